@@ -1,0 +1,41 @@
+/**
+ * What the outside (Electron main, the preview server, the headless CLI) may ask of a running engine.
+ * Implemented by `host.ts`; the IPC service handlers depend only on this interface.
+ */
+import type { Config } from '../../shared/config.js';
+import type { MainStore } from './store.js';
+
+export interface ClearmlCredentials {
+  accessKey: string;
+  secretKey: string;
+}
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface ResolvedCredentials {
+  clearml: ClearmlCredentials | null;
+  /** null: use the AWS SDK default chain (env, profiles, SSO). */
+  aws: AwsCredentials | null;
+}
+
+export interface EngineController {
+  readonly store: MainStore;
+  /** Turn autoscaling on (start ticking) or off (stop ticking; instances keep running). */
+  setEnabled(enabled: boolean): Promise<void>;
+  setLaunchesPaused(paused: boolean): void;
+  setQueuePaused(queue: string, paused: boolean): void;
+  /** Terminate these instances (ours only); returns the ids actually sent to EC2. */
+  terminate(instanceIds: readonly string[], reason: string): Promise<string[]>;
+  /** Terminate every instance of ours; returns how many. */
+  scaleToZero(): Promise<number>;
+  /** After sleep or a network change: observe and reconcile before deciding anything. */
+  reconcileNow(reason: string): void;
+  /** Apply a validated config and credentials; takes effect at the next tick. */
+  configure(config: Config, credentials: ResolvedCredentials): void;
+  /** Stop ticking and wait for the current tick to finish. */
+  stop(): Promise<void>;
+}

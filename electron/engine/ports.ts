@@ -1,0 +1,177 @@
+/**
+ * The engine's view of the outside world. The reconcile loop and the policy depend only on these
+ * interfaces; `clearml/client.ts` and `ec2/provider.ts` implement them over HTTP, and tests use the same
+ * real clients against the emulators in `emulators/`.
+ */
+import type { Ec2State, Market } from '../../shared/domain.js';
+
+/** Injected everywhere time matters, so the simulator can run a day in seconds. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+// ---------------------------------------------------------------- ClearML
+
+export interface QueueEntryObs {
+  taskId: string;
+  /** ms epoch, when the task was enqueued. */
+  addedAt: number;
+}
+
+export interface QueueObs {
+  id: string;
+  name: string;
+  entries: QueueEntryObs[];
+}
+
+export interface WorkerObs {
+  /** `<prefix>:<resource>:<instance type>:<instance id>` for ours. */
+  id: string;
+  /** null when idle. */
+  task: { id: string; name?: string } | null;
+  /** Names of the queues the worker listens on. */
+  queues: string[];
+  registeredAt: number | null;
+  lastActivityAt: number | null;
+  lastReportAt: number | null;
+}
+
+export type TaskStatus =
+  | 'created'
+  | 'queued'
+  | 'in_progress'
+  | 'stopped'
+  | 'published'
+  | 'publishing'
+  | 'closed'
+  | 'failed'
+  | 'completed'
+  | 'unknown';
+
+export interface TaskObs {
+  id: string;
+  name: string;
+  status: TaskStatus;
+  queueId: string | null;
+  lastWorker: string | null;
+}
+
+export interface ServerInfoObs {
+  version: string;
+  apiVersion: string;
+}
+
+export interface ClearmlApi {
+  /** One call for all configured queues (constant per tick, whatever their number). */
+  listQueues(names: readonly string[]): Promise<QueueObs[]>;
+  /** Workers whose id starts with `<prefix>:`. */
+  listWorkers(prefix: string): Promise<WorkerObs[]>;
+  unregisterWorker(workerId: string): Promise<void>;
+  getTasks(ids: readonly string[]): Promise<TaskObs[]>;
+  /** Stop (force) then enqueue again: used for tasks stranded by a lost instance. */
+  requeueTask(taskId: string, queueId: string, reason: string): Promise<void>;
+  serverInfo(): Promise<ServerInfoObs>;
+  /** Resolves when the credentials are accepted; throws ClearmlError('auth') otherwise. */
+  checkAuth(): Promise<{ user: string }>;
+}
+
+export type ClearmlErrorKind = 'auth' | 'unreachable' | 'timeout' | 'server' | 'not-found' | 'invalid';
+
+export class ClearmlError extends Error {
+  constructor(
+    readonly kind: ClearmlErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly subcode?: number,
+  ) {
+    super(message);
+    this.name = 'ClearmlError';
+  }
+}
+
+// ---------------------------------------------------------------- EC2
+
+export interface InstanceObs {
+  instanceId: string;
+  state: Ec2State;
+  instanceType: string;
+  market: Market;
+  zone: string;
+  subnetId: string | null;
+  /** ms epoch */
+  launchedAt: number;
+  tags: Record<string, string>;
+  clientToken: string | null;
+  /** e.g. `Server.SpotInstanceTermination` when AWS took it back. */
+  stateReasonCode: string | null;
+}
+
+export interface LaunchSpec {
+  clientToken: string;
+  instanceType: string;
+  imageId: string;
+  market: Market;
+  subnetId?: string;
+  availabilityZone?: string;
+  securityGroupIds: string[];
+  keyName?: string;
+  iamInstanceProfile?: { arn?: string; name?: string };
+  ebs?: { deviceName: string; volumeSizeGiB: number; volumeType: string; snapshotId?: string };
+  enableMonitoring: boolean;
+  /** Plain text; the provider base64-encodes it. */
+  userData: string;
+  /** Applied at launch to the instance and its volumes. */
+  tags: Record<string, string>;
+  dryRun?: boolean;
+}
+
+export interface Ec2Api {
+  /** Every instance carrying our prefix tag in any non-terminated state (all pages). */
+  describeInstances(prefix: string): Promise<InstanceObs[]>;
+  /** Instances launched with this client token (crash recovery). */
+  findByClientToken(clientToken: string): Promise<InstanceObs[]>;
+  runInstance(spec: LaunchSpec): Promise<{ instanceId: string; zone: string | null }>;
+  terminateInstances(ids: readonly string[]): Promise<void>;
+  createTags(ids: readonly string[], tags: Record<string, string>): Promise<void>;
+  /** Latest spot price per `${type}|${zone}`; may be empty when not allowed. */
+  spotPrices(instanceTypes: readonly string[]): Promise<Map<string, number>>;
+}
+
+export type Ec2ErrorKind = 'capacity' | 'throttle' | 'auth' | 'invalid' | 'unreachable' | 'other';
+
+export class Ec2Error extends Error {
+  constructor(
+    readonly kind: Ec2ErrorKind,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Ec2Error';
+  }
+}
+
+/** Tag keys the engine owns; a user's tags can never override them. */
+export const TAG = {
+  prefix: 'clearml-autoscaler:prefix',
+  resource: 'clearml-autoscaler:resource',
+  queue: 'clearml-autoscaler:queue',
+  launchedBy: 'clearml-autoscaler:launched-by',
+  lease: 'clearml-autoscaler:lease-until',
+  orphanSince: 'clearml-autoscaler:orphan-since',
+} as const;

@@ -1,0 +1,204 @@
+/**
+ * The autoscaler configuration: one zod schema used by the engine (validation before anything launches),
+ * the settings store, the IPC contract and the dashboard's inline field messages.
+ * Times are in minutes where ClearML users think in minutes (fractions allowed), seconds for the poll.
+ */
+import { z } from 'zod';
+
+/** Resource and queue names become segments of `<prefix>:<resource>:<type>:<instance id>`. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+const name = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(64, `${what} must be at most 64 characters`)
+    .regex(NAME_PATTERN, `${what} may contain only letters, digits, '_', '-' and '.' (no ':' or '/')`);
+
+export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+export const AMI_PATTERN = /^ami-[0-9a-f]{8,17}$/;
+
+export const EbsSchema = z
+  .object({
+    deviceName: z
+      .string()
+      .regex(/^\/dev\/[a-z0-9]+$/, 'device name must look like /dev/sda1')
+      .default('/dev/sda1'),
+    volumeSizeGiB: z.number().int('volume size must be a whole number of GiB').min(8).max(16384).default(100),
+    volumeType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard']).default('gp3'),
+    snapshotId: z
+      .string()
+      .regex(/^snap-[0-9a-f]{8,17}$/, 'snapshot id must look like snap-0123456789abcdef0')
+      .optional(),
+  })
+  .strict();
+
+export const TagsSchema = z
+  .record(z.string().min(1).max(128), z.string().max(256))
+  .refine((t) => Object.keys(t).every((k) => !k.toLowerCase().startsWith('aws:')), {
+    message: "tag keys starting with 'aws:' are reserved by AWS",
+  });
+
+export const ResourceSchema = z
+  .object({
+    instanceType: z
+      .string()
+      .regex(INSTANCE_TYPE_PATTERN, 'instance type must look like g4dn.xlarge (family.size, lower case)'),
+    market: z.enum(['spot', 'on-demand']).default('on-demand'),
+    /** On a spot capacity error, retry the same placement as on-demand. */
+    spotFallbackToOnDemand: z.boolean().default(true),
+    amiId: z.string().regex(AMI_PATTERN, 'AMI id must look like ami-0123456789abcdef0'),
+    /** Tried in order; a capacity error moves to the next. */
+    subnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'subnet id must look like subnet-0123abcd'))
+      .default([]),
+    /** Used when no subnet is given (EC2 picks the default subnet of each zone), tried in order. */
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'zone must look like us-east-1b'))
+      .default([]),
+    securityGroupIds: z
+      .array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, 'security group id must look like sg-0123abcd'))
+      .default([]),
+    keyName: z.string().min(1).optional(),
+    iamInstanceProfile: z
+      .object({
+        arn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::\d{12}:instance-profile\/.+$/, 'must be an instance-profile ARN')
+          .optional(),
+        name: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    ebs: EbsSchema.optional(),
+    tags: TagsSchema.default({}),
+    cpuOnly: z.boolean().default(false),
+    /** Overrides the global default docker image for this resource; '' means venv mode. */
+    dockerImage: z.string().optional(),
+    enableMonitoring: z.boolean().default(false),
+  })
+  .strict();
+
+export const QueueResourceSchema = z
+  .object({
+    resource: name('resource name'),
+    maxInstances: z.number().int('max instances must be a whole number').min(0).max(1000),
+  })
+  .strict();
+
+export const ScalingSchema = z
+  .object({
+    pollingIntervalSec: z.number().min(2, 'polling interval must be at least 2 s').max(3600).default(15),
+    maxIdleMin: z.number().min(0).max(10080).default(15),
+    maxSpinUpMin: z.number().positive().max(1440).default(30),
+    workersPrefix: name('workers prefix').default('dynamic_aws'),
+    maxTotalInstances: z.number().int().min(0).max(10000).default(20),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+export const AgentSchema = z
+  .object({
+    defaultDockerImage: z.string().default(''),
+    extraClearmlConf: z.string().default(''),
+    initScript: z.string().default(''),
+    /** Pinned: an unpinned agent broke every ClearML autoscaler at once (clearml-agent 2.0.0). */
+    agentVersion: z
+      .string()
+      .regex(/^\d+\.\d+(\.\d+)?([a-z0-9.]*)?$/, 'agent version must be a version like 1.9.3')
+      .default('1.9.3'),
+    gitUser: z.string().default(''),
+    /**
+     * Where instances get the ClearML agent credentials: embedded in user data (as ClearML does; never traced),
+     * or fetched at boot from SSM Parameter Store SecureStrings `<ssmPrefix>/access_key` and `/secret_key`
+     * through the instance profile, so they never appear in user data.
+     */
+    clearmlCredentialsFrom: z.enum(['user-data', 'ssm']).default('user-data'),
+    ssmPrefix: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_./-]+$/, "SSM prefix must be a parameter path like '/clearml-autoscaler'")
+      .default('/clearml-autoscaler'),
+  })
+  .strict();
+
+/**
+ * Dead-man switch: every instance carries a lease tag the engine renews; the on-instance watchdog powers an idle
+ * instance off once the lease is `graceMin` past expiry, so spend stays bounded when the app is gone.
+ */
+export const LeaseSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    leaseMin: z.number().min(5, 'lease must be at least 5 minutes').max(1440).default(20),
+    graceMin: z.number().min(0).max(1440).default(10),
+    /** Hard cap on an instance's life, applied even when busy; 0 disables it. */
+    maxLifetimeHours: z.number().min(0).max(8760).default(0),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    version: z.literal(1).default(1),
+    clearml: z
+      .object({
+        apiHost: z.url({ protocol: /^https?$/, error: 'API host must be an http(s) URL like https://api.clear.ml' }),
+        webHost: z.url({ protocol: /^https?$/ }).optional(),
+        filesHost: z.url({ protocol: /^https?$/ }).optional(),
+      })
+      .strict(),
+    aws: z.object({ region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1') }).strict(),
+    resources: z.record(name('resource name'), ResourceSchema),
+    queues: z.record(name('queue name'), z.array(QueueResourceSchema).min(1, 'a queue needs at least one resource')),
+    scaling: ScalingSchema.default(ScalingSchema.parse({})),
+    agent: AgentSchema.default(AgentSchema.parse({})),
+    lease: LeaseSchema.default(LeaseSchema.parse({})),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    for (const [queue, entries] of Object.entries(cfg.queues)) {
+      const seen = new Set<string>();
+      entries.forEach((e, i) => {
+        if (!(e.resource in cfg.resources)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['queues', queue, i, 'resource'],
+            message: `unknown resource '${e.resource}'; defined resources: ${Object.keys(cfg.resources).join(', ') || 'none'}`,
+          });
+        }
+        if (seen.has(e.resource)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['queues', queue, i, 'resource'],
+            message: `resource '${e.resource}' is listed twice for this queue`,
+          });
+        }
+        seen.add(e.resource);
+      });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Resource = z.infer<typeof ResourceSchema>;
+export type Scaling = z.infer<typeof ScalingSchema>;
+export type AgentSettings = z.infer<typeof AgentSchema>;
+export type Lease = z.infer<typeof LeaseSchema>;
+export type QueueResource = z.infer<typeof QueueResourceSchema>;
+
+export interface FieldIssue {
+  /** Dotted path, e.g. `resources.gpu.instanceType`. */
+  path: string;
+  message: string;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };
+
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map(String).join('.') || '(root)',
+    message: i.message,
+  }));
+}
+
+export function parseConfig(input: unknown): ParseResult<Config> {
+  const r = ConfigSchema.safeParse(input);
+  return r.success ? { ok: true, value: r.data } : { ok: false, issues: toFieldIssues(r.error) };
+}

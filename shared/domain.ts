@@ -1,0 +1,160 @@
+/**
+ * What the engine publishes after every tick: the single snapshot that the main store holds and that the tray,
+ * the notifier and the dashboard all read. zod schemas because it crosses IPC and the preview WebSocket.
+ */
+import { z } from 'zod';
+
+export const EngineStatusSchema = z.enum(['off', 'starting', 'watching', 'scaling', 'paused', 'error']);
+export type EngineStatus = z.infer<typeof EngineStatusSchema>;
+
+export const MarketSchema = z.enum(['spot', 'on-demand']);
+export type Market = z.infer<typeof MarketSchema>;
+
+/** EC2 lifecycle states as DescribeInstances reports them. */
+export const Ec2StateSchema = z.enum(['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped']);
+export type Ec2State = z.infer<typeof Ec2StateSchema>;
+
+/** What the instance is doing for us, joined from EC2 and ClearML. */
+export const InstancePhaseSchema = z.enum(['booting', 'idle', 'busy', 'orphan', 'terminating', 'lost']);
+export type InstancePhase = z.infer<typeof InstancePhaseSchema>;
+
+export const TaskRefSchema = z.object({ id: z.string(), name: z.string().optional() });
+export type TaskRef = z.infer<typeof TaskRefSchema>;
+
+export const InstanceViewSchema = z.object({
+  instanceId: z.string(),
+  queue: z.string(),
+  resource: z.string(),
+  instanceType: z.string(),
+  market: MarketSchema,
+  zone: z.string(),
+  state: Ec2StateSchema,
+  phase: InstancePhaseSchema,
+  launchedAt: z.number(),
+  uptimeSec: z.number(),
+  /** Seconds since its worker was last seen busy; null while booting or busy. */
+  idleSec: z.number().nullable(),
+  workerId: z.string().nullable(),
+  task: TaskRefSchema.nullable(),
+  hourlyPrice: z.number(),
+  costSoFar: z.number(),
+  /** Why it is an orphan, why it is being terminated, etc. */
+  note: z.string().optional(),
+});
+export type InstanceView = z.infer<typeof InstanceViewSchema>;
+
+export const QueueResourceViewSchema = z.object({
+  resource: z.string(),
+  instanceType: z.string(),
+  market: MarketSchema,
+  maxInstances: z.number(),
+  running: z.number(),
+});
+
+export const QueueViewSchema = z.object({
+  name: z.string(),
+  /** False when the queue is configured but does not exist on the ClearML server. */
+  exists: z.boolean(),
+  pending: z.number(),
+  oldestWaitSec: z.number().nullable(),
+  busy: z.number(),
+  idle: z.number(),
+  booting: z.number(),
+  resources: z.array(QueueResourceViewSchema),
+  paused: z.boolean(),
+  lastDecision: z.string().nullable(),
+});
+export type QueueView = z.infer<typeof QueueViewSchema>;
+
+export const EventKindSchema = z.enum([
+  'decision',
+  'launch',
+  'launch-failed',
+  'terminate',
+  'unregister',
+  'requeue',
+  'orphan',
+  'error',
+  'engine',
+  'budget',
+]);
+export type EventKind = z.infer<typeof EventKindSchema>;
+
+export const EngineEventSchema = z.object({
+  id: z.number(),
+  at: z.number(),
+  level: z.enum(['info', 'warn', 'error']),
+  kind: EventKindSchema,
+  message: z.string(),
+  queue: z.string().optional(),
+  resource: z.string().optional(),
+  instanceIds: z.array(z.string()).optional(),
+  count: z.number().optional(),
+});
+export type EngineEvent = z.infer<typeof EngineEventSchema>;
+
+export const CostPointSchema = z.object({ at: z.number(), burnPerHour: z.number() });
+
+export const CostSummarySchema = z.object({
+  burnPerHour: z.number(),
+  spendToday: z.number(),
+  projectedMonth: z.number(),
+  byQueue: z.record(z.string(), z.number()),
+  byResource: z.record(z.string(), z.number()),
+  spotPerHour: z.number(),
+  onDemandPerHour: z.number(),
+  /** Where the prices come from, in words: "bundled table from 2026-11-01". */
+  priceSource: z.string(),
+  history: z.array(CostPointSchema),
+});
+export type CostSummary = z.infer<typeof CostSummarySchema>;
+
+export const SnapshotSchema = z.object({
+  rev: z.number(),
+  enabled: z.boolean(),
+  status: EngineStatusSchema,
+  /** Human text for the status; for `error` it says what to do. */
+  statusReason: z.string().nullable(),
+  dryRun: z.boolean(),
+  demo: z.boolean(),
+  launchesPaused: z.boolean(),
+  lastTickAt: z.number().nullable(),
+  lastTickOkAt: z.number().nullable(),
+  queues: z.array(QueueViewSchema),
+  instances: z.array(InstanceViewSchema),
+  events: z.array(EngineEventSchema),
+  costs: CostSummarySchema,
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+export function emptyCosts(priceSource = 'no prices yet'): CostSummary {
+  return {
+    burnPerHour: 0,
+    spendToday: 0,
+    projectedMonth: 0,
+    byQueue: {},
+    byResource: {},
+    spotPerHour: 0,
+    onDemandPerHour: 0,
+    priceSource,
+    history: [],
+  };
+}
+
+export function emptySnapshot(): Snapshot {
+  return {
+    rev: 0,
+    enabled: false,
+    status: 'off',
+    statusReason: null,
+    dryRun: false,
+    demo: false,
+    launchesPaused: false,
+    lastTickAt: null,
+    lastTickOkAt: null,
+    queues: [],
+    instances: [],
+    events: [],
+    costs: emptyCosts(),
+  };
+}

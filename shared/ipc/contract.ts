@@ -1,0 +1,162 @@
+/**
+ * The one IPC contract. Main (router), preload (one function per channel), the preview WebSocket bridge and
+ * the renderer all derive their types from this table, so a channel cannot drift between the two sides.
+ * Secrets only ever travel renderer → main (credentials.set); no response schema has a secret field.
+ */
+import { z } from 'zod';
+import { SnapshotSchema } from '../domain.js';
+
+export const CHANNEL_PREFIX = 'autoscaler:';
+
+const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
+const CredentialKindSchema = z.enum(['clearml', 'aws']);
+
+const CredentialStatusSchema = z.object({
+  set: z.boolean(),
+  /** ms epoch when it was stored; never the value. */
+  setAt: z.number().nullable(),
+  /** Where the engine would take it from when not set here: "environment", "~/clearml.conf", "AWS SDK chain". */
+  fallback: z.string().nullable(),
+});
+
+export const invokeContract = {
+  'autoscaler:state.getSnapshot': { req: z.object({}).strict(), res: SnapshotSchema },
+  'autoscaler:engine.setEnabled': {
+    req: z.object({ enabled: z.boolean() }).strict(),
+    res: z.object({ enabled: z.boolean() }),
+  },
+  'autoscaler:engine.setLaunchesPaused': {
+    req: z.object({ paused: z.boolean() }).strict(),
+    res: z.object({ paused: z.boolean() }),
+  },
+  'autoscaler:engine.scaleToZero': { req: z.object({}).strict(), res: z.object({ terminating: z.number() }) },
+  'autoscaler:queue.setPaused': {
+    req: z.object({ queue: z.string().min(1).max(128), paused: z.boolean() }).strict(),
+    res: z.object({ queue: z.string(), paused: z.boolean() }),
+  },
+  'autoscaler:instances.terminate': {
+    req: z
+      .object({
+        instanceIds: z
+          .array(z.string().regex(/^i-[0-9a-f]{8,17}$/))
+          .min(1)
+          .max(1000),
+      })
+      .strict(),
+    res: z.object({ terminating: z.array(z.string()) }),
+  },
+  'autoscaler:config.get': {
+    req: z.object({}).strict(),
+    /** `config` is our format (plain JSON, validated); null before first setup. */
+    res: z.object({ config: z.unknown().nullable(), demo: z.boolean() }),
+  },
+  'autoscaler:config.validate': {
+    req: z.object({ config: z.unknown() }).strict(),
+    res: z.object({ ok: z.boolean(), issues: z.array(FieldIssueSchema) }),
+  },
+  'autoscaler:config.save': {
+    req: z.object({ config: z.unknown() }).strict(),
+    res: z.object({ ok: z.boolean(), issues: z.array(FieldIssueSchema) }),
+  },
+  'autoscaler:config.import': {
+    req: z.object({ text: z.string().max(1_000_000) }).strict(),
+    res: z.object({
+      format: z.enum(['ours', 'clearml', 'unknown']),
+      config: z.unknown().nullable(),
+      issues: z.array(FieldIssueSchema),
+      warnings: z.array(z.string()),
+    }),
+  },
+  'autoscaler:config.export': { req: z.object({}).strict(), res: z.object({ text: z.string() }) },
+  'autoscaler:credentials.status': {
+    req: z.object({}).strict(),
+    res: z.object({
+      backend: z.string(),
+      warning: z.string().nullable(),
+      clearml: CredentialStatusSchema,
+      aws: CredentialStatusSchema,
+    }),
+  },
+  'autoscaler:credentials.set': {
+    req: z.discriminatedUnion('kind', [
+      z
+        .object({
+          kind: z.literal('clearml'),
+          accessKey: z.string().min(1).max(256),
+          secretKey: z.string().min(1).max(512),
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('aws'),
+          accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'access key id must look like AKIA…'),
+          secretAccessKey: z.string().min(16).max(256),
+          sessionToken: z.string().max(4096).optional(),
+        })
+        .strict(),
+    ]),
+    res: CredentialStatusSchema,
+  },
+  'autoscaler:credentials.clear': {
+    req: z.object({ kind: CredentialKindSchema }).strict(),
+    res: CredentialStatusSchema,
+  },
+  'autoscaler:credentials.test': {
+    req: z.object({ kind: CredentialKindSchema }).strict(),
+    res: z.object({ ok: z.boolean(), message: z.string(), details: z.array(z.string()) }),
+  },
+  'autoscaler:credentials.importClearmlConf': {
+    req: z.object({}).strict(),
+    res: z.object({ imported: z.boolean(), message: z.string(), apiHost: z.string().nullable() }),
+  },
+  'autoscaler:demo.start': { req: z.object({}).strict(), res: z.object({ demo: z.boolean() }) },
+  'autoscaler:app.openExternal': {
+    req: z.object({ url: z.string().url().max(2048) }).strict(),
+    res: z.object({ opened: z.boolean() }),
+  },
+} as const;
+
+export const eventContract = {
+  /** Sent throttled, only to visible windows; `rev` increases monotonically. */
+  'autoscaler:state.changed': SnapshotSchema,
+  /** A notification click asks the window to show an item. */
+  'autoscaler:navigate': z.object({
+    view: z.enum(['overview', 'queues', 'instances', 'costs', 'events', 'settings']),
+    id: z.string().optional(),
+  }),
+} as const;
+
+export type InvokeChannel = keyof typeof invokeContract;
+export type EventChannel = keyof typeof eventContract;
+export type InvokeRequest<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['req']>;
+export type InvokeResponse<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['res']>;
+export type EventPayload<C extends EventChannel> = z.output<(typeof eventContract)[C]>;
+
+export interface AppError {
+  code: 'unknown_channel' | 'forbidden_sender' | 'invalid_args' | 'not_ready' | 'failed';
+  message: string;
+  issues?: { path: string; message: string }[];
+}
+
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+/** `autoscaler:state.getSnapshot` → `state.getSnapshot`: the method name the preload exposes. */
+export type MethodName<C extends InvokeChannel> = C extends `autoscaler:${infer M}` ? M : never;
+
+/**
+ * What the preload exposes as `window.autoscaler` and the WebSocket bridge implements: one function per channel
+ * (no function takes a channel name), plus one subscription per event. Each returns an envelope, never throws.
+ */
+export type AutoscalerApi = {
+  [C in InvokeChannel as MethodName<C>]: (req: InvokeRequest<C>) => Promise<Envelope<InvokeResponse<C>>>;
+} & {
+  onStateChanged(listener: (snapshot: EventPayload<'autoscaler:state.changed'>) => void): () => void;
+  onNavigate(listener: (target: EventPayload<'autoscaler:navigate'>) => void): () => void;
+};
+
+export function methodName<C extends InvokeChannel>(channel: C): MethodName<C> {
+  return channel.slice(CHANNEL_PREFIX.length) as MethodName<C>;
+}
+
+export const invokeChannels = Object.keys(invokeContract) as InvokeChannel[];
+export const eventChannels = Object.keys(eventContract) as EventChannel[];

@@ -1,0 +1,104 @@
+// The layer rules are lint rules; these tests lint deliberate violations placed in each layer's folder and
+// prove the rule fires (and that a legal import in the same place passes, so the test can fail both ways).
+import { ESLint } from 'eslint';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const eslint = new ESLint({ cwd: root });
+
+// The type-aware parser only lints files that exist inside a tsconfig, so each probe is written for real
+// (unique name, removed afterwards) instead of linted as virtual text.
+let probeSeq = 0;
+async function importErrors(file: string, code: string): Promise<string[]> {
+  const full = path.join(root, file.replace('__probe', `__probe_${process.pid}_${probeSeq++}`));
+  mkdirSync(path.dirname(full), { recursive: true });
+  writeFileSync(full, code);
+  let result;
+  try {
+    [result] = await eslint.lintFiles([full]);
+  } finally {
+    rmSync(full, { force: true });
+  }
+  const fatal = (result?.messages ?? []).filter((m) => m.fatal);
+  if (fatal.length) throw new Error(fatal.map((m) => m.message).join('\n'));
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('layer rules', () => {
+  const cases: [string, string, string, RegExp][] = [
+    [
+      'engine imports electron',
+      'electron/engine/__probe.ts',
+      "import { app } from 'electron';\nexport const x = app;\n",
+      /never import electron/,
+    ],
+    [
+      'engine imports the main process',
+      'electron/engine/__probe.ts',
+      "import { x } from '../main/index.js';\nexport const y = x;\n",
+      /never import electron/,
+    ],
+    [
+      'shared imports node:fs',
+      'shared/__probe.ts',
+      "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+      /neither node nor electron/,
+    ],
+    [
+      'shared imports fs',
+      'shared/__probe.ts',
+      "import fs from 'fs';\nexport const x = fs;\n",
+      /neither node nor electron/,
+    ],
+    [
+      'shared imports electron',
+      'shared/__probe.ts',
+      "import { ipcMain } from 'electron';\nexport const x = ipcMain;\n",
+      /neither node nor electron/,
+    ],
+    [
+      'renderer imports node:path',
+      'renderer/src/__probe.ts',
+      "import path from 'node:path';\nexport const x = path;\n",
+      /no node, no electron/,
+    ],
+    [
+      'renderer imports electron',
+      'renderer/src/__probe.ts',
+      "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n",
+      /no node, no electron/,
+    ],
+    [
+      'renderer imports the engine',
+      'renderer/src/__probe.ts',
+      "import { x } from '../../electron/engine/ports.js';\nexport const y = x;\n",
+      /no node, no electron/,
+    ],
+  ];
+  it.each(cases)('%s fails lint', async (_name, file, code, message) => {
+    const errors = await importErrors(file, code);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.join('\n')).toMatch(message);
+  });
+
+  const allowed: [string, string, string][] = [
+    [
+      'engine imports node',
+      'electron/engine/__probe.ts',
+      "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+    ],
+    ['main imports electron', 'electron/main/__probe.ts', "import { app } from 'electron';\nexport const x = app;\n"],
+    [
+      'preload imports electron',
+      'electron/preload/__probe.ts',
+      "import { contextBridge } from 'electron';\nexport const x = contextBridge;\n",
+    ],
+    ['shared imports zod', 'shared/__probe.ts', "import { z } from 'zod';\nexport const x = z;\n"],
+    ['renderer imports shared', 'renderer/src/__probe.ts', "import { z } from 'zod';\nexport const x = z;\n"],
+  ];
+  it.each(allowed)('%s passes lint', async (_name, file, code) => {
+    expect(await importErrors(file, code)).toEqual([]);
+  });
+});
