@@ -1,0 +1,54 @@
+/**
+ * In-process seams between the emulators. The EC2 emulator owns instances; the agent simulator (beside the
+ * ClearML emulator) boots a worker on each running instance from its user data, exactly as a real instance
+ * would, so the engine under test only ever sees the two HTTP APIs.
+ *
+ * Emulators are time-driven lazily: they read `clock.now()` on every request and on `step()`, and never keep
+ * their own timers, so the simulator can run them in virtual time and demo mode in real time.
+ */
+import type { Ec2State, Market } from '../../../shared/domain.js';
+
+export interface EmulatedInstance {
+  instanceId: string;
+  state: Ec2State;
+  instanceType: string;
+  market: Market;
+  zone: string;
+  subnetId: string | null;
+  /** ms epoch of RunInstances. */
+  launchedAt: number;
+  /** ms epoch when it reached `running`, null before. */
+  runningSince: number | null;
+  /** Decoded (plain text) user data. */
+  userData: string;
+  tags: Record<string, string>;
+  clientToken: string | null;
+  stateReasonCode: string | null;
+}
+
+export interface Ec2World {
+  /** Current view of every instance, terminated ones included (for a while, as EC2 does). */
+  instances(): EmulatedInstance[];
+  /** The instance powered itself off (shutdown behaviour terminate): the agent could not start, or the watchdog fired. */
+  powerOff(instanceId: string, reason: string): void;
+  /** AWS reclaims a spot instance (state reason Server.SpotInstanceTermination). */
+  interruptSpot(instanceId: string): void;
+}
+
+/** The markers every generated user data script carries, so an emulated instance knows who to be. */
+export interface UserDataMarkers {
+  /** `<prefix>:<resource>:<instance type>`; the instance appends `:<instance id>`. */
+  workerIdPrefix: string;
+  queue: string;
+}
+
+const MARKER = /^CLEARML_AUTOSCALER_(WORKER_ID_PREFIX|QUEUE)='([^']*)'$/gm;
+
+/** Reads the marker lines `CLEARML_AUTOSCALER_WORKER_ID_PREFIX='…'` and `CLEARML_AUTOSCALER_QUEUE='…'`. */
+export function parseUserDataMarkers(userData: string): UserDataMarkers | null {
+  const found: Record<string, string> = {};
+  for (const m of userData.matchAll(MARKER)) found[m[1]!] = m[2]!;
+  const workerIdPrefix = found['WORKER_ID_PREFIX'];
+  const queue = found['QUEUE'];
+  return workerIdPrefix && queue ? { workerIdPrefix, queue } : null;
+}
