@@ -4,6 +4,7 @@
  * Times are in minutes where ClearML users think in minutes (fractions allowed), seconds for the poll.
  */
 import { z } from 'zod';
+import { BudgetsSchema } from './budget.js';
 
 /** Resource and queue names become segments of `<prefix>:<resource>:<type>:<instance id>`. */
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
@@ -150,6 +151,7 @@ export const ConfigSchema = z
     scaling: ScalingSchema.default(ScalingSchema.parse({})),
     agent: AgentSchema.default(AgentSchema.parse({})),
     lease: LeaseSchema.default(LeaseSchema.parse({})),
+    budgets: BudgetsSchema.default(BudgetsSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

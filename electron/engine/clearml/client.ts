@@ -1,0 +1,384 @@
+/**
+ * The ClearML REST client (reference §4): POST + JSON to `<apiHost>/v<version>/<service>.<action>`, the
+ * `{meta, data}` envelope validated with zod, Bearer-token auth obtained with `auth.login` (per-request Basic
+ * auth when login is unavailable), and every failure mapped to a `ClearmlError` the user can act on.
+ *
+ * Call budget per engine tick: `listQueues` is one call whatever the number of queues, `listWorkers` one call.
+ * No call is retried here except once after an expired token: the engine polls again at its next tick anyway.
+ */
+import type { z } from 'zod';
+import {
+  ClearmlError,
+  systemClock,
+  type ClearmlApi,
+  type Clock,
+  type QueueObs,
+  type ServerInfoObs,
+  type TaskObs,
+  type WorkerObs,
+} from '../ports.js';
+import { accessKeyHint, errorFromFetchFailure, errorFromNonEnvelope, errorFromResult } from './errors.js';
+import {
+  CurrentUserDataSchema,
+  EnvelopeSchema,
+  LoginDataSchema,
+  QueuesDataSchema,
+  ServerInfoDataSchema,
+  TaskUpdateDataSchema,
+  TasksDataSchema,
+  WorkersDataSchema,
+  compareApiVersions,
+  decodeJwtPayload,
+  escapeGlob,
+  exactNamesRegex,
+  parseClearmlDate,
+} from './wire.js';
+
+export interface ClearmlClientOptions {
+  apiHost: string;
+  credentials: { accessKey: string; secretKey: string } | null;
+  /** Per call, covering connect, headers and body. Default 10 s. */
+  timeoutMs?: number;
+  /** Requested API version. 2.20 is the oldest that has everything we call (`max_task_entries`). */
+  apiVersion?: string;
+  fetchImpl?: typeof fetch;
+  clock?: Clock;
+}
+
+export type ClearmlClient = ClearmlApi & { readonly calls: number };
+
+export const DEFAULT_API_VERSION = '2.20';
+/** `workers.get_all` accepts `worker_pattern` from this version on. */
+export const WORKER_PATTERN_VERSION = '2.30';
+export const PAGE_SIZE = 500;
+/**
+ * `workers.get_all` `last_seen`: agents report every 30 s and the server forgets a worker 600 s after its last
+ * report (its register timeout), so 600 s drops nothing a default agent could still own, while hiding workers
+ * registered with a longer timeout that have been silent for 20 missed reports (they are not functional).
+ * The server default (3600) would keep such zombies for an hour.
+ */
+export const WORKERS_LAST_SEEN_SEC = 600;
+/** Refresh the token when less than this much validity is left (what the ClearML SDK does). */
+const TOKEN_REFRESH_MARGIN_MS = 60_000;
+/** A token without a readable `exp` is used for this long, then renewed. */
+const TOKEN_FALLBACK_LIFETIME_MS = 3_600_000;
+const TASK_FIELDS = ['id', 'name', 'status', 'execution.queue', 'last_worker'];
+/** A bug or a server ignoring `page` must not loop forever. */
+const MAX_PAGES = 200;
+
+interface CallOptions {
+  auth?: boolean;
+  /** Overrides the URL version for one call (e.g. 2.30 to use `worker_pattern`). */
+  version?: string;
+}
+
+type Token = { value: string; expiresAt: number };
+
+export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
+  const apiHost = opts.apiHost.trim().replace(/\/+$/, '');
+  const version = opts.apiVersion ?? DEFAULT_API_VERSION;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
+  const clock = opts.clock ?? systemClock;
+  const creds = opts.credentials;
+  const basic = creds ? `Basic ${Buffer.from(`${creds.accessKey}:${creds.secretKey}`).toString('base64')}` : null;
+
+  let calls = 0;
+  let token: Token | null = null;
+  let login: Promise<Token | null> | null = null;
+  /** Set when the server has no usable `auth.login`: every call then carries Basic auth. */
+  let loginUnavailable = false;
+  /** The server's max API version, from the token claims or `server.info`; null until known. */
+  let serverApiVersion: string | null = null;
+
+  const ctx = (endpoint: string) => ({
+    endpoint,
+    apiHost,
+    accessKeyHint: creds ? accessKeyHint(creds.accessKey) : null,
+  });
+
+  /** Last line of defence: nothing the server echoes may carry the secret out in an error message. */
+  function scrub(err: ClearmlError): ClearmlError {
+    if (!creds || !err.message.includes(creds.secretKey)) return err;
+    return new ClearmlError(err.kind, err.message.split(creds.secretKey).join('***'), err.status, err.subcode);
+  }
+
+  /** One HTTP exchange; resolves to the envelope's data or throws a ClearmlError. */
+  async function send(endpoint: string, body: object, authorization: string | null, v: string): Promise<unknown> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (authorization) headers['authorization'] = authorization;
+    calls++;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetchImpl(`${apiHost}/v${v}/${endpoint}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw scrub(errorFromFetchFailure(err, timeoutMs, ctx(endpoint)));
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const env = EnvelopeSchema.safeParse(json);
+    if (!env.success)
+      throw scrub(errorFromNonEnvelope(res.status, res.headers.get('content-type') ?? '', ctx(endpoint)));
+    const { meta } = env.data;
+    const status = meta.result_code || res.status;
+    if (status >= 200 && status < 300) return env.data.data;
+    throw scrub(errorFromResult(status, meta.result_subcode ?? 0, meta.result_msg ?? '', ctx(endpoint)));
+  }
+
+  function parse<S extends z.ZodType>(endpoint: string, schema: S, data: unknown): z.output<S> {
+    const r = schema.safeParse(data);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    throw new ClearmlError(
+      'invalid',
+      `The ClearML server at ${apiHost} sent an unexpected ${endpoint} reply (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'bad shape'}): ` +
+        `this server version may be unsupported; please report it`,
+    );
+  }
+
+  async function getToken(): Promise<Token | null> {
+    if (loginUnavailable || !basic) return null;
+    if (token && token.expiresAt - clock.now() > TOKEN_REFRESH_MARGIN_MS) return token;
+    // Concurrent calls share one login.
+    login ??= doLogin().finally(() => (login = null));
+    return login;
+  }
+
+  async function doLogin(): Promise<Token | null> {
+    let data: unknown;
+    try {
+      data = await send('auth.login', {}, basic, version);
+    } catch (err) {
+      // No login endpoint (a proxy or trimmed server): stay stateless, Basic on every call.
+      if (err instanceof ClearmlError && (err.kind === 'not-found' || (err.kind === 'invalid' && err.status !== 401))) {
+        loginUnavailable = true;
+        token = null;
+        return null;
+      }
+      throw err;
+    }
+    const { token: value } = parse('auth.login', LoginDataSchema, data);
+    const claims = decodeJwtPayload(value);
+    if (claims?.api_version != null) serverApiVersion = String(claims.api_version);
+    const expiresAt = claims?.exp ? claims.exp * 1000 : clock.now() + TOKEN_FALLBACK_LIFETIME_MS;
+    token = { value, expiresAt };
+    return token;
+  }
+
+  function requireCredentials(): string {
+    if (basic) return basic;
+    throw new ClearmlError(
+      'auth',
+      `No ClearML credentials are set: add an access key and secret key in Settings → Credentials ` +
+        `(or run clearml-init to create ~/clearml.conf)`,
+    );
+  }
+
+  async function call(endpoint: string, body: object, o: CallOptions = {}): Promise<unknown> {
+    const v = o.version ?? version;
+    if (o.auth === false) return send(endpoint, body, null, v);
+    const basicAuth = requireCredentials();
+    const t = await getToken();
+    if (!t) return send(endpoint, body, basicAuth, v);
+    try {
+      return await send(endpoint, body, `Bearer ${t.value}`, v);
+    } catch (err) {
+      // An expired or invalidated token: log in again once and retry this call once.
+      if (!(err instanceof ClearmlError && err.status === 401 && err.subcode === 30)) throw err;
+      if (token === t) token = null;
+      const fresh = await getToken();
+      return send(endpoint, body, fresh ? `Bearer ${fresh.value}` : basicAuth, v);
+    }
+  }
+
+  async function fetchServerInfo(): Promise<ServerInfoObs> {
+    const data = parse('server.info', ServerInfoDataSchema, await call('server.info', {}, { auth: false }));
+    const info = { version: data.version ?? 'unknown', apiVersion: String(data.api_version ?? '') };
+    if (info.apiVersion) serverApiVersion = info.apiVersion;
+    return info;
+  }
+
+  async function supportsWorkerPattern(): Promise<boolean> {
+    if (serverApiVersion === null) {
+      try {
+        await fetchServerInfo();
+      } catch (err) {
+        // A server without server.info is older than worker_pattern anyway.
+        if (!(err instanceof ClearmlError && err.kind === 'not-found')) throw err;
+        serverApiVersion = '0';
+      }
+    }
+    return !!serverApiVersion && compareApiVersions(serverApiVersion, WORKER_PATTERN_VERSION) >= 0;
+  }
+
+  const api: ClearmlClient = {
+    get calls() {
+      return calls;
+    },
+
+    async listQueues(names) {
+      if (names.length === 0) return [];
+      const wanted = new Set(names);
+      const byId = new Map<string, QueueObs>();
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const data = await call('queues.get_all', {
+          name: exactNamesRegex([...wanted]),
+          only_fields: ['id', 'name', 'entries'],
+          page,
+          page_size: PAGE_SIZE,
+        });
+        const { queues } = parse('queues.get_all', QueuesDataSchema, data);
+        let fresh = 0;
+        for (const q of queues) {
+          if (byId.has(q.id)) continue;
+          fresh++;
+          // The server's regex is authoritative only for us: keep exact matches (a proxy may ignore `name`).
+          if (!wanted.has(q.name)) continue;
+          byId.set(q.id, {
+            id: q.id,
+            name: q.name,
+            entries: (q.entries ?? []).map((e) => ({
+              taskId: e.task,
+              // An entry without a date is treated as just enqueued rather than dropped.
+              addedAt: parseClearmlDate(e.added) ?? clock.now(),
+            })),
+          });
+        }
+        if (queues.length < PAGE_SIZE || fresh === 0) break;
+      }
+      return [...byId.values()];
+    },
+
+    async listWorkers(prefix) {
+      requireCredentials();
+      const head = `${prefix}:`;
+      const pattern = await supportsWorkerPattern();
+      const body: Record<string, unknown> = { last_seen: WORKERS_LAST_SEEN_SEC };
+      if (pattern) body['worker_pattern'] = `${escapeGlob(head)}*`;
+      const data = await call('workers.get_all', body, pattern ? { version: maxVersion(version) } : {});
+      const { workers } = parse('workers.get_all', WorkersDataSchema, data);
+      // Always filter here too: older servers ignore worker_pattern.
+      return workers
+        .filter((w) => w.id.startsWith(head))
+        .map((w): WorkerObs => ({
+          id: w.id,
+          task: w.task ? { id: w.task.id, ...(w.task.name ? { name: w.task.name } : {}) } : null,
+          queues: (w.queues ?? []).map((q) => q.name ?? q.id ?? '').filter((n) => n !== ''),
+          registeredAt: parseClearmlDate(w.register_time),
+          lastActivityAt: parseClearmlDate(w.last_activity_time),
+          lastReportAt: parseClearmlDate(w.last_report_time),
+        }));
+    },
+
+    async unregisterWorker(workerId) {
+      try {
+        await call('workers.unregister', { worker: workerId });
+      } catch (err) {
+        // Already gone (expired, or unregistered by its agent): the goal is reached.
+        if (err instanceof ClearmlError && err.status === 400 && (err.subcode === 1001 || err.subcode === 1004)) return;
+        throw err;
+      }
+    },
+
+    async getTasks(ids) {
+      const unique = [...new Set(ids)];
+      const out: TaskObs[] = [];
+      for (let i = 0; i < unique.length; i += PAGE_SIZE) {
+        const chunk = unique.slice(i, i + PAGE_SIZE);
+        const data = await call('tasks.get_all', {
+          id: chunk,
+          only_fields: TASK_FIELDS,
+          // Hidden tasks (pipeline steps, datasets) are still tasks a queue can hold.
+          search_hidden: true,
+          page: 0,
+          page_size: PAGE_SIZE,
+        });
+        for (const t of parse('tasks.get_all', TasksDataSchema, data).tasks) {
+          out.push({
+            id: t.id,
+            name: t.name ?? '',
+            status: t.status ?? 'unknown',
+            queueId: t.execution?.queue ?? null,
+            lastWorker: t.last_worker ?? null,
+          });
+        }
+      }
+      return out;
+    },
+
+    async requeueTask(taskId, queueId, reason) {
+      const [task] = await api.getTasks([taskId]);
+      if (!task) {
+        throw new ClearmlError('not-found', `ClearML task ${taskId} no longer exists, so it cannot be requeued`);
+      }
+      let status: string = task.status;
+      // Already back in a queue (another autoscaler or a user got there first), or it finished: nothing to do.
+      if (status === 'queued' || !REQUEUE_FROM.has(status)) return;
+      if (status !== 'created' && status !== 'stopped' && status !== 'failed') {
+        status = await stopTask(taskId, reason);
+        if (status === 'in_progress') {
+          // The server still believes the lost worker is alive (it updated the task < 10 min ago), so stop only
+          // flagged "stopping". Mark it failed instead: a lost instance is a failed attempt, and failed → queued is
+          // a legal transition.
+          status = await changeStatus('tasks.failed', taskId, reason);
+        }
+      }
+      try {
+        await call('tasks.enqueue', { task: taskId, queue: queueId, status_reason: reason });
+      } catch (err) {
+        // Raced with someone else's enqueue: 400/110 (queued → queued) or 400/706 (already in the queue).
+        if (err instanceof ClearmlError && err.status === 400 && (err.subcode === 706 || err.subcode === 110)) {
+          const [now] = await api.getTasks([taskId]);
+          if (now?.status === 'queued') return;
+        }
+        throw err;
+      }
+    },
+
+    serverInfo: fetchServerInfo,
+
+    async checkAuth() {
+      const data = parse('users.get_current_user', CurrentUserDataSchema, await call('users.get_current_user', {}));
+      return { user: data.user.name ?? data.user.id };
+    },
+  };
+
+  async function stopTask(taskId: string, reason: string): Promise<string> {
+    try {
+      return await changeStatus('tasks.stop', taskId, reason);
+    } catch (err) {
+      // Already stopped between our read and this call.
+      if (err instanceof ClearmlError && err.status === 400 && err.subcode === 110) return 'stopped';
+      throw err;
+    }
+  }
+
+  async function changeStatus(endpoint: 'tasks.stop' | 'tasks.failed', taskId: string, reason: string) {
+    const data = await call(endpoint, { task: taskId, force: true, status_reason: reason });
+    const status = parse(endpoint, TaskUpdateDataSchema, data).fields?.status;
+    if (status) return status;
+    // Some servers omit `fields`: read the outcome instead of assuming it.
+    const [task] = await api.getTasks([taskId]);
+    return task?.status ?? 'unknown';
+  }
+
+  return api;
+}
+
+/** Statuses a stranded task can be in; anything else (completed, published, closed) finished and stays. */
+const REQUEUE_FROM = new Set(['created', 'stopped', 'failed', 'in_progress', 'unknown']);
+
+function maxVersion(v: string): string {
+  return compareApiVersions(v, WORKER_PATTERN_VERSION) >= 0 ? v : WORKER_PATTERN_VERSION;
+}

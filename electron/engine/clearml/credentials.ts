@@ -1,0 +1,145 @@
+/**
+ * Where the ClearML key pair and server URLs come from, in order: the keychain (set in the app), the
+ * environment (`CLEARML_API_*`, or the legacy `TRAINS_API_*`), then the `api` section of `~/clearml.conf`, the
+ * file `clearml-init` writes. The pair is always taken whole from one source (never an access key from one
+ * place and a secret from another); host URLs follow the ClearML SDK: each variable overrides its conf key.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { HoconError, hoconGet, parseHocon, resolveSubstitution, type HoconObject } from './hocon.js';
+
+export interface ClearmlKeyPair {
+  accessKey: string;
+  secretKey: string;
+}
+
+export type ClearmlCredentialSource = 'keychain' | 'environment' | 'clearml.conf' | 'none';
+
+export interface ResolvedClearmlCredentials {
+  credentials: ClearmlKeyPair | null;
+  apiHost: string | null;
+  webHost: string | null;
+  filesHost: string | null;
+  source: ClearmlCredentialSource;
+  /** Something the user should fix (an unreadable clearml.conf, half a key pair in the environment). */
+  warning?: string;
+}
+
+export interface ClearmlConfContents {
+  credentials: ClearmlKeyPair | null;
+  apiHost: string | null;
+  webHost: string | null;
+  filesHost: string | null;
+}
+
+const ENV = {
+  apiHost: ['CLEARML_API_HOST', 'TRAINS_API_HOST'],
+  webHost: ['CLEARML_WEB_HOST', 'TRAINS_WEB_HOST'],
+  filesHost: ['CLEARML_FILES_HOST', 'TRAINS_FILES_HOST'],
+  accessKey: ['CLEARML_API_ACCESS_KEY', 'TRAINS_API_ACCESS_KEY'],
+  secretKey: ['CLEARML_API_SECRET_KEY', 'TRAINS_API_SECRET_KEY'],
+} as const;
+
+/** The file the ClearML SDK reads: `CLEARML_CONFIG_FILE` (or the legacy `TRAINS_CONFIG_FILE`), else ~/clearml.conf. */
+export function defaultClearmlConfPath(env: NodeJS.ProcessEnv, homeDir: string): string {
+  const override = nonEmpty(env['CLEARML_CONFIG_FILE']) ?? nonEmpty(env['TRAINS_CONFIG_FILE']);
+  if (override) return override.startsWith('~') ? path.join(homeDir, override.slice(1)) : override;
+  return path.join(homeDir, 'clearml.conf');
+}
+
+export function resolveClearmlCredentials(opts: {
+  stored: ClearmlKeyPair | null;
+  env: NodeJS.ProcessEnv;
+  clearmlConfPath: string;
+}): ResolvedClearmlCredentials {
+  const { env } = opts;
+  const warnings: string[] = [];
+
+  let conf: ClearmlConfContents | null = null;
+  let text: string | null = null;
+  try {
+    text = readFileSync(opts.clearmlConfPath, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      const why = typeof code === 'string' ? code : 'read error';
+      warnings.push(`${opts.clearmlConfPath} could not be read (${why}); it was ignored`);
+    }
+  }
+  if (text !== null) {
+    try {
+      conf = readClearmlConf(text, env);
+    } catch (err) {
+      // Position only: the parser's message may quote text from the file, and the file holds a secret.
+      const where = err instanceof HoconError ? ` at line ${err.line}, column ${err.column}` : '';
+      warnings.push(
+        `${opts.clearmlConfPath} has a syntax error${where} and was ignored: fix it, or enter the keys in ` +
+          `Settings → Credentials`,
+      );
+    }
+  }
+
+  const envAccess = fromEnv(env, ENV.accessKey);
+  const envSecret = fromEnv(env, ENV.secretKey);
+  if (!!envAccess !== !!envSecret) {
+    warnings.push(
+      `${envAccess ? 'CLEARML_API_ACCESS_KEY' : 'CLEARML_API_SECRET_KEY'} is set without its pair ` +
+        `(${envAccess ? 'CLEARML_API_SECRET_KEY' : 'CLEARML_API_ACCESS_KEY'}), so the environment was skipped`,
+    );
+  }
+
+  const stored = opts.stored && opts.stored.accessKey.trim() && opts.stored.secretKey.trim() ? opts.stored : null;
+  const [credentials, source]: [ClearmlKeyPair | null, ClearmlCredentialSource] = stored
+    ? [{ accessKey: stored.accessKey.trim(), secretKey: stored.secretKey.trim() }, 'keychain']
+    : envAccess && envSecret
+      ? [{ accessKey: envAccess, secretKey: envSecret }, 'environment']
+      : conf?.credentials
+        ? [conf.credentials, 'clearml.conf']
+        : [null, 'none'];
+
+  return {
+    credentials,
+    apiHost: host(fromEnv(env, ENV.apiHost)) ?? conf?.apiHost ?? null,
+    webHost: host(fromEnv(env, ENV.webHost)) ?? conf?.webHost ?? null,
+    filesHost: host(fromEnv(env, ENV.filesHost)) ?? conf?.filesHost ?? null,
+    source,
+    ...(warnings.length ? { warning: warnings.join('; ') } : {}),
+  };
+}
+
+/** Reads the `api` section of a clearml.conf text. Throws HoconError on a syntax error. */
+export function readClearmlConf(text: string, env: NodeJS.ProcessEnv = {}): ClearmlConfContents {
+  const root = parseHocon(text);
+  const get = (p: string) => str(root, hoconGet(root, p), env);
+  const accessKey = get('api.credentials.access_key');
+  const secretKey = get('api.credentials.secret_key');
+  return {
+    credentials: accessKey && secretKey ? { accessKey, secretKey } : null,
+    // `api.host` is the pre-2020 name of api_server; the SDK still reads it.
+    apiHost: host(get('api.api_server') ?? get('api.host')),
+    webHost: host(get('api.web_server')),
+    filesHost: host(get('api.files_server')),
+  };
+}
+
+function str(root: HoconObject, v: unknown, env: NodeJS.ProcessEnv): string | null {
+  if (typeof v !== 'string') return null;
+  return nonEmpty(resolveSubstitution(v, root, env));
+}
+
+function fromEnv(env: NodeJS.ProcessEnv, names: readonly string[]): string | null {
+  for (const n of names) {
+    const v = nonEmpty(env[n]);
+    if (v) return v;
+  }
+  return null;
+}
+
+function nonEmpty(v: string | undefined | null): string | null {
+  const t = v?.trim();
+  return t ? t : null;
+}
+
+function host(v: string | null): string | null {
+  return v ? v.replace(/\/+$/, '') : null;
+}

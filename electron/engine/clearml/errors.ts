@@ -1,0 +1,155 @@
+/**
+ * Turns every way a ClearML call can fail into a `ClearmlError` whose kind drives the engine (auth → stop and
+ * ask the user; unreachable/timeout/server → retry next poll) and whose message tells the user what to do.
+ * Messages name the host and the endpoint, never a secret or an Authorization header.
+ */
+import { ClearmlError } from '../ports.js';
+
+export interface FailureContext {
+  /** `queues.get_all` */
+  endpoint: string;
+  apiHost: string;
+  /** Public half of the key pair, shortened; safe to show. */
+  accessKeyHint: string | null;
+}
+
+const SETTINGS = 'Settings → Credentials';
+
+/** Shows enough of an access key to recognise it (it is the public half of the pair, but keep it short anyway). */
+export function accessKeyHint(accessKey: string): string {
+  return accessKey.length <= 6 ? accessKey : `${accessKey.slice(0, 6)}…`;
+}
+
+/** A failed envelope (HTTP status = meta.result_code) → a ClearmlError. */
+export function errorFromResult(
+  status: number,
+  subcode: number,
+  serverMessage: string,
+  ctx: FailureContext,
+): ClearmlError {
+  const what = `${ctx.endpoint} (HTTP ${status}/${subcode}${serverMessage ? `: ${clip(serverMessage)}` : ''})`;
+  const key = ctx.accessKeyHint ? ` "${ctx.accessKeyHint}"` : '';
+  if (status === 401) {
+    const message =
+      subcode === 20
+        ? `ClearML received no credentials for ${what}: add an access key and secret key in ${SETTINGS}`
+        : subcode === 21
+          ? `ClearML could not read the credentials sent with ${what}: re-enter the key pair in ${SETTINGS}`
+          : subcode === 22
+            ? `ClearML rejected the access key${key} on ${what}: check the key pair in ${SETTINGS} ` +
+              `(it may have been revoked, or belong to another server than ${ctx.apiHost})`
+            : subcode === 30 || subcode === 31
+              ? `ClearML rejected the session token on ${what} even after logging in again: check the key pair in ` +
+                `${SETTINGS} and that this computer's clock is correct`
+              : `ClearML refused to authenticate ${what}: check the key pair in ${SETTINGS}`;
+    return new ClearmlError('auth', message, status, subcode);
+  }
+  if (status === 403) {
+    return new ClearmlError(
+      'auth',
+      `ClearML denied ${what}: the user of access key${key} lacks permission; use credentials of a user allowed ` +
+        `to manage queues and workers (${SETTINGS})`,
+      status,
+      subcode,
+    );
+  }
+  if (status === 404) {
+    return new ClearmlError(
+      'not-found',
+      `The ClearML server at ${ctx.apiHost} does not provide ${what}: check that the API host is the API server ` +
+        `(port 8008 when self-hosted, https://api.clear.ml when hosted), or upgrade the ClearML server`,
+      status,
+      subcode,
+    );
+  }
+  if (status === 503) {
+    return new ClearmlError(
+      'server',
+      `The ClearML server at ${ctx.apiHost} is unavailable or in maintenance (${what}): autoscaling resumes when it ` +
+        `answers again`,
+      status,
+      subcode,
+    );
+  }
+  if (status >= 500) {
+    return new ClearmlError(
+      'server',
+      `The ClearML server at ${ctx.apiHost} failed ${what}: retrying at the next poll; if it persists, check the ` +
+        `server's logs`,
+      status,
+      subcode,
+    );
+  }
+  return new ClearmlError(
+    'invalid',
+    `The ClearML server at ${ctx.apiHost} refused ${what}: this may be an incompatible server version; ` +
+      `please report it if it persists`,
+    status,
+    subcode,
+  );
+}
+
+/** A response that is not the ClearML envelope at all (a web page, a proxy error). */
+export function errorFromNonEnvelope(status: number, contentType: string, ctx: FailureContext): ClearmlError {
+  if (status >= 500) {
+    return new ClearmlError(
+      'server',
+      `${ctx.apiHost} answered ${ctx.endpoint} with HTTP ${status} (${contentType || 'no content type'}), not ` +
+        `a ClearML reply: a proxy or the server is failing; retrying at the next poll`,
+      status,
+    );
+  }
+  return new ClearmlError(
+    'not-found',
+    `${ctx.apiHost} answered ${ctx.endpoint} with HTTP ${status} (${contentType || 'no content type'}) that is ` +
+      `not a ClearML API reply: set the API host to the ClearML API server (port 8008 when self-hosted, ` +
+      `https://api.clear.ml when hosted), not the web app`,
+    status,
+  );
+}
+
+/** A thrown fetch error (no response) → timeout or unreachable. */
+export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: FailureContext): ClearmlError {
+  if (isTimeout(err)) {
+    return new ClearmlError(
+      'timeout',
+      `The ClearML server at ${ctx.apiHost} did not answer ${ctx.endpoint} within ${formatSeconds(timeoutMs)}: ` +
+        `it may be overloaded or only reachable over a VPN; retrying at the next poll`,
+    );
+  }
+  const code = causeCode(err);
+  const why = code ? ` (${code})` : '';
+  const hint =
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? 'check the spelling of the API host and your DNS/VPN'
+      : code === 'ECONNREFUSED'
+        ? 'check the API host and port (8008 when self-hosted) and that the server is running'
+        : code?.startsWith('CERT') || code?.includes('TLS') || code?.includes('SSL')
+          ? "check the server's TLS certificate"
+          : 'check the API host in Settings and your network or VPN';
+  return new ClearmlError('unreachable', `Cannot reach the ClearML server at ${ctx.apiHost}${why}: ${hint}`);
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
+/** undici wraps the socket error in `cause` (sometimes two levels deep). */
+function causeCode(err: unknown): string | null {
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))} s`;
+}
+
+function clip(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 200 ? `${one.slice(0, 200)}…` : one;
+}

@@ -1,0 +1,544 @@
+/**
+ * Import of a ClearML AWS autoscaler config (`aws_autoscaler.yaml`: `hyper_params` + `configurations`, reference
+ * §1.1–1.3) into our config. Every field is mapped, moved (secrets go to the keychain, not the config), or
+ * refused with a reason; every invalid value is reported at its path in the ORIGINAL file, with what would be
+ * valid. ClearML hyper-parameters edited in its UI come back as strings ("15", "False"), so scalars are coerced.
+ */
+import { ConfigSchema, type Config, type FieldIssue } from '../../../shared/config.js';
+import { dotted, issueMessage } from './issues.js';
+
+export type ConfigFormat = 'ours' | 'clearml' | 'unknown';
+
+export interface ImportedSecrets {
+  awsAccessKeyId?: string;
+  awsSecretAccessKey?: string;
+  awsSessionToken?: string;
+  gitPassword?: string;
+}
+
+export interface ClearmlHosts {
+  /** Not in a ClearML autoscaler file: the caller resolves it (CLEARML_API_HOST or api.api_server). */
+  clearmlApiHost?: string | null;
+  clearmlWebHost?: string | null;
+  clearmlFilesHost?: string | null;
+}
+
+export interface ClearmlImport {
+  /** The validated config (defaults applied), or null when any issue was found. */
+  config: Config | null;
+  issues: FieldIssue[];
+  warnings: string[];
+  secrets: ImportedSecrets;
+}
+
+/** Path reported when the ClearML API host argument is missing or invalid. */
+export const API_HOST_PATH = 'clearmlApiHost';
+
+const OUR_KEYS = ['version', 'clearml', 'aws', 'resources', 'queues', 'scaling', 'agent', 'lease'];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function detectFormat(doc: unknown): ConfigFormat {
+  if (!isObj(doc)) return 'unknown';
+  if ('hyper_params' in doc || 'configurations' in doc) return 'clearml';
+  const keys = Object.keys(doc);
+  if (
+    keys.includes('resources') ||
+    keys.includes('clearml') ||
+    (keys.length > 0 && keys.every((k) => OUR_KEYS.includes(k)))
+  ) {
+    return 'ours';
+  }
+  return 'unknown';
+}
+
+const HYPER_PARAMS = new Set([
+  'cloud_credentials_key',
+  'cloud_credentials_secret',
+  'cloud_credentials_token',
+  'cloud_credentials_region',
+  'use_credentials_chain',
+  'use_iam_instance_profile',
+  'iam_arn',
+  'iam_name',
+  'git_user',
+  'git_pass',
+  'default_docker_image',
+  'max_idle_time_min',
+  'polling_interval_time_min',
+  'max_spin_up_time_min',
+  'workers_prefix',
+  'cloud_provider',
+  'tags',
+]);
+const CONFIGURATIONS = new Set([
+  'resource_configurations',
+  'queues',
+  'extra_clearml_conf',
+  'extra_trains_conf',
+  'extra_vm_bash_script',
+]);
+const RESOURCE_KEYS = new Set([
+  'instance_type',
+  'is_spot',
+  'availability_zone',
+  'subnet_id',
+  'ami_id',
+  'ebs_device_name',
+  'ebs_volume_size',
+  'ebs_volume_type',
+  'ebs_snapshot_id',
+  'key_name',
+  'security_group_ids',
+  'tags',
+  'cpu_only',
+  'enable_monitoring',
+  'extra_configurations',
+]);
+
+/** Tag keys EC2 accepts on instances with InstanceMetadataTags enabled (AWS EC2 user guide, tags in IMDS). */
+const IMDS_TAG_KEY = /^[A-Za-z0-9+\-=.,_:@]+$/;
+
+/** ClearML's own default when the file has no workers_prefix; the prefix decides which workers are ours. */
+const CLEARML_DEFAULT_PREFIX = 'dynamic_worker';
+/** ClearML's driver falls back to 80 GiB when a device is named without a size. */
+const CLEARML_DEFAULT_EBS_GIB = 80;
+
+class Reader {
+  readonly issues: FieldIssue[] = [];
+  readonly warnings: string[] = [];
+  /** Our dotted path → path in the original file, for mapping schema issues back. */
+  readonly origin = new Map<string, string>();
+  /** Conversion notes appended to schema messages, by our path. */
+  readonly notes = new Map<string, string>();
+
+  issue(path: string, message: string): undefined {
+    this.issues.push({ path, message });
+    return undefined;
+  }
+
+  /** Text; numbers and booleans are accepted as their text; '' and null count as absent. */
+  text(v: unknown, path: string): string | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v.trim() === '' ? undefined : v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return this.issue(path, 'must be text');
+  }
+
+  /** Multi-line text kept verbatim (scripts, conf). */
+  block(v: unknown, path: string): string | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && v.every((l) => typeof l === 'string')) return v.join('\n');
+    return this.issue(path, 'must be text (a multi-line string)');
+  }
+
+  bool(v: unknown, path: string): boolean | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'boolean') return v;
+    if (v === 0 || v === 1) return v === 1;
+    if (typeof v === 'string') {
+      const s = v.trim().toLowerCase();
+      if (['true', 'yes', 'on', '1'].includes(s)) return true;
+      if (['false', 'no', 'off', '0'].includes(s)) return false;
+    }
+    return this.issue(path, `must be true or false, not ${JSON.stringify(v)}`);
+  }
+
+  num(v: unknown, path: string, unit: string): number | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+    if (Number.isFinite(n)) return n;
+    return this.issue(path, `must be a number of ${unit}, not ${JSON.stringify(v)}`);
+  }
+
+  /** A YAML list, or ClearML's comma-separated string. */
+  list(v: unknown, path: string): string[] | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    const items = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : null;
+    if (!items || !items.every((x) => typeof x === 'string' || typeof x === 'number')) {
+      return this.issue(path, 'must be a list, or a comma-separated string like "a, b"');
+    }
+    return items.map((x) => String(x).trim()).filter((x) => x !== '');
+  }
+
+  /** ClearML's `"k1=v1, k2=v2"` (a YAML map is accepted too). */
+  tags(v: unknown, path: string): Record<string, string> | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (isObj(v)) {
+      const out: Record<string, string> = {};
+      for (const [k, x] of Object.entries(v)) {
+        if (x === null || x === undefined) out[k] = '';
+        else if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
+        else return this.issue(`${path}.${k}`, 'a tag value must be text');
+      }
+      return out;
+    }
+    if (typeof v !== 'string') return this.issue(path, 'must be a tag string like "team=ml, owner=alice"');
+    const out: Record<string, string> = {};
+    for (const part of v.split(',').map((p) => p.trim())) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      const key = eq < 0 ? '' : part.slice(0, eq).trim();
+      if (key === '') {
+        return this.issue(path, `tag '${part}' must be key=value; write tags as "team=ml, owner=alice"`);
+      }
+      out[key] = part.slice(eq + 1).trim();
+    }
+    return out;
+  }
+
+  unknownKeys(obj: Obj, known: Set<string>, path: string): void {
+    for (const k of Object.keys(obj)) {
+      if (!known.has(k)) this.warnings.push(`${path}.${k}: not a ClearML autoscaler setting; ignored`);
+    }
+  }
+}
+
+/** Drops undefined members, so the schema's defaults apply to what the file did not say. */
+function compact<T extends Obj>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function importResource(
+  r: Reader,
+  name: string,
+  raw: unknown,
+  globals: { tags?: Record<string, string>; iam?: { arn?: string; name?: string }; iamPath?: string },
+): Obj | undefined {
+  const base = `configurations.resource_configurations.${name}`;
+  const ours = `resources.${name}`;
+  if (!isObj(raw)) return r.issue(base, 'must be a mapping of resource settings (instance_type, ami_id, ...)');
+  r.unknownKeys(raw, RESOURCE_KEYS, base);
+  const map = (field: string, key: string) => r.origin.set(`${ours}.${field}`, `${base}.${key}`);
+
+  map('instanceType', 'instance_type');
+  map('amiId', 'ami_id');
+  map('market', 'is_spot');
+  map('subnetIds', 'subnet_id');
+  map('availabilityZones', 'availability_zone');
+  map('securityGroupIds', 'security_group_ids');
+  map('keyName', 'key_name');
+  map('cpuOnly', 'cpu_only');
+  map('enableMonitoring', 'enable_monitoring');
+  map('ebs.deviceName', 'ebs_device_name');
+  map('ebs.volumeSizeGiB', 'ebs_volume_size');
+  map('ebs.volumeType', 'ebs_volume_type');
+  map('ebs.snapshotId', 'ebs_snapshot_id');
+  map('ebs', 'ebs_device_name');
+  r.origin.set(ours, base);
+
+  // A missing instance_type or ami_id is reported by the schema below, mapped back to these keys.
+  const instanceType = r.text(raw['instance_type'], `${base}.instance_type`);
+  const amiId = r.text(raw['ami_id'], `${base}.ami_id`);
+
+  let spot = r.bool(raw['is_spot'], `${base}.is_spot`);
+  if (raw['is_spot'] === undefined) {
+    r.warnings.push(`${base}.is_spot: missing (ClearML requires it); on-demand assumed`);
+    spot = false;
+  }
+
+  const subnets = r.list(raw['subnet_id'], `${base}.subnet_id`) ?? [];
+  let zones = r.list(raw['availability_zone'], `${base}.availability_zone`) ?? [];
+  if (subnets.length > 0 && zones.length > 0) {
+    r.warnings.push(
+      `${base}: both subnet_id and availability_zone are set; as in ClearML the subnet decides the zone, so availability_zone is ignored`,
+    );
+    zones = [];
+  } else if (subnets.length === 0 && zones.length === 0) {
+    r.warnings.push(
+      `${base}: neither subnet_id nor availability_zone is set; EC2 will pick a zone in the default VPC (ClearML would fail at launch)`,
+    );
+  }
+
+  const device = r.text(raw['ebs_device_name'], `${base}.ebs_device_name`);
+  const size = r.num(raw['ebs_volume_size'], `${base}.ebs_volume_size`, 'GiB');
+  const volumeType = r.text(raw['ebs_volume_type'], `${base}.ebs_volume_type`);
+  const snapshot = r.text(raw['ebs_snapshot_id'], `${base}.ebs_snapshot_id`);
+  let ebs: Obj | undefined;
+  if (device !== undefined) {
+    // ClearML sends only the snapshot id when one is given; our launch always states a size, so say which.
+    if (snapshot !== undefined && size === undefined) {
+      r.warnings.push(
+        `${base}.ebs_volume_size: not set with ebs_snapshot_id; the volume will be ${CLEARML_DEFAULT_EBS_GIB} GiB, which must be at least the snapshot's size (set ebs_volume_size otherwise)`,
+      );
+    }
+    ebs = compact({
+      deviceName: device,
+      volumeSizeGiB: size ?? CLEARML_DEFAULT_EBS_GIB,
+      volumeType,
+      snapshotId: snapshot,
+    });
+  } else if (size !== undefined || volumeType !== undefined || snapshot !== undefined) {
+    r.warnings.push(
+      `${base}: ebs_volume_size/ebs_volume_type/ebs_snapshot_id are ignored without ebs_device_name (as in ClearML); set ebs_device_name (e.g. /dev/sda1) to apply them`,
+    );
+  }
+
+  const ownTags = r.tags(raw['tags'], `${base}.tags`) ?? {};
+  const tags = { ...globals.tags, ...ownTags };
+  const unreadable = Object.keys(tags).filter((k) => !IMDS_TAG_KEY.test(k) || ['.', '..', '_index'].includes(k));
+  if (unreadable.length > 0) {
+    r.warnings.push(
+      `${base}.tags: key${unreadable.length > 1 ? 's' : ''} ${unreadable.map((k) => `'${k}'`).join(', ')} ` +
+        `cannot be used on instances that expose tags to instance metadata (the lease watchdog needs that): use only ` +
+        `letters, digits and + - = . , _ : @ (no spaces or '/')`,
+    );
+  }
+  for (const k of Object.keys(tags)) {
+    r.origin.set(`${ours}.tags.${k}`, k in ownTags ? `${base}.tags` : 'hyper_params.tags');
+  }
+  r.origin.set(`${ours}.tags`, Object.keys(ownTags).length > 0 || !globals.tags ? `${base}.tags` : 'hyper_params.tags');
+
+  if (globals.iam && globals.iamPath) {
+    r.origin.set(`${ours}.iamInstanceProfile.arn`, 'hyper_params.iam_arn');
+    r.origin.set(`${ours}.iamInstanceProfile.name`, 'hyper_params.iam_name');
+    r.origin.set(`${ours}.iamInstanceProfile`, globals.iamPath);
+  }
+
+  const extra = raw['extra_configurations'];
+  if (isObj(extra) && Object.keys(extra).length > 0) {
+    r.warnings.push(
+      `${base}.extra_configurations: ignored keys ${Object.keys(extra).join(', ')}. Arbitrary launch-spec overrides ` +
+        `cannot be honoured safely (they could drop the ownership and lease tags, the metadata settings or the ` +
+        `terminate-on-shutdown behaviour); use the dedicated resource settings instead`,
+    );
+  } else if (extra !== undefined && extra !== null && !isObj(extra) && extra !== '') {
+    r.warnings.push(`${base}.extra_configurations: ignored (arbitrary launch-spec overrides are not supported)`);
+  }
+
+  return compact({
+    instanceType,
+    market: spot === undefined ? undefined : spot ? 'spot' : 'on-demand',
+    amiId,
+    subnetIds: subnets,
+    availabilityZones: zones,
+    securityGroupIds: r.list(raw['security_group_ids'], `${base}.security_group_ids`),
+    keyName: r.text(raw['key_name'], `${base}.key_name`),
+    iamInstanceProfile: globals.iam,
+    ebs,
+    tags,
+    cpuOnly: r.bool(raw['cpu_only'], `${base}.cpu_only`),
+    enableMonitoring: r.bool(raw['enable_monitoring'], `${base}.enable_monitoring`),
+  });
+}
+
+function importQueues(r: Reader, raw: unknown, resourceNames: string[]): Obj {
+  const base = 'configurations.queues';
+  if (raw === undefined || raw === null) {
+    r.issue(base, 'missing: a map of queue name to a list of [resource, max instances] pairs');
+    return {};
+  }
+  if (!isObj(raw)) {
+    r.issue(base, 'must be a map of queue name to a list of [resource, max instances] pairs');
+    return {};
+  }
+  const out: Obj = {};
+  for (const [queue, entries] of Object.entries(raw)) {
+    const qPath = `${base}.${queue}`;
+    r.origin.set(`queues.${queue}`, qPath);
+    if (!Array.isArray(entries)) {
+      r.issue(
+        qPath,
+        `must be a list of [resource, max instances] pairs, e.g. [[gpu_t4, 3]]; got ${JSON.stringify(entries)}`,
+      );
+      continue;
+    }
+    out[queue] = entries.map((entry: unknown, i) => {
+      const ePath = `${qPath}.${i}`;
+      r.origin.set(`queues.${queue}.${i}`, ePath);
+      r.origin.set(`queues.${queue}.${i}.resource`, `${ePath}.0`);
+      r.origin.set(`queues.${queue}.${i}.maxInstances`, `${ePath}.1`);
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        r.issue(ePath, `must be a pair [resource, max instances], e.g. [gpu_t4, 3]; got ${JSON.stringify(entry)}`);
+        return {};
+      }
+      const [res, max] = entry as [unknown, unknown];
+      const resource = r.text(res, `${ePath}.0`);
+      if (resource !== undefined && !resourceNames.includes(resource)) {
+        r.issue(
+          `${ePath}.0`,
+          `unknown resource '${resource}'; defined resources: ${resourceNames.join(', ') || 'none'}`,
+        );
+      }
+      return compact({ resource, maxInstances: r.num(max, `${ePath}.1`, 'instances') });
+    });
+  }
+  return out;
+}
+
+export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): ClearmlImport {
+  const r = new Reader();
+  const secrets: ImportedSecrets = {};
+  if (!isObj(doc)) {
+    r.issue('(root)', 'not a ClearML autoscaler config: expected a mapping with hyper_params and configurations');
+    return { config: null, issues: r.issues, warnings: r.warnings, secrets };
+  }
+  for (const k of Object.keys(doc)) {
+    if (k !== 'hyper_params' && k !== 'configurations')
+      r.warnings.push(`${k}: not part of a ClearML autoscaler config; ignored`);
+  }
+  const hpRaw = doc['hyper_params'] ?? {};
+  const cfRaw = doc['configurations'] ?? {};
+  if (!isObj(hpRaw)) r.issue('hyper_params', 'must be a mapping of settings');
+  if (!isObj(cfRaw)) r.issue('configurations', 'must be a mapping with resource_configurations and queues');
+  const hp: Obj = isObj(hpRaw) ? hpRaw : {};
+  const cf: Obj = isObj(cfRaw) ? cfRaw : {};
+  r.unknownKeys(hp, HYPER_PARAMS, 'hyper_params');
+  r.unknownKeys(cf, CONFIGURATIONS, 'configurations');
+  const H = (k: string) => `hyper_params.${k}`;
+  const C = (k: string) => `configurations.${k}`;
+
+  // AWS credentials leave the config: the app keeps them in the OS keychain.
+  const chain = r.bool(hp['use_credentials_chain'], H('use_credentials_chain')) ?? false;
+  const key = r.text(hp['cloud_credentials_key'], H('cloud_credentials_key'));
+  const secret = r.text(hp['cloud_credentials_secret'], H('cloud_credentials_secret'));
+  const token = r.text(hp['cloud_credentials_token'], H('cloud_credentials_token'));
+  if (chain && (key || secret || token)) {
+    r.warnings.push(
+      'hyper_params.cloud_credentials_*: ignored because use_credentials_chain is true (ClearML ignores them too); the default AWS credential chain (environment, profiles, SSO) will be used. Delete them from the file.',
+    );
+  } else if (key || secret || token) {
+    if (!key || !secret) {
+      r.warnings.push(
+        'hyper_params.cloud_credentials_key/secret: only one of the pair is set, so neither is usable; the default AWS credential chain will be used unless you enter both',
+      );
+    }
+    if (key && secret) {
+      secrets.awsAccessKeyId = key;
+      secrets.awsSecretAccessKey = secret;
+      if (token) secrets.awsSessionToken = token;
+    }
+    r.warnings.push(
+      'hyper_params.cloud_credentials_*: AWS keys were taken out of the config; they belong in the OS keychain (the app stores them there). Remove them from the file, which anyone who can read it can use.',
+    );
+  }
+
+  const gitPass = r.text(hp['git_pass'], H('git_pass'));
+  if (gitPass) {
+    secrets.gitPassword = gitPass;
+    r.warnings.push(
+      'hyper_params.git_pass: the git password was taken out of the config; it belongs in the OS keychain. Remove it from the file.',
+    );
+  }
+
+  const iamArn = r.text(hp['iam_arn'], H('iam_arn'));
+  const iamName = r.text(hp['iam_name'], H('iam_name'));
+  if (iamArn && iamName) r.warnings.push('hyper_params.iam_name: ignored because iam_arn is set (as in ClearML)');
+  const iam = iamArn ? { arn: iamArn } : iamName ? { name: iamName } : undefined;
+  const iamPath = iamArn ? H('iam_arn') : iamName ? H('iam_name') : undefined;
+
+  const globalTags = r.tags(hp['tags'], H('tags'));
+
+  // Resources and queues.
+  const rcRaw = cf['resource_configurations'];
+  const resources: Obj = {};
+  if (rcRaw === undefined || rcRaw === null) {
+    r.issue(C('resource_configurations'), 'missing: a map of resource name to its EC2 settings');
+  } else if (!isObj(rcRaw)) {
+    r.issue(C('resource_configurations'), 'must be a map of resource name to its EC2 settings');
+  } else {
+    for (const [name, raw] of Object.entries(rcRaw)) {
+      const res = importResource(r, name, raw, { tags: globalTags, iam, iamPath });
+      if (res) resources[name] = res;
+    }
+  }
+  const queues = importQueues(r, cf['queues'], isObj(rcRaw) ? Object.keys(rcRaw) : []);
+
+  // Agent settings.
+  const extraConf = r.block(cf['extra_clearml_conf'], C('extra_clearml_conf'));
+  const trainsConf = r.block(cf['extra_trains_conf'], C('extra_trains_conf'));
+  if (trainsConf !== undefined) {
+    r.warnings.push(
+      'configurations.extra_trains_conf: legacy alias of extra_clearml_conf (current ClearML ignores it); its text was appended to the extra ClearML configuration',
+    );
+  }
+  const extraClearmlConf =
+    trainsConf === undefined
+      ? extraConf
+      : [extraConf, trainsConf]
+          .filter((x) => x !== undefined)
+          .map((x) => x.replace(/\n+$/, ''))
+          .join('\n');
+  r.origin.set('agent.extraClearmlConf', C('extra_clearml_conf'));
+  r.origin.set('agent.initScript', C('extra_vm_bash_script'));
+  r.origin.set('agent.gitUser', H('git_user'));
+  r.origin.set('agent.defaultDockerImage', H('default_docker_image'));
+  const agent = compact({
+    defaultDockerImage: r.text(hp['default_docker_image'], H('default_docker_image')),
+    extraClearmlConf,
+    initScript: r.block(cf['extra_vm_bash_script'], C('extra_vm_bash_script')),
+    gitUser: r.text(hp['git_user'], H('git_user')),
+  });
+
+  // Scaling: ClearML thinks in minutes, fractions allowed here (ClearML's validators reject 0.5).
+  const pollMin = r.num(hp['polling_interval_time_min'], H('polling_interval_time_min'), 'minutes');
+  const pollingIntervalSec = pollMin === undefined ? undefined : Math.round(pollMin * 60 * 1000) / 1000;
+  r.origin.set('scaling.pollingIntervalSec', H('polling_interval_time_min'));
+  if (pollMin !== undefined) {
+    r.notes.set('scaling.pollingIntervalSec', `(the file says ${pollMin} min = ${pollingIntervalSec} s)`);
+  }
+  r.origin.set('scaling.maxIdleMin', H('max_idle_time_min'));
+  r.origin.set('scaling.maxSpinUpMin', H('max_spin_up_time_min'));
+  r.origin.set('scaling.workersPrefix', H('workers_prefix'));
+  const scaling = compact({
+    pollingIntervalSec,
+    maxIdleMin: r.num(hp['max_idle_time_min'], H('max_idle_time_min'), 'minutes'),
+    maxSpinUpMin: r.num(hp['max_spin_up_time_min'], H('max_spin_up_time_min'), 'minutes'),
+    workersPrefix: r.text(hp['workers_prefix'], H('workers_prefix')) ?? CLEARML_DEFAULT_PREFIX,
+  });
+
+  // Region and the ClearML server (not in the file).
+  const region = r.text(hp['cloud_credentials_region'], H('cloud_credentials_region'));
+  r.origin.set('aws.region', H('cloud_credentials_region'));
+  const apiHost = hosts.clearmlApiHost?.trim() || undefined;
+  r.origin.set('clearml.apiHost', API_HOST_PATH);
+  r.origin.set('clearml', API_HOST_PATH);
+  r.origin.set('clearml.webHost', 'clearmlWebHost');
+  r.origin.set('clearml.filesHost', 'clearmlFilesHost');
+  if (!apiHost) {
+    r.issue(
+      API_HOST_PATH,
+      'missing: the ClearML API server URL (e.g. https://api.clear.ml) is not part of a ClearML autoscaler config; set CLEARML_API_HOST or api.api_server in ~/clearml.conf, or enter it in the app',
+    );
+  }
+
+  const input = {
+    clearml: compact({
+      apiHost: apiHost ?? 'https://clearml-api-host.invalid', // placeholder so other fields still get validated
+      webHost: hosts.clearmlWebHost?.trim() || undefined,
+      filesHost: hosts.clearmlFilesHost?.trim() || undefined,
+    }),
+    aws: { region },
+    resources,
+    queues,
+    scaling,
+    agent,
+  };
+
+  const parsed = ConfigSchema.safeParse(input);
+  const seen = new Set(r.issues.map((i) => i.path));
+  if (!parsed.success) {
+    for (const zi of parsed.error.issues) {
+      const ours = dotted(zi.path);
+      const path = originalPath(r.origin, zi.path) ?? ours;
+      if (seen.has(path)) continue; // already reported by the importer, with the file's own wording
+      seen.add(path);
+      const note = r.notes.get(ours);
+      r.issues.push({ path, message: note ? `${issueMessage(zi)} ${note}` : issueMessage(zi) });
+    }
+  }
+  const config = parsed.success && r.issues.length === 0 ? parsed.data : null;
+  return { config, issues: r.issues, warnings: r.warnings, secrets };
+}
+
+/** Longest registered prefix of our path, with the rest appended (e.g. a tag key under a tags string). */
+function originalPath(origin: Map<string, string>, path: readonly PropertyKey[]): string | undefined {
+  const segs = path.map(String);
+  for (let n = segs.length; n > 0; n--) {
+    const hit = origin.get(segs.slice(0, n).join('.'));
+    if (hit !== undefined && hit !== '') return [hit, ...segs.slice(n)].join('.');
+  }
+  return undefined;
+}

@@ -1,0 +1,456 @@
+/**
+ * The local cost history: an append-only JSON-lines journal of instance lifecycle facts, from which
+ * `accounting.ts` recomputes spend on demand. Appends are fsynced (a fact written is a fact kept), the file is
+ * compacted to one line per instance when it grows, and a torn last line (crash mid-write) is dropped and cut
+ * off at the next open. Nothing is rewritten on a tick: a tick with no news writes nothing.
+ *
+ * Why not SQLite: the data is a few lines per instance lifetime and every query is a scan of at most a few
+ * thousand instances in memory; a native module would add an Electron rebuild step for no gain.
+ *
+ * `record` is idempotent per fact (a second `registered` or `terminated` for an instance is ignored and not
+ * written), so the loop may report what it observes every tick.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { MarketSchema } from '../../../shared/domain.js';
+import type { Clock } from '../ports.js';
+import {
+  attributeBetween,
+  burnRate,
+  rollup,
+  startOfUtcDay,
+  startOfUtcMonth,
+  type Burn,
+  type CostRollup,
+  type InstanceCostInput,
+  type TaskCost,
+} from './accounting.js';
+
+const PriceSourceSchema = z.object({
+  kind: z.enum(['pricing-api', 'spot-history', 'bundled', 'estimate']),
+  fetchedAt: z.number().nullable(),
+  note: z.string().optional(),
+  zone: z.string().optional(),
+});
+
+const TaskSpanSchema = z.object({
+  taskId: z.string().min(1),
+  name: z.string().optional(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+});
+
+const id = z.string().min(1);
+const at = z.number().finite();
+
+const LaunchedSchema = z.object({
+  t: z.literal('launched'),
+  at,
+  instanceId: id,
+  queue: z.string(),
+  resource: z.string(),
+  instanceType: z.string(),
+  market: MarketSchema,
+  zone: z.string().nullable().optional(),
+  hourlyPrice: z.number().nonnegative(),
+  priceSource: PriceSourceSchema,
+  /** For spot: the on-demand price of the same type, so savings can be shown. */
+  onDemandHourlyPrice: z.number().nonnegative().optional(),
+});
+
+/** A compacted instance: its whole known lifecycle in one line. */
+const InstanceSchema = LaunchedSchema.omit({ t: true, at: true }).extend({
+  t: z.literal('instance'),
+  launchedAt: at,
+  registeredAt: at.nullable(),
+  endedAt: at.nullable(),
+  endReason: z.string().optional(),
+  tasks: z.array(TaskSpanSchema),
+});
+
+export const CostFactSchema = z.discriminatedUnion('t', [
+  LaunchedSchema,
+  z.object({ t: z.literal('registered'), at, instanceId: id, workerId: z.string().optional() }),
+  z.object({ t: z.literal('task-started'), at, instanceId: id, taskId: id, name: z.string().optional() }),
+  z.object({ t: z.literal('task-ended'), at, instanceId: id, taskId: id }),
+  z.object({ t: z.literal('terminated'), at, instanceId: id, reason: z.string().optional() }),
+  InstanceSchema,
+]);
+
+export type CostFact = z.infer<typeof CostFactSchema>;
+export type CostFactInput = z.input<typeof CostFactSchema>;
+
+/** One instance as the history knows it: accounting input plus what the CSV shows. */
+export interface InstanceRecord extends InstanceCostInput {
+  instanceType: string;
+  zone: string | null;
+  priceSource: z.infer<typeof PriceSourceSchema>;
+  endReason?: string;
+}
+
+export interface CostHistoryOptions {
+  file: string;
+  clock: Clock;
+  /** Compact when the journal has this many more lines than instances (default 5000). */
+  compactAfterLines?: number;
+  /** Instances that ended longer ago than this are dropped at compaction (default 400 days). */
+  retentionDays?: number;
+}
+
+export interface OpenReport {
+  /** Lines read and applied. */
+  lines: number;
+  /** A partial last line (crash mid-append) was found and cut off. */
+  tornTail: boolean;
+  /** Complete lines that did not parse (skipped; gone after the next compaction). */
+  skipped: number;
+}
+
+export class CostHistory {
+  private readonly records = new Map<string, InstanceRecord>();
+  private fh: FileHandle | null = null;
+  private writes: Promise<unknown> = Promise.resolve();
+  private linesInFile = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly clock: Clock,
+    private readonly compactAfterLines: number,
+    private readonly retentionMs: number,
+    readonly openReport: OpenReport,
+  ) {}
+
+  static async open(opts: CostHistoryOptions): Promise<CostHistory> {
+    await mkdir(path.dirname(opts.file), { recursive: true });
+    const report: OpenReport = { lines: 0, tornTail: false, skipped: 0 };
+    const facts: CostFact[] = [];
+    let keepBytes: number | null = null;
+    let needsNewline = false;
+    if (existsSync(opts.file)) {
+      const buf = await readFile(opts.file);
+      let offset = 0;
+      while (offset < buf.length) {
+        const nl = buf.indexOf(0x0a, offset);
+        const last = nl === -1;
+        const line = buf.subarray(offset, last ? buf.length : nl).toString('utf8');
+        const parsed = parseLine(line);
+        if (parsed.kind === 'fact') {
+          facts.push(parsed.fact);
+          report.lines++;
+          if (last) needsNewline = true;
+        } else if (parsed.kind === 'not-json' && last) {
+          // Torn append: everything before it is intact; cut it so the next append starts on a clean line.
+          report.tornTail = true;
+          keepBytes = offset;
+        } else if (parsed.kind !== 'blank') {
+          // Complete but unknown (a newer version's fact, or damage): kept on disk until compaction.
+          report.skipped++;
+          if (last) needsNewline = true;
+        }
+        offset = last ? buf.length : nl + 1;
+      }
+    }
+    if (keepBytes !== null) await truncate(opts.file, keepBytes);
+    const h = new CostHistory(
+      opts.file,
+      opts.clock,
+      opts.compactAfterLines ?? 5000,
+      (opts.retentionDays ?? 400) * 86_400_000,
+      report,
+    );
+    for (const f of facts) h.apply(f);
+    h.linesInFile = report.lines + report.skipped;
+    h.fh = await open(opts.file, 'a');
+    if (needsNewline) await h.fh.appendFile('\n');
+    return h;
+  }
+
+  /**
+   * Adds a fact; resolves true once it is on disk, false when it adds nothing (duplicate, or an instance the
+   * history never saw launch). Throws on a malformed fact (a programming error) or a failed write.
+   */
+  async record(input: CostFactInput): Promise<boolean> {
+    if (this.closed) throw new Error('cost history is closed');
+    // Parsed and applied before the first await: queries made right after the call already see the fact.
+    const fact = CostFactSchema.parse(input);
+    if (!this.apply(fact)) return false;
+    const line = `${JSON.stringify(fact)}\n`;
+    return this.enqueue(async () => {
+      await this.fh!.appendFile(line, 'utf8');
+      await this.fh!.sync();
+      this.linesInFile++;
+      if (this.linesInFile > this.records.size + this.compactAfterLines) {
+        // The fact is already durable; a failed compaction only leaves the journal long, and is retried.
+        await this.compactNow().catch(() => undefined);
+      }
+      return true;
+    });
+  }
+
+  /** Rewrites the journal as one line per kept instance (temp file, fsync, rename). */
+  compact(): Promise<void> {
+    return this.enqueue(() => this.compactNow());
+  }
+
+  /** Waits for pending writes, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writes.catch(() => undefined);
+    await this.fh?.close();
+    this.fh = null;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  instances(): InstanceRecord[] {
+    return [...this.records.values()];
+  }
+
+  get(instanceId: string): InstanceRecord | undefined {
+    return this.records.get(instanceId);
+  }
+
+  rollup(since: number, now = this.clock.now()): CostRollup {
+    return rollup(this.instancesOverlapping(since, now), { from: since, to: now, now });
+  }
+
+  monthToDate(now = this.clock.now()): number {
+    return this.rollup(startOfUtcMonth(now), now).total;
+  }
+
+  monthToDateByQueue(now = this.clock.now()): Record<string, number> {
+    return this.rollup(startOfUtcMonth(now), now).byQueue;
+  }
+
+  spendToday(now = this.clock.now()): number {
+    return this.rollup(startOfUtcDay(now), now).total;
+  }
+
+  byQueue(since: number): Record<string, number> {
+    return this.rollup(since).byQueue;
+  }
+
+  byResource(since: number): Record<string, number> {
+    return this.rollup(since).byResource;
+  }
+
+  byTask(since: number): Record<string, TaskCost> {
+    return this.rollup(since).byTask;
+  }
+
+  burn(now = this.clock.now()): Burn {
+    return burnRate(this.instances(), now);
+  }
+
+  /**
+   * One row per cost line in [since, now]: each task an instance ran, its idle time and its boot overhead, so
+   * the `cost_usd` column sums to the total. Times in ISO UTC.
+   */
+  toCsv(since: number, now = this.clock.now()): string {
+    const header = [
+      'instance_id',
+      'queue',
+      'resource',
+      'instance_type',
+      'market',
+      'zone',
+      'hourly_price_usd',
+      'price_source',
+      'line',
+      'task_id',
+      'task_name',
+      'start_utc',
+      'end_utc',
+      'seconds',
+      'cost_usd',
+    ];
+    const rows: string[][] = [header];
+    const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+    const sorted = this.instancesOverlapping(since, now).sort((a, b) => a.launchedAt - b.launchedAt);
+    for (const inst of sorted) {
+      const a = attributeBetween(inst, since, now, now);
+      if (a.total === 0) continue;
+      const secs = (cost: number) => (inst.hourlyPrice > 0 ? ((cost / inst.hourlyPrice) * 3600).toFixed(0) : '0');
+      const base = [
+        inst.instanceId,
+        inst.queue,
+        inst.resource,
+        inst.instanceType,
+        inst.market,
+        inst.zone ?? '',
+        String(inst.hourlyPrice),
+        inst.priceSource.kind,
+      ];
+      const end = inst.endedAt ?? now;
+      const clip = (ms: number) => Math.min(Math.max(ms, since), now);
+      rows.push([
+        ...base,
+        'boot',
+        '',
+        '',
+        iso(clip(inst.launchedAt)),
+        iso(clip(inst.registeredAt ?? end)),
+        secs(a.boot),
+        a.boot.toFixed(6),
+      ]);
+      for (const t of [...inst.tasks].sort((x, y) => x.startedAt - y.startedAt)) {
+        const cost = a.byTask[t.taskId];
+        if (cost === undefined) continue;
+        delete a.byTask[t.taskId]; // a task listed twice (re-run on the same worker) gets one row
+        rows.push([
+          ...base,
+          'task',
+          t.taskId,
+          t.name ?? '',
+          iso(clip(t.startedAt)),
+          iso(clip(t.endedAt ?? end)),
+          secs(cost),
+          cost.toFixed(6),
+        ]);
+      }
+      rows.push([...base, 'idle', '', '', '', '', secs(a.idle), a.idle.toFixed(6)]);
+    }
+    return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private instancesOverlapping(since: number, now: number): InstanceRecord[] {
+    return this.instances().filter((i) => i.launchedAt <= now && (i.endedAt === null || i.endedAt >= since));
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(job, job);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Applies a fact to the in-memory state; false when it changes nothing. */
+  private apply(f: CostFact): boolean {
+    if (f.t === 'instance') {
+      const { t: _t, ...rest } = f;
+      this.records.set(f.instanceId, {
+        ...rest,
+        zone: rest.zone ?? null,
+        tasks: rest.tasks.map((s) => ({ ...s })),
+      });
+      return true;
+    }
+    if (f.t === 'launched') {
+      if (this.records.has(f.instanceId)) return false;
+      this.records.set(f.instanceId, {
+        instanceId: f.instanceId,
+        queue: f.queue,
+        resource: f.resource,
+        instanceType: f.instanceType,
+        market: f.market,
+        zone: f.zone ?? null,
+        hourlyPrice: f.hourlyPrice,
+        priceSource: f.priceSource,
+        ...(f.onDemandHourlyPrice !== undefined ? { onDemandHourlyPrice: f.onDemandHourlyPrice } : {}),
+        launchedAt: f.at,
+        registeredAt: null,
+        endedAt: null,
+        tasks: [],
+      });
+      return true;
+    }
+    const r = this.records.get(f.instanceId);
+    if (!r) return false;
+    const when = Math.max(f.at, r.launchedAt);
+    switch (f.t) {
+      case 'registered':
+        if (r.registeredAt !== null || r.endedAt !== null) return false;
+        r.registeredAt = when;
+        return true;
+      case 'task-started': {
+        if (r.endedAt !== null) return false;
+        const open = r.tasks.find((s) => s.endedAt === null);
+        if (open?.taskId === f.taskId) return false;
+        // A worker runs one task at a time: a new task ends the previous one.
+        if (open) open.endedAt = Math.max(when, open.startedAt);
+        r.registeredAt ??= when;
+        r.tasks.push({ taskId: f.taskId, ...(f.name ? { name: f.name } : {}), startedAt: when, endedAt: null });
+        return true;
+      }
+      case 'task-ended': {
+        const open = r.tasks.find((s) => s.endedAt === null && s.taskId === f.taskId);
+        if (!open) return false;
+        open.endedAt = Math.max(when, open.startedAt);
+        return true;
+      }
+      case 'terminated':
+        if (r.endedAt !== null) return false;
+        r.endedAt = when;
+        for (const s of r.tasks) if (s.endedAt === null) s.endedAt = Math.max(when, s.startedAt);
+        if (f.reason) r.endReason = f.reason;
+        return true;
+    }
+  }
+
+  private async compactNow(): Promise<void> {
+    const horizon = this.clock.now() - this.retentionMs;
+    for (const [key, r] of this.records) if (r.endedAt !== null && r.endedAt < horizon) this.records.delete(key);
+    const lines = [...this.records.values()]
+      .sort((a, b) => a.launchedAt - b.launchedAt)
+      .map((r) => `${JSON.stringify(CostFactSchema.parse({ ...r, t: 'instance' }))}\n`);
+    const tmp = `${this.file}.compact.tmp`;
+    const out = await open(tmp, 'w');
+    try {
+      await out.writeFile(lines.join(''), 'utf8');
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    try {
+      await this.fh?.close();
+      this.fh = null;
+      await rename(tmp, this.file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    } finally {
+      this.fh ??= await open(this.file, 'a');
+    }
+    await syncDir(path.dirname(this.file));
+    this.linesInFile = lines.length;
+  }
+}
+
+/** A rename is durable only once the directory entry is (not supported on every platform: best effort). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // Windows cannot open a directory; NTFS journals the rename itself.
+  }
+}
+
+type ParsedLine = { kind: 'fact'; fact: CostFact } | { kind: 'blank' } | { kind: 'not-json' } | { kind: 'unknown' };
+
+function parseLine(line: string): ParsedLine {
+  if (!line.trim()) return { kind: 'blank' };
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return { kind: 'not-json' };
+  }
+  const r = CostFactSchema.safeParse(json);
+  return r.success ? { kind: 'fact', fact: r.data } : { kind: 'unknown' };
+}
+
+/** RFC 4180 quoting, and a leading quote on text a spreadsheet would run as a formula. */
+function csvCell(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

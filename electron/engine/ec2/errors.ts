@@ -1,0 +1,353 @@
+/**
+ * Turns anything an EC2 call can throw (SDK service exceptions carrying the EC2 code in `name`, Node network
+ * errors, credential-chain errors) into an `Ec2Error` whose kind drives the engine and whose message tells
+ * the user what happens next or what to fix (peers §d "Error codes and what to do").
+ *
+ * kinds: capacity → try the next placement / market; throttle → slow down, retry next poll; auth → stop and
+ * ask the user; invalid → stop, the configuration is wrong; unreachable → retry next poll; other → retry next
+ * poll (and report). Messages never contain credentials: AWS messages are clipped, and for credential errors
+ * they are not quoted at all.
+ */
+import type { Market } from '../../../shared/domain.js';
+import { Ec2Error, type Ec2ErrorKind } from '../ports.js';
+
+export interface Ec2ErrorContext {
+  /** EC2 action, e.g. `RunInstances`; named in permission errors as `ec2:RunInstances`. */
+  action?: string;
+  region?: string;
+  instanceType?: string;
+  market?: Market;
+  /** Subnet id or zone the launch targeted. */
+  placement?: string;
+  /** What the caller does next, e.g. "trying the next subnet"; appended to capacity messages. */
+  next?: string;
+}
+
+const CAPACITY = new Set([
+  'InsufficientInstanceCapacity',
+  'InsufficientHostCapacity',
+  'InsufficientReservedInstanceCapacity',
+  'InsufficientCapacity',
+  'InsufficientCapacityOnHost',
+  'InsufficientAddressCapacity',
+  'InsufficientFreeAddressesInSubnet',
+  'InsufficientVolumeCapacity',
+  'UnfulfillableCapacity',
+  'SpotMaxPriceTooLow',
+  'MaxSpotInstanceCountExceeded',
+  'VcpuLimitExceeded',
+  'InstanceLimitExceeded',
+]);
+
+/** Capacity codes that are a quota or price for the whole market, not a shortage in one placement. */
+const MARKET_WIDE = new Set([
+  'MaxSpotInstanceCountExceeded',
+  'VcpuLimitExceeded',
+  'InstanceLimitExceeded',
+  'SpotMaxPriceTooLow',
+]);
+
+const THROTTLE = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'EC2ThrottledException',
+  'SlowDown',
+  'Unavailable',
+  'ServiceUnavailable',
+]);
+
+const AUTH = new Set([
+  'AuthFailure',
+  'UnauthorizedOperation',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'RequestExpired',
+  'OptInRequired',
+  'Blocked',
+  'PendingVerification',
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'CredentialsProviderError',
+  'TokenProviderError',
+]);
+
+const INVALID = new Set([
+  'InvalidParameterValue',
+  'InvalidParameter',
+  'InvalidParameterCombination',
+  'InvalidParameterDependency',
+  'MissingParameter',
+  'UnknownParameter',
+  'InvalidAction',
+  'InvalidQueryParameter',
+  'MalformedQueryString',
+  'InvalidGroup.NotFound',
+  'InvalidKeyPair.NotFound',
+  'InvalidBlockDeviceMapping',
+  'InvalidInstanceType',
+  'InvalidUserData.Malformed',
+  'InvalidAvailabilityZone',
+  'InvalidIamInstanceProfile.NotFound',
+  'UserDataTooLarge',
+]);
+
+/** Code prefixes (`InvalidAMIID.NotFound`, `InvalidSubnetID.Malformed`, …) that always mean a bad configuration. */
+const INVALID_PREFIXES = [
+  'InvalidAMIID.',
+  'InvalidSubnetID.',
+  'InvalidSubnet.',
+  'InvalidGroupId.',
+  'InvalidGroup.',
+  'InvalidSecurityGroupID.',
+  'InvalidKeyPair.',
+  'InvalidSnapshot.',
+  'InvalidSnapshotID.',
+  'InvalidInstanceID.',
+  'InvalidPlacementGroup.',
+  'InvalidIamInstanceProfile.',
+];
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Names that say nothing about the failure; a network code found inside is the better code. */
+const GENERIC_NAMES = new Set(['Error', 'AggregateError', 'TypeError', 'SystemError']);
+
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+
+/** The facts read from any thrown value; exported for tests of the reading itself. */
+export interface ErrorFacts {
+  code: string;
+  message: string;
+  status: number | null;
+  /** A Node network error code (ECONNREFUSED …) found on the error or its causes. */
+  networkCode: string | null;
+}
+
+export function readErrorFacts(err: unknown): ErrorFacts {
+  if (err instanceof Ec2Error) return { code: err.code, message: err.message, status: null, networkCode: null };
+  const rec = isRecord(err) ? err : {};
+  const meta = isRecord(rec['$metadata']) ? rec['$metadata'] : {};
+  const status = typeof meta['httpStatusCode'] === 'number' ? meta['httpStatusCode'] : null;
+  const networkCode = findNetworkCode(err, 0);
+  const codeField = typeof rec['Code'] === 'string' ? rec['Code'] : null;
+  const name = typeof rec['name'] === 'string' ? rec['name'] : null;
+  const generic = !name || GENERIC_NAMES.has(name);
+  const code =
+    codeField ??
+    (networkCode && generic ? networkCode : null) ??
+    (name && !generic ? name : null) ??
+    (status ? `HTTP${status}` : 'Unknown');
+  const message = typeof rec['message'] === 'string' ? rec['message'] : typeof err === 'string' ? err : '';
+  return { code, message, status, networkCode };
+}
+
+export function classifyEc2Error(err: unknown, ctx: Ec2ErrorContext = {}): Ec2Error {
+  if (err instanceof Ec2Error) return err;
+  const facts = readErrorFacts(err);
+  const kind = kindOf(facts);
+  return new Ec2Error(kind, facts.code, messageFor(kind, facts, ctx));
+}
+
+export function kindOf(f: ErrorFacts): Ec2ErrorKind {
+  const { code, status } = f;
+  if (CAPACITY.has(code)) return 'capacity';
+  if (code === 'Unsupported') return /availability zone/i.test(f.message) ? 'capacity' : 'invalid';
+  if (THROTTLE.has(code) || status === 429 || status === 503) return 'throttle';
+  if (AUTH.has(code) || code.startsWith('AuthFailure.')) return 'auth';
+  if (INVALID.has(code) || INVALID_PREFIXES.some((p) => code.startsWith(p))) return 'invalid';
+  if (f.networkCode || NETWORK_NAMES.has(code)) return 'unreachable';
+  if (status === 401 || status === 403) return 'auth';
+  return 'other';
+}
+
+/** Quota/price errors hold for every placement of the market; a shortage holds only where it happened. */
+export function capacityScope(code: string): 'market' | 'placement' {
+  return MARKET_WIDE.has(code) ? 'market' : 'placement';
+}
+
+/** EC2 answers with a server error that the same request (same client token) may safely repeat. */
+export function isTransientServerError(err: unknown): boolean {
+  const f = readErrorFacts(err);
+  if (CAPACITY.has(f.code) || THROTTLE.has(f.code)) return false;
+  if (f.code === 'InternalError' || f.code === 'InternalFailure' || f.code === 'ServerInternal') return true;
+  // A dropped connection mid-request is worth one more try; a refused or unresolvable one is not.
+  if (f.networkCode === 'ECONNRESET' || f.networkCode === 'EPIPE' || f.code === 'TimeoutError') return true;
+  return f.status !== null && f.status >= 500 && f.status !== 503 && !f.networkCode && kindOf(f) === 'other';
+}
+
+// ---------------------------------------------------------------- messages
+
+function messageFor(kind: Ec2ErrorKind, f: ErrorFacts, ctx: Ec2ErrorContext): string {
+  switch (kind) {
+    case 'capacity':
+      return capacityMessage(f, ctx);
+    case 'throttle':
+      return (
+        `AWS is throttling EC2 API calls for this account and region (${f.code}): the autoscaler slows down and ` +
+        `tries again on a later poll. Other tools using the same account share this limit.`
+      );
+    case 'auth':
+      return authMessage(f, ctx);
+    case 'invalid':
+      return invalidMessage(f, ctx);
+    case 'unreachable':
+      return (
+        `Cannot reach the EC2 API${ctx.region ? ` in ${ctx.region}` : ''} (${f.networkCode ?? f.code}): check the ` +
+        `network connection, proxy and region; the autoscaler tries again on the next poll.`
+      );
+    case 'other':
+      return otherMessage(f, ctx);
+  }
+}
+
+/** The capacity message for a code in a context; the launcher uses it to say what it does next. */
+export function describeCapacity(code: string, ctx: Ec2ErrorContext): string {
+  return capacityMessage({ code, message: '', status: null, networkCode: null }, ctx);
+}
+
+function capacityMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
+  const type = ctx.instanceType ?? 'the instance type';
+  const market = ctx.market === 'spot' ? 'Spot' : ctx.market === 'on-demand' ? 'On-demand' : 'EC2';
+  const where = ctx.placement ? ` in ${ctx.placement}` : '';
+  const then = ctx.next ? `: ${ctx.next}` : '';
+  switch (f.code) {
+    case 'MaxSpotInstanceCountExceeded':
+      return (
+        `The account's spot instance quota is used up (MaxSpotInstanceCountExceeded)${then}. Request a higher ` +
+        `"Spot Instance Requests" vCPU quota for this instance family in Service Quotas, or use on-demand.`
+      );
+    case 'VcpuLimitExceeded':
+    case 'InstanceLimitExceeded':
+      return (
+        `The account's on-demand vCPU quota for ${type} is used up (${f.code})${then}. Request an increase in ` +
+        `Service Quotas (e.g. L-DB2E81BA for G and VT instances, L-1216C47A for standard ones) or lower max instances.`
+      );
+    case 'SpotMaxPriceTooLow':
+      return `The spot price for ${type}${where} is above the maximum price (SpotMaxPriceTooLow)${then}.`;
+    case 'InsufficientFreeAddressesInSubnet':
+      return `Subnet ${ctx.placement ?? ''} has no free IP addresses left for ${type}${then || ': add another subnet'}.`;
+    case 'Unsupported':
+      return `${type} is not offered${where} (Unsupported)${then || ': choose another subnet or zone'}.`;
+    default:
+      return (
+        `${market} capacity for ${type}${where} is exhausted (${f.code})` +
+        (then || ': add more subnets or zones, or allow the fallback to on-demand')
+      );
+  }
+}
+
+function authMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
+  const action = ctx.action ? `ec2:${ctx.action}` : 'this EC2 action';
+  switch (f.code) {
+    case 'UnauthorizedOperation':
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+      return (
+        `The AWS identity is not allowed to call ${action}` +
+        (ctx.action === 'RunInstances' ? ' (or iam:PassRole on the instance profile)' : '') +
+        ` (${f.code}): add it to the IAM policy of these credentials.`
+      );
+    case 'OptInRequired':
+      return 'This AWS account is not subscribed to EC2 in this region (OptInRequired): enable the region or the service.';
+    case 'Blocked':
+    case 'PendingVerification':
+      return `The AWS account cannot use EC2 yet (${f.code}): contact AWS Support or wait for account verification.`;
+    case 'ExpiredToken':
+    case 'ExpiredTokenException':
+    case 'RequestExpired':
+      return (
+        `The AWS session has expired (${f.code}): refresh the credentials (e.g. \`aws sso login\`) and check that ` +
+        `this computer's clock is correct.`
+      );
+    case 'CredentialsProviderError':
+    case 'TokenProviderError':
+      return (
+        'No AWS credentials were found: enter an access key in Settings → Credentials, or configure the AWS CLI ' +
+        '(environment variables, ~/.aws/credentials or SSO).'
+      );
+    default:
+      return (
+        `AWS rejected the credentials (${f.code}): check the access key and secret in Settings → Credentials, ` +
+        `and that this computer's clock is correct.`
+      );
+  }
+}
+
+function invalidMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
+  const aws = clip(f.message);
+  const region = ctx.region ? ` in ${ctx.region}` : '';
+  const fix = f.code.startsWith('InvalidAMIID.')
+    ? `check the AMI id and that the AMI exists${region}`
+    : f.code.startsWith('InvalidSubnet')
+      ? `check the subnet ids and that they are${region}`
+      : f.code.startsWith('InvalidGroup') || f.code.startsWith('InvalidSecurityGroup')
+        ? 'check the security group ids and that they belong to the VPC of the subnets'
+        : f.code.startsWith('InvalidKeyPair.')
+          ? `check the key pair name${region}`
+          : f.code.startsWith('InvalidSnapshot')
+            ? 'check the EBS snapshot id'
+            : f.code.startsWith('InvalidIamInstanceProfile.')
+              ? 'check the IAM instance profile'
+              : f.code.startsWith('InvalidInstanceID.')
+                ? 'the instance id is unknown to EC2 (it may be gone already)'
+                : 'fix the resource settings';
+  return `EC2 rejected ${ctx.action ?? 'the request'} (${f.code}${aws ? `: ${aws}` : ''}): ${fix}.`;
+}
+
+function otherMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
+  if (f.code === 'IdempotentParameterMismatch') {
+    return (
+      'EC2 saw a launch token reused with different parameters (IdempotentParameterMismatch): this is a bug in ' +
+      'the autoscaler; the next launch uses a new token.'
+    );
+  }
+  const aws = clip(f.message);
+  return `EC2 ${ctx.action ?? 'call'} failed (${f.code}${aws ? `: ${aws}` : ''}): the autoscaler tries again on the next poll.`;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function findNetworkCode(err: unknown, depth: number): string | null {
+  if (!isRecord(err) || depth > 5) return null;
+  const code = err['code'];
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+  const errors = err['errors'];
+  if (Array.isArray(errors)) {
+    for (const e of errors) {
+      const found = findNetworkCode(e, depth + 1);
+      if (found) return found;
+    }
+  }
+  return findNetworkCode(err['cause'], depth + 1);
+}
+
+/** AWS messages can carry long encoded authorization blobs: keep the readable head only. */
+function clip(message: string): string {
+  const head = message.split(/Encoded authorization failure message:/i)[0]!.trim();
+  return head.length > 240 ? `${head.slice(0, 239)}…` : head;
+}

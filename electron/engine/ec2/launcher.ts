@@ -1,0 +1,215 @@
+/**
+ * One launch with placement and market fallback (reference §7.6; peers §c.3): try each placement (subnets in
+ * order, else zones in order, else none) in the configured market, skipping placements that recently ran out
+ * of capacity; on a capacity error remember it and move on; when every spot placement failed and the resource
+ * allows it, go through the placements again on-demand.
+ *
+ * Every RunInstances gets a NEW client token: a different subnet or market is a different request, and reusing
+ * a token with other parameters fails with IdempotentParameterMismatch (runs-on#251). `beforeAttempt` runs
+ * before each call so the caller can journal the token first (crash safety); if it throws, nothing is sent.
+ *
+ * Auth, invalid, throttle, unreachable and other errors end the launch at once: retrying them across
+ * placements only multiplies failing calls; the engine tries again at a later tick.
+ */
+import type { Market } from '../../../shared/domain.js';
+import { Ec2Error, type Ec2Api, type LaunchSpec } from '../ports.js';
+import { capacityScope, classifyEc2Error, describeCapacity } from './errors.js';
+
+export interface CapacityKey {
+  instanceType: string;
+  /** Subnet id, zone, `default` (no placement given), or `*` for the whole market (a quota). */
+  placement: string;
+  market: Market;
+}
+
+export const DEFAULT_CAPACITY_COOLDOWN_MS = 10 * 60_000;
+export const ANY_PLACEMENT = '*';
+
+/** Where capacity recently ran out; in memory (a restart simply tries again, which is harmless). */
+export class CapacityCooldowns {
+  private readonly until = new Map<string, number>();
+  private readonly cooldownMs: number;
+
+  constructor(opts: { cooldownMs?: number } = {}) {
+    this.cooldownMs = opts.cooldownMs ?? DEFAULT_CAPACITY_COOLDOWN_MS;
+  }
+
+  mark(key: CapacityKey, now: number): void {
+    this.until.set(keyOf(key), now + this.cooldownMs);
+  }
+
+  isCooling(key: CapacityKey, now: number): boolean {
+    return this.coolingUntil(key, now) !== null;
+  }
+
+  /** When the key (or its whole market) may be tried again; null when it may be tried now. */
+  coolingUntil(key: CapacityKey, now: number): number | null {
+    const own = this.until.get(keyOf(key)) ?? 0;
+    const market = this.until.get(keyOf({ ...key, placement: ANY_PLACEMENT })) ?? 0;
+    const until = Math.max(own, market);
+    return until > now ? until : null;
+  }
+
+  clear(): void {
+    this.until.clear();
+  }
+}
+
+function keyOf(k: CapacityKey): string {
+  return `${k.instanceType}|${k.market}|${k.placement}`;
+}
+
+export interface LaunchAttempt {
+  clientToken: string;
+  market: Market;
+  subnetId?: string;
+  availabilityZone?: string;
+}
+
+export interface LaunchAttemptRecord {
+  attempt: LaunchAttempt;
+  /** null for the attempt that launched. */
+  error: Ec2Error | null;
+}
+
+export interface SkippedPlacement {
+  market: Market;
+  placement: string;
+  /** ms epoch when it may be tried again. */
+  until: number;
+}
+
+export type LaunchOutcome =
+  | {
+      ok: true;
+      instanceId: string;
+      zone: string | null;
+      attempt: LaunchAttempt;
+      attempts: LaunchAttemptRecord[];
+      skipped: SkippedPlacement[];
+    }
+  | { ok: false; error: Ec2Error; attempts: LaunchAttemptRecord[]; skipped: SkippedPlacement[] };
+
+export interface LaunchRequest {
+  base: Omit<LaunchSpec, 'clientToken' | 'market' | 'subnetId' | 'availabilityZone'>;
+  market: Market;
+  spotFallbackToOnDemand: boolean;
+  subnetIds: string[];
+  availabilityZones: string[];
+  cooldowns: CapacityCooldowns;
+  now: number;
+  newClientToken: () => string;
+  beforeAttempt?: (attempt: LaunchAttempt) => Promise<void>;
+}
+
+interface Placement {
+  subnetId?: string;
+  availabilityZone?: string;
+}
+
+function placementName(p: Placement): string {
+  return p.subnetId ?? p.availabilityZone ?? 'default';
+}
+
+/** The order of attempts, pure: placements of the configured market, then on-demand for spot with fallback. */
+export function launchPlan(
+  req: Pick<LaunchRequest, 'market' | 'spotFallbackToOnDemand' | 'subnetIds' | 'availabilityZones'>,
+): {
+  markets: Market[];
+  placements: Placement[];
+} {
+  const placements: Placement[] = req.subnetIds.length
+    ? req.subnetIds.map((subnetId) => ({ subnetId }))
+    : req.availabilityZones.length
+      ? req.availabilityZones.map((availabilityZone) => ({ availabilityZone }))
+      : [{}];
+  const markets: Market[] = req.market === 'spot' && req.spotFallbackToOnDemand ? ['spot', 'on-demand'] : [req.market];
+  return { markets, placements };
+}
+
+export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promise<LaunchOutcome> {
+  const { markets, placements } = launchPlan(req);
+  const type = req.base.instanceType;
+  const attempts: LaunchAttemptRecord[] = [];
+  const skipped: SkippedPlacement[] = [];
+  let lastCapacity: Ec2Error | null = null;
+
+  const keyFor = (market: Market, p: Placement): CapacityKey => ({
+    instanceType: type,
+    market,
+    placement: placementName(p),
+  });
+
+  /** What happens after a capacity failure at (mi, pi), for the message. */
+  const nextStep = (mi: number, pi: number, marketWide: boolean): string | undefined => {
+    const market = markets[mi]!;
+    if (!marketWide) {
+      const next = placements.slice(pi + 1).find((p) => !req.cooldowns.isCooling(keyFor(market, p), req.now));
+      if (next) return `trying ${next.subnetId ? 'the next subnet' : 'the next zone'} (${placementName(next)})`;
+    }
+    if (mi + 1 < markets.length) return 'trying on-demand instead';
+    return undefined;
+  };
+
+  for (let mi = 0; mi < markets.length; mi++) {
+    const market = markets[mi]!;
+    for (let pi = 0; pi < placements.length; pi++) {
+      const placement = placements[pi]!;
+      const key = keyFor(market, placement);
+      const until = req.cooldowns.coolingUntil(key, req.now);
+      if (until !== null) {
+        skipped.push({ market, placement: key.placement, until });
+        continue;
+      }
+      const attempt: LaunchAttempt = { clientToken: req.newClientToken(), market, ...placement };
+      if (req.beforeAttempt) await req.beforeAttempt(attempt);
+      try {
+        const r = await ec2.runInstance({ ...req.base, ...attempt });
+        attempts.push({ attempt, error: null });
+        return { ok: true, instanceId: r.instanceId, zone: r.zone, attempt, attempts, skipped };
+      } catch (raw) {
+        const err = classifyEc2Error(raw, {
+          action: 'RunInstances',
+          instanceType: type,
+          market,
+          placement: key.placement,
+        });
+        if (err.kind !== 'capacity') {
+          attempts.push({ attempt, error: err });
+          return { ok: false, error: err, attempts, skipped };
+        }
+        const marketWide = capacityScope(err.code) === 'market';
+        req.cooldowns.mark(marketWide ? { ...key, placement: ANY_PLACEMENT } : key, req.now);
+        const told = new Ec2Error(
+          'capacity',
+          err.code,
+          describeCapacity(err.code, {
+            action: 'RunInstances',
+            instanceType: type,
+            market,
+            placement: key.placement === 'default' ? undefined : key.placement,
+            next: nextStep(mi, pi, marketWide),
+          }),
+        );
+        attempts.push({ attempt, error: told });
+        lastCapacity = told;
+        if (marketWide) break;
+      }
+    }
+  }
+
+  if (lastCapacity) return { ok: false, error: lastCapacity, attempts, skipped };
+  const soonest = Math.min(...skipped.map((s) => s.until));
+  const minutes = Math.max(1, Math.ceil((soonest - req.now) / 60_000));
+  return {
+    ok: false,
+    error: new Ec2Error(
+      'capacity',
+      'CapacityCooldown',
+      `Every placement for ${type} (${markets.join(', then ')}) ran out of capacity recently: the next try is in ` +
+        `${minutes} min. Add subnets or zones, or another instance type, to launch sooner.`,
+    ),
+    attempts,
+    skipped,
+  };
+}

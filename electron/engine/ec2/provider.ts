@@ -1,0 +1,371 @@
+/**
+ * `Ec2Api` over @aws-sdk/client-ec2 (peers §d). Every HTTP attempt, SDK retries included, first takes a token
+ * from the app-wide `TokenBucket` and is counted in `calls`; a throttled attempt penalizes the bucket. Errors
+ * leave this module only as `Ec2Error` (see errors.ts).
+ *
+ * Call budget per engine tick: `describeInstances` is ceil(n / 500) calls; launches, terminations and tag
+ * writes are one call per 1000 ids. Nothing here loops on failure: the engine polls again at its next tick.
+ *
+ * Endpoint: with no `endpoint` option the SDK resolves it itself, so the standard `AWS_ENDPOINT_URL` and
+ * `AWS_ENDPOINT_URL_EC2` variables keep working (the emulator tests rely on that).
+ */
+import {
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  DescribeSpotPriceHistoryCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2ClientConfig,
+  type Filter,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/client-ec2';
+// Types only (erased at build): the SDK's middleware signature, from the package the SDK itself depends on.
+import type { FinalizeRequestMiddleware } from '@smithy/types';
+import { randomUUID } from 'node:crypto';
+import type { Market } from '../../../shared/domain.js';
+import { Ec2Error, systemClock, TAG, type Clock, type Ec2Api, type InstanceObs, type LaunchSpec } from '../ports.js';
+import { classifyEc2Error, readErrorFacts, kindOf, type Ec2ErrorContext } from './errors.js';
+import { flattenReservations } from './instances.js';
+import { buildRunInstancesInput, toTags } from './launch-input.js';
+import { createEc2RetryStrategy } from './sdk-retry.js';
+import { TokenBucket } from './throttle.js';
+
+type FinalizeMiddleware = FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes>;
+
+export interface Ec2ProviderOptions {
+  region: string;
+  /** null/absent: the SDK default chain (environment, profiles, SSO, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
+  endpoint?: string;
+  /** HTTP attempts per call, SDK retries included. Default 2. */
+  maxAttempts?: number;
+  clock?: Clock;
+  /** Share one bucket between every client of the app (one per region is what EC2 throttles). */
+  limiter?: TokenBucket;
+  /** DescribeInstances page size, 5–1000. Default 500. */
+  pageSize?: number;
+  /** Jitter source for the SDK-level retry delay. */
+  random?: () => number;
+  /** Per HTTP attempt. Default 20 s. */
+  requestTimeoutMs?: number;
+}
+
+export type PermissionProbe =
+  | { action: 'RunInstances'; spec: LaunchSpec }
+  | { action: 'CreateTags'; ids: readonly string[]; tags: Record<string, string> }
+  | { action: 'TerminateInstances'; ids: readonly string[] };
+
+export interface Ec2Provider extends Ec2Api {
+  /** HTTP attempts sent so far (SDK retries included). */
+  readonly calls: number;
+  readonly region: string;
+  /** Sends the call with DryRun: resolves when EC2 says it would be allowed, throws the `Ec2Error` otherwise. */
+  dryRun(probe: PermissionProbe): Promise<void>;
+  /** Closes the SDK's sockets. */
+  close(): void;
+}
+
+/** Our instances in every state that still costs money or may come back. */
+export const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] as const;
+/** EC2's limit on instance ids per TerminateInstances / resource ids per CreateTags call. */
+export const ID_BATCH = 1000;
+
+export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
+  const clock = opts.clock ?? systemClock;
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? 2);
+  const limiter = opts.limiter ?? new TokenBucket({ ratePerSec: 5, burst: 10, clock });
+  const pageSize = Math.min(1000, Math.max(5, opts.pageSize ?? 500));
+  const config: EC2ClientConfig = {
+    region: opts.region,
+    maxAttempts,
+    retryStrategy: createEc2RetryStrategy({ maxAttempts, clock, random: opts.random ?? Math.random }),
+    requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 },
+  };
+  if (opts.credentials) config.credentials = { ...opts.credentials };
+  if (opts.endpoint) config.endpoint = opts.endpoint;
+  const client = new EC2Client(config);
+
+  let calls = 0;
+  // Right after the retry middleware: runs once per HTTP attempt, before signing (a wait for a token never
+  // ages a signature) and around deserialization (it sees the parsed EC2 error code).
+  const perAttempt: FinalizeMiddleware = (next) => async (args) => {
+    await limiter.take();
+    calls += 1;
+    try {
+      const out = await next(args);
+      limiter.succeeded();
+      return out;
+    } catch (err) {
+      if (kindOf(readErrorFacts(err)) === 'throttle') limiter.penalize();
+      throw err;
+    }
+  };
+  client.middlewareStack.addRelativeTo(perAttempt, {
+    relation: 'after',
+    toMiddleware: 'retryMiddleware',
+    name: 'clearmlAutoscalerLimiter',
+    override: true,
+  });
+
+  const ctxBase: Ec2ErrorContext = { region: opts.region };
+  async function call<T>(action: string, ctx: Ec2ErrorContext, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw classifyEc2Error(err, { ...ctxBase, action, ...ctx });
+    }
+  }
+
+  async function listInstances(filters: Filter[]): Promise<InstanceObs[]> {
+    const out: InstanceObs[] = [];
+    const seen = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await call('DescribeInstances', {}, () =>
+        client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: pageSize, NextToken: token })),
+      );
+      out.push(...flattenReservations(page.Reservations));
+      token = page.NextToken || undefined;
+      // A token seen twice would loop forever; EC2 never does it, a broken proxy might.
+      if (token && seen.has(token)) break;
+      if (token) seen.add(token);
+    } while (token);
+    return out;
+  }
+
+  function launchCtx(spec: LaunchSpec): Ec2ErrorContext {
+    return { instanceType: spec.instanceType, market: spec.market, placement: spec.subnetId ?? spec.availabilityZone };
+  }
+
+  async function terminateBatch(ids: string[]): Promise<void> {
+    try {
+      await client.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+      return;
+    } catch (err) {
+      const code = readErrorFacts(err).code;
+      if (code !== 'InvalidInstanceID.NotFound')
+        throw classifyEc2Error(err, { ...ctxBase, action: 'TerminateInstances' });
+      // The whole batch fails when one id is unknown (already gone, or not visible yet). EC2 names the unknown
+      // ids; terminate the rest in one more call, and leave the unknown ones to the next reconcile.
+      const unknown = new Set(readErrorFacts(err).message.match(/i-[0-9a-f]{8,17}/g) ?? []);
+      const rest = ids.filter((id) => !unknown.has(id));
+      if (unknown.size === 0 || rest.length === ids.length) {
+        for (const id of ids) await terminateOne(id);
+        return;
+      }
+      if (rest.length) await terminateBatch(rest);
+    }
+  }
+
+  async function terminateOne(id: string): Promise<void> {
+    try {
+      await client.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    } catch (err) {
+      if (readErrorFacts(err).code === 'InvalidInstanceID.NotFound') return;
+      throw classifyEc2Error(err, { ...ctxBase, action: 'TerminateInstances' });
+    }
+  }
+
+  return {
+    get calls() {
+      return calls;
+    },
+    region: opts.region,
+
+    describeInstances: (prefix) =>
+      listInstances([
+        { Name: `tag:${TAG.prefix}`, Values: [prefix] },
+        { Name: 'instance-state-name', Values: [...LIVE_STATES] },
+      ]),
+
+    // Every state: crash recovery must learn that the launch happened even if the instance died since.
+    findByClientToken: (clientToken) => listInstances([{ Name: 'client-token', Values: [clientToken] }]),
+
+    async runInstance(spec) {
+      const input = buildRunInstancesInput(spec);
+      try {
+        const out = await client.send(new RunInstancesCommand(input));
+        const inst = out.Instances?.[0];
+        if (!inst?.InstanceId) {
+          throw new Ec2Error('other', 'EmptyResponse', 'EC2 accepted the launch but returned no instance id.');
+        }
+        return { instanceId: inst.InstanceId, zone: inst.Placement?.AvailabilityZone ?? null };
+      } catch (err) {
+        // A dry run that would have succeeded: an empty id says "allowed, nothing launched".
+        if (spec.dryRun && readErrorFacts(err).code === 'DryRunOperation') return { instanceId: '', zone: null };
+        throw classifyEc2Error(err, { ...ctxBase, action: 'RunInstances', ...launchCtx(spec) });
+      }
+    },
+
+    async terminateInstances(ids) {
+      for (const batch of chunks(unique(ids), ID_BATCH)) await terminateBatch(batch);
+    },
+
+    async createTags(ids, tags) {
+      const list = toTags(tags);
+      if (!list.length) return;
+      for (const batch of chunks(unique(ids), ID_BATCH)) {
+        await call('CreateTags', {}, () => client.send(new CreateTagsCommand({ Resources: batch, Tags: list })));
+      }
+    },
+
+    async spotPrices(instanceTypes) {
+      const prices = new Map<string, { price: number; at: number }>();
+      const types = unique(instanceTypes);
+      if (!types.length) return new Map();
+      let token: string | undefined;
+      try {
+        do {
+          const page = await call('DescribeSpotPriceHistory', {}, () =>
+            client.send(
+              new DescribeSpotPriceHistoryCommand({
+                InstanceTypes: types as never[],
+                ProductDescriptions: ['Linux/UNIX', 'Linux/UNIX (Amazon VPC)'],
+                StartTime: new Date(clock.now()),
+                MaxResults: 1000,
+                NextToken: token,
+              }),
+            ),
+          );
+          for (const p of page.SpotPriceHistory ?? []) {
+            const price = Number(p.SpotPrice);
+            if (!p.InstanceType || !p.AvailabilityZone || !Number.isFinite(price)) continue;
+            const key = `${p.InstanceType}|${p.AvailabilityZone}`;
+            const at = p.Timestamp instanceof Date ? p.Timestamp.getTime() : 0;
+            const prev = prices.get(key);
+            if (!prev || at >= prev.at) prices.set(key, { price, at });
+          }
+          token = page.NextToken || undefined;
+        } while (token);
+      } catch (err) {
+        // Prices are optional: without ec2:DescribeSpotPriceHistory the dashboard falls back to bundled prices.
+        if (err instanceof Ec2Error && err.kind === 'auth' && isPermissionCode(err.code)) return new Map();
+        throw err;
+      }
+      return new Map([...prices].map(([k, v]) => [k, v.price]));
+    },
+
+    async dryRun(probe) {
+      try {
+        if (probe.action === 'RunInstances') {
+          await client.send(new RunInstancesCommand(buildRunInstancesInput({ ...probe.spec, dryRun: true })));
+        } else if (probe.action === 'CreateTags') {
+          await client.send(
+            new CreateTagsCommand({ Resources: [...probe.ids], Tags: toTags(probe.tags), DryRun: true }),
+          );
+        } else {
+          await client.send(new TerminateInstancesCommand({ InstanceIds: [...probe.ids], DryRun: true }));
+        }
+      } catch (err) {
+        if (readErrorFacts(err).code === 'DryRunOperation') return;
+        const ctx = probe.action === 'RunInstances' ? launchCtx(probe.spec) : {};
+        throw classifyEc2Error(err, { ...ctxBase, action: probe.action, ...ctx });
+      }
+    },
+
+    close: () => client.destroy(),
+  };
+}
+
+// ---------------------------------------------------------------- test connection
+
+export interface PermissionReport {
+  ok: boolean;
+  /** IAM actions the credentials lack, e.g. `ec2:RunInstances`. */
+  missing: string[];
+  /** One line per check, in words. */
+  details: string[];
+}
+
+/**
+ * The "test connection" button: DescribeInstances for real, RunInstances and CreateTags (and TerminateInstances
+ * when one of our instances exists to aim at) as DryRun. DryRunOperation means allowed; UnauthorizedOperation
+ * names the missing action. The encoded authorization message is not decoded (that needs sts permissions).
+ */
+export async function checkPermissions(
+  ec2: Pick<Ec2Provider, 'describeInstances' | 'dryRun'>,
+  spec: LaunchSpec,
+): Promise<PermissionReport> {
+  const missing: string[] = [];
+  const details: string[] = [];
+  let ok = true;
+
+  const verdict = (action: string, err: unknown): void => {
+    const e = classifyEc2Error(err, { action });
+    ok = false;
+    if (e.kind === 'auth' && isPermissionCode(e.code)) {
+      missing.push(`ec2:${action}`);
+      details.push(`ec2:${action}: not allowed — ${e.message}`);
+    } else {
+      details.push(`ec2:${action}: could not be checked — ${e.message}`);
+    }
+  };
+
+  let ours: InstanceObs[] = [];
+  try {
+    ours = await ec2.describeInstances(spec.tags[TAG.prefix] ?? 'clearml-autoscaler');
+    details.push(`ec2:DescribeInstances: allowed (${ours.length} instance(s) of ours found)`);
+  } catch (err) {
+    verdict('DescribeInstances', err);
+    const e = classifyEc2Error(err);
+    // Bad credentials or no network fail every other check the same way: say it once.
+    if ((e.kind === 'auth' && !isPermissionCode(e.code)) || e.kind === 'unreachable') {
+      return { ok: false, missing, details };
+    }
+  }
+
+  try {
+    await ec2.dryRun({ action: 'RunInstances', spec: { ...spec, clientToken: `dry-run-${randomUUID()}` } });
+    details.push(`ec2:RunInstances: allowed for ${spec.instanceType} (${marketWord(spec.market)})`);
+  } catch (err) {
+    verdict('RunInstances', err);
+  }
+
+  const target = ours.find((i) => i.state !== 'terminated')?.instanceId;
+  const tagIds = [target ?? 'i-0000000000000000f'];
+  try {
+    await ec2.dryRun({ action: 'CreateTags', ids: tagIds, tags: { [TAG.orphanSince]: 'dry-run' } });
+    details.push('ec2:CreateTags: allowed');
+  } catch (err) {
+    if (!target && readErrorFacts(err).code.startsWith('InvalidInstanceID.')) {
+      details.push('ec2:CreateTags: not checked (no instance of ours exists yet to aim the dry run at)');
+    } else {
+      verdict('CreateTags', err);
+    }
+  }
+
+  if (target) {
+    try {
+      await ec2.dryRun({ action: 'TerminateInstances', ids: [target] });
+      details.push('ec2:TerminateInstances: allowed');
+    } catch (err) {
+      verdict('TerminateInstances', err);
+    }
+  } else {
+    details.push('ec2:TerminateInstances: not checked (no instance of ours exists yet to aim the dry run at)');
+  }
+
+  return { ok, missing, details };
+}
+
+// ---------------------------------------------------------------- helpers
+
+function isPermissionCode(code: string): boolean {
+  return code === 'UnauthorizedOperation' || code === 'AccessDenied' || code === 'AccessDeniedException';
+}
+
+function marketWord(m: Market): string {
+  return m === 'spot' ? 'spot' : 'on-demand';
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

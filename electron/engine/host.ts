@@ -1,0 +1,234 @@
+/**
+ * Hosts one engine for a process (Electron main, the browser preview, the headless CLI): builds the real clients
+ * from the config and credentials, runs ticks one at a time on the polling interval, and implements the
+ * EngineController the UI talks to. Demo mode points the same clients at the in-process emulators.
+ */
+import type { Config } from '../../shared/config.js';
+import type { EngineEvent } from '../../shared/domain.js';
+import { createClearmlClient } from './clearml/client.js';
+import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
+import { startDemoWorld, type DemoWorld } from './demo.js';
+import { createEc2Provider } from './ec2/provider.js';
+import { Engine, errorText, type EngineDeps, type TickResult } from './engine.js';
+import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
+import { createPriceLookup } from './prices.js';
+import { createMainStore, publish, type MainStore } from './store.js';
+import { buildUserData } from './userdata/userdata.js';
+
+export interface EngineHostOptions {
+  store?: MainStore;
+  clock?: Clock;
+  onEvent?: (e: EngineEvent) => void;
+  /** Where the engine keeps its small durable state (price cache, launch intents). */
+  dataDir?: string;
+  /** Test seams; default to the real clients. */
+  makeClearml?: (config: Config, creds: ClearmlCredentials | null) => ClearmlApi;
+  makeEc2?: (config: Config, creds: ResolvedCredentials['aws']) => Ec2Api;
+  /** Extra engine dependencies (crash-safe launch journal, budget check). */
+  engineExtras?: Partial<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch' | 'budget' | 'launchConcurrency'>>;
+}
+
+export interface EngineHost extends EngineController {
+  readonly demo: boolean;
+  readonly config: Config | null;
+  startDemo(opts?: { enable?: boolean; dryRun?: boolean }): Promise<void>;
+  /** Run one tick now (the loop's own tick if one is running). */
+  tickNow(): Promise<TickResult | null>;
+  readonly engine: Engine | null;
+  readonly clients: { clearml: ClearmlApi; ec2: Ec2Api } | null;
+}
+
+export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
+  const store = opts.store ?? createMainStore();
+  const clock = opts.clock ?? systemClock;
+  let config: Config | null = null;
+  let engine: Engine | null = null;
+  let clients: { clearml: ClearmlApi; ec2: Ec2Api } | null = null;
+  let demoWorld: DemoWorld | null = null;
+  let enabled = false;
+  let loop: Promise<void> | null = null;
+  let wake: AbortController | null = null;
+  let current: Promise<TickResult> | null = null;
+
+  const makeClearml =
+    opts.makeClearml ??
+    ((cfg: Config, creds: ClearmlCredentials | null) =>
+      createClearmlClient({ apiHost: cfg.clearml.apiHost, credentials: creds, clock }));
+  const makeEc2 =
+    opts.makeEc2 ??
+    ((cfg: Config, creds: ResolvedCredentials['aws']) =>
+      createEc2Provider({ region: cfg.aws.region, credentials: creds, clock }));
+
+  function configure(cfg: Config, creds: ResolvedCredentials, override?: { clearml: ClearmlApi; ec2: Ec2Api }): void {
+    config = cfg;
+    clients = override ?? { clearml: makeClearml(cfg, creds.clearml), ec2: makeEc2(cfg, creds.aws) };
+    const deps: EngineDeps = {
+      config: cfg,
+      clearml: clients.clearml,
+      ec2: clients.ec2,
+      clock,
+      store,
+      prices: createPriceLookup(cfg.aws.region),
+      userData: ({ queue, resource }) =>
+        buildUserData({
+          prefix: cfg.scaling.workersPrefix,
+          resource,
+          resourceConf: cfg.resources[resource]!,
+          queue,
+          clearml: cfg.clearml,
+          agent: cfg.agent,
+          lease: cfg.lease,
+          clearmlCredentials: creds.clearml,
+          region: cfg.aws.region,
+        }),
+      onEvent: opts.onEvent,
+      ...opts.engineExtras,
+    };
+    const previous = engine;
+    engine = new Engine(deps);
+    if (previous) {
+      engine.setLaunchesPaused(previous.paused.launches);
+      for (const q of previous.paused.queues) engine.setQueuePaused(q, true);
+    }
+    publish(store, { dryRun: cfg.scaling.dryRun, demo: demoWorld !== null });
+    wake?.abort();
+  }
+
+  async function runTick(): Promise<TickResult | null> {
+    if (!engine) return null;
+    if (current) return current;
+    const e = engine;
+    current = e.tick().catch((err: unknown) => {
+      e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}` });
+      publish(store, { status: 'error', statusReason: `The last tick failed: ${errorText(err)}` });
+      return { ok: false, plan: null, launched: [], terminated: [], errors: [errorText(err)] };
+    });
+    try {
+      return await current;
+    } finally {
+      current = null;
+    }
+  }
+
+  async function loopBody(): Promise<void> {
+    while (enabled) {
+      await runTick();
+      if (!enabled) break;
+      wake = new AbortController();
+      await clock.sleep((config?.scaling.pollingIntervalSec ?? 15) * 1000, wake.signal);
+    }
+  }
+
+  async function setEnabled(on: boolean): Promise<void> {
+    if (on && !engine) {
+      publish(store, {
+        enabled: false,
+        status: 'error',
+        statusReason: 'Nothing to run yet: finish the setup (ClearML, AWS, a queue and a resource) or try the demo.',
+      });
+      return;
+    }
+    if (on === enabled) return;
+    enabled = on;
+    if (on) {
+      publish(store, { enabled: true, status: 'starting', statusReason: null });
+      engine?.emit({ level: 'info', kind: 'engine', message: 'autoscaling turned on' });
+      loop = loopBody();
+    } else {
+      wake?.abort();
+      await loop;
+      loop = null;
+      engine?.emit({
+        level: 'info',
+        kind: 'engine',
+        message: 'autoscaling turned off: running instances keep running',
+      });
+      publish(store, {
+        enabled: false,
+        status: 'off',
+        statusReason: 'Autoscaling is off: nothing is launched or terminated.',
+      });
+    }
+  }
+
+  async function ourInstances() {
+    if (!clients || !config) return [];
+    return clients.ec2.describeInstances(config.scaling.workersPrefix);
+  }
+
+  const host: EngineHost = {
+    store,
+    get demo() {
+      return demoWorld !== null;
+    },
+    get config() {
+      return config;
+    },
+    get engine() {
+      return engine;
+    },
+    get clients() {
+      return clients;
+    },
+    setEnabled,
+    setLaunchesPaused(paused) {
+      engine?.setLaunchesPaused(paused);
+      publish(store, { launchesPaused: paused });
+      wake?.abort();
+    },
+    setQueuePaused(queue, paused) {
+      engine?.setQueuePaused(queue, paused);
+      publish(store, { queues: store.getState().queues.map((q) => (q.name === queue ? { ...q, paused } : q)) });
+    },
+    async terminate(ids, reason) {
+      if (!engine) return [];
+      const done = await engine.terminateNow(ids, reason, await ourInstances());
+      wake?.abort();
+      return done;
+    },
+    async scaleToZero() {
+      if (!engine) return 0;
+      const live = (await ourInstances()).filter((i) => i.state === 'pending' || i.state === 'running');
+      engine.setLaunchesPaused(true);
+      publish(store, { launchesPaused: true });
+      const done = await engine.terminateNow(
+        live.map((i) => i.instanceId),
+        'scale to zero requested; launches paused',
+        live,
+      );
+      wake?.abort();
+      return done.length;
+    },
+    reconcileNow(reason) {
+      engine?.emit({ level: 'info', kind: 'engine', message: `reconciling now: ${reason}` });
+      if (enabled) wake?.abort();
+    },
+    configure: (cfg, creds) => configure(cfg, creds),
+    async stop() {
+      await setEnabled(false);
+      await current;
+      demoWorld?.close();
+      demoWorld = null;
+    },
+    async startDemo(demoOpts = {}) {
+      if (!demoWorld) demoWorld = await startDemoWorld({ clock });
+      const world = demoWorld;
+      const cfg = demoOpts.dryRun
+        ? { ...world.config, scaling: { ...world.config.scaling, dryRun: true } }
+        : world.config;
+      configure(cfg, world.credentials, {
+        clearml: createClearmlClient({ apiHost: cfg.clearml.apiHost, credentials: world.credentials.clearml, clock }),
+        ec2: createEc2Provider({
+          region: world.config.aws.region,
+          credentials: world.credentials.aws,
+          endpoint: world.ec2Url,
+          clock,
+        }),
+      });
+      publish(store, { demo: true });
+      if (demoOpts.enable) await setEnabled(true);
+    },
+    tickNow: runTick,
+  };
+  return host;
+}

@@ -1,0 +1,340 @@
+/**
+ * The scaling decision, as one pure function: (what ClearML and EC2 say now, the config, a little memory the loop
+ * keeps) → actions, each with a reason a person can read. No I/O, no clock: everything arrives in `PolicyInput`,
+ * so every rule here is tested table-driven in test/engine/policy.test.ts.
+ *
+ * Differences from ClearML's loop (reference clearml-autoscaler.md §2.4, §7) are deliberate:
+ * - demand is spread over a queue's resources by *remaining* need, so two resources never over-launch;
+ * - instances still booting (listed, or launched but not yet listed) count against demand and caps;
+ * - nothing is terminated when ClearML could not be read (busy work cannot be told from idle);
+ * - idle workers are kept while their queue has pending tasks, and the longest-idle go first;
+ * - instances that never registered, orphans (two phases) and zombie workers are cleaned up.
+ */
+import type { Config } from '../../shared/config.js';
+import type { InstancePhase } from '../../shared/domain.js';
+import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from './ports.js';
+import { parseWorkerId } from './workers.js';
+
+/** A launch the loop made that DescribeInstances may not show yet (EC2 listing is eventually consistent). */
+export interface InFlightLaunch {
+  queue: string;
+  resource: string;
+  instanceId: string | null;
+  at: number;
+}
+
+export type BudgetVerdict = { allowed: true } | { allowed: false; reason: string };
+
+export interface PolicyInput {
+  now: number;
+  config: Config;
+  /** False when the ClearML observation failed this tick: then nothing is launched or terminated. */
+  clearmlOk: boolean;
+  /** Configured queues as the server reports them (a configured queue missing here does not exist). */
+  queues: readonly QueueObs[];
+  /** Our workers (prefix-filtered). */
+  workers: readonly WorkerObs[];
+  /** Our instances in any non-terminated state. */
+  instances: readonly InstanceObs[];
+  inFlight: readonly InFlightLaunch[];
+  /** instanceId → ms when the loop first saw its worker idle (consecutive observations). */
+  idleSince: ReadonlyMap<string, number>;
+  launchesPaused: boolean;
+  pausedQueues: ReadonlySet<string>;
+  /** `${queue}|${resource}` pairs whose every placement hit a capacity error recently. */
+  cooling: ReadonlySet<string>;
+  /** Called once per instance about to be launched; a refusal stops launches for that queue this tick. */
+  budget?: (launch: { queue: string; resource: string }) => BudgetVerdict;
+  /** How long an unexplained instance stays marked before it is terminated. */
+  orphanGraceMs?: number;
+}
+
+export type Action =
+  | { kind: 'launch'; queue: string; resource: string; count: number; reason: string }
+  | {
+      kind: 'terminate';
+      instanceId: string;
+      workerId: string | null;
+      queue: string;
+      resource: string;
+      why: 'idle' | 'spin-up' | 'orphan';
+      /** Terminate only if a fresh worker read still shows it idle (busy work is never killed). */
+      recheckIdle: boolean;
+      reason: string;
+    }
+  | { kind: 'mark-orphan'; instanceId: string; reason: string }
+  | { kind: 'unregister'; workerId: string; reason: string };
+
+export interface InstanceClass {
+  instance: InstanceObs;
+  queue: string;
+  resource: string;
+  phase: InstancePhase;
+  worker: WorkerObs | null;
+  idleSec: number | null;
+  note?: string;
+}
+
+export interface QueueDecision {
+  queue: string;
+  exists: boolean;
+  pending: number;
+  oldestWaitSec: number | null;
+  idle: number;
+  busy: number;
+  booting: number;
+  launched: number;
+  text: string;
+}
+
+export interface Plan {
+  actions: Action[];
+  decisions: QueueDecision[];
+  instances: InstanceClass[];
+}
+
+const LIVE_STATES = new Set(['pending', 'running']);
+const DEFAULT_ORPHAN_GRACE_MS = 5 * 60_000;
+
+export const cooldownKey = (queue: string, resource: string) => `${queue}|${resource}`;
+
+/** Classify each of our instances by joining it to its worker on the instance id. */
+export function classifyInstances(input: PolicyInput): InstanceClass[] {
+  const { config, now } = input;
+  const workerByInstance = new Map<string, WorkerObs>();
+  for (const w of input.workers) {
+    const p = parseWorkerId(w.id);
+    if (p && p.prefix === config.scaling.workersPrefix) workerByInstance.set(p.instanceId, w);
+  }
+  const spinUpMs = config.scaling.maxSpinUpMin * 60_000;
+  return input.instances.map((instance) => {
+    const queue = instance.tags[TAG.queue] ?? '';
+    const resource = instance.tags[TAG.resource] ?? '';
+    const worker = workerByInstance.get(instance.instanceId) ?? null;
+    const explained = (config.queues[queue] ?? []).some((e) => e.resource === resource) && resource in config.resources;
+    let phase: InstancePhase;
+    let note: string | undefined;
+    if (!LIVE_STATES.has(instance.state)) {
+      phase = 'terminating';
+    } else if (worker?.task) {
+      phase = 'busy';
+    } else if (!explained) {
+      phase = 'orphan';
+      note = !queue
+        ? 'has our prefix tag but no queue tag'
+        : `queue '${queue}' / resource '${resource}' is not in the current config`;
+    } else if (worker) {
+      phase = 'idle';
+    } else {
+      phase = 'booting';
+      if (now - instance.launchedAt > spinUpMs) note = 'never registered as a ClearML worker';
+    }
+    const since = input.idleSince.get(instance.instanceId);
+    const idleSec =
+      phase === 'idle' && since !== undefined ? Math.max(0, (now - since) / 1000) : phase === 'idle' ? 0 : null;
+    return { instance, queue, resource, phase, worker, idleSec, note };
+  });
+}
+
+export function plan(input: PolicyInput): Plan {
+  const { config, now } = input;
+  const classes = classifyInstances(input);
+  const actions: Action[] = [];
+  const decisions: QueueDecision[] = [];
+  const listed = new Set(input.instances.map((i) => i.instanceId));
+  const unlisted = input.inFlight.filter((f) => !f.instanceId || !listed.has(f.instanceId));
+
+  const live = classes.filter((c) => c.phase !== 'terminating');
+  let globalRoom = config.scaling.maxTotalInstances - live.length - unlisted.length;
+
+  const queuesByName = new Map(input.queues.map((q) => [q.name, q]));
+
+  for (const [queueName, entries] of Object.entries(config.queues)) {
+    const q = queuesByName.get(queueName);
+    const mine = live.filter((c) => c.queue === queueName);
+    const idle = mine.filter((c) => c.phase === 'idle');
+    const busy = mine.filter((c) => c.phase === 'busy');
+    const bootingListed = mine.filter((c) => c.phase === 'booting' && !c.note);
+    const bootingUnlisted = unlisted.filter((f) => f.queue === queueName);
+    const booting = bootingListed.length + bootingUnlisted.length;
+    const pending = q?.entries.length ?? 0;
+    const oldest = q?.entries.reduce((m, e) => Math.min(m, e.addedAt), Infinity) ?? Infinity;
+    const decision: QueueDecision = {
+      queue: queueName,
+      exists: !!q,
+      pending,
+      oldestWaitSec: Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : null,
+      idle: idle.length,
+      busy: busy.length,
+      booting,
+      launched: 0,
+      text: '',
+    };
+    decisions.push(decision);
+
+    if (!input.clearmlOk) {
+      decision.text = 'holding: ClearML could not be read this tick, so nothing is launched or terminated';
+      continue;
+    }
+    if (!q) {
+      decision.text = `queue '${queueName}' does not exist on the ClearML server: create it there or fix the name`;
+      continue;
+    }
+
+    // ---- scale up
+    const need = pending - idle.length - booting;
+    const covered = `${pending} pending, ${idle.length} idle, ${booting} booting`;
+    if (pending === 0) {
+      decision.text = 'no pending tasks';
+    } else if (need <= 0) {
+      decision.text = `${covered}: demand covered`;
+    } else if (input.launchesPaused || input.pausedQueues.has(queueName)) {
+      decision.text = `${covered}: would launch ${need} but launches are paused${input.launchesPaused ? '' : ' for this queue'}`;
+    } else {
+      let remaining = need;
+      const launchedParts: string[] = [];
+      const blocked: string[] = [];
+      for (const entry of entries) {
+        if (remaining <= 0) break;
+        const res = config.resources[entry.resource];
+        if (!res) continue;
+        if (input.cooling.has(cooldownKey(queueName, entry.resource))) {
+          blocked.push(`${entry.resource} has no capacity right now (cooling down)`);
+          continue;
+        }
+        const running =
+          mine.filter((c) => c.resource === entry.resource).length +
+          bootingUnlisted.filter((f) => f.resource === entry.resource).length;
+        const allowedByCap = entry.maxInstances - running;
+        if (allowedByCap <= 0) {
+          blocked.push(`${entry.resource} is at its cap of ${entry.maxInstances}`);
+          continue;
+        }
+        if (globalRoom <= 0) {
+          blocked.push(`the global cap of ${config.scaling.maxTotalInstances} instances is reached`);
+          break;
+        }
+        let take = Math.min(remaining, allowedByCap, globalRoom);
+        let budgetStop: string | null = null;
+        if (input.budget) {
+          let ok = 0;
+          for (; ok < take; ok++) {
+            const v = input.budget({ queue: queueName, resource: entry.resource });
+            if (!v.allowed) {
+              budgetStop = v.reason;
+              break;
+            }
+          }
+          take = ok;
+        }
+        if (take > 0) {
+          actions.push({
+            kind: 'launch',
+            queue: queueName,
+            resource: entry.resource,
+            count: take,
+            reason: `launch ${take} × ${res.instanceType} (${entry.resource}) for '${queueName}': ${covered}`,
+          });
+          launchedParts.push(`${take} × ${res.instanceType}`);
+          remaining -= take;
+          globalRoom -= take;
+          decision.launched += take;
+        }
+        if (!budgetStop && remaining > 0) {
+          if (take === allowedByCap) blocked.push(`${entry.resource} is at its cap of ${entry.maxInstances}`);
+          else if (globalRoom <= 0)
+            blocked.push(`the global cap of ${config.scaling.maxTotalInstances} instances is reached`);
+        }
+        if (budgetStop) {
+          blocked.push(budgetStop);
+          break;
+        }
+      }
+      const head = launchedParts.length
+        ? `launched ${launchedParts.join(' + ')}: ${covered}`
+        : `${covered}: need ${need}`;
+      decision.text =
+        blocked.length && remaining > 0 ? `${head}; ${remaining} not launched: ${blocked.join('; ')}` : head;
+    }
+
+    // ---- scale down idle workers: keep as many as there are pending tasks, longest-idle go first
+    const keep = Math.min(idle.length, pending);
+    const maxIdleSec = config.scaling.maxIdleMin * 60;
+    const byIdle = [...idle].sort((a, b) => (b.idleSec ?? 0) - (a.idleSec ?? 0));
+    for (const c of byIdle.slice(0, idle.length - keep)) {
+      if ((c.idleSec ?? 0) < maxIdleSec) continue;
+      actions.push({
+        kind: 'terminate',
+        instanceId: c.instance.instanceId,
+        workerId: c.worker?.id ?? null,
+        queue: c.queue,
+        resource: c.resource,
+        why: 'idle',
+        recheckIdle: true,
+        reason: `idle for ${formatMinutes(c.idleSec ?? 0)} (limit ${formatMinutes(maxIdleSec)}) and no pending task on '${queueName}'`,
+      });
+    }
+  }
+
+  if (input.clearmlOk) {
+    // ---- instances that never registered within the spin-up time
+    const spinUpMin = config.scaling.maxSpinUpMin;
+    for (const c of classes) {
+      if (c.phase === 'booting' && c.note) {
+        actions.push({
+          kind: 'terminate',
+          instanceId: c.instance.instanceId,
+          workerId: null,
+          queue: c.queue,
+          resource: c.resource,
+          why: 'spin-up',
+          recheckIdle: false,
+          reason: `no ClearML worker registered within the ${spinUpMin} min spin-up time: check the AMI, the init script and the instance's console log`,
+        });
+      }
+    }
+
+    // ---- orphans, in two phases: mark, then terminate on a later tick if still unexplained and not busy
+    const grace = input.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
+    for (const c of classes) {
+      if (c.phase !== 'orphan') continue;
+      const markedAt = Number(c.instance.tags[TAG.orphanSince]);
+      if (!Number.isFinite(markedAt) || markedAt <= 0) {
+        actions.push({
+          kind: 'mark-orphan',
+          instanceId: c.instance.instanceId,
+          reason: `orphan: ${c.note ?? 'unexplained'}`,
+        });
+      } else if (now - markedAt >= grace) {
+        actions.push({
+          kind: 'terminate',
+          instanceId: c.instance.instanceId,
+          workerId: c.worker?.id ?? null,
+          queue: c.queue,
+          resource: c.resource,
+          why: 'orphan',
+          recheckIdle: !!c.worker,
+          reason: `orphan for ${formatMinutes((now - markedAt) / 1000)}: ${c.note ?? 'unexplained'}`,
+        });
+      }
+    }
+
+    // ---- zombie workers: ours, but their instance is gone and was not just launched
+    const liveIds = new Set(live.map((c) => c.instance.instanceId));
+    const inFlightIds = new Set(input.inFlight.map((f) => f.instanceId).filter(Boolean));
+    for (const w of input.workers) {
+      const p = parseWorkerId(w.id);
+      if (!p || p.prefix !== config.scaling.workersPrefix) continue;
+      if (liveIds.has(p.instanceId) || inFlightIds.has(p.instanceId) || w.task) continue;
+      actions.push({ kind: 'unregister', workerId: w.id, reason: `worker's instance ${p.instanceId} is gone` });
+    }
+  }
+
+  return { actions, decisions, instances: classes };
+}
+
+export function formatMinutes(sec: number): string {
+  if (sec < 90) return `${Math.round(sec)} s`;
+  const min = sec / 60;
+  return min < 90 ? `${Math.round(min * 10) / 10} min` : `${Math.round((min / 60) * 10) / 10} h`;
+}

@@ -1,0 +1,111 @@
+/**
+ * Pure: turns one tick's plan (which already joined EC2 and ClearML) into the views the tray and dashboard show.
+ */
+import type { Config } from '../../shared/config.js';
+import type { CostSummary, InstanceView, Market, QueueView } from '../../shared/domain.js';
+import type { Plan } from './policy.js';
+
+export interface PriceQuote {
+  price: number;
+  /** In words, for the UI: "bundled table from 2026-11-01". */
+  source: string;
+}
+
+export type PriceLookup = (instanceType: string, market: Market, zone?: string) => PriceQuote;
+
+export interface SnapshotViews {
+  queues: QueueView[];
+  instances: InstanceView[];
+  costs: Omit<CostSummary, 'spendToday' | 'projectedMonth' | 'history'>;
+}
+
+export function buildSnapshotViews(args: {
+  now: number;
+  config: Config;
+  plan: Plan | null;
+  pausedQueues: ReadonlySet<string>;
+  prices: PriceLookup;
+  lastDecisions: ReadonlyMap<string, string>;
+}): SnapshotViews {
+  const { now, config, plan, prices } = args;
+  const sources = new Set<string>();
+  const instances: InstanceView[] = (plan?.instances ?? []).map((c) => {
+    const quote = prices(c.instance.instanceType, c.instance.market, c.instance.zone);
+    sources.add(quote.source);
+    const uptimeSec = Math.max(0, (now - c.instance.launchedAt) / 1000);
+    // Per-second billing with a 60 s minimum.
+    const billedSec = Math.max(60, uptimeSec);
+    return {
+      instanceId: c.instance.instanceId,
+      queue: c.queue,
+      resource: c.resource,
+      instanceType: c.instance.instanceType,
+      market: c.instance.market,
+      zone: c.instance.zone,
+      state: c.instance.state,
+      phase: c.phase,
+      launchedAt: c.instance.launchedAt,
+      uptimeSec,
+      idleSec: c.idleSec,
+      workerId: c.worker?.id ?? null,
+      task: c.worker?.task
+        ? { id: c.worker.task.id, ...(c.worker.task.name ? { name: c.worker.task.name } : {}) }
+        : null,
+      hourlyPrice: quote.price,
+      costSoFar: (billedSec / 3600) * quote.price,
+      ...(c.note ? { note: c.note } : {}),
+    };
+  });
+
+  const running = instances.filter((i) => i.state === 'pending' || i.state === 'running');
+  const burnPerHour = sum(running.map((i) => i.hourlyPrice));
+  const byQueue: Record<string, number> = {};
+  const byResource: Record<string, number> = {};
+  for (const i of running) {
+    byQueue[i.queue] = (byQueue[i.queue] ?? 0) + i.hourlyPrice;
+    byResource[i.resource] = (byResource[i.resource] ?? 0) + i.hourlyPrice;
+  }
+
+  const decisions = new Map((plan?.decisions ?? []).map((d) => [d.queue, d]));
+  const queues: QueueView[] = Object.entries(config.queues).map(([name, entries]) => {
+    const d = decisions.get(name);
+    return {
+      name,
+      exists: d?.exists ?? true,
+      pending: d?.pending ?? 0,
+      oldestWaitSec: d?.oldestWaitSec ?? null,
+      busy: d?.busy ?? 0,
+      idle: d?.idle ?? 0,
+      booting: d?.booting ?? 0,
+      paused: args.pausedQueues.has(name),
+      lastDecision: (d && d.launched > 0 ? d.text : (args.lastDecisions.get(name) ?? d?.text)) ?? null,
+      resources: entries.map((e) => {
+        const res = config.resources[e.resource];
+        return {
+          resource: e.resource,
+          instanceType: res?.instanceType ?? '?',
+          market: res?.market ?? 'on-demand',
+          maxInstances: e.maxInstances,
+          running: running.filter((i) => i.queue === name && i.resource === e.resource).length,
+        };
+      }),
+    };
+  });
+
+  return {
+    queues,
+    instances,
+    costs: {
+      burnPerHour,
+      byQueue,
+      byResource,
+      spotPerHour: sum(running.filter((i) => i.market === 'spot').map((i) => i.hourlyPrice)),
+      onDemandPerHour: sum(running.filter((i) => i.market === 'on-demand').map((i) => i.hourlyPrice)),
+      priceSource: sources.size ? [...sources].join('; ') : 'no instances running',
+    },
+  };
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}

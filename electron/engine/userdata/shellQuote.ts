@@ -1,0 +1,22 @@
+/**
+ * The one way a value enters a generated bash script: a single-quoted word, so nothing inside it is expanded,
+ * split or executed. `'` cannot appear inside single quotes, so each one closes the quote, adds an escaped quote
+ * and reopens: `it's` becomes `'it'\''s'`.
+ */
+export function shellQuote(value: string): string {
+  if (value.includes('\0')) throw new Error('a shell value cannot contain a NUL byte');
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * A here-document (`<<'DELIM'`, quoted so the body is taken literally) whose delimiter never occurs as a line of
+ * the body, since that line would end the document early and run the rest as commands.
+ */
+export function literalHeredoc(command: string, delimiter: string, body: string): string {
+  if (body.includes('\0')) throw new Error('a here-document cannot contain a NUL byte');
+  const lines = new Set(body.split('\n').map((l) => l.replace(/\r$/, '')));
+  let delim = delimiter;
+  for (let n = 1; lines.has(delim); n++) delim = `${delimiter}_${n}`;
+  const text = body.endsWith('\n') || body === '' ? body : `${body}\n`;
+  return `${command} <<'${delim}'\n${text}${delim}\n`;
+}

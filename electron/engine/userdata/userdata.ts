@@ -1,0 +1,340 @@
+/**
+ * The bash startup script (EC2 user data) every instance boots with. It fixes the flaws of ClearML's template
+ * (reference §3, §7.8–7.10): setup runs under `set -Eeuo pipefail`; nothing is ever traced (`set -x` would copy
+ * secrets to the serial console); IMDSv2 instead of IMDSv1; a `python3 -m venv` with a pinned clearml-agent instead
+ * of system pip; ClearML credentials embedded single-quoted or fetched from SSM at boot; AWS credentials never
+ * present; and any way the script ends (setup failure, agent crash, clean agent exit) powers the instance off,
+ * so a broken instance stops billing instead of running forever. The dead-man watchdog is installed first, so
+ * even a hung setup step is bounded by the lease.
+ *
+ * Every value from the config enters the script through `shellQuote` or a literal here-document.
+ */
+import { AMI_PATTERN, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
+import type { AgentSettings, Lease, Resource } from '../../../shared/config.js';
+import { literalHeredoc, shellQuote } from './shellQuote.js';
+import { WATCHDOG_SH_COMPACT, watchdogEnv } from './watchdog.js';
+
+/** EC2 rejects user data over 16 KB (before base64). */
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+
+export const SECRETS_BEGIN_MARKER = '# >>> clearml-autoscaler secrets: never traced, never echoed >>>';
+export const SECRETS_END_MARKER = '# <<< clearml-autoscaler secrets <<<';
+
+/** Paths on the instance (the first lines of the script; tests point them at a sandbox). */
+export const INSTANCE_PATHS = {
+  stateDir: '/var/lib/clearml-autoscaler',
+  etcDir: '/etc/clearml-autoscaler',
+  binDir: '/usr/local/bin',
+  unitDir: '/etc/systemd/system',
+  systemdRunDir: '/run/systemd/system',
+  venv: '/opt/clearml-agent-venv',
+  imds: 'http://169.254.169.254',
+  poweroff: 'shutdown -h now',
+} as const;
+
+/**
+ * IAM policy the instance profile needs when `agent.clearmlCredentialsFrom` is `ssm`: read the SecureStrings
+ * under the prefix, and decrypt them (kms:Decrypt matters only for a customer-managed key; the default
+ * `aws/ssm` key is usable by any principal of the account that may read the parameter).
+ */
+export function ssmIamPolicy(ssmPrefix: string): string {
+  const path = ssmPrefix.replace(/^\/+|\/+$/g, '');
+  return JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'ReadClearmlAgentSecrets',
+          Effect: 'Allow',
+          Action: ['ssm:GetParameter'],
+          Resource: `arn:aws:ssm:*:*:parameter/${path}/*`,
+        },
+        {
+          Sid: 'DecryptThemThroughSsmOnly',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: '*',
+          Condition: { StringLike: { 'kms:ViaService': 'ssm.*.amazonaws.com' } },
+        },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+/** The policy for the default prefix `/clearml-autoscaler`, for the README. */
+export const SSM_IAM_POLICY: string = ssmIamPolicy('/clearml-autoscaler');
+
+/** SSM parameter names (SecureString) read at boot in `ssm` mode. */
+export function ssmParameterNames(ssmPrefix: string): { accessKey: string; secretKey: string; gitPassword: string } {
+  const base = ssmPrefix.replace(/\/+$/, '');
+  return { accessKey: `${base}/access_key`, secretKey: `${base}/secret_key`, gitPassword: `${base}/git_pass` };
+}
+
+export interface UserDataOptions {
+  prefix: string;
+  resource: string;
+  resourceConf: Resource;
+  queue: string;
+  clearml: { apiHost: string; webHost?: string; filesHost?: string };
+  agent: AgentSettings;
+  lease: Lease;
+  /** Embedded in `user-data` mode; ignored (never embedded) in `ssm` mode. null: the AMI's own clearml.conf. */
+  clearmlCredentials: { accessKey: string; secretKey: string } | null;
+  /** `user-data` mode: embedded. `ssm` mode: its value is never used; non-empty means read `<ssmPrefix>/git_pass`. */
+  gitPassword?: string;
+  region: string;
+}
+
+export class UserDataError extends Error {
+  override name = 'UserDataError';
+}
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new UserDataError(message);
+}
+
+/** A HOCON line `key: "value"`; HOCON quoted strings are JSON strings. */
+const hoconLine = (key: string, value: string) => `${key}: ${JSON.stringify(value)}`;
+
+export function buildUserData(opts: UserDataOptions): string {
+  const { prefix, resource, resourceConf: rc, queue, agent, lease } = opts;
+  // Names become marker lines parsed as `'…'` and worker-id segments: refuse anything the config schema would.
+  check(NAME_PATTERN.test(prefix), `workers prefix '${prefix}' is not a valid name`);
+  check(NAME_PATTERN.test(resource), `resource name '${resource}' is not a valid name`);
+  check(NAME_PATTERN.test(queue), `queue name '${queue}' is not a valid name`);
+  check(INSTANCE_TYPE_PATTERN.test(rc.instanceType), `instance type '${rc.instanceType}' is not valid`);
+  check(AMI_PATTERN.test(rc.amiId), `AMI id '${rc.amiId}' is not valid`);
+  check(REGION_PATTERN.test(opts.region), `region '${opts.region}' is not valid`);
+
+  const ssm = agent.clearmlCredentialsFrom === 'ssm';
+  const dockerImage = rc.dockerImage ?? agent.defaultDockerImage;
+  const P = INSTANCE_PATHS;
+  const q = shellQuote;
+  const out: string[] = [];
+  const add = (...lines: string[]) => out.push(...lines);
+
+  add(
+    '#!/bin/bash',
+    '# clearml-tray-autoscaler instance bootstrap (generated). Runs once, as root, from cloud-init.',
+    '# Any exit (setup failure, agent crash or clean agent exit) powers the instance off: it launches with',
+    '# shutdown behaviour "terminate", so a broken instance stops billing instead of idling forever.',
+    'set -Eeuo pipefail',
+    'umask 077',
+    `CLEARML_AUTOSCALER_WORKER_ID_PREFIX=${q(`${prefix}:${resource}:${rc.instanceType}`)}`,
+    `CLEARML_AUTOSCALER_QUEUE=${q(queue)}`,
+    `CAS_DIR=${q(P.stateDir)}`,
+    `CAS_ETC=${q(P.etcDir)}`,
+    `CAS_BIN=${q(P.binDir)}`,
+    `CAS_UNITS=${q(P.unitDir)}`,
+    `CAS_SYSTEMD=${q(P.systemdRunDir)}`,
+    `CAS_VENV=${q(P.venv)}`,
+    `CAS_IMDS=${q(P.imds)}`,
+    `CAS_POWEROFF=${q(P.poweroff)}`,
+    'CAS_CONF="${HOME:-/root}/clearml.conf"',
+    "CAS_FAILED_LINE=''",
+    '',
+    'cas_log() { printf \'clearml-autoscaler: %s\\n\' "$*" >&2; }',
+    'cas_exit() {',
+    '  local rc=$?',
+    '  trap - EXIT ERR',
+    '  cas_log "bootstrap ended (status $rc${CAS_FAILED_LINE:+, failed command at line $CAS_FAILED_LINE}); powering off"',
+    '  sync || true',
+    '  eval "$CAS_POWEROFF" || cas_log "power-off failed"',
+    '}',
+    "trap 'CAS_FAILED_LINE=$LINENO' ERR",
+    'trap cas_exit EXIT',
+    'mkdir -p "$CAS_DIR" "$CAS_ETC"',
+    // Written once: the watchdog counts an unrenewed lease and the hard lifetime from here.
+    '[ -s "$CAS_DIR/started-at" ] || date +%s >"$CAS_DIR/started-at"',
+    '',
+    '# IMDSv2 (a token first): instances may require it, and IMDSv1 is off on new AMIs.',
+    'CAS_TOKEN=$(curl -sSf --retry 10 --retry-connrefused --retry-delay 1 --max-time 5 -X PUT -H \'X-aws-ec2-metadata-token-ttl-seconds: 300\' "$CAS_IMDS/latest/api/token")',
+    'CAS_INSTANCE_ID=$(curl -sSf --retry 5 --max-time 5 -H "X-aws-ec2-metadata-token: $CAS_TOKEN" "$CAS_IMDS/latest/meta-data/instance-id")',
+    'export CLEARML_WORKER_ID="$CLEARML_AUTOSCALER_WORKER_ID_PREFIX:$CAS_INSTANCE_ID"',
+    'cas_log "worker $CLEARML_WORKER_ID, queue $CLEARML_AUTOSCALER_QUEUE"',
+    '',
+  );
+
+  if (lease.enabled) {
+    const env = watchdogEnv(lease, P.stateDir);
+    const envFile = Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n');
+    add(
+      '# Dead-man watchdog, installed before anything slow: powers off when the app stops renewing the lease tag',
+      '# and the agent is idle. A systemd timer where systemd runs (fresh process per check, scheduled by systemd),',
+      '# else a nohup loop.',
+      literalHeredoc('cat >"$CAS_BIN/clearml-autoscaler-watchdog"', 'CAS_WATCHDOG_EOF', WATCHDOG_SH_COMPACT).trimEnd(),
+      'chmod 755 "$CAS_BIN/clearml-autoscaler-watchdog"',
+      literalHeredoc('cat >"$CAS_ETC/watchdog.env"', 'CAS_ENV_EOF', envFile).trimEnd(),
+      'if [ -d "$CAS_SYSTEMD" ]; then',
+      '  cat >"$CAS_UNITS/clearml-autoscaler-watchdog.service" <<EOF',
+      '[Unit]',
+      'Description=clearml-autoscaler dead-man watchdog (one check)',
+      '[Service]',
+      'Type=oneshot',
+      'EnvironmentFile=$CAS_ETC/watchdog.env',
+      'ExecStart=$CAS_BIN/clearml-autoscaler-watchdog --once',
+      'EOF',
+      '  cat >"$CAS_UNITS/clearml-autoscaler-watchdog.timer" <<EOF',
+      '[Unit]',
+      'Description=clearml-autoscaler dead-man watchdog, every minute',
+      '[Timer]',
+      'OnActiveSec=30s',
+      'OnUnitActiveSec=60s',
+      'AccuracySec=5s',
+      '[Install]',
+      'WantedBy=timers.target',
+      'EOF',
+      '  chmod 644 "$CAS_UNITS"/clearml-autoscaler-watchdog.*',
+      '  systemctl daemon-reload',
+      '  systemctl enable clearml-autoscaler-watchdog.timer',
+      // --no-block: cloud-init itself runs in a systemd unit; never wait on a job from inside it.
+      '  systemctl start --no-block clearml-autoscaler-watchdog.timer',
+      'else',
+      '  (set -a; . "$CAS_ETC/watchdog.env"; set +a',
+      '    nohup "$CAS_BIN/clearml-autoscaler-watchdog" --loop >>/var/log/clearml-autoscaler-watchdog.log 2>&1 &)',
+      'fi',
+      'cas_log "watchdog installed"',
+      '',
+    );
+  } else {
+    add('# Lease disabled in the config: no dead-man watchdog on this instance.', '');
+  }
+
+  add(
+    '# Python venv with a pinned agent (no system pip: PEP 668). A pre-baked AMI that already has this venv',
+    '# with the pinned version skips every install.',
+    `CAS_AGENT_VERSION=${q(agent.agentVersion)}`,
+    'cas_packages() {',
+    '  cas_log "installing python3 venv support and git"',
+    '  if command -v apt-get >/dev/null 2>&1; then',
+    '    export DEBIAN_FRONTEND=noninteractive',
+    '    apt-get -o DPkg::Lock::Timeout=600 -q update',
+    '    apt-get -o DPkg::Lock::Timeout=600 -q install -y python3 python3-venv git',
+    '  elif command -v dnf >/dev/null 2>&1; then dnf -q install -y python3 git',
+    '  elif command -v yum >/dev/null 2>&1; then yum -q install -y python3 git',
+    '  else cas_log "no apt-get, dnf or yum: use an AMI that has python3 (with venv) and git"; return 1',
+    '  fi',
+    '}',
+    'if "$CAS_VENV/bin/python" -m pip show clearml-agent 2>/dev/null | grep -qx "Version: $CAS_AGENT_VERSION"; then',
+    '  cas_log "clearml-agent $CAS_AGENT_VERSION already installed"',
+    'else',
+    '  if ! command -v git >/dev/null 2>&1 || ! python3 -m venv --clear "$CAS_VENV" >/dev/null 2>&1; then',
+    '    cas_packages',
+    '    python3 -m venv --clear "$CAS_VENV"',
+    '  fi',
+    '  "$CAS_VENV/bin/python" -m pip install -q --disable-pip-version-check "clearml-agent==$CAS_AGENT_VERSION"',
+    'fi',
+  );
+  if (dockerImage !== '') {
+    add(
+      'if ! command -v docker >/dev/null 2>&1; then',
+      `  cas_log ${q(`docker mode (image ${dockerImage}) needs docker on the AMI; use an AMI with docker (e.g. a deep-learning AMI), or an empty docker image for venv mode`)}`,
+      '  exit 1',
+      'fi',
+    );
+  }
+  if (ssm) {
+    add(
+      `CAS_REGION=${q(opts.region)}`,
+      '# SSM mode: secrets are read at boot with the instance profile (policy: ssm:GetParameter on the prefix,',
+      '# kms:Decrypt via SSM). The AWS CLI if present, else boto3 in the agent venv.',
+      'if ! command -v aws >/dev/null 2>&1; then "$CAS_VENV/bin/python" -m pip install -q --disable-pip-version-check boto3; fi',
+      'cas_ssm_get() {',
+      '  if command -v aws >/dev/null 2>&1; then',
+      '    aws ssm get-parameter --region "$CAS_REGION" --with-decryption --name "$1" --query Parameter.Value --output text',
+      '  else',
+      `    "$CAS_VENV/bin/python" -c 'import sys, boto3; print(boto3.client("ssm", region_name=sys.argv[1]).get_parameter(Name=sys.argv[2], WithDecryption=True)["Parameter"]["Value"])' "$CAS_REGION" "$1"`,
+      '  fi',
+      '}',
+    );
+  }
+  add('');
+
+  add(`export CLEARML_API_HOST=${q(opts.clearml.apiHost)}`);
+  if (opts.clearml.webHost) add(`export CLEARML_WEB_HOST=${q(opts.clearml.webHost)}`);
+  if (opts.clearml.filesHost) add(`export CLEARML_FILES_HOST=${q(opts.clearml.filesHost)}`);
+
+  // Secrets: no tracing is ever enabled in this script; `set +x` also covers a script run by hand with `bash -x`.
+  add(SECRETS_BEGIN_MARKER, 'set +x');
+  const confLines: string[] = [];
+  if (agent.gitUser) confLines.push(hoconLine('agent.git_user', agent.gitUser));
+  if (ssm) {
+    const n = ssmParameterNames(agent.ssmPrefix);
+    add(
+      `CLEARML_API_ACCESS_KEY=$(cas_ssm_get ${q(n.accessKey)})`,
+      `CLEARML_API_SECRET_KEY=$(cas_ssm_get ${q(n.secretKey)})`,
+      'export CLEARML_API_ACCESS_KEY CLEARML_API_SECRET_KEY',
+    );
+    if (confLines.length) add(literalHeredoc('cat >>"$CAS_CONF"', 'CAS_CONF_EOF', confLines.join('\n')).trimEnd());
+    if (opts.gitPassword) {
+      add(
+        `CAS_GIT_PASS=$(cas_ssm_get ${q(n.gitPassword)})`,
+        `printf '%s' "$CAS_GIT_PASS" | "$CAS_VENV/bin/python" -c 'import json, sys; print("agent.git_pass: " + json.dumps(sys.stdin.read()))' >>"$CAS_CONF"`,
+        'unset CAS_GIT_PASS',
+      );
+    }
+  } else {
+    if (opts.clearmlCredentials) {
+      add(
+        `export CLEARML_API_ACCESS_KEY=${q(opts.clearmlCredentials.accessKey)}`,
+        `export CLEARML_API_SECRET_KEY=${q(opts.clearmlCredentials.secretKey)}`,
+      );
+    } else {
+      add('# No ClearML credentials configured: the agent uses the clearml.conf baked into the AMI.');
+    }
+    if (opts.gitPassword) confLines.push(hoconLine('agent.git_pass', opts.gitPassword));
+    if (confLines.length) add(literalHeredoc('cat >>"$CAS_CONF"', 'CAS_CONF_EOF', confLines.join('\n')).trimEnd());
+  }
+  // The extra conf often carries storage keys (sdk.aws.s3), so it stays inside the secrets section.
+  if (agent.extraClearmlConf.trim() !== '') {
+    add(literalHeredoc('cat >>"$CAS_CONF"', 'CAS_EXTRA_CONF_EOF', agent.extraClearmlConf).trimEnd());
+  }
+  add('touch "$CAS_CONF"', SECRETS_END_MARKER, '');
+
+  if (rc.cpuOnly) add('export NVIDIA_VISIBLE_DEVICES=none');
+  if (agent.initScript.trim() !== '') {
+    add(
+      "# The user's init script, sourced from a file (a syntax error in it cannot break this script) and run as",
+      '# ClearML runs it: same shell (its exports reach the agent), no errexit.',
+      literalHeredoc('cat >"$CAS_DIR/init.sh"', 'CAS_INIT_EOF', agent.initScript).trimEnd(),
+      'cas_log "running the init script"',
+      'trap - ERR',
+      'set +Eeu +o pipefail',
+      '. "$CAS_DIR/init.sh"',
+      'cas_log "init script finished (status $?)"',
+      'set +x -Eeuo pipefail',
+      "trap 'CAS_FAILED_LINE=$LINENO' ERR",
+    );
+  }
+  add('');
+
+  const daemon = ['"$CAS_VENV/bin/python" -m clearml_agent --config-file "$CAS_CONF" daemon --queue', q(queue)];
+  if (dockerImage !== '') daemon.push('--docker', q(dockerImage));
+  add(
+    '# The agent in the foreground; when it exits, for any reason, the EXIT trap powers the instance off.',
+    // Secrets are on disk by now (mode 600); what the agent and its tasks create needs ordinary permissions.
+    'umask 022',
+    'cas_log "starting clearml-agent $CAS_AGENT_VERSION"',
+    'CAS_AGENT_STATUS=0',
+    `${daemon.join(' ')} || CAS_AGENT_STATUS=$?`,
+    'cas_log "clearml-agent exited with status $CAS_AGENT_STATUS"',
+    'exit "$CAS_AGENT_STATUS"',
+  );
+
+  const script = out.join('\n') + '\n';
+  const bytes = Buffer.byteLength(script, 'utf8');
+  if (bytes > USER_DATA_LIMIT_BYTES) {
+    throw new UserDataError(
+      `the startup script is ${bytes} bytes, over EC2's 16 KB user-data limit: shorten the init script ` +
+        `(${Buffer.byteLength(agent.initScript)} bytes) or the extra clearml.conf ` +
+        `(${Buffer.byteLength(agent.extraClearmlConf)} bytes), or bake them into the AMI`,
+    );
+  }
+  return script;
+}

@@ -1,0 +1,598 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import {
+  API_HOST_PATH,
+  detectFormat,
+  importClearmlConfig,
+  type ClearmlImport,
+} from '../../electron/engine/config/index.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/config');
+const fixture = (name: string): unknown => parse(readFileSync(path.join(FIXTURES, name), 'utf8'));
+const HOST = { clearmlApiHost: 'https://api.clear.ml' };
+
+/** A minimal valid ClearML document; `patch` edits a deep copy. */
+function doc(
+  patch: (d: { hyper_params: Record<string, unknown>; configurations: Record<string, unknown> }) => void = () => {},
+) {
+  const d = {
+    hyper_params: { cloud_credentials_region: 'us-east-1' } as Record<string, unknown>,
+    configurations: {
+      resource_configurations: {
+        gpu_t4: {
+          instance_type: 'g4dn.xlarge',
+          is_spot: true,
+          availability_zone: 'us-east-1b',
+          ami_id: 'ami-0123456789abcdef0',
+        } as Record<string, unknown>,
+      },
+      queues: { aws_gpu: [['gpu_t4', 3]] },
+    } as Record<string, unknown>,
+  };
+  patch(d);
+  return d;
+}
+const res = (d: ReturnType<typeof doc>) =>
+  (d.configurations['resource_configurations'] as Record<string, Record<string, unknown>>)['gpu_t4']!;
+const RC = 'configurations.resource_configurations.gpu_t4';
+
+function ok(r: ClearmlImport) {
+  expect(r.issues).toEqual([]);
+  expect(r.config).not.toBeNull();
+  return r.config!;
+}
+
+describe('detectFormat', () => {
+  it.each([
+    [{ hyper_params: {}, configurations: {} }, 'clearml'],
+    [{ hyper_params: { workers_prefix: 'x' } }, 'clearml'],
+    [{ configurations: { queues: {} } }, 'clearml'],
+    [{ clearml: { apiHost: 'https://x' }, aws: {}, resources: {}, queues: {} }, 'ours'],
+    [{ version: 1 }, 'ours'],
+    [{ resources: {} }, 'ours'],
+    [{}, 'unknown'],
+    [{ foo: 1 }, 'unknown'],
+    [[], 'unknown'],
+    ['hyper_params', 'unknown'],
+    [null, 'unknown'],
+    [42, 'unknown'],
+  ] as const)('%j is %s', (input, format) => {
+    expect(detectFormat(input)).toBe(format);
+  });
+});
+
+describe('the example of reference §1.3', () => {
+  const r = importClearmlConfig(fixture('clearml-reference.yaml'), HOST);
+
+  it('imports and validates, every field where it belongs', () => {
+    const c = ok(r);
+    expect(c.clearml).toEqual({ apiHost: 'https://api.clear.ml' });
+    expect(c.aws.region).toBe('us-east-1');
+    expect(c.resources['gpu_t4']).toEqual({
+      instanceType: 'g4dn.xlarge',
+      market: 'spot',
+      spotFallbackToOnDemand: true,
+      amiId: 'ami-0123456789abcdef0',
+      subnetIds: [],
+      availabilityZones: ['us-east-1b'],
+      securityGroupIds: ['sg-0123'],
+      keyName: 'my-key',
+      iamInstanceProfile: { name: 'clearml-agent-profile' },
+      ebs: { deviceName: '/dev/sda1', volumeSizeGiB: 100, volumeType: 'gp3' },
+      tags: { team: 'ml', owner: 'alice' },
+      cpuOnly: false,
+      enableMonitoring: false,
+    });
+    expect(c.queues).toEqual({ aws_gpu: [{ resource: 'gpu_t4', maxInstances: 3 }] });
+    expect(c.scaling).toMatchObject({
+      pollingIntervalSec: 300,
+      maxIdleMin: 15,
+      maxSpinUpMin: 30,
+      workersPrefix: 'dynamic_aws',
+    });
+    expect(c.agent).toMatchObject({
+      defaultDockerImage: 'nvidia/cuda:12.2.0-runtime-ubuntu22.04',
+      extraClearmlConf: 'agent.docker_force_pull: true',
+      initScript: '',
+      gitUser: '',
+    });
+  });
+
+  it('moves the AWS keys out of the config, with a warning that they belong in the keychain', () => {
+    expect(r.secrets).toEqual({ awsAccessKeyId: 'AKIA...', awsSecretAccessKey: '...' });
+    expect(r.warnings).toEqual([expect.stringMatching(/cloud_credentials_\*: .*OS keychain/)]);
+    expect(JSON.stringify(r.config)).not.toContain('AKIA');
+  });
+});
+
+describe('a realistic multi-queue config (strings for numbers, comma lists, legacy keys)', () => {
+  const r = importClearmlConfig(fixture('clearml-multi-queue.yaml'), HOST);
+  const c = ok(r);
+
+  it('maps queues in order, coercing string numbers and booleans', () => {
+    expect(c.queues).toEqual({
+      gpu: [
+        { resource: 'gpu_spot_t4', maxInstances: 4 },
+        { resource: 'gpu_ondemand_a10', maxInstances: 2 },
+      ],
+      cpu: [{ resource: 'cpu_small', maxInstances: 8 }],
+    });
+    expect(c.resources['cpu_small']).toMatchObject({ market: 'spot', cpuOnly: true });
+    expect(c.resources['gpu_ondemand_a10']!.market).toBe('on-demand');
+  });
+
+  it('converts minutes (fractions allowed, unlike ClearML) and keeps the prefix', () => {
+    expect(c.scaling).toMatchObject({
+      pollingIntervalSec: 30,
+      maxIdleMin: 10,
+      maxSpinUpMin: 20.5,
+      workersPrefix: 'ml_aws',
+    });
+  });
+
+  it('applies the IAM ARN and merges the global tags into every resource (resource tags win)', () => {
+    for (const rc of Object.values(c.resources)) {
+      expect(rc.iamInstanceProfile).toEqual({ arn: 'arn:aws:iam::123456789012:instance-profile/clearml-agent' });
+      expect(rc.tags['cost-center']).toBe('1234');
+    }
+    expect(c.resources['gpu_spot_t4']!.tags).toEqual({ project: 'detection', 'cost-center': '1234', owner: 'alice' });
+    expect(c.resources['cpu_small']!.tags).toEqual({ project: 'vision', 'cost-center': '1234' });
+  });
+
+  it('maps placement, storage, access and monitoring per resource', () => {
+    expect(c.resources['gpu_spot_t4']).toMatchObject({
+      subnetIds: ['subnet-0a1b2c3d4e5f60718'],
+      availabilityZones: [],
+      securityGroupIds: ['sg-0a1b2c3d', 'sg-0e0f1a2b'],
+      keyName: 'ml-key',
+      enableMonitoring: true,
+      ebs: { deviceName: '/dev/sda1', volumeSizeGiB: 200, volumeType: 'gp3' },
+    });
+    expect(c.resources['gpu_ondemand_a10']!.ebs).toEqual({
+      deviceName: '/dev/sda1',
+      volumeSizeGiB: 80,
+      volumeType: 'gp3',
+      snapshotId: 'snap-0123456789abcdef0',
+    });
+  });
+
+  it('keeps conf and init script text, appending the legacy extra_trains_conf', () => {
+    expect(c.agent.extraClearmlConf).toBe(
+      'agent.docker_force_pull: true\nsdk.aws.s3.region: "eu-west-1"\nagent.package_manager.type: pip',
+    );
+    expect(c.agent.initScript).toBe('apt-get update\nexport CUDA_CACHE_DISABLE=1\n');
+    expect(c.agent.gitUser).toBe('ml-bot');
+  });
+
+  it('returns every secret for the keychain and none in the config', () => {
+    expect(r.secrets).toEqual({
+      awsAccessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      awsSecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      gitPassword: 'ghp_exampleexampleexampleexample0000',
+    });
+    const text = JSON.stringify(c);
+    for (const s of Object.values(r.secrets)) expect(text).not.toContain(s);
+  });
+
+  it('warns about what it cannot honour, naming the ignored keys; unused ClearML fields pass silently', () => {
+    expect(r.warnings).toContainEqual(
+      expect.stringMatching(
+        /^configurations\.resource_configurations\.gpu_ondemand_a10\.extra_configurations: ignored keys MetadataOptions, TagSpecifications\. /,
+      ),
+    );
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^configurations\.extra_trains_conf: legacy alias/));
+    expect(r.warnings).toContainEqual(expect.stringMatching(/ebs_volume_size: not set with ebs_snapshot_id/));
+    expect(r.warnings.join('\n')).not.toMatch(
+      /cloud_provider|use_iam_instance_profile|not a ClearML autoscaler setting/,
+    );
+  });
+});
+
+describe('broken files: every issue at its path in the original file, saying what is valid', () => {
+  it.each([
+    ['clearml-bad-instance-type.yaml', `${RC}.instance_type`, /instance type must look like g4dn\.xlarge/],
+    ['clearml-missing-ami.yaml', `${RC}.ami_id`, /missing: required, an AMI id such as ami-0123456789abcdef0/],
+    [
+      'clearml-queue-not-list.yaml',
+      'configurations.queues.aws_gpu',
+      /must be a list of \[resource, max instances\] pairs, e\.g\. \[\[gpu_t4, 3\]\]; got "gpu_t4"/,
+    ],
+    [
+      'clearml-undefined-resource.yaml',
+      'configurations.queues.aws_gpu.1.0',
+      /unknown resource 'gpu_a100'; defined resources: gpu_t4/,
+    ],
+  ])('%s', (file, issuePath, message) => {
+    const r = importClearmlConfig(fixture(file), HOST);
+    expect(r.config).toBeNull();
+    expect(r.issues).toEqual([{ path: issuePath, message: expect.stringMatching(message) as unknown }]);
+  });
+
+  it.each<[string, (d: ReturnType<typeof doc>) => void, string, RegExp]>([
+    [
+      'region missing',
+      (d) => delete d.hyper_params['cloud_credentials_region'],
+      'hyper_params.cloud_credentials_region',
+      /missing: required, an AWS region such as us-east-1/,
+    ],
+    [
+      'region malformed',
+      (d) => (d.hyper_params['cloud_credentials_region'] = 'Frankfurt'),
+      'hyper_params.cloud_credentials_region',
+      /region must look like us-east-1/,
+    ],
+    [
+      'instance type missing',
+      (d) => delete res(d)['instance_type'],
+      `${RC}.instance_type`,
+      /missing: required, an EC2 instance type/,
+    ],
+    [
+      'idle minutes not a number',
+      (d) => (d.hyper_params['max_idle_time_min'] = 'ten'),
+      'hyper_params.max_idle_time_min',
+      /must be a number of minutes, not "ten"/,
+    ],
+    [
+      'polling far too fast',
+      (d) => (d.hyper_params['polling_interval_time_min'] = 0.01),
+      'hyper_params.polling_interval_time_min',
+      /at least 2 s \(the file says 0\.01 min = 0\.6 s\)/,
+    ],
+    [
+      'bad global tag string',
+      (d) => (d.hyper_params['tags'] = 'team=ml, oops'),
+      'hyper_params.tags',
+      /tag 'oops' must be key=value; write tags as "team=ml, owner=alice"/,
+    ],
+    [
+      'reserved global tag key',
+      (d) => (d.hyper_params['tags'] = 'aws:owner=me'),
+      'hyper_params.tags',
+      /reserved by AWS/,
+    ],
+    ['bad resource tag string', (d) => (res(d)['tags'] = '=x'), `${RC}.tags`, /must be key=value/],
+    [
+      'resource name with a space',
+      (d) => {
+        const rcs = d.configurations['resource_configurations'] as Record<string, unknown>;
+        rcs['gpu t4'] = rcs['gpu_t4'];
+        delete rcs['gpu_t4'];
+        d.configurations['queues'] = { aws_gpu: [['gpu t4', 1]] };
+      },
+      'configurations.resource_configurations.gpu t4',
+      /invalid name 'gpu t4': resource name may contain only letters/,
+    ],
+    [
+      'is_spot not boolean',
+      (d) => (res(d)['is_spot'] = 'maybe'),
+      `${RC}.is_spot`,
+      /must be true or false, not "maybe"/,
+    ],
+    [
+      'bad security group in a comma list',
+      (d) => (res(d)['security_group_ids'] = 'sg-0123abcd, default'),
+      `${RC}.security_group_ids.1`,
+      /security group id must look like sg-0123abcd/,
+    ],
+    [
+      'bad subnet',
+      (d) => (res(d)['subnet_id'] = 'my-subnet'),
+      `${RC}.subnet_id.0`,
+      /subnet id must look like subnet-0123abcd/,
+    ],
+    [
+      'EBS volume too small',
+      (d) => Object.assign(res(d), { ebs_device_name: '/dev/sda1', ebs_volume_size: 2 }),
+      `${RC}.ebs_volume_size`,
+      /must be at least 8/,
+    ],
+    [
+      'EBS volume type unknown',
+      (d) => Object.assign(res(d), { ebs_device_name: '/dev/sda1', ebs_volume_type: 'gp9' }),
+      `${RC}.ebs_volume_type`,
+      /gp3/,
+    ],
+    [
+      'IAM ARN malformed',
+      (d) => (d.hyper_params['iam_arn'] = 'clearml-role'),
+      'hyper_params.iam_arn',
+      /must be an instance-profile ARN/,
+    ],
+    [
+      'queue entry not a pair',
+      (d) => (d.configurations['queues'] = { aws_gpu: [['gpu_t4']] }),
+      'configurations.queues.aws_gpu.0',
+      /must be a pair \[resource, max instances\]/,
+    ],
+    [
+      'queue max fractional',
+      (d) => (d.configurations['queues'] = { aws_gpu: [['gpu_t4', 1.5]] }),
+      'configurations.queues.aws_gpu.0.1',
+      /max instances must be a whole number/,
+    ],
+    [
+      'queue with no resources',
+      (d) => (d.configurations['queues'] = { aws_gpu: [] }),
+      'configurations.queues.aws_gpu',
+      /a queue needs at least one resource/,
+    ],
+    [
+      'queues missing',
+      (d) => delete d.configurations['queues'],
+      'configurations.queues',
+      /missing: a map of queue name/,
+    ],
+    [
+      'resource not a mapping',
+      (d) => ((d.configurations['resource_configurations'] as Record<string, unknown>)['gpu_t4'] = 'g4dn'),
+      RC,
+      /must be a mapping of resource settings/,
+    ],
+    [
+      'workers prefix with a colon',
+      (d) => (d.hyper_params['workers_prefix'] = 'a:b'),
+      'hyper_params.workers_prefix',
+      /no ':' or '\/'/,
+    ],
+  ])('%s', (_name, patch, issuePath, message) => {
+    const r = importClearmlConfig(doc(patch), HOST);
+    expect(r.config).toBeNull();
+    expect(r.issues).toContainEqual({ path: issuePath, message: expect.stringMatching(message) as unknown });
+  });
+
+  it('reports every problem at once, not just the first', () => {
+    const r = importClearmlConfig(
+      doc((d) => {
+        d.hyper_params['max_idle_time_min'] = 'ten';
+        res(d)['instance_type'] = 'huge';
+        delete res(d)['ami_id'];
+      }),
+      HOST,
+    );
+    expect(r.issues.map((i) => i.path).sort()).toEqual(
+      ['hyper_params.max_idle_time_min', `${RC}.ami_id`, `${RC}.instance_type`].sort(),
+    );
+  });
+
+  it('a non-mapping document is refused', () => {
+    expect(importClearmlConfig(['x'], HOST).issues).toEqual([
+      {
+        path: '(root)',
+        message: expect.stringMatching(/expected a mapping with hyper_params and configurations/) as unknown,
+      },
+    ]);
+  });
+});
+
+describe('the ClearML API host (not in the file)', () => {
+  it.each([undefined, null, '', '  '])('missing (%j): a clear issue, other issues still reported', (host) => {
+    const r = importClearmlConfig(
+      doc((d) => (res(d)['instance_type'] = 'huge')),
+      { clearmlApiHost: host },
+    );
+    expect(r.config).toBeNull();
+    expect(r.issues).toContainEqual({
+      path: API_HOST_PATH,
+      message: expect.stringMatching(/CLEARML_API_HOST or api\.api_server in ~\/clearml\.conf/) as unknown,
+    });
+    expect(r.issues.map((i) => i.path)).toContain(`${RC}.instance_type`);
+  });
+
+  it('malformed: reported at the same place with what is valid', () => {
+    const r = importClearmlConfig(doc(), { clearmlApiHost: 'ftp://files.example.com' });
+    expect(r.issues).toEqual([{ path: API_HOST_PATH, message: expect.stringMatching(/http\(s\) URL/) as unknown }]);
+  });
+
+  it('web and files hosts are taken when given', () => {
+    const c = ok(
+      importClearmlConfig(doc(), {
+        clearmlApiHost: 'https://api.example.com',
+        clearmlWebHost: 'https://app.example.com',
+        clearmlFilesHost: 'https://files.example.com',
+      }),
+    );
+    expect(c.clearml).toEqual({
+      apiHost: 'https://api.example.com',
+      webHost: 'https://app.example.com',
+      filesHost: 'https://files.example.com',
+    });
+  });
+});
+
+describe('field by field', () => {
+  it('every documented ClearML key is understood: no "not a setting" warning for any of them', () => {
+    const r = importClearmlConfig(
+      {
+        hyper_params: {
+          cloud_credentials_key: 'AKIAEXAMPLEEXAMPLE01',
+          cloud_credentials_secret: 'secret',
+          cloud_credentials_token: 'token',
+          cloud_credentials_region: 'us-east-2',
+          use_credentials_chain: false,
+          use_iam_instance_profile: true,
+          iam_arn: '',
+          iam_name: 'profile',
+          git_user: 'me',
+          git_pass: 'pw',
+          default_docker_image: '',
+          max_idle_time_min: 0.5,
+          polling_interval_time_min: 1,
+          max_spin_up_time_min: 7.5,
+          workers_prefix: 'wp',
+          cloud_provider: 'aws',
+          tags: 'a=b',
+        },
+        configurations: {
+          resource_configurations: {
+            r1: {
+              instance_type: 'm6i.large',
+              is_spot: false,
+              availability_zone: '',
+              subnet_id: 'subnet-0123abcd',
+              ami_id: 'ami-0123456789abcdef0',
+              ebs_device_name: '/dev/xvda',
+              ebs_volume_size: 50,
+              ebs_volume_type: 'gp2',
+              ebs_snapshot_id: 'snap-0123456789abcdef0',
+              key_name: '',
+              security_group_ids: [],
+              tags: '',
+              cpu_only: true,
+              enable_monitoring: 'yes',
+              extra_configurations: {},
+            },
+          },
+          queues: { q: [['r1', 0]] },
+          extra_clearml_conf: 'x: 1',
+          extra_trains_conf: '',
+          extra_vm_bash_script: 'echo hi',
+        },
+      },
+      HOST,
+    );
+    const c = ok(r);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(/cloud_credentials_\*: AWS keys were taken out/),
+      expect.stringMatching(/git_pass/),
+    ]);
+    expect(r.secrets).toEqual({
+      awsAccessKeyId: 'AKIAEXAMPLEEXAMPLE01',
+      awsSecretAccessKey: 'secret',
+      awsSessionToken: 'token',
+      gitPassword: 'pw',
+    });
+    expect(c.scaling).toMatchObject({
+      maxIdleMin: 0.5,
+      pollingIntervalSec: 60,
+      maxSpinUpMin: 7.5,
+      workersPrefix: 'wp',
+    });
+    expect(c.agent).toMatchObject({
+      gitUser: 'me',
+      defaultDockerImage: '',
+      extraClearmlConf: 'x: 1',
+      initScript: 'echo hi',
+    });
+    expect(c.resources['r1']).toEqual({
+      instanceType: 'm6i.large',
+      market: 'on-demand',
+      spotFallbackToOnDemand: true,
+      amiId: 'ami-0123456789abcdef0',
+      subnetIds: ['subnet-0123abcd'],
+      availabilityZones: [],
+      securityGroupIds: [],
+      iamInstanceProfile: { name: 'profile' },
+      ebs: { deviceName: '/dev/xvda', volumeSizeGiB: 50, volumeType: 'gp2', snapshotId: 'snap-0123456789abcdef0' },
+      tags: { a: 'b' },
+      cpuOnly: true,
+      enableMonitoring: true,
+    });
+    expect(c.queues).toEqual({ q: [{ resource: 'r1', maxInstances: 0 }] });
+  });
+
+  it("workers_prefix defaults to ClearML's own default, which decides which workers are ours", () => {
+    expect(ok(importClearmlConfig(doc(), HOST)).scaling.workersPrefix).toBe('dynamic_worker');
+  });
+
+  it('use_credentials_chain: explicit keys are ignored, as ClearML does', () => {
+    const r = importClearmlConfig(
+      doc((d) =>
+        Object.assign(d.hyper_params, {
+          use_credentials_chain: 'True',
+          cloud_credentials_key: 'AKIAX',
+          cloud_credentials_secret: 's',
+        }),
+      ),
+      HOST,
+    );
+    ok(r);
+    expect(r.secrets).toEqual({});
+    expect(r.warnings).toEqual([expect.stringMatching(/ignored because use_credentials_chain is true/)]);
+  });
+
+  it('half a key pair is not returned', () => {
+    const r = importClearmlConfig(
+      doc((d) => (d.hyper_params['cloud_credentials_key'] = 'AKIAX')),
+      HOST,
+    );
+    expect(r.secrets).toEqual({});
+    expect(r.warnings).toContainEqual(expect.stringMatching(/only one of the pair is set/));
+  });
+
+  it('iam_arn wins over iam_name, with a warning', () => {
+    const r = importClearmlConfig(
+      doc((d) =>
+        Object.assign(d.hyper_params, { iam_arn: 'arn:aws:iam::123456789012:instance-profile/p', iam_name: 'n' }),
+      ),
+      HOST,
+    );
+    expect(ok(r).resources['gpu_t4']!.iamInstanceProfile).toEqual({
+      arn: 'arn:aws:iam::123456789012:instance-profile/p',
+    });
+    expect(r.warnings).toContainEqual(expect.stringMatching(/iam_name: ignored because iam_arn is set/));
+  });
+
+  it.each<[string, (d: ReturnType<typeof doc>) => void, RegExp]>([
+    [
+      'subnet and zone both set',
+      (d) => (res(d)['subnet_id'] = 'subnet-0123abcd'),
+      /subnet decides the zone, so availability_zone is ignored/,
+    ],
+    ['neither subnet nor zone', (d) => delete res(d)['availability_zone'], /EC2 will pick a zone/],
+    ['is_spot missing', (d) => delete res(d)['is_spot'], /is_spot: missing .*on-demand assumed/],
+    ['EBS size without a device', (d) => (res(d)['ebs_volume_size'] = 200), /ignored without ebs_device_name/],
+    [
+      'unknown resource key',
+      (d) => (res(d)['spot_price'] = 1),
+      /gpu_t4\.spot_price: not a ClearML autoscaler setting; ignored/,
+    ],
+    [
+      'a tag key EC2 refuses when tags are readable from instance metadata',
+      (d) => (res(d)['tags'] = 'cost center=1, team/sub=x, ok=1'),
+      /gpu_t4\.tags: keys 'cost center', 'team\/sub' cannot be used on instances that expose tags to instance metadata/,
+    ],
+    [
+      'unknown top-level key',
+      (d) => (d.hyper_params['colour'] = 'red'),
+      /hyper_params\.colour: not a ClearML autoscaler setting/,
+    ],
+  ])('%s: imported with a warning', (_name, patch, warning) => {
+    const r = importClearmlConfig(doc(patch), HOST);
+    ok(r);
+    expect(r.warnings).toContainEqual(expect.stringMatching(warning));
+  });
+
+  it('subnet and zone both set: the zone is dropped', () => {
+    const c = ok(
+      importClearmlConfig(
+        doc((d) => (res(d)['subnet_id'] = 'subnet-0123abcd')),
+        HOST,
+      ),
+    );
+    expect(c.resources['gpu_t4']).toMatchObject({ subnetIds: ['subnet-0123abcd'], availabilityZones: [] });
+  });
+
+  it('EBS settings without a device are not applied', () => {
+    expect(
+      ok(
+        importClearmlConfig(
+          doc((d) => (res(d)['ebs_volume_size'] = 200)),
+          HOST,
+        ),
+      ).resources['gpu_t4']!.ebs,
+    ).toBeUndefined();
+  });
+
+  it('tags given as a YAML map are accepted', () => {
+    const c = ok(
+      importClearmlConfig(
+        doc((d) => (res(d)['tags'] = { team: 'ml', n: 3 })),
+        HOST,
+      ),
+    );
+    expect(c.resources['gpu_t4']!.tags).toEqual({ team: 'ml', n: '3' });
+  });
+});

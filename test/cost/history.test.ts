@@ -1,0 +1,222 @@
+// The cost history journal: survives restarts and crashes, never rewrites itself per tick, compacts when it grows.
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CostHistory, type CostFactInput } from '../../electron/engine/cost/history.js';
+import type { Clock } from '../../electron/engine/ports.js';
+import { expectCloseRecord } from './close.js';
+
+const S = 1000;
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 10, 16, 10, 0); // 2026-11-16 10:00 UTC
+
+let dir: string;
+let file: string;
+const open: CostHistory[] = [];
+
+function clockAt(t: number): Clock & { t: number } {
+  const c = { t, now: () => c.t, sleep: async () => undefined };
+  return c;
+}
+
+async function openHistory(clock: Clock, extra: { compactAfterLines?: number; retentionDays?: number } = {}) {
+  const h = await CostHistory.open({ file, clock, ...extra });
+  open.push(h);
+  return h;
+}
+
+const lines = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cost-history-'));
+  file = path.join(dir, 'cost-history.jsonl');
+});
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const launched = (instanceId: string, at: number, over: Partial<CostFactInput> = {}): CostFactInput =>
+  ({
+    t: 'launched',
+    at,
+    instanceId,
+    queue: 'gpu',
+    resource: 'g5',
+    instanceType: 'g5.xlarge',
+    market: 'on-demand',
+    zone: 'us-east-1b',
+    hourlyPrice: 3.6,
+    priceSource: { kind: 'pricing-api', fetchedAt: at - H },
+    ...over,
+  }) as CostFactInput;
+
+/** The three-task instance from the accounting tests, at $3.60/h ($0.001/s): total $2.70. */
+async function recordThreeTaskInstance(h: CostHistory): Promise<void> {
+  const facts: CostFactInput[] = [
+    launched('i-a', T0),
+    { t: 'registered', at: T0 + 120 * S, instanceId: 'i-a' },
+    { t: 'task-started', at: T0 + 120 * S, instanceId: 'i-a', taskId: 'A', name: 'train, "big"' },
+    { t: 'task-ended', at: T0 + 720 * S, instanceId: 'i-a', taskId: 'A' },
+    { t: 'task-started', at: T0 + 780 * S, instanceId: 'i-a', taskId: 'B', name: '=cmd()' },
+    { t: 'task-ended', at: T0 + 1980 * S, instanceId: 'i-a', taskId: 'B' },
+    { t: 'task-started', at: T0 + 2100 * S, instanceId: 'i-a', taskId: 'C' },
+    { t: 'task-ended', at: T0 + 2400 * S, instanceId: 'i-a', taskId: 'C' },
+    { t: 'terminated', at: T0 + 2700 * S, instanceId: 'i-a', reason: 'idle for 5 min' },
+  ];
+  for (const f of facts) await h.record(f);
+}
+
+describe('CostHistory', () => {
+  it('survives a restart: a new instance reading the same file computes the same spend', async () => {
+    const clock = clockAt(T0 + 3 * H);
+    const h1 = await openHistory(clock);
+    await recordThreeTaskInstance(h1);
+    await h1.record(launched('i-cpu', T0, { queue: 'cpu', resource: 'm5', hourlyPrice: 0.36 }));
+    await h1.record({ t: 'registered', at: T0 + 60 * S, instanceId: 'i-cpu' });
+    // No close(): the process "crashed"; every acknowledged fact was fsynced.
+
+    const h2 = await openHistory(clock);
+    expect(h2.openReport).toEqual({ lines: 11, tornTail: false, skipped: 0 });
+    const since = T0 - H;
+    for (const h of [h1, h2]) {
+      expectCloseRecord(h.byQueue(since), { gpu: 2.7, cpu: 1.08 });
+      expectCloseRecord(h.byResource(since), { g5: 2.7, m5: 1.08 });
+      const tasks = h.byTask(since);
+      expect(tasks['A']).toMatchObject({ name: 'train, "big"', queue: 'gpu' });
+      expect(tasks['A']!.cost).toBeCloseTo(0.6, 9);
+      expect(tasks['B']!.cost).toBeCloseTo(1.2, 9);
+      expect(tasks['C']!.cost).toBeCloseTo(0.3, 9);
+      expect(h.monthToDate()).toBeCloseTo(3.78, 9);
+      expect(h.spendToday()).toBeCloseTo(3.78, 9);
+      expect(h.burn().byQueue).toEqual({ cpu: 0.36 });
+    }
+    expect(h2.get('i-a')).toMatchObject({ endedAt: T0 + 2700 * S, endReason: 'idle for 5 min', zone: 'us-east-1b' });
+  });
+
+  it('drops a torn last line after a crash, cuts it off, and appends cleanly afterwards', async () => {
+    const clock = clockAt(T0 + H);
+    const h1 = await openHistory(clock);
+    await h1.record(launched('i-a', T0));
+    await h1.record({ t: 'registered', at: T0 + 100 * S, instanceId: 'i-a' });
+    await h1.close();
+    const intact = readFileSync(file, 'utf8');
+    appendFileSync(file, '{"t":"terminated","at":17633');
+
+    const h2 = await openHistory(clock);
+    expect(h2.openReport).toEqual({ lines: 2, tornTail: true, skipped: 0 });
+    expect(readFileSync(file, 'utf8')).toBe(intact);
+    expect(h2.get('i-a')).toMatchObject({ registeredAt: T0 + 100 * S, endedAt: null });
+    await h2.record({ t: 'terminated', at: T0 + 200 * S, instanceId: 'i-a' });
+    await h2.close();
+
+    const h3 = await openHistory(clock);
+    expect(h3.openReport).toEqual({ lines: 3, tornTail: false, skipped: 0 });
+    expect(h3.monthToDate()).toBeCloseTo(0.2, 9);
+  });
+
+  it('keeps a complete last line that only lacks its newline, and one it does not understand', async () => {
+    const clock = clockAt(T0 + H);
+    const fact = JSON.stringify({ ...launched('i-a', T0) });
+    writeFileSync(file, `{"t":"from-the-future","at":1}\n${fact}`);
+    const h = await openHistory(clock);
+    expect(h.openReport).toEqual({ lines: 1, tornTail: false, skipped: 1 });
+    await h.record({ t: 'terminated', at: T0 + 10 * S, instanceId: 'i-a' });
+    expect(lines()).toHaveLength(3);
+    expect(JSON.parse(lines()[2]!)).toMatchObject({ t: 'terminated' });
+  });
+
+  it('writes nothing for facts that add nothing, so a quiet tick leaves the file alone', async () => {
+    const h = await openHistory(clockAt(T0 + H));
+    expect(await h.record(launched('i-a', T0))).toBe(true);
+    expect(await h.record({ t: 'registered', at: T0 + 10 * S, instanceId: 'i-a' })).toBe(true);
+    const before = readFileSync(file, 'utf8');
+    expect(await h.record(launched('i-a', T0))).toBe(false);
+    expect(await h.record({ t: 'registered', at: T0 + 20 * S, instanceId: 'i-a' })).toBe(false);
+    expect(await h.record({ t: 'task-ended', at: T0 + 20 * S, instanceId: 'i-a', taskId: 'never-started' })).toBe(
+      false,
+    );
+    expect(await h.record({ t: 'registered', at: T0, instanceId: 'i-unknown' })).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('ends the running task when the next one starts or the instance terminates', async () => {
+    const h = await openHistory(clockAt(T0 + H));
+    await h.record(launched('i-a', T0));
+    await h.record({ t: 'task-started', at: T0 + 100 * S, instanceId: 'i-a', taskId: 'A' });
+    await h.record({ t: 'task-started', at: T0 + 400 * S, instanceId: 'i-a', taskId: 'B' });
+    await h.record({ t: 'terminated', at: T0 + 1000 * S, instanceId: 'i-a' });
+    expect(h.get('i-a')!.registeredAt).toBe(T0 + 100 * S);
+    expect(h.get('i-a')!.tasks).toEqual([
+      { taskId: 'A', startedAt: T0 + 100 * S, endedAt: T0 + 400 * S },
+      { taskId: 'B', startedAt: T0 + 400 * S, endedAt: T0 + 1000 * S },
+    ]);
+  });
+
+  it('rejects a malformed fact instead of journalling it', async () => {
+    const h = await openHistory(clockAt(T0));
+    await expect(h.record({ t: 'launched', at: T0, instanceId: '' } as CostFactInput)).rejects.toThrow(/instanceId/);
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('compacts to one line per instance when it grows, and the compacted file reads back the same', async () => {
+    const clock = clockAt(T0 + 5 * H);
+    const h = await openHistory(clock, { compactAfterLines: 6 });
+    await recordThreeTaskInstance(h); // 9 lines, 1 instance: compacts on the 8th
+    await h.record(launched('i-b', T0 + H, { hourlyPrice: 1 }));
+    await h.record({ t: 'registered', at: T0 + H + 30 * S, instanceId: 'i-b' });
+    const beforeTotal = h.monthToDate();
+    expect(lines().length).toBeLessThan(9);
+    await h.compact();
+    expect(lines()).toHaveLength(2);
+    expect(lines().map((l) => (JSON.parse(l) as { t: string }).t)).toEqual(['instance', 'instance']);
+
+    const reread = await openHistory(clock);
+    expect(reread.openReport.lines).toBe(2);
+    expect(reread.monthToDate()).toBeCloseTo(beforeTotal, 9);
+    expect(reread.byTask(T0)['B']!.name).toBe('=cmd()');
+    // The open instance is still open after compaction: later facts apply to it.
+    await reread.record({ t: 'terminated', at: T0 + 2 * H, instanceId: 'i-b' });
+    expect(reread.get('i-b')!.endedAt).toBe(T0 + 2 * H);
+  });
+
+  it('drops instances past the retention period at compaction', async () => {
+    const clock = clockAt(T0);
+    const h = await openHistory(clock, { retentionDays: 30 });
+    await h.record(launched('i-old', T0 - 40 * 24 * H));
+    await h.record({ t: 'terminated', at: T0 - 40 * 24 * H + H, instanceId: 'i-old' });
+    await h.record(launched('i-new', T0 - H));
+    await h.compact();
+    expect(h.instances().map((i) => i.instanceId)).toEqual(['i-new']);
+    expect(lines()).toHaveLength(1);
+  });
+
+  it('counts only this UTC month and this UTC day', async () => {
+    const now = Date.UTC(2026, 10, 2, 6, 0); // 2026-11-02 06:00
+    const h = await openHistory(clockAt(now));
+    await h.record(launched('i-a', Date.UTC(2026, 9, 31, 23, 0), { hourlyPrice: 1 })); // Oct 31 23:00, running
+    expect(h.monthToDate(now)).toBeCloseTo(30, 9); // Nov 1 00:00 → Nov 2 06:00
+    expect(h.spendToday(now)).toBeCloseTo(6, 9);
+    expectCloseRecord(h.monthToDateByQueue(now), { gpu: 30 });
+  });
+
+  it('exports CSV whose cost column sums to the total, with quoting and formula protection', async () => {
+    const h = await openHistory(clockAt(T0 + 3 * H));
+    await recordThreeTaskInstance(h);
+    const csv = h.toCsv(T0 - H);
+    const rows = csv.trimEnd().split('\r\n');
+    expect(rows[0]).toBe(
+      'instance_id,queue,resource,instance_type,market,zone,hourly_price_usd,price_source,line,task_id,task_name,start_utc,end_utc,seconds,cost_usd',
+    );
+    expect(rows).toHaveLength(1 + 5); // boot, A, B, C, idle
+    expect(csv).toContain('"train, ""big"""');
+    expect(csv).toContain(",'=cmd(),");
+    const costs = rows.slice(1).map((r) => Number(r.slice(r.lastIndexOf(',') + 1)));
+    expect(costs.reduce((a, b) => a + b, 0)).toBeCloseTo(2.7, 6);
+    expect(rows[1]).toMatch(
+      /^i-a,gpu,g5,g5\.xlarge,on-demand,us-east-1b,3\.6,pricing-api,boot,,,2026-11-16T10:00:00\.000Z,2026-11-16T10:02:00\.000Z,120,0\.120000$/,
+    );
+    expect(rows.at(-1)).toMatch(/,idle,,,,,480,0\.480000$/);
+  });
+});

@@ -1,0 +1,211 @@
+// classifyEc2Error: every way a call fails → a kind the engine acts on and a message the user can act on.
+import { describe, expect, it } from 'vitest';
+import { capacityScope, classifyEc2Error, isTransientServerError } from '../../electron/engine/ec2/errors.js';
+import { Ec2Error, type Ec2ErrorKind } from '../../electron/engine/ports.js';
+import { launchSpec, startRig } from './helpers.js';
+
+/** What the SDK throws for an EC2 error response. */
+function sdkError(code: string, status: number, message = `${code} message`): Error {
+  return Object.assign(new Error(message), {
+    name: code,
+    Code: code,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
+}
+function netError(code: string): Error {
+  return Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
+}
+
+describe('classifyEc2Error', () => {
+  const table: [string, unknown, Ec2ErrorKind, string][] = [
+    ['ICE (HTTP 500)', sdkError('InsufficientInstanceCapacity', 500), 'capacity', 'InsufficientInstanceCapacity'],
+    ['host capacity', sdkError('InsufficientHostCapacity', 500), 'capacity', 'InsufficientHostCapacity'],
+    [
+      'reserved capacity',
+      sdkError('InsufficientReservedInstanceCapacity', 500),
+      'capacity',
+      'InsufficientReservedInstanceCapacity',
+    ],
+    ['spot price', sdkError('SpotMaxPriceTooLow', 400), 'capacity', 'SpotMaxPriceTooLow'],
+    ['spot quota', sdkError('MaxSpotInstanceCountExceeded', 400), 'capacity', 'MaxSpotInstanceCountExceeded'],
+    ['vCPU quota', sdkError('VcpuLimitExceeded', 400), 'capacity', 'VcpuLimitExceeded'],
+    ['old instance quota', sdkError('InstanceLimitExceeded', 400), 'capacity', 'InstanceLimitExceeded'],
+    [
+      'subnet out of IPs',
+      sdkError('InsufficientFreeAddressesInSubnet', 400),
+      'capacity',
+      'InsufficientFreeAddressesInSubnet',
+    ],
+    [
+      'type not offered in the zone',
+      sdkError(
+        'Unsupported',
+        400,
+        'Your requested instance type (g5.xlarge) is not supported in your requested Availability Zone (us-east-1e).',
+      ),
+      'capacity',
+      'Unsupported',
+    ],
+    [
+      'other Unsupported',
+      sdkError('Unsupported', 400, 'The requested configuration is currently not supported.'),
+      'invalid',
+      'Unsupported',
+    ],
+    ['RequestLimitExceeded', sdkError('RequestLimitExceeded', 503), 'throttle', 'RequestLimitExceeded'],
+    ['Throttling', sdkError('Throttling', 400), 'throttle', 'Throttling'],
+    ['ThrottlingException', sdkError('ThrottlingException', 400), 'throttle', 'ThrottlingException'],
+    ['RequestThrottled', sdkError('RequestThrottled', 400), 'throttle', 'RequestThrottled'],
+    ['SlowDown', sdkError('SlowDown', 503), 'throttle', 'SlowDown'],
+    [
+      'bare 503',
+      Object.assign(new Error('Service Unavailable'), { $metadata: { httpStatusCode: 503 } }),
+      'throttle',
+      'HTTP503',
+    ],
+    ['AuthFailure', sdkError('AuthFailure', 401), 'auth', 'AuthFailure'],
+    ['UnauthorizedOperation', sdkError('UnauthorizedOperation', 403), 'auth', 'UnauthorizedOperation'],
+    ['InvalidClientTokenId', sdkError('InvalidClientTokenId', 403), 'auth', 'InvalidClientTokenId'],
+    ['SignatureDoesNotMatch', sdkError('SignatureDoesNotMatch', 403), 'auth', 'SignatureDoesNotMatch'],
+    ['ExpiredToken', sdkError('ExpiredToken', 400), 'auth', 'ExpiredToken'],
+    ['OptInRequired', sdkError('OptInRequired', 401), 'auth', 'OptInRequired'],
+    ['Blocked', sdkError('Blocked', 403), 'auth', 'Blocked'],
+    [
+      'spot service-linked role',
+      sdkError('AuthFailure.ServiceLinkedRoleCreationNotPermitted', 403),
+      'auth',
+      'AuthFailure.ServiceLinkedRoleCreationNotPermitted',
+    ],
+    [
+      'no credentials at all',
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      'auth',
+      'CredentialsProviderError',
+    ],
+    ['InvalidParameterValue', sdkError('InvalidParameterValue', 400), 'invalid', 'InvalidParameterValue'],
+    ['InvalidAMIID.NotFound', sdkError('InvalidAMIID.NotFound', 400), 'invalid', 'InvalidAMIID.NotFound'],
+    ['InvalidAMIID.Malformed', sdkError('InvalidAMIID.Malformed', 400), 'invalid', 'InvalidAMIID.Malformed'],
+    ['InvalidSubnetID.NotFound', sdkError('InvalidSubnetID.NotFound', 400), 'invalid', 'InvalidSubnetID.NotFound'],
+    ['InvalidGroup.NotFound', sdkError('InvalidGroup.NotFound', 400), 'invalid', 'InvalidGroup.NotFound'],
+    ['InvalidKeyPair.NotFound', sdkError('InvalidKeyPair.NotFound', 400), 'invalid', 'InvalidKeyPair.NotFound'],
+    [
+      'InvalidParameterCombination',
+      sdkError('InvalidParameterCombination', 400),
+      'invalid',
+      'InvalidParameterCombination',
+    ],
+    ['ECONNREFUSED', netError('ECONNREFUSED'), 'unreachable', 'ECONNREFUSED'],
+    ['ENOTFOUND', netError('ENOTFOUND'), 'unreachable', 'ENOTFOUND'],
+    [
+      'wrapped in AggregateError',
+      new AggregateError([netError('ECONNREFUSED')], 'all failed'),
+      'unreachable',
+      'ECONNREFUSED',
+    ],
+    ['in the cause chain', new Error('fetch failed', { cause: netError('ETIMEDOUT') }), 'unreachable', 'ETIMEDOUT'],
+    ['SDK timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' }), 'unreachable', 'TimeoutError'],
+    ['InternalError', sdkError('InternalError', 500), 'other', 'InternalError'],
+    [
+      'IdempotentParameterMismatch',
+      sdkError('IdempotentParameterMismatch', 400),
+      'other',
+      'IdempotentParameterMismatch',
+    ],
+    ['a string', 'boom', 'other', 'Unknown'],
+  ];
+  it.each(table)('%s', (_name, err, kind, code) => {
+    const e = classifyEc2Error(err);
+    expect(e).toBeInstanceOf(Ec2Error);
+    expect([e.kind, e.code]).toEqual([kind, code]);
+    expect(e.message.length).toBeGreaterThan(20);
+  });
+
+  it('passes an Ec2Error through untouched', () => {
+    const e = new Ec2Error('capacity', 'X', 'y');
+    expect(classifyEc2Error(e)).toBe(e);
+  });
+
+  it('says what happens next for capacity, in the words of the placement and market', () => {
+    const e = classifyEc2Error(sdkError('InsufficientInstanceCapacity', 500), {
+      instanceType: 'g4dn.xlarge',
+      market: 'spot',
+      placement: 'us-east-1b',
+      next: 'trying the next subnet',
+    });
+    expect(e.message).toBe(
+      'Spot capacity for g4dn.xlarge in us-east-1b is exhausted (InsufficientInstanceCapacity): trying the next subnet',
+    );
+    const quota = classifyEc2Error(sdkError('VcpuLimitExceeded', 400), { instanceType: 'g5.xlarge' });
+    expect(quota.message).toMatch(/quota.*Service Quotas/);
+  });
+
+  it('names the refused action, and never quotes AWS text for credential errors', () => {
+    const denied = classifyEc2Error(
+      sdkError('UnauthorizedOperation', 403, 'You are not authorized. Encoded authorization failure message: QUJD'),
+      {
+        action: 'TerminateInstances',
+      },
+    );
+    expect(denied.message).toMatch(/not allowed to call ec2:TerminateInstances/);
+    expect(denied.message).not.toContain('QUJD');
+    const sig = classifyEc2Error(
+      sdkError('SignatureDoesNotMatch', 403, 'canonical string with secret wJalrXUtnFEMI/K7MDENG'),
+    );
+    expect(sig.message).not.toContain('wJalrXUtnFEMI');
+    expect(sig.message).toMatch(/check the access key/);
+  });
+
+  it('scopes quotas to the whole market and shortages to the placement', () => {
+    expect(capacityScope('MaxSpotInstanceCountExceeded')).toBe('market');
+    expect(capacityScope('VcpuLimitExceeded')).toBe('market');
+    expect(capacityScope('InsufficientInstanceCapacity')).toBe('placement');
+    expect(capacityScope('InsufficientFreeAddressesInSubnet')).toBe('placement');
+  });
+
+  it('calls only server faults and dropped connections transient (safe to repeat with the same token)', () => {
+    expect(isTransientServerError(sdkError('InternalError', 500))).toBe(true);
+    expect(isTransientServerError(netError('ECONNRESET'))).toBe(true);
+    expect(isTransientServerError(sdkError('InsufficientInstanceCapacity', 500))).toBe(false);
+    expect(isTransientServerError(sdkError('RequestLimitExceeded', 503))).toBe(false);
+    expect(isTransientServerError(netError('ECONNREFUSED'))).toBe(false);
+    expect(isTransientServerError(sdkError('InvalidParameterValue', 400))).toBe(false);
+  });
+});
+
+describe('through the real SDK and the emulator', () => {
+  const cases: [string, Ec2ErrorKind, number][] = [
+    // code, kind, HTTP attempts for one call (maxAttempts 2: only InternalError is retried)
+    ['InsufficientInstanceCapacity', 'capacity', 1],
+    ['RequestLimitExceeded', 'throttle', 1],
+    ['UnauthorizedOperation', 'auth', 1],
+    ['AuthFailure', 'auth', 1],
+    ['InvalidAMIID.NotFound', 'invalid', 1],
+    ['InternalError', 'other', 2],
+  ];
+  it.each(cases)('%s → %s after %i attempt(s)', async (code, kind, attempts) => {
+    const rig = await startRig();
+    try {
+      rig.emu.faults.push({ action: 'RunInstances', code });
+      const err = await rig.ec2.runInstance(launchSpec()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Ec2Error);
+      expect([(err as Ec2Error).kind, (err as Ec2Error).code]).toEqual([kind, code]);
+      expect(rig.emu.calls.byAction['RunInstances']).toBe(attempts);
+      expect(rig.ec2.calls).toBe(attempts);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a transient InternalError followed by success launches once, with one token', async () => {
+    const rig = await startRig();
+    try {
+      rig.emu.faults.push({ action: 'RunInstances', code: 'InternalError', count: 1 });
+      const { instanceId } = await rig.ec2.runInstance(launchSpec({ clientToken: 'retry-me' }));
+      expect(rig.emu.calls.byAction['RunInstances']).toBe(2);
+      expect(rig.emu.instances().map((i) => [i.instanceId, i.clientToken])).toEqual([[instanceId, 'retry-me']]);
+    } finally {
+      await rig.close();
+    }
+  });
+});

@@ -1,0 +1,182 @@
+// The engine end to end: real clients over HTTP against the ClearML and EC2 emulators, agents simulated on the
+// instances, virtual time. Each test is one of issue 3's "done when" scenarios.
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseUserDataMarkers } from '../../electron/engine/emulators/world.js';
+import { TAG } from '../../electron/engine/ports.js';
+import { makeConfig } from './fixtures.js';
+import { startWorld, type World } from './world.js';
+
+let world: World | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+const live = (w: World) => w.ec2.instances().filter((i) => i.state === 'pending' || i.state === 'running');
+
+describe('engine loop against the emulators', () => {
+  it('3 tasks on a queue capped at 2 → exactly 2 tagged instances that run them, then scale to zero', async () => {
+    world = await startWorld();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, maxSpinUpMin: 30 } });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    for (let i = 0; i < 3; i++) world.clearml.addTask({ name: `train-${i}`, queue: 'gpu', durationSec: 300 });
+    const engine = world.newEngine(config);
+
+    await world.run(engine, 15);
+    const launched = world.ec2.instances();
+    expect(launched).toHaveLength(2);
+    for (const inst of launched) {
+      expect(inst.tags).toMatchObject({ [TAG.prefix]: 'dyn', [TAG.queue]: 'gpu', [TAG.resource]: 'gpu_a' });
+      expect(inst.tags.Name).toBeTruthy();
+      expect(inst.market).toBe('spot');
+      expect(parseUserDataMarkers(inst.userData)).toEqual({ workerIdPrefix: 'dyn:gpu_a:g4dn.xlarge', queue: 'gpu' });
+    }
+
+    // Boot (60 s) + three 300 s tasks on two workers (the third starts after the first finishes).
+    await world.run(engine, 60 + 300 + 300 + 60);
+    expect(world.clearml.tasks().filter((t) => t.status === 'completed')).toHaveLength(3);
+    expect(world.ec2.instances()).toHaveLength(2); // never a third launch
+
+    // Idle for more than 5 min → both terminated, their workers unregistered.
+    await world.run(engine, 6 * 60 + 30);
+    expect(live(world)).toHaveLength(0);
+    await world.run(engine, 30);
+    expect(world.clearml.workers().filter((w) => w.id.startsWith('dyn:'))).toHaveLength(0);
+  });
+
+  it('a queue with two resources and need 3 gets exactly 3 launches', async () => {
+    world = await startWorld();
+    const config = makeConfig({
+      queues: {
+        gpu: [
+          { resource: 'gpu_a', maxInstances: 2 },
+          { resource: 'gpu_b', maxInstances: 5 },
+        ],
+      },
+    });
+    world.clearml.createQueue('gpu');
+    for (let i = 0; i < 3; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 600 });
+    const engine = world.newEngine(config);
+    await world.run(engine, 10 * 60);
+    const byResource = world.ec2
+      .instances()
+      .map((i) => i.tags[TAG.resource])
+      .sort();
+    expect(byResource).toEqual(['gpu_a', 'gpu_a', 'gpu_b']);
+  });
+
+  it('an engine killed and restarted mid-way adopts instances: no duplicate launch, none forgotten', async () => {
+    world = await startWorld();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 2 } });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 240 });
+    const first = world.newEngine(config);
+    await world.run(first, 15); // launched, still booting
+    expect(world.ec2.instances()).toHaveLength(2);
+
+    const second = world.newEngine(config); // the first is gone with its memory
+    await world.run(second, 45);
+    expect(world.ec2.instances()).toHaveLength(2);
+    await world.run(second, 4 * 60 + 3 * 60);
+    expect(world.clearml.tasks().every((t) => t.status === 'completed')).toBe(true);
+    expect(live(world)).toHaveLength(0); // the adopted instances were scaled down too
+  });
+
+  it('terminates an instance that never registers after the spin-up time', async () => {
+    world = await startWorld({ bootSec: 10_000 }); // the agent never comes up in time
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxSpinUpMin: 10 } });
+    world.clearml.createQueue('gpu');
+    world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
+    const engine = world.newEngine(config);
+    await world.run(engine, 9 * 60);
+    expect(live(world)).toHaveLength(1);
+    await world.run(engine, 2 * 60);
+    const first = world.ec2.instances()[0]!;
+    expect(first.state === 'shutting-down' || first.state === 'terminated').toBe(true);
+  });
+
+  it('never terminates a busy worker, even long past the idle limit', async () => {
+    world = await startWorld();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 1 } });
+    world.clearml.createQueue('gpu');
+    world.clearml.addTask({ name: 'long', queue: 'gpu', durationSec: 3 * 3600 });
+    const engine = world.newEngine(config);
+    await world.run(engine, 2 * 3600, 60);
+    expect(live(world)).toHaveLength(1);
+    expect(world.clearml.tasks()[0]!.status).toBe('in_progress');
+  });
+
+  it('spot capacity error → the next subnet, then on-demand with a new client token', async () => {
+    world = await startWorld();
+    const config = makeConfig({
+      resources: {
+        gpu_a: {
+          instanceType: 'g4dn.xlarge',
+          amiId: 'ami-0123456789abcdef0',
+          market: 'spot',
+          spotFallbackToOnDemand: true,
+          subnetIds: ['subnet-0000aaaa', 'subnet-0000bbbb'],
+        },
+      },
+      queues: { gpu: [{ resource: 'gpu_a', maxInstances: 1 }] },
+    });
+    world.clearml.createQueue('gpu');
+    world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
+    world.ec2.faults.push({ action: 'RunInstances', code: 'InsufficientInstanceCapacity', count: 2 });
+    const engine = world.newEngine(config);
+    const r = await engine.tick();
+    expect(r.launched).toHaveLength(1);
+    const inst = world.ec2.instances()[0]!;
+    expect(inst.market).toBe('on-demand');
+    expect(world.ec2.calls.byAction.RunInstances).toBe(3);
+  });
+
+  it('under sustained throttling the engine makes fewer EC2 calls, not more', async () => {
+    world = await startWorld();
+    const config = makeConfig();
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    for (let i = 0; i < 20; i++) world.clearml.addTask({ name: `t${i}`, queue: 'cpu', durationSec: 600 });
+    world.ec2.faults.push({ code: 'RequestLimitExceeded', count: 1_000_000 });
+    const engine = world.newEngine(config);
+    const callsIn = async (minutes: number) => {
+      const before = world!.ec2.calls.total;
+      await world!.run(engine, minutes * 60, 15);
+      return world!.ec2.calls.total - before;
+    };
+    const early = await callsIn(5);
+    const late = await callsIn(5);
+    expect(early).toBeGreaterThan(0);
+    expect(late).toBeLessThanOrEqual(early);
+    expect(world.ec2.instances()).toHaveLength(0);
+  });
+
+  it('holds when ClearML cannot be read: nothing is terminated on stale data', async () => {
+    world = await startWorld();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 1 } });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
+    const engine = world.newEngine(config);
+    await world.run(engine, 3 * 60);
+    expect(live(world)).toHaveLength(1); // task done, worker idle, not yet past the limit
+    world.clearml.faults.inject({ status: 500, count: 1_000_000 });
+    await world.run(engine, 10 * 60);
+    expect(live(world)).toHaveLength(1);
+    expect(world.store.getState().status).toBe('error');
+  });
+
+  it('dry run decides but calls nothing that mutates', async () => {
+    world = await startWorld();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', dryRun: true } });
+    world.clearml.createQueue('gpu');
+    world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
+    const engine = world.newEngine(config);
+    const r = await engine.tick();
+    expect(r.plan?.actions.some((a) => a.kind === 'launch')).toBe(true);
+    expect(world.ec2.calls.byAction.RunInstances ?? 0).toBe(0);
+    expect(world.store.getState().events.some((e) => e.message.startsWith('dry run: would launch'))).toBe(true);
+  });
+});

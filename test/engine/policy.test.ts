@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { plan, type Action, type PolicyInput } from '../../electron/engine/policy.js';
+import { TAG } from '../../electron/engine/ports.js';
+import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
+
+const launches = (actions: Action[]) =>
+  actions
+    .filter((a): a is Extract<Action, { kind: 'launch' }> => a.kind === 'launch')
+    .map((a) => [a.queue, a.resource, a.count]);
+const terminations = (actions: Action[]) =>
+  actions
+    .filter((a): a is Extract<Action, { kind: 'terminate' }> => a.kind === 'terminate')
+    .map((a) => [a.instanceId, a.why]);
+const totalLaunched = (actions: Action[]) => launches(actions).reduce((n, l) => n + (l[2] as number), 0);
+
+describe('policy: scale up', () => {
+  const twoResources = makeConfig({
+    queues: {
+      gpu: [
+        { resource: 'gpu_a', maxInstances: 2 },
+        { resource: 'gpu_b', maxInstances: 5 },
+      ],
+    },
+  });
+
+  const cases: [string, Partial<PolicyInput>, (string | number)[][]][] = [
+    ['no pending → nothing', {}, []],
+    ['3 pending, cap 2 → exactly 2', { queues: [queue('gpu', 3)] }, [['gpu', 'gpu_a', 2]]],
+    // ClearML's loop launches 2 + 3 = 5 here (reference §2.4 step 12.5); we launch exactly the need.
+    [
+      'two resources, need 3 → 2 + 1, never 5',
+      { config: twoResources, queues: [queue('gpu', 3)] },
+      [
+        ['gpu', 'gpu_a', 2],
+        ['gpu', 'gpu_b', 1],
+      ],
+    ],
+    [
+      'pending covered by an idle worker',
+      (() => {
+        const i = instance('gpu', 'gpu_a');
+        return { queues: [queue('gpu', 1)], instances: [i], workers: [workerFor(i)] };
+      })(),
+      [],
+    ],
+    [
+      'booting instance counts against demand',
+      { queues: [queue('gpu', 2)], instances: [instance('gpu', 'gpu_a', { ageSec: 30 })] },
+      [['gpu', 'gpu_a', 1]],
+    ],
+    [
+      'launch not yet listed counts against demand and cap',
+      {
+        queues: [queue('gpu', 3)],
+        inFlight: [{ queue: 'gpu', resource: 'gpu_a', instanceId: 'i-0000ffff', at: T0 - 1000 }],
+      },
+      [['gpu', 'gpu_a', 1]],
+    ],
+    [
+      'busy workers do not cover pending tasks',
+      (() => {
+        const i = instance('gpu', 'gpu_a');
+        return { queues: [queue('gpu', 1)], instances: [i], workers: [workerFor(i, 'task-1')] };
+      })(),
+      [['gpu', 'gpu_a', 1]],
+    ],
+    [
+      'global cap',
+      {
+        config: makeConfig({ scaling: { maxTotalInstances: 3, workersPrefix: 'dyn' } }),
+        queues: [queue('gpu', 2), queue('cpu', 4)],
+      },
+      [
+        ['gpu', 'gpu_a', 2],
+        ['cpu', 'cpu', 1],
+      ],
+    ],
+    ['launches paused', { launchesPaused: true, queues: [queue('gpu', 3)] }, []],
+    [
+      'queue paused',
+      { pausedQueues: new Set(['gpu']), queues: [queue('gpu', 3), queue('cpu', 1)] },
+      [['cpu', 'cpu', 1]],
+    ],
+    [
+      'cooling resource falls through to the next',
+      { config: twoResources, cooling: new Set(['gpu|gpu_a']), queues: [queue('gpu', 2)] },
+      [['gpu', 'gpu_b', 2]],
+    ],
+    ['ClearML unreadable → nothing', { clearmlOk: false, queues: [queue('gpu', 3)] }, []],
+    ['queue missing on the server → nothing', { queues: [] }, []],
+  ];
+  it.each(cases)('%s', (_name, patch, expected) => {
+    expect(launches(plan(policyInput(patch)).actions)).toEqual(expected);
+  });
+
+  it('never launches more than the need over any number of resources', () => {
+    for (let need = 0; need <= 12; need++) {
+      const p = plan(policyInput({ config: twoResources, queues: [queue('gpu', need)] }));
+      expect(totalLaunched(p.actions)).toBe(Math.min(need, 7));
+    }
+  });
+
+  it('explains a cap in the decision', () => {
+    const p = plan(policyInput({ queues: [queue('gpu', 3)] }));
+    expect(p.decisions.find((d) => d.queue === 'gpu')?.text).toMatch(
+      /launched 2 × g4dn.xlarge: 3 pending, 0 idle, 0 booting; 1 not launched: gpu_a is at its cap of 2/,
+    );
+  });
+
+  it('stops at a budget refusal and says why', () => {
+    let n = 0;
+    const p = plan(
+      policyInput({
+        queues: [queue('cpu', 4)],
+        budget: () => (n++ < 1 ? { allowed: true } : { allowed: false, reason: 'monthly cap $10 exceeded by $0.40' }),
+      }),
+    );
+    expect(launches(p.actions)).toEqual([['cpu', 'cpu', 1]]);
+    expect(p.decisions.find((d) => d.queue === 'cpu')?.text).toMatch(/monthly cap \$10/);
+  });
+});
+
+describe('policy: scale down', () => {
+  it('terminates an idle worker past the idle limit, after a re-check', () => {
+    const i = instance('gpu', 'gpu_a');
+    const p = plan(
+      policyInput({ instances: [i], workers: [workerFor(i)], idleSince: new Map([[i.instanceId, T0 - 16 * 60_000]]) }),
+    );
+    expect(p.actions).toContainEqual(
+      expect.objectContaining({ kind: 'terminate', instanceId: i.instanceId, why: 'idle', recheckIdle: true }),
+    );
+  });
+
+  it('keeps an idle worker below the limit', () => {
+    const i = instance('gpu', 'gpu_a');
+    const p = plan(
+      policyInput({ instances: [i], workers: [workerFor(i)], idleSince: new Map([[i.instanceId, T0 - 14 * 60_000]]) }),
+    );
+    expect(terminations(p.actions)).toEqual([]);
+  });
+
+  it('never terminates a busy worker, however long it has run', () => {
+    const i = instance('gpu', 'gpu_a', { ageSec: 48 * 3600 });
+    const p = plan(
+      policyInput({
+        instances: [i],
+        workers: [workerFor(i, 'long-task')],
+        idleSince: new Map([[i.instanceId, T0 - 99 * 3600_000]]),
+      }),
+    );
+    expect(terminations(p.actions)).toEqual([]);
+  });
+
+  it('keeps as many idle workers as pending tasks; the longest idle goes first', () => {
+    const a = instance('cpu', 'cpu');
+    const b = instance('cpu', 'cpu');
+    const p = plan(
+      policyInput({
+        queues: [queue('gpu', 0), queue('cpu', 1)],
+        instances: [a, b],
+        workers: [workerFor(a), workerFor(b)],
+        idleSince: new Map([
+          [a.instanceId, T0 - 20 * 60_000],
+          [b.instanceId, T0 - 30 * 60_000],
+        ]),
+      }),
+    );
+    expect(terminations(p.actions)).toEqual([[b.instanceId, 'idle']]);
+  });
+
+  it('terminates an instance that never registered within the spin-up time', () => {
+    const young = instance('gpu', 'gpu_a', { ageSec: 29 * 60 });
+    const old = instance('gpu', 'gpu_a', { ageSec: 31 * 60 });
+    const p = plan(policyInput({ instances: [young, old] }));
+    expect(terminations(p.actions)).toEqual([[old.instanceId, 'spin-up']]);
+  });
+
+  it('terminates nothing when ClearML could not be read', () => {
+    const i = instance('gpu', 'gpu_a', { ageSec: 99 * 60 });
+    const p = plan(
+      policyInput({ clearmlOk: false, instances: [i], idleSince: new Map([[i.instanceId, T0 - 99 * 60_000]]) }),
+    );
+    expect(p.actions).toEqual([]);
+  });
+
+  it('marks an orphan first, terminates it on a later tick, never while busy', () => {
+    const fresh = instance('old-queue', 'gone');
+    const marked = instance('old-queue', 'gone', { tags: { [TAG.orphanSince]: String(T0 - 10 * 60_000) } });
+    const busy = instance('old-queue', 'gone', { tags: { [TAG.orphanSince]: String(T0 - 10 * 60_000) } });
+    const p = plan(policyInput({ instances: [fresh, marked, busy], workers: [workerFor(busy, 'task')] }));
+    expect(p.actions).toContainEqual(expect.objectContaining({ kind: 'mark-orphan', instanceId: fresh.instanceId }));
+    expect(terminations(p.actions)).toEqual([[marked.instanceId, 'orphan']]);
+  });
+
+  it('unregisters zombie workers whose instance is gone', () => {
+    const gone = instance('gpu', 'gpu_a');
+    const p = plan(policyInput({ workers: [workerFor(gone)] }));
+    expect(p.actions).toContainEqual(expect.objectContaining({ kind: 'unregister', workerId: workerFor(gone).id }));
+  });
+
+  it('ignores workers and instances of another prefix', () => {
+    const foreign = { ...workerFor(instance('gpu', 'gpu_a')), id: 'other:gpu_a:g4dn.xlarge:i-00001234' };
+    const p = plan(policyInput({ workers: [foreign] }));
+    expect(p.actions).toEqual([]);
+  });
+});
