@@ -101,6 +101,14 @@ export class Engine {
     else this.pausedQueues.delete(queue);
   }
 
+  /**
+   * Launches made before this engine existed (recovered from the intent journal after a crash) that EC2 may not
+   * list yet: they count as booting, so the same demand is not launched for twice.
+   */
+  seedInFlight(launches: readonly InFlightLaunch[]): void {
+    this.inFlight.push(...launches);
+  }
+
   get paused(): { launches: boolean; queues: ReadonlySet<string> } {
     return { launches: this.launchesPaused, queues: this.pausedQueues };
   }
@@ -435,9 +443,18 @@ export class Engine {
       iamInstanceProfile: res.iamInstanceProfile,
       ebs: res.ebs,
       enableMonitoring: res.enableMonitoring,
-      userData: this.deps.userData({ queue: a.queue, resource: a.resource }),
+      userData: '',
       tags,
     };
+    try {
+      base.userData = this.deps.userData({ queue: a.queue, resource: a.resource });
+    } catch (e) {
+      return {
+        ids: [],
+        error: `the startup script for ${a.resource} could not be built: ${errorText(e)}`,
+        stopAll: false,
+      };
+    }
     const concurrency = Math.max(1, this.deps.launchConcurrency ?? 4);
     let error: string | null = null;
     let stopAll = false;

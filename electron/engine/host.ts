@@ -9,6 +9,7 @@ import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
 import { startDemoWorld, type DemoWorld } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
+import { TokenBucket } from './ec2/throttle.js';
 import { Engine, errorText, type EngineDeps, type TickResult } from './engine.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
 import { createPriceLookup } from './prices.js';
@@ -24,6 +25,11 @@ export interface EngineHostOptions {
   /** Test seams; default to the real clients. */
   makeClearml?: (config: Config, creds: ClearmlCredentials | null) => ClearmlApi;
   makeEc2?: (config: Config, creds: ResolvedCredentials['aws']) => Ec2Api;
+  /**
+   * Runs once after every configure, before the first tick of the new engine: crash recovery (resolve launch
+   * intents a previous process left open and seed them as in-flight) goes here.
+   */
+  recover?: (engine: Engine, clients: { clearml: ClearmlApi; ec2: Ec2Api }, config: Config) => Promise<void>;
   /** Extra engine dependencies (crash-safe launch journal, budget check). */
   engineExtras?: Partial<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch' | 'budget' | 'launchConcurrency'>>;
 }
@@ -49,6 +55,14 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let loop: Promise<void> | null = null;
   let wake: AbortController | null = null;
   let current: Promise<TickResult> | null = null;
+  let pendingRecovery: (() => Promise<void>) | null = null;
+  // One token bucket per region for the whole process, so the EC2 rate limit is app-wide, not per client.
+  const limiters = new Map<string, TokenBucket>();
+  const limiterFor = (region: string) => {
+    let l = limiters.get(region);
+    if (!l) limiters.set(region, (l = new TokenBucket({ ratePerSec: 5, burst: 10, clock })));
+    return l;
+  };
 
   const makeClearml =
     opts.makeClearml ??
@@ -57,7 +71,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   const makeEc2 =
     opts.makeEc2 ??
     ((cfg: Config, creds: ResolvedCredentials['aws']) =>
-      createEc2Provider({ region: cfg.aws.region, credentials: creds, clock }));
+      createEc2Provider({ region: cfg.aws.region, credentials: creds, clock, limiter: limiterFor(cfg.aws.region) }));
 
   function configure(cfg: Config, creds: ResolvedCredentials, override?: { clearml: ClearmlApi; ec2: Ec2Api }): void {
     config = cfg;
@@ -90,6 +104,11 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       engine.setLaunchesPaused(previous.paused.launches);
       for (const q of previous.paused.queues) engine.setQueuePaused(q, true);
     }
+    if (opts.recover) {
+      const recover = opts.recover;
+      const [e, c] = [engine, clients];
+      pendingRecovery = () => recover(e, c, cfg);
+    }
     publish(store, { dryRun: cfg.scaling.dryRun, demo: demoWorld !== null });
     wake?.abort();
   }
@@ -98,7 +117,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     if (!engine) return null;
     if (current) return current;
     const e = engine;
-    current = e.tick().catch((err: unknown) => {
+    const recovering = pendingRecovery;
+    pendingRecovery = null;
+    current = (async () => {
+      if (recovering) await recovering();
+      return e.tick();
+    })().catch((err: unknown) => {
       e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}` });
       publish(store, { status: 'error', statusReason: `The last tick failed: ${errorText(err)}` });
       return { ok: false, plan: null, launched: [], terminated: [], errors: [errorText(err)] };

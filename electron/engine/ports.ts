@@ -84,7 +84,10 @@ export interface ClearmlApi {
   listWorkers(prefix: string): Promise<WorkerObs[]>;
   unregisterWorker(workerId: string): Promise<void>;
   getTasks(ids: readonly string[]): Promise<TaskObs[]>;
-  /** Stop (force) then enqueue again: used for tasks stranded by a lost instance. */
+  /**
+   * Return a task stranded by a lost instance to its queue, through the server's state machine (a task whose worker
+   * reported recently only gets "stopping" from tasks.stop, so the client may need tasks.failed before enqueue).
+   */
   requeueTask(taskId: string, queueId: string, reason: string): Promise<void>;
   serverInfo(): Promise<ServerInfoObs>;
   /** Resolves when the credentials are accepted; throws ClearmlError('auth') otherwise. */
