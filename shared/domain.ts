@@ -3,6 +3,7 @@
  * the notifier and the dashboard all read. zod schemas because it crosses IPC and the preview WebSocket.
  */
 import { z } from 'zod';
+import { CapStatusSchema } from './budget.js';
 
 export const EngineStatusSchema = z.enum(['off', 'starting', 'watching', 'scaling', 'paused', 'error']);
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
@@ -106,6 +107,17 @@ export const CostSummarySchema = z.object({
   /** Where the prices come from, in words: "bundled table from 2026-11-01". */
   priceSource: z.string(),
   history: z.array(CostPointSchema),
+  // From the cost history (present when the host keeps one): spend this UTC month, attributed.
+  monthToDate: z.number().optional(),
+  spendByQueue: z.record(z.string(), z.number()).optional(),
+  spendByResource: z.record(z.string(), z.number()).optional(),
+  byTask: z
+    .array(z.object({ taskId: z.string(), name: z.string().optional(), queue: z.string(), cost: z.number() }))
+    .optional(),
+  /** Boot and idle time, the price of keeping a queue served, shown apart from task cost. */
+  overheadByQueue: z.record(z.string(), z.object({ boot: z.number(), idle: z.number() })).optional(),
+  spotSavings: z.number().optional(),
+  budgets: z.array(CapStatusSchema).optional(),
 });
 export type CostSummary = z.infer<typeof CostSummarySchema>;
 

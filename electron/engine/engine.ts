@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../shared/config.js';
 import type { EngineEvent, EngineStatus, Market } from '../../shared/domain.js';
 import { CapacityCooldowns, launchWithFallback, type LaunchAttempt } from './ec2/launcher.js';
-import { cooldownKey, plan, type Action, type BudgetVerdict, type InFlightLaunch, type Plan } from './policy.js';
+import type { CapStatus } from '../../shared/budget.js';
+import type { CostTracker } from './cost/tracker.js';
+import { cooldownKey, plan, type Action, type InFlightLaunch, type Plan } from './policy.js';
 import {
   ClearmlError,
   Ec2Error,
@@ -39,7 +41,8 @@ export interface EngineDeps {
   /** Crash-safe launches: called (and awaited) before every RunInstances with the exact request's identity. */
   beforeLaunchAttempt?: (intent: LaunchIntent) => Promise<void>;
   afterLaunch?: (intent: LaunchIntent, result: { instanceId: string } | { error: string }) => Promise<void>;
-  budget?: (launch: { queue: string; resource: string; hourlyPrice: number }) => BudgetVerdict;
+  /** Cost history, budgets and attributed spend; without it the snapshot estimates today's spend in memory. */
+  costs?: CostTracker;
   launchConcurrency?: number;
   /** How long a (queue, resource) is skipped after every placement ran out of capacity. */
   capacityCooldownMs?: number;
@@ -105,6 +108,11 @@ export class Engine {
    * Launches made before this engine existed (recovered from the intent journal after a crash) that EC2 may not
    * list yet: they count as booting, so the same demand is not launched for twice.
    */
+  /** The host opens the cost history asynchronously and attaches it before the first tick. */
+  attachCosts(tracker: CostTracker): void {
+    this.deps.costs = tracker;
+  }
+
   seedInFlight(launches: readonly InFlightLaunch[]): void {
     this.inFlight.push(...launches);
   }
@@ -156,6 +164,7 @@ export class Engine {
     if (clearmlOk) this.trackIdle(instances, workers, now);
     await this.handleLostInstances(instances, workers, queues, clearmlOk, now);
     this.pruneMemory(instances, now);
+    const money = await this.observeCosts(instances, clearmlOk ? workers : null, now);
 
     const cooling = new Set([...this.cooling].filter(([, until]) => until > now).map(([k]) => k));
     const p = plan({
@@ -170,13 +179,14 @@ export class Engine {
       launchesPaused: this.launchesPaused || this.authBlocked !== null,
       pausedQueues: this.pausedQueues,
       cooling,
-      budget: this.deps.budget
+      budget: money?.check
         ? ({ queue, resource }) => {
             const res = config.resources[resource];
             const hourlyPrice = res ? this.deps.prices(res.instanceType, res.market).price : 0;
-            return this.deps.budget!({ queue, resource, hourlyPrice });
+            return money.check({ queue, hourlyPrice });
           }
         : undefined,
+      budgetIdle: money?.terminateIdle,
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
     });
     result.plan = p;
@@ -216,8 +226,47 @@ export class Engine {
             ? 'scaling'
             : 'watching';
     const reason = this.authBlocked ?? (clearmlOk ? null : (result.errors[0] ?? null));
-    this.publishState(now, p, status, reason);
+    this.publishState(now, p, status, reason, money?.caps ?? []);
     return result;
+  }
+
+  /** Record this tick's facts in the cost history and work out the budget picture for the plan. */
+  private async observeCosts(instances: readonly InstanceObs[], workers: readonly WorkerObs[] | null, now: number) {
+    const tracker = this.deps.costs;
+    if (!tracker) return null;
+    try {
+      await tracker.observe(instances, workers, now);
+    } catch (e) {
+      this.emit({ level: 'warn', kind: 'error', message: `the cost history could not be written: ${errorText(e)}` });
+    }
+    const budgets = this.config.budgets;
+    const hasCaps =
+      budgets.global.hourlyUsd !== undefined ||
+      budgets.global.monthlyUsd !== undefined ||
+      Object.keys(budgets.queues).length > 0;
+    if (!hasCaps) return { caps: [] as CapStatus[], check: null, terminateIdle: undefined };
+    const state = tracker.budgetState(budgets, now);
+    for (const c of state.crossings) {
+      this.emit({
+        level: c.level,
+        kind: 'budget',
+        message: c.message,
+        ...(c.cap.startsWith('queues.') ? { queue: c.cap.split('.')[1] } : {}),
+      });
+    }
+    const reached = state.caps.filter((c) => c.state === 'reached').map((c) => c.label);
+    return {
+      caps: state.caps,
+      check: tracker.launchChecker(budgets, now),
+      terminateIdle:
+        state.terminateIdle.global || state.terminateIdle.queues.length
+          ? {
+              global: state.terminateIdle.global,
+              queues: new Set(state.terminateIdle.queues),
+              reason: `budget cap reached (${reached.join('; ')}) in terminate-idle mode`,
+            }
+          : undefined,
+    };
   }
 
   private readonly emitted = new Map<string, number>();
@@ -540,7 +589,13 @@ export class Engine {
     );
   }
 
-  private publishState(now: number, p: Plan | null, status: EngineStatus, statusReason: string | null): void {
+  private publishState(
+    now: number,
+    p: Plan | null,
+    status: EngineStatus,
+    statusReason: string | null,
+    caps: CapStatus[] = [],
+  ): void {
     const views = buildSnapshotViews({
       now,
       config: this.config,
@@ -551,11 +606,13 @@ export class Engine {
     });
     for (const d of p?.decisions ?? [])
       if (d.launched > 0 || !this.lastDecisionText.has(d.queue)) this.lastDecisionText.set(d.queue, d.text);
-    this.accountSpend(now, views.instances);
     const burn = views.costs.burnPerHour;
     this.history.push({ at: now, burnPerHour: burn });
     if (this.history.length > HISTORY_POINTS) this.history = this.history.slice(-HISTORY_POINTS);
-    const spendToday = this.spendToday.amount;
+    const extras = this.deps.costs?.extras(caps, now);
+    if (!extras) this.accountSpend(now, views.instances);
+    const spendToday = extras?.spendToday ?? this.spendToday.amount;
+    const monthToDate = extras?.monthToDate ?? spendToday;
     publish(this.deps.store, {
       status,
       statusReason,
@@ -568,9 +625,10 @@ export class Engine {
       events: this.events.slice(-200),
       costs: {
         ...views.costs,
+        ...extras,
         spendToday,
-        // What is known to be spent plus the current burn for the rest of the month.
-        projectedMonth: spendToday + burn * hoursLeftInMonth(now),
+        // What is known to be spent this month plus the current burn for the rest of it.
+        projectedMonth: monthToDate + burn * hoursLeftInMonth(now),
         history: this.history.filter((_, i, all) => all.length < 360 || i % 2 === 0 || i === all.length - 1),
       },
     });

@@ -3,6 +3,7 @@
  * from the config and credentials, runs ticks one at a time on the polling interval, and implements the
  * EngineController the UI talks to. Demo mode points the same clients at the in-process emulators.
  */
+import path from 'node:path';
 import type { Config } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/domain.js';
 import { createClearmlClient } from './clearml/client.js';
@@ -12,6 +13,10 @@ import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
 import { Engine, errorText, type EngineDeps, type TickResult } from './engine.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
+import { CostHistory } from './cost/history.js';
+import { PriceBook } from './cost/price-book.js';
+import { createPricingSource } from './cost/pricing-client.js';
+import { CostTracker } from './cost/tracker.js';
 import { createPriceLookup } from './prices.js';
 import { createMainStore, publish, type MainStore } from './store.js';
 import { buildUserData } from './userdata/userdata.js';
@@ -31,7 +36,7 @@ export interface EngineHostOptions {
    */
   recover?: (engine: Engine, clients: { clearml: ClearmlApi; ec2: Ec2Api }, config: Config) => Promise<void>;
   /** Extra engine dependencies (crash-safe launch journal, budget check). */
-  engineExtras?: Partial<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch' | 'budget' | 'launchConcurrency'>>;
+  engineExtras?: Partial<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch' | 'launchConcurrency'>>;
 }
 
 export interface EngineHost extends EngineController {
@@ -44,6 +49,8 @@ export interface EngineHost extends EngineController {
   readonly clients: { clearml: ClearmlApi; ec2: Ec2Api } | null;
 }
 
+const PRICE_REFRESH_MS = 3600_000;
+
 export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   const store = opts.store ?? createMainStore();
   const clock = opts.clock ?? systemClock;
@@ -55,7 +62,21 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let loop: Promise<void> | null = null;
   let wake: AbortController | null = null;
   let current: Promise<TickResult> | null = null;
+  let priceRefresh: (() => void) | null = null;
   let pendingRecovery: (() => Promise<void>) | null = null;
+  // The cost history is one append-only journal per data folder, opened once and shared by every engine.
+  let historyP: Promise<CostHistory | null> | null = null;
+  const openHistory = () =>
+    (historyP ??= opts.dataDir
+      ? CostHistory.open({ file: path.join(opts.dataDir, 'cost-history.jsonl'), clock }).catch((e: unknown) => {
+          engine?.emit({
+            level: 'warn',
+            kind: 'error',
+            message: `cost history unavailable, spend is estimated in memory: ${errorText(e)}`,
+          });
+          return null;
+        })
+      : Promise.resolve(null));
   // One token bucket per region for the whole process, so the EC2 rate limit is app-wide, not per client.
   const limiters = new Map<string, TokenBucket>();
   const limiterFor = (region: string) => {
@@ -76,13 +97,22 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   function configure(cfg: Config, creds: ResolvedCredentials, override?: { clearml: ClearmlApi; ec2: Ec2Api }): void {
     config = cfg;
     clients = override ?? { clearml: makeClearml(cfg, creds.clearml), ec2: makeEc2(cfg, creds.aws) };
+    const ec2 = clients.ec2;
+    const book = new PriceBook({
+      region: cfg.aws.region,
+      clock,
+      ...(opts.dataDir ? { cacheFile: path.join(opts.dataDir, `prices-${cfg.aws.region}.json`) } : {}),
+      // The Pricing API is skipped in demo mode: the bundled table is the honest answer there.
+      ...(override ? {} : { pricing: createPricingSource(creds.aws ? { credentials: creds.aws } : {}) }),
+      spot: (types) => ec2.spotPrices(types),
+    });
     const deps: EngineDeps = {
       config: cfg,
       clearml: clients.clearml,
       ec2: clients.ec2,
       clock,
       store,
-      prices: createPriceLookup(cfg.aws.region),
+      prices: createPriceLookup(cfg.aws.region, { clock, book }),
       userData: ({ queue, resource }) =>
         buildUserData({
           prefix: cfg.scaling.workersPrefix,
@@ -104,11 +134,17 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       engine.setLaunchesPaused(previous.paused.launches);
       for (const q of previous.paused.queues) engine.setQueuePaused(q, true);
     }
-    if (opts.recover) {
-      const recover = opts.recover;
-      const [e, c] = [engine, clients];
-      pendingRecovery = () => recover(e, c, cfg);
-    }
+    const [e, c] = [engine, clients];
+    const types = [...new Set(Object.values(cfg.resources).map((r) => r.instanceType))];
+    pendingRecovery = async () => {
+      const history = await openHistory();
+      if (history) e.attachCosts(new CostTracker(history, book));
+      await opts.recover?.(e, c, cfg);
+    };
+    priceRefresh = () => {
+      const last = book.refreshedAt();
+      if (last === null || clock.now() - last > PRICE_REFRESH_MS) void book.refresh(types);
+    };
     publish(store, { dryRun: cfg.scaling.dryRun, demo: demoWorld !== null });
     wake?.abort();
   }
@@ -121,6 +157,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     pendingRecovery = null;
     current = (async () => {
       if (recovering) await recovering();
+      priceRefresh?.();
       return e.tick();
     })().catch((err: unknown) => {
       e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}` });

@@ -47,6 +47,8 @@ export interface PolicyInput {
   budget?: (launch: { queue: string; resource: string }) => BudgetVerdict;
   /** How long an unexplained instance stays marked before it is terminated. */
   orphanGraceMs?: number;
+  /** Budget mode `terminate-idle` with a reached cap: idle workers in scope go now, whatever the idle timer. */
+  budgetIdle?: { global: boolean; queues: ReadonlySet<string>; reason: string };
 }
 
 export type Action =
@@ -57,7 +59,7 @@ export type Action =
       workerId: string | null;
       queue: string;
       resource: string;
-      why: 'idle' | 'spin-up' | 'orphan';
+      why: 'idle' | 'spin-up' | 'orphan' | 'budget';
       /** Terminate only if a fresh worker read still shows it idle (busy work is never killed). */
       recheckIdle: boolean;
       reason: string;
@@ -255,6 +257,24 @@ export function plan(input: PolicyInput): Plan {
         : `${covered}: need ${need}`;
       decision.text =
         blocked.length && remaining > 0 ? `${head}; ${remaining} not launched: ${blocked.join('; ')}` : head;
+    }
+
+    // ---- budget cap reached in terminate-idle mode: every idle worker in scope goes now
+    const budgetIdle = input.budgetIdle;
+    if (budgetIdle && (budgetIdle.global || budgetIdle.queues.has(queueName))) {
+      for (const c of idle) {
+        actions.push({
+          kind: 'terminate',
+          instanceId: c.instance.instanceId,
+          workerId: c.worker?.id ?? null,
+          queue: c.queue,
+          resource: c.resource,
+          why: 'budget',
+          recheckIdle: true,
+          reason: budgetIdle.reason,
+        });
+      }
+      continue;
     }
 
     // ---- scale down idle workers: keep as many as there are pending tasks, longest-idle go first

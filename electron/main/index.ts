@@ -1,5 +1,232 @@
-import { app } from 'electron';
+/**
+ * Composition root: creates each module and hands it its dependencies. Decisions live in the modules
+ * (tray-model, notifier, lifecycle, security, router); nothing here is worth a unit test on its own, and the
+ * Electron e2e suite (test/electron/) launches exactly this file.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  net,
+  Notification,
+  powerMonitor,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  Tray,
+} from 'electron';
+import { createDispatcher } from '../../shared/ipc/dispatch.js';
+import { createEngineHost } from '../engine/host.js';
+import { createConfigImporter, exportConfigText } from '../engine/service/config-io.js';
+import { createEnvironmentFallback } from '../engine/service/fallback.js';
+import { configureFromSettings, createServiceHandlers } from '../engine/service/handlers.js';
+import { createLogger, knownSecrets, redact } from '../engine/service/redact.js';
+import { createCredentialTesters } from '../engine/service/testers.js';
+import { APP_ID, KEYCHAIN_SERVICE } from './app-info.js';
+import { registerIpcRouter } from './ipc/router.js';
+import { createStatePublisher } from './ipc/publisher.js';
+import { installLifecycle } from './lifecycle.js';
+import { Notifier } from './notify/notifier.js';
+import { startOsNotifications } from './notify/os-notifications.js';
+import { installPowerHooks } from './power.js';
+import { APP_ENTRY_URL, APP_ORIGIN, PRIVILEGED_SCHEMES, registerAppProtocol } from './protocol.js';
+import { chooseSecretStore } from './secrets/choose-store.js';
+import { KeychainSecretStore, loadKeytar } from './secrets/keychain-store.js';
+import { SafeStorageSecretStore } from './secrets/safe-storage-store.js';
+import { createOpenExternal, hostsFromUrls, installSecurity, originOf } from './security.js';
+import { ElectronSettingsRepo } from './settings/electron-settings-repo.js';
+import { createTrayController } from './tray/tray-controller.js';
+import { createWindowManager, defaultPreloadPath } from './window.js';
 
-void app.whenReady().then(() => {
-  console.log('clearml-tray-autoscaler starting');
-});
+const log = createLogger({ scope: 'main' });
+const demo = process.argv.includes('--demo') || process.env['AUTOSCALER_DEMO'] === '1';
+const startHidden = process.argv.includes('--hidden');
+// Tests and side-by-side profiles: a private user-data folder (must be set before 'ready').
+if (process.env['AUTOSCALER_USER_DATA']) app.setPath('userData', process.env['AUTOSCALER_USER_DATA']);
+if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void app.whenReady().then(start, (err: unknown) => {
+    log.error('startup failed', err);
+    app.exit(1);
+  });
+}
+
+async function start(): Promise<void> {
+  const userData = app.getPath('userData');
+  const settings = ElectronSettingsRepo.open({ dir: userData });
+  const { store: secrets, skipped } = await chooseSecretStore([
+    {
+      name: 'keychain',
+      open: async () => {
+        const store = new KeychainSecretStore(await loadKeytar(), { service: KEYCHAIN_SERVICE });
+        await store.probe();
+        return store;
+      },
+    },
+    {
+      name: 'safeStorage',
+      open: async () =>
+        SafeStorageSecretStore.open({
+          safeStorage,
+          file: path.join(userData, 'credentials.enc.json'),
+          platform: process.platform,
+        }),
+    },
+  ]);
+  for (const s of skipped) log.warn(`credential store ${s.name} unavailable: ${s.reason}`);
+
+  const fallback = createEnvironmentFallback();
+
+  const host = createEngineHost({ dataDir: path.join(userData, 'engine') });
+  if (demo) await host.startDemo();
+  else await configureFromSettings({ controller: host, settings, secrets, fallback });
+
+  registerAppProtocol(protocol, fileURLToPath(new URL('../renderer', import.meta.url)));
+  const devUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+  const devOrigin = devUrl ? originOf(devUrl) : null;
+  const trustedOrigins = () => (devOrigin ? [APP_ORIGIN, devOrigin] : [APP_ORIGIN]);
+  const windows = createWindowManager({
+    BrowserWindow,
+    isPackaged: app.isPackaged,
+    preload: defaultPreloadPath(),
+    url: devUrl ?? APP_ENTRY_URL,
+  });
+
+  const openExternal = createOpenExternal(
+    shell,
+    () => {
+      const c = settings.get().config?.clearml;
+      return hostsFromUrls([c?.apiHost, c?.webHost, c?.filesHost]);
+    },
+    (m) => log.warn(m),
+  );
+  installSecurity({ app, session: session.defaultSession, trustedOrigins, openExternal, cspHeader: !devUrl });
+
+  const dispatch = createDispatcher(
+    createServiceHandlers({
+      controller: host,
+      settings,
+      secrets,
+      fallback,
+      testers: createCredentialTesters({ settings, secrets, fallback, fallbackApiHost: fallback.apiHost }),
+      importClearmlConf: fallback.importClearmlConf,
+      importConfigText: createConfigImporter(() => settings.get().config?.clearml.apiHost ?? fallback.apiHost()),
+      exportConfig: () => exportConfigText(settings.get().config),
+      openExternal,
+      startDemo: () => host.startDemo(),
+      isDemo: () => host.demo,
+    }),
+    {
+      knownSecrets: () => knownSecrets.list(),
+      onError: (channel, error) => log.warn(`${channel}: ${error.code}: ${error.message}`),
+    },
+  );
+  const unregisterRouter = registerIpcRouter(ipcMain, {
+    dispatch,
+    windows: () => windows.all(),
+    trustedOrigins,
+    log: (m) => log.warn(m),
+  });
+  const publisher = createStatePublisher({ store: host.store, windows: () => windows.all() });
+  windows.onCreated((w) => publisher.attach(w));
+
+  const notifications = startOsNotifications({
+    Notification,
+    store: host.store,
+    settings,
+    notifier: new Notifier({ now: Date.now, redact: (t) => redact(t) }),
+    onNavigate: (target) => windows.navigate(target),
+  });
+  if (settings.notice) notifications.show('Settings were reset', settings.notice, () => windows.show());
+  if (secrets.warning) log.warn(secrets.warning);
+
+  const loginItemsSupported = process.platform === 'darwin' || process.platform === 'win32';
+  const applyLoginItem = (on: boolean) => {
+    if (loginItemsSupported) app.setLoginItemSettings({ openAtLogin: on, openAsHidden: true, args: ['--hidden'] });
+  };
+  applyLoginItem(settings.get().launchAtLogin);
+  const unwatchLogin = settings.onChange((s) => applyLoginItem(s.launchAtLogin));
+
+  const tray = createTrayController({
+    Tray,
+    Menu,
+    nativeImage,
+    store: host.store,
+    settings,
+    platform: process.platform,
+    // Packaged: extraResources (build/electron-builder.yml); unpackaged: the repo's build/ next to out/.
+    iconDir: app.isPackaged
+      ? path.join(process.resourcesPath, 'tray')
+      : fileURLToPath(new URL('../../build/icons/tray', import.meta.url)),
+    launchAtLoginSupported: loginItemsSupported,
+    actions: {
+      setEnabled: (on) => host.setEnabled(on),
+      openDashboard: (target) => (target ? windows.navigate(target) : void windows.show()),
+      setLaunchesPaused: (paused) => host.setLaunchesPaused(paused),
+      scaleToZero: async () => void (await host.scaleToZero()),
+      setLaunchAtLogin: (on) => void settings.patch({ launchAtLogin: on }),
+      quit: () => app.quit(),
+      confirm: async (p) => {
+        const { response } = await dialog.showMessageBox({
+          type: 'warning',
+          title: p.title,
+          message: p.message,
+          detail: p.detail,
+          buttons: p.buttons,
+          defaultId: p.cancelId,
+          cancelId: p.cancelId,
+          noLink: true,
+        });
+        return response === p.confirmId;
+      },
+      reportError: (message) => dialog.showErrorBox('ClearML Tray Autoscaler', redact(message)),
+    },
+  });
+
+  let disposePower: () => void = () => undefined;
+  const lifecycle = installLifecycle({
+    app,
+    windows,
+    dialog,
+    controller: host,
+    settings,
+    notify: (title, body) => notifications.show(title, body, () => windows.show()),
+    teardown: () => [
+      { name: 'stop power hooks', run: () => disposePower() },
+      { name: 'stop notifications', run: () => notifications.stop() },
+      { name: 'remove the tray', run: () => tray.destroy() },
+      { name: 'stop publishing', run: () => publisher.dispose() },
+      { name: 'unregister IPC', run: () => unregisterRouter() },
+      { name: 'stop watching settings', run: () => unwatchLogin() },
+    ],
+    log: (m) => log.warn(m),
+  });
+  disposePower = installPowerHooks({
+    powerMonitor,
+    controller: host,
+    isOnline: () => net.isOnline(),
+    onShutdown: () => void lifecycle.quitNow(),
+  });
+
+  app.on('second-instance', () => windows.show());
+  app.on('activate', () => windows.show());
+  if (!startHidden) windows.show();
+
+  // The Electron e2e suite reads the tray through this hook (a Tray's menu cannot be read back from Electron).
+  if (process.env['AUTOSCALER_E2E'] === '1') {
+    Object.assign(globalThis, {
+      __autoscalerE2E: { tray, store: host.store, settings },
+    });
+  }
+  log.info(`started (${demo ? 'demo' : 'normal'} mode, credentials in ${secrets.backendName})`);
+}

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SnapshotSchema } from '../domain.js';
+import { PublicSettingsSchema, SettingsPatchSchema } from '../settings.js';
 
 export const CHANNEL_PREFIX = 'autoscaler:';
 
@@ -113,6 +114,15 @@ export const invokeContract = {
   'autoscaler:app.openExternal': {
     req: z.object({ url: z.string().url().max(2048) }).strict(),
     res: z.object({ opened: z.boolean() }),
+  },
+  /** `notice`: a one-time message about the settings file (e.g. it was corrupt and was reset), else null. */
+  'autoscaler:settings.get': {
+    req: z.object({}).strict(),
+    res: z.object({ settings: PublicSettingsSchema, notice: z.string().nullable() }),
+  },
+  'autoscaler:settings.patch': {
+    req: SettingsPatchSchema,
+    res: z.object({ settings: PublicSettingsSchema, notice: z.string().nullable() }),
   },
 } as const;
 

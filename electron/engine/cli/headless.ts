@@ -2,15 +2,20 @@
  * `npm run headless -- …`: the engine in plain Node, for an always-on host or a quick try against any endpoint.
  * Human-readable log lines by default, one JSON object per event with --json; stops cleanly on SIGINT/SIGTERM.
  */
-import { homedir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
 import { resolveClearmlCredentials } from '../clearml/credentials.js';
 import { loadConfigFile } from '../config/load.js';
+import { startOfUtcMonth } from '../cost/accounting.js';
+import { CostHistory } from '../cost/history.js';
+import { systemClock } from '../ports.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once]
+       npm run headless -- --report costs [--since YYYY-MM-DD] [--csv]
 
   --config FILE   our config (YAML/JSON) or a ClearML AWS autoscaler YAML (auto-detected)
   --demo          run against the built-in ClearML and EC2 emulators with a synthetic workload
@@ -18,6 +23,9 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
   --json          one JSON object per event on stdout (for log shippers)
   --once          run a single tick, print its decisions and exit (exit code 1 if the tick had errors)
   --minutes N     stop after N minutes (demo and soak runs)
+  --report costs  print the accounting from the cost history (this month, or since --since); --csv for CSV
+  --data-dir DIR  where the cost history and price cache live (default ~/.local/share/clearml-tray-autoscaler,
+                  or AUTOSCALER_DATA_DIR)
 
 Credentials: ClearML from CLEARML_API_HOST / CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY, else ~/clearml.conf;
 AWS from the SDK default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role). AWS_ENDPOINT_URL_EC2 points the
@@ -43,6 +51,10 @@ export async function runHeadless(
         json: { type: 'boolean', default: false },
         once: { type: 'boolean', default: false },
         minutes: { type: 'string' },
+        report: { type: 'string' },
+        since: { type: 'string' },
+        csv: { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -51,15 +63,23 @@ export async function runHeadless(
     out.write(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
     return 2;
   }
-  if (args.help || (!args.config && !args.demo)) {
+  if (args.help || (!args.config && !args.demo && !args.report)) {
     out.write(USAGE);
     return args.help ? 0 : 2;
   }
+  const dataDir =
+    args['data-dir'] ?? env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
+  if (args.report)
+    return costReport({ report: args.report, since: args.since, csv: args.csv, json: args.json, dataDir }, out);
 
   const json = args.json;
   const print = (e: EngineEvent) =>
     out.write(json ? JSON.stringify({ type: 'event', ...e, at: new Date(e.at).toISOString() }) : formatEvent(e));
-  const host: EngineHost = createEngineHost({ onEvent: print });
+  // A demo keeps its made-up spend out of the real history.
+  const host: EngineHost = createEngineHost({
+    onEvent: print,
+    dataDir: args.demo ? await mkdtemp(path.join(tmpdir(), 'autoscaler-demo-')) : dataDir,
+  });
 
   if (args.demo) {
     out.write(
@@ -144,6 +164,57 @@ export async function runHeadless(
   );
   await host.stop();
   return 0;
+}
+
+async function costReport(
+  o: { report: string; since?: string; csv: boolean; json: boolean; dataDir: string },
+  out: Out,
+): Promise<number> {
+  if (o.report !== 'costs') {
+    out.write(`unknown report '${o.report}': the only report is 'costs'`);
+    return 2;
+  }
+  const now = systemClock.now();
+  const since = o.since ? Date.parse(`${o.since}T00:00:00Z`) : startOfUtcMonth(now);
+  if (!Number.isFinite(since)) {
+    out.write(`--since must be a date like 2026-11-01, not '${o.since}'`);
+    return 2;
+  }
+  const file = path.join(o.dataDir, 'cost-history.jsonl');
+  const history = await CostHistory.open({ file, clock: systemClock });
+  try {
+    if (o.csv) {
+      out.write(history.toCsv(since, now).trimEnd());
+      return 0;
+    }
+    const r = history.rollup(since, now);
+    if (o.json) {
+      out.write(JSON.stringify({ since: new Date(since).toISOString(), until: new Date(now).toISOString(), ...r }));
+      return 0;
+    }
+    const usd = (x: number) => `$${x.toFixed(2)}`;
+    out.write(`Costs from ${new Date(since).toISOString().slice(0, 10)} to now (history: ${file})`);
+    out.write(
+      `  total ${usd(r.total)}: tasks ${usd(r.tasks)}, idle ${usd(r.idle)}, boot ${usd(r.boot)}; spot saved ${usd(r.spot.savings)}`,
+    );
+    out.write('By queue (idle + boot overhead shown apart):');
+    for (const [q, c] of Object.entries(r.byQueue).sort((a, b) => b[1] - a[1])) {
+      const oh = r.overheadByQueue[q];
+      out.write(`  ${q.padEnd(24)} ${usd(c).padStart(10)}   overhead ${usd((oh?.boot ?? 0) + (oh?.idle ?? 0))}`);
+    }
+    out.write('By resource:');
+    for (const [res, c] of Object.entries(r.byResource).sort((a, b) => b[1] - a[1]))
+      out.write(`  ${res.padEnd(24)} ${usd(c).padStart(10)}`);
+    out.write('By task (top 20):');
+    for (const [id, t] of Object.entries(r.byTask)
+      .sort((a, b) => b[1].cost - a[1].cost)
+      .slice(0, 20)) {
+      out.write(`  ${(t.name ?? id).slice(0, 40).padEnd(40)} ${t.queue.padEnd(16)} ${usd(t.cost).padStart(10)}`);
+    }
+    return 0;
+  } finally {
+    await history.close();
+  }
 }
 
 export function formatEvent(e: EngineEvent): string {

@@ -1,0 +1,163 @@
+/**
+ * Feeds the cost history from what each tick observes (launches, registrations, task starts and ends,
+ * terminations) and answers the engine's money questions: what this month has cost so far, whether a launch would
+ * cross a budget cap, which caps were just crossed, and the cost figures the snapshot shows.
+ * The history is an append-only journal, so the month's spend survives restarts.
+ */
+import type { Budgets, CapState, CapStatus } from '../../../shared/budget.js';
+import type { Market } from '../../../shared/domain.js';
+import { TAG, type InstanceObs, type WorkerObs } from '../ports.js';
+import { startOfUtcDay, startOfUtcMonth } from './accounting.js';
+import {
+  budgetStatus,
+  checkLaunch,
+  detectCrossings,
+  idleTerminationScopes,
+  type CapCrossing,
+  type SpendFigures,
+} from './budget.js';
+import type { CostHistory } from './history.js';
+import type { PriceBook } from './price-book.js';
+
+export interface CostExtras {
+  monthToDate: number;
+  spendToday: number;
+  spendByQueue: Record<string, number>;
+  spendByResource: Record<string, number>;
+  byTask: { taskId: string; name?: string; queue: string; cost: number }[];
+  overheadByQueue: Record<string, { boot: number; idle: number }>;
+  spotSavings: number;
+  budgets: CapStatus[];
+}
+
+const LIVE = new Set(['pending', 'running']);
+
+export class CostTracker {
+  private capStates: Record<string, CapState> = {};
+
+  constructor(
+    private readonly history: CostHistory,
+    private readonly book: PriceBook,
+  ) {}
+
+  /** Turn this tick's observation into lifecycle facts. Idempotent: the history drops what it already knows. */
+  async observe(instances: readonly InstanceObs[], workers: readonly WorkerObs[] | null, now: number): Promise<void> {
+    const workerByInstance = new Map<string, WorkerObs>();
+    for (const w of workers ?? []) workerByInstance.set(w.id.split(':').at(-1) ?? '', w);
+    const listed = new Set<string>();
+    for (const i of instances) {
+      if (!LIVE.has(i.state)) continue;
+      listed.add(i.instanceId);
+      if (!this.history.get(i.instanceId)) {
+        const quote = this.book.hourly(i.instanceType, i.market, i.zone);
+        const od = i.market === 'spot' ? this.book.hourly(i.instanceType, 'on-demand').price : undefined;
+        await this.history.record({
+          t: 'launched',
+          at: i.launchedAt,
+          instanceId: i.instanceId,
+          queue: i.tags[TAG.queue] ?? '',
+          resource: i.tags[TAG.resource] ?? '',
+          instanceType: i.instanceType,
+          market: i.market,
+          zone: i.zone,
+          hourlyPrice: quote.price,
+          priceSource: quote.source,
+          ...(od !== undefined ? { onDemandHourlyPrice: od } : {}),
+        });
+      }
+      // Without a worker read (ClearML down) task facts are unknown: record nothing rather than guess.
+      if (!workers) continue;
+      const rec = this.history.get(i.instanceId);
+      const w = workerByInstance.get(i.instanceId);
+      if (!rec) continue;
+      if (w && rec.registeredAt === null)
+        await this.history.record({ t: 'registered', at: now, instanceId: i.instanceId, workerId: w.id });
+      const open = rec.tasks.find((t) => t.endedAt === null);
+      const current = w?.task ?? null;
+      if (open && open.taskId !== current?.id)
+        await this.history.record({ t: 'task-ended', at: now, instanceId: i.instanceId, taskId: open.taskId });
+      if (current && open?.taskId !== current.id) {
+        await this.history.record({
+          t: 'task-started',
+          at: now,
+          instanceId: i.instanceId,
+          taskId: current.id,
+          ...(current.name ? { name: current.name } : {}),
+        });
+      }
+    }
+    for (const rec of this.history.instances()) {
+      if (rec.endedAt === null && !listed.has(rec.instanceId)) {
+        const open = rec.tasks.find((t) => t.endedAt === null);
+        if (open)
+          await this.history.record({ t: 'task-ended', at: now, instanceId: rec.instanceId, taskId: open.taskId });
+        await this.history.record({ t: 'terminated', at: now, instanceId: rec.instanceId });
+      }
+    }
+  }
+
+  figures(budgets: Budgets, now: number): SpendFigures {
+    const burn = this.history.burn(now);
+    return {
+      budgets,
+      burnPerHour: burn.total,
+      burnPerHourByQueue: burn.byQueue,
+      monthToDate: this.history.monthToDate(now),
+      monthToDateByQueue: this.history.monthToDateByQueue(now),
+      now,
+    };
+  }
+
+  /**
+   * A per-tick launch check: each allowed launch adds its price to the running burn, so several launches in one
+   * tick cannot each pass a cap that together they cross.
+   */
+  launchChecker(
+    budgets: Budgets,
+    now: number,
+  ): (launch: { queue: string; hourlyPrice: number }) => { allowed: true } | { allowed: false; reason: string } {
+    const f = this.figures(budgets, now);
+    const burnByQueue = { ...f.burnPerHourByQueue };
+    let burn = f.burnPerHour;
+    return (launch) => {
+      const d = checkLaunch({ ...f, burnPerHour: burn, burnPerHourByQueue: burnByQueue, launch });
+      if (!d.allowed) return { allowed: false, reason: d.reason };
+      burn += launch.hourlyPrice;
+      burnByQueue[launch.queue] = (burnByQueue[launch.queue] ?? 0) + launch.hourlyPrice;
+      return { allowed: true };
+    };
+  }
+
+  /** Cap states now, the crossings since the last call (each reported once), and where idle must be cut. */
+  budgetState(
+    budgets: Budgets,
+    now: number,
+  ): { caps: CapStatus[]; crossings: CapCrossing[]; terminateIdle: { global: boolean; queues: string[] } } {
+    const caps = budgetStatus(this.figures(budgets, now));
+    const { crossings, states } = detectCrossings(this.capStates, caps, budgets);
+    this.capStates = states;
+    return { caps, crossings, terminateIdle: idleTerminationScopes(budgets, caps) };
+  }
+
+  extras(caps: CapStatus[], now: number): CostExtras {
+    const month = this.history.rollup(startOfUtcMonth(now), now);
+    const byTask = Object.entries(month.byTask)
+      .map(([taskId, t]) => ({ taskId, queue: t.queue, cost: t.cost, ...(t.name ? { name: t.name } : {}) }))
+      .sort((a, b) => b.cost - a.cost)
+      .slice(0, 200);
+    return {
+      monthToDate: month.total,
+      spendToday: this.history.rollup(startOfUtcDay(now), now).total,
+      spendByQueue: month.byQueue,
+      spendByResource: month.byResource,
+      byTask,
+      overheadByQueue: month.overheadByQueue,
+      spotSavings: month.spot.savings,
+      budgets: caps,
+    };
+  }
+
+  price(instanceType: string, market: Market, zone?: string) {
+    return this.book.hourly(instanceType, market, zone);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Credentials from outside the app, for the handlers: the ClearML pair from the environment or
+ * ~/clearml.conf (read by the engine's own resolver, so the app and the headless CLI agree), and the AWS SDK's
+ * default chain. Re-read on every call: the user may run `clearml-init` while the app is open.
+ */
+import { homedir } from 'node:os';
+import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
+import type { CredentialFallback, ServiceDeps } from './handlers.js';
+
+export interface EnvironmentFallback extends CredentialFallback {
+  /** The ClearML API host from the same source, for testing before a config is saved. */
+  apiHost: () => string | null;
+  /** The `importClearmlConf` dependency of the handlers. */
+  importClearmlConf: ServiceDeps['importClearmlConf'];
+}
+
+export function createEnvironmentFallback(
+  opts: { env?: NodeJS.ProcessEnv; homeDir?: string } = {},
+): EnvironmentFallback {
+  const env = opts.env ?? process.env;
+  const clearmlConfPath = defaultClearmlConfPath(env, opts.homeDir ?? homedir());
+  const outside = () => resolveClearmlCredentials({ stored: null, env, clearmlConfPath });
+  return {
+    describe: (kind) => {
+      if (kind === 'aws') return 'AWS SDK chain';
+      const source = outside().source;
+      if (source === 'environment') return 'environment';
+      return source === 'clearml.conf' ? clearmlConfPath : null;
+    },
+    clearml: () => outside().credentials,
+    apiHost: () => outside().apiHost,
+    importClearmlConf: async () => {
+      const found = outside();
+      return found.credentials ? { ...found.credentials, apiHost: found.apiHost } : null;
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * The service behind every IPC channel, transport-agnostic: Electron main and the browser-preview WebSocket
+ * server both build their dispatcher from `createServiceHandlers`. Credentials are write-only here: no handler
+ * returns a stored secret, only whether one is set and when.
+ */
+import { parseConfig, type Config } from '../../../shared/config.js';
+import { ServiceError, type Handlers } from '../../../shared/ipc/dispatch.js';
+import { findSecrets } from '../../../shared/ipc/redact.js';
+import type { InvokeResponse } from '../../../shared/ipc/contract.js';
+import { publicSettings } from '../../../shared/settings.js';
+import type { ClearmlCredentials, EngineController, ResolvedCredentials } from '../controller.js';
+import type { ImportResult } from './config-io.js';
+import { knownSecrets as defaultKnownSecrets, redact, type KnownSecrets } from './redact.js';
+import type { SecretKind, SecretStore } from './secret-store.js';
+import type { SettingsRepo } from './settings-repo.js';
+
+export type TestResult = { ok: boolean; message: string; details: string[] };
+type CredentialStatus = InvokeResponse<'autoscaler:credentials.status'>['clearml'];
+
+export interface ServiceDeps {
+  controller: EngineController;
+  settings: SettingsRepo;
+  secrets: SecretStore;
+  /** Test the stored (or fallback) credentials against the real service. */
+  testers: { clearml(): Promise<TestResult>; aws(): Promise<TestResult> };
+  /** Read `~/clearml.conf` (or CLEARML_* env); null when there is nothing to import. */
+  importClearmlConf(): Promise<{ accessKey: string; secretKey: string; apiHost: string | null } | null>;
+  importConfigText(text: string): Promise<ImportResult>;
+  exportConfig(): string;
+  /** The single allow-listed opener (https + known hosts); false when refused. */
+  openExternal(url: string): Promise<boolean>;
+  startDemo(): Promise<void>;
+  isDemo(): boolean;
+  /** Credentials from outside the app (environment, ~/clearml.conf, the AWS SDK chain) when none is stored. */
+  fallback?: CredentialFallback;
+  knownSecrets?: KnownSecrets;
+}
+
+export interface CredentialFallback {
+  /** Where the engine takes this kind from when nothing is stored ("environment", "AWS SDK chain"), or null. */
+  describe(kind: SecretKind): string | null;
+  /** The ClearML pair from that source; the AWS chain is resolved by the SDK itself. */
+  clearml(): ClearmlCredentials | null;
+}
+
+/**
+ * Secrets typed into free-text config fields (extra clearml.conf, init script, …) would land in the settings
+ * file in clear text; they have a proper home, so saving is refused with a field issue that says where.
+ */
+export function secretIssues(value: unknown, path: string[] = []): { path: string; message: string }[] {
+  if (typeof value === 'string') {
+    return findSecrets(value).map((f) => ({
+      path: path.join('.') || '(root)',
+      message: `This looks like it contains ${f.what}; secrets are not saved in the settings file: ${f.instead}.`,
+    }));
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretIssues(v, [...path, String(i)]));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => secretIssues(v, [...path, k]));
+  }
+  return [];
+}
+
+export const defaultFallback: CredentialFallback = {
+  describe: (kind) => (kind === 'aws' ? 'AWS SDK chain' : null),
+  clearml: () => null,
+};
+
+/** The credentials the engine should use now: the stored ones, else the fallback (null = the SDK's own chain). */
+export async function resolveCredentials(
+  secrets: SecretStore,
+  known: KnownSecrets = defaultKnownSecrets,
+  fallback: CredentialFallback = defaultFallback,
+): Promise<ResolvedCredentials> {
+  const [clearml, aws] = await Promise.all([secrets.get('clearml'), secrets.get('aws')]);
+  const clearmlValue = clearml?.value ?? fallback.clearml();
+  if (clearmlValue) known.remember(Object.values(clearmlValue));
+  if (aws) known.remember(Object.values(aws.value));
+  return { clearml: clearmlValue, aws: aws?.value ?? null };
+}
+
+/** Pushes the saved config (if any) and the current credentials to the engine: at startup and after changes. */
+export async function configureFromSettings(
+  deps: Pick<ServiceDeps, 'controller' | 'settings' | 'secrets' | 'knownSecrets' | 'fallback'>,
+): Promise<boolean> {
+  const config = deps.settings.get().config;
+  if (!config) return false;
+  deps.controller.configure(config, await resolveCredentials(deps.secrets, deps.knownSecrets, deps.fallback));
+  return true;
+}
+
+export function createServiceHandlers(deps: ServiceDeps): Handlers {
+  const known = deps.knownSecrets ?? defaultKnownSecrets;
+  const fallback = deps.fallback ?? defaultFallback;
+
+  const status = async (kind: SecretKind): Promise<CredentialStatus> => {
+    const s = await deps.secrets.get(kind);
+    if (s) known.remember(Object.values(s.value));
+    return { set: s !== null, setAt: s?.setAt ?? null, fallback: s ? null : fallback.describe(kind) };
+  };
+
+  const reconfigure = async (): Promise<void> => {
+    await configureFromSettings({ ...deps, knownSecrets: known, fallback });
+  };
+
+  const settingsView = () => ({ settings: publicSettings(deps.settings.get()), notice: deps.settings.notice });
+
+  const safeTest = async (run: () => Promise<TestResult>): Promise<TestResult> => {
+    try {
+      const r = await run();
+      return { ok: r.ok, message: redact(r.message, known), details: r.details.map((d) => redact(d, known)) };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { ok: false, message: redact(`The test could not run: ${message}`, known), details: [] };
+    }
+  };
+
+  return {
+    'autoscaler:state.getSnapshot': async () => deps.controller.store.getState(),
+
+    'autoscaler:engine.setEnabled': async ({ enabled }) => {
+      if (enabled && !deps.settings.get().config && !deps.isDemo()) {
+        throw new ServiceError(
+          'not_ready',
+          'Autoscaling cannot start without a configuration. Open Settings and save one (or start the demo).',
+        );
+      }
+      await deps.controller.setEnabled(enabled);
+      return { enabled };
+    },
+
+    'autoscaler:engine.setLaunchesPaused': async ({ paused }) => {
+      deps.controller.setLaunchesPaused(paused);
+      return { paused };
+    },
+
+    'autoscaler:engine.scaleToZero': async () => ({ terminating: await deps.controller.scaleToZero() }),
+
+    'autoscaler:queue.setPaused': async ({ queue, paused }) => {
+      deps.controller.setQueuePaused(queue, paused);
+      return { queue, paused };
+    },
+
+    'autoscaler:instances.terminate': async ({ instanceIds }) => ({
+      terminating: await deps.controller.terminate(instanceIds, 'terminated from the dashboard'),
+    }),
+
+    'autoscaler:config.get': async () => ({ config: deps.settings.get().config, demo: deps.isDemo() }),
+
+    'autoscaler:config.validate': async ({ config }) => {
+      const r = parseConfig(config);
+      const issues = r.ok ? secretIssues(r.value) : r.issues;
+      return { ok: issues.length === 0, issues };
+    },
+
+    'autoscaler:config.save': async ({ config }) => {
+      const r = parseConfig(config);
+      if (!r.ok) return { ok: false, issues: r.issues };
+      const leaks = secretIssues(r.value);
+      if (leaks.length > 0) return { ok: false, issues: leaks };
+      const saved: Config = r.value;
+      deps.settings.patch({ config: saved });
+      deps.controller.configure(saved, await resolveCredentials(deps.secrets, known, fallback));
+      return { ok: true, issues: [] };
+    },
+
+    'autoscaler:config.import': async ({ text }) => {
+      const r = await deps.importConfigText(text);
+      // Imported ClearML configs can carry keys; they are never echoed back (the converter drops them).
+      return { ...r, warnings: r.warnings.map((w) => redact(w, known)) };
+    },
+
+    'autoscaler:config.export': async () => ({ text: deps.exportConfig() }),
+
+    'autoscaler:credentials.status': async () => ({
+      backend: deps.secrets.backendName,
+      warning: deps.secrets.warning,
+      clearml: await status('clearml'),
+      aws: await status('aws'),
+    }),
+
+    'autoscaler:credentials.set': async (req) => {
+      if (req.kind === 'clearml') {
+        known.remember([req.accessKey, req.secretKey]);
+        await deps.secrets.set('clearml', { accessKey: req.accessKey, secretKey: req.secretKey });
+      } else {
+        known.remember([req.accessKeyId, req.secretAccessKey, req.sessionToken]);
+        await deps.secrets.set('aws', {
+          accessKeyId: req.accessKeyId,
+          secretAccessKey: req.secretAccessKey,
+          ...(req.sessionToken ? { sessionToken: req.sessionToken } : {}),
+        });
+      }
+      await reconfigure();
+      return status(req.kind);
+    },
+
+    'autoscaler:credentials.clear': async ({ kind }) => {
+      await deps.secrets.delete(kind);
+      await reconfigure();
+      return status(kind);
+    },
+
+    'autoscaler:credentials.test': async ({ kind }) =>
+      safeTest(kind === 'clearml' ? () => deps.testers.clearml() : () => deps.testers.aws()),
+
+    'autoscaler:credentials.importClearmlConf': async () => {
+      const found = await deps.importClearmlConf();
+      if (!found) {
+        return {
+          imported: false,
+          message:
+            'No ClearML credentials found in ~/clearml.conf or the CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY ' +
+            'environment variables. Paste an access key and secret from the ClearML web app (Settings → Workspace).',
+          apiHost: null,
+        };
+      }
+      known.remember([found.accessKey, found.secretKey]);
+      await deps.secrets.set('clearml', { accessKey: found.accessKey, secretKey: found.secretKey });
+      await reconfigure();
+      return {
+        imported: true,
+        message: found.apiHost
+          ? `Imported the ClearML credentials for ${found.apiHost}.`
+          : 'Imported the ClearML credentials.',
+        apiHost: found.apiHost,
+      };
+    },
+
+    'autoscaler:demo.start': async () => {
+      await deps.startDemo();
+      return { demo: deps.isDemo() };
+    },
+
+    'autoscaler:app.openExternal': async ({ url }) => ({ opened: await deps.openExternal(url) }),
+
+    'autoscaler:settings.get': async () => settingsView(),
+
+    'autoscaler:settings.patch': async (patch) => {
+      deps.settings.patch(patch);
+      return settingsView();
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * Close vs quit, and a Quit that always finishes.
+ *  - Closing the window hides it to the tray; the first time, a notification says so.
+ *  - Quit asks what to do with running EC2 instances (they outlive the app and keep billing), showing the
+ *    hourly cost of each option; the decision is the pure `quitPrompt` / `choiceFor` pair.
+ *  - Shutdown runs ordered steps under one hard deadline, then exits even if a step hangs.
+ */
+import type { App, BrowserWindow, Dialog } from 'electron';
+import type { Snapshot } from '../../shared/domain.js';
+import type { EngineController } from '../engine/controller.js';
+import type { SettingsRepo } from '../engine/service/settings-repo.js';
+import { formatRate, runningInstances } from './tray/tray-model.js';
+import type { WindowManager } from './window.js';
+
+export type QuitChoice = 'keep' | 'terminate-idle' | 'terminate-all' | 'cancel';
+
+export interface QuitPrompt {
+  title: string;
+  message: string;
+  detail: string;
+  buttons: string[];
+  /** choices[i] is what button i means. */
+  choices: QuitChoice[];
+  defaultId: number;
+  cancelId: number;
+  idleIds: string[];
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Null when nothing is running: quit without asking. */
+export function quitPrompt(s: Snapshot): QuitPrompt | null {
+  const running = runningInstances(s);
+  if (running.length === 0) return null;
+  const rate = (list: typeof running) => formatRate(list.reduce((sum, i) => sum + i.hourlyPrice, 0));
+  const idle = running.filter((i) => i.phase === 'idle');
+  const buttons: string[] = [];
+  const choices: QuitChoice[] = [];
+  const add = (label: string, choice: QuitChoice) => {
+    buttons.push(label);
+    choices.push(choice);
+  };
+  add(`Quit and keep ${running.length === 1 ? 'it' : 'them'} running (${rate(running)})`, 'keep');
+  if (idle.length > 0 && idle.length < running.length) {
+    add(`Terminate ${plural(idle.length, 'idle instance')} (${rate(idle)}) and quit`, 'terminate-idle');
+  }
+  add(`Terminate all ${plural(running.length, 'instance')} (${rate(running)}) and quit`, 'terminate-all');
+  add('Cancel', 'cancel');
+  return {
+    title: 'Quit ClearML Tray Autoscaler',
+    message: `${plural(running.length, 'EC2 instance')} ${running.length === 1 ? 'is' : 'are'} still running (${rate(running)}).`,
+    detail:
+      'Quitting stops autoscaling. Instances you keep are billed until they are terminated; with the lease ' +
+      'watchdog on, idle ones power themselves off after their lease expires.',
+    buttons,
+    choices,
+    defaultId: 0,
+    cancelId: choices.indexOf('cancel'),
+    idleIds: idle.map((i) => i.instanceId),
+  };
+}
+
+export function choiceFor(prompt: QuitPrompt, response: number): QuitChoice {
+  return prompt.choices[response] ?? 'cancel';
+}
+
+export interface ShutdownStep {
+  name: string;
+  run(): Promise<void> | void;
+}
+
+export interface ShutdownReport {
+  completed: string[];
+  failed: { name: string; message: string }[];
+  /** The step that was still running at the deadline, if any. */
+  timedOut: string | null;
+}
+
+/** Runs steps in order; stops waiting at the deadline (the process exits anyway, so a hang cannot block quit). */
+export async function runShutdown(steps: readonly ShutdownStep[], deadline: Promise<void>): Promise<ShutdownReport> {
+  const report: ShutdownReport = { completed: [], failed: [], timedOut: null };
+  let expired = false;
+  const expiry = deadline.then(() => {
+    expired = true;
+    return 'timeout' as const;
+  });
+  for (const step of steps) {
+    if (expired) {
+      report.timedOut ??= step.name;
+      break;
+    }
+    const outcome = await Promise.race([
+      Promise.resolve()
+        .then(() => step.run())
+        .then(
+          () => 'done' as const,
+          (err: unknown) => {
+            report.failed.push({ name: step.name, message: err instanceof Error ? err.message : String(err) });
+            return 'failed' as const;
+          },
+        ),
+      expiry,
+    ]);
+    if (outcome === 'timeout') {
+      report.timedOut = step.name;
+      break;
+    }
+    if (outcome === 'done') report.completed.push(step.name);
+  }
+  return report;
+}
+
+/** What the window's close button does: hide to the tray unless the app is quitting. */
+export function closeBehaviour(quitting: boolean): 'hide' | 'close' {
+  return quitting ? 'close' : 'hide';
+}
+
+export interface LifecycleDeps {
+  app: Pick<App, 'on' | 'exit'>;
+  windows: WindowManager;
+  dialog: Pick<Dialog, 'showMessageBox'>;
+  controller: EngineController;
+  settings: SettingsRepo;
+  notify(title: string, body: string): void;
+  /** Module teardown after the engine stopped (tray, publisher, router…), in order. */
+  teardown: () => ShutdownStep[];
+  timeoutMs?: number;
+  log?: (message: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface Lifecycle {
+  /** Quit without asking (OS shutdown/logout): instances are kept. */
+  quitNow(): Promise<void>;
+  isQuitting(): boolean;
+}
+
+export function installLifecycle(deps: LifecycleDeps): Lifecycle {
+  let quitting = false;
+  let asking = false;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  deps.windows.onCreated((win: BrowserWindow) => {
+    win.on('close', (event) => {
+      if (closeBehaviour(quitting) === 'close') return;
+      event.preventDefault();
+      win.hide();
+      if (!deps.settings.get().closeToTrayNoticeShown) {
+        deps.notify(
+          'Still running in the tray',
+          'Autoscaling continues in the background. Use the tray icon to open the dashboard or to quit.',
+        );
+        deps.settings.patch({ closeToTrayNoticeShown: true });
+      }
+    });
+  });
+
+  // With a listener here Electron no longer quits when the last window closes: we live in the tray.
+  deps.app.on('window-all-closed', () => undefined);
+
+  const shutdown = async (choice: Exclude<QuitChoice, 'cancel'>, idleIds: string[]) => {
+    quitting = true;
+    const steps: ShutdownStep[] = [];
+    if (choice === 'terminate-idle' && idleIds.length > 0) {
+      steps.push({
+        name: 'terminate idle instances',
+        run: async () => void (await deps.controller.terminate(idleIds, 'quit: terminate idle')),
+      });
+    }
+    if (choice === 'terminate-all') {
+      steps.push({ name: 'terminate all instances', run: async () => void (await deps.controller.scaleToZero()) });
+    }
+    steps.push({ name: 'stop the engine', run: () => deps.controller.stop() });
+    steps.push(...deps.teardown());
+    const report = await runShutdown(steps, sleep(deps.timeoutMs ?? 15_000));
+    for (const f of report.failed) deps.log?.(`shutdown step '${f.name}' failed: ${f.message}`);
+    if (report.timedOut) deps.log?.(`shutdown deadline reached during '${report.timedOut}'; exiting anyway`);
+    deps.app.exit(0);
+  };
+
+  deps.app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    if (asking) return;
+    asking = true;
+    void (async () => {
+      try {
+        const prompt = quitPrompt(deps.controller.store.getState());
+        let choice: QuitChoice = 'keep';
+        if (prompt) {
+          const { response } = await deps.dialog.showMessageBox({
+            type: 'question',
+            title: prompt.title,
+            message: prompt.message,
+            detail: prompt.detail,
+            buttons: prompt.buttons,
+            defaultId: prompt.defaultId,
+            cancelId: prompt.cancelId,
+            noLink: true,
+          });
+          choice = choiceFor(prompt, response);
+        }
+        if (choice !== 'cancel') await shutdown(choice, prompt?.idleIds ?? []);
+      } finally {
+        asking = false;
+      }
+    })();
+  });
+
+  return {
+    quitNow: () => shutdown('keep', []),
+    isQuitting: () => quitting,
+  };
+}

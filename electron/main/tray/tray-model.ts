@@ -1,0 +1,182 @@
+/**
+ * PURE: what the tray shows, derived from the one main store snapshot and the settings, so the tray can never
+ * disagree with the dashboard. The controller turns these plain items into an Electron Menu; the status is in
+ * words (first line and tooltip), never only in the icon colour, because icons are unreliable on Linux panels.
+ */
+import type { EventPayload } from '../../../shared/ipc/contract.js';
+import type { Snapshot } from '../../../shared/domain.js';
+
+export type TrayIconState = 'off' | 'watching' | 'scaling' | 'error';
+
+export type TrayAction =
+  | { type: 'toggle-enabled'; enabled: boolean }
+  | { type: 'open-dashboard'; target?: EventPayload<'autoscaler:navigate'> }
+  | { type: 'set-launches-paused'; paused: boolean }
+  | { type: 'scale-to-zero' }
+  | { type: 'set-launch-at-login'; enabled: boolean }
+  | { type: 'quit' };
+
+/** A MenuItemConstructorOptions-like plain object; `action` replaces `click`. */
+export interface TrayItem {
+  id: string;
+  type: 'normal' | 'separator' | 'checkbox';
+  label?: string;
+  checked?: boolean;
+  enabled?: boolean;
+  action?: TrayAction;
+}
+
+export interface TrayModel {
+  iconState: TrayIconState;
+  /** Also the first menu line. */
+  status: string;
+  tooltip: string;
+  items: TrayItem[];
+}
+
+export interface TraySettings {
+  launchAtLogin: boolean;
+  /** Electron's login items exist on macOS and Windows only. */
+  launchAtLoginSupported: boolean;
+}
+
+const LIVE_STATES = new Set(['pending', 'running']);
+
+export function formatRate(perHour: number): string {
+  return `$${perHour.toFixed(2)}/h`;
+}
+
+export function runningInstances(s: Snapshot): Snapshot['instances'] {
+  return s.instances.filter((i) => LIVE_STATES.has(i.state) && i.phase !== 'terminating');
+}
+
+export function iconState(s: Snapshot): TrayIconState {
+  if (s.status === 'error') return 'error';
+  if (!s.enabled || s.status === 'off') return 'off';
+  const moving = s.instances.some((i) => i.phase === 'booting' || i.phase === 'terminating');
+  return s.status === 'scaling' || moving ? 'scaling' : 'watching';
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The first line of the menu and the tooltip, in words. */
+export function statusLine(s: Snapshot): string {
+  const running = runningInstances(s).length;
+  const burn = `${running} running, ${formatRate(s.costs.burnPerHour)}`;
+  const tags = [s.demo ? 'demo' : null, s.dryRun ? 'dry run' : null].filter(Boolean);
+  const suffix = tags.length ? ` (${tags.join(', ')})` : '';
+  if (s.status === 'error') {
+    const reason = s.statusReason ?? 'see the dashboard';
+    return `Autoscaling error: ${reason}${suffix}`;
+  }
+  if (!s.enabled || s.status === 'off') {
+    // Off still says what is billing: instances outlive the autoscaler.
+    return running > 0 ? `Autoscaling off: ${burn} still billing${suffix}` : `Autoscaling off${suffix}`;
+  }
+  if (s.status === 'starting') return `Autoscaling starting…${suffix}`;
+  if (s.status === 'paused' || s.launchesPaused) return `Autoscaling paused (no new launches): ${burn}${suffix}`;
+  return `Autoscaling on: ${burn}${suffix}`;
+}
+
+function queueLine(q: Snapshot['queues'][number]): string {
+  const running = q.resources.reduce((n, r) => n + r.running, 0);
+  const flags = [q.paused ? 'paused' : null, q.exists ? null : 'missing on server'].filter(Boolean);
+  return `${q.name}: ${q.pending} pending / ${running} running${flags.length ? ` (${flags.join(', ')})` : ''}`;
+}
+
+/** Windows truncates tray tooltips at 127 characters. */
+const TOOLTIP_MAX = 127;
+
+export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
+  const status = statusLine(s);
+  const running = runningInstances(s);
+  const sep = (id: string): TrayItem => ({ id, type: 'separator' });
+  const items: TrayItem[] = [
+    { id: 'status', type: 'normal', label: status, enabled: false },
+    {
+      id: 'enabled',
+      type: 'checkbox',
+      label: 'Autoscaling',
+      checked: s.enabled,
+      action: { type: 'toggle-enabled', enabled: !s.enabled },
+    },
+  ];
+  if (s.queues.length > 0) {
+    items.push(sep('sep-queues'));
+    for (const q of s.queues) {
+      items.push({
+        id: `queue:${q.name}`,
+        type: 'normal',
+        label: queueLine(q),
+        action: { type: 'open-dashboard', target: { view: 'queues', id: q.name } },
+      });
+    }
+  }
+  items.push(
+    sep('sep-actions'),
+    { id: 'open', type: 'normal', label: 'Open dashboard', action: { type: 'open-dashboard' } },
+    {
+      id: 'pause-launches',
+      type: 'checkbox',
+      label: 'Pause launches',
+      checked: s.launchesPaused,
+      enabled: s.enabled,
+      action: { type: 'set-launches-paused', paused: !s.launchesPaused },
+    },
+    {
+      id: 'scale-to-zero',
+      type: 'normal',
+      label: 'Scale to zero…',
+      enabled: running.length > 0,
+      action: { type: 'scale-to-zero' },
+    },
+    sep('sep-app'),
+    {
+      id: 'launch-at-login',
+      type: 'checkbox',
+      label: 'Launch at login',
+      checked: settings.launchAtLogin,
+      enabled: settings.launchAtLoginSupported,
+      action: { type: 'set-launch-at-login', enabled: !settings.launchAtLogin },
+    },
+    { id: 'quit', type: 'normal', label: 'Quit', action: { type: 'quit' } },
+  );
+  const tooltip = `ClearML autoscaler: ${status}`;
+  return {
+    iconState: iconState(s),
+    status,
+    tooltip: tooltip.length > TOOLTIP_MAX ? `${tooltip.slice(0, TOOLTIP_MAX - 1)}…` : tooltip,
+    items,
+  };
+}
+
+export interface ConfirmPrompt {
+  title: string;
+  message: string;
+  detail: string;
+  buttons: string[];
+  /** Index of the button that confirms. */
+  confirmId: number;
+  cancelId: number;
+}
+
+/** The "Scale to zero…" confirmation: says how many instances and what they cost. */
+export function scaleToZeroPrompt(s: Snapshot): ConfirmPrompt {
+  const running = runningInstances(s);
+  const perHour = running.reduce((sum, i) => sum + i.hourlyPrice, 0);
+  const busy = running.filter((i) => i.phase === 'busy').length;
+  return {
+    title: 'Scale to zero',
+    message: `Terminate all ${plural(running.length, 'instance')} (${formatRate(perHour)})?`,
+    detail:
+      (busy > 0
+        ? `${plural(busy, 'instance')} ${busy === 1 ? 'is' : 'are'} running a task; terminating interrupts it. `
+        : '') +
+      'Autoscaling stays on and will launch again when tasks are queued; turn it off or pause launches to stop that.',
+    buttons: ['Terminate all', 'Cancel'],
+    confirmId: 0,
+    cancelId: 1,
+  };
+}

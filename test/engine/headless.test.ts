@@ -1,0 +1,140 @@
+// The headless CLI end to end: a ClearML autoscaler YAML (reference §1.3) imports and runs one tick against the
+// emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
+// with field paths and launches nothing; the cost report reads the history.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runHeadless } from '../../electron/engine/cli/headless.js';
+import { CostHistory } from '../../electron/engine/cost/history.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { systemClock, TAG } from '../../electron/engine/ports.js';
+import { KEYS } from './world.js';
+
+const fixtures = path.resolve(import.meta.dirname, '../fixtures/config');
+let clearml: ClearmlEmulator;
+let ec2: Ec2Emulator;
+let lines: string[];
+const out = { write: (l: string) => void lines.push(l) };
+const saved = { ...process.env };
+
+beforeEach(async () => {
+  lines = [];
+  clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS });
+  ec2 = await startEc2Emulator({ clock: systemClock });
+  process.env.AWS_ENDPOINT_URL_EC2 = ec2.url;
+  process.env.AWS_REGION = 'us-east-1';
+});
+afterEach(async () => {
+  process.env = { ...saved };
+  await clearml.close();
+  await ec2.close();
+});
+
+const env = () => ({
+  CLEARML_API_HOST: clearml.url,
+  CLEARML_API_ACCESS_KEY: KEYS.accessKey,
+  CLEARML_API_SECRET_KEY: KEYS.secretKey,
+  HOME: mkdtempSync(path.join(tmpdir(), 'home-')),
+});
+
+describe('headless CLI', () => {
+  it('imports the ClearML autoscaler YAML of reference §1.3 and runs a tick', async () => {
+    clearml.createQueue('aws_gpu');
+    for (let i = 0; i < 2; i++) clearml.addTask({ name: `train-${i}`, queue: 'aws_gpu', durationSec: 600 });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const code = await runHeadless(
+      ['--config', path.join(fixtures, 'clearml-reference.yaml'), '--once', '--data-dir', dataDir],
+      out,
+      env(),
+    );
+    expect(lines.join('\n')).toMatch(/aws_gpu: launched 2 × g4dn\.xlarge/);
+    expect(lines.join('\n')).toMatch(/warning: .*keychain/i);
+    expect(code).toBe(0);
+    const launched = ec2.instances();
+    expect(launched).toHaveLength(2);
+    expect(launched[0]!.tags).toMatchObject({
+      [TAG.prefix]: 'dynamic_aws',
+      [TAG.queue]: 'aws_gpu',
+      team: 'ml',
+      owner: 'alice',
+    });
+  });
+
+  it('refuses an invalid config with every field path and launches nothing', async () => {
+    const code = await runHeadless(
+      ['--config', path.join(fixtures, 'clearml-bad-instance-type.yaml'), '--once'],
+      out,
+      env(),
+    );
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toMatch(/resource_configurations\.\w+\.instance_type: /);
+    expect(ec2.calls.total).toBe(0);
+  });
+
+  it('dry run decides without launching', async () => {
+    clearml.createQueue('aws_gpu');
+    clearml.addTask({ name: 't', queue: 'aws_gpu', durationSec: 60 });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const code = await runHeadless(
+      [
+        '--config',
+        path.join(fixtures, 'clearml-reference.yaml'),
+        '--once',
+        '--dry-run',
+        '--json',
+        '--data-dir',
+        dataDir,
+      ],
+      out,
+      env(),
+    );
+    expect(code).toBe(0);
+    const events = lines.map((l) => JSON.parse(l) as { type: string; message?: string });
+    expect(events.some((e) => e.type === 'event' && e.message?.startsWith('dry run: would launch'))).toBe(true);
+    expect(ec2.instances()).toHaveLength(0);
+  });
+
+  it('prints the cost report from the history, and CSV', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const now = Date.now();
+    const h = await CostHistory.open({ file: path.join(dataDir, 'cost-history.jsonl'), clock: systemClock });
+    const base = {
+      instanceType: 'm5.large',
+      market: 'on-demand' as const,
+      zone: 'us-east-1a',
+      priceSource: { kind: 'bundled' as const, fetchedAt: null },
+    };
+    await h.record({
+      t: 'launched',
+      at: now - 3 * 3600_000,
+      instanceId: 'i-00000001',
+      queue: 'cpu',
+      resource: 'cpu_m5',
+      hourlyPrice: 1,
+      ...base,
+    });
+    await h.record({ t: 'registered', at: now - 3 * 3600_000 + 60_000, instanceId: 'i-00000001' });
+    await h.record({
+      t: 'task-started',
+      at: now - 3 * 3600_000 + 60_000,
+      instanceId: 'i-00000001',
+      taskId: 'task-a',
+      name: 'preprocess',
+    });
+    await h.record({ t: 'task-ended', at: now - 3600_000, instanceId: 'i-00000001', taskId: 'task-a' });
+    await h.record({ t: 'terminated', at: now - 3600_000, instanceId: 'i-00000001' });
+    await h.close();
+    const since = new Date(now - 86400_000 * 2).toISOString().slice(0, 10);
+    expect(await runHeadless(['--report', 'costs', '--since', since, '--data-dir', dataDir], out, env())).toBe(0);
+    const text = lines.join('\n');
+    expect(text).toMatch(/total \$2\.00/);
+    expect(text).toMatch(/preprocess\s+cpu\s+\$1\.98/);
+    lines = [];
+    expect(await runHeadless(['--report', 'costs', '--since', since, '--csv', '--data-dir', dataDir], out, env())).toBe(
+      0,
+    );
+    expect(lines.join('\n').split('\n')[0]).toMatch(/^instance_id,queue,resource/);
+  });
+});

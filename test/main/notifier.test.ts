@@ -1,0 +1,205 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+vi.mock('electron', () => import('../mocks/electron.js'));
+import { MockNotification, Notification, resetElectronMock } from '../mocks/electron.js';
+import type { EngineEvent } from '../../shared/domain.js';
+import { defaultSettings, type NotificationMutes } from '../../shared/settings.js';
+import { publish } from '../../electron/engine/store.js';
+import { redact } from '../../electron/engine/service/redact.js';
+import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
+import { classifyEvent, Notifier } from '../../electron/main/notify/notifier.js';
+import { startOsNotifications, type NotificationApi } from '../../electron/main/notify/os-notifications.js';
+import { FakeController, snapshot } from '../service/fixtures.js';
+
+const MIN = 60_000;
+const noMutes: NotificationMutes = defaultSettings().notificationMutes;
+
+/** Builds snapshots whose event log grows like the engine's. */
+function engineLog() {
+  const events: EngineEvent[] = [];
+  let id = 100;
+  return {
+    add(e: Omit<EngineEvent, 'id' | 'at' | 'level'> & { level?: EngineEvent['level'] }) {
+      events.push({ id: ++id, at: 0, level: 'info', ...e });
+    },
+    snap: () => snapshot({ events: [...events] }),
+  };
+}
+
+describe('Notifier', () => {
+  let now: number;
+  let n: Notifier;
+  let log: ReturnType<typeof engineLog>;
+  beforeEach(() => {
+    now = 1_000_000;
+    n = new Notifier({ now: () => now, redact: (t) => redact(t) });
+    log = engineLog();
+  });
+
+  it('history present at startup is not news', () => {
+    log.add({ kind: 'launch', message: 'launched', queue: 'gpu', count: 2 });
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+  });
+
+  it("coalesces one snapshot's events per (kind, queue)", () => {
+    n.next(log.snap(), noMutes);
+    log.add({ kind: 'launch', message: 'x', queue: 'gpu', instanceIds: ['i-1'] });
+    log.add({ kind: 'launch', message: 'x', queue: 'gpu', instanceIds: ['i-2', 'i-3'] });
+    log.add({ kind: 'launch', message: 'x', queue: 'cpu', count: 1 });
+    log.add({ kind: 'decision', message: 'scale up gpu by 3' });
+    const out = n.next(log.snap(), noMutes);
+    expect(out.map((o) => o.body)).toEqual(['3 instances launched on gpu', '1 instance launched on cpu']);
+    expect(out[0]).toMatchObject({ kind: 'launched', title: 'Instances launched', navigate: { view: 'instances' } });
+  });
+
+  it('never repeats an event it has seen', () => {
+    n.next(log.snap(), noMutes);
+    log.add({ kind: 'terminate', message: 'idle', queue: 'gpu', count: 1 });
+    expect(n.next(log.snap(), noMutes)).toHaveLength(1);
+    now += 10 * MIN;
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+  });
+
+  it('cooldown per (kind, queue): quiet, then one summary of what happened meanwhile', () => {
+    n.next(log.snap(), noMutes);
+    log.add({ kind: 'launch', message: 'x', queue: 'gpu', count: 1 });
+    expect(n.next(log.snap(), noMutes).map((o) => o.body)).toEqual(['1 instance launched on gpu']);
+    now += 10_000;
+    log.add({ kind: 'launch', message: 'x', queue: 'gpu', count: 2 });
+    log.add({ kind: 'launch', message: 'x', queue: 'cpu', count: 1 }); // another key: not in cooldown
+    expect(n.next(log.snap(), noMutes).map((o) => o.body)).toEqual(['1 instance launched on cpu']);
+    now += 20_000;
+    log.add({ kind: 'launch', message: 'x', queue: 'gpu', count: 1 });
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+    now += 30_000; // 60 s after the first gpu notice: the accumulated 3 come out, even with no new event
+    expect(n.next(log.snap(), noMutes).map((o) => o.body)).toEqual(['3 instances launched on gpu']);
+  });
+
+  it('failures: the last message, how many more, and where to look', () => {
+    n.next(log.snap(), noMutes);
+    log.add({
+      kind: 'launch-failed',
+      level: 'error',
+      queue: 'gpu',
+      message: 'InsufficientInstanceCapacity in us-east-1a',
+    });
+    log.add({
+      kind: 'launch-failed',
+      level: 'error',
+      queue: 'gpu',
+      message: 'InsufficientInstanceCapacity in us-east-1b',
+    });
+    const [o] = n.next(log.snap(), noMutes);
+    expect(o).toEqual({
+      kind: 'launchFailed',
+      queue: 'gpu',
+      title: 'Launch failed on gpu',
+      body: 'InsufficientInstanceCapacity in us-east-1b (and 1 more problem)',
+      navigate: { view: 'events' },
+    });
+  });
+
+  it('credential rejections go to settings and their text is redacted', () => {
+    n.next(log.snap(), noMutes);
+    log.add({
+      kind: 'error',
+      level: 'error',
+      message: 'AWS AuthFailure: credentials AKIAIOSFODNN7EXAMPLE were rejected.',
+    });
+    const [o] = n.next(log.snap(), noMutes);
+    expect(o?.kind).toBe('credentialsRejected');
+    expect(o?.navigate).toEqual({ view: 'settings' });
+    expect(o?.body).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(o?.body).toContain('Open Settings');
+  });
+
+  it('cap reached', () => {
+    n.next(log.snap(), noMutes);
+    log.add({ kind: 'budget', level: 'warn', message: 'max total instances (20) reached: 4 tasks wait' });
+    expect(n.next(log.snap(), noMutes)[0]).toMatchObject({ kind: 'capReached', navigate: { view: 'costs' } });
+  });
+
+  it('muted categories are dropped, not deferred', () => {
+    n.next(log.snap(), noMutes);
+    const mutes = { ...noMutes, launched: true };
+    log.add({ kind: 'launch', message: 'x', queue: 'gpu', count: 1 });
+    log.add({ kind: 'terminate', message: 'x', queue: 'gpu', count: 1 });
+    expect(n.next(log.snap(), mutes).map((o) => o.kind)).toEqual(['terminated']);
+    now += 10 * MIN;
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+  });
+
+  it('an engine restart (ids start over) is noticed', () => {
+    log.add({ kind: 'engine', message: 'on' });
+    n.next(log.snap(), noMutes);
+    const fresh = snapshot({
+      events: [{ id: 1, at: 0, level: 'info', kind: 'launch', message: 'x', queue: 'gpu', count: 1 }],
+    });
+    expect(n.next(fresh, noMutes).map((o) => o.body)).toEqual(['1 instance launched on gpu']);
+  });
+
+  const classify: [EngineEvent['kind'], string, string | null][] = [
+    ['launch', 'ok', 'launched'],
+    ['terminate', 'idle', 'terminated'],
+    ['launch-failed', 'InsufficientInstanceCapacity', 'launchFailed'],
+    [
+      'launch-failed',
+      'AuthFailure: AWS was not able to validate the provided access credentials',
+      'credentialsRejected',
+    ],
+    ['budget', 'cap', 'capReached'],
+    ['error', 'ClearML rejected the credentials (401/22)', 'credentialsRejected'],
+    ['error', 'tick failed: ECONNRESET', null],
+    ['decision', 'scale up', null],
+    ['decision', 'gpu: 5 pending, launching 1; 4 not launched: gpu_t4 is at its cap of 3', 'capReached'],
+    ['decision', 'gpu: 5 pending; 5 not launched: the global cap of 20 instances is reached', 'capReached'],
+    ['decision', 'gpu: 5 pending; 5 not launched: no capacity for g4dn.xlarge', null],
+    ['orphan', 'orphan found', null],
+  ];
+  it.each(classify)('classifies %s "%s"', (kind, message, expected) => {
+    expect(classifyEvent({ id: 1, at: 0, level: 'info', kind, message })).toBe(expected);
+  });
+});
+
+describe('OS notifications adapter', () => {
+  beforeEach(() => resetElectronMock());
+
+  it('shows what the notifier returns; a click navigates', () => {
+    const controller = new FakeController();
+    const settings = new MemorySettingsRepo();
+    const onNavigate = vi.fn();
+    const os = startOsNotifications({
+      Notification: Notification as unknown as NotificationApi,
+      store: controller.store,
+      settings,
+      notifier: new Notifier({ now: () => 0, redact: (t) => t }),
+      onNavigate,
+    });
+    publish(controller.store, {
+      events: [{ id: 1, at: 0, level: 'info', kind: 'launch', message: 'x', queue: 'gpu', count: 2 }],
+    });
+    expect(MockNotification.shown.map((s) => s.options.body)).toEqual(['2 instances launched on gpu']);
+    MockNotification.shown[0]!.click();
+    expect(onNavigate).toHaveBeenCalledWith({ view: 'instances' });
+    settings.patch({ notificationMutes: { launched: true } });
+    publish(controller.store, {
+      events: [{ id: 2, at: 0, level: 'info', kind: 'launch', message: 'x', queue: 'cpu', count: 1 }],
+    });
+    expect(MockNotification.shown).toHaveLength(1);
+    os.stop();
+  });
+
+  it('shows nothing where notifications are unsupported', () => {
+    MockNotification.supported = false;
+    const controller = new FakeController();
+    const os = startOsNotifications({
+      Notification: Notification as unknown as NotificationApi,
+      store: controller.store,
+      settings: new MemorySettingsRepo(),
+      notifier: new Notifier({ now: () => 0, redact: (t) => t }),
+      onNavigate: vi.fn(),
+    });
+    os.show('t', 'b');
+    expect(MockNotification.shown).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+vi.mock('electron', () => import('../mocks/electron.js'));
+import { net, powerMonitor, resetElectronMock } from '../mocks/electron.js';
+import { installPowerHooks } from '../../electron/main/power.js';
+
+describe('power hooks', () => {
+  beforeEach(() => resetElectronMock());
+
+  it('resume, unlock and network back online reconcile; shutdown quits; dispose detaches', () => {
+    const reconcileNow = vi.fn();
+    const onShutdown = vi.fn();
+    let tick: () => void = () => undefined;
+    const clear = vi.fn();
+    const dispose = installPowerHooks({
+      powerMonitor,
+      controller: { reconcileNow },
+      isOnline: () => net.isOnline(),
+      onShutdown,
+      setInterval: (fn) => {
+        tick = fn;
+        return 7;
+      },
+      clearInterval: clear,
+    });
+    powerMonitor.emit('resume');
+    powerMonitor.emit('unlock-screen');
+    expect(reconcileNow.mock.calls).toEqual([['system resumed from sleep'], ['screen unlocked']]);
+
+    tick(); // online → online: nothing
+    net.online = false;
+    tick(); // went offline: nothing
+    expect(reconcileNow).toHaveBeenCalledTimes(2);
+    net.online = true;
+    tick(); // back online
+    tick(); // still online: once only
+    expect(reconcileNow.mock.calls.at(-1)).toEqual(['network back online']);
+    expect(reconcileNow).toHaveBeenCalledTimes(3);
+
+    powerMonitor.emit('shutdown');
+    expect(onShutdown).toHaveBeenCalledOnce();
+
+    dispose();
+    expect(clear).toHaveBeenCalledWith(7);
+    powerMonitor.emit('resume');
+    expect(reconcileNow).toHaveBeenCalledTimes(3);
+  });
+});

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../shared/domain.js';
+import {
+  buildTrayModel,
+  iconState,
+  scaleToZeroPrompt,
+  statusLine,
+  type TrayIconState,
+} from '../../electron/main/tray/tray-model.js';
+import { instance, queue, snapshot } from '../service/fixtures.js';
+
+const costs = (burnPerHour: number) => ({ ...snapshot().costs, burnPerHour });
+const three = [
+  instance({ instanceId: 'i-00000001', hourlyPrice: 1.0 }),
+  instance({ instanceId: 'i-00000002', hourlyPrice: 0.91, phase: 'idle' }),
+  instance({ instanceId: 'i-00000003', hourlyPrice: 0.5, state: 'pending', phase: 'booting' }),
+  instance({ instanceId: 'i-00000004', state: 'terminated', phase: 'terminating' }),
+];
+const settings = { launchAtLogin: false, launchAtLoginSupported: true };
+
+describe('tray status line and icon', () => {
+  const cases: [string, Partial<Snapshot>, string, TrayIconState][] = [
+    ['off, nothing running', {}, 'Autoscaling off', 'off'],
+    [
+      'off with instances still billing',
+      { instances: three, costs: costs(2.41) },
+      'Autoscaling off: 3 running, $2.41/h still billing',
+      'off',
+    ],
+    [
+      'on and watching',
+      { enabled: true, status: 'watching', instances: three.slice(0, 2), costs: costs(1.91) },
+      'Autoscaling on: 2 running, $1.91/h',
+      'watching',
+    ],
+    [
+      'on, an instance booting',
+      { enabled: true, status: 'watching', instances: three, costs: costs(2.41) },
+      'Autoscaling on: 3 running, $2.41/h',
+      'scaling',
+    ],
+    [
+      'on, scaling',
+      { enabled: true, status: 'scaling', costs: costs(0) },
+      'Autoscaling on: 0 running, $0.00/h',
+      'scaling',
+    ],
+    ['starting', { enabled: true, status: 'starting' }, 'Autoscaling starting…', 'watching'],
+    [
+      'launches paused',
+      { enabled: true, status: 'watching', launchesPaused: true, instances: three.slice(0, 1), costs: costs(1) },
+      'Autoscaling paused (no new launches): 1 running, $1.00/h',
+      'watching',
+    ],
+    [
+      'paused status',
+      { enabled: true, status: 'paused' },
+      'Autoscaling paused (no new launches): 0 running, $0.00/h',
+      'watching',
+    ],
+    [
+      'error with its reason',
+      { enabled: true, status: 'error', statusReason: 'AWS rejected the credentials. Update them in Settings.' },
+      'Autoscaling error: AWS rejected the credentials. Update them in Settings.',
+      'error',
+    ],
+    ['error without reason', { status: 'error' }, 'Autoscaling error: see the dashboard', 'error'],
+    [
+      'demo and dry run are labelled',
+      { enabled: true, status: 'watching', demo: true, dryRun: true },
+      'Autoscaling on: 0 running, $0.00/h (demo, dry run)',
+      'watching',
+    ],
+  ];
+  it.each(cases)('%s', (_name, patch, line, icon) => {
+    const s = snapshot(patch);
+    expect(statusLine(s)).toBe(line);
+    expect(iconState(s)).toBe(icon);
+    const model = buildTrayModel(s, settings);
+    expect(model.items[0]).toEqual({ id: 'status', type: 'normal', label: line, enabled: false });
+    expect(model.tooltip).toBe(`ClearML autoscaler: ${line}`);
+  });
+
+  it('keeps the tooltip within the Windows limit', () => {
+    const m = buildTrayModel(snapshot({ status: 'error', statusReason: 'x'.repeat(300) }), settings);
+    expect(m.tooltip.length).toBeLessThanOrEqual(127);
+    expect(m.tooltip.endsWith('…')).toBe(true);
+  });
+});
+
+describe('tray menu', () => {
+  it('lists the items in order with one line per queue', () => {
+    const s = snapshot({
+      enabled: true,
+      status: 'watching',
+      instances: three,
+      queues: [
+        queue({
+          name: 'gpu',
+          pending: 4,
+          resources: [{ resource: 'gpu_t4', instanceType: 'g4dn.xlarge', market: 'spot', maxInstances: 3, running: 2 }],
+        }),
+        queue({ name: 'cpu', pending: 0, paused: true, exists: false }),
+      ],
+    });
+    const m = buildTrayModel(s, settings);
+    expect(m.items.map((i) => (i.type === 'separator' ? '---' : i.label))).toEqual([
+      'Autoscaling on: 3 running, $0.00/h',
+      'Autoscaling',
+      '---',
+      'gpu: 4 pending / 2 running',
+      'cpu: 0 pending / 0 running (paused, missing on server)',
+      '---',
+      'Open dashboard',
+      'Pause launches',
+      'Scale to zero…',
+      '---',
+      'Launch at login',
+      'Quit',
+    ]);
+    expect(m.items.find((i) => i.id === 'queue:gpu')?.action).toEqual({
+      type: 'open-dashboard',
+      target: { view: 'queues', id: 'gpu' },
+    });
+  });
+
+  const toggles: [string, Partial<Snapshot>, typeof settings, Record<string, Record<string, unknown>>][] = [
+    [
+      'off: checkbox unchecked and toggles on; pause disabled; nothing to scale down',
+      {},
+      settings,
+      {
+        enabled: { checked: false, action: { type: 'toggle-enabled', enabled: true } },
+        'pause-launches': { enabled: false },
+        'scale-to-zero': { enabled: false },
+      },
+    ],
+    [
+      'on with instances: checkbox checked and toggles off; scale to zero enabled',
+      { enabled: true, status: 'watching', instances: three },
+      settings,
+      {
+        enabled: { checked: true, action: { type: 'toggle-enabled', enabled: false } },
+        'pause-launches': { enabled: true, checked: false, action: { type: 'set-launches-paused', paused: true } },
+        'scale-to-zero': { enabled: true, action: { type: 'scale-to-zero' } },
+      },
+    ],
+    [
+      'launches paused: the pause item unpauses',
+      { enabled: true, launchesPaused: true },
+      settings,
+      { 'pause-launches': { checked: true, action: { type: 'set-launches-paused', paused: false } } },
+    ],
+    [
+      'launch at login on',
+      {},
+      { launchAtLogin: true, launchAtLoginSupported: true },
+      { 'launch-at-login': { checked: true, enabled: true, action: { type: 'set-launch-at-login', enabled: false } } },
+    ],
+    [
+      'launch at login unsupported (Linux): shown disabled',
+      {},
+      { launchAtLogin: false, launchAtLoginSupported: false },
+      { 'launch-at-login': { enabled: false } },
+    ],
+  ];
+  it.each(toggles)('%s', (_name, patch, traySettings, expected) => {
+    const m = buildTrayModel(snapshot(patch), traySettings);
+    for (const [id, props] of Object.entries(expected)) {
+      expect(m.items.find((i) => i.id === id)).toMatchObject(props);
+    }
+  });
+
+  it('has no queue section when there are no queues', () => {
+    expect(buildTrayModel(snapshot(), settings).items.some((i) => i.id === 'sep-queues')).toBe(false);
+  });
+});
+
+describe('scale-to-zero confirmation', () => {
+  it('names the count and the hourly cost, and warns about running tasks', () => {
+    const p = scaleToZeroPrompt(snapshot({ instances: three }));
+    expect(p.message).toBe('Terminate all 3 instances ($2.41/h)?');
+    expect(p.detail).toMatch(/^1 instance is running a task; terminating interrupts it\./);
+    expect(p.buttons[p.confirmId]).toBe('Terminate all');
+    expect(p.buttons[p.cancelId]).toBe('Cancel');
+  });
+
+  it('one idle instance', () => {
+    const p = scaleToZeroPrompt(
+      snapshot({ instances: [instance({ instanceId: 'i-1', phase: 'idle', hourlyPrice: 0.526 })] }),
+    );
+    expect(p.message).toBe('Terminate all 1 instance ($0.53/h)?');
+    expect(p.detail).not.toMatch(/running a task/);
+  });
+});

@@ -1,0 +1,124 @@
+/** Shared test fixtures for the service and main-process suites: a fake EngineController and snapshot builders. */
+import { ConfigSchema, type Config } from '../../shared/config.js';
+import {
+  emptySnapshot,
+  type EngineEvent,
+  type InstanceView,
+  type QueueView,
+  type Snapshot,
+} from '../../shared/domain.js';
+import type { EngineController, ResolvedCredentials } from '../../electron/engine/controller.js';
+import { createMainStore, publish, type MainStore } from '../../electron/engine/store.js';
+
+export function validConfigInput(): Record<string, unknown> {
+  return {
+    clearml: { apiHost: 'https://api.clear.ml', webHost: 'https://app.clear.ml' },
+    aws: { region: 'us-east-1' },
+    resources: {
+      gpu_t4: { instanceType: 'g4dn.xlarge', market: 'spot', amiId: 'ami-0123456789abcdef0' },
+    },
+    queues: { gpu: [{ resource: 'gpu_t4', maxInstances: 3 }] },
+  };
+}
+
+export function validConfig(): Config {
+  return ConfigSchema.parse(validConfigInput());
+}
+
+export function instance(p: Partial<InstanceView> & { instanceId: string }): InstanceView {
+  return {
+    queue: 'gpu',
+    resource: 'gpu_t4',
+    instanceType: 'g4dn.xlarge',
+    market: 'spot',
+    zone: 'us-east-1a',
+    state: 'running',
+    phase: 'busy',
+    launchedAt: 0,
+    uptimeSec: 600,
+    idleSec: null,
+    workerId: null,
+    task: null,
+    hourlyPrice: 0.5,
+    costSoFar: 0.1,
+    ...p,
+  };
+}
+
+export function queue(p: Partial<QueueView> & { name: string }): QueueView {
+  return {
+    exists: true,
+    pending: 0,
+    oldestWaitSec: null,
+    busy: 0,
+    idle: 0,
+    booting: 0,
+    resources: [],
+    paused: false,
+    lastDecision: null,
+    ...p,
+  };
+}
+
+export function snapshot(p: Partial<Snapshot> = {}): Snapshot {
+  return { ...emptySnapshot(), ...p };
+}
+
+let eventId = 0;
+export function event(p: Partial<EngineEvent> & Pick<EngineEvent, 'kind' | 'message'>): EngineEvent {
+  return { id: ++eventId, at: 0, level: 'info', ...p };
+}
+
+export interface FakeCall {
+  method: string;
+  args: unknown[];
+}
+
+/** Records every call; state changes go through the real main store so subscribers see them. */
+export class FakeController implements EngineController {
+  readonly store: MainStore;
+  readonly calls: FakeCall[] = [];
+  configured: { config: Config; credentials: ResolvedCredentials } | null = null;
+  stopImpl: () => Promise<void> = async () => undefined;
+  terminateImpl: (ids: readonly string[]) => Promise<string[]> = async (ids) => [...ids];
+
+  constructor(initial: Partial<Snapshot> = {}) {
+    this.store = createMainStore(initial);
+  }
+  private record(method: string, ...args: unknown[]) {
+    this.calls.push({ method, args });
+  }
+  callsTo(method: string): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+  async setEnabled(enabled: boolean): Promise<void> {
+    this.record('setEnabled', enabled);
+    publish(this.store, { enabled, status: enabled ? 'watching' : 'off' });
+  }
+  setLaunchesPaused(paused: boolean): void {
+    this.record('setLaunchesPaused', paused);
+    publish(this.store, { launchesPaused: paused });
+  }
+  setQueuePaused(queue: string, paused: boolean): void {
+    this.record('setQueuePaused', queue, paused);
+  }
+  async terminate(instanceIds: readonly string[], reason: string): Promise<string[]> {
+    this.record('terminate', [...instanceIds], reason);
+    return this.terminateImpl(instanceIds);
+  }
+  async scaleToZero(): Promise<number> {
+    this.record('scaleToZero');
+    return this.store.getState().instances.length;
+  }
+  reconcileNow(reason: string): void {
+    this.record('reconcileNow', reason);
+  }
+  configure(config: Config, credentials: ResolvedCredentials): void {
+    this.record('configure', config, credentials);
+    this.configured = { config, credentials };
+  }
+  async stop(): Promise<void> {
+    this.record('stop');
+    await this.stopImpl();
+  }
+}

@@ -1,0 +1,366 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { invokeChannels, type InvokeChannel, type InvokeRequest } from '../../shared/ipc/contract.js';
+import { createDispatcher, type CallContext } from '../../shared/ipc/dispatch.js';
+import { createServiceHandlers, resolveCredentials, type ServiceDeps } from '../../electron/engine/service/handlers.js';
+import { KnownSecrets } from '../../electron/engine/service/redact.js';
+import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
+import { FileSettingsRepo, MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
+import { createConfigImporter } from '../../electron/engine/service/config-io.js';
+
+const importOurConfigText = createConfigImporter(() => 'https://api.clear.ml');
+import { FakeController, instance, validConfig, validConfigInput } from './fixtures.js';
+
+const ctx: CallContext = { transport: 'test', caller: 'test' };
+
+const SECRETS = {
+  clearmlAccess: 'CLEARMLACCESS7Q2XK9PA',
+  clearmlSecret: 'cLeArMlSeCrEt-8f3a9b2c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b',
+  awsKeyId: 'AKIAZZZZEXAMPLE12345',
+  awsSecret: 'aWsSeCrEtKeY/0123456789abcdefGHIJKLMNOPQR',
+  awsSession: 'FwoGZXIvYXdzEXAMPLESESSIONTOKENvalue0123456789',
+};
+const ALL_SECRET_VALUES = Object.values(SECRETS);
+
+function makeDeps(over: Partial<ServiceDeps> = {}) {
+  const controller = new FakeController({ instances: [instance({ instanceId: 'i-0123456789abcdef0' })] });
+  const settings = new MemorySettingsRepo();
+  const secrets = new MemorySecretStore({ backendName: 'test store', now: () => 1_700_000_000_000 });
+  const known = new KnownSecrets();
+  const leak = (s: string) => `server said: key ${SECRETS.awsKeyId} secret ${SECRETS.awsSecret} / ${s}`;
+  const deps: ServiceDeps = {
+    controller,
+    settings,
+    secrets,
+    knownSecrets: known,
+    // Deliberately careless collaborators: they echo secrets, and the handlers must not pass them on.
+    testers: {
+      clearml: async () => ({ ok: false, message: leak(SECRETS.clearmlSecret), details: [SECRETS.clearmlAccess] }),
+      aws: async () => {
+        throw new Error(`AuthFailure for ${SECRETS.awsKeyId}:${SECRETS.awsSecret}`);
+      },
+    },
+    importClearmlConf: async () => ({
+      accessKey: SECRETS.clearmlAccess,
+      secretKey: SECRETS.clearmlSecret,
+      apiHost: 'https://api.clear.ml',
+    }),
+    importConfigText: async (text) => {
+      const r = await importOurConfigText(text);
+      return { ...r, warnings: [...r.warnings, `ignored cloud_credentials_secret: ${SECRETS.awsSecret}`] };
+    },
+    exportConfig: () => JSON.stringify(settings.get().config),
+    openExternal: vi.fn(async (url: string) => url.startsWith('https://app.clear.ml')),
+    startDemo: vi.fn(async () => undefined),
+    isDemo: () => false,
+    ...over,
+  };
+  return { deps, controller, settings, secrets, known };
+}
+
+/** One valid request per channel; typed so a new channel without an entry fails to compile. */
+const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
+  'autoscaler:state.getSnapshot': {},
+  'autoscaler:engine.setEnabled': { enabled: true },
+  'autoscaler:engine.setLaunchesPaused': { paused: true },
+  'autoscaler:engine.scaleToZero': {},
+  'autoscaler:queue.setPaused': { queue: 'gpu', paused: true },
+  'autoscaler:instances.terminate': { instanceIds: ['i-0123456789abcdef0'] },
+  'autoscaler:config.get': {},
+  'autoscaler:config.validate': { config: validConfigInput() },
+  'autoscaler:config.save': { config: validConfigInput() },
+  'autoscaler:config.import': { text: JSON.stringify(validConfigInput()) },
+  'autoscaler:config.export': {},
+  'autoscaler:credentials.status': {},
+  'autoscaler:credentials.set': {
+    kind: 'aws',
+    accessKeyId: SECRETS.awsKeyId,
+    secretAccessKey: SECRETS.awsSecret,
+    sessionToken: SECRETS.awsSession,
+  },
+  'autoscaler:credentials.clear': { kind: 'clearml' },
+  'autoscaler:credentials.test': { kind: 'clearml' },
+  'autoscaler:credentials.importClearmlConf': {},
+  'autoscaler:demo.start': {},
+  'autoscaler:app.openExternal': { url: 'https://app.clear.ml/projects' },
+  'autoscaler:settings.get': {},
+  'autoscaler:settings.patch': { theme: 'dark', notificationMutes: { launched: true } },
+};
+
+describe('secrets are write-only', () => {
+  it('no response of any channel contains a stored secret', async () => {
+    const { deps, secrets } = makeDeps();
+    await secrets.set('clearml', { accessKey: SECRETS.clearmlAccess, secretKey: SECRETS.clearmlSecret });
+    await secrets.set('aws', {
+      accessKeyId: SECRETS.awsKeyId,
+      secretAccessKey: SECRETS.awsSecret,
+      sessionToken: SECRETS.awsSession,
+    });
+    const dispatch = createDispatcher(createServiceHandlers(deps), { knownSecrets: () => deps.knownSecrets!.list() });
+    expect(Object.keys(VALID).sort()).toEqual([...invokeChannels].sort());
+
+    const responses: string[] = [];
+    // Every channel, twice (the second pass runs after set/import have re-stored the secrets), plus the
+    // credentials.test channel for both kinds.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const channel of invokeChannels) {
+        const r = await dispatch(channel, VALID[channel], ctx);
+        responses.push(`${channel} ${JSON.stringify(r)}`);
+      }
+      responses.push(JSON.stringify(await dispatch('autoscaler:credentials.test', { kind: 'aws' }, ctx)));
+    }
+    // The calls really ran (not all refused), or the scan proves nothing.
+    const okCount = responses.filter((r) => r.includes('"ok":true')).length;
+    expect(okCount).toBeGreaterThanOrEqual(invokeChannels.length * 2);
+    for (const r of responses) {
+      for (const secret of ALL_SECRET_VALUES) expect(r).not.toContain(secret);
+    }
+  });
+
+  it('credentials.set stores the value and returns status only', async () => {
+    const { deps, secrets } = makeDeps();
+    const dispatch = createDispatcher(createServiceHandlers(deps));
+    const r = await dispatch(
+      'autoscaler:credentials.set',
+      { kind: 'clearml', accessKey: SECRETS.clearmlAccess, secretKey: SECRETS.clearmlSecret },
+      ctx,
+    );
+    expect(r).toEqual({ ok: true, value: { set: true, setAt: 1_700_000_000_000, fallback: null } });
+    expect((await secrets.get('clearml'))?.value).toEqual({
+      accessKey: SECRETS.clearmlAccess,
+      secretKey: SECRETS.clearmlSecret,
+    });
+  });
+
+  it('no contract response schema has a field named like a secret', async () => {
+    const { invokeContract } = await import('../../shared/ipc/contract.js');
+    const keys = new Set<string>();
+    const walk = (schema: unknown, depth = 0): void => {
+      if (depth > 8 || typeof schema !== 'object' || schema === null) return;
+      const s = schema as { shape?: Record<string, unknown>; def?: Record<string, unknown> };
+      if (s.shape) {
+        for (const [k, v] of Object.entries(s.shape)) {
+          keys.add(k);
+          walk(v, depth + 1);
+        }
+      }
+      for (const inner of ['innerType', 'element', 'schema', 'in', 'out'] as const) walk(s.def?.[inner], depth + 1);
+      for (const opt of (s.def?.['options'] as unknown[] | undefined) ?? []) walk(opt, depth + 1);
+    };
+    for (const entry of Object.values(invokeContract)) walk(entry.res);
+    expect(keys.size).toBeGreaterThan(20);
+    expect([...keys].filter((k) => /secret|password|token|accessKey/i.test(k))).toEqual([]);
+  });
+
+  it('no secret lands in the settings file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'settings-secrets-'));
+    try {
+      const file = path.join(dir, 'settings.json');
+      const { deps } = makeDeps({ settings: new FileSettingsRepo(file) });
+      const dispatch = createDispatcher(createServiceHandlers(deps));
+      for (const channel of invokeChannels) await dispatch(channel, VALID[channel], ctx);
+      await dispatch(
+        'autoscaler:credentials.set',
+        { kind: 'clearml', accessKey: SECRETS.clearmlAccess, secretKey: SECRETS.clearmlSecret },
+        ctx,
+      );
+      // Smuggling attempts through the settings channel are refused by the strict patch schema.
+      const smuggled = await dispatch('autoscaler:settings.patch', { awsSecretAccessKey: SECRETS.awsSecret }, ctx);
+      expect(smuggled).toMatchObject({ ok: false, error: { code: 'invalid_args' } });
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('"theme": "dark"');
+      expect(text).toContain('api.clear.ml');
+      for (const secret of ALL_SECRET_VALUES) expect(text).not.toContain(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('config handlers', () => {
+  let env: ReturnType<typeof makeDeps>;
+  beforeEach(() => {
+    env = makeDeps();
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('config.save refuses an invalid config: issues, nothing saved, engine untouched', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const bad = { ...validConfigInput(), aws: { region: 'mars-1' } };
+    const r = await dispatch('autoscaler:config.save', { config: bad }, ctx);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value).toMatchObject({ ok: false });
+    expect((r.value as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain('aws.region');
+    expect(env.settings.get().config).toBeNull();
+    expect(env.controller.callsTo('configure')).toEqual([]);
+  });
+
+  it('config.save stores the parsed config and configures the engine with the stored credentials', async () => {
+    await env.secrets.set('aws', { accessKeyId: SECRETS.awsKeyId, secretAccessKey: SECRETS.awsSecret });
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const r = await dispatch('autoscaler:config.save', { config: validConfigInput() }, ctx);
+    expect(r).toEqual({ ok: true, value: { ok: true, issues: [] } });
+    expect(env.settings.get().config).toEqual(validConfig());
+    expect(env.controller.configured?.config).toEqual(validConfig());
+    expect(env.controller.configured?.credentials.aws?.accessKeyId).toBe(SECRETS.awsKeyId);
+    expect(env.controller.configured?.credentials.clearml).toBeNull();
+  });
+
+  it('setting credentials after a config was saved reconfigures the engine', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    await dispatch('autoscaler:config.save', { config: validConfigInput() }, ctx);
+    await dispatch(
+      'autoscaler:credentials.set',
+      { kind: 'clearml', accessKey: SECRETS.clearmlAccess, secretKey: SECRETS.clearmlSecret },
+      ctx,
+    );
+    expect(env.controller.callsTo('configure')).toHaveLength(2);
+    expect(env.controller.configured?.credentials.clearml?.accessKey).toBe(SECRETS.clearmlAccess);
+  });
+
+  it('engine.setEnabled(true) without a config is not_ready and the engine is not called', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const r = await dispatch('autoscaler:engine.setEnabled', { enabled: true }, ctx);
+    expect(r).toMatchObject({ ok: false, error: { code: 'not_ready' } });
+    expect(env.controller.callsTo('setEnabled')).toEqual([]);
+    const off = await dispatch('autoscaler:engine.setEnabled', { enabled: false }, ctx);
+    expect(off).toEqual({ ok: true, value: { enabled: false } });
+  });
+
+  it('credentials.status reports the backend, its warning and the fallbacks', async () => {
+    const { deps } = makeDeps({
+      secrets: new MemorySecretStore({ backendName: 'memory only', warning: 'not remembered' }),
+      fallback: { describe: (k) => (k === 'aws' ? 'AWS SDK chain' : '~/clearml.conf'), clearml: () => null },
+    });
+    const dispatch = createDispatcher(createServiceHandlers(deps));
+    const r = await dispatch('autoscaler:credentials.status', {}, ctx);
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        backend: 'memory only',
+        warning: 'not remembered',
+        clearml: { set: false, setAt: null, fallback: '~/clearml.conf' },
+        aws: { set: false, setAt: null, fallback: 'AWS SDK chain' },
+      },
+    });
+  });
+
+  it('credentials.clear deletes the stored value', async () => {
+    await env.secrets.set('clearml', { accessKey: 'a', secretKey: 'b' });
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const r = await dispatch('autoscaler:credentials.clear', { kind: 'clearml' }, ctx);
+    expect(r).toMatchObject({ ok: true, value: { set: false } });
+    expect(await env.secrets.get('clearml')).toBeNull();
+  });
+
+  it('importClearmlConf stores what it found and says so; nothing found is explained', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const r = await dispatch('autoscaler:credentials.importClearmlConf', {}, ctx);
+    expect(r).toMatchObject({ ok: true, value: { imported: true, apiHost: 'https://api.clear.ml' } });
+    expect((await env.secrets.get('clearml'))?.value.secretKey).toBe(SECRETS.clearmlSecret);
+
+    const none = makeDeps({ importClearmlConf: async () => null });
+    const r2 = await createDispatcher(createServiceHandlers(none.deps))(
+      'autoscaler:credentials.importClearmlConf',
+      {},
+      ctx,
+    );
+    expect(r2).toMatchObject({ ok: true, value: { imported: false, apiHost: null } });
+    expect(await none.secrets.get('clearml')).toBeNull();
+  });
+
+  it('the stored credentials win over the fallback, which is used when nothing is stored', async () => {
+    const fallback = {
+      describe: () => 'environment',
+      clearml: () => ({ accessKey: 'ENVKEY', secretKey: 'envsecret' }),
+    };
+    const secrets = new MemorySecretStore();
+    expect((await resolveCredentials(secrets, new KnownSecrets(), fallback)).clearml?.accessKey).toBe('ENVKEY');
+    await secrets.set('clearml', { accessKey: 'STORED', secretKey: 's' });
+    expect((await resolveCredentials(secrets, new KnownSecrets(), fallback)).clearml?.accessKey).toBe('STORED');
+  });
+
+  it('forwards engine actions', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    expect(await dispatch('autoscaler:instances.terminate', { instanceIds: ['i-0123456789abcdef0'] }, ctx)).toEqual({
+      ok: true,
+      value: { terminating: ['i-0123456789abcdef0'] },
+    });
+    expect(await dispatch('autoscaler:engine.scaleToZero', {}, ctx)).toEqual({ ok: true, value: { terminating: 1 } });
+    await dispatch('autoscaler:queue.setPaused', { queue: 'gpu', paused: true }, ctx);
+    expect(env.controller.callsTo('setQueuePaused')).toEqual([['gpu', true]]);
+    expect(await dispatch('autoscaler:app.openExternal', { url: 'https://evil.example/' }, ctx)).toEqual({
+      ok: true,
+      value: { opened: false },
+    });
+  });
+
+  it('settings.patch merges mutes and returns the public settings (no config)', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    await dispatch('autoscaler:settings.patch', { notificationMutes: { launched: true } }, ctx);
+    const r = await dispatch('autoscaler:settings.patch', { notificationMutes: { terminated: true } }, ctx);
+    expect(r).toMatchObject({
+      ok: true,
+      value: {
+        settings: { notificationMutes: { launched: true, terminated: true, launchFailed: false } },
+        notice: null,
+      },
+    });
+    expect(JSON.stringify(r)).not.toContain('"config"');
+  });
+});
+
+describe('secrets typed into config fields', () => {
+  const withAgent = (agent: Record<string, unknown>) => ({ ...validConfigInput(), agent });
+  const leaks: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      'ClearML keys in the extra clearml.conf',
+      { extraClearmlConf: 'api { credentials { "access_key" = "ABCDEF", "secret_key" = "xyz" } }' },
+      'agent.extraClearmlConf',
+      /access key or secret key.*Settings → Credentials/,
+    ],
+    [
+      'an AWS key id in the init script',
+      { initScript: 'export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE' },
+      'agent.initScript',
+      /AWS access key id/,
+    ],
+    [
+      'a password in a git URL',
+      { initScript: 'git clone https://bob:hunter2@github.com/org/repo' },
+      'agent.initScript',
+      /password in a URL/,
+    ],
+  ];
+  it.each(leaks)('refuses %s: issue on the field, nothing saved', async (_name, agent, path, message) => {
+    const env = makeDeps();
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    for (const channel of ['autoscaler:config.validate', 'autoscaler:config.save'] as const) {
+      const r = await dispatch(channel, { config: withAgent(agent) }, ctx);
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const v = r.value as { ok: boolean; issues: { path: string; message: string }[] };
+      expect(v.ok).toBe(false);
+      expect(v.issues.map((i) => i.path)).toEqual([path]);
+      expect(v.issues[0]?.message).toMatch(message);
+    }
+    expect(env.settings.get().config).toBeNull();
+  });
+
+  it('allows references to variables and ordinary scripts', async () => {
+    const env = makeDeps();
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const agent = {
+      initScript:
+        'export HF_HOME=/data\ngit clone https://$GIT_USER:$GIT_TOKEN@github.com/org/repo\necho "secret_key=$SECRET"',
+      extraClearmlConf: 'agent.docker_force_pull: true\nsdk.aws.s3.key: ${S3_KEY}',
+    };
+    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent) }, ctx)).toEqual({
+      ok: true,
+      value: { ok: true, issues: [] },
+    });
+  });
+});

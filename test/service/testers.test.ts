@@ -1,0 +1,93 @@
+// "Test connection" against the real wire protocols: the project's ClearML and EC2 emulators are HTTP servers on
+// 127.0.0.1, so the real ClearML client and the real AWS SDK run end to end.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { systemClock } from '../../electron/engine/ports.js';
+import { createCredentialTesters, testAws, testClearml } from '../../electron/engine/service/testers.js';
+import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
+import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
+import { validConfig } from './fixtures.js';
+
+let clearml: ClearmlEmulator;
+let ec2: Ec2Emulator;
+beforeAll(async () => {
+  clearml = await startClearmlEmulator({ clock: systemClock });
+  ec2 = await startEc2Emulator({ clock: systemClock });
+});
+afterAll(async () => {
+  await clearml.close();
+  await ec2.close();
+});
+
+describe('testClearml', () => {
+  it('accepts valid keys and names the user', async () => {
+    const r = await testClearml({
+      apiHost: clearml.url,
+      credentials: { accessKey: clearml.accessKey, secretKey: clearml.secretKey },
+    });
+    expect(r).toMatchObject({ ok: true });
+    expect(r.message).toMatch(/^Connected to http:\/\/127\.0\.0\.1:\d+ as .+\.$/);
+  });
+
+  it('explains rejected keys and what to do', async () => {
+    const r = await testClearml({ apiHost: clearml.url, credentials: { accessKey: 'WRONGKEY', secretKey: 'wrong' } });
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/rejected these credentials.*Create a new access key/);
+  });
+
+  it('explains an unreachable host', async () => {
+    const r = await testClearml({
+      apiHost: 'http://127.0.0.1:1',
+      credentials: { accessKey: 'A', secretKey: 'B' },
+      timeoutMs: 2000,
+    });
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/Could not reach the ClearML server at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('says when nothing is stored', async () => {
+    expect(await testClearml({ apiHost: clearml.url, credentials: null })).toMatchObject({ ok: false });
+  });
+});
+
+describe('testAws', () => {
+  const creds = { accessKeyId: 'AKIAEMULATOR00000001', secretAccessKey: 'emulator/secret/key/0000000000000000000' };
+
+  it('accepts credentials AWS accepts', async () => {
+    const r = await testAws({ region: 'us-east-1', credentials: creds, endpoint: ec2.url });
+    expect(r).toEqual({ ok: true, message: 'AWS accepted the stored AWS keys in us-east-1.', details: [] });
+  });
+
+  it('reports rejected keys (AuthFailure)', async () => {
+    ec2.faults.push({ action: 'DescribeInstances', code: 'AuthFailure', count: 1 });
+    const r = await testAws({ region: 'us-east-1', credentials: creds, endpoint: ec2.url });
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/AWS rejected the stored AWS keys \(AuthFailure\)/);
+  });
+
+  it('tells valid-but-unauthorized apart from rejected', async () => {
+    ec2.faults.push({ action: 'DescribeInstances', code: 'UnauthorizedOperation', count: 1 });
+    const r = await testAws({ region: 'us-east-1', credentials: creds, endpoint: ec2.url });
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/accepted the stored AWS keys, but they may not describe EC2 instances/);
+  });
+});
+
+describe('createCredentialTesters', () => {
+  it('asks for an API host before there is a config', async () => {
+    const t = createCredentialTesters({ settings: new MemorySettingsRepo(), secrets: new MemorySecretStore() });
+    expect((await t.clearml()).message).toMatch(/no ClearML API host yet/);
+  });
+
+  it('tests the stored credentials against the configured host', async () => {
+    const cfg = validConfig();
+    const settings = new MemorySettingsRepo({ config: { ...cfg, clearml: { apiHost: clearml.url } } });
+    const secrets = new MemorySecretStore();
+    await secrets.set('clearml', { accessKey: clearml.accessKey, secretKey: clearml.secretKey });
+    const t = createCredentialTesters({ settings, secrets, awsEndpoint: ec2.url });
+    expect(await t.clearml()).toMatchObject({ ok: true });
+    await secrets.set('aws', { accessKeyId: 'AKIAEMULATOR00000001', secretAccessKey: 'x'.repeat(40) });
+    expect(await t.aws()).toMatchObject({ ok: true });
+  });
+});
