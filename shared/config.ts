@@ -18,6 +18,11 @@ const name = (what: string) =>
 export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 export const AMI_PATTERN = /^ami-[0-9a-f]{8,17}$/;
 
+/** Tag keys EC2 accepts on instances whose tags are readable from instance metadata. */
+export function isMetadataTagKey(key: string): boolean {
+  return /^[A-Za-z0-9+\-=.,_:@]+$/.test(key) && !['.', '..', '_index'].includes(key);
+}
+
 export const EbsSchema = z
   .object({
     deviceName: z
@@ -37,6 +42,11 @@ export const TagsSchema = z
   .record(z.string().min(1).max(128), z.string().max(256))
   .refine((t) => Object.keys(t).every((k) => !k.toLowerCase().startsWith('aws:')), {
     message: "tag keys starting with 'aws:' are reserved by AWS",
+  })
+  // Instances are launched with tags readable from instance metadata (the lease watchdog needs it), and EC2 then
+  // refuses tag keys with other characters.
+  .refine((t) => Object.keys(t).every(isMetadataTagKey), {
+    message: "tag keys may contain only letters, digits and + - = . , _ : @ (no spaces or '/')",
   });
 
 export const ResourceSchema = z

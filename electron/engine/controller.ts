@@ -20,6 +20,8 @@ export interface ResolvedCredentials {
   clearml: ClearmlCredentials | null;
   /** null: use the AWS SDK default chain (env, profiles, SSO). */
   aws: AwsCredentials | null;
+  /** For private repositories: written to the agent's clearml.conf (or fetched from SSM), never traced. */
+  gitPassword?: string;
 }
 
 export interface EngineController {

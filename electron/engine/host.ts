@@ -123,6 +123,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
           agent: cfg.agent,
           lease: cfg.lease,
           clearmlCredentials: creds.clearml,
+          ...(creds.gitPassword ? { gitPassword: creds.gitPassword } : {}),
           region: cfg.aws.region,
         }),
       onEvent: opts.onEvent,

@@ -565,6 +565,16 @@ describe('field by field', () => {
     expect(r.warnings).toContainEqual(expect.stringMatching(warning));
   });
 
+  it('tag keys EC2 would refuse are left out, the rest kept', () => {
+    const c = ok(
+      importClearmlConfig(
+        doc((d) => (res(d)['tags'] = 'cost center=1, team/sub=x, ok=1')),
+        HOST,
+      ),
+    );
+    expect(c.resources['gpu_t4']?.tags).toEqual({ ok: '1' });
+  });
+
   it('subnet and zone both set: the zone is dropped', () => {
     const c = ok(
       importClearmlConfig(

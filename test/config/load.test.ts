@@ -28,7 +28,7 @@ function ours(): Config {
         market: 'spot',
         amiId: 'ami-0123456789abcdef0',
         subnetIds: ['subnet-0123abcd', 'subnet-4567ef01'],
-        tags: { team: 'ml', 'note: tricky': "it's #1 ' \" yes" },
+        tags: { team: 'ml', 'note:tricky': "it's #1 ' \" yes" },
         ebs: { deviceName: '/dev/sda1', volumeSizeGiB: 150 },
         dockerImage: '',
       },

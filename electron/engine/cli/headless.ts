@@ -118,7 +118,11 @@ export async function runHeadless(
             sessionToken: loaded.secrets.awsSessionToken,
           }
         : null;
-    host.configure(config, { clearml: creds.credentials, aws });
+    host.configure(config, {
+      clearml: creds.credentials,
+      aws,
+      ...(loaded.secrets.gitPassword ? { gitPassword: loaded.secrets.gitPassword } : {}),
+    });
   }
 
   if (args.once) {

@@ -4,7 +4,7 @@
  * refused with a reason; every invalid value is reported at its path in the ORIGINAL file, with what would be
  * valid. ClearML hyper-parameters edited in its UI come back as strings ("15", "False"), so scalars are coerced.
  */
-import { ConfigSchema, type Config, type FieldIssue } from '../../../shared/config.js';
+import { ConfigSchema, isMetadataTagKey, type Config, type FieldIssue } from '../../../shared/config.js';
 import { dotted, issueMessage } from './issues.js';
 
 export type ConfigFormat = 'ours' | 'clearml' | 'unknown';
@@ -98,7 +98,6 @@ const RESOURCE_KEYS = new Set([
 ]);
 
 /** Tag keys EC2 accepts on instances with InstanceMetadataTags enabled (AWS EC2 user guide, tags in IMDS). */
-const IMDS_TAG_KEY = /^[A-Za-z0-9+\-=.,_:@]+$/;
 
 /** ClearML's own default when the file has no workers_prefix; the prefix decides which workers are ours. */
 const CLEARML_DEFAULT_PREFIX = 'dynamic_worker';
@@ -278,12 +277,13 @@ function importResource(
 
   const ownTags = r.tags(raw['tags'], `${base}.tags`) ?? {};
   const tags = { ...globals.tags, ...ownTags };
-  const unreadable = Object.keys(tags).filter((k) => !IMDS_TAG_KEY.test(k) || ['.', '..', '_index'].includes(k));
+  const unreadable = Object.keys(tags).filter((k) => !isMetadataTagKey(k));
   if (unreadable.length > 0) {
+    for (const k of unreadable) delete tags[k];
     r.warnings.push(
       `${base}.tags: key${unreadable.length > 1 ? 's' : ''} ${unreadable.map((k) => `'${k}'`).join(', ')} ` +
-        `cannot be used on instances that expose tags to instance metadata (the lease watchdog needs that): use only ` +
-        `letters, digits and + - = . , _ : @ (no spaces or '/')`,
+        `cannot be used on instances that expose tags to instance metadata (the lease watchdog needs that), so ` +
+        `${unreadable.length > 1 ? 'they were' : 'it was'} left out: use only letters, digits and + - = . , _ : @ (no spaces or '/')`,
     );
   }
   for (const k of Object.keys(tags)) {
