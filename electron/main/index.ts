@@ -125,6 +125,7 @@ async function start(): Promise<void> {
       openExternal,
       startDemo: () => host.startDemo(),
       isDemo: () => host.demo,
+      demoConfig: () => host.config,
     }),
     {
       knownSecrets: () => knownSecrets.list(),

@@ -1,4 +1,24 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './App.js';
+import { getBridge } from './bridge/bridge.js';
+import { createAppStore, documentVisibility } from './state/app-store.js';
+import { AppStoreProvider } from './state/react.js';
+import './styles.css';
+
+const bridge = getBridge();
+const app = createAppStore(bridge.api, {
+  visibility: documentVisibility(document),
+  connection: bridge.connection,
+});
+if (!bridge.problem) app.actions.start();
 
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<h1>ClearML Tray Autoscaler</h1>);
+if (root)
+  createRoot(root).render(
+    <StrictMode>
+      <AppStoreProvider value={app}>
+        <App problem={bridge.problem} />
+      </AppStoreProvider>
+    </StrictMode>,
+  );

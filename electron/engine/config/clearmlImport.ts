@@ -34,7 +34,7 @@ export interface ClearmlImport {
 /** Path reported when the ClearML API host argument is missing or invalid. */
 export const API_HOST_PATH = 'clearmlApiHost';
 
-const OUR_KEYS = ['version', 'clearml', 'aws', 'resources', 'queues', 'scaling', 'agent', 'lease'];
+const OUR_KEYS = Object.keys(ConfigSchema.shape);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -31,6 +31,8 @@ export interface ServiceDeps {
   openExternal(url: string): Promise<boolean>;
   startDemo(): Promise<void>;
   isDemo(): boolean;
+  /** The config the demo engine runs (shown read-only). */
+  demoConfig?: () => Config | null;
   /** Credentials from outside the app (environment, ~/clearml.conf, the AWS SDK chain) when none is stored. */
   fallback?: CredentialFallback;
   knownSecrets?: KnownSecrets;
@@ -145,7 +147,11 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       terminating: await deps.controller.terminate(instanceIds, 'terminated from the dashboard'),
     }),
 
-    'autoscaler:config.get': async () => ({ config: deps.settings.get().config, demo: deps.isDemo() }),
+    // In demo mode the engine runs the built-in demo config: show it (read-only in the UI), not the saved one.
+    'autoscaler:config.get': async () =>
+      deps.isDemo()
+        ? { config: deps.demoConfig?.() ?? null, demo: true }
+        : { config: deps.settings.get().config, demo: false },
 
     'autoscaler:config.validate': async ({ config }) => {
       const r = parseConfig(config);

@@ -1,0 +1,119 @@
+/**
+ * `npm run preview:web [-- --config FILE | --first-run] [--port N] [--data-dir DIR]`: the real dashboard in
+ * any browser, against the real engine (the demo world by default), served on 127.0.0.1 with a one-time token.
+ */
+import { mkdtempSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigFileError, loadConfigFile } from '../config/load.js';
+import { createPreviewBackend } from './backend.js';
+import { ensureRendererBuilt, repoRoot } from './build.js';
+import { startPreviewServer } from './server.js';
+
+const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--port N] [--data-dir DIR]
+
+  (no option)     the demo: emulated ClearML and EC2 with a synthetic workload; nothing real is touched
+  --config FILE   our config (YAML/JSON) or a ClearML autoscaler YAML, against the real services
+  --first-run     start empty, as a new install would (setup screen, or "Try the demo")
+  --port N        listen on 127.0.0.1:N (default: any free port)
+  --data-dir DIR  keep settings.json here (default: a fresh temporary folder)`;
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        'first-run': { type: 'boolean', default: false },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    console.error(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const port = args.port === undefined ? 0 : Number(args.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a whole number from 0 to 65535, not '${args.port}'.`);
+    return 2;
+  }
+  const dataDir = args['data-dir'] ?? mkdtempSync(path.join(tmpdir(), 'clearml-autoscaler-preview-'));
+  await mkdir(dataDir, { recursive: true });
+
+  let config;
+  if (args.config) {
+    try {
+      const loaded = await loadConfigFile(args.config);
+      for (const w of loaded.warnings) console.warn(`warning: ${w}`);
+      if (!loaded.config) {
+        console.error(`The config in ${args.config} is invalid:`);
+        for (const i of loaded.issues) console.error(`  ${i.path}: ${i.message}`);
+        return 2;
+      }
+      config = loaded.config;
+    } catch (e) {
+      if (e instanceof ConfigFileError) {
+        console.error(e.message);
+        return 2;
+      }
+      throw e;
+    }
+  }
+
+  const staticDir = ensureRendererBuilt(repoRoot(), (line) => console.log(line), { rebuildIfStale: true });
+  const backend = await createPreviewBackend({
+    dataDir,
+    demo: !config && !args['first-run'],
+    config,
+    log: (line) => console.log(line),
+  });
+  const server = await startPreviewServer({
+    dispatch: backend.dispatch,
+    store: backend.host.store,
+    staticDir,
+    host: '127.0.0.1',
+    port,
+    log: (line) => console.log(line),
+  });
+
+  console.log(
+    `${backend.host.demo ? 'Demo: emulated ClearML and EC2, nothing real is launched.\n' : ''}` +
+      `Settings: ${path.join(dataDir, 'settings.json')} (credentials are kept in memory only)\n\n` +
+      `Open the dashboard: ${server.url}\n\nCtrl+C stops it.`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.log(`\n${signal}: stopping…`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  // A second signal while draining exits at once.
+  const force = () => process.exit(130);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  await server.close();
+  await backend.stop();
+  console.log('Stopped. Instances launched against real AWS (not the demo) keep running until terminated.');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

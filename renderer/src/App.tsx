@@ -1,0 +1,199 @@
+/** The dashboard shell: header (status, DEMO banner, connection), a real tablist, the views, notices. */
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { VIEWS, type ViewName } from './state/app-store.js';
+import { isFirstRun, tabBadges } from './state/selectors.js';
+import { useActions, useApp } from './state/react.js';
+import { Costs } from './views/Costs.js';
+import { Credentials } from './views/Credentials.js';
+import { Events } from './views/Events.js';
+import { FirstRun } from './views/FirstRun.js';
+import { Instances } from './views/Instances.js';
+import { Overview } from './views/Overview.js';
+import { Queues } from './views/Queues.js';
+import { Settings } from './views/Settings.js';
+
+const LABELS: Record<ViewName, string> = {
+  overview: 'Overview',
+  queues: 'Queues',
+  instances: 'Instances',
+  costs: 'Costs',
+  events: 'Events',
+  settings: 'Settings',
+  credentials: 'Credentials',
+};
+
+/** The theme preference: 'system' follows prefers-color-scheme; light/dark pin it (CSS reads data-theme). */
+function useTheme() {
+  const theme = useApp((s) => s.appSettings?.settings.theme ?? 'system');
+  useEffect(() => {
+    const root = document.documentElement;
+    if (theme === 'system') delete root.dataset['theme'];
+    else root.dataset['theme'] = theme;
+  }, [theme]);
+}
+
+export function App({ problem }: { problem?: string }) {
+  useTheme();
+  const { loaded, loadError, firstRun, demo } = useApp((s) => ({
+    loaded: s.snapshot !== null,
+    loadError: s.loadError,
+    firstRun: isFirstRun(s),
+    demo: s.snapshot?.demo ?? false,
+  }));
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>ClearML Autoscaler</h1>
+        <ConnectionBanner />
+      </header>
+      {demo && (
+        <div className="demo-banner" role="note" aria-label="Demo mode">
+          <strong>DEMO</strong> Simulated ClearML and EC2 with a synthetic workload: nothing real is launched or billed.
+        </div>
+      )}
+      {problem ? (
+        <main className="blocking">
+          <h2>Cannot reach the autoscaler</h2>
+          <p>{problem}</p>
+        </main>
+      ) : !loaded || firstRun === null ? (
+        <main className="blocking" aria-busy="true">
+          {loadError ? (
+            <>
+              <h2>Cannot load the autoscaler state</h2>
+              <p>{loadError}</p>
+            </>
+          ) : (
+            <p>Loading…</p>
+          )}
+        </main>
+      ) : firstRun ? (
+        <main>
+          <FirstRun />
+        </main>
+      ) : (
+        <Dashboard />
+      )}
+      <Notices />
+    </div>
+  );
+}
+
+function ConnectionBanner() {
+  const connection = useApp((s) => s.connection);
+  if (connection === 'open') return null;
+  return (
+    <p className="connection tone-warn" role="status">
+      {connection === 'connecting'
+        ? 'Connecting to the preview server…'
+        : 'Disconnected from the preview server; retrying. Is `npm run preview:web` still running? If you restarted it, open the new URL it printed (the token changes).'}
+    </p>
+  );
+}
+
+function Dashboard() {
+  const view = useApp((s) => s.view);
+  return (
+    <>
+      <TabBar current={view} />
+      <main id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} tabIndex={-1} className="panel">
+        {view === 'overview' && <Overview />}
+        {view === 'queues' && <Queues />}
+        {view === 'instances' && <Instances />}
+        {view === 'costs' && <Costs />}
+        {view === 'events' && <Events />}
+        {view === 'settings' && <Settings />}
+        {view === 'credentials' && <Credentials />}
+      </main>
+    </>
+  );
+}
+
+function TabBar({ current }: { current: ViewName }) {
+  const actions = useActions();
+  const badges = useApp(tabBadges);
+  const refs = useRef<Partial<Record<ViewName, HTMLButtonElement | null>>>({});
+
+  const select = (v: ViewName) => {
+    actions.setView(v);
+    refs.current[v]?.focus();
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const i = VIEWS.indexOf(current);
+    const target =
+      e.key === 'ArrowRight'
+        ? VIEWS[(i + 1) % VIEWS.length]
+        : e.key === 'ArrowLeft'
+          ? VIEWS[(i - 1 + VIEWS.length) % VIEWS.length]
+          : e.key === 'Home'
+            ? VIEWS[0]
+            : e.key === 'End'
+              ? VIEWS[VIEWS.length - 1]
+              : undefined;
+    if (!target) return;
+    e.preventDefault();
+    select(target);
+  };
+
+  const badge = (v: ViewName) =>
+    v === 'queues' && badges.queues
+      ? `${badges.queues} queued`
+      : v === 'instances' && badges.instances
+        ? String(badges.instances)
+        : v === 'events' && badges.events
+          ? `${badges.events} errors`
+          : null;
+
+  return (
+    <nav className="tabs-wrap" aria-label="Views">
+      <div role="tablist" aria-label="Dashboard views" className="tabs" onKeyDown={onKeyDown}>
+        {VIEWS.map((v) => {
+          const b = badge(v);
+          return (
+            <button
+              key={v}
+              ref={(el) => {
+                refs.current[v] = el;
+              }}
+              id={`tab-${v}`}
+              type="button"
+              role="tab"
+              aria-selected={v === current}
+              aria-controls={`panel-${v}`}
+              tabIndex={v === current ? 0 : -1}
+              className="tab"
+              onClick={() => select(v)}
+            >
+              {LABELS[v]}
+              {b && (
+                <span className={`badge${v === 'events' ? ' tone-error' : ''}`}>
+                  <span className="sr-only">, </span>
+                  {b}
+                </span>
+              )}
+            </button>
+          );
+        })}
+      </div>
+    </nav>
+  );
+}
+
+function Notices() {
+  const notices = useApp((s) => s.notices);
+  const actions = useActions();
+  return (
+    <div className="notices" aria-live="polite">
+      {notices.map((n) => (
+        <div key={n.id} className={`notice tone-${n.level}`} role={n.level === 'error' ? 'alert' : 'status'}>
+          <span>{n.text}</span>
+          <button type="button" className="small" aria-label="Dismiss" onClick={() => actions.dismissNotice(n.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,380 @@
+/**
+ * The Settings form's model: an editable draft of the config (text fields hold what the user typed), its
+ * conversion back to our config format, and zod's issues mapped onto the exact field that caused them, worded
+ * as what is valid. Pure, so every message is tested in node.
+ */
+import type { z } from 'zod';
+import { ConfigSchema, type ConfigInput } from '../../../shared/config.js';
+
+export interface ResourceDraft {
+  uid: string;
+  name: string;
+  instanceType: string;
+  market: 'spot' | 'on-demand';
+  spotFallbackToOnDemand: boolean;
+  amiId: string;
+  /** Comma- or space-separated lists as typed. */
+  subnetIds: string;
+  availabilityZones: string;
+  securityGroupIds: string;
+  keyName: string;
+  volumeSizeGiB: string;
+  cpuOnly: boolean;
+  dockerImage: string;
+  /** Fields this form does not edit (tags, IAM profile, ebs details…), kept as they were. */
+  rest: Record<string, unknown>;
+}
+
+export interface QueueEntryDraft {
+  uid: string;
+  resource: string;
+  maxInstances: string;
+}
+
+export interface QueueDraft {
+  uid: string;
+  name: string;
+  entries: QueueEntryDraft[];
+}
+
+export const SCALING_FIELDS = ['pollingIntervalSec', 'maxIdleMin', 'maxSpinUpMin', 'maxTotalInstances'] as const;
+export type ScalingField = (typeof SCALING_FIELDS)[number];
+
+export interface ConfigDraft {
+  apiHost: string;
+  webHost: string;
+  region: string;
+  scaling: Record<ScalingField, string>;
+  dryRun: boolean;
+  resources: ResourceDraft[];
+  queues: QueueDraft[];
+  /** Top-level and nested parts this form does not edit (agent, lease, filesHost, workersPrefix…). */
+  rest: Record<string, unknown>;
+}
+
+/** Field ids the view uses: `apiHost`, `scaling.maxIdleMin`, `resource:<uid>:amiId`, `entry:<uid>:maxInstances`… */
+export type FieldId = string;
+export type IssueMap = Record<FieldId, string[]>;
+
+let uidSeq = 0;
+export function newUid(prefix: string): string {
+  uidSeq += 1;
+  return `${prefix}${uidSeq}`;
+}
+
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const list = (v: unknown): string => (Array.isArray(v) ? v.map(str).join(', ') : '');
+
+function without(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const r: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) r[k] = v;
+  return r;
+}
+
+const RESOURCE_KEYS = [
+  'instanceType',
+  'market',
+  'spotFallbackToOnDemand',
+  'amiId',
+  'subnetIds',
+  'availabilityZones',
+  'securityGroupIds',
+  'keyName',
+  'cpuOnly',
+  'dockerImage',
+] as const;
+
+export function emptyResource(name = ''): ResourceDraft {
+  return {
+    uid: newUid('r'),
+    name,
+    instanceType: '',
+    market: 'on-demand',
+    spotFallbackToOnDemand: true,
+    amiId: '',
+    subnetIds: '',
+    availabilityZones: '',
+    securityGroupIds: '',
+    keyName: '',
+    volumeSizeGiB: '',
+    cpuOnly: false,
+    dockerImage: '',
+    rest: {},
+  };
+}
+
+export function emptyQueue(name = '', resource = ''): QueueDraft {
+  return { uid: newUid('q'), name, entries: [{ uid: newUid('e'), resource, maxInstances: '2' }] };
+}
+
+/** From our config format (or null before first setup) to a draft. Unknown fields are carried in `rest`. */
+export function draftFromConfig(config: unknown): ConfigDraft {
+  const c = obj(config);
+  const clearml = obj(c['clearml']);
+  const aws = obj(c['aws']);
+  const scaling = obj(c['scaling']);
+  const resources = Object.entries(obj(c['resources'])).map(([name, raw]): ResourceDraft => {
+    const r = obj(raw);
+    const ebs = obj(r['ebs']);
+    return {
+      uid: newUid('r'),
+      name,
+      instanceType: str(r['instanceType']),
+      market: r['market'] === 'spot' ? 'spot' : 'on-demand',
+      spotFallbackToOnDemand: r['spotFallbackToOnDemand'] !== false,
+      amiId: str(r['amiId']),
+      subnetIds: list(r['subnetIds']),
+      availabilityZones: list(r['availabilityZones']),
+      securityGroupIds: list(r['securityGroupIds']),
+      keyName: str(r['keyName']),
+      volumeSizeGiB: str(ebs['volumeSizeGiB']),
+      cpuOnly: r['cpuOnly'] === true,
+      dockerImage: str(r['dockerImage']),
+      rest: without(r, RESOURCE_KEYS),
+    };
+  });
+  const queues = Object.entries(obj(c['queues'])).map(([name, raw]): QueueDraft => ({
+    uid: newUid('q'),
+    name,
+    entries: (Array.isArray(raw) ? raw : []).map((e) => ({
+      uid: newUid('e'),
+      resource: str(obj(e)['resource']),
+      maxInstances: str(obj(e)['maxInstances']),
+    })),
+  }));
+  return {
+    apiHost: str(clearml['apiHost']),
+    webHost: str(clearml['webHost']),
+    region: str(aws['region']),
+    scaling: {
+      pollingIntervalSec: str(scaling['pollingIntervalSec'] ?? 15),
+      maxIdleMin: str(scaling['maxIdleMin'] ?? 15),
+      maxSpinUpMin: str(scaling['maxSpinUpMin'] ?? 30),
+      maxTotalInstances: str(scaling['maxTotalInstances'] ?? 20),
+    },
+    dryRun: scaling['dryRun'] === true,
+    resources,
+    queues,
+    rest: {
+      ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling']),
+      clearml: without(clearml, ['apiHost', 'webHost']),
+      aws: without(aws, ['region']),
+      scaling: without(scaling, [...SCALING_FIELDS, 'dryRun']),
+    },
+  };
+}
+
+/** Text → number when it is one; otherwise the text itself, so zod reports it as "must be a number". */
+function num(text: string): number | string | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export interface Built {
+  config: ConfigInput;
+  /** Config path prefix (dotted) → field id, longest prefix wins. */
+  paths: Record<string, FieldId>;
+  /** `resources.<name>` / `queues.<name>` → the name field, for issues about the record key itself. */
+  keyFields: Record<string, FieldId>;
+  /** Issues found on the draft itself (duplicate names) that the config cannot express. */
+  draftIssues: IssueMap;
+}
+
+function add(map: IssueMap, field: FieldId, message: string) {
+  const list = (map[field] ??= []);
+  if (!list.includes(message)) list.push(message);
+}
+
+export function buildConfig(d: ConfigDraft): Built {
+  const paths: Record<string, FieldId> = {
+    'clearml.apiHost': 'apiHost',
+    'clearml.webHost': 'webHost',
+    'aws.region': 'region',
+    'scaling.dryRun': 'dryRun',
+  };
+  for (const f of SCALING_FIELDS) paths[`scaling.${f}`] = `scaling.${f}`;
+  const draftIssues: IssueMap = {};
+  const keyFields: Record<string, FieldId> = {};
+  const resources: Record<string, unknown> = {};
+  const seenResource = new Map<string, string>();
+  for (const r of d.resources) {
+    const name = r.name.trim();
+    const prior = seenResource.get(name);
+    if (prior !== undefined) {
+      add(draftIssues, `resource:${r.uid}:name`, `resource name '${name}' is already used; names must be unique`);
+      continue;
+    }
+    seenResource.set(name, r.uid);
+    if (name === '') add(draftIssues, `resource:${r.uid}:name`, 'resource name must not be empty');
+    const rest = { ...r.rest };
+    const ebsRest = obj(rest['ebs']);
+    delete rest['ebs'];
+    const volume = num(r.volumeSizeGiB);
+    const ebs =
+      volume === undefined
+        ? Object.keys(ebsRest).length
+          ? ebsRest
+          : undefined
+        : { ...ebsRest, volumeSizeGiB: volume };
+    const value: Record<string, unknown> = {
+      ...rest,
+      instanceType: r.instanceType.trim(),
+      market: r.market,
+      spotFallbackToOnDemand: r.spotFallbackToOnDemand,
+      amiId: r.amiId.trim(),
+      subnetIds: splitList(r.subnetIds),
+      availabilityZones: splitList(r.availabilityZones),
+      securityGroupIds: splitList(r.securityGroupIds),
+      cpuOnly: r.cpuOnly,
+    };
+    if (r.keyName.trim()) value['keyName'] = r.keyName.trim();
+    if (r.dockerImage.trim()) value['dockerImage'] = r.dockerImage.trim();
+    if (ebs) value['ebs'] = ebs;
+    resources[name] = value;
+    const base = `resources.${name}`;
+    paths[base] = `resource:${r.uid}:name`;
+    keyFields[base] = `resource:${r.uid}:name`;
+    for (const k of RESOURCE_KEYS) paths[`${base}.${k}`] = `resource:${r.uid}:${k}`;
+    paths[`${base}.ebs`] = `resource:${r.uid}:volumeSizeGiB`;
+  }
+  const queues: Record<string, unknown> = {};
+  const seenQueue = new Set<string>();
+  for (const q of d.queues) {
+    const name = q.name.trim();
+    if (seenQueue.has(name)) {
+      add(draftIssues, `queue:${q.uid}:name`, `queue '${name}' is already listed; each queue appears once`);
+      continue;
+    }
+    seenQueue.add(name);
+    if (name === '') add(draftIssues, `queue:${q.uid}:name`, 'queue name must not be empty');
+    const base = `queues.${name}`;
+    paths[base] = `queue:${q.uid}:entries`;
+    keyFields[base] = `queue:${q.uid}:name`;
+    queues[name] = q.entries.map((e, i) => {
+      paths[`${base}.${i}`] = `entry:${e.uid}:resource`;
+      paths[`${base}.${i}.resource`] = `entry:${e.uid}:resource`;
+      paths[`${base}.${i}.maxInstances`] = `entry:${e.uid}:maxInstances`;
+      if (e.resource && !seenResource.has(e.resource))
+        add(
+          draftIssues,
+          `entry:${e.uid}:resource`,
+          `unknown resource '${e.resource}'; defined resources: ${[...seenResource.keys()].join(', ') || 'none'}`,
+        );
+      if (!e.resource) add(draftIssues, `entry:${e.uid}:resource`, 'choose a resource for this queue');
+      return { resource: e.resource, maxInstances: num(e.maxInstances) };
+    });
+  }
+  const rest = d.rest;
+  const scaling: Record<string, unknown> = { ...obj(rest['scaling']), dryRun: d.dryRun };
+  for (const f of SCALING_FIELDS) {
+    const v = num(d.scaling[f]);
+    if (v !== undefined) scaling[f] = v;
+  }
+  const clearml: Record<string, unknown> = { ...obj(rest['clearml']), apiHost: d.apiHost.trim() };
+  if (d.webHost.trim()) clearml['webHost'] = d.webHost.trim();
+  const config = {
+    ...rest,
+    clearml,
+    aws: { ...obj(rest['aws']), region: d.region.trim() },
+    resources,
+    queues,
+    scaling,
+  } as ConfigInput;
+  return { config, paths, keyFields, draftIssues };
+}
+
+/** zod's generic texts reworded as what is valid; the schema's own messages are already written that way. */
+export function friendlyMessage(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_key': {
+      const inner = issue.issues[0];
+      return inner ? inner.message : 'this name is not allowed';
+    }
+    case 'invalid_type':
+      if (issue.expected === 'number') return 'must be a number';
+      if (issue.expected === 'string') return 'must be text';
+      if (issue.expected === 'boolean') return 'must be on or off';
+      return issue.message;
+    case 'too_small':
+      if (issue.origin === 'number' && /^Too small/.test(issue.message))
+        return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}`;
+      if (issue.origin === 'string' && /^Too small/.test(issue.message)) return 'must not be empty';
+      return issue.message;
+    case 'too_big':
+      if (issue.origin === 'number' && /^Too big/.test(issue.message))
+        return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}`;
+      if (/^Too big/.test(issue.message)) return `must be at most ${String(issue.maximum)} characters`;
+      return issue.message;
+    case 'invalid_value':
+      return `must be one of: ${issue.values.map(String).join(', ')}`;
+    case 'unrecognized_keys':
+      return `unknown field(s): ${issue.keys.join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+export function fieldFor(path: string, paths: Record<string, FieldId>): FieldId | null {
+  let p = path;
+  for (;;) {
+    const hit = paths[p];
+    if (hit) return hit;
+    const cut = p.lastIndexOf('.');
+    if (cut < 0) return null;
+    p = p.slice(0, cut);
+  }
+}
+
+/** Server-side issues (config.save / config.validate) use the same dotted paths; map them the same way. */
+export function mapIssues(
+  issues: readonly { path: string; message: string }[],
+  paths: Record<string, FieldId>,
+  into: IssueMap = {},
+): IssueMap {
+  for (const i of issues) {
+    const field = fieldFor(i.path, paths);
+    if (field) add(into, field, i.message);
+    else add(into, 'form', `${i.path}: ${i.message}`);
+  }
+  return into;
+}
+
+export interface DraftValidation {
+  config: ConfigInput;
+  issues: IssueMap;
+  paths: Record<string, FieldId>;
+  valid: boolean;
+}
+
+export function validateDraft(d: ConfigDraft): DraftValidation {
+  const built = buildConfig(d);
+  const issues: IssueMap = {};
+  for (const [k, v] of Object.entries(built.draftIssues)) for (const m of v) add(issues, k, m);
+  const r = ConfigSchema.safeParse(built.config);
+  if (!r.success)
+    for (const i of r.error.issues) {
+      const path = i.path.map(String).join('.') || '(root)';
+      const keyField = i.code === 'invalid_key' ? built.keyFields[path] : undefined;
+      if (keyField) add(issues, keyField, friendlyMessage(i));
+      else mapIssues([{ path, message: friendlyMessage(i) }], built.paths, issues);
+    }
+  if (d.resources.length === 0) add(issues, 'form', 'add at least one resource (an EC2 instance type to launch)');
+  if (d.queues.length === 0) add(issues, 'form', 'add at least one queue for the autoscaler to watch');
+  return { config: built.config, issues, paths: built.paths, valid: Object.keys(issues).length === 0 };
+}
+
+/** A resource's fields that carry issues, for a summary line "instance type, AMI id". */
+export function issuesFor(issues: IssueMap, field: FieldId): string[] {
+  return issues[field] ?? [];
+}

@@ -1,0 +1,48 @@
+/** Number and time formatting used across views; pure so the texts are tested in node. */
+
+export function formatMoney(amount: number): string {
+  if (!Number.isFinite(amount)) return '—';
+  if (amount > 0 && amount < 0.01) return '< $0.01';
+  const digits = Math.abs(amount) >= 1000 ? 0 : 2;
+  return `$${amount.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+export function formatRate(perHour: number): string {
+  return `${formatMoney(perHour)}/h`;
+}
+
+/** 0 → "0s", 75 → "1m 15s", 3 h 5 min → "3h 5m", 2 days → "2d 0h". Two units at most. */
+export function formatDuration(totalSec: number | null): string {
+  if (totalSec === null || !Number.isFinite(totalSec)) return '—';
+  const s = Math.max(0, Math.floor(totalSec));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${sec}s`;
+  return `${sec}s`;
+}
+
+/** "12s ago"; "never" for null. */
+export function formatAgo(at: number | null, now: number): string {
+  if (at === null) return 'never';
+  return `${formatDuration(Math.max(0, (now - at) / 1000))} ago`;
+}
+
+export function formatDate(at: number): string {
+  const d = new Date(at);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function formatTime(at: number): string {
+  const d = new Date(at);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}

@@ -1,0 +1,127 @@
+/** Instances table: filtering, sorting and the words of the terminate confirmation. Pure. */
+import type { InstancePhase, InstanceView } from '../../../shared/domain.js';
+import { formatDuration, formatMoney } from './format.js';
+
+export const SORT_KEYS = [
+  'instanceId',
+  'queue',
+  'resource',
+  'instanceType',
+  'market',
+  'zone',
+  'phase',
+  'uptimeSec',
+  'idleSec',
+  'task',
+  'costSoFar',
+] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export type SortDir = 'asc' | 'desc';
+
+export interface InstanceFilter {
+  /** Matches id, queue, resource, type, zone, task id/name, case-insensitive. */
+  text: string;
+  queue: string;
+  phase: InstancePhase | '';
+  market: 'spot' | 'on-demand' | '';
+}
+
+export const EMPTY_FILTER: InstanceFilter = { text: '', queue: '', phase: '', market: '' };
+
+const PHASE_ORDER: Record<InstancePhase, number> = {
+  busy: 0,
+  idle: 1,
+  booting: 2,
+  orphan: 3,
+  lost: 4,
+  terminating: 5,
+};
+
+function sortValue(i: InstanceView, key: SortKey): string | number {
+  switch (key) {
+    case 'phase':
+      return PHASE_ORDER[i.phase];
+    case 'idleSec':
+      return i.idleSec ?? -1;
+    case 'task':
+      return i.task ? (i.task.name ?? i.task.id) : '';
+    default:
+      return i[key];
+  }
+}
+
+export function matchesFilter(i: InstanceView, f: InstanceFilter): boolean {
+  if (f.queue && i.queue !== f.queue) return false;
+  if (f.phase && i.phase !== f.phase) return false;
+  if (f.market && i.market !== f.market) return false;
+  const text = f.text.trim().toLowerCase();
+  if (!text) return true;
+  const hay = [i.instanceId, i.queue, i.resource, i.instanceType, i.zone, i.task?.id ?? '', i.task?.name ?? '']
+    .join(' ')
+    .toLowerCase();
+  return text.split(/\s+/).every((t) => hay.includes(t));
+}
+
+/** Stable: ties keep the engine's order, then the instance id decides. */
+export function sortInstances(rows: readonly InstanceView[], key: SortKey, dir: SortDir): InstanceView[] {
+  const sign = dir === 'asc' ? 1 : -1;
+  return rows
+    .map((row, index) => ({ row, index }))
+    .sort((a, b) => {
+      const x = sortValue(a.row, key);
+      const y = sortValue(b.row, key);
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'en');
+      return c !== 0 ? sign * c : a.index - b.index;
+    })
+    .map((e) => e.row);
+}
+
+export function visibleInstances(
+  rows: readonly InstanceView[],
+  filter: InstanceFilter,
+  key: SortKey,
+  dir: SortDir,
+): InstanceView[] {
+  return sortInstances(
+    rows.filter((r) => matchesFilter(r, filter)),
+    key,
+    dir,
+  );
+}
+
+/** What the confirmation dialog says runs on the instance, so nobody kills a 3-day training by accident. */
+export function terminateConsequence(i: InstanceView): string {
+  const what = `${i.instanceId} (${i.instanceType}, ${i.market}, queue ${i.queue}, up ${formatDuration(i.uptimeSec)}, ${formatMoney(i.costSoFar)} so far)`;
+  if (i.task) {
+    const task = i.task.name ? `“${i.task.name}” (${i.task.id})` : i.task.id;
+    return `${what} is running task ${task}. Terminating it stops that task now; ClearML will show the task as aborted or failed and it will not be re-queued automatically.`;
+  }
+  if (i.phase === 'booting') return `${what} is still booting and has not picked up a task yet.`;
+  if (i.phase === 'idle') return `${what} is idle: no task runs on it.`;
+  return `${what} is in phase “${i.phase}”${i.note ? `: ${i.note}` : ''}. No task is known to run on it.`;
+}
+
+/**
+ * The ClearML web app's address. The config may name it (`clearml.webHost`); otherwise it is derived from the
+ * API host the way ClearML's own SDK does: api.<domain> → app.<domain>, port 8008 → 8080.
+ */
+export function clearmlWebHost(config: unknown): string | null {
+  if (!config || typeof config !== 'object') return null;
+  const clearml = (config as { clearml?: { apiHost?: unknown; webHost?: unknown } }).clearml;
+  if (typeof clearml?.webHost === 'string' && clearml.webHost) return clearml.webHost.replace(/\/+$/, '');
+  if (typeof clearml?.apiHost !== 'string') return null;
+  let url: URL;
+  try {
+    url = new URL(clearml.apiHost);
+  } catch {
+    return null;
+  }
+  if (url.port === '8008') url.port = '8080';
+  else if (url.hostname.startsWith('api.')) url.hostname = `app.${url.hostname.slice(4)}`;
+  url.pathname = '';
+  return url.toString().replace(/\/+$/, '');
+}
+
+export function clearmlTaskUrl(webHost: string, taskId: string): string {
+  return `${webHost}/projects/*/experiments/${encodeURIComponent(taskId)}/output/execution`;
+}

@@ -1,0 +1,114 @@
+/** The Overview header: status in words, what to do about it, counts and money. Pure. */
+import type { EngineStatus, Snapshot } from '../../../shared/domain.js';
+
+export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
+
+export interface OverviewModel {
+  statusLabel: string;
+  tone: Tone;
+  /** Why it is in this state (from main, or derived). */
+  reason: string;
+  /** What the user can do about it; null when nothing is needed. */
+  advice: string | null;
+  secondsSinceOkTick: number | null;
+  /** The engine is on but has not completed a tick for a while. */
+  stale: boolean;
+  running: number;
+  booting: number;
+  idle: number;
+  busy: number;
+  pendingTasks: number;
+  burnPerHour: number;
+  spendToday: number;
+  projectedMonth: number;
+}
+
+/** A tick older than this while enabled means polling is stuck (the default poll is 15 s). */
+export const STALE_AFTER_SEC = 120;
+
+const LABELS: Record<EngineStatus, string> = {
+  off: 'Off',
+  starting: 'Starting',
+  watching: 'Watching queues',
+  scaling: 'Scaling',
+  paused: 'Launches paused',
+  error: 'Error',
+};
+
+const TONES: Record<EngineStatus, Tone> = {
+  off: 'muted',
+  starting: 'busy',
+  watching: 'ok',
+  scaling: 'busy',
+  paused: 'warn',
+  error: 'error',
+};
+
+function defaultReason(s: Snapshot): string {
+  switch (s.status) {
+    case 'off':
+      return 'Autoscaling is off: no instances are launched or terminated.';
+    case 'starting':
+      return 'Connecting to ClearML and EC2.';
+    case 'watching':
+      return 'Polling the queues; nothing to do right now.';
+    case 'scaling':
+      return 'Launching or terminating instances.';
+    case 'paused':
+      return 'New launches are paused; idle instances are still shut down.';
+    case 'error':
+      return 'The last poll failed.';
+  }
+}
+
+function advice(s: Snapshot, stale: boolean): string | null {
+  if (s.status === 'error')
+    return s.statusReason
+      ? null // main's reason already says what to do
+      : 'Check the Credentials and Settings views, then turn autoscaling off and on again.';
+  if (s.status === 'off') {
+    const running = s.instances.filter((i) => i.phase !== 'terminating').length;
+    return running > 0
+      ? `Turn it on to scale with the queues. ${running} instance(s) still run and bill while it is off.`
+      : 'Turn it on to launch instances when tasks wait in the queues.';
+  }
+  if (s.status === 'paused') return 'Resume launches when you want queued tasks to get new instances again.';
+  if (stale)
+    return 'No successful poll for a while: check the network and the ClearML/AWS credentials (Credentials → Test).';
+  if (s.dryRun) return 'Dry run: decisions are logged as events but no instance is launched or terminated.';
+  return null;
+}
+
+export function overviewModel(s: Snapshot, now: number): OverviewModel {
+  const secondsSinceOkTick = s.lastTickOkAt === null ? null : Math.max(0, (now - s.lastTickOkAt) / 1000);
+  const stale =
+    s.enabled &&
+    s.status !== 'starting' &&
+    (secondsSinceOkTick === null ? s.lastTickAt !== null : secondsSinceOkTick > STALE_AFTER_SEC);
+  let booting = 0;
+  let idle = 0;
+  let busy = 0;
+  let running = 0;
+  for (const i of s.instances) {
+    if (i.phase === 'booting') booting++;
+    else if (i.phase === 'idle') idle++;
+    else if (i.phase === 'busy') busy++;
+    if (i.state === 'running') running++;
+  }
+  return {
+    statusLabel: LABELS[s.status],
+    tone: stale && s.status !== 'error' ? 'warn' : TONES[s.status],
+    reason: s.statusReason ?? defaultReason(s),
+    advice: advice(s, stale),
+    secondsSinceOkTick,
+    stale,
+    running,
+    booting,
+    idle,
+    busy,
+    pendingTasks: s.queues.reduce((n, q) => n + q.pending, 0),
+    burnPerHour: s.costs.burnPerHour,
+    spendToday: s.costs.spendToday,
+    projectedMonth: s.costs.projectedMonth,
+  };
+}

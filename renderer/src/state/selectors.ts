@@ -1,0 +1,34 @@
+/** Derived facts about the app state, shared by views and tested in node. */
+import type { AppState } from './app-store.js';
+
+/**
+ * First run: nothing configured, no credentials stored, not in demo. null while any of the three answers is
+ * still loading (so the setup screen never flashes up on a configured app).
+ */
+export function isFirstRun(s: AppState): boolean | null {
+  if (!s.snapshot || !s.config || !s.credentials) return null;
+  return (
+    s.config.config === null &&
+    !s.config.demo &&
+    !s.snapshot.demo &&
+    !s.credentials.clearml.set &&
+    !s.credentials.aws.set
+  );
+}
+
+export interface TabBadges {
+  queues: number;
+  instances: number;
+  events: number;
+}
+
+/** Queued tasks, live instances, and warnings/errors among recent events, for the tab labels. */
+export function tabBadges(s: AppState): TabBadges {
+  const snap = s.snapshot;
+  if (!snap) return { queues: 0, instances: 0, events: 0 };
+  return {
+    queues: snap.queues.reduce((n, q) => n + q.pending, 0),
+    instances: snap.instances.filter((i) => i.state !== 'terminated').length,
+    events: snap.events.filter((e) => e.level === 'error').length,
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * Credentials: write-only forms. A stored secret shows only "set on <date>" (main never sends it back); the
+ * inputs are emptied after saving. Test buttons report main's precise result.
+ */
+import { useState } from 'react';
+import { TextField } from '../components/Field.js';
+import { formatDate } from '../model/format.js';
+import type { InvokeRequest, InvokeResponse } from '../../../shared/ipc/contract.js';
+import { credentialIssues, type Issues } from '../model/credentials.js';
+import type { CredentialsStatus } from '../state/app-store.js';
+import { useActions, useApp, usePending } from '../state/react.js';
+
+type Kind = 'clearml' | 'aws';
+type TestResult = InvokeResponse<'autoscaler:credentials.test'>;
+export function Credentials() {
+  const status = useApp((s) => s.credentials);
+  const actions = useActions();
+  const importing = usePending('importClearmlConf');
+  const [importMsg, setImportMsg] = useState<string | null>(null);
+  if (!status) return <p className="view empty">Loading credential status…</p>;
+  return (
+    <div className="view credentials">
+      <p className="note">
+        Secrets are stored in <strong>{status.backend}</strong> and never shown again, not even here. To change one,
+        enter a new value.
+      </p>
+      {status.warning && <p className="note tone-warn">{status.warning}</p>}
+      <ClearmlForm status={status.clearml} />
+      <AwsForm status={status.aws} />
+      <section className="card" aria-labelledby="conf-heading">
+        <h2 id="conf-heading">Import from ~/clearml.conf</h2>
+        <p className="muted small">Reads the api server, access key and secret key from your ClearML SDK config.</p>
+        <button
+          type="button"
+          disabled={importing}
+          onClick={() =>
+            void actions.importClearmlConf().then((r) => setImportMsg(r.ok ? r.value.message : r.error.message))
+          }
+        >
+          {importing ? 'Importing…' : 'Import ~/clearml.conf'}
+        </button>
+        {importMsg && <p role="status">{importMsg}</p>}
+      </section>
+    </div>
+  );
+}
+
+function StoredStatus({ s }: { s: CredentialsStatus['clearml'] }) {
+  if (s.set)
+    return (
+      <p className="stored" data-testid="stored-status">
+        <span className="pill tone-ok">set</span> Stored{s.setAt !== null ? ` on ${formatDate(s.setAt)}` : ''}. The
+        value is not shown.
+      </p>
+    );
+  return (
+    <p className="stored" data-testid="stored-status">
+      <span className="pill tone-muted">not set</span>
+      {s.fallback ? ` Nothing stored here; the engine falls back to: ${s.fallback}.` : ' Nothing is stored.'}
+    </p>
+  );
+}
+
+function TestBox({ kind }: { kind: Kind }) {
+  const actions = useActions();
+  const testing = usePending(`credentialsTest:${kind}`);
+  const [result, setResult] = useState<TestResult | { ok: false; message: string; details: string[] } | null>(null);
+  return (
+    <div className="test-box">
+      <button
+        type="button"
+        disabled={testing}
+        onClick={() =>
+          void actions
+            .testCredentials(kind)
+            .then((r) => setResult(r.ok ? r.value : { ok: false, message: r.error.message, details: [] }))
+        }
+      >
+        {testing ? 'Testing…' : 'Test connection'}
+      </button>
+      {result && (
+        <div role="status" className={result.ok ? 'tone-ok' : 'tone-error'}>
+          <strong>{result.ok ? 'OK: ' : 'Failed: '}</strong>
+          {result.message}
+          {result.details.length > 0 && (
+            <ul className="small">
+              {result.details.map((d) => (
+                <li key={d}>{d}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function useSaveState(kind: Kind) {
+  const actions = useActions();
+  const saving = usePending(`credentials:${kind}`);
+  const [issues, setIssues] = useState<Issues>({});
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const submit = async (req: InvokeRequest<'autoscaler:credentials.set'>, reset: () => void) => {
+    const local = credentialIssues(req);
+    setIssues(local);
+    if (Object.keys(local).length) {
+      setMessage({ ok: false, text: 'Not saved: fix the marked fields.' });
+      return;
+    }
+    const r = await actions.setCredentials(req);
+    // The form never keeps a secret after it was sent, whatever the outcome.
+    reset();
+    if (r.ok) setMessage({ ok: true, text: 'Saved. Use Test connection to check it.' });
+    else {
+      const byField: Issues = {};
+      for (const i of r.error.issues ?? []) (byField[i.path] ??= []).push(i.message);
+      setIssues(byField);
+      setMessage({ ok: false, text: `Not saved: ${r.error.message}` });
+    }
+  };
+  return { saving, issues, message, submit };
+}
+
+function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
+  const actions = useActions();
+  const [accessKey, setAccessKey] = useState('');
+  const [secretKey, setSecretKey] = useState('');
+  const { saving, issues, message, submit } = useSaveState('clearml');
+  return (
+    <section className="card" aria-labelledby="clearml-cred-heading">
+      <h2 id="clearml-cred-heading">ClearML API credentials</h2>
+      <StoredStatus s={status} />
+      <form
+        className="grid"
+        aria-label="ClearML credentials"
+        autoComplete="off"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit({ kind: 'clearml', accessKey: accessKey.trim(), secretKey }, () => {
+            setAccessKey('');
+            setSecretKey('');
+          });
+        }}
+      >
+        <TextField
+          label="Access key"
+          name="clearml-access-key"
+          value={accessKey}
+          hint="From ClearML → Settings → Workspace → Create new credentials"
+          issues={issues['accessKey']}
+          onChange={setAccessKey}
+        />
+        <TextField
+          label="Secret key"
+          name="clearml-secret-key"
+          type="password"
+          autoComplete="new-password"
+          value={secretKey}
+          issues={issues['secretKey']}
+          onChange={setSecretKey}
+        />
+        <div className="toolbar">
+          <button type="submit" className="primary" disabled={saving}>
+            {saving ? 'Saving…' : status.set ? 'Replace' : 'Save'}
+          </button>
+          {status.set && (
+            <button type="button" className="danger" onClick={() => void actions.clearCredentials('clearml')}>
+              Forget
+            </button>
+          )}
+        </div>
+      </form>
+      {message && (
+        <p role="status" className={message.ok ? 'tone-ok' : 'tone-error'}>
+          {message.text}
+        </p>
+      )}
+      <TestBox kind="clearml" />
+    </section>
+  );
+}
+
+function AwsForm({ status }: { status: CredentialsStatus['aws'] }) {
+  const actions = useActions();
+  const [accessKeyId, setAccessKeyId] = useState('');
+  const [secretAccessKey, setSecretAccessKey] = useState('');
+  const [sessionToken, setSessionToken] = useState('');
+  const { saving, issues, message, submit } = useSaveState('aws');
+  return (
+    <section className="card" aria-labelledby="aws-cred-heading">
+      <h2 id="aws-cred-heading">AWS credentials</h2>
+      <StoredStatus s={status} />
+      <form
+        className="grid"
+        aria-label="AWS credentials"
+        autoComplete="off"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const token = sessionToken.trim();
+          void submit(
+            {
+              kind: 'aws',
+              accessKeyId: accessKeyId.trim(),
+              secretAccessKey,
+              ...(token ? { sessionToken: token } : {}),
+            },
+            () => {
+              setAccessKeyId('');
+              setSecretAccessKey('');
+              setSessionToken('');
+            },
+          );
+        }}
+      >
+        <TextField
+          label="Access key id"
+          name="aws-access-key-id"
+          value={accessKeyId}
+          placeholder="AKIA…"
+          hint="An IAM user or role key allowed to run, describe, tag and terminate EC2 instances"
+          issues={issues['accessKeyId']}
+          onChange={setAccessKeyId}
+        />
+        <TextField
+          label="Secret access key"
+          name="aws-secret-access-key"
+          type="password"
+          autoComplete="new-password"
+          value={secretAccessKey}
+          issues={issues['secretAccessKey']}
+          onChange={setSecretAccessKey}
+        />
+        <TextField
+          label="Session token (optional)"
+          name="aws-session-token"
+          type="password"
+          autoComplete="new-password"
+          value={sessionToken}
+          hint="Only for temporary credentials"
+          issues={issues['sessionToken']}
+          onChange={setSessionToken}
+        />
+        <div className="toolbar">
+          <button type="submit" className="primary" disabled={saving}>
+            {saving ? 'Saving…' : status.set ? 'Replace' : 'Save'}
+          </button>
+          {status.set && (
+            <button type="button" className="danger" onClick={() => void actions.clearCredentials('aws')}>
+              Forget
+            </button>
+          )}
+        </div>
+      </form>
+      {message && (
+        <p role="status" className={message.ok ? 'tone-ok' : 'tone-error'}>
+          {message.text}
+        </p>
+      )}
+      <TestBox kind="aws" />
+    </section>
+  );
+}

@@ -1,0 +1,112 @@
+/** Events: what the engine did and why, filterable, with copy and export (JSON/CSV). */
+import { useMemo, useState } from 'react';
+import { copyText, downloadText } from '../components/misc.js';
+import { EMPTY_EVENT_FILTER, eventsToCsv, eventsToJson, filterEvents, type EventFilter } from '../model/events.js';
+import { formatDate, formatTime } from '../model/format.js';
+import { EventKindSchema } from '../../../shared/domain.js';
+import { useApp } from '../state/react.js';
+
+export function Events() {
+  const events = useApp((s) => s.snapshot?.events ?? []);
+  const queues = useApp((s) => s.snapshot?.queues.map((q) => q.name) ?? []);
+  const [filter, setFilter] = useState<EventFilter>(EMPTY_EVENT_FILTER);
+  const [copied, setCopied] = useState<string | null>(null);
+  const shown = useMemo(() => filterEvents(events, filter), [events, filter]);
+  const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
+
+  return (
+    <div className="view events">
+      <form className="filters" role="search" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Kind
+          <select
+            value={filter.kind}
+            onChange={(e) => setFilter({ ...filter, kind: e.target.value as EventFilter['kind'] })}
+          >
+            <option value="">all</option>
+            {EventKindSchema.options.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Level
+          <select
+            value={filter.level}
+            onChange={(e) => setFilter({ ...filter, level: e.target.value as EventFilter['level'] })}
+          >
+            <option value="">all</option>
+            <option value="info">info</option>
+            <option value="warn">warn</option>
+            <option value="error">error</option>
+          </select>
+        </label>
+        <label>
+          Queue
+          <select value={filter.queue} onChange={(e) => setFilter({ ...filter, queue: e.target.value })}>
+            <option value="">all</option>
+            {queues.map((q) => (
+              <option key={q}>{q}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Text
+          <input type="search" value={filter.text} onChange={(e) => setFilter({ ...filter, text: e.target.value })} />
+        </label>
+        <span className="toolbar">
+          <button
+            type="button"
+            disabled={shown.length === 0}
+            onClick={() =>
+              void copyText(eventsToJson(shown)).then((ok) =>
+                setCopied(
+                  ok ? `Copied ${shown.length} events as JSON.` : 'The clipboard is not available; use Export instead.',
+                ),
+              )
+            }
+          >
+            Copy
+          </button>
+          <button
+            type="button"
+            disabled={shown.length === 0}
+            onClick={() => downloadText(`autoscaler-events-${stamp()}.json`, eventsToJson(shown), 'application/json')}
+          >
+            Export JSON
+          </button>
+          <button
+            type="button"
+            disabled={shown.length === 0}
+            onClick={() => downloadText(`autoscaler-events-${stamp()}.csv`, eventsToCsv(shown), 'text/csv')}
+          >
+            Export CSV
+          </button>
+        </span>
+      </form>
+      <p className="muted small" aria-live="polite">
+        {copied ?? `${shown.length} of ${events.length} events`}
+      </p>
+      {shown.length === 0 ? (
+        <p className="empty">{events.length === 0 ? 'No events yet.' : 'No event matches the filter.'}</p>
+      ) : (
+        <ol className="event-list">
+          {shown.map((e) => (
+            <li key={e.id} className={`event level-${e.level}`}>
+              <time dateTime={new Date(e.at).toISOString()} title={formatDate(e.at)}>
+                {formatTime(e.at)}
+              </time>
+              <span className={`pill level-${e.level}`}>{e.level}</span>
+              <span className="pill tone-muted">{e.kind}</span>
+              {e.queue && <span className="event-queue">{e.queue}</span>}
+              <span className="event-message">{e.message}</span>
+              {e.instanceIds && e.instanceIds.length > 0 && (
+                <span className="mono small muted">{e.instanceIds.join(', ')}</span>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,267 @@
+/**
+ * First run (no config, no credentials): a short setup ClearML → AWS → first queue and resource, or a demo
+ * that says plainly it is one.
+ */
+import { useMemo, useState } from 'react';
+import { TextField, SelectField } from '../components/Field.js';
+import { emptyQueue, emptyResource, validateDraft, draftFromConfig, type ConfigDraft } from '../model/config-form.js';
+import { credentialIssues, type Issues } from '../model/credentials.js';
+import { useActions, usePending } from '../state/react.js';
+
+const STEPS = ['ClearML', 'AWS', 'First queue'] as const;
+
+interface Wizard {
+  apiHost: string;
+  clearmlAccessKey: string;
+  clearmlSecretKey: string;
+  region: string;
+  awsAccessKeyId: string;
+  awsSecretAccessKey: string;
+  queue: string;
+  resource: string;
+  instanceType: string;
+  amiId: string;
+  market: 'spot' | 'on-demand';
+  maxInstances: string;
+}
+
+const INITIAL: Wizard = {
+  apiHost: 'https://api.clear.ml',
+  clearmlAccessKey: '',
+  clearmlSecretKey: '',
+  region: 'us-east-1',
+  awsAccessKeyId: '',
+  awsSecretAccessKey: '',
+  queue: 'default',
+  resource: 'gpu',
+  instanceType: 'g4dn.xlarge',
+  amiId: '',
+  market: 'spot',
+  maxInstances: '2',
+};
+
+function toDraft(w: Wizard): { draft: ConfigDraft; resourceUid: string; entryUid: string } {
+  const draft = draftFromConfig(null);
+  const r = { ...emptyResource(w.resource), instanceType: w.instanceType, amiId: w.amiId, market: w.market };
+  const q = emptyQueue(w.queue, w.resource);
+  const entry = { ...q.entries[0]!, maxInstances: w.maxInstances };
+  draft.apiHost = w.apiHost;
+  draft.region = w.region;
+  draft.resources = [r];
+  draft.queues = [{ ...q, entries: [entry] }];
+  return { draft, resourceUid: r.uid, entryUid: entry.uid };
+}
+
+export function FirstRun() {
+  const actions = useActions();
+  const demoPending = usePending('demo');
+  const [step, setStep] = useState(0);
+  const [w, setW] = useState<Wizard>(INITIAL);
+  const [attempted, setAttempted] = useState<Set<number>>(new Set());
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [server, setServer] = useState<Issues>({});
+
+  const built = useMemo(() => {
+    const { draft, resourceUid, entryUid } = toDraft(w);
+    const v = validateDraft(draft);
+    const pick = (id: string) => v.issues[id] ?? [];
+    const clearml = credentialIssues({
+      kind: 'clearml',
+      accessKey: w.clearmlAccessKey.trim(),
+      secretKey: w.clearmlSecretKey,
+    });
+    const awsGiven = w.awsAccessKeyId.trim() !== '' || w.awsSecretAccessKey !== '';
+    const aws = awsGiven
+      ? credentialIssues({ kind: 'aws', accessKeyId: w.awsAccessKeyId.trim(), secretAccessKey: w.awsSecretAccessKey })
+      : {};
+    const issues: Issues = {
+      apiHost: pick('apiHost'),
+      clearmlAccessKey: clearml['accessKey'] ?? [],
+      clearmlSecretKey: clearml['secretKey'] ?? [],
+      region: pick('region'),
+      awsAccessKeyId: aws['accessKeyId'] ?? [],
+      awsSecretAccessKey: aws['secretAccessKey'] ?? [],
+      queue: [...pick(`queue:${draft.queues[0]!.uid}:name`), ...pick(`queue:${draft.queues[0]!.uid}:entries`)],
+      resource: pick(`resource:${resourceUid}:name`),
+      instanceType: pick(`resource:${resourceUid}:instanceType`),
+      amiId: pick(`resource:${resourceUid}:amiId`),
+      maxInstances: pick(`entry:${entryUid}:maxInstances`),
+    };
+    return { config: v.config, issues, awsGiven };
+  }, [w]);
+
+  const stepFields: (keyof Wizard)[][] = [
+    ['apiHost', 'clearmlAccessKey', 'clearmlSecretKey'],
+    ['region', 'awsAccessKeyId', 'awsSecretAccessKey'],
+    ['queue', 'resource', 'instanceType', 'amiId', 'market', 'maxInstances'],
+  ];
+  const stepValid = (i: number) => (stepFields[i] ?? []).every((f) => (built.issues[f] ?? []).length === 0);
+  const show = (f: keyof Wizard, i: number) => [
+    ...(attempted.has(i) ? (built.issues[f] ?? []) : []),
+    ...(server[f] ?? []),
+  ];
+  const field = (f: keyof Wizard, i: number, label: string, extra: Partial<Parameters<typeof TextField>[0]> = {}) => (
+    <TextField
+      label={label}
+      value={w[f]}
+      issues={show(f, i)}
+      onChange={(x) => {
+        setW((o) => ({ ...o, [f]: x }));
+        setServer({});
+      }}
+      {...extra}
+    />
+  );
+
+  const next = () => {
+    setAttempted((a) => new Set(a).add(step));
+    if (stepValid(step)) setStep(step + 1);
+  };
+
+  const finish = async () => {
+    setAttempted(new Set([0, 1, 2]));
+    const bad = [0, 1, 2].find((i) => !stepValid(i));
+    if (bad !== undefined) return setStep(bad);
+    setBusy(true);
+    setError(null);
+    try {
+      const c = await actions.setCredentials({
+        kind: 'clearml',
+        accessKey: w.clearmlAccessKey.trim(),
+        secretKey: w.clearmlSecretKey,
+      });
+      setW((o) => ({ ...o, clearmlSecretKey: '' }));
+      if (!c.ok) {
+        setStep(0);
+        return setError(`ClearML credentials not saved: ${c.error.message}`);
+      }
+      if (built.awsGiven) {
+        const a = await actions.setCredentials({
+          kind: 'aws',
+          accessKeyId: w.awsAccessKeyId.trim(),
+          secretAccessKey: w.awsSecretAccessKey,
+        });
+        setW((o) => ({ ...o, awsSecretAccessKey: '' }));
+        if (!a.ok) {
+          setStep(1);
+          return setError(`AWS credentials not saved: ${a.error.message}`);
+        }
+      }
+      const r = await actions.saveConfig(built.config);
+      if (!r.ok) return setError(`Configuration not saved: ${r.error.message}`);
+      if (!r.value.ok) {
+        setError(
+          'Configuration not saved; the engine rejected: ' +
+            r.value.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+        );
+        return;
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="first-run">
+      <section className="card demo-offer" aria-labelledby="demo-heading">
+        <h2 id="demo-heading">Just looking?</h2>
+        <p>
+          The demo runs this app against a <strong>simulated</strong> ClearML server and a <strong>simulated</strong>{' '}
+          EC2 with a synthetic workload. No credentials needed, nothing real is launched, nothing is billed.
+        </p>
+        <button type="button" className="primary" disabled={demoPending} onClick={() => void actions.startDemo()}>
+          {demoPending ? 'Starting the demo…' : 'Try the demo'}
+        </button>
+      </section>
+
+      <section className="card" aria-labelledby="setup-heading">
+        <h2 id="setup-heading">Set up autoscaling</h2>
+        <ol className="steps" aria-label="Setup steps">
+          {STEPS.map((s, i) => (
+            <li
+              key={s}
+              aria-current={i === step ? 'step' : undefined}
+              className={i === step ? 'current' : i < step ? 'done' : ''}
+            >
+              {i + 1}. {s}
+            </li>
+          ))}
+        </ol>
+        <form
+          noValidate
+          aria-label={`Step ${step + 1}: ${STEPS[step]}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (step < 2) next();
+            else void finish();
+          }}
+        >
+          {step === 0 && (
+            <div className="grid">
+              {field('apiHost', 0, 'ClearML API host', {
+                hint: 'api_server in clearml.conf',
+                placeholder: 'https://api.clear.ml',
+              })}
+              {field('clearmlAccessKey', 0, 'Access key', {
+                hint: 'ClearML → Settings → Workspace → Create new credentials',
+              })}
+              {field('clearmlSecretKey', 0, 'Secret key', { type: 'password', autoComplete: 'new-password' })}
+            </div>
+          )}
+          {step === 1 && (
+            <div className="grid">
+              {field('region', 1, 'AWS region', { placeholder: 'us-east-1' })}
+              {field('awsAccessKeyId', 1, 'Access key id (optional)', {
+                hint: 'Leave both empty to use the AWS SDK default chain (environment, ~/.aws profiles, SSO)',
+                placeholder: 'AKIA…',
+              })}
+              {field('awsSecretAccessKey', 1, 'Secret access key (optional)', {
+                type: 'password',
+                autoComplete: 'new-password',
+              })}
+            </div>
+          )}
+          {step === 2 && (
+            <div className="grid">
+              {field('queue', 2, 'ClearML queue', { hint: 'The queue your tasks are enqueued to' })}
+              {field('resource', 2, 'Resource name', { hint: 'Letters, digits, _ - .' })}
+              {field('instanceType', 2, 'Instance type', { hint: 'family.size, e.g. g4dn.xlarge' })}
+              {field('amiId', 2, 'AMI id', {
+                hint: 'An image with Docker (and NVIDIA drivers for GPU types)',
+                placeholder: 'ami-0123456789abcdef0',
+              })}
+              <SelectField
+                label="Market"
+                hint="Spot is cheaper; AWS can reclaim it at short notice"
+                value={w.market}
+                options={[
+                  { value: 'spot', label: 'Spot' },
+                  { value: 'on-demand', label: 'On-demand' },
+                ]}
+                onChange={(x) => setW((o) => ({ ...o, market: x }))}
+              />
+              {field('maxInstances', 2, 'Max instances', { type: 'number', inputMode: 'numeric', hint: '0 to 1000' })}
+            </div>
+          )}
+          {error && (
+            <p role="alert" className="tone-error">
+              {error}
+            </p>
+          )}
+          <div className="toolbar">
+            {step > 0 && (
+              <button type="button" onClick={() => setStep(step - 1)}>
+                Back
+              </button>
+            )}
+            <button type="submit" className="primary" disabled={busy}>
+              {step < 2 ? 'Next' : busy ? 'Saving…' : 'Save and finish'}
+            </button>
+          </div>
+          <p className="muted small">Autoscaling stays off until you turn it on in the Overview.</p>
+        </form>
+      </section>
+    </div>
+  );
+}

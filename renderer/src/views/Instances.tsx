@@ -1,0 +1,295 @@
+/**
+ * Instances: a virtualised table (only the visible rows are in the DOM, so 2,000 instances scroll smoothly),
+ * with sort, filter, a link to each task in the ClearML web app, and terminate behind a confirmation that says
+ * what runs on the instance.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { Dialog } from '../components/Dialog.js';
+import { formatDuration, formatMoney } from '../model/format.js';
+import {
+  EMPTY_FILTER,
+  clearmlTaskUrl,
+  clearmlWebHost,
+  terminateConsequence,
+  visibleInstances,
+  type InstanceFilter,
+  type SortDir,
+  type SortKey,
+} from '../model/instances.js';
+import type { InstanceView } from '../../../shared/domain.js';
+import { InstancePhaseSchema } from '../../../shared/domain.js';
+import { useActions, useApp } from '../state/react.js';
+
+const ROW_HEIGHT = 36;
+
+const COLUMNS: { key: SortKey; label: string }[] = [
+  { key: 'instanceId', label: 'Instance' },
+  { key: 'queue', label: 'Queue' },
+  { key: 'resource', label: 'Resource' },
+  { key: 'instanceType', label: 'Type' },
+  { key: 'market', label: 'Market' },
+  { key: 'zone', label: 'Zone' },
+  { key: 'phase', label: 'State' },
+  { key: 'uptimeSec', label: 'Uptime' },
+  { key: 'idleSec', label: 'Idle' },
+  { key: 'task', label: 'Task' },
+  { key: 'costSoFar', label: 'Cost' },
+];
+
+export function Instances() {
+  const instances = useApp((s) => s.snapshot?.instances ?? []);
+  const queues = useApp((s) => s.snapshot?.queues.map((q) => q.name) ?? []);
+  const webHost = useApp((s) => clearmlWebHost(s.config?.config));
+  const focus = useApp((s) => s.focus);
+  const actions = useActions();
+  const [filter, setFilter] = useState<InstanceFilter>(() =>
+    focus?.startsWith('i-') ? { ...EMPTY_FILTER, text: focus } : EMPTY_FILTER,
+  );
+  const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'uptimeSec', dir: 'desc' });
+  const [confirm, setConfirm] = useState<InstanceView | null>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (focus?.startsWith('i-')) setFilter({ ...EMPTY_FILTER, text: focus });
+  }, [focus]);
+
+  const rows = useMemo(() => visibleInstances(instances, filter, sort.key, sort.dir), [instances, filter, sort]);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    getItemKey: (index) => rows[index]?.instanceId ?? index,
+  });
+
+  const onSort = (key: SortKey) =>
+    setSort((s) => (s.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: 'asc' }));
+
+  const openTask = (taskId: string) => {
+    if (webHost) void actions.openExternal(clearmlTaskUrl(webHost, taskId));
+  };
+
+  return (
+    <div className="view instances">
+      <form className="filters" role="search" aria-label="Filter instances" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Search
+          <input
+            type="search"
+            value={filter.text}
+            placeholder="id, type, zone, task…"
+            onChange={(e) => setFilter({ ...filter, text: e.target.value })}
+          />
+        </label>
+        <label>
+          Queue
+          <select value={filter.queue} onChange={(e) => setFilter({ ...filter, queue: e.target.value })}>
+            <option value="">all</option>
+            {queues.map((q) => (
+              <option key={q}>{q}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          State
+          <select
+            value={filter.phase}
+            onChange={(e) => setFilter({ ...filter, phase: e.target.value as InstanceFilter['phase'] })}
+          >
+            <option value="">all</option>
+            {InstancePhaseSchema.options.map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Market
+          <select
+            value={filter.market}
+            onChange={(e) => setFilter({ ...filter, market: e.target.value as InstanceFilter['market'] })}
+          >
+            <option value="">all</option>
+            <option value="spot">spot</option>
+            <option value="on-demand">on-demand</option>
+          </select>
+        </label>
+        <span className="muted count" aria-live="polite">
+          {rows.length === instances.length
+            ? `${instances.length} instances`
+            : `${rows.length} of ${instances.length} instances`}
+        </span>
+      </form>
+
+      <div
+        className="vtable"
+        role="table"
+        aria-label="Instances"
+        aria-rowcount={rows.length + 1}
+        aria-colcount={COLUMNS.length + 1}
+      >
+        <div className="vrow vhead" role="row" aria-rowindex={1}>
+          {COLUMNS.map((c) => (
+            <div
+              key={c.key}
+              role="columnheader"
+              className={`vcell col-${c.key}`}
+              aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+            >
+              <button type="button" className="sort" onClick={() => onSort(c.key)}>
+                {c.label}
+                <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+              </button>
+            </div>
+          ))}
+          <div role="columnheader" className="vcell col-actions">
+            <span className="sr-only">Actions</span>
+          </div>
+        </div>
+        <div ref={scrollRef} className="vscroll" data-testid="instances-scroll" tabIndex={-1}>
+          {rows.length === 0 ? (
+            <p className="empty">
+              {instances.length === 0
+                ? 'No instances. They appear here when autoscaling launches them for queued tasks.'
+                : 'No instance matches the filter.'}
+            </p>
+          ) : (
+            <div className="vspacer" style={{ height: virtualizer.getTotalSize() }} role="rowgroup">
+              {virtualizer.getVirtualItems().map((v) => {
+                const row = rows[v.index];
+                if (!row) return null;
+                return (
+                  <InstanceRow
+                    key={row.instanceId}
+                    row={row}
+                    index={v.index}
+                    top={v.start}
+                    canLink={webHost !== null}
+                    onTask={openTask}
+                    onTerminate={setConfirm}
+                  />
+                );
+              })}
+            </div>
+          )}
+        </div>
+      </div>
+
+      {confirm && <TerminateDialog instance={confirm} onClose={() => setConfirm(null)} />}
+    </div>
+  );
+}
+
+interface RowProps {
+  row: InstanceView;
+  index: number;
+  top: number;
+  canLink: boolean;
+  onTask: (taskId: string) => void;
+  onTerminate: (i: InstanceView) => void;
+}
+
+const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask, onTerminate }: RowProps) {
+  const terminating = row.phase === 'terminating' || row.state === 'shutting-down' || row.state === 'terminated';
+  return (
+    <div
+      className="vrow"
+      role="row"
+      aria-rowindex={index + 2}
+      style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
+      data-instance-id={row.instanceId}
+    >
+      <div role="cell" className="vcell col-instanceId mono" title={row.note}>
+        {row.instanceId}
+      </div>
+      <div role="cell" className="vcell col-queue">
+        {row.queue}
+      </div>
+      <div role="cell" className="vcell col-resource">
+        {row.resource}
+      </div>
+      <div role="cell" className="vcell col-instanceType">
+        {row.instanceType}
+      </div>
+      <div role="cell" className="vcell col-market">
+        <span className={`pill ${row.market === 'spot' ? 'tone-accent' : 'tone-muted'}`}>{row.market}</span>
+      </div>
+      <div role="cell" className="vcell col-zone">
+        {row.zone}
+      </div>
+      <div role="cell" className="vcell col-phase">
+        <span className={`pill phase-${row.phase}`}>{row.phase}</span>
+        {row.state !== 'running' && <span className="muted small"> {row.state}</span>}
+      </div>
+      <div role="cell" className="vcell col-uptimeSec num">
+        {formatDuration(row.uptimeSec)}
+      </div>
+      <div role="cell" className="vcell col-idleSec num">
+        {row.idleSec === null ? '—' : formatDuration(row.idleSec)}
+      </div>
+      <div role="cell" className="vcell col-task">
+        {row.task ? (
+          canLink ? (
+            <button
+              type="button"
+              className="link"
+              title={`Open task ${row.task.id} in the ClearML web app`}
+              onClick={() => row.task && onTask(row.task.id)}
+            >
+              {row.task.name ?? row.task.id}
+            </button>
+          ) : (
+            <span title={row.task.id}>{row.task.name ?? row.task.id}</span>
+          )
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </div>
+      <div role="cell" className="vcell col-costSoFar num">
+        {formatMoney(row.costSoFar)}
+      </div>
+      <div role="cell" className="vcell col-actions">
+        <button
+          type="button"
+          className="danger small"
+          disabled={terminating}
+          aria-label={`Terminate ${row.instanceId}`}
+          onClick={() => onTerminate(row)}
+        >
+          {terminating ? 'Terminating' : 'Terminate'}
+        </button>
+      </div>
+    </div>
+  );
+});
+
+function TerminateDialog({ instance, onClose }: { instance: InstanceView; onClose: () => void }) {
+  const actions = useActions();
+  return (
+    <Dialog
+      title={`Terminate ${instance.instanceId}?`}
+      tone="danger"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" data-autofocus onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              onClose();
+              void actions.terminate([instance.instanceId]);
+            }}
+          >
+            Terminate
+          </button>
+        </>
+      }
+    >
+      <p>{terminateConsequence(instance)}</p>
+    </Dialog>
+  );
+}

@@ -1,0 +1,164 @@
+/** Overview: the on/off switch, status in words with what to do, and the numbers that matter (money first). */
+import { useId, useState } from 'react';
+import { Dialog } from '../components/Dialog.js';
+import { Bar, Stat, useNow } from '../components/misc.js';
+import { Switch } from '../components/Switch.js';
+import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
+import { overviewModel } from '../model/overview.js';
+import type { Snapshot } from '../../../shared/domain.js';
+import { useActions, useApp, usePending } from '../state/react.js';
+
+export function Overview() {
+  const s = useApp((st) => st.snapshot) as Snapshot;
+  const now = useNow(1000);
+  const actions = useActions();
+  const enabling = usePending('enabled');
+  const pausing = usePending('launchesPaused');
+  const scaling = usePending('scaleToZero');
+  const [confirmZero, setConfirmZero] = useState(false);
+  const reasonId = useId();
+  const m = overviewModel(s, now);
+  const capWarnings = (s.costs.budgets ?? []).filter((c) => c.state !== 'ok');
+  const live = s.instances.filter((i) => i.phase !== 'terminating' && i.state !== 'terminated').length;
+
+  return (
+    <div className="view overview">
+      <section className={`card status-card tone-${m.tone}`} aria-labelledby="status-heading">
+        <div className="status-row">
+          <Switch
+            label="Autoscaling"
+            checked={s.enabled}
+            pending={enabling}
+            onText="Autoscaling on"
+            offText="Autoscaling off"
+            describedBy={reasonId}
+            onChange={(v) => void actions.setEnabled(v)}
+          />
+          <div className="status-text" id={reasonId}>
+            <h2 id="status-heading">
+              <span className={`pill tone-${m.tone}`}>{m.statusLabel}</span>
+              {s.dryRun && <span className="pill tone-warn">Dry run</span>}
+            </h2>
+            <p className="status-reason">{m.reason}</p>
+            {m.advice && <p className="status-advice">{m.advice}</p>}
+            {capWarnings.map((c) => (
+              <p key={c.id} className={`status-advice tone-${c.state === 'reached' ? 'error' : 'warn'}`}>
+                Budget: {c.label} {c.state === 'reached' ? 'reached' : 'nearly reached'} ({Math.round(c.share * 100)}%).
+                See Costs.
+              </p>
+            ))}
+          </div>
+        </div>
+        <p className={`tick-age${m.stale ? ' tone-warn' : ''}`}>
+          Last successful poll: <strong>{formatAgo(s.lastTickOkAt, now)}</strong>
+          {s.lastTickAt !== null && s.lastTickAt !== s.lastTickOkAt && (
+            <> · last attempt {formatAgo(s.lastTickAt, now)}</>
+          )}
+        </p>
+      </section>
+
+      <section aria-label="Instances and tasks" className="stats">
+        <Stat label="Running" value={m.running} sub="EC2 instances" />
+        <Stat label="Busy" value={m.busy} sub="running a task" tone={m.busy ? 'ok' : undefined} />
+        <Stat label="Booting" value={m.booting} sub="not yet a worker" tone={m.booting ? 'busy' : undefined} />
+        <Stat label="Idle" value={m.idle} sub="waiting for tasks" />
+        <Stat label="Queued tasks" value={m.pendingTasks} sub={plural(s.queues.length, 'queue')} />
+      </section>
+
+      <section aria-label="Cost" className="stats stats-money">
+        <Stat label="Burn rate" value={formatRate(m.burnPerHour)} sub="cost of what runs now" />
+        <Stat label="Spend today" value={formatMoney(m.spendToday)} sub="since local midnight" />
+        <Stat label="Month projection" value={formatMoney(m.projectedMonth)} sub="at today's pattern" />
+      </section>
+      <p className="muted small price-source">Prices: {s.costs.priceSource}</p>
+
+      {s.queues.length > 0 && (
+        <section className="card" aria-labelledby="glance-heading">
+          <h2 id="glance-heading">Queues at a glance</h2>
+          <table className="mini-table glance">
+            <thead>
+              <tr>
+                <th scope="col">Queue</th>
+                <th scope="col">Queued</th>
+                <th scope="col">Oldest wait</th>
+                <th scope="col">Workers (busy · idle · booting)</th>
+                <th scope="col">Capacity</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.queues.map((q) => {
+                const cap = q.resources.reduce((n, r) => n + r.maxInstances, 0);
+                const used = q.resources.reduce((n, r) => n + r.running, 0);
+                return (
+                  <tr key={q.name}>
+                    <th scope="row">
+                      {q.name}
+                      {q.paused && <span className="pill tone-warn">paused</span>}
+                    </th>
+                    <td className={q.pending ? 'tone-busy strong' : ''}>{q.pending}</td>
+                    <td>{formatDuration(q.oldestWaitSec)}</td>
+                    <td>
+                      <span className="tone-ok">{q.busy}</span> · {q.idle} ·{' '}
+                      <span className="tone-busy">{q.booting}</span>
+                    </td>
+                    <td className="cap-cell">
+                      <Bar fraction={cap ? used / cap : 0} tone={cap && used >= cap ? 'warn' : 'accent'} />
+                      <span>
+                        {used} / {cap}
+                      </span>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+      )}
+
+      <section className="card controls" aria-label="Controls">
+        <Switch
+          label="Pause new launches"
+          checked={s.launchesPaused}
+          pending={pausing}
+          onText="Launches paused"
+          offText="Launches allowed"
+          onChange={(v) => void actions.setLaunchesPaused(v)}
+        />
+        <button type="button" className="danger" disabled={scaling || live === 0} onClick={() => setConfirmZero(true)}>
+          Scale to zero…
+        </button>
+      </section>
+
+      {confirmZero && (
+        <Dialog
+          title="Terminate every instance?"
+          tone="danger"
+          onClose={() => setConfirmZero(false)}
+          footer={
+            <>
+              <button type="button" data-autofocus onClick={() => setConfirmZero(false)}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="danger"
+                onClick={() => {
+                  setConfirmZero(false);
+                  void actions.scaleToZero();
+                }}
+              >
+                Terminate {plural(live, 'instance')}
+              </button>
+            </>
+          }
+        >
+          <p>
+            This terminates all {plural(live, 'instance')} this app launched ({formatRate(m.burnPerHour)}), including{' '}
+            {plural(m.busy, 'instance')} running a task. Those tasks stop now and are not re-queued automatically.
+          </p>
+          <p>Autoscaling stays {s.enabled ? 'on, and launches again when tasks are queued' : 'off'}.</p>
+        </Dialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,116 @@
+/** Queues: what waits, what serves it, its caps, the last decision and why; pause/resume per queue. */
+import { Bar } from '../components/misc.js';
+import { formatDuration } from '../model/format.js';
+import type { QueueView } from '../../../shared/domain.js';
+import { useActions, useApp, usePending } from '../state/react.js';
+
+export function Queues() {
+  const queues = useApp((s) => s.snapshot?.queues ?? []);
+  const focus = useApp((s) => s.focus);
+  if (queues.length === 0)
+    return (
+      <div className="view">
+        <p className="empty">No queues are configured. Add one under Settings → Queues.</p>
+      </div>
+    );
+  return (
+    <div className="view queues">
+      {queues.map((q) => (
+        <QueueCard key={q.name} q={q} focused={focus === q.name} />
+      ))}
+    </div>
+  );
+}
+
+function QueueCard({ q, focused }: { q: QueueView; focused: boolean }) {
+  const actions = useActions();
+  const pending = usePending(`queue:${q.name}`);
+  const total = q.busy + q.idle + q.booting;
+  return (
+    <section className={`card queue-card${focused ? ' focused' : ''}`} aria-labelledby={`queue-${q.name}`}>
+      <header className="queue-head">
+        <h2 id={`queue-${q.name}`}>
+          {q.name}
+          {q.paused && <span className="pill tone-warn">paused</span>}
+          {!q.exists && <span className="pill tone-error">not on server</span>}
+        </h2>
+        <button
+          type="button"
+          aria-label={`${q.paused ? 'Resume' : 'Pause'} queue ${q.name}`}
+          disabled={pending}
+          aria-busy={pending}
+          onClick={() => void actions.setQueuePaused(q.name, !q.paused)}
+        >
+          {pending ? 'Waiting…' : q.paused ? 'Resume' : 'Pause'}
+        </button>
+      </header>
+      {!q.exists && (
+        <p className="tone-error">
+          The ClearML server has no queue named “{q.name}”. Create it in the ClearML web app (Orchestration → Queues) or
+          fix the name under Settings.
+        </p>
+      )}
+      <dl className="queue-stats">
+        <div>
+          <dt>Pending tasks</dt>
+          <dd className={q.pending ? 'big tone-busy' : 'big'}>{q.pending}</dd>
+        </div>
+        <div>
+          <dt>Oldest wait</dt>
+          <dd className="big">{formatDuration(q.oldestWaitSec)}</dd>
+        </div>
+        <div>
+          <dt>Workers</dt>
+          <dd>
+            <span className="tone-ok">{q.busy} busy</span> · {q.idle} idle ·{' '}
+            <span className="tone-busy">{q.booting} booting</span>
+          </dd>
+        </div>
+      </dl>
+      <div className="stacked" role="img" aria-label={`${q.busy} busy, ${q.idle} idle, ${q.booting} booting`}>
+        {total > 0 ? (
+          <>
+            <span className="seg tone-ok" style={{ flexGrow: q.busy }} />
+            <span className="seg tone-muted" style={{ flexGrow: q.idle }} />
+            <span className="seg tone-busy" style={{ flexGrow: q.booting }} />
+          </>
+        ) : (
+          <span className="seg seg-empty" style={{ flexGrow: 1 }} />
+        )}
+      </div>
+      <table className="mini-table">
+        <caption className="sr-only">Resources serving {q.name}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Resource</th>
+            <th scope="col">Type</th>
+            <th scope="col">Market</th>
+            <th scope="col">Running / cap</th>
+          </tr>
+        </thead>
+        <tbody>
+          {q.resources.map((r) => (
+            <tr key={r.resource}>
+              <td>{r.resource}</td>
+              <td>{r.instanceType}</td>
+              <td>{r.market}</td>
+              <td className="cap-cell">
+                <Bar
+                  fraction={r.maxInstances ? r.running / r.maxInstances : 0}
+                  tone={r.running >= r.maxInstances ? 'warn' : 'accent'}
+                />
+                <span>
+                  {r.running} / {r.maxInstances}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="decision">
+        <span className="muted">Last decision: </span>
+        {q.lastDecision ?? 'none yet'}
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,409 @@
+/**
+ * The dashboard in Chromium against a preview server started in-process: the real renderer bundle, the real
+ * WebSocket bridge, the real service handlers and dispatcher; the engine is the real demo world or a test store.
+ * Each test leaves a screenshot in test-output/screenshots/.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ROOT,
+  TEST_CONFIG,
+  chromiumMissing,
+  launchBrowser,
+  pageErrors,
+  realPreview,
+  shot,
+  skipReason,
+  syntheticPreview,
+  syntheticSnapshot,
+  type Browser,
+  type Preview,
+} from './support.js';
+
+// In CI a missing Chromium must fail (launchBrowser throws); elsewhere the suite is skipped with its reason.
+const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
+if (chromiumMissing && !process.env['CI']) console.warn(`dashboard e2e skipped: ${skipReason}`);
+
+let browser: Browser;
+const previews: Preview[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  for (const p of previews.splice(0)) await p.close();
+  await browser?.close();
+});
+
+async function open(p: Preview, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  previews.push(p);
+  const page = await browser.newPage({ colorScheme });
+  await page.goto(p.server.url);
+  return page;
+}
+
+async function tab(page: Page, name: string) {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+const money = (text: string | null) => Number((text ?? '').replace(/[^0-9.]/g, ''));
+
+suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
+  it('first run → Try the demo → autoscaling on: instances appear, tasks run, the burn rate rises', async () => {
+    const p = await realPreview();
+    const page = await open(p);
+    await page.getByRole('heading', { name: 'Set up autoscaling' }).waitFor();
+    await shot(page, 'first-run');
+
+    await page.getByRole('button', { name: 'Try the demo' }).click();
+    const banner = page.getByRole('note', { name: 'Demo mode' });
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/DEMO.*nothing real is launched or billed/);
+
+    const burn = page.locator('.stat', { hasText: 'Burn rate' }).locator('.stat-value');
+    expect(money(await burn.textContent())).toBe(0);
+
+    const toggle = page.getByRole('switch', { name: 'Autoscaling' });
+    expect(await toggle.getAttribute('aria-checked')).toBe('false');
+    await toggle.click();
+    await page.waitForSelector('[role="switch"][aria-label="Autoscaling"][aria-checked="true"]');
+
+    await tab(page, 'Instances');
+    await page.locator('[data-instance-id]').first().waitFor({ timeout: 60_000 });
+    // A task is running on one of them: its name shows in the task column.
+    await page
+      .locator('[data-instance-id] .col-task', { hasText: /train-|preprocess-|eval-/ })
+      .first()
+      .waitFor({ timeout: 90_000 });
+    await shot(page, 'demo-instances');
+
+    await tab(page, 'Overview');
+    await page.waitForFunction(
+      () => Number(document.querySelector('.stats-money .stat-value')?.textContent?.replace(/[^0-9.]/g, '')) > 0,
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(money(await burn.textContent())).toBeGreaterThan(0);
+    await shot(page, 'demo-overview', true);
+
+    // The same page in dark mode, after scale-up: queues, instances and cost.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(15, 20, 26)');
+    await shot(page, 'dark-demo-overview', true);
+    await tab(page, 'Queues');
+    await page.locator('.queue-card').first().waitFor();
+    await shot(page, 'dark-demo-queues', true);
+    await tab(page, 'Instances');
+    await shot(page, 'dark-demo-instances');
+    await tab(page, 'Costs');
+    await shot(page, 'dark-demo-costs', true);
+    await tab(page, 'Events');
+    await page.locator('.event').first().waitFor();
+    await shot(page, 'dark-demo-events');
+    expect(pageErrors(page)).toEqual([]);
+  }, 240_000);
+
+  it('first run → setup: ClearML → AWS → first queue; each step checks its fields, then the dashboard opens', async () => {
+    const p = await realPreview();
+    const page = await open(p);
+    const next = page.getByRole('button', { name: 'Next' });
+    await page.getByRole('textbox', { name: 'Access key' }).fill('FIRSTRUNACCESSKEY');
+    await next.click();
+    await page.getByText('required').waitFor(); // the secret key is missing: the step does not advance
+    await page.getByLabel('Secret key').fill('first-run-secret-0123456789');
+    await next.click();
+    await page.getByRole('textbox', { name: 'AWS region' }).fill('us-east-1');
+    await next.click();
+    await page.getByRole('textbox', { name: 'AMI id' }).fill('ami-12');
+    await page.getByRole('button', { name: 'Save and finish' }).click();
+    await page.getByText('AMI id must look like ami-0123456789abcdef0').waitFor();
+    await shot(page, 'first-run-setup-step3');
+    expect(p.calls).not.toContain('autoscaler:config.save');
+    await page.getByRole('textbox', { name: 'AMI id' }).fill('ami-0123456789abcdef0');
+    await page.getByRole('button', { name: 'Save and finish' }).click();
+    await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+    expect(p.backend.settings.get().config?.queues).toEqual({ default: [{ resource: 'gpu', maxInstances: 2 }] });
+    expect((await p.backend.secrets.get('clearml'))?.value.accessKey).toBe('FIRSTRUNACCESSKEY');
+    expect(await p.backend.secrets.get('aws')).toBeNull();
+    expect(await page.getByRole('switch', { name: 'Autoscaling' }).getAttribute('aria-checked')).toBe('false');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('an invalid resource field shows its message and nothing is saved', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await tab(page, 'Settings');
+    const resource = page.getByRole('group', { name: 'Resource gpu_t4' });
+    const type = resource.getByRole('textbox', { name: 'Instance type' });
+    await type.fill('g4dn');
+    const message = resource.getByText('instance type must look like g4dn.xlarge (family.size, lower case)');
+    await message.waitFor();
+    expect(await type.getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Not saved: fix the fields marked below first.').waitFor();
+    await shot(page, 'settings-invalid-field');
+    expect(p.calls).not.toContain('autoscaler:config.save');
+    expect(p.backend.settings.get().config?.resources['gpu_t4']?.instanceType).toBe('g4dn.xlarge');
+
+    // The same form does save once the field is valid (so the check above can fail).
+    await type.fill('g5.xlarge');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    expect(p.backend.settings.get().config?.resources['gpu_t4']?.instanceType).toBe('g5.xlarge');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('importing a ClearML autoscaler YAML shows what it maps to before anything is saved', async () => {
+    const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    const received: string[] = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => received.push(String(f.payload))));
+    await page.reload();
+    await tab(page, 'Settings');
+    await page.getByRole('button', { name: 'Import ClearML YAML…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
+    await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    await dialog.getByText('ClearML autoscaler YAML').waitFor();
+    const resources = dialog.getByRole('table', { name: 'Resources' });
+    for (const name of ['gpu_spot_t4', 'gpu_ondemand_a10', 'cpu_small']) await resources.getByText(name).waitFor();
+    expect(await dialog.getByRole('table', { name: 'Queues' }).textContent()).toContain(
+      'gpu_spot_t4 (4), gpu_ondemand_a10 (2)',
+    );
+    await dialog.getByText(/they were not imported\. Enter them under Credentials/).waitFor();
+    await shot(page, 'settings-import-preview');
+    // The AWS secret and git password in the file never come back from main (the paste itself is the user's).
+    const secrets = ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'ghp_exampleexampleexampleexample0000'];
+    const previewText = (await dialog.locator('.import-preview').textContent()) ?? '';
+    expect(received.some((f) => f.includes('gpu_ondemand_a10'))).toBe(true);
+    for (const secret of secrets) {
+      expect(received.filter((f) => f.includes(secret))).toEqual([]);
+      expect(previewText).not.toContain(secret);
+    }
+    expect(p.calls).not.toContain('autoscaler:config.save');
+
+    await dialog.getByRole('button', { name: 'Load into editor' }).click();
+    await page.getByRole('group', { name: 'Resource gpu_spot_t4' }).waitFor();
+    expect(p.backend.settings.get().config?.resources).not.toHaveProperty('gpu_spot_t4');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    expect(p.backend.settings.get().config?.queues['gpu']).toEqual([
+      { resource: 'gpu_spot_t4', maxInstances: 4 },
+      { resource: 'gpu_ondemand_a10', maxInstances: 2 },
+    ]);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('a credential form never shows a stored secret', async () => {
+    const SECRET = 'e2e-Secret-Value-9f8e7d6c5b4a3210';
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    const received: string[] = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => received.push(String(f.payload))));
+    await page.reload();
+    await tab(page, 'Credentials');
+    const form = page.getByRole('form', { name: 'ClearML credentials' });
+    await form.getByRole('textbox', { name: 'Access key' }).fill('E2EACCESSKEY1234');
+    await form.getByLabel('Secret key').fill(SECRET);
+    await form.getByRole('button', { name: 'Save' }).click();
+    const card = page.locator('section', { has: page.getByRole('heading', { name: 'ClearML API credentials' }) });
+    await card.getByText(/Stored on \d{4}-\d\d-\d\d \d\d:\d\d\. The value is not shown\./).waitFor();
+    expect(await form.getByLabel('Secret key').inputValue()).toBe('');
+    expect((await p.backend.secrets.get('clearml'))?.value.secretKey).toBe(SECRET);
+
+    // An invalid AWS key id is refused in the form, with what is valid.
+    const aws = page.getByRole('form', { name: 'AWS credentials' });
+    await aws.getByRole('textbox', { name: 'Access key id' }).fill('akia-nope');
+    await aws.getByLabel('Secret access key').fill('x'.repeat(40));
+    await aws.getByRole('button', { name: 'Save' }).click();
+    await aws.getByText('access key id must look like AKIA…').waitFor();
+    expect(await p.backend.secrets.get('aws')).toBeNull();
+    await shot(page, 'credentials-write-only', true);
+
+    await page.reload();
+    await tab(page, 'Credentials');
+    await page
+      .getByText(/Stored on .* The value is not shown\./)
+      .first()
+      .waitFor();
+    const values = await page.locator('input').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    expect(values.join('\n')).not.toContain(SECRET);
+    expect(await page.content()).not.toContain(SECRET);
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.filter((f) => f.includes(SECRET))).toEqual([]);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('terminating an instance asks first, says what runs on it, and Escape or Cancel changes nothing', async () => {
+    const p = await syntheticPreview(syntheticSnapshot(30));
+    const page = await open(p);
+    await tab(page, 'Instances');
+    const id = 'i-00000000000000000';
+    const button = page.getByRole('button', { name: `Terminate ${id}` });
+    const dialog = page.getByRole('dialog', { name: `Terminate ${id}?` });
+
+    await button.click();
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toMatch(
+      /is running task “train-model-0” \(task00000000\)\. Terminating it stops that task now/,
+    );
+    // Focus starts on Cancel and stays inside the dialog.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => Boolean(document.activeElement?.closest('dialog')))).toBe(true);
+    }
+    await shot(page, 'terminate-confirm');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    await button.click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(p.terminated).toEqual([]);
+    expect(p.calls).not.toContain('autoscaler:instances.terminate');
+
+    await button.click();
+    await dialog.getByRole('button', { name: 'Terminate', exact: true }).click();
+    await page
+      .locator(`[data-instance-id="${id}"]`)
+      .getByRole('button', { name: `Terminate ${id}` })
+      .and(page.locator(':disabled'))
+      .waitFor();
+    expect(p.terminated).toEqual([[id]]);
+    expect(await page.locator(`[data-instance-id="${id}"] .col-phase`).textContent()).toMatch(/terminating/);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('2,000 instances: only the visible rows are in the page, and it scrolls, sorts, filters and updates', async () => {
+    const p = await syntheticPreview(syntheticSnapshot(2000));
+    const page = await open(p);
+    await tab(page, 'Instances');
+    await page.getByText('2000 instances').waitFor();
+    const rows = page.locator('[data-instance-id]');
+    const rendered = await rows.count();
+    expect(rendered).toBeGreaterThan(5);
+    expect(rendered).toBeLessThan(100);
+
+    await page.getByRole('button', { name: /^Instance/ }).click(); // sort by id, ascending
+    await page.locator('[data-instance-id="i-00000000000000000"]').waitFor();
+    const scroller = page.getByTestId('instances-scroll');
+    await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    const last = page.locator('[data-instance-id="i-000000000000007cf"]'); // 1999
+    await last.waitFor();
+    expect(await rows.count()).toBeLessThan(100);
+    expect(await page.locator('[data-instance-id="i-00000000000000000"]').count()).toBe(0);
+    await shot(page, 'instances-2000-scrolled');
+
+    // A pushed snapshot updates the visible rows in place.
+    p.store.setState((s) => ({
+      ...s,
+      rev: s.rev + 1,
+      instances: s.instances.map((i) => (i.instanceId === 'i-000000000000007cf' ? { ...i, phase: 'orphan' } : i)),
+    }));
+    await page.locator('[data-instance-id="i-000000000000007cf"] .phase-orphan').waitFor();
+
+    await page.getByRole('searchbox', { name: 'Search' }).fill('train-model-1998');
+    await page.getByText('1 of 2000 instances').waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('without the token the page says which URL to open, and no call reaches main', async () => {
+    const p = await syntheticPreview(syntheticSnapshot(3));
+    previews.push(p);
+    const page = await browser.newPage();
+    await page.goto(`${p.server.origin}/`);
+    await page.getByRole('heading', { name: 'Cannot reach the autoscaler' }).waitFor();
+    expect(await page.locator('main').textContent()).toMatch(/Open the exact URL that `npm run preview:web` printed/);
+    expect(p.calls).toEqual([]);
+    expect(p.server.clientCount()).toBe(0);
+  }, 60_000);
+
+  it('CSP: an injected inline script and an inline event handler do not run', async () => {
+    const p = await syntheticPreview(syntheticSnapshot(3));
+    const page = await open(p);
+    await page.getByRole('tablist').waitFor();
+    const result = await page.evaluate(async () => {
+      const w = window as unknown as Record<string, unknown>;
+      const violations: string[] = [];
+      document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+      const s = document.createElement('script');
+      s.textContent = 'window.__inlineRan = true';
+      document.body.append(s);
+      const img = document.createElement('img');
+      img.setAttribute('onerror', 'window.__handlerRan = true');
+      img.src = 'data:,broken';
+      document.body.append(img);
+      await new Promise((r) => setTimeout(r, 200));
+      return { inline: w['__inlineRan'] ?? null, handler: w['__handlerRan'] ?? null, violations };
+    });
+    expect(result.inline).toBeNull();
+    expect(result.handler).toBeNull();
+    expect(result.violations.filter((v) => v.startsWith('script-src')).length).toBeGreaterThanOrEqual(2);
+    await shot(page, 'csp-overview');
+  }, 60_000);
+
+  it('the theme follows the OS unless pinned in App preferences, and the choice is saved', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p, 'dark');
+    const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await page.getByRole('tablist').waitFor();
+    expect(await bg()).toBe('rgb(15, 20, 26)');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await bg()).toBe('rgb(244, 246, 248)');
+    await tab(page, 'Settings');
+    await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
+    await page.waitForFunction(() => document.documentElement.dataset['theme'] === 'dark');
+    expect(await bg()).toBe('rgb(15, 20, 26)');
+    expect(p.backend.settings.get().theme).toBe('dark');
+    await shot(page, 'settings-pinned-dark', true);
+    await page.getByRole('combobox', { name: 'Theme' }).selectOption('system');
+    await page.waitForFunction(() => document.documentElement.dataset['theme'] === undefined);
+    expect(await bg()).toBe('rgb(244, 246, 248)');
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
+  it('keyboard: the tabs are a real tablist (arrows, Home, End) and every control has a label', async () => {
+    const p = await syntheticPreview(syntheticSnapshot(12));
+    const page = await open(p);
+    const selected = () => page.locator('[role="tab"][aria-selected="true"]').textContent();
+    await page.getByRole('tab', { name: 'Overview' }).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await selected()).toMatch(/^Queues/);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('tab');
+    await page.keyboard.press('End');
+    expect(await selected()).toBe('Credentials');
+    await page.keyboard.press('Home');
+    expect(await selected()).toBe('Overview');
+    await page.keyboard.press('ArrowLeft');
+    expect(await selected()).toBe('Credentials');
+
+    const unlabelled: string[] = [];
+    for (const view of ['Overview', 'Queues', 'Instances', 'Costs', 'Events', 'Settings', 'Credentials']) {
+      await tab(page, view);
+      await page.getByRole('tabpanel').waitFor();
+      const missing = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('input, select, textarea, button'))
+          .filter((el) => {
+            const labelled =
+              (el as HTMLInputElement).labels?.length ||
+              el.getAttribute('aria-label') ||
+              el.getAttribute('aria-labelledby') ||
+              (el.tagName === 'BUTTON' && el.textContent?.trim());
+            return !labelled;
+          })
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      unlabelled.push(...missing.map((m) => `${view}: ${m}`));
+    }
+    expect(unlabelled).toEqual([]);
+    await shot(page, 'keyboard-credentials');
+    expect(pageErrors(page)).toEqual([]);
+  }, 90_000);
+});

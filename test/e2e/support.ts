@@ -1,0 +1,284 @@
+/**
+ * Shared pieces of the browser suite: Chromium (fails loudly in CI when it is missing), a preview server started
+ * in-process against the real service handlers, synthetic snapshots, and screenshots.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createPreviewBackend, type PreviewBackend } from '../../electron/engine/preview/backend.js';
+import { ensureRendererBuilt, repoRoot } from '../../electron/engine/preview/build.js';
+import { startPreviewServer, type PreviewServer, type SnapshotSource } from '../../electron/engine/preview/server.js';
+import type { EngineController } from '../../electron/engine/controller.js';
+import { createServiceHandlers } from '../../electron/engine/service/handlers.js';
+import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
+import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
+import { ConfigSchema, type Config } from '../../shared/config.js';
+import { emptyCosts, emptySnapshot, type InstanceView, type Snapshot } from '../../shared/domain.js';
+import { createDispatcher, type Dispatch } from '../../shared/ipc/dispatch.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ROOT = repoRoot();
+export const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
+
+/** Outside CI a missing Chromium skips the suite with this reason; in CI it is a failure (see `requireChromium`). */
+export const chromiumMissing = !existsSync(CHROMIUM);
+export const skipReason = chromiumMissing
+  ? `${CHROMIUM} is not installed (apt-get install chromium); the browser suite cannot run here`
+  : '';
+
+export function requireChromium(): void {
+  if (chromiumMissing)
+    throw new Error(
+      `${CHROMIUM} is missing: the dashboard e2e suite needs it. CI installs it in .ci/run (apt-get install chromium).`,
+    );
+}
+
+export function builtRenderer(): string {
+  return ensureRendererBuilt(ROOT, (l) => console.log(l), { rebuildIfStale: true });
+}
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+  newPage(opts?: { colorScheme?: 'light' | 'dark' }): Promise<Page>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  requireChromium();
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'autoscaler-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    viewport: { width: 1360, height: 900 },
+    colorScheme: 'light',
+  });
+  return {
+    context,
+    async newPage(opts = {}) {
+      const page = await context.newPage();
+      if (opts.colorScheme) await page.emulateMedia({ colorScheme: opts.colorScheme });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      (page as Page & { errors?: string[] }).errors = errors;
+      return page;
+    },
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function pageErrors(page: Page): string[] {
+  return (page as Page & { errors?: string[] }).errors ?? [];
+}
+
+export async function shot(page: Page, name: string, fullPage = false): Promise<string> {
+  mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage });
+  return file;
+}
+
+export interface Preview {
+  server: PreviewServer;
+  /** Every channel the page called, in order. */
+  calls: string[];
+  close(): Promise<void>;
+}
+
+async function serve(dispatch: Dispatch, store: SnapshotSource, cleanup: () => Promise<void>): Promise<Preview> {
+  const calls: string[] = [];
+  const server = await startPreviewServer({
+    dispatch: (channel, args, ctx) => {
+      calls.push(channel);
+      return dispatch(channel, args, ctx);
+    },
+    store,
+    staticDir: builtRenderer(),
+    host: '127.0.0.1',
+  });
+  return {
+    server,
+    calls,
+    async close() {
+      await server.close();
+      await cleanup();
+    },
+  };
+}
+
+/** The real preview backend (engine host, handlers, dispatcher), nothing from the environment. */
+export async function realPreview(
+  opts: { demo?: boolean; config?: Config } = {},
+): Promise<Preview & { backend: PreviewBackend }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'autoscaler-e2e-data-'));
+  const backend = await createPreviewBackend({
+    dataDir,
+    demo: opts.demo ?? false,
+    config: opts.config,
+    env: {},
+    homeDir: dataDir,
+  });
+  const p = await serve(backend.dispatch, backend.host.store, async () => {
+    await backend.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { ...p, backend };
+}
+
+export const TEST_CONFIG: Config = ConfigSchema.parse({
+  clearml: { apiHost: 'https://api.clear.ml' },
+  aws: { region: 'us-east-1' },
+  resources: {
+    gpu_t4: { instanceType: 'g4dn.xlarge', market: 'spot', amiId: 'ami-0123456789abcdef0' },
+    cpu_m5: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' },
+  },
+  queues: {
+    gpu: [{ resource: 'gpu_t4', maxInstances: 3 }],
+    cpu: [{ resource: 'cpu_m5', maxInstances: 2 }],
+  },
+});
+
+export interface SyntheticPreview extends Preview {
+  store: StoreApi<Snapshot>;
+  terminated: string[][];
+}
+
+/**
+ * The real handlers and dispatcher over a test store: the snapshot is whatever the test puts in the store, and
+ * the engine controller only records what it is asked to do (terminate marks the instance as terminating).
+ */
+export async function syntheticPreview(initial: Snapshot): Promise<SyntheticPreview> {
+  const store = createStore<Snapshot>(() => initial);
+  const terminated: string[][] = [];
+  const publish = (patch: Partial<Snapshot>) => store.setState((s) => ({ ...s, ...patch, rev: s.rev + 1 }));
+  const controller: EngineController = {
+    store,
+    setEnabled: async (enabled) => publish({ enabled, status: enabled ? 'watching' : 'off' }),
+    setLaunchesPaused: (launchesPaused) => publish({ launchesPaused }),
+    setQueuePaused: (queue, paused) =>
+      publish({ queues: store.getState().queues.map((q) => (q.name === queue ? { ...q, paused } : q)) }),
+    terminate: async (ids) => {
+      terminated.push([...ids]);
+      publish({
+        instances: store
+          .getState()
+          .instances.map((i) =>
+            ids.includes(i.instanceId) ? { ...i, phase: 'terminating', state: 'shutting-down' } : i,
+          ),
+      });
+      return [...ids];
+    },
+    scaleToZero: async () => 0,
+    reconcileNow: () => undefined,
+    configure: () => undefined,
+    stop: async () => undefined,
+  };
+  const settings = new MemorySettingsRepo({ config: TEST_CONFIG });
+  const dispatch = createDispatcher(
+    createServiceHandlers({
+      controller,
+      settings,
+      secrets: new MemorySecretStore(),
+      testers: {
+        clearml: async () => ({ ok: true, message: 'test double', details: [] }),
+        aws: async () => ({ ok: true, message: 'test double', details: [] }),
+      },
+      importClearmlConf: async () => null,
+      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [] }),
+      exportConfig: () => '{}',
+      openExternal: async () => false,
+      startDemo: async () => undefined,
+      isDemo: () => false,
+    }),
+  );
+  const p = await serve(dispatch, store, async () => undefined);
+  return { ...p, store, terminated };
+}
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+/** `count` instances over two queues and three resources, every 3rd running a task; ids sort in creation order. */
+export function syntheticSnapshot(count: number, now = Date.now()): Snapshot {
+  const resources = [
+    { resource: 'gpu_t4', queue: 'gpu', instanceType: 'g4dn.xlarge', market: 'spot' as const, price: 0.158 },
+    { resource: 'gpu_a10', queue: 'gpu', instanceType: 'g5.xlarge', market: 'on-demand' as const, price: 1.006 },
+    { resource: 'cpu_m5', queue: 'cpu', instanceType: 'm5.large', market: 'on-demand' as const, price: 0.096 },
+  ];
+  const instances: InstanceView[] = [];
+  for (let n = 0; n < count; n++) {
+    const r = resources[n % resources.length]!;
+    const busy = n % 3 === 0;
+    const uptimeSec = 60 + n * 7;
+    instances.push({
+      instanceId: `i-${hex(n, 17)}`,
+      queue: r.queue,
+      resource: r.resource,
+      instanceType: r.instanceType,
+      market: r.market,
+      zone: n % 2 ? 'us-east-1a' : 'us-east-1b',
+      state: 'running',
+      phase: busy ? 'busy' : 'idle',
+      launchedAt: now - uptimeSec * 1000,
+      uptimeSec,
+      idleSec: busy ? null : 30 + (n % 50),
+      workerId: `demo:${r.resource}:${r.instanceType}:i-${hex(n, 17)}`,
+      task: busy ? { id: `task${hex(n, 8)}`, name: `train-model-${n}` } : null,
+      hourlyPrice: r.price,
+      costSoFar: (r.price * uptimeSec) / 3600,
+    });
+  }
+  const burn = instances.reduce((s, i) => s + i.hourlyPrice, 0);
+  return {
+    ...emptySnapshot(),
+    rev: 1,
+    enabled: true,
+    status: 'watching',
+    statusReason: null,
+    lastTickAt: now,
+    lastTickOkAt: now,
+    queues: ['gpu', 'cpu'].map((name) => ({
+      name,
+      exists: true,
+      pending: name === 'gpu' ? 4 : 0,
+      oldestWaitSec: name === 'gpu' ? 95 : null,
+      busy: instances.filter((i) => i.queue === name && i.phase === 'busy').length,
+      idle: instances.filter((i) => i.queue === name && i.phase === 'idle').length,
+      booting: 0,
+      resources: resources
+        .filter((r) => r.queue === name)
+        .map((r) => ({
+          resource: r.resource,
+          instanceType: r.instanceType,
+          market: r.market,
+          maxInstances: 1000,
+          running: instances.filter((i) => i.resource === r.resource).length,
+        })),
+      paused: false,
+      lastDecision: name === 'gpu' ? 'at cap for gpu_t4; waiting' : 'nothing queued',
+    })),
+    instances,
+    costs: {
+      ...emptyCosts('synthetic prices'),
+      burnPerHour: burn,
+      spendToday: burn * 3,
+      projectedMonth: burn * 24 * 30,
+      byQueue: { gpu: burn * 0.9, cpu: burn * 0.1 },
+      byResource: { gpu_t4: burn * 0.2, gpu_a10: burn * 0.7, cpu_m5: burn * 0.1 },
+      spotPerHour: burn * 0.2,
+      onDemandPerHour: burn * 0.8,
+    },
+  };
+}

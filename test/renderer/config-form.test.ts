@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildConfig,
+  draftFromConfig,
+  emptyQueue,
+  emptyResource,
+  validateDraft,
+  type ConfigDraft,
+} from '../../renderer/src/model/config-form.js';
+import { credentialIssues } from '../../renderer/src/model/credentials.js';
+import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
+
+const valid: ConfigInput = {
+  clearml: { apiHost: 'https://api.clear.ml' },
+  aws: { region: 'us-east-1' },
+  resources: {
+    gpu_t4: {
+      instanceType: 'g4dn.xlarge',
+      market: 'spot',
+      amiId: 'ami-0123456789abcdef0',
+      subnetIds: ['subnet-0123abcd', 'subnet-0456abcd'],
+      tags: { team: 'ml' },
+      ebs: { volumeSizeGiB: 200, volumeType: 'gp3' },
+    },
+  },
+  queues: { gpu: [{ resource: 'gpu_t4', maxInstances: 3 }] },
+  scaling: { pollingIntervalSec: 20, workersPrefix: 'mine' },
+  agent: { agentVersion: '1.9.3' },
+};
+
+function edit(d: ConfigDraft, f: (d: ConfigDraft) => void): ConfigDraft {
+  const copy = structuredClone(d);
+  f(copy);
+  return copy;
+}
+
+describe('config form', () => {
+  it('round-trips a config, keeping the fields it does not edit', () => {
+    const draft = draftFromConfig(ConfigSchema.parse(valid));
+    const v = validateDraft(draft);
+    expect(v.issues).toEqual({});
+    expect(v.valid).toBe(true);
+    expect(ConfigSchema.parse(v.config)).toEqual(ConfigSchema.parse(valid));
+  });
+
+  it('an invalid instance type is reported on that field, worded as what is valid', () => {
+    const d = draftFromConfig(valid);
+    const uid = d.resources[0]!.uid;
+    const v = validateDraft(edit(d, (x) => (x.resources[0]!.instanceType = 'g4dn')));
+    expect(v.valid).toBe(false);
+    expect(v.issues).toEqual({
+      [`resource:${uid}:instanceType`]: ['instance type must look like g4dn.xlarge (family.size, lower case)'],
+    });
+  });
+
+  it.each([
+    [
+      'volume size text',
+      (d: ConfigDraft) => (d.resources[0]!.volumeSizeGiB = 'big'),
+      'volumeSizeGiB',
+      'must be a number',
+    ],
+    [
+      'volume size too small',
+      (d: ConfigDraft) => (d.resources[0]!.volumeSizeGiB = '4'),
+      'volumeSizeGiB',
+      'must be at least 8',
+    ],
+    [
+      'bad subnet in a list',
+      (d: ConfigDraft) => (d.resources[0]!.subnetIds = 'subnet-0123abcd, sub-1'),
+      'subnetIds',
+      'subnet id must look like subnet-0123abcd',
+    ],
+    [
+      'bad AMI',
+      (d: ConfigDraft) => (d.resources[0]!.amiId = 'ami-xyz'),
+      'amiId',
+      'AMI id must look like ami-0123456789abcdef0',
+    ],
+    [
+      'bad resource name',
+      (d: ConfigDraft) => (d.resources[0]!.name = 'gpu:t4'),
+      'name',
+      "resource name may contain only letters, digits, '_', '-' and '.' (no ':' or '/')",
+    ],
+  ])('%s', (_n, change, field, message) => {
+    const d = draftFromConfig(valid);
+    const uid = d.resources[0]!.uid;
+    const v = validateDraft(edit(d, change));
+    expect(v.issues[`resource:${uid}:${field}`]).toContain(message);
+  });
+
+  it('queue entry messages land on the entry fields', () => {
+    const d = draftFromConfig(valid);
+    const e = d.queues[0]!.entries[0]!;
+    const v = validateDraft(edit(d, (x) => (x.queues[0]!.entries[0]!.maxInstances = '2.5')));
+    expect(v.issues[`entry:${e.uid}:maxInstances`]).toEqual(['max instances must be a whole number']);
+    const w = validateDraft(edit(d, (x) => (x.queues[0]!.entries[0]!.maxInstances = '-1')));
+    expect(w.issues[`entry:${e.uid}:maxInstances`]).toEqual(['must be at least 0']);
+  });
+
+  it('scaling numbers are checked', () => {
+    const d = draftFromConfig(valid);
+    const v = validateDraft(edit(d, (x) => (x.scaling.pollingIntervalSec = '1')));
+    expect(v.issues['scaling.pollingIntervalSec']).toEqual(['polling interval must be at least 2 s']);
+  });
+
+  it('renaming a resource that a queue uses is caught as an unknown resource on the entry', () => {
+    const d = draftFromConfig(valid);
+    const e = d.queues[0]!.entries[0]!;
+    const v = validateDraft(edit(d, (x) => (x.resources[0]!.name = 'gpu_a10')));
+    expect(v.issues[`entry:${e.uid}:resource`]).toEqual(["unknown resource 'gpu_t4'; defined resources: gpu_a10"]);
+  });
+
+  it('duplicate resource and queue names are reported on the second one', () => {
+    const d = draftFromConfig(valid);
+    const dupR = { ...emptyResource('gpu_t4'), instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0' };
+    const dupQ = emptyQueue('gpu', 'gpu_t4');
+    const v = validateDraft(edit(d, (x) => (x.resources.push(dupR), x.queues.push(dupQ))));
+    expect(v.issues[`resource:${dupR.uid}:name`]).toEqual([
+      "resource name 'gpu_t4' is already used; names must be unique",
+    ]);
+    expect(v.issues[`queue:${dupQ.uid}:name`]).toEqual(["queue 'gpu' is already listed; each queue appears once"]);
+  });
+
+  it('a queue with no resources says it needs one', () => {
+    const d = draftFromConfig(valid);
+    const q = d.queues[0]!;
+    const v = validateDraft(edit(d, (x) => (x.queues[0]!.entries = [])));
+    expect(v.issues[`queue:${q.uid}:entries`]).toEqual(['a queue needs at least one resource']);
+  });
+
+  it('an empty draft (first setup) asks for resources and queues', () => {
+    const v = validateDraft(draftFromConfig(null));
+    expect(v.issues['form']).toEqual([
+      'add at least one resource (an EC2 instance type to launch)',
+      'add at least one queue for the autoscaler to watch',
+    ]);
+    expect(v.issues['apiHost']).toEqual(['API host must be an http(s) URL like https://api.clear.ml']);
+    expect(v.issues['region']).toEqual(['region must look like us-east-1']);
+  });
+
+  it('lists accept commas and spaces; empty optional text stays absent', () => {
+    const d = draftFromConfig(valid);
+    const built = buildConfig(
+      edit(d, (x) => {
+        x.resources[0]!.securityGroupIds = ' sg-0123abcd,sg-0456abcd  sg-0789abcd ';
+        x.resources[0]!.keyName = '  ';
+      }),
+    );
+    const r = (built.config.resources as Record<string, Record<string, unknown>>)['gpu_t4']!;
+    expect(r['securityGroupIds']).toEqual(['sg-0123abcd', 'sg-0456abcd', 'sg-0789abcd']);
+    expect('keyName' in r).toBe(false);
+  });
+});
+
+describe('credential form messages', () => {
+  it('are taken from the contract schema', () => {
+    expect(credentialIssues({ kind: 'clearml', accessKey: '', secretKey: 'x' })).toEqual({ accessKey: ['required'] });
+    expect(credentialIssues({ kind: 'aws', accessKeyId: 'akia123', secretAccessKey: 'short' })).toEqual({
+      accessKeyId: ['access key id must look like AKIA…'],
+      secretAccessKey: ['must be at least 16 characters'],
+    });
+    expect(
+      credentialIssues({ kind: 'aws', accessKeyId: 'AKIAABCDEFGHIJKLMNOP', secretAccessKey: 'x'.repeat(40) }),
+    ).toEqual({});
+  });
+});

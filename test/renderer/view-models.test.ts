@@ -1,0 +1,295 @@
+import { describe, expect, it } from 'vitest';
+import { costChart, niceMax, shares, spotFraction } from '../../renderer/src/model/costs.js';
+import { csvField, eventsToCsv, filterEvents, EMPTY_EVENT_FILTER } from '../../renderer/src/model/events.js';
+import { formatAgo, formatDuration, formatMoney } from '../../renderer/src/model/format.js';
+import {
+  EMPTY_FILTER,
+  clearmlTaskUrl,
+  clearmlWebHost,
+  matchesFilter,
+  sortInstances,
+  terminateConsequence,
+} from '../../renderer/src/model/instances.js';
+import { overviewModel, STALE_AFTER_SEC } from '../../renderer/src/model/overview.js';
+import { emptyCosts, type EngineEvent } from '../../shared/domain.js';
+import { instance, snapshot } from './fake-api.js';
+
+describe('format', () => {
+  it.each([
+    [0, '0s'],
+    [59.9, '59s'],
+    [75, '1m 15s'],
+    [3 * 3600 + 5 * 60 + 9, '3h 5m'],
+    [2 * 86400 + 30, '2d 0h'],
+    [null, '—'],
+  ])('formatDuration(%s) = %s', (sec, text) => expect(formatDuration(sec)).toBe(text));
+
+  it.each([
+    [0, '$0.00'],
+    [0.004, '< $0.01'],
+    [1.5, '$1.50'],
+    [1234.5, '$1,235'],
+    [Number.NaN, '—'],
+  ])('formatMoney(%s) = %s', (n, text) => expect(formatMoney(n)).toBe(text));
+
+  it('formatAgo', () => {
+    expect(formatAgo(null, 1000)).toBe('never');
+    expect(formatAgo(1000, 13_000)).toBe('12s ago');
+    expect(formatAgo(20_000, 10_000)).toBe('0s ago');
+  });
+});
+
+describe('overview model', () => {
+  const now = 1_000_000_000;
+  it('counts phases and running instances and sums queued tasks', () => {
+    const m = overviewModel(
+      snapshot({
+        status: 'scaling',
+        enabled: true,
+        lastTickOkAt: now - 5000,
+        instances: [
+          instance({ phase: 'busy' }),
+          instance({ phase: 'busy' }),
+          instance({ phase: 'idle' }),
+          instance({ phase: 'booting', state: 'pending' }),
+        ],
+        queues: [
+          {
+            name: 'a',
+            exists: true,
+            pending: 4,
+            oldestWaitSec: 5,
+            busy: 0,
+            idle: 0,
+            booting: 0,
+            resources: [],
+            paused: false,
+            lastDecision: null,
+          },
+        ],
+        costs: { ...emptyCosts(), burnPerHour: 2.1, spendToday: 3, projectedMonth: 90 },
+      }),
+      now,
+    );
+    expect(m).toMatchObject({ busy: 2, idle: 1, booting: 1, running: 3, pendingTasks: 4, burnPerHour: 2.1 });
+    expect(m.secondsSinceOkTick).toBe(5);
+    expect(m.stale).toBe(false);
+    expect(m.tone).toBe('busy');
+  });
+
+  it('an enabled engine without a recent good poll is stale and says what to check', () => {
+    const m = overviewModel(
+      snapshot({
+        status: 'watching',
+        enabled: true,
+        lastTickAt: now,
+        lastTickOkAt: now - (STALE_AFTER_SEC + 1) * 1000,
+      }),
+      now,
+    );
+    expect(m.stale).toBe(true);
+    expect(m.tone).toBe('warn');
+    expect(m.advice).toMatch(/check the network and the ClearML\/AWS credentials/);
+  });
+
+  it('an error uses main’s reason (which says what to do) and no generic advice', () => {
+    const m = overviewModel(
+      snapshot({ status: 'error', statusReason: 'AWS rejected the key: enter a new one under Credentials.' }),
+      now,
+    );
+    expect(m.reason).toBe('AWS rejected the key: enter a new one under Credentials.');
+    expect(m.advice).toBeNull();
+    expect(m.tone).toBe('error');
+  });
+
+  it('off with instances still running warns that they keep billing', () => {
+    const m = overviewModel(
+      snapshot({ status: 'off', instances: [instance(), instance({ phase: 'terminating' })] }),
+      now,
+    );
+    expect(m.advice).toMatch(/1 instance\(s\) still run and bill while it is off/);
+  });
+});
+
+describe('instances model', () => {
+  const rows = [
+    instance({
+      instanceId: 'i-0000000000000000a',
+      uptimeSec: 30,
+      queue: 'gpu',
+      costSoFar: 3,
+      phase: 'busy',
+      task: { id: 't1', name: 'train-bert' },
+    }),
+    instance({
+      instanceId: 'i-0000000000000000b',
+      uptimeSec: 90,
+      queue: 'cpu',
+      costSoFar: 1,
+      market: 'on-demand',
+      zone: 'us-east-1b',
+    }),
+    instance({
+      instanceId: 'i-0000000000000000c',
+      uptimeSec: 60,
+      queue: 'gpu',
+      costSoFar: 2,
+      phase: 'booting',
+      idleSec: null,
+    }),
+  ];
+  const ids = (r: { instanceId: string }[]) => r.map((x) => x.instanceId.slice(-1)).join('');
+
+  it.each([
+    ['uptimeSec', 'asc', 'acb'],
+    ['uptimeSec', 'desc', 'bca'],
+    ['costSoFar', 'asc', 'bca'],
+    ['queue', 'asc', 'bac'],
+    ['phase', 'asc', 'abc'],
+    ['idleSec', 'asc', 'cab'],
+  ] as const)('sort by %s %s', (key, dir, order) => expect(ids(sortInstances(rows, key, dir))).toBe(order));
+
+  it.each([
+    [{ ...EMPTY_FILTER, queue: 'gpu' }, 'ac'],
+    [{ ...EMPTY_FILTER, market: 'on-demand' as const }, 'b'],
+    [{ ...EMPTY_FILTER, phase: 'booting' as const }, 'c'],
+    [{ ...EMPTY_FILTER, text: 'BERT' }, 'a'],
+    [{ ...EMPTY_FILTER, text: 'gpu 1a' }, 'ac'],
+    [{ ...EMPTY_FILTER, text: 'east-1b' }, 'b'],
+  ])('filter %j', (f, expected) => expect(ids(rows.filter((r) => matchesFilter(r, f)))).toBe(expected));
+
+  it('the terminate confirmation names the task that would stop', () => {
+    expect(terminateConsequence(rows[0]!)).toMatch(
+      /is running task “train-bert” \(t1\)\. Terminating it stops that task now/,
+    );
+    expect(terminateConsequence(rows[1]!)).toMatch(/is idle: no task runs on it/);
+    expect(terminateConsequence(rows[2]!)).toMatch(/still booting/);
+  });
+
+  it.each([
+    [{ clearml: { apiHost: 'https://api.clear.ml' } }, 'https://app.clear.ml'],
+    [{ clearml: { apiHost: 'http://clearml.local:8008' } }, 'http://clearml.local:8080'],
+    [
+      { clearml: { apiHost: 'https://api.example.com', webHost: 'https://web.example.com/' } },
+      'https://web.example.com',
+    ],
+    [{ clearml: { apiHost: 'not a url' } }, null],
+    [null, null],
+  ])('clearmlWebHost(%j) = %s', (config, host) => expect(clearmlWebHost(config)).toBe(host));
+
+  it('task links point at the task page', () => {
+    expect(clearmlTaskUrl('https://app.clear.ml', 'abc123')).toBe(
+      'https://app.clear.ml/projects/*/experiments/abc123/output/execution',
+    );
+  });
+});
+
+describe('costs model', () => {
+  it.each([
+    [0, 1],
+    [0.3, 0.5],
+    [1.2, 2],
+    [2.4, 2.5],
+    [7, 10],
+    [12, 20],
+  ])('niceMax(%s) = %s', (v, m) => expect(niceMax(v)).toBe(m));
+
+  it('draws the burn rate as steps over the window and ignores older points', () => {
+    const now = 10 * 3600_000;
+    const g = costChart(
+      [
+        { at: now - 2 * 3600_000, burnPerHour: 9 }, // outside a 1 h window
+        { at: now - 3600_000, burnPerHour: 0 },
+        { at: now - 1800_000, burnPerHour: 2 },
+        { at: now, burnPerHour: 1 },
+      ],
+      now,
+      { width: 200, height: 100, padLeft: 0, padBottom: 0, hours: 1 },
+    );
+    expect(g.points).toBe(3);
+    expect(g.maxY).toBe(2);
+    expect(g.line).toBe('M0,100 H100 V4 H200 V52');
+    expect(g.area).toBe('M0,100 H100 V4 H200 V52 V100 H0 Z');
+  });
+
+  it('a fresh start fills the chart (10-minute window) instead of one column of a 6-hour one', () => {
+    const now = 100 * 3600_000;
+    const g = costChart(
+      [
+        { at: now - 60_000, burnPerHour: 1 },
+        { at: now - 30_000, burnPerHour: 2 },
+      ],
+      now,
+      { width: 600, height: 100, padLeft: 0, padBottom: 0, hours: 6 },
+    );
+    expect(g.to - g.from).toBe(10 * 60_000);
+    // 60 s and 30 s before the end of a 600 s window; the last rate holds until now.
+    expect(g.line).toBe('M540,52 H570 V4 H600');
+    expect(g.xTicks.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('has no line without history', () => {
+    const g = costChart([], 0, { width: 10, height: 10, padLeft: 0, padBottom: 0, hours: 1 });
+    expect(g.line).toBe('');
+    expect(g.area).toBe('');
+  });
+
+  it('shares are sorted and scaled to the largest', () => {
+    expect(shares({ a: 1, b: 4, c: 2 })).toEqual([
+      { label: 'b', perHour: 4, fraction: 1 },
+      { label: 'c', perHour: 2, fraction: 0.5 },
+      { label: 'a', perHour: 1, fraction: 0.25 },
+    ]);
+    expect(spotFraction({ ...emptyCosts(), spotPerHour: 1, onDemandPerHour: 3 })).toBe(0.25);
+    expect(spotFraction(emptyCosts())).toBeNull();
+  });
+});
+
+describe('events model', () => {
+  const events: EngineEvent[] = [
+    {
+      id: 1,
+      at: 1000,
+      level: 'info',
+      kind: 'launch',
+      message: 'launched 2 × g4dn.xlarge',
+      queue: 'gpu',
+      instanceIds: ['i-0aaa', 'i-0bbb'],
+    },
+    {
+      id: 2,
+      at: 2000,
+      level: 'error',
+      kind: 'launch-failed',
+      message: 'InsufficientInstanceCapacity, "spot"',
+      queue: 'gpu',
+    },
+    { id: 3, at: 3000, level: 'info', kind: 'decision', message: 'cpu: nothing to do', queue: 'cpu' },
+  ];
+
+  it('filters by kind, level, queue and text, newest first', () => {
+    expect(filterEvents(events, EMPTY_EVENT_FILTER).map((e) => e.id)).toEqual([3, 2, 1]);
+    expect(filterEvents(events, { ...EMPTY_EVENT_FILTER, queue: 'gpu' }).map((e) => e.id)).toEqual([2, 1]);
+    expect(filterEvents(events, { ...EMPTY_EVENT_FILTER, level: 'error' }).map((e) => e.id)).toEqual([2]);
+    expect(filterEvents(events, { ...EMPTY_EVENT_FILTER, kind: 'launch' }).map((e) => e.id)).toEqual([1]);
+    expect(filterEvents(events, { ...EMPTY_EVENT_FILTER, text: 'i-0bbb' }).map((e) => e.id)).toEqual([1]);
+  });
+
+  it.each([
+    ['plain', 'plain'],
+    ['a,b', '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ['two\nlines', '"two\nlines"'],
+  ])('csvField(%j)', (v, out) => expect(csvField(v)).toBe(out));
+
+  it('CSV has a header and one quoted-as-needed row per event', () => {
+    const csv = eventsToCsv(events.slice(0, 2));
+    const lines = csv.split('\r\n');
+    expect(lines[0]).toBe('id,time,level,kind,queue,resource,count,instanceIds,message');
+    expect(lines[1]).toBe(`1,${new Date(1000).toISOString()},info,launch,gpu,,,i-0aaa i-0bbb,launched 2 × g4dn.xlarge`);
+    expect(lines[2]).toBe(
+      `2,${new Date(2000).toISOString()},error,launch-failed,gpu,,,,"InsufficientInstanceCapacity, ""spot"""`,
+    );
+    expect(lines).toHaveLength(4);
+  });
+});
