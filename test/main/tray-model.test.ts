@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { CapStatus } from '../../shared/budget.js';
 import type { Snapshot } from '../../shared/domain.js';
 import {
+  budgetLine,
   buildTrayModel,
   iconState,
   scaleToZeroPrompt,
@@ -173,6 +175,43 @@ describe('tray menu', () => {
 
   it('has no queue section when there are no queues', () => {
     expect(buildTrayModel(snapshot(), settings).items.some((i) => i.id === 'sep-queues')).toBe(false);
+  });
+});
+
+describe('tray budget lines', () => {
+  const cap = (over: Partial<CapStatus>): CapStatus => ({
+    id: 'global.monthlyUsd',
+    queue: null,
+    kind: 'monthly',
+    label: 'global monthly cap $500',
+    spent: 123.4,
+    limit: 500,
+    share: 0.2468,
+    projectedMonth: 480,
+    state: 'ok',
+    ...over,
+  });
+
+  it('shows spend against each cap with the month projection', () => {
+    const s = snapshot({ enabled: true, status: 'watching', costs: { ...snapshot().costs, budgets: [cap({})] } });
+    const labels = buildTrayModel(s, { launchAtLogin: false, launchAtLoginSupported: true }).items.map((i) => i.label);
+    expect(labels).toContain('Global monthly cap $500: $123.40 spent (25 %), $480.00 projected');
+  });
+
+  it('says in the status line when a cap is reached', () => {
+    const reached = cap({
+      kind: 'hourly',
+      id: 'queues.gpu.hourlyUsd',
+      queue: 'gpu',
+      label: 'hourly burn cap $2/h for queue gpu',
+      spent: 2.1,
+      limit: 2,
+      share: 1.05,
+      state: 'reached',
+    });
+    const s = snapshot({ enabled: true, status: 'watching', costs: { ...snapshot().costs, budgets: [reached] } });
+    expect(statusLine(s)).toMatch(/hourly burn cap \$2\/h for queue gpu reached/);
+    expect(budgetLine(reached)).toBe('Hourly burn cap $2/h for queue gpu: $2.10/h now (105 %) — reached');
   });
 });
 

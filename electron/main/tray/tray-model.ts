@@ -4,6 +4,7 @@
  * words (first line and tooltip), never only in the icon colour, because icons are unreliable on Linux panels.
  */
 import type { EventPayload } from '../../../shared/ipc/contract.js';
+import type { CapStatus } from '../../../shared/budget.js';
 import type { Snapshot } from '../../../shared/domain.js';
 
 export type TrayIconState = 'off' | 'watching' | 'scaling' | 'error';
@@ -76,6 +77,8 @@ export function statusLine(s: Snapshot): string {
     return running > 0 ? `Autoscaling off: ${burn} still billing${suffix}` : `Autoscaling off${suffix}`;
   }
   if (s.status === 'starting') return `Autoscaling starting…${suffix}`;
+  const reached = (s.costs.budgets ?? []).find((c) => c.state === 'reached');
+  if (reached) return `Autoscaling on: ${burn}, ${reached.label} reached${suffix}`;
   if (s.status === 'paused' || s.launchesPaused) return `Autoscaling paused (no new launches): ${burn}${suffix}`;
   return `Autoscaling on: ${burn}${suffix}`;
 }
@@ -84,6 +87,16 @@ function queueLine(q: Snapshot['queues'][number]): string {
   const running = q.resources.reduce((n, r) => n + r.running, 0);
   const flags = [q.paused ? 'paused' : null, q.exists ? null : 'missing on server'].filter(Boolean);
   return `${q.name}: ${q.pending} pending / ${running} running${flags.length ? ` (${flags.join(', ')})` : ''}`;
+}
+
+/** "Monthly cap $500 for queue gpu: $123.40 spent (25 %), $480.00 projected" — spend against the cap, in words. */
+export function budgetLine(c: CapStatus): string {
+  const pct = `${Math.round(c.share * 100)} %`;
+  const label = c.label.charAt(0).toUpperCase() + c.label.slice(1);
+  const flag = c.state === 'reached' ? ' — reached' : c.state === 'near' ? ' — near' : '';
+  return c.kind === 'hourly'
+    ? `${label}: ${formatRate(c.spent)} now (${pct})${flag}`
+    : `${label}: $${c.spent.toFixed(2)} spent (${pct}), $${c.projectedMonth.toFixed(2)} projected${flag}`;
 }
 
 /** Windows truncates tray tooltips at 127 characters. */
@@ -113,6 +126,11 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
         action: { type: 'open-dashboard', target: { view: 'queues', id: q.name } },
       });
     }
+  }
+  const caps = s.costs.budgets ?? [];
+  if (caps.length > 0) {
+    items.push(sep('sep-budgets'));
+    for (const c of caps) items.push({ id: `budget:${c.id}`, type: 'normal', label: budgetLine(c), enabled: false });
   }
   items.push(
     sep('sep-actions'),
