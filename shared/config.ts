@@ -100,6 +100,8 @@ export const ScalingSchema = z
   .object({
     pollingIntervalSec: z.number().min(2, 'polling interval must be at least 2 s').max(3600).default(15),
     maxIdleMin: z.number().min(0).max(10080).default(15),
+    /** Idle workers beyond pending tasks and recent demand go after this (never later than maxIdleMin). */
+    surplusIdleMin: z.number().min(0).max(10080).default(2),
     maxSpinUpMin: z.number().positive().max(1440).default(30),
     workersPrefix: name('workers prefix').default('dynamic_aws'),
     maxTotalInstances: z.number().int().min(0).max(10000).default(20),
@@ -165,6 +167,15 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    for (const queue of Object.keys(cfg.budgets.queues)) {
+      if (!(queue in cfg.queues)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['budgets', 'queues', queue],
+          message: `queue '${queue}' is not configured (configured: ${Object.keys(cfg.queues).join(', ') || 'none'}); remove this cap or add the queue`,
+        });
+      }
+    }
     for (const [queue, entries] of Object.entries(cfg.queues)) {
       const seen = new Set<string>();
       entries.forEach((e, i) => {

@@ -53,6 +53,8 @@ export function demoConfig(apiHost: string): Config {
       cpu: [{ resource: 'cpu_m5', maxInstances: 3 }],
     },
     scaling: { pollingIntervalSec: 3, maxIdleMin: 0.5, maxSpinUpMin: 5, workersPrefix: 'demo', maxTotalInstances: 8 },
+    // Warn mode: the caps show on the tray and dashboard without changing what the demo does.
+    budgets: { mode: 'warn', global: { hourlyUsd: 5, monthlyUsd: 50 }, queues: { gpu: { hourlyUsd: 3 } } },
   });
 }
 

@@ -62,6 +62,13 @@ export interface TickResult {
   errors: string[];
 }
 
+interface BusyInstance {
+  taskId: string;
+  queue: string;
+  workerId: string;
+  market: Market;
+}
+
 const MAX_EVENTS = 500;
 const IN_FLIGHT_TTL_MS = 10 * 60_000;
 const HISTORY_POINTS = 720;
@@ -73,10 +80,16 @@ export class Engine {
   private readonly cooling = new Map<string, number>();
   private readonly capacity = new CapacityCooldowns();
   /** Busy instances of the previous tick: if one vanishes without us terminating it, its task is requeued. */
-  private lastBusy = new Map<string, { taskId: string; queue: string; workerId: string }>();
+  private lastBusy = new Map<string, BusyInstance>();
   private readonly terminatedByUs = new Map<string, number>();
   /** After a spot loss, a queue's next launches use on-demand where the resource allows fallback. */
-  private readonly preferOnDemandUntil = new Map<string, number>();
+  /**
+   * After a spot loss, the replacement for each requeued task is launched on-demand (where the resource allows
+   * fallback): one credit per lost task, valid for 30 min, so the queue does not stay on on-demand for long.
+   */
+  private readonly onDemandCredits = new Map<string, { count: number; until: number }>();
+  /** Task ids first seen in each queue and when, for the demand forecast that sizes the idle pool. */
+  private readonly arrivals = new Map<string, Map<string, number>>();
   private events: EngineEvent[] = [];
   private eventSeq = 0;
   private authBlocked: string | null = null;
@@ -130,7 +143,13 @@ export class Engine {
     return event;
   }
 
-  async tick(): Promise<TickResult> {
+  /**
+   * One tick. With `act: false` (autoscaling off) it only observes, records costs and publishes what it sees, so
+   * the tray and window stay true about what is still running and billing; nothing is launched, terminated,
+   * tagged or requeued.
+   */
+  async tick(opts: { act?: boolean } = {}): Promise<TickResult> {
+    const acting = opts.act ?? true;
     const { clearml, ec2, clock } = this.deps;
     const config = this.config;
     const now = clock.now();
@@ -162,9 +181,10 @@ export class Engine {
     }
 
     if (clearmlOk) this.trackIdle(instances, workers, now);
-    await this.handleLostInstances(instances, workers, queues, clearmlOk, now);
+    if (acting) await this.handleLostInstances(instances, workers, queues, clearmlOk, now);
     this.pruneMemory(instances, now);
     const money = await this.observeCosts(instances, clearmlOk ? workers : null, now);
+    const expectedArrivals = clearmlOk ? this.forecast(queues, now) : undefined;
 
     const cooling = new Set([...this.cooling].filter(([, until]) => until > now).map(([k]) => k));
     const p = plan({
@@ -187,11 +207,12 @@ export class Engine {
           }
         : undefined,
       budgetIdle: money?.terminateIdle,
+      expectedArrivals,
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
     });
     result.plan = p;
 
-    for (const d of p.decisions) {
+    for (const d of acting ? p.decisions : []) {
       if (d.launched > 0 || (d.pending > 0 && d.text.includes('not launched'))) {
         this.emitOnce(`decision|${d.queue}|${d.text}`, {
           level: 'info',
@@ -202,7 +223,9 @@ export class Engine {
       }
     }
 
-    if (config.scaling.dryRun) {
+    if (!acting) {
+      // Observing only.
+    } else if (config.scaling.dryRun) {
       for (const a of p.actions)
         this.emit({ level: 'info', kind: 'decision', message: `dry run: would ${describeAction(a)}` });
     } else {
@@ -216,18 +239,43 @@ export class Engine {
     if (clearmlOk) this.lastTickOkAt = now;
     const busyNow =
       p.instances.some((c) => c.phase === 'booting') || result.launched.length > 0 || result.terminated.length > 0;
-    const status: EngineStatus = this.authBlocked
-      ? 'error'
-      : !clearmlOk
+    const status: EngineStatus = !acting
+      ? 'off'
+      : this.authBlocked
         ? 'error'
-        : this.launchesPaused
-          ? 'paused'
-          : busyNow
-            ? 'scaling'
-            : 'watching';
-    const reason = this.authBlocked ?? (clearmlOk ? null : (result.errors[0] ?? null));
+        : !clearmlOk
+          ? 'error'
+          : this.launchesPaused
+            ? 'paused'
+            : busyNow
+              ? 'scaling'
+              : 'watching';
+    const reason = !acting
+      ? 'Autoscaling is off: nothing is launched or terminated.'
+      : (this.authBlocked ?? (clearmlOk ? null : (result.errors[0] ?? null)));
     this.publishState(now, p, status, reason, money?.caps ?? []);
     return result;
+  }
+
+  /**
+   * Tasks each queue is expected to get within the next maxIdleMin: as many as arrived in the last maxIdleMin
+   * (the recent past is the forecast). A task counts when first seen pending.
+   */
+  private forecast(queues: readonly QueueObs[], now: number): Map<string, number> {
+    const windowMs = this.config.scaling.maxIdleMin * 60_000;
+    const out = new Map<string, number>();
+    for (const q of queues) {
+      let seen = this.arrivals.get(q.name);
+      if (!seen) this.arrivals.set(q.name, (seen = new Map<string, number>()));
+      for (const e of q.entries) if (!seen.has(e.taskId)) seen.set(e.taskId, Math.max(e.addedAt, now - windowMs));
+      let recent = 0;
+      for (const [id, at] of seen) {
+        if (now - at > windowMs) seen.delete(id);
+        else recent++;
+      }
+      out.set(q.name, recent);
+    }
+    return out;
   }
 
   /** Record this tick's facts in the cost history and work out the budget picture for the plan. */
@@ -309,7 +357,8 @@ export class Engine {
     for (const [instanceId, was] of this.lastBusy) {
       if (live.has(instanceId) || this.terminatedByUs.has(instanceId)) continue;
       const inst = instances.find((i) => i.instanceId === instanceId);
-      const spot = inst?.stateReasonCode === 'Server.SpotInstanceTermination' || inst?.market === 'spot';
+      // Gone from the listing entirely, or shutting down on AWS's initiative: the market it ran in tells.
+      const spot = inst?.stateReasonCode === 'Server.SpotInstanceTermination' || was.market === 'spot';
       const queueId = queueIds.get(was.queue);
       const why = spot ? 'its spot instance was interrupted' : `its instance ${instanceId} disappeared`;
       if (!queueId) continue;
@@ -331,14 +380,23 @@ export class Engine {
           message: `could not requeue task ${was.taskId} (${why}): ${errorText(e)}`,
         });
       }
-      if (spot) this.preferOnDemandUntil.set(was.queue, now + 30 * 60_000);
+      if (spot) {
+        const credit = this.onDemandCredits.get(was.queue);
+        const count = credit && credit.until > now ? credit.count + 1 : 1;
+        this.onDemandCredits.set(was.queue, { count, until: now + 30 * 60_000 });
+      }
     }
-    const busy = new Map<string, { taskId: string; queue: string; workerId: string }>();
+    const busy = new Map<string, BusyInstance>();
     for (const w of workers) {
       const instanceId = w.id.split(':').at(-1) ?? '';
       const inst = live.get(instanceId);
       if (w.task && inst)
-        busy.set(instanceId, { taskId: w.task.id, queue: inst.tags[TAG.queue] ?? '', workerId: w.id });
+        busy.set(instanceId, {
+          taskId: w.task.id,
+          queue: inst.tags[TAG.queue] ?? '',
+          workerId: w.id,
+          market: inst.market,
+        });
     }
     this.lastBusy = busy;
   }
@@ -471,9 +529,9 @@ export class Engine {
     if (!res) return { ids: [], error: `resource '${a.resource}' vanished from the config`, stopAll: false };
     const ids: string[] = [];
     const prefix = this.config.scaling.workersPrefix;
-    const preferOnDemand =
-      (this.preferOnDemandUntil.get(a.queue) ?? 0) > now && res.market === 'spot' && res.spotFallbackToOnDemand;
-    const market: Market = preferOnDemand ? 'on-demand' : res.market;
+    const credit = this.onDemandCredits.get(a.queue);
+    let onDemandLeft =
+      credit && credit.until > now && res.market === 'spot' && res.spotFallbackToOnDemand ? credit.count : 0;
     const tags: Record<string, string> = {
       ...res.tags,
       Name: `${prefix}:${a.resource}:${a.queue}`,
@@ -512,8 +570,10 @@ export class Engine {
       const batch = Math.min(concurrency, remaining);
       remaining -= batch;
       const outcomes = await Promise.all(
-        Array.from({ length: batch }, () =>
-          launchWithFallback(this.deps.ec2, {
+        Array.from({ length: batch }, () => {
+          const market: Market = onDemandLeft > 0 ? 'on-demand' : res.market;
+          if (onDemandLeft > 0) onDemandLeft--;
+          return launchWithFallback(this.deps.ec2, {
             base,
             market,
             spotFallbackToOnDemand: res.spotFallbackToOnDemand,
@@ -526,10 +586,14 @@ export class Engine {
               ? (attempt) =>
                   this.deps.beforeLaunchAttempt!({ ...attempt, queue: a.queue, resource: a.resource, at: now })
               : undefined,
-          }),
-        ),
+          });
+        }),
       );
       for (const o of outcomes) {
+        if (o.ok && o.attempt.market === 'on-demand' && res.market === 'spot') {
+          const c = this.onDemandCredits.get(a.queue);
+          if (c) c.count = Math.max(0, c.count - 1);
+        }
         if (o.ok) {
           ids.push(o.instanceId);
           this.inFlight.push({ queue: a.queue, resource: a.resource, instanceId: o.instanceId, at: now });

@@ -45,6 +45,8 @@ export interface EngineHost extends EngineController {
   startDemo(opts?: { enable?: boolean; dryRun?: boolean }): Promise<void>;
   /** Run one tick now (the loop's own tick if one is running). */
   tickNow(): Promise<TickResult | null>;
+  /** Observe and publish now (acting only if autoscaling is on): after out-of-band changes. */
+  refresh(): Promise<void>;
   readonly engine: Engine | null;
   readonly clients: { clearml: ClearmlApi; ec2: Ec2Api } | null;
 }
@@ -150,16 +152,17 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     wake?.abort();
   }
 
-  async function runTick(): Promise<TickResult | null> {
+  /** One tick at a time: a caller that finds one running waits for it, then runs its own. */
+  async function runTick(act = true): Promise<TickResult | null> {
+    while (current) await current;
     if (!engine) return null;
-    if (current) return current;
     const e = engine;
     const recovering = pendingRecovery;
     pendingRecovery = null;
     current = (async () => {
       if (recovering) await recovering();
       priceRefresh?.();
-      return e.tick();
+      return e.tick({ act });
     })().catch((err: unknown) => {
       e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}` });
       publish(store, { status: 'error', statusReason: `The last tick failed: ${errorText(err)}` });
@@ -174,7 +177,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
 
   async function loopBody(): Promise<void> {
     while (enabled) {
-      await runTick();
+      await runTick(true);
       if (!enabled) break;
       wake = new AbortController();
       await clock.sleep((config?.scaling.pollingIntervalSec ?? 15) * 1000, wake.signal);
@@ -213,6 +216,11 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     }
   }
 
+  /** While autoscaling is off, observe once (read-only) so the tray and window show what still runs and bills. */
+  function refreshIfOff(): void {
+    if (!enabled && engine) void runTick(false);
+  }
+
   async function ourInstances() {
     if (!clients || !config) return [];
     return clients.ec2.describeInstances(config.scaling.workersPrefix);
@@ -246,6 +254,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       if (!engine) return [];
       const done = await engine.terminateNow(ids, reason, await ourInstances());
       wake?.abort();
+      refreshIfOff();
       return done;
     },
     async scaleToZero() {
@@ -259,13 +268,17 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         live,
       );
       wake?.abort();
+      refreshIfOff();
       return done.length;
     },
     reconcileNow(reason) {
       engine?.emit({ level: 'info', kind: 'engine', message: `reconciling now: ${reason}` });
       if (enabled) wake?.abort();
     },
-    configure: (cfg, creds) => configure(cfg, creds),
+    configure: (cfg, creds) => {
+      configure(cfg, creds);
+      refreshIfOff();
+    },
     async stop() {
       await setEnabled(false);
       await current;
@@ -289,8 +302,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       });
       publish(store, { demo: true });
       if (demoOpts.enable) await setEnabled(true);
+      else refreshIfOff();
     },
-    tickNow: runTick,
+    tickNow: () => runTick(true),
+    refresh: async () => {
+      await runTick(enabled);
+    },
   };
   return host;
 }

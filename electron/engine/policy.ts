@@ -47,6 +47,11 @@ export interface PolicyInput {
   budget?: (launch: { queue: string; resource: string }) => BudgetVerdict;
   /** How long an unexplained instance stays marked before it is terminated. */
   orphanGraceMs?: number;
+  /**
+   * Tasks each queue is expected to receive within the next maxIdleMin (from its recent arrivals). Idle workers
+   * beyond that and beyond the pending tasks go after surplusIdleMin. Absent: every idle worker waits maxIdleMin.
+   */
+  expectedArrivals?: ReadonlyMap<string, number>;
   /** Budget mode `terminate-idle` with a reached cap: idle workers in scope go now, whatever the idle timer. */
   budgetIdle?: { global: boolean; queues: ReadonlySet<string>; reason: string };
 }
@@ -147,13 +152,20 @@ export function plan(input: PolicyInput): Plan {
   const unlisted = input.inFlight.filter((f) => !f.instanceId || !listed.has(f.instanceId));
 
   const live = classes.filter((c) => c.phase !== 'terminating');
+  // Grouped once, so planning stays linear in queues + instances.
+  const liveByQueue = new Map<string, InstanceClass[]>();
+  for (const c of live) {
+    const list = liveByQueue.get(c.queue);
+    if (list) list.push(c);
+    else liveByQueue.set(c.queue, [c]);
+  }
   let globalRoom = config.scaling.maxTotalInstances - live.length - unlisted.length;
 
   const queuesByName = new Map(input.queues.map((q) => [q.name, q]));
 
   for (const [queueName, entries] of Object.entries(config.queues)) {
     const q = queuesByName.get(queueName);
-    const mine = live.filter((c) => c.queue === queueName);
+    const mine = liveByQueue.get(queueName) ?? [];
     const idle = mine.filter((c) => c.phase === 'idle');
     const busy = mine.filter((c) => c.phase === 'busy');
     const bootingListed = mine.filter((c) => c.phase === 'booting' && !c.note);
@@ -277,12 +289,23 @@ export function plan(input: PolicyInput): Plan {
       continue;
     }
 
-    // ---- scale down idle workers: keep as many as there are pending tasks, longest-idle go first
-    const keep = Math.min(idle.length, pending);
+    // ---- scale down idle workers. As many as there are pending tasks stay (they are about to take them). Of the
+    // rest, as many as recent demand predicts for the next maxIdleMin wait up to maxIdleMin; the surplus goes after
+    // the shorter surplusIdleMin, so a burst that is over does not leave a full idle tail on every instance.
+    // On-demand goes before spot, then the longest idle.
     const maxIdleSec = config.scaling.maxIdleMin * 60;
-    const byIdle = [...idle].sort((a, b) => (b.idleSec ?? 0) - (a.idleSec ?? 0));
-    for (const c of byIdle.slice(0, idle.length - keep)) {
-      if ((c.idleSec ?? 0) < maxIdleSec) continue;
+    const surplusIdleSec = Math.min(config.scaling.surplusIdleMin * 60, maxIdleSec);
+    const byPriority = [...idle].sort(
+      (a, b) =>
+        Number(b.instance.market === 'on-demand') - Number(a.instance.market === 'on-demand') ||
+        (b.idleSec ?? 0) - (a.idleSec ?? 0),
+    );
+    const candidates = byPriority.slice(0, idle.length - Math.min(idle.length, pending));
+    const expected = Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length);
+    const surplus = Math.max(0, candidates.length - expected);
+    candidates.forEach((c, i) => {
+      const limit = i < surplus ? surplusIdleSec : maxIdleSec;
+      if ((c.idleSec ?? 0) < limit) return;
       actions.push({
         kind: 'terminate',
         instanceId: c.instance.instanceId,
@@ -291,9 +314,12 @@ export function plan(input: PolicyInput): Plan {
         resource: c.resource,
         why: 'idle',
         recheckIdle: true,
-        reason: `idle for ${formatMinutes(c.idleSec ?? 0)} (limit ${formatMinutes(maxIdleSec)}) and no pending task on '${queueName}'`,
+        reason:
+          i < surplus
+            ? `idle for ${formatMinutes(c.idleSec ?? 0)}, no pending task on '${queueName}' and more idle workers than recent demand needs (${expected} expected in the next ${formatMinutes(maxIdleSec)})`
+            : `idle for ${formatMinutes(c.idleSec ?? 0)} (limit ${formatMinutes(maxIdleSec)}) and no pending task on '${queueName}'`,
       });
-    }
+    });
   }
 
   if (input.clearmlOk) {

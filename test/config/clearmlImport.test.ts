@@ -1,3 +1,4 @@
+import { parseConfig } from '../../shared/config.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -563,6 +564,34 @@ describe('field by field', () => {
     const r = importClearmlConfig(doc(patch), HOST);
     ok(r);
     expect(r.warnings).toContainEqual(expect.stringMatching(warning));
+  });
+
+  it('the global instance cap is the sum of the queue caps, so the import never scales less than ClearML did', () => {
+    const c = ok(
+      importClearmlConfig(
+        doc(() => undefined),
+        HOST,
+      ),
+    );
+    expect(c.scaling.maxTotalInstances).toBe(3);
+  });
+
+  it('a budget cap for a queue that is not configured is refused with its path', () => {
+    const r = parseConfig({
+      ...ok(
+        importClearmlConfig(
+          doc(() => undefined),
+          HOST,
+        ),
+      ),
+      budgets: { queues: { nope: { hourlyUsd: 1 } } },
+    });
+    expect(r.ok ? [] : r.issues).toEqual([
+      {
+        path: 'budgets.queues.nope',
+        message: "queue 'nope' is not configured (configured: aws_gpu); remove this cap or add the queue",
+      },
+    ]);
   });
 
   it('tag keys EC2 would refuse are left out, the rest kept', () => {

@@ -168,6 +168,53 @@ describe('engine loop against the emulators', () => {
     expect(world.store.getState().status).toBe('error');
   });
 
+  it('a spot loss requeues the task and launches its replacement on-demand, the next launches spot again', async () => {
+    world = await startWorld();
+    const config = makeConfig({ queues: { gpu: [{ resource: 'gpu_a', maxInstances: 5 }] } });
+    world.clearml.createQueue('gpu');
+    world.clearml.addTask({ name: 'train', queue: 'gpu', durationSec: 3600 });
+    const engine = world.newEngine(config);
+    await world.run(engine, 120);
+    const first = world.ec2.instances()[0]!;
+    expect(first.market).toBe('spot');
+    expect(world.clearml.tasks()[0]!.status).toBe('in_progress');
+
+    world.ec2.interruptSpot(first.instanceId);
+    world.agents.step();
+    await world.run(engine, 30);
+    const task = world.clearml.tasks()[0]!;
+    expect(['queued', 'in_progress']).toContain(task.status);
+    expect(world.store.getState().events.some((e) => e.kind === 'requeue')).toBe(true);
+    const replacement = world.ec2.instances().filter((i) => i.instanceId !== first.instanceId);
+    expect(replacement.map((i) => i.market)).toEqual(['on-demand']);
+
+    world.clearml.addTask({ name: 'another', queue: 'gpu', durationSec: 600 });
+    await world.run(engine, 30);
+    const later = world.ec2
+      .instances()
+      .filter((i) => i.instanceId !== first.instanceId && i.instanceId !== replacement[0]!.instanceId);
+    expect(later.map((i) => i.market)).toEqual(['spot']);
+  });
+
+  it('with autoscaling off a tick only observes: nothing launched, the snapshot shows what still bills', async () => {
+    world = await startWorld();
+    const config = makeConfig();
+    world.clearml.createQueue('gpu');
+    world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 600 });
+    const engine = world.newEngine(config);
+    await world.run(engine, 15);
+    expect(world.ec2.instances()).toHaveLength(1);
+    world.clearml.addTask({ name: 't2', queue: 'gpu', durationSec: 600 });
+    world.clearml.addTask({ name: 't3', queue: 'gpu', durationSec: 600 });
+    const calls = world.ec2.calls.byAction.RunInstances;
+    const r = await engine.tick({ act: false });
+    expect(r.launched).toEqual([]);
+    expect(world.ec2.calls.byAction.RunInstances).toBe(calls);
+    expect(world.store.getState()).toMatchObject({ status: 'off' });
+    expect(world.store.getState().instances).toHaveLength(1);
+    expect(world.store.getState().costs.burnPerHour).toBeGreaterThan(0);
+  });
+
   it('dry run decides but calls nothing that mutates', async () => {
     world = await startWorld();
     const config = makeConfig({ scaling: { workersPrefix: 'dyn', dryRun: true } });

@@ -168,6 +168,51 @@ describe('policy: scale down', () => {
     expect(terminations(p.actions)).toEqual([[b.instanceId, 'idle']]);
   });
 
+  it('lets surplus idle workers go after surplusIdleMin, keeping as many as recent demand expects', () => {
+    const [a, b, c] = [instance('cpu', 'cpu'), instance('cpu', 'cpu'), instance('cpu', 'cpu')];
+    const idleFor = (min: number) => T0 - min * 60_000;
+    const input = (expected: number) =>
+      policyInput({
+        instances: [a, b, c],
+        workers: [workerFor(a), workerFor(b), workerFor(c)],
+        idleSince: new Map([
+          [a.instanceId, idleFor(5)],
+          [b.instanceId, idleFor(4)],
+          [c.instanceId, idleFor(1)],
+        ]),
+        expectedArrivals: new Map([['cpu', expected]]),
+      });
+    // One task expected in the next 15 min: two surplus workers; only those idle past 2 min go.
+    expect(terminations(plan(input(1)).actions)).toEqual([
+      [a.instanceId, 'idle'],
+      [b.instanceId, 'idle'],
+    ]);
+    // Enough demand expected: all wait the full 15 min.
+    expect(terminations(plan(input(3)).actions)).toEqual([]);
+  });
+
+  it('terminates on-demand before spot when both are idle past the limit', () => {
+    const spot = instance('cpu', 'cpu', { market: 'spot' });
+    const od = instance('cpu', 'cpu', { market: 'on-demand' });
+    const p = plan(
+      policyInput({
+        queues: [queue('gpu', 0), queue('cpu', 0)],
+        instances: [spot, od],
+        workers: [workerFor(spot), workerFor(od)],
+        idleSince: new Map([
+          [spot.instanceId, T0 - 20 * 60_000],
+          [od.instanceId, T0 - 3 * 60_000],
+        ]),
+        expectedArrivals: new Map([['cpu', 1]]),
+      }),
+    );
+    // One surplus: the on-demand one, although it has been idle for less time.
+    expect(terminations(p.actions)).toEqual([
+      [od.instanceId, 'idle'],
+      [spot.instanceId, 'idle'],
+    ]);
+  });
+
   it('terminates an instance that never registered within the spin-up time', () => {
     const young = instance('gpu', 'gpu_a', { ageSec: 29 * 60 });
     const old = instance('gpu', 'gpu_a', { ageSec: 31 * 60 });

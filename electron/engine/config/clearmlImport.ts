@@ -39,6 +39,16 @@ const OUR_KEYS = Object.keys(ConfigSchema.shape);
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+function sumQueueCaps(queues: unknown): number {
+  if (!isObj(queues)) return 0;
+  let total = 0;
+  for (const entries of Object.values(queues)) {
+    if (!Array.isArray(entries)) continue;
+    for (const e of entries) if (isObj(e) && typeof e['maxInstances'] === 'number') total += e['maxInstances'];
+  }
+  return total;
+}
+
 export function detectFormat(doc: unknown): ConfigFormat {
   if (!isObj(doc)) return 'unknown';
   if ('hyper_params' in doc || 'configurations' in doc) return 'clearml';
@@ -487,6 +497,8 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
     maxIdleMin: r.num(hp['max_idle_time_min'], H('max_idle_time_min'), 'minutes'),
     maxSpinUpMin: r.num(hp['max_spin_up_time_min'], H('max_spin_up_time_min'), 'minutes'),
     workersPrefix: r.text(hp['workers_prefix'], H('workers_prefix')) ?? CLEARML_DEFAULT_PREFIX,
+    // ClearML has no global cap: the sum of the queue caps keeps the imported file's limits, no lower.
+    maxTotalInstances: Math.min(10_000, Math.max(1, sumQueueCaps(queues))),
   });
 
   // Region and the ClearML server (not in the file).

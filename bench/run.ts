@@ -1,0 +1,263 @@
+/**
+ * `npm run bench`: the simulator's command line.
+ *
+ *   npm run bench                                    every bundled trace, ours and the ClearML baseline, plus
+ *                                                    engine scale; writes bench/results.md and results.json
+ *   npm run bench -- --trace FILE --config FILE      one simulation of your own trace and config
+ *        [--json] [--seed N] [--baseline-poll SEC] [--baseline-capacity-cooldown] [--no-baseline]
+ *
+ * Targets are printed PASS/MISS; a MISS does not fail the command (these are measurements, not tests).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadSimConfig, SimConfigError } from '../electron/engine/sim/config.js';
+import { resolveBaselinePoll, simulate, type SimResult } from '../electron/engine/sim/simulate.js';
+import { formatTraceIssues, parseTraceText } from '../electron/engine/sim/trace.js';
+import {
+  callsTable,
+  costTable,
+  detailTable,
+  FOOTNOTES,
+  formatSingle,
+  planTable,
+  targetsTable,
+  waitTable,
+} from './report.js';
+import { callsGrid, planGrid, type CallsSample, type PlanSample } from './scale.js';
+import { DEFAULT_SEED, scaleTargets, SUITE, traceTargets, type Target } from './suite.js';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+const USAGE = `usage:
+  npm run bench                                         run every bundled trace and the scale benchmark
+  npm run bench -- --trace FILE --config FILE [options] simulate one trace with one config
+options:
+  --json                          print one JSON object with every figure (single simulation only)
+  --seed N                        random seed (default ${DEFAULT_SEED}); the same seed gives the same figures
+  --baseline-poll SEC             the ClearML baseline's polling interval (default: the trace's baselinePollSec,
+                                  else a ClearML config's polling_interval_time_min, else ClearML's 300 s)
+  --baseline-capacity-cooldown    model the newer upstream capacity cool-down in the baseline
+  --no-baseline                   run only this app's engine
+  --no-scale                      (bundled run) skip the engine-scale measurements`;
+
+class UsageError extends Error {}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot read the ${what} file ${file}: ${code === 'ENOENT' ? 'it does not exist; check the path' : (code ?? String(e))}`,
+    );
+  }
+}
+
+interface RunArgs {
+  seed: number;
+  baselinePoll: number | null;
+  baselineCapacityCooldown: boolean;
+  baseline: boolean;
+}
+
+async function simulateFiles(traceFile: string, configFile: string, a: RunArgs): Promise<SimResult> {
+  const parsed = parseTraceText(readText(traceFile, 'trace'));
+  if (!parsed.ok) throw new UsageError(`the trace ${traceFile} is not valid:\n${formatTraceIssues(parsed.issues)}`);
+  const cfg = loadSimConfig(readText(configFile, 'config'), `the config ${configFile}`);
+  return simulate({
+    config: cfg.config,
+    trace: parsed.trace,
+    seed: a.seed,
+    baselinePoll: resolveBaselinePoll(parsed.trace, {
+      flagSec: a.baselinePoll,
+      clearmlConfigPollSec: cfg.clearmlPollSec,
+    }),
+    baselineCapacityCooldown: a.baselineCapacityCooldown,
+    loops: a.baseline ? ['ours', 'baseline'] : ['ours'],
+  });
+}
+
+async function single(traceFile: string, configFile: string, a: RunArgs, json: boolean): Promise<void> {
+  const started = performance.now();
+  const r = await simulateFiles(traceFile, configFile, a);
+  const elapsedSec = (performance.now() - started) / 1000;
+  if (json) {
+    console.log(JSON.stringify({ ...r, elapsedSec: Number(elapsedSec.toFixed(2)) }));
+    return;
+  }
+  console.log(formatSingle(r));
+  console.log('');
+  for (const t of traceTargets(r)) console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${t.detail}`);
+  console.log(`\nelapsed ${elapsedSec.toFixed(1)} s`);
+}
+
+async function bundled(a: RunArgs, scale: boolean): Promise<void> {
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const results: SimResult[] = [];
+  for (const entry of SUITE) {
+    const r = await simulateFiles(
+      path.join(BENCH_DIR, 'traces', entry.trace),
+      path.join(BENCH_DIR, 'configs', entry.config),
+      a,
+    );
+    results.push(r);
+    console.log(
+      `${r.trace.padEnd(9)} ours ${((r.ours?.wallMs ?? 0) / 1000).toFixed(1)} s, baseline ${((r.baseline?.wallMs ?? 0) / 1000).toFixed(1)} s  (total ${elapsed()})`,
+    );
+  }
+  let plans: PlanSample[] = [];
+  let calls: CallsSample[] = [];
+  if (scale) {
+    plans = planGrid();
+    console.log(`plan() grid done (total ${elapsed()})`);
+    calls = await callsGrid();
+    console.log(`calls per tick done (total ${elapsed()})`);
+  }
+  const targets: Target[] = [...results.flatMap(traceTargets), ...scaleTargets(plans, calls)];
+  const elapsedSec = (performance.now() - started) / 1000;
+
+  const meta = {
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    seed: a.seed,
+    elapsedSec: Number(elapsedSec.toFixed(1)),
+  };
+  writeFileSync(
+    path.join(BENCH_DIR, 'results.json'),
+    `${JSON.stringify({ ...meta, results, plan: plans, calls, targets }, null, 2)}\n`,
+  );
+  const md = renderResults(results, plans, calls, targets, meta);
+  writeFileSync(path.join(BENCH_DIR, 'results.md'), md);
+  console.log('');
+  console.log(targetsTable(targets));
+  const missed = targets.filter((t) => !t.pass).length;
+  console.log(
+    `\n${targets.length - missed} PASS, ${missed} MISS; wrote bench/results.md and bench/results.json; elapsed ${elapsedSec.toFixed(1)} s`,
+  );
+}
+
+export function renderResults(
+  results: readonly SimResult[],
+  plans: readonly PlanSample[],
+  calls: readonly CallsSample[],
+  targets: readonly Target[],
+  meta: { generatedAt: string; node: string; platform: string; seed: number; elapsedSec: number },
+): string {
+  const polls = [
+    ...new Set(results.flatMap((r) => (r.baseline ? [`${r.baseline.poll.sec} s (${r.baseline.poll.source})`] : []))),
+  ];
+  const parts = [
+    '# Benchmark results',
+    '',
+    `Generated by \`npm run bench\` on ${meta.generatedAt} (${meta.node}, ${meta.platform}), seed ${meta.seed}, in ${meta.elapsedSec} s. ` +
+      "Each trace runs twice in virtual time against the ClearML and EC2 emulators: once with this app's engine " +
+      "(15 s polling, 15 min idle limit) and once with a model of ClearML's open-source autoscaler loop " +
+      `(\`electron/engine/sim/baseline.ts\`) polling every ${polls.join(', ') || '–'}.`,
+    '',
+    '## Targets',
+    '',
+    targetsTable(targets),
+    '',
+    '## Cost',
+    '',
+    "Ideal: each task's duration × the cheapest price allowed for its queue (no boot, no idle, no 60 s minimum). " +
+      'Billing: per second with a 60 s minimum, bundled us-east-1 prices (spot estimated from typical discounts).',
+    '',
+    costTable(results),
+    '',
+    '## Queue wait (enqueue → start)',
+    '',
+    'Target p95: the 95th percentile of the boot time (launch → worker registered) + one polling interval + 10 s.',
+    '',
+    waitTable(results),
+    '',
+    '## Details',
+    '',
+    detailTable(results),
+    '',
+    ...FOOTNOTES.flatMap((f) => [f, '']),
+  ];
+  if (plans.length) {
+    parts.push(
+      '## Engine scale: planning',
+      '',
+      '`plan()` from policy.ts on a synthetic observation: the fleet spread over the queues (70 % busy, 20 % idle, ' +
+        '10 % booting), 0–4 pending tasks per queue, two resources per queue. Heap: what the observation and the ' +
+        'resulting plan hold after a full GC.',
+      '',
+      planTable(plans),
+      '',
+    );
+  }
+  if (calls.length) {
+    parts.push(
+      '## Engine scale: API calls per tick',
+      '',
+      'Steady state through the real clients against the emulators: every instance busy on a long task, one more ' +
+        'task pending per queue (each queue at its cap). The baseline makes `2 + Q` ClearML calls per iteration.',
+      '',
+      callsTable(calls),
+      '',
+    );
+  }
+  return parts.join('\n');
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        trace: { type: 'string' },
+        config: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        seed: { type: 'string' },
+        'baseline-poll': { type: 'string' },
+        'baseline-capacity-cooldown': { type: 'boolean', default: false },
+        'no-baseline': { type: 'boolean', default: false },
+        'no-scale': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new UsageError(`--seed needs a whole number >= 0, got '${values.seed}'`);
+  const poll = values['baseline-poll'] === undefined ? null : Number(values['baseline-poll']);
+  if (poll !== null && !(poll >= 1 && poll <= 86_400))
+    throw new UsageError(
+      `--baseline-poll needs a number of seconds between 1 and 86400, got '${values['baseline-poll']}'`,
+    );
+  const a: RunArgs = {
+    seed,
+    baselinePoll: poll,
+    baselineCapacityCooldown: values['baseline-capacity-cooldown'],
+    baseline: !values['no-baseline'],
+  };
+  if (values.trace || values.config) {
+    if (!values.trace || !values.config) throw new UsageError(`--trace and --config go together\n${USAGE}`);
+    await single(values.trace, values.config, a, values.json);
+    return;
+  }
+  if (values.json)
+    throw new UsageError('--json needs --trace and --config (the bundled run writes bench/results.json)');
+  await bundled(a, !values['no-scale']);
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof UsageError || e instanceof SimConfigError) console.error(e.message);
+  else console.error(e);
+  process.exitCode = 1;
+});

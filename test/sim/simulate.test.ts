@@ -1,0 +1,102 @@
+// The simulator end to end: the real engine and the ClearML baseline, each in its own world of emulators, in
+// virtual time. Small traces, so each test runs in a few seconds.
+import { describe, expect, it } from 'vitest';
+import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
+import { simulate, type RunFigures, type SimResult } from '../../electron/engine/sim/simulate.js';
+import { TraceSchema, type TraceInput } from '../../electron/engine/sim/trace.js';
+
+function config(patch: Partial<ConfigInput> = {}) {
+  return ConfigSchema.parse({
+    clearml: { apiHost: 'https://clearml-api.example.com' },
+    aws: { region: 'us-east-1' },
+    resources: {
+      gpu_a: { instanceType: 'g4dn.xlarge', market: 'spot', amiId: 'ami-0123456789abcdef0' },
+      gpu_b: { instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0' },
+    },
+    queues: { gpu: [{ resource: 'gpu_a', maxInstances: 4 }] },
+    scaling: { maxIdleMin: 2, maxTotalInstances: 20 },
+    ...patch,
+  });
+}
+
+const trace = (t: Partial<TraceInput>) =>
+  TraceSchema.parse({ name: 'small', tasks: [{ id: 'only', queue: 'gpu', enqueueAtSec: 0, durationSec: 60 }], ...t });
+
+/** Everything but the wall-clock time, which is the one thing allowed to differ between identical runs. */
+function figures(r: SimResult) {
+  const strip = (f: RunFigures | undefined) => (f ? { ...f, wallMs: 0 } : f);
+  return { ...r, ours: strip(r.ours), baseline: strip(r.baseline) };
+}
+
+describe('simulator', () => {
+  it('gives identical figures for the same trace and seed, and other figures for another seed', async () => {
+    const t = trace({
+      tasks: [
+        { id: 'a', queue: 'gpu', enqueueAtSec: 0, durationSec: 300 },
+        { id: 'b', queue: 'gpu', enqueueAtSec: 20, durationSec: 240 },
+        { id: 'c', queue: 'gpu', enqueueAtSec: 400, durationSec: 120 },
+        { id: 'd', queue: 'gpu', enqueueAtSec: 410, durationSec: 200 },
+      ],
+      spotInterruptionsPerHour: 2,
+    });
+    const input = { config: config(), trace: t, baselinePoll: { sec: 120, source: 'test' } };
+    const first = await simulate({ ...input, seed: 7 });
+    const second = await simulate({ ...input, seed: 7 });
+    expect(figures(second)).toEqual(figures(first));
+    expect(first.ours!.tasks.completed).toBe(4);
+
+    const other = await simulate({ ...input, seed: 8 });
+    expect(other.ours!.waitSec).not.toEqual(first.ours!.waitSec);
+  }, 60_000);
+
+  it('the baseline over-launches on a queue with two resources where the engine does not', async () => {
+    const cfg = config({
+      queues: {
+        gpu: [
+          { resource: 'gpu_a', maxInstances: 2 },
+          { resource: 'gpu_b', maxInstances: 5 },
+        ],
+      },
+    });
+    const t = trace({
+      tasks: [0, 1, 2].map((i) => ({ id: `t${i}`, queue: 'gpu', enqueueAtSec: 0, durationSec: 600 })),
+    });
+    const r = await simulate({ config: cfg, trace: t, seed: 1 });
+    // Need 3: ClearML adds min(3, 2) of gpu_a and then min(3, 5) of gpu_b.
+    expect(r.baseline!.launches).toBe(5);
+    expect(r.baseline!.baselineLog?.overLaunched).toBe(2);
+    expect(r.ours!.launches).toBe(3);
+    expect(r.baseline!.tasks.completed).toBe(3);
+    expect(r.ours!.tasks.completed).toBe(3);
+    expect(r.ours!.cost.total).toBeLessThan(r.baseline!.cost.total);
+  }, 60_000);
+
+  it('a reclaimed spot instance: the engine requeues its task, the baseline leaves it stranded', async () => {
+    // Spot instances live 2 min on average here, the task needs 10: its first instance is reclaimed under it.
+    const t = trace({
+      tasks: [{ id: 'long', queue: 'gpu', enqueueAtSec: 0, durationSec: 600 }],
+      spotInterruptionsPerHour: 30,
+      baselinePollSec: 60,
+    });
+    const r = await simulate({ config: config(), trace: t, seed: 3 });
+    expect(r.baseline!.spotInterruptions).toBeGreaterThan(0);
+    expect(r.baseline!.tasks.completed).toBe(0);
+    expect(r.baseline!.tasks.restarted).toBe(0);
+    expect(r.ours!.spotInterruptions).toBeGreaterThan(0);
+    expect(r.ours!.tasks.restarted).toBe(1);
+    expect(r.ours!.tasks.completed).toBe(1);
+    expect(r.ours!.events?.['requeue']).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it('counts the ClearML calls per iteration: 2 + Q for the baseline, 2 for the engine', async () => {
+    const cfg = config({
+      queues: { gpu: [{ resource: 'gpu_a', maxInstances: 2 }], cpu: [{ resource: 'gpu_b', maxInstances: 1 }] },
+    });
+    const t = trace({ tasks: [{ id: 'x', queue: 'gpu', enqueueAtSec: 0, durationSec: 30 }] });
+    const r = await simulate({ config: cfg, trace: t, seed: 1, baselinePoll: { sec: 30, source: 'test' } });
+    expect(r.ours!.calls.clearml.quietMean).toBeCloseTo(2, 1);
+    // 2 + Q = 4 per quiet iteration (no idle candidate re-check).
+    expect(r.baseline!.calls.clearml.quietMean).toBeGreaterThanOrEqual(4);
+    expect(r.baseline!.calls.clearml.quietMean).toBeLessThan(4.5);
+  }, 60_000);
+});
