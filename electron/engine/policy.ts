@@ -275,16 +275,7 @@ export function plan(input: PolicyInput): Plan {
     const budgetIdle = input.budgetIdle;
     if (budgetIdle && (budgetIdle.global || budgetIdle.queues.has(queueName))) {
       for (const c of idle) {
-        actions.push({
-          kind: 'terminate',
-          instanceId: c.instance.instanceId,
-          workerId: c.worker?.id ?? null,
-          queue: c.queue,
-          resource: c.resource,
-          why: 'budget',
-          recheckIdle: true,
-          reason: budgetIdle.reason,
-        });
+        actions.push(terminate(c, 'budget', true, budgetIdle.reason));
       }
       continue;
     }
@@ -306,19 +297,12 @@ export function plan(input: PolicyInput): Plan {
     candidates.forEach((c, i) => {
       const limit = i < surplus ? surplusIdleSec : maxIdleSec;
       if ((c.idleSec ?? 0) < limit) return;
-      actions.push({
-        kind: 'terminate',
-        instanceId: c.instance.instanceId,
-        workerId: c.worker?.id ?? null,
-        queue: c.queue,
-        resource: c.resource,
-        why: 'idle',
-        recheckIdle: true,
-        reason:
-          i < surplus
-            ? `idle for ${formatMinutes(c.idleSec ?? 0)}, no pending task on '${queueName}' and more idle workers than recent demand needs (${expected} expected in the next ${formatMinutes(maxIdleSec)})`
-            : `idle for ${formatMinutes(c.idleSec ?? 0)} (limit ${formatMinutes(maxIdleSec)}) and no pending task on '${queueName}'`,
-      });
+      const idleFor = formatMinutes(c.idleSec ?? 0);
+      const reason =
+        i < surplus
+          ? `idle for ${idleFor}, no pending task on '${queueName}' and more idle workers than recent demand needs (${expected} expected in the next ${formatMinutes(maxIdleSec)})`
+          : `idle for ${idleFor} (limit ${formatMinutes(maxIdleSec)}) and no pending task on '${queueName}'`;
+      actions.push(terminate(c, 'idle', true, reason));
     });
   }
 
@@ -327,16 +311,8 @@ export function plan(input: PolicyInput): Plan {
     const spinUpMin = config.scaling.maxSpinUpMin;
     for (const c of classes) {
       if (c.phase === 'booting' && c.note) {
-        actions.push({
-          kind: 'terminate',
-          instanceId: c.instance.instanceId,
-          workerId: null,
-          queue: c.queue,
-          resource: c.resource,
-          why: 'spin-up',
-          recheckIdle: false,
-          reason: `no ClearML worker registered within the ${spinUpMin} min spin-up time: check the AMI, the init script and the instance's console log`,
-        });
+        const reason = `no ClearML worker registered within the ${spinUpMin} min spin-up time: check the AMI, the init script and the instance's console log`;
+        actions.push(terminate(c, 'spin-up', false, reason));
       }
     }
 
@@ -352,16 +328,8 @@ export function plan(input: PolicyInput): Plan {
           reason: `orphan: ${c.note ?? 'unexplained'}`,
         });
       } else if (now - markedAt >= grace) {
-        actions.push({
-          kind: 'terminate',
-          instanceId: c.instance.instanceId,
-          workerId: c.worker?.id ?? null,
-          queue: c.queue,
-          resource: c.resource,
-          why: 'orphan',
-          recheckIdle: !!c.worker,
-          reason: `orphan for ${formatMinutes((now - markedAt) / 1000)}: ${c.note ?? 'unexplained'}`,
-        });
+        const reason = `orphan for ${formatMinutes((now - markedAt) / 1000)}: ${c.note ?? 'unexplained'}`;
+        actions.push(terminate(c, 'orphan', !!c.worker, reason));
       }
     }
 
@@ -377,6 +345,26 @@ export function plan(input: PolicyInput): Plan {
   }
 
   return { actions, decisions, instances: classes };
+}
+
+type TerminateAction = Extract<Action, { kind: 'terminate' }>;
+
+function terminate(
+  c: InstanceClass,
+  why: TerminateAction['why'],
+  recheckIdle: boolean,
+  reason: string,
+): TerminateAction {
+  return {
+    kind: 'terminate',
+    instanceId: c.instance.instanceId,
+    workerId: c.worker?.id ?? null,
+    queue: c.queue,
+    resource: c.resource,
+    why,
+    recheckIdle,
+    reason,
+  };
 }
 
 export function formatMinutes(sec: number): string {
