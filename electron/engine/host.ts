@@ -20,6 +20,8 @@ import { CostTracker } from './cost/tracker.js';
 import { createPriceLookup } from './prices.js';
 import { createMainStore, publish, type MainStore } from './store.js';
 import { buildUserData } from './userdata/userdata.js';
+import { createCrashSafety } from './reliability/recovery.js';
+import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
 
 export interface EngineHostOptions {
   store?: MainStore;
@@ -35,6 +37,11 @@ export interface EngineHostOptions {
    * intents a previous process left open and seed them as in-flight) goes here.
    */
   recover?: (engine: Engine, clients: { clearml: ClearmlApi; ec2: Ec2Api }, config: Config) => Promise<void>;
+  /**
+   * Crash-safe launches (intent journal) and the launch-region registry, in `dataDir`. Default: on when a data
+   * folder is given.
+   */
+  crashSafety?: boolean;
   /** Extra engine dependencies (crash-safe launch journal, budget check). */
   engineExtras?: Partial<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch' | 'launchConcurrency'>>;
 }
@@ -43,6 +50,11 @@ export interface EngineHost extends EngineController {
   readonly demo: boolean;
   readonly config: Config | null;
   startDemo(opts?: { enable?: boolean; dryRun?: boolean }): Promise<void>;
+  /**
+   * Turn autoscaling off and terminate every instance carrying our prefix in every region the app ever launched in
+   * (the demo: its emulated region only).
+   */
+  stopEverything(): Promise<StopEverythingReport>;
   /** Run one tick now (the loop's own tick if one is running). */
   tickNow(): Promise<TickResult | null>;
   /** Observe and publish now (acting only if autoscaling is on): after out-of-band changes. */
@@ -66,6 +78,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let current: Promise<TickResult> | null = null;
   let priceRefresh: (() => void) | null = null;
   let pendingRecovery: (() => Promise<void>) | null = null;
+  let lastCreds: ResolvedCredentials | null = null;
+  const crash = opts.dataDir && (opts.crashSafety ?? true) ? createCrashSafety({ dir: opts.dataDir, clock }) : null;
   // The cost history is one append-only journal per data folder, opened once and shared by every engine.
   let historyP: Promise<CostHistory | null> | null = null;
   const openHistory = () =>
@@ -98,6 +112,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
 
   function configure(cfg: Config, creds: ResolvedCredentials, override?: { clearml: ClearmlApi; ec2: Ec2Api }): void {
     config = cfg;
+    lastCreds = creds;
     clients = override ?? { clearml: makeClearml(cfg, creds.clearml), ec2: makeEc2(cfg, creds.aws) };
     const ec2 = clients.ec2;
     const book = new PriceBook({
@@ -129,6 +144,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
           region: cfg.aws.region,
         }),
       onEvent: opts.onEvent,
+      ...crash?.engineExtras,
       ...opts.engineExtras,
     };
     const previous = engine;
@@ -142,6 +158,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     pendingRecovery = async () => {
       const history = await openHistory();
       if (history) e.attachCosts(new CostTracker(history, book));
+      await crash?.recover(e, c, cfg, { userData: deps.userData });
       await opts.recover?.(e, c, cfg);
     };
     priceRefresh = () => {
@@ -279,9 +296,34 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       configure(cfg, creds);
       refreshIfOff();
     },
+    async stopEverything() {
+      await setEnabled(false);
+      const [cfg, c, e] = [config, clients, engine];
+      if (!cfg || !c || !e) return { regions: [], terminated: 0, ok: true };
+      const home = cfg.aws.region;
+      const regions = demoWorld ? [home] : [...new Set([home, ...((await crash?.regions()) ?? [])])];
+      const report = await stopEverything({
+        regions,
+        makeEc2: (region) => (region === home ? c.ec2 : makeEc2({ ...cfg, aws: { region } }, lastCreds?.aws ?? null)),
+        prefix: cfg.scaling.workersPrefix,
+      });
+      e.emit({
+        level: report.ok ? 'warn' : 'error',
+        kind: 'terminate',
+        count: report.terminated,
+        message:
+          `stop everything: terminated ${report.terminated} instance${report.terminated === 1 ? '' : 's'} in ` +
+          report.regions
+            .map((r) => `${r.region}${r.error ? ` (failed: ${r.error})` : ` (${r.terminated.length})`}`)
+            .join(', '),
+      });
+      await runTick(false);
+      return report;
+    },
     async stop() {
       await setEnabled(false);
       await current;
+      await crash?.close();
       demoWorld?.close();
       demoWorld = null;
     },

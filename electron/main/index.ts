@@ -25,7 +25,7 @@ import { createDispatcher } from '../../shared/ipc/dispatch.js';
 import { createEngineHost } from '../engine/host.js';
 import { createConfigImporter, exportConfigText } from '../engine/service/config-io.js';
 import { createEnvironmentFallback } from '../engine/service/fallback.js';
-import { configureFromSettings, createServiceHandlers } from '../engine/service/handlers.js';
+import { configureFromSettings, createServiceHandlers, stopEverythingResult } from '../engine/service/handlers.js';
 import { createLogger, knownSecrets, redact } from '../engine/service/redact.js';
 import { createCredentialTesters } from '../engine/service/testers.js';
 import { APP_ID, KEYCHAIN_SERVICE } from './app-info.js';
@@ -126,6 +126,7 @@ async function start(): Promise<void> {
       startDemo: () => host.startDemo(),
       isDemo: () => host.demo,
       demoConfig: () => host.config,
+      stopEverything: () => stopEverythingResult(host),
     }),
     {
       knownSecrets: () => knownSecrets.list(),

@@ -7,6 +7,7 @@ export const INVOKE_CHANNELS = [
   'autoscaler:engine.setEnabled',
   'autoscaler:engine.setLaunchesPaused',
   'autoscaler:engine.scaleToZero',
+  'autoscaler:engine.stopEverything',
   'autoscaler:queue.setPaused',
   'autoscaler:instances.terminate',
   'autoscaler:config.get',

@@ -31,6 +31,16 @@ export const invokeContract = {
     res: z.object({ paused: z.boolean() }),
   },
   'autoscaler:engine.scaleToZero': { req: z.object({}).strict(), res: z.object({ terminating: z.number() }) },
+  /**
+   * The kill switch: turns autoscaling off, then terminates every instance this app launched in every region it
+   * has launched in, busy ones included. `confirm` makes an accidental call impossible; per-region results.
+   */
+  'autoscaler:engine.stopEverything': {
+    req: z.object({ confirm: z.literal(true) }).strict(),
+    res: z.object({
+      regions: z.array(z.object({ region: z.string(), terminated: z.number(), error: z.string().nullable() })),
+    }),
+  },
   'autoscaler:queue.setPaused': {
     req: z.object({ queue: z.string().min(1).max(128), paused: z.boolean() }).strict(),
     res: z.object({ queue: z.string(), paused: z.boolean() }),

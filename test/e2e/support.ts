@@ -5,13 +5,13 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createPreviewBackend, type PreviewBackend } from '../../electron/engine/preview/backend.js';
 import { ensureRendererBuilt, repoRoot } from '../../electron/engine/preview/build.js';
 import { startPreviewServer, type PreviewServer, type SnapshotSource } from '../../electron/engine/preview/server.js';
 import type { EngineController } from '../../electron/engine/controller.js';
-import { createServiceHandlers } from '../../electron/engine/service/handlers.js';
+import { createServiceHandlers, type ServiceDeps } from '../../electron/engine/service/handlers.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { ConfigSchema, type Config } from '../../shared/config.js';
@@ -91,6 +91,14 @@ export async function shot(page: Page, name: string, fullPage = false): Promise<
   return file;
 }
 
+/** A screenshot of one element only (a card, a row), at full resolution. */
+export async function shotOf(locator: Locator, name: string): Promise<string> {
+  mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  await locator.screenshot({ path: file });
+  return file;
+}
+
 export interface Preview {
   server: PreviewServer;
   /** Every channel the page called, in order. */
@@ -156,11 +164,16 @@ export interface SyntheticPreview extends Preview {
   terminated: string[][];
 }
 
+export interface SyntheticOptions {
+  /** The "stop everything" sweep the host offers; absent = a host that cannot sweep. */
+  stopEverything?: ServiceDeps['stopEverything'];
+}
+
 /**
  * The real handlers and dispatcher over a test store: the snapshot is whatever the test puts in the store, and
  * the engine controller only records what it is asked to do (terminate marks the instance as terminating).
  */
-export async function syntheticPreview(initial: Snapshot): Promise<SyntheticPreview> {
+export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions = {}): Promise<SyntheticPreview> {
   const store = createStore<Snapshot>(() => initial);
   const terminated: string[][] = [];
   const publish = (patch: Partial<Snapshot>) => store.setState((s) => ({ ...s, ...patch, rev: s.rev + 1 }));
@@ -202,6 +215,7 @@ export async function syntheticPreview(initial: Snapshot): Promise<SyntheticPrev
       openExternal: async () => false,
       startDemo: async () => undefined,
       isDemo: () => false,
+      ...(opts.stopEverything ? { stopEverything: opts.stopEverything } : {}),
     }),
   );
   const p = await serve(dispatch, store, async () => undefined);

@@ -302,3 +302,35 @@ describe('selectors', () => {
     expect(tabBadges(s)).toEqual({ queues: 5, instances: 1, events: 1 });
   });
 });
+
+describe('app store: stop everything', () => {
+  it('sends the confirmation, stays pending until main answers, then pulls the snapshot', async () => {
+    const { fake, app, state } = setup(1);
+    await settle();
+    let answer: (v: ReturnType<typeof ok>) => void = () => undefined;
+    fake.on('engine.stopEverything', () => new Promise((resolve) => (answer = resolve)));
+    const call = app.actions.stopEverything();
+    await settle();
+    expect(state().pending).toEqual({ stopEverything: true });
+    fake.snapshot = snapshot({ rev: 2, enabled: false });
+    const pullsBefore = fake.calls.filter((c) => c.method === 'state.getSnapshot').length;
+    answer(ok({ regions: [{ region: 'us-east-1', terminated: 2, error: null }] }));
+    const r = await call;
+    await settle();
+    expect(r).toEqual({ ok: true, value: { regions: [{ region: 'us-east-1', terminated: 2, error: null }] } });
+    expect(fake.calls.find((c) => c.method === 'engine.stopEverything')?.req).toEqual({ confirm: true });
+    expect(fake.calls.filter((c) => c.method === 'state.getSnapshot').length).toBe(pullsBefore + 1);
+    expect(state().snapshot?.rev).toBe(2);
+    expect(state().pending).toEqual({});
+  });
+
+  it('returns a refusal to the dialog instead of raising a notice', async () => {
+    const { fake, app, state } = setup(1);
+    await settle();
+    fake.on('engine.stopEverything', () => fail('Stop everything is not available in this window.', 'not_ready'));
+    const r = await app.actions.stopEverything();
+    expect(r).toMatchObject({ ok: false, error: { code: 'not_ready' } });
+    expect(state().notices).toEqual([]);
+    expect(state().pending).toEqual({});
+  });
+});

@@ -55,6 +55,13 @@ function makeDeps(over: Partial<ServiceDeps> = {}) {
     openExternal: vi.fn(async (url: string) => url.startsWith('https://app.clear.ml')),
     startDemo: vi.fn(async () => undefined),
     isDemo: () => false,
+    // Careless too: a region error that quotes the credentials it used.
+    stopEverything: vi.fn(async () => ({
+      regions: [
+        { region: 'us-east-1', terminated: 2, error: null },
+        { region: 'eu-west-1', terminated: 0, error: `AuthFailure: ${SECRETS.awsKeyId} / ${SECRETS.awsSecret}` },
+      ],
+    })),
     ...over,
   };
   return { deps, controller, settings, secrets, known };
@@ -66,6 +73,7 @@ const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
   'autoscaler:engine.setEnabled': { enabled: true },
   'autoscaler:engine.setLaunchesPaused': { paused: true },
   'autoscaler:engine.scaleToZero': {},
+  'autoscaler:engine.stopEverything': { confirm: true },
   'autoscaler:queue.setPaused': { queue: 'gpu', paused: true },
   'autoscaler:instances.terminate': { instanceIds: ['i-0123456789abcdef0'] },
   'autoscaler:config.get': {},
@@ -362,5 +370,74 @@ describe('secrets typed into config fields', () => {
       ok: true,
       value: { ok: true, issues: [] },
     });
+  });
+});
+
+describe('engine.stopEverything', () => {
+  it('turns autoscaling off first, then sweeps, and returns one redacted result per region', async () => {
+    const { deps, controller, secrets } = makeDeps();
+    await controller.setEnabled(true);
+    // Stored but never read by any handler yet: the redaction must still know them.
+    await secrets.set('aws', { accessKeyId: SECRETS.awsKeyId, secretAccessKey: SECRETS.awsSecret });
+    const enabledAtSweep: boolean[] = [];
+    const sweep = vi.fn(async () => {
+      enabledAtSweep.push(controller.store.getState().enabled);
+      return deps.stopEverything!();
+    });
+    const dispatch = createDispatcher(createServiceHandlers({ ...deps, stopEverything: sweep }));
+    const r = await dispatch('autoscaler:engine.stopEverything', { confirm: true }, ctx);
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        regions: [
+          { region: 'us-east-1', terminated: 2, error: null },
+          { region: 'eu-west-1', terminated: 0, error: expect.stringMatching(/^AuthFailure: /) as unknown },
+        ],
+      },
+    });
+    expect(enabledAtSweep).toEqual([false]);
+    expect(controller.callsTo('setEnabled')).toEqual([[true], [false]]);
+    expect(JSON.stringify(r)).not.toContain(SECRETS.awsSecret);
+    expect(JSON.stringify(r)).not.toContain(SECRETS.awsKeyId);
+  });
+
+  it('without the sweep it is not_ready, says what to do instead, and changes nothing', async () => {
+    const { deps, controller } = makeDeps({ stopEverything: undefined });
+    await controller.setEnabled(true);
+    const dispatch = createDispatcher(createServiceHandlers(deps));
+    const r = await dispatch('autoscaler:engine.stopEverything', { confirm: true }, ctx);
+    expect(r).toMatchObject({ ok: false, error: { code: 'not_ready' } });
+    if (r.ok) return;
+    expect(r.error.message).toMatch(/nothing was terminated.*Scale to zero.*EC2 console/);
+    expect(controller.callsTo('setEnabled')).toEqual([[true]]);
+    expect(controller.store.getState().enabled).toBe(true);
+  });
+
+  it.each([[{}], [{ confirm: false }], [{ confirm: 'yes' }], [{ confirm: true, regions: ['us-east-1'] }]])(
+    'refuses %j without calling the sweep or touching the engine',
+    async (req) => {
+      const { deps, controller } = makeDeps();
+      const dispatch = createDispatcher(createServiceHandlers(deps));
+      const r = await dispatch('autoscaler:engine.stopEverything', req, ctx);
+      expect(r).toMatchObject({ ok: false, error: { code: 'invalid_args' } });
+      expect(deps.stopEverything).not.toHaveBeenCalled();
+      expect(controller.callsTo('setEnabled')).toEqual([]);
+    },
+  );
+
+  it('a sweep that throws is reported as failed (redacted), and autoscaling stays off', async () => {
+    const { deps, controller, known } = makeDeps({
+      stopEverything: async () => {
+        throw new Error(`could not list instances with ${SECRETS.awsSecret}`);
+      },
+    });
+    known.remember([SECRETS.awsSecret]);
+    await controller.setEnabled(true);
+    const dispatch = createDispatcher(createServiceHandlers(deps), { knownSecrets: () => known.list() });
+    const r = await dispatch('autoscaler:engine.stopEverything', { confirm: true }, ctx);
+    expect(r).toMatchObject({ ok: false, error: { code: 'failed' } });
+    expect(JSON.stringify(r)).not.toContain(SECRETS.awsSecret);
+    expect(JSON.stringify(r)).toContain('could not list instances');
+    expect(controller.store.getState().enabled).toBe(false);
   });
 });

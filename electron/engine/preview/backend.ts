@@ -14,6 +14,7 @@ import { exportConfigText, type ImportResult } from '../service/config-io.js';
 import {
   configureFromSettings,
   createServiceHandlers,
+  stopEverythingResult,
   type CredentialFallback,
   type ServiceDeps,
 } from '../service/handlers.js';
@@ -130,6 +131,7 @@ export async function createPreviewBackend(opts: PreviewBackendOptions): Promise
     startDemo: () => host.startDemo(),
     isDemo: () => host.demo,
     demoConfig: () => host.config,
+    stopEverything: () => stopEverythingResult(host),
   };
   const dispatch = createDispatcher(createServiceHandlers(deps), {
     knownSecrets: () => known.list(),

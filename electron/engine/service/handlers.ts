@@ -15,6 +15,7 @@ import type { SecretKind, SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
 
 export type TestResult = { ok: boolean; message: string; details: string[] };
+export type StopEverythingResult = InvokeResponse<'autoscaler:engine.stopEverything'>;
 type CredentialStatus = InvokeResponse<'autoscaler:credentials.status'>['clearml'];
 
 export interface ServiceDeps {
@@ -33,6 +34,12 @@ export interface ServiceDeps {
   isDemo(): boolean;
   /** The config the demo engine runs (shown read-only). */
   demoConfig?: () => Config | null;
+  /**
+   * The sweep behind "Stop everything": terminate every instance carrying our tags in every region the app has
+   * launched in, busy ones included, one result per region. The handler turns autoscaling off before calling it.
+   * Absent where the host cannot sweep (the channel then answers not_ready).
+   */
+  stopEverything?: () => Promise<StopEverythingResult>;
   /** Credentials from outside the app (environment, ~/clearml.conf, the AWS SDK chain) when none is stored. */
   fallback?: CredentialFallback;
   knownSecrets?: KnownSecrets;
@@ -137,6 +144,30 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     },
 
     'autoscaler:engine.scaleToZero': async () => ({ terminating: await deps.controller.scaleToZero() }),
+
+    'autoscaler:engine.stopEverything': async () => {
+      const sweep = deps.stopEverything;
+      if (!sweep) {
+        throw new ServiceError(
+          'not_ready',
+          'Stop everything is not available in this window: nothing was terminated. Use "Scale to zero", or ' +
+            'terminate the instances in the EC2 console (filter on the tag the app puts on its instances).',
+        );
+      }
+      // Off first, so the engine cannot launch again for queued tasks while (or after) the sweep terminates.
+      await deps.controller.setEnabled(false);
+      const result = await sweep();
+      // Region errors carry SDK messages shown to the user: redact them like test results, knowing every stored
+      // value first (this may be the first call since start).
+      await resolveCredentials(deps.secrets, known, fallback);
+      return {
+        regions: result.regions.map((r) => ({
+          region: r.region,
+          terminated: r.terminated,
+          error: r.error === null ? null : redact(r.error, known),
+        })),
+      };
+    },
 
     'autoscaler:queue.setPaused': async ({ queue, paused }) => {
       deps.controller.setQueuePaused(queue, paused);
@@ -246,5 +277,15 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       deps.settings.patch(patch);
       return settingsView();
     },
+  };
+}
+
+/** The host's sweep, in the contract's shape (counts per region, redacted later by the handler). */
+export async function stopEverythingResult(host: {
+  stopEverything(): Promise<{ regions: { region: string; terminated: string[]; error: string | null }[] }>;
+}): Promise<StopEverythingResult> {
+  const report = await host.stopEverything();
+  return {
+    regions: report.regions.map((r) => ({ region: r.region, terminated: r.terminated.length, error: r.error })),
   };
 }

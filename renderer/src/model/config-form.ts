@@ -4,7 +4,8 @@
  * as what is valid. Pure, so every message is tested in node.
  */
 import type { z } from 'zod';
-import { ConfigSchema, type ConfigInput } from '../../../shared/config.js';
+import { BudgetModeSchema, BudgetsSchema, type BudgetMode } from '../../../shared/budget.js';
+import { ConfigSchema, LeaseSchema, type ConfigInput } from '../../../shared/config.js';
 
 export interface ResourceDraft {
   uid: string;
@@ -40,6 +41,29 @@ export interface QueueDraft {
 export const SCALING_FIELDS = ['pollingIntervalSec', 'maxIdleMin', 'maxSpinUpMin', 'maxTotalInstances'] as const;
 export type ScalingField = (typeof SCALING_FIELDS)[number];
 
+/** One queue's caps; a row per queue. Empty text = no cap. */
+export interface QueueCapDraft {
+  uid: string;
+  queue: string;
+  hourlyUsd: string;
+  monthlyUsd: string;
+}
+
+export interface BudgetsDraft {
+  mode: BudgetMode;
+  nearCapPercent: string;
+  hourlyUsd: string;
+  monthlyUsd: string;
+  queues: QueueCapDraft[];
+}
+
+export interface LeaseDraft {
+  enabled: boolean;
+  leaseMin: string;
+  graceMin: string;
+  maxLifetimeHours: string;
+}
+
 export interface ConfigDraft {
   apiHost: string;
   webHost: string;
@@ -48,8 +72,35 @@ export interface ConfigDraft {
   dryRun: boolean;
   resources: ResourceDraft[];
   queues: QueueDraft[];
-  /** Top-level and nested parts this form does not edit (agent, lease, filesHost, workersPrefix…). */
+  budgets: BudgetsDraft;
+  lease: LeaseDraft;
+  /** Top-level and nested parts this form does not edit (agent, filesHost, workersPrefix…). */
   rest: Record<string, unknown>;
+}
+
+export const BUDGET_MODES = BudgetModeSchema.options;
+
+/** What each mode does, in the words the Settings view shows. */
+export const BUDGET_MODE_TEXT: Record<BudgetMode, { label: string; detail: string }> = {
+  warn: {
+    label: 'Warn only',
+    detail: 'Launches continue; you are notified when spend nears or reaches a cap.',
+  },
+  'stop-launching': {
+    label: 'Stop launching',
+    detail: 'A launch that would go over a cap is refused. Instances already running are left alone.',
+  },
+  'terminate-idle': {
+    label: 'Stop launching and terminate idle instances',
+    detail: 'As above, and idle instances under a reached cap are terminated. Busy instances finish their task first.',
+  },
+};
+
+const BUDGET_DEFAULTS = BudgetsSchema.parse({});
+const LEASE_DEFAULTS = LeaseSchema.parse({});
+
+export function emptyQueueCap(queue = ''): QueueCapDraft {
+  return { uid: newUid('c'), queue, hourlyUsd: '', monthlyUsd: '' };
 }
 
 /** Field ids the view uses: `apiHost`, `scaling.maxIdleMin`, `resource:<uid>:amiId`, `entry:<uid>:maxInstances`… */
@@ -144,10 +195,32 @@ export function draftFromConfig(config: unknown): ConfigDraft {
       maxInstances: str(obj(e)['maxInstances']),
     })),
   }));
+  const budgets = obj(c['budgets']);
+  const globalCaps = obj(budgets['global']);
+  const mode = BudgetModeSchema.safeParse(budgets['mode']);
+  const lease = obj(c['lease']);
   return {
     apiHost: str(clearml['apiHost']),
     webHost: str(clearml['webHost']),
     region: str(aws['region']),
+    budgets: {
+      mode: mode.success ? mode.data : BUDGET_DEFAULTS.mode,
+      nearCapPercent: str(budgets['nearCapPercent'] ?? BUDGET_DEFAULTS.nearCapPercent),
+      hourlyUsd: str(globalCaps['hourlyUsd']),
+      monthlyUsd: str(globalCaps['monthlyUsd']),
+      queues: Object.entries(obj(budgets['queues'])).map(([queue, raw]) => ({
+        uid: newUid('c'),
+        queue,
+        hourlyUsd: str(obj(raw)['hourlyUsd']),
+        monthlyUsd: str(obj(raw)['monthlyUsd']),
+      })),
+    },
+    lease: {
+      enabled: lease['enabled'] !== false,
+      leaseMin: str(lease['leaseMin'] ?? LEASE_DEFAULTS.leaseMin),
+      graceMin: str(lease['graceMin'] ?? LEASE_DEFAULTS.graceMin),
+      maxLifetimeHours: str(lease['maxLifetimeHours'] ?? LEASE_DEFAULTS.maxLifetimeHours),
+    },
     scaling: {
       pollingIntervalSec: str(scaling['pollingIntervalSec'] ?? 15),
       maxIdleMin: str(scaling['maxIdleMin'] ?? 15),
@@ -158,7 +231,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
     resources,
     queues,
     rest: {
-      ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling']),
+      ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling', 'budgets', 'lease']),
       clearml: without(clearml, ['apiHost', 'webHost']),
       aws: without(aws, ['region']),
       scaling: without(scaling, [...SCALING_FIELDS, 'dryRun']),
@@ -275,6 +348,8 @@ export function buildConfig(d: ConfigDraft): Built {
       return { resource: e.resource, maxInstances: num(e.maxInstances) };
     });
   }
+  const budgets = buildBudgets(d.budgets, [...seenQueue].filter(Boolean), paths, draftIssues);
+  const lease = buildLease(d.lease, paths);
   const rest = d.rest;
   const scaling: Record<string, unknown> = { ...obj(rest['scaling']), dryRun: d.dryRun };
   for (const f of SCALING_FIELDS) {
@@ -290,8 +365,100 @@ export function buildConfig(d: ConfigDraft): Built {
     resources,
     queues,
     scaling,
+    lease,
+    budgets,
   } as ConfigInput;
   return { config, paths, keyFields, draftIssues };
+}
+
+/** Sets `target[key]` to the typed number (or text, for zod to reject) unless the field is empty. */
+function putNumber(target: Record<string, unknown>, key: string, text: string): void {
+  const v = num(text);
+  if (v !== undefined) target[key] = v;
+}
+
+function buildBudgets(
+  b: BudgetsDraft,
+  queueNames: readonly string[],
+  paths: Record<string, FieldId>,
+  draftIssues: IssueMap,
+): Record<string, unknown> {
+  for (const k of ['mode', 'nearCapPercent', 'global.hourlyUsd', 'global.monthlyUsd'])
+    paths[`budgets.${k}`] = `budgets.${k}`;
+  const global: Record<string, unknown> = {};
+  putNumber(global, 'hourlyUsd', b.hourlyUsd);
+  putNumber(global, 'monthlyUsd', b.monthlyUsd);
+  const queues: Record<string, unknown> = {};
+  for (const c of b.queues) {
+    const name = c.queue.trim();
+    const field = (k: keyof QueueCapDraft) => `budgetCap:${c.uid}:${k}`;
+    if (name === '') {
+      add(draftIssues, field('queue'), 'choose the queue these caps apply to');
+      continue;
+    }
+    if (name in queues) {
+      add(draftIssues, field('queue'), `queue '${name}' already has a row of caps; keep one row per queue`);
+      continue;
+    }
+    // The cap would never apply: the engine only launches for configured queues.
+    if (!queueNames.includes(name))
+      add(
+        draftIssues,
+        field('queue'),
+        `queue '${name}' is not configured (configured: ${queueNames.join(', ') || 'none'}); remove this cap or add the queue`,
+      );
+    if (c.hourlyUsd.trim() === '' && c.monthlyUsd.trim() === '')
+      add(draftIssues, field('hourlyUsd'), 'set an hourly or a monthly cap for this queue, or remove the row');
+    const caps: Record<string, unknown> = {};
+    putNumber(caps, 'hourlyUsd', c.hourlyUsd);
+    putNumber(caps, 'monthlyUsd', c.monthlyUsd);
+    queues[name] = caps;
+    paths[`budgets.queues.${name}`] = field('queue');
+    paths[`budgets.queues.${name}.hourlyUsd`] = field('hourlyUsd');
+    paths[`budgets.queues.${name}.monthlyUsd`] = field('monthlyUsd');
+  }
+  const out: Record<string, unknown> = { mode: b.mode, global, queues };
+  putNumber(out, 'nearCapPercent', b.nearCapPercent);
+  return out;
+}
+
+function buildLease(l: LeaseDraft, paths: Record<string, FieldId>): Record<string, unknown> {
+  for (const k of ['enabled', 'leaseMin', 'graceMin', 'maxLifetimeHours']) paths[`lease.${k}`] = `lease.${k}`;
+  const out: Record<string, unknown> = { enabled: l.enabled };
+  putNumber(out, 'leaseMin', l.leaseMin);
+  putNumber(out, 'graceMin', l.graceMin);
+  putNumber(out, 'maxLifetimeHours', l.maxLifetimeHours);
+  return out;
+}
+
+/**
+ * Renames a queue and carries its budget caps along, as renaming a resource carries its queue entries. A name
+ * cleared on the way to a new one leaves the caps where they were (then flagged) rather than orphaning them.
+ */
+export function renameQueue(d: ConfigDraft, uid: string, name: string): ConfigDraft {
+  const before = d.queues.find((q) => q.uid === uid)?.name.trim() ?? '';
+  const after = name.trim();
+  const queues = d.queues.map((q) => (q.uid === uid ? { ...q, name } : q));
+  const shared = d.queues.some((q) => q.uid !== uid && q.name.trim() === before);
+  const caps =
+    before === '' || after === '' || shared
+      ? d.budgets.queues
+      : d.budgets.queues.map((c) => (c.queue.trim() === before ? { ...c, queue: after } : c));
+  return { ...d, queues, budgets: { ...d.budgets, queues: caps } };
+}
+
+/**
+ * How long an idle instance outlives the app, in words, from the draft: null while a field is not a number.
+ * A disabled lease means no bound at all.
+ */
+export function leaseSummary(l: LeaseDraft): string | null {
+  if (!l.enabled) return 'Off: instances keep running after the app stops, until you terminate them.';
+  const [lease, grace, max] = [l.leaseMin, l.graceMin, l.maxLifetimeHours].map((t) => num(t));
+  if (typeof lease !== 'number' || typeof grace !== 'number' || typeof max !== 'number') return null;
+  const idle = `an idle instance powers itself off at most ${lease + grace} min after the app stops renewing`;
+  return max > 0
+    ? `Now: ${idle}; no instance, busy or not, lives longer than ${max} h.`
+    : `Now: ${idle}; a busy one has no lifetime limit.`;
 }
 
 /** zod's generic texts reworded as what is valid; the schema's own messages are already written that way. */
@@ -302,6 +469,8 @@ export function friendlyMessage(issue: z.core.$ZodIssue): string {
       return inner ? inner.message : 'this name is not allowed';
     }
     case 'invalid_type':
+      // A schema's own message (the budget caps have one) says more than the generic rewording.
+      if (!/^Invalid input/.test(issue.message)) return issue.message;
       if (issue.expected === 'number') return 'must be a number';
       if (issue.expected === 'string') return 'must be text';
       if (issue.expected === 'boolean') return 'must be on or off';

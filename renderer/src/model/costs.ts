@@ -1,5 +1,7 @@
 /** The cost chart and breakdown bars: geometry only, so the SVG is a dumb renderer. Pure. */
+import type { CapStatus } from '../../../shared/budget.js';
 import type { CostSummary } from '../../../shared/domain.js';
+import { formatMoney, formatRate } from './format.js';
 
 export interface ChartGeometry {
   width: number;
@@ -93,4 +95,39 @@ export function shares(record: Record<string, number>): Share[] {
 export function spotFraction(c: CostSummary): number | null {
   const total = c.spotPerHour + c.onDemandPerHour;
   return total > 0 ? c.spotPerHour / total : null;
+}
+
+/** A cap drawn as a bar: positions are 0..1 of the bar's width. */
+export interface CapBar {
+  spent: number;
+  /** Where the limit sits: 1, or less when the bar is stretched to show spend or a projection past the cap. */
+  limit: number;
+  /** Where the month-end projection lands (monthly caps only; an hourly cap limits a rate, not a total). */
+  projected: number | null;
+  /** The projection lies past the right end (more than twice the cap); the marker is pinned there. */
+  projectedOffScale: boolean;
+  /** One sentence with every number, for the label and screen readers. */
+  text: string;
+}
+
+/** The bar stretches to at most twice the cap, so a runaway projection does not squash the rest to nothing. */
+const MAX_SCALE = 2;
+
+export function capBar(c: CapStatus): CapBar {
+  const projection = c.kind === 'monthly' ? c.projectedMonth : null;
+  const top = c.limit > 0 ? Math.min(Math.max(c.limit, c.spent, projection ?? 0), MAX_SCALE * c.limit) : 0;
+  const at = (x: number) => (top > 0 ? Math.max(0, Math.min(1, x / top)) : 0);
+  const pct = Math.round(c.share * 100);
+  const state = c.state === 'reached' ? 'cap reached' : c.state === 'near' ? 'near the cap' : 'under the cap';
+  const text =
+    c.kind === 'hourly'
+      ? `burning ${formatRate(c.spent)} of ${formatRate(c.limit)} (${pct}%), ${state}; ${formatMoney(c.projectedMonth)} by month end at this pace`
+      : `${formatMoney(c.spent)} of ${formatMoney(c.limit)} spent this month (${pct}%), ${state}; projected ${formatMoney(c.projectedMonth)} by month end${c.projectedMonth > c.limit ? ', over the cap' : ''}`;
+  return {
+    spent: at(c.spent),
+    limit: at(c.limit),
+    projected: projection === null ? null : at(projection),
+    projectedOffScale: projection !== null && top > 0 && projection > top,
+    text,
+  };
 }

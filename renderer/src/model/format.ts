@@ -7,6 +7,15 @@ export function formatMoney(amount: number): string {
   return `$${amount.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 
+/**
+ * Like formatMoney, but amounts under a dime keep four decimals ("$0.0042"): a short task's cost is real money
+ * to compare, not "< $0.01".
+ */
+export function formatMoneyFine(amount: number): string {
+  if (Number.isFinite(amount) && amount > 0 && amount < 0.1) return `$${amount.toFixed(4)}`;
+  return formatMoney(amount);
+}
+
 export function formatRate(perHour: number): string {
   return `${formatMoney(perHour)}/h`;
 }

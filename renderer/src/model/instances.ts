@@ -19,7 +19,7 @@ export type SortKey = (typeof SORT_KEYS)[number];
 export type SortDir = 'asc' | 'desc';
 
 export interface InstanceFilter {
-  /** Matches id, queue, resource, type, zone, task id/name, case-insensitive. */
+  /** Matches id, queue, resource, type, zone, task id/name and the note (an orphan's reason), case-insensitive. */
   text: string;
   queue: string;
   phase: InstancePhase | '';
@@ -56,7 +56,16 @@ export function matchesFilter(i: InstanceView, f: InstanceFilter): boolean {
   if (f.market && i.market !== f.market) return false;
   const text = f.text.trim().toLowerCase();
   if (!text) return true;
-  const hay = [i.instanceId, i.queue, i.resource, i.instanceType, i.zone, i.task?.id ?? '', i.task?.name ?? '']
+  const hay = [
+    i.instanceId,
+    i.queue,
+    i.resource,
+    i.instanceType,
+    i.zone,
+    i.task?.id ?? '',
+    i.task?.name ?? '',
+    i.note ?? '',
+  ]
     .join(' ')
     .toLowerCase();
   return text.split(/\s+/).every((t) => hay.includes(t));
@@ -87,6 +96,12 @@ export function visibleInstances(
     key,
     dir,
   );
+}
+
+/** The orphan's second line in the table: the engine's reason, or that it gave none. */
+export function orphanReason(i: InstanceView): string {
+  const note = i.note?.trim();
+  return note ? `Orphan: ${note}` : 'Orphan: the engine gave no reason; check the Events view.';
 }
 
 /** What the confirmation dialog says runs on the instance, so nobody kills a 3-day training by accident. */

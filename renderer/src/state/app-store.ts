@@ -84,6 +84,8 @@ export interface AppActions {
   setQueuePaused(queue: string, paused: boolean): Promise<Result<'autoscaler:queue.setPaused'>>;
   terminate(instanceIds: string[]): Promise<Result<'autoscaler:instances.terminate'>>;
   scaleToZero(): Promise<Result<'autoscaler:engine.scaleToZero'>>;
+  /** The kill switch; errors are returned (the dialog shows them), not raised as notices. */
+  stopEverything(): Promise<Result<'autoscaler:engine.stopEverything'>>;
   startDemo(): Promise<Result<'autoscaler:demo.start'>>;
   openExternal(url: string): Promise<Result<'autoscaler:app.openExternal'>>;
   validateConfig(config: unknown): Promise<Result<'autoscaler:config.validate'>>;
@@ -357,6 +359,13 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
     async scaleToZero() {
       const r = await call('scaleToZero', () => api['engine.scaleToZero']({}));
       if (r.ok) notify('info', `Terminating ${r.value.terminating} instance(s).`);
+      return r;
+    },
+
+    async stopEverything() {
+      const r = await call('stopEverything', () => api['engine.stopEverything']({ confirm: true }), true);
+      // Main turned autoscaling off before sweeping; pull so the switch shows it without waiting for a push.
+      void actions.refresh();
       return r;
     },
 

@@ -1,18 +1,24 @@
-/** Costs: what runs now costs, where the money goes (queue, resource, spot vs on-demand), and its recent history. */
-import { useId, useMemo, useState } from 'react';
+/**
+ * Costs: what runs now costs, where the money goes (queue, resource, task, spot vs on-demand, boot and idle
+ * overhead), spend against each budget cap with the month-end projection marked, and the recent burn rate.
+ * Every card says where its prices come from.
+ */
+import { useId, useMemo, useState, type ReactNode } from 'react';
 import { Bar, Stat, useNow, useWidth } from '../components/misc.js';
-import { costChart, shares, spotFraction, type Share } from '../model/costs.js';
-import { formatMoney, formatRate, formatTime } from '../model/format.js';
+import { capBar, costChart, shares, spotFraction, type Share } from '../model/costs.js';
+import { formatMoney, formatMoneyFine, formatRate, formatTime } from '../model/format.js';
 import type { CapStatus } from '../../../shared/budget.js';
 import type { CostSummary } from '../../../shared/domain.js';
-import { useApp } from '../state/react.js';
+import { useActions, useApp } from '../state/react.js';
 
 const RANGES = [1, 6, 24] as const;
+const TOP_TASKS = 10;
 
 export function Costs() {
   const costs = useApp((s) => s.snapshot?.costs) as CostSummary;
   const [hours, setHours] = useState<(typeof RANGES)[number]>(6);
   const spot = spotFraction(costs);
+  const prices = <PriceNote source={costs.priceSource} />;
   return (
     <div className="view costs">
       <section className="stats stats-money" aria-label="Totals">
@@ -27,8 +33,11 @@ export function Costs() {
           />
         )}
       </section>
+      <p className="muted small price-source">
+        Prices: {costs.priceSource}. Estimates; your AWS bill is authoritative.
+      </p>
 
-      {costs.budgets && costs.budgets.length > 0 && <Budgets caps={costs.budgets} />}
+      <Budgets caps={costs.budgets ?? []} prices={prices} />
 
       <section className="card" aria-labelledby="burn-heading">
         <header className="card-head">
@@ -49,21 +58,30 @@ export function Costs() {
           </div>
         </header>
         <BurnChart history={costs.history} hours={hours} />
+        {prices}
       </section>
 
       <div className="two-col">
-        <Breakdown title="By queue" items={shares(costs.byQueue)} />
-        <Breakdown title="By resource" items={shares(costs.byResource)} />
+        <Breakdown title="Burn by queue, now" items={shares(costs.byQueue)} prices={prices} />
+        <Breakdown title="Burn by resource, now" items={shares(costs.byResource)} prices={prices} />
       </div>
 
       {(costs.spendByQueue || costs.overheadByQueue) && (
         <div className="two-col">
-          {costs.spendByQueue && <Breakdown title="This month by queue" items={shares(costs.spendByQueue)} total />}
-          {costs.overheadByQueue && <Overhead overhead={costs.overheadByQueue} />}
+          {costs.spendByQueue && (
+            <Breakdown
+              title="Spend by queue this month"
+              items={shares(costs.spendByQueue)}
+              prices={prices}
+              total
+              empty="Nothing spent yet this month."
+            />
+          )}
+          {costs.overheadByQueue && <Overhead overhead={costs.overheadByQueue} prices={prices} />}
         </div>
       )}
 
-      {costs.byTask && costs.byTask.length > 0 && <TopTasks tasks={costs.byTask} />}
+      {costs.byTask && <Tasks tasks={costs.byTask} prices={prices} />}
 
       <section className="card" aria-labelledby="market-heading">
         <h2 id="market-heading">Spot vs on-demand</h2>
@@ -85,115 +103,202 @@ export function Costs() {
             </p>
           </>
         )}
-        <p className="muted small">Prices: {costs.priceSource}. Estimates; your AWS bill is authoritative.</p>
+        {prices}
       </section>
     </div>
   );
 }
 
-function Breakdown({ title, items, total = false }: { title: string; items: Share[]; total?: boolean }) {
+/** The footnote on every card: which prices its figures were computed from. */
+function PriceNote({ source }: { source: string }) {
+  return <p className="muted small price-note">Prices: {source}</p>;
+}
+
+function Breakdown({
+  title,
+  items,
+  prices,
+  total = false,
+  empty = 'Nothing is running.',
+}: {
+  title: string;
+  items: Share[];
+  prices: ReactNode;
+  total?: boolean;
+  empty?: string;
+}) {
   const id = useId();
   return (
     <section className="card" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       {items.length === 0 ? (
-        <p className="empty">Nothing is running.</p>
+        <p className="empty">{empty}</p>
       ) : (
-        <ul className="bars">
+        <ul className="bars" aria-labelledby={id}>
           {items.map((s) => (
             <li key={s.label}>
               <span className="bars-label">{s.label}</span>
               <Bar fraction={s.fraction} />
-              <span className="bars-value">{total ? formatMoney(s.perHour) : formatRate(s.perHour)}</span>
+              <span className="bars-value">{total ? formatMoneyFine(s.perHour) : formatRate(s.perHour)}</span>
             </li>
           ))}
         </ul>
       )}
+      {prices}
     </section>
   );
 }
 
 const CAP_TONE: Record<CapStatus['state'], string> = { ok: 'accent', near: 'warn', reached: 'error' };
+const CAP_STATE_TEXT: Record<CapStatus['state'], string> = { ok: 'ok', near: 'near', reached: 'reached' };
+const pct = (f: number) => `${(f * 100).toFixed(2)}%`;
 
-function Budgets({ caps }: { caps: CapStatus[] }) {
+function Budgets({ caps, prices }: { caps: CapStatus[]; prices: ReactNode }) {
+  const actions = useActions();
   return (
     <section className="card" aria-labelledby="budget-heading">
       <h2 id="budget-heading">Budget caps</h2>
-      <ul className="bars budgets">
-        {caps.map((c) => (
-          <li key={c.id}>
-            <span className="bars-label">
-              {c.label}
-              {c.state !== 'ok' && <span className={`pill tone-${CAP_TONE[c.state]}`}>{c.state}</span>}
-            </span>
-            <Bar fraction={c.share} tone={CAP_TONE[c.state]} />
-            <span className="bars-value">
-              {c.kind === 'hourly' ? formatRate(c.spent) : formatMoney(c.spent)} of{' '}
-              {c.kind === 'hourly' ? formatRate(c.limit) : formatMoney(c.limit)}
-              {c.kind === 'monthly' && (
-                <span className="muted small"> · projected {formatMoney(c.projectedMonth)}</span>
-              )}
-            </span>
-          </li>
-        ))}
-      </ul>
+      {caps.length === 0 ? (
+        <p className="empty">
+          No budget cap is set.{' '}
+          <button type="button" className="link" onClick={() => actions.setView('settings')}>
+            Set caps in Settings
+          </button>
+        </p>
+      ) : (
+        <>
+          <ul className="caps">
+            {caps.map((c) => (
+              <CapMeter key={c.id} cap={c} />
+            ))}
+          </ul>
+          <p className="legend small muted" aria-hidden="true">
+            <span className="key key-spent" /> spent <span className="key key-proj" /> projected by month end (monthly
+            caps) <span className="key key-limit" /> the cap, when spend or the projection goes past it
+          </p>
+        </>
+      )}
+      {prices}
     </section>
   );
 }
 
-function Overhead({ overhead }: { overhead: Record<string, { boot: number; idle: number }> }) {
+function CapMeter({ cap: c }: { cap: CapStatus }) {
+  const b = capBar(c);
+  const tone = CAP_TONE[c.state];
+  return (
+    <li className={`cap cap-${c.state}`} data-cap-id={c.id}>
+      <div className="cap-head">
+        <span className="cap-label">{c.label}</span>
+        <span className={`pill tone-${tone}`}>{CAP_STATE_TEXT[c.state]}</span>
+        <span className="bars-value">
+          {c.kind === 'hourly' ? formatRate(c.spent) : formatMoney(c.spent)} of{' '}
+          {c.kind === 'hourly' ? formatRate(c.limit) : formatMoney(c.limit)}
+        </span>
+      </div>
+      <div className="cap-track" role="img" aria-label={`${c.label}: ${b.text}`}>
+        <span className={`cap-fill tone-${tone}`} style={{ width: pct(b.spent) }} />
+        {b.limit < 1 && <span className="cap-limit" style={{ left: pct(b.limit) }} />}
+        {b.projected !== null && (
+          <span
+            className={`cap-proj${b.projectedOffScale ? ' off-scale' : ''}`}
+            style={{ left: `min(${pct(b.projected)}, calc(100% - 2px))` }}
+          />
+        )}
+      </div>
+      <p className="cap-text small muted">{b.text}</p>
+    </li>
+  );
+}
+
+function Overhead({
+  overhead,
+  prices,
+}: {
+  overhead: Record<string, { boot: number; idle: number }>;
+  prices: ReactNode;
+}) {
   const rows = Object.entries(overhead).sort((a, b) => b[1].boot + b[1].idle - (a[1].boot + a[1].idle));
   return (
     <section className="card" aria-labelledby="overhead-heading">
-      <h2 id="overhead-heading">Overhead this month</h2>
+      <h2 id="overhead-heading">Idle and boot overhead this month</h2>
       <p className="muted small">What keeping each queue served costs beyond task time: booting and idle waiting.</p>
-      <table className="mini-table">
-        <thead>
-          <tr>
-            <th scope="col">Queue</th>
-            <th scope="col">Booting</th>
-            <th scope="col">Idle</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(([queue, o]) => (
-            <tr key={queue}>
-              <th scope="row">{queue}</th>
-              <td>{formatMoney(o.boot)}</td>
-              <td>{formatMoney(o.idle)}</td>
+      {rows.length === 0 ? (
+        <p className="empty">No overhead yet this month.</p>
+      ) : (
+        <table className="mini-table" aria-labelledby="overhead-heading">
+          <thead>
+            <tr>
+              <th scope="col">Queue</th>
+              <th scope="col" className="num">
+                Booting
+              </th>
+              <th scope="col" className="num">
+                Idle
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map(([queue, o]) => (
+              <tr key={queue}>
+                <th scope="row">{queue}</th>
+                <td className="num">{formatMoneyFine(o.boot)}</td>
+                <td className="num">{formatMoneyFine(o.idle)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {prices}
     </section>
   );
 }
 
-function TopTasks({ tasks }: { tasks: NonNullable<CostSummary['byTask']> }) {
-  const top = [...tasks].sort((a, b) => b.cost - a.cost).slice(0, 10);
+function Tasks({ tasks, prices }: { tasks: NonNullable<CostSummary['byTask']>; prices: ReactNode }) {
+  const [all, setAll] = useState(false);
+  const sorted = useMemo(() => [...tasks].sort((a, b) => b.cost - a.cost), [tasks]);
+  const shown = all ? sorted : sorted.slice(0, TOP_TASKS);
   return (
     <section className="card" aria-labelledby="tasks-heading">
-      <h2 id="tasks-heading">Most expensive tasks this month</h2>
-      <table className="mini-table">
-        <thead>
-          <tr>
-            <th scope="col">Task</th>
-            <th scope="col">Queue</th>
-            <th scope="col">Cost</th>
-          </tr>
-        </thead>
-        <tbody>
-          {top.map((t) => (
-            <tr key={t.taskId}>
-              <th scope="row" title={t.taskId}>
-                {t.name ?? t.taskId}
+      <header className="card-head">
+        <h2 id="tasks-heading">Spend by ClearML task this month</h2>
+        {sorted.length > TOP_TASKS && (
+          <button type="button" className="small" onClick={() => setAll(!all)}>
+            {all ? `Show the top ${TOP_TASKS}` : `Show all ${sorted.length}`}
+          </button>
+        )}
+      </header>
+      <p className="muted small">
+        Each task’s running time on an instance of this app, at that instance’s price. Boot and idle time are in the
+        overhead.
+      </p>
+      {sorted.length === 0 ? (
+        <p className="empty">No task has run on an instance of this app this month yet.</p>
+      ) : (
+        <table className="mini-table tasks-table" aria-labelledby="tasks-heading">
+          <thead>
+            <tr>
+              <th scope="col">Task</th>
+              <th scope="col">Queue</th>
+              <th scope="col" className="num">
+                Cost
               </th>
-              <td>{t.queue}</td>
-              <td>{formatMoney(t.cost)}</td>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {shown.map((t) => (
+              <tr key={t.taskId}>
+                <th scope="row" title={`task id ${t.taskId}`}>
+                  {t.name ?? <span className="mono">{t.taskId}</span>}
+                </th>
+                <td>{t.queue}</td>
+                <td className="num">{formatMoneyFine(t.cost)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {prices}
     </section>
   );
 }

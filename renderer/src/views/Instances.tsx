@@ -1,7 +1,7 @@
 /**
  * Instances: a virtualised table (only the visible rows are in the DOM, so 2,000 instances scroll smoothly),
  * with sort, filter, a link to each task in the ClearML web app, and terminate behind a confirmation that says
- * what runs on the instance.
+ * what runs on the instance. Orphans get a second line with the reason, and a filter of their own.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
@@ -10,6 +10,7 @@ import { formatDuration, formatMoney } from '../model/format.js';
 import {
   EMPTY_FILTER,
   clearmlTaskUrl,
+  orphanReason,
   clearmlWebHost,
   terminateConsequence,
   visibleInstances,
@@ -22,6 +23,9 @@ import { InstancePhaseSchema } from '../../../shared/domain.js';
 import { useActions, useApp } from '../state/react.js';
 
 const ROW_HEIGHT = 36;
+/** An orphan row carries its reason on a second line. */
+const ORPHAN_ROW_HEIGHT = 58;
+const rowHeight = (row: InstanceView | undefined) => (row?.phase === 'orphan' ? ORPHAN_ROW_HEIGHT : ROW_HEIGHT);
 
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'instanceId', label: 'Instance' },
@@ -41,6 +45,7 @@ export function Instances() {
   const instances = useApp((s) => s.snapshot?.instances ?? []);
   const queues = useApp((s) => s.snapshot?.queues.map((q) => q.name) ?? []);
   const webHost = useApp((s) => clearmlWebHost(s.config?.config));
+  const priceSource = useApp((s) => s.snapshot?.costs.priceSource ?? '');
   const focus = useApp((s) => s.focus);
   const actions = useActions();
   const [filter, setFilter] = useState<InstanceFilter>(() =>
@@ -55,11 +60,13 @@ export function Instances() {
   }, [focus]);
 
   const rows = useMemo(() => visibleInstances(instances, filter, sort.key, sort.dir), [instances, filter, sort]);
+  const orphans = useMemo(() => instances.filter((i) => i.phase === 'orphan').length, [instances]);
+  const orphansOnly = filter.phase === 'orphan';
 
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: (index) => rowHeight(rows[index]),
     overscan: 12,
     getItemKey: (index) => rows[index]?.instanceId ?? index,
   });
@@ -115,6 +122,14 @@ export function Instances() {
             <option value="on-demand">on-demand</option>
           </select>
         </label>
+        <button
+          type="button"
+          className={`small orphan-filter${orphans ? ' has-orphans' : ''}`}
+          aria-pressed={orphansOnly}
+          onClick={() => setFilter({ ...filter, phase: orphansOnly ? '' : 'orphan' })}
+        >
+          Orphans ({orphans})
+        </button>
         <span className="muted count" aria-live="polite">
           {rows.length === instances.length
             ? `${instances.length} instances`
@@ -176,6 +191,11 @@ export function Instances() {
         </div>
       </div>
 
+      <p className="muted small price-note">
+        An orphan carries this app’s tags but does not fit the current configuration (its row says why); it costs money
+        until the engine terminates it after a grace period, or you do. Costs: {priceSource || 'no prices yet'}.
+      </p>
+
       {confirm && <TerminateDialog instance={confirm} onClose={() => setConfirm(null)} />}
     </div>
   );
@@ -192,13 +212,15 @@ interface RowProps {
 
 const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask, onTerminate }: RowProps) {
   const terminating = row.phase === 'terminating' || row.state === 'shutting-down' || row.state === 'terminated';
+  const orphan = row.phase === 'orphan';
   return (
     <div
-      className="vrow"
+      className={`vrow${orphan ? ' vrow-orphan' : ''}`}
       role="row"
       aria-rowindex={index + 2}
-      style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
+      style={{ transform: `translateY(${top}px)`, height: rowHeight(row) }}
       data-instance-id={row.instanceId}
+      data-phase={row.phase}
     >
       <div role="cell" className="vcell col-instanceId mono" title={row.note}>
         {row.instanceId}
@@ -260,6 +282,12 @@ const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask
           {terminating ? 'Terminating' : 'Terminate'}
         </button>
       </div>
+      {orphan && (
+        <div role="cell" aria-colspan={COLUMNS.length + 1} className="vcell row-note">
+          <span aria-hidden="true">⚠ </span>
+          {orphanReason(row)}
+        </div>
+      )}
     </div>
   );
 });

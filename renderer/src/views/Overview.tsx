@@ -1,11 +1,21 @@
-/** Overview: the on/off switch, status in words with what to do, and the numbers that matter (money first). */
+/**
+ * Overview: the on/off switch, status in words with what to do, the numbers that matter (money first), and a
+ * danger area with the two ways to terminate: scale to zero (what this view shows) and stop everything (every
+ * region, autoscaling off).
+ */
 import { useId, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
 import { overviewModel } from '../model/overview.js';
+import {
+  STOP_EVERYTHING_CONSEQUENCE,
+  summarizeStopEverything,
+  type StopEverythingSummary,
+} from '../model/stop-everything.js';
 import type { Snapshot } from '../../../shared/domain.js';
+import { describeError } from '../state/app-store.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 
 export function Overview() {
@@ -16,6 +26,8 @@ export function Overview() {
   const pausing = usePending('launchesPaused');
   const scaling = usePending('scaleToZero');
   const [confirmZero, setConfirmZero] = useState(false);
+  const [confirmStop, setConfirmStop] = useState(false);
+  const [lastStop, setLastStop] = useState<StopEverythingSummary | null>(null);
   const reasonId = useId();
   const m = overviewModel(s, now);
   const capWarnings = (s.costs.budgets ?? []).filter((c) => c.state !== 'ok');
@@ -124,9 +136,39 @@ export function Overview() {
           offText="Launches allowed"
           onChange={(v) => void actions.setLaunchesPaused(v)}
         />
-        <button type="button" className="danger" disabled={scaling || live === 0} onClick={() => setConfirmZero(true)}>
-          Scale to zero…
-        </button>
+      </section>
+
+      <section className="card danger-zone" aria-labelledby="danger-heading">
+        <h2 id="danger-heading">Danger zone</h2>
+        <div className="danger-row">
+          <div>
+            <strong>Scale to zero</strong>
+            <p className="muted small">
+              Terminates the {plural(live, 'instance')} shown here and pauses new launches. Autoscaling stays on.
+            </p>
+          </div>
+          <button
+            type="button"
+            className="danger"
+            disabled={scaling || live === 0}
+            onClick={() => setConfirmZero(true)}
+          >
+            Scale to zero…
+          </button>
+        </div>
+        <div className="danger-row">
+          <div>
+            <strong>Stop everything</strong>
+            <p className="muted small">
+              The kill switch: every instance this app launched in every region, busy ones included, and autoscaling
+              off.
+            </p>
+          </div>
+          <button type="button" className="danger" onClick={() => setConfirmStop(true)}>
+            Stop everything…
+          </button>
+        </div>
+        {lastStop && !confirmStop && <StopResult summary={lastStop} />}
       </section>
 
       {confirmZero && (
@@ -156,9 +198,103 @@ export function Overview() {
             This terminates all {plural(live, 'instance')} this app launched ({formatRate(m.burnPerHour)}), including{' '}
             {plural(m.busy, 'instance')} running a task. Those tasks stop now and are not re-queued automatically.
           </p>
-          <p>Autoscaling stays {s.enabled ? 'on, and launches again when tasks are queued' : 'off'}.</p>
+          <p>
+            New launches are then paused (switch “Pause new launches” off to allow them again); autoscaling stays{' '}
+            {s.enabled ? 'on' : 'off'}. Instances in other regions are not touched: use Stop everything for those.
+          </p>
         </Dialog>
       )}
+
+      {confirmStop && (
+        <StopEverythingDialog live={live} busy={m.busy} onClose={() => setConfirmStop(false)} onDone={setLastStop} />
+      )}
     </div>
+  );
+}
+
+function StopResult({ summary }: { summary: StopEverythingSummary }) {
+  return (
+    <div className={`stop-result tone-${summary.tone}`} role="status">
+      <p className="strong">{summary.headline}</p>
+      {summary.regions.length > 0 && (
+        <ul className="region-results" aria-label="Result by region">
+          {summary.regions.map((r) => (
+            <li key={r.region} className={r.ok ? '' : 'tone-error'}>
+              <strong className="mono">{r.region}</strong>: {r.text}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function StopEverythingDialog({
+  live,
+  busy,
+  onClose,
+  onDone,
+}: {
+  live: number;
+  busy: number;
+  onClose: () => void;
+  onDone: (s: StopEverythingSummary) => void;
+}) {
+  const actions = useActions();
+  const running = usePending('stopEverything');
+  const [result, setResult] = useState<StopEverythingSummary | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async () => {
+    setError(null);
+    const r = await actions.stopEverything();
+    if (!r.ok) {
+      setError(`Nothing was confirmed as stopped: ${describeError(r.error)}`);
+      return;
+    }
+    const summary = summarizeStopEverything(r.value);
+    setResult(summary);
+    onDone(summary);
+  };
+
+  return (
+    <Dialog
+      title={result ? 'Stop everything: result' : 'Stop everything?'}
+      tone="danger"
+      onClose={onClose}
+      footer={
+        result ? (
+          <button type="button" autoFocus onClick={onClose}>
+            Close
+          </button>
+        ) : (
+          <>
+            <button type="button" data-autofocus onClick={onClose}>
+              Cancel
+            </button>
+            <button type="button" className="danger" disabled={running} onClick={() => void run()}>
+              {running ? 'Stopping…' : 'Stop everything'}
+            </button>
+          </>
+        )
+      }
+    >
+      {result ? (
+        <StopResult summary={result} />
+      ) : (
+        <>
+          <p>{STOP_EVERYTHING_CONSEQUENCE}</p>
+          <p className="muted">
+            This view shows {plural(live, 'live instance')} ({plural(busy, 'busy one')}); the sweep also finds instances
+            in regions this view does not show.
+          </p>
+          {error && (
+            <p className="tone-error" role="alert">
+              {error}
+            </p>
+          )}
+        </>
+      )}
+    </Dialog>
   );
 }

@@ -1,9 +1,10 @@
 /**
- * Settings: edit resources, queues and the basics with inline field messages (zod, worded as what is valid),
- * import a ClearML autoscaler YAML with a preview of what it maps to, and export. Nothing is saved while a
- * field is invalid; main validates again on save.
+ * Settings: edit resources, queues, budgets, the lease and the basics with inline field messages (the shared zod
+ * schema in the page for every keystroke, and main's `config.validate` once the draft passes it), import a ClearML
+ * autoscaler YAML with a preview of what it maps to, and export. Nothing is saved while a field is invalid; main
+ * validates again on save. In demo mode the demo's own config is shown read-only.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
 import { CheckField, Field, SelectField, TextField } from '../components/Field.js';
 import { copyText, downloadText } from '../components/misc.js';
@@ -13,6 +14,7 @@ import {
   emptyResource,
   mapIssues,
   newUid,
+  renameQueue,
   validateDraft,
   type ConfigDraft,
   type FieldId,
@@ -23,8 +25,12 @@ import {
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import type { NotificationCategory } from '../../../shared/settings.js';
 import { useActions, useApp, usePending } from '../state/react.js';
+import { BudgetEditor, LeaseEditor } from './SettingsLimits.js';
 
 type Status = { tone: 'ok' | 'error' | 'info'; text: string } | null;
+
+/** Quiet time after the last keystroke before main is asked to validate the draft. */
+const VALIDATE_DELAY_MS = 350;
 
 export function Settings() {
   const info = useApp((s) => s.config);
@@ -99,6 +105,9 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
   const [touched, setTouched] = useState<ReadonlySet<FieldId>>(new Set());
   const [showAll, setShowAll] = useState(false);
   const [serverIssues, setServerIssues] = useState<IssueMap>({});
+  /** From main's `config.validate` for the current draft (checks the page cannot make, e.g. secrets in text). */
+  const [checkedIssues, setCheckedIssues] = useState<IssueMap>({});
+  const validateSeq = useRef(0);
   const [status, setStatus] = useState<Status>(null);
   const [importing, setImporting] = useState(false);
   const [exported, setExported] = useState<string | null>(null);
@@ -110,15 +119,32 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
 
   const v = useMemo(() => validateDraft(draft), [draft]);
   const shown = (id: FieldId): string[] => [
-    ...(showAll || touched.has(id) ? (v.issues[id] ?? []) : []),
-    ...(serverIssues[id] ?? []),
+    ...new Set([
+      ...(showAll || touched.has(id) ? (v.issues[id] ?? []) : []),
+      ...(serverIssues[id] ?? []),
+      ...(checkedIssues[id] ?? []),
+    ]),
   ];
+
+  // Once the draft passes the schema here, main checks it too, so its messages appear while typing, not on Save.
+  useEffect(() => {
+    const seq = ++validateSeq.current;
+    if (!dirty || demo || !v.valid) return;
+    const timer = setTimeout(() => {
+      void actions.validateConfig(v.config).then((r) => {
+        if (seq !== validateSeq.current || !r.ok) return;
+        setCheckedIssues(mapIssues(r.value.issues, v.paths));
+      });
+    }, VALIDATE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [v, dirty, demo, actions]);
 
   const edit = (id: FieldId, change: (d: ConfigDraft) => ConfigDraft) => {
     setDraft(change);
     setDirty(true);
     setStatus(null);
     setServerIssues({});
+    setCheckedIssues({});
     setTouched((t) => (t.has(id) ? t : new Set(t).add(id)));
   };
 
@@ -143,6 +169,7 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
     edit(id, (d) => ({ ...d, queues: d.queues.map((q) => (q.uid === uid ? change(q) : q)) }));
 
   const save = async () => {
+    if (demo) return;
     setShowAll(true);
     if (!v.valid) {
       setStatus({ tone: 'error', text: 'Not saved: fix the fields marked below first.' });
@@ -170,6 +197,7 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
     setTouched(new Set());
     setShowAll(false);
     setServerIssues({});
+    setCheckedIssues({});
     setStatus(null);
   };
 
@@ -179,8 +207,9 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
   };
 
   const formIssues = shown('form');
-  const invalidCount = Object.keys(v.issues).length;
+  const invalidCount = new Set([...Object.keys(v.issues), ...Object.keys(checkedIssues)]).size;
   const resourceNames = draft.resources.map((r) => r.name.trim()).filter(Boolean);
+  const queueNames = [...new Set(draft.queues.map((q) => q.name.trim()).filter(Boolean))];
 
   return (
     <form
@@ -192,28 +221,30 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
         void save();
       }}
     >
-      <div className="toolbar sticky">
-        <button type="submit" className="primary" disabled={saving || !dirty || demo}>
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-        <button type="button" disabled={!dirty} onClick={revert}>
-          Revert
-        </button>
-        <button type="button" onClick={() => setImporting(true)}>
-          Import ClearML YAML…
-        </button>
-        <button type="button" onClick={() => void doExport()} disabled={config === null}>
-          Export
-        </button>
-        <span role="status" className={`save-status${status ? ` tone-${status.tone}` : ''}`}>
-          {status?.text ??
-            (dirty ? (invalidCount ? `${invalidCount} field(s) need attention` : 'Unsaved changes') : '')}
-        </span>
-      </div>
+      {!demo && (
+        <div className="toolbar sticky">
+          <button type="submit" className="primary" disabled={saving || !dirty}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" disabled={!dirty} onClick={revert}>
+            Revert
+          </button>
+          <button type="button" onClick={() => setImporting(true)}>
+            Import ClearML YAML…
+          </button>
+          <button type="button" onClick={() => void doExport()} disabled={config === null}>
+            Export
+          </button>
+          <span role="status" className={`save-status${status ? ` tone-${status.tone}` : ''}`}>
+            {status?.text ??
+              (dirty ? (invalidCount ? `${invalidCount} field(s) need attention` : 'Unsaved changes') : '')}
+          </span>
+        </div>
+      )}
       {demo && (
-        <p className="note">
-          The demo runs a built-in configuration against simulated ClearML and EC2. Saving is disabled while it runs,
-          because a saved configuration would replace the demo with your real cloud.
+        <p className="note" role="note" aria-label="Demo configuration">
+          This is the demo’s built-in configuration, shown read-only: the demo config cannot be changed. It runs against
+          simulated ClearML and EC2, so nothing here reaches your cloud.
         </p>
       )}
       {config === null && (
@@ -229,216 +260,232 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
         </ul>
       )}
 
-      <fieldset className="card">
-        <legend>ClearML and AWS</legend>
-        <div className="grid">
-          <TextField
-            label="ClearML API host"
-            value={draft.apiHost}
-            placeholder="https://api.clear.ml"
-            hint="The api_server from clearml.conf"
-            issues={shown('apiHost')}
-            onChange={(x) => edit('apiHost', (d) => ({ ...d, apiHost: x }))}
-          />
-          <TextField
-            label="ClearML web app (optional)"
-            value={draft.webHost}
-            placeholder="https://app.clear.ml"
-            hint="For task links; derived from the API host when empty"
-            issues={shown('webHost')}
-            onChange={(x) => edit('webHost', (d) => ({ ...d, webHost: x }))}
-          />
-          <TextField
-            label="AWS region"
-            value={draft.region}
-            placeholder="us-east-1"
-            issues={shown('region')}
-            onChange={(x) => edit('region', (d) => ({ ...d, region: x }))}
-          />
-        </div>
-      </fieldset>
+      <fieldset className="plain form-body" disabled={demo}>
+        <fieldset className="card">
+          <legend>ClearML and AWS</legend>
+          <div className="grid">
+            <TextField
+              label="ClearML API host"
+              value={draft.apiHost}
+              placeholder="https://api.clear.ml"
+              hint="The api_server from clearml.conf"
+              issues={shown('apiHost')}
+              onChange={(x) => edit('apiHost', (d) => ({ ...d, apiHost: x }))}
+            />
+            <TextField
+              label="ClearML web app (optional)"
+              value={draft.webHost}
+              placeholder="https://app.clear.ml"
+              hint="For task links; derived from the API host when empty"
+              issues={shown('webHost')}
+              onChange={(x) => edit('webHost', (d) => ({ ...d, webHost: x }))}
+            />
+            <TextField
+              label="AWS region"
+              value={draft.region}
+              placeholder="us-east-1"
+              issues={shown('region')}
+              onChange={(x) => edit('region', (d) => ({ ...d, region: x }))}
+            />
+          </div>
+        </fieldset>
 
-      <fieldset className="card">
-        <legend>Scaling</legend>
-        <div className="grid">
-          <TextField
-            label="Polling interval (s)"
-            type="number"
-            value={draft.scaling.pollingIntervalSec}
-            hint="2 to 3600 seconds"
-            issues={shown('scaling.pollingIntervalSec')}
-            onChange={(x) =>
-              edit('scaling.pollingIntervalSec', (d) => ({ ...d, scaling: { ...d.scaling, pollingIntervalSec: x } }))
-            }
-          />
-          <TextField
-            label="Max idle time (min)"
-            type="number"
-            value={draft.scaling.maxIdleMin}
-            hint="An idle instance is terminated after this long"
-            issues={shown('scaling.maxIdleMin')}
-            onChange={(x) => edit('scaling.maxIdleMin', (d) => ({ ...d, scaling: { ...d.scaling, maxIdleMin: x } }))}
-          />
-          <TextField
-            label="Max spin-up time (min)"
-            type="number"
-            value={draft.scaling.maxSpinUpMin}
-            hint="An instance that is not a worker by then is terminated"
-            issues={shown('scaling.maxSpinUpMin')}
-            onChange={(x) =>
-              edit('scaling.maxSpinUpMin', (d) => ({ ...d, scaling: { ...d.scaling, maxSpinUpMin: x } }))
-            }
-          />
-          <TextField
-            label="Max instances in total"
-            type="number"
-            value={draft.scaling.maxTotalInstances}
-            hint="Across all queues and resources"
-            issues={shown('scaling.maxTotalInstances')}
-            onChange={(x) =>
-              edit('scaling.maxTotalInstances', (d) => ({ ...d, scaling: { ...d.scaling, maxTotalInstances: x } }))
-            }
-          />
-          <CheckField
-            label="Dry run (decide and log, never launch or terminate)"
-            checked={draft.dryRun}
-            onChange={(x) => edit('dryRun', (d) => ({ ...d, dryRun: x }))}
-          />
-        </div>
-      </fieldset>
+        <fieldset className="card">
+          <legend>Scaling</legend>
+          <div className="grid">
+            <TextField
+              label="Polling interval (s)"
+              type="number"
+              value={draft.scaling.pollingIntervalSec}
+              hint="2 to 3600 seconds"
+              issues={shown('scaling.pollingIntervalSec')}
+              onChange={(x) =>
+                edit('scaling.pollingIntervalSec', (d) => ({ ...d, scaling: { ...d.scaling, pollingIntervalSec: x } }))
+              }
+            />
+            <TextField
+              label="Max idle time (min)"
+              type="number"
+              value={draft.scaling.maxIdleMin}
+              hint="An idle instance is terminated after this long"
+              issues={shown('scaling.maxIdleMin')}
+              onChange={(x) => edit('scaling.maxIdleMin', (d) => ({ ...d, scaling: { ...d.scaling, maxIdleMin: x } }))}
+            />
+            <TextField
+              label="Max spin-up time (min)"
+              type="number"
+              value={draft.scaling.maxSpinUpMin}
+              hint="An instance that is not a worker by then is terminated"
+              issues={shown('scaling.maxSpinUpMin')}
+              onChange={(x) =>
+                edit('scaling.maxSpinUpMin', (d) => ({ ...d, scaling: { ...d.scaling, maxSpinUpMin: x } }))
+              }
+            />
+            <TextField
+              label="Max instances in total"
+              type="number"
+              value={draft.scaling.maxTotalInstances}
+              hint="Across all queues and resources"
+              issues={shown('scaling.maxTotalInstances')}
+              onChange={(x) =>
+                edit('scaling.maxTotalInstances', (d) => ({ ...d, scaling: { ...d.scaling, maxTotalInstances: x } }))
+              }
+            />
+            <CheckField
+              label="Dry run (decide and log, never launch or terminate)"
+              checked={draft.dryRun}
+              onChange={(x) => edit('dryRun', (d) => ({ ...d, dryRun: x }))}
+            />
+          </div>
+        </fieldset>
 
-      <fieldset className="card">
-        <legend>Resources</legend>
-        <p className="muted small">A resource is an EC2 launch template: instance type, image, network and disk.</p>
-        {draft.resources.map((r) => (
-          <ResourceEditor
-            key={r.uid}
-            r={r}
-            shown={shown}
-            onEdit={editResource}
-            onRemove={() => edit('form', (d) => ({ ...d, resources: d.resources.filter((x) => x.uid !== r.uid) }))}
-          />
-        ))}
-        <button
-          type="button"
-          onClick={() => edit('form', (d) => ({ ...d, resources: [...d.resources, emptyResource()] }))}
-        >
-          Add resource
-        </button>
-      </fieldset>
+        <fieldset className="card">
+          <legend>Resources</legend>
+          <p className="muted small">A resource is an EC2 launch template: instance type, image, network and disk.</p>
+          {draft.resources.map((r) => (
+            <ResourceEditor
+              key={r.uid}
+              r={r}
+              shown={shown}
+              onEdit={editResource}
+              onRemove={() => edit('form', (d) => ({ ...d, resources: d.resources.filter((x) => x.uid !== r.uid) }))}
+            />
+          ))}
+          <button
+            type="button"
+            onClick={() => edit('form', (d) => ({ ...d, resources: [...d.resources, emptyResource()] }))}
+          >
+            Add resource
+          </button>
+        </fieldset>
 
-      <fieldset className="card">
-        <legend>Queues</legend>
-        <p className="muted small">Each ClearML queue is served by one or more resources, each with a cap.</p>
-        {draft.queues.map((q) => (
-          <div key={q.uid} className="subcard" role="group" aria-label={`Queue ${q.name || '(unnamed)'}`}>
-            <div className="grid">
-              <TextField
-                label="Queue name"
-                value={q.name}
-                hint="Exactly as in ClearML"
-                issues={shown(`queue:${q.uid}:name`)}
-                onChange={(x) => editQueue(q.uid, (qq) => ({ ...qq, name: x }), `queue:${q.uid}:name`)}
-              />
-            </div>
-            {shown(`queue:${q.uid}:entries`).length > 0 && (
-              <ul className="field-errors" role="alert">
-                {shown(`queue:${q.uid}:entries`).map((m) => (
-                  <li key={m}>{m}</li>
-                ))}
-              </ul>
-            )}
-            {q.entries.map((e) => (
-              <div key={e.uid} className="grid entry">
-                <SelectField
-                  label="Resource"
-                  value={e.resource}
-                  options={[
-                    { value: '', label: '(choose)' },
-                    ...[...new Set([...resourceNames, e.resource].filter(Boolean))].map((n) => ({
-                      value: n,
-                      label: n,
-                    })),
-                  ]}
-                  issues={shown(`entry:${e.uid}:resource`)}
-                  onChange={(x) =>
-                    editQueue(
-                      q.uid,
-                      (qq) => ({
-                        ...qq,
-                        entries: qq.entries.map((y) => (y.uid === e.uid ? { ...y, resource: x } : y)),
-                      }),
-                      `entry:${e.uid}:resource`,
-                    )
-                  }
-                />
+        <fieldset className="card">
+          <legend>Queues</legend>
+          <p className="muted small">Each ClearML queue is served by one or more resources, each with a cap.</p>
+          {draft.queues.map((q) => (
+            <div key={q.uid} className="subcard" role="group" aria-label={`Queue ${q.name || '(unnamed)'}`}>
+              <div className="grid">
                 <TextField
-                  label="Max instances"
-                  type="number"
-                  inputMode="numeric"
-                  value={e.maxInstances}
-                  hint="0 to 1000"
-                  issues={shown(`entry:${e.uid}:maxInstances`)}
-                  onChange={(x) =>
-                    editQueue(
-                      q.uid,
-                      (qq) => ({
-                        ...qq,
-                        entries: qq.entries.map((y) => (y.uid === e.uid ? { ...y, maxInstances: x } : y)),
-                      }),
-                      `entry:${e.uid}:maxInstances`,
-                    )
-                  }
+                  label="Queue name"
+                  value={q.name}
+                  issues={shown(`queue:${q.uid}:name`)}
+                  hint="Exactly as in ClearML; its budget caps follow a rename"
+                  onChange={(x) => edit(`queue:${q.uid}:name`, (d) => renameQueue(d, q.uid, x))}
                 />
+              </div>
+              {shown(`queue:${q.uid}:entries`).length > 0 && (
+                <ul className="field-errors" role="alert">
+                  {shown(`queue:${q.uid}:entries`).map((m) => (
+                    <li key={m}>{m}</li>
+                  ))}
+                </ul>
+              )}
+              {q.entries.map((e) => (
+                <div key={e.uid} className="grid entry">
+                  <SelectField
+                    label="Resource"
+                    value={e.resource}
+                    options={[
+                      { value: '', label: '(choose)' },
+                      ...[...new Set([...resourceNames, e.resource].filter(Boolean))].map((n) => ({
+                        value: n,
+                        label: n,
+                      })),
+                    ]}
+                    issues={shown(`entry:${e.uid}:resource`)}
+                    onChange={(x) =>
+                      editQueue(
+                        q.uid,
+                        (qq) => ({
+                          ...qq,
+                          entries: qq.entries.map((y) => (y.uid === e.uid ? { ...y, resource: x } : y)),
+                        }),
+                        `entry:${e.uid}:resource`,
+                      )
+                    }
+                  />
+                  <TextField
+                    label="Max instances"
+                    type="number"
+                    inputMode="numeric"
+                    value={e.maxInstances}
+                    hint="0 to 1000"
+                    issues={shown(`entry:${e.uid}:maxInstances`)}
+                    onChange={(x) =>
+                      editQueue(
+                        q.uid,
+                        (qq) => ({
+                          ...qq,
+                          entries: qq.entries.map((y) => (y.uid === e.uid ? { ...y, maxInstances: x } : y)),
+                        }),
+                        `entry:${e.uid}:maxInstances`,
+                      )
+                    }
+                  />
+                  <button
+                    type="button"
+                    className="small"
+                    aria-label={`Remove resource ${e.resource || '(none)'} from queue ${q.name}`}
+                    onClick={() =>
+                      editQueue(
+                        q.uid,
+                        (qq) => ({ ...qq, entries: qq.entries.filter((y) => y.uid !== e.uid) }),
+                        `queue:${q.uid}:entries`,
+                      )
+                    }
+                  >
+                    Remove
+                  </button>
+                </div>
+              ))}
+              <div className="toolbar">
                 <button
                   type="button"
                   className="small"
-                  aria-label={`Remove resource ${e.resource || '(none)'} from queue ${q.name}`}
                   onClick={() =>
                     editQueue(
                       q.uid,
-                      (qq) => ({ ...qq, entries: qq.entries.filter((y) => y.uid !== e.uid) }),
+                      (qq) => ({
+                        ...qq,
+                        entries: [...qq.entries, { uid: newUid('e'), resource: '', maxInstances: '2' }],
+                      }),
                       `queue:${q.uid}:entries`,
                     )
                   }
                 >
-                  Remove
+                  Add resource to {q.name || 'queue'}
+                </button>
+                <button
+                  type="button"
+                  className="small danger"
+                  onClick={() => edit('form', (d) => ({ ...d, queues: d.queues.filter((x) => x.uid !== q.uid) }))}
+                >
+                  Remove queue
                 </button>
               </div>
-            ))}
-            <div className="toolbar">
-              <button
-                type="button"
-                className="small"
-                onClick={() =>
-                  editQueue(
-                    q.uid,
-                    (qq) => ({
-                      ...qq,
-                      entries: [...qq.entries, { uid: newUid('e'), resource: '', maxInstances: '2' }],
-                    }),
-                    `queue:${q.uid}:entries`,
-                  )
-                }
-              >
-                Add resource to {q.name || 'queue'}
-              </button>
-              <button
-                type="button"
-                className="small danger"
-                onClick={() => edit('form', (d) => ({ ...d, queues: d.queues.filter((x) => x.uid !== q.uid) }))}
-              >
-                Remove queue
-              </button>
             </div>
-          </div>
-        ))}
-        <button
-          type="button"
-          onClick={() => edit('form', (d) => ({ ...d, queues: [...d.queues, emptyQueue('', resourceNames[0] ?? '')] }))}
-        >
-          Add queue
-        </button>
+          ))}
+          <button
+            type="button"
+            onClick={() =>
+              edit('form', (d) => ({ ...d, queues: [...d.queues, emptyQueue('', resourceNames[0] ?? '')] }))
+            }
+          >
+            Add queue
+          </button>
+        </fieldset>
+
+        <BudgetEditor
+          budgets={draft.budgets}
+          queueNames={queueNames}
+          shown={shown}
+          onEdit={(id, change) => edit(id, (d) => ({ ...d, budgets: change(d.budgets) }))}
+        />
+        <LeaseEditor
+          lease={draft.lease}
+          shown={shown}
+          onEdit={(id, change) => edit(id, (d) => ({ ...d, lease: change(d.lease) }))}
+        />
       </fieldset>
 
       {importing && (

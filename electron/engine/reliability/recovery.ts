@@ -1,0 +1,623 @@
+/**
+ * Crash-safe launches (peers §f.3, reference §7.1): the engine host's two launch hooks write every RunInstances
+ * attempt to the intent journal before it is sent, and `recover` restores, before the new engine plans anything,
+ * what the previous process knew and the crash erased:
+ *
+ * - an open intent found by its client token (one filtered listing, then the `client-token` filter for the
+ *   rest) → adopted: resolved as launched and, while alive, seeded into the engine as in flight;
+ * - not found and recent → the SAME request is re-sent with the SAME token: EC2 returns the instance if the first
+ *   request got through (listing is eventually consistent, so "not found" proves nothing a second after a
+ *   launch), or launches it if it never arrived — either way one instance for that launch, never two;
+ * - not found and older than `resendWithinMs` → abandoned (an instance that old would be listed);
+ * - launches that succeeded in the last minutes but are not listed yet → seeded as in flight, as the previous
+ *   engine had them (otherwise the new one launches the same demand again while they are unlisted);
+ * - tasks of busy instances lost while the app was down → requeued (`stranded.ts`).
+ *
+ * Why some intents are not re-sent even when recent. The engine's launcher moves to the next subnet or market
+ * after a capacity error with a new token and reports only the final attempt to `afterLaunch`, so a journal can
+ * hold unresolved intents that are failed intermediate attempts of a launch that went on. An intent followed by
+ * a later intent of the same batch (queue, resource, tick, process) further down the fallback order
+ * (`planPosition`) may be one of those; re-sending it could add a second instance for one launch, so it is only
+ * counted as booting (seeded with no instance id) until it could no longer be unlisted, then abandoned. The
+ * parallel first attempts of a batch share a position, so they never make each other ambiguous. Within one
+ * process the hooks know more: once a later tick starts launching, every attempt of the earlier ticks has settled
+ * (ticks run one at a time), so leftovers are resolved as failed right away — except after an ambiguous error
+ * (5xx, timeout: EC2 may have launched it), which is counted as booting in the live engine and left for recovery.
+ *
+ * Re-sending rebuilds the request from the config (`rebuildSpec`) because the journal never holds user data.
+ * The re-send window must stay below the engine's 10 min in-flight memory (`IN_FLIGHT_TTL_MS`), so a seeded
+ * unknown launch is remembered for as long as its intent could still be re-sent.
+ */
+import type { Config } from '../../../shared/config.js';
+import { kindOf } from '../ec2/errors.js';
+import { launchPlan } from '../ec2/launcher.js';
+import type { Engine, EngineDeps, LaunchIntent } from '../engine.js';
+import type { InFlightLaunch } from '../policy.js';
+import {
+  ClearmlError,
+  Ec2Error,
+  TAG,
+  type ClearmlApi,
+  type Clock,
+  type Ec2Api,
+  type InstanceObs,
+  type LaunchSpec,
+} from '../ports.js';
+import {
+  batchOf,
+  IntentJournal,
+  type JournalEntry,
+  type JournalIntent,
+  type JournalResolution,
+} from './intent-journal.js';
+import { RegionRegistry } from './regions.js';
+import { requeueStranded, type StrandedTask } from './stranded.js';
+
+export const DEFAULT_RESEND_WITHIN_MS = 5 * 60_000;
+/** The engine's memory of a launch EC2 does not list yet (engine.ts IN_FLIGHT_TTL_MS). */
+export const ENGINE_IN_FLIGHT_TTL_MS = 10 * 60_000;
+const LIVE = new Set(['pending', 'running']);
+
+// ---------------------------------------------------------------- the request, rebuilt
+
+export type RebuiltSpec = { ok: true; spec: LaunchSpec } | { ok: false; reason: string };
+
+/**
+ * The exact RunInstances request the engine sent for a journaled intent, pure. It mirrors `Engine.launchMany`
+ * (tags in the same order, the lease tag from the tick time `at`), because EC2 compares every parameter of a
+ * request that reuses a token: any difference answers IdempotentParameterMismatch instead of the instance.
+ * test/reliability/recovery.test.ts checks it against a request the real engine sent.
+ */
+export function rebuildSpec(
+  config: Config,
+  intent: Pick<JournalIntent, 'token' | 'queue' | 'resource' | 'market' | 'subnetId' | 'availabilityZone' | 'at'>,
+  userData: string,
+): RebuiltSpec {
+  const res = config.resources[intent.resource];
+  if (!res) return { ok: false, reason: `resource '${intent.resource}' is no longer in the config` };
+  const prefix = config.scaling.workersPrefix;
+  const tags: Record<string, string> = {
+    ...res.tags,
+    Name: `${prefix}:${intent.resource}:${intent.queue}`,
+    [TAG.prefix]: prefix,
+    [TAG.resource]: intent.resource,
+    [TAG.queue]: intent.queue,
+    [TAG.launchedBy]: 'clearml-tray-autoscaler',
+  };
+  if (config.lease.enabled) tags[TAG.lease] = String(Math.floor((intent.at + config.lease.leaseMin * 60_000) / 1000));
+  const spec: LaunchSpec = {
+    instanceType: res.instanceType,
+    imageId: res.amiId,
+    securityGroupIds: res.securityGroupIds,
+    keyName: res.keyName,
+    iamInstanceProfile: res.iamInstanceProfile,
+    ebs: res.ebs,
+    enableMonitoring: res.enableMonitoring,
+    userData,
+    tags,
+    clientToken: intent.token,
+    market: intent.market,
+    ...(intent.subnetId !== undefined ? { subnetId: intent.subnetId } : {}),
+    ...(intent.availabilityZone !== undefined ? { availabilityZone: intent.availabilityZone } : {}),
+  };
+  return { ok: true, spec };
+}
+
+/**
+ * Where an attempt sits in its launch's fallback order (launcher.ts `launchPlan`: markets, then placements), or
+ * null when the config no longer has it. A launch's attempts strictly climb this order, so a later attempt of the
+ * same batch at the same or a lower position belongs to another launch of the batch (launchConcurrency > 1).
+ */
+export function planPosition(
+  config: Config,
+  i: Pick<JournalIntent, 'resource' | 'market' | 'subnetId' | 'availabilityZone'>,
+): number | null {
+  const res = config.resources[i.resource];
+  if (!res) return null;
+  const { markets, placements } = launchPlan(res);
+  const mi = markets.indexOf(i.market);
+  const pi = placements.findIndex((p) => p.subnetId === i.subnetId && p.availabilityZone === i.availabilityZone);
+  return mi < 0 || pi < 0 ? null : mi * placements.length + pi;
+}
+
+// ---------------------------------------------------------------- the decision, pure
+
+export interface RecoveryFacts {
+  now: number;
+  intent: JournalIntent;
+  /** What EC2 says about the token: the instance, null when nothing carries it, 'unknown' when EC2 could not be read. */
+  found: InstanceObs | null | 'unknown';
+  /** A later attempt of the same batch (queue, resource, tick, process) is further down the fallback order. */
+  superseded: boolean;
+  /** The configured region (the clients at hand talk to it). */
+  region: string;
+  resendWithinMs: number;
+  /** Why the request cannot be re-sent now (no user-data builder, dry run, paused, caps …), or null. */
+  resendBlocked: string | null;
+}
+
+export type RecoveryVerdict =
+  | { action: 'adopt'; instance: InstanceObs }
+  | { action: 'resend' }
+  /** Stays unresolved; `seed`: counted as booting (no instance id) while it could still be unlisted. */
+  | { action: 'wait'; seed: boolean; reason: string }
+  | { action: 'abandon'; reason: string };
+
+export function decideRecovery(f: RecoveryFacts): RecoveryVerdict {
+  const { intent } = f;
+  const ageMs = f.now - intent.at;
+  // A clock that went backwards (NTP, a VM restore) makes an intent look younger, which only makes us more careful.
+  const recent = ageMs < f.resendWithinMs;
+  const age = `${Math.max(0, Math.round(ageMs / 60_000))} min`;
+  if (intent.region !== undefined && intent.region !== f.region) {
+    return recent
+      ? { action: 'wait', seed: false, reason: `launched in ${intent.region}, the app now runs in ${f.region}` }
+      : {
+          action: 'abandon',
+          reason: `launched in ${intent.region} while the app now runs in ${f.region}: "Stop everything" sweeps ${intent.region} too`,
+        };
+  }
+  if (f.found === 'unknown') {
+    return { action: 'wait', seed: recent, reason: 'EC2 could not be asked about its client token' };
+  }
+  if (f.found) return { action: 'adopt', instance: f.found };
+  if (!recent) {
+    return {
+      action: 'abandon',
+      reason: `no instance carries its client token ${age} after the attempt: the request never reached EC2 or failed`,
+    };
+  }
+  if (f.superseded) {
+    return {
+      action: 'wait',
+      seed: true,
+      reason: 'a later attempt of the same launch batch exists, so this one may have failed and moved on',
+    };
+  }
+  if (f.resendBlocked) return { action: 'wait', seed: true, reason: f.resendBlocked };
+  return { action: 'resend' };
+}
+
+/** Codes after which EC2 certainly launched nothing for the request (it was refused before doing anything). */
+export function isDefiniteRefusal(code: string): boolean {
+  if (code === 'IdempotentParameterMismatch') return true;
+  const kind = kindOf({ code, message: '', status: null, networkCode: null });
+  return kind === 'capacity' || kind === 'throttle' || kind === 'invalid' || kind === 'auth';
+}
+
+// ---------------------------------------------------------------- wiring
+
+export interface CrashSafetyOptions {
+  /** Where the journal and the region list live (the host's data dir). */
+  dir: string;
+  clock: Clock;
+  /**
+   * The startup script of a re-sent launch, built exactly as the host builds it for the engine (it closes over the
+   * ClearML credentials). Without it (and without the 4th argument of `recover`), recent unresolved launches are
+   * not re-sent but counted as booting until they can no longer be unlisted.
+   */
+  userData?: (config: Config, launch: { queue: string; resource: string }) => string;
+  /** Default 5 min; capped at the engine's in-flight memory (10 min). */
+  resendWithinMs?: number;
+  /** EC2 calls of the recovery are retried this many times on throttling and transient errors. Default 3. */
+  retryAttempts?: number;
+  retryBaseMs?: number;
+}
+
+export interface RecoveryReport {
+  at: number;
+  /** Unresolved intents found in the journal. */
+  checked: number;
+  adopted: { token: string; instanceId: string }[];
+  resent: { token: string; instanceId: string }[];
+  failed: { token: string; code: string }[];
+  abandoned: { token: string; reason: string }[];
+  /** Left unresolved for the next start, with why. */
+  waiting: { token: string; reason: string }[];
+  /** Given to `engine.seedInFlight`. */
+  seeded: InFlightLaunch[];
+  /** Tasks of busy instances lost while the app was down, returned to their queues. */
+  requeued: StrandedTask[];
+  /** What recovery could not check, in words. */
+  warnings: string[];
+  /** What opening the journal had to repair. */
+  repaired: { tornBytes: number; badLines: number };
+}
+
+export interface CrashSafety {
+  /** Pass to `createEngineHost({ engineExtras })`. */
+  readonly engineExtras: Required<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch'>>;
+  /** Pass to `createEngineHost({ recover })`; also usable with the host's user-data builder as 4th argument. */
+  recover(
+    engine: Engine,
+    clients: { clearml: ClearmlApi; ec2: Ec2Api },
+    config: Config,
+    extras?: { userData?: (launch: { queue: string; resource: string }) => string },
+  ): Promise<void>;
+  readonly lastRecovery: RecoveryReport | null;
+  /** Every region the app launched in (for `stopEverything`). */
+  regions(): Promise<string[]>;
+  journalPath(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
+  const { clock } = opts;
+  const resendWithinMs = Math.min(opts.resendWithinMs ?? DEFAULT_RESEND_WITHIN_MS, ENGINE_IN_FLIGHT_TTL_MS);
+  const attempts = Math.max(1, opts.retryAttempts ?? 3);
+  const baseMs = opts.retryBaseMs ?? 1000;
+  // Opened on first use: the hooks and recover are all async, the constructor is not.
+  let journalP: Promise<IntentJournal> | null = null;
+  let registryP: Promise<RegionRegistry> | null = null;
+  const journal = () =>
+    (journalP ??= IntentJournal.open({
+      dir: opts.dir,
+      now: () => clock.now(),
+      keepLaunchedForMs: ENGINE_IN_FLIGHT_TTL_MS,
+    }).catch((e: unknown) => {
+      journalP = null; // the next launch or start tries again (the disk may have been freed)
+      throw new Error(
+        `the launch journal in ${opts.dir} cannot be opened (${errorText(e)}): launches stay stopped until it can; ` +
+          'check free disk space and the folder permissions',
+      );
+    }));
+  const registry = () => (registryP ??= RegionRegistry.open(opts.dir));
+
+  let engine: Engine | null = null;
+  let region: string | undefined;
+  let lastRecovery: RecoveryReport | null = null;
+  /** Tick time of the latest intent this process wrote. */
+  let latestAt = -Infinity;
+  /** Our attempts whose error leaves open whether EC2 launched (5xx, timeout). */
+  const ambiguous = new Set<string>();
+  /** A hook failed: a launch may still be running in the background, so "settled by a later tick" no longer holds. */
+  let hookFailed = false;
+
+  async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const retryable =
+          (e instanceof Ec2Error && (e.kind === 'throttle' || e.kind === 'unreachable' || e.kind === 'other')) ||
+          (e instanceof ClearmlError && (e.kind === 'server' || e.kind === 'timeout' || e.kind === 'unreachable'));
+        if (!retryable || i >= attempts) throw e;
+        await clock.sleep(baseMs * 2 ** (i - 1));
+      }
+    }
+  }
+
+  /** Our own attempts of earlier ticks that never got a word: failed intermediate attempts. */
+  function settledLeftovers(j: IntentJournal, before: number): { token: string; resolution: JournalResolution }[] {
+    if (hookFailed) return [];
+    const at = clock.now();
+    return j
+      .unresolved()
+      .filter((e) => e.intent.session === j.session && e.intent.at < before && !ambiguous.has(e.intent.token))
+      .map((e) => ({
+        token: e.intent.token,
+        resolution: {
+          outcome: 'failed' as const,
+          code: 'Superseded',
+          reason: 'the launch moved on to another placement or market, or ended, before a later tick',
+          at,
+        },
+      }));
+  }
+
+  const beforeLaunchAttempt = async (intent: LaunchIntent): Promise<void> => {
+    try {
+      const j = await journal();
+      if (intent.at > latestAt) {
+        const done = settledLeftovers(j, intent.at);
+        if (done.length) await j.resolveMany(done);
+        latestAt = intent.at;
+      }
+      if (region !== undefined) await (await registry()).remember(region);
+      await j.recordIntent({
+        token: intent.clientToken,
+        queue: intent.queue,
+        resource: intent.resource,
+        market: intent.market,
+        ...(intent.subnetId !== undefined ? { subnetId: intent.subnetId } : {}),
+        ...(intent.availabilityZone !== undefined ? { availabilityZone: intent.availabilityZone } : {}),
+        at: intent.at,
+        ...(region !== undefined ? { region } : {}),
+      });
+    } catch (e) {
+      hookFailed = true;
+      throw new Error(
+        `the launch journal in ${opts.dir} could not be written (${errorText(e)}), so the launch was not sent ` +
+          '(an unrecorded launch could be repeated after a crash): check free disk space and the folder permissions',
+      );
+    }
+  };
+
+  const afterLaunch = async (
+    intent: LaunchIntent,
+    result: { instanceId: string } | { error: string },
+  ): Promise<void> => {
+    const at = clock.now();
+    try {
+      const j = await journal();
+      if ('instanceId' in result) {
+        await j.resolve(intent.clientToken, { outcome: 'launched', instanceId: result.instanceId, at });
+      } else if (isDefiniteRefusal(result.error)) {
+        await j.resolve(intent.clientToken, { outcome: 'failed', code: result.error, at });
+      } else {
+        // EC2 may have launched it: the live engine counts it as booting; recovery settles it by its token.
+        ambiguous.add(intent.clientToken);
+        engine?.seedInFlight([{ queue: intent.queue, resource: intent.resource, instanceId: null, at }]);
+      }
+    } catch (e) {
+      // Not fatal: the intent stays unresolved and the next recovery settles it through its client token
+      // (never as "settled by a later tick": it may be the one that launched).
+      ambiguous.add(intent.clientToken);
+      engine?.emit({
+        level: 'warn',
+        kind: 'error',
+        message: `the launch journal could not record the outcome of a launch (${errorText(e)}); it will be checked at the next start`,
+      });
+    }
+  };
+
+  async function recover(
+    eng: Engine,
+    clients: { clearml: ClearmlApi; ec2: Ec2Api },
+    config: Config,
+    extras?: { userData?: (launch: { queue: string; resource: string }) => string },
+  ): Promise<void> {
+    engine = eng;
+    region = config.aws.region;
+    const ec2 = clients.ec2;
+    const j = await journal();
+    const now = clock.now();
+    const report: RecoveryReport = {
+      at: now,
+      checked: 0,
+      adopted: [],
+      resent: [],
+      failed: [],
+      abandoned: [],
+      waiting: [],
+      seeded: [],
+      requeued: [],
+      warnings: [],
+      repaired: j.repaired,
+    };
+    lastRecovery = report;
+
+    // This process's own leftovers (a reconfigure, not a crash): no tick is running, so all of them have settled.
+    const own = settledLeftovers(j, Infinity);
+    if (own.length) await j.resolveMany(own);
+
+    const open = j.unresolved();
+    report.checked = open.length;
+
+    // One filtered listing finds most open launches (the client-token filter covers the rest: terminated ones,
+    // another prefix) and shows which busy instances were lost while the app was down.
+    let listing: InstanceObs[] | null = null;
+    try {
+      listing = await withRetries(() => ec2.describeInstances(config.scaling.workersPrefix));
+    } catch (e) {
+      if (!(e instanceof Ec2Error)) throw e;
+      report.warnings.push(`EC2 could not be listed (${e.message})`);
+    }
+    // Launched just before the crash: the previous engine counted these as in flight until EC2 listed them; the
+    // new one must too, or it launches the same demand again while they are unlisted.
+    const listed = new Set((listing ?? []).map((i) => i.instanceId));
+    for (const e of j.entries()) {
+      const r = e.resolution;
+      if (r?.outcome !== 'launched' || !r.instanceId || listed.has(r.instanceId)) continue;
+      if (now - r.at >= ENGINE_IN_FLIGHT_TTL_MS || (e.intent.region ?? config.aws.region) !== config.aws.region)
+        continue;
+      report.seeded.push({ queue: e.intent.queue, resource: e.intent.resource, instanceId: r.instanceId, at: r.at });
+    }
+    if (open.length) await settleLaunches(open, listing);
+    else {
+      if (report.seeded.length) eng.seedInFlight(report.seeded);
+      if (j.entries().length) await j.compact();
+    }
+
+    if (listing && !config.scaling.dryRun) {
+      try {
+        const r = await withRetries(() =>
+          requeueStranded({ clearml: clients.clearml, config, instances: listing, now: clock.now() }),
+        );
+        report.requeued = r.requeued;
+        report.warnings.push(...r.errors);
+      } catch (e) {
+        if (!(e instanceof ClearmlError)) throw e;
+        report.warnings.push(`tasks of instances lost while the app was down could not be checked (${e.message})`);
+      }
+    }
+    announce(eng, report);
+
+    async function settleLaunches(open: JournalEntry[], listing: InstanceObs[] | null): Promise<void> {
+      const byToken = new Map((listing ?? []).filter((i) => i.clientToken).map((i) => [i.clientToken!, i]));
+
+      const userData =
+        extras?.userData ??
+        (opts.userData ? (l: { queue: string; resource: string }) => opts.userData!(config, l) : null);
+      const live = (listing ?? []).filter((i) => LIVE.has(i.state));
+      const perResource = new Map<string, number>();
+      for (const i of live) {
+        const k = `${i.tags[TAG.queue] ?? ''}|${i.tags[TAG.resource] ?? ''}`;
+        perResource.set(k, (perResource.get(k) ?? 0) + 1);
+      }
+      let total = live.length + report.seeded.length;
+      for (const s of report.seeded) {
+        const k = `${s.queue}|${s.resource}`;
+        perResource.set(k, (perResource.get(k) ?? 0) + 1);
+      }
+      const batches = new Map<string, JournalEntry[]>();
+      for (const e of j.entries()) {
+        const list = batches.get(batchOf(e.intent));
+        if (list) list.push(e);
+        else batches.set(batchOf(e.intent), [e]);
+      }
+      const pos = (i: JournalIntent) => planPosition(config, i);
+      const superseded = (e: JournalEntry) => {
+        const p = pos(e.intent);
+        return (batches.get(batchOf(e.intent)) ?? []).some((v) => {
+          if (v.seq <= e.seq) return false;
+          const q = pos(v.intent);
+          return p === null || q === null || q > p;
+        });
+      };
+
+      const blockedWhy = (i: JournalIntent): string | null => {
+        if (!userData) return 'the startup script cannot be rebuilt here (no user-data builder given to recovery)';
+        if (config.scaling.dryRun) return 'dry run is on';
+        if (eng.paused.launches) return 'launches are paused';
+        if (eng.paused.queues.has(i.queue)) return `launches for '${i.queue}' are paused`;
+        if (!listing) return 'EC2 could not be listed to count instances against the caps';
+        const entry = config.queues[i.queue]?.find((q) => q.resource === i.resource);
+        if (!entry || !config.resources[i.resource]) return `'${i.queue}' no longer uses resource '${i.resource}'`;
+        if ((perResource.get(`${i.queue}|${i.resource}`) ?? 0) + 1 > entry.maxInstances)
+          return `${i.resource} is at its cap of ${entry.maxInstances}`;
+        if (total + 1 > config.scaling.maxTotalInstances)
+          return `the global cap of ${config.scaling.maxTotalInstances} instances is reached`;
+        return null;
+      };
+
+      const seed = (s: InFlightLaunch) => {
+        report.seeded.push(s);
+        total += 1;
+        const k = `${s.queue}|${s.resource}`;
+        perResource.set(k, (perResource.get(k) ?? 0) + 1);
+      };
+
+      for (const e of open) {
+        const i = e.intent;
+        const found = await lookUp(ec2, i, byToken, config.aws.region, withRetries);
+        const verdict = decideRecovery({
+          now,
+          intent: i,
+          found,
+          superseded: superseded(e),
+          region: config.aws.region,
+          resendWithinMs,
+          resendBlocked: blockedWhy(i),
+        });
+        await apply(e, verdict);
+      }
+
+      async function apply(e: JournalEntry, v: RecoveryVerdict): Promise<void> {
+        const i = e.intent;
+        const t = clock.now();
+        switch (v.action) {
+          case 'adopt': {
+            await j.resolve(i.token, { outcome: 'launched', instanceId: v.instance.instanceId, at: t });
+            report.adopted.push({ token: i.token, instanceId: v.instance.instanceId });
+            // A listed instance is counted already; seeding it anyway covers one found only by its token.
+            if (LIVE.has(v.instance.state) && !live.some((l) => l.instanceId === v.instance.instanceId)) {
+              seed({ queue: i.queue, resource: i.resource, instanceId: v.instance.instanceId, at: t });
+            }
+            return;
+          }
+          case 'abandon':
+            await j.resolve(i.token, { outcome: 'abandoned', reason: v.reason, at: t });
+            report.abandoned.push({ token: i.token, reason: v.reason });
+            return;
+          case 'wait':
+            report.waiting.push({ token: i.token, reason: v.reason });
+            if (v.seed) seed({ queue: i.queue, resource: i.resource, instanceId: null, at: i.at });
+            return;
+          case 'resend':
+            return resend(e);
+        }
+      }
+
+      async function resend(e: JournalEntry): Promise<void> {
+        const i = e.intent;
+        const rebuilt = rebuildSpec(config, i, userData!({ queue: i.queue, resource: i.resource }));
+        if (!rebuilt.ok) return apply(e, { action: 'wait', seed: true, reason: rebuilt.reason });
+        try {
+          const r = await withRetries(() => ec2.runInstance(rebuilt.spec));
+          await j.resolve(i.token, { outcome: 'launched', instanceId: r.instanceId, at: clock.now() });
+          report.resent.push({ token: i.token, instanceId: r.instanceId });
+          seed({ queue: i.queue, resource: i.resource, instanceId: r.instanceId, at: clock.now() });
+        } catch (err) {
+          if (!(err instanceof Ec2Error)) throw err;
+          if (err.code !== 'IdempotentParameterMismatch' && isDefiniteRefusal(err.code) && err.kind !== 'auth') {
+            await j.resolve(i.token, { outcome: 'failed', code: err.code, reason: err.message, at: clock.now() });
+            report.failed.push({ token: i.token, code: err.code });
+            return;
+          }
+          // A mismatch means the first request reached EC2 with other parameters (the config changed since):
+          // whether it launched is unknown, so it is counted as booting and asked about again at the next start.
+          return apply(e, { action: 'wait', seed: true, reason: `re-sending it failed (${err.code})` });
+        }
+      }
+
+      if (report.seeded.length) eng.seedInFlight(report.seeded);
+      await j.compact();
+    }
+  }
+
+  return {
+    engineExtras: { beforeLaunchAttempt, afterLaunch },
+    recover,
+    get lastRecovery() {
+      return lastRecovery;
+    },
+    regions: async () => (await registry()).list(),
+    journalPath: async () => (await journal()).path,
+    async close() {
+      if (journalP) await (await journalP).close();
+    },
+  };
+}
+
+async function lookUp(
+  ec2: Ec2Api,
+  i: JournalIntent,
+  byToken: ReadonlyMap<string, InstanceObs>,
+  region: string,
+  withRetries: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<InstanceObs | null | 'unknown'> {
+  if (i.region !== undefined && i.region !== region) return 'unknown';
+  const listed = byToken.get(i.token);
+  if (listed) return listed;
+  try {
+    const hits = await withRetries(() => ec2.findByClientToken(i.token));
+    return hits.find((h) => LIVE.has(h.state)) ?? hits[0] ?? null;
+  } catch (e) {
+    if (!(e instanceof Ec2Error)) throw e;
+    return 'unknown';
+  }
+}
+
+function announce(engine: Engine, r: RecoveryReport): void {
+  for (const s of r.requeued)
+    engine.emit({
+      level: 'warn',
+      kind: 'requeue',
+      queue: s.queue,
+      instanceIds: [s.instanceId],
+      message: `task ${s.taskId} returned to '${s.queue}': ${s.why}`,
+    });
+  for (const w of r.warnings) engine.emit({ level: 'warn', kind: 'error', message: `recovery: ${w}` });
+  const parts: string[] = [];
+  if (r.adopted.length)
+    parts.push(`${r.adopted.length} found by client token (${r.adopted.map((a) => a.instanceId).join(', ')})`);
+  if (r.resent.length)
+    parts.push(`${r.resent.length} re-sent with the same token (${r.resent.map((a) => a.instanceId).join(', ')})`);
+  if (r.failed.length) parts.push(`${r.failed.length} had failed`);
+  if (r.abandoned.length) parts.push(`${r.abandoned.length} abandoned (never reached EC2)`);
+  if (r.waiting.length) parts.push(`${r.waiting.length} still open (${r.waiting[0]!.reason}), counted as booting`);
+  if (r.repaired.tornBytes || r.repaired.badLines) parts.push(`the journal had a torn or unreadable line (repaired)`);
+  if (!parts.length) return;
+  const ids = [...r.adopted, ...r.resent].map((a) => a.instanceId);
+  engine.emit({
+    level: r.waiting.length ? 'warn' : 'info',
+    kind: 'engine',
+    message: `recovered ${r.checked} launch${r.checked === 1 ? '' : 'es'} left open by the previous run: ${parts.join('; ')}`,
+    ...(ids.length ? { instanceIds: ids } : {}),
+  });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,105 @@
+/**
+ * Tasks stranded by a crash. The engine requeues the task of a busy instance that vanished, but it learns that an
+ * instance was busy from its own memory of the previous tick (`Engine.handleLostInstances`); an instance lost
+ * while the app was down (a spot interruption during a restart) leaves its task `in_progress` with nobody to
+ * requeue it, until ClearML's own watchdog hours later. Recovery restores that memory from ClearML and EC2: a
+ * worker of ours that still holds a task, has stopped reporting, and whose instance is gone.
+ */
+import type { Config } from '../../../shared/config.js';
+import type { ClearmlApi, InstanceObs, TaskObs, WorkerObs } from '../ports.js';
+import { TAG } from '../ports.js';
+import { parseWorkerId } from '../workers.js';
+
+/**
+ * Agents report about every 30 s: three missed reports mean the agent is gone. A worker silent this long was
+ * registered even longer ago, so its instance, if it still existed, would be listed (EC2's listing lags seconds).
+ */
+export const SILENT_AFTER_MS = 90_000;
+const LIVE = new Set(['pending', 'running']);
+
+export interface StrandedTask {
+  taskId: string;
+  workerId: string;
+  instanceId: string;
+  /** Queue name to return it to. */
+  queue: string;
+  why: string;
+}
+
+/**
+ * Pure. A task is stranded when it is `in_progress` with one of our workers as its last worker and that worker's
+ * instance is gone: listed but no longer pending/running, or not listed at all with the worker silent for
+ * SILENT_AFTER_MS.
+ */
+export function findStranded(input: {
+  now: number;
+  prefix: string;
+  workers: readonly WorkerObs[];
+  instances: readonly InstanceObs[];
+  tasks: readonly TaskObs[];
+}): StrandedTask[] {
+  const byId = new Map(input.instances.map((i) => [i.instanceId, i]));
+  const tasks = new Map(input.tasks.map((t) => [t.id, t]));
+  const out: StrandedTask[] = [];
+  for (const w of input.workers) {
+    const p = parseWorkerId(w.id);
+    if (!p || p.prefix !== input.prefix || !w.task) continue;
+    const task = tasks.get(w.task.id);
+    if (!task || task.status !== 'in_progress' || task.lastWorker !== w.id) continue;
+    const inst = byId.get(p.instanceId);
+    let why: string;
+    if (inst) {
+      // EC2 says it is gone: its agent cannot be running the task, whatever its last report.
+      if (LIVE.has(inst.state)) continue;
+      why =
+        inst.stateReasonCode === 'Server.SpotInstanceTermination'
+          ? 'its spot instance was interrupted while the app was not running'
+          : `its instance ${p.instanceId} stopped (${inst.state}) while the app was not running`;
+    } else {
+      // Not listed (terminated ones are not): conclusive only once its agent has gone quiet.
+      const lastHeard = w.lastReportAt ?? w.lastActivityAt ?? w.registeredAt;
+      if (lastHeard === null || input.now - lastHeard < SILENT_AFTER_MS) continue;
+      why = `its instance ${p.instanceId} disappeared while the app was not running`;
+    }
+    const queue = inst?.tags[TAG.queue] || w.queues[0];
+    if (!queue) continue;
+    out.push({ taskId: task.id, workerId: w.id, instanceId: p.instanceId, queue, why });
+  }
+  return out;
+}
+
+/** Finds and requeues stranded tasks; each failure is reported, none stops the others. */
+export async function requeueStranded(opts: {
+  clearml: ClearmlApi;
+  config: Config;
+  instances: readonly InstanceObs[];
+  now: number;
+}): Promise<{ requeued: StrandedTask[]; errors: string[] }> {
+  const { clearml, config } = opts;
+  const prefix = config.scaling.workersPrefix;
+  const workers = (await clearml.listWorkers(prefix)).filter((w) => w.task);
+  if (!workers.length) return { requeued: [], errors: [] };
+  const tasks = await clearml.getTasks(workers.map((w) => w.task!.id));
+  const stranded = findStranded({ now: opts.now, prefix, workers, instances: opts.instances, tasks });
+  if (!stranded.length) return { requeued: [], errors: [] };
+  const queues = new Map(
+    (await clearml.listQueues([...new Set(stranded.map((s) => s.queue))])).map((q) => [q.name, q.id]),
+  );
+  const requeued: StrandedTask[] = [];
+  const errors: string[] = [];
+  for (const s of stranded) {
+    const queueId = queues.get(s.queue);
+    if (!queueId) {
+      errors.push(`task ${s.taskId} (${s.why}) was not requeued: queue '${s.queue}' does not exist on the server`);
+      continue;
+    }
+    try {
+      await clearml.requeueTask(s.taskId, queueId, `clearml-tray-autoscaler: ${s.why}`);
+      requeued.push(s);
+      await clearml.unregisterWorker(s.workerId).catch(() => undefined);
+    } catch (e) {
+      errors.push(`task ${s.taskId} (${s.why}) could not be requeued: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { requeued, errors };
+}

@@ -1,0 +1,584 @@
+// Crash-safe launches: the real engine against the emulators, killed at each step of a launch, restarted with fresh
+// memory and the same journal. Listing is eventually consistent (listingDelaySec > 0) in every kill scenario, so
+// "not listed" never proves "not launched"; the control cases show the same kills without the journal DO launch twice.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LaunchIntent } from '../../electron/engine/engine.js';
+import { Ec2Error, type ClearmlApi, type Ec2Api, type InstanceObs } from '../../electron/engine/ports.js';
+import {
+  encodeIntent,
+  JOURNAL_FILE,
+  parseJournal,
+  type JournalIntent,
+} from '../../electron/engine/reliability/intent-journal.js';
+import {
+  createCrashSafety,
+  decideRecovery,
+  isDefiniteRefusal,
+  planPosition,
+  rebuildSpec,
+  type RecoveryFacts,
+  type RecoveryVerdict,
+} from '../../electron/engine/reliability/recovery.js';
+import { Killed, makeConfig, startRig, T0, userDataFor, type Rig } from './rig.js';
+
+let rig: Rig | null = null;
+afterEach(async () => {
+  await rig?.close();
+  rig = null;
+});
+
+const ofTask = (r: Rig, queue = 'gpu', durationSec = 120) => r.clearml.addTask({ name: 't', queue, durationSec });
+
+async function journalText(dir: string): Promise<string> {
+  return readFile(path.join(dir, JOURNAL_FILE), 'utf8');
+}
+
+/** A process that dies at a chosen point: once dead, every hook and client call throws and nothing is sent. */
+function mortal(clients: { clearml: ClearmlApi; ec2: Ec2Api }) {
+  const state = { dead: false };
+  const check = () => {
+    if (state.dead) throw new Killed('(process already dead)');
+  };
+  const die = (where: string): never => {
+    state.dead = true;
+    throw new Killed(where);
+  };
+  const ec2: Ec2Api = {
+    describeInstances: async (p) => (check(), clients.ec2.describeInstances(p)),
+    findByClientToken: async (t) => (check(), clients.ec2.findByClientToken(t)),
+    runInstance: async (spec) => (check(), clients.ec2.runInstance(spec)),
+    terminateInstances: async (ids) => (check(), clients.ec2.terminateInstances(ids)),
+    createTags: async (ids, tags) => (check(), clients.ec2.createTags(ids, tags)),
+    spotPrices: async (types) => (check(), clients.ec2.spotPrices(types)),
+  };
+  return { state, check, die, clients: { clearml: clients.clearml, ec2 } };
+}
+
+// ---------------------------------------------------------------- pure parts
+
+describe('decideRecovery', () => {
+  const now = T0;
+  const intent = (agoMin: number, patch: Partial<JournalIntent> = {}): JournalIntent => ({
+    token: 'tok',
+    queue: 'gpu',
+    resource: 'gpu_a',
+    market: 'spot',
+    at: now - agoMin * 60_000,
+    region: 'us-east-1',
+    session: 's',
+    ...patch,
+  });
+  const inst = { instanceId: 'i-0123456789abcdef0', state: 'running' } as InstanceObs;
+  const base = (patch: Partial<RecoveryFacts>): RecoveryFacts => ({
+    now,
+    intent: intent(1),
+    found: null,
+    superseded: false,
+    region: 'us-east-1',
+    resendWithinMs: 5 * 60_000,
+    resendBlocked: null,
+    ...patch,
+  });
+  const cases: { name: string; facts: RecoveryFacts; want: RecoveryVerdict['action']; seed?: boolean }[] = [
+    { name: 'found → adopt', facts: base({ found: inst }), want: 'adopt' },
+    { name: 'found, old → still adopt', facts: base({ found: inst, intent: intent(90) }), want: 'adopt' },
+    { name: 'recent, not found → re-send', facts: base({}), want: 'resend' },
+    { name: 'old, not found → abandon', facts: base({ intent: intent(6) }), want: 'abandon' },
+    {
+      name: 'recent, superseded by a later attempt → wait, counted as booting',
+      facts: base({ superseded: true }),
+      want: 'wait',
+      seed: true,
+    },
+    { name: 'old and superseded → abandon', facts: base({ superseded: true, intent: intent(30) }), want: 'abandon' },
+    {
+      name: 'recent, re-send blocked (caps, pause, dry run, no user data) → wait, counted',
+      facts: base({ resendBlocked: 'dry run is on' }),
+      want: 'wait',
+      seed: true,
+    },
+    { name: 'recent, EC2 unreadable → wait, counted', facts: base({ found: 'unknown' }), want: 'wait', seed: true },
+    {
+      name: 'old, EC2 unreadable → wait, not counted (it would be listed)',
+      facts: base({ found: 'unknown', intent: intent(60) }),
+      want: 'wait',
+      seed: false,
+    },
+    {
+      name: 'another region, recent → wait, not counted here',
+      facts: base({ intent: intent(1, { region: 'eu-west-1' }) }),
+      want: 'wait',
+      seed: false,
+    },
+    {
+      name: 'another region, old → abandon (Stop everything covers it)',
+      facts: base({ intent: intent(60, { region: 'eu-west-1' }) }),
+      want: 'abandon',
+    },
+    { name: 'clock went backwards → recent', facts: base({ intent: intent(-3) }), want: 'resend' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const v = decideRecovery(c.facts);
+      expect(v.action).toBe(c.want);
+      if (c.seed !== undefined && v.action === 'wait') expect(v.seed).toBe(c.seed);
+    });
+  }
+});
+
+describe("planPosition: an attempt's place in its launch's fallback order", () => {
+  const config = makeConfig();
+  const cases: [Parameters<typeof planPosition>[1], number | null][] = [
+    [{ resource: 'gpu_a', market: 'spot', subnetId: 'subnet-0000aaaa' }, 0],
+    [{ resource: 'gpu_a', market: 'spot', subnetId: 'subnet-0000bbbb' }, 1],
+    [{ resource: 'gpu_a', market: 'on-demand', subnetId: 'subnet-0000aaaa' }, 2],
+    [{ resource: 'gpu_a', market: 'on-demand', subnetId: 'subnet-0000bbbb' }, 3],
+    [{ resource: 'gpu_a', market: 'spot', subnetId: 'subnet-0000cccc' }, null],
+    [{ resource: 'cpu', market: 'on-demand' }, 0],
+    [{ resource: 'gone', market: 'on-demand' }, null],
+  ];
+  for (const [i, want] of cases)
+    it(`${i.resource} ${i.market} ${i.subnetId ?? ''} → ${want}`, () => expect(planPosition(config, i)).toBe(want));
+});
+
+describe('isDefiniteRefusal: after which codes EC2 certainly launched nothing', () => {
+  const cases: [string, boolean][] = [
+    ['InsufficientInstanceCapacity', true],
+    ['MaxSpotInstanceCountExceeded', true],
+    ['RequestLimitExceeded', true],
+    ['UnauthorizedOperation', true],
+    ['InvalidAMIID.NotFound', true],
+    ['IdempotentParameterMismatch', true],
+    ['InternalError', false],
+    ['TimeoutError', false],
+    ['ECONNRESET', false],
+    ['HTTP500', false],
+    ['EmptyResponse', false],
+  ];
+  for (const [code, want] of cases) it(`${code} → ${want}`, () => expect(isDefiniteRefusal(code)).toBe(want));
+});
+
+// ---------------------------------------------------------------- against the emulators
+
+describe('crash-safe launches against the emulators', () => {
+  it('rebuildSpec re-creates the exact request the engine sent (EC2 answers the same instance, not a mismatch)', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock });
+    const clients = rig.clients(config);
+    const engine = rig.engine(config, clients, crash.engineExtras);
+    await crash.recover(engine, clients, config);
+    const r = await engine.tick();
+    expect(r.launched).toHaveLength(1);
+    const [entry] = parseJournal(await journalText(rig.dir)).entries;
+    expect(entry?.resolution).toMatchObject({ outcome: 'launched', instanceId: r.launched[0] });
+
+    const again = rebuildSpec(config, entry!.intent, userDataFor(config, entry!.intent));
+    if (!again.ok) throw new Error(again.reason);
+    await expect(clients.ec2.runInstance(again.spec)).resolves.toMatchObject({ instanceId: r.launched[0] });
+    expect(rig.ec2.instances()).toHaveLength(1);
+
+    // The emulator does compare parameters: one tag different and the same token is refused.
+    const other = rebuildSpec(
+      makeConfig({ lease: { leaseMin: 45 } }),
+      entry!.intent,
+      userDataFor(config, entry!.intent),
+    );
+    if (!other.ok) throw new Error(other.reason);
+    await expect(clients.ec2.runInstance(other.spec)).rejects.toMatchObject({ code: 'IdempotentParameterMismatch' });
+    await crash.close();
+  });
+
+  it('killed between the intent and RunInstances: recovery sends it once, the new engine does not launch again', async () => {
+    rig = await startRig({ listingDelaySec: 30 });
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const p1 = mortal(rig.clients(config));
+    const engine1 = rig.engine(config, p1.clients, {
+      beforeLaunchAttempt: async (i: LaunchIntent) => {
+        await crash1.engineExtras.beforeLaunchAttempt(i);
+        p1.die('after the intent, before RunInstances');
+      },
+    });
+    await crash1.recover(engine1, p1.clients, config);
+    await expect(engine1.tick()).rejects.toThrow(Killed);
+    expect(rig.ec2.calls.byAction.RunInstances ?? 0).toBe(0);
+    expect(parseJournal(await journalText(rig.dir)).entries.map((e) => e.resolution)).toEqual([null]);
+
+    rig.clock.advance(15_000);
+    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const c2 = rig.clients(config);
+    const engine2 = rig.engine(config, c2, crash2.engineExtras);
+    await crash2.recover(engine2, c2, config);
+    expect(crash2.lastRecovery).toMatchObject({ checked: 1, resent: [{}], waiting: [] });
+    expect(rig.ec2.instances()).toHaveLength(1);
+
+    await rig.run(engine2, 10 * 60);
+    expect(rig.ec2.instances()).toHaveLength(1);
+    expect(rig.clearml.tasks().every((t) => t.status === 'completed')).toBe(true);
+    expect(parseJournal(await journalText(rig.dir)).entries.filter((e) => !e.resolution)).toEqual([]);
+    await crash1.close();
+    await crash2.close();
+  });
+
+  for (const withJournal of [true, false]) {
+    it(`killed between RunInstances and its response, instance unlisted for 60 s: ${withJournal ? 'one instance' : 'WITHOUT the journal, two (control)'}`, async () => {
+      rig = await startRig({ listingDelaySec: 60 });
+      const config = makeConfig();
+      rig.clearml.createQueue('gpu');
+      ofTask(rig);
+      const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+      const p1 = mortal(rig.clients(config));
+      const ec2: Ec2Api = {
+        ...p1.clients.ec2,
+        runInstance: async (spec) => {
+          await p1.clients.ec2.runInstance(spec); // EC2 created it…
+          return p1.die('before the RunInstances response arrived'); // …the engine never hears of it
+        },
+      };
+      const engine1 = rig.engine(
+        config,
+        { ...p1.clients, ec2 },
+        {
+          beforeLaunchAttempt: (i) => (p1.check(), crash1.engineExtras.beforeLaunchAttempt(i)),
+          afterLaunch: async (i, r) => (p1.check(), crash1.engineExtras.afterLaunch(i, r)),
+        },
+      );
+      if (withJournal) await crash1.recover(engine1, p1.clients, config);
+      await engine1.tick().catch(() => undefined);
+      expect(p1.state.dead).toBe(true);
+      expect(rig.ec2.instances()).toHaveLength(1);
+
+      rig.clock.advance(15_000);
+      const c2 = rig.clients(config);
+      const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+      const engine2 = rig.engine(config, c2, withJournal ? crash2.engineExtras : {});
+      if (withJournal) {
+        await crash2.recover(engine2, c2, config);
+        // Not listed, not found by its token yet: re-sent with the same token, EC2 answers the same instance.
+        expect(crash2.lastRecovery?.resent.map((r) => r.instanceId)).toEqual([rig.ec2.instances()[0]!.instanceId]);
+      }
+      await rig.run(engine2, 10 * 60);
+      expect(rig.ec2.instances()).toHaveLength(withJournal ? 1 : 2);
+      await crash1.close();
+      await crash2.close();
+    });
+  }
+
+  for (const withJournal of [true, false]) {
+    it(`killed between ticks right after a launch, instance unlisted for 60 s: ${withJournal ? 'counted, not launched again' : 'WITHOUT the journal, launched again (control)'}`, async () => {
+      rig = await startRig({ listingDelaySec: 60 });
+      const config = makeConfig();
+      rig.clearml.createQueue('gpu');
+      ofTask(rig);
+      const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+      const c1 = rig.clients(config);
+      const engine1 = rig.engine(config, c1, crash1.engineExtras);
+      await crash1.recover(engine1, c1, config);
+      expect((await engine1.tick()).launched).toHaveLength(1);
+      await crash1.close(); // the process ends here, its in-flight memory with it
+
+      rig.clock.advance(20_000);
+      const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+      const c2 = rig.clients(config);
+      const engine2 = rig.engine(config, c2, crash2.engineExtras);
+      if (withJournal) {
+        await crash2.recover(engine2, c2, config);
+        expect(crash2.lastRecovery?.seeded).toMatchObject([
+          { queue: 'gpu', instanceId: rig.ec2.instances()[0]!.instanceId },
+        ]);
+      }
+      await rig.run(engine2, 5 * 60);
+      expect(rig.ec2.instances()).toHaveLength(withJournal ? 1 : 2);
+      await crash2.close();
+    });
+  }
+
+  it('killed after a capacity fallback: the failed first attempt is not re-sent, the one that launched is found', async () => {
+    rig = await startRig({ listingDelaySec: 30 });
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    // Subnet A has no spot capacity once; the launcher moves to subnet B with a new token.
+    rig.ec2.faults.push({
+      action: 'RunInstances',
+      code: 'InsufficientInstanceCapacity',
+      count: 1,
+      when: (p) => p['SubnetId'] === 'subnet-0000aaaa',
+    });
+    const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const p1 = mortal(rig.clients(config));
+    const engine1 = rig.engine(config, p1.clients, {
+      beforeLaunchAttempt: (i) => (p1.check(), crash1.engineExtras.beforeLaunchAttempt(i)),
+      afterLaunch: async () => p1.die('after the launch, before its outcome was written'),
+    });
+    await crash1.recover(engine1, p1.clients, config);
+    await engine1.tick().catch(() => undefined);
+    expect(rig.ec2.instances().map((i) => i.subnetId)).toEqual(['subnet-0000bbbb']);
+    const open = parseJournal(await journalText(rig.dir)).entries;
+    expect(open.map((e) => [e.intent.subnetId, e.resolution])).toEqual([
+      ['subnet-0000aaaa', null],
+      ['subnet-0000bbbb', null],
+    ]);
+
+    rig.clock.advance(15_000);
+    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const c2 = rig.clients(config);
+    const engine2 = rig.engine(config, c2, crash2.engineExtras);
+    await crash2.recover(engine2, c2, config);
+    // Subnet A has capacity again: re-sending its token would launch a second instance for one launch.
+    expect(crash2.lastRecovery?.waiting.map((w) => w.token)).toEqual([open[0]!.intent.token]);
+    expect(crash2.lastRecovery?.resent.map((r) => r.token)).toEqual([open[1]!.intent.token]);
+    await rig.run(engine2, 12 * 60);
+    expect(rig.ec2.instances()).toHaveLength(1);
+    await crash1.close();
+    await crash2.close();
+  });
+
+  it('parallel first attempts of one batch do not make each other ambiguous: each is re-sent once', async () => {
+    rig = await startRig({ listingDelaySec: 60 });
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    ofTask(rig);
+    const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const p1 = mortal(rig.clients(config));
+    let responses = 0;
+    const ec2: Ec2Api = {
+      ...p1.clients.ec2,
+      runInstance: async (spec) => {
+        const r = await p1.clients.ec2.runInstance(spec);
+        // The first launch's response arrives; the process dies before the second one's does.
+        if (++responses === 2) p1.die('before the second RunInstances response');
+        p1.check();
+        return r;
+      },
+    };
+    const engine1 = rig.engine(
+      config,
+      { ...p1.clients, ec2 },
+      {
+        launchConcurrency: 2,
+        beforeLaunchAttempt: (i) => (p1.check(), crash1.engineExtras.beforeLaunchAttempt(i)),
+        afterLaunch: async (i, r) => (p1.check(), crash1.engineExtras.afterLaunch(i, r)),
+      },
+    );
+    await crash1.recover(engine1, p1.clients, config);
+    await engine1.tick().catch(() => undefined);
+    expect(rig.ec2.instances()).toHaveLength(2);
+
+    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const c2 = rig.clients(config);
+    const engine2 = rig.engine(config, c2, crash2.engineExtras);
+    await crash2.recover(engine2, c2, config);
+    expect(crash2.lastRecovery?.waiting).toEqual([]);
+    expect(new Set(crash2.lastRecovery?.resent.map((r) => r.instanceId))).toEqual(
+      new Set(rig.ec2.instances().map((i) => i.instanceId)),
+    );
+    await rig.run(engine2, 10 * 60);
+    expect(rig.ec2.instances()).toHaveLength(2);
+    await crash1.close();
+    await crash2.close();
+  });
+
+  it('an intent older than the re-send window that EC2 does not know is abandoned, nothing is sent', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    const old: JournalIntent = {
+      token: 'old-token-1',
+      queue: 'gpu',
+      resource: 'gpu_a',
+      market: 'spot',
+      subnetId: 'subnet-0000aaaa',
+      at: T0 - 20 * 60_000,
+      region: 'us-east-1',
+      session: 'earlier-process',
+    };
+    await writeFile(path.join(rig.dir, JOURNAL_FILE), encodeIntent(old));
+    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const c = rig.clients(config);
+    const engine = rig.engine(config, c, crash.engineExtras);
+    await crash.recover(engine, c, config);
+    expect(crash.lastRecovery).toMatchObject({ checked: 1, abandoned: [{ token: 'old-token-1' }], resent: [] });
+    expect(rig.ec2.calls.byAction.RunInstances ?? 0).toBe(0);
+    // Settled and compacted away.
+    expect(parseJournal(await journalText(rig.dir)).entries).toEqual([]);
+    await crash.close();
+  });
+
+  it('EC2 unreadable during recovery: the open launch counts as booting (no second launch) until it could be listed', async () => {
+    rig = await startRig({ listingDelaySec: 20 });
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const p1 = mortal(rig.clients(config));
+    const engine1 = rig.engine(config, p1.clients, {
+      beforeLaunchAttempt: async (i) => {
+        await crash1.engineExtras.beforeLaunchAttempt(i);
+        p1.die('after the intent');
+      },
+    });
+    await crash1.recover(engine1, p1.clients, config);
+    await engine1.tick().catch(() => undefined);
+
+    rig.ec2.faults.push({ code: 'RequestLimitExceeded', count: 1_000 });
+    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor, retryBaseMs: 10 });
+    const c2 = rig.clients(config);
+    const engine2 = rig.engine(config, c2, crash2.engineExtras);
+    await crash2.recover(engine2, c2, config);
+    expect(crash2.lastRecovery?.waiting).toHaveLength(1);
+    expect(crash2.lastRecovery?.seeded).toEqual([{ queue: 'gpu', resource: 'gpu_a', instanceId: null, at: T0 }]);
+    rig.ec2.faults.length = 0;
+
+    const first = await engine2.tick();
+    expect(first.launched).toEqual([]); // the demand is covered by the launch whose outcome is unknown
+    // Once the intent is past the in-flight memory, the engine launches for the task.
+    await rig.run(engine2, 11 * 60);
+    expect(rig.ec2.instances()).toHaveLength(1);
+    await crash1.close();
+    await crash2.close();
+  });
+
+  it('a 5xx on every try of a launch is ambiguous: the live engine counts it as booting instead of launching again', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const c = rig.clients(config);
+    const engine = rig.engine(config, c, crash.engineExtras);
+    await crash.recover(engine, c, config);
+    rig.ec2.faults.push({ action: 'RunInstances', code: 'InternalError', status: 500, count: 2 });
+    const r1 = await engine.tick();
+    expect(r1.launched).toEqual([]);
+    rig.clock.advance(15_000);
+    const r2 = await engine.tick();
+    expect(r2.launched).toEqual([]);
+    expect(rig.ec2.calls.byAction.RunInstances).toBe(2); // the SDK's one same-token retry, nothing since
+    expect(parseJournal(await journalText(rig.dir)).entries.map((e) => e.resolution)).toEqual([null]);
+
+    // A restart now re-sends that request with its token: the one instance the launch wanted.
+    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const c2 = rig.clients(config);
+    const engine2 = rig.engine(config, c2, crash2.engineExtras);
+    await crash2.recover(engine2, c2, config);
+    expect(crash2.lastRecovery?.resent).toHaveLength(1);
+    await rig.run(engine2, 5 * 60);
+    expect(rig.ec2.instances()).toHaveLength(1);
+    await crash.close();
+    await crash2.close();
+  });
+
+  it('within one process, failed intermediate attempts are settled by the next tick and by a reconfigure', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    rig.clearml.createQueue('cpu');
+    ofTask(rig);
+    rig.ec2.faults.push({
+      action: 'RunInstances',
+      code: 'InsufficientInstanceCapacity',
+      count: 1,
+      when: (p) => p['SubnetId'] === 'subnet-0000aaaa',
+    });
+    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const c = rig.clients(config);
+    const engine = rig.engine(config, c, crash.engineExtras);
+    await crash.recover(engine, c, config);
+    await engine.tick();
+    let entries = parseJournal(await journalText(rig.dir)).entries;
+    expect(entries.map((e) => e.resolution?.outcome ?? null)).toEqual([null, 'launched']);
+
+    // The next launch (another tick) settles the leftover of the earlier tick.
+    ofTask(rig, 'cpu');
+    rig.clock.advance(15_000);
+    await engine.tick();
+    entries = parseJournal(await journalText(rig.dir)).entries;
+    expect(entries.map((e) => e.resolution?.code ?? e.resolution?.outcome ?? null)).toEqual([
+      'Superseded',
+      'launched',
+      'launched',
+    ]);
+
+    // A reconfigure (new engine, same process) finds nothing to re-send.
+    const engine2 = rig.engine(config, c, crash.engineExtras);
+    await crash.recover(engine2, c, config);
+    expect(crash.lastRecovery).toMatchObject({ checked: 0 });
+    expect(rig.ec2.instances()).toHaveLength(2);
+    await crash.close();
+  });
+
+  it('remembers the region before the first launch there, across restarts', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock });
+    expect(await crash.regions()).toEqual([]);
+    const c = rig.clients(config);
+    const engine = rig.engine(config, c, crash.engineExtras);
+    await crash.recover(engine, c, config);
+    await engine.tick();
+    expect(await crash.regions()).toEqual(['us-east-1']);
+    await crash.close();
+    const later = createCrashSafety({ dir: rig.dir, clock: rig.clock });
+    expect(await later.regions()).toEqual(['us-east-1']);
+    await later.close();
+  });
+
+  it('a journal that cannot be written stops the launch before RunInstances, with a message that says what to do', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    // The journal's path is a directory: every append fails.
+    const blocked = path.join(rig.dir, 'blocked');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(blocked, JOURNAL_FILE), { recursive: true });
+    const crash = createCrashSafety({ dir: blocked, clock: rig.clock });
+    const c = rig.clients(config);
+    const engine = rig.engine(config, c, crash.engineExtras);
+    await expect(crash.recover(engine, c, config)).rejects.toThrow();
+    await expect(engine.tick()).rejects.toThrow(/launch journal .* could not be written.*disk space/);
+    expect(rig.ec2.calls.byAction.RunInstances ?? 0).toBe(0);
+  });
+
+  it('an Ec2Error during the listing is not fatal; other errors (bugs, a dying process) are not swallowed', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    await writeFile(
+      path.join(rig.dir, JOURNAL_FILE),
+      encodeIntent({
+        token: 'tok-x',
+        queue: 'gpu',
+        resource: 'gpu_a',
+        market: 'spot',
+        at: T0,
+        region: 'us-east-1',
+        session: 'x',
+      }),
+    );
+    const c = rig.clients(config);
+    const broken: Ec2Api = {
+      ...c.ec2,
+      describeInstances: async () => {
+        throw new Ec2Error('throttle', 'RequestLimitExceeded', 'slow down');
+      },
+      findByClientToken: async () => {
+        throw new TypeError('a bug');
+      },
+    };
+    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, retryBaseMs: 1 });
+    const engine = rig.engine(config, c);
+    await expect(crash.recover(engine, { ...c, ec2: broken }, config)).rejects.toThrow('a bug');
+    await crash.close();
+  });
+});

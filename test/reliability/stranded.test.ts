@@ -1,0 +1,132 @@
+// Tasks stranded by a crash: a busy instance lost while the app was down. The engine alone never requeues them (it
+// learns "was busy" from the memory the crash erased); recovery does, from ClearML and EC2.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InstanceObs, TaskObs, WorkerObs } from '../../electron/engine/ports.js';
+import { createCrashSafety } from '../../electron/engine/reliability/recovery.js';
+import { findStranded, SILENT_AFTER_MS } from '../../electron/engine/reliability/stranded.js';
+import { makeConfig, startRig, T0, userDataFor, type Rig } from './rig.js';
+
+describe('findStranded', () => {
+  const id = 'i-0123456789abcdef0';
+  const worker = (patch: Partial<WorkerObs> = {}): WorkerObs => ({
+    id: `rel:gpu_a:g4dn.xlarge:${id}`,
+    task: { id: 't1' },
+    queues: ['gpu'],
+    registeredAt: T0 - 20 * 60_000,
+    lastActivityAt: T0 - 10 * 60_000,
+    lastReportAt: T0 - 10 * 60_000,
+    ...patch,
+  });
+  const task = (patch: Partial<TaskObs> = {}): TaskObs => ({
+    id: 't1',
+    name: 'train',
+    status: 'in_progress',
+    queueId: null,
+    lastWorker: `rel:gpu_a:g4dn.xlarge:${id}`,
+    ...patch,
+  });
+  const inst = (state: InstanceObs['state'], reason: string | null = null): InstanceObs => ({
+    instanceId: id,
+    state,
+    instanceType: 'g4dn.xlarge',
+    market: 'spot',
+    zone: 'us-east-1a',
+    subnetId: null,
+    launchedAt: T0 - 30 * 60_000,
+    tags: { 'clearml-autoscaler:queue': 'gpu-from-tag' },
+    clientToken: null,
+    stateReasonCode: reason,
+  });
+  const run = (p: { workers?: WorkerObs[]; instances?: InstanceObs[]; tasks?: TaskObs[]; prefix?: string }) =>
+    findStranded({
+      now: T0,
+      prefix: p.prefix ?? 'rel',
+      workers: p.workers ?? [worker()],
+      instances: p.instances ?? [],
+      tasks: p.tasks ?? [task()],
+    });
+
+  const cases: { name: string; got: () => ReturnType<typeof run>; queue: string | null }[] = [
+    {
+      name: 'spot instance interrupted → stranded, back to the queue of its tag',
+      got: () => run({ instances: [inst('shutting-down', 'Server.SpotInstanceTermination')] }),
+      queue: 'gpu-from-tag',
+    },
+    {
+      name: 'listed gone, even if its worker reported a second ago',
+      got: () => run({ workers: [worker({ lastReportAt: T0 - 1000 })], instances: [inst('terminated')] }),
+      queue: 'gpu-from-tag',
+    },
+    { name: 'instance still running → not stranded', got: () => run({ instances: [inst('running')] }), queue: null },
+    { name: 'not listed, old and silent → stranded (queue of the worker)', got: () => run({}), queue: 'gpu' },
+    {
+      name: 'not listed but reported recently → not conclusive',
+      got: () => run({ workers: [worker({ lastReportAt: T0 - SILENT_AFTER_MS / 2 })] }),
+      queue: null,
+    },
+    {
+      name: 'not listed, never reported → not conclusive',
+      got: () => run({ workers: [worker({ registeredAt: null, lastActivityAt: null, lastReportAt: null })] }),
+      queue: null,
+    },
+    {
+      name: 'task already requeued (queued) → nothing to do',
+      got: () => run({ tasks: [task({ status: 'queued' })] }),
+      queue: null,
+    },
+    {
+      name: 'task last run by another worker → not ours to requeue',
+      got: () => run({ tasks: [task({ lastWorker: 'rel:gpu_a:g4dn.xlarge:i-0ffffffffffffffff' })] }),
+      queue: null,
+    },
+    { name: 'another prefix → not ours', got: () => run({ prefix: 'other' }), queue: null },
+    { name: 'idle worker → nothing', got: () => run({ workers: [worker({ task: null })] }), queue: null },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = c.got();
+      if (c.queue === null) expect(got).toEqual([]);
+      else expect(got).toMatchObject([{ taskId: 't1', instanceId: id, queue: c.queue }]);
+    });
+  }
+});
+
+describe('recovery requeues tasks of instances lost while the app was down', () => {
+  let rig: Rig | null = null;
+  afterEach(async () => {
+    await rig?.close();
+    rig = null;
+  });
+
+  for (const withRecovery of [true, false]) {
+    it(withRecovery ? 'with recovery: requeued and completed' : 'without recovery: stranded (control)', async () => {
+      rig = await startRig();
+      const config = makeConfig();
+      rig.clearml.createQueue('gpu');
+      const taskId = rig.clearml.addTask({ name: 'long', queue: 'gpu', durationSec: 20 * 60 });
+      const c1 = rig.clients(config);
+      const engine1 = rig.engine(config, c1);
+      await rig.run(engine1, 3 * 60);
+      expect(rig.clearml.task(taskId)?.status).toBe('in_progress');
+
+      // The app dies; while it is down AWS takes the spot instance back.
+      const [lost] = rig.live();
+      rig.ec2.interruptSpot(lost!.instanceId);
+      rig.agents.step();
+      rig.clock.advance(SILENT_AFTER_MS + 30_000); // long enough to be terminated (no longer listed) and silent
+      rig.agents.step();
+
+      const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+      const c2 = rig.clients(config);
+      const engine2 = rig.engine(config, c2, crash.engineExtras);
+      if (withRecovery) {
+        await crash.recover(engine2, c2, config);
+        expect(crash.lastRecovery?.requeued).toMatchObject([{ taskId, instanceId: lost!.instanceId, queue: 'gpu' }]);
+        expect(rig.clearml.task(taskId)?.status).toBe('queued');
+      }
+      await rig.run(engine2, 30 * 60);
+      expect(rig.clearml.task(taskId)?.status).toBe(withRecovery ? 'completed' : 'in_progress');
+      await crash.close();
+    });
+  }
+});
