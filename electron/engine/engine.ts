@@ -21,8 +21,10 @@ import {
   type InstanceObs,
   type LaunchSpec,
   type QueueObs,
+  type TaskObs,
   type WorkerObs,
 } from './ports.js';
+import { findStranded } from './reliability/stranded.js';
 import { buildSnapshotViews, type PriceLookup } from './snapshot.js';
 import { publish, type MainStore } from './store.js';
 
@@ -354,11 +356,55 @@ export class Engine {
       instances.filter((i) => i.state === 'pending' || i.state === 'running').map((i) => [i.instanceId, i]),
     );
     const queueIds = new Map(queues.map((q) => [q.name, q.id]));
+    const workerById = new Map(workers.map((w) => [w.id, w]));
+    // Lost since the last tick (from memory) plus any worker of ours still holding a task whose instance is gone
+    // (lost while this engine was not running: a restart, a long sleep). The remembered task can be stale (the
+    // worker may have finished it and started another while EC2 could not be read), so the task to requeue is the
+    // worker's current one, and only if ClearML says it is in_progress on that very worker.
+    const candidates = new Map<string, { workerId: string; queue: string; market: Market | null; taskId: string }>();
     for (const [instanceId, was] of this.lastBusy) {
       if (live.has(instanceId) || this.terminatedByUs.has(instanceId)) continue;
+      const current = workerById.get(was.workerId)?.task?.id ?? was.taskId;
+      candidates.set(instanceId, { workerId: was.workerId, queue: was.queue, market: was.market, taskId: current });
+    }
+    const held = workers.filter((w) => w.task);
+    if (held.length) {
+      for (const s of findStranded({
+        now,
+        prefix: this.config.scaling.workersPrefix,
+        workers: held,
+        instances,
+        tasks: held.map((w) => ({ id: w.task!.id, name: '', status: 'in_progress', queueId: null, lastWorker: w.id })),
+      })) {
+        if (candidates.has(s.instanceId) || this.terminatedByUs.has(s.instanceId)) continue;
+        candidates.set(s.instanceId, { workerId: s.workerId, queue: s.queue, market: null, taskId: s.taskId });
+      }
+    }
+    let verified: Map<string, TaskObs> | null = null;
+    if (candidates.size) {
+      try {
+        const ids = [...new Set([...candidates.values()].map((c) => c.taskId))];
+        verified = new Map((await this.deps.clearml.getTasks(ids)).map((t) => [t.id, t]));
+      } catch (e) {
+        this.emit({
+          level: 'warn',
+          kind: 'error',
+          message: `lost instances' tasks could not be checked, retrying next tick: ${errorText(e)}`,
+        });
+      }
+    }
+    const retry = new Map<string, BusyInstance>();
+    for (const [instanceId, was] of candidates) {
+      if (!verified) {
+        if (was.market) retry.set(instanceId, { ...was, market: was.market });
+        continue;
+      }
+      const task = verified.get(was.taskId);
+      if (!task || task.status !== 'in_progress' || task.lastWorker !== was.workerId) continue;
       const inst = instances.find((i) => i.instanceId === instanceId);
       // Gone from the listing entirely, or shutting down on AWS's initiative: the market it ran in tells.
-      const spot = inst?.stateReasonCode === 'Server.SpotInstanceTermination' || was.market === 'spot';
+      const spot =
+        inst?.stateReasonCode === 'Server.SpotInstanceTermination' || (was.market ?? inst?.market) === 'spot';
       const queueId = queueIds.get(was.queue);
       const why = spot ? 'its spot instance was interrupted' : `its instance ${instanceId} disappeared`;
       if (!queueId) continue;
@@ -398,6 +444,7 @@ export class Engine {
           market: inst.market,
         });
     }
+    for (const [id, b] of retry) if (!busy.has(id)) busy.set(id, b);
     this.lastBusy = busy;
   }
 

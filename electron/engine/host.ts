@@ -177,7 +177,15 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     const recovering = pendingRecovery;
     pendingRecovery = null;
     current = (async () => {
-      if (recovering) await recovering();
+      if (recovering) {
+        try {
+          await recovering();
+        } catch (err) {
+          // Never plan on an unrecovered journal: try the recovery again before the next tick.
+          pendingRecovery ??= recovering;
+          throw err;
+        }
+      }
       priceRefresh?.();
       return e.tick({ act });
     })().catch((err: unknown) => {
