@@ -19,11 +19,11 @@ import {
   type Clock,
   type Ec2Api,
   type InstanceObs,
-  type LaunchSpec,
   type QueueObs,
   type TaskObs,
   type WorkerObs,
 } from './ports.js';
+import { launchBase } from './launch-request.js';
 import { findStranded } from './reliability/stranded.js';
 import { buildSnapshotViews, type PriceLookup } from './snapshot.js';
 import { publish, type MainStore } from './store.js';
@@ -575,33 +575,12 @@ export class Engine {
     const res = this.config.resources[a.resource];
     if (!res) return { ids: [], error: `resource '${a.resource}' vanished from the config`, stopAll: false };
     const ids: string[] = [];
-    const prefix = this.config.scaling.workersPrefix;
     const credit = this.onDemandCredits.get(a.queue);
     let onDemandLeft =
       credit && credit.until > now && res.market === 'spot' && res.spotFallbackToOnDemand ? credit.count : 0;
-    const tags: Record<string, string> = {
-      ...res.tags,
-      Name: `${prefix}:${a.resource}:${a.queue}`,
-      [TAG.prefix]: prefix,
-      [TAG.resource]: a.resource,
-      [TAG.queue]: a.queue,
-      [TAG.launchedBy]: 'clearml-tray-autoscaler',
-    };
-    if (this.config.lease.enabled)
-      tags[TAG.lease] = String(Math.floor((now + this.config.lease.leaseMin * 60_000) / 1000));
-    const base: Omit<LaunchSpec, 'clientToken' | 'market' | 'subnetId' | 'availabilityZone'> = {
-      instanceType: res.instanceType,
-      imageId: res.amiId,
-      securityGroupIds: res.securityGroupIds,
-      keyName: res.keyName,
-      iamInstanceProfile: res.iamInstanceProfile,
-      ebs: res.ebs,
-      enableMonitoring: res.enableMonitoring,
-      userData: '',
-      tags,
-    };
+    let userData: string;
     try {
-      base.userData = this.deps.userData({ queue: a.queue, resource: a.resource });
+      userData = this.deps.userData({ queue: a.queue, resource: a.resource });
     } catch (e) {
       return {
         ids: [],
@@ -609,6 +588,7 @@ export class Engine {
         stopAll: false,
       };
     }
+    const base = launchBase(this.config, { queue: a.queue, resource: a.resource, at: now }, userData)!;
     const concurrency = Math.max(1, this.deps.launchConcurrency ?? 4);
     let error: string | null = null;
     let stopAll = false;

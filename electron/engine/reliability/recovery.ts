@@ -28,6 +28,7 @@
  * The re-send window must stay below the engine's 10 min in-flight memory (`IN_FLIGHT_TTL_MS`), so a seeded
  * unknown launch is remembered for as long as its intent could still be re-sent.
  */
+import { launchBase } from '../launch-request.js';
 import type { Config } from '../../../shared/config.js';
 import { kindOf } from '../ec2/errors.js';
 import { launchPlan } from '../ec2/launcher.js';
@@ -63,9 +64,9 @@ const LIVE = new Set(['pending', 'running']);
 export type RebuiltSpec = { ok: true; spec: LaunchSpec } | { ok: false; reason: string };
 
 /**
- * The exact RunInstances request the engine sent for a journaled intent, pure. It mirrors `Engine.launchMany`
- * (tags in the same order, the lease tag from the tick time `at`), because EC2 compares every parameter of a
- * request that reuses a token: any difference answers IdempotentParameterMismatch instead of the instance.
+ * The exact RunInstances request the engine sent for a journaled intent, pure: the same `launchBase` the engine
+ * uses, with the lease tag from the tick time `at`, because EC2 compares every parameter of a request that reuses
+ * a token (any difference answers IdempotentParameterMismatch instead of the instance).
  * test/reliability/recovery.test.ts checks it against a request the real engine sent.
  */
 export function rebuildSpec(
@@ -73,28 +74,10 @@ export function rebuildSpec(
   intent: Pick<JournalIntent, 'token' | 'queue' | 'resource' | 'market' | 'subnetId' | 'availabilityZone' | 'at'>,
   userData: string,
 ): RebuiltSpec {
-  const res = config.resources[intent.resource];
-  if (!res) return { ok: false, reason: `resource '${intent.resource}' is no longer in the config` };
-  const prefix = config.scaling.workersPrefix;
-  const tags: Record<string, string> = {
-    ...res.tags,
-    Name: `${prefix}:${intent.resource}:${intent.queue}`,
-    [TAG.prefix]: prefix,
-    [TAG.resource]: intent.resource,
-    [TAG.queue]: intent.queue,
-    [TAG.launchedBy]: 'clearml-tray-autoscaler',
-  };
-  if (config.lease.enabled) tags[TAG.lease] = String(Math.floor((intent.at + config.lease.leaseMin * 60_000) / 1000));
+  const base = launchBase(config, intent, userData);
+  if (!base) return { ok: false, reason: `resource '${intent.resource}' is no longer in the config` };
   const spec: LaunchSpec = {
-    instanceType: res.instanceType,
-    imageId: res.amiId,
-    securityGroupIds: res.securityGroupIds,
-    keyName: res.keyName,
-    iamInstanceProfile: res.iamInstanceProfile,
-    ebs: res.ebs,
-    enableMonitoring: res.enableMonitoring,
-    userData,
-    tags,
+    ...base,
     clientToken: intent.token,
     market: intent.market,
     ...(intent.subnetId !== undefined ? { subnetId: intent.subnetId } : {}),
