@@ -220,6 +220,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     }
     if (on === enabled) return;
     enabled = on;
+    // An observe-only tick still running would publish "off" after "starting": let it finish first.
+    while (on && current) await current;
     if (on) {
       publish(store, { enabled: true, status: 'starting', statusReason: null });
       engine?.emit({ level: 'info', kind: 'engine', message: 'autoscaling turned on' });
