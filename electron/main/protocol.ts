@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Protocol } from 'electron';
 import { CONTENT_SECURITY_POLICY } from './security.js';
+import { contentType } from '../engine/preview/static-files.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'autoscaler';
@@ -51,24 +52,6 @@ export function resolveAppPath(root: string, url: string): string | null {
   return full;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.map': 'application/json; charset=utf-8',
-};
-
-export function mimeType(file: string): string {
-  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
-
 /** The protocol handler proper, separated from registration so it can be called directly in tests. */
 export function createAppRequestHandler(root: string): (request: Request) => Promise<Response> {
   return async (request) => {
@@ -79,7 +62,7 @@ export function createAppRequestHandler(root: string): (request: Request) => Pro
       return new Response(body, {
         status: 200,
         headers: {
-          'content-type': mimeType(file),
+          'content-type': contentType(file),
           // Custom-protocol responses may not pass through webRequest hooks: set the CSP here as well.
           'content-security-policy': CONTENT_SECURITY_POLICY,
           'x-content-type-options': 'nosniff',

@@ -7,11 +7,11 @@ import { protocol } from '../mocks/electron.js';
 import {
   APP_ENTRY_URL,
   createAppRequestHandler,
-  mimeType,
   PRIVILEGED_SCHEMES,
   registerAppProtocol,
   resolveAppPath,
 } from '../../electron/main/protocol.js';
+import { contentType } from '../../electron/engine/preview/static-files.js';
 import { CONTENT_SECURITY_POLICY } from '../../electron/main/security.js';
 
 const root = '/srv/app/out/renderer';
@@ -82,7 +82,8 @@ describe('app:// handler', () => {
   });
 
   it('knows the types it serves', () => {
-    expect(mimeType('a.woff2')).toBe('font/woff2');
-    expect(mimeType('a.unknown')).toBe('application/octet-stream');
+    expect(contentType('a.woff2')).toBe('font/woff2');
+    expect(contentType('a.woff')).toBe('font/woff');
+    expect(contentType('a.unknown')).toBe('application/octet-stream');
   });
 });

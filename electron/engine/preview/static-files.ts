@@ -1,4 +1,7 @@
-/** Serving the built renderer: path resolution that cannot leave the static folder, and content types. */
+/**
+ * Serving the built renderer (the preview server, and the app:// protocol in Electron main): path resolution that
+ * cannot leave the static folder, and content types.
+ */
 import path from 'node:path';
 
 const TYPES: Record<string, string> = {
@@ -11,6 +14,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
   '.map': 'application/json; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
 };
