@@ -19,7 +19,7 @@ import { createPricingSource } from './cost/pricing-client.js';
 import { CostTracker } from './cost/tracker.js';
 import { createPriceLookup } from './prices.js';
 import { createMainStore, publish, type MainStore } from './store.js';
-import { buildUserData } from './userdata/userdata.js';
+import { userDataBuilder } from './userdata/userdata.js';
 import { createCrashSafety } from './reliability/recovery.js';
 import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
 
@@ -130,19 +130,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       clock,
       store,
       prices: createPriceLookup(cfg.aws.region, { clock, book }),
-      userData: ({ queue, resource }) =>
-        buildUserData({
-          prefix: cfg.scaling.workersPrefix,
-          resource,
-          resourceConf: cfg.resources[resource]!,
-          queue,
-          clearml: cfg.clearml,
-          agent: cfg.agent,
-          lease: cfg.lease,
-          clearmlCredentials: creds.clearml,
-          ...(creds.gitPassword ? { gitPassword: creds.gitPassword } : {}),
-          region: cfg.aws.region,
-        }),
+      userData: userDataBuilder(cfg, { clearml: creds.clearml, gitPassword: creds.gitPassword }),
       onEvent: opts.onEvent,
       ...crash?.engineExtras,
       ...opts.engineExtras,

@@ -37,7 +37,7 @@ import {
   DEFAULT_RESEND_WITHIN_MS,
   type CrashSafety,
 } from '../../electron/engine/reliability/recovery.js';
-import { buildUserData } from '../../electron/engine/userdata/userdata.js';
+import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
 import { VirtualClock } from '../../electron/engine/virtual-clock.js';
 import { parseWorkerId } from '../../electron/engine/workers.js';
 import {
@@ -174,17 +174,7 @@ export function chaosConfig(): Config {
 }
 
 const userDataFor = (config: Config, launch: { queue: string; resource: string }) =>
-  buildUserData({
-    prefix: config.scaling.workersPrefix,
-    resource: launch.resource,
-    resourceConf: config.resources[launch.resource]!,
-    queue: launch.queue,
-    clearml: config.clearml,
-    agent: config.agent,
-    lease: config.lease,
-    clearmlCredentials: KEYS,
-    region: config.aws.region,
-  });
+  userDataBuilder(config, { clearml: KEYS })(launch);
 
 class Killed extends Error {
   constructor(where: string) {

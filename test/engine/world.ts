@@ -10,7 +10,7 @@ import { AgentSimulator } from '../../electron/engine/emulators/agents.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import { createMainStore, type MainStore } from '../../electron/engine/store.js';
-import { buildUserData } from '../../electron/engine/userdata/userdata.js';
+import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
 import { VirtualClock } from '../../electron/engine/virtual-clock.js';
 import type { PriceLookup } from '../../electron/engine/snapshot.js';
 import { T0 } from './fixtures.js';
@@ -57,18 +57,7 @@ export async function startWorld(opts: { bootSec?: number; pendingSec?: number }
         clock,
         store,
         prices: flatPrices,
-        userData: ({ queue, resource }) =>
-          buildUserData({
-            prefix: config.scaling.workersPrefix,
-            resource,
-            resourceConf: config.resources[resource]!,
-            queue,
-            clearml: config.clearml,
-            agent: config.agent,
-            lease: config.lease,
-            clearmlCredentials: KEYS,
-            region: config.aws.region,
-          }),
+        userData: userDataBuilder(config, { clearml: KEYS }),
         ...extra,
       });
     },

@@ -15,7 +15,7 @@ import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engin
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import type { ClearmlApi, Ec2Api } from '../../electron/engine/ports.js';
 import { createMainStore } from '../../electron/engine/store.js';
-import { buildUserData } from '../../electron/engine/userdata/userdata.js';
+import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
 import { VirtualClock } from '../../electron/engine/virtual-clock.js';
 
 export const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -47,17 +47,7 @@ export function makeConfig(patch: Partial<ConfigInput> = {}): Config {
 
 /** The user data exactly as the host builds it for the engine. */
 export function userDataFor(config: Config, launch: { queue: string; resource: string }): string {
-  return buildUserData({
-    prefix: config.scaling.workersPrefix,
-    resource: launch.resource,
-    resourceConf: config.resources[launch.resource]!,
-    queue: launch.queue,
-    clearml: config.clearml,
-    agent: config.agent,
-    lease: config.lease,
-    clearmlCredentials: CLEARML_KEYS,
-    region: config.aws.region,
-  });
+  return userDataBuilder(config, { clearml: CLEARML_KEYS })(launch);
 }
 
 export class Killed extends Error {

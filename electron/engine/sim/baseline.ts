@@ -53,7 +53,7 @@
  */
 import type { Config } from '../../../shared/config.js';
 import { Ec2Error, type InstanceObs, type LaunchSpec, type WorkerObs } from '../ports.js';
-import { buildUserData } from '../userdata/userdata.js';
+import { SIMULATED_AGENT_KEYS, userDataBuilder } from '../userdata/userdata.js';
 import type { IterationResult, SimLoop } from './driver.js';
 import type { SimWorld } from './world.js';
 
@@ -114,7 +114,8 @@ export class ClearmlBaseline implements SimLoop {
   private previousWorkers = new Set<string>();
   private supervisorStarted = false;
   private readonly cooldownUntil = new Map<string, number>();
-  private readonly userData = new Map<string, string>();
+  /** Only the worker-id and queue markers matter to an emulated instance; the rest is the app's script. */
+  private readonly userData: (launch: { queue: string; resource: string }) => string;
   private token = 0;
   private iteration = { launched: 0, terminated: 0, modelled: 0 };
 
@@ -124,6 +125,11 @@ export class ClearmlBaseline implements SimLoop {
     private readonly opts: BaselineOptions,
   ) {
     this.pollMs = opts.pollSec * 1000;
+    // ClearML's script has no lease watchdog.
+    this.userData = userDataBuilder(
+      { ...config, lease: { ...config.lease, enabled: false } },
+      { clearml: SIMULATED_AGENT_KEYS },
+    );
   }
 
   quiescent(): boolean {
@@ -327,7 +333,7 @@ export class ClearmlBaseline implements SimLoop {
       ...(res.iamInstanceProfile ? { iamInstanceProfile: res.iamInstanceProfile } : {}),
       ...(res.ebs ? { ebs: res.ebs } : {}),
       enableMonitoring: res.enableMonitoring,
-      userData: this.userDataFor(queue, resource),
+      userData: this.userData({ queue, resource }),
       // Nothing at launch: ClearML tags with CreateTags afterwards (§2.5 step 5).
       tags: {},
     };
@@ -367,28 +373,6 @@ export class ClearmlBaseline implements SimLoop {
       if (attempt >= WAITER_MAX_ATTEMPTS) throw new WaiterError('Waiter InstanceRunning failed: Max attempts exceeded');
       this.wait(WAITER_DELAY_MS);
     }
-  }
-
-  private userDataFor(queue: string, resource: string): string {
-    const key = `${queue}|${resource}`;
-    let text = this.userData.get(key);
-    if (text === undefined) {
-      const cfg = this.config;
-      // Only the worker-id and queue markers matter to an emulated instance; the rest is the app's script.
-      text = buildUserData({
-        prefix: cfg.scaling.workersPrefix,
-        resource,
-        resourceConf: cfg.resources[resource]!,
-        queue,
-        clearml: cfg.clearml,
-        agent: cfg.agent,
-        lease: { ...cfg.lease, enabled: false },
-        clearmlCredentials: { accessKey: 'SIMULATED', secretKey: 'simulated-not-a-secret' },
-        region: cfg.aws.region,
-      });
-      this.userData.set(key, text);
-    }
-    return text;
   }
 }
 

@@ -7,7 +7,7 @@ import type { Config } from '../../../shared/config.js';
 import type { EngineEvent } from '../../../shared/domain.js';
 import { Engine } from '../engine.js';
 import { createMainStore } from '../store.js';
-import { buildUserData } from '../userdata/userdata.js';
+import { SIMULATED_AGENT_KEYS, userDataBuilder } from '../userdata/userdata.js';
 import type { SimLoop } from './driver.js';
 import type { PriceFn } from './metrics.js';
 import type { SimWorld } from './world.js';
@@ -19,7 +19,6 @@ export interface EngineLoop extends SimLoop {
 }
 
 export function engineLoop(world: SimWorld, config: Config, price: PriceFn): EngineLoop {
-  const userData = new Map<string, string>();
   const eventCounts: Record<string, number> = {};
   let token = 0;
   const engine = new Engine({
@@ -29,25 +28,7 @@ export function engineLoop(world: SimWorld, config: Config, price: PriceFn): Eng
     clock: world.clock,
     store: createMainStore(),
     prices: (type, market) => ({ price: price(type, market), source: 'simulation price table' }),
-    userData: ({ queue, resource }) => {
-      const key = `${queue}|${resource}`;
-      let text = userData.get(key);
-      if (text === undefined) {
-        text = buildUserData({
-          prefix: config.scaling.workersPrefix,
-          resource,
-          resourceConf: config.resources[resource]!,
-          queue,
-          clearml: config.clearml,
-          agent: config.agent,
-          lease: config.lease,
-          clearmlCredentials: { accessKey: 'SIMULATED', secretKey: 'simulated-not-a-secret' },
-          region: config.aws.region,
-        });
-        userData.set(key, text);
-      }
-      return text;
-    },
+    userData: userDataBuilder(config, { clearml: SIMULATED_AGENT_KEYS }),
     newClientToken: () => `sim-${++token}`,
     // One RunInstances at a time. In virtual time concurrency changes nothing (the EC2 token bucket paces
     // launches either way) except the order in which concurrent requests reach the emulator while the bucket's

@@ -10,7 +10,7 @@
  * Every value from the config enters the script through `shellQuote` or a literal here-document.
  */
 import { AMI_PATTERN, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
-import type { AgentSettings, Lease, Resource } from '../../../shared/config.js';
+import type { AgentSettings, Config, Lease, Resource } from '../../../shared/config.js';
 import { literalHeredoc, shellQuote } from './shellQuote.js';
 import { WATCHDOG_SH_COMPACT, watchdogEnv } from './watchdog.js';
 
@@ -337,4 +337,38 @@ export function buildUserData(opts: UserDataOptions): string {
     );
   }
   return script;
+}
+
+/** Agent credentials for simulated instances (the simulator's scripts are only parsed for their markers). */
+export const SIMULATED_AGENT_KEYS = { accessKey: 'SIMULATED', secretKey: 'simulated-not-a-secret' };
+
+/**
+ * The startup-script builder the engine takes (`EngineDeps.userData`) for one config and one set of agent secrets.
+ * The script depends only on the config and the (queue, resource) pair, so each is built once.
+ */
+export function userDataBuilder(
+  config: Config,
+  secrets: { clearml: { accessKey: string; secretKey: string } | null; gitPassword?: string },
+): (launch: { queue: string; resource: string }) => string {
+  const built = new Map<string, string>();
+  return ({ queue, resource }) => {
+    const key = `${queue}|${resource}`;
+    let text = built.get(key);
+    if (text === undefined) {
+      text = buildUserData({
+        prefix: config.scaling.workersPrefix,
+        resource,
+        resourceConf: config.resources[resource]!,
+        queue,
+        clearml: config.clearml,
+        agent: config.agent,
+        lease: config.lease,
+        clearmlCredentials: secrets.clearml,
+        ...(secrets.gitPassword ? { gitPassword: secrets.gitPassword } : {}),
+        region: config.aws.region,
+      });
+      built.set(key, text);
+    }
+    return text;
+  };
 }
