@@ -1,17 +1,11 @@
+import { mulberry32 } from '../../electron/engine/sim/prng.js';
+
 /** A seeded random source (mulberry32) with the few helpers the chaos harness needs; `fork` gives independent streams. */
 export class Rng {
-  private a: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   /** Integer in [min, max]. */

@@ -1,6 +1,7 @@
 // Shared test fixtures: a manual clock and an in-memory EC2 world for the agent simulator.
 import type { Clock } from '../../electron/engine/ports.js';
 import type { Ec2World, EmulatedInstance } from '../../electron/engine/emulators/world.js';
+import { mulberry32 } from '../../electron/engine/sim/prng.js';
 
 /** 2025-01-13T10:00:00Z: a fixed start so dates in assertions are readable. */
 export const T0 = Date.UTC(2025, 0, 13, 10, 0, 0);
@@ -88,13 +89,4 @@ export class FakeEc2World implements Ec2World {
 }
 
 /** A deterministic PRNG (mulberry32) for reproducible boot delays. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = mulberry32;

@@ -10,6 +10,7 @@ import {
 } from '../../electron/engine/emulators/ec2-emulator.js';
 import { createEc2Provider, type Ec2Provider, type Ec2ProviderOptions } from '../../electron/engine/ec2/provider.js';
 import { TAG, type Clock, type LaunchSpec } from '../../electron/engine/ports.js';
+import { mulberry32 } from '../../electron/engine/sim/prng.js';
 
 export const FAKE_CREDENTIALS = { accessKeyId: 'AKIDEMULATOR00000001', secretAccessKey: 'emulator-secret-not-real' };
 
@@ -29,14 +30,7 @@ export class ManualClock implements Clock {
 
 /** A deterministic [0, 1) sequence (mulberry32). */
 export function seededRandom(seed = 42): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 export interface Rig {
