@@ -1,14 +1,28 @@
 #!/usr/bin/env node
 // `npm test`: every suite that can run on this machine, then one closing line `N passed, N failed, N skipped`.
+// `npm run conformance` (this script with `--suite conformance`): the suites that run our engine against real peers
+// (moto's EC2 server, the real clearml-agent, ClearML's own autoscaler), from the Python venv of
+// scripts/python-env.sh. Each run also writes test-output/summary-<suite>.json, which .ci/run adds up.
 // The keychain suite needs a Secret Service: when none is running and gnome-keyring is installed, this script
 // re-runs itself inside a private D-Bus session with an unlocked, throw-away keyring.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+let args = process.argv.slice(2);
+let suite = 'unit';
+const suiteAt = args.indexOf('--suite');
+if (suiteAt >= 0) {
+  suite = args[suiteAt + 1] ?? '';
+  args = [...args.slice(0, suiteAt), ...args.slice(suiteAt + 2)];
+}
+const configs = { unit: 'vitest.config.ts', conformance: 'vitest.conformance.config.ts' };
+if (!(suite in configs)) {
+  console.error(`unknown --suite '${suite}': use one of ${Object.keys(configs).join(', ')}`);
+  process.exit(2);
+}
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 if (
@@ -34,12 +48,14 @@ if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
 }
 
 mkdirSync(path.join(root, 'test-output'), { recursive: true });
-const report = path.join(root, 'test-output', 'vitest.json');
+const report = path.join(root, 'test-output', suite === 'unit' ? 'vitest.json' : `vitest-${suite}.json`);
 const r = spawnSync(
   process.execPath,
   [
     path.join(root, 'node_modules/vitest/vitest.mjs'),
     'run',
+    '--config',
+    configs[suite],
     '--reporter=default',
     '--reporter=json',
     `--outputFile.json=${report}`,
@@ -64,5 +80,9 @@ if (existsSync(report)) {
 } else if (r.status !== 0) {
   failed = 1;
 }
+writeFileSync(
+  path.join(root, 'test-output', `summary-${suite}.json`),
+  JSON.stringify({ suite, passed, failed, skipped }) + '\n',
+);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(r.status === 0 && failed === 0 ? 0 : 1);

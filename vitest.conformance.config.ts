@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// The conformance suite: our engine and emulators against real peers (moto, clearml-agent, ClearML's autoscaler).
+// Separate from `npm test` because it needs the Python venv (scripts/python-env.sh) and starts real processes.
+export default defineConfig({
+  test: {
+    include: ['test/conformance/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    maxWorkers: 1,
+  },
+});
