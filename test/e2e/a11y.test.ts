@@ -1,0 +1,148 @@
+/**
+ * Accessibility: axe-core (WCAG 2.1 A and AA rules) over every view of the dashboard, in the light and the dark
+ * theme, with and without data (first run, a scaled-up engine, an error state). Zero serious or critical findings.
+ * Then the keyboard alone: turn autoscaling on, open each view, scale to zero through its dialog and cancel it.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineEvent, Snapshot } from '../../shared/domain.js';
+import {
+  chromiumMissing,
+  launchBrowser,
+  pageErrors,
+  realPreview,
+  shot,
+  skipReason,
+  syntheticPreview,
+  syntheticSnapshot,
+  type Browser,
+  type Preview,
+} from './support.js';
+
+const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const VIEWS = ['Overview', 'Queues', 'Instances', 'Costs', 'Events', 'Settings', 'Credentials'] as const;
+
+interface Finding {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** Serious and critical findings of the WCAG 2.1 A/AA rules on the page as it is now. */
+async function audit(page: Page): Promise<Finding[]> {
+  // Evaluated over the DevTools protocol, which the page's CSP does not govern (a script tag would be refused).
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Finding[] }> } }
+    ).axe;
+    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+  });
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({
+      ...v,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
+}
+
+function describeFindings(where: string, findings: Finding[]): string {
+  return findings
+    .map(
+      (f) =>
+        `${where}: ${f.id} (${f.impact}) ${f.help}\n${f.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n')}`,
+    )
+    .join('\n');
+}
+
+let seq = 0;
+function withEvents(s: Snapshot, events: Partial<EngineEvent>[]): Snapshot {
+  const now = Date.now();
+  return {
+    ...s,
+    events: events.map((e, i) => ({
+      id: ++seq,
+      at: now - (events.length - i) * 30_000,
+      level: 'info',
+      kind: 'engine',
+      message: 'x',
+      ...e,
+    })),
+  };
+}
+
+const scaled = () =>
+  withEvents(syntheticSnapshot(40), [
+    {
+      kind: 'launch',
+      queue: 'gpu',
+      message: 'launched 2 × g4dn.xlarge on gpu',
+      instanceIds: ['i-00000000000000000', 'i-00000000000000001'],
+    },
+    { kind: 'terminate', level: 'warn', queue: 'cpu', message: 'terminated 1 instance on cpu: idle for 15 min' },
+    { kind: 'budget', level: 'warn', message: 'monthly cap at 80%' },
+  ]);
+
+const failing = () => ({
+  ...withEvents(syntheticSnapshot(3), [
+    {
+      kind: 'error',
+      level: 'error',
+      message: 'EC2 could not be read at https://ec2.us-east-1.amazonaws.com: AuthFailure',
+    },
+  ]),
+  status: 'error' as const,
+  statusReason: 'EC2 could not be read at https://ec2.us-east-1.amazonaws.com: AuthFailure',
+});
+
+let browser: Browser;
+const previews: Preview[] = [];
+beforeAll(async () => {
+  browser = await launchBrowser();
+}, 120_000);
+afterAll(async () => {
+  for (const p of previews.splice(0)) await p.close();
+  await browser?.close();
+});
+
+async function open(p: Preview, colorScheme: 'light' | 'dark'): Promise<Page> {
+  previews.push(p);
+  const page = await browser.newPage({ colorScheme });
+  await page.goto(p.server.url);
+  return page;
+}
+
+suite(`accessibility in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
+  for (const theme of ['light', 'dark'] as const) {
+    it(`first run, ${theme}: no serious or critical axe findings`, async () => {
+      const page = await open(await realPreview(), theme);
+      await page.getByRole('heading', { name: 'Set up autoscaling' }).waitFor();
+      const findings = await audit(page);
+      expect(findings, describeFindings(`first run (${theme})`, findings)).toEqual([]);
+    }, 60_000);
+
+    for (const [state, make] of [
+      ['scaled up', scaled],
+      ['error state', failing],
+    ] as const) {
+      it(`every view, ${state}, ${theme}: no serious or critical axe findings`, async () => {
+        const page = await open(await syntheticPreview(make()), theme);
+        await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+        const all: string[] = [];
+        for (const view of VIEWS) {
+          await page.getByRole('tab', { name: new RegExp(`^${view}`) }).click();
+          await page.waitForTimeout(150);
+          const findings = await audit(page);
+          if (findings.length) all.push(describeFindings(`${view} (${state}, ${theme})`, findings));
+        }
+        if (all.length) await shot(page, `a11y-${state.replace(' ', '-')}-${theme}`);
+        expect(all.join('\n'), all.join('\n')).toBe('');
+        expect(pageErrors(page)).toEqual([]);
+      }, 120_000);
+    }
+  }
+});
