@@ -33,7 +33,17 @@ if (
 ) {
   const r = spawnSync(
     'dbus-run-session',
-    ['--', 'sh', path.join(root, 'scripts/with-keyring.sh'), process.execPath, fileURLToPath(import.meta.url), ...args],
+    // The suite goes along: `args` no longer holds it, and without it the inner run would be the unit suite.
+    [
+      '--',
+      'sh',
+      path.join(root, 'scripts/with-keyring.sh'),
+      process.execPath,
+      fileURLToPath(import.meta.url),
+      '--suite',
+      suite,
+      ...args,
+    ],
     {
       stdio: 'inherit',
       env: { ...process.env, AUTOSCALER_TEST_INNER: '1' },
