@@ -33,16 +33,15 @@ if (
 ) {
   const r = spawnSync(
     'dbus-run-session',
-    // The suite goes along: `args` no longer holds it, and without it the inner run would be the unit suite.
     [
+      `--dbus-daemon=${path.join(root, 'scripts/quiet-dbus-daemon.sh')}`,
       '--',
       'sh',
       path.join(root, 'scripts/with-keyring.sh'),
       process.execPath,
       fileURLToPath(import.meta.url),
-      '--suite',
-      suite,
-      ...args,
+      // The original arguments: the inner run parses --suite again.
+      ...process.argv.slice(2),
     ],
     {
       stdio: 'inherit',
