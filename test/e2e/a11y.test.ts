@@ -1,10 +1,8 @@
 /**
  * Accessibility: axe-core (WCAG 2.1 A and AA rules) over every view of the dashboard, in the light and the dark
  * theme, with and without data (first run, a scaled-up engine, an error state). Zero serious or critical findings.
- * Then the keyboard alone: turn autoscaling on, open each view, scale to zero through its dialog and cancel it.
+ * The keyboard, the dialogs, the live region and the Instances table's structure: test/e2e/a11y-interaction.test.ts.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent, Snapshot } from '../../shared/domain.js';
@@ -20,44 +18,10 @@ import {
   type Browser,
   type Preview,
 } from './support.js';
+import { audit, describeFindings } from './axe.js';
 
 const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const VIEWS = ['Overview', 'Queues', 'Instances', 'Costs', 'Events', 'Settings', 'Credentials'] as const;
-
-interface Finding {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** Serious and critical findings of the WCAG 2.1 A/AA rules on the page as it is now. */
-async function audit(page: Page): Promise<Finding[]> {
-  // Evaluated over the DevTools protocol, which the page's CSP does not govern (a script tag would be refused).
-  await page.evaluate(axeSource);
-  const results = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Finding[] }> } }
-    ).axe;
-    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-  });
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({
-      ...v,
-      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
-    }));
-}
-
-function describeFindings(where: string, findings: Finding[]): string {
-  return findings
-    .map(
-      (f) =>
-        `${where}: ${f.id} (${f.impact}) ${f.help}\n${f.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n')}`,
-    )
-    .join('\n');
-}
 
 let seq = 0;
 function withEvents(s: Snapshot, events: Partial<EngineEvent>[]): Snapshot {

@@ -3,6 +3,8 @@
  * overhead), spend against each budget cap with the month-end projection marked, and the recent burn rate.
  * Every card says where its prices come from.
  */
+import { ChartData } from '../components/ChartData.js';
+import { stepChanges } from '../model/chart-data.js';
 import { useId, useMemo, useState, type ReactNode } from 'react';
 import { Bar, Stat, useNow, useWidth } from '../components/misc.js';
 import { capBar, costChart, shares, spotFraction, type Share } from '../model/costs.js';
@@ -310,6 +312,14 @@ function BurnChart({ history, hours }: { history: CostSummary['history']; hours:
     () => costChart(history, now, { width, height: 200, padLeft: 64, padBottom: 22, hours }),
     [history, now, hours, width],
   );
+  const table = useMemo(
+    () =>
+      stepChanges(
+        history.map((p) => ({ at: p.at, value: p.burnPerHour })),
+        g.from,
+      ),
+    [history, g.from],
+  );
   const last = history[history.length - 1];
   const label = last
     ? `Burn rate over the last ${hours} hours; now ${formatRate(last.burnPerHour)}, axis up to ${formatRate(g.maxY)}`
@@ -345,6 +355,12 @@ function BurnChart({ history, hours }: { history: CostSummary['history']; hours:
           </text>
         )}
       </svg>
+      <ChartData
+        caption="Burn rate changes"
+        columns={['From', 'Burn rate']}
+        rows={table.rows.map((r) => ({ key: r.at, label: formatTime(r.at), value: formatRate(r.value) }))}
+        note={table.omitted ? `${table.omitted} earlier changes not listed.` : undefined}
+      />
     </div>
   );
 }

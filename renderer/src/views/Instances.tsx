@@ -41,6 +41,11 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'costSoFar', label: 'Cost' },
 ];
 
+/** The sort button's name says the column and its current order (the header's aria-sort says it too). */
+function sortLabel(column: string, dir: SortDir | null): string {
+  return dir === null ? `${column}, not sorted` : `${column}, sorted ${dir === 'asc' ? 'ascending' : 'descending'}`;
+}
+
 export function Instances() {
   const instances = useApp((s) => s.snapshot?.instances ?? []);
   const queues = useApp((s) => s.snapshot?.queues.map((q) => q.name) ?? []);
@@ -155,7 +160,12 @@ export function Instances() {
                 className={`vcell col-${c.key}`}
                 aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
               >
-                <button type="button" className="sort" onClick={() => onSort(c.key)}>
+                <button
+                  type="button"
+                  className="sort"
+                  aria-label={sortLabel(c.label, sort.key === c.key ? sort.dir : null)}
+                  onClick={() => onSort(c.key)}
+                >
                   {c.label}
                   <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
                 </button>
