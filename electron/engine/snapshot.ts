@@ -4,6 +4,7 @@
 import type { Config } from '../../shared/config.js';
 import type { CostSummary, InstanceView, Market, QueueView } from '../../shared/domain.js';
 import type { Plan } from './policy.js';
+import { renderDecision } from './reasons.js';
 
 export interface PriceQuote {
   price: number;
@@ -78,7 +79,10 @@ export function buildSnapshotViews(args: {
       idle: d?.idle ?? 0,
       booting: d?.booting ?? 0,
       paused: args.pausedQueues.has(name),
-      lastDecision: (d && d.launched > 0 ? d.text : (args.lastDecisions.get(name) ?? d?.text)) ?? null,
+      lastDecision:
+        (d && d.launched > 0
+          ? renderDecision(d)
+          : (args.lastDecisions.get(name) ?? (d ? renderDecision(d) : undefined))) ?? null,
       resources: entries.map((e) => {
         const res = config.resources[e.resource];
         return {

@@ -12,6 +12,7 @@ import { loadConfigFile } from '../config/load.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
 import { CostHistory } from '../cost/history.js';
 import { systemClock } from '../ports.js';
+import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once]
@@ -128,7 +129,9 @@ export async function runHeadless(
   if (args.once) {
     const r = await host.tickNow();
     for (const d of r?.plan?.decisions ?? [])
-      out.write(json ? JSON.stringify({ type: 'decision', ...d }) : `${d.queue}: ${d.text}`);
+      out.write(
+        json ? JSON.stringify({ type: 'decision', ...d, text: renderDecision(d) }) : `${d.queue}: ${renderDecision(d)}`,
+      );
     for (const e of r?.errors ?? []) out.write(json ? JSON.stringify({ type: 'error', message: e }) : `error: ${e}`);
     await host.stop();
     return r && r.errors.length === 0 ? 0 : 1;

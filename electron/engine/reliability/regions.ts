@@ -9,6 +9,7 @@
 import { readFile, writeFile, open, rename, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { errorText } from '../error-text.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 import { syncDir } from './intent-journal.js';
 
@@ -60,10 +61,6 @@ export class RegionRegistry {
     this.chain = run.catch(() => undefined);
     return run;
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 async function writeDurably(file: string, text: string): Promise<void> {
