@@ -1,6 +1,6 @@
 /**
- * Every region this app ever launched in, remembered on disk, and the "stop everything" kill switch over them
- * (peers §f.11): orphans in a region the user no longer looks at are the classic surprise bill, so the sweep goes
+ * Every region this app ever launched in, remembered on disk, and the "stop everything"
+ * kill switch: orphans in a region the user no longer looks at are the classic surprise bill, so the sweep goes
  * through every remembered region, not only the configured one.
  *
  * A region is remembered before the first RunInstances there (from the launch hook), so even a launch whose

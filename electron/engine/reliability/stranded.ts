@@ -1,6 +1,6 @@
 /**
  * Tasks stranded by a crash. The engine requeues the task of a busy instance that vanished, but it learns that an
- * instance was busy from its own memory of the previous tick (`Engine.handleLostInstances`); an instance lost
+ * instance was busy from its own memory of the previous tick (`controllers/requeue.ts`); an instance lost
  * while the app was down (a spot interruption during a restart) leaves its task `in_progress` with nobody to
  * requeue it, until ClearML's own watchdog hours later. Recovery restores that memory from ClearML and EC2: a
  * worker of ours that still holds a task, has stopped reporting, and whose instance is gone.
