@@ -5,13 +5,14 @@
  */
 import path from 'node:path';
 import type { Config } from '../../shared/config.js';
-import type { EngineEvent } from '../../shared/domain.js';
+import { isLiveState, type EngineEvent } from '../../shared/domain.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
 import { startDemoWorld, type DemoWorld } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
-import { Engine, errorText, type EngineDeps, type TickResult } from './engine.js';
+import { Engine, type EngineDeps, type TickResult } from './engine.js';
+import { errorText } from './error-text.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
 import { CostHistory } from './cost/history.js';
 import { PriceBook } from './cost/price-book.js';
@@ -277,7 +278,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     },
     async scaleToZero() {
       if (!engine) return 0;
-      const live = (await ourInstances()).filter((i) => i.state === 'pending' || i.state === 'running');
+      const live = (await ourInstances()).filter((i) => isLiveState(i.state));
       engine.setLaunchesPaused(true);
       publish(store, { launchesPaused: true });
       const done = await engine.terminateNow(

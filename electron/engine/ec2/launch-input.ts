@@ -1,5 +1,5 @@
 /**
- * LaunchSpec → RunInstances input, pure (reference §2.5 and §7.6; peers §d "RunInstances request fields").
+ * LaunchSpec → RunInstances input, pure.
  * What it always does, and why:
  * - one instance per call with the caller's ClientToken, so a crash-then-retry can never launch twice;
  * - tags on the instance AND its volumes at creation (no untagged window, no orphaned EBS cost attribution);
