@@ -8,7 +8,7 @@ import type { Config } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/domain.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
-import { startDemoWorld, type DemoWorld } from './demo.js';
+import type { DemoWorld } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
 import { Engine, errorText, type EngineDeps, type TickResult } from './engine.js';
@@ -326,7 +326,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       demoWorld = null;
     },
     async startDemo(demoOpts = {}) {
-      if (!demoWorld) demoWorld = await startDemoWorld({ clock });
+      // Loaded on demand: the emulators the demo runs against stay out of the main bundle (a chunk of their own).
+      if (!demoWorld) demoWorld = await (await import('./demo.js')).startDemoWorld({ clock });
       const world = demoWorld;
       const cfg = demoOpts.dryRun
         ? { ...world.config, scaling: { ...world.config.scaling, dryRun: true } }

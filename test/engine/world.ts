@@ -7,11 +7,11 @@ import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { Engine, type EngineDeps } from '../../electron/engine/engine.js';
 import { AgentSimulator } from '../../electron/engine/emulators/agents.js';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
-import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { createMainStore, type MainStore } from '../../electron/engine/store.js';
 import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
-import { VirtualClock } from '../../electron/engine/virtual-clock.js';
+import { VirtualClock } from '../../electron/engine/testkit/virtual-clock.js';
 import type { PriceLookup } from '../../electron/engine/snapshot.js';
 import { T0 } from './fixtures.js';
 

@@ -76,6 +76,42 @@ describe('layer rules', () => {
       "import { x } from '../../electron/engine/ports.js';\nexport const y = x;\n",
       /no node, no electron/,
     ],
+    [
+      'engine product code imports fault injection',
+      'electron/engine/__probe.ts',
+      "import { withEc2Faults } from './testkit/ec2-faults.js';\nexport const x = withEc2Faults;\n",
+      /never imports test machinery/,
+    ],
+    [
+      'engine product code imports an emulator',
+      'electron/engine/service/__probe.ts',
+      "import { startEc2Emulator } from '../emulators/ec2-emulator.js';\nexport const x = startEc2Emulator;\n",
+      /never imports test machinery/,
+    ],
+    [
+      'engine product code imports the simulator',
+      'electron/engine/cost/__probe.ts',
+      "import { simulate } from '../sim/simulate.js';\nexport const x = simulate;\n",
+      /never imports test machinery/,
+    ],
+    [
+      'an emulator imports fault injection',
+      'electron/engine/emulators/__probe.ts',
+      "import { withEc2Faults } from '../testkit/ec2-faults.js';\nexport const x = withEc2Faults;\n",
+      /never imports test machinery/,
+    ],
+    [
+      'main imports the demo',
+      'electron/main/__probe.ts',
+      "import { startDemoWorld } from '../engine/demo.js';\nexport const x = startDemoWorld;\n",
+      /never imports test machinery/,
+    ],
+    [
+      'main imports the virtual clock',
+      'electron/main/__probe.ts',
+      "import { VirtualClock } from '../engine/testkit/virtual-clock.js';\nexport const x = VirtualClock;\n",
+      /never imports test machinery/,
+    ],
   ];
   it.each(cases)('%s fails lint', async (_name, file, code, message) => {
     const errors = await importErrors(file, code);
@@ -94,6 +130,21 @@ describe('layer rules', () => {
       'preload imports electron',
       'electron/preload/__probe.ts',
       "import { contextBridge } from 'electron';\nexport const x = contextBridge;\n",
+    ],
+    [
+      'an emulator imports another',
+      'electron/engine/emulators/__probe.ts',
+      "import type { Ec2Emulator } from './ec2-emulator.js';\nexport type X = Ec2Emulator;\n",
+    ],
+    [
+      'fault injection imports an emulator',
+      'electron/engine/testkit/__probe.ts',
+      "import { startEc2Emulator } from '../emulators/ec2-emulator.js';\nexport const x = startEc2Emulator;\n",
+    ],
+    [
+      'the simulator imports fault injection',
+      'electron/engine/sim/__probe.ts',
+      "import { withEc2Faults } from '../testkit/ec2-faults.js';\nexport const x = withEc2Faults;\n",
     ],
     ['shared imports zod', 'shared/__probe.ts', "import { z } from 'zod';\nexport const x = z;\n"],
     ['renderer imports shared', 'renderer/src/__probe.ts', "import { z } from 'zod';\nexport const x = z;\n"],

@@ -11,12 +11,12 @@ import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/provider.js';
 import { Engine, type EngineDeps } from '../../electron/engine/engine.js';
 import { AgentSimulator } from '../../electron/engine/emulators/agents.js';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
-import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import type { ClearmlApi, Ec2Api } from '../../electron/engine/ports.js';
 import { createMainStore } from '../../electron/engine/store.js';
 import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
-import { VirtualClock } from '../../electron/engine/virtual-clock.js';
+import { VirtualClock } from '../../electron/engine/testkit/virtual-clock.js';
 
 export const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 export const CLEARML_KEYS = { accessKey: 'RELIABILITYACCESS1', secretKey: 'reliability-secret-do-not-log-0001' };

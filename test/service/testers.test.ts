@@ -1,8 +1,8 @@
 // "Test connection" against the real wire protocols: the project's ClearML and EC2 emulators are HTTP servers on
 // 127.0.0.1, so the real ClearML client and the real AWS SDK run end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
-import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { systemClock } from '../../electron/engine/ports.js';
 import { createCredentialTesters, testAws, testClearml } from '../../electron/engine/service/testers.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
