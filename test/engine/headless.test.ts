@@ -1,4 +1,4 @@
-// The headless CLI end to end: a ClearML autoscaler YAML (reference §1.3) imports and runs one tick against the
+// The headless CLI end to end: a ClearML autoscaler YAML (test/fixtures/config/clearml-reference.yaml) imports and runs one tick against the
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
 import { mkdtempSync } from 'node:fs';
@@ -40,7 +40,7 @@ const env = () => ({
 });
 
 describe('headless CLI', () => {
-  it('imports the ClearML autoscaler YAML of reference §1.3 and runs a tick', async () => {
+  it('imports a ClearML autoscaler YAML and runs a tick', async () => {
     clearml.createQueue('aws_gpu');
     for (let i = 0; i < 2; i++) clearml.addTask({ name: `train-${i}`, queue: 'aws_gpu', durationSec: 600 });
     const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
