@@ -103,7 +103,7 @@ describe('layer rules', () => {
     [
       'main imports the demo',
       'electron/main/__probe.ts',
-      "import { startDemoWorld } from '../engine/demo.js';\nexport const x = startDemoWorld;\n",
+      "import { startDemoEmulation } from '../engine/demo.js';\nexport const x = startDemoEmulation;\n",
       /never imports test machinery/,
     ],
     [

@@ -1,7 +1,7 @@
 /**
  * An in-process EC2 that speaks the real Query protocol on 127.0.0.1, so the app's provider is exercised through
  * the real @aws-sdk/client-ec2 (pointed here with `AWS_ENDPOINT_URL_EC2` or `endpoint`), serialization, signing,
- * XML parsing and error mapping included. It implements `Ec2World` for the agent simulator.
+ * XML parsing and error mapping included. It implements `Ec2Machines` for the agent simulator.
  *
  * What it models, because the engine must cope with it on real AWS:
  * - lifecycle in virtual time, evaluated lazily from the injected clock: pending → running after `pendingSec`;
@@ -38,7 +38,7 @@ import {
   type QueryParams,
 } from './ec2-query.js';
 import { errorXml, responseXml, statusForCode, type XmlObject } from './ec2-xml.js';
-import type { Ec2World, EmulatedInstance } from './world.js';
+import type { Ec2Machines, EmulatedInstance } from './seams.js';
 
 /** What an interceptor answers a request with instead of the emulator handling it. */
 export interface Ec2Refusal {
@@ -112,7 +112,7 @@ export interface Ec2CallLogEntry {
   code: string | null;
 }
 
-export interface Ec2Emulator extends Ec2World {
+export interface Ec2Emulator extends Ec2Machines {
   readonly url: string;
   readonly region: string;
   readonly zones: readonly string[];

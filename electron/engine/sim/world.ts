@@ -16,7 +16,7 @@ import { TokenBucket } from '../ec2/throttle.js';
 import { AgentSimulator } from '../emulators/agents.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../testkit/clearml-faults.js';
 import { startEc2Emulator, type Ec2Emulator } from '../testkit/ec2-faults.js';
-import { parseUserDataMarkers } from '../emulators/world.js';
+import { parseUserDataMarkers } from '../emulators/seams.js';
 import type { QueryParams } from '../emulators/ec2-query.js';
 import { VirtualClock } from '../testkit/virtual-clock.js';
 import type { PriceFn } from './metrics.js';
