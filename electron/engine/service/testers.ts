@@ -74,11 +74,17 @@ export async function testClearml(opts: {
 }
 
 /** The launch the Test button dry-runs: the first resource of the first queue, as the engine would send it. */
-export function permissionCheckSpec(config: Config, at: number): LaunchSpec | null {
+export function permissionCheckSpec(
+  config: Config,
+  at: number,
+  /** The startup script to send (default: a stub; a DryRun never runs it). */
+  userData: (launch: { queue: string; resource: string }) => string = () =>
+    '#!/bin/bash\n# permission check (DryRun): never runs\n',
+): LaunchSpec | null {
   const [queue, entries] = Object.entries(config.queues)[0] ?? [];
   const resource = entries?.[0]?.resource;
   if (!queue || !resource) return null;
-  const base = launchBase(config, { queue, resource, at }, '#!/bin/bash\n# permission check (DryRun): never runs\n');
+  const base = launchBase(config, { queue, resource, at }, userData({ queue, resource }));
   const res = config.resources[resource];
   if (!base || !res) return null;
   const subnetId = res.subnetIds[0];
