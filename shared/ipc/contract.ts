@@ -4,6 +4,7 @@
  * Secrets only ever travel renderer → main (credentials.set); no response schema has a secret field.
  */
 import { z } from 'zod';
+import { ConfigSchema } from '../config.js';
 import { SnapshotSchema } from '../domain.js';
 import { PublicSettingsSchema, SettingsPatchSchema } from '../settings.js';
 
@@ -58,8 +59,8 @@ export const invokeContract = {
   },
   'autoscaler:config.get': {
     req: z.object({}).strict(),
-    /** `config` is our format (plain JSON, validated); null before first setup. */
-    res: z.object({ config: z.unknown().nullable(), demo: z.boolean() }),
+    /** The saved config (the demo's while the demo runs); null before first setup. */
+    res: z.object({ config: ConfigSchema.nullable(), demo: z.boolean() }),
   },
   'autoscaler:config.validate': {
     req: z.object({ config: z.unknown() }).strict(),
@@ -144,6 +145,11 @@ export const eventContract = {
     view: z.enum(['overview', 'queues', 'instances', 'costs', 'events', 'settings']),
     id: z.string().optional(),
   }),
+  /**
+   * Something the snapshot does not carry changed, wherever the change came from (another window, the tray, a
+   * settings file reset): the renderer refetches that topic. No payload beyond the topic: secrets never travel.
+   */
+  'autoscaler:changed': z.object({ topic: z.enum(['config', 'settings', 'credentials']) }),
 } as const;
 
 export type InvokeChannel = keyof typeof invokeContract;
@@ -172,7 +178,10 @@ export type AutoscalerApi = {
 } & {
   onStateChanged(listener: (snapshot: EventPayload<'autoscaler:state.changed'>) => void): () => void;
   onNavigate(listener: (target: EventPayload<'autoscaler:navigate'>) => void): () => void;
+  onChanged(listener: (change: EventPayload<'autoscaler:changed'>) => void): () => void;
 };
+
+export type ChangeTopic = EventPayload<'autoscaler:changed'>['topic'];
 
 export function methodName<C extends InvokeChannel>(channel: C): MethodName<C> {
   return channel.slice(CHANNEL_PREFIX.length) as MethodName<C>;

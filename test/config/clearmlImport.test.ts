@@ -64,7 +64,7 @@ describe('detectFormat', () => {
   });
 });
 
-describe('the example of reference §1.3', () => {
+describe("the example aws_autoscaler.yaml (ClearML's documented format)", () => {
   const r = importClearmlConfig(fixture('clearml-reference.yaml'), HOST);
 
   it('imports and validates, every field where it belongs', () => {

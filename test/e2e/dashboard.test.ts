@@ -175,7 +175,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(await dialog.getByRole('table', { name: 'Queues' }).textContent()).toContain(
       'gpu_spot_t4 (4), gpu_ondemand_a10 (2)',
     );
-    await dialog.getByText(/they were not imported\. Enter them under Credentials/).waitFor();
+    await dialog.getByText(/They were not imported: enter them in Credentials/).waitFor();
     await shot(page, 'settings-import-preview');
     // The AWS secret and git password in the file never come back from main (the paste itself is the user's).
     const secrets = ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'ghp_exampleexampleexampleexample0000'];

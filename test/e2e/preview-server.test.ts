@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { createThrottle } from '../../electron/engine/preview/throttle.js';
+import { createThrottle } from '../../electron/engine/push-throttle.js';
 import { resolveStaticPath } from '../../electron/engine/preview/static-files.js';
 import { startPreviewServer, type PreviewServer } from '../../electron/engine/preview/server.js';
 import { createWsBridge, type WsBridge } from '../../renderer/src/bridge/ws-bridge.js';

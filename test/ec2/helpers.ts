@@ -7,7 +7,7 @@ import {
   startEc2Emulator,
   type Ec2Emulator,
   type Ec2EmulatorOptions,
-} from '../../electron/engine/emulators/ec2-emulator.js';
+} from '../../electron/engine/testkit/ec2-faults.js';
 import { createEc2Provider, type Ec2Provider, type Ec2ProviderOptions } from '../../electron/engine/ec2/provider.js';
 import { TAG, type Clock, type LaunchSpec } from '../../electron/engine/ports.js';
 import { mulberry32 } from '../../electron/engine/sim/prng.js';

@@ -27,7 +27,7 @@ describe('policy: scale up', () => {
   const cases: [string, Partial<PolicyInput>, (string | number)[][]][] = [
     ['no pending → nothing', {}, []],
     ['3 pending, cap 2 → exactly 2', { queues: [queue('gpu', 3)] }, [['gpu', 'gpu_a', 2]]],
-    // ClearML's loop launches 2 + 3 = 5 here (reference §2.4 step 12.5); we launch exactly the need.
+    // ClearML's loop launches 2 + 3 = 5 here (each resource adds the full count); we launch exactly the need.
     [
       'two resources, need 3 → 2 + 1, never 5',
       { config: twoResources, queues: [queue('gpu', 3)] },

@@ -9,6 +9,7 @@ import { KnownSecrets } from '../../electron/engine/service/redact.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { FileSettingsRepo, MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { createConfigImporter } from '../../electron/engine/service/config-io.js';
+import { createChangeFeed, watchSettings } from '../../electron/engine/service/changes.js';
 
 const importOurConfigText = createConfigImporter(() => 'https://api.clear.ml');
 import { FakeController, instance, validConfig, validConfigInput } from './fixtures.js';
@@ -318,6 +319,35 @@ describe('config handlers', () => {
       },
     });
     expect(JSON.stringify(r)).not.toContain('"config"');
+  });
+});
+
+describe('change events', () => {
+  it('each change says its topic once, whoever made it, and never carries a value', async () => {
+    const { deps, settings } = makeDeps();
+    const changes = createChangeFeed();
+    const unwatch = watchSettings(settings, changes);
+    const topics: string[] = [];
+    changes.on((t) => topics.push(t));
+    const dispatch = createDispatcher(createServiceHandlers({ ...deps, changes }));
+    const step = async (channel: InvokeChannel) => {
+      topics.length = 0;
+      expect((await dispatch(channel, VALID[channel], ctx)).ok).toBe(true);
+      return [...topics];
+    };
+    expect(await step('autoscaler:config.save')).toEqual(['config']);
+    expect(await step('autoscaler:settings.patch')).toEqual(['settings']);
+    expect(await step('autoscaler:credentials.set')).toEqual(['credentials']);
+    expect(await step('autoscaler:credentials.clear')).toEqual(['credentials']);
+    expect(await step('autoscaler:credentials.importClearmlConf')).toEqual(['credentials']);
+    expect(await step('autoscaler:demo.start')).toEqual(['config']);
+    for (const c of ['autoscaler:config.get', 'autoscaler:credentials.status', 'autoscaler:config.validate'] as const)
+      expect(await step(c)).toEqual([]);
+    // The tray changes preferences straight on the settings store, not through a handler.
+    topics.length = 0;
+    settings.patch({ launchAtLogin: !settings.get().launchAtLogin });
+    expect(topics).toEqual(['settings']);
+    unwatch();
   });
 });
 

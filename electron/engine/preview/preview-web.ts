@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
   const server = await startPreviewServer({
     dispatch: backend.dispatch,
     store: backend.host.store,
+    changes: backend.changes,
     staticDir,
     host: '127.0.0.1',
     port,

@@ -17,7 +17,8 @@ import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { Dispatch } from '../../../shared/ipc/dispatch.js';
 import { ClientMessageSchema, WS_MAX_PAYLOAD, WS_PATH, type ServerMessage } from '../../../shared/ipc/ws-protocol.js';
 import { contentType, resolveStaticPath } from './static-files.js';
-import { createThrottle, realTimers, type ThrottleTimers } from './throttle.js';
+import type { ChangeFeed } from '../service/changes.js';
+import { createThrottle, realTimers, type ThrottleTimers } from '../push-throttle.js';
 
 export interface SnapshotSource {
   getState(): Snapshot;
@@ -38,6 +39,8 @@ export interface PreviewServerOptions {
   /** Minimum time between two snapshot pushes; 250 ms = at most 4 per second. */
   pushIntervalMs?: number;
   timers?: ThrottleTimers;
+  /** Config, credentials and preferences changes, forwarded to every page so it refetches. */
+  changes?: ChangeFeed;
   log?: (line: string) => void;
 }
 
@@ -224,6 +227,15 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     opts.timers ?? realTimers,
   );
   const unsubscribe = opts.store.subscribe(() => push.trigger());
+  const unwatch =
+    opts.changes?.on((topic) => {
+      const frame = JSON.stringify({
+        type: 'event',
+        channel: 'autoscaler:changed',
+        payload: { topic },
+      } satisfies ServerMessage);
+      for (const c of clients) send(c, frame);
+    }) ?? (() => undefined);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -251,6 +263,7 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     clientCount: () => clients.size,
     async close() {
       unsubscribe();
+      unwatch();
       push.cancel();
       // terminate, not close: a page that never answers the close handshake must not hold up shutdown.
       for (const c of clients) c.socket.terminate();

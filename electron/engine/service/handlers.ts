@@ -13,6 +13,7 @@ import type { ImportResult } from './config-io.js';
 import { knownSecrets as defaultKnownSecrets, redact, type KnownSecrets } from './redact.js';
 import type { SecretKind, SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
+import type { ChangeFeed } from './changes.js';
 
 export type TestResult = { ok: boolean; message: string; details: string[] };
 export type StopEverythingResult = InvokeResponse<'autoscaler:engine.stopEverything'>;
@@ -43,6 +44,8 @@ export interface ServiceDeps {
   /** Credentials from outside the app (environment, ~/clearml.conf, the AWS SDK chain) when none is stored. */
   fallback?: CredentialFallback;
   knownSecrets?: KnownSecrets;
+  /** Told when credentials change or the demo starts (saved config and preferences: `watchSettings`). */
+  changes?: ChangeFeed;
 }
 
 export interface CredentialFallback {
@@ -229,12 +232,14 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
         });
       }
       await reconfigure();
+      deps.changes?.emit('credentials');
       return status(req.kind);
     },
 
     'autoscaler:credentials.clear': async ({ kind }) => {
       await deps.secrets.delete(kind);
       await reconfigure();
+      deps.changes?.emit('credentials');
       return status(kind);
     },
 
@@ -255,6 +260,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       known.remember([found.accessKey, found.secretKey]);
       await deps.secrets.set('clearml', { accessKey: found.accessKey, secretKey: found.secretKey });
       await reconfigure();
+      deps.changes?.emit('credentials');
       return {
         imported: true,
         message: found.apiHost
@@ -266,6 +272,8 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
 
     'autoscaler:demo.start': async () => {
       await deps.startDemo();
+      // config.get now answers the demo's config.
+      deps.changes?.emit('config');
       return { demo: deps.isDemo() };
     },
 

@@ -237,6 +237,15 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       const undo: (() => void)[] = [];
       undo.push(api.onStateChanged((s) => applySnapshot(s, 'push')));
       undo.push(api.onNavigate((t) => actions.setView(t.view, t.id ?? null)));
+      // Config, credentials and preferences are not in the snapshot: main says when one changed (from another
+      // window, the tray, a reset), and this window refetches it.
+      undo.push(
+        api.onChanged(({ topic }) => {
+          if (topic === 'config') void actions.refreshConfig();
+          else if (topic === 'credentials') void actions.refreshCredentials();
+          else void actions.refreshAppSettings();
+        }),
+      );
       if (options.visibility) {
         const vis = options.visibility;
         undo.push(
@@ -259,6 +268,7 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
                 void actions.refresh();
                 void actions.refreshConfig();
                 void actions.refreshCredentials();
+                void actions.refreshAppSettings();
               }
             }
           }),
