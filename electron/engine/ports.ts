@@ -169,7 +169,7 @@ export class Ec2Error extends Error {
   }
 }
 
-/** Tag keys the engine owns; a user's tags can never override them. */
+/** Tag keys the engine owns (all under RESERVED_TAG_PREFIX, which the config schema refuses in user tags). */
 export const TAG = {
   prefix: 'clearml-autoscaler:prefix',
   resource: 'clearml-autoscaler:resource',

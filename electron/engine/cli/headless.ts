@@ -2,8 +2,7 @@
  * `npm run headless -- …`: the engine in plain Node, for an always-on host or a quick try against any endpoint.
  * Human-readable log lines by default, one JSON object per event with --json; stops cleanly on SIGINT/SIGTERM.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
@@ -13,6 +12,7 @@ import { startOfUtcMonth } from '../cost/accounting.js';
 import { CostHistory } from '../cost/history.js';
 import { systemClock } from '../ports.js';
 import { createEngineHost, type EngineHost } from '../host.js';
+import { createRunTempDir } from '../temp-dir.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once]
        npm run headless -- --report costs [--since YYYY-MM-DD] [--csv]
@@ -78,7 +78,7 @@ export async function runHeadless(
   // A demo keeps its made-up spend out of the real history.
   const host: EngineHost = createEngineHost({
     onEvent: print,
-    dataDir: args.demo ? await mkdtemp(path.join(tmpdir(), 'autoscaler-demo-')) : dataDir,
+    dataDir: args.demo ? createRunTempDir('autoscaler-demo-').path : dataDir,
   });
 
   if (args.demo) {
