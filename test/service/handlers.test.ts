@@ -366,7 +366,8 @@ describe('secrets typed into config fields', () => {
         'export HF_HOME=/data\ngit clone https://$GIT_USER:$GIT_TOKEN@github.com/org/repo\necho "secret_key=$SECRET"',
       extraClearmlConf: 'agent.docker_force_pull: true\nsdk.aws.s3.key: ${S3_KEY}',
     };
-    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent) }, ctx)).toEqual({
+    const confirm = { instanceSetup: true as const };
+    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent), confirm }, ctx)).toEqual({
       ok: true,
       value: { ok: true, issues: [] },
     });

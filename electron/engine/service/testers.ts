@@ -8,7 +8,13 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { createClearmlClient } from '../clearml/client.js';
 import type { AwsCredentials, ClearmlCredentials } from '../controller.js';
 import { ClearmlError } from '../ports.js';
-import { resolveCredentials, type CredentialFallback, type ServiceDeps, type TestResult } from './handlers.js';
+import {
+  keysMayGoTo,
+  resolveCredentials,
+  type CredentialFallback,
+  type ServiceDeps,
+  type TestResult,
+} from './handlers.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
 
@@ -150,6 +156,16 @@ export function createCredentialTesters(deps: {
           ok: false,
           message:
             'There is no ClearML API host yet. Enter it in Settings (for example https://api.clear.ml) and test again.',
+          details: [],
+        };
+      }
+      const settings = deps.settings.get();
+      if ((await deps.secrets.get('clearml')) !== null && settings.config && !keysMayGoTo(settings, apiHost)) {
+        return {
+          ok: false,
+          message:
+            `The stored ClearML keys were not sent to ${apiHost}: that host was never confirmed for them. Save ` +
+            'Settings and confirm the host, or enter the keys for it again.',
           details: [],
         };
       }
