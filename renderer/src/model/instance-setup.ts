@@ -72,3 +72,24 @@ export function credentialsAdvice(d: AgentDraft, docker: boolean): { tone: 'info
       'read the user data, and with it the ClearML keys. Recommended: keys from SSM Parameter Store.',
   };
 }
+
+export type DiffLine = { kind: ' ' | '-' | '+'; text: string };
+
+/**
+ * A line diff good enough for scripts and config snippets: the common first and last lines stay as context, the
+ * lines between are shown removed, then added.
+ */
+export function lineDiff(before: string, after: string): DiffLine[] {
+  const a = before === '' ? [] : before.split('\n');
+  const b = after === '' ? [] : after.split('\n');
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  return [
+    ...a.slice(0, head).map((text) => ({ kind: ' ' as const, text })),
+    ...a.slice(head, a.length - tail).map((text) => ({ kind: '-' as const, text })),
+    ...b.slice(head, b.length - tail).map((text) => ({ kind: '+' as const, text })),
+    ...a.slice(a.length - tail).map((text) => ({ kind: ' ' as const, text })),
+  ];
+}
