@@ -24,6 +24,8 @@ import { FakeController, validConfigInput } from '../service/fixtures.js';
 const RUNS = Number(process.env['FC_RUNS'] ?? 150);
 const SEED = Number(process.env['FC_SEED'] ?? 20261204);
 const params = (numRuns = RUNS) => ({ seed: SEED, numRuns });
+/** A long run (FC_RUNS) needs more than vitest's default time per test. */
+const TIMEOUT = 30_000 + RUNS * 40;
 
 /** Text built from the tokens that stress a YAML/HOCON parser: nesting, indicators, quotes, anchors, comments. */
 const hostileText = fc
@@ -37,7 +39,7 @@ const hostileText = fc
   .map((parts) => parts.join(''));
 
 describe('property: the config loader', () => {
-  it('never throws: any text is a config or a non-empty list of issues', () => {
+  it('never throws: any text is a config or a non-empty list of issues', { timeout: TIMEOUT }, () => {
     fc.assert(
       fc.property(fc.oneof(hostileText, fc.string({ maxLength: 2000 }), fc.json({ maxDepth: 8 })), (text) => {
         const r = loadConfigText(text);
@@ -48,7 +50,7 @@ describe('property: the config loader', () => {
     );
   });
 
-  it('what it exports loads back to the same config, whatever the free-text fields hold', () => {
+  it('what it exports loads back to the same config, whatever the free-text fields hold', { timeout: TIMEOUT }, () => {
     fc.assert(
       fc.property(
         fc.record({ initScript: fc.string({ maxLength: 300 }), extraClearmlConf: fc.string({ maxLength: 300 }) }),
@@ -66,7 +68,7 @@ describe('property: the config loader', () => {
 });
 
 describe('property: the clearml.conf parser', () => {
-  it('returns an object or throws a HoconError with a position, nothing else', () => {
+  it('returns an object or throws a HoconError with a position, nothing else', { timeout: TIMEOUT }, () => {
     fc.assert(
       fc.property(fc.oneof(hostileText, fc.string({ maxLength: 2000 })), (text) => {
         try {
@@ -80,7 +82,7 @@ describe('property: the clearml.conf parser', () => {
     );
   });
 
-  it('reads back the quoted values it is given, in nested or dotted form', () => {
+  it('reads back the quoted values it is given, in nested or dotted form', { timeout: TIMEOUT }, () => {
     const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/);
     fc.assert(
       fc.property(key, key, fc.string({ maxLength: 40 }), fc.boolean(), (a, b, value, dotted) => {
@@ -115,19 +117,23 @@ describe('property: the IPC dispatcher', () => {
     }),
   );
 
-  it('answers any channel with any arguments with a valid envelope, never a rejection', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(fc.constantFrom(...invokeChannels), fc.string({ maxLength: 40 })),
-        fc.oneof(fc.anything({ maxDepth: 4 }), fc.record({ config: fc.anything({ maxDepth: 3 }) }), fc.json()),
-        async (channel, args) => {
-          const envelope = await dispatch(channel, args, { transport: 'test', caller: 'fc' });
-          expect(EnvelopeSchema.safeParse(envelope).success).toBe(true);
-        },
-      ),
-      params(),
-    );
-  });
+  it(
+    'answers any channel with any arguments with a valid envelope, never a rejection',
+    { timeout: TIMEOUT },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.constantFrom(...invokeChannels), fc.string({ maxLength: 40 })),
+          fc.oneof(fc.anything({ maxDepth: 4 }), fc.record({ config: fc.anything({ maxDepth: 3 }) }), fc.json()),
+          async (channel, args) => {
+            const envelope = await dispatch(channel, args, { transport: 'test', caller: 'fc' });
+            expect(EnvelopeSchema.safeParse(envelope).success).toBe(true);
+          },
+        ),
+        params(),
+      );
+    },
+  );
 });
 
 describe('property: WebSocket frames', () => {
@@ -160,31 +166,37 @@ describe('property: WebSocket frames', () => {
       .map((o) => JSON.stringify(o) ?? 'null'),
   );
 
-  it('any sequence of frames leaves the server answering the next valid call, with a valid message', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(frame, { maxLength: 20 }), async (frames) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ipc?token=${server.token}`, { origin: server.origin });
-        try {
-          await new Promise((resolve, reject) => {
-            ws.once('open', resolve);
-            ws.once('error', reject);
+  it(
+    'any sequence of frames leaves the server answering the next valid call, with a valid message',
+    { timeout: TIMEOUT },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(frame, { maxLength: 20 }), async (frames) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ipc?token=${server.token}`, {
+            origin: server.origin,
           });
-          const probeId = 987654321;
-          const reply = new Promise<unknown>((resolve) => {
-            ws.on('message', (d: Buffer) => {
-              const msg: unknown = JSON.parse(d.toString('utf8'));
-              expect(ServerMessageSchema.safeParse(msg).success).toBe(true);
-              if ((msg as { id?: unknown }).id === probeId) resolve(msg);
+          try {
+            await new Promise((resolve, reject) => {
+              ws.once('open', resolve);
+              ws.once('error', reject);
             });
-          });
-          for (const f of frames) ws.send(f);
-          ws.send(JSON.stringify({ type: 'invoke', id: probeId, channel: 'autoscaler:config.get', args: {} }));
-          expect(await reply).toMatchObject({ type: 'result', id: probeId, envelope: { ok: true } });
-        } finally {
-          ws.terminate();
-        }
-      }),
-      params(Math.max(10, Math.round(RUNS / 5))),
-    );
-  });
+            const probeId = 987654321;
+            const reply = new Promise<unknown>((resolve) => {
+              ws.on('message', (d: Buffer) => {
+                const msg: unknown = JSON.parse(d.toString('utf8'));
+                expect(ServerMessageSchema.safeParse(msg).success).toBe(true);
+                if ((msg as { id?: unknown }).id === probeId) resolve(msg);
+              });
+            });
+            for (const f of frames) ws.send(f);
+            ws.send(JSON.stringify({ type: 'invoke', id: probeId, channel: 'autoscaler:config.get', args: {} }));
+            expect(await reply).toMatchObject({ type: 'result', id: probeId, envelope: { ok: true } });
+          } finally {
+            ws.terminate();
+          }
+        }),
+        params(Math.max(10, Math.round(RUNS / 5))),
+      );
+    },
+  );
 });

@@ -25,7 +25,9 @@ export interface FormState {
 }
 
 export type FormAction =
+  /** A config saved elsewhere (or just saved here) replaces the clean draft; the status line stays. */
   | { type: 'load'; config: unknown }
+  | { type: 'revert'; config: unknown }
   | { type: 'edit'; id: FieldId; change: (d: ConfigDraft) => ConfigDraft }
   | { type: 'checked'; issues: IssueMap }
   | { type: 'invalid' }
@@ -51,7 +53,9 @@ export function initialFormState(config: unknown): FormState {
 export function formReducer(s: FormState, a: FormAction): FormState {
   switch (a.type) {
     case 'load':
-      return { ...initialFormState(a.config), dialog: s.dialog };
+      return { ...initialFormState(a.config), dialog: s.dialog, status: s.status };
+    case 'revert':
+      return initialFormState(a.config);
     case 'edit':
       return {
         ...s,

@@ -98,7 +98,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           <button type="submit" className="primary" disabled={saving || !dirty}>
             {saving ? 'Saving…' : 'Save'}
           </button>
-          <button type="button" disabled={!dirty} onClick={() => dispatch({ type: 'load', config })}>
+          <button type="button" disabled={!dirty} onClick={() => dispatch({ type: 'revert', config })}>
             Revert
           </button>
           <button type="button" onClick={() => dispatch({ type: 'dialog', dialog: { kind: 'import' } })}>
