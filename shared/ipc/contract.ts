@@ -66,9 +66,33 @@ export const invokeContract = {
     req: z.object({ config: z.unknown() }).strict(),
     res: z.object({ ok: z.boolean(), issues: z.array(FieldIssueSchema) }),
   },
+  /**
+   * A change to the instance setup (init script, extra clearml.conf, docker images, agent version, credentials
+   * mode) or to the ClearML API host the stored keys go to is refused unless `confirm` says yes to exactly it;
+   * the refusal lists what needs confirming (`needs`).
+   */
   'autoscaler:config.save': {
-    req: z.object({ config: z.unknown() }).strict(),
-    res: z.object({ ok: z.boolean(), issues: z.array(FieldIssueSchema) }),
+    req: z
+      .object({
+        config: z.unknown(),
+        confirm: z
+          .object({ instanceSetup: z.literal(true).optional(), apiHost: z.string().max(2048).optional() })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    res: z.object({
+      ok: z.boolean(),
+      issues: z.array(FieldIssueSchema),
+      needs: z
+        .object({
+          instanceSetup: z.array(
+            z.object({ path: z.string(), label: z.string(), before: z.string(), after: z.string() }),
+          ),
+          apiHost: z.object({ from: z.string().nullable(), to: z.string(), insecure: z.boolean() }).nullable(),
+        })
+        .optional(),
+    }),
   },
   'autoscaler:config.import': {
     req: z.object({ text: z.string().max(1_000_000) }).strict(),

@@ -493,6 +493,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         clientToken: `orphan-${opts.seed}-${++orphanSeq}`,
         instanceType: 'm5.large',
         imageId: 'ami-0123456789abcdef0',
+        metadataHopLimit: 1,
         market: 'on-demand',
         securityGroupIds: [],
         enableMonitoring: false,

@@ -254,6 +254,12 @@ describe('broken files: every issue at its path in the original file, saying wha
       'hyper_params.tags',
       /reserved by AWS/,
     ],
+    [
+      "a tag with the autoscaler's own prefix",
+      (d) => (d.hyper_params['tags'] = 'clearml-autoscaler:queue=mine'),
+      'hyper_params.tags',
+      /'clearml-autoscaler:' are reserved for the autoscaler's own tags; choose another key/,
+    ],
     ['bad resource tag string', (d) => (res(d)['tags'] = '=x'), `${RC}.tags`, /must be key=value/],
     [
       'resource name with a space',

@@ -77,6 +77,7 @@ export function launchSpec(over: Partial<LaunchSpec> = {}): LaunchSpec {
     market: 'on-demand',
     securityGroupIds: ['sg-0a1b2c3d'],
     enableMonitoring: false,
+    metadataHopLimit: 1,
     userData:
       "#!/bin/bash\nCLEARML_AUTOSCALER_WORKER_ID_PREFIX='dyn:gpu:g4dn.xlarge'\nCLEARML_AUTOSCALER_QUEUE='gpu'\necho ok\n",
     tags: { [TAG.prefix]: 'dyn', [TAG.resource]: 'gpu', [TAG.queue]: 'gpu', Name: 'clearml-worker' },

@@ -72,6 +72,7 @@ describe('stopEverything', () => {
     market: 'on-demand',
     securityGroupIds: [],
     enableMonitoring: false,
+    metadataHopLimit: 1,
     userData: '#!/bin/bash\ntrue\n',
     tags,
   });

@@ -339,7 +339,8 @@ describe('change events', () => {
     expect(await step('autoscaler:settings.patch')).toEqual(['settings']);
     expect(await step('autoscaler:credentials.set')).toEqual(['credentials']);
     expect(await step('autoscaler:credentials.clear')).toEqual(['credentials']);
-    expect(await step('autoscaler:credentials.importClearmlConf')).toEqual(['credentials']);
+    // Importing clearml.conf also records which host the imported keys belong to (a settings change).
+    expect(await step('autoscaler:credentials.importClearmlConf')).toEqual(['settings', 'credentials']);
     expect(await step('autoscaler:demo.start')).toEqual(['config']);
     for (const c of ['autoscaler:config.get', 'autoscaler:credentials.status', 'autoscaler:config.validate'] as const)
       expect(await step(c)).toEqual([]);
@@ -396,7 +397,8 @@ describe('secrets typed into config fields', () => {
         'export HF_HOME=/data\ngit clone https://$GIT_USER:$GIT_TOKEN@github.com/org/repo\necho "secret_key=$SECRET"',
       extraClearmlConf: 'agent.docker_force_pull: true\nsdk.aws.s3.key: ${S3_KEY}',
     };
-    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent) }, ctx)).toEqual({
+    const confirm = { instanceSetup: true as const };
+    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent), confirm }, ctx)).toEqual({
       ok: true,
       value: { ok: true, issues: [] },
     });

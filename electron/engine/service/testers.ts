@@ -11,7 +11,13 @@ import type { AwsCredentials, ClearmlCredentials } from '../controller.js';
 import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
 import { launchBase } from '../launch-request.js';
 import { ClearmlError, Ec2Error, type LaunchSpec } from '../ports.js';
-import { resolveCredentials, type CredentialFallback, type ServiceDeps, type TestResult } from './handlers.js';
+import {
+  keysMayGoTo,
+  resolveCredentials,
+  type CredentialFallback,
+  type ServiceDeps,
+  type TestResult,
+} from './handlers.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
 
@@ -204,6 +210,16 @@ export function createCredentialTesters(deps: {
           ok: false,
           message:
             'There is no ClearML API host yet. Enter it in Settings (for example https://api.clear.ml) and test again.',
+          details: [],
+        };
+      }
+      const settings = deps.settings.get();
+      if ((await deps.secrets.get('clearml')) !== null && settings.config && !keysMayGoTo(settings, apiHost)) {
+        return {
+          ok: false,
+          message:
+            `The stored ClearML keys were not sent to ${apiHost}: that host was never confirmed for them. Save ` +
+            'Settings and confirm the host, or enter the keys for it again.',
           details: [],
         };
       }

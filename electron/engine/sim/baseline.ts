@@ -331,6 +331,8 @@ export class ClearmlBaseline implements SimLoop {
       ...(res.iamInstanceProfile ? { iamInstanceProfile: res.iamInstanceProfile } : {}),
       ...(res.ebs ? { ebs: res.ebs } : {}),
       enableMonitoring: res.enableMonitoring,
+      // As this app launched before the per-mode hop limit; the simulated EC2 does not act on it.
+      metadataHopLimit: 2,
       userData: this.userData({ queue, resource }),
       // Nothing at launch: ClearML tags with CreateTags afterwards.
       tags: {},

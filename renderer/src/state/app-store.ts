@@ -89,7 +89,11 @@ export interface AppActions {
   startDemo(): Promise<Result<'autoscaler:demo.start'>>;
   openExternal(url: string): Promise<Result<'autoscaler:app.openExternal'>>;
   validateConfig(config: unknown): Promise<Result<'autoscaler:config.validate'>>;
-  saveConfig(config: unknown): Promise<Result<'autoscaler:config.save'>>;
+  /** `confirm`: the user's explicit yes to instance-setup changes and to the API host the keys go to. */
+  saveConfig(
+    config: unknown,
+    confirm?: InvokeRequest<'autoscaler:config.save'>['confirm'],
+  ): Promise<Result<'autoscaler:config.save'>>;
   importConfig(text: string): Promise<Result<'autoscaler:config.import'>>;
   exportConfig(): Promise<Result<'autoscaler:config.export'>>;
   setCredentials(req: InvokeRequest<'autoscaler:credentials.set'>): Promise<Result<'autoscaler:credentials.set'>>;
@@ -403,8 +407,8 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       return call(null, () => api['config.validate']({ config }), true);
     },
 
-    async saveConfig(config) {
-      const r = await call('saveConfig', () => api['config.save']({ config }));
+    async saveConfig(config, confirm) {
+      const r = await call('saveConfig', () => api['config.save'](confirm ? { config, confirm } : { config }));
       if (r.ok && r.value.ok) await actions.refreshConfig();
       return r;
     },
