@@ -66,12 +66,7 @@ describe('tray status line and icon', () => {
       'Launches paused: 1 running, $1.00/h',
       'paused',
     ],
-    [
-      'paused status',
-      { enabled: true, status: 'paused' },
-      'Launches paused: 0 running, $0.00/h',
-      'paused',
-    ],
+    ['paused status', { enabled: true, status: 'paused' }, 'Launches paused: 0 running, $0.00/h', 'paused'],
     [
       'error with its reason',
       { enabled: true, status: 'error', statusReason: 'AWS rejected the credentials. Update them in Settings.' },

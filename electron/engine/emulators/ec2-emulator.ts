@@ -37,6 +37,7 @@ import {
   type QueryParams,
 } from './ec2-query.js';
 import { errorXml, responseXml, statusForCode, type XmlObject } from './ec2-xml.js';
+import { consoleText } from './console-output.js';
 import type { Ec2World, EmulatedInstance } from './world.js';
 
 export interface Ec2Fault {
@@ -125,6 +126,11 @@ export interface Ec2Emulator extends Ec2World {
   faults: Ec2Fault[];
   /** Applies to instances launched from now on. */
   listingDelaySec: number;
+  /**
+   * Instance or AMI id → the line its init script dies with in the console output (GetConsoleOutput). Only the
+   * console says so; whether the agent registers is up to whoever simulates the agents.
+   */
+  bootFailures: Map<string, string>;
   /** Every request received, faulted and refused ones included. */
   readonly calls: { total: number; byAction: Record<string, number> };
   readonly log: readonly Ec2CallLogEntry[];
@@ -181,6 +187,7 @@ const ACTIONS = [
   'CreateTags',
   'DescribeSpotPriceHistory',
   'DescribeInstanceTypes',
+  'GetConsoleOutput',
 ] as const;
 type Action = (typeof ACTIONS)[number];
 
@@ -796,6 +803,30 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     };
   }
 
+  /** Like EC2: no `output` element until the instance has a console capture (here: once it runs). */
+  function getConsoleOutput(p: QueryParams, now: number): XmlObject {
+    const id = p['InstanceId'];
+    if (!id) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter InstanceId');
+    const [r] = knownInstances([id], now);
+    dryRunCheck(p);
+    advance(r!, now);
+    const text = consoleText({
+      instanceId: r!.instanceId,
+      instanceType: r!.instanceType,
+      imageId: r!.imageId,
+      privateIp: r!.privateIp,
+      runningSince: r!.runningSince,
+      // A terminated instance's capture stops where it was shut down.
+      now: r!.shuttingDownAt ?? now,
+      bootFailure: emulator.bootFailures.get(r!.instanceId) ?? emulator.bootFailures.get(r!.imageId) ?? null,
+    });
+    return {
+      instanceId: r!.instanceId,
+      timestamp: new Date(now).toISOString(),
+      ...(text ? { output: Buffer.from(text, 'utf8').toString('base64') } : {}),
+    };
+  }
+
   function createTags(p: QueryParams, now: number): XmlObject {
     const ids = stringList(p, 'ResourceId');
     if (!ids.length) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter ResourceId');
@@ -938,6 +969,8 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         return describeSpotPriceHistory(p, now);
       case 'DescribeInstanceTypes':
         return describeInstanceTypes(p);
+      case 'GetConsoleOutput':
+        return getConsoleOutput(p, now);
     }
   }
 
@@ -1075,6 +1108,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     zones,
     faults: [],
     listingDelaySec: opts.listingDelaySec ?? 0,
+    bootFailures: new Map(),
     calls,
     log,
     instances() {
