@@ -66,6 +66,8 @@ export interface EngineHost extends EngineController {
   refresh(): Promise<void>;
   timeline(hours: TimelineRange): Promise<Timeline>;
   instanceDetail(instanceId: string): Promise<InstanceDetail>;
+  /** The demo's emulated world (null outside the demo): for tests and tools that stage a scenario. */
+  readonly demoWorld: DemoWorld | null;
   readonly engine: Engine | null;
   readonly clients: { clearml: ClearmlApi; ec2: Ec2Api } | null;
 }
@@ -279,6 +281,9 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     },
     get engine() {
       return engine;
+    },
+    get demoWorld() {
+      return demoWorld;
     },
     get clients() {
       return clients;

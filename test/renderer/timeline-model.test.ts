@@ -129,7 +129,7 @@ describe('budget cap: one state, one colour, one sentence', () => {
       'ok',
       'ok',
       'under the cap',
-      /: under the cap; projected \$10\.00 by month end\.$/,
+      /, under the cap; projected \$10\.00 by month end$/,
     ],
     [
       'under, projection over',
@@ -138,7 +138,7 @@ describe('budget cap: one state, one colour, one sentence', () => {
       'pace',
       'warn',
       'on pace to pass',
-      /: on pace to pass the cap by month end; projected \$1,877 by month end\.$/,
+      /, on pace to pass the cap by month end; projected \$1,877 by month end$/,
     ],
     [
       'under, projection over, too early',
@@ -147,7 +147,7 @@ describe('budget cap: one state, one colour, one sentence', () => {
       'ok',
       'ok',
       'under the cap',
-      /: under the cap; no month projection until there is an hour of history\.$/,
+      /, under the cap; no month projection until there is an hour of history$/,
     ],
     [
       'near',
@@ -156,7 +156,7 @@ describe('budget cap: one state, one colour, one sentence', () => {
       'near',
       'warn',
       'near the cap',
-      /^\$45\.00 of \$50\.00 spent this month \(90%\): near the cap/,
+      /^\$45\.00 of \$50\.00 spent this month \(90%\), near the cap/,
     ],
     [
       'reached',
@@ -165,7 +165,7 @@ describe('budget cap: one state, one colour, one sentence', () => {
       'reached',
       'error',
       'cap reached',
-      /: cap reached;/,
+      /, cap reached;/,
     ],
   ] as const)('%s', (_n, p, ready, state, tone, badge, text) => {
     const d = capDisplay(cap(p), ready);

@@ -127,8 +127,8 @@ export interface Ec2Emulator extends Ec2World {
   /** Applies to instances launched from now on. */
   listingDelaySec: number;
   /**
-   * Instance or AMI id → the line its init script dies with in the console output (GetConsoleOutput). Only the
-   * console says so; whether the agent registers is up to whoever simulates the agents.
+   * Instance id, AMI id or instance type → the line its init script dies with: it shows in the console output
+   * (GetConsoleOutput) and, through `bootFailureOf`, the simulated agent never starts.
    */
   bootFailures: Map<string, string>;
   /** Every request received, faulted and refused ones included. */
@@ -803,6 +803,11 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     };
   }
 
+  function bootFailureOf(r: Rec): string | null {
+    const f = emulator.bootFailures;
+    return f.get(r.instanceId) ?? f.get(r.imageId) ?? f.get(r.instanceType) ?? null;
+  }
+
   /** Like EC2: no `output` element until the instance has a console capture (here: once it runs). */
   function getConsoleOutput(p: QueryParams, now: number): XmlObject {
     const id = p['InstanceId'];
@@ -818,7 +823,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
       runningSince: r!.runningSince,
       // A terminated instance's capture stops where it was shut down.
       now: r!.shuttingDownAt ?? now,
-      bootFailure: emulator.bootFailures.get(r!.instanceId) ?? emulator.bootFailures.get(r!.imageId) ?? null,
+      bootFailure: bootFailureOf(r!),
     });
     return {
       instanceId: r!.instanceId,
@@ -1109,6 +1114,10 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     faults: [],
     listingDelaySec: opts.listingDelaySec ?? 0,
     bootFailures: new Map(),
+    bootFailureOf(instanceId) {
+      const r = recs.get(instanceId);
+      return r ? bootFailureOf(r) : null;
+    },
     calls,
     log,
     instances() {
