@@ -47,6 +47,8 @@ export interface EngineHostOptions {
    * folder is given.
    */
   crashSafety?: boolean;
+  /** How the engine words connection problems (default: for the app's Settings screens). */
+  reporting?: EngineDeps['reporting'];
   /** Extra engine dependencies (crash-safe launch journal, budget check). */
   engineExtras?: Partial<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch' | 'launchConcurrency'>>;
 }
@@ -162,6 +164,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       prices: createPriceLookup(cfg.aws.region, { clock, book }),
       userData: userDataBuilder(cfg, { clearml: creds.clearml, gitPassword: creds.gitPassword }),
       onEvent: recordEvent,
+      ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
       ...opts.engineExtras,
     };
