@@ -70,7 +70,7 @@ export function markerColor(kind: MarkerKind, p: Palette): string {
  * Draws each marker as a tick with a small triangle on top of the plot, and shows the nearest one's event in a
  * tooltip while the cursor is over it.
  */
-export function markersPlugin(markers: readonly TimelineMarker[], p: Palette): uPlot.Plugin {
+export function markersPlugin(current: () => readonly TimelineMarker[], p: Palette): uPlot.Plugin {
   let tip: HTMLDivElement | null = null;
   return {
     hooks: {
@@ -86,7 +86,7 @@ export function markersPlugin(markers: readonly TimelineMarker[], p: Palette): u
         const { top, height } = u.bbox;
         const px = uPlot.pxRatio;
         ctx.save();
-        for (const m of markers) {
+        for (const m of current()) {
           const x = Math.round(u.valToPos(m.at / 1000, 'x', true));
           if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
           ctx.strokeStyle = markerColor(m.kind, p);
@@ -127,7 +127,7 @@ export function markersPlugin(markers: readonly TimelineMarker[], p: Palette): u
         }
         const x = u.posToVal(left, 'x');
         const tol = Math.abs(u.posToVal(left + 6, 'x') - x);
-        const m = nearestMarker(markers, x, tol);
+        const m = nearestMarker(current(), x, tol);
         if (!m) {
           tip.hidden = true;
           return;

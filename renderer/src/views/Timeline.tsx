@@ -3,7 +3,7 @@
  * (`autoscaler:timeline.get`). Each chart comes with its text alternative: a one-paragraph summary the chart is
  * labelled by, and the numbers behind it as tables under a disclosure.
  */
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import { rangeLabel, TIMELINE_RANGES, type Timeline, type TimelineRange } from '../../../shared/timeline.js';
 import {
@@ -88,8 +88,18 @@ function axisBase(p: Palette): uPlot.Axis {
 }
 
 /** The x axis always spans the chosen range, however little history there is. */
-function xScale(t: Timeline): uPlot.Scale {
-  return { time: true, range: () => [t.from / 1000, t.to / 1000] };
+function xScale(t: () => Timeline): uPlot.Scale {
+  return { time: true, range: () => [t().from / 1000, t().to / 1000] };
+}
+
+/**
+ * The latest value, for option callbacks: the plot is created once per palette and fed new data every few
+ * seconds, so its callbacks read the current timeline instead of being rebuilt with it.
+ */
+function useLatest<T>(value: T): () => T {
+  const ref = useRef(value);
+  ref.current = value;
+  return useCallback(() => ref.current, []);
 }
 
 /** Counts and rates hold between two polls: drawn as steps, not slopes. */
@@ -104,16 +114,18 @@ export function ScalingChart({ timeline, queue }: { timeline: Timeline; queue: s
     const st = stacked(s);
     return [s.xs, st.booting, st.idle, st.busy, s.pending] as uPlot.AlignedData;
   }, [s]);
-  const raw = useMemo(() => [s.booting, s.idle, s.busy, s.pending], [s]);
+  const raw = useLatest([s.booting, s.idle, s.busy, s.pending]);
+  const current = useLatest(timeline);
+  const currentMarkers = useLatest(markers);
   const make = useCallback(
     (width: number, height: number): uPlot.Options => {
       const step = { paths: uPlotStepped() };
       const count = (i: number) => (_u: uPlot, _v: number, _si: number, idx: number | null) =>
-        idx === null ? '—' : String(raw[i]![idx] ?? '—');
+        idx === null ? '—' : String(raw()[i]![idx] ?? '—');
       return {
         width,
         height,
-        scales: { x: xScale(timeline), y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
+        scales: { x: xScale(current), y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
         axes: [
           { ...axisBase(p), values: timeAxisValues },
           { ...axisBase(p), label: 'instances · tasks', labelSize: 18, size: 44 },
@@ -127,10 +139,10 @@ export function ScalingChart({ timeline, queue }: { timeline: Timeline; queue: s
           { label: 'Busy', stroke: p.ok, fill: p.okSoft, width: 1, ...step, value: count(2) },
           { label: 'Tasks waiting', stroke: p.error, width: 2, dash: [6, 4], ...step, value: count(3) },
         ],
-        plugins: [markersPlugin(markers, p)],
+        plugins: [markersPlugin(currentMarkers, p)],
       };
     },
-    [p, timeline, markers, raw],
+    [p, current, currentMarkers, raw],
   );
   return <UPlot make={make} data={data} height={HEIGHT} className="scaling-chart" />;
 }
@@ -140,12 +152,13 @@ export function SpendChart({ timeline }: { timeline: Timeline }) {
   const p = usePalette();
   const s: TimelineSeries = useMemo(() => timelineSeries(timeline, null), [timeline]);
   const data = useMemo<uPlot.AlignedData>(() => [s.xs, s.burn, s.spend] as uPlot.AlignedData, [s]);
+  const current = useLatest(timeline);
   const make = useCallback(
     (width: number, height: number): uPlot.Options => ({
       width,
       height,
       scales: {
-        x: xScale(timeline),
+        x: xScale(current),
         rate: { range: (_u, _min, max) => [0, Math.max(0.1, max * 1.15)] },
         usd: { range: (_u, _min, max) => [0, Math.max(0.01, max * 1.15)] },
       },
@@ -182,7 +195,7 @@ export function SpendChart({ timeline }: { timeline: Timeline }) {
         },
       ],
     }),
-    [p, timeline],
+    [p, current],
   );
   return <UPlot make={make} data={data} height={180} className="spend-chart" />;
 }
