@@ -10,6 +10,8 @@ export const INVOKE_CHANNELS = [
   'autoscaler:engine.stopEverything',
   'autoscaler:queue.setPaused',
   'autoscaler:instances.terminate',
+  'autoscaler:instances.detail',
+  'autoscaler:timeline.get',
   'autoscaler:config.get',
   'autoscaler:config.validate',
   'autoscaler:config.save',

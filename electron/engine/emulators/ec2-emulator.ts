@@ -38,6 +38,7 @@ import {
   type QueryParams,
 } from './ec2-query.js';
 import { errorXml, responseXml, statusForCode, type XmlObject } from './ec2-xml.js';
+import { consoleText } from './console-output.js';
 import type { Ec2Machines, EmulatedInstance } from './seams.js';
 
 /** What an interceptor answers a request with instead of the emulator handling it. */
@@ -121,6 +122,11 @@ export interface Ec2Emulator extends Ec2Machines {
   readonly interceptors: Ec2Interceptor[];
   /** Applies to instances launched from now on. */
   listingDelaySec: number;
+  /**
+   * Instance id, AMI id or instance type → the line its init script dies with: it shows in the console output
+   * (GetConsoleOutput) and, through `bootFailureOf`, the simulated agent never starts.
+   */
+  bootFailures: Map<string, string>;
   /** Every request received, faulted and refused ones included. */
   readonly calls: { total: number; byAction: Record<string, number> };
   readonly log: readonly Ec2CallLogEntry[];
@@ -178,6 +184,7 @@ const ACTIONS = [
   'CreateTags',
   'DescribeSpotPriceHistory',
   'DescribeInstanceTypes',
+  'GetConsoleOutput',
 ] as const;
 type Action = (typeof ACTIONS)[number];
 
@@ -797,6 +804,35 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     };
   }
 
+  function bootFailureOf(r: Rec): string | null {
+    const f = emulator.bootFailures;
+    return f.get(r.instanceId) ?? f.get(r.imageId) ?? f.get(r.instanceType) ?? null;
+  }
+
+  /** Like EC2: no `output` element until the instance has a console capture (here: once it runs). */
+  function getConsoleOutput(p: QueryParams, now: number): XmlObject {
+    const id = p['InstanceId'];
+    if (!id) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter InstanceId');
+    const [r] = knownInstances([id], now);
+    dryRunCheck(p);
+    advance(r!, now);
+    const text = consoleText({
+      instanceId: r!.instanceId,
+      instanceType: r!.instanceType,
+      imageId: r!.imageId,
+      privateIp: r!.privateIp,
+      runningSince: r!.runningSince,
+      // A terminated instance's capture stops where it was shut down.
+      now: r!.shuttingDownAt ?? now,
+      bootFailure: bootFailureOf(r!),
+    });
+    return {
+      instanceId: r!.instanceId,
+      timestamp: new Date(now).toISOString(),
+      ...(text ? { output: Buffer.from(text, 'utf8').toString('base64') } : {}),
+    };
+  }
+
   function createTags(p: QueryParams, now: number): XmlObject {
     const ids = stringList(p, 'ResourceId');
     if (!ids.length) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter ResourceId');
@@ -939,6 +975,8 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         return describeSpotPriceHistory(p, now);
       case 'DescribeInstanceTypes':
         return describeInstanceTypes(p);
+      case 'GetConsoleOutput':
+        return getConsoleOutput(p, now);
     }
   }
 
@@ -1032,6 +1070,11 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     zones,
     interceptors: [],
     listingDelaySec: opts.listingDelaySec ?? 0,
+    bootFailures: new Map(),
+    bootFailureOf(instanceId) {
+      const r = recs.get(instanceId);
+      return r ? bootFailureOf(r) : null;
+    },
     calls,
     log,
     instances() {

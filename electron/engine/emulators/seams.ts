@@ -33,6 +33,8 @@ export interface Ec2Machines {
   powerOff(instanceId: string, reason: string): void;
   /** AWS reclaims a spot instance (state reason Server.SpotInstanceTermination). */
   interruptSpot(instanceId: string): void;
+  /** The line the instance's init script dies with (then its agent never starts), or null when it boots fine. */
+  bootFailureOf?(instanceId: string): string | null;
 }
 
 /** The markers every generated user data script carries, so an emulated instance knows who to be. */
