@@ -90,7 +90,10 @@ export interface RealRunFigures {
   sim?: RealEntry['sim'];
   /** `--hours` of the replay, null for the whole trace. */
   replayHours?: number | null;
-  /** How far the world's clock fell behind the shared clock at worst (timer granularity, load on the machine). */
+  /**
+   * How far the world fell behind the shared clock's target at worst (timer granularity, load on the machine).
+   * ClearML's side waits for the world, so a lag slows the replay down rather than skewing it.
+   */
   maxClockLagSec: number;
 }
 
@@ -250,6 +253,8 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
   try {
     proc = spawn(py, [DRIVER_PY, settingsFile], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const child = proc;
+    // Writes after the process has gone fail with EPIPE: the exit is handled below, not here.
+    child.stdin!.on('error', () => undefined);
     const onLine = (line: string) => {
       if (!line) return;
       if (line.includes('Failed to start new instance')) launchFailures++;
@@ -294,6 +299,8 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
           const target = worldAt();
           maxLagMs = Math.max(maxLagMs, target - world.now);
           world.advanceTo(target);
+          // The Python side never reads a time past this, so a world that falls behind slows the replay down.
+          if (child.stdin!.writable) child.stdin!.write(`world ${world.now}\n`);
           const drained = world.allEnqueued && world.queuedCount() === 0 && world.liveInstanceCount() === 0;
           if (drained && world.allCompleted) return resolve({ finished: true });
           drainedSince = drained ? (drainedSince ?? world.now) : null;

@@ -28,20 +28,24 @@ import types
 
 
 class WorldClock:
-    """The world's time, shared with the TypeScript side through stdout.
+    """The world's time, shared with the TypeScript side.
 
     While the autoscaler's main thread sleeps (its polling interval, the boto3 waiters' 15 s, the 15 s restart
     delay), world time runs `factor` times faster than the wall clock; while it works (HTTP calls, building boto3
     clients), world time runs at wall speed. So the replay is compressed where ClearML waits, and its own work
-    costs what it costs, never `factor` times that. Each main-thread sleep publishes one segment
+    costs what it costs, never `factor` times that. Each main-thread sleep publishes one segment on stdout,
     `clock R V VT` (wall ms, world ms, world ms): from wall R, world time runs fast from V until VT, then at wall
-    speed. Both sides compute the same piecewise-linear time from the last segment. Other threads (the startup-log
-    threads) sleep until the world's time has moved on by the amount asked.
+    speed; both sides compute the same piecewise-linear target from the last segment.
+
+    The world follows that target in steps and reports each step on stdin (`world MS`). On a loaded machine it can
+    fall behind, so this side never reads a time later than the world's last report, and a sleep ends only once
+    the world has reached its end: the replay slows down instead of ClearML acting on a stale world.
     """
 
     def __init__(self, v0: float, factor: float) -> None:
         self.factor = factor
         self.segment = (_time.time(), v0, v0)
+        self.world = v0
         self.main = threading.main_thread()
 
     def start(self, r0: float) -> None:
@@ -49,8 +53,15 @@ class WorldClock:
         if delay > 0:
             _time.sleep(delay)
         self.segment = (r0, self.segment[1], self.segment[1])
+        threading.Thread(target=self._follow_world, daemon=True).start()
 
-    def now(self) -> float:
+    def _follow_world(self) -> None:
+        for line in sys.stdin:
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == "world":
+                self.world = max(self.world, float(parts[1]) / 1000.0)
+
+    def target(self) -> float:
         r, v, vt = self.segment
         real = _time.time()
         fast_end = r + (vt - v) / self.factor
@@ -58,21 +69,21 @@ class WorldClock:
             return v + (real - r) * self.factor
         return vt + (real - fast_end)
 
+    def now(self) -> float:
+        return min(self.target(), self.world)
+
     def sleep(self, seconds: float) -> None:
         seconds = max(0.0, float(seconds))
+        start = self.now()
         if threading.current_thread() is self.main:
             r = _time.time()
-            v = self.now()
-            self.segment = (r, v, v + seconds)
-            print(f"clock {r * 1000:.3f} {v * 1000:.3f} {(v + seconds) * 1000:.3f}", flush=True)
-            _time.sleep(seconds / self.factor)
-            return
-        target = self.now() + seconds
+            self.segment = (r, start, start + seconds)
+            print(f"clock {r * 1000:.3f} {start * 1000:.3f} {(start + seconds) * 1000:.3f}", flush=True)
         while True:
-            left = target - self.now()
+            left = start + seconds - self.now()
             if left <= 0:
                 return
-            _time.sleep(max(left / self.factor, 0.01))
+            _time.sleep(min(max(left / self.factor, 0.005), 0.05))
 
 
 def fix_spin_up_keyword(driver_cls) -> None:
