@@ -37,7 +37,12 @@ export interface RealEntry {
   launchFailures: number;
   maxClockLagSec: number;
   /** The simulator on the same (possibly shortened) trace and seed: this app's engine and the model. */
-  sim: { ours: LoopSummary; model: LoopSummary };
+  sim: {
+    ours: LoopSummary;
+    model: LoopSummary;
+    /** The model's cost and p95 wait over the same trace with every arrival shifted by each of `shiftsSec`. */
+    modelPhaseRange?: { shiftsSec: number[]; cost: [number, number]; p95: [number, number] };
+  };
 }
 
 const usd = (n: number) => (Number.isFinite(n) ? `$${n.toFixed(2)}` : '–');
@@ -76,6 +81,7 @@ export function clearmlRealSection(entries: readonly RealEntry[] = readRealEntri
       `${s0(o.waitSec.mean)} / ${s0(m.waitSec.mean)} / ${s0(r.waitSec.mean)}`,
       `${o.launches} / ${m.launches} / ${r.launches}${r.launchFailures ? ` (${r.launchFailures} failed)` : ''}`,
       `${o.completed} / ${m.completed} / ${r.tasks.completed}`,
+      phaseRange(r),
       `${r.factor}×, ${r.simulatedHours.toFixed(1)} h in ${Math.round(r.wallSec)} s, lag ≤ ${r.maxClockLagSec} s`,
     ].join(' | ')} |`;
   });
@@ -106,16 +112,21 @@ export function clearmlRealSection(entries: readonly RealEntry[] = readRealEntri
     '',
     'Each cell: ours (simulated) / model (`sim/baseline.ts`, simulated) / real ClearML. Δ: real vs model.',
     '',
-    '| trace | tasks | cost | Δ cost | p50 wait | p95 wait | Δ p95 | mean wait | launches | completed | replay |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| trace | tasks | cost | Δ cost | p50 wait | p95 wait | Δ p95 | mean wait | launches | completed | model over 5 polling phases ³ | replay |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     ...(shortened.length ? [`² Replayed: ${shortened.join('; ')}.`, ''] : []),
+    '³ The model on the same trace with every arrival moved by 0, 1, 2, 3 and 4 min: where arrivals fall on the ' +
+      '5-minute polling grid decides whether a task waits for the next poll, and the real loop moves its grid by ' +
+      'its own working time (HTTP calls, boto3 clients, launches) every iteration, where the model works in zero ' +
+      'time. A real figure inside this range is as close as the model can be expected to come.',
+    '',
     ...(off.length
       ? [
           `Where the model and the real code differ by more than ${MODEL_TOLERANCE * 100} % (cost or p95 wait):`,
           '',
-          ...off.map((r) => `- **${r.trace}**: ${EXPLANATIONS[r.trace] ?? 'not yet explained.'}`),
+          ...off.map((r) => `- **${r.trace}**: ${explain(r)}`),
           '',
         ]
       : [
@@ -153,6 +164,29 @@ export const GENERAL_NOTES: string[] = [
     'behind the compressed clock (about half the calls real time would see). Neither affects cost or waits.',
   '',
 ];
+
+function phaseRange(r: RealEntry): string {
+  const p = r.sim.modelPhaseRange;
+  return p ? `${usd(p.cost[0])}–${usd(p.cost[1])}, p95 ${s0(p.p95[0])}–${s0(p.p95[1])}` : '–';
+}
+
+const within = (x: number, [lo, hi]: [number, number]) => x >= lo * (1 - 1e-9) && x <= hi * (1 + 1e-9);
+
+/** The written explanation for a trace, else what the phase range says, else an admission. */
+function explain(r: RealEntry): string {
+  const written = EXPLANATIONS[r.trace];
+  if (written) return written;
+  const p = r.sim.modelPhaseRange;
+  const costOff = Math.abs(r.cost.total / r.sim.model.cost - 1) > MODEL_TOLERANCE;
+  const p95Off = Math.abs(r.waitSec.p95 / r.sim.model.waitSec.p95 - 1) > MODEL_TOLERANCE;
+  if (p && (!costOff || within(r.cost.total, p.cost)) && (!p95Off || within(r.waitSec.p95, p.p95)))
+    return (
+      `the real ${p95Off ? `p95 (${s0(r.waitSec.p95)})` : ''}${p95Off && costOff ? ' and ' : ''}` +
+      `${costOff ? `cost (${usd(r.cost.total)})` : ''} lies inside the model's own spread over polling phases ` +
+      `(${phaseRange(r)}) ³: the difference is where the arrivals fall on the polling grid, not the policy.`
+    );
+  return "outside the model's spread over polling phases too: not explained yet.";
+}
 
 /** Replaces the section in a results.md text (or appends it). */
 export function withSection(md: string, section: readonly string[]): string {
