@@ -162,6 +162,11 @@ export const GENERAL_NOTES: string[] = [
     "looks expired by the wall clock, and the world's clock starts in January 2026, so it logs in before most " +
     'calls; and the startup-log threads, which call `GetConsoleOutput` once a minute for 30 min per launch, fall ' +
     'behind the compressed clock (about half the calls real time would see). Neither affects cost or waits.',
+  '- **A lost task the model cannot lose (longtail: 569 of 570 completed).** The trace has no spot ' +
+    "interruptions, and the task did start, so most likely ClearML's idle spin-down killed it: the still-idle " +
+    'check (`workers.get_all`) and `TerminateInstances` are separate calls with a boto3 resource built in ' +
+    'between, and an agent that takes a task in that window loses it with its instance (ClearML never requeues). ' +
+    'The model makes both calls in zero time. Inferred from the figures; that run kept no log.',
   '',
 ];
 
