@@ -6,44 +6,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
-  ROOT,
-  TEST_CONFIG,
-  chromiumMissing,
-  launchBrowser,
+  browserSuite,
   pageErrors,
+  type Preview,
   realPreview,
+  ROOT,
   shot,
   skipReason,
   syntheticPreview,
   syntheticSnapshot,
-  type Browser,
-  type Preview,
+  TEST_CONFIG,
 } from './support.js';
 
-// In CI a missing Chromium must fail (launchBrowser throws); elsewhere the suite is skipped with its reason.
-const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
-if (chromiumMissing && !process.env['CI']) console.warn(`dashboard e2e skipped: ${skipReason}`);
+const e2e = browserSuite('dashboard');
+const suite = e2e.suite;
 
-let browser: Browser;
-const previews: Preview[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  for (const p of previews.splice(0)) await p.close();
-  await browser?.close();
-});
-
-async function open(p: Preview, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-  previews.push(p);
-  const page = await browser.newPage({ colorScheme });
-  await page.goto(p.server.url);
-  return page;
-}
+const open = (p: Preview, colorScheme: 'light' | 'dark' = 'light') => e2e.open(p, colorScheme);
 
 async function tab(page: Page, name: string) {
   await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
@@ -347,8 +327,8 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
 
   it('without the token the page says which URL to open, and no call reaches main', async () => {
     const p = await syntheticPreview(syntheticSnapshot(3));
-    previews.push(p);
-    const page = await browser.newPage();
+    e2e.track(p);
+    const page = await e2e.browser.newPage();
     const res = await page.goto(`${p.server.origin}/`);
     expect(res?.status()).toBe(401);
     expect(await page.locator('body').textContent()).toMatch(/open the exact URL that the preview printed/);
