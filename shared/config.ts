@@ -109,6 +109,12 @@ export const ScalingSchema = z
   })
   .strict();
 
+/**
+ * The clearml-agent release instances install by default (the current one; its daemon command line is checked
+ * against the real agent's CLI in the conformance suite). Pinned, and configurable per config.
+ */
+export const AGENT_VERSION_DEFAULT = '3.0.3';
+
 export const AgentSchema = z
   .object({
     defaultDockerImage: z.string().default(''),
@@ -117,8 +123,8 @@ export const AgentSchema = z
     /** Pinned: an unpinned agent broke every ClearML autoscaler at once (clearml-agent 2.0.0). */
     agentVersion: z
       .string()
-      .regex(/^\d+\.\d+(\.\d+)?([a-z0-9.]*)?$/, 'agent version must be a version like 1.9.3')
-      .default('1.9.3'),
+      .regex(/^\d+\.\d+(\.\d+)?([a-z0-9.]*)?$/, 'agent version must be a version like 3.0.3')
+      .default(AGENT_VERSION_DEFAULT),
     gitUser: z.string().default(''),
     /**
      * Where instances get the ClearML agent credentials: embedded in user data (as ClearML does; never traced),

@@ -177,4 +177,8 @@ export const TAG = {
   launchedBy: 'clearml-autoscaler:launched-by',
   lease: 'clearml-autoscaler:lease-until',
   orphanSince: 'clearml-autoscaler:orphan-since',
+  /** Our name for the instance (`prefix:resource:queue`), kept here so a user's own `Name` tag can stay. */
+  name: 'clearml-autoscaler:name',
+  /** When an instance launched by ClearML's autoscaler was adopted (ms epoch), after the user confirmed. */
+  adoptedAt: 'clearml-autoscaler:adopted-at',
 } as const;

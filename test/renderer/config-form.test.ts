@@ -25,7 +25,7 @@ const valid: ConfigInput = {
   },
   queues: { gpu: [{ resource: 'gpu_t4', maxInstances: 3 }] },
   scaling: { pollingIntervalSec: 20, workersPrefix: 'mine' },
-  agent: { agentVersion: '1.9.3' },
+  agent: { agentVersion: '3.0.3' },
 };
 
 function edit(d: ConfigDraft, f: (d: ConfigDraft) => void): ConfigDraft {

@@ -231,14 +231,6 @@ export function buildUserData(opts: UserDataOptions): string {
     '  "$CAS_VENV/bin/python" -m pip install -q --disable-pip-version-check "clearml-agent==$CAS_AGENT_VERSION"',
     'fi',
   );
-  if (dockerImage !== '') {
-    add(
-      'if ! command -v docker >/dev/null 2>&1; then',
-      `  cas_log ${q(`docker mode (image ${dockerImage}) needs docker on the AMI; use an AMI with docker (e.g. a deep-learning AMI), or an empty docker image for venv mode`)}`,
-      '  exit 1',
-      'fi',
-    );
-  }
   if (ssm) {
     add(
       `CAS_REGION=${q(opts.region)}`,
@@ -310,6 +302,20 @@ export function buildUserData(opts: UserDataOptions): string {
       'cas_log "init script finished (status $?)"',
       'set +x -Eeuo pipefail',
       "trap 'CAS_FAILED_LINE=$LINENO' ERR",
+    );
+  }
+  // Checked after the init script: installing docker there is how ClearML's docs set up docker mode on an AMI
+  // without it.
+  if (dockerImage !== '') {
+    const fix =
+      agent.initScript.trim() === ''
+        ? 'use an AMI with docker (e.g. a deep-learning AMI), install it in the init script, or set an empty docker image for venv mode'
+        : 'the init script ran but did not install it: fix the init script, use an AMI with docker, or set an empty docker image for venv mode';
+    add(
+      'if ! command -v docker >/dev/null 2>&1; then',
+      `  cas_log ${q(`docker mode (image ${dockerImage}) needs docker, and the 'docker' command is missing on this instance: ${fix}`)}`,
+      '  exit 1',
+      'fi',
     );
   }
   add('');
