@@ -24,6 +24,7 @@ import {
   type WorkerObs,
 } from './ports.js';
 import { launchBase } from './launch-request.js';
+import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { findStranded } from './reliability/stranded.js';
 import { buildSnapshotViews, type PriceLookup } from './snapshot.js';
 import { publish, type MainStore } from './store.js';
@@ -101,8 +102,16 @@ export class Engine {
   private spendToday = { day: '', amount: 0, accountedUntil: new Map<string, number>() };
   private lastTickOkAt: number | null = null;
 
+  private readonly adoption: AdoptionController;
+
   constructor(private readonly deps: EngineDeps) {
     this.config = deps.config;
+    this.adoption = new AdoptionController({
+      ec2: deps.ec2,
+      clock: deps.clock,
+      emit: (e) => this.emit(e),
+      emitOnce: (k, e) => this.emitOnce(k, e),
+    });
   }
 
   setConfig(config: Config): void {
@@ -188,6 +197,8 @@ export class Engine {
     const money = await this.observeCosts(instances, clearmlOk ? workers : null, now);
     const expectedArrivals = clearmlOk ? this.forecast(queues, now) : undefined;
 
+    const inFlightIds = new Set(this.inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
+    const triage = clearmlOk ? await this.adoption.observe(config, workers, instances, inFlightIds) : null;
     const cooling = new Set([...this.cooling].filter(([, until]) => until > now).map(([k]) => k));
     const p = plan({
       now,
@@ -211,6 +222,8 @@ export class Engine {
       budgetIdle: money?.terminateIdle,
       expectedArrivals,
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
+      foreign: triage?.foreign,
+      zombieWorkers: triage?.zombies,
     });
     result.plan = p;
 
@@ -713,6 +726,7 @@ export class Engine {
       lastTickOkAt: this.lastTickOkAt,
       queues: views.queues,
       instances: views.instances,
+      adoptable: this.adoption.views(),
       events: this.events.slice(-200),
       costs: {
         ...views.costs,
@@ -725,6 +739,13 @@ export class Engine {
     });
   }
   private readonly lastDecisionText = new Map<string, string>();
+
+  /** Tags instances ClearML's autoscaler launched as ours, after the user confirmed (see adoption.ts). */
+  async adopt(requested: readonly string[] | 'all'): Promise<AdoptionResult> {
+    const r = await this.adoption.adopt(this.config, requested);
+    if (r.adopted.length) publish(this.deps.store, { adoptable: this.adoption.views() });
+    return r;
+  }
 
   /** Spend today, accumulated per instance from its price and the time it ran since the last tick. */
   private accountSpend(

@@ -50,5 +50,16 @@ export function parseUserDataMarkers(userData: string): UserDataMarkers | null {
   for (const m of userData.matchAll(MARKER)) found[m[1]!] = m[2]!;
   const workerIdPrefix = found['WORKER_ID_PREFIX'];
   const queue = found['QUEUE'];
-  return workerIdPrefix && queue ? { workerIdPrefix, queue } : null;
+  if (workerIdPrefix && queue) return { workerIdPrefix, queue };
+  return parseClearmlAutoscalerUserData(userData);
+}
+
+/**
+ * The same facts from the startup script ClearML's own autoscaler generates (`export CLEARML_WORKER_ID=<prefix>:
+ * <resource>:<type>:$DYNAMIC_INSTANCE_ID` and `daemon --queue '<queue>'`), so its instances boot agents too.
+ */
+export function parseClearmlAutoscalerUserData(userData: string): UserDataMarkers | null {
+  const worker = /^export CLEARML_WORKER_ID=([^\s:]+:[^\s:]+:[^\s:]+):\$DYNAMIC_INSTANCE_ID$/m.exec(userData);
+  const queue = /clearml_agent .*daemon --queue '([^']+)'/.exec(userData);
+  return worker && queue ? { workerIdPrefix: worker[1]!, queue: queue[1]! } : null;
 }
