@@ -24,6 +24,7 @@ import {
   type WorkerObs,
 } from './ports.js';
 import { launchBase } from './launch-request.js';
+import { createMissingQueues } from './queue-setup.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { findStranded } from './reliability/stranded.js';
 import { buildSnapshotViews, type PriceLookup } from './snapshot.js';
@@ -191,6 +192,10 @@ export class Engine {
       this.emit({ level: 'error', kind: 'error', message: msg });
     }
 
+    if (clearmlOk && acting && !config.scaling.dryRun) {
+      const emitOnce = (k: string, e: Omit<EngineEvent, 'id' | 'at'>) => this.emitOnce(k, e);
+      queues.push(...(await createMissingQueues(clearml, Object.keys(config.queues), queues, emitOnce)));
+    }
     if (clearmlOk) this.trackIdle(instances, workers, now);
     if (acting) await this.handleLostInstances(instances, workers, queues, clearmlOk, now);
     this.pruneMemory(instances, now);

@@ -130,7 +130,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       clock,
       store,
       prices: createPriceLookup(cfg.aws.region, { clock, book }),
-      userData: userDataBuilder(cfg, { clearml: creds.clearml, gitPassword: creds.gitPassword }),
+      userData: userDataBuilder(creds.gitUser ? { ...cfg, agent: { ...cfg.agent, gitUser: creds.gitUser } } : cfg, {
+        clearml: creds.clearml,
+        gitPassword: creds.gitPassword,
+      }),
       onEvent: opts.onEvent,
       ...crash?.engineExtras,
       ...opts.engineExtras,
@@ -271,6 +274,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       wake?.abort();
       refreshIfOff();
       return done;
+    },
+    async adopt(ids) {
+      if (!engine) return { adopted: [], refused: [] };
+      const r = await engine.adopt(ids);
+      wake?.abort();
+      return r;
     },
     async scaleToZero() {
       if (!engine) return 0;

@@ -83,6 +83,8 @@ export interface ClearmlApi {
   /** Workers whose id starts with `<prefix>:`. */
   listWorkers(prefix: string): Promise<WorkerObs[]>;
   unregisterWorker(workerId: string): Promise<void>;
+  /** `queues.create`; optional so fakes without it simply never create queues. */
+  createQueue?(name: string): Promise<{ id: string }>;
   getTasks(ids: readonly string[]): Promise<TaskObs[]>;
   /**
    * Return a task stranded by a lost instance to its queue, through the server's state machine (a task whose worker

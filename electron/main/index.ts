@@ -23,7 +23,7 @@ import {
 } from 'electron';
 import { createDispatcher } from '../../shared/ipc/dispatch.js';
 import { createEngineHost } from '../engine/host.js';
-import { createConfigImporter, exportConfigText } from '../engine/service/config-io.js';
+import { createConfigImporter, exportConfigText, importHosts } from '../engine/service/config-io.js';
 import { createEnvironmentFallback } from '../engine/service/fallback.js';
 import { configureFromSettings, createServiceHandlers, stopEverythingResult } from '../engine/service/handlers.js';
 import { createLogger, knownSecrets, redact } from '../engine/service/redact.js';
@@ -120,7 +120,7 @@ async function start(): Promise<void> {
       fallback,
       testers: createCredentialTesters({ settings, secrets, fallback, fallbackApiHost: fallback.apiHost }),
       importClearmlConf: fallback.importClearmlConf,
-      importConfigText: createConfigImporter(() => settings.get().config?.clearml.apiHost ?? fallback.apiHost()),
+      importConfigText: createConfigImporter(() => importHosts(settings.get().config?.clearml, fallback.hosts())),
       exportConfig: () => exportConfigText(settings.get().config),
       openExternal,
       startDemo: () => host.startDemo(),

@@ -10,7 +10,9 @@ import { PublicSettingsSchema, SettingsPatchSchema } from '../settings.js';
 export const CHANNEL_PREFIX = 'autoscaler:';
 
 const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
-const CredentialKindSchema = z.enum(['clearml', 'aws']);
+const CredentialKindSchema = z.enum(['clearml', 'aws', 'git']);
+/** Kinds with a connection test (git credentials are only used by the agents on the instances). */
+const TestableKindSchema = z.enum(['clearml', 'aws']);
 
 const CredentialStatusSchema = z.object({
   set: z.boolean(),
@@ -56,6 +58,25 @@ export const invokeContract = {
       .strict(),
     res: z.object({ terminating: z.array(z.string()) }),
   },
+  /**
+   * Adopt instances launched by ClearML's autoscaler (the snapshot's `adoptable`): tags them as ours. `confirm`:
+   * the user saw what adoption means (this app may then terminate them when idle).
+   */
+  'autoscaler:instances.adopt': {
+    req: z
+      .object({
+        instanceIds: z
+          .array(z.string().regex(/^i-[0-9a-f]{8,17}$/))
+          .min(1)
+          .max(1000),
+        confirm: z.literal(true),
+      })
+      .strict(),
+    res: z.object({
+      adopted: z.array(z.string()),
+      refused: z.array(z.object({ instanceId: z.string(), reason: z.string() })),
+    }),
+  },
   'autoscaler:config.get': {
     req: z.object({}).strict(),
     /** `config` is our format (plain JSON, validated); null before first setup. */
@@ -86,6 +107,8 @@ export const invokeContract = {
       warning: z.string().nullable(),
       clearml: CredentialStatusSchema,
       aws: CredentialStatusSchema,
+      /** Git user + password/token for the agents (ClearML's git_user / git_pass). */
+      git: CredentialStatusSchema,
     }),
   },
   'autoscaler:credentials.set': {
@@ -105,6 +128,13 @@ export const invokeContract = {
           sessionToken: z.string().max(4096).optional(),
         })
         .strict(),
+      z
+        .object({
+          kind: z.literal('git'),
+          username: z.string().min(1).max(256),
+          password: z.string().min(1).max(4096),
+        })
+        .strict(),
     ]),
     res: CredentialStatusSchema,
   },
@@ -113,7 +143,7 @@ export const invokeContract = {
     res: CredentialStatusSchema,
   },
   'autoscaler:credentials.test': {
-    req: z.object({ kind: CredentialKindSchema }).strict(),
+    req: z.object({ kind: TestableKindSchema }).strict(),
     res: z.object({ ok: z.boolean(), message: z.string(), details: z.array(z.string()) }),
   },
   'autoscaler:credentials.importClearmlConf': {

@@ -20,6 +20,9 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
   --config FILE   our config (YAML/JSON) or a ClearML AWS autoscaler YAML (auto-detected)
   --demo          run against the built-in ClearML and EC2 emulators with a synthetic workload
   --dry-run       decide and log, but never launch, terminate or tag anything
+  --adopt         adopt instances launched by ClearML's autoscaler (workers with our prefix on instances without
+                  our tags): tag them as ours, so they are scaled down like our own. Without it they are only
+                  counted as capacity and left alone
   --json          one JSON object per event on stdout (for log shippers)
   --once          run a single tick, print its decisions and exit (exit code 1 if the tick had errors)
   --minutes N     stop after N minutes (demo and soak runs)
@@ -29,7 +32,8 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
 
 Credentials: ClearML from CLEARML_API_HOST / CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY, else ~/clearml.conf;
 AWS from the SDK default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role). AWS_ENDPOINT_URL_EC2 points the
-engine at any EC2-compatible endpoint.`;
+engine at any EC2-compatible endpoint. Git credentials for the agents: CLEARML_AUTOSCALER_GIT_USER /
+CLEARML_AUTOSCALER_GIT_PASSWORD (as ClearML's autoscaler reads them; they win over git_user/git_pass in the file).`;
 
 interface Out {
   write(line: string): void;
@@ -48,6 +52,7 @@ export async function runHeadless(
         config: { type: 'string' },
         demo: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        adopt: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         once: { type: 'boolean', default: false },
         minutes: { type: 'string' },
@@ -91,7 +96,12 @@ export async function runHeadless(
   } else {
     const clearmlConfPath = env.CLEARML_CONFIG_FILE ?? path.join(homedir(), 'clearml.conf');
     const creds = resolveClearmlCredentials({ stored: null, env, clearmlConfPath });
-    const loaded = await loadConfigFile(args.config!, { clearmlApiHost: creds.apiHost });
+    // All three hosts, as ClearML's autoscaler exports all three to its instances.
+    const loaded = await loadConfigFile(args.config!, {
+      clearmlApiHost: creds.apiHost,
+      clearmlWebHost: creds.webHost,
+      clearmlFilesHost: creds.filesHost,
+    });
     for (const w of loaded.warnings)
       out.write(json ? JSON.stringify({ type: 'warning', message: w }) : `warning: ${w}`);
     if (!loaded.config) {
@@ -118,17 +128,22 @@ export async function runHeadless(
             sessionToken: loaded.secrets.awsSessionToken,
           }
         : null;
+    const git = gitFromEnv(env, config.agent.gitUser, loaded.secrets.gitPassword);
+    if (git.note) out.write(json ? JSON.stringify({ type: 'info', message: git.note }) : git.note);
+    config = { ...config, agent: { ...config.agent, gitUser: git.user } };
     host.configure(config, {
       clearml: creds.credentials,
       aws,
-      ...(loaded.secrets.gitPassword ? { gitPassword: loaded.secrets.gitPassword } : {}),
+      ...(git.password ? { gitPassword: git.password } : {}),
     });
   }
 
+  const adoption = adoptionReporter(host, out, json, args.adopt);
   if (args.once) {
     const r = await host.tickNow();
     for (const d of r?.plan?.decisions ?? [])
       out.write(json ? JSON.stringify({ type: 'decision', ...d }) : `${d.queue}: ${d.text}`);
+    await adoption(host.store.getState());
     for (const e of r?.errors ?? []) out.write(json ? JSON.stringify({ type: 'error', message: e }) : `error: ${e}`);
     await host.stop();
     return r && r.errors.length === 0 ? 0 : 1;
@@ -136,6 +151,7 @@ export async function runHeadless(
 
   let lastSummary = '';
   const unsubscribe = host.store.subscribe((s) => {
+    void adoption(s);
     const line = summary(s);
     if (line !== lastSummary) {
       lastSummary = line;
@@ -219,6 +235,55 @@ async function costReport(
   } finally {
     await history.close();
   }
+}
+
+/**
+ * Git credentials for the agents as ClearML's autoscaler takes them: CLEARML_AUTOSCALER_GIT_USER and
+ * CLEARML_AUTOSCALER_GIT_PASSWORD win over git_user / git_pass from the config file.
+ */
+export function gitFromEnv(
+  env: NodeJS.ProcessEnv,
+  fileUser: string,
+  filePassword: string | undefined,
+): { user: string; password: string | undefined; note: string | null } {
+  const user = env.CLEARML_AUTOSCALER_GIT_USER || fileUser;
+  const password = env.CLEARML_AUTOSCALER_GIT_PASSWORD || filePassword;
+  const from = [
+    env.CLEARML_AUTOSCALER_GIT_USER ? 'CLEARML_AUTOSCALER_GIT_USER' : null,
+    env.CLEARML_AUTOSCALER_GIT_PASSWORD ? 'CLEARML_AUTOSCALER_GIT_PASSWORD' : null,
+  ].filter(Boolean);
+  return { user, password, note: from.length ? `git credentials for the agents from ${from.join(' and ')}` : null };
+}
+
+/**
+ * Instances launched by ClearML's autoscaler: with --adopt, adopted as soon as a tick lists them; without it, said
+ * once, with the flag that adopts them.
+ */
+function adoptionReporter(host: EngineHost, out: Out, json: boolean, adopt: boolean) {
+  let told = '';
+  let busy = false;
+  return async (s: Snapshot): Promise<void> => {
+    const ready = (s.adoptable ?? []).filter((a) => !a.blocker);
+    if (!ready.length || busy) return;
+    if (!adopt) {
+      const key = ready.map((a) => a.instanceId).join(',');
+      if (key === told) return;
+      told = key;
+      const message = `${ready.length} instance(s) launched by ClearML's autoscaler run workers with our prefix (${key}): counted as capacity and left alone; run with --adopt to let this app scale them down too`;
+      out.write(json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`);
+      return;
+    }
+    busy = true;
+    try {
+      const r = await host.adopt(ready.map((a) => a.instanceId));
+      for (const x of r.refused) {
+        const message = `not adopted: ${x.instanceId}: ${x.reason}`;
+        out.write(json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`);
+      }
+    } finally {
+      busy = false;
+    }
+  };
 }
 
 export function formatEvent(e: EngineEvent): string {

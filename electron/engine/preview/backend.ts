@@ -10,7 +10,7 @@ import { createDispatcher, type Dispatch } from '../../../shared/ipc/dispatch.js
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
 import { loadConfigText } from '../config/load.js';
 import { createEngineHost, type EngineHost } from '../host.js';
-import { exportConfigText, type ImportResult } from '../service/config-io.js';
+import { exportConfigText, importHosts, type ImportResult } from '../service/config-io.js';
 import {
   configureFromSettings,
   createServiceHandlers,
@@ -91,10 +91,7 @@ export async function createPreviewBackend(opts: PreviewBackendOptions): Promise
   else await configureFromSettings({ controller: host, settings, secrets, fallback, knownSecrets: known });
 
   const importConfigText = async (text: string): Promise<ImportResult> => {
-    const loaded = loadConfigText(text, {
-      clearmlApiHost: settings.get().config?.clearml.apiHost ?? outside().apiHost,
-      clearmlWebHost: settings.get().config?.clearml.webHost ?? outside().webHost,
-    });
+    const loaded = loadConfigText(text, importHosts(settings.get().config?.clearml, outside()));
     const moved = Object.entries(loaded.secrets)
       .filter(([, v]) => typeof v === 'string' && v.length > 0)
       .map(([k]) => k);

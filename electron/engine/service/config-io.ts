@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../../shared/config.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
+import type { ClearmlHosts } from '../config/clearmlImport.js';
 import { exportConfig, loadConfigText } from '../config/load.js';
 
 export type ImportResult = InvokeResponse<'autoscaler:config.import'>;
@@ -13,9 +14,28 @@ export function exportConfigText(config: Config | null): string {
   return config ? exportConfig(config, 'yaml') : '# no configuration saved yet\n';
 }
 
-export function createConfigImporter(clearmlApiHost: () => string | null): (text: string) => Promise<ImportResult> {
+type Hosts = { apiHost?: string | null; webHost?: string | null; filesHost?: string | null };
+
+/**
+ * The ClearML hosts an imported ClearML file gets (the file has none): each of the API, web and files hosts from
+ * the saved config, else from outside the app (environment or ~/clearml.conf), as ClearML's own autoscaler takes
+ * all three from its SDK configuration.
+ */
+export function importHosts(saved: Hosts | null | undefined, outside: Hosts): ClearmlHosts {
+  return {
+    clearmlApiHost: saved?.apiHost ?? outside.apiHost ?? null,
+    clearmlWebHost: saved?.webHost ?? outside.webHost ?? null,
+    clearmlFilesHost: saved?.filesHost ?? outside.filesHost ?? null,
+  };
+}
+
+/** `hosts`: the hosts (or just the API host) a ClearML file is imported with. */
+export function createConfigImporter(
+  hosts: () => ClearmlHosts | string | null,
+): (text: string) => Promise<ImportResult> {
   return async (text) => {
-    const r = loadConfigText(text, { clearmlApiHost: clearmlApiHost() });
+    const h = hosts();
+    const r = loadConfigText(text, typeof h === 'string' || h === null ? { clearmlApiHost: h } : h);
     const secretWarnings = Object.values(r.secrets).some(Boolean)
       ? [
           'This file contains credentials in plain text. They were not imported: enter them in Credentials, where they are kept in the OS keychain, and remove them from the file.',

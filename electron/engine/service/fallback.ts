@@ -10,6 +10,8 @@ import type { CredentialFallback, ServiceDeps } from './handlers.js';
 export interface EnvironmentFallback extends CredentialFallback {
   /** The ClearML API host from the same source, for testing before a config is saved. */
   apiHost: () => string | null;
+  /** The API, web and files hosts from the same source. */
+  hosts: () => { apiHost: string | null; webHost: string | null; filesHost: string | null };
   /** The `importClearmlConf` dependency of the handlers. */
   importClearmlConf: ServiceDeps['importClearmlConf'];
 }
@@ -29,6 +31,10 @@ export function createEnvironmentFallback(
     },
     clearml: () => outside().credentials,
     apiHost: () => outside().apiHost,
+    hosts: () => {
+      const o = outside();
+      return { apiHost: o.apiHost, webHost: o.webHost, filesHost: o.filesHost };
+    },
     importClearmlConf: async () => {
       const found = outside();
       return found.credentials ? { ...found.credentials, apiHost: found.apiHost } : null;
