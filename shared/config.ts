@@ -136,6 +136,11 @@ export const AgentSchema = z
       .string()
       .regex(/^\/[A-Za-z0-9_./-]+$/, "SSM prefix must be a parameter path like '/clearml-autoscaler'")
       .default('/clearml-autoscaler'),
+    /**
+     * Write `extraClearmlConf` through the instance's shell, as ClearML's autoscaler does (`$VAR` and `$(cmd)` are
+     * expanded on the instance; so is a HOCON `${...}`). Off: written verbatim. Imports of ClearML files turn it on.
+     */
+    extraClearmlConfShellExpand: z.boolean().default(false),
   })
   .strict();
 

@@ -97,6 +97,13 @@ export const invokeContract = {
       config: z.unknown().nullable(),
       issues: z.array(FieldIssueSchema),
       warnings: z.array(z.string()),
+      /**
+       * A ClearML file: every field not carried over and every behaviour that differs from ClearML's autoscaler,
+       * with the setting that controls it (null when none does).
+       */
+      differences: z.array(
+        z.object({ code: z.string(), path: z.string().nullable(), setting: z.string().nullable(), text: z.string() }),
+      ),
     }),
   },
   'autoscaler:config.export': { req: z.object({}).strict(), res: z.object({ text: z.string() }) },

@@ -218,7 +218,7 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
         aws: async () => ({ ok: true, message: 'test double', details: [] }),
       },
       importClearmlConf: async () => null,
-      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [] }),
+      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [], differences: [] }),
       exportConfig: () => '{}',
       openExternal: async () => false,
       startDemo: async () => undefined,

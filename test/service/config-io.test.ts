@@ -12,7 +12,13 @@ const fixture = (name: string) => readFileSync(path.resolve(import.meta.dirname,
 describe('config import/export over IPC', () => {
   it('export → import round-trips', async () => {
     const text = exportConfigText(validConfig());
-    expect(await importText(text)).toEqual({ format: 'ours', config: validConfig(), issues: [], warnings: [] });
+    expect(await importText(text)).toEqual({
+      format: 'ours',
+      config: validConfig(),
+      issues: [],
+      warnings: [],
+      differences: [],
+    });
   });
 
   it('reads our structure as YAML or JSON', async () => {

@@ -297,6 +297,20 @@ describe('generated user data, run in a sandbox', () => {
     expect(sb.agentArgs()).toContain('--docker');
   });
 
+  it.each([
+    ['expanded by the shell as ClearML does', true, 'sdk.key: "from-env"\nagent.host: "computed"\nunset: ""\n'],
+    ['verbatim', false, 'sdk.key: "$CAS_TEST_KEY"\nagent.host: "$(echo computed)"\nunset: "${NOT_SET}"\n'],
+  ])('extra clearml.conf %s', async (_, expand, expected) => {
+    const extraClearmlConf = 'sdk.key: "$CAS_TEST_KEY"\nagent.host: "$(echo computed)"\nunset: "${NOT_SET}"';
+    const opts = userDataOptions({
+      agent: { extraClearmlConf, extraClearmlConfShellExpand: expand, gitUser: '' },
+      opts: { gitPassword: '' },
+    });
+    const { code, sb } = await runUserData(buildUserData(opts), { env: { CAS_TEST_KEY: 'from-env' } });
+    expect(code).toBe(0);
+    expect(sb.read('home/clearml.conf')).toBe(expected);
+  });
+
   it('an init script that does not install docker gets a message naming the init script', async () => {
     const { code, stderr, sb } = await runUserData(
       buildUserData(userDataOptions({ agent: { initScript: 'echo setting up' } })),

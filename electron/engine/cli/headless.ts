@@ -104,6 +104,12 @@ export async function runHeadless(
     });
     for (const w of loaded.warnings)
       out.write(json ? JSON.stringify({ type: 'warning', message: w }) : `warning: ${w}`);
+    for (const d of loaded.differences) {
+      const message = `differs from ClearML's autoscaler: ${d.text}`;
+      out.write(
+        json ? JSON.stringify({ type: 'warning', code: d.code, setting: d.setting, message }) : `warning: ${message}`,
+      );
+    }
     if (!loaded.config) {
       out.write(
         json

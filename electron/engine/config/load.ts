@@ -12,6 +12,7 @@ import {
   type ConfigFormat,
   type ImportedSecrets,
 } from './clearmlImport.js';
+import { differenceText, type DifferenceView } from './clearml-differences.js';
 import { describeIssues } from './issues.js';
 
 export interface LoadedConfig {
@@ -21,6 +22,8 @@ export interface LoadedConfig {
   warnings: string[];
   /** Only from a ClearML file; the caller moves them to the keychain. */
   secrets: ImportedSecrets;
+  /** Only from a ClearML file: fields not carried over and behaviours that differ from ClearML's autoscaler. */
+  differences: DifferenceView[];
 }
 
 /** Config files are small; anything this big is the wrong file. */
@@ -32,6 +35,7 @@ const fail = (format: ConfigFormat, path: string, message: string): LoadedConfig
   issues: [{ path, message }],
   warnings: [],
   secrets: {},
+  differences: [],
 });
 
 export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedConfig {
@@ -54,14 +58,21 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
 
   if (format === 'clearml') {
     const r = importClearmlConfig(value, opts);
-    return { format, config: r.config, issues: r.issues, warnings: r.warnings, secrets: r.secrets };
+    return {
+      format,
+      config: r.config,
+      issues: r.issues,
+      warnings: r.warnings,
+      secrets: r.secrets,
+      differences: r.differences.map(differenceText),
+    };
   }
   if (format === 'ours') {
     // parseConfig's schema, with issue messages that say what would be valid.
     const r = ConfigSchema.safeParse(value);
     return r.success
-      ? { format, config: r.data, issues: [], warnings: [], secrets: {} }
-      : { format, config: null, issues: describeIssues(r.error), warnings: [], secrets: {} };
+      ? { format, config: r.data, issues: [], warnings: [], secrets: {}, differences: [] }
+      : { format, config: null, issues: describeIssues(r.error), warnings: [], secrets: {}, differences: [] };
   }
   return fail(
     'unknown',

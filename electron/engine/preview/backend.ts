@@ -100,7 +100,13 @@ export async function createPreviewBackend(opts: PreviewBackendOptions): Promise
       warnings.push(
         `The file contains secrets (${moved.join(', ')}); they were not imported. Enter them under Credentials, where they are stored write-only.`,
       );
-    return { format: loaded.format, config: loaded.config, issues: loaded.issues, warnings };
+    return {
+      format: loaded.format,
+      config: loaded.config,
+      issues: loaded.issues,
+      warnings,
+      differences: loaded.differences,
+    };
   };
 
   const deps: ServiceDeps = {

@@ -41,6 +41,12 @@ export function createConfigImporter(
           'This file contains credentials in plain text. They were not imported: enter them in Credentials, where they are kept in the OS keychain, and remove them from the file.',
         ]
       : [];
-    return { format: r.format, config: r.config, issues: r.issues, warnings: [...r.warnings, ...secretWarnings] };
+    return {
+      format: r.format,
+      config: r.config,
+      issues: r.issues,
+      warnings: [...r.warnings, ...secretWarnings],
+      differences: r.differences,
+    };
   };
 }

@@ -11,7 +11,7 @@
  */
 import { AMI_PATTERN, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
 import type { AgentSettings, Config, Lease, Resource } from '../../../shared/config.js';
-import { literalHeredoc, shellQuote } from './shellQuote.js';
+import { expandingHeredoc, literalHeredoc, shellQuote } from './shellQuote.js';
 import { WATCHDOG_SH_COMPACT, watchdogEnv } from './watchdog.js';
 
 /** EC2 rejects user data over 16 KB (before base64). */
@@ -285,7 +285,16 @@ export function buildUserData(opts: UserDataOptions): string {
   }
   // The extra conf often carries storage keys (sdk.aws.s3), so it stays inside the secrets section.
   if (agent.extraClearmlConf.trim() !== '') {
-    add(literalHeredoc('cat >>"$CAS_CONF"', 'CAS_EXTRA_CONF_EOF', agent.extraClearmlConf).trimEnd());
+    if (agent.extraClearmlConfShellExpand) {
+      // As ClearML writes it: through the shell, so $VAR and $(cmd) expand here; an unset variable is empty.
+      add(
+        'set +u',
+        expandingHeredoc('cat >>"$CAS_CONF"', 'CAS_EXTRA_CONF_EOF', agent.extraClearmlConf).trimEnd(),
+        'set -u',
+      );
+    } else {
+      add(literalHeredoc('cat >>"$CAS_CONF"', 'CAS_EXTRA_CONF_EOF', agent.extraClearmlConf).trimEnd());
+    }
   }
   add('touch "$CAS_CONF"', SECRETS_END_MARKER, '');
 

@@ -67,6 +67,8 @@ export interface LeaseDraft {
 export interface ConfigDraft {
   apiHost: string;
   webHost: string;
+  /** The ClearML files server, exported to the agents as CLEARML_FILES_HOST. */
+  filesHost: string;
   region: string;
   scaling: Record<ScalingField, string>;
   dryRun: boolean;
@@ -74,7 +76,7 @@ export interface ConfigDraft {
   queues: QueueDraft[];
   budgets: BudgetsDraft;
   lease: LeaseDraft;
-  /** Top-level and nested parts this form does not edit (agent, filesHost, workersPrefix…). */
+  /** Top-level and nested parts this form does not edit (agent, workersPrefix…). */
   rest: Record<string, unknown>;
 }
 
@@ -202,6 +204,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
   return {
     apiHost: str(clearml['apiHost']),
     webHost: str(clearml['webHost']),
+    filesHost: str(clearml['filesHost']),
     region: str(aws['region']),
     budgets: {
       mode: mode.success ? mode.data : BUDGET_DEFAULTS.mode,
@@ -232,7 +235,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
     queues,
     rest: {
       ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling', 'budgets', 'lease']),
-      clearml: without(clearml, ['apiHost', 'webHost']),
+      clearml: without(clearml, ['apiHost', 'webHost', 'filesHost']),
       aws: without(aws, ['region']),
       scaling: without(scaling, [...SCALING_FIELDS, 'dryRun']),
     },
@@ -273,6 +276,7 @@ export function buildConfig(d: ConfigDraft): Built {
   const paths: Record<string, FieldId> = {
     'clearml.apiHost': 'apiHost',
     'clearml.webHost': 'webHost',
+    'clearml.filesHost': 'filesHost',
     'aws.region': 'region',
     'scaling.dryRun': 'dryRun',
   };
@@ -358,6 +362,7 @@ export function buildConfig(d: ConfigDraft): Built {
   }
   const clearml: Record<string, unknown> = { ...obj(rest['clearml']), apiHost: d.apiHost.trim() };
   if (d.webHost.trim()) clearml['webHost'] = d.webHost.trim();
+  if (d.filesHost.trim()) clearml['filesHost'] = d.filesHost.trim();
   const config = {
     ...rest,
     clearml,

@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
+import { ImportDifferences } from '../components/ImportDifferences.js';
 import { CheckField, Field, SelectField, TextField } from '../components/Field.js';
 import { copyText, downloadText } from '../components/misc.js';
 import {
@@ -279,6 +280,14 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
               hint="For task links; derived from the API host when empty"
               issues={shown('webHost')}
               onChange={(x) => edit('webHost', (d) => ({ ...d, webHost: x }))}
+            />
+            <TextField
+              label="ClearML files server (optional)"
+              value={draft.filesHost}
+              placeholder="https://files.clear.ml"
+              hint="The files_server from clearml.conf; the agents get it as CLEARML_FILES_HOST"
+              issues={shown('filesHost')}
+              onChange={(x) => edit('filesHost', (d) => ({ ...d, filesHost: x }))}
             />
             <TextField
               label="AWS region"
@@ -669,10 +678,12 @@ function ImportDialog({ onClose, onUse }: { onClose: () => void; onUse: (config:
               ))}
             </ul>
           )}
+          <ImportDifferences differences={result.differences} />
           {mapped && (
             <>
               <p>
-                API host <code>{mapped.apiHost || '—'}</code>, region <code>{mapped.region || '—'}</code>, poll every{' '}
+                API host <code>{mapped.apiHost || '—'}</code>, web app <code>{mapped.webHost || '—'}</code>, files
+                server <code>{mapped.filesHost || '—'}</code>, region <code>{mapped.region || '—'}</code>, poll every{' '}
                 {mapped.scaling.pollingIntervalSec} s, idle timeout {mapped.scaling.maxIdleMin} min.
               </p>
               <table className="mini-table">
