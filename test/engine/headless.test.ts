@@ -52,6 +52,11 @@ describe('headless CLI', () => {
     );
     expect(lines.join('\n')).toMatch(/aws_gpu: launched 2 × g4dn\.xlarge/);
     expect(lines.join('\n')).toMatch(/warning: .*keychain/i);
+    // Every difference from ClearML's autoscaler is a warning that names the setting.
+    expect(lines.join('\n')).toMatch(
+      /warning: differs from ClearML's autoscaler: idle workers wait max_idle_time_min \(15 min\).*scaling\.surplusIdleMin/,
+    );
+    expect(lines.join('\n')).toMatch(/warning: differs from ClearML's autoscaler: .*clearml-agent 3\.0\.3, pinned/);
     expect(code).toBe(0);
     const launched = ec2.instances();
     expect(launched).toHaveLength(2);
