@@ -42,6 +42,8 @@ export interface EngineHostOptions {
    * folder is given.
    */
   crashSafety?: boolean;
+  /** How the engine words connection problems (default: for the app's Settings screens). */
+  reporting?: EngineDeps['reporting'];
   /** Extra engine dependencies (crash-safe launch journal, budget check). */
   engineExtras?: Partial<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch' | 'launchConcurrency'>>;
 }
@@ -135,6 +137,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         gitPassword: creds.gitPassword,
       }),
       onEvent: opts.onEvent,
+      ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
       ...opts.engineExtras,
     };
