@@ -11,7 +11,7 @@ import { startEc2Emulator, type Ec2Emulator } from './emulators/ec2-emulator.js'
 import { launchClearmlAutoscalerInstances } from './emulators/clearml-autoscaler-instances.js';
 import type { Clock } from './ports.js';
 
-export interface DemoWorld {
+export interface DemoEmulation {
   config: Config;
   credentials: ResolvedCredentials;
   ec2Url: string;
@@ -85,12 +85,12 @@ export function demoWorkload(cycleSec = 240): { atSec: number; queue: string; na
   return out;
 }
 
-export async function startDemoWorld(opts: {
+export async function startDemoEmulation(opts: {
   clock: Clock;
   cycleSec?: number;
   /** Seed DEMO_CLEARML_INSTANCES (default true). */
   clearmlAutoscalerInstances?: boolean;
-}): Promise<DemoWorld> {
+}): Promise<DemoEmulation> {
   const { clock } = opts;
   const clearml = await startClearmlEmulator({ clock, ...DEMO_KEYS });
   const ec2 = await startEc2Emulator({ clock, pendingSec: 2, shuttingDownSec: 3 });

@@ -5,13 +5,14 @@
  */
 import path from 'node:path';
 import type { Config } from '../../shared/config.js';
-import type { EngineEvent } from '../../shared/domain.js';
+import { isLiveState, type EngineEvent } from '../../shared/domain.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
-import { startDemoWorld, type DemoWorld } from './demo.js';
+import type { DemoEmulation } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
-import { Engine, errorText, type EngineDeps, type TickResult } from './engine.js';
+import { Engine, type EngineDeps, type TickResult } from './engine.js';
+import { errorText } from './error-text.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
 import { CostHistory } from './cost/history.js';
 import { PriceBook } from './cost/price-book.js';
@@ -73,7 +74,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let config: Config | null = null;
   let engine: Engine | null = null;
   let clients: { clearml: ClearmlApi; ec2: Ec2Api } | null = null;
-  let demoWorld: DemoWorld | null = null;
+  let demoEmulation: DemoEmulation | null = null;
   let enabled = false;
   let loop: Promise<void> | null = null;
   let wake: AbortController | null = null;
@@ -159,7 +160,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       const last = book.refreshedAt();
       if (last === null || clock.now() - last > PRICE_REFRESH_MS) void book.refresh(types);
     };
-    publish(store, { dryRun: cfg.scaling.dryRun, demo: demoWorld !== null });
+    publish(store, { dryRun: cfg.scaling.dryRun, demo: demoEmulation !== null });
     wake?.abort();
   }
 
@@ -250,7 +251,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   const host: EngineHost = {
     store,
     get demo() {
-      return demoWorld !== null;
+      return demoEmulation !== null;
     },
     get config() {
       return config;
@@ -286,7 +287,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     },
     async scaleToZero() {
       if (!engine) return 0;
-      const live = (await ourInstances()).filter((i) => i.state === 'pending' || i.state === 'running');
+      const live = (await ourInstances()).filter((i) => isLiveState(i.state));
       engine.setLaunchesPaused(true);
       publish(store, { launchesPaused: true });
       const done = await engine.terminateNow(
@@ -311,7 +312,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       const [cfg, c, e] = [config, clients, engine];
       if (!cfg || !c || !e) return { regions: [], terminated: 0, ok: true };
       const home = cfg.aws.region;
-      const regions = demoWorld ? [home] : [...new Set([home, ...((await crash?.regions()) ?? [])])];
+      const regions = demoEmulation ? [home] : [...new Set([home, ...((await crash?.regions()) ?? [])])];
       const report = await stopEverything({
         regions,
         makeEc2: (region) => (region === home ? c.ec2 : makeEc2({ ...cfg, aws: { region } }, lastCreds?.aws ?? null)),
@@ -334,21 +335,20 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       await setEnabled(false);
       await current;
       await crash?.close();
-      demoWorld?.close();
-      demoWorld = null;
+      demoEmulation?.close();
+      demoEmulation = null;
     },
     async startDemo(demoOpts = {}) {
-      if (!demoWorld) demoWorld = await startDemoWorld({ clock });
-      const world = demoWorld;
-      const cfg = demoOpts.dryRun
-        ? { ...world.config, scaling: { ...world.config.scaling, dryRun: true } }
-        : world.config;
-      configure(cfg, world.credentials, {
-        clearml: createClearmlClient({ apiHost: cfg.clearml.apiHost, credentials: world.credentials.clearml, clock }),
+      // Loaded on demand: the emulators the demo runs against stay out of the main bundle (a chunk of their own).
+      if (!demoEmulation) demoEmulation = await (await import('./demo.js')).startDemoEmulation({ clock });
+      const demo = demoEmulation;
+      const cfg = demoOpts.dryRun ? { ...demo.config, scaling: { ...demo.config.scaling, dryRun: true } } : demo.config;
+      configure(cfg, demo.credentials, {
+        clearml: createClearmlClient({ apiHost: cfg.clearml.apiHost, credentials: demo.credentials.clearml, clock }),
         ec2: createEc2Provider({
-          region: world.config.aws.region,
-          credentials: world.credentials.aws,
-          endpoint: world.ec2Url,
+          region: demo.config.aws.region,
+          credentials: demo.credentials.aws,
+          endpoint: demo.ec2Url,
           clock,
         }),
       });

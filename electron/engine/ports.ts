@@ -139,6 +139,11 @@ export interface LaunchSpec {
   iamInstanceProfile?: { arn?: string; name?: string };
   ebs?: { deviceName: string; volumeSizeGiB: number; volumeType: string; snapshotId?: string };
   enableMonitoring: boolean;
+  /**
+   * IMDS hop limit: 1 keeps instance metadata (user data, role credentials) on the host itself; 2 lets the agent's
+   * docker task containers reach it too (see `metadataHopLimit` in launch-request.ts).
+   */
+  metadataHopLimit: 1 | 2;
   /** Plain text; the provider base64-encodes it. */
   userData: string;
   /** Applied at launch to the instance and its volumes. */
@@ -177,7 +182,7 @@ export class Ec2Error extends Error {
   }
 }
 
-/** Tag keys the engine owns; a user's tags can never override them. */
+/** Tag keys the engine owns (all under RESERVED_TAG_PREFIX, which the config schema refuses in user tags). */
 export const TAG = {
   prefix: 'clearml-autoscaler:prefix',
   resource: 'clearml-autoscaler:resource',

@@ -30,6 +30,7 @@ export const INVOKE_CHANNELS = [
 export const EVENT_CHANNELS = {
   stateChanged: 'autoscaler:state.changed',
   navigate: 'autoscaler:navigate',
+  changed: 'autoscaler:changed',
 } as const;
 
 export const CHANNEL_PREFIX = 'autoscaler:';

@@ -1,7 +1,7 @@
 // The agent simulator with a fake EC2 world and a manual clock, over the real ClearML emulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentSimulator, startRealtimeDriver } from '../../electron/engine/emulators/agents.js';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { FakeEc2World, T0, manualClock, markers, seeded, type ManualClock } from './helpers.js';
 
 const PREFIX = 'dyn:gpu:g4dn.xlarge';

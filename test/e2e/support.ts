@@ -9,6 +9,7 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createPreviewBackend, type PreviewBackend } from '../../electron/engine/preview/backend.js';
 import { ensureRendererBuilt, repoRoot } from '../../electron/engine/preview/build.js';
+import type { ChangeFeed } from '../../electron/engine/service/changes.js';
 import { startPreviewServer, type PreviewServer, type SnapshotSource } from '../../electron/engine/preview/server.js';
 import type { EngineController } from '../../electron/engine/controller.js';
 import { createServiceHandlers, type ServiceDeps } from '../../electron/engine/service/handlers.js';
@@ -106,7 +107,12 @@ export interface Preview {
   close(): Promise<void>;
 }
 
-async function serve(dispatch: Dispatch, store: SnapshotSource, cleanup: () => Promise<void>): Promise<Preview> {
+async function serve(
+  dispatch: Dispatch,
+  store: SnapshotSource,
+  cleanup: () => Promise<void>,
+  changes?: ChangeFeed,
+): Promise<Preview> {
   const calls: string[] = [];
   const server = await startPreviewServer({
     dispatch: (channel, args, ctx) => {
@@ -116,6 +122,7 @@ async function serve(dispatch: Dispatch, store: SnapshotSource, cleanup: () => P
     store,
     staticDir: builtRenderer(),
     host: '127.0.0.1',
+    ...(changes ? { changes } : {}),
   });
   return {
     server,
@@ -139,10 +146,15 @@ export async function realPreview(
     env: {},
     homeDir: dataDir,
   });
-  const p = await serve(backend.dispatch, backend.host.store, async () => {
-    await backend.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const p = await serve(
+    backend.dispatch,
+    backend.host.store,
+    async () => {
+      await backend.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    backend.changes,
+  );
   return { ...p, backend };
 }
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAG } from '../../electron/engine/ports.js';
-import { parseUserDataMarkers } from '../../electron/engine/emulators/world.js';
+import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { launchSpec, startRig, type Rig } from './helpers.js';
 
 let rig: Rig | null = null;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { adoptionPlan, adoptionTags, foreignCandidates, triageWorkers } from '../../electron/engine/adoption.js';
 import { plan } from '../../electron/engine/policy.js';
+import { renderDecision } from '../../electron/engine/reasons.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../../electron/engine/ports.js';
 import { T0, instance, makeConfig, policyInput, queue, workerFor } from './fixtures.js';
 
@@ -159,7 +160,9 @@ describe('policy with workers from ClearML’s autoscaler', () => {
     // 3 pending − 1 idle foreign = 2 needed, but gpu_a's cap of 2 is already taken by the two foreign instances.
     expect(p.actions.filter((a) => a.kind === 'launch')).toEqual([]);
     expect(p.actions.filter((a) => a.kind === 'unregister')).toEqual([]);
-    expect(p.decisions.find((d) => d.queue === 'gpu')?.text).toContain("2 from ClearML's autoscaler (1 idle)");
+    expect(renderDecision(p.decisions.find((d) => d.queue === 'gpu')!)).toContain(
+      "2 from ClearML's autoscaler (1 idle)",
+    );
   });
 
   it('without the triage (base behaviour) the same workers would be unregistered and duplicated', () => {

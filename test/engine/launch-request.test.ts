@@ -1,9 +1,46 @@
-// The RunInstances request's tags: a user's own Name (ClearML's example configs set one) survives; our identity
-// always travels in our own tags, which no user tag can override.
+// The launch request: the metadata hop limit (1 unless the agent runs docker: task containers need the second hop);
+// the tags (a user's own Name, as ClearML's example configs set, survives; our identity always travels in our own
+// tags, which no user tag can override).
 import { describe, expect, it } from 'vitest';
-import { launchBase } from '../../electron/engine/launch-request.js';
+import { buildRunInstancesInput } from '../../electron/engine/ec2/launch-input.js';
+import { launchBase, metadataHopLimit } from '../../electron/engine/launch-request.js';
 import { TAG } from '../../electron/engine/ports.js';
-import { T0, makeConfig } from './fixtures.js';
+import { makeConfig, T0 } from './fixtures.js';
+
+describe('metadataHopLimit', () => {
+  const withImages = (defaultDockerImage: string, resourceImage?: string) =>
+    makeConfig({
+      agent: { defaultDockerImage },
+      resources: {
+        cpu: {
+          instanceType: 'm5.large',
+          amiId: 'ami-0123456789abcdef0',
+          ...(resourceImage !== undefined ? { dockerImage: resourceImage } : {}),
+        },
+      },
+      queues: { cpu: [{ resource: 'cpu', maxInstances: 1 }] },
+    });
+
+  it.each([
+    ['venv mode (no docker image anywhere)', '', undefined, 1],
+    ['a default docker image', 'nvidia/cuda:12.4.1-runtime-ubuntu22.04', undefined, 2],
+    ["a resource that opts out of the default image ('')", 'python:3.11', '', 1],
+    ['a resource image without a default', '', 'python:3.11', 2],
+    ['a blank image counts as none', '   ', undefined, 1],
+  ] as const)('%s → %i', (_name, def, res, expected) => {
+    const config = withImages(def, res);
+    expect(metadataHopLimit(config, 'cpu')).toBe(expected);
+    // And it is what RunInstances is asked for.
+    const base = launchBase(config, { queue: 'cpu', resource: 'cpu', at: T0 }, '#!/bin/bash\n')!;
+    const input = buildRunInstancesInput({ ...base, clientToken: 't-1', market: 'on-demand' });
+    expect(input.MetadataOptions).toEqual({
+      HttpTokens: 'required',
+      HttpEndpoint: 'enabled',
+      InstanceMetadataTags: 'enabled',
+      HttpPutResponseHopLimit: expected,
+    });
+  });
+});
 
 const withTags = (tags: Record<string, string>) =>
   makeConfig({
@@ -29,17 +66,13 @@ describe('launch request tags', () => {
   });
 
   it('a user tag cannot override one of ours', () => {
-    const base = launchBase(
-      withTags({ [TAG.queue]: 'other', [TAG.name]: 'x' }),
-      {
-        queue: 'gpu',
-        resource: 'gpu_a',
-        at: T0,
-      },
-      '',
-    )!;
-    // The schema lets such keys through (they are valid tag keys); the request still carries ours.
+    // The schema refuses reserved keys; a config that skipped it (parsed, then altered) still launches with ours.
+    const config = withTags({ team: 'ml' });
+    const resource = config.resources['gpu_a']!;
+    config.resources['gpu_a'] = { ...resource, tags: { ...resource.tags, [TAG.queue]: 'other', [TAG.name]: 'x' } };
+    const base = launchBase(config, { queue: 'gpu', resource: 'gpu_a', at: T0 }, '')!;
     expect(base.tags[TAG.queue]).toBe('gpu');
     expect(base.tags[TAG.name]).toBe('dyn:gpu_a:gpu');
+    expect(base.tags['team']).toBe('ml');
   });
 });

@@ -9,6 +9,7 @@ import { KnownSecrets } from '../../electron/engine/service/redact.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { FileSettingsRepo, MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { createConfigImporter } from '../../electron/engine/service/config-io.js';
+import { createChangeFeed, watchSettings } from '../../electron/engine/service/changes.js';
 
 const importOurConfigText = createConfigImporter(() => 'https://api.clear.ml');
 import { FakeController, instance, validConfig, validConfigInput } from './fixtures.js';
@@ -356,6 +357,36 @@ describe('config handlers', () => {
   });
 });
 
+describe('change events', () => {
+  it('each change says its topic once, whoever made it, and never carries a value', async () => {
+    const { deps, settings } = makeDeps();
+    const changes = createChangeFeed();
+    const unwatch = watchSettings(settings, changes);
+    const topics: string[] = [];
+    changes.on((t) => topics.push(t));
+    const dispatch = createDispatcher(createServiceHandlers({ ...deps, changes }));
+    const step = async (channel: InvokeChannel) => {
+      topics.length = 0;
+      expect((await dispatch(channel, VALID[channel], ctx)).ok).toBe(true);
+      return [...topics];
+    };
+    expect(await step('autoscaler:config.save')).toEqual(['config']);
+    expect(await step('autoscaler:settings.patch')).toEqual(['settings']);
+    expect(await step('autoscaler:credentials.set')).toEqual(['credentials']);
+    expect(await step('autoscaler:credentials.clear')).toEqual(['credentials']);
+    // Importing clearml.conf also records which host the imported keys belong to (a settings change).
+    expect(await step('autoscaler:credentials.importClearmlConf')).toEqual(['settings', 'credentials']);
+    expect(await step('autoscaler:demo.start')).toEqual(['config']);
+    for (const c of ['autoscaler:config.get', 'autoscaler:credentials.status', 'autoscaler:config.validate'] as const)
+      expect(await step(c)).toEqual([]);
+    // The tray changes preferences straight on the settings store, not through a handler.
+    topics.length = 0;
+    settings.patch({ launchAtLogin: !settings.get().launchAtLogin });
+    expect(topics).toEqual(['settings']);
+    unwatch();
+  });
+});
+
 describe('secrets typed into config fields', () => {
   const withAgent = (agent: Record<string, unknown>) => ({ ...validConfigInput(), agent });
   const leaks: [string, Record<string, unknown>, string, RegExp][] = [
@@ -401,7 +432,8 @@ describe('secrets typed into config fields', () => {
         'export HF_HOME=/data\ngit clone https://$GIT_USER:$GIT_TOKEN@github.com/org/repo\necho "secret_key=$SECRET"',
       extraClearmlConf: 'agent.docker_force_pull: true\nsdk.aws.s3.key: ${S3_KEY}',
     };
-    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent) }, ctx)).toEqual({
+    const confirm = { instanceSetup: true as const };
+    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent), confirm }, ctx)).toEqual({
       ok: true,
       value: { ok: true, issues: [] },
     });

@@ -1,5 +1,5 @@
 /**
- * `Ec2Api` over @aws-sdk/client-ec2 (peers §d). Every HTTP attempt, SDK retries included, first takes a token
+ * `Ec2Api` over @aws-sdk/client-ec2. Every HTTP attempt, SDK retries included, first takes a token
  * from the app-wide `TokenBucket` and is counted in `calls`; a throttled attempt penalizes the bucket. Errors
  * leave this module only as `Ec2Error` (see errors.ts).
  *

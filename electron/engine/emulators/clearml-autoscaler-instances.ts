@@ -54,6 +54,8 @@ export async function launchClearmlAutoscalerInstances(opts: {
         market: i.market ?? 'on-demand',
         securityGroupIds: [],
         enableMonitoring: false,
+        // ClearML's autoscaler sets no metadata options: EC2's default hop limit of 1 applies.
+        metadataHopLimit: 1,
         userData: clearmlAutoscalerUserData(i, opts.apiHost),
         tags: i.tags ?? {},
       });

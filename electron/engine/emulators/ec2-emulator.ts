@@ -1,7 +1,7 @@
 /**
  * An in-process EC2 that speaks the real Query protocol on 127.0.0.1, so the app's provider is exercised through
  * the real @aws-sdk/client-ec2 (pointed here with `AWS_ENDPOINT_URL_EC2` or `endpoint`), serialization, signing,
- * XML parsing and error mapping included. It implements `Ec2World` for the agent simulator.
+ * XML parsing and error mapping included. It implements `Ec2Machines` for the agent simulator.
  *
  * What it models, because the engine must cope with it on real AWS:
  * - lifecycle in virtual time, evaluated lazily from the injected clock: pending → running after `pendingSec`;
@@ -11,7 +11,8 @@
  *   engine restart included); the same token with other parameters fails with IdempotentParameterMismatch;
  * - eventual consistency: for `listingDelaySec` after launch an instance is invisible to DescribeInstances,
  *   CreateTags and TerminateInstances (InvalidInstanceID.NotFound), while RunInstances with its token returns it;
- * - DryRun (412 DryRunOperation), the error XML and HTTP statuses AWS uses, and injectable faults.
+ * - DryRun (412 DryRunOperation), the error XML and HTTP statuses AWS uses, and `interceptors` through which
+ *   test machinery (`testkit/ec2-faults.ts`) refuses requests.
  * Signatures are not verified, but a request without an Authorization header is refused (401 AuthFailure).
  */
 import { Buffer } from 'node:buffer';
@@ -37,27 +38,21 @@ import {
   type QueryParams,
 } from './ec2-query.js';
 import { errorXml, responseXml, statusForCode, type XmlObject } from './ec2-xml.js';
-import type { Ec2World, EmulatedInstance } from './world.js';
+import type { Ec2Machines, EmulatedInstance } from './seams.js';
 
-export interface Ec2Fault {
-  /** EC2 action name (`RunInstances`); any action when absent. */
-  action?: string;
-  /** The EC2 error code to answer with. */
-  code:
-    | 'InsufficientInstanceCapacity'
-    | 'RequestLimitExceeded'
-    | 'UnauthorizedOperation'
-    | 'AuthFailure'
-    | 'InternalError'
-    | (string & {});
-  message?: string;
+/** What an interceptor answers a request with instead of the emulator handling it. */
+export interface Ec2Refusal {
+  code: string;
+  message: string;
   /** Defaults to the status AWS uses for the code. */
   status?: number;
-  /** How many matching requests fail; forever when absent. */
-  count?: number;
-  /** Narrows the fault, e.g. `(p) => p['SubnetId'] === 'subnet-a' && p['InstanceMarketOptions.MarketType'] === 'spot'`. */
-  when?: (params: QueryParams) => boolean;
 }
+
+/**
+ * Sees every authenticated request for a known action before it is handled. The emulator itself installs none:
+ * test machinery (fault injection, in `testkit/`) plugs in here, so none of it ships with the demo.
+ */
+export type Ec2Interceptor = (action: string, params: QueryParams) => Ec2Refusal | null;
 
 export interface Ec2EmulatorOptions {
   clock: Clock;
@@ -118,12 +113,12 @@ export interface Ec2CallLogEntry {
   code: string | null;
 }
 
-export interface Ec2Emulator extends Ec2World {
+export interface Ec2Emulator extends Ec2Machines {
   readonly url: string;
   readonly region: string;
   readonly zones: readonly string[];
-  /** Consumed in order; the first matching fault answers the request. */
-  faults: Ec2Fault[];
+  /** Asked in order; the first refusal answers the request. */
+  readonly interceptors: Ec2Interceptor[];
   /** Applies to instances launched from now on. */
   listingDelaySec: number;
   /** Every request received, faulted and refused ones included. */
@@ -172,7 +167,8 @@ const STATE_CODE: Record<Ec2State, number> = {
   stopped: 80,
 };
 
-const OWNER_ID = '123456789012';
+/** The account every emulated resource belongs to. */
+export const OWNER_ID = '123456789012';
 const MAX_BODY = 1024 * 1024;
 const MAX_LOG = 100_000;
 const ACTIONS = [
@@ -946,59 +942,15 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     }
   }
 
-  // ------------------------------------------------------------ faults
+  // ------------------------------------------------------------ HTTP
 
-  function matchFault(action: string, p: QueryParams): Ec2Fault | null {
-    for (let i = 0; i < emulator.faults.length; i++) {
-      const f = emulator.faults[i]!;
-      if (f.action !== undefined && f.action !== action) continue;
-      if (f.when && !f.when(p)) continue;
-      if (f.count !== undefined) {
-        f.count -= 1;
-        if (f.count <= 0) emulator.faults.splice(i, 1);
-      }
-      return f;
+  function intercept(action: string, p: QueryParams): Ec2Refusal | null {
+    for (const i of emulator.interceptors) {
+      const refusal = i(action, p);
+      if (refusal) return refusal;
     }
     return null;
   }
-
-  function faultMessage(code: string, action: string, p: QueryParams): string {
-    const type = p['InstanceType'] ?? 'the requested instance type';
-    switch (code) {
-      case 'InsufficientInstanceCapacity':
-        return (
-          `We currently do not have sufficient ${type} capacity in the Availability Zone you requested. Our system ` +
-          `will be working on provisioning additional capacity. You can currently get ${type} capacity by not ` +
-          'specifying an Availability Zone in your request or choosing a different Availability Zone.'
-        );
-      case 'RequestLimitExceeded':
-        return 'Request limit exceeded.';
-      case 'UnauthorizedOperation':
-        return (
-          `You are not authorized to perform this operation. User: arn:aws:iam::${OWNER_ID}:user/emulator is not ` +
-          `authorized to perform: ec2:${action} because no identity-based policy allows the ec2:${action} action. ` +
-          `Encoded authorization failure message: ${Buffer.from(`emulator denied ${action}`).toString('base64')}`
-        );
-      case 'AuthFailure':
-        return 'AWS was not able to validate the provided access credentials';
-      case 'InternalError':
-        return 'An internal error has occurred';
-      case 'MaxSpotInstanceCountExceeded':
-        return 'Max spot instance count exceeded';
-      case 'VcpuLimitExceeded':
-        return (
-          'You have requested more vCPU capacity than your current vCPU limit of 0 allows for the instance bucket ' +
-          'that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request ' +
-          'to request an adjustment to this limit.'
-        );
-      case 'Unsupported':
-        return `Your requested instance type (${type}) is not supported in your requested Availability Zone.`;
-      default:
-        return `${code} (emulated fault)`;
-    }
-  }
-
-  // ------------------------------------------------------------ HTTP
 
   function record(at: number, action: string, status: number, code: string | null): void {
     log.push({ at, action, status, code });
@@ -1034,14 +986,14 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
       if (!(ACTIONS as readonly string[]).includes(action)) {
         throw new Ec2Fail('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
       }
-      const fault = matchFault(action, p);
-      if (fault) {
+      const refusal = intercept(action, p);
+      if (refusal) {
         // A launch refused for capacity still binds its token to its parameters (runs-on#251).
         const token = p['ClientToken'];
-        if (action === 'RunInstances' && token && CAPACITY_CODES.has(fault.code) && !tokens.has(token)) {
+        if (action === 'RunInstances' && token && CAPACITY_CODES.has(refusal.code) && !tokens.has(token)) {
           tokens.set(token, { hash: paramsHash(p), reservationId: null });
         }
-        throw new Ec2Fail(fault.code, fault.message ?? faultMessage(fault.code, action, p), fault.status);
+        throw new Ec2Fail(refusal.code, refusal.message, refusal.status);
       }
       const out = handle(action as Action, p, now);
       record(now, action, 200, null);
@@ -1078,7 +1030,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     url: `http://127.0.0.1:${port}`,
     region,
     zones,
-    faults: [],
+    interceptors: [],
     listingDelaySec: opts.listingDelaySec ?? 0,
     calls,
     log,

@@ -36,9 +36,14 @@ export function createConfigImporter(
   return async (text) => {
     const h = hosts();
     const r = loadConfigText(text, typeof h === 'string' || h === null ? { clearmlApiHost: h } : h);
-    const secretWarnings = Object.values(r.secrets).some(Boolean)
+    const moved = Object.entries(r.secrets)
+      .filter(([, v]) => typeof v === 'string' && v.length > 0)
+      .map(([k]) => k);
+    const secretWarnings = moved.length
       ? [
-          'This file contains credentials in plain text. They were not imported: enter them in Credentials, where they are kept in the OS keychain, and remove them from the file.',
+          `This file contains credentials in plain text (${moved.join(', ')}). They were not imported: enter them ` +
+            'in Credentials, where they are stored write-only (the desktop app keeps them in the OS keychain), and ' +
+            'remove them from the file.',
         ]
       : [];
     return {

@@ -12,6 +12,8 @@ export interface EnvironmentFallback extends CredentialFallback {
   apiHost: () => string | null;
   /** The API, web and files hosts from the same source. */
   hosts: () => { apiHost: string | null; webHost: string | null; filesHost: string | null };
+  /** The ClearML web app host from the same source (completes an imported ClearML autoscaler file). */
+  webHost: () => string | null;
   /** The `importClearmlConf` dependency of the handlers. */
   importClearmlConf: ServiceDeps['importClearmlConf'];
 }
@@ -35,6 +37,7 @@ export function createEnvironmentFallback(
       const o = outside();
       return { apiHost: o.apiHost, webHost: o.webHost, filesHost: o.filesHost };
     },
+    webHost: () => outside().webHost,
     importClearmlConf: async () => {
       const found = outside();
       return found.credentials ? { ...found.credentials, apiHost: found.apiHost } : null;

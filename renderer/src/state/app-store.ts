@@ -91,7 +91,11 @@ export interface AppActions {
   startDemo(): Promise<Result<'autoscaler:demo.start'>>;
   openExternal(url: string): Promise<Result<'autoscaler:app.openExternal'>>;
   validateConfig(config: unknown): Promise<Result<'autoscaler:config.validate'>>;
-  saveConfig(config: unknown): Promise<Result<'autoscaler:config.save'>>;
+  /** `confirm`: the user's explicit yes to instance-setup changes and to the API host the keys go to. */
+  saveConfig(
+    config: unknown,
+    confirm?: InvokeRequest<'autoscaler:config.save'>['confirm'],
+  ): Promise<Result<'autoscaler:config.save'>>;
   importConfig(text: string): Promise<Result<'autoscaler:config.import'>>;
   exportConfig(): Promise<Result<'autoscaler:config.export'>>;
   setCredentials(req: InvokeRequest<'autoscaler:credentials.set'>): Promise<Result<'autoscaler:credentials.set'>>;
@@ -239,6 +243,15 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       const undo: (() => void)[] = [];
       undo.push(api.onStateChanged((s) => applySnapshot(s, 'push')));
       undo.push(api.onNavigate((t) => actions.setView(t.view, t.id ?? null)));
+      // Config, credentials and preferences are not in the snapshot: main says when one changed (from another
+      // window, the tray, a reset), and this window refetches it.
+      undo.push(
+        api.onChanged(({ topic }) => {
+          if (topic === 'config') void actions.refreshConfig();
+          else if (topic === 'credentials') void actions.refreshCredentials();
+          else void actions.refreshAppSettings();
+        }),
+      );
       if (options.visibility) {
         const vis = options.visibility;
         undo.push(
@@ -261,6 +274,7 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
                 void actions.refresh();
                 void actions.refreshConfig();
                 void actions.refreshCredentials();
+                void actions.refreshAppSettings();
               }
             }
           }),
@@ -404,8 +418,8 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       return call(null, () => api['config.validate']({ config }), true);
     },
 
-    async saveConfig(config) {
-      const r = await call('saveConfig', () => api['config.save']({ config }));
+    async saveConfig(config, confirm) {
+      const r = await call('saveConfig', () => api['config.save'](confirm ? { config, confirm } : { config }));
       if (r.ok && r.value.ok) await actions.refreshConfig();
       return r;
     },

@@ -26,7 +26,7 @@ export interface EmulatedInstance {
   stateReasonCode: string | null;
 }
 
-export interface Ec2World {
+export interface Ec2Machines {
   /** Current view of every instance, terminated ones included (for a while, as EC2 does). */
   instances(): EmulatedInstance[];
   /** The instance powered itself off (shutdown behaviour terminate): the agent could not start, or the watchdog fired. */
