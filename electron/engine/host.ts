@@ -22,6 +22,11 @@ import { createPriceLookup } from './prices.js';
 import { createMainStore, publish, type MainStore } from './store.js';
 import { userDataBuilder } from './userdata/userdata.js';
 import { createCrashSafety } from './reliability/recovery.js';
+import { buildInstanceDetail, tailLines, wantsConsole } from './timeline/instance-detail.js';
+import { markerOf, sampleOf } from './timeline/from-snapshot.js';
+import { TimelineRecorder } from './timeline/recorder.js';
+import type { ConsoleTail, InstanceDetail } from '../../shared/instance-detail.js';
+import type { Timeline, TimelineRange } from '../../shared/timeline.js';
 import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
 
 export interface EngineHostOptions {
@@ -62,6 +67,10 @@ export interface EngineHost extends EngineController {
   tickNow(): Promise<TickResult | null>;
   /** Observe and publish now (acting only if autoscaling is on): after out-of-band changes. */
   refresh(): Promise<void>;
+  timeline(hours: TimelineRange): Promise<Timeline>;
+  instanceDetail(instanceId: string): Promise<InstanceDetail>;
+  /** The demo's emulated world (null outside the demo): for tests and tools that stage a scenario. */
+  readonly demoEmulation: DemoEmulation | null;
   readonly engine: Engine | null;
   readonly clients: { clearml: ClearmlApi; ec2: Ec2Api } | null;
 }
@@ -104,6 +113,27 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     return l;
   };
 
+  // The scaling timeline records what is published (a sample per successful poll, a marker per event), so it needs
+  // nothing from inside the tick; kept in timeline.json in the data folder.
+  const timelineP = TimelineRecorder.open({
+    ...(opts.dataDir ? { file: path.join(opts.dataDir, 'timeline.json') } : {}),
+    clock,
+    onProblem: (message) => engine?.emit({ level: 'warn', kind: 'engine', message }),
+  });
+  store.subscribe((s, prev) => {
+    if (s.lastTickOkAt !== null && s.lastTickOkAt !== prev.lastTickOkAt) {
+      const sample = sampleOf(s, s.lastTickOkAt);
+      void timelineP.then((t) => t.add(sample));
+    }
+  });
+  const recordEvent = (e: EngineEvent) => {
+    // The store still holds the snapshot from before this tick, which lists an instance that just vanished.
+    const listed = store.getState().instances;
+    const marker = markerOf(e, (id) => listed.find((i) => i.instanceId === id)?.market);
+    if (marker) void timelineP.then((t) => t.mark(marker));
+    opts.onEvent?.(e);
+  };
+
   const makeClearml =
     opts.makeClearml ??
     ((cfg: Config, creds: ClearmlCredentials | null) =>
@@ -137,7 +167,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         clearml: creds.clearml,
         gitPassword: creds.gitPassword,
       }),
-      onEvent: opts.onEvent,
+      onEvent: recordEvent,
       ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
       ...opts.engineExtras,
@@ -259,6 +289,9 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     get engine() {
       return engine;
     },
+    get demoEmulation() {
+      return demoEmulation;
+    },
     get clients() {
       return clients;
     },
@@ -334,6 +367,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     async stop() {
       await setEnabled(false);
       await current;
+      await (await timelineP).flush();
       await crash?.close();
       demoEmulation?.close();
       demoEmulation = null;
@@ -355,6 +389,28 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       publish(store, { demo: true });
       if (demoOpts.enable) await setEnabled(true);
       else refreshIfOff();
+    },
+    async timeline(hours) {
+      return (await timelineP).query(hours);
+    },
+    async instanceDetail(instanceId) {
+      const now = clock.now();
+      const view = store.getState().instances.find((i) => i.instanceId === instanceId);
+      const record = (await openHistory())?.get(instanceId);
+      const listed = view ? (await ourInstances().catch(() => [])).find((i) => i.instanceId === instanceId) : undefined;
+      const markers = (await timelineP).query(24).markers;
+      let tail: ConsoleTail = { state: 'not-needed' };
+      if (wantsConsole({ view, record }) && clients) {
+        try {
+          const out = await clients.ec2.consoleOutput(instanceId);
+          tail = out.output
+            ? { state: 'shown', lines: tailLines(out.output), capturedAt: out.capturedAt }
+            : { state: 'empty' };
+        } catch (e) {
+          tail = { state: 'unavailable', message: errorText(e) };
+        }
+      }
+      return buildInstanceDetail({ instanceId, now, view, record, ec2: listed, markers }, tail);
     },
     tickNow: () => runTick(true),
     refresh: async () => {

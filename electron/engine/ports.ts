@@ -167,6 +167,11 @@ export interface Ec2Api {
   createTags(ids: readonly string[], tags: Record<string, string>): Promise<void>;
   /** Latest spot price per `${type}|${zone}`; may be empty when not allowed. */
   spotPrices(instanceTypes: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * The instance's serial console as EC2 last captured it (GetConsoleOutput, decoded); `output` is null while EC2
+   * has none yet. Needs `ec2:GetConsoleOutput`.
+   */
+  consoleOutput(instanceId: string): Promise<{ output: string | null; capturedAt: number | null }>;
 }
 
 export type Ec2ErrorKind = 'capacity' | 'throttle' | 'auth' | 'invalid' | 'unreachable' | 'other';

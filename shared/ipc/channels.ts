@@ -11,6 +11,8 @@ export const INVOKE_CHANNELS = [
   'autoscaler:queue.setPaused',
   'autoscaler:instances.terminate',
   'autoscaler:instances.adopt',
+  'autoscaler:instances.detail',
+  'autoscaler:timeline.get',
   'autoscaler:config.get',
   'autoscaler:config.validate',
   'autoscaler:config.save',

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { ConfigSchema } from '../config.js';
 import { SnapshotSchema } from '../domain.js';
+import { INSTANCE_ID_PATTERN, InstanceDetailSchema } from '../instance-detail.js';
 import { PublicSettingsSchema, SettingsPatchSchema } from '../settings.js';
+import { TimelineRangeSchema, TimelineSchema } from '../timeline.js';
 
 export const CHANNEL_PREFIX = 'autoscaler:';
 
@@ -77,6 +79,16 @@ export const invokeContract = {
       adopted: z.array(z.string()),
       refused: z.array(z.object({ instanceId: z.string(), reason: z.string() })),
     }),
+  },
+  /** One instance's lifecycle, price and spend, and the tail of its EC2 console when it is booting or died stuck. */
+  'autoscaler:instances.detail': {
+    req: z.object({ instanceId: z.string().regex(INSTANCE_ID_PATTERN) }).strict(),
+    res: InstanceDetailSchema,
+  },
+  /** The scaling history for the Overview and Costs charts, downsampled to at most a few hundred points. */
+  'autoscaler:timeline.get': {
+    req: z.object({ hours: TimelineRangeSchema }).strict(),
+    res: TimelineSchema,
   },
   'autoscaler:config.get': {
     req: z.object({}).strict(),

@@ -332,6 +332,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       describeInstances: plain((p: string) => real.describeInstances(p)),
       findByClientToken: plain((t: string) => real.findByClientToken(t)),
       spotPrices: plain((t: readonly string[]) => real.spotPrices(t)),
+      consoleOutput: plain((id: string) => real.consoleOutput(id)),
       async runInstance(spec) {
         alive(proc);
         const r = await real.runInstance(spec);

@@ -39,6 +39,17 @@ describe('boot and registration', () => {
     ]);
   });
 
+  it('an instance whose init script fails never registers (it stays booting until someone terminates it)', () => {
+    const agents = sim();
+    ec2.launch({ instanceId: 'i-0001', userData: USER_DATA, runningAfterSec: 20 });
+    ec2.launch({ instanceId: 'i-0002', userData: USER_DATA, runningAfterSec: 20 });
+    ec2.bootFailures.set('i-0001', 'pip install clearml-agent failed');
+    clock.set(at(3600));
+    agents.step();
+    expect(emu.workers().map((w) => w.id)).toEqual([`${PREFIX}:i-0002`]);
+    expect(ec2.powerOffs).toEqual([]);
+  });
+
   it('an instance slower to reach running than its boot delay registers when it is running', () => {
     const agents = sim();
     ec2.launch({ instanceId: 'i-0001', userData: USER_DATA, runningAfterSec: 200 });

@@ -34,6 +34,11 @@ export function markers(workerIdPrefix: string, queue: string): string {
 export class FakeEc2World implements Ec2Machines {
   readonly list: EmulatedInstance[] = [];
   readonly powerOffs: { instanceId: string; reason: string; at: number }[] = [];
+  /** Instance id → the line its init script dies with. */
+  readonly bootFailures = new Map<string, string>();
+  bootFailureOf(instanceId: string): string | null {
+    return this.bootFailures.get(instanceId) ?? null;
+  }
   private readonly runningAfterMs = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}

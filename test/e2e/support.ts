@@ -13,6 +13,8 @@ import type { ChangeFeed } from '../../electron/engine/service/changes.js';
 import { startPreviewServer, type PreviewServer, type SnapshotSource } from '../../electron/engine/preview/server.js';
 import type { EngineController } from '../../electron/engine/controller.js';
 import { createServiceHandlers, type ServiceDeps } from '../../electron/engine/service/handlers.js';
+import { sampleOf } from '../../electron/engine/timeline/from-snapshot.js';
+import { TimelineRing } from '../../electron/engine/timeline/ring.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { ConfigSchema, type Config } from '../../shared/config.js';
@@ -180,6 +182,13 @@ export interface SyntheticPreview extends Preview {
 export interface SyntheticOptions {
   /** The "stop everything" sweep the host offers; absent = a host that cannot sweep. */
   stopEverything?: ServiceDeps['stopEverything'];
+  /**
+   * How much history the timeline has (default 2 h): the store's current snapshot, repeated once a minute. The
+   * month projection needs an hour of it.
+   */
+  historyMs?: number;
+  /** What instances.detail answers (default: the engine knows nothing of the instance). */
+  instanceDetail?: EngineController['instanceDetail'];
 }
 
 /**
@@ -218,6 +227,14 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
     reconcileNow: () => undefined,
     configure: () => undefined,
     stop: async () => undefined,
+    timeline: async (hours) => {
+      const now = Date.now();
+      const ring = new TimelineRing();
+      for (let at = now - (opts.historyMs ?? 2 * 3600_000); at <= now; at += 60_000)
+        ring.add(sampleOf(store.getState(), at));
+      return ring.query(hours, now);
+    },
+    ...(opts.instanceDetail ? { instanceDetail: opts.instanceDetail } : {}),
   };
   const settings = new MemorySettingsRepo({ config: TEST_CONFIG });
   const dispatch = createDispatcher(

@@ -98,4 +98,10 @@ export class FakeEc2 implements Ec2Api {
     this.enter('spotPrices', []);
     return new Map();
   }
+
+  /** No console is kept: the controllers never read it. */
+  async consoleOutput(instanceId: string): Promise<{ output: string | null; capturedAt: number | null }> {
+    this.enter('consoleOutput', [instanceId]);
+    return { output: null, capturedAt: null };
+  }
 }

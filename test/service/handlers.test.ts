@@ -80,6 +80,8 @@ const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
   'autoscaler:instances.terminate': { instanceIds: ['i-0123456789abcdef0'] },
   'autoscaler:instances.adopt': { instanceIds: ['i-0123456789abcdef0'], confirm: true },
   'autoscaler:config.get': {},
+  'autoscaler:instances.detail': { instanceId: 'i-0123456789abcdef0' },
+  'autoscaler:timeline.get': { hours: 6 },
   'autoscaler:config.validate': { config: validConfigInput() },
   'autoscaler:config.save': { config: validConfigInput() },
   'autoscaler:config.import': { text: JSON.stringify(validConfigInput()) },
@@ -339,6 +341,23 @@ describe('config handlers', () => {
     expect(await dispatch('autoscaler:app.openExternal', { url: 'https://evil.example/' }, ctx)).toEqual({
       ok: true,
       value: { opened: false },
+    });
+  });
+
+  it('instances.detail asks the engine for a valid id only; timeline.get is empty for an engine that keeps none', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const r = await dispatch('autoscaler:instances.detail', { instanceId: 'i-0123456789abcdef0' }, ctx);
+    expect(r).toMatchObject({ ok: true, value: { instanceId: 'i-0123456789abcdef0', known: false } });
+    expect(await dispatch('autoscaler:instances.detail', { instanceId: '../etc' }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_args' },
+    });
+    expect(env.controller.callsTo('instanceDetail')).toEqual([['i-0123456789abcdef0']]);
+    const t = await dispatch('autoscaler:timeline.get', { hours: 24 }, ctx);
+    expect(t).toMatchObject({ ok: true, value: { hours: 24, points: [], markers: [], since: null } });
+    expect(await dispatch('autoscaler:timeline.get', { hours: 5 }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_args' },
     });
   });
 

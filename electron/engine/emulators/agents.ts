@@ -131,6 +131,8 @@ export class AgentSimulator {
     if (agent.phase === 'gone' || !inst) return null;
     if (agent.phase === 'booting') {
       if (inst.state !== 'running' || inst.runningSince === null) return null;
+      // The init script died: no agent ever starts (the engine's spin-up limit deals with it).
+      if (this.ec2.bootFailureOf?.(agent.instanceId)) return null;
       const at = Math.max(agent.launchedAt + agent.bootDelayMs, inst.runningSince);
       const ok = agent.markers !== null && this.clearml.hasQueue(agent.markers.queue);
       return { at, kind: ok ? 'register' : 'power-off' };

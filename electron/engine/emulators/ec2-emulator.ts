@@ -38,6 +38,7 @@ import {
   type QueryParams,
 } from './ec2-query.js';
 import { errorXml, responseXml, statusForCode, type XmlObject } from './ec2-xml.js';
+import { consoleText } from './console-output.js';
 import type { Ec2Machines, EmulatedInstance } from './seams.js';
 
 /** What an interceptor answers a request with instead of the emulator handling it. */
@@ -121,6 +122,11 @@ export interface Ec2Emulator extends Ec2Machines {
   readonly interceptors: Ec2Interceptor[];
   /** Applies to instances launched from now on. */
   listingDelaySec: number;
+  /**
+   * Instance id, AMI id or instance type → the line its init script dies with: it shows in the console output
+   * (GetConsoleOutput) and, through `bootFailureOf`, the simulated agent never starts.
+   */
+  bootFailures: Map<string, string>;
   /** Every request received, faulted and refused ones included. */
   readonly calls: { total: number; byAction: Record<string, number> };
   readonly log: readonly Ec2CallLogEntry[];
@@ -153,6 +159,21 @@ interface Rec extends EmulatedInstanceDetail {
   spotRequestId: string | null;
 }
 
+/** A spot request (`RequestSpotInstances`): ClearML's own autoscaler launches spot capacity this way. */
+interface SpotRequest {
+  id: string;
+  createdAt: number;
+  type: string;
+  instanceType: string;
+  zone: string | null;
+  /** The instance launched for it; null while AWS has no capacity for it (the request stays open). */
+  instanceId: string | null;
+  cancelled: boolean;
+}
+
+/** A fulfilled spot request shows `pending-evaluation` this long before `fulfilled` (AWS evaluates first). */
+const SPOT_EVALUATION_MS = 2000;
+
 interface TokenRecord {
   hash: string;
   reservationId: string | null;
@@ -178,6 +199,9 @@ const ACTIONS = [
   'CreateTags',
   'DescribeSpotPriceHistory',
   'DescribeInstanceTypes',
+  'RequestSpotInstances',
+  'DescribeSpotInstanceRequests',
+  'GetConsoleOutput',
 ] as const;
 type Action = (typeof ACTIONS)[number];
 
@@ -797,6 +821,35 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     };
   }
 
+  function bootFailureOf(r: Rec): string | null {
+    const f = emulator.bootFailures;
+    return f.get(r.instanceId) ?? f.get(r.imageId) ?? f.get(r.instanceType) ?? null;
+  }
+
+  /** Like EC2: no `output` element until the instance has a console capture (here: once it runs). */
+  function getConsoleOutput(p: QueryParams, now: number): XmlObject {
+    const id = p['InstanceId'];
+    if (!id) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter InstanceId');
+    const [r] = knownInstances([id], now);
+    dryRunCheck(p);
+    advance(r!, now);
+    const text = consoleText({
+      instanceId: r!.instanceId,
+      instanceType: r!.instanceType,
+      imageId: r!.imageId,
+      privateIp: r!.privateIp,
+      runningSince: r!.runningSince,
+      // A terminated instance's capture stops where it was shut down.
+      now: r!.shuttingDownAt ?? now,
+      bootFailure: bootFailureOf(r!),
+    });
+    return {
+      instanceId: r!.instanceId,
+      timestamp: new Date(now).toISOString(),
+      ...(text ? { output: Buffer.from(text, 'utf8').toString('base64') } : {}),
+    };
+  }
+
   function createTags(p: QueryParams, now: number): XmlObject {
     const ids = stringList(p, 'ResourceId');
     if (!ids.length) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter ResourceId');
@@ -925,6 +978,120 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     return body;
   }
 
+  // ------------------------------------------------------------ spot requests
+
+  const spotRequests = new Map<string, SpotRequest>();
+
+  /**
+   * `RequestSpotInstances` (one-time, count 1): the launch specification is a RunInstances request without the
+   * market options, so it is launched through the same path, as a spot instance tied to the request. A capacity
+   * shortage is not an error here: AWS keeps the request open with status `capacity-not-available`.
+   */
+  function requestSpotInstances(p: QueryParams, now: number): XmlObject {
+    const count = p['InstanceCount'] === undefined ? 1 : Number(p['InstanceCount']);
+    if (count !== 1) throw new Ec2Fail('Unsupported', 'The emulator serves spot requests for one instance');
+    const type = p['Type'] ?? 'one-time';
+    if (type !== 'one-time' && type !== 'persistent') {
+      throw new Ec2Fail('InvalidParameterValue', `Value (${type}) for parameter type is invalid.`);
+    }
+    const launch: Record<string, string> = {};
+    for (const [k, v] of Object.entries(p)) {
+      if (k.startsWith('LaunchSpecification.')) launch[k.slice('LaunchSpecification.'.length)] = v;
+    }
+    if (launch['ImageId'] === undefined) {
+      throw new Ec2Fail('MissingParameter', 'The request must contain the parameter LaunchSpecification.ImageId');
+    }
+    const run: QueryParams = {
+      ...launch,
+      Action: 'RunInstances',
+      MinCount: '1',
+      MaxCount: '1',
+      'InstanceMarketOptions.MarketType': 'spot',
+      'InstanceMarketOptions.SpotOptions.SpotInstanceType': type,
+      InstanceInitiatedShutdownBehavior: 'terminate',
+      ...(p['DryRun'] === 'true' ? { DryRun: 'true' } : {}),
+    };
+    const id = `sir-${hex(8)}`;
+    const req: SpotRequest = {
+      id,
+      createdAt: now,
+      type,
+      instanceType: launch['InstanceType'] ?? 'm5.large',
+      zone: launch['Placement.AvailabilityZone'] ?? null,
+      instanceId: null,
+      cancelled: false,
+    };
+    // A refusal aimed at the launch itself (a capacity shortage, say) applies to the launch the request makes:
+    // capacity leaves the request open; anything else is the caller's error.
+    const fault = intercept('RunInstances', run);
+    if (fault && !CAPACITY_CODES.has(fault.code)) throw new Ec2Fail(fault.code, fault.message, fault.status);
+    if (!fault) {
+      const reservation = runInstances(run, now);
+      req.instanceId = (reservation['instancesSet'] as { instanceId: string }[])[0]!.instanceId;
+      const rec = recs.get(req.instanceId)!;
+      rec.spotRequestId = id;
+      req.zone = rec.zone;
+    } else dryRunCheck(p);
+    spotRequests.set(id, req);
+    return { spotInstanceRequestSet: [spotRequestXml(req, now)] };
+  }
+
+  function spotRequestXml(req: SpotRequest, now: number): XmlObject {
+    const rec = req.instanceId ? recs.get(req.instanceId) : undefined;
+    if (rec) advance(rec, now);
+    let state: string;
+    let code: string;
+    let message: string;
+    if (!req.instanceId) {
+      state = 'open';
+      code = 'capacity-not-available';
+      message = 'There is no capacity available that matches your request.';
+    } else if (now < req.createdAt + SPOT_EVALUATION_MS) {
+      state = 'open';
+      code = 'pending-evaluation';
+      message = 'Your Spot request has been submitted for review, and is pending evaluation.';
+    } else if (rec?.stateReasonCode === 'Server.SpotInstanceTermination') {
+      state = 'closed';
+      code = 'instance-terminated-no-capacity';
+      message = 'Spot Instance terminated due to no available capacity.';
+    } else if (rec && (rec.state === 'terminated' || rec.state === 'shutting-down')) {
+      state = 'closed';
+      code = 'instance-terminated-by-user';
+      message = 'Spot Instance terminated by user.';
+    } else {
+      state = 'active';
+      code = 'fulfilled';
+      message = 'Your spot request is fulfilled.';
+    }
+    const type = findInstanceType(req.instanceType);
+    return {
+      spotInstanceRequestId: req.id,
+      spotPrice: type ? spotPriceFor(type, req.zone ?? zones[0]!).toFixed(6) : null,
+      type: req.type,
+      state,
+      status: { code, updateTime: new Date(now), message },
+      launchSpecification: { imageId: rec?.imageId ?? null, instanceType: req.instanceType },
+      instanceId: code === 'pending-evaluation' ? null : req.instanceId,
+      createTime: new Date(req.createdAt),
+      productDescription: 'Linux/UNIX',
+      launchedAvailabilityZone: code === 'pending-evaluation' ? null : (rec?.zone ?? null),
+      instanceInterruptionBehavior: 'terminate',
+    };
+  }
+
+  function describeSpotInstanceRequests(p: QueryParams, now: number): XmlObject {
+    const ids = stringList(p, 'SpotInstanceRequestId');
+    const missing = ids.find((id) => !spotRequests.has(id));
+    if (missing) {
+      throw new Ec2Fail(
+        'InvalidSpotInstanceRequestID.NotFound',
+        `The spot instance request ID '${missing}' does not exist`,
+      );
+    }
+    const list = ids.length ? ids.map((id) => spotRequests.get(id)!) : [...spotRequests.values()];
+    return { spotInstanceRequestSet: list.map((r) => spotRequestXml(r, now)) };
+  }
+
   function handle(action: Action, p: QueryParams, now: number): XmlObject {
     switch (action) {
       case 'RunInstances':
@@ -939,6 +1106,12 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         return describeSpotPriceHistory(p, now);
       case 'DescribeInstanceTypes':
         return describeInstanceTypes(p);
+      case 'RequestSpotInstances':
+        return requestSpotInstances(p, now);
+      case 'DescribeSpotInstanceRequests':
+        return describeSpotInstanceRequests(p, now);
+      case 'GetConsoleOutput':
+        return getConsoleOutput(p, now);
     }
   }
 
@@ -1032,6 +1205,11 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     zones,
     interceptors: [],
     listingDelaySec: opts.listingDelaySec ?? 0,
+    bootFailures: new Map(),
+    bootFailureOf(instanceId) {
+      const r = recs.get(instanceId);
+      return r ? bootFailureOf(r) : null;
+    },
     calls,
     log,
     instances() {

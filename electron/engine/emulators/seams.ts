@@ -33,6 +33,8 @@ export interface Ec2Machines {
   powerOff(instanceId: string, reason: string): void;
   /** AWS reclaims a spot instance (state reason Server.SpotInstanceTermination). */
   interruptSpot(instanceId: string): void;
+  /** The line the instance's init script dies with (then its agent never starts), or null when it boots fine. */
+  bootFailureOf?(instanceId: string): string | null;
 }
 
 /** The markers every generated user data script carries, so an emulated instance knows who to be. */
@@ -44,22 +46,22 @@ export interface UserDataMarkers {
 
 const MARKER = /^CLEARML_AUTOSCALER_(WORKER_ID_PREFIX|QUEUE)='([^']*)'$/gm;
 
-/** Reads the marker lines `CLEARML_AUTOSCALER_WORKER_ID_PREFIX='…'` and `CLEARML_AUTOSCALER_QUEUE='…'`. */
+/** ClearML's own autoscaler script (`clearml.automation.cloud_driver`): the worker id it exports, the queue its agent serves. */
+const CLEARML_SCRIPT_WORKER = /^export CLEARML_WORKER_ID=(\S+):\$DYNAMIC_INSTANCE_ID$/m;
+const CLEARML_SCRIPT_QUEUE = /\bclearml_agent\b.*\bdaemon --queue '([^']+)'/;
+
+/**
+ * Reads the marker lines `CLEARML_AUTOSCALER_WORKER_ID_PREFIX='…'` and `CLEARML_AUTOSCALER_QUEUE='…'`; failing
+ * those, the same two facts from the startup script ClearML's own autoscaler writes, so an instance it launches
+ * boots the agent its script would start.
+ */
 export function parseUserDataMarkers(userData: string): UserDataMarkers | null {
   const found: Record<string, string> = {};
   for (const m of userData.matchAll(MARKER)) found[m[1]!] = m[2]!;
   const workerIdPrefix = found['WORKER_ID_PREFIX'];
   const queue = found['QUEUE'];
   if (workerIdPrefix && queue) return { workerIdPrefix, queue };
-  return parseClearmlAutoscalerUserData(userData);
-}
-
-/**
- * The same facts from the startup script ClearML's own autoscaler generates (`export CLEARML_WORKER_ID=<prefix>:
- * <resource>:<type>:$DYNAMIC_INSTANCE_ID` and `daemon --queue '<queue>'`), so its instances boot agents too.
- */
-export function parseClearmlAutoscalerUserData(userData: string): UserDataMarkers | null {
-  const worker = /^export CLEARML_WORKER_ID=([^\s:]+:[^\s:]+:[^\s:]+):\$DYNAMIC_INSTANCE_ID$/m.exec(userData);
-  const queue = /clearml_agent .*daemon --queue '([^']+)'/.exec(userData);
-  return worker && queue ? { workerIdPrefix: worker[1]!, queue: queue[1]! } : null;
+  const clearmlWorker = CLEARML_SCRIPT_WORKER.exec(userData)?.[1];
+  const clearmlQueue = CLEARML_SCRIPT_QUEUE.exec(userData)?.[1];
+  return clearmlWorker && clearmlQueue ? { workerIdPrefix: clearmlWorker, queue: clearmlQueue } : null;
 }

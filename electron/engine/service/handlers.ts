@@ -19,6 +19,7 @@ import type { ImportResult } from './config-io.js';
 import { knownSecrets as defaultKnownSecrets, redact, type KnownSecrets } from './redact.js';
 import type { SecretKind, SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
+import { emptyTimeline } from '../../../shared/timeline.js';
 import type { ChangeFeed } from './changes.js';
 
 export type TestResult = { ok: boolean; message: string; details: string[] };
@@ -231,6 +232,14 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     'autoscaler:instances.terminate': async ({ instanceIds }) => ({
       terminating: await deps.controller.terminate(instanceIds, 'terminated from the dashboard'),
     }),
+
+    'autoscaler:instances.detail': async ({ instanceId }) => {
+      if (!deps.controller.instanceDetail) throw new Error('This engine keeps no instance details.');
+      return deps.controller.instanceDetail(instanceId);
+    },
+
+    'autoscaler:timeline.get': async ({ hours }) =>
+      deps.controller.timeline ? deps.controller.timeline(hours) : emptyTimeline(hours, Date.now()),
 
     // In demo mode the engine runs the built-in demo config: show it (read-only in the UI), not the saved one.
     'autoscaler:config.get': async () =>

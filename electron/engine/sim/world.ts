@@ -26,8 +26,12 @@ import { DEFAULT_BOOT_SEC, DEFAULT_EC2_PENDING_SEC, type CapacityErrorWindow, ty
 /** Monday 2026-01-05 00:00 UTC: trace second 0 is midnight, so a "working day" trace reads naturally. */
 export const SIM_EPOCH = Date.UTC(2026, 0, 5, 0, 0, 0);
 
-const CLEARML_KEYS = { accessKey: 'SIMACCESSKEY000001', secretKey: 'sim-secret-key-not-a-real-one-000000' };
-const AWS_KEYS = { accessKeyId: 'AKIASIMULATORSIM0000', secretAccessKey: 'simulator/secret/not/a/real/key/00000000' };
+/** Placeholder keys the simulated world's emulators accept (exported for loops run out of process). */
+export const CLEARML_KEYS = { accessKey: 'SIMACCESSKEY000001', secretKey: 'sim-secret-key-not-a-real-one-000000' };
+export const AWS_KEYS = {
+  accessKeyId: 'AKIASIMULATORSIM0000',
+  secretAccessKey: 'simulator/secret/not/a/real/key/00000000',
+};
 const LIVE = new Set(['pending', 'running']);
 /** Terminated instances stay readable for the final cost figures (EC2 forgets them after an hour). */
 const RETENTION_SEC = 60 * 86_400;

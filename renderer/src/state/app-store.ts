@@ -3,6 +3,7 @@
  * changes when main says so (a pulled snapshot or a newer `state.changed`); a user action sets a pending flag
  * that stays until the snapshot shows the effect, so a switch never claims a state main has not confirmed.
  */
+import type { TimelineRange } from '../../../shared/timeline.js';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Snapshot } from '../../../shared/domain.js';
 import type {
@@ -98,6 +99,9 @@ export interface AppActions {
   ): Promise<Result<'autoscaler:config.save'>>;
   importConfig(text: string): Promise<Result<'autoscaler:config.import'>>;
   exportConfig(): Promise<Result<'autoscaler:config.export'>>;
+  /** The scaling history for the charts; quiet (a chart that cannot load says so itself). */
+  timeline(hours: TimelineRange): Promise<Result<'autoscaler:timeline.get'>>;
+  instanceDetail(instanceId: string): Promise<Result<'autoscaler:instances.detail'>>;
   setCredentials(req: InvokeRequest<'autoscaler:credentials.set'>): Promise<Result<'autoscaler:credentials.set'>>;
   clearCredentials(kind: 'clearml' | 'aws' | 'git'): Promise<Result<'autoscaler:credentials.clear'>>;
   testCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.test'>>;
@@ -426,6 +430,14 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
 
     importConfig(text) {
       return call('importConfig', () => api['config.import']({ text }));
+    },
+
+    timeline(hours) {
+      return call(null, () => api['timeline.get']({ hours }), true);
+    },
+
+    instanceDetail(instanceId) {
+      return call(null, () => api['instances.detail']({ instanceId }), true);
     },
 
     exportConfig() {
