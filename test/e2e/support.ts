@@ -177,6 +177,7 @@ export const TEST_CONFIG: Config = ConfigSchema.parse({
 export interface SyntheticPreview extends Preview {
   store: StoreApi<Snapshot>;
   terminated: string[][];
+  adopted: string[][];
 }
 
 export interface SyntheticOptions {
@@ -198,6 +199,7 @@ export interface SyntheticOptions {
 export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions = {}): Promise<SyntheticPreview> {
   const store = createStore<Snapshot>(() => initial);
   const terminated: string[][] = [];
+  const adopted: string[][] = [];
   const publish = (patch: Partial<Snapshot>) => store.setState((s) => ({ ...s, ...patch, rev: s.rev + 1 }));
   const controller: EngineController = {
     store,
@@ -205,6 +207,12 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
     setLaunchesPaused: (launchesPaused) => publish({ launchesPaused }),
     setQueuePaused: (queue, paused) =>
       publish({ queues: store.getState().queues.map((q) => (q.name === queue ? { ...q, paused } : q)) }),
+    adopt: async (ids) => {
+      const wanted = ids === 'all' ? (store.getState().adoptable ?? []).map((a) => a.instanceId) : [...ids];
+      adopted.push(wanted);
+      publish({ adoptable: (store.getState().adoptable ?? []).filter((a) => !wanted.includes(a.instanceId)) });
+      return { adopted: wanted, refused: [] };
+    },
     terminate: async (ids) => {
       terminated.push([...ids]);
       publish({
@@ -240,7 +248,7 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
         aws: async () => ({ ok: true, message: 'test double', details: [] }),
       },
       importClearmlConf: async () => null,
-      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [] }),
+      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [], differences: [] }),
       exportConfig: () => '{}',
       openExternal: async () => false,
       startDemo: async () => undefined,
@@ -249,7 +257,7 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
     }),
   );
   const p = await serve(dispatch, store, async () => undefined);
-  return { ...p, store, terminated };
+  return { ...p, store, terminated, adopted };
 }
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
