@@ -14,8 +14,7 @@ import {
   type WorkerTriage,
 } from './adoption.js';
 import type { Clock, Ec2Api, InstanceObs, WorkerObs } from './ports.js';
-
-type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
+import type { EventLog } from './controllers/event-log.js';
 
 export interface AdoptionResult {
   adopted: string[];
@@ -54,9 +53,8 @@ export class AdoptionController {
     private readonly deps: {
       ec2: Ec2Api;
       clock: Clock;
-      emit: (e: NewEvent) => void;
-      /** Emits a repeated message once in a while only. */
-      emitOnce: (key: string, e: NewEvent) => void;
+      /** `emitOnce` says a repeated message once in a while only. */
+      log: Pick<EventLog, 'emit' | 'emitOnce'>;
     },
   ) {}
 
@@ -68,13 +66,13 @@ export class AdoptionController {
   ): Promise<WorkerTriage> {
     const t = await observeForeignWorkers(this.deps.ec2, { config, workers, ours, inFlightIds });
     if (t.lookupError)
-      this.deps.emitOnce('foreign-lookup', {
+      this.deps.log.emitOnce('foreign-lookup', {
         level: 'warn',
         kind: 'error',
         message: `workers without an instance of ours could not be looked up in EC2 (${t.lookupError}): none is unregistered until they can`,
       });
     if (t.foreign.length)
-      this.deps.emitOnce(`foreign|${t.foreign.map((f) => f.instanceId).join(',')}`, {
+      this.deps.log.emitOnce(`foreign|${t.foreign.map((f) => f.instanceId).join(',')}`, {
         level: 'info',
         kind: 'engine',
         instanceIds: t.foreign.map((f) => f.instanceId),
@@ -106,7 +104,7 @@ export class AdoptionController {
     }
     if (adopted.length) {
       this.foreign = this.foreign.filter((f) => !adopted.includes(f.instanceId));
-      this.deps.emit({
+      this.deps.log.emit({
         level: 'info',
         kind: 'engine',
         count: adopted.length,

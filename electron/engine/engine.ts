@@ -12,7 +12,7 @@ import type { CostTracker } from './cost/tracker.js';
 import { ev, type NewEvent } from './events.js';
 import { plan, type InFlightLaunch, type Plan } from './policy.js';
 import type { ClearmlApi, Clock, Ec2Api, InstanceObs } from './ports.js';
-import { leftUnlaunched, renderAction, renderDecision } from './reasons.js';
+import { renderAction } from './reasons.js';
 import type { PriceLookup } from './snapshot.js';
 import { publish as publishStore, type MainStore } from './store.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
@@ -20,7 +20,7 @@ import { createMissingQueues } from './queue-setup.js';
 import { AuthGate } from './controllers/auth.js';
 import { ConnectionsController, type Reporting } from './controllers/connections.js';
 import { budgetCheck, observeCosts } from './controllers/costs.js';
-import { EventLog } from './controllers/event-log.js';
+import { EventLog, logDecisions } from './controllers/event-log.js';
 import { ArrivalForecast } from './controllers/forecast.js';
 import { IdleTracker } from './controllers/idle.js';
 import { LaunchController, type LaunchPorts } from './controllers/launch.js';
@@ -80,12 +80,7 @@ export class Engine {
     this.remover = new TerminateController(deps, this.idle, this.auth);
     this.requeue = new RequeueController(deps.clearml);
     this.publisher = new Publisher(deps.store, deps.prices);
-    this.adoption = new AdoptionController({
-      ec2: deps.ec2,
-      clock: deps.clock,
-      emit: (e) => void this.log.emit(e),
-      emitOnce: (k, e) => this.log.emitOnce(k, e),
-    });
+    this.adoption = new AdoptionController({ ec2: deps.ec2, clock: deps.clock, log: this.log });
   }
 
   setConfig(config: Config): void {
@@ -151,10 +146,11 @@ export class Engine {
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
+    // A configured queue missing on the server is created (as ClearML's autoscaler does), not silently skipped.
     if (obs.clearmlOk && acting && !config.scaling.dryRun) {
-      const emitOnce = (k: string, e: NewEvent) => this.log.emitOnce(k, e);
+      const names = Object.keys(config.queues);
       obs.queues.push(
-        ...(await createMissingQueues(this.deps.clearml, Object.keys(config.queues), obs.queues, emitOnce)),
+        ...(await createMissingQueues(this.deps.clearml, names, obs.queues, (k, e) => this.log.emitOnce(k, e))),
       );
     }
 
@@ -196,7 +192,7 @@ export class Engine {
       zombieWorkers: triage?.zombies,
     });
     result.plan = p;
-    if (acting) this.logDecisions(p);
+    if (acting) logDecisions(this.log, p);
 
     // 4. Act: remove, then launch, then renew the leases of what stays.
     if (acting && config.scaling.dryRun) {
@@ -225,15 +221,6 @@ export class Engine {
     });
     this.publish(now, p, status, money?.caps ?? []);
     return result;
-  }
-
-  /** A queue's decision is logged when it launched, or when pending work could not be launched. */
-  private logDecisions(p: Plan): void {
-    for (const d of p.decisions) {
-      if (d.launched === 0 && !(d.pending > 0 && leftUnlaunched(d))) continue;
-      const text = renderDecision(d);
-      this.log.emitOnce(`decision|${d.queue}|${text}`, ev.decision(d.queue, text));
-    }
   }
 
   private publish(

@@ -3,7 +3,9 @@
  * host as it happens, and logs a repeating decision once per 10 minutes instead of every tick.
  */
 import type { EngineEvent } from '../../../shared/domain.js';
-import type { NewEvent } from '../events.js';
+import { ev, type NewEvent } from '../events.js';
+import type { Plan } from '../policy.js';
+import { leftUnlaunched, renderDecision } from '../reasons.js';
 
 const MAX_EVENTS = 500;
 const REPEAT_AFTER_MS = 10 * 60_000;
@@ -39,5 +41,14 @@ export class EventLog {
 
   recent(n: number): EngineEvent[] {
     return this.events.slice(-n);
+  }
+}
+
+/** A queue's decision is logged when it launched, or when pending work could not be launched. */
+export function logDecisions(log: EventLog, p: Plan): void {
+  for (const d of p.decisions) {
+    if (d.launched === 0 && !(d.pending > 0 && leftUnlaunched(d))) continue;
+    const text = renderDecision(d);
+    log.emitOnce(`decision|${d.queue}|${text}`, ev.decision(d.queue, text));
   }
 }
