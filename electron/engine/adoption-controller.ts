@@ -3,7 +3,7 @@
  * workers that are not ours, remember them as capacity; on the user's confirmation, tag them as ours.
  */
 import type { Config } from '../../shared/config.js';
-import type { AdoptableView, EngineEvent } from '../../shared/domain.js';
+import type { AdoptableView } from '../../shared/domain.js';
 import {
   adoptableViews,
   adoptionPlan,
