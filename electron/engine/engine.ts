@@ -24,6 +24,8 @@ import {
   type WorkerObs,
 } from './ports.js';
 import { launchBase } from './launch-request.js';
+import { keepWarmText, prewarmText, type KeepWarmVerdict } from './policy/keep-warm.js';
+import { WarmMemory } from './policy/warm-memory.js';
 import { findStranded } from './reliability/stranded.js';
 import { buildSnapshotViews, type PriceLookup } from './snapshot.js';
 import { publish, type MainStore } from './store.js';
@@ -90,8 +92,8 @@ export class Engine {
    * fallback): one credit per lost task, valid for 30 min, so the queue does not stay on on-demand for long.
    */
   private readonly onDemandCredits = new Map<string, { count: number; until: number }>();
-  /** Task ids first seen in each queue and when, for the demand forecast that sizes the idle pool. */
-  private readonly arrivals = new Map<string, Map<string, number>>();
+  /** Arrivals and boot times the keep-warm rule learns from. */
+  private readonly warm = new WarmMemory();
   private events: EngineEvent[] = [];
   private eventSeq = 0;
   private authBlocked: string | null = null;
@@ -186,7 +188,7 @@ export class Engine {
     if (acting) await this.handleLostInstances(instances, workers, queues, clearmlOk, now);
     this.pruneMemory(instances, now);
     const money = await this.observeCosts(instances, clearmlOk ? workers : null, now);
-    const expectedArrivals = clearmlOk ? this.forecast(queues, now) : undefined;
+    const warm = clearmlOk ? this.keepWarmVerdicts(queues, instances, workers, now) : undefined;
 
     const cooling = new Set([...this.cooling].filter(([, until]) => until > now).map(([k]) => k));
     const p = plan({
@@ -209,7 +211,8 @@ export class Engine {
           }
         : undefined,
       budgetIdle: money?.terminateIdle,
-      expectedArrivals,
+      expectedArrivals: warm && new Map([...warm].map(([q, v]) => [q, v.keep])),
+      prewarm: warm && new Map([...warm].map(([q, v]) => [q, v.prewarm])),
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
     });
     result.plan = p;
@@ -259,25 +262,45 @@ export class Engine {
     return result;
   }
 
-  /**
-   * Tasks each queue is expected to get within the next maxIdleMin: as many as arrived in the last maxIdleMin
-   * (the recent past is the forecast). A task counts when first seen pending.
-   */
-  private forecast(queues: readonly QueueObs[], now: number): Map<string, number> {
-    const windowMs = this.config.scaling.maxIdleMin * 60_000;
-    const out = new Map<string, number>();
-    for (const q of queues) {
-      let seen = this.arrivals.get(q.name);
-      if (!seen) this.arrivals.set(q.name, (seen = new Map<string, number>()));
-      for (const e of q.entries) if (!seen.has(e.taskId)) seen.set(e.taskId, Math.max(e.addedAt, now - windowMs));
-      let recent = 0;
-      for (const [id, at] of seen) {
-        if (now - at > windowMs) seen.delete(id);
-        else recent++;
-      }
-      out.set(q.name, recent);
+  /** The keep-warm rule's verdict per queue, its reasons in the event log (each distinct one once per 10 min). */
+  private keepWarmVerdicts(
+    queues: readonly QueueObs[],
+    instances: readonly InstanceObs[],
+    workers: readonly WorkerObs[],
+    now: number,
+  ): Map<string, KeepWarmVerdict> {
+    this.warm.observe(queues, instances, workers, now);
+    const listed = new Set(instances.map((i) => i.instanceId));
+    const unlisted = new Map<string, number>();
+    for (const f of this.inFlight)
+      if (!f.instanceId || !listed.has(f.instanceId)) unlisted.set(f.queue, (unlisted.get(f.queue) ?? 0) + 1);
+    const price = (type: string, market: Market) => this.deps.prices(type, market).price;
+    const verdicts = this.warm.decide({
+      config: this.config,
+      now,
+      queues,
+      instances,
+      workers,
+      unlistedByQueue: unlisted,
+      price,
+    });
+    for (const [queue, v] of verdicts) {
+      if (v.reason.code === 'next-task-soon' || v.reason.code === 'next-task-far' || v.reason.code === 'no-history')
+        this.emitOnce(`keep-warm|${queue}|${v.reason.code}|${v.keep}`, {
+          level: 'info',
+          kind: 'decision',
+          queue,
+          message: keepWarmText(queue, v.reason),
+        });
+      if (v.prewarmReason)
+        this.emitOnce(`prewarm|${queue}`, {
+          level: 'info',
+          kind: 'decision',
+          queue,
+          message: prewarmText(queue, v.prewarmReason),
+        });
     }
-    return out;
+    return verdicts;
   }
 
   /** Record this tick's facts in the cost history and work out the budget picture for the plan. */

@@ -52,6 +52,8 @@ export interface PolicyInput {
    * beyond that and beyond the pending tasks go after surplusIdleMin. Absent: every idle worker waits maxIdleMin.
    */
   expectedArrivals?: ReadonlyMap<string, number>;
+  /** Workers to start ahead of a task a queue's periodic pattern predicts (only while it has nothing pending). */
+  prewarm?: ReadonlyMap<string, number>;
   /** Budget mode `terminate-idle` with a reached cap: idle workers in scope go now, whatever the idle timer. */
   budgetIdle?: { global: boolean; queues: ReadonlySet<string>; reason: string };
 }
@@ -196,9 +198,10 @@ export function plan(input: PolicyInput): Plan {
     }
 
     // ---- scale up
-    const need = pending - idle.length - booting;
-    const covered = `${pending} pending, ${idle.length} idle, ${booting} booting`;
-    if (pending === 0) {
+    const prewarm = pending === 0 ? (input.prewarm?.get(queueName) ?? 0) : 0;
+    const need = pending + prewarm - idle.length - booting;
+    const covered = `${pending} pending${prewarm ? ` (${prewarm} expected: pre-warm)` : ''}, ${idle.length} idle, ${booting} booting`;
+    if (pending + prewarm === 0) {
       decision.text = 'no pending tasks';
     } else if (need <= 0) {
       decision.text = `${covered}: demand covered`;
