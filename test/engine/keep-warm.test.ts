@@ -151,11 +151,18 @@ describe('keep-warm rule', () => {
     expect(v.prewarmReason?.code ?? null).toBe(n ? 'periodic-due' : null);
   });
 
-  it('on a periodic queue lets a worker go when pre-warming later is cheaper than keeping it', () => {
-    // Next due in 8 min; a pre-warm costs boot 100 + poll 15 + jitter: far less than 480 s kept.
-    const v = keepWarm({ ...base, forecast: periodic(2), preference: 'latency' });
-    expect(v.keep).toBe(0);
-    expect(v.reason).toMatchObject({ code: 'next-task-far', data: { periodic: true } });
+  it('keeps a ready worker on a periodic queue on the same terms, and the cost preference lets it go', () => {
+    // Next due in 8 min (480 s): balanced values a relaunch at 100 × 11 s, cost at 100 s.
+    expect(keepWarm({ ...base, forecast: periodic(2) }).keep).toBe(1);
+    const cost = keepWarm({ ...base, forecast: periodic(2), preference: 'cost' });
+    expect(cost.keep).toBe(0);
+    expect(cost.reason).toMatchObject({ code: 'next-task-far', data: { periodic: true } });
+  });
+
+  it('keeps no more idle workers than recent peak demand can use', () => {
+    // 60/h would keep three, but demand never exceeded one task beyond the busy workers.
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 1 }).keep).toBe(1);
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 0 }).keep).toBe(0);
   });
 
   it('renders its reasons for the event log', () => {

@@ -11,7 +11,7 @@ export const BATCH_GAP_MS = 30_000;
 export const RATE_WINDOW_MS = 60 * 60_000;
 /** How many recent gaps a period is read from, and the fewest that make one. */
 const PERIOD_GAPS = 8;
-const MIN_PERIOD_GAPS = 4;
+const MIN_PERIOD_GAPS = 3;
 /** Gaps whose standard deviation is under this share of their mean are a period. */
 const PERIOD_MAX_CV = 0.2;
 const MIN_PERIOD_MS = 60_000;

@@ -34,6 +34,12 @@ export interface KeepWarmInput {
   candidates: number;
   /** Idle + booting workers + pending tasks: a pre-warm is only for a queue with nothing ready or coming. */
   readyOrPending: number;
+  /**
+   * At most this many idle workers can be of use: the queue's peak demand (busy + pending) in the recent past less
+   * its busy workers now. Short tasks free workers as fast as tasks arrive, so a high rate alone does not make a
+   * second idle worker useful.
+   */
+  maxUseful?: number;
 }
 
 export type KeepWarmReason =
@@ -57,10 +63,7 @@ export interface KeepWarmVerdict {
   prewarmReason: PrewarmReason | null;
 }
 
-/**
- * For a periodic queue a pre-warmed worker is ready without a wait, so a relaunch costs its boot plus the lead it
- * is started with (no waiting to value); elsewhere a relaunch costs the boot plus the valued wait for it.
- */
+/** How far ahead of a periodic task a pre-warm starts beyond the boot: a poll, and twice the period's jitter. */
 function leadSec(f: ArrivalForecast, pollSec: number): number {
   return pollSec + 2 * (f.periodic?.jitterSec ?? 0);
 }
@@ -94,11 +97,15 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     verdict.reason = { code: 'no-history', data: { kept: verdict.keep } };
     return verdict;
   }
-  const periodic = prewarmOn;
-  const relaunchSec = periodic ? bootSec + leadSec(f, input.pollSec) : bootSec * (1 + WAIT_WEIGHT[preference]);
+  // A relaunch costs its boot plus the valued wait for it. A pre-warm could save the wait on a periodic queue, but
+  // one started late (a slow boot, an early task) makes the task wait all the same, so a worker that is ready is
+  // kept on the same terms everywhere; pre-warming covers the gaps longer than the idle limit.
+  const periodic = !!f.periodic;
+  const relaunchSec = bootSec * (1 + WAIT_WEIGHT[preference]);
+  const upTo = Math.min(input.candidates, input.maxUseful ?? input.candidates);
   const relaunchUsd = (price * relaunchSec) / 3600;
-  let last: { expectedInSec: number; keepUsd: number } | null = null;
-  for (let n = 1; n <= input.candidates; n++) {
+  let last = { expectedInSec: expectedSecUntil(f, now, 1), keepUsd: 0 };
+  for (let n = 1; n <= upTo; n++) {
     const expectedInSec = expectedSecUntil(f, now, n);
     const keepUsd = (price * expectedInSec) / 3600;
     last = { expectedInSec, keepUsd };
@@ -106,7 +113,7 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     verdict.keep = n;
   }
   const first = { expectedInSec: expectedSecUntil(f, now, Math.max(1, verdict.keep)) };
-  const shown = verdict.keep > 0 ? first.expectedInSec : last!.expectedInSec;
+  const shown = verdict.keep > 0 ? first.expectedInSec : last.expectedInSec;
   verdict.reason = {
     code: verdict.keep > 0 ? 'next-task-soon' : 'next-task-far',
     data: {
@@ -139,9 +146,9 @@ export function keepWarmText(queue: string, r: KeepWarmReason): string {
         ? `kept ${r.data.kept} idle on '${queue}' up to the idle limit: too few tasks seen yet to forecast the next`
         : `not keeping idle workers on '${queue}': too few tasks seen yet to forecast the next, and the preference is cost`;
     case 'next-task-soon':
-      return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} ${r.data.periodic ? 'to pre-warm' : 'for a boot and its wait'})`;
+      return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
     case 'next-task-far':
-      return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} ${r.data.periodic ? 'to pre-warm' : 'for a boot and its wait'})`;
+      return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
   }
 }
 

@@ -15,6 +15,8 @@ import { DEFAULT_BOOT_SEC, keepWarm, type KeepWarmVerdict } from './keep-warm.js
 const MAX_ARRIVALS = 512;
 const MAX_AGE_MS = 24 * 3600_000;
 const BOOT_SAMPLES = 20;
+/** How far back the peak demand (busy + pending) that bounds the useful idle workers is taken. */
+const DEMAND_WINDOW_MS = 30 * 60_000;
 
 export class WarmMemory {
   private since: number | null = null;
@@ -22,8 +24,9 @@ export class WarmMemory {
   private readonly times = new Map<string, number[]>();
   private readonly bootSeen = new Set<string>();
   private boots: number[] = [];
+  private readonly demand = new Map<string, { at: number; n: number }[]>();
 
-  /** Record new arrivals and boot times from this tick's observation. */
+  /** Record new arrivals (pending, or already running on our workers) and boot times from this tick's observation. */
   observe(queues: readonly QueueObs[], instances: readonly InstanceObs[], workers: readonly WorkerObs[], now: number) {
     this.since ??= now;
     for (const q of queues) {
@@ -36,6 +39,14 @@ export class WarmMemory {
         ids.add(e.taskId);
         times.push(Math.max(this.since, Math.min(now, e.addedAt)));
       }
+      // A warm worker often takes a task between two polls, so it is never seen pending: a task first seen
+      // running on one of this queue's workers arrived within the last poll.
+      for (const w of workers) {
+        if (!w.task || !w.queues.includes(q.name) || ids.has(w.task.id)) continue;
+        ids.add(w.task.id);
+        times.push(now);
+      }
+      times.sort((x, y) => x - y);
       const keepFrom = times.findIndex((t) => now - t <= MAX_AGE_MS);
       if (keepFrom !== 0 || times.length > MAX_ARRIVALS) {
         const cut = keepFrom < 0 ? times.length : Math.max(keepFrom, times.length - MAX_ARRIVALS);
@@ -76,13 +87,14 @@ export class WarmMemory {
       const p = parseWorkerId(w.id);
       if (p && p.prefix === config.scaling.workersPrefix) workerOf.set(p.instanceId, w);
     }
-    const counts = new Map<string, { idle: number; booting: number; price: number }>();
+    const counts = new Map<string, { idle: number; busy: number; booting: number; price: number }>();
     for (const i of a.instances) {
       if (i.state !== 'pending' && i.state !== 'running') continue;
       const q = i.tags[TAG.queue] ?? '';
-      const c = counts.get(q) ?? { idle: 0, booting: 0, price: 0 };
+      const c = counts.get(q) ?? { idle: 0, busy: 0, booting: 0, price: 0 };
       const w = workerOf.get(i.instanceId);
       if (!w) c.booting++;
+      else if (w.task) c.busy++;
       else if (!w.task) {
         c.idle++;
         c.price = Math.max(c.price, a.price(i.instanceType, i.market));
@@ -93,8 +105,13 @@ export class WarmMemory {
     const since = this.since ?? now;
     for (const q of a.queues) {
       if (!config.queues[q.name]) continue;
-      const c = counts.get(q.name) ?? { idle: 0, booting: 0, price: 0 };
+      const c = counts.get(q.name) ?? { idle: 0, busy: 0, booting: 0, price: 0 };
       const pending = q.entries.length;
+      let d = this.demand.get(q.name);
+      if (!d) this.demand.set(q.name, (d = []));
+      d.push({ at: now, n: c.busy + pending });
+      while (d.length && now - d[0]!.at > DEMAND_WINDOW_MS) d.shift();
+      const peak = d.reduce((m, x) => Math.max(m, x.n), 0);
       const booting = c.booting + (a.unlistedByQueue.get(q.name) ?? 0);
       out.set(
         q.name,
@@ -108,6 +125,7 @@ export class WarmMemory {
           maxIdleSec: config.scaling.maxIdleMin * 60,
           candidates: Math.max(0, c.idle - pending),
           readyOrPending: c.idle + booting + pending,
+          maxUseful: Math.max(0, peak - c.busy),
         }),
       );
     }
