@@ -281,7 +281,7 @@ export async function renderCharts(d: readonly DistRow[], dir: string): Promise<
         ],
       },
       resolve: { scale: { x: 'independent' } },
-      config: { font: 'sans-serif', legend: { orient: 'bottom', columns: 3 } },
+      config: { font: 'sans-serif', legend: { orient: 'bottom', columns: 3, labelLimit: 320 } },
     };
     const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
     const svg = await view.toSVG();

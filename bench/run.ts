@@ -57,23 +57,6 @@ async function familyRows(seeds: number, firstSeed: number, prefSeeds: number): 
   });
 }
 
-/** Merge family rows (one file per shard), then write bench/families.md, the charts and the targets. */
-async function renderFamilyFiles(files: readonly string[], _scale: boolean): Promise<void> {
-  const rows = files.flatMap((f) => JSON.parse(readText(f, 'family rows')) as FamilyRow[]);
-  const real = readRealResults(path.join(BENCH_DIR, 'clearml-real-results.json'));
-  const dist = distributions(rows, real.points);
-  const targets = familyTargets(rows);
-  const charts = await renderCharts(dist, path.join(BENCH_DIR, 'charts'));
-  const seeds = [...new Set(rows.map((r) => r.seed))].sort((x, y) => x - y);
-  const md = renderFamilies(rows, seeds, dist, targets, real.note, charts);
-  writeFileSync(path.join(BENCH_DIR, 'families.md'), md);
-  console.log(familyTargetsTable(targets));
-  const missed = targets.reduce((n, t) => n + Number(!t.medianPass) + Number(!t.worstPass), 0);
-  console.log(
-    `\n${rows.length} traces (${seeds.length} seeds); ${missed} MISS cells; wrote bench/families.md and ${charts.length} charts`,
-  );
-}
-
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 const USAGE = `usage:
@@ -139,7 +122,21 @@ async function single(traceFile: string, configFile: string, a: RunArgs, json: b
   console.log(`\nelapsed ${elapsedSec.toFixed(1)} s`);
 }
 
-async function bundled(a: RunArgs, scale: boolean): Promise<void> {
+/** Merge family rows (one file per shard), render the charts, and return the markdown section for results.md. */
+async function familySection(files: readonly string[]): Promise<string> {
+  const rows = files.flatMap((f) => JSON.parse(readText(f, 'family rows')) as FamilyRow[]);
+  const real = readRealResults(path.join(BENCH_DIR, 'clearml-real-results.json'));
+  const dist = distributions(rows, real.points);
+  const targets = familyTargets(rows);
+  const charts = await renderCharts(dist, path.join(BENCH_DIR, 'charts'));
+  const seeds = [...new Set(rows.map((r) => r.seed))].sort((x, y) => x - y);
+  console.log(familyTargetsTable(targets));
+  const missed = targets.reduce((n, t) => n + Number(!t.medianPass) + Number(!t.worstPass), 0);
+  console.log(`\n${rows.length} family traces (${seeds.length} seeds); ${missed} MISS cells; ${charts.length} charts`);
+  return renderFamilies(rows, seeds, dist, targets, real.note, charts);
+}
+
+async function bundled(a: RunArgs, scale: boolean, families: () => Promise<string>): Promise<void> {
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   const results: SimResult[] = [];
@@ -176,7 +173,7 @@ async function bundled(a: RunArgs, scale: boolean): Promise<void> {
     path.join(BENCH_DIR, 'results.json'),
     `${JSON.stringify({ ...meta, results, plan: plans, calls, targets }, null, 2)}\n`,
   );
-  const md = renderResults(results, plans, calls, targets, meta);
+  const md = renderResults(results, plans, calls, targets, meta, await families());
   writeFileSync(path.join(BENCH_DIR, 'results.md'), md);
   console.log('');
   console.log(targetsTable(targets));
@@ -192,6 +189,7 @@ export function renderResults(
   calls: readonly CallsSample[],
   targets: readonly Target[],
   meta: { generatedAt: string; node: string; platform: string; seed: number; elapsedSec: number },
+  families = '',
 ): string {
   const polls = [
     ...new Set(results.flatMap((r) => (r.baseline ? [`${r.baseline.poll.sec} s (${r.baseline.poll.source})`] : []))),
@@ -203,6 +201,9 @@ export function renderResults(
       "Each trace runs twice in virtual time against the ClearML and EC2 emulators: once with this app's engine " +
       "(15 s polling, 15 min idle limit) and once with a model of ClearML's open-source autoscaler loop " +
       `(\`electron/engine/sim/baseline.ts\`) polling every ${polls.join(', ') || '–'}.`,
+    '',
+    families,
+    '# The bundled traces (one seed each)',
     '',
     '## Targets',
     '',
@@ -312,7 +313,8 @@ async function main(): Promise<void> {
     return n;
   };
   if (values.render) {
-    await renderFamilyFiles(values.render.split(','), !values['no-scale']);
+    // Shards of a family run (e.g. 20 seeds over three processes), then the bundled traces and scale.
+    await bundled(a, !values['no-scale'], () => familySection(values.render!.split(',')));
     return;
   }
   const seeds = whole(values.seeds, '--seeds', DEFAULT_FAMILY_SEEDS, 1);
@@ -326,10 +328,9 @@ async function main(): Promise<void> {
     console.log(`wrote ${rows.length} rows to ${out}`);
     return;
   }
-  await bundled(a, !values['no-scale']);
   const rowsFile = path.join(BENCH_DIR, 'family-rows.json');
   writeFileSync(rowsFile, `${JSON.stringify(await familyRows(seeds, firstSeed, prefSeeds))}\n`);
-  await renderFamilyFiles([rowsFile], false);
+  await bundled(a, !values['no-scale'], () => familySection([rowsFile]));
 }
 
 main().catch((e: unknown) => {
@@ -347,24 +348,24 @@ export function renderFamilies(
   charts: readonly string[],
 ): string {
   return [
-    '# Generalisation bench: trace families over seeds',
+    '## Trace families over seeds',
     '',
     `Generated by \`npm run bench\` (${process.version}, ${process.platform} ${process.arch}) from ${rows.length} traces: ` +
       `${[...new Set(rows.map((r) => r.family))].length} families × ${seeds.length} seeds (${seeds[0]}–${seeds[seeds.length - 1]}).`,
     '',
     FAMILY_GUIDE,
     '',
-    '## Targets, every family',
+    '### Targets, every family',
     '',
     familyTargetsTable(targets),
     '',
-    '## Distributions (median / worst over seeds)',
+    '### Distributions (median / worst over seeds)',
     '',
     distributionTable(dist),
     '',
     realNote,
     '',
-    '## Charts',
+    '### Charts',
     '',
     ...charts.map((c) => `![${path.basename(c, '.svg')}](charts/${path.basename(c)})`),
     '',

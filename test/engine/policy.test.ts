@@ -249,3 +249,27 @@ describe('policy: scale down', () => {
     expect(p.actions).toEqual([]);
   });
 });
+
+describe('policy: pre-warm', () => {
+  const cases: [string, Partial<PolicyInput>, (string | number)[][]][] = [
+    ['a pre-warm on an empty queue launches one', { prewarm: new Map([['cpu', 1]]) }, [['cpu', 'cpu', 1]]],
+    [
+      'a booting instance already covers it',
+      { prewarm: new Map([['cpu', 1]]), instances: [instance('cpu', 'cpu', { ageSec: 30 })] },
+      [],
+    ],
+    // Pending tasks are demand enough: the pre-warm never adds to them.
+    [
+      'pending tasks: the pre-warm is ignored',
+      { prewarm: new Map([['cpu', 2]]), queues: [queue('gpu', 0), queue('cpu', 1)] },
+      [['cpu', 'cpu', 1]],
+    ],
+    ['paused queue: nothing', { prewarm: new Map([['cpu', 1]]), pausedQueues: new Set(['cpu']) }, []],
+  ];
+  it.each(cases)('%s', (_name, patch, expected) => {
+    const p = plan(policyInput(patch));
+    expect(launches(p.actions)).toEqual(expected);
+    if (expected.length && patch.queues === undefined)
+      expect(p.decisions.find((d) => d.queue === 'cpu')?.text).toMatch(/1 expected: pre-warm/);
+  });
+});

@@ -26,6 +26,7 @@ import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import type { NotificationCategory } from '../../../shared/settings.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 import { BudgetEditor, LeaseEditor } from './SettingsLimits.js';
+import { PreferenceField } from './SettingsPreference.js';
 
 type Status = { tone: 'ok' | 'error' | 'info'; text: string } | null;
 
@@ -331,6 +332,7 @@ function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
                 edit('scaling.maxTotalInstances', (d) => ({ ...d, scaling: { ...d.scaling, maxTotalInstances: x } }))
               }
             />
+            <PreferenceField draft={draft} onEdit={(change) => edit('scaling.preference', change)} />
             <CheckField
               label="Dry run (decide and log, never launch or terminate)"
               checked={draft.dryRun}
