@@ -1,55 +1,55 @@
 #!/usr/bin/env node
-// `npm start`: build, then launch Electron. Where no Electron binary exists (it comes from GitHub releases,
-// which some machines cannot reach), say so and name what runs instead.
-import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// `npm start`: build, then launch Electron. When the Electron binary is not installed yet, run Electron's own
+// installer first (Electron 42 downloads its binary on demand, not at `npm install`); only when that download
+// really fails, say what it tried to reach, why it failed, and what runs without Electron.
+//
+//   npm start                 build, install Electron if needed, launch
+//   npm start -- --no-build   launch what out/ already holds
+//   npm run dev               the same with the main process inspector enabled
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary, electronDownloadUrl, runElectronInstaller, whyUnreachable } from './electron-binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dev = process.argv.includes('--dev');
+const argv = process.argv.slice(2);
+const dev = argv.includes('--dev');
+const noBuild = argv.includes('--no-build');
+const log = (l) => process.stderr.write(`${l}\n`);
 
-export function electronBinary() {
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
-    const exe =
-      process.platform === 'win32'
-        ? 'electron.exe'
-        : process.platform === 'darwin'
-          ? 'Electron.app/Contents/MacOS/Electron'
-          : 'electron';
-    const p = path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, exe);
-    return existsSync(p) ? p : null;
-  }
-  try {
-    const pkgDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-    const pathTxt = path.join(pkgDir, 'path.txt');
-    if (!existsSync(pathTxt)) return null;
-    const p = path.join(pkgDir, 'dist', readFileSync(pathTxt, 'utf8').trim());
-    return existsSync(p) ? p : null;
-  } catch {
-    return null;
-  }
-}
-
-const bin = electronBinary();
+let bin = electronBinary();
 if (!bin) {
-  console.error(`No Electron binary is installed on this machine (it is downloaded from GitHub releases, which this
-machine cannot reach), so the desktop app cannot open here. Everything else runs in plain Node:
+  const { version, url } = electronDownloadUrl();
+  log(`Electron ${version} is not installed yet: running Electron's installer (npx install-electron).`);
+  log(`  downloading ${url}`);
+  const r = await runElectronInstaller({ log });
+  bin = electronBinary();
+  if (!r.ok || !bin) {
+    const why = r.ok ? 'the installer finished but left no executable' : await whyUnreachable(url);
+    const said = r.output.split('\n').filter(Boolean).at(-1) ?? '';
+    log(`
+Electron could not be installed, so the desktop app cannot open here.
+  tried:  ${url}
+  error:  ${said || 'no output'}${why ? ` (${why})` : ''}
 
-  npm run preview:web          the real dashboard in your browser, driven by the real engine (demo mode)
-  npm run headless -- --demo   the engine's full scale-up / scale-down cycle in this terminal
-  npm run headless -- --config my.yaml --dry-run   the engine against your own ClearML and AWS, deciding only
+Behind a proxy: ELECTRON_GET_USE_PROXY=true HTTPS_PROXY=http://proxy:port npm start; from a mirror:
+ELECTRON_MIRROR=https://your.mirror/electron/ npm start.
+Everything else runs in plain Node:
 
-To get the desktop app, run 'npx install-electron' (or reinstall without ELECTRON_SKIP_BINARY_DOWNLOAD) on a
-machine that can reach GitHub, then 'npm start' again.`);
-  process.exit(2);
+  npm run preview:web                              the real dashboard in your browser (demo mode)
+  npm run headless -- --demo                       the full scale-up / scale-down cycle in this terminal
+  npm run headless -- --config my.yaml --dry-run   the engine against your own ClearML and AWS, deciding only`);
+    process.exit(2);
+  }
+  log(`Electron installed: ${bin}`);
 }
-const build = spawnSync(
-  process.execPath,
-  [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-  { stdio: 'inherit', cwd: root },
-);
-if (build.status !== 0) process.exit(build.status ?? 1);
+if (!noBuild) {
+  const build = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+    { stdio: 'inherit', cwd: root },
+  );
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 const child = spawn(bin, [root, ...(dev ? ['--inspect'] : [])], { stdio: 'inherit', cwd: root });
 child.on('exit', (code) => process.exit(code ?? 0));

@@ -33,7 +33,16 @@ if (
 ) {
   const r = spawnSync(
     'dbus-run-session',
-    ['--', 'sh', path.join(root, 'scripts/with-keyring.sh'), process.execPath, fileURLToPath(import.meta.url), ...args],
+    [
+      `--dbus-daemon=${path.join(root, 'scripts/quiet-dbus-daemon.sh')}`,
+      '--',
+      'sh',
+      path.join(root, 'scripts/with-keyring.sh'),
+      process.execPath,
+      fileURLToPath(import.meta.url),
+      // The original arguments: the inner run parses --suite again.
+      ...process.argv.slice(2),
+    ],
     {
       stdio: 'inherit',
       env: { ...process.env, AUTOSCALER_TEST_INNER: '1' },

@@ -29,6 +29,14 @@ import { WarmMemory } from './policy/warm-memory.js';
 import { findStranded } from './reliability/stranded.js';
 import { buildSnapshotViews, type PriceLookup } from './snapshot.js';
 import { publish, type MainStore } from './store.js';
+import {
+  ConnectionWatch,
+  problemFrom,
+  renderCleared,
+  renderProblem,
+  type Service,
+  type Surface,
+} from './connections.js';
 
 export interface EngineDeps {
   config: Config;
@@ -50,6 +58,11 @@ export interface EngineDeps {
   launchConcurrency?: number;
   /** How long a (queue, resource) is skipped after every placement ran out of capacity. */
   capacityCooldownMs?: number;
+  /**
+   * How connection problems are worded: for the app (Settings) or a terminal (config fields and environment),
+   * whether the host polls again, and the EC2 endpoint in use (default: the region's public one).
+   */
+  reporting?: { surface: Surface; retrying: boolean; ec2Endpoint?: string };
 }
 
 export interface LaunchIntent extends LaunchAttempt {
@@ -165,24 +178,26 @@ export class Engine {
       clearml.listWorkers(prefix),
       ec2.describeInstances(prefix),
     ]);
+    const clearmlOk = queuesR.status === 'fulfilled' && workersR.status === 'fulfilled';
+    const clearmlErr: unknown =
+      queuesR.status === 'rejected' ? queuesR.reason : workersR.status === 'rejected' ? workersR.reason : null;
+    // Both connections are judged every tick, each on its own: an EC2 failure does not hide a ClearML one.
+    const messages = this.watchConnections(
+      [
+        ['clearml', clearmlOk ? null : clearmlErr],
+        ['ec2', instancesR.status === 'rejected' ? instancesR.reason : null],
+      ],
+      now,
+    );
     if (instancesR.status === 'rejected') {
-      const msg = `EC2 could not be read: ${errorText(instancesR.reason)}`;
-      result.errors.push(msg);
-      this.emit({ level: 'error', kind: 'error', message: msg });
-      this.publishState(now, null, 'error', msg);
+      result.errors.push(...messages);
+      this.publishState(now, null, 'error', messages.join('; '));
       return result;
     }
     const instances = instancesR.value;
-    const clearmlOk = queuesR.status === 'fulfilled' && workersR.status === 'fulfilled';
     const queues: QueueObs[] = queuesR.status === 'fulfilled' ? queuesR.value : [];
     const workers: WorkerObs[] = workersR.status === 'fulfilled' ? workersR.value : [];
-    if (!clearmlOk) {
-      const reason: unknown =
-        queuesR.status === 'rejected' ? queuesR.reason : workersR.status === 'rejected' ? workersR.reason : null;
-      const msg = `ClearML could not be read (${errorText(reason)}): holding, nothing is launched or terminated until it answers`;
-      result.errors.push(msg);
-      this.emit({ level: 'error', kind: 'error', message: msg });
-    }
+    if (!clearmlOk) result.errors.push(`${messages[0]}; holding: nothing is launched or terminated until it answers`);
 
     if (clearmlOk) this.trackIdle(instances, workers, now);
     if (acting) await this.handleLostInstances(instances, workers, queues, clearmlOk, now);
@@ -260,6 +275,29 @@ export class Engine {
       : (this.authBlocked ?? (clearmlOk ? null : (result.errors[0] ?? null)));
     this.publishState(now, p, status, reason, money?.caps ?? []);
     return result;
+  }
+
+  private readonly connections = new ConnectionWatch();
+
+  /**
+   * Feeds this tick's outcome per connection to the watch: a problem is emitted once when it starts and once when
+   * it clears. Returns the current problems' text (for the status line and the tick's errors).
+   */
+  private watchConnections(outcomes: [Service, unknown][], now: number): string[] {
+    const r = this.deps.reporting ?? { surface: 'app' as const, retrying: true };
+    const endpoint = (s: Service) =>
+      s === 'clearml'
+        ? this.config.clearml.apiHost
+        : (r.ec2Endpoint ?? `https://ec2.${this.config.aws.region}.amazonaws.com`);
+    const current: string[] = [];
+    for (const [service, err] of outcomes) {
+      const problem = err === null ? null : problemFrom(service, err, endpoint(service));
+      const t = this.connections.update(service, problem, now);
+      if (t?.started) this.emit({ level: 'error', kind: 'error', message: renderProblem(t.started, r.surface, r) });
+      if (t?.cleared) this.emit({ level: 'info', kind: 'engine', message: renderCleared(t.cleared, now) });
+      if (problem) current.push(renderProblem(problem, r.surface, r));
+    }
+    return current;
   }
 
   /** The keep-warm rule's verdict per queue, its reasons in the event log (each distinct one once per 10 min). */

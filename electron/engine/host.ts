@@ -42,6 +42,8 @@ export interface EngineHostOptions {
    * folder is given.
    */
   crashSafety?: boolean;
+  /** How the engine words connection problems (default: for the app's Settings screens). */
+  reporting?: EngineDeps['reporting'];
   /** Extra engine dependencies (crash-safe launch journal, budget check). */
   engineExtras?: Partial<Pick<EngineDeps, 'beforeLaunchAttempt' | 'afterLaunch' | 'launchConcurrency'>>;
 }
@@ -132,6 +134,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       prices: createPriceLookup(cfg.aws.region, { clock, book }),
       userData: userDataBuilder(cfg, { clearml: creds.clearml, gitPassword: creds.gitPassword }),
       onEvent: opts.onEvent,
+      ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
       ...opts.engineExtras,
     };

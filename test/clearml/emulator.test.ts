@@ -199,6 +199,62 @@ describe('workers', () => {
   });
 });
 
+describe('what a real clearml-agent daemon calls', () => {
+  it('register (queues must exist), status_report with and without a task, runtime properties', async () => {
+    const q = emu.createQueue('cpu');
+    expect((await api('/workers.register', { worker: 'w1', queues: ['nope'] })).meta).toMatchObject({
+      result_code: 400,
+      result_subcode: 701,
+    });
+    expect((await api('/workers.register', { worker: 'w1', queues: [q], timeout: 0 })).meta.result_subcode).toBe(1002);
+    expect((await api('/workers.register', { worker: 'w1', queues: [q] })).http).toBe(200);
+    expect((await api('/workers.status_report', { worker: 'ghost', timestamp: T0 })).meta).toMatchObject({
+      result_code: 400,
+      result_subcode: 1001,
+    });
+    const task = emu.addTask({ name: 't', queue: 'cpu', durationSec: 60 });
+    clock.advance(45_000); // a real agent's reports carry the time they were made, not a 30 s schedule
+    expect((await api('/workers.status_report', { worker: 'w1', task, queue: q, queues: [q] })).http).toBe(200);
+    const [w] = (await api('/workers.get_all', {})).data.workers!;
+    expect(w).toMatchObject({ id: 'w1', task: { id: task, name: 't' } });
+    expect(w!['last_report_time']).toBe('2025-01-13T10:00:45.000000+00:00');
+    expect(emu.task(task)?.lastWorker).toBe('w1');
+    await api('/workers.status_report', { worker: 'w1', queues: [q] });
+    expect(emu.workers()[0]?.taskId).toBeNull();
+    expect((await api('/workers.get_runtime_properties', { worker: 'w1' })).data).toEqual({ runtime_properties: [] });
+    clock.advance(600_000); // silent for the register timeout: gone
+    expect((await api('/workers.get_all', {})).data.workers).toEqual([]);
+  });
+
+  it('get_next_task pops the head ({} when empty); tasks.started, edit (force), ping, events.add_batch (NDJSON)', async () => {
+    const q = emu.createQueue('cpu');
+    expect((await api('/queues.get_next_task', { queue: 'nope' })).meta.result_subcode).toBe(701);
+    expect((await api('/queues.get_next_task', { queue: q })).data).toEqual({});
+    const task = emu.addTask({ name: 't', queue: 'cpu', durationSec: 60 });
+    const next = await api('/v2.14/queues.get_next_task', { queue: q, get_task_info: true });
+    expect(next.data).toMatchObject({ entry: { task }, task_info: { company: 'emulator-company' } });
+    expect(emu.queues()[0]?.entries).toEqual([]);
+    const started = await api('/tasks.started', { task, force: true, status_message: 'pulled by agent' });
+    expect(started.data).toMatchObject({ started: 1, updated: 1, fields: { status: 'in_progress' } });
+    expect((await api('/tasks.edit', { task, runtime: { host: 'x' } })).meta.result_subcode).toBe(110);
+    expect((await api('/tasks.edit', { task, force: true, runtime: { host: 'x' } })).data).toEqual({
+      updated: 1,
+      fields: { runtime: { host: 'x' } },
+    });
+    expect((await api('/tasks.ping', { task })).http).toBe(200);
+    const batch = [
+      { type: 'log', task, msg: 'a' },
+      { type: 'log', task, msg: 'b' },
+    ].map((e) => JSON.stringify(e));
+    const res = await fetch(`${emu.url}/events.add_batch`, {
+      method: 'POST',
+      headers: { authorization: basic },
+      body: batch.join('\n'),
+    });
+    expect(((await res.json()) as Reply).data).toEqual({ added: 2, errors: 0, errors_info: {} });
+  });
+});
+
 describe('tasks state machine', () => {
   let q: string;
   let t: string;

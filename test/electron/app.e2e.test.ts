@@ -1,37 +1,23 @@
 // Real-Electron end-to-end: launches the built main process (out/main/index.js) in demo mode through
 // Playwright's `_electron`, reads the tray menu through the e2e hook, toggles autoscaling, and checks the
-// window's security posture. Electron's binary is downloaded from GitHub releases; where it is absent this
+// window's security posture. Electron's binary comes from Electron's installer (`npm start` runs it); where it is absent this
 // suite skips itself and says so. It never `require('electron')`s (that starts a download in Electron ≥ 42).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ElectronApplication, Page } from 'playwright-core';
 import type { TrayAction, TrayModel } from '../../electron/main/tray/tray-model.js';
+import { electronBinary } from '../../scripts/electron-binary.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
-
-function electronBinary(): string | null {
-  const exe =
-    process.platform === 'win32'
-      ? 'electron.exe'
-      : process.platform === 'darwin'
-        ? 'Electron.app/Contents/MacOS/Electron'
-        : 'electron';
-  const override = process.env['ELECTRON_OVERRIDE_DIST_PATH'];
-  if (override) return existsSync(path.join(override, exe)) ? path.join(override, exe) : null;
-  const pathTxt = path.join(root, 'node_modules/electron/path.txt');
-  if (!existsSync(pathTxt)) return null;
-  const bin = path.join(root, 'node_modules/electron/dist', readFileSync(pathTxt, 'utf8').trim());
-  return existsSync(bin) ? bin : null;
-}
 
 const bin = electronBinary();
 const SKIP_REASON = 'no Electron binary on this machine';
 if (!bin)
   console.warn(
-    `[electron e2e] skipped: ${SKIP_REASON} (node_modules/electron/path.txt or its dist executable is missing; run 'npx install-electron' where GitHub is reachable)`,
+    `[electron e2e] skipped: ${SKIP_REASON} (node_modules/electron/path.txt or its dist executable is missing; 'npm start' runs Electron's installer; it needs the download host (GitHub releases or ELECTRON_MIRROR) to be reachable)`,
   );
 
 type Hook = { tray: { model(): TrayModel; run(a: TrayAction): Promise<void> } };

@@ -1,7 +1,7 @@
 // The headless CLI end to end: a ClearML autoscaler YAML (reference §1.3) imports and runs one tick against the
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -136,5 +136,93 @@ describe('headless CLI', () => {
       0,
     );
     expect(lines.join('\n').split('\n')[0]).toMatch(/^instance_id,queue,resource/);
+  });
+});
+
+describe('headless CLI: --check, errors and reports', () => {
+  const ownConfig = (apiHost: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'autoscaler.yaml');
+    writeFileSync(
+      file,
+      [
+        `clearml: { apiHost: '${apiHost}' }`,
+        'aws: { region: us-east-1 }',
+        'resources:',
+        '  cpu_small: { instanceType: m5.large, market: on-demand, amiId: ami-0123456789abcdef0 }',
+        'queues:',
+        '  cpu: [{ resource: cpu_small, maxInstances: 2 }]',
+      ].join('\n'),
+    );
+    return file;
+  };
+  const awsKeys = { AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST', AWS_SECRET_ACCESS_KEY: 'testsecret' };
+
+  it('--check reports both connections and the permissions, exit 0 when all work', async () => {
+    Object.assign(process.env, awsKeys);
+    const code = await runHeadless(['--config', ownConfig(clearml.url), '--check'], out, env());
+    const text = lines.join('\n');
+    expect(text).toMatch(new RegExp(`^ok {4}ClearML {2}${clearml.url.replace(/[.]/g, '\\.')}: Connected`, 'm'));
+    expect(text).toMatch(new RegExp(`^ok {4}EC2 {6}${ec2.url.replace(/[.]/g, '\\.')} \\(us-east-1`, 'm'));
+    expect(text).toContain('ec2:RunInstances: allowed for m5.large (on-demand)');
+    expect(text).toContain('Everything the autoscaler needs works.');
+    expect(code).toBe(0);
+    expect(ec2.instances()).toHaveLength(0);
+  });
+
+  it('--check exits 1 and says which side failed when ClearML is unreachable or a permission is missing', async () => {
+    Object.assign(process.env, awsKeys);
+    ec2.faults.push({ action: 'RunInstances', code: 'UnauthorizedOperation' });
+    const code = await runHeadless(['--config', ownConfig('http://127.0.0.1:1'), '--check', '--json'], out, env());
+    expect(code).toBe(1);
+    const report = JSON.parse(lines.at(-1)!) as {
+      ok: boolean;
+      clearml: { ok: boolean; message: string };
+      ec2: { ok: boolean; missing: string[] };
+    };
+    expect(report.ok).toBe(false);
+    expect(report.clearml.ok).toBe(false);
+    expect(report.clearml.message).toContain('Could not reach the ClearML server at http://127.0.0.1:1');
+    expect(report.ec2.missing).toEqual(['ec2:RunInstances']);
+  });
+
+  it('with ClearML unreachable and no AWS credentials, --once names both, each once, with what to set', async () => {
+    delete process.env.AWS_ENDPOINT_URL_EC2;
+    const home = mkdtempSync(path.join(tmpdir(), 'home-'));
+    const bare = {
+      HOME: home,
+      AWS_CONFIG_FILE: path.join(home, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+      CLEARML_API_ACCESS_KEY: KEYS.accessKey,
+      CLEARML_API_SECRET_KEY: KEYS.secretKey,
+    };
+    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+    Object.assign(process.env, bare, { AWS_EC2_METADATA_DISABLED: 'true' });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const code = await runHeadless(
+      ['--config', ownConfig('http://127.0.0.1:1'), '--once', '--data-dir', dataDir],
+      out,
+      bare,
+    );
+    expect(code).toBe(1);
+    const errors = lines.filter((l) => /^(error: |\d\d:\d\d:\d\d {2}ERROR)/.test(l)).join('\n');
+    expect(errors).toMatch(/ClearML could not be read at http:\/\/127\.0\.0\.1:1 .*clearml\.apiHost/);
+    expect(errors).toMatch(
+      /EC2 could not be read at https:\/\/ec2\.us-east-1\.amazonaws\.com \(no credentials\).*AWS_PROFILE/,
+    );
+    expect(errors).not.toContain('Settings');
+    expect(errors).not.toMatch(/retry/i);
+    expect(lines.filter((l) => l.includes('ClearML could not be read'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('EC2 could not be read'))).toHaveLength(1);
+    expect(lines.join('\n')).not.toContain('Settings');
+  });
+
+  it('--report costs with no history says so and creates nothing', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'data-')), 'not-yet');
+    expect(await runHeadless(['--report', 'costs', '--data-dir', dataDir], out, env())).toBe(0);
+    expect(lines.join('\n')).toBe(
+      `No spend recorded yet: there is no cost history at ${path.join(dataDir, 'cost-history.jsonl')}.`,
+    );
+    expect(existsSync(dataDir)).toBe(false);
   });
 });

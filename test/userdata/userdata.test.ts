@@ -147,6 +147,12 @@ describe.each(variants)('%s', (_name, o) => {
     }
   });
 
+  it('checks for an installed agent without piping into grep -q (pipefail would fail it at random)', () => {
+    const check = lines(script).find((l) => l.startsWith('if "$CAS_VENV/bin/python"'));
+    expect(check).toContain('importlib.metadata');
+    expect(check).not.toContain('|');
+  });
+
   it('runs the agent daemon in the foreground on the queue, then powers off whatever happens', () => {
     const image = opts.resourceConf.dockerImage ?? opts.agent.defaultDockerImage;
     const daemon = lines(script).find((l) => l.includes(' -m clearml_agent '));

@@ -1,190 +1,238 @@
 /**
  * `npm run headless -- …`: the engine in plain Node, for an always-on host or a quick try against any endpoint.
- * Human-readable log lines by default, one JSON object per event with --json; stops cleanly on SIGINT/SIGTERM.
+ * On a terminal: coloured, aligned event lines under a live status line, and a summary at the end. In a pipe:
+ * the same lines without colour. With --json: one JSON object per line (the format log shippers rely on, kept
+ * stable). Flags are validated before anything starts (exit 2). Stops cleanly on SIGINT/SIGTERM.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
+import type { Config } from '../../../shared/config.js';
+import type { EngineEvent } from '../../../shared/domain.js';
 import { resolveClearmlCredentials } from '../clearml/credentials.js';
 import { loadConfigFile } from '../config/load.js';
+import { ec2EndpointFor } from '../connections.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
-import { CostHistory } from '../cost/history.js';
+import { COST_CSV_HEADER, CostHistory } from '../cost/history.js';
+import type { ResolvedCredentials } from '../controller.js';
 import { systemClock } from '../ports.js';
 import { createEngineHost, type EngineHost } from '../host.js';
+import { parseCliArgs, type CliOptions } from './args.js';
+import { runCheck } from './check.js';
+import { createView, type TerminalStream } from './terminal.js';
+import { RunTally } from './view.js';
 
-export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once]
-       npm run headless -- --report costs [--since YYYY-MM-DD] [--csv]
+export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
+       npm run headless -- --config FILE --check
+       npm run headless -- --report costs [--since YYYY-MM-DD] [--csv | --json]
 
   --config FILE   our config (YAML/JSON) or a ClearML AWS autoscaler YAML (auto-detected)
   --demo          run against the built-in ClearML and EC2 emulators with a synthetic workload
+  --check         test the ClearML connection, the AWS credentials and the IAM permissions (EC2 DryRun), print a
+                  short report, exit 0 when everything needed works, 1 otherwise; launches nothing
   --dry-run       decide and log, but never launch, terminate or tag anything
-  --json          one JSON object per event on stdout (for log shippers)
+  --json          one JSON object per line on stdout (for log shippers)
   --once          run a single tick, print its decisions and exit (exit code 1 if the tick had errors)
-  --minutes N     stop after N minutes (demo and soak runs)
+  --minutes N     stop after N minutes (demo and soak runs; fractions allowed, at most a year)
   --report costs  print the accounting from the cost history (this month, or since --since); --csv for CSV
   --data-dir DIR  where the cost history and price cache live (default ~/.local/share/clearml-tray-autoscaler,
                   or AUTOSCALER_DATA_DIR)
+  -h, --help      this text
 
 Credentials: ClearML from CLEARML_API_HOST / CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY, else ~/clearml.conf;
 AWS from the SDK default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role). AWS_ENDPOINT_URL_EC2 points the
-engine at any EC2-compatible endpoint.`;
+engine at any EC2-compatible endpoint. On a terminal the output is coloured unless NO_COLOR is set.`;
 
-interface Out {
+export interface Out {
   write(line: string): void;
+  /** Where the human view is drawn; a terminal gets colour and a live status line. Default: lines through write. */
+  stream?: TerminalStream;
 }
 
-export async function runHeadless(
-  argv: string[],
-  out: Out = { write: (l) => process.stdout.write(`${l}\n`) },
-  env = process.env,
-): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        demo: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        once: { type: 'boolean', default: false },
-        minutes: { type: 'string' },
-        report: { type: 'string' },
-        since: { type: 'string' },
-        csv: { type: 'boolean', default: false },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    out.write(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+const stdoutOut: Out = { write: (l) => process.stdout.write(`${l}\n`), stream: process.stdout };
+
+export async function runHeadless(argv: string[], out: Out = stdoutOut, env = process.env): Promise<number> {
+  const parsed = parseCliArgs(argv);
+  if (!parsed.ok) {
+    out.write(`error: ${parsed.error}\nRun 'npm run headless -- --help' for the flags.`);
     return 2;
   }
-  if (args.help || (!args.config && !args.demo && !args.report)) {
+  const opts = parsed.options;
+  if (opts.mode === 'help') {
     out.write(USAGE);
-    return args.help ? 0 : 2;
+    return 0;
   }
   const dataDir =
-    args['data-dir'] ?? env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
-  if (args.report)
-    return costReport({ report: args.report, since: args.since, csv: args.csv, json: args.json, dataDir }, out);
+    opts.dataDir ?? env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
+  if (opts.mode === 'report') return costReport({ ...opts, dataDir }, out);
 
-  const json = args.json;
-  const print = (e: EngineEvent) =>
-    out.write(json ? JSON.stringify({ type: 'event', ...e, at: new Date(e.at).toISOString() }) : formatEvent(e));
-  // A demo keeps its made-up spend out of the real history.
+  let loaded: Loaded | null = null;
+  if (opts.config) {
+    loaded = await loadForRun(opts, out, env);
+    if (!loaded) return 2;
+  }
+  if (opts.mode === 'check') return runCheck(loaded!.config, loaded!.creds, out, opts.json);
+
+  const json = opts.json;
+  const stream: TerminalStream = out.stream ?? {
+    write: (chunk) => {
+      for (const l of chunk.replace(/\n$/, '').split('\n')) out.write(l);
+      return true;
+    },
+  };
+  const view = json ? null : createView(stream, env);
+  const tally = new RunTally();
+  const shown: string[] = [];
+  const print = (e: EngineEvent) => {
+    tally.event(e);
+    if (e.level === 'error') shown.push(e.message);
+    if (json) out.write(JSON.stringify({ type: 'event', ...e, at: new Date(e.at).toISOString() }));
+    else view!.event(e);
+  };
+  const info = (message: string) => (json ? out.write(JSON.stringify({ type: 'info', message })) : view!.line(message));
+  // A demo keeps its made-up spend out of the real history, in a folder removed when the run ends.
+  const demoDir = opts.mode === 'demo' ? await mkdtemp(path.join(tmpdir(), 'autoscaler-demo-')) : null;
   const host: EngineHost = createEngineHost({
     onEvent: print,
-    dataDir: args.demo ? await mkdtemp(path.join(tmpdir(), 'autoscaler-demo-')) : dataDir,
+    dataDir: demoDir ?? dataDir,
+    reporting: {
+      surface: 'cli',
+      retrying: !opts.once,
+      ...(loaded ? { ec2Endpoint: ec2EndpointFor(loaded.config.aws.region, process.env) } : {}),
+    },
   });
+  try {
+    if (opts.mode === 'demo') {
+      info(
+        json
+          ? 'demo mode: emulated ClearML and EC2, nothing real is touched'
+          : 'demo mode: the engine runs against built-in ClearML and EC2 emulators; nothing real is touched',
+      );
+      await host.startDemo({ dryRun: opts.dryRun });
+    } else {
+      host.configure(loaded!.config, loaded!.creds);
+    }
 
-  if (args.demo) {
+    if (opts.once) {
+      const r = await host.tickNow();
+      for (const d of r?.plan?.decisions ?? [])
+        out.write(json ? JSON.stringify({ type: 'decision', ...d }) : `${d.queue}: ${d.text}`);
+      for (const e of r?.errors ?? []) {
+        if (json) out.write(JSON.stringify({ type: 'error', message: e }));
+        // An error already shown as an event line is not printed twice.
+        else if (!shown.some((m) => e.startsWith(m))) out.write(`error: ${e}`);
+      }
+      await host.stop();
+      return r && r.errors.length === 0 ? 0 : 1;
+    }
+
+    const startedAt = systemClock.now();
+    let lastStatus = '';
+    const unsubscribe = host.store.subscribe((s) => {
+      tally.snapshot(s);
+      if (!json) return view!.status(s);
+      const line = JSON.stringify({
+        type: 'status',
+        status: s.status,
+        reason: s.statusReason,
+        running: s.instances.length,
+        burnPerHour: s.costs.burnPerHour,
+      });
+      if (line !== lastStatus) {
+        lastStatus = line;
+        out.write(line);
+      }
+    });
+    await host.setEnabled(true);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+      if (opts.minutes !== null) sleepLong(opts.minutes * 60_000, resolve);
+    });
+    unsubscribe();
+    if (json) {
+      out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
+      await host.stop();
+    } else {
+      await host.stop();
+      view!.close();
+      const lease = host.config?.lease.enabled ?? false;
+      for (const l of tally.summary({ demo: opts.mode === 'demo', lease, startedAt, now: systemClock.now() }))
+        out.write(l);
+    }
+    return 0;
+  } finally {
+    if (demoDir) await rm(demoDir, { recursive: true, force: true });
+  }
+}
+
+/** setTimeout holds at most 2^31-1 ms (about 24.8 days); longer waits are chained. */
+function sleepLong(ms: number, done: () => void): void {
+  const step = Math.min(ms, 2 ** 31 - 1);
+  setTimeout(() => (ms - step > 0 ? sleepLong(ms - step, done) : done()), step).unref();
+}
+
+interface Loaded {
+  config: Config;
+  creds: ResolvedCredentials;
+}
+
+/** Loads the config and credentials for a run or a check; prints what is wrong and returns null when invalid. */
+async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): Promise<Loaded | null> {
+  const json = opts.json;
+  const clearmlConfPath = env.CLEARML_CONFIG_FILE ?? path.join(homedir(), 'clearml.conf');
+  const creds = resolveClearmlCredentials({ stored: null, env, clearmlConfPath });
+  const loaded = await loadConfigFile(opts.config!, { clearmlApiHost: creds.apiHost });
+  for (const w of loaded.warnings) out.write(json ? JSON.stringify({ type: 'warning', message: w }) : `warning: ${w}`);
+  if (!loaded.config) {
     out.write(
       json
-        ? JSON.stringify({ type: 'info', message: 'demo mode: emulated ClearML and EC2, nothing real is touched' })
-        : 'demo mode: the engine runs against built-in ClearML and EC2 emulators; nothing real is touched',
+        ? JSON.stringify({ type: 'invalid-config', issues: loaded.issues })
+        : `The config in ${opts.config} is invalid; nothing was launched:`,
     );
-    await host.startDemo({ dryRun: args['dry-run'] });
-  } else {
-    const clearmlConfPath = env.CLEARML_CONFIG_FILE ?? path.join(homedir(), 'clearml.conf');
-    const creds = resolveClearmlCredentials({ stored: null, env, clearmlConfPath });
-    const loaded = await loadConfigFile(args.config!, { clearmlApiHost: creds.apiHost });
-    for (const w of loaded.warnings)
-      out.write(json ? JSON.stringify({ type: 'warning', message: w }) : `warning: ${w}`);
-    if (!loaded.config) {
-      out.write(
-        json
-          ? JSON.stringify({ type: 'invalid-config', issues: loaded.issues })
-          : `The config in ${args.config} is invalid; nothing was launched:`,
-      );
-      if (!json) for (const i of loaded.issues) out.write(`  ${i.path}: ${i.message}`);
-      return 2;
-    }
-    let config = loaded.config;
-    if (args['dry-run']) config = { ...config, scaling: { ...config.scaling, dryRun: true } };
-    if (!creds.credentials) {
-      out.write(
-        'warning: no ClearML credentials found (CLEARML_API_ACCESS_KEY/CLEARML_API_SECRET_KEY or ~/clearml.conf): calls will be unauthenticated',
-      );
-    }
-    const aws =
-      loaded.secrets.awsAccessKeyId && loaded.secrets.awsSecretAccessKey
-        ? {
-            accessKeyId: loaded.secrets.awsAccessKeyId,
-            secretAccessKey: loaded.secrets.awsSecretAccessKey,
-            sessionToken: loaded.secrets.awsSessionToken,
-          }
-        : null;
-    host.configure(config, {
+    if (!json) for (const i of loaded.issues) out.write(`  ${i.path}: ${i.message}`);
+    return null;
+  }
+  let config = loaded.config;
+  if (opts.dryRun) config = { ...config, scaling: { ...config.scaling, dryRun: true } };
+  if (!creds.credentials) {
+    out.write(
+      'warning: no ClearML credentials found (CLEARML_API_ACCESS_KEY/CLEARML_API_SECRET_KEY or ~/clearml.conf): calls will be unauthenticated',
+    );
+  }
+  const aws =
+    loaded.secrets.awsAccessKeyId && loaded.secrets.awsSecretAccessKey
+      ? {
+          accessKeyId: loaded.secrets.awsAccessKeyId,
+          secretAccessKey: loaded.secrets.awsSecretAccessKey,
+          sessionToken: loaded.secrets.awsSessionToken,
+        }
+      : null;
+  return {
+    config,
+    creds: {
       clearml: creds.credentials,
       aws,
       ...(loaded.secrets.gitPassword ? { gitPassword: loaded.secrets.gitPassword } : {}),
-    });
-  }
-
-  if (args.once) {
-    const r = await host.tickNow();
-    for (const d of r?.plan?.decisions ?? [])
-      out.write(json ? JSON.stringify({ type: 'decision', ...d }) : `${d.queue}: ${d.text}`);
-    for (const e of r?.errors ?? []) out.write(json ? JSON.stringify({ type: 'error', message: e }) : `error: ${e}`);
-    await host.stop();
-    return r && r.errors.length === 0 ? 0 : 1;
-  }
-
-  let lastSummary = '';
-  const unsubscribe = host.store.subscribe((s) => {
-    const line = summary(s);
-    if (line !== lastSummary) {
-      lastSummary = line;
-      out.write(
-        json
-          ? JSON.stringify({
-              type: 'status',
-              status: s.status,
-              reason: s.statusReason,
-              running: s.instances.length,
-              burnPerHour: s.costs.burnPerHour,
-            })
-          : line,
-      );
-    }
-  });
-  await host.setEnabled(true);
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (args.minutes) setTimeout(stop, Number(args.minutes) * 60_000).unref();
-  });
-  await stopped;
-  unsubscribe();
-  out.write(
-    json
-      ? JSON.stringify({ type: 'info', message: 'stopping' })
-      : 'stopping: instances keep running; the next start adopts them',
-  );
-  await host.stop();
-  return 0;
+    },
+  };
 }
 
-async function costReport(
-  o: { report: string; since?: string; csv: boolean; json: boolean; dataDir: string },
-  out: Out,
-): Promise<number> {
-  if (o.report !== 'costs') {
-    out.write(`unknown report '${o.report}': the only report is 'costs'`);
-    return 2;
-  }
+async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promise<number> {
   const now = systemClock.now();
-  const since = o.since ? Date.parse(`${o.since}T00:00:00Z`) : startOfUtcMonth(now);
-  if (!Number.isFinite(since)) {
-    out.write(`--since must be a date like 2026-11-01, not '${o.since}'`);
-    return 2;
-  }
+  const since = o.since ?? startOfUtcMonth(now);
   const file = path.join(o.dataDir, 'cost-history.jsonl');
+  // Reading a report never creates the data folder or an empty history.
+  if (!existsSync(file)) {
+    if (o.json)
+      out.write(
+        JSON.stringify({ since: new Date(since).toISOString(), until: new Date(now).toISOString(), empty: true }),
+      );
+    else if (o.csv) out.write(COST_CSV_HEADER.join(','));
+    else out.write(`No spend recorded yet: there is no cost history at ${file}.`);
+    return 0;
+  }
   const history = await CostHistory.open({ file, clock: systemClock });
   try {
     if (o.csv) {
@@ -198,6 +246,10 @@ async function costReport(
     }
     const usd = (x: number) => `$${x.toFixed(2)}`;
     out.write(`Costs from ${new Date(since).toISOString().slice(0, 10)} to now (history: ${file})`);
+    if (r.total === 0 && Object.keys(r.byQueue).length === 0) {
+      out.write('  No spend recorded in this period.');
+      return 0;
+    }
     out.write(
       `  total ${usd(r.total)}: tasks ${usd(r.tasks)}, idle ${usd(r.idle)}, boot ${usd(r.boot)}; spot saved ${usd(r.spot.savings)}`,
     );
@@ -219,17 +271,6 @@ async function costReport(
   } finally {
     await history.close();
   }
-}
-
-export function formatEvent(e: EngineEvent): string {
-  const time = new Date(e.at).toISOString().slice(11, 19);
-  return `${time} ${e.level.toUpperCase().padEnd(5)} ${e.kind.padEnd(13)} ${e.message}`;
-}
-
-function summary(s: Snapshot): string {
-  const running = s.instances.filter((i) => i.state === 'pending' || i.state === 'running');
-  const pending = s.queues.reduce((n, q) => n + q.pending, 0);
-  return `status ${s.status}: ${pending} pending, ${running.length} instances (${running.filter((i) => i.phase === 'busy').length} busy, ${running.filter((i) => i.phase === 'idle').length} idle, ${running.filter((i) => i.phase === 'booting').length} booting), $${s.costs.burnPerHour.toFixed(2)}/h${s.statusReason ? ` — ${s.statusReason}` : ''}`;
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);

@@ -108,6 +108,25 @@ export interface OpenReport {
   skipped: number;
 }
 
+/** The columns of `CostHistory.toCsv`, also printed alone when there is no history yet. */
+export const COST_CSV_HEADER = [
+  'instance_id',
+  'queue',
+  'resource',
+  'instance_type',
+  'market',
+  'zone',
+  'hourly_price_usd',
+  'price_source',
+  'line',
+  'task_id',
+  'task_name',
+  'start_utc',
+  'end_utc',
+  'seconds',
+  'cost_usd',
+] as const;
+
 export class CostHistory {
   private readonly records = new Map<string, InstanceRecord>();
   private fh: FileHandle | null = null;
@@ -251,24 +270,7 @@ export class CostHistory {
    * the `cost_usd` column sums to the total. Times in ISO UTC.
    */
   toCsv(since: number, now = this.clock.now()): string {
-    const header = [
-      'instance_id',
-      'queue',
-      'resource',
-      'instance_type',
-      'market',
-      'zone',
-      'hourly_price_usd',
-      'price_source',
-      'line',
-      'task_id',
-      'task_name',
-      'start_utc',
-      'end_utc',
-      'seconds',
-      'cost_usd',
-    ];
-    const rows: string[][] = [header];
+    const rows: string[][] = [[...COST_CSV_HEADER]];
     const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
     const sorted = this.instancesOverlapping(since, now).sort((a, b) => a.launchedAt - b.launchedAt);
     for (const inst of sorted) {

@@ -392,6 +392,103 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
         return {};
       },
     },
+    // What the real clearml-agent daemon calls, besides auth.login and queues.get_all: register, report every
+    // few seconds (with the task it runs), read its runtime properties, pull from its queues, mark what it pulled
+    // started, and unregister on exit.
+    'workers.register': {
+      min: '2.4',
+      auth: true,
+      handle: ({ body }) => {
+        if (typeof body['worker'] !== 'string' || !body['worker']) throw validationError('worker is required');
+        const timeout = body['timeout'] ?? WORKER_REGISTER_TIMEOUT_SEC;
+        if (typeof timeout !== 'number' || timeout <= 0) {
+          throw new WireError(400, 1002, `Worker registration failed (invalid timeout, worker=${body['worker']})`);
+        }
+        const queueIds = (listParam(body['queues']) ?? []).map(String);
+        for (const id of queueIds) if (!model.queueById.has(id)) throw invalidQueueId(id);
+        model.register(body['worker'], queueIds, clock.now(), true);
+        return {};
+      },
+    },
+    'workers.status_report': {
+      min: '2.4',
+      auth: true,
+      handle: ({ body }) => {
+        if (typeof body['worker'] !== 'string') throw validationError('worker is required');
+        const queueIds = listParam(body['queues'])?.map(String);
+        model.statusReport(
+          body['worker'],
+          {
+            taskId: typeof body['task'] === 'string' && body['task'] ? body['task'] : null,
+            ...(queueIds ? { queueIds } : {}),
+          },
+          clock.now(),
+        );
+        return {};
+      },
+    },
+    'workers.get_runtime_properties': {
+      min: '2.10',
+      auth: true,
+      handle: () => ({ runtime_properties: [] }),
+    },
+    'queues.get_next_task': {
+      min: '2.4',
+      auth: true,
+      handle: ({ body }) => {
+        const q = typeof body['queue'] === 'string' ? model.queueById.get(body['queue']) : undefined;
+        if (!q) throw invalidQueueId(body['queue']);
+        const head = q.entries[0];
+        const taskId = model.popTask(q.id, clock.now());
+        if (!taskId || !head) return {};
+        const data: Record<string, unknown> = { entry: { task: taskId, added: date(head.added) } };
+        if (body['get_task_info'] === true) data['task_info'] = { company: COMPANY.id, user: USER.id };
+        return data;
+      },
+    },
+    'tasks.started': {
+      min: '1.5',
+      auth: true,
+      handle: ({ body }) => {
+        const t = model.started(body['task'], {
+          force: body['force'] === true,
+          reason: str(body['status_reason']),
+          message: str(body['status_message']),
+        });
+        return { started: 1, updated: 1, fields: taskFields(t, { started: date(t.started) }) };
+      },
+    },
+    'tasks.ping': {
+      min: '2.1',
+      auth: true,
+      handle: ({ body }) => {
+        model.task(body['task']).lastUpdate = clock.now();
+        return {};
+      },
+    },
+    'tasks.edit': {
+      min: '2.1',
+      auth: true,
+      handle: ({ body }) => {
+        // The agent records runtime facts (its hostname) with force; the emulator keeps no such fields.
+        const t = model.task(body['task']);
+        if (body['force'] !== true && t.status !== 'created') {
+          throw new WireError(400, 110, `Invalid task status (Task is not in created status, status=${t.status})`);
+        }
+        const fields = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'task' && k !== 'force'));
+        t.lastUpdate = clock.now();
+        return { updated: 1, fields };
+      },
+    },
+    'events.add_batch': {
+      min: '2.1',
+      auth: true,
+      handle: ({ body }) => {
+        const events = body['events'] as Record<string, unknown>[];
+        for (const e of events) if (typeof e['task'] === 'string') model.task(e['task']);
+        return { added: events.length, errors: 0, errors_info: {} };
+      },
+    },
     'tasks.get_all': {
       min: '2.1',
       auth: true,
@@ -604,7 +701,7 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
     try {
       const enc = req.headers['content-encoding'];
       if (enc && enc !== 'identity') throw new WireError(415, 0, `Unsupported content encoding ${enc}`);
-      body = parseBody(raw);
+      body = name === 'events.add_batch' ? parseEventBatch(raw) : parseBody(raw);
       mergeQuery(body, new URLSearchParams(query));
     } catch (err) {
       bodyError = err instanceof WireError ? err : validationError(String(err));
@@ -773,6 +870,13 @@ function parseBody(raw: string): Record<string, unknown> {
     throw new WireError(400, 12, 'Validation error (request body must be a JSON object)');
   }
   return json as Record<string, unknown>;
+}
+
+/** `events.add_batch` takes newline-delimited JSON events (one object per line), not one JSON object. */
+function parseEventBatch(raw: string): Record<string, unknown> {
+  const events: Record<string, unknown>[] = [];
+  for (const line of raw.split('\n')) if (line.trim()) events.push(parseBody(line));
+  return { events };
 }
 
 /** Query parameters merge into the body: numbers and true/false coerced, dotted keys nested (as the server does). */

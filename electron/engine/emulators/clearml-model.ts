@@ -75,6 +75,11 @@ export interface EmuWorker {
   taskId: string | null;
   taskStartedAt: number | null;
   ip: string;
+  /**
+   * Last `workers.register`/`workers.status_report` of a real agent over HTTP; null for a simulated agent, whose
+   * reports are taken to come every `WORKER_REPORT_SEC` while it is alive.
+   */
+  reportedAt: number | null;
 }
 
 /** Allowed next statuses (reference §4.9); `force` bypasses this table. */
@@ -280,6 +285,38 @@ export class ClearmlModel {
     w.taskStartedAt = at;
   }
 
+  /**
+   * `workers.status_report` from a real agent: the worker is alive now, listens on `queueIds` (when given) and runs
+   * `taskId` (null: idle). The server stamps the reported task with the worker, as ClearML's does.
+   */
+  statusReport(workerId: string, o: { queueIds?: string[]; taskId: string | null }, at = this.clock.now()): void {
+    const w = this.workerById.get(workerId);
+    if (!w) throw new WireError(400, 1001, `Invalid worker id (worker=${workerId})`);
+    w.reportedAt = at;
+    w.stoppedAt = null;
+    if (o.queueIds?.length) w.queueIds = o.queueIds;
+    if (o.taskId === null) {
+      w.taskId = null;
+      w.taskStartedAt = null;
+      return;
+    }
+    const t = this.task(o.taskId);
+    if (w.taskId !== t.id) w.taskStartedAt = at;
+    w.taskId = t.id;
+    t.lastWorker = workerId;
+    t.lastUpdate = at;
+  }
+
+  /** `tasks.started`: the agent marks the task it pulled in progress (no worker is attached by this call). */
+  started(taskId: unknown, o: { force?: boolean; reason?: string; message?: string } = {}, at = this.clock.now()) {
+    const t = this.task(taskId);
+    if (t.status === 'queued') this.removeFromQueues(t.id, at);
+    this.changeStatus(t, 'in_progress', { ...o, allowSame: false }, at);
+    t.started = at;
+    t.completed = null;
+    return t;
+  }
+
   /** The agent finished the task. Returns false (and changes nothing on the task) unless it was in progress. */
   complete(taskId: string, at = this.clock.now()): boolean {
     const t = this.task(taskId);
@@ -310,7 +347,7 @@ export class ClearmlModel {
     return w;
   }
 
-  register(id: string, queueIds: string[], at = this.clock.now()): EmuWorker {
+  register(id: string, queueIds: string[], at = this.clock.now(), overWire = false): EmuWorker {
     const w: EmuWorker = {
       id,
       queueIds,
@@ -319,6 +356,7 @@ export class ClearmlModel {
       taskId: null,
       taskStartedAt: null,
       ip: `10.0.${(this.workerById.size >> 8) & 255}.${(this.workerById.size & 255) + 1}`,
+      reportedAt: overWire ? at : null,
     };
     this.workerById.set(id, w);
     return w;
@@ -339,6 +377,7 @@ export class ClearmlModel {
 
   /** Agents report on registering and every 30 s after. */
   lastReport(w: EmuWorker, now = this.clock.now()): number {
+    if (w.reportedAt !== null) return Math.min(w.reportedAt, now);
     const until = Math.max(w.registeredAt, w.stoppedAt === null ? now : Math.min(now, w.stoppedAt));
     const step = WORKER_REPORT_SEC * 1000;
     return w.registeredAt + Math.floor((until - w.registeredAt) / step) * step;

@@ -97,6 +97,7 @@ export interface EmulatedInstanceDetail extends EmulatedInstance {
     httpEndpoint: string;
     instanceMetadataTags: string;
     httpPutResponseHopLimit: number;
+    httpProtocolIpv6: string;
   };
   shutdownBehavior: 'stop' | 'terminate';
   spotOptions: { spotInstanceType: string; interruptionBehavior: string } | null;
@@ -248,6 +249,7 @@ const RunInstancesParams = z.looseObject({
   'MetadataOptions.HttpEndpoint': z.enum(['enabled', 'disabled']).optional(),
   'MetadataOptions.InstanceMetadataTags': z.enum(['enabled', 'disabled']).optional(),
   'MetadataOptions.HttpPutResponseHopLimit': intParam(1, 64).optional(),
+  'MetadataOptions.HttpProtocolIpv6': z.enum(['enabled', 'disabled']).optional(),
   InstanceInitiatedShutdownBehavior: z.enum(['stop', 'terminate']).optional(),
 });
 
@@ -441,6 +443,8 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         httpTokens: r.metadataOptions.httpTokens,
         httpPutResponseHopLimit: r.metadataOptions.httpPutResponseHopLimit,
         httpEndpoint: r.metadataOptions.httpEndpoint,
+        // Real EC2 always lists it (InstanceMetadataOptionsResponse, default disabled); moto does too.
+        httpProtocolIpv6: r.metadataOptions.httpProtocolIpv6,
         instanceMetadataTags: r.metadataOptions.instanceMetadataTags,
       },
     };
@@ -667,6 +671,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
           httpEndpoint: q['MetadataOptions.HttpEndpoint'] ?? 'enabled',
           instanceMetadataTags: q['MetadataOptions.InstanceMetadataTags'] ?? 'disabled',
           httpPutResponseHopLimit: q['MetadataOptions.HttpPutResponseHopLimit'] ?? 1,
+          httpProtocolIpv6: q['MetadataOptions.HttpProtocolIpv6'] ?? 'disabled',
         },
         shutdownBehavior: q.InstanceInitiatedShutdownBehavior ?? 'stop',
         spotOptions:

@@ -384,7 +384,8 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
       listing = await withRetries(() => ec2.describeInstances(config.scaling.workersPrefix));
     } catch (e) {
       if (!(e instanceof Ec2Error)) throw e;
-      report.warnings.push(`EC2 could not be listed (${e.message})`);
+      // The cause is reported once by the engine's own EC2 check; here only what it means for recovery.
+      report.warnings.push(`EC2 could not be listed (${e.code}): recovery of open launches waits until it can`);
     }
     // Launched just before the crash: the previous engine counted these as in flight until EC2 listed them; the
     // new one must too, or it launches the same demand again while they are unlisted.

@@ -221,7 +221,10 @@ export function buildUserData(opts: UserDataOptions): string {
     '  else cas_log "no apt-get, dnf or yum: use an AMI that has python3 (with venv) and git"; return 1',
     '  fi',
     '}',
-    'if "$CAS_VENV/bin/python" -m pip show clearml-agent 2>/dev/null | grep -qx "Version: $CAS_AGENT_VERSION"; then',
+    // Asked of Python directly, never `pip show | grep -q`: under pipefail that pipeline fails whenever grep exits
+    // before pip has written everything (pip dies of the broken pipe), which sent pre-baked venvs down the
+    // reinstall path below, `venv --clear` included (found by running the real agent's venv through this script).
+    `if "$CAS_VENV/bin/python" -c 'import sys, importlib.metadata as m; sys.exit(m.version("clearml-agent") != sys.argv[1])' "$CAS_AGENT_VERSION" 2>/dev/null; then`,
     '  cas_log "clearml-agent $CAS_AGENT_VERSION already installed"',
     'else',
     '  if ! command -v git >/dev/null 2>&1 || ! python3 -m venv --clear "$CAS_VENV" >/dev/null 2>&1; then',

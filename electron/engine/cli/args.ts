@@ -1,0 +1,134 @@
+/**
+ * The headless CLI's flags, parsed and validated before anything starts: a wrong flag is a clear message and exit
+ * code 2 (a supervisor that restarts on exit must not loop on a typo). Pure: no I/O.
+ */
+import { parseArgs } from 'node:util';
+
+export type Mode = 'run' | 'demo' | 'report' | 'check' | 'help';
+
+export interface CliOptions {
+  mode: Mode;
+  config?: string;
+  dryRun: boolean;
+  json: boolean;
+  once: boolean;
+  /** Stop after this many minutes; null runs until SIGINT/SIGTERM. */
+  minutes: number | null;
+  report?: 'costs';
+  /** ms epoch, start of the UTC day given with --since. */
+  since?: number;
+  csv: boolean;
+  dataDir?: string;
+}
+
+export type ParsedArgs = { ok: true; options: CliOptions } | { ok: false; error: string };
+
+/** One year: longer soak runs need no timer; leave --minutes out to run until stopped. */
+export const MAX_MINUTES = 525_600;
+
+export function parseCliArgs(argv: readonly string[]): ParsedArgs {
+  let values;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        check: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        once: { type: 'boolean', default: false },
+        minutes: { type: 'string' },
+        report: { type: 'string' },
+        since: { type: 'string' },
+        csv: { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+  const base = {
+    dryRun: values['dry-run'],
+    json: values.json,
+    once: values.once,
+    csv: values.csv,
+    minutes: null,
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+  };
+  if (values.help) return { ok: true, options: { ...base, mode: 'help' } };
+
+  const modes = [
+    values.config !== undefined && '--config',
+    values.demo && '--demo',
+    values.report !== undefined && '--report',
+  ].filter(Boolean);
+  if (modes.length > 1) return { ok: false, error: `${modes.join(' and ')} cannot be combined: choose one` };
+  if (modes.length === 0) return { ok: false, error: 'nothing to do: give --config FILE, --demo or --report costs' };
+  if (values.config === '') return { ok: false, error: '--config needs a file path' };
+  if (values['data-dir'] === '') return { ok: false, error: '--data-dir needs a folder path' };
+
+  if (values.report !== undefined) {
+    if (values.report !== 'costs')
+      return { ok: false, error: `unknown report '${values.report}': the only report is 'costs'` };
+    for (const [flag, on] of [
+      ['--once', values.once],
+      ['--dry-run', values['dry-run']],
+      ['--minutes', values.minutes !== undefined],
+      ['--check', values.check],
+    ] as const)
+      if (on) return { ok: false, error: `${flag} does not apply to --report` };
+    let since: number | undefined;
+    if (values.since !== undefined) {
+      since = /^\d{4}-\d{2}-\d{2}$/.test(values.since) ? Date.parse(`${values.since}T00:00:00Z`) : NaN;
+      if (!Number.isFinite(since))
+        return { ok: false, error: `--since must be a date like 2026-11-01, not '${values.since}'` };
+    }
+    return {
+      ok: true,
+      options: { ...base, mode: 'report', report: 'costs', ...(since !== undefined ? { since } : {}) },
+    };
+  }
+  if (values.since !== undefined) return { ok: false, error: '--since applies only to --report costs' };
+  if (values.csv) return { ok: false, error: '--csv applies only to --report costs' };
+
+  if (values.check) {
+    if (!values.config) return { ok: false, error: '--check tests the connections of a config: give --config FILE' };
+    for (const [flag, on] of [
+      ['--once', values.once],
+      ['--minutes', values.minutes !== undefined],
+      ['--dry-run', values['dry-run']],
+    ] as const)
+      if (on) return { ok: false, error: `${flag} does not apply to --check` };
+    return { ok: true, options: { ...base, mode: 'check', config: values.config } };
+  }
+
+  let minutes: number | null = null;
+  if (values.minutes !== undefined) {
+    if (values.once) return { ok: false, error: '--once runs one tick: --minutes does not apply' };
+    const text = values.minutes.trim();
+    minutes = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(minutes) || minutes <= 0)
+      return {
+        ok: false,
+        error: `--minutes must be a positive number of minutes (e.g. 2 or 0.5), not '${values.minutes}'`,
+      };
+    if (minutes > MAX_MINUTES)
+      return {
+        ok: false,
+        error: `--minutes ${values.minutes} is more than a year: leave --minutes out to run until stopped`,
+      };
+  }
+  return {
+    ok: true,
+    options: {
+      ...base,
+      minutes,
+      mode: values.demo ? 'demo' : 'run',
+      ...(values.config !== undefined ? { config: values.config } : {}),
+    },
+  };
+}

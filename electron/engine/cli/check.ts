@@ -1,0 +1,64 @@
+/**
+ * `npm run headless -- --config F --check`: tests both connections and the IAM permissions the engine needs, the
+ * way the engine itself will use them, and prints a short report. Exit 0 when ClearML answers with the
+ * credentials and EC2 allows every action it could check; 1 otherwise. Nothing is launched (EC2 DryRun only).
+ */
+import type { Config } from '../../../shared/config.js';
+import type { ResolvedCredentials } from '../controller.js';
+import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
+import { ec2EndpointFor } from '../connections.js';
+import { launchBase } from '../launch-request.js';
+import { testClearml } from '../service/testers.js';
+import { userDataBuilder } from '../userdata/userdata.js';
+import type { Out } from './headless.js';
+
+export async function runCheck(config: Config, creds: ResolvedCredentials, out: Out, json = false): Promise<number> {
+  const lines: string[] = [];
+  const report: { clearml?: unknown; ec2?: unknown } = {};
+  let ok = true;
+
+  const clearml = await testClearml({ apiHost: config.clearml.apiHost, credentials: creds.clearml });
+  ok &&= clearml.ok;
+  report.clearml = { endpoint: config.clearml.apiHost, ...clearml };
+  lines.push(`${clearml.ok ? 'ok  ' : 'FAIL'}  ClearML  ${config.clearml.apiHost}: ${clearml.message}`);
+  for (const d of clearml.details) lines.push(`        ${d}`);
+
+  // The SDK reads its endpoint variables from the process environment, so the report does too.
+  const endpoint = ec2EndpointFor(config.aws.region, process.env);
+  const [queue, entries] = Object.entries(config.queues)[0] ?? [];
+  const resource = entries?.[0]?.resource;
+  const base = queue && resource ? launchBase(config, { queue, resource, at: Date.now() }, '') : null;
+  if (!base) {
+    ok = false;
+    const message = 'no queue with a resource is configured, so there is no launch to check';
+    report.ec2 = { endpoint, ok: false, missing: [], details: [message] };
+    lines.push(`FAIL  EC2      ${message}`);
+  } else {
+    const ec2 = createEc2Provider({ region: config.aws.region, credentials: creds.aws, maxAttempts: 1 });
+    try {
+      const res = config.resources[resource!]!;
+      const spec = {
+        ...base,
+        clientToken: 'check',
+        market: res.market,
+        userData: userDataBuilder(config, { clearml: creds.clearml })({ queue: queue!, resource: resource! }),
+        ...(res.subnetIds[0] ? { subnetId: res.subnetIds[0] } : {}),
+        ...(!res.subnetIds[0] && res.availabilityZones[0] ? { availabilityZone: res.availabilityZones[0] } : {}),
+      };
+      const perms = await checkPermissions(ec2, spec);
+      report.ec2 = { endpoint, ...perms };
+      ok &&= perms.ok;
+      lines.push(
+        `${perms.ok ? 'ok  ' : 'FAIL'}  EC2      ${endpoint} (${config.aws.region}, ${creds.aws ? 'keys from the config file' : 'the AWS SDK default credentials'})` +
+          (perms.missing.length ? `: missing ${perms.missing.join(', ')}` : ''),
+      );
+      for (const d of perms.details) lines.push(`        ${d}`);
+    } finally {
+      ec2.close();
+    }
+  }
+  lines.push(ok ? 'Everything the autoscaler needs works.' : 'Fix the FAIL lines above, then run --check again.');
+  if (json) out.write(JSON.stringify({ type: 'check', ok, ...report }));
+  else for (const l of lines) out.write(l);
+  return ok ? 0 : 1;
+}

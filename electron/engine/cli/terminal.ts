@@ -1,0 +1,84 @@
+/**
+ * Writes the headless view. On a terminal: colour by level (unless NO_COLOR), and one status line at the bottom
+ * that changes in place while event lines scroll above it (log-update keeps the two apart and handles wrapping).
+ * Elsewhere (a pipe, a log file): plain lines, a timestamped status line only when it changes.
+ */
+import { createLogUpdate } from 'log-update';
+import pc from 'picocolors';
+import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
+import { DecisionFilter, eventRow, noPaint, statusLine, type Paint } from './view.js';
+
+export interface ViewSink {
+  event(e: EngineEvent): void;
+  status(s: Snapshot): void;
+  /** A line that stays (info, warnings, the summary). */
+  line(text: string): void;
+  /** Removes the live status line before the process prints its last lines. */
+  close(): void;
+}
+
+export interface TerminalStream {
+  write(chunk: string): boolean;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export function wantsLive(stream: TerminalStream): boolean {
+  return stream.isTTY === true;
+}
+
+/** Colour on a terminal unless NO_COLOR is set (any value), per no-color.org; FORCE_COLOR forces it. */
+export function wantsColor(stream: TerminalStream, env: Readonly<Record<string, string | undefined>>): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
+export function createView(stream: TerminalStream, env: Readonly<Record<string, string | undefined>>): ViewSink {
+  const colors = pc.createColors(wantsColor(stream, env));
+  const paint: Paint = wantsColor(stream, env) ? colors : noPaint;
+  const decisions = new DecisionFilter();
+  if (wantsLive(stream)) {
+    const live = createLogUpdate(stream as NodeJS.WriteStream, { showCursor: true });
+    let current = '';
+    const persist = (text: string) => {
+      live.persist(text);
+      if (current) live(current);
+    };
+    return {
+      event: (e) => {
+        for (const shown of decisions.event(e)) persist(eventRow(shown, paint));
+      },
+      status: (s) => {
+        for (const d of decisions.flush()) live.persist(eventRow(d, paint));
+        current = `${paint.dim('status')}  ${statusLine(s, paint)}`;
+        live(current);
+      },
+      line: persist,
+      close: () => {
+        for (const d of decisions.flush()) live.persist(eventRow(d, paint));
+        live.clear();
+        current = '';
+      },
+    };
+  }
+  let lastStatus = '';
+  const write = (text: string) => void stream.write(`${text}\n`);
+  return {
+    event: (e) => {
+      for (const shown of decisions.event(e)) write(eventRow(shown, paint));
+    },
+    status: (s) => {
+      for (const d of decisions.flush()) write(eventRow(d, paint));
+      const text = statusLine(s, paint);
+      if (text === lastStatus) return;
+      lastStatus = text;
+      // Stamped when printed: the line says how things stand now.
+      write(`${paint.dim(new Date().toISOString().slice(11, 19))}  ${paint.dim('STATUS')} ${text}`);
+    },
+    line: write,
+    close: () => {
+      for (const d of decisions.flush()) write(eventRow(d, paint));
+    },
+  };
+}

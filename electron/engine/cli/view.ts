@@ -1,0 +1,175 @@
+/**
+ * What the headless CLI shows a person: one aligned line per event, a status line, and an end-of-run summary.
+ * Pure text functions (colour passed in); terminal.ts writes them. `--json` output does not go through here.
+ */
+import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
+
+export interface Paint {
+  red(s: string): string;
+  yellow(s: string): string;
+  green(s: string): string;
+  cyan(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export const noPaint: Paint = { red: id, yellow: id, green: id, cyan: id, dim: id, bold: id };
+function id(s: string): string {
+  return s;
+}
+
+const KIND_WIDTH = 13;
+const QUEUE_WIDTH = 12;
+
+/**
+ * Holds a tick's decision lines until the tick is published: a decision whose queue also got launch (or
+ * launch-failed) lines in that tick says the same thing as them, and they carry the instance ids.
+ */
+export class DecisionFilter {
+  private held: EngineEvent[] = [];
+  private readonly acted = new Set<string>();
+
+  /** The events to show now. */
+  event(e: EngineEvent): EngineEvent[] {
+    if (e.kind === 'decision') {
+      this.held.push(e);
+      return [];
+    }
+    if ((e.kind === 'launch' || e.kind === 'launch-failed') && e.queue) this.acted.add(e.queue);
+    return [e];
+  }
+
+  /** At the end of a tick: the decisions not already told by a launch line. */
+  flush(): EngineEvent[] {
+    const keep = this.held.filter((d) => !d.queue || !this.acted.has(d.queue));
+    this.held = [];
+    this.acted.clear();
+    return keep;
+  }
+}
+
+export function clock(at: number): string {
+  return new Date(at).toISOString().slice(11, 19);
+}
+
+/** `18:30:25  INFO   launch        gpu           launched 3 × g4dn.xlarge … (i-…, i-…)` */
+export function eventRow(e: EngineEvent, paint: Paint = noPaint): string {
+  const level = e.level.toUpperCase().padEnd(5);
+  const painted =
+    e.level === 'error' ? paint.red(level) : e.level === 'warn' ? paint.yellow(level) : paint.green(level);
+  const ids = (e.instanceIds ?? []).filter((i) => !e.message.includes(i));
+  const message = ids.length ? `${e.message} [${ids.join(', ')}]` : e.message;
+  return [
+    paint.dim(clock(e.at)),
+    painted,
+    paint.cyan(e.kind.padEnd(KIND_WIDTH)),
+    (e.queue ?? '').slice(0, QUEUE_WIDTH).padEnd(QUEUE_WIDTH),
+    e.level === 'error' ? paint.red(message) : message,
+  ].join('  ');
+}
+
+export interface Counts {
+  pending: number;
+  instances: number;
+  busy: number;
+  idle: number;
+  booting: number;
+}
+
+/**
+ * Instances as a person expects to see them right after a launch: an instance launched this tick is not in the
+ * tick's observation yet (EC2 was listed before launching), so launch events newer than the observation count it
+ * as booting.
+ */
+export function counts(s: Snapshot): Counts {
+  const live = s.instances.filter((i) => i.state === 'pending' || i.state === 'running');
+  const known = new Set(s.instances.map((i) => i.instanceId));
+  const since = s.lastTickAt ?? 0;
+  const launching = new Set(
+    s.events
+      .filter((e) => e.kind === 'launch' && e.at >= since)
+      .flatMap((e) => e.instanceIds ?? [])
+      .filter((i) => !known.has(i)),
+  );
+  const phase = (p: string) => live.filter((i) => i.phase === p).length;
+  return {
+    pending: s.queues.reduce((n, q) => n + q.pending, 0),
+    instances: live.length + launching.size,
+    busy: phase('busy'),
+    idle: phase('idle'),
+    booting: phase('booting') + launching.size,
+  };
+}
+
+export function usd(x: number): string {
+  return `$${x.toFixed(2)}`;
+}
+
+/** `scaling · 4 pending · 7 instances (2 busy, 1 idle, 4 booting) · $1.86/h` and the reason when there is one. */
+export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
+  const c = counts(s);
+  const status =
+    s.status === 'error'
+      ? paint.red(s.status)
+      : s.status === 'scaling'
+        ? paint.green(s.status)
+        : s.status === 'paused'
+          ? paint.yellow(s.status)
+          : paint.bold(s.status);
+  const parts = [
+    status,
+    `${c.pending} pending`,
+    `${c.instances} instance${c.instances === 1 ? '' : 's'} (${c.busy} busy, ${c.idle} idle, ${c.booting} booting)`,
+    `${usd(s.costs.burnPerHour)}/h`,
+  ];
+  const reason = s.status === 'error' || s.status === 'paused' ? s.statusReason : null;
+  return parts.join(' · ') + (reason ? ` · ${s.status === 'error' ? paint.red(reason) : reason}` : '');
+}
+
+/** What a run did, accumulated from the events and snapshots it saw. */
+export class RunTally {
+  private readonly launched = new Set<string>();
+  private readonly terminated = new Set<string>();
+  private readonly tasks = new Set<string>();
+  private errors = 0;
+  private spentAtStart: number | null = null;
+  private spentNow = 0;
+  private last: Snapshot | null = null;
+
+  event(e: EngineEvent): void {
+    if (e.kind === 'launch') for (const i of e.instanceIds ?? []) this.launched.add(i);
+    if (e.kind === 'terminate') for (const i of e.instanceIds ?? []) this.terminated.add(i);
+    if (e.level === 'error') this.errors += 1;
+  }
+
+  snapshot(s: Snapshot): void {
+    for (const i of s.instances) if (i.task) this.tasks.add(i.task.id);
+    const spent = s.costs.monthToDate ?? s.costs.spendToday;
+    this.spentAtStart ??= spent;
+    this.spentNow = spent;
+    this.last = s;
+  }
+
+  /** The closing lines. `demo`: the emulated instances end with the process; otherwise they keep running. */
+  summary(opts: { demo: boolean; lease: boolean; startedAt: number; now: number }): string[] {
+    const minutes = Math.max(0, (opts.now - opts.startedAt) / 60_000);
+    const running = this.last ? counts(this.last).instances : 0;
+    const burn = this.last?.costs.burnPerHour ?? 0;
+    const lines = [
+      `Run summary (${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min):`,
+      `  launched     ${this.launched.size} instance${this.launched.size === 1 ? '' : 's'}`,
+      `  terminated   ${this.terminated.size} instance${this.terminated.size === 1 ? '' : 's'}`,
+      `  tasks served ${this.tasks.size}`,
+      `  spend        ${usd(Math.max(0, this.spentNow - (this.spentAtStart ?? this.spentNow)))} during this run${opts.demo ? ' (emulated prices, not billed)' : ''}`,
+      `  errors       ${this.errors}`,
+    ];
+    if (opts.demo) lines.push('The demo world ends with this process: its emulated instances are gone.');
+    else if (running > 0)
+      lines.push(
+        `${running} instance${running === 1 ? '' : 's'} keep running (${usd(burn)}/h): the next start adopts them from their EC2 tags` +
+          (opts.lease ? ', and idle ones power themselves off once their lease runs out.' : '.'),
+      );
+    else lines.push('No instances are running.');
+    return lines;
+  }
+}

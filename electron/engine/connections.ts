@@ -1,0 +1,123 @@
+/**
+ * The engine's two connections, ClearML and EC2, watched independently: each problem is reported once when it
+ * starts and once when it clears (not every poll), names the endpoint it tried, and says what to change where the
+ * user configures it: Settings in the app, a config field or environment variable on the command line.
+ * Pure: the engine feeds each tick's outcome in and emits what comes out.
+ */
+import { ClearmlError, Ec2Error } from './ports.js';
+
+export type Service = 'clearml' | 'ec2';
+/** Who reads the text: the app (Settings screens) or a terminal (config file and environment). */
+export type Surface = 'app' | 'cli';
+
+export interface ConnectionProblem {
+  service: Service;
+  /** The error's kind: auth, unreachable, timeout, throttle, not-found, server, invalid, other. */
+  kind: string;
+  /** EC2's error code, ClearML's `HTTP status/subcode`, or null. */
+  code: string | null;
+  /** The address that was tried. */
+  endpoint: string;
+  /** The classified error's own message. */
+  detail: string;
+}
+
+export interface ConnectionTransition {
+  service: Service;
+  started?: ConnectionProblem;
+  /** The problem that just cleared, and since when it lasted (ms epoch). */
+  cleared?: { problem: ConnectionProblem; since: number };
+}
+
+export function problemFrom(service: Service, err: unknown, endpoint: string): ConnectionProblem {
+  if (err instanceof Ec2Error) return { service, kind: err.kind, code: err.code, endpoint, detail: err.message };
+  if (err instanceof ClearmlError) {
+    const code = err.status !== undefined ? `HTTP ${err.status}${err.subcode ? `/${err.subcode}` : ''}` : null;
+    return { service, kind: err.kind, code, endpoint, detail: err.message };
+  }
+  return { service, kind: 'other', code: null, endpoint, detail: err instanceof Error ? err.message : String(err) };
+}
+
+/** The EC2 endpoint the SDK uses for a region, honouring the standard endpoint variables. */
+export function ec2EndpointFor(region: string, env: Readonly<Record<string, string | undefined>>): string {
+  return env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL ?? `https://ec2.${region}.amazonaws.com`;
+}
+
+const NAME: Record<Service, string> = { clearml: 'ClearML', ec2: 'EC2' };
+
+/** What to change, in the words of the place the user changes it. */
+function remedy(p: ConnectionProblem, surface: Surface): string {
+  if (p.service === 'clearml') {
+    if (surface === 'app')
+      return p.kind === 'auth' ? 'check the key pair in Settings → Credentials' : 'check the API host in Settings';
+    return p.kind === 'auth'
+      ? 'set CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY (or the api section of ~/clearml.conf)'
+      : 'check clearml.apiHost in the config file (or CLEARML_API_HOST), the network and the VPN';
+  }
+  if (surface === 'app')
+    return p.kind === 'auth'
+      ? 'check the AWS credentials in Settings → Credentials and their IAM policy'
+      : 'check the region in Settings and the network';
+  if (p.kind === 'auth')
+    return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
+      ? 'no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login'
+      : 'check the AWS credentials (AWS_PROFILE / AWS_ACCESS_KEY_ID) and their IAM policy (README: IAM policy)';
+  return 'check aws.region in the config file (or AWS_ENDPOINT_URL_EC2), the network and the proxy';
+}
+
+/**
+ * One line: what failed, where, why, and what to change. On the command line the classified message's own
+ * advice (which speaks of Settings) is replaced by the remedy; its first clause (the cause) is kept.
+ */
+export function renderProblem(p: ConnectionProblem, surface: Surface, opts: { retrying: boolean }): string {
+  const cause =
+    surface === 'app'
+      ? p.detail
+      : p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
+        ? 'no credentials'
+        : causeOf(p.detail);
+  if (surface === 'app') return `${NAME[p.service]} could not be read at ${p.endpoint}: ${cause}`;
+  const then = opts.retrying ? ' (retrying every poll)' : '';
+  return `${NAME[p.service]} could not be read at ${p.endpoint} (${cause}): ${remedy(p, surface)}${then}`;
+}
+
+export function renderCleared(c: NonNullable<ConnectionTransition['cleared']>, now: number): string {
+  const secs = Math.max(0, Math.round((now - c.since) / 1000));
+  const lasted = secs < 120 ? `${secs} s` : `${Math.round(secs / 60)} min`;
+  return `${NAME[c.problem.service]} answers again at ${c.problem.endpoint} (it failed for ${lasted})`;
+}
+
+/** The cause part of a classified message: up to its first ": " advice or sentence end. */
+function causeOf(detail: string): string {
+  const cut = detail.search(
+    /: (check|add|enter|re-enter|use|refresh|fix|set|it may|retrying|the autoscaler|autoscaling)/i,
+  );
+  const head = cut > 0 ? detail.slice(0, cut) : detail;
+  return head.replace(/\.$/, '');
+}
+
+/** Remembers the current problem per service; a problem of another kind on the same service counts as a new one. */
+export class ConnectionWatch {
+  private readonly current = new Map<Service, { problem: ConnectionProblem; since: number }>();
+
+  update(service: Service, problem: ConnectionProblem | null, now: number): ConnectionTransition | null {
+    const was = this.current.get(service);
+    if (!problem) {
+      if (!was) return null;
+      this.current.delete(service);
+      return { service, cleared: was };
+    }
+    if (was && signature(was.problem) === signature(problem)) return null;
+    this.current.set(service, { problem, since: was?.since ?? now });
+    return { service, started: problem };
+  }
+
+  problem(service: Service): ConnectionProblem | null {
+    return this.current.get(service)?.problem ?? null;
+  }
+}
+
+/** Kind and endpoint: the same failure seen through another call (or another HTTP code) is not news. */
+function signature(p: ConnectionProblem): string {
+  return `${p.kind}|${p.endpoint}`;
+}

@@ -1,0 +1,159 @@
+/**
+ * ClearML and EC2 are judged independently every tick; each problem is reported once when it starts and once when
+ * it clears, names the endpoint tried and, for a terminal, the config field or environment variable to change.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConnectionWatch,
+  ec2EndpointFor,
+  renderCleared,
+  renderProblem,
+  type ConnectionProblem,
+} from '../../electron/engine/connections.js';
+import type { EngineEvent } from '../../shared/domain.js';
+import { makeConfig, T0 } from './fixtures.js';
+import { startWorld, type World } from './world.js';
+
+const p = (over: Partial<ConnectionProblem>): ConnectionProblem => ({
+  service: 'ec2',
+  kind: 'auth',
+  code: 'CredentialsProviderError',
+  endpoint: 'https://ec2.us-east-1.amazonaws.com',
+  detail: 'No AWS credentials were found: enter an access key in Settings → Credentials, or configure the AWS CLI.',
+  ...over,
+});
+
+describe('renderProblem', () => {
+  it.each([
+    {
+      name: 'no AWS credentials, terminal: names the variables, not Settings',
+      problem: p({}),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [
+        /^EC2 could not be read at https:\/\/ec2\.us-east-1\.amazonaws\.com \(no credentials\)/,
+        /AWS_PROFILE/,
+        /AWS_ACCESS_KEY_ID/,
+        /\(retrying every poll\)$/,
+      ],
+      not: [/Settings/],
+    },
+    {
+      name: 'ClearML unreachable, terminal: the API host field and variable, the endpoint, the socket error',
+      problem: p({
+        service: 'clearml',
+        kind: 'unreachable',
+        code: null,
+        endpoint: 'http://127.0.0.1:1',
+        detail: 'Cannot reach the ClearML server at http://127.0.0.1:1 (ECONNREFUSED): check the API host and port',
+      }),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [
+        /^ClearML could not be read at http:\/\/127\.0\.0\.1:1 \(Cannot reach .*ECONNREFUSED\)/,
+        /clearml\.apiHost/,
+        /CLEARML_API_HOST/,
+      ],
+      not: [/Settings/],
+    },
+    {
+      name: '--once promises no retry',
+      problem: p({
+        service: 'clearml',
+        kind: 'timeout',
+        code: null,
+        detail: 'did not answer within 10 s: it may be overloaded',
+      }),
+      surface: 'cli' as const,
+      retrying: false,
+      want: [/did not answer within 10 s/],
+      not: [/retry/i],
+    },
+    {
+      name: 'ClearML key rejected, terminal: the key variables',
+      problem: p({
+        service: 'clearml',
+        kind: 'auth',
+        code: 'HTTP 401/22',
+        detail: 'ClearML rejected the access key "AKIA12…" on auth.login: check the key pair in Settings → Credentials',
+      }),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [/CLEARML_API_ACCESS_KEY/, /clearml\.conf/],
+      not: [/Settings/],
+    },
+    {
+      name: 'the app keeps the classified message with its Settings advice',
+      problem: p({}),
+      surface: 'app' as const,
+      retrying: true,
+      want: [/Settings → Credentials/, /^EC2 could not be read at https:\/\/ec2/],
+      not: [/AWS_ACCESS_KEY_ID/],
+    },
+  ])('$name', ({ problem, surface, retrying, want, not }) => {
+    const text = renderProblem(problem, surface, { retrying });
+    for (const w of want) expect(text).toMatch(w);
+    for (const n of not) expect(text).not.toMatch(n);
+  });
+
+  it('the EC2 endpoint follows the standard endpoint variables', () => {
+    expect(ec2EndpointFor('eu-west-1', {})).toBe('https://ec2.eu-west-1.amazonaws.com');
+    expect(ec2EndpointFor('eu-west-1', { AWS_ENDPOINT_URL: 'http://a' })).toBe('http://a');
+    expect(ec2EndpointFor('eu-west-1', { AWS_ENDPOINT_URL: 'http://a', AWS_ENDPOINT_URL_EC2: 'http://b' })).toBe(
+      'http://b',
+    );
+  });
+});
+
+describe('ConnectionWatch', () => {
+  it('reports a problem once when it starts, again only when it changes, and once when it clears', () => {
+    const w = new ConnectionWatch();
+    const a = p({});
+    expect(w.update('ec2', a, T0)?.started).toEqual(a);
+    expect(w.update('ec2', a, T0 + 15_000)).toBeNull();
+    expect(w.update('clearml', null, T0 + 15_000)).toBeNull();
+    expect(w.update('ec2', p({ code: 'AuthFailure' }), T0 + 20_000)).toBeNull();
+    const b = p({ kind: 'unreachable', code: 'ECONNREFUSED' });
+    expect(w.update('ec2', b, T0 + 30_000)?.started).toEqual(b);
+    const cleared = w.update('ec2', null, T0 + 180_000)?.cleared;
+    expect(cleared).toEqual({ problem: b, since: T0 });
+    expect(renderCleared(cleared!, T0 + 180_000)).toBe(
+      'EC2 answers again at https://ec2.us-east-1.amazonaws.com (it failed for 3 min)',
+    );
+    expect(w.update('ec2', null, T0 + 195_000)).toBeNull();
+  });
+});
+
+describe('engine: both connections reported independently', () => {
+  let world: World;
+  afterEach(async () => world?.close());
+
+  it('with EC2 refusing and ClearML down, each is reported once (not every tick) and each recovery once', async () => {
+    world = await startWorld();
+    const events: EngineEvent[] = [];
+    const engine = world.newEngine(makeConfig({ clearml: { apiHost: world.clearml.url } }), {
+      onEvent: (e) => events.push(e),
+      reporting: { surface: 'cli', retrying: true, ec2Endpoint: world.ec2.url },
+    });
+    world.ec2.faults.push({ code: 'AuthFailure', count: 3 });
+    world.clearml.faults.inject({ status: 503, count: 6 });
+    for (let i = 0; i < 3; i++) {
+      world.clock.advance(15_000);
+      await engine.tick();
+    }
+    const errors = events.filter((e) => e.level === 'error');
+    expect(errors.map((e) => e.message.split(' could not')[0])).toEqual(['ClearML', 'EC2']);
+    expect(errors[1]!.message).toContain(`at ${world.ec2.url}`);
+    expect(errors[1]!.message).toMatch(/AWS_PROFILE|AWS_ACCESS_KEY_ID/);
+    expect(errors[0]!.message).toContain(`at ${world.clearml.url}`);
+    expect(world.store.getState().status).toBe('error');
+    for (let i = 0; i < 3; i++) {
+      world.clock.advance(15_000);
+      await engine.tick();
+    }
+    const recovered = events.filter((e) => e.message.includes('answers again')).map((e) => e.message.split(' ')[0]);
+    expect(recovered.sort()).toEqual(['ClearML', 'EC2']);
+    expect(events.filter((e) => e.level === 'error')).toHaveLength(2);
+    expect(world.store.getState().status).not.toBe('error');
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * The headless view: aligned event rows with instance ids, decision lines folded into the launch lines that say
+ * the same, a status line that counts instances launched this tick, and an end-of-run summary.
+ */
+import { describe, expect, it } from 'vitest';
+import { DecisionFilter, RunTally, counts, eventRow, statusLine } from '../../electron/engine/cli/view.js';
+import { emptySnapshot, type EngineEvent, type InstanceView, type Snapshot } from '../../shared/domain.js';
+import { T0 } from './fixtures.js';
+
+let seq = 0;
+const ev = (e: Partial<EngineEvent>): EngineEvent => ({
+  id: ++seq,
+  at: T0,
+  level: 'info',
+  kind: 'engine',
+  message: 'x',
+  ...e,
+});
+const inst = (id: string, phase: InstanceView['phase'], task?: string): InstanceView => ({
+  instanceId: id,
+  queue: 'gpu',
+  resource: 'gpu_a',
+  instanceType: 'g4dn.xlarge',
+  market: 'spot',
+  zone: 'us-east-1a',
+  state: 'running',
+  phase,
+  launchedAt: T0 - 60_000,
+  uptimeSec: 60,
+  idleSec: phase === 'idle' ? 30 : null,
+  workerId: null,
+  task: task ? { id: task } : null,
+  hourlyPrice: 0.5,
+  costSoFar: 0.01,
+});
+const snap = (over: Partial<Snapshot>): Snapshot => ({
+  ...emptySnapshot(),
+  status: 'watching',
+  lastTickAt: T0,
+  ...over,
+});
+
+describe('eventRow', () => {
+  it('aligns time, level, kind and queue in fixed columns', () => {
+    const rows = [
+      eventRow(ev({ kind: 'launch', queue: 'gpu', message: 'launched 1 × g4dn.xlarge (i-1)' })),
+      eventRow(ev({ kind: 'terminate', level: 'warn', queue: 'a-very-long-queue-name', message: 'terminated' })),
+      eventRow(ev({ kind: 'error', level: 'error', message: 'EC2 could not be read' })),
+    ];
+    expect(rows[0]).toBe('12:00:00  INFO   launch         gpu           launched 1 × g4dn.xlarge (i-1)');
+    const messageColumn = rows.map((r) =>
+      r.indexOf(r.includes('launched') ? 'launched' : r.includes('terminated') ? 'terminated' : 'EC2'),
+    );
+    expect(new Set(messageColumn).size).toBe(1);
+  });
+
+  it('adds the instance ids a message does not already name', () => {
+    expect(
+      eventRow(ev({ kind: 'terminate', instanceIds: ['i-a', 'i-b'], message: 'terminated 2 instances: idle' })),
+    ).toMatch(/terminated 2 instances: idle \[i-a, i-b\]$/);
+    expect(eventRow(ev({ kind: 'launch', instanceIds: ['i-a'], message: 'launched (i-a)' }))).toMatch(
+      /launched \(i-a\)$/,
+    );
+  });
+
+  it('colours by level when given a painter', () => {
+    const paint = {
+      red: (s: string) => `<r>${s}</r>`,
+      yellow: (s: string) => `<y>${s}</y>`,
+      green: (s: string) => `<g>${s}</g>`,
+      cyan: (s: string) => s,
+      dim: (s: string) => s,
+      bold: (s: string) => s,
+    };
+    expect(eventRow(ev({ level: 'error', kind: 'error', message: 'boom' }), paint)).toContain('<r>ERROR</r>');
+    expect(eventRow(ev({ level: 'warn' }), paint)).toContain('<y>WARN </y>');
+    expect(eventRow(ev({}), paint)).toContain('<g>INFO </g>');
+  });
+});
+
+describe('DecisionFilter', () => {
+  it('drops a decision its launch lines repeat, keeps one that launched nothing', () => {
+    const f = new DecisionFilter();
+    expect(f.event(ev({ kind: 'decision', queue: 'gpu', message: 'launched 3 × g4dn.xlarge' }))).toEqual([]);
+    expect(f.event(ev({ kind: 'decision', queue: 'cpu', message: '2 pending, not launched: cap reached' }))).toEqual(
+      [],
+    );
+    const launch = ev({ kind: 'launch', queue: 'gpu', message: 'launched 3 × g4dn.xlarge (i-1, i-2, i-3)' });
+    expect(f.event(launch)).toEqual([launch]);
+    expect(f.flush().map((e) => e.queue)).toEqual(['cpu']);
+    expect(f.flush()).toEqual([]);
+  });
+});
+
+describe('status line', () => {
+  it('counts instances launched this tick (not listed by EC2 yet) as booting', () => {
+    const s = snap({
+      status: 'scaling',
+      instances: [inst('i-1', 'busy', 't1')],
+      queues: [
+        {
+          name: 'gpu',
+          exists: true,
+          pending: 4,
+          oldestWaitSec: 30,
+          busy: 1,
+          idle: 0,
+          booting: 0,
+          resources: [],
+          paused: false,
+          lastDecision: null,
+        },
+      ],
+      events: [
+        ev({ kind: 'launch', at: T0 + 500, instanceIds: ['i-2', 'i-3'] }),
+        ev({ kind: 'launch', at: T0 - 15_000, instanceIds: ['i-1'] }),
+      ],
+    });
+    expect(counts(s)).toEqual({ pending: 4, instances: 3, busy: 1, idle: 0, booting: 2 });
+    expect(statusLine(s)).toBe('scaling · 4 pending · 3 instances (1 busy, 0 idle, 2 booting) · $0.00/h');
+  });
+
+  it('says why on error', () => {
+    expect(statusLine(snap({ status: 'error', statusReason: 'EC2 could not be read' }))).toMatch(
+      /^error · .* · EC2 could not be read$/,
+    );
+  });
+});
+
+describe('RunTally', () => {
+  it('sums launches, terminations, tasks seen and spend during the run', () => {
+    const t = new RunTally();
+    t.snapshot(snap({ costs: { ...emptySnapshot().costs, monthToDate: 10 } }));
+    t.event(ev({ kind: 'launch', instanceIds: ['i-1', 'i-2'] }));
+    t.snapshot(
+      snap({
+        instances: [inst('i-1', 'busy', 'task-a'), inst('i-2', 'busy', 'task-b')],
+        costs: { ...emptySnapshot().costs, monthToDate: 10.5, burnPerHour: 1 },
+      }),
+    );
+    t.snapshot(
+      snap({
+        instances: [inst('i-1', 'busy', 'task-c'), inst('i-2', 'idle')],
+        costs: { ...emptySnapshot().costs, monthToDate: 10.75, burnPerHour: 1 },
+      }),
+    );
+    t.event(ev({ kind: 'terminate', instanceIds: ['i-2'] }));
+    t.event(ev({ kind: 'error', level: 'error' }));
+    const lines = t.summary({ demo: false, lease: true, startedAt: T0, now: T0 + 150_000 });
+    expect(lines).toEqual([
+      'Run summary (2.5 min):',
+      '  launched     2 instances',
+      '  terminated   1 instance',
+      '  tasks served 3',
+      '  spend        $0.75 during this run',
+      '  errors       1',
+      '2 instances keep running ($1.00/h): the next start adopts them from their EC2 tags, and idle ones power themselves off once their lease runs out.',
+    ]);
+    expect(t.summary({ demo: true, lease: true, startedAt: T0, now: T0 }).at(-1)).toBe(
+      'The demo world ends with this process: its emulated instances are gone.',
+    );
+  });
+});
