@@ -147,19 +147,29 @@ export function readRealResults(file: string): { points: Map<string, RealPoint[]
     return { points, note: `${path.basename(file)} is not valid JSON (${(e as Error).message}): skipped.` };
   }
   const list = Array.isArray(doc) ? doc : ((doc as { results?: unknown[] })?.results ?? []);
+  const others: string[] = [];
   for (const item of list as Record<string, unknown>[]) {
+    if (item['asShipped'] === true) continue; // clearml as shipped launches nothing: not a point on a chart
     const name = typeof item['trace'] === 'string' ? item['trace'] : '';
+    // bench:clearml writes cost as { total, … } and waits as waitSec { p50, p95, mean }; flat fields also count.
+    const cost = item['cost'] as number | { total?: number } | undefined;
+    const wait = (item['waitSec'] ?? item) as Record<string, unknown>;
+    const nums = [typeof cost === 'object' ? cost?.total : cost, wait['p50'], wait['p95'], wait['mean']].map(Number);
     const m = /^([a-z]+)-\d+$/.exec(name);
-    const nums = ['cost', 'p50', 'p95', 'mean'].map((k) => Number(item[k]));
-    if (!m || nums.some((n) => !Number.isFinite(n))) continue;
+    if (!m) {
+      if (name && !others.includes(name)) others.push(name);
+      continue;
+    }
+    if (nums.some((n) => !Number.isFinite(n))) continue;
     const p = { family: m[1]!, cost: nums[0]!, p50: nums[1]!, p95: nums[2]!, mean: nums[3]! };
     (points.get(p.family) ?? points.set(p.family, []).get(p.family)!).push(p);
   }
+  const ran = others.length ? ` (its runs are on the bundled traces ${others.join(', ')}, not on a family trace)` : '';
   return {
     points,
     note: points.size
       ? `ClearML's real autoscaler: ${[...points.values()].reduce((n, l) => n + l.length, 0)} runs from ${path.basename(file)}.`
-      : `${path.basename(file)} has no run on a family trace (named <family>-<seed>): ClearML's real autoscaler is not in the charts.`,
+      : `${path.basename(file)} has no run on a family trace (named <family>-<seed>)${ran}: ClearML's real autoscaler is not in the charts or the tables above; see its own section below.`,
   };
 }
 

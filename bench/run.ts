@@ -25,6 +25,7 @@ import {
   targetsTable,
   waitTable,
 } from './report.js';
+import { clearmlRealSection } from './clearml-real-report.js';
 import { callsGrid, planGrid, type CallsSample, type PlanSample } from './scale.js';
 import { DEFAULT_SEED, scaleTargets, SUITE, traceTargets, type Target } from './suite.js';
 import { FAMILIES, runFamilies, type FamilyRow } from './families.js';
@@ -274,6 +275,9 @@ export function renderResults(
       '',
     );
   }
+  // ClearML's own autoscaler, from the last `npm run bench:clearml` (too slow to run here).
+  const real = clearmlRealSection();
+  if (real.length) parts.push(...real, '');
   return parts.join('\n');
 }
 

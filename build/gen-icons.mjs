@@ -4,7 +4,8 @@
 //   build/icon.png                          1024×1024 app icon (electron-builder derives .icns / .ico from it)
 //   build/icons/tray/tray-<state>.png       16×16 coloured (Windows, Linux), plus @2x 32×32
 //   build/icons/tray/tray-<state>Template.png  16×16 black + alpha for the macOS menu bar, plus @2x
-// States: off (grey ring), watching (green disc), scaling (blue disc, up arrow), error (red disc, "!").
+// States: off (grey ring), watching (green disc), scaling (blue disc, up arrow), paused (amber disc, two bars:
+// on, but launches paused), error (red disc, "!").
 // Shapes differ per state as well as colours, so the state reads in monochrome and for colour-blind users.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -139,12 +140,14 @@ const COLOURS = {
   off: [138, 143, 152, 255],
   watching: [46, 160, 67, 255],
   scaling: [31, 111, 235, 255],
+  paused: [214, 142, 18, 255],
   error: [218, 54, 51, 255],
 };
 
 const upArrow = union(triangle(0.5, 0.2, 0.27, 0.5, 0.73, 0.5), rect(0.41, 0.48, 0.59, 0.78));
 const bang = union(roundRect(0.42, 0.18, 0.58, 0.6, 0.07), circle(0.5, 0.76, 0.09));
 const dot = circle(0.5, 0.5, 0.17);
+const pauseBars = union(rect(0.33, 0.27, 0.45, 0.73), rect(0.55, 0.27, 0.67, 0.73));
 
 /** One glyph per state, cut out of (coloured) or drawn on (template) the disc. */
 function trayLayers(state, template) {
@@ -160,6 +163,11 @@ function trayLayers(state, template) {
       return [
         { shape: circle(0.5, 0.5, 0.46), color: fg },
         { shape: upArrow, color: cut },
+      ];
+    case 'paused':
+      return [
+        { shape: circle(0.5, 0.5, 0.46), color: fg },
+        { shape: pauseBars, color: cut },
       ];
     case 'error':
       return [
@@ -192,7 +200,7 @@ function appIcon(size) {
 
 // ------------------------------------------------------------------ write
 
-export const TRAY_STATES = ['off', 'watching', 'scaling', 'error'];
+export const TRAY_STATES = ['off', 'watching', 'scaling', 'paused', 'error'];
 
 /** `appIcon: false` skips the 1024 px icon (slow to supersample); the tests regenerate the tray set only. */
 export function generate(outDir = here, { appIcon: withAppIcon = true } = {}) {

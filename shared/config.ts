@@ -38,10 +38,16 @@ export const EbsSchema = z
   })
   .strict();
 
+/** Our own tags (ownership, lease, orphan mark) start with this; a user tag with it would be overwritten. */
+export const RESERVED_TAG_PREFIX = 'clearml-autoscaler:';
+
 export const TagsSchema = z
   .record(z.string().min(1).max(128), z.string().max(256))
   .refine((t) => Object.keys(t).every((k) => !k.toLowerCase().startsWith('aws:')), {
     message: "tag keys starting with 'aws:' are reserved by AWS",
+  })
+  .refine((t) => Object.keys(t).every((k) => !k.toLowerCase().startsWith(RESERVED_TAG_PREFIX)), {
+    message: `tag keys starting with '${RESERVED_TAG_PREFIX}' are reserved for the autoscaler's own tags; choose another key`,
   })
   // Instances are launched with tags readable from instance metadata (the lease watchdog needs it), and EC2 then
   // refuses tag keys with other characters.

@@ -15,6 +15,14 @@ export type Market = z.infer<typeof MarketSchema>;
 export const Ec2StateSchema = z.enum(['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped']);
 export type Ec2State = z.infer<typeof Ec2StateSchema>;
 
+/**
+ * A live instance: one that runs or is about to (pending, running), so it bills, counts against caps and holds a
+ * lease. Every other state is on its way out. The one definition the engine, the snapshot and the tray share.
+ */
+export function isLiveState(state: string): boolean {
+  return state === 'pending' || state === 'running';
+}
+
 /** What the instance is doing for us, joined from EC2 and ClearML. */
 export const InstancePhaseSchema = z.enum(['booting', 'idle', 'busy', 'orphan', 'terminating', 'lost']);
 export type InstancePhase = z.infer<typeof InstancePhaseSchema>;

@@ -41,6 +41,11 @@ export const SettingsSchema = z.object({
   /** The "still running in the tray" explanation is shown once, on the first close. */
   closeToTrayNoticeShown: z.boolean().default(false),
   theme: ThemeSchema.default('system'),
+  /**
+   * The ClearML API host the stored ClearML keys may be sent to: set when keys are stored and when the user
+   * confirms a new host. Null: the saved config's host (settings from before this field).
+   */
+  clearmlKeysHost: z.string().nullable().default(null),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -68,7 +73,10 @@ export const SettingsPatchSchema = z
 export type UiSettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 /** What main-side code may change: the UI patch plus the validated config. */
-export type SettingsPatch = UiSettingsPatch & { config?: Settings['config'] };
+export type SettingsPatch = UiSettingsPatch & {
+  config?: Settings['config'];
+  clearmlKeysHost?: Settings['clearmlKeysHost'];
+};
 
 /** The settings as the renderer sees them: everything but the config (served by `config.get`). */
 export const PublicSettingsSchema = z.object({

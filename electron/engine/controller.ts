@@ -3,6 +3,8 @@
  * Implemented by `host.ts`; the IPC service handlers depend only on this interface.
  */
 import type { Config } from '../../shared/config.js';
+import type { InstanceDetail } from '../../shared/instance-detail.js';
+import type { Timeline, TimelineRange } from '../../shared/timeline.js';
 import type { MainStore } from './store.js';
 
 export interface ClearmlCredentials {
@@ -40,4 +42,8 @@ export interface EngineController {
   configure(config: Config, credentials: ResolvedCredentials): void;
   /** Stop ticking and wait for the current tick to finish. */
   stop(): Promise<void>;
+  /** The scaling history for the charts (absent in hosts that keep none: the dashboard shows an empty chart). */
+  timeline?(hours: TimelineRange): Promise<Timeline>;
+  /** One instance's lifecycle, spend and, when it is booting or died stuck, its console tail. */
+  instanceDetail?(instanceId: string): Promise<InstanceDetail>;
 }

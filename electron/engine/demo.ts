@@ -10,7 +10,7 @@ import { startClearmlEmulator, type ClearmlEmulator } from './emulators/clearml-
 import { startEc2Emulator, type Ec2Emulator } from './emulators/ec2-emulator.js';
 import type { Clock } from './ports.js';
 
-export interface DemoWorld {
+export interface DemoEmulation {
   config: Config;
   credentials: ResolvedCredentials;
   ec2Url: string;
@@ -70,7 +70,7 @@ export function demoWorkload(cycleSec = 240): { atSec: number; queue: string; na
   return out;
 }
 
-export async function startDemoWorld(opts: { clock: Clock; cycleSec?: number }): Promise<DemoWorld> {
+export async function startDemoEmulation(opts: { clock: Clock; cycleSec?: number }): Promise<DemoEmulation> {
   const { clock } = opts;
   const clearml = await startClearmlEmulator({ clock, ...DEMO_KEYS });
   const ec2 = await startEc2Emulator({ clock, pendingSec: 2, shuttingDownSec: 3 });

@@ -5,13 +5,14 @@
  */
 import path from 'node:path';
 import type { Config } from '../../shared/config.js';
-import type { EngineEvent } from '../../shared/domain.js';
+import { isLiveState, type EngineEvent } from '../../shared/domain.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
-import { startDemoWorld, type DemoWorld } from './demo.js';
+import type { DemoEmulation } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
-import { Engine, errorText, type EngineDeps, type TickResult } from './engine.js';
+import { Engine, type EngineDeps, type TickResult } from './engine.js';
+import { errorText } from './error-text.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
 import { CostHistory } from './cost/history.js';
 import { PriceBook } from './cost/price-book.js';
@@ -21,6 +22,11 @@ import { createPriceLookup } from './prices.js';
 import { createMainStore, publish, type MainStore } from './store.js';
 import { userDataBuilder } from './userdata/userdata.js';
 import { createCrashSafety } from './reliability/recovery.js';
+import { buildInstanceDetail, tailLines, wantsConsole } from './timeline/instance-detail.js';
+import { markerOf, sampleOf } from './timeline/from-snapshot.js';
+import { TimelineRecorder } from './timeline/recorder.js';
+import type { ConsoleTail, InstanceDetail } from '../../shared/instance-detail.js';
+import type { Timeline, TimelineRange } from '../../shared/timeline.js';
 import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
 
 export interface EngineHostOptions {
@@ -61,6 +67,10 @@ export interface EngineHost extends EngineController {
   tickNow(): Promise<TickResult | null>;
   /** Observe and publish now (acting only if autoscaling is on): after out-of-band changes. */
   refresh(): Promise<void>;
+  timeline(hours: TimelineRange): Promise<Timeline>;
+  instanceDetail(instanceId: string): Promise<InstanceDetail>;
+  /** The demo's emulated world (null outside the demo): for tests and tools that stage a scenario. */
+  readonly demoEmulation: DemoEmulation | null;
   readonly engine: Engine | null;
   readonly clients: { clearml: ClearmlApi; ec2: Ec2Api } | null;
 }
@@ -73,7 +83,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let config: Config | null = null;
   let engine: Engine | null = null;
   let clients: { clearml: ClearmlApi; ec2: Ec2Api } | null = null;
-  let demoWorld: DemoWorld | null = null;
+  let demoEmulation: DemoEmulation | null = null;
   let enabled = false;
   let loop: Promise<void> | null = null;
   let wake: AbortController | null = null;
@@ -101,6 +111,27 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     let l = limiters.get(region);
     if (!l) limiters.set(region, (l = new TokenBucket({ ratePerSec: 5, burst: 10, clock })));
     return l;
+  };
+
+  // The scaling timeline records what is published (a sample per successful poll, a marker per event), so it needs
+  // nothing from inside the tick; kept in timeline.json in the data folder.
+  const timelineP = TimelineRecorder.open({
+    ...(opts.dataDir ? { file: path.join(opts.dataDir, 'timeline.json') } : {}),
+    clock,
+    onProblem: (message) => engine?.emit({ level: 'warn', kind: 'engine', message }),
+  });
+  store.subscribe((s, prev) => {
+    if (s.lastTickOkAt !== null && s.lastTickOkAt !== prev.lastTickOkAt) {
+      const sample = sampleOf(s, s.lastTickOkAt);
+      void timelineP.then((t) => t.add(sample));
+    }
+  });
+  const recordEvent = (e: EngineEvent) => {
+    // The store still holds the snapshot from before this tick, which lists an instance that just vanished.
+    const listed = store.getState().instances;
+    const marker = markerOf(e, (id) => listed.find((i) => i.instanceId === id)?.market);
+    if (marker) void timelineP.then((t) => t.mark(marker));
+    opts.onEvent?.(e);
   };
 
   const makeClearml =
@@ -133,7 +164,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       store,
       prices: createPriceLookup(cfg.aws.region, { clock, book }),
       userData: userDataBuilder(cfg, { clearml: creds.clearml, gitPassword: creds.gitPassword }),
-      onEvent: opts.onEvent,
+      onEvent: recordEvent,
       ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
       ...opts.engineExtras,
@@ -156,7 +187,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       const last = book.refreshedAt();
       if (last === null || clock.now() - last > PRICE_REFRESH_MS) void book.refresh(types);
     };
-    publish(store, { dryRun: cfg.scaling.dryRun, demo: demoWorld !== null });
+    publish(store, { dryRun: cfg.scaling.dryRun, demo: demoEmulation !== null });
     wake?.abort();
   }
 
@@ -247,13 +278,16 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   const host: EngineHost = {
     store,
     get demo() {
-      return demoWorld !== null;
+      return demoEmulation !== null;
     },
     get config() {
       return config;
     },
     get engine() {
       return engine;
+    },
+    get demoEmulation() {
+      return demoEmulation;
     },
     get clients() {
       return clients;
@@ -277,7 +311,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     },
     async scaleToZero() {
       if (!engine) return 0;
-      const live = (await ourInstances()).filter((i) => i.state === 'pending' || i.state === 'running');
+      const live = (await ourInstances()).filter((i) => isLiveState(i.state));
       engine.setLaunchesPaused(true);
       publish(store, { launchesPaused: true });
       const done = await engine.terminateNow(
@@ -302,7 +336,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       const [cfg, c, e] = [config, clients, engine];
       if (!cfg || !c || !e) return { regions: [], terminated: 0, ok: true };
       const home = cfg.aws.region;
-      const regions = demoWorld ? [home] : [...new Set([home, ...((await crash?.regions()) ?? [])])];
+      const regions = demoEmulation ? [home] : [...new Set([home, ...((await crash?.regions()) ?? [])])];
       const report = await stopEverything({
         regions,
         makeEc2: (region) => (region === home ? c.ec2 : makeEc2({ ...cfg, aws: { region } }, lastCreds?.aws ?? null)),
@@ -324,28 +358,50 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     async stop() {
       await setEnabled(false);
       await current;
+      await (await timelineP).flush();
       await crash?.close();
-      demoWorld?.close();
-      demoWorld = null;
+      demoEmulation?.close();
+      demoEmulation = null;
     },
     async startDemo(demoOpts = {}) {
-      if (!demoWorld) demoWorld = await startDemoWorld({ clock });
-      const world = demoWorld;
-      const cfg = demoOpts.dryRun
-        ? { ...world.config, scaling: { ...world.config.scaling, dryRun: true } }
-        : world.config;
-      configure(cfg, world.credentials, {
-        clearml: createClearmlClient({ apiHost: cfg.clearml.apiHost, credentials: world.credentials.clearml, clock }),
+      // Loaded on demand: the emulators the demo runs against stay out of the main bundle (a chunk of their own).
+      if (!demoEmulation) demoEmulation = await (await import('./demo.js')).startDemoEmulation({ clock });
+      const demo = demoEmulation;
+      const cfg = demoOpts.dryRun ? { ...demo.config, scaling: { ...demo.config.scaling, dryRun: true } } : demo.config;
+      configure(cfg, demo.credentials, {
+        clearml: createClearmlClient({ apiHost: cfg.clearml.apiHost, credentials: demo.credentials.clearml, clock }),
         ec2: createEc2Provider({
-          region: world.config.aws.region,
-          credentials: world.credentials.aws,
-          endpoint: world.ec2Url,
+          region: demo.config.aws.region,
+          credentials: demo.credentials.aws,
+          endpoint: demo.ec2Url,
           clock,
         }),
       });
       publish(store, { demo: true });
       if (demoOpts.enable) await setEnabled(true);
       else refreshIfOff();
+    },
+    async timeline(hours) {
+      return (await timelineP).query(hours);
+    },
+    async instanceDetail(instanceId) {
+      const now = clock.now();
+      const view = store.getState().instances.find((i) => i.instanceId === instanceId);
+      const record = (await openHistory())?.get(instanceId);
+      const listed = view ? (await ourInstances().catch(() => [])).find((i) => i.instanceId === instanceId) : undefined;
+      const markers = (await timelineP).query(24).markers;
+      let tail: ConsoleTail = { state: 'not-needed' };
+      if (wantsConsole({ view, record }) && clients) {
+        try {
+          const out = await clients.ec2.consoleOutput(instanceId);
+          tail = out.output
+            ? { state: 'shown', lines: tailLines(out.output), capturedAt: out.capturedAt }
+            : { state: 'empty' };
+        } catch (e) {
+          tail = { state: 'unavailable', message: errorText(e) };
+        }
+      }
+      return buildInstanceDetail({ instanceId, now, view, record, ec2: listed, markers }, tail);
     },
     tickNow: () => runTick(true),
     refresh: async () => {

@@ -8,6 +8,19 @@ import { TAG, type LaunchSpec } from './ports.js';
 
 export type LaunchBase = Omit<LaunchSpec, 'clientToken' | 'market' | 'subnetId' | 'availabilityZone'>;
 
+/**
+ * The instance metadata hop limit for a resource. Without docker, nothing but the host needs instance metadata:
+ * 1, so no container or forwarded process can read the user data or the instance role's credentials. In docker
+ * mode the agent's task containers sit one network hop further and need 2 to reach instance metadata (the instance
+ * role for S3, the watchdog is on the host either way); the price is that task code can then read the user data,
+ * which holds the ClearML keys unless they come from SSM, which is why Settings recommends SSM in docker mode.
+ */
+export function metadataHopLimit(config: Config, resource: string): 1 | 2 {
+  const res = config.resources[resource];
+  const image = res?.dockerImage ?? config.agent.defaultDockerImage;
+  return image.trim() !== '' ? 2 : 1;
+}
+
 /** null when the resource is not in the config. `at` is the tick time: the lease tag counts from it. */
 export function launchBase(
   config: Config,
@@ -35,6 +48,7 @@ export function launchBase(
     iamInstanceProfile: res.iamInstanceProfile,
     ebs: res.ebs,
     enableMonitoring: res.enableMonitoring,
+    metadataHopLimit: metadataHopLimit(config, launch.resource),
     userData,
     tags,
   };

@@ -1,9 +1,10 @@
 /**
  * The scaling decision, as one pure function: (what ClearML and EC2 say now, the config, a little memory the loop
- * keeps) → actions, each with a reason a person can read. No I/O, no clock: everything arrives in `PolicyInput`,
- * so every rule here is tested table-driven in test/engine/policy.test.ts.
+ * keeps) → actions and per-queue decisions, each with a structured reason (a code and its data; reasons.ts turns
+ * them into text). No I/O, no clock: everything arrives in `PolicyInput`, so every rule here is tested
+ * table-driven in test/engine/policy.test.ts.
  *
- * Differences from ClearML's loop (reference clearml-autoscaler.md §2.4, §7) are deliberate:
+ * Differences from ClearML's own autoscaler loop are deliberate:
  * - demand is spread over a queue's resources by *remaining* need, so two resources never over-launch;
  * - instances still booting (listed, or launched but not yet listed) count against demand and caps;
  * - nothing is terminated when ClearML could not be read (busy work cannot be told from idle);
@@ -12,6 +13,7 @@
  */
 import type { Config } from '../../shared/config.js';
 import type { InstancePhase } from '../../shared/domain.js';
+import { isLiveState } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
 
@@ -58,8 +60,54 @@ export interface PolicyInput {
   budgetIdle?: { global: boolean; queues: ReadonlySet<string>; reason: string };
 }
 
+/** What a queue's demand looks like this tick (the figures every scale-up reason quotes). */
+export interface Demand {
+  pending: number;
+  idle: number;
+  booting: number;
+  /** Tasks a periodic queue is expected to get, started ahead (only while nothing is pending). */
+  prewarm?: number;
+}
+
+/** Why part of a queue's demand was not launched. */
+export type Blocker =
+  | { code: 'cooling'; resource: string }
+  | { code: 'resource-cap'; resource: string; max: number }
+  | { code: 'global-cap'; max: number }
+  /** A budget cap refused the launch; `detail` is the cost module's account of which cap and by how much. */
+  | { code: 'budget'; detail: string };
+
+/** A queue's decision this tick. */
+export type DecisionReason =
+  | { code: 'clearml-unreadable' }
+  | { code: 'queue-missing'; queue: string }
+  | { code: 'no-pending' }
+  | { code: 'covered'; demand: Demand }
+  | { code: 'paused'; demand: Demand; need: number; scope: 'all' | 'queue' }
+  | {
+      code: 'scale-up';
+      demand: Demand;
+      need: number;
+      launched: { count: number; instanceType: string }[];
+      notLaunched: number;
+      blockers: Blocker[];
+    };
+
+export type TerminateReason =
+  | { code: 'idle'; queue: string; idleSec: number; maxIdleSec: number }
+  | { code: 'idle-surplus'; queue: string; idleSec: number; maxIdleSec: number; expected: number }
+  | { code: 'budget'; detail: string }
+  | { code: 'spin-up'; spinUpMin: number }
+  | { code: 'orphan'; forSec: number; note: string | null };
+
 export type Action =
-  | { kind: 'launch'; queue: string; resource: string; count: number; reason: string }
+  | {
+      kind: 'launch';
+      queue: string;
+      resource: string;
+      count: number;
+      reason: { code: 'demand'; instanceType: string; demand: Demand };
+    }
   | {
       kind: 'terminate';
       instanceId: string;
@@ -69,10 +117,10 @@ export type Action =
       why: 'idle' | 'spin-up' | 'orphan' | 'budget';
       /** Terminate only if a fresh worker read still shows it idle (busy work is never killed). */
       recheckIdle: boolean;
-      reason: string;
+      reason: TerminateReason;
     }
-  | { kind: 'mark-orphan'; instanceId: string; reason: string }
-  | { kind: 'unregister'; workerId: string; reason: string };
+  | { kind: 'mark-orphan'; instanceId: string; reason: { code: 'orphan-found'; note: string | null } }
+  | { kind: 'unregister'; workerId: string; reason: { code: 'worker-gone'; instanceId: string } };
 
 export interface InstanceClass {
   instance: InstanceObs;
@@ -93,7 +141,7 @@ export interface QueueDecision {
   busy: number;
   booting: number;
   launched: number;
-  text: string;
+  reason: DecisionReason;
 }
 
 export interface Plan {
@@ -102,7 +150,6 @@ export interface Plan {
   instances: InstanceClass[];
 }
 
-const LIVE_STATES = new Set(['pending', 'running']);
 const DEFAULT_ORPHAN_GRACE_MS = 5 * 60_000;
 
 export const cooldownKey = (queue: string, resource: string) => `${queue}|${resource}`;
@@ -123,7 +170,7 @@ export function classifyInstances(input: PolicyInput): InstanceClass[] {
     const explained = (config.queues[queue] ?? []).some((e) => e.resource === resource) && resource in config.resources;
     let phase: InstancePhase;
     let note: string | undefined;
-    if (!LIVE_STATES.has(instance.state)) {
+    if (!isLiveState(instance.state)) {
       phase = 'terminating';
     } else if (worker?.task) {
       phase = 'busy';
@@ -184,39 +231,39 @@ export function plan(input: PolicyInput): Plan {
       busy: busy.length,
       booting,
       launched: 0,
-      text: '',
+      reason: { code: 'no-pending' },
     };
     decisions.push(decision);
 
     if (!input.clearmlOk) {
-      decision.text = 'holding: ClearML could not be read this tick, so nothing is launched or terminated';
+      decision.reason = { code: 'clearml-unreadable' };
       continue;
     }
     if (!q) {
-      decision.text = `queue '${queueName}' does not exist on the ClearML server: create it there or fix the name`;
+      decision.reason = { code: 'queue-missing', queue: queueName };
       continue;
     }
 
     // ---- scale up
     const prewarm = pending === 0 ? (input.prewarm?.get(queueName) ?? 0) : 0;
     const need = pending + prewarm - idle.length - booting;
-    const covered = `${pending} pending${prewarm ? ` (${prewarm} expected: pre-warm)` : ''}, ${idle.length} idle, ${booting} booting`;
+    const demand: Demand = { pending, idle: idle.length, booting, ...(prewarm ? { prewarm } : {}) };
     if (pending + prewarm === 0) {
-      decision.text = 'no pending tasks';
+      decision.reason = { code: 'no-pending' };
     } else if (need <= 0) {
-      decision.text = `${covered}: demand covered`;
+      decision.reason = { code: 'covered', demand };
     } else if (input.launchesPaused || input.pausedQueues.has(queueName)) {
-      decision.text = `${covered}: would launch ${need} but launches are paused${input.launchesPaused ? '' : ' for this queue'}`;
+      decision.reason = { code: 'paused', demand, need, scope: input.launchesPaused ? 'all' : 'queue' };
     } else {
       let remaining = need;
-      const launchedParts: string[] = [];
-      const blocked: string[] = [];
+      const launchedParts: { count: number; instanceType: string }[] = [];
+      const blocked: Blocker[] = [];
       for (const entry of entries) {
         if (remaining <= 0) break;
         const res = config.resources[entry.resource];
         if (!res) continue;
         if (input.cooling.has(cooldownKey(queueName, entry.resource))) {
-          blocked.push(`${entry.resource} has no capacity right now (cooling down)`);
+          blocked.push({ code: 'cooling', resource: entry.resource });
           continue;
         }
         const running =
@@ -224,11 +271,11 @@ export function plan(input: PolicyInput): Plan {
           bootingUnlisted.filter((f) => f.resource === entry.resource).length;
         const allowedByCap = entry.maxInstances - running;
         if (allowedByCap <= 0) {
-          blocked.push(`${entry.resource} is at its cap of ${entry.maxInstances}`);
+          blocked.push({ code: 'resource-cap', resource: entry.resource, max: entry.maxInstances });
           continue;
         }
         if (globalRoom <= 0) {
-          blocked.push(`the global cap of ${config.scaling.maxTotalInstances} instances is reached`);
+          blocked.push({ code: 'global-cap', max: config.scaling.maxTotalInstances });
           break;
         }
         let take = Math.min(remaining, allowedByCap, globalRoom);
@@ -250,35 +297,38 @@ export function plan(input: PolicyInput): Plan {
             queue: queueName,
             resource: entry.resource,
             count: take,
-            reason: `launch ${take} × ${res.instanceType} (${entry.resource}) for '${queueName}': ${covered}`,
+            reason: { code: 'demand', instanceType: res.instanceType, demand },
           });
-          launchedParts.push(`${take} × ${res.instanceType}`);
+          launchedParts.push({ count: take, instanceType: res.instanceType });
           remaining -= take;
           globalRoom -= take;
           decision.launched += take;
         }
         if (!budgetStop && remaining > 0) {
-          if (take === allowedByCap) blocked.push(`${entry.resource} is at its cap of ${entry.maxInstances}`);
-          else if (globalRoom <= 0)
-            blocked.push(`the global cap of ${config.scaling.maxTotalInstances} instances is reached`);
+          if (take === allowedByCap)
+            blocked.push({ code: 'resource-cap', resource: entry.resource, max: entry.maxInstances });
+          else if (globalRoom <= 0) blocked.push({ code: 'global-cap', max: config.scaling.maxTotalInstances });
         }
         if (budgetStop) {
-          blocked.push(budgetStop);
+          blocked.push({ code: 'budget', detail: budgetStop });
           break;
         }
       }
-      const head = launchedParts.length
-        ? `launched ${launchedParts.join(' + ')}: ${covered}`
-        : `${covered}: need ${need}`;
-      decision.text =
-        blocked.length && remaining > 0 ? `${head}; ${remaining} not launched: ${blocked.join('; ')}` : head;
+      decision.reason = {
+        code: 'scale-up',
+        demand,
+        need,
+        launched: launchedParts,
+        notLaunched: remaining,
+        blockers: blocked,
+      };
     }
 
     // ---- budget cap reached in terminate-idle mode: every idle worker in scope goes now
     const budgetIdle = input.budgetIdle;
     if (budgetIdle && (budgetIdle.global || budgetIdle.queues.has(queueName))) {
       for (const c of idle) {
-        actions.push(terminate(c, 'budget', true, budgetIdle.reason));
+        actions.push(terminate(c, 'budget', true, { code: 'budget', detail: budgetIdle.reason }));
       }
       continue;
     }
@@ -300,11 +350,11 @@ export function plan(input: PolicyInput): Plan {
     candidates.forEach((c, i) => {
       const limit = i < surplus ? surplusIdleSec : maxIdleSec;
       if ((c.idleSec ?? 0) < limit) return;
-      const idleFor = formatMinutes(c.idleSec ?? 0);
-      const reason =
+      const idleSec = c.idleSec ?? 0;
+      const reason: TerminateReason =
         i < surplus
-          ? `idle for ${idleFor}, no pending task on '${queueName}' and more idle workers than recent demand needs (${expected} expected in the next ${formatMinutes(maxIdleSec)})`
-          : `idle for ${idleFor} (limit ${formatMinutes(maxIdleSec)}) and no pending task on '${queueName}'`;
+          ? { code: 'idle-surplus', queue: queueName, idleSec, maxIdleSec, expected }
+          : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
       actions.push(terminate(c, 'idle', true, reason));
     });
   }
@@ -314,8 +364,7 @@ export function plan(input: PolicyInput): Plan {
     const spinUpMin = config.scaling.maxSpinUpMin;
     for (const c of classes) {
       if (c.phase === 'booting' && c.note) {
-        const reason = `no ClearML worker registered within the ${spinUpMin} min spin-up time: check the AMI, the init script and the instance's console log`;
-        actions.push(terminate(c, 'spin-up', false, reason));
+        actions.push(terminate(c, 'spin-up', false, { code: 'spin-up', spinUpMin }));
       }
     }
 
@@ -328,10 +377,10 @@ export function plan(input: PolicyInput): Plan {
         actions.push({
           kind: 'mark-orphan',
           instanceId: c.instance.instanceId,
-          reason: `orphan: ${c.note ?? 'unexplained'}`,
+          reason: { code: 'orphan-found', note: c.note ?? null },
         });
       } else if (now - markedAt >= grace) {
-        const reason = `orphan for ${formatMinutes((now - markedAt) / 1000)}: ${c.note ?? 'unexplained'}`;
+        const reason: TerminateReason = { code: 'orphan', forSec: (now - markedAt) / 1000, note: c.note ?? null };
         actions.push(terminate(c, 'orphan', !!c.worker, reason));
       }
     }
@@ -343,7 +392,7 @@ export function plan(input: PolicyInput): Plan {
       const p = parseWorkerId(w.id);
       if (!p || p.prefix !== config.scaling.workersPrefix) continue;
       if (liveIds.has(p.instanceId) || inFlightIds.has(p.instanceId) || w.task) continue;
-      actions.push({ kind: 'unregister', workerId: w.id, reason: `worker's instance ${p.instanceId} is gone` });
+      actions.push({ kind: 'unregister', workerId: w.id, reason: { code: 'worker-gone', instanceId: p.instanceId } });
     }
   }
 
@@ -356,7 +405,7 @@ function terminate(
   c: InstanceClass,
   why: TerminateAction['why'],
   recheckIdle: boolean,
-  reason: string,
+  reason: TerminateReason,
 ): TerminateAction {
   return {
     kind: 'terminate',
@@ -368,10 +417,4 @@ function terminate(
     recheckIdle,
     reason,
   };
-}
-
-export function formatMinutes(sec: number): string {
-  if (sec < 90) return `${Math.round(sec)} s`;
-  const min = sec / 60;
-  return min < 90 ? `${Math.round(min * 10) / 10} min` : `${Math.round((min / 60) * 10) / 10} h`;
 }

@@ -137,6 +137,11 @@ export interface LaunchSpec {
   iamInstanceProfile?: { arn?: string; name?: string };
   ebs?: { deviceName: string; volumeSizeGiB: number; volumeType: string; snapshotId?: string };
   enableMonitoring: boolean;
+  /**
+   * IMDS hop limit: 1 keeps instance metadata (user data, role credentials) on the host itself; 2 lets the agent's
+   * docker task containers reach it too (see `metadataHopLimit` in launch-request.ts).
+   */
+  metadataHopLimit: 1 | 2;
   /** Plain text; the provider base64-encodes it. */
   userData: string;
   /** Applied at launch to the instance and its volumes. */
@@ -154,6 +159,11 @@ export interface Ec2Api {
   createTags(ids: readonly string[], tags: Record<string, string>): Promise<void>;
   /** Latest spot price per `${type}|${zone}`; may be empty when not allowed. */
   spotPrices(instanceTypes: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * The instance's serial console as EC2 last captured it (GetConsoleOutput, decoded); `output` is null while EC2
+   * has none yet. Needs `ec2:GetConsoleOutput`.
+   */
+  consoleOutput(instanceId: string): Promise<{ output: string | null; capturedAt: number | null }>;
 }
 
 export type Ec2ErrorKind = 'capacity' | 'throttle' | 'auth' | 'invalid' | 'unreachable' | 'other';
@@ -169,7 +179,7 @@ export class Ec2Error extends Error {
   }
 }
 
-/** Tag keys the engine owns; a user's tags can never override them. */
+/** Tag keys the engine owns (all under RESERVED_TAG_PREFIX, which the config schema refuses in user tags). */
 export const TAG = {
   prefix: 'clearml-autoscaler:prefix',
   resource: 'clearml-autoscaler:resource',

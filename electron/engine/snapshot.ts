@@ -2,8 +2,9 @@
  * Pure: turns one tick's plan (which already joined EC2 and ClearML) into the views the tray and dashboard show.
  */
 import type { Config } from '../../shared/config.js';
-import type { CostSummary, InstanceView, Market, QueueView } from '../../shared/domain.js';
+import { isLiveState, type CostSummary, type InstanceView, type Market, type QueueView } from '../../shared/domain.js';
 import type { Plan } from './policy.js';
+import { renderDecision } from './reasons.js';
 
 export interface PriceQuote {
   price: number;
@@ -57,7 +58,7 @@ export function buildSnapshotViews(args: {
     };
   });
 
-  const running = instances.filter((i) => i.state === 'pending' || i.state === 'running');
+  const running = instances.filter((i) => isLiveState(i.state));
   const burnPerHour = sum(running.map((i) => i.hourlyPrice));
   const byQueue: Record<string, number> = {};
   const byResource: Record<string, number> = {};
@@ -78,7 +79,10 @@ export function buildSnapshotViews(args: {
       idle: d?.idle ?? 0,
       booting: d?.booting ?? 0,
       paused: args.pausedQueues.has(name),
-      lastDecision: (d && d.launched > 0 ? d.text : (args.lastDecisions.get(name) ?? d?.text)) ?? null,
+      lastDecision:
+        (d && d.launched > 0
+          ? renderDecision(d)
+          : (args.lastDecisions.get(name) ?? (d ? renderDecision(d) : undefined))) ?? null,
       resources: entries.map((e) => {
         const res = config.resources[e.resource];
         return {

@@ -21,3 +21,9 @@ export function parseWorkerId(id: string): ParsedWorkerId | null {
   if (!prefix || !resource || !instanceType || !/^i-[0-9a-f]+$/.test(instanceId)) return null;
   return { prefix, resource, instanceType, instanceId };
 }
+
+/** The instance id of one of our workers (its id parses and carries our prefix), else null. */
+export function instanceIdOfWorker(workerId: string, prefix: string): string | null {
+  const p = parseWorkerId(workerId);
+  return p && p.prefix === prefix ? p.instanceId : null;
+}

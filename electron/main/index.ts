@@ -21,13 +21,10 @@ import {
   shell,
   Tray,
 } from 'electron';
-import { createDispatcher } from '../../shared/ipc/dispatch.js';
 import { createEngineHost } from '../engine/host.js';
-import { createConfigImporter, exportConfigText } from '../engine/service/config-io.js';
-import { createEnvironmentFallback } from '../engine/service/fallback.js';
-import { configureFromSettings, createServiceHandlers, stopEverythingResult } from '../engine/service/handlers.js';
+import { composeService } from '../engine/service/compose.js';
+import { configuredHosts } from '../engine/service/links.js';
 import { createLogger, knownSecrets, redact } from '../engine/service/redact.js';
-import { createCredentialTesters } from '../engine/service/testers.js';
 import { APP_ID, KEYCHAIN_SERVICE } from './app-info.js';
 import { registerIpcRouter } from './ipc/router.js';
 import { createStatePublisher } from './ipc/publisher.js';
@@ -39,7 +36,7 @@ import { APP_ENTRY_URL, APP_ORIGIN, PRIVILEGED_SCHEMES, registerAppProtocol } fr
 import { chooseSecretStore } from './secrets/choose-store.js';
 import { KeychainSecretStore, loadKeytar } from './secrets/keychain-store.js';
 import { SafeStorageSecretStore } from './secrets/safe-storage-store.js';
-import { createOpenExternal, hostsFromUrls, installSecurity, originOf } from './security.js';
+import { createOpenExternal, installSecurity, originOf } from './security.js';
 import { ElectronSettingsRepo } from './settings/electron-settings-repo.js';
 import { createTrayController } from './tray/tray-controller.js';
 import { createWindowManager, defaultPreloadPath } from './window.js';
@@ -85,11 +82,7 @@ async function start(): Promise<void> {
   ]);
   for (const s of skipped) log.warn(`credential store ${s.name} unavailable: ${s.reason}`);
 
-  const fallback = createEnvironmentFallback();
-
   const host = createEngineHost({ dataDir: path.join(userData, 'engine') });
-  if (demo) await host.startDemo();
-  else await configureFromSettings({ controller: host, settings, secrets, fallback });
 
   registerAppProtocol(protocol, fileURLToPath(new URL('../renderer', import.meta.url)));
   const devUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
@@ -104,42 +97,29 @@ async function start(): Promise<void> {
 
   const openExternal = createOpenExternal(
     shell,
-    () => {
-      const c = settings.get().config?.clearml;
-      return hostsFromUrls([c?.apiHost, c?.webHost, c?.filesHost]);
-    },
+    () => configuredHosts(settings.get().config),
     (m) => log.warn(m),
   );
   installSecurity({ app, session: session.defaultSession, trustedOrigins, openExternal, cspHeader: !devUrl });
 
-  const dispatch = createDispatcher(
-    createServiceHandlers({
-      controller: host,
-      settings,
-      secrets,
-      fallback,
-      testers: createCredentialTesters({ settings, secrets, fallback, fallbackApiHost: fallback.apiHost }),
-      importClearmlConf: fallback.importClearmlConf,
-      importConfigText: createConfigImporter(() => settings.get().config?.clearml.apiHost ?? fallback.apiHost()),
-      exportConfig: () => exportConfigText(settings.get().config),
-      openExternal,
-      startDemo: () => host.startDemo(),
-      isDemo: () => host.demo,
-      demoConfig: () => host.config,
-      stopEverything: () => stopEverythingResult(host),
-    }),
-    {
-      knownSecrets: () => knownSecrets.list(),
-      onError: (channel, error) => log.warn(`${channel}: ${error.code}: ${error.message}`),
-    },
-  );
+  const service = composeService({
+    host,
+    settings,
+    secrets,
+    knownSecrets,
+    openUrl: openExternal,
+    log: (m) => log.warn(m),
+  });
+  if (demo) await host.startDemo();
+  else await service.configure();
+
   const unregisterRouter = registerIpcRouter(ipcMain, {
-    dispatch,
+    dispatch: service.dispatch,
     windows: () => windows.all(),
     trustedOrigins,
     log: (m) => log.warn(m),
   });
-  const publisher = createStatePublisher({ store: host.store, windows: () => windows.all() });
+  const publisher = createStatePublisher({ store: host.store, changes: service.changes, windows: () => windows.all() });
   windows.onCreated((w) => publisher.attach(w));
 
   const notifications = startOsNotifications({
@@ -210,6 +190,7 @@ async function start(): Promise<void> {
       { name: 'stop publishing', run: () => publisher.dispose() },
       { name: 'unregister IPC', run: () => unregisterRouter() },
       { name: 'stop watching settings', run: () => unwatchLogin() },
+      { name: 'stop the service', run: () => service.dispose() },
     ],
     log: (m) => log.warn(m),
   });

@@ -5,6 +5,10 @@
  * `shell.openExternal` is called from this file only, through `createOpenExternal`.
  */
 import type { App, HandlerDetails, Session, Shell, WebContents } from 'electron';
+import { isAllowedExternalUrl, STATIC_EXTERNAL_HOSTS } from '../engine/service/links.js';
+
+// The allow-list itself is the engine's (the preview applies the same rules); re-exported for main's callers.
+export { hostsFromUrls, isAllowedExternalUrl, STATIC_EXTERNAL_HOSTS } from '../engine/service/links.js';
 
 /** Same policy as the meta tag in renderer/index.html, minus the preview's loopback WebSocket. */
 export const CONTENT_SECURITY_POLICY = [
@@ -18,9 +22,6 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
   "form-action 'none'",
 ].join('; ');
-
-/** Hosts we ever open in the browser, besides the configured ClearML hosts. */
-export const STATIC_EXTERNAL_HOSTS = ['console.aws.amazon.com', 'clear.ml'];
 
 /** `scheme://host[:port]`, for custom schemes too (WHATWG gives them the opaque origin "null"). */
 export function originOf(url: string): string | null {
@@ -36,36 +37,6 @@ export function originOf(url: string): string | null {
 export function isSameOrigin(url: string, trustedOrigins: readonly string[]): boolean {
   const o = originOf(url);
   return o !== null && trustedOrigins.includes(o);
-}
-
-/** Hosts from the ClearML config's URLs (api/web/files), for the external-link allow-list. */
-export function hostsFromUrls(urls: readonly (string | undefined | null)[]): string[] {
-  const out: string[] = [];
-  for (const u of urls) {
-    if (!u) continue;
-    try {
-      out.push(new URL(u).hostname.toLowerCase());
-    } catch {
-      // an invalid URL in config adds no host
-    }
-  }
-  return out;
-}
-
-/** https only; the host must be allow-listed exactly, or be a subdomain of an allow-listed host. */
-export function isAllowedExternalUrl(url: string, allowedHosts: readonly string[]): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
-  if (u.protocol !== 'https:' || u.username || u.password) return false;
-  const host = u.hostname.toLowerCase();
-  return allowedHosts.some((h) => {
-    const allowed = h.toLowerCase();
-    return host === allowed || host.endsWith(`.${allowed}`);
-  });
 }
 
 export type OpenExternal = (url: string) => Promise<boolean>;

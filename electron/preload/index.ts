@@ -37,6 +37,7 @@ export function buildApi(): AutoscalerApi {
   for (const channel of INVOKE_CHANNELS) api[channel.slice(CHANNEL_PREFIX.length)] = invoker(channel);
   api['onStateChanged'] = subscriber(EVENT_CHANNELS.stateChanged);
   api['onNavigate'] = subscriber(EVENT_CHANNELS.navigate);
+  api['onChanged'] = subscriber(EVENT_CHANNELS.changed);
   return api as AutoscalerApi;
 }
 

@@ -10,6 +10,8 @@ export const INVOKE_CHANNELS = [
   'autoscaler:engine.stopEverything',
   'autoscaler:queue.setPaused',
   'autoscaler:instances.terminate',
+  'autoscaler:instances.detail',
+  'autoscaler:timeline.get',
   'autoscaler:config.get',
   'autoscaler:config.validate',
   'autoscaler:config.save',
@@ -29,6 +31,7 @@ export const INVOKE_CHANNELS = [
 export const EVENT_CHANNELS = {
   stateChanged: 'autoscaler:state.changed',
   navigate: 'autoscaler:navigate',
+  changed: 'autoscaler:changed',
 } as const;
 
 export const CHANNEL_PREFIX = 'autoscaler:';

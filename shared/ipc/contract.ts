@@ -4,8 +4,11 @@
  * Secrets only ever travel renderer → main (credentials.set); no response schema has a secret field.
  */
 import { z } from 'zod';
+import { ConfigSchema } from '../config.js';
 import { SnapshotSchema } from '../domain.js';
+import { INSTANCE_ID_PATTERN, InstanceDetailSchema } from '../instance-detail.js';
 import { PublicSettingsSchema, SettingsPatchSchema } from '../settings.js';
+import { TimelineRangeSchema, TimelineSchema } from '../timeline.js';
 
 export const CHANNEL_PREFIX = 'autoscaler:';
 
@@ -56,18 +59,52 @@ export const invokeContract = {
       .strict(),
     res: z.object({ terminating: z.array(z.string()) }),
   },
+  /** One instance's lifecycle, price and spend, and the tail of its EC2 console when it is booting or died stuck. */
+  'autoscaler:instances.detail': {
+    req: z.object({ instanceId: z.string().regex(INSTANCE_ID_PATTERN) }).strict(),
+    res: InstanceDetailSchema,
+  },
+  /** The scaling history for the Overview and Costs charts, downsampled to at most a few hundred points. */
+  'autoscaler:timeline.get': {
+    req: z.object({ hours: TimelineRangeSchema }).strict(),
+    res: TimelineSchema,
+  },
   'autoscaler:config.get': {
     req: z.object({}).strict(),
-    /** `config` is our format (plain JSON, validated); null before first setup. */
-    res: z.object({ config: z.unknown().nullable(), demo: z.boolean() }),
+    /** The saved config (the demo's while the demo runs); null before first setup. */
+    res: z.object({ config: ConfigSchema.nullable(), demo: z.boolean() }),
   },
   'autoscaler:config.validate': {
     req: z.object({ config: z.unknown() }).strict(),
     res: z.object({ ok: z.boolean(), issues: z.array(FieldIssueSchema) }),
   },
+  /**
+   * A change to the instance setup (init script, extra clearml.conf, docker images, agent version, credentials
+   * mode) or to the ClearML API host the stored keys go to is refused unless `confirm` says yes to exactly it;
+   * the refusal lists what needs confirming (`needs`).
+   */
   'autoscaler:config.save': {
-    req: z.object({ config: z.unknown() }).strict(),
-    res: z.object({ ok: z.boolean(), issues: z.array(FieldIssueSchema) }),
+    req: z
+      .object({
+        config: z.unknown(),
+        confirm: z
+          .object({ instanceSetup: z.literal(true).optional(), apiHost: z.string().max(2048).optional() })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    res: z.object({
+      ok: z.boolean(),
+      issues: z.array(FieldIssueSchema),
+      needs: z
+        .object({
+          instanceSetup: z.array(
+            z.object({ path: z.string(), label: z.string(), before: z.string(), after: z.string() }),
+          ),
+          apiHost: z.object({ from: z.string().nullable(), to: z.string(), insecure: z.boolean() }).nullable(),
+        })
+        .optional(),
+    }),
   },
   'autoscaler:config.import': {
     req: z.object({ text: z.string().max(1_000_000) }).strict(),
@@ -144,6 +181,11 @@ export const eventContract = {
     view: z.enum(['overview', 'queues', 'instances', 'costs', 'events', 'settings']),
     id: z.string().optional(),
   }),
+  /**
+   * Something the snapshot does not carry changed, wherever the change came from (another window, the tray, a
+   * settings file reset): the renderer refetches that topic. No payload beyond the topic: secrets never travel.
+   */
+  'autoscaler:changed': z.object({ topic: z.enum(['config', 'settings', 'credentials']) }),
 } as const;
 
 export type InvokeChannel = keyof typeof invokeContract;
@@ -172,7 +214,10 @@ export type AutoscalerApi = {
 } & {
   onStateChanged(listener: (snapshot: EventPayload<'autoscaler:state.changed'>) => void): () => void;
   onNavigate(listener: (target: EventPayload<'autoscaler:navigate'>) => void): () => void;
+  onChanged(listener: (change: EventPayload<'autoscaler:changed'>) => void): () => void;
 };
+
+export type ChangeTopic = EventPayload<'autoscaler:changed'>['topic'];
 
 export function methodName<C extends InvokeChannel>(channel: C): MethodName<C> {
   return channel.slice(CHANNEL_PREFIX.length) as MethodName<C>;

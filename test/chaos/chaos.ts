@@ -27,8 +27,8 @@ import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/p
 import { TokenBucket } from '../../electron/engine/ec2/throttle.js';
 import type { LaunchIntent } from '../../electron/engine/engine.js';
 import { AgentSimulator } from '../../electron/engine/emulators/agents.js';
-import { startClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
-import { startEc2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
+import { startEc2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
 import { Ec2Error, TAG, type ClearmlApi, type Ec2Api } from '../../electron/engine/ports.js';
 import { encodeIntent, JOURNAL_FILE } from '../../electron/engine/reliability/intent-journal.js';
@@ -38,7 +38,7 @@ import {
   type CrashSafety,
 } from '../../electron/engine/reliability/recovery.js';
 import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
-import { VirtualClock } from '../../electron/engine/virtual-clock.js';
+import { VirtualClock } from '../../electron/engine/testkit/virtual-clock.js';
 import { parseWorkerId } from '../../electron/engine/workers.js';
 import {
   checkInvariants,
@@ -332,6 +332,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       describeInstances: plain((p: string) => real.describeInstances(p)),
       findByClientToken: plain((t: string) => real.findByClientToken(t)),
       spotPrices: plain((t: readonly string[]) => real.spotPrices(t)),
+      consoleOutput: plain((id: string) => real.consoleOutput(id)),
       async runInstance(spec) {
         alive(proc);
         const r = await real.runInstance(spec);
@@ -493,6 +494,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         clientToken: `orphan-${opts.seed}-${++orphanSeq}`,
         instanceType: 'm5.large',
         imageId: 'ami-0123456789abcdef0',
+        metadataHopLimit: 1,
         market: 'on-demand',
         securityGroupIds: [],
         enableMonitoring: false,

@@ -1,7 +1,7 @@
 // The agent simulator with a fake EC2 world and a manual clock, over the real ClearML emulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentSimulator, startRealtimeDriver } from '../../electron/engine/emulators/agents.js';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { FakeEc2World, T0, manualClock, markers, seeded, type ManualClock } from './helpers.js';
 
 const PREFIX = 'dyn:gpu:g4dn.xlarge';
@@ -37,6 +37,17 @@ describe('boot and registration', () => {
     expect(emu.workers()).toEqual([
       expect.objectContaining({ id: `${PREFIX}:i-0001`, queues: ['aws_gpu'], registeredAt: at(105), taskId: null }),
     ]);
+  });
+
+  it('an instance whose init script fails never registers (it stays booting until someone terminates it)', () => {
+    const agents = sim();
+    ec2.launch({ instanceId: 'i-0001', userData: USER_DATA, runningAfterSec: 20 });
+    ec2.launch({ instanceId: 'i-0002', userData: USER_DATA, runningAfterSec: 20 });
+    ec2.bootFailures.set('i-0001', 'pip install clearml-agent failed');
+    clock.set(at(3600));
+    agents.step();
+    expect(emu.workers().map((w) => w.id)).toEqual([`${PREFIX}:i-0002`]);
+    expect(ec2.powerOffs).toEqual([]);
   });
 
   it('an instance slower to reach running than its boot delay registers when it is running', () => {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClearmlClient, type ClearmlClientOptions } from '../../electron/engine/clearml/client.js';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { ClearmlError } from '../../electron/engine/ports.js';
 import { T0, manualClock, type ManualClock } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // The emulator's wire format, checked with raw fetch (no client), so the client tests rest on a faithful server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { T0, manualClock, type ManualClock } from './helpers.js';
 
 let emu: ClearmlEmulator;

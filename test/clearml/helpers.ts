@@ -1,6 +1,6 @@
 // Shared test fixtures: a manual clock and an in-memory EC2 world for the agent simulator.
 import type { Clock } from '../../electron/engine/ports.js';
-import type { Ec2World, EmulatedInstance } from '../../electron/engine/emulators/world.js';
+import type { Ec2Machines, EmulatedInstance } from '../../electron/engine/emulators/seams.js';
 import { mulberry32 } from '../../electron/engine/sim/prng.js';
 
 /** 2025-01-13T10:00:00Z: a fixed start so dates in assertions are readable. */
@@ -31,9 +31,14 @@ export function markers(workerIdPrefix: string, queue: string): string {
 }
 
 /** Instances go pending → running `runningAfterSec` after launch; powerOff and spot loss terminate them. */
-export class FakeEc2World implements Ec2World {
+export class FakeEc2World implements Ec2Machines {
   readonly list: EmulatedInstance[] = [];
   readonly powerOffs: { instanceId: string; reason: string; at: number }[] = [];
+  /** Instance id → the line its init script dies with. */
+  readonly bootFailures = new Map<string, string>();
+  bootFailureOf(instanceId: string): string | null {
+    return this.bootFailures.get(instanceId) ?? null;
+  }
   private readonly runningAfterMs = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}

@@ -64,7 +64,7 @@ describe('detectFormat', () => {
   });
 });
 
-describe('the example of reference §1.3', () => {
+describe("the example aws_autoscaler.yaml (ClearML's documented format)", () => {
   const r = importClearmlConfig(fixture('clearml-reference.yaml'), HOST);
 
   it('imports and validates, every field where it belongs', () => {
@@ -253,6 +253,12 @@ describe('broken files: every issue at its path in the original file, saying wha
       (d) => (d.hyper_params['tags'] = 'aws:owner=me'),
       'hyper_params.tags',
       /reserved by AWS/,
+    ],
+    [
+      "a tag with the autoscaler's own prefix",
+      (d) => (d.hyper_params['tags'] = 'clearml-autoscaler:queue=mine'),
+      'hyper_params.tags',
+      /'clearml-autoscaler:' are reserved for the autoscaler's own tags; choose another key/,
     ],
     ['bad resource tag string', (d) => (res(d)['tags'] = '=x'), `${RC}.tags`, /must be key=value/],
     [

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
-import { VirtualClock } from '../../electron/engine/virtual-clock.js';
+import { VirtualClock } from '../../electron/engine/testkit/virtual-clock.js';
 import { AWS } from '../engine/world.js';
 import { MOTO_AMI } from './moto-world.js';
 import { resetMoto, startMoto, type Peer } from './peers.js';

@@ -10,7 +10,7 @@
 import { DescribeInstanceAttributeCommand, DescribeVolumesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../shared/config.js';
-import { parseUserDataMarkers } from '../../electron/engine/emulators/world.js';
+import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { makeConfig } from '../engine/fixtures.js';
 import { MOTO_AMI, startMotoWorld, tagMap, type MotoWorld } from './moto-world.js';

@@ -26,7 +26,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Ec2World } from '../../electron/engine/emulators/world.js';
+import type { Ec2Machines } from '../../electron/engine/emulators/seams.js';
 import { INSTANCE_PATHS } from '../../electron/engine/userdata/userdata.js';
 import { startFakeImds, type FakeImds } from '../userdata/fakeImds.js';
 
@@ -53,7 +53,7 @@ export async function runInstance(opts: {
   userData: string;
   /** The test venv (with clearml-agent); only read, through a private venv's .pth file. */
   venv: string;
-  ec2: Ec2World;
+  ec2: Ec2Machines;
   /** Every process is killed after this long, whatever happens. Default 120 s. */
   maxRunMs?: number;
 }): Promise<InstanceSandbox> {

@@ -32,6 +32,7 @@ function spec(over: Partial<LaunchSpec> = {}): LaunchSpec {
     market: 'on-demand',
     securityGroupIds: [],
     enableMonitoring: false,
+    metadataHopLimit: 1,
     userData: '#!/bin/bash\necho hello\n',
     tags: { Name: 'conformance', [TAG.prefix]: 'conf', [TAG.queue]: 'cpu', [TAG.resource]: 'cpu_small' },
     ebs: { deviceName: '/dev/sda1', volumeSizeGiB: 30, volumeType: 'gp3' },

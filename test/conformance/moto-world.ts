@@ -2,8 +2,8 @@
  * The engine world of test/engine/world.ts with moto's EC2 server in place of our EC2 emulator: the real engine
  * and clients, our ClearML emulator with its simulated agents, and moto reached through the real AWS SDK.
  *
- * The agent simulator needs a synchronous view of the instances (`Ec2World`); moto is only reachable over HTTP,
- * so `MotoEc2World` keeps a snapshot that `run()` refreshes (DescribeInstances and each new instance's user data)
+ * The agent simulator needs a synchronous view of the instances (`Ec2Machines`); moto is only reachable over HTTP,
+ * so `MotoEc2Machines` keeps a snapshot that `run()` refreshes (DescribeInstances and each new instance's user data)
  * before every agent step, and sends the power-offs the agents asked for right after it.
  *
  * Time: moto stamps LaunchTime with its own wall clock and cannot be told another time, so the virtual clock
@@ -24,11 +24,11 @@ import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/p
 import { Engine, type EngineDeps } from '../../electron/engine/engine.js';
 import { AgentSimulator } from '../../electron/engine/emulators/agents.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
-import type { Ec2World, EmulatedInstance } from '../../electron/engine/emulators/world.js';
+import type { Ec2Machines, EmulatedInstance } from '../../electron/engine/emulators/seams.js';
 import { toInstanceObs } from '../../electron/engine/ec2/instances.js';
 import { createMainStore, type MainStore } from '../../electron/engine/store.js';
 import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
-import { VirtualClock } from '../../electron/engine/virtual-clock.js';
+import { VirtualClock } from '../../electron/engine/testkit/virtual-clock.js';
 import { AWS, KEYS, flatPrices } from '../engine/world.js';
 import type { Peer } from './peers.js';
 
@@ -47,7 +47,7 @@ export function tagMap(tags: readonly Tag[] | undefined): Record<string, string>
   return out;
 }
 
-export class MotoEc2World implements Ec2World {
+export class MotoEc2Machines implements Ec2Machines {
   private snapshot: EmulatedInstance[] = [];
   private readonly known = new Map<string, { launchedAt: number; runningSince: number | null; userData: string }>();
   private readonly powerOffs: string[] = [];
@@ -107,7 +107,7 @@ export class MotoEc2World implements Ec2World {
 export interface MotoWorld {
   clock: VirtualClock;
   clearml: ClearmlEmulator;
-  ec2: MotoEc2World;
+  ec2: MotoEc2Machines;
   sdk: EC2Client;
   agents: AgentSimulator;
   store: MainStore;
@@ -123,7 +123,7 @@ export async function startMotoWorld(moto: Peer, opts: { bootSec?: number } = {}
   const clock = new VirtualClock(Date.now());
   const clearml = await startClearmlEmulator({ clock, ...KEYS });
   const sdk = motoSdk(moto);
-  const ec2 = new MotoEc2World(sdk, clock);
+  const ec2 = new MotoEc2Machines(sdk, clock);
   const boot = opts.bootSec ?? 60;
   const agents = new AgentSimulator({ ec2, clearml, clock, bootSec: { min: boot, max: boot } });
   const store = createMainStore();

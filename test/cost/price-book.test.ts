@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { BUNDLED_ON_DEMAND, BUNDLED_PRICES_DATE } from '../../electron/engine/cost/bundled-prices.js';
 import { PriceBook, formatAge } from '../../electron/engine/cost/price-book.js';
 import { createPricingSource, type ClosablePricingSource } from '../../electron/engine/cost/pricing-client.js';
-import { startPricingEmulator, type PricingEmulator } from '../../electron/engine/emulators/pricing-emulator.js';
+import { startPricingEmulator, type PricingEmulator } from '../../electron/engine/testkit/pricing-emulator.js';
 import type { Clock } from '../../electron/engine/ports.js';
 
 const MIN = 60_000;

@@ -157,6 +157,31 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('the token URL ends on a clean address; instance setup is read-only until Edit and saves only when confirmed', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    expect(page.url()).toBe(`${p.server.origin}/`);
+    await tab(page, 'Settings');
+    const setup = page.getByRole('group', { name: 'Instance setup' });
+    const script = setup.getByRole('textbox', { name: 'Init script' });
+    expect(await script.getAttribute('readonly')).not.toBeNull();
+    await setup.getByRole('button', { name: 'Edit instance setup' }).click();
+    await script.fill('echo from e2e');
+    await setup.getByRole('combobox', { name: 'ClearML keys on instances' }).selectOption('ssm');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm before saving' });
+    await dialog.getByText('+ echo from e2e').waitFor();
+    await shot(page, 'settings-confirm-instance-setup');
+    expect(p.backend.settings.get().config?.agent.initScript).toBe('');
+    await dialog.getByRole('button', { name: 'Confirm and save' }).click();
+    await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    expect(p.backend.settings.get().config?.agent).toMatchObject({
+      initScript: 'echo from e2e',
+      clearmlCredentialsFrom: 'ssm',
+    });
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('importing a ClearML autoscaler YAML shows what it maps to before anything is saved', async () => {
     const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
     const p = await realPreview({ config: TEST_CONFIG });
@@ -175,7 +200,10 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(await dialog.getByRole('table', { name: 'Queues' }).textContent()).toContain(
       'gpu_spot_t4 (4), gpu_ondemand_a10 (2)',
     );
-    await dialog.getByText(/they were not imported\. Enter them under Credentials/).waitFor();
+    await dialog.getByText(/They were not imported: enter them in Credentials/).waitFor();
+    // What the file would run on every instance is shown as a diff before anything is loaded.
+    await dialog.getByText('Changes what runs on every instance').waitFor();
+    await dialog.getByRole('list', { name: 'Instance setup changes' }).waitFor();
     await shot(page, 'settings-import-preview');
     // The AWS secret and git password in the file never come back from main (the paste itself is the user's).
     const secrets = ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'ghp_exampleexampleexampleexample0000'];
@@ -191,6 +219,9 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByRole('group', { name: 'Resource gpu_spot_t4' }).waitFor();
     expect(p.backend.settings.get().config?.resources).not.toHaveProperty('gpu_spot_t4');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
+    // Main refuses the instance-setup changes until they are confirmed.
+    const confirm = page.getByRole('dialog', { name: 'Confirm before saving' });
+    await confirm.getByRole('button', { name: 'Confirm and save' }).click();
     await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
     expect(p.backend.settings.get().config?.queues['gpu']).toEqual([
       { resource: 'gpu_spot_t4', maxInstances: 4 },
@@ -318,9 +349,9 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     const p = await syntheticPreview(syntheticSnapshot(3));
     previews.push(p);
     const page = await browser.newPage();
-    await page.goto(`${p.server.origin}/`);
-    await page.getByRole('heading', { name: 'Cannot reach the autoscaler' }).waitFor();
-    expect(await page.locator('main').textContent()).toMatch(/Open the exact URL that `npm run preview:web` printed/);
+    const res = await page.goto(`${p.server.origin}/`);
+    expect(res?.status()).toBe(401);
+    expect(await page.locator('body').textContent()).toMatch(/open the exact URL that the preview printed/);
     expect(p.calls).toEqual([]);
     expect(p.server.clientCount()).toBe(0);
   }, 60_000);

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { createThrottle } from '../../electron/engine/preview/throttle.js';
+import { createThrottle } from '../../electron/engine/push-throttle.js';
 import { resolveStaticPath } from '../../electron/engine/preview/static-files.js';
-import { startPreviewServer, type PreviewServer } from '../../electron/engine/preview/server.js';
+import { startPreviewServer, tokenCookieName, type PreviewServer } from '../../electron/engine/preview/server.js';
 import { createWsBridge, type WsBridge } from '../../renderer/src/bridge/ws-bridge.js';
 import { emptySnapshot, type Snapshot } from '../../shared/domain.js';
 import type { Envelope } from '../../shared/ipc/contract.js';
@@ -130,15 +130,16 @@ describe('preview server: access control', () => {
   it('serves the built files and refuses traversal, other hosts and other methods', async () => {
     const { server } = await harness();
     const base = server.origin;
-    expect(await status(server, '/')).toBe(200);
-    expect(await status(server, '/assets/app.js')).toBe(200);
-    expect(await status(server, '/assets/nope.js')).toBe(404);
-    expect(await status(server, '/../secret-outside.txt')).toBe(400);
-    expect(await status(server, '/%2e%2e/secret-outside.txt')).toBe(400);
-    expect(await status(server, '/assets/..%2f..%2fsecret-outside.txt')).toBe(400);
-    expect(await status(server, '/', { host: 'evil.example' })).toBe(421);
+    const cookie = { cookie: `${tokenCookieName(server.port)}=${server.token}` };
+    expect(await status(server, '/', cookie)).toBe(200);
+    expect(await status(server, '/assets/app.js', cookie)).toBe(200);
+    expect(await status(server, '/assets/nope.js', cookie)).toBe(404);
+    expect(await status(server, '/../secret-outside.txt', cookie)).toBe(400);
+    expect(await status(server, '/%2e%2e/secret-outside.txt', cookie)).toBe(400);
+    expect(await status(server, '/assets/..%2f..%2fsecret-outside.txt', cookie)).toBe(400);
+    expect(await status(server, '/', { host: 'evil.example', ...cookie })).toBe(421);
     expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(405);
-    const res = await fetch(`${base}/`);
+    const res = await fetch(`${base}/`, { headers: cookie });
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });
@@ -265,6 +266,127 @@ describe('preview server + WebSocket bridge', () => {
       raw.once('message', (d: Buffer) => r(JSON.parse(d.toString('utf8')))),
     );
     expect(reply).toEqual({ type: 'result', id: 7, envelope: { ok: true, value: { enabled: false } } });
+  });
+});
+
+describe('preview server: the token leaves the address bar', () => {
+  it('the token URL sets an HttpOnly, SameSite=Strict cookie and redirects to the clean address', async () => {
+    const { server } = await harness();
+    const res = await fetch(server.url, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/');
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    expect(setCookie).toBe(`${tokenCookieName(server.port)}=${server.token}; HttpOnly; SameSite=Strict; Path=/`);
+    const page = await fetch(`${server.origin}/`, { headers: { cookie: setCookie.split(';')[0]! } });
+    expect(page.status).toBe(200);
+  });
+
+  it('without the token or its cookie the page is refused with what to do; a wrong token too', async () => {
+    const { server } = await harness();
+    const bare = await fetch(`${server.origin}/`);
+    expect(bare.status).toBe(401);
+    expect(await bare.text()).toMatch(/open the exact URL that the preview printed/);
+    expect((await fetch(`${server.origin}/?token=${'0'.repeat(64)}`, { redirect: 'manual' })).status).toBe(401);
+    const wrong = { cookie: `${tokenCookieName(server.port)}=${'0'.repeat(64)}` };
+    expect(await status(server, '/', wrong)).toBe(401);
+  });
+
+  it('the WebSocket accepts the cookie instead of the token', async () => {
+    const { server } = await harness();
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ipc`, {
+      origin: server.origin,
+      headers: { cookie: `${tokenCookieName(server.port)}=${server.token}` },
+    });
+    cleanups.push(() => ws.terminate());
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+  });
+});
+
+describe('preview server: a page that does not read', () => {
+  it('is disconnected once its unread replies pass the bound, and the server keeps serving others', async () => {
+    const store = createStore<Snapshot>(() => ({ ...emptySnapshot(), rev: 1 }));
+    const logs: string[] = [];
+    const server = await startPreviewServer({
+      dispatch: async (channel) =>
+        channel === 'autoscaler:config.export'
+          ? { ok: true, value: { text: 'x'.repeat(64 * 1024) } }
+          : { ok: true, value: store.getState() },
+      store,
+      staticDir,
+      pushIntervalMs: 0,
+      log: (l) => logs.push(l),
+    });
+    cleanups.push(() => server.close());
+    const raw = new WebSocket(`ws://127.0.0.1:${server.port}/ipc?token=${server.token}`, { origin: server.origin });
+    cleanups.push(() => raw.terminate());
+    await new Promise((r) => raw.once('open', r));
+    // The client stops reading: the server's replies queue in its socket buffer.
+    raw.pause();
+    const closed = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (server.clientCount() === 0) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    let sent = 0;
+    const frame = JSON.stringify({ type: 'invoke', id: 1, channel: 'autoscaler:config.export', args: {} });
+    const pump = setInterval(() => {
+      for (let i = 0; i < 50 && raw.readyState === raw.OPEN; i++, sent++) raw.send(frame);
+    }, 5);
+    await closed;
+    clearInterval(pump);
+    // 8 MB of 64 KB replies is about 130; well before thousands the page is cut off.
+    expect(sent).toBeLessThan(5000);
+    expect(logs.join('\n')).toMatch(/disconnected: it does not read its replies/);
+    const other = bridgeTo(server);
+    expect((await other.api['state.getSnapshot']({})).ok).toBe(true);
+  });
+
+  it('stops reading a socket with too many calls open, and reads again as they finish', async () => {
+    const gates: (() => void)[] = [];
+    let started = 0;
+    const store = createStore<Snapshot>(() => ({ ...emptySnapshot(), rev: 1 }));
+    const server = await startPreviewServer({
+      dispatch: () =>
+        new Promise((resolve) => {
+          started++;
+          gates.push(() => resolve({ ok: true, value: { enabled: true } }));
+        }),
+      store,
+      staticDir,
+      pushIntervalMs: 0,
+      maxInFlight: 4,
+    });
+    cleanups.push(() => server.close());
+    const raw = new WebSocket(`ws://127.0.0.1:${server.port}/ipc?token=${server.token}`, { origin: server.origin });
+    cleanups.push(() => raw.terminate());
+    await new Promise((r) => raw.once('open', r));
+    const replies: { id: number; envelope: { ok: boolean } }[] = [];
+    raw.on('message', (d: Buffer) => replies.push(JSON.parse(d.toString('utf8')) as (typeof replies)[number]));
+    for (let id = 0; id < 10; id++) {
+      raw.send(
+        JSON.stringify({ type: 'invoke', id, channel: 'autoscaler:engine.setEnabled', args: { enabled: true } }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    // Four run; the six read in the same burst are answered at once, not queued.
+    expect(started).toBe(4);
+    expect(replies.map((r) => r.envelope.ok)).toEqual([false, false, false, false, false, false]);
+    gates.splice(0).forEach((g) => g());
+    await new Promise((r) => setTimeout(r, 200));
+    expect(replies.filter((r) => r.envelope.ok)).toHaveLength(4);
+    // Reading again: a new call runs.
+    raw.send(
+      JSON.stringify({ type: 'invoke', id: 99, channel: 'autoscaler:engine.setEnabled', args: { enabled: true } }),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(started).toBe(5);
+    gates.splice(0).forEach((g) => g());
   });
 });
 

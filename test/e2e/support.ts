@@ -9,9 +9,12 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createPreviewBackend, type PreviewBackend } from '../../electron/engine/preview/backend.js';
 import { ensureRendererBuilt, repoRoot } from '../../electron/engine/preview/build.js';
+import type { ChangeFeed } from '../../electron/engine/service/changes.js';
 import { startPreviewServer, type PreviewServer, type SnapshotSource } from '../../electron/engine/preview/server.js';
 import type { EngineController } from '../../electron/engine/controller.js';
 import { createServiceHandlers, type ServiceDeps } from '../../electron/engine/service/handlers.js';
+import { sampleOf } from '../../electron/engine/timeline/from-snapshot.js';
+import { TimelineRing } from '../../electron/engine/timeline/ring.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { ConfigSchema, type Config } from '../../shared/config.js';
@@ -106,7 +109,12 @@ export interface Preview {
   close(): Promise<void>;
 }
 
-async function serve(dispatch: Dispatch, store: SnapshotSource, cleanup: () => Promise<void>): Promise<Preview> {
+async function serve(
+  dispatch: Dispatch,
+  store: SnapshotSource,
+  cleanup: () => Promise<void>,
+  changes?: ChangeFeed,
+): Promise<Preview> {
   const calls: string[] = [];
   const server = await startPreviewServer({
     dispatch: (channel, args, ctx) => {
@@ -116,6 +124,7 @@ async function serve(dispatch: Dispatch, store: SnapshotSource, cleanup: () => P
     store,
     staticDir: builtRenderer(),
     host: '127.0.0.1',
+    ...(changes ? { changes } : {}),
   });
   return {
     server,
@@ -139,10 +148,15 @@ export async function realPreview(
     env: {},
     homeDir: dataDir,
   });
-  const p = await serve(backend.dispatch, backend.host.store, async () => {
-    await backend.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const p = await serve(
+    backend.dispatch,
+    backend.host.store,
+    async () => {
+      await backend.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    backend.changes,
+  );
   return { ...p, backend };
 }
 
@@ -167,6 +181,13 @@ export interface SyntheticPreview extends Preview {
 export interface SyntheticOptions {
   /** The "stop everything" sweep the host offers; absent = a host that cannot sweep. */
   stopEverything?: ServiceDeps['stopEverything'];
+  /**
+   * How much history the timeline has (default 2 h): the store's current snapshot, repeated once a minute. The
+   * month projection needs an hour of it.
+   */
+  historyMs?: number;
+  /** What instances.detail answers (default: the engine knows nothing of the instance). */
+  instanceDetail?: EngineController['instanceDetail'];
 }
 
 /**
@@ -198,6 +219,14 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
     reconcileNow: () => undefined,
     configure: () => undefined,
     stop: async () => undefined,
+    timeline: async (hours) => {
+      const now = Date.now();
+      const ring = new TimelineRing();
+      for (let at = now - (opts.historyMs ?? 2 * 3600_000); at <= now; at += 60_000)
+        ring.add(sampleOf(store.getState(), at));
+      return ring.query(hours, now);
+    },
+    ...(opts.instanceDetail ? { instanceDetail: opts.instanceDetail } : {}),
   };
   const settings = new MemorySettingsRepo({ config: TEST_CONFIG });
   const dispatch = createDispatcher(

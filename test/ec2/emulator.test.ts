@@ -3,12 +3,15 @@ import {
   CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeInstanceTypesCommand,
+  DescribeSpotInstanceRequestsCommand,
+  GetConsoleOutputCommand,
+  RequestSpotInstancesCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAG } from '../../electron/engine/ports.js';
-import { parseUserDataMarkers } from '../../electron/engine/emulators/world.js';
+import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { launchSpec, startRig, type Rig } from './helpers.js';
 
 let rig: Rig | null = null;
@@ -277,5 +280,97 @@ describe('faults', () => {
     rig = await startRig();
     rig.emu.faults.push({ code, count: 1 });
     expect(await sdkError(rig.raw.send(new DescribeInstancesCommand({})))).toMatchObject({ name: code, status });
+  });
+});
+
+// ClearML's own autoscaler launches spot capacity with RequestSpotInstances, waits with boto3's
+// spot_instance_request_fulfilled waiter (Status.Code == fulfilled), and polls GetConsoleOutput.
+describe('spot requests', () => {
+  const SPEC = {
+    ImageId: 'ami-0123456789abcdef0',
+    InstanceType: 'g4dn.xlarge',
+    Placement: { AvailabilityZone: 'us-east-1b' },
+    UserData: Buffer.from('#!/bin/bash\necho hi\n').toString('base64'),
+  } as const;
+
+  it('is evaluated first, then fulfilled with a spot instance in the requested zone', async () => {
+    rig = await startRig();
+    const r = await rig.raw.send(new RequestSpotInstancesCommand({ LaunchSpecification: SPEC }));
+    const req = r.SpotInstanceRequests?.[0];
+    expect(req).toMatchObject({ State: 'open', Type: 'one-time', Status: { Code: 'pending-evaluation' } });
+    expect(req?.SpotInstanceRequestId).toMatch(/^sir-[0-9a-f]{8}$/);
+    rig.clock.advance(2000);
+    const d = await rig.raw.send(
+      new DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: [req!.SpotInstanceRequestId!] }),
+    );
+    const done = d.SpotInstanceRequests?.[0];
+    expect(done).toMatchObject({
+      State: 'active',
+      Status: { Code: 'fulfilled' },
+      LaunchedAvailabilityZone: 'us-east-1b',
+    });
+    const [inst] = rig.emu.instances();
+    expect(inst).toMatchObject({ instanceId: done?.InstanceId, market: 'spot', zone: 'us-east-1b' });
+    expect(inst?.userData).toBe('#!/bin/bash\necho hi\n');
+    const desc = await rig.raw.send(new DescribeInstancesCommand({ InstanceIds: [inst!.instanceId] }));
+    expect(desc.Reservations?.[0]?.Instances?.[0]).toMatchObject({
+      InstanceLifecycle: 'spot',
+      SpotInstanceRequestId: req!.SpotInstanceRequestId,
+    });
+    await rig.raw.send(new TerminateInstancesCommand({ InstanceIds: [inst!.instanceId] }));
+    const after = await rig.raw.send(new DescribeSpotInstanceRequestsCommand({}));
+    expect(after.SpotInstanceRequests?.[0]).toMatchObject({
+      State: 'closed',
+      Status: { Code: 'instance-terminated-by-user' },
+    });
+  });
+
+  it('stays open without an instance while there is no capacity (no error to the caller)', async () => {
+    rig = await startRig();
+    rig.emu.faults.push({ action: 'RunInstances', code: 'InsufficientInstanceCapacity' });
+    const r = await rig.raw.send(new RequestSpotInstancesCommand({ LaunchSpecification: SPEC }));
+    rig.clock.advance(60_000);
+    const d = await rig.raw.send(
+      new DescribeSpotInstanceRequestsCommand({
+        SpotInstanceRequestIds: [r.SpotInstanceRequests![0]!.SpotInstanceRequestId!],
+      }),
+    );
+    expect(d.SpotInstanceRequests?.[0]).toMatchObject({ State: 'open', Status: { Code: 'capacity-not-available' } });
+    expect(d.SpotInstanceRequests?.[0]?.InstanceId).toBeUndefined();
+    expect(rig.emu.instances()).toEqual([]);
+  });
+
+  it('answers an unknown request id with InvalidSpotInstanceRequestID.NotFound', async () => {
+    rig = await startRig();
+    const e = await sdkError(
+      rig.raw.send(new DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: ['sir-00000000'] })),
+    );
+    expect(e).toMatchObject({ name: 'InvalidSpotInstanceRequestID.NotFound', status: 400 });
+  });
+
+  it('GetConsoleOutput answers for a known instance, with an empty console', async () => {
+    rig = await startRig();
+    await rig.raw.send(new RunInstancesCommand({ ...RUN }));
+    const id = rig.emu.instances()[0]!.instanceId;
+    const out = await rig.raw.send(new GetConsoleOutputCommand({ InstanceId: id }));
+    expect(out.InstanceId).toBe(id);
+    expect(out.Output ?? '').toBe('');
+    const e = await sdkError(rig.raw.send(new GetConsoleOutputCommand({ InstanceId: 'i-0123456789abcdef0' })));
+    expect(e.name).toBe('InvalidInstanceID.NotFound');
+  });
+});
+
+describe("ClearML's own startup script", () => {
+  it('gives the emulated instance the worker id prefix and queue the script would start the agent with', () => {
+    // The lines clearml.automation.cloud_driver's bash_script_template writes (clearml 2.1.12).
+    const script = [
+      '#!/bin/bash',
+      'export DYNAMIC_INSTANCE_ID=$(curl http://169.254.169.254/latest/meta-data/instance-id)',
+      'export CLEARML_WORKER_ID=dynamic_aws:gpu_t4:g4dn.xlarge:$DYNAMIC_INSTANCE_ID',
+      "python -m clearml_agent --config-file ~/clearml.conf daemon --queue 'gpu' ",
+      'shutdown',
+    ].join('\n');
+    expect(parseUserDataMarkers(script)).toEqual({ workerIdPrefix: 'dynamic_aws:gpu_t4:g4dn.xlarge', queue: 'gpu' });
+    expect(parseUserDataMarkers(script.replace(/daemon --queue 'gpu'/, 'daemon'))).toBeNull();
   });
 });

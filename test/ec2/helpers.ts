@@ -7,7 +7,7 @@ import {
   startEc2Emulator,
   type Ec2Emulator,
   type Ec2EmulatorOptions,
-} from '../../electron/engine/emulators/ec2-emulator.js';
+} from '../../electron/engine/testkit/ec2-faults.js';
 import { createEc2Provider, type Ec2Provider, type Ec2ProviderOptions } from '../../electron/engine/ec2/provider.js';
 import { TAG, type Clock, type LaunchSpec } from '../../electron/engine/ports.js';
 import { mulberry32 } from '../../electron/engine/sim/prng.js';
@@ -77,6 +77,7 @@ export function launchSpec(over: Partial<LaunchSpec> = {}): LaunchSpec {
     market: 'on-demand',
     securityGroupIds: ['sg-0a1b2c3d'],
     enableMonitoring: false,
+    metadataHopLimit: 1,
     userData:
       "#!/bin/bash\nCLEARML_AUTOSCALER_WORKER_ID_PREFIX='dyn:gpu:g4dn.xlarge'\nCLEARML_AUTOSCALER_QUEUE='gpu'\necho ok\n",
     tags: { [TAG.prefix]: 'dyn', [TAG.resource]: 'gpu', [TAG.queue]: 'gpu', Name: 'clearml-worker' },

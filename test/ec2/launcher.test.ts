@@ -7,7 +7,7 @@ import {
   type LaunchAttempt,
   type LaunchRequest,
 } from '../../electron/engine/ec2/launcher.js';
-import type { Ec2Fault } from '../../electron/engine/emulators/ec2-emulator.js';
+import type { Ec2Fault } from '../../electron/engine/testkit/ec2-faults.js';
 import { launchSpec, startRig, type Rig } from './helpers.js';
 
 const A = 'subnet-0aaaaaaa';

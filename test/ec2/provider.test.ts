@@ -3,7 +3,7 @@
 import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkPermissions, createEc2Provider } from '../../electron/engine/ec2/provider.js';
-import { startEc2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startEc2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { Ec2Error, TAG } from '../../electron/engine/ports.js';
 import { FAKE_CREDENTIALS, ManualClock, launchSpec, startRig, type Rig } from './helpers.js';
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { fullJitterDelayMs, TokenBucket } from '../../electron/engine/ec2/throttle.js';
-import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { Ec2Error } from '../../electron/engine/ports.js';
 import { FAKE_CREDENTIALS, ManualClock } from './helpers.js';
 

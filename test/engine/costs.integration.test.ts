@@ -9,6 +9,7 @@ import { PriceBook } from '../../electron/engine/cost/price-book.js';
 import { CostTracker } from '../../electron/engine/cost/tracker.js';
 import { plan } from '../../electron/engine/policy.js';
 import { createPriceLookup } from '../../electron/engine/prices.js';
+import { renderDecision } from '../../electron/engine/reasons.js';
 import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
 import { startWorld, type World } from './world.js';
 
@@ -43,7 +44,8 @@ describe('costs in the loop', () => {
     const r = await engine.tick();
     // m5.large is about $0.096/h in the bundled table: two fit under $0.25/h, the third would not.
     expect(r.launched).toHaveLength(2);
-    const text = r.plan?.decisions.find((d) => d.queue === 'cpu')?.text ?? '';
+    const d = r.plan?.decisions.find((x) => x.queue === 'cpu');
+    const text = d ? renderDecision(d) : '';
     expect(text).toMatch(/1 not launched: global hourly burn cap \$0\.25\/h would be exceeded by \$0\.0380\/h/);
     expect(world.store.getState().costs.budgets?.[0]).toMatchObject({ kind: 'hourly', limit: 0.25 });
   });

@@ -1,23 +1,10 @@
-import { ConfigSchema, type Config, type ConfigInput } from '../../shared/config.js';
+import { baseConfig, T0 } from '../fixtures/index.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../../electron/engine/ports.js';
 import type { PolicyInput } from '../../electron/engine/policy.js';
 
-export const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
-
-export function makeConfig(patch: Partial<ConfigInput> = {}): Config {
-  return ConfigSchema.parse({
-    clearml: { apiHost: 'http://127.0.0.1:8008' },
-    aws: { region: 'us-east-1' },
-    resources: {
-      gpu_a: { instanceType: 'g4dn.xlarge', amiId: 'ami-0123456789abcdef0', market: 'spot' },
-      gpu_b: { instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0' },
-      cpu: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' },
-    },
-    queues: { gpu: [{ resource: 'gpu_a', maxInstances: 2 }], cpu: [{ resource: 'cpu', maxInstances: 5 }] },
-    scaling: { workersPrefix: 'dyn', maxTotalInstances: 20, maxIdleMin: 15, maxSpinUpMin: 30 },
-    ...patch,
-  });
-}
+export { T0 } from '../fixtures/index.js';
+/** The base config of every engine suite. */
+export { baseConfig as makeConfig } from '../fixtures/index.js';
 
 let seq = 0;
 export function instance(
@@ -63,7 +50,7 @@ export function queue(name: string, pending: number, waitedSec = 30): QueueObs {
 export function policyInput(patch: Partial<PolicyInput> = {}): PolicyInput {
   return {
     now: T0,
-    config: makeConfig(),
+    config: baseConfig(),
     clearmlOk: true,
     queues: [queue('gpu', 0), queue('cpu', 0)],
     workers: [],

@@ -1,4 +1,4 @@
-// The headless CLI end to end: a ClearML autoscaler YAML (reference §1.3) imports and runs one tick against the
+// The headless CLI end to end: a ClearML autoscaler YAML (test/fixtures/config/clearml-reference.yaml) imports and runs one tick against the
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -7,8 +7,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
 import { CostHistory } from '../../electron/engine/cost/history.js';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
-import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { systemClock, TAG } from '../../electron/engine/ports.js';
 import { KEYS } from './world.js';
 
@@ -40,7 +40,7 @@ const env = () => ({
 });
 
 describe('headless CLI', () => {
-  it('imports the ClearML autoscaler YAML of reference §1.3 and runs a tick', async () => {
+  it('imports a ClearML autoscaler YAML and runs a tick', async () => {
     clearml.createQueue('aws_gpu');
     for (let i = 0; i < 2; i++) clearml.addTask({ name: `train-${i}`, queue: 'aws_gpu', durationSec: 600 });
     const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));

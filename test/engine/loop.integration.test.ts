@@ -1,7 +1,7 @@
 // The engine end to end: real clients over HTTP against the ClearML and EC2 emulators, agents simulated on the
 // instances, virtual time. Each test is one of issue 3's "done when" scenarios.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseUserDataMarkers } from '../../electron/engine/emulators/world.js';
+import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { makeConfig } from './fixtures.js';
 import { startWorld, type World } from './world.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { plan, type Action, type PolicyInput } from '../../electron/engine/policy.js';
+import { plan, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
+import { renderDecision } from '../../electron/engine/reasons.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
 
@@ -26,7 +27,7 @@ describe('policy: scale up', () => {
   const cases: [string, Partial<PolicyInput>, (string | number)[][]][] = [
     ['no pending → nothing', {}, []],
     ['3 pending, cap 2 → exactly 2', { queues: [queue('gpu', 3)] }, [['gpu', 'gpu_a', 2]]],
-    // ClearML's loop launches 2 + 3 = 5 here (reference §2.4 step 12.5); we launch exactly the need.
+    // ClearML's loop launches 2 + 3 = 5 here (each resource adds the full count); we launch exactly the need.
     [
       'two resources, need 3 → 2 + 1, never 5',
       { config: twoResources, queues: [queue('gpu', 3)] },
@@ -102,7 +103,7 @@ describe('policy: scale up', () => {
 
   it('explains a cap in the decision', () => {
     const p = plan(policyInput({ queues: [queue('gpu', 3)] }));
-    expect(p.decisions.find((d) => d.queue === 'gpu')?.text).toMatch(
+    expect(decisionText(p, 'gpu')).toMatch(
       /launched 2 × g4dn.xlarge: 3 pending, 0 idle, 0 booting; 1 not launched: gpu_a is at its cap of 2/,
     );
   });
@@ -116,7 +117,7 @@ describe('policy: scale up', () => {
       }),
     );
     expect(launches(p.actions)).toEqual([['cpu', 'cpu', 1]]);
-    expect(p.decisions.find((d) => d.queue === 'cpu')?.text).toMatch(/monthly cap \$10/);
+    expect(decisionText(p, 'cpu')).toMatch(/monthly cap \$10/);
   });
 });
 
@@ -269,7 +270,11 @@ describe('policy: pre-warm', () => {
   it.each(cases)('%s', (_name, patch, expected) => {
     const p = plan(policyInput(patch));
     expect(launches(p.actions)).toEqual(expected);
-    if (expected.length && patch.queues === undefined)
-      expect(p.decisions.find((d) => d.queue === 'cpu')?.text).toMatch(/1 expected: pre-warm/);
+    if (expected.length && patch.queues === undefined) expect(decisionText(p, 'cpu')).toMatch(/1 expected: pre-warm/);
   });
 });
+
+function decisionText(p: Plan, queue: string): string | undefined {
+  const d = p.decisions.find((x) => x.queue === queue);
+  return d && renderDecision(d);
+}

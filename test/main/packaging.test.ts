@@ -156,7 +156,7 @@ describe('icons', () => {
     expect([png.width, png.height, png.colorType]).toEqual([1024, 1024, 6]);
   });
 
-  const states = ['off', 'watching', 'scaling', 'error'];
+  const states = ['off', 'watching', 'scaling', 'paused', 'error'];
   it.each(states)('tray %s: coloured and Template, 16 px and @2x 32 px, each with visible pixels', (state) => {
     for (const variant of ['', 'Template']) {
       for (const [suffix, size] of [
@@ -187,7 +187,7 @@ describe('icons', () => {
     try {
       mkdirSync(dir, { recursive: true });
       const written = gen.generate(dir, { appIcon: false });
-      expect(written).toHaveLength(16);
+      expect(written).toHaveLength(20);
       for (const rel of written) {
         expect(readFileSync(path.join(dir, rel)).equals(readFileSync(path.join(root, 'build', rel)))).toBe(true);
       }

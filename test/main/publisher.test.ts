@@ -3,6 +3,8 @@ vi.mock('electron', () => import('../mocks/electron.js'));
 import { BrowserWindow, resetElectronMock, type MockBrowserWindow } from '../mocks/electron.js';
 import { createMainStore, publish, type MainStore } from '../../electron/engine/store.js';
 import { createStatePublisher, type Timers } from '../../electron/main/ipc/publisher.js';
+import { createChangeFeed, watchSettings } from '../../electron/engine/service/changes.js';
+import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 
 /** Manual clock + timer queue: time only moves when the test says so. */
 function fakeTimers() {
@@ -97,5 +99,25 @@ describe('state publisher', () => {
     win.destroy();
     expect(() => publish(store, {})).not.toThrow();
     p.dispose();
+  });
+
+  it('tells every window, hidden ones too, what changed: a tray setting reaches an open window', () => {
+    const hidden = new BrowserWindow({ show: false });
+    const settings = new MemorySettingsRepo();
+    const changes = createChangeFeed();
+    const unwatch = watchSettings(settings, changes);
+    const p = createStatePublisher({ store, changes, windows: () => [win, hidden], timers: fakeTimers().timers });
+    const topics = (w: MockBrowserWindow) =>
+      w.webContents.sent.filter(([c]) => c === 'autoscaler:changed').map(([, x]) => (x as { topic: string }).topic);
+    // What the tray's "Launch at login" does.
+    settings.patch({ launchAtLogin: true });
+    expect(topics(win)).toEqual(['settings']);
+    expect(topics(hidden)).toEqual(['settings']);
+    changes.emit('credentials');
+    expect(topics(win)).toEqual(['settings', 'credentials']);
+    p.dispose();
+    changes.emit('config');
+    expect(topics(win)).toEqual(['settings', 'credentials']);
+    unwatch();
   });
 });

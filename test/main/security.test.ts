@@ -1,4 +1,4 @@
-// The "U" rows of the security checklist (shared/reference/electron.md §c), one block each.
+// Electron's security checklist (electronjs.org/docs/latest/tutorial/security) as it applies here, one block each.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';

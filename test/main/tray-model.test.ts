@@ -49,17 +49,24 @@ describe('tray status line and icon', () => {
     ],
     ['starting', { enabled: true, status: 'starting' }, 'Autoscaling starting…', 'watching'],
     [
-      'launches paused',
-      { enabled: true, status: 'watching', launchesPaused: true, instances: three.slice(0, 1), costs: costs(1) },
-      'Autoscaling paused (no new launches): 1 running, $1.00/h',
-      'watching',
+      'launches paused while an instance boots: paused wins over scaling',
+      { enabled: true, status: 'scaling', launchesPaused: true, instances: three, costs: costs(2.41) },
+      'Launches paused: 3 running, $2.41/h',
+      'paused',
     ],
     [
-      'paused status',
-      { enabled: true, status: 'paused' },
-      'Autoscaling paused (no new launches): 0 running, $0.00/h',
-      'watching',
+      'launches paused but autoscaling off: off is what matters',
+      { enabled: false, status: 'off', launchesPaused: true },
+      'Autoscaling off',
+      'off',
     ],
+    [
+      'launches paused',
+      { enabled: true, status: 'watching', launchesPaused: true, instances: three.slice(0, 1), costs: costs(1) },
+      'Launches paused: 1 running, $1.00/h',
+      'paused',
+    ],
+    ['paused status', { enabled: true, status: 'paused' }, 'Launches paused: 0 running, $0.00/h', 'paused'],
     [
       'error with its reason',
       { enabled: true, status: 'error', statusReason: 'AWS rejected the credentials. Update them in Settings.' },
@@ -114,7 +121,7 @@ describe('tray menu', () => {
       'cpu: 0 pending / 0 running (paused, missing on server)',
       '---',
       'Open dashboard',
-      'Pause launches',
+      'Pause new launches',
       'Scale to zero…',
       '---',
       'Launch at login',
@@ -212,6 +219,10 @@ describe('tray budget lines', () => {
     const s = snapshot({ enabled: true, status: 'watching', costs: { ...snapshot().costs, budgets: [reached] } });
     expect(statusLine(s)).toMatch(/hourly burn cap \$2\/h for queue gpu reached/);
     expect(budgetLine(reached)).toBe('Hourly burn cap $2/h for queue gpu: $2.10/h now (105 %) — reached');
+    // Paused launches still lead the line, with the cap after it; the icon says paused.
+    const paused = { ...s, launchesPaused: true };
+    expect(statusLine(paused)).toBe('Launches paused: 0 running, $0.00/h, hourly burn cap $2/h for queue gpu reached');
+    expect(iconState(paused)).toBe('paused');
   });
 });
 

@@ -19,9 +19,9 @@ describe('channel list (what the preload imports instead of the zod contract)', 
 });
 
 describe('preload', () => {
-  it('exposes exactly one method per contract channel plus the two subscriptions', () => {
+  it('exposes exactly one method per contract channel plus one subscription per event', () => {
     expect(Object.keys(contextBridge.exposed)).toEqual(['autoscaler']);
-    const expected = [...invokeChannels.map(methodName), 'onStateChanged', 'onNavigate'].sort();
+    const expected = [...invokeChannels.map(methodName), 'onStateChanged', 'onNavigate', 'onChanged'].sort();
     expect(Object.keys(api).sort()).toEqual(expected);
     for (const v of Object.values(api)) expect(typeof v).toBe('function');
   });

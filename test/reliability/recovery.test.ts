@@ -52,6 +52,7 @@ function mortal(clients: { clearml: ClearmlApi; ec2: Ec2Api }) {
     terminateInstances: async (ids) => (check(), clients.ec2.terminateInstances(ids)),
     createTags: async (ids, tags) => (check(), clients.ec2.createTags(ids, tags)),
     spotPrices: async (types) => (check(), clients.ec2.spotPrices(types)),
+    consoleOutput: async (id) => (check(), clients.ec2.consoleOutput(id)),
   };
   return { state, check, die, clients: { clearml: clients.clearml, ec2 } };
 }

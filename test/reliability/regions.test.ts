@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/provider.js';
-import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { TAG, type LaunchSpec } from '../../electron/engine/ports.js';
 import { REGIONS_FILE, RegionRegistry, stopEverything } from '../../electron/engine/reliability/regions.js';
-import { VirtualClock } from '../../electron/engine/virtual-clock.js';
+import { VirtualClock } from '../../electron/engine/testkit/virtual-clock.js';
 import { AWS_KEYS, T0 } from './rig.js';
 
 let dir = '';
@@ -72,6 +72,7 @@ describe('stopEverything', () => {
     market: 'on-demand',
     securityGroupIds: [],
     enableMonitoring: false,
+    metadataHopLimit: 1,
     userData: '#!/bin/bash\ntrue\n',
     tags,
   });

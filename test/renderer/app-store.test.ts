@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAppStore, type ConnectionSource, type VisibilitySource } from '../../renderer/src/state/app-store.js';
 import { isFirstRun, tabBadges } from '../../renderer/src/state/selectors.js';
+import { validConfig } from '../service/fixtures.js';
 import { createFakeApi, fail, instance, manualTimers, ok, settle, snapshot } from './fake-api.js';
 
 function setup(initialRev = 1, extra: Parameters<typeof createAppStore>[1] = {}) {
@@ -97,9 +98,32 @@ describe('app store: replica of main', () => {
     expect(state().focus).toBe('i-0abc12345678');
   });
 
-  it('stop() unsubscribes from both events', () => {
+  it.each([
+    ['config', 'config.get'],
+    ['credentials', 'credentials.status'],
+    ['settings', 'settings.get'],
+  ] as const)('a "%s changed" event refetches %s, and only that', async (topic, method) => {
+    const { fake } = setup();
+    await settle();
+    fake.calls.length = 0;
+    fake.changed({ topic });
+    await settle();
+    expect(fake.calls.map((c) => c.method)).toEqual([method]);
+  });
+
+  it('a setting changed elsewhere (the tray) reaches the open window', async () => {
+    const { fake, state } = setup();
+    await settle();
+    expect(state().appSettings?.settings.launchAtLogin).toBe(false);
+    fake.appSettings = { ...fake.appSettings, launchAtLogin: true };
+    fake.changed({ topic: 'settings' });
+    await settle();
+    expect(state().appSettings?.settings.launchAtLogin).toBe(true);
+  });
+
+  it('stop() unsubscribes from every event', () => {
     const { fake, stop } = setup();
-    expect(fake.listenerCount()).toBe(2);
+    expect(fake.listenerCount()).toBe(3);
     stop();
     expect(fake.listenerCount()).toBe(0);
   });
@@ -249,7 +273,7 @@ describe('selectors', () => {
   it.each([
     ['nothing loaded yet', null, null, null, null],
     ['empty install', { config: null, demo: false }, creds(false, false), false, true],
-    ['a config exists', { config: {}, demo: false }, creds(false, false), false, false],
+    ['a config exists', { config: validConfig(), demo: false }, creds(false, false), false, false],
     ['credentials stored', { config: null, demo: false }, creds(true, false), false, false],
     ['demo running', { config: null, demo: true }, creds(false, false), true, false],
   ] as const)('isFirstRun: %s', (_n, config, credentials, demo, expected) => {

@@ -21,6 +21,8 @@ export interface FakeApi {
   on(method: string, handler: Handler): void;
   pushState(s: Snapshot): void;
   navigate(t: EventPayload<'autoscaler:navigate'>): void;
+  /** Main's "this changed, refetch it" event. */
+  changed(c: EventPayload<'autoscaler:changed'>): void;
   /** Current snapshot the default getSnapshot answers with. */
   snapshot: Snapshot;
   appSettings: PublicSettings;
@@ -62,6 +64,7 @@ export function createFakeApi(initial: Snapshot = snapshot({ rev: 1 })): FakeApi
   const handlers = new Map<string, Handler>();
   const stateListeners = new Set<(s: Snapshot) => void>();
   const navListeners = new Set<(t: EventPayload<'autoscaler:navigate'>) => void>();
+  const changeListeners = new Set<(c: EventPayload<'autoscaler:changed'>) => void>();
   const fake: FakeApi = {
     api: {} as AutoscalerApi,
     calls: [],
@@ -74,7 +77,10 @@ export function createFakeApi(initial: Snapshot = snapshot({ rev: 1 })): FakeApi
     navigate: (t) => {
       for (const l of navListeners) l(t);
     },
-    listenerCount: () => stateListeners.size + navListeners.size,
+    changed: (c) => {
+      for (const l of changeListeners) l(c);
+    },
+    listenerCount: () => stateListeners.size + navListeners.size + changeListeners.size,
   };
   const defaults: Record<string, Handler> = {
     'state.getSnapshot': () => ok(fake.snapshot),
@@ -119,6 +125,10 @@ export function createFakeApi(initial: Snapshot = snapshot({ rev: 1 })): FakeApi
   methods['onNavigate'] = (l: (t: EventPayload<'autoscaler:navigate'>) => void) => {
     navListeners.add(l);
     return () => navListeners.delete(l);
+  };
+  methods['onChanged'] = (l: (c: EventPayload<'autoscaler:changed'>) => void) => {
+    changeListeners.add(l);
+    return () => changeListeners.delete(l);
   };
   fake.api = methods as unknown as AutoscalerApi;
   return fake;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costChart, niceMax, shares, spotFraction } from '../../renderer/src/model/costs.js';
+import { niceMax, shares, spotFraction } from '../../renderer/src/model/costs.js';
 import { csvField, eventsToCsv, filterEvents, EMPTY_EVENT_FILTER } from '../../renderer/src/model/events.js';
 import { formatAgo, formatDuration, formatMoney } from '../../renderer/src/model/format.js';
 import {
@@ -193,46 +193,6 @@ describe('costs model', () => {
     [7, 10],
     [12, 20],
   ])('niceMax(%s) = %s', (v, m) => expect(niceMax(v)).toBe(m));
-
-  it('draws the burn rate as steps over the window and ignores older points', () => {
-    const now = 10 * 3600_000;
-    const g = costChart(
-      [
-        { at: now - 2 * 3600_000, burnPerHour: 9 }, // outside a 1 h window
-        { at: now - 3600_000, burnPerHour: 0 },
-        { at: now - 1800_000, burnPerHour: 2 },
-        { at: now, burnPerHour: 1 },
-      ],
-      now,
-      { width: 200, height: 100, padLeft: 0, padBottom: 0, hours: 1 },
-    );
-    expect(g.points).toBe(3);
-    expect(g.maxY).toBe(2);
-    expect(g.line).toBe('M0,100 H100 V4 H200 V52');
-    expect(g.area).toBe('M0,100 H100 V4 H200 V52 V100 H0 Z');
-  });
-
-  it('a fresh start fills the chart (10-minute window) instead of one column of a 6-hour one', () => {
-    const now = 100 * 3600_000;
-    const g = costChart(
-      [
-        { at: now - 60_000, burnPerHour: 1 },
-        { at: now - 30_000, burnPerHour: 2 },
-      ],
-      now,
-      { width: 600, height: 100, padLeft: 0, padBottom: 0, hours: 6 },
-    );
-    expect(g.to - g.from).toBe(10 * 60_000);
-    // 60 s and 30 s before the end of a 600 s window; the last rate holds until now.
-    expect(g.line).toBe('M540,52 H570 V4 H600');
-    expect(g.xTicks.length).toBeGreaterThanOrEqual(2);
-  });
-
-  it('has no line without history', () => {
-    const g = costChart([], 0, { width: 10, height: 10, padLeft: 0, padBottom: 0, hours: 1 });
-    expect(g.line).toBe('');
-    expect(g.area).toBe('');
-  });
 
   it('shares are sorted and scaled to the largest', () => {
     expect(shares({ a: 1, b: 4, c: 2 })).toEqual([

@@ -1,5 +1,6 @@
 /** Shared test fixtures for the service and main-process suites: a fake EngineController and snapshot builders. */
 import { ConfigSchema, type Config } from '../../shared/config.js';
+import type { InstanceDetail } from '../../shared/instance-detail.js';
 import {
   emptySnapshot,
   type EngineEvent,
@@ -120,5 +121,30 @@ export class FakeController implements EngineController {
   async stop(): Promise<void> {
     this.record('stop');
     await this.stopImpl();
+  }
+  async instanceDetail(instanceId: string): Promise<InstanceDetail> {
+    this.record('instanceDetail', instanceId);
+    return {
+      instanceId,
+      known: false,
+      queue: null,
+      resource: null,
+      instanceType: null,
+      market: null,
+      zone: null,
+      phase: null,
+      launchedAt: null,
+      registeredAt: null,
+      endedAt: null,
+      endReason: null,
+      tasks: [],
+      idleSince: null,
+      leaseUntil: null,
+      hourlyPrice: null,
+      priceSource: null,
+      spend: null,
+      events: [],
+      console: { state: 'not-needed' },
+    };
   }
 }

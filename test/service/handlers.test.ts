@@ -9,6 +9,7 @@ import { KnownSecrets } from '../../electron/engine/service/redact.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { FileSettingsRepo, MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { createConfigImporter } from '../../electron/engine/service/config-io.js';
+import { createChangeFeed, watchSettings } from '../../electron/engine/service/changes.js';
 
 const importOurConfigText = createConfigImporter(() => 'https://api.clear.ml');
 import { FakeController, instance, validConfig, validConfigInput } from './fixtures.js';
@@ -77,6 +78,8 @@ const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
   'autoscaler:queue.setPaused': { queue: 'gpu', paused: true },
   'autoscaler:instances.terminate': { instanceIds: ['i-0123456789abcdef0'] },
   'autoscaler:config.get': {},
+  'autoscaler:instances.detail': { instanceId: 'i-0123456789abcdef0' },
+  'autoscaler:timeline.get': { hours: 6 },
   'autoscaler:config.validate': { config: validConfigInput() },
   'autoscaler:config.save': { config: validConfigInput() },
   'autoscaler:config.import': { text: JSON.stringify(validConfigInput()) },
@@ -306,6 +309,23 @@ describe('config handlers', () => {
     });
   });
 
+  it('instances.detail asks the engine for a valid id only; timeline.get is empty for an engine that keeps none', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const r = await dispatch('autoscaler:instances.detail', { instanceId: 'i-0123456789abcdef0' }, ctx);
+    expect(r).toMatchObject({ ok: true, value: { instanceId: 'i-0123456789abcdef0', known: false } });
+    expect(await dispatch('autoscaler:instances.detail', { instanceId: '../etc' }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_args' },
+    });
+    expect(env.controller.callsTo('instanceDetail')).toEqual([['i-0123456789abcdef0']]);
+    const t = await dispatch('autoscaler:timeline.get', { hours: 24 }, ctx);
+    expect(t).toMatchObject({ ok: true, value: { hours: 24, points: [], markers: [], since: null } });
+    expect(await dispatch('autoscaler:timeline.get', { hours: 5 }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_args' },
+    });
+  });
+
   it('settings.patch merges mutes and returns the public settings (no config)', async () => {
     const dispatch = createDispatcher(createServiceHandlers(env.deps));
     await dispatch('autoscaler:settings.patch', { notificationMutes: { launched: true } }, ctx);
@@ -318,6 +338,36 @@ describe('config handlers', () => {
       },
     });
     expect(JSON.stringify(r)).not.toContain('"config"');
+  });
+});
+
+describe('change events', () => {
+  it('each change says its topic once, whoever made it, and never carries a value', async () => {
+    const { deps, settings } = makeDeps();
+    const changes = createChangeFeed();
+    const unwatch = watchSettings(settings, changes);
+    const topics: string[] = [];
+    changes.on((t) => topics.push(t));
+    const dispatch = createDispatcher(createServiceHandlers({ ...deps, changes }));
+    const step = async (channel: InvokeChannel) => {
+      topics.length = 0;
+      expect((await dispatch(channel, VALID[channel], ctx)).ok).toBe(true);
+      return [...topics];
+    };
+    expect(await step('autoscaler:config.save')).toEqual(['config']);
+    expect(await step('autoscaler:settings.patch')).toEqual(['settings']);
+    expect(await step('autoscaler:credentials.set')).toEqual(['credentials']);
+    expect(await step('autoscaler:credentials.clear')).toEqual(['credentials']);
+    // Importing clearml.conf also records which host the imported keys belong to (a settings change).
+    expect(await step('autoscaler:credentials.importClearmlConf')).toEqual(['settings', 'credentials']);
+    expect(await step('autoscaler:demo.start')).toEqual(['config']);
+    for (const c of ['autoscaler:config.get', 'autoscaler:credentials.status', 'autoscaler:config.validate'] as const)
+      expect(await step(c)).toEqual([]);
+    // The tray changes preferences straight on the settings store, not through a handler.
+    topics.length = 0;
+    settings.patch({ launchAtLogin: !settings.get().launchAtLogin });
+    expect(topics).toEqual(['settings']);
+    unwatch();
   });
 });
 
@@ -366,7 +416,8 @@ describe('secrets typed into config fields', () => {
         'export HF_HOME=/data\ngit clone https://$GIT_USER:$GIT_TOKEN@github.com/org/repo\necho "secret_key=$SECRET"',
       extraClearmlConf: 'agent.docker_force_pull: true\nsdk.aws.s3.key: ${S3_KEY}',
     };
-    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent) }, ctx)).toEqual({
+    const confirm = { instanceSetup: true as const };
+    expect(await dispatch('autoscaler:config.save', { config: withAgent(agent), confirm }, ctx)).toEqual({
       ok: true,
       value: { ok: true, issues: [] },
     });

@@ -1,8 +1,8 @@
 // "Test connection" against the real wire protocols: the project's ClearML and EC2 emulators are HTTP servers on
 // 127.0.0.1, so the real ClearML client and the real AWS SDK run end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
-import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { systemClock } from '../../electron/engine/ports.js';
 import { createCredentialTesters, testAws, testClearml } from '../../electron/engine/service/testers.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
@@ -72,6 +72,30 @@ describe('testAws', () => {
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/accepted the stored AWS keys, but they may not describe EC2 instances/);
   });
+
+  it("with a config, dry-runs the first resource's launch and says it is allowed", async () => {
+    const before = ec2.calls.byAction['RunInstances'] ?? 0;
+    const r = await testAws({ region: 'us-east-1', credentials: creds, endpoint: ec2.url, config: validConfig() });
+    expect(r.ok).toBe(true);
+    expect(r.message).toMatch(/A DryRun launch of g4dn\.xlarge, tagging and terminating are allowed/);
+    expect(r.details.join('\n')).toMatch(/ec2:RunInstances: allowed for g4dn\.xlarge \(spot\)/);
+    expect(ec2.calls.byAction['RunInstances']).toBe(before + 1);
+    expect(ec2.instances().filter((i) => i.state !== 'terminated')).toEqual([]);
+  });
+
+  it('with a config, names the permission the IAM policy lacks', async () => {
+    ec2.faults.push({
+      action: 'RunInstances',
+      code: 'UnauthorizedOperation',
+      count: 1,
+      when: (p) => p['DryRun'] === 'true',
+    });
+    const r = await testAws({ region: 'us-east-1', credentials: creds, endpoint: ec2.url, config: validConfig() });
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/accepted the stored AWS keys, but the IAM policy does not allow ec2:RunInstances\./);
+    expect(r.details.find((d) => d.startsWith('ec2:RunInstances'))).toMatch(/not allowed/);
+    expect(r.details.join('\n')).toMatch(/ec2:DescribeInstances: allowed/);
+  });
 });
 
 describe('createCredentialTesters', () => {
@@ -89,5 +113,15 @@ describe('createCredentialTesters', () => {
     expect(await t.clearml()).toMatchObject({ ok: true });
     await secrets.set('aws', { accessKeyId: 'AKIAEMULATOR00000001', secretAccessKey: 'x'.repeat(40) });
     expect(await t.aws()).toMatchObject({ ok: true });
+  });
+
+  it("the Test button checks the saved config's launch permissions", async () => {
+    const settings = new MemorySettingsRepo({ config: validConfig() });
+    const secrets = new MemorySecretStore();
+    await secrets.set('aws', { accessKeyId: 'AKIAEMULATOR00000001', secretAccessKey: 'x'.repeat(40) });
+    ec2.faults.push({ action: 'CreateTags', code: 'UnauthorizedOperation', count: 1 });
+    const r = await createCredentialTesters({ settings, secrets, awsEndpoint: ec2.url }).aws();
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/does not allow ec2:CreateTags/);
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseUserDataMarkers } from '../../electron/engine/emulators/world.js';
+import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import {
   SECRETS_BEGIN_MARKER,
   SECRETS_END_MARKER,

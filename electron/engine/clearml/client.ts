@@ -1,5 +1,5 @@
 /**
- * The ClearML REST client (reference §4): POST + JSON to `<apiHost>/v<version>/<service>.<action>`, the
+ * The ClearML REST client: POST + JSON to `<apiHost>/v<version>/<service>.<action>`, the
  * `{meta, data}` envelope validated with zod, Bearer-token auth obtained with `auth.login` (per-request Basic
  * auth when login is unavailable), and every failure mapped to a `ClearmlError` the user can act on.
  *

@@ -4,8 +4,9 @@
  * file `clearml-init` writes. The pair is always taken whole from one source (never an access key from one
  * place and a secret from another); host URLs follow the ClearML SDK: each variable overrides its conf key.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readBoundedFileSync } from '../untrusted/bounded-read.js';
+import { CLEARML_CONF_LIMITS } from '../untrusted/text-guard.js';
 import { HoconError, hoconGet, parseHocon, resolveSubstitution, type HoconObject } from './hocon.js';
 
 export interface ClearmlKeyPair {
@@ -58,7 +59,15 @@ export function resolveClearmlCredentials(opts: {
   let conf: ClearmlConfContents | null = null;
   let text: string | null = null;
   try {
-    text = readFileSync(opts.clearmlConfPath, 'utf8');
+    const read = readBoundedFileSync(opts.clearmlConfPath, CLEARML_CONF_LIMITS.maxBytes);
+    if (read.ok) text = read.bytes.toString('utf8');
+    else {
+      warnings.push(
+        read.code === 'directory'
+          ? `${opts.clearmlConfPath} could not be read (EISDIR); it was ignored`
+          : `${opts.clearmlConfPath} was ignored: ${read.code === 'too-large' ? `it is larger than ${CLEARML_CONF_LIMITS.maxBytes} bytes` : 'it is not a regular file'}`,
+      );
+    }
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') {

@@ -12,6 +12,8 @@
  * after whitespace.
  */
 
+import { CLEARML_CONF_LIMITS, checkText, describeGuardFailure } from '../untrusted/text-guard.js';
+
 export type HoconValue = string | HoconValue[] | HoconObject;
 export interface HoconObject {
   [key: string]: HoconValue;
@@ -34,6 +36,10 @@ export function isHoconObject(v: HoconValue | undefined): v is HoconObject {
 
 /** Parses a whole document; the root braces are optional. Throws HoconError with a position. */
 export function parseHocon(text: string): HoconObject {
+  const bound = checkText(text, CLEARML_CONF_LIMITS, 'hocon');
+  // Position only, like every HoconError: the text may hold a secret.
+  if (bound)
+    throw new HoconError(describeGuardFailure(bound, 'clearml.conf'), bound.code === 'too-deep' ? bound.line : 1, 1);
   return new Parser(text.replace(/^\uFEFF/, '')).document();
 }
 

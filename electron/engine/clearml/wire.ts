@@ -1,5 +1,5 @@
 /**
- * Pure pieces of the ClearML wire format (reference §4): the response envelope, the `data` shapes we read,
+ * Pure pieces of the ClearML wire format: the response envelope, the `data` shapes we read,
  * dates, API versions, and the two pattern languages the server speaks (Mongo regex for names, Redis glob for
  * worker ids). Shared by the client and the emulator so both sides agree on one reading of the protocol.
  */

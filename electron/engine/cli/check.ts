@@ -7,8 +7,7 @@ import type { Config } from '../../../shared/config.js';
 import type { ResolvedCredentials } from '../controller.js';
 import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
 import { ec2EndpointFor } from '../connections.js';
-import { launchBase } from '../launch-request.js';
-import { testClearml } from '../service/testers.js';
+import { permissionCheckSpec, testClearml } from '../service/testers.js';
 import { userDataBuilder } from '../userdata/userdata.js';
 import type { Out } from './headless.js';
 
@@ -25,10 +24,8 @@ export async function runCheck(config: Config, creds: ResolvedCredentials, out: 
 
   // The SDK reads its endpoint variables from the process environment, so the report does too.
   const endpoint = ec2EndpointFor(config.aws.region, process.env);
-  const [queue, entries] = Object.entries(config.queues)[0] ?? [];
-  const resource = entries?.[0]?.resource;
-  const base = queue && resource ? launchBase(config, { queue, resource, at: Date.now() }, '') : null;
-  if (!base) {
+  const spec = permissionCheckSpec(config, Date.now(), userDataBuilder(config, { clearml: creds.clearml }));
+  if (!spec) {
     ok = false;
     const message = 'no queue with a resource is configured, so there is no launch to check';
     report.ec2 = { endpoint, ok: false, missing: [], details: [message] };
@@ -36,15 +33,6 @@ export async function runCheck(config: Config, creds: ResolvedCredentials, out: 
   } else {
     const ec2 = createEc2Provider({ region: config.aws.region, credentials: creds.aws, maxAttempts: 1 });
     try {
-      const res = config.resources[resource!]!;
-      const spec = {
-        ...base,
-        clientToken: 'check',
-        market: res.market,
-        userData: userDataBuilder(config, { clearml: creds.clearml })({ queue: queue!, resource: resource! }),
-        ...(res.subnetIds[0] ? { subnetId: res.subnetIds[0] } : {}),
-        ...(!res.subnetIds[0] && res.availabilityZones[0] ? { availabilityZone: res.availabilityZones[0] } : {}),
-      };
       const perms = await checkPermissions(ec2, spec);
       report.ec2 = { endpoint, ...perms };
       ok &&= perms.ok;

@@ -17,6 +17,7 @@ import { startOfUtcMonth } from '../cost/accounting.js';
 import { COST_CSV_HEADER, CostHistory } from '../cost/history.js';
 import type { ResolvedCredentials } from '../controller.js';
 import { systemClock } from '../ports.js';
+import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 import { parseCliArgs, type CliOptions } from './args.js';
 import { runCheck } from './check.js';
@@ -117,7 +118,11 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     if (opts.once) {
       const r = await host.tickNow();
       for (const d of r?.plan?.decisions ?? [])
-        out.write(json ? JSON.stringify({ type: 'decision', ...d }) : `${d.queue}: ${d.text}`);
+        out.write(
+          json
+            ? JSON.stringify({ type: 'decision', ...d, text: renderDecision(d) })
+            : `${d.queue}: ${renderDecision(d)}`,
+        );
       for (const e of r?.errors ?? []) {
         if (json) out.write(JSON.stringify({ type: 'error', message: e }));
         // An error already shown as an event line is not printed twice.

@@ -1,6 +1,6 @@
 /**
- * Import of a ClearML AWS autoscaler config (`aws_autoscaler.yaml`: `hyper_params` + `configurations`, reference
- * §1.1–1.3) into our config. Every field is mapped, moved (secrets go to the keychain, not the config), or
+ * Import of a ClearML AWS autoscaler config (`aws_autoscaler.yaml`: `hyper_params` + `configurations`, as
+ * ClearML's `aws_autoscaler.py` service writes it) into our config. Every field is mapped, moved (secrets go to the keychain, not the config), or
  * refused with a reason; every invalid value is reported at its path in the ORIGINAL file, with what would be
  * valid. ClearML hyper-parameters edited in its UI come back as strings ("15", "False"), so scalars are coerced.
  */

@@ -2,8 +2,7 @@
  * Config files in and out: YAML or JSON (the `yaml` parser reads both), our format or ClearML's, detected from
  * the content. Secrets never round-trip through our format: it has no field for them.
  */
-import { readFile } from 'node:fs/promises';
-import { parseDocument, stringify } from 'yaml';
+import { isMap, isScalar, parseDocument, stringify, visit } from 'yaml';
 import { ConfigSchema, type Config, type FieldIssue } from '../../../shared/config.js';
 import {
   detectFormat,
@@ -13,6 +12,8 @@ import {
   type ImportedSecrets,
 } from './clearmlImport.js';
 import { describeIssues } from './issues.js';
+import { readBoundedFile } from '../untrusted/bounded-read.js';
+import { CONFIG_TEXT_LIMITS, checkText, describeGuardFailure } from '../untrusted/text-guard.js';
 
 export interface LoadedConfig {
   format: ConfigFormat;
@@ -24,7 +25,7 @@ export interface LoadedConfig {
 }
 
 /** Config files are small; anything this big is the wrong file. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_BYTES = CONFIG_TEXT_LIMITS.maxBytes;
 
 const fail = (format: ConfigFormat, path: string, message: string): LoadedConfig => ({
   format,
@@ -36,7 +37,17 @@ const fail = (format: ConfigFormat, path: string, message: string): LoadedConfig
 
 export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedConfig {
   if (text.trim() === '') return fail('unknown', '(file)', 'the file is empty');
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const bound = checkText(text, CONFIG_TEXT_LIMITS, 'yaml');
+  if (bound) return fail('unknown', '(file)', describeGuardFailure(bound, 'the file'));
+  // Duplicate keys are checked below in one pass: the parser's own check compares every key with every other.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
+  const dup = duplicateKey(doc, text);
+  if (dup)
+    return fail(
+      'unknown',
+      '(file)',
+      `not valid YAML or JSON (line ${dup.line}, column ${dup.col}): map keys must be unique ('${dup.key}' repeats)`,
+    );
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'unknown position';
@@ -70,6 +81,33 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
   );
 }
 
+/** The first repeated key of any map (YAML forbids them; JSON parsers would silently keep the last), in one pass. */
+function duplicateKey(
+  doc: ReturnType<typeof parseDocument>,
+  text: string,
+): { key: string; line: number; col: number } | null {
+  let found: { key: string; line: number; col: number } | null = null;
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return undefined;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = pair.key.value;
+        if (seen.has(key)) {
+          const offset = pair.key.range?.[0] ?? 0;
+          const before = text.slice(0, offset).split('\n');
+          found = { key: String(key), line: before.length, col: before[before.length - 1]!.length + 1 };
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
 /** Our format, validated first so an export always loads back; field order follows the schema. */
 export function exportConfig(config: Config, format: 'yaml' | 'json'): string {
   const clean = ConfigSchema.parse(config);
@@ -92,26 +130,30 @@ export class ConfigFileError extends Error {
 }
 
 export async function loadConfigFile(path: string, opts: ClearmlHosts = {}): Promise<LoadedConfig> {
-  let buf: Buffer;
+  const cannot = (why: string) => new ConfigFileError(`Cannot load config file ${path}: ${why}.`, path);
+  let read;
   try {
-    buf = await readFile(path);
+    read = await readBoundedFile(path, MAX_CONFIG_BYTES);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why =
+    throw cannot(
       code === 'ENOENT'
         ? 'it does not exist; check the path, or export a config from the app first'
         : code === 'EACCES' || code === 'EPERM'
           ? 'permission denied; check the file permissions'
           : code === 'EISDIR'
             ? 'it is a folder; choose a .yaml or .json file inside it'
-            : `it could not be read (${code ?? (e as Error).message})`;
-    throw new ConfigFileError(`Cannot load config file ${path}: ${why}.`, path);
-  }
-  if (buf.length > MAX_CONFIG_BYTES) {
-    throw new ConfigFileError(
-      `Cannot load config file ${path}: it is ${buf.length} bytes, more than a config can be (${MAX_CONFIG_BYTES}); is it the right file?`,
-      path,
+            : `it could not be read (${code ?? (e as Error).message})`,
     );
   }
-  return loadConfigText(buf.toString('utf8'), opts);
+  if (!read.ok) {
+    throw cannot(
+      read.code === 'directory'
+        ? 'it is a folder; choose a .yaml or .json file inside it'
+        : read.code === 'not-a-file'
+          ? 'it is not a regular file (a device, pipe or socket); choose a .yaml or .json file'
+          : `it is ${read.size} bytes or more, more than a config can be (${MAX_CONFIG_BYTES}); is it the right file?`,
+    );
+  }
+  return loadConfigText(read.bytes.toString('utf8'), opts);
 }

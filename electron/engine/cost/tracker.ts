@@ -5,8 +5,9 @@
  * The history is an append-only journal, so the month's spend survives restarts.
  */
 import type { Budgets, CapState, CapStatus } from '../../../shared/budget.js';
-import type { Market } from '../../../shared/domain.js';
+import { isLiveState, type Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../ports.js';
+import { parseWorkerId } from '../workers.js';
 import { startOfUtcDay, startOfUtcMonth } from './accounting.js';
 import {
   budgetStatus,
@@ -30,8 +31,6 @@ export interface CostExtras {
   budgets: CapStatus[];
 }
 
-const LIVE = new Set(['pending', 'running']);
-
 export class CostTracker {
   private capStates: Record<string, CapState> = {};
 
@@ -43,10 +42,10 @@ export class CostTracker {
   /** Turn this tick's observation into lifecycle facts. Idempotent: the history drops what it already knows. */
   async observe(instances: readonly InstanceObs[], workers: readonly WorkerObs[] | null, now: number): Promise<void> {
     const workerByInstance = new Map<string, WorkerObs>();
-    for (const w of workers ?? []) workerByInstance.set(w.id.split(':').at(-1) ?? '', w);
+    for (const w of workers ?? []) workerByInstance.set(parseWorkerId(w.id)?.instanceId ?? '', w);
     const listed = new Set<string>();
     for (const i of instances) {
-      if (!LIVE.has(i.state)) continue;
+      if (!isLiveState(i.state)) continue;
       listed.add(i.instanceId);
       if (!this.history.get(i.instanceId)) {
         const quote = this.book.hourly(i.instanceType, i.market, i.zone);

@@ -1,7 +1,7 @@
 /**
  * Turns anything an EC2 call can throw (SDK service exceptions carrying the EC2 code in `name`, Node network
  * errors, credential-chain errors) into an `Ec2Error` whose kind drives the engine and whose message tells
- * the user what happens next or what to fix (peers §d "Error codes and what to do").
+ * the user what happens next or what to fix.
  *
  * kinds: capacity → try the next placement / market; throttle → slow down, retry next poll; auth → stop and
  * ask the user; invalid → stop, the configuration is wrong; unreachable → retry next poll; other → retry next

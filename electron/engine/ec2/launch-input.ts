@@ -1,10 +1,10 @@
 /**
- * LaunchSpec → RunInstances input, pure (reference §2.5 and §7.6; peers §d "RunInstances request fields").
+ * LaunchSpec → RunInstances input, pure.
  * What it always does, and why:
  * - one instance per call with the caller's ClientToken, so a crash-then-retry can never launch twice;
  * - tags on the instance AND its volumes at creation (no untagged window, no orphaned EBS cost attribution);
  * - IMDSv2 only, with instance tags readable from metadata (the instance learns its own identity from them);
- *   hop limit 2 so the agent's docker containers can still reach IMDSv2;
+ *   the hop limit from the spec (1 without docker, 2 so docker task containers can reach IMDSv2);
  * - shutdown from inside the guest terminates (a failed boot or a watchdog never leaves a stopped, billed disk);
  * - spot through RunInstances' market options (one code path, failures come back synchronously), one-time,
  *   interruption = terminate, no max price (AWS advises against it; it caps at the on-demand price);
@@ -46,7 +46,7 @@ export function buildRunInstancesInput(spec: LaunchSpec): RunInstancesCommandInp
       HttpTokens: 'required',
       HttpEndpoint: 'enabled',
       InstanceMetadataTags: 'enabled',
-      HttpPutResponseHopLimit: 2,
+      HttpPutResponseHopLimit: spec.metadataHopLimit,
     },
     InstanceInitiatedShutdownBehavior: 'terminate',
     Monitoring: { Enabled: spec.enableMonitoring },

@@ -1,5 +1,5 @@
 /**
- * One launch with placement and market fallback (reference §7.6; peers §c.3): try each placement (subnets in
+ * One launch with placement and market fallback: try each placement (subnets in
  * order, else zones in order, else none) in the configured market, skipping placements that recently ran out
  * of capacity; on a capacity error remember it and move on; when every spot placement failed and the resource
  * allows it, go through the placements again on-demand.

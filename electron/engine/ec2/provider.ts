@@ -1,5 +1,5 @@
 /**
- * `Ec2Api` over @aws-sdk/client-ec2 (peers §d). Every HTTP attempt, SDK retries included, first takes a token
+ * `Ec2Api` over @aws-sdk/client-ec2. Every HTTP attempt, SDK retries included, first takes a token
  * from the app-wide `TokenBucket` and is counted in `calls`; a throttled attempt penalizes the bucket. Errors
  * leave this module only as `Ec2Error` (see errors.ts).
  *
@@ -13,6 +13,7 @@ import {
   CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeSpotPriceHistoryCommand,
+  GetConsoleOutputCommand,
   EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
@@ -23,6 +24,7 @@ import {
 } from '@aws-sdk/client-ec2';
 // Types only (erased at build): the SDK's middleware signature, from the package the SDK itself depends on.
 import type { FinalizeRequestMiddleware } from '@smithy/types';
+import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Market } from '../../../shared/domain.js';
 import { Ec2Error, systemClock, TAG, type Clock, type Ec2Api, type InstanceObs, type LaunchSpec } from '../ports.js';
@@ -209,6 +211,16 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
       for (const batch of chunks(unique(ids), ID_BATCH)) {
         await call('CreateTags', {}, () => client.send(new CreateTagsCommand({ Resources: batch, Tags: list })));
       }
+    },
+
+    async consoleOutput(instanceId) {
+      const out = await call('GetConsoleOutput', {}, () =>
+        client.send(new GetConsoleOutputCommand({ InstanceId: instanceId })),
+      );
+      return {
+        output: out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : null,
+        capturedAt: out.Timestamp ? out.Timestamp.getTime() : null,
+      };
     },
 
     async spotPrices(instanceTypes) {

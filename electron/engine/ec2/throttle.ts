@@ -1,5 +1,5 @@
 /**
- * One token bucket shared by every EC2 call of the app (peers §c.4: a throttled autoscaler that retries every
+ * One token bucket shared by every EC2 call of the app (a throttled autoscaler that retries every
  * throttled call turns into a retry storm). EC2 throttles per account and region, so the bucket adapts like
  * TCP congestion control: each throttle halves the sending rate and opens a full-jitter back-off window that
  * grows with consecutive throttles; the rate then climbs back linearly with time, slowly, so a throttled

@@ -8,15 +8,15 @@
  *
  * `step()` replays every event due up to `clock.now()` in time order, each at its own time, so stepping in big
  * jumps gives the same history as stepping every second: a task that ends at t frees its worker at t.
- * One exception, for lack of a timestamp in the EC2 world: an instance seen not running is taken to have been
- * lost right after the previous step (step right after changing the world to make that exact).
+ * One exception, for lack of a timestamp in what EC2 shows: an instance seen not running is taken to have been
+ * lost right after the previous step (step right after changing the emulators to make that exact).
  */
 import type { Clock } from '../ports.js';
 import type { ClearmlEmulator } from './clearml-emulator.js';
-import { parseUserDataMarkers, type Ec2World, type EmulatedInstance, type UserDataMarkers } from './world.js';
+import { parseUserDataMarkers, type Ec2Machines, type EmulatedInstance, type UserDataMarkers } from './seams.js';
 
 export interface AgentSimulatorOptions {
-  ec2: Ec2World;
+  ec2: Ec2Machines;
   clearml: ClearmlEmulator;
   clock: Clock;
   /** Launch → worker registered. Default 60–150 s. */
@@ -52,7 +52,7 @@ const LOST_STATES = new Set(['shutting-down', 'terminated', 'stopping', 'stopped
 
 export class AgentSimulator {
   private readonly agents = new Map<string, Agent>();
-  private readonly ec2: Ec2World;
+  private readonly ec2: Ec2Machines;
   private readonly clearml: ClearmlEmulator;
   private readonly clock: Clock;
   private readonly boot: { min: number; max: number };
@@ -131,6 +131,8 @@ export class AgentSimulator {
     if (agent.phase === 'gone' || !inst) return null;
     if (agent.phase === 'booting') {
       if (inst.state !== 'running' || inst.runningSince === null) return null;
+      // The init script died: no agent ever starts (the engine's spin-up limit deals with it).
+      if (this.ec2.bootFailureOf?.(agent.instanceId)) return null;
       const at = Math.max(agent.launchedAt + agent.bootDelayMs, inst.runningSince);
       const ok = agent.markers !== null && this.clearml.hasQueue(agent.markers.queue);
       return { at, kind: ok ? 'register' : 'power-off' };

@@ -1,9 +1,10 @@
 /**
- * A ClearML API server on 127.0.0.1 speaking the wire format of reference §4: any HTTP method, paths
+ * A ClearML API server on 127.0.0.1 speaking the ClearML server's wire format: any HTTP method, paths
  * `/<service>.<action>` and `/v<x.y>/<service>.<action>`, query parameters merged into the JSON body, the full
  * `{meta, data}` envelope (result_code = HTTP status, with subcodes), Basic and Bearer (JWT with `exp`) auth.
- * State and rules live in `clearml-model.ts`; this file is the HTTP edge, the endpoint table, fault injection
- * and the in-process control surface used by tests, the demo and the agent simulator.
+ * State and rules live in `clearml-model.ts`; this file is the HTTP edge, the endpoint table, the interceptors
+ * test machinery injects faults through (`testkit/clearml-faults.ts`) and the in-process control surface used
+ * by tests, the demo and the agent simulator.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,13 +33,16 @@ export interface ClearmlEmulatorOptions {
   tokenLifetimeSec?: number;
 }
 
-export type ClearmlFault =
-  /** The next `count` matching calls answer this status. */
-  | { status: 500 | 503; count: number; endpoint?: string }
-  /** The next `count` matching calls never answer (for client timeouts). */
-  | { hang: true; count: number; endpoint?: string }
-  /** The key pair is revoked (Basic → 401/22, existing tokens → 401/30) or restored. */
-  | { revokeKeys: boolean };
+/**
+ * Sees every call before the server handles it. The emulator itself installs none: test machinery (fault
+ * injection, in `testkit/`) plugs in here, so none of it ships with the demo.
+ */
+export interface ClearmlInterceptor {
+  /** Answer the call with this status and message instead, or never answer it (`'hang'`, for client timeouts). */
+  request?(endpoint: string): { status: number; message: string } | 'hang' | null;
+  /** False refuses the key pair (Basic → 401/22) and every token issued from it (→ 401/30). */
+  credentialsAccepted?(): boolean;
+}
 
 export interface EmulatedTask {
   id: string;
@@ -116,7 +120,8 @@ export interface ClearmlEmulator {
   resetCalls(): void;
   /** The last 1000 requests, oldest first. */
   readonly requests: readonly RecordedRequest[];
-  readonly faults: { inject(fault: ClearmlFault): void; clear(): void };
+  /** Asked in order on every call; the first answer wins. */
+  readonly interceptors: ClearmlInterceptor[];
   /** Invalidates every issued token (the next Bearer call gets 401/30). */
   expireTokens(): void;
   close(): Promise<void>;
@@ -150,11 +155,11 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
   const model = new ClearmlModel(clock, USER.name);
   const signingKey = randomBytes(32);
 
-  let keysRevoked = false;
   let tokenGeneration = 0;
   let calls: CallCounts = { total: 0 };
   const requests: RecordedRequest[] = [];
-  const pendingFaults: ClearmlFault[] = [];
+  const interceptors: ClearmlInterceptor[] = [];
+  const keysRevoked = () => interceptors.some((i) => i.credentialsAccepted?.() === false);
   const hung = new Set<ServerResponse>();
 
   // ------------------------------------------------------------ auth
@@ -190,7 +195,7 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
       throw bad;
     }
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= clock.now()) throw bad;
-    if (claims.gen !== tokenGeneration || keysRevoked) throw bad;
+    if (claims.gen !== tokenGeneration || keysRevoked()) throw bad;
   }
 
   function authenticate(header: string | undefined): void {
@@ -201,7 +206,7 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 1) throw new WireError(401, 21, 'Unauthorized (malformed credentials)');
-    const ok = decoded.slice(0, colon) === accessKey && decoded.slice(colon + 1) === secretKey && !keysRevoked;
+    const ok = decoded.slice(0, colon) === accessKey && decoded.slice(colon + 1) === secretKey && !keysRevoked();
     if (!ok) throw new WireError(401, 22, 'Unauthorized (invalid credentials) (failed to locate provided credentials)');
   }
 
@@ -653,14 +658,10 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
     res.end(text);
   }
 
-  function takeFault(endpoint: string): ClearmlFault | null {
-    for (let i = 0; i < pendingFaults.length; i++) {
-      const f = pendingFaults[i]!;
-      if ('revokeKeys' in f) continue;
-      if (f.endpoint && f.endpoint !== endpoint) continue;
-      f.count--;
-      if (f.count <= 0) pendingFaults.splice(i, 1);
-      return f;
+  function intercept(endpoint: string): { status: number; message: string } | 'hang' | null {
+    for (const i of interceptors) {
+      const answer = i.request?.(endpoint);
+      if (answer) return answer;
     }
     return null;
   }
@@ -707,16 +708,15 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
       bodyError = err instanceof WireError ? err : validationError(String(err));
     }
 
-    const fault = takeFault(name);
-    if (fault && 'hang' in fault) {
+    const answer = intercept(name);
+    if (answer === 'hang') {
       record({ endpoint: name, version: requested, body, auth: authKind, status: 0 });
       hung.add(res);
       res.on('close', () => hung.delete(res));
       return;
     }
-    if (fault && 'status' in fault) {
-      const msg = fault.status === 503 ? 'Service unavailable (server is in maintenance)' : 'Internal server error';
-      reply(fault.status, 0, msg, null);
+    if (answer) {
+      reply(answer.status, 0, answer.message, null);
       return;
     }
     try {
@@ -808,16 +808,7 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
       requests.length = 0;
     },
     requests,
-    faults: {
-      inject(fault) {
-        if ('revokeKeys' in fault) keysRevoked = fault.revokeKeys;
-        else pendingFaults.push({ ...fault });
-      },
-      clear() {
-        pendingFaults.length = 0;
-        keysRevoked = false;
-      },
-    },
+    interceptors,
     expireTokens: () => void tokenGeneration++,
     async close() {
       for (const res of hung) res.destroy();

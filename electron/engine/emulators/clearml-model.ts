@@ -1,6 +1,6 @@
 /**
  * The ClearML emulator's state and rules, without HTTP: queues (FIFO entries with their enqueue time), tasks
- * (the server's status machine, reference §4.9, and its `tasks.stop` rules), and workers (registered agents that
+ * (the server's status machine, `TaskStatus` transitions of clearml-server, and its `tasks.stop` rules), and workers (registered agents that
  * report every 30 s and vanish from `workers.get_all` 600 s after their last report, like the Redis entries of a
  * real server). Time comes only from the injected clock, or from an explicit `at` (ms epoch) passed by the
  * agent simulator when it replays events that happened between two coarse steps.
@@ -82,7 +82,7 @@ export interface EmuWorker {
   reportedAt: number | null;
 }
 
-/** Allowed next statuses (reference §4.9); `force` bypasses this table. */
+/** Allowed next statuses (clearml-server's task status transitions); `force` bypasses this table. */
 const TRANSITIONS: Partial<Record<TaskStatus, readonly TaskStatus[]>> = {
   created: ['queued', 'in_progress'],
   queued: ['created', 'in_progress', 'stopped'],

@@ -1,7 +1,7 @@
 /**
  * An in-process EC2 that speaks the real Query protocol on 127.0.0.1, so the app's provider is exercised through
  * the real @aws-sdk/client-ec2 (pointed here with `AWS_ENDPOINT_URL_EC2` or `endpoint`), serialization, signing,
- * XML parsing and error mapping included. It implements `Ec2World` for the agent simulator.
+ * XML parsing and error mapping included. It implements `Ec2Machines` for the agent simulator.
  *
  * What it models, because the engine must cope with it on real AWS:
  * - lifecycle in virtual time, evaluated lazily from the injected clock: pending → running after `pendingSec`;
@@ -11,7 +11,8 @@
  *   engine restart included); the same token with other parameters fails with IdempotentParameterMismatch;
  * - eventual consistency: for `listingDelaySec` after launch an instance is invisible to DescribeInstances,
  *   CreateTags and TerminateInstances (InvalidInstanceID.NotFound), while RunInstances with its token returns it;
- * - DryRun (412 DryRunOperation), the error XML and HTTP statuses AWS uses, and injectable faults.
+ * - DryRun (412 DryRunOperation), the error XML and HTTP statuses AWS uses, and `interceptors` through which
+ *   test machinery (`testkit/ec2-faults.ts`) refuses requests.
  * Signatures are not verified, but a request without an Authorization header is refused (401 AuthFailure).
  */
 import { Buffer } from 'node:buffer';
@@ -37,27 +38,22 @@ import {
   type QueryParams,
 } from './ec2-query.js';
 import { errorXml, responseXml, statusForCode, type XmlObject } from './ec2-xml.js';
-import type { Ec2World, EmulatedInstance } from './world.js';
+import { consoleText } from './console-output.js';
+import type { Ec2Machines, EmulatedInstance } from './seams.js';
 
-export interface Ec2Fault {
-  /** EC2 action name (`RunInstances`); any action when absent. */
-  action?: string;
-  /** The EC2 error code to answer with. */
-  code:
-    | 'InsufficientInstanceCapacity'
-    | 'RequestLimitExceeded'
-    | 'UnauthorizedOperation'
-    | 'AuthFailure'
-    | 'InternalError'
-    | (string & {});
-  message?: string;
+/** What an interceptor answers a request with instead of the emulator handling it. */
+export interface Ec2Refusal {
+  code: string;
+  message: string;
   /** Defaults to the status AWS uses for the code. */
   status?: number;
-  /** How many matching requests fail; forever when absent. */
-  count?: number;
-  /** Narrows the fault, e.g. `(p) => p['SubnetId'] === 'subnet-a' && p['InstanceMarketOptions.MarketType'] === 'spot'`. */
-  when?: (params: QueryParams) => boolean;
 }
+
+/**
+ * Sees every authenticated request for a known action before it is handled. The emulator itself installs none:
+ * test machinery (fault injection, in `testkit/`) plugs in here, so none of it ships with the demo.
+ */
+export type Ec2Interceptor = (action: string, params: QueryParams) => Ec2Refusal | null;
 
 export interface Ec2EmulatorOptions {
   clock: Clock;
@@ -118,14 +114,19 @@ export interface Ec2CallLogEntry {
   code: string | null;
 }
 
-export interface Ec2Emulator extends Ec2World {
+export interface Ec2Emulator extends Ec2Machines {
   readonly url: string;
   readonly region: string;
   readonly zones: readonly string[];
-  /** Consumed in order; the first matching fault answers the request. */
-  faults: Ec2Fault[];
+  /** Asked in order; the first refusal answers the request. */
+  readonly interceptors: Ec2Interceptor[];
   /** Applies to instances launched from now on. */
   listingDelaySec: number;
+  /**
+   * Instance id, AMI id or instance type → the line its init script dies with: it shows in the console output
+   * (GetConsoleOutput) and, through `bootFailureOf`, the simulated agent never starts.
+   */
+  bootFailures: Map<string, string>;
   /** Every request received, faulted and refused ones included. */
   readonly calls: { total: number; byAction: Record<string, number> };
   readonly log: readonly Ec2CallLogEntry[];
@@ -158,6 +159,21 @@ interface Rec extends EmulatedInstanceDetail {
   spotRequestId: string | null;
 }
 
+/** A spot request (`RequestSpotInstances`): ClearML's own autoscaler launches spot capacity this way. */
+interface SpotRequest {
+  id: string;
+  createdAt: number;
+  type: string;
+  instanceType: string;
+  zone: string | null;
+  /** The instance launched for it; null while AWS has no capacity for it (the request stays open). */
+  instanceId: string | null;
+  cancelled: boolean;
+}
+
+/** A fulfilled spot request shows `pending-evaluation` this long before `fulfilled` (AWS evaluates first). */
+const SPOT_EVALUATION_MS = 2000;
+
 interface TokenRecord {
   hash: string;
   reservationId: string | null;
@@ -172,7 +188,8 @@ const STATE_CODE: Record<Ec2State, number> = {
   stopped: 80,
 };
 
-const OWNER_ID = '123456789012';
+/** The account every emulated resource belongs to. */
+export const OWNER_ID = '123456789012';
 const MAX_BODY = 1024 * 1024;
 const MAX_LOG = 100_000;
 const ACTIONS = [
@@ -182,6 +199,9 @@ const ACTIONS = [
   'CreateTags',
   'DescribeSpotPriceHistory',
   'DescribeInstanceTypes',
+  'RequestSpotInstances',
+  'DescribeSpotInstanceRequests',
+  'GetConsoleOutput',
 ] as const;
 type Action = (typeof ACTIONS)[number];
 
@@ -801,6 +821,35 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     };
   }
 
+  function bootFailureOf(r: Rec): string | null {
+    const f = emulator.bootFailures;
+    return f.get(r.instanceId) ?? f.get(r.imageId) ?? f.get(r.instanceType) ?? null;
+  }
+
+  /** Like EC2: no `output` element until the instance has a console capture (here: once it runs). */
+  function getConsoleOutput(p: QueryParams, now: number): XmlObject {
+    const id = p['InstanceId'];
+    if (!id) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter InstanceId');
+    const [r] = knownInstances([id], now);
+    dryRunCheck(p);
+    advance(r!, now);
+    const text = consoleText({
+      instanceId: r!.instanceId,
+      instanceType: r!.instanceType,
+      imageId: r!.imageId,
+      privateIp: r!.privateIp,
+      runningSince: r!.runningSince,
+      // A terminated instance's capture stops where it was shut down.
+      now: r!.shuttingDownAt ?? now,
+      bootFailure: bootFailureOf(r!),
+    });
+    return {
+      instanceId: r!.instanceId,
+      timestamp: new Date(now).toISOString(),
+      ...(text ? { output: Buffer.from(text, 'utf8').toString('base64') } : {}),
+    };
+  }
+
   function createTags(p: QueryParams, now: number): XmlObject {
     const ids = stringList(p, 'ResourceId');
     if (!ids.length) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter ResourceId');
@@ -929,6 +978,120 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     return body;
   }
 
+  // ------------------------------------------------------------ spot requests
+
+  const spotRequests = new Map<string, SpotRequest>();
+
+  /**
+   * `RequestSpotInstances` (one-time, count 1): the launch specification is a RunInstances request without the
+   * market options, so it is launched through the same path, as a spot instance tied to the request. A capacity
+   * shortage is not an error here: AWS keeps the request open with status `capacity-not-available`.
+   */
+  function requestSpotInstances(p: QueryParams, now: number): XmlObject {
+    const count = p['InstanceCount'] === undefined ? 1 : Number(p['InstanceCount']);
+    if (count !== 1) throw new Ec2Fail('Unsupported', 'The emulator serves spot requests for one instance');
+    const type = p['Type'] ?? 'one-time';
+    if (type !== 'one-time' && type !== 'persistent') {
+      throw new Ec2Fail('InvalidParameterValue', `Value (${type}) for parameter type is invalid.`);
+    }
+    const launch: Record<string, string> = {};
+    for (const [k, v] of Object.entries(p)) {
+      if (k.startsWith('LaunchSpecification.')) launch[k.slice('LaunchSpecification.'.length)] = v;
+    }
+    if (launch['ImageId'] === undefined) {
+      throw new Ec2Fail('MissingParameter', 'The request must contain the parameter LaunchSpecification.ImageId');
+    }
+    const run: QueryParams = {
+      ...launch,
+      Action: 'RunInstances',
+      MinCount: '1',
+      MaxCount: '1',
+      'InstanceMarketOptions.MarketType': 'spot',
+      'InstanceMarketOptions.SpotOptions.SpotInstanceType': type,
+      InstanceInitiatedShutdownBehavior: 'terminate',
+      ...(p['DryRun'] === 'true' ? { DryRun: 'true' } : {}),
+    };
+    const id = `sir-${hex(8)}`;
+    const req: SpotRequest = {
+      id,
+      createdAt: now,
+      type,
+      instanceType: launch['InstanceType'] ?? 'm5.large',
+      zone: launch['Placement.AvailabilityZone'] ?? null,
+      instanceId: null,
+      cancelled: false,
+    };
+    // A refusal aimed at the launch itself (a capacity shortage, say) applies to the launch the request makes:
+    // capacity leaves the request open; anything else is the caller's error.
+    const fault = intercept('RunInstances', run);
+    if (fault && !CAPACITY_CODES.has(fault.code)) throw new Ec2Fail(fault.code, fault.message, fault.status);
+    if (!fault) {
+      const reservation = runInstances(run, now);
+      req.instanceId = (reservation['instancesSet'] as { instanceId: string }[])[0]!.instanceId;
+      const rec = recs.get(req.instanceId)!;
+      rec.spotRequestId = id;
+      req.zone = rec.zone;
+    } else dryRunCheck(p);
+    spotRequests.set(id, req);
+    return { spotInstanceRequestSet: [spotRequestXml(req, now)] };
+  }
+
+  function spotRequestXml(req: SpotRequest, now: number): XmlObject {
+    const rec = req.instanceId ? recs.get(req.instanceId) : undefined;
+    if (rec) advance(rec, now);
+    let state: string;
+    let code: string;
+    let message: string;
+    if (!req.instanceId) {
+      state = 'open';
+      code = 'capacity-not-available';
+      message = 'There is no capacity available that matches your request.';
+    } else if (now < req.createdAt + SPOT_EVALUATION_MS) {
+      state = 'open';
+      code = 'pending-evaluation';
+      message = 'Your Spot request has been submitted for review, and is pending evaluation.';
+    } else if (rec?.stateReasonCode === 'Server.SpotInstanceTermination') {
+      state = 'closed';
+      code = 'instance-terminated-no-capacity';
+      message = 'Spot Instance terminated due to no available capacity.';
+    } else if (rec && (rec.state === 'terminated' || rec.state === 'shutting-down')) {
+      state = 'closed';
+      code = 'instance-terminated-by-user';
+      message = 'Spot Instance terminated by user.';
+    } else {
+      state = 'active';
+      code = 'fulfilled';
+      message = 'Your spot request is fulfilled.';
+    }
+    const type = findInstanceType(req.instanceType);
+    return {
+      spotInstanceRequestId: req.id,
+      spotPrice: type ? spotPriceFor(type, req.zone ?? zones[0]!).toFixed(6) : null,
+      type: req.type,
+      state,
+      status: { code, updateTime: new Date(now), message },
+      launchSpecification: { imageId: rec?.imageId ?? null, instanceType: req.instanceType },
+      instanceId: code === 'pending-evaluation' ? null : req.instanceId,
+      createTime: new Date(req.createdAt),
+      productDescription: 'Linux/UNIX',
+      launchedAvailabilityZone: code === 'pending-evaluation' ? null : (rec?.zone ?? null),
+      instanceInterruptionBehavior: 'terminate',
+    };
+  }
+
+  function describeSpotInstanceRequests(p: QueryParams, now: number): XmlObject {
+    const ids = stringList(p, 'SpotInstanceRequestId');
+    const missing = ids.find((id) => !spotRequests.has(id));
+    if (missing) {
+      throw new Ec2Fail(
+        'InvalidSpotInstanceRequestID.NotFound',
+        `The spot instance request ID '${missing}' does not exist`,
+      );
+    }
+    const list = ids.length ? ids.map((id) => spotRequests.get(id)!) : [...spotRequests.values()];
+    return { spotInstanceRequestSet: list.map((r) => spotRequestXml(r, now)) };
+  }
+
   function handle(action: Action, p: QueryParams, now: number): XmlObject {
     switch (action) {
       case 'RunInstances':
@@ -943,62 +1106,24 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         return describeSpotPriceHistory(p, now);
       case 'DescribeInstanceTypes':
         return describeInstanceTypes(p);
-    }
-  }
-
-  // ------------------------------------------------------------ faults
-
-  function matchFault(action: string, p: QueryParams): Ec2Fault | null {
-    for (let i = 0; i < emulator.faults.length; i++) {
-      const f = emulator.faults[i]!;
-      if (f.action !== undefined && f.action !== action) continue;
-      if (f.when && !f.when(p)) continue;
-      if (f.count !== undefined) {
-        f.count -= 1;
-        if (f.count <= 0) emulator.faults.splice(i, 1);
-      }
-      return f;
-    }
-    return null;
-  }
-
-  function faultMessage(code: string, action: string, p: QueryParams): string {
-    const type = p['InstanceType'] ?? 'the requested instance type';
-    switch (code) {
-      case 'InsufficientInstanceCapacity':
-        return (
-          `We currently do not have sufficient ${type} capacity in the Availability Zone you requested. Our system ` +
-          `will be working on provisioning additional capacity. You can currently get ${type} capacity by not ` +
-          'specifying an Availability Zone in your request or choosing a different Availability Zone.'
-        );
-      case 'RequestLimitExceeded':
-        return 'Request limit exceeded.';
-      case 'UnauthorizedOperation':
-        return (
-          `You are not authorized to perform this operation. User: arn:aws:iam::${OWNER_ID}:user/emulator is not ` +
-          `authorized to perform: ec2:${action} because no identity-based policy allows the ec2:${action} action. ` +
-          `Encoded authorization failure message: ${Buffer.from(`emulator denied ${action}`).toString('base64')}`
-        );
-      case 'AuthFailure':
-        return 'AWS was not able to validate the provided access credentials';
-      case 'InternalError':
-        return 'An internal error has occurred';
-      case 'MaxSpotInstanceCountExceeded':
-        return 'Max spot instance count exceeded';
-      case 'VcpuLimitExceeded':
-        return (
-          'You have requested more vCPU capacity than your current vCPU limit of 0 allows for the instance bucket ' +
-          'that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request ' +
-          'to request an adjustment to this limit.'
-        );
-      case 'Unsupported':
-        return `Your requested instance type (${type}) is not supported in your requested Availability Zone.`;
-      default:
-        return `${code} (emulated fault)`;
+      case 'RequestSpotInstances':
+        return requestSpotInstances(p, now);
+      case 'DescribeSpotInstanceRequests':
+        return describeSpotInstanceRequests(p, now);
+      case 'GetConsoleOutput':
+        return getConsoleOutput(p, now);
     }
   }
 
   // ------------------------------------------------------------ HTTP
+
+  function intercept(action: string, p: QueryParams): Ec2Refusal | null {
+    for (const i of emulator.interceptors) {
+      const refusal = i(action, p);
+      if (refusal) return refusal;
+    }
+    return null;
+  }
 
   function record(at: number, action: string, status: number, code: string | null): void {
     log.push({ at, action, status, code });
@@ -1034,14 +1159,14 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
       if (!(ACTIONS as readonly string[]).includes(action)) {
         throw new Ec2Fail('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
       }
-      const fault = matchFault(action, p);
-      if (fault) {
+      const refusal = intercept(action, p);
+      if (refusal) {
         // A launch refused for capacity still binds its token to its parameters (runs-on#251).
         const token = p['ClientToken'];
-        if (action === 'RunInstances' && token && CAPACITY_CODES.has(fault.code) && !tokens.has(token)) {
+        if (action === 'RunInstances' && token && CAPACITY_CODES.has(refusal.code) && !tokens.has(token)) {
           tokens.set(token, { hash: paramsHash(p), reservationId: null });
         }
-        throw new Ec2Fail(fault.code, fault.message ?? faultMessage(fault.code, action, p), fault.status);
+        throw new Ec2Fail(refusal.code, refusal.message, refusal.status);
       }
       const out = handle(action as Action, p, now);
       record(now, action, 200, null);
@@ -1078,8 +1203,13 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     url: `http://127.0.0.1:${port}`,
     region,
     zones,
-    faults: [],
+    interceptors: [],
     listingDelaySec: opts.listingDelaySec ?? 0,
+    bootFailures: new Map(),
+    bootFailureOf(instanceId) {
+      const r = recs.get(instanceId);
+      return r ? bootFailureOf(r) : null;
+    },
     calls,
     log,
     instances() {

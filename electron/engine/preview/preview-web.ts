@@ -2,15 +2,14 @@
  * `npm run preview:web [-- --config FILE | --first-run] [--port N] [--data-dir DIR]`: the real dashboard in
  * any browser, against the real engine (the demo world by default), served on 127.0.0.1 with a one-time token.
  */
-import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigFileError, loadConfigFile } from '../config/load.js';
 import { createPreviewBackend } from './backend.js';
 import { ensureRendererBuilt, repoRoot } from './build.js';
-import { startPreviewServer } from './server.js';
+import { PortInUseError, startPreviewServer } from './server.js';
+import { createRunTempDir } from '../temp-dir.js';
 
 const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--port N] [--data-dir DIR]
 
@@ -47,7 +46,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--port must be a whole number from 0 to 65535, not '${args.port}'.`);
     return 2;
   }
-  const dataDir = args['data-dir'] ?? mkdtempSync(path.join(tmpdir(), 'clearml-autoscaler-preview-'));
+  // A folder of our own is removed on exit (createRunTempDir); one the user named is kept.
+  const dataDir = args['data-dir'] ?? createRunTempDir('clearml-autoscaler-preview-').path;
   await mkdir(dataDir, { recursive: true });
 
   let config;
@@ -77,14 +77,25 @@ async function main(argv: string[]): Promise<number> {
     config,
     log: (line) => console.log(line),
   });
-  const server = await startPreviewServer({
-    dispatch: backend.dispatch,
-    store: backend.host.store,
-    staticDir,
-    host: '127.0.0.1',
-    port,
-    log: (line) => console.log(line),
-  });
+  let server;
+  try {
+    server = await startPreviewServer({
+      dispatch: backend.dispatch,
+      store: backend.host.store,
+      changes: backend.changes,
+      staticDir,
+      host: '127.0.0.1',
+      port,
+      log: (line) => console.log(line),
+    });
+  } catch (e) {
+    await backend.stop();
+    if (e instanceof PortInUseError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
 
   console.log(
     `${backend.host.demo ? 'Demo: emulated ClearML and EC2, nothing real is launched.\n' : ''}` +

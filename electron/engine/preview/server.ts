@@ -17,7 +17,8 @@ import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { Dispatch } from '../../../shared/ipc/dispatch.js';
 import { ClientMessageSchema, WS_MAX_PAYLOAD, WS_PATH, type ServerMessage } from '../../../shared/ipc/ws-protocol.js';
 import { contentType, resolveStaticPath } from './static-files.js';
-import { createThrottle, realTimers, type ThrottleTimers } from './throttle.js';
+import type { ChangeFeed } from '../service/changes.js';
+import { createThrottle, realTimers, type ThrottleTimers } from '../push-throttle.js';
 
 export interface SnapshotSource {
   getState(): Snapshot;
@@ -38,7 +39,13 @@ export interface PreviewServerOptions {
   /** Minimum time between two snapshot pushes; 250 ms = at most 4 per second. */
   pushIntervalMs?: number;
   timers?: ThrottleTimers;
+  /** Config, credentials and preferences changes, forwarded to every page so it refetches. */
+  changes?: ChangeFeed;
   log?: (line: string) => void;
+  /** Per socket: calls being answered at once; beyond it the socket is not read until one finishes. */
+  maxInFlight?: number;
+  /** Per socket: bytes queued for a page that does not read; beyond it the page is disconnected. */
+  maxBufferedBytes?: number;
 }
 
 export interface PreviewServer {
@@ -53,8 +60,33 @@ export interface PreviewServer {
   close(): Promise<void>;
 }
 
-/** A page that does not read what we send gets no more snapshots until it catches up. */
+/**
+ * A page that does not read what we send gets no more snapshots until it catches up; once replies it asked for
+ * pile up past this, it is disconnected (the bridge reconnects and re-pulls), so memory stays bounded.
+ */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const MAX_IN_FLIGHT = 32;
+
+/** The cookie that replaces the token after the first page load (one per port: cookies ignore ports). */
+export const tokenCookieName = (port: number) => `cas-preview-${port}`;
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  constructor(readonly port: number) {
+    super(
+      `Port ${port} on 127.0.0.1 is already in use (another preview, or another program). Stop it, or choose ` +
+        'another port with --port (--port 0 picks a free one).',
+    );
+  }
+}
 
 export function previewCsp(port: number): string {
   return [
@@ -81,6 +113,7 @@ interface Client {
   id: string;
   socket: WebSocket;
   visible: boolean;
+  inFlight: number;
 }
 
 export async function startPreviewServer(opts: PreviewServerOptions): Promise<PreviewServer> {
@@ -91,6 +124,8 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
   const log = opts.log ?? (() => undefined);
   const staticRoot = path.resolve(opts.staticDir);
   const clients = new Set<Client>();
+  const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
+  const maxBuffered = opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
   let connectionSeq = 0;
   let port = 0;
 
@@ -102,9 +137,28 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     res.end(`${text}\n`);
   }
 
+  const hasCookie = (req: IncomingMessage) => sameSecret(cookieValue(req.headers.cookie, tokenCookieName(port)), token);
+
   async function serveStatic(req: IncomingMessage, res: ServerResponse) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'Method not allowed.');
     if (!allowedHosts().has(req.headers.host ?? '')) return deny(res, 421, 'Wrong Host header.');
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const given = url.searchParams.get('token');
+    if (given !== null) {
+      if (!sameSecret(given, token)) return deny(res, 401, 'Wrong token: open the exact URL the preview printed.');
+      // The token leaves the address bar and the history: it becomes a cookie scripts cannot read.
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        Location: `${url.pathname}${url.search}`,
+        'Set-Cookie': `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Cache-Control': 'no-store',
+        'Referrer-Policy': 'no-referrer',
+      });
+      return res.end();
+    }
+    if (!hasCookie(req)) {
+      return deny(res, 401, 'This page needs the access token: open the exact URL that the preview printed.');
+    }
     const file = resolveStaticPath(staticRoot, req.url ?? '/');
     if (!file) return deny(res, 400, 'Bad path.');
     let real: string;
@@ -119,7 +173,7 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
       'Content-Type': contentType(real),
       'Content-Security-Policy': previewCsp(port),
       'X-Content-Type-Options': 'nosniff',
-      // The page URL carries the token: never send it anywhere as a referrer.
+      // Defence in depth: no URL of ours is ever sent anywhere as a referrer.
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',
       'Cross-Origin-Opener-Policy': 'same-origin',
@@ -152,7 +206,7 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
       log(`refused a WebSocket from origin ${JSON.stringify(req.headers.origin ?? null)}`);
       return refuse(socket, 403, 'Forbidden');
     }
-    if (!sameSecret(url.searchParams.get('token'), token)) {
+    if (!sameSecret(url.searchParams.get('token'), token) && !hasCookie(req)) {
       log('refused a WebSocket with a missing or wrong token');
       return refuse(socket, 401, 'Unauthorized');
     }
@@ -164,8 +218,19 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     client.socket.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
   }
 
+  /** A reply the page asked for; a page that lets them pile up unread is disconnected. */
+  function reply(client: Client, msg: ServerMessage) {
+    if (client.socket.bufferedAmount > maxBuffered) {
+      log(`${client.id}: disconnected: it does not read its replies (${client.socket.bufferedAmount} bytes queued)`);
+      client.socket.terminate();
+      clients.delete(client);
+      return;
+    }
+    send(client, msg);
+  }
+
   function accept(socket: WebSocket) {
-    const client: Client = { id: `ws-${++connectionSeq}`, socket, visible: true };
+    const client: Client = { id: `ws-${++connectionSeq}`, socket, visible: true, inFlight: 0 };
     clients.add(client);
     socket.on('close', () => clients.delete(client));
     socket.on('error', () => clients.delete(client));
@@ -189,14 +254,30 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
         client.visible = msg.visible;
         return;
       }
+      // Back-pressure: with too many calls open, stop reading the socket until one is answered; frames already
+      // read past the bound are answered at once instead of queued.
+      if (client.inFlight >= maxInFlight) {
+        return reply(client, {
+          type: 'result',
+          id: msg.id,
+          envelope: {
+            ok: false,
+            error: { code: 'not_ready', message: 'Too many calls at once from this page; try again.' },
+          },
+        });
+      }
+      if (++client.inFlight >= maxInFlight) socket.pause();
       opts
         .dispatch(msg.channel, msg.args, { transport: 'ws', caller: client.id })
         .catch((err: unknown) => ({
           ok: false as const,
           error: { code: 'failed' as const, message: err instanceof Error ? err.message : 'internal error' },
         }))
-        .then((envelope) => send(client, { type: 'result', id: msg.id, envelope }))
-        .catch(() => undefined);
+        .then((envelope) => reply(client, { type: 'result', id: msg.id, envelope }))
+        .catch(() => undefined)
+        .finally(() => {
+          if (client.inFlight-- === maxInFlight) socket.resume();
+        });
     });
   }
 
@@ -211,7 +292,7 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
       let lagging = false;
       for (const c of clients) {
         if (!c.visible) continue;
-        if (c.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        if (c.socket.bufferedAmount > maxBuffered) {
           lagging = true;
           continue;
         }
@@ -224,11 +305,26 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     opts.timers ?? realTimers,
   );
   const unsubscribe = opts.store.subscribe(() => push.trigger());
+  const unwatch =
+    opts.changes?.on((topic) => {
+      const frame = JSON.stringify({
+        type: 'event',
+        channel: 'autoscaler:changed',
+        payload: { topic },
+      } satisfies ServerMessage);
+      for (const c of clients) send(c, frame);
+    }) ?? (() => undefined);
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => {
+      wss.close();
+      unsubscribe();
+      push.cancel();
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(opts.port ?? 0) : err);
+    };
+    server.once('error', failed);
     server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
@@ -236,6 +332,7 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
   const origin = `http://127.0.0.1:${port}`;
 
   return {
+    // The first load trades the token for a cookie and redirects to the clean address.
     url: `${origin}/?token=${token}`,
     origin,
     port,
@@ -251,6 +348,7 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     clientCount: () => clients.size,
     async close() {
       unsubscribe();
+      unwatch();
       push.cancel();
       // terminate, not close: a page that never answers the close handshake must not hold up shutdown.
       for (const c of clients) c.socket.terminate();

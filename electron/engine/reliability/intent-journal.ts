@@ -1,5 +1,5 @@
 /**
- * The launch intent journal (peers §f.3): one JSON line per launch attempt, written and fsync'ed BEFORE the
+ * The launch intent journal: one JSON line per launch attempt, written and fsync'ed BEFORE the
  * RunInstances call it describes, and one line per resolution (launched / failed / abandoned) after. After a
  * crash, an intent without a resolution is a launch whose outcome this app never learned; `recovery.ts` settles it
  * through its client token before the engine plans anything.

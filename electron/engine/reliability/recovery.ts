@@ -1,5 +1,5 @@
 /**
- * Crash-safe launches (peers §f.3, reference §7.1): the engine host's two launch hooks write every RunInstances
+ * Crash-safe launches: the engine host's two launch hooks write every RunInstances
  * attempt to the intent journal before it is sent, and `recover` restores, before the new engine plans anything,
  * what the previous process knew and the crash erased:
  *
@@ -28,6 +28,9 @@
  * The re-send window must stay below the engine's 10 min in-flight memory (`IN_FLIGHT_TTL_MS`), so a seeded
  * unknown launch is remembered for as long as its intent could still be re-sent.
  */
+import { isLiveState } from '../../../shared/domain.js';
+import { IN_FLIGHT_TTL_MS } from '../controllers/launch.js';
+import { errorText } from '../error-text.js';
 import { launchBase } from '../launch-request.js';
 import type { Config } from '../../../shared/config.js';
 import { kindOf } from '../ec2/errors.js';
@@ -55,9 +58,6 @@ import { RegionRegistry } from './regions.js';
 import { requeueStranded, type StrandedTask } from './stranded.js';
 
 export const DEFAULT_RESEND_WITHIN_MS = 5 * 60_000;
-/** The engine's memory of a launch EC2 does not list yet (engine.ts IN_FLIGHT_TTL_MS). */
-export const ENGINE_IN_FLIGHT_TTL_MS = 10 * 60_000;
-const LIVE = new Set(['pending', 'running']);
 
 // ---------------------------------------------------------------- the request, rebuilt
 
@@ -226,7 +226,7 @@ export interface CrashSafety {
 
 export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
   const { clock } = opts;
-  const resendWithinMs = Math.min(opts.resendWithinMs ?? DEFAULT_RESEND_WITHIN_MS, ENGINE_IN_FLIGHT_TTL_MS);
+  const resendWithinMs = Math.min(opts.resendWithinMs ?? DEFAULT_RESEND_WITHIN_MS, IN_FLIGHT_TTL_MS);
   const attempts = Math.max(1, opts.retryAttempts ?? 3);
   const baseMs = opts.retryBaseMs ?? 1000;
   // Opened on first use: the hooks and recover are all async, the constructor is not.
@@ -236,7 +236,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
     (journalP ??= IntentJournal.open({
       dir: opts.dir,
       now: () => clock.now(),
-      keepLaunchedForMs: ENGINE_IN_FLIGHT_TTL_MS,
+      keepLaunchedForMs: IN_FLIGHT_TTL_MS,
     }).catch((e: unknown) => {
       journalP = null; // the next launch or start tries again (the disk may have been freed)
       throw new Error(
@@ -393,8 +393,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
     for (const e of j.entries()) {
       const r = e.resolution;
       if (r?.outcome !== 'launched' || !r.instanceId || listed.has(r.instanceId)) continue;
-      if (now - r.at >= ENGINE_IN_FLIGHT_TTL_MS || (e.intent.region ?? config.aws.region) !== config.aws.region)
-        continue;
+      if (now - r.at >= IN_FLIGHT_TTL_MS || (e.intent.region ?? config.aws.region) !== config.aws.region) continue;
       report.seeded.push({ queue: e.intent.queue, resource: e.intent.resource, instanceId: r.instanceId, at: r.at });
     }
     if (open.length) await settleLaunches(open, listing);
@@ -423,7 +422,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
       const userData =
         extras?.userData ??
         (opts.userData ? (l: { queue: string; resource: string }) => opts.userData!(config, l) : null);
-      const live = (listing ?? []).filter((i) => LIVE.has(i.state));
+      const live = (listing ?? []).filter((i) => isLiveState(i.state));
       const perResource = new Map<string, number>();
       for (const i of live) {
         const k = `${i.tags[TAG.queue] ?? ''}|${i.tags[TAG.resource] ?? ''}`;
@@ -495,7 +494,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
             await j.resolve(i.token, { outcome: 'launched', instanceId: v.instance.instanceId, at: t });
             report.adopted.push({ token: i.token, instanceId: v.instance.instanceId });
             // A listed instance is counted already; seeding it anyway covers one found only by its token.
-            if (LIVE.has(v.instance.state) && !live.some((l) => l.instanceId === v.instance.instanceId)) {
+            if (isLiveState(v.instance.state) && !live.some((l) => l.instanceId === v.instance.instanceId)) {
               seed({ queue: i.queue, resource: i.resource, instanceId: v.instance.instanceId, at: t });
             }
             return;
@@ -566,7 +565,7 @@ async function lookUp(
   if (listed) return listed;
   try {
     const hits = await withRetries(() => ec2.findByClientToken(i.token));
-    return hits.find((h) => LIVE.has(h.state)) ?? hits[0] ?? null;
+    return hits.find((h) => isLiveState(h.state)) ?? hits[0] ?? null;
   } catch (e) {
     if (!(e instanceof Ec2Error)) throw e;
     return 'unknown';
@@ -600,8 +599,4 @@ function announce(engine: Engine, r: RecoveryReport): void {
     message: `recovered ${r.checked} launch${r.checked === 1 ? '' : 'es'} left open by the previous run: ${parts.join('; ')}`,
     ...(ids.length ? { instanceIds: ids } : {}),
   });
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

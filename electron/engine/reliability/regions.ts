@@ -1,6 +1,6 @@
 /**
- * Every region this app ever launched in, remembered on disk, and the "stop everything" kill switch over them
- * (peers §f.11): orphans in a region the user no longer looks at are the classic surprise bill, so the sweep goes
+ * Every region this app ever launched in, remembered on disk, and the "stop everything"
+ * kill switch: orphans in a region the user no longer looks at are the classic surprise bill, so the sweep goes
  * through every remembered region, not only the configured one.
  *
  * A region is remembered before the first RunInstances there (from the launch hook), so even a launch whose
@@ -9,6 +9,7 @@
 import { readFile, writeFile, open, rename, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { errorText } from '../error-text.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 import { syncDir } from './intent-journal.js';
 
@@ -60,10 +61,6 @@ export class RegionRegistry {
     this.chain = run.catch(() => undefined);
     return run;
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 async function writeDurably(file: string, text: string): Promise<void> {

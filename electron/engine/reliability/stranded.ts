@@ -1,10 +1,11 @@
 /**
  * Tasks stranded by a crash. The engine requeues the task of a busy instance that vanished, but it learns that an
- * instance was busy from its own memory of the previous tick (`Engine.handleLostInstances`); an instance lost
+ * instance was busy from its own memory of the previous tick (`controllers/requeue.ts`); an instance lost
  * while the app was down (a spot interruption during a restart) leaves its task `in_progress` with nobody to
  * requeue it, until ClearML's own watchdog hours later. Recovery restores that memory from ClearML and EC2: a
  * worker of ours that still holds a task, has stopped reporting, and whose instance is gone.
  */
+import { isLiveState } from '../../../shared/domain.js';
 import type { Config } from '../../../shared/config.js';
 import type { ClearmlApi, InstanceObs, TaskObs, WorkerObs } from '../ports.js';
 import { TAG } from '../ports.js';
@@ -15,7 +16,6 @@ import { parseWorkerId } from '../workers.js';
  * registered even longer ago, so its instance, if it still existed, would be listed (EC2's listing lags seconds).
  */
 export const SILENT_AFTER_MS = 90_000;
-const LIVE = new Set(['pending', 'running']);
 
 export interface StrandedTask {
   taskId: string;
@@ -50,7 +50,7 @@ export function findStranded(input: {
     let why: string;
     if (inst) {
       // EC2 says it is gone: its agent cannot be running the task, whatever its last report.
-      if (LIVE.has(inst.state)) continue;
+      if (isLiveState(inst.state)) continue;
       why =
         inst.stateReasonCode === 'Server.SpotInstanceTermination'
           ? 'its spot instance was interrupted while the app was not running'

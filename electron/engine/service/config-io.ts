@@ -13,12 +13,27 @@ export function exportConfigText(config: Config | null): string {
   return config ? exportConfig(config, 'yaml') : '# no configuration saved yet\n';
 }
 
-export function createConfigImporter(clearmlApiHost: () => string | null): (text: string) => Promise<ImportResult> {
+/** The hosts a ClearML autoscaler file is completed with (it names no server of its own). */
+export interface ImportHosts {
+  apiHost: string | null;
+  webHost?: string | null;
+}
+
+export function createConfigImporter(
+  hosts: () => string | null | ImportHosts,
+): (text: string) => Promise<ImportResult> {
   return async (text) => {
-    const r = loadConfigText(text, { clearmlApiHost: clearmlApiHost() });
-    const secretWarnings = Object.values(r.secrets).some(Boolean)
+    const h = hosts();
+    const { apiHost, webHost = null } = typeof h === 'object' && h !== null ? h : { apiHost: h };
+    const r = loadConfigText(text, { clearmlApiHost: apiHost, clearmlWebHost: webHost });
+    const moved = Object.entries(r.secrets)
+      .filter(([, v]) => typeof v === 'string' && v.length > 0)
+      .map(([k]) => k);
+    const secretWarnings = moved.length
       ? [
-          'This file contains credentials in plain text. They were not imported: enter them in Credentials, where they are kept in the OS keychain, and remove them from the file.',
+          `This file contains credentials in plain text (${moved.join(', ')}). They were not imported: enter them ` +
+            'in Credentials, where they are stored write-only (the desktop app keeps them in the OS keychain), and ' +
+            'remove them from the file.',
         ]
       : [];
     return { format: r.format, config: r.config, issues: r.issues, warnings: [...r.warnings, ...secretWarnings] };

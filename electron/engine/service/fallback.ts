@@ -10,6 +10,8 @@ import type { CredentialFallback, ServiceDeps } from './handlers.js';
 export interface EnvironmentFallback extends CredentialFallback {
   /** The ClearML API host from the same source, for testing before a config is saved. */
   apiHost: () => string | null;
+  /** The ClearML web app host from the same source (completes an imported ClearML autoscaler file). */
+  webHost: () => string | null;
   /** The `importClearmlConf` dependency of the handlers. */
   importClearmlConf: ServiceDeps['importClearmlConf'];
 }
@@ -29,6 +31,7 @@ export function createEnvironmentFallback(
     },
     clearml: () => outside().credentials,
     apiHost: () => outside().apiHost,
+    webHost: () => outside().webHost,
     importClearmlConf: async () => {
       const found = outside();
       return found.credentials ? { ...found.credentials, apiHost: found.apiHost } : null;

@@ -7,12 +7,20 @@ import { parseConfig, type Config } from '../../../shared/config.js';
 import { ServiceError, type Handlers } from '../../../shared/ipc/dispatch.js';
 import { findSecrets } from '../../../shared/ipc/redact.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
-import { publicSettings } from '../../../shared/settings.js';
+import { publicSettings, type Settings } from '../../../shared/settings.js';
+import {
+  apiHostChange,
+  instanceSetupChanges,
+  normalizeApiHost,
+  type HostChange,
+} from '../../../shared/config-review.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from '../controller.js';
 import type { ImportResult } from './config-io.js';
 import { knownSecrets as defaultKnownSecrets, redact, type KnownSecrets } from './redact.js';
 import type { SecretKind, SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
+import { emptyTimeline } from '../../../shared/timeline.js';
+import type { ChangeFeed } from './changes.js';
 
 export type TestResult = { ok: boolean; message: string; details: string[] };
 export type StopEverythingResult = InvokeResponse<'autoscaler:engine.stopEverything'>;
@@ -43,6 +51,8 @@ export interface ServiceDeps {
   /** Credentials from outside the app (environment, ~/clearml.conf, the AWS SDK chain) when none is stored. */
   fallback?: CredentialFallback;
   knownSecrets?: KnownSecrets;
+  /** Told when credentials change or the demo starts (saved config and preferences: `watchSettings`). */
+  changes?: ChangeFeed;
 }
 
 export interface CredentialFallback {
@@ -75,6 +85,27 @@ export const defaultFallback: CredentialFallback = {
   clearml: () => null,
 };
 
+/** The host the stored ClearML keys may go to: the confirmed one, else (older settings) the saved config's. */
+export function keysHost(settings: Settings): string | null {
+  return settings.clearmlKeysHost ?? settings.config?.clearml.apiHost ?? null;
+}
+
+/** True when the saved config's API host is one the stored keys may be sent to. */
+export function keysMayGoTo(settings: Settings, apiHost: string): boolean {
+  const trusted = keysHost(settings);
+  return trusted !== null && normalizeApiHost(trusted) === normalizeApiHost(apiHost);
+}
+
+function hostMessage(h: HostChange): string {
+  const risk = h.insecure
+    ? ` It is plain http to another machine: the keys and every request would cross the network unencrypted; use https if the server offers it.`
+    : '';
+  return (
+    `The stored ClearML keys would be sent to ${h.to}${h.from ? ` instead of ${h.from}` : ''}.${risk} ` +
+    `Confirm this host, or enter the keys for it again under Credentials.`
+  );
+}
+
 /** The credentials the engine should use now: the stored ones, else the fallback (null = the SDK's own chain). */
 export async function resolveCredentials(
   secrets: SecretStore,
@@ -94,8 +125,24 @@ export async function configureFromSettings(
 ): Promise<boolean> {
   const config = deps.settings.get().config;
   if (!config) return false;
-  deps.controller.configure(config, await resolveCredentials(deps.secrets, deps.knownSecrets, deps.fallback));
+  deps.controller.configure(config, await engineCredentials(deps));
   return true;
+}
+
+/**
+ * resolveCredentials, minus stored ClearML keys the saved API host was never confirmed for (a host changed
+ * outside the dashboard, e.g. in the settings file): the engine then reports missing keys instead of sending them.
+ */
+export async function engineCredentials(
+  deps: Pick<ServiceDeps, 'settings' | 'secrets' | 'knownSecrets' | 'fallback'>,
+): Promise<ResolvedCredentials> {
+  const creds = await resolveCredentials(deps.secrets, deps.knownSecrets, deps.fallback);
+  const settings = deps.settings.get();
+  const stored = (await deps.secrets.get('clearml')) !== null;
+  if (stored && settings.config && !keysMayGoTo(settings, settings.config.clearml.apiHost)) {
+    return { ...creds, clearml: null };
+  }
+  return creds;
 }
 
 export function createServiceHandlers(deps: ServiceDeps): Handlers {
@@ -178,6 +225,14 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       terminating: await deps.controller.terminate(instanceIds, 'terminated from the dashboard'),
     }),
 
+    'autoscaler:instances.detail': async ({ instanceId }) => {
+      if (!deps.controller.instanceDetail) throw new Error('This engine keeps no instance details.');
+      return deps.controller.instanceDetail(instanceId);
+    },
+
+    'autoscaler:timeline.get': async ({ hours }) =>
+      deps.controller.timeline ? deps.controller.timeline(hours) : emptyTimeline(hours, Date.now()),
+
     // In demo mode the engine runs the built-in demo config: show it (read-only in the UI), not the saved one.
     'autoscaler:config.get': async () =>
       deps.isDemo()
@@ -190,14 +245,38 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       return { ok: issues.length === 0, issues };
     },
 
-    'autoscaler:config.save': async ({ config }) => {
+    'autoscaler:config.save': async ({ config, confirm }) => {
       const r = parseConfig(config);
       if (!r.ok) return { ok: false, issues: r.issues };
       const leaks = secretIssues(r.value);
       if (leaks.length > 0) return { ok: false, issues: leaks };
       const saved: Config = r.value;
-      deps.settings.patch({ config: saved });
-      deps.controller.configure(saved, await resolveCredentials(deps.secrets, known, fallback));
+      const current = deps.settings.get();
+      const setup = instanceSetupChanges(current.config, saved);
+      const host = apiHostChange(
+        keysHost(current),
+        saved.clearml.apiHost,
+        (await deps.secrets.get('clearml')) !== null,
+      );
+      const setupRefused = setup.length > 0 && confirm?.instanceSetup !== true;
+      const hostRefused = host !== null && normalizeApiHost(confirm?.apiHost ?? '') !== host.to;
+      if (setupRefused || hostRefused) {
+        return {
+          ok: false,
+          issues: [
+            ...(setupRefused
+              ? setup.map((c) => ({
+                  path: c.path,
+                  message: `${c.label} changes what runs on every instance: confirm the change to save it.`,
+                }))
+              : []),
+            ...(hostRefused ? [{ path: 'clearml.apiHost', message: hostMessage(host) }] : []),
+          ],
+          needs: { instanceSetup: setupRefused ? setup : [], apiHost: hostRefused ? host : null },
+        };
+      }
+      deps.settings.patch({ config: saved, ...(host ? { clearmlKeysHost: host.to } : {}) });
+      deps.controller.configure(saved, await engineCredentials({ ...deps, knownSecrets: known, fallback }));
       return { ok: true, issues: [] };
     },
 
@@ -220,6 +299,8 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       if (req.kind === 'clearml') {
         known.remember([req.accessKey, req.secretKey]);
         await deps.secrets.set('clearml', { accessKey: req.accessKey, secretKey: req.secretKey });
+        // Keys typed in now are meant for the host configured now.
+        deps.settings.patch({ clearmlKeysHost: deps.settings.get().config?.clearml.apiHost ?? null });
       } else {
         known.remember([req.accessKeyId, req.secretAccessKey, req.sessionToken]);
         await deps.secrets.set('aws', {
@@ -229,12 +310,14 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
         });
       }
       await reconfigure();
+      deps.changes?.emit('credentials');
       return status(req.kind);
     },
 
     'autoscaler:credentials.clear': async ({ kind }) => {
       await deps.secrets.delete(kind);
       await reconfigure();
+      deps.changes?.emit('credentials');
       return status(kind);
     },
 
@@ -254,7 +337,10 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       }
       known.remember([found.accessKey, found.secretKey]);
       await deps.secrets.set('clearml', { accessKey: found.accessKey, secretKey: found.secretKey });
+      // Keys from clearml.conf belong to that file's server (else to the host configured now).
+      deps.settings.patch({ clearmlKeysHost: found.apiHost ?? deps.settings.get().config?.clearml.apiHost ?? null });
       await reconfigure();
+      deps.changes?.emit('credentials');
       return {
         imported: true,
         message: found.apiHost
@@ -266,6 +352,8 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
 
     'autoscaler:demo.start': async () => {
       await deps.startDemo();
+      // config.get now answers the demo's config.
+      deps.changes?.emit('config');
       return { demo: deps.isDemo() };
     },
 

@@ -3,7 +3,9 @@
  * (`electron/main/settings/`); the headless CLI and the browser preview use `FileSettingsRepo`; tests use
  * `MemorySettingsRepo`. All three share `loadSettingsText`, so migration and corrupt-file handling are identical.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { readBoundedFileSync } from '../untrusted/bounded-read.js';
+import { SETTINGS_JSON_LIMITS } from '../untrusted/text-guard.js';
 import path from 'node:path';
 import {
   applySettingsPatch,
@@ -161,9 +163,16 @@ export function writeFileAtomic(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
+/** The settings file is JSON anyone can edit: bounded like every file a user can point the app at. */
 export function readTextOrNull(file: string): string | null {
   try {
-    return readFileSync(file, 'utf8');
+    const read = readBoundedFileSync(file, SETTINGS_JSON_LIMITS.maxBytes);
+    if (!read.ok) {
+      throw new Error(
+        `${file} ${read.code === 'too-large' ? `is larger than ${SETTINGS_JSON_LIMITS.maxBytes} bytes` : 'is not a regular file'}; move it away and start again`,
+      );
+    }
+    return read.bytes.toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

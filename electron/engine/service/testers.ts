@@ -2,13 +2,22 @@
  * "Test connection" for the credentials screen: one cheap authenticated call per service, with the outcome
  * explained in words. ClearML: the engine's own client `checkAuth()` (so the test exercises the code that will
  * poll).
- * AWS: a DryRun DescribeInstances, which proves both the keys and the permission without reading anything.
+ * AWS: the engine's own EC2 provider: DescribeInstances proves the keys, then `checkPermissions` dry-runs the
+ * configured launch and names each missing IAM action.
  */
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { Config } from '../../../shared/config.js';
 import { createClearmlClient } from '../clearml/client.js';
 import type { AwsCredentials, ClearmlCredentials } from '../controller.js';
-import { ClearmlError } from '../ports.js';
-import { resolveCredentials, type CredentialFallback, type ServiceDeps, type TestResult } from './handlers.js';
+import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
+import { launchBase } from '../launch-request.js';
+import { ClearmlError, Ec2Error, type LaunchSpec } from '../ports.js';
+import {
+  keysMayGoTo,
+  resolveCredentials,
+  type CredentialFallback,
+  type ServiceDeps,
+  type TestResult,
+} from './handlers.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
 
@@ -70,67 +79,118 @@ export async function testClearml(opts: {
   }
 }
 
-const REJECTED = new Set([
-  'AuthFailure',
-  'InvalidClientTokenId',
-  'SignatureDoesNotMatch',
-  'UnrecognizedClientException',
-  'ExpiredToken',
-  'RequestExpired',
-]);
+/** The launch the Test button dry-runs: the first resource of the first queue, as the engine would send it. */
+export function permissionCheckSpec(
+  config: Config,
+  at: number,
+  /** The startup script to send (default: a stub; a DryRun never runs it). */
+  userData: (launch: { queue: string; resource: string }) => string = () =>
+    '#!/bin/bash\n# permission check (DryRun): never runs\n',
+): LaunchSpec | null {
+  const [queue, entries] = Object.entries(config.queues)[0] ?? [];
+  const resource = entries?.[0]?.resource;
+  if (!queue || !resource) return null;
+  const base = launchBase(config, { queue, resource, at }, userData({ queue, resource }));
+  const res = config.resources[resource];
+  if (!base || !res) return null;
+  const subnetId = res.subnetIds[0];
+  const availabilityZone = res.availabilityZones[0];
+  return {
+    ...base,
+    clientToken: 'permission-check',
+    market: res.market,
+    ...(subnetId ? { subnetId } : availabilityZone ? { availabilityZone } : {}),
+  };
+}
 
+/**
+ * The AWS half of "Test connection", through the engine's own EC2 provider: DescribeInstances proves the keys;
+ * with a config, `checkPermissions` dry-runs a launch of its first resource (and tagging, terminating) and names
+ * each IAM action the policy lacks.
+ */
 export async function testAws(opts: {
   region: string;
   /** null: the AWS SDK default chain (environment, profiles, SSO). */
   credentials: AwsCredentials | null;
   endpoint?: string;
+  /** The saved config: with a resource in a queue, its launch is dry-run too. */
+  config?: Config | null;
+  now?: () => number;
 }): Promise<TestResult> {
-  const client = new EC2Client({
+  const ec2 = createEc2Provider({
     region: opts.region,
+    credentials: opts.credentials,
     maxAttempts: 1,
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
   });
   const source = opts.credentials ? 'the stored AWS keys' : 'the AWS SDK default credentials';
+  const accepted = `AWS accepted ${source} in ${opts.region}.`;
   try {
-    await client.send(new DescribeInstancesCommand({ DryRun: true, MaxResults: 5 }));
-    return { ok: true, message: `AWS accepted ${source} in ${opts.region}.`, details: [] };
-  } catch (err) {
-    const name = err instanceof Error ? err.name : 'Error';
-    const text = err instanceof Error ? err.message : String(err);
-    if (name === 'DryRunOperation') {
-      return { ok: true, message: `AWS accepted ${source} in ${opts.region}.`, details: [] };
+    try {
+      await ec2.describeInstances(opts.config?.scaling.workersPrefix ?? 'clearml-autoscaler');
+    } catch (err) {
+      return explainAwsError(err, source, opts.region);
     }
-    if (name === 'UnauthorizedOperation') {
+    const spec = opts.config ? permissionCheckSpec(opts.config, (opts.now ?? Date.now)()) : null;
+    if (!spec) return { ok: true, message: accepted, details: [] };
+    const report = await checkPermissions(ec2, spec);
+    if (report.ok) {
       return {
-        ok: false,
-        message: `AWS accepted ${source}, but they may not describe EC2 instances. Add the EC2 permissions from the README to the IAM policy.`,
-        details: [`${name}: ${text}`],
+        ok: true,
+        message: `${accepted} A DryRun launch of ${spec.instanceType}, tagging and terminating are allowed.`,
+        details: report.details,
       };
     }
-    if (REJECTED.has(name)) {
-      return {
-        ok: false,
-        message: `AWS rejected ${source} (${name}). Check the access key id and secret, or create a new access key in the IAM console.`,
-        details: [`${name}: ${text}`],
-      };
-    }
-    if (name === 'CredentialsProviderError') {
+    if (report.missing.length) {
       return {
         ok: false,
         message:
-          'No AWS credentials were found. Enter an access key here, or configure a profile or environment variables.',
-        details: [text],
+          `AWS accepted ${source}, but the IAM policy does not allow ${report.missing.join(', ')}. ` +
+          'Add the EC2 permissions from the README to the IAM policy.',
+        details: report.details,
       };
     }
     return {
       ok: false,
-      message: `Could not check the AWS credentials in ${opts.region} (${name}). Check the region and your network.`,
-      details: [text],
+      message: `AWS accepted ${source} in ${opts.region}, but some permissions could not be checked (see details).`,
+      details: report.details,
     };
   } finally {
-    client.destroy();
+    ec2.close();
   }
+}
+
+function explainAwsError(err: unknown, source: string, region: string): TestResult {
+  const code = err instanceof Ec2Error ? err.code : err instanceof Error ? err.name : 'Error';
+  const kind = err instanceof Ec2Error ? err.kind : null;
+  const text = err instanceof Error ? err.message : String(err);
+  if (code === 'UnauthorizedOperation' || code === 'AccessDenied') {
+    return {
+      ok: false,
+      message: `AWS accepted ${source}, but they may not describe EC2 instances. Add the EC2 permissions from the README to the IAM policy.`,
+      details: [`${code}: ${text}`],
+    };
+  }
+  if (code === 'CredentialsProviderError') {
+    return {
+      ok: false,
+      message:
+        'No AWS credentials were found. Enter an access key here, or configure a profile or environment variables.',
+      details: [text],
+    };
+  }
+  if (kind === 'auth') {
+    return {
+      ok: false,
+      message: `AWS rejected ${source} (${code}). Check the access key id and secret, or create a new access key in the IAM console.`,
+      details: [`${code}: ${text}`],
+    };
+  }
+  return {
+    ok: false,
+    message: `Could not check the AWS credentials in ${region} (${code}). Check the region and your network.`,
+    details: [text],
+  };
 }
 
 /** The `testers` dependency of the handlers: tests whatever the engine would use right now. */
@@ -153,14 +213,26 @@ export function createCredentialTesters(deps: {
           details: [],
         };
       }
+      const settings = deps.settings.get();
+      if ((await deps.secrets.get('clearml')) !== null && settings.config && !keysMayGoTo(settings, apiHost)) {
+        return {
+          ok: false,
+          message:
+            `The stored ClearML keys were not sent to ${apiHost}: that host was never confirmed for them. Save ` +
+            'Settings and confirm the host, or enter the keys for it again.',
+          details: [],
+        };
+      }
       const creds = await resolveCredentials(deps.secrets, undefined, deps.fallback);
       return testClearml({ apiHost, credentials: creds.clearml });
     },
     aws: async () => {
       const creds = await resolveCredentials(deps.secrets, undefined, deps.fallback);
+      const config = deps.settings.get().config;
       return testAws({
-        region: deps.settings.get().config?.aws.region ?? 'us-east-1',
+        region: config?.aws.region ?? 'us-east-1',
         credentials: creds.aws,
+        config,
         ...(deps.awsEndpoint ? { endpoint: deps.awsEndpoint } : {}),
       });
     },

@@ -2,48 +2,46 @@
  * A faithful model of ClearML's open-source AWS autoscaler loop (`clearml.automation.auto_scaler.AutoScaler`
  * with `AWSDriver`), run against the same world and the same HTTP clients as the engine, so the two can be
  * compared on the same trace. It is a second loop implementation on purpose: none of the engine's policy is
- * reused. Each modelled behaviour cites the reference it comes from, `/work/shared/reference/clearml-autoscaler.md`
- * ("ref §x step y, line n"), cross-checked against upstream `clearml/automation/auto_scaler.py` and
- * `aws_driver.py`.
+ * reused. Each modelled behaviour follows upstream `clearml/automation/auto_scaler.py`
+ * (`AutoScaler.supervisor()`, one iteration per poll) and `clearml/automation/aws_driver.py`.
  *
  * Modelled:
- * - loop shape: iterate, then sleep `polling_interval_time_min` (ref §2.4 step 16, line 210); ClearML's default
- *   is 5 min (ref §1.1, line 30), and the poll only starts after the (blocking) iteration ends;
- * - calls: `queues.get_all` for the name↔id map (step 6, line 172), `workers.get_all` (step 7, line 173; sent
+ * - loop shape: iterate, then sleep `polling_interval_time_min`; ClearML's default
+ *   is 5 min, and the poll only starts after the (blocking) iteration ends;
+ * - calls: `queues.get_all` for the name↔id map, `workers.get_all` (sent
  *   through the app's client, so with `last_seen` 600 instead of the server default 3600: the same workers here,
  *   as the server forgets a silent worker 600 s after its last report), one
- *   `queues.get_by_id` per configured queue (step 12.1, line 186), a fresh `workers.get_all` per idle candidate
- *   (step 14.2, line 205): `2 + Q + candidates` per iteration (line 212). `queues.get_by_id` is sent as a
+ *   `queues.get_by_id` per configured queue, a fresh `workers.get_all` per idle candidate:
+ *   `2 + Q + candidates` per iteration. `queues.get_by_id` is sent as a
  *   one-queue `queues.get_all` through the app's client: same count, same payload;
- * - registration bookkeeping through `spun_workers`/`previous_workers` (step 8, lines 174–176);
+ * - registration bookkeeping through `spun_workers`/`previous_workers`;
  * - stuck spin-ups: launched more than `max_spin_up_time_min` ago and not registered → terminated; failures only
- *   logged (step 9, line 177). The launch time is taken after the blocking launch returned (step 13, line 201);
+ *   logged. The launch time is taken after the blocking launch returned;
  * - idle tracking from the first poll that sees a worker idle, `idleSince = max(register, last activity, last
- *   report)`; vanished workers stay tracked unless the list is empty (step 10, lines 178–183);
+ *   report)`; vanished workers stay tracked unless the list is empty;
  * - demand: `spin_up_count = entries − (idle workers + spun instances of the queue's resources)`; per resource
  *   `allowed = max − running (busy or idle, zombies included) − spun`, and it adds `min(spin_up_count,
- *   allowed)`, the FULL count, not the remaining need: a queue with two resources over-launches (step 12,
- *   lines 185–196, "Bug");
- * - idle workers of every resource of a queue with pending tasks are protected (step 12.3, line 188; step 14.1);
- * - launches are sequential and blocking (step 13, lines 197–202; ref §2.5, lines 214–233): on-demand
+ *   allowed)`, the FULL count, not the remaining need: a queue with two resources over-launches (a bug
+ *   upstream);
+ * - idle workers of every resource of a queue with pending tasks are protected;
+ * - launches are sequential and blocking: on-demand
  *   `RunInstances` then `wait_until_running` (DescribeInstances every 15 s, up to 40 times); spot as a one-time
- *   request with no fallback (ref §2.6, line 237) whose fulfilment waiter polls every 15 s (line 225): the
+ *   request with no fallback whose fulfilment waiter polls every 15 s: the
  *   first poll right after the request finds it still being evaluated, so a fulfilled request costs one 15 s
  *   delay, and a capacity shortage keeps the request open until the waiter gives up after 10 min (40 × 15 s);
- *   the world keeps running while the loop is blocked. Resource `tags` go on with `CreateTags` after launch
- *   (§2.5 step 5, line 229). A failed launch is logged and nothing is retried before the next poll (line 202);
- * - the console-log thread polls `GetConsoleOutput` every 60 s for `max_spin_up_time_min` per launch (step 13,
- *   line 200): counted as modelled EC2 calls (the emulator has no such action), as are the spot waiter's
+ *   the world keeps running while the loop is blocked. Resource `tags` go on with `CreateTags` after launch.
+ *   A failed launch is logged and nothing is retried before the next poll;
+ * - the console-log thread polls `GetConsoleOutput` every 60 s for `max_spin_up_time_min` per launch:
+ *   counted as modelled EC2 calls (the emulator has no such action), as are the spot waiter's
  *   `DescribeSpotInstanceRequests` polls;
  * - idle spin-down after `max_idle_time_min` (strictly longer), re-checked with a fresh `workers.get_all`
- *   (missing counts as idle), one `TerminateInstances` per instance, and NO `workers.unregister` (step 14,
- *   lines 203–208);
+ *   (missing counts as idle), one `TerminateInstances` per instance, and NO `workers.unregister`;
  * - no requeue of a task whose spot instance was reclaimed: it stays `in_progress`, and its zombie worker counts
- *   as running toward the resource's cap until the server forgets it 10 min later (ref §2.6, line 237; §2.8);
+ *   as running toward the resource's cap until the server forgets it 10 min later;
  * - an exception escaping the iteration (a configured queue missing on the server, a failed terminate) restarts
- *   `supervisor()` after 15 s with all in-memory state lost (ref §2.2 step 3, line 158; §2.7, lines 239–246).
+ *   `supervisor()` after 15 s with all in-memory state lost.
  *
- * Not modelled: an unfulfilled spot request being fulfilled later as an untracked instance (ref §2.5 line 226);
+ * Not modelled: an unfulfilled spot request being fulfilled later as an untracked instance;
  * the 7200 s server watchdog that marks a stranded task stopped (it never requeues it, so the task is lost
  * either way); a spot request erroring synchronously (the emulator answers every capacity shortage on the
  * RunInstances call; for spot the model treats that as the open request ClearML would wait on).
@@ -67,7 +65,7 @@ export interface BaselineOptions {
 /** boto3 waiters `instance_running` and `spot_instance_request_fulfilled`: 15 s delay, 40 attempts. */
 export const WAITER_DELAY_MS = 15_000;
 export const WAITER_MAX_ATTEMPTS = 40;
-/** `start()` sleeps this long after an exception before calling `supervisor()` again (ref §2.2 step 3). */
+/** `start()` sleeps this long after an exception before calling `supervisor()` again. */
 export const RESTART_DELAY_MS = 15_000;
 
 interface Idle {
@@ -80,7 +78,7 @@ interface Spun {
   at: number;
 }
 
-/** ClearML's worker-id pattern: 3 or 4 colon-separated parts, the cloud id without '/' (ref §2.1, line 150). */
+/** ClearML's worker-id pattern: 3 or 4 colon-separated parts, the cloud id without '/'. */
 const WORKER_PATTERN = /^([^:]+):([^:]+):([^:]+)(?::([^:/]+))?$/;
 
 export function parseClearmlWorkerId(id: string): { prefix: string; name: string; cloudId: string } | null {
@@ -94,7 +92,7 @@ export interface BaselineLog {
   stuckTerminations: number;
   /** TerminateInstances calls for idle workers, repeats included: an un-unregistered worker comes back idle. */
   idleTerminateCalls: number;
-  /** Instances launched beyond the remaining need of their queue in the same iteration (the step 12.5 bug). */
+  /** Instances launched beyond the remaining need of their queue in the same iteration (ClearML's over-launch bug). */
   overLaunched: number;
   messages: string[];
 }
@@ -141,7 +139,7 @@ export class ClearmlBaseline implements SimLoop {
     try {
       await this.supervisorIteration();
     } catch (e) {
-      // start(): log, sleep 15 s, supervisor() again with empty state (ref §2.2 step 3; §2.7).
+      // start(): log, sleep 15 s, supervisor() again with empty state.
       this.note(`Error: ${e instanceof Error ? e.message : String(e)}, retrying in 15 seconds`);
       this.log.restarts++;
       this.restart();
@@ -187,7 +185,7 @@ export class ClearmlBaseline implements SimLoop {
     const prefix = cfg.scaling.workersPrefix;
     const queueNames = Object.keys(cfg.queues);
 
-    // ensure_queues, once per supervisor() (ref §2.3 step 4, line 162); the world created every queue.
+    // ensure_queues, once per supervisor(); the world created every queue.
     if (!this.supervisorStarted) {
       await clearml.listQueues(queueNames);
       this.supervisorStarted = true;
@@ -311,7 +309,7 @@ export class ClearmlBaseline implements SimLoop {
     return w ? w.task === null : true;
   }
 
-  /** `AWSDriver.spin_up_worker` (ref §2.5): returns once the instance is running, or throws. */
+  /** `AWSDriver.spin_up_worker`: returns once the instance is running, or throws. */
   private async spinUpWorker(resource: string, queue: string): Promise<string> {
     const cfg = this.config;
     const res = cfg.resources[resource]!;
@@ -321,7 +319,7 @@ export class ClearmlBaseline implements SimLoop {
       clientToken,
       instanceType: res.instanceType,
       imageId: res.amiId,
-      // No on-demand fallback and a single placement: `subnet_id`, else `availability_zone` (§2.5 step 2).
+      // No on-demand fallback and a single placement: `subnet_id`, else `availability_zone`.
       market: res.market,
       ...(res.subnetIds[0]
         ? { subnetId: res.subnetIds[0] }
@@ -333,8 +331,10 @@ export class ClearmlBaseline implements SimLoop {
       ...(res.iamInstanceProfile ? { iamInstanceProfile: res.iamInstanceProfile } : {}),
       ...(res.ebs ? { ebs: res.ebs } : {}),
       enableMonitoring: res.enableMonitoring,
+      // As this app launched before the per-mode hop limit; the simulated EC2 does not act on it.
+      metadataHopLimit: 2,
       userData: this.userData({ queue, resource }),
-      // Nothing at launch: ClearML tags with CreateTags afterwards (§2.5 step 5).
+      // Nothing at launch: ClearML tags with CreateTags afterwards.
       tags: {},
     };
     let instanceId: string;

@@ -5,7 +5,7 @@
 import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
 import { PriceBook } from '../cost/price-book.js';
-import { VirtualClock } from '../virtual-clock.js';
+import { VirtualClock } from '../testkit/virtual-clock.js';
 import { ClearmlBaseline, type BaselineLog } from './baseline.js';
 import { drive } from './driver.js';
 import {

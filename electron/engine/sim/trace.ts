@@ -90,7 +90,7 @@ export type CapacityErrorWindow = z.infer<typeof CapacityErrorSchema>;
 
 export const DEFAULT_BOOT_SEC = { min: 60, max: 150 } as const;
 export const DEFAULT_EC2_PENDING_SEC = 20;
-/** ClearML's `polling_interval_time_min` default (reference §1.1): 5 minutes. */
+/** ClearML's default `polling_interval_time_min`: 5 minutes. */
 export const CLEARML_DEFAULT_POLL_SEC = 300;
 
 export interface TraceIssue {

@@ -14,11 +14,11 @@ import type { InstanceCostInput, TaskSpan } from '../cost/accounting.js';
 import { createEc2Provider, type Ec2Provider } from '../ec2/provider.js';
 import { TokenBucket } from '../ec2/throttle.js';
 import { AgentSimulator } from '../emulators/agents.js';
-import { startClearmlEmulator, type ClearmlEmulator } from '../emulators/clearml-emulator.js';
-import { startEc2Emulator, type Ec2Emulator } from '../emulators/ec2-emulator.js';
-import { parseUserDataMarkers } from '../emulators/world.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../testkit/clearml-faults.js';
+import { startEc2Emulator, type Ec2Emulator } from '../testkit/ec2-faults.js';
+import { parseUserDataMarkers } from '../emulators/seams.js';
 import type { QueryParams } from '../emulators/ec2-query.js';
-import { VirtualClock } from '../virtual-clock.js';
+import { VirtualClock } from '../testkit/virtual-clock.js';
 import type { PriceFn } from './metrics.js';
 import { Rng } from './prng.js';
 import { DEFAULT_BOOT_SEC, DEFAULT_EC2_PENDING_SEC, type CapacityErrorWindow, type Trace } from './trace.js';
@@ -26,8 +26,12 @@ import { DEFAULT_BOOT_SEC, DEFAULT_EC2_PENDING_SEC, type CapacityErrorWindow, ty
 /** Monday 2026-01-05 00:00 UTC: trace second 0 is midnight, so a "working day" trace reads naturally. */
 export const SIM_EPOCH = Date.UTC(2026, 0, 5, 0, 0, 0);
 
-const CLEARML_KEYS = { accessKey: 'SIMACCESSKEY000001', secretKey: 'sim-secret-key-not-a-real-one-000000' };
-const AWS_KEYS = { accessKeyId: 'AKIASIMULATORSIM0000', secretAccessKey: 'simulator/secret/not/a/real/key/00000000' };
+/** Placeholder keys the simulated world's emulators accept (exported for loops run out of process). */
+export const CLEARML_KEYS = { accessKey: 'SIMACCESSKEY000001', secretKey: 'sim-secret-key-not-a-real-one-000000' };
+export const AWS_KEYS = {
+  accessKeyId: 'AKIASIMULATORSIM0000',
+  secretAccessKey: 'simulator/secret/not/a/real/key/00000000',
+};
 const LIVE = new Set(['pending', 'running']);
 /** Terminated instances stay readable for the final cost figures (EC2 forgets them after an hour). */
 const RETENTION_SEC = 60 * 86_400;

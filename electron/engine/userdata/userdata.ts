@@ -1,6 +1,6 @@
 /**
- * The bash startup script (EC2 user data) every instance boots with. It fixes the flaws of ClearML's template
- * (reference §3, §7.8–7.10): setup runs under `set -Eeuo pipefail`; nothing is ever traced (`set -x` would copy
+ * The bash startup script (EC2 user data) every instance boots with. It fixes the flaws of the one ClearML's AWS
+ * autoscaler generates: setup runs under `set -Eeuo pipefail`; nothing is ever traced (`set -x` would copy
  * secrets to the serial console); IMDSv2 instead of IMDSv1; a `python3 -m venv` with a pinned clearml-agent instead
  * of system pip; ClearML credentials embedded single-quoted or fetched from SSM at boot; AWS credentials never
  * present; and any way the script ends (setup failure, agent crash, clean agent exit) powers the instance off,

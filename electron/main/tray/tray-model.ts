@@ -7,7 +7,7 @@ import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { CapStatus } from '../../../shared/budget.js';
 import type { Snapshot } from '../../../shared/domain.js';
 
-export type TrayIconState = 'off' | 'watching' | 'scaling' | 'error';
+export type TrayIconState = 'off' | 'watching' | 'scaling' | 'paused' | 'error';
 
 export type TrayAction =
   | { type: 'toggle-enabled'; enabled: boolean }
@@ -54,6 +54,8 @@ export function runningInstances(s: Snapshot): Snapshot['instances'] {
 export function iconState(s: Snapshot): TrayIconState {
   if (s.status === 'error') return 'error';
   if (!s.enabled || s.status === 'off') return 'off';
+  // On, but nothing new launches: the user needs to see that at a glance, more than what is booting.
+  if (s.launchesPaused || s.status === 'paused') return 'paused';
   const moving = s.instances.some((i) => i.phase === 'booting' || i.phase === 'terminating');
   return s.status === 'scaling' || moving ? 'scaling' : 'watching';
 }
@@ -78,8 +80,9 @@ export function statusLine(s: Snapshot): string {
   }
   if (s.status === 'starting') return `Autoscaling starting…${suffix}`;
   const reached = (s.costs.budgets ?? []).find((c) => c.state === 'reached');
-  if (reached) return `Autoscaling on: ${burn}, ${reached.label} reached${suffix}`;
-  if (s.status === 'paused' || s.launchesPaused) return `Autoscaling paused (no new launches): ${burn}${suffix}`;
+  const cap = reached ? `, ${reached.label} reached` : '';
+  if (s.status === 'paused' || s.launchesPaused) return `Launches paused: ${burn}${cap}${suffix}`;
+  if (reached) return `Autoscaling on: ${burn}${cap}${suffix}`;
   return `Autoscaling on: ${burn}${suffix}`;
 }
 
@@ -138,7 +141,7 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
     {
       id: 'pause-launches',
       type: 'checkbox',
-      label: 'Pause launches',
+      label: 'Pause new launches',
       checked: s.launchesPaused,
       enabled: s.enabled,
       action: { type: 'set-launches-paused', paused: !s.launchesPaused },

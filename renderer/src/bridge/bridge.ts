@@ -21,14 +21,13 @@ export interface Bridge {
   problem?: string;
 }
 
-export const MISSING_TOKEN_MESSAGE =
-  'This page needs the access token from the preview server. Open the exact URL that `npm run preview:web` printed (it ends in ?token=…).';
-
-/** ws://<same host>/ipc?token=… from the page URL; null without a token. */
-export function previewSocketUrl(location: Pick<Location, 'host' | 'search'>): string | null {
+/**
+ * ws://<same host>/ipc: the preview server traded the token of the first URL for an HttpOnly cookie, which the
+ * browser sends with the upgrade; a token still in the URL (an older link) is passed on as well.
+ */
+export function previewSocketUrl(location: Pick<Location, 'host' | 'search'>): string {
   const token = new URLSearchParams(location.search).get('token');
-  if (!token) return null;
-  return `ws://${location.host}${WS_PATH}?token=${encodeURIComponent(token)}`;
+  return `ws://${location.host}${WS_PATH}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
 let cached: Bridge | null = null;
@@ -40,10 +39,6 @@ export function getBridge(): Bridge {
     return cached;
   }
   const url = previewSocketUrl(window.location);
-  if (!url) {
-    cached = { api: unavailableApi(MISSING_TOKEN_MESSAGE), transport: 'none', problem: MISSING_TOKEN_MESSAGE };
-    return cached;
-  }
   const ws = createWsBridge(url);
   cached = { api: ws.api, transport: 'websocket', connection: ws };
   return cached;

@@ -189,6 +189,7 @@ export function createWsBridge(url: string, options: WsBridgeOptions = {}): WsBr
   for (const channel of invokeChannels) methods[methodName(channel)] = (req: unknown) => invoke(channel, req ?? {});
   methods['onStateChanged'] = (l: (p: never) => void) => subscribe('autoscaler:state.changed', l);
   methods['onNavigate'] = (l: (p: never) => void) => subscribe('autoscaler:navigate', l);
+  methods['onChanged'] = (l: (p: never) => void) => subscribe('autoscaler:changed', l);
 
   connect();
 

@@ -51,6 +51,7 @@ export interface TextFieldProps {
   inputMode?: 'numeric' | 'decimal' | 'text';
   wide?: boolean;
   name?: string;
+  readOnly?: boolean;
 }
 
 export function TextField(p: TextFieldProps) {
@@ -68,6 +69,7 @@ export function TextField(p: TextFieldProps) {
           spellCheck={false}
           aria-invalid={invalid}
           aria-describedby={describedBy}
+          readOnly={p.readOnly}
           onChange={(e) => p.onChange(e.target.value)}
         />
       )}
@@ -82,6 +84,7 @@ export interface SelectFieldProps<T extends string> {
   onChange: (v: T) => void;
   hint?: string;
   issues?: readonly string[];
+  disabled?: boolean;
 }
 
 export function SelectField<T extends string>(p: SelectFieldProps<T>) {
@@ -91,6 +94,7 @@ export function SelectField<T extends string>(p: SelectFieldProps<T>) {
         <select
           id={id}
           value={p.value}
+          disabled={p.disabled}
           aria-invalid={invalid}
           aria-describedby={describedBy}
           onChange={(e) => p.onChange(e.target.value as T)}

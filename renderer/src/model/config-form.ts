@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { BudgetModeSchema, BudgetsSchema, type BudgetMode } from '../../../shared/budget.js';
 import { ConfigSchema, LeaseSchema, type ConfigInput } from '../../../shared/config.js';
+import { AGENT_DRAFT_KEYS, agentDraftFrom, agentFromDraft, type AgentDraft } from './instance-setup.js';
 
 export interface ResourceDraft {
   uid: string;
@@ -74,7 +75,9 @@ export interface ConfigDraft {
   queues: QueueDraft[];
   budgets: BudgetsDraft;
   lease: LeaseDraft;
-  /** Top-level and nested parts this form does not edit (agent, filesHost, workersPrefix…). */
+  /** Instance setup (instance-setup.ts); the agent fields it does not edit stay in `rest.agent`. */
+  agent: AgentDraft;
+  /** Top-level and nested parts this form does not edit (filesHost, workersPrefix, gitUser…). */
   rest: Record<string, unknown>;
 }
 
@@ -230,8 +233,10 @@ export function draftFromConfig(config: unknown): ConfigDraft {
     dryRun: scaling['dryRun'] === true,
     resources,
     queues,
+    agent: agentDraftFrom(obj(c['agent'])),
     rest: {
       ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling', 'budgets', 'lease']),
+      agent: without(obj(c['agent']), AGENT_DRAFT_KEYS),
       clearml: without(clearml, ['apiHost', 'webHost']),
       aws: without(aws, ['region']),
       scaling: without(scaling, [...SCALING_FIELDS, 'dryRun']),
@@ -367,7 +372,9 @@ export function buildConfig(d: ConfigDraft): Built {
     scaling,
     lease,
     budgets,
+    agent: agentFromDraft(d.agent, obj(rest['agent'])),
   } as ConfigInput;
+  for (const k of AGENT_DRAFT_KEYS) paths[`agent.${k}`] = `agent.${k}`;
   return { config, paths, keyFields, draftIssues };
 }
 

@@ -1,31 +1,7 @@
-/** The cost chart and breakdown bars: geometry only, so the SVG is a dumb renderer. Pure. */
+/** The breakdown bars and budget caps of the Costs view, as numbers and sentences. Pure. */
 import type { CapStatus } from '../../../shared/budget.js';
 import type { CostSummary } from '../../../shared/domain.js';
 import { formatMoney, formatRate } from './format.js';
-
-export interface ChartGeometry {
-  width: number;
-  height: number;
-  /** Polyline of the burn rate; '' with fewer than two points. */
-  line: string;
-  /** Same line closed to the x axis, for the fill. */
-  area: string;
-  maxY: number;
-  yTicks: { y: number; value: number }[];
-  xTicks: { x: number; at: number }[];
-  points: number;
-  from: number;
-  to: number;
-}
-
-export interface ChartOptions {
-  width: number;
-  height: number;
-  /** Left/bottom room for labels. */
-  padLeft: number;
-  padBottom: number;
-  hours: number;
-}
 
 /** A "nice" axis maximum ≥ v: 1, 2, 2.5, 5 × 10^n. */
 export function niceMax(v: number): number {
@@ -34,48 +10,6 @@ export function niceMax(v: number): number {
   const base = 10 ** exp;
   for (const m of [1, 2, 2.5, 5, 10]) if (m * base >= v) return m * base;
   return 10 * base;
-}
-
-const round = (n: number) => Math.round(n * 10) / 10;
-
-/** Tick spacing for a time span: about 4–8 labels. */
-export function tickStepMs(spanMs: number): number {
-  const steps = [1, 5, 10, 15, 30, 60, 120, 180, 360].map((m) => m * 60_000);
-  return steps.find((st) => spanMs / st <= 8) ?? 6 * 3600_000;
-}
-
-/** The shortest window drawn, so a fresh start does not squeeze its first minutes into one pixel column. */
-export const MIN_WINDOW_MS = 10 * 60_000;
-
-/**
- * The burn rate as a step line (it is constant between two polls) over the last `hours`, or over the history
- * there is when that is shorter (at least MIN_WINDOW_MS), so a demo that started a minute ago fills the chart.
- */
-export function costChart(history: CostSummary['history'], now: number, o: ChartOptions): ChartGeometry {
-  const to = now;
-  const earliest = history.reduce((m, p) => Math.min(m, p.at), now);
-  const from = Math.max(now - o.hours * 3600_000, Math.min(earliest, now - MIN_WINDOW_MS));
-  const pts = history.filter((p) => p.at >= from && p.at <= to).sort((a, b) => a.at - b.at);
-  const maxY = niceMax(Math.max(0, ...pts.map((p) => p.burnPerHour)));
-  const plotW = o.width - o.padLeft;
-  const plotH = o.height - o.padBottom;
-  const x = (at: number) => round(o.padLeft + ((at - from) / (to - from)) * plotW);
-  const y = (v: number) => round(plotH - (v / maxY) * (plotH - 4));
-  let line = '';
-  pts.forEach((p, i) => {
-    line += i === 0 ? `M${x(p.at)},${y(p.burnPerHour)}` : ` H${x(p.at)} V${y(p.burnPerHour)}`;
-  });
-  const first = pts[0];
-  const last = pts[pts.length - 1];
-  // The last rate holds until now.
-  if (line && last && last.at < to) line += ` H${x(to)}`;
-  if (pts.length < 2 && !(last && last.at < to)) line = '';
-  const area = line && first ? `${line} V${round(plotH)} H${x(first.at)} Z` : '';
-  const yTicks = [0, 0.5, 1].map((f) => ({ y: y(maxY * f), value: maxY * f }));
-  const step = tickStepMs(to - from);
-  const xTicks: { x: number; at: number }[] = [];
-  for (let at = Math.ceil(from / step) * step; at <= to; at += step) xTicks.push({ x: x(at), at });
-  return { width: o.width, height: o.height, line, area, maxY, yTicks, xTicks, points: pts.length, from, to };
 }
 
 export interface Share {
@@ -129,5 +63,50 @@ export function capBar(c: CapStatus): CapBar {
     projected: projection === null ? null : at(projection),
     projectedOffScale: projection !== null && top > 0 && projection > top,
     text,
+  };
+}
+
+/** A cap as shown: one state, whose badge, colour and sentence all say the same thing. */
+export type CapDisplayState = 'ok' | 'pace' | 'near' | 'reached';
+
+export interface CapDisplay extends CapBar {
+  state: CapDisplayState;
+  badge: string;
+  tone: 'ok' | 'warn' | 'error';
+}
+
+const CAP_DISPLAY: Record<CapDisplayState, { badge: string; tone: CapDisplay['tone']; words: string }> = {
+  ok: { badge: 'under the cap', tone: 'ok', words: 'under the cap' },
+  pace: { badge: 'on pace to pass', tone: 'warn', words: 'on pace to pass the cap by month end' },
+  near: { badge: 'near the cap', tone: 'warn', words: 'near the cap' },
+  reached: { badge: 'cap reached', tone: 'error', words: 'cap reached' },
+};
+
+/**
+ * The engine's cap state, plus "on pace to pass" for a monthly cap still under its limit whose projection is over
+ * it; the projection only counts once there is enough history (`projectionReady`), otherwise it is not drawn.
+ */
+export function capDisplay(c: CapStatus, projectionReady: boolean): CapDisplay {
+  const bar = capBar(c);
+  const over = projectionReady && c.kind === 'monthly' && c.projectedMonth > c.limit;
+  const state: CapDisplayState = c.state === 'ok' && over ? 'pace' : c.state;
+  const d = CAP_DISPLAY[state];
+  const pct = Math.round(c.share * 100);
+  const proj = projectionReady
+    ? c.kind === 'hourly'
+      ? `; ${formatMoney(c.projectedMonth)} by month end at this pace`
+      : `; projected ${formatMoney(c.projectedMonth)} by month end`
+    : '; no month projection until there is an hour of history';
+  const text =
+    c.kind === 'hourly'
+      ? `burning ${formatRate(c.spent)} of ${formatRate(c.limit)} (${pct}%), ${d.words}${proj}`
+      : `${formatMoney(c.spent)} of ${formatMoney(c.limit)} spent this month (${pct}%), ${d.words}${proj}`;
+  return {
+    ...bar,
+    ...(projectionReady ? {} : { projected: null, projectedOffScale: false }),
+    text,
+    state,
+    badge: d.badge,
+    tone: d.tone,
   };
 }

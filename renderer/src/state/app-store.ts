@@ -3,6 +3,7 @@
  * changes when main says so (a pulled snapshot or a newer `state.changed`); a user action sets a pending flag
  * that stays until the snapshot shows the effect, so a switch never claims a state main has not confirmed.
  */
+import type { TimelineRange } from '../../../shared/timeline.js';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Snapshot } from '../../../shared/domain.js';
 import type {
@@ -89,9 +90,16 @@ export interface AppActions {
   startDemo(): Promise<Result<'autoscaler:demo.start'>>;
   openExternal(url: string): Promise<Result<'autoscaler:app.openExternal'>>;
   validateConfig(config: unknown): Promise<Result<'autoscaler:config.validate'>>;
-  saveConfig(config: unknown): Promise<Result<'autoscaler:config.save'>>;
+  /** `confirm`: the user's explicit yes to instance-setup changes and to the API host the keys go to. */
+  saveConfig(
+    config: unknown,
+    confirm?: InvokeRequest<'autoscaler:config.save'>['confirm'],
+  ): Promise<Result<'autoscaler:config.save'>>;
   importConfig(text: string): Promise<Result<'autoscaler:config.import'>>;
   exportConfig(): Promise<Result<'autoscaler:config.export'>>;
+  /** The scaling history for the charts; quiet (a chart that cannot load says so itself). */
+  timeline(hours: TimelineRange): Promise<Result<'autoscaler:timeline.get'>>;
+  instanceDetail(instanceId: string): Promise<Result<'autoscaler:instances.detail'>>;
   setCredentials(req: InvokeRequest<'autoscaler:credentials.set'>): Promise<Result<'autoscaler:credentials.set'>>;
   clearCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.clear'>>;
   testCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.test'>>;
@@ -237,6 +245,15 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       const undo: (() => void)[] = [];
       undo.push(api.onStateChanged((s) => applySnapshot(s, 'push')));
       undo.push(api.onNavigate((t) => actions.setView(t.view, t.id ?? null)));
+      // Config, credentials and preferences are not in the snapshot: main says when one changed (from another
+      // window, the tray, a reset), and this window refetches it.
+      undo.push(
+        api.onChanged(({ topic }) => {
+          if (topic === 'config') void actions.refreshConfig();
+          else if (topic === 'credentials') void actions.refreshCredentials();
+          else void actions.refreshAppSettings();
+        }),
+      );
       if (options.visibility) {
         const vis = options.visibility;
         undo.push(
@@ -259,6 +276,7 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
                 void actions.refresh();
                 void actions.refreshConfig();
                 void actions.refreshCredentials();
+                void actions.refreshAppSettings();
               }
             }
           }),
@@ -393,14 +411,22 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       return call(null, () => api['config.validate']({ config }), true);
     },
 
-    async saveConfig(config) {
-      const r = await call('saveConfig', () => api['config.save']({ config }));
+    async saveConfig(config, confirm) {
+      const r = await call('saveConfig', () => api['config.save'](confirm ? { config, confirm } : { config }));
       if (r.ok && r.value.ok) await actions.refreshConfig();
       return r;
     },
 
     importConfig(text) {
       return call('importConfig', () => api['config.import']({ text }));
+    },
+
+    timeline(hours) {
+      return call(null, () => api['timeline.get']({ hours }), true);
+    },
+
+    instanceDetail(instanceId) {
+      return call(null, () => api['instances.detail']({ instanceId }), true);
     },
 
     exportConfig() {

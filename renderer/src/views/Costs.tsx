@@ -1,30 +1,34 @@
 /**
  * Costs: what runs now costs, where the money goes (queue, resource, task, spot vs on-demand, boot and idle
  * overhead), spend against each budget cap with the month-end projection marked, and the recent burn rate.
- * Every card says where its prices come from.
+ * Where the prices come from is said once, under the totals: every figure on the page uses the same prices.
  */
-import { useId, useMemo, useState, type ReactNode } from 'react';
-import { Bar, Stat, useNow, useWidth } from '../components/misc.js';
-import { capBar, costChart, shares, spotFraction, type Share } from '../model/costs.js';
-import { formatMoney, formatMoneyFine, formatRate, formatTime } from '../model/format.js';
+import { useId, useMemo, useState } from 'react';
+import { Bar, Stat, useNow } from '../components/misc.js';
+import { capDisplay, shares, spotFraction, type Share } from '../model/costs.js';
+import { formatMoney, formatMoneyFine, formatRate } from '../model/format.js';
+import { projection } from '../model/timeline.js';
+import { rangeLabel, type TimelineRange } from '../../../shared/timeline.js';
+import { RangeButtons, SpendChart, useTimeline } from './Timeline.js';
 import type { CapStatus } from '../../../shared/budget.js';
 import type { CostSummary } from '../../../shared/domain.js';
 import { useActions, useApp } from '../state/react.js';
 
-const RANGES = [1, 6, 24] as const;
 const TOP_TASKS = 10;
 
 export function Costs() {
   const costs = useApp((s) => s.snapshot?.costs) as CostSummary;
-  const [hours, setHours] = useState<(typeof RANGES)[number]>(6);
+  const [hours, setHours] = useState<TimelineRange>(6);
+  const { timeline, error } = useTimeline(hours);
+  const now = useNow(10_000);
+  const proj = projection(costs.projectedMonth, timeline?.since ?? null, now);
   const spot = spotFraction(costs);
-  const prices = <PriceNote source={costs.priceSource} />;
   return (
     <div className="view costs">
       <section className="stats stats-money" aria-label="Totals">
         <Stat label="Burn rate" value={formatRate(costs.burnPerHour)} sub="now" />
         <Stat label="Spend today" value={formatMoney(costs.spendToday)} />
-        <Stat label="Month projection" value={formatMoney(costs.projectedMonth)} sub="at today's pattern" />
+        <Stat label="Month projection" value={proj.value} sub={proj.sub} />
         {costs.monthToDate !== undefined && (
           <Stat
             label="This month"
@@ -37,33 +41,31 @@ export function Costs() {
         Prices: {costs.priceSource}. Estimates; your AWS bill is authoritative.
       </p>
 
-      <Budgets caps={costs.budgets ?? []} prices={prices} />
+      <Budgets caps={costs.budgets ?? []} projectionReady={proj.ready} />
 
       <section className="card" aria-labelledby="burn-heading">
         <header className="card-head">
-          <h2 id="burn-heading">Burn rate over time</h2>
-          <div role="radiogroup" aria-label="Time range" className="segmented">
-            {RANGES.map((h) => (
-              <button
-                key={h}
-                type="button"
-                role="radio"
-                aria-checked={hours === h}
-                className={hours === h ? 'active' : ''}
-                onClick={() => setHours(h)}
-              >
-                {h} h
-              </button>
-            ))}
-          </div>
+          <h2 id="burn-heading">Burn rate and spend over time</h2>
+          <RangeButtons hours={hours} onChange={setHours} />
         </header>
-        <BurnChart history={costs.history} hours={hours} />
-        {prices}
+        {timeline ? (
+          <>
+            <p className="chart-summary small" id="burn-summary">
+              Last {rangeLabel(hours)}: {formatMoney(timeline.spend)} spent, burning {formatRate(costs.burnPerHour)}{' '}
+              now.
+            </p>
+            <div role="img" aria-labelledby="burn-summary" className="chart-frame" data-hours={hours}>
+              <SpendChart timeline={timeline} />
+            </div>
+          </>
+        ) : (
+          <p className="empty">{error ? `The history could not be loaded: ${error}` : 'Loading the history…'}</p>
+        )}
       </section>
 
       <div className="two-col">
-        <Breakdown title="Burn by queue, now" items={shares(costs.byQueue)} prices={prices} />
-        <Breakdown title="Burn by resource, now" items={shares(costs.byResource)} prices={prices} />
+        <Breakdown title="Burn by queue, now" items={shares(costs.byQueue)} />
+        <Breakdown title="Burn by resource, now" items={shares(costs.byResource)} />
       </div>
 
       {(costs.spendByQueue || costs.overheadByQueue) && (
@@ -72,16 +74,16 @@ export function Costs() {
             <Breakdown
               title="Spend by queue this month"
               items={shares(costs.spendByQueue)}
-              prices={prices}
+
               total
               empty="Nothing spent yet this month."
             />
           )}
-          {costs.overheadByQueue && <Overhead overhead={costs.overheadByQueue} prices={prices} />}
+          {costs.overheadByQueue && <Overhead overhead={costs.overheadByQueue} />}
         </div>
       )}
 
-      {costs.byTask && <Tasks tasks={costs.byTask} prices={prices} />}
+      {costs.byTask && <Tasks tasks={costs.byTask} />}
 
       <section className="card" aria-labelledby="market-heading">
         <h2 id="market-heading">Spot vs on-demand</h2>
@@ -103,27 +105,19 @@ export function Costs() {
             </p>
           </>
         )}
-        {prices}
       </section>
     </div>
   );
 }
 
-/** The footnote on every card: which prices its figures were computed from. */
-function PriceNote({ source }: { source: string }) {
-  return <p className="muted small price-note">Prices: {source}</p>;
-}
-
 function Breakdown({
   title,
   items,
-  prices,
   total = false,
   empty = 'Nothing is running.',
 }: {
   title: string;
   items: Share[];
-  prices: ReactNode;
   total?: boolean;
   empty?: string;
 }) {
@@ -144,16 +138,13 @@ function Breakdown({
           ))}
         </ul>
       )}
-      {prices}
     </section>
   );
 }
 
-const CAP_TONE: Record<CapStatus['state'], string> = { ok: 'accent', near: 'warn', reached: 'error' };
-const CAP_STATE_TEXT: Record<CapStatus['state'], string> = { ok: 'ok', near: 'near', reached: 'reached' };
 const pct = (f: number) => `${(f * 100).toFixed(2)}%`;
 
-function Budgets({ caps, prices }: { caps: CapStatus[]; prices: ReactNode }) {
+function Budgets({ caps, projectionReady }: { caps: CapStatus[]; projectionReady: boolean }) {
   const actions = useActions();
   return (
     <section className="card" aria-labelledby="budget-heading">
@@ -169,7 +160,7 @@ function Budgets({ caps, prices }: { caps: CapStatus[]; prices: ReactNode }) {
         <>
           <ul className="caps">
             {caps.map((c) => (
-              <CapMeter key={c.id} cap={c} />
+              <CapMeter key={c.id} cap={c} projectionReady={projectionReady} />
             ))}
           </ul>
           <p className="legend small muted" aria-hidden="true">
@@ -178,19 +169,18 @@ function Budgets({ caps, prices }: { caps: CapStatus[]; prices: ReactNode }) {
           </p>
         </>
       )}
-      {prices}
     </section>
   );
 }
 
-function CapMeter({ cap: c }: { cap: CapStatus }) {
-  const b = capBar(c);
-  const tone = CAP_TONE[c.state];
+function CapMeter({ cap: c, projectionReady }: { cap: CapStatus; projectionReady: boolean }) {
+  const b = capDisplay(c, projectionReady);
+  const tone = b.tone;
   return (
-    <li className={`cap cap-${c.state}`} data-cap-id={c.id}>
+    <li className={`cap cap-${b.state}`} data-cap-id={c.id} data-cap-state={b.state}>
       <div className="cap-head">
         <span className="cap-label">{c.label}</span>
-        <span className={`pill tone-${tone}`}>{CAP_STATE_TEXT[c.state]}</span>
+        <span className={`pill tone-${tone}`}>{b.badge}</span>
         <span className="bars-value">
           {c.kind === 'hourly' ? formatRate(c.spent) : formatMoney(c.spent)} of{' '}
           {c.kind === 'hourly' ? formatRate(c.limit) : formatMoney(c.limit)}
@@ -211,13 +201,7 @@ function CapMeter({ cap: c }: { cap: CapStatus }) {
   );
 }
 
-function Overhead({
-  overhead,
-  prices,
-}: {
-  overhead: Record<string, { boot: number; idle: number }>;
-  prices: ReactNode;
-}) {
+function Overhead({ overhead }: { overhead: Record<string, { boot: number; idle: number }> }) {
   const rows = Object.entries(overhead).sort((a, b) => b[1].boot + b[1].idle - (a[1].boot + a[1].idle));
   return (
     <section className="card" aria-labelledby="overhead-heading">
@@ -249,12 +233,11 @@ function Overhead({
           </tbody>
         </table>
       )}
-      {prices}
     </section>
   );
 }
 
-function Tasks({ tasks, prices }: { tasks: NonNullable<CostSummary['byTask']>; prices: ReactNode }) {
+function Tasks({ tasks }: { tasks: NonNullable<CostSummary['byTask']> }) {
   const [all, setAll] = useState(false);
   const sorted = useMemo(() => [...tasks].sort((a, b) => b.cost - a.cost), [tasks]);
   const shown = all ? sorted : sorted.slice(0, TOP_TASKS);
@@ -298,53 +281,6 @@ function Tasks({ tasks, prices }: { tasks: NonNullable<CostSummary['byTask']>; p
           </tbody>
         </table>
       )}
-      {prices}
     </section>
-  );
-}
-
-function BurnChart({ history, hours }: { history: CostSummary['history']; hours: number }) {
-  const now = useNow(10_000);
-  const [ref, width] = useWidth<HTMLDivElement>(640);
-  const g = useMemo(
-    () => costChart(history, now, { width, height: 200, padLeft: 64, padBottom: 22, hours }),
-    [history, now, hours, width],
-  );
-  const last = history[history.length - 1];
-  const label = last
-    ? `Burn rate over the last ${hours} hours; now ${formatRate(last.burnPerHour)}, axis up to ${formatRate(g.maxY)}`
-    : 'No cost history yet';
-  return (
-    <div ref={ref} className="chart-box">
-      <svg
-        className="chart"
-        width={g.width}
-        height={g.height}
-        viewBox={`0 0 ${g.width} ${g.height}`}
-        role="img"
-        aria-label={label}
-      >
-        {g.yTicks.map((t) => (
-          <g key={t.value}>
-            <line className="grid" x1={64} x2={g.width} y1={t.y} y2={t.y} />
-            <text className="axis" x={58} y={t.y + 4} textAnchor="end">
-              {formatRate(t.value)}
-            </text>
-          </g>
-        ))}
-        {g.xTicks.map((t) => (
-          <text key={t.at} className="axis" x={t.x} y={g.height - 6} textAnchor="middle">
-            {formatTime(t.at).slice(0, 5)}
-          </text>
-        ))}
-        {g.area && <path className="area" d={g.area} />}
-        {g.line && <path className="line" d={g.line} />}
-        {g.line === '' && (
-          <text className="axis" x={g.width / 2} y={g.height / 2} textAnchor="middle">
-            Not enough history yet: the chart fills in as the engine polls.
-          </text>
-        )}
-      </svg>
-    </div>
   );
 }

@@ -20,11 +20,15 @@ export function Credentials() {
   if (!status) return <p className="view empty">Loading credential status…</p>;
   return (
     <div className="view credentials">
-      <p className="note">
-        Secrets are stored in <strong>{status.backend}</strong> and never shown again, not even here. To change one,
-        enter a new value.
+      {/* One note: where secrets live (or the warning that says it, when there is one) and that they stay hidden. */}
+      <p className={`note${status.warning ? ' tone-warn' : ''}`} data-testid="secrets-note">
+        {status.warning ?? (
+          <>
+            Secrets are stored in <strong>{status.backend}</strong>.
+          </>
+        )}{' '}
+        A stored secret is never shown again, not even here: to change one, enter a new value.
       </p>
-      {status.warning && <p className="note tone-warn">{status.warning}</p>}
       <ClearmlForm status={status.clearml} />
       <AwsForm status={status.aws} />
       <section className="card" aria-labelledby="conf-heading">

@@ -2,6 +2,7 @@
  * First run (no config, no credentials): a short setup ClearML → AWS → first queue and resource, or a demo
  * that says plainly it is one.
  */
+import { isInsecureApiHost } from '../../../shared/config-review.js';
 import { useMemo, useState } from 'react';
 import { TextField, SelectField } from '../components/Field.js';
 import { emptyQueue, emptyResource, validateDraft, draftFromConfig, type ConfigDraft } from '../model/config-form.js';
@@ -148,7 +149,9 @@ export function FirstRun() {
           return setError(`AWS credentials not saved: ${a.error.message}`);
         }
       }
-      const r = await actions.saveConfig(built.config);
+      // The keys were typed for this host in this same wizard (which warned about plain http): that is the
+      // confirmation the API host needs.
+      const r = await actions.saveConfig(built.config, { apiHost: w.apiHost.trim() });
       if (!r.ok) return setError(`Configuration not saved: ${r.error.message}`);
       if (!r.value.ok) {
         setError(
@@ -207,6 +210,12 @@ export function FirstRun() {
                 hint: 'ClearML → Settings → Workspace → Create new credentials',
               })}
               {field('clearmlSecretKey', 0, 'Secret key', { type: 'password', autoComplete: 'new-password' })}
+              {isInsecureApiHost(w.apiHost) && (
+                <p className="note tone-warn" role="note">
+                  This host is plain http on another machine: the keys and every request would cross the network
+                  unencrypted. Use https if the server offers it.
+                </p>
+              )}
             </div>
           )}
           {step === 1 && (

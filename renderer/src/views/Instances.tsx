@@ -1,7 +1,7 @@
 /**
  * Instances: a virtualised table (only the visible rows are in the DOM, so 2,000 instances scroll smoothly),
- * with sort, filter, a link to each task in the ClearML web app, and terminate behind a confirmation that says
- * what runs on the instance. Orphans get a second line with the reason, and a filter of their own.
+ * with sort, filter, a link to each task in the ClearML web app, the instance's detail (lifecycle, spend, console
+ * tail) behind its id, and terminate behind a confirmation that says what runs on the instance. Orphans get a second line with the reason, and a filter of their own.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
@@ -21,6 +21,7 @@ import {
 import type { InstanceView } from '../../../shared/domain.js';
 import { InstancePhaseSchema } from '../../../shared/domain.js';
 import { useActions, useApp } from '../state/react.js';
+import { InstanceDetailDialog } from './InstanceDetail.js';
 
 const ROW_HEIGHT = 36;
 /** An orphan row carries its reason on a second line. */
@@ -53,6 +54,7 @@ export function Instances() {
   );
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'uptimeSec', dir: 'desc' });
   const [confirm, setConfirm] = useState<InstanceView | null>(null);
+  const [detail, setDetail] = useState<string | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -183,6 +185,7 @@ export function Instances() {
                     canLink={webHost !== null}
                     onTask={openTask}
                     onTerminate={setConfirm}
+                    onDetail={setDetail}
                   />
                 );
               })}
@@ -197,6 +200,7 @@ export function Instances() {
       </p>
 
       {confirm && <TerminateDialog instance={confirm} onClose={() => setConfirm(null)} />}
+      {detail && <InstanceDetailDialog instanceId={detail} onClose={() => setDetail(null)} />}
     </div>
   );
 }
@@ -208,9 +212,10 @@ interface RowProps {
   canLink: boolean;
   onTask: (taskId: string) => void;
   onTerminate: (i: InstanceView) => void;
+  onDetail: (instanceId: string) => void;
 }
 
-const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask, onTerminate }: RowProps) {
+const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask, onTerminate, onDetail }: RowProps) {
   const terminating = row.phase === 'terminating' || row.state === 'shutting-down' || row.state === 'terminated';
   const orphan = row.phase === 'orphan';
   return (
@@ -223,7 +228,9 @@ const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask
       data-phase={row.phase}
     >
       <div role="cell" className="vcell col-instanceId mono" title={row.note}>
-        {row.instanceId}
+        <button type="button" className="link mono id-link" onClick={() => onDetail(row.instanceId)}>
+          {row.instanceId}
+        </button>
       </div>
       <div role="cell" className="vcell col-queue">
         {row.queue}

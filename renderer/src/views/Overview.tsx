@@ -17,6 +17,11 @@ import {
 import type { Snapshot } from '../../../shared/domain.js';
 import { describeError } from '../state/app-store.js';
 import { useActions, useApp, usePending } from '../state/react.js';
+import { projection } from '../model/timeline.js';
+import type { TimelineRange } from '../../../shared/timeline.js';
+import { TimelineCard, useTimeline } from './Timeline.js';
+
+const FRESH_MS = 15 * 60_000;
 
 export function Overview() {
   const s = useApp((st) => st.snapshot) as Snapshot;
@@ -29,7 +34,16 @@ export function Overview() {
   const [confirmStop, setConfirmStop] = useState(false);
   const [lastStop, setLastStop] = useState<StopEverythingSummary | null>(null);
   const reasonId = useId();
+  const pauseId = useId();
+  // Until the user picks a range: 15 min while the history is younger than that (a fresh start, the demo), else 1 h.
+  const [picked, setPicked] = useState<TimelineRange | null>(null);
+  const [young, setYoung] = useState(true);
+  const hours: TimelineRange = picked ?? (young ? 0.25 : 1);
+  const { timeline, error: timelineError } = useTimeline(hours);
+  const since = timeline?.since ?? null;
+  if (young && since !== null && now - since >= FRESH_MS) setYoung(false);
   const m = overviewModel(s, now);
+  const proj = projection(m.projectedMonth, timeline?.since ?? null, now);
   const capWarnings = (s.costs.budgets ?? []).filter((c) => c.state !== 'ok');
   const live = s.instances.filter((i) => i.phase !== 'terminating' && i.state !== 'terminated').length;
 
@@ -80,9 +94,11 @@ export function Overview() {
       <section aria-label="Cost" className="stats stats-money">
         <Stat label="Burn rate" value={formatRate(m.burnPerHour)} sub="cost of what runs now" />
         <Stat label="Spend today" value={formatMoney(m.spendToday)} sub="since local midnight" />
-        <Stat label="Month projection" value={formatMoney(m.projectedMonth)} sub="at today's pattern" />
+        <Stat label="Month projection" value={proj.value} sub={proj.sub} />
       </section>
       <p className="muted small price-source">Prices: {s.costs.priceSource}</p>
+
+      <TimelineCard hours={hours} onHours={setPicked} timeline={timeline} error={timelineError} />
 
       {s.queues.length > 0 && (
         <section className="card" aria-labelledby="glance-heading">
@@ -132,10 +148,16 @@ export function Overview() {
           label="Pause new launches"
           checked={s.launchesPaused}
           pending={pausing}
-          onText="Launches paused"
-          offText="Launches allowed"
+          onText="Pause new launches"
+          offText="Pause new launches"
+          describedBy={pauseId}
           onChange={(v) => void actions.setLaunchesPaused(v)}
         />
+        <p id={pauseId} className={`small${s.launchesPaused ? ' tone-warn' : ' muted'}`} data-testid="pause-state">
+          {s.launchesPaused
+            ? 'On: nothing new is launched; queued tasks wait. Running instances keep working and idle ones still stop.'
+            : 'Off: instances are launched when tasks wait.'}
+        </p>
       </section>
 
       <section className="card danger-zone" aria-labelledby="danger-heading">

@@ -67,17 +67,29 @@ function QueueCard({ q, focused }: { q: QueueView; focused: boolean }) {
           </dd>
         </div>
       </dl>
-      <div className="stacked" role="img" aria-label={`${q.busy} busy, ${q.idle} idle, ${q.booting} booting`}>
-        {total > 0 ? (
-          <>
-            <span className="seg tone-ok" style={{ flexGrow: q.busy }} />
-            <span className="seg tone-muted" style={{ flexGrow: q.idle }} />
-            <span className="seg tone-busy" style={{ flexGrow: q.booting }} />
-          </>
-        ) : (
-          <span className="seg seg-empty" style={{ flexGrow: 1 }} />
-        )}
-      </div>
+      <figure className="stacked-figure">
+        <figcaption className="small muted">Workers by state</figcaption>
+        <div
+          className="stacked"
+          role="img"
+          aria-label={`Workers: ${q.busy} busy, ${q.idle} idle, ${q.booting} booting`}
+        >
+          {total > 0 ? (
+            <>
+              <span className="seg tone-ok" style={{ flexGrow: q.busy }} />
+              <span className="seg tone-muted" style={{ flexGrow: q.idle }} />
+              <span className="seg tone-busy" style={{ flexGrow: q.booting }} />
+            </>
+          ) : (
+            <span className="seg seg-empty" style={{ flexGrow: 1 }} />
+          )}
+        </div>
+        <p className="legend small" aria-hidden="true">
+          <span className="swatch tone-ok" /> busy {q.busy} <span className="swatch tone-muted" /> idle {q.idle}{' '}
+          <span className="swatch tone-busy" /> booting {q.booting}
+          {total === 0 && <span className="muted"> · no workers</span>}
+        </p>
+      </figure>
       <table className="mini-table">
         <caption className="sr-only">Resources serving {q.name}</caption>
         <thead>

@@ -26,13 +26,15 @@ export interface EmulatedInstance {
   stateReasonCode: string | null;
 }
 
-export interface Ec2World {
+export interface Ec2Machines {
   /** Current view of every instance, terminated ones included (for a while, as EC2 does). */
   instances(): EmulatedInstance[];
   /** The instance powered itself off (shutdown behaviour terminate): the agent could not start, or the watchdog fired. */
   powerOff(instanceId: string, reason: string): void;
   /** AWS reclaims a spot instance (state reason Server.SpotInstanceTermination). */
   interruptSpot(instanceId: string): void;
+  /** The line the instance's init script dies with (then its agent never starts), or null when it boots fine. */
+  bootFailureOf?(instanceId: string): string | null;
 }
 
 /** The markers every generated user data script carries, so an emulated instance knows who to be. */
@@ -44,11 +46,22 @@ export interface UserDataMarkers {
 
 const MARKER = /^CLEARML_AUTOSCALER_(WORKER_ID_PREFIX|QUEUE)='([^']*)'$/gm;
 
-/** Reads the marker lines `CLEARML_AUTOSCALER_WORKER_ID_PREFIX='…'` and `CLEARML_AUTOSCALER_QUEUE='…'`. */
+/** ClearML's own autoscaler script (`clearml.automation.cloud_driver`): the worker id it exports, the queue its agent serves. */
+const CLEARML_SCRIPT_WORKER = /^export CLEARML_WORKER_ID=(\S+):\$DYNAMIC_INSTANCE_ID$/m;
+const CLEARML_SCRIPT_QUEUE = /\bclearml_agent\b.*\bdaemon --queue '([^']+)'/;
+
+/**
+ * Reads the marker lines `CLEARML_AUTOSCALER_WORKER_ID_PREFIX='…'` and `CLEARML_AUTOSCALER_QUEUE='…'`; failing
+ * those, the same two facts from the startup script ClearML's own autoscaler writes, so an instance it launches
+ * boots the agent its script would start.
+ */
 export function parseUserDataMarkers(userData: string): UserDataMarkers | null {
   const found: Record<string, string> = {};
   for (const m of userData.matchAll(MARKER)) found[m[1]!] = m[2]!;
   const workerIdPrefix = found['WORKER_ID_PREFIX'];
   const queue = found['QUEUE'];
-  return workerIdPrefix && queue ? { workerIdPrefix, queue } : null;
+  if (workerIdPrefix && queue) return { workerIdPrefix, queue };
+  const clearmlWorker = CLEARML_SCRIPT_WORKER.exec(userData)?.[1];
+  const clearmlQueue = CLEARML_SCRIPT_QUEUE.exec(userData)?.[1];
+  return clearmlWorker && clearmlQueue ? { workerIdPrefix: clearmlWorker, queue: clearmlQueue } : null;
 }

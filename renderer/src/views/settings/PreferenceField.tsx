@@ -1,7 +1,7 @@
 /** The keep-warm preference selector of the Scaling section (what each choice does, in the hint). */
-import { SelectField } from '../components/Field.js';
-import type { ConfigDraft } from '../model/config-form.js';
-import { PREFERENCE_TEXT, preferenceOf, withPreference, type Preference } from '../model/preference.js';
+import { SelectField } from '../../components/Field.js';
+import type { ConfigDraft } from '../../model/config-form.js';
+import { PREFERENCE_TEXT, preferenceOf, withPreference, type Preference } from '../../model/preference.js';
 
 export function PreferenceField({
   draft,

@@ -3,7 +3,7 @@
  * waiting, so code that backs off (throttling, retries) runs instantly and deterministically; the only thing that
  * costs real time is real I/O on loopback.
  */
-import type { Clock } from './ports.js';
+import type { Clock } from '../ports.js';
 
 export class VirtualClock implements Clock {
   constructor(private t: number) {}

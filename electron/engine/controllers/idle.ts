@@ -1,0 +1,34 @@
+/**
+ * Idle tracking: since when each instance's worker has been idle on consecutive observations. The policy reads
+ * it to pick which idle workers go (the longest idle first); a busy sighting or a vanished worker resets it.
+ */
+import type { Observation } from './observe.js';
+import { instanceIdOfWorker } from '../workers.js';
+
+export class IdleTracker {
+  private readonly since = new Map<string, number>();
+
+  /** instanceId → ms when its worker was first seen idle. */
+  get idleSince(): ReadonlyMap<string, number> {
+    return this.since;
+  }
+
+  /** Only with a good ClearML read: a failed one says nothing about who is idle. */
+  observe(obs: Observation, prefix: string): void {
+    const byInstance = new Map(obs.workers.map((w) => [instanceIdOfWorker(w.id, prefix), w]));
+    const seen = new Set<string>();
+    for (const inst of obs.instances) {
+      const w = byInstance.get(inst.instanceId);
+      if (!w) continue;
+      seen.add(inst.instanceId);
+      if (w.task) this.since.delete(inst.instanceId);
+      else if (!this.since.has(inst.instanceId)) this.since.set(inst.instanceId, obs.now);
+    }
+    for (const id of [...this.since.keys()]) if (!seen.has(id)) this.since.delete(id);
+  }
+
+  /** Its timer starts over (it was found busy at the last moment, or it is gone). */
+  forget(instanceId: string): void {
+    this.since.delete(instanceId);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Launching: the policy's launch actions carried out in batches of parallel RunInstances calls, each with
+ * placement and market fallback (ec2/launcher.ts). Its memory, all of which only makes it more careful:
+ * - launches EC2 does not list yet (in flight), which count as booting so the same demand is not launched twice;
+ * - capacity cool-downs: a (queue, resource) whose every placement ran out is skipped for a while, so the queue
+ *   moves on to its next resource;
+ * - on-demand credits: after a spot loss, the replacement of each requeued task launches on-demand (where the
+ *   resource allows fallback), one credit per lost task, valid 30 min, so the queue does not stay on on-demand.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../../shared/config.js';
+import type { Market } from '../../../shared/domain.js';
+import { errorText } from '../error-text.js';
+import { ev } from '../events.js';
+import {
+  CapacityCooldowns,
+  DEFAULT_CAPACITY_COOLDOWN_MS,
+  launchWithFallback,
+  type LaunchAttempt,
+} from '../ec2/launcher.js';
+import { launchBase } from '../launch-request.js';
+import { renderActionReason } from '../reasons.js';
+import { cooldownKey, type Action, type InFlightLaunch } from '../policy.js';
+import type { Ec2Api, InstanceObs } from '../ports.js';
+import type { AuthGate } from './auth.js';
+import type { ActContext } from './terminate.js';
+
+/**
+ * How long a launch EC2 does not list yet is remembered. Crash recovery's re-send window stays below it, so a
+ * launch it seeds is still counted when EC2 finally lists it.
+ */
+export const IN_FLIGHT_TTL_MS = 10 * 60_000;
+const ON_DEMAND_CREDIT_MS = 30 * 60_000;
+
+export interface LaunchIntent extends LaunchAttempt {
+  queue: string;
+  resource: string;
+  at: number;
+}
+
+export interface LaunchPorts {
+  ec2: Ec2Api;
+  /** The instance startup script for one launch (the host closes over credentials; the engine never sees them). */
+  userData: (launch: { queue: string; resource: string }) => string;
+  newClientToken?: () => string;
+  /** Crash-safe launches: called (and awaited) before every RunInstances with the exact request's identity. */
+  beforeLaunchAttempt?: (intent: LaunchIntent) => Promise<void>;
+  afterLaunch?: (intent: LaunchIntent, result: { instanceId: string } | { error: string }) => Promise<void>;
+  launchConcurrency?: number;
+  /** How long a (queue, resource) is skipped after every placement ran out of capacity. */
+  capacityCooldownMs?: number;
+}
+
+type LaunchAction = Extract<Action, { kind: 'launch' }>;
+
+export class LaunchController {
+  private flying: InFlightLaunch[] = [];
+  private readonly cooling = new Map<string, number>();
+  private readonly capacity = new CapacityCooldowns();
+  private readonly credits = new Map<string, { count: number; until: number }>();
+
+  constructor(
+    private readonly ports: LaunchPorts,
+    private readonly auth: AuthGate,
+  ) {}
+
+  get inFlight(): readonly InFlightLaunch[] {
+    return this.flying;
+  }
+
+  /** Launches made before this engine existed (recovered from the launch journal) that EC2 may not list yet. */
+  seedInFlight(launches: readonly InFlightLaunch[]): void {
+    this.flying.push(...launches);
+  }
+
+  /** `${queue}|${resource}` pairs cooling down at `now`, for the policy. */
+  coolingAt(now: number): Set<string> {
+    return new Set([...this.cooling].filter(([, until]) => until > now).map(([k]) => k));
+  }
+
+  /** A spot task of this queue was lost: its replacement launches on-demand. */
+  grantOnDemandCredit(queue: string, now: number): void {
+    const credit = this.credits.get(queue);
+    const count = credit && credit.until > now ? credit.count + 1 : 1;
+    this.credits.set(queue, { count, until: now + ON_DEMAND_CREDIT_MS });
+  }
+
+  /** Forget in-flight launches EC2 now lists (or that are too old) and expired cool-downs. */
+  prune(instances: readonly InstanceObs[], now: number): void {
+    const listed = new Set(instances.map((i) => i.instanceId));
+    this.flying = this.flying.filter(
+      (f) => !(f.instanceId && listed.has(f.instanceId)) && now - f.at < IN_FLIGHT_TTL_MS,
+    );
+    for (const [k, until] of this.cooling) if (until <= now) this.cooling.delete(k);
+  }
+
+  /** Carry out the plan's launch actions in order; returns the instance ids launched. */
+  async act(actions: readonly Action[], config: Config, ctx: ActContext): Promise<string[]> {
+    const launched: string[] = [];
+    for (const a of actions) {
+      if (a.kind !== 'launch') continue;
+      if (this.auth.blocked) break;
+      const outcome = await this.launchMany(a, config, ctx.now);
+      launched.push(...outcome.ids);
+      if (outcome.ids.length) {
+        ctx.emit(
+          ev.launched({
+            queue: a.queue,
+            resource: a.resource,
+            instanceType: config.resources[a.resource]?.instanceType ?? a.resource,
+            ids: outcome.ids,
+            why: renderActionReason(a),
+          }),
+        );
+      }
+      if (outcome.error) {
+        ctx.errors.push(outcome.error);
+        ctx.emit(ev.launchFailed(a.queue, a.resource, outcome.error));
+      }
+      if (outcome.stopAll) break;
+    }
+    return launched;
+  }
+
+  private async launchMany(
+    a: LaunchAction,
+    config: Config,
+    now: number,
+  ): Promise<{ ids: string[]; error: string | null; stopAll: boolean }> {
+    const res = config.resources[a.resource];
+    if (!res) return { ids: [], error: `resource '${a.resource}' vanished from the config`, stopAll: false };
+    const ids: string[] = [];
+    const credit = this.credits.get(a.queue);
+    let onDemandLeft =
+      credit && credit.until > now && res.market === 'spot' && res.spotFallbackToOnDemand ? credit.count : 0;
+    let userData: string;
+    try {
+      userData = this.ports.userData({ queue: a.queue, resource: a.resource });
+    } catch (e) {
+      return {
+        ids: [],
+        error: `the startup script for ${a.resource} could not be built: ${errorText(e)}`,
+        stopAll: false,
+      };
+    }
+    const intentOf = (attempt: LaunchAttempt): LaunchIntent => ({
+      ...attempt,
+      queue: a.queue,
+      resource: a.resource,
+      at: now,
+    });
+    const { beforeLaunchAttempt, afterLaunch } = this.ports;
+    const base = launchBase(config, { queue: a.queue, resource: a.resource, at: now }, userData)!;
+    const concurrency = Math.max(1, this.ports.launchConcurrency ?? 4);
+    let error: string | null = null;
+    let stopAll = false;
+    let remaining = a.count;
+    while (remaining > 0 && !stopAll && !error) {
+      const batch = Math.min(concurrency, remaining);
+      remaining -= batch;
+      const outcomes = await Promise.all(
+        Array.from({ length: batch }, () => {
+          const market: Market = onDemandLeft > 0 ? 'on-demand' : res.market;
+          if (onDemandLeft > 0) onDemandLeft--;
+          return launchWithFallback(this.ports.ec2, {
+            base,
+            market,
+            spotFallbackToOnDemand: res.spotFallbackToOnDemand,
+            subnetIds: res.subnetIds,
+            availabilityZones: res.availabilityZones,
+            cooldowns: this.capacity,
+            now,
+            newClientToken: this.ports.newClientToken ?? randomUUID,
+            beforeAttempt: beforeLaunchAttempt ? (attempt) => beforeLaunchAttempt(intentOf(attempt)) : undefined,
+          });
+        }),
+      );
+      for (const o of outcomes) {
+        if (o.ok && o.attempt.market === 'on-demand' && res.market === 'spot') {
+          const c = this.credits.get(a.queue);
+          if (c) c.count = Math.max(0, c.count - 1);
+        }
+        if (o.ok) {
+          ids.push(o.instanceId);
+          this.flying.push({ queue: a.queue, resource: a.resource, instanceId: o.instanceId, at: now });
+          await afterLaunch?.(intentOf(o.attempt), { instanceId: o.instanceId });
+          continue;
+        }
+        const last = o.attempts.at(-1);
+        if (last) await afterLaunch?.(intentOf(last.attempt), { error: o.error.code });
+        if (o.error.kind === 'capacity') {
+          const ms = this.ports.capacityCooldownMs ?? DEFAULT_CAPACITY_COOLDOWN_MS;
+          this.cooling.set(cooldownKey(a.queue, a.resource), now + ms);
+          error = `no capacity for ${res.instanceType} (${a.resource}) in any configured placement${res.market === 'spot' && res.spotFallbackToOnDemand ? ', spot or on-demand' : ''}: ${o.error.message}; '${a.queue}' will use its next resource for ${Math.round(ms / 60_000)} min`;
+        } else if (o.error.kind === 'auth') {
+          this.auth.note(o.error);
+          error = this.auth.blocked;
+          stopAll = true;
+        } else if (o.error.kind === 'throttle') {
+          error = `EC2 is throttling requests (${o.error.code}): launches resume next tick`;
+          stopAll = true;
+        } else {
+          error = `launch of ${res.instanceType} (${a.resource}) failed: ${o.error.message}`;
+        }
+      }
+    }
+    return { ids, error, stopAll };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Lease renewal, the dead-man switch: each live instance's lease tag is pushed forward once half of it has run
+ * out, in one batched CreateTags call per lease value. An instance whose lease expires (the app is gone) powers
+ * itself off.
+ */
+import type { Config } from '../../../shared/config.js';
+import { isLiveState } from '../../../shared/domain.js';
+import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
+
+/** The live instances whose lease is due for renewal at `now`. */
+export function leasesDue(lease: Config['lease'], instances: readonly InstanceObs[], now: number): InstanceObs[] {
+  if (!lease.enabled) return [];
+  const threshold = now + (lease.leaseMin * 60_000) / 2;
+  return instances.filter((i) => {
+    if (!isLiveState(i.state)) return false;
+    const until = Number(i.tags[TAG.lease]) * 1000;
+    return !Number.isFinite(until) || until < threshold;
+  });
+}
+
+export async function renewLeases(
+  ec2: Ec2Api,
+  lease: Config['lease'],
+  instances: readonly InstanceObs[],
+  now: number,
+): Promise<void> {
+  const due = leasesDue(lease, instances, now);
+  if (!due.length) return;
+  await ec2.createTags(
+    due.map((i) => i.instanceId),
+    { [TAG.lease]: String(Math.floor((now + lease.leaseMin * 60_000) / 1000)) },
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * Publish: turns one tick's plan into the snapshot the main store holds (queues, instances, events, costs), and
+ * works out the engine status shown in the tray. It remembers each queue's last decision worth showing and the
+ * burn-rate history the cost chart draws.
+ */
+import type { CapStatus } from '../../../shared/budget.js';
+import type { Config } from '../../../shared/config.js';
+import type { EngineEvent, EngineStatus } from '../../../shared/domain.js';
+import type { CostTracker } from '../cost/tracker.js';
+import type { Plan } from '../policy.js';
+import { renderDecision } from '../reasons.js';
+import { buildSnapshotViews, type PriceLookup } from '../snapshot.js';
+import { publish, type MainStore } from '../store.js';
+import { hoursLeftInMonth, SpendEstimate } from './costs.js';
+
+const HISTORY_POINTS = 720;
+const EVENTS_SHOWN = 200;
+
+export interface PublishInput {
+  now: number;
+  config: Config;
+  plan: Plan | null;
+  status: EngineStatus;
+  statusReason: string | null;
+  caps?: CapStatus[];
+  launchesPaused: boolean;
+  pausedQueues: ReadonlySet<string>;
+  lastTickOkAt: number | null;
+  events: EngineEvent[];
+  costs: CostTracker | undefined;
+}
+
+/** The status of a tick that observed EC2 (a failed EC2 read publishes 'error' directly). */
+export function tickStatus(t: {
+  acting: boolean;
+  authBlocked: string | null;
+  clearmlOk: boolean;
+  launchesPaused: boolean;
+  busy: boolean;
+  firstError: string | null;
+}): { status: EngineStatus; reason: string | null } {
+  const status: EngineStatus = !t.acting
+    ? 'off'
+    : t.authBlocked
+      ? 'error'
+      : !t.clearmlOk
+        ? 'error'
+        : t.launchesPaused
+          ? 'paused'
+          : t.busy
+            ? 'scaling'
+            : 'watching';
+  const reason = !t.acting
+    ? 'Autoscaling is off: nothing is launched or terminated.'
+    : (t.authBlocked ?? (t.clearmlOk ? null : t.firstError));
+  return { status, reason };
+}
+
+export class Publisher {
+  private history: { at: number; burnPerHour: number }[] = [];
+  private readonly lastDecisionText = new Map<string, string>();
+  private readonly spend = new SpendEstimate();
+
+  constructor(
+    private readonly store: MainStore,
+    private readonly prices: PriceLookup,
+  ) {}
+
+  publish(p: PublishInput): void {
+    const { now } = p;
+    const views = buildSnapshotViews({
+      now,
+      config: p.config,
+      plan: p.plan,
+      pausedQueues: p.pausedQueues,
+      prices: this.prices,
+      lastDecisions: this.lastDecisionText,
+    });
+    for (const d of p.plan?.decisions ?? [])
+      if (d.launched > 0 || !this.lastDecisionText.has(d.queue)) this.lastDecisionText.set(d.queue, renderDecision(d));
+    const burn = views.costs.burnPerHour;
+    this.history.push({ at: now, burnPerHour: burn });
+    if (this.history.length > HISTORY_POINTS) this.history = this.history.slice(-HISTORY_POINTS);
+    const extras = p.costs?.extras(p.caps ?? [], now);
+    if (!extras) this.spend.account(now, views.instances);
+    const spendToday = extras?.spendToday ?? this.spend.amount;
+    const monthToDate = extras?.monthToDate ?? spendToday;
+    publish(this.store, {
+      status: p.status,
+      statusReason: p.statusReason,
+      dryRun: p.config.scaling.dryRun,
+      launchesPaused: p.launchesPaused,
+      lastTickAt: now,
+      lastTickOkAt: p.lastTickOkAt,
+      queues: views.queues,
+      instances: views.instances,
+      events: p.events.slice(-EVENTS_SHOWN),
+      costs: {
+        ...views.costs,
+        ...extras,
+        spendToday,
+        // What is known to be spent this month plus the current burn for the rest of it.
+        projectedMonth: monthToDate + burn * hoursLeftInMonth(now),
+        history: this.history.filter((_, i, all) => all.length < 360 || i % 2 === 0 || i === all.length - 1),
+      },
+    });
+  }
+}

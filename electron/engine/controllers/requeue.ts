@@ -1,0 +1,118 @@
+/**
+ * Requeue of stranded tasks: a busy instance that vanished (spot loss, crash) leaves its task in_progress on a
+ * worker that will never finish it; this returns the task to its queue and unregisters the worker.
+ *
+ * Its memory is the busy instances of the previous tick. Candidates are those lost since then, plus any worker
+ * of ours still holding a task whose instance is gone (lost while the engine was not running: a restart, a long
+ * sleep). The remembered task can be stale (the worker may have finished it and started another while EC2 could
+ * not be read), so the task requeued is the worker's current one, and only if ClearML says it is in_progress on
+ * that very worker.
+ */
+import type { Market } from '../../../shared/domain.js';
+import { isLiveState } from '../../../shared/domain.js';
+import type { NewEvent } from '../events.js';
+import { ev } from '../events.js';
+import { TAG, type ClearmlApi, type TaskObs } from '../ports.js';
+import { findStranded } from '../reliability/stranded.js';
+import { instanceIdOfWorker } from '../workers.js';
+import type { Observation } from './observe.js';
+
+interface BusyInstance {
+  taskId: string;
+  queue: string;
+  workerId: string;
+  market: Market;
+}
+
+export interface RequeueOutcome {
+  /** One entry per lost spot task: the queue its replacement should launch on-demand for. */
+  spotLosses: string[];
+}
+
+export class RequeueController {
+  private lastBusy = new Map<string, BusyInstance>();
+
+  constructor(private readonly clearml: ClearmlApi) {}
+
+  /** Only with a good ClearML read and while acting. `terminatedByUs` were ours to end: nothing to requeue. */
+  async run(
+    obs: Observation,
+    prefix: string,
+    terminatedByUs: ReadonlyMap<string, number>,
+    emit: (e: NewEvent) => void,
+  ): Promise<RequeueOutcome> {
+    const { instances, workers, queues } = obs;
+    const out: RequeueOutcome = { spotLosses: [] };
+    const live = new Map(instances.filter((i) => isLiveState(i.state)).map((i) => [i.instanceId, i]));
+    const queueIds = new Map(queues.map((q) => [q.name, q.id]));
+    const workerById = new Map(workers.map((w) => [w.id, w]));
+    const candidates = new Map<string, { workerId: string; queue: string; market: Market | null; taskId: string }>();
+    for (const [instanceId, was] of this.lastBusy) {
+      if (live.has(instanceId) || terminatedByUs.has(instanceId)) continue;
+      const current = workerById.get(was.workerId)?.task?.id ?? was.taskId;
+      candidates.set(instanceId, { workerId: was.workerId, queue: was.queue, market: was.market, taskId: current });
+    }
+    const held = workers.filter((w) => w.task);
+    if (held.length) {
+      for (const s of findStranded({
+        now: obs.now,
+        prefix,
+        workers: held,
+        instances,
+        tasks: held.map((w) => ({ id: w.task!.id, name: '', status: 'in_progress', queueId: null, lastWorker: w.id })),
+      })) {
+        if (candidates.has(s.instanceId) || terminatedByUs.has(s.instanceId)) continue;
+        candidates.set(s.instanceId, { workerId: s.workerId, queue: s.queue, market: null, taskId: s.taskId });
+      }
+    }
+    let verified: Map<string, TaskObs> | null = null;
+    if (candidates.size) {
+      try {
+        const ids = [...new Set([...candidates.values()].map((c) => c.taskId))];
+        verified = new Map((await this.clearml.getTasks(ids)).map((t) => [t.id, t]));
+      } catch (e) {
+        emit(ev.lostTasksUncheckable(e));
+      }
+    }
+    const retry = new Map<string, BusyInstance>();
+    for (const [instanceId, was] of candidates) {
+      if (!verified) {
+        if (was.market) retry.set(instanceId, { ...was, market: was.market });
+        continue;
+      }
+      const task = verified.get(was.taskId);
+      if (!task || task.status !== 'in_progress' || task.lastWorker !== was.workerId) continue;
+      const inst = instances.find((i) => i.instanceId === instanceId);
+      // Gone from the listing entirely, or shutting down on AWS's initiative: the market it ran in tells.
+      const spot =
+        inst?.stateReasonCode === 'Server.SpotInstanceTermination' || (was.market ?? inst?.market) === 'spot';
+      const queueId = queueIds.get(was.queue);
+      const why = spot ? 'its spot instance was interrupted' : `its instance ${instanceId} disappeared`;
+      if (!queueId) continue;
+      const lost = { queue: was.queue, instanceId, taskId: was.taskId, why };
+      try {
+        await this.clearml.requeueTask(was.taskId, queueId, `clearml-tray-autoscaler: ${why}`);
+        emit(ev.requeued(lost));
+        await this.clearml.unregisterWorker(was.workerId).catch(() => undefined);
+      } catch (e) {
+        emit(ev.requeueFailed(lost, e));
+      }
+      if (spot) out.spotLosses.push(was.queue);
+    }
+    const busy = new Map<string, BusyInstance>();
+    for (const w of workers) {
+      const instanceId = instanceIdOfWorker(w.id, prefix);
+      const inst = instanceId === null ? undefined : live.get(instanceId);
+      if (w.task && inst)
+        busy.set(inst.instanceId, {
+          taskId: w.task.id,
+          queue: inst.tags[TAG.queue] ?? '',
+          workerId: w.id,
+          market: inst.market,
+        });
+    }
+    for (const [id, b] of retry) if (!busy.has(id)) busy.set(id, b);
+    this.lastBusy = busy;
+    return out;
+  }
+}

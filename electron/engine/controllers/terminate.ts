@@ -1,0 +1,161 @@
+/**
+ * Removal: the policy's mark-orphan, terminate and unregister actions, in that order. Idle terminations are
+ * re-checked against a fresh worker read first (a worker can pick up a task between observation and action, and
+ * busy work is never killed). It remembers what it terminated, so a vanished instance of ours is not mistaken for
+ * a lost one whose task needs requeueing.
+ */
+import type { Config } from '../../../shared/config.js';
+import { errorText } from '../error-text.js';
+import { ev, type NewEvent } from '../events.js';
+import type { Action } from '../policy.js';
+import { renderActionReason } from '../reasons.js';
+import { TAG, type ClearmlApi, type Ec2Api, type InstanceObs } from '../ports.js';
+import type { AuthGate } from './auth.js';
+import type { IdleTracker } from './idle.js';
+
+type TerminateAction = Extract<Action, { kind: 'terminate' }>;
+
+export interface ActContext {
+  now: number;
+  emit: (e: NewEvent) => void;
+  /** This tick's error lines (the tick result and the status text). */
+  errors: string[];
+}
+
+/** How long an instance we terminated is remembered after EC2 stops listing it. */
+const REMEMBER_TERMINATED_MS = 3600_000;
+
+export class TerminateController {
+  private readonly terminated = new Map<string, number>();
+
+  constructor(
+    private readonly ports: { ec2: Ec2Api; clearml: ClearmlApi },
+    private readonly idle: IdleTracker,
+    private readonly auth: AuthGate,
+  ) {}
+
+  /** instanceId → when we terminated it. */
+  get terminatedByUs(): ReadonlyMap<string, number> {
+    return this.terminated;
+  }
+
+  prune(instances: readonly InstanceObs[], now: number): void {
+    const listed = new Set(instances.map((i) => i.instanceId));
+    for (const [id, at] of this.terminated)
+      if (!listed.has(id) && now - at > REMEMBER_TERMINATED_MS) this.terminated.delete(id);
+  }
+
+  /** Carry out the removal actions of a plan; returns the instance ids terminated. */
+  async act(actions: readonly Action[], config: Config, ctx: ActContext): Promise<string[]> {
+    await this.markOrphans(actions, ctx);
+    const done = await this.terminate(
+      actions.filter((a): a is TerminateAction => a.kind === 'terminate'),
+      config,
+      ctx,
+    );
+    await this.unregister(actions, ctx);
+    return done;
+  }
+
+  private async markOrphans(actions: readonly Action[], ctx: ActContext): Promise<void> {
+    const marks = actions.filter((a) => a.kind === 'mark-orphan');
+    if (!marks.length) return;
+    try {
+      await this.ports.ec2.createTags(
+        marks.map((a) => a.instanceId),
+        { [TAG.orphanSince]: String(ctx.now) },
+      );
+      for (const a of marks) ctx.emit(ev.orphanMarked(a.instanceId, renderActionReason(a)));
+    } catch (e) {
+      ctx.errors.push(`marking orphans failed: ${errorText(e)}`);
+    }
+  }
+
+  private async terminate(terms: TerminateAction[], config: Config, ctx: ActContext): Promise<string[]> {
+    if (!terms.length) return [];
+    const { ec2, clearml } = this.ports;
+    let confirmed = terms;
+    if (terms.some((t) => t.recheckIdle)) {
+      try {
+        const fresh = await clearml.listWorkers(config.scaling.workersPrefix);
+        const busy = new Set(fresh.filter((w) => w.task).map((w) => w.id));
+        confirmed = terms.filter((t) => !t.recheckIdle || !t.workerId || !busy.has(t.workerId));
+        for (const t of terms) if (!confirmed.includes(t)) this.idle.forget(t.instanceId);
+      } catch (e) {
+        confirmed = terms.filter((t) => !t.recheckIdle);
+        ctx.errors.push(`idle re-check failed, idle instances kept: ${errorText(e)}`);
+      }
+    }
+    if (!confirmed.length) return [];
+    const ids = confirmed.map((t) => t.instanceId);
+    try {
+      await ec2.terminateInstances(ids);
+    } catch (e) {
+      const msg = `terminating ${ids.join(', ')} failed: ${errorText(e)}`;
+      ctx.errors.push(msg);
+      ctx.emit(ev.terminateFailed(msg, ids));
+      this.auth.note(e);
+      return [];
+    }
+    for (const t of confirmed) {
+      this.terminated.set(t.instanceId, ctx.now);
+      this.idle.forget(t.instanceId);
+    }
+    for (const group of groupBy(confirmed, (t) => `${t.queue}|${t.why}`).values()) {
+      const first = group[0]!;
+      ctx.emit(
+        ev.terminated({
+          queue: first.queue,
+          idle: first.why === 'idle',
+          instanceIds: group.map((t) => t.instanceId),
+          reason: renderActionReason(first),
+        }),
+      );
+    }
+    for (const t of confirmed) {
+      if (t.workerId) await clearml.unregisterWorker(t.workerId).catch(() => undefined);
+    }
+    return ids;
+  }
+
+  private async unregister(actions: readonly Action[], ctx: ActContext): Promise<void> {
+    for (const a of actions) {
+      if (a.kind !== 'unregister') continue;
+      try {
+        await this.ports.clearml.unregisterWorker(a.workerId);
+        ctx.emit(ev.unregistered(a.workerId, renderActionReason(a)));
+      } catch (e) {
+        ctx.errors.push(`unregister ${a.workerId} failed: ${errorText(e)}`);
+      }
+    }
+  }
+
+  /** Terminate instances on the user's request (ours only); returns those terminated. */
+  async terminateNow(
+    ids: readonly string[],
+    reason: string,
+    instances: readonly InstanceObs[],
+    now: () => number,
+    emit: (e: NewEvent) => void,
+  ): Promise<string[]> {
+    const ours = new Set(instances.map((i) => i.instanceId));
+    const targets = ids.filter((id) => ours.has(id));
+    if (!targets.length) return [];
+    await this.ports.ec2.terminateInstances(targets);
+    const at = now();
+    for (const id of targets) this.terminated.set(id, at);
+    emit(ev.terminatedOnRequest(targets, reason));
+    return targets;
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const i of items) {
+    const k = key(i);
+    const list = m.get(k);
+    if (list) list.push(i);
+    else m.set(k, [i]);
+  }
+  return m;
+}

@@ -1,0 +1,101 @@
+/**
+ * Every event the engine logs, as a typed constructor: a code and its data in, the fields of an `EngineEvent`
+ * out (the shape the UI, the notifier and the CLI consume). The human text of each event is written here and
+ * only here, so a wording change is one edit and a controller never formats a message itself.
+ */
+import type { EngineEvent } from '../../shared/domain.js';
+import { errorText } from './error-text.js';
+
+/** An event before the log gives it an id and a time. */
+export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
+
+const plural = (n: number) => (n > 1 ? 's' : '');
+
+export const ev = {
+  connectionDown: (message: string): NewEvent => ({ level: 'error', kind: 'error', message }),
+  connectionBack: (message: string): NewEvent => ({ level: 'info', kind: 'engine', message }),
+  decision: (queue: string, text: string): NewEvent => ({ level: 'info', kind: 'decision', queue, message: text }),
+  dryRun: (action: string): NewEvent => ({ level: 'info', kind: 'decision', message: `dry run: would ${action}` }),
+  leaseRenewalFailed: (e: unknown): NewEvent => ({
+    level: 'warn',
+    kind: 'error',
+    message: `lease renewal failed: ${errorText(e)}`,
+  }),
+  costHistoryUnwritable: (e: unknown): NewEvent => ({
+    level: 'warn',
+    kind: 'error',
+    message: `the cost history could not be written: ${errorText(e)}`,
+  }),
+  budgetCrossing: (c: { level: EngineEvent['level']; message: string; cap: string }): NewEvent => ({
+    level: c.level,
+    kind: 'budget',
+    message: c.message,
+    ...(c.cap.startsWith('queues.') ? { queue: c.cap.split('.')[1] } : {}),
+  }),
+  lostTasksUncheckable: (e: unknown): NewEvent => ({
+    level: 'warn',
+    kind: 'error',
+    message: `lost instances' tasks could not be checked, retrying next tick: ${errorText(e)}`,
+  }),
+  requeued: (r: { queue: string; instanceId: string; taskId: string; why: string }): NewEvent => ({
+    level: 'warn',
+    kind: 'requeue',
+    queue: r.queue,
+    instanceIds: [r.instanceId],
+    message: `task ${r.taskId} returned to '${r.queue}': ${r.why}`,
+  }),
+  requeueFailed: (r: { queue: string; taskId: string; why: string }, e: unknown): NewEvent => ({
+    level: 'error',
+    kind: 'error',
+    queue: r.queue,
+    message: `could not requeue task ${r.taskId} (${r.why}): ${errorText(e)}`,
+  }),
+  orphanMarked: (instanceId: string, reason: string): NewEvent => ({
+    level: 'warn',
+    kind: 'orphan',
+    instanceIds: [instanceId],
+    message: `${reason}; it will be terminated on a later tick if still unexplained`,
+  }),
+  terminated: (t: { queue: string; idle: boolean; instanceIds: string[]; reason: string }): NewEvent => ({
+    level: t.idle ? 'info' : 'warn',
+    kind: 'terminate',
+    queue: t.queue,
+    count: t.instanceIds.length,
+    instanceIds: t.instanceIds,
+    message: `terminated ${t.instanceIds.length} instance${plural(t.instanceIds.length)} on '${t.queue}': ${t.reason}`,
+  }),
+  terminatedOnRequest: (instanceIds: string[], reason: string): NewEvent => ({
+    level: 'info',
+    kind: 'terminate',
+    count: instanceIds.length,
+    instanceIds,
+    message: `terminated ${instanceIds.length} instance${plural(instanceIds.length)}: ${reason}`,
+  }),
+  terminateFailed: (message: string, instanceIds: string[]): NewEvent => ({
+    level: 'error',
+    kind: 'error',
+    message,
+    instanceIds,
+  }),
+  unregistered: (workerId: string, reason: string): NewEvent => ({
+    level: 'info',
+    kind: 'unregister',
+    message: `unregistered worker ${workerId}: ${reason}`,
+  }),
+  launched: (l: { queue: string; resource: string; instanceType: string; ids: string[]; why: string }): NewEvent => ({
+    level: 'info',
+    kind: 'launch',
+    queue: l.queue,
+    resource: l.resource,
+    count: l.ids.length,
+    instanceIds: l.ids,
+    message: `launched ${l.ids.length} × ${l.instanceType} on '${l.queue}' (${l.ids.join(', ')}): ${l.why}`,
+  }),
+  launchFailed: (queue: string, resource: string, message: string): NewEvent => ({
+    level: 'error',
+    kind: 'launch-failed',
+    queue,
+    resource,
+    message,
+  }),
+};

@@ -1,0 +1,107 @@
+/**
+ * The one renderer of the policy's reasons: plan() returns codes and data, and every text a person reads about a
+ * decision or an action (the event log, the dry-run line, a queue's last decision, the CLI) is written here.
+ */
+import type { Action, Blocker, DecisionReason, Demand, QueueDecision, TerminateReason } from './policy.js';
+
+export function formatMinutes(sec: number): string {
+  if (sec < 90) return `${Math.round(sec)} s`;
+  const min = sec / 60;
+  return min < 90 ? `${Math.round(min * 10) / 10} min` : `${Math.round((min / 60) * 10) / 10} h`;
+}
+
+/** "3 pending, 0 idle, 1 booting" */
+export function renderDemand(d: Demand): string {
+  const ahead = d.prewarm ? ` (${d.prewarm} expected: pre-warm)` : '';
+  return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting`;
+}
+
+export function renderBlocker(b: Blocker): string {
+  switch (b.code) {
+    case 'cooling':
+      return `${b.resource} has no capacity right now (cooling down)`;
+    case 'resource-cap':
+      return `${b.resource} is at its cap of ${b.max}`;
+    case 'global-cap':
+      return `the global cap of ${b.max} instances is reached`;
+    case 'budget':
+      return b.detail;
+  }
+}
+
+export function renderDecisionReason(r: DecisionReason): string {
+  switch (r.code) {
+    case 'clearml-unreadable':
+      return 'holding: ClearML could not be read this tick, so nothing is launched or terminated';
+    case 'queue-missing':
+      return `queue '${r.queue}' does not exist on the ClearML server: create it there or fix the name`;
+    case 'no-pending':
+      return 'no pending tasks';
+    case 'covered':
+      return `${renderDemand(r.demand)}: demand covered`;
+    case 'paused':
+      return `${renderDemand(r.demand)}: would launch ${r.need} but launches are paused${r.scope === 'all' ? '' : ' for this queue'}`;
+    case 'scale-up': {
+      const head = r.launched.length
+        ? `launched ${r.launched.map((l) => `${l.count} × ${l.instanceType}`).join(' + ')}: ${renderDemand(r.demand)}`
+        : `${renderDemand(r.demand)}: need ${r.need}`;
+      return r.blockers.length && r.notLaunched > 0
+        ? `${head}; ${r.notLaunched} not launched: ${r.blockers.map(renderBlocker).join('; ')}`
+        : head;
+    }
+  }
+}
+
+/** A queue's decision as one line ("launched 2 × g4dn.xlarge: 3 pending, 0 idle, 0 booting; ..."). */
+export function renderDecision(d: QueueDecision): string {
+  return renderDecisionReason(d.reason);
+}
+
+/** Pending work that could not be launched this tick (a cap, a cool-down, a budget stopped it). */
+export function leftUnlaunched(d: QueueDecision): boolean {
+  return d.reason.code === 'scale-up' && d.reason.notLaunched > 0 && d.reason.blockers.length > 0;
+}
+
+export function renderTerminateReason(r: TerminateReason): string {
+  switch (r.code) {
+    case 'idle':
+      return `idle for ${formatMinutes(r.idleSec)} (limit ${formatMinutes(r.maxIdleSec)}) and no pending task on '${r.queue}'`;
+    case 'idle-surplus':
+      return `idle for ${formatMinutes(r.idleSec)}, no pending task on '${r.queue}' and more idle workers than recent demand needs (${r.expected} expected in the next ${formatMinutes(r.maxIdleSec)})`;
+    case 'budget':
+      return r.detail;
+    case 'spin-up':
+      return `no ClearML worker registered within the ${r.spinUpMin} min spin-up time: check the AMI, the init script and the instance's console log`;
+    case 'orphan':
+      return `orphan for ${formatMinutes(r.forSec)}: ${r.note ?? 'unexplained'}`;
+  }
+}
+
+/** Why an action is taken, without the action itself. */
+export function renderActionReason(a: Action): string {
+  switch (a.kind) {
+    case 'launch':
+      return renderDemand(a.reason.demand);
+    case 'terminate':
+      return renderTerminateReason(a.reason);
+    case 'mark-orphan':
+      return `orphan: ${a.reason.note ?? 'unexplained'}`;
+    case 'unregister':
+      return `worker's instance ${a.reason.instanceId} is gone`;
+  }
+}
+
+/** The action and its reason, as the dry run logs it. */
+export function renderAction(a: Action): string {
+  const why = renderActionReason(a);
+  switch (a.kind) {
+    case 'launch':
+      return `launch ${a.count} × ${a.reason.instanceType} (${a.resource}) for '${a.queue}': ${why}`;
+    case 'terminate':
+      return `terminate ${a.instanceId}: ${why}`;
+    case 'mark-orphan':
+      return `mark ${a.instanceId} as orphan: ${why}`;
+    case 'unregister':
+      return `unregister ${a.workerId}: ${why}`;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The one composition of the service behind the IPC contract, for both hosts that have a window: Electron main
+ * and the browser preview. The host passes what only it can make (its settings store, its secret store, how a
+ * link opens); everything else (credential fallback, config import, link allow-list, testers, change events,
+ * the dispatcher) is built here once, so the two cannot drift.
+ */
+import { createDispatcher, type Dispatch } from '../../../shared/ipc/dispatch.js';
+import type { EngineHost } from '../host.js';
+import { createChangeFeed, watchSettings, type ChangeFeed } from './changes.js';
+import { createConfigImporter, exportConfigText } from './config-io.js';
+import { createEnvironmentFallback, type EnvironmentFallback } from './fallback.js';
+import { configureFromSettings, createServiceHandlers, stopEverythingResult } from './handlers.js';
+import { isAllowedLink } from './links.js';
+import { KnownSecrets } from './redact.js';
+import type { SecretStore } from './secret-store.js';
+import type { SettingsRepo } from './settings-repo.js';
+import { createCredentialTesters } from './testers.js';
+
+export interface ServiceParts {
+  host: EngineHost;
+  settings: SettingsRepo;
+  secrets: SecretStore;
+  /** Default: the environment and ~/clearml.conf of this process. */
+  fallback?: EnvironmentFallback;
+  knownSecrets?: KnownSecrets;
+  /** Opens a link the allow-list passed; false when it did not open (the page then shows the address). */
+  openUrl(url: string): Promise<boolean>;
+  log(line: string): void;
+  /** EC2 endpoint for the AWS test (tests). */
+  awsEndpoint?: string;
+}
+
+export interface Service {
+  dispatch: Dispatch;
+  /** Config, credentials and preferences changes, for the host to forward to its windows. */
+  changes: ChangeFeed;
+  fallback: EnvironmentFallback;
+  knownSecrets: KnownSecrets;
+  /** Applies the saved config and credentials to the engine (at startup, unless the demo runs). */
+  configure(): Promise<boolean>;
+  dispose(): void;
+}
+
+export function composeService(p: ServiceParts): Service {
+  const fallback = p.fallback ?? createEnvironmentFallback();
+  const known = p.knownSecrets ?? new KnownSecrets();
+  const changes = createChangeFeed();
+  const unwatch = watchSettings(p.settings, changes);
+  const { host, settings, secrets } = p;
+
+  const handlers = createServiceHandlers({
+    controller: host,
+    settings,
+    secrets,
+    fallback,
+    knownSecrets: known,
+    changes,
+    testers: createCredentialTesters({
+      settings,
+      secrets,
+      fallback,
+      fallbackApiHost: fallback.apiHost,
+      ...(p.awsEndpoint ? { awsEndpoint: p.awsEndpoint } : {}),
+    }),
+    importClearmlConf: fallback.importClearmlConf,
+    importConfigText: createConfigImporter(() => {
+      const c = settings.get().config?.clearml;
+      return { apiHost: c?.apiHost ?? fallback.apiHost(), webHost: c?.webHost ?? fallback.webHost() };
+    }),
+    exportConfig: () => exportConfigText(settings.get().config),
+    openExternal: async (url) => {
+      if (!isAllowedLink(url, settings.get().config ?? host.config)) {
+        p.log('refused to open a link outside the allow-list (https to the configured ClearML hosts only)');
+        return false;
+      }
+      return p.openUrl(url);
+    },
+    startDemo: () => host.startDemo(),
+    isDemo: () => host.demo,
+    demoConfig: () => host.config,
+    stopEverything: () => stopEverythingResult(host),
+  });
+
+  return {
+    dispatch: createDispatcher(handlers, {
+      knownSecrets: () => known.list(),
+      onError: (channel, error) => p.log(`${channel}: ${error.code}: ${error.message}`),
+    }),
+    changes,
+    fallback,
+    knownSecrets: known,
+    configure: () => configureFromSettings({ controller: host, settings, secrets, fallback, knownSecrets: known }),
+    dispose: unwatch,
+  };
+}

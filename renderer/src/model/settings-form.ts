@@ -1,0 +1,127 @@
+/**
+ * The Settings form's state as one reducer (draft, what the user touched, messages, the open dialog), so the
+ * page component only wires events to it. Pure; tested in node.
+ */
+import type { InvokeResponse } from '../../../shared/ipc/contract.js';
+import { draftFromConfig, type ConfigDraft, type FieldId, type IssueMap } from './config-form.js';
+
+export type Status = { tone: 'ok' | 'error' | 'info'; text: string } | null;
+export type SaveNeeds = NonNullable<InvokeResponse<'autoscaler:config.save'>['needs']>;
+
+export type FormDialog = { kind: 'import' } | { kind: 'export'; text: string } | { kind: 'confirm'; needs: SaveNeeds };
+
+export interface FormState {
+  draft: ConfigDraft;
+  dirty: boolean;
+  touched: ReadonlySet<FieldId>;
+  /** After a save attempt every field's issues show, not only the touched ones. */
+  showAll: boolean;
+  /** From a refused save. */
+  serverIssues: IssueMap;
+  /** From main's `config.validate` for the current draft (checks the page cannot make, e.g. secrets in text). */
+  checkedIssues: IssueMap;
+  status: Status;
+  dialog: FormDialog | null;
+}
+
+export type FormAction =
+  /** A config saved elsewhere (or just saved here) replaces the clean draft; the status line stays. */
+  | { type: 'load'; config: unknown }
+  | { type: 'revert'; config: unknown }
+  | { type: 'edit'; id: FieldId; change: (d: ConfigDraft) => ConfigDraft }
+  | { type: 'checked'; issues: IssueMap }
+  | { type: 'invalid' }
+  | { type: 'failed'; text: string }
+  | { type: 'rejected'; issues: IssueMap; needs?: SaveNeeds }
+  | { type: 'saved' }
+  | { type: 'imported'; config: unknown }
+  | { type: 'dialog'; dialog: FormDialog | null };
+
+export function initialFormState(config: unknown): FormState {
+  return {
+    draft: draftFromConfig(config),
+    dirty: false,
+    touched: new Set(),
+    showAll: false,
+    serverIssues: {},
+    checkedIssues: {},
+    status: null,
+    dialog: null,
+  };
+}
+
+export function formReducer(s: FormState, a: FormAction): FormState {
+  switch (a.type) {
+    case 'load':
+      return { ...initialFormState(a.config), dialog: s.dialog, status: s.status };
+    case 'revert':
+      return initialFormState(a.config);
+    case 'edit':
+      return {
+        ...s,
+        draft: a.change(s.draft),
+        dirty: true,
+        status: null,
+        serverIssues: {},
+        checkedIssues: {},
+        touched: s.touched.has(a.id) ? s.touched : new Set(s.touched).add(a.id),
+      };
+    case 'checked':
+      return { ...s, checkedIssues: a.issues };
+    case 'invalid':
+      return { ...s, showAll: true, status: { tone: 'error', text: 'Not saved: fix the fields marked below first.' } };
+    case 'failed':
+      return { ...s, showAll: true, status: { tone: 'error', text: `Not saved: ${a.text}` } };
+    case 'rejected': {
+      const confirmOnly = a.needs !== undefined && (a.needs.instanceSetup.length > 0 || a.needs.apiHost !== null);
+      if (confirmOnly) {
+        return {
+          ...s,
+          showAll: true,
+          dialog: { kind: 'confirm', needs: a.needs! },
+          status: { tone: 'info', text: 'Confirm the changes to save them.' },
+        };
+      }
+      return {
+        ...s,
+        showAll: true,
+        serverIssues: a.issues,
+        status: { tone: 'error', text: 'Not saved: the engine rejected some fields (marked below).' },
+      };
+    }
+    case 'saved':
+      return {
+        ...s,
+        dirty: false,
+        touched: new Set(),
+        showAll: false,
+        dialog: null,
+        status: { tone: 'ok', text: 'Saved. The engine applies it at its next poll.' },
+      };
+    case 'imported':
+      return {
+        ...s,
+        draft: draftFromConfig(a.config),
+        dirty: true,
+        showAll: true,
+        dialog: null,
+        status: { tone: 'info', text: 'Imported into the editor. Review it, then Save.' },
+      };
+    case 'dialog':
+      return { ...s, dialog: a.dialog };
+  }
+}
+
+/** What a field shows: schema issues once touched (or after a save attempt), plus main's. */
+export function shownIssues(s: FormState, schemaIssues: IssueMap, id: FieldId): string[] {
+  return [
+    ...new Set([
+      ...(s.showAll || s.touched.has(id) ? (schemaIssues[id] ?? []) : []),
+      ...(s.serverIssues[id] ?? []),
+      ...(s.checkedIssues[id] ?? []),
+    ]),
+  ];
+}
+
+export type Shown = (id: FieldId) => string[];
+export type Edit = (id: FieldId, change: (d: ConfigDraft) => ConfigDraft) => void;

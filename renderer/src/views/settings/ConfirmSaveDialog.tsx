@@ -1,0 +1,64 @@
+/**
+ * The explicit yes main asks for: instance-setup changes (shown as a diff) and the API host the stored ClearML keys
+ * will be sent to (named, with a warning for plain http to another machine).
+ */
+import { Dialog } from '../../components/Dialog.js';
+import type { SaveNeeds } from '../../model/settings-form.js';
+import { SetupDiff } from './SetupDiff.js';
+
+export function ConfirmSaveDialog({
+  needs,
+  busy,
+  onCancel,
+  onConfirm,
+}: {
+  needs: SaveNeeds;
+  busy: boolean;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  const host = needs.apiHost;
+  return (
+    <Dialog
+      title="Confirm before saving"
+      tone="danger"
+      onClose={onCancel}
+      footer={
+        <>
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="button" className="primary" disabled={busy} onClick={onConfirm}>
+            {busy ? 'Saving…' : 'Confirm and save'}
+          </button>
+        </>
+      }
+    >
+      {needs.instanceSetup.length > 0 && (
+        <>
+          <p>These settings change what runs on every new instance (the init script runs as root):</p>
+          <SetupDiff changes={needs.instanceSetup} />
+        </>
+      )}
+      {host && (
+        <div role="note" aria-label="API host change">
+          <p>
+            The stored ClearML keys will be sent to <code>{host.to}</code>
+            {host.from ? (
+              <>
+                {' '}
+                instead of <code>{host.from}</code>
+              </>
+            ) : null}
+            . If that is not your ClearML server, cancel and enter the keys for it under Credentials instead.
+          </p>
+          {host.insecure && (
+            <p className="note tone-warn">
+              This is plain http to another machine: the keys and every request cross the network unencrypted.
+            </p>
+          )}
+        </div>
+      )}
+    </Dialog>
+  );
+}

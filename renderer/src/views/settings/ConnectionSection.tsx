@@ -1,0 +1,44 @@
+/** Settings → ClearML and AWS: where the API is and which region launches. */
+import { isInsecureApiHost } from '../../../../shared/config-review.js';
+import { TextField } from '../../components/Field.js';
+import type { ConfigDraft } from '../../model/config-form.js';
+import type { Edit, Shown } from '../../model/settings-form.js';
+
+export function ConnectionSection({ draft, shown, edit }: { draft: ConfigDraft; shown: Shown; edit: Edit }) {
+  return (
+    <fieldset className="card">
+      <legend>ClearML and AWS</legend>
+      <div className="grid">
+        <TextField
+          label="ClearML API host"
+          value={draft.apiHost}
+          placeholder="https://api.clear.ml"
+          hint="The api_server from clearml.conf"
+          issues={shown('apiHost')}
+          onChange={(x) => edit('apiHost', (d) => ({ ...d, apiHost: x }))}
+        />
+        <TextField
+          label="ClearML web app (optional)"
+          value={draft.webHost}
+          placeholder="https://app.clear.ml"
+          hint="For task links; derived from the API host when empty"
+          issues={shown('webHost')}
+          onChange={(x) => edit('webHost', (d) => ({ ...d, webHost: x }))}
+        />
+        <TextField
+          label="AWS region"
+          value={draft.region}
+          placeholder="us-east-1"
+          issues={shown('region')}
+          onChange={(x) => edit('region', (d) => ({ ...d, region: x }))}
+        />
+      </div>
+      {isInsecureApiHost(draft.apiHost) && (
+        <p className="note tone-warn" role="note">
+          Plain http to another machine: the ClearML keys and every request cross the network unencrypted. Use https if
+          the server offers it; saving asks you to confirm this host.
+        </p>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,178 @@
+/** Import a ClearML autoscaler YAML (or our format): a preview of what it maps to, instance-setup changes as a diff. */
+import { useState } from 'react';
+import type { Config } from '../../../../shared/config.js';
+import { instanceSetupChanges } from '../../../../shared/config-review.js';
+import type { InvokeResponse } from '../../../../shared/ipc/contract.js';
+import { Dialog } from '../../components/Dialog.js';
+import { Field } from '../../components/Field.js';
+import { draftFromConfig } from '../../model/config-form.js';
+import { useActions, usePending } from '../../state/react.js';
+import { SetupDiff } from './SetupDiff.js';
+
+type ImportResult = InvokeResponse<'autoscaler:config.import'>;
+
+export function ImportDialog({
+  current,
+  onClose,
+  onUse,
+}: {
+  /** The saved config, to diff the instance setup against (null before the first save). */
+  current: unknown;
+  onClose: () => void;
+  onUse: (config: unknown) => void;
+}) {
+  const actions = useActions();
+  const busy = usePending('importConfig');
+  const [text, setText] = useState('');
+  const [result, setResult] = useState<ImportResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const preview = async () => {
+    setError(null);
+    const r = await actions.importConfig(text);
+    if (r.ok) setResult(r.value);
+    else setError(r.error.message);
+  };
+
+  const onFile = (file: File | undefined) => {
+    if (!file) return;
+    void file.text().then((t) => {
+      setText(t);
+      setResult(null);
+    });
+  };
+
+  const mapped = result?.config ? draftFromConfig(result.config) : null;
+  // The config.get reply and an import without issues are both validated configs.
+  const setup = result?.config ? instanceSetupChanges(current as Config | null, result.config as Config) : [];
+  const usable = result !== null && result.config !== null && result.issues.length === 0;
+
+  return (
+    <Dialog
+      title="Import a ClearML autoscaler configuration"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" disabled={busy || text.trim() === ''} onClick={() => void preview()}>
+            {busy ? 'Reading…' : 'Preview'}
+          </button>
+          <button type="button" className="primary" disabled={!usable} onClick={() => result && onUse(result.config)}>
+            Load into editor
+          </button>
+        </>
+      }
+    >
+      <p className="muted small">
+        Paste the YAML of a ClearML AWS autoscaler (hyper_params + configurations) or our own exported format. Nothing
+        is saved until you press Save in Settings.
+      </p>
+      <Field label="Configuration file">
+        {({ id }) => (
+          <input id={id} type="file" accept=".yaml,.yml,.json,.txt" onChange={(e) => onFile(e.target.files?.[0])} />
+        )}
+      </Field>
+      <Field label="Or paste it here" wide>
+        {({ id }) => (
+          <textarea
+            id={id}
+            rows={8}
+            spellCheck={false}
+            value={text}
+            onChange={(e) => {
+              setText(e.target.value);
+              setResult(null);
+            }}
+          />
+        )}
+      </Field>
+      {error && <p className="tone-error">{error}</p>}
+      {result && (
+        <div className="import-preview" aria-live="polite">
+          <p>
+            Recognised as:{' '}
+            <strong>
+              {result.format === 'clearml'
+                ? 'ClearML autoscaler YAML'
+                : result.format === 'ours'
+                  ? 'this app’s format'
+                  : 'unknown format'}
+            </strong>
+          </p>
+          {result.issues.length > 0 && (
+            <ul className="field-errors" role="alert">
+              {result.issues.map((i) => (
+                <li key={`${i.path}:${i.message}`}>
+                  {i.path}: {i.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          {result.warnings.length > 0 && (
+            <ul className="warnings">
+              {result.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          )}
+          {mapped && (
+            <>
+              <p>
+                API host <code>{mapped.apiHost || '—'}</code>, region <code>{mapped.region || '—'}</code>, poll every{' '}
+                {mapped.scaling.pollingIntervalSec} s, idle timeout {mapped.scaling.maxIdleMin} min.
+              </p>
+              <table className="mini-table">
+                <caption>Resources</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Type</th>
+                    <th scope="col">Market</th>
+                    <th scope="col">AMI</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {mapped.resources.map((r) => (
+                    <tr key={r.uid}>
+                      <td>{r.name}</td>
+                      <td>{r.instanceType}</td>
+                      <td>{r.market}</td>
+                      <td className="mono">{r.amiId}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {setup.length > 0 && (
+                <>
+                  <p>
+                    <strong>Changes what runs on every instance</strong> (you confirm them when you save):
+                  </p>
+                  <SetupDiff changes={setup} />
+                </>
+              )}
+              <table className="mini-table">
+                <caption>Queues</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Queue</th>
+                    <th scope="col">Resources (max instances)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {mapped.queues.map((q) => (
+                    <tr key={q.uid}>
+                      <td>{q.name}</td>
+                      <td>{q.entries.map((e) => `${e.resource} (${e.maxInstances})`).join(', ')}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+        </div>
+      )}
+    </Dialog>
+  );
+}

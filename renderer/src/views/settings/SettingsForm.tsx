@@ -1,0 +1,179 @@
+/**
+ * The autoscaler configuration editor: sections in their own files, state in one reducer (settings-form.ts).
+ * Inline field messages come from the shared zod schema on every keystroke and from main's `config.validate` once
+ * the draft passes it. Nothing is saved while a field is invalid; main validates again on save and asks for an
+ * explicit confirmation of instance-setup and API-host changes. In demo mode the demo's config is read-only.
+ */
+import { useEffect, useMemo, useReducer, useRef } from 'react';
+import { mapIssues, validateDraft, type FieldId } from '../../model/config-form.js';
+import { formReducer, initialFormState, shownIssues, type Edit } from '../../model/settings-form.js';
+import type { InvokeRequest } from '../../../../shared/ipc/contract.js';
+import { useActions, usePending } from '../../state/react.js';
+import { BudgetEditor, LeaseEditor } from '../SettingsLimits.js';
+import { ConfirmSaveDialog } from './ConfirmSaveDialog.js';
+import { ConnectionSection } from './ConnectionSection.js';
+import { ExportDialog } from './ExportDialog.js';
+import { ImportDialog } from './ImportDialog.js';
+import { InstanceSetupSection } from './InstanceSetupSection.js';
+import { QueuesSection } from './QueuesSection.js';
+import { ResourcesSection } from './ResourcesSection.js';
+import { ScalingSection } from './ScalingSection.js';
+
+/** Quiet time after the last keystroke before main is asked to validate the draft. */
+const VALIDATE_DELAY_MS = 350;
+
+export function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
+  const actions = useActions();
+  const saving = usePending('saveConfig');
+  const [s, dispatch] = useReducer(formReducer, config, initialFormState);
+  const validateSeq = useRef(0);
+  const { draft, dirty, status, dialog } = s;
+
+  // A config saved elsewhere (another window, an import) replaces the draft unless the user is editing.
+  useEffect(() => {
+    if (!dirty) dispatch({ type: 'load', config });
+  }, [config, dirty]);
+
+  const v = useMemo(() => validateDraft(draft), [draft]);
+  const shown = (id: FieldId) => shownIssues(s, v.issues, id);
+
+  // Once the draft passes the schema here, main checks it too, so its messages appear while typing, not on Save.
+  useEffect(() => {
+    const seq = ++validateSeq.current;
+    if (!dirty || demo || !v.valid) return;
+    const timer = setTimeout(() => {
+      void actions.validateConfig(v.config).then((r) => {
+        if (seq !== validateSeq.current || !r.ok) return;
+        dispatch({ type: 'checked', issues: mapIssues(r.value.issues, v.paths) });
+      });
+    }, VALIDATE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [v, dirty, demo, actions]);
+
+  const edit: Edit = (id, change) => dispatch({ type: 'edit', id, change });
+
+  const save = async (confirm?: InvokeRequest<'autoscaler:config.save'>['confirm']) => {
+    if (demo) return;
+    if (!v.valid) return dispatch({ type: 'invalid' });
+    const r = await actions.saveConfig(v.config, confirm);
+    if (!r.ok) return dispatch({ type: 'failed', text: r.error.message });
+    if (!r.value.ok) {
+      const needs = r.value.needs;
+      // A refusal that only asks for confirmation opens the dialog; any other issue is shown on its field.
+      const other = r.value.issues.filter(
+        (i) =>
+          !(needs?.instanceSetup.some((c) => c.path === i.path) ?? false) &&
+          !(needs?.apiHost && i.path === 'clearml.apiHost'),
+      );
+      return dispatch({
+        type: 'rejected',
+        issues: mapIssues(r.value.issues, v.paths),
+        ...(needs && other.length === 0 ? { needs } : {}),
+      });
+    }
+    dispatch({ type: 'saved' });
+  };
+
+  const doExport = async () => {
+    const r = await actions.exportConfig();
+    if (r.ok) dispatch({ type: 'dialog', dialog: { kind: 'export', text: r.value.text } });
+  };
+
+  const formIssues = shown('form');
+  const invalidCount = new Set([...Object.keys(v.issues), ...Object.keys(s.checkedIssues)]).size;
+  const queueNames = [...new Set(draft.queues.map((q) => q.name.trim()).filter(Boolean))];
+
+  return (
+    <form
+      className="view settings"
+      aria-label="Settings"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      {!demo && (
+        <div className="toolbar sticky">
+          <button type="submit" className="primary" disabled={saving || !dirty}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+          <button type="button" disabled={!dirty} onClick={() => dispatch({ type: 'revert', config })}>
+            Revert
+          </button>
+          <button type="button" onClick={() => dispatch({ type: 'dialog', dialog: { kind: 'import' } })}>
+            Import ClearML YAML…
+          </button>
+          <button type="button" onClick={() => void doExport()} disabled={config === null}>
+            Export
+          </button>
+          <span role="status" className={`save-status${status ? ` tone-${status.tone}` : ''}`}>
+            {status?.text ??
+              (dirty ? (invalidCount ? `${invalidCount} field(s) need attention` : 'Unsaved changes') : '')}
+          </span>
+        </div>
+      )}
+      {demo && (
+        <p className="note" role="note" aria-label="Demo configuration">
+          This is the demo’s built-in configuration, shown read-only: the demo config cannot be changed. It runs against
+          simulated ClearML and EC2, so nothing here reaches your cloud.
+        </p>
+      )}
+      {config === null && (
+        <p className="note">
+          No configuration yet. Fill in the fields below, or import the YAML of an existing ClearML autoscaler.
+        </p>
+      )}
+      {formIssues.length > 0 && (
+        <ul className="field-errors form-errors" role="alert">
+          {formIssues.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      )}
+
+      <fieldset className="plain form-body" disabled={demo}>
+        <ConnectionSection draft={draft} shown={shown} edit={edit} />
+        <ScalingSection draft={draft} shown={shown} edit={edit} />
+        <ResourcesSection draft={draft} shown={shown} edit={edit} />
+        <QueuesSection draft={draft} shown={shown} edit={edit} />
+        <InstanceSetupSection draft={draft} shown={shown} edit={edit} readOnly={demo} />
+        <BudgetEditor
+          budgets={draft.budgets}
+          queueNames={queueNames}
+          shown={shown}
+          onEdit={(id, change) => edit(id, (d) => ({ ...d, budgets: change(d.budgets) }))}
+        />
+        <LeaseEditor
+          lease={draft.lease}
+          shown={shown}
+          onEdit={(id, change) => edit(id, (d) => ({ ...d, lease: change(d.lease) }))}
+        />
+      </fieldset>
+
+      {dialog?.kind === 'import' && (
+        <ImportDialog
+          current={config}
+          onClose={() => dispatch({ type: 'dialog', dialog: null })}
+          onUse={(cfg) => dispatch({ type: 'imported', config: cfg })}
+        />
+      )}
+      {dialog?.kind === 'export' && (
+        <ExportDialog text={dialog.text} onClose={() => dispatch({ type: 'dialog', dialog: null })} />
+      )}
+      {dialog?.kind === 'confirm' && (
+        <ConfirmSaveDialog
+          needs={dialog.needs}
+          busy={saving}
+          onCancel={() => dispatch({ type: 'dialog', dialog: null })}
+          onConfirm={() =>
+            void save({
+              ...(dialog.needs.instanceSetup.length > 0 ? { instanceSetup: true as const } : {}),
+              ...(dialog.needs.apiHost ? { apiHost: dialog.needs.apiHost.to } : {}),
+            })
+          }
+        />
+      )}
+    </form>
+  );
+}

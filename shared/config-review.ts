@@ -1,0 +1,87 @@
+/**
+ * What in a config change needs the user's explicit yes before it is saved, pure and shared: main refuses a save
+ * without the confirmation, and the dashboard shows the same list (as a diff) before asking.
+ * - Instance setup: the init script (runs as root on every instance), the extra clearml.conf, the docker images,
+ *   the agent version and where instances get the ClearML keys. They change what runs on every instance.
+ * - The ClearML API host: the stored ClearML keys are sent there (the Test button and the engine), so a new host,
+ *   or plain http to a host that is not this machine, is named and confirmed first.
+ */
+import type { Config } from './config.js';
+import { ConfigSchema } from './config.js';
+
+export interface SetupChange {
+  /** Dotted path, e.g. `agent.initScript` or `resources.gpu.dockerImage`. */
+  path: string;
+  label: string;
+  before: string;
+  after: string;
+}
+
+export interface HostChange {
+  /** The host the stored keys were confirmed for; null when none was. */
+  from: string | null;
+  to: string;
+  /** http:// to a host that is not this machine: keys and tasks would cross the network unencrypted. */
+  insecure: boolean;
+}
+
+const AGENT_FIELDS: { key: keyof Config['agent']; label: string }[] = [
+  { key: 'initScript', label: 'Init script (runs as root on every instance)' },
+  { key: 'extraClearmlConf', label: 'Extra clearml.conf' },
+  { key: 'defaultDockerImage', label: 'Default docker image' },
+  { key: 'agentVersion', label: 'clearml-agent version' },
+  { key: 'clearmlCredentialsFrom', label: 'ClearML keys on instances from' },
+  { key: 'ssmPrefix', label: 'SSM parameter prefix' },
+];
+
+/** The defaults a first config is compared with: an imported init script is new even on a first save. */
+const EMPTY_AGENT = ConfigSchema.shape.agent.parse(undefined);
+
+/** Every instance-setup field that differs between the saved config (null: none yet) and the next one. */
+export function instanceSetupChanges(before: Config | null, after: Config): SetupChange[] {
+  const out: SetupChange[] = [];
+  const prevAgent = before?.agent ?? EMPTY_AGENT;
+  for (const { key, label } of AGENT_FIELDS) {
+    const a = String(prevAgent[key]);
+    const b = String(after.agent[key]);
+    if (a !== b) out.push({ path: `agent.${key}`, label, before: a, after: b });
+  }
+  // Per-resource images: only resources that remain matter; a new one matters when it names its own image.
+  for (const name of Object.keys(after.resources).sort()) {
+    const a = before?.resources[name]?.dockerImage;
+    const b = after.resources[name]!.dockerImage;
+    if (a === b) continue;
+    out.push({
+      path: `resources.${name}.dockerImage`,
+      label: `Docker image of resource ${name}`,
+      before: a ?? '(the default)',
+      after: b ?? '(the default)',
+    });
+  }
+  return out;
+}
+
+export function normalizeApiHost(url: string): string {
+  return url.trim().replace(/\/+$/, '');
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+export function isInsecureApiHost(url: string): boolean {
+  // shared/ has no URL class; the schema already checked this is an http(s) URL.
+  const m = /^http:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url.trim());
+  return m !== null && !LOOPBACK.test(m[1]!);
+}
+
+/**
+ * Null when the next host needs no confirmation: the same host as the confirmed one; or, with no keys stored, a
+ * host that is https or on this machine.
+ */
+export function apiHostChange(confirmed: string | null, next: string, keysStored: boolean): HostChange | null {
+  const to = normalizeApiHost(next);
+  const from = confirmed === null ? null : normalizeApiHost(confirmed);
+  if (from === to) return null;
+  const insecure = isInsecureApiHost(to);
+  if (!keysStored && !insecure) return null;
+  return { from, to, insecure };
+}

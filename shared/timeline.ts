@@ -1,0 +1,83 @@
+/**
+ * The scaling history the Overview and Costs charts read: instances per queue (busy, idle, booting), queue depth and
+ * burn rate over time, with launches, terminations, spot interruptions and errors as markers. The engine keeps it
+ * (electron/engine/timeline/), the IPC channel `autoscaler:timeline.get` carries it, already downsampled.
+ */
+import { z } from 'zod';
+
+/**
+ * The ranges the dashboard offers, in hours; the engine keeps the longest. 15 min is there for a fresh start (the
+ * demo's whole cycle is four minutes): on a 1 h axis its first minutes are a sliver at the right edge.
+ */
+export const TIMELINE_RANGES = [0.25, 1, 6, 24] as const;
+export type TimelineRange = (typeof TIMELINE_RANGES)[number];
+export const TimelineRangeSchema = z.union([z.literal(0.25), z.literal(1), z.literal(6), z.literal(24)]);
+
+/** "15 min", "1 h", "24 h": how a range is named on its button and in sentences. */
+export function rangeLabel(hours: TimelineRange): string {
+  return hours < 1 ? `${Math.round(hours * 60)} min` : `${hours} h`;
+}
+
+export const QueueCountsSchema = z.object({
+  busy: z.number().int().nonnegative(),
+  idle: z.number().int().nonnegative(),
+  booting: z.number().int().nonnegative(),
+  /** Tasks waiting in the queue. */
+  pending: z.number().int().nonnegative(),
+});
+export type QueueCounts = z.infer<typeof QueueCountsSchema>;
+
+export const TimelineSampleSchema = z.object({
+  at: z.number(),
+  queues: z.record(z.string(), QueueCountsSchema),
+  burnPerHour: z.number().nonnegative(),
+});
+export type TimelineSample = z.infer<typeof TimelineSampleSchema>;
+
+export const MarkerKindSchema = z.enum(['launch', 'terminate', 'interruption', 'error']);
+export type MarkerKind = z.infer<typeof MarkerKindSchema>;
+
+export const TimelineMarkerSchema = z.object({
+  at: z.number(),
+  kind: MarkerKindSchema,
+  /** The event as the Events view words it. */
+  message: z.string(),
+  queue: z.string().optional(),
+  instanceIds: z.array(z.string()).optional(),
+});
+export type TimelineMarker = z.infer<typeof TimelineMarkerSchema>;
+
+/** A sample as the charts get it: plus the spend accumulated since the start of the window. */
+export const TimelinePointSchema = TimelineSampleSchema.extend({ spend: z.number().nonnegative() });
+export type TimelinePoint = z.infer<typeof TimelinePointSchema>;
+
+export const TimelineSchema = z.object({
+  hours: TimelineRangeSchema,
+  from: z.number(),
+  to: z.number(),
+  /** Width of one point in ms (raw polls are finer); a gap wider than a few steps means the app was not watching. */
+  stepMs: z.number().positive(),
+  /** Every queue that appears in the window, in first-seen order. */
+  queues: z.array(z.string()),
+  points: z.array(TimelinePointSchema),
+  markers: z.array(TimelineMarkerSchema),
+  /** Estimated spend over the window (burn rate integrated over time). */
+  spend: z.number().nonnegative(),
+  /** How far back the history goes (ms epoch), null when empty: "too early to project" needs it. */
+  since: z.number().nullable(),
+});
+export type Timeline = z.infer<typeof TimelineSchema>;
+
+export function emptyTimeline(hours: TimelineRange, now: number): Timeline {
+  return {
+    hours,
+    from: now - hours * 3600_000,
+    to: now,
+    stepMs: 3000,
+    queues: [],
+    points: [],
+    markers: [],
+    spend: 0,
+    since: null,
+  };
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { IdleTracker } from '../../../electron/engine/controllers/idle.js';
+import { KeepWarmController } from '../../../electron/engine/controllers/keep-warm.js';
+import { leasesDue, renewLeases } from '../../../electron/engine/controllers/lease.js';
+import type { Observation } from '../../../electron/engine/controllers/observe.js';
+import type { NewEvent } from '../../../electron/engine/events.js';
+import { TAG, type InstanceObs, type WorkerObs } from '../../../electron/engine/ports.js';
+import { FakeEc2 } from '../../fakes/ec2.js';
+import { instance, makeConfig, queue, T0, workerFor } from '../fixtures.js';
+
+const obs = (instances: InstanceObs[], workers: WorkerObs[], now = T0): Observation => ({
+  now,
+  clearmlOk: true,
+  queues: [],
+  workers,
+  instances,
+});
+
+describe('IdleTracker', () => {
+  it('starts a timer at the first idle sighting and keeps it while idle', () => {
+    const t = new IdleTracker();
+    const i = instance('gpu', 'gpu_a');
+    t.observe(obs([i], [workerFor(i)], T0), 'dyn');
+    t.observe(obs([i], [workerFor(i)], T0 + 60_000), 'dyn');
+    expect(t.idleSince.get(i.instanceId)).toBe(T0);
+  });
+
+  it.each([
+    ['a busy sighting', (i: InstanceObs) => obs([i], [workerFor(i, 'task-1')])],
+    ['the worker vanishing', (i: InstanceObs) => obs([i], [])],
+    ['the instance vanishing', (i: InstanceObs) => obs([], [workerFor(i)])],
+    [
+      'a worker of another prefix',
+      (i: InstanceObs) => obs([i], [{ ...workerFor(i), id: `other:x:y:${i.instanceId}` }]),
+    ],
+  ])('resets on %s', (_, next) => {
+    const t = new IdleTracker();
+    const i = instance('gpu', 'gpu_a');
+    t.observe(obs([i], [workerFor(i)]), 'dyn');
+    t.observe(next(i), 'dyn');
+    expect(t.idleSince.has(i.instanceId)).toBe(false);
+  });
+
+  it('forget() restarts one timer', () => {
+    const t = new IdleTracker();
+    const i = instance('gpu', 'gpu_a');
+    t.observe(obs([i], [workerFor(i)], T0), 'dyn');
+    t.forget(i.instanceId);
+    t.observe(obs([i], [workerFor(i)], T0 + 5000), 'dyn');
+    expect(t.idleSince.get(i.instanceId)).toBe(T0 + 5000);
+  });
+});
+
+describe('KeepWarmController', () => {
+  const prices = () => ({ price: 0.5, source: 'fallback' as const });
+  const run = (preference: 'cost' | 'balanced') => {
+    const c = new KeepWarmController(prices);
+    const config = makeConfig();
+    config.scaling.preference = preference;
+    const i = instance('gpu', 'gpu_a');
+    const logged: [string, NewEvent][] = [];
+    const out = c.plan(
+      { config, now: T0, queues: [queue('gpu', 0)], instances: [i], workers: [workerFor(i)], inFlight: [] },
+      (key, e) => logged.push([key, e]),
+    );
+    return { out, logged };
+  };
+
+  it('with no history keeps an idle worker unless only dollars count, and logs why', () => {
+    const warm = run('balanced');
+    expect(warm.out.expectedArrivals.get('gpu')).toBe(1);
+    expect(warm.out.prewarm.get('gpu')).toBe(0);
+    expect(warm.logged.map(([, e]) => e.message)).toEqual([
+      expect.stringMatching(/kept 1 idle on 'gpu'.*too few tasks/),
+    ]);
+    const cost = run('cost');
+    expect(cost.out.expectedArrivals.get('gpu')).toBe(0);
+    expect(cost.logged[0]?.[1].message).toMatch(/not keeping idle workers on 'gpu'/);
+  });
+});
+
+describe('lease renewal', () => {
+  const lease = { ...makeConfig().lease, enabled: true, leaseMin: 20 };
+  const until = (ms: number) => ({ [TAG.lease]: String(Math.floor(ms / 1000)) });
+
+  it.each([
+    ['no lease tag', {}, 'running', true],
+    ['lease past its half', until(T0 + 9 * 60_000), 'running', true],
+    ['lease fresh', until(T0 + 15 * 60_000), 'running', false],
+    ['not live', {}, 'shutting-down', false],
+  ] as const)('%s → due: %s', (_, tags, state, due) => {
+    const i = instance('gpu', 'gpu_a', { state, tags });
+    expect(leasesDue(lease, [i], T0).length > 0).toBe(due);
+  });
+
+  it('renews every due lease in one CreateTags call, and none when disabled', async () => {
+    const ec2 = new FakeEc2();
+    const a = instance('gpu', 'gpu_a');
+    const b = instance('cpu', 'cpu');
+    await renewLeases(ec2, lease, [a, b], T0);
+    expect(ec2.callsOf('createTags')).toEqual([
+      [[a.instanceId, b.instanceId], { [TAG.lease]: String(Math.floor((T0 + 20 * 60_000) / 1000)) }],
+    ]);
+    await renewLeases(ec2, { ...lease, enabled: false }, [a, b], T0);
+    expect(ec2.callsOf('createTags')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { AuthGate } from '../../../electron/engine/controllers/auth.js';
+import { IN_FLIGHT_TTL_MS, LaunchController } from '../../../electron/engine/controllers/launch.js';
+import type { ActContext } from '../../../electron/engine/controllers/terminate.js';
+import type { NewEvent } from '../../../electron/engine/events.js';
+import type { Action } from '../../../electron/engine/policy.js';
+import { Ec2Error } from '../../../electron/engine/ports.js';
+import { FakeEc2 } from '../../fakes/ec2.js';
+import { instance, makeConfig, T0 } from '../fixtures.js';
+
+const config = makeConfig({
+  resources: {
+    gpu_a: {
+      instanceType: 'g4dn.xlarge',
+      amiId: 'ami-0123456789abcdef0',
+      market: 'spot',
+      spotFallbackToOnDemand: true,
+    },
+    cpu: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' },
+  },
+  queues: { gpu: [{ resource: 'gpu_a', maxInstances: 9 }], cpu: [{ resource: 'cpu', maxInstances: 9 }] },
+});
+
+const launch = (queue: string, resource: string, count: number): Action => ({
+  kind: 'launch',
+  queue,
+  resource,
+  count,
+  reason: { code: 'demand', instanceType: 'x', demand: { pending: count, idle: 0, booting: 0 } },
+});
+
+function rig(opts: { concurrency?: number } = {}) {
+  const ec2 = new FakeEc2(() => T0);
+  const auth = new AuthGate();
+  const events: NewEvent[] = [];
+  const c = new LaunchController(
+    { ec2, userData: () => '#!/bin/sh', launchConcurrency: opts.concurrency, newClientToken: tokens() },
+    auth,
+  );
+  const ctx = (): ActContext => ({ now: T0, emit: (e) => events.push(e), errors: [] });
+  return { ec2, auth, events, c, ctx };
+}
+
+function tokens() {
+  let n = 0;
+  return () => `tok-${n++}`;
+}
+
+describe('LaunchController', () => {
+  it('launches the count, remembers each launch as in flight and logs one event per action', async () => {
+    const { c, ec2, events, ctx } = rig({ concurrency: 2 });
+    const ids = await c.act([launch('cpu', 'cpu', 3)], config, ctx());
+    expect(ids).toHaveLength(3);
+    expect(ec2.launches).toHaveLength(3);
+    expect(c.inFlight.map((f) => f.instanceId)).toEqual(ids);
+    expect(events).toEqual([expect.objectContaining({ kind: 'launch', queue: 'cpu', count: 3, instanceIds: ids })]);
+    expect(events[0]!.message).toBe(`launched 3 × m5.large on 'cpu' (${ids.join(', ')}): 3 pending, 0 idle, 0 booting`);
+  });
+
+  it('forgets an in-flight launch once EC2 lists it, or after the TTL', () => {
+    const { c } = rig();
+    c.seedInFlight([
+      { queue: 'cpu', resource: 'cpu', instanceId: 'i-00000001', at: T0 },
+      { queue: 'cpu', resource: 'cpu', instanceId: null, at: T0 },
+    ]);
+    c.prune([instance('cpu', 'cpu', { instanceId: 'i-00000001' })], T0 + 1000);
+    expect(c.inFlight).toHaveLength(1);
+    c.prune([], T0 + IN_FLIGHT_TTL_MS);
+    expect(c.inFlight).toHaveLength(0);
+  });
+
+  it('a capacity error everywhere cools the (queue, resource) down and says so', async () => {
+    const { c, ec2, ctx } = rig();
+    ec2.noCapacity.add('default|on-demand');
+    const x = ctx();
+    expect(await c.act([launch('cpu', 'cpu', 1)], config, x)).toEqual([]);
+    expect([...c.coolingAt(T0)]).toEqual(['cpu|cpu']);
+    expect(x.errors[0]).toMatch(
+      /^no capacity for m5.large \(cpu\) in any configured placement: .*'cpu' will use its next resource for 10 min$/,
+    );
+    c.prune([], T0 + 10 * 60_000);
+    expect([...c.coolingAt(T0 + 10 * 60_000)]).toEqual([]);
+  });
+
+  it('an auth refusal blocks the gate and stops every later launch action', async () => {
+    const { c, ec2, auth, ctx } = rig();
+    ec2.failNext('runInstance', new Ec2Error('auth', 'UnauthorizedOperation', 'not allowed'));
+    const x = ctx();
+    expect(await c.act([launch('cpu', 'cpu', 1), launch('gpu', 'gpu_a', 1)], config, x)).toEqual([]);
+    expect(auth.blocked).toMatch(/^AWS refused the request \(UnauthorizedOperation\)/);
+    expect(ec2.callsOf('runInstance')).toHaveLength(1);
+  });
+
+  it('after a spot loss, one replacement per credit launches on-demand, then spot again', async () => {
+    const { c, ec2, ctx } = rig();
+    c.grantOnDemandCredit('gpu', T0);
+    await c.act([launch('gpu', 'gpu_a', 2)], config, ctx());
+    expect(ec2.launches.map((l) => l.market)).toEqual(['on-demand', 'spot']);
+    await c.act([launch('gpu', 'gpu_a', 1)], config, ctx());
+    expect(ec2.launches.at(-1)?.market).toBe('spot');
+  });
+
+  it('credits expire after 30 minutes', async () => {
+    const { c, ec2, ctx } = rig();
+    c.grantOnDemandCredit('gpu', T0 - 30 * 60_000);
+    await c.act([launch('gpu', 'gpu_a', 1)], config, ctx());
+    expect(ec2.launches.map((l) => l.market)).toEqual(['spot']);
+  });
+
+  it('journals every attempt before it is sent and its outcome after', async () => {
+    const ec2 = new FakeEc2(() => T0);
+    const log: string[] = [];
+    const c = new LaunchController(
+      {
+        ec2,
+        userData: () => '',
+        newClientToken: tokens(),
+        beforeLaunchAttempt: async (i) => void log.push(`before ${i.clientToken} ${i.queue}`),
+        afterLaunch: async (i, r) => void log.push(`after ${i.clientToken} ${'instanceId' in r ? 'ok' : r.error}`),
+      },
+      new AuthGate(),
+    );
+    await c.act([launch('cpu', 'cpu', 1)], config, { now: T0, emit: () => undefined, errors: [] });
+    expect(log).toEqual(['before tok-0 cpu', 'after tok-0 ok']);
+  });
+});

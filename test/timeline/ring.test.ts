@@ -1,0 +1,122 @@
+// The pure timeline core: two tiers, bounded, downsampled per range, spend integrated, markers kept in order.
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_LIMITS,
+  TimelineRing,
+  downsample,
+  integrate,
+  maxSamples,
+  merge,
+} from '../../electron/engine/timeline/ring.js';
+import type { TimelineSample } from '../../shared/timeline.js';
+
+const H = 3600_000;
+const T0 = Date.UTC(2026, 11, 4, 0, 0, 0);
+const sample = (at: number, busy: number, pending = 0, burn = busy): TimelineSample => ({
+  at,
+  queues: { gpu: { busy, idle: 0, booting: 0, pending } },
+  burnPerHour: burn,
+});
+
+describe('TimelineRing', () => {
+  it('keeps every poll for the last hour and one sample a minute before that', () => {
+    const ring = new TimelineRing();
+    for (let t = 0; t <= 3 * H; t += 3000) ring.add(sample(T0 + t, 1));
+    const { samples } = ring.state();
+    const now = T0 + 3 * H;
+    const fine = samples.filter((s) => s.at >= now - H);
+    const coarse = samples.filter((s) => s.at < now - H);
+    expect(fine.length).toBe(H / 3000 + 1);
+    ring.compact(now);
+    expect(ring.state().samples.filter((x) => x.at < now - H)).toHaveLength(120);
+    expect(coarse.length).toBeGreaterThanOrEqual(119); // two hours of 60 s buckets
+    expect(coarse.length).toBeLessThanOrEqual(121);
+    for (let i = 1; i < coarse.length; i++) expect(coarse[i]!.at - coarse[i - 1]!.at).toBe(60_000);
+  });
+
+  it('is bounded: a day and more of 1 s polls never holds more than maxSamples()', () => {
+    const ring = new TimelineRing();
+    for (let t = 0; t <= 26 * H; t += 1000) ring.add(sample(T0 + t, t % 7));
+    expect(ring.size.samples).toBeLessThanOrEqual(maxSamples());
+    expect(maxSamples()).toBe(1830 + 1380 + 2);
+    expect(ring.state().samples[0]!.at).toBeGreaterThanOrEqual(T0 + 2 * H);
+  });
+
+  it('a poll closer than fineStepMs to the last replaces it; a clock step backwards is ignored', () => {
+    const ring = new TimelineRing();
+    ring.add(sample(T0, 1));
+    ring.add(sample(T0 + 500, 2));
+    ring.add(sample(T0 - 10_000, 9));
+    expect(ring.state().samples).toEqual([sample(T0 + 500, 2)]);
+  });
+
+  it('keeps markers sorted, drops those older than a day and at most maxMarkers', () => {
+    const ring = new TimelineRing({ ...DEFAULT_LIMITS, maxMarkers: 3 });
+    for (const at of [5, 1, 3, 4]) ring.mark({ at: T0 + at, kind: 'launch', message: `m${at}` });
+    expect(ring.state().markers.map((m) => m.message)).toEqual(['m3', 'm4', 'm5']);
+    ring.add(sample(T0 + 25 * H, 0));
+    expect(ring.state().markers).toEqual([]);
+  });
+});
+
+describe('merge', () => {
+  it('keeps the moment with the most instances per queue, the most tasks waiting and the mean burn', () => {
+    const m = merge(
+      [
+        { at: 1, queues: { gpu: { busy: 1, idle: 2, booting: 0, pending: 5 } }, burnPerHour: 1 },
+        { at: 2, queues: { gpu: { busy: 3, idle: 1, booting: 1, pending: 0 } }, burnPerHour: 3 },
+        { at: 3, queues: { cpu: { busy: 0, idle: 1, booting: 0, pending: 1 } }, burnPerHour: 2 },
+      ],
+      3,
+    );
+    expect(m).toEqual({
+      at: 3,
+      queues: { gpu: { busy: 3, idle: 1, booting: 1, pending: 5 }, cpu: { busy: 0, idle: 1, booting: 0, pending: 1 } },
+      burnPerHour: 2,
+    });
+  });
+});
+
+describe('downsample', () => {
+  const samples = Array.from({ length: 1200 }, (_, i) => sample(T0 + i * 3000, i < 600 ? 2 : 0, 0, i < 600 ? 2 : 0));
+  const now = T0 + 1199 * 3000;
+
+  it.each([
+    [1, 720, 5000],
+    [6, 720, 30_000],
+    [24, 720, 120_000],
+  ] as const)('%s h: at most %s points, step %s ms, the axis spans the whole range', (hours, max, step) => {
+    const t = downsample(samples, [], hours, now);
+    expect(t.points.length).toBeLessThanOrEqual(max);
+    expect(t.stepMs).toBe(step);
+    expect(t.to - t.from).toBe(hours * H);
+    expect(t.queues).toEqual(['gpu']);
+    expect(t.since).toBe(T0);
+  });
+
+  it('integrates spend: 2 $/h for 30 min is $1, and the cumulative spend rises then stays', () => {
+    const t = downsample(samples, [], 1, now);
+    expect(t.spend).toBeCloseTo(1, 6);
+    expect(t.points[0]!.spend).toBe(0);
+    expect(t.points[t.points.length - 1]!.spend).toBeCloseTo(1, 6);
+    const spends = t.points.map((p) => p.spend);
+    expect([...spends].sort((a, b) => a - b)).toEqual(spends);
+  });
+
+  it('a rate holds at most 10 minutes across a gap (the app was not watching)', () => {
+    expect(integrate([sample(T0, 0, 0, 6), sample(T0 + 2 * H, 0, 0, 0)], T0 + 2 * H)).toBeCloseTo(1, 9);
+  });
+
+  it('only markers inside the window', () => {
+    const t = downsample(
+      samples,
+      [
+        { at: now - 2 * H, kind: 'launch', message: 'old' },
+        { at: now - 60_000, kind: 'terminate', message: 'new' },
+      ],
+      1,
+      now,
+    );
+    expect(t.markers.map((m) => m.message)).toEqual(['new']);
+  });
+});
