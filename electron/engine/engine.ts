@@ -176,6 +176,7 @@ export class Engine {
       instances: obs.instances,
       inFlight: this.launcher.inFlight,
       idleSince: this.idle.idleSince,
+      idleInherited: this.idle.inherited,
       launchesPaused: this.launchesPaused || this.auth.blocked !== null,
       pausedQueues: this.pausedQueues,
       cooling: this.launcher.coolingAt(now),

@@ -41,6 +41,11 @@ export interface PolicyInput {
   inFlight: readonly InFlightLaunch[];
   /** instanceId → ms when the loop first saw its worker idle (consecutive observations). */
   idleSince: ReadonlyMap<string, number>;
+  /**
+   * Instances already idle when this engine run first read ClearML (a restart forgets idle timers): their idle
+   * spell may have begun up to maxIdleMin earlier, so they go after surplusIdleMin whatever the forecast keeps.
+   */
+  idleInherited?: ReadonlySet<string>;
   launchesPaused: boolean;
   pausedQueues: ReadonlySet<string>;
   /** `${queue}|${resource}` pairs whose every placement hit a capacity error recently. */
@@ -96,6 +101,7 @@ export type DecisionReason =
 export type TerminateReason =
   | { code: 'idle'; queue: string; idleSec: number; maxIdleSec: number }
   | { code: 'idle-surplus'; queue: string; idleSec: number; maxIdleSec: number; expected: number }
+  | { code: 'idle-inherited'; queue: string; idleSec: number; surplusIdleSec: number }
   | { code: 'budget'; detail: string }
   | { code: 'spin-up'; spinUpMin: number }
   | { code: 'orphan'; forSec: number; note: string | null };
@@ -348,13 +354,18 @@ export function plan(input: PolicyInput): Plan {
     const expected = Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length);
     const surplus = Math.max(0, candidates.length - expected);
     candidates.forEach((c, i) => {
-      const limit = i < surplus ? surplusIdleSec : maxIdleSec;
+      // Kept by the forecast, but idle since before this run began: keeping it up to maxIdleMin from now could
+      // exceed maxIdleMin in all, so it gets the short limit (maxIdleMin stays the ceiling across a restart).
+      const inherited = i >= surplus && !!input.idleInherited?.has(c.instance.instanceId);
+      const limit = i < surplus || inherited ? surplusIdleSec : maxIdleSec;
       if ((c.idleSec ?? 0) < limit) return;
       const idleSec = c.idleSec ?? 0;
       const reason: TerminateReason =
         i < surplus
           ? { code: 'idle-surplus', queue: queueName, idleSec, maxIdleSec, expected }
-          : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
+          : inherited
+            ? { code: 'idle-inherited', queue: queueName, idleSec, surplusIdleSec }
+            : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
       actions.push(terminate(c, 'idle', true, reason));
     });
   }

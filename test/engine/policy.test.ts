@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plan, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
-import { renderDecision } from '../../electron/engine/reasons.js';
+import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
 
@@ -190,6 +190,28 @@ describe('policy: scale down', () => {
     ]);
     // Enough demand expected: all wait the full 15 min.
     expect(terminations(plan(input(3)).actions)).toEqual([]);
+  });
+
+  // Regression (chaos seed 10): after a restart the keep-warm rule, with no history yet, kept two workers that had
+  // been idle before the restart for a full maxIdleMin more, past the idle ceiling in all.
+  it('a worker already idle when the engine started is kept only surplusIdleMin, whatever the forecast', () => {
+    const [a, b] = [instance('cpu', 'cpu'), instance('cpu', 'cpu')];
+    const input = (inherited: string[]) =>
+      policyInput({
+        instances: [a, b],
+        workers: [workerFor(a), workerFor(b)],
+        idleSince: new Map([
+          [a.instanceId, T0 - 3 * 60_000],
+          [b.instanceId, T0 - 3 * 60_000],
+        ]),
+        expectedArrivals: new Map([['cpu', 2]]),
+        idleInherited: new Set(inherited),
+      });
+    expect(terminations(plan(input([])).actions)).toEqual([]);
+    const p = plan(input([a.instanceId]));
+    expect(terminations(p.actions)).toEqual([[a.instanceId, 'idle']]);
+    const t = p.actions.find((x) => x.kind === 'terminate');
+    expect(t && renderActionReason(t)).toMatch(/unknown time before it.*kept only 2 min/);
   });
 
   it('terminates on-demand before spot when both are idle past the limit', () => {

@@ -41,6 +41,18 @@ describe('IdleTracker', () => {
     expect(t.idleSince.has(i.instanceId)).toBe(false);
   });
 
+  it('marks workers already idle at the first read as inherited (idle since an unknown time), not later ones', () => {
+    const t = new IdleTracker();
+    const [a, b] = [instance('gpu', 'gpu_a'), instance('gpu', 'gpu_b')];
+    t.observe(obs([a], [workerFor(a)], T0), 'dyn');
+    t.observe(obs([a, b], [workerFor(a), workerFor(b)], T0 + 15_000), 'dyn');
+    expect([...t.inherited]).toEqual([a.instanceId]);
+    // Once seen busy, its next idle spell has a known start.
+    t.observe(obs([a, b], [workerFor(a, 'task'), workerFor(b)], T0 + 30_000), 'dyn');
+    t.observe(obs([a, b], [workerFor(a), workerFor(b)], T0 + 45_000), 'dyn');
+    expect(t.inherited.size).toBe(0);
+  });
+
   it('forget() restarts one timer', () => {
     const t = new IdleTracker();
     const i = instance('gpu', 'gpu_a');
