@@ -29,7 +29,7 @@ import { APP_ID, KEYCHAIN_SERVICE } from './app-info.js';
 import { registerIpcRouter } from './ipc/router.js';
 import { createStatePublisher } from './ipc/publisher.js';
 import { installLifecycle } from './lifecycle.js';
-import { Notifier } from './notify/notifier.js';
+import { Notifier } from '../../shared/notify/notifier.js';
 import { startOsNotifications } from './notify/os-notifications.js';
 import { installPowerHooks } from './power.js';
 import { APP_ENTRY_URL, APP_ORIGIN, PRIVILEGED_SCHEMES, registerAppProtocol } from './protocol.js';

@@ -1,5 +1,8 @@
 /** The dashboard shell: header (status, DEMO banner, connection), a real tablist, the views, notices. */
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { LiveRegion } from './components/LiveRegion.js';
+import { ShortcutsHelp, useShortcuts } from './components/Shortcuts.js';
+import { VIEW_LABELS as LABELS } from './shortcuts.js';
 import { VIEWS, type ViewName } from './state/app-store.js';
 import { isFirstRun, tabBadges } from './state/selectors.js';
 import { useActions, useApp } from './state/react.js';
@@ -11,16 +14,6 @@ import { Instances } from './views/Instances.js';
 import { Overview } from './views/Overview.js';
 import { Queues } from './views/Queues.js';
 import { Settings } from './views/Settings.js';
-
-const LABELS: Record<ViewName, string> = {
-  overview: 'Overview',
-  queues: 'Queues',
-  instances: 'Instances',
-  costs: 'Costs',
-  events: 'Events',
-  settings: 'Settings',
-  credentials: 'Credentials',
-};
 
 /** The theme preference: 'system' follows prefers-color-scheme; light/dark pin it (CSS reads data-theme). */
 function useTheme() {
@@ -40,12 +33,18 @@ export function App({ problem }: { problem?: string }) {
     firstRun: isFirstRun(s),
     demo: s.snapshot?.demo ?? false,
   }));
+  const [help, setHelp] = useState(false);
+  const openHelp = useCallback(() => setHelp(true), []);
+  useShortcuts(!problem && loaded && firstRun === false, openHelp);
 
   return (
     <div className="app">
       <header className="topbar">
         <h1>ClearML Autoscaler</h1>
         <ConnectionBanner />
+        <button type="button" className="small shortcuts-button" aria-keyshortcuts="Shift+?" onClick={openHelp}>
+          Keyboard shortcuts
+        </button>
       </header>
       {demo && (
         <div className="demo-banner" role="note" aria-label="Demo mode">
@@ -76,6 +75,8 @@ export function App({ problem }: { problem?: string }) {
         <Dashboard />
       )}
       <Notices />
+      <LiveRegion />
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   );
 }
@@ -149,7 +150,7 @@ function TabBar({ current }: { current: ViewName }) {
   return (
     <nav className="tabs-wrap" aria-label="Views">
       <div role="tablist" aria-label="Dashboard views" className="tabs" onKeyDown={onKeyDown}>
-        {VIEWS.map((v) => {
+        {VIEWS.map((v, i) => {
           const b = badge(v);
           return (
             <button
@@ -162,6 +163,7 @@ function TabBar({ current }: { current: ViewName }) {
               role="tab"
               aria-selected={v === current}
               aria-controls={`panel-${v}`}
+              aria-keyshortcuts={`Alt+${i + 1}`}
               tabIndex={v === current ? 0 : -1}
               className="tab"
               onClick={() => select(v)}

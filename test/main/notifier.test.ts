@@ -6,7 +6,7 @@ import { defaultSettings, type NotificationMutes } from '../../shared/settings.j
 import { publish } from '../../electron/engine/store.js';
 import { redact } from '../../electron/engine/service/redact.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
-import { classifyEvent, Notifier } from '../../electron/main/notify/notifier.js';
+import { classifyEvent, Notifier } from '../../shared/notify/notifier.js';
 import { startOsNotifications, type NotificationApi } from '../../electron/main/notify/os-notifications.js';
 import { FakeController, snapshot } from '../service/fixtures.js';
 

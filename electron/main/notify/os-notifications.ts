@@ -7,7 +7,7 @@ import type { Notification as NotificationType, NotificationConstructorOptions }
 import type { MainStore } from '../../engine/store.js';
 import type { SettingsRepo } from '../../engine/service/settings-repo.js';
 import type { EventPayload } from '../../../shared/ipc/contract.js';
-import type { Notice, Notifier } from './notifier.js';
+import type { Notice, Notifier } from '../../../shared/notify/notifier.js';
 
 export interface NotificationApi {
   new (options: NotificationConstructorOptions): NotificationType;

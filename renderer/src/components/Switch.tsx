@@ -9,6 +9,8 @@ export interface SwitchProps {
   offText?: string;
   disabled?: boolean;
   describedBy?: string;
+  /** aria-keyshortcuts: a global shortcut that does what clicking does. */
+  keyShortcuts?: string;
 }
 
 export function Switch({
@@ -20,6 +22,7 @@ export function Switch({
   offText = 'Off',
   disabled,
   describedBy,
+  keyShortcuts,
 }: SwitchProps) {
   return (
     <button
@@ -30,6 +33,7 @@ export function Switch({
       aria-label={label}
       aria-busy={pending}
       aria-describedby={describedBy}
+      aria-keyshortcuts={keyShortcuts}
       disabled={disabled || pending}
       onClick={() => onChange(!checked)}
     >

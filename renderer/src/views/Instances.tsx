@@ -42,6 +42,11 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'costSoFar', label: 'Cost' },
 ];
 
+/** The sort button's name says the column and its current order (the header's aria-sort says it too). */
+function sortLabel(column: string, dir: SortDir | null): string {
+  return dir === null ? `${column}, not sorted` : `${column}, sorted ${dir === 'asc' ? 'ascending' : 'descending'}`;
+}
+
 export function Instances() {
   const instances = useApp((s) => s.snapshot?.instances ?? []);
   const queues = useApp((s) => s.snapshot?.queues.map((q) => q.name) ?? []);
@@ -143,36 +148,47 @@ export function Instances() {
         className="vtable"
         role="table"
         aria-label="Instances"
-        aria-rowcount={rows.length + 1}
+        aria-rowcount={Math.max(rows.length, 1) + 1}
         aria-colcount={COLUMNS.length + 1}
       >
-        <div className="vrow vhead" role="row" aria-rowindex={1}>
-          {COLUMNS.map((c) => (
-            <div
-              key={c.key}
-              role="columnheader"
-              className={`vcell col-${c.key}`}
-              aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-            >
-              <button type="button" className="sort" onClick={() => onSort(c.key)}>
-                {c.label}
-                <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
-              </button>
+        {/* A table owns only row groups and rows: the header row and the scrolled body are each a rowgroup, and the
+            virtualiser's spacer is presentational, so assistive technology sees one table of rows. */}
+        <div role="rowgroup">
+          <div className="vrow vhead" role="row" aria-rowindex={1}>
+            {COLUMNS.map((c) => (
+              <div
+                key={c.key}
+                role="columnheader"
+                className={`vcell col-${c.key}`}
+                aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+              >
+                <button
+                  type="button"
+                  className="sort"
+                  aria-label={sortLabel(c.label, sort.key === c.key ? sort.dir : null)}
+                  onClick={() => onSort(c.key)}
+                >
+                  {c.label}
+                  <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+                </button>
+              </div>
+            ))}
+            <div role="columnheader" className="vcell col-actions">
+              <span className="sr-only">Actions</span>
             </div>
-          ))}
-          <div role="columnheader" className="vcell col-actions">
-            <span className="sr-only">Actions</span>
           </div>
         </div>
-        <div ref={scrollRef} className="vscroll" data-testid="instances-scroll" tabIndex={-1}>
+        <div ref={scrollRef} className="vscroll" data-testid="instances-scroll" tabIndex={-1} role="rowgroup">
           {rows.length === 0 ? (
-            <p className="empty">
-              {instances.length === 0
-                ? 'No instances. They appear here when autoscaling launches them for queued tasks.'
-                : 'No instance matches the filter.'}
-            </p>
+            <div role="row" aria-rowindex={2}>
+              <p className="empty" role="cell" aria-colspan={COLUMNS.length + 1}>
+                {instances.length === 0
+                  ? 'No instances. They appear here when autoscaling launches them for queued tasks.'
+                  : 'No instance matches the filter.'}
+              </p>
+            </div>
           ) : (
-            <div className="vspacer" style={{ height: virtualizer.getTotalSize() }} role="rowgroup">
+            <div className="vspacer" style={{ height: virtualizer.getTotalSize() }} role="presentation">
               {virtualizer.getVirtualItems().map((v) => {
                 const row = rows[v.index];
                 if (!row) return null;

@@ -58,6 +58,7 @@ export function Overview() {
             onText="Autoscaling on"
             offText="Autoscaling off"
             describedBy={reasonId}
+            keyShortcuts="Alt+A"
             onChange={(v) => void actions.setEnabled(v)}
           />
           <div className="status-text" id={reasonId}>

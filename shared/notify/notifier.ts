@@ -8,9 +8,9 @@
  *  - muted categories are dropped entirely.
  * Text is redacted before it leaves this module.
  */
-import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
-import type { EventPayload } from '../../../shared/ipc/contract.js';
-import type { NotificationCategory, NotificationMutes } from '../../../shared/settings.js';
+import type { EngineEvent, Snapshot } from '../domain.js';
+import type { EventPayload } from '../ipc/contract.js';
+import type { NotificationCategory, NotificationMutes } from '../settings.js';
 
 export type NoticeKind = NotificationCategory;
 

@@ -1,0 +1,364 @@
+/**
+ * Accessibility beyond the static audit, in Chromium: the dashboard run by the keyboard alone (no clicks),
+ * the dialogs (focus in, Tab cycles, Escape closes and returns focus; axe over an open dialog), the one polite
+ * live region (what it says after a launch, a termination, an error; a tick says nothing), the virtualised
+ * Instances table's row count, row indexes and sort state, focus rings, reduced motion and forced colours.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineEvent, Snapshot } from '../../shared/domain.js';
+import { audit, describeFindings } from './axe.js';
+import {
+  chromiumMissing,
+  launchBrowser,
+  pageErrors,
+  shot,
+  skipReason,
+  syntheticPreview,
+  syntheticSnapshot,
+  type Browser,
+  type Preview,
+  type SyntheticPreview,
+} from './support.js';
+
+const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
+const VIEWS = ['Overview', 'Queues', 'Instances', 'Costs', 'Events', 'Settings', 'Credentials'] as const;
+
+let browser: Browser;
+const previews: Preview[] = [];
+beforeAll(async () => {
+  browser = await launchBrowser();
+}, 120_000);
+afterAll(async () => {
+  for (const p of previews.splice(0)) await p.close();
+  await browser?.close();
+});
+
+async function open(initial: Snapshot, colorScheme: 'light' | 'dark' = 'light'): Promise<[SyntheticPreview, Page]> {
+  const p = await syntheticPreview(initial);
+  previews.push(p);
+  const page = await browser.newPage({ colorScheme });
+  await page.goto(p.server.url);
+  await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+  return [p, page];
+}
+
+/** What has keyboard focus, as role + accessible-ish name. */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    return el
+      ? `${el.getAttribute('role') ?? el.tagName.toLowerCase()}:${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim()}`
+      : '';
+  });
+
+/** Tab (forwards) until focus is on the element whose text starts with `text`; keyboard only. */
+async function tabTo(page: Page, text: string, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focused(page);
+    if (f.split(':').slice(1).join(':').startsWith(text)) return;
+  }
+  throw new Error(`Tab never reached "${text}" (last focus: ${await focused(page)})`);
+}
+
+let eventId = 1000;
+function publish(p: SyntheticPreview, patch: Partial<Snapshot>, events: Partial<EngineEvent>[] = []) {
+  p.store.setState((s) => ({
+    ...s,
+    ...patch,
+    rev: s.rev + 1,
+    events: [
+      ...s.events,
+      ...events.map((e) => ({
+        id: ++eventId,
+        at: Date.now(),
+        level: 'info' as const,
+        kind: 'engine' as const,
+        message: 'x',
+        ...e,
+      })),
+    ],
+  }));
+}
+
+suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
+  it('keyboard only: autoscaling on, every view, Scale to zero through its dialog, cancelled', async () => {
+    const [p, page] = await open({ ...syntheticSnapshot(12), enabled: false, status: 'off' });
+    const sw = page.getByRole('switch', { name: 'Autoscaling' });
+    expect(await sw.getAttribute('aria-checked')).toBe('false');
+
+    await page.keyboard.press('Alt+A');
+    await page.waitForFunction(
+      () => document.querySelector('[role=switch][aria-label=Autoscaling]')?.getAttribute('aria-checked') === 'true',
+    );
+    await expect.poll(() => page.getByTestId('announcements').textContent()).toBe('Autoscaling on.');
+
+    for (const [i, view] of VIEWS.entries()) {
+      await page.keyboard.press(`Alt+${i + 1}`);
+      const tab = page.getByRole('tab', { name: new RegExp(`^${view}`) });
+      await expect.poll(() => tab.getAttribute('aria-selected')).toBe('true');
+      await expect.poll(() => focused(page)).toMatch(new RegExp(`^tab:${view}`));
+    }
+    // The arrow keys move through the tab list too.
+    await page.keyboard.press('Home');
+    await expect.poll(() => focused(page)).toMatch(/^tab:Overview/);
+
+    await tabTo(page, 'Scale to zero');
+    const opener = await focused(page);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Terminate every instance?' });
+    await dialog.waitFor();
+    // Focus moved in, on the safe choice; Tab and Shift+Tab cycle inside the dialog.
+    expect(await focused(page)).toBe('button:Cancel');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatch(/^button:Terminate 12 instances/);
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('button:Cancel');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(page)).toMatch(/^button:Terminate 12 instances/);
+    // Shortcuts are off while the dialog owns the keyboard.
+    await page.keyboard.press('Alt+3');
+    expect(await page.getByRole('tab', { name: /^Overview/ }).getAttribute('aria-selected')).toBe('true');
+    await shot(page, 'a11y-dialog-focus');
+
+    // Escape closes it and focus goes back to the button that opened it.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused(page)).toBe(opener);
+
+    // Again, this time cancelled with its Cancel button.
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused(page)).toBe(opener);
+
+    // The keyboard-shortcut help opens with "?" and closes with Escape.
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    expect(await help.getByRole('row', { name: /Alt\+A/ }).textContent()).toContain('Turn autoscaling on or off');
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+
+    expect(p.calls.some((c) => c.endsWith('engine.setEnabled'))).toBe(true);
+    expect(p.calls.some((c) => c.endsWith('engine.scaleToZero'))).toBe(false);
+    expect(p.terminated).toEqual([]);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`open dialogs, ${theme}: no serious or critical axe findings`, async () => {
+      const [, page] = await open(syntheticSnapshot(5), theme);
+      const all: string[] = [];
+      for (const [button, name] of [
+        ['Scale to zero…', 'Terminate every instance?'],
+        ['Stop everything…', 'Stop everything?'],
+        ['Keyboard shortcuts', 'Keyboard shortcuts'],
+      ] as const) {
+        await page.getByRole('button', { name: button }).click();
+        await page.getByRole('dialog', { name }).waitFor();
+        const f = await audit(page);
+        if (f.length) all.push(describeFindings(`${name} (${theme})`, f));
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog', { name }).waitFor({ state: 'detached' });
+      }
+      await page.getByRole('tab', { name: /^Instances/ }).click();
+      await page
+        .getByRole('button', { name: /^Terminate i-/ })
+        .first()
+        .click();
+      await page.getByRole('dialog', { name: /^Terminate i-/ }).waitFor();
+      const f = await audit(page);
+      if (f.length) all.push(describeFindings(`terminate (${theme})`, f));
+      expect(all.join('\n'), all.join('\n')).toBe('');
+    }, 90_000);
+  }
+
+  it('one polite live region: a launch, a termination, an error are said once; a tick says nothing', async () => {
+    const [p, page] = await open(syntheticSnapshot(6));
+    const region = page.getByTestId('announcements');
+    expect(await region.getAttribute('role')).toBe('status');
+    expect(await region.getAttribute('aria-live')).toBe('polite');
+    expect(await page.locator('[data-testid=announcements]').count()).toBe(1);
+    // Count every change to the region from now on: a re-announcement is a DOM change even with the same text.
+    await page.evaluate(() => {
+      const w = window as unknown as { regionChanges: number };
+      w.regionChanges = 0;
+      new MutationObserver((m) => (w.regionChanges += m.length)).observe(
+        document.querySelector('[data-testid=announcements]')!,
+        { childList: true, subtree: true, characterData: true },
+      );
+    });
+    const changes = () => page.evaluate(() => (window as unknown as { regionChanges: number }).regionChanges);
+    const ticks = async (n: number) => {
+      for (let i = 0; i < n; i++) publish(p, { lastTickAt: Date.now(), lastTickOkAt: Date.now() });
+      await page.waitForTimeout(300);
+    };
+
+    await ticks(3);
+    expect(await region.textContent()).toBe('');
+    expect(await changes()).toBe(0);
+
+    publish(p, {}, [
+      { kind: 'launch', queue: 'gpu', message: 'launched 2 × g4dn.xlarge', instanceIds: ['i-1', 'i-2'] },
+    ]);
+    await expect.poll(() => region.textContent()).toBe('2 instances launched on gpu.');
+    const afterLaunch = await changes();
+    await ticks(3);
+    expect(await changes()).toBe(afterLaunch);
+
+    publish(p, {}, [{ kind: 'terminate', queue: 'cpu', message: 'idle 15 min', count: 1 }]);
+    await expect.poll(() => region.textContent()).toBe('1 instance terminated on cpu.');
+
+    publish(p, {
+      status: 'error',
+      statusReason: 'EC2 could not be read: AuthFailure. Check the AWS keys in Credentials.',
+    });
+    await expect
+      .poll(() => region.textContent())
+      .toBe('Autoscaling error: EC2 could not be read: AuthFailure. Check the AWS keys in Credentials.');
+    const afterError = await changes();
+    await ticks(3);
+    expect(await changes()).toBe(afterError);
+
+    publish(p, { status: 'watching', statusReason: null });
+    await expect.poll(() => region.textContent()).toBe('Autoscaling recovered: watching the queues.');
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
+  it('Instances table: row count, row indexes while scrolling and filtering, sort state on every header', async () => {
+    const [, page] = await open(syntheticSnapshot(300));
+    await page.keyboard.press('Alt+3');
+    const table = page.getByRole('table', { name: 'Instances' });
+    await table.waitFor();
+    const rowIndexes = () =>
+      page.$$eval('[data-testid=instances-scroll] [role=row]', (rows) =>
+        rows.map((r) => Number(r.getAttribute('aria-rowindex'))).sort((a, b) => a - b),
+      );
+    const contiguous = (xs: number[]) => xs.every((x, i) => i === 0 || x === xs[i - 1]! + 1);
+
+    expect(await table.getAttribute('aria-rowcount')).toBe('301');
+    let idx = await rowIndexes();
+    expect(idx[0]).toBe(2);
+    expect(contiguous(idx)).toBe(true);
+    expect(idx.length).toBeLessThan(100); // virtualised: only what is near the viewport is in the DOM
+
+    await page.getByTestId('instances-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    await page.waitForTimeout(200);
+    idx = await rowIndexes();
+    expect(idx[0]).toBeGreaterThan(100);
+    expect(contiguous(idx)).toBe(true);
+    await page.getByTestId('instances-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.waitForTimeout(200);
+    idx = await rowIndexes();
+    expect(idx[idx.length - 1]).toBe(301);
+    expect(contiguous(idx)).toBe(true);
+    // The row with index k is the k-th row of the sorted list: the last one is the shortest uptime.
+    const lastId = await page
+      .locator('[data-testid=instances-scroll] [role=row][aria-rowindex="301"]')
+      .getAttribute('data-instance-id');
+    expect(lastId).toBe(`i-${(0).toString(16).padStart(17, '0')}`);
+
+    // Filtering: the count follows, indexes restart at 2.
+    await page.getByRole('combobox', { name: 'Queue' }).selectOption('cpu');
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('101');
+    await page.getByTestId('instances-scroll').evaluate((el) => (el.scrollTop = 0));
+    await page.waitForTimeout(200);
+    idx = await rowIndexes();
+    expect(idx[0]).toBe(2);
+    expect(contiguous(idx)).toBe(true);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('no-such-instance');
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('2');
+    expect(await page.getByRole('cell', { name: 'No instance matches the filter.' }).count()).toBe(1);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('');
+
+    // Sort state: aria-sort on every sortable header, and the button says the column and the order.
+    const headers = page.getByRole('columnheader');
+    const sorts = await headers.evaluateAll((hs) => hs.map((h) => h.getAttribute('aria-sort')));
+    expect(sorts.filter((s) => s === null)).toHaveLength(1); // the actions column is not sortable
+    expect(sorts.filter((s) => s === 'descending')).toHaveLength(1);
+    expect(await page.getByRole('button', { name: 'Uptime, sorted descending' }).count()).toBe(1);
+    const queue = page.getByRole('button', { name: 'Queue, not sorted' });
+    await queue.focus();
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.getByRole('columnheader', { name: /^Queue/ }).getAttribute('aria-sort'))
+      .toBe('ascending');
+    expect(await page.getByRole('button', { name: 'Queue, sorted ascending' }).count()).toBe(1);
+    expect(await page.getByRole('columnheader', { name: /^Uptime/ }).getAttribute('aria-sort')).toBe('none');
+    const f = await audit(page);
+    expect(f, describeFindings('instances sorted by queue', f)).toEqual([]);
+  }, 60_000);
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`focus is visible, ${theme}: a ring of at least 3:1 against the page around it`, async () => {
+      const [, page] = await open(syntheticSnapshot(4), theme);
+      await page.keyboard.press('Alt+1');
+      await expect.poll(() => focused(page)).toMatch(/^tab:Overview/);
+      const ring = () =>
+        page.evaluate(() => {
+          const el = document.activeElement as HTMLElement;
+          const cs = getComputedStyle(el);
+          // The colour behind the ring: the nearest ancestor with a background.
+          let bg = 'rgba(0, 0, 0, 0)';
+          for (let n: HTMLElement | null = el.parentElement; n && bg === 'rgba(0, 0, 0, 0)'; n = n.parentElement)
+            bg = getComputedStyle(n).backgroundColor;
+          return { style: cs.outlineStyle, width: cs.outlineWidth, color: cs.outlineColor, bg };
+        });
+      const contrast = (a: string, b: string) => {
+        const lum = (c: string) => {
+          const [r, g, bl] = (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => {
+            const s = Number(v) / 255;
+            return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+        };
+        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+        return (hi! + 0.05) / (lo! + 0.05);
+      };
+      for (const target of ['tab', 'Scale to zero', 'Pause new launches']) {
+        if (target !== 'tab') await tabTo(page, target);
+        const r = await ring();
+        expect(r.style, target).toBe('solid');
+        expect(parseFloat(r.width), target).toBeGreaterThanOrEqual(2);
+        expect(contrast(r.color, r.bg), `${target}: ${r.color} on ${r.bg}`).toBeGreaterThanOrEqual(3);
+      }
+      await shot(page, `a11y-focus-${theme}`);
+      await page.keyboard.press('Alt+3');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      await shot(page, `a11y-focus-instances-${theme}`);
+    }, 60_000);
+  }
+
+  it('reduced motion: no transitions; forced colours: focus in the system highlight, switch and bars keep borders', async () => {
+    const [, page] = await open(syntheticSnapshot(4));
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    const transition = () =>
+      page
+        .locator('.switch-track')
+        .first()
+        .evaluate((el) => getComputedStyle(el).transitionDuration);
+    expect(await transition()).toBe('0s');
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+    expect(await transition()).not.toBe('0s');
+
+    await page.emulateMedia({ forcedColors: 'active' });
+    await page.keyboard.press('Alt+1');
+    await tabTo(page, 'Scale to zero');
+    const outline = await page.evaluate(() => {
+      const cs = getComputedStyle(document.activeElement as HTMLElement);
+      return { style: cs.outlineStyle, width: cs.outlineWidth };
+    });
+    expect(outline).toEqual({ style: 'solid', width: '3px' });
+    const borders = await page.evaluate(() =>
+      ['.switch-track', '.stacked, .bar', '.pill'].map(
+        (sel) => getComputedStyle(document.querySelector(sel)!).borderTopStyle,
+      ),
+    );
+    expect(borders).toEqual(['solid', 'solid', 'solid']);
+    await shot(page, 'a11y-forced-colors');
+  }, 60_000);
+});

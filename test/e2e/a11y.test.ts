@@ -1,0 +1,112 @@
+/**
+ * Accessibility: axe-core (WCAG 2.1 A and AA rules) over every view of the dashboard, in the light and the dark
+ * theme, with and without data (first run, a scaled-up engine, an error state). Zero serious or critical findings.
+ * The keyboard, the dialogs, the live region and the Instances table's structure: test/e2e/a11y-interaction.test.ts.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineEvent, Snapshot } from '../../shared/domain.js';
+import {
+  chromiumMissing,
+  launchBrowser,
+  pageErrors,
+  realPreview,
+  shot,
+  skipReason,
+  syntheticPreview,
+  syntheticSnapshot,
+  type Browser,
+  type Preview,
+} from './support.js';
+import { audit, describeFindings } from './axe.js';
+
+const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
+const VIEWS = ['Overview', 'Queues', 'Instances', 'Costs', 'Events', 'Settings', 'Credentials'] as const;
+
+let seq = 0;
+function withEvents(s: Snapshot, events: Partial<EngineEvent>[]): Snapshot {
+  const now = Date.now();
+  return {
+    ...s,
+    events: events.map((e, i) => ({
+      id: ++seq,
+      at: now - (events.length - i) * 30_000,
+      level: 'info',
+      kind: 'engine',
+      message: 'x',
+      ...e,
+    })),
+  };
+}
+
+const scaled = () =>
+  withEvents(syntheticSnapshot(40), [
+    {
+      kind: 'launch',
+      queue: 'gpu',
+      message: 'launched 2 × g4dn.xlarge on gpu',
+      instanceIds: ['i-00000000000000000', 'i-00000000000000001'],
+    },
+    { kind: 'terminate', level: 'warn', queue: 'cpu', message: 'terminated 1 instance on cpu: idle for 15 min' },
+    { kind: 'budget', level: 'warn', message: 'monthly cap at 80%' },
+  ]);
+
+const failing = () => ({
+  ...withEvents(syntheticSnapshot(3), [
+    {
+      kind: 'error',
+      level: 'error',
+      message: 'EC2 could not be read at https://ec2.us-east-1.amazonaws.com: AuthFailure',
+    },
+  ]),
+  status: 'error' as const,
+  statusReason: 'EC2 could not be read at https://ec2.us-east-1.amazonaws.com: AuthFailure',
+});
+
+let browser: Browser;
+const previews: Preview[] = [];
+beforeAll(async () => {
+  browser = await launchBrowser();
+}, 120_000);
+afterAll(async () => {
+  for (const p of previews.splice(0)) await p.close();
+  await browser?.close();
+});
+
+async function open(p: Preview, colorScheme: 'light' | 'dark'): Promise<Page> {
+  previews.push(p);
+  const page = await browser.newPage({ colorScheme });
+  await page.goto(p.server.url);
+  return page;
+}
+
+suite(`accessibility in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
+  for (const theme of ['light', 'dark'] as const) {
+    it(`first run, ${theme}: no serious or critical axe findings`, async () => {
+      const page = await open(await realPreview(), theme);
+      await page.getByRole('heading', { name: 'Set up autoscaling' }).waitFor();
+      const findings = await audit(page);
+      expect(findings, describeFindings(`first run (${theme})`, findings)).toEqual([]);
+    }, 60_000);
+
+    for (const [state, make] of [
+      ['scaled up', scaled],
+      ['error state', failing],
+    ] as const) {
+      it(`every view, ${state}, ${theme}: no serious or critical axe findings`, async () => {
+        const page = await open(await syntheticPreview(make()), theme);
+        await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+        const all: string[] = [];
+        for (const view of VIEWS) {
+          await page.getByRole('tab', { name: new RegExp(`^${view}`) }).click();
+          await page.waitForTimeout(150);
+          const findings = await audit(page);
+          if (findings.length) all.push(describeFindings(`${view} (${state}, ${theme})`, findings));
+        }
+        if (all.length) await shot(page, `a11y-${state.replace(' ', '-')}-${theme}`);
+        expect(all.join('\n'), all.join('\n')).toBe('');
+        expect(pageErrors(page)).toEqual([]);
+      }, 120_000);
+    }
+  }
+});

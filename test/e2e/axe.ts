@@ -1,0 +1,40 @@
+/** axe-core in the page under test: the WCAG 2.1 A/AA rules, serious and critical findings only. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface Finding {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** Serious and critical findings of the WCAG 2.1 A/AA rules on the page as it is now. */
+export async function audit(page: Page): Promise<Finding[]> {
+  // Evaluated over the DevTools protocol, which the page's CSP does not govern (a script tag would be refused).
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Finding[] }> } }
+    ).axe;
+    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+  });
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({
+      ...v,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
+}
+
+export function describeFindings(where: string, findings: Finding[]): string {
+  return findings
+    .map(
+      (f) =>
+        `${where}: ${f.id} (${f.impact}) ${f.help}\n${f.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n')}`,
+    )
+    .join('\n');
+}
