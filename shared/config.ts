@@ -121,6 +121,12 @@ export const ScalingSchema = z
   })
   .strict();
 
+/**
+ * The clearml-agent release instances install by default (the current one; its daemon command line is checked
+ * against the real agent's CLI in the conformance suite). Pinned, and configurable per config.
+ */
+export const AGENT_VERSION_DEFAULT = '3.0.3';
+
 export const AgentSchema = z
   .object({
     defaultDockerImage: z.string().default(''),
@@ -129,8 +135,8 @@ export const AgentSchema = z
     /** Pinned: an unpinned agent broke every ClearML autoscaler at once (clearml-agent 2.0.0). */
     agentVersion: z
       .string()
-      .regex(/^\d+\.\d+(\.\d+)?([a-z0-9.]*)?$/, 'agent version must be a version like 1.9.3')
-      .default('1.9.3'),
+      .regex(/^\d+\.\d+(\.\d+)?([a-z0-9.]*)?$/, 'agent version must be a version like 3.0.3')
+      .default(AGENT_VERSION_DEFAULT),
     gitUser: z.string().default(''),
     /**
      * Where instances get the ClearML agent credentials: embedded in user data (as ClearML does; never traced),
@@ -142,6 +148,11 @@ export const AgentSchema = z
       .string()
       .regex(/^\/[A-Za-z0-9_./-]+$/, "SSM prefix must be a parameter path like '/clearml-autoscaler'")
       .default('/clearml-autoscaler'),
+    /**
+     * Write `extraClearmlConf` through the instance's shell, as ClearML's autoscaler does (`$VAR` and `$(cmd)` are
+     * expanded on the instance; so is a HOCON `${...}`). Off: written verbatim. Imports of ClearML files turn it on.
+     */
+    extraClearmlConfShellExpand: z.boolean().default(false),
   })
   .strict();
 

@@ -129,6 +129,21 @@ export const CostSummarySchema = z.object({
 });
 export type CostSummary = z.infer<typeof CostSummarySchema>;
 
+/** A worker of our prefix on an instance without our tags (launched by ClearML's autoscaler): adoptable. */
+export const AdoptableViewSchema = z.object({
+  instanceId: z.string(),
+  workerId: z.string(),
+  resource: z.string(),
+  instanceType: z.string(),
+  queue: z.string().nullable(),
+  busy: z.boolean(),
+  /** The instance's own Name tag. */
+  name: z.string().nullable(),
+  /** Why it cannot be adopted as it is; null when it can. */
+  blocker: z.string().nullable(),
+});
+export type AdoptableView = z.infer<typeof AdoptableViewSchema>;
+
 export const SnapshotSchema = z.object({
   rev: z.number(),
   enabled: z.boolean(),
@@ -144,6 +159,8 @@ export const SnapshotSchema = z.object({
   instances: z.array(InstanceViewSchema),
   events: z.array(EngineEventSchema),
   costs: CostSummarySchema,
+  /** Instances from ClearML's autoscaler whose workers count as capacity, offered for adoption. */
+  adoptable: z.array(AdoptableViewSchema).optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 

@@ -18,12 +18,20 @@ export interface AwsCredentials {
   sessionToken?: string;
 }
 
+/** Written to the agents' clearml.conf as agent.git_user / agent.git_pass. */
+export interface GitCredentials {
+  username: string;
+  password: string;
+}
+
 export interface ResolvedCredentials {
   clearml: ClearmlCredentials | null;
   /** null: use the AWS SDK default chain (env, profiles, SSO). */
   aws: AwsCredentials | null;
   /** For private repositories: written to the agent's clearml.conf (or fetched from SSM), never traced. */
   gitPassword?: string;
+  /** From the keychain's git kind: wins over the config's agent.gitUser. */
+  gitUser?: string;
 }
 
 export interface EngineController {
@@ -34,6 +42,14 @@ export interface EngineController {
   setQueuePaused(queue: string, paused: boolean): void;
   /** Terminate these instances (ours only); returns the ids actually sent to EC2. */
   terminate(instanceIds: readonly string[], reason: string): Promise<string[]>;
+  /**
+   * Tag instances launched by ClearML's autoscaler (listed in the snapshot's `adoptable`) as ours, after the user
+   * confirmed; 'all' adopts every adoptable one. From the next tick they are scaled like instances we launched.
+   */
+  adopt(instanceIds: readonly string[] | 'all'): Promise<{
+    adopted: string[];
+    refused: { instanceId: string; reason: string }[];
+  }>;
   /** Terminate every instance of ours; returns how many. */
   scaleToZero(): Promise<number>;
   /** After sleep or a network change: observe and reconcile before deciding anything. */

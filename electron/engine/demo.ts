@@ -8,6 +8,7 @@ import type { ResolvedCredentials } from './controller.js';
 import { AgentSimulator, startRealtimeDriver } from './emulators/agents.js';
 import { startClearmlEmulator, type ClearmlEmulator } from './emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from './emulators/ec2-emulator.js';
+import { launchClearmlAutoscalerInstances } from './emulators/clearml-autoscaler-instances.js';
 import type { Clock } from './ports.js';
 
 export interface DemoEmulation {
@@ -20,6 +21,20 @@ export interface DemoEmulation {
 }
 
 const DEMO_KEYS = { accessKey: 'DEMOACCESSKEY', secretKey: 'demo-secret-not-a-real-key' };
+const DEMO_AWS = { accessKeyId: 'AKIADEMO0000000000000', secretAccessKey: 'demo/secret/not/a/real/aws/key/000000000' };
+
+/**
+ * Two GPU instances "launched by ClearML's autoscaler" before the switch: same workers prefix, only the user's tags.
+ * The dashboard offers to adopt them (README: Switching from ClearML's autoscaler).
+ */
+export const DEMO_CLEARML_INSTANCES = [1, 2].map((n) => ({
+  prefix: 'demo',
+  resource: 'gpu_t4',
+  instanceType: 'g4dn.xlarge',
+  queue: 'gpu',
+  market: 'spot' as const,
+  tags: { Name: `clearml-autoscaler-gpu-${n}`, team: 'ml' },
+}));
 
 export function demoConfig(apiHost: string): Config {
   return ConfigSchema.parse({
@@ -70,13 +85,27 @@ export function demoWorkload(cycleSec = 240): { atSec: number; queue: string; na
   return out;
 }
 
-export async function startDemoEmulation(opts: { clock: Clock; cycleSec?: number }): Promise<DemoEmulation> {
+export async function startDemoEmulation(opts: {
+  clock: Clock;
+  cycleSec?: number;
+  /** Seed DEMO_CLEARML_INSTANCES (default true). */
+  clearmlAutoscalerInstances?: boolean;
+}): Promise<DemoEmulation> {
   const { clock } = opts;
   const clearml = await startClearmlEmulator({ clock, ...DEMO_KEYS });
   const ec2 = await startEc2Emulator({ clock, pendingSec: 2, shuttingDownSec: 3 });
   for (const q of ['gpu', 'cpu']) clearml.createQueue(q);
   const agents = new AgentSimulator({ ec2, clearml, clock, bootSec: { min: 5, max: 10 } });
   const stopDriver = startRealtimeDriver(() => agents.step(), 500);
+  if (opts.clearmlAutoscalerInstances ?? true) {
+    await launchClearmlAutoscalerInstances({
+      endpoint: ec2.url,
+      region: 'us-east-1',
+      credentials: DEMO_AWS,
+      apiHost: clearml.url,
+      instances: DEMO_CLEARML_INSTANCES,
+    });
+  }
 
   const cycleSec = opts.cycleSec ?? 240;
   let cycleStart = clock.now();
@@ -97,7 +126,7 @@ export async function startDemoEmulation(opts: { clock: Clock; cycleSec?: number
     config: demoConfig(clearml.url),
     credentials: {
       clearml: DEMO_KEYS,
-      aws: { accessKeyId: 'AKIADEMO0000000000000', secretAccessKey: 'demo/secret/not/a/real/aws/key/000000000' },
+      aws: DEMO_AWS,
     },
     ec2Url: ec2.url,
     clearml,

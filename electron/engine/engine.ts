@@ -14,7 +14,9 @@ import { plan, type InFlightLaunch, type Plan } from './policy.js';
 import type { ClearmlApi, Clock, Ec2Api, InstanceObs } from './ports.js';
 import { leftUnlaunched, renderAction, renderDecision } from './reasons.js';
 import type { PriceLookup } from './snapshot.js';
-import type { MainStore } from './store.js';
+import { publish as publishStore, type MainStore } from './store.js';
+import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
+import { createMissingQueues } from './queue-setup.js';
 import { AuthGate } from './controllers/auth.js';
 import { ConnectionsController, type Reporting } from './controllers/connections.js';
 import { budgetCheck, observeCosts } from './controllers/costs.js';
@@ -68,6 +70,7 @@ export class Engine {
   private readonly remover: TerminateController;
   private readonly requeue: RequeueController;
   private readonly publisher: Publisher;
+  private readonly adoption: AdoptionController;
 
   constructor(private readonly deps: EngineDeps) {
     this.config = deps.config;
@@ -78,6 +81,12 @@ export class Engine {
     this.requeue = new RequeueController(deps.clearml);
     this.publisher = new Publisher(deps.store, deps.prices);
     this.keepWarm = new KeepWarmController(deps.prices);
+    this.adoption = new AdoptionController({
+      ec2: deps.ec2,
+      clock: deps.clock,
+      emit: (e) => void this.log.emit(e),
+      emitOnce: (k, e) => this.log.emitOnce(k, e),
+    });
   }
 
   setConfig(config: Config): void {
@@ -143,6 +152,13 @@ export class Engine {
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
+    if (obs.clearmlOk && acting && !config.scaling.dryRun) {
+      const emitOnce = (k: string, e: NewEvent) => this.log.emitOnce(k, e);
+      obs.queues.push(
+        ...(await createMissingQueues(this.deps.clearml, Object.keys(config.queues), obs.queues, emitOnce)),
+      );
+    }
+
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix);
     if (acting && obs.clearmlOk) {
@@ -166,6 +182,10 @@ export class Engine {
         )
       : undefined;
 
+    // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
+    const inFlightIds = new Set(this.launcher.inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
+    const triage = obs.clearmlOk ? await this.adoption.observe(config, obs.workers, obs.instances, inFlightIds) : null;
+
     // 3. Plan: the pure policy.
     const p = plan({
       now,
@@ -185,6 +205,8 @@ export class Engine {
       expectedArrivals: warm?.expectedArrivals,
       prewarm: warm?.prewarm,
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
+      foreign: triage?.foreign,
+      zombieWorkers: triage?.zombies,
     });
     result.plan = p;
     if (acting) this.logDecisions(p);
@@ -246,6 +268,14 @@ export class Engine {
       events: this.log.recent(200),
       costs: this.deps.costs,
     });
+    publishStore(this.deps.store, { adoptable: this.adoption.views() });
+  }
+
+  /** Tags instances ClearML's autoscaler launched as ours, after the user confirmed (see adoption.ts). */
+  async adopt(requested: readonly string[] | 'all'): Promise<AdoptionResult> {
+    const r = await this.adoption.adopt(this.config, requested);
+    if (r.adopted.length) publishStore(this.deps.store, { adoptable: this.adoption.views() });
+    return r;
   }
 
   /** Terminate instances on the user's request (ours only), unregistering their workers. */

@@ -163,7 +163,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       clock,
       store,
       prices: createPriceLookup(cfg.aws.region, { clock, book }),
-      userData: userDataBuilder(cfg, { clearml: creds.clearml, gitPassword: creds.gitPassword }),
+      userData: userDataBuilder(creds.gitUser ? { ...cfg, agent: { ...cfg.agent, gitUser: creds.gitUser } } : cfg, {
+        clearml: creds.clearml,
+        gitPassword: creds.gitPassword,
+      }),
       onEvent: recordEvent,
       ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
@@ -308,6 +311,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       wake?.abort();
       refreshIfOff();
       return done;
+    },
+    async adopt(ids) {
+      if (!engine) return { adopted: [], refused: [] };
+      const r = await engine.adopt(ids);
+      wake?.abort();
+      return r;
     },
     async scaleToZero() {
       if (!engine) return 0;

@@ -30,10 +30,13 @@ export function launchBase(
   const res = config.resources[launch.resource];
   if (!res) return null;
   const prefix = config.scaling.workersPrefix;
-  // User tags first: ours overwrite any user tag of the same key.
+  const ourName = `${prefix}:${launch.resource}:${launch.queue}`;
+  // User tags first: ours overwrite any user tag of the same key. A user's own Name (ClearML's example configs set
+  // one) is kept: our identity travels in our own tags, and Name is only filled in when the user gave none.
   const tags: Record<string, string> = {
+    Name: ourName,
     ...res.tags,
-    Name: `${prefix}:${launch.resource}:${launch.queue}`,
+    [TAG.name]: ourName,
     [TAG.prefix]: prefix,
     [TAG.resource]: launch.resource,
     [TAG.queue]: launch.queue,

@@ -13,6 +13,7 @@
  */
 import type { Config } from '../../shared/config.js';
 import type { InstancePhase } from '../../shared/domain.js';
+import type { ForeignWorker } from './adoption.js';
 import { isLiveState } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
@@ -63,6 +64,10 @@ export interface PolicyInput {
   prewarm?: ReadonlyMap<string, number>;
   /** Budget mode `terminate-idle` with a reached cap: idle workers in scope go now, whatever the idle timer. */
   budgetIdle?: { global: boolean; queues: ReadonlySet<string>; reason: string };
+  /** Workers of our prefix on live instances without our tags (ClearML's autoscaler launched them): capacity. */
+  foreign?: readonly ForeignWorker[];
+  /** When given, only these workers may be unregistered (their instance is confirmed gone). */
+  zombieWorkers?: ReadonlySet<string>;
 }
 
 /** What a queue's demand looks like this tick (the figures every scale-up reason quotes). */
@@ -72,6 +77,9 @@ export interface Demand {
   booting: number;
   /** Tasks a periodic queue is expected to get, started ahead (only while nothing is pending). */
   prewarm?: number;
+  /** Workers on instances ClearML's autoscaler launched, serving this queue (and how many of them are idle). */
+  foreign?: number;
+  foreignIdle?: number;
 }
 
 /** Why part of a queue's demand was not launched. */
@@ -214,7 +222,8 @@ export function plan(input: PolicyInput): Plan {
     if (list) list.push(c);
     else liveByQueue.set(c.queue, [c]);
   }
-  let globalRoom = config.scaling.maxTotalInstances - live.length - unlisted.length;
+  const foreign = (input.foreign ?? []).filter((f) => f.live);
+  let globalRoom = config.scaling.maxTotalInstances - live.length - unlisted.length - foreign.length;
 
   const queuesByName = new Map(input.queues.map((q) => [q.name, q]));
 
@@ -226,6 +235,8 @@ export function plan(input: PolicyInput): Plan {
     const bootingListed = mine.filter((c) => c.phase === 'booting' && !c.note);
     const bootingUnlisted = unlisted.filter((f) => f.queue === queueName);
     const booting = bootingListed.length + bootingUnlisted.length;
+    const foreignHere = foreign.filter((f) => f.queue === queueName);
+    const foreignIdle = foreignHere.filter((f) => !f.busy).length;
     const pending = q?.entries.length ?? 0;
     const oldest = q?.entries.reduce((m, e) => Math.min(m, e.addedAt), Infinity) ?? Infinity;
     const decision: QueueDecision = {
@@ -233,8 +244,8 @@ export function plan(input: PolicyInput): Plan {
       exists: !!q,
       pending,
       oldestWaitSec: Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : null,
-      idle: idle.length,
-      busy: busy.length,
+      idle: idle.length + foreignIdle,
+      busy: busy.length + foreignHere.length - foreignIdle,
       booting,
       launched: 0,
       reason: { code: 'no-pending' },
@@ -252,8 +263,14 @@ export function plan(input: PolicyInput): Plan {
 
     // ---- scale up
     const prewarm = pending === 0 ? (input.prewarm?.get(queueName) ?? 0) : 0;
-    const need = pending + prewarm - idle.length - booting;
-    const demand: Demand = { pending, idle: idle.length, booting, ...(prewarm ? { prewarm } : {}) };
+    const need = pending + prewarm - idle.length - booting - foreignIdle;
+    const demand: Demand = {
+      pending,
+      idle: idle.length,
+      booting,
+      ...(prewarm ? { prewarm } : {}),
+      ...(foreignHere.length ? { foreign: foreignHere.length, foreignIdle } : {}),
+    };
     if (pending + prewarm === 0) {
       decision.reason = { code: 'no-pending' };
     } else if (need <= 0) {
@@ -274,7 +291,8 @@ export function plan(input: PolicyInput): Plan {
         }
         const running =
           mine.filter((c) => c.resource === entry.resource).length +
-          bootingUnlisted.filter((f) => f.resource === entry.resource).length;
+          bootingUnlisted.filter((f) => f.resource === entry.resource).length +
+          foreignHere.filter((f) => f.resource === entry.resource).length;
         const allowedByCap = entry.maxInstances - running;
         if (allowedByCap <= 0) {
           blocked.push({ code: 'resource-cap', resource: entry.resource, max: entry.maxInstances });
@@ -403,6 +421,7 @@ export function plan(input: PolicyInput): Plan {
       const p = parseWorkerId(w.id);
       if (!p || p.prefix !== config.scaling.workersPrefix) continue;
       if (liveIds.has(p.instanceId) || inFlightIds.has(p.instanceId) || w.task) continue;
+      if (input.zombieWorkers && !input.zombieWorkers.has(w.id)) continue;
       actions.push({ kind: 'unregister', workerId: w.id, reason: { code: 'worker-gone', instanceId: p.instanceId } });
     }
   }

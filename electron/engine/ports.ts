@@ -83,6 +83,8 @@ export interface ClearmlApi {
   /** Workers whose id starts with `<prefix>:`. */
   listWorkers(prefix: string): Promise<WorkerObs[]>;
   unregisterWorker(workerId: string): Promise<void>;
+  /** `queues.create`; optional so fakes without it simply never create queues. */
+  createQueue?(name: string): Promise<{ id: string }>;
   getTasks(ids: readonly string[]): Promise<TaskObs[]>;
   /**
    * Return a task stranded by a lost instance to its queue, through the server's state machine (a task whose worker
@@ -152,6 +154,12 @@ export interface LaunchSpec {
 export interface Ec2Api {
   /** Every instance carrying our prefix tag in any non-terminated state (all pages). */
   describeInstances(prefix: string): Promise<InstanceObs[]>;
+  /**
+   * These instances, whatever their tags, in any non-terminated state (absent when EC2 does not know them).
+   * Workers of our prefix on instances without our tags (launched by ClearML's autoscaler) are looked up here.
+   * Optional: without it, no worker whose instance is not ours is ever treated as a zombie.
+   */
+  describeInstancesById?(ids: readonly string[]): Promise<InstanceObs[]>;
   /** Instances launched with this client token (crash recovery). */
   findByClientToken(clientToken: string): Promise<InstanceObs[]>;
   runInstance(spec: LaunchSpec): Promise<{ instanceId: string; zone: string | null }>;
@@ -187,4 +195,8 @@ export const TAG = {
   launchedBy: 'clearml-autoscaler:launched-by',
   lease: 'clearml-autoscaler:lease-until',
   orphanSince: 'clearml-autoscaler:orphan-since',
+  /** Our name for the instance (`prefix:resource:queue`), kept here so a user's own `Name` tag can stay. */
+  name: 'clearml-autoscaler:name',
+  /** When an instance launched by ClearML's autoscaler was adopted (ms epoch), after the user confirmed. */
+  adoptedAt: 'clearml-autoscaler:adopted-at',
 } as const;

@@ -13,7 +13,8 @@ export function formatMinutes(sec: number): string {
 /** "3 pending, 0 idle, 1 booting" */
 export function renderDemand(d: Demand): string {
   const ahead = d.prewarm ? ` (${d.prewarm} expected: pre-warm)` : '';
-  return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting`;
+  const foreign = d.foreign ? `, ${d.foreign} from ClearML's autoscaler (${d.foreignIdle ?? 0} idle)` : '';
+  return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting${foreign}`;
 }
 
 export function renderBlocker(b: Blocker): string {

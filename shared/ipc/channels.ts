@@ -10,6 +10,7 @@ export const INVOKE_CHANNELS = [
   'autoscaler:engine.stopEverything',
   'autoscaler:queue.setPaused',
   'autoscaler:instances.terminate',
+  'autoscaler:instances.adopt',
   'autoscaler:instances.detail',
   'autoscaler:timeline.get',
   'autoscaler:config.get',

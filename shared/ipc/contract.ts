@@ -13,7 +13,9 @@ import { TimelineRangeSchema, TimelineSchema } from '../timeline.js';
 export const CHANNEL_PREFIX = 'autoscaler:';
 
 const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
-const CredentialKindSchema = z.enum(['clearml', 'aws']);
+const CredentialKindSchema = z.enum(['clearml', 'aws', 'git']);
+/** Kinds with a connection test (git credentials are only used by the agents on the instances). */
+const TestableKindSchema = z.enum(['clearml', 'aws']);
 
 const CredentialStatusSchema = z.object({
   set: z.boolean(),
@@ -58,6 +60,25 @@ export const invokeContract = {
       })
       .strict(),
     res: z.object({ terminating: z.array(z.string()) }),
+  },
+  /**
+   * Adopt instances launched by ClearML's autoscaler (the snapshot's `adoptable`): tags them as ours. `confirm`:
+   * the user saw what adoption means (this app may then terminate them when idle).
+   */
+  'autoscaler:instances.adopt': {
+    req: z
+      .object({
+        instanceIds: z
+          .array(z.string().regex(/^i-[0-9a-f]{8,17}$/))
+          .min(1)
+          .max(1000),
+        confirm: z.literal(true),
+      })
+      .strict(),
+    res: z.object({
+      adopted: z.array(z.string()),
+      refused: z.array(z.object({ instanceId: z.string(), reason: z.string() })),
+    }),
   },
   /** One instance's lifecycle, price and spend, and the tail of its EC2 console when it is booting or died stuck. */
   'autoscaler:instances.detail': {
@@ -113,6 +134,13 @@ export const invokeContract = {
       config: z.unknown().nullable(),
       issues: z.array(FieldIssueSchema),
       warnings: z.array(z.string()),
+      /**
+       * A ClearML file: every field not carried over and every behaviour that differs from ClearML's autoscaler,
+       * with the setting that controls it (null when none does).
+       */
+      differences: z.array(
+        z.object({ code: z.string(), path: z.string().nullable(), setting: z.string().nullable(), text: z.string() }),
+      ),
     }),
   },
   'autoscaler:config.export': { req: z.object({}).strict(), res: z.object({ text: z.string() }) },
@@ -123,6 +151,8 @@ export const invokeContract = {
       warning: z.string().nullable(),
       clearml: CredentialStatusSchema,
       aws: CredentialStatusSchema,
+      /** Git user + password/token for the agents (ClearML's git_user / git_pass). */
+      git: CredentialStatusSchema,
     }),
   },
   'autoscaler:credentials.set': {
@@ -142,6 +172,13 @@ export const invokeContract = {
           sessionToken: z.string().max(4096).optional(),
         })
         .strict(),
+      z
+        .object({
+          kind: z.literal('git'),
+          username: z.string().min(1).max(256),
+          password: z.string().min(1).max(4096),
+        })
+        .strict(),
     ]),
     res: CredentialStatusSchema,
   },
@@ -150,7 +187,7 @@ export const invokeContract = {
     res: CredentialStatusSchema,
   },
   'autoscaler:credentials.test': {
-    req: z.object({ kind: CredentialKindSchema }).strict(),
+    req: z.object({ kind: TestableKindSchema }).strict(),
     res: z.object({ ok: z.boolean(), message: z.string(), details: z.array(z.string()) }),
   },
   'autoscaler:credentials.importClearmlConf': {

@@ -1,4 +1,5 @@
 import { parseConfig } from '../../shared/config.js';
+import { differenceText } from '../../electron/engine/config/clearml-differences.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -74,7 +75,7 @@ describe("the example aws_autoscaler.yaml (ClearML's documented format)", () => 
     expect(c.resources['gpu_t4']).toEqual({
       instanceType: 'g4dn.xlarge',
       market: 'spot',
-      spotFallbackToOnDemand: true,
+      spotFallbackToOnDemand: false,
       amiId: 'ami-0123456789abcdef0',
       subnetIds: [],
       availabilityZones: ['us-east-1b'],
@@ -178,10 +179,20 @@ describe('a realistic multi-queue config (strings for numbers, comma lists, lega
   });
 
   it('warns about what it cannot honour, naming the ignored keys; unused ClearML fields pass silently', () => {
-    expect(r.warnings).toContainEqual(
-      expect.stringMatching(
-        /^configurations\.resource_configurations\.gpu_ondemand_a10\.extra_configurations: ignored keys MetadataOptions, TagSpecifications\. /,
-      ),
+    expect(r.differences.filter((d) => d.code === 'not-carried')).toEqual(
+      expect.arrayContaining([
+        {
+          code: 'not-carried',
+          path: 'configurations.resource_configurations.gpu_ondemand_a10.extra_configurations.MetadataOptions',
+          reason: 'launch-spec-override',
+        },
+        {
+          code: 'not-carried',
+          path: 'configurations.resource_configurations.gpu_ondemand_a10.extra_configurations.TagSpecifications',
+          reason: 'launch-spec-override',
+        },
+        { code: 'not-carried', path: 'hyper_params.use_iam_instance_profile', reason: 'unused-by-clearml' },
+      ]),
     );
     expect(r.warnings).toContainEqual(expect.stringMatching(/^configurations\.extra_trains_conf: legacy alias/));
     expect(r.warnings).toContainEqual(expect.stringMatching(/ebs_volume_size: not set with ebs_snapshot_id/));
@@ -486,7 +497,7 @@ describe('field by field', () => {
     expect(c.resources['r1']).toEqual({
       instanceType: 'm6i.large',
       market: 'on-demand',
-      spotFallbackToOnDemand: true,
+      spotFallbackToOnDemand: false,
       amiId: 'ami-0123456789abcdef0',
       subnetIds: ['subnet-0123abcd'],
       availabilityZones: [],
@@ -639,5 +650,78 @@ describe('field by field', () => {
       ),
     );
     expect(c.resources['gpu_t4']!.tags).toEqual({ team: 'ml', n: '3' });
+  });
+});
+
+describe("ClearML's example configs import without surprises", () => {
+  const codes = (r: ClearmlImport) => r.differences.map((d) => d.code);
+
+  it("the example wizard's file: ClearML's behaviour by default, every difference listed with its setting", () => {
+    const r = importClearmlConfig(fixture('clearml-wizard.yaml'), HOST);
+    const c = ok(r);
+    // ClearML's behaviour where a setting allows it.
+    expect(c.scaling).toMatchObject({ maxIdleMin: 15, surplusIdleMin: 15, pollingIntervalSec: 300, maxSpinUpMin: 30 });
+    expect(c.resources['aws4gpu']).toMatchObject({ market: 'spot', spotFallbackToOnDemand: false });
+    expect(c.agent.extraClearmlConfShellExpand).toBe(true);
+    // Fields not carried over: the AWS keys (to the keychain). cloud_provider is empty, so nothing is lost.
+    expect(r.differences.filter((d) => d.code === 'not-carried')).toEqual([
+      { code: 'not-carried', path: 'hyper_params.cloud_credentials_key', reason: 'secret-to-keychain' },
+      { code: 'not-carried', path: 'hyper_params.cloud_credentials_secret', reason: 'secret-to-keychain' },
+    ]);
+    expect(codes(r)).toEqual([
+      'not-carried',
+      'not-carried',
+      'surplus-idle',
+      'spot-fallback-off',
+      'agent-pinned',
+      'lease',
+      'startup-script',
+      'agent-exit-powers-off',
+      'tags-at-launch',
+      'zombie-workers',
+      'lost-tasks-requeued',
+      'idle-kept-per-pending',
+      'global-cap',
+      'foreign-instances',
+    ]);
+    const views = r.differences.map(differenceText);
+    expect(views.find((d) => d.code === 'surplus-idle')).toMatchObject({ setting: 'scaling.surplusIdleMin' });
+    expect(views.find((d) => d.code === 'spot-fallback-off')?.text).toContain('aws4gpu');
+    expect(views.find((d) => d.code === 'agent-pinned')?.text).toContain('clearml-agent 3.0.3');
+    expect(views.find((d) => d.code === 'lease')).toMatchObject({ setting: 'lease.enabled' });
+    for (const v of views) expect(v.text.length).toBeGreaterThan(20);
+  });
+
+  it('a switch-over config: Name tag kept, $ warned, launch-spec override and dead flags listed, default poll', () => {
+    const r = importClearmlConfig(fixture('clearml-switch-over.yaml'), HOST);
+    const c = ok(r);
+    expect(c.resources['gpu_t4']!.tags).toEqual({ Name: 'clearml-gpu-worker', team: 'ml' });
+    expect(c.agent.initScript).toContain('apt-get install -y docker.io');
+    expect(c.scaling).toMatchObject({ pollingIntervalSec: 300, maxIdleMin: 20, surplusIdleMin: 20 });
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^configurations\.extra_clearml_conf contains '\$'/));
+    expect(
+      r.differences.filter((d) => d.code === 'not-carried').map((d) => d.code === 'not-carried' && d.path),
+    ).toEqual([
+      'hyper_params.use_iam_instance_profile',
+      'configurations.resource_configurations.gpu_t4.extra_configurations.MetadataOptions',
+    ]);
+    expect(r.differences).toContainEqual({ code: 'spot-fallback-off', resources: ['gpu_t4'] });
+    expect(r.differences).toContainEqual({ code: 'extra-conf-expanded', hasDollar: true });
+    expect(r.differences).toContainEqual({ code: 'polling-default', seconds: 300 });
+    expect(differenceText({ code: 'extra-conf-expanded', hasDollar: true }).text).toMatch(/contains \$/);
+  });
+
+  it('our improvements are one setting away: the listed settings exist in the schema', () => {
+    const r = importClearmlConfig(fixture('clearml-switch-over.yaml'), HOST);
+    const c = ok(r);
+    const settings = r.differences.map((d) => differenceText(d).setting).filter((s): s is string => s !== null);
+    expect(settings.length).toBeGreaterThan(4);
+    for (const s of settings) {
+      const [head, ...rest] = s.split('.');
+      let node: unknown =
+        head === 'resources' ? c.resources['gpu_t4'] : (c as unknown as Record<string, unknown>)[head!];
+      for (const k of head === 'resources' ? rest.slice(1) : rest) node = (node as Record<string, unknown>)[k];
+      expect(node, s).not.toBeUndefined();
+    }
   });
 });

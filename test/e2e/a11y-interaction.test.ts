@@ -5,39 +5,28 @@
  * Instances table's row count, row indexes and sort state, focus rings, reduced motion and forced colours.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { EngineEvent, Snapshot } from '../../shared/domain.js';
 import { audit, describeFindings } from './axe.js';
 import {
-  chromiumMissing,
-  launchBrowser,
+  browserSuite,
   pageErrors,
   shot,
   skipReason,
+  type SyntheticPreview,
   syntheticPreview,
   syntheticSnapshot,
-  type Browser,
-  type Preview,
-  type SyntheticPreview,
 } from './support.js';
 
-const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
 const VIEWS = ['Overview', 'Queues', 'Instances', 'Costs', 'Events', 'Settings', 'Credentials'] as const;
 
-let browser: Browser;
-const previews: Preview[] = [];
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  for (const p of previews.splice(0)) await p.close();
-  await browser?.close();
-});
+const e2e = browserSuite('keyboard and screen reader');
+const suite = e2e.suite;
 
 async function open(initial: Snapshot, colorScheme: 'light' | 'dark' = 'light'): Promise<[SyntheticPreview, Page]> {
   const p = await syntheticPreview(initial);
-  previews.push(p);
-  const page = await browser.newPage({ colorScheme });
+  e2e.track(p);
+  const page = await e2e.browser.newPage({ colorScheme });
   await page.goto(p.server.url);
   await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
   return [p, page];

@@ -3,24 +3,20 @@
  * theme, with and without data (first run, a scaled-up engine, an error state). Zero serious or critical findings.
  * The keyboard, the dialogs, the live region and the Instances table's structure: test/e2e/a11y-interaction.test.ts.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { EngineEvent, Snapshot } from '../../shared/domain.js';
 import {
-  chromiumMissing,
-  launchBrowser,
+  browserSuite,
   pageErrors,
+  type Preview,
   realPreview,
   shot,
   skipReason,
   syntheticPreview,
   syntheticSnapshot,
-  type Browser,
-  type Preview,
 } from './support.js';
 import { audit, describeFindings } from './axe.js';
 
-const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
 const VIEWS = ['Overview', 'Queues', 'Instances', 'Costs', 'Events', 'Settings', 'Credentials'] as const;
 
 let seq = 0;
@@ -63,22 +59,10 @@ const failing = () => ({
   statusReason: 'EC2 could not be read at https://ec2.us-east-1.amazonaws.com: AuthFailure',
 });
 
-let browser: Browser;
-const previews: Preview[] = [];
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  for (const p of previews.splice(0)) await p.close();
-  await browser?.close();
-});
+const e2e = browserSuite('accessibility');
+const suite = e2e.suite;
 
-async function open(p: Preview, colorScheme: 'light' | 'dark'): Promise<Page> {
-  previews.push(p);
-  const page = await browser.newPage({ colorScheme });
-  await page.goto(p.server.url);
-  return page;
-}
+const open = (p: Preview, colorScheme: 'light' | 'dark' = 'light') => e2e.open(p, colorScheme);
 
 suite(`accessibility in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
   for (const theme of ['light', 'dark'] as const) {

@@ -6,44 +6,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
-  ROOT,
-  TEST_CONFIG,
-  chromiumMissing,
-  launchBrowser,
+  browserSuite,
   pageErrors,
+  type Preview,
   realPreview,
+  ROOT,
   shot,
   skipReason,
   syntheticPreview,
   syntheticSnapshot,
-  type Browser,
-  type Preview,
+  TEST_CONFIG,
 } from './support.js';
 
-// In CI a missing Chromium must fail (launchBrowser throws); elsewhere the suite is skipped with its reason.
-const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
-if (chromiumMissing && !process.env['CI']) console.warn(`dashboard e2e skipped: ${skipReason}`);
+const e2e = browserSuite('dashboard');
+const suite = e2e.suite;
 
-let browser: Browser;
-const previews: Preview[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  for (const p of previews.splice(0)) await p.close();
-  await browser?.close();
-});
-
-async function open(p: Preview, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-  previews.push(p);
-  const page = await browser.newPage({ colorScheme });
-  await page.goto(p.server.url);
-  return page;
-}
+const open = (p: Preview, colorScheme: 'light' | 'dark' = 'light') => e2e.open(p, colorScheme);
 
 async function tab(page: Page, name: string) {
   await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
@@ -230,6 +210,84 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it("demo: instances from ClearML's autoscaler are offered for adoption, adopted only after the confirmation", async () => {
+    const p = await realPreview({ demo: true });
+    const page = await open(p);
+    // Switching over: autoscaling on beside the running instances; their workers show up as they register.
+    await page.getByRole('switch', { name: 'Autoscaling' }).click();
+    await page.waitForSelector('[role="switch"][aria-label="Autoscaling"][aria-checked="true"]');
+    const card = page.locator('section', {
+      has: page.getByRole('heading', { name: "Instances from ClearML's autoscaler" }),
+    });
+    await card.waitFor({ timeout: 60_000 });
+    await card.getByText('clearml-autoscaler-gpu-1').waitFor();
+    await card.getByRole('button', { name: 'Adopt 2 instances…' }).waitFor({ timeout: 60_000 });
+    const ids = (p.backend.host.store.getState().adoptable ?? []).map((a) => a.instanceId);
+    expect(ids).toHaveLength(2);
+    await shot(page, 'adopt-prompt');
+    await card.getByRole('button', { name: 'Adopt 2 instances…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Adopt 2 instances?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(p.calls).not.toContain('autoscaler:instances.adopt');
+    await card.getByRole('button', { name: 'Adopt 2 instances…' }).click();
+    await dialog.getByRole('button', { name: 'Adopt', exact: true }).click();
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
+    expect(p.calls).toContain('autoscaler:instances.adopt');
+    // Adopted instances are this app's own from the next tick on.
+    await tab(page, 'Instances');
+    for (const id of ids) await page.locator(`[data-instance-id="${id}"]`).waitFor({ timeout: 30_000 });
+    expect(pageErrors(page)).toEqual([]);
+  }, 180_000);
+
+  it('importing a ClearML config lists every field not carried over and every difference, with its setting', async () => {
+    const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-switch-over.yaml'), 'utf8');
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await tab(page, 'Settings');
+    await page.getByRole('button', { name: 'Import ClearML YAML…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
+    await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    const notCarried = dialog.getByRole('list', { name: 'Not carried over' });
+    await notCarried.getByText(/gpu_t4\.extra_configurations\.MetadataOptions is not carried over/).waitFor();
+    await notCarried.getByText(/use_iam_instance_profile is not carried over/).waitFor();
+    const differences = dialog.getByRole('list', { name: "Differences from ClearML's autoscaler" });
+    for (const setting of [
+      'scaling.surplusIdleMin',
+      'resources.<name>.spotFallbackToOnDemand',
+      'agent.extraClearmlConfShellExpand',
+      'scaling.pollingIntervalSec',
+      'agent.agentVersion',
+      'lease.enabled',
+    ])
+      await differences.getByText(setting, { exact: true }).waitFor();
+    await dialog
+      .getByText(/extra_clearml_conf contains '\$'/)
+      .first()
+      .waitFor();
+    await shot(page, 'import-differences');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('git credentials: a write-only slot in Credentials', async () => {
+    const TOKEN = 'ghp_e2eGitToken0123456789abcdefABCDEF';
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await tab(page, 'Credentials');
+    const form = page.getByRole('form', { name: 'Git credentials' });
+    await form.getByRole('textbox', { name: 'Git user' }).fill('ci-bot');
+    await form.getByLabel('Git password or personal access token').fill(TOKEN);
+    await form.getByRole('button', { name: 'Save' }).click();
+    const card = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Git credentials for the agents' }),
+    });
+    await card.getByText(/Stored on .*The value is not shown\./).waitFor();
+    expect(await form.getByLabel('Git password or personal access token').inputValue()).toBe('');
+    expect((await p.backend.secrets.get('git'))?.value).toEqual({ username: 'ci-bot', password: TOKEN });
+    expect(await page.content()).not.toContain(TOKEN);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('a credential form never shows a stored secret', async () => {
     const SECRET = 'e2e-Secret-Value-9f8e7d6c5b4a3210';
     const p = await realPreview({ config: TEST_CONFIG });
@@ -347,8 +405,8 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
 
   it('without the token the page says which URL to open, and no call reaches main', async () => {
     const p = await syntheticPreview(syntheticSnapshot(3));
-    previews.push(p);
-    const page = await browser.newPage();
+    e2e.track(p);
+    const page = await e2e.browser.newPage();
     const res = await page.goto(`${p.server.origin}/`);
     expect(res?.status()).toBe(401);
     expect(await page.locator('body').textContent()).toMatch(/open the exact URL that the preview printed/);

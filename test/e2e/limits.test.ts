@@ -5,48 +5,28 @@
  * leaves screenshots in test-output/screenshots/.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewBackend } from '../../electron/engine/preview/backend.js';
 import type { CapStatus } from '../../shared/budget.js';
 import { ConfigSchema } from '../../shared/config.js';
 import type { Snapshot } from '../../shared/domain.js';
 import {
-  TEST_CONFIG,
-  chromiumMissing,
-  launchBrowser,
+  browserSuite,
   pageErrors,
+  type Preview,
   realPreview,
   shot,
   shotOf,
   skipReason,
   syntheticPreview,
   syntheticSnapshot,
-  type Browser,
-  type Preview,
+  TEST_CONFIG,
 } from './support.js';
 
-// In CI a missing Chromium must fail (launchBrowser throws); elsewhere the suite is skipped with its reason.
-const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
-if (chromiumMissing && !process.env['CI']) console.warn(`limits e2e skipped: ${skipReason}`);
+const e2e = browserSuite('limits');
+const suite = e2e.suite;
 
-let browser: Browser;
-const previews: Preview[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  for (const p of previews.splice(0)) await p.close();
-  await browser?.close();
-});
-
-async function open(p: Preview, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-  previews.push(p);
-  const page = await browser.newPage({ colorScheme });
-  await page.goto(p.server.url);
-  return page;
-}
+const open = (p: Preview, colorScheme: 'light' | 'dark' = 'light') => e2e.open(p, colorScheme);
 
 async function tab(page: Page, name: string) {
   await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createPreviewBackend, type PreviewBackend } from '../../electron/engine/preview/backend.js';
 import { ensureRendererBuilt, repoRoot } from '../../electron/engine/preview/build.js';
@@ -176,6 +177,7 @@ export const TEST_CONFIG: Config = ConfigSchema.parse({
 export interface SyntheticPreview extends Preview {
   store: StoreApi<Snapshot>;
   terminated: string[][];
+  adopted: string[][];
 }
 
 export interface SyntheticOptions {
@@ -197,6 +199,7 @@ export interface SyntheticOptions {
 export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions = {}): Promise<SyntheticPreview> {
   const store = createStore<Snapshot>(() => initial);
   const terminated: string[][] = [];
+  const adopted: string[][] = [];
   const publish = (patch: Partial<Snapshot>) => store.setState((s) => ({ ...s, ...patch, rev: s.rev + 1 }));
   const controller: EngineController = {
     store,
@@ -204,6 +207,12 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
     setLaunchesPaused: (launchesPaused) => publish({ launchesPaused }),
     setQueuePaused: (queue, paused) =>
       publish({ queues: store.getState().queues.map((q) => (q.name === queue ? { ...q, paused } : q)) }),
+    adopt: async (ids) => {
+      const wanted = ids === 'all' ? (store.getState().adoptable ?? []).map((a) => a.instanceId) : [...ids];
+      adopted.push(wanted);
+      publish({ adoptable: (store.getState().adoptable ?? []).filter((a) => !wanted.includes(a.instanceId)) });
+      return { adopted: wanted, refused: [] };
+    },
     terminate: async (ids) => {
       terminated.push([...ids]);
       publish({
@@ -239,7 +248,7 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
         aws: async () => ({ ok: true, message: 'test double', details: [] }),
       },
       importClearmlConf: async () => null,
-      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [] }),
+      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [], differences: [] }),
       exportConfig: () => '{}',
       openExternal: async () => false,
       startDemo: async () => undefined,
@@ -248,7 +257,7 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
     }),
   );
   const p = await serve(dispatch, store, async () => undefined);
-  return { ...p, store, terminated };
+  return { ...p, store, terminated, adopted };
 }
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
@@ -324,4 +333,43 @@ export function syntheticSnapshot(count: number, now = Date.now()): Snapshot {
       onDemandPerHour: burn * 0.8,
     },
   };
+}
+
+/**
+ * The browser half every e2e file shares: one Chromium for the file, every preview it opened closed after its last
+ * test, and `suite` that is skipped (with the reason printed) where Chromium is missing outside CI. In CI a missing
+ * Chromium fails instead (launchBrowser throws).
+ */
+export function browserSuite(name: string) {
+  const skip = chromiumMissing && !process.env['CI'];
+  if (skip) console.warn(`${name} e2e skipped: ${skipReason}`);
+  let browser: Browser | undefined;
+  const previews: Preview[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    for (const p of previews.splice(0)) await p.close();
+    await browser?.close();
+  });
+  const open = {
+    suite: skip ? describe.skip : describe,
+    get browser(): Browser {
+      if (!browser) throw new Error('the browser starts in beforeAll');
+      return browser;
+    },
+    /** Closes `p` after the file's last test (once, however often it is tracked). */
+    track<P extends Preview>(p: P): P {
+      if (!previews.includes(p)) previews.push(p);
+      return p;
+    },
+    /** A new page on `p`'s URL in the given colour scheme. */
+    async open(p: Preview, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+      open.track(p);
+      const page = await open.browser.newPage({ colorScheme });
+      await page.goto(p.server.url);
+      return page;
+    },
+  };
+  return open;
 }

@@ -5,43 +5,31 @@
  * labelled queue bar, whole instance ids) in light and dark. Screenshots go to test-output/screenshots/.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { CapStatus } from '../../shared/budget.js';
 import type { Snapshot } from '../../shared/domain.js';
 import {
-  chromiumMissing,
-  launchBrowser,
+  browserSuite,
   pageErrors,
+  type Preview,
   realPreview,
   shot,
   shotOf,
   skipReason,
   syntheticPreview,
   syntheticSnapshot,
-  type Browser,
-  type Preview,
 } from './support.js';
 
-const suite = chromiumMissing && !process.env['CI'] ? describe.skip : describe;
-if (chromiumMissing && !process.env['CI']) console.warn(`timeline e2e skipped: ${skipReason}`);
-
-let browser: Browser;
-const previews: Preview[] = [];
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  for (const p of previews.splice(0)) await p.close();
-  await browser?.close();
-});
+const e2e = browserSuite('timeline');
+const suite = e2e.suite;
 
 type Theme = 'light' | 'dark';
 const THEMES: Theme[] = ['light', 'dark'];
 const DARK_BG = 'rgb(15, 20, 26)';
 
 async function open(p: Preview, theme: Theme = 'light'): Promise<Page> {
-  if (!previews.includes(p)) previews.push(p);
-  const page = await browser.newPage({ colorScheme: theme });
+  e2e.track(p);
+  const page = await e2e.browser.newPage({ colorScheme: theme });
   await page.goto(p.server.url);
   await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

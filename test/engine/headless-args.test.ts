@@ -24,6 +24,8 @@ describe('parseCliArgs', () => {
     { argv: ['--check'], error: /give --config FILE/ },
     { argv: ['--config', 'a.yaml', '--check', '--once'], error: /--once does not apply to --check/ },
     { argv: ['--config', ''], error: /--config needs a file path/ },
+    { argv: ['--config', 'a.yaml', '--check', '--adopt'], error: /--adopt does not apply to --check/ },
+    { argv: ['--report', 'costs', '--adopt'], error: /--adopt does not apply to --report/ },
   ])('refuses $argv', ({ argv, error }) => {
     const r = parseCliArgs(argv);
     expect(r.ok).toBe(false);
@@ -39,6 +41,8 @@ describe('parseCliArgs', () => {
       want: { mode: 'run', config: 'a.yaml', once: true, json: true },
     },
     { argv: ['--config', 'a.yaml', '--check'], want: { mode: 'check', config: 'a.yaml' } },
+    { argv: ['--config', 'a.yaml', '--adopt'], want: { mode: 'run', config: 'a.yaml', adopt: true } },
+    { argv: ['--demo'], want: { mode: 'demo', adopt: false } },
     {
       argv: ['--report', 'costs', '--since', '2026-11-01', '--csv'],
       want: { mode: 'report', since: Date.UTC(2026, 10, 1), csv: true },

@@ -9,8 +9,9 @@ import { runHeadless } from '../../electron/engine/cli/headless.js';
 import { CostHistory } from '../../electron/engine/cost/history.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
+import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { systemClock, TAG } from '../../electron/engine/ports.js';
-import { KEYS } from './world.js';
+import { AWS, KEYS } from './world.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/config');
 let clearml: ClearmlEmulator;
@@ -51,6 +52,11 @@ describe('headless CLI', () => {
     );
     expect(lines.join('\n')).toMatch(/aws_gpu: launched 2 × g4dn\.xlarge/);
     expect(lines.join('\n')).toMatch(/warning: .*keychain/i);
+    // Every difference from ClearML's autoscaler is a warning that names the setting.
+    expect(lines.join('\n')).toMatch(
+      /warning: differs from ClearML's autoscaler: idle workers wait max_idle_time_min \(15 min\).*scaling\.surplusIdleMin/,
+    );
+    expect(lines.join('\n')).toMatch(/warning: differs from ClearML's autoscaler: .*clearml-agent 3\.0\.3, pinned/);
     expect(code).toBe(0);
     const launched = ec2.instances();
     expect(launched).toHaveLength(2);
@@ -60,6 +66,75 @@ describe('headless CLI', () => {
       team: 'ml',
       owner: 'alice',
     });
+  });
+
+  it('ClearML hosts and git variables: all three hosts and CLEARML_AUTOSCALER_GIT_* reach the instances', async () => {
+    clearml.createQueue('aws_gpu');
+    clearml.addTask({ name: 'train', queue: 'aws_gpu', durationSec: 600 });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const code = await runHeadless(
+      ['--config', path.join(fixtures, 'clearml-reference.yaml'), '--once', '--data-dir', dataDir],
+      out,
+      {
+        ...env(),
+        CLEARML_WEB_HOST: 'https://app.example.com',
+        CLEARML_FILES_HOST: 'https://files.example.com',
+        CLEARML_AUTOSCALER_GIT_USER: 'ci-bot',
+        CLEARML_AUTOSCALER_GIT_PASSWORD: 'ghp_fromTheEnvironment0001',
+      },
+    );
+    expect(code).toBe(0);
+    expect(lines.join('\n')).toContain(
+      'git credentials for the agents from CLEARML_AUTOSCALER_GIT_USER and CLEARML_AUTOSCALER_GIT_PASSWORD',
+    );
+    expect(lines.join('\n')).not.toContain('ghp_fromTheEnvironment0001');
+    const [inst] = ec2.instances();
+    expect(inst?.userData).toContain(`export CLEARML_API_HOST='${clearml.url}'`);
+    expect(inst?.userData).toContain("export CLEARML_WEB_HOST='https://app.example.com'");
+    expect(inst?.userData).toContain("export CLEARML_FILES_HOST='https://files.example.com'");
+    expect(inst?.userData).toContain('agent.git_user: "ci-bot"');
+    expect(inst?.userData).toContain('agent.git_pass: "ghp_fromTheEnvironment0001"');
+  });
+
+  it('creates a configured queue that does not exist on the server, and says so', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const code = await runHeadless(
+      ['--config', path.join(fixtures, 'clearml-reference.yaml'), '--once', '--data-dir', dataDir],
+      out,
+      env(),
+    );
+    expect(code).toBe(0);
+    expect(clearml.queues().map((q) => q.name)).toContain('aws_gpu');
+    expect(lines.join('\n')).toMatch(/created queue 'aws_gpu' on the ClearML server/);
+    expect(lines.join('\n')).toMatch(/aws_gpu: no pending tasks/);
+  });
+
+  it.each([
+    ['without --adopt: counted, left alone, and the flag is named', false],
+    ['with --adopt: tagged as ours', true],
+  ])("instances from ClearML's autoscaler %s", async (_, adopt) => {
+    clearml.createQueue('aws_gpu');
+    const [id] = await launchClearmlAutoscalerInstances({
+      endpoint: ec2.url,
+      region: 'us-east-1',
+      credentials: AWS,
+      apiHost: clearml.url,
+      instances: [{ prefix: 'dynamic_aws', resource: 'gpu_t4', instanceType: 'g4dn.xlarge', queue: 'aws_gpu' }],
+    });
+    clearml.registerWorker(`dynamic_aws:gpu_t4:g4dn.xlarge:${id}`, ['aws_gpu']);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const args = ['--config', path.join(fixtures, 'clearml-reference.yaml'), '--once', '--data-dir', dataDir];
+    const code = await runHeadless(adopt ? [...args, '--adopt'] : args, out, env());
+    expect(code).toBe(0);
+    expect(clearml.workers().map((w) => w.id)).toEqual([`dynamic_aws:gpu_t4:g4dn.xlarge:${id}`]);
+    const tags = ec2.instances().find((i) => i.instanceId === id)?.tags ?? {};
+    if (adopt) {
+      expect(tags).toMatchObject({ [TAG.prefix]: 'dynamic_aws', [TAG.queue]: 'aws_gpu', [TAG.resource]: 'gpu_t4' });
+      expect(lines.join('\n')).toMatch(/adopted 1 instance launched by ClearML's autoscaler/);
+    } else {
+      expect(tags[TAG.prefix]).toBeUndefined();
+      expect(lines.join('\n')).toMatch(/run with --adopt to let this app scale them down too/);
+    }
   });
 
   it('refuses an invalid config with every field path and launches nothing', async () => {

@@ -1,7 +1,10 @@
-// The metadata hop limit of a launch: 1 unless the agent runs docker (task containers need the second hop).
+// The launch request: the metadata hop limit (1 unless the agent runs docker: task containers need the second hop);
+// the tags (a user's own Name, as ClearML's example configs set, survives; our identity always travels in our own
+// tags, which no user tag can override).
 import { describe, expect, it } from 'vitest';
 import { buildRunInstancesInput } from '../../electron/engine/ec2/launch-input.js';
 import { launchBase, metadataHopLimit } from '../../electron/engine/launch-request.js';
+import { TAG } from '../../electron/engine/ports.js';
 import { makeConfig, T0 } from './fixtures.js';
 
 describe('metadataHopLimit', () => {
@@ -36,5 +39,40 @@ describe('metadataHopLimit', () => {
       InstanceMetadataTags: 'enabled',
       HttpPutResponseHopLimit: expected,
     });
+  });
+});
+
+const withTags = (tags: Record<string, string>) =>
+  makeConfig({
+    resources: { gpu_a: { instanceType: 'g4dn.xlarge', amiId: 'ami-0123456789abcdef0', tags } },
+    queues: { gpu: [{ resource: 'gpu_a', maxInstances: 2 }] },
+  });
+
+describe('launch request tags', () => {
+  it.each([
+    ['a user-given Name is kept', { Name: 'clearml-gpu-worker', team: 'ml' }, 'clearml-gpu-worker'],
+    ['no user Name: ours is set', { team: 'ml' }, 'dyn:gpu_a:gpu'],
+    ['no tags at all: ours is set', {}, 'dyn:gpu_a:gpu'],
+  ])('%s', (_, tags, expectedName) => {
+    const base = launchBase(withTags(tags), { queue: 'gpu', resource: 'gpu_a', at: T0 }, '#!/bin/bash\n')!;
+    expect(base.tags['Name']).toBe(expectedName);
+    expect(base.tags).toMatchObject({
+      ...tags,
+      [TAG.name]: 'dyn:gpu_a:gpu',
+      [TAG.prefix]: 'dyn',
+      [TAG.resource]: 'gpu_a',
+      [TAG.queue]: 'gpu',
+    });
+  });
+
+  it('a user tag cannot override one of ours', () => {
+    // The schema refuses reserved keys; a config that skipped it (parsed, then altered) still launches with ours.
+    const config = withTags({ team: 'ml' });
+    const resource = config.resources['gpu_a']!;
+    config.resources['gpu_a'] = { ...resource, tags: { ...resource.tags, [TAG.queue]: 'other', [TAG.name]: 'x' } };
+    const base = launchBase(config, { queue: 'gpu', resource: 'gpu_a', at: T0 }, '')!;
+    expect(base.tags[TAG.queue]).toBe('gpu');
+    expect(base.tags[TAG.name]).toBe('dyn:gpu_a:gpu');
+    expect(base.tags['team']).toBe('ml');
   });
 });

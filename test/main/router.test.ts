@@ -40,7 +40,7 @@ describe('IPC router', () => {
         aws: async () => ({ ok: true, message: '', details: [] }),
       },
       importClearmlConf: async () => null,
-      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [] }),
+      importConfigText: async () => ({ format: 'unknown', config: null, issues: [], warnings: [], differences: [] }),
       exportConfig: () => '{}',
       openExternal: async () => false,
       startDemo: async () => undefined,

@@ -90,6 +90,17 @@ describe('SafeStorageSecretStore', () => {
     expect(await SafeStorageSecretStore.open({ safeStorage, file, platform: 'linux' }).get('aws')).toBeNull();
   });
 
+  it('keeps every kind across a restart, git credentials included', async () => {
+    const git = { username: 'ci-bot', password: 'ghp_persisted0123456789' };
+    await SafeStorageSecretStore.open({ safeStorage, file, platform: 'linux', now: () => 7 }).set('git', git);
+    expect(readFileSync(file, 'utf8')).not.toContain(git.password);
+    expect(await SafeStorageSecretStore.open({ safeStorage, file, platform: 'linux' }).get('git')).toEqual({
+      kind: 'git',
+      value: git,
+      setAt: 7,
+    });
+  });
+
   it('a corrupt file is moved aside with a warning, never a crash', () => {
     writeFileSync(file, '{{{');
     const s = SafeStorageSecretStore.open({ safeStorage, file, platform: 'linux', now: () => 0 });

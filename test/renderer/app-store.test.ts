@@ -267,6 +267,7 @@ describe('selectors', () => {
     warning: null,
     clearml: { set: clearml, setAt: clearml ? 1 : null, fallback: null },
     aws: { set: aws, setAt: aws ? 1 : null, fallback: null },
+    git: { set: false, setAt: null, fallback: null },
   });
   const base = () => createAppStore(createFakeApi().api).store.getState();
 

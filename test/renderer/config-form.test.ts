@@ -25,7 +25,7 @@ const valid: ConfigInput = {
   },
   queues: { gpu: [{ resource: 'gpu_t4', maxInstances: 3 }] },
   scaling: { pollingIntervalSec: 20, workersPrefix: 'mine' },
-  agent: { agentVersion: '1.9.3' },
+  agent: { agentVersion: '3.0.3' },
 };
 
 function edit(d: ConfigDraft, f: (d: ConfigDraft) => void): ConfigDraft {
@@ -41,6 +41,28 @@ describe('config form', () => {
     expect(v.issues).toEqual({});
     expect(v.valid).toBe(true);
     expect(ConfigSchema.parse(v.config)).toEqual(ConfigSchema.parse(valid));
+  });
+
+  it('edits all three ClearML hosts: the files server is kept, changed, cleared and checked like the others', () => {
+    const withHosts = {
+      ...valid,
+      clearml: {
+        apiHost: 'https://api.example.com',
+        webHost: 'https://app.example.com',
+        filesHost: 'https://files.example.com',
+      },
+    };
+    const d = draftFromConfig(withHosts);
+    expect([d.apiHost, d.webHost, d.filesHost]).toEqual([
+      'https://api.example.com',
+      'https://app.example.com',
+      'https://files.example.com',
+    ]);
+    const moved = validateDraft(edit(d, (x) => (x.filesHost = 'https://files2.example.com')));
+    expect(moved.config).toMatchObject({ clearml: { filesHost: 'https://files2.example.com' } });
+    const cleared = validateDraft(edit(d, (x) => (x.filesHost = '')));
+    expect(cleared.config?.clearml).not.toHaveProperty('filesHost');
+    expect(validateDraft(edit(d, (x) => (x.filesHost = 'files.example.com'))).issues['filesHost']).toBeDefined();
   });
 
   it('an invalid instance type is reported on that field, worded as what is valid', () => {

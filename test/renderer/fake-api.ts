@@ -91,6 +91,7 @@ export function createFakeApi(initial: Snapshot = snapshot({ rev: 1 })): FakeApi
         warning: null,
         clearml: { set: false, setAt: null, fallback: null },
         aws: { set: false, setAt: null, fallback: 'AWS SDK chain' },
+        git: { set: false, setAt: null, fallback: null },
       }),
     'settings.get': () => ok({ settings: fake.appSettings, notice: null }),
     'settings.patch': (r) => {

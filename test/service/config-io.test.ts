@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createConfigImporter, exportConfigText } from '../../electron/engine/service/config-io.js';
+import type { Config } from '../../shared/config.js';
+import { createConfigImporter, exportConfigText, importHosts } from '../../electron/engine/service/config-io.js';
 import { validConfig, validConfigInput } from './fixtures.js';
 
 const importText = createConfigImporter(() => 'https://api.clear.ml');
@@ -11,7 +12,13 @@ const fixture = (name: string) => readFileSync(path.resolve(import.meta.dirname,
 describe('config import/export over IPC', () => {
   it('export → import round-trips', async () => {
     const text = exportConfigText(validConfig());
-    expect(await importText(text)).toEqual({ format: 'ours', config: validConfig(), issues: [], warnings: [] });
+    expect(await importText(text)).toEqual({
+      format: 'ours',
+      config: validConfig(),
+      issues: [],
+      warnings: [],
+      differences: [],
+    });
   });
 
   it('reads our structure as YAML or JSON', async () => {
@@ -32,6 +39,19 @@ describe('config import/export over IPC', () => {
     expect(r.config).toMatchObject({ queues: { aws_gpu: [{ resource: 'gpu_t4', maxInstances: 3 }] } });
     expect(JSON.stringify(r)).not.toContain('AKIA...');
     expect(r.warnings.join('\n')).toMatch(/keychain/);
+  });
+
+  it('a ClearML file keeps all three ClearML hosts: the saved config first, else the environment / clearml.conf', async () => {
+    const outside = { apiHost: 'https://api.env', webHost: 'https://app.env', filesHost: 'https://files.env' };
+    const fromOutside = createConfigImporter(() => importHosts(null, outside));
+    const hostsOf = (r: { config: unknown }) => (r.config as Config | null)?.clearml;
+    expect(hostsOf(await fromOutside(fixture('clearml-reference.yaml')))).toEqual(outside);
+    const saved = { apiHost: 'https://api.saved', webHost: 'https://app.saved' };
+    const fromSaved = createConfigImporter(() => importHosts(saved, outside));
+    expect(hostsOf(await fromSaved(fixture('clearml-reference.yaml')))).toEqual({
+      ...saved,
+      filesHost: 'https://files.env',
+    });
   });
 
   it('something else is refused with a warning that says what to paste', async () => {

@@ -107,6 +107,10 @@ export class FakeController implements EngineController {
     this.record('terminate', [...instanceIds], reason);
     return this.terminateImpl(instanceIds);
   }
+  async adopt(ids: readonly string[] | 'all'): Promise<{ adopted: string[]; refused: [] }> {
+    this.record('adopt', ids);
+    return { adopted: ids === 'all' ? [] : [...ids], refused: [] };
+  }
   async scaleToZero(): Promise<number> {
     this.record('scaleToZero');
     return this.store.getState().instances.length;

@@ -22,6 +22,7 @@ const SECRETS = {
   awsKeyId: 'AKIAZZZZEXAMPLE12345',
   awsSecret: 'aWsSeCrEtKeY/0123456789abcdefGHIJKLMNOPQR',
   awsSession: 'FwoGZXIvYXdzEXAMPLESESSIONTOKENvalue0123456789',
+  gitPassword: 'ghp_GiTtOkEn0123456789abcdefABCDEF012345',
 };
 const ALL_SECRET_VALUES = Object.values(SECRETS);
 
@@ -77,6 +78,7 @@ const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
   'autoscaler:engine.stopEverything': { confirm: true },
   'autoscaler:queue.setPaused': { queue: 'gpu', paused: true },
   'autoscaler:instances.terminate': { instanceIds: ['i-0123456789abcdef0'] },
+  'autoscaler:instances.adopt': { instanceIds: ['i-0123456789abcdef0'], confirm: true },
   'autoscaler:config.get': {},
   'autoscaler:instances.detail': { instanceId: 'i-0123456789abcdef0' },
   'autoscaler:timeline.get': { hours: 6 },
@@ -109,6 +111,7 @@ describe('secrets are write-only', () => {
       secretAccessKey: SECRETS.awsSecret,
       sessionToken: SECRETS.awsSession,
     });
+    await secrets.set('git', { username: 'ci-bot', password: SECRETS.gitPassword });
     const dispatch = createDispatcher(createServiceHandlers(deps), { knownSecrets: () => deps.knownSecrets!.list() });
     expect(Object.keys(VALID).sort()).toEqual([...invokeChannels].sort());
 
@@ -143,6 +146,28 @@ describe('secrets are write-only', () => {
       accessKey: SECRETS.clearmlAccess,
       secretKey: SECRETS.clearmlSecret,
     });
+  });
+
+  it('git credentials: a write-only keychain kind the engine gets (user and password), the status shows only set/unset', async () => {
+    const { deps, secrets, controller, settings } = makeDeps();
+    settings.patch({ config: validConfig() });
+    const dispatch = createDispatcher(createServiceHandlers(deps));
+    const r = await dispatch(
+      'autoscaler:credentials.set',
+      { kind: 'git', username: 'ci-bot', password: SECRETS.gitPassword },
+      ctx,
+    );
+    expect(r).toEqual({ ok: true, value: { set: true, setAt: 1_700_000_000_000, fallback: null } });
+    expect((await secrets.get('git'))?.value).toEqual({ username: 'ci-bot', password: SECRETS.gitPassword });
+    const status = await dispatch('autoscaler:credentials.status', {}, ctx);
+    expect(status).toMatchObject({ ok: true, value: { git: { set: true } } });
+    expect(JSON.stringify(status)).not.toContain(SECRETS.gitPassword);
+    expect(controller.configured?.credentials).toMatchObject({ gitUser: 'ci-bot', gitPassword: SECRETS.gitPassword });
+    await dispatch('autoscaler:credentials.clear', { kind: 'git' }, ctx);
+    expect(await secrets.get('git')).toBeNull();
+    expect(controller.configured?.credentials.gitPassword).toBeUndefined();
+    // Nothing to test a git token against from here: the channel refuses the kind instead of pretending.
+    expect(await dispatch('autoscaler:credentials.test', { kind: 'git' }, ctx)).toMatchObject({ ok: false });
   });
 
   it('no contract response schema has a field named like a secret', async () => {
@@ -255,6 +280,7 @@ describe('config handlers', () => {
         warning: 'not remembered',
         clearml: { set: false, setAt: null, fallback: '~/clearml.conf' },
         aws: { set: false, setAt: null, fallback: 'AWS SDK chain' },
+        git: { set: false, setAt: null, fallback: null },
       },
     });
   });
@@ -301,6 +327,15 @@ describe('config handlers', () => {
       value: { terminating: ['i-0123456789abcdef0'] },
     });
     expect(await dispatch('autoscaler:engine.scaleToZero', {}, ctx)).toEqual({ ok: true, value: { terminating: 1 } });
+    expect(
+      await dispatch('autoscaler:instances.adopt', { instanceIds: ['i-0123456789abcdef0'], confirm: true }, ctx),
+    ).toEqual({ ok: true, value: { adopted: ['i-0123456789abcdef0'], refused: [] } });
+    // Adoption hands instances to this app's scale-down: never without the confirmation.
+    expect(await dispatch('autoscaler:instances.adopt', { instanceIds: ['i-0123456789abcdef0'] }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_args' },
+    });
+    expect(env.controller.callsTo('adopt')).toEqual([[['i-0123456789abcdef0']]]);
     await dispatch('autoscaler:queue.setPaused', { queue: 'gpu', paused: true }, ctx);
     expect(env.controller.callsTo('setQueuePaused')).toEqual([['gpu', true]]);
     expect(await dispatch('autoscaler:app.openExternal', { url: 'https://evil.example/' }, ctx)).toEqual({

@@ -231,7 +231,7 @@ describe('generated user data, run in a sandbox', () => {
       'systemctl enable clearml-autoscaler-watchdog.timer',
       'systemctl start --no-block clearml-autoscaler-watchdog.timer',
     ]);
-    expect(sb.calls()).toContain('pip install -q --disable-pip-version-check clearml-agent==1.9.3');
+    expect(sb.calls()).toContain('pip install -q --disable-pip-version-check clearml-agent==3.0.3');
     expect(Number(sb.read('state/started-at'))).toBeGreaterThan(1_600_000_000);
     expect(stderr).toContain('clearml-agent exited with status 0');
     expect(sb.poweredOff()).toBe(true);
@@ -280,9 +280,46 @@ describe('generated user data, run in a sandbox', () => {
   it('docker mode without docker on the AMI powers off with a clear message', async () => {
     const { code, stderr, sb } = await runUserData(buildUserData(userDataOptions()), { stubs: { docker: '' } });
     expect(code).toBe(1);
-    expect(stderr).toContain('needs docker on the AMI');
+    expect(stderr).toContain("needs docker, and the 'docker' command is missing on this instance");
+    expect(stderr).toContain('install it in the init script');
     expect(sb.agentArgs()).toBeNull();
     expect(sb.poweredOff()).toBe(true);
+  });
+
+  it('docker installed by the init script (as ClearML documents it) is found: the init script runs first', async () => {
+    const initScript =
+      'mkdir -p "$HOME/dockerbin"\nprintf \'#!/bin/sh\\n\' >"$HOME/dockerbin/docker"\nchmod 755 "$HOME/dockerbin/docker"\nexport PATH="$HOME/dockerbin:$PATH"';
+    const { code, stderr, sb } = await runUserData(buildUserData(userDataOptions({ agent: { initScript } })), {
+      stubs: { docker: '' },
+    });
+    expect(stderr).not.toContain('needs docker');
+    expect(code).toBe(0);
+    expect(sb.agentArgs()).toContain('--docker');
+  });
+
+  it.each([
+    ['expanded by the shell as ClearML does', true, 'sdk.key: "from-env"\nagent.host: "computed"\nunset: ""\n'],
+    ['verbatim', false, 'sdk.key: "$CAS_TEST_KEY"\nagent.host: "$(echo computed)"\nunset: "${NOT_SET}"\n'],
+  ])('extra clearml.conf %s', async (_, expand, expected) => {
+    const extraClearmlConf = 'sdk.key: "$CAS_TEST_KEY"\nagent.host: "$(echo computed)"\nunset: "${NOT_SET}"';
+    const opts = userDataOptions({
+      agent: { extraClearmlConf, extraClearmlConfShellExpand: expand, gitUser: '' },
+      opts: { gitPassword: '' },
+    });
+    const { code, sb } = await runUserData(buildUserData(opts), { env: { CAS_TEST_KEY: 'from-env' } });
+    expect(code).toBe(0);
+    expect(sb.read('home/clearml.conf')).toBe(expected);
+  });
+
+  it('an init script that does not install docker gets a message naming the init script', async () => {
+    const { code, stderr, sb } = await runUserData(
+      buildUserData(userDataOptions({ agent: { initScript: 'echo setting up' } })),
+      { stubs: { docker: '' } },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain('the init script ran but did not install it');
+    expect(stderr.indexOf('init script finished')).toBeLessThan(stderr.indexOf('needs docker'));
+    expect(sb.agentArgs()).toBeNull();
   });
 
   it('ssm mode: credentials come from Parameter Store at boot and reach the agent', async () => {

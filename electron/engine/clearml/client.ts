@@ -22,6 +22,7 @@ import {
   CurrentUserDataSchema,
   EnvelopeSchema,
   LoginDataSchema,
+  QueueCreateDataSchema,
   QueuesDataSchema,
   ServerInfoDataSchema,
   TaskUpdateDataSchema,
@@ -279,6 +280,11 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
           lastActivityAt: parseClearmlDate(w.last_activity_time),
           lastReportAt: parseClearmlDate(w.last_report_time),
         }));
+    },
+
+    async createQueue(name) {
+      const data = parse('queues.create', QueueCreateDataSchema, await call('queues.create', { name }));
+      return { id: data.id };
     },
 
     async unregisterWorker(workerId) {

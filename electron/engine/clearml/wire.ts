@@ -28,6 +28,9 @@ export type Envelope = z.infer<typeof EnvelopeSchema>;
 
 const IdName = z.looseObject({ id: z.string(), name: z.string().nullish() });
 
+/** `queues.create` → `{id}`. */
+export const QueueCreateDataSchema = z.object({ id: z.string().min(1) });
+
 export const LoginDataSchema = z.looseObject({ token: z.string().min(1) });
 
 export const ServerInfoDataSchema = z.looseObject({

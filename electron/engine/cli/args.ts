@@ -10,6 +10,8 @@ export interface CliOptions {
   mode: Mode;
   config?: string;
   dryRun: boolean;
+  /** Adopt instances launched by ClearML's autoscaler (the flag is the user's confirmation). */
+  adopt: boolean;
   json: boolean;
   once: boolean;
   /** Stop after this many minutes; null runs until SIGINT/SIGTERM. */
@@ -36,6 +38,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         demo: { type: 'boolean', default: false },
         check: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        adopt: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         once: { type: 'boolean', default: false },
         minutes: { type: 'string' },
@@ -53,6 +56,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   }
   const base = {
     dryRun: values['dry-run'],
+    adopt: values.adopt,
     json: values.json,
     once: values.once,
     csv: values.csv,
@@ -79,6 +83,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       ['--dry-run', values['dry-run']],
       ['--minutes', values.minutes !== undefined],
       ['--check', values.check],
+      ['--adopt', values.adopt],
     ] as const)
       if (on) return { ok: false, error: `${flag} does not apply to --report` };
     let since: number | undefined;
@@ -101,6 +106,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       ['--once', values.once],
       ['--minutes', values.minutes !== undefined],
       ['--dry-run', values['dry-run']],
+      ['--adopt', values.adopt],
     ] as const)
       if (on) return { ok: false, error: `${flag} does not apply to --check` };
     return { ok: true, options: { ...base, mode: 'check', config: values.config } };

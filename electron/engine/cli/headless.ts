@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../../shared/config.js';
-import type { EngineEvent } from '../../../shared/domain.js';
+import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
 import { resolveClearmlCredentials } from '../clearml/credentials.js';
 import { loadConfigFile } from '../config/load.js';
 import { ec2EndpointFor } from '../connections.js';
@@ -33,6 +33,9 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
   --check         test the ClearML connection, the AWS credentials and the IAM permissions (EC2 DryRun), print a
                   short report, exit 0 when everything needed works, 1 otherwise; launches nothing
   --dry-run       decide and log, but never launch, terminate or tag anything
+  --adopt         adopt instances launched by ClearML's autoscaler (workers with our prefix on instances without
+                  our tags): tag them as ours, so they are scaled down like our own. Without it they are only
+                  counted as capacity and left alone
   --json          one JSON object per line on stdout (for log shippers)
   --once          run a single tick, print its decisions and exit (exit code 1 if the tick had errors)
   --minutes N     stop after N minutes (demo and soak runs; fractions allowed, at most a year)
@@ -43,7 +46,9 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
 
 Credentials: ClearML from CLEARML_API_HOST / CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY, else ~/clearml.conf;
 AWS from the SDK default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role). AWS_ENDPOINT_URL_EC2 points the
-engine at any EC2-compatible endpoint. On a terminal the output is coloured unless NO_COLOR is set.`;
+engine at any EC2-compatible endpoint. Git credentials for the agents: CLEARML_AUTOSCALER_GIT_USER /
+CLEARML_AUTOSCALER_GIT_PASSWORD (as ClearML's autoscaler reads them; they win over git_user/git_pass in the file).
+On a terminal the output is coloured unless NO_COLOR is set.`;
 
 export interface Out {
   write(line: string): void;
@@ -114,6 +119,9 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     } else {
       host.configure(loaded!.config, loaded!.creds);
     }
+    const warn = (message: string) =>
+      json ? out.write(JSON.stringify({ type: 'warning', message })) : view!.line(`warning: ${message}`);
+    const adoption = adoptionReporter(host, warn, opts.adopt);
 
     if (opts.once) {
       const r = await host.tickNow();
@@ -123,6 +131,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
             ? JSON.stringify({ type: 'decision', ...d, text: renderDecision(d) })
             : `${d.queue}: ${renderDecision(d)}`,
         );
+      await adoption(host.store.getState());
       for (const e of r?.errors ?? []) {
         if (json) out.write(JSON.stringify({ type: 'error', message: e }));
         // An error already shown as an event line is not printed twice.
@@ -135,6 +144,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     const startedAt = systemClock.now();
     let lastStatus = '';
     const unsubscribe = host.store.subscribe((s) => {
+      void adoption(s);
       tally.snapshot(s);
       if (!json) return view!.status(s);
       const line = JSON.stringify({
@@ -188,8 +198,19 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
   const json = opts.json;
   const clearmlConfPath = env.CLEARML_CONFIG_FILE ?? path.join(homedir(), 'clearml.conf');
   const creds = resolveClearmlCredentials({ stored: null, env, clearmlConfPath });
-  const loaded = await loadConfigFile(opts.config!, { clearmlApiHost: creds.apiHost });
+  // All three hosts, as ClearML's autoscaler exports all three to its instances.
+  const loaded = await loadConfigFile(opts.config!, {
+    clearmlApiHost: creds.apiHost,
+    clearmlWebHost: creds.webHost,
+    clearmlFilesHost: creds.filesHost,
+  });
   for (const w of loaded.warnings) out.write(json ? JSON.stringify({ type: 'warning', message: w }) : `warning: ${w}`);
+  for (const d of loaded.differences) {
+    const message = `differs from ClearML's autoscaler: ${d.text}`;
+    out.write(
+      json ? JSON.stringify({ type: 'warning', code: d.code, setting: d.setting, message }) : `warning: ${message}`,
+    );
+  }
   if (!loaded.config) {
     out.write(
       json
@@ -214,13 +235,63 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
           sessionToken: loaded.secrets.awsSessionToken,
         }
       : null;
+  const git = gitFromEnv(env, config.agent.gitUser, loaded.secrets.gitPassword);
+  if (git.note) out.write(json ? JSON.stringify({ type: 'info', message: git.note }) : git.note);
+  config = { ...config, agent: { ...config.agent, gitUser: git.user } };
   return {
     config,
     creds: {
       clearml: creds.credentials,
       aws,
-      ...(loaded.secrets.gitPassword ? { gitPassword: loaded.secrets.gitPassword } : {}),
+      ...(git.password ? { gitPassword: git.password } : {}),
     },
+  };
+}
+
+/**
+ * Git credentials for the agents as ClearML's autoscaler takes them: CLEARML_AUTOSCALER_GIT_USER and
+ * CLEARML_AUTOSCALER_GIT_PASSWORD win over git_user / git_pass from the config file.
+ */
+export function gitFromEnv(
+  env: NodeJS.ProcessEnv,
+  fileUser: string,
+  filePassword: string | undefined,
+): { user: string; password: string | undefined; note: string | null } {
+  const user = env.CLEARML_AUTOSCALER_GIT_USER || fileUser;
+  const password = env.CLEARML_AUTOSCALER_GIT_PASSWORD || filePassword;
+  const from = [
+    env.CLEARML_AUTOSCALER_GIT_USER ? 'CLEARML_AUTOSCALER_GIT_USER' : null,
+    env.CLEARML_AUTOSCALER_GIT_PASSWORD ? 'CLEARML_AUTOSCALER_GIT_PASSWORD' : null,
+  ].filter(Boolean);
+  return { user, password, note: from.length ? `git credentials for the agents from ${from.join(' and ')}` : null };
+}
+
+/**
+ * Instances launched by ClearML's autoscaler: with --adopt, adopted as soon as a tick lists them; without it, said
+ * once, with the flag that adopts them.
+ */
+function adoptionReporter(host: EngineHost, warn: (message: string) => void, adopt: boolean) {
+  let told = '';
+  let busy = false;
+  return async (s: Snapshot): Promise<void> => {
+    const ready = (s.adoptable ?? []).filter((a) => !a.blocker);
+    if (!ready.length || busy) return;
+    if (!adopt) {
+      const key = ready.map((a) => a.instanceId).join(',');
+      if (key === told) return;
+      told = key;
+      warn(
+        `${ready.length} instance(s) launched by ClearML's autoscaler run workers with our prefix (${key}): counted as capacity and left alone; run with --adopt to let this app scale them down too`,
+      );
+      return;
+    }
+    busy = true;
+    try {
+      const r = await host.adopt(ready.map((a) => a.instanceId));
+      for (const x of r.refused) warn(`not adopted: ${x.instanceId}: ${x.reason}`);
+    } finally {
+      busy = false;
+    }
   };
 }
 

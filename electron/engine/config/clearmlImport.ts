@@ -5,6 +5,7 @@
  * valid. ClearML hyper-parameters edited in its UI come back as strings ("15", "False"), so scalars are coerced.
  */
 import { ConfigSchema, isMetadataTagKey, type Config, type FieldIssue } from '../../../shared/config.js';
+import { clearmlDifferences, type DifferenceFacts, type ImportDifference } from './clearml-differences.js';
 import { dotted, issueMessage } from './issues.js';
 
 export type ConfigFormat = 'ours' | 'clearml' | 'unknown';
@@ -29,6 +30,8 @@ export interface ClearmlImport {
   issues: FieldIssue[];
   warnings: string[];
   secrets: ImportedSecrets;
+  /** Every field not carried over and every behaviour that differs from ClearML's autoscaler (empty when invalid). */
+  differences: ImportDifference[];
 }
 
 /** Path reported when the ClearML API host argument is missing or invalid. */
@@ -107,12 +110,20 @@ const RESOURCE_KEYS = new Set([
   'extra_configurations',
 ]);
 
-/** Tag keys EC2 accepts on instances with InstanceMetadataTags enabled (AWS EC2 user guide, tags in IMDS). */
+/** Every key of ClearML's autoscaler config this importer understands (checked against ClearML's code). */
+export const CLEARML_KEYS = {
+  hyperParams: HYPER_PARAMS as ReadonlySet<string>,
+  configurations: CONFIGURATIONS as ReadonlySet<string>,
+  resource: RESOURCE_KEYS as ReadonlySet<string>,
+};
 
 /** ClearML's own default when the file has no workers_prefix; the prefix decides which workers are ours. */
 const CLEARML_DEFAULT_PREFIX = 'dynamic_worker';
 /** ClearML's driver falls back to 80 GiB when a device is named without a size. */
 const CLEARML_DEFAULT_EBS_GIB = 80;
+/** ClearML's ScalerConfig defaults, used when the file leaves a setting out. */
+const CLEARML_DEFAULT_POLL_MIN = 5;
+const CLEARML_DEFAULT_IDLE_MIN = 15;
 
 class Reader {
   readonly issues: FieldIssue[] = [];
@@ -121,6 +132,7 @@ class Reader {
   readonly origin = new Map<string, string>();
   /** Conversion notes appended to schema messages, by our path. */
   readonly notes = new Map<string, string>();
+  readonly notCarried: DifferenceFacts['notCarried'] = [];
 
   issue(path: string, message: string): undefined {
     this.issues.push({ path, message });
@@ -309,18 +321,17 @@ function importResource(
 
   const extra = raw['extra_configurations'];
   if (isObj(extra) && Object.keys(extra).length > 0) {
-    r.warnings.push(
-      `${base}.extra_configurations: ignored keys ${Object.keys(extra).join(', ')}. Arbitrary launch-spec overrides ` +
-        `cannot be honoured safely (they could drop the ownership and lease tags, the metadata settings or the ` +
-        `terminate-on-shutdown behaviour); use the dedicated resource settings instead`,
-    );
+    for (const k of Object.keys(extra))
+      r.notCarried.push({ path: `${base}.extra_configurations.${k}`, reason: 'launch-spec-override' });
   } else if (extra !== undefined && extra !== null && !isObj(extra) && extra !== '') {
-    r.warnings.push(`${base}.extra_configurations: ignored (arbitrary launch-spec overrides are not supported)`);
+    r.notCarried.push({ path: `${base}.extra_configurations`, reason: 'launch-spec-override' });
   }
 
   return compact({
     instanceType,
     market: spot === undefined ? undefined : spot ? 'spot' : 'on-demand',
+    // ClearML never falls back to on-demand; the difference list names the setting that does.
+    spotFallbackToOnDemand: false,
     amiId,
     subnetIds: subnets,
     availabilityZones: zones,
@@ -383,7 +394,7 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   const secrets: ImportedSecrets = {};
   if (!isObj(doc)) {
     r.issue('(root)', 'not a ClearML autoscaler config: expected a mapping with hyper_params and configurations');
-    return { config: null, issues: r.issues, warnings: r.warnings, secrets };
+    return { config: null, issues: r.issues, warnings: r.warnings, secrets, differences: [] };
   }
   for (const k of Object.keys(doc)) {
     if (k !== 'hyper_params' && k !== 'configurations')
@@ -423,6 +434,15 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
     r.warnings.push(
       'hyper_params.cloud_credentials_*: AWS keys were taken out of the config; they belong in the OS keychain (the app stores them there). Remove them from the file, which anyone who can read it can use.',
     );
+  }
+
+  for (const k of ['cloud_credentials_key', 'cloud_credentials_secret', 'cloud_credentials_token', 'git_pass']) {
+    if (typeof hp[k] === 'string' && hp[k].trim() !== '')
+      r.notCarried.push({ path: H(k), reason: 'secret-to-keychain' });
+  }
+  for (const k of ['use_iam_instance_profile', 'cloud_provider']) {
+    if (hp[k] !== undefined && hp[k] !== null && hp[k] !== '')
+      r.notCarried.push({ path: H(k), reason: 'unused-by-clearml' });
   }
 
   const gitPass = r.text(hp['git_pass'], H('git_pass'));
@@ -475,26 +495,38 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   r.origin.set('agent.initScript', C('extra_vm_bash_script'));
   r.origin.set('agent.gitUser', H('git_user'));
   r.origin.set('agent.defaultDockerImage', H('default_docker_image'));
+  if (extraClearmlConf?.includes('$')) {
+    r.warnings.push(
+      "configurations.extra_clearml_conf contains '$': as in ClearML, the instance's shell expands $VAR and $(cmd) in it, and a HOCON substitution ${...} is expanded by the shell as well (usually to nothing). Check each '$', or set agent.extraClearmlConfShellExpand: false to write the text verbatim",
+    );
+  }
   const agent = compact({
     defaultDockerImage: r.text(hp['default_docker_image'], H('default_docker_image')),
     extraClearmlConf,
+    // ClearML writes it through an unquoted here-document.
+    extraClearmlConfShellExpand: true,
     initScript: r.block(cf['extra_vm_bash_script'], C('extra_vm_bash_script')),
     gitUser: r.text(hp['git_user'], H('git_user')),
   });
 
   // Scaling: ClearML thinks in minutes, fractions allowed here (ClearML's validators reject 0.5).
-  const pollMin = r.num(hp['polling_interval_time_min'], H('polling_interval_time_min'), 'minutes');
-  const pollingIntervalSec = pollMin === undefined ? undefined : Math.round(pollMin * 60 * 1000) / 1000;
+  const pollInFile = r.num(hp['polling_interval_time_min'], H('polling_interval_time_min'), 'minutes');
+  const pollMin = pollInFile ?? CLEARML_DEFAULT_POLL_MIN;
+  const pollingIntervalSec = Math.round(pollMin * 60 * 1000) / 1000;
   r.origin.set('scaling.pollingIntervalSec', H('polling_interval_time_min'));
-  if (pollMin !== undefined) {
+  if (pollInFile !== undefined) {
     r.notes.set('scaling.pollingIntervalSec', `(the file says ${pollMin} min = ${pollingIntervalSec} s)`);
   }
   r.origin.set('scaling.maxIdleMin', H('max_idle_time_min'));
   r.origin.set('scaling.maxSpinUpMin', H('max_spin_up_time_min'));
   r.origin.set('scaling.workersPrefix', H('workers_prefix'));
+  const maxIdleMin = r.num(hp['max_idle_time_min'], H('max_idle_time_min'), 'minutes') ?? CLEARML_DEFAULT_IDLE_MIN;
+  r.origin.set('scaling.surplusIdleMin', H('max_idle_time_min'));
   const scaling = compact({
     pollingIntervalSec,
-    maxIdleMin: r.num(hp['max_idle_time_min'], H('max_idle_time_min'), 'minutes'),
+    maxIdleMin,
+    // ClearML keeps every idle worker for max_idle_time_min; our shorter surplus rule is one setting away.
+    surplusIdleMin: maxIdleMin,
     maxSpinUpMin: r.num(hp['max_spin_up_time_min'], H('max_spin_up_time_min'), 'minutes'),
     workersPrefix: r.text(hp['workers_prefix'], H('workers_prefix')) ?? CLEARML_DEFAULT_PREFIX,
     // ClearML has no global cap: the sum of the queue caps keeps the imported file's limits, no lower.
@@ -542,7 +574,10 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
     }
   }
   const config = parsed.success && r.issues.length === 0 ? parsed.data : null;
-  return { config, issues: r.issues, warnings: r.warnings, secrets };
+  const differences = config
+    ? clearmlDifferences({ config, notCarried: r.notCarried, pollingDefaulted: pollInFile === undefined })
+    : [];
+  return { config, issues: r.issues, warnings: r.warnings, secrets, differences };
 }
 
 /** Longest registered prefix of our path, with the rest appended (e.g. a tag key under a tags string). */

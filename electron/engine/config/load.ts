@@ -11,6 +11,7 @@ import {
   type ConfigFormat,
   type ImportedSecrets,
 } from './clearmlImport.js';
+import { differenceText, type DifferenceView } from './clearml-differences.js';
 import { describeIssues } from './issues.js';
 import { readBoundedFile } from '../untrusted/bounded-read.js';
 import { CONFIG_TEXT_LIMITS, checkText, describeGuardFailure } from '../untrusted/text-guard.js';
@@ -22,6 +23,8 @@ export interface LoadedConfig {
   warnings: string[];
   /** Only from a ClearML file; the caller moves them to the keychain. */
   secrets: ImportedSecrets;
+  /** Only from a ClearML file: fields not carried over and behaviours that differ from ClearML's autoscaler. */
+  differences: DifferenceView[];
 }
 
 /** Config files are small; anything this big is the wrong file. */
@@ -33,6 +36,7 @@ const fail = (format: ConfigFormat, path: string, message: string): LoadedConfig
   issues: [{ path, message }],
   warnings: [],
   secrets: {},
+  differences: [],
 });
 
 export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedConfig {
@@ -65,14 +69,21 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
 
   if (format === 'clearml') {
     const r = importClearmlConfig(value, opts);
-    return { format, config: r.config, issues: r.issues, warnings: r.warnings, secrets: r.secrets };
+    return {
+      format,
+      config: r.config,
+      issues: r.issues,
+      warnings: r.warnings,
+      secrets: r.secrets,
+      differences: r.differences.map(differenceText),
+    };
   }
   if (format === 'ours') {
     // parseConfig's schema, with issue messages that say what would be valid.
     const r = ConfigSchema.safeParse(value);
     return r.success
-      ? { format, config: r.data, issues: [], warnings: [], secrets: {} }
-      : { format, config: null, issues: describeIssues(r.error), warnings: [], secrets: {} };
+      ? { format, config: r.data, issues: [], warnings: [], secrets: {}, differences: [] }
+      : { format, config: null, issues: describeIssues(r.error), warnings: [], secrets: {}, differences: [] };
   }
   return fail(
     'unknown',

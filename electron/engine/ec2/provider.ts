@@ -182,6 +182,20 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
         { Name: 'instance-state-name', Values: [...LIVE_STATES] },
       ]),
 
+    // A filter, not InstanceIds: an id EC2 no longer knows is simply absent instead of failing the whole call.
+    describeInstancesById: async (ids) => {
+      const out: InstanceObs[] = [];
+      for (const batch of chunks(unique(ids), 200)) {
+        out.push(
+          ...(await listInstances([
+            { Name: 'instance-id', Values: batch },
+            { Name: 'instance-state-name', Values: [...LIVE_STATES] },
+          ])),
+        );
+      }
+      return out;
+    },
+
     // Every state: crash recovery must learn that the launch happened even if the instance died since.
     findByClientToken: (clientToken) => listInstances([{ Name: 'client-token', Values: [clientToken] }]),
 

@@ -7,7 +7,7 @@
 import { createDispatcher, type Dispatch } from '../../../shared/ipc/dispatch.js';
 import type { EngineHost } from '../host.js';
 import { createChangeFeed, watchSettings, type ChangeFeed } from './changes.js';
-import { createConfigImporter, exportConfigText } from './config-io.js';
+import { createConfigImporter, exportConfigText, importHosts } from './config-io.js';
 import { createEnvironmentFallback, type EnvironmentFallback } from './fallback.js';
 import { configureFromSettings, createServiceHandlers, stopEverythingResult } from './handlers.js';
 import { isAllowedLink } from './links.js';
@@ -63,10 +63,8 @@ export function composeService(p: ServiceParts): Service {
       ...(p.awsEndpoint ? { awsEndpoint: p.awsEndpoint } : {}),
     }),
     importClearmlConf: fallback.importClearmlConf,
-    importConfigText: createConfigImporter(() => {
-      const c = settings.get().config?.clearml;
-      return { apiHost: c?.apiHost ?? fallback.apiHost(), webHost: c?.webHost ?? fallback.webHost() };
-    }),
+    // A ClearML autoscaler file names no server: each host from the saved config, else from outside the app.
+    importConfigText: createConfigImporter(() => importHosts(settings.get().config?.clearml, fallback.hosts())),
     exportConfig: () => exportConfigText(settings.get().config),
     openExternal: async (url) => {
       if (!isAllowedLink(url, settings.get().config ?? host.config)) {

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../../shared/config.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
+import type { ClearmlHosts } from '../config/clearmlImport.js';
 import { exportConfig, loadConfigText } from '../config/load.js';
 
 export type ImportResult = InvokeResponse<'autoscaler:config.import'>;
@@ -13,19 +14,28 @@ export function exportConfigText(config: Config | null): string {
   return config ? exportConfig(config, 'yaml') : '# no configuration saved yet\n';
 }
 
-/** The hosts a ClearML autoscaler file is completed with (it names no server of its own). */
-export interface ImportHosts {
-  apiHost: string | null;
-  webHost?: string | null;
+type Hosts = { apiHost?: string | null; webHost?: string | null; filesHost?: string | null };
+
+/**
+ * The ClearML hosts an imported ClearML file gets (the file has none): each of the API, web and files hosts from
+ * the saved config, else from outside the app (environment or ~/clearml.conf), as ClearML's own autoscaler takes
+ * all three from its SDK configuration.
+ */
+export function importHosts(saved: Hosts | null | undefined, outside: Hosts): ClearmlHosts {
+  return {
+    clearmlApiHost: saved?.apiHost ?? outside.apiHost ?? null,
+    clearmlWebHost: saved?.webHost ?? outside.webHost ?? null,
+    clearmlFilesHost: saved?.filesHost ?? outside.filesHost ?? null,
+  };
 }
 
+/** `hosts`: the hosts (or just the API host) a ClearML file is imported with. */
 export function createConfigImporter(
-  hosts: () => string | null | ImportHosts,
+  hosts: () => ClearmlHosts | string | null,
 ): (text: string) => Promise<ImportResult> {
   return async (text) => {
     const h = hosts();
-    const { apiHost, webHost = null } = typeof h === 'object' && h !== null ? h : { apiHost: h };
-    const r = loadConfigText(text, { clearmlApiHost: apiHost, clearmlWebHost: webHost });
+    const r = loadConfigText(text, typeof h === 'string' || h === null ? { clearmlApiHost: h } : h);
     const moved = Object.entries(r.secrets)
       .filter(([, v]) => typeof v === 'string' && v.length > 0)
       .map(([k]) => k);
@@ -36,6 +46,12 @@ export function createConfigImporter(
             'remove them from the file.',
         ]
       : [];
-    return { format: r.format, config: r.config, issues: r.issues, warnings: [...r.warnings, ...secretWarnings] };
+    return {
+      format: r.format,
+      config: r.config,
+      issues: r.issues,
+      warnings: [...r.warnings, ...secretWarnings],
+      differences: r.differences,
+    };
   };
 }

@@ -10,6 +10,8 @@ import type { CredentialFallback, ServiceDeps } from './handlers.js';
 export interface EnvironmentFallback extends CredentialFallback {
   /** The ClearML API host from the same source, for testing before a config is saved. */
   apiHost: () => string | null;
+  /** The API, web and files hosts from the same source. */
+  hosts: () => { apiHost: string | null; webHost: string | null; filesHost: string | null };
   /** The ClearML web app host from the same source (completes an imported ClearML autoscaler file). */
   webHost: () => string | null;
   /** The `importClearmlConf` dependency of the handlers. */
@@ -31,6 +33,10 @@ export function createEnvironmentFallback(
     },
     clearml: () => outside().credentials,
     apiHost: () => outside().apiHost,
+    hosts: () => {
+      const o = outside();
+      return { apiHost: o.apiHost, webHost: o.webHost, filesHost: o.filesHost };
+    },
     webHost: () => outside().webHost,
     importClearmlConf: async () => {
       const found = outside();

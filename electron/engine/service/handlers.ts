@@ -112,11 +112,16 @@ export async function resolveCredentials(
   known: KnownSecrets = defaultKnownSecrets,
   fallback: CredentialFallback = defaultFallback,
 ): Promise<ResolvedCredentials> {
-  const [clearml, aws] = await Promise.all([secrets.get('clearml'), secrets.get('aws')]);
+  const [clearml, aws, git] = await Promise.all([secrets.get('clearml'), secrets.get('aws'), secrets.get('git')]);
   const clearmlValue = clearml?.value ?? fallback.clearml();
   if (clearmlValue) known.remember(Object.values(clearmlValue));
   if (aws) known.remember(Object.values(aws.value));
-  return { clearml: clearmlValue, aws: aws?.value ?? null };
+  if (git) known.remember([git.value.password]);
+  return {
+    clearml: clearmlValue,
+    aws: aws?.value ?? null,
+    ...(git ? { gitUser: git.value.username, gitPassword: git.value.password } : {}),
+  };
 }
 
 /** Pushes the saved config (if any) and the current credentials to the engine: at startup and after changes. */
@@ -152,7 +157,9 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
   const status = async (kind: SecretKind): Promise<CredentialStatus> => {
     const s = await deps.secrets.get(kind);
     if (s) known.remember(Object.values(s.value));
-    return { set: s !== null, setAt: s?.setAt ?? null, fallback: s ? null : fallback.describe(kind) };
+    // Git credentials have no outside source in the app (headless reads CLEARML_AUTOSCALER_GIT_*).
+    const outside = s || kind === 'git' ? null : fallback.describe(kind);
+    return { set: s !== null, setAt: s?.setAt ?? null, fallback: outside };
   };
 
   const reconfigure = async (): Promise<void> => {
@@ -221,6 +228,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       return { queue, paused };
     },
 
+    'autoscaler:instances.adopt': async ({ instanceIds }) => deps.controller.adopt(instanceIds),
     'autoscaler:instances.terminate': async ({ instanceIds }) => ({
       terminating: await deps.controller.terminate(instanceIds, 'terminated from the dashboard'),
     }),
@@ -293,6 +301,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       warning: deps.secrets.warning,
       clearml: await status('clearml'),
       aws: await status('aws'),
+      git: await status('git'),
     }),
 
     'autoscaler:credentials.set': async (req) => {
@@ -301,6 +310,9 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
         await deps.secrets.set('clearml', { accessKey: req.accessKey, secretKey: req.secretKey });
         // Keys typed in now are meant for the host configured now.
         deps.settings.patch({ clearmlKeysHost: deps.settings.get().config?.clearml.apiHost ?? null });
+      } else if (req.kind === 'git') {
+        known.remember([req.password]);
+        await deps.secrets.set('git', { username: req.username, password: req.password });
       } else {
         known.remember([req.accessKeyId, req.secretAccessKey, req.sessionToken]);
         await deps.secrets.set('aws', {

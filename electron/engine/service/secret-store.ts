@@ -4,14 +4,15 @@
  * store them and report status, and only the engine wiring ever reads them back.
  */
 import { z } from 'zod';
-import type { AwsCredentials, ClearmlCredentials } from '../controller.js';
+import type { AwsCredentials, ClearmlCredentials, GitCredentials } from '../controller.js';
 
-export type SecretKind = 'clearml' | 'aws';
-export const SECRET_KINDS: readonly SecretKind[] = ['clearml', 'aws'];
+export type SecretKind = 'clearml' | 'aws' | 'git';
+export const SECRET_KINDS: readonly SecretKind[] = ['clearml', 'aws', 'git'];
 
 export interface SecretValues {
   clearml: ClearmlCredentials;
   aws: AwsCredentials;
+  git: GitCredentials;
 }
 
 export interface StoredSecret<K extends SecretKind = SecretKind> {
@@ -41,10 +42,17 @@ export const AwsCredentialsSchema = z.object({
   sessionToken: z.string().optional(),
 });
 
+/** For the agents' private repositories (ClearML's git_user / git_pass). */
+export const GitCredentialsSchema = z.object({
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
 /** The JSON blob a persistent backend stores per kind: the value plus its metadata. */
 export const StoredBlobSchemas = {
   clearml: z.object({ value: ClearmlCredentialsSchema, setAt: z.number() }),
   aws: z.object({ value: AwsCredentialsSchema, setAt: z.number() }),
+  git: z.object({ value: GitCredentialsSchema, setAt: z.number() }),
 } as const;
 
 export function encodeBlob<K extends SecretKind>(value: SecretValues[K], setAt: number): string {

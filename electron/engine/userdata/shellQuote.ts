@@ -13,10 +13,22 @@ export function shellQuote(value: string): string {
  * the body, since that line would end the document early and run the rest as commands.
  */
 export function literalHeredoc(command: string, delimiter: string, body: string): string {
+  return heredoc(command, delimiter, body, true);
+}
+
+/**
+ * An unquoted here-document: the shell expands `$VAR`, `$(cmd)` and backquotes in the body, as ClearML's autoscaler
+ * writes `extra_clearml_conf`. Only for text the user asked to have expanded.
+ */
+export function expandingHeredoc(command: string, delimiter: string, body: string): string {
+  return heredoc(command, delimiter, body, false);
+}
+
+function heredoc(command: string, delimiter: string, body: string, literal: boolean): string {
   if (body.includes('\0')) throw new Error('a here-document cannot contain a NUL byte');
   const lines = new Set(body.split('\n').map((l) => l.replace(/\r$/, '')));
   let delim = delimiter;
   for (let n = 1; lines.has(delim); n++) delim = `${delimiter}_${n}`;
   const text = body.endsWith('\n') || body === '' ? body : `${body}\n`;
-  return `${command} <<'${delim}'\n${text}${delim}\n`;
+  return `${command} <<${literal ? `'${delim}'` : delim}\n${text}${delim}\n`;
 }

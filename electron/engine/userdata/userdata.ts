@@ -11,7 +11,7 @@
  */
 import { AMI_PATTERN, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
 import type { AgentSettings, Config, Lease, Resource } from '../../../shared/config.js';
-import { literalHeredoc, shellQuote } from './shellQuote.js';
+import { expandingHeredoc, literalHeredoc, shellQuote } from './shellQuote.js';
 import { WATCHDOG_SH_COMPACT, watchdogEnv } from './watchdog.js';
 
 /** EC2 rejects user data over 16 KB (before base64). */
@@ -234,14 +234,6 @@ export function buildUserData(opts: UserDataOptions): string {
     '  "$CAS_VENV/bin/python" -m pip install -q --disable-pip-version-check "clearml-agent==$CAS_AGENT_VERSION"',
     'fi',
   );
-  if (dockerImage !== '') {
-    add(
-      'if ! command -v docker >/dev/null 2>&1; then',
-      `  cas_log ${q(`docker mode (image ${dockerImage}) needs docker on the AMI; use an AMI with docker (e.g. a deep-learning AMI), or an empty docker image for venv mode`)}`,
-      '  exit 1',
-      'fi',
-    );
-  }
   if (ssm) {
     add(
       `CAS_REGION=${q(opts.region)}`,
@@ -296,7 +288,16 @@ export function buildUserData(opts: UserDataOptions): string {
   }
   // The extra conf often carries storage keys (sdk.aws.s3), so it stays inside the secrets section.
   if (agent.extraClearmlConf.trim() !== '') {
-    add(literalHeredoc('cat >>"$CAS_CONF"', 'CAS_EXTRA_CONF_EOF', agent.extraClearmlConf).trimEnd());
+    if (agent.extraClearmlConfShellExpand) {
+      // As ClearML writes it: through the shell, so $VAR and $(cmd) expand here; an unset variable is empty.
+      add(
+        'set +u',
+        expandingHeredoc('cat >>"$CAS_CONF"', 'CAS_EXTRA_CONF_EOF', agent.extraClearmlConf).trimEnd(),
+        'set -u',
+      );
+    } else {
+      add(literalHeredoc('cat >>"$CAS_CONF"', 'CAS_EXTRA_CONF_EOF', agent.extraClearmlConf).trimEnd());
+    }
   }
   add('touch "$CAS_CONF"', SECRETS_END_MARKER, '');
 
@@ -313,6 +314,20 @@ export function buildUserData(opts: UserDataOptions): string {
       'cas_log "init script finished (status $?)"',
       'set +x -Eeuo pipefail',
       "trap 'CAS_FAILED_LINE=$LINENO' ERR",
+    );
+  }
+  // Checked after the init script: installing docker there is how ClearML's docs set up docker mode on an AMI
+  // without it.
+  if (dockerImage !== '') {
+    const fix =
+      agent.initScript.trim() === ''
+        ? 'use an AMI with docker (e.g. a deep-learning AMI), install it in the init script, or set an empty docker image for venv mode'
+        : 'the init script ran but did not install it: fix the init script, use an AMI with docker, or set an empty docker image for venv mode';
+    add(
+      'if ! command -v docker >/dev/null 2>&1; then',
+      `  cas_log ${q(`docker mode (image ${dockerImage}) needs docker, and the 'docker' command is missing on this instance: ${fix}`)}`,
+      '  exit 1',
+      'fi',
     );
   }
   add('');

@@ -6,6 +6,7 @@
 import { readFileSync, renameSync } from 'node:fs';
 import type { SafeStorage } from 'electron';
 import {
+  SECRET_KINDS,
   decodeBlob,
   encodeBlob,
   type SecretKind,
@@ -67,7 +68,7 @@ export class SafeStorageSecretStore implements SecretStore {
         const json = JSON.parse(text) as unknown;
         if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not an object');
         for (const [k, v] of Object.entries(json)) {
-          if ((k === 'clearml' || k === 'aws') && typeof v === 'string') blobs[k] = v;
+          if ((SECRET_KINDS as readonly string[]).includes(k) && typeof v === 'string') blobs[k as SecretKind] = v;
         }
       } catch {
         const backup = backupPathFor(opts.file, now());

@@ -68,6 +68,8 @@ export interface LeaseDraft {
 export interface ConfigDraft {
   apiHost: string;
   webHost: string;
+  /** The ClearML files server, exported to the agents as CLEARML_FILES_HOST. */
+  filesHost: string;
   region: string;
   scaling: Record<ScalingField, string>;
   dryRun: boolean;
@@ -77,7 +79,7 @@ export interface ConfigDraft {
   lease: LeaseDraft;
   /** Instance setup (instance-setup.ts); the agent fields it does not edit stay in `rest.agent`. */
   agent: AgentDraft;
-  /** Top-level and nested parts this form does not edit (filesHost, workersPrefix, gitUser…). */
+  /** Top-level and nested parts this form does not edit (workersPrefix, gitUser…). */
   rest: Record<string, unknown>;
 }
 
@@ -205,6 +207,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
   return {
     apiHost: str(clearml['apiHost']),
     webHost: str(clearml['webHost']),
+    filesHost: str(clearml['filesHost']),
     region: str(aws['region']),
     budgets: {
       mode: mode.success ? mode.data : BUDGET_DEFAULTS.mode,
@@ -237,7 +240,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
     rest: {
       ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling', 'budgets', 'lease']),
       agent: without(obj(c['agent']), AGENT_DRAFT_KEYS),
-      clearml: without(clearml, ['apiHost', 'webHost']),
+      clearml: without(clearml, ['apiHost', 'webHost', 'filesHost']),
       aws: without(aws, ['region']),
       scaling: without(scaling, [...SCALING_FIELDS, 'dryRun']),
     },
@@ -278,6 +281,7 @@ export function buildConfig(d: ConfigDraft): Built {
   const paths: Record<string, FieldId> = {
     'clearml.apiHost': 'apiHost',
     'clearml.webHost': 'webHost',
+    'clearml.filesHost': 'filesHost',
     'aws.region': 'region',
     'scaling.dryRun': 'dryRun',
   };
@@ -363,6 +367,7 @@ export function buildConfig(d: ConfigDraft): Built {
   }
   const clearml: Record<string, unknown> = { ...obj(rest['clearml']), apiHost: d.apiHost.trim() };
   if (d.webHost.trim()) clearml['webHost'] = d.webHost.trim();
+  if (d.filesHost.trim()) clearml['filesHost'] = d.filesHost.trim();
   const config = {
     ...rest,
     clearml,

@@ -84,6 +84,8 @@ export interface AppActions {
   setLaunchesPaused(paused: boolean): Promise<Result<'autoscaler:engine.setLaunchesPaused'>>;
   setQueuePaused(queue: string, paused: boolean): Promise<Result<'autoscaler:queue.setPaused'>>;
   terminate(instanceIds: string[]): Promise<Result<'autoscaler:instances.terminate'>>;
+  /** Adopt instances launched by ClearML's autoscaler (the user confirmed in the prompt). */
+  adopt(instanceIds: string[]): Promise<Result<'autoscaler:instances.adopt'>>;
   scaleToZero(): Promise<Result<'autoscaler:engine.scaleToZero'>>;
   /** The kill switch; errors are returned (the dialog shows them), not raised as notices. */
   stopEverything(): Promise<Result<'autoscaler:engine.stopEverything'>>;
@@ -101,7 +103,7 @@ export interface AppActions {
   timeline(hours: TimelineRange): Promise<Result<'autoscaler:timeline.get'>>;
   instanceDetail(instanceId: string): Promise<Result<'autoscaler:instances.detail'>>;
   setCredentials(req: InvokeRequest<'autoscaler:credentials.set'>): Promise<Result<'autoscaler:credentials.set'>>;
-  clearCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.clear'>>;
+  clearCredentials(kind: 'clearml' | 'aws' | 'git'): Promise<Result<'autoscaler:credentials.clear'>>;
   testCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.test'>>;
   importClearmlConf(): Promise<Result<'autoscaler:credentials.importClearmlConf'>>;
 }
@@ -370,6 +372,15 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
             'info',
             `Not terminated (not ours or already gone): ${skipped.join(', ')}. Refresh the Instances view to see their state.`,
           );
+      }
+      return r;
+    },
+
+    async adopt(instanceIds) {
+      const r = await call('adopt', () => api['instances.adopt']({ instanceIds, confirm: true }));
+      if (r.ok) {
+        if (r.value.adopted.length) notify('info', `Adopted ${r.value.adopted.length} instance(s).`);
+        for (const x of r.value.refused) notify('error', `Not adopted: ${x.instanceId}: ${x.reason}`);
       }
       return r;
     },

@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import { TextField } from '../components/Field.js';
+import { GitCredentialsForm } from '../components/GitCredentialsForm.js';
 import { formatDate } from '../model/format.js';
 import type { InvokeRequest, InvokeResponse } from '../../../shared/ipc/contract.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
@@ -31,6 +32,7 @@ export function Credentials() {
       </p>
       <ClearmlForm status={status.clearml} />
       <AwsForm status={status.aws} />
+      <GitCredentialsForm status={status.git} />
       <section className="card" aria-labelledby="conf-heading">
         <h2 id="conf-heading">Import from ~/clearml.conf</h2>
         <p className="muted small">Reads the api server, access key and secret key from your ClearML SDK config.</p>

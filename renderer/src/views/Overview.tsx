@@ -4,6 +4,7 @@
  * region, autoscaling off).
  */
 import { useId, useState } from 'react';
+import { AdoptPrompt } from '../components/AdoptPrompt.js';
 import { Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
@@ -83,6 +84,8 @@ export function Overview() {
           )}
         </p>
       </section>
+
+      <AdoptPrompt adoptable={s.adoptable ?? []} />
 
       <section aria-label="Instances and tasks" className="stats">
         <Stat label="Running" value={m.running} sub="EC2 instances" />

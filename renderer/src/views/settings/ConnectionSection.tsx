@@ -26,6 +26,14 @@ export function ConnectionSection({ draft, shown, edit }: { draft: ConfigDraft; 
           onChange={(x) => edit('webHost', (d) => ({ ...d, webHost: x }))}
         />
         <TextField
+          label="ClearML files server (optional)"
+          value={draft.filesHost}
+          placeholder="https://files.clear.ml"
+          hint="The files_server from clearml.conf; the agents get it as CLEARML_FILES_HOST"
+          issues={shown('filesHost')}
+          onChange={(x) => edit('filesHost', (d) => ({ ...d, filesHost: x }))}
+        />
+        <TextField
           label="AWS region"
           value={draft.region}
           placeholder="us-east-1"

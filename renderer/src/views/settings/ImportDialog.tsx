@@ -5,6 +5,7 @@ import { instanceSetupChanges } from '../../../../shared/config-review.js';
 import type { InvokeResponse } from '../../../../shared/ipc/contract.js';
 import { Dialog } from '../../components/Dialog.js';
 import { Field } from '../../components/Field.js';
+import { ImportDifferences } from '../../components/ImportDifferences.js';
 import { draftFromConfig } from '../../model/config-form.js';
 import { useActions, usePending } from '../../state/react.js';
 import { SetupDiff } from './SetupDiff.js';
@@ -117,10 +118,12 @@ export function ImportDialog({
               ))}
             </ul>
           )}
+          <ImportDifferences differences={result.differences} />
           {mapped && (
             <>
               <p>
-                API host <code>{mapped.apiHost || '—'}</code>, region <code>{mapped.region || '—'}</code>, poll every{' '}
+                API host <code>{mapped.apiHost || '—'}</code>, web app <code>{mapped.webHost || '—'}</code>, files
+                server <code>{mapped.filesHost || '—'}</code>, region <code>{mapped.region || '—'}</code>, poll every{' '}
                 {mapped.scaling.pollingIntervalSec} s, idle timeout {mapped.scaling.maxIdleMin} min.
               </p>
               <table className="mini-table">

@@ -1,0 +1,119 @@
+/**
+ * The engine's side of adoption (decisions in adoption.ts): each tick, look up in EC2 the instances of our-prefix
+ * workers that are not ours, remember them as capacity; on the user's confirmation, tag them as ours.
+ */
+import type { Config } from '../../shared/config.js';
+import type { AdoptableView, EngineEvent } from '../../shared/domain.js';
+import {
+  adoptableViews,
+  adoptionPlan,
+  adoptionTags,
+  foreignCandidates,
+  triageWorkers,
+  type ForeignWorker,
+  type WorkerTriage,
+} from './adoption.js';
+import type { Clock, Ec2Api, InstanceObs, WorkerObs } from './ports.js';
+
+type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
+
+export interface AdoptionResult {
+  adopted: string[];
+  refused: { instanceId: string; reason: string }[];
+}
+
+/** Looks the candidates up in EC2. An EC2 failure (or a port without the lookup) yields `looked: null`. */
+export async function observeForeignWorkers(
+  ec2: Ec2Api,
+  input: Omit<Parameters<typeof triageWorkers>[0], 'looked'>,
+): Promise<WorkerTriage & { lookupError: string | null }> {
+  const ids = foreignCandidates(
+    input.workers,
+    input.config.scaling.workersPrefix,
+    new Set(input.ours.map((i) => i.instanceId)),
+    input.inFlightIds,
+  );
+  if (!ids.length) return { ...triageWorkers({ ...input, looked: new Map() }), lookupError: null };
+  let looked: Map<string, InstanceObs> | null = null;
+  let lookupError: string | null = null;
+  if (ec2.describeInstancesById) {
+    try {
+      looked = new Map((await ec2.describeInstancesById(ids)).map((i) => [i.instanceId, i]));
+    } catch (e) {
+      lookupError = e instanceof Error ? e.message : String(e);
+    }
+  }
+  return { ...triageWorkers({ ...input, looked }), lookupError };
+}
+
+export class AdoptionController {
+  /** As of the last tick. */
+  private foreign: ForeignWorker[] = [];
+
+  constructor(
+    private readonly deps: {
+      ec2: Ec2Api;
+      clock: Clock;
+      emit: (e: NewEvent) => void;
+      /** Emits a repeated message once in a while only. */
+      emitOnce: (key: string, e: NewEvent) => void;
+    },
+  ) {}
+
+  async observe(
+    config: Config,
+    workers: readonly WorkerObs[],
+    ours: readonly InstanceObs[],
+    inFlightIds: ReadonlySet<string>,
+  ): Promise<WorkerTriage> {
+    const t = await observeForeignWorkers(this.deps.ec2, { config, workers, ours, inFlightIds });
+    if (t.lookupError)
+      this.deps.emitOnce('foreign-lookup', {
+        level: 'warn',
+        kind: 'error',
+        message: `workers without an instance of ours could not be looked up in EC2 (${t.lookupError}): none is unregistered until they can`,
+      });
+    if (t.foreign.length)
+      this.deps.emitOnce(`foreign|${t.foreign.map((f) => f.instanceId).join(',')}`, {
+        level: 'info',
+        kind: 'engine',
+        instanceIds: t.foreign.map((f) => f.instanceId),
+        message: `${t.foreign.length} worker${t.foreign.length > 1 ? 's' : ''} of prefix '${config.scaling.workersPrefix}' run on instances ClearML's autoscaler launched: counted as capacity and never unregistered; adopt them to let this app scale them down`,
+      });
+    this.foreign = t.foreign;
+    return t;
+  }
+
+  views(): AdoptableView[] {
+    return adoptableViews(this.foreign);
+  }
+
+  /** Tags the requested instances as ours (the user confirmed); only workers seen at the last tick qualify. */
+  async adopt(config: Config, requested: readonly string[] | 'all'): Promise<AdoptionResult> {
+    const { adopt, refused } = adoptionPlan(this.foreign, requested);
+    const adopted: string[] = [];
+    const now = this.deps.clock.now();
+    for (const f of adopt) {
+      try {
+        await this.deps.ec2.createTags([f.instanceId], adoptionTags(config, f, now));
+        adopted.push(f.instanceId);
+      } catch (e) {
+        refused.push({
+          instanceId: f.instanceId,
+          reason: `tagging failed: ${e instanceof Error ? e.message : String(e)}`,
+        });
+      }
+    }
+    if (adopted.length) {
+      this.foreign = this.foreign.filter((f) => !adopted.includes(f.instanceId));
+      this.deps.emit({
+        level: 'info',
+        kind: 'engine',
+        count: adopted.length,
+        instanceIds: adopted,
+        message: `adopted ${adopted.length} instance${adopted.length > 1 ? 's' : ''} launched by ClearML's autoscaler (${adopted.join(', ')}): from now on they are scaled like this app's own`,
+      });
+    }
+    return { adopted, refused };
+  }
+}

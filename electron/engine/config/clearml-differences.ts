@@ -1,0 +1,163 @@
+/**
+ * What an imported ClearML autoscaler config does differently here, so switching over holds no surprise. The
+ * importer defaults to ClearML's behaviour where a setting exists for it; every remaining difference, and every
+ * field not carried over, is listed with the setting that controls it. Pure: codes and data, with `differenceText`
+ * rendering the words the import preview and the headless warnings show.
+ */
+import type { Config } from '../../../shared/config.js';
+
+export type ImportDifference =
+  /** A field of the file that is not carried over. */
+  | { code: 'not-carried'; path: string; reason: 'launch-spec-override' | 'unused-by-clearml' | 'secret-to-keychain' }
+  /** ClearML's behaviour kept; our improvement is one setting away. */
+  | { code: 'surplus-idle'; maxIdleMin: number }
+  | { code: 'spot-fallback-off'; resources: string[] }
+  | { code: 'extra-conf-expanded'; hasDollar: boolean }
+  | { code: 'polling-default'; seconds: number }
+  /** Ours, deliberately: how to change it is named. */
+  | { code: 'agent-pinned'; version: string }
+  | { code: 'lease'; leaseMin: number; graceMin: number }
+  | { code: 'startup-script' }
+  | { code: 'agent-exit-powers-off' }
+  | { code: 'tags-at-launch' }
+  | { code: 'zombie-workers' }
+  | { code: 'lost-tasks-requeued' }
+  | { code: 'idle-kept-per-pending' }
+  | { code: 'global-cap'; maxTotalInstances: number }
+  | { code: 'foreign-instances'; prefix: string };
+
+export interface DifferenceFacts {
+  /** The imported config, ClearML's behaviour applied where a setting allows it. */
+  config: Config;
+  /** Paths in the file that were not carried over, with why. */
+  notCarried: { path: string; reason: Extract<ImportDifference, { code: 'not-carried' }>['reason'] }[];
+  /** polling_interval_time_min was absent (ClearML's default applies). */
+  pollingDefaulted: boolean;
+}
+
+export function clearmlDifferences(f: DifferenceFacts): ImportDifference[] {
+  const c = f.config;
+  const out: ImportDifference[] = f.notCarried.map((n) => ({ code: 'not-carried', ...n }));
+  out.push({ code: 'surplus-idle', maxIdleMin: c.scaling.maxIdleMin });
+  const spot = Object.entries(c.resources)
+    .filter(([, r]) => r.market === 'spot' && !r.spotFallbackToOnDemand)
+    .map(([name]) => name);
+  if (spot.length) out.push({ code: 'spot-fallback-off', resources: spot });
+  if (c.agent.extraClearmlConf.trim() !== '' && c.agent.extraClearmlConfShellExpand) {
+    out.push({ code: 'extra-conf-expanded', hasDollar: c.agent.extraClearmlConf.includes('$') });
+  }
+  if (f.pollingDefaulted) out.push({ code: 'polling-default', seconds: c.scaling.pollingIntervalSec });
+  out.push({ code: 'agent-pinned', version: c.agent.agentVersion });
+  if (c.lease.enabled) out.push({ code: 'lease', leaseMin: c.lease.leaseMin, graceMin: c.lease.graceMin });
+  out.push(
+    { code: 'startup-script' },
+    { code: 'agent-exit-powers-off' },
+    { code: 'tags-at-launch' },
+    { code: 'zombie-workers' },
+    { code: 'lost-tasks-requeued' },
+    { code: 'idle-kept-per-pending' },
+    { code: 'global-cap', maxTotalInstances: c.scaling.maxTotalInstances },
+    { code: 'foreign-instances', prefix: c.scaling.workersPrefix },
+  );
+  return out;
+}
+
+export interface DifferenceView {
+  code: ImportDifference['code'];
+  /** The file's field, for a field not carried over. */
+  path: string | null;
+  /** The setting that turns our behaviour on (or off), when one exists. */
+  setting: string | null;
+  text: string;
+}
+
+export function differenceText(d: ImportDifference): DifferenceView {
+  const v = (setting: string | null, text: string, path: string | null = null): DifferenceView => ({
+    code: d.code,
+    path,
+    setting,
+    text,
+  });
+  switch (d.code) {
+    case 'not-carried':
+      return v(
+        null,
+        d.reason === 'launch-spec-override'
+          ? `${d.path} is not carried over: raw launch-spec overrides could drop the ownership and lease tags or the terminate-on-shutdown behaviour; use the resource's own settings (subnets, security groups, IAM profile, EBS, tags)`
+          : d.reason === 'secret-to-keychain'
+            ? `${d.path} is not carried over into the config: secrets belong in the OS keychain (Credentials in the app; environment or the AWS chain headless)`
+            : `${d.path} is not carried over: ClearML's autoscaler reads it but never uses it`,
+        d.path,
+      );
+    case 'surplus-idle':
+      return v(
+        'scaling.surplusIdleMin',
+        `idle workers wait max_idle_time_min (${d.maxIdleMin} min) before they are terminated, as in ClearML; set scaling.surplusIdleMin (e.g. 2) to let idle workers beyond the pending tasks and recent demand go sooner`,
+      );
+    case 'spot-fallback-off':
+      return v(
+        'resources.<name>.spotFallbackToOnDemand',
+        `spot resources ${d.resources.join(', ')} do not fall back to on-demand when spot capacity is short, as in ClearML; set spotFallbackToOnDemand: true on a resource to retry on-demand in the same placement`,
+      );
+    case 'extra-conf-expanded':
+      return v(
+        'agent.extraClearmlConfShellExpand',
+        `extra_clearml_conf is written through the instance's shell, as ClearML does ($VAR and $(cmd) are expanded there)${d.hasDollar ? '; it contains $, so check each one: a HOCON substitution ${...} is expanded by the shell too' : ''}; set agent.extraClearmlConfShellExpand: false to write it verbatim`,
+      );
+    case 'polling-default':
+      return v(
+        'scaling.pollingIntervalSec',
+        `polling_interval_time_min is not set, so ClearML's default of 5 min applies (${d.seconds} s); set scaling.pollingIntervalSec (e.g. 15) to react within seconds`,
+      );
+    case 'agent-pinned':
+      return v(
+        'agent.agentVersion',
+        `instances install clearml-agent ${d.version}, pinned, where ClearML installs the latest release at every boot (an unpinned agent broke every ClearML autoscaler at once with 2.0.0); change agent.agentVersion to move to another release`,
+      );
+    case 'lease':
+      return v(
+        'lease.enabled',
+        `an idle instance powers itself off when this app has not renewed its lease for ${d.leaseMin} + ${d.graceMin} min (the app quit, crashed or lost the network), where ClearML's instances run on unwatched; set lease.enabled: false for ClearML's behaviour`,
+      );
+    case 'startup-script':
+      return v(
+        null,
+        "the startup script differs from ClearML's: the agent runs in a python3 venv (no system pip), instance metadata is read with IMDSv2, nothing is traced (ClearML's set -x copies credentials to the console log), and a failed setup step stops the boot; the init script still runs before the agent, and before the docker check",
+      );
+    case 'agent-exit-powers-off':
+      return v(
+        null,
+        'an instance powers off whenever its agent exits, also on an error (ClearML leaves an instance whose agent failed running)',
+      );
+    case 'tags-at-launch':
+      return v(
+        null,
+        "tags are applied at launch to the instance and its volumes (ClearML tags the instance only, after launch); a user's Name tag is kept and this app's own tags are added",
+      );
+    case 'zombie-workers':
+      return v(
+        null,
+        'the ClearML worker of an instance this app terminated is unregistered at once (ClearML leaves it listed for about 10 min); a worker whose instance still exists is never unregistered',
+      );
+    case 'lost-tasks-requeued':
+      return v(
+        null,
+        'a task whose instance was lost (spot interruption, crash) is stopped and enqueued again; ClearML leaves it running until the server gives up on it',
+      );
+    case 'idle-kept-per-pending':
+      return v(
+        null,
+        "while a queue has pending tasks, as many idle workers as pending tasks are kept (ClearML keeps every idle worker of the queue's resources)",
+      );
+    case 'global-cap':
+      return v(
+        'scaling.maxTotalInstances',
+        `at most ${d.maxTotalInstances} instances run at once (the sum of the queue caps, so nothing changes until you lower it); ClearML has no global cap`,
+      );
+    case 'foreign-instances':
+      return v(
+        null,
+        `instances ClearML's autoscaler already runs (workers named ${d.prefix}:…) count as capacity and are left alone until you adopt them (the app offers it; headless: --adopt)`,
+      );
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Switching from ClearML's autoscaler: instances it launched run workers of our prefix. They already count as
+ * capacity and are never unregistered; adopting them (after the user confirms) lets this app scale them down too.
+ */
+import { useState } from 'react';
+import type { AdoptableView } from '../../../shared/domain.js';
+import { plural } from '../model/format.js';
+import { useActions, usePending } from '../state/react.js';
+import { Dialog } from './Dialog.js';
+
+export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[] }) {
+  const actions = useActions();
+  const pending = usePending('adopt');
+  const [confirming, setConfirming] = useState(false);
+  if (!adoptable.length) return null;
+  const ready = adoptable.filter((a) => !a.blocker);
+  return (
+    <section className="card" aria-labelledby="adopt-heading">
+      <h2 id="adopt-heading">Instances from ClearML&apos;s autoscaler</h2>
+      <p>
+        {plural(adoptable.length, 'instance')} launched by ClearML&apos;s autoscaler run workers with this app&apos;s
+        prefix. They count as capacity and are left alone. Adopt them to let this app terminate them when idle, like the
+        instances it launches.
+      </p>
+      <table className="mini-table">
+        <thead>
+          <tr>
+            <th scope="col">Instance</th>
+            <th scope="col">Name</th>
+            <th scope="col">Queue</th>
+            <th scope="col">Resource</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {adoptable.map((a) => (
+            <tr key={a.instanceId}>
+              <th scope="row">{a.instanceId}</th>
+              <td>{a.name ?? '—'}</td>
+              <td>{a.queue ?? '—'}</td>
+              <td>
+                {a.resource} ({a.instanceType})
+              </td>
+              <td>
+                {a.blocker ? <span className="tone-warn">cannot adopt: {a.blocker}</span> : a.busy ? 'busy' : 'idle'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" disabled={!ready.length || pending} onClick={() => setConfirming(true)}>
+        Adopt {plural(ready.length, 'instance')}…
+      </button>
+      {confirming && (
+        <Dialog
+          title={`Adopt ${plural(ready.length, 'instance')}?`}
+          onClose={() => setConfirming(false)}
+          footer={
+            <>
+              <button type="button" data-autofocus onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => {
+                  setConfirming(false);
+                  void actions.adopt(ready.map((a) => a.instanceId));
+                }}
+              >
+                Adopt
+              </button>
+            </>
+          }
+        >
+          <p>
+            This app adds its tags to {ready.map((a) => a.instanceId).join(', ')} (their own tags, Name included, stay).
+            From then on it terminates them when idle, as it does its own instances. Stop ClearML&apos;s autoscaler
+            first, or both will manage them.
+          </p>
+        </Dialog>
+      )}
+    </section>
+  );
+}

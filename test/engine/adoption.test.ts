@@ -1,0 +1,173 @@
+// Switching from ClearML's autoscaler: workers of our prefix on instances without our tags are capacity, never
+// zombies; only a worker whose instance EC2 confirms gone may be unregistered; adoption tags only what fits the
+// config. Pure decisions (adoption.ts) and the policy's use of them.
+import { describe, expect, it } from 'vitest';
+import { adoptionPlan, adoptionTags, foreignCandidates, triageWorkers } from '../../electron/engine/adoption.js';
+import { plan } from '../../electron/engine/policy.js';
+import { renderDecision } from '../../electron/engine/reasons.js';
+import { TAG, type InstanceObs, type WorkerObs } from '../../electron/engine/ports.js';
+import { T0, instance, makeConfig, policyInput, queue, workerFor } from './fixtures.js';
+
+const config = makeConfig();
+
+/** An instance ClearML's autoscaler launched: only the user's tags. */
+function clearmlInstance(id: string, state: InstanceObs['state'] = 'running'): InstanceObs {
+  return { ...instance('gpu', 'gpu_a', { instanceId: id, state }), tags: { Name: 'clearml-gpu-worker' } };
+}
+function worker(id: string, opts: { task?: string; queues?: string[]; resource?: string } = {}): WorkerObs {
+  return {
+    id: `dyn:${opts.resource ?? 'gpu_a'}:g4dn.xlarge:${id}`,
+    task: opts.task ? { id: opts.task } : null,
+    queues: opts.queues ?? ['gpu'],
+    registeredAt: T0 - 600_000,
+    lastActivityAt: T0,
+    lastReportAt: T0,
+  };
+}
+
+describe('worker triage', () => {
+  const ours = instance('gpu', 'gpu_a', { instanceId: 'i-0000000000000aaa1' });
+  const oursGone = instance('gpu', 'gpu_a', { instanceId: 'i-0000000000000aaa2', state: 'shutting-down' });
+  const workers = [
+    workerFor(ours),
+    workerFor(oursGone),
+    worker('i-00000000000000f01'), // ClearML's, running
+    worker('i-00000000000000f02', { task: 't1' }), // ClearML's, busy
+    worker('i-00000000000000f03'), // instance gone for good
+    worker('i-00000000000000f04', { task: 't2' }), // instance gone, but busy: the stranded-task path owns it
+    { ...worker('i-00000000000000f05'), id: 'other:gpu_a:g4dn.xlarge:i-00000000000000f05' }, // not our prefix
+  ];
+  const looked = new Map(['i-00000000000000f01', 'i-00000000000000f02'].map((id) => [id, clearmlInstance(id)]));
+
+  it('asks EC2 only about workers not on an instance of ours', () => {
+    expect(foreignCandidates(workers, 'dyn', new Set([ours.instanceId, oursGone.instanceId]), new Set())).toEqual([
+      'i-00000000000000f01',
+      'i-00000000000000f02',
+      'i-00000000000000f03',
+      'i-00000000000000f04',
+    ]);
+  });
+
+  it.each([
+    [
+      'EC2 answered: existing instances are foreign capacity, confirmed-gone idle workers are zombies',
+      looked,
+      ['i-00000000000000f01', 'i-00000000000000f02'],
+      [workerFor(oursGone).id, worker('i-00000000000000f03').id],
+    ],
+    ['EC2 could not be asked: nobody but our own dead instances is a zombie', null, [], [workerFor(oursGone).id]],
+  ])('%s', (_, lookup, foreignIds, zombieIds) => {
+    const t = triageWorkers({ config, workers, ours: [ours, oursGone], inFlightIds: new Set(), looked: lookup });
+    expect(t.foreign.map((f) => f.instanceId)).toEqual(foreignIds);
+    expect([...t.zombies].sort()).toEqual([...zombieIds].sort());
+  });
+
+  it('a launch still in flight is neither foreign nor a zombie', () => {
+    const t = triageWorkers({
+      config,
+      workers: [worker('i-00000000000000f03')],
+      ours: [],
+      inFlightIds: new Set(['i-00000000000000f03']),
+      looked: new Map(),
+    });
+    expect(t).toEqual({ foreign: [], zombies: new Set() });
+  });
+
+  it.each([
+    ['configured resource and queue', worker('i-00000000000000f01'), null],
+    [
+      'resource missing from the config',
+      worker('i-00000000000000f01', { resource: 'gpu_old' }),
+      'resource-not-configured',
+    ],
+    ['listens on no configured queue', worker('i-00000000000000f01', { queues: ['elsewhere'] }), null],
+    ['queue does not list the resource', worker('i-00000000000000f01', { queues: ['cpu'] }), 'resource-not-in-queue'],
+  ])('adoptable when: %s', (_, w, blocker) => {
+    const t = triageWorkers({
+      config,
+      workers: [w],
+      ours: [],
+      inFlightIds: new Set(),
+      looked: new Map([['i-00000000000000f01', clearmlInstance('i-00000000000000f01')]]),
+    });
+    expect(t.foreign[0]?.blocker?.code ?? null).toBe(blocker);
+  });
+
+  it('a stopped instance exists (its worker is kept) but is not capacity', () => {
+    const t = triageWorkers({
+      config,
+      workers: [worker('i-00000000000000f01')],
+      ours: [],
+      inFlightIds: new Set(),
+      looked: new Map([['i-00000000000000f01', clearmlInstance('i-00000000000000f01', 'stopped')]]),
+    });
+    expect(t.zombies.size).toBe(0);
+    expect(t.foreign[0]).toMatchObject({ live: false, blocker: { code: 'not-running', state: 'stopped' } });
+  });
+});
+
+describe('adoption', () => {
+  const t = triageWorkers({
+    config,
+    workers: [worker('i-00000000000000f01'), worker('i-00000000000000f02', { resource: 'gpu_old' })],
+    ours: [],
+    inFlightIds: new Set(),
+    looked: new Map(['i-00000000000000f01', 'i-00000000000000f02'].map((id) => [id, clearmlInstance(id)])),
+  });
+
+  it('adopts what fits the config, refuses the rest with the reason', () => {
+    const p = adoptionPlan(t.foreign, 'all');
+    expect(p.adopt.map((f) => f.instanceId)).toEqual(['i-00000000000000f01']);
+    expect(p.refused.map((r) => r.instanceId)).toEqual(['i-00000000000000f02']);
+    expect(p.refused[0]?.reason).toContain("resource 'gpu_old' is not in the config");
+    expect(adoptionPlan(t.foreign, ['i-0000000000000dead']).refused[0]?.reason).toContain('already ours, or gone');
+  });
+
+  it('tags an adopted instance exactly as a launch of ours would be found: prefix, resource, queue, lease', () => {
+    const tags = adoptionTags(config, t.foreign[0]!, T0);
+    expect(tags).toMatchObject({
+      [TAG.prefix]: 'dyn',
+      [TAG.resource]: 'gpu_a',
+      [TAG.queue]: 'gpu',
+      [TAG.adoptedAt]: String(T0),
+      [TAG.lease]: String(Math.floor(T0 / 1000) + 20 * 60),
+    });
+    expect(tags['Name']).toBeUndefined(); // the user's Name stays
+  });
+});
+
+describe('policy with workers from ClearML’s autoscaler', () => {
+  const f1 = clearmlInstance('i-00000000000000f01');
+  const f2 = clearmlInstance('i-00000000000000f02');
+  const workers = [worker(f1.instanceId), worker(f2.instanceId, { task: 'busy-1' })];
+  const triage = triageWorkers({
+    config,
+    workers,
+    ours: [],
+    inFlightIds: new Set(),
+    looked: new Map([f1, f2].map((i) => [i.instanceId, i])),
+  });
+
+  it('idle foreign workers cover pending tasks; all of them count against the resource cap', () => {
+    const p = plan(
+      policyInput({
+        queues: [queue('gpu', 3), queue('cpu', 0)],
+        workers,
+        foreign: triage.foreign,
+        zombieWorkers: triage.zombies,
+      }),
+    );
+    // 3 pending − 1 idle foreign = 2 needed, but gpu_a's cap of 2 is already taken by the two foreign instances.
+    expect(p.actions.filter((a) => a.kind === 'launch')).toEqual([]);
+    expect(p.actions.filter((a) => a.kind === 'unregister')).toEqual([]);
+    expect(renderDecision(p.decisions.find((d) => d.queue === 'gpu')!)).toContain(
+      "2 from ClearML's autoscaler (1 idle)",
+    );
+  });
+
+  it('without the triage (base behaviour) the same workers would be unregistered and duplicated', () => {
+    const p = plan(policyInput({ queues: [queue('gpu', 3), queue('cpu', 0)], workers }));
+    expect(p.actions.some((a) => a.kind === 'unregister')).toBe(true);
+    expect(p.actions.filter((a) => a.kind === 'launch')).toHaveLength(1);
+  });
+});

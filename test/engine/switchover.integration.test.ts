@@ -1,0 +1,113 @@
+// Taking over from a running ClearML autoscaler, end to end: the real engine and clients against the emulators,
+// with instances launched the way ClearML's autoscaler launches them (its startup script shape, only the user's
+// tags) whose agents register workers of the same prefix. No downtime, no leak, no duplicate.
+import { afterEach, describe, expect, it } from 'vitest';
+import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
+import { TAG } from '../../electron/engine/ports.js';
+import { makeConfig } from './fixtures.js';
+import { AWS, startWorld, type World } from './world.js';
+
+let world: World | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+const live = (w: World) => w.ec2.instances().filter((i) => i.state === 'pending' || i.state === 'running');
+
+async function seedClearmlInstances(w: World, n: number): Promise<string[]> {
+  return launchClearmlAutoscalerInstances({
+    endpoint: w.ec2.url,
+    region: 'us-east-1',
+    credentials: AWS,
+    apiHost: w.clearml.url,
+    instances: Array.from({ length: n }, () => ({
+      prefix: 'dyn',
+      resource: 'gpu_a',
+      instanceType: 'g4dn.xlarge',
+      queue: 'gpu',
+      tags: { Name: 'clearml-gpu-worker', team: 'ml' },
+    })),
+  });
+}
+
+describe("switching over from ClearML's autoscaler", () => {
+  it('keeps its workers, counts them as capacity, adopts them on request, then scales them like its own', async () => {
+    world = await startWorld();
+    const config = makeConfig({
+      scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5, maxSpinUpMin: 30 },
+    });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    const ids = await seedClearmlInstances(world, 2);
+    const engine = world.newEngine(config);
+
+    // Their agents boot and register while the engine watches: nothing is unregistered, terminated or launched.
+    await world.run(engine, 120);
+    const workerIds = ids.map((id) => `dyn:gpu_a:g4dn.xlarge:${id}`);
+    expect(
+      world.clearml
+        .workers()
+        .map((w) => w.id)
+        .sort(),
+    ).toEqual([...workerIds].sort());
+    expect(
+      live(world)
+        .map((i) => i.instanceId)
+        .sort(),
+    ).toEqual([...ids].sort());
+    expect(
+      world.store
+        .getState()
+        .adoptable?.map((a) => a.instanceId)
+        .sort(),
+    ).toEqual([...ids].sort());
+    expect(world.store.getState().adoptable?.[0]).toMatchObject({ name: 'clearml-gpu-worker', blocker: null });
+
+    // Two tasks arrive: the two idle foreign workers take them; no duplicate instance is launched.
+    for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 120 });
+    await world.run(engine, 60);
+    expect(world.ec2.instances()).toHaveLength(2);
+    expect(world.clearml.tasks().filter((t) => t.status === 'in_progress')).toHaveLength(2);
+
+    // Adoption (the user confirmed): our tags are added, the user's stay.
+    const r = await engine.adopt('all');
+    expect([...r.adopted].sort()).toEqual([...ids].sort());
+    expect(r.refused).toEqual([]);
+    for (const id of ids) {
+      expect(world.ec2.instance(id)?.tags).toMatchObject({
+        Name: 'clearml-gpu-worker',
+        team: 'ml',
+        [TAG.prefix]: 'dyn',
+        [TAG.queue]: 'gpu',
+        [TAG.resource]: 'gpu_a',
+      });
+    }
+    await world.run(engine, 15);
+    expect(world.store.getState().adoptable).toEqual([]);
+    expect(
+      world.store
+        .getState()
+        .instances.map((i) => i.instanceId)
+        .sort(),
+    ).toEqual([...ids].sort());
+
+    // Tasks finish, the adopted instances go idle and are terminated like our own; nothing was ever launched.
+    await world.run(engine, 120 + 6 * 60);
+    expect(world.clearml.tasks().filter((t) => t.status === 'completed')).toHaveLength(2);
+    expect(live(world)).toHaveLength(0);
+    expect(world.ec2.instances()).toHaveLength(2);
+  });
+
+  it('a worker whose instance is really gone is still unregistered (looked up, not assumed)', async () => {
+    world = await startWorld();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn' } });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    world.clearml.registerWorker('dyn:gpu_a:g4dn.xlarge:i-0000000000000dead', ['gpu']);
+    const engine = world.newEngine(config);
+    await world.run(engine, 15);
+    expect(world.clearml.workers().map((w) => w.id)).not.toContain('dyn:gpu_a:g4dn.xlarge:i-0000000000000dead');
+    expect(world.store.getState().adoptable).toEqual([]);
+  });
+});
