@@ -126,6 +126,116 @@ export function generateTraces(seed: number): TraceInput[] {
   });
 }
 
+/**
+ * Trace families for the generalisation bench: each family is a shape of workload, drawn afresh for every seed,
+ * so a result is a distribution over seeds, not one lucky trace. Kept to a few active hours each so twenty seeds
+ * of every family run on two cores in reasonable time. Shapes were fixed before any result was seen:
+ *   trickle   one short CPU task every ~10 min (± 1 min), 3 h: the case a fast idle timeout gets wrong;
+ *   onoff     GPU bursts: 20 min on (24 tasks per hour, Poisson), 40 min off, for 3 h;
+ *   heavytail CPU tasks at 60 per hour for 2 h, Pareto durations (shape 1.2) from 30 s up to 1 h;
+ *   weekend   GPU work Friday 14:00–17:00 and Monday 08:00–10:00 (6 per hour), two stray tasks each weekend day;
+ *   team      a mixed GPU + CPU team for 3 h: GPU 4 per hour (median 30 min), CPU 20 per hour (median 6 min).
+ */
+export const FAMILIES = ['trickle', 'onoff', 'heavytail', 'weekend', 'team'] as const;
+export type Family = (typeof FAMILIES)[number];
+/** The config each family runs with (bench/configs/). */
+export const FAMILY_CONFIG: Record<Family, string> = {
+  trickle: 'cpu.yaml',
+  onoff: 'gpu.yaml',
+  heavytail: 'cpu.yaml',
+  weekend: 'gpu.yaml',
+  team: 'mixed.yaml',
+};
+
+const DAY = 24 * HOUR;
+
+export function generateFamilyTrace(family: Family, seed: number): TraceInput {
+  const rng = new Rng(seed, `family-${family}`);
+  const name = `${family}-${seed}`;
+  let t: TraceInput;
+  switch (family) {
+    case 'trickle': {
+      const at: number[] = [];
+      for (let k = 0; k < 18; k++) at.push(Math.round(300 + k * 600 + rng.uniform(-60, 60)));
+      t = {
+        name,
+        description: 'One short CPU task every ~10 min (± 1 min) for 3 h; 1–4 min each.',
+        tasks: tasks('trickle', 'cpu', at, () => rng.uniform(60, 240)),
+      };
+      break;
+    }
+    case 'onoff': {
+      const phase = rng.uniform(0, 40 * MIN);
+      const on = (sec: number) => ((sec + phase) % HOUR < 20 * MIN ? 24 : 0);
+      t = {
+        name,
+        description: 'GPU bursts: 20 min on at 24 tasks per hour (Poisson), 40 min off, for 3 h; median 15 min.',
+        tasks: tasks('onoff', 'gpu', arrivals(rng, 0, 3 * HOUR, on, 24), () =>
+          clamp(rng.logNormal(15 * MIN, 0.6), 3 * MIN, HOUR),
+        ),
+      };
+      break;
+    }
+    case 'heavytail':
+      t = {
+        name,
+        description: 'CPU tasks at 60 per hour for 2 h; Pareto durations (shape 1.2) from 30 s, capped at 1 h.',
+        tasks: tasks(
+          'tail',
+          'cpu',
+          arrivals(rng, 0, 2 * HOUR, () => 60, 60),
+          () => clamp(30 / Math.pow(1 - rng.random(), 1 / 1.2), 30, HOUR),
+        ),
+      };
+      break;
+    case 'weekend': {
+      // Trace second 0 is a Friday midnight.
+      const work = (sec: number) => {
+        const h = sec / HOUR;
+        return (h >= 14 && h < 17) || (h >= 3 * 24 + 8 && h < 3 * 24 + 10) ? 6 : 0;
+      };
+      const strays = [1, 2].flatMap((d) => [0, 1].map(() => Math.round(d * DAY + rng.uniform(10 * HOUR, 20 * HOUR))));
+      t = {
+        name,
+        description:
+          'GPU work Friday 14:00–17:00 and Monday 08:00–10:00 at 6 per hour, two stray tasks on each weekend day; median 20 min.',
+        tasks: tasks(
+          'week',
+          'gpu',
+          [...arrivals(rng, 0, 4 * DAY, work, 6), ...strays].sort((a, b) => a - b),
+          () => clamp(rng.logNormal(20 * MIN, 0.7), 2 * MIN, 2 * HOUR),
+        ),
+      };
+      break;
+    }
+    case 'team':
+      t = {
+        name,
+        description:
+          'A GPU + CPU team for 3 h: GPU 4 per hour (median 30 min), CPU 20 per hour (median 6 min), two resources each.',
+        tasks: [
+          ...tasks(
+            'gpu',
+            'gpu',
+            arrivals(rng, 0, 3 * HOUR, () => 4, 4),
+            () => clamp(rng.logNormal(30 * MIN, 0.6), 5 * MIN, 2 * HOUR),
+          ),
+          ...tasks(
+            'cpu',
+            'cpu',
+            arrivals(rng, 0, 3 * HOUR, () => 20, 20),
+            () => clamp(rng.logNormal(6 * MIN, 0.7), MIN, HOUR),
+          ),
+        ].sort((a, b) => a.enqueueAtSec - b.enqueueAtSec),
+      };
+      break;
+  }
+  if (t.tasks.length === 0)
+    t.tasks = tasks(family, family === 'onoff' || family === 'weekend' ? 'gpu' : 'cpu', [60], () => 300);
+  TraceSchema.parse(t);
+  return t;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const i = args.indexOf('--seed');

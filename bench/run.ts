@@ -28,6 +28,35 @@ import {
 import { clearmlRealSection } from './clearml-real-report.js';
 import { callsGrid, planGrid, type CallsSample, type PlanSample } from './scale.js';
 import { DEFAULT_SEED, scaleTargets, SUITE, traceTargets, type Target } from './suite.js';
+import { FAMILIES, runFamilies, type FamilyRow } from './families.js';
+import {
+  distributions,
+  distributionTable,
+  familyTargets,
+  familyTargetsTable,
+  readRealResults,
+  renderCharts,
+} from './families-report.js';
+
+/** Seeds per family in a plain `npm run bench` (runtime on two cores); results.md comes from a 20-seed run. */
+const DEFAULT_FAMILY_SEEDS = 3;
+
+async function familyRows(seeds: number, firstSeed: number, prefSeeds: number): Promise<FamilyRow[]> {
+  return runFamilies(BENCH_DIR, {
+    families: FAMILIES,
+    seeds: Array.from({ length: seeds }, (_, i) => firstSeed + i),
+    otherPreferenceSeeds: prefSeeds,
+    onRow: (r, sec) =>
+      console.log(
+        `${r.trace.padEnd(14)} ${Object.entries(r.runs)
+          .map(
+            ([k, f]) =>
+              `${k} ${(f.cost / r.clairvoyant.cost).toFixed(2)}× p50 ${Math.round(f.p50)} p95 ${Math.round(f.p95)}`,
+          )
+          .join(' | ')}  (${sec.toFixed(0)} s)`,
+      ),
+  });
+}
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -41,7 +70,14 @@ options:
                                   else a ClearML config's polling_interval_time_min, else ClearML's 300 s)
   --baseline-capacity-cooldown    model the newer upstream capacity cool-down in the baseline
   --no-baseline                   run only this app's engine
-  --no-scale                      (bundled run) skip the engine-scale measurements`;
+  --no-scale                      (bundled run) skip the engine-scale measurements
+trace families (bench/gen-traces.ts), each seed a fresh trace, ours at each preference beside the baseline:
+  --seeds N                       seeds per family (default ${DEFAULT_FAMILY_SEEDS}; bench/results.md is from a 20-seed run)
+  --first-seed N                  the first seed (default 1)
+  --pref-seeds N                  run the cost and latency preferences on the first N seeds only (default: all, up to ${DEFAULT_FAMILY_SEEDS})
+  --families --out FILE           run a shard of seeds and write its rows only (to merge with --render)
+  --render FILE,FILE…             merge shard rows into bench/results.md and bench/charts/*.svg
+  --no-bundled                    (with --render) skip the five bundled single traces`;
 
 class UsageError extends Error {}
 
@@ -94,11 +130,25 @@ async function single(traceFile: string, configFile: string, a: RunArgs, json: b
   console.log(`\nelapsed ${elapsedSec.toFixed(1)} s`);
 }
 
-async function bundled(a: RunArgs, scale: boolean): Promise<void> {
+/** Merge family rows (one file per shard), render the charts, and return the markdown section for results.md. */
+async function familySection(files: readonly string[]): Promise<string> {
+  const rows = files.flatMap((f) => JSON.parse(readText(f, 'family rows')) as FamilyRow[]);
+  const real = readRealResults(path.join(BENCH_DIR, 'clearml-real-results.json'));
+  const dist = distributions(rows, real.points);
+  const targets = familyTargets(rows);
+  const charts = await renderCharts(dist, path.join(BENCH_DIR, 'charts'));
+  const seeds = [...new Set(rows.map((r) => r.seed))].sort((x, y) => x - y);
+  console.log(familyTargetsTable(targets));
+  const missed = targets.reduce((n, t) => n + Number(!t.medianPass) + Number(!t.worstPass), 0);
+  console.log(`\n${rows.length} family traces (${seeds.length} seeds); ${missed} MISS cells; ${charts.length} charts`);
+  return renderFamilies(rows, seeds, dist, targets, real.note, charts);
+}
+
+async function bundled(a: RunArgs, scale: boolean, families: () => Promise<string>, traces = true): Promise<void> {
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   const results: SimResult[] = [];
-  for (const entry of SUITE) {
+  for (const entry of traces ? SUITE : []) {
     const r = await simulateFiles(
       path.join(BENCH_DIR, 'traces', entry.trace),
       path.join(BENCH_DIR, 'configs', entry.config),
@@ -131,7 +181,7 @@ async function bundled(a: RunArgs, scale: boolean): Promise<void> {
     path.join(BENCH_DIR, 'results.json'),
     `${JSON.stringify({ ...meta, results, plan: plans, calls, targets }, null, 2)}\n`,
   );
-  const md = renderResults(results, plans, calls, targets, meta);
+  const md = renderResults(results, plans, calls, targets, meta, await families());
   writeFileSync(path.join(BENCH_DIR, 'results.md'), md);
   console.log('');
   console.log(targetsTable(targets));
@@ -147,40 +197,60 @@ export function renderResults(
   calls: readonly CallsSample[],
   targets: readonly Target[],
   meta: { generatedAt: string; node: string; platform: string; seed: number; elapsedSec: number },
+  families = '',
 ): string {
   const polls = [
     ...new Set(results.flatMap((r) => (r.baseline ? [`${r.baseline.poll.sec} s (${r.baseline.poll.source})`] : []))),
   ];
+  const traces = results.length > 0;
   const parts = [
     '# Benchmark results',
     '',
-    `Generated by \`npm run bench\` on ${meta.generatedAt} (${meta.node}, ${meta.platform}), seed ${meta.seed}, in ${meta.elapsedSec} s. ` +
-      "Each trace runs twice in virtual time against the ClearML and EC2 emulators: once with this app's engine " +
-      "(15 s polling, 15 min idle limit) and once with a model of ClearML's open-source autoscaler loop " +
-      `(\`electron/engine/sim/baseline.ts\`) polling every ${polls.join(', ') || '–'}.`,
+    `Generated by \`npm run bench\` on ${meta.generatedAt} (${meta.node}, ${meta.platform}), in ${meta.elapsedSec} s (the family rows may come from earlier shard runs: \`--render\`). ` +
+      "Every trace runs in virtual time against the ClearML and EC2 emulators: with this app's engine " +
+      "(15 s polling, 15 min idle limit) and with a model of ClearML's open-source autoscaler loop " +
+      `(\`electron/engine/sim/baseline.ts\`) at ClearML's default 5 min polling.`,
     '',
+    families,
+    ...(traces
+      ? [
+          `# The bundled traces (seed ${meta.seed}; baseline polling ${polls.join(', ') || '–'})`,
+          '',
+          "These five traces predate the families above; their cost target is against the old 'ideal' (no boot, no idle), kept for comparison with earlier results.",
+          '',
+        ]
+      : [
+          '# Engine scale',
+          '',
+          'The bundled single traces were not run this time (`--no-bundled`); `npm run bench` runs them.',
+          '',
+        ]),
     '## Targets',
     '',
     targetsTable(targets),
     '',
-    '## Cost',
-    '',
-    "Ideal: each task's duration × the cheapest price allowed for its queue (no boot, no idle, no 60 s minimum). " +
-      'Billing: per second with a 60 s minimum, bundled us-east-1 prices (spot estimated from typical discounts).',
-    '',
-    costTable(results),
-    '',
-    '## Queue wait (enqueue → start)',
-    '',
-    'Target p95: the 95th percentile of the boot time (launch → worker registered) + one polling interval + 10 s.',
-    '',
-    waitTable(results),
-    '',
-    '## Details',
-    '',
-    detailTable(results),
-    '',
-    ...FOOTNOTES.flatMap((f) => [f, '']),
+    ...(traces
+      ? [
+          '## Cost',
+          '',
+          "Ideal: each task's duration × the cheapest price allowed for its queue (no boot, no idle, no 60 s minimum). " +
+            'Billing: per second with a 60 s minimum, bundled us-east-1 prices (spot estimated from typical discounts).',
+          '',
+          costTable(results),
+          '',
+          '## Queue wait (enqueue → start)',
+          '',
+          'Target p95: the 95th percentile of the boot time (launch → worker registered) + one polling interval + 10 s.',
+          '',
+          waitTable(results),
+          '',
+          '## Details',
+          '',
+          detailTable(results),
+          '',
+          ...FOOTNOTES.flatMap((f) => [f, '']),
+        ]
+      : []),
   ];
   if (plans.length) {
     parts.push(
@@ -224,6 +294,13 @@ async function main(): Promise<void> {
         'baseline-capacity-cooldown': { type: 'boolean', default: false },
         'no-baseline': { type: 'boolean', default: false },
         'no-scale': { type: 'boolean', default: false },
+        families: { type: 'boolean', default: false },
+        seeds: { type: 'string' },
+        'first-seed': { type: 'string' },
+        'pref-seeds': { type: 'string' },
+        out: { type: 'string' },
+        render: { type: 'string' },
+        'no-bundled': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -257,7 +334,31 @@ async function main(): Promise<void> {
   }
   if (values.json)
     throw new UsageError('--json needs --trace and --config (the bundled run writes bench/results.json)');
-  await bundled(a, !values['no-scale']);
+  const whole = (v: string | undefined, name: string, dflt: number, min: number) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} needs a whole number >= ${min}, got '${v}'`);
+    return n;
+  };
+  if (values.render) {
+    // Shards of a family run (e.g. 20 seeds over three processes), then the bundled traces and scale.
+    await bundled(a, !values['no-scale'], () => familySection(values.render!.split(',')), !values['no-bundled']);
+    return;
+  }
+  const seeds = whole(values.seeds, '--seeds', DEFAULT_FAMILY_SEEDS, 1);
+  const firstSeed = whole(values['first-seed'], '--first-seed', 1, 0);
+  const prefSeeds = whole(values['pref-seeds'], '--pref-seeds', Math.min(seeds, DEFAULT_FAMILY_SEEDS), 0);
+  if (values.families) {
+    // A shard of the family run: rows only, to be merged with --render.
+    const rows = await familyRows(seeds, firstSeed, prefSeeds);
+    const out = values.out ?? path.join(BENCH_DIR, 'family-rows.json');
+    writeFileSync(out, `${JSON.stringify(rows)}\n`);
+    console.log(`wrote ${rows.length} rows to ${out}`);
+    return;
+  }
+  const rowsFile = path.join(BENCH_DIR, 'family-rows.json');
+  writeFileSync(rowsFile, `${JSON.stringify(await familyRows(seeds, firstSeed, prefSeeds))}\n`);
+  await bundled(a, !values['no-scale'], () => familySection([rowsFile]));
 }
 
 main().catch((e: unknown) => {
@@ -265,3 +366,50 @@ main().catch((e: unknown) => {
   else console.error(e);
   process.exitCode = 1;
 });
+
+export function renderFamilies(
+  rows: readonly FamilyRow[],
+  seeds: readonly number[],
+  dist: ReturnType<typeof distributions>,
+  targets: ReturnType<typeof familyTargets>,
+  realNote: string,
+  charts: readonly string[],
+): string {
+  return [
+    '## Trace families over seeds',
+    '',
+    `Generated by \`npm run bench\` (${process.version}, ${process.platform} ${process.arch}) from ${rows.length} traces: ` +
+      `${[...new Set(rows.map((r) => r.family))].length} families × ${seeds.length} seeds (${seeds[0]}–${seeds[seeds.length - 1]}).`,
+    '',
+    FAMILY_GUIDE,
+    '',
+    '### Targets, every family',
+    '',
+    familyTargetsTable(targets),
+    '',
+    '### Distributions (median / worst over seeds)',
+    '',
+    distributionTable(dist),
+    '',
+    realNote,
+    '',
+    '### Charts',
+    '',
+    ...charts.map((c) => `![${path.basename(c, '.svg')}](charts/${path.basename(c)})`),
+    '',
+  ].join('\n');
+}
+
+const FAMILY_GUIDE = [
+  'How to read this:',
+  '',
+  '- **family**: a shape of workload (see `bench/gen-traces.ts`); every seed draws a fresh trace of that shape.',
+  '- **clairvoyant bound**: the cheapest any policy could run the trace knowing it in advance (`electron/engine/sim/clairvoyant.ts`): each machine launched one boot (the fastest, 60 s) before its task, kept warm across a gap only when that is cheaper than a relaunch, caps, prices and capacity shortages respected, per-second billing with the 60 s minimum. Its waits are zero unless a cap leaves no machine.',
+  '- **cost ÷ clairvoyant**: what a run paid divided by the bound, for the same trace; 1.00 is the best possible.',
+  '- **p50 / p95 / mean wait**: seconds from a task entering its queue to starting, over all tasks of a trace (unstarted tasks count up to the end).',
+  '- **median / worst**: over the seeds of a family; worst is the highest cost ratio or wait.',
+  "- **ours: cost / balanced / latency**: this app's engine at each `scaling.preference`; balanced is the default. Cost and latency run on the first seeds only (the table says how many).",
+  "- **ClearML model**: `electron/engine/sim/baseline.ts`, a model of ClearML's autoscaler loop at its default 5 min polling, same config.",
+  '- **ours/baseline**: per seed, ours divided by the baseline (cost) or ours minus the baseline (waits, seconds; within 1 s counts as equal); a target PASSes on the median seed and, separately, on the worst seed.',
+  '- **p95 wait target**: the boot time p95 + our polling interval + 10 s.',
+].join('\n');

@@ -108,6 +108,12 @@ export const ScalingSchema = z
     maxIdleMin: z.number().min(0).max(10080).default(15),
     /** Idle workers beyond pending tasks and recent demand go after this (never later than maxIdleMin). */
     surplusIdleMin: z.number().min(0).max(10080).default(2),
+    /**
+     * How an idle worker's cost is weighed against a task waiting for a boot when deciding to keep it warm:
+     * `cost` keeps one only when the next task is due sooner than a boot takes; `latency` keeps it whenever a task
+     * is likely within maxIdleMin; `balanced` in between. maxIdleMin stays the hard ceiling either way.
+     */
+    preference: z.enum(['cost', 'balanced', 'latency']).default('balanced'),
     maxSpinUpMin: z.number().positive().max(1440).default(30),
     workersPrefix: name('workers prefix').default('dynamic_aws'),
     maxTotalInstances: z.number().int().min(0).max(10000).default(20),

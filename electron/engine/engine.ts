@@ -21,8 +21,8 @@ import { AuthGate } from './controllers/auth.js';
 import { ConnectionsController, type Reporting } from './controllers/connections.js';
 import { budgetCheck, observeCosts } from './controllers/costs.js';
 import { EventLog, logDecisions } from './controllers/event-log.js';
-import { ArrivalForecast } from './controllers/forecast.js';
 import { IdleTracker } from './controllers/idle.js';
+import { KeepWarmController } from './controllers/keep-warm.js';
 import { LaunchController, type LaunchPorts } from './controllers/launch.js';
 import { renewLeases } from './controllers/lease.js';
 import { observe } from './controllers/observe.js';
@@ -65,7 +65,7 @@ export class Engine {
   private readonly auth = new AuthGate();
   private readonly connections: ConnectionsController;
   private readonly idle = new IdleTracker();
-  private readonly forecast = new ArrivalForecast();
+  private readonly keepWarm: KeepWarmController;
   private readonly launcher: LaunchController;
   private readonly remover: TerminateController;
   private readonly requeue: RequeueController;
@@ -80,6 +80,7 @@ export class Engine {
     this.remover = new TerminateController(deps, this.idle, this.auth);
     this.requeue = new RequeueController(deps.clearml);
     this.publisher = new Publisher(deps.store, deps.prices);
+    this.keepWarm = new KeepWarmController(deps.prices);
     this.adoption = new AdoptionController({ ec2: deps.ec2, clock: deps.clock, log: this.log });
   }
 
@@ -154,7 +155,7 @@ export class Engine {
       );
     }
 
-    // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, forecast.
+    // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix);
     if (acting && obs.clearmlOk) {
       const { spotLosses } = await this.requeue.run(obs, prefix, this.remover.terminatedByUs, emit);
@@ -163,8 +164,18 @@ export class Engine {
     this.launcher.prune(obs.instances, now);
     this.remover.prune(obs.instances, now);
     const money = await observeCosts(this.deps.costs, config, obs, emit);
-    const expectedArrivals = obs.clearmlOk
-      ? this.forecast.expected(obs.queues, now, config.scaling.maxIdleMin * 60_000)
+    const warm = obs.clearmlOk
+      ? this.keepWarm.plan(
+          {
+            config,
+            now,
+            queues: obs.queues,
+            instances: obs.instances,
+            workers: obs.workers,
+            inFlight: this.launcher.inFlight,
+          },
+          (key, e) => this.log.emitOnce(key, e),
+        )
       : undefined;
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
@@ -181,12 +192,14 @@ export class Engine {
       instances: obs.instances,
       inFlight: this.launcher.inFlight,
       idleSince: this.idle.idleSince,
+      idleInherited: this.idle.inherited,
       launchesPaused: this.launchesPaused || this.auth.blocked !== null,
       pausedQueues: this.pausedQueues,
       cooling: this.launcher.coolingAt(now),
       budget: budgetCheck(money, config, this.deps.prices),
       budgetIdle: money?.terminateIdle,
-      expectedArrivals,
+      expectedArrivals: warm?.expectedArrivals,
+      prewarm: warm?.prewarm,
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
       foreign: triage?.foreign,
       zombieWorkers: triage?.zombies,

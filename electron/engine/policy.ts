@@ -42,6 +42,11 @@ export interface PolicyInput {
   inFlight: readonly InFlightLaunch[];
   /** instanceId → ms when the loop first saw its worker idle (consecutive observations). */
   idleSince: ReadonlyMap<string, number>;
+  /**
+   * Instances already idle when this engine run first read ClearML (a restart forgets idle timers): their idle
+   * spell may have begun up to maxIdleMin earlier, so they go after surplusIdleMin whatever the forecast keeps.
+   */
+  idleInherited?: ReadonlySet<string>;
   launchesPaused: boolean;
   pausedQueues: ReadonlySet<string>;
   /** `${queue}|${resource}` pairs whose every placement hit a capacity error recently. */
@@ -55,6 +60,8 @@ export interface PolicyInput {
    * beyond that and beyond the pending tasks go after surplusIdleMin. Absent: every idle worker waits maxIdleMin.
    */
   expectedArrivals?: ReadonlyMap<string, number>;
+  /** Workers to start ahead of a task a queue's periodic pattern predicts (only while it has nothing pending). */
+  prewarm?: ReadonlyMap<string, number>;
   /** Budget mode `terminate-idle` with a reached cap: idle workers in scope go now, whatever the idle timer. */
   budgetIdle?: { global: boolean; queues: ReadonlySet<string>; reason: string };
   /** Workers of our prefix on live instances without our tags (ClearML's autoscaler launched them): capacity. */
@@ -68,6 +75,8 @@ export interface Demand {
   pending: number;
   idle: number;
   booting: number;
+  /** Tasks a periodic queue is expected to get, started ahead (only while nothing is pending). */
+  prewarm?: number;
   /** Workers on instances ClearML's autoscaler launched, serving this queue (and how many of them are idle). */
   foreign?: number;
   foreignIdle?: number;
@@ -100,6 +109,7 @@ export type DecisionReason =
 export type TerminateReason =
   | { code: 'idle'; queue: string; idleSec: number; maxIdleSec: number }
   | { code: 'idle-surplus'; queue: string; idleSec: number; maxIdleSec: number; expected: number }
+  | { code: 'idle-inherited'; queue: string; idleSec: number; surplusIdleSec: number }
   | { code: 'budget'; detail: string }
   | { code: 'spin-up'; spinUpMin: number }
   | { code: 'orphan'; forSec: number; note: string | null };
@@ -252,14 +262,16 @@ export function plan(input: PolicyInput): Plan {
     }
 
     // ---- scale up
-    const need = pending - idle.length - booting - foreignIdle;
+    const prewarm = pending === 0 ? (input.prewarm?.get(queueName) ?? 0) : 0;
+    const need = pending + prewarm - idle.length - booting - foreignIdle;
     const demand: Demand = {
       pending,
       idle: idle.length,
       booting,
+      ...(prewarm ? { prewarm } : {}),
       ...(foreignHere.length ? { foreign: foreignHere.length, foreignIdle } : {}),
     };
-    if (pending === 0) {
+    if (pending + prewarm === 0) {
       decision.reason = { code: 'no-pending' };
     } else if (need <= 0) {
       decision.reason = { code: 'covered', demand };
@@ -360,13 +372,18 @@ export function plan(input: PolicyInput): Plan {
     const expected = Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length);
     const surplus = Math.max(0, candidates.length - expected);
     candidates.forEach((c, i) => {
-      const limit = i < surplus ? surplusIdleSec : maxIdleSec;
+      // Kept by the forecast, but idle since before this run began: keeping it up to maxIdleMin from now could
+      // exceed maxIdleMin in all, so it gets the short limit (maxIdleMin stays the ceiling across a restart).
+      const inherited = i >= surplus && !!input.idleInherited?.has(c.instance.instanceId);
+      const limit = i < surplus || inherited ? surplusIdleSec : maxIdleSec;
       if ((c.idleSec ?? 0) < limit) return;
       const idleSec = c.idleSec ?? 0;
       const reason: TerminateReason =
         i < surplus
           ? { code: 'idle-surplus', queue: queueName, idleSec, maxIdleSec, expected }
-          : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
+          : inherited
+            ? { code: 'idle-inherited', queue: queueName, idleSec, surplusIdleSec }
+            : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
       actions.push(terminate(c, 'idle', true, reason));
     });
   }

@@ -12,8 +12,9 @@ export function formatMinutes(sec: number): string {
 
 /** "3 pending, 0 idle, 1 booting" */
 export function renderDemand(d: Demand): string {
+  const ahead = d.prewarm ? ` (${d.prewarm} expected: pre-warm)` : '';
   const foreign = d.foreign ? `, ${d.foreign} from ClearML's autoscaler (${d.foreignIdle ?? 0} idle)` : '';
-  return `${d.pending} pending, ${d.idle} idle, ${d.booting} booting${foreign}`;
+  return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting${foreign}`;
 }
 
 export function renderBlocker(b: Blocker): string {
@@ -68,6 +69,8 @@ export function renderTerminateReason(r: TerminateReason): string {
       return `idle for ${formatMinutes(r.idleSec)} (limit ${formatMinutes(r.maxIdleSec)}) and no pending task on '${r.queue}'`;
     case 'idle-surplus':
       return `idle for ${formatMinutes(r.idleSec)}, no pending task on '${r.queue}' and more idle workers than recent demand needs (${r.expected} expected in the next ${formatMinutes(r.maxIdleSec)})`;
+    case 'idle-inherited':
+      return `idle for ${formatMinutes(r.idleSec)} since the engine started, and for an unknown time before it, with no pending task on '${r.queue}': after a restart an idle worker is kept only ${formatMinutes(r.surplusIdleSec)}`;
     case 'budget':
       return r.detail;
     case 'spin-up':

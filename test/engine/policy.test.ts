@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plan, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
-import { renderDecision } from '../../electron/engine/reasons.js';
+import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
 
@@ -192,6 +192,28 @@ describe('policy: scale down', () => {
     expect(terminations(plan(input(3)).actions)).toEqual([]);
   });
 
+  // Regression (chaos seed 10): after a restart the keep-warm rule, with no history yet, kept two workers that had
+  // been idle before the restart for a full maxIdleMin more, past the idle ceiling in all.
+  it('a worker already idle when the engine started is kept only surplusIdleMin, whatever the forecast', () => {
+    const [a, b] = [instance('cpu', 'cpu'), instance('cpu', 'cpu')];
+    const input = (inherited: string[]) =>
+      policyInput({
+        instances: [a, b],
+        workers: [workerFor(a), workerFor(b)],
+        idleSince: new Map([
+          [a.instanceId, T0 - 3 * 60_000],
+          [b.instanceId, T0 - 3 * 60_000],
+        ]),
+        expectedArrivals: new Map([['cpu', 2]]),
+        idleInherited: new Set(inherited),
+      });
+    expect(terminations(plan(input([])).actions)).toEqual([]);
+    const p = plan(input([a.instanceId]));
+    expect(terminations(p.actions)).toEqual([[a.instanceId, 'idle']]);
+    const t = p.actions.find((x) => x.kind === 'terminate');
+    expect(t && renderActionReason(t)).toMatch(/unknown time before it.*kept only 2 min/);
+  });
+
   it('terminates on-demand before spot when both are idle past the limit', () => {
     const spot = instance('cpu', 'cpu', { market: 'spot' });
     const od = instance('cpu', 'cpu', { market: 'on-demand' });
@@ -248,6 +270,29 @@ describe('policy: scale down', () => {
     const foreign = { ...workerFor(instance('gpu', 'gpu_a')), id: 'other:gpu_a:g4dn.xlarge:i-00001234' };
     const p = plan(policyInput({ workers: [foreign] }));
     expect(p.actions).toEqual([]);
+  });
+});
+
+describe('policy: pre-warm', () => {
+  const cases: [string, Partial<PolicyInput>, (string | number)[][]][] = [
+    ['a pre-warm on an empty queue launches one', { prewarm: new Map([['cpu', 1]]) }, [['cpu', 'cpu', 1]]],
+    [
+      'a booting instance already covers it',
+      { prewarm: new Map([['cpu', 1]]), instances: [instance('cpu', 'cpu', { ageSec: 30 })] },
+      [],
+    ],
+    // Pending tasks are demand enough: the pre-warm never adds to them.
+    [
+      'pending tasks: the pre-warm is ignored',
+      { prewarm: new Map([['cpu', 2]]), queues: [queue('gpu', 0), queue('cpu', 1)] },
+      [['cpu', 'cpu', 1]],
+    ],
+    ['paused queue: nothing', { prewarm: new Map([['cpu', 1]]), pausedQueues: new Set(['cpu']) }, []],
+  ];
+  it.each(cases)('%s', (_name, patch, expected) => {
+    const p = plan(policyInput(patch));
+    expect(launches(p.actions)).toEqual(expected);
+    if (expected.length && patch.queues === undefined) expect(decisionText(p, 'cpu')).toMatch(/1 expected: pre-warm/);
   });
 });
 

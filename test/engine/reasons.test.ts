@@ -73,6 +73,10 @@ describe('reasons: the one renderer', () => {
       "idle for 5 min, no pending task on 'cpu' and more idle workers than recent demand needs (1 expected in the next 15 min)",
     ],
     [
+      { code: 'idle-inherited', queue: 'gpu', idleSec: 130, surplusIdleSec: 120 },
+      "idle for 2.2 min since the engine started, and for an unknown time before it, with no pending task on 'gpu': after a restart an idle worker is kept only 2 min",
+    ],
+    [
       { code: 'budget', detail: 'budget cap reached (x) in terminate-idle mode' },
       'budget cap reached (x) in terminate-idle mode',
     ],

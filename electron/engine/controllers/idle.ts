@@ -1,16 +1,25 @@
 /**
  * Idle tracking: since when each instance's worker has been idle on consecutive observations. The policy reads
  * it to pick which idle workers go (the longest idle first); a busy sighting or a vanished worker resets it.
+ * A worker already idle at the engine's first good read may have been idle for up to maxIdleMin before a restart:
+ * its true start is unknown, so it is marked `inherited` and nothing may keep it warm beyond the short limit.
  */
 import type { Observation } from './observe.js';
 import { instanceIdOfWorker } from '../workers.js';
 
 export class IdleTracker {
   private readonly since = new Map<string, number>();
+  private readonly fromStart = new Set<string>();
+  private firstRead = true;
 
   /** instanceId → ms when its worker was first seen idle. */
   get idleSince(): ReadonlyMap<string, number> {
     return this.since;
+  }
+
+  /** Instances whose worker was already idle at the first good read: idle since an unknown time. */
+  get inherited(): ReadonlySet<string> {
+    return this.fromStart;
   }
 
   /** Only with a good ClearML read: a failed one says nothing about who is idle. */
@@ -21,14 +30,19 @@ export class IdleTracker {
       const w = byInstance.get(inst.instanceId);
       if (!w) continue;
       seen.add(inst.instanceId);
-      if (w.task) this.since.delete(inst.instanceId);
-      else if (!this.since.has(inst.instanceId)) this.since.set(inst.instanceId, obs.now);
+      if (w.task) this.forget(inst.instanceId);
+      else if (!this.since.has(inst.instanceId)) {
+        this.since.set(inst.instanceId, obs.now);
+        if (this.firstRead) this.fromStart.add(inst.instanceId);
+      }
     }
-    for (const id of [...this.since.keys()]) if (!seen.has(id)) this.since.delete(id);
+    for (const id of [...this.since.keys()]) if (!seen.has(id)) this.forget(id);
+    this.firstRead = false;
   }
 
   /** Its timer starts over (it was found busy at the last moment, or it is gone). */
   forget(instanceId: string): void {
     this.since.delete(instanceId);
+    this.fromStart.delete(instanceId);
   }
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ArrivalForecast } from '../../../electron/engine/controllers/forecast.js';
 import { IdleTracker } from '../../../electron/engine/controllers/idle.js';
+import { KeepWarmController } from '../../../electron/engine/controllers/keep-warm.js';
 import { leasesDue, renewLeases } from '../../../electron/engine/controllers/lease.js';
 import type { Observation } from '../../../electron/engine/controllers/observe.js';
+import type { NewEvent } from '../../../electron/engine/events.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../../../electron/engine/ports.js';
 import { FakeEc2 } from '../../fakes/ec2.js';
 import { instance, makeConfig, queue, T0, workerFor } from '../fixtures.js';
@@ -40,6 +41,18 @@ describe('IdleTracker', () => {
     expect(t.idleSince.has(i.instanceId)).toBe(false);
   });
 
+  it('marks workers already idle at the first read as inherited (idle since an unknown time), not later ones', () => {
+    const t = new IdleTracker();
+    const [a, b] = [instance('gpu', 'gpu_a'), instance('gpu', 'gpu_b')];
+    t.observe(obs([a], [workerFor(a)], T0), 'dyn');
+    t.observe(obs([a, b], [workerFor(a), workerFor(b)], T0 + 15_000), 'dyn');
+    expect([...t.inherited]).toEqual([a.instanceId]);
+    // Once seen busy, its next idle spell has a known start.
+    t.observe(obs([a, b], [workerFor(a, 'task'), workerFor(b)], T0 + 30_000), 'dyn');
+    t.observe(obs([a, b], [workerFor(a), workerFor(b)], T0 + 45_000), 'dyn');
+    expect(t.inherited.size).toBe(0);
+  });
+
   it('forget() restarts one timer', () => {
     const t = new IdleTracker();
     const i = instance('gpu', 'gpu_a');
@@ -50,20 +63,31 @@ describe('IdleTracker', () => {
   });
 });
 
-describe('ArrivalForecast', () => {
-  const windowMs = 15 * 60_000;
-  it('counts each task once, from when it was first seen, and forgets it after the window', () => {
-    const f = new ArrivalForecast();
-    expect(f.expected([queue('gpu', 2)], T0, windowMs).get('gpu')).toBe(2);
-    // The same two tasks still pending, one more arrives: three in the window, not five.
-    expect(f.expected([queue('gpu', 3)], T0 + 60_000, windowMs).get('gpu')).toBe(3);
-    expect(f.expected([queue('gpu', 0)], T0 + windowMs + 120_000, windowMs).get('gpu')).toBe(0);
-  });
+describe('KeepWarmController', () => {
+  const prices = () => ({ price: 0.5, source: 'fallback' as const });
+  const run = (preference: 'cost' | 'balanced') => {
+    const c = new KeepWarmController(prices);
+    const config = makeConfig();
+    config.scaling.preference = preference;
+    const i = instance('gpu', 'gpu_a');
+    const logged: [string, NewEvent][] = [];
+    const out = c.plan(
+      { config, now: T0, queues: [queue('gpu', 0)], instances: [i], workers: [workerFor(i)], inFlight: [] },
+      (key, e) => logged.push([key, e]),
+    );
+    return { out, logged };
+  };
 
-  it('dates a task that waited longer than the window to the window start', () => {
-    const f = new ArrivalForecast();
-    expect(f.expected([queue('cpu', 1, 3600)], T0, windowMs).get('cpu')).toBe(1);
-    expect(f.expected([queue('cpu', 0)], T0 + 1, windowMs).get('cpu')).toBe(0);
+  it('with no history keeps an idle worker unless only dollars count, and logs why', () => {
+    const warm = run('balanced');
+    expect(warm.out.expectedArrivals.get('gpu')).toBe(1);
+    expect(warm.out.prewarm.get('gpu')).toBe(0);
+    expect(warm.logged.map(([, e]) => e.message)).toEqual([
+      expect.stringMatching(/kept 1 idle on 'gpu'.*too few tasks/),
+    ]);
+    const cost = run('cost');
+    expect(cost.out.expectedArrivals.get('gpu')).toBe(0);
+    expect(cost.logged[0]?.[1].message).toMatch(/not keeping idle workers on 'gpu'/);
   });
 });
 

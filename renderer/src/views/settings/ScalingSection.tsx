@@ -1,7 +1,8 @@
-/** Settings → Scaling: polling, idle and spin-up timeouts, the global instance cap, dry run. */
+/** Settings → Scaling: polling, idle and spin-up timeouts, the global instance cap, the keep-warm preference, dry run. */
 import { CheckField, TextField } from '../../components/Field.js';
 import type { ConfigDraft } from '../../model/config-form.js';
 import type { Edit, Shown } from '../../model/settings-form.js';
+import { PreferenceField } from './PreferenceField.js';
 
 export function ScalingSection({ draft, shown, edit }: { draft: ConfigDraft; shown: Shown; edit: Edit }) {
   return (
@@ -44,6 +45,7 @@ export function ScalingSection({ draft, shown, edit }: { draft: ConfigDraft; sho
             edit('scaling.maxTotalInstances', (d) => ({ ...d, scaling: { ...d.scaling, maxTotalInstances: x } }))
           }
         />
+        <PreferenceField draft={draft} onEdit={(change) => edit('scaling.preference', change)} />
         <CheckField
           label="Dry run (decide and log, never launch or terminate)"
           checked={draft.dryRun}

@@ -1,0 +1,140 @@
+/**
+ * The generalisation bench: every trace family (gen-traces.ts) over many seeds, each trace run by this app's
+ * engine at each `scaling.preference`, by the ClearML baseline model, and priced by the clairvoyant bound. The
+ * rows are plain figures; families-report.ts turns them into distributions, targets and charts.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../shared/config.js';
+import { clairvoyantBound } from '../electron/engine/sim/clairvoyant.js';
+import { loadSimConfig } from '../electron/engine/sim/config.js';
+import { makePriceFn, resolveBaselinePoll, simulate, type RunFigures } from '../electron/engine/sim/simulate.js';
+import { DEFAULT_BOOT_SEC, TraceSchema } from '../electron/engine/sim/trace.js';
+import { FAMILIES, FAMILY_CONFIG, generateFamilyTrace, type Family } from './gen-traces.js';
+import { WAIT_SLACK_SEC } from './suite.js';
+
+export const PREFERENCES = ['cost', 'balanced', 'latency'] as const;
+export type Preference = (typeof PREFERENCES)[number];
+export const DEFAULT_PREFERENCE: Preference = 'balanced';
+export type Variant = Preference | 'baseline';
+
+export interface Figures {
+  cost: number;
+  /** Cost per hour of completed task work (fair when runs complete different numbers of tasks). */
+  costPerTaskHour: number;
+  completed: number;
+  p50: number;
+  p95: number;
+  mean: number;
+  idleShare: number;
+  launches: number;
+}
+
+export interface FamilyRow {
+  family: Family;
+  seed: number;
+  trace: string;
+  tasks: number;
+  taskHours: number;
+  /** Boot p95 + our polling interval + 10 s. */
+  waitTargetSec: number;
+  bootSec: { min: number; max: number };
+  clairvoyant: { cost: number; p50: number; p95: number; mean: number; capWaited: number; launches: number };
+  runs: Partial<Record<Variant, Figures>>;
+}
+
+function figures(r: RunFigures): Figures {
+  return {
+    cost: r.cost.total,
+    costPerTaskHour: r.costPerCompletedTaskHour,
+    completed: r.tasks.completed,
+    p50: r.waitSec.p50,
+    p95: r.waitSec.p95,
+    mean: r.waitSec.mean,
+    idleShare: r.cost.idleShare,
+    launches: r.launches,
+  };
+}
+
+const configCache = new Map<string, Config>();
+function familyConfig(benchDir: string, family: Family): Config {
+  const file = FAMILY_CONFIG[family];
+  let c = configCache.get(file);
+  if (!c) {
+    c = loadSimConfig(readFileSync(path.join(benchDir, 'configs', file), 'utf8'), file).config;
+    configCache.set(file, c);
+  }
+  return c;
+}
+
+export async function runFamilyTrace(
+  benchDir: string,
+  family: Family,
+  seed: number,
+  preferences: readonly Preference[],
+): Promise<FamilyRow> {
+  const trace = TraceSchema.parse(generateFamilyTrace(family, seed));
+  const config = familyConfig(benchDir, family);
+  const boot = trace.bootSec ?? DEFAULT_BOOT_SEC;
+  const bound = clairvoyantBound({
+    trace,
+    config,
+    price: makePriceFn(trace, config.aws.region),
+    bootSec: boot.min,
+  });
+  const row: FamilyRow = {
+    family,
+    seed,
+    trace: trace.name,
+    tasks: trace.tasks.length,
+    taskHours: trace.tasks.reduce((s, t) => s + t.durationSec, 0) / 3600,
+    waitTargetSec: boot.min + 0.95 * (boot.max - boot.min) + config.scaling.pollingIntervalSec + WAIT_SLACK_SEC,
+    bootSec: { min: boot.min, max: boot.max },
+    clairvoyant: {
+      cost: bound.total,
+      p50: bound.waitSec.p50,
+      p95: bound.waitSec.p95,
+      mean: bound.waitSec.mean,
+      capWaited: bound.capWaited,
+      launches: bound.launches,
+    },
+    runs: {},
+  };
+  for (const pref of preferences) {
+    const withBaseline = pref === DEFAULT_PREFERENCE;
+    const r = await simulate({
+      config: { ...config, scaling: { ...config.scaling, preference: pref } },
+      trace,
+      seed,
+      baselinePoll: resolveBaselinePoll(trace),
+      loops: withBaseline ? ['ours', 'baseline'] : ['ours'],
+    });
+    row.runs[pref] = figures(r.ours!);
+    if (r.baseline) row.runs.baseline = figures(r.baseline);
+  }
+  return row;
+}
+
+export interface FamilyRunOptions {
+  families: readonly Family[];
+  seeds: readonly number[];
+  /** Preferences beyond the default run on the first `otherPreferenceSeeds` seeds only (runtime). */
+  otherPreferenceSeeds: number;
+  onRow?: (row: FamilyRow, elapsedSec: number) => void;
+}
+
+export async function runFamilies(benchDir: string, o: FamilyRunOptions): Promise<FamilyRow[]> {
+  const started = performance.now();
+  const rows: FamilyRow[] = [];
+  for (const [i, seed] of o.seeds.entries()) {
+    for (const family of o.families) {
+      const prefs = i < o.otherPreferenceSeeds ? PREFERENCES : [DEFAULT_PREFERENCE];
+      const row = await runFamilyTrace(benchDir, family, seed, prefs);
+      rows.push(row);
+      o.onRow?.(row, (performance.now() - started) / 1000);
+    }
+  }
+  return rows;
+}
+
+export { FAMILIES };

@@ -1,0 +1,76 @@
+/**
+ * The demand memory that sizes each queue's idle pool: the keep-warm rule's learned arrivals and boot times
+ * (policy/warm-memory.ts), turned each tick into how many idle workers to keep beyond the pending tasks and how
+ * many to start ahead of a periodic task. Its reasons go to the event log, each distinct one once per 10 minutes.
+ */
+import type { Config } from '../../../shared/config.js';
+import type { Market } from '../../../shared/domain.js';
+import type { NewEvent } from '../events.js';
+import type { InFlightLaunch } from '../policy.js';
+import { keepWarmText, prewarmText, type KeepWarmVerdict } from '../policy/keep-warm.js';
+import { WarmMemory } from '../policy/warm-memory.js';
+import type { InstanceObs, QueueObs, WorkerObs } from '../ports.js';
+import type { PriceLookup } from '../snapshot.js';
+
+export interface KeepWarmPlan {
+  /** Per queue: idle workers worth keeping beyond the pending tasks (the policy's expectedArrivals). */
+  expectedArrivals: Map<string, number>;
+  /** Per queue: workers to start ahead of a task the queue's period predicts. */
+  prewarm: Map<string, number>;
+}
+
+export class KeepWarmController {
+  private readonly warm = new WarmMemory();
+
+  constructor(private readonly prices: PriceLookup) {}
+
+  plan(
+    a: {
+      config: Config;
+      now: number;
+      queues: readonly QueueObs[];
+      instances: readonly InstanceObs[];
+      workers: readonly WorkerObs[];
+      inFlight: readonly InFlightLaunch[];
+    },
+    emitOnce: (key: string, e: NewEvent) => void,
+  ): KeepWarmPlan {
+    this.warm.observe(a.queues, a.instances, a.workers, a.now);
+    const listed = new Set(a.instances.map((i) => i.instanceId));
+    const unlisted = new Map<string, number>();
+    for (const f of a.inFlight)
+      if (!f.instanceId || !listed.has(f.instanceId)) unlisted.set(f.queue, (unlisted.get(f.queue) ?? 0) + 1);
+    const verdicts = this.warm.decide({
+      config: a.config,
+      now: a.now,
+      queues: a.queues,
+      instances: a.instances,
+      workers: a.workers,
+      unlistedByQueue: unlisted,
+      price: (type: string, market: Market) => this.prices(type, market).price,
+    });
+    for (const [queue, v] of verdicts) logVerdict(queue, v, emitOnce);
+    return {
+      expectedArrivals: new Map([...verdicts].map(([q, v]) => [q, v.keep])),
+      prewarm: new Map([...verdicts].map(([q, v]) => [q, v.prewarm])),
+    };
+  }
+}
+
+function logVerdict(queue: string, v: KeepWarmVerdict, emitOnce: (key: string, e: NewEvent) => void): void {
+  const code = v.reason.code;
+  if (code === 'next-task-soon' || code === 'next-task-far' || code === 'no-history')
+    emitOnce(`keep-warm|${queue}|${code}|${v.keep}`, {
+      level: 'info',
+      kind: 'decision',
+      queue,
+      message: keepWarmText(queue, v.reason),
+    });
+  if (v.prewarmReason)
+    emitOnce(`prewarm|${queue}`, {
+      level: 'info',
+      kind: 'decision',
+      queue,
+      message: prewarmText(queue, v.prewarmReason),
+    });
+}

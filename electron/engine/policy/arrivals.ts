@@ -1,0 +1,107 @@
+/**
+ * What a queue's past arrivals say about its next ones, as pure functions of the arrival times the engine has
+ * observed (ms, when each task was first seen pending). Tasks seen within BATCH_GAP_MS of each other count as one
+ * batch (a sweep enqueues forty at once: that is one event, not a rate of forty per minute). From the batches:
+ * the recent batch rate, the mean batch size, and, when the gaps between the last batches are regular, a period.
+ */
+
+/** Arrivals closer than this belong to the same batch (two polling intervals of a typical setup). */
+export const BATCH_GAP_MS = 30_000;
+/** The recent past the rate is measured over. */
+export const RATE_WINDOW_MS = 60 * 60_000;
+/** How many recent gaps a period is read from, and the fewest that make one. */
+const PERIOD_GAPS = 8;
+const MIN_PERIOD_GAPS = 3;
+/** Gaps whose standard deviation is under this share of their mean are a period. */
+const PERIOD_MAX_CV = 0.2;
+const MIN_PERIOD_MS = 60_000;
+
+export interface Batch {
+  at: number;
+  size: number;
+}
+
+export interface Periodic {
+  periodSec: number;
+  /** Standard deviation of the recent gaps. */
+  jitterSec: number;
+}
+
+export interface ArrivalForecast {
+  /** Batches in the rate window. */
+  recentBatches: number;
+  /** Batches per hour over the rate window (or over the time observed, when shorter). */
+  batchesPerHour: number;
+  meanBatchSize: number;
+  periodic: Periodic | null;
+  lastAt: number;
+}
+
+/** Sorted arrival times → batches. */
+export function batchesOf(times: readonly number[]): Batch[] {
+  const sorted = [...times].sort((a, b) => a - b);
+  const out: Batch[] = [];
+  let last = -Infinity;
+  for (const t of sorted) {
+    const b = out[out.length - 1];
+    if (b && t - last <= BATCH_GAP_MS) b.size++;
+    else out.push({ at: t, size: 1 });
+    last = t;
+  }
+  return out;
+}
+
+function periodOf(batches: readonly Batch[]): Periodic | null {
+  const recent = batches.slice(-(PERIOD_GAPS + 1));
+  const gaps = recent.slice(1).map((b, i) => b.at - recent[i]!.at);
+  if (gaps.length < MIN_PERIOD_GAPS) return null;
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  if (mean < MIN_PERIOD_MS) return null;
+  const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
+  return sd / mean < PERIOD_MAX_CV ? { periodSec: mean / 1000, jitterSec: sd / 1000 } : null;
+}
+
+/**
+ * `observingSince`: when the engine started watching (a rate is never measured over time it did not watch).
+ * Null when fewer than two batches were seen: no forecast.
+ */
+export function forecastArrivals(
+  times: readonly number[],
+  now: number,
+  observingSince: number,
+): ArrivalForecast | null {
+  const batches = batchesOf(times.filter((t) => t <= now));
+  if (batches.length < 2) return null;
+  const windowStart = now - RATE_WINDOW_MS;
+  const recent = batches.filter((b) => b.at > windowStart);
+  const spanMs = Math.max(60_000, Math.min(RATE_WINDOW_MS, now - observingSince));
+  const sizeOf = recent.length ? recent : batches.slice(-1);
+  return {
+    recentBatches: recent.length,
+    batchesPerHour: (recent.length / spanMs) * 3_600_000,
+    meanBatchSize: sizeOf.reduce((a, b) => a + b.size, 0) / sizeOf.length,
+    periodic: periodOf(batches),
+    lastAt: batches[batches.length - 1]!.at,
+  };
+}
+
+/** When the next batch of a periodic queue is due: the first multiple of the period after (now − jitter). */
+export function nextPeriodicAt(f: ArrivalForecast, now: number): number | null {
+  if (!f.periodic) return null;
+  const p = f.periodic.periodSec * 1000;
+  const k = Math.max(1, Math.ceil((now - f.periodic.jitterSec * 1000 - f.lastAt) / p));
+  return f.lastAt + k * p;
+}
+
+/**
+ * Expected seconds from `now` until the n-th next task (n ≥ 1) arrives: a periodic queue's n-th task comes with
+ * its ceil(n / batch size)-th next batch; otherwise batches are taken as a Poisson stream at the recent rate.
+ * Infinity when nothing arrived in the rate window.
+ */
+export function expectedSecUntil(f: ArrivalForecast, now: number, n: number): number {
+  const batchIndex = Math.max(1, Math.ceil(n / Math.max(1, f.meanBatchSize)));
+  const next = nextPeriodicAt(f, now);
+  if (next !== null && f.periodic) return Math.max(0, (next - now) / 1000) + (batchIndex - 1) * f.periodic.periodSec;
+  if (f.batchesPerHour <= 0) return Infinity;
+  return (batchIndex / f.batchesPerHour) * 3600;
+}

@@ -1,0 +1,157 @@
+/**
+ * Whether to keep a queue's idle workers warm, and whether to start one ahead of a periodic task: the expected
+ * cost of keeping a worker until the next task arrives against the expected cost of that task waiting for a boot
+ * (the boot is billed, and the user's wait is valued by `scaling.preference`). Pure: the engine gives the forecast,
+ * the worker's price and the learned boot time; the answer is a count with a structured reason (code + data)
+ * that `keepWarmText` renders for the event log.
+ */
+import type { ArrivalForecast } from './arrivals.js';
+import { expectedSecUntil, nextPeriodicAt } from './arrivals.js';
+
+export type Preference = 'cost' | 'balanced' | 'latency';
+
+/**
+ * What an hour of a task waiting for a boot is worth, as a multiple of the idle worker's hourly price. `cost`
+ * counts dollars only (keep a worker only when the next task is due sooner than a boot takes); `balanced` values
+ * a minute of waiting like ten minutes of the machine; `latency` like thirty.
+ */
+export const WAIT_WEIGHT: Record<Preference, number> = { cost: 0, balanced: 10, latency: 30 };
+
+export const DEFAULT_BOOT_SEC = 120;
+
+export interface KeepWarmInput {
+  preference: Preference;
+  /** Null: too few arrivals seen to forecast. */
+  forecast: ArrivalForecast | null;
+  now: number;
+  /** USD per hour of the idle workers (the dearest one, which goes first). */
+  pricePerHour: number;
+  /** Launch → worker registered, as learned. */
+  bootSec: number;
+  pollSec: number;
+  maxIdleSec: number;
+  /** Idle workers beyond the pending tasks (the ones the rule may let go). */
+  candidates: number;
+  /** Idle + booting workers + pending tasks: a pre-warm is only for a queue with nothing ready or coming. */
+  readyOrPending: number;
+  /**
+   * At most this many idle workers can be of use: the queue's peak demand (busy + pending) in the recent past less
+   * its busy workers now. Short tasks free workers as fast as tasks arrive, so a high rate alone does not make a
+   * second idle worker useful.
+   */
+  maxUseful?: number;
+}
+
+export type KeepWarmReason =
+  | { code: 'none-idle'; data: Record<string, never> }
+  | { code: 'no-history'; data: { kept: number } }
+  | {
+      code: 'next-task-soon';
+      data: { kept: number; expectedInSec: number; keepUsd: number; relaunchUsd: number; periodic: boolean };
+    }
+  | {
+      code: 'next-task-far';
+      data: { kept: number; expectedInSec: number; keepUsd: number; relaunchUsd: number; periodic: boolean };
+    };
+
+export type PrewarmReason = { code: 'periodic-due'; data: { dueInSec: number; periodSec: number; count: number } };
+
+export interface KeepWarmVerdict {
+  keep: number;
+  reason: KeepWarmReason;
+  prewarm: number;
+  prewarmReason: PrewarmReason | null;
+}
+
+/** How far ahead of a periodic task a pre-warm starts beyond the boot: a poll, and twice the period's jitter. */
+function leadSec(f: ArrivalForecast, pollSec: number): number {
+  return pollSec + 2 * (f.periodic?.jitterSec ?? 0);
+}
+
+export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
+  const { forecast: f, preference, now, pricePerHour: price, bootSec } = input;
+  const prewarmOn = preference !== 'cost' && !!f?.periodic;
+  const verdict: KeepWarmVerdict = {
+    keep: 0,
+    reason: { code: 'none-idle', data: {} },
+    prewarm: 0,
+    prewarmReason: null,
+  };
+  if (f && prewarmOn && f.periodic && input.readyOrPending === 0) {
+    const next = nextPeriodicAt(f, now)!;
+    const dueInSec = (next - now) / 1000;
+    const fresh = now - f.lastAt < 2.5 * f.periodic.periodSec * 1000;
+    if (fresh && dueInSec <= bootSec + leadSec(f, input.pollSec)) {
+      const count = Math.max(1, Math.round(f.meanBatchSize));
+      verdict.prewarm = count;
+      verdict.prewarmReason = {
+        code: 'periodic-due',
+        data: { dueInSec, periodSec: f.periodic.periodSec, count },
+      };
+    }
+  }
+  if (input.candidates <= 0) return verdict;
+  if (!f) {
+    // Nothing learned yet: keep them up to maxIdleMin as ClearML does, unless only dollars count.
+    verdict.keep = preference === 'cost' ? 0 : input.candidates;
+    verdict.reason = { code: 'no-history', data: { kept: verdict.keep } };
+    return verdict;
+  }
+  // A relaunch costs its boot plus the valued wait for it. A pre-warm could save the wait on a periodic queue, but
+  // one started late (a slow boot, an early task) makes the task wait all the same, so a worker that is ready is
+  // kept on the same terms everywhere; pre-warming covers the gaps longer than the idle limit.
+  const periodic = !!f.periodic;
+  const relaunchSec = bootSec * (1 + WAIT_WEIGHT[preference]);
+  const upTo = Math.min(input.candidates, input.maxUseful ?? input.candidates);
+  const relaunchUsd = (price * relaunchSec) / 3600;
+  let last = { expectedInSec: expectedSecUntil(f, now, 1), keepUsd: 0 };
+  for (let n = 1; n <= upTo; n++) {
+    const expectedInSec = expectedSecUntil(f, now, n);
+    const keepUsd = (price * expectedInSec) / 3600;
+    last = { expectedInSec, keepUsd };
+    if (!(expectedInSec <= input.maxIdleSec && keepUsd < relaunchUsd)) break;
+    verdict.keep = n;
+  }
+  const first = { expectedInSec: expectedSecUntil(f, now, Math.max(1, verdict.keep)) };
+  const shown = verdict.keep > 0 ? first.expectedInSec : last.expectedInSec;
+  verdict.reason = {
+    code: verdict.keep > 0 ? 'next-task-soon' : 'next-task-far',
+    data: {
+      kept: verdict.keep,
+      expectedInSec: shown,
+      keepUsd: (price * shown) / 3600,
+      relaunchUsd,
+      periodic,
+    },
+  };
+  return verdict;
+}
+
+function aboutSec(sec: number): string {
+  if (!Number.isFinite(sec)) return 'no time soon';
+  if (sec < 90) return `~${Math.round(sec)} s`;
+  if (sec < 5400) return `~${Math.round(sec / 60)} min`;
+  return `~${Math.round(sec / 360) / 10} h`;
+}
+
+const usd = (n: number) => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
+
+/** The event-log line for a keep-warm decision. */
+export function keepWarmText(queue: string, r: KeepWarmReason): string {
+  switch (r.code) {
+    case 'none-idle':
+      return `no idle worker on '${queue}' to keep`;
+    case 'no-history':
+      return r.data.kept > 0
+        ? `kept ${r.data.kept} idle on '${queue}' up to the idle limit: too few tasks seen yet to forecast the next`
+        : `not keeping idle workers on '${queue}': too few tasks seen yet to forecast the next, and the preference is cost`;
+    case 'next-task-soon':
+      return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
+    case 'next-task-far':
+      return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
+  }
+}
+
+export function prewarmText(queue: string, r: PrewarmReason): string {
+  return `pre-warming ${r.data.count} on '${queue}': tasks arrive every ${aboutSec(r.data.periodSec)}, the next is due in ${aboutSec(Math.max(0, r.data.dueInSec))}`;
+}

@@ -1,0 +1,134 @@
+/**
+ * The little the engine remembers for the keep-warm rule between ticks: when each queue's tasks arrived (the
+ * server's enqueue time, once per task id) and how long our instances took to boot (launch → worker registered).
+ * `decide` turns that memory and this tick's observation into one keep-warm verdict per queue through the pure
+ * learner (arrivals.ts) and rule (keep-warm.ts).
+ */
+import type { Config } from '../../../shared/config.js';
+import type { Market } from '../../../shared/domain.js';
+import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../ports.js';
+import { parseWorkerId } from '../workers.js';
+import { forecastArrivals } from './arrivals.js';
+import { DEFAULT_BOOT_SEC, keepWarm, type KeepWarmVerdict } from './keep-warm.js';
+
+/** Arrivals kept per queue (enough for a rate over an hour and a period over eight gaps). */
+const MAX_ARRIVALS = 512;
+const MAX_AGE_MS = 24 * 3600_000;
+const BOOT_SAMPLES = 20;
+/** How far back the peak demand (busy + pending) that bounds the useful idle workers is taken. */
+const DEMAND_WINDOW_MS = 30 * 60_000;
+
+export class WarmMemory {
+  private since: number | null = null;
+  private readonly seen = new Map<string, Set<string>>();
+  private readonly times = new Map<string, number[]>();
+  private readonly bootSeen = new Set<string>();
+  private boots: number[] = [];
+  private readonly demand = new Map<string, { at: number; n: number }[]>();
+
+  /** Record new arrivals (pending, or already running on our workers) and boot times from this tick's observation. */
+  observe(queues: readonly QueueObs[], instances: readonly InstanceObs[], workers: readonly WorkerObs[], now: number) {
+    this.since ??= now;
+    for (const q of queues) {
+      let ids = this.seen.get(q.name);
+      if (!ids) this.seen.set(q.name, (ids = new Set()));
+      let times = this.times.get(q.name);
+      if (!times) this.times.set(q.name, (times = []));
+      for (const e of q.entries) {
+        if (ids.has(e.taskId)) continue;
+        ids.add(e.taskId);
+        times.push(Math.max(this.since, Math.min(now, e.addedAt)));
+      }
+      // A warm worker often takes a task between two polls, so it is never seen pending: a task first seen
+      // running on one of this queue's workers arrived within the last poll.
+      for (const w of workers) {
+        if (!w.task || !w.queues.includes(q.name) || ids.has(w.task.id)) continue;
+        ids.add(w.task.id);
+        times.push(now);
+      }
+      times.sort((x, y) => x - y);
+      const keepFrom = times.findIndex((t) => now - t <= MAX_AGE_MS);
+      if (keepFrom !== 0 || times.length > MAX_ARRIVALS) {
+        const cut = keepFrom < 0 ? times.length : Math.max(keepFrom, times.length - MAX_ARRIVALS);
+        times.splice(0, cut);
+      }
+      if (ids.size > 4 * MAX_ARRIVALS) ids.clear(); // ids of long-gone tasks; a re-seen one only re-counts once
+    }
+    const byId = new Map(instances.map((i) => [i.instanceId, i]));
+    for (const w of workers) {
+      const id = parseWorkerId(w.id)?.instanceId;
+      const inst = id ? byId.get(id) : undefined;
+      if (!id || !inst || w.registeredAt === null || this.bootSeen.has(id)) continue;
+      this.bootSeen.add(id);
+      const sec = (w.registeredAt - inst.launchedAt) / 1000;
+      if (sec > 0 && sec < 3600) this.boots = [...this.boots.slice(-(BOOT_SAMPLES - 1)), sec];
+    }
+    if (this.bootSeen.size > 10_000) this.bootSeen.clear();
+  }
+
+  /** The boot time a relaunch is expected to take: the mean of recent boots, or a typical default. */
+  bootSec(): number {
+    return this.boots.length ? this.boots.reduce((a, b) => a + b, 0) / this.boots.length : DEFAULT_BOOT_SEC;
+  }
+
+  decide(a: {
+    config: Config;
+    now: number;
+    queues: readonly QueueObs[];
+    instances: readonly InstanceObs[];
+    workers: readonly WorkerObs[];
+    /** Launches not yet listed, per queue. */
+    unlistedByQueue: ReadonlyMap<string, number>;
+    price: (type: string, market: Market) => number;
+  }): Map<string, KeepWarmVerdict> {
+    const { config, now } = a;
+    const workerOf = new Map<string, WorkerObs>();
+    for (const w of a.workers) {
+      const p = parseWorkerId(w.id);
+      if (p && p.prefix === config.scaling.workersPrefix) workerOf.set(p.instanceId, w);
+    }
+    const counts = new Map<string, { idle: number; busy: number; booting: number; price: number }>();
+    for (const i of a.instances) {
+      if (i.state !== 'pending' && i.state !== 'running') continue;
+      const q = i.tags[TAG.queue] ?? '';
+      const c = counts.get(q) ?? { idle: 0, busy: 0, booting: 0, price: 0 };
+      const w = workerOf.get(i.instanceId);
+      if (!w) c.booting++;
+      else if (w.task) c.busy++;
+      else if (!w.task) {
+        c.idle++;
+        c.price = Math.max(c.price, a.price(i.instanceType, i.market));
+      }
+      counts.set(q, c);
+    }
+    const out = new Map<string, KeepWarmVerdict>();
+    const since = this.since ?? now;
+    for (const q of a.queues) {
+      if (!config.queues[q.name]) continue;
+      const c = counts.get(q.name) ?? { idle: 0, busy: 0, booting: 0, price: 0 };
+      const pending = q.entries.length;
+      let d = this.demand.get(q.name);
+      if (!d) this.demand.set(q.name, (d = []));
+      d.push({ at: now, n: c.busy + pending });
+      while (d.length && now - d[0]!.at > DEMAND_WINDOW_MS) d.shift();
+      const peak = d.reduce((m, x) => Math.max(m, x.n), 0);
+      const booting = c.booting + (a.unlistedByQueue.get(q.name) ?? 0);
+      out.set(
+        q.name,
+        keepWarm({
+          preference: config.scaling.preference,
+          forecast: forecastArrivals(this.times.get(q.name) ?? [], now, since),
+          now,
+          pricePerHour: c.price,
+          bootSec: this.bootSec(),
+          pollSec: config.scaling.pollingIntervalSec,
+          maxIdleSec: config.scaling.maxIdleMin * 60,
+          candidates: Math.max(0, c.idle - pending),
+          readyOrPending: c.idle + booting + pending,
+          maxUseful: Math.max(0, peak - c.busy),
+        }),
+      );
+    }
+    return out;
+  }
+}

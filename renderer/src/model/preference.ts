@@ -1,0 +1,30 @@
+/**
+ * The keep-warm preference (`scaling.preference`) in the settings draft, and its explanation in plain words. It
+ * lives in the draft's untouched `rest.scaling` part (the form has no text field for it), so saving keeps whatever
+ * else is there.
+ */
+import type { ConfigDraft } from './config-form.js';
+
+export type Preference = 'cost' | 'balanced' | 'latency';
+
+export const PREFERENCE_TEXT: Record<Preference, string> = {
+  cost: 'Lowest cost: an idle instance is kept only when the next task is due sooner than a new one could boot. Tasks more often wait 1–3 minutes for a boot.',
+  balanced:
+    'Balanced (default): an idle instance is kept while the next task is likely soon enough that keeping it costs less than making that task wait for a boot; on a regular schedule one is started just before the next task.',
+  latency:
+    'Shortest waits: an idle instance is kept whenever a task is likely before the idle limit. Costs more when tasks are sparse.',
+};
+
+function scalingRest(d: ConfigDraft): Record<string, unknown> {
+  const s = d.rest['scaling'];
+  return s && typeof s === 'object' ? (s as Record<string, unknown>) : {};
+}
+
+export function preferenceOf(d: ConfigDraft): Preference {
+  const p = scalingRest(d)['preference'];
+  return p === 'cost' || p === 'latency' ? p : 'balanced';
+}
+
+export function withPreference(d: ConfigDraft, p: Preference): ConfigDraft {
+  return { ...d, rest: { ...d.rest, scaling: { ...scalingRest(d), preference: p } } };
+}

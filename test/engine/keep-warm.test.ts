@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import {
+  batchesOf,
+  expectedSecUntil,
+  forecastArrivals,
+  nextPeriodicAt,
+} from '../../electron/engine/policy/arrivals.js';
+import { keepWarm, keepWarmText, prewarmText, type KeepWarmInput } from '../../electron/engine/policy/keep-warm.js';
+
+const MIN = 60_000;
+const T = 10 * 3600_000; // "now" in the cases below, well after the engine started watching (0)
+
+describe('arrivals: batches, rate and period', () => {
+  it.each([
+    ['one task', [0], [[0, 1]]],
+    ['a sweep of three within 30 s is one batch', [0, 10_000, 25_000], [[0, 3]]],
+    [
+      'two apart',
+      [0, 60_000],
+      [
+        [0, 1],
+        [60_000, 1],
+      ],
+    ],
+    [
+      'unsorted input',
+      [60_000, 0, 5_000],
+      [
+        [0, 2],
+        [60_000, 1],
+      ],
+    ],
+  ] as [string, number[], [number, number][]][])('%s', (_n, times, batches) => {
+    expect(batchesOf(times).map((b) => [b.at, b.size])).toEqual(batches);
+  });
+
+  it.each([
+    // [name, arrival times, now, rate /h, batch size, period s | null]
+    ['fewer than two batches: no forecast', [T - MIN], T, null, null, null],
+    ['every 10 min for an hour: periodic', [0, 1, 2, 3, 4, 5].map((i) => T - 55 * MIN + i * 10 * MIN), T, 6, 1, 600],
+    ['irregular gaps: not periodic', [2, 9, 11, 30, 33, 50].map((m) => T - 60 * MIN + m * MIN), T, 6, 1, null],
+    [
+      'a sweep of 40 once: one batch per hour, size 40',
+      [...Array<number>(40).fill(T - 50 * MIN), T - 200 * MIN],
+      T,
+      1,
+      40,
+      null,
+    ],
+  ] as [string, number[], number, number | null, number | null, number | null][])(
+    '%s',
+    (_n, times, now, rate, size, period) => {
+      const f = forecastArrivals(times, now, 0);
+      if (rate === null) return expect(f).toBeNull();
+      expect(f!.batchesPerHour).toBeCloseTo(rate, 6);
+      expect(f!.meanBatchSize).toBe(size);
+      expect(f!.periodic?.periodSec ?? null).toBe(period);
+    },
+  );
+
+  it('measures the rate only over time it watched', () => {
+    // Started watching 20 min ago, two tasks since: 6 per hour, not 2.
+    expect(forecastArrivals([T - 15 * MIN, T - 5 * MIN], T, T - 20 * MIN)!.batchesPerHour).toBeCloseTo(6, 6);
+  });
+
+  it('expects the n-th next task from the period, or from the Poisson rate', () => {
+    const periodic = forecastArrivals(
+      [0, 1, 2, 3, 4].map((i) => T - 42 * MIN + i * 10 * MIN),
+      T,
+      0,
+    )!;
+    // Last at T−2 min, period 10 min: next at T+8 min, the one after at T+18 min.
+    expect(nextPeriodicAt(periodic, T)).toBe(T + 8 * MIN);
+    expect(expectedSecUntil(periodic, T, 1)).toBeCloseTo(480, 6);
+    expect(expectedSecUntil(periodic, T, 2)).toBeCloseTo(1080, 6);
+    const poisson = forecastArrivals(
+      [2, 9, 11, 30, 33, 50].map((m) => T - 60 * MIN + m * MIN),
+      T,
+      0,
+    )!;
+    expect(expectedSecUntil(poisson, T, 1)).toBeCloseTo(600, 6); // 6 per hour
+    expect(expectedSecUntil(poisson, T, 3)).toBeCloseTo(1800, 6);
+    const quiet = forecastArrivals([T - 300 * MIN, T - 200 * MIN], T, 0)!;
+    expect(expectedSecUntil(quiet, T, 1)).toBe(Infinity);
+  });
+});
+
+describe('keep-warm rule', () => {
+  // perHour arrivals over the last hour, one per slot, alternately early and late in it (gaps 0.6 and 1.4 slots:
+  // too irregular to be a period).
+  const poisson = (perHour: number) =>
+    forecastArrivals(
+      Array.from({ length: perHour }, (_, i) => T - 60 * MIN + (i + (i % 2 ? 0.7 : 0.3)) * (60 / perHour) * MIN),
+      T,
+      0,
+    );
+  const base: KeepWarmInput = {
+    preference: 'balanced',
+    forecast: null,
+    now: T,
+    pricePerHour: 3.6,
+    bootSec: 100,
+    pollSec: 15,
+    maxIdleSec: 900,
+    candidates: 1,
+    readyOrPending: 1,
+  };
+
+  it.each([
+    // [name, patch, kept, reason code]
+    ['nothing idle', { candidates: 0 }, 0, 'none-idle'],
+    ['no history, balanced: kept as ClearML would', {}, 1, 'no-history'],
+    ['no history, cost: let go', { preference: 'cost' }, 0, 'no-history'],
+    // 6/h → next in 10 min = 600 s. Balanced relaunch = 100 s boot × (1 + 10) = 1100 s of price: keep.
+    ['6/h, balanced: next in 10 min, kept', { forecast: poisson(6) }, 1, 'next-task-soon'],
+    // 2/h → next in 30 min, beyond maxIdle (15 min): let go.
+    ['2/h, balanced: next in 30 min is too far', { forecast: poisson(2) }, 0, 'next-task-far'],
+    // Cost: keep only when the next task comes sooner than a boot (100 s): 12/h is not.
+    ['12/h, cost: let go', { forecast: poisson(12), preference: 'cost' }, 0, 'next-task-far'],
+    ['60/h, cost: next in 60 s < boot, kept', { forecast: poisson(60), preference: 'cost' }, 1, 'next-task-soon'],
+    // Latency: 6/h (600 s) < 100 × 31 and within maxIdle: kept.
+    ['6/h, latency: kept', { forecast: poisson(6), preference: 'latency' }, 1, 'next-task-soon'],
+    // maxIdleMin stays the ceiling: latency would keep, but the next task is due after maxIdle.
+    ['latency, beyond maxIdle', { forecast: poisson(6), preference: 'latency', maxIdleSec: 300 }, 0, 'next-task-far'],
+    // Three idle at 6/h: the first is needed in 600 s, the second in 1200 s (beyond maxIdle): keep one.
+    ['three idle, 6/h: keep one', { forecast: poisson(6), candidates: 3 }, 1, 'next-task-soon'],
+    ['three idle, 60/h: keep all', { forecast: poisson(60), candidates: 3 }, 3, 'next-task-soon'],
+  ] as [string, Partial<KeepWarmInput>, number, string][])('%s', (_n, patch, kept, code) => {
+    const v = keepWarm({ ...base, ...patch });
+    expect(v.keep).toBe(kept);
+    expect(v.reason.code).toBe(code);
+  });
+
+  const periodic = (lastAgoMin: number) =>
+    forecastArrivals(
+      [0, 1, 2, 3, 4].map((i) => T - (lastAgoMin + 40) * MIN + i * 10 * MIN),
+      T,
+      0,
+    )!;
+
+  it.each([
+    // [name, last arrival min ago, preference, readyOrPending, prewarm]
+    ['due in 1 min, nothing ready: pre-warm 1', 9, 'balanced', 0, 1],
+    ['due in 8 min: too early', 2, 'balanced', 0, 0],
+    ['due in 1 min, a worker is ready: no', 9, 'balanced', 1, 0],
+    ['cost preference never pre-warms', 9, 'cost', 0, 0],
+    ['pattern stale (last 29 min ago): no', 29, 'balanced', 0, 0],
+  ] as [string, number, KeepWarmInput['preference'], number, number][])('%s', (_n, ago, preference, ready, n) => {
+    const v = keepWarm({ ...base, forecast: periodic(ago), preference, readyOrPending: ready, candidates: 0 });
+    expect(v.prewarm).toBe(n);
+    expect(v.prewarmReason?.code ?? null).toBe(n ? 'periodic-due' : null);
+  });
+
+  it('keeps a ready worker on a periodic queue on the same terms, and the cost preference lets it go', () => {
+    // Next due in 8 min (480 s): balanced values a relaunch at 100 × 11 s, cost at 100 s.
+    expect(keepWarm({ ...base, forecast: periodic(2) }).keep).toBe(1);
+    const cost = keepWarm({ ...base, forecast: periodic(2), preference: 'cost' });
+    expect(cost.keep).toBe(0);
+    expect(cost.reason).toMatchObject({ code: 'next-task-far', data: { periodic: true } });
+  });
+
+  it('keeps no more idle workers than recent peak demand can use', () => {
+    // 60/h would keep three, but demand never exceeded one task beyond the busy workers.
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 1 }).keep).toBe(1);
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 0 }).keep).toBe(0);
+  });
+
+  it('renders its reasons for the event log', () => {
+    const kept = keepWarm({ ...base, forecast: poisson(12) });
+    expect(keepWarmText('cpu', kept.reason)).toBe(
+      "kept 1 idle on 'cpu': next task expected in ~5 min, a relaunch costs more ($0.30 to keep vs $1.10 for a boot and its wait)",
+    );
+    const gone = keepWarm({ ...base, forecast: poisson(2) });
+    expect(keepWarmText('cpu', gone.reason)).toMatch(
+      /^letting idle workers on 'cpu' go: next task expected in ~30 min/,
+    );
+    const pre = keepWarm({ ...base, forecast: periodic(9), readyOrPending: 0, candidates: 0 });
+    expect(prewarmText('cpu', pre.prewarmReason!)).toBe(
+      "pre-warming 1 on 'cpu': tasks arrive every ~10 min, the next is due in ~60 s",
+    );
+  });
+});
