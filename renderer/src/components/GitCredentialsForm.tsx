@@ -4,40 +4,27 @@
  * SSM at boot in SSM mode).
  */
 import { useState } from 'react';
+import { CredentialToolbar, SaveOutcome, useCredentialSave } from './CredentialActions.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import { formatDate } from '../model/format.js';
-import { credentialIssues, type Issues } from '../model/credentials.js';
-import { useActions, usePending } from '../state/react.js';
 import { TextField } from './Field.js';
 
 type Status = InvokeResponse<'autoscaler:credentials.status'>['git'];
 
 export function GitCredentialsForm({ status }: { status: Status }) {
-  const actions = useActions();
-  const saving = usePending('credentials:git');
+  const {
+    saving,
+    issues,
+    message,
+    submit: save,
+  } = useCredentialSave('git', 'Saved. Instances launched from now on get them.');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [issues, setIssues] = useState<Issues>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-
-  const submit = async () => {
-    const req = { kind: 'git' as const, username: username.trim(), password };
-    const local = credentialIssues(req);
-    setIssues(local);
-    if (Object.keys(local).length) {
-      setMessage({ ok: false, text: 'Not saved: fix the marked fields.' });
-      return;
-    }
-    const r = await actions.setCredentials(req);
-    // The form never keeps a secret after it was sent, whatever the outcome.
-    setUsername('');
-    setPassword('');
-    setMessage(
-      r.ok
-        ? { ok: true, text: 'Saved. Instances launched from now on get them.' }
-        : { ok: false, text: `Not saved: ${r.error.message}` },
-    );
-  };
+  const submit = () =>
+    save({ kind: 'git', username: username.trim(), password }, () => {
+      setUsername('');
+      setPassword('');
+    });
 
   return (
     <section className="card" aria-labelledby="git-cred-heading">
@@ -81,22 +68,9 @@ export function GitCredentialsForm({ status }: { status: Status }) {
           issues={issues['password']}
           onChange={setPassword}
         />
-        <div className="toolbar">
-          <button type="submit" className="primary" disabled={saving}>
-            {saving ? 'Saving…' : status.set ? 'Replace' : 'Save'}
-          </button>
-          {status.set && (
-            <button type="button" className="danger" onClick={() => void actions.clearCredentials('git')}>
-              Forget
-            </button>
-          )}
-        </div>
+        <CredentialToolbar kind="git" saving={saving} stored={status.set} />
       </form>
-      {message && (
-        <p role="status" className={message.ok ? 'tone-ok' : 'tone-error'}>
-          {message.text}
-        </p>
-      )}
+      <SaveOutcome message={message} />
     </section>
   );
 }

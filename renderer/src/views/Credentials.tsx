@@ -3,11 +3,11 @@
  * inputs are emptied after saving. Test buttons report main's precise result.
  */
 import { useState } from 'react';
+import { CredentialToolbar, SaveOutcome, useCredentialSave } from '../components/CredentialActions.js';
 import { TextField } from '../components/Field.js';
 import { GitCredentialsForm } from '../components/GitCredentialsForm.js';
 import { formatDate } from '../model/format.js';
-import type { InvokeRequest, InvokeResponse } from '../../../shared/ipc/contract.js';
-import { credentialIssues, type Issues } from '../model/credentials.js';
+import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import type { CredentialsStatus } from '../state/app-store.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 
@@ -101,37 +101,10 @@ function TestBox({ kind }: { kind: Kind }) {
   );
 }
 
-function useSaveState(kind: Kind) {
-  const actions = useActions();
-  const saving = usePending(`credentials:${kind}`);
-  const [issues, setIssues] = useState<Issues>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const submit = async (req: InvokeRequest<'autoscaler:credentials.set'>, reset: () => void) => {
-    const local = credentialIssues(req);
-    setIssues(local);
-    if (Object.keys(local).length) {
-      setMessage({ ok: false, text: 'Not saved: fix the marked fields.' });
-      return;
-    }
-    const r = await actions.setCredentials(req);
-    // The form never keeps a secret after it was sent, whatever the outcome.
-    reset();
-    if (r.ok) setMessage({ ok: true, text: 'Saved. Use Test connection to check it.' });
-    else {
-      const byField: Issues = {};
-      for (const i of r.error.issues ?? []) (byField[i.path] ??= []).push(i.message);
-      setIssues(byField);
-      setMessage({ ok: false, text: `Not saved: ${r.error.message}` });
-    }
-  };
-  return { saving, issues, message, submit };
-}
-
 function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
-  const actions = useActions();
   const [accessKey, setAccessKey] = useState('');
   const [secretKey, setSecretKey] = useState('');
-  const { saving, issues, message, submit } = useSaveState('clearml');
+  const { saving, issues, message, submit } = useCredentialSave('clearml');
   return (
     <section className="card" aria-labelledby="clearml-cred-heading">
       <h2 id="clearml-cred-heading">ClearML API credentials</h2>
@@ -165,33 +138,19 @@ function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
           issues={issues['secretKey']}
           onChange={setSecretKey}
         />
-        <div className="toolbar">
-          <button type="submit" className="primary" disabled={saving}>
-            {saving ? 'Saving…' : status.set ? 'Replace' : 'Save'}
-          </button>
-          {status.set && (
-            <button type="button" className="danger" onClick={() => void actions.clearCredentials('clearml')}>
-              Forget
-            </button>
-          )}
-        </div>
+        <CredentialToolbar kind="clearml" saving={saving} stored={status.set} />
       </form>
-      {message && (
-        <p role="status" className={message.ok ? 'tone-ok' : 'tone-error'}>
-          {message.text}
-        </p>
-      )}
+      <SaveOutcome message={message} />
       <TestBox kind="clearml" />
     </section>
   );
 }
 
 function AwsForm({ status }: { status: CredentialsStatus['aws'] }) {
-  const actions = useActions();
   const [accessKeyId, setAccessKeyId] = useState('');
   const [secretAccessKey, setSecretAccessKey] = useState('');
   const [sessionToken, setSessionToken] = useState('');
-  const { saving, issues, message, submit } = useSaveState('aws');
+  const { saving, issues, message, submit } = useCredentialSave('aws');
   return (
     <section className="card" aria-labelledby="aws-cred-heading">
       <h2 id="aws-cred-heading">AWS credentials</h2>
@@ -246,22 +205,9 @@ function AwsForm({ status }: { status: CredentialsStatus['aws'] }) {
           issues={issues['sessionToken']}
           onChange={setSessionToken}
         />
-        <div className="toolbar">
-          <button type="submit" className="primary" disabled={saving}>
-            {saving ? 'Saving…' : status.set ? 'Replace' : 'Save'}
-          </button>
-          {status.set && (
-            <button type="button" className="danger" onClick={() => void actions.clearCredentials('aws')}>
-              Forget
-            </button>
-          )}
-        </div>
+        <CredentialToolbar kind="aws" saving={saving} stored={status.set} />
       </form>
-      {message && (
-        <p role="status" className={message.ok ? 'tone-ok' : 'tone-error'}>
-          {message.text}
-        </p>
-      )}
+      <SaveOutcome message={message} />
       <TestBox kind="aws" />
     </section>
   );

@@ -1,0 +1,72 @@
+/**
+ * What every write-only credential form shares: the save (checked locally first, the secret cleared from the form
+ * whatever the outcome, the server's field issues mapped back), Save/Replace and Forget, and the outcome line.
+ */
+import { useState } from 'react';
+import type { InvokeRequest } from '../../../shared/ipc/contract.js';
+import { credentialIssues, type Issues } from '../model/credentials.js';
+import { useActions, usePending } from '../state/react.js';
+
+export type SaveMessage = { ok: boolean; text: string } | null;
+
+export function CredentialToolbar({
+  kind,
+  saving,
+  stored,
+}: {
+  kind: 'clearml' | 'aws' | 'git';
+  saving: boolean;
+  stored: boolean;
+}) {
+  const actions = useActions();
+  return (
+    <div className="toolbar">
+      <button type="submit" className="primary" disabled={saving}>
+        {saving ? 'Saving…' : stored ? 'Replace' : 'Save'}
+      </button>
+      {stored && (
+        <button type="button" className="danger" onClick={() => void actions.clearCredentials(kind)}>
+          Forget
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function SaveOutcome({ message }: { message: SaveMessage }) {
+  if (!message) return null;
+  return (
+    <p role="status" className={message.ok ? 'tone-ok' : 'tone-error'}>
+      {message.text}
+    </p>
+  );
+}
+
+export function useCredentialSave(
+  kind: 'clearml' | 'aws' | 'git',
+  savedText = 'Saved. Use Test connection to check it.',
+) {
+  const actions = useActions();
+  const saving = usePending(`credentials:${kind}`);
+  const [issues, setIssues] = useState<Issues>({});
+  const [message, setMessage] = useState<SaveMessage>(null);
+  const submit = async (req: InvokeRequest<'autoscaler:credentials.set'>, reset: () => void) => {
+    const local = credentialIssues(req);
+    setIssues(local);
+    if (Object.keys(local).length) {
+      setMessage({ ok: false, text: 'Not saved: fix the marked fields.' });
+      return;
+    }
+    const r = await actions.setCredentials(req);
+    // The form never keeps a secret after it was sent, whatever the outcome.
+    reset();
+    if (r.ok) setMessage({ ok: true, text: savedText });
+    else {
+      const byField: Issues = {};
+      for (const i of r.error.issues ?? []) (byField[i.path] ??= []).push(i.message);
+      setIssues(byField);
+      setMessage({ ok: false, text: `Not saved: ${r.error.message}` });
+    }
+  };
+  return { saving, issues, message, submit };
+}
