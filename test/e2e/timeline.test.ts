@@ -190,6 +190,8 @@ suite(`scaling timeline and dashboard fixes in Chromium${skipReason ? ` (${skipR
       await tab(page, 'Costs');
       // The monthly cap under its limit but projected over it: one state, said by badge, colour and sentence.
       const monthly = page.locator('[data-cap-id="global.monthlyUsd"]');
+      // The projection counts once the history has arrived (a separate request): wait for it, then read the state.
+      await page.locator('[data-cap-id="global.monthlyUsd"][data-cap-state="pace"]').waitFor({ timeout: 10_000 });
       expect(await monthly.getAttribute('data-cap-state')).toBe('pace');
       const badge = monthly.locator('.pill');
       expect(await badge.textContent()).toBe('on pace to pass');
