@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CapStatusSchema } from './budget.js';
+import { LeadershipViewSchema } from './team.js';
 
 export const EngineStatusSchema = z.enum(['off', 'starting', 'watching', 'scaling', 'paused', 'error']);
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
@@ -161,6 +162,8 @@ export const SnapshotSchema = z.object({
   costs: CostSummarySchema,
   /** Instances from ClearML's autoscaler whose workers count as capacity, offered for adoption. */
   adoptable: z.array(AdoptableViewSchema).optional(),
+  /** Team mode: which engine acts for this account, region and prefix (absent: an engine without team mode). */
+  leadership: LeadershipViewSchema.nullable().optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 

@@ -23,6 +23,7 @@ import { budgetCheck, observeCosts } from './controllers/costs.js';
 import { EventLog, logDecisions } from './controllers/event-log.js';
 import { IdleTracker } from './controllers/idle.js';
 import { KeepWarmController } from './controllers/keep-warm.js';
+import { LeadershipController, type LeadershipPorts } from './controllers/leadership.js';
 import { LaunchController, type LaunchPorts } from './controllers/launch.js';
 import { renewLeases } from './controllers/lease.js';
 import { observe } from './controllers/observe.js';
@@ -45,6 +46,8 @@ export interface EngineDeps extends LaunchPorts {
   costs?: CostTracker;
   /** How connection problems are worded (app or terminal) and whether the host polls again. */
   reporting?: Reporting;
+  /** Team mode (controllers/leadership.ts): the leader lease or, without a table, detection of other engines. */
+  team?: LeadershipPorts;
 }
 
 export interface TickResult {
@@ -71,6 +74,7 @@ export class Engine {
   private readonly requeue: RequeueController;
   private readonly publisher: Publisher;
   private readonly adoption: AdoptionController;
+  private readonly leadership: LeadershipController | null;
 
   constructor(private readonly deps: EngineDeps) {
     this.config = deps.config;
@@ -82,6 +86,7 @@ export class Engine {
     this.publisher = new Publisher(deps.store, deps.prices);
     this.keepWarm = new KeepWarmController(deps.prices);
     this.adoption = new AdoptionController({ ec2: deps.ec2, clock: deps.clock, log: this.log });
+    this.leadership = deps.team ? new LeadershipController(deps.team, deps.clock) : null;
   }
 
   setConfig(config: Config): void {
@@ -126,7 +131,7 @@ export class Engine {
    * tagged or requeued.
    */
   async tick(opts: { act?: boolean } = {}): Promise<TickResult> {
-    const acting = opts.act ?? true;
+    const wantsToAct = opts.act ?? true;
     const config = this.config;
     const prefix = config.scaling.workersPrefix;
     const now = this.deps.clock.now();
@@ -144,6 +149,10 @@ export class Engine {
       return result;
     }
     const obs = seen.obs;
+    // Team mode: only the engine that leads (or acts alone) acts; a standby observes and publishes.
+    const lead = await this.leadership?.step({ config, instances: obs.instances, wantsToAct }, emit);
+    const acting = wantsToAct && (lead?.acts ?? true);
+    const stamp = acting ? (this.leadership?.stamp(now) ?? null) : null;
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
@@ -211,10 +220,10 @@ export class Engine {
     if (acting && config.scaling.dryRun) {
       for (const a of p.actions) emit(ev.dryRun(renderAction(a)));
     } else if (acting) {
-      const ctx: ActContext = { now, emit, errors: result.errors };
+      const ctx: ActContext = { now, emit, errors: result.errors, stamp };
       result.terminated.push(...(await this.remover.act(p.actions, config, ctx)));
       result.launched.push(...(await this.launcher.act(p.actions, config, ctx)));
-      await renewLeases(this.deps.ec2, config.lease, obs.instances, now).catch((e: unknown) =>
+      await renewLeases(this.deps.ec2, config.lease, obs.instances, now, stamp).catch((e: unknown) =>
         emit(ev.leaseRenewalFailed(e)),
       );
     }
@@ -226,6 +235,7 @@ export class Engine {
       p.instances.some((c) => c.phase === 'booting') || result.launched.length > 0 || result.terminated.length > 0;
     const status = tickStatus({
       acting,
+      standby: wantsToAct && lead && !lead.acts ? lead.view : null,
       authBlocked: this.auth.blocked,
       clearmlOk: obs.clearmlOk,
       launchesPaused: this.launchesPaused,
@@ -255,11 +265,24 @@ export class Engine {
       events: this.log.recent(200),
       costs: this.deps.costs,
     });
-    publishStore(this.deps.store, { adoptable: this.adoption.views() });
+    publishStore(this.deps.store, { adoptable: this.adoption.views(), leadership: this.leadership?.view ?? null });
+  }
+
+  /** Team mode: hand the leader lease over now (autoscaling turned off, the app quits). */
+  async releaseLeadership(): Promise<void> {
+    await this.leadership?.release();
+  }
+
+  /** Team mode without a lease table: the user's decision when another engine acts on the prefix. */
+  async decideTeam(decision: 'act' | 'standby' | null): Promise<void> {
+    if (!this.leadership) throw new Error('team mode is not available in this engine');
+    await this.leadership.decide(decision, this.config);
   }
 
   /** Tags instances ClearML's autoscaler launched as ours, after the user confirmed (see adoption.ts). */
   async adopt(requested: readonly string[] | 'all'): Promise<AdoptionResult> {
+    const lead = this.leadership?.view;
+    if (lead && !lead.acts) throw new Error('this engine stands by (another engine acts for the team): adopt there');
     const r = await this.adoption.adopt(this.config, requested);
     if (r.adopted.length) publishStore(this.deps.store, { adoptable: this.adoption.views() });
     return r;

@@ -28,6 +28,8 @@ import { TimelineRecorder } from './timeline/recorder.js';
 import type { ConsoleTail, InstanceDetail } from '../../shared/instance-detail.js';
 import type { Timeline, TimelineRange } from '../../shared/timeline.js';
 import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
+import { memoryTeamState, openTeamState } from './team/identity.js';
+import { createDynamoLeaseStore } from './team/lease-store.js';
 
 export interface EngineHostOptions {
   store?: MainStore;
@@ -105,6 +107,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
           return null;
         })
       : Promise.resolve(null));
+  // This install's engine id and the user's team decision: one per data folder, shared by every engine it hosts.
+  const teamState = opts.dataDir
+    ? openTeamState(opts.dataDir).catch(() => memoryTeamState())
+    : Promise.resolve(memoryTeamState());
   // One token bucket per region for the whole process, so the EC2 rate limit is app-wide, not per client.
   const limiters = new Map<string, TokenBucket>();
   const limiterFor = (region: string) => {
@@ -168,6 +174,19 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         gitPassword: creds.gitPassword,
       }),
       onEvent: recordEvent,
+      team: {
+        team: teamState,
+        // The leader lease on the app's own AWS credentials; the SDK resolves the endpoint (AWS_ENDPOINT_URL_*).
+        leaseStore: (c) =>
+          c.team.leaseTable && !override
+            ? createDynamoLeaseStore({
+                region: c.team.leaseRegion ?? c.aws.region,
+                credentials: creds.aws,
+                table: c.team.leaseTable,
+                prefix: c.scaling.workersPrefix,
+              })
+            : null,
+      },
       ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
       ...opts.engineExtras,
@@ -255,6 +274,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       wake?.abort();
       await loop;
       loop = null;
+      // Off means this engine no longer acts: a standby takes the lease over at its next tick.
+      await engine?.releaseLeadership();
       engine?.emit({
         level: 'info',
         kind: 'engine',
@@ -411,6 +432,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         }
       }
       return buildInstanceDetail({ instanceId, now, view, record, ec2: listed, markers }, tail);
+    },
+    async teamDecide(decision) {
+      if (!engine) throw new Error('nothing is configured yet');
+      await engine.decideTeam(decision);
+      wake?.abort();
+      refreshIfOff();
     },
     tickNow: () => runTick(true),
     refresh: async () => {

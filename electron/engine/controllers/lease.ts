@@ -23,11 +23,16 @@ export async function renewLeases(
   lease: Config['lease'],
   instances: readonly InstanceObs[],
   now: number,
+  /** Team mode: this engine's stamp, written with the lease so other engines on the prefix see it acts. */
+  stamp?: string | null,
 ): Promise<void> {
   const due = leasesDue(lease, instances, now);
   if (!due.length) return;
   await ec2.createTags(
     due.map((i) => i.instanceId),
-    { [TAG.lease]: String(Math.floor((now + lease.leaseMin * 60_000) / 1000)) },
+    {
+      [TAG.lease]: String(Math.floor((now + lease.leaseMin * 60_000) / 1000)),
+      ...(stamp ? { [TAG.engine]: stamp } : {}),
+    },
   );
 }

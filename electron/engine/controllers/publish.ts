@@ -6,6 +6,7 @@
 import type { CapStatus } from '../../../shared/budget.js';
 import type { Config } from '../../../shared/config.js';
 import type { EngineEvent, EngineStatus } from '../../../shared/domain.js';
+import { leadershipText, type LeadershipView } from '../../../shared/team.js';
 import type { CostTracker } from '../cost/tracker.js';
 import type { Plan } from '../policy.js';
 import { renderDecision } from '../reasons.js';
@@ -14,6 +15,9 @@ import { publish, type MainStore } from '../store.js';
 import { hoursLeftInMonth, SpendEstimate } from './costs.js';
 
 const HISTORY_POINTS = 720;
+
+/** HH:MM in the host's time zone (status text read on that host). */
+const clockTime = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 const EVENTS_SHOWN = 200;
 
 export interface PublishInput {
@@ -33,12 +37,21 @@ export interface PublishInput {
 /** The status of a tick that observed EC2 (a failed EC2 read publishes 'error' directly). */
 export function tickStatus(t: {
   acting: boolean;
+  /** Team mode: autoscaling is on but another engine acts (standby, or a conflict waiting for the user). */
+  standby?: LeadershipView | null;
   authBlocked: string | null;
   clearmlOk: boolean;
   launchesPaused: boolean;
   busy: boolean;
   firstError: string | null;
 }): { status: EngineStatus; reason: string | null } {
+  if (t.standby) {
+    const text = leadershipText(t.standby, clockTime);
+    return {
+      status: t.standby.role === 'conflict' || t.standby.role === 'unknown' ? 'error' : 'watching',
+      reason: text,
+    };
+  }
   const status: EngineStatus = !t.acting
     ? 'off'
     : t.authBlocked

@@ -20,6 +20,8 @@ export interface ActContext {
   emit: (e: NewEvent) => void;
   /** This tick's error lines (the tick result and the status text). */
   errors: string[];
+  /** Team mode: this engine's stamp (`TAG.engine`) for what it launches and renews; null/absent: none. */
+  stamp?: string | null;
 }
 
 /** How long an instance we terminated is remembered after EC2 stops listing it. */
