@@ -112,8 +112,11 @@ export interface MotoWorld {
   agents: AgentSimulator;
   store: MainStore;
   newEngine(config: Config, extra?: Partial<EngineDeps>): Engine;
-  /** As test/engine/world.ts: advance virtual time in steps, agents stepping around each engine tick. */
-  run(engine: Engine, seconds: number, stepSec?: number): Promise<void>;
+  /**
+   * As test/engine/world.ts: advance virtual time in steps, agents stepping around each engine tick (several
+   * engines on one world: each ticks in turn, in the order given).
+   */
+  run(engine: Engine | readonly Engine[], seconds: number, stepSec?: number): Promise<void>;
   /** Instances moto holds in pending or running. */
   live(): Promise<Instance[]>;
   close(): Promise<void>;
@@ -161,7 +164,7 @@ export async function startMotoWorld(moto: Peer, opts: { bootSec?: number } = {}
       while (clock.now() < end) {
         clock.advance(stepSec * 1000);
         await stepAgents();
-        await engine.tick();
+        for (const e of Array.isArray(engine) ? engine : [engine]) await (e as Engine).tick();
         await stepAgents();
       }
     },
