@@ -1,7 +1,11 @@
 // Team mode against moto: the leader lease on moto's DynamoDB (account from moto's STS), two real engines on one
 // world (moto's EC2, our ClearML emulator with simulated agents), and detection without a lease table.
 import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runHeadless } from '../../electron/engine/cli/headless.js';
 import type { Config, ConfigInput } from '../../shared/config.js';
 import type { Engine } from '../../electron/engine/engine.js';
 import { TAG } from '../../electron/engine/ports.js';
@@ -97,6 +101,36 @@ describe('lease table', () => {
       { step: 'active', created: false },
     ]);
     ddb.destroy();
+  });
+
+  it('headless --create-lease-table creates it through the SDK endpoint variables and reports each step', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: moto.url,
+      AWS_ACCESS_KEY_ID: AWS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: AWS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    });
+    try {
+      const dir = mkdtempSync(path.join(tmpdir(), 'lease-table-'));
+      const file = path.join(dir, 'config.json');
+      writeFileSync(file, JSON.stringify({ ...teamConfig(), clearml: { apiHost: 'http://127.0.0.1:9' } }));
+      const lines: string[] = [];
+      const code = await runHeadless(
+        ['--config', file, '--create-lease-table', '--data-dir', dir],
+        {
+          write: (l) => void lines.push(l),
+        },
+        { HOME: dir },
+      );
+      expect(lines.filter((l) => !l.startsWith('warning:'))).toEqual([
+        `creating lease table '${TABLE}' in us-east-1 (on-demand billing, key 'pk')…`,
+        `lease table '${TABLE}' is ACTIVE: engines on this config now elect one leader`,
+      ]);
+      expect(code).toBe(0);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('keys the lease by moto STS account, region and prefix; a missing table says how to create it', async () => {

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export type Mode = 'run' | 'demo' | 'report' | 'check' | 'help';
+export type Mode = 'run' | 'demo' | 'report' | 'check' | 'help' | 'create-lease-table';
 
 export interface CliOptions {
   mode: Mode;
@@ -21,6 +21,8 @@ export interface CliOptions {
   since?: number;
   csv: boolean;
   dataDir?: string;
+  /** Team mode without a lease table: the user's decision when another engine acts ('forget' clears it). */
+  team?: 'act' | 'standby' | 'forget';
 }
 
 export type ParsedArgs = { ok: true; options: CliOptions } | { ok: false; error: string };
@@ -46,6 +48,8 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         since: { type: 'string' },
         csv: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
+        'create-lease-table': { type: 'boolean', default: false },
+        team: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -100,6 +104,31 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   if (values.since !== undefined) return { ok: false, error: '--since applies only to --report costs' };
   if (values.csv) return { ok: false, error: '--csv applies only to --report costs' };
 
+  if (values['create-lease-table']) {
+    if (!values.config)
+      return {
+        ok: false,
+        error: '--create-lease-table creates the table a config names (team.leaseTable): give --config FILE',
+      };
+    for (const [flag, on] of [
+      ['--check', values.check],
+      ['--once', values.once],
+      ['--minutes', values.minutes !== undefined],
+      ['--dry-run', values['dry-run']],
+      ['--adopt', values.adopt],
+      ['--team', values.team !== undefined],
+    ] as const)
+      if (on) return { ok: false, error: `${flag} does not apply to --create-lease-table` };
+    return { ok: true, options: { ...base, mode: 'create-lease-table', config: values.config } };
+  }
+  let team: CliOptions['team'];
+  if (values.team !== undefined) {
+    if (values.team !== 'act' && values.team !== 'standby' && values.team !== 'forget')
+      return { ok: false, error: `--team takes 'act', 'standby' or 'forget', not '${values.team}'` };
+    if (!values.config) return { ok: false, error: '--team decides for the engine of a config: give --config FILE' };
+    team = values.team;
+  }
+
   if (values.check) {
     if (!values.config) return { ok: false, error: '--check tests the connections of a config: give --config FILE' };
     for (const [flag, on] of [
@@ -135,6 +164,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       minutes,
       mode: values.demo ? 'demo' : 'run',
       ...(values.config !== undefined ? { config: values.config } : {}),
+      ...(team ? { team } : {}),
     },
   };
 }

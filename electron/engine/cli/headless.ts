@@ -21,17 +21,25 @@ import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 import { parseCliArgs, type CliOptions } from './args.js';
 import { runCheck } from './check.js';
+import { createLeaseTable } from './lease-table.js';
 import { createView, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
+       npm run headless -- --config FILE --create-lease-table
        npm run headless -- --report costs [--since YYYY-MM-DD] [--csv | --json]
 
   --config FILE   our config (YAML/JSON) or a ClearML AWS autoscaler YAML (auto-detected)
   --demo          run against the built-in ClearML and EC2 emulators with a synthetic workload
   --check         test the ClearML connection, the AWS credentials and the IAM permissions (EC2 DryRun), print a
                   short report, exit 0 when everything needed works, 1 otherwise; launches nothing
+  --create-lease-table
+                  create the DynamoDB table of leader leases the config names (team.leaseTable), wait until it
+                  is ACTIVE; one engine per account, region and workers prefix then acts, the others stand by
+  --team act|standby|forget
+                  without a lease table, when another engine acts on the same workers prefix: this engine acts
+                  anyway, or stands by (observes only); remembered in the data folder ('forget' clears it)
   --dry-run       decide and log, but never launch, terminate or tag anything
   --adopt         adopt instances launched by ClearML's autoscaler (workers with our prefix on instances without
                   our tags): tag them as ours, so they are scaled down like our own. Without it they are only
@@ -79,6 +87,8 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     if (!loaded) return 2;
   }
   if (opts.mode === 'check') return runCheck(loaded!.config, loaded!.creds, out, opts.json);
+  if (opts.mode === 'create-lease-table')
+    return createLeaseTable(loaded!.config, loaded!.creds, (l) => out.write(l), opts.json);
 
   const json = opts.json;
   const stream: TerminalStream = out.stream ?? {
@@ -118,6 +128,15 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
       await host.startDemo({ dryRun: opts.dryRun });
     } else {
       host.configure(loaded!.config, loaded!.creds);
+      if (opts.team) {
+        try {
+          await host.teamDecide?.(opts.team === 'forget' ? null : opts.team);
+        } catch (e) {
+          out.write(`error: ${e instanceof Error ? e.message : String(e)}`);
+          await host.stop();
+          return 2;
+        }
+      }
     }
     const warn = (message: string) =>
       json ? out.write(JSON.stringify({ type: 'warning', message })) : view!.line(`warning: ${message}`);
