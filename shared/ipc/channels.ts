@@ -11,6 +11,7 @@ export const INVOKE_CHANNELS = [
   'autoscaler:queue.setPaused',
   'autoscaler:instances.terminate',
   'autoscaler:instances.adopt',
+  'autoscaler:team.decide',
   'autoscaler:instances.detail',
   'autoscaler:timeline.get',
   'autoscaler:config.get',

@@ -9,6 +9,7 @@ import { SnapshotSchema } from '../domain.js';
 import { INSTANCE_ID_PATTERN, InstanceDetailSchema } from '../instance-detail.js';
 import { PublicSettingsSchema, SettingsPatchSchema } from '../settings.js';
 import { TimelineRangeSchema, TimelineSchema } from '../timeline.js';
+import { TeamDecisionSchema } from '../team.js';
 
 export const CHANNEL_PREFIX = 'autoscaler:';
 
@@ -79,6 +80,14 @@ export const invokeContract = {
       adopted: z.array(z.string()),
       refused: z.array(z.object({ instanceId: z.string(), reason: z.string() })),
     }),
+  },
+  /**
+   * Team mode without a lease table, when another engine acts on the workers prefix (snapshot `leadership.role`
+   * 'conflict'): "this engine acts" or "stand by", remembered; null forgets the decision.
+   */
+  'autoscaler:team.decide': {
+    req: z.object({ decision: TeamDecisionSchema.nullable() }).strict(),
+    res: z.object({}),
   },
   /** One instance's lifecycle, price and spend, and the tail of its EC2 console when it is booting or died stuck. */
   'autoscaler:instances.detail': {

@@ -111,6 +111,10 @@ export class FakeController implements EngineController {
     this.record('adopt', ids);
     return { adopted: ids === 'all' ? [] : [...ids], refused: [] };
   }
+  async teamDecide(decision: 'act' | 'standby' | null): Promise<void> {
+    this.record('teamDecide', decision);
+    return Promise.resolve();
+  }
   async scaleToZero(): Promise<number> {
     this.record('scaleToZero');
     return this.store.getState().instances.length;

@@ -229,6 +229,11 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     },
 
     'autoscaler:instances.adopt': async ({ instanceIds }) => deps.controller.adopt(instanceIds),
+    'autoscaler:team.decide': async ({ decision }) => {
+      if (!deps.controller.teamDecide) throw new Error('This engine has no team mode.');
+      await deps.controller.teamDecide(decision);
+      return {};
+    },
     'autoscaler:instances.terminate': async ({ instanceIds }) => ({
       terminating: await deps.controller.terminate(instanceIds, 'terminated from the dashboard'),
     }),

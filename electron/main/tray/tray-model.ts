@@ -68,7 +68,11 @@ function plural(n: number, word: string): string {
 export function statusLine(s: Snapshot): string {
   const running = runningInstances(s).length;
   const burn = `${running} running, ${formatRate(s.costs.burnPerHour)}`;
-  const tags = [s.demo ? 'demo' : null, s.dryRun ? 'dry run' : null].filter(Boolean);
+  const tags = [
+    s.demo ? 'demo' : null,
+    s.dryRun ? 'dry run' : null,
+    s.leadership?.role === 'leader' ? 'team leader' : null,
+  ].filter(Boolean);
   const suffix = tags.length ? ` (${tags.join(', ')})` : '';
   if (s.status === 'error') {
     const reason = s.statusReason ?? 'see the dashboard';
@@ -79,6 +83,13 @@ export function statusLine(s: Snapshot): string {
     return running > 0 ? `Autoscaling off: ${burn} still billing${suffix}` : `Autoscaling off${suffix}`;
   }
   if (s.status === 'starting') return `Autoscaling starting…${suffix}`;
+  // Team mode: on, but another engine acts for this prefix; the dashboard says since when and when this one takes over.
+  const lead = s.leadership;
+  if (lead && !lead.acts) {
+    const who =
+      lead.leader && lead.leader.engineId !== lead.engineId ? `${lead.leader.host} leads` : 'another engine leads';
+    return `Standby (${who}): ${burn}${suffix}`;
+  }
   const reached = (s.costs.budgets ?? []).find((c) => c.state === 'reached');
   const cap = reached ? `, ${reached.label} reached` : '';
   if (s.status === 'paused' || s.launchesPaused) return `Launches paused: ${burn}${cap}${suffix}`;

@@ -86,6 +86,8 @@ export interface AppActions {
   terminate(instanceIds: string[]): Promise<Result<'autoscaler:instances.terminate'>>;
   /** Adopt instances launched by ClearML's autoscaler (the user confirmed in the prompt). */
   adopt(instanceIds: string[]): Promise<Result<'autoscaler:instances.adopt'>>;
+  /** Team mode without a lease table: "this engine acts" or "stand by" when another engine acts. */
+  teamDecide(decision: 'act' | 'standby' | null): Promise<Result<'autoscaler:team.decide'>>;
   scaleToZero(): Promise<Result<'autoscaler:engine.scaleToZero'>>;
   /** The kill switch; errors are returned (the dialog shows them), not raised as notices. */
   stopEverything(): Promise<Result<'autoscaler:engine.stopEverything'>>;
@@ -382,6 +384,16 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
         if (r.value.adopted.length) notify('info', `Adopted ${r.value.adopted.length} instance(s).`);
         for (const x of r.value.refused) notify('error', `Not adopted: ${x.instanceId}: ${x.reason}`);
       }
+      return r;
+    },
+
+    async teamDecide(decision) {
+      const r = await call('teamDecide', () => api['team.decide']({ decision }));
+      if (r.ok)
+        notify(
+          'info',
+          decision === 'act' ? 'This engine acts.' : decision ? 'This engine stands by.' : 'Decision cleared.',
+        );
       return r;
     },
 

@@ -5,6 +5,7 @@
  */
 import { useId, useState } from 'react';
 import { AdoptPrompt } from '../components/AdoptPrompt.js';
+import { LeadershipBanner } from '../components/LeadershipBanner.js';
 import { Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
@@ -85,6 +86,7 @@ export function Overview() {
         </p>
       </section>
 
+      <LeadershipBanner view={s.leadership} />
       <AdoptPrompt adoptable={s.adoptable ?? []} />
 
       <section aria-label="Instances and tasks" className="stats">
