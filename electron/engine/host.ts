@@ -29,7 +29,7 @@ import type { ConsoleTail, InstanceDetail } from '../../shared/instance-detail.j
 import type { Timeline, TimelineRange } from '../../shared/timeline.js';
 import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
 import { memoryTeamState, openTeamState } from './team/identity.js';
-import { createDynamoLeaseStore } from './team/lease-store.js';
+import { createDynamoLeaseStore, type LeaseStore } from './team/lease-store.js';
 
 export interface EngineHostOptions {
   store?: MainStore;
@@ -40,6 +40,8 @@ export interface EngineHostOptions {
   /** Test seams; default to the real clients. */
   makeClearml?: (config: Config, creds: ClearmlCredentials | null) => ClearmlApi;
   makeEc2?: (config: Config, creds: ResolvedCredentials['aws']) => Ec2Api;
+  /** Test seam: the leader lease store of a config with `team.leaseTable` (default: DynamoDB). */
+  makeLeaseStore?: (config: Config, creds: ResolvedCredentials['aws']) => LeaseStore | null;
   /**
    * Runs once after every configure, before the first tick of the new engine: crash recovery (resolve launch
    * intents a previous process left open and seed them as in-flight) goes here.
@@ -178,14 +180,16 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         team: teamState,
         // The leader lease on the app's own AWS credentials; the SDK resolves the endpoint (AWS_ENDPOINT_URL_*).
         leaseStore: (c) =>
-          c.team.leaseTable && !override
-            ? createDynamoLeaseStore({
-                region: c.team.leaseRegion ?? c.aws.region,
-                credentials: creds.aws,
-                table: c.team.leaseTable,
-                prefix: c.scaling.workersPrefix,
-              })
-            : null,
+          opts.makeLeaseStore
+            ? opts.makeLeaseStore(c, creds.aws)
+            : c.team.leaseTable && !override
+              ? createDynamoLeaseStore({
+                  region: c.team.leaseRegion ?? c.aws.region,
+                  credentials: creds.aws,
+                  table: c.team.leaseTable,
+                  prefix: c.scaling.workersPrefix,
+                })
+              : null,
       },
       ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
