@@ -108,8 +108,11 @@ export function usd(x: number): string {
 /** `scaling · 4 pending · 7 instances (2 busy, 1 idle, 4 booting) · $1.86/h` and the reason when there is one. */
 export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
   const c = counts(s);
-  const status =
-    s.status === 'error'
+  // Team mode: on, but another engine acts; the reason says who leads and when this one takes over.
+  const standby = s.status !== 'error' && s.leadership?.acts === false && s.enabled;
+  const status = standby
+    ? paint.yellow('standby')
+    : s.status === 'error'
       ? paint.red(s.status)
       : s.status === 'scaling'
         ? paint.green(s.status)
@@ -122,7 +125,7 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
     `${c.instances} instance${c.instances === 1 ? '' : 's'} (${c.busy} busy, ${c.idle} idle, ${c.booting} booting)`,
     `${usd(s.costs.burnPerHour)}/h`,
   ];
-  const reason = s.status === 'error' || s.status === 'paused' ? s.statusReason : null;
+  const reason = s.status === 'error' || s.status === 'paused' || standby ? s.statusReason : null;
   return parts.join(' · ') + (reason ? ` · ${s.status === 'error' ? paint.red(reason) : reason}` : '');
 }
 

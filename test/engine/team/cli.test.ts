@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../../electron/engine/cli/args.js';
 import { progressText } from '../../../electron/engine/cli/lease-table.js';
+import { statusLine } from '../../../electron/engine/cli/view.js';
+import { emptySnapshot } from '../../../shared/domain.js';
 import { leaseError } from '../../../electron/engine/team/lease-store.js';
 
 describe('team flags', () => {
@@ -77,5 +79,34 @@ describe('lease table messages', () => {
     const e = leaseError(Object.assign(new Error(raw.message), raw), action, 'leases');
     expect(e.kind).toBe(kind);
     expect(e.message).toMatch(text);
+  });
+});
+
+describe('headless status line', () => {
+  it('says standby and who leads instead of the bare status', () => {
+    const s = {
+      ...emptySnapshot(),
+      enabled: true,
+      status: 'watching' as const,
+      statusReason:
+        'Standby: gpu-host (eng-host) leads since 14:02; this engine takes over if it stops renewing for 90 s.',
+      leadership: {
+        role: 'standby' as const,
+        acts: false,
+        mode: 'lease' as const,
+        engineId: 'eng-me',
+        host: 'laptop',
+        leader: { engineId: 'eng-host', host: 'gpu-host' },
+        since: 0,
+        expiresAt: 0,
+        takeoverAfterSec: 90,
+        decision: null,
+        problem: null,
+      },
+    };
+    expect(statusLine(s)).toBe(
+      'standby · 0 pending · 0 instances (0 busy, 0 idle, 0 booting) · $0.00/h · Standby: gpu-host (eng-host) leads since 14:02; this engine takes over if it stops renewing for 90 s.',
+    );
+    expect(statusLine({ ...s, leadership: { ...s.leadership, role: 'leader', acts: true } })).toMatch(/^watching · /);
   });
 });
