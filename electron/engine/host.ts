@@ -28,7 +28,7 @@ import { TimelineRecorder } from './timeline/recorder.js';
 import type { ConsoleTail, InstanceDetail } from '../../shared/instance-detail.js';
 import type { Timeline, TimelineRange } from '../../shared/timeline.js';
 import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
-import { memoryTeamState, openTeamState } from './team/identity.js';
+import { memoryTeamState, openTeamState, type TeamState } from './team/identity.js';
 import { createDynamoLeaseStore, type LeaseStore } from './team/lease-store.js';
 
 export interface EngineHostOptions {
@@ -40,6 +40,11 @@ export interface EngineHostOptions {
   /** Test seams; default to the real clients. */
   makeClearml?: (config: Config, creds: ClearmlCredentials | null) => ClearmlApi;
   makeEc2?: (config: Config, creds: ResolvedCredentials['aws']) => Ec2Api;
+  /**
+   * This install's engine id and team decision (default: `team.json` in `dataDir`, else new in memory). A harness
+   * that restarts "the same install" without a data folder passes one and keeps it.
+   */
+  teamState?: TeamState | Promise<TeamState>;
   /** Test seam: the leader lease store of a config with `team.leaseTable` (default: DynamoDB). */
   makeLeaseStore?: (config: Config, creds: ResolvedCredentials['aws']) => LeaseStore | null;
   /**
@@ -110,9 +115,11 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         })
       : Promise.resolve(null));
   // This install's engine id and the user's team decision: one per data folder, shared by every engine it hosts.
-  const teamState = opts.dataDir
-    ? openTeamState(opts.dataDir).catch(() => memoryTeamState())
-    : Promise.resolve(memoryTeamState());
+  const teamState: Promise<TeamState> = opts.teamState
+    ? Promise.resolve(opts.teamState)
+    : opts.dataDir
+      ? openTeamState(opts.dataDir).catch(() => memoryTeamState())
+      : Promise.resolve(memoryTeamState());
   // One token bucket per region for the whole process, so the EC2 rate limit is app-wide, not per client.
   const limiters = new Map<string, TokenBucket>();
   const limiterFor = (region: string) => {

@@ -52,6 +52,7 @@ import {
   type WorkerState,
 } from './invariants.js';
 import { Rng } from './rng.js';
+import { memoryTeamState } from '../../electron/engine/team/identity.js';
 
 export const KILL_POINTS = [
   'between-ticks',
@@ -195,6 +196,8 @@ interface Proc {
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
   const rng = new Rng(opts.seed);
+  // Every restarted process is the same install (its data folder would keep its engine id): one team identity.
+  const teamState = memoryTeamState({ engineId: 'eng-c4a05c4a05c4', host: 'chaos' });
   const intensity = opts.intensity ?? 1;
   const crashSafe = opts.crashSafety ?? true;
   const workload = opts.workload ?? true;
@@ -433,6 +436,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     };
     proc.host = createEngineHost({
       clock,
+      teamState,
       onEvent: opts.onEvent ? (e) => opts.onEvent!(n, e) : undefined,
       makeClearml: () =>
         wrapClearml(proc, createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock, timeoutMs: 300 })),
