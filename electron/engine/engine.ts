@@ -219,7 +219,7 @@ export class Engine {
     // 4. Act: remove, then launch, then renew the leases of what stays.
     if (acting && config.scaling.dryRun) {
       for (const a of p.actions) emit(ev.dryRun(renderAction(a)));
-    } else if (acting) {
+    } else if (acting && (this.leadership?.stillActs(config) ?? true)) {
       const ctx: ActContext = { now, emit, errors: result.errors, stamp };
       result.terminated.push(...(await this.remover.act(p.actions, config, ctx)));
       result.launched.push(...(await this.launcher.act(p.actions, config, ctx)));

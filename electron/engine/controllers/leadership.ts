@@ -46,6 +46,16 @@ export class LeadershipController {
     return this.current;
   }
 
+  /**
+   * Re-checked right before acting: a tick slowed down after the lease step (slow EC2 or ClearML answers) must not
+   * act once the lease it renewed may have run out.
+   */
+  stillActs(config: Config): boolean {
+    if (!this.current?.acts) return false;
+    if (this.current.mode !== 'lease') return true;
+    return leaseValid(this.memory.held, this.clock.now(), config.team.leaseSec * 1000);
+  }
+
   /** The tag value this engine stamps on the instances it launches and renews (null until its id is known). */
   stamp(now: number): string | null {
     return this.state ? formatStamp({ ...this.state.identity, at: now }) : null;

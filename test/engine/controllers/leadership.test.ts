@@ -174,3 +174,15 @@ describe('detection without a lease table', () => {
     await expect(b.c.decide('act', tableConfig)).rejects.toThrow(/lease table 'autoscaler-leases' decides/);
   });
 });
+
+describe('stillActs', () => {
+  it('a tick that ran past the lease it renewed at its start does not act', async () => {
+    const clock = new VirtualClock(T0);
+    const a = engine('eng-a', new FakeLeaseTable(), clock);
+    expect((await a.step()).acts).toBe(true);
+    clock.advance(59_000);
+    expect(a.c.stillActs(tableConfig)).toBe(true);
+    clock.advance(1_000);
+    expect(a.c.stillActs(tableConfig)).toBe(false);
+  });
+});
