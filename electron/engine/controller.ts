@@ -67,4 +67,6 @@ export interface EngineController {
    * (persisted); null forgets the decision.
    */
   teamDecide?(decision: 'act' | 'standby' | null): Promise<void>;
+  /** Creates (or finds) the lease table the current config names and waits until it is ACTIVE. */
+  createLeaseTable?(): Promise<{ table: string; region: string; created: boolean }>;
 }

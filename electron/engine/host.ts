@@ -30,6 +30,7 @@ import type { Timeline, TimelineRange } from '../../shared/timeline.js';
 import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
 import { memoryTeamState, openTeamState, type TeamState } from './team/identity.js';
 import { createDynamoLeaseStore, type LeaseStore } from './team/lease-store.js';
+import { ensureLeaseTable } from './team/lease-table.js';
 
 export interface EngineHostOptions {
   store?: MainStore;
@@ -443,6 +444,21 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         }
       }
       return buildInstanceDetail({ instanceId, now, view, record, ec2: listed, markers }, tail);
+    },
+    async createLeaseTable() {
+      const cfg = config;
+      if (!cfg || demoEmulation) throw new Error('Save a config first (the demo has no lease table).');
+      const table = cfg.team.leaseTable;
+      if (!table) throw new Error('Name the lease table first (Settings → Team, team.leaseTable) and save.');
+      const region = cfg.team.leaseRegion ?? cfg.aws.region;
+      const r = await ensureLeaseTable({ region, credentials: lastCreds?.aws ?? null, table });
+      engine?.emit({
+        level: 'info',
+        kind: 'engine',
+        message: r.created ? `lease table '${table}' created in ${region}` : `lease table '${table}' is ACTIVE`,
+      });
+      wake?.abort();
+      return { table, region, created: r.created };
     },
     async teamDecide(decision) {
       if (!engine) throw new Error('nothing is configured yet');

@@ -12,6 +12,7 @@ export const INVOKE_CHANNELS = [
   'autoscaler:instances.terminate',
   'autoscaler:instances.adopt',
   'autoscaler:team.decide',
+  'autoscaler:team.createLeaseTable',
   'autoscaler:instances.detail',
   'autoscaler:timeline.get',
   'autoscaler:config.get',

@@ -89,6 +89,14 @@ export const invokeContract = {
     req: z.object({ decision: TeamDecisionSchema.nullable() }).strict(),
     res: z.object({}),
   },
+  /**
+   * Creates the DynamoDB table of leader leases the saved config names (`team.leaseTable`), or finds it, and waits
+   * until it is ACTIVE. A refusal is an error naming the IAM action to add.
+   */
+  'autoscaler:team.createLeaseTable': {
+    req: z.object({}).strict(),
+    res: z.object({ table: z.string(), region: z.string(), created: z.boolean() }),
+  },
   /** One instance's lifecycle, price and spend, and the tail of its EC2 console when it is booting or died stuck. */
   'autoscaler:instances.detail': {
     req: z.object({ instanceId: z.string().regex(INSTANCE_ID_PATTERN) }).strict(),

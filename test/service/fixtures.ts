@@ -111,6 +111,10 @@ export class FakeController implements EngineController {
     this.record('adopt', ids);
     return { adopted: ids === 'all' ? [] : [...ids], refused: [] };
   }
+  async createLeaseTable(): Promise<{ table: string; region: string; created: boolean }> {
+    this.record('createLeaseTable');
+    return Promise.resolve({ table: 'leases', region: 'us-east-1', created: true });
+  }
   async teamDecide(decision: 'act' | 'standby' | null): Promise<void> {
     this.record('teamDecide', decision);
     return Promise.resolve();

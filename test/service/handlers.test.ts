@@ -80,6 +80,7 @@ const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
   'autoscaler:instances.terminate': { instanceIds: ['i-0123456789abcdef0'] },
   'autoscaler:instances.adopt': { instanceIds: ['i-0123456789abcdef0'], confirm: true },
   'autoscaler:team.decide': { decision: 'standby' },
+  'autoscaler:team.createLeaseTable': {},
   'autoscaler:config.get': {},
   'autoscaler:instances.detail': { instanceId: 'i-0123456789abcdef0' },
   'autoscaler:timeline.get': { hours: 6 },

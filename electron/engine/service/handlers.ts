@@ -229,6 +229,10 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     },
 
     'autoscaler:instances.adopt': async ({ instanceIds }) => deps.controller.adopt(instanceIds),
+    'autoscaler:team.createLeaseTable': async () => {
+      if (!deps.controller.createLeaseTable) throw new Error('This engine has no team mode.');
+      return deps.controller.createLeaseTable();
+    },
     'autoscaler:team.decide': async ({ decision }) => {
       if (!deps.controller.teamDecide) throw new Error('This engine has no team mode.');
       await deps.controller.teamDecide(decision);

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { BudgetModeSchema, BudgetsSchema, type BudgetMode } from '../../../shared/budget.js';
 import { ConfigSchema, LeaseSchema, type ConfigInput } from '../../../shared/config.js';
+import { TeamSchema } from '../../../shared/team.js';
 import { AGENT_DRAFT_KEYS, agentDraftFrom, agentFromDraft, type AgentDraft } from './instance-setup.js';
 
 export interface ResourceDraft {
@@ -65,6 +66,14 @@ export interface LeaseDraft {
   maxLifetimeHours: string;
 }
 
+/** Team mode's leader lease (`team` in the config); empty table: no lease (detection only). */
+export interface TeamDraft {
+  leaseTable: string;
+  leaseRegion: string;
+  leaseSec: string;
+  graceSec: string;
+}
+
 export interface ConfigDraft {
   apiHost: string;
   webHost: string;
@@ -77,6 +86,7 @@ export interface ConfigDraft {
   queues: QueueDraft[];
   budgets: BudgetsDraft;
   lease: LeaseDraft;
+  team: TeamDraft;
   /** Instance setup (instance-setup.ts); the agent fields it does not edit stay in `rest.agent`. */
   agent: AgentDraft;
   /** Top-level and nested parts this form does not edit (workersPrefix, gitUser…). */
@@ -103,6 +113,7 @@ export const BUDGET_MODE_TEXT: Record<BudgetMode, { label: string; detail: strin
 
 const BUDGET_DEFAULTS = BudgetsSchema.parse({});
 const LEASE_DEFAULTS = LeaseSchema.parse({});
+const TEAM_DEFAULTS = TeamSchema.parse({});
 
 export function emptyQueueCap(queue = ''): QueueCapDraft {
   return { uid: newUid('c'), queue, hourlyUsd: '', monthlyUsd: '' };
@@ -204,6 +215,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
   const globalCaps = obj(budgets['global']);
   const mode = BudgetModeSchema.safeParse(budgets['mode']);
   const lease = obj(c['lease']);
+  const team = obj(c['team']);
   return {
     apiHost: str(clearml['apiHost']),
     webHost: str(clearml['webHost']),
@@ -227,6 +239,12 @@ export function draftFromConfig(config: unknown): ConfigDraft {
       graceMin: str(lease['graceMin'] ?? LEASE_DEFAULTS.graceMin),
       maxLifetimeHours: str(lease['maxLifetimeHours'] ?? LEASE_DEFAULTS.maxLifetimeHours),
     },
+    team: {
+      leaseTable: str(team['leaseTable']),
+      leaseRegion: str(team['leaseRegion']),
+      leaseSec: str(team['leaseSec'] ?? TEAM_DEFAULTS.leaseSec),
+      graceSec: str(team['graceSec'] ?? TEAM_DEFAULTS.graceSec),
+    },
     scaling: {
       pollingIntervalSec: str(scaling['pollingIntervalSec'] ?? 15),
       maxIdleMin: str(scaling['maxIdleMin'] ?? 15),
@@ -238,7 +256,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
     queues,
     agent: agentDraftFrom(obj(c['agent'])),
     rest: {
-      ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling', 'budgets', 'lease']),
+      ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling', 'budgets', 'lease', 'team']),
       agent: without(obj(c['agent']), AGENT_DRAFT_KEYS),
       clearml: without(clearml, ['apiHost', 'webHost', 'filesHost']),
       aws: without(aws, ['region']),
@@ -376,6 +394,7 @@ export function buildConfig(d: ConfigDraft): Built {
     queues,
     scaling,
     lease,
+    team: buildTeam(d.team, paths),
     budgets,
     agent: agentFromDraft(d.agent, obj(rest['agent'])),
   } as ConfigInput;
@@ -431,6 +450,16 @@ function buildBudgets(
   }
   const out: Record<string, unknown> = { mode: b.mode, global, queues };
   putNumber(out, 'nearCapPercent', b.nearCapPercent);
+  return out;
+}
+
+function buildTeam(t: TeamDraft, paths: Record<string, FieldId>): Record<string, unknown> {
+  for (const k of ['leaseTable', 'leaseRegion', 'leaseSec', 'graceSec']) paths[`team.${k}`] = `team.${k}`;
+  const out: Record<string, unknown> = {};
+  if (t.leaseTable.trim()) out['leaseTable'] = t.leaseTable.trim();
+  if (t.leaseRegion.trim()) out['leaseRegion'] = t.leaseRegion.trim();
+  putNumber(out, 'leaseSec', t.leaseSec);
+  putNumber(out, 'graceSec', t.graceSec);
   return out;
 }
 

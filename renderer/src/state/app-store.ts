@@ -88,6 +88,8 @@ export interface AppActions {
   adopt(instanceIds: string[]): Promise<Result<'autoscaler:instances.adopt'>>;
   /** Team mode without a lease table: "this engine acts" or "stand by" when another engine acts. */
   teamDecide(decision: 'act' | 'standby' | null): Promise<Result<'autoscaler:team.decide'>>;
+  /** Create (or find) the lease table the saved config names; the result is returned for the section to show. */
+  createLeaseTable(): Promise<Result<'autoscaler:team.createLeaseTable'>>;
   scaleToZero(): Promise<Result<'autoscaler:engine.scaleToZero'>>;
   /** The kill switch; errors are returned (the dialog shows them), not raised as notices. */
   stopEverything(): Promise<Result<'autoscaler:engine.stopEverything'>>;
@@ -385,6 +387,10 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
         for (const x of r.value.refused) notify('error', `Not adopted: ${x.instanceId}: ${x.reason}`);
       }
       return r;
+    },
+
+    async createLeaseTable() {
+      return call('createLeaseTable', () => api['team.createLeaseTable']({}), true);
     },
 
     async teamDecide(decision) {
