@@ -87,6 +87,8 @@ export const EventKindSchema = z.enum([
   'error',
   'engine',
   'budget',
+  /** Team mode: leadership gained or lost, another engine on the prefix, the lease table unreachable. */
+  'team',
 ]);
 export type EventKind = z.infer<typeof EventKindSchema>;
 

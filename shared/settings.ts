@@ -15,6 +15,7 @@ export const NOTIFICATION_CATEGORIES = [
   'launchFailed',
   'credentialsRejected',
   'capReached',
+  'team',
 ] as const;
 export const NotificationCategorySchema = z.enum(NOTIFICATION_CATEGORIES);
 export type NotificationCategory = z.infer<typeof NotificationCategorySchema>;
@@ -26,6 +27,7 @@ export const NotificationMutesSchema = z.object({
   launchFailed: z.boolean().default(false),
   credentialsRejected: z.boolean().default(false),
   capReached: z.boolean().default(false),
+  team: z.boolean().default(false),
 });
 export type NotificationMutes = z.infer<typeof NotificationMutesSchema>;
 

@@ -36,6 +36,7 @@ const DEFAULT_COOLDOWN_MS: Record<NoticeKind, number> = {
   launchFailed: 5 * 60_000,
   credentialsRejected: 30 * 60_000,
   capReached: 30 * 60_000,
+  team: 5 * 60_000,
 };
 
 /**
@@ -57,6 +58,9 @@ export function classifyEvent(e: EngineEvent): NoticeKind | null {
       return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : 'launchFailed';
     case 'budget':
       return 'capReached';
+    case 'team':
+      // Gained, lost, another engine, the lease unreachable; standing by and recoveries are only logged.
+      return e.level === 'info' ? null : 'team';
     case 'error':
       return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : null;
     case 'decision':
@@ -126,6 +130,14 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         title: 'Instance or budget cap reached',
         body: `${last}${more}`,
         navigate: { view: b.queue ? 'queues' : 'costs', ...(b.queue ? { id: b.queue } : {}) },
+      };
+    case 'team':
+      return {
+        kind: b.kind,
+        queue: null,
+        title: 'Team: which engine acts',
+        body: last,
+        navigate: { view: 'overview' },
       };
   }
 }

@@ -23,6 +23,7 @@ const NOTIFICATIONS: { key: NotificationCategory; label: string }[] = [
   { key: 'launchFailed', label: 'A launch failed' },
   { key: 'credentialsRejected', label: 'Credentials were rejected' },
   { key: 'capReached', label: 'A cap or budget was reached' },
+  { key: 'team', label: 'Team: leadership changed or another engine acts' },
 ];
 
 /** App preferences: saved at once (no Save button), unlike the autoscaler configuration above. */
