@@ -400,6 +400,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     async stop() {
       await setEnabled(false);
       await current;
+      // A tick run on request (`--once`, "reconcile now") may have taken the lease while autoscaling was off.
+      await engine?.releaseLeadership();
       await (await timelineP).flush();
       await crash?.close();
       demoEmulation?.close();

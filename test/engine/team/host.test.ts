@@ -40,6 +40,12 @@ describe('host in team mode', () => {
       await host.setEnabled(false);
       expect(table.item).toBeNull();
       expect(table.calls.at(-1)).toBe('release');
+
+      // A tick on request while off (headless --once) takes the lease; stopping hands it back.
+      await host.tickNow();
+      expect(table.item?.holderId).toBe(leader);
+      await host.stop();
+      expect(table.item).toBeNull();
     } finally {
       await host.stop();
       await world.close();
