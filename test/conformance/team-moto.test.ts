@@ -188,10 +188,16 @@ describe('two engines on one world with a lease table', () => {
     const a = teamEngine(world, 'eng-aaaaaaaaaaaa', config);
     const b = teamEngine(world, 'eng-bbbbbbbbbbbb', config);
     await world.run(a.engine, 15); // a takes the lease on an idle queue
-    for (let i = 0; i < 4; i++) world.clearml.addTask({ name: `train-${i}`, queue: 'gpu', durationSec: 300 });
+    for (let i = 0; i < 4; i++) world.clearml.addTask({ name: `train-${i}`, queue: 'gpu', durationSec: 900 });
     // b ticks first in every step: it would launch for the pending tasks if it did not stand by.
+    const leaseTags = async () => (await world!.ec2.describeAll()).map((i) => tagMap(i.Tags)[TAG.lease]);
     await world.run([b.engine, a.engine], 120);
     expect(await world.ec2.describeAll()).toHaveLength(2);
+    const firstLeases = await leaseTags();
+    // Past half the instance lease (20 min): the leader renews them, the standby does not.
+    await world.run([b.engine, a.engine], 540);
+    expect(await leaseTags()).not.toEqual(firstLeases);
+    expect(await stampers(world)).toEqual([a.id, a.id]);
     expect(await stampers(world)).toEqual([a.id, a.id]);
     expect(a.store.getState().leadership).toMatchObject({ role: 'leader', acts: true });
     expect(b.store.getState().leadership).toMatchObject({
@@ -219,7 +225,7 @@ describe('two engines on one world with a lease table', () => {
     expect(tookOverSec).toBeLessThanOrEqual(90 + 15);
     expect(b.store.getState().events.some((e) => /^this engine now leads/.test(e.message))).toBe(true);
 
-    await world.run(b.engine, 60 + 300 + 300 + 120);
+    await world.run(b.engine, 900 + 900 + 120);
     expect(world.clearml.tasks().filter((t) => t.status === 'completed')).toHaveLength(4);
     // The two instances the old leader launched carried on: never a third.
     expect(await world.ec2.describeAll()).toHaveLength(2);
