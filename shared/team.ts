@@ -87,6 +87,8 @@ export function leadershipText(v: LeadershipView, time: (ms: number) => string):
     case 'leader':
       return `Leader: this engine acts for the team${v.since !== null ? ` since ${time(v.since)}` : ''}; its lease is renewed every tick.`;
     case 'standby':
+      if (v.mode === 'lease' && !other)
+        return 'No engine holds the lease now: this engine takes it at its next tick with autoscaling on.';
       if (v.mode === 'lease')
         return `Standby: ${who} leads${v.since !== null ? ` since ${time(v.since)}` : ''}; this engine takes over if it stops renewing for ${v.takeoverAfterSec ?? '?'} s.`;
       return `Standby (your decision): ${other ? `${who} acts on this prefix` : 'another engine acts'}; nothing is launched or terminated here until you choose "this engine acts".`;

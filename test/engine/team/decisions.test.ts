@@ -266,6 +266,7 @@ describe('leadershipText', () => {
       { ...base, role: 'unknown' as const, problem: 'AWS refused dynamodb:GetItem' },
       /could not be read \(AWS refused dynamodb:GetItem\)/,
     ],
+    [{ ...base, leader: null }, /^No engine holds the lease now/],
   ])('%#', (view, want) => {
     expect(leadershipText(view, time)).toMatch(want);
   });
