@@ -149,9 +149,14 @@ export class Engine {
       return result;
     }
     const obs = seen.obs;
-    // Team mode: only the engine that leads (or acts alone) acts; a standby observes and publishes.
-    const lead = await this.leadership?.step({ config, instances: obs.instances, wantsToAct }, emit);
-    const acting = wantsToAct && (lead?.acts ?? true);
+    // Team mode: only the engine that leads (or acts alone) acts; a standby observes and publishes. A dry run never
+    // takes the lease (it would keep a real engine from acting) and logs what it would do either way.
+    const dry = config.scaling.dryRun;
+    const lead = await this.leadership?.step(
+      { config, instances: obs.instances, wantsToAct: wantsToAct && !dry },
+      emit,
+    );
+    const acting = wantsToAct && (dry || (lead?.acts ?? true));
     const stamp = acting ? (this.leadership?.stamp(now) ?? null) : null;
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);

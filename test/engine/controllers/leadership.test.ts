@@ -10,6 +10,7 @@ import { LeaseError } from '../../../electron/engine/team/lease-store.js';
 import { VirtualClock } from '../../../electron/engine/testkit/virtual-clock.js';
 import { FakeLeaseTable } from '../../fakes/lease-store.js';
 import { baseConfig } from '../../fixtures/index.js';
+import { startWorld } from '../../fixtures/world.js';
 import { instance, T0 } from '../fixtures.js';
 
 const tableConfig = baseConfig({ team: { leaseTable: 'autoscaler-leases' } });
@@ -184,5 +185,27 @@ describe('stillActs', () => {
     expect(a.c.stillActs(tableConfig)).toBe(true);
     clock.advance(1_000);
     expect(a.c.stillActs(tableConfig)).toBe(false);
+  });
+});
+
+describe('dry run in team mode', () => {
+  it('a dry-run engine never takes the lease, and still logs what it would do', async () => {
+    const world = await startWorld();
+    try {
+      const table = new FakeLeaseTable();
+      const config = baseConfig({ team: { leaseTable: 'leases' }, scaling: { workersPrefix: 'dyn', dryRun: true } });
+      world.clearml.createQueue('gpu');
+      world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
+      const engine = world.newEngine(config, {
+        team: { team: memoryTeamState({ engineId: 'eng-dry', host: 'h' }), leaseStore: () => table.store() },
+      });
+      await world.run(engine, 15);
+      expect(table.item).toBeNull();
+      expect(table.calls.every((c) => c === 'read')).toBe(true);
+      expect(world.store.getState().events.some((e) => /^dry run: would launch/.test(e.message))).toBe(true);
+      expect(world.live()).toHaveLength(0);
+    } finally {
+      await world.close();
+    }
   });
 });
