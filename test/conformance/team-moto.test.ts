@@ -179,6 +179,61 @@ describe('lease table', () => {
   });
 });
 
+describe('a refused call (moto enforcing IAM)', () => {
+  it('names the IAM action to add: CreateTable for the table, GetItem for the engine', async () => {
+    // The first three requests are free (the IAM setup); from then on moto checks every call against the policy.
+    const strict = await startMoto({ INITIAL_NO_AUTH_ACTION_COUNT: '3' });
+    try {
+      const iam = async (params: Record<string, string>) => {
+        const r = await fetch(strict.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            // moto routes by the credential scope; the signature is not checked for these free requests.
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+          },
+          body: new URLSearchParams({ Version: '2010-05-08', ...params }),
+        });
+        return r.text();
+      };
+      await iam({ Action: 'CreateUser', UserName: 'lease-user' });
+      const key = await iam({ Action: 'CreateAccessKey', UserName: 'lease-user' });
+      const credentials = {
+        accessKeyId: /<AccessKeyId>([^<]+)/.exec(key)![1]!,
+        secretAccessKey: /<SecretAccessKey>([^<]+)/.exec(key)![1]!,
+      };
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['dynamodb:DescribeTable', 'sts:GetCallerIdentity'], Resource: '*' }],
+      };
+      await iam({
+        Action: 'PutUserPolicy',
+        UserName: 'lease-user',
+        PolicyName: 'p',
+        PolicyDocument: JSON.stringify(policy),
+      });
+
+      await expect(
+        ensureLeaseTable({ region: 'us-east-1', credentials, endpoint: strict.url, table: TABLE }),
+      ).rejects.toThrow(
+        /^AWS refused dynamodb:CreateTable on table 'autoscaler-leases' \(.+\): add dynamodb:CreateTable to the IAM policy/,
+      );
+      const store = createDynamoLeaseStore({
+        region: 'us-east-1',
+        credentials,
+        endpoint: strict.url,
+        table: TABLE,
+        prefix: 'dyn',
+      });
+      stores.push(store);
+      await expect(store.read()).rejects.toThrow(/^AWS refused dynamodb:GetItem on table 'autoscaler-leases'/);
+    } finally {
+      await strict.stop();
+    }
+  });
+});
+
 describe('two engines on one world with a lease table', () => {
   it('exactly one launches; killed, the standby takes over within lease + grace with no double launch and no lost task', async () => {
     await createTable();

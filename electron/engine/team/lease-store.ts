@@ -94,10 +94,14 @@ export function leaseError(e: unknown, action: string, table: string): LeaseErro
   const code = (e as { code?: string })?.code ?? '';
   const msg = e instanceof Error ? e.message.slice(0, 300) : String(e);
   const on = table ? ` on table '${table}'` : '';
-  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name))
+  // A 403 is a refusal even when its body did not parse (some compatible endpoints answer XML to a JSON API).
+  const status =
+    (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ??
+    (e as { $response?: { statusCode?: number } })?.$response?.statusCode;
+  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name) || status === 403)
     return new LeaseError(
       'access',
-      `AWS refused ${action}${on} (${name}): add ${action} to the IAM policy of these credentials (README, "Team mode")`,
+      `AWS refused ${action}${on} (${/AccessDenied|Unauthorized|NotAuthorized/i.test(name) ? name : 'HTTP 403'}): add ${action} to the IAM policy of these credentials (README, "Team mode")`,
     );
   if (name === 'ResourceNotFoundException')
     return new LeaseError(

@@ -75,6 +75,12 @@ describe('lease table messages', () => {
       'unreachable',
       /could not be reached/,
     ],
+    [
+      Object.assign(new SyntaxError('Unexpected token'), { $response: { statusCode: 403 } }),
+      'dynamodb:CreateTable',
+      'access',
+      /AWS refused dynamodb:CreateTable on table 'leases' \(HTTP 403\)/,
+    ],
   ])('%j → %s', (raw, action, kind, text) => {
     const e = leaseError(Object.assign(new Error(raw.message), raw), action, 'leases');
     expect(e.kind).toBe(kind);
