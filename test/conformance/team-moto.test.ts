@@ -103,10 +103,12 @@ describe('lease table', () => {
     ddb.destroy();
   });
 
-  it('headless --create-lease-table creates it through the SDK endpoint variables and reports each step', async () => {
+  it('headless --check reports the table, --create-lease-table creates it through the endpoint variables', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: moto.url,
+      AWS_ENDPOINT_URL_STS: moto.url,
+      AWS_ENDPOINT_URL_EC2: moto.url,
       AWS_ACCESS_KEY_ID: AWS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: AWS.secretAccessKey,
       AWS_REGION: 'us-east-1',
@@ -116,6 +118,15 @@ describe('lease table', () => {
       const file = path.join(dir, 'config.json');
       writeFileSync(file, JSON.stringify({ ...teamConfig(), clearml: { apiHost: 'http://127.0.0.1:9' } }));
       const lines: string[] = [];
+      const check = async () => {
+        lines.length = 0;
+        await runHeadless(['--config', file, '--check'], { write: (l) => void lines.push(l) }, { HOME: dir });
+        return lines.find((l) => / Lease /.test(l));
+      };
+      expect(await check()).toMatch(
+        /^FAIL {2}Lease {4}'autoscaler-leases' \(us-east-1\): the lease table .* does not exist: create it with/,
+      );
+      lines.length = 0;
       const code = await runHeadless(
         ['--config', file, '--create-lease-table', '--data-dir', dir],
         {
@@ -128,6 +139,7 @@ describe('lease table', () => {
         `lease table '${TABLE}' is ACTIVE: engines on this config now elect one leader`,
       ]);
       expect(code).toBe(0);
+      expect(await check()).toBe(`ok    Lease    'autoscaler-leases' (us-east-1): no engine holds the lease`);
     } finally {
       process.env = saved;
     }
