@@ -12,8 +12,6 @@ afterEach(async () => {
   world = null;
 });
 
-const live = (w: World) => w.ec2.instances().filter((i) => i.state === 'pending' || i.state === 'running');
-
 describe('engine loop against the emulators', () => {
   it('3 tasks on a queue capped at 2 → exactly 2 tagged instances that run them, then scale to zero', async () => {
     world = await startWorld();
@@ -40,7 +38,7 @@ describe('engine loop against the emulators', () => {
 
     // Idle for more than 5 min → both terminated, their workers unregistered.
     await world.run(engine, 6 * 60 + 30);
-    expect(live(world)).toHaveLength(0);
+    expect(world.live()).toHaveLength(0);
     await world.run(engine, 30);
     expect(world.clearml.workers().filter((w) => w.id.startsWith('dyn:'))).toHaveLength(0);
   });
@@ -81,7 +79,7 @@ describe('engine loop against the emulators', () => {
     expect(world.ec2.instances()).toHaveLength(2);
     await world.run(second, 4 * 60 + 3 * 60);
     expect(world.clearml.tasks().every((t) => t.status === 'completed')).toBe(true);
-    expect(live(world)).toHaveLength(0); // the adopted instances were scaled down too
+    expect(world.live()).toHaveLength(0); // the adopted instances were scaled down too
   });
 
   it('terminates an instance that never registers after the spin-up time', async () => {
@@ -91,7 +89,7 @@ describe('engine loop against the emulators', () => {
     world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
     const engine = world.newEngine(config);
     await world.run(engine, 9 * 60);
-    expect(live(world)).toHaveLength(1);
+    expect(world.live()).toHaveLength(1);
     await world.run(engine, 2 * 60);
     const first = world.ec2.instances()[0]!;
     expect(first.state === 'shutting-down' || first.state === 'terminated').toBe(true);
@@ -104,7 +102,7 @@ describe('engine loop against the emulators', () => {
     world.clearml.addTask({ name: 'long', queue: 'gpu', durationSec: 3 * 3600 });
     const engine = world.newEngine(config);
     await world.run(engine, 2 * 3600, 60);
-    expect(live(world)).toHaveLength(1);
+    expect(world.live()).toHaveLength(1);
     expect(world.clearml.tasks()[0]!.status).toBe('in_progress');
   });
 
@@ -161,10 +159,10 @@ describe('engine loop against the emulators', () => {
     world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
     const engine = world.newEngine(config);
     await world.run(engine, 3 * 60);
-    expect(live(world)).toHaveLength(1); // task done, worker idle, not yet past the limit
+    expect(world.live()).toHaveLength(1); // task done, worker idle, not yet past the limit
     world.clearml.faults.inject({ status: 500, count: 1_000_000 });
     await world.run(engine, 10 * 60);
-    expect(live(world)).toHaveLength(1);
+    expect(world.live()).toHaveLength(1);
     expect(world.store.getState().status).toBe('error');
   });
 

@@ -13,8 +13,6 @@ afterEach(async () => {
   world = null;
 });
 
-const live = (w: World) => w.ec2.instances().filter((i) => i.state === 'pending' || i.state === 'running');
-
 async function seedClearmlInstances(w: World, n: number): Promise<string[]> {
   return launchClearmlAutoscalerInstances({
     endpoint: w.ec2.url,
@@ -52,7 +50,8 @@ describe("switching over from ClearML's autoscaler", () => {
         .sort(),
     ).toEqual([...workerIds].sort());
     expect(
-      live(world)
+      world
+        .live()
         .map((i) => i.instanceId)
         .sort(),
     ).toEqual([...ids].sort());
@@ -95,7 +94,7 @@ describe("switching over from ClearML's autoscaler", () => {
     // Tasks finish, the adopted instances go idle and are terminated like our own; nothing was ever launched.
     await world.run(engine, 120 + 6 * 60);
     expect(world.clearml.tasks().filter((t) => t.status === 'completed')).toHaveLength(2);
-    expect(live(world)).toHaveLength(0);
+    expect(world.live()).toHaveLength(0);
     expect(world.ec2.instances()).toHaveLength(2);
   });
 

@@ -23,6 +23,7 @@ import { parseCliArgs, type CliOptions } from './args.js';
 import { runCheck } from './check.js';
 import { createView, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
@@ -354,7 +355,7 @@ if (isMain) {
   runHeadless(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
+      console.error(errorText(e));
       process.exit(1);
     },
   );

@@ -19,6 +19,7 @@ import { mergeQuery, parseBody, parseEventBatch, readBody } from './clearml-requ
 import { taskEndpoints } from './clearml-tasks.js';
 import { USER, type Endpoint, type EndpointContext } from './clearml-wire-docs.js';
 import { workerEndpoints } from './clearml-workers.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export interface ClearmlEmulatorOptions {
   clock: Clock;
@@ -256,7 +257,7 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
       reply(200, 0, 'OK', data);
     } catch (err) {
       if (err instanceof WireError) reply(err.status, err.subcode, err.message, null);
-      else reply(500, 0, `Internal server error (${err instanceof Error ? err.message : String(err)})`, null);
+      else reply(500, 0, `Internal server error (${errorText(err)})`, null);
     }
   }
 

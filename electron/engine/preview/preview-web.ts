@@ -10,6 +10,7 @@ import { createPreviewBackend } from './backend.js';
 import { ensureRendererBuilt, repoRoot } from './build.js';
 import { PortInUseError, startPreviewServer } from './server.js';
 import { createRunTempDir } from '../temp-dir.js';
+import { errorText } from '../../../shared/error-text.js';
 
 const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--port N] [--data-dir DIR]
 
@@ -34,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
     }).values;
   } catch (e) {
-    console.error(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    console.error(`${errorText(e)}\n\n${USAGE}`);
     return 2;
   }
   if (args.help) {

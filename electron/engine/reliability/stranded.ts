@@ -10,6 +10,7 @@ import type { Config } from '../../../shared/config.js';
 import type { ClearmlApi, InstanceObs, TaskObs, WorkerObs } from '../ports.js';
 import { TAG } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
+import { errorText } from '../../../shared/error-text.js';
 
 /**
  * Agents report about every 30 s: three missed reports mean the agent is gone. A worker silent this long was
@@ -98,7 +99,7 @@ export async function requeueStranded(opts: {
       requeued.push(s);
       await clearml.unregisterWorker(s.workerId).catch(() => undefined);
     } catch (e) {
-      errors.push(`task ${s.taskId} (${s.why}) could not be requeued: ${e instanceof Error ? e.message : String(e)}`);
+      errors.push(`task ${s.taskId} (${s.why}) could not be requeued: ${errorText(e)}`);
     }
   }
   return { requeued, errors };
