@@ -23,7 +23,7 @@ import { parseCliArgs, type CliOptions } from './args.js';
 import { runCheck } from './check.js';
 import { createView, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
-import { errorText } from '../../../shared/error-text.js';
+import { runMain, untilStopped } from './process.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
@@ -161,11 +161,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
       }
     });
     await host.setEnabled(true);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      if (opts.minutes !== null) sleepLong(opts.minutes * 60_000, resolve);
-    });
+    await untilStopped({ afterMs: opts.minutes === null ? null : opts.minutes * 60_000 });
     unsubscribe();
     if (json) {
       out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
@@ -184,11 +180,6 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
 }
 
 /** setTimeout holds at most 2^31-1 ms (about 24.8 days); longer waits are chained. */
-function sleepLong(ms: number, done: () => void): void {
-  const step = Math.min(ms, 2 ** 31 - 1);
-  setTimeout(() => (ms - step > 0 ? sleepLong(ms - step, done) : done()), step).unref();
-}
-
 interface Loaded {
   config: Config;
   creds: ResolvedCredentials;
@@ -352,11 +343,5 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (isMain) {
-  runHeadless(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(errorText(e));
-      process.exit(1);
-    },
-  );
+  runMain(() => runHeadless(process.argv.slice(2)));
 }
