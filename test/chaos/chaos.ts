@@ -33,7 +33,7 @@ import {
   type CrashSafety,
 } from '../../electron/engine/reliability/recovery.js';
 import { parseWorkerId } from '../../electron/engine/workers.js';
-import { T0 } from '../fixtures/index.js';
+import { spotGpuWithFallback, T0 } from '../fixtures/index.js';
 import { startWorld } from '../fixtures/world.js';
 import {
   checkInvariants,
@@ -131,13 +131,7 @@ export function chaosConfig(): Config {
     clearml: { apiHost: 'http://127.0.0.1:8008' },
     aws: { region: 'us-east-1' },
     resources: {
-      gpu_a: {
-        instanceType: 'g4dn.xlarge',
-        amiId: 'ami-0123456789abcdef0',
-        market: 'spot',
-        spotFallbackToOnDemand: true,
-        subnetIds: ['subnet-0000aaaa', 'subnet-0000bbbb'],
-      },
+      gpu_a: spotGpuWithFallback(),
       gpu_b: { instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0', market: 'on-demand' },
       cpu: {
         instanceType: 'm5.large',
@@ -302,16 +296,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     if (proc.dead) throw new Killed('already dead');
   };
 
+  /** A call of a process: refused once it is dead, and its answer is lost if it died while waiting. */
+  const guarded =
+    (proc: Proc, after: () => void = () => undefined) =>
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      alive(proc);
+      const r = await fn(...a);
+      alive(proc);
+      after();
+      return r;
+    };
+
   function wrapEc2(proc: Proc, real: Ec2Api): Ec2Api {
-    const plain =
-      <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
-      async (...a: A): Promise<R> => {
-        alive(proc);
-        const r = await fn(...a);
-        alive(proc);
-        inRecovery(proc);
-        return r;
-      };
+    const plain = guarded(proc, () => inRecovery(proc));
     return {
       describeInstances: plain((p: string) => real.describeInstances(p)),
       findByClientToken: plain((t: string) => real.findByClientToken(t)),
@@ -363,14 +361,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   }
 
   function wrapClearml(proc: Proc, real: ClearmlApi): ClearmlApi {
-    const plain =
-      <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
-      async (...a: A): Promise<R> => {
-        alive(proc);
-        const r = await fn(...a);
-        alive(proc);
-        return r;
-      };
+    const plain = guarded(proc);
     return {
       listQueues: plain((n: readonly string[]) => real.listQueues(n)),
       listWorkers: plain((p: string) => real.listWorkers(p)),

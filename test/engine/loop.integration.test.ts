@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { TAG } from '../../electron/engine/ports.js';
-import { makeConfig } from './fixtures.js';
+import { makeConfig, spotGpuWithFallback } from './fixtures.js';
 import { startWorld, type World } from './world.js';
 
 let world: World | null = null;
@@ -110,13 +110,7 @@ describe('engine loop against the emulators', () => {
     world = await startWorld();
     const config = makeConfig({
       resources: {
-        gpu_a: {
-          instanceType: 'g4dn.xlarge',
-          amiId: 'ami-0123456789abcdef0',
-          market: 'spot',
-          spotFallbackToOnDemand: true,
-          subnetIds: ['subnet-0000aaaa', 'subnet-0000bbbb'],
-        },
+        gpu_a: spotGpuWithFallback(),
       },
       queues: { gpu: [{ resource: 'gpu_a', maxInstances: 1 }] },
     });
