@@ -1,5 +1,6 @@
 // The engine end to end: real clients over HTTP against the ClearML and EC2 emulators, agents simulated on the
 // instances, virtual time. Each test is one of issue 3's "done when" scenarios.
+import { GPU_OVER_TWO_RESOURCES, addTasks } from '../fixtures/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { TAG } from '../../electron/engine/ports.js';
@@ -46,15 +47,10 @@ describe('engine loop against the emulators', () => {
   it('a queue with two resources and need 3 gets exactly 3 launches', async () => {
     world = await startWorld();
     const config = makeConfig({
-      queues: {
-        gpu: [
-          { resource: 'gpu_a', maxInstances: 2 },
-          { resource: 'gpu_b', maxInstances: 5 },
-        ],
-      },
+      queues: GPU_OVER_TWO_RESOURCES,
     });
     world.clearml.createQueue('gpu');
-    for (let i = 0; i < 3; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 600 });
+    addTasks(world.clearml, 'gpu', 3, 600);
     const engine = world.newEngine(config);
     await world.run(engine, 10 * 60);
     const byResource = world.ec2
@@ -69,7 +65,7 @@ describe('engine loop against the emulators', () => {
     const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 2 } });
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
-    for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 240 });
+    addTasks(world.clearml, 'gpu', 2, 240);
     const first = world.newEngine(config);
     await world.run(first, 15); // launched, still booting
     expect(world.ec2.instances()).toHaveLength(2);
@@ -130,7 +126,7 @@ describe('engine loop against the emulators', () => {
     const config = makeConfig();
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
-    for (let i = 0; i < 20; i++) world.clearml.addTask({ name: `t${i}`, queue: 'cpu', durationSec: 600 });
+    addTasks(world.clearml, 'cpu', 20, 600);
     world.ec2.faults.push({ code: 'RequestLimitExceeded', count: 1_000_000 });
     const engine = world.newEngine(config);
     const callsIn = async (minutes: number) => {

@@ -1,6 +1,7 @@
 // Taking over from a running ClearML autoscaler, end to end: the real engine and clients against the emulators,
 // with instances launched the way ClearML's autoscaler launches them (its startup script shape, only the user's
 // tags) whose agents register workers of the same prefix. No downtime, no leak, no duplicate.
+import { addTasks } from '../fixtures/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { TAG } from '../../electron/engine/ports.js';
@@ -64,7 +65,7 @@ describe("switching over from ClearML's autoscaler", () => {
     expect(world.store.getState().adoptable?.[0]).toMatchObject({ name: 'clearml-gpu-worker', blocker: null });
 
     // Two tasks arrive: the two idle foreign workers take them; no duplicate instance is launched.
-    for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 120 });
+    addTasks(world.clearml, 'gpu', 2, 120);
     await world.run(engine, 60);
     expect(world.ec2.instances()).toHaveLength(2);
     expect(world.clearml.tasks().filter((t) => t.status === 'in_progress')).toHaveLength(2);
