@@ -10,7 +10,7 @@ import { ec2EndpointFor } from '../connections.js';
 import { permissionCheckSpec, testClearml } from '../service/testers.js';
 import { userDataBuilder } from '../userdata/userdata.js';
 import type { Out } from './headless.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import { createDynamoLeaseStore } from '../team/lease-store.js';
 
 export async function runCheck(config: Config, creds: ResolvedCredentials, out: Out, json = false): Promise<number> {

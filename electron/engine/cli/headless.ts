@@ -24,6 +24,7 @@ import { runCheck } from './check.js';
 import { createLeaseTable } from './lease-table.js';
 import { createView, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
+import { runMain, untilStopped } from './process.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
@@ -179,11 +180,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
       }
     });
     await host.setEnabled(true);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      if (opts.minutes !== null) sleepLong(opts.minutes * 60_000, resolve);
-    });
+    await untilStopped({ afterMs: opts.minutes === null ? null : opts.minutes * 60_000 });
     unsubscribe();
     if (json) {
       out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
@@ -202,11 +199,6 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
 }
 
 /** setTimeout holds at most 2^31-1 ms (about 24.8 days); longer waits are chained. */
-function sleepLong(ms: number, done: () => void): void {
-  const step = Math.min(ms, 2 ** 31 - 1);
-  setTimeout(() => (ms - step > 0 ? sleepLong(ms - step, done) : done()), step).unref();
-}
-
 interface Loaded {
   config: Config;
   creds: ResolvedCredentials;
@@ -370,11 +362,5 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (isMain) {
-  runHeadless(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(1);
-    },
-  );
+  runMain(() => runHeadless(process.argv.slice(2)));
 }

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../../../shared/config.js';
 import type { ResolvedCredentials } from '../controller.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import { ensureLeaseTable, type TableProgress } from '../team/lease-table.js';
 
 export function progressText(p: TableProgress, table: string, region: string): string {

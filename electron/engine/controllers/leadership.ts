@@ -7,7 +7,7 @@
  */
 import type { Config } from '../../../shared/config.js';
 import type { LeadershipView, TeamDecision, TeamRole } from '../../../shared/team.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import { ev, type NewEvent } from '../events.js';
 import type { Clock, InstanceObs } from '../ports.js';
 import { detectionRole, formatStamp, otherEngines, type EngineStamp } from '../team/detection.js';
