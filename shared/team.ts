@@ -47,14 +47,14 @@ export function teamIssue(team: Team, pollingIntervalSec: number): string | null
  * - conflict: no lease table and another engine acts on the same prefix: observe only until the user decides;
  * - unknown: the lease could not be read yet (observe only).
  */
-export const TeamRoleSchema = z.enum(['leader', 'standby', 'solo', 'conflict', 'unknown']);
-export type TeamRole = z.infer<typeof TeamRoleSchema>;
+export const LeadershipRoleSchema = z.enum(['leader', 'standby', 'solo', 'conflict', 'unknown']);
+export type LeadershipRole = z.infer<typeof LeadershipRoleSchema>;
 
 export const TeamDecisionSchema = z.enum(['act', 'standby']);
 export type TeamDecision = z.infer<typeof TeamDecisionSchema>;
 
 export const LeadershipViewSchema = z.object({
-  role: TeamRoleSchema,
+  role: LeadershipRoleSchema,
   /** Whether this engine launches, terminates, requeues and renews (false: it observes only). */
   acts: z.boolean(),
   mode: z.enum(['lease', 'detection']),

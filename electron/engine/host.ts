@@ -451,7 +451,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       const cfg = config;
       if (!cfg || demoEmulation) throw new Error('Save a config first (the demo has no lease table).');
       const table = cfg.team.leaseTable;
-      if (!table) throw new Error('Name the lease table first (Settings → Team, team.leaseTable) and save.');
+      if (!table)
+        throw new Error('Name the lease table first (Settings → "Team: one engine acts", team.leaseTable) and save.');
       const region = cfg.team.leaseRegion ?? cfg.aws.region;
       const r = await ensureLeaseTable({ region, credentials: lastCreds?.aws ?? null, table });
       engine?.emit({

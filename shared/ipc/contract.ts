@@ -85,7 +85,7 @@ export const invokeContract = {
    * Team mode without a lease table, when another engine acts on the workers prefix (snapshot `leadership.role`
    * 'conflict'): "this engine acts" or "stand by", remembered; null forgets the decision.
    */
-  'autoscaler:team.decide': {
+  'autoscaler:leadership.decide': {
     req: z.object({ decision: TeamDecisionSchema.nullable() }).strict(),
     res: z.object({}),
   },
@@ -93,7 +93,7 @@ export const invokeContract = {
    * Creates the DynamoDB table of leader leases the saved config names (`team.leaseTable`), or finds it, and waits
    * until it is ACTIVE. A refusal is an error naming the IAM action to add.
    */
-  'autoscaler:team.createLeaseTable': {
+  'autoscaler:leadership.createLeaseTable': {
     req: z.object({}).strict(),
     res: z.object({ table: z.string(), region: z.string(), created: z.boolean() }),
   },

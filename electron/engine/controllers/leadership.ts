@@ -6,7 +6,7 @@
  * (when it last renewed) and the other engine's lease version it watches, both rebuilt safely after a restart.
  */
 import type { Config } from '../../../shared/config.js';
-import type { LeadershipView, TeamDecision, TeamRole } from '../../../shared/team.js';
+import type { LeadershipView, TeamDecision, LeadershipRole } from '../../../shared/team.js';
 import { errorText } from '../../../shared/error-text.js';
 import { ev, type NewEvent } from '../events.js';
 import type { Clock, InstanceObs } from '../ports.js';
@@ -31,7 +31,7 @@ export class LeadershipController {
   private memory: LeaseMemory = { held: null, seen: null };
   private store: { id: string; store: LeaseStore } | null = null;
   private item: LeaseItem | null = null;
-  private role: TeamRole | null = null;
+  private role: LeadershipRole | null = null;
   private failing = false;
   private others: EngineStamp[] = [];
   private state: TeamState | null = null;
@@ -178,7 +178,7 @@ export class LeadershipController {
     const valid = leaseValid(this.memory.held, now, timing.leaseMs);
     if (this.memory.held && !valid) this.memory.held = null;
     const holder = this.item && this.item.holderId !== me.engineId ? this.item : null;
-    const role: TeamRole = valid
+    const role: LeadershipRole = valid
       ? 'leader'
       : holder
         ? 'standby'
@@ -207,7 +207,7 @@ export class LeadershipController {
   }
 
   private noteRole(
-    role: TeamRole,
+    role: LeadershipRole,
     holder: LeaseItem | null,
     timing: { leaseMs: number; graceMs: number },
     emit: (e: NewEvent) => void,

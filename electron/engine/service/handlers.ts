@@ -230,11 +230,11 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     },
 
     'autoscaler:instances.adopt': async ({ instanceIds }) => deps.controller.adopt(instanceIds),
-    'autoscaler:team.createLeaseTable': async () => {
+    'autoscaler:leadership.createLeaseTable': async () => {
       if (!deps.controller.createLeaseTable) throw new Error('This engine has no team mode.');
       return deps.controller.createLeaseTable();
     },
-    'autoscaler:team.decide': async ({ decision }) => {
+    'autoscaler:leadership.decide': async ({ decision }) => {
       if (!deps.controller.teamDecide) throw new Error('This engine has no team mode.');
       await deps.controller.teamDecide(decision);
       return {};

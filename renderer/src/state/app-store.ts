@@ -88,9 +88,9 @@ export interface AppActions {
   /** Adopt instances launched by ClearML's autoscaler (the user confirmed in the prompt). */
   adopt(instanceIds: string[]): Promise<Result<'autoscaler:instances.adopt'>>;
   /** Team mode without a lease table: "this engine acts" or "stand by" when another engine acts. */
-  teamDecide(decision: 'act' | 'standby' | null): Promise<Result<'autoscaler:team.decide'>>;
+  teamDecide(decision: 'act' | 'standby' | null): Promise<Result<'autoscaler:leadership.decide'>>;
   /** Create (or find) the lease table the saved config names; the result is returned for the section to show. */
-  createLeaseTable(): Promise<Result<'autoscaler:team.createLeaseTable'>>;
+  createLeaseTable(): Promise<Result<'autoscaler:leadership.createLeaseTable'>>;
   scaleToZero(): Promise<Result<'autoscaler:engine.scaleToZero'>>;
   /** The kill switch; errors are returned (the dialog shows them), not raised as notices. */
   stopEverything(): Promise<Result<'autoscaler:engine.stopEverything'>>;
@@ -391,11 +391,11 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
     },
 
     async createLeaseTable() {
-      return call('createLeaseTable', () => api['team.createLeaseTable']({}), true);
+      return call('createLeaseTable', () => api['leadership.createLeaseTable']({}), true);
     },
 
     async teamDecide(decision) {
-      const r = await call('teamDecide', () => api['team.decide']({ decision }));
+      const r = await call('teamDecide', () => api['leadership.decide']({ decision }));
       if (r.ok)
         notify(
           'info',

@@ -8,7 +8,7 @@ import type { LeadershipView, TeamDecision } from '../../shared/team.js';
 import { audit, describeFindings } from './axe.js';
 import { browserSuite, pageErrors, shot, skipReason, syntheticPreview, syntheticSnapshot } from './support.js';
 
-const e2e = browserSuite('team');
+const e2e = browserSuite('leadership');
 
 const standby: LeadershipView = {
   role: 'standby',
@@ -24,7 +24,7 @@ const standby: LeadershipView = {
   problem: null,
 };
 
-e2e.suite(`team mode in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
+e2e.suite(`leadership in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
   it('a standby shows who leads, since when, and when this engine takes over', async () => {
     const p = await syntheticPreview({
       ...syntheticSnapshot(3),

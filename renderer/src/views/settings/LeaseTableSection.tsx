@@ -1,5 +1,5 @@
 /**
- * Settings → Team: the leader lease table (one engine acts per account, region and workers prefix) and a button
+ * Settings → Team (leader lease): the leader lease table (one engine acts per account, region and workers prefix) and a button
  * that creates it. The table is created from the saved config, so a changed name is saved first.
  */
 import { useState } from 'react';
@@ -9,7 +9,7 @@ import type { Edit, Shown } from '../../model/settings-form.js';
 import { describeError } from '../../state/app-store.js';
 import { useActions, usePending } from '../../state/react.js';
 
-export function TeamSection({
+export function LeaseTableSection({
   draft,
   shown,
   edit,
@@ -41,7 +41,7 @@ export function TeamSection({
   };
   return (
     <fieldset className="card">
-      <legend>Team</legend>
+      <legend>Team: one engine acts (leader lease)</legend>
       <p className="muted small">
         When several engines may run on this account, region and workers prefix (a teammate&apos;s laptop and the team
         host), a DynamoDB lease table lets exactly one act; the others stand by and take over when it stops. Without a
