@@ -232,7 +232,7 @@ export type InvokeResponse<C extends InvokeChannel> = z.output<(typeof invokeCon
 export type EventPayload<C extends EventChannel> = z.output<(typeof eventContract)[C]>;
 
 export interface AppError {
-  code: 'unknown_channel' | 'forbidden_sender' | 'invalid_args' | 'not_ready' | 'failed';
+  code: 'unknown_channel' | 'forbidden_sender' | 'forbidden_role' | 'invalid_args' | 'not_ready' | 'failed';
   message: string;
   issues?: { path: string; message: string }[];
 }
