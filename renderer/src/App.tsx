@@ -1,6 +1,8 @@
 /** The dashboard shell: header (status, DEMO banner, connection), a real tablist, the views, notices. */
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { LiveRegion } from './components/LiveRegion.js';
+import { useNow } from './components/misc.js';
+import { remoteLine } from './model/team.js';
 import { ShortcutsHelp, useShortcuts } from './components/Shortcuts.js';
 import { VIEW_LABELS as LABELS } from './shortcuts.js';
 import { VIEWS, type ViewName } from './state/app-store.js';
@@ -42,6 +44,7 @@ export function App({ problem }: { problem?: string }) {
       <header className="topbar">
         <h1>ClearML Autoscaler</h1>
         <ConnectionBanner />
+        <TeamBanner />
         <button type="button" className="small shortcuts-button" aria-keyshortcuts="Shift+?" onClick={openHelp}>
           Keyboard shortcuts
         </button>
@@ -78,6 +81,18 @@ export function App({ problem }: { problem?: string }) {
       <LiveRegion />
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
+  );
+}
+
+function TeamBanner() {
+  const remote = useApp((s) => s.snapshot?.remote);
+  const now = useNow(1000);
+  const line = remoteLine(remote, now);
+  if (!line) return null;
+  return (
+    <p className={`connection tone-${line.tone}`} role="status" data-testid="team-connection">
+      {line.text}
+    </p>
   );
 }
 

@@ -263,7 +263,6 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
       void invoke('autoscaler:state.getSnapshot', {}).then((r) => {
         if (r.ok) onSnapshot(r.value);
       });
-      for (const w of readyWaiters.splice(0)) w.resolve();
     });
     sock.on('message', (data, isBinary) => {
       if (isBinary) return;
@@ -296,7 +295,12 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
     const parsed = ServerMessageSchema.safeParse(json);
     if (!parsed.success) return;
     const msg = parsed.data;
-    if (msg.type === 'hello') return setRemote({ actor: msg.actor });
+    if (msg.type === 'hello') {
+      // The server says who we are first: from here on the role is known, so the caller may use the client.
+      setRemote({ actor: msg.actor });
+      for (const w of readyWaiters.splice(0)) w.resolve();
+      return;
+    }
     if (msg.type === 'result') {
       const call = inflight.get(msg.id);
       if (!call) return;
@@ -367,7 +371,7 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
     },
     ready() {
       if (finalError) return Promise.reject(finalError);
-      if (remote.state === 'connected') return Promise.resolve();
+      if (remote.state === 'connected' && remote.actor) return Promise.resolve();
       return new Promise((resolve, reject) => readyWaiters.push({ resolve, reject }));
     },
     close() {
