@@ -48,6 +48,11 @@ export const CHANNEL_ROLES: Record<InvokeChannel, Role> = {
   'autoscaler:credentials.importClearmlConf': 'admin',
   'autoscaler:demo.start': 'admin',
   'autoscaler:settings.patch': 'admin',
+  // Attaching is the desktop app's own business (handled locally, never forwarded); a served engine refuses it.
+  'autoscaler:team.status': 'viewer',
+  'autoscaler:team.probe': 'admin',
+  'autoscaler:team.attach': 'admin',
+  'autoscaler:team.detach': 'admin',
 };
 
 /**

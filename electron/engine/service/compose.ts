@@ -10,7 +10,7 @@ import type { EngineHost } from '../host.js';
 import { createChangeFeed, watchSettings, type ChangeFeed } from './changes.js';
 import { createConfigImporter, exportConfigText, importHosts } from './config-io.js';
 import { createEnvironmentFallback, type EnvironmentFallback } from './fallback.js';
-import { configureFromSettings, createServiceHandlers, stopEverythingResult } from './handlers.js';
+import { configureFromSettings, createServiceHandlers, stopEverythingResult, type TeamControl } from './handlers.js';
 import { isAllowedLink } from './links.js';
 import { KnownSecrets } from './redact.js';
 import type { SecretStore } from './secret-store.js';
@@ -29,6 +29,8 @@ export interface ServiceParts {
   log(line: string): void;
   /** EC2 endpoint for the AWS test (tests). */
   awsEndpoint?: string;
+  /** Team mode attachment (the desktop app only). */
+  team?: TeamControl;
 }
 
 export interface Service {
@@ -78,6 +80,7 @@ export function composeService(p: ServiceParts): Service {
     isDemo: () => host.demo,
     demoConfig: () => host.config,
     stopEverything: () => stopEverythingResult(host),
+    ...(p.team ? { team: p.team } : {}),
   });
 
   const dispatch = createDispatcher(handlers, {
