@@ -16,6 +16,7 @@ import { Instances } from './views/Instances.js';
 import { Overview } from './views/Overview.js';
 import { Queues } from './views/Queues.js';
 import { Settings } from './views/Settings.js';
+import { TeamSection } from './views/settings/TeamSection.js';
 
 /** The theme preference: 'system' follows prefers-color-scheme; light/dark pin it (CSS reads data-theme). */
 function useTheme() {
@@ -73,6 +74,8 @@ export function App({ problem }: { problem?: string }) {
       ) : firstRun ? (
         <main>
           <FirstRun />
+          {/* A new teammate may not set up an engine at all: they attach to the team's. */}
+          <TeamSection />
         </main>
       ) : (
         <Dashboard />

@@ -6,6 +6,7 @@ import type { NotificationCategory } from '../../../shared/settings.js';
 import { useActions, useApp } from '../state/react.js';
 import { SettingsForm } from './settings/SettingsForm.js';
 import { roleLimit } from '../model/team.js';
+import { TeamSection } from './settings/TeamSection.js';
 
 export function Settings() {
   const info = useApp((s) => s.config);
@@ -17,6 +18,7 @@ export function Settings() {
       {saveLimit && <p className="note tone-warn">{saveLimit} Changes here cannot be saved.</p>}
       <SettingsForm config={info.config} demo={info.demo} />
       <AppPreferences />
+      <TeamSection />
     </div>
   );
 }
