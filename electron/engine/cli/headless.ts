@@ -182,6 +182,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
           ...(opts.serve.tlsCert ? { tlsCert: opts.serve.tlsCert } : {}),
           ...(opts.serve.tlsKey ? { tlsKey: opts.serve.tlsKey } : {}),
           config: loaded?.config ?? null,
+          ...(loaded ? { creds: loaded.creds } : {}),
           env,
           log: info,
         });

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../../../shared/config.js';
+import type { ResolvedCredentials } from '../controller.js';
 import type { EngineHost } from '../host.js';
 import { composeService, type Service } from '../service/compose.js';
 import { createEnvironmentFallback } from '../service/fallback.js';
@@ -27,6 +28,11 @@ export interface ServeOptions {
   tlsKey?: string;
   /** The config the engine runs (null in the demo: the demo's own). */
   config: Config | null;
+  /**
+   * The credentials the run resolved (AWS keys or a git password from the config file): kept in the service's
+   * store too, so a config saved by an attached admin reconfigures the engine with the same credentials.
+   */
+  creds?: ResolvedCredentials;
   env?: NodeJS.ProcessEnv;
   log: (line: string) => void;
   pushIntervalMs?: number;
@@ -49,10 +55,14 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
   const settings = new FileSettingsRepo(path.join(tlsDir(o.dataDir), 'settings.json'));
   // What the engine runs is what an attached admin sees in Settings and may change.
   if (o.config) settings.patch({ config: o.config });
+  const secrets = new MemorySecretStore({ backendName: 'memory only (team engine)', warning: TEAM_SECRETS_WARNING });
+  if (o.creds?.aws) await secrets.set('aws', o.creds.aws);
+  if (o.creds?.gitPassword && o.config?.agent.gitUser)
+    await secrets.set('git', { username: o.config.agent.gitUser, password: o.creds.gitPassword });
   const service = composeService({
     host: o.host,
     settings,
-    secrets: new MemorySecretStore({ backendName: 'memory only (team engine)', warning: TEAM_SECRETS_WARNING }),
+    secrets,
     fallback: createEnvironmentFallback({ env: o.env ?? process.env }),
     openUrl: async (url) => {
       o.log(`an attached app asked to open ${url} (open it on your own machine)`);
