@@ -135,11 +135,16 @@ async function start(): Promise<void> {
   windows.onCreated((w) => publisher.attach(w));
   const unnavigate = team.onNavigate((target) => windows.navigate(target));
 
+  const notifier = new Notifier({ now: Date.now, redact: (t) => redact(t) });
+  // Attaching or detaching shows another engine's event log: history, not news.
+  const unswitch = team.onSwitch(() => notifier.rebaseline());
+  // Resumed at start: the first snapshots are a placeholder while connecting, then the team engine's history.
+  if (team.attached()) notifier.rebaseline();
   const notifications = startOsNotifications({
     Notification,
     store: team.store,
     settings,
-    notifier: new Notifier({ now: Date.now, redact: (t) => redact(t) }),
+    notifier,
     onNavigate: (target) => windows.navigate(target),
   });
   if (settings.notice) notifications.show('Settings were reset', settings.notice, () => windows.show());
@@ -204,7 +209,7 @@ async function start(): Promise<void> {
       { name: 'unregister IPC', run: () => unregisterRouter() },
       { name: 'stop watching settings', run: () => unwatchLogin() },
       { name: 'stop the service', run: () => service.dispose() },
-      { name: 'detach from the team engine', run: () => (unnavigate(), team.dispose()) },
+      { name: 'detach from the team engine', run: () => (unnavigate(), unswitch(), team.dispose()) },
     ],
     log: (m) => log.warn(m),
   });

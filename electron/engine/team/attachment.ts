@@ -66,6 +66,8 @@ export interface AttachmentSwitch {
   resume(): Promise<boolean>;
   attached(): boolean;
   onNavigate(listener: (t: EventPayload<'autoscaler:navigate'>) => void): () => void;
+  /** Told just before the store starts showing another engine (e.g. so notifications take a new baseline). */
+  onSwitch(listener: () => void): () => void;
   dispose(): void;
 }
 
@@ -74,6 +76,7 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
   const changes = createChangeFeed();
   const makeClient = deps.makeClient ?? createTeamClient;
   const navigateListeners = new Set<(t: EventPayload<'autoscaler:navigate'>) => void>();
+  const switchListeners = new Set<() => void>();
   let local: LocalService | null = null;
   let client: TeamClient | null = null;
   let unfollow: () => void = () => undefined;
@@ -82,6 +85,7 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
   /** The mirror keeps its own `rev`, so a switch of source never looks like going back in time to a window. */
   function follow(source: MainStore) {
     unfollow();
+    for (const l of switchListeners) l();
     const copy = () => store.setState((s) => ({ ...source.getState(), rev: s.rev + 1 }), true);
     copy();
     unfollow = source.subscribe(copy);
@@ -206,6 +210,10 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
     onNavigate(listener) {
       navigateListeners.add(listener);
       return () => void navigateListeners.delete(listener);
+    },
+    onSwitch(listener) {
+      switchListeners.add(listener);
+      return () => void switchListeners.delete(listener);
     },
     dispose() {
       unlocalChanges();
