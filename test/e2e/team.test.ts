@@ -80,6 +80,14 @@ e2e.suite(`team mode in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => 
     expect(await terminate.isDisabled()).toBe(true);
     expect(await terminate.getAttribute('title')).toMatch(/needs an operator/);
     await shot(page, 'team-viewer-attached');
+
+    // Pausing a queue needs an operator; the credentials are the team engine's and need an admin.
+    await page.getByRole('tab', { name: /^Queues/ }).click();
+    const pause = page.getByRole('button', { name: /^(Pause|Resume) queue / }).first();
+    await pause.waitFor();
+    expect(await pause.isDisabled()).toBe(true);
+    await page.getByRole('tab', { name: /^Credentials/ }).click();
+    await page.getByText(/this needs an admin\. Credentials cannot be changed from here\./).waitFor();
     expect(pageErrors(page)).toEqual([]);
   });
 });
