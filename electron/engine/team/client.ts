@@ -129,6 +129,11 @@ export function fingerprintChangedMessage(url: string, pinned: string, got: stri
   );
 }
 
+/** Delay before reconnect attempt n (1-based): 1 s, 2 s, 4 s … capped at 30 s. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
 const TOKEN_REFUSED =
   'The team engine refused this token (revoked, mistyped, or issued for another engine). Ask its admin for a new one.';
 const REVOKED = 'Your token was revoked by an admin of the team engine. Ask them for a new one.';
@@ -139,7 +144,7 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
   if (!pinned) throw new AttachError('bad_url', `'${opts.fingerprint}' is not a SHA-256 fingerprint.`);
   const now = opts.now ?? Date.now;
   const log = opts.log ?? (() => undefined);
-  const backoff = opts.backoffMs ?? ((n: number) => Math.min(30_000, 1000 * 2 ** (n - 1)));
+  const backoff = opts.backoffMs ?? reconnectDelayMs;
   const callTimeout = opts.callTimeoutMs ?? 60_000;
   const changes = createChangeFeed();
   const navigateListeners = new Set<(t: EventPayload<'autoscaler:navigate'>) => void>();
