@@ -30,11 +30,12 @@ function useTheme() {
 
 export function App({ problem }: { problem?: string }) {
   useTheme();
-  const { loaded, loadError, firstRun, demo } = useApp((s) => ({
+  const { loaded, loadError, firstRun, demo, attachedDown } = useApp((s) => ({
     loaded: s.snapshot !== null,
     loadError: s.loadError,
     firstRun: isFirstRun(s),
     demo: s.snapshot?.demo ?? false,
+    attachedDown: s.snapshot?.remote !== undefined && s.snapshot.remote.state !== 'connected',
   }));
   const [help, setHelp] = useState(false);
   const openHelp = useCallback(() => setHelp(true), []);
@@ -59,6 +60,13 @@ export function App({ problem }: { problem?: string }) {
         <main className="blocking">
           <h2>Cannot reach the autoscaler</h2>
           <p>{problem}</p>
+        </main>
+      ) : loaded && firstRun === null && attachedDown ? (
+        // Attached, and the team engine cannot be reached: say so, and keep the way back to this app's own engine.
+        <main className="blocking">
+          <h2>Waiting for the team engine</h2>
+          <p>The dashboard appears as soon as it is reachable (see the line at the top).</p>
+          <TeamSection />
         </main>
       ) : !loaded || firstRun === null ? (
         <main className="blocking" aria-busy="true">

@@ -127,8 +127,15 @@ describe('attachment switch', () => {
   it('resumes the saved attachment at start, and detaching brings the local engine back', async () => {
     const { sw, stop } = app();
     try {
+      const topics: string[] = [];
+      sw.changes.on((t) => topics.push(t));
       expect(await sw.resume()).toBe(true);
       await until('reattached', () => sw.store.getState().remote?.state === 'connected');
+      // Windows refetch the config and credentials once the team engine answers.
+      await until('the refetch topics', () => topics.includes('config') && topics.includes('credentials'));
+      // The snapshot is answered from the mirror (also while the team engine is unreachable).
+      const snap = await sw.dispatch('autoscaler:state.getSnapshot', {}, ctx);
+      expect(snap.ok && snap.value).toMatchObject({ remote: { url, state: 'connected' } });
       const revBefore = sw.store.getState().rev;
       const r = await sw.dispatch('autoscaler:team.detach', {}, ctx);
       expect(r).toEqual({ ok: true, value: { attached: false } });
@@ -140,6 +147,25 @@ describe('attachment switch', () => {
       // Windows drop snapshots whose rev goes backwards: the switch keeps counting up.
       expect(sw.store.getState().rev).toBeGreaterThan(revBefore);
       expect(await sw.resume()).toBe(false);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('with the team engine unreachable at start: the snapshot says so, and detaching still works', async () => {
+    settings.patch({ attachment: { url: 'wss://127.0.0.1:1', fingerprint: serving.tls.fingerprint } });
+    await secrets.set('team', { token });
+    const { sw, stop } = app();
+    try {
+      expect(await sw.resume()).toBe(true);
+      await until('disconnected', () => sw.store.getState().remote?.state === 'disconnected');
+      const snap = await sw.dispatch('autoscaler:state.getSnapshot', {}, ctx);
+      expect(snap.ok && snap.value.remote).toMatchObject({ url: 'wss://127.0.0.1:1', state: 'disconnected' });
+      expect(snap.ok && snap.value.remote?.retryAt).toBeGreaterThan(0);
+      const cfg = await sw.dispatch('autoscaler:config.get', {}, ctx);
+      expect(cfg).toMatchObject({ ok: false, error: { code: 'not_ready' } });
+      expect(await sw.dispatch('autoscaler:team.detach', {}, ctx)).toEqual({ ok: true, value: { attached: false } });
+      expect(settings.get().attachment).toBeNull();
     } finally {
       await stop();
     }

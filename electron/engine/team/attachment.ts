@@ -99,11 +99,23 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
       if (topic !== 'settings') changes.emit(topic);
     });
     const offNavigate = c.onNavigate((t) => navigateListeners.forEach((l) => l(t)));
+    // On every (re)connection the windows refetch what the snapshot does not carry: it may have changed meanwhile,
+    // and a window that started while the team engine was unreachable has none yet.
+    let wasConnected = false;
+    const offConnected = c.store.subscribe((s) => {
+      const connected = s.remote?.state === 'connected' && s.remote.actor !== null;
+      if (connected && !wasConnected) {
+        changes.emit('config');
+        changes.emit('credentials');
+      }
+      wasConnected = connected;
+    });
     const prevUnfollow = unfollow;
     unfollow = () => {
       prevUnfollow();
       offChanges();
       offNavigate();
+      offConnected();
     };
   }
 
@@ -114,6 +126,10 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
   }
 
   const dispatch: Dispatch = (channel, args, ctx) => {
+    // The mirror answers for the snapshot: it is current while connected, and while the team engine cannot be
+    // reached it is the last one with `remote` saying so, so the dashboard can still show that and offer to detach.
+    if (client && channel === 'autoscaler:state.getSnapshot')
+      return Promise.resolve({ ok: true, value: store.getState() });
     if (!client || LOCAL_CHANNELS.has(channel)) {
       if (!local) return Promise.resolve({ ok: false, error: { code: 'not_ready', message: 'Still starting.' } });
       return local.dispatch(channel, args, ctx);
