@@ -14,6 +14,7 @@ import { FileSettingsRepo } from '../../electron/engine/service/settings-repo.js
 import { createAttachmentSwitch, type AttachmentSwitch } from '../../electron/engine/team/attachment.js';
 import { startServing, type Serving } from '../../electron/engine/team/serve.js';
 import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
+import type { Snapshot } from '../../shared/domain.js';
 import type { CallContext } from '../../shared/ipc/dispatch.js';
 
 const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), p));
@@ -160,8 +161,9 @@ describe('attachment switch', () => {
       expect(await sw.resume()).toBe(true);
       await until('disconnected', () => sw.store.getState().remote?.state === 'disconnected');
       const snap = await sw.dispatch('autoscaler:state.getSnapshot', {}, ctx);
-      expect(snap.ok && snap.value.remote).toMatchObject({ url: 'wss://127.0.0.1:1', state: 'disconnected' });
-      expect(snap.ok && snap.value.remote?.retryAt).toBeGreaterThan(0);
+      const remote = snap.ok ? (snap.value as Snapshot).remote : undefined;
+      expect(remote).toMatchObject({ url: 'wss://127.0.0.1:1', state: 'disconnected' });
+      expect(remote?.retryAt).toBeGreaterThan(0);
       const cfg = await sw.dispatch('autoscaler:config.get', {}, ctx);
       expect(cfg).toMatchObject({ ok: false, error: { code: 'not_ready' } });
       expect(await sw.dispatch('autoscaler:team.detach', {}, ctx)).toEqual({ ok: true, value: { attached: false } });
