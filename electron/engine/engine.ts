@@ -6,6 +6,7 @@
  *
  * This file is the composition and the order of a tick, nothing more: what each step does is in its controller.
  */
+import type { CapStatus } from '../../shared/budget.js';
 import type { Config } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/domain.js';
 import type { CostTracker } from './cost/tracker.js';
@@ -14,7 +15,7 @@ import { plan, type InFlightLaunch, type Plan } from './policy.js';
 import type { ClearmlApi, Clock, Ec2Api, InstanceObs } from './ports.js';
 import { renderAction } from './reasons.js';
 import type { PriceLookup } from './snapshot.js';
-import { publish as publishStore, type MainStore } from './store.js';
+import type { MainStore } from './store.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { createMissingQueues } from './queue-setup.js';
 import { AuthGate } from './controllers/auth.js';
@@ -26,7 +27,7 @@ import { KeepWarmController } from './controllers/keep-warm.js';
 import { LaunchController, type LaunchPorts } from './controllers/launch.js';
 import { renewLeases } from './controllers/lease.js';
 import { observe } from './controllers/observe.js';
-import { Publisher, tickStatus } from './controllers/publish.js';
+import { Publisher, tickStatus, type TickStatus } from './controllers/publish.js';
 import { RequeueController } from './controllers/requeue.js';
 import { TerminateController, type ActContext } from './controllers/terminate.js';
 
@@ -132,6 +133,7 @@ export class Engine {
     const now = this.deps.clock.now();
     const result: TickResult = { ok: false, plan: null, launched: [], terminated: [], errors: [] };
     const emit = (e: NewEvent) => void this.log.emit(e);
+    const emitOnce = (key: string, e: NewEvent) => this.log.emitOnce(key, e);
 
     // 1. Observe, once, for every controller.
     const seen = await observe(this.deps, config, now);
@@ -140,7 +142,7 @@ export class Engine {
     if (!seen.ok) {
       const problems = [down.clearml, down.ec2].filter((t): t is string => t !== null);
       result.errors.push(...problems);
-      this.publish(now, null, { status: 'error', reason: problems.join('; ') });
+      this.publish(now, null, { status: 'error', statusReason: problems.join('; ') });
       return result;
     }
     const obs = seen.obs;
@@ -148,12 +150,10 @@ export class Engine {
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
     // A configured queue missing on the server is created (as ClearML's autoscaler does), not silently skipped.
-    if (obs.clearmlOk && acting && !config.scaling.dryRun) {
-      const names = Object.keys(config.queues);
+    if (obs.clearmlOk && acting && !config.scaling.dryRun)
       obs.queues.push(
-        ...(await createMissingQueues(this.deps.clearml, names, obs.queues, (k, e) => this.log.emitOnce(k, e))),
+        ...(await createMissingQueues(this.deps.clearml, Object.keys(config.queues), obs.queues, emitOnce)),
       );
-    }
 
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix);
@@ -164,33 +164,18 @@ export class Engine {
     this.launcher.prune(obs.instances, now);
     this.remover.prune(obs.instances, now);
     const money = await observeCosts(this.deps.costs, config, obs, emit);
-    const warm = obs.clearmlOk
-      ? this.keepWarm.plan(
-          {
-            config,
-            now,
-            queues: obs.queues,
-            instances: obs.instances,
-            workers: obs.workers,
-            inFlight: this.launcher.inFlight,
-          },
-          (key, e) => this.log.emitOnce(key, e),
-        )
-      : undefined;
+    const inFlight = this.launcher.inFlight;
+    const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce) : undefined;
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
-    const inFlightIds = new Set(this.launcher.inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
+    const inFlightIds = new Set(inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
     const triage = obs.clearmlOk ? await this.adoption.observe(config, obs.workers, obs.instances, inFlightIds) : null;
 
     // 3. Plan: the pure policy.
     const p = plan({
-      now,
+      ...obs,
       config,
-      clearmlOk: obs.clearmlOk,
-      queues: obs.queues,
-      workers: obs.workers,
-      instances: obs.instances,
-      inFlight: this.launcher.inFlight,
+      inFlight,
       idleSince: this.idle.idleSince,
       idleInherited: this.idle.inherited,
       launchesPaused: this.launchesPaused || this.auth.blocked !== null,
@@ -214,54 +199,35 @@ export class Engine {
       const ctx: ActContext = { now, emit, errors: result.errors };
       result.terminated.push(...(await this.remover.act(p.actions, config, ctx)));
       result.launched.push(...(await this.launcher.act(p.actions, config, ctx)));
-      await renewLeases(this.deps.ec2, config.lease, obs.instances, now).catch((e: unknown) =>
-        emit(ev.leaseRenewalFailed(e)),
-      );
+      await renewLeases(this.deps.ec2, config.lease, obs.instances, now, emit);
     }
 
     // 5. Publish.
     result.ok = obs.clearmlOk;
     if (obs.clearmlOk) this.lastTickOkAt = now;
-    const busy =
-      p.instances.some((c) => c.phase === 'booting') || result.launched.length > 0 || result.terminated.length > 0;
     const status = tickStatus({
       acting,
       authBlocked: this.auth.blocked,
       clearmlOk: obs.clearmlOk,
       launchesPaused: this.launchesPaused,
-      busy,
+      busy: p.instances.some((c) => c.phase === 'booting') || result.launched.length + result.terminated.length > 0,
       firstError: result.errors[0] ?? null,
     });
-    this.publish(now, p, status, money?.caps ?? []);
+    this.publish(now, p, status, money?.caps);
     return result;
   }
 
-  private publish(
-    now: number,
-    p: Plan | null,
-    s: { status: Parameters<Publisher['publish']>[0]['status']; reason: string | null },
-    caps: Parameters<Publisher['publish']>[0]['caps'] = [],
-  ): void {
-    this.publisher.publish({
-      now,
-      config: this.config,
-      plan: p,
-      status: s.status,
-      statusReason: s.reason,
-      caps,
-      launchesPaused: this.launchesPaused,
-      pausedQueues: this.pausedQueues,
-      lastTickOkAt: this.lastTickOkAt,
-      events: this.log.recent(200),
-      costs: this.deps.costs,
-    });
-    publishStore(this.deps.store, { adoptable: this.adoption.views() });
+  private publish(now: number, p: Plan | null, s: TickStatus, caps?: CapStatus[]): void {
+    const { launchesPaused, pausedQueues, lastTickOkAt, config } = this;
+    const events = this.log.recent(200);
+    const view = { now, config, plan: p, ...s, caps, launchesPaused, pausedQueues, lastTickOkAt, events };
+    this.publisher.publish({ ...view, costs: this.deps.costs, adoptable: this.adoption.views() });
   }
 
   /** Tags instances ClearML's autoscaler launched as ours, after the user confirmed (see adoption.ts). */
   async adopt(requested: readonly string[] | 'all'): Promise<AdoptionResult> {
     const r = await this.adoption.adopt(this.config, requested);
-    if (r.adopted.length) publishStore(this.deps.store, { adoptable: this.adoption.views() });
+    if (r.adopted.length) this.publisher.publishAdoptable(this.adoption.views());
     return r;
   }
 

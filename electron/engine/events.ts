@@ -4,7 +4,7 @@
  * only here, so a wording change is one edit and a controller never formats a message itself.
  */
 import type { EngineEvent } from '../../shared/domain.js';
-import { errorText } from './error-text.js';
+import { errorText } from '../../shared/error-text.js';
 
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;

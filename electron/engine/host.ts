@@ -12,7 +12,7 @@ import type { DemoEmulation } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
 import { Engine, type EngineDeps, type TickResult } from './engine.js';
-import { errorText } from './error-text.js';
+import { errorText } from '../../shared/error-text.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
 import { CostHistory } from './cost/history.js';
 import { PriceBook } from './cost/price-book.js';

@@ -19,6 +19,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import type { Config } from '../../shared/config.js';
+import { isLiveState } from '../../shared/domain.js';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/provider.js';
 import { Engine, type EngineDeps } from '../../electron/engine/engine.js';
@@ -166,7 +167,7 @@ export async function startMotoWorld(moto: Peer, opts: { bootSec?: number } = {}
       }
     },
     async live() {
-      return (await ec2.describeAll()).filter((i) => i.State?.Name === 'pending' || i.State?.Name === 'running');
+      return (await ec2.describeAll()).filter((i) => isLiveState(i.State?.Name ?? ''));
     },
     async close() {
       for (const p of providers) p.close();

@@ -3,6 +3,7 @@
  * code 2 (a supervisor that restarts on exit must not loop on a typo). Pure: no I/O.
  */
 import { parseArgs } from 'node:util';
+import { errorText } from '../../../shared/error-text.js';
 
 export type Mode = 'run' | 'demo' | 'report' | 'check' | 'help';
 
@@ -58,7 +59,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       allowPositionals: false,
     }).values;
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { ok: false, error: errorText(e) };
   }
   const base = {
     dryRun: values['dry-run'],

@@ -25,6 +25,8 @@ import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
 import { createView, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
+import { runMain, untilStopped } from './process.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
@@ -189,7 +191,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
       } catch (e) {
         unsubscribe();
         await host.stop();
-        out.write(`error: cannot serve: ${e instanceof Error ? e.message : String(e)}`);
+        out.write(`error: cannot serve: ${errorText(e)}`);
         return 2;
       }
       const { server, tls } = serving;
@@ -211,11 +213,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
         info("teammates compare it when they attach; issue their tokens with 'npm run headless -- token issue'");
       }
     }
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      if (opts.minutes !== null) sleepLong(opts.minutes * 60_000, resolve);
-    });
+    await untilStopped({ afterMs: opts.minutes === null ? null : opts.minutes * 60_000 });
     unsubscribe();
     await serving?.stop();
     if (json) {
@@ -235,11 +233,6 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
 }
 
 /** setTimeout holds at most 2^31-1 ms (about 24.8 days); longer waits are chained. */
-function sleepLong(ms: number, done: () => void): void {
-  const step = Math.min(ms, 2 ** 31 - 1);
-  setTimeout(() => (ms - step > 0 ? sleepLong(ms - step, done) : done()), step).unref();
-}
-
 interface Loaded {
   config: Config;
   creds: ResolvedCredentials;
@@ -403,11 +396,5 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (isMain) {
-  runHeadless(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(1);
-    },
-  );
+  runMain(() => runHeadless(process.argv.slice(2)));
 }

@@ -3,6 +3,7 @@
  * `token revoke NAME`: the team tokens of the engine that serves from this data folder. The token is printed
  * once; the file keeps only its hash. A running `--serve` picks up a revocation at once.
  */
+import { errorText } from '../../../shared/error-text.js';
 import { parseArgs } from 'node:util';
 import { isRole, ROLES } from '../../../shared/ipc/roles.js';
 import { TokenFileError, TokenStore, tokenFilePath } from '../team/tokens.js';
@@ -58,7 +59,7 @@ export function parseTokenArgs(argv: readonly string[]): TokenCommand {
       allowPositionals: true,
     });
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { ok: false, error: errorText(e) };
   }
   const { values, positionals } = parsed;
   const [, action, arg, ...rest] = positionals;

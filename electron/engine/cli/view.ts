@@ -2,7 +2,7 @@
  * What the headless CLI shows a person: one aligned line per event, a status line, and an end-of-run summary.
  * Pure text functions (colour passed in); terminal.ts writes them. `--json` output does not go through here.
  */
-import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
+import { isLiveState, type EngineEvent, type Snapshot } from '../../../shared/domain.js';
 
 export interface Paint {
   red(s: string): string;
@@ -82,7 +82,7 @@ export interface Counts {
  * as booting.
  */
 export function counts(s: Snapshot): Counts {
-  const live = s.instances.filter((i) => i.state === 'pending' || i.state === 'running');
+  const live = s.instances.filter((i) => isLiveState(i.state));
   const known = new Set(s.instances.map((i) => i.instanceId));
   const since = s.lastTickAt ?? 0;
   const launching = new Set(

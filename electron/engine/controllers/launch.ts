@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import { ev } from '../events.js';
 import {
   CapacityCooldowns,

@@ -5,7 +5,7 @@
  */
 import type { CapStatus } from '../../../shared/budget.js';
 import type { Config } from '../../../shared/config.js';
-import type { EngineEvent, EngineStatus } from '../../../shared/domain.js';
+import type { AdoptableView, EngineEvent, EngineStatus } from '../../../shared/domain.js';
 import type { CostTracker } from '../cost/tracker.js';
 import type { Plan } from '../policy.js';
 import { renderDecision } from '../reasons.js';
@@ -28,6 +28,13 @@ export interface PublishInput {
   lastTickOkAt: number | null;
   events: EngineEvent[];
   costs: CostTracker | undefined;
+  /** Instances ClearML's autoscaler launched that the user may adopt. */
+  adoptable: AdoptableView[];
+}
+
+export interface TickStatus {
+  status: EngineStatus;
+  statusReason: string | null;
 }
 
 /** The status of a tick that observed EC2 (a failed EC2 read publishes 'error' directly). */
@@ -38,7 +45,7 @@ export function tickStatus(t: {
   launchesPaused: boolean;
   busy: boolean;
   firstError: string | null;
-}): { status: EngineStatus; reason: string | null } {
+}): TickStatus {
   const status: EngineStatus = !t.acting
     ? 'off'
     : t.authBlocked
@@ -50,10 +57,10 @@ export function tickStatus(t: {
           : t.busy
             ? 'scaling'
             : 'watching';
-  const reason = !t.acting
+  const statusReason = !t.acting
     ? 'Autoscaling is off: nothing is launched or terminated.'
     : (t.authBlocked ?? (t.clearmlOk ? null : t.firstError));
-  return { status, reason };
+  return { status, statusReason };
 }
 
 export class Publisher {
@@ -104,5 +111,10 @@ export class Publisher {
         history: this.history.filter((_, i, all) => all.length < 360 || i % 2 === 0 || i === all.length - 1),
       },
     });
+    this.publishAdoptable(p.adoptable);
+  }
+
+  publishAdoptable(adoptable: AdoptableView[]): void {
+    publish(this.store, { adoptable });
   }
 }

@@ -5,7 +5,7 @@
  * a lost one whose task needs requeueing.
  */
 import type { Config } from '../../../shared/config.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import { ev, type NewEvent } from '../events.js';
 import type { Action } from '../policy.js';
 import { renderActionReason } from '../reasons.js';

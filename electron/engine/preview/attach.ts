@@ -3,8 +3,10 @@
  * browser backed by a team engine instead of a local one. The preview server is the same; behind it, the team
  * client's mirrored store and forwarding dispatcher take the engine host's place. Links open nowhere (printed).
  */
+import { errorText } from '../../../shared/error-text.js';
 import type { Dispatch } from '../../../shared/ipc/dispatch.js';
-import { AttachError, createTeamClient, probeFingerprint, type TeamClient } from '../team/client.js';
+import { untilStopped } from '../cli/process.js';
+import { createTeamClient, probeFingerprint, type TeamClient } from '../team/client.js';
 import { normalizeFingerprint } from '../team/fingerprint.js';
 import { PortInUseError, startPreviewServer, type PreviewServer } from './server.js';
 
@@ -41,7 +43,7 @@ export async function attachBackend(o: AttachPreviewOptions): Promise<number> {
     try {
       fp = await probeFingerprint(o.url);
     } catch (e) {
-      o.error(e instanceof Error ? e.message : String(e));
+      o.error(errorText(e));
       return 2;
     }
     o.error(
@@ -60,14 +62,14 @@ export async function attachBackend(o: AttachPreviewOptions): Promise<number> {
   try {
     client = createTeamClient({ url: o.url, token: o.token, fingerprint: pinned, log: o.log });
   } catch (e) {
-    o.error(e instanceof Error ? e.message : String(e));
+    o.error(errorText(e));
     return 2;
   }
   try {
     await client.ready();
   } catch (e) {
     client.close();
-    o.error(e instanceof AttachError ? e.message : String(e));
+    o.error(errorText(e));
     return 2;
   }
   let server: PreviewServer;
@@ -96,11 +98,7 @@ export async function attachBackend(o: AttachPreviewOptions): Promise<number> {
       `Open the dashboard: ${server.url}\n\nCtrl+C stops it (the team engine keeps running).`,
   );
   o.onServing?.(server, client);
-  await (o.until ??
-    new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    }));
+  await (o.until ?? untilStopped());
   unnavigate();
   await server.close();
   client.close();

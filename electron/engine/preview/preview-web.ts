@@ -10,6 +10,8 @@ import { createPreviewBackend } from './backend.js';
 import { ensureRendererBuilt, repoRoot } from './build.js';
 import { PortInUseError, startPreviewServer } from './server.js';
 import { createRunTempDir } from '../temp-dir.js';
+import { errorText } from '../../../shared/error-text.js';
+import { exitOnSecondSignal, runMain, untilStopped } from '../cli/process.js';
 import { attachBackend } from './attach.js';
 
 const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--port N] [--data-dir DIR]
@@ -41,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
     }).values;
   } catch (e) {
-    console.error(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    console.error(`${errorText(e)}\n\n${USAGE}`);
     return 2;
   }
   if (args.help) {
@@ -66,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       token = (await readFile(args['token-file'], 'utf8')).trim();
     } catch (e) {
-      console.error(`Cannot read the token file: ${e instanceof Error ? e.message : String(e)}`);
+      console.error(`Cannot read the token file: ${errorText(e)}`);
       return 2;
     }
     const staticDir = ensureRendererBuilt(repoRoot(), (line) => console.log(line), { rebuildIfStale: true });
@@ -137,28 +139,12 @@ async function main(argv: string[]): Promise<number> {
       `Open the dashboard: ${server.url}\n\nCtrl+C stops it.`,
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`\n${signal}: stopping…`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  // A second signal while draining exits at once.
-  const force = () => process.exit(130);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  await untilStopped({ onSignal: (signal) => console.log(`\n${signal}: stopping…`) });
+  exitOnSecondSignal();
   await server.close();
   await backend.stop();
   console.log('Stopped. Instances launched against real AWS (not the demo) keep running until terminated.');
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+runMain(() => main(process.argv.slice(2)), { stack: true });

@@ -21,6 +21,7 @@ import type { SecretKind, SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
 import { emptyTimeline } from '../../../shared/timeline.js';
 import type { ChangeFeed } from './changes.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export type TestResult = { ok: boolean; message: string; details: string[] };
 export type StopEverythingResult = InvokeResponse<'autoscaler:engine.stopEverything'>;
@@ -186,7 +187,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       const r = await run();
       return { ok: r.ok, message: redact(r.message, known), details: r.details.map((d) => redact(d, known)) };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorText(err);
       return { ok: false, message: redact(`The test could not run: ${message}`, known), details: [] };
     }
   };

@@ -6,6 +6,7 @@
  * attachment itself stay local. The attachment (URL, pinned fingerprint) is kept in the settings; the token in the
  * secret store (keychain), never returned.
  */
+import { errorText } from '../../../shared/error-text.js';
 import type { Dispatch } from '../../../shared/ipc/dispatch.js';
 import { ServiceError } from '../../../shared/ipc/dispatch.js';
 import type { EventPayload } from '../../../shared/ipc/contract.js';
@@ -15,14 +16,7 @@ import type { TeamControl } from '../service/handlers.js';
 import type { SecretStore } from '../service/secret-store.js';
 import type { SettingsRepo } from '../service/settings-repo.js';
 import { createMainStore, type MainStore } from '../store.js';
-import {
-  AttachError,
-  createTeamClient,
-  parseTeamUrl,
-  probeFingerprint,
-  type TeamClient,
-  type TeamClientOptions,
-} from './client.js';
+import { createTeamClient, parseTeamUrl, probeFingerprint, type TeamClient, type TeamClientOptions } from './client.js';
 import { normalizeFingerprint } from './fingerprint.js';
 
 /** Channels answered by this app even while attached: its preferences, its links, its attachment. */
@@ -143,7 +137,7 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
       try {
         return { fingerprint: await probeFingerprint(url) };
       } catch (e) {
-        throw new ServiceError('failed', e instanceof Error ? e.message : String(e));
+        throw new ServiceError('failed', errorText(e));
       }
     },
     async attach(req) {
@@ -157,16 +151,14 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
         url = req.url.trim();
         parseTeamUrl(url);
       } catch (e) {
-        throw new ServiceError('invalid_args', e instanceof Error ? e.message : String(e), [
-          { path: 'url', message: e instanceof Error ? e.message : String(e) },
-        ]);
+        throw new ServiceError('invalid_args', errorText(e), [{ path: 'url', message: errorText(e) }]);
       }
       const c = makeClient({ url, token: req.token, fingerprint, log: deps.log });
       try {
         await withTimeout(c.ready(), deps.attachTimeoutMs ?? 15_000, `No answer from ${url}; nothing was changed.`);
       } catch (e) {
         c.close();
-        throw new ServiceError('failed', e instanceof AttachError || e instanceof Error ? e.message : String(e));
+        throw new ServiceError('failed', errorText(e));
       }
       // Connected and accepted: only now is anything saved, and the local engine stops acting.
       await deps.secrets.set('team', { token: req.token });
@@ -217,7 +209,7 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
       try {
         useClient(makeClient({ url: saved.url, token, fingerprint: saved.fingerprint, log: deps.log }));
       } catch (e) {
-        deps.log(`cannot attach to the saved team engine: ${e instanceof Error ? e.message : String(e)}`);
+        deps.log(`cannot attach to the saved team engine: ${errorText(e)}`);
         return false;
       }
       return true;

@@ -7,6 +7,7 @@
  * never reaches a server whose fingerprint does not match. A changed fingerprint and a refused or revoked token
  * are final (no retry: retrying cannot fix them); anything else is retried with a capped backoff.
  */
+import { errorText } from '../../../shared/error-text.js';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { WebSocket } from 'ws';
@@ -233,7 +234,7 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
     try {
       socket = await openTls(target.host, target.port, 10_000);
     } catch (e) {
-      return disconnected(e instanceof Error ? e.message : String(e), null);
+      return disconnected(errorText(e), null);
     }
     if (closed) return void socket.destroy();
     const got = socket.getPeerCertificate().fingerprint256 ?? '';

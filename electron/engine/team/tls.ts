@@ -4,6 +4,7 @@
  * apps that pinned it keep trusting it. Clients pin the SHA-256 fingerprint of the certificate (as SSH pins a
  * host key), so no CA is involved for the generated one.
  */
+import { errorText } from '../../../shared/error-text.js';
 import { generateKeyPair, randomBytes, X509Certificate as NodeX509 } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -50,7 +51,7 @@ export async function loadOrCreateTls(opts: {
       cert = readFileSync(opts.certFile, 'utf8');
       key = readFileSync(opts.keyFile, 'utf8');
     } catch (e) {
-      throw new TlsSetupError(`Cannot read the TLS certificate or key: ${e instanceof Error ? e.message : String(e)}`);
+      throw new TlsSetupError(`Cannot read the TLS certificate or key: ${errorText(e)}`);
     }
     try {
       return { cert, key, fingerprint: fingerprintOf(cert), source: 'supplied', certFile: opts.certFile };

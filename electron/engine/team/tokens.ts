@@ -4,6 +4,7 @@
  * written with 0600 permissions, atomically (a crash mid-write leaves the old file). The serving engine re-reads
  * it when it changes, so `token revoke` from another shell takes effect at once.
  */
+import { errorText } from '../../../shared/error-text.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,7 +50,7 @@ export class TokenStore {
       json = JSON.parse(readFileSync(this.file, 'utf8'));
     } catch (e) {
       throw new TokenFileError(
-        `The token file ${this.file} cannot be read (${e instanceof Error ? e.message : String(e)}); fix or remove it and issue the tokens again.`,
+        `The token file ${this.file} cannot be read (${errorText(e)}); fix or remove it and issue the tokens again.`,
       );
     }
     const parsed = TokenFileSchema.safeParse(json);

@@ -17,6 +17,7 @@ import {
   type TrayItem,
   type TrayModel,
 } from './tray-model.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export interface TrayActions {
   setEnabled(enabled: boolean): Promise<void>;
@@ -117,7 +118,7 @@ export function createTrayController(deps: TrayDeps): TrayController {
           break;
       }
     } catch (err) {
-      a.reportError(err instanceof Error ? err.message : String(err));
+      a.reportError(errorText(err));
     }
     // A checkbox flips itself when clicked; re-render from the truth in case the action was refused.
     render(true);

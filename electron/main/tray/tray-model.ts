@@ -5,7 +5,7 @@
  */
 import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { CapStatus } from '../../../shared/budget.js';
-import type { Snapshot } from '../../../shared/domain.js';
+import { isLiveState, type Snapshot } from '../../../shared/domain.js';
 import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 
@@ -43,14 +43,12 @@ export interface TraySettings {
   launchAtLoginSupported: boolean;
 }
 
-const LIVE_STATES = new Set(['pending', 'running']);
-
 export function formatRate(perHour: number): string {
   return `$${perHour.toFixed(2)}/h`;
 }
 
 export function runningInstances(s: Snapshot): Snapshot['instances'] {
-  return s.instances.filter((i) => LIVE_STATES.has(i.state) && i.phase !== 'terminating');
+  return s.instances.filter((i) => isLiveState(i.state) && i.phase !== 'terminating');
 }
 
 export function iconState(s: Snapshot): TrayIconState {

@@ -15,6 +15,7 @@ import type {
   InvokeRequest,
   InvokeResponse,
 } from '../../../shared/ipc/contract.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export const VIEWS = ['overview', 'queues', 'instances', 'costs', 'events', 'settings', 'credentials'] as const;
 export type ViewName = (typeof VIEWS)[number];
@@ -204,7 +205,7 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       result = await run();
     } catch (e) {
       // The API contract says envelopes, never throws; a throw is a transport bug, still reported in words.
-      result = { ok: false, error: { code: 'failed', message: e instanceof Error ? e.message : String(e) } };
+      result = { ok: false, error: { code: 'failed', message: errorText(e) } };
     }
     if (key) setPending(key, false);
     if (!result.ok && !quiet) notify('error', describeError(result.error));

@@ -6,6 +6,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
+import { FilterSelect } from '../components/FilterSelect.js';
 import { formatDuration, formatMoney } from '../model/format.js';
 import {
   EMPTY_FILTER,
@@ -24,6 +25,7 @@ import { roleLimit } from '../model/team.js';
 import { useActions, useApp } from '../state/react.js';
 import { InstanceDetailDialog } from './InstanceDetail.js';
 
+const MARKETS = ['spot', 'on-demand'] as const;
 const ROW_HEIGHT = 36;
 /** An orphan row carries its reason on a second line. */
 const ORPHAN_ROW_HEIGHT = 58;
@@ -99,38 +101,24 @@ export function Instances() {
             onChange={(e) => setFilter({ ...filter, text: e.target.value })}
           />
         </label>
-        <label>
-          Queue
-          <select value={filter.queue} onChange={(e) => setFilter({ ...filter, queue: e.target.value })}>
-            <option value="">all</option>
-            {queues.map((q) => (
-              <option key={q}>{q}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          State
-          <select
-            value={filter.phase}
-            onChange={(e) => setFilter({ ...filter, phase: e.target.value as InstanceFilter['phase'] })}
-          >
-            <option value="">all</option>
-            {InstancePhaseSchema.options.map((p) => (
-              <option key={p}>{p}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Market
-          <select
-            value={filter.market}
-            onChange={(e) => setFilter({ ...filter, market: e.target.value as InstanceFilter['market'] })}
-          >
-            <option value="">all</option>
-            <option value="spot">spot</option>
-            <option value="on-demand">on-demand</option>
-          </select>
-        </label>
+        <FilterSelect
+          label="Queue"
+          value={filter.queue}
+          options={queues}
+          onChange={(queue) => setFilter({ ...filter, queue })}
+        />
+        <FilterSelect
+          label="State"
+          value={filter.phase}
+          options={InstancePhaseSchema.options}
+          onChange={(phase) => setFilter({ ...filter, phase })}
+        />
+        <FilterSelect
+          label="Market"
+          value={filter.market}
+          options={MARKETS}
+          onChange={(market) => setFilter({ ...filter, market })}
+        />
         <button
           type="button"
           className={`small orphan-filter${orphans ? ' has-orphans' : ''}`}
