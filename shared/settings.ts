@@ -46,6 +46,11 @@ export const SettingsSchema = z.object({
    * confirms a new host. Null: the saved config's host (settings from before this field).
    */
   clearmlKeysHost: z.string().nullable().default(null),
+  /**
+   * Team mode: the team engine this app is attached to (its token is in the keychain), with the certificate
+   * fingerprint the user confirmed. Null: this app runs its own engine.
+   */
+  attachment: z.object({ url: z.string(), fingerprint: z.string() }).nullable().default(null),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -76,6 +81,7 @@ export type UiSettingsPatch = z.infer<typeof SettingsPatchSchema>;
 export type SettingsPatch = UiSettingsPatch & {
   config?: Settings['config'];
   clearmlKeysHost?: Settings['clearmlKeysHost'];
+  attachment?: Settings['attachment'];
 };
 
 /** The settings as the renderer sees them: everything but the config (served by `config.get`). */

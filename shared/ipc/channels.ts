@@ -27,6 +27,10 @@ export const INVOKE_CHANNELS = [
   'autoscaler:app.openExternal',
   'autoscaler:settings.get',
   'autoscaler:settings.patch',
+  'autoscaler:team.status',
+  'autoscaler:team.probe',
+  'autoscaler:team.attach',
+  'autoscaler:team.detach',
 ] as const;
 
 export const EVENT_CHANNELS = {

@@ -204,6 +204,36 @@ export const invokeContract = {
     req: SettingsPatchSchema,
     res: z.object({ settings: PublicSettingsSchema, notice: z.string().nullable() }),
   },
+  /**
+   * Team mode (the desktop app): the team engine this app is attached to. `available` is false where attaching
+   * makes no sense (a served engine, the browser preview). The token is write-only: `team.attach` stores it in the
+   * keychain and nothing returns it.
+   */
+  'autoscaler:team.status': {
+    req: z.object({}).strict(),
+    res: z.object({
+      available: z.boolean(),
+      attachment: z.object({ url: z.string(), fingerprint: z.string() }).nullable(),
+    }),
+  },
+  /** The certificate fingerprint a team engine presents, for the user to confirm; sends it nothing. */
+  'autoscaler:team.probe': {
+    req: z.object({ url: z.string().min(1).max(2048) }).strict(),
+    res: z.object({ fingerprint: z.string() }),
+  },
+  /** Connects with the token and the confirmed fingerprint; on success the local engine stops. */
+  'autoscaler:team.attach': {
+    req: z
+      .object({
+        url: z.string().min(1).max(2048),
+        token: z.string().min(1).max(512),
+        fingerprint: z.string().min(1).max(200),
+      })
+      .strict(),
+    res: z.object({ attached: z.boolean(), as: z.object({ name: z.string(), role: z.string() }).nullable() }),
+  },
+  /** Back to this app's own engine (autoscaling off until turned on); forgets the token. */
+  'autoscaler:team.detach': { req: z.object({}).strict(), res: z.object({ attached: z.boolean() }) },
 } as const;
 
 export const eventContract = {
@@ -228,7 +258,7 @@ export type InvokeResponse<C extends InvokeChannel> = z.output<(typeof invokeCon
 export type EventPayload<C extends EventChannel> = z.output<(typeof eventContract)[C]>;
 
 export interface AppError {
-  code: 'unknown_channel' | 'forbidden_sender' | 'invalid_args' | 'not_ready' | 'failed';
+  code: 'unknown_channel' | 'forbidden_sender' | 'forbidden_role' | 'invalid_args' | 'not_ready' | 'failed';
   message: string;
   issues?: { path: string; message: string }[];
 }

@@ -22,6 +22,8 @@ export interface CliOptions {
   since?: number;
   csv: boolean;
   dataDir?: string;
+  /** Team mode: serve the IPC contract to attached apps (TLS WebSocket). */
+  serve?: { listen: { host: string; port: number }; tlsCert?: string; tlsKey?: string };
 }
 
 export type ParsedArgs = { ok: true; options: CliOptions } | { ok: false; error: string };
@@ -47,6 +49,10 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         since: { type: 'string' },
         csv: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
+        serve: { type: 'boolean', default: false },
+        listen: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -98,6 +104,13 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       options: { ...base, mode: 'report', report: 'costs', ...(since !== undefined ? { since } : {}) },
     };
   }
+  const serve = serveOptions(values);
+  if (typeof serve === 'string') return { ok: false, error: serve };
+  if (serve && (values.check || values.once))
+    return {
+      ok: false,
+      error: `--serve keeps the engine running for attached apps: ${values.check ? '--check' : '--once'} does not apply`,
+    };
   if (values.since !== undefined) return { ok: false, error: '--since applies only to --report costs' };
   if (values.csv) return { ok: false, error: '--csv applies only to --report costs' };
 
@@ -136,6 +149,33 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       minutes,
       mode: values.demo ? 'demo' : 'run',
       ...(values.config !== undefined ? { config: values.config } : {}),
+      ...(serve ? { serve } : {}),
     },
+  };
+}
+
+/** The team-mode flags: null without --serve, a message when they are wrong. */
+function serveOptions(values: {
+  serve?: boolean;
+  listen?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+}): CliOptions['serve'] | null | string {
+  const extra = values.listen !== undefined || values['tls-cert'] !== undefined || values['tls-key'] !== undefined;
+  if (!values.serve) return extra ? '--listen, --tls-cert and --tls-key apply only with --serve' : null;
+  if (!values['tls-cert'] !== !values['tls-key'])
+    return 'give both --tls-cert and --tls-key (a certificate and its key, PEM), or neither for a generated one';
+  let listen = { host: '0.0.0.0', port: 7465 };
+  if (values.listen !== undefined) {
+    const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(values.listen.trim());
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port > 65535)
+      return `--listen must be HOST:PORT (e.g. 0.0.0.0:7465 or 127.0.0.1:0), not '${values.listen}'`;
+    listen = { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  }
+  return {
+    listen,
+    ...(values['tls-cert'] ? { tlsCert: values['tls-cert'] } : {}),
+    ...(values['tls-key'] ? { tlsKey: values['tls-key'] } : {}),
   };
 }

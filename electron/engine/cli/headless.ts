@@ -20,14 +20,19 @@ import { systemClock } from '../ports.js';
 import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 import { parseCliArgs, type CliOptions } from './args.js';
+import { startServing, type Serving } from '../team/serve.js';
+import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
 import { createView, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
 import { runMain, untilStopped } from './process.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
        npm run headless -- --report costs [--since YYYY-MM-DD] [--csv | --json]
+       npm run headless -- (--config FILE | --demo) --serve [--listen HOST:PORT] [--tls-cert F --tls-key F]
+       npm run headless -- token issue --name NAME --role viewer|operator|admin | token list | token revoke NAME
 
   --config FILE   our config (YAML/JSON) or a ClearML AWS autoscaler YAML (auto-detected)
   --demo          run against the built-in ClearML and EC2 emulators with a synthetic workload
@@ -43,6 +48,12 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
   --report costs  print the accounting from the cost history (this month, or since --since); --csv for CSV
   --data-dir DIR  where the cost history and price cache live (default ~/.local/share/clearml-tray-autoscaler,
                   or AUTOSCALER_DATA_DIR)
+  --serve         team mode: serve this engine to teammates' tray apps over TLS (token per person, with a role);
+                  prints the certificate's SHA-256 fingerprint for them to confirm
+  --listen H:P    where to listen with --serve (default 0.0.0.0:7465)
+  --tls-cert F    with --tls-key F: your certificate (PEM); without them a self-signed one is made once and
+                  kept in DATA_DIR/team
+  token …         issue, list or revoke team tokens (kept as hashes in DATA_DIR/team/tokens.json)
   -h, --help      this text
 
 Credentials: ClearML from CLEARML_API_HOST / CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY, else ~/clearml.conf;
@@ -60,6 +71,9 @@ export interface Out {
 const stdoutOut: Out = { write: (l) => process.stdout.write(`${l}\n`), stream: process.stdout };
 
 export async function runHeadless(argv: string[], out: Out = stdoutOut, env = process.env): Promise<number> {
+  const defaultDataDir = () =>
+    env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
+  if (isTokenCommand(argv)) return runTokenCommand(argv, defaultDataDir(), (l) => out.write(l));
   const parsed = parseCliArgs(argv);
   if (!parsed.ok) {
     out.write(`error: ${parsed.error}\nRun 'npm run headless -- --help' for the flags.`);
@@ -70,8 +84,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     out.write(USAGE);
     return 0;
   }
-  const dataDir =
-    opts.dataDir ?? env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
+  const dataDir = opts.dataDir ?? defaultDataDir();
   if (opts.mode === 'report') return costReport({ ...opts, dataDir }, out);
 
   let loaded: Loaded | null = null;
@@ -161,8 +174,48 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
       }
     });
     await host.setEnabled(true);
+    let serving: Serving | null = null;
+    if (opts.serve) {
+      try {
+        serving = await startServing({
+          host,
+          dataDir,
+          listen: opts.serve.listen,
+          ...(opts.serve.tlsCert ? { tlsCert: opts.serve.tlsCert } : {}),
+          ...(opts.serve.tlsKey ? { tlsKey: opts.serve.tlsKey } : {}),
+          config: loaded?.config ?? null,
+          ...(loaded ? { creds: loaded.creds } : {}),
+          env,
+          log: info,
+        });
+      } catch (e) {
+        unsubscribe();
+        await host.stop();
+        out.write(`error: cannot serve: ${errorText(e)}`);
+        return 2;
+      }
+      const { server, tls } = serving;
+      const shownHost = server.host === '0.0.0.0' || server.host === '::' ? 'THIS-HOST' : server.host;
+      if (json)
+        out.write(
+          JSON.stringify({
+            type: 'serving',
+            url: `wss://${shownHost}:${server.port}`,
+            listen: `${server.host}:${server.port}`,
+            fingerprint: tls.fingerprint,
+            certificate: tls.source,
+          }),
+        );
+      else {
+        info(`team mode: serving on ${server.host}:${server.port}; attach with wss://${shownHost}:${server.port}`);
+        info(`certificate (${tls.source}, ${tls.certFile}) SHA-256 fingerprint:`);
+        info(`  ${tls.fingerprint}`);
+        info("teammates compare it when they attach; issue their tokens with 'npm run headless -- token issue'");
+      }
+    }
     await untilStopped({ afterMs: opts.minutes === null ? null : opts.minutes * 60_000 });
     unsubscribe();
+    await serving?.stop();
     if (json) {
       out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
       await host.stop();

@@ -54,7 +54,20 @@ export interface ServiceDeps {
   knownSecrets?: KnownSecrets;
   /** Told when credentials change or the demo starts (saved config and preferences: `watchSettings`). */
   changes?: ChangeFeed;
+  /** Team mode: attaching to a team engine; only the desktop app has it (elsewhere the channels refuse). */
+  team?: TeamControl;
 }
+
+/** What the `team.*` channels do in the desktop app (electron/engine/team/attachment.ts implements it). */
+export interface TeamControl {
+  status(): InvokeResponse<'autoscaler:team.status'>;
+  probe(url: string): Promise<InvokeResponse<'autoscaler:team.probe'>>;
+  attach(req: { url: string; token: string; fingerprint: string }): Promise<InvokeResponse<'autoscaler:team.attach'>>;
+  detach(): Promise<InvokeResponse<'autoscaler:team.detach'>>;
+}
+
+const NO_TEAM =
+  'Connecting to a team engine is done from the desktop app (tray: "Connect to a team engine…"); the browser preview attaches with --attach.';
 
 export interface CredentialFallback {
   /** Where the engine takes this kind from when nothing is stored ("environment", "AWS SDK chain"), or null. */
@@ -377,6 +390,20 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     'autoscaler:settings.patch': async (patch) => {
       deps.settings.patch(patch);
       return settingsView();
+    },
+
+    'autoscaler:team.status': async () => deps.team?.status() ?? { available: false, attachment: null },
+    'autoscaler:team.probe': async ({ url }) => {
+      if (!deps.team) throw new ServiceError('not_ready', NO_TEAM);
+      return deps.team.probe(url);
+    },
+    'autoscaler:team.attach': async (req) => {
+      if (!deps.team) throw new ServiceError('not_ready', NO_TEAM);
+      return deps.team.attach(req);
+    },
+    'autoscaler:team.detach': async () => {
+      if (!deps.team) throw new ServiceError('not_ready', NO_TEAM);
+      return deps.team.detach();
     },
   };
 }

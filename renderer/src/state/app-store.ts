@@ -107,6 +107,11 @@ export interface AppActions {
   clearCredentials(kind: 'clearml' | 'aws' | 'git'): Promise<Result<'autoscaler:credentials.clear'>>;
   testCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.test'>>;
   importClearmlConf(): Promise<Result<'autoscaler:credentials.importClearmlConf'>>;
+  /** Team mode (desktop app): quiet, the Team section shows its own outcome. */
+  teamStatus(): Promise<Result<'autoscaler:team.status'>>;
+  teamProbe(url: string): Promise<Result<'autoscaler:team.probe'>>;
+  teamAttach(req: InvokeRequest<'autoscaler:team.attach'>): Promise<Result<'autoscaler:team.attach'>>;
+  teamDetach(): Promise<Result<'autoscaler:team.detach'>>;
 }
 
 export interface AppStore {
@@ -311,6 +316,11 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       const r = await call(null, () => api['credentials.status']({}), true);
       if (r.ok) set({ credentials: r.value });
     },
+
+    teamStatus: () => call(null, () => api['team.status']({}), true),
+    teamProbe: (url) => call('teamProbe', () => api['team.probe']({ url }), true),
+    teamAttach: (req) => call('teamAttach', () => api['team.attach'](req), true),
+    teamDetach: () => call('teamDetach', () => api['team.detach']({}), true),
 
     async refreshAppSettings() {
       const r = await call(null, () => api['settings.get']({}), true);

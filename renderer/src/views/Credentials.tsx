@@ -7,6 +7,7 @@ import { CredentialForm, SecretField, useCredentialSave } from '../components/Cr
 import { TextField } from '../components/Field.js';
 import { GitCredentialsForm } from '../components/GitCredentialsForm.js';
 import { formatDate } from '../model/format.js';
+import { roleLimit } from '../model/team.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import type { CredentialsStatus } from '../state/app-store.js';
 import { useActions, useApp, usePending } from '../state/react.js';
@@ -18,9 +19,12 @@ export function Credentials() {
   const actions = useActions();
   const importing = usePending('importClearmlConf');
   const [importMsg, setImportMsg] = useState<string | null>(null);
+  // Team mode: credentials are the team engine's; below admin they can be seen as set/unset but not changed.
+  const limit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:credentials.set'));
   if (!status) return <p className="view empty">Loading credential status…</p>;
   return (
     <div className="view credentials">
+      {limit && <p className="note tone-warn">{limit} Credentials cannot be changed from here.</p>}
       {/* One note: where secrets live (or the warning that says it, when there is one) and that they stay hidden. */}
       <p className={`note${status.warning ? ' tone-warn' : ''}`} data-testid="secrets-note">
         {status.warning ?? (

@@ -21,6 +21,7 @@ import {
 } from '../model/instances.js';
 import type { InstanceView } from '../../../shared/domain.js';
 import { InstancePhaseSchema } from '../../../shared/domain.js';
+import { roleLimit } from '../model/team.js';
 import { useActions, useApp } from '../state/react.js';
 import { InstanceDetailDialog } from './InstanceDetail.js';
 
@@ -61,6 +62,7 @@ export function Instances() {
   );
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'uptimeSec', dir: 'desc' });
   const [confirm, setConfirm] = useState<InstanceView | null>(null);
+  const terminateLimit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:instances.terminate'));
   const [detail, setDetail] = useState<string | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
@@ -189,6 +191,7 @@ export function Instances() {
                     canLink={webHost !== null}
                     onTask={openTask}
                     onTerminate={setConfirm}
+                    terminateLimit={terminateLimit}
                     onDetail={setDetail}
                   />
                 );
@@ -216,10 +219,21 @@ interface RowProps {
   canLink: boolean;
   onTask: (taskId: string) => void;
   onTerminate: (i: InstanceView) => void;
+  /** Team mode: why this role may not terminate (the button is then disabled with this as its title). */
+  terminateLimit: string | null;
   onDetail: (instanceId: string) => void;
 }
 
-const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask, onTerminate, onDetail }: RowProps) {
+const InstanceRow = memo(function InstanceRow({
+  row,
+  index,
+  top,
+  canLink,
+  onTask,
+  onTerminate,
+  terminateLimit,
+  onDetail,
+}: RowProps) {
   const terminating = row.phase === 'terminating' || row.state === 'shutting-down' || row.state === 'terminated';
   const orphan = row.phase === 'orphan';
   return (
@@ -286,7 +300,8 @@ const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask
         <button
           type="button"
           className="danger small"
-          disabled={terminating}
+          disabled={terminating || terminateLimit !== null}
+          title={terminateLimit ?? undefined}
           aria-label={`Terminate ${row.instanceId}`}
           onClick={() => onTerminate(row)}
         >
