@@ -15,6 +15,8 @@ export const CHANNEL_PREFIX = 'autoscaler:';
 
 const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 const CredentialKindSchema = z.enum(['clearml', 'aws', 'git']);
+/** Instance ids a request acts on: at least one, at most EC2's 1000 a call. */
+const InstanceIdsSchema = z.array(z.string().regex(INSTANCE_ID_PATTERN)).min(1).max(1000);
 /** Kinds with a connection test (git credentials are only used by the agents on the instances). */
 const TestableKindSchema = z.enum(['clearml', 'aws']);
 
@@ -54,10 +56,7 @@ export const invokeContract = {
   'autoscaler:instances.terminate': {
     req: z
       .object({
-        instanceIds: z
-          .array(z.string().regex(/^i-[0-9a-f]{8,17}$/))
-          .min(1)
-          .max(1000),
+        instanceIds: InstanceIdsSchema,
       })
       .strict(),
     res: z.object({ terminating: z.array(z.string()) }),
@@ -69,10 +68,7 @@ export const invokeContract = {
   'autoscaler:instances.adopt': {
     req: z
       .object({
-        instanceIds: z
-          .array(z.string().regex(/^i-[0-9a-f]{8,17}$/))
-          .min(1)
-          .max(1000),
+        instanceIds: InstanceIdsSchema,
         confirm: z.literal(true),
       })
       .strict(),

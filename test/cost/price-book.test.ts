@@ -52,30 +52,21 @@ function pricing(endpoint = emu.url, maxAttempts = 1): ClosablePricingSource {
 describe('Pricing emulator', () => {
   it('offers several products per type, so only the full filter set names the Linux/shared/used price', async () => {
     const client = new PricingClient({ region: 'us-east-1', endpoint: emu.url, credentials });
+    // g5.xlarge in us-east-1, unfiltered otherwise: several products, so the listing pages.
+    const g5Products = (page: { MaxResults: number; NextToken?: string }) =>
+      new GetProductsCommand({
+        ServiceCode: 'AmazonEC2',
+        Filters: [
+          { Type: 'TERM_MATCH', Field: 'instanceType', Value: 'g5.xlarge' },
+          { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'us-east-1' },
+        ],
+        ...page,
+      });
     try {
-      const loose = await client.send(
-        new GetProductsCommand({
-          ServiceCode: 'AmazonEC2',
-          Filters: [
-            { Type: 'TERM_MATCH', Field: 'instanceType', Value: 'g5.xlarge' },
-            { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'us-east-1' },
-          ],
-          MaxResults: 3,
-        }),
-      );
+      const loose = await client.send(g5Products({ MaxResults: 3 }));
       expect(loose.PriceList).toHaveLength(3);
       expect(loose.NextToken).toBeTruthy();
-      const page2 = await client.send(
-        new GetProductsCommand({
-          ServiceCode: 'AmazonEC2',
-          Filters: [
-            { Type: 'TERM_MATCH', Field: 'instanceType', Value: 'g5.xlarge' },
-            { Type: 'TERM_MATCH', Field: 'regionCode', Value: 'us-east-1' },
-          ],
-          MaxResults: 100,
-          NextToken: loose.NextToken,
-        }),
-      );
+      const page2 = await client.send(g5Products({ MaxResults: 100, NextToken: loose.NextToken }));
       const all = [...(loose.PriceList as unknown[]), ...(page2.PriceList as unknown[])].map(
         (p) => JSON.parse(String(p)) as { product: { attributes: Record<string, string> } },
       );

@@ -1,3 +1,4 @@
+import { edit } from './draft.js';
 import { describe, expect, it } from 'vitest';
 import {
   buildConfig,
@@ -27,12 +28,6 @@ const valid: ConfigInput = {
   scaling: { pollingIntervalSec: 20, workersPrefix: 'mine' },
   agent: { agentVersion: '3.0.3' },
 };
-
-function edit(d: ConfigDraft, f: (d: ConfigDraft) => void): ConfigDraft {
-  const copy = structuredClone(d);
-  f(copy);
-  return copy;
-}
 
 describe('config form', () => {
   it('round-trips a config, keeping the fields it does not edit', () => {

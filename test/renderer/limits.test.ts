@@ -2,6 +2,7 @@
  * The follow-up models: budget and lease fields in the Settings draft (messages on the exact field), cap bars
  * with the projection, the words of "Stop everything", and orphans in the Instances table.
  */
+import { edit } from './draft.js';
 import { describe, expect, it } from 'vitest';
 import {
   buildConfig,
@@ -36,12 +37,6 @@ const base: ConfigInput = {
   },
   lease: { enabled: true, leaseMin: 30, graceMin: 5, maxLifetimeHours: 48 },
 };
-
-function edit(d: ConfigDraft, f: (d: ConfigDraft) => void): ConfigDraft {
-  const copy = structuredClone(d);
-  f(copy);
-  return copy;
-}
 
 const capUid = (d: ConfigDraft, queue: string) => d.budgets.queues.find((c) => c.queue === queue)!.uid;
 

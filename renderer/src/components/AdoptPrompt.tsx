@@ -7,7 +7,7 @@ import type { AdoptableView } from '../../../shared/domain.js';
 import { plural } from '../model/format.js';
 import { roleLimit } from '../model/team.js';
 import { useActions, useApp, usePending } from '../state/react.js';
-import { Dialog } from './Dialog.js';
+import { ConfirmDialog } from './Dialog.js';
 
 export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[] }) {
   const actions = useActions();
@@ -59,33 +59,19 @@ export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[]
         Adopt {plural(ready.length, 'instance')}…
       </button>
       {confirming && (
-        <Dialog
+        <ConfirmDialog
           title={`Adopt ${plural(ready.length, 'instance')}?`}
+          tone="normal"
+          confirmLabel="Adopt"
+          onConfirm={() => void actions.adopt(ready.map((a) => a.instanceId))}
           onClose={() => setConfirming(false)}
-          footer={
-            <>
-              <button type="button" data-autofocus onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="primary"
-                onClick={() => {
-                  setConfirming(false);
-                  void actions.adopt(ready.map((a) => a.instanceId));
-                }}
-              >
-                Adopt
-              </button>
-            </>
-          }
         >
           <p>
             This app adds its tags to {ready.map((a) => a.instanceId).join(', ')} (their own tags, Name included, stay).
             From then on it terminates them when idle, as it does its own instances. Stop ClearML&apos;s autoscaler
             first, or both will manage them.
           </p>
-        </Dialog>
+        </ConfirmDialog>
       )}
     </section>
   );

@@ -69,3 +69,44 @@ export function Dialog({ title, onClose, children, footer, tone = 'normal' }: Di
     </dialog>
   );
 }
+
+/**
+ * A confirmation: Cancel first (focused: the safe choice), then the action, which closes the dialog and acts.
+ * A danger tone makes both the dialog and the action button read as destructive.
+ */
+export function ConfirmDialog(p: {
+  title: string;
+  confirmLabel: ReactNode;
+  onConfirm: () => void;
+  onClose: () => void;
+  tone?: 'danger' | 'normal';
+  children: ReactNode;
+}) {
+  const tone = p.tone ?? 'danger';
+  return (
+    <Dialog
+      title={p.title}
+      tone={tone}
+      onClose={p.onClose}
+      footer={
+        <>
+          <button type="button" data-autofocus onClick={p.onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className={tone === 'danger' ? 'danger' : 'primary'}
+            onClick={() => {
+              p.onClose();
+              p.onConfirm();
+            }}
+          >
+            {p.confirmLabel}
+          </button>
+        </>
+      }
+    >
+      {p.children}
+    </Dialog>
+  );
+}

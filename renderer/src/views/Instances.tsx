@@ -5,7 +5,7 @@
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { Dialog } from '../components/Dialog.js';
+import { ConfirmDialog } from '../components/Dialog.js';
 import { FilterSelect } from '../components/FilterSelect.js';
 import { formatDuration, formatMoney } from '../model/format.js';
 import {
@@ -321,29 +321,13 @@ const InstanceRow = memo(function InstanceRow({
 function TerminateDialog({ instance, onClose }: { instance: InstanceView; onClose: () => void }) {
   const actions = useActions();
   return (
-    <Dialog
+    <ConfirmDialog
       title={`Terminate ${instance.instanceId}?`}
-      tone="danger"
+      confirmLabel="Terminate"
+      onConfirm={() => void actions.terminate([instance.instanceId])}
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" data-autofocus onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="danger"
-            onClick={() => {
-              onClose();
-              void actions.terminate([instance.instanceId]);
-            }}
-          >
-            Terminate
-          </button>
-        </>
-      }
     >
       <p>{terminateConsequence(instance)}</p>
-    </Dialog>
+    </ConfirmDialog>
   );
 }

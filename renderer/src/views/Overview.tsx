@@ -6,7 +6,7 @@
 import { useId, useState } from 'react';
 import { AdoptPrompt } from '../components/AdoptPrompt.js';
 import { LeadershipBanner } from '../components/LeadershipBanner.js';
-import { Dialog } from '../components/Dialog.js';
+import { ConfirmDialog, Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
@@ -222,27 +222,11 @@ export function Overview() {
       </section>
 
       {confirmZero && (
-        <Dialog
+        <ConfirmDialog
           title="Terminate every instance?"
-          tone="danger"
+          confirmLabel={`Terminate ${plural(live, 'instance')}`}
+          onConfirm={() => void actions.scaleToZero()}
           onClose={() => setConfirmZero(false)}
-          footer={
-            <>
-              <button type="button" data-autofocus onClick={() => setConfirmZero(false)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  setConfirmZero(false);
-                  void actions.scaleToZero();
-                }}
-              >
-                Terminate {plural(live, 'instance')}
-              </button>
-            </>
-          }
         >
           <p>
             This terminates all {plural(live, 'instance')} this app launched ({formatRate(m.burnPerHour)}), including{' '}
@@ -252,7 +236,7 @@ export function Overview() {
             New launches are then paused (switch “Pause new launches” off to allow them again); autoscaling stays{' '}
             {s.enabled ? 'on' : 'off'}. Instances in other regions are not touched: use Stop everything for those.
           </p>
-        </Dialog>
+        </ConfirmDialog>
       )}
 
       {confirmStop && (
