@@ -29,6 +29,7 @@ import { clearmlRealSection } from './clearml-real-report.js';
 import { callsGrid, planGrid, type CallsSample, type PlanSample } from './scale.js';
 import { DEFAULT_SEED, scaleTargets, SUITE, traceTargets, type Target } from './suite.js';
 import { FAMILIES, runFamilies, type FamilyRow } from './families.js';
+import type { Family } from './gen-traces.js';
 import {
   distributions,
   distributionTable,
@@ -41,9 +42,14 @@ import {
 /** Seeds per family in a plain `npm run bench` (runtime on two cores); results.md comes from a 20-seed run. */
 const DEFAULT_FAMILY_SEEDS = 3;
 
-async function familyRows(seeds: number, firstSeed: number, prefSeeds: number): Promise<FamilyRow[]> {
+async function familyRows(
+  seeds: number,
+  firstSeed: number,
+  prefSeeds: number,
+  families: readonly Family[] = FAMILIES,
+): Promise<FamilyRow[]> {
   return runFamilies(BENCH_DIR, {
-    families: FAMILIES,
+    families,
     seeds: Array.from({ length: seeds }, (_, i) => firstSeed + i),
     otherPreferenceSeeds: prefSeeds,
     onRow: (r, sec) =>
@@ -76,6 +82,7 @@ trace families (bench/gen-traces.ts), each seed a fresh trace, ours at each pref
   --first-seed N                  the first seed (default 1)
   --pref-seeds N                  run the cost and latency preferences on the first N seeds only (default: all, up to ${DEFAULT_FAMILY_SEEDS})
   --families --out FILE           run a shard of seeds and write its rows only (to merge with --render)
+  --family NAME[,NAME…]           (with --families) only these families, e.g. to look into one seed
   --render FILE,FILE…             merge shard rows into bench/results.md and bench/charts/*.svg
   --no-bundled                    (with --render) skip the five bundled single traces`;
 
@@ -298,6 +305,7 @@ async function main(): Promise<void> {
         seeds: { type: 'string' },
         'first-seed': { type: 'string' },
         'pref-seeds': { type: 'string' },
+        family: { type: 'string' },
         out: { type: 'string' },
         render: { type: 'string' },
         'no-bundled': { type: 'boolean', default: false },
@@ -350,7 +358,11 @@ async function main(): Promise<void> {
   const prefSeeds = whole(values['pref-seeds'], '--pref-seeds', Math.min(seeds, DEFAULT_FAMILY_SEEDS), 0);
   if (values.families) {
     // A shard of the family run: rows only, to be merged with --render.
-    const rows = await familyRows(seeds, firstSeed, prefSeeds);
+    const only = values.family?.split(',') ?? [...FAMILIES];
+    const unknown = only.filter((f) => !(FAMILIES as readonly string[]).includes(f));
+    if (unknown.length)
+      throw new UsageError(`--family: unknown '${unknown.join("', '")}'; the families are ${FAMILIES.join(', ')}`);
+    const rows = await familyRows(seeds, firstSeed, prefSeeds, only as Family[]);
     const out = values.out ?? path.join(BENCH_DIR, 'family-rows.json');
     writeFileSync(out, `${JSON.stringify(rows)}\n`);
     console.log(`wrote ${rows.length} rows to ${out}`);

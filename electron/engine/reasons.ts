@@ -14,7 +14,8 @@ export function formatMinutes(sec: number): string {
 export function renderDemand(d: Demand): string {
   const ahead = d.prewarm ? ` (${d.prewarm} expected: pre-warm)` : '';
   const foreign = d.foreign ? `, ${d.foreign} from ClearML's autoscaler (${d.foreignIdle ?? 0} idle)` : '';
-  return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting${foreign}`;
+  const freeing = d.freeingSoon ? `, ${d.freeingSoon} busy likely free before a boot` : '';
+  return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting${freeing}${foreign}`;
 }
 
 export function renderBlocker(b: Blocker): string {
