@@ -29,6 +29,7 @@ import { clearmlRealSection } from './clearml-real-report.js';
 import { callsGrid, planGrid, type CallsSample, type PlanSample } from './scale.js';
 import { DEFAULT_SEED, scaleTargets, SUITE, traceTargets, type Target } from './suite.js';
 import { FAMILIES, runFamilies, type FamilyRow } from './families.js';
+import { limitsSection } from './families-limits.js';
 import type { Family } from './gen-traces.js';
 import {
   distributions,
@@ -148,7 +149,7 @@ async function familySection(files: readonly string[]): Promise<string> {
   console.log(familyTargetsTable(targets));
   const missed = targets.reduce((n, t) => n + Number(!t.medianPass) + Number(!t.worstPass), 0);
   console.log(`\n${rows.length} family traces (${seeds.length} seeds); ${missed} MISS cells; ${charts.length} charts`);
-  return renderFamilies(rows, seeds, dist, targets, real.note, charts);
+  return renderFamilies(rows, seeds, dist, targets, real.note, charts, limitsSection(BENCH_DIR, rows));
 }
 
 async function bundled(a: RunArgs, scale: boolean, families: () => Promise<string>, traces = true): Promise<void> {
@@ -386,6 +387,7 @@ export function renderFamilies(
   targets: ReturnType<typeof familyTargets>,
   realNote: string,
   charts: readonly string[],
+  limits = '',
 ): string {
   return [
     '## Trace families over seeds',
@@ -399,6 +401,7 @@ export function renderFamilies(
     '',
     familyTargetsTable(targets),
     '',
+    ...(limits ? [limits, ''] : []),
     '### Distributions (median / worst over seeds)',
     '',
     distributionTable(dist),
@@ -420,7 +423,7 @@ const FAMILY_GUIDE = [
   '- **cost ÷ clairvoyant**: what a run paid divided by the bound, for the same trace; 1.00 is the best possible.',
   '- **p50 / p95 / mean wait**: seconds from a task entering its queue to starting, over all tasks of a trace (unstarted tasks count up to the end).',
   '- **median / worst**: over the seeds of a family; worst is the highest cost ratio or wait.',
-  "- **ours: cost / balanced / latency**: this app's engine at each `scaling.preference`; balanced is the default. Cost and latency run on the first seeds only (the table says how many).",
+  "- **ours: cost / balanced / latency**: this app's engine at each `scaling.preference`; balanced is the default. The table says on how many seeds each ran.",
   "- **ClearML model**: `electron/engine/sim/baseline.ts`, a model of ClearML's autoscaler loop at its default 5 min polling, same config.",
   '- **ours/baseline**: per seed, ours divided by the baseline (cost) or ours minus the baseline (waits, seconds; within 1 s counts as equal); a target PASSes on the median seed and, separately, on the worst seed.',
   '- **p95 wait target**: the boot time p95 + our polling interval + 10 s.',
