@@ -35,7 +35,7 @@ const WHY: Partial<Record<Family, string>> = {
   heavytail:
     'Pareto task durations (shape 1.2, most 30–60 s) at 60 tasks per hour, Poisson. The bound knows every task’s duration and arrival, so it never keeps a machine that will not be used and lets each task take exactly the machine that frees first; an online policy must keep a pool for arrivals it cannot foresee (or make tasks wait a boot: the baseline’s p50 is a few seconds, so most tasks must find a machine ready). Ours keeps what a burst within one boot could use, less the busy workers likely to finish by then.',
   onoff:
-    'GPU bursts (20 min on, 40 min off) with 15-min tasks: the bound starts each burst’s machines a 60 s boot ahead; ours learns a burst only from its first task, so the first tasks of every burst wait a boot and machines idle at the end of a burst until the surplus limit. Close to the target; the mean-boot column shows most of the rest is the boot draw.',
+    'GPU bursts (20 min on, 40 min off, Poisson within) with 15-min tasks: the bound starts each burst’s machines a boot ahead of their tasks; an online policy learns of a burst from its first tasks, which wait a boot (p50 about 90 s; the ClearML model’s is over 300 s), and keeps machines idle at the end of a burst for tasks that might still come. Keeping none would cut the idle tail but make more tasks wait.',
   team: 'A GPU + CPU team (Poisson, 6-min CPU and 30-min GPU medians): as onoff, the gap beyond the boot draw is the idle pool kept for Poisson arrivals the bound knows in advance.',
 };
 

@@ -170,7 +170,7 @@ export function readRealResults(file: string): { points: Map<string, RealPoint[]
   return {
     points,
     note: points.size
-      ? `ClearML's real autoscaler: ${[...points.values()].reduce((n, l) => n + l.length, 0)} runs from ${path.basename(file)}.`
+      ? `ClearML's real autoscaler (\`npm run bench:clearml -- --trace <family>-<seed>\`): ${[...points.values()].reduce((n, l) => n + l.length, 0)} runs from ${path.basename(file)}, one trace each: ${[...points.values()].flatMap((l) => l.map((p) => `${p.family}-${p.seed}`)).join(', ')}. Each is the seed on which the ClearML model's cost ÷ bound was the median of the 20 seeds (the model does not depend on this app's policy, so the choice does not either); its row above is that one seed, not a distribution. Its settings and compression are in its own section below.`
       : `${path.basename(file)} has no run on a family trace (named <family>-<seed>)${ran}: ClearML's real autoscaler is not in the charts or the tables above; see its own section below.`,
   };
 }
