@@ -5,13 +5,8 @@ import {
   forecastArrivals,
   nextPeriodicAt,
 } from '../../electron/engine/policy/arrivals.js';
-import {
-  burstCover,
-  keepWarm,
-  keepWarmText,
-  prewarmText,
-  type KeepWarmInput,
-} from '../../electron/engine/policy/keep-warm.js';
+import { burstCover, keepWarm, type KeepWarmInput } from '../../electron/engine/policy/keep-warm.js';
+import { keepWarmText, prewarmText } from '../../electron/engine/reasons.js';
 
 const MIN = 60_000;
 const T = 10 * 3600_000; // "now" in the cases below, well after the engine started watching (0)
