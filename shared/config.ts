@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BudgetsSchema } from './budget.js';
+import { TeamSchema, teamIssue } from './team.js';
 
 /** Resource and queue names become segments of `<prefix>:<resource>:<type>:<instance id>`. */
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
@@ -189,9 +190,12 @@ export const ConfigSchema = z
     agent: AgentSchema.default(AgentSchema.parse({})),
     lease: LeaseSchema.default(LeaseSchema.parse({})),
     budgets: BudgetsSchema.default(BudgetsSchema.parse({})),
+    team: TeamSchema.default(TeamSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    const team = teamIssue(cfg.team, cfg.scaling.pollingIntervalSec);
+    if (team) ctx.addIssue({ code: 'custom', path: ['team', 'leaseSec'], message: team });
     for (const queue of Object.keys(cfg.budgets.queues)) {
       if (!(queue in cfg.queues)) {
         ctx.addIssue({

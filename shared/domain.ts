@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CapStatusSchema } from './budget.js';
+import { LeadershipViewSchema } from './team.js';
 
 export const EngineStatusSchema = z.enum(['off', 'starting', 'watching', 'scaling', 'paused', 'error']);
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
@@ -86,8 +87,15 @@ export const EventKindSchema = z.enum([
   'error',
   'engine',
   'budget',
+  /** Team mode: leadership gained or lost, another engine on the prefix, the lease table unreachable. */
+  'team',
 ]);
 export type EventKind = z.infer<typeof EventKindSchema>;
+
+/** Team mode roles (see shared/ipc/roles.ts for what each may call). */
+export const TeamRoleSchema = z.enum(['viewer', 'operator', 'admin']);
+/** Who made a change: "local" (this machine) or a teammate's token name and role. */
+export const ActorSchema = z.union([z.literal('local'), z.object({ name: z.string(), role: TeamRoleSchema })]);
 
 export const EngineEventSchema = z.object({
   id: z.number(),
@@ -99,6 +107,8 @@ export const EngineEventSchema = z.object({
   resource: z.string().optional(),
   instanceIds: z.array(z.string()).optional(),
   count: z.number().optional(),
+  /** Set on changes someone asked for (the audit trail); absent on the engine's own decisions. */
+  actor: ActorSchema.optional(),
 });
 export type EngineEvent = z.infer<typeof EngineEventSchema>;
 
@@ -161,6 +171,25 @@ export const SnapshotSchema = z.object({
   costs: CostSummarySchema,
   /** Instances from ClearML's autoscaler whose workers count as capacity, offered for adoption. */
   adoptable: z.array(AdoptableViewSchema).optional(),
+  /** Team mode: which engine acts for this account, region and prefix (absent: an engine without team mode). */
+  leadership: LeadershipViewSchema.nullable().optional(),
+  /**
+   * Set only by an app attached to a team engine (never by an engine): where the snapshot comes from, who this
+   * app is there, and the connection as the user should see it.
+   */
+  remote: z
+    .object({
+      url: z.string(),
+      /** Known once connected (the server says who the token belongs to). */
+      actor: z.object({ name: z.string(), role: TeamRoleSchema }).nullable(),
+      state: z.enum(['connecting', 'connected', 'disconnected']),
+      /** ms epoch the state began. */
+      since: z.number(),
+      /** ms epoch of the next attempt while disconnected; null when not retrying (refused for good). */
+      retryAt: z.number().nullable(),
+      lastError: z.string().nullable(),
+    })
+    .optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 

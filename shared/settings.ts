@@ -15,6 +15,7 @@ export const NOTIFICATION_CATEGORIES = [
   'launchFailed',
   'credentialsRejected',
   'capReached',
+  'team',
 ] as const;
 export const NotificationCategorySchema = z.enum(NOTIFICATION_CATEGORIES);
 export type NotificationCategory = z.infer<typeof NotificationCategorySchema>;
@@ -26,6 +27,7 @@ export const NotificationMutesSchema = z.object({
   launchFailed: z.boolean().default(false),
   credentialsRejected: z.boolean().default(false),
   capReached: z.boolean().default(false),
+  team: z.boolean().default(false),
 });
 export type NotificationMutes = z.infer<typeof NotificationMutesSchema>;
 
@@ -46,6 +48,11 @@ export const SettingsSchema = z.object({
    * confirms a new host. Null: the saved config's host (settings from before this field).
    */
   clearmlKeysHost: z.string().nullable().default(null),
+  /**
+   * Team mode: the team engine this app is attached to (its token is in the keychain), with the certificate
+   * fingerprint the user confirmed. Null: this app runs its own engine.
+   */
+  attachment: z.object({ url: z.string(), fingerprint: z.string() }).nullable().default(null),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -76,6 +83,7 @@ export type UiSettingsPatch = z.infer<typeof SettingsPatchSchema>;
 export type SettingsPatch = UiSettingsPatch & {
   config?: Settings['config'];
   clearmlKeysHost?: Settings['clearmlKeysHost'];
+  attachment?: Settings['attachment'];
 };
 
 /** The settings as the renderer sees them: everything but the config (served by `config.get`). */

@@ -15,6 +15,7 @@ import {
 } from './adoption.js';
 import type { Clock, Ec2Api, InstanceObs, WorkerObs } from './ports.js';
 import type { EventLog } from './controllers/event-log.js';
+import { errorText } from '../../shared/error-text.js';
 
 export interface AdoptionResult {
   adopted: string[];
@@ -39,7 +40,7 @@ export async function observeForeignWorkers(
     try {
       looked = new Map((await ec2.describeInstancesById(ids)).map((i) => [i.instanceId, i]));
     } catch (e) {
-      lookupError = e instanceof Error ? e.message : String(e);
+      lookupError = errorText(e);
     }
   }
   return { ...triageWorkers({ ...input, looked }), lookupError };
@@ -98,7 +99,7 @@ export class AdoptionController {
       } catch (e) {
         refused.push({
           instanceId: f.instanceId,
-          reason: `tagging failed: ${e instanceof Error ? e.message : String(e)}`,
+          reason: `tagging failed: ${errorText(e)}`,
         });
       }
     }

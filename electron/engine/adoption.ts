@@ -8,11 +8,9 @@
  * Pure decisions; `adoption-controller.ts` makes the EC2 calls around them.
  */
 import type { Config } from '../../shared/config.js';
-import type { AdoptableView } from '../../shared/domain.js';
+import { isLiveState, type AdoptableView } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
-
-const LIVE = new Set(['pending', 'running']);
 
 export interface ForeignWorker {
   workerId: string;
@@ -81,7 +79,7 @@ export function triageWorkers(input: {
     const own = ours.get(p.instanceId);
     if (own) {
       // Ours and no longer running (we terminated it, or it powered off): its worker is a zombie.
-      if (!LIVE.has(own.state) && !w.task) zombies.add(w.id);
+      if (!isLiveState(own.state) && !w.task) zombies.add(w.id);
       continue;
     }
     if (input.inFlightIds.has(p.instanceId)) continue;
@@ -90,7 +88,7 @@ export function triageWorkers(input: {
       if (input.looked && !w.task) zombies.add(w.id);
       continue;
     }
-    const live = LIVE.has(instance.state);
+    const live = isLiveState(instance.state);
     const queue = queueFor(config, p.resource, w.queues);
     foreign.push({
       workerId: w.id,

@@ -5,6 +5,7 @@
  * Pure: the engine feeds each tick's outcome in and emits what comes out.
  */
 import { ClearmlError, Ec2Error } from './ports.js';
+import { errorText } from '../../shared/error-text.js';
 
 export type Service = 'clearml' | 'ec2';
 /** Who reads the text: the app (Settings screens) or a terminal (config file and environment). */
@@ -35,7 +36,7 @@ export function problemFrom(service: Service, err: unknown, endpoint: string): C
     const code = err.status !== undefined ? `HTTP ${err.status}${err.subcode ? `/${err.subcode}` : ''}` : null;
     return { service, kind: err.kind, code, endpoint, detail: err.message };
   }
-  return { service, kind: 'other', code: null, endpoint, detail: err instanceof Error ? err.message : String(err) };
+  return { service, kind: 'other', code: null, endpoint, detail: errorText(err) };
 }
 
 /** The EC2 endpoint the SDK uses for a region, honouring the standard endpoint variables. */

@@ -62,4 +62,11 @@ export interface EngineController {
   timeline?(hours: TimelineRange): Promise<Timeline>;
   /** One instance's lifecycle, spend and, when it is booting or died stuck, its console tail. */
   instanceDetail?(instanceId: string): Promise<InstanceDetail>;
+  /**
+   * Team mode without a lease table, when another engine acts on the prefix: "this engine acts" or "stand by"
+   * (persisted); null forgets the decision.
+   */
+  teamDecide?(decision: 'act' | 'standby' | null): Promise<void>;
+  /** Creates (or finds) the lease table the current config names and waits until it is ACTIVE. */
+  createLeaseTable?(): Promise<{ table: string; region: string; created: boolean }>;
 }

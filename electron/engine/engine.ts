@@ -6,6 +6,7 @@
  *
  * This file is the composition and the order of a tick, nothing more: what each step does is in its controller.
  */
+import type { CapStatus } from '../../shared/budget.js';
 import type { Config } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/domain.js';
 import type { CostTracker } from './cost/tracker.js';
@@ -14,7 +15,7 @@ import { plan, type InFlightLaunch, type Plan } from './policy.js';
 import type { ClearmlApi, Clock, Ec2Api, InstanceObs } from './ports.js';
 import { renderAction } from './reasons.js';
 import type { PriceLookup } from './snapshot.js';
-import { publish as publishStore, type MainStore } from './store.js';
+import type { MainStore } from './store.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { createMissingQueues } from './queue-setup.js';
 import { AuthGate } from './controllers/auth.js';
@@ -23,10 +24,11 @@ import { budgetCheck, observeCosts } from './controllers/costs.js';
 import { EventLog, logDecisions } from './controllers/event-log.js';
 import { IdleTracker } from './controllers/idle.js';
 import { KeepWarmController } from './controllers/keep-warm.js';
+import { LeadershipController, type LeadershipPorts } from './controllers/leadership.js';
 import { LaunchController, type LaunchPorts } from './controllers/launch.js';
 import { renewLeases } from './controllers/lease.js';
 import { observe } from './controllers/observe.js';
-import { Publisher, tickStatus } from './controllers/publish.js';
+import { Publisher, tickStatus, type TickStatus } from './controllers/publish.js';
 import { RequeueController } from './controllers/requeue.js';
 import { TerminateController, type ActContext } from './controllers/terminate.js';
 
@@ -45,6 +47,8 @@ export interface EngineDeps extends LaunchPorts {
   costs?: CostTracker;
   /** How connection problems are worded (app or terminal) and whether the host polls again. */
   reporting?: Reporting;
+  /** Team mode (controllers/leadership.ts): the leader lease or, without a table, detection of other engines. */
+  team?: LeadershipPorts;
 }
 
 export interface TickResult {
@@ -71,6 +75,7 @@ export class Engine {
   private readonly requeue: RequeueController;
   private readonly publisher: Publisher;
   private readonly adoption: AdoptionController;
+  private readonly leadership: LeadershipController | null;
 
   constructor(private readonly deps: EngineDeps) {
     this.config = deps.config;
@@ -82,6 +87,7 @@ export class Engine {
     this.publisher = new Publisher(deps.store, deps.prices);
     this.keepWarm = new KeepWarmController(deps.prices);
     this.adoption = new AdoptionController({ ec2: deps.ec2, clock: deps.clock, log: this.log });
+    this.leadership = deps.team ? new LeadershipController(deps.team, deps.clock) : null;
   }
 
   setConfig(config: Config): void {
@@ -131,12 +137,13 @@ export class Engine {
    * tagged or requeued.
    */
   async tick(opts: { act?: boolean } = {}): Promise<TickResult> {
-    const acting = opts.act ?? true;
+    const wantsToAct = opts.act ?? true;
     const config = this.config;
     const prefix = config.scaling.workersPrefix;
     const now = this.deps.clock.now();
     const result: TickResult = { ok: false, plan: null, launched: [], terminated: [], errors: [] };
     const emit = (e: NewEvent) => void this.log.emit(e);
+    const emitOnce = (key: string, e: NewEvent) => this.log.emitOnce(key, e);
 
     // 1. Observe, once, for every controller.
     const seen = await observe(this.deps, config, now);
@@ -145,20 +152,27 @@ export class Engine {
     if (!seen.ok) {
       const problems = [down.clearml, down.ec2].filter((t): t is string => t !== null);
       result.errors.push(...problems);
-      this.publish(now, null, { status: 'error', reason: problems.join('; ') });
+      this.publish(now, null, { status: 'error', statusReason: problems.join('; ') });
       return result;
     }
     const obs = seen.obs;
+    // Team mode: only the engine that leads (or acts alone) acts; a standby observes and publishes. A dry run never
+    // takes the lease (it would keep a real engine from acting) and logs what it would do either way.
+    const dry = config.scaling.dryRun;
+    const lead = await this.leadership?.step(
+      { config, instances: obs.instances, wantsToAct: wantsToAct && !dry },
+      emit,
+    );
+    const acting = wantsToAct && (dry || (lead?.acts ?? true));
+    const stamp = acting ? (this.leadership?.stamp(now) ?? null) : null;
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
     // A configured queue missing on the server is created (as ClearML's autoscaler does), not silently skipped.
-    if (obs.clearmlOk && acting && !config.scaling.dryRun) {
-      const names = Object.keys(config.queues);
+    if (obs.clearmlOk && acting && !config.scaling.dryRun)
       obs.queues.push(
-        ...(await createMissingQueues(this.deps.clearml, names, obs.queues, (k, e) => this.log.emitOnce(k, e))),
+        ...(await createMissingQueues(this.deps.clearml, Object.keys(config.queues), obs.queues, emitOnce)),
       );
-    }
 
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix);
@@ -169,33 +183,18 @@ export class Engine {
     this.launcher.prune(obs.instances, now);
     this.remover.prune(obs.instances, now);
     const money = await observeCosts(this.deps.costs, config, obs, emit);
-    const warm = obs.clearmlOk
-      ? this.keepWarm.plan(
-          {
-            config,
-            now,
-            queues: obs.queues,
-            instances: obs.instances,
-            workers: obs.workers,
-            inFlight: this.launcher.inFlight,
-          },
-          (key, e) => this.log.emitOnce(key, e),
-        )
-      : undefined;
+    const inFlight = this.launcher.inFlight;
+    const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce) : undefined;
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
-    const inFlightIds = new Set(this.launcher.inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
+    const inFlightIds = new Set(inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
     const triage = obs.clearmlOk ? await this.adoption.observe(config, obs.workers, obs.instances, inFlightIds) : null;
 
     // 3. Plan: the pure policy.
     const p = plan({
-      now,
+      ...obs,
       config,
-      clearmlOk: obs.clearmlOk,
-      queues: obs.queues,
-      workers: obs.workers,
-      instances: obs.instances,
-      inFlight: this.launcher.inFlight,
+      inFlight,
       idleSince: this.idle.idleSince,
       idleInherited: this.idle.inherited,
       launchesPaused: this.launchesPaused || this.auth.blocked !== null,
@@ -217,58 +216,54 @@ export class Engine {
     // 4. Act: remove, then launch, then renew the leases of what stays.
     if (acting && config.scaling.dryRun) {
       for (const a of p.actions) emit(ev.dryRun(renderAction(a)));
-    } else if (acting) {
-      const ctx: ActContext = { now, emit, errors: result.errors };
+    } else if (acting && (this.leadership?.stillActs(config) ?? true)) {
+      const ctx: ActContext = { now, emit, errors: result.errors, stamp };
       result.terminated.push(...(await this.remover.act(p.actions, config, ctx)));
       result.launched.push(...(await this.launcher.act(p.actions, config, ctx)));
-      await renewLeases(this.deps.ec2, config.lease, obs.instances, now).catch((e: unknown) =>
-        emit(ev.leaseRenewalFailed(e)),
-      );
+      await renewLeases(this.deps.ec2, config.lease, obs.instances, now, emit, stamp);
     }
 
     // 5. Publish.
     result.ok = obs.clearmlOk;
     if (obs.clearmlOk) this.lastTickOkAt = now;
-    const busy =
-      p.instances.some((c) => c.phase === 'booting') || result.launched.length > 0 || result.terminated.length > 0;
     const status = tickStatus({
       acting,
+      standby: wantsToAct && lead && !lead.acts ? lead.view : null,
       authBlocked: this.auth.blocked,
       clearmlOk: obs.clearmlOk,
       launchesPaused: this.launchesPaused,
-      busy,
+      busy: p.instances.some((c) => c.phase === 'booting') || result.launched.length + result.terminated.length > 0,
       firstError: result.errors[0] ?? null,
     });
-    this.publish(now, p, status, money?.caps ?? []);
+    this.publish(now, p, status, money?.caps);
     return result;
   }
 
-  private publish(
-    now: number,
-    p: Plan | null,
-    s: { status: Parameters<Publisher['publish']>[0]['status']; reason: string | null },
-    caps: Parameters<Publisher['publish']>[0]['caps'] = [],
-  ): void {
-    this.publisher.publish({
-      now,
-      config: this.config,
-      plan: p,
-      status: s.status,
-      statusReason: s.reason,
-      caps,
-      launchesPaused: this.launchesPaused,
-      pausedQueues: this.pausedQueues,
-      lastTickOkAt: this.lastTickOkAt,
-      events: this.log.recent(200),
-      costs: this.deps.costs,
-    });
-    publishStore(this.deps.store, { adoptable: this.adoption.views() });
+  private publish(now: number, p: Plan | null, s: TickStatus, caps?: CapStatus[]): void {
+    const { launchesPaused, pausedQueues, lastTickOkAt, config } = this;
+    const events = this.log.recent(200);
+    const view = { now, config, plan: p, ...s, caps, launchesPaused, pausedQueues, lastTickOkAt, events };
+    const leadership = this.leadership?.view ?? null;
+    this.publisher.publish({ ...view, costs: this.deps.costs, adoptable: this.adoption.views(), leadership });
+  }
+
+  /** Team mode: hand the leader lease over now (autoscaling turned off, the app quits). */
+  async releaseLeadership(): Promise<void> {
+    await this.leadership?.release();
+  }
+
+  /** Team mode without a lease table: the user's decision when another engine acts on the prefix. */
+  async decideTeam(decision: 'act' | 'standby' | null): Promise<void> {
+    if (!this.leadership) throw new Error('team mode is not available in this engine');
+    await this.leadership.decide(decision, this.config);
   }
 
   /** Tags instances ClearML's autoscaler launched as ours, after the user confirmed (see adoption.ts). */
   async adopt(requested: readonly string[] | 'all'): Promise<AdoptionResult> {
+    const lead = this.leadership?.view;
+    if (lead && !lead.acts) throw new Error('this engine stands by (another engine acts for the team): adopt there');
     const r = await this.adoption.adopt(this.config, requested);
-    if (r.adopted.length) publishStore(this.deps.store, { adoptable: this.adoption.views() });
+    if (r.adopted.length) this.publisher.publishAdoptable(this.adoption.views());
     return r;
   }
 

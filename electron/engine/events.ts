@@ -4,7 +4,7 @@
  * only here, so a wording change is one edit and a controller never formats a message itself.
  */
 import type { EngineEvent } from '../../shared/domain.js';
-import { errorText } from './error-text.js';
+import { errorText } from '../../shared/error-text.js';
 
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
@@ -12,6 +12,50 @@ export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
 const plural = (n: number) => (n > 1 ? 's' : '');
 
 export const ev = {
+  // Team mode (controllers/leadership.ts).
+  leadershipGained: (table: string): NewEvent => ({
+    level: 'warn',
+    kind: 'team',
+    message: `this engine now leads (lease in '${table}'): it launches, terminates and renews for the team`,
+  }),
+  leadershipLost: (to: { engineId: string; host: string } | null, leaseMs: number): NewEvent => ({
+    level: 'warn',
+    kind: 'team',
+    message: to
+      ? `leadership lost to ${to.host} (${to.engineId}): this engine now stands by and only observes`
+      : `leadership lost: the lease could not be renewed for ${Math.round(leaseMs / 1000)} s, so this engine stops acting until it holds it again`,
+  }),
+  standingBy: (leader: { engineId: string; host: string }, takeoverSec: number): NewEvent => ({
+    level: 'info',
+    kind: 'team',
+    message: `standing by: ${leader.host} (${leader.engineId}) leads; this engine takes over if it stops renewing for ${takeoverSec} s`,
+  }),
+  leaseUnavailable: (table: string, why: string): NewEvent => ({
+    level: 'error',
+    kind: 'team',
+    message: `leader lease in '${table}' unavailable: ${why}`,
+  }),
+  leaseBack: (table: string): NewEvent => ({
+    level: 'info',
+    kind: 'team',
+    message: `leader lease in '${table}' reachable again`,
+  }),
+  otherEngine: (others: readonly { engineId: string; host: string }[]): NewEvent => ({
+    level: 'error',
+    kind: 'team',
+    message: `another engine acts on this workers prefix (${others.map((o) => `${o.host}, ${o.engineId}`).join('; ')}): this engine holds (nothing launched, terminated or renewed) until you decide: "this engine acts" or "stand by" (a lease table, team.leaseTable, decides this automatically)`,
+  }),
+  standingByDecided: (other: { engineId: string; host: string } | null): NewEvent => ({
+    level: 'info',
+    kind: 'team',
+    message: `standing by as you decided${other ? ` (${other.host} acts)` : ''}: this engine only observes`,
+  }),
+  actingAgain: (why: 'alone' | 'decided-act'): NewEvent => ({
+    level: 'info',
+    kind: 'team',
+    message:
+      why === 'alone' ? 'no other engine seen any more: this engine acts again' : 'this engine acts, as you decided',
+  }),
   connectionDown: (message: string): NewEvent => ({ level: 'error', kind: 'error', message }),
   connectionBack: (message: string): NewEvent => ({ level: 'info', kind: 'engine', message }),
   decision: (queue: string, text: string): NewEvent => ({ level: 'info', kind: 'decision', queue, message: text }),

@@ -12,7 +12,7 @@ import type { DemoEmulation } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
 import { Engine, type EngineDeps, type TickResult } from './engine.js';
-import { errorText } from './error-text.js';
+import { errorText } from '../../shared/error-text.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
 import { CostHistory } from './cost/history.js';
 import { PriceBook } from './cost/price-book.js';
@@ -28,6 +28,9 @@ import { TimelineRecorder } from './timeline/recorder.js';
 import type { ConsoleTail, InstanceDetail } from '../../shared/instance-detail.js';
 import type { Timeline, TimelineRange } from '../../shared/timeline.js';
 import { stopEverything, type StopEverythingReport } from './reliability/regions.js';
+import { memoryTeamState, openTeamState, type TeamState } from './team/identity.js';
+import { createDynamoLeaseStore, type LeaseStore } from './team/lease-store.js';
+import { ensureLeaseTable } from './team/lease-table.js';
 
 export interface EngineHostOptions {
   store?: MainStore;
@@ -38,6 +41,13 @@ export interface EngineHostOptions {
   /** Test seams; default to the real clients. */
   makeClearml?: (config: Config, creds: ClearmlCredentials | null) => ClearmlApi;
   makeEc2?: (config: Config, creds: ResolvedCredentials['aws']) => Ec2Api;
+  /**
+   * This install's engine id and team decision (default: `team.json` in `dataDir`, else new in memory). A harness
+   * that restarts "the same install" without a data folder passes one and keeps it.
+   */
+  teamState?: TeamState | Promise<TeamState>;
+  /** Test seam: the leader lease store of a config with `team.leaseTable` (default: DynamoDB). */
+  makeLeaseStore?: (config: Config, creds: ResolvedCredentials['aws']) => LeaseStore | null;
   /**
    * Runs once after every configure, before the first tick of the new engine: crash recovery (resolve launch
    * intents a previous process left open and seed them as in-flight) goes here.
@@ -105,6 +115,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
           return null;
         })
       : Promise.resolve(null));
+  // This install's engine id and the user's team decision: one per data folder, shared by every engine it hosts.
+  const teamState: Promise<TeamState> = opts.teamState
+    ? Promise.resolve(opts.teamState)
+    : opts.dataDir
+      ? openTeamState(opts.dataDir).catch(() => memoryTeamState())
+      : Promise.resolve(memoryTeamState());
   // One token bucket per region for the whole process, so the EC2 rate limit is app-wide, not per client.
   const limiters = new Map<string, TokenBucket>();
   const limiterFor = (region: string) => {
@@ -168,6 +184,21 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         gitPassword: creds.gitPassword,
       }),
       onEvent: recordEvent,
+      team: {
+        team: teamState,
+        // The leader lease on the app's own AWS credentials; the SDK resolves the endpoint (AWS_ENDPOINT_URL_*).
+        leaseStore: (c) =>
+          opts.makeLeaseStore
+            ? opts.makeLeaseStore(c, creds.aws)
+            : c.team.leaseTable && !override
+              ? createDynamoLeaseStore({
+                  region: c.team.leaseRegion ?? c.aws.region,
+                  credentials: creds.aws,
+                  table: c.team.leaseTable,
+                  prefix: c.scaling.workersPrefix,
+                })
+              : null,
+      },
       ...(opts.reporting ? { reporting: opts.reporting } : {}),
       ...crash?.engineExtras,
       ...opts.engineExtras,
@@ -255,6 +286,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       wake?.abort();
       await loop;
       loop = null;
+      // Off means this engine no longer acts: a standby takes the lease over at its next tick.
+      await engine?.releaseLeadership();
       engine?.emit({
         level: 'info',
         kind: 'engine',
@@ -367,6 +400,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     async stop() {
       await setEnabled(false);
       await current;
+      // A tick run on request (`--once`, "reconcile now") may have taken the lease while autoscaling was off.
+      await engine?.releaseLeadership();
       await (await timelineP).flush();
       await crash?.close();
       demoEmulation?.close();
@@ -411,6 +446,28 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         }
       }
       return buildInstanceDetail({ instanceId, now, view, record, ec2: listed, markers }, tail);
+    },
+    async createLeaseTable() {
+      const cfg = config;
+      if (!cfg || demoEmulation) throw new Error('Save a config first (the demo has no lease table).');
+      const table = cfg.team.leaseTable;
+      if (!table)
+        throw new Error('Name the lease table first (Settings → "Team: one engine acts", team.leaseTable) and save.');
+      const region = cfg.team.leaseRegion ?? cfg.aws.region;
+      const r = await ensureLeaseTable({ region, credentials: lastCreds?.aws ?? null, table });
+      engine?.emit({
+        level: 'info',
+        kind: 'engine',
+        message: r.created ? `lease table '${table}' created in ${region}` : `lease table '${table}' is ACTIVE`,
+      });
+      wake?.abort();
+      return { table, region, created: r.created };
+    },
+    async teamDecide(decision) {
+      if (!engine) throw new Error('nothing is configured yet');
+      await engine.decideTeam(decision);
+      wake?.abort();
+      refreshIfOff();
     },
     tickNow: () => runTick(true),
     refresh: async () => {

@@ -199,4 +199,6 @@ export const TAG = {
   name: 'clearml-autoscaler:name',
   /** When an instance launched by ClearML's autoscaler was adopted (ms epoch), after the user confirmed. */
   adoptedAt: 'clearml-autoscaler:adopted-at',
+  /** `<engine id> <epoch s> <host>` of the engine that last launched or renewed it (team mode's detection). */
+  engine: 'clearml-autoscaler:engine',
 } as const;

@@ -5,6 +5,7 @@
  */
 import type { EngineEvent } from '../../shared/domain.js';
 import type { ClearmlApi, QueueObs } from './ports.js';
+import { errorText } from '../../shared/error-text.js';
 
 type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
 
@@ -37,7 +38,7 @@ export async function createMissingQueues(
         level: 'error',
         kind: 'error',
         queue: name,
-        message: `queue '${name}' does not exist on the ClearML server and could not be created (${e instanceof Error ? e.message : String(e)}): create it in the ClearML web app (Orchestration → Queues) or fix the name`,
+        message: `queue '${name}' does not exist on the ClearML server and could not be created (${errorText(e)}): create it in the ClearML web app (Orchestration → Queues) or fix the name`,
       });
     }
   }

@@ -23,6 +23,8 @@ import {
 } from 'electron';
 import { createEngineHost } from '../engine/host.js';
 import { composeService } from '../engine/service/compose.js';
+import { createAttachmentSwitch } from '../engine/team/attachment.js';
+import type { InvokeChannel, InvokeRequest } from '../../shared/ipc/contract.js';
 import { configuredHosts } from '../engine/service/links.js';
 import { createLogger, knownSecrets, redact } from '../engine/service/redact.js';
 import { APP_ID, KEYCHAIN_SERVICE } from './app-info.js';
@@ -102,6 +104,9 @@ async function start(): Promise<void> {
   );
   installSecurity({ app, session: session.defaultSession, trustedOrigins, openExternal, cspHeader: !devUrl });
 
+  // Team mode: everything below reads this switch's store and calls its dispatcher, which point at the local
+  // engine or, when attached, at the team engine (the local engine then stays off).
+  const team = createAttachmentSwitch({ host, settings, secrets, log: (m) => log.warn(m) });
   const service = composeService({
     host,
     settings,
@@ -109,24 +114,37 @@ async function start(): Promise<void> {
     knownSecrets,
     openUrl: openExternal,
     log: (m) => log.warn(m),
+    team: team.control,
   });
+  team.setLocal(service);
   if (demo) await host.startDemo();
-  else await service.configure();
+  else if (!(await team.resume())) await service.configure();
+  /** Tray actions go through the same dispatcher as the dashboard: audited, and limited by the role when attached. */
+  const act = async <C extends InvokeChannel>(channel: C, args: InvokeRequest<C>) => {
+    const r = await team.dispatch(channel, args, { transport: 'ipc', caller: 'tray' });
+    if (!r.ok) throw new Error(r.error.message);
+  };
 
   const unregisterRouter = registerIpcRouter(ipcMain, {
-    dispatch: service.dispatch,
+    dispatch: team.dispatch,
     windows: () => windows.all(),
     trustedOrigins,
     log: (m) => log.warn(m),
   });
-  const publisher = createStatePublisher({ store: host.store, changes: service.changes, windows: () => windows.all() });
+  const publisher = createStatePublisher({ store: team.store, changes: team.changes, windows: () => windows.all() });
   windows.onCreated((w) => publisher.attach(w));
+  const unnavigate = team.onNavigate((target) => windows.navigate(target));
 
+  const notifier = new Notifier({ now: Date.now, redact: (t) => redact(t) });
+  // Attaching or detaching shows another engine's event log: history, not news.
+  const unswitch = team.onSwitch(() => notifier.rebaseline());
+  // Resumed at start: the first snapshots are a placeholder while connecting, then the team engine's history.
+  if (team.attached()) notifier.rebaseline();
   const notifications = startOsNotifications({
     Notification,
-    store: host.store,
+    store: team.store,
     settings,
-    notifier: new Notifier({ now: Date.now, redact: (t) => redact(t) }),
+    notifier,
     onNavigate: (target) => windows.navigate(target),
   });
   if (settings.notice) notifications.show('Settings were reset', settings.notice, () => windows.show());
@@ -143,7 +161,7 @@ async function start(): Promise<void> {
     Tray,
     Menu,
     nativeImage,
-    store: host.store,
+    store: team.store,
     settings,
     platform: process.platform,
     // Packaged: extraResources (build/electron-builder.yml); unpackaged: the repo's build/ next to out/.
@@ -152,10 +170,10 @@ async function start(): Promise<void> {
       : fileURLToPath(new URL('../../build/icons/tray', import.meta.url)),
     launchAtLoginSupported: loginItemsSupported,
     actions: {
-      setEnabled: (on) => host.setEnabled(on),
+      setEnabled: (enabled) => act('autoscaler:engine.setEnabled', { enabled }),
       openDashboard: (target) => (target ? windows.navigate(target) : void windows.show()),
-      setLaunchesPaused: (paused) => host.setLaunchesPaused(paused),
-      scaleToZero: async () => void (await host.scaleToZero()),
+      setLaunchesPaused: (paused) => act('autoscaler:engine.setLaunchesPaused', { paused }),
+      scaleToZero: () => act('autoscaler:engine.scaleToZero', {}),
       setLaunchAtLogin: (on) => void settings.patch({ launchAtLogin: on }),
       quit: () => app.quit(),
       confirm: async (p) => {
@@ -191,6 +209,7 @@ async function start(): Promise<void> {
       { name: 'unregister IPC', run: () => unregisterRouter() },
       { name: 'stop watching settings', run: () => unwatchLogin() },
       { name: 'stop the service', run: () => service.dispose() },
+      { name: 'detach from the team engine', run: () => (unnavigate(), unswitch(), team.dispose()) },
     ],
     log: (m) => log.warn(m),
   });
@@ -208,7 +227,7 @@ async function start(): Promise<void> {
   // The Electron e2e suite reads the tray through this hook (a Tray's menu cannot be read back from Electron).
   if (process.env['AUTOSCALER_E2E'] === '1') {
     Object.assign(globalThis, {
-      __autoscalerE2E: { tray, store: host.store, settings },
+      __autoscalerE2E: { tray, store: team.store, settings },
     });
   }
   log.info(`started (${demo ? 'demo' : 'normal'} mode, credentials in ${secrets.backendName})`);

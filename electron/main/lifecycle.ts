@@ -11,6 +11,7 @@ import type { EngineController } from '../engine/controller.js';
 import type { SettingsRepo } from '../engine/service/settings-repo.js';
 import { formatRate, runningInstances } from './tray/tray-model.js';
 import type { WindowManager } from './window.js';
+import { errorText } from '../../shared/error-text.js';
 
 export type QuitChoice = 'keep' | 'terminate-idle' | 'terminate-all' | 'cancel';
 
@@ -97,7 +98,7 @@ export async function runShutdown(steps: readonly ShutdownStep[], deadline: Prom
         .then(
           () => 'done' as const,
           (err: unknown) => {
-            report.failed.push({ name: step.name, message: err instanceof Error ? err.message : String(err) });
+            report.failed.push({ name: step.name, message: errorText(err) });
             return 'failed' as const;
           },
         ),

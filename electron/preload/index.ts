@@ -6,6 +6,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { CHANNEL_PREFIX, EVENT_CHANNELS, INVOKE_CHANNELS } from '../../shared/ipc/channels.js';
 import type { AutoscalerApi, Envelope } from '../../shared/ipc/contract.js';
+import { errorText } from '../../shared/error-text.js';
 
 type Listener = (payload: never) => void;
 
@@ -15,7 +16,7 @@ function invoker(channel: string) {
       return (await ipcRenderer.invoke(channel, req)) as Envelope<unknown>;
     } catch (err) {
       // Only when main has no handler (e.g. still starting): keep the never-throws promise of the API.
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorText(err);
       return { ok: false, error: { code: 'not_ready', message: `The app is not ready yet (${message}).` } };
     }
   };

@@ -1,6 +1,8 @@
 /** The dashboard shell: header (status, DEMO banner, connection), a real tablist, the views, notices. */
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { LiveRegion } from './components/LiveRegion.js';
+import { useNow } from './components/misc.js';
+import { remoteLine } from './model/team.js';
 import { ShortcutsHelp, useShortcuts } from './components/Shortcuts.js';
 import { VIEW_LABELS as LABELS } from './shortcuts.js';
 import { VIEWS, type ViewName } from './state/app-store.js';
@@ -14,6 +16,7 @@ import { Instances } from './views/Instances.js';
 import { Overview } from './views/Overview.js';
 import { Queues } from './views/Queues.js';
 import { Settings } from './views/Settings.js';
+import { TeamSection } from './views/settings/TeamSection.js';
 
 /** The theme preference: 'system' follows prefers-color-scheme; light/dark pin it (CSS reads data-theme). */
 function useTheme() {
@@ -27,11 +30,12 @@ function useTheme() {
 
 export function App({ problem }: { problem?: string }) {
   useTheme();
-  const { loaded, loadError, firstRun, demo } = useApp((s) => ({
+  const { loaded, loadError, firstRun, demo, attachedDown } = useApp((s) => ({
     loaded: s.snapshot !== null,
     loadError: s.loadError,
     firstRun: isFirstRun(s),
     demo: s.snapshot?.demo ?? false,
+    attachedDown: s.snapshot?.remote !== undefined && s.snapshot.remote.state !== 'connected',
   }));
   const [help, setHelp] = useState(false);
   const openHelp = useCallback(() => setHelp(true), []);
@@ -42,6 +46,7 @@ export function App({ problem }: { problem?: string }) {
       <header className="topbar">
         <h1>ClearML Autoscaler</h1>
         <ConnectionBanner />
+        <TeamBanner />
         <button type="button" className="small shortcuts-button" aria-keyshortcuts="Shift+?" onClick={openHelp}>
           Keyboard shortcuts
         </button>
@@ -55,6 +60,13 @@ export function App({ problem }: { problem?: string }) {
         <main className="blocking">
           <h2>Cannot reach the autoscaler</h2>
           <p>{problem}</p>
+        </main>
+      ) : loaded && firstRun === null && attachedDown ? (
+        // Attached, and the team engine cannot be reached: say so, and keep the way back to this app's own engine.
+        <main className="blocking">
+          <h2>Waiting for the team engine</h2>
+          <p>The dashboard appears as soon as it is reachable (see the line at the top).</p>
+          <TeamSection />
         </main>
       ) : !loaded || firstRun === null ? (
         <main className="blocking" aria-busy="true">
@@ -70,6 +82,8 @@ export function App({ problem }: { problem?: string }) {
       ) : firstRun ? (
         <main>
           <FirstRun />
+          {/* A new teammate may not set up an engine at all: they attach to the team's. */}
+          <TeamSection />
         </main>
       ) : (
         <Dashboard />
@@ -78,6 +92,18 @@ export function App({ problem }: { problem?: string }) {
       <LiveRegion />
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
+  );
+}
+
+function TeamBanner() {
+  const remote = useApp((s) => s.snapshot?.remote);
+  const now = useNow(1000);
+  const line = remoteLine(remote, now);
+  if (!line) return null;
+  return (
+    <p className={`connection tone-${line.tone}`} role="status" data-testid="team-connection">
+      {line.text}
+    </p>
   );
 }
 

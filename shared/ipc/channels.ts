@@ -11,6 +11,8 @@ export const INVOKE_CHANNELS = [
   'autoscaler:queue.setPaused',
   'autoscaler:instances.terminate',
   'autoscaler:instances.adopt',
+  'autoscaler:leadership.decide',
+  'autoscaler:leadership.createLeaseTable',
   'autoscaler:instances.detail',
   'autoscaler:timeline.get',
   'autoscaler:config.get',
@@ -27,6 +29,10 @@ export const INVOKE_CHANNELS = [
   'autoscaler:app.openExternal',
   'autoscaler:settings.get',
   'autoscaler:settings.patch',
+  'autoscaler:team.status',
+  'autoscaler:team.probe',
+  'autoscaler:team.attach',
+  'autoscaler:team.detach',
 ] as const;
 
 export const EVENT_CHANNELS = {

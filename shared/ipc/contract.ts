@@ -9,6 +9,7 @@ import { SnapshotSchema } from '../domain.js';
 import { INSTANCE_ID_PATTERN, InstanceDetailSchema } from '../instance-detail.js';
 import { PublicSettingsSchema, SettingsPatchSchema } from '../settings.js';
 import { TimelineRangeSchema, TimelineSchema } from '../timeline.js';
+import { TeamDecisionSchema } from '../team.js';
 
 export const CHANNEL_PREFIX = 'autoscaler:';
 
@@ -79,6 +80,22 @@ export const invokeContract = {
       adopted: z.array(z.string()),
       refused: z.array(z.object({ instanceId: z.string(), reason: z.string() })),
     }),
+  },
+  /**
+   * Team mode without a lease table, when another engine acts on the workers prefix (snapshot `leadership.role`
+   * 'conflict'): "this engine acts" or "stand by", remembered; null forgets the decision.
+   */
+  'autoscaler:leadership.decide': {
+    req: z.object({ decision: TeamDecisionSchema.nullable() }).strict(),
+    res: z.object({}),
+  },
+  /**
+   * Creates the DynamoDB table of leader leases the saved config names (`team.leaseTable`), or finds it, and waits
+   * until it is ACTIVE. A refusal is an error naming the IAM action to add.
+   */
+  'autoscaler:leadership.createLeaseTable': {
+    req: z.object({}).strict(),
+    res: z.object({ table: z.string(), region: z.string(), created: z.boolean() }),
   },
   /** One instance's lifecycle, price and spend, and the tail of its EC2 console when it is booting or died stuck. */
   'autoscaler:instances.detail': {
@@ -208,6 +225,36 @@ export const invokeContract = {
     req: SettingsPatchSchema,
     res: z.object({ settings: PublicSettingsSchema, notice: z.string().nullable() }),
   },
+  /**
+   * Team mode (the desktop app): the team engine this app is attached to. `available` is false where attaching
+   * makes no sense (a served engine, the browser preview). The token is write-only: `team.attach` stores it in the
+   * keychain and nothing returns it.
+   */
+  'autoscaler:team.status': {
+    req: z.object({}).strict(),
+    res: z.object({
+      available: z.boolean(),
+      attachment: z.object({ url: z.string(), fingerprint: z.string() }).nullable(),
+    }),
+  },
+  /** The certificate fingerprint a team engine presents, for the user to confirm; sends it nothing. */
+  'autoscaler:team.probe': {
+    req: z.object({ url: z.string().min(1).max(2048) }).strict(),
+    res: z.object({ fingerprint: z.string() }),
+  },
+  /** Connects with the token and the confirmed fingerprint; on success the local engine stops. */
+  'autoscaler:team.attach': {
+    req: z
+      .object({
+        url: z.string().min(1).max(2048),
+        token: z.string().min(1).max(512),
+        fingerprint: z.string().min(1).max(200),
+      })
+      .strict(),
+    res: z.object({ attached: z.boolean(), as: z.object({ name: z.string(), role: z.string() }).nullable() }),
+  },
+  /** Back to this app's own engine (autoscaling off until turned on); forgets the token. */
+  'autoscaler:team.detach': { req: z.object({}).strict(), res: z.object({ attached: z.boolean() }) },
 } as const;
 
 export const eventContract = {
@@ -232,7 +279,7 @@ export type InvokeResponse<C extends InvokeChannel> = z.output<(typeof invokeCon
 export type EventPayload<C extends EventChannel> = z.output<(typeof eventContract)[C]>;
 
 export interface AppError {
-  code: 'unknown_channel' | 'forbidden_sender' | 'invalid_args' | 'not_ready' | 'failed';
+  code: 'unknown_channel' | 'forbidden_sender' | 'forbidden_role' | 'invalid_args' | 'not_ready' | 'failed';
   message: string;
   issues?: { path: string; message: string }[];
 }

@@ -7,12 +7,15 @@ import type { z } from 'zod';
 import { toFieldIssues } from '../config.js';
 import { invokeContract, type AppError, type Envelope, type InvokeChannel, type InvokeResponse } from './contract.js';
 import { redact } from './redact.js';
+import type { Actor } from './roles.js';
 
 /** Who is calling, for logs and per-caller policy; never used for authorization (the transport did that). */
 export interface CallContext {
-  transport: 'ipc' | 'ws' | 'test';
+  transport: 'ipc' | 'ws' | 'team' | 'test';
   /** webContents id, WebSocket connection id, …: opaque. */
   caller: string;
+  /** Team mode: the token's name and role, for the audit trail; absent means the person at this machine. */
+  actor?: Actor;
 }
 
 export type Handlers = {

@@ -24,7 +24,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
 const AppErrorSchema = z.object({
-  code: z.enum(['unknown_channel', 'forbidden_sender', 'invalid_args', 'not_ready', 'failed']),
+  code: z.enum(['unknown_channel', 'forbidden_sender', 'forbidden_role', 'invalid_args', 'not_ready', 'failed']),
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
@@ -37,5 +37,10 @@ export const EnvelopeSchema = z.union([
 export const ServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), id: z.number().int().nonnegative(), envelope: EnvelopeSchema }),
   z.object({ type: z.literal('event'), channel: z.string(), payload: z.unknown() }),
+  /** Team mode: sent first on every connection, so the attached app knows whose token it is and what it may do. */
+  z.object({
+    type: z.literal('hello'),
+    actor: z.object({ name: z.string(), role: z.enum(['viewer', 'operator', 'admin']) }),
+  }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;

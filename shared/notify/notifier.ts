@@ -36,6 +36,7 @@ const DEFAULT_COOLDOWN_MS: Record<NoticeKind, number> = {
   launchFailed: 5 * 60_000,
   credentialsRejected: 30 * 60_000,
   capReached: 30 * 60_000,
+  team: 5 * 60_000,
 };
 
 /**
@@ -57,6 +58,9 @@ export function classifyEvent(e: EngineEvent): NoticeKind | null {
       return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : 'launchFailed';
     case 'budget':
       return 'capReached';
+    case 'team':
+      // Gained, lost, another engine, the lease unreachable; standing by and recoveries are only logged.
+      return e.level === 'info' ? null : 'team';
     case 'error':
       return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : null;
     case 'decision':
@@ -127,11 +131,21 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         body: `${last}${more}`,
         navigate: { view: b.queue ? 'queues' : 'costs', ...(b.queue ? { id: b.queue } : {}) },
       };
+    case 'team':
+      return {
+        kind: b.kind,
+        queue: null,
+        title: 'Team: which engine acts',
+        body: last,
+        navigate: { view: 'overview' },
+      };
   }
 }
 
 export class Notifier {
   private lastEventId: number | null = null;
+  /** After `rebaseline`: the next snapshot that lists events is history, not news. */
+  private awaitingHistory = false;
   private readonly lastShown = new Map<string, number>();
   private readonly pending = new Map<string, Bucket>();
   private readonly cooldown: Record<NoticeKind, number>;
@@ -140,10 +154,26 @@ export class Notifier {
     this.cooldown = { ...DEFAULT_COOLDOWN_MS, ...opts.cooldownMs };
   }
 
+  /**
+   * The snapshots now come from another engine (the app attached to a team engine, or detached): its event log
+   * is history, not news, and its ids are not comparable with the previous engine's. The new engine's first
+   * snapshots may be empty placeholders (still connecting), so the baseline is the first one that lists events.
+   */
+  rebaseline(): void {
+    this.lastEventId = null;
+    this.awaitingHistory = true;
+  }
+
   /** Feed every new snapshot; returns what to show now (possibly nothing). */
   next(snapshot: Snapshot, mutes: NotificationMutes): Notice[] {
     const events = snapshot.events;
     const maxId = events.reduce((m, e) => Math.max(m, e.id), -1);
+    if (this.awaitingHistory) {
+      if (events.length === 0) return this.flush(mutes);
+      this.awaitingHistory = false;
+      this.lastEventId = maxId;
+      return this.flush(mutes);
+    }
     if (this.lastEventId === null) {
       // Startup: history is not news.
       this.lastEventId = maxId;

@@ -17,18 +17,13 @@
  * ground truth. Everything random comes from the seed; the only other nondeterminism is the arrival order of
  * concurrent HTTP requests when launchConcurrency > 1, which the invariants do not depend on.
  */
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigSchema, type Config } from '../../shared/config.js';
-import type { EngineEvent } from '../../shared/domain.js';
-import { createClearmlClient } from '../../electron/engine/clearml/client.js';
-import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/provider.js';
+import { isLiveState, type EngineEvent } from '../../shared/domain.js';
+import type { Ec2Provider } from '../../electron/engine/ec2/provider.js';
 import { TokenBucket } from '../../electron/engine/ec2/throttle.js';
 import type { LaunchIntent } from '../../electron/engine/engine.js';
-import { AgentSimulator } from '../../electron/engine/emulators/agents.js';
-import { startClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
-import { startEc2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
 import { Ec2Error, TAG, type ClearmlApi, type Ec2Api } from '../../electron/engine/ports.js';
 import { encodeIntent, JOURNAL_FILE } from '../../electron/engine/reliability/intent-journal.js';
@@ -37,9 +32,9 @@ import {
   DEFAULT_RESEND_WITHIN_MS,
   type CrashSafety,
 } from '../../electron/engine/reliability/recovery.js';
-import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
-import { VirtualClock } from '../../electron/engine/testkit/virtual-clock.js';
 import { parseWorkerId } from '../../electron/engine/workers.js';
+import { spotGpuWithFallback, T0 } from '../fixtures/index.js';
+import { startWorld } from '../fixtures/world.js';
 import {
   checkInvariants,
   violationCount,
@@ -52,6 +47,7 @@ import {
   type WorkerState,
 } from './invariants.js';
 import { Rng } from './rng.js';
+import { memoryTeamState } from '../../electron/engine/team/identity.js';
 
 export const KILL_POINTS = [
   'between-ticks',
@@ -128,25 +124,15 @@ export interface ChaosResult {
   history: History;
 }
 
-const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 const POLL_SEC = 15;
 const PREFIX = 'chaos';
-const KEYS = { accessKey: 'CHAOSACCESSKEY0001', secretKey: 'chaos-secret-key-never-in-the-journal' };
-const AWS = { accessKeyId: 'AKIACHAOSCHAOSCHAOS1', secretAccessKey: 'chaossecretchaossecretchaossecretchaos01' };
-const LIVE = new Set(['pending', 'running']);
 
 export function chaosConfig(): Config {
   return ConfigSchema.parse({
     clearml: { apiHost: 'http://127.0.0.1:8008' },
     aws: { region: 'us-east-1' },
     resources: {
-      gpu_a: {
-        instanceType: 'g4dn.xlarge',
-        amiId: 'ami-0123456789abcdef0',
-        market: 'spot',
-        spotFallbackToOnDemand: true,
-        subnetIds: ['subnet-0000aaaa', 'subnet-0000bbbb'],
-      },
+      gpu_a: spotGpuWithFallback(),
       gpu_b: { instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0', market: 'on-demand' },
       cpu: {
         instanceType: 'm5.large',
@@ -173,9 +159,6 @@ export function chaosConfig(): Config {
   });
 }
 
-const userDataFor = (config: Config, launch: { queue: string; resource: string }) =>
-  userDataBuilder(config, { clearml: KEYS })(launch);
-
 class Killed extends Error {
   constructor(where: string) {
     super(`engine process killed (${where})`);
@@ -195,6 +178,8 @@ interface Proc {
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
   const rng = new Rng(opts.seed);
+  // Every restarted process is the same install (its data folder would keep its engine id): one team identity.
+  const teamState = memoryTeamState({ engineId: 'eng-c4a05c4a05c4', host: 'chaos' });
   const intensity = opts.intensity ?? 1;
   const crashSafe = opts.crashSafety ?? true;
   const workload = opts.workload ?? true;
@@ -206,21 +191,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const config = chaosConfig();
   const log = opts.log ?? (() => undefined);
 
-  const clock = new VirtualClock(T0);
-  const dir = await mkdtemp(path.join(tmpdir(), `chaos-${opts.seed}-`));
-  const journalFile = path.join(dir, JOURNAL_FILE);
-  const clearml = await startClearmlEmulator({ clock, ...KEYS });
-  // Shutting down takes about a minute on AWS; terminated instances drop out of our (live-states) listing.
-  const ec2 = await startEc2Emulator({
-    clock,
+  // The one test world. Shutting down takes about a minute on AWS; terminated instances drop out of our listing.
+  const world = await startWorld({
     pendingSec: 5,
     shuttingDownSec: 60,
-    random: rng.fork(),
     listingDelaySec,
+    bootSec: { min: 30, max: 120 },
+    random: { ec2: rng.fork(), agents: rng.fork() },
+    queues: ['gpu', 'cpu'],
+    dataDir: true,
   });
-  const agents = new AgentSimulator({ ec2, clearml, clock, bootSec: { min: 30, max: 120 }, random: rng.fork() });
-  clearml.createQueue('gpu');
-  clearml.createQueue('cpu');
+  const { clock, clearml, ec2, agents, dir } = world;
+  const journalFile = path.join(dir, JOURNAL_FILE);
 
   const kills = Object.fromEntries(KILL_POINTS.map((k) => [k, 0])) as Record<KillPoint, number>;
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
@@ -236,7 +218,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   let procSeq = 0;
   let restarts = 0;
   let ticks = 0;
-  const allProviders: Ec2Provider[] = [];
 
   // ------------------------------------------------------------ ground truth
 
@@ -260,7 +241,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         };
         records.set(i.instanceId, r);
       }
-      if (r.endedAt === null && !LIVE.has(i.state)) {
+      if (r.endedAt === null && !isLiveState(i.state)) {
         r.endedAt = now;
         r.endReason = i.stateReasonCode;
       }
@@ -318,16 +299,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     if (proc.dead) throw new Killed('already dead');
   };
 
+  /** A call of a process: refused once it is dead, and its answer is lost if it died while waiting. */
+  const guarded =
+    (proc: Proc, after: () => void = () => undefined) =>
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      alive(proc);
+      const r = await fn(...a);
+      alive(proc);
+      after();
+      return r;
+    };
+
   function wrapEc2(proc: Proc, real: Ec2Api): Ec2Api {
-    const plain =
-      <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
-      async (...a: A): Promise<R> => {
-        alive(proc);
-        const r = await fn(...a);
-        alive(proc);
-        inRecovery(proc);
-        return r;
-      };
+    const plain = guarded(proc, () => inRecovery(proc));
     return {
       describeInstances: plain((p: string) => real.describeInstances(p)),
       findByClientToken: plain((t: string) => real.findByClientToken(t)),
@@ -352,7 +337,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         const before = new Set(
           ec2
             .instances()
-            .filter((i) => LIVE.has(i.state))
+            .filter((i) => isLiveState(i.state))
             .map((i) => i.instanceId),
         );
         try {
@@ -360,7 +345,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         } finally {
           const at = clock.now();
           for (const i of ec2.instances()) {
-            if (!ids.includes(i.instanceId) || !before.has(i.instanceId) || LIVE.has(i.state)) continue;
+            if (!ids.includes(i.instanceId) || !before.has(i.instanceId) || isLiveState(i.state)) continue;
             const taskId = tasks.get(i.instanceId) ?? null;
             terminations.push({ at, instanceId: i.instanceId, busy: taskId !== null, taskId });
           }
@@ -379,14 +364,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   }
 
   function wrapClearml(proc: Proc, real: ClearmlApi): ClearmlApi {
-    const plain =
-      <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
-      async (...a: A): Promise<R> => {
-        alive(proc);
-        const r = await fn(...a);
-        alive(proc);
-        return r;
-      };
+    const plain = guarded(proc);
     return {
       listQueues: plain((n: readonly string[]) => real.listQueues(n)),
       listWorkers: plain((p: string) => real.listWorkers(p)),
@@ -405,7 +383,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
   function startProcess(): Proc {
     const n = ++procSeq;
-    const crash = crashSafe ? createCrashSafety({ dir, clock, userData: userDataFor, retryBaseMs: 2_000 }) : null;
+    const crash = crashSafe ? createCrashSafety({ dir, clock, userData: world.userDataFor, retryBaseMs: 2_000 }) : null;
     const proc: Proc = { n, dead: false, inRecovery: false, host: null as unknown as EngineHost, crash, providers: [] };
     const beforeLaunchAttempt = async (intent: LaunchIntent): Promise<void> => {
       alive(proc);
@@ -433,20 +411,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     };
     proc.host = createEngineHost({
       clock,
+      teamState,
       onEvent: opts.onEvent ? (e) => opts.onEvent!(n, e) : undefined,
-      makeClearml: () =>
-        wrapClearml(proc, createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock, timeoutMs: 300 })),
+      makeClearml: () => wrapClearml(proc, world.clearmlClient({ timeoutMs: 300 })),
       makeEc2: (cfg) => {
-        const p = createEc2Provider({
-          region: cfg.aws.region,
-          credentials: AWS,
-          endpoint: ec2.url,
-          clock,
+        const p = world.clients(cfg, {
           random: rng.fork(),
           limiter: new TokenBucket({ ratePerSec: 5, burst: 10, clock, random: rng.fork() }),
-        });
+        }).ec2;
         proc.providers.push(p);
-        allProviders.push(p);
         return wrapEc2(proc, p);
       },
       recover: crash
@@ -461,7 +434,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         : undefined,
       engineExtras: { launchConcurrency, beforeLaunchAttempt, afterLaunch },
     });
-    proc.host.configure(config, { clearml: KEYS, aws: AWS });
+    proc.host.configure(config, { clearml: world.clearmlKeys, aws: world.awsKeys });
     return proc;
   }
 
@@ -473,14 +446,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
   // ------------------------------------------------------------ chaos
 
-  const injector = createEc2Provider({
-    region: 'us-east-1',
-    credentials: AWS,
-    endpoint: ec2.url,
-    clock,
-    maxAttempts: 1,
-  });
-  allProviders.push(injector);
+  const injector = world.clients(config, { maxAttempts: 1 }).ec2;
   let orphanSeq = 0;
   async function injectOrphan(): Promise<void> {
     // A leftover of ours the config cannot explain (a retired resource): it registers a worker on 'cpu' and may
@@ -700,15 +666,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   };
   const verdict = checkInvariants(history);
 
-  for (const p2 of allProviders) p2.close();
-  await clearml.close();
-  await ec2.close();
   // The journal must never hold user data, which carries the ClearML secret.
   for (const f of await readdir(dir)) {
-    if ((await readFile(path.join(dir, f), 'utf8')).includes(KEYS.secretKey))
+    if ((await readFile(path.join(dir, f), 'utf8')).includes(world.clearmlKeys.secretKey))
       throw new Error(`the ClearML secret key was written to ${f}`);
   }
-  await rm(dir, { recursive: true, force: true });
+  await world.close();
 
   return {
     seed: opts.seed,

@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentSimulator, startRealtimeDriver } from '../../electron/engine/emulators/agents.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
-import { FakeEc2World, T0, manualClock, markers, seeded, type ManualClock } from './helpers.js';
+import { FakeEc2World, manualClock, markers, seeded, type ManualClock } from './helpers.js';
+import { CLEARML_T0 as T0 } from '../fixtures/index.js';
 
 const PREFIX = 'dyn:gpu:g4dn.xlarge';
 const USER_DATA = markers(PREFIX, 'aws_gpu');

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClearmlClient, type ClearmlClientOptions } from '../../electron/engine/clearml/client.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { ClearmlError } from '../../electron/engine/ports.js';
-import { T0, manualClock, type ManualClock } from './helpers.js';
+import { manualClock, type ManualClock } from './helpers.js';
+import { CLEARML_T0 as T0 } from '../fixtures/index.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,7 +1,8 @@
 // The emulator's wire format, checked with raw fetch (no client), so the client tests rest on a faithful server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
-import { T0, manualClock, type ManualClock } from './helpers.js';
+import { manualClock, type ManualClock } from './helpers.js';
+import { CLEARML_T0 as T0 } from '../fixtures/index.js';
 
 let emu: ClearmlEmulator;
 let clock: ManualClock;

@@ -2,16 +2,16 @@
 import type { Clock } from '../../electron/engine/ports.js';
 import type { Ec2Machines, EmulatedInstance } from '../../electron/engine/emulators/seams.js';
 import { mulberry32 } from '../../electron/engine/sim/prng.js';
+import { CLEARML_T0 } from '../fixtures/index.js';
 
 /** 2025-01-13T10:00:00Z: a fixed start so dates in assertions are readable. */
-export const T0 = Date.UTC(2025, 0, 13, 10, 0, 0);
 
 export interface ManualClock extends Clock {
   advance(ms: number): void;
   set(ms: number): void;
 }
 
-export function manualClock(start = T0): ManualClock {
+export function manualClock(start = CLEARML_T0): ManualClock {
   let t = start;
   return {
     now: () => t,

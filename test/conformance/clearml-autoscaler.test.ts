@@ -33,18 +33,21 @@ const TRACE: Trace = {
   bootSec: { min: 30, max: 40 },
 };
 
+/** The tiny trace under ClearML's real autoscaler, polling every minute, 60× faster than the wall clock. */
+const run = (o: { maxWorldSec: number; asShipped?: boolean }) =>
+  runClearmlReal({
+    trace: TRACE,
+    config: loadSimConfig(CONFIG).config,
+    configName: 'conformance',
+    seed: 1,
+    factor: 60,
+    pollSec: 60,
+    ...o,
+  });
+
 describe("ClearML's AutoScaler against our emulators", () => {
   it('launches a spot instance for the pending task, its agent runs it, and the idle instance is terminated', async () => {
-    const { config } = loadSimConfig(CONFIG);
-    const r = await runClearmlReal({
-      trace: TRACE,
-      config,
-      configName: 'conformance',
-      seed: 1,
-      factor: 60,
-      pollSec: 60,
-      maxWorldSec: 30 * 60,
-    });
+    const r = await run({ maxWorldSec: 30 * 60 });
     expect(r.finished).toBe(true);
     expect(r.launchFailures).toBe(0);
     expect(r.launches).toBe(1);
@@ -64,17 +67,7 @@ describe("ClearML's AutoScaler against our emulators", () => {
   });
 
   it('as shipped (clearml 2.1.12), every launch fails on the spin_up_worker keyword mismatch (issue #1669)', async () => {
-    const { config } = loadSimConfig(CONFIG);
-    const r = await runClearmlReal({
-      trace: TRACE,
-      config,
-      configName: 'conformance',
-      seed: 1,
-      factor: 60,
-      pollSec: 60,
-      asShipped: true,
-      maxWorldSec: 4 * 60,
-    });
+    const r = await run({ asShipped: true, maxWorldSec: 4 * 60 });
     expect(r.launches).toBe(0);
     expect(r.launchFailures).toBeGreaterThanOrEqual(2);
     expect(r.tasks.neverStarted).toBe(1);

@@ -7,6 +7,7 @@
 // cannot reclaim an instance), and idempotent client tokens (moto 5.2.5 stores ClientToken but launches a new
 // instance for a repeated token; crash recovery relies on EC2 answering the same instance, see
 // test/reliability/recovery.test.ts).
+import { GPU_OVER_TWO_RESOURCES, addTasks } from '../fixtures/index.js';
 import { DescribeInstanceAttributeCommand, DescribeVolumesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../shared/config.js';
@@ -83,15 +84,10 @@ describe('engine against moto (EC2 through the real SDK)', () => {
   it('a queue with two resources and need 3 gets exactly 3 launches, none more over 10 minutes', async () => {
     world = await startMotoWorld(moto);
     const config = motoConfig({
-      queues: {
-        gpu: [
-          { resource: 'gpu_a', maxInstances: 2 },
-          { resource: 'gpu_b', maxInstances: 5 },
-        ],
-      },
+      queues: GPU_OVER_TWO_RESOURCES,
     });
     world.clearml.createQueue('gpu');
-    for (let i = 0; i < 3; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 600 });
+    addTasks(world.clearml, 'gpu', 3, 600);
     const engine = world.newEngine(config);
     await world.run(engine, 10 * 60);
     const all = await world.ec2.describeAll();
@@ -119,7 +115,7 @@ describe('engine against moto (EC2 through the real SDK)', () => {
     const config = motoConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 2 } });
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
-    for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 240 });
+    addTasks(world.clearml, 'gpu', 2, 240);
     const first = world.newEngine(config);
     await world.run(first, 15); // launched, still booting
     const launched = ids(await world.ec2.describeAll());
@@ -176,7 +172,7 @@ describe('engine against moto (EC2 through the real SDK)', () => {
     const config = motoConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 60 }, lease: { leaseMin: 20 } });
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
-    for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 3600 });
+    addTasks(world.clearml, 'gpu', 2, 3600);
     const engine = world.newEngine(config);
     await world.run(engine, 15);
     const launchedAt = world.clock.now();

@@ -27,8 +27,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Ec2Machines } from '../../electron/engine/emulators/seams.js';
-import { INSTANCE_PATHS } from '../../electron/engine/userdata/userdata.js';
 import { startFakeImds, type FakeImds } from '../userdata/fakeImds.js';
+import { sandboxUserData } from '../userdata/helpers.js';
 
 export interface InstanceSandbox {
   readonly dir: string;
@@ -81,28 +81,17 @@ export async function runInstance(opts: {
 
   const imds = await startFakeImds(opts.instanceId);
   const poweroffMark = path.join(dir, 'poweroff');
-  const paths: Record<string, string> = {
-    CAS_DIR: path.join(dir, 'state'),
-    CAS_ETC: path.join(dir, 'etc'),
-    CAS_BIN: path.join(dir, 'usrbin'),
-    CAS_UNITS: path.join(dir, 'units'),
-    // Exists, so the script takes its systemd branch (a timer through the systemctl stub), never a real loop.
-    CAS_SYSTEMD: path.join(dir, 'systemd'),
-    CAS_VENV: agentVenv,
-    CAS_IMDS: imds.url,
-    CAS_POWEROFF: `touch '${poweroffMark}'`,
-  };
-  let replaced = 0;
-  const script = opts.userData.replace(/^(CAS_[A-Z]+)=.*$/gm, (line, name: string) => {
-    if (!(name in paths)) return line;
-    replaced++;
-    return `${name}='${paths[name]!.replaceAll("'", `'\\''`)}'`;
+  const { script, replaced, expected } = sandboxUserData(opts.userData, {
+    dir,
+    venv: agentVenv,
+    imdsUrl: imds.url,
+    poweroffMark,
   });
   // Every production path must be redirected, or the run could touch the machine it runs on.
-  if (replaced !== Object.keys(INSTANCE_PATHS).length) {
+  if (replaced !== expected) {
     await imds.close();
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`redirected ${replaced} of ${Object.keys(INSTANCE_PATHS).length} path constants in the user data`);
+    throw new Error(`redirected ${replaced} of ${expected} path constants in the user data`);
   }
   const file = path.join(dir, 'user-data.sh');
   writeFileSync(file, script);

@@ -19,6 +19,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import type { Config } from '../../shared/config.js';
+import { isLiveState } from '../../shared/domain.js';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/provider.js';
 import { Engine, type EngineDeps } from '../../electron/engine/engine.js';
@@ -112,8 +113,11 @@ export interface MotoWorld {
   agents: AgentSimulator;
   store: MainStore;
   newEngine(config: Config, extra?: Partial<EngineDeps>): Engine;
-  /** As test/engine/world.ts: advance virtual time in steps, agents stepping around each engine tick. */
-  run(engine: Engine, seconds: number, stepSec?: number): Promise<void>;
+  /**
+   * As test/engine/world.ts: advance virtual time in steps, agents stepping around each engine tick (several
+   * engines on one world: each ticks in turn, in the order given).
+   */
+  run(engine: Engine | readonly Engine[], seconds: number, stepSec?: number): Promise<void>;
   /** Instances moto holds in pending or running. */
   live(): Promise<Instance[]>;
   close(): Promise<void>;
@@ -161,12 +165,12 @@ export async function startMotoWorld(moto: Peer, opts: { bootSec?: number } = {}
       while (clock.now() < end) {
         clock.advance(stepSec * 1000);
         await stepAgents();
-        await engine.tick();
+        for (const e of Array.isArray(engine) ? engine : [engine]) await (e as Engine).tick();
         await stepAgents();
       }
     },
     async live() {
-      return (await ec2.describeAll()).filter((i) => i.State?.Name === 'pending' || i.State?.Name === 'running');
+      return (await ec2.describeAll()).filter((i) => isLiveState(i.State?.Name ?? ''));
     },
     async close() {
       for (const p of providers) p.close();

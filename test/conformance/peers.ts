@@ -55,12 +55,15 @@ async function waitReady(url: string, proc: ChildProcess, out: () => string, tim
   throw new Error(`peer at ${url} did not answer within ${timeoutMs} ms:\n${out()}`);
 }
 
-/** moto's standalone server (all services, EC2 among them) on a free loopback port. */
-export async function startMoto(): Promise<Peer> {
+/**
+ * moto's standalone server (all services, EC2 among them) on a free loopback port. `env`: moto settings, e.g.
+ * `INITIAL_NO_AUTH_ACTION_COUNT` to enforce IAM after that many requests.
+ */
+export async function startMoto(env: Record<string, string> = {}): Promise<Peer> {
   const port = await freePort();
   const proc = spawn(path.join(venvBin(), 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false', ...env },
   });
   let buf = '';
   const keep = (d: Buffer) => {

@@ -13,10 +13,10 @@ import {
   type InstanceCostInput,
 } from '../../electron/engine/cost/accounting.js';
 import { expectCloseRecord } from './close.js';
+import { COST_T0 as T0 } from '../fixtures/index.js';
 
 const S = 1000;
 const H = 3_600_000;
-const T0 = Date.UTC(2026, 10, 16, 10, 0, 0); // 2026-11-16 10:00 UTC
 
 function inst(over: Partial<InstanceCostInput> = {}): InstanceCostInput {
   return {

@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CostHistory, type CostFactInput } from '../../electron/engine/cost/history.js';
 import type { Clock } from '../../electron/engine/ports.js';
 import { expectCloseRecord } from './close.js';
+import { COST_T0 as T0 } from '../fixtures/index.js';
 
 const S = 1000;
 const H = 3_600_000;
-const T0 = Date.UTC(2026, 10, 16, 10, 0); // 2026-11-16 10:00 UTC
 
 let dir: string;
 let file: string;

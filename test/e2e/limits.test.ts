@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewBackend } from '../../electron/engine/preview/backend.js';
 import type { CapStatus } from '../../shared/budget.js';
 import { ConfigSchema } from '../../shared/config.js';
-import type { Snapshot } from '../../shared/domain.js';
+import { isLiveState, type Snapshot } from '../../shared/domain.js';
 import {
   browserSuite,
   pageErrors,
@@ -193,8 +193,7 @@ suite(`spend limits and kill switches in Chromium${skipReason ? ` (${skipReason}
 
     it('Stop everything asks first, then terminates every demo instance, turns autoscaling off, and reports per region', async () => {
       const ec2 = demo.backend.host.clients!.ec2;
-      const live = async () =>
-        (await ec2.describeInstances('demo')).filter((i) => i.state === 'pending' || i.state === 'running');
+      const live = async () => (await ec2.describeInstances('demo')).filter((i) => isLiveState(i.state));
       expect((await live()).length).toBeGreaterThan(0);
 
       await tab(page, 'Overview');

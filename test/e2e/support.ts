@@ -190,6 +190,8 @@ export interface SyntheticOptions {
   historyMs?: number;
   /** What instances.detail answers (default: the engine knows nothing of the instance). */
   instanceDetail?: EngineController['instanceDetail'];
+  /** Team mode's decision (default: a host without team mode). */
+  teamDecide?: EngineController['teamDecide'];
 }
 
 /**
@@ -236,6 +238,7 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
       return ring.query(hours, now);
     },
     ...(opts.instanceDetail ? { instanceDetail: opts.instanceDetail } : {}),
+    ...(opts.teamDecide ? { teamDecide: opts.teamDecide } : {}),
   };
   const settings = new MemorySettingsRepo({ config: TEST_CONFIG });
   const dispatch = createDispatcher(

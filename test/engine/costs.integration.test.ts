@@ -1,5 +1,6 @@
 // Costs wired into the loop: the history is fed from real observations, caps are enforced before every launch,
 // and the month's spend survives a restart (a new history over the same journal).
+import { addTasks } from '../fixtures/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,7 +39,7 @@ describe('costs in the loop', () => {
     const config = makeConfig({ budgets: { global: { hourlyUsd: 0.25 }, mode: 'stop-launching' } });
     world.clearml.createQueue('cpu');
     world.clearml.createQueue('gpu');
-    for (let i = 0; i < 3; i++) world.clearml.addTask({ name: `t${i}`, queue: 'cpu', durationSec: 600 });
+    addTasks(world.clearml, 'cpu', 3, 600);
     const { tracker, prices } = await tracked(world, path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'));
     const engine = world.newEngine(config, { costs: tracker, prices });
     const r = await engine.tick();

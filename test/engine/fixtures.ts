@@ -2,7 +2,7 @@ import { baseConfig, T0 } from '../fixtures/index.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../../electron/engine/ports.js';
 import type { PolicyInput } from '../../electron/engine/policy.js';
 
-export { T0 } from '../fixtures/index.js';
+export { spotGpuWithFallback, T0 } from '../fixtures/index.js';
 /** The base config of every engine suite. */
 export { baseConfig as makeConfig } from '../fixtures/index.js';
 

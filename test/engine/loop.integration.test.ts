@@ -1,9 +1,10 @@
 // The engine end to end: real clients over HTTP against the ClearML and EC2 emulators, agents simulated on the
 // instances, virtual time. Each test is one of issue 3's "done when" scenarios.
+import { GPU_OVER_TWO_RESOURCES, addTasks } from '../fixtures/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { TAG } from '../../electron/engine/ports.js';
-import { makeConfig } from './fixtures.js';
+import { makeConfig, spotGpuWithFallback } from './fixtures.js';
 import { startWorld, type World } from './world.js';
 
 let world: World | null = null;
@@ -11,8 +12,6 @@ afterEach(async () => {
   await world?.close();
   world = null;
 });
-
-const live = (w: World) => w.ec2.instances().filter((i) => i.state === 'pending' || i.state === 'running');
 
 describe('engine loop against the emulators', () => {
   it('3 tasks on a queue capped at 2 → exactly 2 tagged instances that run them, then scale to zero', async () => {
@@ -40,7 +39,7 @@ describe('engine loop against the emulators', () => {
 
     // Idle for more than 5 min → both terminated, their workers unregistered.
     await world.run(engine, 6 * 60 + 30);
-    expect(live(world)).toHaveLength(0);
+    expect(world.live()).toHaveLength(0);
     await world.run(engine, 30);
     expect(world.clearml.workers().filter((w) => w.id.startsWith('dyn:'))).toHaveLength(0);
   });
@@ -48,15 +47,10 @@ describe('engine loop against the emulators', () => {
   it('a queue with two resources and need 3 gets exactly 3 launches', async () => {
     world = await startWorld();
     const config = makeConfig({
-      queues: {
-        gpu: [
-          { resource: 'gpu_a', maxInstances: 2 },
-          { resource: 'gpu_b', maxInstances: 5 },
-        ],
-      },
+      queues: GPU_OVER_TWO_RESOURCES,
     });
     world.clearml.createQueue('gpu');
-    for (let i = 0; i < 3; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 600 });
+    addTasks(world.clearml, 'gpu', 3, 600);
     const engine = world.newEngine(config);
     await world.run(engine, 10 * 60);
     const byResource = world.ec2
@@ -71,7 +65,7 @@ describe('engine loop against the emulators', () => {
     const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 2 } });
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
-    for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 240 });
+    addTasks(world.clearml, 'gpu', 2, 240);
     const first = world.newEngine(config);
     await world.run(first, 15); // launched, still booting
     expect(world.ec2.instances()).toHaveLength(2);
@@ -81,7 +75,7 @@ describe('engine loop against the emulators', () => {
     expect(world.ec2.instances()).toHaveLength(2);
     await world.run(second, 4 * 60 + 3 * 60);
     expect(world.clearml.tasks().every((t) => t.status === 'completed')).toBe(true);
-    expect(live(world)).toHaveLength(0); // the adopted instances were scaled down too
+    expect(world.live()).toHaveLength(0); // the adopted instances were scaled down too
   });
 
   it('terminates an instance that never registers after the spin-up time', async () => {
@@ -91,7 +85,7 @@ describe('engine loop against the emulators', () => {
     world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
     const engine = world.newEngine(config);
     await world.run(engine, 9 * 60);
-    expect(live(world)).toHaveLength(1);
+    expect(world.live()).toHaveLength(1);
     await world.run(engine, 2 * 60);
     const first = world.ec2.instances()[0]!;
     expect(first.state === 'shutting-down' || first.state === 'terminated').toBe(true);
@@ -104,7 +98,7 @@ describe('engine loop against the emulators', () => {
     world.clearml.addTask({ name: 'long', queue: 'gpu', durationSec: 3 * 3600 });
     const engine = world.newEngine(config);
     await world.run(engine, 2 * 3600, 60);
-    expect(live(world)).toHaveLength(1);
+    expect(world.live()).toHaveLength(1);
     expect(world.clearml.tasks()[0]!.status).toBe('in_progress');
   });
 
@@ -112,13 +106,7 @@ describe('engine loop against the emulators', () => {
     world = await startWorld();
     const config = makeConfig({
       resources: {
-        gpu_a: {
-          instanceType: 'g4dn.xlarge',
-          amiId: 'ami-0123456789abcdef0',
-          market: 'spot',
-          spotFallbackToOnDemand: true,
-          subnetIds: ['subnet-0000aaaa', 'subnet-0000bbbb'],
-        },
+        gpu_a: spotGpuWithFallback(),
       },
       queues: { gpu: [{ resource: 'gpu_a', maxInstances: 1 }] },
     });
@@ -138,7 +126,7 @@ describe('engine loop against the emulators', () => {
     const config = makeConfig();
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
-    for (let i = 0; i < 20; i++) world.clearml.addTask({ name: `t${i}`, queue: 'cpu', durationSec: 600 });
+    addTasks(world.clearml, 'cpu', 20, 600);
     world.ec2.faults.push({ code: 'RequestLimitExceeded', count: 1_000_000 });
     const engine = world.newEngine(config);
     const callsIn = async (minutes: number) => {
@@ -161,10 +149,10 @@ describe('engine loop against the emulators', () => {
     world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
     const engine = world.newEngine(config);
     await world.run(engine, 3 * 60);
-    expect(live(world)).toHaveLength(1); // task done, worker idle, not yet past the limit
+    expect(world.live()).toHaveLength(1); // task done, worker idle, not yet past the limit
     world.clearml.faults.inject({ status: 500, count: 1_000_000 });
     await world.run(engine, 10 * 60);
-    expect(live(world)).toHaveLength(1);
+    expect(world.live()).toHaveLength(1);
     expect(world.store.getState().status).toBe('error');
   });
 

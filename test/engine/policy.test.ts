@@ -1,3 +1,4 @@
+import { GPU_OVER_TWO_RESOURCES } from '../fixtures/index.js';
 import { describe, expect, it } from 'vitest';
 import { plan, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
 import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
@@ -16,12 +17,7 @@ const totalLaunched = (actions: Action[]) => launches(actions).reduce((n, l) => 
 
 describe('policy: scale up', () => {
   const twoResources = makeConfig({
-    queues: {
-      gpu: [
-        { resource: 'gpu_a', maxInstances: 2 },
-        { resource: 'gpu_b', maxInstances: 5 },
-      ],
-    },
+    queues: GPU_OVER_TWO_RESOURCES,
   });
 
   const cases: [string, Partial<PolicyInput>, (string | number)[][]][] = [

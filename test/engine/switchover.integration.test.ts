@@ -1,6 +1,7 @@
 // Taking over from a running ClearML autoscaler, end to end: the real engine and clients against the emulators,
 // with instances launched the way ClearML's autoscaler launches them (its startup script shape, only the user's
 // tags) whose agents register workers of the same prefix. No downtime, no leak, no duplicate.
+import { addTasks } from '../fixtures/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { TAG } from '../../electron/engine/ports.js';
@@ -12,8 +13,6 @@ afterEach(async () => {
   await world?.close();
   world = null;
 });
-
-const live = (w: World) => w.ec2.instances().filter((i) => i.state === 'pending' || i.state === 'running');
 
 async function seedClearmlInstances(w: World, n: number): Promise<string[]> {
   return launchClearmlAutoscalerInstances({
@@ -52,7 +51,8 @@ describe("switching over from ClearML's autoscaler", () => {
         .sort(),
     ).toEqual([...workerIds].sort());
     expect(
-      live(world)
+      world
+        .live()
         .map((i) => i.instanceId)
         .sort(),
     ).toEqual([...ids].sort());
@@ -65,7 +65,7 @@ describe("switching over from ClearML's autoscaler", () => {
     expect(world.store.getState().adoptable?.[0]).toMatchObject({ name: 'clearml-gpu-worker', blocker: null });
 
     // Two tasks arrive: the two idle foreign workers take them; no duplicate instance is launched.
-    for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t${i}`, queue: 'gpu', durationSec: 120 });
+    addTasks(world.clearml, 'gpu', 2, 120);
     await world.run(engine, 60);
     expect(world.ec2.instances()).toHaveLength(2);
     expect(world.clearml.tasks().filter((t) => t.status === 'in_progress')).toHaveLength(2);
@@ -95,7 +95,7 @@ describe("switching over from ClearML's autoscaler", () => {
     // Tasks finish, the adopted instances go idle and are terminated like our own; nothing was ever launched.
     await world.run(engine, 120 + 6 * 60);
     expect(world.clearml.tasks().filter((t) => t.status === 'completed')).toHaveLength(2);
-    expect(live(world)).toHaveLength(0);
+    expect(world.live()).toHaveLength(0);
     expect(world.ec2.instances()).toHaveLength(2);
   });
 

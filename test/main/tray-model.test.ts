@@ -30,6 +30,30 @@ describe('tray status line and icon', () => {
       'off',
     ],
     [
+      'on, standing by while another engine leads (team mode)',
+      {
+        enabled: true,
+        status: 'watching',
+        instances: three.slice(0, 2),
+        costs: costs(1.91),
+        leadership: {
+          role: 'standby',
+          acts: false,
+          mode: 'lease',
+          engineId: 'eng-me',
+          host: 'laptop',
+          leader: { engineId: 'eng-host', host: 'gpu-host' },
+          since: 0,
+          expiresAt: 60_000,
+          takeoverAfterSec: 90,
+          decision: null,
+          problem: null,
+        },
+      },
+      'Standby (gpu-host leads): 2 running, $1.91/h',
+      'watching',
+    ],
+    [
       'on and watching',
       { enabled: true, status: 'watching', instances: three.slice(0, 2), costs: costs(1.91) },
       'Autoscaling on: 2 running, $1.91/h',
@@ -123,6 +147,8 @@ describe('tray menu', () => {
       'Open dashboard',
       'Pause new launches',
       'Scale to zero…',
+      '---',
+      'Connect to a team engine…',
       '---',
       'Launch at login',
       'Quit',
@@ -241,5 +267,42 @@ describe('scale-to-zero confirmation', () => {
     );
     expect(p.message).toBe('Terminate all 1 instance ($0.53/h)?');
     expect(p.detail).not.toMatch(/running a task/);
+  });
+});
+
+describe('tray attached to a team engine', () => {
+  const remote = (role: 'viewer' | 'operator' | 'admin', state: 'connected' | 'disconnected' = 'connected') => ({
+    url: 'wss://team:7465',
+    actor: { name: 'vera', role },
+    state,
+    since: 0,
+    retryAt: null,
+    lastError: null,
+  });
+  const running = [instance({ instanceId: 'i-0000000000000000a', state: 'running', phase: 'idle' })];
+
+  it.each([
+    ['viewer', false, false, false],
+    ['operator', true, true, true],
+    ['admin', true, true, true],
+  ] as const)('%s: toggle %s, pause %s, scale to zero %s', (role, toggle, pause, zero) => {
+    const m = buildTrayModel(
+      snapshot({ enabled: true, status: 'watching', instances: running, remote: remote(role) }),
+      settings,
+    );
+    const on = (id: string) => m.items.find((i) => i.id === id)?.enabled !== false;
+    expect([on('enabled'), on('pause-launches'), on('scale-to-zero')]).toEqual([toggle, pause, zero]);
+    expect(m.status).toMatch(/^Team: /);
+    expect(m.items.find((i) => i.id === 'team')?.label).toBe(`Team engine as vera (${role})…`);
+  });
+
+  it('says the viewer is read only, and when it is disconnected', () => {
+    const m = buildTrayModel(snapshot({ remote: remote('viewer', 'disconnected') }), settings);
+    expect(m.items.find((i) => i.id === 'team')?.label).toBe('Team engine as vera (viewer) (disconnected)…');
+    expect(m.items.find((i) => i.id === 'team-role')).toMatchObject({ label: 'Viewer: read only', enabled: false });
+    expect(m.items.find((i) => i.id === 'team')?.action).toEqual({
+      type: 'open-dashboard',
+      target: { view: 'settings', id: 'team' },
+    });
   });
 });

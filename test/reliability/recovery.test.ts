@@ -4,6 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../shared/config.js';
 import type { LaunchIntent } from '../../electron/engine/engine.js';
 import { Ec2Error, type ClearmlApi, type Ec2Api, type InstanceObs } from '../../electron/engine/ports.js';
 import {
@@ -30,6 +31,27 @@ afterEach(async () => {
 });
 
 const ofTask = (r: Rig, queue = 'gpu', durationSec = 120) => r.clearml.addTask({ name: 't', queue, durationSec });
+
+/** The rig of most scenarios: queue 'gpu' with one task waiting. */
+async function gpuTaskRig(opts: Parameters<typeof startRig>[0] = {}): Promise<Rig> {
+  const r = await startRig(opts);
+  r.clearml.createQueue('gpu');
+  ofTask(r);
+  return r;
+}
+
+/** A new process: crash safety on the rig's journal folder, fresh clients and engine, recovery run. */
+async function restart(r: Rig, config: Config, extra: Partial<Parameters<typeof createCrashSafety>[0]> = {}) {
+  const crash = safety(r, extra);
+  const clients = r.clients(config);
+  const engine = r.engine(config, clients, crash.engineExtras);
+  await crash.recover(engine, clients, config);
+  return { crash, clients, engine };
+}
+
+/** A process's crash safety on the rig's journal folder, with the real user data. */
+const safety = (r: Rig, extra: Partial<Parameters<typeof createCrashSafety>[0]> = {}) =>
+  createCrashSafety({ dir: r.dir, clock: r.clock, userData: userDataFor, ...extra });
 
 async function journalText(dir: string): Promise<string> {
   return readFile(path.join(dir, JOURNAL_FILE), 'utf8');
@@ -165,10 +187,8 @@ describe('isDefiniteRefusal: after which codes EC2 certainly launched nothing', 
 
 describe('crash-safe launches against the emulators', () => {
   it('rebuildSpec re-creates the exact request the engine sent (EC2 answers the same instance, not a mismatch)', async () => {
-    rig = await startRig();
+    rig = await gpuTaskRig();
     const config = makeConfig();
-    rig.clearml.createQueue('gpu');
-    ofTask(rig);
     const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock });
     const clients = rig.clients(config);
     const engine = rig.engine(config, clients, crash.engineExtras);
@@ -195,11 +215,9 @@ describe('crash-safe launches against the emulators', () => {
   });
 
   it('killed between the intent and RunInstances: recovery sends it once, the new engine does not launch again', async () => {
-    rig = await startRig({ listingDelaySec: 30 });
+    rig = await gpuTaskRig({ listingDelaySec: 30 });
     const config = makeConfig();
-    rig.clearml.createQueue('gpu');
-    ofTask(rig);
-    const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const crash1 = safety(rig);
     const p1 = mortal(rig.clients(config));
     const engine1 = rig.engine(config, p1.clients, {
       beforeLaunchAttempt: async (i: LaunchIntent) => {
@@ -213,10 +231,7 @@ describe('crash-safe launches against the emulators', () => {
     expect(parseJournal(await journalText(rig.dir)).entries.map((e) => e.resolution)).toEqual([null]);
 
     rig.clock.advance(15_000);
-    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
-    const c2 = rig.clients(config);
-    const engine2 = rig.engine(config, c2, crash2.engineExtras);
-    await crash2.recover(engine2, c2, config);
+    const { crash: crash2, engine: engine2 } = await restart(rig, config);
     expect(crash2.lastRecovery).toMatchObject({ checked: 1, resent: [{}], waiting: [] });
     expect(rig.ec2.instances()).toHaveLength(1);
 
@@ -230,11 +245,9 @@ describe('crash-safe launches against the emulators', () => {
 
   for (const withJournal of [true, false]) {
     it(`killed between RunInstances and its response, instance unlisted for 60 s: ${withJournal ? 'one instance' : 'WITHOUT the journal, two (control)'}`, async () => {
-      rig = await startRig({ listingDelaySec: 60 });
+      rig = await gpuTaskRig({ listingDelaySec: 60 });
       const config = makeConfig();
-      rig.clearml.createQueue('gpu');
-      ofTask(rig);
-      const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+      const crash1 = safety(rig);
       const p1 = mortal(rig.clients(config));
       const ec2: Ec2Api = {
         ...p1.clients.ec2,
@@ -258,7 +271,7 @@ describe('crash-safe launches against the emulators', () => {
 
       rig.clock.advance(15_000);
       const c2 = rig.clients(config);
-      const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+      const crash2 = safety(rig);
       const engine2 = rig.engine(config, c2, withJournal ? crash2.engineExtras : {});
       if (withJournal) {
         await crash2.recover(engine2, c2, config);
@@ -274,19 +287,14 @@ describe('crash-safe launches against the emulators', () => {
 
   for (const withJournal of [true, false]) {
     it(`killed between ticks right after a launch, instance unlisted for 60 s: ${withJournal ? 'counted, not launched again' : 'WITHOUT the journal, launched again (control)'}`, async () => {
-      rig = await startRig({ listingDelaySec: 60 });
+      rig = await gpuTaskRig({ listingDelaySec: 60 });
       const config = makeConfig();
-      rig.clearml.createQueue('gpu');
-      ofTask(rig);
-      const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
-      const c1 = rig.clients(config);
-      const engine1 = rig.engine(config, c1, crash1.engineExtras);
-      await crash1.recover(engine1, c1, config);
+      const { crash: crash1, engine: engine1 } = await restart(rig, config);
       expect((await engine1.tick()).launched).toHaveLength(1);
       await crash1.close(); // the process ends here, its in-flight memory with it
 
       rig.clock.advance(20_000);
-      const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+      const crash2 = safety(rig);
       const c2 = rig.clients(config);
       const engine2 = rig.engine(config, c2, crash2.engineExtras);
       if (withJournal) {
@@ -302,10 +310,8 @@ describe('crash-safe launches against the emulators', () => {
   }
 
   it('killed after a capacity fallback: the failed first attempt is not re-sent, the one that launched is found', async () => {
-    rig = await startRig({ listingDelaySec: 30 });
+    rig = await gpuTaskRig({ listingDelaySec: 30 });
     const config = makeConfig();
-    rig.clearml.createQueue('gpu');
-    ofTask(rig);
     // Subnet A has no spot capacity once; the launcher moves to subnet B with a new token.
     rig.ec2.faults.push({
       action: 'RunInstances',
@@ -313,7 +319,7 @@ describe('crash-safe launches against the emulators', () => {
       count: 1,
       when: (p) => p['SubnetId'] === 'subnet-0000aaaa',
     });
-    const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const crash1 = safety(rig);
     const p1 = mortal(rig.clients(config));
     const engine1 = rig.engine(config, p1.clients, {
       beforeLaunchAttempt: (i) => (p1.check(), crash1.engineExtras.beforeLaunchAttempt(i)),
@@ -329,10 +335,7 @@ describe('crash-safe launches against the emulators', () => {
     ]);
 
     rig.clock.advance(15_000);
-    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
-    const c2 = rig.clients(config);
-    const engine2 = rig.engine(config, c2, crash2.engineExtras);
-    await crash2.recover(engine2, c2, config);
+    const { crash: crash2, engine: engine2 } = await restart(rig, config);
     // Subnet A has capacity again: re-sending its token would launch a second instance for one launch.
     expect(crash2.lastRecovery?.waiting.map((w) => w.token)).toEqual([open[0]!.intent.token]);
     expect(crash2.lastRecovery?.resent.map((r) => r.token)).toEqual([open[1]!.intent.token]);
@@ -343,12 +346,10 @@ describe('crash-safe launches against the emulators', () => {
   });
 
   it('parallel first attempts of one batch do not make each other ambiguous: each is re-sent once', async () => {
-    rig = await startRig({ listingDelaySec: 60 });
+    rig = await gpuTaskRig({ listingDelaySec: 60 });
     const config = makeConfig();
-    rig.clearml.createQueue('gpu');
     ofTask(rig);
-    ofTask(rig);
-    const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const crash1 = safety(rig);
     const p1 = mortal(rig.clients(config));
     let responses = 0;
     const ec2: Ec2Api = {
@@ -374,10 +375,7 @@ describe('crash-safe launches against the emulators', () => {
     await engine1.tick().catch(() => undefined);
     expect(rig.ec2.instances()).toHaveLength(2);
 
-    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
-    const c2 = rig.clients(config);
-    const engine2 = rig.engine(config, c2, crash2.engineExtras);
-    await crash2.recover(engine2, c2, config);
+    const { crash: crash2, engine: engine2 } = await restart(rig, config);
     expect(crash2.lastRecovery?.waiting).toEqual([]);
     expect(new Set(crash2.lastRecovery?.resent.map((r) => r.instanceId))).toEqual(
       new Set(rig.ec2.instances().map((i) => i.instanceId)),
@@ -403,10 +401,7 @@ describe('crash-safe launches against the emulators', () => {
       session: 'earlier-process',
     };
     await writeFile(path.join(rig.dir, JOURNAL_FILE), encodeIntent(old));
-    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
-    const c = rig.clients(config);
-    const engine = rig.engine(config, c, crash.engineExtras);
-    await crash.recover(engine, c, config);
+    const { crash: crash } = await restart(rig, config);
     expect(crash.lastRecovery).toMatchObject({ checked: 1, abandoned: [{ token: 'old-token-1' }], resent: [] });
     expect(rig.ec2.calls.byAction.RunInstances ?? 0).toBe(0);
     // Settled and compacted away.
@@ -415,11 +410,9 @@ describe('crash-safe launches against the emulators', () => {
   });
 
   it('EC2 unreadable during recovery: the open launch counts as booting (no second launch) until it could be listed', async () => {
-    rig = await startRig({ listingDelaySec: 20 });
+    rig = await gpuTaskRig({ listingDelaySec: 20 });
     const config = makeConfig();
-    rig.clearml.createQueue('gpu');
-    ofTask(rig);
-    const crash1 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
+    const crash1 = safety(rig);
     const p1 = mortal(rig.clients(config));
     const engine1 = rig.engine(config, p1.clients, {
       beforeLaunchAttempt: async (i) => {
@@ -431,10 +424,7 @@ describe('crash-safe launches against the emulators', () => {
     await engine1.tick().catch(() => undefined);
 
     rig.ec2.faults.push({ code: 'RequestLimitExceeded', count: 1_000 });
-    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor, retryBaseMs: 10 });
-    const c2 = rig.clients(config);
-    const engine2 = rig.engine(config, c2, crash2.engineExtras);
-    await crash2.recover(engine2, c2, config);
+    const { crash: crash2, engine: engine2 } = await restart(rig, config, { retryBaseMs: 10 });
     expect(crash2.lastRecovery?.waiting).toHaveLength(1);
     expect(crash2.lastRecovery?.seeded).toEqual([{ queue: 'gpu', resource: 'gpu_a', instanceId: null, at: T0 }]);
     rig.ec2.faults.length = 0;
@@ -449,14 +439,9 @@ describe('crash-safe launches against the emulators', () => {
   });
 
   it('a 5xx on every try of a launch is ambiguous: the live engine counts it as booting instead of launching again', async () => {
-    rig = await startRig();
+    rig = await gpuTaskRig();
     const config = makeConfig();
-    rig.clearml.createQueue('gpu');
-    ofTask(rig);
-    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
-    const c = rig.clients(config);
-    const engine = rig.engine(config, c, crash.engineExtras);
-    await crash.recover(engine, c, config);
+    const { crash: crash, engine: engine } = await restart(rig, config);
     rig.ec2.faults.push({ action: 'RunInstances', code: 'InternalError', status: 500, count: 2 });
     const r1 = await engine.tick();
     expect(r1.launched).toEqual([]);
@@ -467,10 +452,7 @@ describe('crash-safe launches against the emulators', () => {
     expect(parseJournal(await journalText(rig.dir)).entries.map((e) => e.resolution)).toEqual([null]);
 
     // A restart now re-sends that request with its token: the one instance the launch wanted.
-    const crash2 = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
-    const c2 = rig.clients(config);
-    const engine2 = rig.engine(config, c2, crash2.engineExtras);
-    await crash2.recover(engine2, c2, config);
+    const { crash: crash2, engine: engine2 } = await restart(rig, config);
     expect(crash2.lastRecovery?.resent).toHaveLength(1);
     await rig.run(engine2, 5 * 60);
     expect(rig.ec2.instances()).toHaveLength(1);
@@ -490,10 +472,7 @@ describe('crash-safe launches against the emulators', () => {
       count: 1,
       when: (p) => p['SubnetId'] === 'subnet-0000aaaa',
     });
-    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });
-    const c = rig.clients(config);
-    const engine = rig.engine(config, c, crash.engineExtras);
-    await crash.recover(engine, c, config);
+    const { crash: crash, clients: c, engine: engine } = await restart(rig, config);
     await engine.tick();
     let entries = parseJournal(await journalText(rig.dir)).entries;
     expect(entries.map((e) => e.resolution?.outcome ?? null)).toEqual([null, 'launched']);
@@ -518,10 +497,8 @@ describe('crash-safe launches against the emulators', () => {
   });
 
   it('remembers the region before the first launch there, across restarts', async () => {
-    rig = await startRig();
+    rig = await gpuTaskRig();
     const config = makeConfig();
-    rig.clearml.createQueue('gpu');
-    ofTask(rig);
     const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock });
     expect(await crash.regions()).toEqual([]);
     const c = rig.clients(config);
@@ -536,10 +513,8 @@ describe('crash-safe launches against the emulators', () => {
   });
 
   it('a journal that cannot be written stops the launch before RunInstances, with a message that says what to do', async () => {
-    rig = await startRig();
+    rig = await gpuTaskRig();
     const config = makeConfig();
-    rig.clearml.createQueue('gpu');
-    ofTask(rig);
     // The journal's path is a directory: every append fails.
     const blocked = path.join(rig.dir, 'blocked');
     const { mkdir } = await import('node:fs/promises');

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstanceObs, TaskObs, WorkerObs } from '../../electron/engine/ports.js';
 import { createCrashSafety } from '../../electron/engine/reliability/recovery.js';
-import { findStranded, SILENT_AFTER_MS } from '../../electron/engine/reliability/stranded.js';
+import { findStranded, SILENT_AFTER_MS, workersOnGoneInstances } from '../../electron/engine/reliability/stranded.js';
 import { makeConfig, startRig, T0, userDataFor, type Rig } from './rig.js';
 
 describe('findStranded', () => {
@@ -89,6 +89,13 @@ describe('findStranded', () => {
       else expect(got).toMatchObject([{ taskId: 't1', instanceId: id, queue: c.queue }]);
     });
   }
+
+  it('the "instance is gone" rule alone (the engine checks the task with ClearML itself) ignores task records', () => {
+    const gone = (instances: InstanceObs[]) =>
+      workersOnGoneInstances({ now: T0, prefix: 'rel', workers: [worker({ task: { id: 't9' } })], instances });
+    expect(gone([inst('terminated')])).toMatchObject([{ taskId: 't9', instanceId: id, queue: 'gpu-from-tag' }]);
+    expect(gone([inst('running')])).toEqual([]);
+  });
 });
 
 describe('recovery requeues tasks of instances lost while the app was down', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { queueView } from '../fixtures/views.js';
 import { createAppStore, type ConnectionSource, type VisibilitySource } from '../../renderer/src/state/app-store.js';
 import { isFirstRun, tabBadges } from '../../renderer/src/state/selectors.js';
 import { validConfig } from '../service/fixtures.js';
@@ -292,30 +293,8 @@ describe('selectors', () => {
       ...base(),
       snapshot: snapshot({
         queues: [
-          {
-            name: 'a',
-            exists: true,
-            pending: 2,
-            oldestWaitSec: 5,
-            busy: 0,
-            idle: 0,
-            booting: 0,
-            resources: [],
-            paused: false,
-            lastDecision: null,
-          },
-          {
-            name: 'b',
-            exists: true,
-            pending: 3,
-            oldestWaitSec: 5,
-            busy: 0,
-            idle: 0,
-            booting: 0,
-            resources: [],
-            paused: false,
-            lastDecision: null,
-          },
+          queueView({ name: 'a', pending: 2, oldestWaitSec: 5 }),
+          queueView({ name: 'b', pending: 3, oldestWaitSec: 5 }),
         ],
         instances: [instance(), instance({ instanceId: 'i-0bbbbbbbbbbbbbbbb', state: 'terminated' })],
         events: [

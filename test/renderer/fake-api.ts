@@ -3,6 +3,7 @@
  * (default: a plausible success), and the test pushes state.changed / navigate events by hand.
  */
 import { emptySnapshot, type InstanceView, type Snapshot } from '../../shared/domain.js';
+import { instanceView } from '../fixtures/views.js';
 import { defaultSettings, publicSettings, type PublicSettings } from '../../shared/settings.js';
 import {
   invokeChannels,
@@ -33,25 +34,17 @@ export function snapshot(patch: Partial<Snapshot> = {}): Snapshot {
   return { ...emptySnapshot(), ...patch };
 }
 
+/** The one instance most store tests need: idle, with a worker. */
 export function instance(patch: Partial<InstanceView> = {}): InstanceView {
-  return {
+  return instanceView({
     instanceId: 'i-0123456789abcdef0',
-    queue: 'gpu',
-    resource: 'gpu_t4',
-    instanceType: 'g4dn.xlarge',
-    market: 'spot',
-    zone: 'us-east-1a',
-    state: 'running',
     phase: 'idle',
-    launchedAt: 0,
-    uptimeSec: 600,
     idleSec: 60,
     workerId: 'demo:gpu_t4:g4dn.xlarge:i-0123456789abcdef0',
-    task: null,
     hourlyPrice: 0.526,
     costSoFar: 0.09,
     ...patch,
-  };
+  });
 }
 
 export const ok = <T>(value: T): Envelope<T> => ({ ok: true, value });

@@ -12,8 +12,8 @@ import {
 } from '../../renderer/src/model/timeline.js';
 import type { CapStatus } from '../../shared/budget.js';
 import type { Timeline } from '../../shared/timeline.js';
+import { TIMELINE_T0 as T0 } from '../fixtures/index.js';
 
-const T0 = Date.UTC(2026, 11, 4, 10, 0, 0);
 const c = (busy: number, idle: number, booting: number, pending: number) => ({ busy, idle, booting, pending });
 
 function timeline(p: Partial<Timeline> = {}): Timeline {

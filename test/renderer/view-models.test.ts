@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { queueView } from '../fixtures/views.js';
 import { niceMax, shares, spotFraction } from '../../renderer/src/model/costs.js';
 import { csvField, eventsToCsv, filterEvents, EMPTY_EVENT_FILTER } from '../../renderer/src/model/events.js';
 import { formatAgo, formatDuration, formatMoney } from '../../renderer/src/model/format.js';
@@ -53,20 +54,7 @@ describe('overview model', () => {
           instance({ phase: 'idle' }),
           instance({ phase: 'booting', state: 'pending' }),
         ],
-        queues: [
-          {
-            name: 'a',
-            exists: true,
-            pending: 4,
-            oldestWaitSec: 5,
-            busy: 0,
-            idle: 0,
-            booting: 0,
-            resources: [],
-            paused: false,
-            lastDecision: null,
-          },
-        ],
+        queues: [queueView({ name: 'a', pending: 4, oldestWaitSec: 5 })],
         costs: { ...emptyCosts(), burnPerHour: 2.1, spendToday: 3, projectedMonth: 90 },
       }),
       now,

@@ -1,13 +1,7 @@
 /** Shared test fixtures for the service and main-process suites: a fake EngineController and snapshot builders. */
 import { ConfigSchema, type Config } from '../../shared/config.js';
 import type { InstanceDetail } from '../../shared/instance-detail.js';
-import {
-  emptySnapshot,
-  type EngineEvent,
-  type InstanceView,
-  type QueueView,
-  type Snapshot,
-} from '../../shared/domain.js';
+import { emptySnapshot, type EngineEvent, type Snapshot } from '../../shared/domain.js';
 import type { EngineController, ResolvedCredentials } from '../../electron/engine/controller.js';
 import { createMainStore, publish, type MainStore } from '../../electron/engine/store.js';
 
@@ -26,40 +20,7 @@ export function validConfig(): Config {
   return ConfigSchema.parse(validConfigInput());
 }
 
-export function instance(p: Partial<InstanceView> & { instanceId: string }): InstanceView {
-  return {
-    queue: 'gpu',
-    resource: 'gpu_t4',
-    instanceType: 'g4dn.xlarge',
-    market: 'spot',
-    zone: 'us-east-1a',
-    state: 'running',
-    phase: 'busy',
-    launchedAt: 0,
-    uptimeSec: 600,
-    idleSec: null,
-    workerId: null,
-    task: null,
-    hourlyPrice: 0.5,
-    costSoFar: 0.1,
-    ...p,
-  };
-}
-
-export function queue(p: Partial<QueueView> & { name: string }): QueueView {
-  return {
-    exists: true,
-    pending: 0,
-    oldestWaitSec: null,
-    busy: 0,
-    idle: 0,
-    booting: 0,
-    resources: [],
-    paused: false,
-    lastDecision: null,
-    ...p,
-  };
-}
+export { instanceView as instance, queueView as queue } from '../fixtures/views.js';
 
 export function snapshot(p: Partial<Snapshot> = {}): Snapshot {
   return { ...emptySnapshot(), ...p };
@@ -110,6 +71,14 @@ export class FakeController implements EngineController {
   async adopt(ids: readonly string[] | 'all'): Promise<{ adopted: string[]; refused: [] }> {
     this.record('adopt', ids);
     return { adopted: ids === 'all' ? [] : [...ids], refused: [] };
+  }
+  async createLeaseTable(): Promise<{ table: string; region: string; created: boolean }> {
+    this.record('createLeaseTable');
+    return Promise.resolve({ table: 'leases', region: 'us-east-1', created: true });
+  }
+  async teamDecide(decision: 'act' | 'standby' | null): Promise<void> {
+    this.record('teamDecide', decision);
+    return Promise.resolve();
   }
   async scaleToZero(): Promise<number> {
     this.record('scaleToZero');

@@ -64,6 +64,12 @@ function makeDeps(over: Partial<ServiceDeps> = {}) {
         { region: 'eu-west-1', terminated: 0, error: `AuthFailure: ${SECRETS.awsKeyId} / ${SECRETS.awsSecret}` },
       ],
     })),
+    team: {
+      status: () => ({ available: true, attachment: null }),
+      probe: async () => ({ fingerprint: 'AA' }),
+      attach: async () => ({ attached: true, as: null }),
+      detach: async () => ({ attached: false }),
+    },
     ...over,
   };
   return { deps, controller, settings, secrets, known };
@@ -79,6 +85,8 @@ const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
   'autoscaler:queue.setPaused': { queue: 'gpu', paused: true },
   'autoscaler:instances.terminate': { instanceIds: ['i-0123456789abcdef0'] },
   'autoscaler:instances.adopt': { instanceIds: ['i-0123456789abcdef0'], confirm: true },
+  'autoscaler:leadership.decide': { decision: 'standby' },
+  'autoscaler:leadership.createLeaseTable': {},
   'autoscaler:config.get': {},
   'autoscaler:instances.detail': { instanceId: 'i-0123456789abcdef0' },
   'autoscaler:timeline.get': { hours: 6 },
@@ -100,6 +108,10 @@ const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
   'autoscaler:app.openExternal': { url: 'https://app.clear.ml/projects' },
   'autoscaler:settings.get': {},
   'autoscaler:settings.patch': { theme: 'dark', notificationMutes: { launched: true } },
+  'autoscaler:team.status': {},
+  'autoscaler:team.probe': { url: 'wss://team.example:7465' },
+  'autoscaler:team.attach': { url: 'wss://team.example:7465', token: 'cta_x', fingerprint: 'AA' },
+  'autoscaler:team.detach': {},
 };
 
 describe('secrets are write-only', () => {

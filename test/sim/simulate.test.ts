@@ -1,5 +1,6 @@
 // The simulator end to end: the real engine and the ClearML baseline, each in its own world of emulators, in
 // virtual time. Small traces, so each test runs in a few seconds.
+import { GPU_OVER_TWO_RESOURCES } from '../fixtures/index.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
 import { simulate, type RunFigures, type SimResult } from '../../electron/engine/sim/simulate.js';
@@ -51,12 +52,7 @@ describe('simulator', () => {
 
   it('the baseline over-launches on a queue with two resources where the engine does not', async () => {
     const cfg = config({
-      queues: {
-        gpu: [
-          { resource: 'gpu_a', maxInstances: 2 },
-          { resource: 'gpu_b', maxInstances: 5 },
-        ],
-      },
+      queues: GPU_OVER_TWO_RESOURCES,
     });
     const t = trace({
       tasks: [0, 1, 2].map((i) => ({ id: `t${i}`, queue: 'gpu', enqueueAtSec: 0, durationSec: 600 })),

@@ -9,9 +9,9 @@ import {
   merge,
 } from '../../electron/engine/timeline/ring.js';
 import type { TimelineSample } from '../../shared/timeline.js';
+import { TIMELINE_DAY as T0 } from '../fixtures/index.js';
 
 const H = 3600_000;
-const T0 = Date.UTC(2026, 11, 4, 0, 0, 0);
 const sample = (at: number, busy: number, pending = 0, burn = busy): TimelineSample => ({
   at,
   queues: { gpu: { busy, idle: 0, booting: 0, pending } },

@@ -1,5 +1,6 @@
 import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
-import type { UserDataOptions } from '../../electron/engine/userdata/userdata.js';
+import path from 'node:path';
+import { INSTANCE_PATHS, type UserDataOptions } from '../../electron/engine/userdata/userdata.js';
 
 export const SECRETS = {
   accessKey: 'CLEARMLACCESSKEY0001',
@@ -39,4 +40,33 @@ export function userDataOptions(o: Overrides = {}): UserDataOptions {
     region: cfg.aws.region,
     ...o.opts,
   };
+}
+
+/**
+ * The user data with every production path constant redirected (state, /etc, /usr/bin, units, systemd, the agent
+ * venv), the IMDS at `imdsUrl` and poweroff as a marker file. `replaced` must equal `expected` (every constant of
+ * INSTANCE_PATHS), or a run could touch the machine it runs on.
+ */
+export function sandboxUserData(
+  script: string,
+  o: { dir: string; venv: string; imdsUrl: string; poweroffMark: string },
+): { script: string; replaced: number; expected: number } {
+  const paths: Record<string, string> = {
+    CAS_DIR: path.join(o.dir, 'state'),
+    CAS_ETC: path.join(o.dir, 'etc'),
+    CAS_BIN: path.join(o.dir, 'usrbin'),
+    CAS_UNITS: path.join(o.dir, 'units'),
+    // Exists, so the script takes its systemd branch (a timer through the systemctl stub), never a real loop.
+    CAS_SYSTEMD: path.join(o.dir, 'systemd'),
+    CAS_VENV: o.venv,
+    CAS_IMDS: o.imdsUrl,
+    CAS_POWEROFF: `touch '${o.poweroffMark}'`,
+  };
+  let replaced = 0;
+  const out = script.replace(/^(CAS_[A-Z]+)=.*$/gm, (line, name: string) => {
+    if (!(name in paths)) return line;
+    replaced++;
+    return `${name}='${paths[name]!.replaceAll("'", `'\\''`)}'`;
+  });
+  return { script: out, replaced, expected: Object.keys(INSTANCE_PATHS).length };
 }

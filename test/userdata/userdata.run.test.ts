@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { INSTANCE_PATHS, buildUserData } from '../../electron/engine/userdata/userdata.js';
+import { buildUserData } from '../../electron/engine/userdata/userdata.js';
 import { WATCHDOG_SH_COMPACT } from '../../electron/engine/userdata/watchdog.js';
 import { startFakeImds, type FakeImds } from './fakeImds.js';
-import { SECRETS, userDataOptions } from './helpers.js';
+import { sandboxUserData, SECRETS, userDataOptions } from './helpers.js';
 
 const run = promisify(execFile);
 const PWNED = '/tmp/pwned'; // what SECRETS.secretKey would create if quoting failed
@@ -118,24 +118,18 @@ async function runUserData(
   };
   for (const [name, text] of Object.entries(stubs)) if (text) exe(path.join(bin, name), text);
 
-  const paths: Record<string, string> = {
-    CAS_DIR: path.join(dir, 'state'),
-    CAS_ETC: path.join(dir, 'etc'),
-    CAS_BIN: path.join(dir, 'usrbin'),
-    CAS_UNITS: path.join(dir, 'units'),
-    CAS_SYSTEMD: path.join(dir, 'systemd'),
-    CAS_VENV: path.join(dir, 'venv'),
-    CAS_IMDS: imds.url,
-    CAS_POWEROFF: `touch '${dir}/poweroff'`,
-  };
-  let replaced = 0;
-  const sandboxed = script.replace(/^(CAS_[A-Z]+)=.*$/gm, (line, name: string) => {
-    if (!(name in paths)) return line;
-    replaced++;
-    return `${name}='${paths[name]!.replaceAll("'", `'\\''`)}'`;
+  const {
+    script: sandboxed,
+    replaced,
+    expected,
+  } = sandboxUserData(script, {
+    dir,
+    venv: path.join(dir, 'venv'),
+    imdsUrl: imds.url,
+    poweroffMark: `${dir}/poweroff`,
   });
   // Every production path must have been redirected, or the run could touch the real machine.
-  expect(replaced).toBe(Object.keys(INSTANCE_PATHS).length);
+  expect(replaced).toBe(expected);
   const file = path.join(dir, 'user-data.sh');
   writeFileSync(file, sandboxed);
 

@@ -3,8 +3,9 @@
  * code 2 (a supervisor that restarts on exit must not loop on a typo). Pure: no I/O.
  */
 import { parseArgs } from 'node:util';
+import { errorText } from '../../../shared/error-text.js';
 
-export type Mode = 'run' | 'demo' | 'report' | 'check' | 'help';
+export type Mode = 'run' | 'demo' | 'report' | 'check' | 'help' | 'create-lease-table';
 
 export interface CliOptions {
   mode: Mode;
@@ -21,6 +22,10 @@ export interface CliOptions {
   since?: number;
   csv: boolean;
   dataDir?: string;
+  /** Team mode without a lease table: the user's decision when another engine acts ('forget' clears it). */
+  team?: 'act' | 'standby' | 'forget';
+  /** Team mode: serve the IPC contract to attached apps (TLS WebSocket). */
+  serve?: { listen: { host: string; port: number }; tlsCert?: string; tlsKey?: string };
 }
 
 export type ParsedArgs = { ok: true; options: CliOptions } | { ok: false; error: string };
@@ -46,13 +51,19 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         since: { type: 'string' },
         csv: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
+        'create-lease-table': { type: 'boolean', default: false },
+        team: { type: 'string' },
+        serve: { type: 'boolean', default: false },
+        listen: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
       allowPositionals: false,
     }).values;
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { ok: false, error: errorText(e) };
   }
   const base = {
     dryRun: values['dry-run'],
@@ -97,8 +108,40 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       options: { ...base, mode: 'report', report: 'costs', ...(since !== undefined ? { since } : {}) },
     };
   }
+  const serve = serveOptions(values);
+  if (typeof serve === 'string') return { ok: false, error: serve };
+  if (serve && (values.check || values.once))
+    return {
+      ok: false,
+      error: `--serve keeps the engine running for attached apps: ${values.check ? '--check' : '--once'} does not apply`,
+    };
   if (values.since !== undefined) return { ok: false, error: '--since applies only to --report costs' };
   if (values.csv) return { ok: false, error: '--csv applies only to --report costs' };
+
+  if (values['create-lease-table']) {
+    if (!values.config)
+      return {
+        ok: false,
+        error: '--create-lease-table creates the table a config names (team.leaseTable): give --config FILE',
+      };
+    for (const [flag, on] of [
+      ['--check', values.check],
+      ['--once', values.once],
+      ['--minutes', values.minutes !== undefined],
+      ['--dry-run', values['dry-run']],
+      ['--adopt', values.adopt],
+      ['--team', values.team !== undefined],
+    ] as const)
+      if (on) return { ok: false, error: `${flag} does not apply to --create-lease-table` };
+    return { ok: true, options: { ...base, mode: 'create-lease-table', config: values.config } };
+  }
+  let team: CliOptions['team'];
+  if (values.team !== undefined) {
+    if (values.team !== 'act' && values.team !== 'standby' && values.team !== 'forget')
+      return { ok: false, error: `--team takes 'act', 'standby' or 'forget', not '${values.team}'` };
+    if (!values.config) return { ok: false, error: '--team decides for the engine of a config: give --config FILE' };
+    team = values.team;
+  }
 
   if (values.check) {
     if (!values.config) return { ok: false, error: '--check tests the connections of a config: give --config FILE' };
@@ -135,6 +178,34 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       minutes,
       mode: values.demo ? 'demo' : 'run',
       ...(values.config !== undefined ? { config: values.config } : {}),
+      ...(team ? { team } : {}),
+      ...(serve ? { serve } : {}),
     },
+  };
+}
+
+/** The team-mode flags: null without --serve, a message when they are wrong. */
+function serveOptions(values: {
+  serve?: boolean;
+  listen?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+}): CliOptions['serve'] | null | string {
+  const extra = values.listen !== undefined || values['tls-cert'] !== undefined || values['tls-key'] !== undefined;
+  if (!values.serve) return extra ? '--listen, --tls-cert and --tls-key apply only with --serve' : null;
+  if (!values['tls-cert'] !== !values['tls-key'])
+    return 'give both --tls-cert and --tls-key (a certificate and its key, PEM), or neither for a generated one';
+  let listen = { host: '0.0.0.0', port: 7465 };
+  if (values.listen !== undefined) {
+    const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(values.listen.trim());
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port > 65535)
+      return `--listen must be HOST:PORT (e.g. 0.0.0.0:7465 or 127.0.0.1:0), not '${values.listen}'`;
+    listen = { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  }
+  return {
+    listen,
+    ...(values['tls-cert'] ? { tlsCert: values['tls-cert'] } : {}),
+    ...(values['tls-key'] ? { tlsKey: values['tls-key'] } : {}),
   };
 }

@@ -10,10 +10,12 @@ import { ec2EndpointFor } from '../connections.js';
 import { permissionCheckSpec, testClearml } from '../service/testers.js';
 import { userDataBuilder } from '../userdata/userdata.js';
 import type { Out } from './headless.js';
+import { errorText } from '../../../shared/error-text.js';
+import { createDynamoLeaseStore } from '../team/lease-store.js';
 
 export async function runCheck(config: Config, creds: ResolvedCredentials, out: Out, json = false): Promise<number> {
   const lines: string[] = [];
-  const report: { clearml?: unknown; ec2?: unknown } = {};
+  const report: { clearml?: unknown; ec2?: unknown; lease?: unknown } = {};
   let ok = true;
 
   const clearml = await testClearml({ apiHost: config.clearml.apiHost, credentials: creds.clearml });
@@ -43,6 +45,29 @@ export async function runCheck(config: Config, creds: ResolvedCredentials, out: 
       for (const d of perms.details) lines.push(`        ${d}`);
     } finally {
       ec2.close();
+    }
+  }
+  const table = config.team.leaseTable;
+  if (table) {
+    // Team mode: the table exists and this engine may read it (GetItem, and STS for the account in the key).
+    const region = config.team.leaseRegion ?? config.aws.region;
+    const store = createDynamoLeaseStore({
+      region,
+      credentials: creds.aws,
+      table,
+      prefix: config.scaling.workersPrefix,
+    });
+    try {
+      const item = await store.read();
+      const who = item ? `${item.holderHost} (${item.holderId}) holds the lease` : 'no engine holds the lease';
+      report.lease = { table, region, ok: true, holder: item?.holderId ?? null };
+      lines.push(`ok    Lease    '${table}' (${region}): ${who}`);
+    } catch (e) {
+      ok = false;
+      report.lease = { table, region, ok: false, message: errorText(e) };
+      lines.push(`FAIL  Lease    '${table}' (${region}): ${errorText(e)}`);
+    } finally {
+      store.close();
     }
   }
   lines.push(ok ? 'Everything the autoscaler needs works.' : 'Fix the FAIL lines above, then run --check again.');

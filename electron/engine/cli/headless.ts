@@ -20,18 +20,32 @@ import { systemClock } from '../ports.js';
 import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 import { parseCliArgs, type CliOptions } from './args.js';
+import { startServing, type Serving } from '../team/serve.js';
+import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
+import { createLeaseTable } from './lease-table.js';
 import { createView, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
+import { runMain, untilStopped } from './process.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
+       npm run headless -- --config FILE --create-lease-table
        npm run headless -- --report costs [--since YYYY-MM-DD] [--csv | --json]
+       npm run headless -- (--config FILE | --demo) --serve [--listen HOST:PORT] [--tls-cert F --tls-key F]
+       npm run headless -- token issue --name NAME --role viewer|operator|admin | token list | token revoke NAME
 
   --config FILE   our config (YAML/JSON) or a ClearML AWS autoscaler YAML (auto-detected)
   --demo          run against the built-in ClearML and EC2 emulators with a synthetic workload
   --check         test the ClearML connection, the AWS credentials and the IAM permissions (EC2 DryRun), print a
                   short report, exit 0 when everything needed works, 1 otherwise; launches nothing
+  --create-lease-table
+                  create the DynamoDB table of leader leases the config names (team.leaseTable), wait until it
+                  is ACTIVE; one engine per account, region and workers prefix then acts, the others stand by
+  --team act|standby|forget
+                  without a lease table, when another engine acts on the same workers prefix: this engine acts
+                  anyway, or stands by (observes only); remembered in the data folder ('forget' clears it)
   --dry-run       decide and log, but never launch, terminate or tag anything
   --adopt         adopt instances launched by ClearML's autoscaler (workers with our prefix on instances without
                   our tags): tag them as ours, so they are scaled down like our own. Without it they are only
@@ -42,6 +56,12 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
   --report costs  print the accounting from the cost history (this month, or since --since); --csv for CSV
   --data-dir DIR  where the cost history and price cache live (default ~/.local/share/clearml-tray-autoscaler,
                   or AUTOSCALER_DATA_DIR)
+  --serve         team mode: serve this engine to teammates' tray apps over TLS (token per person, with a role);
+                  prints the certificate's SHA-256 fingerprint for them to confirm
+  --listen H:P    where to listen with --serve (default 0.0.0.0:7465)
+  --tls-cert F    with --tls-key F: your certificate (PEM); without them a self-signed one is made once and
+                  kept in DATA_DIR/team
+  token …         issue, list or revoke team tokens (kept as hashes in DATA_DIR/team/tokens.json)
   -h, --help      this text
 
 Credentials: ClearML from CLEARML_API_HOST / CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY, else ~/clearml.conf;
@@ -59,6 +79,9 @@ export interface Out {
 const stdoutOut: Out = { write: (l) => process.stdout.write(`${l}\n`), stream: process.stdout };
 
 export async function runHeadless(argv: string[], out: Out = stdoutOut, env = process.env): Promise<number> {
+  const defaultDataDir = () =>
+    env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
+  if (isTokenCommand(argv)) return runTokenCommand(argv, defaultDataDir(), (l) => out.write(l));
   const parsed = parseCliArgs(argv);
   if (!parsed.ok) {
     out.write(`error: ${parsed.error}\nRun 'npm run headless -- --help' for the flags.`);
@@ -69,8 +92,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     out.write(USAGE);
     return 0;
   }
-  const dataDir =
-    opts.dataDir ?? env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
+  const dataDir = opts.dataDir ?? defaultDataDir();
   if (opts.mode === 'report') return costReport({ ...opts, dataDir }, out);
 
   let loaded: Loaded | null = null;
@@ -79,6 +101,8 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     if (!loaded) return 2;
   }
   if (opts.mode === 'check') return runCheck(loaded!.config, loaded!.creds, out, opts.json);
+  if (opts.mode === 'create-lease-table')
+    return createLeaseTable(loaded!.config, loaded!.creds, (l) => out.write(l), opts.json);
 
   const json = opts.json;
   const stream: TerminalStream = out.stream ?? {
@@ -118,6 +142,15 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
       await host.startDemo({ dryRun: opts.dryRun });
     } else {
       host.configure(loaded!.config, loaded!.creds);
+      if (opts.team) {
+        try {
+          await host.teamDecide?.(opts.team === 'forget' ? null : opts.team);
+        } catch (e) {
+          out.write(`error: ${e instanceof Error ? e.message : String(e)}`);
+          await host.stop();
+          return 2;
+        }
+      }
     }
     const warn = (message: string) =>
       json ? out.write(JSON.stringify({ type: 'warning', message })) : view!.line(`warning: ${message}`);
@@ -160,12 +193,48 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
       }
     });
     await host.setEnabled(true);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      if (opts.minutes !== null) sleepLong(opts.minutes * 60_000, resolve);
-    });
+    let serving: Serving | null = null;
+    if (opts.serve) {
+      try {
+        serving = await startServing({
+          host,
+          dataDir,
+          listen: opts.serve.listen,
+          ...(opts.serve.tlsCert ? { tlsCert: opts.serve.tlsCert } : {}),
+          ...(opts.serve.tlsKey ? { tlsKey: opts.serve.tlsKey } : {}),
+          config: loaded?.config ?? null,
+          ...(loaded ? { creds: loaded.creds } : {}),
+          env,
+          log: info,
+        });
+      } catch (e) {
+        unsubscribe();
+        await host.stop();
+        out.write(`error: cannot serve: ${errorText(e)}`);
+        return 2;
+      }
+      const { server, tls } = serving;
+      const shownHost = server.host === '0.0.0.0' || server.host === '::' ? 'THIS-HOST' : server.host;
+      if (json)
+        out.write(
+          JSON.stringify({
+            type: 'serving',
+            url: `wss://${shownHost}:${server.port}`,
+            listen: `${server.host}:${server.port}`,
+            fingerprint: tls.fingerprint,
+            certificate: tls.source,
+          }),
+        );
+      else {
+        info(`team mode: serving on ${server.host}:${server.port}; attach with wss://${shownHost}:${server.port}`);
+        info(`certificate (${tls.source}, ${tls.certFile}) SHA-256 fingerprint:`);
+        info(`  ${tls.fingerprint}`);
+        info("teammates compare it when they attach; issue their tokens with 'npm run headless -- token issue'");
+      }
+    }
+    await untilStopped({ afterMs: opts.minutes === null ? null : opts.minutes * 60_000 });
     unsubscribe();
+    await serving?.stop();
     if (json) {
       out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
       await host.stop();
@@ -183,11 +252,6 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
 }
 
 /** setTimeout holds at most 2^31-1 ms (about 24.8 days); longer waits are chained. */
-function sleepLong(ms: number, done: () => void): void {
-  const step = Math.min(ms, 2 ** 31 - 1);
-  setTimeout(() => (ms - step > 0 ? sleepLong(ms - step, done) : done()), step).unref();
-}
-
 interface Loaded {
   config: Config;
   creds: ResolvedCredentials;
@@ -351,11 +415,5 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (isMain) {
-  runHeadless(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(1);
-    },
-  );
+  runMain(() => runHeadless(process.argv.slice(2)));
 }

@@ -2,7 +2,7 @@
  * What the headless CLI shows a person: one aligned line per event, a status line, and an end-of-run summary.
  * Pure text functions (colour passed in); terminal.ts writes them. `--json` output does not go through here.
  */
-import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
+import { isLiveState, type EngineEvent, type Snapshot } from '../../../shared/domain.js';
 
 export interface Paint {
   red(s: string): string;
@@ -82,7 +82,7 @@ export interface Counts {
  * as booting.
  */
 export function counts(s: Snapshot): Counts {
-  const live = s.instances.filter((i) => i.state === 'pending' || i.state === 'running');
+  const live = s.instances.filter((i) => isLiveState(i.state));
   const known = new Set(s.instances.map((i) => i.instanceId));
   const since = s.lastTickAt ?? 0;
   const launching = new Set(
@@ -108,8 +108,11 @@ export function usd(x: number): string {
 /** `scaling · 4 pending · 7 instances (2 busy, 1 idle, 4 booting) · $1.86/h` and the reason when there is one. */
 export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
   const c = counts(s);
-  const status =
-    s.status === 'error'
+  // Team mode: on, but another engine acts; the reason says who leads and when this one takes over.
+  const standby = s.status !== 'error' && s.leadership?.acts === false && s.enabled;
+  const status = standby
+    ? paint.yellow('standby')
+    : s.status === 'error'
       ? paint.red(s.status)
       : s.status === 'scaling'
         ? paint.green(s.status)
@@ -122,7 +125,7 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
     `${c.instances} instance${c.instances === 1 ? '' : 's'} (${c.busy} busy, ${c.idle} idle, ${c.booting} booting)`,
     `${usd(s.costs.burnPerHour)}/h`,
   ];
-  const reason = s.status === 'error' || s.status === 'paused' ? s.statusReason : null;
+  const reason = s.status === 'error' || s.status === 'paused' || standby ? s.statusReason : null;
   return parts.join(' · ') + (reason ? ` · ${s.status === 'error' ? paint.red(reason) : reason}` : '');
 }
 

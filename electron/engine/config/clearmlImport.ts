@@ -1,11 +1,14 @@
 /**
  * Import of a ClearML AWS autoscaler config (`aws_autoscaler.yaml`: `hyper_params` + `configurations`, as
- * ClearML's `aws_autoscaler.py` service writes it) into our config. Every field is mapped, moved (secrets go to the keychain, not the config), or
- * refused with a reason; every invalid value is reported at its path in the ORIGINAL file, with what would be
- * valid. ClearML hyper-parameters edited in its UI come back as strings ("15", "False"), so scalars are coerced.
+ * ClearML's `aws_autoscaler.py` service writes it) into our config. Every field is mapped, moved (secrets go to
+ * the keychain, not the config), or refused with a reason; every invalid value is reported at its path in the
+ * ORIGINAL file, with what would be valid. Values are read by `clearml-reader.ts`; resources and queues by
+ * `clearml-resources.ts`; this file owns the hyper-parameters, secrets, agent and scaling settings.
  */
-import { ConfigSchema, isMetadataTagKey, type Config, type FieldIssue } from '../../../shared/config.js';
-import { clearmlDifferences, type DifferenceFacts, type ImportDifference } from './clearml-differences.js';
+import { ConfigSchema, type Config, type FieldIssue } from '../../../shared/config.js';
+import { clearmlDifferences, type ImportDifference } from './clearml-differences.js';
+import { compact, isObj, Reader, type Obj } from './clearml-reader.js';
+import { importQueues, importResource, RESOURCE_KEYS } from './clearml-resources.js';
 import { dotted, issueMessage } from './issues.js';
 
 export type ConfigFormat = 'ours' | 'clearml' | 'unknown';
@@ -38,9 +41,6 @@ export interface ClearmlImport {
 export const API_HOST_PATH = 'clearmlApiHost';
 
 const OUR_KEYS = Object.keys(ConfigSchema.shape);
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function sumQueueCaps(queues: unknown): number {
   if (!isObj(queues)) return 0;
@@ -92,23 +92,6 @@ const CONFIGURATIONS = new Set([
   'extra_trains_conf',
   'extra_vm_bash_script',
 ]);
-const RESOURCE_KEYS = new Set([
-  'instance_type',
-  'is_spot',
-  'availability_zone',
-  'subnet_id',
-  'ami_id',
-  'ebs_device_name',
-  'ebs_volume_size',
-  'ebs_volume_type',
-  'ebs_snapshot_id',
-  'key_name',
-  'security_group_ids',
-  'tags',
-  'cpu_only',
-  'enable_monitoring',
-  'extra_configurations',
-]);
 
 /** Every key of ClearML's autoscaler config this importer understands (checked against ClearML's code). */
 export const CLEARML_KEYS = {
@@ -119,275 +102,9 @@ export const CLEARML_KEYS = {
 
 /** ClearML's own default when the file has no workers_prefix; the prefix decides which workers are ours. */
 const CLEARML_DEFAULT_PREFIX = 'dynamic_worker';
-/** ClearML's driver falls back to 80 GiB when a device is named without a size. */
-const CLEARML_DEFAULT_EBS_GIB = 80;
 /** ClearML's ScalerConfig defaults, used when the file leaves a setting out. */
 const CLEARML_DEFAULT_POLL_MIN = 5;
 const CLEARML_DEFAULT_IDLE_MIN = 15;
-
-class Reader {
-  readonly issues: FieldIssue[] = [];
-  readonly warnings: string[] = [];
-  /** Our dotted path → path in the original file, for mapping schema issues back. */
-  readonly origin = new Map<string, string>();
-  /** Conversion notes appended to schema messages, by our path. */
-  readonly notes = new Map<string, string>();
-  readonly notCarried: DifferenceFacts['notCarried'] = [];
-
-  issue(path: string, message: string): undefined {
-    this.issues.push({ path, message });
-    return undefined;
-  }
-
-  /** Text; numbers and booleans are accepted as their text; '' and null count as absent. */
-  text(v: unknown, path: string): string | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v === 'string') return v.trim() === '' ? undefined : v;
-    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    return this.issue(path, 'must be text');
-  }
-
-  /** Multi-line text kept verbatim (scripts, conf). */
-  block(v: unknown, path: string): string | undefined {
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v === 'string') return v;
-    if (Array.isArray(v) && v.every((l) => typeof l === 'string')) return v.join('\n');
-    return this.issue(path, 'must be text (a multi-line string)');
-  }
-
-  bool(v: unknown, path: string): boolean | undefined {
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v === 'boolean') return v;
-    if (v === 0 || v === 1) return v === 1;
-    if (typeof v === 'string') {
-      const s = v.trim().toLowerCase();
-      if (['true', 'yes', 'on', '1'].includes(s)) return true;
-      if (['false', 'no', 'off', '0'].includes(s)) return false;
-    }
-    return this.issue(path, `must be true or false, not ${JSON.stringify(v)}`);
-  }
-
-  num(v: unknown, path: string, unit: string): number | undefined {
-    if (v === undefined || v === null || v === '') return undefined;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
-    if (Number.isFinite(n)) return n;
-    return this.issue(path, `must be a number of ${unit}, not ${JSON.stringify(v)}`);
-  }
-
-  /** A YAML list, or ClearML's comma-separated string. */
-  list(v: unknown, path: string): string[] | undefined {
-    if (v === undefined || v === null || v === '') return undefined;
-    const items = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : null;
-    if (!items || !items.every((x) => typeof x === 'string' || typeof x === 'number')) {
-      return this.issue(path, 'must be a list, or a comma-separated string like "a, b"');
-    }
-    return items.map((x) => String(x).trim()).filter((x) => x !== '');
-  }
-
-  /** ClearML's `"k1=v1, k2=v2"` (a YAML map is accepted too). */
-  tags(v: unknown, path: string): Record<string, string> | undefined {
-    if (v === undefined || v === null || v === '') return undefined;
-    if (isObj(v)) {
-      const out: Record<string, string> = {};
-      for (const [k, x] of Object.entries(v)) {
-        if (x === null || x === undefined) out[k] = '';
-        else if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
-        else return this.issue(`${path}.${k}`, 'a tag value must be text');
-      }
-      return out;
-    }
-    if (typeof v !== 'string') return this.issue(path, 'must be a tag string like "team=ml, owner=alice"');
-    const out: Record<string, string> = {};
-    for (const part of v.split(',').map((p) => p.trim())) {
-      if (part === '') continue;
-      const eq = part.indexOf('=');
-      const key = eq < 0 ? '' : part.slice(0, eq).trim();
-      if (key === '') {
-        return this.issue(path, `tag '${part}' must be key=value; write tags as "team=ml, owner=alice"`);
-      }
-      out[key] = part.slice(eq + 1).trim();
-    }
-    return out;
-  }
-
-  unknownKeys(obj: Obj, known: Set<string>, path: string): void {
-    for (const k of Object.keys(obj)) {
-      if (!known.has(k)) this.warnings.push(`${path}.${k}: not a ClearML autoscaler setting; ignored`);
-    }
-  }
-}
-
-/** Drops undefined members, so the schema's defaults apply to what the file did not say. */
-function compact<T extends Obj>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-function importResource(
-  r: Reader,
-  name: string,
-  raw: unknown,
-  globals: { tags?: Record<string, string>; iam?: { arn?: string; name?: string }; iamPath?: string },
-): Obj | undefined {
-  const base = `configurations.resource_configurations.${name}`;
-  const ours = `resources.${name}`;
-  if (!isObj(raw)) return r.issue(base, 'must be a mapping of resource settings (instance_type, ami_id, ...)');
-  r.unknownKeys(raw, RESOURCE_KEYS, base);
-  const map = (field: string, key: string) => r.origin.set(`${ours}.${field}`, `${base}.${key}`);
-
-  map('instanceType', 'instance_type');
-  map('amiId', 'ami_id');
-  map('market', 'is_spot');
-  map('subnetIds', 'subnet_id');
-  map('availabilityZones', 'availability_zone');
-  map('securityGroupIds', 'security_group_ids');
-  map('keyName', 'key_name');
-  map('cpuOnly', 'cpu_only');
-  map('enableMonitoring', 'enable_monitoring');
-  map('ebs.deviceName', 'ebs_device_name');
-  map('ebs.volumeSizeGiB', 'ebs_volume_size');
-  map('ebs.volumeType', 'ebs_volume_type');
-  map('ebs.snapshotId', 'ebs_snapshot_id');
-  map('ebs', 'ebs_device_name');
-  r.origin.set(ours, base);
-
-  // A missing instance_type or ami_id is reported by the schema below, mapped back to these keys.
-  const instanceType = r.text(raw['instance_type'], `${base}.instance_type`);
-  const amiId = r.text(raw['ami_id'], `${base}.ami_id`);
-
-  let spot = r.bool(raw['is_spot'], `${base}.is_spot`);
-  if (raw['is_spot'] === undefined) {
-    r.warnings.push(`${base}.is_spot: missing (ClearML requires it); on-demand assumed`);
-    spot = false;
-  }
-
-  const subnets = r.list(raw['subnet_id'], `${base}.subnet_id`) ?? [];
-  let zones = r.list(raw['availability_zone'], `${base}.availability_zone`) ?? [];
-  if (subnets.length > 0 && zones.length > 0) {
-    r.warnings.push(
-      `${base}: both subnet_id and availability_zone are set; as in ClearML the subnet decides the zone, so availability_zone is ignored`,
-    );
-    zones = [];
-  } else if (subnets.length === 0 && zones.length === 0) {
-    r.warnings.push(
-      `${base}: neither subnet_id nor availability_zone is set; EC2 will pick a zone in the default VPC (ClearML would fail at launch)`,
-    );
-  }
-
-  const device = r.text(raw['ebs_device_name'], `${base}.ebs_device_name`);
-  const size = r.num(raw['ebs_volume_size'], `${base}.ebs_volume_size`, 'GiB');
-  const volumeType = r.text(raw['ebs_volume_type'], `${base}.ebs_volume_type`);
-  const snapshot = r.text(raw['ebs_snapshot_id'], `${base}.ebs_snapshot_id`);
-  let ebs: Obj | undefined;
-  if (device !== undefined) {
-    // ClearML sends only the snapshot id when one is given; our launch always states a size, so say which.
-    if (snapshot !== undefined && size === undefined) {
-      r.warnings.push(
-        `${base}.ebs_volume_size: not set with ebs_snapshot_id; the volume will be ${CLEARML_DEFAULT_EBS_GIB} GiB, which must be at least the snapshot's size (set ebs_volume_size otherwise)`,
-      );
-    }
-    ebs = compact({
-      deviceName: device,
-      volumeSizeGiB: size ?? CLEARML_DEFAULT_EBS_GIB,
-      volumeType,
-      snapshotId: snapshot,
-    });
-  } else if (size !== undefined || volumeType !== undefined || snapshot !== undefined) {
-    r.warnings.push(
-      `${base}: ebs_volume_size/ebs_volume_type/ebs_snapshot_id are ignored without ebs_device_name (as in ClearML); set ebs_device_name (e.g. /dev/sda1) to apply them`,
-    );
-  }
-
-  const ownTags = r.tags(raw['tags'], `${base}.tags`) ?? {};
-  const tags = { ...globals.tags, ...ownTags };
-  const unreadable = Object.keys(tags).filter((k) => !isMetadataTagKey(k));
-  if (unreadable.length > 0) {
-    for (const k of unreadable) delete tags[k];
-    r.warnings.push(
-      `${base}.tags: key${unreadable.length > 1 ? 's' : ''} ${unreadable.map((k) => `'${k}'`).join(', ')} ` +
-        `cannot be used on instances that expose tags to instance metadata (the lease watchdog needs that), so ` +
-        `${unreadable.length > 1 ? 'they were' : 'it was'} left out: use only letters, digits and + - = . , _ : @ (no spaces or '/')`,
-    );
-  }
-  for (const k of Object.keys(tags)) {
-    r.origin.set(`${ours}.tags.${k}`, k in ownTags ? `${base}.tags` : 'hyper_params.tags');
-  }
-  r.origin.set(`${ours}.tags`, Object.keys(ownTags).length > 0 || !globals.tags ? `${base}.tags` : 'hyper_params.tags');
-
-  if (globals.iam && globals.iamPath) {
-    r.origin.set(`${ours}.iamInstanceProfile.arn`, 'hyper_params.iam_arn');
-    r.origin.set(`${ours}.iamInstanceProfile.name`, 'hyper_params.iam_name');
-    r.origin.set(`${ours}.iamInstanceProfile`, globals.iamPath);
-  }
-
-  const extra = raw['extra_configurations'];
-  if (isObj(extra) && Object.keys(extra).length > 0) {
-    for (const k of Object.keys(extra))
-      r.notCarried.push({ path: `${base}.extra_configurations.${k}`, reason: 'launch-spec-override' });
-  } else if (extra !== undefined && extra !== null && !isObj(extra) && extra !== '') {
-    r.notCarried.push({ path: `${base}.extra_configurations`, reason: 'launch-spec-override' });
-  }
-
-  return compact({
-    instanceType,
-    market: spot === undefined ? undefined : spot ? 'spot' : 'on-demand',
-    // ClearML never falls back to on-demand; the difference list names the setting that does.
-    spotFallbackToOnDemand: false,
-    amiId,
-    subnetIds: subnets,
-    availabilityZones: zones,
-    securityGroupIds: r.list(raw['security_group_ids'], `${base}.security_group_ids`),
-    keyName: r.text(raw['key_name'], `${base}.key_name`),
-    iamInstanceProfile: globals.iam,
-    ebs,
-    tags,
-    cpuOnly: r.bool(raw['cpu_only'], `${base}.cpu_only`),
-    enableMonitoring: r.bool(raw['enable_monitoring'], `${base}.enable_monitoring`),
-  });
-}
-
-function importQueues(r: Reader, raw: unknown, resourceNames: string[]): Obj {
-  const base = 'configurations.queues';
-  if (raw === undefined || raw === null) {
-    r.issue(base, 'missing: a map of queue name to a list of [resource, max instances] pairs');
-    return {};
-  }
-  if (!isObj(raw)) {
-    r.issue(base, 'must be a map of queue name to a list of [resource, max instances] pairs');
-    return {};
-  }
-  const out: Obj = {};
-  for (const [queue, entries] of Object.entries(raw)) {
-    const qPath = `${base}.${queue}`;
-    r.origin.set(`queues.${queue}`, qPath);
-    if (!Array.isArray(entries)) {
-      r.issue(
-        qPath,
-        `must be a list of [resource, max instances] pairs, e.g. [[gpu_t4, 3]]; got ${JSON.stringify(entries)}`,
-      );
-      continue;
-    }
-    out[queue] = entries.map((entry: unknown, i) => {
-      const ePath = `${qPath}.${i}`;
-      r.origin.set(`queues.${queue}.${i}`, ePath);
-      r.origin.set(`queues.${queue}.${i}.resource`, `${ePath}.0`);
-      r.origin.set(`queues.${queue}.${i}.maxInstances`, `${ePath}.1`);
-      if (!Array.isArray(entry) || entry.length !== 2) {
-        r.issue(ePath, `must be a pair [resource, max instances], e.g. [gpu_t4, 3]; got ${JSON.stringify(entry)}`);
-        return {};
-      }
-      const [res, max] = entry as [unknown, unknown];
-      const resource = r.text(res, `${ePath}.0`);
-      if (resource !== undefined && !resourceNames.includes(resource)) {
-        r.issue(
-          `${ePath}.0`,
-          `unknown resource '${resource}'; defined resources: ${resourceNames.join(', ') || 'none'}`,
-        );
-      }
-      return compact({ resource, maxInstances: r.num(max, `${ePath}.1`, 'instances') });
-    });
-  }
-  return out;
-}
 
 export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): ClearmlImport {
   const r = new Reader();

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import { ev } from '../events.js';
 import {
   CapacityCooldowns,
@@ -21,7 +21,7 @@ import {
 import { launchBase } from '../launch-request.js';
 import { renderActionReason } from '../reasons.js';
 import { cooldownKey, type Action, type InFlightLaunch } from '../policy.js';
-import type { Ec2Api, InstanceObs } from '../ports.js';
+import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 import type { AuthGate } from './auth.js';
 import type { ActContext } from './terminate.js';
 
@@ -100,7 +100,7 @@ export class LaunchController {
     for (const a of actions) {
       if (a.kind !== 'launch') continue;
       if (this.auth.blocked) break;
-      const outcome = await this.launchMany(a, config, ctx.now);
+      const outcome = await this.launchMany(a, config, ctx.now, ctx.stamp ?? null);
       launched.push(...outcome.ids);
       if (outcome.ids.length) {
         ctx.emit(
@@ -126,6 +126,7 @@ export class LaunchController {
     a: LaunchAction,
     config: Config,
     now: number,
+    stamp: string | null,
   ): Promise<{ ids: string[]; error: string | null; stopAll: boolean }> {
     const res = config.resources[a.resource];
     if (!res) return { ids: [], error: `resource '${a.resource}' vanished from the config`, stopAll: false };
@@ -151,6 +152,7 @@ export class LaunchController {
     });
     const { beforeLaunchAttempt, afterLaunch } = this.ports;
     const base = launchBase(config, { queue: a.queue, resource: a.resource, at: now }, userData)!;
+    if (stamp) base.tags[TAG.engine] = stamp;
     const concurrency = Math.max(1, this.ports.launchConcurrency ?? 4);
     let error: string | null = null;
     let stopAll = false;

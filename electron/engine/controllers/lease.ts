@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../../shared/config.js';
 import { isLiveState } from '../../../shared/domain.js';
+import { ev, type NewEvent } from '../events.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 
 /** The live instances whose lease is due for renewal at `now`. */
@@ -23,11 +24,23 @@ export async function renewLeases(
   lease: Config['lease'],
   instances: readonly InstanceObs[],
   now: number,
+  emit?: (e: NewEvent) => void,
+  /** Team mode: this engine's stamp, written with the lease so other engines on the prefix see it acts. */
+  stamp?: string | null,
 ): Promise<void> {
   const due = leasesDue(lease, instances, now);
   if (!due.length) return;
-  await ec2.createTags(
-    due.map((i) => i.instanceId),
-    { [TAG.lease]: String(Math.floor((now + lease.leaseMin * 60_000) / 1000)) },
-  );
+  try {
+    await ec2.createTags(
+      due.map((i) => i.instanceId),
+      {
+        [TAG.lease]: String(Math.floor((now + lease.leaseMin * 60_000) / 1000)),
+        ...(stamp ? { [TAG.engine]: stamp } : {}),
+      },
+    );
+  } catch (e) {
+    // A failed renewal is reported, not fatal: the lease still has half its time, the next tick tries again.
+    if (!emit) throw e;
+    emit(ev.leaseRenewalFailed(e));
+  }
 }

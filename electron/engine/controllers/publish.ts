@@ -5,7 +5,8 @@
  */
 import type { CapStatus } from '../../../shared/budget.js';
 import type { Config } from '../../../shared/config.js';
-import type { EngineEvent, EngineStatus } from '../../../shared/domain.js';
+import type { AdoptableView, EngineEvent, EngineStatus } from '../../../shared/domain.js';
+import { leadershipText, type LeadershipView } from '../../../shared/team.js';
 import type { CostTracker } from '../cost/tracker.js';
 import type { Plan } from '../policy.js';
 import { renderDecision } from '../reasons.js';
@@ -14,6 +15,9 @@ import { publish, type MainStore } from '../store.js';
 import { hoursLeftInMonth, SpendEstimate } from './costs.js';
 
 const HISTORY_POINTS = 720;
+
+/** HH:MM in the host's time zone (status text read on that host). */
+const clockTime = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 const EVENTS_SHOWN = 200;
 
 export interface PublishInput {
@@ -28,17 +32,35 @@ export interface PublishInput {
   lastTickOkAt: number | null;
   events: EngineEvent[];
   costs: CostTracker | undefined;
+  /** Instances ClearML's autoscaler launched that the user may adopt. */
+  adoptable: AdoptableView[];
+  /** Team mode: which engine acts (null: an engine without team mode). */
+  leadership?: LeadershipView | null;
+}
+
+export interface TickStatus {
+  status: EngineStatus;
+  statusReason: string | null;
 }
 
 /** The status of a tick that observed EC2 (a failed EC2 read publishes 'error' directly). */
 export function tickStatus(t: {
   acting: boolean;
+  /** Team mode: autoscaling is on but another engine acts (standby, or a conflict waiting for the user). */
+  standby?: LeadershipView | null;
   authBlocked: string | null;
   clearmlOk: boolean;
   launchesPaused: boolean;
   busy: boolean;
   firstError: string | null;
-}): { status: EngineStatus; reason: string | null } {
+}): TickStatus {
+  if (t.standby) {
+    const text = leadershipText(t.standby, clockTime);
+    return {
+      status: t.standby.role === 'conflict' || t.standby.role === 'unknown' ? 'error' : 'watching',
+      statusReason: text,
+    };
+  }
   const status: EngineStatus = !t.acting
     ? 'off'
     : t.authBlocked
@@ -50,10 +72,10 @@ export function tickStatus(t: {
           : t.busy
             ? 'scaling'
             : 'watching';
-  const reason = !t.acting
+  const statusReason = !t.acting
     ? 'Autoscaling is off: nothing is launched or terminated.'
     : (t.authBlocked ?? (t.clearmlOk ? null : t.firstError));
-  return { status, reason };
+  return { status, statusReason };
 }
 
 export class Publisher {
@@ -104,5 +126,10 @@ export class Publisher {
         history: this.history.filter((_, i, all) => all.length < 360 || i % 2 === 0 || i === all.length - 1),
       },
     });
+    publish(this.store, { adoptable: p.adoptable, leadership: p.leadership ?? null });
+  }
+
+  publishAdoptable(adoptable: AdoptableView[]): void {
+    publish(this.store, { adoptable });
   }
 }

@@ -13,7 +13,7 @@ import { isLiveState } from '../../../shared/domain.js';
 import type { NewEvent } from '../events.js';
 import { ev } from '../events.js';
 import { TAG, type ClearmlApi, type TaskObs } from '../ports.js';
-import { findStranded } from '../reliability/stranded.js';
+import { workersOnGoneInstances } from '../reliability/stranded.js';
 import { instanceIdOfWorker } from '../workers.js';
 import type { Observation } from './observe.js';
 
@@ -52,18 +52,10 @@ export class RequeueController {
       const current = workerById.get(was.workerId)?.task?.id ?? was.taskId;
       candidates.set(instanceId, { workerId: was.workerId, queue: was.queue, market: was.market, taskId: current });
     }
-    const held = workers.filter((w) => w.task);
-    if (held.length) {
-      for (const s of findStranded({
-        now: obs.now,
-        prefix,
-        workers: held,
-        instances,
-        tasks: held.map((w) => ({ id: w.task!.id, name: '', status: 'in_progress', queueId: null, lastWorker: w.id })),
-      })) {
-        if (candidates.has(s.instanceId) || terminatedByUs.has(s.instanceId)) continue;
-        candidates.set(s.instanceId, { workerId: s.workerId, queue: s.queue, market: null, taskId: s.taskId });
-      }
+    // Workers still holding a task on an instance that is gone (lost while the engine was not running).
+    for (const s of workersOnGoneInstances({ now: obs.now, prefix, workers, instances })) {
+      if (candidates.has(s.instanceId) || terminatedByUs.has(s.instanceId)) continue;
+      candidates.set(s.instanceId, { workerId: s.workerId, queue: s.queue, market: null, taskId: s.taskId });
     }
     let verified: Map<string, TaskObs> | null = null;
     if (candidates.size) {

@@ -5,7 +5,7 @@
  * a lost one whose task needs requeueing.
  */
 import type { Config } from '../../../shared/config.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import { ev, type NewEvent } from '../events.js';
 import type { Action } from '../policy.js';
 import { renderActionReason } from '../reasons.js';
@@ -20,6 +20,8 @@ export interface ActContext {
   emit: (e: NewEvent) => void;
   /** This tick's error lines (the tick result and the status text). */
   errors: string[];
+  /** Team mode: this engine's stamp (`TAG.engine`) for what it launches and renews; null/absent: none. */
+  stamp?: string | null;
 }
 
 /** How long an instance we terminated is remembered after EC2 stops listing it. */

@@ -24,6 +24,7 @@ import {
   sizeUnits,
   splitInstanceType,
 } from './bundled-prices.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export type PriceSourceKind = 'pricing-api' | 'spot-history' | 'bundled' | 'estimate';
 
@@ -264,7 +265,7 @@ export class PriceBook {
         this.spotProblem = prices.size ? null : 'EC2 returned no spot price history (typical discounts used)';
         changed ||= prices.size > 0;
       } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
+        const msg = errorText(err);
         this.spotProblem = `spot price history unavailable: ${msg} (typical discounts used)`;
       }
     }
@@ -330,7 +331,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
 function describePricingFailure(err: unknown): string {
   const fallback = `using the bundled table from ${BUNDLED_PRICES_DATE}`;
   if (err instanceof PricingError) return `${err.message}; ${fallback}`;
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorText(err);
   return `Pricing API call failed (${msg}); ${fallback}`;
 }
 

@@ -69,8 +69,8 @@ export interface Ec2Provider extends Ec2Api {
   close(): void;
 }
 
-/** Our instances in every state that still costs money or may come back. */
-export const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] as const;
+/** The states DescribeInstances lists ours in: every state that still costs money or may come back (wider than a live instance, `isLiveState`). */
+export const LISTED_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] as const;
 /** EC2's limit on instance ids per TerminateInstances / resource ids per CreateTags call. */
 export const ID_BATCH = 1000;
 
@@ -179,7 +179,7 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
     describeInstances: (prefix) =>
       listInstances([
         { Name: `tag:${TAG.prefix}`, Values: [prefix] },
-        { Name: 'instance-state-name', Values: [...LIVE_STATES] },
+        { Name: 'instance-state-name', Values: [...LISTED_STATES] },
       ]),
 
     // A filter, not InstanceIds: an id EC2 no longer knows is simply absent instead of failing the whole call.
@@ -189,7 +189,7 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
         out.push(
           ...(await listInstances([
             { Name: 'instance-id', Values: batch },
-            { Name: 'instance-state-name', Values: [...LIVE_STATES] },
+            { Name: 'instance-state-name', Values: [...LISTED_STATES] },
           ])),
         );
       }

@@ -6,24 +6,14 @@
  * Emulators are time-driven lazily: they read `clock.now()` on every request and on `step()`, and never keep
  * their own timers, so the simulator can run them in virtual time and demo mode in real time.
  */
-import type { Ec2State, Market } from '../../../shared/domain.js';
+import type { InstanceObs } from '../ports.js';
 
-export interface EmulatedInstance {
-  instanceId: string;
-  state: Ec2State;
-  instanceType: string;
-  market: Market;
-  zone: string;
-  subnetId: string | null;
-  /** ms epoch of RunInstances. */
-  launchedAt: number;
+/** What EC2 says of an instance (the engine's `InstanceObs`), plus what only the machine itself knows. */
+export interface EmulatedInstance extends InstanceObs {
   /** ms epoch when it reached `running`, null before. */
   runningSince: number | null;
   /** Decoded (plain text) user data. */
   userData: string;
-  tags: Record<string, string>;
-  clientToken: string | null;
-  stateReasonCode: string | null;
 }
 
 export interface Ec2Machines {

@@ -2,7 +2,7 @@
  * `npm run preview:web [-- --config FILE | --first-run] [--port N] [--data-dir DIR]`: the real dashboard in
  * any browser, against the real engine (the demo world by default), served on 127.0.0.1 with a one-time token.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigFileError, loadConfigFile } from '../config/load.js';
@@ -10,14 +10,20 @@ import { createPreviewBackend } from './backend.js';
 import { ensureRendererBuilt, repoRoot } from './build.js';
 import { PortInUseError, startPreviewServer } from './server.js';
 import { createRunTempDir } from '../temp-dir.js';
+import { errorText } from '../../../shared/error-text.js';
+import { exitOnSecondSignal, runMain, untilStopped } from '../cli/process.js';
+import { attachBackend } from './attach.js';
 
 const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--port N] [--data-dir DIR]
+       npm run preview:web -- --attach wss://HOST:PORT --token-file FILE [--fingerprint SHA256] [--port N]
 
   (no option)     the demo: emulated ClearML and EC2 with a synthetic workload; nothing real is touched
   --config FILE   our config (YAML/JSON) or a ClearML autoscaler YAML, against the real services
   --first-run     start empty, as a new install would (setup screen, or "Try the demo")
   --port N        listen on 127.0.0.1:N (default: any free port)
-  --data-dir DIR  keep settings.json here (default: a fresh temporary folder)`;
+  --data-dir DIR  keep settings.json here (default: a fresh temporary folder)
+  --attach URL    no local engine: the dashboard of a team engine (npm run headless -- --serve), with the role
+                  of the token in --token-file; without --fingerprint it prints the server's for you to confirm`;
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -29,12 +35,15 @@ async function main(argv: string[]): Promise<number> {
         'first-run': { type: 'boolean', default: false },
         port: { type: 'string' },
         'data-dir': { type: 'string' },
+        attach: { type: 'string' },
+        'token-file': { type: 'string' },
+        fingerprint: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
     }).values;
   } catch (e) {
-    console.error(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    console.error(`${errorText(e)}\n\n${USAGE}`);
     return 2;
   }
   if (args.help) {
@@ -45,6 +54,33 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`--port must be a whole number from 0 to 65535, not '${args.port}'.`);
     return 2;
+  }
+  if (args.attach !== undefined) {
+    if (args.config || args['first-run']) {
+      console.error('--attach shows a team engine: --config and --first-run do not apply.');
+      return 2;
+    }
+    if (!args['token-file']) {
+      console.error('--attach needs --token-file FILE (the file holding the token an admin issued for you).');
+      return 2;
+    }
+    let token: string;
+    try {
+      token = (await readFile(args['token-file'], 'utf8')).trim();
+    } catch (e) {
+      console.error(`Cannot read the token file: ${errorText(e)}`);
+      return 2;
+    }
+    const staticDir = ensureRendererBuilt(repoRoot(), (line) => console.log(line), { rebuildIfStale: true });
+    return attachBackend({
+      url: args.attach,
+      token,
+      fingerprint: args.fingerprint ?? null,
+      port,
+      staticDir,
+      log: (line) => console.log(line),
+      error: (line) => console.error(line),
+    });
   }
   // A folder of our own is removed on exit (createRunTempDir); one the user named is kept.
   const dataDir = args['data-dir'] ?? createRunTempDir('clearml-autoscaler-preview-').path;
@@ -103,28 +139,12 @@ async function main(argv: string[]): Promise<number> {
       `Open the dashboard: ${server.url}\n\nCtrl+C stops it.`,
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      console.log(`\n${signal}: stopping…`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  // A second signal while draining exits at once.
-  const force = () => process.exit(130);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  await untilStopped({ onSignal: (signal) => console.log(`\n${signal}: stopping…`) });
+  exitOnSecondSignal();
   await server.close();
   await backend.stop();
   console.log('Stopped. Instances launched against real AWS (not the demo) keep running until terminated.');
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+runMain(() => main(process.argv.slice(2)), { stack: true });

@@ -11,19 +11,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { Snapshot } from '../../../shared/domain.js';
+import { WebSocketServer } from 'ws';
 import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { Dispatch } from '../../../shared/ipc/dispatch.js';
-import { ClientMessageSchema, WS_MAX_PAYLOAD, WS_PATH, type ServerMessage } from '../../../shared/ipc/ws-protocol.js';
+import { WS_MAX_PAYLOAD, WS_PATH } from '../../../shared/ipc/ws-protocol.js';
 import { contentType, resolveStaticPath } from './static-files.js';
 import type { ChangeFeed } from '../service/changes.js';
-import { createThrottle, realTimers, type ThrottleTimers } from '../push-throttle.js';
+import { createIpcHub, type SnapshotSource } from '../ipc-ws/hub.js';
+import type { ThrottleTimers } from '../push-throttle.js';
 
-export interface SnapshotSource {
-  getState(): Snapshot;
-  subscribe(listener: (state: Snapshot, previous: Snapshot) => void): () => void;
-}
+export type { SnapshotSource };
 
 export interface PreviewServerOptions {
   dispatch: Dispatch;
@@ -59,13 +56,6 @@ export interface PreviewServer {
   clientCount(): number;
   close(): Promise<void>;
 }
-
-/**
- * A page that does not read what we send gets no more snapshots until it catches up; once replies it asked for
- * pile up past this, it is disconnected (the bridge reconnects and re-pulls), so memory stays bounded.
- */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-const MAX_IN_FLIGHT = 32;
 
 /** The cookie that replaces the token after the first page load (one per port: cookies ignore ports). */
 export const tokenCookieName = (port: number) => `cas-preview-${port}`;
@@ -109,13 +99,6 @@ function sameSecret(given: string | null, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-interface Client {
-  id: string;
-  socket: WebSocket;
-  visible: boolean;
-  inFlight: number;
-}
-
 export async function startPreviewServer(opts: PreviewServerOptions): Promise<PreviewServer> {
   const host = opts.host ?? '127.0.0.1';
   if (host !== '127.0.0.1') throw new Error('The preview server listens on 127.0.0.1 only.');
@@ -123,10 +106,6 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
   if (token.length < 16) throw new Error('The preview token must be at least 16 characters.');
   const log = opts.log ?? (() => undefined);
   const staticRoot = path.resolve(opts.staticDir);
-  const clients = new Set<Client>();
-  const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
-  const maxBuffered = opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
-  let connectionSeq = 0;
   let port = 0;
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
@@ -210,116 +189,24 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
       log('refused a WebSocket with a missing or wrong token');
       return refuse(socket, 401, 'Unauthorized');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => hub.accept(ws, { tag: null }));
   });
 
-  function send(client: Client, msg: ServerMessage | string) {
-    if (client.socket.readyState !== client.socket.OPEN) return;
-    client.socket.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-
-  /** A reply the page asked for; a page that lets them pile up unread is disconnected. */
-  function reply(client: Client, msg: ServerMessage) {
-    if (client.socket.bufferedAmount > maxBuffered) {
-      log(`${client.id}: disconnected: it does not read its replies (${client.socket.bufferedAmount} bytes queued)`);
-      client.socket.terminate();
-      clients.delete(client);
-      return;
-    }
-    send(client, msg);
-  }
-
-  function accept(socket: WebSocket) {
-    const client: Client = { id: `ws-${++connectionSeq}`, socket, visible: true, inFlight: 0 };
-    clients.add(client);
-    socket.on('close', () => clients.delete(client));
-    socket.on('error', () => clients.delete(client));
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      let json: unknown;
-      try {
-        const text = Array.isArray(data)
-          ? Buffer.concat(data).toString('utf8')
-          : Buffer.isBuffer(data)
-            ? data.toString('utf8')
-            : Buffer.from(data).toString('utf8');
-        json = JSON.parse(text);
-      } catch {
-        return log(`${client.id}: ignored a frame that is not JSON`);
-      }
-      const parsed = ClientMessageSchema.safeParse(json);
-      if (!parsed.success) return log(`${client.id}: ignored a malformed message`);
-      const msg = parsed.data;
-      if (msg.type === 'visibility') {
-        client.visible = msg.visible;
-        return;
-      }
-      // Back-pressure: with too many calls open, stop reading the socket until one is answered; frames already
-      // read past the bound are answered at once instead of queued.
-      if (client.inFlight >= maxInFlight) {
-        return reply(client, {
-          type: 'result',
-          id: msg.id,
-          envelope: {
-            ok: false,
-            error: { code: 'not_ready', message: 'Too many calls at once from this page; try again.' },
-          },
-        });
-      }
-      if (++client.inFlight >= maxInFlight) socket.pause();
-      opts
-        .dispatch(msg.channel, msg.args, { transport: 'ws', caller: client.id })
-        .catch((err: unknown) => ({
-          ok: false as const,
-          error: { code: 'failed' as const, message: err instanceof Error ? err.message : 'internal error' },
-        }))
-        .then((envelope) => reply(client, { type: 'result', id: msg.id, envelope }))
-        .catch(() => undefined)
-        .finally(() => {
-          if (client.inFlight-- === maxInFlight) socket.resume();
-        });
-    });
-  }
-
-  const push = createThrottle(
-    () => {
-      if (clients.size === 0) return;
-      const frame = JSON.stringify({
-        type: 'event',
-        channel: 'autoscaler:state.changed',
-        payload: opts.store.getState(),
-      } satisfies ServerMessage);
-      let lagging = false;
-      for (const c of clients) {
-        if (!c.visible) continue;
-        if (c.socket.bufferedAmount > maxBuffered) {
-          lagging = true;
-          continue;
-        }
-        send(c, frame);
-      }
-      // A lagging page gets the then-current snapshot at the next interval.
-      if (lagging) push.trigger();
-    },
-    opts.pushIntervalMs ?? 250,
-    opts.timers ?? realTimers,
-  );
-  const unsubscribe = opts.store.subscribe(() => push.trigger());
-  const unwatch =
-    opts.changes?.on((topic) => {
-      const frame = JSON.stringify({
-        type: 'event',
-        channel: 'autoscaler:changed',
-        payload: { topic },
-      } satisfies ServerMessage);
-      for (const c of clients) send(c, frame);
-    }) ?? (() => undefined);
+  const hub = createIpcHub<null>({
+    dispatch: opts.dispatch,
+    store: opts.store,
+    ...(opts.changes ? { changes: opts.changes } : {}),
+    ...(opts.pushIntervalMs !== undefined ? { pushIntervalMs: opts.pushIntervalMs } : {}),
+    ...(opts.timers ? { timers: opts.timers } : {}),
+    ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
+    ...(opts.maxBufferedBytes !== undefined ? { maxBufferedBytes: opts.maxBufferedBytes } : {}),
+    log,
+  });
 
   await new Promise<void>((resolve, reject) => {
     const failed = (err: NodeJS.ErrnoException) => {
       wss.close();
-      unsubscribe();
-      push.cancel();
+      hub.close();
       reject(err.code === 'EADDRINUSE' ? new PortInUseError(opts.port ?? 0) : err);
     };
     server.once('error', failed);
@@ -337,22 +224,10 @@ export async function startPreviewServer(opts: PreviewServerOptions): Promise<Pr
     origin,
     port,
     token,
-    navigate(target) {
-      const frame = JSON.stringify({
-        type: 'event',
-        channel: 'autoscaler:navigate',
-        payload: target,
-      } satisfies ServerMessage);
-      for (const c of clients) send(c, frame);
-    },
-    clientCount: () => clients.size,
+    navigate: (target) => hub.navigate(target),
+    clientCount: () => hub.size(),
     async close() {
-      unsubscribe();
-      unwatch();
-      push.cancel();
-      // terminate, not close: a page that never answers the close handshake must not hold up shutdown.
-      for (const c of clients) c.socket.terminate();
-      clients.clear();
+      hub.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

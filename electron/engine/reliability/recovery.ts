@@ -30,7 +30,7 @@
  */
 import { isLiveState } from '../../../shared/domain.js';
 import { IN_FLIGHT_TTL_MS } from '../controllers/launch.js';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import type { Config } from '../../../shared/config.js';
 import type { Engine, EngineDeps, LaunchIntent } from '../engine.js';
 import type { InFlightLaunch } from '../policy.js';

@@ -9,7 +9,7 @@
 import { readFile, writeFile, open, rename, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { errorText } from '../error-text.js';
+import { errorText } from '../../../shared/error-text.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 import { syncDir } from './intent-journal.js';
 

@@ -10,6 +10,7 @@ import type { Config } from '../../../shared/config.js';
 import type { ClearmlApi, InstanceObs, TaskObs, WorkerObs } from '../ports.js';
 import { TAG } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
+import { errorText } from '../../../shared/error-text.js';
 
 /**
  * Agents report about every 30 s: three missed reports mean the agent is gone. A worker silent this long was
@@ -27,25 +28,21 @@ export interface StrandedTask {
 }
 
 /**
- * Pure. A task is stranded when it is `in_progress` with one of our workers as its last worker and that worker's
- * instance is gone: listed but no longer pending/running, or not listed at all with the worker silent for
- * SILENT_AFTER_MS.
+ * Pure. The "instance is gone" rule: a worker of ours holding a task whose instance is listed but no longer
+ * pending/running, or not listed at all with the worker silent for SILENT_AFTER_MS. The task is the one the worker
+ * last reported; whether ClearML still has it in_progress is for the caller to check.
  */
-export function findStranded(input: {
+export function workersOnGoneInstances(input: {
   now: number;
   prefix: string;
   workers: readonly WorkerObs[];
   instances: readonly InstanceObs[];
-  tasks: readonly TaskObs[];
 }): StrandedTask[] {
   const byId = new Map(input.instances.map((i) => [i.instanceId, i]));
-  const tasks = new Map(input.tasks.map((t) => [t.id, t]));
   const out: StrandedTask[] = [];
   for (const w of input.workers) {
     const p = parseWorkerId(w.id);
     if (!p || p.prefix !== input.prefix || !w.task) continue;
-    const task = tasks.get(w.task.id);
-    if (!task || task.status !== 'in_progress' || task.lastWorker !== w.id) continue;
     const inst = byId.get(p.instanceId);
     let why: string;
     if (inst) {
@@ -63,9 +60,27 @@ export function findStranded(input: {
     }
     const queue = inst?.tags[TAG.queue] || w.queues[0];
     if (!queue) continue;
-    out.push({ taskId: task.id, workerId: w.id, instanceId: p.instanceId, queue, why });
+    out.push({ taskId: w.task.id, workerId: w.id, instanceId: p.instanceId, queue, why });
   }
   return out;
+}
+
+/**
+ * Pure. A task is stranded when it is `in_progress` with one of our workers as its last worker and that worker's
+ * instance is gone (`workersOnGoneInstances`).
+ */
+export function findStranded(input: {
+  now: number;
+  prefix: string;
+  workers: readonly WorkerObs[];
+  instances: readonly InstanceObs[];
+  tasks: readonly TaskObs[];
+}): StrandedTask[] {
+  const tasks = new Map(input.tasks.map((t) => [t.id, t]));
+  return workersOnGoneInstances(input).filter((s) => {
+    const task = tasks.get(s.taskId);
+    return task !== undefined && task.status === 'in_progress' && task.lastWorker === s.workerId;
+  });
 }
 
 /** Finds and requeues stranded tasks; each failure is reported, none stops the others. */
@@ -98,7 +113,7 @@ export async function requeueStranded(opts: {
       requeued.push(s);
       await clearml.unregisterWorker(s.workerId).catch(() => undefined);
     } catch (e) {
-      errors.push(`task ${s.taskId} (${s.why}) could not be requeued: ${e instanceof Error ? e.message : String(e)}`);
+      errors.push(`task ${s.taskId} (${s.why}) could not be requeued: ${errorText(e)}`);
     }
   }
   return { requeued, errors };

@@ -4,12 +4,13 @@
  * link opens); everything else (credential fallback, config import, link allow-list, testers, change events,
  * the dispatcher) is built here once, so the two cannot drift.
  */
-import { createDispatcher, type Dispatch } from '../../../shared/ipc/dispatch.js';
+import { auditLine, describeChange } from '../../../shared/ipc/audit.js';
+import { createDispatcher, isInvokeChannel, type Dispatch } from '../../../shared/ipc/dispatch.js';
 import type { EngineHost } from '../host.js';
 import { createChangeFeed, watchSettings, type ChangeFeed } from './changes.js';
 import { createConfigImporter, exportConfigText, importHosts } from './config-io.js';
 import { createEnvironmentFallback, type EnvironmentFallback } from './fallback.js';
-import { configureFromSettings, createServiceHandlers, stopEverythingResult } from './handlers.js';
+import { configureFromSettings, createServiceHandlers, stopEverythingResult, type TeamControl } from './handlers.js';
 import { isAllowedLink } from './links.js';
 import { KnownSecrets } from './redact.js';
 import type { SecretStore } from './secret-store.js';
@@ -28,6 +29,8 @@ export interface ServiceParts {
   log(line: string): void;
   /** EC2 endpoint for the AWS test (tests). */
   awsEndpoint?: string;
+  /** Team mode attachment (the desktop app only). */
+  team?: TeamControl;
 }
 
 export interface Service {
@@ -77,13 +80,28 @@ export function composeService(p: ServiceParts): Service {
     isDemo: () => host.demo,
     demoConfig: () => host.config,
     stopEverything: () => stopEverythingResult(host),
+    ...(p.team ? { team: p.team } : {}),
   });
 
+  const dispatch = createDispatcher(handlers, {
+    knownSecrets: () => known.list(),
+    onError: (channel, error) => p.log(`${channel}: ${error.code}: ${error.message}`),
+  });
+  // The audit trail: every change that succeeded is written to the event log with who asked for it.
+  const audited: Dispatch = async (channel, rawArgs, ctx) => {
+    const result = await dispatch(channel, rawArgs, ctx);
+    const what = result.ok && isInvokeChannel(channel) ? describeChange(channel, rawArgs) : null;
+    if (what) {
+      const actor = ctx.actor ?? 'local';
+      const line = auditLine(actor, what);
+      if (host.engine) host.engine.emit({ level: 'info', kind: 'engine', message: line, actor });
+      else p.log(line);
+    }
+    return result;
+  };
+
   return {
-    dispatch: createDispatcher(handlers, {
-      knownSecrets: () => known.list(),
-      onError: (channel, error) => p.log(`${channel}: ${error.code}: ${error.message}`),
-    }),
+    dispatch: audited,
     changes,
     fallback,
     knownSecrets: known,

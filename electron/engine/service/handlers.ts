@@ -21,6 +21,7 @@ import type { SecretKind, SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
 import { emptyTimeline } from '../../../shared/timeline.js';
 import type { ChangeFeed } from './changes.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export type TestResult = { ok: boolean; message: string; details: string[] };
 export type StopEverythingResult = InvokeResponse<'autoscaler:engine.stopEverything'>;
@@ -53,7 +54,20 @@ export interface ServiceDeps {
   knownSecrets?: KnownSecrets;
   /** Told when credentials change or the demo starts (saved config and preferences: `watchSettings`). */
   changes?: ChangeFeed;
+  /** Team mode: attaching to a team engine; only the desktop app has it (elsewhere the channels refuse). */
+  team?: TeamControl;
 }
+
+/** What the `team.*` channels do in the desktop app (electron/engine/team/attachment.ts implements it). */
+export interface TeamControl {
+  status(): InvokeResponse<'autoscaler:team.status'>;
+  probe(url: string): Promise<InvokeResponse<'autoscaler:team.probe'>>;
+  attach(req: { url: string; token: string; fingerprint: string }): Promise<InvokeResponse<'autoscaler:team.attach'>>;
+  detach(): Promise<InvokeResponse<'autoscaler:team.detach'>>;
+}
+
+const NO_TEAM =
+  'Connecting to a team engine is done from the desktop app (tray: "Connect to a team engine…"); the browser preview attaches with --attach.';
 
 export interface CredentialFallback {
   /** Where the engine takes this kind from when nothing is stored ("environment", "AWS SDK chain"), or null. */
@@ -173,7 +187,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       const r = await run();
       return { ok: r.ok, message: redact(r.message, known), details: r.details.map((d) => redact(d, known)) };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorText(err);
       return { ok: false, message: redact(`The test could not run: ${message}`, known), details: [] };
     }
   };
@@ -229,6 +243,15 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     },
 
     'autoscaler:instances.adopt': async ({ instanceIds }) => deps.controller.adopt(instanceIds),
+    'autoscaler:leadership.createLeaseTable': async () => {
+      if (!deps.controller.createLeaseTable) throw new Error('This engine has no team mode.');
+      return deps.controller.createLeaseTable();
+    },
+    'autoscaler:leadership.decide': async ({ decision }) => {
+      if (!deps.controller.teamDecide) throw new Error('This engine has no team mode.');
+      await deps.controller.teamDecide(decision);
+      return {};
+    },
     'autoscaler:instances.terminate': async ({ instanceIds }) => ({
       terminating: await deps.controller.terminate(instanceIds, 'terminated from the dashboard'),
     }),
@@ -376,6 +399,20 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     'autoscaler:settings.patch': async (patch) => {
       deps.settings.patch(patch);
       return settingsView();
+    },
+
+    'autoscaler:team.status': async () => deps.team?.status() ?? { available: false, attachment: null },
+    'autoscaler:team.probe': async ({ url }) => {
+      if (!deps.team) throw new ServiceError('not_ready', NO_TEAM);
+      return deps.team.probe(url);
+    },
+    'autoscaler:team.attach': async (req) => {
+      if (!deps.team) throw new ServiceError('not_ready', NO_TEAM);
+      return deps.team.attach(req);
+    },
+    'autoscaler:team.detach': async () => {
+      if (!deps.team) throw new ServiceError('not_ready', NO_TEAM);
+      return deps.team.detach();
     },
   };
 }

@@ -6,13 +6,19 @@
 import { z } from 'zod';
 import type { AwsCredentials, ClearmlCredentials, GitCredentials } from '../controller.js';
 
-export type SecretKind = 'clearml' | 'aws' | 'git';
-export const SECRET_KINDS: readonly SecretKind[] = ['clearml', 'aws', 'git'];
+export type SecretKind = 'clearml' | 'aws' | 'git' | 'team';
+export const SECRET_KINDS: readonly SecretKind[] = ['clearml', 'aws', 'git', 'team'];
+
+/** Team mode: the token this app presents to the team engine it is attached to. */
+export interface TeamToken {
+  token: string;
+}
 
 export interface SecretValues {
   clearml: ClearmlCredentials;
   aws: AwsCredentials;
   git: GitCredentials;
+  team: TeamToken;
 }
 
 export interface StoredSecret<K extends SecretKind = SecretKind> {
@@ -53,6 +59,7 @@ export const StoredBlobSchemas = {
   clearml: z.object({ value: ClearmlCredentialsSchema, setAt: z.number() }),
   aws: z.object({ value: AwsCredentialsSchema, setAt: z.number() }),
   git: z.object({ value: GitCredentialsSchema, setAt: z.number() }),
+  team: z.object({ value: z.object({ token: z.string().min(1) }), setAt: z.number() }),
 } as const;
 
 export function encodeBlob<K extends SecretKind>(value: SecretValues[K], setAt: number): string {

@@ -15,6 +15,7 @@ import {
   type SettingsPatch,
 } from '../../../shared/settings.js';
 import { migrateSettings, type RawSettings } from './migrations.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export interface SettingsRepo {
   get(): Settings;
@@ -76,7 +77,7 @@ export function loadSettingsText(text: string | null): LoadOutcome {
   try {
     migrated = migrateSettings(json);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorText(err);
     return {
       settings: salvage(json).settings,
       problem: `it could not be migrated (${why})`,

@@ -20,6 +20,7 @@ import {
 } from './handlers.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export async function testClearml(opts: {
   apiHost: string;
@@ -45,7 +46,7 @@ export async function testClearml(opts: {
     const { user } = await client.checkAuth();
     return { ok: true, message: `Connected to ${host} as ${user}.`, details: [] };
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = errorText(err);
     const kind = err instanceof ClearmlError ? err.kind : null;
     switch (kind) {
       case 'auth':
@@ -163,7 +164,7 @@ export async function testAws(opts: {
 function explainAwsError(err: unknown, source: string, region: string): TestResult {
   const code = err instanceof Ec2Error ? err.code : err instanceof Error ? err.name : 'Error';
   const kind = err instanceof Ec2Error ? err.kind : null;
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorText(err);
   if (code === 'UnauthorizedOperation' || code === 'AccessDenied') {
     return {
       ok: false,

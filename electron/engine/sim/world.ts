@@ -9,6 +9,7 @@
  * first started. Randomness (boot times, instance ids, zones, interruptions) comes from named seeded streams.
  */
 import type { Config } from '../../../shared/config.js';
+import { isLiveState } from '../../../shared/domain.js';
 import { createClearmlClient, type ClearmlClient } from '../clearml/client.js';
 import type { InstanceCostInput, TaskSpan } from '../cost/accounting.js';
 import { createEc2Provider, type Ec2Provider } from '../ec2/provider.js';
@@ -19,6 +20,7 @@ import { startEc2Emulator, type Ec2Emulator } from '../testkit/ec2-faults.js';
 import { parseUserDataMarkers } from '../emulators/seams.js';
 import type { QueryParams } from '../emulators/ec2-query.js';
 import { VirtualClock } from '../testkit/virtual-clock.js';
+import { parseWorkerId } from '../workers.js';
 import type { PriceFn } from './metrics.js';
 import { Rng } from './prng.js';
 import { DEFAULT_BOOT_SEC, DEFAULT_EC2_PENDING_SEC, type CapacityErrorWindow, type Trace } from './trace.js';
@@ -32,7 +34,6 @@ export const AWS_KEYS = {
   accessKeyId: 'AKIASIMULATORSIM0000',
   secretAccessKey: 'simulator/secret/not/a/real/key/00000000',
 };
-const LIVE = new Set(['pending', 'running']);
 /** Terminated instances stay readable for the final cost figures (EC2 forgets them after an hour). */
 const RETENTION_SEC = 60 * 86_400;
 const SHUTTING_DOWN_SEC = 5;
@@ -195,7 +196,7 @@ export class SimWorld {
     while (this.interruptions.length && this.interruptions[0]!.at <= at) {
       const { instanceId } = this.interruptions.shift()!;
       const inst = this.ec2.instance(instanceId);
-      if (!inst || !LIVE.has(inst.state)) continue;
+      if (!inst || !isLiveState(inst.state)) continue;
       this.ec2.interruptSpot(instanceId);
       this.interruptionsApplied++;
     }
@@ -227,7 +228,7 @@ export class SimWorld {
   }
 
   liveInstanceCount(): number {
-    return this.ec2.instances().filter((i) => LIVE.has(i.state)).length;
+    return this.ec2.instances().filter((i) => isLiveState(i.state)).length;
   }
 
   queuedCount(): number {
@@ -268,7 +269,7 @@ export class SimWorld {
   // ------------------------------------------------------------ the record, read off the agents' calls
 
   private instanceRecord(workerId: string): InstanceRecord {
-    const instanceId = workerId.split(':').at(-1) ?? workerId;
+    const instanceId = parseWorkerId(workerId)?.instanceId ?? workerId;
     let rec = this.instances.get(instanceId);
     if (!rec) this.instances.set(instanceId, (rec = { instanceId, registeredAt: null, spans: [], interruptAt: null }));
     return rec;

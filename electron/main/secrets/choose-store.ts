@@ -4,6 +4,7 @@
  * a status, never a crash: on headless Linux keytar reports "Cannot autolaunch D-Bus without X11 $DISPLAY").
  */
 import { MemorySecretStore, type SecretStore } from '../../engine/service/secret-store.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export interface StoreCandidate {
   name: string;
@@ -34,7 +35,7 @@ export async function chooseSecretStore(
     try {
       return { store: await c.open(), skipped };
     } catch (err) {
-      skipped.push({ name: c.name, reason: err instanceof Error ? err.message : String(err) });
+      skipped.push({ name: c.name, reason: errorText(err) });
     }
   }
   return {

@@ -17,11 +17,12 @@ import {
   type TrayItem,
   type TrayModel,
 } from './tray-model.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export interface TrayActions {
   setEnabled(enabled: boolean): Promise<void>;
   openDashboard(target?: Extract<TrayAction, { type: 'open-dashboard' }>['target']): void;
-  setLaunchesPaused(paused: boolean): void;
+  setLaunchesPaused(paused: boolean): void | Promise<void>;
   scaleToZero(): Promise<void>;
   setLaunchAtLogin(enabled: boolean): void;
   quit(): void;
@@ -104,7 +105,7 @@ export function createTrayController(deps: TrayDeps): TrayController {
           a.openDashboard(action.target);
           break;
         case 'set-launches-paused':
-          a.setLaunchesPaused(action.paused);
+          await a.setLaunchesPaused(action.paused);
           break;
         case 'scale-to-zero':
           if (await a.confirm(scaleToZeroPrompt(deps.store.getState()))) await a.scaleToZero();
@@ -117,7 +118,7 @@ export function createTrayController(deps: TrayDeps): TrayController {
           break;
       }
     } catch (err) {
-      a.reportError(err instanceof Error ? err.message : String(err));
+      a.reportError(errorText(err));
     }
     // A checkbox flips itself when clicked; re-render from the truth in case the action was refused.
     render(true);

@@ -5,7 +5,9 @@
  */
 import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { CapStatus } from '../../../shared/budget.js';
-import type { Snapshot } from '../../../shared/domain.js';
+import { isLiveState, type Snapshot } from '../../../shared/domain.js';
+import { roleAllows } from '../../../shared/ipc/roles.js';
+import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 
 export type TrayIconState = 'off' | 'watching' | 'scaling' | 'paused' | 'error';
 
@@ -41,14 +43,12 @@ export interface TraySettings {
   launchAtLoginSupported: boolean;
 }
 
-const LIVE_STATES = new Set(['pending', 'running']);
-
 export function formatRate(perHour: number): string {
   return `$${perHour.toFixed(2)}/h`;
 }
 
 export function runningInstances(s: Snapshot): Snapshot['instances'] {
-  return s.instances.filter((i) => LIVE_STATES.has(i.state) && i.phase !== 'terminating');
+  return s.instances.filter((i) => isLiveState(i.state) && i.phase !== 'terminating');
 }
 
 export function iconState(s: Snapshot): TrayIconState {
@@ -68,7 +68,11 @@ function plural(n: number, word: string): string {
 export function statusLine(s: Snapshot): string {
   const running = runningInstances(s).length;
   const burn = `${running} running, ${formatRate(s.costs.burnPerHour)}`;
-  const tags = [s.demo ? 'demo' : null, s.dryRun ? 'dry run' : null].filter(Boolean);
+  const tags = [
+    s.demo ? 'demo' : null,
+    s.dryRun ? 'dry run' : null,
+    s.leadership?.role === 'leader' ? 'team leader' : null,
+  ].filter(Boolean);
   const suffix = tags.length ? ` (${tags.join(', ')})` : '';
   if (s.status === 'error') {
     const reason = s.statusReason ?? 'see the dashboard';
@@ -79,6 +83,13 @@ export function statusLine(s: Snapshot): string {
     return running > 0 ? `Autoscaling off: ${burn} still billing${suffix}` : `Autoscaling off${suffix}`;
   }
   if (s.status === 'starting') return `Autoscaling starting…${suffix}`;
+  // Team mode: on, but another engine acts for this prefix; the dashboard says since when and when this one takes over.
+  const lead = s.leadership;
+  if (lead && !lead.acts) {
+    const who =
+      lead.leader && lead.leader.engineId !== lead.engineId ? `${lead.leader.host} leads` : 'another engine leads';
+    return `Standby (${who}): ${burn}${suffix}`;
+  }
   const reached = (s.costs.budgets ?? []).find((c) => c.state === 'reached');
   const cap = reached ? `, ${reached.label} reached` : '';
   if (s.status === 'paused' || s.launchesPaused) return `Launches paused: ${burn}${cap}${suffix}`;
@@ -105,8 +116,44 @@ export function budgetLine(c: CapStatus): string {
 /** Windows truncates tray tooltips at 127 characters. */
 const TOOLTIP_MAX = 127;
 
+/** Attached to a team engine: whether this token's role may do it (the engine refuses otherwise). */
+function allowed(s: Snapshot, channel: InvokeChannel): boolean {
+  if (!s.remote) return true;
+  return s.remote.actor !== null && roleAllows(s.remote.actor.role, channel);
+}
+
+/** The team line: where this app is attached and as whom, or the way to attach. */
+function teamItems(s: Snapshot): TrayItem[] {
+  const target = { view: 'settings', id: 'team' } as const;
+  if (!s.remote) {
+    return [
+      {
+        id: 'team',
+        type: 'normal',
+        label: 'Connect to a team engine…',
+        action: { type: 'open-dashboard', target },
+      },
+    ];
+  }
+  const r = s.remote;
+  const who = r.actor ? ` as ${r.actor.name} (${r.actor.role})` : '';
+  const state = r.state === 'connected' ? '' : r.state === 'connecting' ? ' (connecting…)' : ' (disconnected)';
+  const items: TrayItem[] = [
+    { id: 'team', type: 'normal', label: `Team engine${who}${state}…`, action: { type: 'open-dashboard', target } },
+  ];
+  if (r.actor && r.actor.role !== 'admin') {
+    items.push({
+      id: 'team-role',
+      type: 'normal',
+      label: r.actor.role === 'viewer' ? 'Viewer: read only' : 'Operator: on/off, pause, scale to zero',
+      enabled: false,
+    });
+  }
+  return items;
+}
+
 export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
-  const status = statusLine(s);
+  const status = s.remote ? `Team: ${statusLine(s)}` : statusLine(s);
   const running = runningInstances(s);
   const sep = (id: string): TrayItem => ({ id, type: 'separator' });
   const items: TrayItem[] = [
@@ -116,6 +163,7 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
       type: 'checkbox',
       label: 'Autoscaling',
       checked: s.enabled,
+      ...(allowed(s, 'autoscaler:engine.setEnabled') ? {} : { enabled: false }),
       action: { type: 'toggle-enabled', enabled: !s.enabled },
     },
   ];
@@ -143,16 +191,18 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
       type: 'checkbox',
       label: 'Pause new launches',
       checked: s.launchesPaused,
-      enabled: s.enabled,
+      enabled: s.enabled && allowed(s, 'autoscaler:engine.setLaunchesPaused'),
       action: { type: 'set-launches-paused', paused: !s.launchesPaused },
     },
     {
       id: 'scale-to-zero',
       type: 'normal',
       label: 'Scale to zero…',
-      enabled: running.length > 0,
+      enabled: running.length > 0 && allowed(s, 'autoscaler:engine.scaleToZero'),
       action: { type: 'scale-to-zero' },
     },
+    sep('sep-team'),
+    ...teamItems(s),
     sep('sep-app'),
     {
       id: 'launch-at-login',

@@ -124,7 +124,7 @@ export function createWsBridge(url: string, options: WsBridgeOptions = {}): WsBr
       );
       return;
     }
-    if (!(msg.channel in eventContract)) return;
+    if (msg.type !== 'event' || !(msg.channel in eventContract)) return;
     const channel = msg.channel as EventChannel;
     const payload = eventContract[channel].safeParse(msg.payload);
     if (!payload.success) return;

@@ -5,12 +5,14 @@
 import { useState } from 'react';
 import type { AdoptableView } from '../../../shared/domain.js';
 import { plural } from '../model/format.js';
-import { useActions, usePending } from '../state/react.js';
+import { roleLimit } from '../model/team.js';
+import { useActions, useApp, usePending } from '../state/react.js';
 import { Dialog } from './Dialog.js';
 
 export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[] }) {
   const actions = useActions();
   const pending = usePending('adopt');
+  const limit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:instances.adopt'));
   const [confirming, setConfirming] = useState(false);
   if (!adoptable.length) return null;
   const ready = adoptable.filter((a) => !a.blocker);
@@ -48,7 +50,12 @@ export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[]
           ))}
         </tbody>
       </table>
-      <button type="button" disabled={!ready.length || pending} onClick={() => setConfirming(true)}>
+      <button
+        type="button"
+        disabled={!ready.length || pending || limit !== null}
+        title={limit ?? undefined}
+        onClick={() => setConfirming(true)}
+      >
         Adopt {plural(ready.length, 'instance')}…
       </button>
       {confirming && (

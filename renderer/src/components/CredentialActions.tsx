@@ -2,8 +2,9 @@
  * What every write-only credential form shares: the save (checked locally first, the secret cleared from the form
  * whatever the outcome, the server's field issues mapped back), Save/Replace and Forget, and the outcome line.
  */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { InvokeRequest } from '../../../shared/ipc/contract.js';
+import { TextField, type TextFieldProps } from './Field.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
 import { useActions, usePending } from '../state/react.js';
 
@@ -31,6 +32,40 @@ export function CredentialToolbar({
       )}
     </div>
   );
+}
+
+/** A credential form: a grid without browser autofill, its fields, then Save/Replace and Forget; the outcome below. */
+export function CredentialForm(p: {
+  kind: 'clearml' | 'aws' | 'git';
+  label: string;
+  saving: boolean;
+  stored: boolean;
+  message: SaveMessage;
+  onSubmit: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <form
+        className="grid"
+        aria-label={p.label}
+        autoComplete="off"
+        onSubmit={(e) => {
+          e.preventDefault();
+          p.onSubmit();
+        }}
+      >
+        {p.children}
+        <CredentialToolbar kind={p.kind} saving={p.saving} stored={p.stored} />
+      </form>
+      <SaveOutcome message={p.message} />
+    </>
+  );
+}
+
+/** A secret: masked, and never filled in from the browser's saved passwords. */
+export function SecretField(p: Omit<TextFieldProps, 'type' | 'autoComplete'>) {
+  return <TextField {...p} type="password" autoComplete="new-password" />;
 }
 
 export function SaveOutcome({ message }: { message: SaveMessage }) {

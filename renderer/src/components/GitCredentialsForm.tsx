@@ -4,7 +4,7 @@
  * SSM at boot in SSM mode).
  */
 import { useState } from 'react';
-import { CredentialToolbar, SaveOutcome, useCredentialSave } from './CredentialActions.js';
+import { CredentialForm, SecretField, useCredentialSave } from './CredentialActions.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import { formatDate } from '../model/format.js';
 import { TextField } from './Field.js';
@@ -42,12 +42,13 @@ export function GitCredentialsForm({ status }: { status: Status }) {
           </>
         )}
       </p>
-      <form
-        className="grid"
-        aria-label="Git credentials"
-        autoComplete="off"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <CredentialForm
+        kind="git"
+        label="Git credentials"
+        saving={saving}
+        stored={status.set}
+        message={message}
+        onSubmit={() => {
           void submit();
         }}
       >
@@ -58,19 +59,15 @@ export function GitCredentialsForm({ status }: { status: Status }) {
           issues={issues['username']}
           onChange={setUsername}
         />
-        <TextField
+        <SecretField
           label="Git password or personal access token"
           name="git-password"
-          type="password"
-          autoComplete="new-password"
           value={password}
           hint="A token with read access to the repositories your tasks use"
           issues={issues['password']}
           onChange={setPassword}
         />
-        <CredentialToolbar kind="git" saving={saving} stored={status.set} />
-      </form>
-      <SaveOutcome message={message} />
+      </CredentialForm>
     </section>
   );
 }

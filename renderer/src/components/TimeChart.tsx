@@ -27,9 +27,15 @@ export interface Palette {
 }
 
 function readPalette(): Palette {
-  const css = getComputedStyle(document.documentElement);
-  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  return {
+  // The theme's colours are light-dark() pairs: a probe element resolves each to the colour in use (canvas needs one).
+  const probe = document.createElement('span');
+  probe.style.display = 'none';
+  document.documentElement.append(probe);
+  const v = (name: string, fallback: string) => {
+    probe.style.color = `var(${name}, ${fallback})`;
+    return getComputedStyle(probe).color || fallback;
+  };
+  const palette = {
     text: v('--fg', '#1b2430'),
     muted: v('--muted', '#6b7280'),
     grid: v('--border', '#d0d7de'),
@@ -43,6 +49,8 @@ function readPalette(): Palette {
     error: v('--error', '#c0262d'),
     surface: v('--card', '#ffffff'),
   };
+  probe.remove();
+  return palette;
 }
 
 /** The palette, re-read when the OS scheme or the app's theme attribute changes. */

@@ -15,6 +15,7 @@ const SPEAK_ALL: NotificationMutes = {
   launchFailed: false,
   credentialsRejected: false,
   capReached: false,
+  team: false,
 };
 
 export type Announcement =

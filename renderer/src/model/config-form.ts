@@ -3,10 +3,13 @@
  * conversion back to our config format, and zod's issues mapped onto the exact field that caused them, worded
  * as what is valid. Pure, so every message is tested in node.
  */
-import type { z } from 'zod';
 import { BudgetModeSchema, BudgetsSchema, type BudgetMode } from '../../../shared/budget.js';
 import { ConfigSchema, LeaseSchema, type ConfigInput } from '../../../shared/config.js';
+import { TeamSchema } from '../../../shared/team.js';
+import { add, friendlyMessage, mapIssues, type FieldId, type IssueMap } from './form-issues.js';
 import { AGENT_DRAFT_KEYS, agentDraftFrom, agentFromDraft, type AgentDraft } from './instance-setup.js';
+
+export { fieldFor, friendlyMessage, issuesFor, mapIssues, type FieldId, type IssueMap } from './form-issues.js';
 
 export interface ResourceDraft {
   uid: string;
@@ -65,6 +68,14 @@ export interface LeaseDraft {
   maxLifetimeHours: string;
 }
 
+/** Team mode's leader lease (`team` in the config); empty table: no lease (detection only). */
+export interface TeamDraft {
+  leaseTable: string;
+  leaseRegion: string;
+  leaseSec: string;
+  graceSec: string;
+}
+
 export interface ConfigDraft {
   apiHost: string;
   webHost: string;
@@ -77,6 +88,7 @@ export interface ConfigDraft {
   queues: QueueDraft[];
   budgets: BudgetsDraft;
   lease: LeaseDraft;
+  team: TeamDraft;
   /** Instance setup (instance-setup.ts); the agent fields it does not edit stay in `rest.agent`. */
   agent: AgentDraft;
   /** Top-level and nested parts this form does not edit (workersPrefix, gitUser…). */
@@ -103,14 +115,11 @@ export const BUDGET_MODE_TEXT: Record<BudgetMode, { label: string; detail: strin
 
 const BUDGET_DEFAULTS = BudgetsSchema.parse({});
 const LEASE_DEFAULTS = LeaseSchema.parse({});
+const TEAM_DEFAULTS = TeamSchema.parse({});
 
 export function emptyQueueCap(queue = ''): QueueCapDraft {
   return { uid: newUid('c'), queue, hourlyUsd: '', monthlyUsd: '' };
 }
-
-/** Field ids the view uses: `apiHost`, `scaling.maxIdleMin`, `resource:<uid>:amiId`, `entry:<uid>:maxInstances`… */
-export type FieldId = string;
-export type IssueMap = Record<FieldId, string[]>;
 
 let uidSeq = 0;
 export function newUid(prefix: string): string {
@@ -204,6 +213,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
   const globalCaps = obj(budgets['global']);
   const mode = BudgetModeSchema.safeParse(budgets['mode']);
   const lease = obj(c['lease']);
+  const team = obj(c['team']);
   return {
     apiHost: str(clearml['apiHost']),
     webHost: str(clearml['webHost']),
@@ -227,6 +237,12 @@ export function draftFromConfig(config: unknown): ConfigDraft {
       graceMin: str(lease['graceMin'] ?? LEASE_DEFAULTS.graceMin),
       maxLifetimeHours: str(lease['maxLifetimeHours'] ?? LEASE_DEFAULTS.maxLifetimeHours),
     },
+    team: {
+      leaseTable: str(team['leaseTable']),
+      leaseRegion: str(team['leaseRegion']),
+      leaseSec: str(team['leaseSec'] ?? TEAM_DEFAULTS.leaseSec),
+      graceSec: str(team['graceSec'] ?? TEAM_DEFAULTS.graceSec),
+    },
     scaling: {
       pollingIntervalSec: str(scaling['pollingIntervalSec'] ?? 15),
       maxIdleMin: str(scaling['maxIdleMin'] ?? 15),
@@ -238,7 +254,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
     queues,
     agent: agentDraftFrom(obj(c['agent'])),
     rest: {
-      ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling', 'budgets', 'lease']),
+      ...without(c, ['clearml', 'aws', 'resources', 'queues', 'scaling', 'budgets', 'lease', 'team']),
       agent: without(obj(c['agent']), AGENT_DRAFT_KEYS),
       clearml: without(clearml, ['apiHost', 'webHost', 'filesHost']),
       aws: without(aws, ['region']),
@@ -270,11 +286,6 @@ export interface Built {
   keyFields: Record<string, FieldId>;
   /** Issues found on the draft itself (duplicate names) that the config cannot express. */
   draftIssues: IssueMap;
-}
-
-function add(map: IssueMap, field: FieldId, message: string) {
-  const list = (map[field] ??= []);
-  if (!list.includes(message)) list.push(message);
 }
 
 export function buildConfig(d: ConfigDraft): Built {
@@ -376,6 +387,7 @@ export function buildConfig(d: ConfigDraft): Built {
     queues,
     scaling,
     lease,
+    team: buildTeam(d.team, paths),
     budgets,
     agent: agentFromDraft(d.agent, obj(rest['agent'])),
   } as ConfigInput;
@@ -434,6 +446,16 @@ function buildBudgets(
   return out;
 }
 
+function buildTeam(t: TeamDraft, paths: Record<string, FieldId>): Record<string, unknown> {
+  for (const k of ['leaseTable', 'leaseRegion', 'leaseSec', 'graceSec']) paths[`team.${k}`] = `team.${k}`;
+  const out: Record<string, unknown> = {};
+  if (t.leaseTable.trim()) out['leaseTable'] = t.leaseTable.trim();
+  if (t.leaseRegion.trim()) out['leaseRegion'] = t.leaseRegion.trim();
+  putNumber(out, 'leaseSec', t.leaseSec);
+  putNumber(out, 'graceSec', t.graceSec);
+  return out;
+}
+
 function buildLease(l: LeaseDraft, paths: Record<string, FieldId>): Record<string, unknown> {
   for (const k of ['enabled', 'leaseMin', 'graceMin', 'maxLifetimeHours']) paths[`lease.${k}`] = `lease.${k}`;
   const out: Record<string, unknown> = { enabled: l.enabled };
@@ -473,64 +495,6 @@ export function leaseSummary(l: LeaseDraft): string | null {
     : `Now: ${idle}; a busy one has no lifetime limit.`;
 }
 
-/** zod's generic texts reworded as what is valid; the schema's own messages are already written that way. */
-export function friendlyMessage(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_key': {
-      const inner = issue.issues[0];
-      return inner ? inner.message : 'this name is not allowed';
-    }
-    case 'invalid_type':
-      // A schema's own message (the budget caps have one) says more than the generic rewording.
-      if (!/^Invalid input/.test(issue.message)) return issue.message;
-      if (issue.expected === 'number') return 'must be a number';
-      if (issue.expected === 'string') return 'must be text';
-      if (issue.expected === 'boolean') return 'must be on or off';
-      return issue.message;
-    case 'too_small':
-      if (issue.origin === 'number' && /^Too small/.test(issue.message))
-        return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}`;
-      if (issue.origin === 'string' && /^Too small/.test(issue.message)) return 'must not be empty';
-      return issue.message;
-    case 'too_big':
-      if (issue.origin === 'number' && /^Too big/.test(issue.message))
-        return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}`;
-      if (/^Too big/.test(issue.message)) return `must be at most ${String(issue.maximum)} characters`;
-      return issue.message;
-    case 'invalid_value':
-      return `must be one of: ${issue.values.map(String).join(', ')}`;
-    case 'unrecognized_keys':
-      return `unknown field(s): ${issue.keys.join(', ')}`;
-    default:
-      return issue.message;
-  }
-}
-
-export function fieldFor(path: string, paths: Record<string, FieldId>): FieldId | null {
-  let p = path;
-  for (;;) {
-    const hit = paths[p];
-    if (hit) return hit;
-    const cut = p.lastIndexOf('.');
-    if (cut < 0) return null;
-    p = p.slice(0, cut);
-  }
-}
-
-/** Server-side issues (config.save / config.validate) use the same dotted paths; map them the same way. */
-export function mapIssues(
-  issues: readonly { path: string; message: string }[],
-  paths: Record<string, FieldId>,
-  into: IssueMap = {},
-): IssueMap {
-  for (const i of issues) {
-    const field = fieldFor(i.path, paths);
-    if (field) add(into, field, i.message);
-    else add(into, 'form', `${i.path}: ${i.message}`);
-  }
-  return into;
-}
-
 export interface DraftValidation {
   config: ConfigInput;
   issues: IssueMap;
@@ -553,9 +517,4 @@ export function validateDraft(d: ConfigDraft): DraftValidation {
   if (d.resources.length === 0) add(issues, 'form', 'add at least one resource (an EC2 instance type to launch)');
   if (d.queues.length === 0) add(issues, 'form', 'add at least one queue for the autoscaler to watch');
   return { config: built.config, issues, paths: built.paths, valid: Object.keys(issues).length === 0 };
-}
-
-/** A resource's fields that carry issues, for a summary line "instance type, AMI id". */
-export function issuesFor(issues: IssueMap, field: FieldId): string[] {
-  return issues[field] ?? [];
 }

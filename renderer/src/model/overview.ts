@@ -95,9 +95,11 @@ export function overviewModel(s: Snapshot, now: number): OverviewModel {
     else if (i.phase === 'busy') busy++;
     if (i.state === 'running') running++;
   }
+  // Team mode: on, but another engine acts for this prefix (the reason says who and until when).
+  const standby = s.enabled && s.status !== 'error' && s.leadership?.acts === false;
   return {
-    statusLabel: LABELS[s.status],
-    tone: stale && s.status !== 'error' ? 'warn' : TONES[s.status],
+    statusLabel: standby ? 'Standby' : LABELS[s.status],
+    tone: stale && s.status !== 'error' ? 'warn' : standby ? 'warn' : TONES[s.status],
     reason: s.statusReason ?? defaultReason(s),
     advice: advice(s, stale),
     secondsSinceOkTick,

@@ -15,6 +15,7 @@ import type {
   InvokeRequest,
   InvokeResponse,
 } from '../../../shared/ipc/contract.js';
+import { errorText } from '../../../shared/error-text.js';
 
 export const VIEWS = ['overview', 'queues', 'instances', 'costs', 'events', 'settings', 'credentials'] as const;
 export type ViewName = (typeof VIEWS)[number];
@@ -86,6 +87,10 @@ export interface AppActions {
   terminate(instanceIds: string[]): Promise<Result<'autoscaler:instances.terminate'>>;
   /** Adopt instances launched by ClearML's autoscaler (the user confirmed in the prompt). */
   adopt(instanceIds: string[]): Promise<Result<'autoscaler:instances.adopt'>>;
+  /** Team mode without a lease table: "this engine acts" or "stand by" when another engine acts. */
+  teamDecide(decision: 'act' | 'standby' | null): Promise<Result<'autoscaler:leadership.decide'>>;
+  /** Create (or find) the lease table the saved config names; the result is returned for the section to show. */
+  createLeaseTable(): Promise<Result<'autoscaler:leadership.createLeaseTable'>>;
   scaleToZero(): Promise<Result<'autoscaler:engine.scaleToZero'>>;
   /** The kill switch; errors are returned (the dialog shows them), not raised as notices. */
   stopEverything(): Promise<Result<'autoscaler:engine.stopEverything'>>;
@@ -106,6 +111,11 @@ export interface AppActions {
   clearCredentials(kind: 'clearml' | 'aws' | 'git'): Promise<Result<'autoscaler:credentials.clear'>>;
   testCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.test'>>;
   importClearmlConf(): Promise<Result<'autoscaler:credentials.importClearmlConf'>>;
+  /** Team mode (desktop app): quiet, the Team section shows its own outcome. */
+  teamStatus(): Promise<Result<'autoscaler:team.status'>>;
+  teamProbe(url: string): Promise<Result<'autoscaler:team.probe'>>;
+  teamAttach(req: InvokeRequest<'autoscaler:team.attach'>): Promise<Result<'autoscaler:team.attach'>>;
+  teamDetach(): Promise<Result<'autoscaler:team.detach'>>;
 }
 
 export interface AppStore {
@@ -199,7 +209,7 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       result = await run();
     } catch (e) {
       // The API contract says envelopes, never throws; a throw is a transport bug, still reported in words.
-      result = { ok: false, error: { code: 'failed', message: e instanceof Error ? e.message : String(e) } };
+      result = { ok: false, error: { code: 'failed', message: errorText(e) } };
     }
     if (key) setPending(key, false);
     if (!result.ok && !quiet) notify('error', describeError(result.error));
@@ -311,6 +321,11 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       if (r.ok) set({ credentials: r.value });
     },
 
+    teamStatus: () => call(null, () => api['team.status']({}), true),
+    teamProbe: (url) => call('teamProbe', () => api['team.probe']({ url }), true),
+    teamAttach: (req) => call('teamAttach', () => api['team.attach'](req), true),
+    teamDetach: () => call('teamDetach', () => api['team.detach']({}), true),
+
     async refreshAppSettings() {
       const r = await call(null, () => api['settings.get']({}), true);
       if (r.ok) set({ appSettings: r.value });
@@ -382,6 +397,20 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
         if (r.value.adopted.length) notify('info', `Adopted ${r.value.adopted.length} instance(s).`);
         for (const x of r.value.refused) notify('error', `Not adopted: ${x.instanceId}: ${x.reason}`);
       }
+      return r;
+    },
+
+    async createLeaseTable() {
+      return call('createLeaseTable', () => api['leadership.createLeaseTable']({}), true);
+    },
+
+    async teamDecide(decision) {
+      const r = await call('teamDecide', () => api['leadership.decide']({ decision }));
+      if (r.ok)
+        notify(
+          'info',
+          decision === 'act' ? 'This engine acts.' : decision ? 'This engine stands by.' : 'Decision cleared.',
+        );
       return r;
     },
 

@@ -3,10 +3,11 @@
  * inputs are emptied after saving. Test buttons report main's precise result.
  */
 import { useState } from 'react';
-import { CredentialToolbar, SaveOutcome, useCredentialSave } from '../components/CredentialActions.js';
+import { CredentialForm, SecretField, useCredentialSave } from '../components/CredentialActions.js';
 import { TextField } from '../components/Field.js';
 import { GitCredentialsForm } from '../components/GitCredentialsForm.js';
 import { formatDate } from '../model/format.js';
+import { roleLimit } from '../model/team.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import type { CredentialsStatus } from '../state/app-store.js';
 import { useActions, useApp, usePending } from '../state/react.js';
@@ -18,9 +19,12 @@ export function Credentials() {
   const actions = useActions();
   const importing = usePending('importClearmlConf');
   const [importMsg, setImportMsg] = useState<string | null>(null);
+  // Team mode: credentials are the team engine's; below admin they can be seen as set/unset but not changed.
+  const limit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:credentials.set'));
   if (!status) return <p className="view empty">Loading credential status…</p>;
   return (
     <div className="view credentials">
+      {limit && <p className="note tone-warn">{limit} Credentials cannot be changed from here.</p>}
       {/* One note: where secrets live (or the warning that says it, when there is one) and that they stay hidden. */}
       <p className={`note${status.warning ? ' tone-warn' : ''}`} data-testid="secrets-note">
         {status.warning ?? (
@@ -109,12 +113,13 @@ function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
     <section className="card" aria-labelledby="clearml-cred-heading">
       <h2 id="clearml-cred-heading">ClearML API credentials</h2>
       <StoredStatus s={status} />
-      <form
-        className="grid"
-        aria-label="ClearML credentials"
-        autoComplete="off"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <CredentialForm
+        kind="clearml"
+        label="ClearML credentials"
+        saving={saving}
+        stored={status.set}
+        message={message}
+        onSubmit={() => {
           void submit({ kind: 'clearml', accessKey: accessKey.trim(), secretKey }, () => {
             setAccessKey('');
             setSecretKey('');
@@ -129,18 +134,14 @@ function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
           issues={issues['accessKey']}
           onChange={setAccessKey}
         />
-        <TextField
+        <SecretField
           label="Secret key"
           name="clearml-secret-key"
-          type="password"
-          autoComplete="new-password"
           value={secretKey}
           issues={issues['secretKey']}
           onChange={setSecretKey}
         />
-        <CredentialToolbar kind="clearml" saving={saving} stored={status.set} />
-      </form>
-      <SaveOutcome message={message} />
+      </CredentialForm>
       <TestBox kind="clearml" />
     </section>
   );
@@ -155,12 +156,13 @@ function AwsForm({ status }: { status: CredentialsStatus['aws'] }) {
     <section className="card" aria-labelledby="aws-cred-heading">
       <h2 id="aws-cred-heading">AWS credentials</h2>
       <StoredStatus s={status} />
-      <form
-        className="grid"
-        aria-label="AWS credentials"
-        autoComplete="off"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <CredentialForm
+        kind="aws"
+        label="AWS credentials"
+        saving={saving}
+        stored={status.set}
+        message={message}
+        onSubmit={() => {
           const token = sessionToken.trim();
           void submit(
             {
@@ -186,28 +188,22 @@ function AwsForm({ status }: { status: CredentialsStatus['aws'] }) {
           issues={issues['accessKeyId']}
           onChange={setAccessKeyId}
         />
-        <TextField
+        <SecretField
           label="Secret access key"
           name="aws-secret-access-key"
-          type="password"
-          autoComplete="new-password"
           value={secretAccessKey}
           issues={issues['secretAccessKey']}
           onChange={setSecretAccessKey}
         />
-        <TextField
+        <SecretField
           label="Session token (optional)"
           name="aws-session-token"
-          type="password"
-          autoComplete="new-password"
           value={sessionToken}
           hint="Only for temporary credentials"
           issues={issues['sessionToken']}
           onChange={setSessionToken}
         />
-        <CredentialToolbar kind="aws" saving={saving} stored={status.set} />
-      </form>
-      <SaveOutcome message={message} />
+      </CredentialForm>
       <TestBox kind="aws" />
     </section>
   );

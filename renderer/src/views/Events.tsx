@@ -1,10 +1,13 @@
 /** Events: what the engine did and why, filterable, with copy and export (JSON/CSV). */
 import { useMemo, useState } from 'react';
+import { FilterSelect } from '../components/FilterSelect.js';
 import { copyText, downloadText } from '../components/misc.js';
 import { EMPTY_EVENT_FILTER, eventsToCsv, eventsToJson, filterEvents, type EventFilter } from '../model/events.js';
 import { formatDate, formatTime } from '../model/format.js';
 import { EventKindSchema } from '../../../shared/domain.js';
 import { useApp } from '../state/react.js';
+
+const EVENT_LEVELS = ['info', 'warn', 'error'] as const;
 
 export function Events() {
   const events = useApp((s) => s.snapshot?.events ?? []);
@@ -17,39 +20,24 @@ export function Events() {
   return (
     <div className="view events">
       <form className="filters" role="search" aria-label="Filter events" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Kind
-          <select
-            value={filter.kind}
-            onChange={(e) => setFilter({ ...filter, kind: e.target.value as EventFilter['kind'] })}
-          >
-            <option value="">all</option>
-            {EventKindSchema.options.map((k) => (
-              <option key={k}>{k}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Level
-          <select
-            value={filter.level}
-            onChange={(e) => setFilter({ ...filter, level: e.target.value as EventFilter['level'] })}
-          >
-            <option value="">all</option>
-            <option value="info">info</option>
-            <option value="warn">warn</option>
-            <option value="error">error</option>
-          </select>
-        </label>
-        <label>
-          Queue
-          <select value={filter.queue} onChange={(e) => setFilter({ ...filter, queue: e.target.value })}>
-            <option value="">all</option>
-            {queues.map((q) => (
-              <option key={q}>{q}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Kind"
+          value={filter.kind}
+          options={EventKindSchema.options}
+          onChange={(kind) => setFilter({ ...filter, kind })}
+        />
+        <FilterSelect
+          label="Level"
+          value={filter.level}
+          options={EVENT_LEVELS}
+          onChange={(level) => setFilter({ ...filter, level })}
+        />
+        <FilterSelect
+          label="Queue"
+          value={filter.queue}
+          options={queues}
+          onChange={(queue) => setFilter({ ...filter, queue })}
+        />
         <label>
           Text
           <input type="search" value={filter.text} onChange={(e) => setFilter({ ...filter, text: e.target.value })} />

@@ -6,6 +6,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Dialog } from '../components/Dialog.js';
+import { FilterSelect } from '../components/FilterSelect.js';
 import { formatDuration, formatMoney } from '../model/format.js';
 import {
   EMPTY_FILTER,
@@ -20,9 +21,11 @@ import {
 } from '../model/instances.js';
 import type { InstanceView } from '../../../shared/domain.js';
 import { InstancePhaseSchema } from '../../../shared/domain.js';
+import { roleLimit } from '../model/team.js';
 import { useActions, useApp } from '../state/react.js';
 import { InstanceDetailDialog } from './InstanceDetail.js';
 
+const MARKETS = ['spot', 'on-demand'] as const;
 const ROW_HEIGHT = 36;
 /** An orphan row carries its reason on a second line. */
 const ORPHAN_ROW_HEIGHT = 58;
@@ -59,6 +62,7 @@ export function Instances() {
   );
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'uptimeSec', dir: 'desc' });
   const [confirm, setConfirm] = useState<InstanceView | null>(null);
+  const terminateLimit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:instances.terminate'));
   const [detail, setDetail] = useState<string | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
@@ -97,38 +101,24 @@ export function Instances() {
             onChange={(e) => setFilter({ ...filter, text: e.target.value })}
           />
         </label>
-        <label>
-          Queue
-          <select value={filter.queue} onChange={(e) => setFilter({ ...filter, queue: e.target.value })}>
-            <option value="">all</option>
-            {queues.map((q) => (
-              <option key={q}>{q}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          State
-          <select
-            value={filter.phase}
-            onChange={(e) => setFilter({ ...filter, phase: e.target.value as InstanceFilter['phase'] })}
-          >
-            <option value="">all</option>
-            {InstancePhaseSchema.options.map((p) => (
-              <option key={p}>{p}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Market
-          <select
-            value={filter.market}
-            onChange={(e) => setFilter({ ...filter, market: e.target.value as InstanceFilter['market'] })}
-          >
-            <option value="">all</option>
-            <option value="spot">spot</option>
-            <option value="on-demand">on-demand</option>
-          </select>
-        </label>
+        <FilterSelect
+          label="Queue"
+          value={filter.queue}
+          options={queues}
+          onChange={(queue) => setFilter({ ...filter, queue })}
+        />
+        <FilterSelect
+          label="State"
+          value={filter.phase}
+          options={InstancePhaseSchema.options}
+          onChange={(phase) => setFilter({ ...filter, phase })}
+        />
+        <FilterSelect
+          label="Market"
+          value={filter.market}
+          options={MARKETS}
+          onChange={(market) => setFilter({ ...filter, market })}
+        />
         <button
           type="button"
           className={`small orphan-filter${orphans ? ' has-orphans' : ''}`}
@@ -201,6 +191,7 @@ export function Instances() {
                     canLink={webHost !== null}
                     onTask={openTask}
                     onTerminate={setConfirm}
+                    terminateLimit={terminateLimit}
                     onDetail={setDetail}
                   />
                 );
@@ -228,10 +219,21 @@ interface RowProps {
   canLink: boolean;
   onTask: (taskId: string) => void;
   onTerminate: (i: InstanceView) => void;
+  /** Team mode: why this role may not terminate (the button is then disabled with this as its title). */
+  terminateLimit: string | null;
   onDetail: (instanceId: string) => void;
 }
 
-const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask, onTerminate, onDetail }: RowProps) {
+const InstanceRow = memo(function InstanceRow({
+  row,
+  index,
+  top,
+  canLink,
+  onTask,
+  onTerminate,
+  terminateLimit,
+  onDetail,
+}: RowProps) {
   const terminating = row.phase === 'terminating' || row.state === 'shutting-down' || row.state === 'terminated';
   const orphan = row.phase === 'orphan';
   return (
@@ -298,7 +300,8 @@ const InstanceRow = memo(function InstanceRow({ row, index, top, canLink, onTask
         <button
           type="button"
           className="danger small"
-          disabled={terminating}
+          disabled={terminating || terminateLimit !== null}
+          title={terminateLimit ?? undefined}
           aria-label={`Terminate ${row.instanceId}`}
           onClick={() => onTerminate(row)}
         >

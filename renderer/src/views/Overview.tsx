@@ -5,6 +5,7 @@
  */
 import { useId, useState } from 'react';
 import { AdoptPrompt } from '../components/AdoptPrompt.js';
+import { LeadershipBanner } from '../components/LeadershipBanner.js';
 import { Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
@@ -19,6 +20,7 @@ import type { Snapshot } from '../../../shared/domain.js';
 import { describeError } from '../state/app-store.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 import { projection } from '../model/timeline.js';
+import { roleLimit } from '../model/team.js';
 import type { TimelineRange } from '../../../shared/timeline.js';
 import { TimelineCard, useTimeline } from './Timeline.js';
 
@@ -47,6 +49,11 @@ export function Overview() {
   const proj = projection(m.projectedMonth, timeline?.since ?? null, now);
   const capWarnings = (s.costs.budgets ?? []).filter((c) => c.state !== 'ok');
   const live = s.instances.filter((i) => i.phase !== 'terminating' && i.state !== 'terminated').length;
+  // Attached to a team engine: what this token's role may not do, said beside the disabled control.
+  const toggleLimit = roleLimit(s.remote, 'autoscaler:engine.setEnabled');
+  const pauseLimit = roleLimit(s.remote, 'autoscaler:engine.setLaunchesPaused');
+  const zeroLimit = roleLimit(s.remote, 'autoscaler:engine.scaleToZero');
+  const stopLimit = roleLimit(s.remote, 'autoscaler:engine.stopEverything');
 
   return (
     <div className="view overview">
@@ -60,6 +67,7 @@ export function Overview() {
             offText="Autoscaling off"
             describedBy={reasonId}
             keyShortcuts="Alt+A"
+            disabled={toggleLimit !== null}
             onChange={(v) => void actions.setEnabled(v)}
           />
           <div className="status-text" id={reasonId}>
@@ -68,6 +76,11 @@ export function Overview() {
               {s.dryRun && <span className="pill tone-warn">Dry run</span>}
             </h2>
             <p className="status-reason">{m.reason}</p>
+            {toggleLimit && (
+              <p className="small muted" data-testid="role-limit">
+                {toggleLimit}
+              </p>
+            )}
             {m.advice && <p className="status-advice">{m.advice}</p>}
             {capWarnings.map((c) => (
               <p key={c.id} className={`status-advice tone-${c.state === 'reached' ? 'error' : 'warn'}`}>
@@ -85,6 +98,7 @@ export function Overview() {
         </p>
       </section>
 
+      <LeadershipBanner view={s.leadership} />
       <AdoptPrompt adoptable={s.adoptable ?? []} />
 
       <section aria-label="Instances and tasks" className="stats">
@@ -155,8 +169,10 @@ export function Overview() {
           onText="Pause new launches"
           offText="Pause new launches"
           describedBy={pauseId}
+          disabled={pauseLimit !== null}
           onChange={(v) => void actions.setLaunchesPaused(v)}
         />
+        {pauseLimit && <p className="small muted">{pauseLimit}</p>}
         <p id={pauseId} className={`small${s.launchesPaused ? ' tone-warn' : ' muted'}`} data-testid="pause-state">
           {s.launchesPaused
             ? 'On: nothing new is launched; queued tasks wait. Running instances keep working and idle ones still stop.'
@@ -176,7 +192,8 @@ export function Overview() {
           <button
             type="button"
             className="danger"
-            disabled={scaling || live === 0}
+            disabled={scaling || live === 0 || zeroLimit !== null}
+            title={zeroLimit ?? undefined}
             onClick={() => setConfirmZero(true)}
           >
             Scale to zero…
@@ -190,10 +207,17 @@ export function Overview() {
               off.
             </p>
           </div>
-          <button type="button" className="danger" onClick={() => setConfirmStop(true)}>
+          <button
+            type="button"
+            className="danger"
+            disabled={stopLimit !== null}
+            title={stopLimit ?? undefined}
+            onClick={() => setConfirmStop(true)}
+          >
             Stop everything…
           </button>
         </div>
+        {(zeroLimit ?? stopLimit) && <p className="small muted">{stopLimit ?? zeroLimit}</p>}
         {lastStop && !confirmStop && <StopResult summary={lastStop} />}
       </section>
 

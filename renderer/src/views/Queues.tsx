@@ -1,6 +1,7 @@
 /** Queues: what waits, what serves it, its caps, the last decision and why; pause/resume per queue. */
 import { Bar } from '../components/misc.js';
 import { formatDuration } from '../model/format.js';
+import { roleLimit } from '../model/team.js';
 import type { QueueView } from '../../../shared/domain.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 
@@ -25,6 +26,7 @@ export function Queues() {
 function QueueCard({ q, focused }: { q: QueueView; focused: boolean }) {
   const actions = useActions();
   const pending = usePending(`queue:${q.name}`);
+  const limit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:queue.setPaused'));
   const total = q.busy + q.idle + q.booting;
   return (
     <section className={`card queue-card${focused ? ' focused' : ''}`} aria-labelledby={`queue-${q.name}`}>
@@ -37,7 +39,8 @@ function QueueCard({ q, focused }: { q: QueueView; focused: boolean }) {
         <button
           type="button"
           aria-label={`${q.paused ? 'Resume' : 'Pause'} queue ${q.name}`}
-          disabled={pending}
+          disabled={pending || limit !== null}
+          title={limit ?? undefined}
           aria-busy={pending}
           onClick={() => void actions.setQueuePaused(q.name, !q.paused)}
         >

@@ -5,14 +5,20 @@ import { CheckField, SelectField } from '../components/Field.js';
 import type { NotificationCategory } from '../../../shared/settings.js';
 import { useActions, useApp } from '../state/react.js';
 import { SettingsForm } from './settings/SettingsForm.js';
+import { roleLimit } from '../model/team.js';
+import { TeamSection } from './settings/TeamSection.js';
 
 export function Settings() {
   const info = useApp((s) => s.config);
+  // Team mode: the engine refuses a save from a role below admin; say so before the user edits anything.
+  const saveLimit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:config.save'));
   if (!info) return <p className="view empty">Loading the configuration…</p>;
   return (
     <div className="view">
+      {saveLimit && <p className="note tone-warn">{saveLimit} Changes here cannot be saved.</p>}
       <SettingsForm config={info.config} demo={info.demo} />
       <AppPreferences />
+      <TeamSection />
     </div>
   );
 }
@@ -23,6 +29,7 @@ const NOTIFICATIONS: { key: NotificationCategory; label: string }[] = [
   { key: 'launchFailed', label: 'A launch failed' },
   { key: 'credentialsRejected', label: 'Credentials were rejected' },
   { key: 'capReached', label: 'A cap or budget was reached' },
+  { key: 'team', label: 'Team: leadership changed or another engine acts' },
 ];
 
 /** App preferences: saved at once (no Save button), unlike the autoscaler configuration above. */

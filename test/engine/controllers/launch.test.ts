@@ -6,16 +6,11 @@ import type { NewEvent } from '../../../electron/engine/events.js';
 import type { Action } from '../../../electron/engine/policy.js';
 import { Ec2Error } from '../../../electron/engine/ports.js';
 import { FakeEc2 } from '../../fakes/ec2.js';
-import { instance, makeConfig, T0 } from '../fixtures.js';
+import { instance, makeConfig, spotGpuWithFallback, T0 } from '../fixtures.js';
 
 const config = makeConfig({
   resources: {
-    gpu_a: {
-      instanceType: 'g4dn.xlarge',
-      amiId: 'ami-0123456789abcdef0',
-      market: 'spot',
-      spotFallbackToOnDemand: true,
-    },
+    gpu_a: spotGpuWithFallback({ subnetIds: [] }),
     cpu: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' },
   },
   queues: { gpu: [{ resource: 'gpu_a', maxInstances: 9 }], cpu: [{ resource: 'cpu', maxInstances: 9 }] },

@@ -54,7 +54,7 @@ describe('tickStatus', () => {
     [{ authBlocked: 'refused' }, 'error', 'refused'],
     [{ acting: false, authBlocked: 'refused' }, 'off', 'Autoscaling is off: nothing is launched or terminated.'],
   ] as const)('%o → %s', (patch, status, reason) => {
-    expect(tickStatus({ ...base, ...patch })).toEqual({ status, reason });
+    expect(tickStatus({ ...base, ...patch })).toEqual({ status, statusReason: reason });
   });
 });
 
@@ -95,6 +95,7 @@ describe('Publisher', () => {
         lastTickOkAt: now,
         events: [],
         costs: undefined,
+        adoptable: [],
       });
     publish(1, T0);
     publish(0, T0 + 15_000);

@@ -10,6 +10,7 @@ import { formReducer, initialFormState, shownIssues, type Edit } from '../../mod
 import type { InvokeRequest } from '../../../../shared/ipc/contract.js';
 import { useActions, usePending } from '../../state/react.js';
 import { BudgetEditor, LeaseEditor } from '../SettingsLimits.js';
+import { LeaseTableSection } from './LeaseTableSection.js';
 import { ConfirmSaveDialog } from './ConfirmSaveDialog.js';
 import { ConnectionSection } from './ConnectionSection.js';
 import { ExportDialog } from './ExportDialog.js';
@@ -149,6 +150,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           shown={shown}
           onEdit={(id, change) => edit(id, (d) => ({ ...d, lease: change(d.lease) }))}
         />
+        <LeaseTableSection draft={draft} shown={shown} edit={edit} dirty={dirty} />
       </fieldset>
 
       {dialog?.kind === 'import' && (

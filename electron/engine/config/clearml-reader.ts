@@ -1,0 +1,107 @@
+/**
+ * Reading a ClearML autoscaler file leniently and precisely: ClearML hyper-parameters edited in its UI come back
+ * as strings ("15", "False"), so scalars are coerced; every value that cannot be read is an issue at its path in
+ * the original file; the Reader also remembers which of our paths came from which of the file's.
+ */
+import type { FieldIssue } from '../../../shared/config.js';
+import type { DifferenceFacts } from './clearml-differences.js';
+
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export class Reader {
+  readonly issues: FieldIssue[] = [];
+  readonly warnings: string[] = [];
+  /** Our dotted path → path in the original file, for mapping schema issues back. */
+  readonly origin = new Map<string, string>();
+  /** Conversion notes appended to schema messages, by our path. */
+  readonly notes = new Map<string, string>();
+  readonly notCarried: DifferenceFacts['notCarried'] = [];
+
+  issue(path: string, message: string): undefined {
+    this.issues.push({ path, message });
+    return undefined;
+  }
+
+  /** Text; numbers and booleans are accepted as their text; '' and null count as absent. */
+  text(v: unknown, path: string): string | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v.trim() === '' ? undefined : v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return this.issue(path, 'must be text');
+  }
+
+  /** Multi-line text kept verbatim (scripts, conf). */
+  block(v: unknown, path: string): string | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && v.every((l) => typeof l === 'string')) return v.join('\n');
+    return this.issue(path, 'must be text (a multi-line string)');
+  }
+
+  bool(v: unknown, path: string): boolean | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'boolean') return v;
+    if (v === 0 || v === 1) return v === 1;
+    if (typeof v === 'string') {
+      const s = v.trim().toLowerCase();
+      if (['true', 'yes', 'on', '1'].includes(s)) return true;
+      if (['false', 'no', 'off', '0'].includes(s)) return false;
+    }
+    return this.issue(path, `must be true or false, not ${JSON.stringify(v)}`);
+  }
+
+  num(v: unknown, path: string, unit: string): number | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+    if (Number.isFinite(n)) return n;
+    return this.issue(path, `must be a number of ${unit}, not ${JSON.stringify(v)}`);
+  }
+
+  /** A YAML list, or ClearML's comma-separated string. */
+  list(v: unknown, path: string): string[] | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    const items = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v : null;
+    if (!items || !items.every((x) => typeof x === 'string' || typeof x === 'number')) {
+      return this.issue(path, 'must be a list, or a comma-separated string like "a, b"');
+    }
+    return items.map((x) => String(x).trim()).filter((x) => x !== '');
+  }
+
+  /** ClearML's `"k1=v1, k2=v2"` (a YAML map is accepted too). */
+  tags(v: unknown, path: string): Record<string, string> | undefined {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (isObj(v)) {
+      const out: Record<string, string> = {};
+      for (const [k, x] of Object.entries(v)) {
+        if (x === null || x === undefined) out[k] = '';
+        else if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
+        else return this.issue(`${path}.${k}`, 'a tag value must be text');
+      }
+      return out;
+    }
+    if (typeof v !== 'string') return this.issue(path, 'must be a tag string like "team=ml, owner=alice"');
+    const out: Record<string, string> = {};
+    for (const part of v.split(',').map((p) => p.trim())) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      const key = eq < 0 ? '' : part.slice(0, eq).trim();
+      if (key === '') {
+        return this.issue(path, `tag '${part}' must be key=value; write tags as "team=ml, owner=alice"`);
+      }
+      out[key] = part.slice(eq + 1).trim();
+    }
+    return out;
+  }
+
+  unknownKeys(obj: Obj, known: Set<string>, path: string): void {
+    for (const k of Object.keys(obj)) {
+      if (!known.has(k)) this.warnings.push(`${path}.${k}: not a ClearML autoscaler setting; ignored`);
+    }
+  }
+}
+
+/** Drops undefined members, so the schema's defaults apply to what the file did not say. */
+export function compact<T extends Obj>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,191 @@
+/** A ClearML autoscaler file's resource configurations and queue map, read into our resources and queues. */
+import { isMetadataTagKey } from '../../../shared/config.js';
+import { compact, isObj, type Obj, type Reader } from './clearml-reader.js';
+
+export const RESOURCE_KEYS = new Set([
+  'instance_type',
+  'is_spot',
+  'availability_zone',
+  'subnet_id',
+  'ami_id',
+  'ebs_device_name',
+  'ebs_volume_size',
+  'ebs_volume_type',
+  'ebs_snapshot_id',
+  'key_name',
+  'security_group_ids',
+  'tags',
+  'cpu_only',
+  'enable_monitoring',
+  'extra_configurations',
+]);
+
+/** ClearML's driver falls back to 80 GiB when a device is named without a size. */
+const CLEARML_DEFAULT_EBS_GIB = 80;
+
+export function importResource(
+  r: Reader,
+  name: string,
+  raw: unknown,
+  globals: { tags?: Record<string, string>; iam?: { arn?: string; name?: string }; iamPath?: string },
+): Obj | undefined {
+  const base = `configurations.resource_configurations.${name}`;
+  const ours = `resources.${name}`;
+  if (!isObj(raw)) return r.issue(base, 'must be a mapping of resource settings (instance_type, ami_id, ...)');
+  r.unknownKeys(raw, RESOURCE_KEYS, base);
+  const map = (field: string, key: string) => r.origin.set(`${ours}.${field}`, `${base}.${key}`);
+
+  map('instanceType', 'instance_type');
+  map('amiId', 'ami_id');
+  map('market', 'is_spot');
+  map('subnetIds', 'subnet_id');
+  map('availabilityZones', 'availability_zone');
+  map('securityGroupIds', 'security_group_ids');
+  map('keyName', 'key_name');
+  map('cpuOnly', 'cpu_only');
+  map('enableMonitoring', 'enable_monitoring');
+  map('ebs.deviceName', 'ebs_device_name');
+  map('ebs.volumeSizeGiB', 'ebs_volume_size');
+  map('ebs.volumeType', 'ebs_volume_type');
+  map('ebs.snapshotId', 'ebs_snapshot_id');
+  map('ebs', 'ebs_device_name');
+  r.origin.set(ours, base);
+
+  // A missing instance_type or ami_id is reported by the schema below, mapped back to these keys.
+  const instanceType = r.text(raw['instance_type'], `${base}.instance_type`);
+  const amiId = r.text(raw['ami_id'], `${base}.ami_id`);
+
+  let spot = r.bool(raw['is_spot'], `${base}.is_spot`);
+  if (raw['is_spot'] === undefined) {
+    r.warnings.push(`${base}.is_spot: missing (ClearML requires it); on-demand assumed`);
+    spot = false;
+  }
+
+  const subnets = r.list(raw['subnet_id'], `${base}.subnet_id`) ?? [];
+  let zones = r.list(raw['availability_zone'], `${base}.availability_zone`) ?? [];
+  if (subnets.length > 0 && zones.length > 0) {
+    r.warnings.push(
+      `${base}: both subnet_id and availability_zone are set; as in ClearML the subnet decides the zone, so availability_zone is ignored`,
+    );
+    zones = [];
+  } else if (subnets.length === 0 && zones.length === 0) {
+    r.warnings.push(
+      `${base}: neither subnet_id nor availability_zone is set; EC2 will pick a zone in the default VPC (ClearML would fail at launch)`,
+    );
+  }
+
+  const device = r.text(raw['ebs_device_name'], `${base}.ebs_device_name`);
+  const size = r.num(raw['ebs_volume_size'], `${base}.ebs_volume_size`, 'GiB');
+  const volumeType = r.text(raw['ebs_volume_type'], `${base}.ebs_volume_type`);
+  const snapshot = r.text(raw['ebs_snapshot_id'], `${base}.ebs_snapshot_id`);
+  let ebs: Obj | undefined;
+  if (device !== undefined) {
+    // ClearML sends only the snapshot id when one is given; our launch always states a size, so say which.
+    if (snapshot !== undefined && size === undefined) {
+      r.warnings.push(
+        `${base}.ebs_volume_size: not set with ebs_snapshot_id; the volume will be ${CLEARML_DEFAULT_EBS_GIB} GiB, which must be at least the snapshot's size (set ebs_volume_size otherwise)`,
+      );
+    }
+    ebs = compact({
+      deviceName: device,
+      volumeSizeGiB: size ?? CLEARML_DEFAULT_EBS_GIB,
+      volumeType,
+      snapshotId: snapshot,
+    });
+  } else if (size !== undefined || volumeType !== undefined || snapshot !== undefined) {
+    r.warnings.push(
+      `${base}: ebs_volume_size/ebs_volume_type/ebs_snapshot_id are ignored without ebs_device_name (as in ClearML); set ebs_device_name (e.g. /dev/sda1) to apply them`,
+    );
+  }
+
+  const ownTags = r.tags(raw['tags'], `${base}.tags`) ?? {};
+  const tags = { ...globals.tags, ...ownTags };
+  const unreadable = Object.keys(tags).filter((k) => !isMetadataTagKey(k));
+  if (unreadable.length > 0) {
+    for (const k of unreadable) delete tags[k];
+    r.warnings.push(
+      `${base}.tags: key${unreadable.length > 1 ? 's' : ''} ${unreadable.map((k) => `'${k}'`).join(', ')} ` +
+        `cannot be used on instances that expose tags to instance metadata (the lease watchdog needs that), so ` +
+        `${unreadable.length > 1 ? 'they were' : 'it was'} left out: use only letters, digits and + - = . , _ : @ (no spaces or '/')`,
+    );
+  }
+  for (const k of Object.keys(tags)) {
+    r.origin.set(`${ours}.tags.${k}`, k in ownTags ? `${base}.tags` : 'hyper_params.tags');
+  }
+  r.origin.set(`${ours}.tags`, Object.keys(ownTags).length > 0 || !globals.tags ? `${base}.tags` : 'hyper_params.tags');
+
+  if (globals.iam && globals.iamPath) {
+    r.origin.set(`${ours}.iamInstanceProfile.arn`, 'hyper_params.iam_arn');
+    r.origin.set(`${ours}.iamInstanceProfile.name`, 'hyper_params.iam_name');
+    r.origin.set(`${ours}.iamInstanceProfile`, globals.iamPath);
+  }
+
+  const extra = raw['extra_configurations'];
+  if (isObj(extra) && Object.keys(extra).length > 0) {
+    for (const k of Object.keys(extra))
+      r.notCarried.push({ path: `${base}.extra_configurations.${k}`, reason: 'launch-spec-override' });
+  } else if (extra !== undefined && extra !== null && !isObj(extra) && extra !== '') {
+    r.notCarried.push({ path: `${base}.extra_configurations`, reason: 'launch-spec-override' });
+  }
+
+  return compact({
+    instanceType,
+    market: spot === undefined ? undefined : spot ? 'spot' : 'on-demand',
+    // ClearML never falls back to on-demand; the difference list names the setting that does.
+    spotFallbackToOnDemand: false,
+    amiId,
+    subnetIds: subnets,
+    availabilityZones: zones,
+    securityGroupIds: r.list(raw['security_group_ids'], `${base}.security_group_ids`),
+    keyName: r.text(raw['key_name'], `${base}.key_name`),
+    iamInstanceProfile: globals.iam,
+    ebs,
+    tags,
+    cpuOnly: r.bool(raw['cpu_only'], `${base}.cpu_only`),
+    enableMonitoring: r.bool(raw['enable_monitoring'], `${base}.enable_monitoring`),
+  });
+}
+
+export function importQueues(r: Reader, raw: unknown, resourceNames: string[]): Obj {
+  const base = 'configurations.queues';
+  if (raw === undefined || raw === null) {
+    r.issue(base, 'missing: a map of queue name to a list of [resource, max instances] pairs');
+    return {};
+  }
+  if (!isObj(raw)) {
+    r.issue(base, 'must be a map of queue name to a list of [resource, max instances] pairs');
+    return {};
+  }
+  const out: Obj = {};
+  for (const [queue, entries] of Object.entries(raw)) {
+    const qPath = `${base}.${queue}`;
+    r.origin.set(`queues.${queue}`, qPath);
+    if (!Array.isArray(entries)) {
+      r.issue(
+        qPath,
+        `must be a list of [resource, max instances] pairs, e.g. [[gpu_t4, 3]]; got ${JSON.stringify(entries)}`,
+      );
+      continue;
+    }
+    out[queue] = entries.map((entry: unknown, i) => {
+      const ePath = `${qPath}.${i}`;
+      r.origin.set(`queues.${queue}.${i}`, ePath);
+      r.origin.set(`queues.${queue}.${i}.resource`, `${ePath}.0`);
+      r.origin.set(`queues.${queue}.${i}.maxInstances`, `${ePath}.1`);
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        r.issue(ePath, `must be a pair [resource, max instances], e.g. [gpu_t4, 3]; got ${JSON.stringify(entry)}`);
+        return {};
+      }
+      const [res, max] = entry as [unknown, unknown];
+      const resource = r.text(res, `${ePath}.0`);
+      if (resource !== undefined && !resourceNames.includes(resource)) {
+        r.issue(
+          `${ePath}.0`,
+          `unknown resource '${resource}'; defined resources: ${resourceNames.join(', ') || 'none'}`,
+        );
+      }
+      return compact({ resource, maxInstances: r.num(max, `${ePath}.1`, 'instances') });
+    });
+  }
+  return out;
+}

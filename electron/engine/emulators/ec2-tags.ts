@@ -1,0 +1,26 @@
+/** CreateTags on instances and their volumes. */
+import { stringList, tagList, type QueryParams } from './ec2-query.js';
+import { dryRunCheck, Ec2Fail, type Ec2Store } from './ec2-store.js';
+import type { XmlObject } from './ec2-xml.js';
+
+export function createTags(s: Ec2Store, p: QueryParams, now: number): XmlObject {
+  const ids = stringList(p, 'ResourceId');
+  if (!ids.length) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter ResourceId');
+  const tags = tagList(p, 'Tag');
+  if (!tags.length) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter Tag');
+  if (tags.some((t) => t.key.toLowerCase().startsWith('aws:'))) {
+    throw new Ec2Fail('InvalidParameterValue', `Tag keys starting with 'aws:' are reserved for internal use`);
+  }
+  const instanceIds = ids.filter((id) => !id.startsWith('vol-'));
+  const volumes = ids.filter((id) => id.startsWith('vol-'));
+  const unknownVolume = volumes.find((v) => !s.volumeIds.has(v));
+  if (unknownVolume) throw new Ec2Fail('InvalidVolume.NotFound', `The volume '${unknownVolume}' does not exist.`);
+  const list = s.knownInstances(instanceIds, now);
+  dryRunCheck(p);
+  for (const r of list) for (const t of tags) r.tags[t.key] = t.value;
+  for (const v of volumes) {
+    const owner = s.recs.get(s.volumeIds.get(v)!);
+    if (owner) for (const t of tags) owner.volumeTags[t.key] = t.value;
+  }
+  return { return: true };
+}

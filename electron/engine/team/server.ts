@@ -1,0 +1,207 @@
+/**
+ * The team server: the IPC contract over one TLS WebSocket per attached app, for `npm run headless -- --serve`.
+ * Who may connect: a client presenting a team token (Authorization: Bearer) that the token file lists; a page in
+ * a browser (any request with an Origin header) may not, so a web page can never drive the engine. What each
+ * caller may do: its token's role (shared/ipc/roles.ts), checked on every call. The token file is watched:
+ * revoking a token (from another shell) closes that person's connections at once. Framing, back-pressure and
+ * the throttled snapshot push are the shared hub's, the same as the browser preview's.
+ */
+import { watch, statSync, type FSWatcher } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { AppError } from '../../../shared/ipc/contract.js';
+import { isInvokeChannel, type Dispatch } from '../../../shared/ipc/dispatch.js';
+import { checkRole, renderRoleRefusal, type Role } from '../../../shared/ipc/roles.js';
+import { WS_MAX_PAYLOAD, WS_PATH } from '../../../shared/ipc/ws-protocol.js';
+import { createIpcHub, type SnapshotSource } from '../ipc-ws/hub.js';
+import type { ChangeFeed } from '../service/changes.js';
+import { findToken, TokenFileError, type TokenRecord, type TokenStore } from './tokens.js';
+
+/** Close codes the attached app tells apart (4000-4999 are the application's). */
+export const CLOSE_REVOKED = 4401;
+export const CLOSE_SHUTDOWN = 1001;
+
+export const DEFAULT_LISTEN = { host: '0.0.0.0', port: 7465 };
+
+export interface TeamServerOptions {
+  dispatch: Dispatch;
+  store: SnapshotSource;
+  changes?: ChangeFeed;
+  tls: { cert: string; key: string };
+  tokens: TokenStore;
+  host?: string;
+  /** 0: any free port. */
+  port?: number;
+  log?: (line: string) => void;
+  pushIntervalMs?: number;
+  /** How often the token file is checked besides the file watcher (which may miss changes on some filesystems). */
+  tokenPollMs?: number;
+}
+
+export interface TeamServer {
+  readonly host: string;
+  readonly port: number;
+  /** Who is attached now (one entry per connection). */
+  attached(): { name: string; role: Role }[];
+  /** Re-read the token file now and cut off connections whose token is gone. */
+  reloadTokens(): void;
+  close(): Promise<void>;
+}
+
+interface Tag {
+  name: string;
+  role: Role;
+  sha256: string;
+}
+
+function bearer(req: IncomingMessage): string | null {
+  const h = req.headers.authorization ?? '';
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m ? m[1]! : null;
+}
+
+export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServer> {
+  const log = opts.log ?? (() => undefined);
+  const listenHost = opts.host ?? DEFAULT_LISTEN.host;
+  let records: TokenRecord[] = [];
+  const load = () => {
+    try {
+      records = opts.tokens.list();
+    } catch (e) {
+      // A token file that cannot be read admits nobody (and cuts everybody off) until it is fixed.
+      records = [];
+      log(e instanceof TokenFileError ? e.message : `token file: ${String(e)}`);
+    }
+  };
+  load();
+  const current = (tag: Tag) => records.some((r) => r.sha256 === tag.sha256 && r.role === tag.role);
+
+  const hub = createIpcHub<Tag>({
+    dispatch: opts.dispatch,
+    store: opts.store,
+    ...(opts.changes ? { changes: opts.changes } : {}),
+    ...(opts.pushIntervalMs !== undefined ? { pushIntervalMs: opts.pushIntervalMs } : {}),
+    log,
+  });
+
+  function reloadTokens() {
+    load();
+    const cut = hub.disconnect((tag) => !current(tag), CLOSE_REVOKED, 'token revoked');
+    if (cut) log(`cut off ${cut} connection${cut === 1 ? '' : 's'} whose token was revoked or changed`);
+  }
+
+  const server: Server = createServer(
+    { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' },
+    (_req, res) => {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(
+        'This is a clearml-tray-autoscaler team engine. Attach to it from the tray app ("Connect to a team engine…").\n',
+      );
+    },
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+
+  function refuse(socket: Duplex, status: number, text: string) {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'https://team.invalid');
+    if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    if (req.headers.origin !== undefined) {
+      log(`refused a WebSocket from a web page (origin ${JSON.stringify(req.headers.origin)})`);
+      return refuse(socket, 403, 'Forbidden');
+    }
+    const token = bearer(req);
+    const record = token ? findToken(records, token) : null;
+    if (!record) {
+      log(`refused a connection from ${req.socket.remoteAddress ?? '?'}: missing or unknown token`);
+      return refuse(socket, 401, 'Unauthorized');
+    }
+    const tag: Tag = { name: record.name, role: record.role, sha256: record.sha256 };
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      log(`${record.name} (${record.role}) attached from ${req.socket.remoteAddress ?? '?'}`);
+      ws.on('close', () => log(`${record.name} (${record.role}) detached`));
+      hub.accept(ws, {
+        tag,
+        transport: 'team',
+        actor: { name: record.name, role: record.role },
+        hello: { type: 'hello', actor: { name: record.name, role: record.role } },
+        authorize(channel): AppError | null {
+          // A revoked token is refused even in the moment before its socket is closed.
+          if (!current(tag)) return { code: 'forbidden_role', message: 'This token was revoked.' };
+          if (!isInvokeChannel(channel)) return null; // the dispatcher answers unknown_channel
+          const refusal = checkRole(record.role, channel);
+          return refusal ? { code: 'forbidden_role', message: renderRoleRefusal(refusal) } : null;
+        },
+      });
+    });
+  });
+
+  // The token file is replaced atomically (rename), so the folder is watched, not the file.
+  let watcher: FSWatcher | null = null;
+  const dir = path.dirname(opts.tokens.file);
+  let lastStamp = '';
+  const stamp = () => {
+    try {
+      const s = statSync(opts.tokens.file);
+      return `${s.ino}:${s.mtimeMs}:${s.size}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  lastStamp = stamp();
+  const check = () => {
+    const now = stamp();
+    if (now === lastStamp) return;
+    lastStamp = now;
+    reloadTokens();
+  };
+  try {
+    watcher = watch(dir, () => check());
+    watcher.on('error', () => undefined);
+  } catch {
+    watcher = null; // the folder may not exist yet: the poll covers it
+  }
+  const poll = setInterval(check, opts.tokenPollMs ?? 2000);
+  poll.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => {
+      hub.close();
+      clearInterval(poll);
+      watcher?.close();
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`${listenHost}:${opts.port ?? 0} is already in use; choose another with --listen HOST:PORT.`)
+          : err,
+      );
+    };
+    server.once('error', failed);
+    server.listen(opts.port ?? DEFAULT_LISTEN.port, listenHost, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    host: listenHost,
+    port,
+    attached: () => hub.tags().map((t) => ({ name: t.name, role: t.role })),
+    reloadTokens,
+    async close() {
+      clearInterval(poll);
+      watcher?.close();
+      hub.disconnect(() => true, CLOSE_SHUTDOWN, 'the team engine is stopping');
+      hub.close();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/** The dashboard's team-mode wording: which controls a role greys out, and the connection line. */
+import { describe, expect, it } from 'vitest';
+import { remoteLine, roleLimit } from '../../renderer/src/model/team.js';
+import type { Snapshot } from '../../shared/domain.js';
+
+type Remote = NonNullable<Snapshot['remote']>;
+const remote = (patch: Partial<Remote> = {}): Remote => ({
+  url: 'wss://team:7465',
+  actor: { name: 'vera', role: 'viewer' },
+  state: 'connected',
+  since: 0,
+  retryAt: null,
+  lastError: null,
+  ...patch,
+});
+
+describe('roleLimit', () => {
+  it.each([
+    ['viewer', 'autoscaler:engine.setEnabled', /vera\) is a viewer.*needs an operator/],
+    ['operator', 'autoscaler:engine.setEnabled', null],
+    ['operator', 'autoscaler:config.save', /is an operator.*needs an admin/],
+    ['admin', 'autoscaler:engine.stopEverything', null],
+  ] as const)('%s on %s', (role, channel, expected) => {
+    const r = roleLimit(remote({ actor: { name: 'vera', role } }), channel);
+    if (expected === null) expect(r).toBeNull();
+    else expect(r).toMatch(expected);
+  });
+
+  it('allows everything when not attached, and nothing before the server said the role', () => {
+    expect(roleLimit(undefined, 'autoscaler:engine.stopEverything')).toBeNull();
+    expect(roleLimit(remote({ actor: null }), 'autoscaler:engine.setEnabled')).toMatch(/Waiting/);
+  });
+});
+
+describe('remoteLine', () => {
+  it.each([
+    [remote({ since: 0 }), 65_000, 'ok', /connected for 1m/],
+    [remote({ state: 'connecting' }), 0, 'warn', /Connecting to the team engine wss:\/\/team:7465/],
+    [
+      remote({ state: 'disconnected', since: 0, retryAt: 8_000, lastError: 'ECONNREFUSED' }),
+      4_000,
+      'error',
+      /Disconnected .* for 4s\. ECONNREFUSED Retrying in 4 s\./,
+    ],
+    [remote({ state: 'disconnected', retryAt: null, lastError: 'Your token was revoked' }), 0, 'error', /Not retrying/],
+  ] as const)('%#', (r, now, tone, text) => {
+    const line = remoteLine(r, now)!;
+    expect(line.tone).toBe(tone);
+    expect(line.text).toMatch(text);
+  });
+  it('says nothing when not attached', () => expect(remoteLine(undefined, 0)).toBeNull());
+});

@@ -1,0 +1,125 @@
+/**
+ * `npm run preview:web -- --attach`: the browser preview backed by a served team engine, through the real team
+ * server, the attach client, the preview server and the renderer's WebSocket bridge.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { attachBackend } from '../../electron/engine/preview/attach.js';
+import type { PreviewServer } from '../../electron/engine/preview/server.js';
+import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import type { TeamClient } from '../../electron/engine/team/client.js';
+import { startServing, type Serving } from '../../electron/engine/team/serve.js';
+import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
+import { createWsBridge } from '../../renderer/src/bridge/ws-bridge.js';
+
+const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), p));
+let host: EngineHost;
+let serving: Serving;
+let dataDir: string;
+let url: string;
+
+beforeAll(async () => {
+  dataDir = tmp('team-preview-');
+  host = createEngineHost({ dataDir: path.join(dataDir, 'engine') });
+  await host.startDemo();
+  await host.tickNow();
+  serving = await startServing({
+    host,
+    dataDir,
+    listen: { host: '127.0.0.1', port: 0 },
+    config: null,
+    env: {},
+    log: () => undefined,
+    pushIntervalMs: 20,
+  });
+  url = `wss://127.0.0.1:${serving.server.port}`;
+});
+
+afterAll(async () => {
+  await serving.stop();
+  await host.stop();
+});
+
+describe('preview --attach', () => {
+  it('without --fingerprint prints the server’s for the user to confirm, and attaches to nothing', async () => {
+    const errors: string[] = [];
+    const code = await attachBackend({
+      url,
+      token: 'cta_unused',
+      fingerprint: null,
+      port: 0,
+      staticDir: tmp('static-'),
+      log: () => undefined,
+      error: (l) => errors.push(l),
+    });
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toContain(serving.tls.fingerprint);
+    expect(errors.join('\n')).toMatch(/run again with --fingerprint/);
+  });
+
+  it('serves the remote engine to the dashboard with the viewer’s limits', async () => {
+    const { token } = new TokenStore(tokenFilePath(dataDir)).issue('pia', 'viewer');
+    const staticDir = tmp('static-');
+    writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    const logs: string[] = [];
+    let preview!: PreviewServer;
+    let client!: TeamClient;
+    const done = attachBackend({
+      url,
+      token,
+      fingerprint: serving.tls.fingerprint.replace(/:/g, '').toLowerCase(),
+      port: 0,
+      staticDir,
+      log: (l) => logs.push(l),
+      error: (l) => logs.push(l),
+      until,
+      onServing: (s, c) => {
+        preview = s;
+        client = c;
+      },
+    });
+    while (!preview) await new Promise((r) => setTimeout(r, 20));
+    expect(logs.join('\n')).toMatch(/as pia \(viewer\); no local engine runs/);
+
+    const bridge = createWsBridge(`ws://127.0.0.1:${preview.port}/ipc?token=${preview.token}`, {
+      createSocket: (u) => new WebSocket(u, { origin: preview.origin }),
+    });
+    try {
+      const snap = await bridge.api['state.getSnapshot']({});
+      expect(snap.ok).toBe(true);
+      if (snap.ok) {
+        expect(snap.value.demo).toBe(true);
+        expect(snap.value.queues.map((q) => q.name)).toEqual(host.store.getState().queues.map((q) => q.name));
+      }
+      // The pushed snapshot carries where it comes from and the role, for the dashboard to grey out controls.
+      const pushed = await new Promise<unknown>((resolve) => {
+        const off = bridge.api.onStateChanged((s) => {
+          if (s.remote?.actor) {
+            off();
+            resolve(s.remote);
+          }
+        });
+        void host.tickNow();
+      });
+      expect(pushed).toMatchObject({ url, state: 'connected', actor: { name: 'pia', role: 'viewer' } });
+      expect(client.connection().state).toBe('connected');
+
+      const toggle = await bridge.api['engine.setEnabled']({ enabled: true });
+      expect(toggle).toMatchObject({ ok: false, error: { code: 'forbidden_role' } });
+      expect(host.store.getState().enabled).toBe(false);
+      // Links are the viewer's to open, not the team engine host's.
+      const link = await bridge.api['app.openExternal']({ url: 'https://app.clear.ml/projects' });
+      expect(link).toEqual({ ok: true, value: { opened: false } });
+      expect(logs.join('\n')).toContain('open in your browser: https://app.clear.ml/projects');
+    } finally {
+      bridge.close();
+      stop();
+    }
+    expect(await done).toBe(0);
+  });
+});

@@ -1,0 +1,23 @@
+/** The README's team-mode unit is the file shipped in build/systemd, and it runs what the CLI accepts. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../electron/engine/cli/args.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const unit = readFileSync(path.join(root, 'build/systemd/clearml-tray-autoscaler-team.service'), 'utf8');
+
+describe('team mode docs', () => {
+  it('the README shows the shipped systemd unit verbatim', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const block = /```ini\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Team mode')))?.[1];
+    expect(block).toBe(unit);
+  });
+
+  it('the unit runs flags the CLI accepts, and does not restart on a bad flag or config', () => {
+    const exec = /^ExecStart=.* run headless -- (.*)$/m.exec(unit)?.[1];
+    const r = parseCliArgs(exec!.split(' '));
+    expect(r).toMatchObject({ ok: true, options: { mode: 'run', serve: { listen: { host: '0.0.0.0', port: 7465 } } } });
+    expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * Team mode end to end on loopback, nothing of the wire mocked: a demo engine served over TLS with a generated
+ * certificate, the attach client as the tray app uses it, tokens issued and revoked through the token file.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { runHeadless } from '../../electron/engine/cli/headless.js';
+import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import { AttachError, createTeamClient, probeFingerprint, type TeamClient } from '../../electron/engine/team/client.js';
+import { startServing, type Serving } from '../../electron/engine/team/serve.js';
+import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
+import type { EngineEvent } from '../../shared/domain.js';
+
+const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), p));
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let dataDir: string;
+let host: EngineHost;
+let serving: Serving;
+let tokens: TokenStore;
+let url: string;
+const events: EngineEvent[] = [];
+const serverLog: string[] = [];
+const clients: TeamClient[] = [];
+
+beforeAll(async () => {
+  dataDir = tmp('team-serve-');
+  host = createEngineHost({ dataDir: path.join(dataDir, 'engine'), onEvent: (e) => events.push(e) });
+  await host.startDemo();
+  serving = await startServing({
+    host,
+    dataDir,
+    listen: { host: '127.0.0.1', port: 0 },
+    config: null,
+    env: {},
+    log: (l) => serverLog.push(l),
+    pushIntervalMs: 20,
+  });
+  tokens = new TokenStore(tokenFilePath(dataDir));
+  url = `wss://127.0.0.1:${serving.server.port}`;
+});
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+
+afterAll(async () => {
+  await serving.stop();
+  await host.stop();
+});
+
+function attach(token: string, fingerprint = serving.tls.fingerprint): TeamClient {
+  const c = createTeamClient({ url, token, fingerprint, backoffMs: () => 50 });
+  clients.push(c);
+  return c;
+}
+
+describe('serve and attach', () => {
+  it('generates a certificate once, and the client sees its fingerprint before sending anything', async () => {
+    expect(serving.tls.source).toBe('generated');
+    expect(serving.tls.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(await probeFingerprint(url)).toBe(serving.tls.fingerprint);
+  });
+
+  it('a viewer reads the engine but cannot toggle it', async () => {
+    const { token } = tokens.issue('vera', 'viewer');
+    const c = attach(token);
+    await c.ready();
+    await until('the hello', () => c.connection().actor !== null);
+    expect(c.connection()).toMatchObject({ state: 'connected', actor: { name: 'vera', role: 'viewer' } });
+    const snap = await c.dispatch('autoscaler:state.getSnapshot', {}, { transport: 'test', caller: 't' });
+    expect(snap.ok).toBe(true);
+    await until(
+      'the mirrored snapshot',
+      () => c.store.getState().demo && c.store.getState().remote?.state === 'connected',
+    );
+
+    const before = host.store.getState().enabled;
+    const r = await c.dispatch(
+      'autoscaler:engine.setEnabled',
+      { enabled: !before },
+      { transport: 'test', caller: 't' },
+    );
+    expect(r).toMatchObject({ ok: false, error: { code: 'forbidden_role' } });
+    if (!r.ok) expect(r.error.message).toMatch(/Your role \(viewer\) cannot do this: engine.setEnabled needs operator/);
+    expect(host.store.getState().enabled).toBe(before);
+  });
+
+  it('an operator toggles (audited with name and role) but cannot save the config', async () => {
+    const { token } = tokens.issue('olga', 'operator');
+    const c = attach(token);
+    await c.ready();
+    const on = await c.dispatch('autoscaler:engine.setEnabled', { enabled: true }, { transport: 'test', caller: 't' });
+    expect(on).toEqual({ ok: true, value: { enabled: true } });
+    expect(host.store.getState().enabled).toBe(true);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        message: 'olga (operator): turned autoscaling on',
+        actor: { name: 'olga', role: 'operator' },
+      }),
+    );
+    // The audit line reaches the attached app's event list through the snapshot.
+    await host.tickNow();
+    await until('the audit event in the mirror', () =>
+      c.store.getState().events.some((e) => typeof e.actor === 'object' && e.actor.name === 'olga'),
+    );
+
+    const cfg = await c.dispatch('autoscaler:config.get', {}, { transport: 'test', caller: 't' });
+    expect(cfg.ok).toBe(true);
+    const save = await c.dispatch(
+      'autoscaler:config.save',
+      { config: cfg.ok ? (cfg.value as { config: unknown }).config : null },
+      { transport: 'test', caller: 't' },
+    );
+    expect(save).toMatchObject({ ok: false, error: { code: 'forbidden_role' } });
+    await c.dispatch('autoscaler:engine.setEnabled', { enabled: false }, { transport: 'test', caller: 't' });
+  });
+
+  it('marks local changes as "local"', async () => {
+    const r = await serving.service.dispatch(
+      'autoscaler:engine.setLaunchesPaused',
+      { paused: true },
+      { transport: 'ipc', caller: '1' },
+    );
+    expect(r.ok).toBe(true);
+    expect(events).toContainEqual(expect.objectContaining({ message: 'local: paused launches', actor: 'local' }));
+    await serving.service.dispatch(
+      'autoscaler:engine.setLaunchesPaused',
+      { paused: false },
+      { transport: 'ipc', caller: '1' },
+    );
+  });
+
+  it('a revoked token is cut off at once and cannot reconnect', async () => {
+    const { token } = tokens.issue('rita', 'admin');
+    const c = attach(token);
+    await c.ready();
+    await until('rita attached', () => serving.server.attached().some((a) => a.name === 'rita'));
+    // Revoked from "another shell": only the file changes; the server notices by itself.
+    new TokenStore(tokenFilePath(dataDir)).revoke('rita');
+    await until('rita cut off', () => c.connection().state === 'disconnected', 5000);
+    expect(c.connection().retryAt).toBeNull();
+    expect(c.connection().lastError).toMatch(/revoked/);
+    expect(serving.server.attached().some((a) => a.name === 'rita')).toBe(false);
+    expect(c.store.getState().statusReason).toMatch(/Not connected to the team engine.*revoked/);
+
+    const again = attach(token);
+    await expect(again.ready()).rejects.toMatchObject({ code: 'token_refused' });
+    expect(again.connection().retryAt).toBeNull();
+  });
+
+  it('refuses a wrong fingerprint without sending the token', async () => {
+    const { token } = tokens.issue('mallory-test', 'admin');
+    const logged = serverLog.length;
+    const wrong = 'AB:'.repeat(31) + 'AB';
+    const c = attach(token, wrong);
+    const err = await c.ready().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AttachError);
+    expect((err as AttachError).code).toBe('fingerprint_changed');
+    expect((err as AttachError).message).toMatch(/different certificate.*did not send your token/);
+    expect(c.connection()).toMatchObject({ state: 'disconnected', retryAt: null });
+    // The server never saw a WebSocket request at all.
+    expect(serverLog.slice(logged).join('\n')).not.toMatch(/attached|refused/);
+  });
+
+  it('refuses a wrong token and any browser page (Origin header)', async () => {
+    const c = attach('cta_' + 'x'.repeat(43));
+    await expect(c.ready()).rejects.toMatchObject({ code: 'token_refused' });
+
+    const { token } = tokens.issue('browser-test', 'admin');
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${url}/ipc`, {
+        rejectUnauthorized: false,
+        headers: { Authorization: `Bearer ${token}` },
+        origin: 'https://evil.example',
+      });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => undefined);
+    });
+    expect(status).toBe(403);
+  });
+
+  it('reconnects after the server restarts, and says when it is disconnected', async () => {
+    const { token } = tokens.issue('rex', 'viewer');
+    const c = attach(token);
+    await c.ready();
+    const port = serving.server.port;
+    await serving.stop();
+    await until('disconnected', () => c.connection().state === 'disconnected');
+    expect(c.connection().retryAt).not.toBeNull();
+    const r = await c.dispatch('autoscaler:state.getSnapshot', {}, { transport: 'test', caller: 't' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'not_ready' } });
+    serving = await startServing({
+      host,
+      dataDir,
+      listen: { host: '127.0.0.1', port },
+      config: null,
+      env: {},
+      log: (l) => serverLog.push(l),
+      pushIntervalMs: 20,
+    });
+    // The kept certificate: same fingerprint, so the pinned client reconnects by itself.
+    expect(serving.tls.source).toBe('kept');
+    await until('reconnected', () => c.connection().state === 'connected', 10_000);
+  });
+});
+
+describe('npm run headless -- --demo --serve', () => {
+  it('serves on the given address and prints the fingerprint', async () => {
+    const d = tmp('team-cli-');
+    const lines: string[] = [];
+    const run = runHeadless(
+      ['--demo', '--serve', '--listen', '127.0.0.1:0', '--json', '--minutes', '0.05', '--data-dir', d],
+      { write: (l) => lines.push(l) },
+      {},
+    );
+    await until('the serving line', () => lines.some((l) => l.includes('"serving"')));
+    const serving = JSON.parse(lines.find((l) => l.includes('"serving"'))!) as { url: string; fingerprint: string };
+    expect(serving.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const port = Number(/:(\d+)$/.exec(serving.url)![1]);
+    expect(await probeFingerprint(`wss://127.0.0.1:${port}`)).toBe(serving.fingerprint);
+    expect(await run).toBe(0);
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * The tray (with the Electron mock) attached to a real served engine through the attachment switch, wired as
+ * electron/main/index.ts wires it: it shows the team engine, limits clicks by role, acts on the team engine
+ * (audited with the token's name), and says so plainly when the token is revoked.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+vi.mock('electron', () => import('../mocks/electron.js'));
+import { Menu, MockTray, nativeImage, resetElectronMock, Tray } from '../mocks/electron.js';
+import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import { composeService } from '../../electron/engine/service/compose.js';
+import { createEnvironmentFallback } from '../../electron/engine/service/fallback.js';
+import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
+import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
+import { createAttachmentSwitch } from '../../electron/engine/team/attachment.js';
+import { startServing, type Serving } from '../../electron/engine/team/serve.js';
+import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
+import { createTrayController, type TrayDeps } from '../../electron/main/tray/tray-controller.js';
+import type { EngineEvent } from '../../shared/domain.js';
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'team-tray-'));
+let remote: EngineHost;
+let serving: Serving;
+const events: EngineEvent[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  remote = createEngineHost({ dataDir: path.join(dir, 'remote'), onEvent: (e) => events.push(e) });
+  await remote.startDemo();
+  serving = await startServing({
+    host: remote,
+    dataDir: dir,
+    listen: { host: '127.0.0.1', port: 0 },
+    config: null,
+    env: {},
+    log: () => undefined,
+    pushIntervalMs: 20,
+  });
+});
+
+afterAll(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await serving.stop();
+  await remote.stop();
+});
+
+beforeEach(() => resetElectronMock());
+
+async function attachedTray(name: string, role: 'viewer' | 'operator') {
+  const { token } = new TokenStore(tokenFilePath(dir)).issue(name, role);
+  const settings = new MemorySettingsRepo();
+  const secrets = new MemorySecretStore();
+  const host = createEngineHost();
+  const sw = createAttachmentSwitch({ host, settings, secrets, log: () => undefined });
+  const service = composeService({
+    host,
+    settings,
+    secrets,
+    fallback: createEnvironmentFallback({ env: {}, homeDir: dir }),
+    openUrl: async () => false,
+    log: () => undefined,
+    team: sw.control,
+  });
+  sw.setLocal(service);
+  const r = await sw.dispatch(
+    'autoscaler:team.attach',
+    { url: `wss://127.0.0.1:${serving.server.port}`, token, fingerprint: serving.tls.fingerprint },
+    { transport: 'ipc', caller: 'test' },
+  );
+  expect(r.ok).toBe(true);
+  const reportError = vi.fn();
+  const act = async (channel: 'autoscaler:engine.setEnabled', args: { enabled: boolean }) => {
+    const res = await sw.dispatch(channel, args, { transport: 'ipc', caller: 'tray' });
+    if (!res.ok) throw new Error(res.error.message);
+  };
+  const tray = createTrayController({
+    Tray: Tray as unknown as TrayDeps['Tray'],
+    Menu: Menu as unknown as TrayDeps['Menu'],
+    nativeImage: nativeImage as unknown as TrayDeps['nativeImage'],
+    store: sw.store,
+    settings,
+    platform: 'linux',
+    iconDir: '/icons',
+    launchAtLoginSupported: false,
+    actions: {
+      setEnabled: (enabled) => act('autoscaler:engine.setEnabled', { enabled }),
+      openDashboard: vi.fn(),
+      setLaunchesPaused: vi.fn(),
+      scaleToZero: vi.fn(async () => undefined),
+      setLaunchAtLogin: vi.fn(),
+      quit: vi.fn(),
+      confirm: vi.fn(async () => true),
+      reportError,
+    },
+  });
+  cleanups.push(
+    () => tray.destroy(),
+    () => sw.dispose(),
+    () => service.dispose(),
+  );
+  const mock = MockTray.instances.at(-1)!;
+  await until('the hello', () => sw.store.getState().remote?.actor !== null);
+  return { sw, mock, reportError };
+}
+
+describe('tray attached to a team engine', () => {
+  it('a viewer: the tray shows the team engine with the switch disabled', async () => {
+    const { mock } = await attachedTray('tess', 'viewer');
+    await until('the menu', () => /^Team: /.test(mock.menu!.getMenuItemById('status')?.label ?? ''));
+    expect(mock.menu!.getMenuItemById('enabled')?.enabled).toBe(false);
+    expect(mock.menu!.getMenuItemById('team')?.label).toBe('Team engine as tess (viewer)…');
+    expect(mock.menu!.getMenuItemById('team-role')?.label).toBe('Viewer: read only');
+    expect(mock.tooltip).toMatch(/^ClearML autoscaler: Team: /);
+  });
+
+  it('an operator toggles the team engine from the tray (audited), and a revocation shows in the tray', async () => {
+    const { mock, reportError, sw } = await attachedTray('otto', 'operator');
+    const item = mock.menu!.getMenuItemById('enabled')!;
+    expect(item.enabled).not.toBe(false);
+    item.click!();
+    await until('the team engine on', () => remote.store.getState().enabled);
+    expect(reportError).not.toHaveBeenCalled();
+    expect(events).toContainEqual(expect.objectContaining({ message: 'otto (operator): turned autoscaling on' }));
+    await until('the tray checked', () => mock.menu!.getMenuItemById('enabled')?.checked === true);
+    await remote.setEnabled(false);
+
+    new TokenStore(tokenFilePath(dir)).revoke('otto');
+    await until('the tray says disconnected', () => sw.store.getState().remote?.state === 'disconnected', 5000);
+    await until('the menu says why', () =>
+      /Not connected to the team engine.*revoked/.test(mock.menu!.getMenuItemById('status')?.label ?? ''),
+    );
+    expect(mock.image.path).toBe('/icons/tray-error.png');
+  });
+});
