@@ -34,7 +34,8 @@ import {
   simulate,
   type RunFigures,
 } from '../electron/engine/sim/simulate.js';
-import { formatTraceIssues, parseTraceText, type Trace } from '../electron/engine/sim/trace.js';
+import { formatTraceIssues, parseTraceText, TraceSchema, type Trace } from '../electron/engine/sim/trace.js';
+import { FAMILIES, FAMILY_CONFIG, generateFamilyTrace, type Family } from './gen-traces.js';
 import { AWS_KEYS, CLEARML_KEYS, SimWorld } from '../electron/engine/sim/world.js';
 import {
   clearmlRealSection,
@@ -391,11 +392,21 @@ interface Replay {
   seed?: number;
 }
 
-/** A bundled trace as replayed: optionally its first hours only, its quiet start cut. */
+/**
+ * A bundled trace, or a family trace named `<family>-<seed>` (generated as the family bench does, run with that
+ * seed), as replayed: optionally its first hours only, its quiet start cut.
+ */
 function replayTrace(name: string, hours: number | null): Replay {
-  const entry = SUITE.find((e) => e.trace === `${name}.json`);
-  if (!entry) throw new Error(`no bundled trace '${name}' (bundled: ${SUITE.map((e) => e.trace).join(', ')})`);
-  const parsed = parseTraceText(readFileSync(path.join(BENCH_DIR, 'traces', entry.trace), 'utf8'));
+  const fam = /^([a-z]+)-(\d+)$/.exec(name);
+  const family = fam && (FAMILIES as readonly string[]).includes(fam[1]!) ? (fam[1] as Family) : null;
+  const entry = family ? { trace: name, config: FAMILY_CONFIG[family] } : SUITE.find((e) => e.trace === `${name}.json`);
+  if (!entry)
+    throw new Error(
+      `no bundled trace '${name}' (bundled: ${SUITE.map((e) => e.trace).join(', ')}; or a family trace <family>-<seed>, families ${FAMILIES.join(', ')})`,
+    );
+  const parsed = family
+    ? { ok: true as const, trace: TraceSchema.parse(generateFamilyTrace(family, Number(fam![2]))) }
+    : parseTraceText(readFileSync(path.join(BENCH_DIR, 'traces', entry.trace), 'utf8'));
   if (!parsed.ok) throw new Error(`bench/traces/${entry.trace}:\n${formatTraceIssues(parsed.issues)}`);
   const cfg = loadSimConfig(readFileSync(path.join(BENCH_DIR, 'configs', entry.config), 'utf8'));
   const poll = resolveBaselinePoll(parsed.trace, { clearmlConfigPollSec: cfg.clearmlPollSec });
@@ -410,7 +421,14 @@ function replayTrace(name: string, hours: number | null): Replay {
     trace = trimmed.trace;
     notes.push(`the quiet first ${(trimmed.shiftSec / 3600).toFixed(2)} h cut (whole polling intervals)`);
   }
-  return { trace, config: cfg.config, configName: entry.config, pollSec: poll.sec, notes };
+  return {
+    trace,
+    config: cfg.config,
+    configName: entry.config,
+    pollSec: poll.sec,
+    notes,
+    ...(family ? { seed: Number(fam![2]) } : {}),
+  };
 }
 
 /** This app's engine and the model, simulated on exactly the replayed trace, so the columns compare like with like. */
@@ -457,7 +475,8 @@ function summary(f: RunFigures): LoopSummary {
 }
 
 const USAGE = `usage: npm run bench:clearml [-- options]
-  --trace NAME     a bundled trace (repeatable; default: ${DEFAULT_TRACES.join(', ')})
+  --trace NAME     a bundled trace, or a family trace <family>-<seed> run with that seed (repeatable;
+                   default: ${DEFAULT_TRACES.join(', ')})
   --factor N       world seconds per wall second (default ${DEFAULT_FACTOR})
   --hours H        replay only the tasks enqueued in the first H hours
   --seed N         random seed of the world (default ${DEFAULT_SEED}, as npm run bench)
@@ -516,12 +535,14 @@ async function main(): Promise<void> {
   }
   for (const name of values.resimulate ? [] : names) {
     const replay = replayTrace(name, hours);
+    // A family trace runs with its own seed, as in the family bench, unless --seed says otherwise.
+    const runSeed = values.seed === undefined ? (replay.seed ?? seed) : seed;
     console.log(`${name}: ${replay.trace.tasks.length} tasks at ${factor}× ...`);
     const r = await runClearmlReal({
       trace: replay.trace,
       config: replay.config,
       configName: replay.configName,
-      seed,
+      seed: runSeed,
       factor,
       pollSec: replay.pollSec,
       shortened: replay.notes.length ? replay.notes.join('; ') : null,
@@ -530,7 +551,7 @@ async function main(): Promise<void> {
       onLog: values.verbose ? (l) => console.log(`  ${l}`) : undefined,
     });
     r.replayHours = hours;
-    r.sim = await simulateSummary({ ...replay, seed });
+    r.sim = await simulateSummary({ ...replay, seed: runSeed });
     results.set(key(r), r);
     console.log(
       `${name.padEnd(9)} model: cost $${r.sim.model.cost.toFixed(2)}, p50 ${r.sim.model.waitSec.p50.toFixed(0)} s, p95 ${r.sim.model.waitSec.p95.toFixed(0)} s\n` +

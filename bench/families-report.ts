@@ -126,6 +126,8 @@ export function familyTargetsTable(t: readonly FamilyTargetRow[]): string {
 
 export interface RealPoint {
   family: string;
+  /** The family trace's seed (`<family>-<seed>`). */
+  seed: number;
   cost: number;
   p50: number;
   p95: number;
@@ -155,20 +157,20 @@ export function readRealResults(file: string): { points: Map<string, RealPoint[]
     const cost = item['cost'] as number | { total?: number } | undefined;
     const wait = (item['waitSec'] ?? item) as Record<string, unknown>;
     const nums = [typeof cost === 'object' ? cost?.total : cost, wait['p50'], wait['p95'], wait['mean']].map(Number);
-    const m = /^([a-z]+)-\d+$/.exec(name);
+    const m = /^([a-z]+)-(\d+)$/.exec(name);
     if (!m) {
       if (name && !others.includes(name)) others.push(name);
       continue;
     }
     if (nums.some((n) => !Number.isFinite(n))) continue;
-    const p = { family: m[1]!, cost: nums[0]!, p50: nums[1]!, p95: nums[2]!, mean: nums[3]! };
+    const p = { family: m[1]!, seed: Number(m[2]), cost: nums[0]!, p50: nums[1]!, p95: nums[2]!, mean: nums[3]! };
     (points.get(p.family) ?? points.set(p.family, []).get(p.family)!).push(p);
   }
   const ran = others.length ? ` (its runs are on the bundled traces ${others.join(', ')}, not on a family trace)` : '';
   return {
     points,
     note: points.size
-      ? `ClearML's real autoscaler: ${[...points.values()].reduce((n, l) => n + l.length, 0)} runs from ${path.basename(file)}.`
+      ? `ClearML's real autoscaler (\`npm run bench:clearml -- --trace <family>-<seed>\`): ${[...points.values()].reduce((n, l) => n + l.length, 0)} runs from ${path.basename(file)}, one trace each: ${[...points.values()].flatMap((l) => l.map((p) => `${p.family}-${p.seed}`)).join(', ')}. Each is the seed on which the ClearML model's cost ÷ bound was the median of the 20 seeds (the model does not depend on this app's policy, so the choice does not either); its row above is that one seed, not a distribution. Its settings and compression are in its own section below.`
       : `${path.basename(file)} has no run on a family trace (named <family>-<seed>)${ran}: ClearML's real autoscaler is not in the charts or the tables above; see its own section below.`,
   };
 }
@@ -221,7 +223,8 @@ export function distributions(rows: readonly FamilyRow[], real: Map<string, Real
       });
     }
     const rp = (real.get(family) ?? []).flatMap((p) => {
-      const b = bound.get(`${family}-${fr.find((r) => r.trace.startsWith(family))?.seed}`);
+      // The bound of the same trace (family and seed) the real run replayed.
+      const b = bound.get(`${family}-${p.seed}`);
       return b ? [{ ...p, ratio: p.cost / b }] : [];
     });
     if (rp.length) {

@@ -57,7 +57,7 @@ function figures(r: RunFigures): Figures {
 }
 
 const configCache = new Map<string, Config>();
-function familyConfig(benchDir: string, family: Family): Config {
+export function familyConfig(benchDir: string, family: Family): Config {
   const file = FAMILY_CONFIG[family];
   let c = configCache.get(file);
   if (!c) {

@@ -29,6 +29,8 @@ import { clearmlRealSection } from './clearml-real-report.js';
 import { callsGrid, planGrid, type CallsSample, type PlanSample } from './scale.js';
 import { DEFAULT_SEED, scaleTargets, SUITE, traceTargets, type Target } from './suite.js';
 import { FAMILIES, runFamilies, type FamilyRow } from './families.js';
+import { limitsSection } from './families-limits.js';
+import type { Family } from './gen-traces.js';
 import {
   distributions,
   distributionTable,
@@ -41,9 +43,14 @@ import {
 /** Seeds per family in a plain `npm run bench` (runtime on two cores); results.md comes from a 20-seed run. */
 const DEFAULT_FAMILY_SEEDS = 3;
 
-async function familyRows(seeds: number, firstSeed: number, prefSeeds: number): Promise<FamilyRow[]> {
+async function familyRows(
+  seeds: number,
+  firstSeed: number,
+  prefSeeds: number,
+  families: readonly Family[] = FAMILIES,
+): Promise<FamilyRow[]> {
   return runFamilies(BENCH_DIR, {
-    families: FAMILIES,
+    families,
     seeds: Array.from({ length: seeds }, (_, i) => firstSeed + i),
     otherPreferenceSeeds: prefSeeds,
     onRow: (r, sec) =>
@@ -76,6 +83,7 @@ trace families (bench/gen-traces.ts), each seed a fresh trace, ours at each pref
   --first-seed N                  the first seed (default 1)
   --pref-seeds N                  run the cost and latency preferences on the first N seeds only (default: all, up to ${DEFAULT_FAMILY_SEEDS})
   --families --out FILE           run a shard of seeds and write its rows only (to merge with --render)
+  --family NAME[,NAME…]           (with --families) only these families, e.g. to look into one seed
   --render FILE,FILE…             merge shard rows into bench/results.md and bench/charts/*.svg
   --no-bundled                    (with --render) skip the five bundled single traces`;
 
@@ -141,7 +149,7 @@ async function familySection(files: readonly string[]): Promise<string> {
   console.log(familyTargetsTable(targets));
   const missed = targets.reduce((n, t) => n + Number(!t.medianPass) + Number(!t.worstPass), 0);
   console.log(`\n${rows.length} family traces (${seeds.length} seeds); ${missed} MISS cells; ${charts.length} charts`);
-  return renderFamilies(rows, seeds, dist, targets, real.note, charts);
+  return renderFamilies(rows, seeds, dist, targets, real.note, charts, limitsSection(BENCH_DIR, rows));
 }
 
 async function bundled(a: RunArgs, scale: boolean, families: () => Promise<string>, traces = true): Promise<void> {
@@ -298,6 +306,7 @@ async function main(): Promise<void> {
         seeds: { type: 'string' },
         'first-seed': { type: 'string' },
         'pref-seeds': { type: 'string' },
+        family: { type: 'string' },
         out: { type: 'string' },
         render: { type: 'string' },
         'no-bundled': { type: 'boolean', default: false },
@@ -350,7 +359,11 @@ async function main(): Promise<void> {
   const prefSeeds = whole(values['pref-seeds'], '--pref-seeds', Math.min(seeds, DEFAULT_FAMILY_SEEDS), 0);
   if (values.families) {
     // A shard of the family run: rows only, to be merged with --render.
-    const rows = await familyRows(seeds, firstSeed, prefSeeds);
+    const only = values.family?.split(',') ?? [...FAMILIES];
+    const unknown = only.filter((f) => !(FAMILIES as readonly string[]).includes(f));
+    if (unknown.length)
+      throw new UsageError(`--family: unknown '${unknown.join("', '")}'; the families are ${FAMILIES.join(', ')}`);
+    const rows = await familyRows(seeds, firstSeed, prefSeeds, only as Family[]);
     const out = values.out ?? path.join(BENCH_DIR, 'family-rows.json');
     writeFileSync(out, `${JSON.stringify(rows)}\n`);
     console.log(`wrote ${rows.length} rows to ${out}`);
@@ -374,6 +387,7 @@ export function renderFamilies(
   targets: ReturnType<typeof familyTargets>,
   realNote: string,
   charts: readonly string[],
+  limits = '',
 ): string {
   return [
     '## Trace families over seeds',
@@ -387,6 +401,7 @@ export function renderFamilies(
     '',
     familyTargetsTable(targets),
     '',
+    ...(limits ? [limits, ''] : []),
     '### Distributions (median / worst over seeds)',
     '',
     distributionTable(dist),
@@ -408,7 +423,7 @@ const FAMILY_GUIDE = [
   '- **cost ÷ clairvoyant**: what a run paid divided by the bound, for the same trace; 1.00 is the best possible.',
   '- **p50 / p95 / mean wait**: seconds from a task entering its queue to starting, over all tasks of a trace (unstarted tasks count up to the end).',
   '- **median / worst**: over the seeds of a family; worst is the highest cost ratio or wait.',
-  "- **ours: cost / balanced / latency**: this app's engine at each `scaling.preference`; balanced is the default. Cost and latency run on the first seeds only (the table says how many).",
+  "- **ours: cost / balanced / latency**: this app's engine at each `scaling.preference`; balanced is the default. The table says on how many seeds each ran.",
   "- **ClearML model**: `electron/engine/sim/baseline.ts`, a model of ClearML's autoscaler loop at its default 5 min polling, same config.",
   '- **ours/baseline**: per seed, ours divided by the baseline (cost) or ours minus the baseline (waits, seconds; within 1 s counts as equal); a target PASSes on the median seed and, separately, on the worst seed.',
   '- **p95 wait target**: the boot time p95 + our polling interval + 10 s.',

@@ -117,6 +117,11 @@ export class Engine {
     this.launcher.seedInFlight(launches);
   }
 
+  /** When the engine must tick even with nothing queued or running (a pre-warm is due), else null. */
+  get nextWakeAt(): number | null {
+    return this.keepWarm.nextPrewarmAt;
+  }
+
   get paused(): { launches: boolean; queues: ReadonlySet<string> } {
     return { launches: this.launchesPaused, queues: this.pausedQueues };
   }
@@ -199,6 +204,8 @@ export class Engine {
       budgetIdle: money?.terminateIdle,
       expectedArrivals: warm?.expectedArrivals,
       prewarm: warm?.prewarm,
+      releaseIdle: warm?.release,
+      freeingSoon: warm?.freeingSoon,
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
       foreign: triage?.foreign,
       zombieWorkers: triage?.zombies,

@@ -62,6 +62,10 @@ export interface PolicyInput {
   expectedArrivals?: ReadonlyMap<string, number>;
   /** Workers to start ahead of a task a queue's periodic pattern predicts (only while it has nothing pending). */
   prewarm?: ReadonlyMap<string, number>;
+  /** Queues whose surplus idle workers go at once (no surplusIdleMin): a pre-warm will cover their next task. */
+  releaseIdle?: ReadonlySet<string>;
+  /** Per queue: busy workers likely to finish within a boot; pending tasks take them rather than a launch. */
+  freeingSoon?: ReadonlyMap<string, number>;
   /** Budget mode `terminate-idle` with a reached cap: idle workers in scope go now, whatever the idle timer. */
   budgetIdle?: { global: boolean; queues: ReadonlySet<string>; reason: string };
   /** Workers of our prefix on live instances without our tags (ClearML's autoscaler launched them): capacity. */
@@ -77,6 +81,8 @@ export interface Demand {
   booting: number;
   /** Tasks a periodic queue is expected to get, started ahead (only while nothing is pending). */
   prewarm?: number;
+  /** Busy workers likely to free up before a launched machine could boot (from the queue's task durations). */
+  freeingSoon?: number;
   /** Workers on instances ClearML's autoscaler launched, serving this queue (and how many of them are idle). */
   foreign?: number;
   foreignIdle?: number;
@@ -263,12 +269,14 @@ export function plan(input: PolicyInput): Plan {
 
     // ---- scale up
     const prewarm = pending === 0 ? (input.prewarm?.get(queueName) ?? 0) : 0;
-    const need = pending + prewarm - idle.length - booting - foreignIdle;
+    const freeing = pending > 0 ? Math.min(pending, input.freeingSoon?.get(queueName) ?? 0) : 0;
+    const need = pending + prewarm - idle.length - booting - foreignIdle - freeing;
     const demand: Demand = {
       pending,
       idle: idle.length,
       booting,
       ...(prewarm ? { prewarm } : {}),
+      ...(freeing ? { freeingSoon: freeing } : {}),
       ...(foreignHere.length ? { foreign: foreignHere.length, foreignIdle } : {}),
     };
     if (pending + prewarm === 0) {
@@ -375,7 +383,8 @@ export function plan(input: PolicyInput): Plan {
       // Kept by the forecast, but idle since before this run began: keeping it up to maxIdleMin from now could
       // exceed maxIdleMin in all, so it gets the short limit (maxIdleMin stays the ceiling across a restart).
       const inherited = i >= surplus && !!input.idleInherited?.has(c.instance.instanceId);
-      const limit = i < surplus || inherited ? surplusIdleSec : maxIdleSec;
+      const shortLimit = input.releaseIdle?.has(queueName) ? 0 : surplusIdleSec;
+      const limit = i < surplus || inherited ? shortLimit : maxIdleSec;
       if ((c.idleSec ?? 0) < limit) return;
       const idleSec = c.idleSec ?? 0;
       const reason: TerminateReason =

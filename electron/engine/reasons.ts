@@ -3,6 +3,7 @@
  * decision or an action (the event log, the dry-run line, a queue's last decision, the CLI) is written here.
  */
 import type { Action, Blocker, DecisionReason, Demand, QueueDecision, TerminateReason } from './policy.js';
+import type { KeepWarmReason, PrewarmReason } from './policy/keep-warm.js';
 
 export function formatMinutes(sec: number): string {
   if (sec < 90) return `${Math.round(sec)} s`;
@@ -14,7 +15,8 @@ export function formatMinutes(sec: number): string {
 export function renderDemand(d: Demand): string {
   const ahead = d.prewarm ? ` (${d.prewarm} expected: pre-warm)` : '';
   const foreign = d.foreign ? `, ${d.foreign} from ClearML's autoscaler (${d.foreignIdle ?? 0} idle)` : '';
-  return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting${foreign}`;
+  const freeing = d.freeingSoon ? `, ${d.freeingSoon} busy likely free before a boot` : '';
+  return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting${freeing}${foreign}`;
 }
 
 export function renderBlocker(b: Blocker): string {
@@ -107,4 +109,37 @@ export function renderAction(a: Action): string {
     case 'unregister':
       return `unregister ${a.workerId}: ${why}`;
   }
+}
+
+// ---------------------------------------------------------------- keep-warm (policy/keep-warm.ts)
+
+function aboutSec(sec: number): string {
+  if (!Number.isFinite(sec)) return 'no time soon';
+  if (sec < 90) return `~${Math.round(sec)} s`;
+  if (sec < 5400) return `~${Math.round(sec / 60)} min`;
+  return `~${Math.round(sec / 360) / 10} h`;
+}
+
+const usd = (n: number) => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
+
+/** The event-log line for a keep-warm decision. */
+export function keepWarmText(queue: string, r: KeepWarmReason): string {
+  switch (r.code) {
+    case 'none-idle':
+      return `no idle worker on '${queue}' to keep`;
+    case 'no-history':
+      return r.data.kept > 0
+        ? `kept ${r.data.kept} idle on '${queue}' up to the idle limit: too few tasks seen yet to forecast the next`
+        : `not keeping idle workers on '${queue}': too few tasks seen yet to forecast the next, and the preference is cost`;
+    case 'next-task-soon':
+      return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
+    case 'next-task-far':
+      return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
+    case 'prewarm-cheaper':
+      return `releasing idle workers on '${queue}' now: tasks arrive every ${aboutSec(r.data.periodSec)} and the next is due in ${aboutSec(r.data.expectedInSec)}; starting one again ${aboutSec(r.data.leadSec)} plus a boot ahead of it costs less (${usd(r.data.prewarmUsd)} vs ${usd(r.data.keepUsd)} to keep one)`;
+  }
+}
+
+export function prewarmText(queue: string, r: PrewarmReason): string {
+  return `pre-warming ${r.data.count} on '${queue}': tasks arrive every ${aboutSec(r.data.periodSec)}, the next is due in ${aboutSec(Math.max(0, r.data.dueInSec))}`;
 }

@@ -5,7 +5,8 @@ import {
   forecastArrivals,
   nextPeriodicAt,
 } from '../../electron/engine/policy/arrivals.js';
-import { keepWarm, keepWarmText, prewarmText, type KeepWarmInput } from '../../electron/engine/policy/keep-warm.js';
+import { burstCover, keepWarm, type KeepWarmInput } from '../../electron/engine/policy/keep-warm.js';
+import { keepWarmText, prewarmText } from '../../electron/engine/reasons.js';
 
 const MIN = 60_000;
 const T = 10 * 3600_000; // "now" in the cases below, well after the engine started watching (0)
@@ -58,6 +59,29 @@ describe('arrivals: batches, rate and period', () => {
     },
   );
 
+  it('fits the period and each slot to a grid, so the next slot is read from all recent batches', () => {
+    // Slots every 10 min; arrivals off their slot by +30, −30, +30, −30, +30 s (gaps of 9 and 11 min). The
+    // least-squares grid: period 600 s, next slot 50.1 min after the first slot (the naive last + mean gap says
+    // 50.5), and a jitter of sqrt(1.2 / 3) min ≈ 38 s.
+    const offs = [0.5, -0.5, 0.5, -0.5, 0.5];
+    const times = offs.map((o, i) => T - 50 * MIN + (i * 10 + o) * MIN);
+    const f = forecastArrivals(times, T, 0)!;
+    expect(f.periodic!.periodSec).toBeCloseTo(600, 6);
+    expect(nextPeriodicAt(f, T)).toBeCloseTo(T + 0.1 * MIN, 0);
+    expect(f.periodic!.jitterSec).toBeCloseTo(60 * Math.sqrt(0.4), 6);
+  });
+
+  it('still expects a late batch at its slot until it is overdue (a fifth of the period)', () => {
+    const f = forecastArrivals(
+      [0, 1, 2, 3, 4].map((i) => T - 40 * MIN + i * 10 * MIN),
+      T,
+      0,
+    )!;
+    // The slot at T + 10 min: one minute past it, still that slot; three minutes past, the one after.
+    expect(nextPeriodicAt(f, T + 11 * MIN)).toBe(T + 10 * MIN);
+    expect(nextPeriodicAt(f, T + 13 * MIN)).toBe(T + 20 * MIN);
+  });
+
   it('measures the rate only over time it watched', () => {
     // Started watching 20 min ago, two tasks since: 6 per hour, not 2.
     expect(forecastArrivals([T - 15 * MIN, T - 5 * MIN], T, T - 20 * MIN)!.batchesPerHour).toBeCloseTo(6, 6);
@@ -94,6 +118,12 @@ describe('keep-warm rule', () => {
       T,
       0,
     );
+  // Two an hour, seen over two hours (four batches: enough to go by).
+  const twoPerHour = forecastArrivals(
+    [5, 50, 65, 112].map((m) => T - 120 * MIN + m * MIN),
+    T,
+    0,
+  );
   const base: KeepWarmInput = {
     preference: 'balanced',
     forecast: null,
@@ -114,7 +144,10 @@ describe('keep-warm rule', () => {
     // 6/h → next in 10 min = 600 s. Balanced relaunch = 100 s boot × (1 + 10) = 1100 s of price: keep.
     ['6/h, balanced: next in 10 min, kept', { forecast: poisson(6) }, 1, 'next-task-soon'],
     // 2/h → next in 30 min, beyond maxIdle (15 min): let go.
-    ['2/h, balanced: next in 30 min is too far', { forecast: poisson(2) }, 0, 'next-task-far'],
+    ['2/h, balanced: next in 30 min is too far', { forecast: twoPerHour }, 0, 'next-task-far'],
+    // Three batches say too little about a rate: kept up to maxIdle, as with no history (cost still lets go).
+    ['three batches only, balanced: kept', { forecast: poisson(3) }, 1, 'no-history'],
+    ['three batches only, cost: let go', { forecast: poisson(3), preference: 'cost' }, 0, 'next-task-far'],
     // Cost: keep only when the next task comes sooner than a boot (100 s): 12/h is not.
     ['12/h, cost: let go', { forecast: poisson(12), preference: 'cost' }, 0, 'next-task-far'],
     ['60/h, cost: next in 60 s < boot, kept', { forecast: poisson(60), preference: 'cost' }, 1, 'next-task-soon'],
@@ -151,12 +184,54 @@ describe('keep-warm rule', () => {
     expect(v.prewarmReason?.code ?? null).toBe(n ? 'periodic-due' : null);
   });
 
-  it('keeps a ready worker on a periodic queue on the same terms, and the cost preference lets it go', () => {
-    // Next due in 8 min (480 s): balanced values a relaunch at 100 × 11 s, cost at 100 s.
-    expect(keepWarm({ ...base, forecast: periodic(2) }).keep).toBe(1);
-    const cost = keepWarm({ ...base, forecast: periodic(2), preference: 'cost' });
-    expect(cost.keep).toBe(0);
-    expect(cost.reason).toMatchObject({ code: 'next-task-far', data: { periodic: true } });
+  it.each([
+    // Next due in 8 min (480 s). Balanced: a pre-warm bills the slowest boot (100 s) plus the lead (a 15 s poll,
+    // no jitter), far less than 480 s kept, so the idle worker goes at once. Latency keeps it (480 s < 100 × 31);
+    // cost lets it go on its own terms (a relaunch = 100 s).
+    ['balanced: released, a pre-warm is cheaper', 'balanced', 0, true, 'prewarm-cheaper'],
+    ['latency: kept', 'latency', 1, false, 'next-task-soon'],
+    ['cost: let go after the surplus limit', 'cost', 0, false, 'next-task-far'],
+  ] as [string, KeepWarmInput['preference'], number, boolean, string][])(
+    'a ready worker on a periodic queue, %s',
+    (_n, preference, keep, release, code) => {
+      const v = keepWarm({ ...base, forecast: periodic(2), preference });
+      expect(v.keep).toBe(keep);
+      expect(v.release).toBe(release);
+      expect(v.reason.code).toBe(code);
+    },
+  );
+
+  it('keeps a ready worker when the next slot is nearer than a pre-warm could be', () => {
+    // Due in 60 s: a pre-warm would need 115 s.
+    const v = keepWarm({ ...base, forecast: periodic(9) });
+    expect(v).toMatchObject({ keep: 1, release: false, reason: { code: 'next-task-soon' } });
+  });
+
+  it('times a pre-warm by the slowest boot, and says when it is due to start', () => {
+    // Due in 8 min; slowest boot 500 s + 15 s poll: start at once. With 100 s: start in 480 − 115 = 365 s.
+    const slow = keepWarm({ ...base, forecast: periodic(2), bootHighSec: 500, readyOrPending: 0, candidates: 0 });
+    expect(slow.prewarm).toBe(1);
+    const fast = keepWarm({ ...base, forecast: periodic(2), readyOrPending: 0, candidates: 0 });
+    expect(fast.prewarm).toBe(0);
+    expect(fast.prewarmAt).toBe(T + 365_000);
+  });
+
+  it.each([
+    // [name, arrivals per hour, boot s, hold share, cover]
+    ['60/h, 100 s boot, long tasks: 1.7 + 2 × 1.3 → 5', 60, 100, 1, 5],
+    ['60/h, short tasks holding half the window: 0.8 + 2 × 0.9 → 3', 60, 100, 0.5, 3],
+    ['6/h: one', 6, 100, 1, 1],
+    ['quiet: one', 0, 100, 1, 1],
+  ] as [string, number, number, number, number][])('burst cover: %s', (_n, perHour, boot, hold, cover) => {
+    const f = { ...poisson(Math.max(4, perHour))!, batchesPerHour: perHour, meanBatchSize: 1 };
+    expect(burstCover(f, boot, hold)).toBe(cover);
+  });
+
+  it('keeps no more idle workers than a burst within a boot can use, less busy workers about to free up', () => {
+    // 60/h, 100 s boot: cover 5. Two busy workers finishing within a boot leave three worth keeping.
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8 }).keep).toBe(5);
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8, freeingSoon: 2 }).keep).toBe(3);
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8, freeingSoon: 9 }).keep).toBe(1);
   });
 
   it('keeps no more idle workers than recent peak demand can use', () => {
@@ -170,13 +245,17 @@ describe('keep-warm rule', () => {
     expect(keepWarmText('cpu', kept.reason)).toBe(
       "kept 1 idle on 'cpu': next task expected in ~5 min, a relaunch costs more ($0.30 to keep vs $1.10 for a boot and its wait)",
     );
-    const gone = keepWarm({ ...base, forecast: poisson(2) });
+    const gone = keepWarm({ ...base, forecast: twoPerHour });
     expect(keepWarmText('cpu', gone.reason)).toMatch(
       /^letting idle workers on 'cpu' go: next task expected in ~30 min/,
     );
     const pre = keepWarm({ ...base, forecast: periodic(9), readyOrPending: 0, candidates: 0 });
     expect(prewarmText('cpu', pre.prewarmReason!)).toBe(
       "pre-warming 1 on 'cpu': tasks arrive every ~10 min, the next is due in ~60 s",
+    );
+    const released = keepWarm({ ...base, forecast: periodic(2) });
+    expect(keepWarmText('cpu', released.reason)).toBe(
+      "releasing idle workers on 'cpu' now: tasks arrive every ~10 min and the next is due in ~8 min; starting one again ~15 s plus a boot ahead of it costs less ($0.12 vs $0.48 to keep one)",
     );
   });
 });

@@ -188,6 +188,26 @@ describe('policy: scale down', () => {
     expect(terminations(plan(input(3)).actions)).toEqual([]);
   });
 
+  it('lets surplus idle workers go at once on a queue whose next task a pre-warm will cover', () => {
+    const [a, b] = [instance('cpu', 'cpu'), instance('cpu', 'cpu')];
+    const input = (release: string[]) =>
+      policyInput({
+        instances: [a, b],
+        workers: [workerFor(a), workerFor(b)],
+        idleSince: new Map([
+          [a.instanceId, T0 - 20_000],
+          [b.instanceId, T0],
+        ]),
+        expectedArrivals: new Map([['cpu', 0]]),
+        releaseIdle: new Set(release),
+      });
+    expect(terminations(plan(input([])).actions)).toEqual([]);
+    expect(terminations(plan(input(['cpu'])).actions)).toEqual([
+      [a.instanceId, 'idle'],
+      [b.instanceId, 'idle'],
+    ]);
+  });
+
   // Regression (chaos seed 10): after a restart the keep-warm rule, with no history yet, kept two workers that had
   // been idle before the restart for a full maxIdleMin more, past the idle ceiling in all.
   it('a worker already idle when the engine started is kept only surplusIdleMin, whatever the forecast', () => {
@@ -289,6 +309,32 @@ describe('policy: pre-warm', () => {
     const p = plan(policyInput(patch));
     expect(launches(p.actions)).toEqual(expected);
     if (expected.length && patch.queues === undefined) expect(decisionText(p, 'cpu')).toMatch(/1 expected: pre-warm/);
+  });
+});
+
+describe('policy: busy workers about to free up', () => {
+  const busy = (n: number) => Array.from({ length: n }, () => instance('cpu', 'cpu'));
+  const cases: [string, number, number, number, number][] = [
+    // [name, pending, busy, freeing soon, launched]
+    ['nothing freeing: one launch per pending task', 2, 2, 0, 2],
+    ['one of two busy frees within a boot: one launch', 2, 2, 1, 1],
+    ['more freeing than pending: none', 1, 3, 3, 0],
+  ];
+  it.each(cases)('%s', (_name, pending, nBusy, freeing, launched) => {
+    const list = busy(nBusy);
+    const p = plan(
+      policyInput({
+        queues: [queue('gpu', 0), queue('cpu', pending)],
+        instances: list,
+        workers: list.map((i) => workerFor(i, `t-${i.instanceId}`)),
+        freeingSoon: new Map([['cpu', freeing]]),
+      }),
+    );
+    expect(launches(p.actions).reduce((n, l) => n + Number(l[2]), 0)).toBe(launched);
+    if (freeing)
+      expect(decisionText(p, 'cpu')).toMatch(
+        new RegExp(`${Math.min(freeing, pending)} busy likely free before a boot`),
+      );
   });
 });
 

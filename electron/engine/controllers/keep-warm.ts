@@ -7,7 +7,8 @@ import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
 import type { NewEvent } from '../events.js';
 import type { InFlightLaunch } from '../policy.js';
-import { keepWarmText, prewarmText, type KeepWarmVerdict } from '../policy/keep-warm.js';
+import type { KeepWarmVerdict } from '../policy/keep-warm.js';
+import { keepWarmText, prewarmText } from '../reasons.js';
 import { WarmMemory } from '../policy/warm-memory.js';
 import type { InstanceObs, QueueObs, WorkerObs } from '../ports.js';
 import type { PriceLookup } from '../snapshot.js';
@@ -17,10 +18,16 @@ export interface KeepWarmPlan {
   expectedArrivals: Map<string, number>;
   /** Per queue: workers to start ahead of a task the queue's period predicts. */
   prewarm: Map<string, number>;
+  /** Queues whose idle workers beyond the kept ones go at once: a pre-warm will cover the next task. */
+  release: Set<string>;
+  /** Per queue: busy workers likely to free up within a boot (a waiting task takes one rather than a launch). */
+  freeingSoon: Map<string, number>;
 }
 
 export class KeepWarmController {
   private readonly warm = new WarmMemory();
+  /** The earliest time a pre-warm is due to start on some queue (ms), as of the last plan: a tick must run then. */
+  nextPrewarmAt: number | null = null;
 
   constructor(private readonly prices: PriceLookup) {}
 
@@ -40,7 +47,7 @@ export class KeepWarmController {
     const unlisted = new Map<string, number>();
     for (const f of a.inFlight)
       if (!f.instanceId || !listed.has(f.instanceId)) unlisted.set(f.queue, (unlisted.get(f.queue) ?? 0) + 1);
-    const verdicts = this.warm.decide({
+    const warmth = this.warm.decide({
       config: a.config,
       now: a.now,
       queues: a.queues,
@@ -49,17 +56,22 @@ export class KeepWarmController {
       unlistedByQueue: unlisted,
       price: (type: string, market: Market) => this.prices(type, market).price,
     });
+    const verdicts = new Map([...warmth].map(([q, w]) => [q, w.verdict]));
     for (const [queue, v] of verdicts) logVerdict(queue, v, emitOnce);
+    const at = [...verdicts.values()].flatMap((v) => (v.prewarmAt === null ? [] : [v.prewarmAt]));
+    this.nextPrewarmAt = at.length ? Math.min(...at) : null;
     return {
       expectedArrivals: new Map([...verdicts].map(([q, v]) => [q, v.keep])),
       prewarm: new Map([...verdicts].map(([q, v]) => [q, v.prewarm])),
+      release: new Set([...verdicts].flatMap(([q, v]) => (v.release ? [q] : []))),
+      freeingSoon: new Map([...warmth].map(([q, w]) => [q, w.freeSoon.count])),
     };
   }
 }
 
 function logVerdict(queue: string, v: KeepWarmVerdict, emitOnce: (key: string, e: NewEvent) => void): void {
   const code = v.reason.code;
-  if (code === 'next-task-soon' || code === 'next-task-far' || code === 'no-history')
+  if (code === 'next-task-soon' || code === 'next-task-far' || code === 'no-history' || code === 'prewarm-cheaper')
     emitOnce(`keep-warm|${queue}|${code}|${v.keep}`, {
       level: 'info',
       kind: 'decision',

@@ -23,11 +23,18 @@ export interface Batch {
 
 export interface Periodic {
   periodSec: number;
-  /** Standard deviation of the recent gaps. */
+  /**
+   * How far a batch lands from its slot on the fitted grid (standard deviation): a task every 10 min ± 1 min has
+   * a jitter of about 35 s, though its gaps, the difference of two such draws, vary by about 50 s.
+   */
   jitterSec: number;
+  /** Where the latest batch's slot is on the grid fitted to the recent batches (ms). */
+  anchorAt: number;
 }
 
 export interface ArrivalForecast {
+  /** Batches seen in all (the memory's horizon). */
+  batches: number;
   /** Batches in the rate window. */
   recentBatches: number;
   /** Batches per hour over the rate window (or over the time observed, when shorter). */
@@ -58,7 +65,24 @@ function periodOf(batches: readonly Batch[]): Periodic | null {
   const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
   if (mean < MIN_PERIOD_MS) return null;
   const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
-  return sd / mean < PERIOD_MAX_CV ? { periodSec: mean / 1000, jitterSec: sd / 1000 } : null;
+  if (sd / mean >= PERIOD_MAX_CV) return null;
+  // Least-squares fit of at = anchor + k·period over the recent batches: each slot's position is read from all of
+  // them, so the next one is predicted to within one batch's jitter instead of the last gap's.
+  const n = recent.length;
+  const kMean = (n - 1) / 2;
+  const tMean = recent.reduce((a, b) => a + b.at, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  recent.forEach((b, k) => {
+    sxy += (k - kMean) * (b.at - tMean);
+    sxx += (k - kMean) ** 2;
+  });
+  const period = sxy / sxx;
+  const start = tMean - period * kMean;
+  const resid = recent.map((b, k) => b.at - (start + k * period));
+  // n − 2 degrees of freedom: two parameters were fitted.
+  const jitter = Math.sqrt(resid.reduce((a, r) => a + r * r, 0) / Math.max(1, n - 2));
+  return { periodSec: period / 1000, jitterSec: jitter / 1000, anchorAt: start + (n - 1) * period };
 }
 
 /**
@@ -77,6 +101,7 @@ export function forecastArrivals(
   const spanMs = Math.max(60_000, Math.min(RATE_WINDOW_MS, now - observingSince));
   const sizeOf = recent.length ? recent : batches.slice(-1);
   return {
+    batches: batches.length,
     recentBatches: recent.length,
     batchesPerHour: (recent.length / spanMs) * 3_600_000,
     meanBatchSize: sizeOf.reduce((a, b) => a + b.size, 0) / sizeOf.length,
@@ -85,12 +110,23 @@ export function forecastArrivals(
   };
 }
 
-/** When the next batch of a periodic queue is due: the first multiple of the period after (now − jitter). */
+/** How long past its slot a periodic batch is still expected: three jitters, and at least a fifth of the period
+ * (a jitter read from a few gaps can be far too small). */
+function overdueMs(p: Periodic): number {
+  return Math.max(3 * p.jitterSec, 0.2 * p.periodSec) * 1000;
+}
+
+/**
+ * When the next batch of a periodic queue is due: the first slot of the fitted grid after the latest batch that
+ * is not already overdue (a batch that late is taken as skipped). A slot just past is still the next one: its
+ * batch is late, not gone.
+ */
 export function nextPeriodicAt(f: ArrivalForecast, now: number): number | null {
   if (!f.periodic) return null;
   const p = f.periodic.periodSec * 1000;
-  const k = Math.max(1, Math.ceil((now - f.periodic.jitterSec * 1000 - f.lastAt) / p));
-  return f.lastAt + k * p;
+  const { anchorAt } = f.periodic;
+  const k = Math.max(1, Math.ceil((now - overdueMs(f.periodic) - anchorAt) / p));
+  return anchorAt + k * p;
 }
 
 /**

@@ -3,7 +3,7 @@
  * cost of keeping a worker until the next task arrives against the expected cost of that task waiting for a boot
  * (the boot is billed, and the user's wait is valued by `scaling.preference`). Pure: the engine gives the forecast,
  * the worker's price and the learned boot time; the answer is a count with a structured reason (code + data)
- * that `keepWarmText` renders for the event log.
+ * that `keepWarmText` in reasons.ts renders for the event log.
  */
 import type { ArrivalForecast } from './arrivals.js';
 import { expectedSecUntil, nextPeriodicAt } from './arrivals.js';
@@ -18,6 +18,11 @@ export type Preference = 'cost' | 'balanced' | 'latency';
 export const WAIT_WEIGHT: Record<Preference, number> = { cost: 0, balanced: 10, latency: 30 };
 
 export const DEFAULT_BOOT_SEC = 120;
+/**
+ * Fewer batches than this say too little about a rate to let a worker go on it (two gaps of ten minutes read as
+ * six an hour or as three): until then balanced and latency keep idle workers up to maxIdleMin, as ClearML does.
+ */
+export const MIN_FORECAST_BATCHES = 4;
 
 export interface KeepWarmInput {
   preference: Preference;
@@ -28,6 +33,8 @@ export interface KeepWarmInput {
   pricePerHour: number;
   /** Launch → worker registered, as learned. */
   bootSec: number;
+  /** A boot most boots stay under (the slowest recent one): what a pre-warm must allow for. Default: bootSec. */
+  bootHighSec?: number;
   pollSec: number;
   maxIdleSec: number;
   /** Idle workers beyond the pending tasks (the ones the rule may let go). */
@@ -40,6 +47,10 @@ export interface KeepWarmInput {
    * second idle worker useful.
    */
   maxUseful?: number;
+  /** Busy workers likely to free up within a boot: they serve a burst as well as an idle worker would. */
+  freeingSoon?: number;
+  /** The mean share of a boot-long window a task holds its worker (min(duration, boot) / boot); default 1. */
+  holdShare?: number;
 }
 
 export type KeepWarmReason =
@@ -52,36 +63,67 @@ export type KeepWarmReason =
   | {
       code: 'next-task-far';
       data: { kept: number; expectedInSec: number; keepUsd: number; relaunchUsd: number; periodic: boolean };
+    }
+  | {
+      code: 'prewarm-cheaper';
+      data: { expectedInSec: number; keepUsd: number; prewarmUsd: number; periodSec: number; leadSec: number };
     };
 
 export type PrewarmReason = { code: 'periodic-due'; data: { dueInSec: number; periodSec: number; count: number } };
 
 export interface KeepWarmVerdict {
   keep: number;
+  /**
+   * The idle workers beyond `keep` may go at once rather than after the surplus limit: the queue is periodic and
+   * starting one again ahead of its next task costs less than any idling until then.
+   */
+  release: boolean;
   reason: KeepWarmReason;
   prewarm: number;
   prewarmReason: PrewarmReason | null;
+  /** When a pre-warm for the next slot is to start (ms), if one is expected and not started yet: a wake-up time. */
+  prewarmAt: number | null;
 }
 
-/** How far ahead of a periodic task a pre-warm starts beyond the boot: a poll, and twice the period's jitter. */
+/**
+ * How far ahead of a periodic task's slot a pre-warmed worker should be ready: a poll (the launch waits for a
+ * tick) and two jitters (a task that early is rare).
+ */
 function leadSec(f: ArrivalForecast, pollSec: number): number {
   return pollSec + 2 * (f.periodic?.jitterSec ?? 0);
 }
 
+/**
+ * How many idle workers a burst within one boot could use: the tasks expected in a boot time plus two standard
+ * deviations of that count (Poisson), in whole batches. A task shorter than the boot frees its worker for another
+ * within the same window, so each task holds a worker for `holdShare` of the window on average (1 when durations
+ * are unknown or long). Busy workers about to finish serve the burst too, so the rule keeps this many less those
+ * (and at least one). A task beyond them waits for a freed worker or a launch; keeping more pays for idle machines.
+ */
+export function burstCover(f: ArrivalForecast, bootSec: number, holdShare = 1): number {
+  const batches = ((f.batchesPerHour * bootSec) / 3600) * Math.min(1, Math.max(0, holdShare));
+  return Math.max(1, Math.ceil((batches + 2 * Math.sqrt(batches)) * Math.max(1, f.meanBatchSize)));
+}
+
 export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   const { forecast: f, preference, now, pricePerHour: price, bootSec } = input;
+  const bootHighSec = Math.max(bootSec, input.bootHighSec ?? bootSec);
   const prewarmOn = preference !== 'cost' && !!f?.periodic;
   const verdict: KeepWarmVerdict = {
     keep: 0,
+    release: false,
     reason: { code: 'none-idle', data: {} },
     prewarm: 0,
     prewarmReason: null,
+    prewarmAt: null,
   };
   if (f && prewarmOn && f.periodic && input.readyOrPending === 0) {
     const next = nextPeriodicAt(f, now)!;
     const dueInSec = (next - now) / 1000;
     const fresh = now - f.lastAt < 2.5 * f.periodic.periodSec * 1000;
-    if (fresh && dueInSec <= bootSec + leadSec(f, input.pollSec)) {
+    const aheadSec = bootHighSec + leadSec(f, input.pollSec);
+    if (fresh && dueInSec > aheadSec) verdict.prewarmAt = next - aheadSec * 1000;
+    if (fresh && dueInSec <= aheadSec) {
       const count = Math.max(1, Math.round(f.meanBatchSize));
       verdict.prewarm = count;
       verdict.prewarmReason = {
@@ -91,18 +133,43 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     }
   }
   if (input.candidates <= 0) return verdict;
-  if (!f) {
-    // Nothing learned yet: keep them up to maxIdleMin as ClearML does, unless only dollars count.
+  if (!f || (f.batches < MIN_FORECAST_BATCHES && preference !== 'cost')) {
+    // Nothing (or too little) learned yet: keep them up to maxIdleMin as ClearML does, unless only dollars count.
     verdict.keep = preference === 'cost' ? 0 : input.candidates;
     verdict.reason = { code: 'no-history', data: { kept: verdict.keep } };
     return verdict;
   }
-  // A relaunch costs its boot plus the valued wait for it. A pre-warm could save the wait on a periodic queue, but
-  // one started late (a slow boot, an early task) makes the task wait all the same, so a worker that is ready is
-  // kept on the same terms everywhere; pre-warming covers the gaps longer than the idle limit.
   const periodic = !!f.periodic;
+  // Balanced, on a periodic queue: the alternative to keeping a worker is not a relaunch the next task waits for,
+  // but a pre-warm that has a worker ready by the next slot. It bills the slowest boot and the lead, whatever the
+  // draw, and nothing in between; keeping one bills the whole gap. Latency keeps the old terms (a pre-warm is
+  // only as good as the forecast); cost never pre-warms.
+  if (prewarmOn && preference === 'balanced' && f.periodic) {
+    const expectedInSec = expectedSecUntil(f, now, 1);
+    const lead = leadSec(f, input.pollSec);
+    const prewarmSec = bootHighSec + lead;
+    if (expectedInSec > prewarmSec) {
+      verdict.release = true;
+      verdict.reason = {
+        code: 'prewarm-cheaper',
+        data: {
+          expectedInSec,
+          keepUsd: (price * expectedInSec) / 3600,
+          prewarmUsd: (price * prewarmSec) / 3600,
+          periodSec: f.periodic.periodSec,
+          leadSec: lead,
+        },
+      };
+      return verdict;
+    }
+  }
+  // A relaunch costs its boot plus the valued wait for it.
   const relaunchSec = bootSec * (1 + WAIT_WEIGHT[preference]);
-  const upTo = Math.min(input.candidates, input.maxUseful ?? input.candidates);
+  const upTo = Math.min(
+    input.candidates,
+    input.maxUseful ?? input.candidates,
+    Math.max(1, burstCover(f, bootSec, input.holdShare) - (input.freeingSoon ?? 0)),
+  );
   const relaunchUsd = (price * relaunchSec) / 3600;
   let last = { expectedInSec: expectedSecUntil(f, now, 1), keepUsd: 0 };
   for (let n = 1; n <= upTo; n++) {
@@ -125,33 +192,4 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     },
   };
   return verdict;
-}
-
-function aboutSec(sec: number): string {
-  if (!Number.isFinite(sec)) return 'no time soon';
-  if (sec < 90) return `~${Math.round(sec)} s`;
-  if (sec < 5400) return `~${Math.round(sec / 60)} min`;
-  return `~${Math.round(sec / 360) / 10} h`;
-}
-
-const usd = (n: number) => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
-
-/** The event-log line for a keep-warm decision. */
-export function keepWarmText(queue: string, r: KeepWarmReason): string {
-  switch (r.code) {
-    case 'none-idle':
-      return `no idle worker on '${queue}' to keep`;
-    case 'no-history':
-      return r.data.kept > 0
-        ? `kept ${r.data.kept} idle on '${queue}' up to the idle limit: too few tasks seen yet to forecast the next`
-        : `not keeping idle workers on '${queue}': too few tasks seen yet to forecast the next, and the preference is cost`;
-    case 'next-task-soon':
-      return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
-    case 'next-task-far':
-      return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
-  }
-}
-
-export function prewarmText(queue: string, r: PrewarmReason): string {
-  return `pre-warming ${r.data.count} on '${queue}': tasks arrive every ${aboutSec(r.data.periodSec)}, the next is due in ${aboutSec(Math.max(0, r.data.dueInSec))}`;
 }

@@ -9,7 +9,14 @@ import type { Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
 import { forecastArrivals } from './arrivals.js';
+import { freeingSoon, holdShare, type FreeSoon } from './durations.js';
 import { DEFAULT_BOOT_SEC, keepWarm, type KeepWarmVerdict } from './keep-warm.js';
+
+/** A queue's keep-warm verdict and how many of its busy workers are likely to free up within a boot. */
+export interface QueueWarmth {
+  verdict: KeepWarmVerdict;
+  freeSoon: FreeSoon;
+}
 
 /** Arrivals kept per queue (enough for a rate over an hour and a period over eight gaps). */
 const MAX_ARRIVALS = 512;
@@ -17,6 +24,8 @@ const MAX_AGE_MS = 24 * 3600_000;
 const BOOT_SAMPLES = 20;
 /** How far back the peak demand (busy + pending) that bounds the useful idle workers is taken. */
 const DEMAND_WINDOW_MS = 30 * 60_000;
+/** Completed task durations kept per queue. */
+const DURATION_SAMPLES = 200;
 
 export class WarmMemory {
   private since: number | null = null;
@@ -25,6 +34,9 @@ export class WarmMemory {
   private readonly bootSeen = new Set<string>();
   private boots: number[] = [];
   private readonly demand = new Map<string, { at: number; n: number }[]>();
+  /** Per worker id: the task it was last seen running, since when, and when it was last seen running it. */
+  private readonly running = new Map<string, { taskId: string; queues: string[]; since: number; lastSeen: number }>();
+  private readonly durations = new Map<string, number[]>();
 
   /** Record new arrivals (pending, or already running on our workers) and boot times from this tick's observation. */
   observe(queues: readonly QueueObs[], instances: readonly InstanceObs[], workers: readonly WorkerObs[], now: number) {
@@ -54,6 +66,7 @@ export class WarmMemory {
       }
       if (ids.size > 4 * MAX_ARRIVALS) ids.clear(); // ids of long-gone tasks; a re-seen one only re-counts once
     }
+    this.observeRunning(workers, now);
     const byId = new Map(instances.map((i) => [i.instanceId, i]));
     for (const w of workers) {
       const id = parseWorkerId(w.id)?.instanceId;
@@ -66,9 +79,43 @@ export class WarmMemory {
     if (this.bootSeen.size > 10_000) this.bootSeen.clear();
   }
 
+  /**
+   * Task durations from busy spans: a task's duration is from the tick that first saw it running to halfway
+   * between the last tick that saw it and the first that did not (the tick grid's best estimate).
+   */
+  private observeRunning(workers: readonly WorkerObs[], now: number): void {
+    const current = new Map(workers.flatMap((w) => (w.task ? [[w.id, w] as const] : [])));
+    for (const [id, r] of this.running) {
+      const w = current.get(id);
+      if (w?.task?.id === r.taskId) continue;
+      const sec = ((r.lastSeen + now) / 2 - r.since) / 1000;
+      for (const q of r.queues) {
+        let d = this.durations.get(q);
+        if (!d) this.durations.set(q, (d = []));
+        d.push(sec);
+        if (d.length > DURATION_SAMPLES) d.shift();
+      }
+      this.running.delete(id);
+    }
+    for (const [id, w] of current) {
+      const r = this.running.get(id);
+      if (r) r.lastSeen = now;
+      else this.running.set(id, { taskId: w.task!.id, queues: [...w.queues], since: now, lastSeen: now });
+    }
+  }
+
   /** The boot time a relaunch is expected to take: the mean of recent boots, or a typical default. */
   bootSec(): number {
     return this.boots.length ? this.boots.reduce((a, b) => a + b, 0) / this.boots.length : DEFAULT_BOOT_SEC;
+  }
+
+  /**
+   * A boot most boots stay under, for timing a pre-warm: the slowest recent boot; with fewer than five seen, at
+   * least a quarter over the typical default (one fast boot says little about the next).
+   */
+  bootHighSec(): number {
+    const slowest = this.boots.reduce((m, b) => Math.max(m, b), 0);
+    return this.boots.length >= 5 ? slowest : Math.max(slowest, 1.25 * DEFAULT_BOOT_SEC);
   }
 
   decide(a: {
@@ -80,32 +127,37 @@ export class WarmMemory {
     /** Launches not yet listed, per queue. */
     unlistedByQueue: ReadonlyMap<string, number>;
     price: (type: string, market: Market) => number;
-  }): Map<string, KeepWarmVerdict> {
+  }): Map<string, QueueWarmth> {
     const { config, now } = a;
     const workerOf = new Map<string, WorkerObs>();
     for (const w of a.workers) {
       const p = parseWorkerId(w.id);
       if (p && p.prefix === config.scaling.workersPrefix) workerOf.set(p.instanceId, w);
     }
-    const counts = new Map<string, { idle: number; busy: number; booting: number; price: number }>();
+    type Counts = { idle: number; busy: number; booting: number; price: number; busyElapsedSec: number[] };
+    const counts = new Map<string, Counts>();
+    const none = (): Counts => ({ idle: 0, busy: 0, booting: 0, price: 0, busyElapsedSec: [] });
     for (const i of a.instances) {
       if (i.state !== 'pending' && i.state !== 'running') continue;
       const q = i.tags[TAG.queue] ?? '';
-      const c = counts.get(q) ?? { idle: 0, busy: 0, booting: 0, price: 0 };
+      const c = counts.get(q) ?? none();
       const w = workerOf.get(i.instanceId);
       if (!w) c.booting++;
-      else if (w.task) c.busy++;
-      else if (!w.task) {
+      else if (w.task) {
+        c.busy++;
+        const r = this.running.get(w.id);
+        c.busyElapsedSec.push(r ? (now - r.since) / 1000 : 0);
+      } else if (!w.task) {
         c.idle++;
         c.price = Math.max(c.price, a.price(i.instanceType, i.market));
       }
       counts.set(q, c);
     }
-    const out = new Map<string, KeepWarmVerdict>();
+    const out = new Map<string, QueueWarmth>();
     const since = this.since ?? now;
     for (const q of a.queues) {
       if (!config.queues[q.name]) continue;
-      const c = counts.get(q.name) ?? { idle: 0, busy: 0, booting: 0, price: 0 };
+      const c = counts.get(q.name) ?? none();
       const pending = q.entries.length;
       let d = this.demand.get(q.name);
       if (!d) this.demand.set(q.name, (d = []));
@@ -113,21 +165,31 @@ export class WarmMemory {
       while (d.length && now - d[0]!.at > DEMAND_WINDOW_MS) d.shift();
       const peak = d.reduce((m, x) => Math.max(m, x.n), 0);
       const booting = c.booting + (a.unlistedByQueue.get(q.name) ?? 0);
-      out.set(
-        q.name,
-        keepWarm({
-          preference: config.scaling.preference,
-          forecast: forecastArrivals(this.times.get(q.name) ?? [], now, since),
-          now,
-          pricePerHour: c.price,
-          bootSec: this.bootSec(),
-          pollSec: config.scaling.pollingIntervalSec,
-          maxIdleSec: config.scaling.maxIdleMin * 60,
-          candidates: Math.max(0, c.idle - pending),
-          readyOrPending: c.idle + booting + pending,
-          maxUseful: Math.max(0, peak - c.busy),
-        }),
-      );
+      // Latency launches for every waiting task; cost and balanced let a task wait for a worker about to free up.
+      const freeSoon =
+        config.scaling.preference === 'latency'
+          ? { count: 0, horizonSec: 0 }
+          : freeingSoon({
+              durations: this.durations.get(q.name) ?? [],
+              busyElapsedSec: c.busyElapsedSec,
+              horizonSec: this.bootSec(),
+            });
+      const verdict = keepWarm({
+        preference: config.scaling.preference,
+        forecast: forecastArrivals(this.times.get(q.name) ?? [], now, since),
+        now,
+        pricePerHour: c.price,
+        bootSec: this.bootSec(),
+        bootHighSec: this.bootHighSec(),
+        pollSec: config.scaling.pollingIntervalSec,
+        maxIdleSec: config.scaling.maxIdleMin * 60,
+        candidates: Math.max(0, c.idle - pending),
+        readyOrPending: c.idle + booting + pending,
+        maxUseful: Math.max(0, peak - c.busy),
+        freeingSoon: freeSoon.count,
+        holdShare: holdShare(this.durations.get(q.name) ?? [], this.bootSec()),
+      });
+      out.set(q.name, { verdict, freeSoon });
     }
     return out;
   }

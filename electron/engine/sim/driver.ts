@@ -18,6 +18,8 @@ export interface SimLoop {
   iterate(): Promise<IterationResult>;
   /** False while the loop's own memory still holds something a tick would act on (the baseline's spin-ups). */
   quiescent?(): boolean;
+  /** A time the loop must tick at even in an empty world (the engine's pre-warm of a periodic queue), else null. */
+  wakeAt?(): number | null;
 }
 
 export interface CallSample {
@@ -69,7 +71,9 @@ export async function drive(world: SimWorld, loop: SimLoop, horizonAt: number): 
     nextAt = tickAt + loop.pollMs;
     // Fast-forward over empty stretches (nights, gaps) along the same tick grid: the ticks that would see the
     // next task still run at the same times, so the simulated history is unchanged.
-    const nextEvent = world.nextEnqueueAt();
+    const enqueueAt = world.nextEnqueueAt();
+    const wake = loop.wakeAt?.() ?? null;
+    const nextEvent = enqueueAt !== null && wake !== null && wake > tickAt ? Math.min(enqueueAt, wake) : enqueueAt;
     if (nextEvent !== null && nextEvent > nextAt && world.isEmpty() && (loop.quiescent?.() ?? true)) {
       const k = Math.floor((nextEvent - tickAt) / loop.pollMs);
       skippedEmptyTicks += k - 1;

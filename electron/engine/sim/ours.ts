@@ -42,6 +42,7 @@ export function engineLoop(world: SimWorld, config: Config, price: PriceFn): Eng
     engine,
     eventCounts,
     pollMs: config.scaling.pollingIntervalSec * 1000,
+    wakeAt: () => engine.nextWakeAt,
     async iterate() {
       const r = await engine.tick();
       return { launched: r.launched.length, terminated: r.terminated.length };

@@ -8,11 +8,11 @@ import type { ConfigDraft } from './config-form.js';
 export type Preference = 'cost' | 'balanced' | 'latency';
 
 export const PREFERENCE_TEXT: Record<Preference, string> = {
-  cost: 'Lowest cost: an idle instance is kept only when the next task is due sooner than a new one could boot. Tasks more often wait 1–3 minutes for a boot.',
+  cost: 'Lowest cost: an idle instance is kept only when the next task is due sooner than a new one could boot, and a waiting task is left for a busy instance that will likely finish before a new one could boot. Tasks more often wait 1–3 minutes for a boot.',
   balanced:
-    'Balanced (default): an idle instance is kept while the next task is likely soon enough that keeping it costs less than making that task wait for a boot; on a regular schedule one is started just before the next task.',
+    'Balanced (default): an idle instance is kept while the next task is likely soon enough that keeping it costs less than making that task wait for a boot, and no more than a burst could use. When tasks come on a regular schedule, the instance is stopped after each task and a new one started a boot ahead of the next. A waiting task is left for a busy instance that will likely finish before a new one could boot.',
   latency:
-    'Shortest waits: an idle instance is kept whenever a task is likely before the idle limit. Costs more when tasks are sparse.',
+    'Shortest waits: an idle instance is kept whenever a task is likely before the idle limit, and every waiting task gets a new instance at once. Costs more when tasks are sparse.',
 };
 
 function scalingRest(d: ConfigDraft): Record<string, unknown> {

@@ -91,6 +91,67 @@ describe('KeepWarmController', () => {
   });
 });
 
+describe('KeepWarmController: learned durations and periodic release', () => {
+  const prices = () => ({ price: 0.5, source: 'fallback' as const });
+  const step = (c: KeepWarmController, now: number, i: InstanceObs, task: string | null, pending = 0) =>
+    c.plan(
+      {
+        config: makeConfig(),
+        now,
+        queues: [queue('gpu', pending)],
+        instances: [i],
+        workers: [workerFor(i, task)],
+        inFlight: [],
+      },
+      () => {},
+    );
+
+  it('learns task durations from busy spans and counts a busy worker that will likely free before a boot', () => {
+    const c = new KeepWarmController(prices);
+    const i = instance('gpu', 'gpu_a');
+    // Twelve 30-second tasks on one worker, seen on a 15 s grid: running at t and t + 15 s, idle at t + 30 s.
+    let t = T0;
+    for (let k = 0; k < 12; k++) {
+      step(c, t, i, `t${k}`);
+      step(c, t + 15_000, i, `t${k}`);
+      step(c, t + 30_000, i, null);
+      t += 45_000;
+    }
+    // A new task just started and one waits: it will likely be done well within a boot (120 s by default).
+    const out = step(c, t, i, 'next', 1);
+    expect(out.freeingSoon.get('gpu')).toBe(1);
+  });
+
+  it('on a periodic queue releases the idle worker and names when the pre-warm is due', () => {
+    const c = new KeepWarmController(prices);
+    const i = instance('gpu', 'gpu_a');
+    // Tasks every 10 min (seen running on the worker), each done within a minute.
+    let out = step(c, T0, i, null);
+    for (let k = 0; k < 6; k++) {
+      const at = T0 + k * 600_000;
+      step(c, at, i, `p${k}`);
+      out = step(c, at + 60_000, i, null);
+    }
+    // The last task ran at +50 min; the next slot is at +60 min: keeping costs 9 min, a pre-warm less.
+    expect(out.release.has('gpu')).toBe(true);
+    expect(out.expectedArrivals.get('gpu')).toBe(0);
+    expect(c.nextPrewarmAt).toBeNull(); // a worker is still there
+    // Once it is gone: the pre-warm starts a slow boot (150 s by default) and a poll (15 s) before the slot.
+    c.plan(
+      {
+        config: makeConfig(),
+        now: T0 + 51 * 60_000,
+        queues: [queue('gpu', 0)],
+        instances: [],
+        workers: [],
+        inFlight: [],
+      },
+      () => {},
+    );
+    expect(c.nextPrewarmAt).toBe(T0 + 60 * 60_000 - 165_000);
+  });
+});
+
 describe('lease renewal', () => {
   const lease = { ...makeConfig().lease, enabled: true, leaseMin: 20 };
   const until = (ms: number) => ({ [TAG.lease]: String(Math.floor(ms / 1000)) });
