@@ -28,7 +28,7 @@ function spread(values: readonly number[], worst: 'max' | 'min' = 'max'): Spread
 }
 
 /** Ours vs baseline on cost: total cost, or cost per completed task-hour when the runs completed different counts. */
-function costVsBaseline(o: Figures, b: Figures): number {
+export function costVsBaseline(o: Figures, b: Figures): number {
   return o.completed === b.completed ? o.cost / b.cost : o.costPerTaskHour / b.costPerTaskHour;
 }
 
