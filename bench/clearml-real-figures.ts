@@ -52,25 +52,27 @@ export interface RealRunFigures {
 }
 
 /** The run as the runner saw it: what the world cannot tell (settings, log counts, wall time, clock lag). */
-export interface RunRecord {
+export type RunRecord = Pick<
+  RealRunFigures,
+  | 'seed'
+  | 'factor'
+  | 'shortened'
+  | 'asShipped'
+  | 'settings'
+  | 'clearmlPackage'
+  | 'finished'
+  | 'launchFailures'
+  | 'restarts'
+> & {
   trace: Trace;
   configName: string;
-  seed: number;
-  factor: number;
-  shortened: string | null;
-  asShipped: boolean;
-  settings: ClearmlSettings;
-  clearmlPackage: string;
-  finished: boolean;
   /** Wall-clock start of the run (performance.now()). */
   started: number;
   idealTotal: number;
   /** The ClearML emulator's call counters when the run started, so only the run's own requests count. */
   clearmlCalls0: Record<string, number>;
-  launchFailures: number;
-  restarts: number;
   maxLagMs: number;
-}
+};
 
 /** The figures of a run that just ended, read from its world at the world's current time. */
 export function measureRun(world: SimWorld, run: RunRecord): RealRunFigures {
