@@ -14,6 +14,7 @@ import {
   type WorkerTriage,
 } from './adoption.js';
 import type { Clock, Ec2Api, InstanceObs, WorkerObs } from './ports.js';
+import type { InFlightLaunch } from './policy.js';
 import type { EventLog } from './controllers/event-log.js';
 import { errorText } from '../../shared/error-text.js';
 
@@ -63,8 +64,10 @@ export class AdoptionController {
     config: Config,
     workers: readonly WorkerObs[],
     ours: readonly InstanceObs[],
-    inFlightIds: ReadonlySet<string>,
+    inFlight: readonly InFlightLaunch[],
   ): Promise<WorkerTriage> {
+    // A launch EC2 does not list yet is ours, not a stranger's.
+    const inFlightIds = new Set(inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
     const t = await observeForeignWorkers(this.deps.ec2, { config, workers, ours, inFlightIds });
     if (t.lookupError)
       this.deps.log.emitOnce('foreign-lookup', {

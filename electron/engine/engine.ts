@@ -24,10 +24,11 @@ import { budgetCheck, observeCosts } from './controllers/costs.js';
 import { EventLog, logDecisions } from './controllers/event-log.js';
 import { IdleTracker } from './controllers/idle.js';
 import { KeepWarmController } from './controllers/keep-warm.js';
-import { LeadershipController, type LeadershipPorts } from './controllers/leadership.js';
+import { gateTick, LeadershipController, type LeadershipPorts } from './controllers/leadership.js';
 import { LaunchController, type LaunchPorts } from './controllers/launch.js';
 import { renewLeases } from './controllers/lease.js';
 import { observe } from './controllers/observe.js';
+import { Pauses } from './controllers/pauses.js';
 import { Publisher, tickStatus, type TickStatus } from './controllers/publish.js';
 import { RequeueController } from './controllers/requeue.js';
 import { TerminateController, type ActContext } from './controllers/terminate.js';
@@ -61,8 +62,8 @@ export interface TickResult {
 
 export class Engine {
   private config: Config;
-  private launchesPaused = false;
-  private readonly pausedQueues = new Set<string>();
+  /** What the user paused (the host sets it, and carries it over to the engine of a new config). */
+  readonly pauses = new Pauses();
   private lastTickOkAt: number | null = null;
 
   private readonly log: EventLog;
@@ -75,7 +76,8 @@ export class Engine {
   private readonly requeue: RequeueController;
   private readonly publisher: Publisher;
   private readonly adoption: AdoptionController;
-  private readonly leadership: LeadershipController | null;
+  /** Team mode: the leader lease or detection; the host releases the lease through it. Null outside team mode. */
+  readonly leadership: LeadershipController | null;
 
   constructor(private readonly deps: EngineDeps) {
     this.config = deps.config;
@@ -95,15 +97,6 @@ export class Engine {
     this.auth.clear();
   }
 
-  setLaunchesPaused(paused: boolean): void {
-    this.launchesPaused = paused;
-  }
-
-  setQueuePaused(queue: string, paused: boolean): void {
-    if (paused) this.pausedQueues.add(queue);
-    else this.pausedQueues.delete(queue);
-  }
-
   /** The host opens the cost history asynchronously and attaches it before the first tick. */
   attachCosts(tracker: CostTracker): void {
     this.deps.costs = tracker;
@@ -120,10 +113,6 @@ export class Engine {
   /** When the engine must tick even with nothing queued or running (a pre-warm is due), else null. */
   get nextWakeAt(): number | null {
     return this.keepWarm.nextPrewarmAt;
-  }
-
-  get paused(): { launches: boolean; queues: ReadonlySet<string> } {
-    return { launches: this.launchesPaused, queues: this.pausedQueues };
   }
 
   /** Add an event to the log (and to the store at the next publish). */
@@ -147,32 +136,20 @@ export class Engine {
 
     // 1. Observe, once, for every controller.
     const seen = await observe(this.deps, config, now);
-    const ec2Failure = seen.ok ? null : seen.ec2Failure;
-    const down = this.connections.report(config, { clearml: seen.clearmlFailure, ec2: ec2Failure }, now, emit);
+    const down = this.connections.report(config, { clearml: seen.clearmlFailure, ec2: seen.ec2Failure }, now, emit);
     if (!seen.ok) {
-      const problems = [down.clearml, down.ec2].filter((t): t is string => t !== null);
-      result.errors.push(...problems);
-      this.publish(now, null, { status: 'error', statusReason: problems.join('; ') });
+      result.errors.push(...down.problems);
+      this.publish(now, null, { status: 'error', statusReason: down.problems.join('; ') });
       return result;
     }
     const obs = seen.obs;
-    // Team mode: only the engine that leads (or acts alone) acts; a standby observes and publishes. A dry run never
-    // takes the lease (it would keep a real engine from acting) and logs what it would do either way.
-    const dry = config.scaling.dryRun;
-    const lead = await this.leadership?.step(
-      { config, instances: obs.instances, wantsToAct: wantsToAct && !dry },
-      emit,
-    );
-    const acting = wantsToAct && (dry || (lead?.acts ?? true));
-    const stamp = acting ? (this.leadership?.stamp(now) ?? null) : null;
+    const { acting, stamp, standby } = await gateTick(this.leadership, config, obs, wantsToAct, emit);
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
     // A configured queue missing on the server is created (as ClearML's autoscaler does), not silently skipped.
     if (obs.clearmlOk && acting && !config.scaling.dryRun)
-      obs.queues.push(
-        ...(await createMissingQueues(this.deps.clearml, Object.keys(config.queues), obs.queues, emitOnce)),
-      );
+      obs.queues.push(...(await createMissingQueues(this.deps.clearml, config, obs.queues, emitOnce)));
 
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix);
@@ -187,8 +164,7 @@ export class Engine {
     const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce) : undefined;
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
-    const inFlightIds = new Set(inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
-    const triage = obs.clearmlOk ? await this.adoption.observe(config, obs.workers, obs.instances, inFlightIds) : null;
+    const triage = obs.clearmlOk ? await this.adoption.observe(config, obs.workers, obs.instances, inFlight) : null;
 
     // 3. Plan: the pure policy.
     const p = plan({
@@ -197,15 +173,12 @@ export class Engine {
       inFlight,
       idleSince: this.idle.idleSince,
       idleInherited: this.idle.inherited,
-      launchesPaused: this.launchesPaused || this.auth.blocked !== null,
-      pausedQueues: this.pausedQueues,
+      launchesPaused: this.pauses.launches || this.auth.blocked !== null,
+      pausedQueues: this.pauses.queues,
       cooling: this.launcher.coolingAt(now),
       budget: budgetCheck(money, config, this.deps.prices),
       budgetIdle: money?.terminateIdle,
-      expectedArrivals: warm?.expectedArrivals,
-      prewarm: warm?.prewarm,
-      releaseIdle: warm?.release,
-      freeingSoon: warm?.freeingSoon,
+      ...warm,
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
       foreign: triage?.foreign,
       zombieWorkers: triage?.zombies,
@@ -228,10 +201,10 @@ export class Engine {
     if (obs.clearmlOk) this.lastTickOkAt = now;
     const status = tickStatus({
       acting,
-      standby: wantsToAct && lead && !lead.acts ? lead.view : null,
+      standby,
       authBlocked: this.auth.blocked,
       clearmlOk: obs.clearmlOk,
-      launchesPaused: this.launchesPaused,
+      launchesPaused: this.pauses.launches,
       busy: p.instances.some((c) => c.phase === 'booting') || result.launched.length + result.terminated.length > 0,
       firstError: result.errors[0] ?? null,
     });
@@ -240,16 +213,12 @@ export class Engine {
   }
 
   private publish(now: number, p: Plan | null, s: TickStatus, caps?: CapStatus[]): void {
-    const { launchesPaused, pausedQueues, lastTickOkAt, config } = this;
+    const { lastTickOkAt, config } = this;
+    const { launches: launchesPaused, queues: pausedQueues } = this.pauses;
     const events = this.log.recent(200);
     const view = { now, config, plan: p, ...s, caps, launchesPaused, pausedQueues, lastTickOkAt, events };
     const leadership = this.leadership?.view ?? null;
     this.publisher.publish({ ...view, costs: this.deps.costs, adoptable: this.adoption.views(), leadership });
-  }
-
-  /** Team mode: hand the leader lease over now (autoscaling turned off, the app quits). */
-  async releaseLeadership(): Promise<void> {
-    await this.leadership?.release();
   }
 
   /** Team mode without a lease table: the user's decision when another engine acts on the prefix. */

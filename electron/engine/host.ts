@@ -205,10 +205,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     };
     const previous = engine;
     engine = new Engine(deps);
-    if (previous) {
-      engine.setLaunchesPaused(previous.paused.launches);
-      for (const q of previous.paused.queues) engine.setQueuePaused(q, true);
-    }
+    if (previous) engine.pauses.copyFrom(previous.pauses);
     const [e, c] = [engine, clients];
     const types = [...new Set(Object.values(cfg.resources).map((r) => r.instanceType))];
     pendingRecovery = async () => {
@@ -287,7 +284,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       await loop;
       loop = null;
       // Off means this engine no longer acts: a standby takes the lease over at its next tick.
-      await engine?.releaseLeadership();
+      await engine?.leadership?.release();
       engine?.emit({
         level: 'info',
         kind: 'engine',
@@ -330,12 +327,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     },
     setEnabled,
     setLaunchesPaused(paused) {
-      engine?.setLaunchesPaused(paused);
+      if (engine) engine.pauses.launches = paused;
       publish(store, { launchesPaused: paused });
       wake?.abort();
     },
     setQueuePaused(queue, paused) {
-      engine?.setQueuePaused(queue, paused);
+      engine?.pauses.setQueue(queue, paused);
       publish(store, { queues: store.getState().queues.map((q) => (q.name === queue ? { ...q, paused } : q)) });
     },
     async terminate(ids, reason) {
@@ -354,7 +351,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     async scaleToZero() {
       if (!engine) return 0;
       const live = (await ourInstances()).filter((i) => isLiveState(i.state));
-      engine.setLaunchesPaused(true);
+      engine.pauses.launches = true;
       publish(store, { launchesPaused: true });
       const done = await engine.terminateNow(
         live.map((i) => i.instanceId),
@@ -401,7 +398,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       await setEnabled(false);
       await current;
       // A tick run on request (`--once`, "reconcile now") may have taken the lease while autoscaling was off.
-      await engine?.releaseLeadership();
+      await engine?.leadership?.release();
       await (await timelineP).flush();
       await crash?.close();
       demoEmulation?.close();

@@ -5,6 +5,7 @@
  */
 import type { EngineEvent } from '../../shared/domain.js';
 import type { ClearmlApi, QueueObs } from './ports.js';
+import type { Config } from '../../shared/config.js';
 import { errorText } from '../../shared/error-text.js';
 
 type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
@@ -17,13 +18,13 @@ export function missingQueues(configured: readonly string[], observed: readonly 
 /** Returns the queues it created (empty, as the server reports new queues), so this tick can plan with them. */
 export async function createMissingQueues(
   clearml: ClearmlApi,
-  configured: readonly string[],
+  config: Pick<Config, 'queues'>,
   observed: readonly QueueObs[],
   emit: (key: string, e: NewEvent) => void,
 ): Promise<QueueObs[]> {
   const created: QueueObs[] = [];
   if (!clearml.createQueue) return created;
-  for (const name of missingQueues(configured, observed)) {
+  for (const name of missingQueues(Object.keys(config.queues), observed)) {
     try {
       const { id } = await clearml.createQueue(name);
       created.push({ id, name, entries: [] });

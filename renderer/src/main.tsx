@@ -4,7 +4,7 @@ import { App } from './App.js';
 import { getBridge } from './bridge/bridge.js';
 import { createAppStore, documentVisibility } from './state/app-store.js';
 import { AppStoreProvider } from './state/react.js';
-import './styles.css';
+import './styles/index.css';
 
 const bridge = getBridge();
 const app = createAppStore(bridge.api, {

@@ -30,8 +30,11 @@ describe('queue setup', () => {
       },
     } as Pick<ClearmlApi, 'createQueue'> as ClearmlApi;
     const events: { key: string; level: string; message: string }[] = [];
-    const out = await createMissingQueues(clearml, ['gpu', 'new', 'locked'], [queue('gpu', 2)], (key, e) =>
-      events.push({ key, level: e.level, message: e.message }),
+    const out = await createMissingQueues(
+      clearml,
+      { queues: { gpu: [], new: [], locked: [] } },
+      [queue('gpu', 2)],
+      (key, e) => events.push({ key, level: e.level, message: e.message }),
     );
     expect(out).toEqual([{ id: 'id-new', name: 'new', entries: [] }]);
     expect(created).toEqual(['new']);

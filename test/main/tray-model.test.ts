@@ -10,6 +10,7 @@ import {
   type TrayIconState,
 } from '../../electron/main/tray/tray-model.js';
 import { instance, queue, snapshot } from '../service/fixtures.js';
+import { standbyLeadership } from '../fixtures/index.js';
 
 const costs = (burnPerHour: number) => ({ ...snapshot().costs, burnPerHour });
 const three = [
@@ -36,19 +37,7 @@ describe('tray status line and icon', () => {
         status: 'watching',
         instances: three.slice(0, 2),
         costs: costs(1.91),
-        leadership: {
-          role: 'standby',
-          acts: false,
-          mode: 'lease',
-          engineId: 'eng-me',
-          host: 'laptop',
-          leader: { engineId: 'eng-host', host: 'gpu-host' },
-          since: 0,
-          expiresAt: 60_000,
-          takeoverAfterSec: 90,
-          decision: null,
-          problem: null,
-        },
+        leadership: standbyLeadership({ expiresAt: 60_000 }),
       },
       'Standby (gpu-host leads): 2 running, $1.91/h',
       'watching',

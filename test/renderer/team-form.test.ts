@@ -5,6 +5,7 @@ import { draftFromConfig, validateDraft } from '../../renderer/src/model/config-
 import { overviewModel } from '../../renderer/src/model/overview.js';
 import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
 import { emptySnapshot } from '../../shared/domain.js';
+import { standbyLeadership } from '../fixtures/index.js';
 
 const base: ConfigInput = {
   clearml: { apiHost: 'https://api.clear.ml' },
@@ -47,19 +48,7 @@ describe('team draft', () => {
 
 describe('overview status in team mode', () => {
   it('a standby is labelled Standby (warn), with the engine reason; a leader keeps the usual label', () => {
-    const leadership = {
-      role: 'standby' as const,
-      acts: false,
-      mode: 'lease' as const,
-      engineId: 'eng-me',
-      host: 'laptop',
-      leader: { engineId: 'eng-host', host: 'gpu-host' },
-      since: 0,
-      expiresAt: 0,
-      takeoverAfterSec: 90,
-      decision: null,
-      problem: null,
-    };
+    const leadership = standbyLeadership();
     const s = {
       ...emptySnapshot(),
       enabled: true,

@@ -2,46 +2,29 @@
  * `npm run preview:web -- --attach`: the browser preview backed by a served team engine, through the real team
  * server, the attach client, the preview server and the renderer's WebSocket bridge.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { attachBackend } from '../../electron/engine/preview/attach.js';
 import type { PreviewServer } from '../../electron/engine/preview/server.js';
-import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import type { EngineHost } from '../../electron/engine/host.js';
 import type { TeamClient } from '../../electron/engine/team/client.js';
-import { startServing, type Serving } from '../../electron/engine/team/serve.js';
-import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
+import type { Serving } from '../../electron/engine/team/serve.js';
 import { createWsBridge } from '../../renderer/src/bridge/ws-bridge.js';
+import { serveDemoEngine, tempDir, type ServedEngine } from '../fixtures/team.js';
 
-const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), p));
+let served: ServedEngine;
 let host: EngineHost;
 let serving: Serving;
-let dataDir: string;
 let url: string;
 
 beforeAll(async () => {
-  dataDir = tmp('team-preview-');
-  host = createEngineHost({ dataDir: path.join(dataDir, 'engine') });
-  await host.startDemo();
-  await host.tickNow();
-  serving = await startServing({
-    host,
-    dataDir,
-    listen: { host: '127.0.0.1', port: 0 },
-    config: null,
-    env: {},
-    log: () => undefined,
-    pushIntervalMs: 20,
-  });
-  url = `wss://127.0.0.1:${serving.server.port}`;
+  served = await serveDemoEngine('team-preview-', { tick: true });
+  ({ host, serving, url } = served);
 });
 
-afterAll(async () => {
-  await serving.stop();
-  await host.stop();
-});
+afterAll(() => served.stop());
 
 describe('preview --attach', () => {
   it('without --fingerprint prints the server’s for the user to confirm, and attaches to nothing', async () => {
@@ -51,7 +34,7 @@ describe('preview --attach', () => {
       token: 'cta_unused',
       fingerprint: null,
       port: 0,
-      staticDir: tmp('static-'),
+      staticDir: tempDir('static-'),
       log: () => undefined,
       error: (l) => errors.push(l),
     });
@@ -61,8 +44,8 @@ describe('preview --attach', () => {
   });
 
   it('serves the remote engine to the dashboard with the viewer’s limits', async () => {
-    const { token } = new TokenStore(tokenFilePath(dataDir)).issue('pia', 'viewer');
-    const staticDir = tmp('static-');
+    const { token } = served.tokens.issue('pia', 'viewer');
+    const staticDir = tempDir('static-');
     writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
     let stop!: () => void;
     const until = new Promise<void>((r) => (stop = r));

@@ -2,86 +2,38 @@
  * The desktop app's attachment switch against a real served engine: attach (only after the connection is
  * accepted), what stays local, the token kept write-only in the secret store, resume at start, detach.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
-import { composeService } from '../../electron/engine/service/compose.js';
-import { createEnvironmentFallback } from '../../electron/engine/service/fallback.js';
+import type { EngineHost } from '../../electron/engine/host.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { FileSettingsRepo } from '../../electron/engine/service/settings-repo.js';
-import { createAttachmentSwitch, type AttachmentSwitch } from '../../electron/engine/team/attachment.js';
-import { startServing, type Serving } from '../../electron/engine/team/serve.js';
-import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
+import type { Serving } from '../../electron/engine/team/serve.js';
 import type { Snapshot } from '../../shared/domain.js';
 import type { CallContext } from '../../shared/ipc/dispatch.js';
+import { localApp, serveDemoEngine, tempDir, until, type ServedEngine } from '../fixtures/team.js';
 
-const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), p));
 const ctx: CallContext = { transport: 'ipc', caller: 'test' };
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
+let served: ServedEngine;
 let remoteHost: EngineHost;
 let serving: Serving;
 let url: string;
 let token: string;
-const appDir = tmp('team-app-');
+const appDir = tempDir('team-app-');
 const settings = new FileSettingsRepo(path.join(appDir, 'settings.json'));
 const secrets = new MemorySecretStore();
 
-function app(): { sw: AttachmentSwitch; host: EngineHost; stop: () => Promise<void> } {
-  const host = createEngineHost({ dataDir: path.join(appDir, 'engine') });
-  const sw = createAttachmentSwitch({ host, settings, secrets, log: () => undefined, attachTimeoutMs: 5000 });
-  const service = composeService({
-    host,
-    settings,
-    secrets,
-    fallback: createEnvironmentFallback({ env: {}, homeDir: appDir }),
-    openUrl: async () => false,
-    log: () => undefined,
-    team: sw.control,
-  });
-  sw.setLocal(service);
-  return {
-    sw,
-    host,
-    stop: async () => {
-      sw.dispose();
-      service.dispose();
-      await host.stop();
-    },
-  };
-}
+/** Each call is the app started again on the same settings and keychain. */
+const app = () =>
+  localApp({ homeDir: appDir, dataDir: path.join(appDir, 'engine'), settings, secrets, attachTimeoutMs: 5000 });
 
 beforeAll(async () => {
-  const dir = tmp('team-remote-');
-  remoteHost = createEngineHost({ dataDir: path.join(dir, 'engine') });
-  await remoteHost.startDemo();
-  await remoteHost.tickNow();
-  serving = await startServing({
-    host: remoteHost,
-    dataDir: dir,
-    listen: { host: '127.0.0.1', port: 0 },
-    config: null,
-    env: {},
-    log: () => undefined,
-    pushIntervalMs: 20,
-  });
-  url = `wss://127.0.0.1:${serving.server.port}`;
-  token = new TokenStore(tokenFilePath(dir)).issue('vic', 'viewer').token;
+  served = await serveDemoEngine('team-remote-', { tick: true });
+  ({ host: remoteHost, serving, url } = served);
+  token = served.tokens.issue('vic', 'viewer').token;
 });
 
-afterAll(async () => {
-  await serving.stop();
-  await remoteHost.stop();
-});
+afterAll(() => served.stop());
 
 describe('attachment switch', () => {
   it('probes, refuses a wrong fingerprint without saving anything, then attaches as a viewer', async () => {

@@ -2,27 +2,15 @@
  * Team mode end to end on loopback, nothing of the wire mocked: a demo engine served over TLS with a generated
  * certificate, the attach client as the tray app uses it, tokens issued and revoked through the token file.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
-import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import type { EngineHost } from '../../electron/engine/host.js';
 import { AttachError, createTeamClient, probeFingerprint, type TeamClient } from '../../electron/engine/team/client.js';
 import { startServing, type Serving } from '../../electron/engine/team/serve.js';
 import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
 import type { EngineEvent } from '../../shared/domain.js';
-
-const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), p));
-
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { serveDemoEngine, tempDir, until } from '../fixtures/team.js';
 
 let dataDir: string;
 let host: EngineHost;
@@ -34,20 +22,11 @@ const serverLog: string[] = [];
 const clients: TeamClient[] = [];
 
 beforeAll(async () => {
-  dataDir = tmp('team-serve-');
-  host = createEngineHost({ dataDir: path.join(dataDir, 'engine'), onEvent: (e) => events.push(e) });
-  await host.startDemo();
-  serving = await startServing({
-    host,
-    dataDir,
-    listen: { host: '127.0.0.1', port: 0 },
-    config: null,
-    env: {},
+  const served = await serveDemoEngine('team-serve-', {
+    onEvent: (e) => events.push(e),
     log: (l) => serverLog.push(l),
-    pushIntervalMs: 20,
   });
-  tokens = new TokenStore(tokenFilePath(dataDir));
-  url = `wss://127.0.0.1:${serving.server.port}`;
+  ({ dataDir, host, serving, tokens, url } = served);
 });
 
 afterEach(() => {
@@ -218,7 +197,7 @@ describe('serve and attach', () => {
 
 describe('npm run headless -- --demo --serve', () => {
   it('serves on the given address and prints the fingerprint', async () => {
-    const d = tmp('team-cli-');
+    const d = tempDir('team-cli-');
     const lines: string[] = [];
     const run = runHeadless(
       ['--demo', '--serve', '--listen', '127.0.0.1:0', '--json', '--minutes', '0.05', '--data-dir', d],

@@ -3,78 +3,40 @@
  * electron/main/index.ts wires it: it shows the team engine, limits clicks by role, acts on the team engine
  * (audited with the token's name), and says so plainly when the token is revoked.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('../mocks/electron.js'));
 import { Menu, MockTray, nativeImage, resetElectronMock, Tray } from '../mocks/electron.js';
-import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
-import { composeService } from '../../electron/engine/service/compose.js';
-import { createEnvironmentFallback } from '../../electron/engine/service/fallback.js';
-import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
+import type { EngineHost } from '../../electron/engine/host.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
-import { createAttachmentSwitch } from '../../electron/engine/team/attachment.js';
-import { startServing, type Serving } from '../../electron/engine/team/serve.js';
-import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
 import { createTrayController, type TrayDeps } from '../../electron/main/tray/tray-controller.js';
 import type { EngineEvent } from '../../shared/domain.js';
+import { localApp, serveDemoEngine, until, type ServedEngine } from '../fixtures/team.js';
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const dir = mkdtempSync(path.join(tmpdir(), 'team-tray-'));
+let served: ServedEngine;
 let remote: EngineHost;
-let serving: Serving;
 const events: EngineEvent[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  remote = createEngineHost({ dataDir: path.join(dir, 'remote'), onEvent: (e) => events.push(e) });
-  await remote.startDemo();
-  serving = await startServing({
-    host: remote,
-    dataDir: dir,
-    listen: { host: '127.0.0.1', port: 0 },
-    config: null,
-    env: {},
-    log: () => undefined,
-    pushIntervalMs: 20,
-  });
+  served = await serveDemoEngine('team-tray-', { onEvent: (e) => events.push(e), engineDir: 'remote' });
+  remote = served.host;
 });
 
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-  await serving.stop();
-  await remote.stop();
+  await served.stop();
 });
 
 beforeEach(() => resetElectronMock());
 
 async function attachedTray(name: string, role: 'viewer' | 'operator') {
-  const { token } = new TokenStore(tokenFilePath(dir)).issue(name, role);
+  const { token } = served.tokens.issue(name, role);
   const settings = new MemorySettingsRepo();
-  const secrets = new MemorySecretStore();
-  const host = createEngineHost();
-  const sw = createAttachmentSwitch({ host, settings, secrets, log: () => undefined });
-  const service = composeService({
-    host,
-    settings,
-    secrets,
-    fallback: createEnvironmentFallback({ env: {}, homeDir: dir }),
-    openUrl: async () => false,
-    log: () => undefined,
-    team: sw.control,
-  });
-  sw.setLocal(service);
+  const app = localApp({ homeDir: served.dataDir, settings });
+  const { sw } = app;
   const r = await sw.dispatch(
     'autoscaler:team.attach',
-    { url: `wss://127.0.0.1:${serving.server.port}`, token, fingerprint: serving.tls.fingerprint },
+    { url: served.url, token, fingerprint: served.serving.tls.fingerprint },
     { transport: 'ipc', caller: 'test' },
   );
   expect(r.ok).toBe(true);
@@ -103,11 +65,7 @@ async function attachedTray(name: string, role: 'viewer' | 'operator') {
       reportError,
     },
   });
-  cleanups.push(
-    () => tray.destroy(),
-    () => sw.dispose(),
-    () => service.dispose(),
-  );
+  cleanups.push(app.stop, () => tray.destroy());
   const mock = MockTray.instances.at(-1)!;
   await until('the hello', () => sw.store.getState().remote?.actor !== null);
   return { sw, mock, reportError };
@@ -134,7 +92,7 @@ describe('tray attached to a team engine', () => {
     await until('the tray checked', () => mock.menu!.getMenuItemById('enabled')?.checked === true);
     await remote.setEnabled(false);
 
-    new TokenStore(tokenFilePath(dir)).revoke('otto');
+    served.tokens.revoke('otto');
     await until('the tray says disconnected', () => sw.store.getState().remote?.state === 'disconnected', 5000);
     await until('the menu says why', () =>
       /Not connected to the team engine.*revoked/.test(mock.menu!.getMenuItemById('status')?.label ?? ''),

@@ -22,17 +22,21 @@ export type TokenCommand =
   | { ok: true; action: 'revoke'; name: string; dataDir?: string; json: boolean }
   | { ok: false; error: string };
 
+const TOKEN_OPTIONS = {
+  // Accepted so the same command line as the server's works; tokens live in the data folder.
+  config: { type: 'string' },
+  'data-dir': { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
 /** True when the command line is a `token …` command (a positional `token`). */
 export function isTokenCommand(argv: readonly string[]): boolean {
   try {
     const { positionals } = parseArgs({
       args: [...argv],
-      options: {
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        name: { type: 'string' },
-        role: { type: 'string' },
-      },
+      options: TOKEN_OPTIONS,
       strict: false,
       allowPositionals: true,
     });
@@ -47,14 +51,7 @@ export function parseTokenArgs(argv: readonly string[]): TokenCommand {
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: {
-        // Accepted so the same command line as the server's works; tokens live in the data folder.
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        name: { type: 'string' },
-        role: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
+      options: TOKEN_OPTIONS,
       strict: true,
       allowPositionals: true,
     });

@@ -33,7 +33,7 @@ export class ConnectionsController {
     failures: Record<Service, unknown>,
     now: number,
     emit: (e: NewEvent) => void,
-  ): { clearml: string | null; ec2: string | null } {
+  ): { clearml: string | null; ec2: string | null; problems: string[] } {
     const r = this.reporting;
     const endpoint: Record<Service, string> = {
       clearml: config.clearml.apiHost,
@@ -48,6 +48,8 @@ export class ConnectionsController {
       if (t?.cleared) emit(ev.connectionBack(renderCleared(t.cleared, now)));
       if (problem) now_[service] = renderProblem(problem, r.surface, r);
     }
-    return now_;
+    // Both, in a fixed order, for a status line that names every service that does not answer.
+    const problems = [now_.clearml, now_.ec2].filter((t): t is string => t !== null);
+    return { ...now_, problems };
   }
 }

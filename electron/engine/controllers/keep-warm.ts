@@ -19,7 +19,7 @@ export interface KeepWarmPlan {
   /** Per queue: workers to start ahead of a task the queue's period predicts. */
   prewarm: Map<string, number>;
   /** Queues whose idle workers beyond the kept ones go at once: a pre-warm will cover the next task. */
-  release: Set<string>;
+  releaseIdle: Set<string>;
   /** Per queue: busy workers likely to free up within a boot (a waiting task takes one rather than a launch). */
   freeingSoon: Map<string, number>;
 }
@@ -63,7 +63,7 @@ export class KeepWarmController {
     return {
       expectedArrivals: new Map([...verdicts].map(([q, v]) => [q, v.keep])),
       prewarm: new Map([...verdicts].map(([q, v]) => [q, v.prewarm])),
-      release: new Set([...verdicts].flatMap(([q, v]) => (v.release ? [q] : []))),
+      releaseIdle: new Set([...verdicts].flatMap(([q, v]) => (v.release ? [q] : []))),
       freeingSoon: new Map([...warmth].map(([q, w]) => [q, w.freeSoon.count])),
     };
   }

@@ -27,6 +27,36 @@ export interface LeadershipStep {
   view: LeadershipView;
 }
 
+/** What team mode allows this tick: whether to act, the stamp to put on what we launch, and a standby's view. */
+export interface TickGate {
+  acting: boolean;
+  stamp: string | null;
+  standby: LeadershipView | null;
+}
+
+/**
+ * Only the engine that leads (or acts alone) acts; a standby observes and publishes. A dry run never takes the
+ * lease (it would keep a real engine from acting) and logs what it would do either way. Without team mode
+ * (`leadership` null) the engine acts whenever autoscaling is on.
+ */
+export async function gateTick(
+  leadership: LeadershipController | null,
+  config: Config,
+  obs: { instances: readonly InstanceObs[]; now: number },
+  wantsToAct: boolean,
+  emit: (e: NewEvent) => void,
+): Promise<TickGate> {
+  const { instances, now } = obs;
+  const dry = config.scaling.dryRun;
+  const lead = await leadership?.step({ config, instances, wantsToAct: wantsToAct && !dry }, emit);
+  const acting = wantsToAct && (dry || (lead?.acts ?? true));
+  return {
+    acting,
+    stamp: acting ? (leadership?.stamp(now) ?? null) : null,
+    standby: wantsToAct && lead && !lead.acts ? lead.view : null,
+  };
+}
+
 export class LeadershipController {
   private memory: LeaseMemory = { held: null, seen: null };
   private store: { id: string; store: LeaseStore } | null = null;

@@ -16,7 +16,7 @@ export interface Observation {
 }
 
 export type ObserveResult =
-  | { ok: true; obs: Observation; clearmlFailure: unknown }
+  | { ok: true; obs: Observation; clearmlFailure: unknown; ec2Failure: null }
   /** EC2 could not be read: without the fleet nothing can be decided. */
   | { ok: false; ec2Failure: unknown; clearmlFailure: unknown };
 
@@ -44,6 +44,7 @@ export async function observe(
     return { ok: false, ec2Failure: instancesR.reason ?? 'unknown error', clearmlFailure };
   return {
     ok: true,
+    ec2Failure: null,
     clearmlFailure,
     obs: {
       now,

@@ -27,6 +27,7 @@ import {
   type InstanceCostInput,
   type TaskCost,
 } from './accounting.js';
+import { syncDir } from '../durable-file.js';
 
 const PriceSourceSchema = z.object({
   kind: z.enum(['pricing-api', 'spot-history', 'bundled', 'estimate']),
@@ -420,20 +421,6 @@ export class CostHistory {
     }
     await syncDir(path.dirname(this.file));
     this.linesInFile = lines.length;
-  }
-}
-
-/** A rename is durable only once the directory entry is (not supported on every platform: best effort). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // Windows cannot open a directory; NTFS journals the rename itself.
   }
 }
 

@@ -8,8 +8,6 @@
  * discount off the on-demand figure (an estimate).
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Market } from '../../../shared/domain.js';
 import type { Clock } from '../ports.js';
@@ -25,6 +23,7 @@ import {
   splitInstanceType,
 } from './bundled-prices.js';
 import { errorText } from '../../../shared/error-text.js';
+import { writeFileDurably } from '../durable-file.js';
 
 export type PriceSourceKind = 'pricing-api' | 'spot-history' | 'bundled' | 'estimate';
 
@@ -302,29 +301,10 @@ export class PriceBook {
       spot: Object.fromEntries(this.spotPrices),
     };
     try {
-      await writeFileAtomic(this.cacheFile, JSON.stringify(body, null, 1));
+      await writeFileDurably(this.cacheFile, JSON.stringify(body, null, 1));
     } catch {
       // The cache is an optimisation; prices in memory stay correct, and the next refresh tries again.
     }
-  }
-}
-
-/** Write to a temp file, fsync, rename over: a reader (or a crash) sees the old file or the new one, never half. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
   }
 }
 

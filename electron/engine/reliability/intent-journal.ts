@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { syncDir } from '../durable-file.js';
 
 export const JOURNAL_FILE = 'launch-intents.jsonl';
 const DEFAULT_COMPACT_AFTER_LINES = 2000;
@@ -328,17 +329,4 @@ export class IntentJournal {
 /** The attempts one engine tick made for one (queue, resource) in one process. */
 export function batchOf(i: JournalIntent): string {
   return `${i.session}|${i.queue}|${i.resource}|${i.at}`;
-}
-
-/** A rename or a new file is durable only once its directory is synced (not possible on Windows: skipped). */
-export async function syncDir(dir: string): Promise<void> {
-  let h: FileHandle | null = null;
-  try {
-    h = await open(dir, 'r');
-    await h.sync();
-  } catch {
-    // EISDIR/EPERM on platforms that cannot fsync a directory: the rename is still atomic there.
-  } finally {
-    await h?.close().catch(() => undefined);
-  }
 }

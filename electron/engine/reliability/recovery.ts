@@ -342,8 +342,8 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
       const blockedWhy = (i: JournalIntent): string | null => {
         if (!userData) return 'the startup script cannot be rebuilt here (no user-data builder given to recovery)';
         if (config.scaling.dryRun) return 'dry run is on';
-        if (eng.paused.launches) return 'launches are paused';
-        if (eng.paused.queues.has(i.queue)) return `launches for '${i.queue}' are paused`;
+        if (eng.pauses.launches) return 'launches are paused';
+        if (eng.pauses.queues.has(i.queue)) return `launches for '${i.queue}' are paused`;
         if (!listing) return 'EC2 could not be listed to count instances against the caps';
         const entry = config.queues[i.queue]?.find((q) => q.resource === i.resource);
         if (!entry || !config.resources[i.resource]) return `'${i.queue}' no longer uses resource '${i.resource}'`;

@@ -6,12 +6,12 @@
  * A region is remembered before the first RunInstances there (from the launch hook), so even a launch whose
  * response was lost to a crash is in a region the sweep covers.
  */
-import { readFile, writeFile, open, rename, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { errorText } from '../../../shared/error-text.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
-import { syncDir } from './intent-journal.js';
+import { writeFileDurably } from '../durable-file.js';
 
 export const REGIONS_FILE = 'regions.json';
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -55,26 +55,12 @@ export class RegionRegistry {
     const run = this.chain.then(async () => {
       if (this.regions.includes(region)) return;
       const next = [...this.regions, region].sort();
-      await writeDurably(this.file, `${JSON.stringify({ v: 1, regions: next })}\n`);
+      await writeFileDurably(this.file, `${JSON.stringify({ v: 1, regions: next })}\n`);
       this.regions = next;
     });
     this.chain = run.catch(() => undefined);
     return run;
   }
-}
-
-async function writeDurably(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, text);
-  const h = await open(tmp, 'r+');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await rename(tmp, file);
-  await syncDir(path.dirname(file));
 }
 
 // ---------------------------------------------------------------- stop everything

@@ -3,7 +3,7 @@
  * (`electron/main/settings/`); the headless CLI and the browser preview use `FileSettingsRepo`; tests use
  * `MemorySettingsRepo`. All three share `loadSettingsText`, so migration and corrupt-file handling are identical.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { readBoundedFileSync } from '../untrusted/bounded-read.js';
 import { SETTINGS_JSON_LIMITS } from '../untrusted/text-guard.js';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import {
 } from '../../../shared/settings.js';
 import { migrateSettings, type RawSettings } from './migrations.js';
 import { errorText } from '../../../shared/error-text.js';
+import { writeFileDurablySync } from '../durable-file.js';
 
 export interface SettingsRepo {
   get(): Settings;
@@ -150,18 +151,9 @@ export class MemorySettingsRepo implements SettingsRepo {
   }
 }
 
-/** Writes to a temporary file in the same directory, flushes, then renames: a crash leaves old or new, never half. */
+/** Settings and the secrets fallback file: owner-only, and a crash leaves the old file or the new, never half. */
 export function writeFileAtomic(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeFileDurablySync(file, text, { mode: 0o600 });
 }
 
 /** The settings file is JSON anyone can edit: bounded like every file a user can point the app at. */

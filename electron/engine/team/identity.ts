@@ -4,12 +4,13 @@
  * folder both live in memory for the process.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { TeamDecisionSchema } from '../../../shared/team.js';
 import type { StoredDecision } from './detection.js';
+import { writeFileDurably } from '../durable-file.js';
 
 export const TEAM_FILE = 'team.json';
 
@@ -61,18 +62,7 @@ export async function openTeamState(dir: string, host: string = shortHost()): Pr
   }
   const engineId = parsed?.engineId ?? newEngineId();
   let decision: StoredDecision | null = parsed?.decision ?? null;
-  const save = async () => {
-    await mkdir(dir, { recursive: true });
-    const tmp = `${file}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ v: 1, engineId, decision })}\n`);
-    const h = await open(tmp, 'r+');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await rename(tmp, file);
-  };
+  const save = () => writeFileDurably(file, `${JSON.stringify({ v: 1, engineId, decision })}\n`);
   if (!parsed) await save();
   return {
     identity: { engineId, host },

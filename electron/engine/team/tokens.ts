@@ -6,11 +6,12 @@
  */
 import { errorText } from '../../../shared/error-text.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { TeamRoleSchema } from '../../../shared/domain.js';
 import type { Role } from '../../../shared/ipc/roles.js';
+import { writeFileDurablySync } from '../durable-file.js';
 
 /** What tokens look like: a prefix (so a leaked one is recognisable in a scanner) and 32 random bytes. */
 export const TOKEN_PREFIX = 'cta_';
@@ -86,12 +87,8 @@ export class TokenStore {
   }
 
   private write(tokens: TokenRecord[]): void {
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ version: 1, tokens }, null, 2)}\n`, { mode: 0o600 });
-    // The mode given to writeFileSync only applies to a new file; make sure of it either way.
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    const text = `${JSON.stringify({ version: 1, tokens }, null, 2)}\n`;
+    writeFileDurablySync(this.file, text, { mode: 0o600, dirMode: 0o700 });
   }
 }
 

@@ -4,7 +4,7 @@
  * KB at most), rewritten atomically (temp file + rename) at most every `flushMs` and on close. A file that does not
  * parse is kept aside as `timeline.json.corrupt` and the history starts empty: a chart is not worth refusing to start.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../ports.js';
@@ -17,6 +17,7 @@ import {
   type TimelineSample,
 } from '../../../shared/timeline.js';
 import { DEFAULT_LIMITS, TimelineRing, type RingLimits } from './ring.js';
+import { writeFileDurably } from '../durable-file.js';
 
 const FileSchema = z.object({
   version: z.literal(1),
@@ -96,10 +97,7 @@ export class TimelineRecorder {
     const body = JSON.stringify({ version: 1, ...this.ring.state() });
     this.writing = this.writing.then(async () => {
       try {
-        await mkdir(path.dirname(file), { recursive: true });
-        const tmp = `${file}.tmp`;
-        await writeFile(tmp, body);
-        await rename(tmp, file);
+        await writeFileDurably(file, body);
       } catch (e) {
         this.dirty = true;
         this.opts.onProblem?.(`the scaling history could not be saved to ${file}: ${(e as Error).message}`);

@@ -3,13 +3,34 @@
  * conversion back to our config format, and zod's issues mapped onto the exact field that caused them, worded
  * as what is valid. Pure, so every message is tested in node.
  */
-import { BudgetModeSchema, BudgetsSchema, type BudgetMode } from '../../../shared/budget.js';
-import { ConfigSchema, LeaseSchema, type ConfigInput } from '../../../shared/config.js';
-import { TeamSchema } from '../../../shared/team.js';
+import { ConfigSchema, type ConfigInput } from '../../../shared/config.js';
 import { add, friendlyMessage, mapIssues, type FieldId, type IssueMap } from './form-issues.js';
 import { AGENT_DRAFT_KEYS, agentDraftFrom, agentFromDraft, type AgentDraft } from './instance-setup.js';
+import { list, newUid, num, obj, splitList, str, without } from './draft-values.js';
+import {
+  budgetsDraftFrom,
+  buildBudgets,
+  buildLease,
+  buildTeam,
+  leaseDraftFrom,
+  teamDraftFrom,
+  type BudgetsDraft,
+  type LeaseDraft,
+  type TeamDraft,
+} from './limits-draft.js';
 
 export { fieldFor, friendlyMessage, issuesFor, mapIssues, type FieldId, type IssueMap } from './form-issues.js';
+export { newUid } from './draft-values.js';
+export {
+  BUDGET_MODE_TEXT,
+  BUDGET_MODES,
+  emptyQueueCap,
+  leaseSummary,
+  type BudgetsDraft,
+  type LeaseDraft,
+  type QueueCapDraft,
+  type TeamDraft,
+} from './limits-draft.js';
 
 export interface ResourceDraft {
   uid: string;
@@ -45,37 +66,6 @@ export interface QueueDraft {
 export const SCALING_FIELDS = ['pollingIntervalSec', 'maxIdleMin', 'maxSpinUpMin', 'maxTotalInstances'] as const;
 export type ScalingField = (typeof SCALING_FIELDS)[number];
 
-/** One queue's caps; a row per queue. Empty text = no cap. */
-export interface QueueCapDraft {
-  uid: string;
-  queue: string;
-  hourlyUsd: string;
-  monthlyUsd: string;
-}
-
-export interface BudgetsDraft {
-  mode: BudgetMode;
-  nearCapPercent: string;
-  hourlyUsd: string;
-  monthlyUsd: string;
-  queues: QueueCapDraft[];
-}
-
-export interface LeaseDraft {
-  enabled: boolean;
-  leaseMin: string;
-  graceMin: string;
-  maxLifetimeHours: string;
-}
-
-/** Team mode's leader lease (`team` in the config); empty table: no lease (detection only). */
-export interface TeamDraft {
-  leaseTable: string;
-  leaseRegion: string;
-  leaseSec: string;
-  graceSec: string;
-}
-
 export interface ConfigDraft {
   apiHost: string;
   webHost: string;
@@ -93,49 +83,6 @@ export interface ConfigDraft {
   agent: AgentDraft;
   /** Top-level and nested parts this form does not edit (workersPrefix, gitUser…). */
   rest: Record<string, unknown>;
-}
-
-export const BUDGET_MODES = BudgetModeSchema.options;
-
-/** What each mode does, in the words the Settings view shows. */
-export const BUDGET_MODE_TEXT: Record<BudgetMode, { label: string; detail: string }> = {
-  warn: {
-    label: 'Warn only',
-    detail: 'Launches continue; you are notified when spend nears or reaches a cap.',
-  },
-  'stop-launching': {
-    label: 'Stop launching',
-    detail: 'A launch that would go over a cap is refused. Instances already running are left alone.',
-  },
-  'terminate-idle': {
-    label: 'Stop launching and terminate idle instances',
-    detail: 'As above, and idle instances under a reached cap are terminated. Busy instances finish their task first.',
-  },
-};
-
-const BUDGET_DEFAULTS = BudgetsSchema.parse({});
-const LEASE_DEFAULTS = LeaseSchema.parse({});
-const TEAM_DEFAULTS = TeamSchema.parse({});
-
-export function emptyQueueCap(queue = ''): QueueCapDraft {
-  return { uid: newUid('c'), queue, hourlyUsd: '', monthlyUsd: '' };
-}
-
-let uidSeq = 0;
-export function newUid(prefix: string): string {
-  uidSeq += 1;
-  return `${prefix}${uidSeq}`;
-}
-
-const obj = (v: unknown): Record<string, unknown> =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-const list = (v: unknown): string => (Array.isArray(v) ? v.map(str).join(', ') : '');
-
-function without(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  const r: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!keys.includes(k)) r[k] = v;
-  return r;
 }
 
 const RESOURCE_KEYS = [
@@ -209,40 +156,14 @@ export function draftFromConfig(config: unknown): ConfigDraft {
       maxInstances: str(obj(e)['maxInstances']),
     })),
   }));
-  const budgets = obj(c['budgets']);
-  const globalCaps = obj(budgets['global']);
-  const mode = BudgetModeSchema.safeParse(budgets['mode']);
-  const lease = obj(c['lease']);
-  const team = obj(c['team']);
   return {
     apiHost: str(clearml['apiHost']),
     webHost: str(clearml['webHost']),
     filesHost: str(clearml['filesHost']),
     region: str(aws['region']),
-    budgets: {
-      mode: mode.success ? mode.data : BUDGET_DEFAULTS.mode,
-      nearCapPercent: str(budgets['nearCapPercent'] ?? BUDGET_DEFAULTS.nearCapPercent),
-      hourlyUsd: str(globalCaps['hourlyUsd']),
-      monthlyUsd: str(globalCaps['monthlyUsd']),
-      queues: Object.entries(obj(budgets['queues'])).map(([queue, raw]) => ({
-        uid: newUid('c'),
-        queue,
-        hourlyUsd: str(obj(raw)['hourlyUsd']),
-        monthlyUsd: str(obj(raw)['monthlyUsd']),
-      })),
-    },
-    lease: {
-      enabled: lease['enabled'] !== false,
-      leaseMin: str(lease['leaseMin'] ?? LEASE_DEFAULTS.leaseMin),
-      graceMin: str(lease['graceMin'] ?? LEASE_DEFAULTS.graceMin),
-      maxLifetimeHours: str(lease['maxLifetimeHours'] ?? LEASE_DEFAULTS.maxLifetimeHours),
-    },
-    team: {
-      leaseTable: str(team['leaseTable']),
-      leaseRegion: str(team['leaseRegion']),
-      leaseSec: str(team['leaseSec'] ?? TEAM_DEFAULTS.leaseSec),
-      graceSec: str(team['graceSec'] ?? TEAM_DEFAULTS.graceSec),
-    },
+    budgets: budgetsDraftFrom(obj(c['budgets'])),
+    lease: leaseDraftFrom(obj(c['lease'])),
+    team: teamDraftFrom(obj(c['team'])),
     scaling: {
       pollingIntervalSec: str(scaling['pollingIntervalSec'] ?? 15),
       maxIdleMin: str(scaling['maxIdleMin'] ?? 15),
@@ -261,21 +182,6 @@ export function draftFromConfig(config: unknown): ConfigDraft {
       scaling: without(scaling, [...SCALING_FIELDS, 'dryRun']),
     },
   };
-}
-
-/** Text → number when it is one; otherwise the text itself, so zod reports it as "must be a number". */
-function num(text: string): number | string | undefined {
-  const t = text.trim();
-  if (t === '') return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : t;
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 export interface Built {
@@ -395,76 +301,6 @@ export function buildConfig(d: ConfigDraft): Built {
   return { config, paths, keyFields, draftIssues };
 }
 
-/** Sets `target[key]` to the typed number (or text, for zod to reject) unless the field is empty. */
-function putNumber(target: Record<string, unknown>, key: string, text: string): void {
-  const v = num(text);
-  if (v !== undefined) target[key] = v;
-}
-
-function buildBudgets(
-  b: BudgetsDraft,
-  queueNames: readonly string[],
-  paths: Record<string, FieldId>,
-  draftIssues: IssueMap,
-): Record<string, unknown> {
-  for (const k of ['mode', 'nearCapPercent', 'global.hourlyUsd', 'global.monthlyUsd'])
-    paths[`budgets.${k}`] = `budgets.${k}`;
-  const global: Record<string, unknown> = {};
-  putNumber(global, 'hourlyUsd', b.hourlyUsd);
-  putNumber(global, 'monthlyUsd', b.monthlyUsd);
-  const queues: Record<string, unknown> = {};
-  for (const c of b.queues) {
-    const name = c.queue.trim();
-    const field = (k: keyof QueueCapDraft) => `budgetCap:${c.uid}:${k}`;
-    if (name === '') {
-      add(draftIssues, field('queue'), 'choose the queue these caps apply to');
-      continue;
-    }
-    if (name in queues) {
-      add(draftIssues, field('queue'), `queue '${name}' already has a row of caps; keep one row per queue`);
-      continue;
-    }
-    // The cap would never apply: the engine only launches for configured queues.
-    if (!queueNames.includes(name))
-      add(
-        draftIssues,
-        field('queue'),
-        `queue '${name}' is not configured (configured: ${queueNames.join(', ') || 'none'}); remove this cap or add the queue`,
-      );
-    if (c.hourlyUsd.trim() === '' && c.monthlyUsd.trim() === '')
-      add(draftIssues, field('hourlyUsd'), 'set an hourly or a monthly cap for this queue, or remove the row');
-    const caps: Record<string, unknown> = {};
-    putNumber(caps, 'hourlyUsd', c.hourlyUsd);
-    putNumber(caps, 'monthlyUsd', c.monthlyUsd);
-    queues[name] = caps;
-    paths[`budgets.queues.${name}`] = field('queue');
-    paths[`budgets.queues.${name}.hourlyUsd`] = field('hourlyUsd');
-    paths[`budgets.queues.${name}.monthlyUsd`] = field('monthlyUsd');
-  }
-  const out: Record<string, unknown> = { mode: b.mode, global, queues };
-  putNumber(out, 'nearCapPercent', b.nearCapPercent);
-  return out;
-}
-
-function buildTeam(t: TeamDraft, paths: Record<string, FieldId>): Record<string, unknown> {
-  for (const k of ['leaseTable', 'leaseRegion', 'leaseSec', 'graceSec']) paths[`team.${k}`] = `team.${k}`;
-  const out: Record<string, unknown> = {};
-  if (t.leaseTable.trim()) out['leaseTable'] = t.leaseTable.trim();
-  if (t.leaseRegion.trim()) out['leaseRegion'] = t.leaseRegion.trim();
-  putNumber(out, 'leaseSec', t.leaseSec);
-  putNumber(out, 'graceSec', t.graceSec);
-  return out;
-}
-
-function buildLease(l: LeaseDraft, paths: Record<string, FieldId>): Record<string, unknown> {
-  for (const k of ['enabled', 'leaseMin', 'graceMin', 'maxLifetimeHours']) paths[`lease.${k}`] = `lease.${k}`;
-  const out: Record<string, unknown> = { enabled: l.enabled };
-  putNumber(out, 'leaseMin', l.leaseMin);
-  putNumber(out, 'graceMin', l.graceMin);
-  putNumber(out, 'maxLifetimeHours', l.maxLifetimeHours);
-  return out;
-}
-
 /**
  * Renames a queue and carries its budget caps along, as renaming a resource carries its queue entries. A name
  * cleared on the way to a new one leaves the caps where they were (then flagged) rather than orphaning them.
@@ -479,20 +315,6 @@ export function renameQueue(d: ConfigDraft, uid: string, name: string): ConfigDr
       ? d.budgets.queues
       : d.budgets.queues.map((c) => (c.queue.trim() === before ? { ...c, queue: after } : c));
   return { ...d, queues, budgets: { ...d.budgets, queues: caps } };
-}
-
-/**
- * How long an idle instance outlives the app, in words, from the draft: null while a field is not a number.
- * A disabled lease means no bound at all.
- */
-export function leaseSummary(l: LeaseDraft): string | null {
-  if (!l.enabled) return 'Off: instances keep running after the app stops, until you terminate them.';
-  const [lease, grace, max] = [l.leaseMin, l.graceMin, l.maxLifetimeHours].map((t) => num(t));
-  if (typeof lease !== 'number' || typeof grace !== 'number' || typeof max !== 'number') return null;
-  const idle = `an idle instance powers itself off at most ${lease + grace} min after the app stops renewing`;
-  return max > 0
-    ? `Now: ${idle}; no instance, busy or not, lives longer than ${max} h.`
-    : `Now: ${idle}; a busy one has no lifetime limit.`;
 }
 
 export interface DraftValidation {

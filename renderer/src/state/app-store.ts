@@ -3,153 +3,45 @@
  * changes when main says so (a pulled snapshot or a newer `state.changed`); a user action sets a pending flag
  * that stays until the snapshot shows the effect, so a switch never claims a state main has not confirmed.
  */
-import type { TimelineRange } from '../../../shared/timeline.js';
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createStore } from 'zustand/vanilla';
 import type { Snapshot } from '../../../shared/domain.js';
-import type {
-  AppError,
-  AutoscalerApi,
-  Envelope,
-  EventPayload,
-  InvokeChannel,
-  InvokeRequest,
-  InvokeResponse,
-} from '../../../shared/ipc/contract.js';
+import type { AutoscalerApi, Envelope, EventPayload } from '../../../shared/ipc/contract.js';
 import { errorText } from '../../../shared/error-text.js';
+import {
+  describeError,
+  initialAppState,
+  type AppActions,
+  type AppState,
+  type AppStore,
+  type AppStoreOptions,
+  type Notice,
+  type StoreKit,
+  type VisibilitySource,
+} from './app-state.js';
+import { configActions } from './config-actions.js';
+import { credentialsActions } from './credentials-actions.js';
+import { engineActions } from './engine-actions.js';
+import { teamActions } from './team-actions.js';
 
-export const VIEWS = ['overview', 'queues', 'instances', 'costs', 'events', 'settings', 'credentials'] as const;
-export type ViewName = (typeof VIEWS)[number];
-
-export type CredentialsStatus = InvokeResponse<'autoscaler:credentials.status'>;
-export type ConfigInfo = InvokeResponse<'autoscaler:config.get'>;
-export type AppSettingsInfo = InvokeResponse<'autoscaler:settings.get'>;
-export type ConnectionStatus = 'connecting' | 'open' | 'closed';
-
-export interface Notice {
-  id: number;
-  level: 'error' | 'info';
-  text: string;
-}
-
-export interface AppState {
-  /** null until the first successful pull. */
-  snapshot: Snapshot | null;
-  /** Why the first pull failed (shown instead of the dashboard). */
-  loadError: string | null;
-  connection: ConnectionStatus;
-  /** Keys of actions main has not confirmed yet: `enabled`, `launchesPaused`, `queue:<name>`, `terminate:<id>`… */
-  pending: Readonly<Record<string, true>>;
-  notices: readonly Notice[];
-  config: ConfigInfo | null;
-  credentials: CredentialsStatus | null;
-  /** App preferences (theme, notification mutes…), not the autoscaler config. */
-  appSettings: AppSettingsInfo | null;
-  view: ViewName;
-  /** What a navigate event asked to show (an instance id, a queue name). */
-  focus: string | null;
-}
-
-export interface VisibilitySource {
-  isVisible(): boolean;
-  subscribe(listener: (visible: boolean) => void): () => void;
-}
-
-export interface ConnectionSource {
-  connection(): { status: ConnectionStatus; generation: number };
-  onConnection(listener: (info: { status: ConnectionStatus; generation: number }) => void): () => void;
-  setVisible?(visible: boolean): void;
-}
-
-export interface AppStoreOptions {
-  visibility?: VisibilitySource;
-  connection?: ConnectionSource;
-  /** How long a pending flag waits for the snapshot to confirm an accepted action before it is dropped. */
-  confirmTimeoutMs?: number;
-  setTimer?: (fn: () => void, ms: number) => unknown;
-  clearTimer?: (handle: unknown) => void;
-}
-
-type Result<C extends InvokeChannel> = Envelope<InvokeResponse<C>>;
-
-export interface AppActions {
-  /** Pull, subscribe, watch visibility and connection; returns the undo. */
-  start(): () => void;
-  refresh(): Promise<void>;
-  refreshConfig(): Promise<void>;
-  refreshCredentials(): Promise<void>;
-  refreshAppSettings(): Promise<void>;
-  patchAppSettings(patch: InvokeRequest<'autoscaler:settings.patch'>): Promise<Result<'autoscaler:settings.patch'>>;
-  setView(view: ViewName, focus?: string | null): void;
-  dismissNotice(id: number): void;
-  setEnabled(enabled: boolean): Promise<Result<'autoscaler:engine.setEnabled'>>;
-  setLaunchesPaused(paused: boolean): Promise<Result<'autoscaler:engine.setLaunchesPaused'>>;
-  setQueuePaused(queue: string, paused: boolean): Promise<Result<'autoscaler:queue.setPaused'>>;
-  terminate(instanceIds: string[]): Promise<Result<'autoscaler:instances.terminate'>>;
-  /** Adopt instances launched by ClearML's autoscaler (the user confirmed in the prompt). */
-  adopt(instanceIds: string[]): Promise<Result<'autoscaler:instances.adopt'>>;
-  /** Team mode without a lease table: "this engine acts" or "stand by" when another engine acts. */
-  teamDecide(decision: 'act' | 'standby' | null): Promise<Result<'autoscaler:leadership.decide'>>;
-  /** Create (or find) the lease table the saved config names; the result is returned for the section to show. */
-  createLeaseTable(): Promise<Result<'autoscaler:leadership.createLeaseTable'>>;
-  scaleToZero(): Promise<Result<'autoscaler:engine.scaleToZero'>>;
-  /** The kill switch; errors are returned (the dialog shows them), not raised as notices. */
-  stopEverything(): Promise<Result<'autoscaler:engine.stopEverything'>>;
-  startDemo(): Promise<Result<'autoscaler:demo.start'>>;
-  openExternal(url: string): Promise<Result<'autoscaler:app.openExternal'>>;
-  validateConfig(config: unknown): Promise<Result<'autoscaler:config.validate'>>;
-  /** `confirm`: the user's explicit yes to instance-setup changes and to the API host the keys go to. */
-  saveConfig(
-    config: unknown,
-    confirm?: InvokeRequest<'autoscaler:config.save'>['confirm'],
-  ): Promise<Result<'autoscaler:config.save'>>;
-  importConfig(text: string): Promise<Result<'autoscaler:config.import'>>;
-  exportConfig(): Promise<Result<'autoscaler:config.export'>>;
-  /** The scaling history for the charts; quiet (a chart that cannot load says so itself). */
-  timeline(hours: TimelineRange): Promise<Result<'autoscaler:timeline.get'>>;
-  instanceDetail(instanceId: string): Promise<Result<'autoscaler:instances.detail'>>;
-  setCredentials(req: InvokeRequest<'autoscaler:credentials.set'>): Promise<Result<'autoscaler:credentials.set'>>;
-  clearCredentials(kind: 'clearml' | 'aws' | 'git'): Promise<Result<'autoscaler:credentials.clear'>>;
-  testCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.test'>>;
-  importClearmlConf(): Promise<Result<'autoscaler:credentials.importClearmlConf'>>;
-  /** Team mode (desktop app): quiet, the Team section shows its own outcome. */
-  teamStatus(): Promise<Result<'autoscaler:team.status'>>;
-  teamProbe(url: string): Promise<Result<'autoscaler:team.probe'>>;
-  teamAttach(req: InvokeRequest<'autoscaler:team.attach'>): Promise<Result<'autoscaler:team.attach'>>;
-  teamDetach(): Promise<Result<'autoscaler:team.detach'>>;
-}
-
-export interface AppStore {
-  store: StoreApi<AppState>;
-  actions: AppActions;
-}
+export {
+  describeError,
+  initialAppState,
+  VIEWS,
+  type AppActions,
+  type AppSettingsInfo,
+  type AppState,
+  type AppStore,
+  type AppStoreOptions,
+  type ConfigInfo,
+  type ConnectionSource,
+  type ConnectionStatus,
+  type CredentialsStatus,
+  type Notice,
+  type ViewName,
+  type VisibilitySource,
+} from './app-state.js';
 
 const MAX_NOTICES = 4;
-
-export function initialAppState(): AppState {
-  return {
-    snapshot: null,
-    loadError: null,
-    connection: 'open',
-    pending: {},
-    notices: [],
-    config: null,
-    credentials: null,
-    appSettings: null,
-    view: 'overview',
-    focus: null,
-  };
-}
-
-export function describeError(error: AppError): string {
-  if (error.issues?.length) {
-    const first = error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path}: ${i.message}`)
-      .join('; ');
-    return `${error.message} (${first}${error.issues.length > 3 ? '; …' : ''})`;
-  }
-  return error.message;
-}
 
 export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}): AppStore {
   const store = createStore<AppState>(() => ({
@@ -251,6 +143,7 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
     void actions.refresh();
     return result;
   }
+  const kit: StoreKit = { api, set, call, confirmCall, notify, actions: () => actions };
 
   const actions: AppActions = {
     start() {
@@ -311,21 +204,6 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       else if (store.getState().snapshot === null) set({ loadError: describeError(r.error) });
     },
 
-    async refreshConfig() {
-      const r = await call(null, () => api['config.get']({}), true);
-      if (r.ok) set({ config: r.value });
-    },
-
-    async refreshCredentials() {
-      const r = await call(null, () => api['credentials.status']({}), true);
-      if (r.ok) set({ credentials: r.value });
-    },
-
-    teamStatus: () => call(null, () => api['team.status']({}), true),
-    teamProbe: (url) => call('teamProbe', () => api['team.probe']({ url }), true),
-    teamAttach: (req) => call('teamAttach', () => api['team.attach'](req), true),
-    teamDetach: () => call('teamDetach', () => api['team.detach']({}), true),
-
     async refreshAppSettings() {
       const r = await call(null, () => api['settings.get']({}), true);
       if (r.ok) set({ appSettings: r.value });
@@ -345,98 +223,6 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
     },
 
-    setEnabled(enabled) {
-      return confirmCall(
-        'enabled',
-        () => api['engine.setEnabled']({ enabled }),
-        (s, v) => s.enabled === v.enabled,
-      );
-    },
-
-    setLaunchesPaused(paused) {
-      return confirmCall(
-        'launchesPaused',
-        () => api['engine.setLaunchesPaused']({ paused }),
-        (s, v) => s.launchesPaused === v.paused,
-      );
-    },
-
-    setQueuePaused(queue, paused) {
-      return confirmCall(
-        `queue:${queue}`,
-        () => api['queue.setPaused']({ queue, paused }),
-        (s, v) => s.queues.find((q) => q.name === v.queue)?.paused === v.paused,
-      );
-    },
-
-    async terminate(instanceIds) {
-      const key = `terminate:${instanceIds.join(',')}`;
-      const r = await confirmCall(
-        key,
-        () => api['instances.terminate']({ instanceIds }),
-        (s, v) =>
-          v.terminating.every((id) => {
-            const i = s.instances.find((x) => x.instanceId === id);
-            return !i || i.phase === 'terminating' || i.state === 'shutting-down' || i.state === 'terminated';
-          }),
-      );
-      if (r.ok) {
-        const skipped = instanceIds.filter((id) => !r.value.terminating.includes(id));
-        if (skipped.length)
-          notify(
-            'info',
-            `Not terminated (not ours or already gone): ${skipped.join(', ')}. Refresh the Instances view to see their state.`,
-          );
-      }
-      return r;
-    },
-
-    async adopt(instanceIds) {
-      const r = await call('adopt', () => api['instances.adopt']({ instanceIds, confirm: true }));
-      if (r.ok) {
-        if (r.value.adopted.length) notify('info', `Adopted ${r.value.adopted.length} instance(s).`);
-        for (const x of r.value.refused) notify('error', `Not adopted: ${x.instanceId}: ${x.reason}`);
-      }
-      return r;
-    },
-
-    async createLeaseTable() {
-      return call('createLeaseTable', () => api['leadership.createLeaseTable']({}), true);
-    },
-
-    async teamDecide(decision) {
-      const r = await call('teamDecide', () => api['leadership.decide']({ decision }));
-      if (r.ok)
-        notify(
-          'info',
-          decision === 'act' ? 'This engine acts.' : decision ? 'This engine stands by.' : 'Decision cleared.',
-        );
-      return r;
-    },
-
-    async scaleToZero() {
-      const r = await call('scaleToZero', () => api['engine.scaleToZero']({}));
-      if (r.ok) notify('info', `Terminating ${r.value.terminating} instance(s).`);
-      return r;
-    },
-
-    async stopEverything() {
-      const r = await call('stopEverything', () => api['engine.stopEverything']({ confirm: true }), true);
-      // Main turned autoscaling off before sweeping; pull so the switch shows it without waiting for a push.
-      void actions.refresh();
-      return r;
-    },
-
-    async startDemo() {
-      const r = await confirmCall(
-        'demo',
-        () => api['demo.start']({}),
-        (s) => s.demo,
-      );
-      if (r.ok) await actions.refreshConfig();
-      return r;
-    },
-
     async openExternal(url) {
       const r = await call('openExternal', () => api['app.openExternal']({ url }));
       if (r.ok && !r.value.opened)
@@ -447,20 +233,6 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       return r;
     },
 
-    validateConfig(config) {
-      return call(null, () => api['config.validate']({ config }), true);
-    },
-
-    async saveConfig(config, confirm) {
-      const r = await call('saveConfig', () => api['config.save'](confirm ? { config, confirm } : { config }));
-      if (r.ok && r.value.ok) await actions.refreshConfig();
-      return r;
-    },
-
-    importConfig(text) {
-      return call('importConfig', () => api['config.import']({ text }));
-    },
-
     timeline(hours) {
       return call(null, () => api['timeline.get']({ hours }), true);
     },
@@ -468,35 +240,10 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
     instanceDetail(instanceId) {
       return call(null, () => api['instances.detail']({ instanceId }), true);
     },
-
-    exportConfig() {
-      return call('exportConfig', () => api['config.export']({}));
-    },
-
-    async setCredentials(req) {
-      const r = await call(`credentials:${req.kind}`, () => api['credentials.set'](req), true);
-      if (r.ok) await actions.refreshCredentials();
-      return r;
-    },
-
-    async clearCredentials(kind) {
-      const r = await call(`credentials:${kind}`, () => api['credentials.clear']({ kind }));
-      if (r.ok) await actions.refreshCredentials();
-      return r;
-    },
-
-    testCredentials(kind) {
-      return call(`credentialsTest:${kind}`, () => api['credentials.test']({ kind }), true);
-    },
-
-    async importClearmlConf() {
-      const r = await call('importClearmlConf', () => api['credentials.importClearmlConf']({}));
-      if (r.ok && r.value.imported) {
-        await actions.refreshCredentials();
-        await actions.refreshConfig();
-      }
-      return r;
-    },
+    ...engineActions(kit),
+    ...configActions(kit),
+    ...credentialsActions(kit),
+    ...teamActions(kit),
   };
 
   return { store, actions };

@@ -133,7 +133,7 @@ describe('KeepWarmController: learned durations and periodic release', () => {
       out = step(c, at + 60_000, i, null);
     }
     // The last task ran at +50 min; the next slot is at +60 min: keeping costs 9 min, a pre-warm less.
-    expect(out.release.has('gpu')).toBe(true);
+    expect(out.releaseIdle.has('gpu')).toBe(true);
     expect(out.expectedArrivals.get('gpu')).toBe(0);
     expect(c.nextPrewarmAt).toBeNull(); // a worker is still there
     // Once it is gone: the pre-warm starts a slow boot (150 s by default) and a poll (15 s) before the slot.

@@ -5,6 +5,7 @@ import { progressText } from '../../../electron/engine/cli/lease-table.js';
 import { statusLine } from '../../../electron/engine/cli/view.js';
 import { emptySnapshot } from '../../../shared/domain.js';
 import { leaseError } from '../../../electron/engine/team/lease-store.js';
+import { standbyLeadership } from '../../fixtures/index.js';
 
 describe('team flags', () => {
   it.each([
@@ -96,19 +97,7 @@ describe('headless status line', () => {
       status: 'watching' as const,
       statusReason:
         'Standby: gpu-host (eng-host) leads since 14:02; this engine takes over if it stops renewing for 90 s.',
-      leadership: {
-        role: 'standby' as const,
-        acts: false,
-        mode: 'lease' as const,
-        engineId: 'eng-me',
-        host: 'laptop',
-        leader: { engineId: 'eng-host', host: 'gpu-host' },
-        since: 0,
-        expiresAt: 0,
-        takeoverAfterSec: 90,
-        decision: null,
-        problem: null,
-      },
+      leadership: standbyLeadership(),
     };
     expect(statusLine(s)).toBe(
       'standby · 0 pending · 0 instances (0 busy, 0 idle, 0 booting) · $0.00/h · Standby: gpu-host (eng-host) leads since 14:02; this engine takes over if it stops renewing for 90 s.',

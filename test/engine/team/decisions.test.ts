@@ -15,8 +15,8 @@ import {
   type LeaseMemory,
 } from '../../../electron/engine/team/lease-decision.js';
 import { TAG } from '../../../electron/engine/ports.js';
-import { leadershipText, teamIssue, TeamSchema, type LeadershipView } from '../../../shared/team.js';
-import { baseConfig } from '../../fixtures/index.js';
+import { leadershipText, teamIssue, TeamSchema } from '../../../shared/team.js';
+import { baseConfig, standbyLeadership } from '../../fixtures/index.js';
 import { instance, T0 } from '../fixtures.js';
 
 const timing = { leaseMs: 60_000, graceMs: 30_000 };
@@ -238,19 +238,7 @@ describe('team config', () => {
 });
 
 describe('leadershipText', () => {
-  const base: LeadershipView = {
-    role: 'standby',
-    acts: false,
-    mode: 'lease',
-    engineId: 'eng-me',
-    host: 'laptop',
-    leader: { engineId: 'eng-host', host: 'gpu-host' },
-    since: T0,
-    expiresAt: T0 + 60_000,
-    takeoverAfterSec: 90,
-    decision: null,
-    problem: null,
-  };
+  const base = standbyLeadership({ since: T0, expiresAt: T0 + 60_000 });
   const time = () => '14:02';
   it.each([
     [base, 'Standby: gpu-host (eng-host) leads since 14:02; this engine takes over if it stops renewing for 90 s.'],

@@ -9,6 +9,27 @@ import type { Edit, Shown } from '../../model/settings-form.js';
 import { describeError } from '../../state/app-store.js';
 import { useActions, usePending } from '../../state/react.js';
 
+const LEASE_FIELDS: { key: keyof TeamDraft; label: string; hint: string; number?: true }[] = [
+  {
+    key: 'leaseTable',
+    label: 'Lease table (DynamoDB)',
+    hint: 'e.g. clearml-autoscaler-leases; empty: no lease (detection only)',
+  },
+  { key: 'leaseRegion', label: 'Table region', hint: 'Empty: the AWS region above' },
+  {
+    key: 'leaseSec',
+    label: 'Leader lease (s)',
+    hint: 'Renewed every poll; at least twice the polling interval',
+    number: true,
+  },
+  {
+    key: 'graceSec',
+    label: 'Takeover grace (s)',
+    hint: 'A standby takes over after lease + grace without renewal',
+    number: true,
+  },
+];
+
 export function LeaseTableSection({
   draft,
   shown,
@@ -48,36 +69,17 @@ export function LeaseTableSection({
         table, engines only detect each other and the second one holds until you decide.
       </p>
       <div className="grid">
-        <TextField
-          label="Lease table (DynamoDB)"
-          value={draft.team.leaseTable}
-          hint="e.g. clearml-autoscaler-leases; empty: no lease (detection only)"
-          issues={shown('team.leaseTable')}
-          onChange={set('leaseTable')}
-        />
-        <TextField
-          label="Table region"
-          value={draft.team.leaseRegion}
-          hint="Empty: the AWS region above"
-          issues={shown('team.leaseRegion')}
-          onChange={set('leaseRegion')}
-        />
-        <TextField
-          label="Leader lease (s)"
-          type="number"
-          value={draft.team.leaseSec}
-          hint="Renewed every poll; at least twice the polling interval"
-          issues={shown('team.leaseSec')}
-          onChange={set('leaseSec')}
-        />
-        <TextField
-          label="Takeover grace (s)"
-          type="number"
-          value={draft.team.graceSec}
-          hint="A standby takes over after lease + grace without renewal"
-          issues={shown('team.graceSec')}
-          onChange={set('graceSec')}
-        />
+        {LEASE_FIELDS.map(({ key, label, hint, number }) => (
+          <TextField
+            key={key}
+            label={label}
+            {...(number ? { type: 'number' } : {})}
+            value={draft.team[key]}
+            hint={hint}
+            issues={shown(`team.${key}`)}
+            onChange={set(key)}
+          />
+        ))}
       </div>
       <div className="button-row">
         <button type="button" disabled={!table || dirty || creating} onClick={() => void create()}>

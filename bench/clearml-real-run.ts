@@ -1,0 +1,260 @@
+/**
+ * ClearML's own autoscaler as a peer in the bench: the real `AutoScaler` + `AWSDriver` from the `clearml` Python
+ * package (bench/clearml-real/driver.py) runs, unmodified, against the same simulated world the other two loops
+ * run in (ClearML and EC2 emulators, clearml-agent simulated on each instance, the trace fed in at its times),
+ * but on a compressed wall clock instead of virtual time: world time runs `factor` times faster than the wall
+ * clock while ClearML's loop sleeps, and at wall speed while it works (driver.py's WorldClock; both processes
+ * compute the same clock). This module wires the world, the Python process and the shared clock for one run;
+ * the figures are computed exactly as the simulator computes them (clearml-real-figures.ts).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../shared/config.js';
+import { idealCost } from '../electron/engine/sim/metrics.js';
+import { DRAINED_GRACE_MS } from '../electron/engine/sim/driver.js';
+import { horizonSec, makePriceFn } from '../electron/engine/sim/simulate.js';
+import type { Trace } from '../electron/engine/sim/trace.js';
+import { AWS_KEYS, CLEARML_KEYS, SimWorld } from '../electron/engine/sim/world.js';
+import { measureRun, type ClearmlSettings, type RealRunFigures } from './clearml-real-figures.js';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const DRIVER_PY = path.join(BENCH_DIR, 'clearml-real', 'driver.py');
+/** How often the world's clock is brought up to the wall clock (and the agents stepped). */
+const STEP_MS = 20;
+
+export interface RealRunInput {
+  trace: Trace;
+  config: Config;
+  configName: string;
+  seed: number;
+  factor: number;
+  pollSec: number;
+  shortened?: string | null;
+  /** Run clearml exactly as shipped, without renaming spin_up_worker's keyword (see driver.py). */
+  asShipped?: boolean;
+  /** Stop (unfinished) after this much world time; default the simulator's horizon. */
+  maxWorldSec?: number;
+  /** Called with each line the Python side logs. */
+  onLog?: (line: string) => void;
+}
+
+export function venvPython(): string {
+  const venv = process.env.CTA_VENV ?? path.resolve(BENCH_DIR, '..', '.venv');
+  const py = path.join(venv, 'bin', 'python');
+  if (!existsSync(py)) throw new Error(`no Python test tooling at ${venv}: run 'bash scripts/python-env.sh' first`);
+  return py;
+}
+
+/** Our config in ClearML's own autoscaler format (the dict its example script builds from aws_autoscaler.yaml). */
+export function clearmlAutoscalerConfig(config: Config, s: ClearmlSettings): Record<string, unknown> {
+  const resources: Record<string, unknown> = {};
+  for (const [name, r] of Object.entries(config.resources)) {
+    const placement = r.subnetIds[0]
+      ? { subnet_id: r.subnetIds[0] }
+      : // ClearML refuses a resource with neither; the first zone of the region stands in for "any".
+        { availability_zone: r.availabilityZones[0] ?? `${config.aws.region}a` };
+    resources[name] = {
+      instance_type: r.instanceType,
+      is_spot: r.market === 'spot',
+      ami_id: r.amiId,
+      ...placement,
+      ...(r.keyName ? { key_name: r.keyName } : {}),
+      ...(r.securityGroupIds.length ? { security_group_ids: r.securityGroupIds } : {}),
+      ...(Object.keys(r.tags).length
+        ? {
+            tags: Object.entries(r.tags)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', '),
+          }
+        : {}),
+    };
+  }
+  const queues: Record<string, [string, number][]> = {};
+  for (const [q, list] of Object.entries(config.queues)) queues[q] = list.map((e) => [e.resource, e.maxInstances]);
+  return {
+    hyper_params: {
+      cloud_credentials_key: AWS_KEYS.accessKeyId,
+      cloud_credentials_secret: AWS_KEYS.secretAccessKey,
+      cloud_credentials_region: config.aws.region,
+      default_docker_image: '',
+      git_user: '',
+      git_pass: '',
+      max_idle_time_min: s.maxIdleMin,
+      polling_interval_time_min: s.pollingIntervalMin,
+      max_spin_up_time_min: s.maxSpinUpMin,
+      workers_prefix: s.workersPrefix,
+    },
+    configurations: {
+      resource_configurations: resources,
+      queues,
+      extra_clearml_conf: '',
+      extra_vm_bash_script: '',
+    },
+  };
+}
+
+function clearmlVersion(py: string): string {
+  const r = spawnSync(py, ['-c', 'import clearml; print(clearml.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? `clearml ${r.stdout.trim()}` : 'clearml (version unknown)';
+}
+
+/** One trace, real ClearML autoscaler, compressed real time. */
+export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigures> {
+  const { trace, config, factor } = input;
+  const py = venvPython();
+  const settings: ClearmlSettings = {
+    pollingIntervalMin: input.pollSec / 60,
+    maxIdleMin: config.scaling.maxIdleMin,
+    maxSpinUpMin: config.scaling.maxSpinUpMin,
+    workersPrefix: config.scaling.workersPrefix,
+  };
+  const price = makePriceFn(trace, config.aws.region);
+  const ideal = idealCost(trace, config, price);
+  const world = await SimWorld.start({ trace, config, seed: input.seed, price });
+  const dir = mkdtempSync(path.join(tmpdir(), 'clearml-real-'));
+  const settingsFile = path.join(dir, 'settings.json');
+  const clearmlConf = path.join(dir, 'clearml.conf');
+  writeFileSync(clearmlConf, '# empty: everything comes from the environment\n');
+  writeFileSync(
+    settingsFile,
+    JSON.stringify({
+      config: clearmlAutoscalerConfig(config, settings),
+      clock: { virtualStartMs: world.epoch, factor },
+      fixKeyword: !input.asShipped,
+    }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    CLEARML_CONFIG_FILE: clearmlConf,
+    CLEARML_API_HOST: world.clearml.url,
+    CLEARML_WEB_HOST: world.clearml.url,
+    CLEARML_FILES_HOST: world.clearml.url,
+    CLEARML_API_ACCESS_KEY: CLEARML_KEYS.accessKey,
+    CLEARML_API_SECRET_KEY: CLEARML_KEYS.secretKey,
+    CLEARML_LOG_LEVEL: 'INFO',
+    AWS_ENDPOINT_URL_EC2: world.ec2.url,
+    AWS_ACCESS_KEY_ID: AWS_KEYS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_KEYS.secretAccessKey,
+    AWS_DEFAULT_REGION: config.aws.region,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    PYTHONUNBUFFERED: '1',
+  };
+  const started = performance.now();
+  const clearmlCalls0 = { ...world.clearml.calls } as Record<string, number>;
+  let proc: ChildProcess | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let launchFailures = 0;
+  let restarts = 0;
+  let tail: string[] = [];
+  try {
+    proc = spawn(py, [DRIVER_PY, settingsFile], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = proc;
+    // Writes after the process has gone fail with EPIPE: the exit is handled below, not here.
+    child.stdin!.on('error', () => undefined);
+    const onLine = (line: string) => {
+      if (!line) return;
+      if (line.includes('Failed to start new instance')) launchFailures++;
+      if (/Error: .*retrying in 15 seconds/.test(line)) restarts++;
+      tail.push(line);
+      if (tail.length > 200) tail = tail.slice(-100);
+      input.onLog?.(line);
+    };
+    lines(child.stderr!, onLine);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // The world's clock, as driver.py's WorldClock computes it: fast from V to VT from wall R, then wall speed.
+    let segment = { r: 0, v: world.epoch, vt: world.epoch };
+    const worldAt = () => {
+      const real = Date.now();
+      const fastEnd = segment.r + (segment.vt - segment.v) / factor;
+      return real <= fastEnd ? segment.v + (real - segment.r) * factor : segment.vt + (real - fastEnd);
+    };
+    // Wait for the imports to finish, then start both clocks at the same wall instant.
+    await new Promise<void>((resolve, reject) => {
+      lines(child.stdout!, (l) => {
+        const m = /^clock (\S+) (\S+) (\S+)$/.exec(l.trim());
+        if (m) segment = { r: Number(m[1]), v: Number(m[2]), vt: Number(m[3]) };
+        else if (l.trim() === 'ready') resolve();
+        else onLine(l);
+      });
+      void exited.then((code) =>
+        reject(new Error(`ClearML's autoscaler exited (${code}) before it started:\n${tail.join('\n')}`)),
+      );
+    });
+    const realStart = Date.now() + 50;
+    segment = { r: realStart, v: world.epoch, vt: world.epoch };
+    child.stdin!.write(`${realStart}\n`);
+    const horizonAt = world.epoch + (input.maxWorldSec ?? horizonSec(trace)) * 1000;
+    let maxLagMs = 0;
+    const outcome = await new Promise<{ finished: boolean }>((resolve, reject) => {
+      let drainedSince: number | null = null;
+      let stepping = false;
+      timer = setInterval(() => {
+        if (stepping) return;
+        stepping = true;
+        try {
+          const target = worldAt();
+          maxLagMs = Math.max(maxLagMs, target - world.now);
+          world.advanceTo(target);
+          // The Python side never reads a time past this, so a world that falls behind slows the replay down.
+          if (child.stdin!.writable) child.stdin!.write(`world ${world.now}\n`);
+          const drained = world.allEnqueued && world.queuedCount() === 0 && world.liveInstanceCount() === 0;
+          if (drained && world.allCompleted) return resolve({ finished: true });
+          drainedSince = drained ? (drainedSince ?? world.now) : null;
+          if (drainedSince !== null && world.now - drainedSince >= DRAINED_GRACE_MS) return resolve({ finished: true });
+          if (world.now >= horizonAt) resolve({ finished: false });
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        } finally {
+          stepping = false;
+        }
+      }, STEP_MS);
+      void exited.then((code) =>
+        reject(new Error(`ClearML's autoscaler exited (${code}) during the run:\n${tail.join('\n')}`)),
+      );
+    });
+    return measureRun(world, {
+      trace,
+      configName: input.configName,
+      seed: input.seed,
+      factor,
+      shortened: input.shortened ?? null,
+      asShipped: input.asShipped ?? false,
+      settings,
+      clearmlPackage: clearmlVersion(py),
+      finished: outcome.finished,
+      started,
+      idealTotal: ideal.total,
+      clearmlCalls0,
+      launchFailures,
+      restarts,
+      maxLagMs,
+    });
+  } finally {
+    if (timer) clearInterval(timer);
+    if (proc && proc.exitCode === null) {
+      const p = proc;
+      const gone = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+      p.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+    await world.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buf = '';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}
