@@ -262,7 +262,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     }
   }
 
-  async function setEnabled(on: boolean): Promise<void> {
+  /** `stopping`: the host is stopping, so a demo's emulated world ends with it (nothing keeps running). */
+  async function setEnabled(on: boolean, stopping = false): Promise<void> {
     if (on && !engine) {
       publish(store, {
         enabled: false,
@@ -288,7 +289,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       engine?.emit({
         level: 'info',
         kind: 'engine',
-        message: 'autoscaling turned off: running instances keep running',
+        message:
+          stopping && demoEmulation
+            ? 'autoscaling turned off: the demo world and its emulated instances end with this run'
+            : 'autoscaling turned off: running instances keep running',
       });
       publish(store, {
         enabled: false,
@@ -395,7 +399,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       return report;
     },
     async stop() {
-      await setEnabled(false);
+      await setEnabled(false, true);
       await current;
       // A tick run on request (`--once`, "reconcile now") may have taken the lease while autoscaling was off.
       await engine?.leadership?.release();
