@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Figures, FamilyRow } from '../../bench/families.js';
 import { worstSeedLines } from '../../bench/families-limits.js';
+import { trickleRow } from '../fixtures/index.js';
 
 const figs = (cost: number, p50: number, extra: Partial<Figures> = {}): Figures => ({
   cost,
@@ -15,17 +16,7 @@ const figs = (cost: number, p50: number, extra: Partial<Figures> = {}): Figures 
 });
 
 /** One trickle seed: ours (balanced) and the model at these costs and p50 waits. */
-const row = (seed: number, ours: Figures, model: Figures): FamilyRow => ({
-  family: 'trickle',
-  seed,
-  trace: `trickle-${seed}`,
-  tasks: 18,
-  taskHours: 0.75,
-  waitTargetSec: 171,
-  bootSec: { min: 60, max: 150 },
-  clairvoyant: { cost: 0.1, p50: 0, p95: 0, mean: 0, capWaited: 0, launches: 18 },
-  runs: { balanced: ours, baseline: model },
-});
+const row = (seed: number, ours: Figures, model: Figures) => trickleRow(seed, 0.1, { balanced: ours, baseline: model });
 
 describe('family report: worst seeds that lose to the ClearML model', () => {
   const cases: { name: string; rows: FamilyRow[]; lines: RegExp[] }[] = [

@@ -2,20 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FamilyRow } from '../../bench/families.js';
 import { distributions, readRealResults } from '../../bench/families-report.js';
+import { trickleRow } from '../fixtures/index.js';
 
-const row = (seed: number, bound: number): FamilyRow => ({
-  family: 'trickle',
-  seed,
-  trace: `trickle-${seed}`,
-  tasks: 18,
-  taskHours: 0.75,
-  waitTargetSec: 171,
-  bootSec: { min: 60, max: 150 },
-  clairvoyant: { cost: bound, p50: 0, p95: 0, mean: 0, capWaited: 0, launches: 18 },
-  runs: {},
-});
+const row = (seed: number, bound: number) => trickleRow(seed, bound);
 
 describe("family report: ClearML's real autoscaler on family traces", () => {
   it('reads runs named <family>-<seed>, skips bundled traces and as-shipped runs, and rates each against its own seed', () => {
