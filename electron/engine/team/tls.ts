@@ -6,10 +6,11 @@
  */
 import { errorText } from '../../../shared/error-text.js';
 import { generateKeyPair, randomBytes, X509Certificate as NodeX509 } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
+import { writeFileDurablySync } from '../durable-file.js';
 
 export { normalizeFingerprint } from './fingerprint.js';
 
@@ -67,10 +68,9 @@ export async function loadOrCreateTls(opts: {
     return { cert, key: readFileSync(keyFile, 'utf8'), fingerprint: fingerprintOf(cert), source: 'kept', certFile };
   }
   const { cert, key } = await generateSelfSigned(['localhost', hostname(), ...(opts.names ?? [])]);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(keyFile, key, { mode: 0o600 });
-  chmodSync(keyFile, 0o600);
-  writeFileSync(certFile, cert, { mode: 0o644 });
+  // The key first: a crash in between leaves no certificate, so the next start generates both again.
+  writeFileDurablySync(keyFile, key, { mode: 0o600, dirMode: 0o700 });
+  writeFileDurablySync(certFile, cert, { mode: 0o644, dirMode: 0o700 });
   return { cert, key, fingerprint: fingerprintOf(cert), source: 'generated', certFile };
 }
 
