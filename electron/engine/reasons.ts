@@ -135,6 +135,10 @@ export function keepWarmText(queue: string, r: KeepWarmReason): string {
       return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
     case 'next-task-far':
       return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
+    case 'keep-all':
+      return `kept ${r.data.kept} idle on '${queue}' up to the idle limit: tasks are still coming and the preference is shortest waits`;
+    case 'stream-paused':
+      return `letting idle workers on '${queue}' go: no task for ${aboutSec(r.data.silenceSec)} where one came every ${aboutSec(r.data.meanGapSec)}, so the run of tasks looks over`;
     case 'prewarm-cheaper':
       return `releasing idle workers on '${queue}' now: tasks arrive every ${aboutSec(r.data.periodSec)} and the next is due in ${aboutSec(r.data.expectedInSec)}; starting one again ${aboutSec(r.data.leadSec)} plus a boot ahead of it costs less (${usd(r.data.prewarmUsd)} vs ${usd(r.data.keepUsd)} to keep one)`;
   }

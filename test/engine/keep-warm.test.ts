@@ -4,6 +4,7 @@ import {
   expectedSecUntil,
   forecastArrivals,
   nextPeriodicAt,
+  pauseOf,
 } from '../../electron/engine/policy/arrivals.js';
 import { burstCover, keepWarm, type KeepWarmInput } from '../../electron/engine/policy/keep-warm.js';
 import { keepWarmText, prewarmText } from '../../electron/engine/reasons.js';
@@ -152,9 +153,20 @@ describe('keep-warm rule', () => {
     ['12/h, cost: let go', { forecast: poisson(12), preference: 'cost' }, 0, 'next-task-far'],
     ['60/h, cost: next in 60 s < boot, kept', { forecast: poisson(60), preference: 'cost' }, 1, 'next-task-soon'],
     // Latency: 6/h (600 s) < 100 × 31 and within maxIdle: kept.
-    ['6/h, latency: kept', { forecast: poisson(6), preference: 'latency' }, 1, 'next-task-soon'],
-    // maxIdleMin stays the ceiling: latency would keep, but the next task is due after maxIdle.
-    ['latency, beyond maxIdle', { forecast: poisson(6), preference: 'latency', maxIdleSec: 300 }, 0, 'next-task-far'],
+    ['6/h, latency: kept', { forecast: poisson(6), preference: 'latency' }, 1, 'keep-all'],
+    // Latency keeps every idle worker while tasks come, as ClearML does (plan() still ends each at maxIdleMin).
+    [
+      'three idle, 6/h, latency: all kept',
+      { forecast: poisson(6), preference: 'latency', candidates: 3 },
+      3,
+      'keep-all',
+    ],
+    [
+      '2/h, latency: kept though the next is due after maxIdle',
+      { forecast: twoPerHour, preference: 'latency', maxIdleSec: 300 },
+      1,
+      'keep-all',
+    ],
     // Three idle at 6/h: the first is needed in 600 s, the second in 1200 s (beyond maxIdle): keep one.
     ['three idle, 6/h: keep one', { forecast: poisson(6), candidates: 3 }, 1, 'next-task-soon'],
     ['three idle, 60/h: keep all', { forecast: poisson(60), candidates: 3 }, 3, 'next-task-soon'],
@@ -186,10 +198,10 @@ describe('keep-warm rule', () => {
 
   it.each([
     // Next due in 8 min (480 s). Balanced: a pre-warm bills the slowest boot (100 s) plus the lead (a 15 s poll,
-    // no jitter), far less than 480 s kept, so the idle worker goes at once. Latency keeps it (480 s < 100 × 31);
+    // no jitter), far less than 480 s kept, so the idle worker goes at once. Latency keeps every idle worker;
     // cost lets it go on its own terms (a relaunch = 100 s).
     ['balanced: released, a pre-warm is cheaper', 'balanced', 0, true, 'prewarm-cheaper'],
-    ['latency: kept', 'latency', 1, false, 'next-task-soon'],
+    ['latency: kept', 'latency', 1, false, 'keep-all'],
     ['cost: let go after the surplus limit', 'cost', 0, false, 'next-task-far'],
   ] as [string, KeepWarmInput['preference'], number, boolean, string][])(
     'a ready worker on a periodic queue, %s',
@@ -257,5 +269,57 @@ describe('keep-warm rule', () => {
     expect(keepWarmText('cpu', released.reason)).toBe(
       "releasing idle workers on 'cpu' now: tasks arrive every ~10 min and the next is due in ~8 min; starting one again ~15 s plus a boot ahead of it costs less ($0.12 vs $0.48 to keep one)",
     );
+  });
+
+  describe('a stream that has paused', () => {
+    // Twenty tasks `gapMin` apart on average (alternately 0.6 and 1.4 gaps: too irregular for a period), the last
+    // `silenceMin` ago. Paused once e^(−silence / gap) < 0.5 %, i.e. from 5.3 gaps on.
+    const stream = (silenceMin: number, gapMin = 1) =>
+      Array.from({ length: 20 }, (_, i) => 19 - i)
+        .map((k) => T - (silenceMin + gapMin * (k + (k % 2 ? 0.4 : 0))) * MIN)
+        .map((at) => ({ at, size: 1 }));
+    it.each([
+      // [name, batches, paused]
+      ['4 min after a task a minute: a lull', stream(4), false],
+      ['6 min after a task a minute: paused', stream(6), true],
+      ['14 min after one every 3 min (0.9 %): a lull', stream(14, 3), false],
+      ['17 min after one every 3 min (0.35 %): paused', stream(17, 3), true],
+      ['four gaps say too little', stream(30).slice(-4), false],
+      ['five batches are enough', stream(30).slice(-5), true],
+    ] as [string, { at: number; size: number }[], boolean][])('%s', (_n, batches, paused) => {
+      expect(pauseOf(batches, T) !== null).toBe(paused);
+    });
+
+    it('expects no task and keeps no idle worker, at any preference, and says why', () => {
+      const times = stream(8).map((b) => b.at);
+      const f = forecastArrivals(times, T, 0)!;
+      expect(f.paused).toMatchObject({ meanGapSec: 60 });
+      expect(f.paused!.silenceSec).toBeCloseTo(480, 6);
+      expect(expectedSecUntil(f, T, 1)).toBe(Infinity);
+      for (const preference of ['cost', 'balanced', 'latency'] as const) {
+        const v = keepWarm({ ...base, preference, forecast: f, candidates: 3 });
+        expect(v).toMatchObject({ keep: 0, release: false, reason: { code: 'stream-paused' } });
+      }
+      // The same stream 3 min after its last task keeps what a burst could use.
+      expect(
+        keepWarm({
+          ...base,
+          forecast: forecastArrivals(
+            stream(3).map((b) => b.at),
+            T,
+            0,
+          ),
+          candidates: 3,
+        }).keep,
+      ).toBe(3);
+      expect(keepWarmText('cpu', keepWarm({ ...base, forecast: f }).reason)).toBe(
+        "letting idle workers on 'cpu' go: no task for ~8 min where one came every ~60 s, so the run of tasks looks over",
+      );
+    });
+
+    it('a periodic queue is not paused between its slots: the silence is under a period', () => {
+      expect(periodic(9).paused).toBeNull();
+      expect(keepWarm({ ...base, forecast: periodic(9) }).reason.code).toBe('next-task-soon');
+    });
   });
 });

@@ -71,7 +71,7 @@ export class KeepWarmController {
 
 function logVerdict(queue: string, v: KeepWarmVerdict, emitOnce: (key: string, e: NewEvent) => void): void {
   const code = v.reason.code;
-  if (code === 'next-task-soon' || code === 'next-task-far' || code === 'no-history' || code === 'prewarm-cheaper')
+  if (code !== 'none-idle')
     emitOnce(`keep-warm|${queue}|${code}|${v.keep}`, {
       level: 'info',
       kind: 'decision',

@@ -13,9 +13,10 @@ export type Preference = 'cost' | 'balanced' | 'latency';
 /**
  * What an hour of a task waiting for a boot is worth, as a multiple of the idle worker's hourly price. `cost`
  * counts dollars only (keep a worker only when the next task is due sooner than a boot takes); `balanced` values
- * a minute of waiting like ten minutes of the machine; `latency` like thirty.
+ * a minute of waiting like ten minutes of the machine. `latency` does not weigh: it keeps every idle worker while
+ * tasks keep coming (see `keepWarm`).
  */
-export const WAIT_WEIGHT: Record<Preference, number> = { cost: 0, balanced: 10, latency: 30 };
+export const WAIT_WEIGHT: Record<Exclude<Preference, 'latency'>, number> = { cost: 0, balanced: 10 };
 
 export const DEFAULT_BOOT_SEC = 120;
 /**
@@ -56,6 +57,8 @@ export interface KeepWarmInput {
 export type KeepWarmReason =
   | { code: 'none-idle'; data: Record<string, never> }
   | { code: 'no-history'; data: { kept: number } }
+  | { code: 'keep-all'; data: { kept: number } }
+  | { code: 'stream-paused'; data: { silenceSec: number; meanGapSec: number } }
   | {
       code: 'next-task-soon';
       data: { kept: number; expectedInSec: number; keepUsd: number; relaunchUsd: number; periodic: boolean };
@@ -140,11 +143,25 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     return verdict;
   }
   const periodic = !!f.periodic;
+  // A stream that has stopped (a burst, a working day, a run of tasks is over) will not take an idle worker soon:
+  // the hour's rate still counts the tasks before the silence, and would keep workers up to maxIdleMin for none.
+  if (f.paused && !periodic) {
+    verdict.reason = { code: 'stream-paused', data: { ...f.paused } };
+    return verdict;
+  }
+  // Latency keeps every idle worker up to maxIdleMin while tasks keep coming, as ClearML's autoscaler does, so no
+  // task waits for a boot that a worker ClearML would have kept could have spared it. Weighing a wait, however
+  // dear, still lets the spare workers of a Poisson stream go (the second is expected only after the limit), and
+  // on some days those are the ones the next tasks would have found.
+  if (preference === 'latency') {
+    verdict.keep = input.candidates;
+    verdict.reason = { code: 'keep-all', data: { kept: verdict.keep } };
+    return verdict;
+  }
   // Balanced, on a periodic queue: the alternative to keeping a worker is not a relaunch the next task waits for,
   // but a pre-warm that has a worker ready by the next slot. It bills the slowest boot and the lead, whatever the
-  // draw, and nothing in between; keeping one bills the whole gap. Latency keeps the old terms (a pre-warm is
-  // only as good as the forecast); cost never pre-warms.
-  if (prewarmOn && preference === 'balanced' && f.periodic) {
+  // draw, and nothing in between; keeping one bills the whole gap. Cost never pre-warms.
+  if (prewarmOn && f.periodic) {
     const expectedInSec = expectedSecUntil(f, now, 1);
     const lead = leadSec(f, input.pollSec);
     const prewarmSec = bootHighSec + lead;
