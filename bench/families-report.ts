@@ -11,9 +11,9 @@ import { percentile } from '../electron/engine/sim/metrics.js';
 import { DEFAULT_PREFERENCE, PREFERENCES, type FamilyRow, type Figures, type Variant } from './families.js';
 import type { Family } from './gen-traces.js';
 
-export const CLAIRVOYANT_COST_TARGET = 1.25;
-/** Waits are compared to the second: clocks and polls make sub-second differences noise. */
-export const WAIT_TOLERANCE_SEC = 1;
+import { CLAIRVOYANT_COST_TARGET, WAIT_TOLERANCE_SEC } from './suite.js';
+
+export { CLAIRVOYANT_COST_TARGET, WAIT_TOLERANCE_SEC };
 
 export interface Spread {
   median: number;

@@ -149,6 +149,15 @@ export const FAMILY_CONFIG: Record<Family, string> = {
 
 const DAY = 24 * HOUR;
 
+/** The trickle family's shape: a slot every `periodSec`, each task within ± `jitterSec` of it, uniform. */
+export const TRICKLE = {
+  tasks: 18,
+  firstSlotSec: 300,
+  periodSec: 600,
+  jitterSec: 60,
+  durationSec: { min: 60, max: 240 },
+};
+
 export function generateFamilyTrace(family: Family, seed: number): TraceInput {
   const rng = new Rng(seed, `family-${family}`);
   const name = `${family}-${seed}`;
@@ -156,11 +165,13 @@ export function generateFamilyTrace(family: Family, seed: number): TraceInput {
   switch (family) {
     case 'trickle': {
       const at: number[] = [];
-      for (let k = 0; k < 18; k++) at.push(Math.round(300 + k * 600 + rng.uniform(-60, 60)));
+      const { periodSec, jitterSec, durationSec } = TRICKLE;
+      for (let k = 0; k < TRICKLE.tasks; k++)
+        at.push(Math.round(TRICKLE.firstSlotSec + k * periodSec + rng.uniform(-jitterSec, jitterSec)));
       t = {
         name,
         description: 'One short CPU task every ~10 min (± 1 min) for 3 h; 1–4 min each.',
-        tasks: tasks('trickle', 'cpu', at, () => rng.uniform(60, 240)),
+        tasks: tasks('trickle', 'cpu', at, () => rng.uniform(durationSec.min, durationSec.max)),
       };
       break;
     }

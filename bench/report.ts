@@ -21,18 +21,31 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
 
 export function costTable(results: readonly SimResult[]): string {
   return table(
-    ['trace', 'tasks', 'task-hours', 'ideal', 'ours', 'ours/ideal', 'baseline', 'baseline/ideal', 'ours/baseline'],
+    [
+      'trace',
+      'tasks',
+      'task-hours',
+      'ideal',
+      'clairvoyant',
+      'ours',
+      'ours/clairvoyant',
+      'baseline',
+      'baseline/clairvoyant',
+      'ours/baseline',
+    ],
     results.map((r) => {
       const c = costComparison(r);
+      const bound = r.clairvoyant.total;
       return [
         r.trace,
         r.tasks,
         r.taskHours.toFixed(1),
         usd(r.ideal.total),
+        usd(bound),
         usd(r.ours?.cost.total),
-        x(r.ours?.costRatio),
+        x(r.ours ? r.ours.cost.total / bound : undefined),
         usd(r.baseline?.cost.total),
-        x(r.baseline?.costRatio),
+        x(r.baseline ? r.baseline.cost.total / bound : undefined),
         c ? `${x(c.ours / c.baseline)}${c.basis === 'total cost' ? '' : ' ¹'}` : '–',
       ];
     }),
@@ -160,7 +173,9 @@ export function formatSingle(r: SimResult): string {
   const col = (label: string, ours: string, base: string, ratio = '') =>
     `${label.padEnd(34)}${ours.padStart(14)}${base.padStart(14)}${ratio.padStart(12)}`;
   lines.push(`trace '${r.trace}': ${r.tasks} tasks, ${r.taskHours.toFixed(1)} task-hours, seed ${r.seed}`);
-  lines.push(`ideal cost (no boot, no idle, cheapest allowed price): ${usd(r.ideal.total)}`);
+  lines.push(
+    `clairvoyant bound (the trace known in advance, fastest boot): ${usd(r.clairvoyant.total)}; ideal (no boot, no idle, cheapest allowed price): ${usd(r.ideal.total)}`,
+  );
   lines.push(
     `wait lower bound: ${r.waitBound.coldStartSec} s cold start (fastest boot); boot p95 ${Math.round(r.waitBound.bootP95Sec)} s`,
   );
@@ -168,7 +183,10 @@ export function formatSingle(r: SimResult): string {
   lines.push(col('', 'ours', 'baseline', 'ours/base'));
   lines.push(col('polling interval', o ? `${o.poll.sec} s` : '–', b ? `${b.poll.sec} s` : '–'));
   lines.push(col('total cost', usd(o?.cost.total), usd(b?.cost.total), x(r.ratios?.cost)));
-  lines.push(col('cost / ideal', x(o?.costRatio), x(b?.costRatio)));
+  const bound = r.clairvoyant.total;
+  lines.push(
+    col('cost / clairvoyant', x(o ? o.cost.total / bound : undefined), x(b ? b.cost.total / bound : undefined)),
+  );
   lines.push(
     col(
       'cost per completed task-hour',

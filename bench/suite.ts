@@ -19,9 +19,10 @@ export const SUITE: readonly SuiteEntry[] = [
 ];
 
 export const DEFAULT_SEED = 1;
-/** Traces held to the cost-ratio target (at default settings). */
-export const COST_RATIO_TRACES = new Set(['bursty', 'diurnal']);
-export const COST_RATIO_TARGET = 1.15;
+/** Ours ≤ this × the clairvoyant bound (the best any policy could do knowing the trace in advance). */
+export const CLAIRVOYANT_COST_TARGET = 1.25;
+/** Waits are compared to the second: clocks and polls make sub-second differences noise. */
+export const WAIT_TOLERANCE_SEC = 1;
 export const WAIT_SLACK_SEC = 10;
 export const PLAN_TARGET_MS = 20;
 
@@ -53,42 +54,73 @@ export function waitTargetSec(r: SimResult): number {
   return r.waitBound.bootP95Sec + (r.ours?.poll.sec ?? 0) + WAIT_SLACK_SEC;
 }
 
+/**
+ * The issue's targets, as the trace families apply them, on one trace: ours no dearer than the baseline and no
+ * slower at p50, p95 or on average (a wait within WAIT_TOLERANCE_SEC counts as equal); ours within
+ * CLAIRVOYANT_COST_TARGET of the clairvoyant bound; ours' p95 within a boot p95 + a poll + WAIT_SLACK_SEC.
+ */
 export function traceTargets(r: SimResult): Target[] {
   const out: Target[] = [];
   const ours = r.ours;
   if (!ours) return out;
-  if (COST_RATIO_TRACES.has(r.trace)) {
-    out.push({
-      name: `cost ≤ ${COST_RATIO_TARGET} × ideal`,
-      scope: r.trace,
-      pass: ours.costRatio <= COST_RATIO_TARGET,
-      detail: `$${f2(ours.cost.total)} / ideal $${f2(r.ideal.total)} = ${f2(ours.costRatio)} (idle ${f0(ours.cost.idleShare * 100)} % of cost)`,
-    });
-  }
-  const bound = waitTargetSec(r);
+  const bound = r.clairvoyant.total;
+  out.push({
+    name: `cost ≤ ${CLAIRVOYANT_COST_TARGET} × clairvoyant`,
+    scope: r.trace,
+    pass: ours.cost.total <= CLAIRVOYANT_COST_TARGET * bound,
+    detail: `$${f2(ours.cost.total)} / clairvoyant $${f2(bound)} = ${f2(ours.cost.total / bound)} (idle ${f0(ours.cost.idleShare * 100)} % of cost)`,
+  });
+  const waitTarget = waitTargetSec(r);
   out.push({
     name: 'p95 wait ≤ boot p95 + poll + 10 s',
     scope: r.trace,
-    pass: ours.waitSec.p95 <= bound,
-    detail: `p95 ${f0(ours.waitSec.p95)} s vs ${f0(r.waitBound.bootP95Sec)} + ${ours.poll.sec} + ${WAIT_SLACK_SEC} = ${f0(bound)} s`,
+    pass: ours.waitSec.p95 <= waitTarget,
+    detail: `p95 ${f0(ours.waitSec.p95)} s vs ${f0(r.waitBound.bootP95Sec)} + ${ours.poll.sec} + ${WAIT_SLACK_SEC} = ${f0(waitTarget)} s`,
   });
   if (r.baseline) {
-    out.push({
-      name: 'lower p95 wait than the baseline',
-      scope: r.trace,
-      pass: ours.waitSec.p95 < r.baseline.waitSec.p95,
-      detail: `${f0(ours.waitSec.p95)} s vs ${f0(r.baseline.waitSec.p95)} s`,
-    });
     const c = costComparison(r)!;
     out.push({
-      name: 'no higher cost than the baseline',
+      name: 'cost ≤ the baseline',
       scope: r.trace,
       pass: c.ours <= c.baseline,
       detail: `${c.basis}: $${f2(c.ours)} vs $${f2(c.baseline)} (ours/baseline ${f2(c.ours / c.baseline)})`,
     });
+    for (const [k, label] of [
+      ['p50', 'p50'],
+      ['p95', 'p95'],
+      ['mean', 'mean'],
+    ] as const) {
+      const o = ours.waitSec[k];
+      const b = r.baseline.waitSec[k];
+      out.push({
+        name: `${label} wait ≤ the baseline`,
+        scope: r.trace,
+        pass: o - b <= WAIT_TOLERANCE_SEC,
+        detail: `${f0(o)} s vs ${f0(b)} s`,
+      });
+    }
   }
   return out;
 }
+
+/**
+ * Why a bundled trace misses a target, where understood (keyed by trace, then target name); the families with the
+ * same shape carry the evidence over 20 seeds.
+ */
+export const BUNDLED_WHY: Record<string, Record<string, string>> = {
+  steady: {
+    'p50 wait ≤ the baseline':
+      'GPU tasks of about 45 min at 8 an hour, Poisson: in both runs about half the tasks find a warm worker, so the p50 sits between a warm pickup and a boot and moves with a few tasks. The model keeps every idle worker for maxIdleMin; ours keeps those the arrival rate says will be taken in time. The weekend family shows the trade over 20 seeds: the latency preference, which keeps them all, matches the model’s p50 and costs about what the model costs.',
+  },
+  diurnal: {
+    'p50 wait ≤ the baseline':
+      'A working day of GPU tasks (a ramp to 12 an hour): as on steady, the model’s spare workers, each kept for maxIdleMin, serve more than half of the tasks warm; ours keeps those the arrival rate says will be taken in time, and about half wait for a boot. See the weekend family for what keeping them all costs.',
+  },
+  longtail: {
+    [`cost ≤ ${CLAIRVOYANT_COST_TARGET} × clairvoyant`]:
+      'Short CPU tasks with a heavy tail, as the heavytail family: the bound knows every arrival and duration and never keeps a machine that will not be used; an online policy keeps a pool for arrivals it cannot foresee, or most tasks wait a boot where the model’s p50 is a few seconds.',
+  },
+};
 
 export function scaleTargets(plans: readonly PlanSample[], calls: readonly CallsSample[]): Target[] {
   const out: Target[] = [];

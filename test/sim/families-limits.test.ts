@@ -55,4 +55,16 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
     expect(out).toHaveLength(lines.length);
     lines.forEach((re, i) => expect(out[i]).toMatch(re));
   });
+
+  it('where balanced loses on p50, says what the latency preference does there and what it costs', () => {
+    // Bound 0.1 per seed: balanced costs 1.2 × it, latency 1.5 × (2.0 on seed 3), the model 1.6 ×.
+    const three = (seed: number, p50: number, latency: Figures) =>
+      trickleRow(seed, 0.1, { balanced: figs(0.12, p50), latency, baseline: figs(0.16, 2) });
+    const rows = [three(1, 9, figs(0.15, 1.5)), three(2, 2, figs(0.15, 2)), three(3, 2.5, figs(0.2, 2))];
+    const [line] = worstSeedLines(rows);
+    expect(line).toMatch(/trickle-1 \+7\.0 s \(9\.0 vs 2\.0 s\)/);
+    expect(line).toMatch(
+      /At the latency preference the p50 ours − model on those seeds is trickle-1 −0\.5 s; over the 3 seeds it ran, latency costs a median 1\.50 × the bound \(balanced 1\.20, target 1\.25\) and more than the model on 1 of them/,
+    );
+  });
 });

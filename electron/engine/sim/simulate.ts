@@ -7,6 +7,7 @@ import type { Market } from '../../../shared/domain.js';
 import { PriceBook } from '../cost/price-book.js';
 import { VirtualClock } from '../testkit/virtual-clock.js';
 import { ClearmlBaseline, type BaselineLog } from './baseline.js';
+import { clairvoyantBound, type ClairvoyantResult } from './clairvoyant.js';
 import { drive } from './driver.js';
 import {
   costFigures,
@@ -83,6 +84,8 @@ export interface SimResult {
   taskHours: number;
   boot: { min: number; max: number };
   ideal: IdealCost;
+  /** The cheapest any policy could run the trace knowing it in advance, with the fastest boot (clairvoyant.ts). */
+  clairvoyant: ClairvoyantResult;
   waitBound: WaitBound;
   ours?: RunFigures;
   baseline?: RunFigures;
@@ -140,6 +143,7 @@ export async function simulate(input: SimulateInput): Promise<SimResult> {
     taskHours: ideal.taskSeconds / 3600,
     boot: { min: boot.min, max: boot.max },
     ideal,
+    clairvoyant: clairvoyantBound({ trace, config, price, bootSec: boot.min }),
     waitBound: waitBound(boot),
   };
   const baselinePoll = input.baselinePoll ?? resolveBaselinePoll(trace);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { leadForRatio, leadPoint, type SlotWorld } from '../../bench/online-bound.js';
+import { trickleFrontier } from '../../bench/families-limits.js';
+
+// The trickle family: ± 60 s jitter, boots 60–150 s, tasks 60–240 s (mean 150), the bound's boot 60 s: the bound
+// pays 60 + 150 = 210 s per task.
+const trickle: SlotWorld = {
+  jitterSec: 60,
+  bootSec: { min: 60, max: 150 },
+  durationSec: { min: 60, max: 240 },
+  boundBootSec: 60,
+};
+
+describe('online bound on a periodic trickle', () => {
+  it.each([
+    // [lead, share waiting, mean wait s, cost ÷ bound], closed forms over uniform boot B and offset X
+    // Reaction: every task waits a whole boot (105 s mean) and pays boot + task: 255 / 210.
+    [null, 1, 105, 255 / 210],
+    // Ready for the earliest arrival under the slowest boot (210 s): nobody waits, 210 + 150 per task.
+    [210, 0, 0, 360 / 210],
+    // 150 s: P(B − X > 150) = 1/6, E[max(0, B − X − 150)] = 60³ / 6 / (90 · 120) = 10/3 s.
+    [150, 1 / 6, 10 / 3, null],
+    // 105 s = the mean of B − X: half wait.
+    [105, 0.5, null, null],
+  ] as [number | null, number, number | null, number | null][])(
+    'lead %s s: share %s wait, mean %s s, ratio %s',
+    (lead, share, wait, ratio) => {
+      const p = leadPoint(trickle, lead);
+      expect(p.waitShare).toBeCloseTo(share, 2);
+      if (wait !== null) expect(p.meanWaitSec).toBeCloseTo(wait, 1);
+      if (ratio !== null) expect(p.ratio).toBeCloseTo(ratio, 3);
+    },
+  );
+
+  it('costs more the earlier it launches, and waits less', () => {
+    const leads = [0, 60, 90, 120, 150, 180, 210];
+    const pts = leads.map((l) => leadPoint(trickle, l));
+    pts.slice(1).forEach((p, i) => {
+      expect(p.ratio).toBeGreaterThanOrEqual(pts[i]!.ratio);
+      expect(p.meanWaitSec).toBeLessThanOrEqual(pts[i]!.meanWaitSec);
+    });
+  });
+
+  it('finds the longest lead within a cost ratio', () => {
+    const at = leadForRatio(trickle, 1.25);
+    expect(at.ratio).toBeLessThanOrEqual(1.25);
+    expect(at.ratio).toBeCloseTo(1.25, 6);
+    expect(at.leadSec).toBeGreaterThan(70);
+    expect(at.leadSec).toBeLessThan(90);
+    expect(at.waitShare).toBeGreaterThan(0.6); // most tasks wait for their machine
+  });
+
+  it('renders the frontier table and the conclusion for results.md', () => {
+    const lines = trickleFrontier({ min: 60, max: 150 });
+    expect(lines).toContain('  | none: launch when the task arrives | 100 % | 105 s | 1.21 |');
+    expect(lines).toContain('  | 210 s | 0 % | 0 s | 1.71 |');
+    expect(lines.at(-1)).toMatch(
+      /^ {2}Within 1\.25 × the bound a policy must launch at most 79 s before the slot, and then 71 % of tasks wait/,
+    );
+  });
+});

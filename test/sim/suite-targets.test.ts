@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { RunFigures, SimResult } from '../../electron/engine/sim/simulate.js';
+import { BUNDLED_WHY, traceTargets } from '../../bench/suite.js';
+
+/** A run with these figures (only what the targets read). */
+const run = (cost: number, p50: number, p95: number, mean: number): RunFigures =>
+  ({
+    cost: { total: cost, idleShare: 0.1 },
+    costPerCompletedTaskHour: cost,
+    tasks: { completed: 10 },
+    waitSec: { p50, p95, mean },
+    poll: { sec: 15 },
+  }) as unknown as RunFigures;
+
+const result = (ours: RunFigures, baseline: RunFigures, bound = 10): SimResult =>
+  ({
+    trace: 'steady',
+    tasks: 10,
+    clairvoyant: { total: bound },
+    waitBound: { bootP95Sec: 146 },
+    ours,
+    baseline,
+  }) as unknown as SimResult;
+
+const verdicts = (r: SimResult) => Object.fromEntries(traceTargets(r).map((t) => [t.name, t.pass]));
+
+describe('bundled traces: every family target on every trace', () => {
+  it.each([
+    // [name, ours, baseline, bound, the targets that miss]
+    ['all pass', run(12, 3, 140, 20), run(14, 3, 400, 60), 10, []],
+    ['a wait within 1 s of the baseline counts as equal', run(12, 4, 140, 20), run(14, 3, 400, 60), 10, []],
+    [
+      'p50 over the baseline by more than 1 s',
+      run(12, 45, 140, 20),
+      run(14, 39, 400, 60),
+      10,
+      ['p50 wait ≤ the baseline'],
+    ],
+    ['dearer than the baseline', run(15, 3, 140, 20), run(14, 3, 400, 60), 20, ['cost ≤ the baseline']],
+    ['over 1.25 × the bound', run(13, 3, 140, 20), run(14, 3, 400, 60), 10, ['cost ≤ 1.25 × clairvoyant']],
+    [
+      'p95 over boot p95 + poll + 10 s (171 s) and over the baseline',
+      run(12, 3, 180, 20),
+      run(14, 3, 175, 60),
+      10,
+      ['p95 wait ≤ boot p95 + poll + 10 s', 'p95 wait ≤ the baseline'],
+    ],
+    ['mean over the baseline', run(12, 3, 140, 70), run(14, 3, 400, 60), 10, ['mean wait ≤ the baseline']],
+  ] as [string, RunFigures, RunFigures, number, string[]][])('%s', (_n, ours, baseline, bound, misses) => {
+    const v = verdicts(result(ours, baseline, bound));
+    expect(Object.keys(v)).toHaveLength(6);
+    expect(Object.entries(v).flatMap(([k, pass]) => (pass ? [] : [k]))).toEqual(misses);
+  });
+
+  it('every reason it gives is for a target it applies', () => {
+    const names = new Set(Object.keys(verdicts(result(run(1, 1, 1, 1), run(1, 1, 1, 1)))));
+    for (const byTarget of Object.values(BUNDLED_WHY))
+      for (const name of Object.keys(byTarget)) expect(names.has(name)).toBe(true);
+  });
+});
