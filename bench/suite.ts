@@ -55,7 +55,7 @@ export function waitTargetSec(r: SimResult): number {
 }
 
 /**
- * The issue's targets, as the trace families apply them, on one trace: ours no dearer than the baseline and no
+ * The targets every trace family is held to, on one trace: ours no dearer than the baseline and no
  * slower at p50, p95 or on average (a wait within WAIT_TOLERANCE_SEC counts as equal); ours within
  * CLAIRVOYANT_COST_TARGET of the clairvoyant bound; ours' p95 within a boot p95 + a poll + WAIT_SLACK_SEC.
  */
