@@ -12,7 +12,7 @@ export const PREFERENCE_TEXT: Record<Preference, string> = {
   balanced:
     'Balanced (default): an idle instance is kept while the next task is likely soon enough that keeping it costs less than making that task wait for a boot, and no more than a burst could use. When tasks come on a regular schedule, the instance is stopped after each task and a new one started a boot ahead of the next. Once tasks stop for far longer than their usual gaps (a burst or a working day is over), idle instances are stopped without waiting for the idle limit. A waiting task is left for a busy instance that will likely finish before a new one could boot.',
   latency:
-    'Shortest waits: every idle instance is kept up to the idle limit while tasks keep coming, as ClearML does (they go once tasks have stopped for far longer than their usual gaps), a regular schedule is started ahead, and every waiting task gets a new instance at once. Costs the most: about what ClearML costs, or a little more.',
+    'Shortest waits: every idle instance is kept up to the idle limit while tasks keep coming, as ClearML does (they go once tasks have stopped for far longer than their usual gaps), a regular schedule is started ahead, and every waiting task gets a new instance at once. Costs the most: about what ClearML costs, and more on a stream of many short tasks.',
 };
 
 function scalingRest(d: ConfigDraft): Record<string, unknown> {
