@@ -87,6 +87,11 @@ export interface ClearmlApi {
   createQueue?(name: string): Promise<{ id: string }>;
   getTasks(ids: readonly string[]): Promise<TaskObs[]>;
   /**
+   * Every task in_progress (paged). Optional: without it, recovery finds stranded tasks only through the workers
+   * ClearML still lists, so one whose worker was dropped after its register timeout stays in_progress.
+   */
+  inProgressTasks?(): Promise<TaskObs[]>;
+  /**
    * Return a task stranded by a lost instance to its queue, through the server's state machine (a task whose worker
    * reported recently only gets "stopping" from tasks.stop, so the client may need tasks.failed before enqueue).
    */

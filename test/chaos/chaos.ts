@@ -269,6 +269,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const pending: Record<string, number> = {};
     const busy: Record<string, number> = {};
     for (const q of clearml.queues()) pending[q.name] = q.entries.length;
+    // A task stranded in_progress on an instance that has ended is demand too: recovery or the requeue controller
+    // returns it to its queue inside the tick that may launch for it, after this sample was taken.
+    for (const t of clearml.tasks()) {
+      const p = t.status === 'in_progress' && t.lastWorker ? parseWorkerId(t.lastWorker) : null;
+      const r = p ? records.get(p.instanceId) : undefined;
+      if (r && r.endedAt !== null) pending[r.queue] = (pending[r.queue] ?? 0) + 1;
+    }
     const workers: Record<string, WorkerState> = {};
     for (const r of records.values()) {
       if (r.endedAt !== null) continue;
@@ -370,6 +377,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       listWorkers: plain((p: string) => real.listWorkers(p)),
       unregisterWorker: plain((w: string) => real.unregisterWorker(w)),
       getTasks: plain((ids: readonly string[]) => real.getTasks(ids)),
+      ...(real.inProgressTasks ? { inProgressTasks: plain(() => real.inProgressTasks!()) } : {}),
       serverInfo: plain(() => real.serverInfo()),
       checkAuth: plain(() => real.checkAuth()),
       async requeueTask(taskId, queueId, reason) {

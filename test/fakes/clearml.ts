@@ -62,6 +62,11 @@ export class FakeClearml implements ClearmlApi {
     this.workers.delete(workerId);
   }
 
+  async inProgressTasks(): Promise<TaskObs[]> {
+    this.enter('inProgressTasks', []);
+    return [...this.tasks.values()].filter((t) => t.status === 'in_progress');
+  }
+
   async getTasks(ids: readonly string[]): Promise<TaskObs[]> {
     this.enter('getTasks', [[...ids]]);
     return ids.flatMap((id) => {

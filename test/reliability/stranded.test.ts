@@ -3,7 +3,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstanceObs, TaskObs, WorkerObs } from '../../electron/engine/ports.js';
 import { createCrashSafety } from '../../electron/engine/reliability/recovery.js';
-import { findStranded, SILENT_AFTER_MS, workersOnGoneInstances } from '../../electron/engine/reliability/stranded.js';
+import {
+  findStranded,
+  SILENT_AFTER_MS,
+  tasksOfDroppedWorkers,
+  workersOnGoneInstances,
+} from '../../electron/engine/reliability/stranded.js';
 import { makeConfig, startRig, T0, userDataFor, type Rig } from './rig.js';
 
 describe('findStranded', () => {
@@ -98,6 +103,65 @@ describe('findStranded', () => {
   });
 });
 
+describe('tasksOfDroppedWorkers: in_progress tasks whose worker ClearML no longer lists', () => {
+  const id = 'i-0123456789abcdef0';
+  const ours = `rel:gpu_a:g4dn.xlarge:${id}`;
+  const task = (patch: Partial<TaskObs> = {}): TaskObs => ({
+    id: 't1',
+    name: 'train',
+    status: 'in_progress',
+    queueId: 'q-gpu',
+    lastWorker: ours,
+    ...patch,
+  });
+  const inst = (state: InstanceObs['state']): InstanceObs => ({
+    instanceId: id,
+    state,
+    instanceType: 'g4dn.xlarge',
+    market: 'spot',
+    zone: 'us-east-1a',
+    subnetId: null,
+    launchedAt: T0 - 30 * 60_000,
+    tags: { 'clearml-autoscaler:queue': 'gpu' },
+    clientToken: null,
+    stateReasonCode: null,
+  });
+  const listed = (workerId: string): WorkerObs => ({
+    id: workerId,
+    task: null,
+    queues: ['gpu'],
+    registeredAt: T0,
+    lastActivityAt: T0,
+    lastReportAt: T0,
+  });
+  it.each([
+    // [name, task, listed workers, instances, stranded]
+    ['worker dropped, instance not listed: stranded', task(), [], [], true],
+    ['worker dropped, instance terminated: stranded', task(), [], [inst('terminated')], true],
+    [
+      'worker dropped, instance running: not (its agent is alive or the spin-up rule acts)',
+      task(),
+      [],
+      [inst('running')],
+      false,
+    ],
+    ['worker still listed: the worker rule decides, not this one', task(), [listed(ours)], [], false],
+    ['not in_progress', task({ status: 'queued' }), [], [], false],
+    ["someone else's worker", task({ lastWorker: `other:gpu_a:g4dn.xlarge:${id}` }), [], [], false],
+    ['no queue to return it to', task({ queueId: null }), [], [], false],
+  ] as [string, TaskObs, WorkerObs[], InstanceObs[], boolean][])('%s', (_n, t, workers, instances, stranded) => {
+    const out = tasksOfDroppedWorkers({
+      prefix: 'rel',
+      queues: { gpu: [{ resource: 'gpu_a' }] },
+      tasks: [t],
+      workers,
+      instances,
+    });
+    expect(out.map((s) => s.taskId)).toEqual(stranded ? ['t1'] : []);
+    if (stranded) expect(out[0]).toMatchObject({ queue: 'gpu', queueId: 'q-gpu', instanceId: id, workerId: ours });
+  });
+});
+
 describe('recovery requeues tasks of instances lost while the app was down', () => {
   let rig: Rig | null = null;
   afterEach(async () => {
@@ -105,12 +169,16 @@ describe('recovery requeues tasks of instances lost while the app was down', () 
     rig = null;
   });
 
-  for (const withRecovery of [true, false]) {
+  for (const [withRecovery, downSec] of [
+    [true, SILENT_AFTER_MS / 1000 + 30],
+    [false, SILENT_AFTER_MS / 1000 + 30],
+    [true, 90 * 60],
+  ] as const) {
     // Without recovery the engine's own per-tick check (a worker of ours holding an in_progress task on an instance
     // that is gone) finds it on its first tick, so the task completes either way.
     it(
       withRecovery
-        ? 'with recovery: requeued at start and completed'
+        ? `with recovery, ${downSec / 60} min down: requeued at start and completed`
         : 'without recovery: requeued by the first tick and completed',
       async () => {
         rig = await startRig();
@@ -126,7 +194,9 @@ describe('recovery requeues tasks of instances lost while the app was down', () 
         const [lost] = rig.live();
         rig.ec2.interruptSpot(lost!.instanceId);
         rig.agents.step();
-        rig.clock.advance(SILENT_AFTER_MS + 30_000); // long enough to be terminated (no longer listed) and silent
+        // Long enough to be terminated (no longer listed) and silent; or, the second time, for ClearML to drop the
+        // silent worker after its 600 s register timeout, so no listed worker points at the task any more.
+        rig.clock.advance(downSec * 1000);
         rig.agents.step();
 
         const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock, userData: userDataFor });

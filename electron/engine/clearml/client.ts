@@ -75,6 +75,17 @@ interface CallOptions {
 
 type Token = { value: string; expiresAt: number };
 
+/** A `tasks.get_all` entry as the engine sees it. */
+function taskObs(t: z.infer<typeof TasksDataSchema>['tasks'][number]): TaskObs {
+  return {
+    id: t.id,
+    name: t.name ?? '',
+    status: (t.status ?? 'unknown') as TaskObs['status'],
+    queueId: t.execution?.queue ?? null,
+    lastWorker: t.last_worker ?? null,
+  };
+}
+
 export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
   const apiHost = opts.apiHost.trim().replace(/\/+$/, '');
   const version = opts.apiVersion ?? DEFAULT_API_VERSION;
@@ -297,6 +308,22 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
       }
     },
 
+    async inProgressTasks() {
+      const out: TaskObs[] = [];
+      for (let page = 0; ; page++) {
+        const data = await call('tasks.get_all', {
+          status: ['in_progress'],
+          only_fields: TASK_FIELDS,
+          search_hidden: true,
+          page,
+          page_size: PAGE_SIZE,
+        });
+        const tasks = parse('tasks.get_all', TasksDataSchema, data).tasks;
+        out.push(...tasks.map(taskObs));
+        if (tasks.length < PAGE_SIZE) return out;
+      }
+    },
+
     async getTasks(ids) {
       const unique = [...new Set(ids)];
       const out: TaskObs[] = [];
@@ -310,15 +337,7 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
           page: 0,
           page_size: PAGE_SIZE,
         });
-        for (const t of parse('tasks.get_all', TasksDataSchema, data).tasks) {
-          out.push({
-            id: t.id,
-            name: t.name ?? '',
-            status: t.status ?? 'unknown',
-            queueId: t.execution?.queue ?? null,
-            lastWorker: t.last_worker ?? null,
-          });
-        }
+        out.push(...parse('tasks.get_all', TasksDataSchema, data).tasks.map(taskObs));
       }
       return out;
     },

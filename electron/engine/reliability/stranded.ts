@@ -24,6 +24,8 @@ export interface StrandedTask {
   instanceId: string;
   /** Queue name to return it to. */
   queue: string;
+  /** The queue's id when the task itself names it (then `queue` may be empty). */
+  queueId?: string;
   why: string;
 }
 
@@ -83,6 +85,45 @@ export function findStranded(input: {
   });
 }
 
+/**
+ * Pure. Tasks in_progress whose last worker is ours but no longer listed by ClearML (silent past its register
+ * timeout) and whose instance is not running: lost while no engine ran for longer than that timeout, when no
+ * listed worker points at them any more. They go back to the queue the task names.
+ */
+export function tasksOfDroppedWorkers(input: {
+  prefix: string;
+  /** The config's queues → their resources, to name the queue of an instance EC2 no longer lists. */
+  queues: Readonly<Record<string, readonly { resource: string }[]>>;
+  tasks: readonly TaskObs[];
+  workers: readonly WorkerObs[];
+  instances: readonly InstanceObs[];
+}): StrandedTask[] {
+  const listed = new Set(input.workers.map((w) => w.id));
+  const byId = new Map(input.instances.map((i) => [i.instanceId, i]));
+  const out: StrandedTask[] = [];
+  for (const t of input.tasks) {
+    const p = t.lastWorker ? parseWorkerId(t.lastWorker) : null;
+    if (t.status !== 'in_progress' || !p || p.prefix !== input.prefix || !t.queueId) continue;
+    if (listed.has(t.lastWorker!)) continue;
+    const inst = byId.get(p.instanceId);
+    if (inst && isLiveState(inst.state)) continue;
+    out.push({
+      taskId: t.id,
+      workerId: t.lastWorker!,
+      instanceId: p.instanceId,
+      queue: inst?.tags[TAG.queue] || queueOfResource(input.queues, p.resource),
+      queueId: t.queueId,
+      why: `its instance ${p.instanceId} was lost while the app was not running, and ClearML no longer lists its worker`,
+    });
+  }
+  return out;
+}
+
+/** The first configured queue served by a resource ('' when none: the event then names the task only). */
+function queueOfResource(queues: Readonly<Record<string, readonly { resource: string }[]>>, resource: string): string {
+  return Object.entries(queues).find(([, entries]) => entries.some((e) => e.resource === resource))?.[0] ?? '';
+}
+
 /** Finds and requeues stranded tasks; each failure is reported, none stops the others. */
 export async function requeueStranded(opts: {
   clearml: ClearmlApi;
@@ -92,18 +133,28 @@ export async function requeueStranded(opts: {
 }): Promise<{ requeued: StrandedTask[]; errors: string[] }> {
   const { clearml, config } = opts;
   const prefix = config.scaling.workersPrefix;
-  const workers = (await clearml.listWorkers(prefix)).filter((w) => w.task);
-  if (!workers.length) return { requeued: [], errors: [] };
-  const tasks = await clearml.getTasks(workers.map((w) => w.task!.id));
+  const listed = await clearml.listWorkers(prefix);
+  const workers = listed.filter((w) => w.task);
+  const tasks = workers.length ? await clearml.getTasks(workers.map((w) => w.task!.id)) : [];
   const stranded = findStranded({ now: opts.now, prefix, workers, instances: opts.instances, tasks });
+  if (clearml.inProgressTasks) {
+    const known = new Set(stranded.map((s) => s.taskId));
+    const dropped = tasksOfDroppedWorkers({
+      prefix,
+      queues: config.queues,
+      tasks: await clearml.inProgressTasks(),
+      workers: listed,
+      instances: opts.instances,
+    });
+    stranded.push(...dropped.filter((s) => !known.has(s.taskId)));
+  }
   if (!stranded.length) return { requeued: [], errors: [] };
-  const queues = new Map(
-    (await clearml.listQueues([...new Set(stranded.map((s) => s.queue))])).map((q) => [q.name, q.id]),
-  );
+  const names = [...new Set(stranded.flatMap((s) => (s.queueId ? [] : [s.queue])))];
+  const queues = new Map(names.length ? (await clearml.listQueues(names)).map((q) => [q.name, q.id]) : []);
   const requeued: StrandedTask[] = [];
   const errors: string[] = [];
   for (const s of stranded) {
-    const queueId = queues.get(s.queue);
+    const queueId = s.queueId ?? queues.get(s.queue);
     if (!queueId) {
       errors.push(`task ${s.taskId} (${s.why}) was not requeued: queue '${s.queue}' does not exist on the server`);
       continue;
