@@ -152,7 +152,7 @@ export class Engine {
       obs.queues.push(...(await createMissingQueues(this.deps.clearml, config, obs.queues, emitOnce)));
 
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
-    if (obs.clearmlOk) this.idle.observe(obs, prefix);
+    if (obs.clearmlOk) this.idle.observe(obs, prefix, (id) => this.deps.costs?.lastBusyAt(id) ?? null);
     if (acting && obs.clearmlOk) {
       const { spotLosses } = await this.requeue.run(obs, prefix, this.remover.terminatedByUs, emit);
       for (const queue of spotLosses) this.launcher.grantOnDemandCredit(queue, now);

@@ -43,10 +43,11 @@ export interface PolicyInput {
   /** instanceId → ms when the loop first saw its worker idle (consecutive observations). */
   idleSince: ReadonlyMap<string, number>;
   /**
-   * Instances already idle when this engine run first read ClearML (a restart forgets idle timers): their idle
-   * spell may have begun up to maxIdleMin earlier, so they go after surplusIdleMin whatever the forecast keeps.
+   * Instances already idle when this engine run first read ClearML (a restart forgets idle timers) → the last
+   * moment each is known to have been busy or registered (null: unknown). Their idle spell began before this run,
+   * so they go after surplusIdleMin whatever the forecast keeps, and at once when that moment is maxIdleMin ago.
    */
-  idleInherited?: ReadonlySet<string>;
+  idleInherited?: ReadonlyMap<string, number | null>;
   launchesPaused: boolean;
   pausedQueues: ReadonlySet<string>;
   /** `${queue}|${resource}` pairs whose every placement hit a capacity error recently. */
@@ -116,6 +117,7 @@ export type TerminateReason =
   | { code: 'idle'; queue: string; idleSec: number; maxIdleSec: number }
   | { code: 'idle-surplus'; queue: string; idleSec: number; maxIdleSec: number; expected: number }
   | { code: 'idle-inherited'; queue: string; idleSec: number; surplusIdleSec: number }
+  | { code: 'idle-ceiling'; queue: string; sinceBusySec: number; maxIdleSec: number }
   | { code: 'budget'; detail: string }
   | { code: 'spin-up'; spinUpMin: number }
   | { code: 'orphan'; forSec: number; note: string | null };
@@ -381,14 +383,19 @@ export function plan(input: PolicyInput): Plan {
     const surplus = Math.max(0, candidates.length - expected);
     candidates.forEach((c, i) => {
       // Kept by the forecast, but idle since before this run began: keeping it up to maxIdleMin from now could
-      // exceed maxIdleMin in all, so it gets the short limit (maxIdleMin stays the ceiling across a restart).
+      // exceed maxIdleMin in all, so it gets the short limit; and once maxIdleMin has passed since the last moment
+      // it is known to have been busy or registered, it goes now (maxIdleMin stays the ceiling across a restart).
+      const busyAt = input.idleInherited?.get(c.instance.instanceId) ?? null;
+      const sinceBusySec = busyAt === null ? 0 : (now - busyAt) / 1000;
+      const overCeiling = busyAt !== null && sinceBusySec >= maxIdleSec;
       const inherited = i >= surplus && !!input.idleInherited?.has(c.instance.instanceId);
       const shortLimit = input.releaseIdle?.has(queueName) ? 0 : surplusIdleSec;
       const limit = i < surplus || inherited ? shortLimit : maxIdleSec;
-      if ((c.idleSec ?? 0) < limit) return;
+      if ((c.idleSec ?? 0) < limit && !overCeiling) return;
       const idleSec = c.idleSec ?? 0;
-      const reason: TerminateReason =
-        i < surplus
+      const reason: TerminateReason = overCeiling
+        ? { code: 'idle-ceiling', queue: queueName, sinceBusySec, maxIdleSec }
+        : i < surplus
           ? { code: 'idle-surplus', queue: queueName, idleSec, maxIdleSec, expected }
           : inherited
             ? { code: 'idle-inherited', queue: queueName, idleSec, surplusIdleSec }

@@ -10,7 +10,7 @@ import { PriceBook } from '../../electron/engine/cost/price-book.js';
 import { CostTracker } from '../../electron/engine/cost/tracker.js';
 import { plan } from '../../electron/engine/policy.js';
 import { createPriceLookup } from '../../electron/engine/prices.js';
-import { renderDecision } from '../../electron/engine/reasons.js';
+import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
 import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
 import { startWorld, type World } from './world.js';
 
@@ -70,6 +70,47 @@ describe('costs in the loop', () => {
     const second = await tracked(world, file);
     expect(second.history.monthToDate(world.clock.now())).toBeCloseTo(spent, 6);
   });
+
+  it.each([
+    // [downtime min, terminated on the new engine's first tick]
+    [2, false], // its last task ended ~11 min before: within maxIdleMin, it waits the short limit
+    [12, true], // ~21 min before: past maxIdleMin (15), whatever happened while nobody watched
+  ])(
+    'after a restart of %i min, an inherited idle worker goes at once only past maxIdleMin since its last known task',
+    async (downMin, gone) => {
+      world = await startWorld();
+      const config = makeConfig();
+      world.clearml.createQueue('cpu');
+      world.clearml.createQueue('gpu');
+      world.clearml.addTask({ name: 'prep', queue: 'cpu', durationSec: 300 });
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl');
+      const first = await tracked(world, file);
+      const before = world.newEngine(config, { costs: first.tracker, prices: first.prices });
+      // Launch, the world's 60 s boot, the 5-min task, then idle (kept: too few tasks seen to forecast): its task
+      // ended about 9 min before the downtime begins, so about 11 or 21 min before the new engine's first tick.
+      await world.run(before, 900, 15);
+      expect(world.live()).toHaveLength(1);
+      const id = world.live()[0]!.instanceId;
+      const lastTask = first.history.get(id)!.tasks[0]!;
+      expect(lastTask.endedAt).not.toBeNull();
+      await first.history.close();
+
+      world.clock.advance(downMin * 60_000);
+      world.agents.step();
+      const second = await tracked(world, file);
+      const after = world.newEngine(config, { costs: second.tracker, prices: second.prices });
+      const r = await after.tick();
+      expect(r.terminated).toEqual(gone ? [id] : []);
+      if (gone) {
+        const t = r.plan?.actions.find((a) => a.kind === 'terminate');
+        expect(t && renderActionReason(t)).toMatch(
+          /idle since before the engine started, with no task or registration known for \d+(\.\d)? min \(limit 15 min\)/,
+        );
+      }
+      const sinceTask = (world.clock.now() - lastTask.endedAt!) / 60_000;
+      expect(sinceTask >= 15).toBe(gone);
+    },
+  );
 
   it('terminate-idle mode removes idle workers in a queue whose cap is reached', () => {
     const i = instance('gpu', 'gpu_a');

@@ -221,7 +221,7 @@ describe('policy: scale down', () => {
           [b.instanceId, T0 - 3 * 60_000],
         ]),
         expectedArrivals: new Map([['cpu', 2]]),
-        idleInherited: new Set(inherited),
+        idleInherited: new Map(inherited.map((id) => [id, null])),
       });
     expect(terminations(plan(input([])).actions)).toEqual([]);
     const p = plan(input([a.instanceId]));
@@ -229,6 +229,31 @@ describe('policy: scale down', () => {
     const t = p.actions.find((x) => x.kind === 'terminate');
     expect(t && renderActionReason(t)).toMatch(/unknown time before it.*kept only 2 min/);
   });
+
+  it.each([
+    // [last known busy (min before now), terminated now]
+    [null, false], // nothing known: the short limit from first sight (not reached yet)
+    [10, false], // a task ended 10 min ago: within maxIdleMin
+    [15, true], // 15 min ago: at the ceiling, it goes now
+    [40, true],
+  ] as [number | null, boolean][])(
+    'an inherited idle worker last known busy %s min ago goes at once only past maxIdleMin',
+    (agoMin, gone) => {
+      const a = instance('cpu', 'cpu');
+      const p = plan(
+        policyInput({
+          instances: [a],
+          workers: [workerFor(a)],
+          idleSince: new Map([[a.instanceId, T0]]),
+          expectedArrivals: new Map([['cpu', 1]]),
+          idleInherited: new Map([[a.instanceId, agoMin === null ? null : T0 - agoMin * 60_000]]),
+        }),
+      );
+      expect(terminations(p.actions)).toEqual(gone ? [[a.instanceId, 'idle']] : []);
+      const t = p.actions.find((x) => x.kind === 'terminate');
+      if (gone) expect(t && t.kind === 'terminate' ? t.reason.code : null).toBe('idle-ceiling');
+    },
+  );
 
   it('terminates on-demand before spot when both are idle past the limit', () => {
     const spot = instance('cpu', 'cpu', { market: 'spot' });

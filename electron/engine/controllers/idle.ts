@@ -1,15 +1,18 @@
 /**
  * Idle tracking: since when each instance's worker has been idle on consecutive observations. The policy reads
  * it to pick which idle workers go (the longest idle first); a busy sighting or a vanished worker resets it.
- * A worker already idle at the engine's first good read may have been idle for up to maxIdleMin before a restart:
- * its true start is unknown, so it is marked `inherited` and nothing may keep it warm beyond the short limit.
+ * A worker already idle at the engine's first good read may have been idle since before a restart: its true start
+ * is unknown, so it is marked `inherited` and nothing may keep it warm beyond the short limit. Its spell cannot
+ * have begun before the last moment it is known to have been busy or to have registered (ClearML's registration
+ * time, and the task spans the cost history kept across the restart), so that moment is kept with it: from there
+ * on maxIdleMin is a hard ceiling even across a restart.
  */
 import type { Observation } from './observe.js';
 import { instanceIdOfWorker } from '../workers.js';
 
 export class IdleTracker {
   private readonly since = new Map<string, number>();
-  private readonly fromStart = new Set<string>();
+  private readonly fromStart = new Map<string, number | null>();
   private firstRead = true;
 
   /** instanceId → ms when its worker was first seen idle. */
@@ -17,13 +20,19 @@ export class IdleTracker {
     return this.since;
   }
 
-  /** Instances whose worker was already idle at the first good read: idle since an unknown time. */
-  get inherited(): ReadonlySet<string> {
+  /**
+   * Instances whose worker was already idle at the first good read (idle since an unknown time) → the last moment
+   * it is known to have been busy or to have registered (ms), or null when nothing is known.
+   */
+  get inherited(): ReadonlyMap<string, number | null> {
     return this.fromStart;
   }
 
-  /** Only with a good ClearML read: a failed one says nothing about who is idle. */
-  observe(obs: Observation, prefix: string): void {
+  /**
+   * Only with a good ClearML read: a failed one says nothing about who is idle. `lastBusyAt`: the last moment the
+   * cost history saw the instance busy or registered, for a worker idle since before this engine started.
+   */
+  observe(obs: Observation, prefix: string, lastBusyAt?: (instanceId: string) => number | null): void {
     const byInstance = new Map(obs.workers.map((w) => [instanceIdOfWorker(w.id, prefix), w]));
     const seen = new Set<string>();
     for (const inst of obs.instances) {
@@ -33,7 +42,12 @@ export class IdleTracker {
       if (w.task) this.forget(inst.instanceId);
       else if (!this.since.has(inst.instanceId)) {
         this.since.set(inst.instanceId, obs.now);
-        if (this.firstRead) this.fromStart.add(inst.instanceId);
+        if (this.firstRead) {
+          const known = [w.registeredAt, lastBusyAt?.(inst.instanceId) ?? null].filter(
+            (t): t is number => t !== null && Number.isFinite(t),
+          );
+          this.fromStart.set(inst.instanceId, known.length ? Math.max(...known) : null);
+        }
       }
     }
     for (const id of [...this.since.keys()]) if (!seen.has(id)) this.forget(id);

@@ -39,6 +39,20 @@ export class CostTracker {
     private readonly book: PriceBook,
   ) {}
 
+  /**
+   * The last moment the history knows the instance busy or registered (ms): its registration, the start of each
+   * task it ran and the end of each that ended; null for an instance it has no record of. Read before this tick's
+   * facts are recorded, it bounds how long a worker can have been idle across a restart.
+   */
+  lastBusyAt(instanceId: string): number | null {
+    const rec = this.history.get(instanceId);
+    if (!rec) return null;
+    const times = [rec.registeredAt, ...rec.tasks.flatMap((t) => [t.startedAt, t.endedAt])].filter(
+      (t): t is number => t !== null,
+    );
+    return times.length ? Math.max(...times) : null;
+  }
+
   /** Turn this tick's observation into lifecycle facts. Idempotent: the history drops what it already knows. */
   async observe(instances: readonly InstanceObs[], workers: readonly WorkerObs[] | null, now: number): Promise<void> {
     const workerByInstance = new Map<string, WorkerObs>();

@@ -46,11 +46,22 @@ describe('IdleTracker', () => {
     const [a, b] = [instance('gpu', 'gpu_a'), instance('gpu', 'gpu_b')];
     t.observe(obs([a], [workerFor(a)], T0), 'dyn');
     t.observe(obs([a, b], [workerFor(a), workerFor(b)], T0 + 15_000), 'dyn');
-    expect([...t.inherited]).toEqual([a.instanceId]);
+    expect([...t.inherited.keys()]).toEqual([a.instanceId]);
+    // Its spell began no earlier than its registration (the fixture registers 60 s after launch).
+    expect(t.inherited.get(a.instanceId)).toBe(a.launchedAt + 60_000);
     // Once seen busy, its next idle spell has a known start.
     t.observe(obs([a, b], [workerFor(a, 'task'), workerFor(b)], T0 + 30_000), 'dyn');
     t.observe(obs([a, b], [workerFor(a), workerFor(b)], T0 + 45_000), 'dyn');
     expect(t.inherited.size).toBe(0);
+  });
+
+  it('an inherited worker keeps the last moment the cost history knew it busy, if later than its registration', () => {
+    const t = new IdleTracker();
+    const [a, b] = [instance('gpu', 'gpu_a'), instance('gpu', 'gpu_b')];
+    const lastBusy = new Map([[a.instanceId, a.launchedAt + 600_000]]);
+    t.observe(obs([a, b], [workerFor(a), workerFor(b)], T0), 'dyn', (id) => lastBusy.get(id) ?? null);
+    expect(t.inherited.get(a.instanceId)).toBe(a.launchedAt + 600_000);
+    expect(t.inherited.get(b.instanceId)).toBe(b.launchedAt + 60_000);
   });
 
   it('forget() restarts one timer', () => {
