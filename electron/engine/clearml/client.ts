@@ -80,7 +80,7 @@ function taskObs(t: z.infer<typeof TasksDataSchema>['tasks'][number]): TaskObs {
   return {
     id: t.id,
     name: t.name ?? '',
-    status: (t.status ?? 'unknown') as TaskObs['status'],
+    status: t.status ?? 'unknown',
     queueId: t.execution?.queue ?? null,
     lastWorker: t.last_worker ?? null,
   };
