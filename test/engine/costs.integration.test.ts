@@ -33,6 +33,18 @@ async function tracked(w: World, file: string) {
   };
 }
 
+/** A fresh world with one CPU task of `durationSec`, and an engine whose costs go to a new journal. */
+async function oneCpuTask(durationSec: number) {
+  const w = (world = await startWorld());
+  const config = makeConfig();
+  w.clearml.createQueue('cpu');
+  w.clearml.createQueue('gpu');
+  w.clearml.addTask({ name: 'prep', queue: 'cpu', durationSec });
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl');
+  const first = await tracked(w, file);
+  return { w, config, file, first, engine: w.newEngine(config, { costs: first.tracker, prices: first.prices }) };
+}
+
 describe('costs in the loop', () => {
   it('a global hourly cap blocks the launch that would cross it, and the decision says which cap and by how much', async () => {
     world = await startWorld();
@@ -52,23 +64,16 @@ describe('costs in the loop', () => {
   });
 
   it('after a restart the month spend so far is still known', async () => {
-    world = await startWorld();
-    const config = makeConfig();
-    world.clearml.createQueue('cpu');
-    world.clearml.createQueue('gpu');
-    world.clearml.addTask({ name: 'prep', queue: 'cpu', durationSec: 1800 });
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl');
-    const first = await tracked(world, file);
-    const engine = world.newEngine(config, { costs: first.tracker, prices: first.prices });
-    await world.run(engine, 3600, 30);
-    const spent = first.history.monthToDate(world.clock.now());
+    const { w, file, first, engine } = await oneCpuTask(1800);
+    await w.run(engine, 3600, 30);
+    const spent = first.history.monthToDate(w.clock.now());
     expect(spent).toBeGreaterThan(0.05);
-    const byTask = world.store.getState().costs.byTask ?? [];
+    const byTask = w.store.getState().costs.byTask ?? [];
     expect(byTask.map((t) => t.queue)).toEqual(['cpu']);
     await first.history.close();
 
-    const second = await tracked(world, file);
-    expect(second.history.monthToDate(world.clock.now())).toBeCloseTo(spent, 6);
+    const second = await tracked(w, file);
+    expect(second.history.monthToDate(w.clock.now())).toBeCloseTo(spent, 6);
   });
 
   it.each([
@@ -78,14 +83,7 @@ describe('costs in the loop', () => {
   ])(
     'after a restart of %i min, an inherited idle worker goes at once only past maxIdleMin since its last known task',
     async (downMin, gone) => {
-      world = await startWorld();
-      const config = makeConfig();
-      world.clearml.createQueue('cpu');
-      world.clearml.createQueue('gpu');
-      world.clearml.addTask({ name: 'prep', queue: 'cpu', durationSec: 300 });
-      const file = path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl');
-      const first = await tracked(world, file);
-      const before = world.newEngine(config, { costs: first.tracker, prices: first.prices });
+      const { w: world, config, file, first, engine: before } = await oneCpuTask(300);
       // Launch, the world's 60 s boot, the 5-min task, then idle (kept: too few tasks seen to forecast): its task
       // ended about 9 min before the downtime begins, so about 11 or 21 min before the new engine's first tick.
       await world.run(before, 900, 15);

@@ -11,8 +11,22 @@ import {
 } from '../../electron/engine/reliability/stranded.js';
 import { makeConfig, startRig, T0, userDataFor, type Rig } from './rig.js';
 
+const id = 'i-0123456789abcdef0';
+/** Instance `id` in `state`; its queue tag names `queue`. */
+const inst = (state: InstanceObs['state'], reason: string | null = null, queue = 'gpu-from-tag'): InstanceObs => ({
+  instanceId: id,
+  state,
+  instanceType: 'g4dn.xlarge',
+  market: 'spot',
+  zone: 'us-east-1a',
+  subnetId: null,
+  launchedAt: T0 - 30 * 60_000,
+  tags: { 'clearml-autoscaler:queue': queue },
+  clientToken: null,
+  stateReasonCode: reason,
+});
+
 describe('findStranded', () => {
-  const id = 'i-0123456789abcdef0';
   const worker = (patch: Partial<WorkerObs> = {}): WorkerObs => ({
     id: `rel:gpu_a:g4dn.xlarge:${id}`,
     task: { id: 't1' },
@@ -29,18 +43,6 @@ describe('findStranded', () => {
     queueId: null,
     lastWorker: `rel:gpu_a:g4dn.xlarge:${id}`,
     ...patch,
-  });
-  const inst = (state: InstanceObs['state'], reason: string | null = null): InstanceObs => ({
-    instanceId: id,
-    state,
-    instanceType: 'g4dn.xlarge',
-    market: 'spot',
-    zone: 'us-east-1a',
-    subnetId: null,
-    launchedAt: T0 - 30 * 60_000,
-    tags: { 'clearml-autoscaler:queue': 'gpu-from-tag' },
-    clientToken: null,
-    stateReasonCode: reason,
   });
   const run = (p: { workers?: WorkerObs[]; instances?: InstanceObs[]; tasks?: TaskObs[]; prefix?: string }) =>
     findStranded({
@@ -104,7 +106,6 @@ describe('findStranded', () => {
 });
 
 describe('tasksOfDroppedWorkers: in_progress tasks whose worker ClearML no longer lists', () => {
-  const id = 'i-0123456789abcdef0';
   const ours = `rel:gpu_a:g4dn.xlarge:${id}`;
   const task = (patch: Partial<TaskObs> = {}): TaskObs => ({
     id: 't1',
@@ -113,18 +114,6 @@ describe('tasksOfDroppedWorkers: in_progress tasks whose worker ClearML no longe
     queueId: 'q-gpu',
     lastWorker: ours,
     ...patch,
-  });
-  const inst = (state: InstanceObs['state']): InstanceObs => ({
-    instanceId: id,
-    state,
-    instanceType: 'g4dn.xlarge',
-    market: 'spot',
-    zone: 'us-east-1a',
-    subnetId: null,
-    launchedAt: T0 - 30 * 60_000,
-    tags: { 'clearml-autoscaler:queue': 'gpu' },
-    clientToken: null,
-    stateReasonCode: null,
   });
   const listed = (workerId: string): WorkerObs => ({
     id: workerId,
@@ -137,7 +126,7 @@ describe('tasksOfDroppedWorkers: in_progress tasks whose worker ClearML no longe
   it.each([
     // [name, task, listed workers, instances, stranded]
     ['worker dropped, instance not listed: stranded', task(), [], [], true],
-    ['worker dropped, instance terminated: stranded', task(), [], [inst('terminated')], true],
+    ['worker dropped, instance terminated: stranded', task(), [], [inst('terminated', null, 'gpu')], true],
     [
       'worker dropped, instance running: not (its agent is alive or the spin-up rule acts)',
       task(),
