@@ -9,24 +9,17 @@
 // test/reliability/recovery.test.ts).
 import { GPU_OVER_TWO_RESOURCES, addTasks } from '../fixtures/index.js';
 import { DescribeInstanceAttributeCommand, DescribeVolumesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../shared/config.js';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { makeConfig } from '../engine/fixtures.js';
 import { MOTO_AMI, startMotoWorld, tagMap, type MotoWorld } from './moto-world.js';
-import { resetMoto, startMoto, type Peer } from './peers.js';
+import { motoPerFile } from './peers.js';
 
-let moto: Peer;
+const moto = motoPerFile();
 let world: MotoWorld | null = null;
 
-beforeAll(async () => {
-  moto = await startMoto();
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async () => resetMoto(moto));
 afterEach(async () => {
   await world?.close();
   world = null;
@@ -48,7 +41,7 @@ const ids = (list: { InstanceId?: string }[]) => list.map((i) => i.InstanceId).s
 
 describe('engine against moto (EC2 through the real SDK)', () => {
   it('3 tasks on a queue capped at 2 → exactly 2 tagged spot instances that run them, then scale to zero', async () => {
-    world = await startMotoWorld(moto);
+    world = await startMotoWorld(moto());
     const config = motoConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, maxSpinUpMin: 30 } });
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
@@ -82,7 +75,7 @@ describe('engine against moto (EC2 through the real SDK)', () => {
   });
 
   it('a queue with two resources and need 3 gets exactly 3 launches, none more over 10 minutes', async () => {
-    world = await startMotoWorld(moto);
+    world = await startMotoWorld(moto());
     const config = motoConfig({
       queues: GPU_OVER_TWO_RESOURCES,
     });
@@ -97,7 +90,7 @@ describe('engine against moto (EC2 through the real SDK)', () => {
   });
 
   it('terminates an instance that never registers after the spin-up time', async () => {
-    world = await startMotoWorld(moto, { bootSec: 10_000 });
+    world = await startMotoWorld(moto(), { bootSec: 10_000 });
     const config = motoConfig({ scaling: { workersPrefix: 'dyn', maxSpinUpMin: 10 } });
     world.clearml.createQueue('gpu');
     world.clearml.addTask({ name: 't', queue: 'gpu', durationSec: 60 });
@@ -111,7 +104,7 @@ describe('engine against moto (EC2 through the real SDK)', () => {
   });
 
   it('an engine killed and restarted mid-way adopts the instances: no duplicate launch, none forgotten', async () => {
-    world = await startMotoWorld(moto);
+    world = await startMotoWorld(moto());
     const config = motoConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 2 } });
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
@@ -131,7 +124,7 @@ describe('engine against moto (EC2 through the real SDK)', () => {
   });
 
   it('an orphan (our prefix, a queue no longer configured) is marked first, terminated on a later tick', async () => {
-    world = await startMotoWorld(moto);
+    world = await startMotoWorld(moto());
     const config = motoConfig({ scaling: { workersPrefix: 'dyn' } });
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
@@ -168,7 +161,7 @@ describe('engine against moto (EC2 through the real SDK)', () => {
   });
 
   it('renews the lease tag in one batched CreateTags before it is half spent', async () => {
-    world = await startMotoWorld(moto);
+    world = await startMotoWorld(moto());
     const config = motoConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 60 }, lease: { leaseMin: 20 } });
     world.clearml.createQueue('gpu');
     world.clearml.createQueue('cpu');
@@ -191,7 +184,7 @@ describe('engine against moto (EC2 through the real SDK)', () => {
   });
 
   it('what moto records of a launch: tags on the volumes, IMDSv2 required with metadata tags, terminate on shutdown', async () => {
-    world = await startMotoWorld(moto);
+    world = await startMotoWorld(moto());
     const config = motoConfig({
       scaling: { workersPrefix: 'dyn' },
       resources: {

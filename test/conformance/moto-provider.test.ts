@@ -1,27 +1,24 @@
 /**
  * Our EC2 provider (the real AWS SDK) against moto's EC2 server, a second EC2 implementation we did not write.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/provider.js';
 import { TAG, type LaunchSpec } from '../../electron/engine/ports.js';
-import { resetMoto, startMoto, type Peer } from './peers.js';
+import { motoPerFile } from './peers.js';
 
-let moto: Peer;
+const moto = motoPerFile();
 let ec2: Ec2Provider;
 
-beforeAll(async () => {
-  moto = await startMoto();
+beforeAll(() => {
   ec2 = createEc2Provider({
     region: 'us-east-1',
-    endpoint: moto.url,
+    endpoint: moto().url,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   });
 });
-afterAll(async () => {
+afterAll(() => {
   ec2?.close();
-  await moto?.stop();
 });
-beforeEach(async () => resetMoto(moto));
 
 function spec(over: Partial<LaunchSpec> = {}): LaunchSpec {
   return {

@@ -3,6 +3,7 @@
  * (moto's EC2 server, the real clearml-agent, ClearML's own autoscaler). A missing venv is a failure with the
  * command that fixes it, never a skip: this suite exists to run against them.
  */
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -90,4 +91,23 @@ export async function startMoto(env: Record<string, string> = {}): Promise<Peer>
 export async function resetMoto(peer: Peer): Promise<void> {
   const r = await fetch(`${peer.url}/moto-api/reset`, { method: 'POST' });
   if (!r.ok) throw new Error(`moto reset answered ${r.status}`);
+}
+
+/**
+ * One moto server for a test file: started before its first test, reset before each test, stopped after the last.
+ * Call at the top of the file; the getter gives the running server inside tests and later hooks.
+ */
+export function motoPerFile(): () => Peer {
+  let moto: Peer | undefined;
+  beforeAll(async () => {
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => resetMoto(moto!));
+  return () => {
+    if (!moto) throw new Error('moto is not running: motoPerFile() hands it out only inside tests and hooks');
+    return moto;
+  };
 }

@@ -4,7 +4,7 @@ import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
 import type { Config, ConfigInput } from '../../shared/config.js';
 import type { Engine } from '../../electron/engine/engine.js';
@@ -17,20 +17,13 @@ import { ensureLeaseTable, type TableProgress } from '../../electron/engine/team
 import { makeConfig } from '../engine/fixtures.js';
 import { AWS } from '../engine/world.js';
 import { MOTO_AMI, startMotoWorld, tagMap, type MotoWorld } from './moto-world.js';
-import { resetMoto, startMoto, type Peer } from './peers.js';
+import { motoPerFile, startMoto } from './peers.js';
 
 const TABLE = 'autoscaler-leases';
-let moto: Peer;
+const moto = motoPerFile();
 let world: MotoWorld | null = null;
 const stores: LeaseStore[] = [];
 
-beforeAll(async () => {
-  moto = await startMoto();
-});
-afterAll(async () => {
-  await moto?.stop();
-});
-beforeEach(async () => resetMoto(moto));
 afterEach(async () => {
   for (const s of stores.splice(0)) s.close();
   await world?.close();
@@ -64,7 +57,7 @@ function teamEngine(w: MotoWorld, id: string, config: Config): TeamEngine {
         const s = createDynamoLeaseStore({
           region: c.team.leaseRegion ?? c.aws.region,
           credentials: AWS,
-          endpoint: moto.url,
+          endpoint: moto().url,
           table: c.team.leaseTable,
           prefix: c.scaling.workersPrefix,
         });
@@ -77,7 +70,14 @@ function teamEngine(w: MotoWorld, id: string, config: Config): TeamEngine {
 }
 
 const createTable = (onProgress?: (p: TableProgress) => void) =>
-  ensureLeaseTable({ region: 'us-east-1', credentials: AWS, endpoint: moto.url, table: TABLE, onProgress, pollMs: 50 });
+  ensureLeaseTable({
+    region: 'us-east-1',
+    credentials: AWS,
+    endpoint: moto().url,
+    table: TABLE,
+    onProgress,
+    pollMs: 50,
+  });
 
 /** Which engine stamped each instance moto holds (launch or lease renewal). */
 async function stampers(w: MotoWorld): Promise<string[]> {
@@ -90,7 +90,7 @@ describe('lease table', () => {
     expect(await createTable((p) => progress.push(p))).toEqual({ created: true });
     expect(progress[0]).toEqual({ step: 'creating' });
     expect(progress.at(-1)).toEqual({ step: 'active', created: true });
-    const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.url, credentials: AWS });
+    const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: moto().url, credentials: AWS });
     const t = await ddb.send(new DescribeTableCommand({ TableName: TABLE }));
     expect(t.Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
     expect(t.Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
@@ -106,9 +106,9 @@ describe('lease table', () => {
   it('headless --check reports the table, --create-lease-table creates it through the endpoint variables', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: moto.url,
-      AWS_ENDPOINT_URL_STS: moto.url,
-      AWS_ENDPOINT_URL_EC2: moto.url,
+      AWS_ENDPOINT_URL_DYNAMODB: moto().url,
+      AWS_ENDPOINT_URL_STS: moto().url,
+      AWS_ENDPOINT_URL_EC2: moto().url,
       AWS_ACCESS_KEY_ID: AWS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: AWS.secretAccessKey,
       AWS_REGION: 'us-east-1',
@@ -149,7 +149,7 @@ describe('lease table', () => {
     const store = createDynamoLeaseStore({
       region: 'us-east-1',
       credentials: AWS,
-      endpoint: moto.url,
+      endpoint: moto().url,
       table: TABLE,
       prefix: 'dyn',
     });
@@ -185,7 +185,7 @@ describe('lease table', () => {
     expect((await store.read())?.holderId).toBe('eng-a');
     await store.release('eng-a');
     expect(await store.read()).toBeNull();
-    const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.url, credentials: AWS });
+    const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: moto().url, credentials: AWS });
     await ddb.send(new DeleteTableCommand({ TableName: TABLE }));
     ddb.destroy();
   });
@@ -249,7 +249,7 @@ describe('a refused call (moto enforcing IAM)', () => {
 describe('two engines on one world with a lease table', () => {
   it('exactly one launches; killed, the standby takes over within lease + grace with no double launch and no lost task', async () => {
     await createTable();
-    world = await startMotoWorld(moto);
+    world = await startMotoWorld(moto());
     world.clearml.createQueue('gpu');
     const config = teamConfig();
     const a = teamEngine(world, 'eng-aaaaaaaaaaaa', config);
@@ -303,7 +303,7 @@ describe('two engines on one world with a lease table', () => {
 
 describe('two engines on one world without a lease table (detection only)', () => {
   it('the second sees the first one stamps, warns and holds its launches until the user decides', async () => {
-    world = await startMotoWorld(moto);
+    world = await startMotoWorld(moto());
     world.clearml.createQueue('gpu');
     for (let i = 0; i < 2; i++) world.clearml.addTask({ name: `t-${i}`, queue: 'gpu', durationSec: 600 });
     const config = makeConfig({
