@@ -241,6 +241,11 @@ export interface FieldIssue {
   message: string;
 }
 
+/** The first configured queue (in config order) that lists `resource` among its resources; null when none does. */
+export function firstQueueServedBy(queues: Config['queues'], resource: string): string | null {
+  return Object.entries(queues).find(([, entries]) => entries.some((e) => e.resource === resource))?.[0] ?? null;
+}
+
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };
 
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {

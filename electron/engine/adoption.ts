@@ -7,7 +7,7 @@
  *
  * Pure decisions; `adoption-controller.ts` makes the EC2 calls around them.
  */
-import type { Config } from '../../shared/config.js';
+import { firstQueueServedBy, type Config } from '../../shared/config.js';
 import { isLiveState, type AdoptableView } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
@@ -110,7 +110,7 @@ function queueFor(config: Config, resource: string, listening: readonly string[]
   const serving = configured.find((q) => config.queues[q]!.some((e) => e.resource === resource));
   if (serving) return serving;
   if (configured[0]) return configured[0];
-  return Object.entries(config.queues).find(([, entries]) => entries.some((e) => e.resource === resource))?.[0] ?? null;
+  return firstQueueServedBy(config.queues, resource);
 }
 
 function blockerFor(

@@ -141,7 +141,7 @@ describe('tasksOfDroppedWorkers: in_progress tasks whose worker ClearML no longe
   ] as [string, TaskObs, WorkerObs[], InstanceObs[], boolean][])('%s', (_n, t, workers, instances, stranded) => {
     const out = tasksOfDroppedWorkers({
       prefix: 'rel',
-      queues: { gpu: [{ resource: 'gpu_a' }] },
+      queues: { gpu: [{ resource: 'gpu_a', maxInstances: 2 }] },
       tasks: [t],
       workers,
       instances,

@@ -6,7 +6,7 @@
  * worker of ours that still holds a task, has stopped reporting, and whose instance is gone.
  */
 import { isLiveState } from '../../../shared/domain.js';
-import type { Config } from '../../../shared/config.js';
+import { firstQueueServedBy, type Config } from '../../../shared/config.js';
 import type { ClearmlApi, InstanceObs, TaskObs, WorkerObs } from '../ports.js';
 import { TAG } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
@@ -92,8 +92,8 @@ export function findStranded(input: {
  */
 export function tasksOfDroppedWorkers(input: {
   prefix: string;
-  /** The config's queues → their resources, to name the queue of an instance EC2 no longer lists. */
-  queues: Readonly<Record<string, readonly { resource: string }[]>>;
+  /** The config's queues, to name the queue of an instance EC2 no longer lists. */
+  queues: Config['queues'];
   tasks: readonly TaskObs[];
   workers: readonly WorkerObs[];
   instances: readonly InstanceObs[];
@@ -111,17 +111,13 @@ export function tasksOfDroppedWorkers(input: {
       taskId: t.id,
       workerId: t.lastWorker!,
       instanceId: p.instanceId,
-      queue: inst?.tags[TAG.queue] || queueOfResource(input.queues, p.resource),
+      // Named for the event only ('' when no queue serves the resource): the task's own queue id is what counts.
+      queue: inst?.tags[TAG.queue] || (firstQueueServedBy(input.queues, p.resource) ?? ''),
       queueId: t.queueId,
       why: `its instance ${p.instanceId} was lost while the app was not running, and ClearML no longer lists its worker`,
     });
   }
   return out;
-}
-
-/** The first configured queue served by a resource ('' when none: the event then names the task only). */
-function queueOfResource(queues: Readonly<Record<string, readonly { resource: string }[]>>, resource: string): string {
-  return Object.entries(queues).find(([, entries]) => entries.some((e) => e.resource === resource))?.[0] ?? '';
 }
 
 /** Finds and requeues stranded tasks; each failure is reported, none stops the others. */
