@@ -24,6 +24,9 @@ export function boundAtMeanBoot(benchDir: string, row: FamilyRow): number {
   }).total;
 }
 
+/** A difference in seconds with its sign: +1.6 s, −0.5 s, 0.0 s. */
+const signedSec = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)} s`;
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2 : Number.NaN;
@@ -82,7 +85,7 @@ export function worstSeedLines(rows: readonly FamilyRow[]): string[] {
       const fmt = (x: (typeof values)[number]) =>
         c.k === 'cost'
           ? `${x.p.r.trace} ${x.v.toFixed(2)} (launches ${x.p.o.launches} vs ${x.p.b.launches})`
-          : `${x.p.r.trace} ${x.v > 0 ? '+' : ''}${x.v.toFixed(1)} s (${x.p.o.p50.toFixed(1)} vs ${x.p.b.p50.toFixed(1)} s)`;
+          : `${x.p.r.trace} ${signedSec(x.v)} (${x.p.o.p50.toFixed(1)} vs ${x.p.b.p50.toFixed(1)} s)`;
       const alt =
         c.k === 'p50'
           ? latencyAlternative(
@@ -109,10 +112,9 @@ function latencyAlternative(rows: readonly FamilyRow[], family: Family, seeds: r
   const on = fr.filter((r) => seeds.includes(r.seed) && r.runs.latency && r.runs.baseline);
   if (!on.length) return '';
   const all = fr.flatMap((r) => (r.runs.latency && r.runs.baseline ? [r] : []));
-  const sign = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)} s`;
   const vsBound = (v: 'latency' | 'balanced') => median(all.map((r) => r.runs[v]!.cost / r.clairvoyant.cost));
   const overModel = all.filter((r) => costVsBaseline(r.runs.latency!, r.runs.baseline!) > 1).length;
-  return `At the latency preference the p50 ours − model on those seeds is ${on.map((r) => `${r.trace} ${sign(r.runs.latency!.p50 - r.runs.baseline!.p50)}`).join(', ')}; over the ${all.length} seeds it ran, latency costs a median ${vsBound('latency').toFixed(2)} × the bound (balanced ${vsBound('balanced').toFixed(2)}, target ${CLAIRVOYANT_COST_TARGET}) and more than the model on ${overModel} of them: on this family the worst-seed p50 and the clairvoyant target pull in opposite directions.`;
+  return `At the latency preference the p50 ours − model on those seeds is ${on.map((r) => `${r.trace} ${signedSec(r.runs.latency!.p50 - r.runs.baseline!.p50)}`).join(', ')}; over the ${all.length} seeds it ran, latency costs a median ${vsBound('latency').toFixed(2)} × the bound (balanced ${vsBound('balanced').toFixed(2)}, target ${CLAIRVOYANT_COST_TARGET}) and more than the model on ${overModel} of them: on this family the worst-seed p50 and the clairvoyant target pull in opposite directions.`;
 }
 
 export function limitsSection(benchDir: string, rows: readonly FamilyRow[]): string {
