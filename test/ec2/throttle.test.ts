@@ -5,7 +5,7 @@ import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { fullJitterDelayMs, TokenBucket } from '../../electron/engine/ec2/throttle.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { Ec2Error } from '../../electron/engine/ports.js';
-import { FAKE_CREDENTIALS, ManualClock } from './helpers.js';
+import { FAKE_CREDENTIALS, ManualClock, seededRandom } from './helpers.js';
 
 describe('fullJitterDelayMs', () => {
   const opts = (r: number) => ({ baseMs: 1000, capMs: 60_000, random: () => r });
@@ -130,5 +130,34 @@ describe('sustained throttling through the SDK', () => {
       ec2.close();
       await emu.close();
     }
+  });
+
+  it("a provider's own limiter takes its back-off jitter from the provider's `random`", async () => {
+    // Five minutes of a caller retrying through a throttle on a provider made without a limiter: its calls per
+    // minute follow from the jitter source alone (the clock is manual), so the same source gives the same run.
+    const run = async (random: () => number) => {
+      const clock = new ManualClock();
+      const emu = await startEc2Emulator({ clock });
+      const ec2 = createEc2Provider({
+        region: 'us-east-1',
+        credentials: FAKE_CREDENTIALS,
+        endpoint: emu.url,
+        clock,
+        random,
+      });
+      try {
+        emu.faults.push({ code: 'RequestLimitExceeded', count: 1_000_000 });
+        const start = clock.now();
+        while (clock.now() < start + 5 * 60_000) await ec2.describeInstances('dyn').catch(() => undefined);
+        return perMinute(emu, start, 5);
+      } finally {
+        ec2.close();
+        await emu.close();
+      }
+    };
+    expect(await run(seededRandom(3))).toEqual(await run(seededRandom(3)));
+    const noWait = await run(() => 0);
+    const fullWait = await run(() => 0.999);
+    expect(noWait.reduce((a, b) => a + b)).toBeGreaterThan(fullWait.reduce((a, b) => a + b));
   });
 });

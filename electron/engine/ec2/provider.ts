@@ -48,7 +48,7 @@ export interface Ec2ProviderOptions {
   limiter?: TokenBucket;
   /** DescribeInstances page size, 5–1000. Default 500. */
   pageSize?: number;
-  /** Jitter source for the SDK-level retry delay. */
+  /** Jitter source for the SDK-level retry delay and for the back-off of the limiter made here (without `limiter`). */
   random?: () => number;
   /** Per HTTP attempt. Default 20 s. */
   requestTimeoutMs?: number;
@@ -77,12 +77,13 @@ export const ID_BATCH = 1000;
 export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
   const clock = opts.clock ?? systemClock;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 2);
-  const limiter = opts.limiter ?? new TokenBucket({ ratePerSec: 5, burst: 10, clock });
+  const random = opts.random ?? Math.random;
+  const limiter = opts.limiter ?? new TokenBucket({ ratePerSec: 5, burst: 10, clock, random });
   const pageSize = Math.min(1000, Math.max(5, opts.pageSize ?? 500));
   const config: EC2ClientConfig = {
     region: opts.region,
     maxAttempts,
-    retryStrategy: createEc2RetryStrategy({ maxAttempts, clock, random: opts.random ?? Math.random }),
+    retryStrategy: createEc2RetryStrategy({ maxAttempts, clock, random }),
     requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 },
   };
   if (opts.credentials) config.credentials = { ...opts.credentials };
