@@ -278,6 +278,52 @@ describe('listQueues', () => {
   });
 });
 
+describe('inProgressTasks', () => {
+  /** `n` tasks running on as many workers. */
+  function running(emu: ClearmlEmulator, n: number): string[] {
+    emu.createQueue('cpu');
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      ids.push(emu.addTask({ name: `t${i}`, queue: 'cpu', durationSec: 600 }));
+      emu.registerWorker(`dyn:cpu:m5.large:i-${String(i).padStart(17, '0')}`, ['cpu']);
+      emu.setWorkerTask(`dyn:cpu:m5.large:i-${String(i).padStart(17, '0')}`, emu.popTask('cpu'));
+    }
+    emu.addTask({ name: 'still queued', queue: 'cpu', durationSec: 60 });
+    return ids;
+  }
+
+  it('pages through every in_progress task (status filter, page_size 500), and only those', async () => {
+    const { emu, client } = await setup();
+    const ids = running(emu, 1203);
+    await client.checkAuth();
+    emu.resetCalls();
+    const tasks = await client.inProgressTasks!();
+    expect(new Set(tasks.map((t) => t.id))).toEqual(new Set(ids));
+    expect(tasks.every((t) => t.status === 'in_progress')).toBe(true);
+    expect(emu.requests.map((r) => [r.body['status'], r.body['page']])).toEqual([
+      [['in_progress'], 0],
+      [['in_progress'], 1],
+      [['in_progress'], 2],
+    ]);
+  });
+
+  it('stops when a server ignores `page` (every page the same): no endless loop, no task twice', async () => {
+    const firstPageOnly: typeof fetch = (input, init) => {
+      const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : null;
+      if (body && 'page' in body) body['page'] = 0;
+      return fetch(input, body ? { ...init, body: JSON.stringify(body) } : init);
+    };
+    const { emu, client } = await setup({ client: { fetchImpl: firstPageOnly } });
+    running(emu, 600);
+    await client.checkAuth();
+    emu.resetCalls();
+    const tasks = await client.inProgressTasks!();
+    expect(tasks).toHaveLength(500);
+    expect(new Set(tasks.map((t) => t.id)).size).toBe(500);
+    expect(emu.calls['tasks.get_all']).toBe(2);
+  });
+});
+
 describe('listWorkers', () => {
   async function withWorkers(apiVersion: string) {
     const s = await setup({ apiVersion });

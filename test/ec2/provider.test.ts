@@ -1,8 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 // The provider through the real @aws-sdk/client-ec2 against the EC2 emulator: what a launch asks for, how
 // listings page and filter, idempotency, batching, prices, endpoint/credential resolution and the permission check.
 import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkPermissions, createEc2Provider } from '../../electron/engine/ec2/provider.js';
+import { checkPermissions, createEc2Provider, MAX_PAGES } from '../../electron/engine/ec2/provider.js';
 import { startEc2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { Ec2Error, TAG } from '../../electron/engine/ports.js';
 import { FAKE_CREDENTIALS, ManualClock, launchSpec, startRig, type Rig } from './helpers.js';
@@ -313,5 +315,76 @@ describe('wire details seen by the raw SDK', () => {
     expect(inst?.State).toEqual({ Code: 0, Name: 'pending' });
     expect(inst?.LaunchTime).toBeInstanceOf(Date);
     expect(inst?.BlockDeviceMappings?.[0]?.Ebs?.VolumeId).toMatch(/^vol-/);
+  });
+});
+
+describe('pagination against a server that repeats its NextToken', () => {
+  // A broken proxy in front of EC2 that answers every page with the same token: a real HTTP server speaking EC2's
+  // query protocol, so the real SDK parses what it sends.
+  async function repeatingServer(fresh = false): Promise<{ url: string; calls: string[]; close(): Promise<void> }> {
+    const calls: string[] = [];
+    const ns = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const action = new URLSearchParams(raw).get('Action') ?? '';
+        calls.push(action);
+        const body =
+          action === 'DescribeSpotPriceHistory'
+            ? `<spotPriceHistorySet><item><instanceType>m5.large</instanceType><productDescription>Linux/UNIX</productDescription><spotPrice>0.035</spotPrice><timestamp>2026-01-05T09:00:00.000Z</timestamp><availabilityZone>us-east-1a</availabilityZone></item></spotPriceHistorySet>`
+            : '<reservationSet/>';
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(
+          `<${action}Response xmlns="${ns}"><requestId>r-1</requestId>${body}<nextToken>${fresh ? `token-${calls.length}` : 'same-token'}</nextToken></${action}Response>`,
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, calls, close: () => new Promise((r) => server.close(() => r())) };
+  }
+
+  it('DescribeInstances and DescribeSpotPriceHistory stop at the repeated token instead of looping', async () => {
+    const srv = await repeatingServer();
+    const ec2 = createEc2Provider({
+      region: 'us-east-1',
+      credentials: FAKE_CREDENTIALS,
+      endpoint: srv.url,
+      clock: new ManualClock(),
+    });
+    try {
+      expect(await ec2.describeInstances('dyn')).toEqual([]);
+      expect((await ec2.spotPrices(['m5.large'])).get('m5.large|us-east-1a')).toBe(0.035);
+      // The first page, then the page its token names, whose token was seen: stop.
+      expect(srv.calls).toEqual([
+        'DescribeInstances',
+        'DescribeInstances',
+        'DescribeSpotPriceHistory',
+        'DescribeSpotPriceHistory',
+      ]);
+    } finally {
+      ec2.close();
+      await srv.close();
+    }
+  });
+
+  it('and stop after MAX_PAGES when every page names a fresh token', async () => {
+    const srv = await repeatingServer(true);
+    const ec2 = createEc2Provider({
+      region: 'us-east-1',
+      credentials: FAKE_CREDENTIALS,
+      endpoint: srv.url,
+      clock: new ManualClock(),
+    });
+    try {
+      expect(await ec2.describeInstances('dyn')).toEqual([]);
+      expect(srv.calls).toHaveLength(MAX_PAGES);
+      await ec2.spotPrices(['m5.large']);
+      expect(srv.calls).toHaveLength(2 * MAX_PAGES);
+    } finally {
+      ec2.close();
+      await srv.close();
+    }
   });
 });

@@ -309,8 +309,8 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     },
 
     async inProgressTasks() {
-      const out: TaskObs[] = [];
-      for (let page = 0; ; page++) {
+      const byId = new Map<string, TaskObs>();
+      for (let page = 0; page < MAX_PAGES; page++) {
         const data = await call('tasks.get_all', {
           status: ['in_progress'],
           only_fields: TASK_FIELDS,
@@ -319,9 +319,16 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
           page_size: PAGE_SIZE,
         });
         const tasks = parse('tasks.get_all', TasksDataSchema, data).tasks;
-        out.push(...tasks.map(taskObs));
-        if (tasks.length < PAGE_SIZE) return out;
+        let fresh = 0;
+        for (const t of tasks) {
+          if (byId.has(t.id)) continue;
+          fresh++;
+          byId.set(t.id, taskObs(t));
+        }
+        // A full page of tasks already seen: the server (or a proxy) ignores `page`, and asking again would loop.
+        if (tasks.length < PAGE_SIZE || fresh === 0) break;
       }
+      return [...byId.values()];
     },
 
     async getTasks(ids) {

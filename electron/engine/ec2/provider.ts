@@ -71,6 +71,8 @@ export interface Ec2Provider extends Ec2Api {
 
 /** The states DescribeInstances lists ours in: every state that still costs money or may come back (wider than a live instance, `isLiveState`). */
 export const LISTED_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'] as const;
+/** A bound on the pages one listing reads: a proxy that hands out a fresh NextToken forever must not loop forever. */
+export const MAX_PAGES = 1000;
 /** EC2's limit on instance ids per TerminateInstances / resource ids per CreateTags call. */
 export const ID_BATCH = 1000;
 
@@ -125,6 +127,7 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
     const out: InstanceObs[] = [];
     const seen = new Set<string>();
     let token: string | undefined;
+    let pages = 0;
     do {
       const page = await call('DescribeInstances', {}, () =>
         client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: pageSize, NextToken: token })),
@@ -134,7 +137,7 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
       // A token seen twice would loop forever; EC2 never does it, a broken proxy might.
       if (token && seen.has(token)) break;
       if (token) seen.add(token);
-    } while (token);
+    } while (token && ++pages < MAX_PAGES);
     return out;
   }
 
@@ -243,6 +246,7 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
       const types = unique(instanceTypes);
       if (!types.length) return new Map();
       let token: string | undefined;
+      const seenTokens = new Set<string>();
       try {
         do {
           const page = await call('DescribeSpotPriceHistory', {}, () =>
@@ -265,7 +269,10 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
             if (!prev || at >= prev.at) prices.set(key, { price, at });
           }
           token = page.NextToken || undefined;
-        } while (token);
+          // As for DescribeInstances: a token seen twice (a broken proxy) would loop forever.
+          if (token && seenTokens.has(token)) break;
+          if (token) seenTokens.add(token);
+        } while (token && seenTokens.size < MAX_PAGES);
       } catch (err) {
         // Prices are optional: without ec2:DescribeSpotPriceHistory the dashboard falls back to bundled prices.
         if (err instanceof Ec2Error && err.kind === 'auth' && isPermissionCode(err.code)) return new Map();
