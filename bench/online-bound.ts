@@ -1,5 +1,7 @@
 /**
- * What any policy that does not know the future must pay on a periodic trickle, computed from the family's
+ * What online policies can do on two of the bench's families, for the results' "why a target is missed".
+ *
+ * Trickle: what any policy that does not know the future must pay on a periodic trickle, computed from the family's
  * distributions rather than simulated. One task per slot arrives at slot + X (X uniform within ± jitter); a
  * machine launched L seconds before the slot is ready after a boot B (uniform over the world's range) and bills
  * from its launch to the task's end: max(L + X, B) + duration. The task waits max(0, B − L − X) for it. Until the
@@ -68,4 +70,88 @@ export function leadForRatio(w: SlotWorld, ratio: number): LeadPoint {
     else hi = mid;
   }
   return leadPoint(w, lo);
+}
+
+/**
+ * The heavytail family's online frontier, simulated on its traces: one class of online policy, "keep `spare`
+ * machines idle or booting beyond the busy ones, and launch at once for a task that finds none", run with every
+ * advantage an engine cannot have. It sees each arrival the instant it happens (no polling, no agent poll), trims
+ * a surplus idle machine the moment it went idle (no idle tail) and stops each machine as its last task ends. A
+ * task takes an idle machine if there is one; else a spare still booting (the one ready first); else a machine is
+ * launched for it and it takes that or a busy machine, whichever is free first. A machine bills from launch to
+ * stop, at least 60 s; each boot is drawn from the world's range. A machine can be
+ * trimmed only once idle: a spare still booting is kept for the next task.
+ */
+export interface PoolTask {
+  atSec: number;
+  durationSec: number;
+}
+
+export interface PoolRun {
+  /** Machine-seconds billed. */
+  machineSec: number;
+  /** Per task, arrival → start (s), in arrival order. */
+  waitsSec: number[];
+  launches: number;
+}
+
+const MIN_BILLED_SEC = 60;
+
+export function runPool(
+  tasks: readonly PoolTask[],
+  spare: number,
+  bootSec: { min: number; max: number },
+  random: () => number,
+): PoolRun {
+  interface Machine {
+    launchAt: number;
+    readyAt: number;
+    /** When its last assigned task ends (readyAt while it has none). */
+    freeAt: number;
+    claimed: boolean;
+    stopAt: number | null;
+  }
+  const machines: Machine[] = [];
+  const launch = (t: number): Machine => {
+    const readyAt = t + bootSec.min + (bootSec.max - bootSec.min) * random();
+    const m: Machine = { launchAt: t, readyAt, freeAt: readyAt, claimed: false, stopAt: null };
+    machines.push(m);
+    return m;
+  };
+  const live = () => machines.filter((m) => m.stopAt === null);
+  const idleAt = (t: number) => live().filter((m) => m.readyAt <= t && m.freeAt <= t);
+  const bootingFree = (t: number) => live().filter((m) => m.readyAt > t && !m.claimed);
+  const waitsSec: number[] = [];
+  for (const task of [...tasks].sort((a, b) => a.atSec - b.atSec)) {
+    const t = task.atSec;
+    // Surplus idle machines were stopped the moment they went idle, longest idle first.
+    const idle = idleAt(t).sort((a, b) => a.freeAt - b.freeAt);
+    let surplus = idle.length + bootingFree(t).length - spare;
+    for (const m of idle) {
+      if (surplus-- <= 0) break;
+      m.stopAt = Math.max(m.freeAt, m.launchAt + MIN_BILLED_SEC);
+    }
+    const ready = idleAt(t).sort((a, b) => b.freeAt - a.freeAt)[0];
+    const booting = bootingFree(t).sort((a, b) => a.readyAt - b.readyAt)[0];
+    let taken: Machine;
+    let startAt: number;
+    if (ready) [taken, startAt] = [ready, t];
+    else if (booting) [taken, startAt] = [booting, booting.readyAt];
+    else {
+      const busyFirst = live().sort((a, b) => a.freeAt - b.freeAt)[0];
+      const fresh = launch(t);
+      taken = busyFirst && busyFirst.freeAt < fresh.readyAt ? busyFirst : fresh;
+      startAt = Math.max(taken.freeAt, taken.readyAt);
+    }
+    taken.claimed = true;
+    taken.freeAt = startAt + task.durationSec;
+    waitsSec.push(startAt - t);
+    for (let n = idleAt(t).length + bootingFree(t).length; n < spare; n++) launch(t);
+  }
+  let machineSec = 0;
+  for (const m of machines) {
+    const stopAt = m.stopAt ?? Math.max(m.freeAt, m.launchAt + MIN_BILLED_SEC);
+    machineSec += Math.max(MIN_BILLED_SEC, stopAt - m.launchAt);
+  }
+  return { machineSec, waitsSec, launches: machines.length };
 }

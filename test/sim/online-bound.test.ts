@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { leadForRatio, leadPoint, type SlotWorld } from '../../bench/online-bound.js';
-import { trickleFrontier } from '../../bench/families-limits.js';
+import path from 'node:path';
+import { leadForRatio, leadPoint, runPool, type SlotWorld } from '../../bench/online-bound.js';
+import { poolFrontier, trickleFrontier } from '../../bench/families-limits.js';
+import type { FamilyRow } from '../../bench/families.js';
 
 // The trickle family: ± 60 s jitter, boots 60–150 s, tasks 60–240 s (mean 150), the bound's boot 60 s: the bound
 // pays 60 + 150 = 210 s per task.
@@ -57,5 +59,95 @@ describe('online bound on a periodic trickle', () => {
     expect(lines.at(-1)).toMatch(
       /^ {2}Within 1\.25 × the bound a policy must launch at most 79 s before the slot, and then 71 % of tasks wait/,
     );
+  });
+});
+
+describe('the idealised spare-machine policy (heavytail frontier)', () => {
+  const fixedBoot = { min: 100, max: 100 };
+  const never = () => 0;
+
+  it.each([
+    // [tasks, spare, waits, machine-seconds, launches]
+    // Far apart, none kept: each task waits its 100 s boot and pays boot + task.
+    [
+      [
+        { atSec: 0, durationSec: 30 },
+        { atSec: 1000, durationSec: 90 },
+      ],
+      0,
+      [100, 100],
+      130 + 190,
+      2,
+    ],
+    // A busy machine frees (250 s) before a new one boots (200 + 100): the task takes it and waits 50 s; the
+    // launched machine, never used, bills its boot.
+    [
+      [
+        { atSec: 0, durationSec: 150 },
+        { atSec: 200, durationSec: 30 },
+      ],
+      0,
+      [100, 50],
+      280 + 100,
+      2,
+    ],
+    // One spare: launched beside the first task's machine, ready at 100 s. At 500 s two machines are idle, one
+    // beyond the spare kept: the longest idle (the unused spare, idle since 100 s) stopped then, billing its boot;
+    // the second task takes the other (busy until 130 s, kept across the gap) and a new spare bills its boot.
+    [
+      [
+        { atSec: 0, durationSec: 30 },
+        { atSec: 500, durationSec: 40 },
+      ],
+      1,
+      [100, 0],
+      540 + 100 + 100,
+      3,
+    ],
+  ] as [{ atSec: number; durationSec: number }[], number, number[], number, number][])(
+    'case %#',
+    (tasks, spare, waits, machineSec, launches) => {
+      const run = runPool(tasks, spare, fixedBoot, never);
+      expect(run.waitsSec).toEqual(waits);
+      expect(run.machineSec).toBeCloseTo(machineSec, 6);
+      expect(run.launches).toBe(launches);
+    },
+  );
+
+  it('a task finding only a spare still booting takes it and waits for the rest of its boot', () => {
+    const run = runPool(
+      [
+        { atSec: 0, durationSec: 500 },
+        { atSec: 130, durationSec: 500 },
+      ],
+      1,
+      fixedBoot,
+      never,
+    );
+    // Spare launched at 0 is ready at 100: taken at 130 with no wait. A new spare launched at 130.
+    expect(run.waitsSec).toEqual([100, 0]);
+    const late = runPool(
+      [
+        { atSec: 0, durationSec: 500 },
+        { atSec: 50, durationSec: 500 },
+      ],
+      1,
+      fixedBoot,
+      never,
+    );
+    // At 50 s the spare launched at 0 is still booting (ready at 100): 50 s wait.
+    expect(late.waitsSec).toEqual([100, 50]);
+  });
+
+  it('renders the heavytail table from family rows', () => {
+    const rows = [1, 2, 3].map((seed) => ({
+      family: 'heavytail' as const,
+      seed,
+      bootSec: { min: 60, max: 150 },
+      runs: { baseline: { p50: 2 } },
+    })) as unknown as FamilyRow[];
+    const lines = poolFrontier(path.resolve('bench'), rows);
+    expect(lines.filter((l) => /^ {2}\| \d \| \d+ % \| [\d.]+ s \| [\d.]+ \|$/.test(l))).toHaveLength(5);
+    expect(lines.at(-1)).toMatch(/the model's \(2\.0 s, median seed\) needs \d spare/);
   });
 });
