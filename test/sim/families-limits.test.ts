@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Figures, FamilyRow } from '../../bench/families.js';
 import { worstSeedLines } from '../../bench/families-limits.js';
@@ -66,5 +67,27 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
     expect(line).toMatch(
       /At the latency preference the p50 ours − model on those seeds is trickle-1 −0\.5 s; over the 3 seeds it ran, latency costs a median 1\.50 × the bound \(balanced 1\.20, target 1\.25\) and more than the model on 1 of them/,
     );
+  });
+
+  it('where ours costs more than the model on heavytail, says what the idealised spare-machine policy pays there', () => {
+    // heavytail-20 in the bench: the model at 1.42 × the bound with a 2.7 s p50; ours 1.26 × the model. Seeds 1–3
+    // are cheaper than the model, so the median seed passes.
+    const heavy = (seed: number, ours: Figures, model: Figures): FamilyRow => ({
+      ...trickleRow(seed, 1, { balanced: ours, baseline: model }),
+      family: 'heavytail',
+      trace: `heavytail-${seed}`,
+    });
+    const rows = [
+      heavy(20, figs(1.79, 1.2), figs(1.42, 2.7)),
+      heavy(1, figs(1.45, 2), figs(1.66, 2.4)),
+      heavy(2, figs(1.85, 1.9), figs(1.95, 2.2)),
+    ];
+    const [line] = worstSeedLines(rows, path.resolve('bench'));
+    expect(line).toMatch(/^- \*\*heavytail\*\*, cost ours\/model: 1 of 3 seeds over 1: heavytail-20 1\.26/);
+    expect(line).toMatch(
+      /at the fewest spares that bring its p50 within 1 s of the model's on each seed: heavytail-20 1\.\d\d vs the model's 1\.42 × the bound \(\d spare\)\. It costs more than the model on 1 of these 1 seeds: /,
+    );
+    // Without the bench folder (no traces to simulate) the line keeps its reason only.
+    expect(worstSeedLines(rows)[0]).not.toMatch(/spare-machine/);
   });
 });
