@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 // listings page and filter, idempotency, batching, prices, endpoint/credential resolution and the permission check.
 import { DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkPermissions, createEc2Provider, MAX_PAGES } from '../../electron/engine/ec2/provider.js';
+import {
+  checkPermissions,
+  createEc2Provider,
+  MAX_PAGES,
+  type Ec2Provider,
+} from '../../electron/engine/ec2/provider.js';
 import { startEc2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { Ec2Error, TAG } from '../../electron/engine/ports.js';
 import { FAKE_CREDENTIALS, ManualClock, launchSpec, startRig, type Rig } from './helpers.js';
@@ -345,8 +350,9 @@ describe('pagination against a server that repeats its NextToken', () => {
     return { url: `http://127.0.0.1:${port}`, calls, close: () => new Promise((r) => server.close(() => r())) };
   }
 
-  it('DescribeInstances and DescribeSpotPriceHistory stop at the repeated token instead of looping', async () => {
-    const srv = await repeatingServer();
+  /** A provider on a fresh such server for `fn`; both closed after. */
+  async function withServer(fresh: boolean, fn: (ec2: Ec2Provider, calls: string[]) => Promise<void>) {
+    const srv = await repeatingServer(fresh);
     const ec2 = createEc2Provider({
       region: 'us-east-1',
       credentials: FAKE_CREDENTIALS,
@@ -354,37 +360,33 @@ describe('pagination against a server that repeats its NextToken', () => {
       clock: new ManualClock(),
     });
     try {
+      await fn(ec2, srv.calls);
+    } finally {
+      ec2.close();
+      await srv.close();
+    }
+  }
+
+  it('DescribeInstances and DescribeSpotPriceHistory stop at the repeated token instead of looping', async () => {
+    await withServer(false, async (ec2, calls) => {
       expect(await ec2.describeInstances('dyn')).toEqual([]);
       expect((await ec2.spotPrices(['m5.large'])).get('m5.large|us-east-1a')).toBe(0.035);
       // The first page, then the page its token names, whose token was seen: stop.
-      expect(srv.calls).toEqual([
+      expect(calls).toEqual([
         'DescribeInstances',
         'DescribeInstances',
         'DescribeSpotPriceHistory',
         'DescribeSpotPriceHistory',
       ]);
-    } finally {
-      ec2.close();
-      await srv.close();
-    }
+    });
   });
 
   it('and stop after MAX_PAGES when every page names a fresh token', async () => {
-    const srv = await repeatingServer(true);
-    const ec2 = createEc2Provider({
-      region: 'us-east-1',
-      credentials: FAKE_CREDENTIALS,
-      endpoint: srv.url,
-      clock: new ManualClock(),
-    });
-    try {
+    await withServer(true, async (ec2, calls) => {
       expect(await ec2.describeInstances('dyn')).toEqual([]);
-      expect(srv.calls).toHaveLength(MAX_PAGES);
+      expect(calls).toHaveLength(MAX_PAGES);
       await ec2.spotPrices(['m5.large']);
-      expect(srv.calls).toHaveLength(2 * MAX_PAGES);
-    } finally {
-      ec2.close();
-      await srv.close();
-    }
+      expect(calls).toHaveLength(2 * MAX_PAGES);
+    });
   });
 });

@@ -104,6 +104,29 @@ describe('the idealised spare-machine policy (heavytail frontier)', () => {
       540 + 100 + 100,
       3,
     ],
+    // A task that finds only a spare takes it: ready (launched at 0, ready at 100) at 130 s, no wait; a new spare
+    // launched then bills its boot.
+    [
+      [
+        { atSec: 0, durationSec: 500 },
+        { atSec: 130, durationSec: 500 },
+      ],
+      1,
+      [100, 0],
+      600 + 630 + 100,
+      3,
+    ],
+    // … or still booting at 50 s: it waits the rest of that boot (50 s).
+    [
+      [
+        { atSec: 0, durationSec: 500 },
+        { atSec: 50, durationSec: 500 },
+      ],
+      1,
+      [100, 50],
+      600 + 600 + 100,
+      3,
+    ],
   ] as [{ atSec: number; durationSec: number }[], number, number[], number, number][])(
     'case %#',
     (tasks, spare, waits, machineSec, launches) => {
@@ -113,31 +136,6 @@ describe('the idealised spare-machine policy (heavytail frontier)', () => {
       expect(run.launches).toBe(launches);
     },
   );
-
-  it('a task finding only a spare still booting takes it and waits for the rest of its boot', () => {
-    const run = runPool(
-      [
-        { atSec: 0, durationSec: 500 },
-        { atSec: 130, durationSec: 500 },
-      ],
-      1,
-      fixedBoot,
-      never,
-    );
-    // Spare launched at 0 is ready at 100: taken at 130 with no wait. A new spare launched at 130.
-    expect(run.waitsSec).toEqual([100, 0]);
-    const late = runPool(
-      [
-        { atSec: 0, durationSec: 500 },
-        { atSec: 50, durationSec: 500 },
-      ],
-      1,
-      fixedBoot,
-      never,
-    );
-    // At 50 s the spare launched at 0 is still booting (ready at 100): 50 s wait.
-    expect(late.waitsSec).toEqual([100, 50]);
-  });
 
   it('renders the heavytail table from family rows', () => {
     const rows = [1, 2, 3].map((seed) => ({
