@@ -154,3 +154,28 @@ export function scaleTargets(plans: readonly PlanSample[], calls: readonly Calls
   }
   return out;
 }
+
+/** The name of the bundled traces' p50 target (as `traceTargets` names it). */
+export const P50_TARGET = 'p50 wait ≤ the baseline';
+
+/**
+ * Each missed bundled-trace target with why, where understood (BUNDLED_WHY); a p50 miss also says what the
+ * latency preference does on that trace (`latency`: ours at latency, with the default run's baseline).
+ */
+export function bundledMisses(
+  targets: readonly Target[],
+  latency: ReadonlyMap<string, SimResult> = new Map(),
+): string[] {
+  const lines = targets.flatMap((t) => {
+    const why = BUNDLED_WHY[t.scope]?.[t.name];
+    if (t.pass || !why) return [];
+    const alt = t.name === P50_TARGET ? latency.get(t.scope) : undefined;
+    const c = alt ? costComparison(alt) : null;
+    const at =
+      alt?.ours && alt.baseline && c
+        ? ` At the latency preference, which keeps every idle worker while tasks keep coming as the model does: p50 ${Math.round(alt.ours.waitSec.p50)} s (the model's ${Math.round(alt.baseline.waitSec.p50)} s), ${(alt.ours.cost.total / alt.clairvoyant.total).toFixed(2)} × clairvoyant, ${(c.ours / c.baseline).toFixed(2)} × the model's cost.`
+        : '';
+    return [`- **${t.scope}**, ${t.name}: ${why}${at}`];
+  });
+  return lines.length ? ['Why the missed targets miss:', '', ...lines, ''] : [];
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunFigures, SimResult } from '../../electron/engine/sim/simulate.js';
-import { BUNDLED_WHY, traceTargets } from '../../bench/suite.js';
+import { BUNDLED_WHY, bundledMisses, P50_TARGET, traceTargets } from '../../bench/suite.js';
 
 /** A run with these figures (only what the targets read). */
 const run = (cost: number, p50: number, p95: number, mean: number): RunFigures =>
@@ -56,5 +56,23 @@ describe('bundled traces: every family target on every trace', () => {
     const names = new Set(Object.keys(verdicts(result(run(1, 1, 1, 1), run(1, 1, 1, 1)))));
     for (const byTarget of Object.values(BUNDLED_WHY))
       for (const name of Object.keys(byTarget)) expect(names.has(name)).toBe(true);
+  });
+
+  it('the p50 target is the one traceTargets names', () => {
+    expect(Object.keys(verdicts(result(run(1, 1, 1, 1), run(1, 1, 1, 1))))).toContain(P50_TARGET);
+  });
+
+  it("a p50 miss says what the latency preference does on that trace, from that run's figures", () => {
+    const r = result(run(12, 45, 140, 20), run(14, 39, 400, 60), 10);
+    const targets = traceTargets(r);
+    const plain = bundledMisses(targets);
+    expect(plain).toHaveLength(4);
+    expect(plain[2]).toBe(`- **steady**, ${P50_TARGET}: ${BUNDLED_WHY['steady']![P50_TARGET]}`);
+    const latency = new Map([['steady', { ...r, ours: run(14, 5, 144, 40) }]]);
+    expect(bundledMisses(targets, latency)[2]).toMatch(
+      / At the latency preference, which keeps every idle worker while tasks keep coming as the model does: p50 5 s \(the model's 39 s\), 1\.40 × clairvoyant, 1\.00 × the model's cost\.$/,
+    );
+    // Nothing to say for a trace whose p50 passes.
+    expect(bundledMisses(traceTargets(result(run(12, 3, 140, 20), run(14, 3, 400, 60))), latency)).toEqual([]);
   });
 });
