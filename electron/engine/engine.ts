@@ -154,7 +154,7 @@ export class Engine {
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix, (id) => this.deps.costs?.lastBusyAt(id) ?? null);
     if (acting && obs.clearmlOk) {
-      const { spotLosses } = await this.requeue.run(obs, prefix, this.remover.terminatedByUs, emit);
+      const { spotLosses } = await this.requeue.run(obs, prefix, this.remover.terminatedByUs, emit, config.queues);
       for (const queue of spotLosses) this.launcher.grantOnDemandCredit(queue, now);
     }
     this.launcher.prune(obs.instances, now);

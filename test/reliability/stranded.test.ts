@@ -203,3 +203,48 @@ describe('recovery requeues tasks of instances lost while the app was down', () 
     );
   }
 });
+
+describe('a task lost while autoscaling was off', () => {
+  let rig: Rig | null = null;
+  afterEach(async () => {
+    await rig?.close();
+    rig = null;
+  });
+
+  it('is requeued by the first tick after autoscaling is turned on again, though ClearML dropped its worker', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    const first = rig.clearml.addTask({ name: 'short', queue: 'gpu', durationSec: 60 });
+    const engine = rig.engine(config, rig.clients(config), { store: rig.store });
+    await rig.run(engine, 4 * 60);
+    expect(rig.clearml.task(first)?.status).toBe('completed');
+    const [instance] = rig.live();
+
+    // Off: the engine only observes. The idle worker takes a new task, then AWS takes the spot instance back and,
+    // 600 s later, ClearML stops listing the silent worker.
+    const off = async (seconds: number) => {
+      for (let t = 0; t < seconds; t += 15) {
+        rig!.clock.advance(15_000);
+        rig!.agents.step();
+        await engine.tick({ act: false });
+      }
+    };
+    const taskId = rig.clearml.addTask({ name: 'long', queue: 'gpu', durationSec: 20 * 60 });
+    await off(60);
+    expect(rig.clearml.task(taskId)?.status).toBe('in_progress');
+    rig.ec2.interruptSpot(instance!.instanceId);
+    await off(11 * 60); // past ClearML's 600 s register timeout
+    expect(rig.clearml.workers().filter((w) => w.id.includes(instance!.instanceId))).toEqual([]);
+    expect(rig.clearml.task(taskId)?.status).toBe('in_progress');
+
+    // On again: the first acting tick finds it and requeues it; it then runs to completion on a new instance.
+    await rig.run(engine, 15);
+    expect(rig.clearml.task(taskId)?.status).not.toBe('in_progress');
+    expect(rig.store.getState().events.some((e) => e.kind === 'requeue' && e.message.includes('no longer lists'))).toBe(
+      true,
+    );
+    await rig.run(engine, 30 * 60);
+    expect(rig.clearml.task(taskId)?.status).toBe('completed');
+  });
+});

@@ -7,13 +7,19 @@
  * sleep). The remembered task can be stale (the worker may have finished it and started another while EC2 could
  * not be read), so the task requeued is the worker's current one, and only if ClearML says it is in_progress on
  * that very worker.
+ *
+ * Neither finds a task whose worker ClearML has already dropped (silent past its register timeout) on an instance
+ * the memory never saw busy: it started and was lost while autoscaling was off, or while another engine led. So
+ * every DROPPED_SWEEP_MS of acting (and on the first acting tick) the in_progress tasks are read and those of such
+ * workers requeued, as recovery does at start.
  */
 import type { Market } from '../../../shared/domain.js';
 import { isLiveState } from '../../../shared/domain.js';
 import type { NewEvent } from '../events.js';
 import { ev } from '../events.js';
 import { TAG, type ClearmlApi, type TaskObs } from '../ports.js';
-import { workersOnGoneInstances } from '../reliability/stranded.js';
+import type { Config } from '../../../shared/config.js';
+import { tasksOfDroppedWorkers, workersOnGoneInstances } from '../reliability/stranded.js';
 import { instanceIdOfWorker } from '../workers.js';
 import type { Observation } from './observe.js';
 
@@ -29,8 +35,12 @@ export interface RequeueOutcome {
   spotLosses: string[];
 }
 
+/** How often, while acting, in_progress tasks are checked for a worker of ours that ClearML no longer lists. */
+export const DROPPED_SWEEP_MS = 10 * 60_000;
+
 export class RequeueController {
   private lastBusy = new Map<string, BusyInstance>();
+  private sweptAt = -Infinity;
 
   constructor(private readonly clearml: ClearmlApi) {}
 
@@ -40,6 +50,8 @@ export class RequeueController {
     prefix: string,
     terminatedByUs: ReadonlyMap<string, number>,
     emit: (e: NewEvent) => void,
+    /** The config's queues, to name the queue of a dropped worker's instance that EC2 no longer lists. */
+    configQueues: Config['queues'] = {},
   ): Promise<RequeueOutcome> {
     const { instances, workers, queues } = obs;
     const out: RequeueOutcome = { spotLosses: [] };
@@ -90,6 +102,29 @@ export class RequeueController {
         emit(ev.requeueFailed(lost, e));
       }
       if (spot) out.spotLosses.push(was.queue);
+    }
+    const handled = new Set([...candidates.values()].map((c) => c.taskId));
+    if (this.clearml.inProgressTasks && obs.now - this.sweptAt >= DROPPED_SWEEP_MS) {
+      this.sweptAt = obs.now;
+      let dropped: ReturnType<typeof tasksOfDroppedWorkers> = [];
+      try {
+        const tasks = await this.clearml.inProgressTasks();
+        dropped = tasksOfDroppedWorkers({ prefix, queues: configQueues, tasks, workers, instances });
+      } catch (e) {
+        this.sweptAt = -Infinity; // try again on the next tick
+        emit(ev.lostTasksUncheckable(e));
+      }
+      for (const s of dropped) {
+        if (handled.has(s.taskId) || terminatedByUs.has(s.instanceId) || !s.queueId) continue;
+        const lost = { queue: s.queue, instanceId: s.instanceId, taskId: s.taskId, why: s.why };
+        try {
+          await this.clearml.requeueTask(s.taskId, s.queueId, `clearml-tray-autoscaler: ${s.why}`);
+          emit(ev.requeued(lost));
+          await this.clearml.unregisterWorker(s.workerId).catch(() => undefined);
+        } catch (e) {
+          emit(ev.requeueFailed(lost, e));
+        }
+      }
     }
     const busy = new Map<string, BusyInstance>();
     for (const w of workers) {

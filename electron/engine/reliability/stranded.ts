@@ -87,8 +87,8 @@ export function findStranded(input: {
 
 /**
  * Pure. Tasks in_progress whose last worker is ours but no longer listed by ClearML (silent past its register
- * timeout) and whose instance is not running: lost while no engine ran for longer than that timeout, when no
- * listed worker points at them any more. They go back to the queue the task names.
+ * timeout) and whose instance is not running: lost while no engine ran (or none acted: autoscaling off) for longer
+ * than that timeout, when no listed worker points at them any more. They go back to the queue the task names.
  */
 export function tasksOfDroppedWorkers(input: {
   prefix: string;
@@ -114,7 +114,7 @@ export function tasksOfDroppedWorkers(input: {
       // Named for the event only ('' when no queue serves the resource): the task's own queue id is what counts.
       queue: inst?.tags[TAG.queue] || (firstQueueServedBy(input.queues, p.resource) ?? ''),
       queueId: t.queueId,
-      why: `its instance ${p.instanceId} was lost while the app was not running, and ClearML no longer lists its worker`,
+      why: `its instance ${p.instanceId} is gone and ClearML no longer lists its worker`,
     });
   }
   return out;
