@@ -81,6 +81,11 @@ export const ev = {
     kind: 'error',
     message: `lost instances' tasks could not be checked, retrying next tick: ${errorText(e)}`,
   }),
+  droppedTasksUncheckable: (e: unknown, retryInSec: number): NewEvent => ({
+    level: 'warn',
+    kind: 'error',
+    message: `running tasks could not be checked for workers ClearML no longer lists, retrying in ${Math.round(retryInSec)} s: ${errorText(e)}`,
+  }),
   requeued: (r: { queue: string; instanceId: string; taskId: string; why: string }): NewEvent => ({
     level: 'warn',
     kind: 'requeue',

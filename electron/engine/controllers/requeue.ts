@@ -37,6 +37,8 @@ export interface RequeueOutcome {
 
 /** How often, while acting, in_progress tasks are checked for a worker of ours that ClearML no longer lists. */
 export const DROPPED_SWEEP_MS = 10 * 60_000;
+/** After a sweep that could not read the tasks. */
+export const DROPPED_RETRY_MS = 60_000;
 
 export class RequeueController {
   private lastBusy = new Map<string, BusyInstance>();
@@ -111,8 +113,9 @@ export class RequeueController {
         const tasks = await this.clearml.inProgressTasks();
         dropped = tasksOfDroppedWorkers({ prefix, queues: configQueues, tasks, workers, instances });
       } catch (e) {
-        this.sweptAt = -Infinity; // try again on the next tick
-        emit(ev.lostTasksUncheckable(e));
+        // Try again in a minute: soon, but not every tick (and so not an event every tick) while ClearML refuses.
+        this.sweptAt = obs.now - DROPPED_SWEEP_MS + DROPPED_RETRY_MS;
+        emit(ev.droppedTasksUncheckable(e, DROPPED_RETRY_MS / 1000));
       }
       for (const s of dropped) {
         if (handled.has(s.taskId) || terminatedByUs.has(s.instanceId) || !s.queueId) continue;

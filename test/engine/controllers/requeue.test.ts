@@ -70,4 +70,35 @@ describe('RequeueController', () => {
     await c.run(obs([], []), 'dyn', new Map(), emit);
     expect(clearml.callsOf('requeueTask')).toHaveLength(1);
   });
+
+  it('sweeps for tasks of workers ClearML dropped on the first run, then every 10 min; after a failure in a minute', async () => {
+    const { c, clearml, events, emit } = rig();
+    const gone = instance('gpu', 'gpu_a');
+    const dropped = workerFor(gone, 'task-9');
+    // Started and lost while autoscaling was off: the controller never saw it busy, ClearML no longer lists it.
+    clearml.addTask({ id: 'task-9', name: 't', status: 'in_progress', queueId: 'q-gpu', lastWorker: dropped.id });
+    const at = (sec: number) => c.run(obs([], [], T0 + sec * 1000), 'dyn', new Map(), emit);
+    await at(0);
+    expect(clearml.callsOf('requeueTask')).toEqual([
+      [
+        'task-9',
+        'q-gpu',
+        `clearml-tray-autoscaler: its instance ${gone.instanceId} is gone and ClearML no longer lists its worker`,
+      ],
+    ]);
+    await at(15);
+    await at(599);
+    expect(clearml.callsOf('inProgressTasks')).toHaveLength(1);
+    await at(600);
+    expect(clearml.callsOf('inProgressTasks')).toHaveLength(2);
+    clearml.failNext('inProgressTasks', new Error('502'));
+    await at(1200);
+    expect(events.at(-1)!.message).toBe(
+      'running tasks could not be checked for workers ClearML no longer lists, retrying in 60 s: 502',
+    );
+    await at(1215);
+    expect(clearml.callsOf('inProgressTasks')).toHaveLength(3);
+    await at(1260);
+    expect(clearml.callsOf('inProgressTasks')).toHaveLength(4);
+  });
 });
