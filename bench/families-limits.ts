@@ -5,7 +5,8 @@
  * boots could close. The per-family reasons are written from the traces' shapes (bench/gen-traces.ts).
  */
 import { clairvoyantBound } from '../electron/engine/sim/clairvoyant.js';
-import { makePriceFn } from '../electron/engine/sim/simulate.js';
+import { AGENT_POLL_SEC } from '../electron/engine/emulators/agents.js';
+import { makePriceFn, resolveBaselinePoll, simulate } from '../electron/engine/sim/simulate.js';
 import { TraceSchema } from '../electron/engine/sim/trace.js';
 import { DEFAULT_PREFERENCE, familyConfig, type FamilyRow } from './families.js';
 import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './families-report.js';
@@ -57,7 +58,7 @@ const WORST_WHY: Partial<Record<Family, Partial<Record<BaselineTarget, string>>>
     p50: 'The model keeps every idle worker for maxIdleMin (15 min); ours keeps as many as the arrival rate says will be taken before that limit ends, at 6 tasks an hour one (the second is expected in 20 min). With 20-min tasks arriving as Poisson clumps about half of the tasks then wait a boot (ours: p50 about a boot on most seeds), while the model’s p50 depends on whether spare workers from earlier in a clump happen to be up: minutes on most seeds, seconds on a few. No price put on a wait changes that count (the second worker is expected only after the limit); keeping every spare worker for the whole limit, as the model does, is what the latency preference does, and the figures after this say what it costs.',
   },
   team: {
-    p50: 'Most tasks of both runs find a warm worker, so the p50 is mostly the time to that idle agent’s next queue poll (clearml-agent polls every 5 s), a draw set by when each worker registered or last finished: a second either way between two runs, as on trickle.',
+    p50: 'Most tasks of both runs find a warm worker, so the p50 is mostly the time to that idle agent’s next queue poll (clearml-agent polls every 5 s), a draw set by when each worker registered or last finished, as on trickle.',
   },
   heavytail: {
     cost: 'On these seeds the model (polling every 5 min) served the stream with fewer machines up and let tasks queue for them (its mean wait is higher than ours on every seed). Ours keeps as many idle workers as a burst within one boot could use, less the busy ones about to finish; at one task a minute each kept worker takes a task every few minutes and so stays up, mostly idle (a quarter to under half of each machine’s time busy on heavytail-20), where the model’s fewer machines are busier and its tasks wait. Keeping fewer makes more tasks wait for a boot or a busy worker: that is what the model’s lower cost buys on these seeds.',
@@ -66,11 +67,69 @@ const WORST_WHY: Partial<Record<Family, Partial<Record<BaselineTarget, string>>>
 
 type BaselineTarget = 'cost' | 'p50';
 
+/** How many world seeds (boot draws, agent poll phases) a p50 miss within one agent poll is re-run with. */
+const WORLD_SEEDS = 10;
+
+/**
+ * For each seed whose p50 loses to the model's by more than the tolerance but less than one agent poll: its trace
+ * re-run (ours at the default preference and the model) under WORLD_SEEDS world seeds, the bench's own first; the
+ * p50 ours − model of each. Keyed by trace name.
+ */
+export async function worldSeedSpreads(
+  benchDir: string,
+  rows: readonly FamilyRow[],
+  worldSeeds = WORLD_SEEDS,
+): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const row of rows) {
+    const o = row.runs[DEFAULT_PREFERENCE];
+    const b = row.runs.baseline;
+    if (!o || !b) continue;
+    const d = o.p50 - b.p50;
+    if (!(d > WAIT_TOLERANCE_SEC && d <= AGENT_POLL_SEC)) continue;
+    const trace = TraceSchema.parse(generateFamilyTrace(row.family, row.seed));
+    const config = familyConfig(benchDir, row.family);
+    const diffs: number[] = [];
+    for (let k = 0; k < worldSeeds; k++) {
+      const r = await simulate({
+        config: { ...config, scaling: { ...config.scaling, preference: DEFAULT_PREFERENCE } },
+        trace,
+        seed: k === 0 ? row.seed : row.seed * 1000 + k,
+        baselinePoll: resolveBaselinePoll(trace),
+        loops: ['ours', 'baseline'],
+      });
+      diffs.push(r.ours!.waitSec.p50 - r.baseline!.waitSec.p50);
+    }
+    out.set(row.trace, diffs);
+  }
+  return out;
+}
+
+/** The spread of p50 ours − model over world seeds, for the seeds of a miss that have one. */
+function spreadText(spreads: ReadonlyMap<string, number[]>, traces: readonly string[]): string {
+  const shown = traces.flatMap((t) => {
+    const d = spreads.get(t);
+    if (!d?.length) return [];
+    const over = d.filter((x) => x > WAIT_TOLERANCE_SEC).length;
+    return [
+      `${t} ${signedSec(Math.min(...d))} to ${signedSec(Math.max(...d))} (median ${signedSec(median(d))}, over +${WAIT_TOLERANCE_SEC} s in ${over} of ${d.length})`,
+    ];
+  });
+  return shown.length
+    ? `The same traces re-run under ${Math.max(...traces.map((t) => spreads.get(t)?.length ?? 0))} world seeds (the bench's own first; other boot draws and agent poll phases), p50 ours − model: ${shown.join('; ')}.`
+    : '';
+}
+
 /**
  * Worst-seed misses against the ClearML model where the median seed passes, each with its seeds and a reason.
- * With `benchDir`, heavytail's cost misses also say what the idealised spare-machine policy pays on those seeds.
+ * With `benchDir`, heavytail's cost misses also say what the idealised spare-machine policy pays on those seeds;
+ * with `spreads` (worldSeedSpreads), a p50 miss within one agent poll says how it moves with the world's draws.
  */
-export function worstSeedLines(rows: readonly FamilyRow[], benchDir?: string): string[] {
+export function worstSeedLines(
+  rows: readonly FamilyRow[],
+  benchDir?: string,
+  spreads: ReadonlyMap<string, number[]> = new Map(),
+): string[] {
   const out: string[] = [];
   for (const family of [...new Set(rows.map((r) => r.family))]) {
     const pairs = rows.flatMap((r) => {
@@ -90,6 +149,13 @@ export function worstSeedLines(rows: readonly FamilyRow[], benchDir?: string): s
         c.k === 'cost'
           ? `${x.p.r.trace} ${x.v.toFixed(2)} (launches ${x.p.o.launches} vs ${x.p.b.launches})`
           : `${x.p.r.trace} ${signedSec(x.v)} (${x.p.o.p50.toFixed(1)} vs ${x.p.b.p50.toFixed(1)} s)`;
+      const spread =
+        c.k === 'p50'
+          ? spreadText(
+              spreads,
+              missed.map((x) => x.p.r.trace),
+            )
+          : '';
       const alt =
         c.k === 'p50'
           ? latencyAlternative(
@@ -104,7 +170,9 @@ export function worstSeedLines(rows: readonly FamilyRow[], benchDir?: string): s
               )
             : '';
       out.push(
-        `- **${family}**, ${c.show}: ${missed.length} of ${values.length} seeds over ${c.k === 'cost' ? '1' : `+${WAIT_TOLERANCE_SEC} s`}: ${missed.map(fmt).join(', ')}. ${WORST_WHY[family]?.[c.k] ?? ''} ${alt}`.trimEnd(),
+        `- **${family}**, ${c.show}: ${missed.length} of ${values.length} seeds over ${c.k === 'cost' ? '1' : `+${WAIT_TOLERANCE_SEC} s`}: ${missed.map(fmt).join(', ')}. ${WORST_WHY[family]?.[c.k] ?? ''} ${spread} ${alt}`
+          .replace(/ {2,}/g, ' ')
+          .trimEnd(),
       );
     }
   }
@@ -126,12 +194,20 @@ function latencyAlternative(rows: readonly FamilyRow[], family: Family, seeds: r
   return `At the latency preference the p50 ours − model on those seeds is ${on.map((r) => `${r.trace} ${signedSec(r.runs.latency!.p50 - r.runs.baseline!.p50)}`).join(', ')}; over the ${all.length} seeds it ran, latency costs a median ${vsBound('latency').toFixed(2)} × the bound (balanced ${vsBound('balanced').toFixed(2)}, target ${CLAIRVOYANT_COST_TARGET}) and more than the model on ${overModel} of them: on this family the worst-seed p50 and the clairvoyant target pull in opposite directions.`;
 }
 
-export function limitsSection(benchDir: string, rows: readonly FamilyRow[]): string {
-  return [clairvoyantLimits(benchDir, rows), worstSeedSection(benchDir, rows)].filter(Boolean).join('\n\n');
+export function limitsSection(
+  benchDir: string,
+  rows: readonly FamilyRow[],
+  spreads: ReadonlyMap<string, number[]> = new Map(),
+): string {
+  return [clairvoyantLimits(benchDir, rows), worstSeedSection(benchDir, rows, spreads)].filter(Boolean).join('\n\n');
 }
 
-function worstSeedSection(benchDir: string, rows: readonly FamilyRow[]): string {
-  const lines = worstSeedLines(rows, benchDir);
+function worstSeedSection(
+  benchDir: string,
+  rows: readonly FamilyRow[],
+  spreads: ReadonlyMap<string, number[]>,
+): string {
+  const lines = worstSeedLines(rows, benchDir, spreads);
   if (!lines.length) return '';
   return [
     '### Where a worst seed loses to the ClearML model, and why',

@@ -29,7 +29,7 @@ import { clearmlRealSection } from './clearml-real-report.js';
 import { callsGrid, planGrid, type CallsSample, type PlanSample } from './scale.js';
 import { bundledMisses, DEFAULT_SEED, P50_TARGET, scaleTargets, SUITE, traceTargets, type Target } from './suite.js';
 import { FAMILIES, runFamilies, type FamilyRow, type Preference } from './families.js';
-import { limitsSection } from './families-limits.js';
+import { limitsSection, worldSeedSpreads } from './families-limits.js';
 import type { Family } from './gen-traces.js';
 import {
   distributions,
@@ -155,7 +155,8 @@ async function familySection(files: readonly string[]): Promise<string> {
   console.log(familyTargetsTable(targets));
   const missed = targets.reduce((n, t) => n + Number(!t.medianPass) + Number(!t.worstPass), 0);
   console.log(`\n${rows.length} family traces (${seeds.length} seeds); ${missed} MISS cells; ${charts.length} charts`);
-  return renderFamilies(rows, seeds, dist, targets, real.note, charts, limitsSection(BENCH_DIR, rows));
+  const spreads = await worldSeedSpreads(BENCH_DIR, rows);
+  return renderFamilies(rows, seeds, dist, targets, real.note, charts, limitsSection(BENCH_DIR, rows, spreads));
 }
 
 async function bundled(a: RunArgs, scale: boolean, families: () => Promise<string>, traces = true): Promise<void> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Figures, FamilyRow } from '../../bench/families.js';
-import { worstSeedLines } from '../../bench/families-limits.js';
+import { worldSeedSpreads, worstSeedLines } from '../../bench/families-limits.js';
 import { trickleRow } from '../fixtures/index.js';
 
 const figs = (cost: number, p50: number, extra: Partial<Figures> = {}): Figures => ({
@@ -90,4 +90,17 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
     // Without the bench folder (no traces to simulate) the line keeps its reason only.
     expect(worstSeedLines(rows)[0]).not.toMatch(/spare-machine/);
   });
+
+  it('a p50 miss within one agent poll says how it moves over world seeds', async () => {
+    const rows = [row(1, figs(1, 3.4), figs(2, 1.8)), row(2, figs(1, 2), figs(2, 2)), row(3, figs(1, 2), figs(2, 2.5))];
+    const [line] = worstSeedLines(rows, undefined, new Map([['trickle-1', [1.6, -0.3, 0.2]]]));
+    expect(line).toMatch(
+      /re-run under 3 world seeds \(the bench's own first; other boot draws and agent poll phases\), p50 ours − model: trickle-1 −0\.3 s to \+1\.6 s \(median \+0\.2 s, over \+1 s in 1 of 3\)\./,
+    );
+    // Only a miss over the tolerance and within one agent poll (5 s) is re-run: here none but trickle-1's +1.6 s.
+    const far = row(2, figs(1, 30), figs(2, 2));
+    const spreads = await worldSeedSpreads(path.resolve('bench'), [rows[0]!, far, rows[2]!], 2);
+    expect([...spreads.keys()]).toEqual(['trickle-1']);
+    expect(spreads.get('trickle-1')).toHaveLength(2);
+  }, 60_000);
 });

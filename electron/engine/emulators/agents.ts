@@ -15,6 +15,9 @@ import type { Clock } from '../ports.js';
 import type { ClearmlEmulator } from './clearml-emulator.js';
 import { parseUserDataMarkers, type Ec2Machines, type EmulatedInstance, type UserDataMarkers } from './seams.js';
 
+/** clearml-agent's polling interval: how often an idle agent looks at its queue. */
+export const AGENT_POLL_SEC = 5;
+
 export interface AgentSimulatorOptions {
   ec2: Ec2Machines;
   clearml: ClearmlEmulator;
@@ -22,7 +25,7 @@ export interface AgentSimulatorOptions {
   /** Launch → worker registered. Default 60–150 s. */
   bootSec?: { min: number; max: number };
   random?: () => number;
-  /** Idle agents poll their queue this often. Default 5 s (clearml-agent's polling interval). */
+  /** Idle agents poll their queue this often. Default AGENT_POLL_SEC (clearml-agent's polling interval). */
   pollSec?: number;
 }
 
@@ -69,7 +72,7 @@ export class AgentSimulator {
       throw new Error(`bootSec must satisfy 0 <= min <= max, got ${this.boot.min}..${this.boot.max}`);
     }
     this.random = opts.random ?? Math.random;
-    this.pollMs = (opts.pollSec ?? 5) * 1000;
+    this.pollMs = (opts.pollSec ?? AGENT_POLL_SEC) * 1000;
     if (!(this.pollMs > 0)) throw new Error('pollSec must be > 0');
   }
 
