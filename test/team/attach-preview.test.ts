@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { attachBackend } from '../../electron/engine/preview/attach.js';
+import { knownFingerprint, rememberFingerprint } from '../../electron/engine/preview/known-fingerprints.js';
 import type { PreviewServer } from '../../electron/engine/preview/server.js';
 import type { EngineHost } from '../../electron/engine/host.js';
 import type { TeamClient } from '../../electron/engine/team/client.js';
@@ -33,6 +34,7 @@ describe('preview --attach', () => {
       url,
       token: 'cta_unused',
       fingerprint: null,
+      knownFile: path.join(tempDir('known-'), 'fp.json'),
       port: 0,
       staticDir: tempDir('static-'),
       log: () => undefined,
@@ -45,6 +47,7 @@ describe('preview --attach', () => {
 
   it('serves the remote engine to the dashboard with the viewer’s limits', async () => {
     const { token } = served.tokens.issue('pia', 'viewer');
+    const knownFile = path.join(tempDir('known-'), 'fp.json');
     const staticDir = tempDir('static-');
     writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
     let stop!: () => void;
@@ -56,6 +59,7 @@ describe('preview --attach', () => {
       url,
       token,
       fingerprint: serving.tls.fingerprint.replace(/:/g, '').toLowerCase(),
+      knownFile,
       port: 0,
       staticDir,
       log: (l) => logs.push(l),
@@ -104,5 +108,48 @@ describe('preview --attach', () => {
       stop();
     }
     expect(await done).toBe(0);
+    // The fingerprint that connected is remembered for the address.
+    expect(await knownFingerprint(knownFile, url)).toMatchObject({ fingerprint: serving.tls.fingerprint });
+  });
+
+  /** Attaches with no --fingerprint and this file of confirmed ones; stops once serving. */
+  async function attachRemembered(knownFile: string, name: string) {
+    const { token } = served.tokens.issue(name, 'viewer');
+    const out: string[] = [];
+    let stop!: () => void;
+    const until = new Promise<void>((r) => (stop = r));
+    const code = await attachBackend({
+      url,
+      token,
+      fingerprint: null,
+      knownFile,
+      port: 0,
+      staticDir: tempDir('static-'),
+      log: (l) => out.push(l),
+      error: (l) => out.push(l),
+      until,
+      onServing: () => stop(),
+    });
+    return { code, out: out.join('\n') };
+  }
+
+  it('without --fingerprint uses the one confirmed for that address before', async () => {
+    const knownFile = path.join(tempDir('known-'), 'fp.json');
+    await rememberFingerprint(knownFile, url, serving.tls.fingerprint, new Date('2026-12-01T10:00:00Z'));
+    const { code, out } = await attachRemembered(knownFile, 'ola');
+    expect(code).toBe(0);
+    expect(out).toContain(`Using the fingerprint you confirmed for ${url} on 2026-12-01T10:00:00.000Z`);
+    expect(out).toMatch(/as ola \(viewer\); no local engine runs/);
+  });
+
+  it('refuses a server whose certificate no longer matches the remembered fingerprint, and says how to confirm anew', async () => {
+    const knownFile = path.join(tempDir('known-'), 'fp.json');
+    await rememberFingerprint(knownFile, url, 'AB'.repeat(32), new Date('2026-12-01T10:00:00Z'));
+    const { code, out } = await attachRemembered(knownFile, 'kai');
+    expect(code).toBe(2);
+    expect(out).toMatch(/presented a different certificate than the one you confirmed/);
+    expect(out).toMatch(/run again with --fingerprint <the new one>: that replaces the remembered one/);
+    // Still the old one: a refused connection remembers nothing.
+    expect((await knownFingerprint(knownFile, url))?.fingerprint).toBe(Array(32).fill('AB').join(':'));
   });
 });

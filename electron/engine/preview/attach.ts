@@ -6,15 +6,23 @@
 import { errorText } from '../../../shared/error-text.js';
 import type { Dispatch } from '../../../shared/ipc/dispatch.js';
 import { untilStopped } from '../cli/process.js';
-import { createTeamClient, probeFingerprint, type TeamClient } from '../team/client.js';
+import { AttachError, createTeamClient, probeFingerprint, type TeamClient } from '../team/client.js';
 import { normalizeFingerprint } from '../team/fingerprint.js';
+import { defaultKnownFingerprintsFile, knownFingerprint, rememberFingerprint } from './known-fingerprints.js';
 import { PortInUseError, startPreviewServer, type PreviewServer } from './server.js';
 
 export interface AttachPreviewOptions {
   url: string;
   token: string;
-  /** Null: print the server's fingerprint for the user to confirm, and stop (trust on first use). */
+  /**
+   * Null: the one confirmed earlier for this address (`knownFile`), or else print the server's for the user to
+   * confirm, and stop (trust on first use). Given: confirmed now, and remembered once the connection is up.
+   */
   fingerprint: string | null;
+  /** Where confirmed fingerprints are kept (default: defaultKnownFingerprintsFile()). */
+  knownFile?: string;
+  /** Default: new Date(). */
+  now?: () => Date;
   port: number;
   staticDir: string;
   log: (line: string) => void;
@@ -38,7 +46,10 @@ export function attachedDispatch(client: TeamClient, log: (line: string) => void
 }
 
 export async function attachBackend(o: AttachPreviewOptions): Promise<number> {
-  if (o.fingerprint === null) {
+  const knownFile = o.knownFile ?? defaultKnownFingerprintsFile();
+  const known = o.fingerprint === null ? await knownFingerprint(knownFile, o.url) : null;
+  if (known) o.log(`Using the fingerprint you confirmed for ${o.url} on ${known.confirmedAt} (${knownFile}).`);
+  if (o.fingerprint === null && !known) {
     let fp: string;
     try {
       fp = await probeFingerprint(o.url);
@@ -49,11 +60,11 @@ export async function attachBackend(o: AttachPreviewOptions): Promise<number> {
     o.error(
       `The team engine at ${o.url} presents a certificate with the SHA-256 fingerprint\n\n  ${fp}\n\n` +
         'Compare it with the one the server printed when it started (or ask its admin). If they match, run again ' +
-        `with --fingerprint ${fp}`,
+        `with --fingerprint ${fp} (it is then remembered for this address in ${knownFile}).`,
     );
     return 2;
   }
-  const pinned = normalizeFingerprint(o.fingerprint);
+  const pinned = known ? known.fingerprint : normalizeFingerprint(o.fingerprint ?? '');
   if (!pinned) {
     o.error(`--fingerprint '${o.fingerprint}' is not a SHA-256 fingerprint (64 hex digits, colons optional).`);
     return 2;
@@ -70,7 +81,20 @@ export async function attachBackend(o: AttachPreviewOptions): Promise<number> {
   } catch (e) {
     client.close();
     o.error(errorText(e));
+    if (known && e instanceof AttachError && e.code === 'fingerprint_changed')
+      o.error(
+        `The fingerprint pinned here was the one you confirmed on ${known.confirmedAt}. If its admin replaced the ` +
+          'certificate, compare the new fingerprint with the one the server prints at start and run again with ' +
+          '--fingerprint <the new one>: that replaces the remembered one.',
+      );
     return 2;
+  }
+  if (!known) {
+    try {
+      await rememberFingerprint(knownFile, o.url, pinned, (o.now ?? (() => new Date()))());
+    } catch (e) {
+      o.log(`(could not remember the fingerprint in ${knownFile}: ${errorText(e)}; pass --fingerprint next time)`);
+    }
   }
   let server: PreviewServer;
   try {

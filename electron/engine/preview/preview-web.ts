@@ -23,7 +23,9 @@ const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--po
   --port N        listen on 127.0.0.1:N (default: any free port)
   --data-dir DIR  keep settings.json here (default: a fresh temporary folder)
   --attach URL    no local engine: the dashboard of a team engine (npm run headless -- --serve), with the role
-                  of the token in --token-file; without --fingerprint it prints the server's for you to confirm`;
+                  of the token in --token-file; without --fingerprint it uses the one you confirmed for that address
+                  before, or prints the server's for you to confirm; a --fingerprint that connects is remembered
+                  (in $XDG_CONFIG_HOME or ~/.config: clearml-tray-autoscaler/preview-fingerprints.json)`;
 
 async function main(argv: string[]): Promise<number> {
   let args;
