@@ -361,5 +361,5 @@ function poolAlternative(benchDir: string, rows: readonly FamilyRow[]): string {
     x.fit
       ? `${x.row.trace} ${x.fit.ratio.toFixed(2)} vs the model's ${x.model.toFixed(2)} × the bound (${x.fit.spare} spare)`
       : `${x.row.trace}: no spare count up to ${POOL_SPARES[POOL_SPARES.length - 1]} reaches the model's p50`;
-  return `The idealised spare-machine policy of the frontier above, at the fewest spares that bring its p50 within ${WAIT_TOLERANCE_SEC} s of the model's on each seed: ${seeds.map(shown).join(', ')}. It costs more than the model on ${dearer.length} of these ${seeds.length} seeds${dearer.length ? ': the model keeps no spare machine and reaches its p50 with fewer machines by letting the other tasks queue behind busy ones (its mean wait is higher than ours on every seed)' : ''}.`;
+  return `The idealised spare-machine policy of the frontier above, at the fewest spares that bring its p50 within ${WAIT_TOLERANCE_SEC} s of the model's on each seed: ${seeds.map(shown).join(', ')}. It costs more than the model on ${dearer.length} of these ${seeds.length} seeds${dearer.length ? ': the model, launching only at its 5-min polls, runs fewer machines and reaches its p50 by letting the other tasks queue behind busy ones (its mean wait is higher than ours on every seed)' : ''}.`;
 }
