@@ -75,6 +75,25 @@ interface CallOptions {
 
 type Token = { value: string; expiresAt: number };
 
+/**
+ * A paged `get_all`: pages 0, 1, … until a short page, a page with nothing new (a server or proxy that ignores
+ * `page` would otherwise be asked forever) or MAX_PAGES; each entry once, in the order first seen.
+ */
+async function readPages<T extends { id: string }>(fetchPage: (page: number) => Promise<readonly T[]>): Promise<T[]> {
+  const byId = new Map<string, T>();
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const items = await fetchPage(page);
+    let fresh = 0;
+    for (const item of items) {
+      if (byId.has(item.id)) continue;
+      fresh++;
+      byId.set(item.id, item);
+    }
+    if (items.length < PAGE_SIZE || fresh === 0) break;
+  }
+  return [...byId.values()];
+}
+
 /** A `tasks.get_all` entry as the engine sees it. */
 function taskObs(t: z.infer<typeof TasksDataSchema>['tasks'][number]): TaskObs {
   return {
@@ -242,22 +261,20 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     async listQueues(names) {
       if (names.length === 0) return [];
       const wanted = new Set(names);
-      const byId = new Map<string, QueueObs>();
-      for (let page = 0; page < MAX_PAGES; page++) {
+      const queues = await readPages(async (page) => {
         const data = await call('queues.get_all', {
           name: exactNamesRegex([...wanted]),
           only_fields: ['id', 'name', 'entries'],
           page,
           page_size: PAGE_SIZE,
         });
-        const { queues } = parse('queues.get_all', QueuesDataSchema, data);
-        let fresh = 0;
-        for (const q of queues) {
-          if (byId.has(q.id)) continue;
-          fresh++;
+        return parse('queues.get_all', QueuesDataSchema, data).queues;
+      });
+      return (
+        queues
           // The server's regex is authoritative only for us: keep exact matches (a proxy may ignore `name`).
-          if (!wanted.has(q.name)) continue;
-          byId.set(q.id, {
+          .filter((q) => wanted.has(q.name))
+          .map((q): QueueObs => ({
             id: q.id,
             name: q.name,
             entries: (q.entries ?? []).map((e) => ({
@@ -265,11 +282,8 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
               // An entry without a date is treated as just enqueued rather than dropped.
               addedAt: parseClearmlDate(e.added) ?? clock.now(),
             })),
-          });
-        }
-        if (queues.length < PAGE_SIZE || fresh === 0) break;
-      }
-      return [...byId.values()];
+          }))
+      );
     },
 
     async listWorkers(prefix) {
@@ -309,8 +323,7 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     },
 
     async inProgressTasks() {
-      const byId = new Map<string, TaskObs>();
-      for (let page = 0; page < MAX_PAGES; page++) {
+      const tasks = await readPages(async (page) => {
         const data = await call('tasks.get_all', {
           status: ['in_progress'],
           only_fields: TASK_FIELDS,
@@ -318,17 +331,9 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
           page,
           page_size: PAGE_SIZE,
         });
-        const tasks = parse('tasks.get_all', TasksDataSchema, data).tasks;
-        let fresh = 0;
-        for (const t of tasks) {
-          if (byId.has(t.id)) continue;
-          fresh++;
-          byId.set(t.id, taskObs(t));
-        }
-        // A full page of tasks already seen: the server (or a proxy) ignores `page`, and asking again would loop.
-        if (tasks.length < PAGE_SIZE || fresh === 0) break;
-      }
-      return [...byId.values()];
+        return parse('tasks.get_all', TasksDataSchema, data).tasks;
+      });
+      return tasks.map(taskObs);
     },
 
     async getTasks(ids) {

@@ -95,14 +95,7 @@ export class RequeueController {
       const queueId = queueIds.get(was.queue);
       const why = spot ? 'its spot instance was interrupted' : `its instance ${instanceId} disappeared`;
       if (!queueId) continue;
-      const lost = { queue: was.queue, instanceId, taskId: was.taskId, why };
-      try {
-        await this.clearml.requeueTask(was.taskId, queueId, `clearml-tray-autoscaler: ${why}`);
-        emit(ev.requeued(lost));
-        await this.clearml.unregisterWorker(was.workerId).catch(() => undefined);
-      } catch (e) {
-        emit(ev.requeueFailed(lost, e));
-      }
+      await this.requeue({ queue: was.queue, instanceId, taskId: was.taskId, why }, queueId, was.workerId, emit);
       if (spot) out.spotLosses.push(was.queue);
     }
     const handled = new Set([...candidates.values()].map((c) => c.taskId));
@@ -120,13 +113,7 @@ export class RequeueController {
       for (const s of dropped) {
         if (handled.has(s.taskId) || terminatedByUs.has(s.instanceId) || !s.queueId) continue;
         const lost = { queue: s.queue, instanceId: s.instanceId, taskId: s.taskId, why: s.why };
-        try {
-          await this.clearml.requeueTask(s.taskId, s.queueId, `clearml-tray-autoscaler: ${s.why}`);
-          emit(ev.requeued(lost));
-          await this.clearml.unregisterWorker(s.workerId).catch(() => undefined);
-        } catch (e) {
-          emit(ev.requeueFailed(lost, e));
-        }
+        await this.requeue(lost, s.queueId, s.workerId, emit);
       }
     }
     const busy = new Map<string, BusyInstance>();
@@ -144,5 +131,21 @@ export class RequeueController {
     for (const [id, b] of retry) if (!busy.has(id)) busy.set(id, b);
     this.lastBusy = busy;
     return out;
+  }
+
+  /** Returns a lost task to its queue and unregisters its dead worker; an event says which happened. */
+  private async requeue(
+    lost: { queue: string; instanceId: string; taskId: string; why: string },
+    queueId: string,
+    workerId: string,
+    emit: (e: NewEvent) => void,
+  ): Promise<void> {
+    try {
+      await this.clearml.requeueTask(lost.taskId, queueId, `clearml-tray-autoscaler: ${lost.why}`);
+      emit(ev.requeued(lost));
+      await this.clearml.unregisterWorker(workerId).catch(() => undefined);
+    } catch (e) {
+      emit(ev.requeueFailed(lost, e));
+    }
   }
 }

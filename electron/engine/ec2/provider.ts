@@ -76,6 +76,25 @@ export const MAX_PAGES = 1000;
 /** EC2's limit on instance ids per TerminateInstances / resource ids per CreateTags call. */
 export const ID_BATCH = 1000;
 
+/**
+ * The pages of one listing: `NextToken` followed until there is none, one seen before (EC2 never repeats one, a
+ * broken proxy might, and would loop us forever) or MAX_PAGES pages.
+ */
+async function eachPage<P extends { NextToken?: string | undefined }>(
+  fetchPage: (token: string | undefined) => Promise<P>,
+  onPage: (page: P) => void,
+): Promise<void> {
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (let pages = 0; pages < MAX_PAGES; pages++) {
+    const page = await fetchPage(token);
+    onPage(page);
+    token = page.NextToken || undefined;
+    if (!token || seen.has(token)) return;
+    seen.add(token);
+  }
+}
+
 export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
   const clock = opts.clock ?? systemClock;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 2);
@@ -125,19 +144,13 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
 
   async function listInstances(filters: Filter[]): Promise<InstanceObs[]> {
     const out: InstanceObs[] = [];
-    const seen = new Set<string>();
-    let token: string | undefined;
-    let pages = 0;
-    do {
-      const page = await call('DescribeInstances', {}, () =>
-        client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: pageSize, NextToken: token })),
-      );
-      out.push(...flattenReservations(page.Reservations));
-      token = page.NextToken || undefined;
-      // A token seen twice would loop forever; EC2 never does it, a broken proxy might.
-      if (token && seen.has(token)) break;
-      if (token) seen.add(token);
-    } while (token && ++pages < MAX_PAGES);
+    await eachPage(
+      (token) =>
+        call('DescribeInstances', {}, () =>
+          client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: pageSize, NextToken: token })),
+        ),
+      (page) => out.push(...flattenReservations(page.Reservations)),
+    );
     return out;
   }
 
@@ -245,34 +258,31 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
       const prices = new Map<string, { price: number; at: number }>();
       const types = unique(instanceTypes);
       if (!types.length) return new Map();
-      let token: string | undefined;
-      const seenTokens = new Set<string>();
       try {
-        do {
-          const page = await call('DescribeSpotPriceHistory', {}, () =>
-            client.send(
-              new DescribeSpotPriceHistoryCommand({
-                InstanceTypes: types as never[],
-                ProductDescriptions: ['Linux/UNIX', 'Linux/UNIX (Amazon VPC)'],
-                StartTime: new Date(clock.now()),
-                MaxResults: 1000,
-                NextToken: token,
-              }),
+        await eachPage(
+          (token) =>
+            call('DescribeSpotPriceHistory', {}, () =>
+              client.send(
+                new DescribeSpotPriceHistoryCommand({
+                  InstanceTypes: types as never[],
+                  ProductDescriptions: ['Linux/UNIX', 'Linux/UNIX (Amazon VPC)'],
+                  StartTime: new Date(clock.now()),
+                  MaxResults: 1000,
+                  NextToken: token,
+                }),
+              ),
             ),
-          );
-          for (const p of page.SpotPriceHistory ?? []) {
-            const price = Number(p.SpotPrice);
-            if (!p.InstanceType || !p.AvailabilityZone || !Number.isFinite(price)) continue;
-            const key = `${p.InstanceType}|${p.AvailabilityZone}`;
-            const at = p.Timestamp instanceof Date ? p.Timestamp.getTime() : 0;
-            const prev = prices.get(key);
-            if (!prev || at >= prev.at) prices.set(key, { price, at });
-          }
-          token = page.NextToken || undefined;
-          // As for DescribeInstances: a token seen twice (a broken proxy) would loop forever.
-          if (token && seenTokens.has(token)) break;
-          if (token) seenTokens.add(token);
-        } while (token && seenTokens.size < MAX_PAGES);
+          (page) => {
+            for (const p of page.SpotPriceHistory ?? []) {
+              const price = Number(p.SpotPrice);
+              if (!p.InstanceType || !p.AvailabilityZone || !Number.isFinite(price)) continue;
+              const key = `${p.InstanceType}|${p.AvailabilityZone}`;
+              const at = p.Timestamp instanceof Date ? p.Timestamp.getTime() : 0;
+              const prev = prices.get(key);
+              if (!prev || at >= prev.at) prices.set(key, { price, at });
+            }
+          },
+        );
       } catch (err) {
         // Prices are optional: without ec2:DescribeSpotPriceHistory the dashboard falls back to bundled prices.
         if (err instanceof Ec2Error && err.kind === 'auth' && isPermissionCode(err.code)) return new Map();
