@@ -6,9 +6,9 @@
  */
 import { clairvoyantBound } from '../electron/engine/sim/clairvoyant.js';
 import { AGENT_POLL_SEC } from '../electron/engine/emulators/agents.js';
-import { makePriceFn, resolveBaselinePoll, simulate } from '../electron/engine/sim/simulate.js';
+import { makePriceFn } from '../electron/engine/sim/simulate.js';
 import { TraceSchema } from '../electron/engine/sim/trace.js';
-import { DEFAULT_PREFERENCE, familyConfig, type FamilyRow } from './families.js';
+import { DEFAULT_PREFERENCE, familyConfig, runFamilyTrace, type FamilyRow } from './families.js';
 import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './families-report.js';
 import { generateFamilyTrace, TRICKLE, type Family } from './gen-traces.js';
 import { mulberry32 } from '../electron/engine/sim/prng.js';
@@ -87,18 +87,11 @@ export async function worldSeedSpreads(
     if (!o || !b) continue;
     const d = o.p50 - b.p50;
     if (!(d > WAIT_TOLERANCE_SEC && d <= AGENT_POLL_SEC)) continue;
-    const trace = TraceSchema.parse(generateFamilyTrace(row.family, row.seed));
-    const config = familyConfig(benchDir, row.family);
     const diffs: number[] = [];
     for (let k = 0; k < worldSeeds; k++) {
-      const r = await simulate({
-        config: { ...config, scaling: { ...config.scaling, preference: DEFAULT_PREFERENCE } },
-        trace,
-        seed: k === 0 ? row.seed : row.seed * 1000 + k,
-        baselinePoll: resolveBaselinePoll(trace),
-        loops: ['ours', 'baseline'],
-      });
-      diffs.push(r.ours!.waitSec.p50 - r.baseline!.waitSec.p50);
+      const worldSeed = k === 0 ? row.seed : row.seed * 1000 + k;
+      const { runs } = await runFamilyTrace(benchDir, row.family, row.seed, [DEFAULT_PREFERENCE], worldSeed);
+      diffs.push(runs[DEFAULT_PREFERENCE]!.p50 - runs.baseline!.p50);
     }
     out.set(row.trace, diffs);
   }

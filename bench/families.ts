@@ -72,6 +72,8 @@ export async function runFamilyTrace(
   family: Family,
   seed: number,
   preferences: readonly Preference[],
+  /** The simulated world's seed (boot draws, agent poll phases); default `seed`, the trace's. */
+  worldSeed = seed,
 ): Promise<FamilyRow> {
   const trace = TraceSchema.parse(generateFamilyTrace(family, seed));
   const config = familyConfig(benchDir, family);
@@ -105,7 +107,7 @@ export async function runFamilyTrace(
     const r = await simulate({
       config: { ...config, scaling: { ...config.scaling, preference: pref } },
       trace,
-      seed,
+      seed: worldSeed,
       baselinePoll: resolveBaselinePoll(trace),
       loops: withBaseline ? ['ours', 'baseline'] : ['ours'],
     });

@@ -85,15 +85,11 @@ export function traceTargets(r: SimResult): Target[] {
       pass: c.ours <= c.baseline,
       detail: `${c.basis}: $${f2(c.ours)} vs $${f2(c.baseline)} (ours/baseline ${f2(c.ours / c.baseline)})`,
     });
-    for (const [k, label] of [
-      ['p50', 'p50'],
-      ['p95', 'p95'],
-      ['mean', 'mean'],
-    ] as const) {
+    for (const k of ['p50', 'p95', 'mean'] as const) {
       const o = ours.waitSec[k];
       const b = r.baseline.waitSec[k];
       out.push({
-        name: `${label} wait ≤ the baseline`,
+        name: `${k} wait ≤ the baseline`,
         scope: r.trace,
         pass: o - b <= WAIT_TOLERANCE_SEC,
         detail: `${f0(o)} s vs ${f0(b)} s`,
