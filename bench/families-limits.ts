@@ -10,6 +10,7 @@ import { makePriceFn } from '../electron/engine/sim/simulate.js';
 import { TraceSchema } from '../electron/engine/sim/trace.js';
 import { DEFAULT_PREFERENCE, familyConfig, runFamilyTrace, type FamilyRow } from './families.js';
 import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './families-report.js';
+import { median, signedSec, WORLD_SEEDS, worldSeedOf, worldSpreadFigures } from './suite.js';
 import { generateFamilyTrace, TRICKLE, type Family } from './gen-traces.js';
 import { mulberry32 } from '../electron/engine/sim/prng.js';
 import { leadForRatio, leadPoint, runPool, type SlotWorld } from './online-bound.js';
@@ -25,14 +26,6 @@ export function boundAtMeanBoot(benchDir: string, row: FamilyRow): number {
     bootSec: (row.bootSec.min + row.bootSec.max) / 2,
   }).total;
 }
-
-/** A difference in seconds with its sign: +1.6 s, −0.5 s, 0.0 s. */
-const signedSec = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)} s`;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2 : Number.NaN;
-};
 
 /** Why a family's median seed misses the clairvoyant target, in words, for the families where it is understood. */
 const WHY: Partial<Record<Family, string>> = {
@@ -67,9 +60,6 @@ const WORST_WHY: Partial<Record<Family, Partial<Record<BaselineTarget, string>>>
 
 type BaselineTarget = 'cost' | 'p50';
 
-/** How many world seeds (boot draws, agent poll phases) a p50 miss within one agent poll is re-run with. */
-const WORLD_SEEDS = 10;
-
 /**
  * For each seed whose p50 loses to the model's by more than the tolerance but less than one agent poll: its trace
  * re-run (ours at the default preference and the model) under WORLD_SEEDS world seeds, the bench's own first; the
@@ -89,7 +79,7 @@ export async function worldSeedSpreads(
     if (!(d > WAIT_TOLERANCE_SEC && d <= AGENT_POLL_SEC)) continue;
     const diffs: number[] = [];
     for (let k = 0; k < worldSeeds; k++) {
-      const worldSeed = k === 0 ? row.seed : row.seed * 1000 + k;
+      const worldSeed = worldSeedOf(row.seed, k);
       const { runs } = await runFamilyTrace(benchDir, row.family, row.seed, [DEFAULT_PREFERENCE], worldSeed);
       diffs.push(runs[DEFAULT_PREFERENCE]!.p50 - runs.baseline!.p50);
     }
@@ -102,11 +92,7 @@ export async function worldSeedSpreads(
 function spreadText(spreads: ReadonlyMap<string, number[]>, traces: readonly string[]): string {
   const shown = traces.flatMap((t) => {
     const d = spreads.get(t);
-    if (!d?.length) return [];
-    const over = d.filter((x) => x > WAIT_TOLERANCE_SEC).length;
-    return [
-      `${t} ${signedSec(Math.min(...d))} to ${signedSec(Math.max(...d))} (median ${signedSec(median(d))}, over +${WAIT_TOLERANCE_SEC} s in ${over} of ${d.length})`,
-    ];
+    return d?.length ? [`${t} ${worldSpreadFigures(d)}`] : [];
   });
   return shown.length
     ? `The same traces re-run under ${Math.max(...traces.map((t) => spreads.get(t)?.length ?? 0))} world seeds (the bench's own first; other boot draws and agent poll phases), p50 ours − model: ${shown.join('; ')}.`

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RunFigures, SimResult } from '../../electron/engine/sim/simulate.js';
-import { BUNDLED_WHY, bundledMisses, P50_TARGET, traceTargets } from '../../bench/suite.js';
+import {
+  BUNDLED_WHY,
+  bundledMisses,
+  P50_TARGET,
+  traceTargets,
+  worldSeedOf,
+  worldSpreadFigures,
+} from '../../bench/suite.js';
 
 /** A run with these figures (only what the targets read). */
 const run = (cost: number, p50: number, p95: number, mean: number): RunFigures =>
@@ -74,5 +81,33 @@ describe('bundled traces: every family target on every trace', () => {
     );
     // Nothing to say for a trace whose p50 passes.
     expect(bundledMisses(traceTargets(result(run(12, 3, 140, 20), run(14, 3, 400, 60))), latency)).toEqual([]);
+  });
+
+  it('a p50 miss says how it moves under other world seeds, from the diffs given, before the latency line', () => {
+    const r = result(run(12, 45, 140, 20), run(14, 39, 400, 60), 10);
+    const targets = traceTargets(r);
+    const spreads = new Map([['steady', [6, -84, 24, -2, 0.5]]]);
+    const latency = new Map([['steady', { ...r, ours: run(14, 5, 144, 40) }]]);
+    expect(bundledMisses(targets, latency, spreads)[2]).toMatch(
+      / Re-run under 5 world seeds \(the bench's own first; other boot draws and agent poll phases\), p50 ours − model: −84\.0 s to \+24\.0 s \(median \+0\.5 s, over \+1 s in 2 of 5\)\. At the latency preference/,
+    );
+    // Only a p50 miss carries it: the cost miss on the same trace does not.
+    const dear = traceTargets(result(run(15, 45, 140, 20), run(14, 39, 400, 60), 20));
+    expect(bundledMisses(dear, new Map(), spreads).filter((l) => l.includes('world seeds'))).toHaveLength(1);
+  });
+
+  it.each([
+    // [diffs, words]
+    [[0], '0.0 s to 0.0 s (median 0.0 s, over +1 s in 0 of 1)'],
+    [[1, 1.01, -3], '−3.0 s to +1.0 s (median +1.0 s, over +1 s in 1 of 3)'],
+    [[2, -1, 4, -5], '−5.0 s to +4.0 s (median +0.5 s, over +1 s in 2 of 4)'],
+  ] as [number[], string][])('world spread of %j', (diffs, words) => {
+    expect(worldSpreadFigures(diffs)).toBe(words);
+  });
+
+  it("world seeds: the bench's own first, then seed × 1000 + k", () => {
+    expect([0, 1, 9].map((k) => worldSeedOf(1, k))).toEqual([1, 1001, 1009]);
+    expect(worldSeedOf(7, 0)).toBe(7);
+    expect(worldSeedOf(7, 3)).toBe(7003);
   });
 });
