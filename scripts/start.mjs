@@ -6,6 +6,7 @@
 //   npm start                 build, install Electron if needed, launch
 //   npm start -- --no-build   launch what out/ already holds
 //   npm run dev               the same with the main process inspector enabled
+//   npm start -- --help       the above; an unknown option is refused before anything is built or downloaded
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,21 @@ const argv = process.argv.slice(2);
 const dev = argv.includes('--dev');
 const noBuild = argv.includes('--no-build');
 const log = (l) => process.stderr.write(`${l}\n`);
+const USAGE = `usage: npm start [-- --no-build]    build, install Electron's binary if it is missing, launch the app
+       npm run dev                   the same with the main process inspector enabled
+  --no-build   launch what out/ already holds
+Without Electron: npm run preview:web (the dashboard in a browser), npm run headless -- --help (the engine).`;
+
+// Before anything is built or downloaded: a typo should not cost a build and an Electron download.
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const unknown = argv.filter((a) => !['--dev', '--no-build'].includes(a));
+if (unknown.length) {
+  log(`Unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}\n${USAGE}`);
+  process.exit(2);
+}
 
 let bin = electronBinary();
 if (!bin) {

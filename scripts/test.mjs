@@ -6,12 +6,19 @@
 // The keychain suite needs a Secret Service: when none is running and gnome-keyring is installed, this script
 // re-runs itself inside a private D-Bus session with an unlocked, throw-away keyring.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: npm test [-- FILTER… | vitest options]     the unit, integration, keychain and browser suites
+       npm run conformance [-- FILTER…]              the suites against real peers (needs scripts/python-env.sh once)
+Any other argument goes to \`vitest run\`: a path filter (npm test -- test/engine) or an option (-t 'name').
+Ends with one line \`N passed, N failed, N skipped\` and writes test-output/summary-<suite>.json.`);
+  process.exit(0);
+}
 let suite = 'unit';
 const suiteAt = args.indexOf('--suite');
 if (suiteAt >= 0) {
@@ -56,8 +63,12 @@ if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
   );
 }
 
-mkdirSync(path.join(root, 'test-output'), { recursive: true });
-const report = path.join(root, 'test-output', suite === 'unit' ? 'vitest.json' : `vitest-${suite}.json`);
+// Where the reports go: test-output/, or AUTOSCALER_TEST_OUTPUT (this script's own test runs it in a temp folder).
+const outDir = process.env.AUTOSCALER_TEST_OUTPUT ?? path.join(root, 'test-output');
+mkdirSync(outDir, { recursive: true });
+const report = path.join(outDir, suite === 'unit' ? 'vitest.json' : `vitest-${suite}.json`);
+// A report left by an earlier run must not count for this one (a bad option or a crash writes none).
+rmSync(report, { force: true });
 const r = spawnSync(
   process.execPath,
   [
@@ -86,12 +97,12 @@ if (existsSync(report)) {
   // A suite that fails to load has no tests: count it as a failure so it cannot hide.
   for (const suite of j.testResults ?? [])
     if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed += 1;
-} else if (r.status !== 0) {
+}
+if (r.status !== 0 && failed === 0) {
+  // vitest failed without a failing test (a bad option, an unhandled error, a crash): the line must not say 0 failed.
+  console.log(`vitest exited with status ${r.status ?? r.signal} and no failing test: counted as 1 failure`);
   failed = 1;
 }
-writeFileSync(
-  path.join(root, 'test-output', `summary-${suite}.json`),
-  JSON.stringify({ suite, passed, failed, skipped }) + '\n',
-);
+writeFileSync(path.join(outDir, `summary-${suite}.json`), JSON.stringify({ suite, passed, failed, skipped }) + '\n');
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(r.status === 0 && failed === 0 ? 0 : 1);

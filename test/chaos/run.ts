@@ -1,5 +1,6 @@
 /**
  * `npm run chaos -- [--seed N] [--runs N] [--chaos-min M] [--drain-min M] [--no-journal] [--no-hangs] [--verbose]`
+ * (`--help` lists them)
  *
  * Seeded runs of the engine against the emulators under kills and faults (see chaos.ts), one line per run, then
  * the violation count of every invariant and the kills and faults injected. Exits 1 on any violation.
@@ -10,18 +11,42 @@ import { parseArgs } from 'node:util';
 import { FAULT_KINDS, KILL_POINTS, runChaos, type ChaosResult } from './chaos.js';
 import { INVARIANTS } from './invariants.js';
 
-const { values } = parseArgs({
-  options: {
-    seed: { type: 'string', default: '1' },
-    runs: { type: 'string', default: '10' },
-    'chaos-min': { type: 'string', default: '120' },
-    'drain-min': { type: 'string', default: '60' },
-    'no-journal': { type: 'boolean', default: false },
-    'no-hangs': { type: 'boolean', default: false },
-    verbose: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
+const USAGE = `usage: npm run chaos -- [options]
+  --seed N          the first run's seed (default 1); run k uses seed N + k
+  --runs N          how many seeded runs (default 10)
+  --chaos-min M     virtual minutes of task arrivals, faults and kills per run (default 120)
+  --drain-min M     quiet virtual minutes after them, before the invariants are checked (default 60)
+  --no-journal      turn the crash-safety intent journal off, to see what it prevents
+  --no-hangs        no ClearML hangs (each costs ~0.3 s of real time: the client's timeout is real)
+  --verbose         every engine event of every run
+A failing run replays with: npm run chaos -- --seed <seed> --runs 1 --verbose`;
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        seed: { type: 'string', default: '1' },
+        runs: { type: 'string', default: '10' },
+        'chaos-min': { type: 'string', default: '120' },
+        'drain-min': { type: 'string', default: '60' },
+        'no-journal': { type: 'boolean', default: false },
+        'no-hangs': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const { values } = parse();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const num = (name: string, v: string | undefined, min: number): number => {
   const n = Number(v);

@@ -21,9 +21,9 @@ function tmp(): string {
   return d;
 }
 
-function run(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+function run(env: Record<string, string>, args = ['--no-build']): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs'), '--no-build'], {
+    const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs'), ...args], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -118,5 +118,25 @@ chmodSync(${JSON.stringify(path.join(dist, 'electron'))}, 0o755);`,
     expect(r.code).toBe(2);
     expect(r.out).toContain(`tried:  http://127.0.0.1:${port}/v`);
     expect(r.out).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
+  });
+});
+
+describe('npm start flags', () => {
+  // The installer stub records that it ran: neither case may reach it (no build, no download for a typo).
+  it.each([
+    // [args, exit code, what it prints]
+    [['--help'], 0, /^usage: npm start \[-- --no-build\]/],
+    [['-h'], 0, /^usage: npm start/],
+    [['--no-build', '--bogus'], 2, /^Unknown option: --bogus\nusage: npm start/],
+    [['--nobuild', 'x'], 2, /^Unknown options: --nobuild x\n/],
+  ] as [string[], number, RegExp][])('%j exits %i before installing or building anything', async (args, code, said) => {
+    const dist = tmp();
+    const marker = path.join(dist, 'installer-ran');
+    const installer = path.join(dist, 'install.mjs');
+    writeFileSync(installer, `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, '');`);
+    const r = await run({ ELECTRON_OVERRIDE_DIST_PATH: dist, AUTOSCALER_ELECTRON_INSTALLER: installer }, args);
+    expect(r.code).toBe(code);
+    expect(r.out).toMatch(said);
+    expect(existsSync(marker)).toBe(false);
   });
 });

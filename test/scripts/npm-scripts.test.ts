@@ -1,0 +1,84 @@
+/**
+ * `npm test` (scripts/test.mjs) and its closing line: the counts must come from this run's vitest report, never
+ * from one an earlier run left behind, and a vitest that fails without a failing test still counts as a failure.
+ * Run in a temporary output folder (AUTOSCALER_TEST_OUTPUT) outside any D-Bus wrapping (AUTOSCALER_TEST_INNER).
+ * Also `npm run chaos`'s flags: its usage on --help, a clear refusal of an unknown option.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function run(out: string, args: string[], script = 'scripts/test.mjs'): Promise<{ code: number | null; said: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args], {
+      cwd: root,
+      env: { ...process.env, AUTOSCALER_TEST_OUTPUT: out, AUTOSCALER_TEST_INNER: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let said = '';
+    child.stdout.on('data', (d: Buffer) => (said += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (said += d.toString()));
+    child.on('exit', (code) => resolve({ code, said }));
+  });
+}
+
+describe('npm test: the closing line', () => {
+  it("ignores an earlier run's report: vitest refusing an option is 0 passed, 1 failed", async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'npm-scripts-'));
+    dirs.push(out);
+    // What a previous, green run leaves behind.
+    writeFileSync(
+      path.join(out, 'vitest.json'),
+      JSON.stringify({ numPassedTests: 999, numFailedTests: 0, numPendingTests: 0, testResults: [] }),
+    );
+    const r = await run(out, ['--no-such-vitest-option']);
+    expect(r.code).toBe(1);
+    expect(r.said).toContain('vitest exited with status 1 and no failing test: counted as 1 failure');
+    expect(r.said.trim().split('\n').at(-1)).toBe('0 passed, 1 failed, 0 skipped');
+    expect(JSON.parse(readFileSync(path.join(out, 'summary-unit.json'), 'utf8'))).toEqual({
+      suite: 'unit',
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+    });
+  });
+
+  it('--help prints its usage and runs nothing (no summary written)', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'npm-scripts-'));
+    dirs.push(out);
+    const r = await run(out, ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.said).toMatch(/^usage: npm test \[-- FILTER… \| vitest options\]/);
+    expect(existsSync(path.join(out, 'summary-unit.json'))).toBe(false);
+  });
+
+  it('refuses an unknown --suite', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'npm-scripts-'));
+    dirs.push(out);
+    const r = await run(out, ['--suite', 'nightly']);
+    expect(r.code).toBe(2);
+    expect(r.said).toContain("unknown --suite 'nightly': use one of unit, conformance");
+  });
+});
+
+describe('npm run chaos: flags', () => {
+  it.each([
+    // [args, exit code, what it prints]
+    [['--help'], 0, /^usage: npm run chaos -- \[options\]\n {2}--seed N/],
+    [['--bogus'], 2, /^Unknown option '--bogus'\nusage: npm run chaos/],
+    [['--runs', '0'], 2, /^--runs must be a whole number ≥ 1, got '0'/],
+  ] as [string[], number, RegExp][])('%j exits %i without running', async (args, code, said) => {
+    const r = await run(tmpdir(), args, 'test/chaos/run.ts');
+    expect(r.code).toBe(code);
+    expect(r.said).toMatch(said);
+    expect(r.said).not.toContain('seed  delay');
+  });
+});
