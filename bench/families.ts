@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Config } from '../shared/config.js';
 import { clairvoyantBound } from '../electron/engine/sim/clairvoyant.js';
 import { loadSimConfig } from '../electron/engine/sim/config.js';
 import { makePriceFn, resolveBaselinePoll, simulate, type RunFigures } from '../electron/engine/sim/simulate.js';
-import { DEFAULT_BOOT_SEC, TraceSchema } from '../electron/engine/sim/trace.js';
+import { DEFAULT_BOOT_SEC, formatTraceIssues, TraceSchema, traceIssues } from '../electron/engine/sim/trace.js';
 import { FAMILIES, FAMILY_CONFIG, generateFamilyTrace, type Family } from './gen-traces.js';
 import { WAIT_SLACK_SEC } from './suite.js';
 
@@ -41,6 +42,49 @@ export interface FamilyRow {
   bootSec: { min: number; max: number };
   clairvoyant: { cost: number; p50: number; p95: number; mean: number; capWaited: number; launches: number };
   runs: Partial<Record<Variant, Figures>>;
+}
+
+const num = z.number().finite();
+const FiguresSchema = z.strictObject({
+  cost: num,
+  costPerTaskHour: num,
+  completed: num,
+  p50: num,
+  p95: num,
+  mean: num,
+  idleShare: num,
+  launches: num,
+});
+/** A shard's rows file, as `--families --out` writes it; `--render` reads it back. */
+const FamilyRowsSchema: z.ZodType<FamilyRow[]> = z.array(
+  z.strictObject({
+    family: z.enum(FAMILIES),
+    seed: z.number().int().min(0),
+    trace: z.string(),
+    tasks: num,
+    taskHours: num,
+    waitTargetSec: num,
+    bootSec: z.strictObject({ min: num, max: num }),
+    clairvoyant: z.strictObject({ cost: num, p50: num, p95: num, mean: num, capWaited: num, launches: num }),
+    runs: z.strictObject({
+      cost: FiguresSchema.optional(),
+      balanced: FiguresSchema.optional(),
+      latency: FiguresSchema.optional(),
+      baseline: FiguresSchema.optional(),
+    }),
+  }),
+);
+
+/** A rows file's text → rows, or what is wrong with it (JSON syntax or shape, each at its path). */
+export function parseFamilyRows(text: string): { ok: true; rows: FamilyRow[] } | { ok: false; issues: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, issues: `  (file): not valid JSON: ${(e as Error).message}` };
+  }
+  const r = FamilyRowsSchema.safeParse(value);
+  return r.success ? { ok: true, rows: r.data } : { ok: false, issues: formatTraceIssues(traceIssues(r.error)) };
 }
 
 function figures(r: RunFigures): Figures {

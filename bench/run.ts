@@ -38,7 +38,7 @@ import {
   worldSeedOf,
   type Target,
 } from './suite.js';
-import { FAMILIES, runFamilies, type FamilyRow, type Preference } from './families.js';
+import { FAMILIES, parseFamilyRows, runFamilies, type FamilyRow, type Preference } from './families.js';
 import { limitsSection, worldSeedSpreads } from './families-limits.js';
 import type { Family } from './gen-traces.js';
 import {
@@ -94,7 +94,8 @@ trace families (bench/gen-traces.ts), each seed a fresh trace, ours at each pref
   --pref-seeds N                  run the cost and latency preferences on the first N seeds only (default: all, up to ${DEFAULT_FAMILY_SEEDS})
   --families --out FILE           run a shard of seeds and write its rows only (to merge with --render)
   --family NAME[,NAME…]           (with --families) only these families, e.g. to look into one seed
-  --render FILE,FILE…             merge shard rows into bench/results.md and bench/charts/*.svg
+  --render FILE,FILE…             merge shard rows (each file checked before anything runs) into bench/results.md
+                                  and bench/charts/*.svg
   --no-bundled                    (with --render) skip the five bundled single traces`;
 
 class UsageError extends Error {}
@@ -154,9 +155,20 @@ async function single(traceFile: string, configFile: string, a: RunArgs, json: b
   console.log(`\nelapsed ${elapsedSec.toFixed(1)} s`);
 }
 
+/** Every shard's rows, read and checked before anything runs: a wrong path or file fails at once, not minutes later. */
+function readFamilyRows(files: readonly string[]): FamilyRow[] {
+  return files.flatMap((f) => {
+    const parsed = parseFamilyRows(readText(f, 'family rows'));
+    if (!parsed.ok)
+      throw new UsageError(
+        `the family rows in ${f} are not valid (write them with --families --out):\n${parsed.issues}`,
+      );
+    return parsed.rows;
+  });
+}
+
 /** Merge family rows (one file per shard), render the charts, and return the markdown section for results.md. */
-async function familySection(files: readonly string[]): Promise<string> {
-  const rows = files.flatMap((f) => JSON.parse(readText(f, 'family rows')) as FamilyRow[]);
+async function familySection(rows: readonly FamilyRow[]): Promise<string> {
   const real = readRealResults(path.join(BENCH_DIR, 'clearml-real-results.json'));
   const dist = distributions(rows, real.points);
   const targets = familyTargets(rows);
@@ -391,7 +403,8 @@ async function main(): Promise<void> {
   };
   if (values.render) {
     // Shards of a family run (e.g. 20 seeds over three processes), then the bundled traces and scale.
-    await bundled(a, !values['no-scale'], () => familySection(values.render!.split(',')), !values['no-bundled']);
+    const rows = readFamilyRows(values.render.split(','));
+    await bundled(a, !values['no-scale'], () => familySection(rows), !values['no-bundled']);
     return;
   }
   const seeds = whole(values.seeds, '--seeds', DEFAULT_FAMILY_SEEDS, 1);
@@ -409,9 +422,9 @@ async function main(): Promise<void> {
     console.log(`wrote ${rows.length} rows to ${out}`);
     return;
   }
-  const rowsFile = path.join(BENCH_DIR, 'family-rows.json');
-  writeFileSync(rowsFile, `${JSON.stringify(await familyRows(seeds, firstSeed, prefSeeds))}\n`);
-  await bundled(a, !values['no-scale'], () => familySection([rowsFile]));
+  const rows = await familyRows(seeds, firstSeed, prefSeeds);
+  writeFileSync(path.join(BENCH_DIR, 'family-rows.json'), `${JSON.stringify(rows)}\n`);
+  await bundled(a, !values['no-scale'], () => familySection(rows));
 }
 
 main().catch((e: unknown) => {
