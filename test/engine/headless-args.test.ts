@@ -26,6 +26,10 @@ describe('parseCliArgs', () => {
     { argv: ['--config', ''], error: /--config needs a file path/ },
     { argv: ['--config', 'a.yaml', '--check', '--adopt'], error: /--adopt does not apply to --check/ },
     { argv: ['--report', 'costs', '--adopt'], error: /--adopt does not apply to --report/ },
+    {
+      argv: ['--report', 'costs', '--csv', '--json'],
+      error: /--csv and --json are two formats of one report: choose one/,
+    },
   ])('refuses $argv', ({ argv, error }) => {
     const r = parseCliArgs(argv);
     expect(r.ok).toBe(false);

@@ -2,7 +2,7 @@
  * `npm test` (scripts/test.mjs) and its closing line: the counts must come from this run's vitest report, never
  * from one an earlier run left behind, and a vitest that fails without a failing test still counts as a failure.
  * Run in a temporary output folder (AUTOSCALER_TEST_OUTPUT) outside any D-Bus wrapping (AUTOSCALER_TEST_INNER).
- * Also `npm run chaos`'s flags: its usage on --help, a clear refusal of an unknown option.
+ * Also the flags of `npm run chaos` and `npm run preview:web`: usage on --help, a clear refusal of a wrong one.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,5 +80,28 @@ describe('npm run chaos: flags', () => {
     expect(r.code).toBe(code);
     expect(r.said).toMatch(said);
     expect(r.said).not.toContain('seed  delay');
+  });
+});
+
+describe('npm run preview:web: flags refused before anything starts', () => {
+  it.each([
+    // [args, what it prints]
+    [['--bogus'], /^Unknown option '--bogus'[^]*Usage: npm run preview:web/],
+    [['--port', '99999'], /^--port must be a whole number from 0 to 65535, not '99999'\./],
+    [['--data-dir', 'FILE'], /^Cannot use --data-dir .*: a file is in the way; name a folder\.$/m],
+    [['--data-dir', 'FILE/below'], /^Cannot use --data-dir .*below: a file is in the way; name a folder\.$/m],
+  ] as [string[], RegExp][])('%j exits 2', async (args, said) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'npm-scripts-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, '');
+    const r = await run(
+      dir,
+      args.map((a) => a.replace('FILE', file)),
+      'electron/engine/preview/preview-web.ts',
+    );
+    expect(r.code).toBe(2);
+    expect(r.said).toMatch(said);
+    expect(r.said).not.toContain('Open the dashboard');
   });
 });

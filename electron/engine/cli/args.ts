@@ -97,6 +97,8 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       ['--adopt', values.adopt],
     ] as const)
       if (on) return { ok: false, error: `${flag} does not apply to --report` };
+    if (values.csv && values.json)
+      return { ok: false, error: '--csv and --json are two formats of one report: choose one' };
     let since: number | undefined;
     if (values.since !== undefined) {
       since = /^\d{4}-\d{2}-\d{2}$/.test(values.since) ? Date.parse(`${values.since}T00:00:00Z`) : NaN;

@@ -86,7 +86,14 @@ async function main(argv: string[]): Promise<number> {
   }
   // A folder of our own is removed on exit (createRunTempDir); one the user named is kept.
   const dataDir = args['data-dir'] ?? createRunTempDir('clearml-autoscaler-preview-').path;
-  await mkdir(dataDir, { recursive: true });
+  try {
+    await mkdir(dataDir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way; name a folder' : errorText(e);
+    console.error(`Cannot use --data-dir ${dataDir}: ${why}.`);
+    return 2;
+  }
 
   let config;
   if (args.config) {
