@@ -1,7 +1,7 @@
 /**
  * Markdown and text renderings of simulation results (bench/results.md, the README section, the console).
  */
-import type { RunFigures, SimResult } from '../electron/engine/sim/simulate.js';
+import { READY_WAIT_SEC, type RunFigures, type SimResult } from '../electron/engine/sim/simulate.js';
 import type { CallsSample, PlanSample } from './scale.js';
 import { costComparison, waitTargetSec, type Target } from './suite.js';
 
@@ -64,6 +64,8 @@ export function waitTable(results: readonly SimResult[]): string {
       'baseline p95',
       'baseline max',
       'p95 ours/baseline',
+      'found a worker ready: ours',
+      'baseline',
     ],
     results.map((r) => [
       r.trace,
@@ -75,6 +77,8 @@ export function waitTable(results: readonly SimResult[]): string {
       s0(r.baseline?.waitSec.p95),
       s0(r.baseline?.waitSec.max),
       x(r.ratios?.p95Wait),
+      r.ours ? `${r.ours.tasks.startedReady}/${r.ours.tasks.total}` : '–',
+      r.baseline ? `${r.baseline.tasks.startedReady}/${r.baseline.tasks.total}` : '–',
     ]),
   );
 }
@@ -199,6 +203,13 @@ export function formatSingle(r: SimResult): string {
   lines.push(col('wait p50', s0(o?.waitSec.p50), s0(b?.waitSec.p50), x(r.ratios?.p50Wait)));
   lines.push(col('wait p95', s0(o?.waitSec.p95), s0(b?.waitSec.p95), x(r.ratios?.p95Wait)));
   lines.push(col('wait max', s0(o?.waitSec.max), s0(b?.waitSec.max), x(r.ratios?.maxWait)));
+  lines.push(
+    col(
+      `found a worker ready (≤ ${READY_WAIT_SEC} s)`,
+      o ? `${o.tasks.startedReady}/${o.tasks.total}` : '–',
+      b ? `${b.tasks.startedReady}/${b.tasks.total}` : '–',
+    ),
+  );
   lines.push(
     col(
       'tasks completed',

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSimConfig, SimConfigError } from '../electron/engine/sim/config.js';
-import { resolveBaselinePoll, simulate, type SimResult } from '../electron/engine/sim/simulate.js';
+import { READY_WAIT_SEC, resolveBaselinePoll, simulate, type SimResult } from '../electron/engine/sim/simulate.js';
 import { formatTraceIssues, parseTraceText } from '../electron/engine/sim/trace.js';
 import {
   callsTable,
@@ -287,7 +287,7 @@ export function renderResults(
     '',
     targetsTable(targets),
     '',
-    ...bundledMisses(targets, latency, spreads),
+    ...bundledMisses(targets, latency, spreads, results),
     ...(traces
       ? [
           '## Cost',
@@ -300,7 +300,7 @@ export function renderResults(
           '',
           '## Queue wait (enqueue → start)',
           '',
-          'Target p95: the 95th percentile of the boot time (launch → worker registered) + one polling interval + 10 s.',
+          `Target p95: the 95th percentile of the boot time (launch → worker registered) + one polling interval + 10 s. Found a worker ready: the tasks that waited at most ${READY_WAIT_SEC} s (one agent poll), i.e. found an idle worker or one finishing; the rest waited for a boot or a busy worker.`,
           '',
           waitTable(results),
           '',

@@ -2,7 +2,7 @@
  * The bundled benchmark: which trace runs with which config, and the targets the results are held to. Targets
  * are printed as PASS/MISS figures; they are not test assertions.
  */
-import type { SimResult } from '../electron/engine/sim/simulate.js';
+import { READY_WAIT_SEC, type RunFigures, type SimResult } from '../electron/engine/sim/simulate.js';
 import type { CallsSample, PlanSample } from './scale.js';
 
 export interface SuiteEntry {
@@ -170,6 +170,16 @@ export function scaleTargets(plans: readonly PlanSample[], calls: readonly Calls
   return out;
 }
 
+/**
+ * How many tasks of each run found a worker ready, against how many a p50 of one agent poll needs: the p50 (linear
+ * between the two middle waits) is within it only when the upper middle wait is, so when that many tasks are.
+ */
+export function readyText(ours: RunFigures, baseline: RunFigures): string {
+  const n = ours.tasks.total;
+  const need = Math.ceil((n - 1) / 2) + 1;
+  return `Tasks that found a worker ready (a wait of at most ${READY_WAIT_SEC} s, one agent poll): ours ${ours.tasks.startedReady} of ${n}, the model ${baseline.tasks.startedReady}; a p50 that short needs ${need}.`;
+}
+
 /** The name of the bundled traces' p50 target (as `traceTargets` names it). */
 export const P50_TARGET = 'p50 wait ≤ the baseline';
 
@@ -181,6 +191,7 @@ export function bundledMisses(
   targets: readonly Target[],
   latency: ReadonlyMap<string, SimResult> = new Map(),
   spreads: ReadonlyMap<string, number[]> = new Map(),
+  results: readonly SimResult[] = [],
 ): string[] {
   const lines = targets.flatMap((t) => {
     const why = BUNDLED_WHY[t.scope]?.[t.name];
@@ -191,11 +202,13 @@ export function bundledMisses(
       alt?.ours && alt.baseline && c
         ? ` At the latency preference, which keeps every idle worker while tasks keep coming as the model does: p50 ${Math.round(alt.ours.waitSec.p50)} s (the model's ${Math.round(alt.baseline.waitSec.p50)} s), ${(alt.ours.cost.total / alt.clairvoyant.total).toFixed(2)} × clairvoyant, ${(c.ours / c.baseline).toFixed(2)} × the model's cost.`
         : '';
+    const run = t.name === P50_TARGET ? results.find((r) => r.trace === t.scope) : undefined;
+    const ready = run?.ours && run.baseline ? ` ${readyText(run.ours, run.baseline)}` : '';
     const d = t.name === P50_TARGET ? spreads.get(t.scope) : undefined;
     const spread = d?.length
       ? ` Re-run under ${d.length} world seeds (the bench's own first; other boot draws and agent poll phases), p50 ours − model: ${worldSpreadFigures(d)}.`
       : '';
-    return [`- **${t.scope}**, ${t.name}: ${why}${spread}${at}`];
+    return [`- **${t.scope}**, ${t.name}: ${why}${ready}${spread}${at}`];
   });
   return lines.length ? ['Why the missed targets miss:', '', ...lines, ''] : [];
 }

@@ -3,7 +3,7 @@
 import { GPU_OVER_TWO_RESOURCES } from '../fixtures/index.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
-import { simulate, type RunFigures, type SimResult } from '../../electron/engine/sim/simulate.js';
+import { READY_WAIT_SEC, simulate, type RunFigures, type SimResult } from '../../electron/engine/sim/simulate.js';
 import { TraceSchema, type TraceInput } from '../../electron/engine/sim/trace.js';
 
 function config(patch: Partial<ConfigInput> = {}) {
@@ -48,6 +48,21 @@ describe('simulator', () => {
 
     const other = await simulate({ ...input, seed: 8 });
     expect(other.ours!.waitSec).not.toEqual(first.ours!.waitSec);
+  }, 60_000);
+
+  it('counts the tasks that found a worker ready: the first waits for a boot, the next finds the idle worker', async () => {
+    // 'a' waits a 60 s boot and ends by about 150 s; with maxIdleMin 2 its worker is still idle when 'b' comes at 200 s.
+    const t = trace({
+      tasks: [
+        { id: 'a', queue: 'gpu', enqueueAtSec: 0, durationSec: 60 },
+        { id: 'b', queue: 'gpu', enqueueAtSec: 200, durationSec: 60 },
+      ],
+      bootSec: { min: 60, max: 60 },
+    });
+    const r = await simulate({ config: config(), trace: t, seed: 1, loops: ['ours'] });
+    expect(r.ours!.waitSec.max).toBeGreaterThan(READY_WAIT_SEC);
+    expect(r.ours!.tasks.startedReady).toBe(1);
+    expect(r.ours!.tasks.total).toBe(2);
   }, 60_000);
 
   it('the baseline over-launches on a queue with two resources where the engine does not', async () => {

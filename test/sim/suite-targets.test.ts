@@ -4,17 +4,18 @@ import {
   BUNDLED_WHY,
   bundledMisses,
   P50_TARGET,
+  readyText,
   traceTargets,
   worldSeedOf,
   worldSpreadFigures,
 } from '../../bench/suite.js';
 
 /** A run with these figures (only what the targets read). */
-const run = (cost: number, p50: number, p95: number, mean: number): RunFigures =>
+const run = (cost: number, p50: number, p95: number, mean: number, ready = 5): RunFigures =>
   ({
     cost: { total: cost, idleShare: 0.1 },
     costPerCompletedTaskHour: cost,
-    tasks: { completed: 10 },
+    tasks: { completed: 10, total: 10, startedReady: ready },
     waitSec: { p50, p95, mean },
     poll: { sec: 15 },
   }) as unknown as RunFigures;
@@ -109,5 +110,30 @@ describe('bundled traces: every family target on every trace', () => {
     expect([0, 1, 9].map((k) => worldSeedOf(1, k))).toEqual([1, 1001, 1009]);
     expect(worldSeedOf(7, 0)).toBe(7);
     expect(worldSeedOf(7, 3)).toBe(7003);
+  });
+
+  it.each([
+    // [tasks, ours ready, the model's ready, how many a p50 within one agent poll needs]
+    [98, 45, 55, 50],
+    [74, 30, 40, 38],
+    [10, 5, 6, 6],
+    [1, 0, 1, 1],
+  ])('%i tasks, %i and %i ready: a short p50 needs %i', (total, ours, model, need) => {
+    const f = (ready: number) => ({ tasks: { total, startedReady: ready } }) as unknown as RunFigures;
+    expect(readyText(f(ours), f(model))).toBe(
+      `Tasks that found a worker ready (a wait of at most 6 s, one agent poll): ours ${ours} of ${total}, the model ${model}; a p50 that short needs ${need}.`,
+    );
+  });
+
+  it("a p50 miss says how many tasks found a worker ready in that trace's runs, after the why", () => {
+    const r = result(run(12, 45, 140, 20, 4), run(14, 39, 400, 60, 6), 10);
+    const line = bundledMisses(traceTargets(r), new Map(), new Map(), [r])[2]!;
+    expect(line).toBe(
+      `- **steady**, ${P50_TARGET}: ${BUNDLED_WHY['steady']![P50_TARGET]} Tasks that found a worker ready (a wait of at most 6 s, one agent poll): ours 4 of 10, the model 6; a p50 that short needs 6.`,
+    );
+    // Another trace's run says nothing about this one.
+    expect(bundledMisses(traceTargets(r), new Map(), new Map(), [{ ...r, trace: 'diurnal' }])[2]).not.toContain(
+      'found a worker ready',
+    );
   });
 });

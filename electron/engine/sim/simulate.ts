@@ -25,6 +25,13 @@ import {
 import { engineLoop } from './ours.js';
 import { CLEARML_DEFAULT_POLL_SEC, DEFAULT_BOOT_SEC, type Trace } from './trace.js';
 import { SIM_EPOCH, SimWorld } from './world.js';
+import { AGENT_POLL_SEC } from '../emulators/agents.js';
+
+/**
+ * A task that finds an idle worker waits only for that agent's next queue poll; one more second covers the
+ * clocks. A longer wait means no worker was ready: it waited for a boot or for a busy worker to finish.
+ */
+export const READY_WAIT_SEC = AGENT_POLL_SEC + 1;
 
 export type LoopKind = 'ours' | 'baseline';
 
@@ -59,7 +66,15 @@ export interface RunFigures {
   costPerCompletedTaskHour: number;
   /** Seconds from enqueue (in the trace) to the task's first start; unstarted tasks count up to the end. */
   waitSec: Distribution;
-  tasks: { total: number; completed: number; neverStarted: number; lost: number; restarted: number };
+  tasks: {
+    total: number;
+    completed: number;
+    neverStarted: number;
+    lost: number;
+    restarted: number;
+    /** Tasks that found a worker ready: they waited at most READY_WAIT_SEC. */
+    startedReady: number;
+  };
   launches: number;
   /** Instances the autoscaler terminated (not AWS, not the instance itself). */
   terminations: number;
@@ -218,6 +233,7 @@ async function runLoop(
         neverStarted: records.filter((t) => t.firstStartAt === null).length,
         lost: records.length - completed.length,
         restarted: records.filter((t) => t.starts > 1).length,
+        startedReady: waits.filter((w) => w <= READY_WAIT_SEC).length,
       },
       launches: instances.length,
       terminations: reason('Client.UserInitiatedShutdown'),
