@@ -6,9 +6,9 @@
  */
 import { clairvoyantBound } from '../electron/engine/sim/clairvoyant.js';
 import { AGENT_POLL_SEC } from '../electron/engine/emulators/agents.js';
-import { makePriceFn } from '../electron/engine/sim/simulate.js';
+import { makePriceFn, READY_WAIT_SEC } from '../electron/engine/sim/simulate.js';
 import { TraceSchema } from '../electron/engine/sim/trace.js';
-import { DEFAULT_PREFERENCE, familyConfig, runFamilyTrace, type FamilyRow } from './families.js';
+import { DEFAULT_PREFERENCE, familyConfig, runFamilyTrace, type FamilyRow, type Figures } from './families.js';
 import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './families-report.js';
 import { median, signedSec, WORLD_SEEDS, worldSeedOf, worldSpreadFigures } from './suite.js';
 import { generateFamilyTrace, TRICKLE, type Family } from './gen-traces.js';
@@ -88,6 +88,13 @@ export async function worldSeedSpreads(
   return out;
 }
 
+/** ", ready 12 vs 17 of 30": the tasks of each run that found a worker ready, where the row counted them. */
+function readyOf(row: FamilyRow, ours: Figures, model: Figures): string {
+  return ours.startedReady === undefined || model.startedReady === undefined
+    ? ''
+    : `, ready ${ours.startedReady} vs ${model.startedReady} of ${row.tasks}`;
+}
+
 /** The spread of p50 ours − model over world seeds, for the seeds of a miss that have one. */
 function spreadText(spreads: ReadonlyMap<string, number[]>, traces: readonly string[]): string {
   const shown = traces.flatMap((t) => {
@@ -127,7 +134,7 @@ export function worstSeedLines(
       const fmt = (x: (typeof values)[number]) =>
         c.k === 'cost'
           ? `${x.p.r.trace} ${x.v.toFixed(2)} (launches ${x.p.o.launches} vs ${x.p.b.launches})`
-          : `${x.p.r.trace} ${signedSec(x.v)} (${x.p.o.p50.toFixed(1)} vs ${x.p.b.p50.toFixed(1)} s)`;
+          : `${x.p.r.trace} ${signedSec(x.v)} (${x.p.o.p50.toFixed(1)} vs ${x.p.b.p50.toFixed(1)} s${readyOf(x.p.r, x.p.o, x.p.b)})`;
       const spread =
         c.k === 'p50'
           ? spreadText(
@@ -188,10 +195,13 @@ function worstSeedSection(
 ): string {
   const lines = worstSeedLines(rows, benchDir, spreads);
   if (!lines.length) return '';
+  const ready = rows.some((r) => r.runs.baseline?.startedReady !== undefined)
+    ? ` "Ready": the tasks of ours and of the model that found a worker ready (waited at most ${READY_WAIT_SEC} s, one agent poll), of the trace's tasks.`
+    : '';
   return [
     '### Where a worst seed loses to the ClearML model, and why',
     '',
-    `The median seed passes these; the seeds listed do not (worst first). A wait within ${WAIT_TOLERANCE_SEC} s counts as equal.`,
+    `The median seed passes these; the seeds listed do not (worst first). A wait within ${WAIT_TOLERANCE_SEC} s counts as equal.${ready}`,
     '',
     ...lines,
   ].join('\n');

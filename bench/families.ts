@@ -24,6 +24,8 @@ export interface Figures {
   /** Cost per hour of completed task work (fair when runs complete different numbers of tasks). */
   costPerTaskHour: number;
   completed: number;
+  /** Tasks that found a worker ready (READY_WAIT_SEC); absent from rows written before it was counted. */
+  startedReady?: number;
   p50: number;
   p95: number;
   mean: number;
@@ -49,6 +51,7 @@ const FiguresSchema = z.strictObject({
   cost: num,
   costPerTaskHour: num,
   completed: num,
+  startedReady: num.optional(),
   p50: num,
   p95: num,
   mean: num,
@@ -92,6 +95,7 @@ function figures(r: RunFigures): Figures {
     cost: r.cost.total,
     costPerTaskHour: r.costPerCompletedTaskHour,
     completed: r.tasks.completed,
+    startedReady: r.tasks.startedReady,
     p50: r.waitSec.p50,
     p95: r.waitSec.p95,
     mean: r.waitSec.mean,

@@ -34,6 +34,17 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
       ],
     },
     {
+      name: 'a p50 miss of rows that counted ready starts: each seed says how many tasks of each run found a worker',
+      rows: [
+        row(1, figs(1, 3.4, { startedReady: 8 }), figs(2, 1.8, { startedReady: 11 })),
+        row(2, figs(1, 2, { startedReady: 18 }), figs(2, 2, { startedReady: 18 })),
+        row(3, figs(1, 2, { startedReady: 18 }), figs(2, 2.5, { startedReady: 17 })),
+      ],
+      lines: [
+        /^- \*\*trickle\*\*, p50 ours − model: 1 of 3 seeds over \+1 s: trickle-1 \+1\.6 s \(3\.4 vs 1\.8 s, ready 8 vs 11 of 18\)\. /,
+      ],
+    },
+    {
       name: 'the median seed misses too: the targets table says so, no worst-seed line',
       rows: [row(1, figs(1, 9), figs(2, 2)), row(2, figs(1, 9), figs(2, 2)), row(3, figs(1, 2), figs(2, 2))],
       lines: [],
