@@ -18,7 +18,7 @@ const USAGE = `usage: npm run chaos -- [options]
   --drain-min M     quiet virtual minutes after them, before the invariants are checked (default 60)
   --no-journal      turn the crash-safety intent journal off, to see what it prevents
   --no-hangs        no ClearML hangs (each costs ~0.3 s of real time: the client's timeout is real)
-  --verbose         every engine event of every run
+  --verbose         also print each kill (where and when) and the start of the drain
 A failing run replays with: npm run chaos -- --seed <seed> --runs 1 --verbose`;
 
 function parse() {
