@@ -10,7 +10,7 @@ import { makePriceFn, READY_WAIT_SEC } from '../electron/engine/sim/simulate.js'
 import { TraceSchema } from '../electron/engine/sim/trace.js';
 import { DEFAULT_PREFERENCE, familyConfig, runFamilyTrace, type FamilyRow, type Figures } from './families.js';
 import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './families-report.js';
-import { median, signedSec, WORLD_SEEDS, worldSeedOf, worldSpreadFigures } from './suite.js';
+import { median, signedSec, WORLD_SEEDS, worldSeedOf, worldSeedsPhrase, worldSpreadFigures } from './suite.js';
 import { generateFamilyTrace, TRICKLE, type Family } from './gen-traces.js';
 import { mulberry32 } from '../electron/engine/sim/prng.js';
 import { leadForRatio, leadPoint, runPool, type SlotWorld } from './online-bound.js';
@@ -102,7 +102,7 @@ function spreadText(spreads: ReadonlyMap<string, number[]>, traces: readonly str
     return d?.length ? [`${t} ${worldSpreadFigures(d)}`] : [];
   });
   return shown.length
-    ? `The same traces re-run under ${Math.max(...traces.map((t) => spreads.get(t)?.length ?? 0))} world seeds (the bench's own first; other boot draws and agent poll phases), p50 ours − model: ${shown.join('; ')}.`
+    ? `The same traces re-run ${worldSeedsPhrase(Math.max(...traces.map((t) => spreads.get(t)?.length ?? 0)))}: ${shown.join('; ')}.`
     : '';
 }
 

@@ -39,6 +39,10 @@ export const median = (xs: readonly number[]) => {
   return s.length ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2 : Number.NaN;
 };
 
+/** What a world-seed spread is of, before its figures: "under 10 world seeds (…), p50 ours − model". */
+export const worldSeedsPhrase = (n: number) =>
+  `under ${n} world seeds (the bench's own first; other boot draws and agent poll phases), p50 ours − model`;
+
 /** p50 ours − model over world seeds in words: "−0.4 s to +1.5 s (median +0.0 s, over +1 s in 1 of 10)". */
 export function worldSpreadFigures(diffs: readonly number[]): string {
   const over = diffs.filter((x) => x > WAIT_TOLERANCE_SEC).length;
@@ -205,9 +209,7 @@ export function bundledMisses(
     const run = t.name === P50_TARGET ? results.find((r) => r.trace === t.scope) : undefined;
     const ready = run?.ours && run.baseline ? ` ${readyText(run.ours, run.baseline)}` : '';
     const d = t.name === P50_TARGET ? spreads.get(t.scope) : undefined;
-    const spread = d?.length
-      ? ` Re-run under ${d.length} world seeds (the bench's own first; other boot draws and agent poll phases), p50 ours − model: ${worldSpreadFigures(d)}.`
-      : '';
+    const spread = d?.length ? ` Re-run ${worldSeedsPhrase(d.length)}: ${worldSpreadFigures(d)}.` : '';
     return [`- **${t.scope}**, ${t.name}: ${why}${ready}${spread}${at}`];
   });
   return lines.length ? ['Why the missed targets miss:', '', ...lines, ''] : [];
