@@ -4,31 +4,20 @@
  * Run in a temporary output folder (AUTOSCALER_TEST_OUTPUT) outside any D-Bus wrapping (AUTOSCALER_TEST_INNER).
  * Also the flags of `npm run chaos` and `npm run preview:web`: usage on --help, a clear refusal of a wrong one.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runScript } from '../fixtures/index.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function run(out: string, args: string[], script = 'scripts/test.mjs'): Promise<{ code: number | null; said: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args], {
-      cwd: root,
-      env: { ...process.env, AUTOSCALER_TEST_OUTPUT: out, AUTOSCALER_TEST_INNER: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let said = '';
-    child.stdout.on('data', (d: Buffer) => (said += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (said += d.toString()));
-    child.on('exit', (code) => resolve({ code, said }));
-  });
-}
+/** A script with its reports in `out`, outside any D-Bus wrapping. */
+const run = (out: string, args: string[], script = 'scripts/test.mjs') =>
+  runScript(script, args, { AUTOSCALER_TEST_OUTPUT: out, AUTOSCALER_TEST_INNER: '1' });
 
 describe('npm test: the closing line', () => {
   it("ignores an earlier run's report: vitest refusing an option is 0 passed, 1 failed", async () => {
@@ -41,8 +30,8 @@ describe('npm test: the closing line', () => {
     );
     const r = await run(out, ['--no-such-vitest-option']);
     expect(r.code).toBe(1);
-    expect(r.said).toContain('vitest exited with status 1 and no failing test: counted as 1 failure');
-    expect(r.said.trim().split('\n').at(-1)).toBe('0 passed, 1 failed, 0 skipped');
+    expect(r.out).toContain('vitest exited with status 1 and no failing test: counted as 1 failure');
+    expect(r.out.trim().split('\n').at(-1)).toBe('0 passed, 1 failed, 0 skipped');
     expect(JSON.parse(readFileSync(path.join(out, 'summary-unit.json'), 'utf8'))).toEqual({
       suite: 'unit',
       passed: 0,
@@ -56,7 +45,7 @@ describe('npm test: the closing line', () => {
     dirs.push(out);
     const r = await run(out, ['--help']);
     expect(r.code).toBe(0);
-    expect(r.said).toMatch(/^usage: npm test \[-- FILTER… \| vitest options\]/);
+    expect(r.out).toMatch(/^usage: npm test \[-- FILTER… \| vitest options\]/);
     expect(existsSync(path.join(out, 'summary-unit.json'))).toBe(false);
   });
 
@@ -65,7 +54,7 @@ describe('npm test: the closing line', () => {
     dirs.push(out);
     const r = await run(out, ['--suite', 'nightly']);
     expect(r.code).toBe(2);
-    expect(r.said).toContain("unknown --suite 'nightly': use one of unit, conformance");
+    expect(r.out).toContain("unknown --suite 'nightly': use one of unit, conformance");
   });
 });
 
@@ -78,8 +67,8 @@ describe('npm run chaos: flags', () => {
   ] as [string[], number, RegExp][])('%j exits %i without running', async (args, code, said) => {
     const r = await run(tmpdir(), args, 'test/chaos/run.ts');
     expect(r.code).toBe(code);
-    expect(r.said).toMatch(said);
-    expect(r.said).not.toContain('seed  delay');
+    expect(r.out).toMatch(said);
+    expect(r.out).not.toContain('seed  delay');
   });
 });
 
@@ -101,7 +90,7 @@ describe('npm run preview:web: flags refused before anything starts', () => {
       'electron/engine/preview/preview-web.ts',
     );
     expect(r.code).toBe(2);
-    expect(r.said).toMatch(said);
-    expect(r.said).not.toContain('Open the dashboard');
+    expect(r.out).toMatch(said);
+    expect(r.out).not.toContain('Open the dashboard');
   });
 });

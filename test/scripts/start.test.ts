@@ -3,12 +3,12 @@
  * binary the installer put in place, or prints the real failure (what it tried to reach and why) and the
  * alternatives. The "binary" here is a stub executable that records how it was started.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runScript } from '../fixtures/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dirs: string[] = [];
@@ -21,19 +21,7 @@ function tmp(): string {
   return d;
 }
 
-function run(env: Record<string, string>, args = ['--no-build']): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+const run = (env: Record<string, string>, args = ['--no-build']) => runScript('scripts/start.mjs', args, env);
 
 /** A stand-in for the Electron executable: writes its arguments to `record` and exits 0. */
 function stubElectron(record: string): string {
