@@ -1,5 +1,5 @@
 /**
- * What online policies can do on two of the bench's families, for the results' "why a target is missed".
+ * What online policies can do on three of the bench's families, for the results' "why a target is missed".
  *
  * Trickle: what any policy that does not know the future must pay on a periodic trickle, computed from the family's
  * distributions rather than simulated. One task per slot arrives at slot + X (X uniform within ± jitter); a
@@ -153,5 +153,87 @@ export function runPool(
     const stopAt = m.stopAt ?? Math.max(m.freeAt, m.launchAt + MIN_BILLED_SEC);
     machineSec += Math.max(MIN_BILLED_SEC, stopAt - m.launchAt);
   }
+  return { machineSec, waitsSec, launches: machines.length };
+}
+
+/**
+ * The keep-idle frontier, for p50 misses beyond one agent poll: one class of online policy, "keep up to `keep`
+ * idle machines, each for at most `idleSec` after it went idle, and launch at once for a task that finds none".
+ * ClearML's autoscaler keeps every idle machine for maxIdleMin (keep = Infinity, idleSec = maxIdleMin × 60); ours
+ * chooses how many by the arrival forecast. It runs with the advantages of `runPool`: every arrival seen the
+ * instant it happens, a machine stopped the instant its idle limit ends. A task takes the machine idle the
+ * shortest time (the longest idle reaches its limit first); else one still booting with no task (the one ready
+ * first); else a machine is launched for it and it takes that or a busy machine, whichever is free first. A
+ * machine that goes idle while `keep` others are idle stops at once. Billing from launch to stop, at least 60 s.
+ */
+export function runKeepIdle(
+  tasks: readonly PoolTask[],
+  keep: number,
+  idleSec: number,
+  bootSec: { min: number; max: number },
+  random: () => number,
+): PoolRun {
+  interface Machine {
+    launchAt: number;
+    readyAt: number;
+    /** When it next goes idle: its last task's end, or readyAt while it has none. */
+    freeAt: number;
+    /** Set while idle. */
+    idleSince: number | null;
+    claimed: boolean;
+    stopAt: number | null;
+  }
+  const machines: Machine[] = [];
+  const up = () => machines.filter((m) => m.stopAt === null);
+  const stop = (m: Machine, at: number) => (m.stopAt = Math.max(at, m.launchAt + MIN_BILLED_SEC));
+  const expire = (at: number) => {
+    for (const m of up()) if (m.idleSince !== null && m.idleSince + idleSec <= at) stop(m, m.idleSince + idleSec);
+  };
+  /** Machines going idle up to `t`, in order: each stays idle unless `keep` others already are. */
+  const settle = (t: number) => {
+    for (;;) {
+      const next = up()
+        .filter((m) => m.idleSince === null && m.freeAt <= t)
+        .sort((a, b) => a.freeAt - b.freeAt)[0];
+      if (!next) break;
+      expire(next.freeAt);
+      next.claimed = false;
+      if (up().filter((m) => m.idleSince !== null).length >= keep) stop(next, next.freeAt);
+      else next.idleSince = next.freeAt;
+    }
+    expire(t);
+  };
+  const waitsSec: number[] = [];
+  for (const task of [...tasks].sort((a, b) => a.atSec - b.atSec)) {
+    const t = task.atSec;
+    settle(t);
+    const idle = up()
+      .filter((m) => m.idleSince !== null)
+      .sort((a, b) => b.idleSince! - a.idleSince!)[0];
+    const booting = up()
+      .filter((m) => m.readyAt > t && !m.claimed)
+      .sort((a, b) => a.readyAt - b.readyAt)[0];
+    let taken: Machine;
+    let startAt: number;
+    if (idle) [taken, startAt] = [idle, t];
+    else if (booting) [taken, startAt] = [booting, booting.readyAt];
+    else {
+      const busyFirst = up()
+        .filter((m) => m.idleSince === null)
+        .sort((a, b) => a.freeAt - b.freeAt)[0];
+      const readyAt = t + bootSec.min + (bootSec.max - bootSec.min) * random();
+      const fresh: Machine = { launchAt: t, readyAt, freeAt: readyAt, idleSince: null, claimed: false, stopAt: null };
+      machines.push(fresh);
+      taken = busyFirst && busyFirst.freeAt < readyAt ? busyFirst : fresh;
+      startAt = Math.max(taken.freeAt, taken.readyAt);
+    }
+    taken.idleSince = null;
+    taken.claimed = true;
+    taken.freeAt = startAt + task.durationSec;
+    waitsSec.push(startAt - t);
+  }
+  settle(Infinity);
+  let machineSec = 0;
+  for (const m of machines) machineSec += Math.max(MIN_BILLED_SEC, (m.stopAt ?? m.freeAt) - m.launchAt);
   return { machineSec, waitsSec, launches: machines.length };
 }

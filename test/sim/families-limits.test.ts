@@ -102,6 +102,25 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
     expect(worstSeedLines(rows)[0]).not.toMatch(/spare-machine/);
   });
 
+  it('a p50 miss beyond one agent poll is followed by the keep-idle frontier on the seeds beyond it', () => {
+    // Three weekend seeds: seed 1 loses by 50 s, seed 2 ties, seed 3 wins: the median passes.
+    const week = (seed: number, ours: number, model: number): FamilyRow => ({
+      ...trickleRow(seed, 1, { balanced: figs(1, ours), baseline: figs(1.2, model) }),
+      family: 'weekend',
+      trace: `weekend-${seed}`,
+    });
+    const rows = [week(1, 90, 40), week(2, 5, 5), week(3, 20, 60)];
+    const out = worstSeedLines(rows, path.resolve('bench'));
+    expect(out[0]).toMatch(/^- \*\*weekend\*\*, p50 ours − model: 1 of 3 seeds over \+1 s: weekend-1 \+50\.0 s/);
+    expect(out).toContain(
+      '  | idle machines kept | cost ÷ bound | tasks that find a machine ready | p50 − model: weekend-1 |',
+    );
+    expect(out.at(-1)).toMatch(/^ {2}Within 1\.25 × the bound \(median seed\)/);
+    // Without the bench folder, or with every miss within one agent poll, no frontier.
+    expect(worstSeedLines(rows)).toHaveLength(1);
+    expect(worstSeedLines([week(1, 9, 5), week(2, 5, 5), week(3, 20, 60)], path.resolve('bench'))).toHaveLength(1);
+  });
+
   it('a p50 miss within one agent poll says how it moves over world seeds', async () => {
     const rows = [row(1, figs(1, 3.4), figs(2, 1.8)), row(2, figs(1, 2), figs(2, 2)), row(3, figs(1, 2), figs(2, 2.5))];
     const [line] = worstSeedLines(rows, undefined, new Map([['trickle-1', [1.6, -0.3, 0.2]]]));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { leadForRatio, leadPoint, runPool, type SlotWorld } from '../../bench/online-bound.js';
-import { poolFrontier, trickleFrontier } from '../../bench/families-limits.js';
+import { leadForRatio, leadPoint, runKeepIdle, runPool, type SlotWorld } from '../../bench/online-bound.js';
+import { keepIdleFrontier, poolFrontier, trickleFrontier } from '../../bench/families-limits.js';
 import type { FamilyRow } from '../../bench/families.js';
 
 // The trickle family: ± 60 s jitter, boots 60–150 s, tasks 60–240 s (mean 150), the bound's boot 60 s: the bound
@@ -147,5 +147,126 @@ describe('the idealised spare-machine policy (heavytail frontier)', () => {
     const lines = poolFrontier(path.resolve('bench'), rows);
     expect(lines.filter((l) => /^ {2}\| \d \| \d+ % \| [\d.]+ s \| [\d.]+ \|$/.test(l))).toHaveLength(5);
     expect(lines.at(-1)).toMatch(/the model's \(2\.0 s, median seed\) needs \d spare/);
+  });
+});
+
+describe('the idealised keep-idle policy (p50 misses beyond one agent poll)', () => {
+  const fixedBoot = { min: 100, max: 100 };
+  const never = () => 0;
+  type Task = { atSec: number; durationSec: number };
+
+  it.each([
+    // [name, tasks, keep, idle limit s, waits, machine-seconds, launches]; every boot takes 100 s.
+    [
+      'a task within the idle limit takes the idle machine; it stops when the limit ends after its last task',
+      [
+        { atSec: 0, durationSec: 30 },
+        { atSec: 200, durationSec: 40 },
+      ],
+      1,
+      300,
+      [100, 0],
+      240 + 300,
+      1,
+    ],
+    [
+      'a task after the limit finds none: the machine stopped at 130 + 300 s, a new one boots',
+      [
+        { atSec: 0, durationSec: 30 },
+        { atSec: 500, durationSec: 40 },
+      ],
+      1,
+      300,
+      [100, 100],
+      430 + 440,
+      2,
+    ],
+    [
+      'keep 1: the second machine to go idle (160 s) stops at once; the third task takes the first',
+      [
+        { atSec: 0, durationSec: 50 },
+        { atSec: 10, durationSec: 50 },
+        { atSec: 200, durationSec: 50 },
+      ],
+      1,
+      300,
+      [100, 100, 0],
+      550 + 150,
+      2,
+    ],
+    [
+      'keep every one: both stay; the task takes the one idle the shortest time, the other stops at 150 + 300 s',
+      [
+        { atSec: 0, durationSec: 50 },
+        { atSec: 10, durationSec: 50 },
+        { atSec: 200, durationSec: 50 },
+      ],
+      Infinity,
+      300,
+      [100, 100, 0],
+      450 + 540,
+      2,
+    ],
+    [
+      'a busy machine frees (250 s) before a new one boots (300 s): the task takes it; the new one stops once up',
+      [
+        { atSec: 0, durationSec: 150 },
+        { atSec: 200, durationSec: 30 },
+      ],
+      0,
+      300,
+      [100, 50],
+      280 + 100,
+      2,
+    ],
+    [
+      'a machine still booting with no task is taken before launching another: the third task waits for it',
+      [
+        { atSec: 0, durationSec: 150 },
+        { atSec: 200, durationSec: 30 },
+        { atSec: 260, durationSec: 10 },
+      ],
+      0,
+      300,
+      [100, 50, 40],
+      280 + 110,
+      2,
+    ],
+  ] as [string, Task[], number, number, number[], number, number][])(
+    '%s',
+    (_name, tasks, keep, idleSec, waits, machineSec, launches) => {
+      const run = runKeepIdle(tasks, keep, idleSec, fixedBoot, never);
+      expect(run.waitsSec).toEqual(waits);
+      expect(run.machineSec).toBeCloseTo(machineSec, 6);
+      expect(run.launches).toBe(launches);
+    },
+  );
+
+  it('renders the frontier table and its conclusion from family rows', () => {
+    // Three weekend seeds; the model's p50 150 s on seed 1 (a boot: reachable), 0 s on seed 2 (not by any rule here).
+    const rows = [1, 2, 3].map((seed) => ({
+      family: 'weekend' as const,
+      seed,
+      trace: `weekend-${seed}`,
+      bootSec: { min: 60, max: 150 },
+      runs: { baseline: { p50: seed === 2 ? 0 : 150 } },
+    })) as unknown as FamilyRow[];
+    const lines = keepIdleFrontier(path.resolve('bench'), rows, [rows[0]!, rows[1]!]);
+    expect(lines).toContain(
+      '  | idle machines kept | cost ÷ bound | tasks that find a machine ready | p50 − model: weekend-1, weekend-2 |',
+    );
+    const table = lines.filter((l) =>
+      /^ {2}\| (up to \d|every idle machine) for \d+ min \| \d\.\d{3} \| \d+ % \| [+−]?[\d.]+ s, [+−]?[\d.]+ s \|$/.test(
+        l,
+      ),
+    );
+    expect(table).toHaveLength(12);
+    expect(lines.at(-1)).toMatch(
+      /none of these rules meets both the clairvoyant target and the model's p50 on these seeds\.$/,
+    );
+    // Held only to seed 1's 150 s, some rule within the target reaches it.
+    expect(keepIdleFrontier(path.resolve('bench'), rows, [rows[0]!]).at(-1)).toMatch(
+      /^ {2}Within 1\.25 × the bound \(median seed\), keeping .* also reaches the model's p50 on weekend-1: that rule meets both targets here\.$/,
+    );
   });
 });
