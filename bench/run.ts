@@ -476,7 +476,7 @@ const FAMILY_GUIDE = [
   '- **cost ÷ clairvoyant**: what a run paid divided by the bound, for the same trace; 1.00 is the best possible.',
   '- **p50 / p95 / mean wait**: seconds from a task entering its queue to starting, over all tasks of a trace (unstarted tasks count up to the end).',
   '- **median / worst**: over the seeds of a family; worst is the highest cost ratio or wait.',
-  "- **ours: cost / balanced / latency**: this app's engine at each `scaling.preference`; balanced is the default. Cost keeps an idle worker only when the next task is due within a boot; balanced weighs a minute of waiting like ten minutes of the machine; latency keeps every idle worker while tasks keep coming, as ClearML does. The table says on how many seeds each ran.",
+  "- **ours: cost / balanced / latency**: this app's engine at each `scaling.preference`; balanced is the default. Cost keeps an idle worker only when the next task is due within a boot; balanced weighs a minute of waiting like ten minutes of the machine, and keeps a queue whose tasks keep 4 or more workers busy on average staffed at that average plus its square root; latency keeps every idle worker while tasks keep coming, as ClearML does. The table says on how many seeds each ran.",
   "- **ClearML model**: `electron/engine/sim/baseline.ts`, a model of ClearML's autoscaler loop at its default 5 min polling, same config.",
   '- **ours/baseline**: per seed, ours divided by the baseline (cost) or ours minus the baseline (waits, seconds; within 1 s counts as equal); a target PASSes on the median seed and, separately, on the worst seed.',
   '- **p95 wait target**: the boot time p95 + our polling interval + 10 s.',

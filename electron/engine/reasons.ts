@@ -137,6 +137,8 @@ export function keepWarmText(queue: string, r: KeepWarmReason): string {
       return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
     case 'next-task-far':
       return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
+    case 'busy-queue-margin':
+      return `kept ${r.data.kept} idle on '${queue}': its tasks keep about ${Math.round(r.data.loadWorkers)} workers busy on average (${r.data.busy} now), so ${r.data.staffed} stay up while tasks keep coming, the average and its square root for the ups and downs`;
     case 'keep-all':
       return `kept ${r.data.kept} idle on '${queue}' up to the idle limit: tasks are still coming and the preference is shortest waits`;
     case 'stream-paused':

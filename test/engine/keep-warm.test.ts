@@ -6,7 +6,13 @@ import {
   nextPeriodicAt,
   pauseOf,
 } from '../../electron/engine/policy/arrivals.js';
-import { burstCover, keepWarm, type KeepWarmInput } from '../../electron/engine/policy/keep-warm.js';
+import {
+  burstCover,
+  keepWarm,
+  offeredLoad,
+  staffedLevel,
+  type KeepWarmInput,
+} from '../../electron/engine/policy/keep-warm.js';
 import { keepWarmText, prewarmText } from '../../electron/engine/reasons.js';
 
 const MIN = 60_000;
@@ -81,6 +87,14 @@ describe('arrivals: batches, rate and period', () => {
     // The slot at T + 10 min: one minute past it, still that slot; three minutes past, the one after.
     expect(nextPeriodicAt(f, T + 11 * MIN)).toBe(T + 10 * MIN);
     expect(nextPeriodicAt(f, T + 13 * MIN)).toBe(T + 20 * MIN);
+  });
+
+  it('reads the typical batch as the median: one sweep among single tasks moves the mean, not the median', () => {
+    const singles = [5, 15, 25, 35, 45, 55].map((m) => T - 60 * MIN + m * MIN);
+    const f = forecastArrivals([...singles, ...Array<number>(40).fill(T - 30 * MIN)], T, 0)!;
+    expect(f.batchesPerHour).toBeCloseTo(7, 6);
+    expect(f.meanBatchSize).toBeCloseTo(46 / 7, 6);
+    expect(f.medianBatchSize).toBe(1);
   });
 
   it('measures the rate only over time it watched', () => {
@@ -269,6 +283,50 @@ describe('keep-warm rule', () => {
     expect(keepWarmText('cpu', released.reason)).toBe(
       "releasing idle workers on 'cpu' now: tasks arrive every ~10 min and the next is due in ~8 min; starting one again ~15 s plus a boot ahead of it costs less ($0.12 vs $0.48 to keep one)",
     );
+  });
+
+  describe('a busy queue is kept staffed at its load plus its square root (balanced)', () => {
+    // 12 an hour (single tasks) of 45 min: a load of 9 workers, staffed at ceil(9 + 3) = 12. The weighing alone
+    // keeps 2 at 12/h (a burst within a 100 s boot: 0.33 + 2 × 0.58 → 2).
+    const busyQueue: Partial<KeepWarmInput> = { forecast: poisson(12), meanDurationSec: 2700, busy: 7, candidates: 6 };
+
+    it.each([
+      // [name, patch, kept, reason code]
+      ['7 busy: 12 − 7 = 5 kept', {}, 5, 'busy-queue-margin'],
+      ['7 busy, 3 idle: all 3', { candidates: 3 }, 3, 'busy-queue-margin'],
+      ['11 busy: the margin leaves 1, the weighing keeps 2', { busy: 11 }, 2, 'next-task-soon'],
+      ['load 3 (15-min tasks): under 4, the weighing alone', { meanDurationSec: 900, busy: 1 }, 2, 'next-task-soon'],
+      ['load 4 (20-min tasks), 2 busy: staffed 6, 4 kept', { meanDurationSec: 1200, busy: 2 }, 4, 'busy-queue-margin'],
+      ['durations not known yet: the weighing alone', { meanDurationSec: null }, 2, 'next-task-soon'],
+      ['cost preference: dollars only, no margin', { preference: 'cost' }, 0, 'next-task-far'],
+      ['latency preference: every idle worker anyway', { preference: 'latency' }, 6, 'keep-all'],
+    ] as [string, Partial<KeepWarmInput>, number, string][])('%s', (_n, patch, kept, code) => {
+      const v = keepWarm({ ...base, ...busyQueue, ...patch });
+      expect(v.keep).toBe(kept);
+      expect(v.reason.code).toBe(code);
+    });
+
+    it('reads the load with the typical batch, and staffs only from a load of 4', () => {
+      const f = poisson(12)!;
+      expect(offeredLoad(f, 2700)).toBeCloseTo(9, 6);
+      // A sweep in the window moves the mean batch, not the load.
+      expect(offeredLoad({ ...f, meanBatchSize: 5 }, 2700)).toBeCloseTo(9, 6);
+      expect([3.9, 4, 9, 16].map(staffedLevel)).toEqual([0, 6, 12, 20]);
+    });
+
+    it('keeps nothing for a stream that has paused, and says why it keeps', () => {
+      const paused = forecastArrivals(
+        // Every 2 min on average (gaps of 1.2 and 2.8 min: not a period), the last 30 min ago.
+        Array.from({ length: 20 }, (_, i) => T - (30 + 4 * Math.floor(i / 2) + (i % 2) * 1.2) * MIN),
+        T,
+        0,
+      )!;
+      expect(paused.paused).not.toBeNull();
+      expect(keepWarm({ ...base, ...busyQueue, forecast: paused }).keep).toBe(0);
+      expect(keepWarmText('gpu', keepWarm({ ...base, ...busyQueue }).reason)).toBe(
+        "kept 5 idle on 'gpu': its tasks keep about 9 workers busy on average (7 now), so 12 stay up while tasks keep coming, the average and its square root for the ups and downs",
+      );
+    });
   });
 
   describe('a stream that has paused', () => {

@@ -41,6 +41,11 @@ export interface ArrivalForecast {
   /** Batches per hour over the rate window (or over the time observed, when shorter). */
   batchesPerHour: number;
   meanBatchSize: number;
+  /**
+   * The typical batch (the median size over the rate window): a sweep of forty among single tasks moves the mean
+   * for an hour but not this, so the load a queue carries on average is read with it.
+   */
+  medianBatchSize: number;
   periodic: Periodic | null;
   lastAt: number;
   /** Set when the stream looks paused (see `pauseOf`): nothing is expected soon, whatever the hour's rate says. */
@@ -52,6 +57,12 @@ export interface Pause {
   silenceSec: number;
   /** The mean gap between the latest batches. */
   meanGapSec: number;
+}
+
+/** The lower median (a batch size that occurred). */
+function medianOf(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** Sorted arrival times → batches. */
@@ -137,6 +148,7 @@ export function forecastArrivals(
     recentBatches: recent.length,
     batchesPerHour: (recent.length / spanMs) * 3_600_000,
     meanBatchSize: sizeOf.reduce((a, b) => a + b.size, 0) / sizeOf.length,
+    medianBatchSize: medianOf(sizeOf.map((b) => b.size)),
     periodic: periodOf(batches),
     lastAt: batches[batches.length - 1]!.at,
     paused: pauseOf(batches, now),

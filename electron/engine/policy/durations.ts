@@ -61,3 +61,8 @@ export function holdShare(durations: readonly number[], windowSec: number): numb
   if (durations.length < MIN_DURATION_SAMPLES || windowSec <= 0) return 1;
   return durations.reduce((a, d) => a + Math.min(d, windowSec), 0) / durations.length / windowSec;
 }
+
+/** The mean duration of the tasks seen (s); null with too few to tell. */
+export function meanDurationSec(durations: readonly number[]): number | null {
+  return durations.length < MIN_DURATION_SAMPLES ? null : durations.reduce((a, d) => a + d, 0) / durations.length;
+}

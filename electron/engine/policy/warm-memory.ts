@@ -9,7 +9,7 @@ import type { Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
 import { forecastArrivals } from './arrivals.js';
-import { freeingSoon, holdShare, type FreeSoon } from './durations.js';
+import { freeingSoon, holdShare, meanDurationSec, type FreeSoon } from './durations.js';
 import { DEFAULT_BOOT_SEC, keepWarm, type KeepWarmVerdict } from './keep-warm.js';
 
 /** A queue's keep-warm verdict and how many of its busy workers are likely to free up within a boot. */
@@ -188,6 +188,8 @@ export class WarmMemory {
         maxUseful: Math.max(0, peak - c.busy),
         freeingSoon: freeSoon.count,
         holdShare: holdShare(this.durations.get(q.name) ?? [], this.bootSec()),
+        meanDurationSec: meanDurationSec(this.durations.get(q.name) ?? []),
+        busy: c.busy,
       });
       out.set(q.name, { verdict, freeSoon });
     }
