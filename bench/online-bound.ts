@@ -97,20 +97,24 @@ export interface PoolRun {
 
 const MIN_BILLED_SEC = 60;
 
+/** A machine of the idealised policies: launched, ready after its boot, free once its last assigned task ends. */
+interface PoolMachine {
+  launchAt: number;
+  readyAt: number;
+  /** When its last assigned task ends (readyAt while it has none). */
+  freeAt: number;
+  /** A task has taken it (`runKeepIdle` clears this once it goes idle). */
+  claimed: boolean;
+  stopAt: number | null;
+}
+
 export function runPool(
   tasks: readonly PoolTask[],
   spare: number,
   bootSec: { min: number; max: number },
   random: () => number,
 ): PoolRun {
-  interface Machine {
-    launchAt: number;
-    readyAt: number;
-    /** When its last assigned task ends (readyAt while it has none). */
-    freeAt: number;
-    claimed: boolean;
-    stopAt: number | null;
-  }
+  type Machine = PoolMachine;
   const machines: Machine[] = [];
   const launch = (t: number): Machine => {
     const readyAt = t + bootSec.min + (bootSec.max - bootSec.min) * random();
@@ -173,15 +177,9 @@ export function runKeepIdle(
   bootSec: { min: number; max: number },
   random: () => number,
 ): PoolRun {
-  interface Machine {
-    launchAt: number;
-    readyAt: number;
-    /** When it next goes idle: its last task's end, or readyAt while it has none. */
-    freeAt: number;
+  interface Machine extends PoolMachine {
     /** Set while idle. */
     idleSince: number | null;
-    claimed: boolean;
-    stopAt: number | null;
   }
   const machines: Machine[] = [];
   const up = () => machines.filter((m) => m.stopAt === null);
