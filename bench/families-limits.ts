@@ -7,7 +7,8 @@
 import { clairvoyantBound } from '../electron/engine/sim/clairvoyant.js';
 import { AGENT_POLL_SEC } from '../electron/engine/emulators/agents.js';
 import { makePriceFn, READY_WAIT_SEC } from '../electron/engine/sim/simulate.js';
-import { TraceSchema } from '../electron/engine/sim/trace.js';
+import { TraceSchema, type Trace } from '../electron/engine/sim/trace.js';
+import type { Config } from '../shared/config.js';
 import { DEFAULT_PREFERENCE, familyConfig, runFamilyTrace, type FamilyRow, type Figures } from './families.js';
 import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './families-report.js';
 import { median, signedSec, WORLD_SEEDS, worldSeedOf, worldSeedsPhrase, worldSpreadFigures } from './suite.js';
@@ -15,9 +16,12 @@ import { generateFamilyTrace, TRICKLE, type Family } from './gen-traces.js';
 import { mulberry32 } from '../electron/engine/sim/prng.js';
 import { leadForRatio, leadPoint, runKeepIdle, runPool, type PoolTask, type SlotWorld } from './online-bound.js';
 
+/** A family row's trace, drawn again from its family and seed. */
+const familyTraceOf = (row: FamilyRow): Trace => TraceSchema.parse(generateFamilyTrace(row.family, row.seed));
+
 /** The clairvoyant cost of a row's trace with every boot at the mean of the world's boot range. */
 export function boundAtMeanBoot(benchDir: string, row: FamilyRow): number {
-  const trace = TraceSchema.parse(generateFamilyTrace(row.family, row.seed));
+  const trace = familyTraceOf(row);
   const config = familyConfig(benchDir, row.family);
   return clairvoyantBound({
     trace,
@@ -188,7 +192,7 @@ export function keepIdleFrontier(benchDir: string, rows: readonly FamilyRow[], m
   const grid = KEEP_COUNTS.flatMap((keep) => KEEP_IDLE_MIN.map((idleMin) => ({ keep, idleMin })));
   const perSeed = new Map(
     rows.map((row) => {
-      const { tasks, boundSec } = machineSecondsOf(benchDir, row);
+      const { tasks, boundSec } = rowInMachineSeconds(benchDir, row);
       const points = grid.map(({ keep, idleMin }, i) => {
         const run = runKeepIdle(tasks, keep, idleMin * 60, row.bootSec, mulberry32(row.seed * 100 + i));
         const waits = [...run.waitsSec].sort((a, b) => a - b);
@@ -352,24 +356,33 @@ interface PoolPoint {
   ready: number;
 }
 
-/** A row's trace as the idealised policies take it, and its clairvoyant bound in machine-seconds. */
-function machineSecondsOf(benchDir: string, row: FamilyRow): { tasks: PoolTask[]; boundSec: number } {
-  const trace = TraceSchema.parse(generateFamilyTrace(row.family, row.seed));
+/** A trace as the idealised policies take it, and its clairvoyant bound in machine-seconds. */
+function machineSecondsOf(trace: Trace, config: Config, bootMinSec: number): { tasks: PoolTask[]; boundSec: number } {
   const boundSec = clairvoyantBound({
     trace,
-    config: familyConfig(benchDir, row.family),
+    config,
     // USD per hour = 3600: the bound's total comes out in machine-seconds.
     price: () => 3600,
-    bootSec: row.bootSec.min,
+    bootSec: bootMinSec,
   }).total;
   return { tasks: trace.tasks.map((t) => ({ atSec: t.enqueueAtSec, durationSec: t.durationSec })), boundSec };
 }
 
-/** `runPool` on a row's trace at each spare count, against that trace's bound in machine-seconds. */
-function poolOnSeed(benchDir: string, row: FamilyRow): PoolPoint[] {
-  const { tasks, boundSec } = machineSecondsOf(benchDir, row);
+/** A family row's trace and its bound in machine-seconds. */
+function rowInMachineSeconds(benchDir: string, row: FamilyRow): { tasks: PoolTask[]; boundSec: number } {
+  return machineSecondsOf(familyTraceOf(row), familyConfig(benchDir, row.family), row.bootSec.min);
+}
+
+/** `runPool` on a trace at each spare count, against that trace's bound in machine-seconds. */
+export function poolPoints(
+  trace: Trace,
+  config: Config,
+  bootSec: { min: number; max: number },
+  seed: number,
+): PoolPoint[] {
+  const { tasks, boundSec } = machineSecondsOf(trace, config, bootSec.min);
   return POOL_SPARES.map((spare) => {
-    const run = runPool(tasks, spare, row.bootSec, mulberry32(row.seed * 100 + spare));
+    const run = runPool(tasks, spare, bootSec, mulberry32(seed * 100 + spare));
     const waits = [...run.waitsSec].sort((a, b) => a - b);
     return {
       spare,
@@ -378,6 +391,33 @@ function poolOnSeed(benchDir: string, row: FamilyRow): PoolPoint[] {
       ready: waits.filter((w) => w < 1).length / waits.length,
     };
   });
+}
+
+function poolOnSeed(benchDir: string, row: FamilyRow): PoolPoint[] {
+  return poolPoints(familyTraceOf(row), familyConfig(benchDir, row.family), row.bootSec, row.seed);
+}
+
+/**
+ * What the spare-machine frontier says about the two targets: the most spares within the clairvoyant target and
+ * their p50, the fewest whose p50 is within the tolerance of the model's and their cost, and whether the two meet.
+ * `where` names what the points are of ("this family", "this trace").
+ */
+export function poolConclusion(
+  points: readonly PoolPoint[],
+  modelP50: number,
+  modelWhat: string,
+  where: string,
+): string {
+  const within = points.filter((p) => p.ratio <= CLAIRVOYANT_COST_TARGET);
+  const fastEnough = points.find((p) => p.p50 <= modelP50 + WAIT_TOLERANCE_SEC);
+  const withinText = within.length
+    ? `Within ${CLAIRVOYANT_COST_TARGET} × the bound it can keep at most ${within[within.length - 1]!.spare} spare (p50 ${Math.round(within[within.length - 1]!.p50)} s)`
+    : `No spare count stays within ${CLAIRVOYANT_COST_TARGET} × the bound`;
+  const fastText = fastEnough
+    ? `a p50 within ${WAIT_TOLERANCE_SEC} s of the model's (${modelP50.toFixed(1)} s${modelWhat}) needs ${fastEnough.spare} spare, at ${fastEnough.ratio.toFixed(2)} × the bound`
+    : `no spare count up to ${POOL_SPARES[POOL_SPARES.length - 1]} brings the p50 within ${WAIT_TOLERANCE_SEC} s of the model's (${modelP50.toFixed(1)} s)`;
+  const conflict = !fastEnough || fastEnough.ratio > CLAIRVOYANT_COST_TARGET;
+  return `${withinText}; ${fastText}${conflict ? `: for this kind of policy the clairvoyant target and the p50 target cannot both be met on ${where}` : ''}.`;
 }
 
 /**
@@ -395,15 +435,6 @@ export function poolFrontier(benchDir: string, rows: readonly FamilyRow[]): stri
     ready: median(seeds.map((x) => x[i]!.ready)),
   }));
   const modelP50 = median(rows.flatMap((r) => (r.runs.baseline ? [r.runs.baseline.p50] : [])));
-  const within = perSpare.filter((p) => p.ratio <= CLAIRVOYANT_COST_TARGET);
-  const fastEnough = perSpare.find((p) => p.p50 <= modelP50 + WAIT_TOLERANCE_SEC);
-  const withinText = within.length
-    ? `Within ${CLAIRVOYANT_COST_TARGET} × the bound it can keep at most ${within[within.length - 1]!.spare} spare (p50 ${Math.round(within[within.length - 1]!.p50)} s)`
-    : `No spare count stays within ${CLAIRVOYANT_COST_TARGET} × the bound`;
-  const fastText = fastEnough
-    ? `a p50 within ${WAIT_TOLERANCE_SEC} s of the model's (${modelP50.toFixed(1)} s, median seed) needs ${fastEnough.spare} spare, at ${fastEnough.ratio.toFixed(2)} × the bound`
-    : `no spare count up to ${POOL_SPARES[POOL_SPARES.length - 1]} brings the p50 within ${WAIT_TOLERANCE_SEC} s of the model's (${modelP50.toFixed(1)} s)`;
-  const conflict = !fastEnough || fastEnough.ratio > CLAIRVOYANT_COST_TARGET;
   return [
     '',
     "  What an online policy can do here, simulated on the same 20 traces (`runPool` in `bench/online-bound.ts`): keep k machines idle or booting beyond the busy ones and launch at once for a task that finds none, with advantages no engine has: it sees each arrival the instant it happens (no polling, no agent poll), stops a surplus machine the moment it goes idle and each machine as its last task ends; boots drawn from the world's range. Median over seeds:",
@@ -414,7 +445,7 @@ export function poolFrontier(benchDir: string, rows: readonly FamilyRow[]): stri
       (p) => `  | ${p.spare} | ${Math.round(p.ready * 100)} % | ${p.p50.toFixed(1)} s | ${p.ratio.toFixed(2)} |`,
     ),
     '',
-    `  ${withinText}; ${fastText}${conflict ? ': for this kind of policy the clairvoyant target and the p50 target cannot both be met on this family' : ''}.`,
+    `  ${poolConclusion(perSpare, modelP50, ', median seed', 'this family')}`,
   ];
 }
 

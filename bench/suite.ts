@@ -21,6 +21,8 @@ export const SUITE: readonly SuiteEntry[] = [
 export const DEFAULT_SEED = 1;
 /** Ours ≤ this × the clairvoyant bound (the best any policy could do knowing the trace in advance). */
 export const CLAIRVOYANT_COST_TARGET = 1.25;
+/** The name of the bundled traces' clairvoyant target (as `traceTargets` names it). */
+export const CLAIRVOYANT_TARGET = `cost ≤ ${CLAIRVOYANT_COST_TARGET} × clairvoyant`;
 /** Waits are compared to the second: clocks and polls make sub-second differences noise. */
 export const WAIT_TOLERANCE_SEC = 1;
 export const WAIT_SLACK_SEC = 10;
@@ -88,7 +90,7 @@ export function traceTargets(r: SimResult): Target[] {
   if (!ours) return out;
   const bound = r.clairvoyant.total;
   out.push({
-    name: `cost ≤ ${CLAIRVOYANT_COST_TARGET} × clairvoyant`,
+    name: CLAIRVOYANT_TARGET,
     scope: r.trace,
     pass: ours.cost.total <= CLAIRVOYANT_COST_TARGET * bound,
     detail: `$${f2(ours.cost.total)} / clairvoyant $${f2(bound)} = ${f2(ours.cost.total / bound)} (idle ${f0(ours.cost.idleShare * 100)} % of cost)`,
@@ -129,14 +131,14 @@ export function traceTargets(r: SimResult): Target[] {
 export const BUNDLED_WHY: Record<string, Record<string, string>> = {
   steady: {
     'p50 wait ≤ the baseline':
-      'GPU tasks of about 45 min at 8 an hour, Poisson: in both runs about half the tasks find a warm worker, so the p50 sits between a warm pickup and a boot and moves with a few tasks. The model keeps every idle worker for maxIdleMin; ours keeps those the arrival rate says will be taken in time. The weekend family shows the trade over 20 seeds: the latency preference, which keeps them all, matches the model’s p50 and costs about what the model costs.',
+      'GPU tasks of about 45 min at 8 an hour, Poisson: in both runs about half the tasks find a warm worker, so the p50 sits between a warm pickup and a boot and moves with a few tasks. The model keeps every idle worker for maxIdleMin; ours keeps those the arrival rate says will be taken in time and, on a queue this busy, enough for its load plus the load’s square root. The weekend family shows the trade over 20 seeds: the latency preference, which keeps them all, matches the model’s p50 and costs about what the model costs.',
   },
   diurnal: {
     'p50 wait ≤ the baseline':
-      'A working day of GPU tasks (a ramp to 12 an hour): as on steady, the model’s spare workers, each kept for maxIdleMin, serve more than half of the tasks warm; ours keeps those the arrival rate says will be taken in time, and about half wait for a boot. See the weekend family for what keeping them all costs.',
+      'A working day of GPU tasks (a ramp to 12 an hour): as on steady, the model’s spare workers, each kept for maxIdleMin, serve more than half of the tasks warm; ours keeps those the arrival rate says will be taken in time and, on a queue this busy, enough for its load plus the load’s square root. See the weekend family for what keeping them all costs.',
   },
   longtail: {
-    [`cost ≤ ${CLAIRVOYANT_COST_TARGET} × clairvoyant`]:
+    [CLAIRVOYANT_TARGET]:
       'Short CPU tasks with a heavy tail, as the heavytail family: the bound knows every arrival and duration and never keeps a machine that will not be used; an online policy keeps a pool for arrivals it cannot foresee, or most tasks wait a boot where the model’s p50 is a few seconds.',
   },
 };
@@ -189,13 +191,15 @@ export const P50_TARGET = 'p50 wait ≤ the baseline';
 
 /**
  * Each missed bundled-trace target with why, where understood (BUNDLED_WHY); a p50 miss also says what the
- * latency preference does on that trace (`latency`: ours at latency, with the default run's baseline).
+ * latency preference does on that trace (`latency`: ours at latency, with the default run's baseline), and a
+ * clairvoyant miss what the idealised spare-machine policy can do there (`pools`: its sentence, by trace).
  */
 export function bundledMisses(
   targets: readonly Target[],
   latency: ReadonlyMap<string, SimResult> = new Map(),
   spreads: ReadonlyMap<string, number[]> = new Map(),
   results: readonly SimResult[] = [],
+  pools: ReadonlyMap<string, string> = new Map(),
 ): string[] {
   const lines = targets.flatMap((t) => {
     const why = BUNDLED_WHY[t.scope]?.[t.name];
@@ -210,7 +214,8 @@ export function bundledMisses(
     const ready = run?.ours && run.baseline ? ` ${readyText(run.ours, run.baseline)}` : '';
     const d = t.name === P50_TARGET ? spreads.get(t.scope) : undefined;
     const spread = d?.length ? ` Re-run ${worldSeedsPhrase(d.length)}: ${worldSpreadFigures(d)}.` : '';
-    return [`- **${t.scope}**, ${t.name}: ${why}${ready}${spread}${at}`];
+    const pool = t.name === CLAIRVOYANT_TARGET ? pools.get(t.scope) : undefined;
+    return [`- **${t.scope}**, ${t.name}: ${why}${ready}${spread}${at}${pool ? ` ${pool}` : ''}`];
   });
   return lines.length ? ['Why the missed targets miss:', '', ...lines, ''] : [];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { leadForRatio, leadPoint, runKeepIdle, runPool, type SlotWorld } from '../../bench/online-bound.js';
-import { keepIdleFrontier, poolFrontier, trickleFrontier } from '../../bench/families-limits.js';
+import { keepIdleFrontier, poolConclusion, poolFrontier, trickleFrontier } from '../../bench/families-limits.js';
 import type { FamilyRow } from '../../bench/families.js';
 
 // The trickle family: ± 60 s jitter, boots 60–150 s, tasks 60–240 s (mean 150), the bound's boot 60 s: the bound
@@ -134,6 +134,43 @@ describe('the idealised spare-machine policy (heavytail frontier)', () => {
       expect(run.waitsSec).toEqual(waits);
       expect(run.machineSec).toBeCloseTo(machineSec, 6);
       expect(run.launches).toBe(launches);
+    },
+  );
+
+  it.each([
+    // [name, (spare, cost ÷ bound, p50) per point, model p50, conclusion]
+    [
+      'the clairvoyant target allows no spare; the p50 needs 3 at 1.60: a conflict',
+      [
+        [0, 1.2, 60],
+        [1, 1.4, 50],
+        [2, 1.5, 20],
+        [3, 1.6, 1.5],
+        [4, 1.7, 0],
+      ],
+      1,
+      "Within 1.25 × the bound it can keep at most 0 spare (p50 60 s); a p50 within 1 s of the model's (1.0 s) needs 3 spare, at 1.60 × the bound: for this kind of policy the clairvoyant target and the p50 target cannot both be met on this trace.",
+    ],
+    [
+      'one spare meets both',
+      [
+        [0, 1.1, 60],
+        [1, 1.2, 2],
+      ],
+      1,
+      "Within 1.25 × the bound it can keep at most 1 spare (p50 2 s); a p50 within 1 s of the model's (1.0 s) needs 1 spare, at 1.20 × the bound.",
+    ],
+    [
+      'nothing within the target and nothing fast enough',
+      [[0, 1.3, 60]],
+      1,
+      "No spare count stays within 1.25 × the bound; no spare count up to 4 brings the p50 within 1 s of the model's (1.0 s): for this kind of policy the clairvoyant target and the p50 target cannot both be met on this trace.",
+    ],
+  ] as [string, [number, number, number][], number, string][])(
+    'spare-machine conclusion: %s',
+    (_name, pts, modelP50, text) => {
+      const points = pts.map(([spare, ratio, p50]) => ({ spare, ratio, p50, ready: 0 }));
+      expect(poolConclusion(points, modelP50, '', 'this trace')).toBe(text);
     },
   );
 

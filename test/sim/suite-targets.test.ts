@@ -3,6 +3,7 @@ import type { RunFigures, SimResult } from '../../electron/engine/sim/simulate.j
 import {
   BUNDLED_WHY,
   bundledMisses,
+  CLAIRVOYANT_TARGET,
   P50_TARGET,
   readyText,
   traceTargets,
@@ -82,6 +83,18 @@ describe('bundled traces: every family target on every trace', () => {
     );
     // Nothing to say for a trace whose p50 passes.
     expect(bundledMisses(traceTargets(result(run(12, 3, 140, 20), run(14, 3, 400, 60))), latency)).toEqual([]);
+  });
+
+  it('a clairvoyant miss carries the spare-machine sentence given for its trace, and only that miss', () => {
+    // longtail at 1.6 × its bound misses the clairvoyant target; its p50 (3 s vs 1 s) misses too.
+    const r = { ...result(run(16, 3, 20, 5), run(40, 1, 150, 20), 10), trace: 'longtail' };
+    const targets = traceTargets(r);
+    const pools = new Map([['longtail', 'POOL SENTENCE.']]);
+    const lines = bundledMisses(targets, new Map(), new Map(), [r], pools);
+    expect(lines.filter((l) => l.startsWith('- **longtail**'))).toEqual([
+      `- **longtail**, ${CLAIRVOYANT_TARGET}: ${BUNDLED_WHY['longtail']![CLAIRVOYANT_TARGET]} POOL SENTENCE.`,
+    ]);
+    expect(bundledMisses(targets, new Map(), new Map(), [r])[2]).not.toMatch(/POOL/);
   });
 
   it('a p50 miss says how it moves under other world seeds, from the diffs given, before the latency line', () => {
