@@ -14,7 +14,15 @@ import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './f
 import { median, signedSec, WORLD_SEEDS, worldSeedOf, worldSeedsPhrase, worldSpreadFigures } from './suite.js';
 import { generateFamilyTrace, TRICKLE, type Family } from './gen-traces.js';
 import { mulberry32 } from '../electron/engine/sim/prng.js';
-import { leadForRatio, leadPoint, runKeepIdle, runPool, type PoolTask, type SlotWorld } from './online-bound.js';
+import {
+  leadForRatio,
+  leadPoint,
+  runKeepIdle,
+  runPool,
+  type PoolRun,
+  type PoolTask,
+  type SlotWorld,
+} from './online-bound.js';
 
 /** A family row's trace, drawn again from its family and seed. */
 const familyTraceOf = (row: FamilyRow): Trace => TraceSchema.parse(generateFamilyTrace(row.family, row.seed));
@@ -193,15 +201,9 @@ export function keepIdleFrontier(benchDir: string, rows: readonly FamilyRow[], m
   const perSeed = new Map(
     rows.map((row) => {
       const { tasks, boundSec } = rowInMachineSeconds(benchDir, row);
-      const points = grid.map(({ keep, idleMin }, i) => {
-        const run = runKeepIdle(tasks, keep, idleMin * 60, row.bootSec, mulberry32(row.seed * 100 + i));
-        const waits = [...run.waitsSec].sort((a, b) => a - b);
-        return {
-          ratio: run.machineSec / boundSec,
-          p50: median(waits),
-          ready: waits.filter((w) => w < 1).length / waits.length,
-        };
-      });
+      const points = grid.map(({ keep, idleMin }, i) =>
+        figuresOfRun(runKeepIdle(tasks, keep, idleMin * 60, row.bootSec, mulberry32(row.seed * 100 + i)), boundSec),
+      );
       return [row.trace, points] as const;
     }),
   );
@@ -356,6 +358,16 @@ interface PoolPoint {
   ready: number;
 }
 
+/** An idealised policy's run against the trace's bound: cost ratio, p50 wait, share of tasks that waited under 1 s. */
+function figuresOfRun(run: PoolRun, boundSec: number): Omit<PoolPoint, 'spare'> {
+  const waits = [...run.waitsSec].sort((a, b) => a - b);
+  return {
+    ratio: run.machineSec / boundSec,
+    p50: median(waits),
+    ready: waits.filter((w) => w < 1).length / waits.length,
+  };
+}
+
 /** A trace as the idealised policies take it, and its clairvoyant bound in machine-seconds. */
 function machineSecondsOf(trace: Trace, config: Config, bootMinSec: number): { tasks: PoolTask[]; boundSec: number } {
   const boundSec = clairvoyantBound({
@@ -381,16 +393,10 @@ export function poolPoints(
   seed: number,
 ): PoolPoint[] {
   const { tasks, boundSec } = machineSecondsOf(trace, config, bootSec.min);
-  return POOL_SPARES.map((spare) => {
-    const run = runPool(tasks, spare, bootSec, mulberry32(seed * 100 + spare));
-    const waits = [...run.waitsSec].sort((a, b) => a - b);
-    return {
-      spare,
-      ratio: run.machineSec / boundSec,
-      p50: median(waits),
-      ready: waits.filter((w) => w < 1).length / waits.length,
-    };
-  });
+  return POOL_SPARES.map((spare) => ({
+    spare,
+    ...figuresOfRun(runPool(tasks, spare, bootSec, mulberry32(seed * 100 + spare)), boundSec),
+  }));
 }
 
 function poolOnSeed(benchDir: string, row: FamilyRow): PoolPoint[] {

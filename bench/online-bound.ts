@@ -108,6 +108,27 @@ interface PoolMachine {
   stopAt: number | null;
 }
 
+/** A machine launched at `t`, ready after a boot drawn from the world's range. */
+function launched(t: number, bootSec: { min: number; max: number }, random: () => number): PoolMachine {
+  const readyAt = t + bootSec.min + (bootSec.max - bootSec.min) * random();
+  return { launchAt: t, readyAt, freeAt: readyAt, claimed: false, stopAt: null };
+}
+
+/**
+ * A task that found no machine ready or booting and had `fresh` launched for it takes that or the busy machine
+ * that frees first, whichever is free first; with when it starts.
+ */
+function freeFirst<M extends PoolMachine>(fresh: M, busy: readonly M[]): [M, number] {
+  const first = [...busy].sort((a, b) => a.freeAt - b.freeAt)[0];
+  const taken = first && first.freeAt < fresh.readyAt ? first : fresh;
+  return [taken, Math.max(taken.freeAt, taken.readyAt)];
+}
+
+/** Machine-seconds billed: launch to stop (a machine never stopped, to its last task's end), at least 60 s each. */
+function billedSec(machines: readonly PoolMachine[]): number {
+  return machines.reduce((n, m) => n + Math.max(MIN_BILLED_SEC, (m.stopAt ?? m.freeAt) - m.launchAt), 0);
+}
+
 export function runPool(
   tasks: readonly PoolTask[],
   spare: number,
@@ -117,8 +138,7 @@ export function runPool(
   type Machine = PoolMachine;
   const machines: Machine[] = [];
   const launch = (t: number): Machine => {
-    const readyAt = t + bootSec.min + (bootSec.max - bootSec.min) * random();
-    const m: Machine = { launchAt: t, readyAt, freeAt: readyAt, claimed: false, stopAt: null };
+    const m = launched(t, bootSec, random);
     machines.push(m);
     return m;
   };
@@ -142,22 +162,15 @@ export function runPool(
     if (ready) [taken, startAt] = [ready, t];
     else if (booting) [taken, startAt] = [booting, booting.readyAt];
     else {
-      const busyFirst = live().sort((a, b) => a.freeAt - b.freeAt)[0];
-      const fresh = launch(t);
-      taken = busyFirst && busyFirst.freeAt < fresh.readyAt ? busyFirst : fresh;
-      startAt = Math.max(taken.freeAt, taken.readyAt);
+      const busy = live();
+      [taken, startAt] = freeFirst(launch(t), busy);
     }
     taken.claimed = true;
     taken.freeAt = startAt + task.durationSec;
     waitsSec.push(startAt - t);
     for (let n = idleAt(t).length + bootingFree(t).length; n < spare; n++) launch(t);
   }
-  let machineSec = 0;
-  for (const m of machines) {
-    const stopAt = m.stopAt ?? Math.max(m.freeAt, m.launchAt + MIN_BILLED_SEC);
-    machineSec += Math.max(MIN_BILLED_SEC, stopAt - m.launchAt);
-  }
-  return { machineSec, waitsSec, launches: machines.length };
+  return { machineSec: billedSec(machines), waitsSec, launches: machines.length };
 }
 
 /**
@@ -216,14 +229,10 @@ export function runKeepIdle(
     if (idle) [taken, startAt] = [idle, t];
     else if (booting) [taken, startAt] = [booting, booting.readyAt];
     else {
-      const busyFirst = up()
-        .filter((m) => m.idleSince === null)
-        .sort((a, b) => a.freeAt - b.freeAt)[0];
-      const readyAt = t + bootSec.min + (bootSec.max - bootSec.min) * random();
-      const fresh: Machine = { launchAt: t, readyAt, freeAt: readyAt, idleSince: null, claimed: false, stopAt: null };
+      const busy = up().filter((m) => m.idleSince === null);
+      const fresh: Machine = { ...launched(t, bootSec, random), idleSince: null };
       machines.push(fresh);
-      taken = busyFirst && busyFirst.freeAt < readyAt ? busyFirst : fresh;
-      startAt = Math.max(taken.freeAt, taken.readyAt);
+      [taken, startAt] = freeFirst(fresh, busy);
     }
     taken.idleSince = null;
     taken.claimed = true;
@@ -231,7 +240,5 @@ export function runKeepIdle(
     waitsSec.push(startAt - t);
   }
   settle(Infinity);
-  let machineSec = 0;
-  for (const m of machines) machineSec += Math.max(MIN_BILLED_SEC, (m.stopAt ?? m.freeAt) - m.launchAt);
-  return { machineSec, waitsSec, launches: machines.length };
+  return { machineSec: billedSec(machines), waitsSec, launches: machines.length };
 }

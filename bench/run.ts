@@ -119,7 +119,6 @@ interface RunArgs {
   baseline: boolean;
 }
 
-/** `preference`: run ours only, at that `scaling.preference` instead of the config's. */
 /** A trace file and a config file, read and checked (a clear error on either). */
 function readSimFiles(traceFile: string, configFile: string) {
   const parsed = parseTraceText(readText(traceFile, 'trace'));
@@ -127,6 +126,7 @@ function readSimFiles(traceFile: string, configFile: string) {
   return { trace: parsed.trace, config: loadSimConfig(readText(configFile, 'config'), `the config ${configFile}`) };
 }
 
+/** `preference`: run ours only, at that `scaling.preference` instead of the config's. */
 async function simulateFiles(
   traceFile: string,
   configFile: string,
@@ -211,39 +211,36 @@ async function bundled(a: RunArgs, scale: boolean, families: () => Promise<strin
     console.log(`calls per tick done (total ${elapsed()})`);
   }
   const targets: Target[] = [...results.flatMap(traceTargets), ...scaleTargets(plans, calls)];
-  // Where a bundled trace's p50 loses to the model, for the "why": the same trace at the latency preference, and
-  // under other world seeds (how much of the miss is the draw of boots and agent polls).
+  // For the "why" of a bundled trace's misses. Where its p50 loses to the model: the same trace at the latency
+  // preference, and under other world seeds (how much of the miss is the draw of boots and agent polls). Where it
+  // misses the clairvoyant target: what the idealised spare-machine policy does on it.
   const latency = new Map<string, SimResult>();
   const spreads = new Map<string, number[]>();
-  for (const [i, entry] of (traces ? SUITE : []).entries()) {
-    const r = results[i]!;
-    if (!targets.some((t) => t.scope === r.trace && t.name === P50_TARGET && !t.pass)) continue;
-    const files = [path.join(BENCH_DIR, 'traces', entry.trace), path.join(BENCH_DIR, 'configs', entry.config)] as const;
-    const alt = await simulateFiles(...files, a, 'latency');
-    latency.set(r.trace, { ...alt, baseline: r.baseline });
-    console.log(`${r.trace.padEnd(9)} at the latency preference (p50 missed) (total ${elapsed()})`);
-    const diffs = [r.ours!.waitSec.p50 - r.baseline!.waitSec.p50];
-    for (let k = 1; k < WORLD_SEEDS; k++) {
-      const w = await simulateFiles(...files, { ...a, seed: worldSeedOf(a.seed, k) });
-      diffs.push(w.ours!.waitSec.p50 - w.baseline!.waitSec.p50);
-    }
-    spreads.set(r.trace, diffs);
-    console.log(`${r.trace.padEnd(9)} under ${WORLD_SEEDS} world seeds (p50 missed) (total ${elapsed()})`);
-  }
-  // Where a bundled trace misses the clairvoyant target: what the idealised spare-machine policy does on it.
   const pools = new Map<string, string>();
+  const misses = (trace: string, name: string) => targets.some((t) => t.scope === trace && t.name === name && !t.pass);
   for (const [i, entry] of (traces ? SUITE : []).entries()) {
     const r = results[i]!;
-    if (!r.baseline || !targets.some((t) => t.scope === r.trace && t.name === CLAIRVOYANT_TARGET && !t.pass)) continue;
-    const { trace, config } = readSimFiles(
-      path.join(BENCH_DIR, 'traces', entry.trace),
-      path.join(BENCH_DIR, 'configs', entry.config),
-    );
-    const points = poolPoints(trace, config.config, r.boot, a.seed);
-    pools.set(
-      r.trace,
-      `The heavytail frontier's idealised spare-machine policy (\`runPool\`) was run on this trace too. ${poolConclusion(points, r.baseline.waitSec.p50, '', 'this trace')}`,
-    );
+    const files = [path.join(BENCH_DIR, 'traces', entry.trace), path.join(BENCH_DIR, 'configs', entry.config)] as const;
+    if (misses(r.trace, P50_TARGET)) {
+      const alt = await simulateFiles(...files, a, 'latency');
+      latency.set(r.trace, { ...alt, baseline: r.baseline });
+      console.log(`${r.trace.padEnd(9)} at the latency preference (p50 missed) (total ${elapsed()})`);
+      const diffs = [r.ours!.waitSec.p50 - r.baseline!.waitSec.p50];
+      for (let k = 1; k < WORLD_SEEDS; k++) {
+        const w = await simulateFiles(...files, { ...a, seed: worldSeedOf(a.seed, k) });
+        diffs.push(w.ours!.waitSec.p50 - w.baseline!.waitSec.p50);
+      }
+      spreads.set(r.trace, diffs);
+      console.log(`${r.trace.padEnd(9)} under ${WORLD_SEEDS} world seeds (p50 missed) (total ${elapsed()})`);
+    }
+    if (r.baseline && misses(r.trace, CLAIRVOYANT_TARGET)) {
+      const { trace, config } = readSimFiles(...files);
+      const points = poolPoints(trace, config.config, r.boot, a.seed);
+      pools.set(
+        r.trace,
+        `The heavytail frontier's idealised spare-machine policy (\`runPool\`) was run on this trace too. ${poolConclusion(points, r.baseline.waitSec.p50, '', 'this trace')}`,
+      );
+    }
   }
   const elapsedSec = (performance.now() - started) / 1000;
 

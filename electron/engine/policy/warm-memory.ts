@@ -165,12 +165,13 @@ export class WarmMemory {
       while (d.length && now - d[0]!.at > DEMAND_WINDOW_MS) d.shift();
       const peak = d.reduce((m, x) => Math.max(m, x.n), 0);
       const booting = c.booting + (a.unlistedByQueue.get(q.name) ?? 0);
+      const durations = this.durations.get(q.name) ?? [];
       // Latency launches for every waiting task; cost and balanced let a task wait for a worker about to free up.
       const freeSoon =
         config.scaling.preference === 'latency'
           ? { count: 0, horizonSec: 0 }
           : freeingSoon({
-              durations: this.durations.get(q.name) ?? [],
+              durations,
               busyElapsedSec: c.busyElapsedSec,
               horizonSec: this.bootSec(),
             });
@@ -187,8 +188,8 @@ export class WarmMemory {
         readyOrPending: c.idle + booting + pending,
         maxUseful: Math.max(0, peak - c.busy),
         freeingSoon: freeSoon.count,
-        holdShare: holdShare(this.durations.get(q.name) ?? [], this.bootSec()),
-        meanDurationSec: meanDurationSec(this.durations.get(q.name) ?? []),
+        holdShare: holdShare(durations, this.bootSec()),
+        meanDurationSec: meanDurationSec(durations),
         busy: c.busy,
       });
       out.set(q.name, { verdict, freeSoon });
