@@ -131,6 +131,9 @@ export const ScalingSchema = z
  */
 export const AGENT_VERSION_DEFAULT = '3.0.3';
 
+/** clearml-agent's own queue poll in seconds, when nothing sets CLEARML_AGENT_QUEUE_POLL_FREQ_SEC. */
+export const AGENT_DEFAULT_QUEUE_POLL_SEC = 5;
+
 export const AgentSchema = z
   .object({
     defaultDockerImage: z.string().default(''),
@@ -142,6 +145,18 @@ export const AgentSchema = z
       .regex(/^\d+\.\d+(\.\d+)?([a-z0-9.]*)?$/, 'agent version must be a version like 3.0.3')
       .default(AGENT_VERSION_DEFAULT),
     gitUser: z.string().default(''),
+    /**
+     * How often an idle agent asks its queue for a task, in seconds (the startup script exports
+     * CLEARML_AGENT_QUEUE_POLL_FREQ_SEC). With clearml-agent's own default, 5 s, which ClearML's autoscaler leaves,
+     * a task that finds an idle worker waits 2.5 s on average for it; 2 s makes that 1 s. Each poll is a few
+     * requests to the ClearML server, and only idle agents poll: 5 restores the agent's default where server
+     * requests are counted.
+     */
+    queuePollSec: z
+      .number()
+      .min(1, 'the agent queue poll must be at least 1 second')
+      .max(60, 'the agent queue poll must be at most 60 seconds')
+      .default(2),
     /**
      * Where instances get the ClearML agent credentials: embedded in user data (as ClearML does; never traced),
      * or fetched at boot from SSM Parameter Store SecureStrings `<ssmPrefix>/access_key` and `/secret_key`

@@ -116,6 +116,23 @@ describe('running tasks', () => {
     expect(emu.task(t)).toMatchObject({ started: at(215), completed: at(245) }); // polls at 105 + 5k
   });
 
+  it('an agent whose script sets CLEARML_AGENT_QUEUE_POLL_FREQ_SEC polls at that interval, beside one at pollSec', () => {
+    const agents = sim({ pollSec: 5 });
+    emu.createQueue('fast');
+    ec2.launch({ instanceId: 'i-0001', userData: USER_DATA });
+    const fast = `${markers(PREFIX, 'fast')}\nexport CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=2\n`;
+    ec2.launch({ instanceId: 'i-0002', userData: fast });
+    clock.set(at(200));
+    agents.step(); // both registered at 105, idle
+    clock.set(at(212));
+    const slow = emu.addTask({ name: 'slow', queue: 'aws_gpu', durationSec: 30 });
+    const quick = emu.addTask({ name: 'quick', queue: 'fast', durationSec: 30 });
+    clock.set(at(1000));
+    agents.step();
+    expect(emu.task(slow)?.started).toBe(at(215)); // polls at 105 + 5k
+    expect(emu.task(quick)?.started).toBe(at(213)); // polls at 105 + 2k
+  });
+
   it('stepping coarsely gives the same history as stepping every second', async () => {
     const history = async (stepSec: number) => {
       const c = manualClock();

@@ -1,5 +1,5 @@
 import { parseConfig } from '../../shared/config.js';
-import { differenceText } from '../../electron/engine/config/clearml-differences.js';
+import { clearmlDifferences, differenceText } from '../../electron/engine/config/clearml-differences.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -674,6 +674,7 @@ describe("ClearML's example configs import without surprises", () => {
       'surplus-idle',
       'spot-fallback-off',
       'agent-pinned',
+      'agent-queue-poll',
       'lease',
       'startup-script',
       'agent-exit-powers-off',
@@ -688,6 +689,10 @@ describe("ClearML's example configs import without surprises", () => {
     expect(views.find((d) => d.code === 'surplus-idle')).toMatchObject({ setting: 'scaling.surplusIdleMin' });
     expect(views.find((d) => d.code === 'spot-fallback-off')?.text).toContain('aws4gpu');
     expect(views.find((d) => d.code === 'agent-pinned')?.text).toContain('clearml-agent 3.0.3');
+    expect(c.agent.queuePollSec).toBe(2);
+    const poll = views.find((d) => d.code === 'agent-queue-poll');
+    expect(poll?.setting).toBe('agent.queuePollSec');
+    expect(poll?.text).toMatch(/every 2 s, where ClearML's instances keep the agent's default of 5 s/);
     expect(views.find((d) => d.code === 'lease')).toMatchObject({ setting: 'lease.enabled' });
     for (const v of views) expect(v.text.length).toBeGreaterThan(20);
   });
@@ -709,6 +714,19 @@ describe("ClearML's example configs import without surprises", () => {
     expect(r.differences).toContainEqual({ code: 'extra-conf-expanded', hasDollar: true });
     expect(r.differences).toContainEqual({ code: 'polling-default', seconds: 300 });
     expect(differenceText({ code: 'extra-conf-expanded', hasDollar: true }).text).toMatch(/contains \$/);
+  });
+
+  it("the agent's queue poll is listed only where it differs from the agent's 5 s and no init script sets it", () => {
+    const c = ok(importClearmlConfig(fixture('clearml-wizard.yaml'), HOST));
+    const listed = (agent: Partial<typeof c.agent>) =>
+      clearmlDifferences({
+        config: { ...c, agent: { ...c.agent, ...agent } },
+        notCarried: [],
+        pollingDefaulted: false,
+      }).filter((d) => d.code === 'agent-queue-poll');
+    expect(listed({})).toEqual([{ code: 'agent-queue-poll', seconds: 2 }]);
+    expect(listed({ queuePollSec: 5 })).toEqual([]);
+    expect(listed({ initScript: 'export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=5' })).toEqual([]);
   });
 
   it('our improvements are one setting away: the listed settings exist in the schema', () => {

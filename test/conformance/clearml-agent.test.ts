@@ -8,6 +8,7 @@
 // that is the wall clock plus a skew the test moves forward to pass the idle limit without waiting for it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
+import { AGENT_POLL_SEC } from '../../electron/engine/emulators/agents.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
@@ -143,6 +144,19 @@ describe('the real clearml-agent, started by the generated startup script', () =
       });
       expect(r.launched).toHaveLength(1);
       expect(ec2.instances()).toHaveLength(1); // the engine never launched a second instance for it
+
+      // Idle, it asks for a task every agent.queuePollSec (2 s) as the script tells it, not at its own 5 s default.
+      const polls = () => clearml!.requests.filter((q) => q.endpoint === 'queues.get_next_task').map((q) => q.at);
+      const before = polls().length;
+      await until('four more idle polls', 30_000, async () => polls().length >= before + 4);
+      const gaps = polls()
+        .slice(-4)
+        .map((at, i, all) => (i === 0 ? null : at - all[i - 1]!))
+        .filter((g) => g !== null)
+        .sort((a, b) => a - b);
+      expect(config.agent.queuePollSec).toBe(2);
+      expect(gaps[1]).toBeGreaterThanOrEqual(1_900);
+      expect(gaps[1]).toBeLessThan(AGENT_POLL_SEC * 1000 - 500);
 
       // Past the idle limit (engine time), the engine terminates the instance; its shutdown stops the agent.
       await engine.tick();

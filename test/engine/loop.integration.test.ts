@@ -29,7 +29,11 @@ describe('engine loop against the emulators', () => {
       expect(inst.tags).toMatchObject({ [TAG.prefix]: 'dyn', [TAG.queue]: 'gpu', [TAG.resource]: 'gpu_a' });
       expect(inst.tags.Name).toBeTruthy();
       expect(inst.market).toBe('spot');
-      expect(parseUserDataMarkers(inst.userData)).toEqual({ workerIdPrefix: 'dyn:gpu_a:g4dn.xlarge', queue: 'gpu' });
+      expect(parseUserDataMarkers(inst.userData)).toEqual({
+        workerIdPrefix: 'dyn:gpu_a:g4dn.xlarge',
+        queue: 'gpu',
+        queuePollSec: 2,
+      });
     }
 
     // Boot (60 s) + three 300 s tasks on two workers (the third starts after the first finishes).

@@ -123,6 +123,20 @@ describe('config form', () => {
     expect(v.issues['scaling.pollingIntervalSec']).toEqual(['polling interval must be at least 2 s']);
   });
 
+  it("the agent's queue poll: shown at its default, saved as a number, checked, and left out when cleared", () => {
+    const d = draftFromConfig(valid);
+    expect(d.agent.queuePollSec).toBe('2');
+    const faster = validateDraft(edit(d, (x) => (x.agent.queuePollSec = '1.5')));
+    expect(faster.valid).toBe(true);
+    expect(faster.config?.agent?.queuePollSec).toBe(1.5);
+    const bad = validateDraft(edit(d, (x) => (x.agent.queuePollSec = '0.5')));
+    expect(bad.issues['agent.queuePollSec']).toEqual(['the agent queue poll must be at least 1 second']);
+    expect(validateDraft(edit(d, (x) => (x.agent.queuePollSec = 'often'))).issues['agent.queuePollSec']).toBeDefined();
+    const cleared = validateDraft(edit(d, (x) => (x.agent.queuePollSec = ' ')));
+    expect(cleared.config?.agent).not.toHaveProperty('queuePollSec');
+    expect(ConfigSchema.parse(cleared.config).agent.queuePollSec).toBe(2);
+  });
+
   it('renaming a resource that a queue uses is caught as an unknown resource on the entry', () => {
     const d = draftFromConfig(valid);
     const e = d.queues[0]!.entries[0]!;

@@ -63,6 +63,7 @@ describe('instance setup model', () => {
       extraClearmlConf: '',
       defaultDockerImage: image,
       agentVersion: '1.9.3',
+      queuePollSec: '2',
       clearmlCredentialsFrom: from,
       ssmPrefix: '/x',
     };

@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
 import { READY_WAIT_SEC, simulate, type RunFigures, type SimResult } from '../../electron/engine/sim/simulate.js';
 import { TraceSchema, type TraceInput } from '../../electron/engine/sim/trace.js';
+import { clearmlScriptConfig } from '../../electron/engine/sim/baseline.js';
+import { AGENT_POLL_SEC } from '../../electron/engine/emulators/agents.js';
+import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
+import { SIMULATED_AGENT_KEYS, userDataBuilder } from '../../electron/engine/userdata/userdata.js';
 
 function config(patch: Partial<ConfigInput> = {}) {
   return ConfigSchema.parse({
@@ -64,6 +68,19 @@ describe('simulator', () => {
     expect(r.ours!.tasks.startedReady).toBe(1);
     expect(r.ours!.tasks.total).toBe(2);
   }, 60_000);
+
+  it("the model's instances run ClearML's script: no lease watchdog, the agent's own 5 s queue poll; ours the configured one", () => {
+    const cfg = config({ agent: { queuePollSec: 2 } });
+    const script = (c: typeof cfg) =>
+      userDataBuilder(c, { clearml: SIMULATED_AGENT_KEYS })({ queue: 'gpu', resource: 'gpu_a' });
+    const model = script(clearmlScriptConfig(cfg));
+    expect(parseUserDataMarkers(model)?.queuePollSec).toBe(AGENT_POLL_SEC);
+    expect(AGENT_POLL_SEC).toBe(5);
+    expect(model).not.toContain('clearml-autoscaler-watchdog');
+    const ours = script(cfg);
+    expect(parseUserDataMarkers(ours)?.queuePollSec).toBe(2);
+    expect(ours).toContain('clearml-autoscaler-watchdog');
+  });
 
   it('the baseline over-launches on a queue with two resources where the engine does not', async () => {
     const cfg = config({

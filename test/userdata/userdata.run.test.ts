@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { buildUserData } from '../../electron/engine/userdata/userdata.js';
 import { WATCHDOG_SH_COMPACT } from '../../electron/engine/userdata/watchdog.js';
 import { startFakeImds, type FakeImds } from './fakeImds.js';
@@ -204,6 +205,7 @@ describe('generated user data, run in a sandbox', () => {
       CLEARML_API_ACCESS_KEY: SECRETS.accessKey,
       CLEARML_API_SECRET_KEY: SECRETS.secretKey,
       NVIDIA_VISIBLE_DEVICES: 'none',
+      CLEARML_AGENT_QUEUE_POLL_FREQ_SEC: '2',
       INIT_SAYS: 'hello',
     });
 
@@ -341,6 +343,16 @@ describe('generated user data, run in a sandbox', () => {
       CLEARML_API_ACCESS_KEY: 'boto3:/clearml-autoscaler/access_key',
       CLEARML_API_SECRET_KEY: 'boto3:/clearml-autoscaler/secret_key',
     });
+  });
+
+  it("an init script's own CLEARML_AGENT_QUEUE_POLL_FREQ_SEC reaches the agent, as the simulator reads it", async () => {
+    const script = buildUserData(
+      userDataOptions({ agent: { initScript: 'export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=9' } }),
+    );
+    const { code, sb } = await runUserData(script);
+    expect(code).toBe(0);
+    expect(sb.agentEnv()['CLEARML_AGENT_QUEUE_POLL_FREQ_SEC']).toBe('9');
+    expect(parseUserDataMarkers(script)?.queuePollSec).toBe(9);
   });
 
   it('a broken init script is reported and does not stop the agent; lease off installs no watchdog', async () => {

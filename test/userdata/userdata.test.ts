@@ -87,6 +87,7 @@ describe.each(variants)('%s', (_name, o) => {
     expect(parseUserDataMarkers(script)).toEqual({
       workerIdPrefix: 'dynamic_aws:gpu_t4:g4dn.xlarge',
       queue: 'aws_gpu',
+      queuePollSec: opts.agent.queuePollSec,
     });
     expect(script).toContain('export CLEARML_WORKER_ID="$CLEARML_AUTOSCALER_WORKER_ID_PREFIX:$CAS_INSTANCE_ID"');
   });
@@ -182,8 +183,41 @@ describe.each(variants)('%s', (_name, o) => {
     expect(script).toContain('systemctl start --no-block clearml-autoscaler-watchdog.timer');
   });
 
+  it("sets the agent's queue poll before the init script, so an export of the init script's own wins", () => {
+    const at = indexOfLine(script, /^export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=2$/);
+    expect(at).toBeGreaterThan(0);
+    const init = indexOfLine(script, /<<'CAS_INIT_EOF(_\d+)?'$/);
+    if (init >= 0) expect(at).toBeLessThan(init);
+    expect(at).toBeLessThan(indexOfLine(script, / -m clearml_agent /));
+  });
+
   it('exports NVIDIA_VISIBLE_DEVICES=none exactly for cpu-only resources', () => {
     expect(script.includes('\nexport NVIDIA_VISIBLE_DEVICES=none\n')).toBe(opts.resourceConf.cpuOnly);
+  });
+});
+
+describe("the agent's queue poll", () => {
+  it('is the configured one, and an init script that exports its own overrides it (as bash would)', () => {
+    expect(buildUserData(userDataOptions({ agent: { queuePollSec: 7.5 } }))).toContain(
+      '\nexport CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=7.5\n',
+    );
+    const own = buildUserData(userDataOptions({ agent: { initScript: 'export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=9' } }));
+    expect(parseUserDataMarkers(own)?.queuePollSec).toBe(9);
+  });
+
+  it("is absent from ClearML's own script, and a 0 is the agent's default as the agent reads it", () => {
+    const clearml =
+      "export CLEARML_WORKER_ID=dyn:gpu:g4dn.xlarge:$DYNAMIC_INSTANCE_ID\npython -m clearml_agent --config-file ~/clearml.conf daemon --queue 'gpu'\n";
+    expect(parseUserDataMarkers(clearml)).toEqual({ workerIdPrefix: 'dyn:gpu:g4dn.xlarge', queue: 'gpu' });
+    expect(parseUserDataMarkers(`export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC='3'\n${clearml}`)?.queuePollSec).toBe(3);
+    expect(parseUserDataMarkers(`${clearml}export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=0\n`)).not.toHaveProperty(
+      'queuePollSec',
+    );
+  });
+
+  it('is refused below 1 s and above 60 s', () => {
+    for (const queuePollSec of [0.5, 61])
+      expect(() => userDataOptions({ agent: { queuePollSec } })).toThrow(/queue poll/);
   });
 });
 

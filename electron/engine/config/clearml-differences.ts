@@ -4,7 +4,7 @@
  * field not carried over, is listed with the setting that controls it. Pure: codes and data, with `differenceText`
  * rendering the words the import preview and the headless warnings show.
  */
-import type { Config } from '../../../shared/config.js';
+import { AGENT_DEFAULT_QUEUE_POLL_SEC, type Config } from '../../../shared/config.js';
 
 export type ImportDifference =
   /** A field of the file that is not carried over. */
@@ -16,6 +16,7 @@ export type ImportDifference =
   | { code: 'polling-default'; seconds: number }
   /** Ours, deliberately: how to change it is named. */
   | { code: 'agent-pinned'; version: string }
+  | { code: 'agent-queue-poll'; seconds: number }
   | { code: 'lease'; leaseMin: number; graceMin: number }
   | { code: 'startup-script' }
   | { code: 'agent-exit-powers-off' }
@@ -48,6 +49,11 @@ export function clearmlDifferences(f: DifferenceFacts): ImportDifference[] {
   }
   if (f.pollingDefaulted) out.push({ code: 'polling-default', seconds: c.scaling.pollingIntervalSec });
   out.push({ code: 'agent-pinned', version: c.agent.agentVersion });
+  // An init script that sets the poll itself (as ClearML's extra_vm_bash_script could) wins on the instance.
+  const ownPoll = c.agent.initScript.includes('CLEARML_AGENT_QUEUE_POLL_FREQ_SEC');
+  if (!ownPoll && c.agent.queuePollSec !== AGENT_DEFAULT_QUEUE_POLL_SEC) {
+    out.push({ code: 'agent-queue-poll', seconds: c.agent.queuePollSec });
+  }
   if (c.lease.enabled) out.push({ code: 'lease', leaseMin: c.lease.leaseMin, graceMin: c.lease.graceMin });
   out.push(
     { code: 'startup-script' },
@@ -113,6 +119,11 @@ export function differenceText(d: ImportDifference): DifferenceView {
       return v(
         'agent.agentVersion',
         `instances install clearml-agent ${d.version}, pinned, where ClearML installs the latest release at every boot (an unpinned agent broke every ClearML autoscaler at once with 2.0.0); change agent.agentVersion to move to another release`,
+      );
+    case 'agent-queue-poll':
+      return v(
+        'agent.queuePollSec',
+        `an idle agent asks its queue for a task every ${d.seconds} s, where ClearML's instances keep the agent's default of ${AGENT_DEFAULT_QUEUE_POLL_SEC} s: a task that finds an idle worker starts sooner, for more requests to the ClearML server while agents are idle; set agent.queuePollSec: ${AGENT_DEFAULT_QUEUE_POLL_SEC} for ClearML's behaviour`,
       );
     case 'lease':
       return v(

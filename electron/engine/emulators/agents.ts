@@ -1,22 +1,24 @@
 /**
  * What `clearml-agent` does on each emulated instance, driven by the instance's user data exactly as a real
  * instance would be: after a boot delay it registers worker `<workerIdPrefix>:<instanceId>` on its queue, polls
- * the queue (every `pollSec` while idle, at once after a task), runs each task for its `durationSec`, and aborts
- * a task the server asked to stop. A lost instance leaves its worker silent (listed until the register timeout)
- * and its task stranded `in_progress`. An instance without markers, or whose queue does not exist, powers itself
- * off after the boot delay, as our startup script does when the agent cannot start.
+ * the queue (while idle every CLEARML_AGENT_QUEUE_POLL_FREQ_SEC its script exports, else every `pollSec`; at once
+ * after a task), runs each task for its `durationSec`, and aborts a task the server asked to stop. A lost instance
+ * leaves its worker silent (listed until the register timeout) and its task stranded `in_progress`. An instance
+ * without markers, or whose queue does not exist, powers itself off after the boot delay, as our startup script
+ * does when the agent cannot start.
  *
  * `step()` replays every event due up to `clock.now()` in time order, each at its own time, so stepping in big
  * jumps gives the same history as stepping every second: a task that ends at t frees its worker at t.
  * One exception, for lack of a timestamp in what EC2 shows: an instance seen not running is taken to have been
  * lost right after the previous step (step right after changing the emulators to make that exact).
  */
+import { AGENT_DEFAULT_QUEUE_POLL_SEC } from '../../../shared/config.js';
 import type { Clock } from '../ports.js';
 import type { ClearmlEmulator } from './clearml-emulator.js';
 import { parseUserDataMarkers, type Ec2Machines, type EmulatedInstance, type UserDataMarkers } from './seams.js';
 
-/** clearml-agent's polling interval: how often an idle agent looks at its queue. */
-export const AGENT_POLL_SEC = 5;
+/** clearml-agent's default polling interval: how often an idle agent looks at its queue unless told otherwise. */
+export const AGENT_POLL_SEC = AGENT_DEFAULT_QUEUE_POLL_SEC;
 
 export interface AgentSimulatorOptions {
   ec2: Ec2Machines;
@@ -25,7 +27,10 @@ export interface AgentSimulatorOptions {
   /** Launch → worker registered. Default 60–150 s. */
   bootSec?: { min: number; max: number };
   random?: () => number;
-  /** Idle agents poll their queue this often. Default AGENT_POLL_SEC (clearml-agent's polling interval). */
+  /**
+   * Idle agents whose script does not set CLEARML_AGENT_QUEUE_POLL_FREQ_SEC poll their queue this often. Default
+   * AGENT_POLL_SEC (clearml-agent's own default).
+   */
   pollSec?: number;
 }
 
@@ -41,7 +46,9 @@ interface Agent {
   taskId: string | null;
   taskStartedAt: number;
   taskEndsAt: number;
-  /** The next poll at or after which an idle agent looks at its queue (polls are `pollSec` apart). */
+  /** From its script when the script sets it (CLEARML_AGENT_QUEUE_POLL_FREQ_SEC), else the simulator's `pollSec`. */
+  pollMs: number;
+  /** The next poll at or after which an idle agent looks at its queue (polls are `pollMs` apart). */
   nextPollAt: number;
 }
 
@@ -107,6 +114,7 @@ export class AgentSimulator {
         launchedAt: i.launchedAt,
         bootDelayMs: Math.round((min + (max - min) * this.random()) * 1000),
         markers,
+        pollMs: markers?.queuePollSec ? markers.queuePollSec * 1000 : this.pollMs,
         phase: LOST_STATES.has(i.state) ? 'gone' : 'booting',
         workerId: markers ? `${markers.workerIdPrefix}:${i.instanceId}` : null,
         taskId: null,
@@ -155,7 +163,7 @@ export class AgentSimulator {
     const head = this.clearml.peekTask(agent.markers!.queue);
     if (!head) return null;
     const wait = Math.max(0, head.added - agent.nextPollAt);
-    return { at: agent.nextPollAt + Math.ceil(wait / this.pollMs) * this.pollMs, kind: 'poll' };
+    return { at: agent.nextPollAt + Math.ceil(wait / agent.pollMs) * agent.pollMs, kind: 'poll' };
   }
 
   private apply(agent: Agent, e: AgentEvent): void {
@@ -189,7 +197,7 @@ export class AgentSimulator {
         return;
       case 'poll': {
         const taskId = this.clearml.popTask(agent.markers!.queue, e.at);
-        agent.nextPollAt = e.at + this.pollMs;
+        agent.nextPollAt = e.at + agent.pollMs;
         const task = taskId ? this.clearml.task(taskId) : null;
         if (!taskId || !task) return;
         this.clearml.setWorkerTask(workerId, taskId, e.at);

@@ -84,6 +84,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   auth: 'none' | 'basic' | 'bearer' | 'other';
   status: number;
+  /** When the emulator answered it (or began to hang it), on the emulator's clock (ms epoch). */
+  at: number;
 }
 
 export type CallCounts = { total: number } & Record<string, number>;
@@ -193,8 +195,8 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
     return null;
   }
 
-  function record(r: RecordedRequest): void {
-    requests.push(r);
+  function record(r: Omit<RecordedRequest, 'at'>): void {
+    requests.push({ ...r, at: clock.now() });
     if (requests.length > 1000) requests.splice(0, requests.length - 1000);
   }
 

@@ -32,8 +32,14 @@ export interface UserDataMarkers {
   /** `<prefix>:<resource>:<instance type>`; the instance appends `:<instance id>`. */
   workerIdPrefix: string;
   queue: string;
+  /**
+   * How often the agent polls its queue when idle: the script's last `export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=…`
+   * (a later one, e.g. in the user's init script, wins as it does in bash). Absent: the agent's own default.
+   */
+  queuePollSec?: number;
 }
 
+const QUEUE_POLL = /^\s*export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=(['"]?)(\d+(?:\.\d+)?)\1\s*$/gm;
 const MARKER = /^CLEARML_AUTOSCALER_(WORKER_ID_PREFIX|QUEUE)='([^']*)'$/gm;
 
 /** ClearML's own autoscaler script (`clearml.automation.cloud_driver`): the worker id it exports, the queue its agent serves. */
@@ -43,15 +49,19 @@ const CLEARML_SCRIPT_QUEUE = /\bclearml_agent\b.*\bdaemon --queue '([^']+)'/;
 /**
  * Reads the marker lines `CLEARML_AUTOSCALER_WORKER_ID_PREFIX='…'` and `CLEARML_AUTOSCALER_QUEUE='…'`; failing
  * those, the same two facts from the startup script ClearML's own autoscaler writes, so an instance it launches
- * boots the agent its script would start.
+ * boots the agent its script would start. Either way, with the queue poll the script sets, if it sets one.
  */
 export function parseUserDataMarkers(userData: string): UserDataMarkers | null {
   const found: Record<string, string> = {};
   for (const m of userData.matchAll(MARKER)) found[m[1]!] = m[2]!;
   const workerIdPrefix = found['WORKER_ID_PREFIX'];
   const queue = found['QUEUE'];
-  if (workerIdPrefix && queue) return { workerIdPrefix, queue };
+  const polls = [...userData.matchAll(QUEUE_POLL)].map((m) => Number(m[2]));
+  // The agent reads 0 as unset (`value or 5.0`).
+  const poll = polls.at(-1);
+  const queuePoll = poll ? { queuePollSec: poll } : {};
+  if (workerIdPrefix && queue) return { workerIdPrefix, queue, ...queuePoll };
   const clearmlWorker = CLEARML_SCRIPT_WORKER.exec(userData)?.[1];
   const clearmlQueue = CLEARML_SCRIPT_QUEUE.exec(userData)?.[1];
-  return clearmlWorker && clearmlQueue ? { workerIdPrefix: clearmlWorker, queue: clearmlQueue } : null;
+  return clearmlWorker && clearmlQueue ? { workerIdPrefix: clearmlWorker, queue: clearmlQueue, ...queuePoll } : null;
 }

@@ -51,6 +51,7 @@
  */
 import type { Config } from '../../../shared/config.js';
 import { Ec2Error, type InstanceObs, type LaunchSpec, type WorkerObs } from '../ports.js';
+import { AGENT_POLL_SEC } from '../emulators/agents.js';
 import { SIMULATED_AGENT_KEYS, userDataBuilder } from '../userdata/userdata.js';
 import type { IterationResult, SimLoop } from './driver.js';
 import type { SimWorld } from './world.js';
@@ -97,6 +98,18 @@ export interface BaselineLog {
   messages: string[];
 }
 
+/**
+ * The config the model's instances get their script from: ClearML's script has no lease watchdog, and leaves the
+ * agent's queue poll at the agent's own default.
+ */
+export function clearmlScriptConfig(config: Config): Config {
+  return {
+    ...config,
+    lease: { ...config.lease, enabled: false },
+    agent: { ...config.agent, queuePollSec: AGENT_POLL_SEC },
+  };
+}
+
 export class ClearmlBaseline implements SimLoop {
   readonly pollMs: number;
   readonly log: BaselineLog = {
@@ -112,7 +125,7 @@ export class ClearmlBaseline implements SimLoop {
   private previousWorkers = new Set<string>();
   private supervisorStarted = false;
   private readonly cooldownUntil = new Map<string, number>();
-  /** Only the worker-id and queue markers matter to an emulated instance; the rest is the app's script. */
+  /** Only the markers and the queue poll matter to an emulated instance; the rest is the app's script. */
   private readonly userData: (launch: { queue: string; resource: string }) => string;
   private token = 0;
   private iteration = { launched: 0, terminated: 0, modelled: 0 };
@@ -123,11 +136,7 @@ export class ClearmlBaseline implements SimLoop {
     private readonly opts: BaselineOptions,
   ) {
     this.pollMs = opts.pollSec * 1000;
-    // ClearML's script has no lease watchdog.
-    this.userData = userDataBuilder(
-      { ...config, lease: { ...config.lease, enabled: false } },
-      { clearml: SIMULATED_AGENT_KEYS },
-    );
+    this.userData = userDataBuilder(clearmlScriptConfig(config), { clearml: SIMULATED_AGENT_KEYS });
   }
 
   quiescent(): boolean {

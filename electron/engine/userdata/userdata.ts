@@ -252,6 +252,8 @@ export function buildUserData(opts: UserDataOptions): string {
   add('');
 
   add(`export CLEARML_API_HOST=${q(opts.clearml.apiHost)}`);
+  // Before the init script, so an export of its own wins.
+  add(`export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=${agent.queuePollSec}`);
   if (opts.clearml.webHost) add(`export CLEARML_WEB_HOST=${q(opts.clearml.webHost)}`);
   if (opts.clearml.filesHost) add(`export CLEARML_FILES_HOST=${q(opts.clearml.filesHost)}`);
 

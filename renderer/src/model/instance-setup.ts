@@ -1,15 +1,18 @@
 /**
  * The instance-setup part of the Settings draft: what runs on every instance (init script, extra clearml.conf,
- * docker image, agent version) and where instances get the ClearML keys. Shown read-only until the user chooses
+ * docker image, agent version, the agent's queue poll) and where instances get the ClearML keys. Shown read-only until the user chooses
  * to edit; a change is confirmed before it is saved (main refuses it otherwise). Pure.
  */
 import { AgentSchema } from '../../../shared/config.js';
+import { num } from './draft-values.js';
 
 export interface AgentDraft {
   initScript: string;
   extraClearmlConf: string;
   defaultDockerImage: string;
   agentVersion: string;
+  /** Seconds, as typed; checked by the config schema. */
+  queuePollSec: string;
   clearmlCredentialsFrom: 'user-data' | 'ssm';
   ssmPrefix: string;
 }
@@ -19,6 +22,7 @@ export const AGENT_DRAFT_KEYS = [
   'extraClearmlConf',
   'defaultDockerImage',
   'agentVersion',
+  'queuePollSec',
   'clearmlCredentialsFrom',
   'ssmPrefix',
 ] as const satisfies readonly (keyof AgentDraft)[];
@@ -32,6 +36,7 @@ export function agentDraftFrom(agent: Record<string, unknown>): AgentDraft {
     extraClearmlConf: s('extraClearmlConf'),
     defaultDockerImage: s('defaultDockerImage'),
     agentVersion: s('agentVersion'),
+    queuePollSec: String(typeof agent['queuePollSec'] === 'number' ? agent['queuePollSec'] : DEFAULTS.queuePollSec),
     clearmlCredentialsFrom: agent['clearmlCredentialsFrom'] === 'ssm' ? 'ssm' : 'user-data',
     ssmPrefix: s('ssmPrefix'),
   };
@@ -39,7 +44,15 @@ export function agentDraftFrom(agent: Record<string, unknown>): AgentDraft {
 
 /** The agent object for the config: the draft's fields over the ones this form does not edit (gitUser…). */
 export function agentFromDraft(d: AgentDraft, rest: Record<string, unknown>): Record<string, unknown> {
-  return { ...rest, ...d, agentVersion: d.agentVersion.trim(), ssmPrefix: d.ssmPrefix.trim() };
+  const { queuePollSec, ...text } = d;
+  const poll = num(queuePollSec);
+  return {
+    ...rest,
+    ...text,
+    agentVersion: d.agentVersion.trim(),
+    ssmPrefix: d.ssmPrefix.trim(),
+    ...(poll === undefined ? {} : { queuePollSec: poll }),
+  };
 }
 
 /** Docker mode anywhere in the config: task containers then need instance metadata one hop further. */

@@ -79,6 +79,15 @@ export function InstanceSetupSection({
           issues={shown('agent.agentVersion')}
           onChange={(x) => set('agentVersion', x)}
         />
+        <TextField
+          label="Agent queue poll (s)"
+          type="number"
+          value={a.queuePollSec}
+          hint="How often an idle agent asks for a task (1–60; the agent's own default is 5)"
+          readOnly={locked}
+          issues={shown('agent.queuePollSec')}
+          onChange={(x) => set('queuePollSec', x)}
+        />
         <SelectField
           label="ClearML keys on instances"
           value={a.clearmlCredentialsFrom}
