@@ -60,8 +60,8 @@ describe('engine against moto (EC2 through the real SDK)', () => {
     }
     const seen = world.ec2.instances();
     expect(seen.map((i) => parseUserDataMarkers(i.userData))).toEqual([
-      { workerIdPrefix: 'dyn:gpu_a:g4dn.xlarge', queue: 'gpu' },
-      { workerIdPrefix: 'dyn:gpu_a:g4dn.xlarge', queue: 'gpu' },
+      { workerIdPrefix: 'dyn:gpu_a:g4dn.xlarge', queue: 'gpu', queuePollSec: 2 },
+      { workerIdPrefix: 'dyn:gpu_a:g4dn.xlarge', queue: 'gpu', queuePollSec: 2 },
     ]);
 
     await world.run(engine, 60 + 300 + 300 + 60);
