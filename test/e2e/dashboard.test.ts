@@ -147,6 +147,11 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(await script.getAttribute('readonly')).not.toBeNull();
     await setup.getByRole('button', { name: 'Edit instance setup' }).click();
     await script.fill('echo from e2e');
+    const poll = setup.getByRole('textbox', { name: 'Agent queue poll (s)' });
+    expect(await poll.inputValue()).toBe('2');
+    await poll.fill('0.5');
+    await setup.getByText('the agent queue poll must be at least 1 second').waitFor();
+    await poll.fill('3');
     await setup.getByRole('combobox', { name: 'ClearML keys on instances' }).selectOption('ssm');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Confirm before saving' });
@@ -157,6 +162,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
     expect(p.backend.settings.get().config?.agent).toMatchObject({
       initScript: 'echo from e2e',
+      queuePollSec: 3,
       clearmlCredentialsFrom: 'ssm',
     });
     expect(pageErrors(page)).toEqual([]);

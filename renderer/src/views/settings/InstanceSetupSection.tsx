@@ -47,6 +47,20 @@ export function InstanceSetupSection({
       )}
     </Field>
   );
+  const line = (
+    k: 'defaultDockerImage' | 'agentVersion' | 'queuePollSec' | 'ssmPrefix',
+    label: string,
+    more: { hint?: string; placeholder?: string; type?: 'number' } = {},
+  ) => (
+    <TextField
+      label={label}
+      value={a[k]}
+      readOnly={locked}
+      issues={shown(`agent.${k}`)}
+      onChange={(x) => set(k, x)}
+      {...more}
+    />
+  );
   return (
     <fieldset className="card instance-setup" aria-label="Instance setup">
       <legend>Instance setup</legend>
@@ -63,31 +77,15 @@ export function InstanceSetupSection({
       {block('initScript', 'Init script', 'Runs as root on every instance before the agent starts')}
       {block('extraClearmlConf', 'Extra clearml.conf', 'Appended to the agent’s clearml.conf on every instance')}
       <div className="grid mono-fields">
-        <TextField
-          label="Default docker image"
-          value={a.defaultDockerImage}
-          placeholder="(none: venv mode)"
-          hint="Empty: tasks run in a virtualenv on the host"
-          readOnly={locked}
-          issues={shown('agent.defaultDockerImage')}
-          onChange={(x) => set('defaultDockerImage', x)}
-        />
-        <TextField
-          label="clearml-agent version"
-          value={a.agentVersion}
-          readOnly={locked}
-          issues={shown('agent.agentVersion')}
-          onChange={(x) => set('agentVersion', x)}
-        />
-        <TextField
-          label="Agent queue poll (s)"
-          type="number"
-          value={a.queuePollSec}
-          hint="How often an idle agent asks for a task (1–60; the agent's own default is 5)"
-          readOnly={locked}
-          issues={shown('agent.queuePollSec')}
-          onChange={(x) => set('queuePollSec', x)}
-        />
+        {line('defaultDockerImage', 'Default docker image', {
+          placeholder: '(none: venv mode)',
+          hint: 'Empty: tasks run in a virtualenv on the host',
+        })}
+        {line('agentVersion', 'clearml-agent version')}
+        {line('queuePollSec', 'Agent queue poll (s)', {
+          type: 'number',
+          hint: "How often an idle agent asks for a task (1–60; the agent's own default is 5)",
+        })}
         <SelectField
           label="ClearML keys on instances"
           value={a.clearmlCredentialsFrom}
@@ -99,16 +97,10 @@ export function InstanceSetupSection({
           issues={shown('agent.clearmlCredentialsFrom')}
           onChange={(x) => set('clearmlCredentialsFrom', x)}
         />
-        {a.clearmlCredentialsFrom === 'ssm' && (
-          <TextField
-            label="SSM parameter prefix"
-            value={a.ssmPrefix}
-            hint="SecureStrings <prefix>/access_key and <prefix>/secret_key"
-            readOnly={locked}
-            issues={shown('agent.ssmPrefix')}
-            onChange={(x) => set('ssmPrefix', x)}
-          />
-        )}
+        {a.clearmlCredentialsFrom === 'ssm' &&
+          line('ssmPrefix', 'SSM parameter prefix', {
+            hint: 'SecureStrings <prefix>/access_key and <prefix>/secret_key',
+          })}
       </div>
       <p className={`note tone-${advice.tone}`} role="note" aria-label="Instance metadata">
         {advice.text}
