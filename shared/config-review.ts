@@ -2,7 +2,8 @@
  * What in a config change needs the user's explicit yes before it is saved, pure and shared: main refuses a save
  * without the confirmation, and the dashboard shows the same list (as a diff) before asking.
  * - Instance setup: the init script (runs as root on every instance), the extra clearml.conf, the docker images,
- *   the agent version and where instances get the ClearML keys. They change what runs on every instance.
+ *   the agent version and queue poll, and where instances get the ClearML keys. They change what runs on every
+ *   instance.
  * - The ClearML API host: the stored ClearML keys are sent there (the Test button and the engine), so a new host,
  *   or plain http to a host that is not this machine, is named and confirmed first.
  */
@@ -30,6 +31,7 @@ const AGENT_FIELDS: { key: keyof Config['agent']; label: string }[] = [
   { key: 'extraClearmlConf', label: 'Extra clearml.conf' },
   { key: 'defaultDockerImage', label: 'Default docker image' },
   { key: 'agentVersion', label: 'clearml-agent version' },
+  { key: 'queuePollSec', label: 'Agent queue poll (s)' },
   { key: 'clearmlCredentialsFrom', label: 'ClearML keys on instances from' },
   { key: 'ssmPrefix', label: 'SSM parameter prefix' },
 ];

@@ -156,6 +156,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Confirm before saving' });
     await dialog.getByText('+ echo from e2e').waitFor();
+    await dialog.getByText('Agent queue poll (s)').waitFor();
     await shot(page, 'settings-confirm-instance-setup');
     expect(p.backend.settings.get().config?.agent.initScript).toBe('');
     await dialog.getByRole('button', { name: 'Confirm and save' }).click();

@@ -81,6 +81,7 @@ describe('instance setup changes need an explicit confirmation', () => {
     ['the extra clearml.conf', { extraClearmlConf: 'agent.docker_force_pull: true' }, 'agent.extraClearmlConf'],
     ['the default docker image', { defaultDockerImage: 'evil/image:latest' }, 'agent.defaultDockerImage'],
     ['the agent version', { agentVersion: '1.9.2' }, 'agent.agentVersion'],
+    ['the agent queue poll', { queuePollSec: 5 }, 'agent.queuePollSec'],
     ['the credentials mode', { clearmlCredentialsFrom: 'ssm' }, 'agent.clearmlCredentialsFrom'],
   ])('%s: refused without it (nothing saved, engine untouched), saved with it', async (_n, agent, path) => {
     const e = env();

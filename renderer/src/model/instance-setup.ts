@@ -1,7 +1,7 @@
 /**
  * The instance-setup part of the Settings draft: what runs on every instance (init script, extra clearml.conf,
- * docker image, agent version, the agent's queue poll) and where instances get the ClearML keys. Shown read-only until the user chooses
- * to edit; a change is confirmed before it is saved (main refuses it otherwise). Pure.
+ * docker image, agent version, the agent's queue poll) and where instances get the ClearML keys. Shown read-only
+ * until the user chooses to edit; a change is confirmed before it is saved (main refuses it otherwise). Pure.
  */
 import { AgentSchema } from '../../../shared/config.js';
 import { num } from './draft-values.js';
