@@ -148,9 +148,9 @@ export const AgentSchema = z
     /**
      * How often an idle agent asks its queue for a task, in seconds (the startup script exports
      * CLEARML_AGENT_QUEUE_POLL_FREQ_SEC). With clearml-agent's own default, 5 s, which ClearML's autoscaler leaves,
-     * a task that finds an idle worker waits 2.5 s on average for it; 2 s makes that 1 s. Each poll is a few
-     * requests to the ClearML server, and only idle agents poll: 5 restores the agent's default where server
-     * requests are counted.
+     * a task that finds an idle worker waits 2.5 s on average for it; 2 s makes that 1 s. Each poll of clearml-agent
+     * 3.0.3 is three requests to the ClearML server (queues.get_all, workers.get_runtime_properties,
+     * queues.get_next_task), and only idle agents poll: 5 restores the agent's default where requests are counted.
      */
     queuePollSec: z
       .number()
