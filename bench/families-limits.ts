@@ -5,10 +5,9 @@
  * boots could close. The per-family reasons are written from the traces' shapes (bench/gen-traces.ts).
  */
 import { clairvoyantBound } from '../electron/engine/sim/clairvoyant.js';
-import { AGENT_POLL_SEC } from '../electron/engine/emulators/agents.js';
 import { makePriceFn, READY_WAIT_SEC } from '../electron/engine/sim/simulate.js';
 import { TraceSchema, type Trace } from '../electron/engine/sim/trace.js';
-import type { Config } from '../shared/config.js';
+import { AGENT_DEFAULT_QUEUE_POLL_SEC, type Config } from '../shared/config.js';
 import { DEFAULT_PREFERENCE, familyConfig, runFamilyTrace, type FamilyRow, type Figures } from './families.js';
 import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './families-report.js';
 import { median, signedSec, WORLD_SEEDS, worldSeedOf, worldSeedsPhrase, worldSpreadFigures } from './suite.js';
@@ -88,7 +87,7 @@ export async function worldSeedSpreads(
     const b = row.runs.baseline;
     if (!o || !b) continue;
     const d = o.p50 - b.p50;
-    if (!(d > WAIT_TOLERANCE_SEC && d <= AGENT_POLL_SEC)) continue;
+    if (!(d > WAIT_TOLERANCE_SEC && d <= AGENT_DEFAULT_QUEUE_POLL_SEC)) continue;
     const diffs = [d];
     for (let k = 1; k < worldSeeds; k++) {
       const worldSeed = worldSeedOf(row.seed, k);
@@ -167,7 +166,7 @@ export function worstSeedLines(
                 missed.map((x) => x.p.r),
               )
             : '';
-      const beyondPoll = missed.filter((x) => x.v > AGENT_POLL_SEC).map((x) => x.p.r);
+      const beyondPoll = missed.filter((x) => x.v > AGENT_DEFAULT_QUEUE_POLL_SEC).map((x) => x.p.r);
       out.push(
         `- **${family}**, ${c.show}: ${missed.length} of ${values.length} seeds over ${c.k === 'cost' ? '1' : `+${WAIT_TOLERANCE_SEC} s`}: ${missed.map(fmt).join(', ')}. ${WORST_WHY[family]?.[c.k] ?? ''} ${spread} ${alt}`
           .replace(/ {2,}/g, ' ')
@@ -360,7 +359,7 @@ interface PoolPoint {
 
 /** An idealised policy's run against the trace's bound: cost ratio, p50 wait, share of tasks that waited under 1 s. */
 function figuresOfRun(run: PoolRun, boundSec: number): Omit<PoolPoint, 'spare'> {
-  const waits = [...run.waitsSec].sort((a, b) => a - b);
+  const waits = run.waitsSec;
   return {
     ratio: run.machineSec / boundSec,
     p50: median(waits),

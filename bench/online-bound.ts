@@ -135,9 +135,8 @@ export function runPool(
   bootSec: { min: number; max: number },
   random: () => number,
 ): PoolRun {
-  type Machine = PoolMachine;
-  const machines: Machine[] = [];
-  const launch = (t: number): Machine => {
+  const machines: PoolMachine[] = [];
+  const launch = (t: number): PoolMachine => {
     const m = launched(t, bootSec, random);
     machines.push(m);
     return m;
@@ -157,7 +156,7 @@ export function runPool(
     }
     const ready = idleAt(t).sort((a, b) => b.freeAt - a.freeAt)[0];
     const booting = bootingFree(t).sort((a, b) => a.readyAt - b.readyAt)[0];
-    let taken: Machine;
+    let taken: PoolMachine;
     let startAt: number;
     if (ready) [taken, startAt] = [ready, t];
     else if (booting) [taken, startAt] = [booting, booting.readyAt];

@@ -7,8 +7,8 @@
 // Time: the agent runs in real time, so the ClearML emulator does too. The engine and the EC2 emulator share a clock
 // that is the wall clock plus a skew the test moves forward to pass the idle limit without waiting for it.
 import { afterEach, describe, expect, it } from 'vitest';
+import { AGENT_DEFAULT_QUEUE_POLL_SEC } from '../../shared/config.js';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
-import { AGENT_POLL_SEC } from '../../electron/engine/emulators/agents.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
@@ -156,7 +156,7 @@ describe('the real clearml-agent, started by the generated startup script', () =
         .sort((a, b) => a - b);
       expect(config.agent.queuePollSec).toBe(2);
       expect(gaps[1]).toBeGreaterThanOrEqual(1_900);
-      expect(gaps[1]).toBeLessThan(AGENT_POLL_SEC * 1000 - 500);
+      expect(gaps[1]).toBeLessThan(AGENT_DEFAULT_QUEUE_POLL_SEC * 1000 - 500);
 
       // Past the idle limit (engine time), the engine terminates the instance; its shutdown stops the agent.
       await engine.tick();

@@ -2,11 +2,10 @@
 // virtual time. Small traces, so each test runs in a few seconds.
 import { GPU_OVER_TWO_RESOURCES } from '../fixtures/index.js';
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
+import { AGENT_DEFAULT_QUEUE_POLL_SEC, ConfigSchema, type ConfigInput } from '../../shared/config.js';
 import { READY_WAIT_SEC, simulate, type RunFigures, type SimResult } from '../../electron/engine/sim/simulate.js';
 import { TraceSchema, type TraceInput } from '../../electron/engine/sim/trace.js';
 import { clearmlScriptConfig } from '../../electron/engine/sim/baseline.js';
-import { AGENT_POLL_SEC } from '../../electron/engine/emulators/agents.js';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { SIMULATED_AGENT_KEYS, userDataBuilder } from '../../electron/engine/userdata/userdata.js';
 
@@ -74,8 +73,8 @@ describe('simulator', () => {
     const script = (c: typeof cfg) =>
       userDataBuilder(c, { clearml: SIMULATED_AGENT_KEYS })({ queue: 'gpu', resource: 'gpu_a' });
     const model = script(clearmlScriptConfig(cfg));
-    expect(parseUserDataMarkers(model)?.queuePollSec).toBe(AGENT_POLL_SEC);
-    expect(AGENT_POLL_SEC).toBe(5);
+    expect(parseUserDataMarkers(model)?.queuePollSec).toBe(AGENT_DEFAULT_QUEUE_POLL_SEC);
+    expect(AGENT_DEFAULT_QUEUE_POLL_SEC).toBe(5);
     expect(model).not.toContain('clearml-autoscaler-watchdog');
     const ours = script(cfg);
     expect(parseUserDataMarkers(ours)?.queuePollSec).toBe(2);

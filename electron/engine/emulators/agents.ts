@@ -17,9 +17,6 @@ import type { Clock } from '../ports.js';
 import type { ClearmlEmulator } from './clearml-emulator.js';
 import { parseUserDataMarkers, type Ec2Machines, type EmulatedInstance, type UserDataMarkers } from './seams.js';
 
-/** clearml-agent's default polling interval: how often an idle agent looks at its queue unless told otherwise. */
-export const AGENT_POLL_SEC = AGENT_DEFAULT_QUEUE_POLL_SEC;
-
 export interface AgentSimulatorOptions {
   ec2: Ec2Machines;
   clearml: ClearmlEmulator;
@@ -29,7 +26,7 @@ export interface AgentSimulatorOptions {
   random?: () => number;
   /**
    * Idle agents whose script does not set CLEARML_AGENT_QUEUE_POLL_FREQ_SEC poll their queue this often. Default
-   * AGENT_POLL_SEC (clearml-agent's own default).
+   * AGENT_DEFAULT_QUEUE_POLL_SEC (clearml-agent's own default).
    */
   pollSec?: number;
 }
@@ -79,7 +76,7 @@ export class AgentSimulator {
       throw new Error(`bootSec must satisfy 0 <= min <= max, got ${this.boot.min}..${this.boot.max}`);
     }
     this.random = opts.random ?? Math.random;
-    this.pollMs = (opts.pollSec ?? AGENT_POLL_SEC) * 1000;
+    this.pollMs = (opts.pollSec ?? AGENT_DEFAULT_QUEUE_POLL_SEC) * 1000;
     if (!(this.pollMs > 0)) throw new Error('pollSec must be > 0');
   }
 

@@ -49,9 +49,8 @@
  * A newer upstream revision (after the reference's snapshots) adds a capacity cool-down of two polling
  * intervals per resource after a synchronous InsufficientInstanceCapacity; `capacityCooldown: true` models it.
  */
-import type { Config } from '../../../shared/config.js';
+import { AGENT_DEFAULT_QUEUE_POLL_SEC, type Config } from '../../../shared/config.js';
 import { Ec2Error, type InstanceObs, type LaunchSpec, type WorkerObs } from '../ports.js';
-import { AGENT_POLL_SEC } from '../emulators/agents.js';
 import { SIMULATED_AGENT_KEYS, userDataBuilder } from '../userdata/userdata.js';
 import type { IterationResult, SimLoop } from './driver.js';
 import type { SimWorld } from './world.js';
@@ -106,7 +105,7 @@ export function clearmlScriptConfig(config: Config): Config {
   return {
     ...config,
     lease: { ...config.lease, enabled: false },
-    agent: { ...config.agent, queuePollSec: AGENT_POLL_SEC },
+    agent: { ...config.agent, queuePollSec: AGENT_DEFAULT_QUEUE_POLL_SEC },
   };
 }
 

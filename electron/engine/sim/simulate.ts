@@ -25,13 +25,13 @@ import {
 import { engineLoop } from './ours.js';
 import { CLEARML_DEFAULT_POLL_SEC, DEFAULT_BOOT_SEC, type Trace } from './trace.js';
 import { SIM_EPOCH, SimWorld } from './world.js';
-import { AGENT_POLL_SEC } from '../emulators/agents.js';
+import { AGENT_DEFAULT_QUEUE_POLL_SEC } from '../../../shared/config.js';
 
 /**
  * A task that finds an idle worker waits only for that agent's next queue poll; one more second covers the
  * clocks. A longer wait means no worker was ready: it waited for a boot or for a busy worker to finish.
  */
-export const READY_WAIT_SEC = AGENT_POLL_SEC + 1;
+export const READY_WAIT_SEC = AGENT_DEFAULT_QUEUE_POLL_SEC + 1;
 
 export type LoopKind = 'ours' | 'baseline';
 
