@@ -167,6 +167,17 @@ export const GENERAL_NOTES: string[] = [
     'check (`workers.get_all`) and `TerminateInstances` are separate calls with a boto3 resource built in ' +
     'between, and an agent that takes a task in that window loses it with its instance (ClearML never requeues). ' +
     'The model makes both calls in zero time. Inferred from the figures; that run kept no log.',
+  '- **A terminated worker keeps counting as idle, so a waiting task gets no instance (upstream issue #1201, ' +
+    'open).** ClearML terminates an idle instance without `workers.unregister`, and the server lists the worker, ' +
+    'idle, for 600 s after its last report. The next iteration tracks it as idle again, counts it as capacity for ' +
+    'a task that arrives, and keeps it from spin-down while that task waits; once the server forgets it, it stays ' +
+    'tracked for as long as any other worker is listed. The task starts only when a busy worker frees. The real ' +
+    'code does it: on weekend-15 the task enqueued 2.91 h into the replay waited 2335 s; ClearML found it in the ' +
+    "queue at eight polls in a row without launching for it, and terminated that worker's instance a second time an " +
+    'hour after the first. The model does the same (2333 s). `test/conformance/clearml-autoscaler.test.ts` runs ' +
+    'both on a three-task trace and checks that they ' +
+    "stall the same way, and that this app's engine, which counts only workers whose instance EC2 still runs " +
+    'and unregisters the rest, launches for the task at once.',
   '',
 ];
 

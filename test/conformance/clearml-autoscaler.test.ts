@@ -2,11 +2,13 @@
  * ClearML's own autoscaler (clearml's AutoScaler + AWSDriver, from the pinned Python package) against our
  * emulators, through the bench's runner: boto3 reaches the EC2 emulator through AWS_ENDPOINT_URL_EC2, ClearML's
  * APIClient the ClearML emulator, and the instances it launches boot simulated agents from ClearML's own startup
- * script. A tiny trace on a compressed clock: one task, one launch, one idle spin-down.
+ * script. Tiny traces on a compressed clock: one task, one launch, one idle spin-down; and the stall a terminated
+ * worker causes, which the model must show as the real code does and this app's engine must not.
  */
 import { describe, expect, it } from 'vitest';
 import { runClearmlReal } from '../../bench/clearml-real.js';
 import { loadSimConfig } from '../../electron/engine/sim/config.js';
+import { simulate } from '../../electron/engine/sim/simulate.js';
 import type { Trace } from '../../electron/engine/sim/trace.js';
 
 const CONFIG = `
@@ -22,7 +24,7 @@ resources:
 queues:
   gpu:
     - resource: gpu_t4
-      maxInstances: 2
+      maxInstances: 3
 scaling:
   maxIdleMin: 2
 `;
@@ -33,16 +35,32 @@ const TRACE: Trace = {
   bootSec: { min: 30, max: 40 },
 };
 
-/** The tiny trace under ClearML's real autoscaler, polling every minute, 60× faster than the wall clock. */
-const run = (o: { maxWorldSec: number; asShipped?: boolean }) =>
+/**
+ * A terminated worker that still counts as idle. 'short' and 'long' start on two instances at the first poll;
+ * short's instance goes idle and ClearML terminates it 2 min later, without `workers.unregister`, so the server
+ * keeps listing the worker, idle, for 600 s after its last report. 'late' arrives inside that window.
+ */
+const STALL: Trace = {
+  name: 'stall',
+  tasks: [
+    { id: 'long', queue: 'gpu', enqueueAtSec: 20, durationSec: 40 * 60 },
+    { id: 'short', queue: 'gpu', enqueueAtSec: 20, durationSec: 60 },
+    { id: 'late', queue: 'gpu', enqueueAtSec: 600, durationSec: 60 },
+  ],
+  bootSec: { min: 30, max: 40 },
+};
+
+/** A trace under ClearML's real autoscaler, polling every minute, 60× faster than the wall clock. */
+const run = (o: { maxWorldSec: number; asShipped?: boolean; trace?: Trace }) =>
   runClearmlReal({
-    trace: TRACE,
     config: loadSimConfig(CONFIG).config,
     configName: 'conformance',
     seed: 1,
     factor: 60,
     pollSec: 60,
-    ...o,
+    maxWorldSec: o.maxWorldSec,
+    asShipped: o.asShipped,
+    trace: o.trace ?? TRACE,
   });
 
 describe("ClearML's AutoScaler against our emulators", () => {
@@ -71,5 +89,28 @@ describe("ClearML's AutoScaler against our emulators", () => {
     expect(r.launches).toBe(0);
     expect(r.launchFailures).toBeGreaterThanOrEqual(2);
     expect(r.tasks.neverStarted).toBe(1);
+  });
+
+  it('a terminated worker still counts as idle: the next task waits for a busy one instead of a launch, as the model says', async () => {
+    const r = await run({ trace: STALL, maxWorldSec: 60 * 60 });
+    expect(r.finished).toBe(true);
+    expect(r.tasks.completed).toBe(3);
+    // Two launches at the first poll and none for 'late': the listed, terminated worker is counted as free capacity
+    // (and kept from spin-down while a task waits), so 'late' starts only when 'long' ends, about 40 min after it.
+    expect(r.launches).toBe(2);
+    expect(r.waitSec.max).toBeGreaterThan(25 * 60);
+    // The model of ClearML's loop and this app's engine on the same trace and seed.
+    const sim = await simulate({
+      config: loadSimConfig(CONFIG).config,
+      trace: STALL,
+      seed: 1,
+      baselinePoll: { sec: 60, source: 'the test' },
+    });
+    expect(sim.baseline!.launches).toBe(2);
+    expect(sim.baseline!.waitSec.max).toBeGreaterThan(25 * 60);
+    expect(Math.abs(sim.baseline!.waitSec.max - r.waitSec.max)).toBeLessThan(3 * 60);
+    // The engine counts only workers whose instance EC2 still runs: 'late' gets an instance of its own.
+    expect(sim.ours!.launches).toBe(3);
+    expect(sim.ours!.waitSec.max).toBeLessThan(3 * 60);
   });
 });
