@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { refreshStoredSimulations, type RealRunFigures } from '../../bench/clearml-real.js';
-import { RESULTS_JSON } from '../../bench/clearml-real-report.js';
-import { replayTrace, simulateSummary } from '../../bench/clearml-real-replay.js';
+import { clearmlRealSection, RESULTS_JSON, type RealEntry } from '../../bench/clearml-real-report.js';
+import { phaseShiftsSec, replayTrace, simulateSummary } from '../../bench/clearml-real-replay.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cas-real-refresh-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,9 +29,39 @@ describe('refreshing the stored real runs’ simulated columns', () => {
     expect(measured).toEqual(before);
     expect(sim).toEqual(await simulateSummary(replayTrace('trickle-7', null)));
     expect(sim!.ours.cost).not.toBe(999);
+    expect(sim!.modelPhaseRange!.shiftsSec).toEqual([0, 30, 60, 90, 120, 150, 180, 210, 240, 270]);
   }, 60_000);
 
   it('does nothing without a results file', async () => {
     expect(await refreshStoredSimulations(undefined, path.join(dir, 'none.json'))).toBe(0);
+  });
+});
+
+describe('the real-ClearML section of results.md', () => {
+  it('moves the arrivals by every tenth of the polling interval', () => {
+    expect(phaseShiftsSec(300)).toEqual([0, 30, 60, 90, 120, 150, 180, 210, 240, 270]);
+    expect(phaseShiftsSec(60)).toEqual([0, 6, 12, 18, 24, 30, 36, 42, 48, 54]);
+  });
+
+  it('names the phases it ran, and explains a real p95 off the model by the phase spread only when inside it', () => {
+    const stored = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as { results: RealEntry[] };
+    const base = stored.results.find((r) => r.trace === 'trickle-7')!;
+    const withP95 = (p95: number): RealEntry => ({
+      ...base,
+      cost: { ...base.cost, total: base.sim.model.cost },
+      waitSec: { ...base.waitSec, p95 },
+      sim: {
+        ...base.sim,
+        model: { ...base.sim.model, waitSec: { ...base.sim.model.waitSec, p95: 100 } },
+        modelPhaseRange: { shiftsSec: [0, 30, 60], cost: [base.sim.model.cost, base.sim.model.cost], p95: [80, 150] },
+      },
+    });
+    const inside = clearmlRealSection([withP95(140)]).join('\n');
+    expect(inside).toContain('model over 3 polling phases');
+    expect(inside).toContain('every arrival moved by 0 s, 30 s, 60 s:');
+    expect(inside).toContain("the real p95 (140 s) lies inside the model's own spread over polling phases");
+    const outside = clearmlRealSection([withP95(160)]).join('\n');
+    expect(outside).toContain("outside the model's spread over polling phases too: not explained yet.");
+    expect(clearmlRealSection([withP95(105)]).join('\n')).toContain('agree within 10 %');
   });
 });
