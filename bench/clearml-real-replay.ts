@@ -131,8 +131,8 @@ export async function simulateSummary(r: Replay): Promise<RealEntry['sim']> {
 }
 
 /**
- * 0 and every tenth of the polling interval after it. Four whole-minute shifts of a 5-minute grid missed real
- * figures that finer shifts of the same model reach (longtail: p95 115–146 s over 0–4 min, 97–197 s at 20 s steps).
+ * 0 and every tenth of the polling interval after it. Whole-minute shifts of a 5-minute grid undersold the spread:
+ * on longtail they gave the model a p95 of 115–146 s, where shifts in 20 s steps reach 97 s and 197 s.
  */
 export function phaseShiftsSec(pollSec: number): number[] {
   return Array.from({ length: PHASES }, (_, i) => Math.round((i * pollSec) / PHASES));

@@ -185,9 +185,8 @@ export const GENERAL_NOTES: string[] = [
     'code does it: on weekend-15 the task enqueued 2.91 h into the replay waited 2335 s; ClearML found it in the ' +
     "queue at eight polls in a row without launching for it, and terminated that worker's instance a second time an " +
     'hour after the first. The model does the same (2333 s). `test/conformance/clearml-autoscaler.test.ts` runs ' +
-    'both on a three-task trace and checks that they ' +
-    "stall the same way, and that this app's engine, which counts only workers whose instance EC2 still runs " +
-    'and unregisters the rest, launches for the task at once.',
+    "both on a three-task trace and checks that they stall the same way, and that this app's engine, which counts " +
+    'only workers whose instance EC2 still runs and unregisters the rest, launches for the task at once.',
   '',
 ];
 

@@ -96,7 +96,7 @@ describe("ClearML's AutoScaler against our emulators", () => {
     expect(r.finished).toBe(true);
     expect(r.tasks.completed).toBe(3);
     // Two launches at the first poll and none for 'late': the listed, terminated worker is counted as free capacity
-    // (and kept from spin-down while a task waits), so 'late' starts only when 'long' ends, about 40 min after it.
+    // (and kept from spin-down while a task waits), so 'late' starts only when 'long' ends, about half an hour after it arrived.
     expect(r.launches).toBe(2);
     expect(r.waitSec.max).toBeGreaterThan(25 * 60);
     // The model of ClearML's loop and this app's engine on the same trace and seed.
