@@ -49,6 +49,8 @@ export interface RealRunFigures {
    * ClearML's side waits for the world, so a lag slows the replay down rather than skewing it.
    */
   maxClockLagSec: number;
+  /** The day the run was measured (UTC, YYYY-MM-DD): the emulators and the agent simulator change over time. */
+  measuredOn?: string;
 }
 
 /** The run as the runner saw it: what the world cannot tell (settings, log counts, wall time, clock lag). */
@@ -114,5 +116,6 @@ export function measureRun(world: SimWorld, run: RunRecord): RealRunFigures {
     restarts: run.restarts,
     calls: { clearml: clearmlCalls, ec2: { ...world.ec2.calls.byAction } },
     maxClockLagSec: Number((run.maxLagMs / 1000).toFixed(1)),
+    measuredOn: new Date().toISOString().slice(0, 10),
   };
 }

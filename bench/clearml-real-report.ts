@@ -36,6 +36,7 @@ export interface RealEntry {
   launches: number;
   launchFailures: number;
   maxClockLagSec: number;
+  measuredOn?: string;
   /** The simulator on the same (possibly shortened) trace and seed: this app's engine and the model. */
   sim: {
     ours: LoopSummary;
@@ -90,7 +91,8 @@ export function clearmlRealSection(entries: readonly RealEntry[] = readRealEntri
       `${o.launches} / ${m.launches} / ${r.launches}${r.launchFailures ? ` (${r.launchFailures} failed)` : ''}`,
       `${o.completed} / ${m.completed} / ${r.tasks.completed}`,
       phaseRange(r),
-      `${r.factor}×, ${r.simulatedHours.toFixed(1)} h in ${Math.round(r.wallSec)} s, lag ≤ ${r.maxClockLagSec} s`,
+      `${r.factor}×, ${r.simulatedHours.toFixed(1)} h in ${Math.round(r.wallSec)} s, lag ≤ ${r.maxClockLagSec} s` +
+        (r.measuredOn ? `, measured ${r.measuredOn}` : ''),
     ].join(' | ')} |`;
   });
   const shortened = entries.filter((r) => r.shortened).map((r) => `${r.trace}: ${r.shortened}`);

@@ -65,6 +65,8 @@ const run = (o: { maxWorldSec: number; asShipped?: boolean; trace?: Trace }) =>
 
 describe("ClearML's AutoScaler against our emulators", () => {
   it('launches a spot instance for the pending task, its agent runs it, and the idle instance is terminated', async () => {
+    const today = () => new Date().toISOString().slice(0, 10);
+    const before = today();
     const r = await run({ maxWorldSec: 30 * 60 });
     expect(r.finished).toBe(true);
     expect(r.launchFailures).toBe(0);
@@ -75,6 +77,7 @@ describe("ClearML's AutoScaler against our emulators", () => {
     expect(r.waitSec.max).toBeLessThan(5 * 60);
     // Terminated by ClearML's idle spin-down, not by the instance itself.
     expect(r.terminations).toBe(1);
+    expect([before, today()]).toContain(r.measuredOn);
     expect(r.calls.ec2['RequestSpotInstances']).toBe(1);
     expect(r.calls.ec2['DescribeSpotInstanceRequests']).toBeGreaterThanOrEqual(2);
     expect(r.calls.ec2['DescribeInstances']).toBeGreaterThanOrEqual(1);

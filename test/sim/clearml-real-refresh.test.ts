@@ -64,4 +64,13 @@ describe('the real-ClearML section of results.md', () => {
     expect(outside).toContain("outside the model's spread over polling phases too: not explained yet.");
     expect(clearmlRealSection([withP95(105)]).join('\n')).toContain('agree within 10 %');
   });
+
+  it('dates each real run in its row, and says nothing for a run stored without a date', () => {
+    const stored = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as { results: RealEntry[] };
+    const base = stored.results.find((r) => r.trace === 'trickle-7')!;
+    const row = (e: RealEntry) => clearmlRealSection([e]).find((l) => l.startsWith('| trickle-7 '))!;
+    expect(row({ ...base, measuredOn: '2026-12-05' })).toMatch(/lag ≤ [\d.]+ s, measured 2026-12-05 \|$/);
+    const { measuredOn: _, ...undated } = base;
+    expect(row(undated)).toMatch(/lag ≤ [\d.]+ s \|$/);
+  });
 });
