@@ -47,8 +47,13 @@ export async function refreshStoredSimulations(
   if (!existsSync(file)) return 0;
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { results?: RealRunFigures[] };
   const results = stored.results ?? [];
+  // A run and its as-shipped twin replay the same trace with the same seed: simulate that once.
+  const done = new Map<string, NonNullable<RealRunFigures['sim']>>();
   for (const r of results) {
-    const sim = await simulateSummary(replayTrace(r.trace, r.replayHours ?? null));
+    const key = JSON.stringify([r.trace, r.replayHours ?? null, r.seed]);
+    const sim =
+      done.get(key) ?? (await simulateSummary({ ...replayTrace(r.trace, r.replayHours ?? null), seed: r.seed }));
+    done.set(key, sim);
     r.sim = sim;
     onRun(r.trace, sim);
   }

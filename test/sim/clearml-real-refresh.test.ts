@@ -32,6 +32,20 @@ describe('refreshing the stored real runs’ simulated columns', () => {
     expect(sim!.modelPhaseRange!.shiftsSec).toEqual([0, 30, 60, 90, 120, 150, 180, 210, 240, 270]);
   }, 60_000);
 
+  it('re-simulates with the seed each run was measured with, once for a run and its as-shipped twin', async () => {
+    const stored = JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as { generatedAt: string; results: RealRunFigures[] };
+    const run = stored.results.find((r) => r.trace === 'trickle-7')!;
+    const reseeded = { ...run, seed: 3 };
+    const file = path.join(dir, 'seeds.json');
+    writeFileSync(file, JSON.stringify({ results: [reseeded, { ...reseeded, asShipped: true }] }));
+    const seen: unknown[] = [];
+    expect(await refreshStoredSimulations((_, sim) => seen.push(sim), file)).toBe(2);
+    const expected = await simulateSummary({ ...replayTrace('trickle-7', null), seed: 3 });
+    expect(expected).not.toEqual(await simulateSummary(replayTrace('trickle-7', null)));
+    expect(seen).toEqual([expected, expected]);
+    expect(seen[0]).toBe(seen[1]);
+  }, 60_000);
+
   it('does nothing without a results file', async () => {
     expect(await refreshStoredSimulations(undefined, path.join(dir, 'none.json'))).toBe(0);
   });
