@@ -24,6 +24,29 @@ const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const DRIVER_PY = path.join(BENCH_DIR, 'clearml-real', 'driver.py');
 /** How often the world's clock is brought up to the wall clock (and the agents stepped). */
 const STEP_MS = 20;
+/**
+ * How long ClearML's main thread may work without sleeping before the run counts as stalled. Between two of its
+ * sleeps it only makes HTTP calls to the local emulators (well under a second each); a thread blocked for good
+ * would otherwise let the world run on at wall speed, an hour of replay per wall hour, with nothing to say why.
+ */
+export const DEFAULT_STALL_SEC = 120;
+
+/** ClearML's main thread did not sleep for `stallSec` of wall time: what its threads were doing is in `threads`. */
+export class StalledRunError extends Error {
+  constructor(
+    readonly stallSec: number,
+    readonly worldSec: number,
+    readonly threads: string,
+    logTail: string,
+  ) {
+    super(
+      `ClearML's autoscaler stalled: its main thread has not slept for ${stallSec} s of wall time ` +
+        `(${worldSec.toFixed(0)} s into the replay). Its threads, as Python's faulthandler dumped them:\n` +
+        `${threads || '(no dump: the process did not answer SIGUSR1)'}\nLast log lines:\n${logTail}`,
+    );
+    this.name = 'StalledRunError';
+  }
+}
 
 export interface RealRunInput {
   trace: Trace;
@@ -39,6 +62,10 @@ export interface RealRunInput {
   maxWorldSec?: number;
   /** Called with each line the Python side logs. */
   onLog?: (line: string) => void;
+  /** Wall seconds ClearML's main thread may work without sleeping before the run fails (default 120). */
+  stallSec?: number;
+  /** Called with the world before ClearML starts (tests inject emulator faults here). */
+  beforeStart?: (world: SimWorld) => void;
 }
 
 export function venvPython(): string {
@@ -114,6 +141,7 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
   const price = makePriceFn(trace, config.aws.region);
   const ideal = idealCost(trace, config, price);
   const world = await SimWorld.start({ trace, config, seed: input.seed, price });
+  input.beforeStart?.(world);
   const dir = mkdtempSync(path.join(tmpdir(), 'clearml-real-'));
   const settingsFile = path.join(dir, 'settings.json');
   const clearmlConf = path.join(dir, 'clearml.conf');
@@ -150,6 +178,8 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
   let launchFailures = 0;
   let restarts = 0;
   let tail: string[] = [];
+  // Python's faulthandler dump (on SIGUSR1) goes to stderr: "Thread 0x… (most recent call first):" and its frames.
+  let threadDump: string[] | null = null;
   try {
     proc = spawn(py, [DRIVER_PY, settingsFile], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const child = proc;
@@ -157,6 +187,10 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
     child.stdin!.on('error', () => undefined);
     const onLine = (line: string) => {
       if (!line) return;
+      if (threadDump && /^(Thread 0x|Current thread 0x| {2}File | {2}<)/.test(line)) {
+        threadDump.push(line);
+        return;
+      }
       if (line.includes('Failed to start new instance')) launchFailures++;
       if (/Error: .*retrying in 15 seconds/.test(line)) restarts++;
       tail.push(line);
@@ -189,6 +223,11 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
     child.stdin!.write(`${realStart}\n`);
     const horizonAt = world.epoch + (input.maxWorldSec ?? horizonSec(trace)) * 1000;
     let maxLagMs = 0;
+    const stallMs = (input.stallSec ?? DEFAULT_STALL_SEC) * 1000;
+    // Wall time at which ClearML's main thread left its last sleep (the world reached that segment's end);
+    // null while it sleeps. A new `clock` line means it began another.
+    let workingSince: number | null = null;
+    let segmentsSeen = segment;
     const outcome = await new Promise<{ finished: boolean }>((resolve, reject) => {
       let drainedSince: number | null = null;
       let stepping = false;
@@ -196,6 +235,20 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
         if (stepping) return;
         stepping = true;
         try {
+          if (segment !== segmentsSeen) {
+            segmentsSeen = segment;
+            workingSince = null;
+          }
+          if (workingSince === null && world.now >= segment.vt) workingSince = Date.now();
+          if (workingSince !== null && Date.now() - workingSince >= stallMs) {
+            clearInterval(timer!);
+            void dumpThreads(child, (d) => (threadDump = d)).then((dump) =>
+              reject(
+                new StalledRunError(stallMs / 1000, (world.now - world.epoch) / 1000, dump, tail.slice(-20).join('\n')),
+              ),
+            );
+            return;
+          }
           const target = worldAt();
           maxLagMs = Math.max(maxLagMs, target - world.now);
           world.advanceTo(target);
@@ -245,6 +298,22 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
     await world.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Asks the Python side for every thread's stack (driver.py registers faulthandler on SIGUSR1) and collects the
+ * dump from stderr until it has been quiet for a moment.
+ */
+async function dumpThreads(child: ChildProcess, collect: (into: string[]) => void): Promise<string> {
+  const into: string[] = [];
+  collect(into);
+  if (child.exitCode !== null || !child.kill('SIGUSR1')) return '';
+  let seen = -1;
+  for (let waited = 0; waited < 5000 && (into.length === 0 || into.length !== seen); waited += 250) {
+    seen = into.length;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return into.join('\n');
 }
 
 function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { clearmlRealSection, RESULTS_JSON, withSection } from './clearml-real-report.js';
 import type { RealRunFigures } from './clearml-real-figures.js';
 import { replayTrace, simulateSummary } from './clearml-real-replay.js';
-import { runClearmlReal } from './clearml-real-run.js';
+import { runClearmlReal, StalledRunError, type RealRunInput } from './clearml-real-run.js';
 import { DEFAULT_SEED } from './suite.js';
 
 export type { ClearmlSettings, RealRunFigures } from './clearml-real-figures.js';
@@ -24,7 +24,9 @@ export { firstHours, trimLeadingQuiet } from './clearml-real-replay.js';
 export {
   clearmlAutoscalerConfig,
   DRIVER_PY,
+  DEFAULT_STALL_SEC,
   runClearmlReal,
+  StalledRunError,
   venvPython,
   type RealRunInput,
 } from './clearml-real-run.js';
@@ -59,6 +61,24 @@ export async function refreshStoredSimulations(
   }
   writeFileSync(file, `${JSON.stringify({ ...stored, results }, null, 2)}\n`);
   return results.length;
+}
+
+/**
+ * A run whose Python side stalls (see StalledRunError) is run again once, after printing what its threads were
+ * doing, so a rare stall costs one run's time instead of the whole bench; a second stall in a row fails the run.
+ */
+export async function runOnceRetryingAStall(
+  input: RealRunInput,
+  run: (input: RealRunInput) => Promise<RealRunFigures> = runClearmlReal,
+  report: (message: string) => void = (m) => console.error(m),
+): Promise<RealRunFigures> {
+  try {
+    return await run(input);
+  } catch (e) {
+    if (!(e instanceof StalledRunError)) throw e;
+    report(`${e.message}\n${input.trace.name}: running it again once`);
+    return run(input);
+  }
 }
 
 const USAGE = `usage: npm run bench:clearml [-- options]
@@ -119,7 +139,7 @@ async function main(): Promise<void> {
     // A family trace runs with its own seed, as in the family bench, unless --seed says otherwise.
     const runSeed = values.seed === undefined ? (replay.seed ?? seed) : seed;
     console.log(`${name}: ${replay.trace.tasks.length} tasks at ${factor}× ...`);
-    const r = await runClearmlReal({
+    const r = await runOnceRetryingAStall({
       trace: replay.trace,
       config: replay.config,
       configName: replay.configName,

@@ -18,8 +18,10 @@ waiters' 15 s) keeps its configured value in world minutes. The endpoints come f
 (CLEARML_API_HOST, CLEARML_API_ACCESS_KEY/SECRET_KEY, AWS_ENDPOINT_URL_EC2 and the AWS_* keys).
 """
 
+import faulthandler
 import inspect
 import json
+import signal
 import threading
 import logging
 import sys
@@ -103,6 +105,8 @@ def fix_spin_up_keyword(driver_cls) -> None:
 
 
 def main() -> int:
+    # The bench asks for every thread's stack when the main thread stops sleeping for too long (a stalled run).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     with open(sys.argv[1], encoding="utf-8") as f:
         settings = json.load(f)
     config = settings["config"]

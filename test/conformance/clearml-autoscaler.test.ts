@@ -6,7 +6,7 @@
  * worker causes, which the model must show as the real code does and this app's engine must not.
  */
 import { describe, expect, it } from 'vitest';
-import { runClearmlReal } from '../../bench/clearml-real.js';
+import { runClearmlReal, StalledRunError } from '../../bench/clearml-real.js';
 import { loadSimConfig } from '../../electron/engine/sim/config.js';
 import { simulate } from '../../electron/engine/sim/simulate.js';
 import type { Trace } from '../../electron/engine/sim/trace.js';
@@ -51,15 +51,20 @@ const STALL: Trace = {
 };
 
 /** A trace under ClearML's real autoscaler, polling every minute, 60× faster than the wall clock. */
-const run = (o: { maxWorldSec: number; asShipped?: boolean; trace?: Trace }) =>
+const run = (o: {
+  maxWorldSec: number;
+  asShipped?: boolean;
+  trace?: Trace;
+  stallSec?: number;
+  beforeStart?: Parameters<typeof runClearmlReal>[0]['beforeStart'];
+}) =>
   runClearmlReal({
+    ...o,
     config: loadSimConfig(CONFIG).config,
     configName: 'conformance',
     seed: 1,
     factor: 60,
     pollSec: 60,
-    maxWorldSec: o.maxWorldSec,
-    asShipped: o.asShipped,
     trace: o.trace ?? TRACE,
   });
 
@@ -115,5 +120,25 @@ describe("ClearML's AutoScaler against our emulators", () => {
     // The engine counts only workers whose instance EC2 still runs: 'late' gets an instance of its own.
     expect(sim.ours!.launches).toBe(3);
     expect(sim.ours!.waitSec.max).toBeLessThan(3 * 60);
+  });
+
+  it('a run whose main thread stops sleeping fails with what its threads were doing, not at wall speed for hours', async () => {
+    // workers.get_all never answers: ClearML's session waits up to 5 min for each try, outside its loop's sleeps.
+    const stalled = run({
+      maxWorldSec: 30 * 60,
+      stallSec: 5,
+      beforeStart: (world) => world.clearml.faults.inject({ hang: true, count: 100, endpoint: 'workers.get_all' }),
+    });
+    const e = await stalled.then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(StalledRunError);
+    const err = e as StalledRunError;
+    expect(err.stallSec).toBe(5);
+    // The main thread's stack, from the loop down to the socket read it is blocked in.
+    expect(err.threads).toMatch(/auto_scaler\.py", line \d+ in /);
+    expect(err.threads).toMatch(/socket\.py", line \d+ in readinto/);
+    expect(err.message).toContain('has not slept for 5 s');
   });
 });

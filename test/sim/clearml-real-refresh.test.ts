@@ -4,7 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { refreshStoredSimulations, type RealRunFigures } from '../../bench/clearml-real.js';
+import {
+  refreshStoredSimulations,
+  runOnceRetryingAStall,
+  StalledRunError,
+  type RealRunFigures,
+  type RealRunInput,
+} from '../../bench/clearml-real.js';
 import { clearmlRealSection, RESULTS_JSON, type RealEntry } from '../../bench/clearml-real-report.js';
 import { phaseShiftsSec, replayTrace, simulateSummary } from '../../bench/clearml-real-replay.js';
 
@@ -86,5 +92,40 @@ describe('the real-ClearML section of results.md', () => {
     expect(row({ ...base, measuredOn: '2026-12-05' })).toMatch(/lag ≤ [\d.]+ s, measured 2026-12-05 \|$/);
     const { measuredOn: _, ...undated } = base;
     expect(row(undated)).toMatch(/lag ≤ [\d.]+ s \|$/);
+  });
+});
+
+describe('a real run whose Python side stalls', () => {
+  const input = { trace: { name: 'trickle-7', tasks: [] } } as unknown as RealRunInput;
+  const figures = { trace: 'trickle-7' } as RealRunFigures;
+  const stall = () => new StalledRunError(120, 3600, 'Thread 0x1 (most recent call first):', 'last line');
+  it.each([
+    { outcomes: ['stall', 'ok'], runs: 2, result: 'figures', reports: 1 },
+    { outcomes: ['ok'], runs: 1, result: 'figures', reports: 0 },
+    { outcomes: ['stall', 'stall'], runs: 2, result: 'StalledRunError', reports: 1 },
+    { outcomes: ['other', 'ok'], runs: 1, result: 'Error', reports: 0 },
+  ])('$outcomes: $runs run(s), then $result', async ({ outcomes, runs, result, reports }) => {
+    const left = [...outcomes];
+    let calls = 0;
+    const said: string[] = [];
+    const run = (i: RealRunInput) => {
+      calls++;
+      expect(i).toBe(input);
+      const o = left.shift();
+      if (o === 'ok') return Promise.resolve(figures);
+      return Promise.reject(o === 'stall' ? stall() : new Error('exited (1) before it started'));
+    };
+    const got = await runOnceRetryingAStall(input, run, (m) => said.push(m)).then(
+      (r) => (r === figures ? 'figures' : 'other figures'),
+      (e: Error) => e.name,
+    );
+    expect(got).toBe(result);
+    expect(calls).toBe(runs);
+    expect(said).toHaveLength(reports);
+    for (const m of said) {
+      expect(m).toContain('has not slept for 120 s of wall time (3600 s into the replay)');
+      expect(m).toContain('Thread 0x1');
+      expect(m).toMatch(/trickle-7: running it again once$/);
+    }
   });
 });
