@@ -131,20 +131,29 @@ export const ev = {
     kind: 'unregister',
     message: `unregistered worker ${workerId}: ${reason}`,
   }),
-  launched: (l: { queue: string; resource: string; instanceType: string; ids: string[]; why: string }): NewEvent => ({
+  launched: (l: {
+    queue: string;
+    resource: string;
+    instanceType: string;
+    ids: string[];
+    why: string;
+    prewarm?: number;
+  }): NewEvent => ({
     level: 'info',
     kind: 'launch',
     queue: l.queue,
     resource: l.resource,
     count: l.ids.length,
     instanceIds: l.ids,
+    ...(l.prewarm ? { prewarm: l.prewarm } : {}),
     message: `launched ${l.ids.length} × ${l.instanceType} on '${l.queue}' (${l.ids.join(', ')}): ${l.why}`,
   }),
-  launchFailed: (queue: string, resource: string, message: string): NewEvent => ({
+  launchFailed: (queue: string, resource: string, message: string, prewarm?: number): NewEvent => ({
     level: 'error',
     kind: 'launch-failed',
     queue,
     resource,
+    ...(prewarm ? { prewarm } : {}),
     message,
   }),
 };

@@ -210,6 +210,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const injected = new Set<string>();
   const samples: Sample[] = [];
   const terminations: TerminationRecord[] = [];
+  const prewarms: History['prewarms'] = [];
   const durations = new Map<string, number>();
   let armed: KillPoint | null = null;
   /** A kill armed for 'recovery' lets this many EC2 answers of the recovery through first. */
@@ -420,7 +421,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     proc.host = createEngineHost({
       clock,
       teamState,
-      onEvent: opts.onEvent ? (e) => opts.onEvent!(n, e) : undefined,
+      onEvent: (e) => {
+        // A failed launch counts: its instance may exist (a lost response) and be found later by its token.
+        if ((e.kind === 'launch' || e.kind === 'launch-failed') && e.prewarm && e.queue)
+          prewarms.push({ at: e.at, queue: e.queue, count: e.prewarm });
+        opts.onEvent?.(n, e);
+      },
       makeClearml: () => wrapClearml(proc, world.clearmlClient({ timeoutMs: 300 })),
       makeEc2: (cfg) => {
         const p = world.clients(cfg, {
@@ -666,10 +672,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     end,
     pollMs: POLL_SEC * 1000,
     resendWindowMs: DEFAULT_RESEND_WITHIN_MS,
+    listingDelayMs: listingDelaySec * 1000,
     orphanGraceMs: Math.max(2 * POLL_SEC * 1000, 60_000),
     samples,
     instances: [...records.values()],
     terminations,
+    prewarms,
     tasks,
   };
   const verdict = checkInvariants(history);

@@ -59,10 +59,12 @@ function history(patch: Partial<History>): History {
     end: min(60),
     pollMs: POLL,
     resendWindowMs: 5 * 60_000,
+    listingDelayMs: 0,
     orphanGraceMs: 60_000,
     samples: [],
     instances: [],
     terminations: [],
+    prewarms: [],
     tasks: [],
     ...patch,
   };
@@ -148,6 +150,22 @@ describe('invariants', () => {
       // busy1 idle instead: it covers the pending task, so launching 'new' was one too many.
       expect(fired(h(false))).toContain('doubleLaunch');
     });
+    it('a pre-warm may run ahead of the demand by the tasks the engine said it expected, and no further', () => {
+      const h = (expected: number, announcedAt: number) =>
+        history({
+          instances: [inst('a', { launchedAt: min(1) }), inst('b', { launchedAt: min(1) })],
+          samples: samples(0, 2, () => ({})),
+          prewarms: [{ at: min(announcedAt), queue: 'cpu', count: expected }],
+        });
+      expect(fired(h(2, 1))).toEqual([]);
+      // Said once RunInstances answered, up to 2 polls after the launch; not later.
+      expect(fired(h(2, 1.5))).toEqual([]);
+      expect(fired(h(2, 2))).toEqual(['doubleLaunch']);
+      expect(fired(h(1, 1))).toEqual(['doubleLaunch']);
+      // Announced for the other queue, or long before the window: no allowance.
+      expect(fired({ ...h(2, 1), prewarms: [{ at: min(1), queue: 'gpu', count: 2 }] })).toEqual(['doubleLaunch']);
+      expect(fired(h(2, -30))).toEqual(['doubleLaunch']);
+    });
     it('a re-sent launch may serve the demand of the tick that planned it, within the re-send window', () => {
       const demand = (m: number) => ({ pending: { cpu: m < 2 ? 1 : 0, gpu: 0 } });
       const resent = (at: number) =>
@@ -180,6 +198,19 @@ describe('invariants', () => {
     for (const [name, patch, want] of cases) {
       it(name, () => expect(fired(history({ tasks: [task(patch)] }))).toEqual(want ? [want] : []));
     }
+    it('still queued while its queue ran at its cap to the end (cpu: 3) → waiting, not stuck', () => {
+      const queued = [task({ status: 'queued', queued: true })];
+      // The last spin-up time (8 min) + 2 polls before the end (60 min), at the cap or with room at some point.
+      const atCap = samples(50, 60, () => ({ busy: { cpu: 3 } }));
+      const roomAt = (m0: number) => samples(50, 60, (m) => ({ busy: { cpu: m >= m0 && m < m0 + 1 ? 2 : 3 } }));
+      expect(fired(history({ tasks: queued, samples: atCap }))).toEqual([]);
+      expect(fired(history({ tasks: queued, samples: roomAt(55) }))).toEqual(['taskStuck']);
+      // Room long before the window does not count.
+      expect(fired(history({ tasks: queued, samples: roomAt(50) }))).toEqual([]);
+      // The global cap (6) reached by both queues together counts as full too.
+      const globalFull = samples(50, 60, () => ({ busy: { cpu: 2, gpu: 4 } }));
+      expect(fired(history({ tasks: queued, samples: globalFull }))).toEqual([]);
+    });
   });
 
   describe('orphanTooOld', () => {
@@ -235,6 +266,12 @@ describe('invariants', () => {
     });
     it('pending work on its queue keeps it, legitimately', () => {
       expect(fired(idle(null, () => ({ pending: { cpu: 1, gpu: 0 } })))).toEqual([]);
+    });
+    it('the timer starts once EC2 lists the instance (here 60 s after its launch at 0)', () => {
+      const delayed = (endedAt: number) => ({ ...idle(min(endedAt)), listingDelayMs: 60_000 });
+      expect(fired(delayed(4.5))).toEqual([]);
+      expect(fired(delayed(5.5))).toEqual(['idleTooLong']);
+      expect(fired({ ...delayed(4.5), listingDelayMs: 0 })).toEqual(['idleTooLong']);
     });
     it('a restarted engine starts its idle timer again', () => {
       expect(fired(idle(min(7), (m) => ({ incarnation: m < 3 ? 1 : 2 })))).toEqual([]);

@@ -83,11 +83,15 @@ export interface History {
   pollMs: number;
   /** Recovery re-sends launches planned up to this long before a restart. */
   resendWindowMs: number;
+  /** How long a new instance stays out of DescribeInstances (EC2's eventual consistency, as the run drew it). */
+  listingDelayMs: number;
   /** The engine's orphan grace (engine.ts: max(2 polls, 60 s)). */
   orphanGraceMs: number;
   samples: Sample[];
   instances: InstanceRecord[];
   terminations: TerminationRecord[];
+  /** Launches the engine made ahead of a periodic queue's next task (`prewarm` on its launch and launch-failed events). */
+  prewarms: { at: number; queue: string; count: number }[];
   /** Every task at the end of the run; the run ends with a quiet drain (no faults, kills or arrivals). */
   tasks: TaskEnd[];
 }
@@ -140,11 +144,11 @@ export function checkInvariants(h: History): Verdict {
 
     // doubleLaunch: at the instant of each engine launch for queue q, q's useful live instances (the new one
     // included) are at most the highest demand (pending + busy) q had in the window [t − W, t], W = the recovery
-    // re-send window + 2 polls (a re-sent launch serves the demand of the tick that planned it). Useful = not
-    // an unexplained idle instance, not one that never registered within the spin-up time: the engine does not
-    // count those either. The engine launches only while pending > idle + booting, so a correct engine keeps
-    // idle + busy + booting + new ≤ pending + busy; only a launch it could not see (unlisted and unremembered)
-    // breaks this.
+    // re-send window + 2 polls (a re-sent launch serves the demand of the tick that planned it), plus the tasks
+    // of any pre-warm the engine announced for q in that window. Useful = not an unexplained idle instance, not
+    // one that never registered within the spin-up time: the engine does not count those either. The engine
+    // launches only while pending + pre-warm > idle + booting, so a correct engine keeps idle + busy + booting +
+    // new ≤ pending + pre-warm + busy; only a launch it could not see (unlisted and unremembered) breaks this.
     const s = sampleAt(t);
     const stale = (i: InstanceRecord) =>
       i.explained
@@ -158,6 +162,12 @@ export function checkInvariants(h: History): Verdict {
       if (x.at < from || x.at > t) continue;
       demand = Math.max(demand, (x.pending[inst.queue] ?? 0) + (x.busy[inst.queue] ?? 0));
     }
+    // A pre-warm starts machines for tasks not enqueued yet: as many more as the engine said it expected. It says
+    // so once RunInstances has answered (or failed), so up to 2 polls after the launch.
+    let ahead = 0;
+    for (const p of h.prewarms)
+      if (p.queue === inst.queue && p.at >= from && p.at <= t + 2 * h.pollMs) ahead = Math.max(ahead, p.count);
+    demand += ahead;
     if (useful.length > demand)
       add(
         'doubleLaunch',
@@ -173,11 +183,25 @@ export function checkInvariants(h: History): Verdict {
 
   // taskLost / taskStuck, at the end of the run (after the quiet drain): every task is completed. Lost: neither
   // completed, nor queued, nor running on a live worker (stranded in_progress on a dead worker, stopped,
-  // failed). Stuck: still queued, or still running on a live worker although its run should be over.
+  // failed). Stuck: still queued although its queue had room for another machine in the last spin-up time + 2
+  // polls (a backlog larger than the caps can serve in the drain is waiting, not stuck), or still running on a
+  // live worker although its run should be over.
+  const capOf = (q: string) =>
+    Math.min(
+      config.scaling.maxTotalInstances,
+      (config.queues[q] ?? []).reduce((a, e) => a + e.maxInstances, 0),
+    );
+  const busyAll = (s: Sample) => Object.values(s.busy).reduce((a, n) => a + n, 0);
+  const lastWindow = samples.filter((s) => s.at >= h.end - spinUpMs - 2 * h.pollMs);
+  const saturated = (q: string) =>
+    lastWindow.length > 0 &&
+    lastWindow.every((s) => (s.busy[q] ?? 0) >= capOf(q) || busyAll(s) >= config.scaling.maxTotalInstances);
   for (const task of h.tasks) {
     if (task.status === 'completed') continue;
-    if (task.queued) add('taskStuck', h.end, `task ${task.id} on '${task.queue}' is still queued (${task.status})`);
-    else if (task.status === 'in_progress' && task.onLiveWorker) {
+    if (task.queued) {
+      if (!saturated(task.queue))
+        add('taskStuck', h.end, `task ${task.id} on '${task.queue}' is still queued (${task.status})`);
+    } else if (task.status === 'in_progress' && task.onLiveWorker) {
       if (task.dueAt !== null && task.dueAt < h.end - h.pollMs)
         add('taskStuck', h.end, `task ${task.id} on '${task.queue}' is still running past its end`);
     } else {
@@ -221,8 +245,9 @@ export function checkInvariants(h: History): Verdict {
 
     // idleTooLong: an explained instance whose worker is idle while its queue has no pending task is terminated
     // by the first healthy tick at least maxIdle after the engine first saw it so (the first ok tick of the
-    // idle spell in the current incarnation: a restarted engine forgets idle timers, by design). Violation:
-    // still live and idle at a SECOND healthy tick past that point.
+    // idle spell in the current incarnation, once EC2 lists the instance: a restarted engine forgets idle
+    // timers, by design, and cannot time the idle worker of an instance it cannot see). Violation: still live
+    // and idle at a SECOND healthy tick past that point.
     if (!inst.explained) continue;
     let start: number | null = null;
     let inc = -1;
@@ -232,7 +257,7 @@ export function checkInvariants(h: History): Verdict {
       if (!idleEmpty || (start !== null && x.incarnation !== inc)) start = null;
       if (!idleEmpty) continue;
       if (start === null) {
-        if (x.ticked && x.ok) {
+        if (x.ticked && x.ok && x.at >= inst.launchedAt + h.listingDelayMs) {
           start = x.at;
           inc = x.incarnation;
           overdue = 0;

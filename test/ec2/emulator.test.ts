@@ -247,6 +247,27 @@ describe('eventual consistency', () => {
 });
 
 describe('faults', () => {
+  it('a repeat of a launch that succeeded returns it though capacity ran out since; throttling still refuses it', async () => {
+    rig = await startRig();
+    const spec = launchSpec({ clientToken: 'once' });
+    const { instanceId } = await rig.ec2.runInstance(spec);
+    rig.emu.faults.push({ action: 'RunInstances', code: 'InsufficientInstanceCapacity' });
+    expect((await rig.ec2.runInstance(spec)).instanceId).toBe(instanceId);
+    // The same token with other parameters: the mismatch, not the capacity refusal.
+    await expect(rig.ec2.runInstance({ ...spec, tags: { ...spec.tags, extra: 'x' } })).rejects.toMatchObject({
+      code: 'IdempotentParameterMismatch',
+    });
+    // A new launch is refused.
+    await expect(rig.ec2.runInstance(launchSpec({ clientToken: 'new' }))).rejects.toMatchObject({
+      code: 'InsufficientInstanceCapacity',
+    });
+    rig.emu.faults.length = 0;
+    rig.emu.faults.push({ action: 'RunInstances', code: 'RequestLimitExceeded', count: 1 });
+    const throttled = await sdkError(rig.raw.send(new RunInstancesCommand({ ...RUN, ClientToken: 'raw' })));
+    expect(throttled.name).toBe('RequestLimitExceeded');
+    expect(rig.emu.instances()).toHaveLength(1);
+  });
+
   it('match by action and predicate, and run out after count', async () => {
     rig = await startRig();
     rig.emu.faults.push({

@@ -105,7 +105,19 @@ describe('--json', () => {
     for (const o of objects) for (const k of Object.keys(o)) (keys[o.type as string] ??= new Set()).add(k);
     expect([...keys.info!].sort()).toEqual(['message', 'type']);
     expect([...keys.status!].sort()).toEqual(['burnPerHour', 'reason', 'running', 'status', 'type']);
-    const allowedEvent = ['at', 'count', 'id', 'instanceIds', 'kind', 'level', 'message', 'queue', 'resource', 'type'];
+    const allowedEvent = [
+      'at',
+      'count',
+      'id',
+      'instanceIds',
+      'kind',
+      'level',
+      'message',
+      'prewarm',
+      'queue',
+      'resource',
+      'type',
+    ];
     for (const k of keys.event!) expect(allowedEvent).toContain(k);
     // The demo's instances from ClearML's autoscaler may bring (once they have booted) one warning naming --adopt.
     const types = Object.keys(keys).sort();

@@ -204,6 +204,10 @@ describe('keep-warm rule', () => {
     ['due in 1 min, a worker is ready: no', 9, 'balanced', 1, 0],
     ['cost preference never pre-warms', 9, 'cost', 0, 0],
     ['pattern stale (last 29 min ago): no', 29, 'balanced', 0, 0],
+    // The slot 10 min after the latest batch passed with nothing: one skipped run, the next slot is pre-warmed.
+    ['one slot missed (last 19 min ago, next in 1 min): pre-warm 1', 19, 'balanced', 0, 1],
+    // The slot itself passed 1 min ago, still inside its late window: its batch may come, a pre-warm is over.
+    ['the slot 1 min past, nothing ready (its pre-warm went at the idle limit): no', 11, 'balanced', 0, 0],
   ] as [string, number, KeepWarmInput['preference'], number, number][])('%s', (_n, ago, preference, ready, n) => {
     const v = keepWarm({ ...base, forecast: periodic(ago), preference, readyOrPending: ready, candidates: 0 });
     expect(v.prewarm).toBe(n);
@@ -226,6 +230,39 @@ describe('keep-warm rule', () => {
       expect(v.reason.code).toBe(code);
     },
   );
+
+  it('after two slots passed with nothing, lets a ready worker go as for a paused stream: no pre-warm will come', () => {
+    // The slots 10 and 20 min after the latest batch passed with nothing; the third is due in 6 min.
+    const v = keepWarm({ ...base, forecast: periodic(24) });
+    expect(v).toMatchObject({ keep: 0, release: false, reason: { code: 'stream-paused' } });
+    expect(keepWarmText('cpu', v.reason)).toBe(
+      "letting idle workers on 'cpu' go: no task for ~24 min where one came every ~10 min, so the run of tasks looks over",
+    );
+    // One missed: released, the second slot will be pre-warmed.
+    expect(keepWarm({ ...base, forecast: periodic(13) })).toMatchObject({ release: true });
+  });
+
+  it('pre-warms a slot once: a pre-warmed worker that went is not started again for it, nor released early', () => {
+    const f = periodic(9); // the next slot in 1 min
+    const first = keepWarm({ ...base, forecast: f, readyOrPending: 0, candidates: 0 });
+    expect(first.prewarm).toBe(1);
+    expect(first.prewarmSlotAt).toBe(T + MIN);
+    const again = keepWarm({ ...base, forecast: f, readyOrPending: 0, candidates: 0, prewarmedSlotAt: T + MIN });
+    expect(again).toMatchObject({ prewarm: 0, prewarmSlotAt: null });
+    // Due in 8 min with a lead of 115 s: an idle worker would go (a pre-warm is cheaper), unless it is the one
+    // pre-warmed for that slot.
+    const g = periodic(2);
+    expect(keepWarm({ ...base, forecast: g })).toMatchObject({ release: true });
+    const kept = keepWarm({ ...base, forecast: g, prewarmedSlotAt: T + 8 * MIN });
+    expect(kept).toMatchObject({ keep: 1, release: false, reason: { code: 'next-task-soon' } });
+  });
+
+  it('keeps a pre-warmed worker for its slot though the slot is past the idle limit', () => {
+    // Due in 100 s, idle limit 90 s, lead 115 s: within the pre-warm's lead, so kept (plan() still ends it at 90 s).
+    const f = periodic(8 + 1 / 3);
+    expect(keepWarm({ ...base, forecast: f, maxIdleSec: 90 })).toMatchObject({ keep: 1, release: false });
+    expect(keepWarm({ ...base, forecast: f, maxIdleSec: 90, preference: 'cost' })).toMatchObject({ keep: 0 });
+  });
 
   it('keeps a ready worker when the next slot is nearer than a pre-warm could be', () => {
     // Due in 60 s: a pre-warm would need 115 s.

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config.js';
 import type { LaunchIntent } from '../../electron/engine/engine.js';
-import { Ec2Error, type ClearmlApi, type Ec2Api, type InstanceObs } from '../../electron/engine/ports.js';
+import { Ec2Error, TAG, type ClearmlApi, type Ec2Api, type InstanceObs } from '../../electron/engine/ports.js';
+import { memoryTeamState } from '../../electron/engine/team/identity.js';
 import {
   encodeIntent,
   JOURNAL_FILE,
@@ -211,6 +212,33 @@ describe('crash-safe launches against the emulators', () => {
     );
     if (!other.ok) throw new Error(other.reason);
     await expect(clients.ec2.runInstance(other.spec)).rejects.toMatchObject({ code: 'IdempotentParameterMismatch' });
+    await crash.close();
+  });
+
+  it('rebuildSpec repeats the engine stamp a launch carried, so the re-send is the same request', async () => {
+    rig = await gpuTaskRig();
+    const config = makeConfig();
+    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock });
+    const clients = rig.clients(config);
+    const team = { team: memoryTeamState({ engineId: 'eng-stamp', host: 'laptop' }) };
+    const engine = rig.engine(config, clients, { ...crash.engineExtras, team });
+    await crash.recover(engine, clients, config);
+    const r = await engine.tick();
+    expect(r.launched).toHaveLength(1);
+    const [entry] = parseJournal(await journalText(rig.dir)).entries;
+    const stamp = rig.ec2.instances()[0]!.tags[TAG.engine];
+    expect(stamp).toMatch(/^eng-stamp /);
+    expect(entry!.intent.stamp).toBe(stamp);
+
+    const again = rebuildSpec(config, entry!.intent, userDataFor(config, entry!.intent));
+    if (!again.ok) throw new Error(again.reason);
+    await expect(clients.ec2.runInstance(again.spec)).resolves.toMatchObject({ instanceId: r.launched[0] });
+    // Without it, the request differs and EC2 says so.
+    const { stamp: _dropped, ...unstamped } = entry!.intent;
+    const bare = rebuildSpec(config, unstamped, userDataFor(config, entry!.intent));
+    if (!bare.ok) throw new Error(bare.reason);
+    await expect(clients.ec2.runInstance(bare.spec)).rejects.toMatchObject({ code: 'IdempotentParameterMismatch' });
+    expect(rig.ec2.instances()).toHaveLength(1);
     await crash.close();
   });
 

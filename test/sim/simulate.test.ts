@@ -68,6 +68,30 @@ describe('simulator', () => {
     expect(r.ours!.tasks.total).toBe(2);
   }, 60_000);
 
+  it('a periodic queue that falls silent: each slot pre-warmed once, two slots after the last task, then none', async () => {
+    // A task every 10 min for 70 min, then one an hour later. With a 2-min idle limit a pre-warmed worker that
+    // waits through its slot's late window goes at the limit; it used to be started again for the same slot, and
+    // every slot was pre-warmed for 25 min after the last task.
+    const t = trace({
+      tasks: [
+        ...Array.from({ length: 8 }, (_, i) => ({
+          id: `p${i}`,
+          queue: 'gpu',
+          enqueueAtSec: i * 600,
+          durationSec: 120,
+        })),
+        { id: 'late', queue: 'gpu', enqueueAtSec: 7 * 600 + 3600, durationSec: 120 },
+      ],
+      bootSec: { min: 60, max: 60 },
+    });
+    const r = await simulate({ config: config(), trace: t, seed: 1, loops: ['ours'] });
+    expect(r.ours!.tasks.completed).toBe(9);
+    // The four tasks after the period was learned found a pre-warmed worker.
+    expect(r.ours!.tasks.startedReady).toBe(4);
+    // One launch per task, plus the pre-warms for the two slots after the last periodic task.
+    expect(r.ours!.launches).toBe(9 + 2);
+  }, 60_000);
+
   it("the model's instances run ClearML's script: no lease watchdog, the agent's own 5 s queue poll; ours the configured one", () => {
     const cfg = config({ agent: { queuePollSec: 2 } });
     const script = (c: typeof cfg) =>

@@ -36,6 +36,8 @@ export interface LaunchIntent extends LaunchAttempt {
   queue: string;
   resource: string;
   at: number;
+  /** The engine stamp the request carries (`TAG.engine`), when it carries one. */
+  stamp?: string;
 }
 
 export interface LaunchPorts {
@@ -110,12 +112,13 @@ export class LaunchController {
             instanceType: config.resources[a.resource]?.instanceType ?? a.resource,
             ids: outcome.ids,
             why: renderActionReason(a),
+            prewarm: a.reason.demand.prewarm,
           }),
         );
       }
       if (outcome.error) {
         ctx.errors.push(outcome.error);
-        ctx.emit(ev.launchFailed(a.queue, a.resource, outcome.error));
+        ctx.emit(ev.launchFailed(a.queue, a.resource, outcome.error, a.reason.demand.prewarm));
       }
       if (outcome.stopAll) break;
     }
@@ -149,6 +152,7 @@ export class LaunchController {
       queue: a.queue,
       resource: a.resource,
       at: now,
+      ...(stamp ? { stamp } : {}),
     });
     const { beforeLaunchAttempt, afterLaunch } = this.ports;
     const base = launchBase(config, { queue: a.queue, resource: a.resource, at: now }, userData)!;

@@ -8,7 +8,8 @@
  *   shutting-down → terminated after `shuttingDownSec` (stopping → stopped for shutdown behaviour "stop");
  *   terminated instances stay listed for `terminatedRetentionSec` (an hour on AWS);
  * - ClientToken idempotency: the same token and parameters return the same reservation (any time later, an
- *   engine restart included); the same token with other parameters fails with IdempotentParameterMismatch;
+ *   engine restart included, and whatever capacity is left by then); the same token with other parameters fails
+ *   with IdempotentParameterMismatch;
  * - eventual consistency: for `listingDelaySec` after launch an instance is invisible to DescribeInstances,
  *   CreateTags and TerminateInstances (InvalidInstanceID.NotFound), while RunInstances with its token returns it;
  * - DryRun (412 DryRunOperation), the error XML and HTTP statuses AWS uses, and `interceptors` through which
@@ -121,10 +122,17 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         throw new Ec2Fail('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
       }
       const refusal = s.intercept(action, p);
-      if (refusal) {
+      // ClientToken idempotency comes before capacity: a repeat of a launch that succeeded returns that launch
+      // however short capacity has run since, and a repeat with other parameters fails with
+      // IdempotentParameterMismatch (RunInstances answers both). Refusals of the request itself (auth,
+      // throttling, server errors) still reach either.
+      const token = action === 'RunInstances' ? p['ClientToken'] : undefined;
+      const bound = token ? s.tokens.get(token) : undefined;
+      const decided =
+        !!bound && CAPACITY_CODES.has(refusal?.code ?? '') && (!!bound.reservationId || bound.hash !== paramsHash(p));
+      if (refusal && !decided) {
         // A launch refused for capacity still binds its token to its parameters (runs-on#251).
-        const token = p['ClientToken'];
-        if (action === 'RunInstances' && token && CAPACITY_CODES.has(refusal.code) && !s.tokens.has(token)) {
+        if (token && CAPACITY_CODES.has(refusal.code) && !s.tokens.has(token)) {
           s.tokens.set(token, { hash: paramsHash(p), reservationId: null });
         }
         throw new Ec2Fail(refusal.code, refusal.message, refusal.status);

@@ -56,6 +56,11 @@ export interface KeepWarmInput {
   meanDurationSec?: number | null;
   /** The queue's busy workers now. */
   busy?: number;
+  /**
+   * The slot (ms) this queue was last pre-warmed for. A slot is pre-warmed once: a pre-warmed worker that went
+   * before its task came (at the idle limit) is not started again for it.
+   */
+  prewarmedSlotAt?: number | null;
 }
 
 export type KeepWarmReason =
@@ -91,6 +96,8 @@ export interface KeepWarmVerdict {
   prewarmReason: PrewarmReason | null;
   /** When a pre-warm for the next slot is to start (ms), if one is expected and not started yet: a wake-up time. */
   prewarmAt: number | null;
+  /** The slot `prewarm` is for (ms), to be passed back as `prewarmedSlotAt`. */
+  prewarmSlotAt: number | null;
 }
 
 /**
@@ -136,10 +143,23 @@ export function staffedLevel(load: number): number {
   return load >= MARGIN_MIN_LOAD ? Math.ceil(load + Math.sqrt(load)) : 0;
 }
 
+/** Slots after the latest batch that are still pre-warmed: the first, and the second after one skipped run. */
+const FRESH_SLOTS = 2.5;
+
+/** Whether the next slot `nextPeriodicAt` gives is the first or second after the latest batch. */
+function slotIsFresh(f: ArrivalForecast, now: number): boolean {
+  const p = f.periodic;
+  if (!p) return false;
+  return nextPeriodicAt(f, now)! < p.anchorAt + FRESH_SLOTS * p.periodSec * 1000;
+}
+
 export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   const { forecast: f, preference, now, pricePerHour: price, bootSec } = input;
   const bootHighSec = Math.max(bootSec, input.bootHighSec ?? bootSec);
-  const prewarmOn = preference !== 'cost' && !!f?.periodic;
+  // Pre-warms (and the release of idle workers they replace) are for the two slots after the latest batch: one
+  // skipped run is common, two in a row mean the pattern has broken (or was never there: a few Poisson gaps can
+  // look regular), and until a task comes again the queue counts as paused (below).
+  const prewarmOn = preference !== 'cost' && !!f?.periodic && slotIsFresh(f, now);
   const verdict: KeepWarmVerdict = {
     keep: 0,
     release: false,
@@ -147,16 +167,23 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     prewarm: 0,
     prewarmReason: null,
     prewarmAt: null,
+    prewarmSlotAt: null,
   };
   if (f && prewarmOn && f.periodic && input.readyOrPending === 0) {
     const next = nextPeriodicAt(f, now)!;
     const dueInSec = (next - now) / 1000;
-    const fresh = now - f.lastAt < 2.5 * f.periodic.periodSec * 1000;
     const aheadSec = bootHighSec + leadSec(f, input.pollSec);
-    if (fresh && dueInSec > aheadSec) verdict.prewarmAt = next - aheadSec * 1000;
-    if (fresh && dueInSec <= aheadSec) {
+    // A slot is pre-warmed once, and not once it is past: its batch is late or skipped, and gets a launch if it
+    // comes. (Its pre-warmed workers may have gone at the idle limit.)
+    const due = dueInSec > 0 && dueInSec <= aheadSec && next !== input.prewarmedSlotAt;
+    // Otherwise the wake-up is for the next slot still ahead of its pre-warm time, while the pattern is fresh.
+    const upcoming = dueInSec > aheadSec ? next : next + f.periodic.periodSec * 1000;
+    if (!due && upcoming < f.periodic.anchorAt + FRESH_SLOTS * f.periodic.periodSec * 1000)
+      verdict.prewarmAt = upcoming - aheadSec * 1000;
+    if (due) {
       const count = Math.max(1, Math.round(f.meanBatchSize));
       verdict.prewarm = count;
+      verdict.prewarmSlotAt = next;
       verdict.prewarmReason = {
         code: 'periodic-due',
         data: { dueInSec, periodSec: f.periodic.periodSec, count },
@@ -177,6 +204,14 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     verdict.reason = { code: 'stream-paused', data: { ...f.paused } };
     return verdict;
   }
+  // So has a periodic one whose last two slots passed with nothing.
+  if (f.periodic && !slotIsFresh(f, now)) {
+    verdict.reason = {
+      code: 'stream-paused',
+      data: { silenceSec: (now - f.lastAt) / 1000, meanGapSec: f.periodic.periodSec },
+    };
+    return verdict;
+  }
   // Latency keeps every idle worker up to maxIdleMin while tasks keep coming, as ClearML's autoscaler does, so no
   // task waits for a boot that a worker ClearML would have kept could have spared it. Weighing a wait, however
   // dear, still lets the spare workers of a Poisson stream go (the second is expected only after the limit), and
@@ -193,7 +228,9 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     const expectedInSec = expectedSecUntil(f, now, 1);
     const lead = leadSec(f, input.pollSec);
     const prewarmSec = bootHighSec + lead;
-    if (expectedInSec > prewarmSec) {
+    // Not a worker pre-warmed for this very slot (its lead can shrink once a faster boot is seen): it would not
+    // be started again, and its task would wait for a boot.
+    if (expectedInSec > prewarmSec && nextPeriodicAt(f, now) !== input.prewarmedSlotAt) {
       verdict.release = true;
       verdict.reason = {
         code: 'prewarm-cheaper',
@@ -216,12 +253,16 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     Math.max(1, burstCover(f, bootSec, input.holdShare) - (input.freeingSoon ?? 0)),
   );
   const relaunchUsd = (price * relaunchSec) / 3600;
+  // A worker up within a pre-warm's lead of the next slot is what a pre-warm would start: it is kept for that
+  // slot even when the slot is a little past the idle limit (which plan() still enforces), or it would be
+  // stopped and started again.
+  const reachSec = prewarmOn ? Math.max(input.maxIdleSec, bootHighSec + leadSec(f, input.pollSec)) : input.maxIdleSec;
   let last = { expectedInSec: expectedSecUntil(f, now, 1), keepUsd: 0 };
   for (let n = 1; n <= upTo; n++) {
     const expectedInSec = expectedSecUntil(f, now, n);
     const keepUsd = (price * expectedInSec) / 3600;
     last = { expectedInSec, keepUsd };
-    if (!(expectedInSec <= input.maxIdleSec && keepUsd < relaunchUsd)) break;
+    if (!(expectedInSec <= reachSec && keepUsd < relaunchUsd)) break;
     verdict.keep = n;
   }
   const first = { expectedInSec: expectedSecUntil(f, now, Math.max(1, verdict.keep)) };

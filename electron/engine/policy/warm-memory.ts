@@ -37,6 +37,8 @@ export class WarmMemory {
   /** Per worker id: the task it was last seen running, since when, and when it was last seen running it. */
   private readonly running = new Map<string, { taskId: string; queues: string[]; since: number; lastSeen: number }>();
   private readonly durations = new Map<string, number[]>();
+  /** Per queue, the periodic slot last pre-warmed for (each slot is pre-warmed once). */
+  private readonly prewarmedSlot = new Map<string, number>();
 
   /** Record new arrivals (pending, or already running on our workers) and boot times from this tick's observation. */
   observe(queues: readonly QueueObs[], instances: readonly InstanceObs[], workers: readonly WorkerObs[], now: number) {
@@ -191,7 +193,9 @@ export class WarmMemory {
         holdShare: holdShare(durations, this.bootSec()),
         meanDurationSec: meanDurationSec(durations),
         busy: c.busy,
+        prewarmedSlotAt: this.prewarmedSlot.get(q.name) ?? null,
       });
+      if (verdict.prewarmSlotAt !== null) this.prewarmedSlot.set(q.name, verdict.prewarmSlotAt);
       out.set(q.name, { verdict, freeSoon });
     }
     return out;

@@ -40,6 +40,11 @@ const IntentRecordSchema = z.object({
   /** ms epoch of the engine tick that planned the launch (the lease tag of the request derives from it). */
   at: z.number(),
   region: z.string().optional(),
+  /**
+   * The engine stamp (`TAG.engine`) the request carried: a re-send must repeat every parameter, tags included,
+   * or EC2 answers IdempotentParameterMismatch instead of the instance the first request launched.
+   */
+  stamp: z.string().optional(),
   /** One id per process: intents of one session were written by one engine host. */
   session: z.string(),
 });
@@ -87,6 +92,7 @@ export function encodeIntent(i: JournalIntent): string {
     ...(i.availabilityZone !== undefined ? { availabilityZone: i.availabilityZone } : {}),
     at: i.at,
     ...(i.region !== undefined ? { region: i.region } : {}),
+    ...(i.stamp !== undefined ? { stamp: i.stamp } : {}),
     session: i.session,
   };
   return `${JSON.stringify(rec)}\n`;

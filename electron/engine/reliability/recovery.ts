@@ -196,6 +196,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
         ...(intent.availabilityZone !== undefined ? { availabilityZone: intent.availabilityZone } : {}),
         at: intent.at,
         ...(region !== undefined ? { region } : {}),
+        ...(intent.stamp !== undefined ? { stamp: intent.stamp } : {}),
       });
     } catch (e) {
       hookFailed = true;

@@ -52,6 +52,28 @@ describe('LaunchController', () => {
     expect(events[0]!.message).toBe(`launched 3 × m5.large on 'cpu' (${ids.join(', ')}): 3 pending, 0 idle, 0 booting`);
   });
 
+  it('says on the event how many tasks a pre-warm launched ahead of, and nothing on a launch for pending tasks', async () => {
+    const { c, events, ctx } = rig();
+    const ahead: Action = {
+      kind: 'launch',
+      queue: 'cpu',
+      resource: 'cpu',
+      count: 2,
+      reason: { code: 'demand', instanceType: 'x', demand: { pending: 0, prewarm: 2, idle: 0, booting: 0 } },
+    };
+    await c.act([ahead, launch('gpu', 'gpu_a', 1)], config, ctx());
+    expect(events.map((e) => [e.queue, e.prewarm])).toEqual([
+      ['cpu', 2],
+      ['gpu', undefined],
+    ]);
+    expect(events[0]!.message).toMatch(/: 0 pending \(2 expected: pre-warm\), 0 idle, 0 booting$/);
+    // A failed pre-warm says so too: its instance may exist (a lost response) and turn up later.
+    const failing = rig();
+    failing.ec2.failNext('runInstance', new Ec2Error('invalid', 'InvalidAMIID.NotFound', 'no such image'));
+    await failing.c.act([{ ...ahead, count: 1 }], config, failing.ctx());
+    expect(failing.events.map((e) => [e.kind, e.prewarm])).toEqual([['launch-failed', 2]]);
+  });
+
   it('forgets an in-flight launch once EC2 lists it, or after the TTL', () => {
     const { c } = rig();
     c.seedInFlight([
