@@ -70,8 +70,8 @@ describe('simulator', () => {
 
   it('a periodic queue that falls silent: each slot pre-warmed once, two slots after the last task, then none', async () => {
     // A task every 10 min for 70 min, then one an hour later. With a 2-min idle limit a pre-warmed worker that
-    // waits through its slot's late window goes at the limit; it used to be started again for the same slot, and
-    // every slot was pre-warmed for 25 min after the last task.
+    // waits through its slot's late window goes at the limit, and must not be started again for the same slot;
+    // once two slots have passed with nothing, no more are pre-warmed.
     const t = trace({
       tasks: [
         ...Array.from({ length: 8 }, (_, i) => ({
