@@ -5,7 +5,8 @@
  * Seeded runs of the engine against the emulators under kills and faults (see chaos.ts), one line per run, then
  * the violation count of every invariant and the kills and faults injected. Exits 1 on any violation.
  * `--no-journal` turns crash safety off, to see what it prevents. A failing run is replayed with its seed:
- * `npm run chaos -- --seed <seed> --runs 1 --verbose`.
+ * `npm run chaos -- --seed <seed> --runs 1 --verbose`, though not always along the same course: some steps take
+ * real time (a ClearML hang's timeout among them), so how much else gets done meanwhile depends on the machine.
  */
 import { parseArgs } from 'node:util';
 import { FAULT_KINDS, KILL_POINTS, runChaos, type ChaosResult } from './chaos.js';
@@ -19,7 +20,9 @@ const USAGE = `usage: npm run chaos -- [options]
   --no-journal      turn the crash-safety intent journal off, to see what it prevents
   --no-hangs        no ClearML hangs (each costs ~0.3 s of real time: the client's timeout is real)
   --verbose         also print each kill (where and when) and the start of the drain
-A failing run replays with: npm run chaos -- --seed <seed> --runs 1 --verbose`;
+A failing run replays with: npm run chaos -- --seed <seed> --runs 1 --verbose
+(the same seed, not always the same course: some steps take real time, a ClearML hang's timeout among them,
+so on a busier or idler machine a run can go another way; replay a failing seed a few times)`;
 
 function parse() {
   try {
