@@ -38,11 +38,15 @@ export class StalledRunError extends Error {
     readonly worldSec: number,
     readonly threads: string,
     logTail: string,
+    /** Both sides' view of the shared clock when the stall was noticed. */
+    readonly clocks = '',
   ) {
     super(
       `ClearML's autoscaler stalled: its main thread has not slept for ${stallSec} s of wall time ` +
         `(${worldSec.toFixed(0)} s into the replay). Its threads, as Python's faulthandler dumped them:\n` +
-        `${threads || '(no dump: the process did not answer SIGUSR1)'}\nLast log lines:\n${logTail}`,
+        `${threads || '(no dump: the process did not answer SIGUSR1)'}\n` +
+        (clocks ? `The shared clock (ms epoch):\n${clocks}\n` : '') +
+        `Last log lines:\n${logTail}`,
     );
     this.name = 'StalledRunError';
   }
@@ -180,6 +184,10 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
   let tail: string[] = [];
   // Python's faulthandler dump (on SIGUSR1) goes to stderr: "Thread 0x… (most recent call first):" and its frames.
   let threadDump: string[] | null = null;
+  // Its view of the shared clock (on SIGUSR2), and what this side read and sent of it.
+  let pythonClock: string | null = null;
+  let clockLines = 0;
+  let lastSent: number | null = null;
   try {
     proc = spawn(py, [DRIVER_PY, settingsFile], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const child = proc;
@@ -187,6 +195,10 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
     child.stdin!.on('error', () => undefined);
     const onLine = (line: string) => {
       if (!line) return;
+      if (line.startsWith('clock-state ')) {
+        pythonClock = line;
+        return;
+      }
       if (threadDump && /^(Thread 0x|Current thread 0x| {2}File | {2}<)/.test(line)) {
         threadDump.push(line);
         return;
@@ -210,8 +222,10 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
     await new Promise<void>((resolve, reject) => {
       lines(child.stdout!, (l) => {
         const m = /^clock (\S+) (\S+) (\S+)$/.exec(l.trim());
-        if (m) segment = { r: Number(m[1]), v: Number(m[2]), vt: Number(m[3]) };
-        else if (l.trim() === 'ready') resolve();
+        if (m) {
+          segment = { r: Number(m[1]), v: Number(m[2]), vt: Number(m[3]) };
+          clockLines++;
+        } else if (l.trim() === 'ready') resolve();
         else onLine(l);
       });
       void exited.then((code) =>
@@ -242,9 +256,21 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
           if (workingSince === null && world.now >= segment.vt) workingSince = Date.now();
           if (workingSince !== null && Date.now() - workingSince >= stallMs) {
             clearInterval(timer!);
+            const stdin = child.stdin!;
+            const node =
+              `this side: world ${world.now}, segment ${segment.r} ${segment.v} ${segment.vt}, ` +
+              `${clockLines} clock lines read, last world sent ${lastSent ?? 'none'}, stdin ` +
+              `${stdin.writable ? 'open' : 'closed'} with ${stdin.writableLength} bytes queued, wall ${Date.now()}`;
+            if (child.exitCode === null) child.kill('SIGUSR2');
             void dumpThreads(child, (d) => (threadDump = d)).then((dump) =>
               reject(
-                new StalledRunError(stallMs / 1000, (world.now - world.epoch) / 1000, dump, tail.slice(-20).join('\n')),
+                new StalledRunError(
+                  stallMs / 1000,
+                  (world.now - world.epoch) / 1000,
+                  dump,
+                  tail.slice(-20).join('\n'),
+                  `${node}\nPython: ${pythonClock ?? '(no answer to SIGUSR2)'}`,
+                ),
               ),
             );
             return;
@@ -253,7 +279,10 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
           maxLagMs = Math.max(maxLagMs, target - world.now);
           world.advanceTo(target);
           // The Python side never reads a time past this, so a world that falls behind slows the replay down.
-          if (child.stdin!.writable) child.stdin!.write(`world ${world.now}\n`);
+          if (child.stdin!.writable) {
+            child.stdin!.write(`world ${world.now}\n`);
+            lastSent = world.now;
+          }
           const drained = world.allEnqueued && world.queuedCount() === 0 && world.liveInstanceCount() === 0;
           if (drained && world.allCompleted) return resolve({ finished: true });
           drainedSince = drained ? (drainedSince ?? world.now) : null;

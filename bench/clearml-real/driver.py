@@ -115,6 +115,18 @@ def main() -> int:
     clock = WorldClock(v0, factor)
     vtime, vsleep = clock.now, clock.sleep
 
+    # ... and this side's view of the shared clock, to tell which side of it stopped.
+    def report_clock(_signum, _frame) -> None:
+        r, v, vt = clock.segment
+        print(
+            f"clock-state world {clock.world * 1000:.3f} segment {r * 1000:.3f} {v * 1000:.3f} {vt * 1000:.3f}"
+            f" wall {_time.time() * 1000:.3f}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    signal.signal(signal.SIGUSR2, report_clock)
+
     # Imported after the environment is set by the parent (clearml reads it at import time).
     import botocore.waiter
     from clearml.automation import auto_scaler

@@ -140,5 +140,8 @@ describe("ClearML's AutoScaler against our emulators", () => {
     expect(err.threads).toMatch(/auto_scaler\.py", line \d+ in /);
     expect(err.threads).toMatch(/socket\.py", line \d+ in readinto/);
     expect(err.message).toContain('has not slept for 5 s');
+    // Both sides' view of the shared clock, to tell which side of it stopped.
+    expect(err.clocks).toMatch(/^this side: world \d+, segment \d+ \d+ \d+, 0 clock lines read, .*stdin open/);
+    expect(err.clocks).toMatch(/\nPython: clock-state world \d+\.\d+ segment [\d.]+ [\d.]+ [\d.]+ wall [\d.]+$/);
   });
 });
