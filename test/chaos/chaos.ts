@@ -626,6 +626,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         const r = await current.host.tickNow();
         ticks += 1;
         s.ticked = true;
+        s.tickEndAt = clock.now();
         s.incarnation = current.n;
         s.ok = !!r?.ok && !current.dead;
         s.healthy = s.ok && r!.errors.length === 0;

@@ -234,6 +234,13 @@ describe('invariants', () => {
     it('not when terminated by the first tick past the grace', () => {
       expect(fired(history({ instances: [orphan(min(1.25))], samples: seen(min(1.25)) }))).toEqual([]);
     });
+    it('the grace runs from the end of the tick that first saw it (its back-offs move the clock)', () => {
+      // The tick after the 0.25 min sample ran 20 s; terminated at the first tick past 0.58 + 1 min.
+      const slowFirst = (tickEnd: boolean) =>
+        seen(min(1.75)).map((x) => (x.at === min(0.25) && tickEnd ? { ...x, tickEndAt: x.at + 20_000 } : x));
+      expect(fired(history({ instances: [orphan(min(1.75))], samples: slowFirst(true) }))).toEqual([]);
+      expect(fired(history({ instances: [orphan(min(1.75))], samples: slowFirst(false) }))).toEqual(['orphanTooOld']);
+    });
     it('unhealthy ticks (nothing could be done) do not count', () => {
       expect(fired(history({ instances: [orphan(min(5.5))], samples: seen(min(5.5), false) }))).toEqual([]);
     });

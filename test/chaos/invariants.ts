@@ -47,6 +47,11 @@ export interface Sample {
   ticked: boolean;
   ok: boolean;
   healthy: boolean;
+  /**
+   * When the tick after this sample ended. Its own waits (EC2 back-offs) move the clock, so what it observed it
+   * observed by then, not necessarily at `at`.
+   */
+  tickEndAt?: number;
   /** Pending tasks per configured queue. */
   pending: Record<string, number>;
   /** Live instances per queue (by their queue tag) whose worker runs a task. */
@@ -214,7 +219,8 @@ export function checkInvariants(h: History): Verdict {
   }
 
   for (const inst of h.instances) {
-    // orphanTooOld: an unexplained instance is marked at the first healthy tick that sees it idle (T1) and must
+    // orphanTooOld: an unexplained instance is marked at the first healthy tick that sees it idle (T1, by the
+    // end of that tick) and must
     // be gone by the first healthy tick at or after T1 + orphan grace; an explained one that never registered
     // must be gone by the first healthy tick after launch + spin-up time. Either way ≤ spin-up + grace after
     // launch when the engine runs healthily. Violation: still live (and not busy) at a SECOND healthy tick past
@@ -228,7 +234,7 @@ export function checkInvariants(h: History): Verdict {
         if (w === undefined || w === 'busy' || !x.healthy) continue;
         if (inst.explained && !neverRegistered(x.at)) break;
         if (deadline === null) {
-          deadline = x.at + h.orphanGraceMs;
+          deadline = (x.tickEndAt ?? x.at) + h.orphanGraceMs;
           continue;
         }
         if (x.at > deadline || (!inst.explained && x.at >= deadline)) late++;
@@ -258,7 +264,7 @@ export function checkInvariants(h: History): Verdict {
       if (!idleEmpty) continue;
       if (start === null) {
         if (x.ticked && x.ok && x.at >= inst.launchedAt + h.listingDelayMs) {
-          start = x.at;
+          start = x.tickEndAt ?? x.at;
           inc = x.incarnation;
           overdue = 0;
         }
