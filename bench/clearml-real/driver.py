@@ -21,6 +21,7 @@ waiters' 15 s) keeps its configured value in world minutes. The endpoints come f
 import faulthandler
 import inspect
 import json
+import os
 import signal
 import threading
 import logging
@@ -115,15 +116,15 @@ def main() -> int:
     clock = WorldClock(v0, factor)
     vtime, vsleep = clock.now, clock.sleep
 
-    # ... and this side's view of the shared clock, to tell which side of it stopped.
+    # ... and this side's view of the shared clock, to tell which side of it stopped. Written to the file
+    # descriptor, not through sys.stderr: the handler may interrupt the main thread inside a write to it.
     def report_clock(_signum, _frame) -> None:
         r, v, vt = clock.segment
-        print(
+        line = (
             f"clock-state world {clock.world * 1000:.3f} segment {r * 1000:.3f} {v * 1000:.3f} {vt * 1000:.3f}"
-            f" wall {_time.time() * 1000:.3f}",
-            file=sys.stderr,
-            flush=True,
+            f" wall {_time.time() * 1000:.3f}\n"
         )
+        os.write(sys.stderr.fileno(), line.encode())
 
     signal.signal(signal.SIGUSR2, report_clock)
 
