@@ -184,7 +184,7 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
   let tail: string[] = [];
   // Python's faulthandler dump (on SIGUSR1) goes to stderr: "Thread 0x… (most recent call first):" and its frames.
   let threadDump: string[] | null = null;
-  // Its view of the shared clock (on SIGUSR2), and what this side read and sent of it.
+  // Its view of the shared clock (asked for on stdin), and what this side read and sent of it.
   let pythonClock: string | null = null;
   let clockLines = 0;
   let lastSent: number | null = null;
@@ -261,18 +261,24 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
               `this side: world ${world.now}, segment ${segment.r} ${segment.v} ${segment.vt}, ` +
               `${clockLines} clock lines read, last world sent ${lastSent ?? 'none'}, stdin ` +
               `${stdin.writable ? 'open' : 'closed'} with ${stdin.writableLength} bytes queued, wall ${Date.now()}`;
-            if (child.exitCode === null) child.kill('SIGUSR2');
-            void dumpThreads(child, (d) => (threadDump = d)).then((dump) =>
+            void (async () => {
+              // Answered by Python's clock thread, which reads stdin: no answer means it stopped reading. Asked
+              // before the stack dump, which writes to the same stderr and would cut the answer's line.
+              if (stdin.writable) stdin.write('report\n');
+              for (let waited = 0; waited < 2000 && pythonClock === null; waited += 50)
+                await new Promise((r) => setTimeout(r, 50));
+              const dump = await dumpThreads(child, (d) => (threadDump = d));
+              const python = pythonClock ?? '(no answer: its clock thread did not read the request on stdin)';
               reject(
                 new StalledRunError(
                   stallMs / 1000,
                   (world.now - world.epoch) / 1000,
                   dump,
                   tail.slice(-20).join('\n'),
-                  `${node}\nPython: ${pythonClock ?? '(no answer to SIGUSR2)'}`,
+                  `${node}\nPython: ${python}`,
                 ),
-              ),
-            );
+              );
+            })();
             return;
           }
           const target = worldAt();

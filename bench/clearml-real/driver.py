@@ -63,6 +63,15 @@ class WorldClock:
             parts = line.split()
             if len(parts) == 2 and parts[0] == "world":
                 self.world = max(self.world, float(parts[1]) / 1000.0)
+            elif parts == ["report"]:
+                # The bench asks when a run stalls: this side's view of the clock, answered from this thread (the
+                # main thread may be blocked), straight to the descriptor (it may be inside a write to sys.stderr).
+                r, v, vt = self.segment
+                os.write(
+                    sys.stderr.fileno(),
+                    f"clock-state world {self.world * 1000:.3f} segment {r * 1000:.3f} {v * 1000:.3f} {vt * 1000:.3f}"
+                    f" wall {_time.time() * 1000:.3f}\n".encode(),
+                )
 
     def target(self) -> float:
         r, v, vt = self.segment
@@ -115,18 +124,6 @@ def main() -> int:
     factor = float(settings["clock"]["factor"])
     clock = WorldClock(v0, factor)
     vtime, vsleep = clock.now, clock.sleep
-
-    # ... and this side's view of the shared clock, to tell which side of it stopped. Written to the file
-    # descriptor, not through sys.stderr: the handler may interrupt the main thread inside a write to it.
-    def report_clock(_signum, _frame) -> None:
-        r, v, vt = clock.segment
-        line = (
-            f"clock-state world {clock.world * 1000:.3f} segment {r * 1000:.3f} {v * 1000:.3f} {vt * 1000:.3f}"
-            f" wall {_time.time() * 1000:.3f}\n"
-        )
-        os.write(sys.stderr.fileno(), line.encode())
-
-    signal.signal(signal.SIGUSR2, report_clock)
 
     # Imported after the environment is set by the parent (clearml reads it at import time).
     import botocore.waiter
