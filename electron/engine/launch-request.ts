@@ -21,10 +21,13 @@ export function metadataHopLimit(config: Config, resource: string): 1 | 2 {
   return image.trim() !== '' ? 2 : 1;
 }
 
-/** null when the resource is not in the config. `at` is the tick time: the lease tag counts from it. */
+/**
+ * null when the resource is not in the config. `at` is the tick time: the lease tag counts from it. `stamp`: the
+ * engine's stamp (`TAG.engine`, team detection), when it stamps what it launches.
+ */
 export function launchBase(
   config: Config,
-  launch: { queue: string; resource: string; at: number },
+  launch: { queue: string; resource: string; at: number; stamp?: string | null },
   userData: string,
 ): LaunchBase | null {
   const res = config.resources[launch.resource];
@@ -43,6 +46,7 @@ export function launchBase(
     [TAG.launchedBy]: 'clearml-tray-autoscaler',
   };
   if (config.lease.enabled) tags[TAG.lease] = String(Math.floor((launch.at + config.lease.leaseMin * 60_000) / 1000));
+  if (launch.stamp) tags[TAG.engine] = launch.stamp;
   return {
     instanceType: res.instanceType,
     imageId: res.amiId,

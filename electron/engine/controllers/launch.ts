@@ -21,7 +21,7 @@ import {
 import { launchBase } from '../launch-request.js';
 import { renderActionReason } from '../reasons.js';
 import { cooldownKey, type Action, type InFlightLaunch } from '../policy.js';
-import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
+import type { Ec2Api, InstanceObs } from '../ports.js';
 import type { AuthGate } from './auth.js';
 import type { ActContext } from './terminate.js';
 
@@ -155,8 +155,7 @@ export class LaunchController {
       ...(stamp ? { stamp } : {}),
     });
     const { beforeLaunchAttempt, afterLaunch } = this.ports;
-    const base = launchBase(config, { queue: a.queue, resource: a.resource, at: now }, userData)!;
-    if (stamp) base.tags[TAG.engine] = stamp;
+    const base = launchBase(config, { queue: a.queue, resource: a.resource, at: now, stamp }, userData)!;
     const concurrency = Math.max(1, this.ports.launchConcurrency ?? 4);
     let error: string | null = null;
     let stopAll = false;

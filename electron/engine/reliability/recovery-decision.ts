@@ -7,7 +7,7 @@ import type { Config } from '../../../shared/config.js';
 import { kindOf } from '../ec2/errors.js';
 import { launchPlan } from '../ec2/launcher.js';
 import { launchBase } from '../launch-request.js';
-import { TAG, type InstanceObs, type LaunchSpec } from '../ports.js';
+import type { InstanceObs, LaunchSpec } from '../ports.js';
 import type { JournalIntent } from './intent-journal.js';
 
 // ---------------------------------------------------------------- the request, rebuilt
@@ -30,8 +30,6 @@ export function rebuildSpec(
 ): RebuiltSpec {
   const base = launchBase(config, intent, userData);
   if (!base) return { ok: false, reason: `resource '${intent.resource}' is no longer in the config` };
-  // Appended last, as the launch does.
-  if (intent.stamp !== undefined) base.tags[TAG.engine] = intent.stamp;
   const spec: LaunchSpec = {
     ...base,
     clientToken: intent.token,
