@@ -5,7 +5,7 @@
  * the worker's price and the learned boot time; the answer is a count with a structured reason (code + data)
  * that `keepWarmText` in reasons.ts renders for the event log.
  */
-import type { ArrivalForecast } from './arrivals.js';
+import type { ArrivalForecast, Periodic } from './arrivals.js';
 import { expectedSecUntil, nextPeriodicAt } from './arrivals.js';
 
 export type Preference = 'cost' | 'balanced' | 'latency';
@@ -146,11 +146,9 @@ export function staffedLevel(load: number): number {
 /** Slots after the latest batch that are still pre-warmed: the first, and the second after one skipped run. */
 const FRESH_SLOTS = 2.5;
 
-/** Whether the next slot `nextPeriodicAt` gives is the first or second after the latest batch. */
-function slotIsFresh(f: ArrivalForecast, now: number): boolean {
-  const p = f.periodic;
-  if (!p) return false;
-  return nextPeriodicAt(f, now)! < p.anchorAt + FRESH_SLOTS * p.periodSec * 1000;
+/** Whether a slot (ms) of the grid is the first or second after the latest batch. */
+function slotIsFresh(p: Periodic, slotAt: number): boolean {
+  return slotAt < p.anchorAt + FRESH_SLOTS * p.periodSec * 1000;
 }
 
 export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
@@ -159,7 +157,11 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   // Pre-warms (and the release of idle workers they replace) are for the two slots after the latest batch: one
   // skipped run is common, two in a row mean the pattern has broken (or was never there: a few Poisson gaps can
   // look regular), and until a task comes again the queue counts as paused (below).
-  const prewarmOn = preference !== 'cost' && !!f?.periodic && slotIsFresh(f, now);
+  const next = f ? nextPeriodicAt(f, now) : null;
+  const fresh = !!f?.periodic && next !== null && slotIsFresh(f.periodic, next);
+  const prewarmOn = preference !== 'cost' && fresh;
+  // How far ahead of its slot a pre-warm starts: the slowest boot plus the lead.
+  const aheadSec = f ? bootHighSec + leadSec(f, input.pollSec) : bootHighSec;
   const verdict: KeepWarmVerdict = {
     keep: 0,
     release: false,
@@ -169,17 +171,14 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     prewarmAt: null,
     prewarmSlotAt: null,
   };
-  if (f && prewarmOn && f.periodic && input.readyOrPending === 0) {
-    const next = nextPeriodicAt(f, now)!;
+  if (f && prewarmOn && f.periodic && next !== null && input.readyOrPending === 0) {
     const dueInSec = (next - now) / 1000;
-    const aheadSec = bootHighSec + leadSec(f, input.pollSec);
     // A slot is pre-warmed once, and not once it is past: its batch is late or skipped, and gets a launch if it
     // comes. (Its pre-warmed workers may have gone at the idle limit.)
     const due = dueInSec > 0 && dueInSec <= aheadSec && next !== input.prewarmedSlotAt;
     // Otherwise the wake-up is for the next slot still ahead of its pre-warm time, while the pattern is fresh.
     const upcoming = dueInSec > aheadSec ? next : next + f.periodic.periodSec * 1000;
-    if (!due && upcoming < f.periodic.anchorAt + FRESH_SLOTS * f.periodic.periodSec * 1000)
-      verdict.prewarmAt = upcoming - aheadSec * 1000;
+    if (!due && slotIsFresh(f.periodic, upcoming)) verdict.prewarmAt = upcoming - aheadSec * 1000;
     if (due) {
       const count = Math.max(1, Math.round(f.meanBatchSize));
       verdict.prewarm = count;
@@ -205,7 +204,7 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     return verdict;
   }
   // So has a periodic one whose last two slots passed with nothing.
-  if (f.periodic && !slotIsFresh(f, now)) {
+  if (f.periodic && !fresh) {
     verdict.reason = {
       code: 'stream-paused',
       data: { silenceSec: (now - f.lastAt) / 1000, meanGapSec: f.periodic.periodSec },
@@ -226,20 +225,18 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   // draw, and nothing in between; keeping one bills the whole gap. Cost never pre-warms.
   if (prewarmOn && f.periodic) {
     const expectedInSec = expectedSecUntil(f, now, 1);
-    const lead = leadSec(f, input.pollSec);
-    const prewarmSec = bootHighSec + lead;
     // Not a worker pre-warmed for this very slot (its lead can shrink once a faster boot is seen): it would not
     // be started again, and its task would wait for a boot.
-    if (expectedInSec > prewarmSec && nextPeriodicAt(f, now) !== input.prewarmedSlotAt) {
+    if (expectedInSec > aheadSec && next !== input.prewarmedSlotAt) {
       verdict.release = true;
       verdict.reason = {
         code: 'prewarm-cheaper',
         data: {
           expectedInSec,
           keepUsd: (price * expectedInSec) / 3600,
-          prewarmUsd: (price * prewarmSec) / 3600,
+          prewarmUsd: (price * aheadSec) / 3600,
           periodSec: f.periodic.periodSec,
-          leadSec: lead,
+          leadSec: leadSec(f, input.pollSec),
         },
       };
       return verdict;
@@ -256,7 +253,7 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   // A worker up within a pre-warm's lead of the next slot is what a pre-warm would start: it is kept for that
   // slot even when the slot is a little past the idle limit (which plan() still enforces), or it would be
   // stopped and started again.
-  const reachSec = prewarmOn ? Math.max(input.maxIdleSec, bootHighSec + leadSec(f, input.pollSec)) : input.maxIdleSec;
+  const reachSec = prewarmOn ? Math.max(input.maxIdleSec, aheadSec) : input.maxIdleSec;
   let last = { expectedInSec: expectedSecUntil(f, now, 1), keepUsd: 0 };
   for (let n = 1; n <= upTo; n++) {
     const expectedInSec = expectedSecUntil(f, now, n);
