@@ -10,6 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../shared/config.js';
@@ -242,6 +243,27 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
     // null while it sleeps. A new `clock` line means it began another.
     let workingSince: number | null = null;
     let segmentsSeen = segment;
+    /** The error for a stalled run, with what each side knows of the shared clock and Python's stacks. */
+    const stalled = async (): Promise<StalledRunError> => {
+      const stdin = child.stdin!;
+      const node =
+        `this side: world ${world.now}, segment ${segment.r} ${segment.v} ${segment.vt}, ` +
+        `${clockLines} clock lines read, last world sent ${lastSent ?? 'none'}, stdin ` +
+        `${stdin.writable ? 'open' : 'closed'} with ${stdin.writableLength} bytes queued, wall ${Date.now()}`;
+      // Answered by Python's clock thread, which reads stdin: no answer means it stopped reading. Asked before the
+      // stack dump, which writes to the same stderr and would cut the answer's line.
+      if (stdin.writable) stdin.write('report\n');
+      for (let waited = 0; waited < 2000 && pythonClock === null; waited += 50) await delay(50);
+      const dump = await dumpThreads(child, (d) => (threadDump = d));
+      const python = pythonClock ?? '(no answer: its clock thread did not read the request on stdin)';
+      return new StalledRunError(
+        stallMs / 1000,
+        (world.now - world.epoch) / 1000,
+        dump,
+        tail.slice(-20).join('\n'),
+        `${node}\nPython: ${python}`,
+      );
+    };
     const outcome = await new Promise<{ finished: boolean }>((resolve, reject) => {
       let drainedSince: number | null = null;
       let stepping = false;
@@ -256,29 +278,7 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
           if (workingSince === null && world.now >= segment.vt) workingSince = Date.now();
           if (workingSince !== null && Date.now() - workingSince >= stallMs) {
             clearInterval(timer!);
-            const stdin = child.stdin!;
-            const node =
-              `this side: world ${world.now}, segment ${segment.r} ${segment.v} ${segment.vt}, ` +
-              `${clockLines} clock lines read, last world sent ${lastSent ?? 'none'}, stdin ` +
-              `${stdin.writable ? 'open' : 'closed'} with ${stdin.writableLength} bytes queued, wall ${Date.now()}`;
-            void (async () => {
-              // Answered by Python's clock thread, which reads stdin: no answer means it stopped reading. Asked
-              // before the stack dump, which writes to the same stderr and would cut the answer's line.
-              if (stdin.writable) stdin.write('report\n');
-              for (let waited = 0; waited < 2000 && pythonClock === null; waited += 50)
-                await new Promise((r) => setTimeout(r, 50));
-              const dump = await dumpThreads(child, (d) => (threadDump = d));
-              const python = pythonClock ?? '(no answer: its clock thread did not read the request on stdin)';
-              reject(
-                new StalledRunError(
-                  stallMs / 1000,
-                  (world.now - world.epoch) / 1000,
-                  dump,
-                  tail.slice(-20).join('\n'),
-                  `${node}\nPython: ${python}`,
-                ),
-              );
-            })();
+            void stalled().then(reject);
             return;
           }
           const target = worldAt();
@@ -327,7 +327,7 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
       const p = proc;
       const gone = new Promise<void>((resolve) => p.once('exit', () => resolve()));
       p.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+      await Promise.race([gone, delay(3000)]);
       if (p.exitCode === null) p.kill('SIGKILL');
     }
     await world.close();
@@ -346,7 +346,7 @@ async function dumpThreads(child: ChildProcess, collect: (into: string[]) => voi
   let seen = -1;
   for (let waited = 0; waited < 5000 && (into.length === 0 || into.length !== seen); waited += 250) {
     seen = into.length;
-    await new Promise((r) => setTimeout(r, 250));
+    await delay(250);
   }
   return into.join('\n');
 }
