@@ -98,6 +98,8 @@ export interface ChaosOptions {
   listingDelaySec?: number;
   /** Default: random among 1, 2, 4. */
   launchConcurrency?: number;
+  /** `scaling.preference`. Default: by seed (seed mod 3: cost, balanced, latency), so every preference is hunted. */
+  preference?: Preference;
   script?: ScriptedEvent[];
   log?: (line: string) => void;
   /** Every engine event, with the number of the process that emitted it. */
@@ -118,6 +120,7 @@ export interface ChaosResult {
     completed: number;
     listingDelaySec: number;
     launchConcurrency: number;
+    preference: Preference;
     virtualMin: number;
     realMs: number;
   };
@@ -127,7 +130,10 @@ export interface ChaosResult {
 const POLL_SEC = 15;
 const PREFIX = 'chaos';
 
-export function chaosConfig(): Config {
+type Preference = Config['scaling']['preference'];
+export const CHAOS_PREFERENCES = ['cost', 'balanced', 'latency'] as const satisfies readonly Preference[];
+
+export function chaosConfig(preference: Preference = 'balanced'): Config {
   return ConfigSchema.parse({
     clearml: { apiHost: 'http://127.0.0.1:8008' },
     aws: { region: 'us-east-1' },
@@ -155,6 +161,7 @@ export function chaosConfig(): Config {
       maxTotalInstances: 6,
       maxIdleMin: 4,
       maxSpinUpMin: 8,
+      preference,
     },
   });
 }
@@ -188,7 +195,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const launchConcurrency = opts.launchConcurrency ?? rng.pick([1, 2, 4]);
   const chaosSteps = Math.round(((opts.chaosMin ?? 120) * 60) / POLL_SEC);
   const totalSteps = chaosSteps + Math.round(((opts.drainMin ?? 60) * 60) / POLL_SEC);
-  const config = chaosConfig();
+  // Not drawn from the run's random stream, so a seed's other draws are the same at every preference.
+  const preference = opts.preference ?? CHAOS_PREFERENCES[opts.seed % CHAOS_PREFERENCES.length]!;
+  const config = chaosConfig(preference);
   const log = opts.log ?? (() => undefined);
 
   // The one test world. Shutting down takes about a minute on AWS; terminated instances drop out of our listing.
@@ -704,6 +713,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       completed: tasks.filter((t) => t.status === 'completed').length,
       listingDelaySec,
       launchConcurrency,
+      preference,
       virtualMin: Math.round((end - T0) / 60_000),
       realMs: Date.now() - started,
     },

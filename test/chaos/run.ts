@@ -70,7 +70,7 @@ async function main(): Promise<number> {
     `chaos: ${runs} run${runs === 1 ? '' : 's'} from seed ${first}, ${chaosMin} min of chaos + ${drainMin} min of drain each` +
       `${values['no-journal'] ? ', crash-safety journal OFF' : ''}`,
   );
-  console.log('  seed  delay conc  ticks restarts launches  tasks done  kills faults  violations  real');
+  console.log('  seed  pref      delay conc  ticks restarts launches  tasks done  kills faults  violations  real');
   const results: ChaosResult[] = [];
   for (let seed = first; seed < first + runs; seed++) {
     const r = await runChaos({
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     const f = Object.values(r.faults).reduce((a, b) => a + b, 0);
     const s = r.stats;
     console.log(
-      `  ${pad(seed, 4)}  ${pad(`${s.listingDelaySec}s`, 5)} ${pad(s.launchConcurrency, 4)}  ${pad(s.ticks, 5)} ${pad(s.restarts, 8)} ${pad(s.launches, 8)}  ${pad(s.tasks, 5)} ${pad(s.completed, 4)}  ${pad(k, 5)} ${pad(f, 6)}  ${pad(r.violations, 10)}  ${(s.realMs / 1000).toFixed(1)}s`,
+      `  ${pad(seed, 4)}  ${s.preference.padEnd(8)}  ${pad(`${s.listingDelaySec}s`, 5)} ${pad(s.launchConcurrency, 4)}  ${pad(s.ticks, 5)} ${pad(s.restarts, 8)} ${pad(s.launches, 8)}  ${pad(s.tasks, 5)} ${pad(s.completed, 4)}  ${pad(k, 5)} ${pad(f, 6)}  ${pad(r.violations, 10)}  ${(s.realMs / 1000).toFixed(1)}s`,
     );
     if (r.violations && (values.verbose || runs <= 20)) {
       for (const name of INVARIANTS)

@@ -188,6 +188,8 @@ describe('keep-warm rule', () => {
     const v = keepWarm({ ...base, ...patch });
     expect(v.keep).toBe(kept);
     expect(v.reason.code).toBe(code);
+    // Cost lets the rest go at once once it forecasts; with nothing learned the surplus limit still applies.
+    expect(v.release).toBe(patch.preference === 'cost' && !!patch.forecast);
   });
 
   const periodic = (lastAgoMin: number) =>
@@ -217,10 +219,10 @@ describe('keep-warm rule', () => {
   it.each([
     // Next due in 8 min (480 s). Balanced: a pre-warm bills the slowest boot (100 s) plus the lead (a 15 s poll,
     // no jitter), far less than 480 s kept, so the idle worker goes at once. Latency keeps every idle worker;
-    // cost lets it go on its own terms (a relaunch = 100 s).
+    // cost lets it go on its own terms (keeping costs more than a relaunch, 100 s), and at once.
     ['balanced: released, a pre-warm is cheaper', 'balanced', 0, true, 'prewarm-cheaper'],
     ['latency: kept', 'latency', 1, false, 'keep-all'],
-    ['cost: let go after the surplus limit', 'cost', 0, false, 'next-task-far'],
+    ['cost: let go at once', 'cost', 0, true, 'next-task-far'],
   ] as [string, KeepWarmInput['preference'], number, boolean, string][])(
     'a ready worker on a periodic queue, %s',
     (_n, preference, keep, release, code) => {
@@ -391,9 +393,10 @@ describe('keep-warm rule', () => {
       expect(f.paused).toMatchObject({ meanGapSec: 60 });
       expect(f.paused!.silenceSec).toBeCloseTo(480, 6);
       expect(expectedSecUntil(f, T, 1)).toBe(Infinity);
+      // Cost lets them go at once; the others after the surplus limit.
       for (const preference of ['cost', 'balanced', 'latency'] as const) {
         const v = keepWarm({ ...base, preference, forecast: f, candidates: 3 });
-        expect(v).toMatchObject({ keep: 0, release: false, reason: { code: 'stream-paused' } });
+        expect(v).toMatchObject({ keep: 0, release: preference === 'cost', reason: { code: 'stream-paused' } });
       }
       // The same stream 3 min after its last task keeps what a burst could use.
       expect(

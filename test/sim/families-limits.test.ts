@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Figures, FamilyRow } from '../../bench/families.js';
-import { worldSeedSpreads, worstSeedLines } from '../../bench/families-limits.js';
+import { limitsSection, worldSeedSpreads, worstSeedLines } from '../../bench/families-limits.js';
 import { trickleRow } from '../fixtures/index.js';
 
 const figs = (cost: number, p50: number, extra: Partial<Figures> = {}): Figures => ({
@@ -78,6 +78,26 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
     expect(line).toMatch(
       /At the latency preference the p50 ours − model on those seeds is trickle-1 −0\.5 s; over the 3 seeds it ran, latency costs a median 1\.50 × the bound \(balanced 1\.20, target 1\.25\) and more than the model on 1 of them/,
     );
+  });
+
+  it('where the clairvoyant target is missed, says what the cost preference pays and what its p50 is', () => {
+    // Bound 0.1 per seed: balanced 2.0 × it (a miss); cost 1.3, 1.2, 1.4 × with p50s of 100, 110, 90 s; the model's
+    // p50 3 s.
+    const seedRow = (seed: number, cost: Figures | undefined) =>
+      trickleRow(seed, 0.1, { balanced: figs(0.2, 1), baseline: figs(0.3, 3), ...(cost ? { cost } : {}) });
+    const rows = [seedRow(1, figs(0.13, 100)), seedRow(2, figs(0.12, 110)), seedRow(3, figs(0.14, 90))];
+    const text = limitsSection(path.resolve('bench'), rows);
+    expect(text).toMatch(/^- \*\*trickle\*\*: ours ÷ bound 2\.00 \(median seed\)/m);
+    expect(text).toMatch(
+      /At the cost preference \(3 seeds\), which keeps an idle machine only for a task due within a boot and starts none ahead of a task, ours is at 1\.30 × the bound \(\d\.\d\d × the bound with mean boots\) with a median p50 of 100 s, where the model's is 3 s\./,
+    );
+    // Where the cost preference did not run, the line says nothing of it.
+    expect(
+      limitsSection(
+        path.resolve('bench'),
+        [1, 2, 3].map((n) => seedRow(n, undefined)),
+      ),
+    ).not.toMatch(/At the cost preference/);
   });
 
   it('where ours costs more than the model on heavytail, says what the idealised spare-machine policy pays there', () => {

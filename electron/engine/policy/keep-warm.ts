@@ -197,6 +197,11 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     return verdict;
   }
   const periodic = !!f.periodic;
+  // Cost counts dollars only: an idle worker the rule does not keep costs money every second it waits, and its
+  // next task is forecast past a boot whether it goes now or after the surplus limit (the forecast does not improve
+  // with the wait), so it goes now. With nothing learned yet (above) the surplus limit still guards against the
+  // unknown.
+  verdict.release = preference === 'cost';
   // A stream that has stopped (a burst, a working day, a run of tasks is over) will not take an idle worker soon:
   // the hour's rate still counts the tasks before the silence, and would keep workers up to maxIdleMin for none.
   if (f.paused && !periodic) {
