@@ -8,7 +8,7 @@ import type { ConfigDraft } from './config-form.js';
 export type Preference = 'cost' | 'balanced' | 'latency';
 
 export const PREFERENCE_TEXT: Record<Preference, string> = {
-  cost: 'Lowest cost: an idle instance is kept only when the next task is due sooner than a new one could boot, and otherwise stopped at once (once a few tasks have been seen), and a waiting task is left for a busy instance that will likely finish before a new one could boot. Tasks more often wait 1–3 minutes for a boot.',
+  cost: 'Lowest cost: an idle instance is kept only when the next task is due sooner than a new one could boot; otherwise it is stopped at once (from the second task on; before that, after a short wait). A waiting task is left for a busy instance that will likely finish before a new one could boot. Tasks more often wait 1–3 minutes for a boot.',
   balanced:
     'Balanced (default): an idle instance is kept while the next task is likely soon enough that keeping it costs less than making that task wait for a boot, and no more than a burst could use. A busy queue (one whose tasks keep four or more instances busy on average) keeps that average plus its square root up while tasks keep coming, so its ups and downs rarely make a task wait. When tasks come on a regular schedule, the instance is stopped after each task and a new one started a boot ahead of the next, until two scheduled tasks in a row do not come. Once tasks stop for far longer than their usual gaps (a burst or a working day is over), idle instances are stopped without waiting for the idle limit. A waiting task is left for a busy instance that will likely finish before a new one could boot.',
   latency:
