@@ -3,7 +3,7 @@
  * decision or an action (the event log, the dry-run line, a queue's last decision, the CLI) is written here.
  */
 import type { Action, Blocker, DecisionReason, Demand, QueueDecision, TerminateReason } from './policy.js';
-import type { KeepWarmReason, PrewarmReason } from './policy/keep-warm.js';
+import type { KeepWarmReason, NextTaskData, PrewarmReason } from './policy/keep-warm.js';
 
 export function formatMinutes(sec: number): string {
   if (sec < 90) return `${Math.round(sec)} s`;
@@ -125,6 +125,11 @@ function aboutSec(sec: number): string {
 const usd = (n: number) => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
 
 /** The event-log line for a keep-warm decision. */
+/** What a relaunch's price stands for: at the cost preference the boot alone, otherwise the boot and its wait. */
+function relaunchWhat(d: NextTaskData): string {
+  return d.waitValued ? 'for a boot and its wait' : 'for a boot';
+}
+
 export function keepWarmText(queue: string, r: KeepWarmReason): string {
   switch (r.code) {
     case 'none-idle':
@@ -134,9 +139,9 @@ export function keepWarmText(queue: string, r: KeepWarmReason): string {
         ? `kept ${r.data.kept} idle on '${queue}' up to the idle limit: too few tasks seen yet to forecast the next`
         : `not keeping idle workers on '${queue}': too few tasks seen yet to forecast the next, and the preference is cost`;
     case 'next-task-soon':
-      return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
+      return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} ${relaunchWhat(r.data)})`;
     case 'next-task-far':
-      return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} for a boot and its wait)`;
+      return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} ${relaunchWhat(r.data)})`;
     case 'busy-queue-margin':
       return `kept ${r.data.kept} idle on '${queue}': its tasks keep about ${Math.round(r.data.loadWorkers)} workers busy on average (${r.data.busy} now), so ${r.data.staffed} stay up while tasks keep coming, the average and its square root for the ups and downs`;
     case 'keep-all':

@@ -312,7 +312,12 @@ describe('keep-warm rule', () => {
     );
     const gone = keepWarm({ ...base, forecast: twoPerHour });
     expect(keepWarmText('cpu', gone.reason)).toMatch(
-      /^letting idle workers on 'cpu' go: next task expected in ~30 min/,
+      /^letting idle workers on 'cpu' go: next task expected in ~30 min.* for a boot and its wait\)$/,
+    );
+    // At the cost preference a relaunch is the boot alone: no wait is priced.
+    const cost = keepWarm({ ...base, forecast: poisson(12), preference: 'cost' });
+    expect(keepWarmText('cpu', cost.reason)).toBe(
+      "letting idle workers on 'cpu' go: next task expected in ~5 min, keeping one costs more ($0.30 vs $0.10 for a boot)",
     );
     const pre = keepWarm({ ...base, forecast: periodic(9), readyOrPending: 0, candidates: 0 });
     expect(prewarmText('cpu', pre.prewarmReason!)).toBe(

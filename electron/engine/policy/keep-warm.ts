@@ -63,19 +63,23 @@ export interface KeepWarmInput {
   prewarmedSlotAt?: number | null;
 }
 
+export interface NextTaskData {
+  kept: number;
+  expectedInSec: number;
+  keepUsd: number;
+  relaunchUsd: number;
+  periodic: boolean;
+  /** Whether relaunchUsd counts the wait for the boot as well as the boot (not at the cost preference). */
+  waitValued: boolean;
+}
+
 export type KeepWarmReason =
   | { code: 'none-idle'; data: Record<string, never> }
   | { code: 'no-history'; data: { kept: number } }
   | { code: 'keep-all'; data: { kept: number } }
   | { code: 'stream-paused'; data: { silenceSec: number; meanGapSec: number } }
-  | {
-      code: 'next-task-soon';
-      data: { kept: number; expectedInSec: number; keepUsd: number; relaunchUsd: number; periodic: boolean };
-    }
-  | {
-      code: 'next-task-far';
-      data: { kept: number; expectedInSec: number; keepUsd: number; relaunchUsd: number; periodic: boolean };
-    }
+  | { code: 'next-task-soon'; data: NextTaskData }
+  | { code: 'next-task-far'; data: NextTaskData }
   | { code: 'busy-queue-margin'; data: { kept: number; loadWorkers: number; busy: number; staffed: number } }
   | {
       code: 'prewarm-cheaper';
@@ -277,6 +281,7 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
       keepUsd: (price * shown) / 3600,
       relaunchUsd,
       periodic,
+      waitValued: WAIT_WEIGHT[preference] > 0,
     },
   };
   if (preference === 'balanced' && input.meanDurationSec && input.busy !== undefined) {
