@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../shared/config.js';
 import { idealCost } from '../electron/engine/sim/metrics.js';
@@ -190,7 +191,9 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
   let clockLines = 0;
   let lastSent: number | null = null;
   try {
-    proc = spawn(py, [DRIVER_PY, settingsFile], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // fd 3: driver.py's side of the clock protocol, on a pipe of its own (ClearML logs to stdout from several
+    // threads, and a line there can be cut in two by theirs: a lost `clock` line stalled the replay).
+    proc = spawn(py, [DRIVER_PY, settingsFile], { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     const child = proc;
     // Writes after the process has gone fail with EPIPE: the exit is handled below, not here.
     child.stdin!.on('error', () => undefined);
@@ -210,6 +213,7 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
       if (tail.length > 200) tail = tail.slice(-100);
       input.onLog?.(line);
     };
+    lines(child.stdout!, onLine);
     lines(child.stderr!, onLine);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // The world's clock, as driver.py's WorldClock computes it: fast from V to VT from wall R, then wall speed.
@@ -221,13 +225,13 @@ export async function runClearmlReal(input: RealRunInput): Promise<RealRunFigure
     };
     // Wait for the imports to finish, then start both clocks at the same wall instant.
     await new Promise<void>((resolve, reject) => {
-      lines(child.stdout!, (l) => {
-        const m = /^clock (\S+) (\S+) (\S+)$/.exec(l.trim());
+      lines(child.stdio[3] as Readable, (l) => {
+        const m = /^clock (\S+) (\S+) (\S+)$/.exec(l);
         if (m) {
           segment = { r: Number(m[1]), v: Number(m[2]), vt: Number(m[3]) };
           clockLines++;
-        } else if (l.trim() === 'ready') resolve();
-        else onLine(l);
+        } else if (l === 'ready') resolve();
+        else onLine(`(control pipe, not understood) ${l}`);
       });
       void exited.then((code) =>
         reject(new Error(`ClearML's autoscaler exited (${code}) before it started:\n${tail.join('\n')}`)),
@@ -351,7 +355,7 @@ async function dumpThreads(child: ChildProcess, collect: (into: string[]) => voi
   return into.join('\n');
 }
 
-function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+function lines(stream: NodeJS.ReadableStream | Readable, onLine: (line: string) => void): void {
   let buf = '';
   stream.on('data', (d: Buffer) => {
     buf += d.toString();

@@ -8,6 +8,10 @@ SETTINGS.json:
           ({"hyper_params": {...}, "configurations": {...}})
   clock   {"virtualStartMs": V0, "factor": F}: see WorldClock. R0 (wall ms) arrives as one line on stdin once
           this process is ready, so the loop starts at the world's time zero.
+
+The bench reads this process's side of the clock protocol (`ready`, then one `clock` line per sleep) on file
+descriptor 3, a pipe of its own: ClearML logs to stdout from several threads at once (its console-log threads
+among them), and a line printed there can be cut in two by theirs.
   fixKeyword  (default true) rename the one mismatched keyword argument of clearml 2.1.12 (see
           fix_spin_up_keyword); false runs the package exactly as shipped, where no launch succeeds.
 
@@ -30,15 +34,23 @@ import time as _time
 import types
 
 
+CONTROL_FD = 3
+
+
+def announce(line: str) -> None:
+    """One line to the bench on the control pipe, in one write: a pipe never splits a write this short."""
+    os.write(CONTROL_FD, (line + "\n").encode())
+
+
 class WorldClock:
     """The world's time, shared with the TypeScript side.
 
     While the autoscaler's main thread sleeps (its polling interval, the boto3 waiters' 15 s, the 15 s restart
     delay), world time runs `factor` times faster than the wall clock; while it works (HTTP calls, building boto3
     clients), world time runs at wall speed. So the replay is compressed where ClearML waits, and its own work
-    costs what it costs, never `factor` times that. Each main-thread sleep publishes one segment on stdout,
-    `clock R V VT` (wall ms, world ms, world ms): from wall R, world time runs fast from V until VT, then at wall
-    speed; both sides compute the same piecewise-linear target from the last segment.
+    costs what it costs, never `factor` times that. Each main-thread sleep publishes one segment on the control
+    pipe, `clock R V VT` (wall ms, world ms, world ms): from wall R, world time runs fast from V until VT, then at
+    wall speed; both sides compute the same piecewise-linear target from the last segment.
 
     The world follows that target in steps and reports each step on stdin (`world MS`). On a loaded machine it can
     fall behind, so this side never reads a time later than the world's last report, and a sleep ends only once
@@ -90,7 +102,7 @@ class WorldClock:
         if threading.current_thread() is self.main:
             r = _time.time()
             self.segment = (r, start, start + seconds)
-            print(f"clock {r * 1000:.3f} {start * 1000:.3f} {(start + seconds) * 1000:.3f}", flush=True)
+            announce(f"clock {r * 1000:.3f} {start * 1000:.3f} {(start + seconds) * 1000:.3f}")
         while True:
             left = start + seconds - self.now()
             if left <= 0:
@@ -139,7 +151,7 @@ def main() -> int:
     if settings.get("fixKeyword", True):
         fix_spin_up_keyword(AWSDriver)
 
-    print("ready", flush=True)
+    announce("ready")
     line = sys.stdin.readline()
     if not line.strip():
         print("no start time on stdin", file=sys.stderr)

@@ -9,9 +9,15 @@ const violations = (r: ChaosResult) => INVARIANTS.flatMap((n) => r.verdict[n].ma
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
 describe('chaos: seeded runs of the engine against the emulators', () => {
-  for (const seed of [7, 1234, 90210]) {
-    it(`seed ${seed}: kills and faults injected, zero invariant violations`, async () => {
-      const r = await runChaos({ seed, chaosMin: 60, drainMin: 45 });
+  // One seed at each keep-warm preference: each lets idle workers go on its own terms.
+  for (const [seed, preference] of [
+    [7, 'balanced'],
+    [1234, 'latency'],
+    [90210, 'cost'],
+  ] as const) {
+    it(`seed ${seed} at ${preference}: kills and faults injected, zero invariant violations`, async () => {
+      const r = await runChaos({ seed, chaosMin: 60, drainMin: 45, preference });
+      expect(r.stats.preference).toBe(preference);
       expect(violations(r)).toEqual([]);
       // The run really was chaotic (a quiet run would pass trivially).
       expect(sum(r.kills)).toBeGreaterThan(0);

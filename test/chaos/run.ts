@@ -1,5 +1,6 @@
 /**
- * `npm run chaos -- [--seed N] [--runs N] [--chaos-min M] [--drain-min M] [--no-journal] [--no-hangs] [--verbose]`
+ * `npm run chaos -- [--seed N] [--runs N] [--chaos-min M] [--drain-min M] [--preference P] [--no-journal] [--no-hangs]
+ * [--verbose]`
  * (`--help` lists them)
  *
  * Seeded runs of the engine against the emulators under kills and faults (see chaos.ts), one line per run, then
@@ -9,7 +10,7 @@
  * real time (a ClearML hang's timeout among them), so how much else gets done meanwhile depends on the machine.
  */
 import { parseArgs } from 'node:util';
-import { FAULT_KINDS, KILL_POINTS, runChaos, type ChaosResult } from './chaos.js';
+import { CHAOS_PREFERENCES, FAULT_KINDS, KILL_POINTS, runChaos, type ChaosResult } from './chaos.js';
 import { INVARIANTS } from './invariants.js';
 
 const USAGE = `usage: npm run chaos -- [options]
@@ -17,6 +18,8 @@ const USAGE = `usage: npm run chaos -- [options]
   --runs N          how many seeded runs (default 10)
   --chaos-min M     virtual minutes of task arrivals, faults and kills per run (default 120)
   --drain-min M     quiet virtual minutes after them, before the invariants are checked (default 60)
+  --preference P    scaling.preference of every run: cost, balanced or latency (default: by seed, seed mod 3
+                    picks cost, balanced, latency in turn)
   --no-journal      turn the crash-safety intent journal off, to see what it prevents
   --no-hangs        no ClearML hangs (each costs ~0.3 s of real time: the client's timeout is real)
   --verbose         also print each kill (where and when) and the start of the drain
@@ -32,6 +35,7 @@ function parse() {
         runs: { type: 'string', default: '10' },
         'chaos-min': { type: 'string', default: '120' },
         'drain-min': { type: 'string', default: '60' },
+        preference: { type: 'string' },
         'no-journal': { type: 'boolean', default: false },
         'no-hangs': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
@@ -60,6 +64,14 @@ const num = (name: string, v: string | undefined, min: number): number => {
   return n;
 };
 
+const preference = ((v: string | undefined) => {
+  const p = CHAOS_PREFERENCES.find((x) => x === v);
+  if (v !== undefined && !p) {
+    console.error(`--preference must be one of ${CHAOS_PREFERENCES.join(', ')}, got '${v}'`);
+    process.exit(2);
+  }
+  return p;
+})(values.preference);
 const first = num('seed', values.seed, 0);
 const runs = num('runs', values.runs, 1);
 const chaosMin = num('chaos-min', values['chaos-min'], 1);
@@ -77,6 +89,7 @@ async function main(): Promise<number> {
       seed,
       chaosMin,
       drainMin,
+      preference,
       crashSafety: !values['no-journal'],
       hangs: !values['no-hangs'],
       log: values.verbose ? (l) => console.log(l) : undefined,

@@ -5,8 +5,10 @@
  * script. Tiny traces on a compressed clock: one task, one launch, one idle spin-down; and the stall a terminated
  * worker causes, which the model must show as the real code does and this app's engine must not.
  */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runClearmlReal, StalledRunError } from '../../bench/clearml-real.js';
+import { DRIVER_PY, runClearmlReal, StalledRunError, venvPython } from '../../bench/clearml-real.js';
 import { loadSimConfig } from '../../electron/engine/sim/config.js';
 import { simulate } from '../../electron/engine/sim/simulate.js';
 import type { Trace } from '../../electron/engine/sim/trace.js';
@@ -143,5 +145,45 @@ describe("ClearML's AutoScaler against our emulators", () => {
     // Both sides' view of the shared clock, to tell which side of it stopped.
     expect(err.clocks).toMatch(/^this side: world \d+, segment \d+ \d+ \d+, 0 clock lines read, .*stdin open/);
     expect(err.clocks).toMatch(/\nPython: clock-state world \d+\.\d+ segment [\d.]+ [\d.]+ [\d.]+ wall [\d.]+$/);
+  });
+
+  it("the clock lines reach the bench whole while ClearML's threads log to stdout", async () => {
+    // driver.py's clock, its main thread sleeping 0 s (a clock line each) 3,000 times while four threads log
+    // through a stdout handler as ClearML's console-log threads do. On stdout, print()'s line and its newline are
+    // two writes, and another thread's line often landed between them (in 12–15 % of the lines when measured
+    // with print(); a lost clock line stalled a replay); the control pipe (fd 3) carries them alone.
+    const script = [
+      'import importlib.util, logging, sys, threading',
+      `spec = importlib.util.spec_from_file_location("driver", ${JSON.stringify(DRIVER_PY)})`,
+      'driver = importlib.util.module_from_spec(spec); spec.loader.exec_module(driver)',
+      'h = logging.StreamHandler(sys.stdout); log = logging.getLogger("spam"); log.addHandler(h); log.setLevel(20)',
+      'stop = False',
+      'def spam():',
+      '    while not stop: log.info("i-0123 STARTUP LOG: [    7.101555] cloud-init[790]: starting")',
+      'threads = [threading.Thread(target=spam) for _ in range(4)]',
+      '[t.start() for t in threads]',
+      'clock = driver.WorldClock(1000.0, 120.0)',
+      'for _ in range(3000): clock.sleep(0)',
+      'stop = True',
+      '[t.join() for t in threads]',
+    ].join('\n');
+    const child = spawn(venvPython(), ['-c', script], {
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    const read = (stream: Readable) => {
+      let text = '';
+      stream.on('data', (d: Buffer) => (text += d.toString()));
+      return () => text.split('\n').filter(Boolean);
+    };
+    const [stdout, stderr, control] = [read(child.stdout!), read(child.stderr!), read(child.stdio[3] as Readable)];
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr()).toEqual([]);
+    expect(code).toBe(0);
+    expect(control()).toHaveLength(3000);
+    expect(control().filter((l) => !/^clock \d+\.\d{3} \d+\.\d{3} \d+\.\d{3}$/.test(l))).toEqual([]);
+    // The other threads did log meanwhile, and no clock line went to stdout.
+    expect(stdout().length).toBeGreaterThan(100);
+    expect(stdout().filter((l) => l.includes('clock'))).toEqual([]);
   });
 });
