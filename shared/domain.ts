@@ -108,8 +108,8 @@ export const EngineEventSchema = z.object({
   instanceIds: z.array(z.string()).optional(),
   count: z.number().optional(),
   /**
-   * On a launch (or a failed one) with no task pending: the tasks a periodic queue is expected to enqueue soon,
-   * which the launch starts machines ahead of (a pre-warm).
+   * On a launch (or a failed one) with no task pending, and on the decision that plans it: the tasks a periodic
+   * queue is expected to enqueue soon, which the launch starts machines ahead of (a pre-warm).
    */
   prewarm: z.number().optional(),
   /** Set on changes someone asked for (the audit trail); absent on the engine's own decisions. */

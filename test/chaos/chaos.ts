@@ -431,8 +431,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       clock,
       teamState,
       onEvent: (e) => {
-        // A failed launch counts: its instance may exist (a lost response) and be found later by its token.
-        if ((e.kind === 'launch' || e.kind === 'launch-failed') && e.prewarm && e.queue)
+        // A failed launch counts: its instance may exist (a lost response) and be found later by its token. So
+        // does the decision that planned a pre-warm: a launch cut short by a kill has no event of its own, and the
+        // next process re-sends it.
+        if ((e.kind === 'launch' || e.kind === 'launch-failed' || e.kind === 'decision') && e.prewarm && e.queue)
           prewarms.push({ at: e.at, queue: e.queue, count: e.prewarm });
         opts.onEvent?.(n, e);
       },

@@ -95,7 +95,10 @@ export interface History {
   samples: Sample[];
   instances: InstanceRecord[];
   terminations: TerminationRecord[];
-  /** Launches the engine made ahead of a periodic queue's next task (`prewarm` on its launch and launch-failed events). */
+  /**
+   * Launches the engine made ahead of a periodic queue's next task: `prewarm` on its launch and launch-failed
+   * events, and on the decision event that planned them (a launch cut short by a kill has no event of its own).
+   */
   prewarms: { at: number; queue: string; count: number }[];
   /** Every task at the end of the run; the run ends with a quiet drain (no faults, kills or arrivals). */
   tasks: TaskEnd[];

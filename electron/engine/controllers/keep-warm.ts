@@ -1,7 +1,8 @@
 /**
  * The demand memory that sizes each queue's idle pool: the keep-warm rule's learned arrivals and boot times
  * (policy/warm-memory.ts), turned each tick into how many idle workers to keep beyond the pending tasks and how
- * many to start ahead of a periodic task. Its reasons go to the event log, each distinct one once per 10 minutes.
+ * many to start ahead of a periodic task. Its reasons go to the event log, each distinct one once per 10 minutes
+ * (a pre-warm once per slot).
  */
 import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
@@ -78,11 +79,14 @@ function logVerdict(queue: string, v: KeepWarmVerdict, emitOnce: (key: string, e
       queue,
       message: keepWarmText(queue, v.reason),
     });
+  // Once per slot (a slot is pre-warmed once), with the count: the launches that follow start machines for tasks
+  // not enqueued yet, and a launch cut short by a crash is re-sent by the next process without its own event.
   if (v.prewarmReason)
-    emitOnce(`prewarm|${queue}`, {
+    emitOnce(`prewarm|${queue}|${v.prewarmSlotAt}`, {
       level: 'info',
       kind: 'decision',
       queue,
       message: prewarmText(queue, v.prewarmReason),
+      prewarm: v.prewarm,
     });
 }

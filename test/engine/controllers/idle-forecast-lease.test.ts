@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../../electron/engine/controllers/event-log.js';
 import { IdleTracker } from '../../../electron/engine/controllers/idle.js';
 import { KeepWarmController } from '../../../electron/engine/controllers/keep-warm.js';
 import { leasesDue, renewLeases } from '../../../electron/engine/controllers/lease.js';
@@ -160,6 +161,43 @@ describe('KeepWarmController: learned durations and periodic release', () => {
       () => {},
     );
     expect(c.nextPrewarmAt).toBe(T0 + 60 * 60_000 - 165_000);
+  });
+});
+
+describe('KeepWarmController: pre-warm decisions in the event log', () => {
+  it("logs each slot's pre-warm with its count, though slots come closer than the 10-min repeat limit", () => {
+    const c = new KeepWarmController(() => ({ price: 0.5, source: 'fallback' as const }));
+    const i = instance('gpu', 'gpu_a');
+    let now = T0;
+    const log = new EventLog(() => now);
+    const tick = (at: number, instances: InstanceObs[], task: string | null) => {
+      now = at;
+      c.plan(
+        {
+          config: makeConfig(),
+          now,
+          queues: [queue('gpu', 0)],
+          instances,
+          workers: instances.map((x) => workerFor(x, task)),
+          inFlight: [],
+        },
+        (key, e) => log.emitOnce(key, e),
+      );
+    };
+    // Tasks every 8 min, seen running on the worker; then the worker is gone and nothing is up or pending.
+    for (let k = 0; k < 6; k++) {
+      tick(T0 + k * 480_000, [i], `p${k}`);
+      tick(T0 + k * 480_000 + 60_000, [i], null);
+    }
+    for (let t = T0 + 41 * 60_000; t <= T0 + 57 * 60_000; t += 15_000) tick(t, [], null);
+    const prewarms = log.recent(100).filter((e) => e.prewarm !== undefined);
+    // The slots at +48 and +56 min, each pre-warmed once, 8 min apart.
+    expect(prewarms.map((e) => [e.kind, e.queue, e.prewarm])).toEqual([
+      ['decision', 'gpu', 1],
+      ['decision', 'gpu', 1],
+    ]);
+    expect(prewarms[1]!.at - prewarms[0]!.at).toBe(480_000);
+    expect(prewarms[0]!.message).toMatch(/^pre-warming 1 on 'gpu': tasks arrive every ~8 min/);
   });
 });
 
