@@ -112,8 +112,8 @@ export const ScalingSchema = z
     /**
      * How an idle worker's cost is weighed against a task waiting for a boot when deciding to keep it warm:
      * `cost` keeps one only when the next task is due sooner than a boot takes (and, once it forecasts, lets the
-     * others go at once, not after surplusIdleMin); `latency` keeps it whenever a task
-     * is likely within maxIdleMin; `balanced` in between, keeps a busy queue (load of 4+ workers) staffed at its
+     * others go at once, not after surplusIdleMin); `latency` keeps it whenever a task is likely within
+     * maxIdleMin; `balanced` in between, keeps a busy queue (load of 4+ workers) staffed at its
      * load plus the load's square root, and on a periodic queue stops it after each task and starts one a boot
      * ahead of the next. `cost` and `balanced` leave a waiting task to a busy worker likely to
      * finish within a boot. maxIdleMin stays the hard ceiling either way.

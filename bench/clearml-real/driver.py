@@ -8,12 +8,12 @@ SETTINGS.json:
           ({"hyper_params": {...}, "configurations": {...}})
   clock   {"virtualStartMs": V0, "factor": F}: see WorldClock. R0 (wall ms) arrives as one line on stdin once
           this process is ready, so the loop starts at the world's time zero.
+  fixKeyword  (default true) rename the one mismatched keyword argument of clearml 2.1.12 (see
+          fix_spin_up_keyword); false runs the package exactly as shipped, where no launch succeeds.
 
 The bench reads this process's side of the clock protocol (`ready`, then one `clock` line per sleep) on file
 descriptor 3, a pipe of its own: ClearML logs to stdout from several threads at once (its console-log threads
 among them), and a line printed there can be cut in two by theirs.
-  fixKeyword  (default true) rename the one mismatched keyword argument of clearml 2.1.12 (see
-          fix_spin_up_keyword); false runs the package exactly as shipped, where no launch succeeds.
 
 ClearML's loop reads time through the names `time` and `sleep` it imports into auto_scaler.py, and boto3's
 waiters sleep through `botocore.waiter.time`: those are the only things replaced, by the clock the emulators run

@@ -124,12 +124,12 @@ function aboutSec(sec: number): string {
 
 const usd = (n: number) => `$${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}`;
 
-/** The event-log line for a keep-warm decision. */
 /** What a relaunch's price stands for: at the cost preference the boot alone, otherwise the boot and its wait. */
 function relaunchWhat(d: NextTaskData): string {
   return d.waitValued ? 'for a boot and its wait' : 'for a boot';
 }
 
+/** The event-log line for a keep-warm decision. */
 export function keepWarmText(queue: string, r: KeepWarmReason): string {
   switch (r.code) {
     case 'none-idle':
