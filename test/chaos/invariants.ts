@@ -153,22 +153,27 @@ export function checkInvariants(h: History): Verdict {
     // doubleLaunch: at the instant of each engine launch for queue q, q's useful live instances (the new one
     // included) are at most the highest demand (pending + busy) q had in the window [t − W, t], W = the recovery
     // re-send window + 2 polls (a re-sent launch serves the demand of the tick that planned it), plus the tasks
-    // of any pre-warm the engine announced for q in that window. Useful = not an unexplained idle instance, not
-    // one that never registered within the spin-up time: the engine does not count those either. The engine
-    // launches only while pending + pre-warm > idle + booting, so a correct engine keeps idle + busy + booting +
-    // new ≤ pending + pre-warm + busy; only a launch it could not see (unlisted and unremembered) breaks this.
+    // of any pre-warm the engine announced for q in that window. Useful = the config explains it (an orphan is
+    // not the engine's to count: its worker may take one of the queue's tasks after the engine launched for it,
+    // so its busy tasks are left out of both sides) and it did not fail to register within the spin-up time (the
+    // engine does not count those either). The engine launches only while pending + pre-warm > idle + booting, so
+    // a correct engine keeps idle + busy + booting + new ≤ pending + pre-warm + busy; only a launch it could not
+    // see (unlisted and unremembered) breaks this.
     const s = sampleAt(t);
-    const stale = (i: InstanceRecord) =>
-      i.explained
-        ? (i.registeredAt === null || i.registeredAt > t) && t - i.launchedAt > spinUpMs
-        : s?.workers[i.id] !== 'busy';
-    const useful = live.filter((i) => i.queue === inst.queue && !stale(i));
+    const useful = live.filter(
+      (i) =>
+        i.queue === inst.queue &&
+        i.explained &&
+        !((i.registeredAt === null || i.registeredAt > t) && t - i.launchedAt > spinUpMs),
+    );
+    const orphans = h.instances.filter((i) => i.queue === inst.queue && !i.explained);
     // The sample the launching tick (or recovery) observed is always in the window, however long its back-offs.
     const from = Math.min(t - h.resendWindowMs - 2 * h.pollMs, s?.at ?? t);
     let demand = 0;
     for (const x of samples) {
       if (x.at < from || x.at > t) continue;
-      demand = Math.max(demand, (x.pending[inst.queue] ?? 0) + (x.busy[inst.queue] ?? 0));
+      const orphanBusy = orphans.filter((o) => x.workers[o.id] === 'busy').length;
+      demand = Math.max(demand, (x.pending[inst.queue] ?? 0) + (x.busy[inst.queue] ?? 0) - orphanBusy);
     }
     // A pre-warm starts machines for tasks not enqueued yet: as many more as the engine said it expected. It says
     // so once RunInstances has answered (or failed), so up to 2 polls after the launch.
