@@ -389,8 +389,10 @@ export function plan(input: PolicyInput): Plan {
       const sinceBusySec = busyAt === null ? 0 : (now - busyAt) / 1000;
       const overCeiling = busyAt !== null && sinceBusySec >= maxIdleSec;
       const inherited = i >= surplus && !!input.idleInherited?.has(c.instance.instanceId);
-      const shortLimit = input.releaseIdle?.has(queueName) ? 0 : surplusIdleSec;
-      const limit = i < surplus || inherited ? shortLimit : maxIdleSec;
+      // A release lets go at once only the workers the forecast does not keep: one it keeps that was idle before
+      // this run began still gets the surplus limit.
+      const surplusLimit = input.releaseIdle?.has(queueName) ? 0 : surplusIdleSec;
+      const limit = i < surplus ? surplusLimit : inherited ? surplusIdleSec : maxIdleSec;
       if ((c.idleSec ?? 0) < limit && !overCeiling) return;
       const idleSec = c.idleSec ?? 0;
       const reason: TerminateReason = overCeiling

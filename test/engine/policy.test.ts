@@ -206,6 +206,19 @@ describe('policy: scale down', () => {
       [a.instanceId, 'idle'],
       [b.instanceId, 'idle'],
     ]);
+    // A worker the forecast keeps stays, even one idle since before the engine started (it gets the surplus
+    // limit, 2 min, not 0): the release is for the others.
+    const kept = (inherited: boolean) =>
+      terminations(
+        plan({
+          ...input(['cpu']),
+          expectedArrivals: new Map([['cpu', 1]]),
+          idleInherited: new Map(inherited ? [[b.instanceId, null]] : []),
+        }).actions,
+      );
+    // The longest idle (a) is the surplus one.
+    expect(kept(false)).toEqual([[a.instanceId, 'idle']]);
+    expect(kept(true)).toEqual([[a.instanceId, 'idle']]);
   });
 
   // Regression (chaos seed 10): after a restart the keep-warm rule, with no history yet, kept two workers that had
