@@ -151,9 +151,9 @@ describe('invariants', () => {
       expect(fired(h(false))).toContain('doubleLaunch');
     });
     it("an orphan's worker that takes one of the tasks the engine launched for does not make those launches double", () => {
-      // Two pending; the engine launches 'a' and 'b'; then an orphan's worker (a retired resource, also on 'cpu')
-      // takes one of the two tasks as 'b' is launched.
-      const h = (third: boolean) =>
+      // An orphan (a retired resource, its worker also on 'cpu') and the engine's launches 'a' at 0 and 'b' at 1 min
+      // (and a third, 'c', at 1.5 min), against this demand.
+      const h = (demand: (m: number) => Partial<Sample>, third = false) =>
         history({
           instances: [
             inst('orphan', {
@@ -167,32 +167,24 @@ describe('invariants', () => {
             inst('b', { launchedAt: min(1) }),
             ...(third ? [inst('c', { launchedAt: min(1.5) })] : []),
           ],
-          samples: samples(0, 2, (m) =>
-            m < 1
-              ? { pending: { cpu: 2, gpu: 0 }, workers: { orphan: 'idle' } }
-              : { pending: { cpu: 1, gpu: 0 }, busy: { cpu: 1 }, workers: { orphan: 'busy' } },
-          ),
+          samples: samples(0, 2, demand),
         });
-      expect(fired(h(false))).toEqual([]);
+      // Two pending; the orphan's worker takes one of them as 'b' is launched.
+      const takesOne = (m: number): Partial<Sample> =>
+        m < 1
+          ? { pending: { cpu: 2, gpu: 0 }, workers: { orphan: 'idle' } }
+          : { pending: { cpu: 1, gpu: 0 }, busy: { cpu: 1 }, workers: { orphan: 'busy' } };
+      expect(fired(h(takesOne))).toEqual([]);
       // A third launch for the two tasks is one too many, orphan or not.
-      expect(fired(h(true))).toEqual(['doubleLaunch']);
+      expect(fired(h(takesOne, true))).toEqual(['doubleLaunch']);
       // The orphan's task is not the engine's demand: with it busy all along and one task pending, two launches
       // are one too many.
-      const busyOrphan = history({
-        instances: [
-          inst('orphan', {
-            launchedAt: min(-30),
-            registeredAt: min(-29),
-            explained: false,
-            resource: 'retired',
-            injected: true,
-          }),
-          inst('a', { launchedAt: min(0) }),
-          inst('b', { launchedAt: min(1) }),
-        ],
-        samples: samples(0, 2, () => ({ pending: { cpu: 1, gpu: 0 }, busy: { cpu: 1 }, workers: { orphan: 'busy' } })),
+      const busyAllAlong = (): Partial<Sample> => ({
+        pending: { cpu: 1, gpu: 0 },
+        busy: { cpu: 1 },
+        workers: { orphan: 'busy' },
       });
-      expect(fired(busyOrphan)).toEqual(['doubleLaunch']);
+      expect(fired(h(busyAllAlong))).toEqual(['doubleLaunch']);
     });
     it('a pre-warm may run ahead of the demand by the tasks the engine said it expected, and no further', () => {
       const h = (expected: number, announcedAt: number) =>
