@@ -355,7 +355,7 @@ async function dumpThreads(child: ChildProcess, collect: (into: string[]) => voi
   return into.join('\n');
 }
 
-function lines(stream: NodeJS.ReadableStream | Readable, onLine: (line: string) => void): void {
+function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let buf = '';
   stream.on('data', (d: Buffer) => {
     buf += d.toString();

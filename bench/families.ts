@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Config } from '../shared/config.js';
+import { PREFERENCES, type Config, type Preference } from '../shared/config.js';
 import { clairvoyantBound } from '../electron/engine/sim/clairvoyant.js';
 import { loadSimConfig } from '../electron/engine/sim/config.js';
 import { makePriceFn, resolveBaselinePoll, simulate, type RunFigures } from '../electron/engine/sim/simulate.js';
@@ -14,8 +14,7 @@ import { DEFAULT_BOOT_SEC, formatTraceIssues, TraceSchema, traceIssues } from '.
 import { FAMILIES, FAMILY_CONFIG, generateFamilyTrace, type Family } from './gen-traces.js';
 import { WAIT_SLACK_SEC } from './suite.js';
 
-export const PREFERENCES = ['cost', 'balanced', 'latency'] as const;
-export type Preference = (typeof PREFERENCES)[number];
+export { PREFERENCES, type Preference };
 export const DEFAULT_PREFERENCE: Preference = 'balanced';
 export type Variant = Preference | 'baseline';
 

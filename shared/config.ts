@@ -103,6 +103,10 @@ export const QueueResourceSchema = z
   })
   .strict();
 
+/** `scaling.preference`'s values, from lowest cost to shortest waits. */
+export const PREFERENCES = ['cost', 'balanced', 'latency'] as const;
+export type Preference = (typeof PREFERENCES)[number];
+
 export const ScalingSchema = z
   .object({
     pollingIntervalSec: z.number().min(2, 'polling interval must be at least 2 s').max(3600).default(15),
@@ -118,7 +122,7 @@ export const ScalingSchema = z
      * ahead of the next. `cost` and `balanced` leave a waiting task to a busy worker likely to
      * finish within a boot. maxIdleMin stays the hard ceiling either way.
      */
-    preference: z.enum(['cost', 'balanced', 'latency']).default('balanced'),
+    preference: z.enum(PREFERENCES).default('balanced'),
     maxSpinUpMin: z.number().positive().max(1440).default(30),
     workersPrefix: name('workers prefix').default('dynamic_aws'),
     maxTotalInstances: z.number().int().min(0).max(10000).default(20),

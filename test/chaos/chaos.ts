@@ -19,7 +19,7 @@
  */
 import { appendFile, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigSchema, type Config } from '../../shared/config.js';
+import { ConfigSchema, PREFERENCES, type Config, type Preference } from '../../shared/config.js';
 import { isLiveState, type EngineEvent } from '../../shared/domain.js';
 import type { Ec2Provider } from '../../electron/engine/ec2/provider.js';
 import { TokenBucket } from '../../electron/engine/ec2/throttle.js';
@@ -130,9 +130,6 @@ export interface ChaosResult {
 const POLL_SEC = 15;
 const PREFIX = 'chaos';
 
-type Preference = Config['scaling']['preference'];
-export const CHAOS_PREFERENCES = ['cost', 'balanced', 'latency'] as const satisfies readonly Preference[];
-
 export function chaosConfig(preference: Preference = 'balanced'): Config {
   return ConfigSchema.parse({
     clearml: { apiHost: 'http://127.0.0.1:8008' },
@@ -196,7 +193,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const chaosSteps = Math.round(((opts.chaosMin ?? 120) * 60) / POLL_SEC);
   const totalSteps = chaosSteps + Math.round(((opts.drainMin ?? 60) * 60) / POLL_SEC);
   // Not drawn from the run's random stream, so a seed's other draws are the same at every preference.
-  const preference = opts.preference ?? CHAOS_PREFERENCES[opts.seed % CHAOS_PREFERENCES.length]!;
+  const preference = opts.preference ?? PREFERENCES[opts.seed % PREFERENCES.length]!;
   const config = chaosConfig(preference);
   const log = opts.log ?? (() => undefined);
 

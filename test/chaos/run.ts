@@ -10,7 +10,8 @@
  * real time (a ClearML hang's timeout among them), so how much else gets done meanwhile depends on the machine.
  */
 import { parseArgs } from 'node:util';
-import { CHAOS_PREFERENCES, FAULT_KINDS, KILL_POINTS, runChaos, type ChaosResult } from './chaos.js';
+import { PREFERENCES } from '../../shared/config.js';
+import { FAULT_KINDS, KILL_POINTS, runChaos, type ChaosResult } from './chaos.js';
 import { INVARIANTS } from './invariants.js';
 
 const USAGE = `usage: npm run chaos -- [options]
@@ -65,9 +66,9 @@ const num = (name: string, v: string | undefined, min: number): number => {
 };
 
 const preference = ((v: string | undefined) => {
-  const p = CHAOS_PREFERENCES.find((x) => x === v);
+  const p = PREFERENCES.find((x) => x === v);
   if (v !== undefined && !p) {
-    console.error(`--preference must be one of ${CHAOS_PREFERENCES.join(', ')}, got '${v}'`);
+    console.error(`--preference must be one of ${PREFERENCES.join(', ')}, got '${v}'`);
     process.exit(2);
   }
   return p;

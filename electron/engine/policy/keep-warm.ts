@@ -5,10 +5,11 @@
  * the worker's price and the learned boot time; the answer is a count with a structured reason (code + data)
  * that `keepWarmText` in reasons.ts renders for the event log.
  */
+import type { Preference } from '../../../shared/config.js';
 import type { ArrivalForecast, Periodic } from './arrivals.js';
 import { expectedSecUntil, nextPeriodicAt } from './arrivals.js';
 
-export type Preference = 'cost' | 'balanced' | 'latency';
+export type { Preference };
 
 /**
  * What an hour of a task waiting for a boot is worth, as a multiple of the idle worker's hourly price. `cost`

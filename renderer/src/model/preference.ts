@@ -3,9 +3,10 @@
  * lives in the draft's untouched `rest.scaling` part (the form has no text field for it), so saving keeps whatever
  * else is there.
  */
+import type { Preference } from '../../../shared/config.js';
 import type { ConfigDraft } from './config-form.js';
 
-export type Preference = 'cost' | 'balanced' | 'latency';
+export type { Preference };
 
 export const PREFERENCE_TEXT: Record<Preference, string> = {
   cost: 'Lowest cost: an idle instance is kept only when the next task is due sooner than a new one could boot; otherwise it is stopped at once (from the second task on; before that, after a short wait). A waiting task is left for a busy instance that will likely finish before a new one could boot. Tasks more often wait 1–3 minutes for a boot.',
