@@ -105,17 +105,25 @@ describe('KeepWarmController', () => {
 
 describe('KeepWarmController: learned durations and periodic release', () => {
   const prices = () => ({ price: 0.5, source: 'fallback' as const });
-  const step = (c: KeepWarmController, now: number, i: InstanceObs, task: string | null, pending = 0) =>
+  /** One tick with `i` up (its worker running `task`) or, with null, nothing up. */
+  const step = (
+    c: KeepWarmController,
+    now: number,
+    i: InstanceObs | null,
+    task: string | null,
+    pending = 0,
+    emitOnce: (key: string, e: NewEvent) => void = () => {},
+  ) =>
     c.plan(
       {
         config: makeConfig(),
         now,
         queues: [queue('gpu', pending)],
-        instances: [i],
-        workers: [workerFor(i, task)],
+        instances: i ? [i] : [],
+        workers: i ? [workerFor(i, task)] : [],
         inFlight: [],
       },
-      () => {},
+      emitOnce,
     );
 
   it('learns task durations from busy spans and counts a busy worker that will likely free before a boot', () => {
@@ -149,47 +157,25 @@ describe('KeepWarmController: learned durations and periodic release', () => {
     expect(out.expectedArrivals.get('gpu')).toBe(0);
     expect(c.nextPrewarmAt).toBeNull(); // a worker is still there
     // Once it is gone: the pre-warm starts a slow boot (150 s by default) and a poll (15 s) before the slot.
-    c.plan(
-      {
-        config: makeConfig(),
-        now: T0 + 51 * 60_000,
-        queues: [queue('gpu', 0)],
-        instances: [],
-        workers: [],
-        inFlight: [],
-      },
-      () => {},
-    );
+    step(c, T0 + 51 * 60_000, null, null);
     expect(c.nextPrewarmAt).toBe(T0 + 60 * 60_000 - 165_000);
   });
-});
 
-describe('KeepWarmController: pre-warm decisions in the event log', () => {
   it("logs each slot's pre-warm with its count, though slots come closer than the 10-min repeat limit", () => {
-    const c = new KeepWarmController(() => ({ price: 0.5, source: 'fallback' as const }));
+    const c = new KeepWarmController(prices);
     const i = instance('gpu', 'gpu_a');
     let now = T0;
     const log = new EventLog(() => now);
-    const tick = (at: number, instances: InstanceObs[], task: string | null) => {
+    const tick = (at: number, up: InstanceObs | null, task: string | null) => {
       now = at;
-      c.plan(
-        {
-          config: makeConfig(),
-          now,
-          queues: [queue('gpu', 0)],
-          instances,
-          workers: instances.map((x) => workerFor(x, task)),
-          inFlight: [],
-        },
-        (key, e) => log.emitOnce(key, e),
-      );
+      step(c, at, up, task, 0, (key, e) => log.emitOnce(key, e));
     };
     // Tasks every 8 min, seen running on the worker; then the worker is gone and nothing is up or pending.
     for (let k = 0; k < 6; k++) {
-      tick(T0 + k * 480_000, [i], `p${k}`);
-      tick(T0 + k * 480_000 + 60_000, [i], null);
+      tick(T0 + k * 480_000, i, `p${k}`);
+      tick(T0 + k * 480_000 + 60_000, i, null);
     }
-    for (let t = T0 + 41 * 60_000; t <= T0 + 57 * 60_000; t += 15_000) tick(t, [], null);
+    for (let t = T0 + 41 * 60_000; t <= T0 + 57 * 60_000; t += 15_000) tick(t, null, null);
     const prewarms = log.recent(100).filter((e) => e.prewarm !== undefined);
     // The slots at +48 and +56 min, each pre-warmed once, 8 min apart.
     expect(prewarms.map((e) => [e.kind, e.queue, e.prewarm])).toEqual([
