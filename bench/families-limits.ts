@@ -297,11 +297,11 @@ function worstSeedSection(
  * What the cost preference pays on the family's seeds where it ran: how near the bound a policy gets that lets tasks
  * wait for their boots, beside what that does to the p50.
  */
-function atCostPreference(benchDir: string, fr: readonly FamilyRow[]): string {
+function atCostPreference(fr: readonly FamilyRow[], meanBound: ReadonlyMap<FamilyRow, number>): string {
   const rows = fr.filter((r) => r.runs.cost);
   if (!rows.length) return '';
   const ratio = median(rows.map((r) => r.runs.cost!.cost / r.clairvoyant.cost));
-  const atMean = median(rows.map((r) => r.runs.cost!.cost / boundAtMeanBoot(benchDir, r)));
+  const atMean = median(rows.map((r) => r.runs.cost!.cost / meanBound.get(r)!));
   const p50 = median(rows.map((r) => r.runs.cost!.p50));
   const model = median(rows.flatMap((r) => (r.runs.baseline ? [r.runs.baseline.p50] : [])));
   return `At the cost preference (${rows.length} seeds), which keeps an idle machine only for a task due within a boot and starts none ahead of a task, ours is at ${ratio.toFixed(2)} × the bound (${atMean.toFixed(2)} × the bound with mean boots) with a median p50 of ${Math.round(p50)} s, where the model's is ${Math.round(model)} s.`;
@@ -313,10 +313,12 @@ function clairvoyantLimits(benchDir: string, rows: readonly FamilyRow[]): string
     const fr = rows.filter((r) => r.family === family && r.runs[DEFAULT_PREFERENCE]);
     const ours = median(fr.map((r) => r.runs[DEFAULT_PREFERENCE]!.cost / r.clairvoyant.cost));
     if (!(ours > CLAIRVOYANT_COST_TARGET)) continue;
-    const atMean = median(fr.map((r) => r.runs[DEFAULT_PREFERENCE]!.cost / boundAtMeanBoot(benchDir, r)));
+    // Each row's bound with mean boots, computed once: the default preference's line and the cost preference's read it.
+    const meanBound = new Map(fr.map((r) => [r, boundAtMeanBoot(benchDir, r)]));
+    const atMean = median(fr.map((r) => r.runs[DEFAULT_PREFERENCE]!.cost / meanBound.get(r)!));
     const base = median(fr.flatMap((r) => (r.runs.baseline ? [r.runs.baseline.cost / r.clairvoyant.cost] : [])));
     out.push(
-      `- **${family}**: ours ÷ bound ${ours.toFixed(2)} (median seed), ÷ the bound with mean boots ${atMean.toFixed(2)}; the ClearML model ${base.toFixed(2)}. ${WHY[family] ?? ''} ${atCostPreference(benchDir, fr)}`.trimEnd(),
+      `- **${family}**: ours ÷ bound ${ours.toFixed(2)} (median seed), ÷ the bound with mean boots ${atMean.toFixed(2)}; the ClearML model ${base.toFixed(2)}. ${WHY[family] ?? ''} ${atCostPreference(fr, meanBound)}`.trimEnd(),
     );
     if (family === 'trickle') out.push(...trickleFrontier(fr[0]!.bootSec));
     if (family === 'heavytail') out.push(...poolFrontier(benchDir, fr));
