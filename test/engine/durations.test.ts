@@ -40,6 +40,7 @@ describe('task durations: how soon busy workers free up', () => {
     ['unknown: a task holds its worker throughout', [30], 100, 1],
     ['thirty: (10 × 30 + 10 × 60 + 10 × 100) / 30 / 100', durations, 100, 1900 / 3000],
     ['all longer than the window', Array<number>(10).fill(500), 100, 1],
+    ['no window: held throughout', durations, 0, 1],
   ] as [string, number[], number, number][])('hold share: %s', (_n, d, window, share) => {
     expect(holdShare(d, window)).toBeCloseTo(share, 9);
   });

@@ -22,6 +22,15 @@ describe('arrivals: batches, rate and period', () => {
   it.each([
     ['one task', [0], [[0, 1]]],
     ['a sweep of three within 30 s is one batch', [0, 10_000, 25_000], [[0, 3]]],
+    ['two exactly 30 s apart: one batch', [0, 30_000], [[0, 2]]],
+    [
+      'just over 30 s apart: two',
+      [0, 30_001],
+      [
+        [0, 1],
+        [30_001, 1],
+      ],
+    ],
     [
       'two apart',
       [0, 60_000],
@@ -47,6 +56,10 @@ describe('arrivals: batches, rate and period', () => {
     ['fewer than two batches: no forecast', [T - MIN], T, null, null, null],
     ['every 10 min for an hour: periodic', [0, 1, 2, 3, 4, 5].map((i) => T - 55 * MIN + i * 10 * MIN), T, 6, 1, 600],
     ['irregular gaps: not periodic', [2, 9, 11, 30, 33, 50].map((m) => T - 60 * MIN + m * MIN), T, 6, 1, null],
+    ['four batches 10 min apart: three gaps make a period', [35, 25, 15, 5].map((m) => T - m * MIN), T, 4, 1, 600],
+    ['three batches: two gaps are too few', [25, 15, 5].map((m) => T - m * MIN), T, 3, 1, null],
+    ['every 45 s: too short to be a period', [0, 1, 2, 3, 4, 5].map((i) => T - 5 * MIN + i * 45_000), T, 6, 1, null],
+    ['an arrival after now is not counted', [T - 20 * MIN, T - 10 * MIN, T + 5 * MIN], T, 2, 1, null],
     [
       'a sweep of 40 once: one batch per hour, size 40',
       [...Array<number>(40).fill(T - 50 * MIN), T - 200 * MIN],
@@ -97,6 +110,23 @@ describe('arrivals: batches, rate and period', () => {
     expect(f.medianBatchSize).toBe(1);
   });
 
+  it('reads the period from the latest nine batches: a queue that has turned regular is periodic', () => {
+    const irregular = [300, 250, 230, 170].map((m) => T - m * MIN);
+    const regular = Array.from({ length: 9 }, (_, i) => T - 85 * MIN + i * 10 * MIN);
+    expect(forecastArrivals([...irregular, ...regular], T, 0)!.periodic?.periodSec).toBeCloseTo(600, 6);
+  });
+
+  it('takes the lower median batch, and with nothing in the last hour the latest batch', () => {
+    const pairs = [T - 40 * MIN, T - 30 * MIN, T - 20 * MIN, T - 20 * MIN + 5_000, T - 10 * MIN, T - 10 * MIN + 5_000];
+    expect(forecastArrivals(pairs, T, 0)).toMatchObject({ meanBatchSize: 1.5, medianBatchSize: 1 });
+    const quiet = forecastArrivals(
+      [T - 300 * MIN, T - 200 * MIN, ...[0, 1, 2].map((s) => T - 100 * MIN + s * 1000)],
+      T,
+      0,
+    )!;
+    expect(quiet).toMatchObject({ recentBatches: 0, batchesPerHour: 0, meanBatchSize: 3, medianBatchSize: 3 });
+  });
+
   it('measures the rate only over time it watched', () => {
     // Started watching 20 min ago, two tasks since: 6 per hour, not 2.
     expect(forecastArrivals([T - 15 * MIN, T - 5 * MIN], T, T - 20 * MIN)!.batchesPerHour).toBeCloseTo(6, 6);
@@ -121,6 +151,9 @@ describe('arrivals: batches, rate and period', () => {
     expect(expectedSecUntil(poisson, T, 3)).toBeCloseTo(1800, 6);
     const quiet = forecastArrivals([T - 300 * MIN, T - 200 * MIN], T, 0)!;
     expect(expectedSecUntil(quiet, T, 1)).toBe(Infinity);
+    // Tasks come in batches of three: the first three with the next batch, the fourth with the one after.
+    expect([1, 3, 4].map((n) => expectedSecUntil({ ...poisson, meanBatchSize: 3 }, T, n))).toEqual([600, 600, 1200]);
+    expect([2, 3].map((n) => expectedSecUntil({ ...periodic, meanBatchSize: 2 }, T, n))).toEqual([480, 1080]);
   });
 });
 
@@ -160,6 +193,8 @@ describe('keep-warm rule', () => {
     ['6/h, balanced: next in 10 min, kept', { forecast: poisson(6) }, 1, 'next-task-soon'],
     // 2/h → next in 30 min, beyond maxIdle (15 min): let go.
     ['2/h, balanced: next in 30 min is too far', { forecast: twoPerHour }, 0, 'next-task-far'],
+    // 600 s kept costs less than a relaunch (1100 s), but the idle limit would end it first.
+    ['6/h, balanced, idle limit 500 s: let go', { forecast: poisson(6), maxIdleSec: 500 }, 0, 'next-task-far'],
     // Three batches say too little about a rate: kept up to maxIdle, as with no history (cost still lets go).
     ['three batches only, balanced: kept', { forecast: poisson(3) }, 1, 'no-history'],
     ['three batches only, cost: let go', { forecast: poisson(3), preference: 'cost' }, 0, 'next-task-far'],
@@ -251,12 +286,31 @@ describe('keep-warm rule', () => {
     expect(first.prewarmSlotAt).toBe(T + MIN);
     const again = keepWarm({ ...base, forecast: f, readyOrPending: 0, candidates: 0, prewarmedSlotAt: T + MIN });
     expect(again).toMatchObject({ prewarm: 0, prewarmSlotAt: null });
+    // Its wake-up is the following slot's pre-warm: a boot (100 s) and a poll (15 s) before T + 11 min.
+    expect(again.prewarmAt).toBe(T + 11 * MIN - 115_000);
     // Due in 8 min with a lead of 115 s: an idle worker would go (a pre-warm is cheaper), unless it is the one
     // pre-warmed for that slot.
     const g = periodic(2);
     expect(keepWarm({ ...base, forecast: g })).toMatchObject({ release: true });
     const kept = keepWarm({ ...base, forecast: g, prewarmedSlotAt: T + 8 * MIN });
     expect(kept).toMatchObject({ keep: 1, release: false, reason: { code: 'next-task-soon' } });
+  });
+
+  it.each([
+    // [name, last arrival min ago, wake-up for a pre-warm (ms after T) | null]
+    // The slot 10 min after the last batch passed a minute ago (late, not skipped yet): the next one's pre-warm.
+    ['a slot just past: the one after it', 11, 9 * MIN - 115_000],
+    // The second slot after the last batch just past: the third is not pre-warmed (the pattern is taken as over).
+    ['the second slot just past: none', 21, null],
+  ] as [string, number, number | null][])('pre-warm wake-up: %s', (_n, ago, at) => {
+    const v = keepWarm({ ...base, forecast: periodic(ago), readyOrPending: 0, candidates: 0 });
+    expect(v.prewarm).toBe(0);
+    expect(v.prewarmAt).toBe(at === null ? null : T + at);
+  });
+
+  it('pre-warms as many workers as its tasks come at once', () => {
+    const v = keepWarm({ ...base, forecast: { ...periodic(9), meanBatchSize: 3 }, readyOrPending: 0, candidates: 0 });
+    expect(v).toMatchObject({ prewarm: 3, prewarmReason: { data: { count: 3 } } });
   });
 
   it('keeps a pre-warmed worker for its slot though the slot is past the idle limit', () => {
@@ -281,16 +335,34 @@ describe('keep-warm rule', () => {
     expect(fast.prewarmAt).toBe(T + 365_000);
   });
 
-  it.each([
-    // [name, arrivals per hour, boot s, hold share, cover]
-    ['60/h, 100 s boot, long tasks: 1.7 + 2 × 1.3 → 5', 60, 100, 1, 5],
-    ['60/h, short tasks holding half the window: 0.8 + 2 × 0.9 → 3', 60, 100, 0.5, 3],
-    ['6/h: one', 6, 100, 1, 1],
-    ['quiet: one', 0, 100, 1, 1],
-  ] as [string, number, number, number, number][])('burst cover: %s', (_n, perHour, boot, hold, cover) => {
-    const f = { ...poisson(Math.max(4, perHour))!, batchesPerHour: perHour, meanBatchSize: 1 };
-    expect(burstCover(f, boot, hold)).toBe(cover);
+  it('starts a pre-warm two jitters earlier on a queue whose tasks land off their slots', () => {
+    // Off their 10-min slots by ±30 s: a jitter of about 38 s, so the pre-warm starts the slowest boot (100 s), a
+    // 15-s poll and 2 × 38 s before the next slot.
+    const offs = [0.5, -0.5, 0.5, -0.5, 0.5];
+    const f = forecastArrivals(
+      offs.map((o, i) => T - 42 * MIN + (i * 10 + o) * MIN),
+      T,
+      0,
+    )!;
+    expect(f.periodic!.jitterSec).toBeGreaterThan(30);
+    const v = keepWarm({ ...base, forecast: f, readyOrPending: 0, candidates: 0 });
+    expect(v.prewarmAt).toBeCloseTo(nextPeriodicAt(f, T)! - (100 + 15 + 2 * f.periodic!.jitterSec) * 1000, 6);
   });
+
+  it.each([
+    // [name, batches per hour, boot s, hold share, cover, batch size]
+    ['60/h, 100 s boot, long tasks: 1.7 + 2 × 1.3 → 5', 60, 100, 1, 5, 1],
+    ['60/h, short tasks holding half the window: 0.8 + 2 × 0.9 → 3', 60, 100, 0.5, 3, 1],
+    ['6/h: one', 6, 100, 1, 1, 1],
+    ['6/h in batches of three: (0.17 + 2 × 0.41) × 3 → 3', 6, 100, 1, 3, 3],
+    ['quiet: one', 0, 100, 1, 1, 1],
+  ] as [string, number, number, number, number, number][])(
+    'burst cover: %s',
+    (_n, perHour, boot, hold, cover, size) => {
+      const f = { ...poisson(Math.max(4, perHour))!, batchesPerHour: perHour, meanBatchSize: size };
+      expect(burstCover(f, boot, hold)).toBe(cover);
+    },
+  );
 
   it('keeps no more idle workers than a burst within a boot can use, less busy workers about to free up', () => {
     // 60/h, 100 s boot: cover 5. Two busy workers finishing within a boot leave three worth keeping.
@@ -302,7 +374,36 @@ describe('keep-warm rule', () => {
   it('keeps no more idle workers than recent peak demand can use', () => {
     // 60/h would keep three, but demand never exceeded one task beyond the busy workers.
     expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 1 }).keep).toBe(1);
-    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 0 }).keep).toBe(0);
+    // None kept: the reason names when the first task is expected (60 s at 60/h).
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 0 })).toMatchObject({
+      keep: 0,
+      reason: { code: 'next-task-far', data: { kept: 0, expectedInSec: 60 } },
+    });
+  });
+
+  it.each([
+    // [name, patch, reason data]: the reason names when the last task a kept worker waits for is expected, or,
+    // when none is kept, the first.
+    [
+      'three kept at 60/h: the third in 180 s',
+      { forecast: poisson(60), candidates: 3 },
+      { kept: 3, expectedInSec: 180 },
+    ],
+    [
+      'one of three kept at 6/h: the first in 600 s',
+      { forecast: poisson(6), candidates: 3 },
+      { kept: 1, expectedInSec: 600 },
+    ],
+    [
+      'two of five kept at 60/h, the third past a 150-s idle limit: the second in 120 s',
+      { forecast: poisson(60), candidates: 5, maxIdleSec: 150 },
+      { kept: 2, expectedInSec: 120 },
+    ],
+    ['none kept at 2/h: the first in 1800 s', { forecast: twoPerHour }, { kept: 0, expectedInSec: 1800 }],
+    ['latency keeps all three', { forecast: poisson(6), candidates: 3, preference: 'latency' }, { kept: 3 }],
+  ] as [string, Partial<KeepWarmInput>, Record<string, number>][])('reason data: %s', (_n, patch, data) => {
+    const got = keepWarm({ ...base, ...patch }).reason.data as Record<string, number>;
+    for (const [k, v] of Object.entries(data)) expect(got[k], k).toBeCloseTo(v, 6);
   });
 
   it('renders its reasons for the event log', () => {
@@ -355,6 +456,7 @@ describe('keep-warm rule', () => {
       expect(offeredLoad(f, 2700)).toBeCloseTo(9, 6);
       // A sweep in the window moves the mean batch, not the load.
       expect(offeredLoad({ ...f, meanBatchSize: 5 }, 2700)).toBeCloseTo(9, 6);
+      expect(offeredLoad({ ...f, medianBatchSize: 2 }, 2700)).toBeCloseTo(18, 6);
       expect([3.9, 4, 9, 16].map(staffedLevel)).toEqual([0, 6, 12, 20]);
     });
 

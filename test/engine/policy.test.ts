@@ -1,5 +1,6 @@
 import { GPU_OVER_TWO_RESOURCES } from '../fixtures/index.js';
 import { describe, expect, it } from 'vitest';
+import type { ForeignWorker } from '../../electron/engine/adoption.js';
 import { plan, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
 import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
 import { TAG } from '../../electron/engine/ports.js';
@@ -290,6 +291,29 @@ describe('policy: scale down', () => {
     ]);
   });
 
+  it('lets the on-demand one go as the surplus, not the spot one idle longer', () => {
+    const spot = instance('cpu', 'cpu', { market: 'spot' });
+    const od = instance('cpu', 'cpu', { market: 'on-demand' });
+    // In either order of listing.
+    for (const instances of [
+      [spot, od],
+      [od, spot],
+    ]) {
+      const p = plan(
+        policyInput({
+          instances,
+          workers: instances.map((i) => workerFor(i)),
+          idleSince: new Map([
+            [spot.instanceId, T0 - 10 * 60_000],
+            [od.instanceId, T0 - 3 * 60_000],
+          ]),
+          expectedArrivals: new Map([['cpu', 1]]),
+        }),
+      );
+      expect(terminations(p.actions)).toEqual([[od.instanceId, 'idle']]);
+    }
+  });
+
   it('terminates an instance that never registered within the spin-up time', () => {
     const young = instance('gpu', 'gpu_a', { ageSec: 29 * 60 });
     const old = instance('gpu', 'gpu_a', { ageSec: 31 * 60 });
@@ -380,3 +404,531 @@ function decisionText(p: Plan, queue: string): string | undefined {
   const d = p.decisions.find((x) => x.queue === queue);
   return d && renderDecision(d);
 }
+
+describe('policy: what each queue decision says', () => {
+  const twoResources = makeConfig({ queues: GPU_OVER_TWO_RESOURCES });
+  const busyGpu = (resource: string, n: number) =>
+    Array.from({ length: n }, (_, k) => {
+      const i = instance('gpu', resource);
+      return { i, w: workerFor(i, `busy-${resource}-${k}`) };
+    });
+  const foreignWorker = (queue: string, resource: string, busy: boolean, live = true): ForeignWorker => {
+    const inst = instance(queue, resource, { tags: {} });
+    return {
+      workerId: `dyn:${resource}:g4dn.xlarge:${inst.instanceId}`,
+      instanceId: inst.instanceId,
+      resource,
+      instanceType: 'g4dn.xlarge',
+      queue,
+      busy,
+      live,
+      instance: inst,
+      blocker: null,
+    };
+  };
+  const onGpuA = busyGpu('gpu_a', 2);
+  const idleA = instance('gpu', 'gpu_a');
+  const late = instance('gpu', 'gpu_a', { ageSec: 31 * 60 });
+
+  it.each([
+    // [name, patch, the gpu queue's decision (a subset), launches]
+    [
+      'nothing pending',
+      {},
+      { exists: true, pending: 0, oldestWaitSec: null, idle: 0, busy: 0, booting: 0, reason: { code: 'no-pending' } },
+      [],
+    ],
+    [
+      'ClearML unreadable',
+      { clearmlOk: false, queues: [queue('gpu', 3)] },
+      { reason: { code: 'clearml-unreadable' } },
+      [],
+    ],
+    [
+      'the queue is not on the server',
+      { queues: [] },
+      { exists: false, pending: 0, reason: { code: 'queue-missing', queue: 'gpu' } },
+      [],
+    ],
+    [
+      'covered by an idle worker; the oldest task has waited 30 s',
+      { queues: [queue('gpu', 1)], instances: [idleA], workers: [workerFor(idleA)] },
+      { idle: 1, busy: 0, oldestWaitSec: 30, reason: { code: 'covered', demand: { pending: 1, idle: 1, booting: 0 } } },
+      [],
+    ],
+    [
+      'the oldest of several tasks',
+      {
+        queues: [
+          {
+            id: 'q-gpu',
+            name: 'gpu',
+            entries: [
+              { taskId: 'a', addedAt: T0 - 10_000 },
+              { taskId: 'b', addedAt: T0 - 90_000 },
+            ],
+          },
+        ],
+      },
+      { pending: 2, oldestWaitSec: 90, launched: 2 },
+      [['gpu', 'gpu_a', 2]],
+    ],
+    [
+      'all launches paused',
+      { launchesPaused: true, queues: [queue('gpu', 3)] },
+      { reason: { code: 'paused', need: 3, scope: 'all' } },
+      [],
+    ],
+    [
+      'this queue paused',
+      { pausedQueues: new Set(['gpu']), queues: [queue('gpu', 3)] },
+      { reason: { code: 'paused', need: 3, scope: 'queue' } },
+      [],
+    ],
+    [
+      '3 pending, cap 2: one not launched, at the cap',
+      { queues: [queue('gpu', 3)] },
+      {
+        launched: 2,
+        reason: {
+          code: 'scale-up',
+          need: 3,
+          launched: [{ count: 2, instanceType: 'g4dn.xlarge' }],
+          notLaunched: 1,
+          blockers: [{ code: 'resource-cap', resource: 'gpu_a', max: 2 }],
+        },
+      },
+      [['gpu', 'gpu_a', 2]],
+    ],
+    [
+      'a cooling resource is skipped and named',
+      { config: twoResources, cooling: new Set(['gpu|gpu_a']), queues: [queue('gpu', 2)] },
+      { reason: { code: 'scale-up', notLaunched: 0, blockers: [{ code: 'cooling', resource: 'gpu_a' }] } },
+      [['gpu', 'gpu_b', 2]],
+    ],
+    [
+      "each resource's cap counts only its own instances",
+      {
+        config: twoResources,
+        queues: [queue('gpu', 7)],
+        instances: onGpuA.map((x) => x.i),
+        workers: onGpuA.map((x) => x.w),
+      },
+      {
+        busy: 2,
+        reason: {
+          code: 'scale-up',
+          need: 7,
+          notLaunched: 2,
+          blockers: [
+            { code: 'resource-cap', resource: 'gpu_a', max: 2 },
+            { code: 'resource-cap', resource: 'gpu_b', max: 5 },
+          ],
+        },
+      },
+      [['gpu', 'gpu_b', 5]],
+    ],
+    [
+      "a launch not listed yet counts against its own resource's cap",
+      {
+        config: twoResources,
+        queues: [queue('gpu', 3)],
+        inFlight: [{ queue: 'gpu', resource: 'gpu_b', instanceId: null, at: T0 - 1000 }],
+      },
+      { booting: 1, reason: { code: 'scale-up', need: 2 } },
+      [['gpu', 'gpu_a', 2]],
+    ],
+    [
+      'an instance past the spin-up limit is not counted as booting (it is being ended), but holds its cap slot',
+      { queues: [queue('gpu', 1)], instances: [late] },
+      { booting: 0, reason: { code: 'scale-up', need: 1, notLaunched: 0 } },
+      [['gpu', 'gpu_a', 1]],
+    ],
+    [
+      "an idle worker ClearML's autoscaler launched covers a task",
+      { queues: [queue('gpu', 1)], foreign: [foreignWorker('gpu', 'gpu_a', false)] },
+      { idle: 1, busy: 0, reason: { code: 'covered', demand: { foreign: 1, foreignIdle: 1 } } },
+      [],
+    ],
+    [
+      "a busy one covers none, but holds a slot of its resource's cap",
+      { queues: [queue('gpu', 2)], foreign: [foreignWorker('gpu', 'gpu_a', true)] },
+      {
+        idle: 0,
+        busy: 1,
+        reason: {
+          code: 'scale-up',
+          need: 2,
+          demand: { foreign: 1, foreignIdle: 0 },
+          notLaunched: 1,
+          blockers: [{ code: 'resource-cap', resource: 'gpu_a', max: 2 }],
+        },
+      },
+      [['gpu', 'gpu_a', 1]],
+    ],
+    [
+      'and one of the total: at a total of 2, one launch left',
+      {
+        config: makeConfig({ scaling: { maxTotalInstances: 2, workersPrefix: 'dyn' } }),
+        queues: [queue('gpu', 2)],
+        foreign: [foreignWorker('cpu', 'cpu', true)],
+      },
+      { busy: 0, reason: { code: 'scale-up', notLaunched: 1, blockers: [{ code: 'global-cap', max: 2 }] } },
+      [['gpu', 'gpu_a', 1]],
+    ],
+    [
+      "a busy one on another resource holds none of this resource's cap",
+      { config: twoResources, queues: [queue('gpu', 2)], foreign: [foreignWorker('gpu', 'gpu_b', true)] },
+      { busy: 1, reason: { code: 'scale-up', notLaunched: 0, blockers: [] } },
+      [['gpu', 'gpu_a', 2]],
+    ],
+    [
+      'a stopped one holds nothing',
+      {
+        config: makeConfig({ scaling: { maxTotalInstances: 2, workersPrefix: 'dyn' } }),
+        queues: [queue('gpu', 2)],
+        foreign: [foreignWorker('gpu', 'gpu_a', false, false), foreignWorker('cpu', 'cpu', true, false)],
+      },
+      { idle: 0, reason: { code: 'scale-up', notLaunched: 0, blockers: [] } },
+      [['gpu', 'gpu_a', 2]],
+    ],
+    [
+      'a launch already listed counts once',
+      {
+        queues: [queue('gpu', 2)],
+        instances: [instance('gpu', 'gpu_a', { ageSec: 20, instanceId: 'i-0000abcd' })],
+        inFlight: [{ queue: 'gpu', resource: 'gpu_a', instanceId: 'i-0000abcd', at: T0 - 20_000 }],
+      },
+      { booting: 1, reason: { code: 'scale-up', need: 1, notLaunched: 0 } },
+      [['gpu', 'gpu_a', 1]],
+    ],
+    [
+      "another queue's launch not listed yet is not booting here",
+      { queues: [queue('gpu', 1)], inFlight: [{ queue: 'cpu', resource: 'cpu', instanceId: null, at: T0 }] },
+      { booting: 0, reason: { code: 'scale-up', need: 1 } },
+      [['gpu', 'gpu_a', 1]],
+    ],
+    [
+      "the total counts every queue's instances, listed or not yet",
+      {
+        config: makeConfig({ scaling: { maxTotalInstances: 3, workersPrefix: 'dyn' } }),
+        queues: [queue('gpu', 1)],
+        instances: [instance('cpu', 'cpu'), instance('cpu', 'cpu')],
+        workers: [],
+        inFlight: [{ queue: 'cpu', resource: 'cpu', instanceId: null, at: T0 }],
+      },
+      { reason: { code: 'scale-up', notLaunched: 1, blockers: [{ code: 'global-cap', max: 3 }] } },
+      [],
+    ],
+    [
+      'the first resource at its cap, then no room in the total: both named',
+      {
+        config: makeConfig({ queues: GPU_OVER_TWO_RESOURCES, scaling: { maxTotalInstances: 2, workersPrefix: 'dyn' } }),
+        queues: [queue('gpu', 1)],
+        instances: onGpuA.map((x) => x.i),
+        workers: onGpuA.map((x) => x.w),
+      },
+      {
+        reason: {
+          code: 'scale-up',
+          blockers: [
+            { code: 'resource-cap', resource: 'gpu_a', max: 2 },
+            { code: 'global-cap', max: 2 },
+          ],
+        },
+      },
+      [],
+    ],
+    [
+      'no room in the total at the first resource: named once',
+      {
+        config: makeConfig({ queues: GPU_OVER_TWO_RESOURCES, scaling: { maxTotalInstances: 1, workersPrefix: 'dyn' } }),
+        queues: [queue('gpu', 1)],
+        instances: [instance('cpu', 'cpu', { ageSec: 10 })],
+      },
+      { reason: { code: 'scale-up', notLaunched: 1, blockers: [{ code: 'global-cap', max: 1 }] } },
+      [],
+    ],
+    [
+      'met by the first resource: the next is not looked at (its cool-down is not named)',
+      { config: twoResources, cooling: new Set(['gpu|gpu_b']), queues: [queue('gpu', 2)] },
+      { reason: { code: 'scale-up', notLaunched: 0, blockers: [] } },
+      [['gpu', 'gpu_a', 2]],
+    ],
+    [
+      'a budget refusal',
+      { queues: [queue('gpu', 2)], budget: () => ({ allowed: false, reason: 'monthly cap reached' }) },
+      {
+        launched: 0,
+        reason: {
+          code: 'scale-up',
+          launched: [],
+          notLaunched: 2,
+          blockers: [{ code: 'budget', detail: 'monthly cap reached' }],
+        },
+      },
+      [],
+    ],
+  ] as [string, Partial<PolicyInput>, Record<string, unknown>, (string | number)[][]][])(
+    '%s',
+    (_name, patch, decision, expected) => {
+      const p = plan(policyInput(patch));
+      expect(p.decisions.find((d) => d.queue === 'gpu')).toMatchObject(decision);
+      expect(launches(p.actions)).toEqual(expected);
+    },
+  );
+
+  it('asks the budget once per instance, for its queue and resource, and says what each launch is for', () => {
+    const asked: unknown[] = [];
+    const p = plan(
+      policyInput({
+        queues: [queue('gpu', 2)],
+        budget: (l) => {
+          asked.push(l);
+          return { allowed: true };
+        },
+      }),
+    );
+    expect(asked).toEqual([
+      { queue: 'gpu', resource: 'gpu_a' },
+      { queue: 'gpu', resource: 'gpu_a' },
+    ]);
+    expect(p.actions).toEqual([
+      {
+        kind: 'launch',
+        queue: 'gpu',
+        resource: 'gpu_a',
+        count: 2,
+        reason: { code: 'demand', instanceType: 'g4dn.xlarge', demand: { pending: 2, idle: 0, booting: 0 } },
+      },
+    ]);
+  });
+
+  it('joins an instance to a worker of our prefix only, and tells orphans by queue and resource', () => {
+    const config = makeConfig({ queues: { ...GPU_OVER_TWO_RESOURCES, cpu: [{ resource: 'cpu', maxInstances: 5 }] } });
+    const mine = instance('gpu', 'gpu_b');
+    const joinedElsewhere = instance('gpu', 'gpu_a');
+    const wrongPair = instance('gpu', 'cpu');
+    const oldQueue = instance('old-queue', 'cpu');
+    const busy = instance('cpu', 'cpu');
+    const p = plan(
+      policyInput({
+        config,
+        instances: [mine, joinedElsewhere, wrongPair, oldQueue, busy],
+        workers: [
+          workerFor(mine),
+          { ...workerFor(joinedElsewhere), id: `other:gpu_a:g4dn.xlarge:${joinedElsewhere.instanceId}` },
+          { ...workerFor(joinedElsewhere), id: 'laptop-gpu0' },
+          workerFor(busy, 'task'),
+        ],
+        idleSince: new Map([[busy.instanceId, T0 - 60_000]]),
+      }),
+    );
+    expect(p.instances.map((c) => [c.instance.instanceId, c.phase, c.idleSec, c.note ?? null])).toEqual([
+      [mine.instanceId, 'idle', 0, null],
+      [joinedElsewhere.instanceId, 'booting', null, null],
+      [wrongPair.instanceId, 'orphan', null, "queue 'gpu' / resource 'cpu' is not in the current config"],
+      [oldQueue.instanceId, 'orphan', null, "queue 'old-queue' / resource 'cpu' is not in the current config"],
+      [busy.instanceId, 'busy', null, null],
+    ]);
+  });
+
+  it('when the total runs out on one queue, the next queue is told so', () => {
+    const p = plan(
+      policyInput({
+        config: makeConfig({ scaling: { maxTotalInstances: 3, workersPrefix: 'dyn' } }),
+        queues: [queue('gpu', 2), queue('cpu', 4)],
+      }),
+    );
+    expect(p.decisions.map((d) => [d.queue, d.launched])).toEqual([
+      ['gpu', 2],
+      ['cpu', 1],
+    ]);
+    expect(p.decisions[1]!.reason).toMatchObject({ notLaunched: 3, blockers: [{ code: 'global-cap', max: 3 }] });
+    // With the total used up before the queue is reached: the same blocker, nothing launched.
+    const full = plan(
+      policyInput({
+        config: makeConfig({ scaling: { maxTotalInstances: 2, workersPrefix: 'dyn' } }),
+        queues: [queue('gpu', 2), queue('cpu', 4)],
+      }),
+    );
+    expect(full.decisions[1]).toMatchObject({
+      launched: 0,
+      reason: { notLaunched: 4, blockers: [{ code: 'global-cap', max: 2 }] },
+    });
+  });
+});
+
+describe('policy: what each termination says', () => {
+  const one = (patch: Partial<PolicyInput>) => {
+    const t = plan(policyInput(patch)).actions.filter((a) => a.kind !== 'launch');
+    expect(t).toHaveLength(1);
+    return t[0]!;
+  };
+
+  it('an idle worker past the limit: how long idle, against which limit; rechecked first', () => {
+    const i = instance('gpu', 'gpu_a');
+    expect(
+      one({ instances: [i], workers: [workerFor(i)], idleSince: new Map([[i.instanceId, T0 - 16 * 60_000]]) }),
+    ).toEqual({
+      kind: 'terminate',
+      instanceId: i.instanceId,
+      workerId: workerFor(i).id,
+      queue: 'gpu',
+      resource: 'gpu_a',
+      why: 'idle',
+      recheckIdle: true,
+      reason: { code: 'idle', queue: 'gpu', idleSec: 960, maxIdleSec: 900 },
+    });
+  });
+
+  it('a surplus one: how many tasks the forecast expects; an inherited one: the short limit', () => {
+    const [a, b] = [instance('cpu', 'cpu'), instance('cpu', 'cpu')];
+    const input = {
+      instances: [a, b],
+      workers: [workerFor(a), workerFor(b)],
+      idleSince: new Map([
+        [a.instanceId, T0 - 5 * 60_000],
+        [b.instanceId, T0 - 3 * 60_000],
+      ]),
+      expectedArrivals: new Map([['cpu', 1]]),
+    };
+    expect(one(input)).toMatchObject({
+      instanceId: a.instanceId,
+      reason: { code: 'idle-surplus', queue: 'cpu', idleSec: 300, maxIdleSec: 900, expected: 1 },
+    });
+    const p = plan(policyInput({ ...input, idleInherited: new Map([[b.instanceId, null]]) }));
+    expect(p.actions.map((x) => (x.kind === 'terminate' ? x.reason : null))).toEqual([
+      { code: 'idle-surplus', queue: 'cpu', idleSec: 300, maxIdleSec: 900, expected: 1 },
+      { code: 'idle-inherited', queue: 'cpu', idleSec: 180, surplusIdleSec: 120 },
+    ]);
+  });
+
+  it('an idle worker the loop has not timed yet counts as idle for 0 s', () => {
+    const i = instance('gpu', 'gpu_a');
+    const p = plan(policyInput({ instances: [i], workers: [workerFor(i)] }));
+    expect(p.instances[0]).toMatchObject({ phase: 'idle', idleSec: 0 });
+    expect(p.actions).toEqual([]);
+  });
+
+  it('a budget cap in terminate-idle mode ends every idle worker in its scope at once, busy ones never', () => {
+    const idle = instance('gpu', 'gpu_a');
+    const busy = instance('gpu', 'gpu_a');
+    const cpuIdle = instance('cpu', 'cpu');
+    const input = (global: boolean, queues: string[]) =>
+      policyInput({
+        instances: [idle, busy, cpuIdle],
+        workers: [workerFor(idle), workerFor(busy, 't'), workerFor(cpuIdle)],
+        idleSince: new Map([[idle.instanceId, T0]]),
+        budgetIdle: { global, queues: new Set(queues), reason: 'daily cap $5 reached' },
+      });
+    const ended = (p: Plan) => p.actions.flatMap((a) => (a.kind === 'terminate' ? [[a.instanceId, a.why]] : []));
+    expect(ended(plan(input(false, ['gpu'])))).toEqual([[idle.instanceId, 'budget']]);
+    expect(ended(plan(input(true, [])))).toEqual([
+      [idle.instanceId, 'budget'],
+      [cpuIdle.instanceId, 'budget'],
+    ]);
+    expect(ended(plan(input(false, [])))).toEqual([]);
+    expect(plan(input(false, ['gpu'])).actions[0]).toMatchObject({
+      recheckIdle: true,
+      reason: { code: 'budget', detail: 'daily cap $5 reached' },
+    });
+  });
+
+  it('an instance that never registered: ended without a recheck (there is no worker to ask)', () => {
+    const old = instance('gpu', 'gpu_a', { ageSec: 31 * 60 });
+    expect(one({ instances: [old] })).toMatchObject({
+      why: 'spin-up',
+      workerId: null,
+      recheckIdle: false,
+      reason: { code: 'spin-up', spinUpMin: 30 },
+    });
+  });
+
+  it.each([
+    // [name, tags, marked ago (min) | null, worker, expected action | null]
+    [
+      'no queue tag: marked, with why',
+      { [TAG.queue]: '' },
+      null,
+      null,
+      { kind: 'mark-orphan', reason: { code: 'orphan-found', note: 'has our prefix tag but no queue tag' } },
+    ],
+    [
+      'a queue/resource the config no longer has: marked',
+      {},
+      null,
+      null,
+      {
+        kind: 'mark-orphan',
+        reason: { code: 'orphan-found', note: "queue 'old-queue' / resource 'gone' is not in the current config" },
+      },
+    ],
+    ['a mark that does not parse: marked again', {}, 'garbage', null, { kind: 'mark-orphan' }],
+    ['a mark of 0: marked again', {}, '0', null, { kind: 'mark-orphan' }],
+    ['marked 4 min ago: within the 5-min grace', {}, 4, null, null],
+    [
+      'marked 5 min ago: ended, no worker to recheck',
+      {},
+      5,
+      null,
+      {
+        kind: 'terminate',
+        why: 'orphan',
+        recheckIdle: false,
+        reason: {
+          code: 'orphan',
+          forSec: 300,
+          note: "queue 'old-queue' / resource 'gone' is not in the current config",
+        },
+      },
+    ],
+    [
+      'marked 10 min ago with an idle worker: ended after a recheck',
+      {},
+      10,
+      'idle',
+      { kind: 'terminate', why: 'orphan', recheckIdle: true, reason: { code: 'orphan', forSec: 600 } },
+    ],
+  ] as [string, Record<string, string>, number | string | null, 'idle' | null, Record<string, unknown> | null][])(
+    'orphans: %s',
+    (_n, tags, ago, worker, action) => {
+      const mark: Record<string, string> =
+        ago === null ? {} : { [TAG.orphanSince]: typeof ago === 'number' ? String(T0 - ago * 60_000) : ago };
+      const i = instance('old-queue', 'gone', { tags: { ...mark, ...tags } });
+      const p = plan(policyInput({ instances: [i], workers: worker ? [workerFor(i)] : [] }));
+      expect(p.actions).toHaveLength(action ? 1 : 0);
+      if (action) expect(p.actions[0]).toMatchObject({ instanceId: i.instanceId, ...action });
+    },
+  );
+
+  it.each([
+    // [name, patch on top of a worker whose instance is not listed, unregistered]
+    ['its instance is gone: unregistered', {}, true],
+    ['its instance was just launched (not listed yet): kept', { inFlight: true }, false],
+    ['it is running a task: kept', { busy: true }, false],
+    ['its instance is listed and running: kept', { listed: true }, false],
+    ['its instance is listed but terminated: unregistered', { listed: true, terminated: true }, true],
+    ['not confirmed gone when EC2 was asked: kept', { zombies: [] }, false],
+    ['confirmed gone: unregistered', { zombies: ['it'] }, true],
+  ] as [
+    string,
+    { inFlight?: boolean; busy?: boolean; listed?: boolean; terminated?: boolean; zombies?: string[] },
+    boolean,
+  ][])('zombie workers: %s', (_n, o, gone) => {
+    const i = instance('gpu', 'gpu_a', o.terminated ? { state: 'terminated' } : {});
+    const w = workerFor(i, o.busy ? 'task' : null);
+    const p = plan(
+      policyInput({
+        workers: [w],
+        instances: o.listed ? [i] : [],
+        inFlight: o.inFlight ? [{ queue: 'gpu', resource: 'gpu_a', instanceId: i.instanceId, at: T0 }] : [],
+        ...(o.zombies ? { zombieWorkers: new Set(o.zombies.map(() => w.id)) } : {}),
+      }),
+    );
+    const unregister = p.actions.filter((a) => a.kind === 'unregister');
+    expect(unregister).toEqual(
+      gone ? [{ kind: 'unregister', workerId: w.id, reason: { code: 'worker-gone', instanceId: i.instanceId } }] : [],
+    );
+  });
+});

@@ -264,16 +264,13 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   // slot even when the slot is a little past the idle limit (which plan() still enforces), or it would be
   // stopped and started again.
   const reachSec = prewarmOn ? Math.max(input.maxIdleSec, aheadSec) : input.maxIdleSec;
-  let last = { expectedInSec: expectedSecUntil(f, now, 1), keepUsd: 0 };
   for (let n = 1; n <= upTo; n++) {
     const expectedInSec = expectedSecUntil(f, now, n);
-    const keepUsd = (price * expectedInSec) / 3600;
-    last = { expectedInSec, keepUsd };
-    if (!(expectedInSec <= reachSec && keepUsd < relaunchUsd)) break;
+    if (!(expectedInSec <= reachSec && (price * expectedInSec) / 3600 < relaunchUsd)) break;
     verdict.keep = n;
   }
-  const first = { expectedInSec: expectedSecUntil(f, now, Math.max(1, verdict.keep)) };
-  const shown = verdict.keep > 0 ? first.expectedInSec : last.expectedInSec;
+  // The reason names when the task the last kept worker waits for is expected or, with none kept, the next task.
+  const shown = expectedSecUntil(f, now, Math.max(1, verdict.keep));
   verdict.reason = {
     code: verdict.keep > 0 ? 'next-task-soon' : 'next-task-far',
     data: {

@@ -10,12 +10,16 @@ import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../ports.j
 import { parseWorkerId } from '../workers.js';
 import { forecastArrivals } from './arrivals.js';
 import { freeingSoon, holdShare, meanDurationSec, type FreeSoon } from './durations.js';
-import { DEFAULT_BOOT_SEC, keepWarm, type KeepWarmVerdict } from './keep-warm.js';
+import { DEFAULT_BOOT_SEC, keepWarm, type KeepWarmInput, type KeepWarmVerdict } from './keep-warm.js';
 
-/** A queue's keep-warm verdict and how many of its busy workers are likely to free up within a boot. */
+/**
+ * A queue's keep-warm verdict, how many of its busy workers are likely to free up within a boot, and what the
+ * rule was given (what the memory learned and this tick counted).
+ */
 export interface QueueWarmth {
   verdict: KeepWarmVerdict;
   freeSoon: FreeSoon;
+  input: KeepWarmInput;
 }
 
 /** Arrivals kept per queue (enough for a rate over an hour and a period over eight gaps). */
@@ -149,7 +153,7 @@ export class WarmMemory {
         c.busy++;
         const r = this.running.get(w.id);
         c.busyElapsedSec.push(r ? (now - r.since) / 1000 : 0);
-      } else if (!w.task) {
+      } else {
         c.idle++;
         c.price = Math.max(c.price, a.price(i.instanceType, i.market));
       }
@@ -177,7 +181,7 @@ export class WarmMemory {
               busyElapsedSec: c.busyElapsedSec,
               horizonSec: this.bootSec(),
             });
-      const verdict = keepWarm({
+      const input: KeepWarmInput = {
         preference: config.scaling.preference,
         forecast: forecastArrivals(this.times.get(q.name) ?? [], now, since),
         now,
@@ -194,9 +198,10 @@ export class WarmMemory {
         meanDurationSec: meanDurationSec(durations),
         busy: c.busy,
         prewarmedSlotAt: this.prewarmedSlot.get(q.name) ?? null,
-      });
+      };
+      const verdict = keepWarm(input);
       if (verdict.prewarmSlotAt !== null) this.prewarmedSlot.set(q.name, verdict.prewarmSlotAt);
-      out.set(q.name, { verdict, freeSoon });
+      out.set(q.name, { verdict, freeSoon, input });
     }
     return out;
   }
