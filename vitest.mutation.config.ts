@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// The unit tests that own the scaling decisions, for `npm run mutate` (stryker.config.json): each mutant of
-// electron/engine/policy.ts and electron/engine/policy/ runs against these. They are pure and take about a second,
-// so a few hundred mutants take minutes; the simulator and chaos suites would catch some mutants too, but a
-// decision should be pinned by its own table.
+// The unit tests that own the engine's decisions, for `npm run mutate` (stryker.config.json lists the files it
+// mutates: the scaling policy, adoption of ClearML's instances, stranded tasks, budgets, the leader lease, idle
+// timers, the launch request and its fallback). Each mutant runs against the tests that reached its line; they take
+// seconds, so a run takes minutes. The simulator and chaos suites would catch some mutants too, but a decision
+// should be pinned by its own table.
 export default defineConfig({
   test: {
     include: [
@@ -15,6 +16,12 @@ export default defineConfig({
       'test/engine/controllers/idle-forecast-lease.test.ts',
       'test/engine/controllers/launch.test.ts',
       'test/engine/controllers/terminate.test.ts',
+      'test/engine/adoption.test.ts',
+      'test/engine/launch-request.test.ts',
+      'test/engine/team/decisions.test.ts',
+      'test/reliability/stranded.test.ts',
+      'test/cost/budget.test.ts',
+      'test/ec2/launcher.test.ts',
     ],
     environment: 'node',
     testTimeout: 30_000,

@@ -99,6 +99,33 @@ describe('checkLaunch', () => {
       { allowed: true, warnings: 0 },
     ],
     [
+      'the projection looks as many hours ahead as asked',
+      // 400 spent + (30 running + 10 new) × 3 h = 520 → $20 over.
+      {
+        ...figures({ budgets: gpuCap, burnPerHourByQueue: { gpu: 30 }, monthToDateByQueue: { gpu: 400 } }),
+        launch: { queue: 'gpu', hourlyPrice: 10 },
+        lookaheadHours: 3,
+      },
+      {
+        allowed: false,
+        cap: 'queues.gpu.monthlyUsd',
+        reason: /exceeded by \$20 \(projected: \$400 spent this month \+ \$120 for 3 more hours of the running/,
+      },
+    ],
+    [
+      'a month spent exactly to the cap is reached',
+      { ...figures({ budgets: gpuCap, monthToDateByQueue: { gpu: 500 } }), launch: { queue: 'gpu', hourlyPrice: 0 } },
+      { allowed: false, cap: 'queues.gpu.monthlyUsd', reason: /is reached/ },
+    ],
+    [
+      'an hourly burn landing exactly on the cap is allowed',
+      {
+        ...figures({ budgets: budgets({ global: { hourlyUsd: 10 } }), burnPerHour: 9 }),
+        launch: { queue: 'gpu', hourlyPrice: 1 },
+      },
+      { allowed: true, warnings: 0 },
+    ],
+    [
       'a reached monthly cap blocks even a free launch',
       {
         ...figures({ budgets: gpuCap, monthToDateByQueue: { gpu: 503.2 } }),
@@ -274,6 +301,45 @@ describe('detectCrossings', () => {
     ]);
   });
 
+  it('stays reached while the share hovers just under 100 %, and notifies again only after it fell well below', () => {
+    expect(run([101, 99, 102])).toEqual([{ spent: 101, to: 'reached' }]);
+    expect(run([101, 90, 102])).toEqual([
+      { spent: 101, to: 'reached' },
+      { spent: 102, to: 'reached' },
+    ]);
+  });
+
+  it.each([
+    // [mode, the message's effect]
+    ['warn', 'launches continue (budget mode is warn)'],
+    ['stop-launching', 'no new launches for queue gpu until it drops below the cap'],
+    ['terminate-idle', 'no new launches for queue gpu, and idle workers are being terminated'],
+  ] as const)('a reached hourly queue cap in %s mode says so', (mode, effect) => {
+    const qb = budgets({ mode, queues: { gpu: { hourlyUsd: 4 } } });
+    const caps = budgetStatus(figures({ budgets: qb, burnPerHourByQueue: { gpu: 5 } }));
+    expect(detectCrossings({}, caps, qb).crossings).toEqual([
+      {
+        cap: 'queues.gpu.hourlyUsd',
+        from: 'ok',
+        to: 'reached',
+        level: 'error',
+        message: `hourly burn cap $4/h for queue gpu reached (burning $5/h of $4/h): ${effect}`,
+      },
+    ]);
+  });
+
+  it('near the cap: a warning with the share used', () => {
+    expect(detectCrossings({}, at(85), b).crossings).toEqual([
+      {
+        cap: 'global.monthlyUsd',
+        from: 'ok',
+        to: 'near',
+        level: 'warn',
+        message: 'global monthly cap $100: 85 % used ($85 of $100 spent this month)',
+      },
+    ]);
+  });
+
   it('jumps straight to reached with one notification that says what the mode does', () => {
     const r = detectCrossings({}, at(150), b);
     expect(r.crossings).toHaveLength(1);
@@ -293,5 +359,11 @@ describe('idleTerminationScopes', () => {
     expect(idleTerminationScopes(f.budgets, budgetStatus(f))).toEqual({ global: false, queues: ['gpu'] });
     const stop = { ...f, budgets: { ...f.budgets, mode: 'stop-launching' as const } };
     expect(idleTerminationScopes(stop.budgets, budgetStatus(stop))).toEqual({ global: false, queues: [] });
+    const all = figures({
+      budgets: budgets({ mode: 'terminate-idle', global: { hourlyUsd: 1 }, queues: { gpu: { hourlyUsd: 1 } } }),
+      burnPerHour: 2,
+      burnPerHourByQueue: { gpu: 1.5, cpu: 0.5 },
+    });
+    expect(idleTerminationScopes(all.budgets, budgetStatus(all))).toEqual({ global: true, queues: ['gpu'] });
   });
 });

@@ -187,6 +187,7 @@ describe('launchWithFallback', () => {
       ['spot', A],
       ['on-demand', A],
     ]);
+    expect(out.attempts[0]!.error!.message).toMatch(/trying on-demand instead/);
     expect(out.ok).toBe(true);
     expect(cooldowns.isCooling({ instanceType: 'g4dn.xlarge', market: 'spot', placement: B }, rig.clock.now())).toBe(
       true,
@@ -232,11 +233,13 @@ describe('launchWithFallback', () => {
       for (const placement of [A, B])
         cooldowns.mark({ instanceType: 'g4dn.xlarge', market, placement }, now - 3 * 60_000);
     }
+    // One cooling since longer: the next try is when its cool-down ends, the soonest.
+    cooldowns.mark({ instanceType: 'g4dn.xlarge', market: 'on-demand', placement: B }, now - 5 * 60_000);
     const out = await launchWithFallback(rig.ec2, request(rig, { cooldowns }));
     expect(out.ok).toBe(false);
     if (out.ok) return;
     expect(out.error.code).toBe('CapacityCooldown');
-    expect(out.error.message).toMatch(/next try is in 7 min/);
+    expect(out.error.message).toMatch(/next try is in 5 min/);
     expect(out.skipped).toHaveLength(4);
     expect(rig.emu.calls.total).toBe(0);
   });

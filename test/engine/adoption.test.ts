@@ -93,6 +93,32 @@ describe('worker triage', () => {
     expect(t.foreign[0]?.blocker?.code ?? null).toBe(blocker);
   });
 
+  it.each([
+    // [name, queues it listens on, its resource, task, state, the queue it serves, blocker]
+    ['listens on the queue that lists its resource', ['gpu'], 'gpu_a', null, 'running', 'gpu', null],
+    ['of two configured queues, the one listing its resource', ['cpu', 'gpu'], 'gpu_a', 't1', 'running', 'gpu', null],
+    ['only a queue that does not list it', ['cpu'], 'gpu_a', null, 'running', 'cpu', 'resource-not-in-queue'],
+    ['no configured queue: the queue serving its resource', ['elsewhere'], 'gpu_a', null, 'pending', 'gpu', null],
+    ['no queue at all serves its resource', ['elsewhere'], 'gpu_b', null, 'running', null, 'no-configured-queue'],
+    ['its instance is stopping', ['gpu'], 'gpu_a', null, 'stopping', 'gpu', 'not-running'],
+  ] as [string, string[], string, string | null, InstanceObs['state'], string | null, string | null][])(
+    'the queue it counts for: %s',
+    (_n, queues, resource, task, state, serves, blocker) => {
+      const w = worker('i-00000000000000f01', { queues, resource, ...(task ? { task } : {}) });
+      const t = triageWorkers({
+        config,
+        workers: [w],
+        ours: [],
+        inFlightIds: new Set(),
+        looked: new Map([['i-00000000000000f01', clearmlInstance('i-00000000000000f01', state)]]),
+      });
+      expect(t.foreign).toHaveLength(1);
+      expect(t.foreign[0]).toMatchObject({ queue: serves, busy: task !== null, resource });
+      expect(t.foreign[0]!.blocker?.code ?? null).toBe(blocker);
+      if (blocker === 'no-configured-queue') expect(t.foreign[0]!.blocker).toMatchObject({ queues: ['elsewhere'] });
+    },
+  );
+
   it('a stopped instance exists (its worker is kept) but is not capacity', () => {
     const t = triageWorkers({
       config,

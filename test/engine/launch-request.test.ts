@@ -76,3 +76,22 @@ describe('launch request tags', () => {
     expect(base.tags['team']).toBe('ml');
   });
 });
+
+describe('launch request: what else it carries', () => {
+  const at = T0 + 500; // a tick time off the whole second
+  it.each([
+    // [name, lease on, stamp, expected lease tag, expected engine tag]
+    ['lease on: it expires leaseMin after the tick, in whole seconds; no stamp', true, null, true, undefined],
+    ['lease off: no lease tag; a stamp is written', false, 'eng-1 1767225600 laptop', false, 'eng-1 1767225600 laptop'],
+  ] as [string, boolean, string | null, boolean, string | undefined][])('%s', (_n, lease, stamp, leaseTag, engine) => {
+    const config = makeConfig({ lease: { ...makeConfig().lease, enabled: lease, leaseMin: 20 } });
+    const base = launchBase(config, { queue: 'gpu', resource: 'gpu_a', at, stamp }, '#!/bin/bash\n')!;
+    expect(base.tags[TAG.lease]).toBe(leaseTag ? String(Math.floor((at + 20 * 60_000) / 1000)) : undefined);
+    expect(base.tags[TAG.engine]).toBe(engine);
+    expect(base.tags[TAG.launchedBy]).toBe('clearml-tray-autoscaler');
+  });
+
+  it('is null for a resource the config does not have', () => {
+    expect(launchBase(makeConfig(), { queue: 'gpu', resource: 'gone', at }, '')).toBeNull();
+  });
+});

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ForeignWorker } from '../../electron/engine/adoption.js';
 import { plan, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
 import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
-import { TAG } from '../../electron/engine/ports.js';
+import { TAG, type InstanceObs } from '../../electron/engine/ports.js';
 import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
 
 const launches = (actions: Action[]) =>
@@ -15,6 +15,17 @@ const terminations = (actions: Action[]) =>
     .filter((a): a is Extract<Action, { kind: 'terminate' }> => a.kind === 'terminate')
     .map((a) => [a.instanceId, a.why]);
 const totalLaunched = (actions: Action[]) => launches(actions).reduce((n, l) => n + (l[2] as number), 0);
+/** Idle cpu workers, each idle for the given minutes, and plan()'s input with them. */
+function idleCpu(minutes: number[], patch: Partial<PolicyInput> = {}) {
+  const list = minutes.map(() => instance('cpu', 'cpu'));
+  const input = policyInput({
+    instances: list,
+    workers: list.map((i) => workerFor(i)),
+    idleSince: new Map(list.map((i, k) => [i.instanceId, T0 - minutes[k]! * 60_000])),
+    ...patch,
+  });
+  return { list, input };
+}
 
 describe('policy: scale up', () => {
   const twoResources = makeConfig({
@@ -225,18 +236,9 @@ describe('policy: scale down', () => {
   // Regression (chaos seed 10): after a restart the keep-warm rule, with no history yet, kept two workers that had
   // been idle before the restart for a full maxIdleMin more, past the idle ceiling in all.
   it('a worker already idle when the engine started is kept only surplusIdleMin, whatever the forecast', () => {
-    const [a, b] = [instance('cpu', 'cpu'), instance('cpu', 'cpu')];
-    const input = (inherited: string[]) =>
-      policyInput({
-        instances: [a, b],
-        workers: [workerFor(a), workerFor(b)],
-        idleSince: new Map([
-          [a.instanceId, T0 - 3 * 60_000],
-          [b.instanceId, T0 - 3 * 60_000],
-        ]),
-        expectedArrivals: new Map([['cpu', 2]]),
-        idleInherited: new Map(inherited.map((id) => [id, null])),
-      });
+    const { list, input: base } = idleCpu([3, 3], { expectedArrivals: new Map([['cpu', 2]]) });
+    const [a] = list as [InstanceObs, InstanceObs];
+    const input = (inherited: string[]) => ({ ...base, idleInherited: new Map(inherited.map((id) => [id, null])) });
     expect(terminations(plan(input([])).actions)).toEqual([]);
     const p = plan(input([a.instanceId]));
     expect(terminations(p.actions)).toEqual([[a.instanceId, 'idle']]);
@@ -783,21 +785,13 @@ describe('policy: what each termination says', () => {
   });
 
   it('a surplus one: how many tasks the forecast expects; an inherited one: the short limit', () => {
-    const [a, b] = [instance('cpu', 'cpu'), instance('cpu', 'cpu')];
-    const input = {
-      instances: [a, b],
-      workers: [workerFor(a), workerFor(b)],
-      idleSince: new Map([
-        [a.instanceId, T0 - 5 * 60_000],
-        [b.instanceId, T0 - 3 * 60_000],
-      ]),
-      expectedArrivals: new Map([['cpu', 1]]),
-    };
+    const { list, input } = idleCpu([5, 3], { expectedArrivals: new Map([['cpu', 1]]) });
+    const [a, b] = list as [InstanceObs, InstanceObs];
     expect(one(input)).toMatchObject({
       instanceId: a.instanceId,
       reason: { code: 'idle-surplus', queue: 'cpu', idleSec: 300, maxIdleSec: 900, expected: 1 },
     });
-    const p = plan(policyInput({ ...input, idleInherited: new Map([[b.instanceId, null]]) }));
+    const p = plan({ ...input, idleInherited: new Map([[b.instanceId, null]]) });
     expect(p.actions.map((x) => (x.kind === 'terminate' ? x.reason : null))).toEqual([
       { code: 'idle-surplus', queue: 'cpu', idleSec: 300, maxIdleSec: 900, expected: 1 },
       { code: 'idle-inherited', queue: 'cpu', idleSec: 180, surplusIdleSec: 120 },

@@ -53,19 +53,37 @@ describe('findStranded', () => {
       tasks: p.tasks ?? [task()],
     });
 
-  const cases: { name: string; got: () => ReturnType<typeof run>; queue: string | null }[] = [
+  const cases: { name: string; got: () => ReturnType<typeof run>; queue: string | null; why?: string }[] = [
     {
       name: 'spot instance interrupted → stranded, back to the queue of its tag',
       got: () => run({ instances: [inst('shutting-down', 'Server.SpotInstanceTermination')] }),
       queue: 'gpu-from-tag',
+      why: 'its spot instance was interrupted while the app was not running',
     },
     {
       name: 'listed gone, even if its worker reported a second ago',
       got: () => run({ workers: [worker({ lastReportAt: T0 - 1000 })], instances: [inst('terminated')] }),
       queue: 'gpu-from-tag',
+      why: `its instance ${id} stopped (terminated) while the app was not running`,
     },
     { name: 'instance still running → not stranded', got: () => run({ instances: [inst('running')] }), queue: null },
-    { name: 'not listed, old and silent → stranded (queue of the worker)', got: () => run({}), queue: 'gpu' },
+    {
+      name: 'not listed, old and silent → stranded (queue of the worker)',
+      got: () => run({}),
+      queue: 'gpu',
+      why: `its instance ${id} disappeared while the app was not running`,
+    },
+    {
+      name: 'not listed, silent for exactly the limit → stranded',
+      got: () => run({ workers: [worker({ lastReportAt: T0 - SILENT_AFTER_MS })] }),
+      queue: 'gpu',
+    },
+    {
+      name: 'no queue to return it to (no tag, the worker lists none) → left alone',
+      got: () => run({ workers: [worker({ queues: [] })] }),
+      queue: null,
+    },
+    { name: 'task unknown to ClearML → nothing to do', got: () => run({ tasks: [] }), queue: null },
     {
       name: 'not listed but reported recently → not conclusive',
       got: () => run({ workers: [worker({ lastReportAt: T0 - SILENT_AFTER_MS / 2 })] }),
@@ -93,7 +111,8 @@ describe('findStranded', () => {
     it(c.name, () => {
       const got = c.got();
       if (c.queue === null) expect(got).toEqual([]);
-      else expect(got).toMatchObject([{ taskId: 't1', instanceId: id, queue: c.queue }]);
+      else
+        expect(got).toMatchObject([{ taskId: 't1', instanceId: id, queue: c.queue, ...(c.why ? { why: c.why } : {}) }]);
     });
   }
 
