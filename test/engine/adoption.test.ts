@@ -2,7 +2,14 @@
 // zombies; only a worker whose instance EC2 confirms gone may be unregistered; adoption tags only what fits the
 // config. Pure decisions (adoption.ts) and the policy's use of them.
 import { describe, expect, it } from 'vitest';
-import { adoptionPlan, adoptionTags, foreignCandidates, triageWorkers } from '../../electron/engine/adoption.js';
+import {
+  adoptionPlan,
+  adoptionTags,
+  blockerText,
+  foreignCandidates,
+  triageWorkers,
+  type AdoptBlocker,
+} from '../../electron/engine/adoption.js';
 import { plan } from '../../electron/engine/policy.js';
 import { renderDecision } from '../../electron/engine/reasons.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../../electron/engine/ports.js';
@@ -118,6 +125,19 @@ describe('worker triage', () => {
       if (blocker === 'no-configured-queue') expect(t.foreign[0]!.blocker).toMatchObject({ queues: ['elsewhere'] });
     },
   );
+
+  it.each([
+    [
+      { code: 'resource-not-configured', resource: 'gpu_old' },
+      "resource 'gpu_old' is not in the config: add it (same name as in ClearML's config) to adopt this instance",
+    ],
+    [{ code: 'no-configured-queue', queues: ['a', 'b'] }, "it listens on 'a', 'b', none of which is configured"],
+    [{ code: 'no-configured-queue', queues: [] }, 'it listens on no queue, none of which is configured'],
+    [{ code: 'resource-not-in-queue', queue: 'cpu', resource: 'gpu_a' }, "queue 'cpu' does not list resource 'gpu_a'"],
+    [{ code: 'not-running', state: 'stopped' }, 'the instance is stopped'],
+  ] as [AdoptBlocker, string][])('says why it cannot adopt: %j', (b, text) => {
+    expect(blockerText(b)).toBe(text);
+  });
 
   it('a stopped instance exists (its worker is kept) but is not capacity', () => {
     const t = triageWorkers({

@@ -65,6 +65,14 @@ describe('IdleTracker', () => {
     expect(t.inherited.get(b.instanceId)).toBe(b.launchedAt + 60_000);
   });
 
+  it('an inherited worker with nothing known of it (no registration time, no history) keeps null', () => {
+    const t = new IdleTracker();
+    const a = instance('gpu', 'gpu_a');
+    t.observe(obs([a], [{ ...workerFor(a), registeredAt: null }], T0), 'dyn', () => null);
+    expect(t.inherited.has(a.instanceId)).toBe(true);
+    expect(t.inherited.get(a.instanceId)).toBeNull();
+  });
+
   it('forget() restarts one timer', () => {
     const t = new IdleTracker();
     const i = instance('gpu', 'gpu_a');

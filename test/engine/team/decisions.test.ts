@@ -134,6 +134,23 @@ describe('nextLeaseStep', () => {
     expect(later.step).toMatchObject({ kind: 'wait', reason: { takeoverInMs: 50_000 } });
   });
 
+  it.each([
+    // [name, lease expires (ms after now), first seen (ms before now), takes over in]
+    ['the lease runs out first: at its expiry plus the grace', 10_000, 0, 40_000],
+    ['a lease renewed far ahead: once its version stood still for lease + grace', 300_000, 30_000, 60_000],
+    ['both past: now', -40_000, 100_000, 0],
+  ] as [string, number, number, number][])('takes over %s', (_n, expiresIn, seenAgo, inMs) => {
+    const step = nextLeaseStep({
+      now: T0,
+      me: 'eng-me',
+      item: other({ expiresAt: T0 + expiresIn }),
+      memory: mem({ seen: { rvn: 'v1', since: T0 - seenAgo } }),
+      timing,
+    }).step;
+    if (inMs === 0) expect(step).toMatchObject({ kind: 'write', condition: { kind: 'version', rvn: 'v1' } });
+    else expect(step).toMatchObject({ kind: 'wait', reason: { code: 'held', takeoverInMs: inMs } });
+  });
+
   it('refuses to renew blind when it does not hold the lease', () => {
     expect(() => nextLeaseStep({ now: T0, me: 'eng-me', item: undefined, memory: mem(), timing })).toThrow(/read/);
   });
