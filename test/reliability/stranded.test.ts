@@ -5,6 +5,7 @@ import type { InstanceObs, TaskObs, WorkerObs } from '../../electron/engine/port
 import { createCrashSafety } from '../../electron/engine/reliability/recovery.js';
 import {
   findStranded,
+  requeueStranded,
   SILENT_AFTER_MS,
   tasksOfDroppedWorkers,
   workersOnGoneInstances,
@@ -221,6 +222,46 @@ describe('recovery requeues tasks of instances lost while the app was down', () 
       },
     );
   }
+});
+
+describe('requeueStranded: each failure is reported, none stops the others', () => {
+  let rig: Rig | null = null;
+  afterEach(async () => {
+    await rig?.close();
+    rig = null;
+  });
+
+  it('a refused requeue is reported with its task and why, and the next task is still requeued', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    const ids = [0, 1].map((k) => rig!.clearml.addTask({ name: `long-${k}`, queue: 'gpu', durationSec: 20 * 60 }));
+    await rig.run(rig.engine(config, rig.clients(config)), 3 * 60);
+    expect(ids.map((t) => rig!.clearml.task(t)?.status)).toEqual(['in_progress', 'in_progress']);
+    // The app is down; AWS takes both spot instances back; their workers go silent.
+    for (const i of rig.live()) rig.ec2.interruptSpot(i.instanceId);
+    rig.agents.step();
+    rig.clock.advance(SILENT_AFTER_MS + 30_000);
+    rig.agents.step();
+    // The server refuses the first enqueue.
+    rig.clearml.faults.inject({ status: 500, count: 1, endpoint: 'tasks.enqueue' });
+    const c = rig.clients(config);
+    const out = await requeueStranded({
+      clearml: c.clearml,
+      config,
+      instances: await c.ec2.describeInstances('rel'),
+      now: rig.clock.now(),
+    });
+    expect(out.errors).toHaveLength(1);
+    expect(out.errors[0]).toMatch(
+      /^task \S+ \(its instance i-[0-9a-f]+ disappeared while the app was not running\) could not be requeued: .*failed tasks\.enqueue \(HTTP 500/,
+    );
+    expect(out.requeued).toHaveLength(1);
+    const requeued = out.requeued[0]!.taskId;
+    const failed = ids.find((t) => t !== requeued)!;
+    expect(out.errors[0]).toContain(failed);
+    expect(rig.clearml.task(requeued)?.status).toBe('queued');
+  });
 });
 
 describe('a task lost while autoscaling was off', () => {
