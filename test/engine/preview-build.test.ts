@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync 
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, repoRoot, STALE_LOCK_MS } from '../../electron/engine/preview/build.js';
-import { tempDir } from '../fixtures/index.js';
+import { fakeRendererBuild, tempDir } from '../fixtures/index.js';
 
 // The renderer build behind the preview and the browser tests: test files run in parallel processes, and on a fresh
 // clone each finds out/renderer missing at once.
@@ -20,18 +20,6 @@ function freshRoot(): string {
   return root;
 }
 
-/** A stand-in for electron-vite: records the build in `builds.log`, takes `ms`, then writes out/renderer. */
-function fakeBuild(ms = 0, status = 0) {
-  return (root: string) => {
-    writeFileSync(path.join(root, 'builds.log'), 'build\n', { flag: 'a' });
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-    if (status === 0) {
-      mkdirSync(path.join(root, 'out', 'renderer'), { recursive: true });
-      writeFileSync(path.join(root, 'out', 'renderer', 'index.html'), '<!doctype html>');
-    }
-    return status;
-  };
-}
 const builds = (root: string) =>
   existsSync(path.join(root, 'builds.log'))
     ? readFileSync(path.join(root, 'builds.log'), 'utf8').split('\n').length - 1
@@ -40,20 +28,13 @@ const builds = (root: string) =>
 /** Runs ensureRendererBuilt in a process of its own, with a 700 ms fake build. */
 function inChild(root: string): Promise<number | null> {
   const script = path.join(root, 'child.mts');
+  const from = (file: string) => JSON.stringify(path.join(repoRoot(), file));
   writeFileSync(
     script,
     [
-      `import { writeFileSync, mkdirSync } from 'node:fs';`,
-      `import path from 'node:path';`,
-      `import { ensureRendererBuilt } from ${JSON.stringify(path.join(repoRoot(), 'electron/engine/preview/build.ts'))};`,
-      `const root = process.argv[2];`,
-      `ensureRendererBuilt(root, () => undefined, { build: (r) => {`,
-      `  writeFileSync(path.join(r, 'builds.log'), 'build\\n', { flag: 'a' });`,
-      `  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700);`,
-      `  mkdirSync(path.join(r, 'out', 'renderer'), { recursive: true });`,
-      `  writeFileSync(path.join(r, 'out', 'renderer', 'index.html'), 'x');`,
-      `  return 0;`,
-      `} });`,
+      `import { ensureRendererBuilt } from ${from('electron/engine/preview/build.ts')};`,
+      `import { fakeRendererBuild } from ${from('test/fixtures/index.ts')};`,
+      `ensureRendererBuilt(process.argv[2], () => undefined, { build: fakeRendererBuild(700) });`,
     ].join('\n'),
   );
   const child = spawn(process.execPath, ['--import', 'tsx', script, root], { cwd: repoRoot(), stdio: 'inherit' });
@@ -71,14 +52,14 @@ describe('renderer build for the preview and the browser tests', () => {
 
   it('builds when sources are newer than the build, not when the build is current', () => {
     const root = freshRoot();
-    ensureRendererBuilt(root, () => undefined, { build: fakeBuild() });
-    ensureRendererBuilt(root, () => undefined, { build: fakeBuild(), rebuildIfStale: true });
+    ensureRendererBuilt(root, () => undefined, { build: fakeRendererBuild() });
+    ensureRendererBuilt(root, () => undefined, { build: fakeRendererBuild(), rebuildIfStale: true });
     expect(builds(root)).toBe(1);
     const old = new Date(Date.now() - 60_000);
     utimesSync(path.join(root, 'out', 'renderer', 'index.html'), old, old);
     writeFileSync(path.join(root, 'renderer', 'App.tsx'), 'changed');
     const lines: string[] = [];
-    ensureRendererBuilt(root, (l) => lines.push(l), { build: fakeBuild(), rebuildIfStale: true });
+    ensureRendererBuilt(root, (l) => lines.push(l), { build: fakeRendererBuild(), rebuildIfStale: true });
     expect(builds(root)).toBe(2);
     expect(lines).toEqual([
       'renderer/ or shared/ changed since out/renderer was built: running npx electron-vite build …',
@@ -91,18 +72,18 @@ describe('renderer build for the preview and the browser tests', () => {
     mkdirSync(lock, { recursive: true });
     const then = new Date(Date.now() - STALE_LOCK_MS - 60_000);
     utimesSync(lock, then, then);
-    ensureRendererBuilt(root, () => undefined, { build: fakeBuild() });
+    ensureRendererBuilt(root, () => undefined, { build: fakeRendererBuild() });
     expect(builds(root)).toBe(1);
     expect(existsSync(lock)).toBe(false);
   });
 
   it('a failed build says so and releases the lock, so the next call builds again', () => {
     const root = freshRoot();
-    expect(() => ensureRendererBuilt(root, () => undefined, { build: fakeBuild(0, 1) })).toThrow(
+    expect(() => ensureRendererBuilt(root, () => undefined, { build: fakeRendererBuild(0, 1) })).toThrow(
       /Building the renderer failed \(npx electron-vite build exited with 1\)/,
     );
     expect(existsSync(path.join(root, 'out', '.build.lock'))).toBe(false);
-    ensureRendererBuilt(root, () => undefined, { build: fakeBuild() });
+    ensureRendererBuilt(root, () => undefined, { build: fakeRendererBuild() });
     expect(builds(root)).toBe(2);
   });
 });

@@ -27,6 +27,13 @@ const inst = (state: InstanceObs['state'], reason: string | null = null, queue =
   stateReasonCode: reason,
 });
 
+// The rig of the test that started one (the recovery suites below), closed after it.
+let rig: Rig | null = null;
+afterEach(async () => {
+  await rig?.close();
+  rig = null;
+});
+
 describe('findStranded', () => {
   const worker = (patch: Partial<WorkerObs> = {}): WorkerObs => ({
     id: `rel:gpu_a:g4dn.xlarge:${id}`,
@@ -172,12 +179,6 @@ describe('tasksOfDroppedWorkers: in_progress tasks whose worker ClearML no longe
 });
 
 describe('recovery requeues tasks of instances lost while the app was down', () => {
-  let rig: Rig | null = null;
-  afterEach(async () => {
-    await rig?.close();
-    rig = null;
-  });
-
   for (const [withRecovery, downSec] of [
     [true, SILENT_AFTER_MS / 1000 + 30],
     [false, SILENT_AFTER_MS / 1000 + 30],
@@ -225,12 +226,6 @@ describe('recovery requeues tasks of instances lost while the app was down', () 
 });
 
 describe('requeueStranded: each failure is reported, none stops the others', () => {
-  let rig: Rig | null = null;
-  afterEach(async () => {
-    await rig?.close();
-    rig = null;
-  });
-
   it('a refused requeue is reported with its task and why, and the next task is still requeued', async () => {
     rig = await startRig();
     const config = makeConfig();
@@ -265,12 +260,6 @@ describe('requeueStranded: each failure is reported, none stops the others', () 
 });
 
 describe('a task lost while autoscaling was off', () => {
-  let rig: Rig | null = null;
-  afterEach(async () => {
-    await rig?.close();
-    rig = null;
-  });
-
   it('is requeued by the first tick after autoscaling is turned on again, though ClearML dropped its worker', async () => {
     rig = await startRig();
     const config = makeConfig();
