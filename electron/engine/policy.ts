@@ -65,6 +65,11 @@ export interface PolicyInput {
   prewarm?: ReadonlyMap<string, number>;
   /** Queues whose surplus idle workers go at once (no surplusIdleMin): a pre-warm will cover their next task. */
   releaseIdle?: ReadonlySet<string>;
+  /**
+   * Per queue: how long a worker kept by the forecast may stay idle, when shorter than maxIdleMin. The queue's
+   * last candidate (the freshest idle worker) is spared: it keeps maxIdleMin.
+   */
+  keptIdleSec?: ReadonlyMap<string, number>;
   /** Per queue: busy workers likely to finish within a boot; pending tasks take them rather than a launch. */
   freeingSoon?: ReadonlyMap<string, number>;
   /** Budget mode `terminate-idle` with a reached cap: idle workers in scope go now, whatever the idle timer. */
@@ -117,6 +122,7 @@ export type TerminateReason =
   | { code: 'idle'; queue: string; idleSec: number; maxIdleSec: number }
   | { code: 'idle-surplus'; queue: string; idleSec: number; maxIdleSec: number; expected: number }
   | { code: 'idle-inherited'; queue: string; idleSec: number; surplusIdleSec: number }
+  | { code: 'idle-unused'; queue: string; idleSec: number; keptIdleSec: number }
   | { code: 'idle-ceiling'; queue: string; sinceBusySec: number; maxIdleSec: number }
   | { code: 'budget'; detail: string }
   | { code: 'spin-up'; spinUpMin: number }
@@ -381,6 +387,7 @@ export function plan(input: PolicyInput): Plan {
     const candidates = byPriority.slice(0, idle.length - Math.min(idle.length, pending));
     const expected = Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length);
     const surplus = Math.max(0, candidates.length - expected);
+    const keptIdleSec = Math.min(maxIdleSec, input.keptIdleSec?.get(queueName) ?? maxIdleSec);
     candidates.forEach((c, i) => {
       // Kept by the forecast, but idle since before this run began: keeping it up to maxIdleMin from now could
       // exceed maxIdleMin in all, so it gets the short limit; and once maxIdleMin has passed since the last moment
@@ -392,7 +399,10 @@ export function plan(input: PolicyInput): Plan {
       // A release lets go at once only the workers the forecast does not keep: one it keeps that was idle before
       // this run began still gets the surplus limit.
       const surplusLimit = input.releaseIdle?.has(queueName) ? 0 : surplusIdleSec;
-      const limit = i < surplus ? surplusLimit : inherited ? surplusIdleSec : maxIdleSec;
+      // The forecast's own limit for a kept worker spares the last candidate, the freshest idle worker: the one
+      // the next task finds.
+      const keptLimit = i < candidates.length - 1 ? keptIdleSec : maxIdleSec;
+      const limit = i < surplus ? surplusLimit : inherited ? surplusIdleSec : keptLimit;
       if ((c.idleSec ?? 0) < limit && !overCeiling) return;
       const idleSec = c.idleSec ?? 0;
       const reason: TerminateReason = overCeiling
@@ -401,7 +411,9 @@ export function plan(input: PolicyInput): Plan {
           ? { code: 'idle-surplus', queue: queueName, idleSec, maxIdleSec, expected }
           : inherited
             ? { code: 'idle-inherited', queue: queueName, idleSec, surplusIdleSec }
-            : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
+            : keptLimit < maxIdleSec
+              ? { code: 'idle-unused', queue: queueName, idleSec, keptIdleSec }
+              : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
       actions.push(terminate(c, 'idle', true, reason));
     });
   }

@@ -235,6 +235,43 @@ describe('keep-warm rule', () => {
     )!;
 
   it.each([
+    // [name, patch, kept, the kept workers' idle limit (s) | null]
+    // 60/h, three idle: the third is expected in 3 min, so each kept one may idle twice that, 6 min.
+    ['three idle, 60/h, balanced: 2 × 3 min', { forecast: poisson(60), candidates: 3 }, 3, 360],
+    ['one idle, 60/h, balanced: 2 × 1 min', { forecast: poisson(60) }, 1, 120],
+    // 6/h: 2 × 10 min is past maxIdleMin; the verdict says so and plan() holds maxIdleMin.
+    ['6/h, balanced: 2 × 10 min', { forecast: poisson(6) }, 1, 1200],
+    ['2/h, balanced: none kept, no limit', { forecast: twoPerHour }, 0, null],
+    ['no history: kept up to maxIdleMin', {}, 1, null],
+    ['60/h, cost: kept for a task within a boot, no limit', { forecast: poisson(60), preference: 'cost' }, 1, null],
+    ['60/h, latency: every idle worker up to maxIdleMin', { forecast: poisson(60), preference: 'latency' }, 1, null],
+    // A queue staffed at its load + √load keeps its workers for the ups and downs, not for one task each.
+    [
+      'a busy queue staffed by its margin',
+      { forecast: poisson(12), meanDurationSec: 2700, busy: 7, candidates: 6 },
+      5,
+      null,
+    ],
+    // The margin leaves fewer than the weighing keeps (two, the second due in 10 min): the weighing's limit.
+    [
+      'a busy queue the weighing staffs',
+      { forecast: poisson(12), meanDurationSec: 2700, busy: 11, candidates: 6 },
+      2,
+      1200,
+    ],
+    // Due in 1 min on a periodic queue: kept for its slot, as a pre-warm would be, with no limit of its own.
+    ['a periodic queue', { forecast: periodic(9) }, 1, null],
+  ] as [string, Partial<KeepWarmInput>, number, number | null][])(
+    'how long a kept worker may idle: %s',
+    (_n, patch, kept, limitSec) => {
+      const v = keepWarm({ ...base, ...patch });
+      expect(v.keep).toBe(kept);
+      if (limitSec === null) expect(v.keptIdleSec).toBeNull();
+      else expect(v.keptIdleSec).toBeCloseTo(limitSec, 6);
+    },
+  );
+
+  it.each([
     // [name, last arrival min ago, preference, readyOrPending, prewarm]
     ['due in 1 min, nothing ready: pre-warm 1', 9, 'balanced', 0, 1],
     ['due in 8 min: too early', 2, 'balanced', 0, 0],

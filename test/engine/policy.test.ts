@@ -200,6 +200,30 @@ describe('policy: scale down', () => {
     expect(terminations(plan(input(3)).actions)).toEqual([]);
   });
 
+  // A worker kept for an expected task goes once it has idled past the forecast's own limit for it, except the
+  // queue's freshest idle worker (the last candidate), which the next task finds.
+  it.each([
+    // [minutes idle of each worker, pending tasks, forecast's limit (s), workers that go]
+    [[5, 4, 1], 0, 180, [0, 1]], // the two past 3 min go; the freshest stays
+    [[5, 4, 4], 0, 180, [0, 1]], // the freshest is spared even past the limit
+    [[5, 2.9, 1], 0, 180, [0]], // under the limit: stays
+    [[3, 1], 0, 180, [0]], // exactly at the limit: goes
+    [[5, 4, 1], 0, undefined, []], // no limit from the forecast: up to maxIdleMin
+    [[16, 5, 1], 0, 1200, [0]], // a limit past maxIdleMin: maxIdleMin holds
+    [[5, 4], 1, 180, []], // one pending task: the other idle worker is the last candidate
+    [[10], 0, 180, []], // a lone idle worker is always the freshest
+  ] as [number[], number, number | undefined, number[]][])(
+    'kept workers idle %o min, %i pending, limit %s s: workers %o go',
+    (minutes, pending, limitSec, gone) => {
+      const { list, input } = idleCpu(minutes, {
+        queues: [queue('gpu', 0), queue('cpu', pending)],
+        expectedArrivals: new Map([['cpu', minutes.length]]),
+        keptIdleSec: limitSec === undefined ? undefined : new Map([['cpu', limitSec]]),
+      });
+      expect(terminations(plan(input).actions)).toEqual(gone.map((k) => [list[k]!.instanceId, 'idle']));
+    },
+  );
+
   it('lets surplus idle workers go at once on a queue whose next task a pre-warm will cover', () => {
     const [a, b] = [instance('cpu', 'cpu'), instance('cpu', 'cpu')];
     const input = (release: string[]) =>
@@ -796,6 +820,19 @@ describe('policy: what each termination says', () => {
       { code: 'idle-surplus', queue: 'cpu', idleSec: 300, maxIdleSec: 900, expected: 1 },
       { code: 'idle-inherited', queue: 'cpu', idleSec: 180, surplusIdleSec: 120 },
     ]);
+  });
+
+  it('a kept worker past the forecast limit says so; one past maxIdleMin gives the plain idle reason', () => {
+    const limited = idleCpu([5, 1], { expectedArrivals: new Map([['cpu', 2]]), keptIdleSec: new Map([['cpu', 180]]) });
+    expect(one(limited.input)).toMatchObject({
+      instanceId: limited.list[0]!.instanceId,
+      reason: { code: 'idle-unused', queue: 'cpu', idleSec: 300, keptIdleSec: 180 },
+    });
+    const ceiling = idleCpu([16, 1], { expectedArrivals: new Map([['cpu', 2]]), keptIdleSec: new Map([['cpu', 960]]) });
+    expect(one(ceiling.input)).toMatchObject({ reason: { code: 'idle', queue: 'cpu', idleSec: 960, maxIdleSec: 900 } });
+    // The surplus limit, not the forecast's, for the workers it does not keep.
+    const surplus = idleCpu([5, 1], { expectedArrivals: new Map([['cpu', 1]]), keptIdleSec: new Map([['cpu', 180]]) });
+    expect(one(surplus.input)).toMatchObject({ reason: { code: 'idle-surplus' } });
   });
 
   it('an idle worker the loop has not timed yet counts as idle for 0 s', () => {

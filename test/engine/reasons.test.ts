@@ -77,6 +77,10 @@ describe('reasons: the one renderer', () => {
       "idle for 2.2 min since the engine started, and for an unknown time before it, with no pending task on 'gpu': after a restart an idle worker is kept only 2 min",
     ],
     [
+      { code: 'idle-unused', queue: 'cpu', idleSec: 300, keptIdleSec: 240 },
+      "idle for 5 min with no pending task on 'cpu', twice as long as the task it was kept for was expected (limit 4 min): workers freeing up take the queue's tasks first",
+    ],
+    [
       { code: 'budget', detail: 'budget cap reached (x) in terminate-idle mode' },
       'budget cap reached (x) in terminate-idle mode',
     ],

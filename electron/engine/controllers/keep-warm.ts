@@ -23,6 +23,8 @@ export interface KeepWarmPlan {
   releaseIdle: Set<string>;
   /** Per queue: busy workers likely to free up within a boot (a waiting task takes one rather than a launch). */
   freeingSoon: Map<string, number>;
+  /** Per queue: how long a kept idle worker may stay idle, where the forecast sets a limit (policy/keep-warm.ts). */
+  keptIdleSec: Map<string, number>;
 }
 
 export class KeepWarmController {
@@ -66,6 +68,7 @@ export class KeepWarmController {
       prewarm: new Map([...verdicts].map(([q, v]) => [q, v.prewarm])),
       releaseIdle: new Set([...verdicts].flatMap(([q, v]) => (v.release ? [q] : []))),
       freeingSoon: new Map([...warmth].map(([q, w]) => [q, w.freeSoon.count])),
+      keptIdleSec: new Map([...verdicts].flatMap(([q, v]) => (v.keptIdleSec === null ? [] : [[q, v.keptIdleSec]]))),
     };
   }
 }

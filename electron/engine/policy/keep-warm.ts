@@ -103,7 +103,25 @@ export interface KeepWarmVerdict {
   prewarmAt: number | null;
   /** The slot `prewarm` is for (ms), to be passed back as `prewarmedSlotAt`. */
   prewarmSlotAt: number | null;
+  /**
+   * How long (s) a kept worker may stay idle before it goes, when the forecast sets a limit of its own (see
+   * KEPT_IDLE_FACTOR); null: up to maxIdleMin. plan() caps it at maxIdleMin and spares the queue's freshest idle
+   * worker.
+   */
+  keptIdleSec: number | null;
 }
+
+/**
+ * Balanced keeps an idle worker for a task the forecast expects, the n-th kept one for the n-th task, due in
+ * `expectedSecUntil(n)`. On a queue whose workers free up about as fast as tasks arrive (a busy queue of short
+ * tasks) a worker freed by its task often takes the next arrival first, and the kept ones idle on. If the kept
+ * workers were what served the queue, the task the last of them waits for would come later than twice its expected
+ * time only rarely: for Poisson arrivals at the learned rate, 14 % of the time with one kept, 9 % with two, 6 %
+ * with three. So a kept worker still idle after that long says other workers take the queue's tasks, and it goes.
+ * The queue's freshest idle worker is spared (plan()): it is the one the next task finds, and stays up to
+ * maxIdleMin as before. A slow queue's limit lies beyond maxIdleMin and changes nothing.
+ */
+export const KEPT_IDLE_FACTOR = 2;
 
 /**
  * How far ahead of a periodic task's slot a pre-warmed worker should be ready: a poll (the launch waits for a
@@ -175,6 +193,7 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
     prewarmReason: null,
     prewarmAt: null,
     prewarmSlotAt: null,
+    keptIdleSec: null,
   };
   if (f && prewarmOn && f.periodic && next !== null && input.readyOrPending === 0) {
     const dueInSec = (next - now) / 1000;
@@ -282,12 +301,16 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
       waitValued: WAIT_WEIGHT[preference] > 0,
     },
   };
+  if (preference === 'balanced' && verdict.keep > 0 && !periodic)
+    verdict.keptIdleSec = KEPT_IDLE_FACTOR * expectedSecUntil(f, now, verdict.keep);
   if (preference === 'balanced' && input.meanDurationSec && input.busy !== undefined) {
     const loadWorkers = offeredLoad(f, input.meanDurationSec);
     const staffed = staffedLevel(loadWorkers);
     const byMargin = Math.min(input.candidates, Math.max(0, staffed - input.busy));
     if (byMargin > verdict.keep) {
       verdict.keep = byMargin;
+      // Staffing above the load keeps workers for the ups and downs, not for one expected task.
+      verdict.keptIdleSec = null;
       verdict.reason = {
         code: 'busy-queue-margin',
         data: { kept: byMargin, loadWorkers, busy: input.busy, staffed },

@@ -169,6 +169,39 @@ describe('KeepWarmController: learned durations and periodic release', () => {
     expect(c.nextPrewarmAt).toBe(T0 + 60 * 60_000 - 165_000);
   });
 
+  it('on a busy queue of short tasks gives the kept workers a limit of twice the wait they are kept for', () => {
+    const c = new KeepWarmController(prices);
+    const i = instance('gpu', 'gpu_a');
+    // A task a minute for an hour, alternately early and late in its minute (not a period), each seen running on
+    // the worker for one 15-s tick.
+    for (let k = 0; k < 60; k++) {
+      const at = T0 + (k + (k % 2 ? 0.7 : 0.3)) * 60_000;
+      step(c, at, i, `t${k}`);
+      step(c, at + 15_000, i, null);
+    }
+    const out = step(c, T0 + 60 * 60_000, i, null);
+    // One idle worker kept for the next task, due in about a minute (the rate is read over the ticks that saw
+    // tasks): it may idle about two.
+    expect(out.expectedArrivals.get('gpu')).toBe(1);
+    expect(out.keptIdleSec.get('gpu')).toBeGreaterThan(110);
+    expect(out.keptIdleSec.get('gpu')).toBeLessThan(130);
+    // Cost keeps it only for a task within a boot, and sets no limit of its own.
+    const config = makeConfig();
+    config.scaling.preference = 'cost';
+    const costOut = c.plan(
+      {
+        config,
+        now: T0 + 60 * 60_000 + 15_000,
+        queues: [queue('gpu', 0)],
+        instances: [i],
+        workers: [workerFor(i)],
+        inFlight: [],
+      },
+      () => {},
+    );
+    expect(costOut.keptIdleSec.has('gpu')).toBe(false);
+  });
+
   it("logs each slot's pre-warm with its count, though slots come closer than the 10-min repeat limit", () => {
     const c = new KeepWarmController(prices);
     const i = instance('gpu', 'gpu_a');
