@@ -259,6 +259,13 @@ describe('keep-warm rule', () => {
       2,
       1200,
     ],
+    // The margin keeps as many as the weighing (12 − 10 = 2): the weighing's count, reason and limit stand.
+    [
+      'a busy queue the margin and the weighing staff alike',
+      { forecast: poisson(12), meanDurationSec: 2700, busy: 10, candidates: 6 },
+      2,
+      1200,
+    ],
     // Due in 1 min on a periodic queue: kept for its slot, as a pre-warm would be, with no limit of its own.
     ['a periodic queue', { forecast: periodic(9) }, 1, null],
   ] as [string, Partial<KeepWarmInput>, number, number | null][])(
