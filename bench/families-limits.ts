@@ -299,7 +299,7 @@ export function keepIdleAllSeeds(benchDir: string, rows: readonly FamilyRow[]): 
       }`;
   return [
     '',
-    `  Keeping idle machines instead of replacing every spare taken, on the same ${withModel.length} traces (\`runKeepIdle\` in \`bench/online-bound.ts\`, with the same advantages): keep up to k machines idle, each for at most m minutes after it went idle, and launch at once for a task that finds none. A machine freed by its task then serves the next arrival. Cost is the median over seeds; the p50 is ours − the model's on the median and the worst seed:`,
+    `  Keeping idle machines instead of replacing every spare taken, on the same ${withModel.length} traces (\`runKeepIdle\` in \`bench/online-bound.ts\`, with the same advantages): keep up to k machines idle, each for at most m minutes after it went idle, and launch at once for a task that finds none. A machine freed by its task then serves the next arrival. Cost is the median over seeds; the p50 is this policy's minus the model's, on the median and on the worst seed:`,
     '',
     '  | idle machines kept | cost ÷ bound | p50 − model, median seed | p50 − model, worst seed |',
     '  | --- | --- | --- | --- |',
