@@ -195,18 +195,45 @@ const KEEP_IDLE_MIN = [2, 5, 10, 15];
  * the median cost ratio and share of tasks that found a machine ready, and on each missed seed the p50 against
  * the model's. Then whether any rule of the grid meets both the clairvoyant target and the model's p50 there.
  */
+/** A keep-idle rule: up to `keep` idle machines (Infinity: every one), each for at most `idleMin` minutes. */
+interface KeepIdleRule {
+  keep: number;
+  idleMin: number;
+}
+
+/** "up to 2 for 5 min", "every idle machine for 15 min"; `long` names the machines ("up to 2 idle machines …"). */
+function keepIdleLabel(p: KeepIdleRule, long = false): string {
+  return `${p.keep === Infinity ? 'every idle machine' : `up to ${p.keep}${long ? ` idle machine${p.keep > 1 ? 's' : ''}` : ''}`} for ${p.idleMin} min`;
+}
+
+/**
+ * Every rule of `counts` × `minutes` run with `runKeepIdle` on each row's trace, against its bound in
+ * machine-seconds: the rules, and per row (in order) the figures of each rule. The boot draws of rule i on a row
+ * come from `mulberry32(row.seed × seedStride + i)`.
+ */
+function keepIdleRuns(
+  benchDir: string,
+  rows: readonly FamilyRow[],
+  counts: readonly number[],
+  minutes: readonly number[],
+  seedStride: number,
+): { grid: KeepIdleRule[]; perRow: Omit<PoolPoint, 'spare'>[][] } {
+  const grid = counts.flatMap((keep) => minutes.map((idleMin) => ({ keep, idleMin })));
+  const perRow = rows.map((row) => {
+    const { tasks, boundSec } = rowInMachineSeconds(benchDir, row);
+    return grid.map(({ keep, idleMin }, i) =>
+      figuresOfRun(
+        runKeepIdle(tasks, keep, idleMin * 60, row.bootSec, mulberry32(row.seed * seedStride + i)),
+        boundSec,
+      ),
+    );
+  });
+  return { grid, perRow };
+}
+
 export function keepIdleFrontier(benchDir: string, rows: readonly FamilyRow[], missed: readonly FamilyRow[]): string[] {
-  const grid = KEEP_COUNTS.flatMap((keep) => KEEP_IDLE_MIN.map((idleMin) => ({ keep, idleMin })));
-  const perSeed = new Map(
-    rows.map((row) => {
-      const { tasks, boundSec } = rowInMachineSeconds(benchDir, row);
-      const points = grid.map(({ keep, idleMin }, i) =>
-        figuresOfRun(runKeepIdle(tasks, keep, idleMin * 60, row.bootSec, mulberry32(row.seed * 100 + i)), boundSec),
-      );
-      return [row.trace, points] as const;
-    }),
-  );
-  const seeds = [...perSeed.values()];
+  const { grid, perRow: seeds } = keepIdleRuns(benchDir, rows, KEEP_COUNTS, KEEP_IDLE_MIN, 100);
+  const perSeed = new Map(rows.map((row, k) => [row.trace, seeds[k]!] as const));
   const points = grid.map((g, i) => {
     const behind = missed.map((r) => perSeed.get(r.trace)![i]!.p50 - r.runs.baseline!.p50);
     return {
@@ -217,8 +244,6 @@ export function keepIdleFrontier(benchDir: string, rows: readonly FamilyRow[], m
       worst: Math.max(...behind),
     };
   });
-  const label = (p: { keep: number; idleMin: number }, long = false) =>
-    `${p.keep === Infinity ? 'every idle machine' : `up to ${p.keep}${long ? ` idle machine${p.keep > 1 ? 's' : ''}` : ''}`} for ${p.idleMin} min`;
   const within = points.filter((p) => p.ratio <= CLAIRVOYANT_COST_TARGET);
   const both = within.filter((p) => p.worst <= WAIT_TOLERANCE_SEC);
   const closest = [...within].sort((a, b) => a.worst - b.worst)[0];
@@ -226,10 +251,10 @@ export function keepIdleFrontier(benchDir: string, rows: readonly FamilyRow[], m
   const clearml = points.find((p) => p.keep === Infinity && p.idleMin === maxIdleMin);
   const names = missed.map((r) => r.trace);
   const conclusion = both.length
-    ? `Within ${CLAIRVOYANT_COST_TARGET} × the bound (median seed), keeping ${label(both[0]!, true)} also reaches the model's p50 on ${names.join(', ')}: that rule meets both targets here.`
+    ? `Within ${CLAIRVOYANT_COST_TARGET} × the bound (median seed), keeping ${keepIdleLabel(both[0]!, true)} also reaches the model's p50 on ${names.join(', ')}: that rule meets both targets here.`
     : [
         closest
-          ? `Within ${CLAIRVOYANT_COST_TARGET} × the bound (median seed) the closest of these to the model's p50 on ${names.join(', ')} keeps ${label(closest, true)} and is still ${signedSec(closest.worst)} behind it${names.length > 1 ? ' on one of them' : ''}`
+          ? `Within ${CLAIRVOYANT_COST_TARGET} × the bound (median seed) the closest of these to the model's p50 on ${names.join(', ')} keeps ${keepIdleLabel(closest, true)} and is still ${signedSec(closest.worst)} behind it${names.length > 1 ? ' on one of them' : ''}`
           : `No rule here stays within ${CLAIRVOYANT_COST_TARGET} × the bound`,
         clearml
           ? `; ClearML's own rule (every idle machine for ${maxIdleMin} min), launching at once, costs ${clearml.ratio.toFixed(2)} × the bound and is over the model's p50 on ${clearml.behind.filter((d) => d > WAIT_TOLERANCE_SEC).length} of these ${names.length} seeds`
@@ -244,7 +269,7 @@ export function keepIdleFrontier(benchDir: string, rows: readonly FamilyRow[], m
     '  | --- | --- | --- | --- |',
     ...points.map(
       (p) =>
-        `  | ${label(p)} | ${p.ratio.toFixed(3)} | ${Math.round(p.ready * 100)} % | ${p.behind.map((d) => signedSec(d)).join(', ')} |`,
+        `  | ${keepIdleLabel(p)} | ${p.ratio.toFixed(3)} | ${Math.round(p.ready * 100)} % | ${p.behind.map((d) => signedSec(d)).join(', ')} |`,
     ),
     '',
     `  ${conclusion}`,
@@ -265,23 +290,15 @@ const ALL_SEEDS_IDLE_MIN = [2, 3, 5, 10];
 export function keepIdleAllSeeds(benchDir: string, rows: readonly FamilyRow[]): string[] {
   const withModel = rows.filter((r) => r.runs.baseline);
   if (!withModel.length) return [];
-  const grid = ALL_SEEDS_KEEP.flatMap((keep) => ALL_SEEDS_IDLE_MIN.map((idleMin) => ({ keep, idleMin })));
-  const perSeed = withModel.map((row) => {
-    const { tasks, boundSec } = rowInMachineSeconds(benchDir, row);
-    return grid.map(({ keep, idleMin }, i) => {
-      const f = figuresOfRun(
-        runKeepIdle(tasks, keep, idleMin * 60, row.bootSec, mulberry32(row.seed * 1000 + i)),
-        boundSec,
-      );
-      return { ratio: f.ratio, behind: f.p50 - row.runs.baseline!.p50 };
-    });
-  });
+  const runs = keepIdleRuns(benchDir, withModel, ALL_SEEDS_KEEP, ALL_SEEDS_IDLE_MIN, 1000);
+  const grid = runs.grid;
+  const perSeed = runs.perRow.map((figures, k) =>
+    figures.map((f) => ({ ratio: f.ratio, behind: f.p50 - withModel[k]!.runs.baseline!.p50 })),
+  );
   const points = grid.map((g, i) => {
     const behind = perSeed.map((x) => x[i]!.behind);
     return { ...g, ratio: median(perSeed.map((x) => x[i]!.ratio)), median: median(behind), worst: Math.max(...behind) };
   });
-  const label = (p: { keep: number; idleMin: number }) =>
-    `${p.keep === Infinity ? 'every idle machine' : `up to ${p.keep}`} for ${p.idleMin} min`;
   const fits = points
     .filter((p) => p.ratio <= CLAIRVOYANT_COST_TARGET && p.median <= WAIT_TOLERANCE_SEC)
     .sort((a, b) => a.ratio - b.ratio);
@@ -292,10 +309,10 @@ export function keepIdleAllSeeds(benchDir: string, rows: readonly FamilyRow[]): 
   const ours = median(withModel.map((r) => r.runs[DEFAULT_PREFERENCE]!.cost / r.clairvoyant.cost));
   const conclusion = !fits.length
     ? `No rule here is within ${CLAIRVOYANT_COST_TARGET} × the bound with the model's p50 on the median seed.`
-    : `Within ${CLAIRVOYANT_COST_TARGET} × the bound, keeping ${label(fits[0]!)} matches the model's p50 on the median seed (${fits[0]!.ratio.toFixed(2)} × the bound, p50 ${signedSec(fits[0]!.median)}), ${
+    : `Within ${CLAIRVOYANT_COST_TARGET} × the bound, keeping ${keepIdleLabel(fits[0]!)} matches the model's p50 on the median seed (${fits[0]!.ratio.toFixed(2)} × the bound, p50 ${signedSec(fits[0]!.median)}), ${
         all.length
-          ? `and ${label(all[0]!)} on the worst seed too: an online policy of this kind meets both targets here, with the advantages above; ours, an engine that polls, is at ${ours.toFixed(2)}.`
-          : `but on the worst seed it is ${signedSec(fits[0]!.worst)} behind the model, and no rule within the target is within ${WAIT_TOLERANCE_SEC} s of it there${bothP50 ? ` (the cheapest that is, keeping ${label(bothP50)}, costs ${bothP50.ratio.toFixed(3)} × the bound)` : ''}: the median seed's targets can be met together, with the advantages above, the worst seed's p50 with them cannot by these rules. Ours, an engine that polls every 15 s and learns the rate, is at ${ours.toFixed(2)}.`
+          ? `and ${keepIdleLabel(all[0]!)} on the worst seed too: an online policy of this kind meets both targets here, with the advantages above; ours, an engine that polls, is at ${ours.toFixed(2)}.`
+          : `but on the worst seed it is ${signedSec(fits[0]!.worst)} behind the model, and no rule within the target is within ${WAIT_TOLERANCE_SEC} s of it there${bothP50 ? ` (the cheapest that is, keeping ${keepIdleLabel(bothP50)}, costs ${bothP50.ratio.toFixed(3)} × the bound)` : ''}: the median seed's targets can be met together, with the advantages above, the worst seed's p50 with them cannot by these rules. Ours, an engine that polls every 15 s and learns the rate, is at ${ours.toFixed(2)}.`
       }`;
   return [
     '',
@@ -303,7 +320,9 @@ export function keepIdleAllSeeds(benchDir: string, rows: readonly FamilyRow[]): 
     '',
     '  | idle machines kept | cost ÷ bound | p50 − model, median seed | p50 − model, worst seed |',
     '  | --- | --- | --- | --- |',
-    ...points.map((p) => `  | ${label(p)} | ${p.ratio.toFixed(3)} | ${signedSec(p.median)} | ${signedSec(p.worst)} |`),
+    ...points.map(
+      (p) => `  | ${keepIdleLabel(p)} | ${p.ratio.toFixed(3)} | ${signedSec(p.median)} | ${signedSec(p.worst)} |`,
+    ),
     '',
     `  ${conclusion}`,
   ];

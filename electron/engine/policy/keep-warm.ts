@@ -301,21 +301,21 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
       waitValued: WAIT_WEIGHT[preference] > 0,
     },
   };
-  if (preference === 'balanced' && verdict.keep > 0 && !periodic)
-    verdict.keptIdleSec = KEPT_IDLE_FACTOR * expectedSecUntil(f, now, verdict.keep);
   if (preference === 'balanced' && input.meanDurationSec && input.busy !== undefined) {
     const loadWorkers = offeredLoad(f, input.meanDurationSec);
     const staffed = staffedLevel(loadWorkers);
     const byMargin = Math.min(input.candidates, Math.max(0, staffed - input.busy));
     if (byMargin > verdict.keep) {
       verdict.keep = byMargin;
-      // Staffing above the load keeps workers for the ups and downs, not for one expected task.
-      verdict.keptIdleSec = null;
       verdict.reason = {
         code: 'busy-queue-margin',
         data: { kept: byMargin, loadWorkers, busy: input.busy, staffed },
       };
     }
   }
+  // Workers kept for expected tasks get their own idle limit; not those the margin keeps (for the ups and downs,
+  // not for one task each), nor on a periodic queue. `shown` is when the last kept worker's task is expected.
+  if (preference === 'balanced' && !periodic && verdict.reason.code === 'next-task-soon')
+    verdict.keptIdleSec = KEPT_IDLE_FACTOR * shown;
   return verdict;
 }

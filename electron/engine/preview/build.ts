@@ -31,7 +31,8 @@ function whyBuild(root: string, index: string, rebuildIfStale: boolean): string 
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
-const sleepSync = (ms: number) => Atomics.wait(pause, 0, 0, ms);
+/** Blocks this thread for `ms` (the build is synchronous: a lock waiter has nothing else to do). */
+export const sleepSync = (ms: number): void => void Atomics.wait(pause, 0, 0, ms);
 
 /**
  * Runs `fn` holding `out/.build.lock` (a directory: creating one is atomic). Test files run in parallel processes,
