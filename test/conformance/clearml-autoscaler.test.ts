@@ -153,17 +153,26 @@ describe("ClearML's AutoScaler against our emulators", () => {
     // two writes, and another thread's line often landed between them (in 12–15 % of the lines when measured
     // with print(); a lost clock line stalled a replay); the control pipe (fd 3) carries them alone.
     const script = [
-      'import importlib.util, logging, sys, threading',
+      'import importlib.util, logging, sys, threading, time',
       `spec = importlib.util.spec_from_file_location("driver", ${JSON.stringify(DRIVER_PY)})`,
       'driver = importlib.util.module_from_spec(spec); spec.loader.exec_module(driver)',
       'h = logging.StreamHandler(sys.stdout); log = logging.getLogger("spam"); log.addHandler(h); log.setLevel(20)',
       'stop = False',
+      'logged = [0]',
       'def spam():',
-      '    while not stop: log.info("i-0123 STARTUP LOG: [    7.101555] cloud-init[790]: starting")',
+      '    while not stop:',
+      '        log.info("i-0123 STARTUP LOG: [    7.101555] cloud-init[790]: starting")',
+      '        logged[0] += 1',
       'threads = [threading.Thread(target=spam) for _ in range(4)]',
       '[t.start() for t in threads]',
       'clock = driver.WorldClock(1000.0, 120.0)',
-      'for _ in range(3000): clock.sleep(0)',
+      'for i in range(3000):',
+      '    clock.sleep(0)',
+      // Every 100 clock lines the loggers get in at least 5 lines, so they write while the clock does however the
+      // threads are scheduled (on a loaded machine they had logged only 88 lines in all).
+      '    if i % 100 == 0:',
+      '        seen = logged[0]',
+      '        while logged[0] < seen + 5: time.sleep(0.001)',
       'stop = True',
       '[t.join() for t in threads]',
     ].join('\n');
