@@ -142,8 +142,15 @@ export function keepWarmText(queue: string, r: KeepWarmReason): string {
         : `not keeping idle workers on '${queue}': too few tasks seen yet to forecast the next, and the preference is cost`;
     case 'next-task-soon':
       return `kept ${r.data.kept} idle on '${queue}': next task expected in ${aboutSec(r.data.expectedInSec)}, a relaunch costs more (${usd(r.data.keepUsd)} to keep vs ${usd(r.data.relaunchUsd)} ${relaunchWhat(r.data)})`;
-    case 'next-task-far':
-      return `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} ${relaunchWhat(r.data)})`;
+    case 'next-task-far': {
+      const go = `letting idle workers on '${queue}' go: next task expected in ${aboutSec(r.data.expectedInSec)}`;
+      const by = r.data.stoppedBy;
+      if (by?.code === 'idle-limit')
+        return `${go}, after the idle limit (${formatMinutes(by.limitSec)}) would stop one kept for it`;
+      if (by?.code === 'recent-demand')
+        return `${go}, but lately the queue never needed more workers than are busy now`;
+      return `${go}, keeping one costs more (${usd(r.data.keepUsd)} vs ${usd(r.data.relaunchUsd)} ${relaunchWhat(r.data)})`;
+    }
     case 'busy-queue-margin':
       return `kept ${r.data.kept} idle on '${queue}': its tasks keep about ${Math.round(r.data.loadWorkers)} workers busy on average (${r.data.busy} now), so ${r.data.staffed} stay up while tasks keep coming, the average and its square root for the ups and downs`;
     case 'keep-all':

@@ -12,6 +12,7 @@ import {
   offeredLoad,
   staffedLevel,
   type KeepWarmInput,
+  type NextTaskData,
 } from '../../electron/engine/policy/keep-warm.js';
 import { keepWarmText, prewarmText } from '../../electron/engine/reasons.js';
 
@@ -419,10 +420,39 @@ describe('keep-warm rule', () => {
     // 60/h would keep three, but demand never exceeded one task beyond the busy workers.
     expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 1 }).keep).toBe(1);
     // None kept: the reason names when the first task is expected (60 s at 60/h).
-    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 0 })).toMatchObject({
+    const useless = keepWarm({ ...base, forecast: poisson(60), candidates: 3, maxUseful: 0 });
+    expect(useless).toMatchObject({
       keep: 0,
-      reason: { code: 'next-task-far', data: { kept: 0, expectedInSec: 60 } },
+      reason: { code: 'next-task-far', data: { kept: 0, expectedInSec: 60, stoppedBy: { code: 'recent-demand' } } },
     });
+    // The log says why, not that keeping one costs more ($0.10 to keep, $1.10 for a relaunch).
+    expect(keepWarmText('cpu', useless.reason)).toBe(
+      "letting idle workers on 'cpu' go: next task expected in ~60 s, but lately the queue never needed more workers than are busy now",
+    );
+  });
+
+  it.each([
+    // [name, patch, stoppedBy]: with none kept, which test decided. 6/h: the next in 600 s costs $0.60 to keep
+    // against $1.10 for a relaunch, so only a limit under 600 s lets it go; 2/h (1800 s, $1.80) costs more.
+    ['6/h, idle limit 500 s', { forecast: poisson(6), maxIdleSec: 500 }, { code: 'idle-limit', limitSec: 500 }],
+    ['6/h, idle limit 600 s: kept', { forecast: poisson(6), maxIdleSec: 600 }, null],
+    ['2/h, idle limit 900 s: the price decides', { forecast: twoPerHour }, undefined],
+    ['6/h, cost: the price decides', { forecast: poisson(6), preference: 'cost', maxIdleSec: 500 }, undefined],
+  ] as [string, Partial<KeepWarmInput>, object | null | undefined][])(
+    'names what let the idle workers go: %s',
+    (_n, patch, stoppedBy) => {
+      const v = keepWarm({ ...base, ...patch });
+      if (stoppedBy === null) return expect(v.keep).toBe(1);
+      expect(v.reason).toMatchObject({ code: 'next-task-far', data: { kept: 0 } });
+      expect((v.reason.data as NextTaskData).stoppedBy).toEqual(stoppedBy);
+    },
+  );
+
+  it('says so when the idle limit, not the price, lets the idle workers go', () => {
+    const v = keepWarm({ ...base, forecast: poisson(6), maxIdleSec: 500 });
+    expect(keepWarmText('cpu', v.reason)).toBe(
+      "letting idle workers on 'cpu' go: next task expected in ~10 min, after the idle limit (8.3 min) would stop one kept for it",
+    );
   });
 
   it.each([

@@ -72,6 +72,12 @@ export interface NextTaskData {
   periodic: boolean;
   /** Whether relaunchUsd counts the wait for the boot as well as the boot (not at the cost preference). */
   waitValued: boolean;
+  /**
+   * With none kept, what decided it when not the price: `idle-limit`, the next task is expected after the idle
+   * limit (`limitSec`) would have stopped the worker anyway; `recent-demand`, the queue's recent peak never needed
+   * more workers than are busy now (`KeepWarmInput.maxUseful`). Absent: keeping one costs more than a relaunch.
+   */
+  stoppedBy?: { code: 'idle-limit'; limitSec: number } | { code: 'recent-demand' };
 }
 
 export type KeepWarmReason =
@@ -290,15 +296,22 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   }
   // The reason names when the task the last kept worker waits for is expected or, with none kept, the next task.
   const shown = expectedSecUntil(f, now, Math.max(1, verdict.keep));
+  const keepUsd = (price * shown) / 3600;
   verdict.reason = {
     code: verdict.keep > 0 ? 'next-task-soon' : 'next-task-far',
     data: {
       kept: verdict.keep,
       expectedInSec: shown,
-      keepUsd: (price * shown) / 3600,
+      keepUsd,
       relaunchUsd,
       periodic,
       waitValued: WAIT_WEIGHT[preference] > 0,
+      // With none kept, the log says which test let them go: usefulness, the limit, or (absent) the price.
+      ...(verdict.keep === 0 && upTo < 1
+        ? { stoppedBy: { code: 'recent-demand' as const } }
+        : verdict.keep === 0 && keepUsd < relaunchUsd
+          ? { stoppedBy: { code: 'idle-limit' as const, limitSec: reachSec } }
+          : {}),
     },
   };
   if (preference === 'balanced' && input.meanDurationSec && input.busy !== undefined) {
