@@ -66,7 +66,7 @@ const WORST_WHY: Partial<Record<Family, Partial<Record<BaselineTarget, string>>>
     p50: 'Most tasks of both runs find a warm worker, so the p50 is mostly the time to the next queue poll of an idle agent (every 2 s on ours, every 5 s on the model: clearml-agent’s default), a draw set by when each worker registered or last finished, as on trickle. With n idle agents polling every T s the first poll comes after T/(n + 1) s on average; the model keeps every idle worker for 15 min and ours fewer, so the model’s warm pickups are quicker only where it keeps two and a half times as many idle workers.',
   },
   heavytail: {
-    cost: 'On these seeds the model (polling every 5 min) served the stream with fewer machines up and let tasks queue for them (its mean wait is higher than ours on every seed). Both runs’ machines are idle about half the time there. Ours keeps as many idle workers as a burst within one boot could use, less the busy ones about to finish, and lets a kept one go once it has idled twice as long as its task was expected; a worker freed by its task keeps the pool up, and a burst after the pool has shrunk is met with launches, each billing a boot (the launch counts above). Keeping fewer makes more tasks wait for a boot or a busy worker: that is what the model’s lower cost buys on these seeds.',
+    cost: 'On these seeds the model (polling every 5 min) served the stream with fewer machines up and let tasks queue for them (its mean wait is higher than ours on every seed). Both runs’ machines are idle about half the time there. Ours keeps as many idle workers as a burst within one boot could use, less the busy ones about to finish, and lets a kept one go once it has idled twice as long as its task was expected; but a task goes to whichever idle agent polls first, so on a busy queue the kept workers share the arrivals, each one’s idle spells stay short and few reach that limit; a burst after the pool has shrunk is met with launches, each billing a boot (the launch counts above).',
   },
 };
 
@@ -162,10 +162,13 @@ export function worstSeedLines(
               missed.map((x) => x.p.r.seed),
             )
           : family === 'heavytail' && benchDir
-            ? poolAlternative(
+            ? `${poolAlternative(
                 benchDir,
                 missed.map((x) => x.p.r),
-              )
+              )} ${keepIdleAlternative(
+                benchDir,
+                missed.map((x) => x.p.r),
+              )}`
             : '';
       const beyondPoll = missed.filter((x) => x.v > AGENT_DEFAULT_QUEUE_POLL_SEC).map((x) => x.p.r);
       out.push(
@@ -362,6 +365,37 @@ export function keepIdleConclusion(points: readonly KeepIdlePoint[], ours: numbe
           : 'even with the advantages above, no rule here meets the clairvoyant target and every wait target together.'
       }`;
   return `${p50} ${held} Ours, an engine that polls every 15 s and learns the rate, is at ${ours.toFixed(2)}.`;
+}
+
+/**
+ * On the seeds where ours costs more than the model, the cheapest rule of the keep-idle table (`keepIdleAllSeeds`,
+ * the same runs) whose p50, p95 and mean wait are all within the tolerance of the model's on that seed, against
+ * the model's cost: where it is cheaper, an online policy of that kind beats the model on cost and every wait there.
+ */
+function keepIdleAlternative(benchDir: string, rows: readonly FamilyRow[]): string {
+  const withModel = rows.filter((r) => r.runs.baseline);
+  if (!withModel.length) return '';
+  const { grid, perRow } = keepIdleRuns(benchDir, withModel, ALL_SEEDS_KEEP, ALL_SEEDS_IDLE_MIN, 1000);
+  const seeds = withModel.map((row, k) => {
+    const model = row.runs.baseline!;
+    const fit = grid
+      .map((rule, i) => ({ rule, ...perRow[k]![i]! }))
+      .filter((f) => WAIT_MEASURES.every(([key]) => f[key] - model[key] <= WAIT_TOLERANCE_SEC))
+      .sort((a, b) => a.ratio - b.ratio)[0];
+    return { row, fit, vsModel: fit ? fit.ratio / (model.cost / row.clairvoyant.cost) : null };
+  });
+  const cheaper = seeds.filter((x) => x.vsModel !== null && x.vsModel < 1);
+  const keeping = (rules: KeepIdleRule[]) => {
+    const most = Math.max(...rules.map((r) => r.keep));
+    return most === Infinity
+      ? `keeping idle machines for at most ${Math.max(...rules.map((r) => r.idleMin))} min`
+      : `keeping at most ${most} idle machine${most > 1 ? 's' : ''}`;
+  };
+  const shown = (x: (typeof seeds)[number]) =>
+    x.fit
+      ? `${x.row.trace} ${x.vsModel!.toFixed(2)} × the model’s cost (${keepIdleLabel(x.fit.rule)})`
+      : `${x.row.trace}: no rule of the table`;
+  return `Keeping idle machines instead (the rules of the keep-idle table above, the same runs), the cheapest rule whose p50, p95 and mean wait are all within ${WAIT_TOLERANCE_SEC} s of the model’s on each seed: ${seeds.map(shown).join(', ')}. It costs less than the model on ${cheaper.length} of these ${seeds.length} seeds${cheaper.length ? `: there an online policy with the advantages above beats the model on cost and every wait, ${keeping(cheaper.map((x) => x.fit!.rule))} where ours keeps up to what a burst could use` : ''}.`;
 }
 
 /**

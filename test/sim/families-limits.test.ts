@@ -118,8 +118,23 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
     expect(line).toMatch(
       /at the fewest spares that bring its p50 within 1 s of the model's on each seed: heavytail-20 1\.\d\d vs the model's 1\.42 × the bound \(\d spare\)\. It costs more than the model on 1 of these 1 seeds: /,
     );
+    // Held to the model's p50, p95 and mean (here 2.7, 100 and 20 s), the cheapest keep-idle rule on that seed.
+    expect(line).toMatch(
+      /whose p50, p95 and mean wait are all within 1 s of the model’s on each seed: heavytail-20 (\d\.\d\d) × the model’s cost \((up to \d|every idle machine) for \d+ min\)\. It costs (less|more) than the model on [01] of these 1 seeds/,
+    );
+    // With the model's real waits on heavytail-20 (p95 215 s, mean 26.6 s) a rule that keeps 2 beats its cost.
+    const real = [{ ...rows[0]!, runs: { ...rows[0]!.runs, baseline: figs(1.42, 2.659, { p95: 215.5, mean: 26.6 }) } }];
+    const [realLine] = worstSeedLines([...real, ...rows.slice(1)], path.resolve('bench'));
+    expect(realLine).toMatch(
+      /heavytail-20 0\.\d\d × the model’s cost \(up to 2 for \d+ min\)\. It costs less than the model on 1 of these 1 seeds: there an online policy with the advantages above beats the model on cost and every wait, keeping at most 2 idle machines where ours keeps up to what a burst could use\.$/,
+    );
+    // A model no rule can match (a mean wait under zero): the seed says so, and nothing is cheaper.
+    const unmatched = [{ ...rows[0]!, runs: { ...rows[0]!.runs, baseline: figs(1.42, 2.659, { mean: -5 }) } }];
+    expect(worstSeedLines([...unmatched, ...rows.slice(1)], path.resolve('bench'))[0]).toMatch(
+      /heavytail-20: no rule of the table\. It costs less than the model on 0 of these 1 seeds\.$/,
+    );
     // Without the bench folder (no traces to simulate) the line keeps its reason only.
-    expect(worstSeedLines(rows)[0]).not.toMatch(/spare-machine/);
+    expect(worstSeedLines(rows)[0]).not.toMatch(/spare-machine|keep-idle table/);
   });
 
   it('a p50 miss beyond one agent poll is followed by the keep-idle frontier on the seeds beyond it', () => {
