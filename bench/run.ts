@@ -222,6 +222,7 @@ async function bundled(a: RunArgs, scale: boolean, families: () => Promise<strin
   const latency = new Map<string, SimResult>();
   const spreads = new Map<string, number[]>();
   const pools = new Map<string, string>();
+  const costSpreads = new Map<string, number[]>();
   const misses = (trace: string, name: string) => targets.some((t) => t.scope === trace && t.name === name && !t.pass);
   for (const [i, entry] of (traces ? SUITE : []).entries()) {
     const r = results[i]!;
@@ -237,6 +238,15 @@ async function bundled(a: RunArgs, scale: boolean, families: () => Promise<strin
       }
       spreads.set(r.trace, diffs);
       console.log(`${r.trace.padEnd(9)} under ${WORLD_SEEDS} world seeds (p50 missed) (total ${elapsed()})`);
+    }
+    if (r.ours && misses(r.trace, CLAIRVOYANT_TARGET)) {
+      const ratios = [r.ours.cost.total / r.clairvoyant.total];
+      for (let k = 1; k < WORLD_SEEDS; k++) {
+        const w = await simulateFiles(...files, { ...a, seed: worldSeedOf(a.seed, k), baseline: false });
+        ratios.push(w.ours!.cost.total / w.clairvoyant.total);
+      }
+      costSpreads.set(r.trace, ratios);
+      console.log(`${r.trace.padEnd(9)} under ${WORLD_SEEDS} world seeds (clairvoyant missed) (total ${elapsed()})`);
     }
     if (r.baseline && misses(r.trace, CLAIRVOYANT_TARGET)) {
       const { trace, config } = readSimFiles(...files);
@@ -263,7 +273,18 @@ async function bundled(a: RunArgs, scale: boolean, families: () => Promise<strin
     path.join(BENCH_DIR, 'results.json'),
     `${JSON.stringify({ ...meta, results, plan: plans, calls, targets }, null, 2)}\n`,
   );
-  const md = renderResults(results, plans, calls, targets, meta, await families(), latency, spreads, pools);
+  const md = renderResults(
+    results,
+    plans,
+    calls,
+    targets,
+    meta,
+    await families(),
+    latency,
+    spreads,
+    pools,
+    costSpreads,
+  );
   writeFileSync(path.join(BENCH_DIR, 'results.md'), md);
   console.log('');
   console.log(targetsTable(targets));
@@ -283,6 +304,7 @@ export function renderResults(
   latency: ReadonlyMap<string, SimResult> = new Map(),
   spreads: ReadonlyMap<string, number[]> = new Map(),
   pools: ReadonlyMap<string, string> = new Map(),
+  costSpreads: ReadonlyMap<string, number[]> = new Map(),
 ): string {
   const polls = [
     ...new Set(results.flatMap((r) => (r.baseline ? [`${r.baseline.poll.sec} s (${r.baseline.poll.source})`] : []))),
@@ -315,7 +337,7 @@ export function renderResults(
     '',
     targetsTable(targets),
     '',
-    ...bundledMisses(targets, latency, spreads, results, pools),
+    ...bundledMisses(targets, latency, spreads, results, pools, costSpreads),
     ...(traces
       ? [
           '## Cost',

@@ -17,6 +17,7 @@ import type { ForeignWorker } from './adoption.js';
 import { isLiveState } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
+import { OWN_TIME_FRESHEST } from './policy/keep-warm.js';
 
 /** A launch the loop made that DescribeInstances may not show yet (EC2 listing is eventually consistent). */
 export interface InFlightLaunch {
@@ -70,6 +71,13 @@ export interface PolicyInput {
    * last candidate (the freshest idle worker) is spared: it keeps maxIdleMin.
    */
   keptIdleSec?: ReadonlyMap<string, number>;
+  /**
+   * Per queue, entry j: for how long (s) the queue has had at least j + 1 idle workers beyond its pending tasks.
+   * Against the kept limit, the (j + 1)-th longest idle worker counts this time when it is longer than its own,
+   * unless it is one of the queue's OWN_TIME_FRESHEST freshest: a task goes to whichever idle agent polls first,
+   * so on a busy queue each worker's own idle spells stay short while the queue keeps that many idle all along.
+   */
+  idleRunSec?: ReadonlyMap<string, readonly number[]>;
   /** Per queue: busy workers likely to finish within a boot; pending tasks take them rather than a launch. */
   freeingSoon?: ReadonlyMap<string, number>;
   /** Budget mode `terminate-idle` with a reached cap: idle workers in scope go now, whatever the idle timer. */
@@ -122,7 +130,14 @@ export type TerminateReason =
   | { code: 'idle'; queue: string; idleSec: number; maxIdleSec: number }
   | { code: 'idle-surplus'; queue: string; idleSec: number; maxIdleSec: number; expected: number }
   | { code: 'idle-inherited'; queue: string; idleSec: number; surplusIdleSec: number }
-  | { code: 'idle-unused'; queue: string; idleSec: number; keptIdleSec: number }
+  | {
+      code: 'idle-unused';
+      queue: string;
+      idleSec: number;
+      keptIdleSec: number;
+      /** Set when idleSec is the queue's: how long it has had at least this many idle workers (idleRunSec). */
+      queueIdleWorkers?: number;
+    }
   | { code: 'idle-ceiling'; queue: string; sinceBusySec: number; maxIdleSec: number }
   | { code: 'budget'; detail: string }
   | { code: 'spin-up'; spinUpMin: number }
@@ -403,8 +418,13 @@ export function plan(input: PolicyInput): Plan {
       // the next task finds.
       const keptLimit = i < candidates.length - 1 ? keptIdleSec : maxIdleSec;
       const limit = i < surplus ? surplusLimit : inherited ? surplusIdleSec : keptLimit;
-      if ((c.idleSec ?? 0) < limit && !overCeiling) return;
-      const idleSec = c.idleSec ?? 0;
+      const ownIdleSec = c.idleSec ?? 0;
+      // Against the kept limit, below the freshest few, the time the queue has had this many idle workers counts
+      // (see idleRunSec).
+      const byQueue = i >= surplus && !inherited && i < candidates.length - OWN_TIME_FRESHEST;
+      const queueIdleSec = byQueue && keptLimit < maxIdleSec ? (input.idleRunSec?.get(queueName)?.[i] ?? 0) : 0;
+      const idleSec = Math.max(ownIdleSec, queueIdleSec);
+      if (idleSec < limit && !overCeiling) return;
       const reason: TerminateReason = overCeiling
         ? { code: 'idle-ceiling', queue: queueName, sinceBusySec, maxIdleSec }
         : i < surplus
@@ -412,7 +432,13 @@ export function plan(input: PolicyInput): Plan {
           : inherited
             ? { code: 'idle-inherited', queue: queueName, idleSec, surplusIdleSec }
             : keptLimit < maxIdleSec
-              ? { code: 'idle-unused', queue: queueName, idleSec, keptIdleSec }
+              ? {
+                  code: 'idle-unused',
+                  queue: queueName,
+                  idleSec,
+                  keptIdleSec,
+                  ...(queueIdleSec > ownIdleSec ? { queueIdleWorkers: i + 1 } : {}),
+                }
               : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
       actions.push(terminate(c, 'idle', true, reason));
     });

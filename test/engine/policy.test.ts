@@ -201,24 +201,36 @@ describe('policy: scale down', () => {
   });
 
   // A worker kept for an expected task goes once it has idled past the forecast's own limit for it, except the
-  // queue's freshest idle worker (the last candidate), which the next task finds.
+  // queue's freshest idle worker (the last candidate), which the next task finds. How long it idled is its own time
+  // or, below the two freshest and when longer, how long the queue has had that many idle workers (idleRunSec, entry
+  // j: at least j + 1), since a task goes to whichever idle agent polls first.
   it.each([
-    // [minutes idle of each worker, pending tasks, forecast's limit (s), workers that go]
-    [[5, 4, 1], 0, 180, [0, 1]], // the two past 3 min go; the freshest stays
-    [[5, 4, 4], 0, 180, [0, 1]], // the freshest is spared even past the limit
-    [[5, 2.9, 1], 0, 180, [0]], // under the limit: stays
-    [[3, 1], 0, 180, [0]], // exactly at the limit: goes
-    [[5, 4, 1], 0, undefined, []], // no limit from the forecast: up to maxIdleMin
-    [[16, 5, 1], 0, 1200, [0]], // a limit past maxIdleMin: maxIdleMin holds
-    [[5, 4], 1, 180, []], // one pending task: the other idle worker is the last candidate
-    [[10], 0, 180, []], // a lone idle worker is always the freshest
-  ] as [number[], number, number | undefined, number[]][])(
-    'kept workers idle %o min, %i pending, limit %s s: workers %o go',
-    (minutes, pending, limitSec, gone) => {
+    // [minutes idle of each worker, pending tasks, forecast's limit (s), the queue's idle runs (s), workers that go]
+    [[5, 4, 1], 0, 180, undefined, [0, 1]], // the two past 3 min go; the freshest stays
+    [[5, 4, 4], 0, 180, undefined, [0, 1]], // the freshest is spared even past the limit
+    [[5, 2.9, 1], 0, 180, undefined, [0]], // under the limit: stays
+    [[3, 1], 0, 180, undefined, [0]], // exactly at the limit: goes
+    [[5, 4, 1], 0, undefined, undefined, []], // no limit from the forecast: up to maxIdleMin
+    [[16, 5, 1], 0, 1200, undefined, [0]], // a limit past maxIdleMin: maxIdleMin holds
+    [[5, 4], 1, 180, undefined, []], // one pending task: the other idle worker is the last candidate
+    [[10], 0, 180, undefined, []], // a lone idle worker is always the freshest
+    // Each worker idle 2 min or less of its own, but the queue has had 1 or more idle for 5 min, 2 or more for
+    // 200 s: the two longest idle go; the second freshest (on its own 30 s) and the freshest stay.
+    [[2, 1, 0.5, 0.5], 0, 180, [300, 200, 100, 30], [0, 1]],
+    [[2, 1, 0.5, 0.5], 0, 180, [300, 179, 100, 30], [0]], // 2 or more for under the limit: the second stays
+    [[2, 1, 0.5], 0, 180, [900, 900, 900], [0]], // the second freshest on its own time (60 s), whatever the queue's
+    [[4, 3.5, 0.5], 0, 180, [900, 900, 900], [0, 1]], // … and past the limit on it (210 s): it goes
+    [[2, 1, 0.5, 0.5], 0, undefined, [900, 900, 900, 900], []], // no forecast limit: maxIdleMin on the worker's own
+    // One pending task: the freshest idle worker is about to take it; the runs count the three others.
+    [[2, 1, 0.5, 0.5], 1, 180, [300, 30, 30], [0]],
+  ] as [number[], number, number | undefined, number[] | undefined, number[]][])(
+    'kept workers idle %o min, %i pending, limit %s s, queue idle runs %o s: workers %o go',
+    (minutes, pending, limitSec, runs, gone) => {
       const { list, input } = idleCpu(minutes, {
         queues: [queue('gpu', 0), queue('cpu', pending)],
         expectedArrivals: new Map([['cpu', minutes.length]]),
         keptIdleSec: limitSec === undefined ? undefined : new Map([['cpu', limitSec]]),
+        idleRunSec: runs === undefined ? undefined : new Map([['cpu', runs]]),
       });
       expect(terminations(plan(input).actions)).toEqual(gone.map((k) => [list[k]!.instanceId, 'idle']));
     },
@@ -823,16 +835,62 @@ describe('policy: what each termination says', () => {
   });
 
   it('a kept worker past the forecast limit says so; one past maxIdleMin gives the plain idle reason', () => {
-    const limited = idleCpu([5, 1], { expectedArrivals: new Map([['cpu', 2]]), keptIdleSec: new Map([['cpu', 180]]) });
-    expect(one(limited.input)).toMatchObject({
-      instanceId: limited.list[0]!.instanceId,
-      reason: { code: 'idle-unused', queue: 'cpu', idleSec: 300, keptIdleSec: 180 },
+    const kept = (minutes: number[], patch: Partial<PolicyInput>) =>
+      idleCpu(minutes, { expectedArrivals: new Map([['cpu', minutes.length]]), ...patch });
+    const limited = kept([5, 1, 1], { keptIdleSec: new Map([['cpu', 180]]) });
+    expect(one(limited.input)).toMatchObject({ kind: 'terminate', instanceId: limited.list[0]!.instanceId });
+    // Exactly: its own idle time, no count of the queue's idle workers.
+    expect(one(limited.input)).toHaveProperty('reason', {
+      code: 'idle-unused',
+      queue: 'cpu',
+      idleSec: 300,
+      keptIdleSec: 180,
     });
-    const ceiling = idleCpu([16, 1], { expectedArrivals: new Map([['cpu', 2]]), keptIdleSec: new Map([['cpu', 960]]) });
+    // Read from the queue: how long it has had that many idle workers, and how many.
+    const byQueue = kept([2, 1, 1], {
+      keptIdleSec: new Map([['cpu', 180]]),
+      idleRunSec: new Map([['cpu', [400, 60]]]),
+    });
+    expect(one(byQueue.input)).toMatchObject({
+      instanceId: byQueue.list[0]!.instanceId,
+      reason: { code: 'idle-unused', queue: 'cpu', idleSec: 400, keptIdleSec: 180, queueIdleWorkers: 1 },
+    });
+    // The worker's own time when longer: no count.
+    const own = kept([5, 1, 1], { keptIdleSec: new Map([['cpu', 180]]), idleRunSec: new Map([['cpu', [200, 60]]]) });
+    expect(one(own.input)).toHaveProperty('reason', {
+      code: 'idle-unused',
+      queue: 'cpu',
+      idleSec: 300,
+      keptIdleSec: 180,
+    });
+    const ceiling = kept([16, 1, 1], { keptIdleSec: new Map([['cpu', 960]]) });
     expect(one(ceiling.input)).toMatchObject({ reason: { code: 'idle', queue: 'cpu', idleSec: 960, maxIdleSec: 900 } });
-    // The surplus limit, not the forecast's, for the workers it does not keep.
-    const surplus = idleCpu([5, 1], { expectedArrivals: new Map([['cpu', 1]]), keptIdleSec: new Map([['cpu', 180]]) });
-    expect(one(surplus.input)).toMatchObject({ reason: { code: 'idle-surplus' } });
+    // The surplus limit, not the forecast's, for the workers it does not keep, on their own idle time.
+    const surplus = idleCpu([5, 1], {
+      expectedArrivals: new Map([['cpu', 1]]),
+      keptIdleSec: new Map([['cpu', 180]]),
+      idleRunSec: new Map([['cpu', [900, 900]]]),
+    });
+    expect(one(surplus.input)).toMatchObject({ reason: { code: 'idle-surplus', idleSec: 300 } });
+    // Surplus workers (beyond the one expected) have 1 min each of their own: under the surplus limit, whatever
+    // the queue's time.
+    const ownSurplus = idleCpu([1, 1, 1], {
+      expectedArrivals: new Map([['cpu', 1]]),
+      keptIdleSec: new Map([['cpu', 180]]),
+      idleRunSec: new Map([['cpu', [900, 900, 900]]]),
+    });
+    expect(plan(ownSurplus.input).actions.filter((a) => a.kind === 'terminate')).toEqual([]);
+    // One idle since before this run began gets the surplus limit on its own time, whatever the queue's.
+    const inherited = kept([1, 1, 1], {
+      keptIdleSec: new Map([['cpu', 180]]),
+      idleRunSec: new Map([['cpu', [900, 900]]]),
+    });
+    const first = inherited.list[0]!.instanceId;
+    expect(
+      plan({ ...inherited.input, idleInherited: new Map([[first, null]]) }).actions.filter(
+        (a) => a.kind === 'terminate',
+      ),
+    ).toEqual([]);
   });
 
   it('an idle worker the loop has not timed yet counts as idle for 0 s', () => {

@@ -81,6 +81,10 @@ describe('reasons: the one renderer', () => {
       "idle for 5 min with no pending task on 'cpu', twice as long as the task it was kept for was expected (limit 4 min): workers freeing up take the queue's tasks first",
     ],
     [
+      { code: 'idle-unused', queue: 'cpu', idleSec: 590, keptIdleSec: 400, queueIdleWorkers: 3 },
+      "3 or more idle workers on 'cpu' for 9.8 min with no pending task, twice as long as the task they were kept for was expected (limit 6.7 min): workers freeing up take the queue's tasks first",
+    ],
+    [
       { code: 'budget', detail: 'budget cap reached (x) in terminate-idle mode' },
       'budget cap reached (x) in terminate-idle mode',
     ],

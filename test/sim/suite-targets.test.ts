@@ -97,6 +97,19 @@ describe('bundled traces: every family target on every trace', () => {
     expect(bundledMisses(targets, new Map(), new Map(), [r])[2]).not.toMatch(/POOL/);
   });
 
+  it('a clairvoyant miss says how ours ÷ clairvoyant moves under other world seeds, before the pool sentence', () => {
+    const r = { ...result(run(16, 3, 20, 5), run(40, 1, 150, 20), 10), trace: 'longtail' };
+    const targets = traceTargets(r);
+    const costSpreads = new Map([['longtail', [1.6, 1.1, 1.3, 1.2]]]);
+    const pools = new Map([['longtail', 'POOL SENTENCE.']]);
+    const lines = bundledMisses(targets, new Map(), new Map(), [r], pools, costSpreads);
+    expect(lines.filter((l) => l.startsWith('- **longtail**'))).toEqual([
+      `- **longtail**, ${CLAIRVOYANT_TARGET}: ${BUNDLED_WHY['longtail']![CLAIRVOYANT_TARGET]} Re-run under 4 world seeds (the bench's own first; other boot draws, agent poll phases and spot reclaims): 1.10 to 1.60 × clairvoyant (median 1.25; over 1.25 in 2 of 4). POOL SENTENCE.`,
+    ]);
+    // Only the clairvoyant miss carries it.
+    expect(lines.filter((l) => l.includes('world seeds'))).toHaveLength(1);
+  });
+
   it('a p50 miss says how it moves under other world seeds, from the diffs given, before the latency line', () => {
     const r = result(run(12, 45, 140, 20), run(14, 39, 400, 60), 10);
     const targets = traceTargets(r);

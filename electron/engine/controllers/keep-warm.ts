@@ -25,6 +25,8 @@ export interface KeepWarmPlan {
   freeingSoon: Map<string, number>;
   /** Per queue: how long a kept idle worker may stay idle, where the forecast sets a limit (policy/keep-warm.ts). */
   keptIdleSec: Map<string, number>;
+  /** Per queue, entry j: for how long (s) the queue has had at least j + 1 idle workers beyond its pending tasks. */
+  idleRunSec: Map<string, number[]>;
 }
 
 export class KeepWarmController {
@@ -69,6 +71,7 @@ export class KeepWarmController {
       releaseIdle: new Set([...verdicts].flatMap(([q, v]) => (v.release ? [q] : []))),
       freeingSoon: new Map([...warmth].map(([q, w]) => [q, w.freeSoon.count])),
       keptIdleSec: new Map([...verdicts].flatMap(([q, v]) => (v.keptIdleSec === null ? [] : [[q, v.keptIdleSec]]))),
+      idleRunSec: new Map([...warmth].map(([q, w]) => [q, w.idleRunSec])),
     };
   }
 }

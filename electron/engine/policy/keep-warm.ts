@@ -124,10 +124,25 @@ export interface KeepWarmVerdict {
  * workers were what served the queue, the task the last of them waits for would come later than twice its expected
  * time only rarely: for Poisson arrivals at the learned rate, 14 % of the time with one kept, 9 % with two, 6 %
  * with three. So a kept worker still idle after that long says other workers take the queue's tasks, and it goes.
- * The queue's freshest idle worker is spared (plan()): it is the one the next task finds, and stays up to
- * maxIdleMin as before. A slow queue's limit lies beyond maxIdleMin and changes nothing.
+ * Below the queue's OWN_TIME_FRESHEST freshest idle workers, how long a worker has idled is read from the queue
+ * when that is longer (plan()'s `idleRunSec`): a task goes to whichever idle agent polls first, so the kept workers
+ * share the arrivals and each one's own idle spells stay short while the queue keeps that many idle all along. The
+ * queue's freshest idle worker is spared (plan()): it is the one the next task finds, and stays up to maxIdleMin as
+ * before. A slow queue's limit lies beyond maxIdleMin and changes nothing.
  */
 export const KEPT_IDLE_FACTOR = 2;
+
+/**
+ * The freshest idle workers of a queue that are judged on their own idle time against the kept limit; the others
+ * on the queue's when that is longer (plan()'s `idleRunSec`). The queue's time shows how long it has kept that many
+ * idle, whichever of them took the tasks in between, and that is what a kept worker beyond the ones the next tasks
+ * find is for. The two freshest are those: the limit acts where the weighing keeps three or more, a queue busy
+ * enough that a second task within a boot of the first is about as likely as not (60 an hour and a 100 s boot:
+ * 1 − e^−1.67 × 2.67 ≈ 50 %). With only the freshest on its own time, the second freshest went whenever the pool had
+ * idled long enough as a whole, and such pairs waited for a boot: on the bench's busy queue of short tasks one
+ * seed's mean wait went 5 s over ClearML's.
+ */
+export const OWN_TIME_FRESHEST = 2;
 
 /**
  * How far ahead of a periodic task's slot a pre-warmed worker should be ready: a poll (the launch waits for a

@@ -18,6 +18,8 @@ import { DEFAULT_BOOT_SEC, keepWarm, type KeepWarmInput, type KeepWarmVerdict } 
  */
 export interface QueueWarmth {
   verdict: KeepWarmVerdict;
+  /** Entry j: for how long (s) the queue has had at least j + 1 idle workers beyond its pending tasks. */
+  idleRunSec: number[];
   freeSoon: FreeSoon;
   input: KeepWarmInput;
 }
@@ -43,6 +45,8 @@ export class WarmMemory {
   private readonly durations = new Map<string, number[]>();
   /** Per queue, the periodic slot last pre-warmed for (each slot is pre-warmed once). */
   private readonly prewarmedSlot = new Map<string, number>();
+  /** Per queue: entry j is since when (ms) the queue has had at least j + 1 idle workers beyond its pending tasks. */
+  private readonly idleRuns = new Map<string, number[]>();
 
   /** Record new arrivals (pending, or already running on our workers) and boot times from this tick's observation. */
   observe(queues: readonly QueueObs[], instances: readonly InstanceObs[], workers: readonly WorkerObs[], now: number) {
@@ -201,7 +205,12 @@ export class WarmMemory {
       };
       const verdict = keepWarm(input);
       if (verdict.prewarmSlotAt !== null) this.prewarmedSlot.set(q.name, verdict.prewarmSlotAt);
-      out.set(q.name, { verdict, freeSoon, input });
+      // Counted at each tick, as each worker's own idle time is: a dip no tick sees (a task taken and a worker
+      // freed in between) leaves a run unbroken.
+      const runs = (this.idleRuns.get(q.name) ?? []).slice(0, input.candidates);
+      while (runs.length < input.candidates) runs.push(now);
+      this.idleRuns.set(q.name, runs);
+      out.set(q.name, { verdict, freeSoon, input, idleRunSec: runs.map((t) => (now - t) / 1000) });
     }
     return out;
   }

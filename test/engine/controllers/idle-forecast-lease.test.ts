@@ -202,6 +202,38 @@ describe('KeepWarmController: learned durations and periodic release', () => {
     expect(costOut.keptIdleSec.has('gpu')).toBe(false);
   });
 
+  it('times how long the queue has had 1, 2, … idle workers, whichever of them took the tasks in between', () => {
+    const c = new KeepWarmController(prices);
+    const [a, b, d] = [instance('gpu', 'gpu_a'), instance('gpu', 'gpu_a'), instance('gpu', 'gpu_a')];
+    const tick = (at: number, busy: Record<string, string | null>, pending = 0) =>
+      c
+        .plan(
+          {
+            config: makeConfig(),
+            now: at,
+            queues: [queue('gpu', pending)],
+            instances: [a, b, d],
+            workers: [a, b, d].map((i) => workerFor(i, busy[i.instanceId] ?? null)),
+            inFlight: [],
+          },
+          () => {},
+        )
+        .idleRunSec.get('gpu');
+    // All three idle at T0; then a and b take turns with tasks, so one of them and d stay idle all along.
+    expect(tick(T0, {})).toEqual([0, 0, 0]);
+    expect(tick(T0 + 15_000, { [a.instanceId]: 't1' })).toEqual([15, 15]);
+    expect(tick(T0 + 30_000, { [b.instanceId]: 't2' })).toEqual([30, 30]);
+    expect(tick(T0 + 45_000, { [a.instanceId]: 't3' })).toEqual([45, 45]);
+    // A task pending takes one idle worker's place: one beyond the pending tasks, still since T0.
+    expect(tick(T0 + 60_000, { [a.instanceId]: 't3' }, 1)).toEqual([60]);
+    // All three idle again: the second and third runs start anew.
+    expect(tick(T0 + 75_000, {})).toEqual([75, 0, 0]);
+    // None idle: every run ends.
+    const all = { [a.instanceId]: 'x', [b.instanceId]: 'y', [d.instanceId]: 'z' };
+    expect(tick(T0 + 90_000, all)).toEqual([]);
+    expect(tick(T0 + 105_000, { [a.instanceId]: 'x' })).toEqual([0, 0]);
+  });
+
   it("logs each slot's pre-warm with its count, though slots come closer than the 10-min repeat limit", () => {
     const c = new KeepWarmController(prices);
     const i = instance('gpu', 'gpu_a');
