@@ -442,7 +442,10 @@ describe('keep-warm rule', () => {
     'names what let the idle workers go: %s',
     (_n, patch, stoppedBy) => {
       const v = keepWarm({ ...base, ...patch });
-      if (stoppedBy === null) return expect(v.keep).toBe(1);
+      if (stoppedBy === null) {
+        expect(v.keep).toBe(1);
+        return expect(v.reason.data).not.toHaveProperty('stoppedBy');
+      }
       expect(v.reason).toMatchObject({ code: 'next-task-far', data: { kept: 0 } });
       expect((v.reason.data as NextTaskData).stoppedBy).toEqual(stoppedBy);
     },

@@ -855,14 +855,20 @@ describe('policy: what each termination says', () => {
       instanceId: byQueue.list[0]!.instanceId,
       reason: { code: 'idle-unused', queue: 'cpu', idleSec: 400, keptIdleSec: 180, queueIdleWorkers: 1 },
     });
-    // The worker's own time when longer: no count.
-    const own = kept([5, 1, 1], { keptIdleSec: new Map([['cpu', 180]]), idleRunSec: new Map([['cpu', [200, 60]]]) });
+    // The worker's own time when no shorter: no count.
+    const own = kept([5, 1, 1], { keptIdleSec: new Map([['cpu', 180]]), idleRunSec: new Map([['cpu', [300, 60]]]) });
     expect(one(own.input)).toHaveProperty('reason', {
       code: 'idle-unused',
       queue: 'cpu',
       idleSec: 300,
       keptIdleSec: 180,
     });
+    // Runs for other queues only: the worker's own time.
+    const elsewhere = kept([5, 1, 1], {
+      keptIdleSec: new Map([['cpu', 180]]),
+      idleRunSec: new Map([['gpu', [900, 900]]]),
+    });
+    expect(one(elsewhere.input)).toHaveProperty('reason.idleSec', 300);
     const ceiling = kept([16, 1, 1], { keptIdleSec: new Map([['cpu', 960]]) });
     expect(one(ceiling.input)).toMatchObject({ reason: { code: 'idle', queue: 'cpu', idleSec: 960, maxIdleSec: 900 } });
     // The surplus limit, not the forecast's, for the workers it does not keep, on their own idle time.

@@ -322,7 +322,7 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
       periodic,
       waitValued: WAIT_WEIGHT[preference] > 0,
       // With none kept, the log says which test let them go: usefulness, the limit, or (absent) the price.
-      ...(verdict.keep === 0 && upTo < 1
+      ...(upTo < 1
         ? { stoppedBy: { code: 'recent-demand' as const } }
         : verdict.keep === 0 && keepUsd < relaunchUsd
           ? { stoppedBy: { code: 'idle-limit' as const, limitSec: reachSec } }
