@@ -837,15 +837,11 @@ describe('policy: what each termination says', () => {
   it('a kept worker past the forecast limit says so; one past maxIdleMin gives the plain idle reason', () => {
     const kept = (minutes: number[], patch: Partial<PolicyInput>) =>
       idleCpu(minutes, { expectedArrivals: new Map([['cpu', minutes.length]]), ...patch });
+    // Exactly: its own idle time, no count of the queue's idle workers.
+    const ownReason = { code: 'idle-unused', queue: 'cpu', idleSec: 300, keptIdleSec: 180 };
     const limited = kept([5, 1, 1], { keptIdleSec: new Map([['cpu', 180]]) });
     expect(one(limited.input)).toMatchObject({ kind: 'terminate', instanceId: limited.list[0]!.instanceId });
-    // Exactly: its own idle time, no count of the queue's idle workers.
-    expect(one(limited.input)).toHaveProperty('reason', {
-      code: 'idle-unused',
-      queue: 'cpu',
-      idleSec: 300,
-      keptIdleSec: 180,
-    });
+    expect(one(limited.input)).toHaveProperty('reason', ownReason);
     // Read from the queue: how long it has had that many idle workers, and how many.
     const byQueue = kept([2, 1, 1], {
       keptIdleSec: new Map([['cpu', 180]]),
@@ -857,12 +853,7 @@ describe('policy: what each termination says', () => {
     });
     // The worker's own time when no shorter: no count.
     const own = kept([5, 1, 1], { keptIdleSec: new Map([['cpu', 180]]), idleRunSec: new Map([['cpu', [300, 60]]]) });
-    expect(one(own.input)).toHaveProperty('reason', {
-      code: 'idle-unused',
-      queue: 'cpu',
-      idleSec: 300,
-      keptIdleSec: 180,
-    });
+    expect(one(own.input)).toHaveProperty('reason', ownReason);
     // Runs for other queues only: the worker's own time.
     const elsewhere = kept([5, 1, 1], {
       keptIdleSec: new Map([['cpu', 180]]),
