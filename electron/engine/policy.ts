@@ -403,6 +403,7 @@ export function plan(input: PolicyInput): Plan {
     const expected = Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length);
     const surplus = Math.max(0, candidates.length - expected);
     const keptIdleSec = Math.min(maxIdleSec, input.keptIdleSec?.get(queueName) ?? maxIdleSec);
+    const idleRunSec = input.idleRunSec?.get(queueName) ?? [];
     candidates.forEach((c, i) => {
       // Kept by the forecast, but idle since before this run began: keeping it up to maxIdleMin from now could
       // exceed maxIdleMin in all, so it gets the short limit; and once maxIdleMin has passed since the last moment
@@ -422,7 +423,7 @@ export function plan(input: PolicyInput): Plan {
       // Against the kept limit, below the freshest few, the time the queue has had this many idle workers counts
       // (see idleRunSec).
       const byQueue = i >= surplus && !inherited && i < candidates.length - OWN_TIME_FRESHEST;
-      const queueIdleSec = byQueue && keptLimit < maxIdleSec ? (input.idleRunSec?.get(queueName)?.[i] ?? 0) : 0;
+      const queueIdleSec = byQueue && keptLimit < maxIdleSec ? (idleRunSec[i] ?? 0) : 0;
       const idleSec = Math.max(ownIdleSec, queueIdleSec);
       if (idleSec < limit && !overCeiling) return;
       const reason: TerminateReason = overCeiling

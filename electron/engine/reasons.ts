@@ -73,10 +73,12 @@ export function renderTerminateReason(r: TerminateReason): string {
       return `idle for ${formatMinutes(r.idleSec)}, no pending task on '${r.queue}' and more idle workers than recent demand needs (${r.expected} expected in the next ${formatMinutes(r.maxIdleSec)})`;
     case 'idle-inherited':
       return `idle for ${formatMinutes(r.idleSec)} since the engine started, and for an unknown time before it, with no pending task on '${r.queue}': after a restart an idle worker is kept only ${formatMinutes(r.surplusIdleSec)}`;
-    case 'idle-unused':
+    case 'idle-unused': {
+      const limit = `was expected (limit ${formatMinutes(r.keptIdleSec)}): workers freeing up take the queue's tasks first`;
       return r.queueIdleWorkers
-        ? `${r.queueIdleWorkers} or more idle workers on '${r.queue}' for ${formatMinutes(r.idleSec)} with no pending task, twice as long as the task they were kept for was expected (limit ${formatMinutes(r.keptIdleSec)}): workers freeing up take the queue's tasks first`
-        : `idle for ${formatMinutes(r.idleSec)} with no pending task on '${r.queue}', twice as long as the task it was kept for was expected (limit ${formatMinutes(r.keptIdleSec)}): workers freeing up take the queue's tasks first`;
+        ? `${r.queueIdleWorkers} or more idle workers on '${r.queue}' for ${formatMinutes(r.idleSec)} with no pending task, twice as long as the task they were kept for ${limit}`
+        : `idle for ${formatMinutes(r.idleSec)} with no pending task on '${r.queue}', twice as long as the task it was kept for ${limit}`;
+    }
     case 'idle-ceiling':
       return `idle since before the engine started, with no task or registration known for ${formatMinutes(r.sinceBusySec)} (limit ${formatMinutes(r.maxIdleSec)}) and no pending task on '${r.queue}'`;
     case 'budget':
