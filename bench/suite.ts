@@ -148,7 +148,7 @@ export const BUNDLED_WHY: Record<string, Record<string, string>> = {
   },
   mixed: {
     [CLAIRVOYANT_TARGET]:
-      'Two queues whose cheap spot resource is capped, with on-demand second; spot instances are reclaimed at 0.05 an hour each, a reclaimed task’s replacement launches on-demand, and spot GPU capacity runs out for an hour. On-demand costs two and a half to three times spot, so which instances are reclaimed, and when, moves the bill. Those draws come from one stream in launch order, so a change in one queue’s launches re-draws the other’s reclaims: the spread over world seeds is the measure, not the one draw.',
+      'Two queues whose cheap spot resource is capped, with on-demand second; spot instances are reclaimed at 0.05 an hour each, a reclaimed task’s replacement launches on-demand, and spot GPU capacity runs out for an hour. On-demand costs two and a half to three times spot, so which instances are reclaimed, and when, moves the bill. Each queue’s reclaims are drawn from a stream of its own, in launch order, so which of a queue’s instances are reclaimed moves with its own launches: the spread over world seeds is the measure, not the one draw.',
   },
   longtail: {
     [CLAIRVOYANT_TARGET]:

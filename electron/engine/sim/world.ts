@@ -72,7 +72,8 @@ export class SimWorld {
   private readonly feed: Trace['tasks'];
   private feedIndex = 0;
   private readonly spotRate: number;
-  private readonly spotRng: Rng;
+  /** Per queue: the stream its spot instances' reclaim times come from (see onRegister). */
+  private readonly spotRngs = new Map<string, Rng>();
   /** Spot instances with a scheduled interruption, soonest first. */
   private interruptions: { at: number; instanceId: string }[] = [];
   interruptionsApplied = 0;
@@ -102,7 +103,6 @@ export class SimWorld {
       });
     }
     this.spotRate = opts.trace.spotInterruptionsPerHour ?? 0;
-    this.spotRng = rng.fork('spot-interruptions');
   }
 
   static async start(opts: SimWorldOptions): Promise<SimWorld> {
@@ -282,14 +282,20 @@ export class SimWorld {
     this.openSpanByWorker.delete(workerId);
   }
 
-  private onRegister(workerId: string, at: number): void {
+  private onRegister(workerId: string, queue: string, at: number): void {
     const rec = this.instanceRecord(workerId);
     rec.registeredAt ??= at;
     if (this.spotRate <= 0 || rec.interruptAt !== null) return;
     const inst = this.ec2.instance(rec.instanceId);
     if (inst?.market !== 'spot') return;
-    // AWS may reclaim a spot instance at any moment: exponential lifetimes, drawn in registration order.
-    rec.interruptAt = at + Math.round(this.spotRng.exponential(this.spotRate) * 3_600_000);
+    // AWS may reclaim a spot instance at any moment: exponential lifetimes, drawn in registration order from a
+    // stream of the instance's queue. One stream for all queues would tie one queue's reclaims to another's
+    // launches: a policy change on a CPU queue would re-draw which GPU instances are reclaimed, and each reclaimed
+    // task's replacement may run on-demand at three times the price, so a comparison of two policies would
+    // measure the draw rather than the policies.
+    let spotRng = this.spotRngs.get(queue);
+    if (!spotRng) this.spotRngs.set(queue, (spotRng = this.rng.fork(`spot-interruptions/${queue}`)));
+    rec.interruptAt = at + Math.round(spotRng.exponential(this.spotRate) * 3_600_000);
     if (!Number.isFinite(rec.interruptAt)) return;
     this.interruptions.push({ at: rec.interruptAt, instanceId: rec.instanceId });
     this.interruptions.sort((a, b) => a.at - b.at || (a.instanceId < b.instanceId ? -1 : 1));
@@ -321,7 +327,7 @@ export class SimWorld {
     const hooks: Partial<ClearmlEmulator> = {
       registerWorker: (id, queues, at) => {
         inner.registerWorker(id, queues, at);
-        this.onRegister(id, at ?? now());
+        this.onRegister(id, queues[0] ?? '', at ?? now());
       },
       setWorkerTask: (workerId, taskId, at) => {
         inner.setWorkerTask(workerId, taskId, at);
