@@ -169,6 +169,11 @@ export const FOOTNOTES = [
   "² EC2 calls the baseline makes that the emulator does not serve, counted as if sent: `GetConsoleOutput` every 60 s for 30 min per launch (ClearML's startup-log thread) and the spot request waiter's `DescribeSpotInstanceRequests`.",
 ];
 
+/** The footnotes whose mark (their first character) appears in these texts: a footnote nothing refers to is noise. */
+export function footnotesFor(texts: readonly string[]): string[] {
+  return FOOTNOTES.filter((f) => texts.some((t) => t.includes(f[0]!)));
+}
+
 /** One simulation, as a console table. */
 export function formatSingle(r: SimResult): string {
   const lines: string[] = [];

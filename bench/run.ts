@@ -20,7 +20,7 @@ import {
   callsTable,
   costTable,
   detailTable,
-  FOOTNOTES,
+  footnotesFor,
   formatSingle,
   planTable,
   targetsTable,
@@ -315,6 +315,7 @@ export function renderResults(
     ...new Set(results.flatMap((r) => (r.baseline ? [`${r.baseline.poll.sec} s (${r.baseline.poll.source})`] : []))),
   ];
   const traces = results.length > 0;
+  const tables = { cost: costTable(results), wait: waitTable(results), detail: detailTable(results) };
   const parts = [
     '# Benchmark results',
     '',
@@ -351,19 +352,19 @@ export function renderResults(
             "Ideal: each task's duration × the cheapest price allowed for its queue (no boot, no idle, no 60 s minimum), which no policy can reach. " +
             'Billing: per second with a 60 s minimum, bundled us-east-1 prices (spot estimated from typical discounts).',
           '',
-          costTable(results),
+          tables.cost,
           '',
           '## Queue wait (enqueue → start)',
           '',
           `Target p95: the 95th percentile of the boot time (launch → worker registered) + one polling interval + 10 s. Found a worker ready: the tasks that waited at most ${READY_WAIT_SEC} s (one agent poll), i.e. found an idle worker or one finishing; the rest waited for a boot or a busy worker.`,
           '',
-          waitTable(results),
+          tables.wait,
           '',
           '## Details',
           '',
-          detailTable(results),
+          tables.detail,
           '',
-          ...FOOTNOTES.flatMap((f) => [f, '']),
+          ...footnotesFor(Object.values(tables)).flatMap((f) => [f, '']),
         ]
       : []),
   ];

@@ -58,7 +58,53 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
         row(4, figs(1, 2), figs(2, 2)),
       ],
       lines: [
-        /^- \*\*trickle\*\*, cost ours\/model: 2 of 4 seeds over 1: trickle-2 2\.00 \(launches 3 vs 3\), trickle-1 1\.10/,
+        /^- \*\*trickle\*\*, cost ours\/model: 2 of 4 seeds over 1: trickle-2 2\.00 \(launches 3 vs 3\), trickle-1 1\.10 \(launches 3 vs 3\)\. The model's mean wait is longer than ours on 0 of these 2 seeds\.$/,
+      ],
+    },
+    {
+      name: 'cost over the model where the model waited longer on average: counted',
+      rows: [
+        row(1, figs(1.1, 2), figs(1, 2, { mean: 25 })),
+        row(2, figs(1, 2), figs(2, 2)),
+        row(3, figs(1, 2), figs(2, 2)),
+      ],
+      lines: [
+        /trickle-1 1\.10 \(launches 3 vs 3\)\. The model's mean wait is longer than ours on 1 of these 1 seeds\.$/,
+      ],
+    },
+    {
+      name: 'p95 over the model on one seed while the median passes: listed with both p95s',
+      rows: [
+        row(1, figs(1, 2, { p95: 108 }), figs(2, 2)),
+        row(2, figs(1, 2, { p95: 90 }), figs(2, 2)),
+        row(3, figs(1, 2, { p95: 100.5 }), figs(2, 2)),
+      ],
+      lines: [
+        /^- \*\*trickle\*\*, p95 ours − model: 1 of 3 seeds over \+1 s: trickle-1 \+8\.0 s \(108\.0 vs 100\.0 s\)\.$/,
+      ],
+    },
+    {
+      name: 'mean wait over the model on two seeds: both p95s shown, and said when the model’s is the longer on all',
+      rows: [
+        row(1, figs(1, 2, { mean: 22.5 }), figs(2, 2, { p95: 150 })),
+        row(2, figs(1, 2, { mean: 24 }), figs(2, 2, { p95: 120 })),
+        row(3, figs(1, 2, { mean: 10 }), figs(2, 2)),
+        row(4, figs(1, 2, { mean: 15 }), figs(2, 2)),
+        row(5, figs(1, 2, { mean: 20 }), figs(2, 2)),
+      ],
+      lines: [
+        /^- \*\*trickle\*\*, mean wait ours − model: 2 of 5 seeds over \+1 s: trickle-2 \+4\.0 s \(24\.0 vs 20\.0 s; p95 100 vs 120 s\), trickle-1 \+2\.5 s \(22\.5 vs 20\.0 s; p95 100 vs 150 s\)\. The model's p95 is the longer on all 2: its waits are fewer and longer\.$/,
+      ],
+    },
+    {
+      name: 'mean wait over the model where ours has the longer p95 too: no claim about the tail',
+      rows: [
+        row(1, figs(1, 2, { mean: 22.5, p95: 100.5 }), figs(2, 2)),
+        row(2, figs(1, 2), figs(2, 2)),
+        row(3, figs(1, 2), figs(2, 2)),
+      ],
+      lines: [
+        /^- \*\*trickle\*\*, mean wait ours − model: 1 of 3 seeds over \+1 s: trickle-1 \+2\.5 s \(22\.5 vs 20\.0 s; p95 101 vs 100 s\)\.$/,
       ],
     },
   ];

@@ -10,6 +10,7 @@ import {
   worldSeedOf,
   worldSpreadFigures,
 } from '../../bench/suite.js';
+import { FOOTNOTES, footnotesFor } from '../../bench/report.js';
 
 /** A run with these figures (only what the targets read). */
 const run = (cost: number, p50: number, p95: number, mean: number, ready = 5): RunFigures =>
@@ -161,5 +162,16 @@ describe('bundled traces: every family target on every trace', () => {
     expect(bundledMisses(traceTargets(r), new Map(), new Map(), [{ ...r, trace: 'diurnal' }])[2]).not.toContain(
       'found a worker ready',
     );
+  });
+});
+
+describe('bench report footnotes', () => {
+  it.each([
+    { name: 'none marked: none printed', texts: ['| mixed | 0.84 |', '| 1.08 (+7.37) |'], want: [] },
+    { name: 'the cost mark only', texts: ['| mixed | 0.84 ¹ |', 'no marks'], want: [FOOTNOTES[0]] },
+    { name: 'the EC2-call mark only', texts: ['| 1.08 (+7.37 ²) |'], want: [FOOTNOTES[1]] },
+    { name: 'both, in their order', texts: ['| 1.08 (+7.37 ²) |', '| 0.84 ¹ |'], want: [FOOTNOTES[0], FOOTNOTES[1]] },
+  ])('$name', ({ texts, want }) => {
+    expect(footnotesFor(texts)).toEqual(want);
   });
 });

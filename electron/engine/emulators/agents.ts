@@ -23,7 +23,13 @@ export interface AgentSimulatorOptions {
   clock: Clock;
   /** Launch → worker registered. Default 60–150 s. */
   bootSec?: { min: number; max: number };
+  /** Boot delays are drawn from this, in launch order. */
   random?: () => number;
+  /**
+   * When set, an instance for a queue draws its boot delay from this queue's stream instead (in launch order within
+   * the queue), so one queue's launches do not change the boots of another's; `random` serves the rest.
+   */
+  randomForQueue?: (queue: string) => () => number;
   /**
    * Idle agents whose script does not set CLEARML_AGENT_QUEUE_POLL_FREQ_SEC poll their queue this often. Default
    * AGENT_DEFAULT_QUEUE_POLL_SEC (clearml-agent's own default).
@@ -64,6 +70,7 @@ export class AgentSimulator {
   private readonly clock: Clock;
   private readonly boot: { min: number; max: number };
   private readonly random: () => number;
+  private readonly randomForQueue: ((queue: string) => () => number) | undefined;
   private readonly pollMs: number;
   private lastStepAt: number | null = null;
 
@@ -76,6 +83,7 @@ export class AgentSimulator {
       throw new Error(`bootSec must satisfy 0 <= min <= max, got ${this.boot.min}..${this.boot.max}`);
     }
     this.random = opts.random ?? Math.random;
+    this.randomForQueue = opts.randomForQueue;
     this.pollMs = (opts.pollSec ?? AGENT_DEFAULT_QUEUE_POLL_SEC) * 1000;
     if (!(this.pollMs > 0)) throw new Error('pollSec must be > 0');
   }
@@ -98,7 +106,7 @@ export class AgentSimulator {
     this.lastStepAt = now;
   }
 
-  /** New instances get their boot delay in launch order, so a given `random` always gives the same run. */
+  /** New instances get their boot delay in launch order, so given random streams always give the same run. */
   private discover(instances: EmulatedInstance[]): void {
     const fresh = instances
       .filter((i) => !this.agents.has(i.instanceId))
@@ -106,10 +114,11 @@ export class AgentSimulator {
     for (const i of fresh) {
       const { min, max } = this.boot;
       const markers = parseUserDataMarkers(i.userData);
+      const draw = markers && this.randomForQueue ? this.randomForQueue(markers.queue) : this.random;
       this.agents.set(i.instanceId, {
         instanceId: i.instanceId,
         launchedAt: i.launchedAt,
-        bootDelayMs: Math.round((min + (max - min) * this.random()) * 1000),
+        bootDelayMs: Math.round((min + (max - min) * draw()) * 1000),
         markers,
         pollMs: markers?.queuePollSec ? markers.queuePollSec * 1000 : this.pollMs,
         phase: LOST_STATES.has(i.state) ? 'gone' : 'booting',

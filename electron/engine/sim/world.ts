@@ -72,8 +72,8 @@ export class SimWorld {
   private readonly feed: Trace['tasks'];
   private feedIndex = 0;
   private readonly spotRate: number;
-  /** Per queue: the stream its spot instances' reclaim times come from (see onRegister). */
-  private readonly spotRngs = new Map<string, Rng>();
+  /** Per kind of draw and queue: see queueRng. */
+  private readonly queueRngs = new Map<string, Rng>();
   /** Spot instances with a scheduled interruption, soonest first. */
   private interruptions: { at: number; instanceId: string }[] = [];
   interruptionsApplied = 0;
@@ -137,6 +137,7 @@ export class SimWorld {
       clock,
       bootSec: { min: boot.min, max: boot.max },
       random: rng.fork('boot').fn,
+      randomForQueue: (queue) => world.queueRng('boot', queue).fn,
     });
     world.clearmlClient = createClearmlClient({ apiHost: clearml.url, credentials: CLEARML_KEYS, clock });
     const limiterRng = rng.fork('ec2-limiter');
@@ -149,6 +150,19 @@ export class SimWorld {
       limiter: new TokenBucket({ ratePerSec: 5, burst: 10, clock, random: limiterRng.fn }),
     });
     return world;
+  }
+
+  /**
+   * The stream one kind of per-instance draw (boot delays, spot reclaims) comes from for one queue's instances. One
+   * stream for all queues would tie a queue's draws to other queues' launches: a policy change on a CPU queue would
+   * re-draw which GPU instances boot slowly or are reclaimed (and a reclaimed task's replacement may run on-demand
+   * at three times the price), so a comparison of two policies would measure the draw rather than the policies.
+   */
+  queueRng(kind: string, queue: string): Rng {
+    const key = `${kind}/${queue}`;
+    let r = this.queueRngs.get(key);
+    if (!r) this.queueRngs.set(key, (r = this.rng.fork(key)));
+    return r;
   }
 
   get now(): number {
@@ -288,14 +302,9 @@ export class SimWorld {
     if (this.spotRate <= 0 || rec.interruptAt !== null) return;
     const inst = this.ec2.instance(rec.instanceId);
     if (inst?.market !== 'spot') return;
-    // AWS may reclaim a spot instance at any moment: exponential lifetimes, drawn in registration order from a
-    // stream of the instance's queue. One stream for all queues would tie one queue's reclaims to another's
-    // launches: a policy change on a CPU queue would re-draw which GPU instances are reclaimed, and each reclaimed
-    // task's replacement may run on-demand at three times the price, so a comparison of two policies would
-    // measure the draw rather than the policies.
-    let spotRng = this.spotRngs.get(queue);
-    if (!spotRng) this.spotRngs.set(queue, (spotRng = this.rng.fork(`spot-interruptions/${queue}`)));
-    rec.interruptAt = at + Math.round(spotRng.exponential(this.spotRate) * 3_600_000);
+    // AWS may reclaim a spot instance at any moment: exponential lifetimes, drawn in registration order.
+    const lifetimeHours = this.queueRng('spot-interruptions', queue).exponential(this.spotRate);
+    rec.interruptAt = at + Math.round(lifetimeHours * 3_600_000);
     if (!Number.isFinite(rec.interruptAt)) return;
     this.interruptions.push({ at: rec.interruptAt, instanceId: rec.instanceId });
     this.interruptions.sort((a, b) => a.at - b.at || (a.instanceId < b.instanceId ? -1 : 1));
