@@ -42,7 +42,7 @@ export function boundAtMeanBoot(benchDir: string, row: FamilyRow): number {
 /** Why a family's median seed misses the clairvoyant target, in words, for the families where it is understood. */
 const WHY: Partial<Record<Family, string>> = {
   trickle:
-    'One task every 10 min ± 1 min (uniform), 1–4 min long, boots drawn from 60–150 s. The bound launches each task’s machine exactly a 60 s boot ahead and stops it at the end. A policy that does not know the future learns nothing about a task’s arrival until it comes, nor about a boot until the worker registers, so all it can choose is how long before the slot to launch; the table (`bench/online-bound.ts`, computed from these distributions; polls, ticks and termination delays only add to it) gives what each choice costs at best. Ours launches the slowest recent boot + a poll + two jitters ahead (about 235 s): no task waits for its machine, and the agent’s poll and the engine’s 15 s ticks at both ends make up the rest.',
+    'One task every 10 min ± 1 min (uniform), 1–4 min long, boots drawn from 60–150 s. The bound launches each task’s machine exactly a 60 s boot ahead and stops it at the end. A policy that does not know the future learns nothing about a task’s arrival until it comes, nor about a boot until the worker registers, so all it can choose is how long before the slot to launch; the table (`bench/online-bound.ts`, computed from these distributions; polls, ticks and termination delays only add to it) gives what each choice costs at best. Ours launches the slowest recent boot + a poll + two deviations of where a task lands around its predicted slot ahead (about 250 s; the slot is fitted from the recent tasks, so the deviation is the jitter’s and the fit’s): the agent’s poll and the engine’s 15 s ticks at both ends make up the rest.',
   heavytail:
     'Pareto task durations (shape 1.2, most 30–60 s) at 60 tasks per hour, Poisson. The bound knows every task’s duration and arrival, so it never keeps a machine that will not be used and lets each task take exactly the machine that frees first; an online policy must keep a pool for arrivals it cannot foresee (or make tasks wait a boot: the baseline’s p50 is a few seconds, so most tasks must find a machine ready). Ours keeps what a burst within one boot could use, less the busy workers likely to finish by then, and lets a kept worker go once it has idled twice as long as its task was expected (workers freed by their own tasks take most arrivals), below the two freshest counting how long the queue has had that many idle (a task goes to whichever idle agent polls first, so the kept workers share the arrivals).',
   onoff:
@@ -471,6 +471,19 @@ function atCostPreference(fr: readonly FamilyRow[], meanBound: ReadonlyMap<Famil
   return `At the cost preference (${rows.length} seeds), which keeps an idle machine only for a task due within a boot and starts none ahead of a task, ours is at ${ratio.toFixed(2)} × the bound (${atMean.toFixed(2)} × the bound with mean boots) with a median p50 of ${Math.round(p50)} s, where the model's is ${Math.round(model)} s.`;
 }
 
+/**
+ * On a queue whose first task must wait for a boot (nothing is up yet) and whose later ones a pre-warm serves: on how
+ * many seeds every task but that first found a worker ready. Empty where the rows did not count ready starts.
+ */
+export function onlyFirstWaits(rows: readonly FamilyRow[]): string {
+  const counted = rows.flatMap((r) => {
+    const ready = r.runs[DEFAULT_PREFERENCE]?.startedReady;
+    return ready === undefined ? [] : [r.tasks - ready <= 1];
+  });
+  if (!counted.length) return '';
+  return `Every task but the first, which waits for a boot, found its worker ready on ${counted.filter(Boolean).length} of ${counted.length} seeds.`;
+}
+
 function clairvoyantLimits(benchDir: string, rows: readonly FamilyRow[]): string {
   const out: string[] = [];
   for (const family of [...new Set(rows.map((r) => r.family))]) {
@@ -482,7 +495,9 @@ function clairvoyantLimits(benchDir: string, rows: readonly FamilyRow[]): string
     const atMean = median(fr.map((r) => r.runs[DEFAULT_PREFERENCE]!.cost / meanBound.get(r)!));
     const base = median(fr.flatMap((r) => (r.runs.baseline ? [r.runs.baseline.cost / r.clairvoyant.cost] : [])));
     out.push(
-      `- **${family}**: ours ÷ bound ${ours.toFixed(2)} (median seed), ÷ the bound with mean boots ${atMean.toFixed(2)}; the ClearML model ${base.toFixed(2)}. ${WHY[family] ?? ''} ${atCostPreference(fr, meanBound)}`.trimEnd(),
+      `- **${family}**: ours ÷ bound ${ours.toFixed(2)} (median seed), ÷ the bound with mean boots ${atMean.toFixed(2)}; the ClearML model ${base.toFixed(2)}. ${WHY[family] ?? ''} ${family === 'trickle' ? onlyFirstWaits(fr) : ''} ${atCostPreference(fr, meanBound)}`
+        .replace(/ {2,}/g, ' ')
+        .trimEnd(),
     );
     if (family === 'trickle') out.push(...trickleFrontier(fr[0]!.bootSec));
     if (family === 'heavytail') out.push(...poolFrontier(benchDir, fr), ...keepIdleAllSeeds(benchDir, fr));

@@ -90,6 +90,9 @@ describe('arrivals: batches, rate and period', () => {
     expect(f.periodic!.periodSec).toBeCloseTo(600, 6);
     expect(nextPeriodicAt(f, T)).toBeCloseTo(T + 0.1 * MIN, 0);
     expect(f.periodic!.jitterSec).toBeCloseTo(60 * Math.sqrt(0.4), 6);
+    // Where the next batch lands around that slot: the jitter and the fit's error at k = 5 of a line fitted to
+    // k = 0…4 (1/5 + (5 − 2)² / 10 more variance): 1.45 jitters.
+    expect(f.periodic!.slotSdSec).toBeCloseTo(60 * Math.sqrt(0.4) * Math.sqrt(1 + 1 / 5 + 9 / 10), 6);
   });
 
   it('still expects a late batch at its slot until it is overdue (a fifth of the period)', () => {
@@ -380,18 +383,18 @@ describe('keep-warm rule', () => {
     expect(fast.prewarmAt).toBe(T + 365_000);
   });
 
-  it('starts a pre-warm two jitters earlier on a queue whose tasks land off their slots', () => {
-    // Off their 10-min slots by ±30 s: a jitter of about 38 s, so the pre-warm starts the slowest boot (100 s), a
-    // 15-s poll and 2 × 38 s before the next slot.
+  it('starts a pre-warm earlier on a queue whose tasks land off their slots, by two deviations of the next one', () => {
+    // Off their 10-min slots by ±30 s: a jitter of about 38 s and the next slot's deviation 1.45 times that, so the
+    // pre-warm starts the slowest boot (100 s), a 15-s poll and 2 × 55 s before the next slot.
     const offs = [0.5, -0.5, 0.5, -0.5, 0.5];
     const f = forecastArrivals(
       offs.map((o, i) => T - 42 * MIN + (i * 10 + o) * MIN),
       T,
       0,
     )!;
-    expect(f.periodic!.jitterSec).toBeGreaterThan(30);
+    expect(f.periodic!.slotSdSec).toBeCloseTo(55, 0);
     const v = keepWarm({ ...base, forecast: f, readyOrPending: 0, candidates: 0 });
-    expect(v.prewarmAt).toBeCloseTo(nextPeriodicAt(f, T)! - (100 + 15 + 2 * f.periodic!.jitterSec) * 1000, 6);
+    expect(v.prewarmAt).toBeCloseTo(nextPeriodicAt(f, T)! - (100 + 15 + 2 * f.periodic!.slotSdSec) * 1000, 6);
   });
 
   it.each([

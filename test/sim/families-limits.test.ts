@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Figures, FamilyRow } from '../../bench/families.js';
-import { limitsSection, worldSeedSpreads, worstSeedLines } from '../../bench/families-limits.js';
+import { limitsSection, onlyFirstWaits, worldSeedSpreads, worstSeedLines } from '../../bench/families-limits.js';
 import { trickleRow } from '../fixtures/index.js';
 
 const figs = (cost: number, p50: number, extra: Partial<Figures> = {}): Figures => ({
@@ -214,4 +214,30 @@ describe('family report: worst seeds that lose to the ClearML model', () => {
     expect([...spreads.keys()]).toEqual(['trickle-1']);
     expect(spreads.get('trickle-1')).toHaveLength(2);
   }, 60_000);
+});
+
+describe('family report: trickle seeds where only the first task waited', () => {
+  const seed = (n: number, ready: number | undefined) =>
+    trickleRow(n, 0.1, { balanced: figs(0.2, 1, ready === undefined ? {} : { startedReady: ready }) });
+  it.each([
+    {
+      name: 'all 18 ready but the first on two of three seeds',
+      rows: [seed(1, 17), seed(2, 16), seed(3, 17)],
+      text: 'on 2 of 3 seeds',
+    },
+    { name: 'every task ready counts too', rows: [seed(1, 18), seed(2, 17)], text: 'on 2 of 2 seeds' },
+    { name: 'two tasks waited on every seed', rows: [seed(1, 16), seed(2, 15)], text: 'on 0 of 2 seeds' },
+    {
+      name: 'seeds that did not count ready starts are left out',
+      rows: [seed(1, 17), seed(2, undefined)],
+      text: 'on 1 of 1 seeds',
+    },
+  ])('$name', ({ rows, text }) => {
+    expect(onlyFirstWaits(rows)).toBe(
+      `Every task but the first, which waits for a boot, found its worker ready ${text}.`,
+    );
+  });
+  it('says nothing where no seed counted ready starts', () => {
+    expect(onlyFirstWaits([seed(1, undefined)])).toBe('');
+  });
 });
