@@ -189,6 +189,7 @@ async function familySection(rows: readonly FamilyRow[]): Promise<string> {
   const missed = targets.reduce((n, t) => n + Number(!t.medianPass) + Number(!t.worstPass), 0);
   console.log(`\n${rows.length} family traces (${seeds.length} seeds); ${missed} MISS cells; ${charts.length} charts`);
   const spreads = await worldSeedSpreads(BENCH_DIR, rows);
+  console.log(`worst-seed misses re-run under ${WORLD_SEEDS} world seeds: ${[...spreads.keys()].join(', ') || 'none'}`);
   return renderFamilies(rows, seeds, dist, targets, real.note, charts, limitsSection(BENCH_DIR, rows, spreads));
 }
 

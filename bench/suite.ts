@@ -42,8 +42,8 @@ export const median = (xs: readonly number[]) => {
 };
 
 /** What a world-seed spread is of, before its figures: "under 10 world seeds (…), p50 ours − model". */
-export const worldSeedsPhrase = (n: number) =>
-  `under ${n} world seeds (the bench's own first; other boot draws and agent poll phases), p50 ours − model`;
+export const worldSeedsPhrase = (n: number, what = 'p50 ours − model') =>
+  `under ${n} world seeds (the bench's own first; other boot draws and agent poll phases), ${what}`;
 
 /**
  * Ours ÷ clairvoyant over world seeds in words: "under 10 world seeds (…): 1.08 to 1.30 × clairvoyant (median 1.19;
