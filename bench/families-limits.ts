@@ -86,6 +86,13 @@ const MISS_OVER: Record<BaselineTarget, number> = {
   mean: WAIT_TOLERANCE_SEC,
 };
 const BASELINE_TARGETS: readonly BaselineTarget[] = ['cost', 'p50', 'p95', 'mean'];
+/** How each target's figure is named in the report. */
+const SHOW: Record<BaselineTarget, string> = {
+  cost: 'cost ours/model',
+  p50: 'p50 ours − model',
+  p95: 'p95 ours − model',
+  mean: 'mean wait ours − model',
+};
 
 /** One family's seeds for one target, where its median seed passes and some seeds miss: those, worst first. */
 interface WorstSeedMiss {
@@ -177,13 +184,6 @@ function spreadText(spreads: ReadonlyMap<string, WorldSpread>, traces: readonly 
   const n = Math.max(0, ...traces.map((t) => spreads.get(t)?.[k].length ?? 0));
   return shown.length ? `The same traces re-run ${worldSeedsPhrase(n, SHOW[k])}: ${shown.join('; ')}.` : '';
 }
-
-const SHOW: Record<BaselineTarget, string> = {
-  cost: 'cost ours/model',
-  p50: 'p50 ours − model',
-  p95: 'p95 ours − model',
-  mean: 'mean wait ours − model',
-};
 
 /**
  * Worst-seed misses against the ClearML model (cost, p50, p95, mean wait) where the median seed passes, each with
