@@ -170,9 +170,27 @@ export function readRealResults(file: string): { points: Map<string, RealPoint[]
   return {
     points,
     note: points.size
-      ? `ClearML's real autoscaler (\`npm run bench:clearml -- --trace <family>-<seed>\`): ${[...points.values()].reduce((n, l) => n + l.length, 0)} runs from ${path.basename(file)}, one trace each: ${[...points.values()].flatMap((l) => l.map((p) => `${p.family}-${p.seed}`)).join(', ')}. Each is the seed on which the ClearML model's cost ÷ bound was the median of the 20 seeds (the model does not depend on this app's policy, so the choice does not either); its row above is that one seed, not a distribution. Its settings and compression are in its own section below.`
+      ? `ClearML's real autoscaler (\`npm run bench:clearml -- --trace <family>-<seed>\`): ${[...points.values()].reduce((n, l) => n + l.length, 0)} runs from ${path.basename(file)}, one trace each: ${[...points.values()].flatMap((l) => l.map((p) => `${p.family}-${p.seed}`)).join(', ')}. Each was run on the seed where the ClearML model's cost ÷ bound was the median of the 20 seeds when the run was made (the model does not depend on this app's policy, so the choice does not either); its row above is that one seed, not a distribution. Its settings and compression are in its own section below.`
       : `${path.basename(file)} has no run on a family trace (named <family>-<seed>)${ran}: ClearML's real autoscaler is not in the charts or the tables above; see its own section below.`,
   };
+}
+
+const ordinal = (n: number) =>
+  `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
+
+/**
+ * Where each real run's seed stands now among its family's seeds by the model's cost ÷ bound (1st: the cheapest):
+ * the seeds were picked as the model's median, and re-run rows (another draw of the world) can move that.
+ */
+export function realSeedRanks(points: ReadonlyMap<string, RealPoint[]>, rows: readonly FamilyRow[]): string {
+  const ranks = [...points.values()].flat().flatMap((p) => {
+    const order = rows
+      .filter((r) => r.family === p.family && r.runs.baseline)
+      .sort((a, b) => a.runs.baseline!.cost / a.clairvoyant.cost - b.runs.baseline!.cost / b.clairvoyant.cost);
+    const at = order.findIndex((r) => r.seed === p.seed);
+    return at < 0 ? [] : [`${p.family}-${p.seed} ${ordinal(at + 1)} of ${order.length}`];
+  });
+  return ranks.length ? `In these rows the model's cost ÷ bound on those seeds ranks ${ranks.join(', ')}.` : '';
 }
 
 const LABEL: Record<Variant | 'clairvoyant' | 'clearml-real', string> = {

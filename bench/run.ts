@@ -50,6 +50,7 @@ import {
   familyTargets,
   familyTargetsTable,
   readRealResults,
+  realSeedRanks,
   renderCharts,
 } from './families-report.js';
 
@@ -190,7 +191,8 @@ async function familySection(rows: readonly FamilyRow[]): Promise<string> {
   console.log(`\n${rows.length} family traces (${seeds.length} seeds); ${missed} MISS cells; ${charts.length} charts`);
   const spreads = await worldSeedSpreads(BENCH_DIR, rows);
   console.log(`worst-seed misses re-run under ${WORLD_SEEDS} world seeds: ${[...spreads.keys()].join(', ') || 'none'}`);
-  return renderFamilies(rows, seeds, dist, targets, real.note, charts, limitsSection(BENCH_DIR, rows, spreads));
+  const note = `${real.note} ${realSeedRanks(real.points, rows)}`.trimEnd();
+  return renderFamilies(rows, seeds, dist, targets, note, charts, limitsSection(BENCH_DIR, rows, spreads));
 }
 
 async function bundled(a: RunArgs, scale: boolean, families: () => Promise<string>, traces = true): Promise<void> {

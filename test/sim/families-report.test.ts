@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFamilyRows } from '../../bench/families.js';
-import { distributions, readRealResults } from '../../bench/families-report.js';
+import { distributions, readRealResults, realSeedRanks } from '../../bench/families-report.js';
 import { trickleRow } from '../fixtures/index.js';
 
 const row = (seed: number, bound: number) => trickleRow(seed, bound);
@@ -31,6 +31,35 @@ describe("family report: ClearML's real autoscaler on family traces", () => {
     // Seed 1's bound is 0.1, seed 3's 0.2: the real run on seed 3 is 3.00 × its bound, not 6.00 × seed 1's.
     const real = distributions([row(1, 0.1), row(3, 0.2)], points).find((d) => d.who === 'clearml-real');
     expect(real?.costRatio.median).toBeCloseTo(3, 9);
+  });
+});
+
+describe("family report: where each real run's seed stands among the rows", () => {
+  const figures = { cost: 1, costPerTaskHour: 1, completed: 18, p50: 3, p95: 20, mean: 5, idleShare: 0.2, launches: 9 };
+  // The model's cost ÷ bound per seed: seed 1 3.0, seed 2 1.0, seed 3 2.0, seed 4 4.0 (seed 5 has no model run).
+  const rows = [
+    ...[3, 1, 2, 4].map((model, i) => trickleRow(i + 1, 0.5, { baseline: { ...figures, cost: model * 0.5 } })),
+    trickleRow(5, 0.5),
+  ];
+  const point = (family: string, seed: number) => ({ family, seed, cost: 1, p50: 3, p95: 40, mean: 9 });
+  it.each([
+    { name: 'the median seed of four, cheapest first', points: [point('trickle', 3)], text: 'trickle-3 2nd of 4' },
+    { name: 'the dearest', points: [point('trickle', 4)], text: 'trickle-4 4th of 4' },
+    { name: 'the cheapest', points: [point('trickle', 2)], text: 'trickle-2 1st of 4' },
+    { name: 'a run on a seed the rows lack says nothing of it', points: [point('trickle', 9)], text: null },
+    { name: 'a seed without a model run is not ranked', points: [point('trickle', 5)], text: null },
+  ])('$name', ({ points, text }) => {
+    const out = realSeedRanks(new Map([['trickle', points]]), rows);
+    expect(out).toBe(text === null ? '' : `In these rows the model's cost ÷ bound on those seeds ranks ${text}.`);
+  });
+  it('ranks 11 to 13 are 11th, 12th, 13th, then 21st, 22nd, 23rd', () => {
+    const many = Array.from({ length: 23 }, (_, i) =>
+      trickleRow(i + 1, 0.5, { baseline: { ...figures, cost: (i + 1) * 0.5 } }),
+    );
+    const ranks = [11, 12, 13, 21, 22, 23].map((n) => point('trickle', n));
+    expect(realSeedRanks(new Map([['trickle', ranks]]), many)).toBe(
+      "In these rows the model's cost ÷ bound on those seeds ranks trickle-11 11th of 23, trickle-12 12th of 23, trickle-13 13th of 23, trickle-21 21st of 23, trickle-22 22nd of 23, trickle-23 23rd of 23.",
+    );
   });
 });
 
