@@ -11,7 +11,15 @@ import { TraceSchema, type Trace } from '../electron/engine/sim/trace.js';
 import { AGENT_DEFAULT_QUEUE_POLL_SEC, type Config } from '../shared/config.js';
 import { DEFAULT_PREFERENCE, familyConfig, runFamilyTrace, type FamilyRow, type Figures } from './families.js';
 import { CLAIRVOYANT_COST_TARGET, costVsBaseline, WAIT_TOLERANCE_SEC } from './families-report.js';
-import { median, signedSec, WORLD_SEEDS, worldSeedOf, worldSeedsPhrase, worldSpreadFigures } from './suite.js';
+import {
+  median,
+  signedSec,
+  spreadFigures,
+  WORLD_SEEDS,
+  worldSeedOf,
+  worldSeedsPhrase,
+  worldSpreadFigures,
+} from './suite.js';
 import { generateFamilyTrace, TRICKLE, type Family } from './gen-traces.js';
 import { mulberry32 } from '../electron/engine/sim/prng.js';
 import {
@@ -174,11 +182,8 @@ function spreadText(spreads: ReadonlyMap<string, WorldSpread>, traces: readonly 
   const shown = traces.flatMap((t) => {
     const d = spreads.get(t)?.[k];
     if (!d?.length) return [];
-    const over = d.filter((x) => x > MISS_OVER[k]).length;
     return [
-      k === 'cost'
-        ? `${t} ${Math.min(...d).toFixed(2)} to ${Math.max(...d).toFixed(2)} (median ${median(d).toFixed(2)}, over 1 in ${over} of ${d.length})`
-        : `${t} ${worldSpreadFigures(d)}`,
+      `${t} ${k === 'cost' ? spreadFigures(d, (x) => x.toFixed(2), MISS_OVER.cost, String(MISS_OVER.cost)) : worldSpreadFigures(d)}`,
     ];
   });
   const n = Math.max(0, ...traces.map((t) => spreads.get(t)?.[k].length ?? 0));

@@ -231,7 +231,8 @@ async function bundled(a: RunArgs, scale: boolean, families: () => Promise<strin
     const r = results[i]!;
     const files = [path.join(BENCH_DIR, 'traces', entry.trace), path.join(BENCH_DIR, 'configs', entry.config)] as const;
     const p50Missed = misses(r.trace, P50_TARGET);
-    const costMissed = !!r.ours && misses(r.trace, CLAIRVOYANT_TARGET);
+    const clairvoyantMissed = misses(r.trace, CLAIRVOYANT_TARGET);
+    const costMissed = !!r.ours && clairvoyantMissed;
     if (p50Missed) {
       const alt = await simulateFiles(...files, a, 'latency');
       latency.set(r.trace, { ...alt, baseline: r.baseline });
@@ -256,7 +257,7 @@ async function bundled(a: RunArgs, scale: boolean, families: () => Promise<strin
       const what = [p50Missed ? 'p50' : '', costMissed ? 'clairvoyant' : ''].filter(Boolean).join(' and ');
       console.log(`${r.trace.padEnd(9)} under ${WORLD_SEEDS} world seeds (${what} missed) (total ${elapsed()})`);
     }
-    if (r.baseline && misses(r.trace, CLAIRVOYANT_TARGET)) {
+    if (r.baseline && clairvoyantMissed) {
       const { trace, config } = readSimFiles(...files);
       const points = poolPoints(trace, config.config, r.boot, a.seed);
       pools.set(

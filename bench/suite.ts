@@ -54,10 +54,23 @@ export function worldCostSpreadText(ratios: readonly number[]): string {
   return `under ${ratios.length} world seeds (the bench's own first; other boot draws, agent poll phases and spot reclaims): ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)} × clairvoyant (median ${median(ratios).toFixed(2)}; over ${CLAIRVOYANT_COST_TARGET} in ${over} of ${ratios.length})`;
 }
 
+/**
+ * A figure over world seeds in words, each value shown by `show`: "a to b (median m, over L in k of n)", k counting
+ * the values over `limit` (shown as `limitText`).
+ */
+export function spreadFigures(
+  xs: readonly number[],
+  show: (x: number) => string,
+  limit: number,
+  limitText: string,
+): string {
+  const over = xs.filter((x) => x > limit).length;
+  return `${show(Math.min(...xs))} to ${show(Math.max(...xs))} (median ${show(median(xs))}, over ${limitText} in ${over} of ${xs.length})`;
+}
+
 /** p50 ours − model over world seeds in words: "−0.4 s to +1.5 s (median +0.0 s, over +1 s in 1 of 10)". */
 export function worldSpreadFigures(diffs: readonly number[]): string {
-  const over = diffs.filter((x) => x > WAIT_TOLERANCE_SEC).length;
-  return `${signedSec(Math.min(...diffs))} to ${signedSec(Math.max(...diffs))} (median ${signedSec(median(diffs))}, over +${WAIT_TOLERANCE_SEC} s in ${over} of ${diffs.length})`;
+  return spreadFigures(diffs, signedSec, WAIT_TOLERANCE_SEC, `+${WAIT_TOLERANCE_SEC} s`);
 }
 
 export interface Target {
