@@ -256,19 +256,19 @@ describe('keep-warm rule', () => {
       5,
       null,
     ],
-    // The margin leaves fewer than the weighing keeps (two, the second due in 10 min): the weighing's limit.
+    // The margin leaves fewer than the weighing keeps (one, due in 5 min): the weighing's limit.
     [
       'a busy queue the weighing staffs',
-      { forecast: poisson(12), meanDurationSec: 2700, busy: 11, candidates: 6 },
-      2,
-      1200,
+      { forecast: poisson(12), meanDurationSec: 2700, busy: 12, candidates: 6 },
+      1,
+      600,
     ],
-    // The margin keeps as many as the weighing (12 − 10 = 2): the weighing's count, reason and limit stand.
+    // The margin keeps as many as the weighing (12 − 11 = 1): the weighing's count, reason and limit stand.
     [
       'a busy queue the margin and the weighing staff alike',
-      { forecast: poisson(12), meanDurationSec: 2700, busy: 10, candidates: 6 },
-      2,
-      1200,
+      { forecast: poisson(12), meanDurationSec: 2700, busy: 11, candidates: 6 },
+      1,
+      600,
     ],
     // Due in 1 min on a periodic queue: kept for its slot, as a pre-warm would be, with no limit of its own.
     ['a periodic queue', { forecast: periodic(9) }, 1, null],
@@ -398,24 +398,29 @@ describe('keep-warm rule', () => {
   });
 
   it.each([
-    // [name, batches per hour, boot s, hold share, cover, batch size]
-    ['60/h, 100 s boot, long tasks: 1.7 + 2 × 1.3 → 5', 60, 100, 1, 5, 1],
-    ['60/h, short tasks holding half the window: 0.8 + 2 × 0.9 → 3', 60, 100, 0.5, 3, 1],
-    ['6/h: one', 6, 100, 1, 1, 1],
-    ['6/h in batches of three: (0.17 + 2 × 0.41) × 3 → 3', 6, 100, 1, 3, 3],
-    ['quiet: one', 0, 100, 1, 1, 1],
-  ] as [string, number, number, number, number, number][])(
+    // [name, batches per hour, boot s, hold share, wait weight, cover, batch size]. Balanced (weight 10) keeps
+    // the n-th while n or more arrive in a boot more often than 1 in 12; cost (weight 0), 1 in 2.
+    ['60/h, 100 s boot, long tasks: Poisson(1.67) exceeds 3 in 8.8 %, 4 in 2.6 % → 4', 60, 100, 1, 10, 4, 1],
+    ['the same at cost: exceeds 1 in 49.6 % → 1', 60, 100, 1, 0, 1, 1],
+    ['short tasks holding half the window: Poisson(0.83) exceeds 2 in 5.2 % → 2', 60, 100, 0.5, 10, 2, 1],
+    ['600/h: Poisson(16.7) → 22 at balanced', 600, 100, 1, 10, 22, 1],
+    ['600/h at cost: its median, 16', 600, 100, 1, 0, 16, 1],
+    ['6/h: one', 6, 100, 1, 10, 1, 1],
+    ['6/h in batches of three: one batch, three tasks', 6, 100, 1, 10, 3, 3],
+    ['quiet: one', 0, 100, 1, 10, 1, 1],
+    ['beyond any queue: the cap', 1e6, 100, 1, 10, 1000, 1],
+  ] as [string, number, number, number, number, number, number][])(
     'burst cover: %s',
-    (_n, perHour, boot, hold, cover, size) => {
+    (_n, perHour, boot, hold, weight, cover, size) => {
       const f = { ...poisson(Math.max(4, perHour))!, batchesPerHour: perHour, meanBatchSize: size };
-      expect(burstCover(f, boot, hold)).toBe(cover);
+      expect(burstCover(f, boot, hold, weight)).toBe(cover);
     },
   );
 
   it('keeps no more idle workers than a burst within a boot can use, less busy workers about to free up', () => {
-    // 60/h, 100 s boot: cover 5. Two busy workers finishing within a boot leave three worth keeping.
-    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8 }).keep).toBe(5);
-    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8, freeingSoon: 2 }).keep).toBe(3);
+    // 60/h, 100 s boot: cover 4. Two busy workers finishing within a boot leave two worth keeping.
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8 }).keep).toBe(4);
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8, freeingSoon: 2 }).keep).toBe(2);
     expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8, freeingSoon: 9 }).keep).toBe(1);
   });
 
@@ -512,17 +517,17 @@ describe('keep-warm rule', () => {
 
   describe('a busy queue is kept staffed at its load plus its square root (balanced)', () => {
     // 12 an hour (single tasks) of 45 min: a load of 9 workers, staffed at ceil(9 + 3) = 12. The weighing alone
-    // keeps 2 at 12/h (a burst within a 100 s boot: 0.33 + 2 × 0.58 → 2).
+    // keeps 1 at 12/h (a burst within a 100 s boot: Poisson(0.33) exceeds 1 in 4.4 % of boots, under 1 in 12).
     const busyQueue: Partial<KeepWarmInput> = { forecast: poisson(12), meanDurationSec: 2700, busy: 7, candidates: 6 };
 
     it.each([
       // [name, patch, kept, reason code]
       ['7 busy: 12 − 7 = 5 kept', {}, 5, 'busy-queue-margin'],
       ['7 busy, 3 idle: all 3', { candidates: 3 }, 3, 'busy-queue-margin'],
-      ['11 busy: the margin leaves 1, the weighing keeps 2', { busy: 11 }, 2, 'next-task-soon'],
-      ['load 3 (15-min tasks): under 4, the weighing alone', { meanDurationSec: 900, busy: 1 }, 2, 'next-task-soon'],
+      ['12 busy: the margin leaves none, the weighing keeps 1', { busy: 12 }, 1, 'next-task-soon'],
+      ['load 3 (15-min tasks): under 4, the weighing alone', { meanDurationSec: 900, busy: 1 }, 1, 'next-task-soon'],
       ['load 4 (20-min tasks), 2 busy: staffed 6, 4 kept', { meanDurationSec: 1200, busy: 2 }, 4, 'busy-queue-margin'],
-      ['durations not known yet: the weighing alone', { meanDurationSec: null }, 2, 'next-task-soon'],
+      ['durations not known yet: the weighing alone', { meanDurationSec: null }, 1, 'next-task-soon'],
       ['cost preference: dollars only, no margin', { preference: 'cost' }, 0, 'next-task-far'],
       ['latency preference: every idle worker anyway', { preference: 'latency' }, 6, 'keep-all'],
     ] as [string, Partial<KeepWarmInput>, number, string][])('%s', (_n, patch, kept, code) => {
@@ -585,7 +590,8 @@ describe('keep-warm rule', () => {
         const v = keepWarm({ ...base, preference, forecast: f, candidates: 3 });
         expect(v).toMatchObject({ keep: 0, release: preference === 'cost', reason: { code: 'stream-paused' } });
       }
-      // The same stream 3 min after its last task keeps what a burst could use.
+      // The same stream 3 min after its last task keeps what a burst could use: 20 in the last hour, so 0.56 in a
+      // 100 s boot, which exceeds 1 in 10.8 % of boots and 2 in 1.9 %: 2 of the 3.
       expect(
         keepWarm({
           ...base,
@@ -596,7 +602,7 @@ describe('keep-warm rule', () => {
           ),
           candidates: 3,
         }).keep,
-      ).toBe(3);
+      ).toBe(2);
       expect(keepWarmText('cpu', keepWarm({ ...base, forecast: f }).reason)).toBe(
         "letting idle workers on 'cpu' go: no task for ~8 min where one came every ~60 s, so the run of tasks looks over",
       );
