@@ -398,13 +398,14 @@ describe('keep-warm rule', () => {
   });
 
   it.each([
-    // [name, batches per hour, boot s, hold share, wait weight, cover, batch size]. Balanced (weight 10) keeps
-    // the n-th while n or more arrive in a boot more often than 1 in 12; cost (weight 0), 1 in 2.
-    ['60/h, 100 s boot, long tasks: Poisson(1.67) exceeds 3 in 8.8 %, 4 in 2.6 % → 4', 60, 100, 1, 10, 4, 1],
-    ['the same at cost: exceeds 1 in 49.6 % → 1', 60, 100, 1, 0, 1, 1],
-    ['short tasks holding half the window: Poisson(0.83) exceeds 2 in 5.2 % → 2', 60, 100, 0.5, 10, 2, 1],
-    ['600/h: Poisson(16.7) → 22 at balanced', 600, 100, 1, 10, 22, 1],
-    ['600/h at cost: its median, 16', 600, 100, 1, 0, 16, 1],
+    // [name, batches per hour, boot s, hold share, wait weight, cover, batch size]. Over a window of two boots,
+    // balanced (weight 10) keeps the n-th while n or more arrive in it more often than 2 in 13 (15.4 %), cost
+    // (weight 0) 2 in 3.
+    ['60/h, 100 s boot, long tasks: Poisson(3.33) exceeds 4 in 24.3 %, 5 in 12.1 % → 5', 60, 100, 1, 10, 5, 1],
+    ['the same at cost: exceeds 1 in 84.5 %, 2 in 64.7 % → 2', 60, 100, 1, 0, 2, 1],
+    ['short tasks holding half the window: Poisson(1.67) exceeds 2 in 23.4 %, 3 in 8.8 % → 3', 60, 100, 0.5, 10, 3, 1],
+    ['600/h: Poisson(33.3) → 39 at balanced', 600, 100, 1, 10, 39, 1],
+    ['600/h at cost → 31', 600, 100, 1, 0, 31, 1],
     ['6/h: one', 6, 100, 1, 10, 1, 1],
     ['6/h in batches of three: one batch, three tasks', 6, 100, 1, 10, 3, 3],
     ['quiet: one', 0, 100, 1, 10, 1, 1],
@@ -418,9 +419,9 @@ describe('keep-warm rule', () => {
   );
 
   it('keeps no more idle workers than a burst within a boot can use, less busy workers about to free up', () => {
-    // 60/h, 100 s boot: cover 4. Two busy workers finishing within a boot leave two worth keeping.
-    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8 }).keep).toBe(4);
-    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8, freeingSoon: 2 }).keep).toBe(2);
+    // 60/h, 100 s boot: cover 5. Two busy workers finishing within a boot leave three worth keeping.
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8 }).keep).toBe(5);
+    expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8, freeingSoon: 2 }).keep).toBe(3);
     expect(keepWarm({ ...base, forecast: poisson(60), candidates: 8, freeingSoon: 9 }).keep).toBe(1);
   });
 
@@ -517,7 +518,7 @@ describe('keep-warm rule', () => {
 
   describe('a busy queue is kept staffed at its load plus its square root (balanced)', () => {
     // 12 an hour (single tasks) of 45 min: a load of 9 workers, staffed at ceil(9 + 3) = 12. The weighing alone
-    // keeps 1 at 12/h (a burst within a 100 s boot: Poisson(0.33) exceeds 1 in 4.4 % of boots, under 1 in 12).
+    // keeps 1 at 12/h (a burst within two 100 s boots: Poisson(0.67) exceeds 1 in 14.4 % of them, under 2 in 13).
     const busyQueue: Partial<KeepWarmInput> = { forecast: poisson(12), meanDurationSec: 2700, busy: 7, candidates: 6 };
 
     it.each([
@@ -590,8 +591,8 @@ describe('keep-warm rule', () => {
         const v = keepWarm({ ...base, preference, forecast: f, candidates: 3 });
         expect(v).toMatchObject({ keep: 0, release: preference === 'cost', reason: { code: 'stream-paused' } });
       }
-      // The same stream 3 min after its last task keeps what a burst could use: 20 in the last hour, so 0.56 in a
-      // 100 s boot, which exceeds 1 in 10.8 % of boots and 2 in 1.9 %: 2 of the 3.
+      // The same stream 3 min after its last task keeps what a burst could use: 20 in the last hour, so 1.11 in
+      // two 100 s boots, which exceeds 1 in 30.5 % of them and 2 in 10.2 %: 2 of the 3.
       expect(
         keepWarm({
           ...base,

@@ -183,8 +183,8 @@ describe('keep-warm memory: task durations', () => {
     const now = runTasks(m, 10, 3);
     const input = tick(m, { now: now + 15 * S, queues: [cpu()] }).get('cpu')!.input;
     expect(input.meanDurationSec).toBeCloseTo(37.5, 9);
-    // Ten tasks of 37.5 s in a 60-s boot window: each holds its worker for 0.625 of it.
-    expect(input.holdShare).toBeCloseTo(37.5 / 60, 9);
+    // Ten tasks of 37.5 s in a burst window of two 60-s boots: each holds its worker for 0.3125 of it.
+    expect(input.holdShare).toBeCloseTo(37.5 / 120, 9);
   });
 
   it('ends a task whose worker is gone (its instance stopped) at the tick that no longer sees it', () => {

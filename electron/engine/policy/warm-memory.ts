@@ -10,7 +10,13 @@ import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../ports.j
 import { parseWorkerId } from '../workers.js';
 import { forecastArrivals } from './arrivals.js';
 import { freeingSoon, holdShare, meanDurationSec, type FreeSoon } from './durations.js';
-import { DEFAULT_BOOT_SEC, keepWarm, type KeepWarmInput, type KeepWarmVerdict } from './keep-warm.js';
+import {
+  BURST_WINDOW_BOOTS,
+  DEFAULT_BOOT_SEC,
+  keepWarm,
+  type KeepWarmInput,
+  type KeepWarmVerdict,
+} from './keep-warm.js';
 
 /**
  * A queue's keep-warm verdict, how many of its busy workers are likely to free up within a boot, and what the
@@ -198,7 +204,7 @@ export class WarmMemory {
         readyOrPending: c.idle + booting + pending,
         maxUseful: Math.max(0, peak - c.busy),
         freeingSoon: freeSoon.count,
-        holdShare: holdShare(durations, this.bootSec()),
+        holdShare: holdShare(durations, BURST_WINDOW_BOOTS * this.bootSec()),
         meanDurationSec: meanDurationSec(durations),
         busy: c.busy,
         prewarmedSlotAt: this.prewarmedSlot.get(q.name) ?? null,
