@@ -158,11 +158,11 @@ function leadSec(f: ArrivalForecast, pollSec: number): number {
 
 /**
  * The window a burst is counted over, in boots. A worker let go now is missed from the first task that finds the
- * pool short until the launch that task starts is ready, a boot later; the shortage can begin anywhere in the boot
- * after the decision (the arrivals then that the busy workers freeing up do not serve drain it), so the arrivals that
- * wait for want of it come within two boots. Measured on the bench's busy queue of short tasks and its team traces
- * (20 seeds each at balanced): 1.5 boots left one seed 1.03 × ClearML's cost, 3 boots one seed's mean wait 1.5 s over
- * ClearML's; 2 met both, and the median seed's cost moved by under 2 % across the three.
+ * pool short until the launch that task starts is ready, a boot later, and the shortage can begin anywhere in the
+ * boot after the decision: the arrivals that wait for want of it come within two boots. Measured on the bench's busy
+ * queue of short tasks and its team traces (20 seeds each at balanced): 1.5 boots left one seed 1.03 × ClearML's
+ * cost, 3 boots one seed's mean wait 1.5 s over ClearML's; 2 met both, and the median seed's cost moved by under 2 %
+ * across the three.
  */
 export const BURST_WINDOW_BOOTS = 2;
 
@@ -196,11 +196,12 @@ export function burstCover(f: ArrivalForecast, bootSec: number, holdShare = 1, w
   }
   // Rounded up: on a queue of tasks longer than the boot (20 an hour of 6-min tasks: 1.1 in the window, quantile 2)
   // the batch factor's rounding (tasks within 30 s of each other form a batch: 1.02-1.37 a batch on such queues of
-  // the bench's team traces) keeps the third idle worker that its p50 needs.
+  // the bench's team traces) keeps the third idle worker that its p50 needs. The window does not count how long
+  // such tasks keep the workers they take away.
   return Math.max(1, Math.ceil(n * Math.max(1, f.meanBatchSize)));
 }
 
-/** burstCover's count stops here: far more batches than any queue could see in one boot. */
+/** burstCover's count stops here: far more batches than any queue could see in one window. */
 const MAX_COVER = 1000;
 
 /**
