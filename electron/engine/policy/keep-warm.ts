@@ -196,8 +196,10 @@ export function burstCover(f: ArrivalForecast, bootSec: number, holdShare = 1, w
   }
   // Rounded up: on a queue of tasks longer than the boot (20 an hour of 6-min tasks: 1.1 in the window, quantile 2)
   // the batch factor's rounding (tasks within 30 s of each other form a batch: 1.02-1.37 a batch on such queues of
-  // the bench's team traces) keeps the third idle worker that its p50 needs. The window does not count how long
-  // such tasks keep the workers they take away.
+  // the bench's team traces) keeps the third idle worker that its p50 needs. Measured instead: counting tasks, not
+  // batches (a compound Poisson over the recent batch sizes, or a Poisson at the task rate), put that queue's p50
+  // or the busy queue of short tasks' cost or mean wait over ClearML's on some seeds; a window stretched to the
+  // queue's mean task length, rounded to the nearest, left the same p50s over as the two-boot window does.
   return Math.max(1, Math.ceil(n * Math.max(1, f.meanBatchSize)));
 }
 
