@@ -231,6 +231,9 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await card.getByRole('button', { name: 'Adopt 2 instances…' }).waitFor({ timeout: 60_000 });
     const ids = (p.backend.host.store.getState().adoptable ?? []).map((a) => a.instanceId);
     expect(ids).toHaveLength(2);
+    // The tiles count this app's instances and say how many of ClearML's the queues and the chart count besides.
+    const tiles = page.getByRole('region', { name: 'Instances and tasks' });
+    await tiles.getByText("EC2 instances; +2 from ClearML's autoscaler", { exact: true }).waitFor();
     await shot(page, 'adopt-prompt');
     await card.getByRole('button', { name: 'Adopt 2 instances…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Adopt 2 instances?' });
@@ -240,6 +243,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await dialog.getByRole('button', { name: 'Adopt', exact: true }).click();
     await card.waitFor({ state: 'detached', timeout: 30_000 });
     expect(p.calls).toContain('autoscaler:instances.adopt');
+    await tiles.getByText('EC2 instances', { exact: true }).waitFor({ timeout: 30_000 });
     // Adopted instances are this app's own from the next tick on.
     await tab(page, 'Instances');
     for (const id of ids) await page.locator(`[data-instance-id="${id}"]`).waitFor({ timeout: 30_000 });

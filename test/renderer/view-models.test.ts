@@ -11,7 +11,7 @@ import {
   sortInstances,
   terminateConsequence,
 } from '../../renderer/src/model/instances.js';
-import { overviewModel, STALE_AFTER_SEC } from '../../renderer/src/model/overview.js';
+import { overviewModel, STALE_AFTER_SEC, withClearml } from '../../renderer/src/model/overview.js';
 import { emptyCosts, type EngineEvent } from '../../shared/domain.js';
 import { instance, snapshot } from './fake-api.js';
 
@@ -63,6 +63,30 @@ describe('overview model', () => {
     expect(m.secondsSinceOkTick).toBe(5);
     expect(m.stale).toBe(false);
     expect(m.tone).toBe('busy');
+  });
+
+  it("counts ClearML's autoscaler's instances apart, so the tiles add up to what the queues and the chart count", () => {
+    const foreign = (instanceId: string, busy: boolean) => ({
+      instanceId,
+      workerId: `dynamic_aws:gpu_t4:g4dn.xlarge:${instanceId}`,
+      resource: 'gpu_t4',
+      instanceType: 'g4dn.xlarge',
+      queue: 'gpu',
+      busy,
+      name: null,
+      blocker: null,
+    });
+    const m = overviewModel(
+      snapshot({
+        instances: [instance({ phase: 'idle' })],
+        adoptable: [foreign('i-a', false), foreign('i-b', false), foreign('i-c', true)],
+      }),
+      now,
+    );
+    expect(m).toMatchObject({ running: 1, idle: 1, busy: 0, fromClearml: { running: 3, busy: 1, idle: 2 } });
+    expect(overviewModel(snapshot({}), now).fromClearml).toEqual({ running: 0, busy: 0, idle: 0 });
+    expect(withClearml('waiting for tasks', 2)).toBe("waiting for tasks; +2 from ClearML's autoscaler");
+    expect(withClearml('waiting for tasks', 0)).toBe('waiting for tasks');
   });
 
   it('an enabled engine without a recent good poll is stale and says what to check', () => {

@@ -17,6 +17,11 @@ export interface OverviewModel {
   booting: number;
   idle: number;
   busy: number;
+  /**
+   * Instances ClearML's autoscaler launched whose workers serve our queues (the snapshot's `adoptable`): not this
+   * app's, so not in the counts above, but the queues and the chart count them as capacity.
+   */
+  fromClearml: { running: number; busy: number; idle: number };
   pendingTasks: number;
   burnPerHour: number;
   spendToday: number;
@@ -34,6 +39,11 @@ const LABELS: Record<EngineStatus, string> = {
   paused: 'Launches paused',
   error: 'Error',
 };
+
+/** A tile's caption, with the instances of ClearML's autoscaler it leaves out when there are any. */
+export function withClearml(sub: string, n: number): string {
+  return n > 0 ? `${sub}; +${n} from ClearML's autoscaler` : sub;
+}
 
 const TONES: Record<EngineStatus, Tone> = {
   off: 'muted',
@@ -108,6 +118,11 @@ export function overviewModel(s: Snapshot, now: number): OverviewModel {
     booting,
     idle,
     busy,
+    fromClearml: {
+      running: s.adoptable?.length ?? 0,
+      busy: s.adoptable?.filter((a) => a.busy).length ?? 0,
+      idle: s.adoptable?.filter((a) => !a.busy).length ?? 0,
+    },
     pendingTasks: s.queues.reduce((n, q) => n + q.pending, 0),
     burnPerHour: s.costs.burnPerHour,
     spendToday: s.costs.spendToday,

@@ -10,7 +10,7 @@ import { ConfirmDialog, Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
-import { overviewModel } from '../model/overview.js';
+import { overviewModel, withClearml } from '../model/overview.js';
 import {
   STOP_EVERYTHING_CONSEQUENCE,
   summarizeStopEverything,
@@ -102,10 +102,15 @@ export function Overview() {
       <AdoptPrompt adoptable={s.adoptable ?? []} />
 
       <section aria-label="Instances and tasks" className="stats">
-        <Stat label="Running" value={m.running} sub="EC2 instances" />
-        <Stat label="Busy" value={m.busy} sub="running a task" tone={m.busy ? 'ok' : undefined} />
+        <Stat label="Running" value={m.running} sub={withClearml('EC2 instances', m.fromClearml.running)} />
+        <Stat
+          label="Busy"
+          value={m.busy}
+          sub={withClearml('running a task', m.fromClearml.busy)}
+          tone={m.busy ? 'ok' : undefined}
+        />
         <Stat label="Booting" value={m.booting} sub="not yet a worker" tone={m.booting ? 'busy' : undefined} />
-        <Stat label="Idle" value={m.idle} sub="waiting for tasks" />
+        <Stat label="Idle" value={m.idle} sub={withClearml('waiting for tasks', m.fromClearml.idle)} />
         <Stat label="Queued tasks" value={m.pendingTasks} sub={plural(s.queues.length, 'queue')} />
       </section>
 
