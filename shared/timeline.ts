@@ -13,6 +13,16 @@ export const TIMELINE_RANGES = [0.25, 1, 6, 24] as const;
 export type TimelineRange = (typeof TIMELINE_RANGES)[number];
 export const TimelineRangeSchema = z.union([z.literal(0.25), z.literal(1), z.literal(6), z.literal(24)]);
 
+/**
+ * The range a chart opens on until the user picks one: the view's own (`preferred`) once the history is at least
+ * that long, and before that the shortest range that holds the whole history, so a fresh start's first minutes are
+ * not a sliver at the right edge of a longer axis. `historyMs`: how far back the history goes; null when empty.
+ */
+export function openingRange(historyMs: number | null, preferred: TimelineRange): TimelineRange {
+  for (const h of TIMELINE_RANGES) if (h >= preferred || (historyMs ?? 0) <= h * 3_600_000) return h;
+  return preferred;
+}
+
 /** "15 min", "1 h", "24 h": how a range is named on its button and in sentences. */
 export function rangeLabel(hours: TimelineRange): string {
   return hours < 1 ? `${Math.round(hours * 60)} min` : `${hours} h`;

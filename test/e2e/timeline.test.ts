@@ -117,6 +117,11 @@ suite(`scaling timeline and dashboard fixes in Chromium${skipReason ? ` (${skipR
     await card.locator('summary', { hasText: 'Show the numbers behind the chart' }).click();
     await shot(page, 'timeline-overview-light', true);
     await shotOf(card, 'timeline-card-light');
+    // The Costs chart, whose own range is 6 h, opens on a history this young at 15 min as well.
+    await tab(page, 'Costs');
+    const burn = page.locator('section', { has: page.getByRole('heading', { name: 'Burn rate and spend over time' }) });
+    await burn.getByRole('radio', { name: '15 min' }).waitFor();
+    expect(await burn.getByRole('radio', { name: '15 min' }).getAttribute('aria-checked')).toBe('true');
 
     const dark = await open(p, 'dark');
     const darkCard = dark.getByTestId('timeline');

@@ -11,7 +11,7 @@ import {
   timelineSeries,
 } from '../../renderer/src/model/timeline.js';
 import type { CapStatus } from '../../shared/budget.js';
-import type { Timeline } from '../../shared/timeline.js';
+import { openingRange, type Timeline, type TimelineRange } from '../../shared/timeline.js';
 import { TIMELINE_T0 as T0 } from '../fixtures/index.js';
 
 const c = (busy: number, idle: number, booting: number, pending: number) => ({ busy, idle, booting, pending });
@@ -172,5 +172,23 @@ describe('budget cap: one state, one colour, one sentence', () => {
     expect([d.state, d.tone, d.badge]).toEqual([state, tone, badge]);
     expect(d.text).toMatch(text);
     if (!ready) expect(d.projected).toBeNull();
+  });
+});
+
+describe('the range a chart opens on', () => {
+  const min = 60_000;
+  it.each([
+    ['no history yet: the shortest', null, 1, 0.25],
+    ['a fresh start on the Overview', 5 * min, 1, 0.25],
+    ['15 min of history still fits 15 min', 15 * min, 1, 0.25],
+    ['past 15 min the Overview has its own 1 h', 16 * min, 1, 1],
+    ['a day of history: still the Overview’s 1 h', 24 * 60 * min, 1, 1],
+    ['Costs, fresh: 15 min', 5 * min, 6, 0.25],
+    ['Costs, 40 min: 1 h holds it', 40 * min, 6, 1],
+    ['Costs, 2 h: its own 6 h', 120 * min, 6, 6],
+    ['Costs, 10 h: never wider than its own', 600 * min, 6, 6],
+    ['a view whose own range is the shortest keeps it', 600 * min, 0.25, 0.25],
+  ] as [string, number | null, TimelineRange, TimelineRange][])('%s', (_, historyMs, preferred, want) => {
+    expect(openingRange(historyMs, preferred)).toBe(want);
   });
 });

@@ -8,8 +8,8 @@ import { Bar, Stat, useNow } from '../components/misc.js';
 import { capDisplay, shares, spotFraction, type Share } from '../model/costs.js';
 import { formatMoney, formatMoneyFine, formatRate } from '../model/format.js';
 import { projection } from '../model/timeline.js';
-import { rangeLabel, type TimelineRange } from '../../../shared/timeline.js';
-import { RangeButtons, SpendChart, useTimeline } from './Timeline.js';
+import { rangeLabel } from '../../../shared/timeline.js';
+import { RangeButtons, SpendChart, useChartRange } from './Timeline.js';
 import type { CapStatus } from '../../../shared/budget.js';
 import type { CostSummary } from '../../../shared/domain.js';
 import { useActions, useApp } from '../state/react.js';
@@ -18,9 +18,9 @@ const TOP_TASKS = 10;
 
 export function Costs() {
   const costs = useApp((s) => s.snapshot?.costs) as CostSummary;
-  const [hours, setHours] = useState<TimelineRange>(6);
-  const { timeline, error } = useTimeline(hours);
   const now = useNow(10_000);
+  // Until the user picks a range: the shortest that holds a young history, else 6 h.
+  const { hours, pick, timeline, error } = useChartRange(6, now);
   const proj = projection(costs.projectedMonth, timeline?.since ?? null, now);
   const spot = spotFraction(costs);
   return (
@@ -46,7 +46,7 @@ export function Costs() {
       <section className="card" aria-labelledby="burn-heading">
         <header className="card-head">
           <h2 id="burn-heading">Burn rate and spend over time</h2>
-          <RangeButtons hours={hours} onChange={setHours} />
+          <RangeButtons hours={hours} onChange={pick} />
         </header>
         {timeline ? (
           <>

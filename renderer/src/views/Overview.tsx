@@ -21,10 +21,7 @@ import { describeError } from '../state/app-store.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 import { projection } from '../model/timeline.js';
 import { roleLimit } from '../model/team.js';
-import type { TimelineRange } from '../../../shared/timeline.js';
-import { TimelineCard, useTimeline } from './Timeline.js';
-
-const FRESH_MS = 15 * 60_000;
+import { TimelineCard, useChartRange } from './Timeline.js';
 
 export function Overview() {
   const s = useApp((st) => st.snapshot) as Snapshot;
@@ -39,12 +36,7 @@ export function Overview() {
   const reasonId = useId();
   const pauseId = useId();
   // Until the user picks a range: 15 min while the history is younger than that (a fresh start, the demo), else 1 h.
-  const [picked, setPicked] = useState<TimelineRange | null>(null);
-  const [young, setYoung] = useState(true);
-  const hours: TimelineRange = picked ?? (young ? 0.25 : 1);
-  const { timeline, error: timelineError } = useTimeline(hours);
-  const since = timeline?.since ?? null;
-  if (young && since !== null && now - since >= FRESH_MS) setYoung(false);
+  const { hours, pick, timeline, error: timelineError } = useChartRange(1, now);
   const m = overviewModel(s, now);
   const proj = projection(m.projectedMonth, timeline?.since ?? null, now);
   const capWarnings = (s.costs.budgets ?? []).filter((c) => c.state !== 'ok');
@@ -121,7 +113,7 @@ export function Overview() {
       </section>
       <p className="muted small price-source">Prices: {s.costs.priceSource}</p>
 
-      <TimelineCard hours={hours} onHours={setPicked} timeline={timeline} error={timelineError} />
+      <TimelineCard hours={hours} onHours={pick} timeline={timeline} error={timelineError} />
 
       {s.queues.length > 0 && (
         <section className="card" aria-labelledby="glance-heading">

@@ -5,7 +5,13 @@
  */
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
-import { rangeLabel, TIMELINE_RANGES, type Timeline, type TimelineRange } from '../../../shared/timeline.js';
+import {
+  openingRange,
+  rangeLabel,
+  TIMELINE_RANGES,
+  type Timeline,
+  type TimelineRange,
+} from '../../../shared/timeline.js';
 import {
   markerColor,
   markersPlugin,
@@ -55,6 +61,23 @@ export function useTimeline(hours: TimelineRange): { timeline: Timeline | null; 
     };
   }, [actions, hours, rev, tick]);
   return state;
+}
+
+/**
+ * A chart's range and its timeline: the range the user picked, and until then `openingRange` over the history seen
+ * so far (so a fresh start opens on 15 min, and the chart widens to `preferred` as the history grows).
+ */
+export function useChartRange(
+  preferred: TimelineRange,
+  now: number,
+): { hours: TimelineRange; pick: (h: TimelineRange) => void; timeline: Timeline | null; error: string | null } {
+  const [picked, setPicked] = useState<TimelineRange | null>(null);
+  const [since, setSince] = useState<number | null>(null);
+  const hours = picked ?? openingRange(since === null ? null : now - since, preferred);
+  const { timeline, error } = useTimeline(hours);
+  // The history's start is the same whatever the range asked for: kept to choose the next render's range.
+  if (timeline && timeline.since !== since) setSince(timeline.since);
+  return { hours, pick: setPicked, timeline, error };
 }
 
 export function RangeButtons({ hours, onChange }: { hours: TimelineRange; onChange: (h: TimelineRange) => void }) {
