@@ -137,6 +137,36 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('the keep-idle choice: a sentence under the selector, how each decides behind a disclosure, saved with the form', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await tab(page, 'Settings');
+    const select = page.getByRole('combobox', { name: 'Keep idle instances for' });
+    await select.waitFor();
+    const description = async () =>
+      select.evaluate((el) =>
+        (el.getAttribute('aria-describedby') ?? '')
+          .split(' ')
+          .map((id) => document.getElementById(id)?.textContent ?? '')
+          .join(' '),
+      );
+    expect(await description()).toMatch(/^Balanced \(default\): an idle instance is kept while keeping it/);
+    // The long account is not read on every focus; it is one click away, with the chosen one marked.
+    expect((await description()).split(' ').length).toBeLessThan(40);
+    await page.getByText('How each choice decides').click();
+    const chosen = page.locator('.preference-detail [aria-current="true"]');
+    expect(await chosen.getAttribute('data-preference')).toBe('balanced');
+    expect(await chosen.locator('dt').textContent()).toBe('Balanced (chosen)');
+    await select.selectOption('latency');
+    expect(await description()).toMatch(/^Shortest waits: every idle instance is kept up to the max idle time/);
+    expect(await chosen.getAttribute('data-preference')).toBe('latency');
+    await shot(page, 'settings-preference');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    expect(p.backend.settings.get().config?.scaling.preference).toBe('latency');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('the token URL ends on a clean address; instance setup is read-only until Edit and saves only when confirmed', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const page = await open(p);

@@ -26,7 +26,13 @@ describe('keep-warm preference in the settings form', () => {
     expect(built.config.scaling).toMatchObject({ preference: 'latency', surplusIdleMin: 3, pollingIntervalSec: 20 });
   });
 
-  it('explains every choice in words', () => {
-    for (const p of ['cost', 'balanced', 'latency'] as const) expect(PREFERENCE_TEXT[p].length).toBeGreaterThan(40);
+  it('explains every choice in words: a sentence or two under the selector, how it decides behind a disclosure', () => {
+    for (const p of ['cost', 'balanced', 'latency'] as const) {
+      const { summary, detail } = PREFERENCE_TEXT[p];
+      // Short enough for a screen reader to read on each focus of the selector.
+      expect(summary.split(' ').length).toBeLessThanOrEqual(30);
+      expect(summary.length).toBeGreaterThan(40);
+      expect(detail.length).toBeGreaterThan(summary.length);
+    }
   });
 });

@@ -1,4 +1,7 @@
-/** The keep-warm preference selector of the Scaling section (what each choice does, in the hint). */
+/**
+ * The keep-warm preference selector of the Scaling section: what the chosen one does in a sentence under it, and
+ * how each of the three decides behind a disclosure across the section.
+ */
 import { SelectField } from '../../components/Field.js';
 import type { ConfigDraft } from '../../model/config-form.js';
 import { PREFERENCE_TEXT, preferenceOf, withPreference, type Preference } from '../../model/preference.js';
@@ -12,16 +15,31 @@ export function PreferenceField({
 }) {
   const value = preferenceOf(draft);
   return (
-    <SelectField<Preference>
-      label="Keep idle instances for"
-      value={value}
-      hint={`${PREFERENCE_TEXT[value]} The max idle time above is always the limit.`}
-      options={[
-        { value: 'cost', label: 'Lowest cost' },
-        { value: 'balanced', label: 'Balanced' },
-        { value: 'latency', label: 'Shortest waits' },
-      ]}
-      onChange={(p) => onEdit((d) => withPreference(d, p))}
-    />
+    <>
+      <SelectField<Preference>
+        label="Keep idle instances for"
+        value={value}
+        hint={`${PREFERENCE_TEXT[value].summary} The max idle time is always the limit.`}
+        options={PREFERENCES.map((p) => ({ value: p, label: LABELS[p] }))}
+        onChange={(p) => onEdit((d) => withPreference(d, p))}
+      />
+      <details className="field-wide preference-detail">
+        <summary>How each choice decides</summary>
+        <dl>
+          {PREFERENCES.map((p) => (
+            <div key={p} data-preference={p} aria-current={p === value ? 'true' : undefined}>
+              <dt>
+                {LABELS[p]}
+                {p === value ? ' (chosen)' : ''}
+              </dt>
+              <dd>{PREFERENCE_TEXT[p].detail}</dd>
+            </div>
+          ))}
+        </dl>
+      </details>
+    </>
   );
 }
+
+const PREFERENCES: readonly Preference[] = ['cost', 'balanced', 'latency'];
+const LABELS: Record<Preference, string> = { cost: 'Lowest cost', balanced: 'Balanced', latency: 'Shortest waits' };
