@@ -50,14 +50,14 @@ const NAME: Record<Service, string> = { clearml: 'ClearML', ec2: 'EC2' };
 function remedy(p: ConnectionProblem, surface: Surface): string {
   if (p.service === 'clearml') {
     if (surface === 'app')
-      return p.kind === 'auth' ? 'check the key pair in Settings → Credentials' : 'check the API host in Settings';
+      return p.kind === 'auth' ? 'check the key pair in the Credentials tab' : 'check the API host in Settings';
     return p.kind === 'auth'
       ? 'set CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY (or the api section of ~/clearml.conf)'
       : 'check clearml.apiHost in the config file (or CLEARML_API_HOST), the network and the VPN';
   }
   if (surface === 'app')
     return p.kind === 'auth'
-      ? 'check the AWS credentials in Settings → Credentials and their IAM policy'
+      ? 'check the AWS credentials in the Credentials tab and their IAM policy'
       : 'check the region in Settings and the network';
   if (p.kind === 'auth')
     return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'

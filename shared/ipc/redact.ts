@@ -65,13 +65,13 @@ const FINDERS: (SecretFinding & { re: RegExp })[] = [
   {
     re: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/,
     what: 'an AWS access key id',
-    instead: 'enter AWS keys under Settings → Credentials, or give instances an IAM instance profile',
+    instead: 'enter AWS keys in the Credentials tab, or give instances an IAM instance profile',
   },
   {
     re: /["']?\b(?:aws_)?(?:secret_access_key|secret_key|access_key)["']?\s*[:=]\s*(?!["']?\$)(?:"[^"\s]+"|'[^'\s]+'|[^\s"',;}]+)/i,
     what: 'an access key or secret key',
     instead:
-      'enter ClearML and AWS keys under Settings → Credentials; instances get the ClearML keys from there (or from SSM)',
+      'enter ClearML and AWS keys in the Credentials tab; instances get the ClearML keys from there (or from SSM)',
   },
   {
     re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:(?!\$)[^\s/@]+@/i,

@@ -108,7 +108,7 @@ describe('auth', () => {
     });
     const err = await failure(client.checkAuth());
     expect(err).toMatchObject({ kind: 'auth', status: 401, subcode: 22 });
-    expect(err.message).toMatch(/rejected the access key "WRONGK…".*check the key pair in Settings → Credentials/);
+    expect(err.message).toMatch(/rejected the access key "WRONGK…".*check the key pair in the Credentials tab/);
     expectNoSecret(err, secret, 'WRONGKEY99');
   });
 
@@ -128,7 +128,7 @@ describe('auth', () => {
     const client = createClearmlClient({ apiHost: emu.url, credentials: null });
     const err = await failure(client.listWorkers('dyn'));
     expect(err.kind).toBe('auth');
-    expect(err.message).toMatch(/Settings → Credentials/);
+    expect(err.message).toMatch(/the Credentials tab/);
     expect(client.calls).toBe(0);
     // server.info needs no credentials.
     expect(await client.serverInfo()).toEqual({ version: '1.17.0', apiVersion: '2.31' });

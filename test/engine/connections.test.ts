@@ -19,7 +19,7 @@ const p = (over: Partial<ConnectionProblem>): ConnectionProblem => ({
   kind: 'auth',
   code: 'CredentialsProviderError',
   endpoint: 'https://ec2.us-east-1.amazonaws.com',
-  detail: 'No AWS credentials were found: enter an access key in Settings → Credentials, or configure the AWS CLI.',
+  detail: 'No AWS credentials were found: enter an access key in the Credentials tab, or configure the AWS CLI.',
   ...over,
 });
 
@@ -75,7 +75,7 @@ describe('renderProblem', () => {
         service: 'clearml',
         kind: 'auth',
         code: 'HTTP 401/22',
-        detail: 'ClearML rejected the access key "AKIA12…" on auth.login: check the key pair in Settings → Credentials',
+        detail: 'ClearML rejected the access key "AKIA12…" on auth.login: check the key pair in the Credentials tab',
       }),
       surface: 'cli' as const,
       retrying: true,
@@ -87,7 +87,7 @@ describe('renderProblem', () => {
       problem: p({}),
       surface: 'app' as const,
       retrying: true,
-      want: [/Settings → Credentials/, /^EC2 could not be read at https:\/\/ec2/],
+      want: [/the Credentials tab/, /^EC2 could not be read at https:\/\/ec2/],
       not: [/AWS_ACCESS_KEY_ID/],
     },
   ])('$name', ({ problem, surface, retrying, want, not }) => {

@@ -425,7 +425,7 @@ describe('secrets typed into config fields', () => {
       'ClearML keys in the extra clearml.conf',
       { extraClearmlConf: 'api { credentials { "access_key" = "ABCDEF", "secret_key" = "xyz" } }' },
       'agent.extraClearmlConf',
-      /access key or secret key.*Settings → Credentials/,
+      /access key or secret key.*the Credentials tab/,
     ],
     [
       'an AWS key id in the init script',

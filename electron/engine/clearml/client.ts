@@ -211,7 +211,7 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     if (basic) return basic;
     throw new ClearmlError(
       'auth',
-      `No ClearML credentials are set: add an access key and secret key in Settings → Credentials ` +
+      `No ClearML credentials are set: add an access key and secret key in the Credentials tab ` +
         `(or run clearml-init to create ~/clearml.conf)`,
     );
   }

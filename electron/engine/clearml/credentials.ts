@@ -83,7 +83,7 @@ export function resolveClearmlCredentials(opts: {
       const where = err instanceof HoconError ? ` at line ${err.line}, column ${err.column}` : '';
       warnings.push(
         `${opts.clearmlConfPath} has a syntax error${where} and was ignored: fix it, or enter the keys in ` +
-          `Settings → Credentials`,
+          `the Credentials tab`,
       );
     }
   }

@@ -13,7 +13,7 @@ export interface FailureContext {
   accessKeyHint: string | null;
 }
 
-const SETTINGS = 'Settings → Credentials';
+const CREDENTIALS_TAB = 'the Credentials tab';
 
 /** Shows enough of an access key to recognise it (it is the public half of the pair, but keep it short anyway). */
 export function accessKeyHint(accessKey: string): string {
@@ -32,23 +32,23 @@ export function errorFromResult(
   if (status === 401) {
     const message =
       subcode === 20
-        ? `ClearML received no credentials for ${what}: add an access key and secret key in ${SETTINGS}`
+        ? `ClearML received no credentials for ${what}: add an access key and secret key in ${CREDENTIALS_TAB}`
         : subcode === 21
-          ? `ClearML could not read the credentials sent with ${what}: re-enter the key pair in ${SETTINGS}`
+          ? `ClearML could not read the credentials sent with ${what}: re-enter the key pair in ${CREDENTIALS_TAB}`
           : subcode === 22
-            ? `ClearML rejected the access key${key} on ${what}: check the key pair in ${SETTINGS} ` +
+            ? `ClearML rejected the access key${key} on ${what}: check the key pair in ${CREDENTIALS_TAB} ` +
               `(it may have been revoked, or belong to another server than ${ctx.apiHost})`
             : subcode === 30 || subcode === 31
               ? `ClearML rejected the session token on ${what} even after logging in again: check the key pair in ` +
-                `${SETTINGS} and that this computer's clock is correct`
-              : `ClearML refused to authenticate ${what}: check the key pair in ${SETTINGS}`;
+                `${CREDENTIALS_TAB} and that this computer's clock is correct`
+              : `ClearML refused to authenticate ${what}: check the key pair in ${CREDENTIALS_TAB}`;
     return new ClearmlError('auth', message, status, subcode);
   }
   if (status === 403) {
     return new ClearmlError(
       'auth',
       `ClearML denied ${what}: the user of access key${key} lacks permission; use credentials of a user allowed ` +
-        `to manage queues and workers (${SETTINGS})`,
+        `to manage queues and workers (${CREDENTIALS_TAB})`,
       status,
       subcode,
     );

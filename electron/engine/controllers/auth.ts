@@ -15,7 +15,7 @@ export class AuthGate {
   /** Remember an auth refusal (other errors are ignored). */
   note(e: unknown): void {
     if (e instanceof Ec2Error && e.kind === 'auth') {
-      this.reason = `AWS refused the request (${e.code}): ${e.message}. Launches are stopped until the AWS credentials or IAM policy are fixed (Settings → Credentials → Test).`;
+      this.reason = `AWS refused the request (${e.code}): ${e.message}. Launches are stopped until the AWS credentials or IAM policy are fixed (Credentials → Test connection).`;
     } else if (e instanceof ClearmlError && e.kind === 'auth') {
       this.reason = `ClearML rejected the credentials: ${e.message}`;
     }

@@ -283,12 +283,12 @@ function authMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
     case 'CredentialsProviderError':
     case 'TokenProviderError':
       return (
-        'No AWS credentials were found: enter an access key in Settings → Credentials, or configure the AWS CLI ' +
+        'No AWS credentials were found: enter an access key in the Credentials tab, or configure the AWS CLI ' +
         '(environment variables, ~/.aws/credentials or SSO).'
       );
     default:
       return (
-        `AWS rejected the credentials (${f.code}): check the access key and secret in Settings → Credentials, ` +
+        `AWS rejected the credentials (${f.code}): check the access key and secret in the Credentials tab, ` +
         `and that this computer's clock is correct.`
       );
   }

@@ -84,7 +84,7 @@ function advice(s: Snapshot, stale: boolean): string | null {
   }
   if (s.status === 'paused') return 'Resume launches when you want queued tasks to get new instances again.';
   if (stale)
-    return 'No successful poll for a while: check the network and the ClearML/AWS credentials (Credentials → Test).';
+    return 'No successful poll for a while: check the network and the ClearML/AWS credentials (Credentials → Test connection).';
   if (s.dryRun) return 'Dry run: decisions are logged as events but no instance is launched or terminated.';
   return null;
 }
