@@ -17,6 +17,7 @@ import { Overview } from './views/Overview.js';
 import { Queues } from './views/Queues.js';
 import { Settings } from './views/Settings.js';
 import { TeamSection } from './views/settings/TeamSection.js';
+import { plural } from './model/format.js';
 
 /** The theme preference: 'system' follows prefers-color-scheme; light/dark pin it (CSS reads data-theme). */
 function useTheme() {
@@ -170,7 +171,7 @@ function TabBar({ current }: { current: ViewName }) {
       : v === 'instances' && badges.instances
         ? String(badges.instances)
         : v === 'events' && badges.events
-          ? `${badges.events} errors`
+          ? plural(badges.events, 'error')
           : null;
 
   return (

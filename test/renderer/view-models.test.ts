@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { queueView } from '../fixtures/views.js';
 import { niceMax, shares, spotFraction } from '../../renderer/src/model/costs.js';
 import { csvField, eventsToCsv, filterEvents, EMPTY_EVENT_FILTER } from '../../renderer/src/model/events.js';
-import { formatAgo, formatDuration, formatMoney } from '../../renderer/src/model/format.js';
+import { formatAgo, formatDuration, formatMoney, plural } from '../../renderer/src/model/format.js';
 import {
   EMPTY_FILTER,
   clearmlTaskUrl,
@@ -32,6 +32,15 @@ describe('format', () => {
     [1234.5, '$1,235'],
     [Number.NaN, '—'],
   ])('formatMoney(%s) = %s', (n, text) => expect(formatMoney(n)).toBe(text));
+
+  it.each([
+    [1, 'instance', undefined, '1 instance'],
+    [0, 'instance', undefined, '0 instances'],
+    [2000, 'event', undefined, '2000 events'],
+    [2, 'entry', 'entries', '2 entries'],
+  ] as [number, string, string | undefined, string][])('plural(%s, %s) = %s', (n, word, many, text) =>
+    expect(plural(n, word, many)).toBe(text),
+  );
 
   it('formatAgo', () => {
     expect(formatAgo(null, 1000)).toBe('never');

@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { FilterSelect } from '../components/FilterSelect.js';
 import { copyText, downloadText } from '../components/misc.js';
 import { EMPTY_EVENT_FILTER, eventsToCsv, eventsToJson, filterEvents, type EventFilter } from '../model/events.js';
-import { formatDate, formatTime } from '../model/format.js';
+import { formatDate, formatTime, plural } from '../model/format.js';
 import { EventKindSchema } from '../../../shared/domain.js';
 import { useApp } from '../state/react.js';
 
@@ -49,7 +49,9 @@ export function Events() {
             onClick={() =>
               void copyText(eventsToJson(shown)).then((ok) =>
                 setCopied(
-                  ok ? `Copied ${shown.length} events as JSON.` : 'The clipboard is not available; use Export instead.',
+                  ok
+                    ? `Copied ${plural(shown.length, 'event')} as JSON.`
+                    : 'The clipboard is not available; use Export instead.',
                 ),
               )
             }
@@ -73,7 +75,7 @@ export function Events() {
         </span>
       </form>
       <p className="muted small" aria-live="polite">
-        {copied ?? `${shown.length} of ${events.length} events`}
+        {copied ?? `${shown.length} of ${plural(events.length, 'event')}`}
       </p>
       {shown.length === 0 ? (
         <p className="empty">{events.length === 0 ? 'No events yet.' : 'No event matches the filter.'}</p>

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { InstanceDetail as Detail } from '../../../shared/instance-detail.js';
 import { Dialog } from '../components/Dialog.js';
-import { formatDate, formatDuration, formatMoneyFine, formatRate, formatTime } from '../model/format.js';
+import { formatDate, formatDuration, formatMoneyFine, formatRate, formatTime, plural } from '../model/format.js';
 import { MARKER_TEXT } from '../model/timeline.js';
 import { useActions } from '../state/react.js';
 
@@ -158,8 +158,9 @@ function ConsoleTail({ d }: { d: Detail }) {
       {c.state === 'shown' && (
         <>
           <p className="small muted">
-            The last {c.lines.length} lines{c.capturedAt !== null ? `, captured ${formatTime(c.capturedAt)}` : ''}. A
-            broken AMI or startup script shows here.
+            The last {plural(c.lines.length, 'line')}
+            {c.capturedAt !== null ? `, captured ${formatTime(c.capturedAt)}` : ''}. A broken AMI or startup script
+            shows here.
           </p>
           <pre ref={pre} className="console" tabIndex={0} data-testid="console-tail">
             {c.lines.join('\n')}

@@ -7,7 +7,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { FilterSelect } from '../components/FilterSelect.js';
-import { formatDuration, formatMoney } from '../model/format.js';
+import { formatDuration, formatMoney, plural } from '../model/format.js';
 import {
   EMPTY_FILTER,
   clearmlTaskUrl,
@@ -129,8 +129,8 @@ export function Instances() {
         </button>
         <span className="muted count" aria-live="polite">
           {rows.length === instances.length
-            ? `${instances.length} instances`
-            : `${rows.length} of ${instances.length} instances`}
+            ? plural(instances.length, 'instance')
+            : `${rows.length} of ${plural(instances.length, 'instance')}`}
         </span>
       </form>
 
