@@ -410,6 +410,38 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('instances at the window’s default size show every column; in the narrowest window the table scrolls, not the page', async () => {
+    const p = await syntheticPreview(syntheticSnapshot(20));
+    const page = await open(p);
+    await tab(page, 'Instances');
+    await page.getByText('20 instances').waitFor();
+    const table = page.getByRole('table', { name: 'Instances' });
+    const terminate = page
+      .locator('[data-instance-id]')
+      .first()
+      .getByRole('button', { name: /^Terminate / });
+    const within = async () => {
+      const b = (await terminate.boundingBox())!;
+      const t = (await table.boundingBox())!;
+      return b.x >= t.x && b.x + b.width <= t.x + t.width && b.x + b.width <= page.viewportSize()!.width;
+    };
+    const pageScrollsSideways = () =>
+      page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+    // The Electron window opens at 1200 × 800.
+    await page.setViewportSize({ width: 1200, height: 800 });
+    expect(await within()).toBe(true);
+    expect(await table.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(false);
+    expect(await pageScrollsSideways()).toBe(false);
+    // Its minimum, 720 × 480: the columns on the right are a sideways scroll of the table away.
+    await page.setViewportSize({ width: 720, height: 480 });
+    expect(await pageScrollsSideways()).toBe(false);
+    expect(await within()).toBe(false);
+    await table.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+    expect(await within()).toBe(true);
+    await shot(page, 'instances-narrow');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('2,000 instances: only the visible rows are in the page, and it scrolls, sorts, filters and updates', async () => {
     const p = await syntheticPreview(syntheticSnapshot(2000));
     const page = await open(p);
