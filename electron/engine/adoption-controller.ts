@@ -17,6 +17,7 @@ import type { Clock, Ec2Api, InstanceObs, WorkerObs } from './ports.js';
 import type { InFlightLaunch } from './policy.js';
 import type { EventLog } from './controllers/event-log.js';
 import { errorText } from '../../shared/error-text.js';
+import { plural } from '../../shared/words.js';
 
 export interface AdoptionResult {
   adopted: string[];
@@ -80,7 +81,7 @@ export class AdoptionController {
         level: 'info',
         kind: 'engine',
         instanceIds: t.foreign.map((f) => f.instanceId),
-        message: `${t.foreign.length} worker${t.foreign.length > 1 ? 's' : ''} of prefix '${config.scaling.workersPrefix}' run on instances ClearML's autoscaler launched: counted as capacity and never unregistered; adopt them to let this app scale them down`,
+        message: `${plural(t.foreign.length, 'worker')} of prefix '${config.scaling.workersPrefix}' ${t.foreign.length === 1 ? 'runs' : 'run'} on instances ClearML's autoscaler launched: counted as capacity and never unregistered; adopt them to let this app scale them down`,
       });
     this.foreign = t.foreign;
     return t;
@@ -113,7 +114,7 @@ export class AdoptionController {
         kind: 'engine',
         count: adopted.length,
         instanceIds: adopted,
-        message: `adopted ${adopted.length} instance${adopted.length > 1 ? 's' : ''} launched by ClearML's autoscaler (${adopted.join(', ')}): from now on they are scaled like this app's own`,
+        message: `adopted ${plural(adopted.length, 'instance')} launched by ClearML's autoscaler (${adopted.join(', ')}): from now on they are scaled like this app's own`,
       });
     }
     return { adopted, refused };

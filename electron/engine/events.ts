@@ -5,11 +5,10 @@
  */
 import type { EngineEvent } from '../../shared/domain.js';
 import { errorText } from '../../shared/error-text.js';
+import { plural } from '../../shared/words.js';
 
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
-
-const plural = (n: number) => (n > 1 ? 's' : '');
 
 export const ev = {
   // Team mode (controllers/leadership.ts).
@@ -111,14 +110,14 @@ export const ev = {
     queue: t.queue,
     count: t.instanceIds.length,
     instanceIds: t.instanceIds,
-    message: `terminated ${t.instanceIds.length} instance${plural(t.instanceIds.length)} on '${t.queue}': ${t.reason}`,
+    message: `terminated ${plural(t.instanceIds.length, 'instance')} on '${t.queue}': ${t.reason}`,
   }),
   terminatedOnRequest: (instanceIds: string[], reason: string): NewEvent => ({
     level: 'info',
     kind: 'terminate',
     count: instanceIds.length,
     instanceIds,
-    message: `terminated ${instanceIds.length} instance${plural(instanceIds.length)}: ${reason}`,
+    message: `terminated ${plural(instanceIds.length, 'instance')}: ${reason}`,
   }),
   terminateFailed: (message: string, instanceIds: string[]): NewEvent => ({
     level: 'error',

@@ -31,6 +31,7 @@ import { stopEverything, type StopEverythingReport } from './reliability/regions
 import { memoryTeamState, openTeamState, type TeamState } from './team/identity.js';
 import { createDynamoLeaseStore, type LeaseStore } from './team/lease-store.js';
 import { ensureLeaseTable } from './team/lease-table.js';
+import { plural } from '../../shared/words.js';
 
 export interface EngineHostOptions {
   store?: MainStore;
@@ -390,7 +391,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         kind: 'terminate',
         count: report.terminated,
         message:
-          `stop everything: terminated ${report.terminated} instance${report.terminated === 1 ? '' : 's'} in ` +
+          `stop everything: terminated ${plural(report.terminated, 'instance')} in ` +
           report.regions
             .map((r) => `${r.region}${r.error ? ` (failed: ${r.error})` : ` (${r.terminated.length})`}`)
             .join(', '),

@@ -4,6 +4,7 @@
  */
 import type { Action, Blocker, DecisionReason, Demand, QueueDecision, TerminateReason } from './policy.js';
 import type { KeepWarmReason, NextTaskData, PrewarmReason } from './policy/keep-warm.js';
+import { plural } from '../../shared/words.js';
 
 export function formatMinutes(sec: number): string {
   if (sec < 90) return `${Math.round(sec)} s`;
@@ -26,7 +27,7 @@ export function renderBlocker(b: Blocker): string {
     case 'resource-cap':
       return `${b.resource} is at its cap of ${b.max}`;
     case 'global-cap':
-      return `the global cap of ${b.max} instances is reached`;
+      return `the global cap of ${plural(b.max, 'instance')} is reached`;
     case 'budget':
       return b.detail;
   }

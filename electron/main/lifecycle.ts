@@ -12,6 +12,7 @@ import type { SettingsRepo } from '../engine/service/settings-repo.js';
 import { formatRate, runningInstances } from './tray/tray-model.js';
 import type { WindowManager } from './window.js';
 import { errorText } from '../../shared/error-text.js';
+import { plural } from '../../shared/words.js';
 
 export type QuitChoice = 'keep' | 'terminate-idle' | 'terminate-all' | 'cancel';
 
@@ -25,10 +26,6 @@ export interface QuitPrompt {
   defaultId: number;
   cancelId: number;
   idleIds: string[];
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Null when nothing is running: quit without asking. */

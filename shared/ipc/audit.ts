@@ -5,11 +5,11 @@
  */
 import type { InvokeChannel } from './contract.js';
 import { actorLabel, CHANGING_CHANNELS, type Actor } from './roles.js';
+import { plural } from '../words.js';
 
 type Req = Record<string, unknown>;
 
 const count = (ids: unknown) => (Array.isArray(ids) ? ids.length : 0);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** What a successful call changed, in words; null for channels that change nothing. */
 export function describeChange(channel: InvokeChannel, req: unknown): string | null {

@@ -11,6 +11,7 @@
 import type { EngineEvent, Snapshot } from '../domain.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
+import { plural } from '../words.js';
 
 export type NoticeKind = NotificationCategory;
 
@@ -76,10 +77,6 @@ interface Bucket {
   queue: string | null;
   count: number;
   messages: string[];
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function eventCount(e: EngineEvent): number {

@@ -154,10 +154,15 @@ describe('RunTally', () => {
       '  tasks served 3',
       '  spend        $0.75 during this run',
       '  errors       1',
-      '2 instances keep running ($1.00/h): the next start adopts them from their EC2 tags, and idle ones power themselves off once their lease runs out.',
+      '2 instances keep running ($1.00/h): the next start adopts them from their EC2 tags, and an idle one powers itself off once its lease runs out.',
     ]);
     expect(t.summary({ demo: true, lease: true, startedAt: T0, now: T0 }).at(-1)).toBe(
       'The demo world ends with this process: its emulated instances are gone.',
+    );
+    // One left running: the count and the verb agree.
+    t.snapshot(snap({ instances: [inst('i-1', 'idle')], costs: { ...emptySnapshot().costs, burnPerHour: 0.5 } }));
+    expect(t.summary({ demo: false, lease: false, startedAt: T0, now: T0 }).at(-1)).toBe(
+      '1 instance keeps running ($0.50/h): the next start adopts it from its EC2 tags.',
     );
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { queueView } from '../fixtures/views.js';
 import { niceMax, shares, spotFraction } from '../../renderer/src/model/costs.js';
 import { csvField, eventsToCsv, filterEvents, EMPTY_EVENT_FILTER } from '../../renderer/src/model/events.js';
-import { formatAgo, formatDuration, formatMoney, plural } from '../../renderer/src/model/format.js';
+import { formatAgo, formatDuration, formatMoney } from '../../renderer/src/model/format.js';
+import { plural } from '../../shared/words.js';
 import {
   EMPTY_FILTER,
   clearmlTaskUrl,

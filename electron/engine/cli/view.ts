@@ -3,6 +3,7 @@
  * Pure text functions (colour passed in); terminal.ts writes them. `--json` output does not go through here.
  */
 import { isLiveState, type EngineEvent, type Snapshot } from '../../../shared/domain.js';
+import { plural } from '../../../shared/words.js';
 
 export interface Paint {
   red(s: string): string;
@@ -122,7 +123,7 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
   const parts = [
     status,
     `${c.pending} pending`,
-    `${c.instances} instance${c.instances === 1 ? '' : 's'} (${c.busy} busy, ${c.idle} idle, ${c.booting} booting)`,
+    `${plural(c.instances, 'instance')} (${c.busy} busy, ${c.idle} idle, ${c.booting} booting)`,
     `${usd(s.costs.burnPerHour)}/h`,
   ];
   const reason = s.status === 'error' || s.status === 'paused' || standby ? s.statusReason : null;
@@ -160,8 +161,8 @@ export class RunTally {
     const burn = this.last?.costs.burnPerHour ?? 0;
     const lines = [
       `Run summary (${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min):`,
-      `  launched     ${this.launched.size} instance${this.launched.size === 1 ? '' : 's'}`,
-      `  terminated   ${this.terminated.size} instance${this.terminated.size === 1 ? '' : 's'}`,
+      `  launched     ${plural(this.launched.size, 'instance')}`,
+      `  terminated   ${plural(this.terminated.size, 'instance')}`,
       `  tasks served ${this.tasks.size}`,
       `  spend        ${usd(Math.max(0, this.spentNow - (this.spentAtStart ?? this.spentNow)))} during this run${opts.demo ? ' (emulated prices, not billed)' : ''}`,
       `  errors       ${this.errors}`,
@@ -169,8 +170,9 @@ export class RunTally {
     if (opts.demo) lines.push('The demo world ends with this process: its emulated instances are gone.');
     else if (running > 0)
       lines.push(
-        `${running} instance${running === 1 ? '' : 's'} keep running (${usd(burn)}/h): the next start adopts them from their EC2 tags` +
-          (opts.lease ? ', and idle ones power themselves off once their lease runs out.' : '.'),
+        `${plural(running, 'instance')} ${running === 1 ? 'keeps' : 'keep'} running (${usd(burn)}/h): ` +
+          `the next start adopts ${running === 1 ? 'it from its' : 'them from their'} EC2 tags` +
+          (opts.lease ? ', and an idle one powers itself off once its lease runs out.' : '.'),
       );
     else lines.push('No instances are running.');
     return lines;

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { FieldIssue } from '../../../shared/config.js';
+import { plural } from '../../../shared/words.js';
 
 type Path = readonly PropertyKey[];
 
@@ -16,10 +17,6 @@ const REQUIRED_HINT: Record<string, string> = {
   resource: 'the name of a defined resource',
   maxInstances: 'a whole number of instances (0 or more)',
 };
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 function sizeMessage(issue: z.core.$ZodIssue): string | null {
   if (issue.code !== 'too_small' && issue.code !== 'too_big') return null;

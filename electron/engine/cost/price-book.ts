@@ -24,6 +24,7 @@ import {
 } from './bundled-prices.js';
 import { errorText } from '../../../shared/error-text.js';
 import { writeFileDurably } from '../durable-file.js';
+import { plural } from '../../../shared/words.js';
 
 export type PriceSourceKind = 'pricing-api' | 'spot-history' | 'bundled' | 'estimate';
 
@@ -190,8 +191,8 @@ export class PriceBook {
     }
     if (worst) {
       const note = zone
-        ? `no price for ${zone}; highest of ${zones} zone${zones > 1 ? 's' : ''}`
-        : `highest of ${zones} zone${zones > 1 ? 's' : ''}`;
+        ? `no price for ${zone}; highest of ${plural(zones, 'zone')}`
+        : `highest of ${plural(zones, 'zone')}`;
       return { price: worst.price, source: { kind: 'spot-history', fetchedAt: worst.fetchedAt, note } };
     }
     const od = this.onDemandQuote(instanceType);

@@ -52,6 +52,7 @@ import {
   rebuildSpec,
   type RecoveryVerdict,
 } from './recovery-decision.js';
+import { plural } from '../../../shared/words.js';
 
 export { decideRecovery, isDefiniteRefusal, planPosition, rebuildSpec } from './recovery-decision.js';
 export type { RebuiltSpec, RecoveryFacts, RecoveryVerdict } from './recovery-decision.js';
@@ -351,7 +352,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
         if ((perResource.get(`${i.queue}|${i.resource}`) ?? 0) + 1 > entry.maxInstances)
           return `${i.resource} is at its cap of ${entry.maxInstances}`;
         if (total + 1 > config.scaling.maxTotalInstances)
-          return `the global cap of ${config.scaling.maxTotalInstances} instances is reached`;
+          return `the global cap of ${plural(config.scaling.maxTotalInstances, 'instance')} is reached`;
         return null;
       };
 

@@ -20,6 +20,7 @@ import { WS_MAX_PAYLOAD, WS_PATH } from '../../../shared/ipc/ws-protocol.js';
 import { createIpcHub, type SnapshotSource } from '../ipc-ws/hub.js';
 import type { ChangeFeed } from '../service/changes.js';
 import { findToken, TokenFileError, type TokenRecord, type TokenStore } from './tokens.js';
+import { plural } from '../../../shared/words.js';
 
 /** Close codes the attached app tells apart (4000-4999 are the application's). */
 export const CLOSE_REVOKED = 4401;
@@ -91,7 +92,7 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
   function reloadTokens() {
     load();
     const cut = hub.disconnect((tag) => !current(tag), CLOSE_REVOKED, 'token revoked');
-    if (cut) log(`cut off ${cut} connection${cut === 1 ? '' : 's'} whose token was revoked or changed`);
+    if (cut) log(`cut off ${plural(cut, 'connection')} whose token was revoked or changed`);
   }
 
   const server: Server = createServer(

@@ -8,6 +8,7 @@ import type { CapStatus } from '../../../shared/budget.js';
 import { isLiveState, type Snapshot } from '../../../shared/domain.js';
 import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
+import { plural } from '../../../shared/words.js';
 
 export type TrayIconState = 'off' | 'watching' | 'scaling' | 'paused' | 'error';
 
@@ -58,10 +59,6 @@ export function iconState(s: Snapshot): TrayIconState {
   if (s.launchesPaused || s.status === 'paused') return 'paused';
   const moving = s.instances.some((i) => i.phase === 'booting' || i.phase === 'terminating');
   return s.status === 'scaling' || moving ? 'scaling' : 'watching';
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The first line of the menu and the tooltip, in words. */
