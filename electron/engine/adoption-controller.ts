@@ -81,7 +81,10 @@ export class AdoptionController {
         level: 'info',
         kind: 'engine',
         instanceIds: t.foreign.map((f) => f.instanceId),
-        message: `${plural(t.foreign.length, 'worker')} of prefix '${config.scaling.workersPrefix}' ${t.foreign.length === 1 ? 'runs' : 'run'} on instances ClearML's autoscaler launched: counted as capacity and never unregistered; adopt them to let this app scale them down`,
+        message:
+          t.foreign.length === 1
+            ? `1 worker of prefix '${config.scaling.workersPrefix}' runs on an instance ClearML's autoscaler launched: counted as capacity and never unregistered; adopt it to let this app scale it down`
+            : `${t.foreign.length} workers of prefix '${config.scaling.workersPrefix}' run on instances ClearML's autoscaler launched: counted as capacity and never unregistered; adopt them to let this app scale them down`,
       });
     this.foreign = t.foreign;
     return t;

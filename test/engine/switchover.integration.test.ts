@@ -63,6 +63,15 @@ describe("switching over from ClearML's autoscaler", () => {
         .sort(),
     ).toEqual([...ids].sort());
     expect(world.store.getState().adoptable?.[0]).toMatchObject({ name: 'clearml-gpu-worker', blocker: null });
+    // The log says so, in words that agree with the count (the workers may register one poll apart).
+    const said = world.store
+      .getState()
+      .events.map((e) => e.message)
+      .filter((m) => / of prefix 'dyn' runs? on /.test(m));
+    expect(said.at(-1)).toMatch(
+      /^2 workers of prefix 'dyn' run on instances ClearML's autoscaler launched: .*adopt them /,
+    );
+    for (const m of said) expect(m.startsWith('1 worker ')).toBe(/ runs on an instance .*adopt it /.test(m));
 
     // Two tasks arrive: the two idle foreign workers take them; no duplicate instance is launched.
     addTasks(world.clearml, 'gpu', 2, 120);
