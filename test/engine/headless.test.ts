@@ -133,7 +133,9 @@ describe('headless CLI', () => {
       expect(lines.join('\n')).toMatch(/adopted 1 instance launched by ClearML's autoscaler/);
     } else {
       expect(tags[TAG.prefix]).toBeUndefined();
-      expect(lines.join('\n')).toMatch(/run with --adopt to let this app scale them down too/);
+      expect(lines.join('\n')).toMatch(
+        /1 instance launched by ClearML's autoscaler runs a worker with our prefix .*run with --adopt to let this app scale it down too/,
+      );
     }
   });
 

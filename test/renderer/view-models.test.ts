@@ -129,7 +129,7 @@ describe('overview model', () => {
       snapshot({ status: 'off', instances: [instance(), instance({ phase: 'terminating' })] }),
       now,
     );
-    expect(m.advice).toMatch(/1 instance\(s\) still run and bill while it is off/);
+    expect(m.advice).toMatch(/1 instance still runs and bills while it is off/);
   });
 });
 

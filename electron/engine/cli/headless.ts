@@ -28,6 +28,7 @@ import { createView, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
 import { runMain, untilStopped } from './process.js';
 import { errorText } from '../../../shared/error-text.js';
+import { plural } from '../../../shared/words.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
@@ -345,7 +346,7 @@ function adoptionReporter(host: EngineHost, warn: (message: string) => void, ado
       if (key === told) return;
       told = key;
       warn(
-        `${ready.length} instance(s) launched by ClearML's autoscaler run workers with our prefix (${key}): counted as capacity and left alone; run with --adopt to let this app scale them down too`,
+        `${plural(ready.length, 'instance')} launched by ClearML's autoscaler ${ready.length === 1 ? 'runs a worker' : 'run workers'} with our prefix (${key}): counted as capacity and left alone; run with --adopt to let this app scale ${ready.length === 1 ? 'it' : 'them'} down too`,
       );
       return;
     }

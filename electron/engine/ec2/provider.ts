@@ -33,6 +33,7 @@ import { flattenReservations } from './instances.js';
 import { buildRunInstancesInput, toTags } from './launch-input.js';
 import { createEc2RetryStrategy } from './sdk-retry.js';
 import { TokenBucket } from './throttle.js';
+import { plural } from '../../../shared/words.js';
 
 type FinalizeMiddleware = FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes>;
 
@@ -350,7 +351,7 @@ export async function checkPermissions(
   let ours: InstanceObs[] = [];
   try {
     ours = await ec2.describeInstances(spec.tags[TAG.prefix] ?? 'clearml-autoscaler');
-    details.push(`ec2:DescribeInstances: allowed (${ours.length} instance(s) of ours found)`);
+    details.push(`ec2:DescribeInstances: allowed (${plural(ours.length, 'instance')} of ours found)`);
   } catch (err) {
     verdict('DescribeInstances', err);
     const e = classifyEc2Error(err);

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { errorText } from '../../../shared/error-text.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 import { writeFileDurably } from '../durable-file.js';
+import { plural } from '../../../shared/words.js';
 
 export const REGIONS_FILE = 'regions.json';
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -141,7 +142,7 @@ async function stopRegion(
     report.terminated = [...report.found];
   } catch (e) {
     report.error =
-      `found ${report.found.length} instance(s) in ${region} but could not terminate them: ${errorText(e)}. ` +
+      `found ${plural(report.found.length, 'instance')} in ${region} but could not terminate ${report.found.length === 1 ? 'it' : 'them'}: ${errorText(e)}. ` +
       `Run "Stop everything" again, or terminate them in the EC2 console of ${region} (filter: ${filter})`;
   }
   return report;

@@ -1,5 +1,6 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
 import type { EngineStatus, Snapshot } from '../../../shared/domain.js';
+import { plural } from '../../../shared/words.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
 
@@ -79,7 +80,7 @@ function advice(s: Snapshot, stale: boolean): string | null {
   if (s.status === 'off') {
     const running = s.instances.filter((i) => i.phase !== 'terminating').length;
     return running > 0
-      ? `Turn it on to scale with the queues. ${running} instance(s) still run and bill while it is off.`
+      ? `Turn it on to scale with the queues. ${plural(running, 'instance')} still ${running === 1 ? 'runs and bills' : 'run and bill'} while it is off.`
       : 'Turn it on to launch instances when tasks wait in the queues.';
   }
   if (s.status === 'paused') return 'Resume launches when you want queued tasks to get new instances again.';

@@ -1,5 +1,6 @@
 /** The store's engine actions: the switches, terminating and adopting instances, the stop buttons, the demo. A switch stays pending until the snapshot confirms it. */
 import type { AppActions, StoreKit } from './app-state.js';
+import { plural } from '../../../shared/words.js';
 
 export function engineActions(
   kit: StoreKit,
@@ -64,7 +65,7 @@ export function engineActions(
     async adopt(instanceIds) {
       const r = await kit.call('adopt', () => kit.api['instances.adopt']({ instanceIds, confirm: true }));
       if (r.ok) {
-        if (r.value.adopted.length) kit.notify('info', `Adopted ${r.value.adopted.length} instance(s).`);
+        if (r.value.adopted.length) kit.notify('info', `Adopted ${plural(r.value.adopted.length, 'instance')}.`);
         for (const x of r.value.refused) kit.notify('error', `Not adopted: ${x.instanceId}: ${x.reason}`);
       }
       return r;

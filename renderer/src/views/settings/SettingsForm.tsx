@@ -19,6 +19,7 @@ import { InstanceSetupSection } from './InstanceSetupSection.js';
 import { QueuesSection } from './QueuesSection.js';
 import { ResourcesSection } from './ResourcesSection.js';
 import { ScalingSection } from './ScalingSection.js';
+import { plural } from '../../../../shared/words.js';
 
 /** Quiet time after the last keystroke before main is asked to validate the draft. */
 const VALIDATE_DELAY_MS = 350;
@@ -110,7 +111,11 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           </button>
           <span role="status" className={`save-status${status ? ` tone-${status.tone}` : ''}`}>
             {status?.text ??
-              (dirty ? (invalidCount ? `${invalidCount} field(s) need attention` : 'Unsaved changes') : '')}
+              (dirty
+                ? invalidCount
+                  ? `${plural(invalidCount, 'field')} ${invalidCount === 1 ? 'needs' : 'need'} attention`
+                  : 'Unsaved changes'
+                : '')}
           </span>
         </div>
       )}
