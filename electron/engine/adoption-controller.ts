@@ -76,15 +76,13 @@ export class AdoptionController {
         kind: 'error',
         message: `workers without an instance of ours could not be looked up in EC2 (${t.lookupError}): none is unregistered until they can`,
       });
+    const one = t.foreign.length === 1;
     if (t.foreign.length)
       this.deps.log.emitOnce(`foreign|${t.foreign.map((f) => f.instanceId).join(',')}`, {
         level: 'info',
         kind: 'engine',
         instanceIds: t.foreign.map((f) => f.instanceId),
-        message:
-          t.foreign.length === 1
-            ? `1 worker of prefix '${config.scaling.workersPrefix}' runs on an instance ClearML's autoscaler launched: counted as capacity and never unregistered; adopt it to let this app scale it down`
-            : `${t.foreign.length} workers of prefix '${config.scaling.workersPrefix}' run on instances ClearML's autoscaler launched: counted as capacity and never unregistered; adopt them to let this app scale them down`,
+        message: `${plural(t.foreign.length, 'worker')} of prefix '${config.scaling.workersPrefix}' ${one ? 'runs on an instance' : 'run on instances'} ClearML's autoscaler launched: counted as capacity and never unregistered; adopt ${one ? 'it' : 'them'} to let this app scale ${one ? 'it' : 'them'} down`,
       });
     this.foreign = t.foreign;
     return t;

@@ -414,7 +414,7 @@ describe('keep-warm rule', () => {
     'burst cover: %s',
     (_n, perHour, boot, hold, weight, cover, size) => {
       const f = { ...poisson(Math.max(4, perHour))!, batchesPerHour: perHour, meanBatchSize: size };
-      expect(burstCover(f, boot, hold, weight)).toBe(cover);
+      expect(burstCover(f, boot, weight, hold)).toBe(cover);
     },
   );
 

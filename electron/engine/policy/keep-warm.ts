@@ -180,7 +180,7 @@ export const BURST_WINDOW_BOOTS = 2;
  * for: on the bench's busy queue of short tasks it cost 1.40 × the clairvoyant bound on the median seed, 1.31 with
  * this rule, and left two seeds over ClearML's cost and one over its mean wait, which this rule meets.
  */
-export function burstCover(f: ArrivalForecast, bootSec: number, holdShare = 1, weight = WAIT_WEIGHT.balanced): number {
+export function burstCover(f: ArrivalForecast, bootSec: number, weight: number, holdShare = 1): number {
   const windowSec = BURST_WINDOW_BOOTS * bootSec;
   const mean = ((f.batchesPerHour * windowSec) / 3600) * Math.min(1, Math.max(0, holdShare));
   const tail = windowSec / (windowSec + bootSec * (1 + weight));
@@ -339,7 +339,7 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   const upTo = Math.min(
     input.candidates,
     input.maxUseful ?? input.candidates,
-    Math.max(1, burstCover(f, bootSec, input.holdShare, WAIT_WEIGHT[preference]) - (input.freeingSoon ?? 0)),
+    Math.max(1, burstCover(f, bootSec, WAIT_WEIGHT[preference], input.holdShare) - (input.freeingSoon ?? 0)),
   );
   const relaunchUsd = (price * relaunchSec) / 3600;
   // A worker up within a pre-warm's lead of the next slot is what a pre-warm would start: it is kept for that

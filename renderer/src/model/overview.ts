@@ -1,6 +1,6 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
 import type { EngineStatus, Snapshot } from '../../../shared/domain.js';
-import { plural } from '../../../shared/words.js';
+import { plural } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
 
@@ -40,6 +40,13 @@ const LABELS: Record<EngineStatus, string> = {
   paused: 'Launches paused',
   error: 'Error',
 };
+
+/** Instances of ClearML's autoscaler serving our queues: each one's worker is busy or idle. */
+function clearmlCounts(s: Snapshot): OverviewModel['fromClearml'] {
+  const running = s.adoptable?.length ?? 0;
+  const busy = s.adoptable?.filter((a) => a.busy).length ?? 0;
+  return { running, busy, idle: running - busy };
+}
 
 /** A tile's caption, with the instances of ClearML's autoscaler it leaves out when there are any. */
 export function withClearml(sub: string, n: number): string {
@@ -119,11 +126,7 @@ export function overviewModel(s: Snapshot, now: number): OverviewModel {
     booting,
     idle,
     busy,
-    fromClearml: {
-      running: s.adoptable?.length ?? 0,
-      busy: s.adoptable?.filter((a) => a.busy).length ?? 0,
-      idle: s.adoptable?.filter((a) => !a.busy).length ?? 0,
-    },
+    fromClearml: clearmlCounts(s),
     pendingTasks: s.queues.reduce((n, q) => n + q.pending, 0),
     burnPerHour: s.costs.burnPerHour,
     spendToday: s.costs.spendToday,

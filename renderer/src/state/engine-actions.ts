@@ -1,6 +1,6 @@
 /** The store's engine actions: the switches, terminating and adopting instances, the stop buttons, the demo. A switch stays pending until the snapshot confirms it. */
 import type { AppActions, StoreKit } from './app-state.js';
-import { plural } from '../../../shared/words.js';
+import { plural } from '../model/format.js';
 
 export function engineActions(
   kit: StoreKit,

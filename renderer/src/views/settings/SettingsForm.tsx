@@ -19,7 +19,7 @@ import { InstanceSetupSection } from './InstanceSetupSection.js';
 import { QueuesSection } from './QueuesSection.js';
 import { ResourcesSection } from './ResourcesSection.js';
 import { ScalingSection } from './ScalingSection.js';
-import { plural } from '../../../../shared/words.js';
+import { plural } from '../../model/format.js';
 
 /** Quiet time after the last keystroke before main is asked to validate the draft. */
 const VALIDATE_DELAY_MS = 350;
