@@ -241,3 +241,23 @@ export function runKeepIdle(
   settle(Infinity);
   return { machineSec: billedSec(machines), waitsSec, launches: machines.length };
 }
+
+/**
+ * One trickle trace's waits under a lead fixed in advance, priced as `leadPoint` prices it: each task has a
+ * machine launched `leadSec` before its slot and waits max(0, boot − lead − offset), `offsetsSec` being where each
+ * task landed around its slot. The first task is granted no wait at all: no policy knows of it in advance, and in
+ * the bench ours and the model draw the same first boot, so neither gains on the other there; granting it makes
+ * every count read off these waits a floor. A trace of a few tasks has its p95 between its two longest waits, so
+ * one task that waits moves it a long way: the per-trace waits show what the averages of `leadPoint` cannot.
+ */
+export function slotTraceWaits(
+  offsetsSec: readonly number[],
+  leadSec: number,
+  bootSec: { min: number; max: number },
+  random: () => number,
+): number[] {
+  return offsetsSec.map((x, i) => {
+    const boot = bootSec.min + (bootSec.max - bootSec.min) * random();
+    return i === 0 ? 0 : Math.max(0, boot - leadSec - x);
+  });
+}

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { leadForRatio, leadPoint, runKeepIdle, runPool, type SlotWorld } from '../../bench/online-bound.js';
+import {
+  leadForRatio,
+  leadPoint,
+  runKeepIdle,
+  runPool,
+  slotTraceWaits,
+  type SlotWorld,
+} from '../../bench/online-bound.js';
 import {
   keepIdleAllSeeds,
   keepIdleConclusion,
@@ -8,7 +15,9 @@ import {
   type KeepIdlePoint,
   poolConclusion,
   poolFrontier,
+  seedsOverModelP95,
   trickleFrontier,
+  type TrickleSeed,
 } from '../../bench/families-limits.js';
 import type { FamilyRow } from '../../bench/families.js';
 
@@ -67,6 +76,67 @@ describe('online bound on a periodic trickle', () => {
     expect(lines.at(-1)).toMatch(
       /^ {2}Within 1\.25 × the bound a policy must launch at most 79 s before the slot, and then 71 % of tasks wait/,
     );
+  });
+});
+
+describe("one trickle trace's waits under a fixed lead (the p95 on every seed)", () => {
+  const fixedBoot = { min: 100, max: 100 };
+  const never = () => 0;
+
+  it.each([
+    // [offsets, lead, waits]: each task waits max(0, boot − lead − offset); the first is granted no wait.
+    [[5, -10, 20, 0], 90, [0, 20, 0, 10]],
+    [[-50, -50, -50], 150, [0, 0, 0]],
+    [[0, 0, 0], 0, [0, 100, 100]],
+    [[30, 60], 100, [0, 0]],
+  ] as [number[], number, number[]][])('offsets %j, lead %s s: waits %j', (offsets, lead, waits) => {
+    expect(slotTraceWaits(offsets, lead, fixedBoot, never)).toEqual(waits);
+  });
+
+  it('draws each boot from the range, one per task', () => {
+    const draws = [0, 0.5, 1];
+    let i = 0;
+    expect(slotTraceWaits([0, 0, 0], 60, { min: 60, max: 160 }, () => draws[i++]!)).toEqual([0, 50, 100]);
+  });
+
+  // Eighteen tasks on their slots: with a 100 s boot, a lead under it makes 17 of them wait boot − lead.
+  const onSlot = (seed: number, modelP95: number): TrickleSeed => ({
+    seed,
+    offsetsSec: Array.from({ length: 18 }, () => 0),
+    modelP95,
+  });
+
+  it('counts the seeds whose p95 would be over the model’s, in each of 10 draws', () => {
+    const seeds = [onSlot(1, 5), onSlot(2, 50)];
+    // Ready for every task: no seed over.
+    expect(seedsOverModelP95(seeds, 100, fixedBoot)).toEqual(Array(10).fill(0));
+    // 30 s waits: over the first seed's 5 s (+ 1 s counted as equal), not the second's 50 s.
+    expect(seedsOverModelP95(seeds, 70, fixedBoot)).toEqual(Array(10).fill(1));
+    // 60 s waits: over both.
+    expect(seedsOverModelP95(seeds, 40, fixedBoot)).toEqual(Array(10).fill(2));
+    // 6 s waits are within 1 s of a 5 s p95.
+    expect(seedsOverModelP95([onSlot(1, 5)], 94, fixedBoot)).toEqual(Array(10).fill(0));
+  });
+
+  it('adds the mean-boots bound and the per-seed p95 to the trickle table', () => {
+    const lines = trickleFrontier({ min: 60, max: 150 }, [onSlot(1, 5), onSlot(2, 400)]);
+    expect(lines[1]).toMatch(/least cost ÷ the bound with mean boots \| seeds whose p95 would be over the model's \|$/);
+    // Launching 210 s ahead: nobody waits, 360 s per task against 105 + 150 with mean boots.
+    expect(lines).toContain(`  | 210 s | 0 % | 0 s | 1.71 | ${(360 / 255).toFixed(2)} | 0 of 2 |`);
+    // Launching as tasks arrive pays a mean boot, as the mean-boots bound does.
+    expect(lines).toContain('  | none: launch when the task arrives | 100 % | 105 s | 1.21 | 1.00 | – |');
+    const last = lines.at(-1)!;
+    expect(last).toMatch(
+      /^ {2}Against the bound with mean boots the same target allows launching 168 s before the slot: 8 % of tasks wait/,
+    );
+    // On its slots with boots up to 150 s, 144 s ahead no task waits over 6 s (the 5 s p95 + 1 s) whatever the draw;
+    // a little less passes as long as no draw comes that close to 150 s, and the second seed's 400 s never binds.
+    const from = Number(/on none in any draw only from (\d+) s ahead/.exec(last)?.[1]);
+    expect(from).toBeGreaterThanOrEqual(135);
+    expect(from).toBeLessThanOrEqual(144);
+    // Priced over the family's ± 60 s jitter against the bound with mean boots (105 s).
+    const ratio = leadPoint({ ...trickle, boundBootSec: 105 }, from).ratio.toFixed(2);
+    expect(last).toContain(`only from ${from} s ahead, at ${ratio} × the bound with mean boots`);
   });
 });
 
