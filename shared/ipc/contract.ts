@@ -141,7 +141,16 @@ export const invokeContract = {
     }),
   },
   'autoscaler:config.import': {
-    req: z.object({ text: z.string().max(1_000_000) }).strict(),
+    req: z
+      .object({
+        text: z.string().max(1_000_000),
+        /**
+         * The ClearML API host to import a ClearML file with (such a file does not name its server); absent: the
+         * saved config's, else CLEARML_API_HOST or ~/clearml.conf's.
+         */
+        apiHost: z.string().max(2048).optional(),
+      })
+      .strict(),
     res: z.object({
       format: z.enum(['ours', 'clearml', 'unknown']),
       config: z.unknown().nullable(),

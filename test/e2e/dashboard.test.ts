@@ -112,6 +112,44 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it("first run → switching from ClearML's autoscaler: its YAML and the API host open in the settings editor", async () => {
+    const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
+    const p = await realPreview();
+    const page = await open(p);
+    await page.getByRole('heading', { name: "Switching from ClearML's autoscaler?" }).waitFor();
+    await page.getByRole('button', { name: "Import ClearML's configuration…" }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
+    // The file does not name its ClearML server, and nothing is configured yet: the dialog asks for it.
+    await dialog.getByRole('textbox', { name: 'ClearML API host' }).fill('https://api.clearml.example.com');
+    await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    await dialog.getByText('ClearML autoscaler YAML').waitFor();
+    await dialog.locator('code', { hasText: 'https://api.clearml.example.com' }).waitFor();
+    await dialog.getByRole('button', { name: 'Load into editor' }).click();
+
+    // The dashboard opens on Settings with the import as the unsaved draft; nothing is saved yet.
+    await page.getByRole('tab', { name: /^Settings/, selected: true }).waitFor();
+    await page.getByText('Imported into the editor. Review it, then Save.').waitFor();
+    expect(await page.getByRole('textbox', { name: 'ClearML API host' }).inputValue()).toBe(
+      'https://api.clearml.example.com',
+    );
+    await page.getByRole('group', { name: 'Resource gpu_spot_t4' }).waitFor();
+    expect(p.backend.settings.get().config).toBeNull();
+    expect(p.calls).not.toContain('autoscaler:config.save');
+    await shot(page, 'first-run-import');
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const confirm = page.getByRole('dialog', { name: 'Confirm before saving' });
+    await confirm.getByRole('button', { name: 'Confirm and save' }).click();
+    await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    expect(p.backend.settings.get().config?.clearml.apiHost).toBe('https://api.clearml.example.com');
+    expect(p.backend.settings.get().config?.queues['gpu']).toEqual([
+      { resource: 'gpu_spot_t4', maxInstances: 4 },
+      { resource: 'gpu_ondemand_a10', maxInstances: 2 },
+    ]);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('an invalid resource field shows its message and nothing is saved', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const page = await open(p);

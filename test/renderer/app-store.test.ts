@@ -112,6 +112,18 @@ describe('app store: replica of main', () => {
     expect(fake.calls.map((c) => c.method)).toEqual([method]);
   });
 
+  it('an import from the first-run screen opens the settings editor, which takes it once', () => {
+    const { app, state } = setup();
+    expect(app.actions.takeEditorImport()).toBeNull();
+    const config = validConfig();
+    app.actions.openImportInEditor(config);
+    expect(state()).toMatchObject({ setupInEditor: true, view: 'settings', editorImport: { config } });
+    expect(app.actions.takeEditorImport()).toEqual({ config });
+    expect(app.actions.takeEditorImport()).toBeNull();
+    // The screen stays on the dashboard after the editor has taken the import.
+    expect(state().setupInEditor).toBe(true);
+  });
+
   it('a setting changed elsewhere (the tray) reaches the open window', async () => {
     const { fake, state } = setup();
     await settle();
@@ -286,6 +298,8 @@ describe('selectors', () => {
       snapshot: demo === null ? null : snapshot({ demo }),
     };
     expect(isFirstRun(s)).toBe(expected);
+    // Left for the settings editor with an import, the first-run screen is over (once anything is loaded).
+    expect(isFirstRun({ ...s, setupInEditor: true })).toBe(expected === null ? null : false);
   });
 
   it('tab badges count queued tasks, live instances and error events', () => {

@@ -54,6 +54,25 @@ describe('config import/export over IPC', () => {
     });
   });
 
+  it("an API host given with a ClearML file takes the API host's place; empty, the usual one stays", async () => {
+    const outside = { apiHost: 'https://api.env', webHost: 'https://app.env' };
+    const imp = createConfigImporter(() => importHosts(null, outside));
+    const apiHostOf = (r: { config: unknown }) => (r.config as Config | null)?.clearml.apiHost;
+    expect(apiHostOf(await imp(fixture('clearml-reference.yaml'), ' https://api.given '))).toBe('https://api.given');
+    expect(apiHostOf(await imp(fixture('clearml-reference.yaml'), ''))).toBe('https://api.env');
+    expect(apiHostOf(await imp(fixture('clearml-reference.yaml')))).toBe('https://api.env');
+    // Nowhere to take it from (no saved config, no environment, no clearml.conf): the file cannot be used yet.
+    const none = createConfigImporter(() => importHosts(null, {}));
+    const missing = await none(fixture('clearml-reference.yaml'));
+    expect(missing.config).toBeNull();
+    expect(missing.issues.map((i) => i.path)).toEqual(['clearmlApiHost']);
+    expect(apiHostOf(await none(fixture('clearml-reference.yaml'), 'https://api.given'))).toBe('https://api.given');
+    // A host that is not a URL is the file's field issue, not a crash.
+    const bad = await none(fixture('clearml-reference.yaml'), 'clearml.example.com');
+    expect(bad.config).toBeNull();
+    expect(bad.issues.map((i) => i.path)).toEqual(['clearmlApiHost']);
+  });
+
   it('something else is refused with a warning that says what to paste', async () => {
     const r = await importText('hello: world');
     expect(r).toMatchObject({ format: 'unknown', config: null });

@@ -29,13 +29,18 @@ export function importHosts(saved: Hosts | null | undefined, outside: Hosts): Cl
   };
 }
 
-/** `hosts`: the hosts (or just the API host) a ClearML file is imported with. */
+/**
+ * `hosts`: the hosts (or just the API host) a ClearML file is imported with; an `apiHost` the user gives with the
+ * file takes the API host's place.
+ */
 export function createConfigImporter(
   hosts: () => ClearmlHosts | string | null,
-): (text: string) => Promise<ImportResult> {
-  return async (text) => {
+): (text: string, apiHost?: string) => Promise<ImportResult> {
+  return async (text, apiHost) => {
     const h = hosts();
-    const r = loadConfigText(text, typeof h === 'string' || h === null ? { clearmlApiHost: h } : h);
+    const given = apiHost?.trim();
+    const base = typeof h === 'string' || h === null ? { clearmlApiHost: h } : h;
+    const r = loadConfigText(text, given ? { ...base, clearmlApiHost: given } : base);
     const moved = Object.entries(r.secrets)
       .filter(([, v]) => typeof v === 'string' && v.length > 0)
       .map(([k]) => k);

@@ -44,6 +44,13 @@ export interface AppState {
   view: ViewName;
   /** What a navigate event asked to show (an instance id, a queue name). */
   focus: string | null;
+  /**
+   * The first-run screen was left for the settings editor (to review an imported ClearML configuration): the
+   * dashboard shows although nothing is saved yet, until a reload.
+   */
+  setupInEditor: boolean;
+  /** That import, for the settings editor to open as its unsaved draft; null once the editor has taken it. */
+  editorImport: { config: unknown } | null;
 }
 
 export interface VisibilitySource {
@@ -77,6 +84,10 @@ export interface AppActions {
   refreshAppSettings(): Promise<void>;
   patchAppSettings(patch: InvokeRequest<'autoscaler:settings.patch'>): Promise<Result<'autoscaler:settings.patch'>>;
   setView(view: ViewName, focus?: string | null): void;
+  /** Leave the first-run screen for the settings editor, with `config` (an import) as its unsaved draft. */
+  openImportInEditor(config: unknown): void;
+  /** The import waiting for the settings editor, handed over once (null after that, or when there is none). */
+  takeEditorImport(): { config: unknown } | null;
   dismissNotice(id: number): void;
   setEnabled(enabled: boolean): Promise<Result<'autoscaler:engine.setEnabled'>>;
   setLaunchesPaused(paused: boolean): Promise<Result<'autoscaler:engine.setLaunchesPaused'>>;
@@ -99,7 +110,7 @@ export interface AppActions {
     config: unknown,
     confirm?: InvokeRequest<'autoscaler:config.save'>['confirm'],
   ): Promise<Result<'autoscaler:config.save'>>;
-  importConfig(text: string): Promise<Result<'autoscaler:config.import'>>;
+  importConfig(text: string, apiHost?: string): Promise<Result<'autoscaler:config.import'>>;
   exportConfig(): Promise<Result<'autoscaler:config.export'>>;
   /** The scaling history for the charts; quiet (a chart that cannot load says so itself). */
   timeline(hours: TimelineRange): Promise<Result<'autoscaler:timeline.get'>>;
@@ -132,6 +143,8 @@ export function initialAppState(): AppState {
     appSettings: null,
     view: 'overview',
     focus: null,
+    setupInEditor: false,
+    editorImport: null,
   };
 }
 

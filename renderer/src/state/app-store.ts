@@ -219,6 +219,16 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       set({ view, focus });
     },
 
+    openImportInEditor(config) {
+      set({ setupInEditor: true, editorImport: { config }, view: 'settings', focus: null });
+    },
+
+    takeEditorImport() {
+      const taken = store.getState().editorImport;
+      if (taken) set({ editorImport: null });
+      return taken;
+    },
+
     dismissNotice(id) {
       set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
     },

@@ -20,8 +20,8 @@ export function configActions(
       return r;
     },
 
-    importConfig(text) {
-      return kit.call('importConfig', () => kit.api['config.import']({ text }));
+    importConfig(text, apiHost) {
+      return kit.call('importConfig', () => kit.api['config.import']({ text, ...(apiHost ? { apiHost } : {}) }));
     },
 
     exportConfig() {

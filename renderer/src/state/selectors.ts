@@ -7,6 +7,8 @@ import type { AppState } from './app-store.js';
  */
 export function isFirstRun(s: AppState): boolean | null {
   if (!s.snapshot || !s.config || !s.credentials) return null;
+  // Left for the settings editor (to review an import), the first-run screen is over though nothing is saved yet.
+  if (s.setupInEditor) return false;
   return (
     s.config.config === null &&
     !s.config.demo &&

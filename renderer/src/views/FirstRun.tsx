@@ -8,6 +8,7 @@ import { TextField, SelectField } from '../components/Field.js';
 import { emptyQueue, emptyResource, validateDraft, draftFromConfig, type ConfigDraft } from '../model/config-form.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
 import { useActions, usePending } from '../state/react.js';
+import { ImportDialog } from './settings/ImportDialog.js';
 
 const STEPS = ['ClearML', 'AWS', 'First queue'] as const;
 
@@ -62,6 +63,7 @@ export function FirstRun() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [server, setServer] = useState<Issues>({});
+  const [importing, setImporting] = useState(false);
 
   const built = useMemo(() => {
     const { draft, resourceUid, entryUid } = toDraft(w);
@@ -178,6 +180,19 @@ export function FirstRun() {
         </button>
       </section>
 
+      <section className="card" aria-labelledby="switch-heading">
+        <h2 id="switch-heading">Switching from ClearML's autoscaler?</h2>
+        <p>
+          Import its configuration (the YAML of its AWS autoscaler): queues, instance types, caps, the idle time and
+          what runs on each instance carry over, and the preview lists every field that does not and every way this app
+          behaves differently. It opens in the settings editor; nothing is saved until you press Save there. Then add
+          the ClearML keys in the Credentials tab, or import them from ~/clearml.conf there.
+        </p>
+        <button type="button" onClick={() => setImporting(true)}>
+          Import ClearML's configuration…
+        </button>
+      </section>
+
       <section className="card" aria-labelledby="setup-heading">
         <h2 id="setup-heading">Set up autoscaling</h2>
         <ol className="steps" aria-label="Setup steps">
@@ -271,6 +286,14 @@ export function FirstRun() {
           <p className="muted small">Autoscaling stays off until you turn it on in the Overview.</p>
         </form>
       </section>
+      {importing && (
+        <ImportDialog
+          askApiHost
+          current={null}
+          onClose={() => setImporting(false)}
+          onUse={(config) => actions.openImportInEditor(config)}
+        />
+      )}
     </div>
   );
 }

@@ -4,7 +4,7 @@ import type { Config } from '../../../../shared/config.js';
 import { instanceSetupChanges } from '../../../../shared/config-review.js';
 import type { InvokeResponse } from '../../../../shared/ipc/contract.js';
 import { Dialog } from '../../components/Dialog.js';
-import { Field } from '../../components/Field.js';
+import { Field, TextField } from '../../components/Field.js';
 import { ImportDifferences } from '../../components/ImportDifferences.js';
 import { draftFromConfig } from '../../model/config-form.js';
 import { useActions, usePending } from '../../state/react.js';
@@ -16,21 +16,28 @@ export function ImportDialog({
   current,
   onClose,
   onUse,
+  askApiHost = false,
 }: {
   /** The saved config, to diff the instance setup against (null before the first save). */
   current: unknown;
   onClose: () => void;
   onUse: (config: unknown) => void;
+  /**
+   * Ask for the ClearML API host too: a ClearML file does not name its server, and before the first save there is
+   * no configured one to take (only CLEARML_API_HOST or ~/clearml.conf, if present).
+   */
+  askApiHost?: boolean;
 }) {
   const actions = useActions();
   const busy = usePending('importConfig');
   const [text, setText] = useState('');
+  const [apiHost, setApiHost] = useState('');
   const [result, setResult] = useState<ImportResult | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const preview = async () => {
     setError(null);
-    const r = await actions.importConfig(text);
+    const r = await actions.importConfig(text, askApiHost ? apiHost.trim() : undefined);
     if (r.ok) setResult(r.value);
     else setError(r.error.message);
   };
@@ -70,6 +77,18 @@ export function ImportDialog({
         Paste the YAML of a ClearML AWS autoscaler (hyper_params + configurations) or our own exported format. Nothing
         is saved until you press Save in Settings.
       </p>
+      {askApiHost && (
+        <TextField
+          label="ClearML API host"
+          value={apiHost}
+          placeholder="https://api.clear.ml"
+          hint="api_server in ~/clearml.conf. Empty: taken from CLEARML_API_HOST or ~/clearml.conf on this machine"
+          onChange={(v) => {
+            setApiHost(v);
+            setResult(null);
+          }}
+        />
+      )}
       <Field label="Configuration file">
         {({ id }) => (
           <input id={id} type="file" accept=".yaml,.yml,.json,.txt" onChange={(e) => onFile(e.target.files?.[0])} />

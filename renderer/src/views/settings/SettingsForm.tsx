@@ -36,6 +36,12 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
     if (!dirty) dispatch({ type: 'load', config });
   }, [config, dirty]);
 
+  // A ClearML configuration imported on the first-run screen opens here as the unsaved draft.
+  useEffect(() => {
+    const pending = actions.takeEditorImport();
+    if (pending) dispatch({ type: 'imported', config: pending.config });
+  }, [actions]);
+
   const v = useMemo(() => validateDraft(draft), [draft]);
   const shown = (id: FieldId) => shownIssues(s, v.issues, id);
 
@@ -125,7 +131,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           simulated ClearML and EC2, so nothing here reaches your cloud.
         </p>
       )}
-      {config === null && (
+      {config === null && !dirty && (
         <p className="note">
           No configuration yet. Fill in the fields below, or import the YAML of an existing ClearML autoscaler.
         </p>
