@@ -137,6 +137,11 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(p.backend.settings.get().config).toBeNull();
     expect(p.calls).not.toContain('autoscaler:config.save');
     await shot(page, 'first-run-import');
+    // Importing again from Settings before the first save asks for the API host too.
+    await page.getByRole('button', { name: 'Import ClearML YAML…' }).click();
+    await dialog.getByRole('textbox', { name: 'ClearML API host' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
 
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: 'Confirm before saving' });
@@ -248,6 +253,8 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByRole('button', { name: 'Import ClearML YAML…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
     await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
+    // A saved config names the ClearML server the file is imported with: no need to ask.
+    expect(await dialog.getByRole('textbox', { name: 'ClearML API host' }).count()).toBe(0);
     await dialog.getByRole('button', { name: 'Preview' }).click();
     await dialog.getByText('ClearML autoscaler YAML').waitFor();
     const resources = dialog.getByRole('table', { name: 'Resources' });

@@ -166,6 +166,8 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
 
       {dialog?.kind === 'import' && (
         <ImportDialog
+          // Before the first save no API host is configured for a ClearML file to take.
+          askApiHost={config === null}
           current={config}
           onClose={() => dispatch({ type: 'dialog', dialog: null })}
           onUse={(cfg) => dispatch({ type: 'imported', config: cfg })}
