@@ -26,6 +26,11 @@ const CredentialStatusSchema = z.object({
   setAt: z.number().nullable(),
   /** Where the engine would take it from when not set here: "environment", "~/clearml.conf", "AWS SDK chain". */
   fallback: z.string().nullable(),
+  /**
+   * ClearML only, with a fallback: the API host from the same source (api_server next to the keys in
+   * clearml.conf, or CLEARML_API_HOST), so a first setup can take the keys and their server together.
+   */
+  fallbackApiHost: z.string().nullable().optional(),
 });
 
 export const invokeContract = {

@@ -112,6 +112,40 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('first run with a ~/clearml.conf: its server is the default, its keys are used unless others are typed', async () => {
+    const conf = [
+      'api {',
+      '  api_server: https://api.clearml.example.com',
+      '  credentials { "access_key" = "CONFACCESSKEY0000001", "secret_key" = "conf-secret-value" }',
+      '}',
+    ].join('\n');
+    const p = await realPreview({ clearmlConf: conf });
+    const page = await open(p);
+    const note = page.getByRole('note').filter({ hasText: 'ClearML keys found in' });
+    await note.getByText(/clearml\.conf, for https:\/\/api\.clearml\.example\.com\. Leave the keys empty/).waitFor();
+    const host = page.getByRole('textbox', { name: 'ClearML API host' });
+    expect(await host.inputValue()).toBe('https://api.clearml.example.com');
+    await shot(page, 'first-run-clearml-conf');
+    // Those keys are for their own server: another host needs its own keys.
+    await host.fill('https://api.clear.ml');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('The keys found are for https://api.clearml.example.com').waitFor();
+    await host.fill('https://api.clearml.example.com');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('textbox', { name: 'AWS region' }).waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('textbox', { name: 'AMI id' }).fill('ami-0123456789abcdef0');
+    await page.getByRole('button', { name: 'Save and finish' }).click();
+    await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+    expect(p.backend.settings.get().config?.clearml.apiHost).toBe('https://api.clearml.example.com');
+    // Nothing stored: the engine keeps reading the file, as the Credentials tab says.
+    expect(await p.backend.secrets.get('clearml')).toBeNull();
+    expect(p.calls).not.toContain('autoscaler:credentials.set');
+    await page.getByRole('tab', { name: /^Credentials/ }).click();
+    await page.getByText(/Nothing stored here; the engine falls back to: .*clearml\.conf/).waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it("first run → switching from ClearML's autoscaler: its YAML and the API host open in the settings editor", async () => {
     const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
     const p = await realPreview();

@@ -2,7 +2,7 @@
  * Shared pieces of the browser suite: Chromium (fails loudly in CI when it is missing), a preview server started
  * in-process against the real service handlers, synthetic snapshots, and screenshots.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -139,9 +139,11 @@ async function serve(
 
 /** The real preview backend (engine host, handlers, dispatcher), nothing from the environment. */
 export async function realPreview(
-  opts: { demo?: boolean; config?: Config } = {},
+  /** `clearmlConf`: the text of a ~/clearml.conf for the backend to find (its home is the data dir). */
+  opts: { demo?: boolean; config?: Config; clearmlConf?: string } = {},
 ): Promise<Preview & { backend: PreviewBackend }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'autoscaler-e2e-data-'));
+  if (opts.clearmlConf !== undefined) writeFileSync(path.join(dataDir, 'clearml.conf'), opts.clearmlConf);
   const backend = await createPreviewBackend({
     dataDir,
     demo: opts.demo ?? false,

@@ -281,7 +281,11 @@ describe('config handlers', () => {
   it('credentials.status reports the backend, its warning and the fallbacks', async () => {
     const { deps } = makeDeps({
       secrets: new MemorySecretStore({ backendName: 'memory only', warning: 'not remembered' }),
-      fallback: { describe: (k) => (k === 'aws' ? 'AWS SDK chain' : '~/clearml.conf'), clearml: () => null },
+      fallback: {
+        describe: (k) => (k === 'aws' ? 'AWS SDK chain' : '~/clearml.conf'),
+        clearml: () => null,
+        apiHost: () => 'https://api.conf.example.com',
+      },
     });
     const dispatch = createDispatcher(createServiceHandlers(deps));
     const r = await dispatch('autoscaler:credentials.status', {}, ctx);
@@ -290,11 +294,22 @@ describe('config handlers', () => {
       value: {
         backend: 'memory only',
         warning: 'not remembered',
-        clearml: { set: false, setAt: null, fallback: '~/clearml.conf' },
+        // The server named beside the keys, so a first setup can take both.
+        clearml: {
+          set: false,
+          setAt: null,
+          fallback: '~/clearml.conf',
+          fallbackApiHost: 'https://api.conf.example.com',
+        },
         aws: { set: false, setAt: null, fallback: 'AWS SDK chain' },
         git: { set: false, setAt: null, fallback: null },
       },
     });
+    // Keys stored here: no fallback, and no server from it.
+    await deps.secrets.set('clearml', { accessKey: 'a', secretKey: 'b' });
+    const stored = await dispatch('autoscaler:credentials.status', {}, ctx);
+    expect(stored).toMatchObject({ ok: true, value: { clearml: { set: true, fallback: null } } });
+    expect(JSON.stringify(stored)).not.toContain('fallbackApiHost');
   });
 
   it('credentials.clear deletes the stored value', async () => {

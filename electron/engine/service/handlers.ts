@@ -74,6 +74,8 @@ export interface CredentialFallback {
   describe(kind: SecretKind): string | null;
   /** The ClearML pair from that source; the AWS chain is resolved by the SDK itself. */
   clearml(): ClearmlCredentials | null;
+  /** The ClearML API host from that source, if it names one. */
+  apiHost?(): string | null;
 }
 
 /**
@@ -173,7 +175,8 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     if (s) known.remember(Object.values(s.value));
     // Git credentials have no outside source in the app (headless reads CLEARML_AUTOSCALER_GIT_*).
     const outside = s || kind === 'git' ? null : fallback.describe(kind);
-    return { set: s !== null, setAt: s?.setAt ?? null, fallback: outside };
+    const base = { set: s !== null, setAt: s?.setAt ?? null, fallback: outside };
+    return kind === 'clearml' && outside !== null ? { ...base, fallbackApiHost: fallback.apiHost?.() ?? null } : base;
   };
 
   const reconfigure = async (): Promise<void> => {

@@ -7,7 +7,7 @@ import { useMemo, useState } from 'react';
 import { TextField, SelectField } from '../components/Field.js';
 import { emptyQueue, emptyResource, validateDraft, draftFromConfig, type ConfigDraft } from '../model/config-form.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
-import { useActions, usePending } from '../state/react.js';
+import { useActions, useApp, usePending } from '../state/react.js';
 import { ImportDialog } from './settings/ImportDialog.js';
 
 const STEPS = ['ClearML', 'AWS', 'First queue'] as const;
@@ -57,8 +57,14 @@ function toDraft(w: Wizard): { draft: ConfigDraft; resourceUid: string; entryUid
 export function FirstRun() {
   const actions = useActions();
   const demoPending = usePending('demo');
+  // ClearML keys the engine already finds outside the app (~/clearml.conf, the environment), with their server.
+  const outside = useApp((s) => s.credentials?.clearml.fallback ?? null);
+  const outsideHost = useApp((s) => s.credentials?.clearml.fallbackApiHost ?? null);
   const [step, setStep] = useState(0);
-  const [w, setW] = useState<Wizard>(INITIAL);
+  const [w, setW] = useState<Wizard>(() => ({ ...INITIAL, apiHost: outsideHost ?? INITIAL.apiHost }));
+  // With keys outside, leaving both key fields empty means: use those.
+  const keysGiven = w.clearmlAccessKey.trim() !== '' || w.clearmlSecretKey !== '';
+  const keysOutside = outside !== null && !keysGiven;
   const [attempted, setAttempted] = useState<Set<number>>(new Set());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -69,11 +75,17 @@ export function FirstRun() {
     const { draft, resourceUid, entryUid } = toDraft(w);
     const v = validateDraft(draft);
     const pick = (id: string) => v.issues[id] ?? [];
-    const clearml = credentialIssues({
-      kind: 'clearml',
-      accessKey: w.clearmlAccessKey.trim(),
-      secretKey: w.clearmlSecretKey,
-    });
+    // Keys found outside belong to the server named beside them: never sent to another one.
+    const sameHost = (a: string, b: string) => a.trim().replace(/\/+$/, '') === b.trim().replace(/\/+$/, '');
+    const clearml = keysOutside
+      ? outsideHost && !sameHost(w.apiHost, outsideHost)
+        ? { accessKey: [`The keys found are for ${outsideHost}: enter the keys for this host, or use that host`] }
+        : {}
+      : credentialIssues({
+          kind: 'clearml',
+          accessKey: w.clearmlAccessKey.trim(),
+          secretKey: w.clearmlSecretKey,
+        });
     const awsGiven = w.awsAccessKeyId.trim() !== '' || w.awsSecretAccessKey !== '';
     const aws = awsGiven
       ? credentialIssues({ kind: 'aws', accessKeyId: w.awsAccessKeyId.trim(), secretAccessKey: w.awsSecretAccessKey })
@@ -92,7 +104,7 @@ export function FirstRun() {
       maxInstances: pick(`entry:${entryUid}:maxInstances`),
     };
     return { config: v.config, issues, awsGiven };
-  }, [w]);
+  }, [w, keysOutside, outsideHost]);
 
   const stepFields: (keyof Wizard)[][] = [
     ['apiHost', 'clearmlAccessKey', 'clearmlSecretKey'],
@@ -129,15 +141,17 @@ export function FirstRun() {
     setBusy(true);
     setError(null);
     try {
-      const c = await actions.setCredentials({
-        kind: 'clearml',
-        accessKey: w.clearmlAccessKey.trim(),
-        secretKey: w.clearmlSecretKey,
-      });
-      setW((o) => ({ ...o, clearmlSecretKey: '' }));
-      if (!c.ok) {
-        setStep(0);
-        return setError(`ClearML credentials not saved: ${c.error.message}`);
+      if (!keysOutside) {
+        const c = await actions.setCredentials({
+          kind: 'clearml',
+          accessKey: w.clearmlAccessKey.trim(),
+          secretKey: w.clearmlSecretKey,
+        });
+        setW((o) => ({ ...o, clearmlSecretKey: '' }));
+        if (!c.ok) {
+          setStep(0);
+          return setError(`ClearML credentials not saved: ${c.error.message}`);
+        }
       }
       if (built.awsGiven) {
         const a = await actions.setCredentials({
@@ -185,8 +199,8 @@ export function FirstRun() {
         <p>
           Import its configuration (the YAML of its AWS autoscaler): queues, instance types, caps, the idle time and
           what runs on each instance carry over, and the preview lists every field that does not and every way this app
-          behaves differently. It opens in the settings editor; nothing is saved until you press Save there. Then add
-          the ClearML keys in the Credentials tab, or import them from ~/clearml.conf there.
+          behaves differently. It opens in the settings editor; nothing is saved until you press Save there. The ClearML
+          keys come from ~/clearml.conf when it has them; otherwise add them in the Credentials tab.
         </p>
         <button type="button" onClick={() => setImporting(true)}>
           Import ClearML's configuration…
@@ -217,14 +231,24 @@ export function FirstRun() {
         >
           {step === 0 && (
             <div className="grid">
+              {outside !== null && (
+                <p className="note field-wide" role="note">
+                  ClearML keys found in {outside === 'environment' ? 'the environment' : outside}
+                  {outsideHost ? `, for ${outsideHost}` : ''}. Leave the keys empty to use them: the engine reads them
+                  from there, so a later clearml-init is picked up too. Or enter other keys, to be kept in the keychain.
+                </p>
+              )}
               {field('apiHost', 0, 'ClearML API host', {
                 hint: 'api_server in clearml.conf',
                 placeholder: 'https://api.clear.ml',
               })}
-              {field('clearmlAccessKey', 0, 'Access key', {
+              {field('clearmlAccessKey', 0, outside !== null ? 'Access key (optional)' : 'Access key', {
                 hint: 'ClearML → Settings → Workspace → Create new credentials',
               })}
-              {field('clearmlSecretKey', 0, 'Secret key', { type: 'password', autoComplete: 'new-password' })}
+              {field('clearmlSecretKey', 0, outside !== null ? 'Secret key (optional)' : 'Secret key', {
+                type: 'password',
+                autoComplete: 'new-password',
+              })}
               {isInsecureApiHost(w.apiHost) && (
                 <p className="note tone-warn" role="note">
                   This host is plain http on another machine: the keys and every request would cross the network
