@@ -140,7 +140,15 @@ export const invokeContract = {
           instanceSetup: z.array(
             z.object({ path: z.string(), label: z.string(), before: z.string(), after: z.string() }),
           ),
-          apiHost: z.object({ from: z.string().nullable(), to: z.string(), insecure: z.boolean() }).nullable(),
+          apiHost: z
+            .object({
+              from: z.string().nullable(),
+              to: z.string(),
+              insecure: z.boolean(),
+              /** Whose keys: absent, the stored ones; else where they are read from (a clearml.conf path). */
+              keysFrom: z.string().optional(),
+            })
+            .nullable(),
         })
         .optional(),
     }),

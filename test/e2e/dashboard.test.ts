@@ -143,6 +143,17 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(p.calls).not.toContain('autoscaler:credentials.set');
     await page.getByRole('tab', { name: /^Credentials/ }).click();
     await page.getByText(/Nothing stored here; the engine falls back to: .*clearml\.conf/).waitFor();
+    // Sending those keys to another server takes a confirmation that names the file.
+    await page.getByRole('tab', { name: /^Settings/ }).click();
+    await page.getByRole('textbox', { name: 'ClearML API host' }).fill('https://api.other.example.com');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const confirm = page.getByRole('dialog', { name: 'Confirm before saving' });
+    await confirm
+      .getByRole('note', { name: 'API host change' })
+      .getByText(/The ClearML keys from .*clearml\.conf will be sent to/)
+      .waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect(p.backend.settings.get().config?.clearml.apiHost).toBe('https://api.clearml.example.com');
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 

@@ -2,7 +2,10 @@
  * What reaches an instance or a host only with the user's explicit yes: instance-setup changes and a new ClearML
  * API host are refused by the config.save handler itself (not just hidden in the UI).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiHostChange, instanceSetupChanges, isInsecureApiHost } from '../../shared/config-review.js';
@@ -11,8 +14,10 @@ import { createDispatcher, type CallContext } from '../../shared/ipc/dispatch.js
 import {
   configureFromSettings,
   createServiceHandlers,
+  type CredentialFallback,
   type ServiceDeps,
 } from '../../electron/engine/service/handlers.js';
+import { createEnvironmentFallback } from '../../electron/engine/service/fallback.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { createCredentialTesters } from '../../electron/engine/service/testers.js';
@@ -22,7 +27,7 @@ import { FakeController, validConfig, validConfigInput } from './fixtures.js';
 const ctx: CallContext = { transport: 'test', caller: 'test' };
 const KEYS = { accessKey: 'AKEXAMPLEACCESS123', secretKey: 'sEcReT-example-0123456789abcdef' };
 
-function env() {
+function env(fallback?: CredentialFallback) {
   const controller = new FakeController({});
   const settings = new MemorySettingsRepo();
   const secrets = new MemorySecretStore({ backendName: 'test store', now: () => 1 });
@@ -30,7 +35,8 @@ function env() {
     controller,
     settings,
     secrets,
-    testers: createCredentialTesters({ settings, secrets }),
+    ...(fallback ? { fallback } : {}),
+    testers: createCredentialTesters({ settings, secrets, ...(fallback ? { fallback } : {}) }),
     importClearmlConf: async () => null,
     importConfigText: createConfigImporter(() => 'https://api.clear.ml'),
     exportConfig: () => exportConfigText(settings.get().config),
@@ -194,6 +200,77 @@ describe('the ClearML API host the stored keys go to', () => {
     const e = env();
     e.settings.patch({ config: validConfig() });
     await e.secrets.set('clearml', KEYS);
+    expect((await save(e, validConfigInput())).ok).toBe(true);
+  });
+});
+
+describe('the ClearML API host the keys in ~/clearml.conf go to', () => {
+  const CONF_HOST = 'https://api.conf.example.com';
+  const CONF_KEYS = { accessKey: 'CONFACCESSKEY0000001', secretKey: 'conf-secret-value-0123456789' };
+  const conf = (apiServer: string | null) =>
+    [
+      'api {',
+      ...(apiServer ? [`  api_server: ${apiServer}`] : []),
+      `  credentials { "access_key" = "${CONF_KEYS.accessKey}", "secret_key" = "${CONF_KEYS.secretKey}" }`,
+      '}',
+    ].join('\n');
+  function withConf(apiServer: string | null) {
+    const home = mkdtempSync(path.join(tmpdir(), 'confirm-home-'));
+    closers.push(() => rmSync(home, { recursive: true, force: true }));
+    writeFileSync(path.join(home, 'clearml.conf'), conf(apiServer));
+    return { e: env(createEnvironmentFallback({ env: {}, homeDir: home })), file: path.join(home, 'clearml.conf') };
+  }
+
+  it('go to the server named beside them; another host only once confirmed, and never behind the dashboard', async () => {
+    const { e, file } = withConf(CONF_HOST);
+    const atConfHost = { ...validConfigInput(), clearml: { apiHost: CONF_HOST } };
+    expect((await save(e, atConfHost)).ok).toBe(true);
+    expect(e.controller.configured?.credentials.clearml).toEqual(CONF_KEYS);
+
+    const trap = await recordingServer();
+    const elsewhere = { ...validConfigInput(), clearml: { apiHost: trap.url } };
+    const r = await save(e, elsewhere);
+    expect(r.ok).toBe(false);
+    expect(r.needs?.apiHost).toEqual({ from: CONF_HOST, to: trap.url, insecure: false, keysFrom: file });
+    expect(r.issues[0]!.message).toMatch(
+      new RegExp(`^The ClearML keys from ${file} would be sent to ${trap.url} instead of ${CONF_HOST}`),
+    );
+
+    // The host changed behind the dashboard (the settings file): the engine and the test get no keys for it.
+    e.settings.patch({ config: ConfigSchema.parse(elsewhere) });
+    await configureFromSettings(e.deps);
+    expect(e.controller.configured?.credentials.clearml).toBeNull();
+    const t = await e.dispatch('autoscaler:credentials.test', { kind: 'clearml' }, ctx);
+    expect(t.ok && (t.value as { message: string }).message).toMatch(
+      new RegExp(`^The ClearML keys from ${file} were not sent to ${trap.url}`),
+    );
+    expect(trap.auth).toEqual([]);
+
+    // Confirmed by name: saved, and from then on they go there.
+    expect((await save(e, elsewhere, { apiHost: trap.url })).ok).toBe(true);
+    expect(e.controller.configured?.credentials.clearml).toEqual(CONF_KEYS);
+    await e.dispatch('autoscaler:credentials.test', { kind: 'clearml' }, ctx);
+    expect(trap.auth.length).toBeGreaterThan(0);
+  });
+
+  it('a confirmation for stored keys does not carry over to the file once they are cleared', async () => {
+    const { e } = withConf(CONF_HOST);
+    await e.dispatch('autoscaler:credentials.set', { kind: 'clearml', ...KEYS }, ctx);
+    const other = { ...validConfigInput(), clearml: { apiHost: 'https://api.other.example' } };
+    expect((await save(e, other, { apiHost: 'https://api.other.example' })).ok).toBe(true);
+    expect(e.controller.configured?.credentials.clearml).toEqual(KEYS);
+    await e.dispatch('autoscaler:credentials.clear', { kind: 'clearml' }, ctx);
+    // The engine now reads the file, whose keys are for its own server, not the one confirmed for the stored keys.
+    expect(e.controller.configured?.credentials.clearml).toBeNull();
+    expect((await save(e, other)).needs?.apiHost).toMatchObject({ to: 'https://api.other.example' });
+  });
+
+  it('a file that names no server: confirmed once for the host saved with them, then used there as before', async () => {
+    const { e, file } = withConf(null);
+    const first = await save(e, validConfigInput());
+    expect(first.needs?.apiHost).toEqual({ from: null, to: 'https://api.clear.ml', insecure: false, keysFrom: file });
+    expect((await save(e, validConfigInput(), { apiHost: 'https://api.clear.ml' })).ok).toBe(true);
+    expect(e.controller.configured?.credentials.clearml).toEqual(CONF_KEYS);
     expect((await save(e, validConfigInput())).ok).toBe(true);
   });
 });

@@ -106,19 +106,58 @@ export function keysHost(settings: Settings): string | null {
   return settings.clearmlKeysHost ?? settings.config?.clearml.apiHost ?? null;
 }
 
-/** True when the saved config's API host is one the stored keys may be sent to. */
-export function keysMayGoTo(settings: Settings, apiHost: string): boolean {
-  const trusted = keysHost(settings);
-  return trusted !== null && normalizeApiHost(trusted) === normalizeApiHost(apiHost);
+/**
+ * The ClearML keys the engine would use and where they may go without a new confirmation. Stored keys go to the
+ * host confirmed for them (`keysHost`). Keys read from outside the app (~/clearml.conf, the environment) belong to
+ * the server named beside them: they go there, or to a host confirmed for them since.
+ */
+export interface ClearmlKeys {
+  /** Null: stored in the keychain; else where they are read from (a clearml.conf path, "environment"). */
+  from: string | null;
+  /** The host confirmed for them; for keys read from outside, else the server named beside them. */
+  confirmedFor: string | null;
+  /** Keys read from outside: the server named beside them, if any. */
+  ownHost: string | null;
 }
 
-function hostMessage(h: HostChange): string {
+/** The keys the engine would use now (null: none, stored or outside). */
+export async function clearmlKeys(
+  secrets: SecretStore,
+  settings: Settings,
+  fallback: CredentialFallback,
+): Promise<ClearmlKeys | null> {
+  if ((await secrets.get('clearml')) !== null) return { from: null, confirmedFor: keysHost(settings), ownHost: null };
+  if (fallback.clearml() === null) return null;
+  const ownHost = fallback.apiHost?.() ?? null;
+  return {
+    from: fallback.describe('clearml') ?? 'outside the app',
+    confirmedFor: settings.clearmlKeysHost ?? ownHost,
+    ownHost,
+  };
+}
+
+/**
+ * True when these keys may be sent to `apiHost` now. Keys read from outside with no server known for them (a file
+ * that names none, a setup older than this check) go where the config says, as before.
+ */
+export function keysMayGo(keys: ClearmlKeys, apiHost: string): boolean {
+  const same = (h: string | null) => h !== null && normalizeApiHost(h) === normalizeApiHost(apiHost);
+  if (keys.from === null) return same(keys.confirmedFor);
+  return keys.confirmedFor === null || same(keys.confirmedFor) || same(keys.ownHost);
+}
+
+/** Whose keys a message names: "The stored ClearML keys", "The ClearML keys from ~/clearml.conf". */
+export function keysLabel(from: string | null): string {
+  return from === null ? 'The stored ClearML keys' : `The ClearML keys from ${from}`;
+}
+
+function hostMessage(h: HostChange, from: string | null): string {
   const risk = h.insecure
     ? ` It is plain http to another machine: the keys and every request would cross the network unencrypted; use https if the server offers it.`
     : '';
   return (
-    `The stored ClearML keys would be sent to ${h.to}${h.from ? ` instead of ${h.from}` : ''}.${risk} ` +
-    `Confirm this host, or enter the keys for it again under Credentials.`
+    `${keysLabel(from)} would be sent to ${h.to}${h.from ? ` instead of ${h.from}` : ''}.${risk} ` +
+    `Confirm this host, or enter the keys for it under Credentials.`
   );
 }
 
@@ -151,16 +190,18 @@ export async function configureFromSettings(
 }
 
 /**
- * resolveCredentials, minus stored ClearML keys the saved API host was never confirmed for (a host changed
- * outside the dashboard, e.g. in the settings file): the engine then reports missing keys instead of sending them.
+ * resolveCredentials, minus ClearML keys the saved API host was never confirmed for (a host changed outside the
+ * dashboard, e.g. in the settings file; a clearml.conf that now names another server): the engine then reports
+ * missing keys instead of sending them.
  */
 export async function engineCredentials(
   deps: Pick<ServiceDeps, 'settings' | 'secrets' | 'knownSecrets' | 'fallback'>,
 ): Promise<ResolvedCredentials> {
-  const creds = await resolveCredentials(deps.secrets, deps.knownSecrets, deps.fallback);
+  const fallback = deps.fallback ?? defaultFallback;
+  const creds = await resolveCredentials(deps.secrets, deps.knownSecrets, fallback);
   const settings = deps.settings.get();
-  const stored = (await deps.secrets.get('clearml')) !== null;
-  if (stored && settings.config && !keysMayGoTo(settings, settings.config.clearml.apiHost)) {
+  const keys = await clearmlKeys(deps.secrets, settings, fallback);
+  if (keys && settings.config && !keysMayGo(keys, settings.config.clearml.apiHost)) {
     return { ...creds, clearml: null };
   }
   return creds;
@@ -287,11 +328,12 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       const saved: Config = r.value;
       const current = deps.settings.get();
       const setup = instanceSetupChanges(current.config, saved);
-      const host = apiHostChange(
-        keysHost(current),
-        saved.clearml.apiHost,
-        (await deps.secrets.get('clearml')) !== null,
-      );
+      const keys = await clearmlKeys(deps.secrets, current, fallback);
+      // Keys read from outside need no confirmation for their own server.
+      const host =
+        keys?.ownHost != null && normalizeApiHost(keys.ownHost) === normalizeApiHost(saved.clearml.apiHost)
+          ? null
+          : apiHostChange(keys?.confirmedFor ?? keysHost(current), saved.clearml.apiHost, keys !== null);
       const setupRefused = setup.length > 0 && confirm?.instanceSetup !== true;
       const hostRefused = host !== null && normalizeApiHost(confirm?.apiHost ?? '') !== host.to;
       if (setupRefused || hostRefused) {
@@ -304,9 +346,12 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
                   message: `${c.label} changes what runs on every instance: confirm the change to save it.`,
                 }))
               : []),
-            ...(hostRefused ? [{ path: 'clearml.apiHost', message: hostMessage(host) }] : []),
+            ...(hostRefused ? [{ path: 'clearml.apiHost', message: hostMessage(host, keys?.from ?? null) }] : []),
           ],
-          needs: { instanceSetup: setupRefused ? setup : [], apiHost: hostRefused ? host : null },
+          needs: {
+            instanceSetup: setupRefused ? setup : [],
+            apiHost: hostRefused ? { ...host, ...(keys?.from ? { keysFrom: keys.from } : {}) } : null,
+          },
         };
       }
       deps.settings.patch({ config: saved, ...(host ? { clearmlKeysHost: host.to } : {}) });
@@ -354,6 +399,8 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
 
     'autoscaler:credentials.clear': async ({ kind }) => {
       await deps.secrets.delete(kind);
+      // A host confirmed for the stored keys says nothing of keys read from ~/clearml.conf after them.
+      if (kind === 'clearml') deps.settings.patch({ clearmlKeysHost: null });
       await reconfigure();
       deps.changes?.emit('credentials');
       return status(kind);

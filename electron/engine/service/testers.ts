@@ -12,7 +12,10 @@ import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
 import { launchBase } from '../launch-request.js';
 import { ClearmlError, Ec2Error, type LaunchSpec } from '../ports.js';
 import {
-  keysMayGoTo,
+  clearmlKeys,
+  defaultFallback,
+  keysLabel,
+  keysMayGo,
   resolveCredentials,
   type CredentialFallback,
   type ServiceDeps,
@@ -215,12 +218,13 @@ export function createCredentialTesters(deps: {
         };
       }
       const settings = deps.settings.get();
-      if ((await deps.secrets.get('clearml')) !== null && settings.config && !keysMayGoTo(settings, apiHost)) {
+      const keys = await clearmlKeys(deps.secrets, settings, deps.fallback ?? defaultFallback);
+      if (keys && settings.config && !keysMayGo(keys, apiHost)) {
         return {
           ok: false,
           message:
-            `The stored ClearML keys were not sent to ${apiHost}: that host was never confirmed for them. Save ` +
-            'Settings and confirm the host, or enter the keys for it again.',
+            `${keysLabel(keys.from)} were not sent to ${apiHost}: that host was never confirmed for them. Save ` +
+            'Settings and confirm the host, or enter the keys for it under Credentials.',
           details: [],
         };
       }

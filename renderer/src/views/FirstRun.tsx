@@ -2,7 +2,7 @@
  * First run (no config, no credentials): a short setup ClearML → AWS → first queue and resource, or a demo
  * that says plainly it is one.
  */
-import { isInsecureApiHost } from '../../../shared/config-review.js';
+import { isInsecureApiHost, normalizeApiHost } from '../../../shared/config-review.js';
 import { useMemo, useState } from 'react';
 import { TextField, SelectField } from '../components/Field.js';
 import { emptyQueue, emptyResource, validateDraft, draftFromConfig, type ConfigDraft } from '../model/config-form.js';
@@ -76,9 +76,8 @@ export function FirstRun() {
     const v = validateDraft(draft);
     const pick = (id: string) => v.issues[id] ?? [];
     // Keys found outside belong to the server named beside them: never sent to another one.
-    const sameHost = (a: string, b: string) => a.trim().replace(/\/+$/, '') === b.trim().replace(/\/+$/, '');
     const clearml = keysOutside
-      ? outsideHost && !sameHost(w.apiHost, outsideHost)
+      ? outsideHost && normalizeApiHost(w.apiHost) !== normalizeApiHost(outsideHost)
         ? { accessKey: [`The keys found are for ${outsideHost}: enter the keys for this host, or use that host`] }
         : {}
       : credentialIssues({

@@ -1,6 +1,6 @@
 /**
- * The explicit yes main asks for: instance-setup changes (shown as a diff) and the API host the stored ClearML keys
- * will be sent to (named, with a warning for plain http to another machine).
+ * The explicit yes main asks for: instance-setup changes (shown as a diff) and the API host the ClearML keys (stored,
+ * or read from ~/clearml.conf) will be sent to (named, with a warning for plain http to another machine).
  */
 import { Dialog } from '../../components/Dialog.js';
 import type { SaveNeeds } from '../../model/settings-form.js';
@@ -43,7 +43,14 @@ export function ConfirmSaveDialog({
       {host && (
         <div role="note" aria-label="API host change">
           <p>
-            The stored ClearML keys will be sent to <code>{host.to}</code>
+            {host.keysFrom ? (
+              <>
+                The ClearML keys from <code>{host.keysFrom}</code>
+              </>
+            ) : (
+              'The stored ClearML keys'
+            )}{' '}
+            will be sent to <code>{host.to}</code>
             {host.from ? (
               <>
                 {' '}
