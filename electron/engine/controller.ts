@@ -26,6 +26,8 @@ export interface GitCredentials {
 
 export interface ResolvedCredentials {
   clearml: ClearmlCredentials | null;
+  /** Keys there are but withheld from the configured host (never confirmed for it): the sentence saying so. */
+  clearmlWithheld?: string;
   /** null: use the AWS SDK default chain (env, profiles, SSO). */
   aws: AwsCredentials | null;
   /** For private repositories: written to the agent's clearml.conf (or fetched from SSM), never traced. */

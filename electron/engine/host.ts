@@ -40,7 +40,8 @@ export interface EngineHostOptions {
   /** Where the engine keeps its small durable state (price cache, launch intents). */
   dataDir?: string;
   /** Test seams; default to the real clients. */
-  makeClearml?: (config: Config, creds: ClearmlCredentials | null) => ClearmlApi;
+  /** `missing`: with no credentials, why (the error every call reports). */
+  makeClearml?: (config: Config, creds: ClearmlCredentials | null, missing?: string) => ClearmlApi;
   makeEc2?: (config: Config, creds: ResolvedCredentials['aws']) => Ec2Api;
   /**
    * This install's engine id and team decision (default: `team.json` in `dataDir`, else new in memory). A harness
@@ -153,8 +154,13 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
 
   const makeClearml =
     opts.makeClearml ??
-    ((cfg: Config, creds: ClearmlCredentials | null) =>
-      createClearmlClient({ apiHost: cfg.clearml.apiHost, credentials: creds, clock }));
+    ((cfg: Config, creds: ClearmlCredentials | null, missing?: string) =>
+      createClearmlClient({
+        apiHost: cfg.clearml.apiHost,
+        credentials: creds,
+        clock,
+        ...(missing ? { missingCredentials: missing } : {}),
+      }));
   const makeEc2 =
     opts.makeEc2 ??
     ((cfg: Config, creds: ResolvedCredentials['aws']) =>
@@ -163,7 +169,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   function configure(cfg: Config, creds: ResolvedCredentials, override?: { clearml: ClearmlApi; ec2: Ec2Api }): void {
     config = cfg;
     lastCreds = creds;
-    clients = override ?? { clearml: makeClearml(cfg, creds.clearml), ec2: makeEc2(cfg, creds.aws) };
+    clients = override ?? {
+      clearml: makeClearml(cfg, creds.clearml, creds.clearmlWithheld),
+      ec2: makeEc2(cfg, creds.aws),
+    };
     const ec2 = clients.ec2;
     const book = new PriceBook({
       region: cfg.aws.region,

@@ -132,6 +132,14 @@ describe('auth', () => {
     expect(client.calls).toBe(0);
     // server.info needs no credentials.
     expect(await client.serverInfo()).toEqual({ version: '1.17.0', apiVersion: '2.31' });
+    // Keys withheld from this host: the error says why instead.
+    const withheld = createClearmlClient({
+      apiHost: emu.url,
+      credentials: null,
+      missingCredentials: 'not for this host',
+    });
+    expect((await failure(withheld.listWorkers('dyn'))).message).toBe('not for this host');
+    expect(withheld.calls).toBe(0);
   });
 
   it('falls back to per-request Basic auth when auth.login is unavailable', async () => {

@@ -38,6 +38,8 @@ import {
 export interface ClearmlClientOptions {
   apiHost: string;
   credentials: { accessKey: string; secretKey: string } | null;
+  /** With no credentials: why, as the error every call reports (default: none are set, and where to set them). */
+  missingCredentials?: string;
   /** Per call, covering connect, headers and body. Default 10 s. */
   timeoutMs?: number;
   /** Requested API version. 2.20 is the oldest that has everything we call (`max_task_entries`). */
@@ -211,8 +213,9 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     if (basic) return basic;
     throw new ClearmlError(
       'auth',
-      `No ClearML credentials are set: add an access key and secret key in the Credentials tab ` +
-        `(or run clearml-init to create ~/clearml.conf)`,
+      opts.missingCredentials ??
+        `No ClearML credentials are set: add an access key and secret key in the Credentials tab ` +
+          `(or run clearml-init to create ~/clearml.conf)`,
     );
   }
 

@@ -151,6 +151,14 @@ export function keysLabel(from: string | null): string {
   return from === null ? 'The stored ClearML keys' : `The ClearML keys from ${from}`;
 }
 
+/** Why keys there are were not sent to `apiHost`, and what to do: for the engine's errors and Test. */
+export function withheldText(from: string | null, apiHost: string): string {
+  return (
+    `${keysLabel(from)} were not sent to ${apiHost}: that host was never confirmed for them. Save Settings and ` +
+    'confirm the host, or enter the keys for it under Credentials.'
+  );
+}
+
 function hostMessage(h: HostChange, from: string | null): string {
   const risk = h.insecure
     ? ` It is plain http to another machine: the keys and every request would cross the network unencrypted; use https if the server offers it.`
@@ -201,8 +209,9 @@ export async function engineCredentials(
   const creds = await resolveCredentials(deps.secrets, deps.knownSecrets, fallback);
   const settings = deps.settings.get();
   const keys = await clearmlKeys(deps.secrets, settings, fallback);
-  if (keys && settings.config && !keysMayGo(keys, settings.config.clearml.apiHost)) {
-    return { ...creds, clearml: null };
+  const apiHost = settings.config?.clearml.apiHost;
+  if (keys && apiHost !== undefined && !keysMayGo(keys, apiHost)) {
+    return { ...creds, clearml: null, clearmlWithheld: withheldText(keys.from, apiHost) };
   }
   return creds;
 }

@@ -14,9 +14,9 @@ import { ClearmlError, Ec2Error, type LaunchSpec } from '../ports.js';
 import {
   clearmlKeys,
   defaultFallback,
-  keysLabel,
   keysMayGo,
   resolveCredentials,
+  withheldText,
   type CredentialFallback,
   type ServiceDeps,
   type TestResult,
@@ -220,13 +220,7 @@ export function createCredentialTesters(deps: {
       const settings = deps.settings.get();
       const keys = await clearmlKeys(deps.secrets, settings, deps.fallback ?? defaultFallback);
       if (keys && settings.config && !keysMayGo(keys, apiHost)) {
-        return {
-          ok: false,
-          message:
-            `${keysLabel(keys.from)} were not sent to ${apiHost}: that host was never confirmed for them. Save ` +
-            'Settings and confirm the host, or enter the keys for it under Credentials.',
-          details: [],
-        };
+        return { ok: false, message: withheldText(keys.from, apiHost), details: [] };
       }
       const creds = await resolveCredentials(deps.secrets, undefined, deps.fallback);
       return testClearml({ apiHost, credentials: creds.clearml });

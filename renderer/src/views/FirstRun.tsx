@@ -164,8 +164,8 @@ export function FirstRun() {
           return setError(`AWS credentials not saved: ${a.error.message}`);
         }
       }
-      // The keys were typed for this host in this same wizard (which warned about plain http): that is the
-      // confirmation the API host needs.
+      // The keys were typed for this host in this same wizard (which warned about plain http), or are the ones
+      // read from outside for their own server (checked above): that is the confirmation the API host needs.
       const r = await actions.saveConfig(built.config, { apiHost: w.apiHost.trim() });
       if (!r.ok) return setError(`Configuration not saved: ${r.error.message}`);
       if (!r.value.ok) {
