@@ -142,7 +142,11 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(await p.backend.secrets.get('clearml')).toBeNull();
     expect(p.calls).not.toContain('autoscaler:credentials.set');
     await page.getByRole('tab', { name: /^Credentials/ }).click();
-    await page.getByText(/Nothing stored here; the engine falls back to: .*clearml\.conf/).waitFor();
+    await page
+      .getByText(
+        /Nothing stored here; the engine falls back to: .*clearml\.conf \(keys for https:\/\/api\.clearml\.example\.com\)\./,
+      )
+      .waitFor();
     // Sending those keys to another server takes a confirmation that names the file.
     await page.getByRole('tab', { name: /^Settings/ }).click();
     await page.getByRole('textbox', { name: 'ClearML API host' }).fill('https://api.other.example.com');

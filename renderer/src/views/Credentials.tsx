@@ -66,7 +66,9 @@ function StoredStatus({ s }: { s: CredentialsStatus['clearml'] }) {
   return (
     <p className="stored" data-testid="stored-status">
       <span className="pill tone-muted">not set</span>
-      {s.fallback ? ` Nothing stored here; the engine falls back to: ${s.fallback}.` : ' Nothing is stored.'}
+      {s.fallback
+        ? ` Nothing stored here; the engine falls back to: ${s.fallback}${s.fallbackApiHost ? ` (keys for ${s.fallbackApiHost})` : ''}.`
+        : ' Nothing is stored.'}
     </p>
   );
 }
