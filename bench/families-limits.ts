@@ -565,11 +565,6 @@ function clairvoyantLimits(benchDir: string, rows: readonly FamilyRow[]): string
   ].join('\n');
 }
 
-/**
- * The trickle family's online frontier: for launch leads from pure reaction to "ready for the earliest arrival
- * under the slowest boot", the share of tasks that wait, their mean wait and the least cost ÷ bound; then the
- * longest lead within the clairvoyant target and what it makes tasks wait.
- */
 /** One trickle seed, as the per-trace p95 check needs it: where each task landed around its slot, and the model's p95. */
 export interface TrickleSeed {
   seed: number;
@@ -613,6 +608,12 @@ function overText(counts: readonly number[], of: number): string {
   return `${fewest === most ? fewest : `${fewest}–${most}`} of ${of}`;
 }
 
+/**
+ * The trickle family's online frontier: for launch leads from pure reaction to "ready for the earliest arrival
+ * under the slowest boot", the share of tasks that wait, their mean wait and the least cost ÷ bound; then the
+ * longest lead within the clairvoyant target and what it makes tasks wait. With `seeds`, each lead's cost against the
+ * bound with mean boots too and the seeds whose p95 it would put over the model's, and what that bound allows.
+ */
 export function trickleFrontier(bootSec: { min: number; max: number }, seeds: readonly TrickleSeed[] = []): string[] {
   const w: SlotWorld = {
     jitterSec: TRICKLE.jitterSec,
@@ -626,15 +627,12 @@ export function trickleFrontier(bootSec: { min: number; max: number }, seeds: re
   const leads = [null, 90, 105, 150, 180, safe];
   const pct = (v: number) => `${Math.round(v * 100)} %`;
   const withSeeds = seeds.length > 0;
+  // Launching as each task arrives (no lead) is not a lead `slotTraceWaits` prices: that row shows none.
   const over = (lead: number | null) =>
-    // Launching as each task arrives makes every task wait a boot: the p95 is then a boot, as the model's first
-    // task's wait is.
-    lead === null ? '' : ` ${overText(seedsOverModelP95(seeds, lead, bootSec), seeds.length)} |`;
+    lead === null ? ' – |' : ` ${overText(seedsOverModelP95(seeds, lead, bootSec), seeds.length)} |`;
   const line = (p: ReturnType<typeof leadPoint>) =>
     `| ${p.leadSec === null ? 'none: launch when the task arrives' : `${Math.round(p.leadSec)} s`} | ${pct(p.waitShare)} | ${Math.round(p.meanWaitSec)} s | ${p.ratio.toFixed(2)} |` +
-    (withSeeds
-      ? ` ${leadPoint(wMean, p.leadSec).ratio.toFixed(2)} |${p.leadSec === null ? ' – |' : over(p.leadSec)}`
-      : '');
+    (withSeeds ? ` ${leadPoint(wMean, p.leadSec).ratio.toFixed(2)} |${over(p.leadSec)}` : '');
   const at = leadForRatio(w, CLAIRVOYANT_COST_TARGET);
   const lines = [
     '',
