@@ -126,6 +126,12 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     const host = page.getByRole('textbox', { name: 'ClearML API host' });
     expect(await host.inputValue()).toBe('https://api.clearml.example.com');
     await shot(page, 'first-run-clearml-conf');
+    // The import names the server an empty API host field stands for.
+    await page.getByRole('button', { name: "Import ClearML's configuration…" }).click();
+    const importDialog = page.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
+    await importDialog.getByText(/Empty: https:\/\/api\.clearml\.example\.com, from .*clearml\.conf/).waitFor();
+    await importDialog.getByRole('button', { name: 'Cancel' }).click();
+    await importDialog.waitFor({ state: 'detached' });
     // Those keys are for their own server: another host needs its own keys.
     await host.fill('https://api.clear.ml');
     await page.getByRole('button', { name: 'Next' }).click();

@@ -7,7 +7,7 @@ import { Dialog } from '../../components/Dialog.js';
 import { Field, TextField } from '../../components/Field.js';
 import { ImportDifferences } from '../../components/ImportDifferences.js';
 import { draftFromConfig } from '../../model/config-form.js';
-import { useActions, usePending } from '../../state/react.js';
+import { useActions, useApp, usePending } from '../../state/react.js';
 import { SetupDiff } from './SetupDiff.js';
 
 type ImportResult = InvokeResponse<'autoscaler:config.import'>;
@@ -32,6 +32,8 @@ export function ImportDialog({
   const busy = usePending('importConfig');
   const [text, setText] = useState('');
   const [apiHost, setApiHost] = useState('');
+  // The server beside the ClearML keys found on this machine, if any: what an empty field stands for.
+  const outside = useApp((s) => s.credentials?.clearml);
   const [result, setResult] = useState<ImportResult | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -81,8 +83,12 @@ export function ImportDialog({
         <TextField
           label="ClearML API host"
           value={apiHost}
-          placeholder="https://api.clear.ml"
-          hint="api_server in ~/clearml.conf. Empty: taken from CLEARML_API_HOST or ~/clearml.conf on this machine"
+          placeholder={outside?.fallbackApiHost ?? 'https://api.clear.ml'}
+          hint={
+            outside?.fallbackApiHost && outside.fallback
+              ? `api_server in ~/clearml.conf. Empty: ${outside.fallbackApiHost}, from ${outside.fallback}`
+              : 'api_server in ~/clearml.conf. Empty: taken from CLEARML_API_HOST or ~/clearml.conf on this machine'
+          }
           onChange={(v) => {
             setApiHost(v);
             setResult(null);
