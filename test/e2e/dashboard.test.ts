@@ -167,6 +167,28 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('first run with ClearML keys in the environment: the setup says so and takes CLEARML_API_HOST', async () => {
+    const p = await realPreview({
+      env: {
+        CLEARML_API_HOST: 'https://api.env.example.com',
+        CLEARML_API_ACCESS_KEY: 'ENVACCESSKEY00000001',
+        CLEARML_API_SECRET_KEY: 'env-secret-value-0123456789',
+      },
+    });
+    const page = await open(p);
+    await page
+      .getByRole('note')
+      .getByText(/ClearML keys found in the environment, for https:\/\/api\.env\.example\.com\./)
+      .waitFor();
+    expect(await page.getByRole('textbox', { name: 'ClearML API host' }).inputValue()).toBe(
+      'https://api.env.example.com',
+    );
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('textbox', { name: 'AWS region' }).waitFor();
+    expect(await page.content()).not.toContain('env-secret-value');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it("first run → switching from ClearML's autoscaler: its YAML and the API host open in the settings editor", async () => {
     const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
     const p = await realPreview();

@@ -139,8 +139,11 @@ async function serve(
 
 /** The real preview backend (engine host, handlers, dispatcher), nothing from the environment. */
 export async function realPreview(
-  /** `clearmlConf`: the text of a ~/clearml.conf for the backend to find (its home is the data dir). */
-  opts: { demo?: boolean; config?: Config; clearmlConf?: string } = {},
+  /**
+   * `clearmlConf`: the text of a ~/clearml.conf for the backend to find (its home is the data dir); `env`: the
+   * environment it sees (default none).
+   */
+  opts: { demo?: boolean; config?: Config; clearmlConf?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Preview & { backend: PreviewBackend }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'autoscaler-e2e-data-'));
   if (opts.clearmlConf !== undefined) writeFileSync(path.join(dataDir, 'clearml.conf'), opts.clearmlConf);
@@ -148,7 +151,7 @@ export async function realPreview(
     dataDir,
     demo: opts.demo ?? false,
     config: opts.config,
-    env: {},
+    env: opts.env ?? {},
     homeDir: dataDir,
   });
   const p = await serve(
