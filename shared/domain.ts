@@ -9,6 +9,10 @@ import { LeadershipViewSchema } from './team.js';
 export const EngineStatusSchema = z.enum(['off', 'starting', 'watching', 'scaling', 'paused', 'error']);
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
 
+/** Where the user changes what an error status is about: the keys (and IAM policy) or the hosts and region. */
+export const StatusFixSchema = z.enum(['credentials', 'settings']);
+export type StatusFix = z.infer<typeof StatusFixSchema>;
+
 export const MarketSchema = z.enum(['spot', 'on-demand']);
 export type Market = z.infer<typeof MarketSchema>;
 
@@ -165,6 +169,8 @@ export const SnapshotSchema = z.object({
   status: EngineStatusSchema,
   /** Human text for the status; for `error` it says what to do. */
   statusReason: z.string().nullable(),
+  /** With an `error` status: where the user fixes it, in the order the reason names them (empty: nowhere to go). */
+  statusFix: z.array(StatusFixSchema).optional(),
   dryRun: z.boolean(),
   demo: z.boolean(),
   launchesPaused: z.boolean(),

@@ -6,6 +6,7 @@
  */
 import { ClearmlError, Ec2Error } from './ports.js';
 import { errorText } from '../../shared/error-text.js';
+import type { StatusFix } from '../../shared/domain.js';
 
 export type Service = 'clearml' | 'ec2';
 /** Who reads the text: the app (Settings screens) or a terminal (config file and environment). */
@@ -46,19 +47,20 @@ export function ec2EndpointFor(region: string, env: Readonly<Record<string, stri
 
 const NAME: Record<Service, string> = { clearml: 'ClearML', ec2: 'EC2' };
 
-/** What to change, in the words of the place the user changes it. */
-function remedy(p: ConnectionProblem, surface: Surface): string {
-  if (p.service === 'clearml') {
-    if (surface === 'app')
-      return p.kind === 'auth' ? 'check the key pair in the Credentials tab' : 'check the API host in Settings';
+/** Where, in the app, the user changes what a problem is about: the keys when they were refused, else the hosts. */
+export function fixPlace(p: ConnectionProblem): StatusFix {
+  return p.kind === 'auth' ? 'credentials' : 'settings';
+}
+
+/**
+ * What to change on the command line: the config field or environment variable. (In the app the classified
+ * message already says where, and the status card's button opens it: `fixPlace`.)
+ */
+function remedy(p: ConnectionProblem): string {
+  if (p.service === 'clearml')
     return p.kind === 'auth'
       ? 'set CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY (or the api section of ~/clearml.conf)'
       : 'check clearml.apiHost in the config file (or CLEARML_API_HOST), the network and the VPN';
-  }
-  if (surface === 'app')
-    return p.kind === 'auth'
-      ? 'check the AWS credentials in the Credentials tab and their IAM policy'
-      : 'check the region in Settings and the network';
   if (p.kind === 'auth')
     return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
       ? 'no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login'
@@ -79,7 +81,7 @@ export function renderProblem(p: ConnectionProblem, surface: Surface, opts: { re
         : causeOf(p.detail);
   if (surface === 'app') return `${NAME[p.service]} could not be read at ${p.endpoint}: ${cause}`;
   const then = opts.retrying ? ' (retrying every poll)' : '';
-  return `${NAME[p.service]} could not be read at ${p.endpoint} (${cause}): ${remedy(p, surface)}${then}`;
+  return `${NAME[p.service]} could not be read at ${p.endpoint} (${cause}): ${remedy(p)}${then}`;
 }
 
 export function renderCleared(c: NonNullable<ConnectionTransition['cleared']>, now: number): string {

@@ -139,7 +139,7 @@ export class Engine {
     const down = this.connections.report(config, { clearml: seen.clearmlFailure, ec2: seen.ec2Failure }, now, emit);
     if (!seen.ok) {
       result.errors.push(...down.problems);
-      this.publish(now, null, { status: 'error', statusReason: down.problems.join('; ') });
+      this.publish(now, null, { status: 'error', statusReason: down.problems.join('; '), statusFix: down.fix });
       return result;
     }
     const obs = seen.obs;
@@ -207,6 +207,7 @@ export class Engine {
       launchesPaused: this.pauses.launches,
       busy: p.instances.some((c) => c.phase === 'booting') || result.launched.length + result.terminated.length > 0,
       firstError: result.errors[0] ?? null,
+      connectionFix: down.fix,
     });
     this.publish(now, p, status, money?.caps);
     return result;

@@ -253,7 +253,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       return e.tick({ act });
     })().catch((err: unknown) => {
       e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}` });
-      publish(store, { status: 'error', statusReason: `The last tick failed: ${errorText(err)}` });
+      publish(store, { status: 'error', statusReason: `The last tick failed: ${errorText(err)}`, statusFix: [] });
       return { ok: false, plan: null, launched: [], terminated: [], errors: [errorText(err)] };
     });
     try {
@@ -279,6 +279,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         enabled: false,
         status: 'error',
         statusReason: 'Nothing to run yet: finish the setup (ClearML, AWS, a queue and a resource) or try the demo.',
+        statusFix: ['settings'],
       });
       return;
     }
@@ -287,7 +288,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     // An observe-only tick still running would publish "off" after "starting": let it finish first.
     while (on && current) await current;
     if (on) {
-      publish(store, { enabled: true, status: 'starting', statusReason: null });
+      publish(store, { enabled: true, status: 'starting', statusReason: null, statusFix: [] });
       engine?.emit({ level: 'info', kind: 'engine', message: 'autoscaling turned on' });
       loop = loopBody();
     } else {
@@ -308,6 +309,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         enabled: false,
         status: 'off',
         statusReason: 'Autoscaling is off: nothing is launched or terminated.',
+        statusFix: [],
       });
     }
   }

@@ -232,6 +232,20 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('an error status offers the view that fixes it: no keys → Open Credentials', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    const card = page.locator('.status-card');
+    // No ClearML keys and no AWS credentials in this sandbox: both are fixed in Credentials, one button.
+    const button = card.getByRole('button', { name: 'Open Credentials' });
+    await button.waitFor({ timeout: 60_000 });
+    expect(await card.getByRole('button', { name: 'Open Settings' }).count()).toBe(0);
+    await shot(page, 'status-fix');
+    await button.click();
+    await page.getByRole('tab', { name: /^Credentials/, selected: true }).waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('an invalid resource field shows its message and nothing is saved', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const page = await open(p);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConnectionWatch,
   ec2EndpointFor,
+  fixPlace,
   renderCleared,
   renderProblem,
   type ConnectionProblem,
@@ -105,6 +106,21 @@ describe('renderProblem', () => {
   });
 });
 
+describe('fixPlace: where the app fixes a connection problem', () => {
+  it.each([
+    ['auth', 'ec2', 'credentials'],
+    ['auth', 'clearml', 'credentials'],
+    ['unreachable', 'clearml', 'settings'],
+    ['timeout', 'ec2', 'settings'],
+    ['not-found', 'clearml', 'settings'],
+    ['server', 'clearml', 'settings'],
+    ['invalid', 'ec2', 'settings'],
+    ['other', 'ec2', 'settings'],
+  ] as const)('%s on %s → %s', (kind, service, place) => {
+    expect(fixPlace(p({ kind, service }))).toBe(place);
+  });
+});
+
 describe('ConnectionWatch', () => {
   it('reports a problem once when it starts, again only when it changes, and once when it clears', () => {
     const w = new ConnectionWatch();
@@ -147,6 +163,8 @@ describe('engine: both connections reported independently', () => {
     expect(errors[1]!.message).toMatch(/AWS_PROFILE|AWS_ACCESS_KEY_ID/);
     expect(errors[0]!.message).toContain(`at ${world.clearml.url}`);
     expect(world.store.getState().status).toBe('error');
+    // Where each is fixed, in the order the status line names them: ClearML's host (a 503), EC2's keys.
+    expect(world.store.getState().statusFix).toEqual(['settings', 'credentials']);
     for (let i = 0; i < 3; i++) {
       world.clock.advance(15_000);
       await engine.tick();
@@ -155,5 +173,6 @@ describe('engine: both connections reported independently', () => {
     expect(recovered.sort()).toEqual(['ClearML', 'EC2']);
     expect(events.filter((e) => e.level === 'error')).toHaveLength(2);
     expect(world.store.getState().status).not.toBe('error');
+    expect(world.store.getState().statusFix).toEqual([]);
   });
 });

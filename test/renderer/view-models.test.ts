@@ -75,6 +75,23 @@ describe('overview model', () => {
     expect(m.tone).toBe('busy');
   });
 
+  it.each([
+    ['error', ['credentials'], ['credentials']],
+    ['error', ['settings', 'credentials'], ['settings', 'credentials']],
+    ['error', undefined, []],
+    // A fix left over from an error is not offered once the status moved on.
+    ['watching', ['credentials'], []],
+    ['off', ['settings'], []],
+  ] as const)('status %s with statusFix %j: buttons for %j', (status, statusFix, fix) => {
+    const s = snapshot({
+      status,
+      enabled: true,
+      lastTickOkAt: now,
+      ...(statusFix ? { statusFix: [...statusFix] } : {}),
+    });
+    expect(overviewModel(s, now).fix).toEqual(fix);
+  });
+
   it("counts ClearML's autoscaler's instances apart, so the tiles add up to what the queues and the chart count", () => {
     const foreign = (instanceId: string, busy: boolean) => ({
       instanceId,

@@ -5,7 +5,7 @@
  */
 import type { CapStatus } from '../../../shared/budget.js';
 import type { Config } from '../../../shared/config.js';
-import type { AdoptableView, EngineEvent, EngineStatus } from '../../../shared/domain.js';
+import type { AdoptableView, EngineEvent, EngineStatus, StatusFix } from '../../../shared/domain.js';
 import { leadershipText, type LeadershipView } from '../../../shared/team.js';
 import type { CostTracker } from '../cost/tracker.js';
 import type { Plan } from '../policy.js';
@@ -26,6 +26,7 @@ export interface PublishInput {
   plan: Plan | null;
   status: EngineStatus;
   statusReason: string | null;
+  statusFix?: StatusFix[];
   caps?: CapStatus[];
   launchesPaused: boolean;
   pausedQueues: ReadonlySet<string>;
@@ -41,6 +42,8 @@ export interface PublishInput {
 export interface TickStatus {
   status: EngineStatus;
   statusReason: string | null;
+  /** With an error: where the user fixes it (absent: nowhere to go). */
+  statusFix?: StatusFix[];
 }
 
 /** The status of a tick that observed EC2 (a failed EC2 read publishes 'error' directly). */
@@ -53,6 +56,8 @@ export function tickStatus(t: {
   launchesPaused: boolean;
   busy: boolean;
   firstError: string | null;
+  /** Where the connection problems of this tick are fixed (ClearML's first). */
+  connectionFix?: readonly StatusFix[];
 }): TickStatus {
   if (t.standby) {
     const text = leadershipText(t.standby, clockTime);
@@ -75,7 +80,10 @@ export function tickStatus(t: {
   const statusReason = !t.acting
     ? 'Autoscaling is off: nothing is launched or terminated.'
     : (t.authBlocked ?? (t.clearmlOk ? null : t.firstError));
-  return { status, statusReason };
+  // Launches refused for want of permission are fixed with the AWS keys (or their IAM policy).
+  const statusFix: StatusFix[] =
+    status !== 'error' ? [] : t.authBlocked ? ['credentials'] : (t.connectionFix ?? []).slice(0, 1);
+  return { status, statusReason, ...(statusFix.length ? { statusFix } : {}) };
 }
 
 export class Publisher {
@@ -110,6 +118,7 @@ export class Publisher {
     publish(this.store, {
       status: p.status,
       statusReason: p.statusReason,
+      statusFix: p.statusFix ?? [],
       dryRun: p.config.scaling.dryRun,
       launchesPaused: p.launchesPaused,
       lastTickAt: now,

@@ -1,5 +1,5 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
-import type { EngineStatus, Snapshot } from '../../../shared/domain.js';
+import type { EngineStatus, Snapshot, StatusFix } from '../../../shared/domain.js';
 import { plural } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
@@ -11,6 +11,8 @@ export interface OverviewModel {
   reason: string;
   /** What the user can do about it; null when nothing is needed. */
   advice: string | null;
+  /** With an error: the views where it is fixed, for a button each (main's order). */
+  fix: StatusFix[];
   secondsSinceOkTick: number | null;
   /** The engine is on but has not completed a tick for a while. */
   stale: boolean;
@@ -120,6 +122,7 @@ export function overviewModel(s: Snapshot, now: number): OverviewModel {
     tone: stale && s.status !== 'error' ? 'warn' : standby ? 'warn' : TONES[s.status],
     reason: s.statusReason ?? defaultReason(s),
     advice: advice(s, stale),
+    fix: s.status === 'error' ? [...(s.statusFix ?? [])] : [],
     secondsSinceOkTick,
     stale,
     running,

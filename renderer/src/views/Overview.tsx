@@ -16,12 +16,15 @@ import {
   summarizeStopEverything,
   type StopEverythingSummary,
 } from '../model/stop-everything.js';
-import type { Snapshot } from '../../../shared/domain.js';
+import type { Snapshot, StatusFix } from '../../../shared/domain.js';
 import { describeError } from '../state/app-store.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 import { projection } from '../model/timeline.js';
 import { roleLimit } from '../model/team.js';
 import { TimelineCard, useChartRange } from './Timeline.js';
+
+/** The button that opens the view where an error is fixed. */
+const FIX_LABELS: Record<StatusFix, string> = { credentials: 'Open Credentials', settings: 'Open Settings' };
 
 export function Overview() {
   const s = useApp((st) => st.snapshot) as Snapshot;
@@ -74,6 +77,15 @@ export function Overview() {
               </p>
             )}
             {m.advice && <p className="status-advice">{m.advice}</p>}
+            {m.fix.length > 0 && (
+              <div className="toolbar status-fix">
+                {m.fix.map((f) => (
+                  <button key={f} type="button" className="small" onClick={() => actions.setView(f)}>
+                    {FIX_LABELS[f]}
+                  </button>
+                ))}
+              </div>
+            )}
             {capWarnings.map((c) => (
               <p key={c.id} className={`status-advice tone-${c.state === 'reached' ? 'error' : 'warn'}`}>
                 Budget: {c.label} {c.state === 'reached' ? 'reached' : 'nearly reached'} ({Math.round(c.share * 100)}%).

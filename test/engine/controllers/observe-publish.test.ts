@@ -47,14 +47,30 @@ describe('tickStatus', () => {
     firstError: null,
   };
   it.each([
-    [{}, 'watching', null],
-    [{ busy: true }, 'scaling', null],
-    [{ launchesPaused: true }, 'paused', null],
-    [{ clearmlOk: false, firstError: 'x' }, 'error', 'x'],
-    [{ authBlocked: 'refused' }, 'error', 'refused'],
-    [{ acting: false, authBlocked: 'refused' }, 'off', 'Autoscaling is off: nothing is launched or terminated.'],
-  ] as const)('%o → %s', (patch, status, reason) => {
-    expect(tickStatus({ ...base, ...patch })).toEqual({ status, statusReason: reason });
+    [{}, 'watching', null, undefined],
+    [{ busy: true }, 'scaling', null, undefined],
+    [{ launchesPaused: true }, 'paused', null, undefined],
+    [{ clearmlOk: false, firstError: 'x' }, 'error', 'x', undefined],
+    // ClearML's problem is the reason: its place is the fix (EC2's, if any, is not what the reason says).
+    [{ clearmlOk: false, firstError: 'x', connectionFix: ['credentials', 'settings'] }, 'error', 'x', ['credentials']],
+    [{ clearmlOk: false, firstError: 'x', connectionFix: ['settings'] }, 'error', 'x', ['settings']],
+    // Launches refused for want of permission: the AWS keys or their policy.
+    [{ authBlocked: 'refused' }, 'error', 'refused', ['credentials']],
+    [{ authBlocked: 'refused', connectionFix: ['settings'] }, 'error', 'refused', ['credentials']],
+    // Not an error: nowhere to go, whatever the connections say.
+    [{ connectionFix: ['settings'] }, 'watching', null, undefined],
+    [
+      { acting: false, authBlocked: 'refused' },
+      'off',
+      'Autoscaling is off: nothing is launched or terminated.',
+      undefined,
+    ],
+  ] as const)('%o → %s', (patch, status, reason, fix) => {
+    expect(tickStatus({ ...base, ...patch })).toEqual({
+      status,
+      statusReason: reason,
+      ...(fix ? { statusFix: fix } : {}),
+    });
   });
 });
 
