@@ -280,7 +280,7 @@ export const eventContract = {
   'autoscaler:state.changed': SnapshotSchema,
   /** A notification click asks the window to show an item. */
   'autoscaler:navigate': z.object({
-    view: z.enum(['overview', 'queues', 'instances', 'costs', 'events', 'settings']),
+    view: z.enum(['overview', 'queues', 'instances', 'costs', 'events', 'settings', 'credentials']),
     id: z.string().optional(),
   }),
   /**

@@ -117,8 +117,8 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         kind: b.kind,
         queue: b.queue,
         title: 'Credentials rejected',
-        body: `${last} Open Settings to update the credentials.`,
-        navigate: { view: 'settings' },
+        body: `${last} Open the Credentials tab to update them.`,
+        navigate: { view: 'credentials' },
       };
     case 'capReached':
       return {

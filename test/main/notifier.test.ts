@@ -99,7 +99,7 @@ describe('Notifier', () => {
     });
   });
 
-  it('credential rejections go to settings and their text is redacted', () => {
+  it('credential rejections open the Credentials tab and their text is redacted', () => {
     n.next(log.snap(), noMutes);
     log.add({
       kind: 'error',
@@ -108,9 +108,9 @@ describe('Notifier', () => {
     });
     const [o] = n.next(log.snap(), noMutes);
     expect(o?.kind).toBe('credentialsRejected');
-    expect(o?.navigate).toEqual({ view: 'settings' });
+    expect(o?.navigate).toEqual({ view: 'credentials' });
     expect(o?.body).not.toContain('AKIAIOSFODNN7EXAMPLE');
-    expect(o?.body).toContain('Open Settings');
+    expect(o?.body).toContain('Open the Credentials tab');
   });
 
   it('cap reached', () => {
