@@ -195,6 +195,22 @@ describe('tray menu', () => {
     }
   });
 
+  it.each([
+    ['error', ['settings', 'credentials'], ['Open Settings…', 'Open Credentials…']],
+    ['error', undefined, []],
+    ['watching', ['credentials'], []],
+  ] as const)('status %s, statusFix %j: items %j right under the status line', (status, statusFix, labels) => {
+    const m = buildTrayModel(
+      snapshot({ enabled: true, status, ...(statusFix ? { statusFix: [...statusFix] } : {}) }),
+      settings,
+    );
+    const fixes = m.items.filter((i) => i.id.startsWith('fix:'));
+    expect(fixes.map((i) => (i.type === 'separator' ? '' : i.label))).toEqual(labels);
+    expect(m.items.slice(1, 1 + labels.length)).toEqual(fixes);
+    for (const f of fixes)
+      expect(f).toMatchObject({ action: { type: 'open-dashboard', target: { view: f.id.slice('fix:'.length) } } });
+  });
+
   it('has no queue section when there are no queues', () => {
     expect(buildTrayModel(snapshot(), settings).items.some((i) => i.id === 'sep-queues')).toBe(false);
   });

@@ -155,6 +155,13 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
   const sep = (id: string): TrayItem => ({ id, type: 'separator' });
   const items: TrayItem[] = [
     { id: 'status', type: 'normal', label: status, enabled: false },
+    // An error names where it is fixed: one item per place, opening the dashboard there.
+    ...(s.status === 'error' ? (s.statusFix ?? []) : []).map((view): TrayItem => ({
+      id: `fix:${view}`,
+      type: 'normal',
+      label: view === 'credentials' ? 'Open Credentials…' : 'Open Settings…',
+      action: { type: 'open-dashboard', target: { view } },
+    })),
     {
       id: 'enabled',
       type: 'checkbox',
