@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
 import type { EngineHost } from '../../electron/engine/host.js';
+import { publish } from '../../electron/engine/store.js';
 import { AttachError, createTeamClient, probeFingerprint, type TeamClient } from '../../electron/engine/team/client.js';
 import { startServing, type Serving } from '../../electron/engine/team/serve.js';
 import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
@@ -125,6 +126,9 @@ describe('serve and attach', () => {
     const c = attach(token);
     await c.ready();
     await until('rita attached', () => serving.server.attached().some((a) => a.name === 'rita'));
+    // The team engine in an error of its own, with the tab that fixes it there.
+    publish(host.store, { status: 'error', statusReason: 'its keys', statusFix: ['credentials'] });
+    await until('the fix seen', () => c.store.getState().statusFix?.[0] === 'credentials');
     // Revoked from "another shell": only the file changes; the server notices by itself.
     new TokenStore(tokenFilePath(dataDir)).revoke('rita');
     await until('rita cut off', () => c.connection().state === 'disconnected', 5000);
@@ -132,6 +136,8 @@ describe('serve and attach', () => {
     expect(c.connection().lastError).toMatch(/revoked/);
     expect(serving.server.attached().some((a) => a.name === 'rita')).toBe(false);
     expect(c.store.getState().statusReason).toMatch(/Not connected to the team engine.*revoked/);
+    // Not the engine's keys: no button sends the user to fix those.
+    expect(c.store.getState().statusFix).toEqual([]);
 
     const again = attach(token);
     await expect(again.ready()).rejects.toMatchObject({ code: 'token_refused' });

@@ -182,6 +182,8 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
       ...(down
         ? {
             status: 'error' as const,
+            // The team engine's own fix (its keys, its hosts) is not what this error is about.
+            statusFix: [],
             statusReason:
               remote.state === 'connecting'
                 ? `Connecting to the team engine at ${remote.url}…`
