@@ -131,7 +131,7 @@ describe('stopEverything', () => {
     expect(byRegion.get('eu-north-1')!.error).toMatch(/could not list instances in eu-north-1.*Stop everything/);
     expect(byRegion.get('ap-south-1')).toMatchObject({ found: [s1.instanceId], terminated: [] });
     expect(byRegion.get('ap-south-1')!.error).toMatch(
-      /found 1 instance in ap-south-1 but could not terminate it.*EC2 console of ap-south-1/,
+      /found 1 instance in ap-south-1 but could not terminate it.*terminate it in the EC2 console of ap-south-1/,
     );
     expect(r.ok).toBe(false);
     expect(r.terminated).toBe(1);

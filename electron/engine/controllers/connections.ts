@@ -54,7 +54,8 @@ export class ConnectionsController {
       if (t?.cleared) emit(ev.connectionBack(renderCleared(t.cleared, now)));
       if (problem) {
         now_[service] = renderProblem(problem, r.surface, r);
-        if (!fix.includes(fixPlace(problem))) fix.push(fixPlace(problem));
+        const place = fixPlace(problem);
+        if (!fix.includes(place)) fix.push(place);
       }
     }
     // Both, in a fixed order, for a status line that names every service that does not answer.

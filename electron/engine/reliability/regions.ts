@@ -141,9 +141,10 @@ async function stopRegion(
     await ec2.terminateInstances(report.found);
     report.terminated = [...report.found];
   } catch (e) {
+    const them = report.found.length === 1 ? 'it' : 'them';
     report.error =
-      `found ${plural(report.found.length, 'instance')} in ${region} but could not terminate ${report.found.length === 1 ? 'it' : 'them'}: ${errorText(e)}. ` +
-      `Run "Stop everything" again, or terminate them in the EC2 console of ${region} (filter: ${filter})`;
+      `found ${plural(report.found.length, 'instance')} in ${region} but could not terminate ${them}: ${errorText(e)}. ` +
+      `Run "Stop everything" again, or terminate ${them} in the EC2 console of ${region} (filter: ${filter})`;
   }
   return report;
 }
