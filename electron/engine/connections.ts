@@ -52,6 +52,10 @@ export function fixPlace(p: ConnectionProblem): StatusFix {
   return p.kind === 'auth' ? 'credentials' : 'settings';
 }
 
+/** Where ClearML keys come from on the command line. */
+export const CLEARML_KEYS_REMEDY =
+  'set CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY (or the api section of ~/clearml.conf)';
+
 /**
  * What to change on the command line: the config field or environment variable. (In the app the classified
  * message already says where, and the status card's button opens it: `fixPlace`.)
@@ -59,7 +63,7 @@ export function fixPlace(p: ConnectionProblem): StatusFix {
 function remedy(p: ConnectionProblem): string {
   if (p.service === 'clearml')
     return p.kind === 'auth'
-      ? 'set CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY (or the api section of ~/clearml.conf)'
+      ? CLEARML_KEYS_REMEDY
       : 'check clearml.apiHost in the config file (or CLEARML_API_HOST), the network and the VPN';
   if (p.kind === 'auth')
     return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'

@@ -26,8 +26,12 @@ export interface GitCredentials {
 
 export interface ResolvedCredentials {
   clearml: ClearmlCredentials | null;
-  /** Keys there are but withheld from the configured host (never confirmed for it): the sentence saying so. */
-  clearmlWithheld?: string;
+  /**
+   * Why `clearml` is null when keys exist or were meant to: withheld from a host never confirmed for them, or
+   * found outside the app but ignored (a clearml.conf with a syntax error). The engine's error says this sentence
+   * instead of "none set".
+   */
+  clearmlMissing?: string;
   /** null: use the AWS SDK default chain (env, profiles, SSO). */
   aws: AwsCredentials | null;
   /** For private repositories: written to the agent's clearml.conf (or fetched from SSM), never traced. */

@@ -170,7 +170,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     config = cfg;
     lastCreds = creds;
     clients = override ?? {
-      clearml: makeClearml(cfg, creds.clearml, creds.clearmlWithheld),
+      clearml: makeClearml(cfg, creds.clearml, creds.clearmlMissing),
       ec2: makeEc2(cfg, creds.aws),
     };
     const ec2 = clients.ec2;

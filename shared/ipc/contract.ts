@@ -31,6 +31,11 @@ const CredentialStatusSchema = z.object({
    * clearml.conf, or CLEARML_API_HOST), so a first setup can take the keys and their server together.
    */
   fallbackApiHost: z.string().nullable().optional(),
+  /**
+   * ClearML only, when nothing is stored: what was found outside the app and ignored, and why (a clearml.conf with
+   * a syntax error, half a key pair in the environment), so "not set" does not hide a file the user thinks is used.
+   */
+  fallbackProblem: z.string().optional(),
 });
 
 export const invokeContract = {

@@ -246,6 +246,36 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('a ~/clearml.conf with a syntax error is named where keys are missing: first run, status, Credentials', async () => {
+    // The user ran clearml-init and then edited the file by hand: `api`'s closing brace is gone.
+    const conf = [
+      'api {',
+      '  api_server: https://api.clearml.example.com',
+      '  credentials { "access_key" = "CONFACCESSKEY0000001", "secret_key" = "conf-secret-value" }',
+    ].join('\n');
+    const ignored = /clearml\.conf has a syntax error at line \d+, column \d+ and was ignored\. Fix it, or enter/;
+    const first = await realPreview({ clearmlConf: conf });
+    const setup = await open(first);
+    await setup.getByTestId('outside-problem').getByText(ignored).waitFor();
+    // The keys there are not used, so the fields are not optional and no "keys found" note is shown.
+    await setup.getByRole('textbox', { name: 'Access key', exact: true }).waitFor();
+    expect(await setup.getByText('ClearML keys found in').count()).toBe(0);
+    expect(pageErrors(setup)).toEqual([]);
+
+    const p = await realPreview({ config: TEST_CONFIG, clearmlConf: conf });
+    const page = await open(p);
+    const card = page.locator('.status-card');
+    await card.getByText(/No ClearML credentials are set: .*clearml\.conf has a syntax error at line \d+/).waitFor({
+      timeout: 60_000,
+    });
+    await card.getByRole('button', { name: 'Open Credentials' }).click();
+    await page.getByTestId('outside-problem').getByText(ignored).waitFor();
+    await shot(page, 'credentials-clearml-conf-ignored');
+    // The file's secret is never shown, even in the parser's complaint.
+    expect(await page.content()).not.toContain('conf-secret-value');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('an invalid resource field shows its message and nothing is saved', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const page = await open(p);

@@ -294,6 +294,47 @@ describe('headless CLI: --check, errors and reports', () => {
     expect(lines.join('\n')).not.toContain('Settings');
   });
 
+  it('a ~/clearml.conf that was ignored is named first, in --json too, and by --once and --check with what to set', async () => {
+    Object.assign(process.env, awsKeys);
+    const home = mkdtempSync(path.join(tmpdir(), 'home-'));
+    const conf = path.join(home, 'clearml.conf');
+    // The closing brace of `api` is missing: the file is ignored, and with it the keys the user meant.
+    writeFileSync(
+      conf,
+      `api {\n  credentials {\n    access_key: "${KEYS.accessKey}"\n    secret_key: "${KEYS.secretKey}"\n  }\n`,
+    );
+    const bare = { HOME: home, CLEARML_API_HOST: clearml.url };
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const code = await runHeadless(
+      ['--config', ownConfig(clearml.url), '--once', '--json', '--data-dir', dataDir],
+      out,
+      bare,
+    );
+    expect(code).toBe(1);
+    // Every line is JSON (a plain "warning: no ClearML credentials" line among them would break a log shipper).
+    const events = lines.map((l) => JSON.parse(l) as { type: string; message?: string });
+    expect(events[0]?.type).toBe('warning');
+    expect(events[0]?.message).toMatch(/ has a syntax error at line \d+, column \d+ and was ignored$/);
+    expect(events[0]?.message?.startsWith(conf)).toBe(true);
+    const noKeys = events.filter((e) =>
+      e.message?.startsWith('no ClearML credentials found: set CLEARML_API_ACCESS_KEY'),
+    );
+    expect(noKeys.map((e) => e.type)).toEqual(['warning']);
+    const failed = events.find((e) => e.type === 'event' && e.message?.startsWith('ClearML could not be read'));
+    expect(failed?.message).toContain(`(No ClearML credentials are set: ${conf} has a syntax error at line`);
+    expect(failed?.message).toMatch(/: set CLEARML_API_ACCESS_KEY/);
+    expect(JSON.stringify(events)).not.toContain(KEYS.secretKey);
+
+    lines = [];
+    expect(await runHeadless(['--config', ownConfig(clearml.url), '--check'], out, bare)).toBe(1);
+    expect(lines.join('\n')).toMatch(
+      new RegExp(
+        `^FAIL {2}ClearML {2}\\S+: No ClearML credentials are set: .*clearml\\.conf has a syntax error at line \\d+, column \\d+ and was ignored: set CLEARML_API_ACCESS_KEY`,
+        'm',
+      ),
+    );
+  });
+
   it('--report costs with no history says so and creates nothing', async () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'data-')), 'not-yet');
     expect(await runHeadless(['--report', 'costs', '--data-dir', dataDir], out, env())).toBe(0);

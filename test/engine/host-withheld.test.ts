@@ -19,7 +19,7 @@ describe('host with ClearML keys withheld', () => {
       const why = 'The ClearML keys from /home/u/clearml.conf were not sent to https://other.example: confirm it';
       host.configure(baseConfig({ clearml: { apiHost: world.clearml.url } }), {
         clearml: null,
-        clearmlWithheld: why,
+        clearmlMissing: why,
         aws: AWS_KEYS,
       });
       await host.tickNow();

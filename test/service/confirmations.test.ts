@@ -193,7 +193,7 @@ describe('the ClearML API host the stored keys go to', () => {
     await configureFromSettings(e.deps);
     expect(e.controller.configured?.credentials.clearml).toBeNull();
     // What the engine's ClearML calls report instead of "no keys set".
-    expect(e.controller.configured?.credentials.clearmlWithheld).toMatch(
+    expect(e.controller.configured?.credentials.clearmlMissing).toMatch(
       /^The stored ClearML keys were not sent to https:\/\/evil\.example: that host was never confirmed/,
     );
     const t = await e.dispatch('autoscaler:credentials.test', { kind: 'clearml' }, ctx);
@@ -245,7 +245,7 @@ describe('the ClearML API host the keys in ~/clearml.conf go to', () => {
     await configureFromSettings(e.deps);
     expect(e.controller.configured?.credentials.clearml).toBeNull();
     const withheld = new RegExp(`^The ClearML keys from ${file} were not sent to ${trap.url}`);
-    expect(e.controller.configured?.credentials.clearmlWithheld).toMatch(withheld);
+    expect(e.controller.configured?.credentials.clearmlMissing).toMatch(withheld);
     const t = await e.dispatch('autoscaler:credentials.test', { kind: 'clearml' }, ctx);
     expect(t.ok && (t.value as { message: string }).message).toMatch(withheld);
     expect(trap.auth).toEqual([]);

@@ -24,18 +24,21 @@ describe('environment fallback', () => {
 
   it('nothing configured: ClearML has no fallback, AWS uses the SDK chain', async () => {
     const f = createEnvironmentFallback({ env: {}, homeDir: home });
-    expect(f.describe('clearml')).toBeNull();
-    expect(f.describe('aws')).toBe('AWS SDK chain');
-    expect(f.clearml()).toBeNull();
+    expect(f.clearml()).toEqual({ credentials: null, from: null, apiHost: null, problem: null });
+    expect(f.aws()).toBe('AWS SDK chain');
     expect(await f.importClearmlConf()).toBeNull();
   });
 
   it('reads ~/clearml.conf (re-read on every call)', async () => {
     const f = createEnvironmentFallback({ env: {}, homeDir: home });
-    expect(f.clearml()).toBeNull();
+    expect(f.clearml().credentials).toBeNull();
     writeFileSync(path.join(home, 'clearml.conf'), CONF);
-    expect(f.describe('clearml')).toBe(path.join(home, 'clearml.conf'));
-    expect(f.clearml()).toEqual({ accessKey: 'CONFACCESSKEY0000001', secretKey: 'conf-secret-value' });
+    expect(f.clearml()).toEqual({
+      credentials: { accessKey: 'CONFACCESSKEY0000001', secretKey: 'conf-secret-value' },
+      from: path.join(home, 'clearml.conf'),
+      apiHost: 'https://api.clear.ml',
+      problem: null,
+    });
     expect(f.apiHost()).toBe('https://api.clear.ml');
     expect(await f.importClearmlConf()).toEqual({
       accessKey: 'CONFACCESSKEY0000001',
@@ -54,8 +57,27 @@ describe('environment fallback', () => {
       },
       homeDir: home,
     });
-    expect(f.describe('clearml')).toBe('environment');
-    expect(f.clearml()).toEqual({ accessKey: 'ENVKEY', secretKey: 'env-secret' });
-    expect(f.apiHost()).toBe('https://env.example');
+    expect(f.clearml()).toEqual({
+      credentials: { accessKey: 'ENVKEY', secretKey: 'env-secret' },
+      from: 'environment',
+      apiHost: 'https://env.example',
+      problem: null,
+    });
+  });
+
+  it('says what was ignored: a clearml.conf with a syntax error, half a key pair in the environment', () => {
+    const file = path.join(home, 'clearml.conf');
+    writeFileSync(file, CONF.replace(/}\n}\n$/, '}\n'));
+    const broken = createEnvironmentFallback({ env: {}, homeDir: home }).clearml();
+    expect(broken).toMatchObject({ credentials: null, from: null, apiHost: null });
+    expect(broken.problem).toMatch(/ has a syntax error at line \d+, column \d+ and was ignored$/);
+    expect(broken.problem?.startsWith(file)).toBe(true);
+    // The environment's half pair is skipped; the file's keys are used and the problem still said.
+    writeFileSync(file, CONF);
+    const half = createEnvironmentFallback({ env: { CLEARML_API_ACCESS_KEY: 'ENVKEY' }, homeDir: home }).clearml();
+    expect(half).toMatchObject({ from: file, credentials: { accessKey: 'CONFACCESSKEY0000001' } });
+    expect(half.problem).toBe(
+      'CLEARML_API_ACCESS_KEY is set without its pair (CLEARML_API_SECRET_KEY), so the environment was skipped',
+    );
   });
 });

@@ -282,9 +282,14 @@ describe('config handlers', () => {
     const { deps } = makeDeps({
       secrets: new MemorySecretStore({ backendName: 'memory only', warning: 'not remembered' }),
       fallback: {
-        describe: (k) => (k === 'aws' ? 'AWS SDK chain' : '~/clearml.conf'),
-        clearml: () => null,
-        apiHost: () => 'https://api.conf.example.com',
+        aws: () => 'AWS SDK chain',
+        clearml: () => ({
+          credentials: { accessKey: 'CONFKEY', secretKey: 'conf-secret' },
+          from: '~/clearml.conf',
+          apiHost: 'https://api.conf.example.com',
+          problem:
+            'CLEARML_API_ACCESS_KEY is set without its pair (CLEARML_API_SECRET_KEY), so the environment was skipped',
+        }),
       },
     });
     const dispatch = createDispatcher(createServiceHandlers(deps));
@@ -300,6 +305,9 @@ describe('config handlers', () => {
           setAt: null,
           fallback: '~/clearml.conf',
           fallbackApiHost: 'https://api.conf.example.com',
+          // Keys were found, but not the ones the user may have meant: said, not hidden.
+          fallbackProblem:
+            'CLEARML_API_ACCESS_KEY is set without its pair (CLEARML_API_SECRET_KEY), so the environment was skipped',
         },
         aws: { set: false, setAt: null, fallback: 'AWS SDK chain' },
         git: { set: false, setAt: null, fallback: null },
@@ -310,6 +318,28 @@ describe('config handlers', () => {
     const stored = await dispatch('autoscaler:credentials.status', {}, ctx);
     expect(stored).toMatchObject({ ok: true, value: { clearml: { set: true, fallback: null } } });
     expect(JSON.stringify(stored)).not.toContain('fallbackApiHost');
+    expect(JSON.stringify(stored)).not.toContain('fallbackProblem');
+  });
+
+  it('a clearml.conf that was ignored is named wherever the keys are missing: status, engine, import', async () => {
+    const problem = '/home/u/clearml.conf has a syntax error at line 9, column 1 and was ignored';
+    const { deps, controller } = makeDeps({
+      fallback: { aws: () => null, clearml: () => ({ credentials: null, from: null, apiHost: null, problem }) },
+      importClearmlConf: async () => null,
+    });
+    const dispatch = createDispatcher(createServiceHandlers(deps));
+    const r = await dispatch('autoscaler:credentials.status', {}, ctx);
+    expect(r).toMatchObject({ ok: true, value: { clearml: { set: false, fallback: null, fallbackProblem: problem } } });
+    expect(JSON.stringify(r)).not.toContain('fallbackApiHost');
+    // The engine's error says why instead of "No ClearML credentials are set: add…".
+    await dispatch('autoscaler:config.save', { config: validConfigInput() }, ctx);
+    expect(controller.configured?.credentials).toMatchObject({
+      clearml: null,
+      clearmlMissing: `No ClearML credentials are set: ${problem}. Fix it, or add an access key and secret key in the Credentials tab`,
+    });
+    const imported = await dispatch('autoscaler:credentials.importClearmlConf', {}, ctx);
+    expect(imported).toMatchObject({ ok: true, value: { imported: false } });
+    expect(JSON.stringify(imported)).toContain(problem);
   });
 
   it('credentials.clear deletes the stored value', async () => {
@@ -338,8 +368,13 @@ describe('config handlers', () => {
 
   it('the stored credentials win over the fallback, which is used when nothing is stored', async () => {
     const fallback = {
-      describe: () => 'environment',
-      clearml: () => ({ accessKey: 'ENVKEY', secretKey: 'envsecret' }),
+      aws: () => null,
+      clearml: () => ({
+        credentials: { accessKey: 'ENVKEY', secretKey: 'envsecret' },
+        from: 'environment',
+        apiHost: null,
+        problem: null,
+      }),
     };
     const secrets = new MemorySecretStore();
     expect((await resolveCredentials(secrets, new KnownSecrets(), fallback)).clearml?.accessKey).toBe('ENVKEY');

@@ -22,7 +22,10 @@ export interface ResolvedClearmlCredentials {
   webHost: string | null;
   filesHost: string | null;
   source: ClearmlCredentialSource;
-  /** Something the user should fix (an unreadable clearml.conf, half a key pair in the environment). */
+  /**
+   * Something the user should fix (an unreadable clearml.conf, half a key pair in the environment): what was
+   * ignored and why, without advice.
+   */
   warning?: string;
 }
 
@@ -81,10 +84,8 @@ export function resolveClearmlCredentials(opts: {
     } catch (err) {
       // Position only: the parser's message may quote text from the file, and the file holds a secret.
       const where = err instanceof HoconError ? ` at line ${err.line}, column ${err.column}` : '';
-      warnings.push(
-        `${opts.clearmlConfPath} has a syntax error${where} and was ignored: fix it, or enter the keys in ` +
-          `the Credentials tab`,
-      );
+      // No advice here: the app and the command line each say what to do in their own terms.
+      warnings.push(`${opts.clearmlConfPath} has a syntax error${where} and was ignored`);
     }
   }
 

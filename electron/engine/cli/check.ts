@@ -6,7 +6,7 @@
 import type { Config } from '../../../shared/config.js';
 import type { ResolvedCredentials } from '../controller.js';
 import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
-import { ec2EndpointFor } from '../connections.js';
+import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { permissionCheckSpec, testClearml } from '../service/testers.js';
 import { userDataBuilder } from '../userdata/userdata.js';
 import type { Out } from './headless.js';
@@ -18,7 +18,12 @@ export async function runCheck(config: Config, creds: ResolvedCredentials, out: 
   const report: { clearml?: unknown; ec2?: unknown; lease?: unknown } = {};
   let ok = true;
 
-  const clearml = await testClearml({ apiHost: config.clearml.apiHost, credentials: creds.clearml });
+  const clearml = await testClearml({
+    apiHost: config.clearml.apiHost,
+    credentials: creds.clearml,
+    // The command line's cause (set by loadForRun), then what to set here rather than the app's screens.
+    missing: `${creds.clearmlMissing ?? 'No ClearML credentials found'}: ${CLEARML_KEYS_REMEDY}`,
+  });
   ok &&= clearml.ok;
   report.clearml = { endpoint: config.clearml.apiHost, ...clearml };
   lines.push(`${clearml.ok ? 'ok  ' : 'FAIL'}  ClearML  ${config.clearml.apiHost}: ${clearml.message}`);

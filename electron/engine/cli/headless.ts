@@ -10,9 +10,9 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../../shared/config.js';
 import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
-import { resolveClearmlCredentials } from '../clearml/credentials.js';
+import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
 import { loadConfigFile } from '../config/load.js';
-import { ec2EndpointFor } from '../connections.js';
+import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
 import { COST_CSV_HEADER, CostHistory } from '../cost/history.js';
 import type { ResolvedCredentials } from '../controller.js';
@@ -261,15 +261,23 @@ interface Loaded {
 /** Loads the config and credentials for a run or a check; prints what is wrong and returns null when invalid. */
 async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): Promise<Loaded | null> {
   const json = opts.json;
-  const clearmlConfPath = env.CLEARML_CONFIG_FILE ?? path.join(homedir(), 'clearml.conf');
-  const creds = resolveClearmlCredentials({ stored: null, env, clearmlConfPath });
+  const warn = (message: string) =>
+    out.write(json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`);
+  const creds = resolveClearmlCredentials({
+    stored: null,
+    env,
+    // The environment given (the process's, or a test's) decides the home, as it decides every variable here.
+    clearmlConfPath: defaultClearmlConfPath(env, env.HOME ?? homedir()),
+  });
+  // First: an ignored clearml.conf explains a missing API host in the config's issues as well as missing keys.
+  if (creds.warning) warn(creds.warning);
   // All three hosts, as ClearML's autoscaler exports all three to its instances.
   const loaded = await loadConfigFile(opts.config!, {
     clearmlApiHost: creds.apiHost,
     clearmlWebHost: creds.webHost,
     clearmlFilesHost: creds.filesHost,
   });
-  for (const w of loaded.warnings) out.write(json ? JSON.stringify({ type: 'warning', message: w }) : `warning: ${w}`);
+  for (const w of loaded.warnings) warn(w);
   for (const d of loaded.differences) {
     const message = `differs from ClearML's autoscaler: ${d.text}`;
     out.write(
@@ -287,11 +295,9 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
   }
   let config = loaded.config;
   if (opts.dryRun) config = { ...config, scaling: { ...config.scaling, dryRun: true } };
-  if (!creds.credentials) {
-    out.write(
-      'warning: no ClearML credentials found (CLEARML_API_ACCESS_KEY/CLEARML_API_SECRET_KEY or ~/clearml.conf): calls will be unauthenticated',
-    );
-  }
+  // The client refuses to call without keys, so nothing is sent unauthenticated; the engine reports it every run.
+  if (!creds.credentials)
+    warn(`no ClearML credentials found: ${CLEARML_KEYS_REMEDY}; until then ClearML cannot be read`);
   const aws =
     loaded.secrets.awsAccessKeyId && loaded.secrets.awsSecretAccessKey
       ? {
@@ -307,6 +313,9 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
     config,
     creds: {
       clearml: creds.credentials,
+      ...(!creds.credentials && creds.warning
+        ? { clearmlMissing: `No ClearML credentials are set: ${creds.warning}` }
+        : {}),
       aws,
       ...(git.password ? { gitPassword: git.password } : {}),
     },

@@ -25,13 +25,16 @@ export function createEnvironmentFallback(
   const clearmlConfPath = defaultClearmlConfPath(env, opts.homeDir ?? homedir());
   const outside = () => resolveClearmlCredentials({ stored: null, env, clearmlConfPath });
   return {
-    describe: (kind) => {
-      if (kind === 'aws') return 'AWS SDK chain';
-      const source = outside().source;
-      if (source === 'environment') return 'environment';
-      return source === 'clearml.conf' ? clearmlConfPath : null;
+    aws: () => 'AWS SDK chain',
+    clearml: () => {
+      const o = outside();
+      return {
+        credentials: o.credentials,
+        from: o.source === 'environment' ? 'environment' : o.source === 'clearml.conf' ? clearmlConfPath : null,
+        apiHost: o.apiHost,
+        problem: o.warning ?? null,
+      };
     },
-    clearml: () => outside().credentials,
     apiHost: () => outside().apiHost,
     hosts: () => {
       const o = outside();

@@ -70,13 +70,25 @@ const NO_TEAM =
   'Connecting to a team engine is done from the desktop app (tray: "Connect to a team engine…"); the browser preview attaches with --attach.';
 
 export interface CredentialFallback {
-  /** Where the engine takes this kind from when nothing is stored ("environment", "AWS SDK chain"), or null. */
-  describe(kind: SecretKind): string | null;
-  /** The ClearML pair from that source; the AWS chain is resolved by the SDK itself. */
-  clearml(): ClearmlCredentials | null;
-  /** The ClearML API host from that source, if it names one. */
-  apiHost?(): string | null;
+  /** Where the AWS SDK finds keys when none are stored ("AWS SDK chain"), or null. It resolves them itself. */
+  aws(): string | null;
+  /** The ClearML keys outside the app, each source read once per call (a file may change between calls). */
+  clearml(): OutsideClearml;
 }
+
+/** ClearML keys found outside the app (the environment, ~/clearml.conf), with where and what came with them. */
+export interface OutsideClearml {
+  /** The key pair, or null when none was found. */
+  credentials: ClearmlCredentials | null;
+  /** Where the pair was read: a clearml.conf path or "environment"; null without a pair. */
+  from: string | null;
+  /** The API server named beside them (the environment's or the file's), if any. */
+  apiHost: string | null;
+  /** What was ignored there and why (a clearml.conf with a syntax error, half a key pair in the environment). */
+  problem: string | null;
+}
+
+export const NOTHING_OUTSIDE: OutsideClearml = { credentials: null, from: null, apiHost: null, problem: null };
 
 /**
  * Secrets typed into free-text config fields (extra clearml.conf, init script, …) would land in the settings
@@ -97,8 +109,8 @@ export function secretIssues(value: unknown, path: string[] = []): { path: strin
 }
 
 export const defaultFallback: CredentialFallback = {
-  describe: (kind) => (kind === 'aws' ? 'AWS SDK chain' : null),
-  clearml: () => null,
+  aws: () => 'AWS SDK chain',
+  clearml: () => NOTHING_OUTSIDE,
 };
 
 /** The host the stored ClearML keys may go to: the confirmed one, else (older settings) the saved config's. */
@@ -126,13 +138,18 @@ export async function clearmlKeys(
   settings: Settings,
   fallback: CredentialFallback,
 ): Promise<ClearmlKeys | null> {
-  if ((await secrets.get('clearml')) !== null) return { from: null, confirmedFor: keysHost(settings), ownHost: null };
-  if (fallback.clearml() === null) return null;
-  const ownHost = fallback.apiHost?.() ?? null;
+  const stored = (await secrets.get('clearml')) !== null;
+  return keysOf(stored, stored ? null : fallback.clearml(), settings);
+}
+
+/** ClearmlKeys from one read: keys stored in the keychain, else the ones found outside (null: neither). */
+function keysOf(stored: boolean, outside: OutsideClearml | null, settings: Settings): ClearmlKeys | null {
+  if (stored) return { from: null, confirmedFor: keysHost(settings), ownHost: null };
+  if (!outside?.credentials) return null;
   return {
-    from: fallback.describe('clearml') ?? 'outside the app',
-    confirmedFor: settings.clearmlKeysHost ?? ownHost,
-    ownHost,
+    from: outside.from ?? 'outside the app',
+    confirmedFor: settings.clearmlKeysHost ?? outside.apiHost,
+    ownHost: outside.apiHost,
   };
 }
 
@@ -175,16 +192,32 @@ export async function resolveCredentials(
   known: KnownSecrets = defaultKnownSecrets,
   fallback: CredentialFallback = defaultFallback,
 ): Promise<ResolvedCredentials> {
+  return (await readCredentials(secrets, known, fallback)).creds;
+}
+
+/** One read of the keychain and of the ClearML keys outside the app: the credentials and where ClearML's came from. */
+async function readCredentials(
+  secrets: SecretStore,
+  known: KnownSecrets,
+  fallback: CredentialFallback,
+): Promise<{ creds: ResolvedCredentials; storedClearml: boolean; outside: OutsideClearml | null }> {
   const [clearml, aws, git] = await Promise.all([secrets.get('clearml'), secrets.get('aws'), secrets.get('git')]);
-  const clearmlValue = clearml?.value ?? fallback.clearml();
+  const outside = clearml ? null : fallback.clearml();
+  const clearmlValue = clearml?.value ?? outside?.credentials ?? null;
   if (clearmlValue) known.remember(Object.values(clearmlValue));
   if (aws) known.remember(Object.values(aws.value));
   if (git) known.remember([git.value.password]);
-  return {
+  const creds = {
     clearml: clearmlValue,
     aws: aws?.value ?? null,
     ...(git ? { gitUser: git.value.username, gitPassword: git.value.password } : {}),
   };
+  return { creds, storedClearml: clearml !== null, outside };
+}
+
+/** Why no ClearML keys are used when some were found outside the app but ignored, with what to do in the app. */
+export function ignoredText(problem: string): string {
+  return `No ClearML credentials are set: ${problem}. Fix it, or add an access key and secret key in the Credentials tab`;
 }
 
 /** Pushes the saved config (if any) and the current credentials to the engine: at startup and after changes. */
@@ -198,22 +231,26 @@ export async function configureFromSettings(
 }
 
 /**
- * resolveCredentials, minus ClearML keys the saved API host was never confirmed for (a host changed outside the
- * dashboard, e.g. in the settings file; a clearml.conf that now names another server): the engine then reports
- * missing keys instead of sending them.
+ * resolveCredentials, minus ClearML keys `apiHost` (by default the saved config's; undefined: no host rule yet) was
+ * never confirmed for (a host changed outside the dashboard, e.g. in the settings file; a clearml.conf that now
+ * names another server): the engine then reports the keys withheld instead of sending them. Without keys, and with
+ * some found outside the app but ignored, it reports that instead of "none set".
  */
 export async function engineCredentials(
   deps: Pick<ServiceDeps, 'settings' | 'secrets' | 'knownSecrets' | 'fallback'>,
+  apiHost: string | undefined = deps.settings.get().config?.clearml.apiHost,
 ): Promise<ResolvedCredentials> {
-  const fallback = deps.fallback ?? defaultFallback;
-  const creds = await resolveCredentials(deps.secrets, deps.knownSecrets, fallback);
-  const settings = deps.settings.get();
-  const keys = await clearmlKeys(deps.secrets, settings, fallback);
-  const apiHost = settings.config?.clearml.apiHost;
+  const read = await readCredentials(
+    deps.secrets,
+    deps.knownSecrets ?? defaultKnownSecrets,
+    deps.fallback ?? defaultFallback,
+  );
+  const keys = keysOf(read.storedClearml, read.outside, deps.settings.get());
   if (keys && apiHost !== undefined && !keysMayGo(keys, apiHost)) {
-    return { ...creds, clearml: null, clearmlWithheld: withheldText(keys.from, apiHost) };
+    return { ...read.creds, clearml: null, clearmlMissing: withheldText(keys.from, apiHost) };
   }
-  return creds;
+  const problem = read.creds.clearml ? null : read.outside?.problem;
+  return problem ? { ...read.creds, clearmlMissing: ignoredText(problem) } : read.creds;
 }
 
 export function createServiceHandlers(deps: ServiceDeps): Handlers {
@@ -223,10 +260,17 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
   const status = async (kind: SecretKind): Promise<CredentialStatus> => {
     const s = await deps.secrets.get(kind);
     if (s) known.remember(Object.values(s.value));
+    const base = { set: s !== null, setAt: s?.setAt ?? null };
     // Git credentials have no outside source in the app (headless reads CLEARML_AUTOSCALER_GIT_*).
-    const outside = s || kind === 'git' ? null : fallback.describe(kind);
-    const base = { set: s !== null, setAt: s?.setAt ?? null, fallback: outside };
-    return kind === 'clearml' && outside !== null ? { ...base, fallbackApiHost: fallback.apiHost?.() ?? null } : base;
+    if (s || kind === 'git') return { ...base, fallback: null };
+    if (kind === 'aws') return { ...base, fallback: fallback.aws() };
+    const o = fallback.clearml();
+    return {
+      ...base,
+      fallback: o.credentials ? o.from : null,
+      ...(o.credentials ? { fallbackApiHost: o.apiHost } : {}),
+      ...(o.problem ? { fallbackProblem: o.problem } : {}),
+    };
   };
 
   const reconfigure = async (): Promise<void> => {
@@ -421,11 +465,14 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     'autoscaler:credentials.importClearmlConf': async () => {
       const found = await deps.importClearmlConf();
       if (!found) {
+        const problem = fallback.clearml().problem;
         return {
           imported: false,
-          message:
-            'No ClearML credentials found in ~/clearml.conf or the CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY ' +
-            'environment variables. Paste an access key and secret from the ClearML web app (Settings → Workspace).',
+          message: problem
+            ? `Nothing was imported: ${problem}. Fix it and import again, or paste an access key and secret from ` +
+              'the ClearML web app (Settings → Workspace).'
+            : 'No ClearML credentials found in ~/clearml.conf or the CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY ' +
+              'environment variables. Paste an access key and secret from the ClearML web app (Settings → Workspace).',
           apiHost: null,
         };
       }

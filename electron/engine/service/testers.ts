@@ -12,11 +12,8 @@ import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
 import { launchBase } from '../launch-request.js';
 import { ClearmlError, Ec2Error, type LaunchSpec } from '../ports.js';
 import {
-  clearmlKeys,
-  defaultFallback,
-  keysMayGo,
+  engineCredentials,
   resolveCredentials,
-  withheldText,
   type CredentialFallback,
   type ServiceDeps,
   type TestResult,
@@ -28,13 +25,17 @@ import { errorText } from '../../../shared/error-text.js';
 export async function testClearml(opts: {
   apiHost: string;
   credentials: ClearmlCredentials | null;
+  /** Without credentials: why, and what to do where the test runs (the app's default names its own screens). */
+  missing?: string;
   fetchImpl?: typeof fetch;
   timeoutMs?: number;
 }): Promise<TestResult> {
   if (!opts.credentials) {
     return {
       ok: false,
-      message: 'No ClearML credentials are stored. Enter an access key and secret, or import them from clearml.conf.',
+      message:
+        opts.missing ??
+        'No ClearML credentials are stored. Enter an access key and secret, or import them from clearml.conf.',
       details: [],
     };
   }
@@ -217,13 +218,16 @@ export function createCredentialTesters(deps: {
           details: [],
         };
       }
-      const settings = deps.settings.get();
-      const keys = await clearmlKeys(deps.secrets, settings, deps.fallback ?? defaultFallback);
-      if (keys && settings.config && !keysMayGo(keys, apiHost)) {
-        return { ok: false, message: withheldText(keys.from, apiHost), details: [] };
-      }
-      const creds = await resolveCredentials(deps.secrets, undefined, deps.fallback);
-      return testClearml({ apiHost, credentials: creds.clearml });
+      // Before a config is saved there is no host rule yet: the keys are tested where they would go.
+      const creds = await engineCredentials(
+        { settings: deps.settings, secrets: deps.secrets, ...(deps.fallback ? { fallback: deps.fallback } : {}) },
+        deps.settings.get().config ? apiHost : undefined,
+      );
+      return testClearml({
+        apiHost,
+        credentials: creds.clearml,
+        ...(creds.clearmlMissing ? { missing: creds.clearmlMissing } : {}),
+      });
     },
     aws: async () => {
       const creds = await resolveCredentials(deps.secrets, undefined, deps.fallback);

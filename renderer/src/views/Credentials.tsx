@@ -64,12 +64,19 @@ function StoredStatus({ s }: { s: CredentialsStatus['clearml'] }) {
       </p>
     );
   return (
-    <p className="stored" data-testid="stored-status">
-      <span className="pill tone-muted">not set</span>
-      {s.fallback
-        ? ` Nothing stored here; the engine falls back to: ${s.fallback}${s.fallbackApiHost ? ` (keys for ${s.fallbackApiHost})` : ''}.`
-        : ' Nothing is stored.'}
-    </p>
+    <>
+      <p className="stored" data-testid="stored-status">
+        <span className="pill tone-muted">not set</span>
+        {s.fallback
+          ? ` Nothing stored here; the engine falls back to: ${s.fallback}${s.fallbackApiHost ? ` (keys for ${s.fallbackApiHost})` : ''}.`
+          : ' Nothing is stored.'}
+      </p>
+      {s.fallbackProblem && (
+        <p className="note tone-warn" role="note" data-testid="outside-problem">
+          {s.fallbackProblem}. Fix it, or enter the keys below.
+        </p>
+      )}
+    </>
   );
 }
 

@@ -60,6 +60,8 @@ export function FirstRun() {
   // ClearML keys the engine already finds outside the app (~/clearml.conf, the environment), with their server.
   const outside = useApp((s) => s.credentials?.clearml.fallback ?? null);
   const outsideHost = useApp((s) => s.credentials?.clearml.fallbackApiHost ?? null);
+  // What was found there and ignored (a clearml.conf with a syntax error): said before the user retypes the keys.
+  const outsideProblem = useApp((s) => s.credentials?.clearml.fallbackProblem ?? null);
   const [step, setStep] = useState(0);
   const [w, setW] = useState<Wizard>(() => ({ ...INITIAL, apiHost: outsideHost ?? INITIAL.apiHost }));
   // With keys outside, leaving both key fields empty means: use those.
@@ -235,6 +237,11 @@ export function FirstRun() {
                   ClearML keys found in {outside === 'environment' ? 'the environment' : outside}
                   {outsideHost ? `, for ${outsideHost}` : ''}. Leave the keys empty to use them: the engine reads them
                   from there, so a later clearml-init is picked up too. Or enter other keys, to be kept in the keychain.
+                </p>
+              )}
+              {outsideProblem !== null && (
+                <p className="note tone-warn field-wide" role="note" data-testid="outside-problem">
+                  {outsideProblem}. Fix it, or enter the keys here.
                 </p>
               )}
               {field('apiHost', 0, 'ClearML API host', {
