@@ -70,4 +70,15 @@ describe('runHeadless with a bad flag', () => {
       expect(lines.join('\n')).not.toContain('demo mode');
     },
   );
+
+  it('with --json among the flags, the reason is one JSON line', async () => {
+    const lines: string[] = [];
+    expect(await runHeadless(['--demo', '--json', '--minutes', 'abc'], { write: (l) => void lines.push(l) }, {})).toBe(
+      2,
+    );
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as { type: string; message: string };
+    expect(line.type).toBe('error');
+    expect(line.message).toMatch(/--minutes must be a positive number.*npm run headless -- --help/);
+  });
 });

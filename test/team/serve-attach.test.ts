@@ -3,6 +3,7 @@
  * certificate, the attach client as the tray app uses it, tokens issued and revoked through the token file.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
 import type { EngineHost } from '../../electron/engine/host.js';
@@ -216,5 +217,26 @@ describe('npm run headless -- --demo --serve', () => {
     const port = Number(/:(\d+)$/.exec(serving.url)![1]);
     expect(await probeFingerprint(`wss://127.0.0.1:${port}`)).toBe(serving.fingerprint);
     expect(await run).toBe(0);
+  });
+
+  it('an address already in use: one JSON error line under --json and exit 2', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const lines: string[] = [];
+      const code = await runHeadless(
+        ['--demo', '--serve', '--listen', `127.0.0.1:${port}`, '--json', '--data-dir', tempDir('team-cli-')],
+        { write: (l) => lines.push(l) },
+        {},
+      );
+      expect(code).toBe(2);
+      // Every line parses: a supervisor's log shipper reads them all.
+      const parsed = lines.map((l) => JSON.parse(l) as { type: string; message?: string });
+      expect(parsed.at(-1)).toEqual({ type: 'error', message: expect.stringContaining('cannot serve: ') as unknown });
+      expect(parsed.at(-1)?.message).toMatch(/is already in use; choose another with --listen HOST:PORT/);
+    } finally {
+      taken.close();
+    }
   });
 });

@@ -85,7 +85,13 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
   if (isTokenCommand(argv)) return runTokenCommand(argv, defaultDataDir(), (l) => out.write(l));
   const parsed = parseCliArgs(argv);
   if (!parsed.ok) {
-    out.write(`error: ${parsed.error}\nRun 'npm run headless -- --help' for the flags.`);
+    const help = "Run 'npm run headless -- --help' for the flags.";
+    // Asked for JSON, a typo in another flag still answers in JSON: a supervisor's log shipper parses every line.
+    out.write(
+      argv.includes('--json')
+        ? JSON.stringify({ type: 'error', message: `${parsed.error}. ${help}` })
+        : `error: ${parsed.error}\n${help}`,
+    );
     return 2;
   }
   const opts = parsed.options;
@@ -122,6 +128,8 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     else view!.event(e);
   };
   const info = (message: string) => (json ? out.write(JSON.stringify({ type: 'info', message })) : view!.line(message));
+  // A run that cannot start says why as one line a log shipper can parse, like every other line under --json.
+  const fatal = (message: string) => out.write(json ? JSON.stringify({ type: 'error', message }) : `error: ${message}`);
   // A demo keeps its made-up spend out of the real history, in a folder removed when the run ends.
   const demoDir = opts.mode === 'demo' ? await mkdtemp(path.join(tmpdir(), 'autoscaler-demo-')) : null;
   const host: EngineHost = createEngineHost({
@@ -147,7 +155,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
         try {
           await host.teamDecide?.(opts.team === 'forget' ? null : opts.team);
         } catch (e) {
-          out.write(`error: ${e instanceof Error ? e.message : String(e)}`);
+          fatal(errorText(e));
           await host.stop();
           return 2;
         }
@@ -211,7 +219,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
       } catch (e) {
         unsubscribe();
         await host.stop();
-        out.write(`error: cannot serve: ${errorText(e)}`);
+        fatal(`cannot serve: ${errorText(e)}`);
         return 2;
       }
       const { server, tls } = serving;
