@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// The conformance suite: our engine and emulators against real peers (moto, clearml-agent, ClearML's autoscaler).
+// The conformance suite: our engine, emulators and parsers against real peers (moto, clearml-agent, ClearML's
+// autoscaler, clearml-init and its HOCON parser).
 // Separate from `npm test` because it needs the Python venv (scripts/python-env.sh) and starts real processes.
 export default defineConfig({
   test: {

@@ -58,6 +58,17 @@ describe('readClearmlConf', () => {
     });
   });
 
+  it('a default then ${?VAR} over it: the variable when set, else the default (as the SDK reads it)', () => {
+    const text = `api {\n  api_server: "http://default:8008"\n  api_server: \${?MY_API}\n}\napi.credentials.access_key: "\${?MY_AK}"\n`;
+    expect(readClearmlConf(text, {}).apiHost).toBe('http://default:8008');
+    expect(readClearmlConf(text, { MY_API: 'http://env:8008' }).apiHost).toBe('http://env:8008');
+    // In quotes it is the text itself, for the SDK too.
+    expect(readClearmlConf(`${text}api.credentials.secret_key: SK`, { MY_AK: 'ENVAK' }).credentials).toEqual({
+      accessKey: '${?MY_AK}',
+      secretKey: 'SK',
+    });
+  });
+
   it('half a key pair is no key pair', () => {
     expect(readClearmlConf('api.credentials.access_key: AK').credentials).toBeNull();
   });
@@ -118,6 +129,19 @@ describe('resolveClearmlCredentials', () => {
     expect(r.source).toBe('none');
     expect(r.warning).toMatch(/syntax error at line \d+, column \d+/);
     expect(r.warning).not.toContain(secret);
+  });
+
+  it('a substitution naming nothing refuses the file (the SDK refuses it too), with a position', () => {
+    const p = confFile('unset.conf', `api {\n  credentials { access_key: AK, secret_key: \${MY_UNSET_SK} }\n}\n`);
+    const r = resolveClearmlCredentials({ stored: null, env: {}, clearmlConfPath: p });
+    expect(r.source).toBe('none');
+    expect(r.warning).toMatch(
+      /unset\.conf has a substitution that names nothing in the file or the environment at line 2, column \d+ and was ignored$/,
+    );
+    expect(resolveClearmlCredentials({ stored: null, env: { MY_UNSET_SK: 'SK' }, clearmlConfPath: p })).toMatchObject({
+      credentials: { accessKey: 'AK', secretKey: 'SK' },
+      source: 'clearml.conf',
+    });
   });
 
   it('a missing clearml.conf is not a warning', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HoconError, hoconGet, parseHocon, resolveSubstitution } from '../../electron/engine/clearml/hocon.js';
+import { HoconError, hoconGet, parseHocon } from '../../electron/engine/clearml/hocon.js';
 
 describe('parseHocon', () => {
   it('nested objects, quoted keys, `=` and `:`, commas optional', () => {
@@ -71,7 +71,7 @@ describe('parseHocon', () => {
     expect(doc['objs']).toEqual([{ url: 'file://*' }]);
   });
 
-  it('triple-quoted strings, escapes, concatenation, substitutions kept verbatim', () => {
+  it('triple-quoted strings, escapes, concatenation with substitutions', () => {
     const doc = parseHocon(
       [
         'script: """line1',
@@ -81,17 +81,28 @@ describe('parseHocon', () => {
         'sub: ${?CLEARML_API_HOST}',
         'empty: ""',
       ].join('\n'),
+      { HOME: '/home/u' },
     );
     expect(doc['script']).toBe('line1\nline "2"');
     expect(doc['esc']).toBe('a"b\\cA\n');
-    expect(doc['cat']).toBe('${HOME}/x y z');
-    expect(doc['sub']).toBe('${?CLEARML_API_HOST}');
+    expect(doc['cat']).toBe('/home/u/x y z');
+    expect(doc).not.toHaveProperty('sub');
     expect(doc['empty']).toBe('');
   });
 
   it('root braces, CRLF line ends, BOM, include lines', () => {
     const doc = parseHocon('\uFEFF{\r\n  include "other.conf"\r\n  a: 1\r\n  b { c: 2 }\r\n}\r\n');
     expect(doc).toEqual({ a: '1', b: { c: '2' } });
+  });
+
+  it('a key with nothing after its separator up to the end of its object is empty (as pyhocon reads it)', () => {
+    expect(parseHocon('b {\n  c =   # blanked\n}\nd: { e: , f: 1 }\na:\n')).toEqual({
+      b: { c: '' },
+      d: { e: '', f: '1' },
+      a: '',
+    });
+    // Before another key, the next line is the value: pyhocon reads it so too.
+    expect(parseHocon('a {\n  b:\n  c: 1\n}')).toEqual({ a: { b: 'c: 1' } });
   });
 
   it('ignores __proto__ keys', () => {
@@ -106,7 +117,7 @@ describe('parseHocon', () => {
     ['a b c', /expected ':', '=' or '{'/, 1],
     ['a: 1\n}', /unexpected '}'/, 2],
     ['xs: [1, 2', /missing '\]'/, 1],
-    ['a:\n', /expected a value/, 2],
+    ['a: ]', /expected a value/, 1],
   ])('syntax error %j has a position', (text, message, line) => {
     let err: unknown;
     try {
@@ -120,15 +131,59 @@ describe('parseHocon', () => {
   });
 });
 
-describe('resolveSubstitution', () => {
-  const doc = parseHocon('host: "http://h:8008"\nref: ${host}\nenvref: ${?MY_HOST}');
+// Resolved as pyhocon resolves them, since that is how the ClearML SDK and agent read the same file.
+describe('substitutions', () => {
+  const env = { MY_HOST: 'http://env:8008', EMPTY: '' };
   it.each([
-    ['${host}', 'http://h:8008'],
-    ['${?MY_HOST}', 'http://env:8008'],
-    ['${?MISSING}', undefined],
-    ['plain', 'plain'],
-    ['${HOME}/x', '${HOME}/x'],
-  ])('%s', (value, expected) => {
-    expect(resolveSubstitution(value, doc, { MY_HOST: 'http://env:8008' })).toBe(expected);
+    ['the document first', 'host: "http://h:8008"\nref: ${host}', 'http://h:8008'],
+    ['a path defined later in the document', 'ref: ${api.host}\napi.host: late', 'late'],
+    ['the environment when the document has no such path', 'ref: ${?MY_HOST}', 'http://env:8008'],
+    ['an environment variable set to the empty string', 'ref: "z"\nref: ${?EMPTY}', ''],
+    ['a concatenation', 'ref: ${MY_HOST}"/api" x', 'http://env:8008/api x'],
+    ['an undefined optional one in a concatenation is empty', 'ref: ${?MISSING}"/api"', '/api'],
+    [
+      'an undefined optional one keeps the value it overrides',
+      'ref: "http://default"\nref: ${?MISSING}',
+      'http://default',
+    ],
+    ['... across blocks and dotted keys too', 'a { ref: "d" }\na { ref: ${?MISSING} }\na.ref: ${?MISSING}', 'd'],
+    ['a defined optional one overrides', 'ref: "http://default"\nref: ${?MY_HOST}', 'http://env:8008'],
+    ["the key's own name means the value it overrides", 'ref: "a"\nref: ${ref}"b"', 'ab'],
+    ['inside quotes it is text', 'ref: "${MY_HOST}"', '${MY_HOST}'],
+    ['inside triple quotes it is text', 'ref: """${?MY_HOST}"""', '${?MY_HOST}'],
+  ])('%s', (_name, text, expected) => {
+    const doc = parseHocon(text, env);
+    expect(hoconGet(doc, doc['a'] ? 'a.ref' : 'ref')).toBe(expected);
+  });
+
+  it('a value that is only an undefined optional one leaves the key unset', () => {
+    expect(parseHocon('a { b: ${?MISSING} }\nc: [x, ${?MISSING}]')).toEqual({ a: {}, c: ['x'] });
+  });
+
+  it('a substitution naming an object gives that object', () => {
+    expect(parseHocon('a { x: 1 }\nb: ${a}')).toEqual({ a: { x: '1' }, b: { x: '1' } });
+  });
+
+  it.each([
+    ['an undefined required one', 'a: 1\nb: ${MISSING}', 2],
+    ['a cycle', 'a: ${b}\nb: ${a}', 2],
+    ['an object that contains itself', 'a { x: ${a} }', 1],
+    ['an object in a string concatenation', 'a { x: 1 }\nb: ${a}"x"', 2],
+  ])('%s refuses the document with a position', (_name, text, line) => {
+    let err: unknown;
+    try {
+      parseHocon(text);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HoconError);
+    expect(err).toMatchObject({ kind: 'substitution', line });
+  });
+
+  it('a long chain or an exponential expansion is refused, not a stack overflow or a huge string', () => {
+    const chain = Array.from({ length: 5000 }, (_, i) => `k${i}: \${k${i + 1}}`).join('\n') + '\nk5000: end';
+    expect(() => parseHocon(chain)).toThrow(/nested too deep/);
+    const bomb = Array.from({ length: 40 }, (_, i) => `k${i}: \${k${i + 1}}\${k${i + 1}}`).join('\n') + '\nk40: xx';
+    expect(() => parseHocon(bomb)).toThrow(/too long a value/);
   });
 });

@@ -260,6 +260,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     // The keys there are not used, so the fields are not optional and no "keys found" note is shown.
     await setup.getByRole('textbox', { name: 'Access key', exact: true }).waitFor();
     expect(await setup.getByText('ClearML keys found in').count()).toBe(0);
+    await shot(setup, 'first-run-clearml-conf-ignored');
     expect(pageErrors(setup)).toEqual([]);
 
     const p = await realPreview({ config: TEST_CONFIG, clearmlConf: conf });

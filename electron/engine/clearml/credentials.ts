@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { readBoundedFileSync } from '../untrusted/bounded-read.js';
 import { CLEARML_CONF_LIMITS } from '../untrusted/text-guard.js';
-import { HoconError, hoconGet, parseHocon, resolveSubstitution, type HoconObject } from './hocon.js';
+import { HoconError, hoconGet, parseHocon } from './hocon.js';
 
 export interface ClearmlKeyPair {
   accessKey: string;
@@ -85,7 +85,11 @@ export function resolveClearmlCredentials(opts: {
       // Position only: the parser's message may quote text from the file, and the file holds a secret.
       const where = err instanceof HoconError ? ` at line ${err.line}, column ${err.column}` : '';
       // No advice here: the app and the command line each say what to do in their own terms.
-      warnings.push(`${opts.clearmlConfPath} has a syntax error${where} and was ignored`);
+      const what =
+        err instanceof HoconError && err.kind === 'substitution'
+          ? 'a substitution that names nothing in the file or the environment'
+          : 'a syntax error';
+      warnings.push(`${opts.clearmlConfPath} has ${what}${where} and was ignored`);
     }
   }
 
@@ -117,10 +121,14 @@ export function resolveClearmlCredentials(opts: {
   };
 }
 
-/** Reads the `api` section of a clearml.conf text. Throws HoconError on a syntax error. */
+/**
+ * Reads the `api` section of a clearml.conf text, its substitutions resolved against `env` as the SDK resolves them
+ * against its environment. Throws HoconError on a syntax error, or a substitution that names nothing (the SDK
+ * refuses the whole file then too).
+ */
 export function readClearmlConf(text: string, env: NodeJS.ProcessEnv = {}): ClearmlConfContents {
-  const root = parseHocon(text);
-  const get = (p: string) => str(root, hoconGet(root, p), env);
+  const root = parseHocon(text, env);
+  const get = (p: string) => str(hoconGet(root, p));
   const accessKey = get('api.credentials.access_key');
   const secretKey = get('api.credentials.secret_key');
   return {
@@ -132,9 +140,8 @@ export function readClearmlConf(text: string, env: NodeJS.ProcessEnv = {}): Clea
   };
 }
 
-function str(root: HoconObject, v: unknown, env: NodeJS.ProcessEnv): string | null {
-  if (typeof v !== 'string') return null;
-  return nonEmpty(resolveSubstitution(v, root, env));
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? nonEmpty(v) : null;
 }
 
 function fromEnv(env: NodeJS.ProcessEnv, names: readonly string[]): string | null {

@@ -4,8 +4,11 @@
  * quoted, triple-quoted and bare values, arrays, value concatenation, `#` and `//` comments, optional commas,
  * duplicate keys merged (objects deep-merge, later scalars win), `include` lines skipped.
  *
- * Scalars stay strings (numbers and booleans as written). Substitutions (`${X}`, `${?X}`) are kept verbatim;
- * `resolveSubstitution` resolves a value that is exactly one substitution, which is the only form used for keys.
+ * Scalars stay strings (numbers and booleans as written). Substitutions (`${path}`, `${?path}`) resolve the way
+ * pyhocon resolves them, since the ClearML SDK and agent read this file with pyhocon: once the whole document is read,
+ * against the document, then the environment; inside quotes they are plain text; in a concatenation an undefined
+ * optional one is empty; a value that is only an undefined optional one leaves the key as it was before that line
+ * (the `host: "default"`, `host: ${?ENV}` idiom) or unset; an undefined required one refuses the document.
  *
  * Like pyhocon (which the ClearML SDK uses), `//` inside a bare value is not a comment, so
  * `api_server: http://localhost:8008` reads as the URL; `//` starts a comment only where a token starts or
@@ -24,6 +27,8 @@ export class HoconError extends Error {
     message: string,
     readonly line: number,
     readonly column: number,
+    /** 'substitution': the text parses, but a `${...}` in it names nothing in the document or the environment. */
+    readonly kind: 'syntax' | 'substitution' = 'syntax',
   ) {
     super(`${message} at line ${line}, column ${column}`);
     this.name = 'HoconError';
@@ -34,13 +39,17 @@ export function isHoconObject(v: HoconValue | undefined): v is HoconObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parses a whole document; the root braces are optional. Throws HoconError with a position. */
-export function parseHocon(text: string): HoconObject {
+/**
+ * Parses a whole document (the root braces are optional) and resolves its substitutions against it and `env`.
+ * Throws HoconError with a position.
+ */
+export function parseHocon(text: string, env: Readonly<Record<string, string | undefined>> = {}): HoconObject {
   const bound = checkText(text, CLEARML_CONF_LIMITS, 'hocon');
   // Position only, like every HoconError: the text may hold a secret.
   if (bound)
     throw new HoconError(describeGuardFailure(bound, 'clearml.conf'), bound.code === 'too-deep' ? bound.line : 1, 1);
-  return new Parser(text.replace(/^\uFEFF/, '')).document();
+  const src = text.replace(/^\uFEFF/, '');
+  return new Resolver(src, env).document(new Parser(src).document());
 }
 
 /** `hoconGet(conf, 'api.credentials.access_key')`, or with a segment array for keys containing dots. */
@@ -54,37 +63,51 @@ export function hoconGet(root: HoconObject, path: string | readonly string[]): H
   return cur;
 }
 
-/**
- * A value that is exactly `${path}` / `${?path}` resolves against the document, then the environment (as HOCON
- * does); any other string is returned as is. Unresolvable → undefined.
- */
-export function resolveSubstitution(
-  value: string,
-  root: HoconObject,
-  env: Readonly<Record<string, string | undefined>>,
-): string | undefined {
-  const m = /^\$\{\??\s*([^}]+?)\s*\}$/.exec(value);
-  if (!m) return value;
-  const path = m[1]!;
-  const inDoc = hoconGet(root, path);
-  if (typeof inDoc === 'string' && inDoc !== value) return inDoc;
-  return env[path];
-}
-
 const WS_INLINE = new Set([' ', '\t', '\r', '\f', '\v', '\u00a0']);
 /** Characters that end a bare (unquoted) key. */
 const KEY_STOP = new Set(['.', ':', '=', '{', '}', '[', ']', ',', '#', '"', '+', '\n', ...WS_INLINE]);
 /** Characters that end a bare value. `//` is handled separately. */
 const VALUE_STOP = new Set(['\n', ',', '}', ']', '#', '{', '[', '"', '$']);
 
+/** `${variable}` or `${?variable}` in a value; `pos` is where it was written, for the error when it cannot resolve. */
+interface Ref {
+  readonly variable: string;
+  readonly optional: boolean;
+  readonly pos: number;
+}
+
+/**
+ * A value with substitutions in it, resolved once the whole document is read. `prev` is the value it replaced, what
+ * the key keeps when the value is a single undefined optional substitution (and what the key's own name refers to).
+ */
+class Pending {
+  prev: RawValue | undefined;
+  state: 'new' | 'busy' | 'done' = 'new';
+  result: HoconValue | undefined;
+  constructor(readonly parts: readonly (string | Ref)[]) {}
+}
+
+/** What the parser builds: a document whose values may still hold substitutions. */
+type RawValue = string | Pending | RawValue[] | RawObject;
+interface RawObject {
+  [key: string]: RawValue;
+}
+
+function isRawObject(v: RawValue | undefined): v is RawObject {
+  return typeof v === 'object' && !Array.isArray(v) && !(v instanceof Pending);
+}
+
+/** Substitutions that lead to substitutions: deeper than any real file, shallow enough for the call stack. */
+const MAX_SUBSTITUTION_DEPTH = 100;
+
 class Parser {
   private pos = 0;
 
   constructor(private readonly src: string) {}
 
-  document(): HoconObject {
+  document(): RawObject {
     this.skip(true);
-    let root: HoconObject;
+    let root: RawObject;
     if (this.peek() === '{') {
       this.pos++;
       root = this.objectBody('}');
@@ -99,8 +122,8 @@ class Parser {
 
   // ------------------------------------------------------------ objects
 
-  private objectBody(close: '}' | null): HoconObject {
-    const obj: HoconObject = {};
+  private objectBody(close: '}' | null): RawObject {
+    const obj: RawObject = {};
     for (;;) {
       this.skip(true, true);
       if (this.eof()) {
@@ -123,7 +146,10 @@ class Parser {
         append = true;
       } else if (c !== '{') this.fail(`expected ':', '=' or '{' after key '${path.join('.')}'`);
       this.skip(true);
-      const value = this.value();
+      // Nothing up to the end of the object (or a comma) is an empty value: pyhocon, which the SDK reads this file
+      // with, takes it so, and a blanked-out last key must not cost the whole file.
+      const end = this.eof() || this.peek() === '}' || this.peek() === ',';
+      const value = end ? '' : this.value();
       assign(obj, path, value, append);
     }
   }
@@ -152,7 +178,7 @@ class Parser {
 
   // ------------------------------------------------------------ values
 
-  private value(): HoconValue {
+  private value(): RawValue {
     const c = this.peek();
     if (c === '{') {
       this.pos++;
@@ -165,9 +191,9 @@ class Parser {
     return this.concatenation();
   }
 
-  private array(): HoconValue[] {
+  private array(): RawValue[] {
     this.expect('[');
-    const out: HoconValue[] = [];
+    const out: RawValue[] = [];
     for (;;) {
       this.skip(true, true);
       if (this.eof()) this.fail("missing ']'");
@@ -180,17 +206,23 @@ class Parser {
   }
 
   /** Simple values on one line concatenate: `${HOME}/x`, `"a" b`, bare words with spaces between. */
-  private concatenation(): string {
-    let out = '';
+  private concatenation(): string | Pending {
+    const parts: (string | Ref)[] = [];
+    const add = (part: string | Ref) => {
+      const last = parts.length - 1;
+      if (typeof part === 'string' && typeof parts[last] === 'string') parts[last] += part;
+      else parts.push(part);
+    };
     for (;;) {
-      out += this.simple();
+      add(this.simple());
       const save = this.pos;
       let gap = '';
       while (WS_INLINE.has(this.peek())) gap += this.src[this.pos++];
-      if (this.simpleStarts()) out += gap;
-      else {
+      if (this.simpleStarts()) {
+        if (gap) add(gap);
+      } else {
         this.pos = save;
-        return out;
+        return parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : new Pending(parts);
       }
     }
   }
@@ -203,15 +235,19 @@ class Parser {
     return true;
   }
 
-  private simple(): string {
+  private simple(): string | Ref {
     if (this.src.startsWith('"""', this.pos)) return this.tripleQuoted();
     if (this.peek() === '"') return this.quoted();
     if (this.src.startsWith('${', this.pos)) {
-      const end = this.src.indexOf('}', this.pos);
+      const pos = this.pos;
+      const end = this.src.indexOf('}', pos);
       if (end < 0) this.fail('unterminated substitution');
-      const s = this.src.slice(this.pos, end + 1);
+      const optional = this.src[pos + 2] === '?';
+      // Spaces are part of the name, as pyhocon reads it: `${ HOME }` names no variable.
+      const variable = this.src.slice(pos + (optional ? 3 : 2), end);
+      if (!variable || variable.includes('\n')) this.fail('bad substitution');
       this.pos = end + 1;
-      return s;
+      return { variable, optional, pos };
     }
     const start = this.pos;
     while (!this.eof()) {
@@ -302,35 +338,145 @@ class Parser {
   }
 
   private fail(message: string): never {
-    const before = this.src.slice(0, this.pos);
-    const line = before.split('\n').length;
-    const column = this.pos - before.lastIndexOf('\n');
-    throw new HoconError(message, line, column);
+    throw hoconError(this.src, this.pos, message);
   }
 }
 
-function assign(obj: HoconObject, path: string[], value: HoconValue, append: boolean): void {
+function hoconError(src: string, pos: number, message: string, kind?: 'substitution'): HoconError {
+  const before = src.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return new HoconError(message, line, column, kind);
+}
+
+function assign(obj: RawObject, path: string[], value: RawValue, append: boolean): void {
   // A key named __proto__ would re-parent the object instead of adding a key.
   if (path.includes('__proto__')) return;
   let cur = obj;
   for (const seg of path.slice(0, -1)) {
     const next = cur[seg];
-    if (!isHoconObject(next)) cur[seg] = {};
-    cur = cur[seg] as HoconObject;
+    if (!isRawObject(next)) cur[seg] = {};
+    cur = cur[seg] as RawObject;
   }
   const last = path[path.length - 1]!;
   const prev = cur[last];
   if (append) cur[last] = Array.isArray(prev) ? [...prev, value] : [value];
-  else if (isHoconObject(prev) && isHoconObject(value)) cur[last] = merge(prev, value);
-  else cur[last] = value;
+  else cur[last] = override(prev, value);
 }
 
-function merge(a: HoconObject, b: HoconObject): HoconObject {
-  const out: HoconObject = { ...a };
+/** `value` written over `prev` for the same key: objects deep-merge, anything else replaces. */
+function override(prev: RawValue | undefined, value: RawValue): RawValue {
+  if (isRawObject(prev) && isRawObject(value)) return merge(prev, value);
+  if (value instanceof Pending && prev !== undefined) value.prev = prev;
+  return value;
+}
+
+function merge(a: RawObject, b: RawObject): RawObject {
+  const out: RawObject = { ...a };
   for (const [k, v] of Object.entries(b)) {
     if (k === '__proto__') continue;
-    const prev = out[k];
-    out[k] = isHoconObject(prev) && isHoconObject(v) ? merge(prev, v) : v;
+    out[k] = override(out[k], v);
   }
   return out;
+}
+
+/**
+ * Replaces every Pending in a parsed document with its value, in place. A substitution names a path in the document
+ * (resolved first if it holds substitutions itself), else an environment variable of that exact name.
+ */
+class Resolver {
+  /** Objects and arrays being resolved ('busy': reaching one again is a cycle) or already resolved. */
+  private readonly seen = new Map<object, 'busy' | 'done'>();
+  private root: RawObject = {};
+
+  constructor(
+    private readonly src: string,
+    private readonly env: Readonly<Record<string, string | undefined>>,
+  ) {}
+
+  document(root: RawObject): HoconObject {
+    this.root = root;
+    return this.resolve(root, 0, 0) as HoconObject;
+  }
+
+  /** `pos`: where the substitution that led here was written, for errors. */
+  private resolve(v: RawValue, depth: number, pos: number): HoconValue | undefined {
+    if (typeof v === 'string') return v;
+    if (v instanceof Pending) return this.pending(v, depth, pos);
+    const state = this.seen.get(v);
+    if (state === 'done') return v as HoconValue;
+    if (state === 'busy') throw hoconError(this.src, pos, 'substitution refers to itself', 'substitution');
+    this.seen.set(v, 'busy');
+    if (Array.isArray(v)) {
+      const items: RawValue[] = [];
+      for (const item of v) {
+        const r = this.resolve(item, depth, pos);
+        if (r !== undefined) items.push(r);
+      }
+      v.splice(0, v.length, ...items);
+    } else {
+      for (const k of Object.keys(v)) {
+        const r = this.resolve(v[k]!, depth, pos);
+        if (r === undefined) delete v[k];
+        else v[k] = r;
+      }
+    }
+    this.seen.set(v, 'done');
+    return v as HoconValue;
+  }
+
+  private pending(p: Pending, depth: number, pos: number): HoconValue | undefined {
+    if (p.state === 'done') return p.result;
+    if (p.state === 'busy') throw hoconError(this.src, pos, 'substitution refers to itself', 'substitution');
+    const first = p.parts.find((x): x is Ref => typeof x !== 'string')!;
+    if (depth >= MAX_SUBSTITUTION_DEPTH)
+      throw hoconError(this.src, first.pos, 'substitutions nested too deep', 'substitution');
+    p.state = 'busy';
+    let result: HoconValue | undefined;
+    if (p.parts.length === 1) {
+      result = this.lookup(first, p, depth + 1);
+      if (result === undefined && p.prev !== undefined) result = this.resolve(p.prev, depth + 1, first.pos);
+    } else {
+      let s = '';
+      for (const part of p.parts) {
+        if (typeof part === 'string') s += part;
+        else {
+          const r = this.lookup(part, p, depth + 1);
+          if (typeof r === 'object')
+            throw hoconError(this.src, part.pos, 'an object or list in a string concatenation', 'substitution');
+          s += r ?? '';
+        }
+        if (s.length > CLEARML_CONF_LIMITS.maxBytes)
+          throw hoconError(this.src, first.pos, 'substitutions expand to too long a value', 'substitution');
+      }
+      result = s;
+    }
+    p.state = 'done';
+    p.result = result;
+    return result;
+  }
+
+  /** The value a substitution names; undefined for an undefined optional one. */
+  private lookup(ref: Ref, self: Pending, depth: number): HoconValue | undefined {
+    // A key's own name inside its value means the value it replaced (`path: ${path}":/x"`).
+    const step = (v: RawValue | undefined): RawValue | undefined =>
+      v === self ? self.prev : v instanceof Pending ? this.pending(v, depth, ref.pos) : v;
+    let cur: RawValue | undefined = this.root;
+    for (const seg of ref.variable.split('.')) {
+      if (!isRawObject(cur) || !Object.hasOwn(cur, seg)) {
+        cur = undefined;
+        break;
+      }
+      cur = step(cur[seg]);
+    }
+    if (cur !== undefined) return this.resolve(cur, depth, ref.pos);
+    const fromEnv = Object.hasOwn(this.env, ref.variable) ? this.env[ref.variable] : undefined;
+    if (fromEnv !== undefined || ref.optional) return fromEnv;
+    throw hoconError(
+      this.src,
+      ref.pos,
+      `\${${ref.variable}} is not set in the file or the environment`,
+      'substitution',
+    );
+  }
 }
