@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoconError } from '../../electron/engine/clearml/hocon.js';
+import { webHostFromApiHost } from '../../shared/clearml-hosts.js';
 import { readClearmlConf, resolveClearmlCredentials } from '../../electron/engine/clearml/credentials.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { systemClock } from '../../electron/engine/ports.js';
@@ -563,5 +564,47 @@ describe("ClearML's pyhocon and our parser read clearml.conf alike", () => {
     const env = c.env ?? {};
     expect(await pyhoconReading(text, env, c.files ?? {}), 'pyhocon').toEqual(c.expected);
     expect(ourReading(text, env), 'ours').toEqual(c.ours ?? c.expected);
+  });
+});
+
+// ------------------------------------------------------------------ the web app's address
+
+// The SDK's own derivation, with the api_server given and no web_server: what `clearml` prints as a task's link.
+const SDK_WEB_HOST = String.raw`
+import json, sys
+from clearml.backend_api.session import Session
+from clearml.utilities.pyhocon import ConfigFactory
+out = {}
+for api in json.loads(sys.argv[1]):
+    conf = ConfigFactory.from_dict({"api": {"api_server": api}})
+    try:
+        out[api] = Session.get_app_server_host(conf)
+    except ValueError:
+        out[api] = None
+print(json.dumps(out))
+`;
+
+describe("the web app's address, derived from the API host as ClearML's SDK derives it", () => {
+  it('agrees with Session.get_app_server_host on every layout', async () => {
+    const apiHosts = [
+      'https://api.clear.ml',
+      'https://api.corp.example',
+      'https://api.corp.example:8443/clearml/',
+      'http://clearml.local:8008',
+      'http://10.0.0.5:8008/',
+      'https://api.corp.example:8008',
+      'https://demoapi.demo.clear.ml',
+      'https://clearml-api.corp.example',
+      'http://localhost:8080',
+    ];
+    const { stdout } = await run(path.join(venvBin(), 'python'), ['-c', SDK_WEB_HOST, JSON.stringify(apiHosts)], {
+      env: childEnv(),
+      cwd: dir,
+    });
+    const sdk = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, string | null>;
+    // The SDK's answers are what this test compares against, so check they are answers at all.
+    expect(sdk['https://api.corp.example']).toBe('https://app.corp.example');
+    expect(sdk['https://clearml-api.corp.example']).toBeNull();
+    expect(Object.fromEntries(apiHosts.map((h) => [h, webHostFromApiHost(h)]))).toEqual(sdk);
   });
 });

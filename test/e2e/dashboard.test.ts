@@ -277,6 +277,18 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('Settings says where task links go when the web app field is empty, as ClearML derives it', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await page.getByRole('tab', { name: /^Settings/ }).click();
+    await page.getByText('For task links; empty: https://app.clear.ml, from the API host').waitFor();
+    await page.getByRole('textbox', { name: 'ClearML API host' }).fill('https://api.corp.example:8443');
+    await page.getByText('For task links; empty: https://app.corp.example:8443, from the API host').waitFor();
+    await page.getByRole('textbox', { name: 'ClearML API host' }).fill('https://clearml-api.corp.example');
+    await page.getByText(/none follows from this API host, so task names are not links until you enter it/).waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('an invalid resource field shows its message and nothing is saved', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const page = await open(p);

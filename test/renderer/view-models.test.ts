@@ -213,6 +213,11 @@ describe('instances model', () => {
       'https://web.example.com',
     ],
     [{ clearml: { apiHost: 'not a url' } }, null],
+    // As ClearML's SDK derives it (the conformance suite checks these against the SDK itself): the port is kept
+    // with api. → app., a path too; a host that fits no pattern has no known web app (not the API server itself).
+    [{ clearml: { apiHost: 'https://api.corp.example:8443/clearml/' } }, 'https://app.corp.example:8443/clearml'],
+    [{ clearml: { apiHost: 'https://demoapi.demo.clear.ml' } }, 'https://demoapp.demo.clear.ml'],
+    [{ clearml: { apiHost: 'https://clearml-api.corp.example' } }, null],
     [null, null],
   ])('clearmlWebHost(%j) = %s', (config, host) => expect(clearmlWebHost(config)).toBe(host));
 

@@ -3,6 +3,7 @@
  * the preview's "open in browser"): https only, no user info, and the host must be one we name or one of the
  * configured ClearML hosts (or a subdomain of either).
  */
+import { webHostFromApiHost } from '../../../shared/clearml-hosts.js';
 import type { Config } from '../../../shared/config.js';
 
 /** Hosts we ever open in the browser, besides the configured ClearML hosts. */
@@ -22,10 +23,14 @@ export function hostsFromUrls(urls: readonly (string | undefined | null)[]): str
   return out;
 }
 
-/** The configured ClearML hosts (api, web, files). */
+/**
+ * The configured ClearML hosts (api, web, files), and the web app derived from the API host when the config names
+ * none: the dashboard links tasks there (app.<domain> for api.<domain>), so it must open.
+ */
 export function configuredHosts(config: Config | null | undefined): string[] {
   const c = config?.clearml;
-  return hostsFromUrls([c?.apiHost, c?.webHost, c?.filesHost]);
+  const web = c?.webHost ?? (c?.apiHost ? webHostFromApiHost(c.apiHost) : null);
+  return hostsFromUrls([c?.apiHost, web, c?.filesHost]);
 }
 
 /** https only; the host must be allow-listed exactly, or be a subdomain of an allow-listed host. */

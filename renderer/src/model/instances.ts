@@ -1,6 +1,7 @@
 /** Instances table: filtering, sorting and the words of the terminate confirmation. Pure. */
 import type { InstancePhase, InstanceView } from '../../../shared/domain.js';
 import { formatDuration, formatMoney } from './format.js';
+import { webHostFromApiHost } from '../../../shared/clearml-hosts.js';
 
 export const SORT_KEYS = [
   'instanceId',
@@ -117,24 +118,14 @@ export function terminateConsequence(i: InstanceView): string {
 }
 
 /**
- * The ClearML web app's address. The config may name it (`clearml.webHost`); otherwise it is derived from the
- * API host the way ClearML's own SDK does: api.<domain> → app.<domain>, port 8008 → 8080.
+ * The ClearML web app's address: the config's `clearml.webHost`, else derived from the API host as ClearML's SDK
+ * derives it (`webHostFromApiHost`); null when neither gives one (task names are then not links).
  */
 export function clearmlWebHost(config: unknown): string | null {
   if (!config || typeof config !== 'object') return null;
   const clearml = (config as { clearml?: { apiHost?: unknown; webHost?: unknown } }).clearml;
   if (typeof clearml?.webHost === 'string' && clearml.webHost) return clearml.webHost.replace(/\/+$/, '');
-  if (typeof clearml?.apiHost !== 'string') return null;
-  let url: URL;
-  try {
-    url = new URL(clearml.apiHost);
-  } catch {
-    return null;
-  }
-  if (url.port === '8008') url.port = '8080';
-  else if (url.hostname.startsWith('api.')) url.hostname = `app.${url.hostname.slice(4)}`;
-  url.pathname = '';
-  return url.toString().replace(/\/+$/, '');
+  return typeof clearml?.apiHost === 'string' ? webHostFromApiHost(clearml.apiHost) : null;
 }
 
 export function clearmlTaskUrl(webHost: string, taskId: string): string {

@@ -287,7 +287,11 @@ const InstanceRow = memo(function InstanceRow({
               {row.task.name ?? row.task.id}
             </button>
           ) : (
-            <span title={row.task.id}>{row.task.name ?? row.task.id}</span>
+            <span
+              title={`Task ${row.task.id}. To open tasks from here, enter the ClearML web app address in Settings.`}
+            >
+              {row.task.name ?? row.task.id}
+            </span>
           )
         ) : (
           <span className="muted">—</span>

@@ -1,5 +1,6 @@
 /** Settings → ClearML and AWS: where the API is and which region launches. */
 import { isInsecureApiHost } from '../../../../shared/config-review.js';
+import { webHostFromApiHost } from '../../../../shared/clearml-hosts.js';
 import { TextField } from '../../components/Field.js';
 import type { ConfigDraft } from '../../model/config-form.js';
 import type { Edit, Shown } from '../../model/settings-form.js';
@@ -21,7 +22,7 @@ export function ConnectionSection({ draft, shown, edit }: { draft: ConfigDraft; 
           label="ClearML web app (optional)"
           value={draft.webHost}
           placeholder="https://app.clear.ml"
-          hint="For task links; derived from the API host when empty"
+          hint={webHostHint(draft.webHost, draft.apiHost)}
           issues={shown('webHost')}
           onChange={(x) => edit('webHost', (d) => ({ ...d, webHost: x }))}
         />
@@ -49,4 +50,14 @@ export function ConnectionSection({ draft, shown, edit }: { draft: ConfigDraft; 
       )}
     </fieldset>
   );
+}
+
+/** What an empty web app field stands for: the address derived from the API host as ClearML's SDK derives it. */
+function webHostHint(webHost: string, apiHost: string): string {
+  if (webHost.trim()) return 'For task links';
+  const derived = apiHost.trim() ? webHostFromApiHost(apiHost) : null;
+  if (derived) return `For task links; empty: ${derived}, from the API host`;
+  return apiHost.trim()
+    ? 'For task links: none follows from this API host, so task names are not links until you enter it'
+    : 'For task links; derived from the API host when empty';
 }
