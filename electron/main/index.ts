@@ -23,6 +23,7 @@ import {
 } from 'electron';
 import { createEngineHost } from '../engine/host.js';
 import { composeService } from '../engine/service/compose.js';
+import { useProxyFromEnv } from '../engine/net/proxy.js';
 import { createAttachmentSwitch } from '../engine/team/attachment.js';
 import type { InvokeChannel, InvokeRequest } from '../../shared/ipc/contract.js';
 import { configuredHosts } from '../engine/service/links.js';
@@ -61,6 +62,10 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
+  // Before any request: ClearML, EC2 and a team engine are reached through the proxy the environment names.
+  const proxy = useProxyFromEnv(process.env);
+  if (proxy.description) log.info(`proxy: ${proxy.description}`);
+  if (proxy.problem) log.warn(proxy.problem);
   const userData = app.getPath('userData');
   const settings = ElectronSettingsRepo.open({ dir: userData });
   const { store: secrets, skipped } = await chooseSecretStore([

@@ -20,6 +20,7 @@ import { systemClock } from '../ports.js';
 import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 import { parseCliArgs, type CliOptions } from './args.js';
+import { useProxyFromEnv } from '../net/proxy.js';
 import { startServing, type Serving } from '../team/serve.js';
 import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
@@ -102,6 +103,21 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
   const dataDir = opts.dataDir ?? defaultDataDir();
   if (opts.mode === 'report') return costReport({ ...opts, dataDir }, out);
 
+  // Before any request: ClearML, EC2 and the lease table are reached through the proxy the environment names.
+  const proxy = useProxyFromEnv(env);
+  const say = (type: 'info' | 'warning', message: string) =>
+    out.write(opts.json ? JSON.stringify({ type, message }) : type === 'info' ? message : `warning: ${message}`);
+  if (proxy.description) say('info', `proxy: ${proxy.description}`);
+  if (proxy.problem) say('warning', proxy.problem);
+  try {
+    return await runEngine(opts, out, env, dataDir);
+  } finally {
+    proxy.restore();
+  }
+}
+
+/** A run that reaches ClearML and EC2 (or their emulators): --config, --check, --create-lease-table, --demo. */
+async function runEngine(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv, dataDir: string): Promise<number> {
   let loaded: Loaded | null = null;
   if (opts.config) {
     loaded = await loadForRun(opts, out, env);

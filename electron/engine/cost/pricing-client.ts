@@ -7,6 +7,7 @@
 import { GetProductsCommand, PricingClient, type PricingClientConfig } from '@aws-sdk/client-pricing';
 import { z } from 'zod';
 import { PricingError, type PricingSource } from './price-book.js';
+import { awsRequestHandler } from '../net/proxy.js';
 
 export const PRICING_API_REGION = 'us-east-1';
 
@@ -49,7 +50,7 @@ export function createPricingSource(opts: PricingSourceOptions = {}): ClosablePr
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     maxAttempts: opts.maxAttempts ?? 3,
-    requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 10_000, connectionTimeout: 5_000 },
+    requestHandler: awsRequestHandler({ requestTimeout: opts.requestTimeoutMs ?? 10_000, connectionTimeout: 5_000 }),
   });
 
   async function priceOf(region: string, instanceType: string): Promise<number | null> {

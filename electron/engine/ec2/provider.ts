@@ -34,6 +34,7 @@ import { buildRunInstancesInput, toTags } from './launch-input.js';
 import { createEc2RetryStrategy } from './sdk-retry.js';
 import { TokenBucket } from './throttle.js';
 import { plural } from '../../../shared/words.js';
+import { awsRequestHandler } from '../net/proxy.js';
 
 type FinalizeMiddleware = FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes>;
 
@@ -106,7 +107,7 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
     region: opts.region,
     maxAttempts,
     retryStrategy: createEc2RetryStrategy({ maxAttempts, clock, random }),
-    requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 },
+    requestHandler: awsRequestHandler({ requestTimeout: opts.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 }),
   };
   if (opts.credentials) config.credentials = { ...opts.credentials };
   if (opts.endpoint) config.endpoint = opts.endpoint;

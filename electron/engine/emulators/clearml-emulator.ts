@@ -30,6 +30,8 @@ export interface ClearmlEmulatorOptions {
   serverVersion?: string;
   /** Lifetime of tokens from auth.login. Default 30 days, as the real server. */
   tokenLifetimeSec?: number;
+  /** The address to listen on (default 127.0.0.1); another loopback address is not in a default NO_PROXY. */
+  host?: string;
 }
 
 /**
@@ -270,7 +272,7 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 
@@ -283,7 +285,7 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
   };
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     accessKey,
     secretKey,
     createQueue: (name) => model.createQueue(name).id,

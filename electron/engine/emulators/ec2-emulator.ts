@@ -164,12 +164,12 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 
   const emulator: Ec2Emulator = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     region,
     zones: s.zones,
     interceptors: s.interceptors,

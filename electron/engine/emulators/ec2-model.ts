@@ -23,6 +23,8 @@ export type Ec2Interceptor = (action: string, params: QueryParams) => Ec2Refusal
 export interface Ec2EmulatorOptions {
   clock: Clock;
   region?: string;
+  /** The address to listen on (default 127.0.0.1); another loopback address is not in a default NO_PROXY. */
+  host?: string;
   /** pending → running. Default 5 s. */
   pendingSec?: number;
   /** shutting-down → terminated (and stopping → stopped). Default 5 s. */

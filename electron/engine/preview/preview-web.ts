@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigFileError, loadConfigFile } from '../config/load.js';
 import { createPreviewBackend } from './backend.js';
+import { useProxyFromEnv } from '../net/proxy.js';
 import { ensureRendererBuilt, repoRoot } from './build.js';
 import { PortInUseError, startPreviewServer } from './server.js';
 import { createRunTempDir } from '../temp-dir.js';
@@ -73,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
       console.error(`Cannot read the token file: ${errorText(e)}`);
       return 2;
     }
+    // Before any request: ClearML and EC2 are reached through the proxy the environment names.
+    const proxy = useProxyFromEnv(process.env);
+    if (proxy.description) console.log(`proxy: ${proxy.description}`);
+    if (proxy.problem) console.warn(`warning: ${proxy.problem}`);
     const staticDir = ensureRendererBuilt(repoRoot(), (line) => console.log(line), { rebuildIfStale: true });
     return attachBackend({
       url: args.attach,
@@ -115,6 +120,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  // Before any request: ClearML and EC2 are reached through the proxy the environment names.
+  const proxy = useProxyFromEnv(process.env);
+  if (proxy.description) console.log(`proxy: ${proxy.description}`);
+  if (proxy.problem) console.warn(`warning: ${proxy.problem}`);
   const staticDir = ensureRendererBuilt(repoRoot(), (line) => console.log(line), { rebuildIfStale: true });
   const backend = await createPreviewBackend({
     dataDir,

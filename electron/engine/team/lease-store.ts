@@ -18,6 +18,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { randomUUID } from 'node:crypto';
 import type { LeaseItem, WriteCondition } from './lease-decision.js';
+import { awsRequestHandler } from '../net/proxy.js';
 
 export interface LeaseKey {
   account: string;
@@ -62,7 +63,7 @@ export function dynamoClient(opts: AwsClientOptions): DynamoDBClient {
   return new DynamoDBClient({
     region: opts.region,
     maxAttempts: 2,
-    requestHandler: { requestTimeout: 5_000, connectionTimeout: 3_000 },
+    requestHandler: awsRequestHandler({ requestTimeout: 5_000, connectionTimeout: 3_000 }),
     ...(opts.credentials ? { credentials: { ...opts.credentials } } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
   });

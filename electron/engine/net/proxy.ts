@@ -1,0 +1,104 @@
+/**
+ * An HTTP(S) proxy from the environment, as ClearML's autoscaler honours one (Python's requests and boto3 read
+ * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`): a team behind a proxy that switches over must not lose its ClearML
+ * server and EC2. Node does not read these variables by itself, so each entry point (desktop app, headless, preview)
+ * calls `useProxyFromEnv` once, before any request:
+ *
+ * - `fetch` (the ClearML client, the testers) and Node's global agents (the team connection) go through Node's own
+ *   proxy support (`http.setGlobalProxyFromEnv`), which also applies `NO_PROXY`;
+ * - the AWS SDK builds its own agents, so its clients take `awsRequestHandler`, agents carrying the same settings.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+/** The settings handed to Node, one variable each (read from either case). */
+type ProxyEnv = { HTTPS_PROXY?: string; HTTP_PROXY?: string; NO_PROXY?: string };
+
+/** What the entry point reports: the proxy in use (credentials removed), or why one named cannot be used. */
+export interface ProxyUse {
+  /** "HTTPS via http://proxy:3128, HTTP via …; not for localhost,.corp", or null without a proxy. */
+  description: string | null;
+  /** A proxy is named but this runtime cannot use it: the sentence saying so. */
+  problem: string | null;
+  /** Undoes it (tests; a run that ends in a long-lived process). */
+  restore(): void;
+}
+
+/** This machine's own addresses: reaching them through a proxy (on another machine) is never meant. */
+const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
+
+/**
+ * The proxy settings in `env`, or null when none names a proxy. Each setting is taken as Node reads it (the
+ * lower-case variable wins when both are set); this machine's own addresses are added to the exceptions.
+ */
+export function proxyEnvFrom(env: Readonly<Record<string, string | undefined>>): ProxyEnv | null {
+  const pick = (lower: string, upper: string) => env[lower]?.trim() || env[upper]?.trim() || undefined;
+  const httpsProxy = pick('https_proxy', 'HTTPS_PROXY');
+  const httpProxy = pick('http_proxy', 'HTTP_PROXY');
+  if (!httpsProxy && !httpProxy) return null;
+  const listed = (pick('no_proxy', 'NO_PROXY') ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  const noProxy = [...listed, ...LOOPBACK.filter((h) => !listed.includes(h))].join(',');
+  return {
+    ...(httpsProxy ? { HTTPS_PROXY: httpsProxy } : {}),
+    ...(httpProxy ? { HTTP_PROXY: httpProxy } : {}),
+    NO_PROXY: noProxy,
+  };
+}
+
+/** One line for the log: where each scheme goes, never the proxy's user or password. */
+export function describeProxy(p: ProxyEnv): string {
+  const https = p.HTTPS_PROXY;
+  const http = p.HTTP_PROXY;
+  const noProxy = p.NO_PROXY;
+  const parts = [
+    ...(https ? [`HTTPS via ${withoutCredentials(https)}`] : []),
+    ...(http ? [`HTTP via ${withoutCredentials(http)}`] : []),
+  ];
+  return `${parts.join(', ')}${noProxy ? `; not for ${noProxy}` : ''}`;
+}
+
+function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
+}
+
+let active: ProxyEnv | null = null;
+
+/** Routes this process's requests through the proxy `env` names, if any. */
+export function useProxyFromEnv(env: Readonly<Record<string, string | undefined>>): ProxyUse {
+  const proxy = proxyEnvFrom(env);
+  if (!proxy) return { description: null, problem: null, restore: () => undefined };
+  // Node 24.14 and later; an older runtime (an older Electron) would silently go direct.
+  const setGlobal = (http as { setGlobalProxyFromEnv?: (e: ProxyEnv) => () => void }).setGlobalProxyFromEnv;
+  if (typeof setGlobal !== 'function') {
+    return {
+      description: null,
+      problem:
+        `A proxy is set (${describeProxy(proxy)}), but this runtime (Node ${process.versions.node}) cannot use ` +
+        'one: requests go direct. Node 24.14 or later is needed.',
+      restore: () => undefined,
+    };
+  }
+  const restoreGlobal = setGlobal(proxy);
+  active = proxy;
+  return {
+    description: describeProxy(proxy),
+    problem: null,
+    restore: () => {
+      restoreGlobal();
+      active = null;
+    },
+  };
+}
+
+/** An AWS SDK client's `requestHandler` options, with agents through the proxy when one is in use. */
+export function awsRequestHandler<T extends { requestTimeout: number; connectionTimeout: number }>(
+  o: T,
+): T & { httpAgent?: http.Agent; httpsAgent?: https.Agent } {
+  if (!active) return o;
+  // The SDK's own defaults for its agents, plus the proxy.
+  const agent = { keepAlive: true, maxSockets: 50, proxyEnv: active };
+  return { ...o, httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) };
+}

@@ -1,0 +1,219 @@
+// A proxy from the environment, as ClearML's autoscaler honours one (requests and boto3 read HTTPS_PROXY, HTTP_PROXY
+// and NO_PROXY): the ClearML client (fetch) and the EC2 provider (the AWS SDK's own agents) go through a real HTTP
+// proxy server (the `proxy` package, a Squid-like forward proxy, in its own process as a proxy is: in this one, its
+// own outgoing requests would follow the proxy settings under test back to itself) and reach the emulators behind
+// it. The emulators listen on 127.0.0.2: this machine, but not an address the app bypasses the proxy for by itself.
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runHeadless } from '../../electron/engine/cli/headless.js';
+import { createClearmlClient } from '../../electron/engine/clearml/client.js';
+import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { describeProxy, proxyEnvFrom, useProxyFromEnv, type ProxyUse } from '../../electron/engine/net/proxy.js';
+import { systemClock } from '../../electron/engine/ports.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KEYS } from '../engine/world.js';
+
+describe('proxyEnvFrom / describeProxy', () => {
+  it.each([
+    [{}, null],
+    [{ NO_PROXY: 'corp.example' }, null],
+    [{ HTTPS_PROXY: 'http://proxy:3128' }, { HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: 'localhost,127.0.0.1,::1' }],
+    // Lower case wins, as Node (and curl) read them; the user's exceptions come first, this machine is added.
+    [
+      { HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', no_proxy: '.corp.example, 127.0.0.1' },
+      { HTTPS_PROXY: 'http://lower:2', NO_PROXY: '.corp.example,127.0.0.1,localhost,::1' },
+    ],
+    [{ http_proxy: ' http://p:8080 ' }, { HTTP_PROXY: 'http://p:8080', NO_PROXY: 'localhost,127.0.0.1,::1' }],
+  ])('%j → %j', (env, expected) => {
+    expect(proxyEnvFrom(env)).toEqual(expected);
+  });
+
+  it('never prints the proxy password', () => {
+    const p = proxyEnvFrom({ HTTPS_PROXY: 'http://alice:s3cret@proxy:3128', HTTP_PROXY: 'http://proxy:3128' })!;
+    expect(describeProxy(p)).toBe(
+      'HTTPS via http://proxy:3128, HTTP via http://proxy:3128; not for localhost,127.0.0.1,::1',
+    );
+  });
+});
+
+/** The proxy in a child process: it prints its port, then one line per request it is asked to carry. */
+const PROXY_PROCESS = `
+import http from 'node:http';
+import { createProxy } from 'proxy';
+const proxy = createProxy(http.createServer());
+proxy.on('connect', (req) => console.log('CONNECT ' + req.url));
+proxy.on('request', (req) => console.log(req.method + ' ' + req.url));
+proxy.listen(0, '127.0.0.1', () => console.log('PORT ' + proxy.address().port));
+`;
+
+async function startProxyProcess(): Promise<{ proc: ChildProcess; url: string; seen: string[] }> {
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', PROXY_PROCESS], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const seen: string[] = [];
+  let buffered = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`the proxy process exited with ${code}`)));
+    proc.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const l of lines) {
+        if (l.startsWith('PORT ')) resolve(Number(l.slice(5)));
+        else seen.push(l);
+      }
+    });
+  });
+  return { proc, url: `http://127.0.0.1:${port}`, seen };
+}
+
+/**
+ * What the proxy carried so far: a marker request sent to it directly is logged after every earlier one (one
+ * ordered stdout), so once it shows up nothing earlier is still on its way.
+ */
+async function carried(proxyUrl: string, seen: string[]): Promise<string[]> {
+  const marker = `GET http://marker.invalid/${Math.random().toString(36).slice(2)}`;
+  const { port } = new URL(proxyUrl);
+  await new Promise<void>((resolve) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: marker.slice(4), agent: new http.Agent(), timeout: 5000 },
+      (res) => res.resume().on('end', resolve),
+    );
+    req.on('error', () => resolve());
+    req.end();
+  });
+  for (let i = 0; i < 100 && !seen.includes(marker); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(seen, 'the marker request').toContain(marker);
+  return seen.filter((l) => !l.startsWith('GET http://marker.invalid/'));
+}
+
+describe('requests through a proxy named in the environment', () => {
+  let proxy: ChildProcess;
+  let proxyUrl: string;
+  let seen: string[];
+  let clearml: ClearmlEmulator;
+  let ec2: Ec2Emulator;
+  let use: ProxyUse | null = null;
+
+  beforeEach(async () => {
+    // Both ways a client asks a proxy are logged: CONNECT (a tunnel, fetch) and an absolute URL (the AWS SDK).
+    ({ proc: proxy, url: proxyUrl, seen } = await startProxyProcess());
+    clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.2' });
+    ec2 = await startEc2Emulator({ clock: systemClock, host: '127.0.0.2' });
+  });
+  afterEach(async () => {
+    use?.restore();
+    use = null;
+    await clearml.close();
+    await ec2.close();
+    proxy.kill();
+  });
+
+  const clients = () => ({
+    clearml: createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock }),
+    ec2: createEc2Provider({
+      region: 'us-east-1',
+      endpoint: ec2.url,
+      credentials: { accessKeyId: 'AKIDEMULATOR00000001', secretAccessKey: 'emulator-secret-not-real' },
+      clock: systemClock,
+    }),
+  });
+  const hostOf = (url: string) => new URL(url).host;
+
+  it('ClearML (fetch) and EC2 (the AWS SDK) both go through it and get their answers', async () => {
+    use = useProxyFromEnv({ HTTP_PROXY: proxyUrl });
+    expect(use.description).toBe(`HTTP via ${proxyUrl}; not for localhost,127.0.0.1,::1`);
+    const c = clients();
+    expect((await c.clearml.checkAuth()).user).toBeTruthy();
+    expect(await c.ec2.describeInstances('dynamic_aws')).toEqual([]);
+    c.ec2.close?.();
+    const through = await carried(proxyUrl, seen);
+    expect(through.some((s) => s.includes(hostOf(clearml.url)))).toBe(true);
+    expect(through.some((s) => s.includes(hostOf(ec2.url)))).toBe(true);
+  });
+
+  it('NO_PROXY and this machine go direct; after restore nothing goes through it', async () => {
+    use = useProxyFromEnv({ HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.2' });
+    const c = clients();
+    await c.clearml.checkAuth();
+    await c.ec2.describeInstances('dynamic_aws');
+    c.ec2.close?.();
+    use.restore();
+    use = useProxyFromEnv({ HTTP_PROXY: proxyUrl });
+    const loop = await startClearmlEmulator({ clock: systemClock, ...KEYS });
+    try {
+      await createClearmlClient({ apiHost: loop.url, credentials: KEYS, clock: systemClock }).checkAuth();
+    } finally {
+      await loop.close();
+    }
+    use.restore();
+    use = null;
+    const after = clients();
+    await after.clearml.checkAuth();
+    await after.ec2.describeInstances('dynamic_aws');
+    after.ec2.close?.();
+    expect(await carried(proxyUrl, seen)).toEqual([]);
+  });
+
+  it('headless names the proxy first and runs its tick through it', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'home-'));
+    const config = path.join(home, 'autoscaler.yaml');
+    writeFileSync(
+      config,
+      [
+        `clearml: { apiHost: '${clearml.url}' }`,
+        'aws: { region: us-east-1 }',
+        'resources:',
+        '  cpu_small: { instanceType: m5.large, market: on-demand, amiId: ami-0123456789abcdef0 }',
+        'queues:',
+        '  cpu: [{ resource: cpu_small, maxInstances: 1 }]',
+      ].join('\n'),
+    );
+    clearml.createQueue('cpu');
+    clearml.addTask({ name: 't', queue: 'cpu', durationSec: 60 });
+    const saved = { ...process.env };
+    // The AWS SDK reads its endpoint and keys from the process environment.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_EC2: ec2.url,
+      AWS_ACCESS_KEY_ID: 'AKIDEMULATOR00000001',
+      AWS_SECRET_ACCESS_KEY: 'emulator-secret-not-real',
+    });
+    const lines: string[] = [];
+    try {
+      const code = await runHeadless(
+        ['--config', config, '--once', '--json', '--data-dir', path.join(home, 'data')],
+        { write: (l) => void lines.push(l) },
+        {
+          HOME: home,
+          HTTPS_PROXY: 'http://alice:s3cret@127.0.0.1:9',
+          HTTP_PROXY: proxyUrl,
+          CLEARML_API_ACCESS_KEY: KEYS.accessKey,
+          CLEARML_API_SECRET_KEY: KEYS.secretKey,
+        },
+      );
+      expect(code).toBe(0);
+    } finally {
+      process.env = saved;
+    }
+    expect(JSON.parse(lines[0]!)).toEqual({
+      type: 'info',
+      message: `proxy: HTTPS via http://127.0.0.1:9, HTTP via ${proxyUrl}; not for localhost,127.0.0.1,::1`,
+    });
+    expect(lines.join('\n')).not.toContain('s3cret');
+    expect(ec2.instances()).toHaveLength(1);
+    const through = await carried(proxyUrl, seen);
+    expect(through.some((s) => s.includes(hostOf(clearml.url)))).toBe(true);
+    expect(through.some((s) => s.includes(hostOf(ec2.url)))).toBe(true);
+    // The run ended: the process is back to direct connections.
+    seen.length = 0;
+    await clients().clearml.checkAuth();
+    expect(await carried(proxyUrl, seen)).toEqual([]);
+  });
+});
