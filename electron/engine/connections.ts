@@ -5,6 +5,7 @@
  * Pure: the engine feeds each tick's outcome in and emits what comes out.
  */
 import { ClearmlError, Ec2Error } from './ports.js';
+import { UNTRUSTED_CA_REMEDY } from './net/trust.js';
 import { errorText } from '../../shared/error-text.js';
 import type { StatusFix } from '../../shared/domain.js';
 
@@ -61,6 +62,7 @@ export const CLEARML_KEYS_REMEDY =
  * message already says where, and the status card's button opens it: `fixPlace`.)
  */
 function remedy(p: ConnectionProblem): string {
+  if (p.detail.includes(UNTRUSTED_CA_REMEDY)) return UNTRUSTED_CA_REMEDY;
   if (p.service === 'clearml')
     return p.kind === 'auth'
       ? CLEARML_KEYS_REMEDY
@@ -97,7 +99,7 @@ export function renderCleared(c: NonNullable<ConnectionTransition['cleared']>, n
 /** The cause part of a classified message: up to its first ": " advice or sentence end. */
 function causeOf(detail: string): string {
   const cut = detail.search(
-    /: (check|add|enter|re-enter|use|refresh|fix|set|it may|retrying|the autoscaler|autoscaling)/i,
+    /: (check|add|enter|re-enter|use|refresh|fix|set|it may|retrying|the autoscaler|autoscaling|its certificate)/i,
   );
   const head = cut > 0 ? detail.slice(0, cut) : detail;
   return head.replace(/\.$/, '');

@@ -23,7 +23,7 @@ import {
 } from 'electron';
 import { createEngineHost } from '../engine/host.js';
 import { composeService } from '../engine/service/compose.js';
-import { useProxyFromEnv } from '../engine/net/proxy.js';
+import { useNetworkFromEnv } from '../engine/net/network.js';
 import { createAttachmentSwitch } from '../engine/team/attachment.js';
 import type { InvokeChannel, InvokeRequest } from '../../shared/ipc/contract.js';
 import { configuredHosts } from '../engine/service/links.js';
@@ -62,10 +62,11 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  // Before any request: ClearML, EC2 and a team engine are reached through the proxy the environment names.
-  const proxy = useProxyFromEnv(process.env);
-  if (proxy.description) log.info(`proxy: ${proxy.description}`);
-  if (proxy.problem) log.warn(proxy.problem);
+  // Before any request: ClearML, EC2 and a team engine are reached through the proxy, and with the certificate
+  // authorities, the environment names.
+  const network = useNetworkFromEnv(process.env);
+  for (const n of network.notes) log.info(n);
+  for (const p of network.problems) log.warn(p);
   const userData = app.getPath('userData');
   const settings = ElectronSettingsRepo.open({ dir: userData });
   const { store: secrets, skipped } = await chooseSecretStore([

@@ -4,6 +4,7 @@
  * Messages name the host and the endpoint, never a secret or an Authorization header.
  */
 import { ClearmlError } from '../ports.js';
+import { UNTRUSTED_CA_CODES, UNTRUSTED_CA_HINT } from '../net/trust.js';
 
 export interface FailureContext {
   /** `queues.get_all` */
@@ -118,6 +119,12 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
     );
   }
   const code = causeCode(err);
+  if (code && UNTRUSTED_CA_CODES.has(code)) {
+    return new ClearmlError(
+      'unreachable',
+      `The ClearML server at ${ctx.apiHost} is not trusted (${code}): ${UNTRUSTED_CA_HINT}`,
+    );
+  }
   const why = code ? ` (${code})` : '';
   const hint =
     code === 'ENOTFOUND' || code === 'EAI_AGAIN'

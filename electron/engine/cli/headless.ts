@@ -20,7 +20,7 @@ import { systemClock } from '../ports.js';
 import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 import { parseCliArgs, type CliOptions } from './args.js';
-import { useProxyFromEnv } from '../net/proxy.js';
+import { useNetworkFromEnv } from '../net/network.js';
 import { startServing, type Serving } from '../team/serve.js';
 import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
@@ -103,16 +103,17 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
   const dataDir = opts.dataDir ?? defaultDataDir();
   if (opts.mode === 'report') return costReport({ ...opts, dataDir }, out);
 
-  // Before any request: ClearML, EC2 and the lease table are reached through the proxy the environment names.
-  const proxy = useProxyFromEnv(env);
+  // Before any request: ClearML, EC2 and the lease table are reached through the proxy, and with the certificate
+  // authorities, the environment names.
+  const network = useNetworkFromEnv(env);
   const say = (type: 'info' | 'warning', message: string) =>
     out.write(opts.json ? JSON.stringify({ type, message }) : type === 'info' ? message : `warning: ${message}`);
-  if (proxy.description) say('info', `proxy: ${proxy.description}`);
-  if (proxy.problem) say('warning', proxy.problem);
+  for (const n of network.notes) say('info', n);
+  for (const p of network.problems) say('warning', p);
   try {
     return await runEngine(opts, out, env, dataDir);
   } finally {
-    proxy.restore();
+    network.restore();
   }
 }
 

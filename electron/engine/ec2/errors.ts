@@ -10,6 +10,7 @@
  */
 import type { Market } from '../../../shared/domain.js';
 import { Ec2Error, type Ec2ErrorKind } from '../ports.js';
+import { UNTRUSTED_CA_CODES, UNTRUSTED_CA_HINT } from '../net/trust.js';
 
 export interface Ec2ErrorContext {
   /** EC2 action, e.g. `RunInstances`; named in permission errors as `ec2:RunInstances`. */
@@ -212,6 +213,9 @@ function messageFor(kind: Ec2ErrorKind, f: ErrorFacts, ctx: Ec2ErrorContext): st
     case 'invalid':
       return invalidMessage(f, ctx);
     case 'unreachable':
+      if (f.networkCode && UNTRUSTED_CA_CODES.has(f.networkCode)) {
+        return `The EC2 API${ctx.region ? ` in ${ctx.region}` : ''} is not trusted (${f.networkCode}): ${UNTRUSTED_CA_HINT}.`;
+      }
       return (
         `Cannot reach the EC2 API${ctx.region ? ` in ${ctx.region}` : ''} (${f.networkCode ?? f.code}): check the ` +
         `network connection, proxy and region; the autoscaler tries again on the next poll.`
@@ -335,7 +339,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function findNetworkCode(err: unknown, depth: number): string | null {
   if (!isRecord(err) || depth > 5) return null;
   const code = err['code'];
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNTRUSTED_CA_CODES.has(code))) return code;
   const errors = err['errors'];
   if (Array.isArray(errors)) {
     for (const e of errors) {

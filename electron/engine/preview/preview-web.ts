@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigFileError, loadConfigFile } from '../config/load.js';
 import { createPreviewBackend } from './backend.js';
-import { useProxyFromEnv } from '../net/proxy.js';
+import { useNetworkFromEnv } from '../net/network.js';
 import { ensureRendererBuilt, repoRoot } from './build.js';
 import { PortInUseError, startPreviewServer } from './server.js';
 import { createRunTempDir } from '../temp-dir.js';
@@ -58,6 +58,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--port must be a whole number from 0 to 65535, not '${args.port}'.`);
     return 2;
   }
+  // Before any request: ClearML, EC2 and a team engine are reached through the proxy, and with the certificate
+  // authorities, the environment names.
+  const network = useNetworkFromEnv(process.env);
+  for (const n of network.notes) console.log(n);
+  for (const p of network.problems) console.warn(`warning: ${p}`);
   if (args.attach !== undefined) {
     if (args.config || args['first-run']) {
       console.error('--attach shows a team engine: --config and --first-run do not apply.');
@@ -74,10 +79,6 @@ async function main(argv: string[]): Promise<number> {
       console.error(`Cannot read the token file: ${errorText(e)}`);
       return 2;
     }
-    // Before any request: ClearML and EC2 are reached through the proxy the environment names.
-    const proxy = useProxyFromEnv(process.env);
-    if (proxy.description) console.log(`proxy: ${proxy.description}`);
-    if (proxy.problem) console.warn(`warning: ${proxy.problem}`);
     const staticDir = ensureRendererBuilt(repoRoot(), (line) => console.log(line), { rebuildIfStale: true });
     return attachBackend({
       url: args.attach,
@@ -120,10 +121,6 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  // Before any request: ClearML and EC2 are reached through the proxy the environment names.
-  const proxy = useProxyFromEnv(process.env);
-  if (proxy.description) console.log(`proxy: ${proxy.description}`);
-  if (proxy.problem) console.warn(`warning: ${proxy.problem}`);
   const staticDir = ensureRendererBuilt(repoRoot(), (line) => console.log(line), { rebuildIfStale: true });
   const backend = await createPreviewBackend({
     dataDir,

@@ -1,0 +1,183 @@
+// A ClearML server and an EC2 endpoint whose certificates a company CA signed (a self-hosted server; a proxy that
+// inspects TLS): without that CA the calls fail with a message that says what to do; with REQUESTS_CA_BUNDLE naming
+// it (as for ClearML's own tools) they succeed. Each endpoint is a real HTTPS server in front of an emulator.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import forge from 'node-forge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClearmlClient } from '../../electron/engine/clearml/client.js';
+import { renderProblem, problemFrom } from '../../electron/engine/connections.js';
+import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
+import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
+import { useCaBundlesFromEnv } from '../../electron/engine/net/trust.js';
+import { systemClock } from '../../electron/engine/ports.js';
+import { testClearml } from '../../electron/engine/service/testers.js';
+import { KEYS } from '../engine/world.js';
+
+function keyPair() {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return {
+    pub: forge.pki.publicKeyFromPem(publicKey),
+    priv: forge.pki.privateKeyFromPem(privateKey),
+    pem: privateKey,
+  };
+}
+
+function certificate(o: {
+  subject: string;
+  pub: forge.pki.PublicKey;
+  issuer: string;
+  signWith: forge.pki.rsa.PrivateKey;
+  ca: boolean;
+}): string {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = o.pub;
+  cert.serialNumber = `0${randomBytes(16).toString('hex').slice(1)}`;
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+  cert.setSubject([{ name: 'commonName', value: o.subject }]);
+  cert.setIssuer([{ name: 'commonName', value: o.issuer }]);
+  cert.setExtensions(
+    o.ca
+      ? [
+          { name: 'basicConstraints', cA: true },
+          { name: 'keyUsage', keyCertSign: true, cRLSign: true },
+        ]
+      : [
+          { name: 'basicConstraints', cA: false },
+          { name: 'extKeyUsage', serverAuth: true },
+          { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
+        ],
+  );
+  cert.sign(o.signWith, forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
+
+/** An HTTPS server with the given certificate, passing every request on to an emulator. */
+async function httpsFront(target: string, cert: string, key: string): Promise<{ url: string; close(): void }> {
+  const to = new URL(target);
+  const server = https.createServer({ cert, key }, (req, res) => {
+    const up = http.request(
+      { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+let clearml: ClearmlEmulator;
+let ec2: Ec2Emulator;
+let fronts: { clearml: { url: string; close(): void }; ec2: { url: string; close(): void } };
+let caFile: string;
+
+beforeAll(async () => {
+  const ca = keyPair();
+  const caPem = certificate({
+    subject: 'Example Corp CA',
+    pub: ca.pub,
+    issuer: 'Example Corp CA',
+    signWith: ca.priv,
+    ca: true,
+  });
+  const leaf = keyPair();
+  const leafPem = certificate({
+    subject: '127.0.0.1',
+    pub: leaf.pub,
+    issuer: 'Example Corp CA',
+    signWith: ca.priv,
+    ca: false,
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'company-ca-'));
+  caFile = path.join(dir, 'company-ca.pem');
+  writeFileSync(caFile, `# the company's root\n${caPem}`);
+  clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS });
+  ec2 = await startEc2Emulator({ clock: systemClock });
+  fronts = {
+    clearml: await httpsFront(clearml.url, leafPem, leaf.pem),
+    ec2: await httpsFront(ec2.url, leafPem, leaf.pem),
+  };
+});
+afterAll(async () => {
+  fronts.clearml.close();
+  fronts.ec2.close();
+  await clearml.close();
+  await ec2.close();
+});
+
+const provider = () =>
+  createEc2Provider({
+    region: 'us-east-1',
+    endpoint: fronts.ec2.url,
+    credentials: { accessKeyId: 'AKIDEMULATOR00000001', secretAccessKey: 'emulator-secret-not-real' },
+    clock: systemClock,
+    maxAttempts: 1,
+  });
+
+describe('a company CA', () => {
+  // Runs first: nothing added yet.
+  it('not trusted: each side says so and what to set, in the app and on the command line', async () => {
+    const client = createClearmlClient({ apiHost: fronts.clearml.url, credentials: KEYS, clock: systemClock });
+    const err = await client.checkAuth().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(String((err as Error).message)).toMatch(
+      /^The ClearML server at https:\/\/127\.0\.0\.1:\d+ is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): its certificate is signed by an authority this machine does not trust .*REQUESTS_CA_BUNDLE or NODE_EXTRA_CA_CERTS/,
+    );
+    const cli = renderProblem(problemFrom('clearml', err, fronts.clearml.url), 'cli', { retrying: true });
+    expect(cli).toMatch(
+      /\(The ClearML server at .* is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)\): put that authority's certificate .* REQUESTS_CA_BUNDLE/,
+    );
+    expect(cli).not.toContain('clearml.apiHost');
+    const test = await testClearml({ apiHost: fronts.clearml.url, credentials: KEYS });
+    expect(test.message).toMatch(/is not trusted .*REQUESTS_CA_BUNDLE/);
+    expect(test.message).not.toMatch(/Check the API host/);
+
+    const ec2err = await provider()
+      .describeInstances('dynamic_aws')
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(String((ec2err as Error).message)).toMatch(
+      /^The EC2 API in us-east-1 is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): its certificate is signed by .*REQUESTS_CA_BUNDLE/,
+    );
+  });
+
+  it('named by REQUESTS_CA_BUNDLE: ClearML and EC2 answer; a bundle that cannot be used is said, not dropped', async () => {
+    const bad = useCaBundlesFromEnv(
+      { SSL_CERT_FILE: path.join(path.dirname(caFile), 'missing.pem') },
+      { system: false },
+    );
+    expect(bad.problems).toEqual([
+      expect.stringMatching(/^SSL_CERT_FILE names .*missing\.pem, which was not used: it does not exist\.$/),
+    ]);
+    expect(bad.description).toBeNull();
+    const use = useCaBundlesFromEnv({ REQUESTS_CA_BUNDLE: caFile });
+    try {
+      expect(use.description).toBe(`also trusting the CAs in REQUESTS_CA_BUNDLE (${caFile}, 1 certificate)`);
+      expect(use.problems).toEqual([]);
+      const client = createClearmlClient({ apiHost: fronts.clearml.url, credentials: KEYS, clock: systemClock });
+      expect((await client.checkAuth()).user).toBeTruthy();
+      expect(await provider().describeInstances('dynamic_aws')).toEqual([]);
+    } finally {
+      use.restore();
+    }
+  });
+});
