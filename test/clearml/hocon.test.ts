@@ -119,12 +119,7 @@ describe('parseHocon', () => {
     ['xs: [1, 2', /missing '\]'/, 1],
     ['a: ]', /expected a value/, 1],
   ])('syntax error %j has a position', (text, message, line) => {
-    let err: unknown;
-    try {
-      parseHocon(text);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => parseHocon(text));
     expect(err).toBeInstanceOf(HoconError);
     expect((err as HoconError).message).toMatch(message);
     expect((err as HoconError).line).toBe(line);
@@ -170,12 +165,7 @@ describe('substitutions', () => {
     ['an object that contains itself', 'a { x: ${a} }', 1],
     ['an object in a string concatenation', 'a { x: 1 }\nb: ${a}"x"', 2],
   ])('%s refuses the document with a position', (_name, text, line) => {
-    let err: unknown;
-    try {
-      parseHocon(text);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => parseHocon(text));
     expect(err).toBeInstanceOf(HoconError);
     expect(err).toMatchObject({ kind: 'substitution', line });
   });
@@ -187,3 +177,12 @@ describe('substitutions', () => {
     expect(() => parseHocon(bomb)).toThrow(/too long a value/);
   });
 });
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

@@ -12,6 +12,7 @@ import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testki
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { systemClock, TAG } from '../../electron/engine/ports.js';
 import { AWS, KEYS } from './world.js';
+import { headlessConfigFile } from '../fixtures/index.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/config');
 let clearml: ClearmlEmulator;
@@ -217,22 +218,7 @@ describe('headless CLI', () => {
 });
 
 describe('headless CLI: --check, errors and reports', () => {
-  const ownConfig = (apiHost: string) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
-    const file = path.join(dir, 'autoscaler.yaml');
-    writeFileSync(
-      file,
-      [
-        `clearml: { apiHost: '${apiHost}' }`,
-        'aws: { region: us-east-1 }',
-        'resources:',
-        '  cpu_small: { instanceType: m5.large, market: on-demand, amiId: ami-0123456789abcdef0 }',
-        'queues:',
-        '  cpu: [{ resource: cpu_small, maxInstances: 2 }]',
-      ].join('\n'),
-    );
-    return file;
-  };
+  const ownConfig = (apiHost: string) => headlessConfigFile(apiHost);
   const awsKeys = { AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST', AWS_SECRET_ACCESS_KEY: 'testsecret' };
 
   it('--check reports both connections and the permissions, exit 0 when all work', async () => {

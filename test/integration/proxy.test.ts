@@ -13,10 +13,11 @@ import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engin
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import { describeProxy, proxyEnvFrom, useProxyFromEnv, type ProxyUse } from '../../electron/engine/net/proxy.js';
 import { systemClock } from '../../electron/engine/ports.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KEYS } from '../engine/world.js';
+import { headlessConfigFile } from '../fixtures/index.js';
 
 describe('proxyEnvFrom / describeProxy', () => {
   it.each([
@@ -164,18 +165,7 @@ describe('requests through a proxy named in the environment', () => {
 
   it('headless names the proxy first and runs its tick through it', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'home-'));
-    const config = path.join(home, 'autoscaler.yaml');
-    writeFileSync(
-      config,
-      [
-        `clearml: { apiHost: '${clearml.url}' }`,
-        'aws: { region: us-east-1 }',
-        'resources:',
-        '  cpu_small: { instanceType: m5.large, market: on-demand, amiId: ami-0123456789abcdef0 }',
-        'queues:',
-        '  cpu: [{ resource: cpu_small, maxInstances: 1 }]',
-      ].join('\n'),
-    );
+    const config = headlessConfigFile(clearml.url, 1);
     clearml.createQueue('cpu');
     clearml.addTask({ name: 't', queue: 'cpu', durationSec: 60 });
     const saved = { ...process.env };
