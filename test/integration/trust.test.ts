@@ -169,6 +169,10 @@ describe('a company CA', () => {
       expect.stringMatching(/^SSL_CERT_FILE names .*missing\.pem, which was not used: it does not exist\.$/),
     ]);
     expect(bad.description).toBeNull();
+    // boto3's variable (ClearML's autoscaler talks to EC2 through boto3) counts too.
+    const aws = useCaBundlesFromEnv({ AWS_CA_BUNDLE: caFile }, { system: false });
+    expect(aws.description).toBe(`also trusting the CAs in AWS_CA_BUNDLE (${caFile}, 1 certificate)`);
+    aws.restore();
     const use = useCaBundlesFromEnv({ REQUESTS_CA_BUNDLE: caFile });
     try {
       expect(use.description).toBe(`also trusting the CAs in REQUESTS_CA_BUNDLE (${caFile}, 1 certificate)`);

@@ -1,7 +1,8 @@
 /**
  * Which certificate authorities TLS connections trust. A self-hosted ClearML server is often signed by a company CA,
  * and a company proxy that inspects TLS re-signs AWS's endpoints with one. ClearML's autoscaler (Python requests)
- * trusts what `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE` names, and Python's ssl what `SSL_CERT_FILE` names; Node only
+ * trusts what `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE` names, Python's ssl what `SSL_CERT_FILE` names and its EC2
+ * client (boto3) what `AWS_CA_BUNDLE` names; Node only
  * its bundled list. So each entry point calls `useCaBundlesFromEnv` once, before any request: the bundled list, plus
  * the system's trust store (where IT installs a company CA, and what the dashboard's browser trusts), plus those
  * files. `NODE_EXTRA_CA_CERTS` keeps working as Node reads it.
@@ -9,8 +10,8 @@
 import tls from 'node:tls';
 import { readBoundedFileSync } from '../untrusted/bounded-read.js';
 
-/** The variables ClearML's Python tools take a CA bundle from, in the order requests reads them. */
-export const CA_BUNDLE_VARS = ['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE'] as const;
+/** The variables ClearML's Python tools (requests, ssl, boto3) take a CA bundle from. */
+export const CA_BUNDLE_VARS = ['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'AWS_CA_BUNDLE'] as const;
 
 /** A CA bundle is a few hundred certificates at most; anything far larger is not one. */
 const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
