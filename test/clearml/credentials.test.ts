@@ -27,6 +27,7 @@ describe('readClearmlConf', () => {
       apiHost: 'http://clearml.example.internal:8008',
       webHost: 'http://clearml.example.internal:8080',
       filesHost: 'http://clearml.example.internal:8081',
+      verifyCertificate: null,
     });
   });
 
@@ -45,6 +46,7 @@ describe('readClearmlConf', () => {
       apiHost: 'https://api.clear.ml',
       webHost: 'https://app.clear.ml',
       filesHost: 'https://files.clear.ml',
+      verifyCertificate: null,
     });
   });
 
@@ -55,6 +57,7 @@ describe('readClearmlConf', () => {
       apiHost: 'http://old:8008',
       webHost: null,
       filesHost: null,
+      verifyCertificate: null,
     });
   });
 
@@ -162,5 +165,35 @@ describe('defaultClearmlConfPath', () => {
     [{ TRAINS_CONFIG_FILE: '/t.conf' }, '/t.conf'],
   ])('%j', (env, expected) => {
     expect(defaultClearmlConfPath(env, '/home/u')).toBe(expected);
+  });
+});
+
+describe('certificate checks, as the ClearML SDK reads them', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'verify-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const conf = (value: string) => {
+    const p = path.join(dir, `c${++n}.conf`);
+    writeFileSync(p, `api { api_server: "https://clearml.corp.example", verify_certificate: ${value} }`);
+    return p;
+  };
+  it.each([
+    ['True', {}, null],
+    ['yes', {}, null],
+    ['false', {}, { value: 'off' }],
+    ['"/etc/ssl/corp-ca.pem"', {}, { value: { caFile: '/etc/ssl/corp-ca.pem' } }],
+    // The variable wins over the file, in either direction.
+    ['false', { CLEARML_API_HOST_VERIFY_CERT: '1' }, null],
+    ['True', { CLEARML_API_HOST_VERIFY_CERT: '0' }, { value: 'off', setBy: 'CLEARML_API_HOST_VERIFY_CERT' }],
+    [
+      'True',
+      { TRAINS_API_HOST_VERIFY_CERT: '/ca.pem' },
+      { value: { caFile: '/ca.pem' }, setBy: 'TRAINS_API_HOST_VERIFY_CERT' },
+    ],
+  ] as const)('api.verify_certificate: %s with %j → %j', (value, env, expected) => {
+    const p = conf(value);
+    const r = resolveClearmlCredentials({ stored: null, env, clearmlConfPath: p }).verifyCertificate;
+    if (expected === null) expect(r).toBeNull();
+    else expect(r).toEqual({ setBy: `api.verify_certificate in ${p}`, ...expected });
   });
 });

@@ -608,3 +608,51 @@ describe("the web app's address, derived from the API host as ClearML's SDK deri
     expect(Object.fromEntries(apiHosts.map((h) => [h, webHostFromApiHost(h)]))).toEqual(sdk);
   });
 });
+
+// ------------------------------------------------------------------ certificate checks
+
+// The SDK's own HTTP session for a clearml.conf text and environment: `session.verify` is what it checks against
+// (True, False, or the path of a CA bundle).
+const SDK_VERIFY = String.raw`
+import json, os, sys
+from clearml.backend_api.utils import get_http_session_with_retry
+from clearml.utilities.pyhocon import ConfigFactory
+out = []
+for case in json.loads(sys.argv[1]):
+    for k in ("CLEARML_API_HOST_VERIFY_CERT", "TRAINS_API_HOST_VERIFY_CERT"):
+        os.environ.pop(k, None)
+    os.environ.update(case["env"])
+    out.append(get_http_session_with_retry(config=ConfigFactory.parse_string(case["text"])).verify)
+print(json.dumps(out))
+`;
+
+describe("certificate checks, read as ClearML's SDK reads them", () => {
+  it('api.verify_certificate and CLEARML_API_HOST_VERIFY_CERT agree with the SDK session', async () => {
+    const conf = (v: string) => `api { api_server: "https://clearml.corp.example"\n  verify_certificate: ${v} }`;
+    const cases: { text: string; env: Record<string, string> }[] = [
+      { text: 'api { api_server: "https://clearml.corp.example" }', env: {} },
+      { text: conf('True'), env: {} },
+      { text: conf('false'), env: {} },
+      { text: conf('"/etc/ssl/corp-ca.pem"'), env: {} },
+      { text: conf('/etc/ssl/corp-ca.pem'), env: {} },
+      { text: conf('True'), env: { CLEARML_API_HOST_VERIFY_CERT: 'no' } },
+      { text: conf('false'), env: { CLEARML_API_HOST_VERIFY_CERT: 'on' } },
+      { text: conf('True'), env: { CLEARML_API_HOST_VERIFY_CERT: '/opt/ca.pem' } },
+    ];
+    const { stdout } = await run(path.join(venvBin(), 'python'), ['-c', SDK_VERIFY, JSON.stringify(cases)], {
+      env: childEnv(),
+      cwd: dir,
+    });
+    const sdk = JSON.parse(stdout.trim().split('\n').pop()!) as (boolean | string)[];
+    // The SDK's answers are the reference, so check they are answers at all.
+    expect(sdk).toContain(false);
+    expect(sdk).toContain('/opt/ca.pem');
+    const ours = cases.map(({ text, env }) => {
+      const file = path.join(dir, `verify-${Math.random().toString(36).slice(2)}.conf`);
+      writeFileSync(file, text);
+      const v = resolveClearmlCredentials({ stored: null, env, clearmlConfPath: file }).verifyCertificate;
+      return v === null ? true : v.value === 'off' ? false : v.value.caFile;
+    });
+    expect(ours).toEqual(sdk);
+  });
+});

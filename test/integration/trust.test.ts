@@ -16,6 +16,7 @@ import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import { useCaBundlesFromEnv } from '../../electron/engine/net/trust.js';
+import { useNetworkFromEnv } from '../../electron/engine/net/network.js';
 import { systemClock } from '../../electron/engine/ports.js';
 import { testClearml } from '../../electron/engine/service/testers.js';
 import { KEYS } from '../engine/world.js';
@@ -85,6 +86,8 @@ let clearml: ClearmlEmulator;
 let ec2: Ec2Emulator;
 let fronts: { clearml: { url: string; close(): void }; ec2: { url: string; close(): void } };
 let caFile: string;
+let leafPem: string;
+let leafKey: string;
 
 beforeAll(async () => {
   const ca = keyPair();
@@ -96,7 +99,7 @@ beforeAll(async () => {
     ca: true,
   });
   const leaf = keyPair();
-  const leafPem = certificate({
+  leafPem = certificate({
     subject: '127.0.0.1',
     pub: leaf.pub,
     issuer: 'Example Corp CA',
@@ -106,6 +109,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'company-ca-'));
   caFile = path.join(dir, 'company-ca.pem');
   writeFileSync(caFile, `# the company's root\n${caPem}`);
+  leafKey = leaf.pem;
   clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS });
   ec2 = await startEc2Emulator({ clock: systemClock });
   fronts = {
@@ -182,6 +186,51 @@ describe('a company CA', () => {
       expect(await provider().describeInstances('dynamic_aws')).toEqual([]);
     } finally {
       use.restore();
+    }
+  });
+});
+
+describe('a company CA named in clearml.conf (api.verify_certificate), as the ClearML SDK takes it', () => {
+  const home = () => mkdtempSync(path.join(tmpdir(), 'verify-home-'));
+  it('a path there is trusted; "false" there is not followed, and said', async () => {
+    const withCa = home();
+    writeFileSync(path.join(withCa, 'clearml.conf'), `api { verify_certificate: "${caFile}" }`);
+    const use = useNetworkFromEnv({ HOME: withCa });
+    try {
+      expect(use.notes).toEqual([
+        `TLS: also trusting the CAs in api.verify_certificate in ${path.join(withCa, 'clearml.conf')} (${caFile}, 1 certificate)`,
+      ]);
+      // A new server, so no connection trusted earlier is reused.
+      const fresh = await httpsFront(clearml.url, leafPem, leafKey);
+      try {
+        const client = createClearmlClient({ apiHost: fresh.url, credentials: KEYS, clock: systemClock });
+        expect((await client.checkAuth()).user).toBeTruthy();
+      } finally {
+        fresh.close();
+      }
+    } finally {
+      use.restore();
+    }
+
+    const off = home();
+    writeFileSync(path.join(off, 'clearml.conf'), 'api { verify_certificate: False }');
+    const unsafe = useNetworkFromEnv({ HOME: off });
+    try {
+      expect(unsafe.problems).toEqual([
+        expect.stringMatching(
+          /^api\.verify_certificate in .*clearml\.conf turns TLS certificate checks off; this app keeps them on/,
+        ),
+      ]);
+      // A new server, so no connection trusted earlier is reused: still refused.
+      const other = await httpsFront(clearml.url, leafPem, leafKey);
+      try {
+        const client = createClearmlClient({ apiHost: other.url, credentials: KEYS, clock: systemClock });
+        await expect(client.checkAuth()).rejects.toThrow(/is not trusted/);
+      } finally {
+        other.close();
+      }
+    } finally {
+      unsafe.restore();
     }
   });
 });

@@ -18,6 +18,11 @@ export type ClearmlCredentialSource = 'keychain' | 'environment' | 'clearml.conf
 
 export interface ResolvedClearmlCredentials {
   credentials: ClearmlKeyPair | null;
+  /**
+   * Certificate checks as the SDK configures them (`CLEARML_API_HOST_VERIFY_CERT`, else `api.verify_certificate`):
+   * null when on (the default), 'off', or a CA bundle file (requests takes a path there), with where it was set.
+   */
+  verifyCertificate: { value: 'off' | { caFile: string }; setBy: string } | null;
   apiHost: string | null;
   webHost: string | null;
   filesHost: string | null;
@@ -32,6 +37,8 @@ export interface ResolvedClearmlCredentials {
 export interface ClearmlConfContents {
   credentials: ClearmlKeyPair | null;
   apiHost: string | null;
+  /** `api.verify_certificate` as written: a yes/no, or (as requests takes it) the path of a CA bundle. */
+  verifyCertificate: string | null;
   webHost: string | null;
   filesHost: string | null;
 }
@@ -42,6 +49,7 @@ const ENV = {
   filesHost: ['CLEARML_FILES_HOST', 'TRAINS_FILES_HOST'],
   accessKey: ['CLEARML_API_ACCESS_KEY', 'TRAINS_API_ACCESS_KEY'],
   secretKey: ['CLEARML_API_SECRET_KEY', 'TRAINS_API_SECRET_KEY'],
+  verifyCertificate: ['CLEARML_API_HOST_VERIFY_CERT', 'TRAINS_API_HOST_VERIFY_CERT'],
 } as const;
 
 /** The file the ClearML SDK reads: `CLEARML_CONFIG_FILE` (or the legacy `TRAINS_CONFIG_FILE`), else ~/clearml.conf. */
@@ -116,6 +124,7 @@ export function resolveClearmlCredentials(opts: {
     apiHost: host(fromEnv(env, ENV.apiHost)) ?? conf?.apiHost ?? null,
     webHost: host(fromEnv(env, ENV.webHost)) ?? conf?.webHost ?? null,
     filesHost: host(fromEnv(env, ENV.filesHost)) ?? conf?.filesHost ?? null,
+    verifyCertificate: verifyCertificate(env, conf, opts.clearmlConfPath),
     source,
     ...(warnings.length ? { warning: warnings.join('; ') } : {}),
   };
@@ -137,6 +146,7 @@ export function readClearmlConf(text: string, env: NodeJS.ProcessEnv = {}): Clea
     apiHost: host(get('api.api_server') ?? get('api.host')),
     webHost: host(get('api.web_server')),
     filesHost: host(get('api.files_server')),
+    verifyCertificate: get('api.verify_certificate'),
   };
 }
 
@@ -159,4 +169,22 @@ function nonEmpty(v: string | undefined | null): string | null {
 
 function host(v: string | null): string | null {
   return v ? v.replace(/\/+$/, '') : null;
+}
+
+const NO = new Set(['n', 'no', 'f', 'false', 'off', '0']);
+const YES = new Set(['y', 'yes', 't', 'true', 'on', '1']);
+
+/** The SDK's reading: the variable wins over the file; a yes/no as Python's strtobool reads it, else a path. */
+function verifyCertificate(
+  env: NodeJS.ProcessEnv,
+  conf: ClearmlConfContents | null,
+  confPath: string,
+): ResolvedClearmlCredentials['verifyCertificate'] {
+  const fromVar = ENV.verifyCertificate.find((n) => nonEmpty(env[n]));
+  const raw = fromVar ? nonEmpty(env[fromVar]) : (conf?.verifyCertificate ?? null);
+  if (raw === null || YES.has(raw.toLowerCase())) return null;
+  const setBy = fromVar ?? `api.verify_certificate in ${confPath}`;
+  if (NO.has(raw.toLowerCase())) return { value: 'off', setBy };
+  // A path as written: requests opens it as given (no ~ expansion).
+  return { value: { caFile: raw }, setBy };
 }

@@ -2,6 +2,8 @@
  * The network settings every entry point (desktop app, headless, preview) takes from its environment before any
  * request, as ClearML's own tools take them: the proxy (`proxy.ts`) and the certificate authorities (`trust.ts`).
  */
+import { homedir } from 'node:os';
+import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
 import { useProxyFromEnv } from './proxy.js';
 import { useCaBundlesFromEnv } from './trust.js';
 
@@ -15,13 +17,28 @@ export interface NetworkUse {
 
 export function useNetworkFromEnv(env: Readonly<Record<string, string | undefined>>): NetworkUse {
   const proxy = useProxyFromEnv(env);
-  const trust = useCaBundlesFromEnv(env);
+  // The ClearML SDK's own certificate setting: a CA bundle is trusted like the variables'; "off" is not followed.
+  const verify = resolveClearmlCredentials({
+    stored: null,
+    env,
+    clearmlConfPath: defaultClearmlConfPath(env, env.HOME ?? homedir()),
+  }).verifyCertificate;
+  const caFile = verify && verify.value !== 'off' ? verify.value.caFile : null;
+  const trust = useCaBundlesFromEnv(env, { extra: caFile ? [{ name: verify!.setBy, file: caFile }] : [] });
+  const off =
+    verify?.value === 'off'
+      ? [
+          `${verify.setBy} turns TLS certificate checks off; this app keeps them on, so ClearML keys only go to ` +
+            'the server itself. For a self-signed or company certificate, name its CA file there instead ' +
+            '(api.verify_certificate: /path/to/ca.pem, which the ClearML SDK reads too) or in REQUESTS_CA_BUNDLE.',
+        ]
+      : [];
   return {
     notes: [
       ...(proxy.description ? [`proxy: ${proxy.description}`] : []),
       ...(trust.description ? [`TLS: ${trust.description}`] : []),
     ],
-    problems: [...(proxy.problem ? [proxy.problem] : []), ...trust.problems],
+    problems: [...(proxy.problem ? [proxy.problem] : []), ...trust.problems, ...off],
     restore: () => {
       trust.restore();
       proxy.restore();

@@ -34,13 +34,17 @@ type TlsWithCa = typeof tls & {
 /** Adds the system's trust store and the bundles the environment names to what TLS clients trust. */
 export function useCaBundlesFromEnv(
   env: Readonly<Record<string, string | undefined>>,
-  opts: { system?: boolean } = {},
+  /** `extra`: bundles named elsewhere (clearml.conf's api.verify_certificate), each with where. */
+  opts: { system?: boolean; extra?: readonly { name: string; file: string }[] } = {},
 ): TrustUse {
   const t = tls as TlsWithCa;
-  const named = CA_BUNDLE_VARS.flatMap((name) => {
-    const file = env[name]?.trim();
-    return file ? [{ name, file }] : [];
-  });
+  const named = [
+    ...CA_BUNDLE_VARS.flatMap((name) => {
+      const file = env[name]?.trim();
+      return file ? [{ name: name, file }] : [];
+    }),
+    ...(opts.extra ?? []),
+  ];
   if (typeof t.getCACertificates !== 'function' || typeof t.setDefaultCACertificates !== 'function') {
     return {
       description: null,
