@@ -121,6 +121,7 @@ async function start(): Promise<void> {
     openUrl: openExternal,
     log: (m) => log.warn(m),
     team: team.control,
+    network: { notes: network.notes, problems: network.problems },
   });
   team.setLocal(service);
   if (demo) await host.startDemo();

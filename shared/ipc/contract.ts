@@ -193,6 +193,11 @@ export const invokeContract = {
       aws: CredentialStatusSchema,
       /** Git user + password/token for the agents (ClearML's git_user / git_pass). */
       git: CredentialStatusSchema,
+      /**
+       * The network settings this process took from its environment at start (the proxy; extra certificate
+       * authorities) and what it could not use, each with why. Absent when there is nothing to say.
+       */
+      network: z.object({ notes: z.array(z.string()), problems: z.array(z.string()) }).optional(),
     }),
   },
   'autoscaler:credentials.set': {

@@ -289,6 +289,28 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('the Credentials tab shows the proxy and CA settings taken from the environment, and what was not used', async () => {
+    const p = await realPreview({
+      config: TEST_CONFIG,
+      network: {
+        notes: ['proxy: HTTPS via http://proxy.corp.example:3128; not for localhost,127.0.0.1,::1'],
+        problems: [
+          'api.verify_certificate in /home/u/clearml.conf turns TLS certificate checks off; this app keeps them on.',
+        ],
+      },
+    });
+    const page = await open(p);
+    await page.getByRole('tab', { name: /^Credentials/ }).click();
+    const card = page.getByTestId('network-note');
+    await card.getByText('proxy: HTTPS via http://proxy.corp.example:3128; not for localhost,127.0.0.1,::1').waitFor();
+    await card
+      .getByRole('note')
+      .getByText(/turns TLS certificate checks off; this app keeps them on/)
+      .waitFor();
+    await shot(page, 'credentials-network');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('an invalid resource field shows its message and nothing is saved', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const page = await open(p);

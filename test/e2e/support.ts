@@ -143,7 +143,13 @@ export async function realPreview(
    * `clearmlConf`: the text of a ~/clearml.conf for the backend to find (its home is the data dir); `env`: the
    * environment it sees (default none).
    */
-  opts: { demo?: boolean; config?: Config; clearmlConf?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    demo?: boolean;
+    config?: Config;
+    clearmlConf?: string;
+    env?: NodeJS.ProcessEnv;
+    network?: { notes: string[]; problems: string[] };
+  } = {},
 ): Promise<Preview & { backend: PreviewBackend }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'autoscaler-e2e-data-'));
   if (opts.clearmlConf !== undefined) writeFileSync(path.join(dataDir, 'clearml.conf'), opts.clearmlConf);
@@ -153,6 +159,7 @@ export async function realPreview(
     config: opts.config,
     env: opts.env ?? {},
     homeDir: dataDir,
+    ...(opts.network ? { network: opts.network } : {}),
   });
   const p = await serve(
     backend.dispatch,

@@ -342,6 +342,25 @@ describe('config handlers', () => {
     expect(JSON.stringify(imported)).toContain(problem);
   });
 
+  it('credentials.status carries the network settings taken from the environment, and nothing when none', async () => {
+    const network = {
+      notes: ['proxy: HTTPS via http://proxy:3128'],
+      problems: ['SSL_CERT_FILE names /x.pem, which was not used: it does not exist.'],
+    };
+    const withNetwork = await createDispatcher(createServiceHandlers(makeDeps({ network }).deps))(
+      'autoscaler:credentials.status',
+      {},
+      ctx,
+    );
+    expect(withNetwork).toMatchObject({ ok: true, value: { network } });
+    const none = await createDispatcher(createServiceHandlers(makeDeps({ network: { notes: [], problems: [] } }).deps))(
+      'autoscaler:credentials.status',
+      {},
+      ctx,
+    );
+    expect(JSON.stringify(none)).not.toContain('"network"');
+  });
+
   it('credentials.clear deletes the stored value', async () => {
     await env.secrets.set('clearml', { accessKey: 'a', secretKey: 'b' });
     const dispatch = createDispatcher(createServiceHandlers(env.deps));

@@ -111,14 +111,20 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
   for (const n of network.notes) say('info', n);
   for (const p of network.problems) say('warning', p);
   try {
-    return await runEngine(opts, out, env, dataDir);
+    return await runEngine(opts, out, env, dataDir, { notes: network.notes, problems: network.problems });
   } finally {
     network.restore();
   }
 }
 
 /** A run that reaches ClearML and EC2 (or their emulators): --config, --check, --create-lease-table, --demo. */
-async function runEngine(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv, dataDir: string): Promise<number> {
+async function runEngine(
+  opts: CliOptions,
+  out: Out,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  network: { notes: string[]; problems: string[] },
+): Promise<number> {
   let loaded: Loaded | null = null;
   if (opts.config) {
     loaded = await loadForRun(opts, out, env);
@@ -232,6 +238,7 @@ async function runEngine(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv, dat
           ...(loaded ? { creds: loaded.creds } : {}),
           env,
           log: info,
+          network,
         });
       } catch (e) {
         unsubscribe();

@@ -29,6 +29,8 @@ export interface PreviewBackendOptions {
   /** What "open in browser" does; the default refuses (the page shows the address to copy). */
   openUrl?: (url: string) => Promise<boolean>;
   log?: (line: string) => void;
+  /** The network settings the process took from its environment, for the Credentials tab. */
+  network?: { notes: string[]; problems: string[] };
 }
 
 export interface PreviewBackend {
@@ -65,6 +67,7 @@ export async function createPreviewBackend(opts: PreviewBackendOptions): Promise
       return false;
     },
     log,
+    ...(opts.network ? { network: opts.network } : {}),
   });
   if (opts.demo) await host.startDemo();
   else await service.configure();

@@ -31,6 +31,8 @@ export interface ServiceParts {
   awsEndpoint?: string;
   /** Team mode attachment (the desktop app only). */
   team?: TeamControl;
+  /** The network settings this process took from its environment (`useNetworkFromEnv`), for the Credentials tab. */
+  network?: { notes: string[]; problems: string[] };
 }
 
 export interface Service {
@@ -81,6 +83,7 @@ export function composeService(p: ServiceParts): Service {
     demoConfig: () => host.config,
     stopEverything: () => stopEverythingResult(host),
     ...(p.team ? { team: p.team } : {}),
+    ...(p.network ? { network: p.network } : {}),
   });
 
   const dispatch = createDispatcher(handlers, {

@@ -56,6 +56,8 @@ export interface ServiceDeps {
   changes?: ChangeFeed;
   /** Team mode: attaching to a team engine; only the desktop app has it (elsewhere the channels refuse). */
   team?: TeamControl;
+  /** The network settings taken from the environment at start (`useNetworkFromEnv`), shown with the credentials. */
+  network?: { notes: string[]; problems: string[] };
 }
 
 /** What the `team.*` channels do in the desktop app (electron/engine/team/attachment.ts implements it). */
@@ -426,6 +428,9 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       clearml: await status('clearml'),
       aws: await status('aws'),
       git: await status('git'),
+      ...(deps.network && deps.network.notes.length + deps.network.problems.length > 0
+        ? { network: { notes: deps.network.notes, problems: deps.network.problems } }
+        : {}),
     }),
 
     'autoscaler:credentials.set': async (req) => {

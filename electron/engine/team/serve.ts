@@ -36,6 +36,8 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   log: (line: string) => void;
   pushIntervalMs?: number;
+  /** The network settings the run took from its environment, shown to attached apps with the credentials. */
+  network?: { notes: string[]; problems: string[] };
 }
 
 export interface Serving {
@@ -69,6 +71,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
       return false;
     },
     log: o.log,
+    ...(o.network ? { network: o.network } : {}),
   });
   let server: TeamServer;
   try {

@@ -34,6 +34,7 @@ export function Credentials() {
         )}{' '}
         A stored secret is never shown again, not even here: to change one, enter a new value.
       </p>
+      {status.network && <NetworkNote network={status.network} />}
       <ClearmlForm status={status.clearml} />
       <AwsForm status={status.aws} />
       <GitCredentialsForm status={status.git} />
@@ -52,6 +53,28 @@ export function Credentials() {
         {importMsg && <p role="status">{importMsg}</p>}
       </section>
     </div>
+  );
+}
+
+/** The proxy and certificate authorities taken from the environment at start, and what could not be used. */
+function NetworkNote({ network }: { network: NonNullable<CredentialsStatus['network']> }) {
+  return (
+    <section className="card" aria-labelledby="network-heading" data-testid="network-note">
+      <h2 id="network-heading">Network settings from the environment</h2>
+      {network.notes.length > 0 && (
+        <ul className="small">
+          {network.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+      {network.problems.map((p) => (
+        <p key={p} className="note tone-warn" role="note">
+          {p}
+        </p>
+      ))}
+      <p className="muted small">Read when the app starts: restart it after changing them.</p>
+    </section>
   );
 }
 
