@@ -108,6 +108,8 @@ describe('the real clearml-init', () => {
       apiHost: wizard!.api,
       webHost: WEB,
       filesHost: FILES,
+      // The wizard leaves certificate checks at the SDK's default: on.
+      verifyCertificate: null,
       source: 'clearml.conf',
     });
   });
