@@ -23,8 +23,8 @@ export function useNetworkFromEnv(env: Readonly<Record<string, string | undefine
     env,
     clearmlConfPath: defaultClearmlConfPath(env, env.HOME ?? homedir()),
   }).verifyCertificate;
-  const caFile = verify && verify.value !== 'off' ? verify.value.caFile : null;
-  const trust = useCaBundlesFromEnv(env, { extra: caFile ? [{ name: verify!.setBy, file: caFile }] : [] });
+  const extra = verify && verify.value !== 'off' ? [{ name: verify.setBy, file: verify.value.caFile }] : [];
+  const trust = useCaBundlesFromEnv(env, { extra });
   const off =
     verify?.value === 'off'
       ? [

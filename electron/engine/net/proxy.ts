@@ -50,14 +50,11 @@ export function proxyEnvFrom(env: Readonly<Record<string, string | undefined>>):
 
 /** One line for the log: where each scheme goes, never the proxy's user or password. */
 export function describeProxy(p: ProxyEnv): string {
-  const https = p.HTTPS_PROXY;
-  const http = p.HTTP_PROXY;
-  const noProxy = p.NO_PROXY;
   const parts = [
-    ...(https ? [`HTTPS via ${withoutCredentials(https)}`] : []),
-    ...(http ? [`HTTP via ${withoutCredentials(http)}`] : []),
+    ...(p.HTTPS_PROXY ? [`HTTPS via ${withoutCredentials(p.HTTPS_PROXY)}`] : []),
+    ...(p.HTTP_PROXY ? [`HTTP via ${withoutCredentials(p.HTTP_PROXY)}`] : []),
   ];
-  return `${parts.join(', ')}${noProxy ? `; not for ${noProxy}` : ''}`;
+  return `${parts.join(', ')}${p.NO_PROXY ? `; not for ${p.NO_PROXY}` : ''}`;
 }
 
 function withoutCredentials(url: string): string {

@@ -41,7 +41,7 @@ export function useCaBundlesFromEnv(
   const named = [
     ...CA_BUNDLE_VARS.flatMap((name) => {
       const file = env[name]?.trim();
-      return file ? [{ name: name, file }] : [];
+      return file ? [{ name, file }] : [];
     }),
     ...(opts.extra ?? []),
   ];
