@@ -88,6 +88,13 @@ export interface EngineHost extends EngineController {
 }
 
 const PRICE_REFRESH_MS = 3600_000;
+/** How long `stop` lets a price read in flight finish. */
+const STOP_PRICE_WAIT_MS = 3_000;
+
+/** A real-time wait that does not keep the process alive. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
 
 export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   const store = opts.store ?? createMainStore();
@@ -101,6 +108,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let wake: AbortController | null = null;
   let current: Promise<TickResult> | null = null;
   let priceRefresh: (() => void) | null = null;
+  /** The price refresh a tick started and nobody awaits; `stop` lets it finish (briefly) before closing. */
+  let priceRefreshing: Promise<void> | null = null;
   let pendingRecovery: (() => Promise<void>) | null = null;
   let lastCreds: ResolvedCredentials | null = null;
   const crash = opts.dataDir && (opts.crashSafety ?? true) ? createCrashSafety({ dir: opts.dataDir, clock }) : null;
@@ -226,7 +235,15 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     };
     priceRefresh = () => {
       const last = book.refreshedAt();
-      if (last === null || clock.now() - last > PRICE_REFRESH_MS) void book.refresh(types);
+      if (last === null || clock.now() - last > PRICE_REFRESH_MS) {
+        const p: Promise<void> = book
+          .refresh(types)
+          .catch(() => undefined)
+          .finally(() => {
+            if (priceRefreshing === p) priceRefreshing = null;
+          });
+        priceRefreshing = p;
+      }
     };
     publish(store, { dryRun: cfg.scaling.dryRun, demo: demoEmulation !== null });
     wake?.abort();
@@ -413,6 +430,9 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     async stop() {
       await setEnabled(false, true);
       await current;
+      // A price read still in flight finishes before the emulators (demo) and the data folder go away, so nothing
+      // of this run reaches the network after stop; a slow Pricing API is not waited for beyond a moment.
+      if (priceRefreshing) await Promise.race([priceRefreshing, delay(STOP_PRICE_WAIT_MS)]);
       // A tick run on request (`--once`, "reconcile now") may have taken the lease while autoscaling was off.
       await engine?.leadership?.release();
       await (await timelineP).flush();

@@ -201,8 +201,8 @@ describe('requests through a proxy named in the environment', () => {
     const through = await carried(proxyUrl, seen);
     expect(through.some((s) => s.includes(hostOf(clearml.url)))).toBe(true);
     expect(through.some((s) => s.includes(hostOf(ec2.url)))).toBe(true);
-    // The run ended: the process is back to direct connections. (Only ClearML is looked at: a spot-price read the
-    // run started may still finish after it, through the client it was made with.)
+    // The run ended: the process is back to direct connections. (Only ClearML is looked at: stop lets a price read
+    // the run started finish only for a moment, so a slow one may still complete through its own client.)
     seen.length = 0;
     await clients().clearml.checkAuth();
     expect((await carried(proxyUrl, seen)).filter((s) => s.includes(hostOf(clearml.url)))).toEqual([]);
