@@ -147,6 +147,20 @@ describe('resolveClearmlCredentials', () => {
     });
   });
 
+  it('keys perhaps in an included file: the include is said not to be read; with keys in the file, nothing is said', () => {
+    const p = confFile('with-include.conf', `include "secrets.conf"\napi { api_server: "http://inc:8008" }\n`);
+    const r = resolveClearmlCredentials({ stored: null, env: {}, clearmlConfPath: p });
+    expect(r).toMatchObject({ credentials: null, apiHost: 'http://inc:8008' });
+    expect(r.warning).toBe(
+      `${p} includes other files, which are not read: put the api section with its keys in ${p} itself`,
+    );
+    const both = confFile(
+      'include-and-keys.conf',
+      `include "x.conf"\napi.credentials { access_key: AK, secret_key: SK }\n`,
+    );
+    expect(resolveClearmlCredentials({ stored: null, env: {}, clearmlConfPath: both }).warning).toBeUndefined();
+  });
+
   it('a missing clearml.conf is not a warning', () => {
     expect(resolveClearmlCredentials({ stored: null, env: {}, clearmlConfPath: missing }).warning).toBeUndefined();
   });

@@ -520,7 +520,7 @@ sdk {
   },
   {
     // Deliberate: we never follow includes (the app reads the one file it names in its messages), so keys kept in an
-    // included file are not found and the app says no keys are set, rather than reading other files.
+    // included file are not found, and the app says the include was not read, rather than reading other files.
     name: 'include of a file next to it holding the credentials',
     files: { 'secrets.conf': 'api.credentials { access_key: "INCAK", secret_key: "INCSK" }\n' },
     text: () => `include "secrets.conf"\napi { api_server: "http://inc:8008" }\n`,

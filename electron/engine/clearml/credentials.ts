@@ -119,6 +119,14 @@ export function resolveClearmlCredentials(opts: {
         ? [conf.credentials, 'clearml.conf']
         : [null, 'none'];
 
+  // Includes are never followed (the app reads the one file it names in its messages): when the keys may be in an
+  // included file, say so rather than "none set".
+  if (!credentials && conf && text !== null && /^[ \t]*include\b/m.test(text)) {
+    warnings.push(
+      `${opts.clearmlConfPath} includes other files, which are not read: put the api section with its keys in ` +
+        `${opts.clearmlConfPath} itself`,
+    );
+  }
   return {
     credentials,
     apiHost: host(fromEnv(env, ENV.apiHost)) ?? conf?.apiHost ?? null,
