@@ -14,6 +14,15 @@ export function webHostFromApiHost(apiHost: string): string | null {
   return null;
 }
 
+/**
+ * Where task links go: the web app the config names (`clearml.webHost`), else the one derived from the API host;
+ * null when neither gives one. Takes an unvalidated section too (a draft in the dashboard).
+ */
+export function webHostOf(clearml: { apiHost?: unknown; webHost?: unknown } | null | undefined): string | null {
+  if (typeof clearml?.webHost === 'string' && clearml.webHost) return clearml.webHost.replace(/\/+$/, '');
+  return typeof clearml?.apiHost === 'string' ? webHostFromApiHost(clearml.apiHost) : null;
+}
+
 /** The explicit port of an http(s) URL, or null. */
 function portOf(url: string): string | null {
   const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*)(?::(\d+))?(?:[/?#]|$)/i.exec(url);

@@ -3,7 +3,7 @@
  * the preview's "open in browser"): https only, no user info, and the host must be one we name or one of the
  * configured ClearML hosts (or a subdomain of either).
  */
-import { webHostFromApiHost } from '../../../shared/clearml-hosts.js';
+import { webHostOf } from '../../../shared/clearml-hosts.js';
 import type { Config } from '../../../shared/config.js';
 
 /** Hosts we ever open in the browser, besides the configured ClearML hosts. */
@@ -29,8 +29,7 @@ export function hostsFromUrls(urls: readonly (string | undefined | null)[]): str
  */
 export function configuredHosts(config: Config | null | undefined): string[] {
   const c = config?.clearml;
-  const web = c?.webHost ?? (c?.apiHost ? webHostFromApiHost(c.apiHost) : null);
-  return hostsFromUrls([c?.apiHost, web, c?.filesHost]);
+  return hostsFromUrls([c?.apiHost, webHostOf(c), c?.filesHost]);
 }
 
 /** https only; the host must be allow-listed exactly, or be a subdomain of an allow-listed host. */

@@ -1,7 +1,7 @@
 /** Instances table: filtering, sorting and the words of the terminate confirmation. Pure. */
 import type { InstancePhase, InstanceView } from '../../../shared/domain.js';
 import { formatDuration, formatMoney } from './format.js';
-import { webHostFromApiHost } from '../../../shared/clearml-hosts.js';
+import { webHostOf } from '../../../shared/clearml-hosts.js';
 
 export const SORT_KEYS = [
   'instanceId',
@@ -117,15 +117,10 @@ export function terminateConsequence(i: InstanceView): string {
   return `${what} is in phase “${i.phase}”${i.note ? `: ${i.note}` : ''}. No task is known to run on it.`;
 }
 
-/**
- * The ClearML web app's address: the config's `clearml.webHost`, else derived from the API host as ClearML's SDK
- * derives it (`webHostFromApiHost`); null when neither gives one (task names are then not links).
- */
+/** The ClearML web app's address for task links (`webHostOf`); null when there is none (names are then not links). */
 export function clearmlWebHost(config: unknown): string | null {
   if (!config || typeof config !== 'object') return null;
-  const clearml = (config as { clearml?: { apiHost?: unknown; webHost?: unknown } }).clearml;
-  if (typeof clearml?.webHost === 'string' && clearml.webHost) return clearml.webHost.replace(/\/+$/, '');
-  return typeof clearml?.apiHost === 'string' ? webHostFromApiHost(clearml.apiHost) : null;
+  return webHostOf((config as { clearml?: { apiHost?: unknown; webHost?: unknown } }).clearml);
 }
 
 export function clearmlTaskUrl(webHost: string, taskId: string): string {
