@@ -121,7 +121,7 @@ async function start(): Promise<void> {
     openUrl: openExternal,
     log: (m) => log.warn(m),
     team: team.control,
-    network: { notes: network.notes, problems: network.problems },
+    network,
   });
   team.setLocal(service);
   if (demo) await host.startDemo();

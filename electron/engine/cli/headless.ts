@@ -80,6 +80,11 @@ export interface Out {
 
 const stdoutOut: Out = { write: (l) => process.stdout.write(`${l}\n`), stream: process.stdout };
 
+/** One line of output: a JSON object under --json, else the text (a warning or an error says so first). */
+function printLine(out: Out, json: boolean, type: 'info' | 'warning' | 'error', message: string): void {
+  out.write(json ? JSON.stringify({ type, message }) : type === 'info' ? message : `${type}: ${message}`);
+}
+
 export async function runHeadless(argv: string[], out: Out = stdoutOut, env = process.env): Promise<number> {
   const defaultDataDir = () =>
     env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
@@ -106,12 +111,10 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
   // Before any request: ClearML, EC2 and the lease table are reached through the proxy, and with the certificate
   // authorities, the environment names.
   const network = useNetworkFromEnv(env);
-  const say = (type: 'info' | 'warning', message: string) =>
-    out.write(opts.json ? JSON.stringify({ type, message }) : type === 'info' ? message : `warning: ${message}`);
-  for (const n of network.notes) say('info', n);
-  for (const p of network.problems) say('warning', p);
+  for (const n of network.notes) printLine(out, opts.json, 'info', n);
+  for (const p of network.problems) printLine(out, opts.json, 'warning', p);
   try {
-    return await runEngine(opts, out, env, dataDir, { notes: network.notes, problems: network.problems });
+    return await runEngine(opts, out, env, dataDir, network);
   } finally {
     network.restore();
   }
@@ -152,7 +155,7 @@ async function runEngine(
   };
   const info = (message: string) => (json ? out.write(JSON.stringify({ type: 'info', message })) : view!.line(message));
   // A run that cannot start says why as one line a log shipper can parse, like every other line under --json.
-  const fatal = (message: string) => out.write(json ? JSON.stringify({ type: 'error', message }) : `error: ${message}`);
+  const fatal = (message: string) => printLine(out, json, 'error', message);
   // A demo keeps its made-up spend out of the real history, in a folder removed when the run ends.
   const demoDir = opts.mode === 'demo' ? await mkdtemp(path.join(tmpdir(), 'autoscaler-demo-')) : null;
   const host: EngineHost = createEngineHost({
@@ -293,8 +296,7 @@ interface Loaded {
 /** Loads the config and credentials for a run or a check; prints what is wrong and returns null when invalid. */
 async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): Promise<Loaded | null> {
   const json = opts.json;
-  const warn = (message: string) =>
-    out.write(json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`);
+  const warn = (message: string) => printLine(out, json, 'warning', message);
   const creds = resolveClearmlCredentials({
     stored: null,
     env,
@@ -339,7 +341,7 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
         }
       : null;
   const git = gitFromEnv(env, config.agent.gitUser, loaded.secrets.gitPassword);
-  if (git.note) out.write(json ? JSON.stringify({ type: 'info', message: git.note }) : git.note);
+  if (git.note) printLine(out, json, 'info', git.note);
   config = { ...config, agent: { ...config.agent, gitUser: git.user } };
   return {
     config,

@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
     demo: !config && !args['first-run'],
     config,
     log: (line) => console.log(line),
-    network: { notes: network.notes, problems: network.problems },
+    network,
   });
   let server;
   try {
