@@ -5,7 +5,7 @@
  * Pure: the engine feeds each tick's outcome in and emits what comes out.
  */
 import { ClearmlError, Ec2Error } from './ports.js';
-import { UNTRUSTED_CA_REMEDY } from './net/trust.js';
+import { UNTRUSTED_CA_REMEDY, isUntrustedCa } from './net/trust.js';
 import { errorText } from '../../shared/error-text.js';
 import type { StatusFix } from '../../shared/domain.js';
 
@@ -21,6 +21,8 @@ export interface ConnectionProblem {
   code: string | null;
   /** The address that was tried. */
   endpoint: string;
+  /** The network or TLS error code when the request got no answer (ECONNREFUSED, CERT_UNTRUSTED …), else null. */
+  networkCode: string | null;
   /** The classified error's own message. */
   detail: string;
 }
@@ -33,12 +35,14 @@ export interface ConnectionTransition {
 }
 
 export function problemFrom(service: Service, err: unknown, endpoint: string): ConnectionProblem {
-  if (err instanceof Ec2Error) return { service, kind: err.kind, code: err.code, endpoint, detail: err.message };
+  const networkCode = (err instanceof Ec2Error || err instanceof ClearmlError ? err.networkCode : undefined) ?? null;
+  if (err instanceof Ec2Error)
+    return { service, kind: err.kind, code: err.code, endpoint, networkCode, detail: err.message };
   if (err instanceof ClearmlError) {
     const code = err.status !== undefined ? `HTTP ${err.status}${err.subcode ? `/${err.subcode}` : ''}` : null;
-    return { service, kind: err.kind, code, endpoint, detail: err.message };
+    return { service, kind: err.kind, code, endpoint, networkCode, detail: err.message };
   }
-  return { service, kind: 'other', code: null, endpoint, detail: errorText(err) };
+  return { service, kind: 'other', code: null, endpoint, networkCode, detail: errorText(err) };
 }
 
 /** The EC2 endpoint the SDK uses for a region, honouring the standard endpoint variables. */
@@ -62,7 +66,7 @@ export const CLEARML_KEYS_REMEDY =
  * message already says where, and the status card's button opens it: `fixPlace`.)
  */
 function remedy(p: ConnectionProblem): string {
-  if (p.detail.includes(UNTRUSTED_CA_REMEDY)) return UNTRUSTED_CA_REMEDY;
+  if (isUntrustedCa(p.networkCode)) return UNTRUSTED_CA_REMEDY;
   if (p.service === 'clearml')
     return p.kind === 'auth'
       ? CLEARML_KEYS_REMEDY

@@ -109,6 +109,8 @@ export class ClearmlError extends Error {
     message: string,
     readonly status?: number,
     readonly subcode?: number,
+    /** The network or TLS error code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE …) when no answer came. */
+    readonly networkCode?: string,
   ) {
     super(message);
     this.name = 'ClearmlError';
@@ -186,6 +188,8 @@ export class Ec2Error extends Error {
     readonly kind: Ec2ErrorKind,
     readonly code: string,
     message: string,
+    /** The network or TLS error code found on the SDK's error or its causes, when the request got no answer. */
+    readonly networkCode?: string,
   ) {
     super(message);
     this.name = 'Ec2Error';

@@ -8,9 +8,12 @@ import {
   ec2EndpointFor,
   fixPlace,
   renderCleared,
+  problemFrom,
   renderProblem,
   type ConnectionProblem,
 } from '../../electron/engine/connections.js';
+import { errorFromFetchFailure } from '../../electron/engine/clearml/errors.js';
+import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
 import type { EngineEvent } from '../../shared/domain.js';
 import { makeConfig, T0 } from './fixtures.js';
 import { startWorld, type World } from './world.js';
@@ -20,6 +23,7 @@ const p = (over: Partial<ConnectionProblem>): ConnectionProblem => ({
   kind: 'auth',
   code: 'CredentialsProviderError',
   endpoint: 'https://ec2.us-east-1.amazonaws.com',
+  networkCode: null,
   detail: 'No AWS credentials were found: enter an access key in the Credentials tab, or configure the AWS CLI.',
   ...over,
 });
@@ -46,6 +50,7 @@ describe('renderProblem', () => {
         kind: 'unreachable',
         code: null,
         endpoint: 'http://127.0.0.1:1',
+        networkCode: 'ECONNREFUSED',
         detail: 'Cannot reach the ClearML server at http://127.0.0.1:1 (ECONNREFUSED): check the API host and port',
       }),
       surface: 'cli' as const,
@@ -56,6 +61,34 @@ describe('renderProblem', () => {
         /CLEARML_API_HOST/,
       ],
       not: [/Settings/],
+    },
+    {
+      name: 'ClearML certificate from an unknown authority, terminal: the CA bundle, not the API host',
+      problem: p({
+        service: 'clearml',
+        kind: 'unreachable',
+        code: null,
+        endpoint: 'https://api.corp.example',
+        networkCode: 'SELF_SIGNED_CERT_IN_CHAIN',
+        detail: 'The ClearML server at https://api.corp.example is not trusted (SELF_SIGNED_CERT_IN_CHAIN): its …',
+      }),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [/\(The ClearML server at https:\/\/api\.corp\.example is not trusted/, /REQUESTS_CA_BUNDLE/],
+      not: [/clearml\.apiHost/],
+    },
+    {
+      name: 'EC2 certificate from an unknown authority, terminal: the CA bundle, not the region',
+      problem: p({
+        kind: 'unreachable',
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+        networkCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+        detail: 'The EC2 API in us-east-1 is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): its certificate …',
+      }),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [/REQUESTS_CA_BUNDLE/],
+      not: [/aws\.region/],
     },
     {
       name: '--once promises no retry',
@@ -103,6 +136,40 @@ describe('renderProblem', () => {
     expect(ec2EndpointFor('eu-west-1', { AWS_ENDPOINT_URL: 'http://a', AWS_ENDPOINT_URL_EC2: 'http://b' })).toBe(
       'http://b',
     );
+  });
+});
+
+describe('problemFrom: the network code travels as a field, not in the text', () => {
+  /** What fetch and the AWS SDK throw when the connection fails: a TypeError whose cause carries the code. */
+  const failed = (code: string) =>
+    Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+
+  it.each([
+    ['clearml', 'SELF_SIGNED_CERT_IN_CHAIN', true],
+    ['clearml', 'ECONNREFUSED', false],
+    ['ec2', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', true],
+    ['ec2', 'ENOTFOUND', false],
+  ] as const)(
+    '%s, %s → networkCode set; the CA remedy only for an untrusted authority: %s',
+    (service, code, untrusted) => {
+      const err =
+        service === 'clearml'
+          ? errorFromFetchFailure(failed(code), 10_000, {
+              apiHost: 'https://api.corp.example',
+              endpoint: 'auth.login',
+              accessKeyHint: 'AKIA12…',
+            })
+          : classifyEc2Error(failed(code), { region: 'us-east-1' });
+      const problem = problemFrom(service, err, 'https://x.example');
+      expect(problem.networkCode).toBe(code);
+      const line = renderProblem(problem, 'cli', { retrying: false });
+      if (untrusted) expect(line).toMatch(/REQUESTS_CA_BUNDLE/);
+      else expect(line).not.toMatch(/REQUESTS_CA_BUNDLE/);
+    },
+  );
+
+  it('an error with no network code has none', () => {
+    expect(problemFrom('ec2', new Error('boom'), 'https://x.example').networkCode).toBeNull();
   });
 });
 

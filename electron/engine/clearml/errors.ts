@@ -4,7 +4,7 @@
  * Messages name the host and the endpoint, never a secret or an Authorization header.
  */
 import { ClearmlError } from '../ports.js';
-import { UNTRUSTED_CA_CODES, UNTRUSTED_CA_HINT } from '../net/trust.js';
+import { UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
 
 export interface FailureContext {
   /** `queues.get_all` */
@@ -119,10 +119,13 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
     );
   }
   const code = causeCode(err);
-  if (code && UNTRUSTED_CA_CODES.has(code)) {
+  if (isUntrustedCa(code)) {
     return new ClearmlError(
       'unreachable',
       `The ClearML server at ${ctx.apiHost} is not trusted (${code}): ${UNTRUSTED_CA_HINT}`,
+      undefined,
+      undefined,
+      code ?? undefined,
     );
   }
   const why = code ? ` (${code})` : '';
@@ -134,7 +137,13 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
         : code?.startsWith('CERT') || code?.includes('TLS') || code?.includes('SSL')
           ? "check the server's TLS certificate"
           : 'check the API host in Settings and your network or VPN';
-  return new ClearmlError('unreachable', `Cannot reach the ClearML server at ${ctx.apiHost}${why}: ${hint}`);
+  return new ClearmlError(
+    'unreachable',
+    `Cannot reach the ClearML server at ${ctx.apiHost}${why}: ${hint}`,
+    undefined,
+    undefined,
+    code ?? undefined,
+  );
 }
 
 function isTimeout(err: unknown): boolean {

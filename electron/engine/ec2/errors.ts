@@ -10,7 +10,7 @@
  */
 import type { Market } from '../../../shared/domain.js';
 import { Ec2Error, type Ec2ErrorKind } from '../ports.js';
-import { UNTRUSTED_CA_CODES, UNTRUSTED_CA_HINT } from '../net/trust.js';
+import { UNTRUSTED_CA_CODES, UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
 
 export interface Ec2ErrorContext {
   /** EC2 action, e.g. `RunInstances`; named in permission errors as `ec2:RunInstances`. */
@@ -167,7 +167,7 @@ export function classifyEc2Error(err: unknown, ctx: Ec2ErrorContext = {}): Ec2Er
   if (err instanceof Ec2Error) return err;
   const facts = readErrorFacts(err);
   const kind = kindOf(facts);
-  return new Ec2Error(kind, facts.code, messageFor(kind, facts, ctx));
+  return new Ec2Error(kind, facts.code, messageFor(kind, facts, ctx), facts.networkCode ?? undefined);
 }
 
 export function kindOf(f: ErrorFacts): Ec2ErrorKind {
@@ -213,7 +213,7 @@ function messageFor(kind: Ec2ErrorKind, f: ErrorFacts, ctx: Ec2ErrorContext): st
     case 'invalid':
       return invalidMessage(f, ctx);
     case 'unreachable':
-      if (f.networkCode && UNTRUSTED_CA_CODES.has(f.networkCode)) {
+      if (isUntrustedCa(f.networkCode)) {
         return `The EC2 API${ctx.region ? ` in ${ctx.region}` : ''} is not trusted (${f.networkCode}): ${UNTRUSTED_CA_HINT}.`;
       }
       return (

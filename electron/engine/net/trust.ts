@@ -118,6 +118,11 @@ export const UNTRUSTED_CA_CODES: ReadonlySet<string> = new Set([
   'CERT_UNTRUSTED',
 ]);
 
+/** Whether a network error code says the server's certificate comes from an authority this machine does not trust. */
+export function isUntrustedCa(code: string | null | undefined): boolean {
+  return !!code && UNTRUSTED_CA_CODES.has(code);
+}
+
 /** What to do about such an error, in the terms ClearML's own tools use. */
 export const UNTRUSTED_CA_REMEDY =
   "put that authority's certificate (a PEM file) in REQUESTS_CA_BUNDLE or NODE_EXTRA_CA_CERTS, or install it in " +

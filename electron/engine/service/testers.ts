@@ -11,7 +11,7 @@ import type { AwsCredentials, ClearmlCredentials } from '../controller.js';
 import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
 import { launchBase } from '../launch-request.js';
 import { ClearmlError, Ec2Error, type LaunchSpec } from '../ports.js';
-import { UNTRUSTED_CA_REMEDY } from '../net/trust.js';
+import { isUntrustedCa } from '../net/trust.js';
 import {
   engineCredentials,
   resolveCredentials,
@@ -65,7 +65,8 @@ export async function testClearml(opts: {
       case 'unreachable':
       case 'timeout':
         // A certificate from an authority this machine does not trust: the host and network are fine.
-        if (detail.includes(UNTRUSTED_CA_REMEDY)) return { ok: false, message: `${detail}.`, details: [] };
+        if (err instanceof ClearmlError && isUntrustedCa(err.networkCode))
+          return { ok: false, message: `${detail}.`, details: [] };
         return {
           ok: false,
           message: `Could not reach the ClearML server at ${host}. Check the API host in Settings and your network.`,
