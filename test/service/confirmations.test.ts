@@ -269,6 +269,15 @@ describe('the ClearML API host the keys in ~/clearml.conf go to', () => {
     expect((await save(e, other)).needs?.apiHost).toMatchObject({ to: 'https://api.other.example' });
   });
 
+  it('a save reads the file once: the host check and the engine use the same read', async () => {
+    const inner = createEnvironmentFallback({ env: {}, homeDir: path.dirname(withConf(CONF_HOST).file) });
+    let reads = 0;
+    const counted = env({ aws: () => inner.aws(), clearml: () => (reads++, inner.clearml()) });
+    expect((await save(counted, { ...validConfigInput(), clearml: { apiHost: CONF_HOST } })).ok).toBe(true);
+    expect(counted.controller.configured?.credentials.clearml).toEqual(CONF_KEYS);
+    expect(reads).toBe(1);
+  });
+
   it('a file that names no server: confirmed once for the host saved with them, then used there as before', async () => {
     const { e, file } = withConf(null);
     const first = await save(e, validConfigInput());

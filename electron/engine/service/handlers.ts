@@ -134,16 +134,6 @@ export interface ClearmlKeys {
   ownHost: string | null;
 }
 
-/** The keys the engine would use now (null: none, stored or outside). */
-export async function clearmlKeys(
-  secrets: SecretStore,
-  settings: Settings,
-  fallback: CredentialFallback,
-): Promise<ClearmlKeys | null> {
-  const stored = (await secrets.get('clearml')) !== null;
-  return keysOf(stored, stored ? null : fallback.clearml(), settings);
-}
-
 /** ClearmlKeys from one read: keys stored in the keychain, else the ones found outside (null: neither). */
 function keysOf(stored: boolean, outside: OutsideClearml | null, settings: Settings): ClearmlKeys | null {
   if (stored) return { from: null, confirmedFor: keysHost(settings), ownHost: null };
@@ -198,11 +188,18 @@ export async function resolveCredentials(
 }
 
 /** One read of the keychain and of the ClearML keys outside the app: the credentials and where ClearML's came from. */
+interface CredentialsRead {
+  creds: ResolvedCredentials;
+  storedClearml: boolean;
+  outside: OutsideClearml | null;
+}
+
+/** Reads each secret and the outside ClearML keys once, and remembers the values so logs can redact them. */
 async function readCredentials(
   secrets: SecretStore,
   known: KnownSecrets,
   fallback: CredentialFallback,
-): Promise<{ creds: ResolvedCredentials; storedClearml: boolean; outside: OutsideClearml | null }> {
+): Promise<CredentialsRead> {
   const [clearml, aws, git] = await Promise.all([secrets.get('clearml'), secrets.get('aws'), secrets.get('git')]);
   const outside = clearml ? null : fallback.clearml();
   const clearmlValue = clearml?.value ?? outside?.credentials ?? null;
@@ -247,7 +244,12 @@ export async function engineCredentials(
     deps.knownSecrets ?? defaultKnownSecrets,
     deps.fallback ?? defaultFallback,
   );
-  const keys = keysOf(read.storedClearml, read.outside, deps.settings.get());
+  return credentialsFrom(read, deps.settings.get(), apiHost);
+}
+
+/** What the engine gets from a read: the ClearML keys withheld when they may not go to `apiHost`, with why. */
+function credentialsFrom(read: CredentialsRead, settings: Settings, apiHost: string | undefined): ResolvedCredentials {
+  const keys = keysOf(read.storedClearml, read.outside, settings);
   if (keys && apiHost !== undefined && !keysMayGo(keys, apiHost)) {
     return { ...read.creds, clearml: null, clearmlMissing: withheldText(keys.from, apiHost) };
   }
@@ -383,7 +385,9 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       const saved: Config = r.value;
       const current = deps.settings.get();
       const setup = instanceSetupChanges(current.config, saved);
-      const keys = await clearmlKeys(deps.secrets, current, fallback);
+      // One read of the keys serves both the host check and the engine's credentials.
+      const read = await readCredentials(deps.secrets, known, fallback);
+      const keys = keysOf(read.storedClearml, read.outside, current);
       // Keys read from outside need no confirmation for their own server.
       const host =
         keys?.ownHost != null && normalizeApiHost(keys.ownHost) === normalizeApiHost(saved.clearml.apiHost)
@@ -410,7 +414,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
         };
       }
       deps.settings.patch({ config: saved, ...(host ? { clearmlKeysHost: host.to } : {}) });
-      deps.controller.configure(saved, await engineCredentials({ ...deps, knownSecrets: known, fallback }));
+      deps.controller.configure(saved, credentialsFrom(read, deps.settings.get(), saved.clearml.apiHost));
       return { ok: true, issues: [] };
     },
 
