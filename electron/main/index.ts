@@ -23,7 +23,8 @@ import {
 } from 'electron';
 import { createEngineHost } from '../engine/host.js';
 import { composeService } from '../engine/service/compose.js';
-import { useNetworkFromEnv } from '../engine/net/network.js';
+import { useNetworkFromEnvOrSystem } from '../engine/net/network.js';
+import { systemProxyUrls } from '../engine/net/system-proxy.js';
 import { createAttachmentSwitch } from '../engine/team/attachment.js';
 import type { InvokeChannel, InvokeRequest } from '../../shared/ipc/contract.js';
 import { configuredHosts } from '../engine/service/links.js';
@@ -62,13 +63,16 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  // Before any request: ClearML, EC2 and a team engine are reached through the proxy, and with the certificate
-  // authorities, the environment names.
-  const network = useNetworkFromEnv(process.env);
-  for (const n of network.notes) log.info(n);
-  for (const p of network.problems) log.warn(p);
   const userData = app.getPath('userData');
   const settings = ElectronSettingsRepo.open({ dir: userData });
+  // Before any request: ClearML, EC2 and a team engine are reached through the proxy, and with the certificate
+  // authorities, the environment names; with no proxy there, through the one the system settings name for them.
+  const network = await useNetworkFromEnvOrSystem(process.env, {
+    resolve: (url) => session.defaultSession.resolveProxy(url),
+    urls: () => systemProxyUrls(settings.get().config, settings.get().attachment?.url ?? null, process.env),
+  });
+  for (const n of network.notes) log.info(n);
+  for (const p of network.problems) log.warn(p);
   const { store: secrets, skipped } = await chooseSecretStore([
     {
       name: 'keychain',

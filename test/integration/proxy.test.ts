@@ -12,6 +12,14 @@ import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import { describeProxy, proxyEnvFrom, useProxyFromEnv, type ProxyUse } from '../../electron/engine/net/proxy.js';
+import {
+  proxyChoice,
+  resolveSystemProxy,
+  systemProxyFrom,
+  systemProxyUrls,
+} from '../../electron/engine/net/system-proxy.js';
+import { useNetworkFromEnvOrSystem } from '../../electron/engine/net/network.js';
+import { makeConfig } from '../engine/fixtures.js';
 import { systemClock } from '../../electron/engine/ports.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +47,92 @@ describe('proxyEnvFrom / describeProxy', () => {
     expect(describeProxy(p)).toBe(
       'HTTPS via http://proxy:3128, HTTP via http://proxy:3128; not for localhost,127.0.0.1,::1',
     );
+  });
+});
+
+describe('the proxy the system settings name (desktop app)', () => {
+  it.each([
+    ['DIRECT', { kind: 'direct' }],
+    ['', { kind: 'direct' }],
+    ['PROXY proxy.corp:3128', { kind: 'proxy', url: 'http://proxy.corp:3128' }],
+    ['PROXY proxy.corp:3128; DIRECT', { kind: 'proxy', url: 'http://proxy.corp:3128' }],
+    ['HTTPS secure.corp:443;DIRECT', { kind: 'proxy', url: 'https://secure.corp:443' }],
+    // Chromium moves on from an entry that fails; one this app cannot speak fails every time.
+    ['SOCKS5 socks.corp:1080; PROXY proxy.corp:3128', { kind: 'proxy', url: 'http://proxy.corp:3128' }],
+    ['SOCKS5 socks.corp:1080; DIRECT', { kind: 'direct' }],
+    ['SOCKS5 socks.corp:1080', { kind: 'unusable', entry: 'SOCKS5 socks.corp:1080' }],
+  ])('%j → %j', (list, expected) => {
+    expect(proxyChoice(list)).toEqual(expected);
+  });
+
+  const CLEARML = 'https://api.corp.example';
+  const EC2 = 'https://ec2.eu-west-1.amazonaws.com';
+  const PRICING = 'https://api.pricing.us-east-1.amazonaws.com';
+
+  it('one proxy for the hosts not sent direct; the direct ones are the exceptions', () => {
+    const s = systemProxyFrom([
+      { url: CLEARML, list: 'DIRECT' },
+      { url: EC2, list: 'PROXY proxy.corp:3128; DIRECT' },
+      { url: PRICING, list: 'PROXY proxy.corp:3128' },
+    ]);
+    expect(s.env).toEqual({
+      HTTPS_PROXY: 'http://proxy.corp:3128',
+      HTTP_PROXY: 'http://proxy.corp:3128',
+      NO_PROXY: 'api.corp.example',
+    });
+    expect(s.note).toMatch(/^proxy from the system settings .*resolved at start for api\.corp\.example, ec2\./);
+    expect(s.problems).toEqual([]);
+  });
+
+  it('every host direct: nothing to set and nothing to say', () => {
+    expect(systemProxyFrom([{ url: CLEARML, list: 'DIRECT' }])).toEqual({ env: null, note: null, problems: [] });
+  });
+
+  it('what it cannot follow is said: two proxies, a SOCKS one, a resolution that failed', () => {
+    const s = systemProxyFrom([
+      { url: CLEARML, list: 'PROXY a.corp:1' },
+      { url: EC2, list: 'PROXY user:pw@b.corp:2' },
+      { url: PRICING, list: 'SOCKS5 s.corp:1080' },
+      { url: 'https://sts.eu-west-1.amazonaws.com', list: new Error('PAC script failed') },
+    ]);
+    expect(s.env?.HTTPS_PROXY).toBe('http://a.corp:1');
+    expect(s.problems).toEqual([
+      'The system settings send api.pricing.us-east-1.amazonaws.com through SOCKS5 s.corp:1080, which this app ' +
+        'cannot use (HTTP and HTTPS proxies only): set HTTPS_PROXY to an HTTP proxy for it.',
+      'The system proxy for sts.eu-west-1.amazonaws.com could not be resolved (PAC script failed).',
+      'The system settings name 2 proxies (http://a.corp:1 for api.corp.example; http://b.corp:2 for ' +
+        'ec2.eu-west-1.amazonaws.com); this app uses one, http://a.corp:1, for every host not sent direct.',
+    ]);
+    expect(JSON.stringify(s.problems)).not.toContain('pw@');
+  });
+
+  it('asks for the ClearML server first, then EC2, the price list, the team lease and an attached team engine', () => {
+    const config = makeConfig();
+    expect(systemProxyUrls(config, 'https://team.corp:8443', {})).toEqual([
+      config.clearml.apiHost,
+      `https://ec2.${config.aws.region}.amazonaws.com`,
+      PRICING,
+      `https://dynamodb.${config.aws.region}.amazonaws.com`,
+      `https://sts.${config.aws.region}.amazonaws.com`,
+      'https://team.corp:8443',
+    ]);
+    // Before the first save: the hosts the first run will try.
+    expect(systemProxyUrls(null, null, { AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9' }).slice(0, 2)).toEqual([
+      'https://api.clear.ml',
+      'http://127.0.0.1:9',
+    ]);
+  });
+
+  it('a resolver that never answers counts as failed after the timeout, and the others still count', async () => {
+    const s = await resolveSystemProxy(
+      (url) => (url === CLEARML ? new Promise<string>(() => undefined) : Promise.resolve('PROXY p.corp:3128')),
+      [CLEARML, EC2],
+      50,
+    );
+    expect(s.env?.HTTPS_PROXY).toBe('http://p.corp:3128');
+    expect(s.problems).toEqual([
+      'The system proxy for api.corp.example could not be resolved (no answer within 0.05 s).',
+    ]);
   });
 });
 
@@ -161,6 +255,49 @@ describe('requests through a proxy named in the environment', () => {
     await after.ec2.describeInstances('dynamic_aws');
     after.ec2.close?.();
     expect(await carried(proxyUrl, seen)).toEqual([]);
+  });
+
+  it('with the system settings as resolved: ClearML through the proxy they name, EC2 direct as they say', async () => {
+    // The emulators share 127.0.0.2, so a ClearML server on its own address stands for one the settings proxy.
+    const server = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.3' });
+    try {
+      const lists = new Map([
+        [server.url, `PROXY ${hostOf(proxyUrl)}; DIRECT`],
+        [ec2.url, 'DIRECT'],
+      ]);
+      const network = await useNetworkFromEnvOrSystem(
+        { HOME: '/nonexistent' },
+        { resolve: async (url) => lists.get(url) ?? 'DIRECT', urls: () => [server.url, ec2.url] },
+      );
+      use = { description: null, problem: null, restore: () => network.restore() };
+      expect(network.notes[0]).toMatch(/^proxy from the system settings/);
+      expect(network.notes[1]).toBe(
+        `proxy: HTTPS via ${proxyUrl}, HTTP via ${proxyUrl}; not for 127.0.0.2,localhost,127.0.0.1,::1`,
+      );
+      const client = createClearmlClient({ apiHost: server.url, credentials: KEYS, clock: systemClock });
+      expect((await client.checkAuth()).user).toBeTruthy();
+      const c = clients();
+      expect(await c.ec2.describeInstances('dynamic_aws')).toEqual([]);
+      c.ec2.close?.();
+      const through = await carried(proxyUrl, seen);
+      expect(through.some((s) => s.includes(hostOf(server.url)))).toBe(true);
+      expect(through.filter((s) => s.includes(hostOf(ec2.url)))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a proxy in the environment wins: the system settings are not asked', async () => {
+    let asked = 0;
+    const network = await useNetworkFromEnvOrSystem(
+      { HOME: '/nonexistent', HTTP_PROXY: proxyUrl },
+      { resolve: async () => (asked++, 'PROXY elsewhere.invalid:1'), urls: () => [clearml.url] },
+    );
+    use = { description: null, problem: null, restore: () => network.restore() };
+    expect(asked).toBe(0);
+    expect(network.notes).toEqual([`proxy: HTTP via ${proxyUrl}; not for localhost,127.0.0.1,::1`]);
+    await clients().clearml.checkAuth();
+    expect((await carried(proxyUrl, seen)).some((s) => s.includes(hostOf(clearml.url)))).toBe(true);
   });
 
   it('headless names the proxy first and runs its tick through it', async () => {

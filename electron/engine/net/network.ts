@@ -4,7 +4,8 @@
  */
 import { homedir } from 'node:os';
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
-import { useProxyFromEnv } from './proxy.js';
+import { proxyEnvFrom, useProxyFromEnv } from './proxy.js';
+import { resolveSystemProxy } from './system-proxy.js';
 import { useCaBundlesFromEnv } from './trust.js';
 
 export interface NetworkUse {
@@ -43,5 +44,23 @@ export function useNetworkFromEnv(env: Readonly<Record<string, string | undefine
       trust.restore();
       proxy.restore();
     },
+  };
+}
+
+/**
+ * The desktop app's network: the environment's settings, and when the environment names no proxy, the proxy the
+ * system settings name for the hosts the app talks to (`system-proxy.ts`; `resolve` is the session's resolver).
+ */
+export async function useNetworkFromEnvOrSystem(
+  env: Readonly<Record<string, string | undefined>>,
+  system: { resolve: (url: string) => Promise<string>; urls: () => string[] },
+): Promise<NetworkUse> {
+  const found = proxyEnvFrom(env) ? null : await resolveSystemProxy(system.resolve, system.urls());
+  const use = useNetworkFromEnv({ ...env, ...found?.env });
+  if (!found) return use;
+  return {
+    ...use,
+    notes: [...(found.note ? [found.note] : []), ...use.notes],
+    problems: [...found.problems, ...use.problems],
   };
 }

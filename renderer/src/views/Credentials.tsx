@@ -56,11 +56,14 @@ export function Credentials() {
   );
 }
 
-/** The proxy and certificate authorities taken from the environment at start, and what could not be used. */
+/**
+ * The proxy and certificate authorities taken from the environment (or, for the proxy, the system settings) at
+ * start, and what could not be used.
+ */
 function NetworkNote({ network }: { network: NonNullable<CredentialsStatus['network']> }) {
   return (
     <section className="card" aria-labelledby="network-heading" data-testid="network-note">
-      <h2 id="network-heading">Network settings from the environment</h2>
+      <h2 id="network-heading">Network settings</h2>
       {network.notes.length > 0 && (
         <ul className="small">
           {network.notes.map((n) => (
