@@ -52,8 +52,13 @@ export function ec2EndpointFor(region: string, env: Readonly<Record<string, stri
 
 const NAME: Record<Service, string> = { clearml: 'ClearML', ec2: 'EC2' };
 
-/** Where, in the app, the user changes what a problem is about: the keys when they were refused, else the hosts. */
-export function fixPlace(p: ConnectionProblem): StatusFix {
+/**
+ * Where, in the app, the user changes what a problem is about: the keys when they were refused, else the hosts. A
+ * certificate from an authority this machine does not trust is fixed outside the app (a CA bundle, the system's
+ * trust store: the message says which), so no button would help there: null.
+ */
+export function fixPlace(p: ConnectionProblem): StatusFix | null {
+  if (isUntrustedCa(p.networkCode)) return null;
   return p.kind === 'auth' ? 'credentials' : 'settings';
 }
 

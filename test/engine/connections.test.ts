@@ -186,6 +186,14 @@ describe('fixPlace: where the app fixes a connection problem', () => {
   ] as const)('%s on %s → %s', (kind, service, place) => {
     expect(fixPlace(p({ kind, service }))).toBe(place);
   });
+
+  it.each(['clearml', 'ec2'] as const)(
+    'a certificate from an untrusted authority on %s: fixed outside the app, so no place in it',
+    (service) => {
+      expect(fixPlace(p({ kind: 'unreachable', service, networkCode: 'SELF_SIGNED_CERT_IN_CHAIN' }))).toBeNull();
+      expect(fixPlace(p({ kind: 'unreachable', service, networkCode: 'ECONNREFUSED' }))).toBe('settings');
+    },
+  );
 });
 
 describe('ConnectionWatch', () => {

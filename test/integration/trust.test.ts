@@ -11,7 +11,7 @@ import path from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
-import { renderProblem, problemFrom } from '../../electron/engine/connections.js';
+import { fixPlace, renderProblem, problemFrom } from '../../electron/engine/connections.js';
 import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
@@ -162,6 +162,16 @@ describe('a company CA', () => {
     expect(String((ec2err as Error).message)).toMatch(
       /^The EC2 API in us-east-1 is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): its certificate is signed by .*REQUESTS_CA_BUNDLE/,
     );
+    // The code travels as a field of the real errors, and no button in the app is offered for it.
+    for (const [service, e, url] of [
+      ['clearml', err, fronts.clearml.url],
+      ['ec2', ec2err, fronts.ec2.url],
+    ] as const) {
+      const problem = problemFrom(service, e, url);
+      expect(problem.networkCode).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+      expect(fixPlace(problem)).toBeNull();
+      expect(renderProblem(problem, 'cli', { retrying: false })).toMatch(/REQUESTS_CA_BUNDLE/);
+    }
   });
 
   it('named by REQUESTS_CA_BUNDLE: ClearML and EC2 answer; a bundle that cannot be used is said, not dropped', async () => {

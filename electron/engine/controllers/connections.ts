@@ -55,7 +55,7 @@ export class ConnectionsController {
       if (problem) {
         now_[service] = renderProblem(problem, r.surface, r);
         const place = fixPlace(problem);
-        if (!fix.includes(place)) fix.push(place);
+        if (place && !fix.includes(place)) fix.push(place);
       }
     }
     // Both, in a fixed order, for a status line that names every service that does not answer.
