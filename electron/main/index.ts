@@ -73,6 +73,15 @@ async function start(): Promise<void> {
   });
   for (const n of network.notes) log.info(n);
   for (const p of network.problems) log.warn(p);
+  // A saved ClearML host, region or team engine: the system settings may send it another way.
+  settings.onChange(() => {
+    void network.refresh().then(
+      (changed) => {
+        if (changed) for (const n of network.notes) log.info(n);
+      },
+      (err: unknown) => log.warn('could not resolve the system proxy again', err),
+    );
+  });
   const { store: secrets, skipped } = await chooseSecretStore([
     {
       name: 'keychain',

@@ -80,7 +80,7 @@ describe('the proxy the system settings name (desktop app)', () => {
       HTTP_PROXY: 'http://proxy.corp:3128',
       NO_PROXY: 'api.corp.example',
     });
-    expect(s.note).toMatch(/^proxy from the system settings .*resolved at start for api\.corp\.example, ec2\./);
+    expect(s.note).toMatch(/^proxy from the system settings .* as they answer for api\.corp\.example, ec2\./);
     expect(s.problems).toEqual([]);
   });
 
@@ -282,6 +282,46 @@ describe('requests through a proxy named in the environment', () => {
       const through = await carried(proxyUrl, seen);
       expect(through.some((s) => s.includes(hostOf(server.url)))).toBe(true);
       expect(through.filter((s) => s.includes(hostOf(ec2.url)))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a new host (the first run saves the ClearML server) is asked about again; the same hosts are not', async () => {
+    const server = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.3' });
+    try {
+      let hosts = [clearml.url, ec2.url];
+      const asked: string[] = [];
+      const network = await useNetworkFromEnvOrSystem(
+        { HOME: '/nonexistent' },
+        {
+          resolve: async (url) => (asked.push(url), url === server.url ? `PROXY ${hostOf(proxyUrl)}` : 'DIRECT'),
+          urls: () => hosts,
+        },
+      );
+      use = { description: null, problem: null, restore: () => network.restore() };
+      expect(network.notes).toEqual([]);
+      expect(await network.refresh()).toBe(false);
+      expect(asked).toEqual([clearml.url, ec2.url]);
+
+      hosts = [server.url, ec2.url];
+      expect(await network.refresh()).toBe(true);
+      expect(network.notes[0]).toMatch(
+        /^proxy from the system settings .* as they answer for 127\.0\.0\.3, 127\.0\.0\.2/,
+      );
+      expect(network.notes[1]).toBe(
+        `proxy: HTTPS via ${proxyUrl}, HTTP via ${proxyUrl}; not for 127.0.0.2,localhost,127.0.0.1,::1`,
+      );
+      await createClearmlClient({ apiHost: server.url, credentials: KEYS, clock: systemClock }).checkAuth();
+      expect((await carried(proxyUrl, seen)).some((s) => s.includes(hostOf(server.url)))).toBe(true);
+
+      // Back to a host the settings send direct: the proxy is no longer used.
+      hosts = [clearml.url, ec2.url];
+      expect(await network.refresh()).toBe(true);
+      expect(network.notes).toEqual([]);
+      seen.length = 0;
+      await createClearmlClient({ apiHost: server.url, credentials: KEYS, clock: systemClock }).checkAuth();
+      expect(await carried(proxyUrl, seen)).toEqual([]);
     } finally {
       await server.close();
     }

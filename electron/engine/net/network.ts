@@ -47,20 +47,62 @@ export function useNetworkFromEnv(env: Readonly<Record<string, string | undefine
   };
 }
 
+/** The desktop app's network, which can follow the system proxy settings to new hosts. */
+export interface DesktopNetwork extends NetworkUse {
+  /**
+   * Asks the system settings again when the hosts the app talks to changed (a new ClearML host, region or team
+   * engine); true when the proxy in use changed. Nothing to do when the environment names the proxy.
+   */
+  refresh(): Promise<boolean>;
+}
+
 /**
  * The desktop app's network: the environment's settings, and when the environment names no proxy, the proxy the
  * system settings name for the hosts the app talks to (`system-proxy.ts`; `resolve` is the session's resolver).
+ * Those hosts change at the first run (the ClearML server is chosen then), so `refresh` resolves them again. fetch
+ * (ClearML, the team connection) takes a new proxy from its next request; an AWS SDK client keeps the agents it was
+ * built with until the engine builds the next one (a config save builds new clients).
  */
 export async function useNetworkFromEnvOrSystem(
   env: Readonly<Record<string, string | undefined>>,
   system: { resolve: (url: string) => Promise<string>; urls: () => string[] },
-): Promise<NetworkUse> {
-  const found = proxyEnvFrom(env) ? null : await resolveSystemProxy(system.resolve, system.urls());
-  const use = useNetworkFromEnv({ ...env, ...found?.env });
-  if (!found) return use;
+): Promise<DesktopNetwork> {
+  // Trust (and a proxy the environment names) as in every entry point.
+  const base = useNetworkFromEnv(env);
+  if (proxyEnvFrom(env)) return { ...base, refresh: async () => false };
+  let urls = system.urls();
+  let found = await resolveSystemProxy(system.resolve, urls);
+  let proxy = useProxyFromEnv(found.env ?? {});
+  // One refresh at a time, each after the one before, so the last settings are the ones left in place.
+  let queue: Promise<boolean> = Promise.resolve(false);
+  const refreshNow = async (): Promise<boolean> => {
+    const next = system.urls();
+    if (next.join(' ') === urls.join(' ')) return false;
+    const answer = await resolveSystemProxy(system.resolve, next);
+    const changed = JSON.stringify(answer.env) !== JSON.stringify(found.env);
+    urls = next;
+    found = answer;
+    if (changed) {
+      proxy.restore();
+      proxy = useProxyFromEnv(answer.env ?? {});
+    }
+    return changed;
+  };
   return {
-    ...use,
-    notes: [...(found.note ? [found.note] : []), ...use.notes],
-    problems: [...found.problems, ...use.problems],
+    get notes() {
+      return [
+        ...(found.note ? [found.note] : []),
+        ...(proxy.description ? [`proxy: ${proxy.description}`] : []),
+        ...base.notes,
+      ];
+    },
+    get problems() {
+      return [...found.problems, ...(proxy.problem ? [proxy.problem] : []), ...base.problems];
+    },
+    restore: () => {
+      proxy.restore();
+      base.restore();
+    },
+    refresh: () => (queue = queue.then(refreshNow, refreshNow)),
   };
 }

@@ -94,8 +94,9 @@ export function systemProxyFrom(answers: readonly ProxyAnswer[]): SystemProxy {
   return {
     env: { HTTPS_PROXY: chosen.url, HTTP_PROXY: chosen.url, NO_PROXY: direct.join(',') },
     note:
-      `proxy from the system settings (no HTTPS_PROXY in the environment), resolved at start for ` +
-      `${resolved.join(', ')}: a change to them, or to the ClearML host, takes effect at the next start`,
+      `proxy from the system settings (no HTTPS_PROXY in the environment), as they answer for ` +
+      `${resolved.join(', ')}: asked again when these hosts change; a change to the settings themselves takes ` +
+      'effect at the next start',
     problems,
   };
 }
