@@ -2,7 +2,7 @@
 // inspects TLS): without that CA the calls fail with a message that says what to do; with REQUESTS_CA_BUNDLE naming
 // it (as for ClearML's own tools) they succeed. Each endpoint is a real HTTPS server in front of an emulator.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -124,10 +124,10 @@ afterAll(async () => {
   await ec2.close();
 });
 
-const provider = () =>
+const provider = (endpoint = fronts.ec2.url) =>
   createEc2Provider({
     region: 'us-east-1',
-    endpoint: fronts.ec2.url,
+    endpoint,
     credentials: { accessKeyId: 'AKIDEMULATOR00000001', secretAccessKey: 'emulator-secret-not-real' },
     clock: systemClock,
     maxAttempts: 1,
@@ -241,6 +241,59 @@ describe('a company CA named in clearml.conf (api.verify_certificate), as the Cl
       }
     } finally {
       unsafe.restore();
+    }
+  });
+});
+
+describe('a company CA named in the AWS config file (ca_bundle), as boto3 takes it', () => {
+  it("the profile's ca_bundle is trusted for EC2; AWS_CA_BUNDLE in the environment wins over it", async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'aws-home-'));
+    mkdirSync(path.join(home, '.aws'));
+    const config = path.join(home, '.aws', 'config');
+    writeFileSync(config, `[default]\nregion = us-east-1\n\n[profile corp]\nca_bundle = ${caFile}\n`);
+    const use = useNetworkFromEnv({ HOME: home, AWS_PROFILE: 'corp' });
+    try {
+      expect(use.notes).toEqual([
+        `TLS: also trusting the CAs in ca_bundle in ${config} (profile corp) (${caFile}, 1 certificate)`,
+      ]);
+      // A new server, so no connection trusted earlier is reused.
+      const fresh = await httpsFront(ec2.url, leafPem, leafKey);
+      try {
+        expect(await provider(fresh.url).describeInstances('dynamic_aws')).toEqual([]);
+      } finally {
+        fresh.close();
+      }
+    } finally {
+      use.restore();
+    }
+    // The default profile names none: nothing added, and EC2 behind the company CA is refused.
+    const plain = useNetworkFromEnv({ HOME: home });
+    try {
+      expect(plain.notes).toEqual([]);
+      const other = await httpsFront(ec2.url, leafPem, leafKey);
+      try {
+        await expect(provider(other.url).describeInstances('dynamic_aws')).rejects.toThrow(/is not trusted/);
+      } finally {
+        other.close();
+      }
+    } finally {
+      plain.restore();
+    }
+    // A file boto3 would refuse is said, not used.
+    const broken = mkdtempSync(path.join(tmpdir(), 'aws-home-'));
+    writeFileSync(path.join(broken, 'aws-config'), `ca_bundle = ${caFile}\n[default]\n`);
+    const refused = useNetworkFromEnv({ HOME: broken, AWS_CONFIG_FILE: path.join(broken, 'aws-config') });
+    refused.restore();
+    expect(refused.notes).toEqual([]);
+    expect(refused.problems).toEqual([
+      `${path.join(broken, 'aws-config')} has text before its first [section] (line 1), so its ca_bundle is not ` +
+        'used (boto3 refuses it too).',
+    ]);
+    const env = useNetworkFromEnv({ HOME: home, AWS_PROFILE: 'corp', AWS_CA_BUNDLE: caFile });
+    try {
+      expect(env.notes).toEqual([`TLS: also trusting the CAs in AWS_CA_BUNDLE (${caFile}, 1 certificate)`]);
+    } finally {
+      env.restore();
     }
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The network settings every entry point (desktop app, headless, preview) takes from its environment before any
- * request, as ClearML's own tools take them: the proxy (`proxy.ts`) and the certificate authorities (`trust.ts`).
+ * request, as ClearML's own tools take them: the proxy (`proxy.ts`) and the certificate authorities (`trust.ts`,
+ * with boto3's `ca_bundle` from the AWS config file, `aws-config.ts`).
  */
 import { homedir } from 'node:os';
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
+import { awsConfigCaBundle } from './aws-config.js';
 import { proxyEnvFrom, useProxyFromEnv } from './proxy.js';
 import { resolveSystemProxy } from './system-proxy.js';
 import { useCaBundlesFromEnv } from './trust.js';
@@ -24,7 +26,12 @@ export function useNetworkFromEnv(env: Readonly<Record<string, string | undefine
     env,
     clearmlConfPath: defaultClearmlConfPath(env, env.HOME ?? homedir()),
   }).verifyCertificate;
-  const extra = verify && verify.value !== 'off' ? [{ name: verify.setBy, file: verify.value.caFile }] : [];
+  // boto3's CA setting in the AWS config file, which the AWS SDK for JavaScript does not read.
+  const aws = awsConfigCaBundle(env, env.HOME ?? homedir());
+  const extra = [
+    ...(verify && verify.value !== 'off' ? [{ name: verify.setBy, file: verify.value.caFile }] : []),
+    ...(aws.kind === 'bundle' ? [{ name: aws.setBy, file: aws.file }] : []),
+  ];
   const trust = useCaBundlesFromEnv(env, { extra });
   const off =
     verify?.value === 'off'
@@ -39,7 +46,12 @@ export function useNetworkFromEnv(env: Readonly<Record<string, string | undefine
       ...(proxy.description ? [`proxy: ${proxy.description}`] : []),
       ...(trust.description ? [`TLS: ${trust.description}`] : []),
     ],
-    problems: [...(proxy.problem ? [proxy.problem] : []), ...trust.problems, ...off],
+    problems: [
+      ...(proxy.problem ? [proxy.problem] : []),
+      ...trust.problems,
+      ...(aws.kind === 'problem' ? [aws.message] : []),
+      ...off,
+    ],
     restore: () => {
       trust.restore();
       proxy.restore();
