@@ -157,7 +157,9 @@ describe('launchWithFallback', () => {
     if (out.ok) return;
     expect([out.error.kind, out.error.code]).toEqual(['auth', 'UnauthorizedOperation']);
     expect(out.error.message).toMatch(/ec2:RunInstances/);
-    expect(out.attempts).toHaveLength(1);
+    expect(out.attempts).toEqual([
+      { attempt: { clientToken: req.journal[0]!.clientToken, market: 'spot', subnetId: A }, error: out.error },
+    ]);
     expect(rig.emu.calls.byAction['RunInstances']).toBe(1);
   });
 
@@ -189,6 +191,8 @@ describe('launchWithFallback', () => {
     ]);
     expect(out.attempts[0]!.error!.message).toMatch(/trying on-demand instead/);
     expect(out.ok).toBe(true);
+    // Spot B is not tried, nor listed as skipped: the quota ended the market, not a cool-down.
+    expect(out.skipped).toEqual([]);
     expect(cooldowns.isCooling({ instanceType: 'g4dn.xlarge', market: 'spot', placement: B }, rig.clock.now())).toBe(
       true,
     );
@@ -225,6 +229,16 @@ describe('launchWithFallback', () => {
     );
   });
 
+  it('with no subnet or zone configured, the message names no placement', async () => {
+    rig = await startRig();
+    rig.emu.faults.push(spotIce());
+    const out = await launchWithFallback(rig.ec2, request(rig, { subnetIds: [], availabilityZones: [] }));
+    expect(out.ok && out.attempt.market).toBe('on-demand');
+    expect(out.attempts[0]!.error!.message).toBe(
+      'Spot capacity for g4dn.xlarge is exhausted (InsufficientInstanceCapacity): trying on-demand instead',
+    );
+  });
+
   it('says when the next try is if every placement is cooling, without calling EC2', async () => {
     rig = await startRig();
     const cooldowns = new CapacityCooldowns();
@@ -238,8 +252,11 @@ describe('launchWithFallback', () => {
     const out = await launchWithFallback(rig.ec2, request(rig, { cooldowns }));
     expect(out.ok).toBe(false);
     if (out.ok) return;
-    expect(out.error.code).toBe('CapacityCooldown');
-    expect(out.error.message).toMatch(/next try is in 5 min/);
+    expect([out.error.kind, out.error.code]).toEqual(['capacity', 'CapacityCooldown']);
+    expect(out.error.message).toBe(
+      'Every placement for g4dn.xlarge (spot, then on-demand) ran out of capacity recently: the next try is in 5 ' +
+        'min. Add subnets or zones, or another instance type, to launch sooner.',
+    );
     expect(out.skipped).toHaveLength(4);
     expect(rig.emu.calls.total).toBe(0);
   });

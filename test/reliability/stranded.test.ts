@@ -11,6 +11,7 @@ import {
   workersOnGoneInstances,
 } from '../../electron/engine/reliability/stranded.js';
 import { makeConfig, startRig, T0, userDataFor, type Rig } from './rig.js';
+import { FakeClearml } from '../fakes/clearml.js';
 
 const id = 'i-0123456789abcdef0';
 /** Instance `id` in `state`; its queue tag names `queue`. */
@@ -256,6 +257,80 @@ describe('requeueStranded: each failure is reported, none stops the others', () 
     const failed = ids.find((t) => t !== requeued)!;
     expect(out.errors[0]).toContain(failed);
     expect(rig.clearml.task(requeued)?.status).toBe('queued');
+  });
+});
+
+describe('requeueStranded: what it asks ClearML for, and what it sends back', () => {
+  const other = 'i-0fedcba9876543210';
+  const w1 = `rel:gpu_a:g4dn.xlarge:${id}`;
+  const listedWorker = (workerId: string, task: string | null, queue = 'gpu'): WorkerObs => ({
+    id: workerId,
+    task: task ? { id: task } : null,
+    queues: [queue],
+    registeredAt: T0 - 20 * 60_000,
+    lastActivityAt: T0 - 10 * 60_000,
+    lastReportAt: T0 - 10 * 60_000,
+  });
+  const inProgress = (taskId: string, lastWorker: string, queueId: string | null): TaskObs => ({
+    id: taskId,
+    name: taskId,
+    status: 'in_progress',
+    queueId,
+    lastWorker,
+  });
+  /**
+   * t1: its listed worker's instance is terminated (queue named by the instance's tag, looked up by name);
+   * t2: in_progress on a worker ClearML dropped, on an instance EC2 no longer lists (its own queue id);
+   * t3: on a listed worker whose queue the server does not have; an idle listed worker holds no task.
+   */
+  function world(opts: { inProgress?: boolean } = {}) {
+    const clearml = new FakeClearml()
+      .addQueue({ id: 'q-gpu', name: 'gpu', entries: [] })
+      .addWorker(listedWorker(w1, 't1'))
+      .addWorker(listedWorker(`rel:gpu_a:g4dn.xlarge:i-0bbbb000000000001`, null))
+      .addWorker(listedWorker(`rel:gpu_a:g4dn.xlarge:i-0aaaa000000000001`, 't3', 'ghost'))
+      .addTask(inProgress('t1', w1, null))
+      .addTask(inProgress('t2', `rel:gpu_a:g4dn.xlarge:${other}`, 'q-gpu'))
+      .addTask(inProgress('t3', 'rel:gpu_a:g4dn.xlarge:i-0aaaa000000000001', null));
+    if (opts.inProgress === false) Object.assign(clearml, { inProgressTasks: undefined });
+    const instances = [
+      inst('terminated', null, 'gpu'),
+      { ...inst('terminated', null, 'ghost'), instanceId: 'i-0aaaa000000000001' },
+    ];
+    return { clearml, instances };
+  }
+
+  it('requeues each stranded task with why, drops its worker, and reports a queue the server lacks', async () => {
+    const { clearml, instances } = world();
+    const out = await requeueStranded({ clearml, config: makeConfig(), instances, now: T0 });
+    // Only workers that hold a task are looked up; only queues without an id are listed, by name, once.
+    expect(clearml.callsOf('getTasks')).toEqual([[['t1', 't3']]]);
+    expect(clearml.callsOf('listQueues')).toEqual([[['gpu', 'ghost']]]);
+    expect(clearml.callsOf('requeueTask')).toEqual([
+      ['t1', 'q-gpu', `clearml-tray-autoscaler: its instance ${id} stopped (terminated) while the app was not running`],
+      ['t2', 'q-gpu', `clearml-tray-autoscaler: its instance ${other} is gone and ClearML no longer lists its worker`],
+    ]);
+    expect(clearml.callsOf('unregisterWorker')).toEqual([[w1], [`rel:gpu_a:g4dn.xlarge:${other}`]]);
+    expect(out.requeued.map((s) => s.taskId)).toEqual(['t1', 't2']);
+    expect(out.errors).toEqual([
+      'task t3 (its instance i-0aaaa000000000001 stopped (terminated) while the app was not running) was not ' +
+        "requeued: queue 'ghost' does not exist on the server",
+    ]);
+  });
+
+  it('a ClearML client without the in_progress listing: the worker rule alone', async () => {
+    const { clearml, instances } = world({ inProgress: false });
+    const out = await requeueStranded({ clearml, config: makeConfig(), instances, now: T0 });
+    expect(out.requeued.map((s) => s.taskId)).toEqual(['t1']);
+  });
+
+  it('nothing stranded: no queue lookup, nothing sent', async () => {
+    const clearml = new FakeClearml().addWorker(listedWorker(w1, null));
+    expect(await requeueStranded({ clearml, config: makeConfig(), instances: [], now: T0 })).toEqual({
+      requeued: [],
+      errors: [],
+    });
+    expect(clearml.calls.map((c) => c.method)).toEqual(['listWorkers', 'inProgressTasks']);
   });
 });
 
