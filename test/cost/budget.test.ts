@@ -294,6 +294,31 @@ describe('detectCrossings', () => {
     expect(run([79, 81, 79, 81, 77, 82])).toEqual([{ spent: 81, to: 'near' }]);
   });
 
+  it.each([
+    // [series (spent of $100), crossings] at the edges: near at exactly 80 %; a share exactly 5 % under a threshold
+    // has fallen far enough to step down.
+    [[80], [{ spent: 80, to: 'near' }]],
+    [[79.99], []],
+    [
+      [85, 75, 81],
+      [
+        { spent: 85, to: 'near' },
+        { spent: 81, to: 'near' },
+      ],
+    ],
+    [[85, 75.01, 81], [{ spent: 85, to: 'near' }]],
+    [
+      [101, 95, 102],
+      [
+        { spent: 101, to: 'reached' },
+        { spent: 102, to: 'reached' },
+      ],
+    ],
+    [[101, 95.01, 102], [{ spent: 101, to: 'reached' }]],
+  ])('at the edges: %j → %j', (series, want) => {
+    expect(run(series)).toEqual(want);
+  });
+
   it('re-arms once the share falls well below (a new month), and notifies again', () => {
     expect(run([85, 2, 50, 86])).toEqual([
       { spent: 85, to: 'near' },

@@ -524,6 +524,8 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
       has: page.getByRole('heading', { name: 'Git credentials for the agents' }),
     });
     await card.getByText(/Stored on .*The value is not shown\./).waitFor();
+    // The status can refresh before the form has cleared itself; its saved message comes with the clearing.
+    await card.getByText('Saved. Instances launched from now on get them.').waitFor();
     expect(await form.getByLabel('Git password or personal access token').inputValue()).toBe('');
     expect((await p.backend.secrets.get('git'))?.value).toEqual({ username: 'ci-bot', password: TOKEN });
     expect(await page.content()).not.toContain(TOKEN);
@@ -544,6 +546,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await form.getByRole('button', { name: 'Save' }).click();
     const card = page.locator('section', { has: page.getByRole('heading', { name: 'ClearML API credentials' }) });
     await card.getByText(/Stored on \d{4}-\d\d-\d\d \d\d:\d\d\. The value is not shown\./).waitFor();
+    await card.getByText('Saved. Use Test connection to check it.').waitFor();
     expect(await form.getByLabel('Secret key').inputValue()).toBe('');
     expect((await p.backend.secrets.get('clearml'))?.value.secretKey).toBe(SECRET);
 

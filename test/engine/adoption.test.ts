@@ -171,14 +171,19 @@ describe('adoption', () => {
 
   it('tags an adopted instance exactly as a launch of ours would be found: prefix, resource, queue, lease', () => {
     const tags = adoptionTags(config, t.foreign[0]!, T0);
-    expect(tags).toMatchObject({
+    expect(tags).toEqual({
       [TAG.prefix]: 'dyn',
       [TAG.resource]: 'gpu_a',
       [TAG.queue]: 'gpu',
+      [TAG.name]: 'dyn:gpu_a:gpu',
+      [TAG.launchedBy]: 'clearml-autoscaler (adopted)',
       [TAG.adoptedAt]: String(T0),
       [TAG.lease]: String(Math.floor(T0 / 1000) + 20 * 60),
     });
     expect(tags['Name']).toBeUndefined(); // the user's Name stays
+    // With the lease turned off, no lease tag is written.
+    const unleased = makeConfig({ lease: { enabled: false } });
+    expect(adoptionTags(unleased, t.foreign[0]!, T0)[TAG.lease]).toBeUndefined();
   });
 });
 
