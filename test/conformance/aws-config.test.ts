@@ -151,12 +151,23 @@ for case in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
+type BotocoreAnswer = { value: unknown } | { refused: string };
+
+/** botocore's answers for these environments, in one Python process with nothing else of ours in its environment. */
+async function askBotocore(envs: Record<string, string>[]): Promise<BotocoreAnswer[]> {
+  const child = run(path.join(venvBin(), 'python'), ['-c', BOTOCORE], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir },
+  });
+  child.child.stdin!.end(JSON.stringify(envs.map((env) => ({ env }))));
+  return JSON.parse((await child).stdout) as BotocoreAnswer[];
+}
+
 interface Prepared {
   env: Record<string, string>;
 }
 
 const prepared: Prepared[] = [];
-let botocore: ({ value: unknown } | { refused: string })[] = [];
+let botocore: BotocoreAnswer[] = [];
 
 beforeAll(async () => {
   CASES.forEach((c, i) => {
@@ -170,11 +181,7 @@ beforeAll(async () => {
     }
     prepared.push({ env });
   });
-  const child = run(path.join(venvBin(), 'python'), ['-c', BOTOCORE], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir },
-  });
-  child.child.stdin!.end(JSON.stringify(prepared.map((p) => ({ env: p.env }))));
-  botocore = JSON.parse((await child).stdout) as typeof botocore;
+  botocore = await askBotocore(prepared.map((p) => p.env));
 }, 60_000);
 
 function ours(env: Record<string, string>): Outcome {
@@ -182,7 +189,7 @@ function ours(env: Record<string, string>): Outcome {
   return r.kind === 'bundle' ? { bundle: r.file } : r.kind === 'problem' ? 'refused' : 'none';
 }
 
-function theirs(answer: { value: unknown } | { refused: string }): Outcome {
+function theirs(answer: BotocoreAnswer): Outcome {
   if ('refused' in answer) return 'refused';
   return typeof answer.value === 'string' && answer.value !== '' ? { bundle: answer.value } : 'none';
 }
@@ -199,12 +206,7 @@ describe('ca_bundle in the AWS config file: ours against botocore', () => {
     mkdirSync(path.join(home, '.aws'), { recursive: true });
     writeFileSync(path.join(home, '.aws', 'config'), '[default]\nca_bundle = /file.pem\n');
     const env = { HOME: home, AWS_CA_BUNDLE: '/env.pem' };
-    const child = run(path.join(venvBin(), 'python'), ['-c', BOTOCORE], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dir },
-    });
-    child.child.stdin!.end(JSON.stringify([{ env }]));
-    const [answer] = JSON.parse((await child).stdout) as { value: unknown }[];
-    expect(answer).toEqual({ value: '/env.pem' });
+    expect(await askBotocore([env])).toEqual([{ value: '/env.pem' }]);
     expect(awsConfigCaBundle(env, home)).toEqual({ kind: 'none' });
   });
 });
