@@ -5,6 +5,7 @@
  * Pure: the engine feeds each tick's outcome in and emits what comes out.
  */
 import { ClearmlError, Ec2Error } from './ports.js';
+import { PROXY_REFUSED_CODE } from './net/proxy.js';
 import { UNTRUSTED_CA_REMEDY, isUntrustedCa } from './net/trust.js';
 import { errorText } from '../../shared/error-text.js';
 import type { StatusFix } from '../../shared/domain.js';
@@ -54,13 +55,19 @@ const NAME: Record<Service, string> = { clearml: 'ClearML', ec2: 'EC2' };
 
 /**
  * Where, in the app, the user changes what a problem is about: the keys when they were refused, else the hosts. A
- * certificate from an authority this machine does not trust is fixed outside the app (a CA bundle, the system's
- * trust store: the message says which), so no button would help there: null.
+ * certificate from an authority this machine does not trust, or a proxy that refused the connection, is fixed
+ * outside the app (a CA bundle, the trust store, the proxy settings: the message says which), so no button would
+ * help there: null.
  */
 export function fixPlace(p: ConnectionProblem): StatusFix | null {
-  if (isUntrustedCa(p.networkCode)) return null;
+  if (isUntrustedCa(p.networkCode) || p.networkCode === PROXY_REFUSED_CODE) return null;
   return p.kind === 'auth' ? 'credentials' : 'settings';
 }
+
+/** What to change when a proxy refused the connection. */
+const PROXY_REMEDY =
+  'check the proxy settings: HTTPS_PROXY (http://user:password@proxy:port when it asks for a login), and NO_PROXY ' +
+  'for hosts reached directly';
 
 /** Where ClearML keys come from on the command line. */
 export const CLEARML_KEYS_REMEDY =
@@ -72,6 +79,7 @@ export const CLEARML_KEYS_REMEDY =
  */
 function remedy(p: ConnectionProblem): string {
   if (isUntrustedCa(p.networkCode)) return UNTRUSTED_CA_REMEDY;
+  if (p.networkCode === PROXY_REFUSED_CODE) return PROXY_REMEDY;
   if (p.service === 'clearml')
     return p.kind === 'auth'
       ? CLEARML_KEYS_REMEDY
@@ -108,7 +116,7 @@ export function renderCleared(c: NonNullable<ConnectionTransition['cleared']>, n
 /** The cause part of a classified message: up to its first ": " advice or sentence end. */
 function causeOf(detail: string): string {
   const cut = detail.search(
-    /: (check|add|enter|re-enter|use|refresh|fix|set|it may|retrying|the autoscaler|autoscaling|its certificate)/i,
+    /: (check|add|enter|re-enter|use|refresh|fix|set|put|ask|it may|retrying|the autoscaler|autoscaling|its certificate)/i,
   );
   const head = cut > 0 ? detail.slice(0, cut) : detail;
   return head.replace(/\.$/, '');

@@ -11,7 +11,16 @@ import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
-import { describeProxy, proxyEnvFrom, useProxyFromEnv, type ProxyUse } from '../../electron/engine/net/proxy.js';
+import {
+  describeProxy,
+  proxyEnvFrom,
+  proxyRefusal,
+  proxyRefusalText,
+  useProxyFromEnv,
+  type ProxyUse,
+} from '../../electron/engine/net/proxy.js';
+import { fixPlace, problemFrom, renderProblem, type Service } from '../../electron/engine/connections.js';
+import { testClearml } from '../../electron/engine/service/testers.js';
 import {
   proxyChoice,
   resolveSystemProxy,
@@ -141,15 +150,18 @@ const PROXY_PROCESS = `
 import http from 'node:http';
 import { createProxy } from 'proxy';
 const proxy = createProxy(http.createServer());
+// PROXY_LOGIN=user:password: a proxy that asks for a login (407 without it), checked before it connects anywhere.
+const login = process.env.PROXY_LOGIN;
+if (login) proxy.authenticate = (req) => req.headers['proxy-authorization'] === 'Basic ' + Buffer.from(login).toString('base64');
 proxy.on('connect', (req) => console.log('CONNECT ' + req.url));
 proxy.on('request', (req) => console.log(req.method + ' ' + req.url));
 proxy.listen(0, '127.0.0.1', () => console.log('PORT ' + proxy.address().port));
 `;
 
-async function startProxyProcess(): Promise<{ proc: ChildProcess; url: string; seen: string[] }> {
+async function startProxyProcess(login?: string): Promise<{ proc: ChildProcess; url: string; seen: string[] }> {
   const proc = spawn(process.execPath, ['--input-type=module', '-e', PROXY_PROCESS], {
     cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...(login ? { PROXY_LOGIN: login } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const seen: string[] = [];
@@ -383,5 +395,108 @@ describe('requests through a proxy named in the environment', () => {
     seen.length = 0;
     await clients().clearml.checkAuth();
     expect((await carried(proxyUrl, seen)).filter((s) => s.includes(hostOf(clearml.url)))).toEqual([]);
+  });
+});
+
+describe('a proxy that refuses: what it wants is said, for ClearML and EC2 alike', () => {
+  let proxy: ChildProcess;
+  let proxyUrl: string;
+  let clearml: ClearmlEmulator;
+  let ec2: Ec2Emulator;
+  let use: ProxyUse | null = null;
+  beforeEach(async () => {
+    ({ proc: proxy, url: proxyUrl } = await startProxyProcess('alice:s3cret'));
+    clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.2' });
+    ec2 = await startEc2Emulator({ clock: systemClock, host: '127.0.0.2' });
+  });
+  afterEach(async () => {
+    use?.restore();
+    use = null;
+    await clearml.close();
+    await ec2.close();
+    proxy.kill();
+  });
+  const ec2At = (endpoint: string) =>
+    createEc2Provider({
+      region: 'us-east-1',
+      endpoint,
+      credentials: { accessKeyId: 'AKIDEMULATOR00000001', secretAccessKey: 'emulator-secret-not-real' },
+      clock: systemClock,
+      maxAttempts: 1,
+    });
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        throw new Error('expected a refusal');
+      },
+      (e: unknown) => e,
+    );
+
+  it('without its login: 407 named, with the address to set, over plain HTTP and through a tunnel', async () => {
+    use = useProxyFromEnv({ HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl });
+    const login =
+      /it asks for a user and password \(HTTP 407\): put them in the proxy address, HTTPS_PROXY=http:\/\/user:password@proxy:port/;
+    // ClearML over HTTP and HTTPS (fetch tunnels both); EC2 over HTTP (the proxy answers 407 itself) and over
+    // HTTPS (a tunnel refused: the proxy asks before it connects anywhere, so AWS's own address is safe here).
+    const cases: [Service, unknown, string][] = [
+      [
+        'clearml',
+        await failure(createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock }).checkAuth()),
+        clearml.url,
+      ],
+      [
+        'clearml',
+        await failure(
+          createClearmlClient({
+            apiHost: 'https://api.example.invalid',
+            credentials: KEYS,
+            clock: systemClock,
+          }).checkAuth(),
+        ),
+        'https://api.example.invalid',
+      ],
+      ['ec2', await failure(ec2At(ec2.url).describeInstances('dynamic_aws')), ec2.url],
+      [
+        'ec2',
+        await failure(ec2At('https://ec2.us-east-1.amazonaws.com').describeInstances('dynamic_aws')),
+        'https://ec2.us-east-1.amazonaws.com',
+      ],
+    ];
+    for (const [service, err, endpoint] of cases) {
+      const where = service === 'clearml' ? `the ClearML server at ${endpoint}` : 'the EC2 API in us-east-1';
+      expect((err as Error).message).toMatch(
+        new RegExp(`^The proxy refused the connection to ${where.replace(/[.]/g, '\\.')}: `),
+      );
+      expect((err as Error).message).toMatch(login);
+      const problem = problemFrom(service, err, endpoint);
+      expect(problem.kind).toBe('unreachable');
+      expect(fixPlace(problem)).toBeNull();
+      const cli = renderProblem(problem, 'cli', { retrying: false });
+      expect(cli).toMatch(/\(The proxy refused the connection .*\(HTTP 407\)\): check the proxy settings: HTTPS_PROXY/);
+      expect(cli).not.toMatch(/clearml\.apiHost|aws\.region/);
+    }
+    const test = await testClearml({ apiHost: clearml.url, credentials: KEYS });
+    expect(test.message).toMatch(/^The proxy refused the connection to the ClearML server .*HTTP 407/);
+  });
+
+  it('with its login in the address: ClearML and EC2 answer through it', async () => {
+    const withLogin = proxyUrl.replace('http://', 'http://alice:s3cret@');
+    use = useProxyFromEnv({ HTTP_PROXY: withLogin });
+    expect(use.description).not.toContain('s3cret');
+    expect(
+      (await createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock }).checkAuth()).user,
+    ).toBeTruthy();
+    expect(await ec2At(ec2.url).describeInstances('dynamic_aws')).toEqual([]);
+  });
+
+  it('a plain 403 (a destination the proxy does not allow) says so', () => {
+    expect(
+      proxyRefusal(
+        Object.assign(new Error('Proxy response (403) !== 200 when HTTP Tunneling'), { code: 'UND_ERR_ABORTED' }),
+      ),
+    ).toBe(403);
+    expect(proxyRefusalText(403)).toMatch(/^it does not allow this destination \(HTTP 403\): ask for it to be allowed/);
+    expect(proxyRefusalText(502)).toMatch(/^it could not connect on \(HTTP 502\): check the host/);
+    expect(proxyRefusal(new Error('socket hang up'))).toBeNull();
   });
 });

@@ -4,6 +4,7 @@
  * Messages name the host and the endpoint, never a secret or an Authorization header.
  */
 import { ClearmlError } from '../ports.js';
+import { PROXY_REFUSED_CODE, proxyRefusal, proxyRefusalText } from '../net/proxy.js';
 import { UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
 
 export interface FailureContext {
@@ -116,6 +117,16 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
       'timeout',
       `The ClearML server at ${ctx.apiHost} did not answer ${ctx.endpoint} within ${formatSeconds(timeoutMs)}: ` +
         `it may be overloaded or only reachable over a VPN; retrying at the next poll`,
+    );
+  }
+  const refused = proxyRefusal(err);
+  if (refused !== null) {
+    return new ClearmlError(
+      'unreachable',
+      `The proxy refused the connection to the ClearML server at ${ctx.apiHost}: ${proxyRefusalText(refused)}`,
+      undefined,
+      undefined,
+      PROXY_REFUSED_CODE,
     );
   }
   const code = causeCode(err);

@@ -10,6 +10,7 @@
  */
 import type { Market } from '../../../shared/domain.js';
 import { Ec2Error, type Ec2ErrorKind } from '../ports.js';
+import { PROXY_REFUSED_CODE, proxyRefusal, proxyRefusalText } from '../net/proxy.js';
 import { UNTRUSTED_CA_CODES, UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
 
 export interface Ec2ErrorContext {
@@ -119,6 +120,7 @@ const INVALID_PREFIXES = [
 ];
 
 const NETWORK_CODES = new Set([
+  PROXY_REFUSED_CODE,
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -143,10 +145,13 @@ export interface ErrorFacts {
   status: number | null;
   /** A Node network error code (ECONNREFUSED …) found on the error or its causes. */
   networkCode: string | null;
+  /** The HTTP status a proxy refused the connection with (a tunnel refused, or a plain-HTTP 407), else null. */
+  proxyStatus: number | null;
 }
 
 export function readErrorFacts(err: unknown): ErrorFacts {
-  if (err instanceof Ec2Error) return { code: err.code, message: err.message, status: null, networkCode: null };
+  if (err instanceof Ec2Error)
+    return { code: err.code, message: err.message, status: null, networkCode: null, proxyStatus: null };
   const rec = isRecord(err) ? err : {};
   const meta = isRecord(rec['$metadata']) ? rec['$metadata'] : {};
   const status = typeof meta['httpStatusCode'] === 'number' ? meta['httpStatusCode'] : null;
@@ -160,18 +165,22 @@ export function readErrorFacts(err: unknown): ErrorFacts {
     (name && !generic ? name : null) ??
     (status ? `HTTP${status}` : 'Unknown');
   const message = typeof rec['message'] === 'string' ? rec['message'] : typeof err === 'string' ? err : '';
-  return { code, message, status, networkCode };
+  // A proxy asking for a login answers a plain-HTTP request itself, with a 407 the SDK cannot parse.
+  const proxyStatus = proxyRefusal(err) ?? (status === 407 ? 407 : null);
+  return { code, message, status, networkCode, proxyStatus };
 }
 
 export function classifyEc2Error(err: unknown, ctx: Ec2ErrorContext = {}): Ec2Error {
   if (err instanceof Ec2Error) return err;
   const facts = readErrorFacts(err);
   const kind = kindOf(facts);
-  return new Ec2Error(kind, facts.code, messageFor(kind, facts, ctx), facts.networkCode ?? undefined);
+  const networkCode = facts.proxyStatus !== null ? PROXY_REFUSED_CODE : facts.networkCode;
+  return new Ec2Error(kind, facts.code, messageFor(kind, facts, ctx), networkCode ?? undefined);
 }
 
 export function kindOf(f: ErrorFacts): Ec2ErrorKind {
   const { code, status } = f;
+  if (f.proxyStatus !== null) return 'unreachable';
   if (CAPACITY.has(code)) return 'capacity';
   if (code === 'Unsupported') return /availability zone/i.test(f.message) ? 'capacity' : 'invalid';
   if (THROTTLE.has(code) || status === 429 || status === 503) return 'throttle';
@@ -213,6 +222,8 @@ function messageFor(kind: Ec2ErrorKind, f: ErrorFacts, ctx: Ec2ErrorContext): st
     case 'invalid':
       return invalidMessage(f, ctx);
     case 'unreachable':
+      if (f.proxyStatus !== null)
+        return `The proxy refused the connection to the EC2 API${ctx.region ? ` in ${ctx.region}` : ''}: ${proxyRefusalText(f.proxyStatus)}.`;
       if (isUntrustedCa(f.networkCode)) {
         return `The EC2 API${ctx.region ? ` in ${ctx.region}` : ''} is not trusted (${f.networkCode}): ${UNTRUSTED_CA_HINT}.`;
       }
@@ -227,7 +238,7 @@ function messageFor(kind: Ec2ErrorKind, f: ErrorFacts, ctx: Ec2ErrorContext): st
 
 /** The capacity message for a code in a context; the launcher uses it to say what it does next. */
 export function describeCapacity(code: string, ctx: Ec2ErrorContext): string {
-  return capacityMessage({ code, message: '', status: null, networkCode: null }, ctx);
+  return capacityMessage({ code, message: '', status: null, networkCode: null, proxyStatus: null }, ctx);
 }
 
 function capacityMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {

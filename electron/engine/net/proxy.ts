@@ -90,6 +90,50 @@ export function useProxyFromEnv(env: Readonly<Record<string, string | undefined>
   };
 }
 
+/**
+ * The network code errors carry when a proxy refused to connect a request on (Node's own for a tunnel that failed;
+ * `ClearmlError`/`Ec2Error.networkCode` use it for fetch's and a plain-HTTP 407 too).
+ */
+export const PROXY_REFUSED_CODE = 'ERR_PROXY_TUNNEL';
+
+/**
+ * The HTTP status a proxy refused a connection with, found on an error or its causes, or null. fetch says "Proxy
+ * response (407) !== 200 when HTTP Tunneling"; Node's agents "Failed to establish tunnel … HTTP/1.1 407 …".
+ */
+export function proxyRefusal(err: unknown): number | null {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 6 && typeof cur === 'object' && cur !== null; depth++) {
+    const { code, message, cause } = cur as { code?: unknown; message?: unknown; cause?: unknown };
+    const text = typeof message === 'string' ? message : '';
+    const m =
+      code === 'UND_ERR_ABORTED'
+        ? /Proxy response \((\d{3})\)/.exec(text)
+        : code === PROXY_REFUSED_CODE
+          ? /\bHTTP\/\d(?:\.\d)? (\d{3})\b/.exec(text)
+          : null;
+    if (m) return Number(m[1]);
+    cur = cause;
+  }
+  return null;
+}
+
+/** What a proxy's refusal means and what to change, after "the proxy refused …: ". */
+export function proxyRefusalText(status: number): string {
+  if (status === 407)
+    return (
+      'it asks for a user and password (HTTP 407): put them in the proxy address, ' +
+      'HTTPS_PROXY=http://user:password@proxy:port (or the system proxy settings)'
+    );
+  if (status === 403)
+    return (
+      'it does not allow this destination (HTTP 403): ask for it to be allowed, or list the host in NO_PROXY if it ' +
+      'is reachable directly'
+    );
+  return (
+    `it could not connect on (HTTP ${status}): check the host, or list it in NO_PROXY if it is reachable ` + 'directly'
+  );
+}
+
 /** An AWS SDK client's `requestHandler` options, with agents through the proxy when one is in use. */
 export function awsRequestHandler<T extends { requestTimeout: number; connectionTimeout: number }>(
   o: T,

@@ -118,6 +118,6 @@ export function decideRecovery(f: RecoveryFacts): RecoveryVerdict {
 /** Codes after which EC2 certainly launched nothing for the request (it was refused before doing anything). */
 export function isDefiniteRefusal(code: string): boolean {
   if (code === 'IdempotentParameterMismatch') return true;
-  const kind = kindOf({ code, message: '', status: null, networkCode: null });
+  const kind = kindOf({ code, message: '', status: null, networkCode: null, proxyStatus: null });
   return kind === 'capacity' || kind === 'throttle' || kind === 'invalid' || kind === 'auth';
 }
