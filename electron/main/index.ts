@@ -69,11 +69,11 @@ async function start(): Promise<void> {
   // authorities, the environment names; with no proxy there, through the one the system settings name for them.
   const network = await useNetworkFromEnvOrSystem(process.env, {
     resolve: (url) => session.defaultSession.resolveProxy(url),
-    urls: () => systemProxyUrls(settings.get().config, settings.get().attachment?.url ?? null, process.env),
+    urls: () => systemProxyUrls(settings.get().config, process.env),
   });
   for (const n of network.notes) log.info(n);
   for (const p of network.problems) log.warn(p);
-  // A saved ClearML host, region or team engine: the system settings may send it another way.
+  // A saved ClearML host or region: the system settings may send it another way.
   settings.onChange(() => {
     void network.refresh().then(
       (changed) => {

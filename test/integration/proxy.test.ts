@@ -115,18 +115,17 @@ describe('the proxy the system settings name (desktop app)', () => {
     expect(JSON.stringify(s.problems)).not.toContain('pw@');
   });
 
-  it('asks for the ClearML server first, then EC2, the price list, the team lease and an attached team engine', () => {
+  it('asks for the ClearML server first, then EC2, the price list and the team lease', () => {
     const config = makeConfig();
-    expect(systemProxyUrls(config, 'https://team.corp:8443', {})).toEqual([
+    expect(systemProxyUrls(config, {})).toEqual([
       config.clearml.apiHost,
       `https://ec2.${config.aws.region}.amazonaws.com`,
       PRICING,
       `https://dynamodb.${config.aws.region}.amazonaws.com`,
       `https://sts.${config.aws.region}.amazonaws.com`,
-      'https://team.corp:8443',
     ]);
     // Before the first save: the hosts the first run will try.
-    expect(systemProxyUrls(null, null, { AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9' }).slice(0, 2)).toEqual([
+    expect(systemProxyUrls(null, { AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9' }).slice(0, 2)).toEqual([
       'https://api.clear.ml',
       'http://127.0.0.1:9',
     ]);

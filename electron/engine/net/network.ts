@@ -62,8 +62,8 @@ export function useNetworkFromEnv(env: Readonly<Record<string, string | undefine
 /** The desktop app's network, which can follow the system proxy settings to new hosts. */
 export interface DesktopNetwork extends NetworkUse {
   /**
-   * Asks the system settings again when the hosts the app talks to changed (a new ClearML host, region or team
-   * engine); true when the proxy in use changed. Nothing to do when the environment names the proxy.
+   * Asks the system settings again when the hosts the app talks to changed (a new ClearML host or region); true
+   * when the proxy in use changed. Nothing to do when the environment names the proxy.
    */
   refresh(): Promise<boolean>;
 }
@@ -72,7 +72,7 @@ export interface DesktopNetwork extends NetworkUse {
  * The desktop app's network: the environment's settings, and when the environment names no proxy, the proxy the
  * system settings name for the hosts the app talks to (`system-proxy.ts`; `resolve` is the session's resolver).
  * Those hosts change at the first run (the ClearML server is chosen then), so `refresh` resolves them again. fetch
- * (ClearML, the team connection) takes a new proxy from its next request; an AWS SDK client keeps the agents it was
+ * (ClearML) takes a new proxy from its next request; an AWS SDK client keeps the agents it was
  * built with until the engine builds the next one (a config save builds new clients).
  */
 export async function useNetworkFromEnvOrSystem(

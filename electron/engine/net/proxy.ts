@@ -4,9 +4,12 @@
  * server and EC2. Node does not read these variables by itself, so each entry point (desktop app, headless, preview)
  * calls `useProxyFromEnv` once, before any request:
  *
- * - `fetch` (the ClearML client, the testers) and Node's global agents (the team connection) go through Node's own
- *   proxy support (`http.setGlobalProxyFromEnv`), which also applies `NO_PROXY`;
+ * - `fetch` (the ClearML client, the testers) and Node's global agents go through Node's own proxy support
+ *   (`http.setGlobalProxyFromEnv`), which also applies `NO_PROXY`;
  * - the AWS SDK builds its own agents, so its clients take `awsRequestHandler`, agents carrying the same settings.
+ *
+ * A team engine is reached directly, never through a proxy: the team client opens its own TLS socket, whose
+ * certificate it checks against the pinned fingerprint before the token is sent.
  */
 import http from 'node:http';
 import https from 'node:https';

@@ -105,12 +105,11 @@ function withoutCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
 }
 
-/** The addresses the app talks to, ClearML's first: the server, EC2, the price list, the team lease, the team. */
-export function systemProxyUrls(
-  config: Config | null,
-  attachmentUrl: string | null,
-  env: Readonly<Record<string, string | undefined>>,
-): string[] {
+/**
+ * The addresses the app talks to through a proxy, ClearML's first: the server, EC2, the price list, the team lease.
+ * (A team engine is reached directly: see `proxy.ts`.)
+ */
+export function systemProxyUrls(config: Config | null, env: Readonly<Record<string, string | undefined>>): string[] {
   const region = config?.aws.region ?? env.AWS_REGION ?? 'us-east-1';
   const urls = [
     config?.clearml.apiHost ?? env.CLEARML_API_HOST ?? 'https://api.clear.ml',
@@ -118,7 +117,6 @@ export function systemProxyUrls(
     `https://api.pricing.${PRICING_API_REGION}.amazonaws.com`,
     `https://dynamodb.${region}.amazonaws.com`,
     `https://sts.${region}.amazonaws.com`,
-    ...(attachmentUrl ? [attachmentUrl] : []),
   ];
   return [...new Set(urls.filter((u) => URL.canParse(u)))];
 }
