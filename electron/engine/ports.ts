@@ -109,7 +109,10 @@ export class ClearmlError extends Error {
     message: string,
     readonly status?: number,
     readonly subcode?: number,
-    /** The network or TLS error code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE …) when no answer came. */
+    /**
+     * The network or TLS error code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE …) when no answer came;
+     * ERR_PROXY_TUNNEL when the proxy refused the connection or could not be reached.
+     */
     readonly networkCode?: string,
   ) {
     super(message);

@@ -488,6 +488,35 @@ describe('a proxy that refuses: what it wants is said, for ClearML and EC2 alike
     expect(await ec2At(ec2.url).describeInstances('dynamic_aws')).toEqual([]);
   });
 
+  it('a proxy that is not there is named as such, not as the ClearML server', async () => {
+    for (const [proxyAddress, named] of [
+      [
+        'http://127.0.0.1:9',
+        /^Cannot reach the proxy at 127\.0\.0\.1:9 \(ECONNREFUSED\) on the way to the ClearML server/,
+      ],
+      ['http://proxy.invalid:3128', /^Cannot reach the proxy at proxy\.invalid \((ENOTFOUND|EAI_AGAIN)\) on the way/],
+    ] as const) {
+      use = useProxyFromEnv({ HTTP_PROXY: proxyAddress });
+      const client = createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock });
+      const err = await failure(client.checkAuth());
+      expect((err as Error).message).toMatch(named);
+      const problem = problemFrom('clearml', err, clearml.url);
+      expect(fixPlace(problem)).toBeNull();
+      expect(renderProblem(problem, 'cli', { retrying: false })).toMatch(/: check the proxy settings: HTTPS_PROXY/);
+      use.restore();
+      use = null;
+    }
+    // The server itself refusing (no proxy): its own message, with the API host to check.
+    await clearml.close();
+    const err = await failure(
+      createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock }).checkAuth(),
+    );
+    expect((err as Error).message).toMatch(
+      /^Cannot reach the ClearML server at .* \(ECONNREFUSED\): check the API host and port/,
+    );
+    clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.2' });
+  });
+
   it('a plain 403 (a destination the proxy does not allow) says so', () => {
     expect(
       proxyRefusal(

@@ -130,6 +130,17 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
     );
   }
   const code = causeCode(err);
+  const proxy = code && PROXY_DEAD_CODES.has(code) ? otherEnd(err, ctx.apiHost) : null;
+  if (proxy) {
+    return new ClearmlError(
+      'unreachable',
+      `Cannot reach the proxy at ${proxy} (${code}) on the way to the ClearML server at ${ctx.apiHost}: check the ` +
+        'proxy settings (HTTPS_PROXY, or the system proxy settings), or list the host in NO_PROXY',
+      undefined,
+      undefined,
+      PROXY_REFUSED_CODE,
+    );
+  }
   if (isUntrustedCa(code)) {
     return new ClearmlError(
       'unreachable',
@@ -155,6 +166,36 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
     undefined,
     code ?? undefined,
   );
+}
+
+/** Connection failures that, on a connection to another address than the server's, mean the proxy is not there. */
+const PROXY_DEAD_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/**
+ * The other end of a connection that failed, when it was not the API host: the proxy (a name that did not resolve,
+ * or an address and port that did not answer), else null. Read from the socket error fetch wraps, so a failure
+ * reaching the server itself (same name, same port) keeps its own message.
+ */
+function otherEnd(err: unknown, apiHost: string): string | null {
+  let target: URL;
+  try {
+    target = new URL(apiHost);
+  } catch {
+    return null;
+  }
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
+    const e = cur as { code?: unknown; hostname?: unknown; address?: unknown; port?: unknown; cause?: unknown };
+    if (typeof e.code === 'string') {
+      if (typeof e.hostname === 'string') return e.hostname !== host ? e.hostname : null;
+      if (typeof e.port === 'number') return e.port !== port ? `${String(e.address)}:${e.port}` : null;
+      return null;
+    }
+    cur = e.cause;
+  }
+  return null;
 }
 
 function isTimeout(err: unknown): boolean {
