@@ -21,14 +21,14 @@ export type AwsConfigCaBundle =
   /** The config file exists but botocore would refuse it: said, not used. */
   | { kind: 'problem'; message: string };
 
-export function awsConfigFilePath(env: Readonly<Record<string, string | undefined>>, home = homedir()): string {
+function awsConfigFilePath(env: Readonly<Record<string, string | undefined>>, home = homedir()): string {
   const named = env.AWS_CONFIG_FILE;
   const file = named !== undefined && named !== '' ? named : '~/.aws/config';
   return file === '~' || file.startsWith('~/') ? path.join(env.HOME ?? home, file.slice(1)) : file;
 }
 
 /** The profile botocore uses: the first of the two variables that is set. */
-export function awsProfileName(env: Readonly<Record<string, string | undefined>>): string {
+function awsProfileName(env: Readonly<Record<string, string | undefined>>): string {
   return env.AWS_DEFAULT_PROFILE ?? env.AWS_PROFILE ?? 'default';
 }
 
