@@ -8,7 +8,6 @@ import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
-import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import {
@@ -34,7 +33,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KEYS } from '../engine/world.js';
-import { headlessConfigFile } from '../fixtures/index.js';
+import { emulatorEc2, headlessConfigFile } from '../fixtures/index.js';
 
 describe('proxyEnvFrom / describeProxy', () => {
   it.each([
@@ -200,72 +199,78 @@ async function carried(proxyUrl: string, seen: string[]): Promise<string[]> {
   return seen.filter((l) => !l.startsWith('GET http://marker.invalid/'));
 }
 
-describe('requests through a proxy named in the environment', () => {
-  let proxy: ChildProcess;
-  let proxyUrl: string;
-  let seen: string[];
-  let clearml: ClearmlEmulator;
-  let ec2: Ec2Emulator;
-  let use: ProxyUse | null = null;
-
+/**
+ * A forward proxy in its own process (asking for `login` when given) and the two emulators behind it on 127.0.0.2,
+ * fresh for each test; `use` is the proxy setting a test applied, undone after it.
+ */
+function proxyWorld(login?: string) {
+  const w = {} as {
+    proxy: ChildProcess;
+    proxyUrl: string;
+    seen: string[];
+    clearml: ClearmlEmulator;
+    ec2: Ec2Emulator;
+    use: ProxyUse | null;
+  };
   beforeEach(async () => {
     // Both ways a client asks a proxy are logged: CONNECT (a tunnel, fetch) and an absolute URL (the AWS SDK).
-    ({ proc: proxy, url: proxyUrl, seen } = await startProxyProcess());
-    clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.2' });
-    ec2 = await startEc2Emulator({ clock: systemClock, host: '127.0.0.2' });
+    ({ proc: w.proxy, url: w.proxyUrl, seen: w.seen } = await startProxyProcess(login));
+    w.clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.2' });
+    w.ec2 = await startEc2Emulator({ clock: systemClock, host: '127.0.0.2' });
+    w.use = null;
   });
   afterEach(async () => {
-    use?.restore();
-    use = null;
-    await clearml.close();
-    await ec2.close();
-    proxy.kill();
+    w.use?.restore();
+    w.use = null;
+    await w.clearml.close();
+    await w.ec2.close();
+    w.proxy.kill();
   });
+  return w;
+}
+
+describe('requests through a proxy named in the environment', () => {
+  const w = proxyWorld();
 
   const clients = () => ({
-    clearml: createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock }),
-    ec2: createEc2Provider({
-      region: 'us-east-1',
-      endpoint: ec2.url,
-      credentials: { accessKeyId: 'AKIDEMULATOR00000001', secretAccessKey: 'emulator-secret-not-real' },
-      clock: systemClock,
-    }),
+    clearml: createClearmlClient({ apiHost: w.clearml.url, credentials: KEYS, clock: systemClock }),
+    ec2: emulatorEc2(w.ec2.url),
   });
   const hostOf = (url: string) => new URL(url).host;
 
   it('ClearML (fetch) and EC2 (the AWS SDK) both go through it and get their answers', async () => {
-    use = useProxyFromEnv({ HTTP_PROXY: proxyUrl });
-    expect(use.description).toBe(`HTTP via ${proxyUrl}; not for localhost,127.0.0.1,::1`);
+    w.use = useProxyFromEnv({ HTTP_PROXY: w.proxyUrl });
+    expect(w.use.description).toBe(`HTTP via ${w.proxyUrl}; not for localhost,127.0.0.1,::1`);
     const c = clients();
     expect((await c.clearml.checkAuth()).user).toBeTruthy();
     expect(await c.ec2.describeInstances('dynamic_aws')).toEqual([]);
     c.ec2.close?.();
-    const through = await carried(proxyUrl, seen);
-    expect(through.some((s) => s.includes(hostOf(clearml.url)))).toBe(true);
-    expect(through.some((s) => s.includes(hostOf(ec2.url)))).toBe(true);
+    const through = await carried(w.proxyUrl, w.seen);
+    expect(through.some((s) => s.includes(hostOf(w.clearml.url)))).toBe(true);
+    expect(through.some((s) => s.includes(hostOf(w.ec2.url)))).toBe(true);
   });
 
   it('NO_PROXY and this machine go direct; after restore nothing goes through it', async () => {
-    use = useProxyFromEnv({ HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.2' });
+    w.use = useProxyFromEnv({ HTTP_PROXY: w.proxyUrl, NO_PROXY: '127.0.0.2' });
     const c = clients();
     await c.clearml.checkAuth();
     await c.ec2.describeInstances('dynamic_aws');
     c.ec2.close?.();
-    use.restore();
-    use = useProxyFromEnv({ HTTP_PROXY: proxyUrl });
+    w.use.restore();
+    w.use = useProxyFromEnv({ HTTP_PROXY: w.proxyUrl });
     const loop = await startClearmlEmulator({ clock: systemClock, ...KEYS });
     try {
       await createClearmlClient({ apiHost: loop.url, credentials: KEYS, clock: systemClock }).checkAuth();
     } finally {
       await loop.close();
     }
-    use.restore();
-    use = null;
+    w.use.restore();
+    w.use = null;
     const after = clients();
     await after.clearml.checkAuth();
     await after.ec2.describeInstances('dynamic_aws');
     after.ec2.close?.();
-    expect(await carried(proxyUrl, seen)).toEqual([]);
+    expect(await carried(w.proxyUrl, w.seen)).toEqual([]);
   });
 
   it('with the system settings as resolved: ClearML through the proxy they name, EC2 direct as they say', async () => {
@@ -273,26 +278,26 @@ describe('requests through a proxy named in the environment', () => {
     const server = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.3' });
     try {
       const lists = new Map([
-        [server.url, `PROXY ${hostOf(proxyUrl)}; DIRECT`],
-        [ec2.url, 'DIRECT'],
+        [server.url, `PROXY ${hostOf(w.proxyUrl)}; DIRECT`],
+        [w.ec2.url, 'DIRECT'],
       ]);
       const network = await useNetworkFromEnvOrSystem(
         { HOME: '/nonexistent' },
-        { resolve: async (url) => lists.get(url) ?? 'DIRECT', urls: () => [server.url, ec2.url] },
+        { resolve: async (url) => lists.get(url) ?? 'DIRECT', urls: () => [server.url, w.ec2.url] },
       );
-      use = { description: null, problem: null, restore: () => network.restore() };
+      w.use = { description: null, problem: null, restore: () => network.restore() };
       expect(network.notes[0]).toMatch(/^proxy from the system settings/);
       expect(network.notes[1]).toBe(
-        `proxy: HTTPS via ${proxyUrl}, HTTP via ${proxyUrl}; not for 127.0.0.2,localhost,127.0.0.1,::1`,
+        `proxy: HTTPS via ${w.proxyUrl}, HTTP via ${w.proxyUrl}; not for 127.0.0.2,localhost,127.0.0.1,::1`,
       );
       const client = createClearmlClient({ apiHost: server.url, credentials: KEYS, clock: systemClock });
       expect((await client.checkAuth()).user).toBeTruthy();
       const c = clients();
       expect(await c.ec2.describeInstances('dynamic_aws')).toEqual([]);
       c.ec2.close?.();
-      const through = await carried(proxyUrl, seen);
+      const through = await carried(w.proxyUrl, w.seen);
       expect(through.some((s) => s.includes(hostOf(server.url)))).toBe(true);
-      expect(through.filter((s) => s.includes(hostOf(ec2.url)))).toEqual([]);
+      expect(through.filter((s) => s.includes(hostOf(w.ec2.url)))).toEqual([]);
     } finally {
       await server.close();
     }
@@ -301,38 +306,38 @@ describe('requests through a proxy named in the environment', () => {
   it('a new host (the first run saves the ClearML server) is asked about again; the same hosts are not', async () => {
     const server = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.3' });
     try {
-      let hosts = [clearml.url, ec2.url];
+      let hosts = [w.clearml.url, w.ec2.url];
       const asked: string[] = [];
       const network = await useNetworkFromEnvOrSystem(
         { HOME: '/nonexistent' },
         {
-          resolve: async (url) => (asked.push(url), url === server.url ? `PROXY ${hostOf(proxyUrl)}` : 'DIRECT'),
+          resolve: async (url) => (asked.push(url), url === server.url ? `PROXY ${hostOf(w.proxyUrl)}` : 'DIRECT'),
           urls: () => hosts,
         },
       );
-      use = { description: null, problem: null, restore: () => network.restore() };
+      w.use = { description: null, problem: null, restore: () => network.restore() };
       expect(network.notes).toEqual([]);
       expect(await network.refresh()).toBe(false);
-      expect(asked).toEqual([clearml.url, ec2.url]);
+      expect(asked).toEqual([w.clearml.url, w.ec2.url]);
 
-      hosts = [server.url, ec2.url];
+      hosts = [server.url, w.ec2.url];
       expect(await network.refresh()).toBe(true);
       expect(network.notes[0]).toMatch(
         /^proxy from the system settings .* as they answer for 127\.0\.0\.3, 127\.0\.0\.2/,
       );
       expect(network.notes[1]).toBe(
-        `proxy: HTTPS via ${proxyUrl}, HTTP via ${proxyUrl}; not for 127.0.0.2,localhost,127.0.0.1,::1`,
+        `proxy: HTTPS via ${w.proxyUrl}, HTTP via ${w.proxyUrl}; not for 127.0.0.2,localhost,127.0.0.1,::1`,
       );
       await createClearmlClient({ apiHost: server.url, credentials: KEYS, clock: systemClock }).checkAuth();
-      expect((await carried(proxyUrl, seen)).some((s) => s.includes(hostOf(server.url)))).toBe(true);
+      expect((await carried(w.proxyUrl, w.seen)).some((s) => s.includes(hostOf(server.url)))).toBe(true);
 
       // Back to a host the settings send direct: the proxy is no longer used.
-      hosts = [clearml.url, ec2.url];
+      hosts = [w.clearml.url, w.ec2.url];
       expect(await network.refresh()).toBe(true);
       expect(network.notes).toEqual([]);
-      seen.length = 0;
+      w.seen.length = 0;
       await createClearmlClient({ apiHost: server.url, credentials: KEYS, clock: systemClock }).checkAuth();
-      expect(await carried(proxyUrl, seen)).toEqual([]);
+      expect(await carried(w.proxyUrl, w.seen)).toEqual([]);
     } finally {
       await server.close();
     }
@@ -341,25 +346,25 @@ describe('requests through a proxy named in the environment', () => {
   it('a proxy in the environment wins: the system settings are not asked', async () => {
     let asked = 0;
     const network = await useNetworkFromEnvOrSystem(
-      { HOME: '/nonexistent', HTTP_PROXY: proxyUrl },
-      { resolve: async () => (asked++, 'PROXY elsewhere.invalid:1'), urls: () => [clearml.url] },
+      { HOME: '/nonexistent', HTTP_PROXY: w.proxyUrl },
+      { resolve: async () => (asked++, 'PROXY elsewhere.invalid:1'), urls: () => [w.clearml.url] },
     );
-    use = { description: null, problem: null, restore: () => network.restore() };
+    w.use = { description: null, problem: null, restore: () => network.restore() };
     expect(asked).toBe(0);
-    expect(network.notes).toEqual([`proxy: HTTP via ${proxyUrl}; not for localhost,127.0.0.1,::1`]);
+    expect(network.notes).toEqual([`proxy: HTTP via ${w.proxyUrl}; not for localhost,127.0.0.1,::1`]);
     await clients().clearml.checkAuth();
-    expect((await carried(proxyUrl, seen)).some((s) => s.includes(hostOf(clearml.url)))).toBe(true);
+    expect((await carried(w.proxyUrl, w.seen)).some((s) => s.includes(hostOf(w.clearml.url)))).toBe(true);
   });
 
   it('headless names the proxy first and runs its tick through it', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'home-'));
-    const config = headlessConfigFile(clearml.url, 1);
-    clearml.createQueue('cpu');
-    clearml.addTask({ name: 't', queue: 'cpu', durationSec: 60 });
+    const config = headlessConfigFile(w.clearml.url, 1);
+    w.clearml.createQueue('cpu');
+    w.clearml.addTask({ name: 't', queue: 'cpu', durationSec: 60 });
     const saved = { ...process.env };
     // The AWS SDK reads its endpoint and keys from the process environment.
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_EC2: ec2.url,
+      AWS_ENDPOINT_URL_EC2: w.ec2.url,
       AWS_ACCESS_KEY_ID: 'AKIDEMULATOR00000001',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret-not-real',
     });
@@ -371,7 +376,7 @@ describe('requests through a proxy named in the environment', () => {
         {
           HOME: home,
           HTTPS_PROXY: 'http://alice:s3cret@127.0.0.1:9',
-          HTTP_PROXY: proxyUrl,
+          HTTP_PROXY: w.proxyUrl,
           CLEARML_API_ACCESS_KEY: KEYS.accessKey,
           CLEARML_API_SECRET_KEY: KEYS.secretKey,
         },
@@ -382,47 +387,23 @@ describe('requests through a proxy named in the environment', () => {
     }
     expect(JSON.parse(lines[0]!)).toEqual({
       type: 'info',
-      message: `proxy: HTTPS via http://127.0.0.1:9, HTTP via ${proxyUrl}; not for localhost,127.0.0.1,::1`,
+      message: `proxy: HTTPS via http://127.0.0.1:9, HTTP via ${w.proxyUrl}; not for localhost,127.0.0.1,::1`,
     });
     expect(lines.join('\n')).not.toContain('s3cret');
-    expect(ec2.instances()).toHaveLength(1);
-    const through = await carried(proxyUrl, seen);
-    expect(through.some((s) => s.includes(hostOf(clearml.url)))).toBe(true);
-    expect(through.some((s) => s.includes(hostOf(ec2.url)))).toBe(true);
+    expect(w.ec2.instances()).toHaveLength(1);
+    const through = await carried(w.proxyUrl, w.seen);
+    expect(through.some((s) => s.includes(hostOf(w.clearml.url)))).toBe(true);
+    expect(through.some((s) => s.includes(hostOf(w.ec2.url)))).toBe(true);
     // The run ended: the process is back to direct connections. (Only ClearML is looked at: stop lets a price read
     // the run started finish only for a moment, so a slow one may still complete through its own client.)
-    seen.length = 0;
+    w.seen.length = 0;
     await clients().clearml.checkAuth();
-    expect((await carried(proxyUrl, seen)).filter((s) => s.includes(hostOf(clearml.url)))).toEqual([]);
+    expect((await carried(w.proxyUrl, w.seen)).filter((s) => s.includes(hostOf(w.clearml.url)))).toEqual([]);
   });
 });
 
 describe('a proxy that refuses: what it wants is said, for ClearML and EC2 alike', () => {
-  let proxy: ChildProcess;
-  let proxyUrl: string;
-  let clearml: ClearmlEmulator;
-  let ec2: Ec2Emulator;
-  let use: ProxyUse | null = null;
-  beforeEach(async () => {
-    ({ proc: proxy, url: proxyUrl } = await startProxyProcess('alice:s3cret'));
-    clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.2' });
-    ec2 = await startEc2Emulator({ clock: systemClock, host: '127.0.0.2' });
-  });
-  afterEach(async () => {
-    use?.restore();
-    use = null;
-    await clearml.close();
-    await ec2.close();
-    proxy.kill();
-  });
-  const ec2At = (endpoint: string) =>
-    createEc2Provider({
-      region: 'us-east-1',
-      endpoint,
-      credentials: { accessKeyId: 'AKIDEMULATOR00000001', secretAccessKey: 'emulator-secret-not-real' },
-      clock: systemClock,
-      maxAttempts: 1,
-    });
+  const w = proxyWorld('alice:s3cret');
   const failure = (p: Promise<unknown>) =>
     p.then(
       () => {
@@ -432,7 +413,7 @@ describe('a proxy that refuses: what it wants is said, for ClearML and EC2 alike
     );
 
   it('without its login: 407 named, with the address to set, over plain HTTP and through a tunnel', async () => {
-    use = useProxyFromEnv({ HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl });
+    w.use = useProxyFromEnv({ HTTP_PROXY: w.proxyUrl, HTTPS_PROXY: w.proxyUrl });
     const login =
       /it asks for a user and password \(HTTP 407\): put them in the proxy address, HTTPS_PROXY=http:\/\/user:password@proxy:port/;
     // ClearML over HTTP and HTTPS (fetch tunnels both); EC2 over HTTP (the proxy answers 407 itself) and over
@@ -440,8 +421,10 @@ describe('a proxy that refuses: what it wants is said, for ClearML and EC2 alike
     const cases: [Service, unknown, string][] = [
       [
         'clearml',
-        await failure(createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock }).checkAuth()),
-        clearml.url,
+        await failure(
+          createClearmlClient({ apiHost: w.clearml.url, credentials: KEYS, clock: systemClock }).checkAuth(),
+        ),
+        w.clearml.url,
       ],
       [
         'clearml',
@@ -454,11 +437,11 @@ describe('a proxy that refuses: what it wants is said, for ClearML and EC2 alike
         ),
         'https://api.example.invalid',
       ],
-      ['ec2', await failure(ec2At(ec2.url).describeInstances('dynamic_aws')), ec2.url],
+      ['ec2', await failure(emulatorEc2(w.ec2.url).describeInstances('dynamic_aws')), w.ec2.url],
       [
         'ec2',
-        await failure(ec2At('https://ec2.us-east-1.amazonaws.com').describeInstances('dynamic_aws')),
-        'https://ec2.us-east-1.amazonaws.com',
+        await failure(emulatorEc2('https://w.ec2.us-east-1.amazonaws.com').describeInstances('dynamic_aws')),
+        'https://w.ec2.us-east-1.amazonaws.com',
       ],
     ];
     for (const [service, err, endpoint] of cases) {
@@ -474,18 +457,18 @@ describe('a proxy that refuses: what it wants is said, for ClearML and EC2 alike
       expect(cli).toMatch(/\(The proxy refused the connection .*\(HTTP 407\)\): check the proxy settings: HTTPS_PROXY/);
       expect(cli).not.toMatch(/clearml\.apiHost|aws\.region/);
     }
-    const test = await testClearml({ apiHost: clearml.url, credentials: KEYS });
+    const test = await testClearml({ apiHost: w.clearml.url, credentials: KEYS });
     expect(test.message).toMatch(/^The proxy refused the connection to the ClearML server .*HTTP 407/);
   });
 
   it('with its login in the address: ClearML and EC2 answer through it', async () => {
-    const withLogin = proxyUrl.replace('http://', 'http://alice:s3cret@');
-    use = useProxyFromEnv({ HTTP_PROXY: withLogin });
-    expect(use.description).not.toContain('s3cret');
+    const withLogin = w.proxyUrl.replace('http://', 'http://alice:s3cret@');
+    w.use = useProxyFromEnv({ HTTP_PROXY: withLogin });
+    expect(w.use.description).not.toContain('s3cret');
     expect(
-      (await createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock }).checkAuth()).user,
+      (await createClearmlClient({ apiHost: w.clearml.url, credentials: KEYS, clock: systemClock }).checkAuth()).user,
     ).toBeTruthy();
-    expect(await ec2At(ec2.url).describeInstances('dynamic_aws')).toEqual([]);
+    expect(await emulatorEc2(w.ec2.url).describeInstances('dynamic_aws')).toEqual([]);
   });
 
   it('a proxy that is not there is named as such, not as the ClearML server', async () => {
@@ -496,25 +479,25 @@ describe('a proxy that refuses: what it wants is said, for ClearML and EC2 alike
       ],
       ['http://proxy.invalid:3128', /^Cannot reach the proxy at proxy\.invalid \((ENOTFOUND|EAI_AGAIN)\) on the way/],
     ] as const) {
-      use = useProxyFromEnv({ HTTP_PROXY: proxyAddress });
-      const client = createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock });
+      w.use = useProxyFromEnv({ HTTP_PROXY: proxyAddress });
+      const client = createClearmlClient({ apiHost: w.clearml.url, credentials: KEYS, clock: systemClock });
       const err = await failure(client.checkAuth());
       expect((err as Error).message).toMatch(named);
-      const problem = problemFrom('clearml', err, clearml.url);
+      const problem = problemFrom('clearml', err, w.clearml.url);
       expect(fixPlace(problem)).toBeNull();
       expect(renderProblem(problem, 'cli', { retrying: false })).toMatch(/: check the proxy settings: HTTPS_PROXY/);
-      use.restore();
-      use = null;
+      w.use.restore();
+      w.use = null;
     }
     // The server itself refusing (no proxy): its own message, with the API host to check.
-    await clearml.close();
+    await w.clearml.close();
     const err = await failure(
-      createClearmlClient({ apiHost: clearml.url, credentials: KEYS, clock: systemClock }).checkAuth(),
+      createClearmlClient({ apiHost: w.clearml.url, credentials: KEYS, clock: systemClock }).checkAuth(),
     );
     expect((err as Error).message).toMatch(
       /^Cannot reach the ClearML server at .* \(ECONNREFUSED\): check the API host and port/,
     );
-    clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.2' });
+    w.clearml = await startClearmlEmulator({ clock: systemClock, ...KEYS, host: '127.0.0.2' });
   });
 
   it('a plain 403 (a destination the proxy does not allow) says so', () => {

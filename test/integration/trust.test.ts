@@ -12,7 +12,7 @@ import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { fixPlace, renderProblem, problemFrom } from '../../electron/engine/connections.js';
-import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
+import { emulatorEc2 } from '../fixtures/index.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/emulators/clearml-emulator.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import { useCaBundlesFromEnv } from '../../electron/engine/net/trust.js';
@@ -124,14 +124,7 @@ afterAll(async () => {
   await ec2.close();
 });
 
-const provider = (endpoint = fronts.ec2.url) =>
-  createEc2Provider({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'AKIDEMULATOR00000001', secretAccessKey: 'emulator-secret-not-real' },
-    clock: systemClock,
-    maxAttempts: 1,
-  });
+const provider = (endpoint = fronts.ec2.url) => emulatorEc2(endpoint);
 
 describe('a company CA', () => {
   // Runs first: nothing added yet.
