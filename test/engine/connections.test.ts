@@ -168,6 +168,41 @@ describe('problemFrom: the network code travels as a field, not in the text', ()
     },
   );
 
+  it.each([
+    // [the failed socket, requests through a proxy, the message starts]
+    [
+      { code: 'ECONNREFUSED', address: '10.0.0.5', port: 3128 },
+      true,
+      'Cannot reach the proxy at 10.0.0.5:3128 (ECONNREFUSED) on the way',
+    ],
+    [
+      { code: 'ECONNREFUSED', address: '10.0.0.5', port: 3128 },
+      false,
+      'Cannot reach the ClearML server at https://api.corp.example (ECONNREFUSED)',
+    ],
+    [
+      { code: 'ECONNREFUSED', address: '10.0.0.9', port: 443 },
+      true,
+      'Cannot reach the ClearML server at https://api.corp.example (ECONNREFUSED)',
+    ],
+    [
+      { code: 'ENOTFOUND', hostname: 'proxy.corp' },
+      true,
+      'Cannot reach the proxy at proxy.corp (ENOTFOUND) on the way',
+    ],
+    [
+      { code: 'ENOTFOUND', hostname: 'api.corp.example' },
+      true,
+      'Cannot reach the ClearML server at https://api.corp.example (ENOTFOUND)',
+    ],
+  ] as const)('ClearML, %j, through a proxy %s: %s', (socket, proxyInUse, starts) => {
+    const err = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(socket.code), socket) });
+    const ctx = { apiHost: 'https://api.corp.example', endpoint: 'auth.login', accessKeyHint: null, proxyInUse };
+    const made = errorFromFetchFailure(err, 10_000, ctx);
+    expect(made.message.startsWith(starts)).toBe(true);
+    expect(fixPlace(problemFrom('clearml', made, ctx.apiHost))).toBe(starts.includes('proxy') ? null : 'settings');
+  });
+
   it('an error with no network code has none', () => {
     expect(problemFrom('ec2', new Error('boom'), 'https://x.example').networkCode).toBeNull();
   });

@@ -18,6 +18,7 @@ import {
   type WorkerObs,
 } from '../ports.js';
 import { accessKeyHint, errorFromFetchFailure, errorFromNonEnvelope, errorFromResult } from './errors.js';
+import { proxyInUse } from '../net/proxy.js';
 import {
   CurrentUserDataSchema,
   EnvelopeSchema,
@@ -128,6 +129,7 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     endpoint,
     apiHost,
     accessKeyHint: creds ? accessKeyHint(creds.accessKey) : null,
+    proxyInUse: proxyInUse(),
   });
 
   /** Last line of defence: nothing the server echoes may carry the secret out in an error message. */

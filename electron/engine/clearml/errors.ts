@@ -13,6 +13,11 @@ export interface FailureContext {
   apiHost: string;
   /** Public half of the key pair, shortened; safe to show. */
   accessKeyHint: string | null;
+  /**
+   * Requests go through a proxy: a connection that failed to another address than the server's was the proxy's
+   * (without one, it was a redirect's, and keeps the server's message).
+   */
+  proxyInUse?: boolean;
 }
 
 const CREDENTIALS_TAB = 'the Credentials tab';
@@ -130,7 +135,7 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
     );
   }
   const code = causeCode(err);
-  const proxy = code && PROXY_DEAD_CODES.has(code) ? otherEnd(err, ctx.apiHost) : null;
+  const proxy = ctx.proxyInUse && code && PROXY_DEAD_CODES.has(code) ? otherEnd(err, ctx.apiHost) : null;
   if (proxy) {
     return new ClearmlError(
       'unreachable',

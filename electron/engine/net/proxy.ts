@@ -66,6 +66,11 @@ function withoutCredentials(url: string): string {
 
 let active: ProxyEnv | null = null;
 
+/** Whether this process sends its requests through a proxy now (a failed connection may then be the proxy's). */
+export function proxyInUse(): boolean {
+  return active !== null;
+}
+
 /** Routes this process's requests through the proxy `env` names, if any. */
 export function useProxyFromEnv(env: Readonly<Record<string, string | undefined>>): ProxyUse {
   const proxy = proxyEnvFrom(env);
