@@ -12,6 +12,7 @@ import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engin
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import {
   describeProxy,
+  inIpv4Range,
   proxyEnvFrom,
   proxyRefusal,
   proxyRefusalText,
@@ -26,7 +27,7 @@ import {
   systemProxyFrom,
   systemProxyUrls,
 } from '../../electron/engine/net/system-proxy.js';
-import { useNetworkFromEnvOrSystem } from '../../electron/engine/net/network.js';
+import { hostsOf, useNetworkFromEnv, useNetworkFromEnvOrSystem } from '../../electron/engine/net/network.js';
 import { makeConfig } from '../engine/fixtures.js';
 import { systemClock } from '../../electron/engine/ports.js';
 import { mkdtempSync } from 'node:fs';
@@ -48,6 +49,29 @@ describe('proxyEnvFrom / describeProxy', () => {
     [{ http_proxy: ' http://p:8080 ' }, { HTTP_PROXY: 'http://p:8080', NO_PROXY: 'localhost,127.0.0.1,::1' }],
   ])('%j → %j', (env, expected) => {
     expect(proxyEnvFrom(env)).toEqual(expected);
+  });
+
+  it.each([
+    ['10.1.2.3', '10.0.0.0/8', true],
+    ['10.1.2.3', '10.1.2.3/32', true],
+    ['10.1.2.4', '10.1.2.3/32', false],
+    ['11.0.0.1', '10.0.0.0/8', false],
+    ['192.168.7.9', '192.168.0.0/16', true],
+    ['1.2.3.4', '0.0.0.0/0', true],
+    ['api.corp.example', '10.0.0.0/8', false],
+    ['10.1.2.3', '10.0.0.0', false],
+    ['10.1.2.3', '10.0.0.0/33', false],
+    ['10.1.2.300', '10.0.0.0/8', false],
+  ])('inIpv4Range(%s, %s) → %s', (host, range, inside) => {
+    expect(inIpv4Range(host, range)).toBe(inside);
+  });
+
+  it('an address the app talks to inside a NO_PROXY range is excepted by itself (Node takes no ranges)', () => {
+    const env = { HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: '10.0.0.0/8,.corp.example' };
+    expect(proxyEnvFrom(env, ['10.1.2.3', '172.16.0.1', 'api.corp.example', '10.1.2.3'])?.NO_PROXY).toBe(
+      '10.0.0.0/8,.corp.example,localhost,127.0.0.1,::1,10.1.2.3',
+    );
+    expect(proxyEnvFrom(env)?.NO_PROXY).toBe('10.0.0.0/8,.corp.example,localhost,127.0.0.1,::1');
   });
 
   it('never prints the proxy password', () => {
@@ -343,6 +367,24 @@ describe('requests through a proxy named in the environment', () => {
     }
   });
 
+  it('NO_PROXY with an address range: the server inside it goes direct once its address is known', async () => {
+    const env = { HOME: '/nonexistent', HTTP_PROXY: w.proxyUrl, NO_PROXY: '127.0.0.0/8' };
+    const network = useNetworkFromEnv(env);
+    w.use = { description: null, problem: null, restore: () => network.restore() };
+    const client = () => createClearmlClient({ apiHost: w.clearml.url, credentials: KEYS, clock: systemClock });
+    await client().checkAuth();
+    expect((await carried(w.proxyUrl, w.seen)).some((l) => l.includes(hostOf(w.clearml.url)))).toBe(true);
+    // The config is read: its server's address lies in the range.
+    expect(network.useHosts(hostsOf([w.clearml.url]))).toBe(true);
+    expect(network.useHosts(hostsOf([w.clearml.url]))).toBe(false);
+    expect(network.notes[0]).toBe(
+      `proxy: HTTP via ${w.proxyUrl}; not for 127.0.0.0/8,localhost,127.0.0.1,::1,127.0.0.2`,
+    );
+    w.seen.length = 0;
+    await client().checkAuth();
+    expect(await carried(w.proxyUrl, w.seen)).toEqual([]);
+  });
+
   it('a proxy in the environment wins: the system settings are not asked', async () => {
     let asked = 0;
     const network = await useNetworkFromEnvOrSystem(
@@ -356,7 +398,8 @@ describe('requests through a proxy named in the environment', () => {
     expect((await carried(w.proxyUrl, w.seen)).some((s) => s.includes(hostOf(w.clearml.url)))).toBe(true);
   });
 
-  it('headless names the proxy first and runs its tick through it', async () => {
+  /** One `--once --json` run of headless against the emulators, with these proxy variables; its output lines. */
+  async function headlessOnce(proxyEnv: Record<string, string>): Promise<string[]> {
     const home = mkdtempSync(path.join(tmpdir(), 'home-'));
     const config = headlessConfigFile(w.clearml.url, 1);
     w.clearml.createQueue('cpu');
@@ -373,24 +416,23 @@ describe('requests through a proxy named in the environment', () => {
       const code = await runHeadless(
         ['--config', config, '--once', '--json', '--data-dir', path.join(home, 'data')],
         { write: (l) => void lines.push(l) },
-        {
-          HOME: home,
-          HTTPS_PROXY: 'http://alice:s3cret@127.0.0.1:9',
-          HTTP_PROXY: w.proxyUrl,
-          CLEARML_API_ACCESS_KEY: KEYS.accessKey,
-          CLEARML_API_SECRET_KEY: KEYS.secretKey,
-        },
+        { HOME: home, ...proxyEnv, CLEARML_API_ACCESS_KEY: KEYS.accessKey, CLEARML_API_SECRET_KEY: KEYS.secretKey },
       );
       expect(code).toBe(0);
     } finally {
       process.env = saved;
     }
+    expect(w.ec2.instances()).toHaveLength(1);
+    return lines;
+  }
+
+  it('headless names the proxy first and runs its tick through it', async () => {
+    const lines = await headlessOnce({ HTTPS_PROXY: 'http://alice:s3cret@127.0.0.1:9', HTTP_PROXY: w.proxyUrl });
     expect(JSON.parse(lines[0]!)).toEqual({
       type: 'info',
       message: `proxy: HTTPS via http://127.0.0.1:9, HTTP via ${w.proxyUrl}; not for localhost,127.0.0.1,::1`,
     });
     expect(lines.join('\n')).not.toContain('s3cret');
-    expect(w.ec2.instances()).toHaveLength(1);
     const through = await carried(w.proxyUrl, w.seen);
     expect(through.some((s) => s.includes(hostOf(w.clearml.url)))).toBe(true);
     expect(through.some((s) => s.includes(hostOf(w.ec2.url)))).toBe(true);
@@ -399,6 +441,18 @@ describe('requests through a proxy named in the environment', () => {
     w.seen.length = 0;
     await clients().clearml.checkAuth();
     expect((await carried(w.proxyUrl, w.seen)).filter((s) => s.includes(hostOf(w.clearml.url)))).toEqual([]);
+  });
+
+  it('headless: servers inside a NO_PROXY address range go direct once the config names them', async () => {
+    const lines = await headlessOnce({ HTTP_PROXY: w.proxyUrl, NO_PROXY: '127.0.0.0/8' });
+    expect(lines.slice(0, 2).map((l) => JSON.parse(l) as unknown)).toEqual([
+      { type: 'info', message: `proxy: HTTP via ${w.proxyUrl}; not for 127.0.0.0/8,localhost,127.0.0.1,::1` },
+      {
+        type: 'info',
+        message: `proxy: HTTP via ${w.proxyUrl}; not for 127.0.0.0/8,localhost,127.0.0.1,::1,127.0.0.2`,
+      },
+    ]);
+    expect((await carried(w.proxyUrl, w.seen)).filter((s) => s.includes('127.0.0.2'))).toEqual([]);
   });
 });
 

@@ -20,7 +20,8 @@ import { systemClock } from '../ports.js';
 import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
 import { parseCliArgs, type CliOptions } from './args.js';
-import { useNetworkFromEnv } from '../net/network.js';
+import { hostsOf, useNetworkFromEnv, type NetworkUse } from '../net/network.js';
+import { systemProxyUrls } from '../net/system-proxy.js';
 import { startServing, type Serving } from '../team/serve.js';
 import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
@@ -126,12 +127,15 @@ async function runEngine(
   out: Out,
   env: NodeJS.ProcessEnv,
   dataDir: string,
-  network: { notes: string[]; problems: string[] },
+  network: NetworkUse,
 ): Promise<number> {
   let loaded: Loaded | null = null;
   if (opts.config) {
     loaded = await loadForRun(opts, out, env);
     if (!loaded) return 2;
+    // Now the hosts are known: one inside a NO_PROXY address range goes direct, as with ClearML's tools.
+    if (network.useHosts(hostsOf(systemProxyUrls(loaded.config, env))))
+      for (const n of network.notes.filter((l) => l.startsWith('proxy: '))) printLine(out, opts.json, 'info', n);
   }
   if (opts.mode === 'check') return runCheck(loaded!.config, loaded!.creds, out, opts.json);
   if (opts.mode === 'create-lease-table')

@@ -12,14 +12,28 @@ import { useCaBundlesFromEnv } from './trust.js';
 
 export interface NetworkUse {
   /** What is in use, one line each, for the log ("proxy: …", "TLS: …"). */
-  notes: string[];
+  readonly notes: string[];
   /** What the environment asks for but could not be used, each with why. */
-  problems: string[];
+  readonly problems: string[];
+  /**
+   * The hosts the app talks to, once known (the config is read after this): an IPv4 address among them inside a
+   * NO_PROXY range is excepted from the proxy (`proxyEnvFrom`). True when the proxy settings changed.
+   */
+  useHosts(hosts: readonly string[]): boolean;
   restore(): void;
 }
 
-export function useNetworkFromEnv(env: Readonly<Record<string, string | undefined>>): NetworkUse {
-  const proxy = useProxyFromEnv(env);
+/** The host names of these URLs, as NO_PROXY matches them. */
+export function hostsOf(urls: readonly string[]): string[] {
+  return urls.flatMap((u) => (URL.canParse(u) ? [new URL(u).hostname.replace(/^\[|\]$/g, '')] : []));
+}
+
+export function useNetworkFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  hosts: readonly string[] = [],
+): NetworkUse {
+  let proxy = useProxyFromEnv(env, hosts);
+  let proxied = JSON.stringify(proxyEnvFrom(env, hosts));
   // The ClearML SDK's own certificate setting: a CA bundle is trusted like the variables'; "off" is not followed.
   const verify = resolveClearmlCredentials({
     stored: null,
@@ -42,16 +56,28 @@ export function useNetworkFromEnv(env: Readonly<Record<string, string | undefine
         ]
       : [];
   return {
-    notes: [
-      ...(proxy.description ? [`proxy: ${proxy.description}`] : []),
-      ...(trust.description ? [`TLS: ${trust.description}`] : []),
-    ],
-    problems: [
-      ...(proxy.problem ? [proxy.problem] : []),
-      ...trust.problems,
-      ...(aws.kind === 'problem' ? [aws.message] : []),
-      ...off,
-    ],
+    get notes() {
+      return [
+        ...(proxy.description ? [`proxy: ${proxy.description}`] : []),
+        ...(trust.description ? [`TLS: ${trust.description}`] : []),
+      ];
+    },
+    get problems() {
+      return [
+        ...(proxy.problem ? [proxy.problem] : []),
+        ...trust.problems,
+        ...(aws.kind === 'problem' ? [aws.message] : []),
+        ...off,
+      ];
+    },
+    useHosts: (next) => {
+      const settings = JSON.stringify(proxyEnvFrom(env, next));
+      if (settings === proxied) return false;
+      proxy.restore();
+      proxy = useProxyFromEnv(env, next);
+      proxied = settings;
+      return true;
+    },
     restore: () => {
       trust.restore();
       proxy.restore();
@@ -80,8 +106,10 @@ export async function useNetworkFromEnvOrSystem(
   system: { resolve: (url: string) => Promise<string>; urls: () => string[] },
 ): Promise<DesktopNetwork> {
   // Trust (and a proxy the environment names) as in every entry point.
-  const base = useNetworkFromEnv(env);
-  if (proxyEnvFrom(env)) return { ...base, refresh: async () => false };
+  const base = useNetworkFromEnv(env, hostsOf(system.urls()));
+  if (proxyEnvFrom(env)) {
+    return Object.assign(base, { refresh: () => Promise.resolve(base.useHosts(hostsOf(system.urls()))) });
+  }
   let urls = system.urls();
   let found = await resolveSystemProxy(system.resolve, urls);
   let proxy = useProxyFromEnv(found.env ?? {});
@@ -111,6 +139,7 @@ export async function useNetworkFromEnvOrSystem(
     get problems() {
       return [...found.problems, ...(proxy.problem ? [proxy.problem] : []), ...base.problems];
     },
+    useHosts: () => false,
     restore: () => {
       proxy.restore();
       base.restore();

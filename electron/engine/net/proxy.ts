@@ -32,9 +32,15 @@ const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
 
 /**
  * The proxy settings in `env`, or null when none names a proxy. Each setting is taken as Node reads it (the
- * lower-case variable wins when both are set); this machine's own addresses are added to the exceptions.
+ * lower-case variable wins when both are set); this machine's own addresses are added to the exceptions. Python's
+ * requests (ClearML's tools) also takes an IPv4 range in NO_PROXY (`10.0.0.0/8`) for hosts given as addresses;
+ * Node does not, so each of `hosts` (the addresses the app talks to) that is an IPv4 address inside such a range is
+ * added by itself.
  */
-export function proxyEnvFrom(env: Readonly<Record<string, string | undefined>>): ProxyEnv | null {
+export function proxyEnvFrom(
+  env: Readonly<Record<string, string | undefined>>,
+  hosts: readonly string[] = [],
+): ProxyEnv | null {
   const pick = (lower: string, upper: string) => env[lower]?.trim() || env[upper]?.trim() || undefined;
   const httpsProxy = pick('https_proxy', 'HTTPS_PROXY');
   const httpProxy = pick('http_proxy', 'HTTP_PROXY');
@@ -43,12 +49,31 @@ export function proxyEnvFrom(env: Readonly<Record<string, string | undefined>>):
     .split(',')
     .map((h) => h.trim())
     .filter(Boolean);
-  const noProxy = [...listed, ...LOOPBACK.filter((h) => !listed.includes(h))].join(',');
+  const inRanges = hosts.filter((h) => !listed.includes(h) && listed.some((entry) => inIpv4Range(h, entry)));
+  const noProxy = [...listed, ...LOOPBACK.filter((h) => !listed.includes(h)), ...new Set(inRanges)].join(',');
   return {
     ...(httpsProxy ? { HTTPS_PROXY: httpsProxy } : {}),
     ...(httpProxy ? { HTTP_PROXY: httpProxy } : {}),
     NO_PROXY: noProxy,
   };
+}
+
+/** Whether `host` is an IPv4 address inside `range` (`a.b.c.d/n`), as requests matches one. */
+export function inIpv4Range(host: string, range: string): boolean {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(range);
+  const address = ipv4(host);
+  const base = m ? ipv4(m[1]!) : null;
+  if (!m || address === null || base === null) return false;
+  const bits = Number(m[2]);
+  if (bits > 32) return false;
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return (address & mask) >>> 0 === (base & mask) >>> 0;
+}
+
+function ipv4(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return null;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
 }
 
 /** One line for the log: where each scheme goes, never the proxy's user or password. */
@@ -71,9 +96,12 @@ export function proxyInUse(): boolean {
   return active !== null;
 }
 
-/** Routes this process's requests through the proxy `env` names, if any. */
-export function useProxyFromEnv(env: Readonly<Record<string, string | undefined>>): ProxyUse {
-  const proxy = proxyEnvFrom(env);
+/** Routes this process's requests through the proxy `env` names, if any (`hosts`: see `proxyEnvFrom`). */
+export function useProxyFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  hosts: readonly string[] = [],
+): ProxyUse {
+  const proxy = proxyEnvFrom(env, hosts);
   if (!proxy) return { description: null, problem: null, restore: () => undefined };
   // Node 24.14 and later; an older runtime (an older Electron) would silently go direct.
   const setGlobal = (http as { setGlobalProxyFromEnv?: (e: ProxyEnv) => () => void }).setGlobalProxyFromEnv;
