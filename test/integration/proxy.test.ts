@@ -385,6 +385,24 @@ describe('requests through a proxy named in the environment', () => {
     expect(await carried(w.proxyUrl, w.seen)).toEqual([]);
   });
 
+  it('desktop, a proxy in the environment with an address range: the saved server is excepted at start and on a save', async () => {
+    let hosts = ['https://api.clear.ml'];
+    const network = await useNetworkFromEnvOrSystem(
+      { HOME: '/nonexistent', HTTP_PROXY: w.proxyUrl, NO_PROXY: '127.0.0.0/8' },
+      { resolve: () => Promise.reject(new Error('not asked')), urls: () => hosts },
+    );
+    w.use = { description: null, problem: null, restore: () => network.restore() };
+    expect(network.notes).toEqual([`proxy: HTTP via ${w.proxyUrl}; not for 127.0.0.0/8,localhost,127.0.0.1,::1`]);
+    hosts = [w.clearml.url];
+    expect(await network.refresh()).toBe(true);
+    expect(network.notes).toEqual([
+      `proxy: HTTP via ${w.proxyUrl}; not for 127.0.0.0/8,localhost,127.0.0.1,::1,127.0.0.2`,
+    ]);
+    await createClearmlClient({ apiHost: w.clearml.url, credentials: KEYS, clock: systemClock }).checkAuth();
+    expect(await carried(w.proxyUrl, w.seen)).toEqual([]);
+    expect(await network.refresh()).toBe(false);
+  });
+
   it('a proxy in the environment wins: the system settings are not asked', async () => {
     let asked = 0;
     const network = await useNetworkFromEnvOrSystem(
