@@ -97,9 +97,10 @@ export interface DesktopNetwork extends NetworkUse {
 /**
  * The desktop app's network: the environment's settings, and when the environment names no proxy, the proxy the
  * system settings name for the hosts the app talks to (`system-proxy.ts`; `resolve` is the session's resolver).
- * Those hosts change at the first run (the ClearML server is chosen then), so `refresh` resolves them again. fetch
- * (ClearML) takes a new proxy from its next request; an AWS SDK client keeps the agents it was
- * built with until the engine builds the next one (a config save builds new clients).
+ * Those hosts change at the first run (the ClearML server is chosen then), so `refresh` asks again or, with the
+ * environment's proxy, applies its NO_PROXY address ranges to them. fetch (ClearML) takes a new proxy from its next
+ * request; an AWS SDK client keeps the agents it was built with until the engine builds the next one (a config save
+ * builds new clients).
  */
 export async function useNetworkFromEnvOrSystem(
   env: Readonly<Record<string, string | undefined>>,
