@@ -60,8 +60,13 @@ const NAME: Record<Service, string> = { clearml: 'ClearML', ec2: 'EC2' };
  * help there: null.
  */
 export function fixPlace(p: ConnectionProblem): StatusFix | null {
-  if (isUntrustedCa(p.networkCode) || p.networkCode === PROXY_REFUSED_CODE) return null;
+  if (fixedOutsideTheApp(p.networkCode)) return null;
   return p.kind === 'auth' ? 'credentials' : 'settings';
+}
+
+/** A certificate from an untrusted authority, or a proxy that refused or did not answer: the host is not at fault. */
+export function fixedOutsideTheApp(networkCode: string | null | undefined): boolean {
+  return isUntrustedCa(networkCode) || networkCode === PROXY_REFUSED_CODE;
 }
 
 /** What to change when a proxy refused the connection. */

@@ -65,7 +65,7 @@ if (!app.requestSingleInstanceLock()) {
 async function start(): Promise<void> {
   const userData = app.getPath('userData');
   const settings = ElectronSettingsRepo.open({ dir: userData });
-  // Before any request: ClearML, EC2 and a team engine are reached through the proxy, and with the certificate
+  // Before any request: ClearML, EC2 and the lease table are reached through the proxy, and with the certificate
   // authorities, the environment names; with no proxy there, through the one the system settings name for them.
   const network = await useNetworkFromEnvOrSystem(process.env, {
     resolve: (url) => session.defaultSession.resolveProxy(url),

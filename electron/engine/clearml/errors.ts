@@ -126,34 +126,22 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
   }
   const refused = proxyRefusal(err);
   if (refused !== null) {
-    return new ClearmlError(
-      'unreachable',
+    return unreachable(
       `The proxy refused the connection to the ClearML server at ${ctx.apiHost}: ${proxyRefusalText(refused)}`,
-      undefined,
-      undefined,
       PROXY_REFUSED_CODE,
     );
   }
   const code = causeCode(err);
   const proxy = ctx.proxyInUse && code && PROXY_DEAD_CODES.has(code) ? otherEnd(err, ctx.apiHost) : null;
   if (proxy) {
-    return new ClearmlError(
-      'unreachable',
+    return unreachable(
       `Cannot reach the proxy at ${proxy} (${code}) on the way to the ClearML server at ${ctx.apiHost}: check the ` +
         'proxy settings (HTTPS_PROXY, or the system proxy settings), or list the host in NO_PROXY',
-      undefined,
-      undefined,
       PROXY_REFUSED_CODE,
     );
   }
   if (isUntrustedCa(code)) {
-    return new ClearmlError(
-      'unreachable',
-      `The ClearML server at ${ctx.apiHost} is not trusted (${code}): ${UNTRUSTED_CA_HINT}`,
-      undefined,
-      undefined,
-      code ?? undefined,
-    );
+    return unreachable(`The ClearML server at ${ctx.apiHost} is not trusted (${code}): ${UNTRUSTED_CA_HINT}`, code);
   }
   const why = code ? ` (${code})` : '';
   const hint =
@@ -164,13 +152,7 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
         : code?.startsWith('CERT') || code?.includes('TLS') || code?.includes('SSL')
           ? "check the server's TLS certificate"
           : 'check the API host in Settings and your network or VPN';
-  return new ClearmlError(
-    'unreachable',
-    `Cannot reach the ClearML server at ${ctx.apiHost}${why}: ${hint}`,
-    undefined,
-    undefined,
-    code ?? undefined,
-  );
+  return unreachable(`Cannot reach the ClearML server at ${ctx.apiHost}${why}: ${hint}`, code);
 }
 
 /** Connection failures that, on a connection to another address than the server's, mean the proxy is not there. */
@@ -201,6 +183,11 @@ function otherEnd(err: unknown, apiHost: string): string | null {
     cur = e.cause;
   }
   return null;
+}
+
+/** No answer from the server: why, and the network code the failure carried (what fixes it depends on it). */
+function unreachable(message: string, networkCode: string | null | undefined): ClearmlError {
+  return new ClearmlError('unreachable', message, undefined, undefined, networkCode ?? undefined);
 }
 
 function isTimeout(err: unknown): boolean {

@@ -85,7 +85,8 @@ export function describeProxy(p: ProxyEnv): string {
   return `${parts.join(', ')}${p.NO_PROXY ? `; not for ${p.NO_PROXY}` : ''}`;
 }
 
-function withoutCredentials(url: string): string {
+/** A proxy URL without its user and password, for anything shown or logged. */
+export function withoutCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
 }
 
@@ -165,9 +166,7 @@ export function proxyRefusalText(status: number): string {
       'it does not allow this destination (HTTP 403): ask for it to be allowed, or list the host in NO_PROXY if it ' +
       'is reachable directly'
     );
-  return (
-    `it could not connect on (HTTP ${status}): check the host, or list it in NO_PROXY if it is reachable ` + 'directly'
-  );
+  return `it could not connect on (HTTP ${status}): check the host, or list it in NO_PROXY if it is reachable directly`;
 }
 
 /** An AWS SDK client's `requestHandler` options, with agents through the proxy when one is in use. */

@@ -10,6 +10,7 @@
 import type { Config } from '../../../shared/config.js';
 import { ec2EndpointFor } from '../connections.js';
 import { PRICING_API_REGION } from '../cost/pricing-client.js';
+import { withoutCredentials } from './proxy.js';
 
 /** Where one host's requests go, read from a Chromium proxy list ("PROXY proxy:3128; DIRECT"). */
 export type ProxyChoice =
@@ -99,10 +100,6 @@ export function systemProxyFrom(answers: readonly ProxyAnswer[]): SystemProxy {
       'effect at the next start',
     problems,
   };
-}
-
-function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
 }
 
 /**

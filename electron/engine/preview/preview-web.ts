@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--port must be a whole number from 0 to 65535, not '${args.port}'.`);
     return 2;
   }
-  // Before any request: ClearML, EC2 and a team engine are reached through the proxy, and with the certificate
+  // Before any request: ClearML, EC2 and the lease table are reached through the proxy, and with the certificate
   // authorities, the environment names.
   const network = useNetworkFromEnv(process.env);
   for (const n of network.notes) console.log(n);

@@ -11,8 +11,7 @@ import type { AwsCredentials, ClearmlCredentials } from '../controller.js';
 import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
 import { launchBase } from '../launch-request.js';
 import { ClearmlError, Ec2Error, type LaunchSpec } from '../ports.js';
-import { PROXY_REFUSED_CODE } from '../net/proxy.js';
-import { isUntrustedCa } from '../net/trust.js';
+import { fixedOutsideTheApp } from '../connections.js';
 import {
   engineCredentials,
   resolveCredentials,
@@ -67,7 +66,7 @@ export async function testClearml(opts: {
       case 'timeout':
         // A certificate from an authority this machine does not trust, or a proxy that refused: the message says
         // what to change, and it is not the API host.
-        if (err instanceof ClearmlError && (isUntrustedCa(err.networkCode) || err.networkCode === PROXY_REFUSED_CODE))
+        if (err instanceof ClearmlError && fixedOutsideTheApp(err.networkCode))
           return { ok: false, message: `${detail}.`, details: [] };
         return {
           ok: false,
