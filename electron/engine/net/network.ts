@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
 import { awsConfigCaBundle } from './aws-config.js';
-import { proxyEnvFrom, useProxyFromEnv } from './proxy.js';
+import { proxyEnvFrom, switchableProxy } from './proxy.js';
 import { resolveSystemProxy } from './system-proxy.js';
 import { useCaBundlesFromEnv } from './trust.js';
 
@@ -32,8 +32,7 @@ export function useNetworkFromEnv(
   env: Readonly<Record<string, string | undefined>>,
   hosts: readonly string[] = [],
 ): NetworkUse {
-  let proxy = useProxyFromEnv(env, hosts);
-  let proxied = JSON.stringify(proxyEnvFrom(env, hosts));
+  const proxy = switchableProxy(env, hosts);
   // The ClearML SDK's own certificate setting: a CA bundle is trusted like the variables'; "off" is not followed.
   const verify = resolveClearmlCredentials({
     stored: null,
@@ -58,26 +57,19 @@ export function useNetworkFromEnv(
   return {
     get notes() {
       return [
-        ...(proxy.description ? [`proxy: ${proxy.description}`] : []),
+        ...(proxy.current.description ? [`proxy: ${proxy.current.description}`] : []),
         ...(trust.description ? [`TLS: ${trust.description}`] : []),
       ];
     },
     get problems() {
       return [
-        ...(proxy.problem ? [proxy.problem] : []),
+        ...(proxy.current.problem ? [proxy.current.problem] : []),
         ...trust.problems,
         ...(aws.kind === 'problem' ? [aws.message] : []),
         ...off,
       ];
     },
-    useHosts: (next) => {
-      const settings = JSON.stringify(proxyEnvFrom(env, next));
-      if (settings === proxied) return false;
-      proxy.restore();
-      proxy = useProxyFromEnv(env, next);
-      proxied = settings;
-      return true;
-    },
+    useHosts: (next) => proxy.set(env, next),
     restore: () => {
       trust.restore();
       proxy.restore();
@@ -113,32 +105,26 @@ export async function useNetworkFromEnvOrSystem(
   }
   let urls = system.urls();
   let found = await resolveSystemProxy(system.resolve, urls);
-  let proxy = useProxyFromEnv(found.env ?? {});
+  const proxy = switchableProxy(found.env ?? {});
   // One refresh at a time, each after the one before, so the last settings are the ones left in place.
   let queue: Promise<boolean> = Promise.resolve(false);
   const refreshNow = async (): Promise<boolean> => {
     const next = system.urls();
     if (next.join(' ') === urls.join(' ')) return false;
-    const answer = await resolveSystemProxy(system.resolve, next);
-    const changed = JSON.stringify(answer.env) !== JSON.stringify(found.env);
     urls = next;
-    found = answer;
-    if (changed) {
-      proxy.restore();
-      proxy = useProxyFromEnv(answer.env ?? {});
-    }
-    return changed;
+    found = await resolveSystemProxy(system.resolve, next);
+    return proxy.set(found.env ?? {});
   };
   return {
     get notes() {
       return [
         ...(found.note ? [found.note] : []),
-        ...(proxy.description ? [`proxy: ${proxy.description}`] : []),
+        ...(proxy.current.description ? [`proxy: ${proxy.current.description}`] : []),
         ...base.notes,
       ];
     },
     get problems() {
-      return [...found.problems, ...(proxy.problem ? [proxy.problem] : []), ...base.problems];
+      return [...found.problems, ...(proxy.current.problem ? [proxy.current.problem] : []), ...base.problems];
     },
     useHosts: () => false,
     restore: () => {

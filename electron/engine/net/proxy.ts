@@ -127,6 +127,36 @@ export function useProxyFromEnv(
   };
 }
 
+/** The proxy in use, which a later setting can replace (the hosts became known, the system settings answered anew). */
+export interface SwitchableProxy {
+  readonly current: ProxyUse;
+  /** Applies these settings instead; false when they come to the same proxy settings (nothing is redone). */
+  set(env: Readonly<Record<string, string | undefined>>, hosts?: readonly string[]): boolean;
+  restore(): void;
+}
+
+export function switchableProxy(
+  env: Readonly<Record<string, string | undefined>>,
+  hosts: readonly string[] = [],
+): SwitchableProxy {
+  let key = JSON.stringify(proxyEnvFrom(env, hosts));
+  let current = useProxyFromEnv(env, hosts);
+  return {
+    get current() {
+      return current;
+    },
+    set(nextEnv, nextHosts = []) {
+      const nextKey = JSON.stringify(proxyEnvFrom(nextEnv, nextHosts));
+      if (nextKey === key) return false;
+      current.restore();
+      current = useProxyFromEnv(nextEnv, nextHosts);
+      key = nextKey;
+      return true;
+    },
+    restore: () => current.restore(),
+  };
+}
+
 /**
  * The network code errors carry when a proxy refused to connect a request on (Node's own for a tunnel that failed;
  * `ClearmlError`/`Ec2Error.networkCode` use it for fetch's and a plain-HTTP 407 too).
