@@ -161,7 +161,7 @@ export class Engine {
     this.remover.prune(obs.instances, now);
     const money = await observeCosts(this.deps.costs, config, obs, emit);
     const inFlight = this.launcher.inFlight;
-    const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce) : undefined;
+    const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
     const triage = obs.clearmlOk ? await this.adoption.observe(config, obs.workers, obs.instances, inFlight) : null;

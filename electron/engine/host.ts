@@ -39,6 +39,12 @@ export interface EngineHostOptions {
   onEvent?: (e: EngineEvent) => void;
   /** Where the engine keeps its small durable state (price cache, launch intents). */
   dataDir?: string;
+  /**
+   * While autoscaling is off, go on observing (read-only) every polling interval, so a window and a tray stay true
+   * about the queues and about what still runs and bills. Hosts with someone watching (the desktop app, the browser
+   * preview, a served team engine) turn it on; a headless run or a test that counts ticks leaves it off (default).
+   */
+  watchWhileOff?: boolean;
   /** Test seams; default to the real clients. */
   /** `missing`: with no credentials, why (the error every call reports). */
   makeClearml?: (config: Config, creds: ClearmlCredentials | null, missing?: string) => ClearmlApi;
@@ -107,6 +113,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let loop: Promise<void> | null = null;
   let wake: AbortController | null = null;
   let current: Promise<TickResult> | null = null;
+  /** The observe-only loop while autoscaling is off (`watchWhileOff`), and what wakes it to end. */
+  let watching: Promise<void> | null = null;
+  let watchWake: AbortController | null = null;
+  let stopping = false;
   let priceRefresh: (() => void) | null = null;
   /** The price refresh a tick started and nobody awaits; `stop` lets it finish (briefly) before closing. */
   let priceRefreshing: Promise<void> | null = null;
@@ -289,8 +299,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     }
   }
 
-  /** `stopping`: the host is stopping, so a demo's emulated world ends with it (nothing keeps running). */
-  async function setEnabled(on: boolean, stopping = false): Promise<void> {
+  /** `hostStopping`: the host is stopping, so a demo's emulated world ends with it (nothing keeps running). */
+  async function setEnabled(on: boolean, hostStopping = false): Promise<void> {
     if (on && !engine) {
       publish(store, {
         enabled: false,
@@ -302,6 +312,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     }
     if (on === enabled) return;
     enabled = on;
+    watchWake?.abort();
     // An observe-only tick still running would publish "off" after "starting": let it finish first.
     while (on && current) await current;
     if (on) {
@@ -318,7 +329,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         level: 'info',
         kind: 'engine',
         message:
-          stopping && demoEmulation
+          hostStopping && demoEmulation
             ? 'autoscaling turned off: the demo world and its emulated instances end with this run'
             : 'autoscaling turned off: running instances keep running',
       });
@@ -328,12 +339,33 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         statusReason: 'Autoscaling is off: nothing is launched or terminated.',
         statusFix: [],
       });
+      if (!hostStopping) watchWhileOff();
     }
   }
 
-  /** While autoscaling is off, observe once (read-only) so the tray and window show what still runs and bills. */
+  /** While autoscaling is off, observe now (read-only) so the tray and window show what still runs and bills. */
   function refreshIfOff(): void {
     if (!enabled && engine) void runTick(false);
+    watchWhileOff();
+  }
+
+  /**
+   * With `watchWhileOff`, keep observing every polling interval until autoscaling is turned on or the host stops:
+   * queues fill and drain, instances started or stopped elsewhere come and go, and the spend of what still runs
+   * is recorded while nothing is launched or terminated.
+   */
+  function watchWhileOff(): void {
+    if (!opts.watchWhileOff || watching || enabled || stopping || !engine) return;
+    watching = (async () => {
+      while (!enabled && !stopping) {
+        watchWake = new AbortController();
+        await clock.sleep((config?.scaling.pollingIntervalSec ?? 15) * 1000, watchWake.signal);
+        if (enabled || stopping) break;
+        await runTick(false);
+      }
+    })().finally(() => {
+      watching = null;
+    });
   }
 
   async function ourInstances() {
@@ -428,6 +460,9 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       return report;
     },
     async stop() {
+      stopping = true;
+      watchWake?.abort();
+      await watching;
       await setEnabled(false, true);
       await current;
       // A price read still in flight finishes before the emulators (demo) and the data folder go away, so nothing

@@ -103,7 +103,7 @@ async function start(): Promise<void> {
   ]);
   for (const s of skipped) log.warn(`credential store ${s.name} unavailable: ${s.reason}`);
 
-  const host = createEngineHost({ dataDir: path.join(userData, 'engine') });
+  const host = createEngineHost({ dataDir: path.join(userData, 'engine'), watchWhileOff: true });
 
   registerAppProtocol(protocol, fileURLToPath(new URL('../renderer', import.meta.url)));
   const devUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];

@@ -48,6 +48,10 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
 
     const toggle = page.getByRole('switch', { name: 'Autoscaling' });
     expect(await toggle.getAttribute('aria-checked')).toBe('false');
+    // Still off, the window follows the demo's queues as their tasks arrive (a second in), launching nothing.
+    const queued = page.locator('.stat', { hasText: 'Queued tasks' }).locator('.stat-value');
+    await page.waitForFunction((el) => Number(el?.textContent) > 0, await queued.elementHandle(), { timeout: 30_000 });
+    expect(await page.locator('.stat', { hasText: 'Running' }).first().locator('.stat-value').textContent()).toBe('0');
     await toggle.click();
     await page.waitForSelector('[role="switch"][aria-label="Autoscaling"][aria-checked="true"]');
 

@@ -17,6 +17,8 @@ interface Tick {
   workers?: WorkerObs[];
   unlisted?: [string, number][];
   config?: Config;
+  /** False: a tick that only observes (autoscaling off, a standby engine). */
+  acting?: boolean;
 }
 
 const PRICE: Record<string, number> = { 'm5.large': 0.1, 'g4dn.xlarge': 0.5, 'g5.xlarge': 1.0 };
@@ -34,6 +36,7 @@ function tick(m: WarmMemory, t: Tick) {
     workers,
     unlistedByQueue: new Map(t.unlisted ?? []),
     price: (type) => PRICE[type] ?? 0,
+    ...(t.acting === undefined ? {} : { acting: t.acting }),
   });
 }
 
@@ -313,5 +316,18 @@ describe('keep-warm memory: what the rule is given each tick', () => {
     // Still remembered after a tick that pre-warmed nothing.
     const third = tick(m, { now: T0 + 49 * MIN + 30 * S, queues: [cpu()] }).get('cpu')!;
     expect(third.input.prewarmedSlotAt).toBe(first.verdict.prewarmSlotAt);
+  });
+
+  it('leaves a slot unmarked on ticks that only observe, so an engine turned on before the slot pre-warms it', () => {
+    const m = new WarmMemory();
+    for (let k = 0; k < 5; k++)
+      tick(m, { now: T0 + k * 10 * MIN, queues: [cpu([`t${k}`, T0 + k * 10 * MIN])], acting: false });
+    const watched = tick(m, { now: T0 + 49 * MIN, queues: [cpu()], acting: false }).get('cpu')!;
+    // The rule would pre-warm (the memory learned the period while watching), but nothing was launched.
+    expect(watched.verdict.prewarm).toBe(1);
+    const on = tick(m, { now: T0 + 49 * MIN + 15 * S, queues: [cpu()] }).get('cpu')!;
+    expect(on.input.prewarmedSlotAt).toBeNull();
+    expect(on.verdict.prewarm).toBe(1);
+    expect(on.verdict.prewarmSlotAt).toBe(watched.verdict.prewarmSlotAt);
   });
 });

@@ -219,6 +219,33 @@ describe('npm run headless -- --demo --serve', () => {
     expect(await run).toBe(0);
   });
 
+  it('a teammate turns autoscaling off: the served engine goes on observing, so attached apps stay current', async () => {
+    const d = tempDir('team-cli-');
+    const lines: string[] = [];
+    const run = runHeadless(
+      ['--demo', '--serve', '--listen', '127.0.0.1:0', '--json', '--minutes', '0.3', '--data-dir', d],
+      { write: (l) => lines.push(l) },
+      {},
+    );
+    await until('the serving line', () => lines.some((l) => l.includes('"serving"')));
+    const served = JSON.parse(lines.find((l) => l.includes('"serving"'))!) as { url: string; fingerprint: string };
+    const { token } = new TokenStore(tokenFilePath(d)).issue('olga', 'operator');
+    const c = createTeamClient({
+      url: served.url.replace(/\/\/[^:]+:/, '//127.0.0.1:'),
+      token,
+      fingerprint: served.fingerprint,
+    });
+    clients.push(c);
+    await c.ready();
+    await c.dispatch('autoscaler:engine.setEnabled', { enabled: false }, { transport: 'test', caller: 't' });
+    await until('the off status', () => c.store.getState().status === 'off');
+    const offAt = c.store.getState().lastTickOkAt!;
+    // The demo polls every 3 s: a later observation arrives though nothing acts.
+    await until('a poll after autoscaling went off', () => (c.store.getState().lastTickOkAt ?? 0) > offAt, 15_000);
+    expect(c.store.getState().enabled).toBe(false);
+    expect(await run).toBe(0);
+  }, 40_000);
+
   it('an address already in use: one JSON error line under --json and exit 2', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));

@@ -165,6 +165,8 @@ async function runEngine(
   const host: EngineHost = createEngineHost({
     onEvent: print,
     dataDir: demoDir ?? dataDir,
+    // A served engine has teammates watching it, also while one of them has turned autoscaling off.
+    watchWhileOff: opts.serve !== undefined,
     reporting: {
       surface: 'cli',
       retrying: !opts.once,

@@ -46,6 +46,8 @@ export class KeepWarmController {
       inFlight: readonly InFlightLaunch[];
     },
     emitOnce: (key: string, e: NewEvent) => void,
+    /** False on a tick that only observes: the memory learns, but no verdict is logged or counted as acted on. */
+    acting = true,
   ): KeepWarmPlan {
     this.warm.observe(a.queues, a.instances, a.workers, a.now);
     const listed = new Set(a.instances.map((i) => i.instanceId));
@@ -60,9 +62,10 @@ export class KeepWarmController {
       workers: a.workers,
       unlistedByQueue: unlisted,
       price: (type: string, market: Market) => this.prices(type, market).price,
+      acting,
     });
     const verdicts = new Map([...warmth].map(([q, w]) => [q, w.verdict]));
-    for (const [queue, v] of verdicts) logVerdict(queue, v, emitOnce);
+    if (acting) for (const [queue, v] of verdicts) logVerdict(queue, v, emitOnce);
     const at = [...verdicts.values()].flatMap((v) => (v.prewarmAt === null ? [] : [v.prewarmAt]));
     this.nextPrewarmAt = at.length ? Math.min(...at) : null;
     return {

@@ -143,6 +143,12 @@ export class WarmMemory {
     /** Launches not yet listed, per queue. */
     unlistedByQueue: ReadonlyMap<string, number>;
     price: (type: string, market: Market) => number;
+    /**
+     * Whether this tick may act on the verdicts (default true). A tick that only observes (autoscaling off, a
+     * standby engine) still learns from what it sees, but leaves a slot it would pre-warm unmarked: nothing was
+     * launched for it, so an engine that starts acting before the slot still pre-warms it.
+     */
+    acting?: boolean;
   }): Map<string, QueueWarmth> {
     const { config, now } = a;
     const workerOf = new Map<string, WorkerObs>();
@@ -210,7 +216,7 @@ export class WarmMemory {
         prewarmedSlotAt: this.prewarmedSlot.get(q.name) ?? null,
       };
       const verdict = keepWarm(input);
-      if (verdict.prewarmSlotAt !== null) this.prewarmedSlot.set(q.name, verdict.prewarmSlotAt);
+      if (verdict.prewarmSlotAt !== null && (a.acting ?? true)) this.prewarmedSlot.set(q.name, verdict.prewarmSlotAt);
       // Counted at each tick, as each worker's own idle time is: a dip no tick sees (a task taken and a worker
       // freed in between) leaves a run unbroken.
       const runs = (this.idleRuns.get(q.name) ?? []).slice(0, input.candidates);

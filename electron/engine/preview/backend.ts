@@ -54,7 +54,7 @@ export async function createPreviewBackend(opts: PreviewBackendOptions): Promise
     opts.secrets ??
     new MemorySecretStore({ backendName: 'memory only (browser preview)', warning: PREVIEW_SECRETS_WARNING });
   if (opts.config) settings.patch({ config: opts.config });
-  const host = createEngineHost({ dataDir: path.join(opts.dataDir, 'engine') });
+  const host = createEngineHost({ dataDir: path.join(opts.dataDir, 'engine'), watchWhileOff: true });
   const service = composeService({
     host,
     settings,

@@ -121,6 +121,7 @@ describe('KeepWarmController: learned durations and periodic release', () => {
     task: string | null,
     pending = 0,
     emitOnce: (key: string, e: NewEvent) => void = () => {},
+    acting = true,
   ) =>
     c.plan(
       {
@@ -132,6 +133,7 @@ describe('KeepWarmController: learned durations and periodic release', () => {
         inFlight: [],
       },
       emitOnce,
+      acting,
     );
 
   it('learns task durations from busy spans and counts a busy worker that will likely free before a boot', () => {
@@ -257,6 +259,26 @@ describe('KeepWarmController: learned durations and periodic release', () => {
     ]);
     expect(prewarms[1]!.at - prewarms[0]!.at).toBe(480_000);
     expect(prewarms[0]!.message).toMatch(/^pre-warming 1 on 'gpu': tasks arrive every ~8 min/);
+  });
+
+  it('logs nothing on ticks that only observe, though it learns from them and plans the same', () => {
+    const watched = new KeepWarmController(prices);
+    const acted = new KeepWarmController(prices);
+    const i = instance('gpu', 'gpu_a');
+    const lines: NewEvent[] = [];
+    let last: [ReturnType<typeof step>, ReturnType<typeof step>] | null = null;
+    const tick = (at: number, up: InstanceObs | null, task: string | null) => {
+      last = [step(watched, at, up, task, 0, (_, e) => lines.push(e), false), step(acted, at, up, task, 0, () => {})];
+    };
+    for (let k = 0; k < 6; k++) {
+      tick(T0 + k * 480_000, i, `p${k}`);
+      tick(T0 + k * 480_000 + 60_000, i, null);
+    }
+    tick(T0 + 47 * 60_000, null, null);
+    expect(lines).toEqual([]);
+    const [w, a] = last!;
+    expect(a.prewarm.get('gpu')).toBe(1);
+    expect(w).toEqual(a);
   });
 });
 

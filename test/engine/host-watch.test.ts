@@ -1,0 +1,130 @@
+// While autoscaling is off, a host with someone watching (`watchWhileOff`: the desktop app, the preview, a served
+// team engine) goes on observing, read-only, every polling interval, so the window and tray follow the queues and
+// what still runs; turning autoscaling on hands over to the acting loop, and stopping the host ends both.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import type { Clock } from '../../electron/engine/ports.js';
+import { AWS_KEYS, addTasks, baseConfig } from '../fixtures/index.js';
+import { startWorld, type World } from '../fixtures/world.js';
+
+/**
+ * The world's virtual time, except that the host's loop sleeps (the only sleeps given an abort signal) last until
+ * `wake()`: a test sees each loop asleep between its ticks and decides when the next one runs.
+ */
+class LoopClock implements Clock {
+  readonly sleeping: { ms: number; end: () => void }[] = [];
+  constructor(private readonly world: World) {}
+  now(): number {
+    return this.world.clock.now();
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!signal) return this.world.clock.sleep(ms);
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const s = {
+        ms,
+        end: () => {
+          const k = this.sleeping.indexOf(s);
+          if (k >= 0) this.sleeping.splice(k, 1);
+          resolve();
+        },
+      };
+      this.sleeping.push(s);
+      signal.addEventListener('abort', s.end, { once: true });
+    });
+  }
+  /** Time passes to the end of every loop sleep, and each ends. */
+  wake(): void {
+    const all = this.sleeping.splice(0);
+    this.world.clock.advance(Math.max(0, ...all.map((s) => s.ms)));
+    for (const s of all) s.end();
+  }
+  /** Resolves once a loop sleeps again (its tick is done). */
+  async asleep(): Promise<void> {
+    const end = Date.now() + 10_000;
+    while (this.sleeping.length === 0) {
+      if (Date.now() > end) throw new Error('no loop went back to sleep within 10 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+let world: World | null = null;
+let host: EngineHost | null = null;
+afterEach(async () => {
+  await host?.stop();
+  await world?.close();
+  host = world = null;
+});
+
+async function offHost(watchWhileOff: boolean) {
+  world = await startWorld({ queues: ['gpu', 'cpu'] });
+  const w = world;
+  const clock = new LoopClock(w);
+  host = createEngineHost({
+    clock,
+    makeClearml: (c) => w.clients(c).clearml,
+    makeEc2: (c) => w.clients(c).ec2,
+    watchWhileOff,
+  });
+  const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
+  host.configure(
+    { ...config, scaling: { ...config.scaling, pollingIntervalSec: 20 } },
+    { clearml: null, aws: AWS_KEYS },
+  );
+  // The observation every configure makes while off.
+  await host.refresh();
+  const h = host;
+  const pending = (queue: string) => h.store.getState().queues.find((q) => q.name === queue)?.pending;
+  return { w, clock, h, pending };
+}
+
+describe('observing while autoscaling is off', () => {
+  it('follows the queues every polling interval and launches nothing', async () => {
+    const { w, clock, h, pending } = await offHost(true);
+    expect(clock.sleeping.map((s) => s.ms)).toEqual([20_000]);
+    const firstPoll = h.store.getState().lastTickOkAt;
+    addTasks(w.clearml, 'gpu', 2, 600);
+    expect(pending('gpu')).toBe(0);
+
+    clock.wake();
+    await clock.asleep();
+    expect(pending('gpu')).toBe(2);
+    expect(h.store.getState().lastTickOkAt).toBe(firstPoll! + 20_000);
+    expect(h.store.getState().status).toBe('off');
+    expect(w.live()).toEqual([]);
+  });
+
+  it('without it, the host observes once and then waits to be asked', async () => {
+    const { w, clock, h, pending } = await offHost(false);
+    expect(clock.sleeping).toEqual([]);
+    addTasks(w.clearml, 'gpu', 2, 600);
+    await h.refresh();
+    expect(pending('gpu')).toBe(2);
+    expect(clock.sleeping).toEqual([]);
+  });
+
+  it('hands over to the acting loop when turned on, resumes when turned off, and ends with the host', async () => {
+    const { w, clock, h } = await offHost(true);
+    addTasks(w.clearml, 'gpu', 1, 600);
+
+    await h.setEnabled(true);
+    await clock.asleep();
+    // One loop: the acting one, which launched for the task; the watch ended.
+    expect(clock.sleeping.length).toBe(1);
+    expect(w.live().length).toBe(1);
+
+    await h.setEnabled(false);
+    expect(clock.sleeping.map((s) => s.ms)).toEqual([20_000]);
+    expect(h.store.getState().status).toBe('off');
+
+    // Stopping wakes the sleeping watch instead of waiting a polling interval (here: forever) for it.
+    host = null;
+    const stopped = await Promise.race([
+      h.stop().then(() => 'stopped'),
+      new Promise((r) => setTimeout(() => r('still stopping after 5 s'), 5000)),
+    ]);
+    expect(stopped).toBe('stopped');
+    expect(clock.sleeping).toEqual([]);
+  });
+});
