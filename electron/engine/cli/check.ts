@@ -9,7 +9,7 @@ import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
 import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { permissionCheckSpec, testClearml } from '../service/testers.js';
 import { userDataBuilder } from '../userdata/userdata.js';
-import type { Out } from './headless.js';
+import type { Out } from './terminal.js';
 import { errorText } from '../../../shared/error-text.js';
 import { createDynamoLeaseStore } from '../team/lease-store.js';
 

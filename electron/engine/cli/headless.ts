@@ -26,7 +26,7 @@ import { startServing, type Serving } from '../team/serve.js';
 import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
 import { createLeaseTable } from './lease-table.js';
-import { createView, type TerminalStream } from './terminal.js';
+import { createView, type Out, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
 import { runMain, untilStopped } from './process.js';
 import { errorText } from '../../../shared/error-text.js';
@@ -72,12 +72,6 @@ AWS from the SDK default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance ro
 engine at any EC2-compatible endpoint. Git credentials for the agents: CLEARML_AUTOSCALER_GIT_USER /
 CLEARML_AUTOSCALER_GIT_PASSWORD (as ClearML's autoscaler reads them; they win over git_user/git_pass in the file).
 On a terminal the output is coloured unless NO_COLOR is set.`;
-
-export interface Out {
-  write(line: string): void;
-  /** Where the human view is drawn; a terminal gets colour and a live status line. Default: lines through write. */
-  stream?: TerminalStream;
-}
 
 const stdoutOut: Out = { write: (l) => process.stdout.write(`${l}\n`), stream: process.stdout };
 

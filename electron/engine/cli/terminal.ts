@@ -23,6 +23,13 @@ export interface TerminalStream {
   columns?: number;
 }
 
+/** Where a command's lines go. */
+export interface Out {
+  write(line: string): void;
+  /** Where the human view is drawn; a terminal gets colour and a live status line. Default: lines through write. */
+  stream?: TerminalStream;
+}
+
 export function wantsLive(stream: TerminalStream): boolean {
   return stream.isTTY === true;
 }

@@ -82,7 +82,8 @@ function b64url(obj: unknown): string {
   return Buffer.from(JSON.stringify(obj)).toString('base64url');
 }
 
-export function authEndpoints(c: EndpointContext): Record<string, Endpoint> {
+/** `auth` issues the tokens `auth.login` answers with (the only endpoints that need it). */
+export function authEndpoints(c: EndpointContext & { auth: TokenAuth }): Record<string, Endpoint> {
   return {
     'auth.login': {
       min: '2.1',

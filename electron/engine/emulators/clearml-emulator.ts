@@ -145,9 +145,9 @@ export async function startClearmlEmulator(opts: ClearmlEmulatorOptions): Promis
   const keysRevoked = () => interceptors.some((i) => i.credentialsAccepted?.() === false);
   const hung = new Set<ServerResponse>();
   const auth = new TokenAuth({ clock, model, accessKey, secretKey, maxVersion, serverVersion, keysRevoked });
-  const ctx: EndpointContext = { model, clock, maxVersion, serverVersion, tokenLifetimeSec, auth };
+  const ctx: EndpointContext = { model, clock, maxVersion, serverVersion, tokenLifetimeSec };
   const endpoints: Record<string, Endpoint> = {
-    ...authEndpoints(ctx),
+    ...authEndpoints({ ...ctx, auth }),
     ...queueEndpoints(ctx),
     ...workerEndpoints(ctx),
     ...taskEndpoints(ctx),

@@ -13,7 +13,6 @@ import {
   type EmuTask,
   type EmuWorker,
 } from './clearml-model.js';
-import type { TokenAuth } from './clearml-auth.js';
 import { intOrNull } from './clearml-request.js';
 
 export interface Endpoint {
@@ -36,7 +35,6 @@ export interface EndpointContext {
   maxVersion: string;
   serverVersion: string;
   tokenLifetimeSec: number;
-  auth: TokenAuth;
 }
 
 export const USER = { id: 'emulator-user', name: 'ClearML Emulator' };
