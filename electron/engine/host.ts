@@ -429,7 +429,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     },
     reconcileNow(reason) {
       engine?.emit({ level: 'info', kind: 'engine', message: `reconciling now: ${reason}` });
+      // Off, the watch (if any) observes now instead of at the end of its interval: after a sleep the window is
+      // current at once.
       if (enabled) wake?.abort();
+      else watchWake?.abort();
     },
     configure: (cfg, creds) => {
       configure(cfg, creds);

@@ -93,6 +93,13 @@ describe('observing while autoscaling is off', () => {
     expect(h.store.getState().lastTickOkAt).toBe(firstPoll! + 20_000);
     expect(h.store.getState().status).toBe('off');
     expect(w.live()).toEqual([]);
+
+    // Back from sleep (or the network): it observes at once, not at the end of the interval.
+    addTasks(w.clearml, 'gpu', 1, 600);
+    h.reconcileNow('system resumed from sleep');
+    await clock.asleep();
+    expect(pending('gpu')).toBe(3);
+    expect(h.store.getState().lastTickOkAt).toBe(firstPoll! + 20_000);
   });
 
   it('without it, the host observes once and then waits to be asked', async () => {
