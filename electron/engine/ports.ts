@@ -103,20 +103,43 @@ export interface ClearmlApi {
 
 export type ClearmlErrorKind = 'auth' | 'unreachable' | 'timeout' | 'server' | 'not-found' | 'invalid';
 
+export interface ClearmlErrorDetail {
+  /** The HTTP status of the server's answer. */
+  status?: number;
+  /** ClearML's result subcode (in the reply's `meta`). */
+  subcode?: number;
+  /**
+   * The network or TLS error code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE …) when no answer came;
+   * ERR_PROXY_TUNNEL when the proxy refused the connection or could not be reached.
+   */
+  networkCode?: string;
+}
+
 export class ClearmlError extends Error {
+  // Declared, not initialised: a detail the failure did not have is absent, not an own property set to undefined.
+  declare readonly status?: number;
+  declare readonly subcode?: number;
+  declare readonly networkCode?: string;
   constructor(
     readonly kind: ClearmlErrorKind,
     message: string,
-    readonly status?: number,
-    readonly subcode?: number,
-    /**
-     * The network or TLS error code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE …) when no answer came;
-     * ERR_PROXY_TUNNEL when the proxy refused the connection or could not be reached.
-     */
-    readonly networkCode?: string,
+    detail: ClearmlErrorDetail = {},
   ) {
     super(message);
     this.name = 'ClearmlError';
+    if (detail.status !== undefined) this.status = detail.status;
+    if (detail.subcode !== undefined) this.subcode = detail.subcode;
+    if (detail.networkCode !== undefined) this.networkCode = detail.networkCode;
+  }
+
+  /** What an answer (or its absence) told about the failure, for a copy with another message. */
+  get detail(): ClearmlErrorDetail {
+    const { status, subcode, networkCode } = this;
+    return {
+      ...(status !== undefined ? { status } : {}),
+      ...(subcode !== undefined ? { subcode } : {}),
+      ...(networkCode !== undefined ? { networkCode } : {}),
+    };
   }
 }
 

@@ -112,6 +112,35 @@ describe('auth', () => {
     expectNoSecret(err, secret, 'WRONGKEY99');
   });
 
+  it('a secret that reaches an error message (here in the API host) is masked, and the codes of the answer are kept', async () => {
+    const { emu } = await setup();
+    // Pasted into the host by mistake: the server's own path, under which nothing answers.
+    const client = createClearmlClient({
+      apiHost: `${emu.url}/${emu.secretKey}`,
+      credentials: { accessKey: emu.accessKey, secretKey: emu.secretKey },
+    });
+    const err = await failure(client.listQueues(['a']));
+    expect(err.message).toContain(`${emu.url}/***`);
+    expectNoSecret(err, emu.secretKey, emu.accessKey);
+    expect(err.message).toMatch(/refused queues\.get_all \(HTTP 400\/0: Invalid request path \/\*\*\*\/v2\.20/);
+    expect(err.detail).toEqual({ status: 400, subcode: 0 });
+
+    // No answer at all: what the network said is kept too (it decides what the app offers to fix).
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+    const nobody = createClearmlClient({
+      apiHost: `http://127.0.0.1:${closed}/${emu.secretKey}`,
+      credentials: { accessKey: emu.accessKey, secretKey: emu.secretKey },
+    });
+    const refused = await failure(nobody.listQueues(['a']));
+    expectNoSecret(refused, emu.secretKey, emu.accessKey);
+    expect(refused.detail).toEqual({ networkCode: 'ECONNREFUSED' });
+  });
+
   it('keys revoked after login: the token is refused, the re-login fails, the error is auth', async () => {
     const { emu, client } = await setup();
     await client.checkAuth();

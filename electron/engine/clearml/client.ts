@@ -135,7 +135,7 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
   /** Last line of defence: nothing the server echoes may carry the secret out in an error message. */
   function scrub(err: ClearmlError): ClearmlError {
     if (!creds || !err.message.includes(creds.secretKey)) return err;
-    return new ClearmlError(err.kind, err.message.split(creds.secretKey).join('***'), err.status, err.subcode);
+    return new ClearmlError(err.kind, err.message.split(creds.secretKey).join('***'), err.detail);
   }
 
   /** One HTTP exchange; resolves to the envelope's data or throws a ClearmlError. */

@@ -49,15 +49,14 @@ export function errorFromResult(
               ? `ClearML rejected the session token on ${what} even after logging in again: check the key pair in ` +
                 `${CREDENTIALS_TAB} and that this computer's clock is correct`
               : `ClearML refused to authenticate ${what}: check the key pair in ${CREDENTIALS_TAB}`;
-    return new ClearmlError('auth', message, status, subcode);
+    return new ClearmlError('auth', message, { status, subcode });
   }
   if (status === 403) {
     return new ClearmlError(
       'auth',
       `ClearML denied ${what}: the user of access key${key} lacks permission; use credentials of a user allowed ` +
         `to manage queues and workers (${CREDENTIALS_TAB})`,
-      status,
-      subcode,
+      { status, subcode },
     );
   }
   if (status === 404) {
@@ -65,8 +64,7 @@ export function errorFromResult(
       'not-found',
       `The ClearML server at ${ctx.apiHost} does not provide ${what}: check that the API host is the API server ` +
         `(port 8008 when self-hosted, https://api.clear.ml when hosted), or upgrade the ClearML server`,
-      status,
-      subcode,
+      { status, subcode },
     );
   }
   if (status === 503) {
@@ -74,8 +72,7 @@ export function errorFromResult(
       'server',
       `The ClearML server at ${ctx.apiHost} is unavailable or in maintenance (${what}): autoscaling resumes when it ` +
         `answers again`,
-      status,
-      subcode,
+      { status, subcode },
     );
   }
   if (status >= 500) {
@@ -83,16 +80,14 @@ export function errorFromResult(
       'server',
       `The ClearML server at ${ctx.apiHost} failed ${what}: retrying at the next poll; if it persists, check the ` +
         `server's logs`,
-      status,
-      subcode,
+      { status, subcode },
     );
   }
   return new ClearmlError(
     'invalid',
     `The ClearML server at ${ctx.apiHost} refused ${what}: this may be an incompatible server version; ` +
       `please report it if it persists`,
-    status,
-    subcode,
+    { status, subcode },
   );
 }
 
@@ -103,7 +98,7 @@ export function errorFromNonEnvelope(status: number, contentType: string, ctx: F
       'server',
       `${ctx.apiHost} answered ${ctx.endpoint} with HTTP ${status} (${contentType || 'no content type'}), not ` +
         `a ClearML reply: a proxy or the server is failing; retrying at the next poll`,
-      status,
+      { status },
     );
   }
   return new ClearmlError(
@@ -111,7 +106,7 @@ export function errorFromNonEnvelope(status: number, contentType: string, ctx: F
     `${ctx.apiHost} answered ${ctx.endpoint} with HTTP ${status} (${contentType || 'no content type'}) that is ` +
       `not a ClearML API reply: set the API host to the ClearML API server (port 8008 when self-hosted, ` +
       `https://api.clear.ml when hosted), not the web app`,
-    status,
+    { status },
   );
 }
 
@@ -187,7 +182,7 @@ function otherEnd(err: unknown, apiHost: string): string | null {
 
 /** No answer from the server: why, and the network code the failure carried (what fixes it depends on it). */
 function unreachable(message: string, networkCode: string | null | undefined): ClearmlError {
-  return new ClearmlError('unreachable', message, undefined, undefined, networkCode ?? undefined);
+  return new ClearmlError('unreachable', message, networkCode ? { networkCode } : {});
 }
 
 function isTimeout(err: unknown): boolean {
