@@ -34,6 +34,13 @@ export type NotificationMutes = z.infer<typeof NotificationMutesSchema>;
 export const ThemeSchema = z.enum(['system', 'light', 'dark']);
 export type Theme = z.infer<typeof ThemeSchema>;
 
+export const RunStateSchema = z.object({
+  on: z.boolean().default(false),
+  launchesPaused: z.boolean().default(false),
+  pausedQueues: z.array(z.string().max(255)).max(1000).default([]),
+});
+export type RunState = z.infer<typeof RunStateSchema>;
+
 export const SettingsSchema = z.object({
   schemaVersion: z.number().int().min(1).default(SETTINGS_SCHEMA_VERSION),
   /** Our config format, validated; null until the first setup. */
@@ -53,6 +60,13 @@ export const SettingsSchema = z.object({
    * fingerprint the user confirmed. Null: this app runs its own engine.
    */
   attachment: z.object({ url: z.string(), fingerprint: z.string() }).nullable().default(null),
+  /**
+   * How the user last left this install's own engine (never the demo's): autoscaling on or off, new launches paused,
+   * queues paused. The app starts its engine that way again, so a restart (a reboot with "start at login") neither
+   * leaves tasks waiting with autoscaling silently off nor lifts a pause. Changed only through the engine's own
+   * channels (`engine.setEnabled` and the pauses), never by `settings.patch`.
+   */
+  autoscaling: RunStateSchema.default(RunStateSchema.parse({})),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -84,6 +98,7 @@ export type SettingsPatch = UiSettingsPatch & {
   config?: Settings['config'];
   clearmlKeysHost?: Settings['clearmlKeysHost'];
   attachment?: Settings['attachment'];
+  autoscaling?: Settings['autoscaling'];
 };
 
 /** The settings as the renderer sees them: everything but the config (served by `config.get`). */

@@ -11,6 +11,16 @@ import { plural } from '../../shared/words.js';
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
 
 export const ev = {
+  // The run state restored at start (service/run-state.ts).
+  resumedAtStart: (s: { launchesPaused: boolean; pausedQueues: readonly string[] }): NewEvent => ({
+    level: 'info',
+    kind: 'engine',
+    message:
+      'autoscaling on again at start: it was on when the app last stopped' +
+      (s.launchesPaused ? '; new launches stay paused' : '') +
+      (s.pausedQueues.length === 1 ? `; queue '${s.pausedQueues[0]}' stays paused` : '') +
+      (s.pausedQueues.length > 1 ? `; queues ${s.pausedQueues.map((q) => `'${q}'`).join(', ')} stay paused` : ''),
+  }),
   // Team mode (controllers/leadership.ts).
   leadershipGained: (table: string): NewEvent => ({
     level: 'warn',

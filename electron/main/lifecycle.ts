@@ -50,8 +50,11 @@ export function quitPrompt(s: Snapshot): QuitPrompt | null {
     title: 'Quit ClearML Tray Autoscaler',
     message: `${plural(running.length, 'EC2 instance')} ${running.length === 1 ? 'is' : 'are'} still running (${rate(running)}).`,
     detail:
-      'Quitting stops autoscaling. Instances you keep are billed until they are terminated; with the lease ' +
-      'watchdog on, idle ones power themselves off after their lease expires.',
+      (s.enabled
+        ? 'Quitting stops autoscaling until the app starts again, which turns it back on. '
+        : 'Autoscaling is off. ') +
+      'Instances you keep are billed until they are terminated; with the lease watchdog on, idle ones power ' +
+      'themselves off after their lease expires.',
     buttons,
     choices,
     defaultId: 0,

@@ -37,7 +37,11 @@ describe('quit decision', () => {
     expect(p.cancelId).toBe(3);
     expect(p.defaultId).toBe(0);
     expect(p.idleIds).toEqual(['i-0000001a', 'i-0000002a']);
-    expect(p.detail).toMatch(/keep are billed until they are terminated/);
+    expect(p.detail).toMatch(/^Autoscaling is off\. Instances you keep are billed until they are terminated/);
+    // On, it says that the next start turns it back on (the app keeps it as it was left).
+    expect(quitPrompt(snapshot({ enabled: true, instances: [busy] }))!.detail).toMatch(
+      /^Quitting stops autoscaling until the app starts again, which turns it back on\. Instances you keep/,
+    );
   });
 
   it('no idle instance (or all idle): no separate "terminate idle" choice', () => {

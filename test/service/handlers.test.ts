@@ -608,3 +608,51 @@ describe('engine.stopEverything', () => {
     expect(controller.store.getState().enabled).toBe(false);
   });
 });
+
+describe('the engine as the user leaves it, kept for the next start', () => {
+  async function leaveIt(isDemo = false, refuse = false) {
+    const { deps, controller, settings } = makeDeps({ isDemo: () => isDemo });
+    settings.patch({ config: validConfig() });
+    // An engine that has nothing to run stays off, whatever was asked.
+    if (refuse) controller.setEnabled = async () => undefined;
+    const dispatch = createDispatcher(
+      createServiceHandlers({ ...deps, stopEverything: async () => ({ regions: [] }) }),
+    );
+    const kept = () => settings.get().autoscaling;
+    return { dispatch, kept };
+  }
+
+  it('keeps on/off, the launch pause and the queue pauses as they change', async () => {
+    const { dispatch, kept } = await leaveIt();
+    expect(kept()).toEqual({ on: false, launchesPaused: false, pausedQueues: [] });
+    await dispatch('autoscaler:engine.setEnabled', { enabled: true }, ctx);
+    expect(kept().on).toBe(true);
+    await dispatch('autoscaler:queue.setPaused', { queue: 'gpu', paused: true }, ctx);
+    await dispatch('autoscaler:queue.setPaused', { queue: 'cpu', paused: true }, ctx);
+    await dispatch('autoscaler:queue.setPaused', { queue: 'gpu', paused: true }, ctx);
+    expect(kept().pausedQueues).toEqual(['cpu', 'gpu']);
+    await dispatch('autoscaler:queue.setPaused', { queue: 'cpu', paused: false }, ctx);
+    expect(kept().pausedQueues).toEqual(['gpu']);
+    await dispatch('autoscaler:engine.setLaunchesPaused', { paused: true }, ctx);
+    expect(kept().launchesPaused).toBe(true);
+    await dispatch('autoscaler:engine.setLaunchesPaused', { paused: false }, ctx);
+    expect(kept().launchesPaused).toBe(false);
+    // Scale to zero pauses launches; autoscaling stays on.
+    await dispatch('autoscaler:engine.scaleToZero', {}, ctx);
+    expect(kept()).toEqual({ on: true, launchesPaused: true, pausedQueues: ['gpu'] });
+    // The kill switch stays off at the next start.
+    await dispatch('autoscaler:engine.stopEverything', { confirm: true }, ctx);
+    expect(kept().on).toBe(false);
+  });
+
+  it('keeps what took effect, and nothing of the demo', async () => {
+    const refused = await leaveIt(false, true);
+    await refused.dispatch('autoscaler:engine.setEnabled', { enabled: true }, ctx);
+    expect(refused.kept().on).toBe(false);
+
+    const demo = await leaveIt(true);
+    await demo.dispatch('autoscaler:engine.setEnabled', { enabled: true }, ctx);
+    await demo.dispatch('autoscaler:engine.setLaunchesPaused', { paused: true }, ctx);
+    expect(demo.kept()).toEqual({ on: false, launchesPaused: false, pausedQueues: [] });
+  });
+});

@@ -11,7 +11,9 @@ import { createChangeFeed, watchSettings, type ChangeFeed } from './changes.js';
 import { createConfigImporter, exportConfigText, importHosts } from './config-io.js';
 import { createEnvironmentFallback, type EnvironmentFallback } from './fallback.js';
 import { configureFromSettings, createServiceHandlers, stopEverythingResult, type TeamControl } from './handlers.js';
+import { errorText } from '../../../shared/error-text.js';
 import { isAllowedLink } from './links.js';
+import { resumeRunState } from './run-state.js';
 import { KnownSecrets } from './redact.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
@@ -41,7 +43,10 @@ export interface Service {
   changes: ChangeFeed;
   fallback: EnvironmentFallback;
   knownSecrets: KnownSecrets;
-  /** Applies the saved config and credentials to the engine (at startup, unless the demo runs). */
+  /**
+   * Applies the saved config and credentials to the engine (at startup, unless the demo runs), and leaves it as the
+   * user last did: on or off, paused or not (run-state.ts).
+   */
   configure(): Promise<boolean>;
   dispose(): void;
 }
@@ -108,7 +113,21 @@ export function composeService(p: ServiceParts): Service {
     changes,
     fallback,
     knownSecrets: known,
-    configure: () => configureFromSettings({ controller: host, settings, secrets, fallback, knownSecrets: known }),
+    configure: async () => {
+      const configured = await configureFromSettings({
+        controller: host,
+        settings,
+        secrets,
+        fallback,
+        knownSecrets: known,
+      });
+      // Not awaited: turning on waits for the observation configuring started, and the window and tray need not.
+      if (configured)
+        void resumeRunState(host, settings.get().autoscaling, (e) => host.engine?.emit(e)).catch((e: unknown) =>
+          p.log(`could not restore autoscaling as it was left: ${errorText(e)}`),
+        );
+      return configured;
+    },
     dispose: unwatch,
   };
 }

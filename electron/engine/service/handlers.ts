@@ -7,7 +7,7 @@ import { parseConfig, type Config } from '../../../shared/config.js';
 import { ServiceError, type Handlers } from '../../../shared/ipc/dispatch.js';
 import { findSecrets } from '../../../shared/ipc/redact.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
-import { publicSettings, type Settings } from '../../../shared/settings.js';
+import { publicSettings, type RunState, type Settings } from '../../../shared/settings.js';
 import {
   apiHostChange,
   instanceSetupChanges,
@@ -19,6 +19,7 @@ import type { ImportResult } from './config-io.js';
 import { knownSecrets as defaultKnownSecrets, redact, type KnownSecrets } from './redact.js';
 import type { SecretKind, SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
+import { rememberRunState } from './run-state.js';
 import { emptyTimeline } from '../../../shared/timeline.js';
 import type { ChangeFeed } from './changes.js';
 import { errorText } from '../../../shared/error-text.js';
@@ -277,6 +278,11 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
     };
   };
 
+  /** How the user leaves the engine, for the next start (run-state.ts); the demo's is not kept. */
+  const remember = (change: Partial<RunState>): void => {
+    if (!deps.isDemo()) rememberRunState(deps.settings, change);
+  };
+
   const reconfigure = async (): Promise<void> => {
     await configureFromSettings({ ...deps, knownSecrets: known, fallback });
   };
@@ -304,15 +310,23 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
         );
       }
       await deps.controller.setEnabled(enabled);
+      // What took effect: an engine with nothing to run stays off.
+      remember({ on: deps.controller.store.getState().enabled });
       return { enabled };
     },
 
     'autoscaler:engine.setLaunchesPaused': async ({ paused }) => {
       deps.controller.setLaunchesPaused(paused);
+      remember({ launchesPaused: paused });
       return { paused };
     },
 
-    'autoscaler:engine.scaleToZero': async () => ({ terminating: await deps.controller.scaleToZero() }),
+    'autoscaler:engine.scaleToZero': async () => {
+      const terminating = await deps.controller.scaleToZero();
+      // Scale to zero pauses new launches (autoscaling stays on).
+      remember({ launchesPaused: true });
+      return { terminating };
+    },
 
     'autoscaler:engine.stopEverything': async () => {
       const sweep = deps.stopEverything;
@@ -323,8 +337,10 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
             'terminate the instances in the EC2 console (filter on the tag the app puts on its instances).',
         );
       }
-      // Off first, so the engine cannot launch again for queued tasks while (or after) the sweep terminates.
+      // Off first, so the engine cannot launch again for queued tasks while (or after) the sweep terminates; and
+      // off at the next start too.
       await deps.controller.setEnabled(false);
+      remember({ on: false });
       const result = await sweep();
       // Region errors carry SDK messages shown to the user: redact them like test results, knowing every stored
       // value first (this may be the first call since start).
@@ -340,6 +356,8 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
 
     'autoscaler:queue.setPaused': async ({ queue, paused }) => {
       deps.controller.setQueuePaused(queue, paused);
+      const others = deps.settings.get().autoscaling.pausedQueues.filter((q) => q !== queue);
+      remember({ pausedQueues: paused ? [...others, queue] : others });
       return { queue, paused };
     },
 
