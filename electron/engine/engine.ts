@@ -42,8 +42,10 @@ export interface EngineDeps extends LaunchPorts {
   clock: Clock;
   store: MainStore;
   prices: PriceLookup;
-  /** Every event, as it happens (headless prints these). */
+  /** Every event, as it happens (headless prints these); with `log`, that log's own listener is told instead. */
   onEvent?: (event: EngineEvent) => void;
+  /** The log to write to (the host keeps one across the engines of successive configs); default: a new one. */
+  log?: EventLog;
   /** Cost history, budgets and attributed spend; without it the snapshot estimates today's spend in memory. */
   costs?: CostTracker;
   /** How connection problems are worded (app or terminal) and whether the host polls again. */
@@ -81,7 +83,7 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.config = deps.config;
-    this.log = new EventLog(() => deps.clock.now(), deps.onEvent);
+    this.log = deps.log ?? new EventLog(() => deps.clock.now(), deps.onEvent);
     this.connections = new ConnectionsController(deps.reporting);
     this.launcher = new LaunchController(deps, this.auth);
     this.remover = new TerminateController(deps, this.idle, this.auth);

@@ -4,14 +4,17 @@
  * EngineController the UI talks to. Demo mode points the same clients at the in-process emulators.
  */
 import path from 'node:path';
+import { z } from 'zod';
 import type { Config } from '../../shared/config.js';
-import { isLiveState, type EngineEvent } from '../../shared/domain.js';
+import { EngineEventSchema, isLiveState, type EngineEvent } from '../../shared/domain.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
 import type { DemoEmulation } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
 import { Engine, type EngineDeps, type TickResult } from './engine.js';
+import { EventLog, MAX_EVENTS } from './controllers/event-log.js';
+import { KeptFileWriter, readKeptFileSync, type KeptFileOptions } from './kept-file.js';
 import { errorText } from '../../shared/error-text.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
 import { CostHistory } from './cost/history.js';
@@ -32,6 +35,7 @@ import { memoryTeamState, openTeamState, type TeamState } from './team/identity.
 import { createDynamoLeaseStore, type LeaseStore } from './team/lease-store.js';
 import { ensureLeaseTable } from './team/lease-table.js';
 import { plural } from '../../shared/words.js';
+import { createRunTempDir, type RunTempDir } from './temp-dir.js';
 
 export interface EngineHostOptions {
   store?: MainStore;
@@ -94,6 +98,9 @@ export interface EngineHost extends EngineController {
 }
 
 const PRICE_REFRESH_MS = 3600_000;
+/** The event log is written at most this often (and when the host stops). */
+const EVENTS_FLUSH_MS = 5_000;
+const EventsFileSchema = z.object({ version: z.literal(1), events: z.array(EngineEventSchema).max(MAX_EVENTS) });
 /** How long `stop` lets a price read in flight finish. */
 const STOP_PRICE_WAIT_MS = 3_000;
 
@@ -122,12 +129,16 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let priceRefreshing: Promise<void> | null = null;
   let pendingRecovery: (() => Promise<void>) | null = null;
   let lastCreds: ResolvedCredentials | null = null;
-  const crash = opts.dataDir && (opts.crashSafety ?? true) ? createCrashSafety({ dir: opts.dataDir, clock }) : null;
+  let crash = opts.dataDir && (opts.crashSafety ?? true) ? createCrashSafety({ dir: opts.dataDir, clock }) : null;
   // The cost history is one append-only journal per data folder, opened once and shared by every engine.
   let historyP: Promise<CostHistory | null> | null = null;
+  /** Where the cost history is: the data folder, or the demo's own temporary folder once the demo runs. */
+  let historyDir = opts.dataDir;
+  /** The demo's folder (its made-up spend), removed when the host stops. */
+  let demoDir: RunTempDir | null = null;
   const openHistory = () =>
-    (historyP ??= opts.dataDir
-      ? CostHistory.open({ file: path.join(opts.dataDir, 'cost-history.jsonl'), clock }).catch((e: unknown) => {
+    (historyP ??= historyDir
+      ? CostHistory.open({ file: path.join(historyDir, 'cost-history.jsonl'), clock }).catch((e: unknown) => {
           engine?.emit({
             level: 'warn',
             kind: 'error',
@@ -152,10 +163,11 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
 
   // The scaling timeline records what is published (a sample per successful poll, a marker per event), so it needs
   // nothing from inside the tick; kept in timeline.json in the data folder.
-  const timelineP = TimelineRecorder.open({
+  const timelineProblem = (message: string) => log.emit({ level: 'warn', kind: 'engine', message });
+  let timelineP = TimelineRecorder.open({
     ...(opts.dataDir ? { file: path.join(opts.dataDir, 'timeline.json') } : {}),
     clock,
-    onProblem: (message) => engine?.emit({ level: 'warn', kind: 'engine', message }),
+    onProblem: timelineProblem,
   });
   store.subscribe((s, prev) => {
     if (s.lastTickOkAt !== null && s.lastTickOkAt !== prev.lastTickOkAt) {
@@ -168,8 +180,29 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     const listed = store.getState().instances;
     const marker = markerOf(e, (id) => listed.find((i) => i.instanceId === id)?.market);
     if (marker) void timelineP.then((t) => t.mark(marker));
+    eventsWriter?.touch();
     opts.onEvent?.(e);
   };
+  // One event log for the host's life, kept in events.json in the data folder: a new config's engine and the next
+  // start go on with the same history.
+  const eventsFile: KeptFileOptions | null = opts.dataDir
+    ? {
+        file: path.join(opts.dataDir, 'events.json'),
+        clock,
+        what: 'the event log',
+        flushMs: EVENTS_FLUSH_MS,
+        onProblem: (message) => log.emitOnce('events-file', { level: 'warn', kind: 'engine', message }),
+      }
+    : null;
+  let unreadable: string | null = null;
+  const kept = eventsFile
+    ? readKeptFileSync({ ...eventsFile, onProblem: (m) => (unreadable = m) }, EventsFileSchema)
+    : undefined;
+  const log = new EventLog(() => clock.now(), recordEvent, kept?.events ?? []);
+  let eventsWriter: KeptFileWriter | null = eventsFile
+    ? new KeptFileWriter(eventsFile, () => JSON.stringify({ version: 1, events: log.recent(MAX_EVENTS) }))
+    : null;
+  if (unreadable) log.emit({ level: 'warn', kind: 'engine', message: unreadable });
 
   const makeClearml =
     opts.makeClearml ??
@@ -196,7 +229,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     const book = new PriceBook({
       region: cfg.aws.region,
       clock,
-      ...(opts.dataDir ? { cacheFile: path.join(opts.dataDir, `prices-${cfg.aws.region}.json`) } : {}),
+      // Not the demo's: its spot prices come from the emulator.
+      ...(opts.dataDir && !demoEmulation
+        ? { cacheFile: path.join(opts.dataDir, `prices-${cfg.aws.region}.json`) }
+        : {}),
       // The Pricing API is skipped in demo mode: the bundled table is the honest answer there.
       ...(override ? {} : { pricing: createPricingSource(creds.aws ? { credentials: creds.aws } : {}) }),
       spot: (types) => ec2.spotPrices(types),
@@ -212,7 +248,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         clearml: creds.clearml,
         gitPassword: creds.gitPassword,
       }),
-      onEvent: recordEvent,
+      log,
       team: {
         team: teamState,
         // The leader lease on the app's own AWS credentials; the SDK resolves the endpoint (AWS_ENDPOINT_URL_*).
@@ -368,6 +404,25 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     });
   }
 
+  /**
+   * The demo's world is made up, so none of it goes into the data folder the real engine reads at its next start:
+   * from here on the launch journal and region registry are off, the timeline, the event log and prices are kept in
+   * memory only, and the spend in a temporary folder removed when the host stops (the files in the data folder keep
+   * what they held before the demo).
+   */
+  async function keepTheDemoApart(): Promise<void> {
+    await eventsWriter?.flush();
+    eventsWriter = null;
+    const recorder = await timelineP;
+    await recorder.flush();
+    timelineP = TimelineRecorder.open({ clock, onProblem: timelineProblem });
+    demoDir = createRunTempDir('autoscaler-demo-');
+    historyDir = demoDir.path;
+    historyP = null;
+    await crash?.close();
+    crash = null;
+  }
+
   async function ourInstances() {
     if (!clients || !config) return [];
     return clients.ec2.describeInstances(config.scaling.workersPrefix);
@@ -474,13 +529,19 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       // A tick run on request (`--once`, "reconcile now") may have taken the lease while autoscaling was off.
       await engine?.leadership?.release();
       await (await timelineP).flush();
+      await eventsWriter?.flush();
+      await (await historyP)?.close();
+      demoDir?.remove();
       await crash?.close();
       demoEmulation?.close();
       demoEmulation = null;
     },
     async startDemo(demoOpts = {}) {
-      // Loaded on demand: the emulators the demo runs against stay out of the main bundle (a chunk of their own).
-      if (!demoEmulation) demoEmulation = await (await import('./demo.js')).startDemoEmulation({ clock });
+      if (!demoEmulation) {
+        await keepTheDemoApart();
+        // Loaded on demand: the emulators the demo runs against stay out of the main bundle (a chunk of their own).
+        demoEmulation = await (await import('./demo.js')).startDemoEmulation({ clock });
+      }
       const demo = demoEmulation;
       const cfg = demoOpts.dryRun ? { ...demo.config, scaling: { ...demo.config.scaling, dryRun: true } } : demo.config;
       configure(cfg, demo.credentials, {

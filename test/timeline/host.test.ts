@@ -1,10 +1,12 @@
 // The host records the timeline from what it publishes, serves it and instance details (console tail included)
 // over the demo world (real HTTP emulators), and a new host on the same data folder keeps the history.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import { AWS_KEYS, addTasks, baseConfig } from '../fixtures/index.js';
+import { startWorld, type World } from '../fixtures/world.js';
 
 let dir = '';
 const hosts: EngineHost[] = [];
@@ -65,13 +67,74 @@ describe('host timeline and instance detail (demo world)', () => {
     }
     expect(detail.events.some((e) => e.kind === 'launch')).toBe(true);
 
+    // The demo's world is made up: none of it is left in the data folder the real engine reads at its next start
+    // (launch journal, region registry, spend, prices, timeline, events); only this install's identity.
     await host.stop();
     hosts.length = 0;
-    expect(existsSync(path.join(dir, 'timeline.json'))).toBe(true);
-    const again = createEngineHost({ dataDir: dir });
-    hosts.push(again);
-    const kept = await again.timeline(1);
-    expect(kept.points.length).toBeGreaterThanOrEqual(t.points.length);
-    expect(kept.markers.some((m) => m.kind === 'launch')).toBe(true);
+    expect(readdirSync(dir)).toEqual(['team.json']);
   }, 60_000);
+});
+
+describe('what a restart keeps (the real engine, against the emulators)', () => {
+  let world: World | null = null;
+  afterEach(async () => {
+    await world?.close();
+    world = null;
+  });
+
+  async function opener() {
+    dir = mkdtempSync(path.join(tmpdir(), 'host-kept-'));
+    const w = (world = await startWorld({ queues: ['gpu', 'cpu'] }));
+    const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
+    const open = (c = config) => {
+      const h = createEngineHost({
+        dataDir: dir,
+        clock: w.clock,
+        makeClearml: (cfg) => w.clients(cfg).clearml,
+        makeEc2: (cfg) => w.clients(cfg).ec2,
+      });
+      hosts.push(h);
+      h.configure(c, { clearml: null, aws: AWS_KEYS });
+      return h;
+    };
+    return { w, config, open };
+  }
+
+  it('the timeline and the event log, across a config change too; new event ids follow the kept ones', async () => {
+    const { w, config, open } = await opener();
+    const first = open();
+    addTasks(w.clearml, 'gpu', 1, 600);
+    await first.tickNow();
+    w.clock.advance(15_000);
+    // A new config builds a new engine: the log goes on.
+    first.configure({ ...config, scaling: { ...config.scaling, maxIdleMin: 10 } }, { clearml: null, aws: AWS_KEYS });
+    await first.tickNow();
+    const before = first.store.getState().events;
+    expect(before.some((e) => e.kind === 'launch')).toBe(true);
+    const points = (await first.timeline(1)).points.length;
+    expect(points).toBeGreaterThanOrEqual(2);
+    await first.stop();
+    hosts.length = 0;
+
+    w.clock.advance(15_000);
+    const again = open();
+    addTasks(w.clearml, 'cpu', 1, 600);
+    await again.tickNow();
+    const after = again.store.getState().events;
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.slice(before.length).some((e) => e.kind === 'launch')).toBe(true);
+    expect(Math.min(...after.slice(before.length).map((e) => e.id))).toBeGreaterThan(before.at(-1)!.id);
+    expect((await again.timeline(1)).points.length).toBeGreaterThan(points);
+  });
+
+  it('an event log file that does not parse is set aside, said, and the log starts empty', async () => {
+    const { open } = await opener();
+    writeFileSync(path.join(dir, 'events.json'), '{"version":1,"events":[{"id":"x"}]}');
+    const h = open();
+    await h.tickNow();
+    expect(existsSync(path.join(dir, 'events.json.corrupt'))).toBe(true);
+    expect(h.store.getState().events[0]?.message).toMatch(
+      /^the event log in .*events\.json could not be read \(.*\); it was kept as events\.json\.corrupt/,
+    );
+  });
 });

@@ -1,13 +1,16 @@
 /**
  * The engine's event log: numbers and times each event, keeps the last 500 for the snapshot, hands each to the
- * host as it happens, and logs a repeating decision once per 10 minutes instead of every tick.
+ * host as it happens, and logs a repeating decision once per 10 minutes instead of every tick. The host keeps one
+ * log for the engines of successive configs and across restarts, so a settings change or a restart keeps the
+ * history (the audit lines of who changed what among it) and ids keep counting up.
  */
 import type { EngineEvent } from '../../../shared/domain.js';
 import { ev, type NewEvent } from '../events.js';
 import type { Plan } from '../policy.js';
 import { leftUnlaunched, renderDecision } from '../reasons.js';
 
-const MAX_EVENTS = 500;
+/** How many events the log keeps (and the host keeps across restarts). */
+export const MAX_EVENTS = 500;
 const REPEAT_AFTER_MS = 10 * 60_000;
 const MAX_REMEMBERED_KEYS = 2000;
 
@@ -16,10 +19,15 @@ export class EventLog {
   private seq = 0;
   private readonly emitted = new Map<string, number>();
 
+  /** `history`: events kept from an earlier run, oldest first; the ids of new events follow theirs. */
   constructor(
     private readonly now: () => number,
     private readonly onEvent?: (event: EngineEvent) => void,
-  ) {}
+    history: readonly EngineEvent[] = [],
+  ) {
+    this.events = history.slice(-MAX_EVENTS);
+    this.seq = this.events.reduce((m, e) => Math.max(m, e.id), 0);
+  }
 
   emit(e: NewEvent): EngineEvent {
     const event: EngineEvent = { id: ++this.seq, at: this.now(), ...e };

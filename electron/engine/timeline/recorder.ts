@@ -1,11 +1,9 @@
 /**
  * The timeline's edge: records samples and markers into the pure ring and keeps it in `timeline.json` in the data
  * folder, so a restart keeps the last 24 h. The file is the whole ring (bounded by the ring's limits, a few hundred
- * KB at most), rewritten atomically (temp file + rename) at most every `flushMs` and on close. A file that does not
- * parse is kept aside as `timeline.json.corrupt` and the history starts empty: a chart is not worth refusing to start.
+ * KB at most), kept as `kept-file.ts` keeps a history: rewritten at most every `flushMs` and on close, set aside
+ * when it does not parse.
  */
-import { readFile, rename } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../ports.js';
 import {
@@ -17,7 +15,7 @@ import {
   type TimelineSample,
 } from '../../../shared/timeline.js';
 import { DEFAULT_LIMITS, TimelineRing, type RingLimits } from './ring.js';
-import { writeFileDurably } from '../durable-file.js';
+import { KeptFileWriter, readKeptFile, type KeptFileOptions } from '../kept-file.js';
 
 const FileSchema = z.object({
   version: z.literal(1),
@@ -36,36 +34,20 @@ export interface TimelineRecorderOptions {
 }
 
 export class TimelineRecorder {
-  private dirty = false;
-  private lastFlush = 0;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writer: KeptFileWriter | null;
 
   private constructor(
     private readonly ring: TimelineRing,
     private readonly opts: TimelineRecorderOptions,
   ) {
-    this.lastFlush = opts.clock.now();
+    this.writer = opts.file
+      ? new KeptFileWriter(keptFile(opts, opts.file), () => JSON.stringify({ version: 1, ...this.ring.state() }))
+      : null;
   }
 
   static async open(opts: TimelineRecorderOptions): Promise<TimelineRecorder> {
-    const limits = opts.limits ?? DEFAULT_LIMITS;
-    let initial: { samples: TimelineSample[]; markers: TimelineMarker[] } | undefined;
-    if (opts.file) {
-      try {
-        const parsed = FileSchema.safeParse(JSON.parse(await readFile(opts.file, 'utf8')));
-        if (parsed.success) initial = parsed.data;
-        else throw new Error(parsed.error.issues[0]?.message ?? 'unexpected content');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-          await rename(opts.file, `${opts.file}.corrupt`).catch(() => undefined);
-          opts.onProblem?.(
-            `the scaling history in ${opts.file} could not be read (${(e as Error).message}); it was kept as ` +
-              `${path.basename(opts.file)}.corrupt and the history starts empty`,
-          );
-        }
-      }
-    }
-    const ring = new TimelineRing(limits, initial);
+    const initial = opts.file ? await readKeptFile(keptFile(opts, opts.file), FileSchema) : undefined;
+    const ring = new TimelineRing(opts.limits ?? DEFAULT_LIMITS, initial);
     ring.compact(opts.clock.now());
     return new TimelineRecorder(ring, opts);
   }
@@ -76,12 +58,12 @@ export class TimelineRecorder {
 
   add(sample: TimelineSample): void {
     this.ring.add(sample);
-    this.touch();
+    this.writer?.touch();
   }
 
   mark(marker: TimelineMarker): void {
     this.ring.mark(marker);
-    this.touch();
+    this.writer?.touch();
   }
 
   query(hours: TimelineRange): Timeline {
@@ -90,24 +72,16 @@ export class TimelineRecorder {
 
   /** Writes the ring now if it changed (waits for a write already under way). */
   flush(): Promise<void> {
-    if (!this.opts.file || !this.dirty) return this.writing;
-    this.dirty = false;
-    this.lastFlush = this.opts.clock.now();
-    const file = this.opts.file;
-    const body = JSON.stringify({ version: 1, ...this.ring.state() });
-    this.writing = this.writing.then(async () => {
-      try {
-        await writeFileDurably(file, body);
-      } catch (e) {
-        this.dirty = true;
-        this.opts.onProblem?.(`the scaling history could not be saved to ${file}: ${(e as Error).message}`);
-      }
-    });
-    return this.writing;
+    return this.writer?.flush() ?? Promise.resolve();
   }
+}
 
-  private touch(): void {
-    this.dirty = true;
-    if (this.opts.clock.now() - this.lastFlush >= (this.opts.flushMs ?? 30_000)) void this.flush();
-  }
+function keptFile(opts: TimelineRecorderOptions, file: string): KeptFileOptions {
+  return {
+    file,
+    clock: opts.clock,
+    what: 'the scaling history',
+    ...(opts.flushMs !== undefined ? { flushMs: opts.flushMs } : {}),
+    ...(opts.onProblem ? { onProblem: opts.onProblem } : {}),
+  };
 }
