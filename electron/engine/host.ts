@@ -35,6 +35,7 @@ import { memoryTeamState, openTeamState, type TeamState } from './team/identity.
 import { createDynamoLeaseStore, type LeaseStore } from './team/lease-store.js';
 import { ensureLeaseTable } from './team/lease-table.js';
 import { plural } from '../../shared/words.js';
+import { redact } from '../../shared/ipc/redact.js';
 import { createRunTempDir, type RunTempDir } from './temp-dir.js';
 
 export interface EngineHostOptions {
@@ -200,7 +201,13 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     : undefined;
   const log = new EventLog(() => clock.now(), recordEvent, kept?.events ?? []);
   let eventsWriter: KeptFileWriter | null = eventsFile
-    ? new KeptFileWriter(eventsFile, () => JSON.stringify({ version: 1, events: log.recent(MAX_EVENTS) }))
+    ? new KeptFileWriter(eventsFile, () =>
+        // Event texts are built to carry no secret; on disk they are masked for the secret shapes anyway.
+        JSON.stringify({
+          version: 1,
+          events: log.recent(MAX_EVENTS).map((e) => ({ ...e, message: redact(e.message) })),
+        }),
+      )
     : null;
   if (unreadable) log.emit({ level: 'warn', kind: 'engine', message: unreadable });
 

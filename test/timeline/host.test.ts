@@ -1,6 +1,6 @@
 // The host records the timeline from what it publishes, serves it and instance details (console tail included)
 // over the demo world (real HTTP emulators), and a new host on the same data folder keeps the history.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,8 +113,13 @@ describe('what a restart keeps (the real engine, against the emulators)', () => 
     expect(before.some((e) => e.kind === 'launch')).toBe(true);
     const points = (await first.timeline(1)).points.length;
     expect(points).toBeGreaterThanOrEqual(2);
+    // On disk, secret shapes are masked even in a text that should never hold one.
+    first.engine!.emit({ level: 'warn', kind: 'engine', message: 'a reply quoted AKIAZZZZEXAMPLE12345' });
     await first.stop();
     hosts.length = 0;
+    const onDisk = readFileSync(path.join(dir, 'events.json'), 'utf8');
+    expect(onDisk).toContain('a reply quoted ');
+    expect(onDisk).not.toContain('AKIAZZZZEXAMPLE12345');
 
     w.clock.advance(15_000);
     const again = open();
