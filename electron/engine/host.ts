@@ -125,6 +125,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let watching: Promise<void> | null = null;
   let watchWake: AbortController | null = null;
   let stopping = false;
+  let stopped: Promise<void> | null = null;
   let priceRefresh: (() => void) | null = null;
   /** The price refresh a tick started and nobody awaits; `stop` lets it finish (briefly) before closing. */
   let priceRefreshing: Promise<void> | null = null;
@@ -137,6 +138,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let historyDir = opts.dataDir;
   /** The demo's folder (its made-up spend), removed when the host stops. */
   let demoDir: RunTempDir | null = null;
+  /** The data folder's history, if it was open when the demo started: closed when the host stops. */
+  let retiredHistory: Promise<CostHistory | null> | null = null;
   const openHistory = () =>
     (historyP ??= historyDir
       ? CostHistory.open({ file: path.join(historyDir, 'cost-history.jsonl'), clock }).catch((e: unknown) => {
@@ -418,6 +421,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
    * what they held before the demo).
    */
   async function keepTheDemoApart(): Promise<void> {
+    // A tick of the engine before the demo finishes with the files it started with.
+    while (current) await current;
     await eventsWriter?.flush();
     eventsWriter = null;
     const recorder = await timelineP;
@@ -425,9 +430,30 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     timelineP = TimelineRecorder.open({ clock, onProblem: timelineProblem });
     demoDir = createRunTempDir('autoscaler-demo-');
     historyDir = demoDir.path;
+    retiredHistory = historyP;
     historyP = null;
     await crash?.close();
     crash = null;
+  }
+
+  async function stopHost(): Promise<void> {
+    stopping = true;
+    watchWake?.abort();
+    await watching;
+    await setEnabled(false, true);
+    await current;
+    // A price read still in flight finishes before the emulators (demo) and the data folder go away, so nothing
+    // of this run reaches the network after stop; a slow Pricing API is not waited for beyond a moment.
+    if (priceRefreshing) await Promise.race([priceRefreshing, delay(STOP_PRICE_WAIT_MS)]);
+    // A tick run on request (`--once`, "reconcile now") may have taken the lease while autoscaling was off.
+    await engine?.leadership?.release();
+    await (await timelineP).flush();
+    await eventsWriter?.flush();
+    for (const h of [historyP, retiredHistory]) await (await h)?.close();
+    demoDir?.remove();
+    await crash?.close();
+    demoEmulation?.close();
+    demoEmulation = null;
   }
 
   async function ourInstances() {
@@ -524,25 +550,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       await runTick(false);
       return report;
     },
-    async stop() {
-      stopping = true;
-      watchWake?.abort();
-      await watching;
-      await setEnabled(false, true);
-      await current;
-      // A price read still in flight finishes before the emulators (demo) and the data folder go away, so nothing
-      // of this run reaches the network after stop; a slow Pricing API is not waited for beyond a moment.
-      if (priceRefreshing) await Promise.race([priceRefreshing, delay(STOP_PRICE_WAIT_MS)]);
-      // A tick run on request (`--once`, "reconcile now") may have taken the lease while autoscaling was off.
-      await engine?.leadership?.release();
-      await (await timelineP).flush();
-      await eventsWriter?.flush();
-      await (await historyP)?.close();
-      demoDir?.remove();
-      await crash?.close();
-      demoEmulation?.close();
-      demoEmulation = null;
-    },
+    // Once: a second call (a test's cleanup, a quit during a stop) waits for the first.
+    stop: () => (stopped ??= stopHost()),
     async startDemo(demoOpts = {}) {
       if (!demoEmulation) {
         await keepTheDemoApart();

@@ -2,7 +2,6 @@
 // team engine) goes on observing, read-only, every polling interval, so the window and tray follow the queues and
 // what still runs; turning autoscaling on hands over to the acting loop, and stopping the host ends both.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
 import type { Clock } from '../../electron/engine/ports.js';
 import { AWS_KEYS, addTasks, baseConfig } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
@@ -50,23 +49,15 @@ class LoopClock implements Clock {
 }
 
 let world: World | null = null;
-let host: EngineHost | null = null;
 afterEach(async () => {
-  await host?.stop();
   await world?.close();
-  host = world = null;
+  world = null;
 });
 
 async function offHost(watchWhileOff: boolean) {
-  world = await startWorld({ queues: ['gpu', 'cpu'] });
-  const w = world;
+  const w = (world = await startWorld({ queues: ['gpu', 'cpu'] }));
   const clock = new LoopClock(w);
-  host = createEngineHost({
-    clock,
-    makeClearml: (c) => w.clients(c).clearml,
-    makeEc2: (c) => w.clients(c).ec2,
-    watchWhileOff,
-  });
+  const host = w.host({ clock, watchWhileOff });
   const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
   host.configure(
     { ...config, scaling: { ...config.scaling, pollingIntervalSec: 20 } },
@@ -74,9 +65,8 @@ async function offHost(watchWhileOff: boolean) {
   );
   // The observation every configure makes while off.
   await host.refresh();
-  const h = host;
-  const pending = (queue: string) => h.store.getState().queues.find((q) => q.name === queue)?.pending;
-  return { w, clock, h, pending };
+  const pending = (queue: string) => host.store.getState().queues.find((q) => q.name === queue)?.pending;
+  return { w, clock, h: host, pending };
 }
 
 describe('observing while autoscaling is off', () => {
@@ -126,7 +116,6 @@ describe('observing while autoscaling is off', () => {
     expect(h.store.getState().status).toBe('off');
 
     // Stopping wakes the sleeping watch instead of waiting a polling interval (here: forever) for it.
-    host = null;
     const stopped = await Promise.race([
       h.stop().then(() => 'stopped'),
       new Promise((r) => setTimeout(() => r('still stopping after 5 s'), 5000)),

@@ -1,7 +1,6 @@
 // The engine as the user left it comes back at the next start: on or off, paused or not, pauses first. The second
 // part runs the real service composition over a real engine host against the emulators.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
 import type { NewEvent } from '../../electron/engine/events.js';
 import { composeService } from '../../electron/engine/service/compose.js';
 import { createEnvironmentFallback } from '../../electron/engine/service/fallback.js';
@@ -46,22 +45,15 @@ describe('resumeRunState', () => {
 });
 
 let world: World | null = null;
-let host: EngineHost | null = null;
 afterEach(async () => {
-  await host?.stop();
   await world?.close();
-  host = world = null;
+  world = null;
 });
 
 /** The desktop app's start: the saved config and run state, the service composed over a real engine host. */
 async function start(state: RunState) {
-  world = await startWorld({ queues: ['gpu', 'cpu'] });
-  const w = world;
-  const h = (host = createEngineHost({
-    clock: w.clock,
-    makeClearml: (c) => w.clients(c).clearml,
-    makeEc2: (c) => w.clients(c).ec2,
-  }));
+  const w = (world = await startWorld({ queues: ['gpu', 'cpu'] }));
+  const h = w.host();
   const settings = new MemorySettingsRepo();
   settings.patch({ config: baseConfig({ clearml: { apiHost: w.clearml.url } }), autoscaling: state });
   const service = composeService({

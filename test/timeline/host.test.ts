@@ -87,13 +87,7 @@ describe('what a restart keeps (the real engine, against the emulators)', () => 
     const w = (world = await startWorld({ queues: ['gpu', 'cpu'] }));
     const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
     const open = (c = config) => {
-      const h = createEngineHost({
-        dataDir: dir,
-        clock: w.clock,
-        makeClearml: (cfg) => w.clients(cfg).clearml,
-        makeEc2: (cfg) => w.clients(cfg).ec2,
-      });
-      hosts.push(h);
+      const h = w.host({ dataDir: dir });
       h.configure(c, { clearml: null, aws: AWS_KEYS });
       return h;
     };
@@ -116,7 +110,6 @@ describe('what a restart keeps (the real engine, against the emulators)', () => 
     // On disk, secret shapes are masked even in a text that should never hold one.
     first.engine!.emit({ level: 'warn', kind: 'engine', message: 'a reply quoted AKIAZZZZEXAMPLE12345' });
     await first.stop();
-    hosts.length = 0;
     const onDisk = readFileSync(path.join(dir, 'events.json'), 'utf8');
     expect(onDisk).toContain('a reply quoted ');
     expect(onDisk).not.toContain('AKIAZZZZEXAMPLE12345');
