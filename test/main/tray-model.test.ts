@@ -31,6 +31,18 @@ describe('tray status line and icon', () => {
       'off',
     ],
     [
+      'off with tasks waiting: nothing launches for them',
+      { queues: [queue({ name: 'gpu', pending: 2 }), queue({ name: 'cpu', pending: 1 })] },
+      'Autoscaling off: 3 tasks waiting',
+      'off',
+    ],
+    [
+      'off, billing and waiting',
+      { instances: three.slice(0, 1), costs: costs(1), queues: [queue({ name: 'gpu', pending: 1 })] },
+      'Autoscaling off: 1 running, $1.00/h still billing; 1 task waiting',
+      'off',
+    ],
+    [
       'on, standing by while another engine leads (team mode)',
       {
         enabled: true,

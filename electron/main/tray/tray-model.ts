@@ -76,8 +76,13 @@ export function statusLine(s: Snapshot): string {
     return `Autoscaling error: ${reason}${suffix}`;
   }
   if (!s.enabled || s.status === 'off') {
-    // Off still says what is billing: instances outlive the autoscaler.
-    return running > 0 ? `Autoscaling off: ${burn} still billing${suffix}` : `Autoscaling off${suffix}`;
+    // Off still says what is billing (instances outlive the autoscaler) and what waits (nothing launches for it).
+    const pending = s.queues.reduce((n, q) => n + q.pending, 0);
+    const parts = [
+      running > 0 ? `${burn} still billing` : null,
+      pending > 0 ? `${plural(pending, 'task')} waiting` : null,
+    ].filter(Boolean);
+    return `Autoscaling off${parts.length ? `: ${parts.join('; ')}` : ''}${suffix}`;
   }
   if (s.status === 'starting') return `Autoscaling starting…${suffix}`;
   // Team mode: on, but another engine acts for this prefix; the dashboard says since when and when this one takes over.
