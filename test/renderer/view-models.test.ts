@@ -146,7 +146,18 @@ describe('overview model', () => {
       snapshot({ status: 'off', instances: [instance(), instance({ phase: 'terminating' })] }),
       now,
     );
-    expect(m.advice).toMatch(/1 instance still runs and bills while it is off/);
+    expect(m.advice).toBe(
+      'Turn it on to launch instances when tasks wait in the queues. 1 instance still runs and bills while it is off.',
+    );
+  });
+
+  it.each([
+    [[1], 'A task waits', '1 task waits in the queues: turn it on to launch instances for it.'],
+    [[2, 1], 'tasks wait', '3 tasks wait in the queues: turn it on to launch instances for them.'],
+    [[0], 'nothing waits', 'Turn it on to launch instances when tasks wait in the queues.'],
+  ])('off, pending %j: %s', (pending, _what, advice) => {
+    const queues = pending.map((n, k) => queueView({ name: `q${k}`, pending: n }));
+    expect(overviewModel(snapshot({ status: 'off', queues }), now).advice).toBe(advice);
   });
 });
 

@@ -88,9 +88,14 @@ function advice(s: Snapshot, stale: boolean): string | null {
       : 'Check the Credentials and Settings views, then turn autoscaling off and on again.';
   if (s.status === 'off') {
     const running = s.instances.filter((i) => i.phase !== 'terminating').length;
+    const pending = s.queues.reduce((n, q) => n + q.pending, 0);
+    const turnOn =
+      pending > 0
+        ? `${plural(pending, 'task')} ${pending === 1 ? 'waits' : 'wait'} in the queues: turn it on to launch instances for ${pending === 1 ? 'it' : 'them'}.`
+        : 'Turn it on to launch instances when tasks wait in the queues.';
     return running > 0
-      ? `Turn it on to scale with the queues. ${plural(running, 'instance')} still ${running === 1 ? 'runs and bills' : 'run and bill'} while it is off.`
-      : 'Turn it on to launch instances when tasks wait in the queues.';
+      ? `${turnOn} ${plural(running, 'instance')} still ${running === 1 ? 'runs and bills' : 'run and bill'} while it is off.`
+      : turnOn;
   }
   if (s.status === 'paused') return 'Resume launches when you want queued tasks to get new instances again.';
   if (stale)
