@@ -12,7 +12,7 @@ import {
   sortInstances,
   terminateConsequence,
 } from '../../renderer/src/model/instances.js';
-import { overviewModel, STALE_AFTER_SEC, withClearml } from '../../renderer/src/model/overview.js';
+import { adoptIntro, overviewModel, STALE_AFTER_SEC, withClearml } from '../../renderer/src/model/overview.js';
 import { emptyCosts, type EngineEvent } from '../../shared/domain.js';
 import { instance, snapshot } from './fake-api.js';
 
@@ -114,6 +114,14 @@ describe('overview model', () => {
     expect(overviewModel(snapshot({}), now).fromClearml).toEqual({ running: 0, busy: 0, idle: 0 });
     expect(withClearml('waiting for tasks', 2)).toBe("waiting for tasks; +2 from ClearML's autoscaler");
     expect(withClearml('waiting for tasks', 0)).toBe('waiting for tasks');
+    expect(adoptIntro(1)).toBe(
+      "1 instance launched by ClearML's autoscaler runs a worker with this app's prefix. It counts as capacity and is " +
+        'left alone. Adopt it to let this app terminate it when idle, like the instances it launches.',
+    );
+    expect(adoptIntro(2)).toBe(
+      "2 instances launched by ClearML's autoscaler run workers with this app's prefix. They count as capacity and " +
+        'are left alone. Adopt them to let this app terminate them when idle, like the instances it launches.',
+    );
   });
 
   it('an enabled engine without a recent good poll is stale and says what to check', () => {

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { AdoptableView } from '../../../shared/domain.js';
 import { plural } from '../model/format.js';
+import { adoptIntro } from '../model/overview.js';
 import { roleLimit } from '../model/team.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 import { ConfirmDialog } from './Dialog.js';
@@ -19,11 +20,7 @@ export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[]
   return (
     <section className="card" aria-labelledby="adopt-heading">
       <h2 id="adopt-heading">Instances from ClearML&apos;s autoscaler</h2>
-      <p>
-        {plural(adoptable.length, 'instance')} launched by ClearML&apos;s autoscaler run workers with this app&apos;s
-        prefix. They count as capacity and are left alone. Adopt them to let this app terminate them when idle, like the
-        instances it launches.
-      </p>
+      <p>{adoptIntro(adoptable.length)}</p>
       <table className="mini-table">
         <thead>
           <tr>

@@ -50,6 +50,16 @@ function clearmlCounts(s: Snapshot): OverviewModel['fromClearml'] {
   return { running, busy, idle: running - busy };
 }
 
+/** The adoption card's first paragraph, in the number of the instances it lists. */
+export function adoptIntro(n: number): string {
+  const one = n === 1;
+  return (
+    `${plural(n, 'instance')} launched by ClearML's autoscaler ${one ? 'runs a worker' : 'run workers'} with this ` +
+    `app's prefix. ${one ? 'It counts' : 'They count'} as capacity and ${one ? 'is' : 'are'} left alone. Adopt ` +
+    `${one ? 'it' : 'them'} to let this app terminate ${one ? 'it' : 'them'} when idle, like the instances it launches.`
+  );
+}
+
 /** A tile's caption, with the instances of ClearML's autoscaler it leaves out when there are any. */
 export function withClearml(sub: string, n: number): string {
   return n > 0 ? `${sub}; +${n} from ClearML's autoscaler` : sub;
