@@ -12,7 +12,13 @@ import {
   sortInstances,
   terminateConsequence,
 } from '../../renderer/src/model/instances.js';
-import { adoptIntro, overviewModel, STALE_AFTER_SEC, withClearml } from '../../renderer/src/model/overview.js';
+import {
+  adoptIntro,
+  overviewModel,
+  scaleToZeroText,
+  STALE_AFTER_SEC,
+  withClearml,
+} from '../../renderer/src/model/overview.js';
 import { emptyCosts, type EngineEvent } from '../../shared/domain.js';
 import { instance, snapshot } from './fake-api.js';
 
@@ -114,6 +120,24 @@ describe('overview model', () => {
     expect(overviewModel(snapshot({}), now).fromClearml).toEqual({ running: 0, busy: 0, idle: 0 });
     expect(withClearml('waiting for tasks', 2)).toBe("waiting for tasks; +2 from ClearML's autoscaler");
     expect(withClearml('waiting for tasks', 0)).toBe('waiting for tasks');
+    expect(
+      [
+        [1, 0],
+        [1, 1],
+        [3, 0],
+        [3, 1],
+        [3, 2],
+      ].map(([live, busy]) => scaleToZeroText(live!, busy!, '$1.00/h')),
+    ).toEqual([
+      'This terminates the 1 instance this app launched ($1.00/h). It runs no task.',
+      'This terminates the 1 instance this app launched ($1.00/h). It runs a task, which stops now and is not ' +
+        're-queued automatically.',
+      'This terminates all 3 instances this app launched ($1.00/h). None of them runs a task.',
+      'This terminates all 3 instances this app launched ($1.00/h). One of them runs a task, which stops now and is ' +
+        'not re-queued automatically.',
+      'This terminates all 3 instances this app launched ($1.00/h). 2 of them run a task; those tasks stop now and ' +
+        'are not re-queued automatically.',
+    ]);
     expect(adoptIntro(1)).toBe(
       "1 instance launched by ClearML's autoscaler runs a worker with this app's prefix. It counts as capacity and is " +
         'left alone. Adopt it to let this app terminate it when idle, like the instances it launches.',

@@ -50,6 +50,21 @@ function clearmlCounts(s: Snapshot): OverviewModel['fromClearml'] {
   return { running, busy, idle: running - busy };
 }
 
+/** What "Scale to zero" terminates, for its confirmation: `live` instances at `rate`, `busy` of them running a task. */
+export function scaleToZeroText(live: number, busy: number, rate: string): string {
+  const what =
+    live === 1 ? `the 1 instance this app launched (${rate})` : `all ${live} instances this app launched (${rate})`;
+  const tasks =
+    busy === 0
+      ? live === 1
+        ? 'It runs no task.'
+        : 'None of them runs a task.'
+      : busy === 1
+        ? `${live === 1 ? 'It runs' : 'One of them runs'} a task, which stops now and is not re-queued automatically.`
+        : `${busy} of them run a task; those tasks stop now and are not re-queued automatically.`;
+  return `This terminates ${what}. ${tasks}`;
+}
+
 /** The adoption card's first paragraph, in the number of the instances it lists. */
 export function adoptIntro(n: number): string {
   const one = n === 1;

@@ -10,7 +10,7 @@ import { ConfirmDialog, Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
-import { overviewModel, withClearml } from '../model/overview.js';
+import { overviewModel, scaleToZeroText, withClearml } from '../model/overview.js';
 import {
   STOP_EVERYTHING_CONSEQUENCE,
   summarizeStopEverything,
@@ -237,10 +237,7 @@ export function Overview() {
           onConfirm={() => void actions.scaleToZero()}
           onClose={() => setConfirmZero(false)}
         >
-          <p>
-            This terminates all {plural(live, 'instance')} this app launched ({formatRate(m.burnPerHour)}), including{' '}
-            {plural(m.busy, 'instance')} running a task. Those tasks stop now and are not re-queued automatically.
-          </p>
+          <p>{scaleToZeroText(live, m.busy, formatRate(m.burnPerHour))}</p>
           <p>
             New launches are then paused (switch “Pause new launches” off to allow them again); autoscaling stays{' '}
             {s.enabled ? 'on' : 'off'}. Instances in other regions are not touched: use Stop everything for those.
