@@ -52,8 +52,11 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     const queued = page.locator('.stat', { hasText: 'Queued tasks' }).locator('.stat-value');
     await page.waitForFunction((el) => Number(el?.textContent) > 0, await queued.elementHandle(), { timeout: 30_000 });
     expect(await page.locator('.stat', { hasText: 'Running' }).first().locator('.stat-value').textContent()).toBe('0');
+    const scaleToZero = page.locator('.danger-row', { hasText: 'Scale to zero' });
+    expect(await scaleToZero.textContent()).toMatch(/pauses new launches\. Autoscaling stays off\./);
     await toggle.click();
     await page.waitForSelector('[role="switch"][aria-label="Autoscaling"][aria-checked="true"]');
+    expect(await scaleToZero.textContent()).toMatch(/pauses new launches\. Autoscaling stays on\./);
 
     await tab(page, 'Instances');
     await page.locator('[data-instance-id]').first().waitFor({ timeout: 60_000 });

@@ -195,7 +195,8 @@ export function Overview() {
           <div>
             <strong>Scale to zero</strong>
             <p className="muted small">
-              Terminates the {plural(live, 'instance')} shown here and pauses new launches. Autoscaling stays on.
+              Terminates the {plural(live, 'instance')} shown here and pauses new launches. Autoscaling stays{' '}
+              {s.enabled ? 'on' : 'off'}.
             </p>
           </div>
           <button
