@@ -49,8 +49,11 @@ describe('attachment switch', () => {
       expect(await secrets.get('team')).toBeNull();
       expect(sw.attached()).toBe(false);
 
+      // The local engine was left on: attaching turns it off, and keeps it off for a later detach or start.
+      settings.patch({ autoscaling: { on: true, launchesPaused: false, pausedQueues: [] } });
       const ok = await sw.dispatch('autoscaler:team.attach', { url, token, fingerprint: serving.tls.fingerprint }, ctx);
       expect(ok).toEqual({ ok: true, value: { attached: true, as: { name: 'vic', role: 'viewer' } } });
+      expect(settings.get().autoscaling.on).toBe(false);
       expect(settings.get().attachment).toEqual({ url, fingerprint: serving.tls.fingerprint });
       expect((await secrets.get('team'))?.value.token).toBe(token);
       // Write-only: the status names the engine, never the token.

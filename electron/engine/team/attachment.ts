@@ -6,6 +6,7 @@
  * attachment itself stay local. The attachment (URL, pinned fingerprint) is kept in the settings; the token in the
  * secret store (keychain), never returned.
  */
+import { rememberRunState } from '../service/run-state.js';
 import { errorText } from '../../../shared/error-text.js';
 import type { Dispatch } from '../../../shared/ipc/dispatch.js';
 import { ServiceError } from '../../../shared/ipc/dispatch.js';
@@ -165,6 +166,9 @@ export function createAttachmentSwitch(deps: AttachmentDeps): AttachmentSwitch {
       deps.settings.patch({ attachment: { url, fingerprint } });
       if (client) dropClient();
       await deps.host.setEnabled(false);
+      // Kept off for the local engine's next start too, so detaching brings it back off (as the log line says), not
+      // on beside the team engine.
+      rememberRunState(deps.settings, { on: false });
       useClient(c);
       deps.log(`attached to the team engine ${url}; the local engine is off`);
       changes.emit('config');
