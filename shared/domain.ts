@@ -204,6 +204,11 @@ export const SnapshotSchema = z.object({
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
+/** Tasks waiting in the configured queues, all queues together. */
+export function pendingTasks(s: Pick<Snapshot, 'queues'>): number {
+  return s.queues.reduce((n, q) => n + q.pending, 0);
+}
+
 export function emptyCosts(priceSource = 'no prices yet'): CostSummary {
   return {
     burnPerHour: 0,

@@ -2,7 +2,7 @@
  * What the headless CLI shows a person: one aligned line per event, a status line, and an end-of-run summary.
  * Pure text functions (colour passed in); terminal.ts writes them. `--json` output does not go through here.
  */
-import { isLiveState, type EngineEvent, type Snapshot } from '../../../shared/domain.js';
+import { isLiveState, pendingTasks, type EngineEvent, type Snapshot } from '../../../shared/domain.js';
 import { plural } from '../../../shared/words.js';
 
 export interface Paint {
@@ -94,7 +94,7 @@ export function counts(s: Snapshot): Counts {
   );
   const phase = (p: string) => live.filter((i) => i.phase === p).length;
   return {
-    pending: s.queues.reduce((n, q) => n + q.pending, 0),
+    pending: pendingTasks(s),
     instances: live.length + launching.size,
     busy: phase('busy'),
     idle: phase('idle'),

@@ -5,7 +5,7 @@
  */
 import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { CapStatus } from '../../../shared/budget.js';
-import { isLiveState, type Snapshot } from '../../../shared/domain.js';
+import { isLiveState, pendingTasks, type Snapshot } from '../../../shared/domain.js';
 import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 import { plural } from '../../../shared/words.js';
@@ -77,7 +77,7 @@ export function statusLine(s: Snapshot): string {
   }
   if (!s.enabled || s.status === 'off') {
     // Off still says what is billing (instances outlive the autoscaler) and what waits (nothing launches for it).
-    const pending = s.queues.reduce((n, q) => n + q.pending, 0);
+    const pending = pendingTasks(s);
     const parts = [
       running > 0 ? `${burn} still billing` : null,
       pending > 0 ? `${plural(pending, 'task')} waiting` : null,

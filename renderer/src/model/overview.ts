@@ -1,5 +1,5 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
-import type { EngineStatus, Snapshot, StatusFix } from '../../../shared/domain.js';
+import { pendingTasks, type EngineStatus, type Snapshot, type StatusFix } from '../../../shared/domain.js';
 import { plural } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
@@ -106,14 +106,13 @@ function defaultReason(s: Snapshot): string {
   }
 }
 
-function advice(s: Snapshot, stale: boolean): string | null {
+function advice(s: Snapshot, stale: boolean, pending: number): string | null {
   if (s.status === 'error')
     return s.statusReason
       ? null // main's reason already says what to do
       : 'Check the Credentials and Settings views, then turn autoscaling off and on again.';
   if (s.status === 'off') {
     const running = s.instances.filter((i) => i.phase !== 'terminating').length;
-    const pending = s.queues.reduce((n, q) => n + q.pending, 0);
     const turnOn =
       pending > 0
         ? `${plural(pending, 'task')} ${pending === 1 ? 'waits' : 'wait'} in the queues: turn it on to launch instances for ${pending === 1 ? 'it' : 'them'}.`
@@ -147,11 +146,12 @@ export function overviewModel(s: Snapshot, now: number): OverviewModel {
   }
   // Team mode: on, but another engine acts for this prefix (the reason says who and until when).
   const standby = s.enabled && s.status !== 'error' && s.leadership?.acts === false;
+  const pending = pendingTasks(s);
   return {
     statusLabel: standby ? 'Standby' : LABELS[s.status],
     tone: stale && s.status !== 'error' ? 'warn' : standby ? 'warn' : TONES[s.status],
     reason: s.statusReason ?? defaultReason(s),
-    advice: advice(s, stale),
+    advice: advice(s, stale, pending),
     fix: s.status === 'error' ? [...(s.statusFix ?? [])] : [],
     secondsSinceOkTick,
     stale,
@@ -160,7 +160,7 @@ export function overviewModel(s: Snapshot, now: number): OverviewModel {
     idle,
     busy,
     fromClearml: clearmlCounts(s),
-    pendingTasks: s.queues.reduce((n, q) => n + q.pending, 0),
+    pendingTasks: pending,
     burnPerHour: s.costs.burnPerHour,
     spendToday: s.costs.spendToday,
     projectedMonth: s.costs.projectedMonth,

@@ -1,4 +1,5 @@
 /** Derived facts about the app state, shared by views and tested in node. */
+import { pendingTasks } from '../../../shared/domain.js';
 import type { AppState } from './app-store.js';
 
 /**
@@ -29,7 +30,7 @@ export function tabBadges(s: AppState): TabBadges {
   const snap = s.snapshot;
   if (!snap) return { queues: 0, instances: 0, events: 0 };
   return {
-    queues: snap.queues.reduce((n, q) => n + q.pending, 0),
+    queues: pendingTasks(snap),
     instances: snap.instances.filter((i) => i.state !== 'terminated').length,
     events: snap.events.filter((e) => e.level === 'error').length,
   };
