@@ -126,8 +126,9 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
       PROXY_REFUSED_CODE,
     );
   }
-  const code = causeCode(err);
-  const proxy = ctx.proxyInUse && code && PROXY_DEAD_CODES.has(code) ? otherEnd(err, ctx.apiHost) : null;
+  const failure = codedCause(err);
+  const code = failure?.code ?? null;
+  const proxy = ctx.proxyInUse && failure && PROXY_DEAD_CODES.has(failure.code) ? otherEnd(failure, ctx.apiHost) : null;
   if (proxy) {
     return unreachable(
       `Cannot reach the proxy at ${proxy} (${code}) on the way to the ClearML server at ${ctx.apiHost}: check the ` +
@@ -158,7 +159,7 @@ const PROXY_DEAD_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETI
  * or an address and port that did not answer), else null. Read from the socket error fetch wraps, so a failure
  * reaching the server itself (same name, same port) keeps its own message.
  */
-function otherEnd(err: unknown, apiHost: string): string | null {
+function otherEnd(failure: CodedCause, apiHost: string): string | null {
   let target: URL;
   try {
     target = new URL(apiHost);
@@ -167,16 +168,9 @@ function otherEnd(err: unknown, apiHost: string): string | null {
   }
   const host = target.hostname.replace(/^\[|\]$/g, '');
   const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
-  let cur: unknown = err;
-  for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
-    const e = cur as { code?: unknown; hostname?: unknown; address?: unknown; port?: unknown; cause?: unknown };
-    if (typeof e.code === 'string') {
-      if (typeof e.hostname === 'string') return e.hostname !== host ? e.hostname : null;
-      if (typeof e.port === 'number') return e.port !== port ? `${String(e.address)}:${e.port}` : null;
-      return null;
-    }
-    cur = e.cause;
-  }
+  if (typeof failure.hostname === 'string') return failure.hostname !== host ? failure.hostname : null;
+  if (typeof failure.port === 'number')
+    return failure.port !== port ? `${String(failure.address)}:${failure.port}` : null;
   return null;
 }
 
@@ -190,11 +184,19 @@ function isTimeout(err: unknown): boolean {
 }
 
 /** undici wraps the socket error in `cause` (sometimes two levels deep). */
-function causeCode(err: unknown): string | null {
+interface CodedCause {
+  code: string;
+  hostname?: unknown;
+  address?: unknown;
+  port?: unknown;
+}
+
+/** The error on fetch's cause chain that says what failed (a Node network or TLS error), past undici's wrapper. */
+function codedCause(err: unknown): CodedCause | null {
   let cur: unknown = err;
   for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
     const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return cur as CodedCause;
     cur = (cur as { cause?: unknown }).cause;
   }
   return null;
