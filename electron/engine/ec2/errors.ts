@@ -149,9 +149,13 @@ export interface ErrorFacts {
   proxyStatus: number | null;
 }
 
+/** The facts of an answer known only by its error code (and message): no HTTP status, no network failure. */
+export function codeFacts(code: string, message = ''): ErrorFacts {
+  return { code, message, status: null, networkCode: null, proxyStatus: null };
+}
+
 export function readErrorFacts(err: unknown): ErrorFacts {
-  if (err instanceof Ec2Error)
-    return { code: err.code, message: err.message, status: null, networkCode: null, proxyStatus: null };
+  if (err instanceof Ec2Error) return codeFacts(err.code, err.message);
   const rec = isRecord(err) ? err : {};
   const meta = isRecord(rec['$metadata']) ? rec['$metadata'] : {};
   const status = typeof meta['httpStatusCode'] === 'number' ? meta['httpStatusCode'] : null;
@@ -238,7 +242,7 @@ function messageFor(kind: Ec2ErrorKind, f: ErrorFacts, ctx: Ec2ErrorContext): st
 
 /** The capacity message for a code in a context; the launcher uses it to say what it does next. */
 export function describeCapacity(code: string, ctx: Ec2ErrorContext): string {
-  return capacityMessage({ code, message: '', status: null, networkCode: null, proxyStatus: null }, ctx);
+  return capacityMessage(codeFacts(code), ctx);
 }
 
 function capacityMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {

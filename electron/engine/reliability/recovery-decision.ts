@@ -4,7 +4,7 @@
  * what EC2 says. recovery.ts wires these to the journal, EC2 and the engine.
  */
 import type { Config } from '../../../shared/config.js';
-import { kindOf } from '../ec2/errors.js';
+import { codeFacts, kindOf } from '../ec2/errors.js';
 import { launchPlan } from '../ec2/launcher.js';
 import { launchBase } from '../launch-request.js';
 import type { InstanceObs, LaunchSpec } from '../ports.js';
@@ -118,6 +118,6 @@ export function decideRecovery(f: RecoveryFacts): RecoveryVerdict {
 /** Codes after which EC2 certainly launched nothing for the request (it was refused before doing anything). */
 export function isDefiniteRefusal(code: string): boolean {
   if (code === 'IdempotentParameterMismatch') return true;
-  const kind = kindOf({ code, message: '', status: null, networkCode: null, proxyStatus: null });
+  const kind = kindOf(codeFacts(code));
   return kind === 'capacity' || kind === 'throttle' || kind === 'invalid' || kind === 'auth';
 }
