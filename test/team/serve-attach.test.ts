@@ -203,16 +203,22 @@ describe('serve and attach', () => {
 });
 
 describe('npm run headless -- --demo --serve', () => {
-  it('serves on the given address and prints the fingerprint', async () => {
-    const d = tempDir('team-cli-');
+  /** A served demo for `minutes`, in its own data folder, once it has printed where it serves. */
+  async function serveDemo(minutes: string) {
+    const dir = tempDir('team-cli-');
     const lines: string[] = [];
     const run = runHeadless(
-      ['--demo', '--serve', '--listen', '127.0.0.1:0', '--json', '--minutes', '0.05', '--data-dir', d],
+      ['--demo', '--serve', '--listen', '127.0.0.1:0', '--json', '--minutes', minutes, '--data-dir', dir],
       { write: (l) => lines.push(l) },
       {},
     );
     await until('the serving line', () => lines.some((l) => l.includes('"serving"')));
     const serving = JSON.parse(lines.find((l) => l.includes('"serving"'))!) as { url: string; fingerprint: string };
+    return { dir, run, serving };
+  }
+
+  it('serves on the given address and prints the fingerprint', async () => {
+    const { run, serving } = await serveDemo('0.05');
     expect(serving.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     const port = Number(/:(\d+)$/.exec(serving.url)![1]);
     expect(await probeFingerprint(`wss://127.0.0.1:${port}`)).toBe(serving.fingerprint);
@@ -220,16 +226,8 @@ describe('npm run headless -- --demo --serve', () => {
   });
 
   it('a teammate turns autoscaling off: the served engine goes on observing, so attached apps stay current', async () => {
-    const d = tempDir('team-cli-');
-    const lines: string[] = [];
-    const run = runHeadless(
-      ['--demo', '--serve', '--listen', '127.0.0.1:0', '--json', '--minutes', '0.3', '--data-dir', d],
-      { write: (l) => lines.push(l) },
-      {},
-    );
-    await until('the serving line', () => lines.some((l) => l.includes('"serving"')));
-    const served = JSON.parse(lines.find((l) => l.includes('"serving"'))!) as { url: string; fingerprint: string };
-    const { token } = new TokenStore(tokenFilePath(d)).issue('olga', 'operator');
+    const { dir, run, serving: served } = await serveDemo('0.3');
+    const { token } = new TokenStore(tokenFilePath(dir)).issue('olga', 'operator');
     const c = createTeamClient({
       url: served.url.replace(/\/\/[^:]+:/, '//127.0.0.1:'),
       token,
