@@ -94,6 +94,34 @@ export class Engine {
     this.leadership = deps.team ? new LeadershipController(deps.team, deps.clock) : null;
   }
 
+  /**
+   * Takes over what the engine of the previous config learnt by watching, when both watch the same world (the
+   * same ClearML server, AWS region and workers prefix): its launches EC2 does not list yet, idle timers, keep-warm
+   * memory, capacity cool-downs, what it terminated and saw busy, and its burn chart. Without this a settings save
+   * would launch again for a task whose instance EC2 does not list yet, and let a warm idle worker go after the
+   * short limit as if idle since an unknown time. The host calls it before this engine's first tick, once the
+   * previous engine's last tick is over. Another world's memory is not this one's: false, nothing taken.
+   */
+  carryFrom(previous: Engine): boolean {
+    const [was, now] = [previous.config, this.config];
+    if (
+      was.clearml.apiHost !== now.clearml.apiHost ||
+      was.aws.region !== now.aws.region ||
+      was.scaling.workersPrefix !== now.scaling.workersPrefix
+    )
+      return false;
+    this.idle.carryFrom(previous.idle);
+    this.keepWarm.carryFrom(previous.keepWarm);
+    this.launcher.carryFrom(
+      previous.launcher,
+      (r) => JSON.stringify(was.resources[r]) === JSON.stringify(now.resources[r]),
+    );
+    this.remover.carryFrom(previous.remover);
+    this.requeue.carryFrom(previous.requeue);
+    this.publisher.carryFrom(previous.publisher);
+    return true;
+  }
+
   setConfig(config: Config): void {
     this.config = config;
     this.auth.clear();

@@ -115,6 +115,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   const clock = opts.clock ?? systemClock;
   let config: Config | null = null;
   let engine: Engine | null = null;
+  /** The engine that ran the last tick: the next config's engine takes over its memory (`Engine.carryFrom`). */
+  let lastTicked: Engine | null = null;
   let clients: { clearml: ClearmlApi; ec2: Ec2Api } | null = null;
   let demoEmulation: DemoEmulation | null = null;
   let enabled = false;
@@ -313,6 +315,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     const recovering = pendingRecovery;
     pendingRecovery = null;
     current = (async () => {
+      // Here, not at configure: a tick of the engine before may still be running then, and what it launches or
+      // sees belongs in the memory handed on.
+      if (lastTicked !== e) {
+        if (lastTicked) e.carryFrom(lastTicked);
+        lastTicked = e;
+      }
       if (recovering) {
         try {
           await recovering();

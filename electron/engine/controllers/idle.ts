@@ -54,6 +54,17 @@ export class IdleTracker {
     this.firstRead = false;
   }
 
+  /**
+   * The timers of the engine before this one, when a new config of the same world replaced it: a worker idle
+   * under the old config stays idle since then, instead of counting as idle since an unknown time (which lets it
+   * go after the short limit).
+   */
+  carryFrom(previous: IdleTracker): void {
+    for (const [id, at] of previous.since) if (!this.since.has(id)) this.since.set(id, at);
+    for (const [id, at] of previous.fromStart) if (!this.fromStart.has(id)) this.fromStart.set(id, at);
+    this.firstRead &&= previous.firstRead;
+  }
+
   /** Its timer starts over (it was found busy at the last moment, or it is gone). */
   forget(instanceId: string): void {
     this.since.delete(instanceId);

@@ -30,11 +30,17 @@ export interface KeepWarmPlan {
 }
 
 export class KeepWarmController {
-  private readonly warm = new WarmMemory();
+  private warm = new WarmMemory();
   /** The earliest time a pre-warm is due to start on some queue (ms), as of the last plan: a tick must run then. */
   nextPrewarmAt: number | null = null;
 
   constructor(private readonly prices: PriceLookup) {}
+
+  /** The learnt arrivals, boots and task times of the engine before this one (a new config of the same world). */
+  carryFrom(previous: KeepWarmController): void {
+    this.warm = previous.warm;
+    this.nextPrewarmAt = previous.nextPrewarmAt;
+  }
 
   plan(
     a: {

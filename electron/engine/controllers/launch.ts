@@ -70,9 +70,31 @@ export class LaunchController {
     return this.flying;
   }
 
-  /** Launches made before this engine existed (recovered from the launch journal) that EC2 may not list yet. */
+  /**
+   * Launches made before this engine existed (recovered from the launch journal) that EC2 may not list yet; one
+   * already counted (carried over from the engine before) is not counted twice.
+   */
   seedInFlight(launches: readonly InFlightLaunch[]): void {
-    this.flying.push(...launches);
+    const known = new Set(this.flying.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
+    this.flying.push(...launches.filter((f) => !f.instanceId || !known.has(f.instanceId)));
+  }
+
+  /**
+   * The memory of the engine before this one, when a new config of the same world replaced it: its launches in
+   * flight (forgotten, their tasks would be launched for again), capacity cool-downs and on-demand credits. A
+   * (queue, resource) cool-down is kept only while the resource is defined as before: a user who changed its
+   * instance type or placements to get past the shortage wants it tried now.
+   */
+  carryFrom(previous: LaunchController, unchangedResource: (resource: string) => boolean): void {
+    const mine = this.flying;
+    this.flying = [];
+    this.seedInFlight(previous.flying);
+    this.seedInFlight(mine);
+    for (const [key, until] of previous.cooling)
+      if (unchangedResource(key.slice(key.indexOf('|') + 1)) && until > (this.cooling.get(key) ?? 0))
+        this.cooling.set(key, until);
+    this.capacity.carryFrom(previous.capacity);
+    for (const [queue, credit] of previous.credits) if (!this.credits.has(queue)) this.credits.set(queue, credit);
   }
 
   /** `${queue}|${resource}` pairs cooling down at `now`, for the policy. */

@@ -89,12 +89,24 @@ export function tickStatus(t: {
 export class Publisher {
   private history: { at: number; burnPerHour: number }[] = [];
   private readonly lastDecisionText = new Map<string, string>();
-  private readonly spend = new SpendEstimate();
+  private spend = new SpendEstimate();
 
   constructor(
     private readonly store: MainStore,
     private readonly prices: PriceLookup,
   ) {}
+
+  /**
+   * What the publisher before this one showed (a new config of the same world replaced its engine): the burn
+   * chart goes on instead of starting empty, each queue keeps its last decision, and today's estimated spend its
+   * instances already gone.
+   */
+  carryFrom(previous: Publisher): void {
+    this.history = [...previous.history, ...this.history].slice(-HISTORY_POINTS);
+    for (const [queue, text] of previous.lastDecisionText)
+      if (!this.lastDecisionText.has(queue)) this.lastDecisionText.set(queue, text);
+    this.spend = previous.spend;
+  }
 
   publish(p: PublishInput): void {
     const { now } = p;

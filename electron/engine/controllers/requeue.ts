@@ -46,6 +46,15 @@ export class RequeueController {
 
   constructor(private readonly clearml: ClearmlApi) {}
 
+  /**
+   * The busy instances the engine before this one saw last (a new config replaced it): one lost between its last
+   * tick and this engine's first still has its task requeued.
+   */
+  carryFrom(previous: RequeueController): void {
+    if (this.lastBusy.size === 0) this.lastBusy = new Map(previous.lastBusy);
+    this.sweptAt = Math.max(this.sweptAt, previous.sweptAt);
+  }
+
   /** Only with a good ClearML read and while acting. `terminatedByUs` were ours to end: nothing to requeue. */
   async run(
     obs: Observation,

@@ -41,6 +41,11 @@ export class TerminateController {
     return this.terminated;
   }
 
+  /** What the engine before this one terminated (a new config replaced it): not lost spot work to requeue. */
+  carryFrom(previous: TerminateController): void {
+    for (const [id, at] of previous.terminated) if (!this.terminated.has(id)) this.terminated.set(id, at);
+  }
+
   prune(instances: readonly InstanceObs[], now: number): void {
     const listed = new Set(instances.map((i) => i.instanceId));
     for (const [id, at] of this.terminated)

@@ -50,6 +50,11 @@ export class CapacityCooldowns {
     return until > now ? until : null;
   }
 
+  /** Another engine's cool-downs (the one a new config replaced): the shortages it met are still there. */
+  carryFrom(other: CapacityCooldowns): void {
+    for (const [key, until] of other.until) if (until > (this.until.get(key) ?? 0)) this.until.set(key, until);
+  }
+
   clear(): void {
     this.until.clear();
   }

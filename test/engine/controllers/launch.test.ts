@@ -99,6 +99,31 @@ describe('LaunchController', () => {
     expect([...c.coolingAt(T0 + 10 * 60_000)]).toEqual([]);
   });
 
+  it("takes over the engine before's launches in flight (each counted once), cool-downs of unchanged resources and credits", async () => {
+    const before = rig();
+    before.ec2.noCapacity.add('default|on-demand');
+    await before.c.act([launch('cpu', 'cpu', 1)], config, before.ctx());
+    before.ec2.noCapacity.clear();
+    const [id] = await before.c.act([launch('gpu', 'gpu_a', 1)], config, before.ctx());
+    before.c.grantOnDemandCredit('gpu', T0);
+    expect([...before.c.coolingAt(T0)]).toEqual(['cpu|cpu']);
+
+    const next = rig();
+    // The launch journal's recovery seeds the same launch again: still one in flight.
+    next.c.carryFrom(before.c, () => true);
+    next.c.seedInFlight([{ queue: 'gpu', resource: 'gpu_a', instanceId: id!, at: T0 }]);
+    expect(next.c.inFlight.map((f) => f.instanceId)).toEqual([id]);
+    expect([...next.c.coolingAt(T0)]).toEqual(['cpu|cpu']);
+    await next.c.act([launch('gpu', 'gpu_a', 1)], config, next.ctx());
+    expect(next.ec2.launches.map((l) => l.market)).toEqual(['on-demand']);
+
+    // A resource defined otherwise now (another type, other placements) is tried at once.
+    const changed = rig();
+    changed.c.carryFrom(before.c, (r) => r !== 'cpu');
+    expect([...changed.c.coolingAt(T0)]).toEqual([]);
+    expect(changed.c.inFlight).toHaveLength(1);
+  });
+
   it('an auth refusal blocks the gate and stops every later launch action', async () => {
     const { c, ec2, auth, ctx } = rig();
     ec2.failNext('runInstance', new Ec2Error('auth', 'UnauthorizedOperation', 'not allowed'));
