@@ -16,6 +16,8 @@ import type { ClearmlApi, Clock, Ec2Api, InstanceObs } from './ports.js';
 import { renderAction } from './reasons.js';
 import type { PriceLookup } from './snapshot.js';
 import type { MainStore } from './store.js';
+import { sameWorld, worldOf } from './world-key.js';
+import type { KeptWarm, Resumed } from './policy/warm-memory.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { createMissingQueues } from './queue-setup.js';
 import { AuthGate } from './controllers/auth.js';
@@ -104,12 +106,7 @@ export class Engine {
    */
   carryFrom(previous: Engine): boolean {
     const [was, now] = [previous.config, this.config];
-    if (
-      was.clearml.apiHost !== now.clearml.apiHost ||
-      was.aws.region !== now.aws.region ||
-      was.scaling.workersPrefix !== now.scaling.workersPrefix
-    )
-      return false;
+    if (!sameWorld(worldOf(was), worldOf(now))) return false;
     this.idle.carryFrom(previous.idle);
     this.keepWarm.carryFrom(previous.keepWarm);
     this.launcher.carryFrom(
@@ -120,6 +117,22 @@ export class Engine {
     this.requeue.carryFrom(previous.requeue);
     this.publisher.carryFrom(previous.publisher);
     return true;
+  }
+
+  /** What the keep-warm rule learnt, as kept in the data folder across a restart. */
+  keptMemory(): KeptWarm {
+    return this.keepWarm.kept(worldOf(this.config), this.deps.clock.now());
+  }
+
+  /**
+   * Takes back what the keep-warm rule learnt before a restart (`keptMemory` of the run before), before this
+   * engine's first tick; says what it took in the log.
+   */
+  resumeMemory(k: KeptWarm): Resumed {
+    const r = this.keepWarm.resume(k, worldOf(this.config), this.deps.clock.now());
+    if (r.taken === 'all' || (r.taken === 'times' && r.boots + r.durations > 0))
+      this.log.emit(ev.warmMemoryResumed({ ...r, taken: r.taken }));
+    return r;
   }
 
   setConfig(config: Config): void {

@@ -6,6 +6,8 @@
 import type { EngineEvent } from '../../shared/domain.js';
 import { errorText } from '../../shared/error-text.js';
 import { plural } from '../../shared/words.js';
+import type { Resumed } from './policy/warm-memory.js';
+import { formatMinutes } from './reasons.js';
 
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
@@ -21,6 +23,18 @@ export const ev = {
       (s.pausedQueues.length === 1 ? `; queue '${s.pausedQueues[0]}' stays paused` : '') +
       (s.pausedQueues.length > 1 ? `; queues ${s.pausedQueues.map((q) => `'${q}'`).join(', ')} stay paused` : ''),
   }),
+  // What the keep-warm rule learnt before a restart, taken back (policy/warm-memory.ts).
+  warmMemoryResumed: (r: Resumed & { taken: 'all' | 'times' }): NewEvent => {
+    const times = `${plural(r.boots, 'boot time')}, ${plural(r.durations, 'task duration')}`;
+    return {
+      level: 'info',
+      kind: 'engine',
+      message:
+        r.taken === 'all'
+          ? `the keep-warm rule goes on with what it learnt before the restart (${plural(r.queues, 'queue')}; ${times})`
+          : `the keep-warm rule takes back the ${times} it learnt before; the app was off for ${formatMinutes(r.gapSec)}, so when tasks arrive is learnt again`,
+    };
+  },
   // Team mode (controllers/leadership.ts).
   leadershipGained: (table: string): NewEvent => ({
     level: 'warn',

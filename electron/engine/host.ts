@@ -15,6 +15,7 @@ import { TokenBucket } from './ec2/throttle.js';
 import { Engine, type EngineDeps, type TickResult } from './engine.js';
 import { EventLog, MAX_EVENTS } from './controllers/event-log.js';
 import { KeptFileWriter, readKeptFileSync, type KeptFileOptions } from './kept-file.js';
+import { KeptWarmSchema } from './policy/warm-memory.js';
 import { errorText } from '../../shared/error-text.js';
 import { systemClock, type ClearmlApi, type Clock, type Ec2Api } from './ports.js';
 import { CostHistory } from './cost/history.js';
@@ -102,6 +103,8 @@ const PRICE_REFRESH_MS = 3600_000;
 /** The event log is written at most this often (and when the host stops). */
 const EVENTS_FLUSH_MS = 5_000;
 const EventsFileSchema = z.object({ version: z.literal(1), events: z.array(EngineEventSchema).max(MAX_EVENTS) });
+/** The keep-warm memory is written at most this often (and when the host stops). */
+const WARM_FLUSH_MS = 15_000;
 /** How long `stop` lets a price read in flight finish. */
 const STOP_PRICE_WAIT_MS = 3_000;
 
@@ -215,6 +218,21 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       )
     : null;
   if (unreadable) log.emit({ level: 'warn', kind: 'engine', message: unreadable });
+  // What the keep-warm rule learnt (arrivals, boot and task times), kept in keep-warm.json across restarts: taken
+  // back by the first engine that ticks (`Engine.resumeMemory`), written from the latest one as it ticks.
+  const warmFile: KeptFileOptions | null = opts.dataDir
+    ? {
+        file: path.join(opts.dataDir, 'keep-warm.json'),
+        clock,
+        what: 'the keep-warm memory',
+        flushMs: WARM_FLUSH_MS,
+        onProblem: (message) => log.emitOnce('warm-file', { level: 'warn', kind: 'engine', message }),
+      }
+    : null;
+  let keptWarm = warmFile ? (readKeptFileSync(warmFile, KeptWarmSchema) ?? null) : null;
+  let warmWriter: KeptFileWriter | null = warmFile
+    ? new KeptFileWriter(warmFile, () => JSON.stringify(lastTicked?.keptMemory() ?? keptWarm))
+    : null;
 
   const makeClearml =
     opts.makeClearml ??
@@ -319,6 +337,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       // sees belongs in the memory handed on.
       if (lastTicked !== e) {
         if (lastTicked) e.carryFrom(lastTicked);
+        else if (keptWarm) e.resumeMemory(keptWarm);
+        keptWarm = null;
         lastTicked = e;
       }
       if (recovering) {
@@ -331,7 +351,9 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         }
       }
       priceRefresh?.();
-      return e.tick({ act });
+      const result = await e.tick({ act });
+      warmWriter?.touch();
+      return result;
     })().catch((err: unknown) => {
       e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}` });
       publish(store, { status: 'error', statusReason: `The last tick failed: ${errorText(err)}`, statusFix: [] });
@@ -433,6 +455,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     while (current) await current;
     await eventsWriter?.flush();
     eventsWriter = null;
+    await warmWriter?.flush();
+    warmWriter = null;
     const recorder = await timelineP;
     await recorder.flush();
     timelineP = TimelineRecorder.open({ clock, onProblem: timelineProblem });
@@ -457,6 +481,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     await engine?.leadership?.release();
     await (await timelineP).flush();
     await eventsWriter?.flush();
+    await warmWriter?.flush();
     for (const h of [historyP, retiredHistory]) await (await h)?.close();
     demoDir?.remove();
     await crash?.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config.js';
 import { DEFAULT_BOOT_SEC } from '../../electron/engine/policy/keep-warm.js';
-import { WarmMemory } from '../../electron/engine/policy/warm-memory.js';
+import { KeptWarmSchema, WarmMemory, type KeptWarm } from '../../electron/engine/policy/warm-memory.js';
 import type { InstanceObs, QueueObs, WorkerObs } from '../../electron/engine/ports.js';
 import { instance, makeConfig, T0, workerFor } from './fixtures.js';
 
@@ -329,5 +329,112 @@ describe('keep-warm memory: what the rule is given each tick', () => {
     expect(on.input.prewarmedSlotAt).toBeNull();
     expect(on.verdict.prewarm).toBe(1);
     expect(on.verdict.prewarmSlotAt).toBe(watched.verdict.prewarmSlotAt);
+  });
+});
+
+describe('keep-warm memory: kept across a restart', () => {
+  const WORLD = { apiHost: 'https://api.clear.ml', region: 'us-east-1', workersPrefix: 'dyn' };
+  /** A memory that saw a periodic 'cpu' queue (a task every 10 min, a minute long: twelve of them) and two boots. */
+  function learnt(): { m: WarmMemory; lastAt: number } {
+    const m = new WarmMemory();
+    const i = cpuInstance();
+    const j = cpuInstance({ instanceId: 'i-0000000000000bbbb' });
+    for (let k = 0; k < 12; k++) {
+      const at = T0 + k * 10 * MIN;
+      tick(m, {
+        now: at,
+        queues: [cpu([`t${k}`, at])],
+        instances: [i, j],
+        workers: [registered(i, 60), registered(j, 90)],
+      });
+      tick(m, {
+        now: at + 15 * S,
+        queues: [cpu()],
+        instances: [i, j],
+        workers: [registered(i, 60, `t${k}`), registered(j, 90)],
+      });
+      tick(m, {
+        now: at + 75 * S,
+        queues: [cpu()],
+        instances: [i, j],
+        workers: [registered(i, 60), registered(j, 90)],
+      });
+    }
+    return { m, lastAt: T0 + 110 * MIN };
+  }
+  const forecastAt = (m: WarmMemory, now: number, queues = [cpu()]) => tick(m, { now, queues }).get('cpu')!.input;
+
+  it.each([
+    ['a restart within 2 min: everything, as if it had watched throughout', 2 * MIN, 'all'],
+    ['a longer gap: boot and task times only, arrivals are learnt again', 2 * MIN + S, 'times'],
+  ] as const)('%s', (_, gapMs, taken) => {
+    const { m, lastAt } = learnt();
+    const savedAt = lastAt + 2 * MIN;
+    const kept = m.kept(WORLD, savedAt);
+    // Through JSON and the schema, as the file is read back.
+    const back = KeptWarmSchema.parse(JSON.parse(JSON.stringify(kept)));
+    const now = savedAt + gapMs;
+    const next = new WarmMemory();
+    expect(next.resume(back, WORLD, now)).toMatchObject({ taken, boots: 2, durations: 12, queues: 1 });
+    // What the rule is given at the next tick, against the memory that never stopped.
+    const [resumed, throughout] = [forecastAt(next, now), forecastAt(m, now)];
+    expect(resumed.bootSec).toBe(75);
+    expect(resumed.meanDurationSec).not.toBeNull();
+    for (const k of ['bootSec', 'bootHighSec', 'meanDurationSec', 'holdShare'] as const)
+      expect(resumed[k]).toBe(throughout[k]);
+    if (taken === 'all') expect(resumed.forecast).toEqual(throughout.forecast);
+    else expect([resumed.forecast, throughout.forecast?.periodic?.periodSec]).toEqual([null, 600]);
+  });
+
+  it('counts a task still pending after the restart once', () => {
+    const { m, lastAt } = learnt();
+    const now = lastAt + 10 * MIN;
+    const before = tick(m, { now, queues: [cpu(['t12', now])] }).get('cpu')!;
+    const next = new WarmMemory();
+    next.resume(KeptWarmSchema.parse(JSON.parse(JSON.stringify(m.kept(WORLD, now)))), WORLD, now + MIN);
+    const after = tick(next, { now: now + MIN, queues: [cpu(['t12', now])] }).get('cpu')!;
+    expect(after.input.forecast).toMatchObject({ batches: before.input.forecast!.batches, meanBatchSize: 1 });
+  });
+
+  it('does not pre-warm again for a slot it pre-warmed before the restart', () => {
+    const { m, lastAt } = learnt();
+    // A minute before the next slot, nothing up: one is started ahead of it.
+    const due = lastAt + 9 * MIN;
+    const first = tick(m, { now: due, queues: [cpu()] }).get('cpu')!.verdict;
+    expect(first.prewarm).toBe(1);
+    const next = new WarmMemory();
+    next.resume(KeptWarmSchema.parse(JSON.parse(JSON.stringify(m.kept(WORLD, due)))), WORLD, due + 15 * S);
+    const again = tick(next, { now: due + 15 * S, queues: [cpu()], unlisted: [['cpu', 1]] }).get('cpu')!;
+    expect(again.input.prewarmedSlotAt).toBe(first.prewarmSlotAt);
+    expect(tick(next, { now: due + 30 * S, queues: [cpu()] }).get('cpu')!.verdict.prewarm).toBe(0);
+  });
+
+  it.each([
+    ['another ClearML server', { ...WORLD, apiHost: 'https://clearml.example.com' }],
+    ['another region', { ...WORLD, region: 'eu-west-1' }],
+    ['another workers prefix', { ...WORLD, workersPrefix: 'other' }],
+  ])('takes nothing from %s', (_, world) => {
+    const { m, lastAt } = learnt();
+    const next = new WarmMemory();
+    expect(next.resume(m.kept(WORLD, lastAt), world, lastAt + S).taken).toBe('none');
+    expect(forecastAt(next, lastAt + S).bootSec).toBe(DEFAULT_BOOT_SEC);
+  });
+
+  it('reads a clock gone back as a long gap', () => {
+    const { m, lastAt } = learnt();
+    expect(new WarmMemory().resume(m.kept(WORLD, lastAt), WORLD, lastAt - MIN).taken).toBe('times');
+  });
+
+  it.each([
+    [
+      'more arrivals than it ever keeps',
+      (k: KeptWarm) => ({ ...k, queues: { cpu: { ...k.queues['cpu']!, arrivals: Array(513).fill(T0) } } }),
+    ],
+    ['an impossible boot', (k: KeptWarm) => ({ ...k, boots: [-5] })],
+    ['a time that is not a number', (k: KeptWarm) => ({ ...k, savedAt: 'soon' })],
+    ['another version', (k: KeptWarm) => ({ ...k, version: 2 })],
+  ])('refuses a kept file with %s', (_, spoil) => {
+    const { m, lastAt } = learnt();
+    expect(KeptWarmSchema.safeParse(spoil(m.kept(WORLD, lastAt))).success).toBe(false);
   });
 });

@@ -10,7 +10,8 @@ import type { NewEvent } from '../events.js';
 import type { InFlightLaunch } from '../policy.js';
 import type { KeepWarmVerdict } from '../policy/keep-warm.js';
 import { keepWarmText, prewarmText } from '../reasons.js';
-import { WarmMemory } from '../policy/warm-memory.js';
+import { WarmMemory, type KeptWarm, type Resumed } from '../policy/warm-memory.js';
+import type { WorldKey } from '../world-key.js';
 import type { InstanceObs, QueueObs, WorkerObs } from '../ports.js';
 import type { PriceLookup } from '../snapshot.js';
 
@@ -35,6 +36,16 @@ export class KeepWarmController {
   nextPrewarmAt: number | null = null;
 
   constructor(private readonly prices: PriceLookup) {}
+
+  /** The memory as kept in the data folder across a restart. */
+  kept(world: WorldKey, now: number): KeptWarm {
+    return this.warm.kept(world, now);
+  }
+
+  /** What a run before the restart kept, into this controller's memory before it observed anything. */
+  resume(k: KeptWarm, world: WorldKey, now: number): Resumed {
+    return this.warm.resume(k, world, now);
+  }
 
   /** The learnt arrivals, boots and task times of the engine before this one (a new config of the same world). */
   carryFrom(previous: KeepWarmController): void {

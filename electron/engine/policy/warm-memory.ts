@@ -2,12 +2,15 @@
  * The little the engine remembers for the keep-warm rule between ticks: when each queue's tasks arrived (the
  * server's enqueue time, once per task id) and how long our instances took to boot (launch → worker registered).
  * `decide` turns that memory and this tick's observation into one keep-warm verdict per queue through the pure
- * learner (arrivals.ts) and rule (keep-warm.ts).
+ * learner (arrivals.ts) and rule (keep-warm.ts). The host keeps it across a restart (`kept`, `resume`) and hands it
+ * to the engine of a new config.
  */
+import { z } from 'zod';
 import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
+import { sameWorld, type WorldKey } from '../world-key.js';
 import { forecastArrivals } from './arrivals.js';
 import { freeingSoon, holdShare, meanDurationSec, type FreeSoon } from './durations.js';
 import {
@@ -38,6 +41,53 @@ const BOOT_SAMPLES = 20;
 const DEMAND_WINDOW_MS = 30 * 60_000;
 /** Completed task durations kept per queue. */
 const DURATION_SAMPLES = 200;
+/**
+ * The longest a restart may have kept the engine from watching for the arrivals, demand, running tasks and
+ * pre-warmed slots it remembered before to be taken back as if it had watched throughout: long enough for an
+ * update or a crash and relaunch, short enough that a whole task (arrival, run and end) is unlikely to have
+ * passed unseen. After a longer gap a missed batch would read as a broken period and the silence as a pause, so
+ * those are learnt again; boot and task times, which say nothing of when, are taken back after any gap.
+ */
+export const RESUME_GAP_MS = 2 * 60_000;
+/** Instances whose boot was learnt, kept across a restart so a still-running one is not counted twice. */
+const BOOT_SEEN_KEPT = 200;
+
+const at = z.number().finite();
+const id = z.string().min(1).max(256);
+const QueueKeptSchema = z.object({
+  arrivals: z.array(at).max(MAX_ARRIVALS),
+  /** The latest task ids counted, so a task still pending after the restart is not counted again. */
+  ids: z.array(id).max(MAX_ARRIVALS),
+  durations: z.array(z.number().finite().nonnegative()).max(DURATION_SAMPLES),
+  demand: z.array(z.object({ at, n: z.number().int().nonnegative() })).max(4000),
+  prewarmedSlot: at.nullable(),
+});
+/** The memory as kept in the data folder across a restart (`WarmMemory.kept` / `resume`). */
+export const KeptWarmSchema = z.object({
+  version: z.literal(1),
+  world: z.object({ apiHost: z.string().max(2048), region: z.string().max(64), workersPrefix: z.string().max(256) }),
+  savedAt: at,
+  since: at.nullable(),
+  boots: z.array(z.number().positive().max(3600)).max(BOOT_SAMPLES),
+  bootSeen: z.array(id).max(BOOT_SEEN_KEPT),
+  queues: z
+    .record(z.string().max(256), QueueKeptSchema)
+    .refine((q) => Object.keys(q).length <= 1000, 'more than 1000 queues'),
+  running: z
+    .array(z.object({ worker: id, taskId: id, queues: z.array(z.string().max(256)).max(100), since: at, lastSeen: at }))
+    .max(10_000),
+});
+export type KeptWarm = z.infer<typeof KeptWarmSchema>;
+
+/** What `resume` took back: everything, only the boot and task times (a long gap), or nothing (another world). */
+export type Resumed = {
+  taken: 'all' | 'times' | 'none';
+  gapSec: number;
+  /** Queues whose arrivals were kept. */
+  queues: number;
+  boots: number;
+  durations: number;
+};
 
 export class WarmMemory {
   private since: number | null = null;
@@ -53,6 +103,61 @@ export class WarmMemory {
   private readonly prewarmedSlot = new Map<string, number>();
   /** Per queue: entry j is since when (ms) the queue has had at least j + 1 idle workers beyond its pending tasks. */
   private readonly idleRuns = new Map<string, number[]>();
+
+  /** The memory as kept across a restart, for the world it watched. */
+  kept(world: WorldKey, now: number): KeptWarm {
+    const queues: KeptWarm['queues'] = {};
+    for (const name of new Set([...this.times.keys(), ...this.durations.keys(), ...this.demand.keys()]))
+      queues[name] = {
+        arrivals: [...(this.times.get(name) ?? [])],
+        ids: [...(this.seen.get(name) ?? [])].slice(-MAX_ARRIVALS),
+        durations: [...(this.durations.get(name) ?? [])],
+        demand: [...(this.demand.get(name) ?? [])],
+        prewarmedSlot: this.prewarmedSlot.get(name) ?? null,
+      };
+    return {
+      version: 1,
+      world,
+      savedAt: now,
+      since: this.since,
+      boots: [...this.boots],
+      bootSeen: [...this.bootSeen].slice(-BOOT_SEEN_KEPT),
+      queues,
+      running: [...this.running].map(([worker, r]) => ({ worker, ...r, queues: [...r.queues] })),
+    };
+  }
+
+  /**
+   * Takes back what a run before the restart kept, into a memory that has observed nothing yet: nothing from
+   * another world; after a gap up to RESUME_GAP_MS everything, as if watched throughout; after a longer one only
+   * the boot and task times.
+   */
+  resume(k: KeptWarm, world: WorldKey, now: number): Resumed {
+    const gapSec = Math.max(0, (now - k.savedAt) / 1000);
+    const queues = Object.entries(k.queues);
+    const durations = queues.reduce((n, [, q]) => n + q.durations.length, 0);
+    if (!sameWorld(k.world, world)) return { taken: 'none', gapSec, queues: 0, boots: 0, durations: 0 };
+    this.boots = [...k.boots];
+    for (const i of k.bootSeen) this.bootSeen.add(i);
+    for (const [name, q] of queues) if (q.durations.length) this.durations.set(name, [...q.durations]);
+    const all = now - k.savedAt <= RESUME_GAP_MS && now >= k.savedAt;
+    if (all) {
+      this.since = k.since;
+      for (const [name, q] of queues) {
+        this.times.set(
+          name,
+          [...q.arrivals].sort((a, b) => a - b),
+        );
+        this.seen.set(name, new Set(q.ids));
+        this.demand.set(name, [...q.demand]);
+        if (q.prewarmedSlot !== null) this.prewarmedSlot.set(name, q.prewarmedSlot);
+      }
+      for (const r of k.running)
+        this.running.set(r.worker, { taskId: r.taskId, queues: [...r.queues], since: r.since, lastSeen: r.lastSeen });
+    }
+    const learnt = queues.filter(([, q]) => q.arrivals.length).length;
+    return { taken: all ? 'all' : 'times', gapSec, queues: learnt, boots: k.boots.length, durations };
+  }
 
   /** Record new arrivals (pending, or already running on our workers) and boot times from this tick's observation. */
   observe(queues: readonly QueueObs[], instances: readonly InstanceObs[], workers: readonly WorkerObs[], now: number) {

@@ -1,7 +1,10 @@
-// A settings save gives the host a new config and so a new engine. What the engine before learnt by watching the
-// same world goes on in the new one (Engine.carryFrom): the save neither launches again for a task whose instance
-// EC2 does not list yet, nor lets a warm idle worker go after the short limit as if idle since an unknown time,
-// nor empties the burn chart. A config of another world (ClearML server, AWS region, workers prefix) starts fresh.
+// What the engine learnt by watching outlives its engine. A settings save gives the host a new config and so a new
+// engine, which takes over the memory of the one before (Engine.carryFrom): the save neither launches again for a
+// task whose instance EC2 does not list yet, nor lets a warm idle worker go after the short limit as if idle since
+// an unknown time, nor empties the burn chart. A config of another world (ClearML server, AWS region, workers
+// prefix) starts fresh. A restart takes back what the keep-warm rule learnt from keep-warm.json in the data folder.
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config.js';
 import type { EngineHost } from '../../electron/engine/host.js';
@@ -18,13 +21,26 @@ const creds = { clearml: CLEARML_KEYS, aws: AWS_KEYS };
 
 async function saved(opts: { listingDelaySec?: number; dataDir?: boolean } = {}) {
   const w = (world = await startWorld({ queues: ['gpu'], ...opts }));
-  const host = w.host(opts.dataDir ? { dataDir: w.dir } : {});
   const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
-  host.configure(config, creds);
+  const start = () => {
+    const h = w.host(opts.dataDir ? { dataDir: w.dir } : {});
+    h.configure(config, creds);
+    return h;
+  };
+  const host = start();
   /** The same world, one setting changed, as the Settings view saves it. */
   const save = () => host.configure({ ...config, scaling: { ...config.scaling, maxIdleMin: 20 } }, creds);
-  return { w, host, config, save };
+  return { w, host, config, save, start };
 }
+
+/** A task every 5 min, a minute long, with the host ticking every 15 s. */
+async function everyFiveMin(w: World, host: EngineHost, tasks: number): Promise<void> {
+  for (let k = 0; k < tasks; k++) {
+    w.clearml.addTask({ name: 'nightly', queue: 'gpu', durationSec: 60 });
+    await run(w, host, 300, { throughTerminations: true });
+  }
+}
+const prewarms = (host: EngineHost) => host.store.getState().events.filter((e) => e.kind === 'launch' && e.prewarm);
 
 /** Steps of 15 s, the agents moving and the host ticking; stops at the first tick that terminates, unless told. */
 async function run(
@@ -87,20 +103,13 @@ describe('a settings save keeps what the engine learnt', () => {
 
   it("keeps the queue's learnt arrivals: a periodic queue is still pre-warmed for", async () => {
     const { w, host, save } = await saved();
-    const everyFiveMin = async (tasks: number) => {
-      for (let k = 0; k < tasks; k++) {
-        w.clearml.addTask({ name: 'nightly', queue: 'gpu', durationSec: 60 });
-        await run(w, host, 300, { throughTerminations: true });
-      }
-    };
-    await everyFiveMin(6);
-    const events = () => host.store.getState().events;
-    expect(events().filter((e) => e.kind === 'launch' && e.prewarm).length).toBeGreaterThan(0);
-    const before = events().length;
+    await everyFiveMin(w, host, 6);
+    expect(prewarms(host).length).toBeGreaterThan(0);
+    const before = host.store.getState().events.length;
     save();
     // Forgotten, the next tasks would each wait for a boot and the rule say it has too few to forecast.
-    await everyFiveMin(2);
-    const after = events().slice(before);
+    await everyFiveMin(w, host, 2);
+    const after = host.store.getState().events.slice(before);
     expect(after.filter((e) => e.kind === 'launch' && e.prewarm)).toHaveLength(2);
     expect(after.filter((e) => /too few tasks seen yet/.test(e.message))).toEqual([]);
   });
@@ -135,5 +144,49 @@ describe('a config of another world starts fresh', () => {
     await before.tick();
     expect(w.newEngine(change(config)).carryFrom(before)).toBe(false);
     expect(w.newEngine({ ...config, scaling: { ...config.scaling, maxIdleMin: 20 } }).carryFrom(before)).toBe(true);
+  });
+});
+
+describe('a restart on the same data folder', () => {
+  it('takes back what the keep-warm rule learnt: a periodic queue is pre-warmed for from its next slot', async () => {
+    const { w, host, start } = await saved({ dataDir: true });
+    await everyFiveMin(w, host, 6);
+    await host.stop();
+    const lastId = host.store.getState().events.at(-1)!.id;
+    const next = start();
+    await everyFiveMin(w, next, 2);
+    expect(prewarms(next).filter((e) => e.id > lastId)).toHaveLength(2);
+    expect(next.store.getState().events.map((e) => e.message)).toContain(
+      'the keep-warm rule goes on with what it learnt before the restart (1 queue; 4 boot times, 6 task durations)',
+    );
+  });
+
+  it('after a longer gap takes back only the boot and task times, and says so', async () => {
+    const { w, host, start } = await saved({ dataDir: true });
+    await everyFiveMin(w, host, 3);
+    await host.stop();
+    w.clock.advance(30 * 60_000);
+    const next = start();
+    await next.tickNow();
+    expect(next.store.getState().events.map((e) => e.message)).toContain(
+      'the keep-warm rule takes back the 1 boot time, 3 task durations it learnt before; the app was off for 30 min, so when tasks arrive is learnt again',
+    );
+  });
+
+  it('sets an unreadable keep-warm.json aside, says so and starts learning again', async () => {
+    const { w, host, start } = await saved({ dataDir: true });
+    await host.stop();
+    const file = path.join(w.dir, 'keep-warm.json');
+    writeFileSync(file, '{"version": 1, "boots": "many"');
+    const next = start();
+    await next.tickNow();
+    expect(existsSync(`${file}.corrupt`)).toBe(true);
+    expect(
+      next.store
+        .getState()
+        .events.some((e) => e.message.startsWith(`the keep-warm memory in ${file} could not be read`)),
+    ).toBe(true);
+    await next.stop();
+    expect(existsSync(file)).toBe(true);
   });
 });
