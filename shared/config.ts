@@ -42,8 +42,18 @@ export const EbsSchema = z
 /** Our own tags (ownership, lease, orphan mark) start with this; a user tag with it would be overwritten. */
 export const RESERVED_TAG_PREFIX = 'clearml-autoscaler:';
 
+/**
+ * EC2 allows 50 tags on an instance and refuses the launch past that. The autoscaler sets up to 9 of its own (our
+ * name, prefix, resource, queue, launched-by, lease, engine stamp, ClearML server, and Name unless the user gives
+ * one), so a user gets 41 besides Name.
+ */
+export const MAX_USER_TAGS = 41;
+
 export const TagsSchema = z
   .record(z.string().min(1).max(128), z.string().max(256))
+  .refine((t) => Object.keys(t).filter((k) => k !== 'Name').length <= MAX_USER_TAGS, {
+    message: `at most ${MAX_USER_TAGS} tags besides Name: EC2 allows 50 on an instance and the autoscaler sets up to 9 of its own`,
+  })
   .refine((t) => Object.keys(t).every((k) => !k.toLowerCase().startsWith('aws:')), {
     message: "tag keys starting with 'aws:' are reserved by AWS",
   })

@@ -227,7 +227,7 @@ export class Engine {
       zombieWorkers: triage?.zombies,
     });
     result.plan = p;
-    if (acting) logDecisions(this.log, p);
+    if (acting) logDecisions(this.log, p, config.lease.enabled);
 
     // 4. Act: remove, then launch, then renew the leases of what stays.
     if (acting && config.scaling.dryRun) {
@@ -236,7 +236,10 @@ export class Engine {
       const ctx: ActContext = { now, emit, errors: result.errors, stamp };
       result.terminated.push(...(await this.remover.act(p.actions, config, ctx)));
       result.launched.push(...(await this.launcher.act(p.actions, config, ctx)));
-      await renewLeases(this.deps.ec2, config.lease, obs.instances, now, emit, stamp);
+      // One left to finish work for another ClearML server is not kept alive: its watchdog stops it once idle.
+      const elsewhere = new Set(p.instances.flatMap((c) => (c.otherServer ? [c.instance.instanceId] : [])));
+      const renew = obs.instances.filter((i) => !elsewhere.has(i.instanceId));
+      await renewLeases(this.deps.ec2, config.lease, renew, now, emit, stamp);
     }
 
     // 5. Publish.

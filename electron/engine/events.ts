@@ -122,6 +122,17 @@ export const ev = {
     queue: r.queue,
     message: `could not requeue task ${r.taskId} (${r.why}): ${errorText(e)}`,
   }),
+  leftToFinish: (o: { server: string; instanceIds: string[]; leases: boolean }): NewEvent => ({
+    level: 'warn',
+    kind: 'orphan',
+    instanceIds: o.instanceIds,
+    message:
+      `${plural(o.instanceIds.length, 'instance')} launched for ClearML server ${o.server}, not this config's ` +
+      `(${o.instanceIds.join(', ')}): ${o.instanceIds.length === 1 ? 'its' : 'their'} work there cannot be seen from here, so ` +
+      (o.leases
+        ? 'nothing is terminated; leases are not renewed, so each stops once idle after its lease ends (terminate one in Instances to stop it sooner)'
+        : 'nothing is terminated and leases are off: terminate them in Instances once their work there is done'),
+  }),
   orphanMarked: (instanceId: string, reason: string): NewEvent => ({
     level: 'warn',
     kind: 'orphan',

@@ -4,6 +4,7 @@
  * reuses a client token (any difference answers IdempotentParameterMismatch instead of the instance).
  */
 import type { Config } from '../../shared/config.js';
+import { normalizeApiHost } from '../../shared/config-review.js';
 import { TAG, type LaunchSpec } from './ports.js';
 
 export type LaunchBase = Omit<LaunchSpec, 'clientToken' | 'market' | 'subnetId' | 'availabilityZone'>;
@@ -47,6 +48,9 @@ export function launchBase(
   };
   if (config.lease.enabled) tags[TAG.lease] = String(Math.floor((launch.at + config.lease.leaseMin * 60_000) / 1000));
   if (launch.stamp) tags[TAG.engine] = launch.stamp;
+  // EC2 refuses a tag value over 256 characters, and with it the launch: an API host that long goes untagged.
+  const server = normalizeApiHost(config.clearml.apiHost);
+  if (server.length <= 256) tags[TAG.server] = server;
   return {
     instanceType: res.instanceType,
     imageId: res.amiId,

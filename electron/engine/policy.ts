@@ -13,6 +13,7 @@
  */
 import type { Config } from '../../shared/config.js';
 import type { InstancePhase } from '../../shared/domain.js';
+import { normalizeApiHost } from '../../shared/config-review.js';
 import type { ForeignWorker } from './adoption.js';
 import { isLiveState } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from './ports.js';
@@ -173,6 +174,12 @@ export interface InstanceClass {
   worker: WorkerObs | null;
   idleSec: number | null;
   note?: string;
+  /**
+   * The ClearML server it was launched for, when that is not the config's and its worker is not on the config's
+   * server: its work there cannot be seen from here, so it is an orphan left to finish (never terminated by the
+   * policy, its lease not renewed: its watchdog stops it once idle after the lease ends).
+   */
+  otherServer?: string;
 }
 
 export interface QueueDecision {
@@ -197,6 +204,11 @@ const DEFAULT_ORPHAN_GRACE_MS = 5 * 60_000;
 
 export const cooldownKey = (queue: string, resource: string) => `${queue}|${resource}`;
 
+/** Two API hosts name the same server: scheme and host compare case-insensitively, a trailing slash aside. */
+function sameServer(a: string, b: string): boolean {
+  return normalizeApiHost(a).toLowerCase() === normalizeApiHost(b).toLowerCase();
+}
+
 /** Classify each of our instances by joining it to its worker on the instance id. */
 export function classifyInstances(input: PolicyInput): InstanceClass[] {
   const { config, now } = input;
@@ -213,10 +225,18 @@ export function classifyInstances(input: PolicyInput): InstanceClass[] {
     const explained = (config.queues[queue] ?? []).some((e) => e.resource === resource) && resource in config.resources;
     let phase: InstancePhase;
     let note: string | undefined;
+    let otherServer: string | undefined;
+    const launchedFor = instance.tags[TAG.server] ?? null;
     if (!isLiveState(instance.state)) {
       phase = 'terminating';
     } else if (worker?.task) {
       phase = 'busy';
+    } else if (!worker && launchedFor !== null && !sameServer(launchedFor, config.clearml.apiHost)) {
+      phase = 'orphan';
+      otherServer = launchedFor;
+      note = config.lease.enabled
+        ? `launched for ClearML server ${launchedFor}, not this config's: its work there cannot be seen from here, so it is left to finish; its lease is not renewed, and its watchdog stops it once idle after the lease ends`
+        : `launched for ClearML server ${launchedFor}, not this config's: its work there cannot be seen from here, so it is left running (leases are off): terminate it here once its work there is done`;
     } else if (!explained) {
       phase = 'orphan';
       note = !queue
@@ -231,7 +251,7 @@ export function classifyInstances(input: PolicyInput): InstanceClass[] {
     const since = input.idleSince.get(instance.instanceId);
     const idleSec =
       phase === 'idle' && since !== undefined ? Math.max(0, (now - since) / 1000) : phase === 'idle' ? 0 : null;
-    return { instance, queue, resource, phase, worker, idleSec, note };
+    return { instance, queue, resource, phase, worker, idleSec, note, ...(otherServer ? { otherServer } : {}) };
   });
 }
 
@@ -457,7 +477,7 @@ export function plan(input: PolicyInput): Plan {
     // ---- orphans, in two phases: mark, then terminate on a later tick if still unexplained and not busy
     const grace = input.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
     for (const c of classes) {
-      if (c.phase !== 'orphan') continue;
+      if (c.phase !== 'orphan' || c.otherServer) continue;
       const markedAt = Number(c.instance.tags[TAG.orphanSince]);
       if (!Number.isFinite(markedAt) || markedAt <= 0) {
         actions.push({

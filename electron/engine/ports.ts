@@ -234,6 +234,11 @@ export const TAG = {
   name: 'clearml-autoscaler:name',
   /** When an instance launched by ClearML's autoscaler was adopted (ms epoch), after the user confirmed. */
   adoptedAt: 'clearml-autoscaler:adopted-at',
+  /**
+   * The ClearML server its agent was set up for (the config's API host at launch): after the config moves to
+   * another server, an instance whose worker is not on the new one is known to serve the old one, not to be stuck.
+   */
+  server: 'clearml-autoscaler:clearml-server',
   /** `<engine id> <epoch s> <host>` of the engine that last launched or renewed it (team mode's detection). */
   engine: 'clearml-autoscaler:engine',
 } as const;

@@ -9,7 +9,8 @@
 //   instance lifecycle (pending before running, shutting-down before terminated):
 //     https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html
 //   metadata options as listed: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceMetadataOptionsResponse.html
-//   tag restrictions (aws: reserved): https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions
+//   tag restrictions (aws: reserved, at most 50 per resource):
+//     https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions
 //   user data limit 16 KB: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html
 //   RunInstances MinCount >= 1: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html
 import {
@@ -47,6 +48,7 @@ afterAll(async () => {
 });
 
 const UNKNOWN = 'i-0123456789abcdef0';
+const fiftyOne = Array.from({ length: 51 }, (_, k) => ({ Key: `k${k}`, Value: 'v' }));
 type Probe = (c: EC2Client, base: RunInstancesCommandInput) => Promise<unknown>;
 
 /** 'ok:<value>' or 'error:<code>', so both peers compare on one line. */
@@ -156,6 +158,30 @@ const cases: Case[] = [
     },
     ec2: 'error:InvalidParameterValue',
     motoDiffers: 'ok:"tagged"',
+  },
+  {
+    name: 'RunInstances with 51 tags on the instance → TagLimitExceeded',
+    probe: (c, base) =>
+      c
+        .send(
+          new RunInstancesCommand({
+            ...base,
+            TagSpecifications: [{ ResourceType: 'instance', Tags: fiftyOne }],
+          }),
+        )
+        .then(() => 'launched'),
+    ec2: 'error:TagLimitExceeded',
+  },
+  {
+    name: 'CreateTags taking an instance past 50 tags → TagLimitExceeded',
+    probe: async (c, base) => {
+      const id = await launch(c, base, {
+        TagSpecifications: [{ ResourceType: 'instance', Tags: fiftyOne.slice(0, 50) }],
+      });
+      await c.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'one-more', Value: 'v' }] }));
+      return 'tagged';
+    },
+    ec2: 'error:TagLimitExceeded',
   },
   {
     name: 'TerminateInstances of an unknown id → InvalidInstanceID.NotFound',

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRunInstancesInput } from '../../electron/engine/ec2/launch-input.js';
 import { launchBase, metadataHopLimit } from '../../electron/engine/launch-request.js';
 import { TAG } from '../../electron/engine/ports.js';
+import { MAX_USER_TAGS, parseConfig } from '../../shared/config.js';
 import { makeConfig, T0 } from './fixtures.js';
 
 describe('metadataHopLimit', () => {
@@ -65,6 +66,22 @@ describe('launch request tags', () => {
     });
   });
 
+  it('with the most tags a config may give, a launch carries the 50 EC2 allows, and one more is refused', () => {
+    const most: Record<string, string> = { Name: 'mine' };
+    for (let k = 0; k < MAX_USER_TAGS; k++) most[`team${k}`] = 'x';
+    const config = makeConfig({ resources: withTags(most).resources, queues: withTags(most).queues });
+    const base = launchBase(config, { queue: 'gpu', resource: 'gpu_a', at: T0, stamp: 'eng-1 1767225600 laptop' }, '')!;
+    expect(config.lease.enabled).toBe(true);
+    expect(Object.keys(base.tags)).toHaveLength(50);
+    const r = parseConfig({
+      ...config,
+      resources: { gpu_a: { ...config.resources['gpu_a']!, tags: { ...most, one: 'more' } } },
+    });
+    expect(!r.ok && r.issues.map((i) => i.message)).toEqual([
+      `at most ${MAX_USER_TAGS} tags besides Name: EC2 allows 50 on an instance and the autoscaler sets up to 9 of its own`,
+    ]);
+  });
+
   it('a user tag cannot override one of ours', () => {
     // The schema refuses reserved keys; a config that skipped it (parsed, then altered) still launches with ours.
     const config = withTags({ team: 'ml' });
@@ -89,6 +106,15 @@ describe('launch request: what else it carries', () => {
     expect(base.tags[TAG.lease]).toBe(leaseTag ? String(Math.floor((at + 20 * 60_000) / 1000)) : undefined);
     expect(base.tags[TAG.engine]).toBe(engine);
     expect(base.tags[TAG.launchedBy]).toBe('clearml-tray-autoscaler');
+  });
+
+  it.each([
+    ['as written, less a trailing slash', 'https://api.clearml.example.com/ ', 'https://api.clearml.example.com'],
+    // EC2 refuses a tag value over 256 characters, and the launch with it.
+    ['not at all when longer than a tag value may be', `https://${'a'.repeat(240)}.example.com`, undefined],
+  ])('names the ClearML server its agent is set up for: %s', (_, apiHost, expected) => {
+    const config = makeConfig({ clearml: { ...makeConfig().clearml, apiHost } });
+    expect(launchBase(config, { queue: 'gpu', resource: 'gpu_a', at }, '')!.tags[TAG.server]).toBe(expected);
   });
 
   it('is null for a resource the config does not have', () => {

@@ -376,6 +376,41 @@ describe('policy: scale down', () => {
     expect(terminations(p.actions)).toEqual([[marked.instanceId, 'orphan']]);
   });
 
+  describe('an instance launched for another ClearML server (the config has moved to a new one)', () => {
+    const config = makeConfig();
+    const launchedFor = (apiHost: string, patch: Partial<InstanceObs> & { ageSec?: number } = {}) =>
+      instance('gpu', 'gpu_a', { ageSec: 3 * 3600, ...patch, tags: { [TAG.server]: apiHost } });
+    const elsewhere = launchedFor('https://old-clearml.example.com:8008');
+
+    it('is an orphan left to finish: never terminated or marked, however old, and not counted as capacity', () => {
+      const p = plan(policyInput({ config, instances: [elsewhere], queues: [queue('gpu', 1)] }));
+      expect(p.instances[0]).toMatchObject({ phase: 'orphan', otherServer: 'https://old-clearml.example.com:8008' });
+      expect(p.instances[0]!.note).toMatch(/^launched for ClearML server https:\/\/old-clearml.example.com:8008, not/);
+      expect(p.actions.filter((a) => a.kind !== 'launch')).toEqual([]);
+      expect(launches(p.actions)).toEqual([['gpu', 'gpu_a', 1]]);
+    });
+
+    it.each([
+      ['its worker is on this server after all: it serves this one', elsewhere, true, 'idle'],
+      [
+        'the same server written otherwise (case, trailing slash)',
+        launchedFor(`${config.clearml.apiHost.toUpperCase()}/`),
+        false,
+        'booting',
+      ],
+      [
+        'launched before servers were tagged: judged by the spin-up time as before',
+        instance('gpu', 'gpu_a', { ageSec: 3 * 3600 }),
+        false,
+        'booting',
+      ],
+    ] as const)('not when %s', (_, inst, hasWorker, phase) => {
+      const p = plan(policyInput({ config, instances: [inst], ...(hasWorker ? { workers: [workerFor(inst)] } : {}) }));
+      expect(p.instances[0]).toMatchObject({ phase });
+      expect(p.instances[0]!.otherServer).toBeUndefined();
+    });
+  });
+
   it('unregisters zombie workers whose instance is gone', () => {
     const gone = instance('gpu', 'gpu_a');
     const p = plan(policyInput({ workers: [workerFor(gone)] }));

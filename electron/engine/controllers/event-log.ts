@@ -53,10 +53,16 @@ export class EventLog {
 }
 
 /** A queue's decision is logged when it launched, or when pending work could not be launched. */
-export function logDecisions(log: EventLog, p: Plan): void {
+export function logDecisions(log: EventLog, p: Plan, leases: boolean): void {
   for (const d of p.decisions) {
     if (d.launched === 0 && !(d.pending > 0 && leftUnlaunched(d))) continue;
     const text = renderDecision(d);
     log.emitOnce(`decision|${d.queue}|${text}`, ev.decision(d.queue, text));
   }
+  // Instances left to finish work for another ClearML server, per server: said again every 10 min while they bill.
+  const elsewhere = new Map<string, string[]>();
+  for (const c of p.instances)
+    if (c.otherServer) elsewhere.set(c.otherServer, [...(elsewhere.get(c.otherServer) ?? []), c.instance.instanceId]);
+  for (const [server, instanceIds] of elsewhere)
+    log.emitOnce(`elsewhere|${server}|${instanceIds.join(',')}`, ev.leftToFinish({ server, instanceIds, leases }));
 }

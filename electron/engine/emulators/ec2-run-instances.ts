@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Market } from '../../../shared/domain.js';
 import { indices, stringList, tagSpecifications, type QueryParams } from './ec2-query.js';
 import { reservationsXml } from './ec2-instances.js';
+import { MAX_TAGS, tagLimit } from './ec2-tags.js';
 import {
   boolParam,
   dryRunCheck,
@@ -119,6 +120,7 @@ export function runInstances(s: Ec2Store, p: QueryParams, now: number): XmlObjec
       if (spec.resourceType === 'volume') volumeTags[t.key] = t.value;
     }
   }
+  if (Object.keys(instanceTags).length > MAX_TAGS || Object.keys(volumeTags).length > MAX_TAGS) throw tagLimit();
   const mappings = indices(p, 'BlockDeviceMapping').map((n) => {
     const k = (s: string) => p[`BlockDeviceMapping.${n}.${s}`];
     const size = k('Ebs.VolumeSize');

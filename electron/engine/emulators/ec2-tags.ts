@@ -3,6 +3,11 @@ import { stringList, tagList, type QueryParams } from './ec2-query.js';
 import { dryRunCheck, Ec2Fail, type Ec2Store } from './ec2-store.js';
 import type { XmlObject } from './ec2-xml.js';
 
+/** EC2 allows this many tags on a resource, and refuses a request that would put more on one. */
+export const MAX_TAGS = 50;
+export const tagLimit = () =>
+  new Ec2Fail('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
+
 export function createTags(s: Ec2Store, p: QueryParams, now: number): XmlObject {
   const ids = stringList(p, 'ResourceId');
   if (!ids.length) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter ResourceId');
@@ -16,6 +21,8 @@ export function createTags(s: Ec2Store, p: QueryParams, now: number): XmlObject 
   const unknownVolume = volumes.find((v) => !s.volumeIds.has(v));
   if (unknownVolume) throw new Ec2Fail('InvalidVolume.NotFound', `The volume '${unknownVolume}' does not exist.`);
   const list = s.knownInstances(instanceIds, now);
+  const after = (had: Record<string, string>) => new Set([...Object.keys(had), ...tags.map((t) => t.key)]).size;
+  if (list.some((r) => after(r.tags) > MAX_TAGS)) throw tagLimit();
   dryRunCheck(p);
   for (const r of list) for (const t of tags) r.tags[t.key] = t.value;
   for (const v of volumes) {

@@ -203,7 +203,9 @@ export function Instances() {
 
       <p className="muted small price-note">
         An orphan carries this app’s tags but does not fit the current configuration (its row says why); it costs money
-        until the engine terminates it after a grace period, or you do. Costs: {priceSource || 'no prices yet'}.
+        until the engine terminates it after a grace period, or you do. One launched for another ClearML server is left
+        to finish its work there and stops by itself once idle after its lease ends. Costs:{' '}
+        {priceSource || 'no prices yet'}.
       </p>
 
       {confirm && <TerminateDialog instance={confirm} onClose={() => setConfirm(null)} />}

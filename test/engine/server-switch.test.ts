@@ -1,0 +1,78 @@
+// Moving the config to another ClearML server while instances run for the old one: their workers are not on the new
+// server, which used to read as "never registered within the spin-up time" and terminate them, killing the tasks
+// they ran there. Each instance names the server it was launched for (TAG.server), so the engine leaves it to
+// finish: an orphan it never terminates, whose lease it no longer renews (its watchdog stops it once idle).
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClearmlClient } from '../../electron/engine/clearml/client.js';
+import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import { TAG } from '../../electron/engine/ports.js';
+import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
+import { AWS_KEYS, CLEARML_KEYS, baseConfig } from '../fixtures/index.js';
+import { startWorld, type World } from '../fixtures/world.js';
+
+let world: World | null = null;
+let other: ClearmlEmulator | null = null;
+let host: EngineHost | null = null;
+afterEach(async () => {
+  await host?.stop();
+  await other?.close();
+  await world?.close();
+  [host, other, world] = [null, null, null];
+});
+
+async function step(w: World, h: EngineHost, ticks: number) {
+  const results = [];
+  for (let k = 0; k < ticks; k++) {
+    w.clock.advance(15_000);
+    w.agents.step();
+    results.push(await h.tickNow());
+    w.agents.step();
+  }
+  return results;
+}
+
+describe('a config moved to another ClearML server', () => {
+  it('leaves an instance busy for the old server to finish, stops renewing its lease, and serves the new one', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'] }));
+    const next = (other = await startClearmlEmulator({ clock: w.clock, ...CLEARML_KEYS }));
+    next.createQueue('gpu');
+    // Each config's ClearML client goes to the server the config names (the world's host would always use its own).
+    const h = (host = createEngineHost({
+      clock: w.clock,
+      makeClearml: (c) =>
+        createClearmlClient({ apiHost: c.clearml.apiHost, credentials: CLEARML_KEYS, clock: w.clock }),
+      makeEc2: (c) => w.clients(c).ec2,
+    }));
+    const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
+    const creds = { clearml: CLEARML_KEYS, aws: AWS_KEYS };
+    h.configure(config, creds);
+    w.clearml.addTask({ name: 'train', queue: 'gpu', durationSec: 4 * 3600 });
+    // Well past the 30 min spin-up time, the training still running on the old server.
+    await step(w, h, 150);
+    const [first] = w.live();
+    expect(w.clearml.tasks()[0]!.status).toBe('in_progress');
+    expect(first!.tags[TAG.server]).toBe(w.clearml.url);
+    const leaseBefore = w.ec2.instances()[0]!.tags[TAG.lease];
+
+    h.configure({ ...config, clearml: { apiHost: next.url } }, creds);
+    next.addTask({ name: 'new-server', queue: 'gpu', durationSec: 600 });
+    // Long enough for its lease (20 min) to have been renewed more than once had it been ours to keep.
+    const results = await step(w, h, 100);
+    expect(results.flatMap((r) => r?.terminated ?? [])).toEqual([]);
+    expect(w.live().map((i) => i.instanceId)).toContain(first!.instanceId);
+    expect(w.clearml.tasks()[0]!.status).toBe('in_progress');
+    expect(w.ec2.instances().find((i) => i.instanceId === first!.instanceId)!.tags[TAG.lease]).toBe(leaseBefore);
+    // The new server's task got an instance of its own, tagged for it (the world's agents register with the
+    // world's server, so the test goes no further with it).
+    const launched = w.ec2.instances().filter((i) => i.instanceId !== first!.instanceId);
+    expect(launched.map((i) => i.tags[TAG.server])).toEqual([next.url]);
+    const row = h.store.getState().instances.find((i) => i.instanceId === first!.instanceId);
+    expect(row).toMatchObject({ phase: 'orphan' });
+    expect(row!.note).toMatch(/^launched for ClearML server http:\/\/127\.0\.0\.1:\d+, not this config's/);
+    const said = h.store.getState().events.filter((e) => e.kind === 'orphan');
+    expect(said[0]!.instanceIds).toEqual([first!.instanceId]);
+    expect(said[0]!.message).toMatch(
+      /^1 instance launched for ClearML server http:\/\/127\.0\.0\.1:\d+, not this config's \(i-\w+\): its work there cannot be seen from here, so nothing is terminated; leases are not renewed/,
+    );
+  });
+});
