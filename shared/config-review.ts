@@ -6,6 +6,8 @@
  *   instance.
  * - The ClearML API host: the stored ClearML keys are sent there (the Test button and the engine), so a new host,
  *   or plain http to a host that is not this machine, is named and confirmed first.
+ * - A move to another world (ClearML server, AWS region or workers prefix) while instances of the current one run:
+ *   the app stops managing them, so what becomes of them is said first.
  */
 import type { Config } from './config.js';
 import { ConfigSchema } from './config.js';
@@ -65,6 +67,54 @@ export function instanceSetupChanges(before: Config | null, after: Config): Setu
 
 export function normalizeApiHost(url: string): string {
   return url.trim().replace(/\/+$/, '');
+}
+
+/** Two API hosts name the same server: scheme and host compare case-insensitively, a trailing slash aside. */
+export function sameServer(a: string, b: string): boolean {
+  return normalizeApiHost(a).toLowerCase() === normalizeApiHost(b).toLowerCase();
+}
+
+export type WorldPart = 'server' | 'region' | 'prefix';
+
+export interface WorldMove {
+  /** What the next config watches that the current one does not, in this order. */
+  changed: WorldPart[];
+  /** Where the current config's instances are. */
+  from: { apiHost: string; region: string; workersPrefix: string };
+  /** The current config's live instances, and how many of them run a task. */
+  instances: number;
+  busy: number;
+  /** Whether the current config's instances carry leases (their watchdog then stops each once idle). */
+  leases: boolean;
+}
+
+/**
+ * Null unless the next config watches another ClearML server, AWS region or workers prefix while instances of the
+ * current one run (`instances`: the snapshot's, terminating ones aside).
+ */
+export function worldMove(
+  before: Config | null,
+  after: Config,
+  instances: readonly { phase: string; task: unknown }[],
+): WorldMove | null {
+  if (!before) return null;
+  const changed: WorldPart[] = [];
+  if (!sameServer(before.clearml.apiHost, after.clearml.apiHost)) changed.push('server');
+  if (before.aws.region !== after.aws.region) changed.push('region');
+  if (before.scaling.workersPrefix !== after.scaling.workersPrefix) changed.push('prefix');
+  const live = instances.filter((i) => i.phase !== 'terminating');
+  if (!changed.length || !live.length) return null;
+  return {
+    changed,
+    from: {
+      apiHost: normalizeApiHost(before.clearml.apiHost),
+      region: before.aws.region,
+      workersPrefix: before.scaling.workersPrefix,
+    },
+    instances: live.length,
+    busy: live.filter((i) => i.task).length,
+    leases: before.lease.enabled,
+  };
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;

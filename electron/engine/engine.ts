@@ -12,7 +12,9 @@ import type { EngineEvent } from '../../shared/domain.js';
 import type { CostTracker } from './cost/tracker.js';
 import { ev, type NewEvent } from './events.js';
 import { plan, type InFlightLaunch, type Plan } from './policy.js';
-import type { ClearmlApi, Clock, Ec2Api, InstanceObs } from './ports.js';
+import { TAG, type ClearmlApi, type Clock, type Ec2Api, type InstanceObs } from './ports.js';
+import { isLiveState } from '../../shared/domain.js';
+import { normalizeApiHost } from '../../shared/config-review.js';
 import { renderAction } from './reasons.js';
 import type { PriceLookup } from './snapshot.js';
 import type { MainStore } from './store.js';
@@ -66,6 +68,13 @@ export interface TickResult {
 
 export class Engine {
   private config: Config;
+  /**
+   * Set when this engine replaced one of the same region and prefix that watched another ClearML server: live
+   * instances without `TAG.server` (launched before launches named their server) are tagged with that server at
+   * the next acting tick, and read as tagged until then, so their workers' absence here does not read as never
+   * registered (which would end the tasks they run there).
+   */
+  private untaggedServer: string | null = null;
   /** What the user paused (the host sets it, and carries it over to the engine of a new config). */
   readonly pauses = new Pauses();
   private lastTickOkAt: number | null = null;
@@ -106,7 +115,12 @@ export class Engine {
    */
   carryFrom(previous: Engine): boolean {
     const [was, now] = [previous.config, this.config];
-    if (!sameWorld(worldOf(was), worldOf(now))) return false;
+    const [a, b] = [worldOf(was), worldOf(now)];
+    if (!sameWorld(a, b)) {
+      // Only the server moved: what runs here was launched for the old one, tagged or not (see tagServerOf).
+      if (sameWorld({ ...a, apiHost: b.apiHost }, b)) this.untaggedServer = normalizeApiHost(a.apiHost);
+      return false;
+    }
     this.idle.carryFrom(previous.idle);
     this.keepWarm.carryFrom(previous.keepWarm);
     this.launcher.carryFrom(
@@ -190,6 +204,8 @@ export class Engine {
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
+    if (this.untaggedServer) await this.tagServerOf(obs.instances, acting && !config.scaling.dryRun, emit);
+
     // A configured queue missing on the server is created (as ClearML's autoscaler does), not silently skipped.
     if (obs.clearmlOk && acting && !config.scaling.dryRun)
       obs.queues.push(...(await createMissingQueues(this.deps.clearml, config, obs.queues, emitOnce)));
@@ -257,6 +273,24 @@ export class Engine {
     });
     this.publish(now, p, status, money?.caps);
     return result;
+  }
+
+  /** See `untaggedServer`: this tick reads them as tagged; the tag is written when the tick may act. */
+  private async tagServerOf(instances: InstanceObs[], write: boolean, emit: (e: NewEvent) => void): Promise<void> {
+    const server = this.untaggedServer!;
+    const untagged = instances.filter((i) => isLiveState(i.state) && !i.tags[TAG.server]);
+    for (const i of untagged) i.tags = { ...i.tags, [TAG.server]: server };
+    if (!untagged.length) this.untaggedServer = null;
+    if (!untagged.length || !write) return;
+    try {
+      await this.deps.ec2.createTags(
+        untagged.map((i) => i.instanceId),
+        { [TAG.server]: server },
+      );
+      this.untaggedServer = null;
+    } catch (e) {
+      emit(ev.serverTagFailed(server, untagged.length, e));
+    }
   }
 
   private publish(now: number, p: Plan | null, s: TickStatus, caps?: CapStatus[]): void {

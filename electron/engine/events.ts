@@ -133,6 +133,11 @@ export const ev = {
         ? 'nothing is terminated; leases are not renewed, so each stops once idle after its lease ends (terminate one in Instances to stop it sooner)'
         : 'nothing is terminated and leases are off: terminate them in Instances once their work there is done'),
   }),
+  serverTagFailed: (server: string, count: number, e: unknown): NewEvent => ({
+    level: 'warn',
+    kind: 'error',
+    message: `could not tag ${plural(count, 'instance')} as launched for ClearML server ${server} (${errorText(e)}): ${count === 1 ? 'it is' : 'they are'} left alone, and the next tick tries again`,
+  }),
   orphanMarked: (instanceId: string, reason: string): NewEvent => ({
     level: 'warn',
     kind: 'orphan',

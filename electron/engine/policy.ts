@@ -13,7 +13,7 @@
  */
 import type { Config } from '../../shared/config.js';
 import type { InstancePhase } from '../../shared/domain.js';
-import { normalizeApiHost } from '../../shared/config-review.js';
+import { sameServer } from '../../shared/config-review.js';
 import type { ForeignWorker } from './adoption.js';
 import { isLiveState } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from './ports.js';
@@ -203,11 +203,6 @@ export interface Plan {
 const DEFAULT_ORPHAN_GRACE_MS = 5 * 60_000;
 
 export const cooldownKey = (queue: string, resource: string) => `${queue}|${resource}`;
-
-/** Two API hosts name the same server: scheme and host compare case-insensitively, a trailing slash aside. */
-function sameServer(a: string, b: string): boolean {
-  return normalizeApiHost(a).toLowerCase() === normalizeApiHost(b).toLowerCase();
-}
 
 /** Classify each of our instances by joining it to its worker on the instance id. */
 export function classifyInstances(input: PolicyInput): InstanceClass[] {

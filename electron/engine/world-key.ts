@@ -4,6 +4,7 @@
  * so memory is handed on, or taken back after a restart, only within the same world.
  */
 import type { Config } from '../../shared/config.js';
+import { sameServer } from '../../shared/config-review.js';
 
 export interface WorldKey {
   apiHost: string;
@@ -18,4 +19,4 @@ export const worldOf = (c: Config): WorldKey => ({
 });
 
 export const sameWorld = (a: WorldKey, b: WorldKey): boolean =>
-  a.apiHost === b.apiHost && a.region === b.region && a.workersPrefix === b.workersPrefix;
+  sameServer(a.apiHost, b.apiHost) && a.region === b.region && a.workersPrefix === b.workersPrefix;

@@ -124,15 +124,20 @@ export const invokeContract = {
   },
   /**
    * A change to the instance setup (init script, extra clearml.conf, docker images, agent version, credentials
-   * mode) or to the ClearML API host the stored keys go to is refused unless `confirm` says yes to exactly it;
-   * the refusal lists what needs confirming (`needs`).
+   * mode), to the ClearML API host the stored keys go to, or to the world (server, region, prefix) while instances
+   * of the current one run, is refused unless `confirm` says yes to exactly it; the refusal lists what needs
+   * confirming (`needs`).
    */
   'autoscaler:config.save': {
     req: z
       .object({
         config: z.unknown(),
         confirm: z
-          .object({ instanceSetup: z.literal(true).optional(), apiHost: z.string().max(2048).optional() })
+          .object({
+            instanceSetup: z.literal(true).optional(),
+            apiHost: z.string().max(2048).optional(),
+            worldMove: z.literal(true).optional(),
+          })
           .strict()
           .optional(),
       })
@@ -152,6 +157,16 @@ export const invokeContract = {
               insecure: z.boolean(),
               /** Whose keys: absent, the stored ones; else where they are read from (a clearml.conf path). */
               keysFrom: z.string().optional(),
+            })
+            .nullable(),
+          /** The config moves to another server, region or prefix while instances of the current one run. */
+          worldMove: z
+            .object({
+              changed: z.array(z.enum(['server', 'region', 'prefix'])),
+              from: z.object({ apiHost: z.string(), region: z.string(), workersPrefix: z.string() }),
+              instances: z.number().int().nonnegative(),
+              busy: z.number().int().nonnegative(),
+              leases: z.boolean(),
             })
             .nullable(),
         })

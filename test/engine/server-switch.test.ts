@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import { launchBase } from '../../electron/engine/launch-request.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { AWS_KEYS, CLEARML_KEYS, baseConfig } from '../fixtures/index.js';
@@ -31,21 +32,27 @@ async function step(w: World, h: EngineHost, ticks: number) {
   return results;
 }
 
+/** The world, a second ClearML server, and a host whose ClearML client goes where each config says. */
+async function twoServers() {
+  const w = (world = await startWorld({ queues: ['gpu'] }));
+  const next = (other = await startClearmlEmulator({ clock: w.clock, ...CLEARML_KEYS }));
+  next.createQueue('gpu');
+  // (The world's own host would always use the world's server.)
+  const h = (host = createEngineHost({
+    clock: w.clock,
+    makeClearml: (c) => createClearmlClient({ apiHost: c.clearml.apiHost, credentials: CLEARML_KEYS, clock: w.clock }),
+    makeEc2: (c) => w.clients(c).ec2,
+  }));
+  const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
+  const creds = { clearml: CLEARML_KEYS, aws: AWS_KEYS };
+  h.configure(config, creds);
+  const moveTo = (apiHost: string) => h.configure({ ...config, clearml: { apiHost } }, creds);
+  return { w, next, h, config, moveTo };
+}
+
 describe('a config moved to another ClearML server', () => {
   it('leaves an instance busy for the old server to finish, stops renewing its lease, and serves the new one', async () => {
-    const w = (world = await startWorld({ queues: ['gpu'] }));
-    const next = (other = await startClearmlEmulator({ clock: w.clock, ...CLEARML_KEYS }));
-    next.createQueue('gpu');
-    // Each config's ClearML client goes to the server the config names (the world's host would always use its own).
-    const h = (host = createEngineHost({
-      clock: w.clock,
-      makeClearml: (c) =>
-        createClearmlClient({ apiHost: c.clearml.apiHost, credentials: CLEARML_KEYS, clock: w.clock }),
-      makeEc2: (c) => w.clients(c).ec2,
-    }));
-    const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
-    const creds = { clearml: CLEARML_KEYS, aws: AWS_KEYS };
-    h.configure(config, creds);
+    const { w, next, h, moveTo } = await twoServers();
     w.clearml.addTask({ name: 'train', queue: 'gpu', durationSec: 4 * 3600 });
     // Well past the 30 min spin-up time, the training still running on the old server.
     await step(w, h, 150);
@@ -54,7 +61,7 @@ describe('a config moved to another ClearML server', () => {
     expect(first!.tags[TAG.server]).toBe(w.clearml.url);
     const leaseBefore = w.ec2.instances()[0]!.tags[TAG.lease];
 
-    h.configure({ ...config, clearml: { apiHost: next.url } }, creds);
+    moveTo(next.url);
     next.addTask({ name: 'new-server', queue: 'gpu', durationSec: 600 });
     // Long enough for its lease (20 min) to have been renewed more than once had it been ours to keep.
     const results = await step(w, h, 100);
@@ -74,5 +81,30 @@ describe('a config moved to another ClearML server', () => {
     expect(said[0]!.message).toMatch(
       /^1 instance launched for ClearML server http:\/\/127\.0\.0\.1:\d+, not this config's \(i-\w+\): its work there cannot be seen from here, so nothing is terminated; leases are not renewed/,
     );
+  });
+
+  it('an instance launched before launches named their server is tagged with the old one, and left to finish too', async () => {
+    const { w, next, h, config, moveTo } = await twoServers();
+    // As an earlier version launched it: our tags, no server tag.
+    const base = launchBase(
+      config,
+      { queue: 'gpu', resource: 'gpu_a', at: w.clock.now() },
+      w.userDataFor(config, { queue: 'gpu', resource: 'gpu_a' }),
+    )!;
+    const { [TAG.server]: _, ...older } = base.tags;
+    const { instanceId } = await w
+      .clients(config)
+      .ec2.runInstance({ ...base, tags: older, clientToken: 'older-1', market: 'spot' });
+    w.clearml.addTask({ name: 'train', queue: 'gpu', durationSec: 4 * 3600 });
+    await step(w, h, 150);
+    expect(w.clearml.tasks()[0]!.status).toBe('in_progress');
+    expect(w.ec2.instances()).toHaveLength(1);
+    expect(w.ec2.instances()[0]!.tags[TAG.server]).toBeUndefined();
+
+    moveTo(next.url);
+    const results = await step(w, h, 4);
+    expect(results.flatMap((r) => r?.terminated ?? [])).toEqual([]);
+    expect(w.ec2.instance(instanceId)?.tags[TAG.server]).toBe(w.clearml.url);
+    expect(h.store.getState().instances.find((i) => i.instanceId === instanceId)).toMatchObject({ phase: 'orphan' });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { draftFromConfig, validateDraft } from '../../renderer/src/model/config-form.js';
 import { credentialsAdvice, lineDiff, usesDocker } from '../../renderer/src/model/instance-setup.js';
-import { formReducer, initialFormState, shownIssues } from '../../renderer/src/model/settings-form.js';
+import { formReducer, initialFormState, shownIssues, worldMoveText } from '../../renderer/src/model/settings-form.js';
 import { validConfig } from '../service/fixtures.js';
 
 describe('the Settings form reducer', () => {
@@ -22,11 +22,24 @@ describe('the Settings form reducer', () => {
     expect(s.draft.apiHost).toBe(validConfig().clearml.apiHost);
   });
 
-  it('a refusal that only needs confirmation opens the confirm dialog instead of marking fields', () => {
-    const needs = {
-      instanceSetup: [{ path: 'agent.initScript', label: 'Init script', before: '', after: 'x' }],
-      apiHost: null,
-    };
+  const move = {
+    changed: ['region' as const],
+    from: { apiHost: 'https://api.clear.ml', region: 'us-east-1', workersPrefix: 'dyn' },
+    instances: 1,
+    busy: 0,
+    leases: true,
+  };
+  it.each([
+    [
+      'an instance-setup change',
+      {
+        instanceSetup: [{ path: 'agent.initScript', label: 'Init script', before: '', after: 'x' }],
+        apiHost: null,
+        worldMove: null,
+      },
+    ],
+    ['a move while instances run', { instanceSetup: [], apiHost: null, worldMove: move }],
+  ])('a refusal that only needs confirmation (%s) opens the confirm dialog instead of marking fields', (_, needs) => {
     const s = formReducer(initialFormState(validConfig()), { type: 'rejected', issues: {}, needs });
     expect(s.dialog).toEqual({ kind: 'confirm', needs });
     expect(s.serverIssues).toEqual({});
@@ -70,5 +83,36 @@ describe('instance setup model', () => {
     const a = credentialsAdvice(agent, usesDocker(agent, resourceImages));
     expect(a.tone).toBe(tone);
     expect(a.text).toMatch(text);
+  });
+});
+
+describe('what the confirmation says of instances the save leaves behind', () => {
+  const from = { apiHost: 'https://old.example.com', region: 'us-east-1', workersPrefix: 'dyn' };
+  it.each([
+    [
+      'another server, leases on',
+      { changed: ['server'], instances: 2, busy: 1, leases: true },
+      '2 instances of the current config (1 running a task) run for ClearML server https://old.example.com. After saving, they stay in Instances as orphans left to finish their work there: the app does not terminate them and no longer renews their leases, so each powers off once it is idle after its lease ends.',
+    ],
+    [
+      'another region and prefix, leases on',
+      { changed: ['region', 'prefix'], instances: 1, busy: 0, leases: true },
+      "1 instance of the current config (not running a task) runs for region us-east-1, workers prefix 'dyn'. After saving, it leaves Instances: the app no longer sees it, does not terminate it and no longer renews its lease, so it powers off once it is idle after its lease ends.",
+    ],
+    [
+      'another server, leases off',
+      { changed: ['server'], instances: 1, busy: 1, leases: false },
+      '1 instance of the current config (running a task) runs for ClearML server https://old.example.com. After saving, it stays in Instances as an orphan left to finish its work there: the app does not terminate it and no longer renews its lease, and with leases off it keeps running, and billing, until you terminate it in Instances.',
+    ],
+    [
+      'another region, leases off',
+      { changed: ['region'], instances: 3, busy: 3, leases: false },
+      '3 instances of the current config (3 running a task) run for region us-east-1. After saving, they leave Instances: the app no longer sees them, does not terminate them and no longer renews their leases, and with leases off they keep running, and billing, until you terminate them in the EC2 console.',
+    ],
+  ] as const)('%s', (_, m, first) => {
+    expect(worldMoveText({ ...m, changed: [...m.changed], from })).toEqual([
+      first,
+      `To end ${m.instances === 1 ? 'it' : 'them'} now instead, cancel, use Scale to zero on the Overview, then save.`,
+    ]);
   });
 });

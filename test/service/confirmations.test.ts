@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiHostChange, instanceSetupChanges, isInsecureApiHost } from '../../shared/config-review.js';
+import {
+  apiHostChange,
+  instanceSetupChanges,
+  isInsecureApiHost,
+  worldMove,
+  type WorldPart,
+} from '../../shared/config-review.js';
+import { publish } from '../../electron/engine/store.js';
+import { instanceView } from '../fixtures/views.js';
 import { ConfigSchema } from '../../shared/config.js';
 import { createDispatcher, type CallContext } from '../../shared/ipc/dispatch.js';
 import {
@@ -57,7 +65,7 @@ const withAgent = (agent: Record<string, unknown>, apiHost = 'https://api.clear.
 type SaveValue = {
   ok: boolean;
   issues: { path: string; message: string }[];
-  needs?: { instanceSetup: { path: string; before: string; after: string }[]; apiHost: unknown };
+  needs?: { instanceSetup: { path: string; before: string; after: string }[]; apiHost: unknown; worldMove: unknown };
 };
 async function save(e: ReturnType<typeof env>, config: unknown, confirm?: Record<string, unknown>) {
   const r = await e.dispatch('autoscaler:config.save', confirm ? { config, confirm } : { config }, ctx);
@@ -314,5 +322,61 @@ describe('config-review (pure)', () => {
   it('instanceSetupChanges of a config against itself is empty', () => {
     expect(instanceSetupChanges(validConfig(), validConfig())).toEqual([]);
     expect(instanceSetupChanges(null, validConfig())).toEqual([]);
+  });
+});
+
+describe('a move to another ClearML server, region or workers prefix while instances run', () => {
+  const running = [
+    instanceView({ instanceId: 'i-0000000000000aaaa', task: { id: 't1', name: 'train' } }),
+    instanceView({ instanceId: 'i-0000000000000bbbb', phase: 'idle' }),
+    instanceView({ instanceId: 'i-0000000000000cccc', phase: 'terminating' }),
+  ];
+  const moved: [string, (c: Record<string, unknown>) => Record<string, unknown>, WorldPart[]][] = [
+    ['another server', (c) => ({ ...c, clearml: { apiHost: 'https://clearml.example.com' } }), ['server']],
+    ['another region', (c) => ({ ...c, aws: { region: 'eu-west-1' } }), ['region']],
+    ['another prefix', (c) => ({ ...c, scaling: { workersPrefix: 'team_b' } }), ['prefix']],
+  ];
+
+  it.each(moved)('%s: refused without a yes (nothing saved), saved with it', async (_, move, changed) => {
+    const e = env();
+    expect((await save(e, validConfigInput())).ok).toBe(true);
+    publish(e.controller.store, { instances: running });
+    const before = e.settings.get().config;
+    const refused = await save(e, move(validConfigInput()), { apiHost: 'https://clearml.example.com' });
+    expect(refused.ok).toBe(false);
+    expect(refused.issues).toEqual([
+      { path: 'form', message: '2 instances of the current config would no longer be managed: confirm to save.' },
+    ]);
+    expect(refused.needs?.worldMove).toEqual({
+      changed,
+      from: { apiHost: 'https://api.clear.ml', region: 'us-east-1', workersPrefix: 'dynamic_aws' },
+      instances: 2,
+      busy: 1,
+      leases: true,
+    });
+    expect(e.settings.get().config).toEqual(before);
+    const saved = await save(e, move(validConfigInput()), { worldMove: true, apiHost: 'https://clearml.example.com' });
+    expect(saved.ok).toBe(true);
+  });
+
+  it.each([
+    ['nothing runs', [], false],
+    ['only terminating instances', [running[2]!], false],
+    ['the demo runs (its instances are not the saved config’s)', running, true],
+  ])('not asked when %s', async (_, instances, demo) => {
+    const e = env();
+    expect((await save(e, validConfigInput())).ok).toBe(true);
+    publish(e.controller.store, { instances, demo });
+    const r = await save(e, moved[1]![1](validConfigInput()));
+    expect(r).toMatchObject({ ok: true });
+  });
+
+  it('not asked for the same server written otherwise, or a change of something else', () => {
+    const before = validConfig();
+    const same = ConfigSchema.parse({ ...validConfigInput(), clearml: { apiHost: 'HTTPS://API.CLEAR.ML/' } });
+    expect(worldMove(before, same, running)).toBeNull();
+    const other = ConfigSchema.parse({ ...validConfigInput(), scaling: { maxIdleMin: 30 } });
+    expect(worldMove(before, other, running)).toBeNull();
+    expect(worldMove(null, before, running)).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import {
   apiHostChange,
   instanceSetupChanges,
   normalizeApiHost,
+  worldMove,
   type HostChange,
 } from '../../../shared/config-review.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from '../controller.js';
@@ -23,6 +24,7 @@ import { rememberRunState } from './run-state.js';
 import { emptyTimeline } from '../../../shared/timeline.js';
 import type { ChangeFeed } from './changes.js';
 import { errorText } from '../../../shared/error-text.js';
+import { plural } from '../../../shared/words.js';
 
 export type TestResult = { ok: boolean; message: string; details: string[] };
 export type StopEverythingResult = InvokeResponse<'autoscaler:engine.stopEverything'>;
@@ -413,7 +415,11 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
           : apiHostChange(keys?.confirmedFor ?? keysHost(current), saved.clearml.apiHost, keys !== null);
       const setupRefused = setup.length > 0 && confirm?.instanceSetup !== true;
       const hostRefused = host !== null && normalizeApiHost(confirm?.apiHost ?? '') !== host.to;
-      if (setupRefused || hostRefused) {
+      const snapshot = deps.controller.store.getState();
+      // The demo's instances are not the saved config's.
+      const move = snapshot.demo ? null : worldMove(current.config, saved, snapshot.instances);
+      const moveRefused = move !== null && confirm?.worldMove !== true;
+      if (setupRefused || hostRefused || moveRefused) {
         return {
           ok: false,
           issues: [
@@ -424,10 +430,19 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
                 }))
               : []),
             ...(hostRefused ? [{ path: 'clearml.apiHost', message: hostMessage(host, keys?.from ?? null) }] : []),
+            ...(moveRefused
+              ? [
+                  {
+                    path: 'form',
+                    message: `${plural(move.instances, 'instance')} of the current config would no longer be managed: confirm to save.`,
+                  },
+                ]
+              : []),
           ],
           needs: {
             instanceSetup: setupRefused ? setup : [],
             apiHost: hostRefused ? { ...host, ...(keys?.from ? { keysFrom: keys.from } : {}) } : null,
+            worldMove: moveRefused ? move : null,
           },
         };
       }

@@ -73,7 +73,9 @@ export function formReducer(s: FormState, a: FormAction): FormState {
     case 'failed':
       return { ...s, showAll: true, status: { tone: 'error', text: `Not saved: ${a.text}` } };
     case 'rejected': {
-      const confirmOnly = a.needs !== undefined && (a.needs.instanceSetup.length > 0 || a.needs.apiHost !== null);
+      const confirmOnly =
+        a.needs !== undefined &&
+        (a.needs.instanceSetup.length > 0 || a.needs.apiHost !== null || a.needs.worldMove !== null);
       if (confirmOnly) {
         return {
           ...s,
@@ -125,3 +127,39 @@ export function shownIssues(s: FormState, schemaIssues: IssueMap, id: FieldId): 
 
 export type Shown = (id: FieldId) => string[];
 export type Edit = (id: FieldId, change: (d: ConfigDraft) => ConfigDraft) => void;
+
+type WorldMove = NonNullable<SaveNeeds['worldMove']>;
+
+/**
+ * What the confirmation says of a move to another ClearML server, region or workers prefix while instances of the
+ * current config run: what they run for, what becomes of them, and how to end them now instead.
+ */
+export function worldMoveText(m: WorldMove): string[] {
+  const where = [
+    ...(m.changed.includes('server') ? [`ClearML server ${m.from.apiHost}`] : []),
+    ...(m.changed.includes('region') ? [`region ${m.from.region}`] : []),
+    ...(m.changed.includes('prefix') ? [`workers prefix '${m.from.workersPrefix}'`] : []),
+  ].join(', ');
+  const one = m.instances === 1;
+  const [they, them, their, s] = one ? ['it', 'it', 'its', 's'] : ['they', 'them', 'their', ''];
+  const running =
+    m.busy === 0
+      ? one
+        ? 'not running a task'
+        : 'none running a task'
+      : one
+        ? 'running a task'
+        : `${m.busy} running a task`;
+  const seen = m.changed.every((c) => c === 'server');
+  const fate = seen
+    ? `${they} stay${s} in Instances as ${one ? 'an orphan' : 'orphans'} left to finish ${their} work there: the app does not terminate ${them} and no longer renews ${their} ${one ? 'lease' : 'leases'}`
+    : `${they} leave${s} Instances: the app no longer sees ${them}, does not terminate ${them} and no longer renews ${their} ${one ? 'lease' : 'leases'}`;
+  const until = seen ? 'in Instances' : 'in the EC2 console';
+  const end = m.leases
+    ? `so ${one ? 'it' : 'each'} powers off once it is idle after its lease ends.`
+    : `and with leases off ${they} keep${s} running, and billing, until you terminate ${them} ${until}.`;
+  return [
+    `${one ? '1 instance' : `${m.instances} instances`} of the current config (${running}) run${s} for ${where}. After saving, ${fate}, ${end}`,
+    `To end ${them} now instead, cancel, use Scale to zero on the Overview, then save.`,
+  ];
+}

@@ -1,9 +1,10 @@
 /**
- * The explicit yes main asks for: instance-setup changes (shown as a diff) and the API host the ClearML keys (stored,
- * or read from ~/clearml.conf) will be sent to (named, with a warning for plain http to another machine).
+ * The explicit yes main asks for: instance-setup changes (shown as a diff), the API host the ClearML keys (stored,
+ * or read from ~/clearml.conf) will be sent to (named, with a warning for plain http to another machine), and what
+ * becomes of running instances when the config moves to another server, region or workers prefix.
  */
 import { Dialog } from '../../components/Dialog.js';
-import type { SaveNeeds } from '../../model/settings-form.js';
+import { worldMoveText, type SaveNeeds } from '../../model/settings-form.js';
 import { SetupDiff } from './SetupDiff.js';
 
 export function ConfirmSaveDialog({
@@ -39,6 +40,13 @@ export function ConfirmSaveDialog({
           <p>These settings change what runs on every new instance (the init script runs as root):</p>
           <SetupDiff changes={needs.instanceSetup} />
         </>
+      )}
+      {needs.worldMove && (
+        <div role="note" aria-label="Instances of the current config">
+          {worldMoveText(needs.worldMove).map((p) => (
+            <p key={p}>{p}</p>
+          ))}
+        </div>
       )}
       {host && (
         <div role="note" aria-label="API host change">

@@ -71,7 +71,8 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
       const other = r.value.issues.filter(
         (i) =>
           !(needs?.instanceSetup.some((c) => c.path === i.path) ?? false) &&
-          !(needs?.apiHost && i.path === 'clearml.apiHost'),
+          !(needs?.apiHost && i.path === 'clearml.apiHost') &&
+          !(needs?.worldMove && i.path === 'form'),
       );
       return dispatch({
         type: 'rejected',
@@ -185,6 +186,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
             void save({
               ...(dialog.needs.instanceSetup.length > 0 ? { instanceSetup: true as const } : {}),
               ...(dialog.needs.apiHost ? { apiHost: dialog.needs.apiHost.to } : {}),
+              ...(dialog.needs.worldMove ? { worldMove: true as const } : {}),
             })
           }
         />
