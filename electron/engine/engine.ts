@@ -31,7 +31,8 @@ import { KeepWarmController } from './controllers/keep-warm.js';
 import { gateTick, LeadershipController, type LeadershipPorts } from './controllers/leadership.js';
 import { LaunchController, type LaunchPorts } from './controllers/launch.js';
 import { renewLeases } from './controllers/lease.js';
-import { observe } from './controllers/observe.js';
+import { observe, type Observation } from './controllers/observe.js';
+import { instanceIdOfWorker } from './workers.js';
 import { Pauses } from './controllers/pauses.js';
 import { Publisher, tickStatus, type TickStatus } from './controllers/publish.js';
 import { RequeueController } from './controllers/requeue.js';
@@ -117,7 +118,7 @@ export class Engine {
     const [was, now] = [previous.config, this.config];
     const [a, b] = [worldOf(was), worldOf(now)];
     if (!sameWorld(a, b)) {
-      // Only the server moved: what runs here was launched for the old one, tagged or not (see tagServerOf).
+      // Only the server moved: what runs here was launched for the old one, tagged or not (see tagServers).
       if (sameWorld({ ...a, apiHost: b.apiHost }, b)) this.untaggedServer = normalizeApiHost(a.apiHost);
       return false;
     }
@@ -204,7 +205,7 @@ export class Engine {
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
-    if (this.untaggedServer) await this.tagServerOf(obs.instances, acting && !config.scaling.dryRun, emit);
+    await this.tagServers(obs, acting && !config.scaling.dryRun, emitOnce);
 
     // A configured queue missing on the server is created (as ClearML's autoscaler does), not silently skipped.
     if (obs.clearmlOk && acting && !config.scaling.dryRun)
@@ -275,21 +276,28 @@ export class Engine {
     return result;
   }
 
-  /** See `untaggedServer`: this tick reads them as tagged; the tag is written when the tick may act. */
-  private async tagServerOf(instances: InstanceObs[], write: boolean, emit: (e: NewEvent) => void): Promise<void> {
-    const server = this.untaggedServer!;
-    const untagged = instances.filter((i) => isLiveState(i.state) && !i.tags[TAG.server]);
-    for (const i of untagged) i.tags = { ...i.tags, [TAG.server]: server };
-    if (!untagged.length) this.untaggedServer = null;
-    if (!untagged.length || !write) return;
+  /**
+   * Every live instance of ours names the ClearML server it works for (`TAG.server`), so a later move to another
+   * server leaves it to finish rather than reading its absent worker as never registered. Launches carry the tag;
+   * one an earlier version launched gets it here: the old server's after a move (`untaggedServer`: this tick
+   * reads it so even before the tag is written), else this server's once its worker is seen here. The tag is
+   * written only when the tick may act; a failed write is said once in 10 min and tried again next tick.
+   */
+  private async tagServers(obs: Observation, write: boolean, emitOnce: (key: string, e: NewEvent) => void) {
+    const moved = this.untaggedServer;
+    const untagged = obs.instances.filter((i) => isLiveState(i.state) && !i.tags[TAG.server]);
+    if (moved) for (const i of untagged) i.tags = { ...i.tags, [TAG.server]: moved };
+    const registered = new Set(obs.workers.map((w) => instanceIdOfWorker(w.id, this.config.scaling.workersPrefix)));
+    const ids = (moved ? untagged : untagged.filter((i) => registered.has(i.instanceId))).map((i) => i.instanceId);
+    if (!ids.length) this.untaggedServer = null;
+    const server = moved ?? normalizeApiHost(this.config.clearml.apiHost);
+    // EC2 refuses a tag value over 256 characters.
+    if (!ids.length || !write || server.length > 256) return;
     try {
-      await this.deps.ec2.createTags(
-        untagged.map((i) => i.instanceId),
-        { [TAG.server]: server },
-      );
+      await this.deps.ec2.createTags(ids, { [TAG.server]: server });
       this.untaggedServer = null;
     } catch (e) {
-      emit(ev.serverTagFailed(server, untagged.length, e));
+      emitOnce(`server-tag|${server}`, ev.serverTagFailed(server, ids.length, e));
     }
   }
 

@@ -136,7 +136,7 @@ export const ev = {
   serverTagFailed: (server: string, count: number, e: unknown): NewEvent => ({
     level: 'warn',
     kind: 'error',
-    message: `could not tag ${plural(count, 'instance')} as launched for ClearML server ${server} (${errorText(e)}): ${count === 1 ? 'it is' : 'they are'} left alone, and the next tick tries again`,
+    message: `could not tag ${plural(count, 'instance')} as working for ClearML server ${server} (${errorText(e)}); the next tick tries again`,
   }),
   orphanMarked: (instanceId: string, reason: string): NewEvent => ({
     level: 'warn',

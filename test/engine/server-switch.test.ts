@@ -83,15 +83,24 @@ describe('a config moved to another ClearML server', () => {
     );
   });
 
-  it('an instance launched before launches named their server is tagged with the old one, and left to finish too', async () => {
+  it.each([
+    ['tagged with its server while it runs, once its worker is seen there', false],
+    // A dry run writes nothing, so the instance is still untagged when the config moves.
+    ['still untagged at the move: tagged with the old server then', true],
+  ])('an instance an earlier version launched (no server tag) is left to finish too: %s', async (_, dryRun) => {
     const { w, next, h, config, moveTo } = await twoServers();
+    if (dryRun)
+      h.configure(
+        { ...config, scaling: { ...config.scaling, dryRun: true } },
+        { clearml: CLEARML_KEYS, aws: AWS_KEYS },
+      );
     // As an earlier version launched it: our tags, no server tag.
     const base = launchBase(
       config,
       { queue: 'gpu', resource: 'gpu_a', at: w.clock.now() },
       w.userDataFor(config, { queue: 'gpu', resource: 'gpu_a' }),
     )!;
-    const { [TAG.server]: _, ...older } = base.tags;
+    const { [TAG.server]: _server, ...older } = base.tags;
     const { instanceId } = await w
       .clients(config)
       .ec2.runInstance({ ...base, tags: older, clientToken: 'older-1', market: 'spot' });
@@ -99,7 +108,7 @@ describe('a config moved to another ClearML server', () => {
     await step(w, h, 150);
     expect(w.clearml.tasks()[0]!.status).toBe('in_progress');
     expect(w.ec2.instances()).toHaveLength(1);
-    expect(w.ec2.instances()[0]!.tags[TAG.server]).toBeUndefined();
+    expect(w.ec2.instance(instanceId)?.tags[TAG.server]).toBe(dryRun ? undefined : w.clearml.url);
 
     moveTo(next.url);
     const results = await step(w, h, 4);
