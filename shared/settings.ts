@@ -41,6 +41,10 @@ export const RunStateSchema = z.object({
 });
 export type RunState = z.infer<typeof RunStateSchema>;
 
+/** What the app's engine does at start: autoscaling as the user left it, or always off (pauses come back either way). */
+export const AtStartSchema = z.enum(['as-left', 'off']);
+export type AtStart = z.infer<typeof AtStartSchema>;
+
 export const SettingsSchema = z.object({
   schemaVersion: z.number().int().min(1).default(SETTINGS_SCHEMA_VERSION),
   /** Our config format, validated; null until the first setup. */
@@ -67,6 +71,8 @@ export const SettingsSchema = z.object({
    * channels (`engine.setEnabled` and the pauses), never by `settings.patch`.
    */
   autoscaling: RunStateSchema.default(RunStateSchema.parse({})),
+  /** Whether `autoscaling.on` is restored at start ('as-left') or autoscaling starts off whatever it was ('off'). */
+  autoscalingAtStart: AtStartSchema.default('as-left'),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -89,6 +95,7 @@ export const SettingsPatchSchema = z
     launchAtLogin: z.boolean().optional(),
     closeToTrayNoticeShown: z.boolean().optional(),
     theme: ThemeSchema.optional(),
+    autoscalingAtStart: AtStartSchema.optional(),
   })
   .strict();
 export type UiSettingsPatch = z.infer<typeof SettingsPatchSchema>;
@@ -107,6 +114,7 @@ export const PublicSettingsSchema = z.object({
   launchAtLogin: z.boolean(),
   closeToTrayNoticeShown: z.boolean(),
   theme: ThemeSchema,
+  autoscalingAtStart: AtStartSchema,
 });
 export type PublicSettings = z.infer<typeof PublicSettingsSchema>;
 
@@ -116,6 +124,7 @@ export function publicSettings(s: Settings): PublicSettings {
     launchAtLogin: s.launchAtLogin,
     closeToTrayNoticeShown: s.closeToTrayNoticeShown,
     theme: s.theme,
+    autoscalingAtStart: s.autoscalingAtStart,
   };
 }
 

@@ -35,6 +35,12 @@ export const ev = {
           : `the keep-warm rule takes back the ${times} it learnt before; the app was off for ${formatMinutes(r.gapSec)}, so when tasks arrive is learnt again`,
     };
   },
+  offAtStart: (): NewEvent => ({
+    level: 'info',
+    kind: 'engine',
+    message:
+      'autoscaling stays off at start, as set in App preferences ("When the app starts"), though it was on when the app last stopped',
+  }),
   // Team mode (controllers/leadership.ts).
   leadershipGained: (table: string): NewEvent => ({
     level: 'warn',

@@ -7,6 +7,7 @@
  */
 import type { App, BrowserWindow, Dialog } from 'electron';
 import type { Snapshot } from '../../shared/domain.js';
+import type { AtStart } from '../../shared/settings.js';
 import type { EngineController } from '../engine/controller.js';
 import type { SettingsRepo } from '../engine/service/settings-repo.js';
 import { formatRate, runningInstances } from './tray/tray-model.js';
@@ -28,8 +29,8 @@ export interface QuitPrompt {
   idleIds: string[];
 }
 
-/** Null when nothing is running: quit without asking. */
-export function quitPrompt(s: Snapshot): QuitPrompt | null {
+/** Null when nothing is running: quit without asking. `atStart`: what the next start does (App preferences). */
+export function quitPrompt(s: Snapshot, atStart: AtStart = 'as-left'): QuitPrompt | null {
   const running = runningInstances(s);
   if (running.length === 0) return null;
   const rate = (list: typeof running) => formatRate(list.reduce((sum, i) => sum + i.hourlyPrice, 0));
@@ -50,9 +51,11 @@ export function quitPrompt(s: Snapshot): QuitPrompt | null {
     title: 'Quit ClearML Tray Autoscaler',
     message: `${plural(running.length, 'EC2 instance')} ${running.length === 1 ? 'is' : 'are'} still running (${rate(running)}).`,
     detail:
-      (s.enabled
-        ? 'Quitting stops autoscaling until the app starts again, which turns it back on. '
-        : 'Autoscaling is off. ') +
+      (!s.enabled
+        ? 'Autoscaling is off. '
+        : atStart === 'as-left'
+          ? 'Quitting stops autoscaling until the app starts again, which turns it back on. '
+          : 'Quitting stops autoscaling; the app starts with it off (App preferences). ') +
       'Instances you keep are billed until they are terminated; with the lease watchdog on, idle ones power ' +
       'themselves off after their lease expires.',
     buttons,
@@ -188,7 +191,7 @@ export function installLifecycle(deps: LifecycleDeps): Lifecycle {
     asking = true;
     void (async () => {
       try {
-        const prompt = quitPrompt(deps.controller.store.getState());
+        const prompt = quitPrompt(deps.controller.store.getState(), deps.settings.get().autoscalingAtStart);
         let choice: QuitChoice = 'keep';
         if (prompt) {
           const { response } = await deps.dialog.showMessageBox({

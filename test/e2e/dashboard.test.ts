@@ -739,6 +739,11 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByRole('combobox', { name: 'Theme' }).selectOption('system');
     await page.waitForFunction(() => document.documentElement.dataset['theme'] === undefined);
     expect(await bg()).toBe('rgb(244, 246, 248)');
+    // The same section says what the engine does at start.
+    const atStart = page.getByRole('combobox', { name: 'When the app starts' });
+    expect(await atStart.inputValue()).toBe('as-left');
+    await atStart.selectOption({ label: 'Autoscaling off' });
+    await expect.poll(() => p.backend.settings.get().autoscalingAtStart).toBe('off');
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
 

@@ -42,6 +42,10 @@ describe('quit decision', () => {
     expect(quitPrompt(snapshot({ enabled: true, instances: [busy] }))!.detail).toMatch(
       /^Quitting stops autoscaling until the app starts again, which turns it back on\. Instances you keep/,
     );
+    // Unless App preferences say the app starts with autoscaling off.
+    expect(quitPrompt(snapshot({ enabled: true, instances: [busy] }), 'off')!.detail).toMatch(
+      /^Quitting stops autoscaling; the app starts with it off \(App preferences\)\. Instances you keep/,
+    );
   });
 
   it('no idle instance (or all idle): no separate "terminate idle" choice', () => {

@@ -455,6 +455,15 @@ describe('config handlers', () => {
     });
     expect(JSON.stringify(r)).not.toContain('"config"');
   });
+
+  it('settings.patch sets what the engine does at start, and refuses anything but as-left or off', async () => {
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    expect(env.deps.settings.get().autoscalingAtStart).toBe('as-left');
+    const r = await dispatch('autoscaler:settings.patch', { autoscalingAtStart: 'off' }, ctx);
+    expect(r).toMatchObject({ ok: true, value: { settings: { autoscalingAtStart: 'off' } } });
+    expect(env.deps.settings.get().autoscalingAtStart).toBe('off');
+    expect((await dispatch('autoscaler:settings.patch', { autoscalingAtStart: 'never' }, ctx)).ok).toBe(false);
+  });
 });
 
 describe('change events', () => {

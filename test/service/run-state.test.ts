@@ -7,7 +7,7 @@ import { createEnvironmentFallback } from '../../electron/engine/service/fallbac
 import { resumeRunState } from '../../electron/engine/service/run-state.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
-import type { RunState } from '../../shared/settings.js';
+import type { AtStart, RunState } from '../../shared/settings.js';
 import { addTasks, baseConfig } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 import { until } from '../fixtures/team.js';
@@ -42,6 +42,30 @@ describe('resumeRunState', () => {
     expect(controller.calls.map((c) => `${c.method} ${c.args.join(',')}`)).toEqual(calls);
     expect(events.map((e) => e.message)).toEqual(line ? [line] : []);
   });
+
+  it.each<[string, RunState, string[], string | null]>([
+    [
+      'it was on: it stays off, and the log says why',
+      { on: true, launchesPaused: false, pausedQueues: [] },
+      [],
+      'autoscaling stays off at start, as set in App preferences ("When the app starts"), though it was on when the ' +
+        'app last stopped',
+    ],
+    [
+      'it was on with pauses: the pauses come back all the same',
+      { on: true, launchesPaused: true, pausedQueues: ['gpu'] },
+      ['setLaunchesPaused true', 'setQueuePaused gpu,true'],
+      'autoscaling stays off at start, as set in App preferences ("When the app starts"), though it was on when the ' +
+        'app last stopped',
+    ],
+    ['it was off: nothing to say', { on: false, launchesPaused: false, pausedQueues: [] }, [], null],
+  ])('set to start off: %s', async (_name, state, calls, line) => {
+    const controller = new FakeController();
+    const events: NewEvent[] = [];
+    await resumeRunState(controller, state, (e) => events.push(e), 'off');
+    expect(controller.calls.map((c) => `${c.method} ${c.args.join(',')}`)).toEqual(calls);
+    expect(events.map((e) => e.message)).toEqual(line ? [line] : []);
+  });
 });
 
 let world: World | null = null;
@@ -51,11 +75,15 @@ afterEach(async () => {
 });
 
 /** The desktop app's start: the saved config and run state, the service composed over a real engine host. */
-async function start(state: RunState) {
+async function start(state: RunState, autoscalingAtStart: AtStart = 'as-left') {
   const w = (world = await startWorld({ queues: ['gpu', 'cpu'] }));
   const h = w.host();
   const settings = new MemorySettingsRepo();
-  settings.patch({ config: baseConfig({ clearml: { apiHost: w.clearml.url } }), autoscaling: state });
+  settings.patch({
+    config: baseConfig({ clearml: { apiHost: w.clearml.url } }),
+    autoscaling: state,
+    autoscalingAtStart,
+  });
   const service = composeService({
     host: h,
     settings,
@@ -82,6 +110,17 @@ describe('the app starts its engine as it was left', () => {
         'stays paused',
     );
     expect(w.live()).toEqual([]);
+  });
+
+  it('on, but App preferences say to start off: it stays off, and the log says why', async () => {
+    const { h } = await start({ on: true, launchesPaused: false, pausedQueues: [] }, 'off');
+    await h.refresh();
+    await h.tickNow();
+    expect(h.store.getState().enabled).toBe(false);
+    expect(h.store.getState().events.map((e) => e.message)).toContain(
+      'autoscaling stays off at start, as set in App preferences ("When the app starts"), though it was on when the ' +
+        'app last stopped',
+    );
   });
 
   it('off: it stays off', async () => {

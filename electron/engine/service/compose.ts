@@ -123,9 +123,12 @@ export function composeService(p: ServiceParts): Service {
       });
       // Not awaited: turning on waits for the observation configuring started, and the window and tray need not.
       if (configured)
-        void resumeRunState(host, settings.get().autoscaling, (e) => host.engine?.emit(e)).catch((e: unknown) =>
-          p.log(`could not restore autoscaling as it was left: ${errorText(e)}`),
-        );
+        void resumeRunState(
+          host,
+          settings.get().autoscaling,
+          (e) => host.engine?.emit(e),
+          settings.get().autoscalingAtStart,
+        ).catch((e: unknown) => p.log(`could not restore autoscaling as it was left: ${errorText(e)}`));
       return configured;
     },
     dispose: unwatch,

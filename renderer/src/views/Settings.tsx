@@ -54,6 +54,15 @@ function AppPreferences() {
           ]}
           onChange={(theme) => void actions.patchAppSettings({ theme })}
         />
+        <SelectField
+          label="When the app starts"
+          value={s.autoscalingAtStart}
+          options={[
+            { value: 'as-left', label: 'Autoscaling as I left it' },
+            { value: 'off', label: 'Autoscaling off' },
+          ]}
+          onChange={(autoscalingAtStart) => void actions.patchAppSettings({ autoscalingAtStart })}
+        />
         <CheckField
           label="Start at login"
           hint="Desktop app only"
