@@ -565,10 +565,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       if (!cfg || !c || !e) return { regions: [], terminated: 0, ok: true };
       const home = cfg.aws.region;
       const regions = demoEmulation ? [home] : [...new Set([home, ...((await crash?.regions()) ?? [])])];
+      // Every prefix the app launched under: a prefix the config no longer names still has its instances billing.
+      const prefixes = [cfg.scaling.workersPrefix, ...(demoEmulation ? [] : ((await crash?.prefixes()) ?? []))];
       const report = await stopEverything({
         regions,
         makeEc2: (region) => (region === home ? c.ec2 : makeEc2({ ...cfg, aws: { region } }, lastCreds?.aws ?? null)),
-        prefix: cfg.scaling.workersPrefix,
+        prefix: prefixes,
       });
       e.emit({
         level: report.ok ? 'warn' : 'error',

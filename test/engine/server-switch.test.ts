@@ -117,3 +117,22 @@ describe('a config moved to another ClearML server', () => {
     expect(h.store.getState().instances.find((i) => i.instanceId === instanceId)).toMatchObject({ phase: 'orphan' });
   });
 });
+
+describe('a config moved to another workers prefix', () => {
+  it('"Stop everything" still finds the instances launched under the old prefix', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'], dataDir: true }));
+    const h = (host = w.host({ dataDir: w.dir }));
+    const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
+    const creds = { clearml: CLEARML_KEYS, aws: AWS_KEYS };
+    h.configure(config, creds);
+    w.clearml.addTask({ name: 'train', queue: 'gpu', durationSec: 3600 });
+    await step(w, h, 2);
+    const [old] = w.live();
+    expect(old!.tags[TAG.prefix]).toBe('dyn');
+    h.configure({ ...config, scaling: { ...config.scaling, workersPrefix: 'team_b' } }, creds);
+    await step(w, h, 1);
+    const report = await h.stopEverything();
+    expect(report.regions.flatMap((r) => r.terminated)).toEqual([old!.instanceId]);
+    expect(w.live()).toEqual([]);
+  });
+});

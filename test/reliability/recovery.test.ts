@@ -524,7 +524,7 @@ describe('crash-safe launches against the emulators', () => {
     await crash.close();
   });
 
-  it('remembers the region before the first launch there, across restarts', async () => {
+  it('remembers the region and the workers prefix before the first launch there, across restarts', async () => {
     rig = await gpuTaskRig();
     const config = makeConfig();
     const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock });
@@ -534,9 +534,11 @@ describe('crash-safe launches against the emulators', () => {
     await crash.recover(engine, c, config);
     await engine.tick();
     expect(await crash.regions()).toEqual(['us-east-1']);
+    expect(await crash.prefixes()).toEqual([config.scaling.workersPrefix]);
     await crash.close();
     const later = createCrashSafety({ dir: rig.dir, clock: rig.clock });
     expect(await later.regions()).toEqual(['us-east-1']);
+    expect(await later.prefixes()).toEqual([config.scaling.workersPrefix]);
     await later.close();
   });
 

@@ -30,7 +30,19 @@ describe('RegionRegistry', () => {
     expect(JSON.parse(await readFile(path.join(dir, REGIONS_FILE), 'utf8'))).toEqual({
       v: 1,
       regions: ['eu-west-1', 'us-east-1'],
+      prefixes: [],
     });
+  });
+
+  it('remembers every workers prefix launched under, across reopen; reads a file from before prefixes', async () => {
+    await writeFile(path.join(dir, REGIONS_FILE), '{"v":1,"regions":["us-east-1"]}');
+    const r = await RegionRegistry.open(dir);
+    expect([r.list(), r.listPrefixes()]).toEqual([['us-east-1'], []]);
+    await r.remember('us-east-1', 'dyn');
+    await r.remember('us-east-1', 'team_b');
+    await expect(r.remember('us-east-1', 'a b')).rejects.toThrow(/not a workers prefix/);
+    const again = await RegionRegistry.open(dir);
+    expect([again.list(), again.listPrefixes()]).toEqual([['us-east-1'], ['dyn', 'team_b']]);
   });
 
   it('refuses a name that is not a region, and starts empty from a damaged file', async () => {

@@ -97,7 +97,7 @@ describe('what the confirmation says of instances the save leaves behind', () =>
     [
       'another region and prefix, leases on',
       { changed: ['region', 'prefix'], instances: 1, busy: 0, leases: true },
-      "1 instance of the current config (not running a task) runs for region us-east-1, workers prefix 'dyn'. After saving, it leaves Instances: the app no longer sees it, does not terminate it and no longer renews its lease, so it powers off once it is idle after its lease ends.",
+      "1 instance of the current config (not running a task) runs for region us-east-1, workers prefix 'dyn'. After saving, it leaves Instances: the app no longer sees it, does not terminate it and no longer renews its lease, so it powers off once it is idle after its lease ends. Stop everything (Overview) still finds it.",
     ],
     [
       'another server, leases off',
@@ -107,7 +107,7 @@ describe('what the confirmation says of instances the save leaves behind', () =>
     [
       'another region, leases off',
       { changed: ['region'], instances: 3, busy: 3, leases: false },
-      '3 instances of the current config (3 running a task) run for region us-east-1. After saving, they leave Instances: the app no longer sees them, does not terminate them and no longer renews their leases, and with leases off they keep running, and billing, until you terminate them in the EC2 console.',
+      '3 instances of the current config (3 running a task) run for region us-east-1. After saving, they leave Instances: the app no longer sees them, does not terminate them and no longer renews their leases, and with leases off they keep running, and billing, until you terminate them in the EC2 console. Stop everything (Overview) still finds them.',
     ],
   ] as const)('%s', (_, m, first) => {
     expect(worldMoveText({ ...m, changed: [...m.changed], from })).toEqual([

@@ -111,6 +111,8 @@ export interface CrashSafety {
   readonly lastRecovery: RecoveryReport | null;
   /** Every region the app launched in (for `stopEverything`). */
   regions(): Promise<string[]>;
+  /** Every workers prefix the app launched under (for `stopEverything`). */
+  prefixes(): Promise<string[]>;
   journalPath(): Promise<string>;
   close(): Promise<void>;
 }
@@ -139,6 +141,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
 
   let engine: Engine | null = null;
   let region: string | undefined;
+  let prefix: string | undefined;
   let lastRecovery: RecoveryReport | null = null;
   /** Tick time of the latest intent this process wrote. */
   let latestAt = -Infinity;
@@ -187,7 +190,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
         if (done.length) await j.resolveMany(done);
         latestAt = intent.at;
       }
-      if (region !== undefined) await (await registry()).remember(region);
+      if (region !== undefined) await (await registry()).remember(region, prefix);
       await j.recordIntent({
         token: intent.clientToken,
         queue: intent.queue,
@@ -244,6 +247,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
   ): Promise<void> {
     engine = eng;
     region = config.aws.region;
+    prefix = config.scaling.workersPrefix;
     const ec2 = clients.ec2;
     const j = await journal();
     const now = clock.now();
@@ -438,6 +442,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
       return lastRecovery;
     },
     regions: async () => (await registry()).list(),
+    prefixes: async () => (await registry()).listPrefixes(),
     journalPath: async () => (await journal()).path,
     async close() {
       if (journalP) await (await journalP).close();

@@ -1,10 +1,11 @@
 /**
- * Every region this app ever launched in, remembered on disk, and the "stop everything"
- * kill switch: orphans in a region the user no longer looks at are the classic surprise bill, so the sweep goes
- * through every remembered region, not only the configured one.
+ * Every region this app ever launched in, and every workers prefix it launched under, remembered on disk, and the
+ * "stop everything" kill switch: orphans in a region the user no longer looks at, or under a prefix the config no
+ * longer names, are the classic surprise bill, so the sweep goes through every remembered region and prefix, not
+ * only the configured ones.
  *
- * A region is remembered before the first RunInstances there (from the launch hook), so even a launch whose
- * response was lost to a crash is in a region the sweep covers.
+ * A region and prefix are remembered before the first RunInstances there (from the launch hook), so even a launch
+ * whose response was lost to a crash is where the sweep looks.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,48 +17,67 @@ import { plural } from '../../../shared/words.js';
 
 export const REGIONS_FILE = 'regions.json';
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** A workers prefix as the config allows it. */
+const PREFIX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 const RegionsFileSchema = z.object({
   v: z.literal(1),
   regions: z.array(z.string()),
+  /** Absent in files written before prefixes were remembered. */
+  prefixes: z.array(z.string()).optional(),
 });
 
 export class RegionRegistry {
   private readonly file: string;
   private regions: string[];
+  private prefixes: string[];
   private chain: Promise<void> = Promise.resolve();
 
-  private constructor(file: string, regions: string[]) {
+  private constructor(file: string, regions: string[], prefixes: string[]) {
     this.file = file;
     this.regions = regions;
+    this.prefixes = prefixes;
   }
 
-  /** A missing or unreadable file starts an empty list (it is rebuilt by the next launch). */
+  /** A missing or unreadable file starts empty lists (they are rebuilt by the next launch). */
   static async open(dir: string): Promise<RegionRegistry> {
     const file = path.join(dir, REGIONS_FILE);
     let regions: string[] = [];
+    let prefixes: string[] = [];
     try {
       const parsed = RegionsFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-      if (parsed.success) regions = parsed.data.regions.filter((r) => REGION_PATTERN.test(r));
+      if (parsed.success) {
+        regions = parsed.data.regions.filter((r) => REGION_PATTERN.test(r));
+        prefixes = (parsed.data.prefixes ?? []).filter((p) => PREFIX_PATTERN.test(p));
+      }
     } catch {
       // ENOENT or a torn file: start empty.
     }
-    return new RegionRegistry(file, [...new Set(regions)].sort());
+    return new RegionRegistry(file, [...new Set(regions)].sort(), [...new Set(prefixes)].sort());
   }
 
   list(): string[] {
     return [...this.regions];
   }
 
-  /** Durable when it resolves (temp file, fsync, rename); a region already known costs no I/O. */
-  remember(region: string): Promise<void> {
+  /** Every workers prefix the app launched under. */
+  listPrefixes(): string[] {
+    return [...this.prefixes];
+  }
+
+  /** Durable when it resolves (temp file, fsync, rename); a region (and prefix) already known costs no I/O. */
+  remember(region: string, prefix?: string): Promise<void> {
     if (!REGION_PATTERN.test(region)) return Promise.reject(new Error(`'${region}' is not an AWS region name`));
-    if (this.regions.includes(region)) return this.chain;
+    if (prefix !== undefined && !PREFIX_PATTERN.test(prefix))
+      return Promise.reject(new Error(`'${prefix}' is not a workers prefix`));
+    const known = () => this.regions.includes(region) && (prefix === undefined || this.prefixes.includes(prefix));
+    if (known()) return this.chain;
     const run = this.chain.then(async () => {
-      if (this.regions.includes(region)) return;
-      const next = [...this.regions, region].sort();
-      await writeFileDurably(this.file, `${JSON.stringify({ v: 1, regions: next })}\n`);
-      this.regions = next;
+      if (known()) return;
+      const regions = [...new Set([...this.regions, region])].sort();
+      const prefixes = [...new Set([...this.prefixes, ...(prefix === undefined ? [] : [prefix])])].sort();
+      await writeFileDurably(this.file, `${JSON.stringify({ v: 1, regions, prefixes })}\n`);
+      [this.regions, this.prefixes] = [regions, prefixes];
     });
     this.chain = run.catch(() => undefined);
     return run;

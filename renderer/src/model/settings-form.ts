@@ -155,9 +155,11 @@ export function worldMoveText(m: WorldMove): string[] {
     ? `${they} stay${s} in Instances as ${one ? 'an orphan' : 'orphans'} left to finish ${their} work there: the app does not terminate ${them} and no longer renews ${their} ${one ? 'lease' : 'leases'}`
     : `${they} leave${s} Instances: the app no longer sees ${them}, does not terminate ${them} and no longer renews ${their} ${one ? 'lease' : 'leases'}`;
   const until = seen ? 'in Instances' : 'in the EC2 console';
-  const end = m.leases
-    ? `so ${one ? 'it' : 'each'} powers off once it is idle after its lease ends.`
-    : `and with leases off ${they} keep${s} running, and billing, until you terminate ${them} ${until}.`;
+  const end =
+    (m.leases
+      ? `so ${one ? 'it' : 'each'} powers off once it is idle after its lease ends.`
+      : `and with leases off ${they} keep${s} running, and billing, until you terminate ${them} ${until}.`) +
+    (seen ? '' : ` Stop everything (Overview) still finds ${them}.`);
   return [
     `${one ? '1 instance' : `${m.instances} instances`} of the current config (${running}) run${s} for ${where}. After saving, ${fate}, ${end}`,
     `To end ${them} now instead, cancel, use Scale to zero on the Overview, then save.`,
