@@ -68,7 +68,7 @@ export interface TickResult {
 }
 
 export class Engine {
-  private config: Config;
+  private readonly config: Config;
   /**
    * Set when this engine replaced one of the same region and prefix that watched another ClearML server: live
    * instances without `TAG.server` (launched before launches named their server) are tagged with that server at
@@ -148,11 +148,6 @@ export class Engine {
     if (r.taken === 'all' || (r.taken === 'times' && r.boots + r.durations > 0))
       this.log.emit(ev.warmMemoryResumed({ ...r, taken: r.taken }));
     return r;
-  }
-
-  setConfig(config: Config): void {
-    this.config = config;
-    this.auth.clear();
   }
 
   /** The host opens the cost history asynchronously and attaches it before the first tick. */
