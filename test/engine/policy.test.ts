@@ -391,6 +391,18 @@ describe('policy: scale down', () => {
     });
 
     it.each([
+      [
+        true,
+        /so it is left to finish; its lease is not renewed, and its watchdog stops it once idle after the lease ends$/,
+      ],
+      [false, /so it is left running \(leases are off\): terminate it here once its work there is done$/],
+    ])('says what becomes of it (leases %s)', (enabled, note) => {
+      const withLease = makeConfig({ lease: { ...config.lease, enabled } });
+      const p = plan(policyInput({ config: withLease, instances: [elsewhere] }));
+      expect(p.instances[0]!.note).toMatch(note);
+    });
+
+    it.each([
       ['its worker is on this server after all: it serves this one', elsewhere, true, 'idle'],
       [
         'the same server written otherwise (case, trailing slash)',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../../electron/engine/controllers/event-log.js';
+import { EventLog, logDecisions } from '../../../electron/engine/controllers/event-log.js';
+import { TAG } from '../../../electron/engine/ports.js';
 import { observe } from '../../../electron/engine/controllers/observe.js';
 import { Publisher, tickStatus } from '../../../electron/engine/controllers/publish.js';
 import { plan } from '../../../electron/engine/policy.js';
@@ -91,6 +92,30 @@ describe('EventLog', () => {
     now += 1;
     log.emitOnce('k', { level: 'info', kind: 'decision', message: 'd' });
     expect(seen).toHaveLength(507);
+  });
+});
+
+describe('logDecisions: instances left to finish for another ClearML server', () => {
+  const old = 'https://old-clearml.example.com';
+  const two = [0, 1].map(() => instance('gpu', 'gpu_a', { ageSec: 3600, tags: { [TAG.server]: old } }));
+  it.each([
+    [true, /nothing is terminated; leases are not renewed, so each stops once idle after its lease ends/],
+    [false, /nothing is terminated and leases are off: terminate them in Instances once their work there is done$/],
+  ])('says them once per server, with their ids, every 10 min while they run (leases %s)', (leases, fate) => {
+    let now = T0;
+    const log = new EventLog(() => now);
+    const p = plan(policyInput({ instances: two }));
+    logDecisions(log, p, leases);
+    logDecisions(log, p, leases);
+    now += 10 * 60_000;
+    logDecisions(log, p, leases);
+    const said = log.recent(10);
+    expect(said).toHaveLength(2);
+    expect(said[0]).toMatchObject({ level: 'warn', kind: 'orphan', instanceIds: two.map((i) => i.instanceId) });
+    expect(said[0]!.message).toMatch(
+      new RegExp(`^2 instances launched for ClearML server ${old.replace(/\./g, '\\.')}, not this config's \\(`),
+    );
+    expect(said[0]!.message).toMatch(fate);
   });
 });
 
