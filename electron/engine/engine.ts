@@ -134,6 +134,23 @@ export class Engine {
     return true;
   }
 
+  /**
+   * After a move to another AWS region or workers prefix, what the engine before left running there, listed once
+   * through its own EC2 client and said in the log: this engine no longer sees those instances, so the log keeps
+   * the record of what still bills and how it ends. Nothing is said when nothing runs there or the world is the same.
+   */
+  async sayLeftBehind(previous: Engine): Promise<void> {
+    const [was, now] = [previous.config, this.config];
+    if (was.aws.region === now.aws.region && was.scaling.workersPrefix === now.scaling.workersPrefix) return;
+    const where = { region: was.aws.region, prefix: was.scaling.workersPrefix, leases: was.lease.enabled };
+    try {
+      const live = (await previous.deps.ec2.describeInstances(where.prefix)).filter((i) => isLiveState(i.state));
+      if (live.length) this.log.emit(ev.leftBehind({ ...where, instanceIds: live.map((i) => i.instanceId) }));
+    } catch (e) {
+      this.log.emit(ev.leftBehindUnknown(where, e));
+    }
+  }
+
   /** What the keep-warm rule learnt, as kept in the data folder across a restart. */
   keptMemory(): KeptWarm {
     return this.keepWarm.kept(worldOf(this.config), this.deps.clock.now());

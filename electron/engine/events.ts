@@ -139,6 +139,27 @@ export const ev = {
         ? 'nothing is terminated; leases are not renewed, so each stops once idle after its lease ends (terminate one in Instances to stop it sooner)'
         : 'nothing is terminated and leases are off: terminate them in Instances once their work there is done'),
   }),
+  leftBehind: (o: { region: string; prefix: string; leases: boolean; instanceIds: string[] }): NewEvent => {
+    const one = o.instanceIds.length === 1;
+    const [it, each, runs] = one ? ['it', 'it', 'runs'] : ['them', 'each', 'run'];
+    return {
+      level: 'warn',
+      kind: 'orphan',
+      instanceIds: o.instanceIds,
+      message:
+        `${plural(o.instanceIds.length, 'instance')} of the previous config still ${runs} in ${o.region} under workers ` +
+        `prefix '${o.prefix}' (${o.instanceIds.join(', ')}): this config no longer sees ${it}; ` +
+        (o.leases
+          ? `${each} powers off once idle after its lease ends`
+          : `leases are off, so ${each} runs until terminated`) +
+        `, and Stop everything terminates ${it} now`,
+    };
+  },
+  leftBehindUnknown: (o: { region: string; prefix: string }, e: unknown): NewEvent => ({
+    level: 'warn',
+    kind: 'error',
+    message: `could not list what the previous config left running in ${o.region} under workers prefix '${o.prefix}' (${errorText(e)}); Stop everything still sweeps there`,
+  }),
   serverTagFailed: (server: string, count: number, e: unknown): NewEvent => ({
     level: 'warn',
     kind: 'error',

@@ -336,8 +336,9 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       // Here, not at configure: a tick of the engine before may still be running then, and what it launches or
       // sees belongs in the memory handed on.
       if (lastTicked !== e) {
-        if (lastTicked) e.carryFrom(lastTicked);
-        else if (keptWarm) e.resumeMemory(keptWarm);
+        // Starting the demo is not a move: the real config's instances are not the demo's to account for.
+        if (lastTicked && !e.carryFrom(lastTicked) && !demoEmulation) void e.sayLeftBehind(lastTicked);
+        else if (!lastTicked && keptWarm) e.resumeMemory(keptWarm);
         keptWarm = null;
         lastTicked = e;
       }

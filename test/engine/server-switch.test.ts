@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
 import { launchBase } from '../../electron/engine/launch-request.js';
+import { ev } from '../../electron/engine/events.js';
 import { TAG } from '../../electron/engine/ports.js';
+import { FakeEc2 } from '../fakes/ec2.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { AWS_KEYS, CLEARML_KEYS, baseConfig } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
@@ -119,7 +121,7 @@ describe('a config moved to another ClearML server', () => {
 });
 
 describe('a config moved to another workers prefix', () => {
-  it('"Stop everything" still finds the instances launched under the old prefix', async () => {
+  it('the log says what the old prefix left running, and "Stop everything" still finds it', async () => {
     const w = (world = await startWorld({ queues: ['gpu'], dataDir: true }));
     const h = (host = w.host({ dataDir: w.dir }));
     const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
@@ -131,8 +133,43 @@ describe('a config moved to another workers prefix', () => {
     expect(old!.tags[TAG.prefix]).toBe('dyn');
     h.configure({ ...config, scaling: { ...config.scaling, workersPrefix: 'team_b' } }, creds);
     await step(w, h, 1);
+    await expect
+      .poll(() => h.store.getState().events.find((e) => e.kind === 'orphan')?.message)
+      .toBe(
+        `1 instance of the previous config still runs in us-east-1 under workers prefix 'dyn' (${old!.instanceId}): ` +
+          'this config no longer sees it; it powers off once idle after its lease ends, and Stop everything ' +
+          'terminates it now',
+      );
     const report = await h.stopEverything();
     expect(report.regions.flatMap((r) => r.terminated)).toEqual([old!.instanceId]);
     expect(w.live()).toEqual([]);
+  });
+});
+
+describe('what a move to another region or prefix says of what it leaves behind', () => {
+  it.each([
+    [
+      'two, leases off',
+      { leases: false, instanceIds: ['i-1', 'i-2'] },
+      "2 instances of the previous config still run in us-east-1 under workers prefix 'dyn' (i-1, i-2): this config no " +
+        'longer sees them; leases are off, so each runs until terminated, and Stop everything terminates them now',
+    ],
+  ])('%s', (_, o, text) => {
+    expect(ev.leftBehind({ region: 'us-east-1', prefix: 'dyn', ...o }).message).toBe(text);
+  });
+
+  it('an old region it cannot list is said, with where Stop everything still sweeps', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'] }));
+    const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
+    const unreachable = new FakeEc2().failNext('describeInstances', new Error('connect ECONNREFUSED'));
+    const before = w.newEngine(config, {}, { clearml: w.clearmlClient(), ec2: unreachable });
+    const after = w.newEngine({ ...config, aws: { region: 'eu-west-1' } });
+    await after.sayLeftBehind(before);
+    // Published with the next tick.
+    await after.tick();
+    expect(w.store.getState().events.map((e) => e.message)).toContain(
+      "could not list what the previous config left running in us-east-1 under workers prefix 'dyn' (connect " +
+        'ECONNREFUSED); Stop everything still sweeps there',
+    );
   });
 });
