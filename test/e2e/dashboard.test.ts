@@ -405,6 +405,26 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('moving to another region while instances run says what becomes of them before it saves', async () => {
+    const p = await syntheticPreview(syntheticSnapshot(3));
+    const page = await open(p);
+    await tab(page, 'Settings');
+    await page.getByRole('textbox', { name: 'AWS region' }).fill('eu-west-1');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm before saving' });
+    await dialog
+      .getByText(
+        '3 instances of the current config (1 running a task) run for region us-east-1. After saving, they leave ' +
+          'Instances: the app no longer sees them, does not terminate them and no longer renews their leases, so each ' +
+          'powers off once it is idle after its lease ends. Stop everything (Overview) still finds them.',
+      )
+      .waitFor();
+    await shot(page, 'settings-confirm-move');
+    await dialog.getByRole('button', { name: 'Confirm and save' }).click();
+    await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
   it('importing a ClearML autoscaler YAML shows what it maps to before anything is saved', async () => {
     const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
     const p = await realPreview({ config: TEST_CONFIG });
