@@ -29,7 +29,7 @@ export function isLiveState(state: string): boolean {
 }
 
 /** What the instance is doing for us, joined from EC2 and ClearML. */
-export const InstancePhaseSchema = z.enum(['booting', 'idle', 'busy', 'orphan', 'terminating', 'lost']);
+export const InstancePhaseSchema = z.enum(['booting', 'idle', 'busy', 'orphan', 'terminating']);
 export type InstancePhase = z.infer<typeof InstancePhaseSchema>;
 
 export const TaskRefSchema = z.object({ id: z.string(), name: z.string().optional() });

@@ -4,6 +4,7 @@ import type { ForeignWorker } from '../../electron/engine/adoption.js';
 import { plan, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
 import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
 import { TAG, type InstanceObs } from '../../electron/engine/ports.js';
+import { InstancePhaseSchema } from '../../shared/domain.js';
 import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
 
 const launches = (actions: Action[]) =>
@@ -421,6 +422,21 @@ describe('policy: scale down', () => {
       expect(p.instances[0]).toMatchObject({ phase });
       expect(p.instances[0]!.otherServer).toBeUndefined();
     });
+  });
+
+  it('every phase the snapshot schema (and the Instances "State" filter) offers is one the policy assigns', () => {
+    const busy = instance('gpu', 'gpu_a');
+    const idle = instance('gpu', 'gpu_a');
+    const booting = instance('gpu', 'gpu_a', { ageSec: 30 });
+    const orphan = instance('old-queue', 'gone');
+    const terminating = instance('gpu', 'gpu_a', { state: 'shutting-down' });
+    const p = plan(
+      policyInput({
+        instances: [busy, idle, booting, orphan, terminating],
+        workers: [workerFor(busy, 'task'), workerFor(idle)],
+      }),
+    );
+    expect(new Set(p.instances.map((c) => c.phase))).toEqual(new Set(InstancePhaseSchema.options));
   });
 
   it('unregisters zombie workers whose instance is gone', () => {

@@ -34,8 +34,7 @@ const PHASE_ORDER: Record<InstancePhase, number> = {
   idle: 1,
   booting: 2,
   orphan: 3,
-  lost: 4,
-  terminating: 5,
+  terminating: 4,
 };
 
 function sortValue(i: InstanceView, key: SortKey): string | number {
