@@ -74,13 +74,41 @@ export function sameServer(a: string, b: string): boolean {
   return normalizeApiHost(a).toLowerCase() === normalizeApiHost(b).toLowerCase();
 }
 
+/**
+ * Which world a config watches: the ClearML server (its queues and workers), the AWS region (its instances) and the
+ * workers prefix (which of those are ours). What an engine learnt by watching one world says nothing of another, so
+ * memory is handed on, or taken back after a restart, only within the same world.
+ */
+export interface WorldKey {
+  apiHost: string;
+  region: string;
+  workersPrefix: string;
+}
+
+export const worldOf = (c: Config): WorldKey => ({
+  apiHost: c.clearml.apiHost,
+  region: c.aws.region,
+  workersPrefix: c.scaling.workersPrefix,
+});
+
 export type WorldPart = 'server' | 'region' | 'prefix';
+
+/** The parts of the world `b` watches that `a` does not, in this order; empty: the same world. */
+export function worldChanges(a: WorldKey, b: WorldKey): WorldPart[] {
+  return [
+    ...(sameServer(a.apiHost, b.apiHost) ? [] : ['server' as const]),
+    ...(a.region === b.region ? [] : ['region' as const]),
+    ...(a.workersPrefix === b.workersPrefix ? [] : ['prefix' as const]),
+  ];
+}
+
+export const sameWorld = (a: WorldKey, b: WorldKey): boolean => worldChanges(a, b).length === 0;
 
 export interface WorldMove {
   /** What the next config watches that the current one does not, in this order. */
   changed: WorldPart[];
   /** Where the current config's instances are. */
-  from: { apiHost: string; region: string; workersPrefix: string };
+  from: WorldKey;
   /** The current config's live instances, and how many of them run a task. */
   instances: number;
   busy: number;
@@ -98,19 +126,13 @@ export function worldMove(
   instances: readonly { phase: string; task: unknown }[],
 ): WorldMove | null {
   if (!before) return null;
-  const changed: WorldPart[] = [];
-  if (!sameServer(before.clearml.apiHost, after.clearml.apiHost)) changed.push('server');
-  if (before.aws.region !== after.aws.region) changed.push('region');
-  if (before.scaling.workersPrefix !== after.scaling.workersPrefix) changed.push('prefix');
+  const from = worldOf(before);
+  const changed = worldChanges(from, worldOf(after));
   const live = instances.filter((i) => i.phase !== 'terminating');
   if (!changed.length || !live.length) return null;
   return {
     changed,
-    from: {
-      apiHost: normalizeApiHost(before.clearml.apiHost),
-      region: before.aws.region,
-      workersPrefix: before.scaling.workersPrefix,
-    },
+    from: { ...from, apiHost: normalizeApiHost(from.apiHost) },
     instances: live.length,
     busy: live.filter((i) => i.task).length,
     leases: before.lease.enabled,

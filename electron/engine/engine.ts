@@ -14,11 +14,11 @@ import { ev, type NewEvent } from './events.js';
 import { plan, type InFlightLaunch, type Plan } from './policy.js';
 import { TAG, type ClearmlApi, type Clock, type Ec2Api, type InstanceObs } from './ports.js';
 import { isLiveState } from '../../shared/domain.js';
-import { normalizeApiHost } from '../../shared/config-review.js';
+import { normalizeApiHost, worldChanges, worldOf } from '../../shared/config-review.js';
 import { renderAction } from './reasons.js';
+import { serverTagValue } from './launch-request.js';
 import type { PriceLookup } from './snapshot.js';
 import type { MainStore } from './store.js';
-import { sameWorld, worldOf } from './world-key.js';
 import type { KeptWarm, Resumed } from './policy/warm-memory.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { createMissingQueues } from './queue-setup.js';
@@ -116,10 +116,10 @@ export class Engine {
    */
   carryFrom(previous: Engine): boolean {
     const [was, now] = [previous.config, this.config];
-    const [a, b] = [worldOf(was), worldOf(now)];
-    if (!sameWorld(a, b)) {
+    const moved = worldChanges(worldOf(was), worldOf(now));
+    if (moved.length) {
       // Only the server moved: what runs here was launched for the old one, tagged or not (see tagServers).
-      if (sameWorld({ ...a, apiHost: b.apiHost }, b)) this.untaggedServer = normalizeApiHost(a.apiHost);
+      if (moved.length === 1 && moved[0] === 'server') this.untaggedServer = normalizeApiHost(was.clearml.apiHost);
       return false;
     }
     this.idle.carryFrom(previous.idle);
@@ -140,8 +140,8 @@ export class Engine {
    * the record of what still bills and how it ends. Nothing is said when nothing runs there or the world is the same.
    */
   async sayLeftBehind(previous: Engine): Promise<void> {
-    const [was, now] = [previous.config, this.config];
-    if (was.aws.region === now.aws.region && was.scaling.workersPrefix === now.scaling.workersPrefix) return;
+    const was = previous.config;
+    if (worldChanges(worldOf(was), worldOf(this.config)).every((part) => part === 'server')) return;
     const where = { region: was.aws.region, prefix: was.scaling.workersPrefix, leases: was.lease.enabled };
     try {
       const live = (await previous.deps.ec2.describeInstances(where.prefix)).filter((i) => isLiveState(i.state));
@@ -303,8 +303,7 @@ export class Engine {
     const ids = (moved ? untagged : untagged.filter((i) => registered.has(i.instanceId))).map((i) => i.instanceId);
     if (!ids.length) this.untaggedServer = null;
     const server = moved ?? normalizeApiHost(this.config.clearml.apiHost);
-    // EC2 refuses a tag value over 256 characters.
-    if (!ids.length || !write || server.length > 256) return;
+    if (!ids.length || !write || serverTagValue(server) === null) return;
     try {
       await this.deps.ec2.createTags(ids, { [TAG.server]: server });
       this.untaggedServer = null;

@@ -192,17 +192,20 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     eventsWriter?.touch();
     opts.onEvent?.(e);
   };
+  /** A file the host keeps in the data folder (none without one); a problem with it is logged once in 10 min. */
+  const keptFile = (name: string, what: string, flushMs: number): KeptFileOptions | null =>
+    opts.dataDir
+      ? {
+          file: path.join(opts.dataDir, name),
+          clock,
+          what,
+          flushMs,
+          onProblem: (message) => log.emitOnce(`kept-file|${name}`, { level: 'warn', kind: 'engine', message }),
+        }
+      : null;
   // One event log for the host's life, kept in events.json in the data folder: a new config's engine and the next
   // start go on with the same history.
-  const eventsFile: KeptFileOptions | null = opts.dataDir
-    ? {
-        file: path.join(opts.dataDir, 'events.json'),
-        clock,
-        what: 'the event log',
-        flushMs: EVENTS_FLUSH_MS,
-        onProblem: (message) => log.emitOnce('events-file', { level: 'warn', kind: 'engine', message }),
-      }
-    : null;
+  const eventsFile = keptFile('events.json', 'the event log', EVENTS_FLUSH_MS);
   let unreadable: string | null = null;
   const kept = eventsFile
     ? readKeptFileSync({ ...eventsFile, onProblem: (m) => (unreadable = m) }, EventsFileSchema)
@@ -220,15 +223,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   if (unreadable) log.emit({ level: 'warn', kind: 'engine', message: unreadable });
   // What the keep-warm rule learnt (arrivals, boot and task times), kept in keep-warm.json across restarts: taken
   // back by the first engine that ticks (`Engine.resumeMemory`), written from the latest one as it ticks.
-  const warmFile: KeptFileOptions | null = opts.dataDir
-    ? {
-        file: path.join(opts.dataDir, 'keep-warm.json'),
-        clock,
-        what: 'the keep-warm memory',
-        flushMs: WARM_FLUSH_MS,
-        onProblem: (message) => log.emitOnce('warm-file', { level: 'warn', kind: 'engine', message }),
-      }
-    : null;
+  const warmFile = keptFile('keep-warm.json', 'the keep-warm memory', WARM_FLUSH_MS);
   let keptWarm = warmFile ? (readKeptFileSync(warmFile, KeptWarmSchema) ?? null) : null;
   let warmWriter: KeptFileWriter | null = warmFile
     ? new KeptFileWriter(warmFile, () => JSON.stringify(lastTicked?.keptMemory() ?? keptWarm))

@@ -7,6 +7,15 @@ import type { Config } from '../../shared/config.js';
 import { normalizeApiHost } from '../../shared/config-review.js';
 import { TAG, type LaunchSpec } from './ports.js';
 
+/**
+ * The `TAG.server` value for an API host: the host as the config names it, less a trailing slash. Null when EC2
+ * would refuse it (a tag value over 256 characters), and with it the launch or the tagging: that host goes untagged.
+ */
+export function serverTagValue(apiHost: string): string | null {
+  const value = normalizeApiHost(apiHost);
+  return value.length <= 256 ? value : null;
+}
+
 export type LaunchBase = Omit<LaunchSpec, 'clientToken' | 'market' | 'subnetId' | 'availabilityZone'>;
 
 /**
@@ -48,9 +57,8 @@ export function launchBase(
   };
   if (config.lease.enabled) tags[TAG.lease] = String(Math.floor((launch.at + config.lease.leaseMin * 60_000) / 1000));
   if (launch.stamp) tags[TAG.engine] = launch.stamp;
-  // EC2 refuses a tag value over 256 characters, and with it the launch: an API host that long goes untagged.
-  const server = normalizeApiHost(config.clearml.apiHost);
-  if (server.length <= 256) tags[TAG.server] = server;
+  const server = serverTagValue(config.clearml.apiHost);
+  if (server !== null) tags[TAG.server] = server;
   return {
     instanceType: res.instanceType,
     imageId: res.amiId,

@@ -11,7 +11,7 @@ import type { InFlightLaunch } from '../policy.js';
 import type { KeepWarmVerdict } from '../policy/keep-warm.js';
 import { keepWarmText, prewarmText } from '../reasons.js';
 import { WarmMemory, type KeptWarm, type Resumed } from '../policy/warm-memory.js';
-import type { WorldKey } from '../world-key.js';
+import type { WorldKey } from '../../../shared/config-review.js';
 import type { InstanceObs, QueueObs, WorkerObs } from '../ports.js';
 import type { PriceLookup } from '../snapshot.js';
 

@@ -10,7 +10,7 @@ import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
-import { sameWorld, type WorldKey } from '../world-key.js';
+import { sameWorld, type WorldKey } from '../../../shared/config-review.js';
 import { forecastArrivals } from './arrivals.js';
 import { freeingSoon, holdShare, meanDurationSec, type FreeSoon } from './durations.js';
 import {

@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { NAME_PATTERN } from '../../../shared/config.js';
 import { errorText } from '../../../shared/error-text.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 import { writeFileDurably } from '../durable-file.js';
@@ -18,7 +19,7 @@ import { plural } from '../../../shared/words.js';
 export const REGIONS_FILE = 'regions.json';
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** A workers prefix as the config allows it. */
-const PREFIX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const isPrefix = (p: string) => p.length <= 64 && NAME_PATTERN.test(p);
 
 const RegionsFileSchema = z.object({
   v: z.literal(1),
@@ -48,7 +49,7 @@ export class RegionRegistry {
       const parsed = RegionsFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
       if (parsed.success) {
         regions = parsed.data.regions.filter((r) => REGION_PATTERN.test(r));
-        prefixes = (parsed.data.prefixes ?? []).filter((p) => PREFIX_PATTERN.test(p));
+        prefixes = (parsed.data.prefixes ?? []).filter(isPrefix);
       }
     } catch {
       // ENOENT or a torn file: start empty.
@@ -68,7 +69,7 @@ export class RegionRegistry {
   /** Durable when it resolves (temp file, fsync, rename); a region (and prefix) already known costs no I/O. */
   remember(region: string, prefix?: string): Promise<void> {
     if (!REGION_PATTERN.test(region)) return Promise.reject(new Error(`'${region}' is not an AWS region name`));
-    if (prefix !== undefined && !PREFIX_PATTERN.test(prefix))
+    if (prefix !== undefined && !isPrefix(prefix))
       return Promise.reject(new Error(`'${prefix}' is not a workers prefix`));
     const known = () => this.regions.includes(region) && (prefix === undefined || this.prefixes.includes(prefix));
     if (known()) return this.chain;
