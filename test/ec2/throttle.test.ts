@@ -70,6 +70,20 @@ describe('TokenBucket', () => {
     expect(bucket.currentRate()).toBe(8);
   });
 
+  it('keeps pacing at the rate when the wall clock goes back, instead of waiting until it catches up', async () => {
+    const clock = new ManualClock();
+    const bucket = new TokenBucket({ ratePerSec: 2, burst: 2, clock, random: () => 0.5 });
+    bucket.penalize(); // a back-off window and a halved rate, both set on the old reading
+    await bucket.take();
+    await bucket.take();
+    clock.advance(-3_600_000); // the clock is set back an hour
+    const t0 = clock.now();
+    for (let i = 0; i < 5; i++) await bucket.take();
+    // At the halved rate (1/s) five calls take about five seconds, not the hour the clock has to make up.
+    expect(clock.now() - t0).toBeLessThan(10_000);
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(4_000);
+  });
+
   it('rejects nonsense settings', () => {
     const clock = new ManualClock();
     expect(() => new TokenBucket({ ratePerSec: 0, burst: 1, clock })).toThrow();

@@ -108,8 +108,17 @@ export class TokenBucket {
   }
 
   private refill(now: number): void {
-    const dt = Math.max(0, now - this.updatedAt) / 1000;
-    this.updatedAt = Math.max(this.updatedAt, now);
+    if (now < this.updatedAt) {
+      // The wall clock went back (an NTP step, a resumed VM, a user fixing the time). Measuring from the old
+      // reading would accrue nothing until the clock caught up, an hour for an hour's step, and every EC2 call
+      // would wait that long. Time is measured from the new reading instead, and a back-off window set on the
+      // old one moves back with the clock, so what was left of it is still waited for, and no more.
+      this.blockedUntil -= this.updatedAt - now;
+      this.updatedAt = now;
+      return;
+    }
+    const dt = (now - this.updatedAt) / 1000;
+    this.updatedAt = now;
     if (dt === 0) return;
     const before = this.rate;
     this.rate = Math.min(this.maxRate, this.rate + this.recovery * dt);
