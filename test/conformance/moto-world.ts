@@ -81,7 +81,7 @@ export class MotoEc2Machines implements Ec2Machines {
     const now = this.clock.now();
     const next: EmulatedInstance[] = [];
     for (const raw of await this.describeAll()) {
-      const obs = toInstanceObs(raw);
+      const obs = toInstanceObs(raw, () => now);
       if (!obs) continue;
       let k = this.known.get(obs.instanceId);
       if (!k) {

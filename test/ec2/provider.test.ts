@@ -326,7 +326,10 @@ describe('wire details seen by the raw SDK', () => {
 describe('pagination against a server that repeats its NextToken', () => {
   // A broken proxy in front of EC2 that answers every page with the same token: a real HTTP server speaking EC2's
   // query protocol, so the real SDK parses what it sends.
-  async function repeatingServer(fresh = false): Promise<{ url: string; calls: string[]; close(): Promise<void> }> {
+  async function repeatingServer(
+    fresh = false,
+    instancesXml = '',
+  ): Promise<{ url: string; calls: string[]; close(): Promise<void> }> {
     const calls: string[] = [];
     const ns = 'http://ec2.amazonaws.com/doc/2016-11-15/';
     const server = createServer((req, res) => {
@@ -338,7 +341,7 @@ describe('pagination against a server that repeats its NextToken', () => {
         const body =
           action === 'DescribeSpotPriceHistory'
             ? `<spotPriceHistorySet><item><instanceType>m5.large</instanceType><productDescription>Linux/UNIX</productDescription><spotPrice>0.035</spotPrice><timestamp>2026-01-05T09:00:00.000Z</timestamp><availabilityZone>us-east-1a</availabilityZone></item></spotPriceHistorySet>`
-            : '<reservationSet/>';
+            : `<reservationSet>${instancesXml}</reservationSet>`;
         res.writeHead(200, { 'content-type': 'text/xml' });
         res.end(
           `<${action}Response xmlns="${ns}"><requestId>r-1</requestId>${body}<nextToken>${fresh ? `token-${calls.length}` : 'same-token'}</nextToken></${action}Response>`,
@@ -351,14 +354,14 @@ describe('pagination against a server that repeats its NextToken', () => {
   }
 
   /** A provider on a fresh such server for `fn`; both closed after. */
-  async function withServer(fresh: boolean, fn: (ec2: Ec2Provider, calls: string[]) => Promise<void>) {
-    const srv = await repeatingServer(fresh);
-    const ec2 = createEc2Provider({
-      region: 'us-east-1',
-      credentials: FAKE_CREDENTIALS,
-      endpoint: srv.url,
-      clock: new ManualClock(),
-    });
+  async function withServer(
+    fresh: boolean,
+    fn: (ec2: Ec2Provider, calls: string[]) => Promise<void>,
+    instancesXml = '',
+    clock = new ManualClock(),
+  ) {
+    const srv = await repeatingServer(fresh, instancesXml);
+    const ec2 = createEc2Provider({ region: 'us-east-1', credentials: FAKE_CREDENTIALS, endpoint: srv.url, clock });
     try {
       await fn(ec2, srv.calls);
     } finally {
@@ -379,6 +382,41 @@ describe('pagination against a server that repeats its NextToken', () => {
         'DescribeSpotPriceHistory',
       ]);
     });
+  });
+
+  /** One running instance of ours, as DescribeInstances lists it; `launchTime` left out when null. */
+  const instanceXml = (id: string, launchTime: string | null) =>
+    `<item><reservationId>r-1</reservationId><ownerId>123456789012</ownerId><instancesSet><item>` +
+    `<instanceId>${id}</instanceId><instanceState><code>16</code><name>running</name></instanceState>` +
+    `<instanceType>m5.large</instanceType>${launchTime ? `<launchTime>${launchTime}</launchTime>` : ''}` +
+    `<tagSet><item><key>${TAG.prefix}</key><value>dyn</value></item></tagSet></item></instancesSet></item>`;
+
+  it('count an instance once when the same page comes back twice', async () => {
+    await withServer(
+      false,
+      async (ec2, calls) => {
+        const listed = await ec2.describeInstances('dyn');
+        expect(calls).toEqual(['DescribeInstances', 'DescribeInstances']);
+        expect(listed.map((i) => i.instanceId)).toEqual(['i-0aaaa1111bbbb2222']);
+      },
+      instanceXml('i-0aaaa1111bbbb2222', '2026-01-05T08:00:00.000Z'),
+    );
+  });
+
+  it('date an instance listed without a launch time from when it was first listed, and keep that date', async () => {
+    const clock = new ManualClock();
+    const firstListed = clock.now();
+    await withServer(
+      false,
+      async (ec2) => {
+        expect((await ec2.describeInstances('dyn'))[0]?.launchedAt).toBe(firstListed);
+        clock.advance(45 * 60_000);
+        // Read as 0 it would look 56 years old: "never registered" at once, and replaced on every tick.
+        expect((await ec2.describeInstances('dyn'))[0]?.launchedAt).toBe(firstListed);
+      },
+      instanceXml('i-0aaaa1111bbbb2222', null),
+      clock,
+    );
   });
 
   it('and stop after MAX_PAGES when every page names a fresh token', async () => {

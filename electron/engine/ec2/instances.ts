@@ -7,7 +7,12 @@ import type { Instance, Reservation } from '@aws-sdk/client-ec2';
 import { Ec2StateSchema } from '../../../shared/domain.js';
 import type { InstanceObs } from '../ports.js';
 
-export function toInstanceObs(i: Instance): InstanceObs | null {
+/**
+ * `firstSeen` answers for an instance listed without a usable launch time (an EC2-compatible endpoint or a proxy
+ * may leave it out): read as 0, every such instance would look decades old, "never registered" at once, and be
+ * replaced on every tick. The time it was first listed is the next best thing.
+ */
+export function toInstanceObs(i: Instance, firstSeen: (instanceId: string) => number): InstanceObs | null {
   const state = Ec2StateSchema.safeParse(i.State?.Name);
   if (!i.InstanceId || !state.success) return null;
   const tags: Record<string, string> = {};
@@ -20,18 +25,26 @@ export function toInstanceObs(i: Instance): InstanceObs | null {
     market: i.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
     zone: i.Placement?.AvailabilityZone ?? '',
     subnetId: i.SubnetId || null,
-    launchedAt: i.LaunchTime instanceof Date ? i.LaunchTime.getTime() : 0,
+    launchedAt: launchTimeOf(i) ?? firstSeen(i.InstanceId),
     tags,
     clientToken: i.ClientToken || null,
     stateReasonCode: i.StateReason?.Code || null,
   };
 }
 
-export function flattenReservations(reservations: readonly Reservation[] | undefined): InstanceObs[] {
+function launchTimeOf(i: Instance): number | null {
+  const t = i.LaunchTime instanceof Date ? i.LaunchTime.getTime() : NaN;
+  return Number.isFinite(t) && t > 0 ? t : null;
+}
+
+export function flattenReservations(
+  reservations: readonly Reservation[] | undefined,
+  firstSeen: (instanceId: string) => number,
+): InstanceObs[] {
   const out: InstanceObs[] = [];
   for (const r of reservations ?? []) {
     for (const i of r.Instances ?? []) {
-      const obs = toInstanceObs(i);
+      const obs = toInstanceObs(i, firstSeen);
       if (obs) out.push(obs);
     }
   }

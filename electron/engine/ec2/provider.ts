@@ -144,16 +144,32 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
     }
   }
 
+  // When this provider first listed each instance EC2 gave no launch time for (see `toInstanceObs`). Bounded: the
+  // oldest entries go first, and an endpoint that leaves launch times out lists far fewer instances than this.
+  const firstSeenAt = new Map<string, number>();
+  const firstSeen = (id: string): number => {
+    let at = firstSeenAt.get(id);
+    if (at === undefined) {
+      if (firstSeenAt.size >= 10_000) firstSeenAt.delete(firstSeenAt.keys().next().value!);
+      firstSeenAt.set(id, (at = clock.now()));
+    }
+    return at;
+  };
+
   async function listInstances(filters: Filter[]): Promise<InstanceObs[]> {
-    const out: InstanceObs[] = [];
+    // By instance id: a proxy that hands a page out twice must not make one instance count as two (twice the
+    // spend, a cap reached early).
+    const out = new Map<string, InstanceObs>();
     await eachPage(
       (token) =>
         call('DescribeInstances', {}, () =>
           client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: pageSize, NextToken: token })),
         ),
-      (page) => out.push(...flattenReservations(page.Reservations)),
+      (page) => {
+        for (const i of flattenReservations(page.Reservations, firstSeen)) out.set(i.instanceId, i);
+      },
     );
-    return out;
+    return [...out.values()];
   }
 
   function launchCtx(spec: LaunchSpec): Ec2ErrorContext {
