@@ -308,6 +308,25 @@ describe('listQueues', () => {
     ]);
   });
 
+  it('a task listed several times in a queue, or a queue listed twice, counts once', async () => {
+    // A reply as a broken proxy or a server bug could send it: every entry three times, the queue twice.
+    const repeating: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!String(input).endsWith('queues.get_all')) return res;
+      const json = (await res.json()) as { data: { queues: { entries: unknown[] }[] } };
+      const queues = json.data.queues.map((q) => ({ ...q, entries: [...q.entries, ...q.entries, ...q.entries] }));
+      json.data.queues = [...queues, ...queues];
+      return new Response(JSON.stringify(json), { status: res.status, headers: res.headers });
+    };
+    const { emu, client } = await setup({ client: { fetchImpl: repeating } });
+    emu.createQueue('gpu');
+    const t1 = emu.addTask({ name: 'a', queue: 'gpu', durationSec: 1 });
+    const t2 = emu.addTask({ name: 'b', queue: 'gpu', durationSec: 1 });
+    const queues = await client.listQueues(['gpu']);
+    expect(queues).toHaveLength(1);
+    expect(queues[0]!.entries.map((e) => e.taskId)).toEqual([t1, t2]);
+  });
+
   it('no names → no call', async () => {
     const { emu, client } = await setup();
     expect(await client.listQueues([])).toEqual([]);

@@ -275,20 +275,20 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
         });
         return parse('queues.get_all', QueuesDataSchema, data).queues;
       });
-      return (
-        queues
-          // The server's regex is authoritative only for us: keep exact matches (a proxy may ignore `name`).
-          .filter((q) => wanted.has(q.name))
-          .map((q): QueueObs => ({
-            id: q.id,
-            name: q.name,
-            entries: (q.entries ?? []).map((e) => ({
-              taskId: e.task,
-              // An entry without a date is treated as just enqueued rather than dropped.
-              addedAt: parseClearmlDate(e.added) ?? clock.now(),
-            })),
-          }))
-      );
+      const byId = new Map<string, QueueObs>();
+      // The server's regex is authoritative only for us: keep exact matches (a proxy may ignore `name`). A queue
+      // on two pages (a page handed out twice) is one queue.
+      for (const q of queues) {
+        if (!wanted.has(q.name) || byId.has(q.id)) continue;
+        // A task is one task however often the reply lists it: counted per entry, it would get an instance per copy.
+        const entries = new Map<string, QueueObs['entries'][number]>();
+        for (const e of q.entries ?? [])
+          if (!entries.has(e.task))
+            // An entry without a date is treated as just enqueued rather than dropped.
+            entries.set(e.task, { taskId: e.task, addedAt: parseClearmlDate(e.added) ?? clock.now() });
+        byId.set(q.id, { id: q.id, name: q.name, entries: [...entries.values()] });
+      }
+      return [...byId.values()];
     },
 
     async listWorkers(prefix) {
