@@ -49,6 +49,8 @@ function rewrite(from: string, to: string): typeof fetch {
   return (input, init) => fetch(typeof input === 'string' ? input.replace(from, to) : input, init);
 }
 
+const SECRET = 'SKTEST-very-secret-value';
+
 function expectNoSecret(err: ClearmlError, secret: string, accessKey: string): void {
   const basic = Buffer.from(`${accessKey}:${secret}`).toString('base64');
   for (const forbidden of [secret, basic, 'Basic ', 'Bearer ', 'authorization']) {
@@ -139,6 +141,31 @@ describe('auth', () => {
     const refused = await failure(nobody.listQueues(['a']));
     expectNoSecret(refused, emu.secretKey, emu.accessKey);
     expect(refused.detail).toEqual({ networkCode: 'ECONNREFUSED' });
+  });
+
+  it.each([
+    ['quotes the Authorization header', (auth: string) => `Invalid authorization header: ${auth}`],
+    ['quotes the header without its scheme', (auth: string) => `bad credentials ${auth.split(' ')[1]} (rejected)`],
+    // A cut at 200 characters before masking would have left the secret's first characters in the message.
+    ['names the secret where the message is cut', () => `${'Invalid credentials; '.padEnd(186, '.')} ${SECRET}`],
+    ['quotes any other Bearer credential', () => 'token Bearer eyJhbGciOiJIUzI1NiJ9.e30.abcdefgh expired'],
+  ])('a server whose error %s: no part of a credential reaches the message', async (_, say) => {
+    const echo: typeof fetch = async (_input, init) => {
+      const auth = new Headers(init?.headers).get('authorization') ?? '';
+      const meta = { result_code: 401, result_subcode: 21, result_msg: say(auth) };
+      return new Response(JSON.stringify({ meta, data: {} }), { status: 401 });
+    };
+    const client = createClearmlClient({
+      apiHost: 'http://clearml.example:8008',
+      credentials: { accessKey: 'AKTEST123456', secretKey: SECRET },
+      fetchImpl: echo,
+    });
+    const err = await failure(client.checkAuth());
+    expect(err.kind).toBe('auth');
+    const basic = Buffer.from(`AKTEST123456:${SECRET}`).toString('base64');
+    for (const part of [SECRET.slice(0, 8), basic.slice(0, 12), 'eyJhbGciOiJIUzI1NiJ9'])
+      expect(err.message).not.toContain(part);
+    expect(err.message).toContain('***');
   });
 
   it('keys revoked after login: the token is refused, the re-login fails, the error is auth', async () => {
@@ -312,7 +339,8 @@ describe('listQueues', () => {
     // A reply as a broken proxy or a server bug could send it: every entry three times, the queue twice.
     const repeating: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
-      if (!String(input).endsWith('queues.get_all')) return res;
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (!url.endsWith('queues.get_all')) return res;
       const json = (await res.json()) as { data: { queues: { entries: unknown[] }[] } };
       const queues = json.data.queues.map((q) => ({ ...q, entries: [...q.entries, ...q.entries, ...q.entries] }));
       json.data.queues = [...queues, ...queues];

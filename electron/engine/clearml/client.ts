@@ -132,10 +132,23 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     proxyInUse: proxyInUse(),
   });
 
+  /**
+   * What a server (or a proxy in front of it) says is shown to the user, logged and sent to every window: it may
+   * quote the request's Authorization header or the secret. Masked before anything cuts it to length, so no part
+   * of a secret survives the cut: the secret, the header's credentials (the Basic pair, the session token), and any
+   * other Basic or Bearer credential.
+   */
+  function maskSecrets(text: string): string {
+    let out = text.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/gi, '$1 ***');
+    for (const secret of [creds?.secretKey, basic?.replace(/^Basic /, ''), token?.value])
+      if (secret && secret.length >= 8) out = out.split(secret).join('***');
+    return out;
+  }
+
   /** Last line of defence: nothing the server echoes may carry the secret out in an error message. */
   function scrub(err: ClearmlError): ClearmlError {
-    if (!creds || !err.message.includes(creds.secretKey)) return err;
-    return new ClearmlError(err.kind, err.message.split(creds.secretKey).join('***'), err.detail);
+    const message = maskSecrets(err.message);
+    return message === err.message ? err : new ClearmlError(err.kind, message, err.detail);
   }
 
   /** One HTTP exchange; resolves to the envelope's data or throws a ClearmlError. */
@@ -168,7 +181,7 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     const { meta } = env.data;
     const status = meta.result_code || res.status;
     if (status >= 200 && status < 300) return env.data.data;
-    throw scrub(errorFromResult(status, meta.result_subcode ?? 0, meta.result_msg ?? '', ctx(endpoint)));
+    throw scrub(errorFromResult(status, meta.result_subcode ?? 0, maskSecrets(meta.result_msg ?? ''), ctx(endpoint)));
   }
 
   function parse<S extends z.ZodType>(endpoint: string, schema: S, data: unknown): z.output<S> {
