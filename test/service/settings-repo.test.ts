@@ -33,6 +33,14 @@ describe('loadSettingsText', () => {
     expect(r.problem).toMatch(/not valid JSON/);
   });
 
+  it('a file nested far too deep: defaults and a backup, instead of a stack overflow at every start', () => {
+    // Under the 1 MB size bound, valid JSON, with one extra key 200,000 arrays deep.
+    const text = JSON.stringify(defaultSettings()).replace(/}$/, `,"x":${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
+    const r = loadSettingsText(text);
+    expect(r).toMatchObject({ settings: defaultSettings(), backup: true, rewrite: true });
+    expect(r.problem).toMatch(/^it is nested 65 levels deep near line 1 \(at most 64\)/);
+  });
+
   it('a JSON array is not a settings object', () => {
     expect(loadSettingsText('[1,2]')).toMatchObject({ backup: true, problem: 'it does not contain a settings object' });
   });

@@ -5,7 +5,7 @@
  */
 import { renameSync } from 'node:fs';
 import { readBoundedFileSync } from '../untrusted/bounded-read.js';
-import { SETTINGS_JSON_LIMITS } from '../untrusted/text-guard.js';
+import { checkText, describeGuardFailure, SETTINGS_JSON_LIMITS } from '../untrusted/text-guard.js';
 import path from 'node:path';
 import {
   applySettingsPatch,
@@ -59,6 +59,11 @@ function salvage(raw: RawSettings): { settings: Settings; dropped: string[] } {
 /** Pure: the text of a settings file (null when absent) → the settings to use and what to tell the user. */
 export function loadSettingsText(text: string | null): LoadOutcome {
   if (text === null) return { settings: defaultSettings(), problem: null, backup: false, rewrite: true };
+  // Anyone can edit the file: JSON.parse copes with any nesting, but what walks the result afterwards recurses, and a
+  // few hundred kilobytes of `[[[[…` would overflow the stack at every start.
+  const bound = checkText(text, SETTINGS_JSON_LIMITS, 'json');
+  if (bound)
+    return { settings: defaultSettings(), problem: describeGuardFailure(bound, 'it'), backup: true, rewrite: true };
   let json: unknown;
   try {
     json = JSON.parse(text);
