@@ -24,6 +24,7 @@ import {
   type RecoveryVerdict,
 } from '../../electron/engine/reliability/recovery.js';
 import { Killed, makeConfig, startRig, T0, userDataFor, type Rig } from './rig.js';
+import { REGIONS_FILE } from '../../electron/engine/reliability/regions.js';
 
 let rig: Rig | null = null;
 afterEach(async () => {
@@ -540,6 +541,24 @@ describe('crash-safe launches against the emulators', () => {
     expect(await later.regions()).toEqual(['us-east-1']);
     expect(await later.prefixes()).toEqual([config.scaling.workersPrefix]);
     await later.close();
+  });
+
+  it('says once, in the recovery report, that the remembered regions could not be read', async () => {
+    rig = await gpuTaskRig();
+    await writeFile(path.join(rig.dir, REGIONS_FILE), '{"v":1,"regions":["us-east-1","eu-we');
+    const config = makeConfig();
+    const crash = createCrashSafety({ dir: rig.dir, clock: rig.clock });
+    const c = rig.clients(config);
+    await crash.recover(rig.engine(config, c, crash.engineExtras), c, config);
+    expect(crash.lastRecovery?.warnings).toEqual([
+      expect.stringMatching(
+        /regions\.json \(the regions .* was not valid JSON; it was kept as regions\.json\.corrupt, and the 1 region and 0 workers prefixes legible in it are remembered \(us-east-1\)/,
+      ),
+    ]);
+    // The next config's recovery (a settings save) does not say it again.
+    await crash.recover(rig.engine(config, c, crash.engineExtras), c, config);
+    expect(crash.lastRecovery?.warnings).toEqual([]);
+    await crash.close();
   });
 
   it('a journal that cannot be written stops the launch before RunInstances, with a message that says what to do', async () => {

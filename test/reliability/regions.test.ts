@@ -45,12 +45,50 @@ describe('RegionRegistry', () => {
     expect([again.list(), again.listPrefixes()]).toEqual([['us-east-1'], ['dyn', 'team_b']]);
   });
 
-  it('refuses a name that is not a region, and starts empty from a damaged file', async () => {
+  it('refuses a name that is not a region', async () => {
     const r = await RegionRegistry.open(dir);
     await expect(r.remember('../etc')).rejects.toThrow(/not an AWS region/);
-    await writeFile(path.join(dir, REGIONS_FILE), '{"v":1,"regions":["us-ea');
-    expect((await RegionRegistry.open(dir)).list()).toEqual([]);
+    expect(r.problem).toBeNull();
   });
+
+  it.each([
+    ['torn', '{"v":1,"regions":["eu-west-1","us-ea', 'not valid JSON', ['eu-west-1'], []],
+    [
+      'torn in the prefixes',
+      '{"v":1,"regions":["eu-west-1","us-east-1"],"prefixes":["dyn","team_b',
+      'not valid JSON',
+      ['eu-west-1', 'us-east-1'],
+      ['dyn'],
+    ],
+    [
+      'a trailing comma',
+      '{"v":1,"regions":["us-east-1",],"prefixes":["dyn"],"note":"x"}',
+      'not valid JSON',
+      ['us-east-1'],
+      ['dyn'],
+    ],
+    [
+      'written by a newer version',
+      '{"v":2,"regions":["ap-south-1",7],"prefixes":["dyn"],"zones":["ap-south-1a"]}',
+      'written by another version',
+      ['ap-south-1'],
+      ['dyn'],
+    ],
+    ['of another shape', '{"v":1,"regions":"us-east-1"}', 'not the expected shape', [], []],
+  ])(
+    'a file %s: kept aside, what is legible remembered, the problem said, and nothing lost at the next write',
+    async (_, text, why, regions, prefixes) => {
+      await writeFile(path.join(dir, REGIONS_FILE), text);
+      const r = await RegionRegistry.open(dir);
+      expect([r.list(), r.listPrefixes()]).toEqual([regions, prefixes]);
+      expect(r.problem).toContain(`was ${why}; it was kept as ${REGIONS_FILE}.corrupt`);
+      expect(await readFile(path.join(dir, `${REGIONS_FILE}.corrupt`), 'utf8')).toBe(text);
+      await r.remember('sa-east-1', 'dyn');
+      const again = await RegionRegistry.open(dir);
+      expect(again.problem).toBeNull();
+      expect(again.list()).toEqual([...regions, 'sa-east-1'].sort());
+    },
+  );
 });
 
 describe('stopEverything', () => {

@@ -139,6 +139,7 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
     }));
   const registry = () => (registryP ??= RegionRegistry.open(opts.dir));
 
+  let registryProblemSaid = false;
   let engine: Engine | null = null;
   let region: string | undefined;
   let prefix: string | undefined;
@@ -265,6 +266,14 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
       repaired: j.repaired,
     };
     lastRecovery = report;
+
+    // Said once per process: the registry is opened once, and a later config's recovery has nothing new to say.
+    const registryProblem = await registry().then(
+      (r) => r.problem,
+      (e: unknown) => `the remembered regions could not be opened (${errorText(e)})`,
+    );
+    if (registryProblem && !registryProblemSaid) report.warnings.push(registryProblem);
+    registryProblemSaid = true;
 
     // This process's own leftovers (a reconfigure, not a crash): no tick is running, so all of them have settled.
     const own = settledLeftovers(j, Infinity);

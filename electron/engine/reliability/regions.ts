@@ -7,7 +7,7 @@
  * A region and prefix are remembered before the first RunInstances there (from the launch hook), so even a launch
  * whose response was lost to a crash is where the sweep looks.
  */
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { NAME_PATTERN } from '../../../shared/config.js';
@@ -28,33 +28,99 @@ const RegionsFileSchema = z.object({
   prefixes: z.array(z.string()).optional(),
 });
 
+/** What a file of another version or shape still says, as far as it says it. */
+const strings = z.array(z.unknown()).transform((a) => a.filter((x): x is string => typeof x === 'string'));
+const LooseRegionsSchema = z.object({ regions: strings.optional(), prefixes: strings.optional() });
+
+/** Only names that are regions and prefixes, once each, sorted. */
+function clean(lists: { regions: string[]; prefixes?: string[] | undefined }): {
+  regions: string[];
+  prefixes: string[];
+} {
+  return {
+    regions: [...new Set(lists.regions.filter((r) => REGION_PATTERN.test(r)))].sort(),
+    prefixes: [...new Set((lists.prefixes ?? []).filter(isPrefix))].sort(),
+  };
+}
+
 export class RegionRegistry {
   private readonly file: string;
   private regions: string[];
   private prefixes: string[];
   private chain: Promise<void> = Promise.resolve();
 
-  private constructor(file: string, regions: string[], prefixes: string[]) {
+  /**
+   * What was wrong with the file when it was opened, in words (null when it read cleanly or did not exist): the
+   * regions and prefixes it names are where the kill switch looks, so losing them silently would hide a bill.
+   */
+  readonly problem: string | null;
+
+  private constructor(file: string, regions: string[], prefixes: string[], problem: string | null) {
     this.file = file;
     this.regions = regions;
     this.prefixes = prefixes;
+    this.problem = problem;
   }
 
-  /** A missing or unreadable file starts empty lists (they are rebuilt by the next launch). */
+  /**
+   * A missing file starts empty lists. A file that does not read (torn, edited, written by a newer version) is
+   * copied aside as `regions.json.corrupt` before anything overwrites it, and every region and prefix still
+   * legible in it is kept.
+   */
   static async open(dir: string): Promise<RegionRegistry> {
     const file = path.join(dir, REGIONS_FILE);
-    let regions: string[] = [];
-    let prefixes: string[] = [];
+    let text: string;
     try {
-      const parsed = RegionsFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-      if (parsed.success) {
-        regions = parsed.data.regions.filter((r) => REGION_PATTERN.test(r));
-        prefixes = (parsed.data.prefixes ?? []).filter(isPrefix);
-      }
-    } catch {
-      // ENOENT or a torn file: start empty.
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new RegionRegistry(file, [], [], null);
+      return new RegionRegistry(file, [], [], `${file} could not be read (${errorText(e)})`);
     }
-    return new RegionRegistry(file, [...new Set(regions)].sort(), [...new Set(prefixes)].sort());
+    let why: string;
+    let legible: { regions: string[]; prefixes: string[] };
+    try {
+      const json: unknown = JSON.parse(text);
+      const parsed = RegionsFileSchema.safeParse(json);
+      if (parsed.success) return RegionRegistry.of(file, parsed.data, null);
+      why = parsed.error.issues.some((i) => i.path[0] === 'v')
+        ? 'written by another version'
+        : 'not the expected shape';
+      const loose = LooseRegionsSchema.safeParse(json);
+      legible = { regions: loose.data?.regions ?? [], prefixes: loose.data?.prefixes ?? [] };
+    } catch {
+      why = 'not valid JSON';
+      // Torn: every quoted name before the "prefixes" key that is a region, and in the list after it, a prefix.
+      const quoted = (part: string) => [...part.matchAll(/"([^"\\]{1,64})"/g)].map((m) => m[1]!);
+      const at = text.indexOf('"prefixes"');
+      const after = at < 0 ? '' : text.slice(at + '"prefixes"'.length);
+      legible = {
+        regions: quoted(at < 0 ? text : text.slice(0, at)),
+        prefixes: quoted(after.includes(']') ? after.slice(0, after.indexOf(']')) : after),
+      };
+    }
+    const aside = `${file}.corrupt`;
+    const kept = await copyFile(file, aside).then(
+      () => `it was kept as ${path.basename(aside)}`,
+      (e: unknown) => `it could not be kept aside (${errorText(e)})`,
+    );
+    const { regions, prefixes } = clean(legible);
+    const found = `${plural(regions.length, 'region')} and ${plural(prefixes.length, 'workers prefix', 'workers prefixes')}`;
+    return RegionRegistry.of(
+      file,
+      { regions, prefixes },
+      `${file} (the regions and workers prefixes "Stop everything" sweeps) was ${why}; ${kept}, and the ${found} ` +
+        `legible in it are remembered${regions.length ? ` (${regions.join(', ')})` : ''}. If the app launched ` +
+        'anywhere else, terminate those instances in the EC2 console',
+    );
+  }
+
+  private static of(
+    file: string,
+    lists: { regions: string[]; prefixes?: string[] | undefined },
+    problem: string | null,
+  ): RegionRegistry {
+    const { regions, prefixes } = clean(lists);
+    return new RegionRegistry(file, regions, prefixes, problem);
   }
 
   list(): string[] {
