@@ -291,6 +291,31 @@ describe('failures map to ClearmlError kinds', () => {
       expect(err.kind).toBe(kind);
       expect(err.message).toMatch(message);
     });
+
+    it.each([301, 302, 307, 308])(
+      'a host that redirects (HTTP %d) is named with the host to use, not taken for missing keys',
+      async (status) => {
+        const { emu } = await setup();
+        web = createServer((req, res) => {
+          res.writeHead(status, { location: `${emu.url}${req.url ?? '/'}` });
+          res.end();
+        });
+        await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+        const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+        const client = createClearmlClient({
+          apiHost: url,
+          credentials: { accessKey: emu.accessKey, secretKey: emu.secretKey },
+        });
+        const err = await failure(client.checkAuth());
+        expect(err.kind).toBe('not-found');
+        expect(err.message).toBe(
+          `${url} redirects auth.login (HTTP ${status}) to ${emu.url}: set the API host to ${emu.url} ` +
+            '(a redirect would drop the credentials)',
+        );
+        // Nothing reached the server the redirect points at: no request without its credentials.
+        expect(emu.calls.total).toBe(0);
+      },
+    );
   });
 });
 

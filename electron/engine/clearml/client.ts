@@ -17,7 +17,13 @@ import {
   type TaskObs,
   type WorkerObs,
 } from '../ports.js';
-import { accessKeyHint, errorFromFetchFailure, errorFromNonEnvelope, errorFromResult } from './errors.js';
+import {
+  accessKeyHint,
+  errorFromFetchFailure,
+  errorFromNonEnvelope,
+  errorFromRedirect,
+  errorFromResult,
+} from './errors.js';
 import { proxyInUse } from '../net/proxy.js';
 import {
   CurrentUserDataSchema,
@@ -158,17 +164,23 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     calls++;
     let res: Response;
     let text: string;
+    const url = `${apiHost}/v${v}/${endpoint}`;
     try {
-      res = await fetchImpl(`${apiHost}/v${v}/${endpoint}`, {
+      res = await fetchImpl(url, {
         method: 'POST',
         headers,
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
+        // Followed, a redirect to another origin drops the credentials and a 301/302 turns the POST into a GET: the
+        // server would then say "no credentials" to a user whose keys are right. Said as what it is instead.
+        redirect: 'manual',
       });
       text = await res.text();
     } catch (err) {
       throw scrub(errorFromFetchFailure(err, timeoutMs, ctx(endpoint)));
     }
+    if (res.status >= 300 && res.status < 400)
+      throw scrub(errorFromRedirect(res.status, res.headers.get('location'), url, `/v${v}/${endpoint}`, ctx(endpoint)));
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -208,8 +220,14 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     try {
       data = await send('auth.login', {}, basic, version);
     } catch (err) {
-      // No login endpoint (a proxy or trimmed server): stay stateless, Basic on every call.
-      if (err instanceof ClearmlError && (err.kind === 'not-found' || (err.kind === 'invalid' && err.status !== 401))) {
+      // No login endpoint (a proxy or trimmed server): stay stateless, Basic on every call. A redirect is not that:
+      // every endpoint redirects alike, and the user is told which host to use.
+      const redirect = err instanceof ClearmlError && err.status !== undefined && err.status >= 300 && err.status < 400;
+      if (
+        err instanceof ClearmlError &&
+        !redirect &&
+        (err.kind === 'not-found' || (err.kind === 'invalid' && err.status !== 401))
+      ) {
         loginUnavailable = true;
         token = null;
         return null;

@@ -110,6 +110,41 @@ export function errorFromNonEnvelope(status: number, contentType: string, ctx: F
   );
 }
 
+/**
+ * A redirect (not followed) → the host to use instead. `path` is the request's own path: when the new location
+ * ends with it, what comes before is the API host the server points at.
+ */
+export function errorFromRedirect(
+  status: number,
+  location: string | null,
+  requestUrl: string,
+  path: string,
+  ctx: FailureContext,
+): ClearmlError {
+  let target: string | null = null;
+  try {
+    if (location) {
+      const to = new URL(location, requestUrl);
+      to.search = '';
+      to.hash = '';
+      const href = to.href;
+      target = href.endsWith(path) ? href.slice(0, -path.length) : href;
+    }
+  } catch {
+    target = null;
+  }
+  const where = target ? ` to ${clip(target)}` : '';
+  const fix =
+    target && target !== ctx.apiHost
+      ? `set the API host to ${clip(target)}`
+      : 'set the API host to the address the ClearML API server answers on itself';
+  return new ClearmlError(
+    'not-found',
+    `${ctx.apiHost} redirects ${ctx.endpoint} (HTTP ${status})${where}: ${fix} (a redirect would drop the credentials)`,
+    { status },
+  );
+}
+
 /** A thrown fetch error (no response) → timeout or unreachable. */
 export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: FailureContext): ClearmlError {
   if (isTimeout(err)) {
