@@ -2,7 +2,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClearmlClient, type ClearmlClientOptions } from '../../electron/engine/clearml/client.js';
+import {
+  createClearmlClient,
+  MAX_REPLY_BYTES,
+  type ClearmlClientOptions,
+} from '../../electron/engine/clearml/client.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { ClearmlError } from '../../electron/engine/ports.js';
 import { manualClock, type ManualClock } from './helpers.js';
@@ -290,6 +294,28 @@ describe('failures map to ClearmlError kinds', () => {
       const err = await failure(client.serverInfo());
       expect(err.kind).toBe(kind);
       expect(err.message).toMatch(message);
+    });
+
+    it('a host that sends an endless reply is cut off at the bound and named, not read into memory', async () => {
+      let sent = 0;
+      web = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(1 << 20, 0x20);
+        const more = () => {
+          while (!res.destroyed && sent < 1024 * chunk.length) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', more);
+          }
+        };
+        more();
+      });
+      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+      const err = await failure(createClearmlClient({ apiHost: url, credentials: null }).serverInfo());
+      expect(err.kind).toBe('server');
+      expect(err.message).toMatch(/sent more than 64 MB in reply to server\.info, far more than a ClearML API reply/);
+      // It stopped reading soon after the bound, not at the end of the server's gigabyte.
+      expect(sent).toBeLessThan(MAX_REPLY_BYTES * 2);
     });
 
     it.each([301, 302, 307, 308])(

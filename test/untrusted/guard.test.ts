@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, loadConfigText } from '../../electron/engine/config/index.js';
 import { readClearmlConf } from '../../electron/engine/clearml/credentials.js';
-import { readBoundedFile, readBoundedFileSync } from '../../electron/engine/untrusted/bounded-read.js';
+import { readBoundedBody, readBoundedFile, readBoundedFileSync } from '../../electron/engine/untrusted/bounded-read.js';
 import { CONFIG_TEXT_LIMITS, checkText, describeGuardFailure } from '../../electron/engine/untrusted/text-guard.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cas-guard-'));
@@ -67,6 +67,52 @@ describe('loadConfigText on hostile input', () => {
 describe('clearml.conf on hostile input', () => {
   it('deep nesting is a clear error, not a stack overflow', () => {
     expect(() => readClearmlConf('a '.repeat(1) + '{'.repeat(100_000))).toThrow(/nested \d+ levels deep/);
+  });
+});
+
+describe('readBoundedBody', () => {
+  /** A reply streaming `chunks` chunks of `size` bytes; counts how many were pulled. */
+  function streamed(chunks: number, size: number, headers: Record<string, string> = {}) {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled === chunks) return c.close();
+        pulled += 1;
+        c.enqueue(new Uint8Array(size).fill(0x61));
+      },
+    });
+    return { res: new Response(body, { headers }), pulled: () => pulled };
+  }
+
+  it.each([
+    ['within the bound', 3, 10, 40, 'a'.repeat(30)],
+    ['exactly at the bound', 4, 10, 40, 'a'.repeat(40)],
+    ['one chunk past the bound', 5, 10, 40, null],
+  ])('%s', async (_, chunks, size, max, want) => {
+    expect(await readBoundedBody(streamed(chunks, size).res, max)).toBe(want);
+  });
+
+  it('stops reading as soon as the bound is passed, on an endless reply', async () => {
+    const r = streamed(Infinity, 1000);
+    expect(await readBoundedBody(r.res, 10_000)).toBeNull();
+    expect(r.pulled()).toBeLessThanOrEqual(13);
+  });
+
+  it('refuses a declared length past the bound without reading the body', async () => {
+    const r = streamed(Infinity, 1000, { 'content-length': '100000' });
+    expect(await readBoundedBody(r.res, 10_000)).toBeNull();
+    expect(r.pulled()).toBeLessThanOrEqual(1);
+  });
+
+  it('reads UTF-8 split across chunks', async () => {
+    const bytes = new TextEncoder().encode('queue "é…ü"');
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const b of bytes) c.enqueue(new Uint8Array([b]));
+        c.close();
+      },
+    });
+    expect(await readBoundedBody(new Response(body), 100)).toBe('queue "é…ü"');
   });
 });
 

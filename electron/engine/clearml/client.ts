@@ -21,10 +21,12 @@ import {
   accessKeyHint,
   errorFromFetchFailure,
   errorFromNonEnvelope,
+  errorFromOversizedReply,
   errorFromRedirect,
   errorFromResult,
 } from './errors.js';
 import { proxyInUse } from '../net/proxy.js';
+import { readBoundedBody } from '../untrusted/bounded-read.js';
 import {
   CurrentUserDataSchema,
   EnvelopeSchema,
@@ -75,6 +77,11 @@ const TOKEN_FALLBACK_LIFETIME_MS = 3_600_000;
 const TASK_FIELDS = ['id', 'name', 'status', 'execution.queue', 'last_worker'];
 /** A bug or a server ignoring `page` must not loop forever. */
 const MAX_PAGES = 200;
+/**
+ * The most one reply may carry. A page of 500 tasks or queues is well under a megabyte, and the workers of a large
+ * deployment a few; a wrong host (a file server) or a hostile one must not fill memory with one reply.
+ */
+export const MAX_REPLY_BYTES = 64 * 2 ** 20;
 
 interface CallOptions {
   auth?: boolean;
@@ -175,8 +182,11 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
         // server would then say "no credentials" to a user whose keys are right. Said as what it is instead.
         redirect: 'manual',
       });
-      text = await res.text();
+      const reply = await readBoundedBody(res, MAX_REPLY_BYTES);
+      if (reply === null) throw scrub(errorFromOversizedReply(MAX_REPLY_BYTES, ctx(endpoint)));
+      text = reply;
     } catch (err) {
+      if (err instanceof ClearmlError) throw err;
       throw scrub(errorFromFetchFailure(err, timeoutMs, ctx(endpoint)));
     }
     if (res.status >= 300 && res.status < 400)

@@ -145,6 +145,16 @@ export function errorFromRedirect(
   );
 }
 
+/** A reply past the size bound: no ClearML reply the app asks for comes near it. */
+export function errorFromOversizedReply(maxBytes: number, ctx: FailureContext): ClearmlError {
+  return new ClearmlError(
+    'server',
+    `${ctx.apiHost} sent more than ${Math.round(maxBytes / 2 ** 20)} MB in reply to ${ctx.endpoint}, far more than a ` +
+      `ClearML API reply: check that the API host is the ClearML API server (port 8008 when self-hosted, ` +
+      `https://api.clear.ml when hosted); retrying at the next poll`,
+  );
+}
+
 /** A thrown fetch error (no response) → timeout or unreachable. */
 export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: FailureContext): ClearmlError {
   if (isTimeout(err)) {

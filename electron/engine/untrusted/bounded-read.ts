@@ -54,3 +54,30 @@ export function readBoundedFileSync(file: string, maxBytes: number): BoundedRead
     closeSync(fd);
   }
 }
+
+/**
+ * An HTTP reply's body as text, or null once it passes `maxBytes` (declared or as it streams in): a wrong host or
+ * a hostile server could otherwise fill memory with one reply before anything looks at it.
+ */
+export async function readBoundedBody(res: Response, maxBytes: number): Promise<string | null> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
