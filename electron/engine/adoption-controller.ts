@@ -9,6 +9,7 @@ import {
   adoptionPlan,
   adoptionTags,
   foreignCandidates,
+  lookupsThisTick,
   triageWorkers,
   type ForeignWorker,
   type WorkerTriage,
@@ -24,33 +25,48 @@ export interface AdoptionResult {
   refused: { instanceId: string; reason: string }[];
 }
 
-/** Looks the candidates up in EC2. An EC2 failure (or a port without the lookup) yields `looked: null`. */
+/**
+ * Looks the candidates up in EC2, at most MAX_LOOKUPS_PER_TICK of them (`lookupsThisTick`). `absentSince`, when
+ * given, remembers across ticks when EC2 last said a candidate's instance does not exist; it is updated here. An
+ * EC2 failure (or a port without the lookup) yields `looked: null`.
+ */
 export async function observeForeignWorkers(
   ec2: Ec2Api,
-  input: Omit<Parameters<typeof triageWorkers>[0], 'looked'>,
+  input: Omit<Parameters<typeof triageWorkers>[0], 'looked' | 'asked'>,
+  absentSince: Map<string, number> = new Map(),
+  now = 0,
 ): Promise<WorkerTriage & { lookupError: string | null }> {
-  const ids = foreignCandidates(
+  const candidates = foreignCandidates(
     input.workers,
     input.config.scaling.workersPrefix,
     new Set(input.ours.map((i) => i.instanceId)),
     input.inFlightIds,
   );
-  if (!ids.length) return { ...triageWorkers({ ...input, looked: new Map() }), lookupError: null };
+  const current = new Set(candidates);
+  for (const id of absentSince.keys()) if (!current.has(id)) absentSince.delete(id);
+  if (!candidates.length) return { ...triageWorkers({ ...input, looked: new Map() }), lookupError: null };
+  const ids = lookupsThisTick(candidates, absentSince);
   let looked: Map<string, InstanceObs> | null = null;
   let lookupError: string | null = null;
   if (ec2.describeInstancesById) {
     try {
       looked = new Map((await ec2.describeInstancesById(ids)).map((i) => [i.instanceId, i]));
+      for (const id of ids) {
+        if (looked.has(id)) absentSince.delete(id);
+        else absentSince.set(id, now);
+      }
     } catch (e) {
       lookupError = errorText(e);
     }
   }
-  return { ...triageWorkers({ ...input, looked }), lookupError };
+  return { ...triageWorkers({ ...input, looked, asked: new Set(ids) }), lookupError };
 }
 
 export class AdoptionController {
   /** As of the last tick. */
   private foreign: ForeignWorker[] = [];
+  /** Candidates EC2 last answered absent for, and when (see `lookupsThisTick`). */
+  private readonly absentSince = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -69,7 +85,12 @@ export class AdoptionController {
   ): Promise<WorkerTriage> {
     // A launch EC2 does not list yet is ours, not a stranger's.
     const inFlightIds = new Set(inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
-    const t = await observeForeignWorkers(this.deps.ec2, { config, workers, ours, inFlightIds });
+    const t = await observeForeignWorkers(
+      this.deps.ec2,
+      { config, workers, ours, inFlightIds },
+      this.absentSince,
+      this.deps.clock.now(),
+    );
     if (t.lookupError)
       this.deps.log.emitOnce('foreign-lookup', {
         level: 'warn',

@@ -57,7 +57,33 @@ export function foreignCandidates(
 }
 
 /**
+ * The most candidates EC2 is asked about in one tick (5 DescribeInstances calls). A real switch-over has a few
+ * dozen; a server listing thousands of workers of our prefix on unknown instances must not spend the EC2 call
+ * budget that launches and terminations share.
+ */
+export const MAX_LOOKUPS_PER_TICK = 1000;
+
+/**
+ * Which candidates to ask about this tick, within `limit`: first those EC2 did not answer absent for last time
+ * (foreign capacity must be seen every tick, or it would not be counted), then those answered absent, the
+ * longest ago first, so every one is asked again in turn.
+ */
+export function lookupsThisTick(
+  candidates: readonly string[],
+  absentSince: ReadonlyMap<string, number>,
+  limit = MAX_LOOKUPS_PER_TICK,
+): string[] {
+  const fresh = candidates.filter((id) => !absentSince.has(id));
+  const absent = candidates
+    .filter((id) => absentSince.has(id))
+    .sort((a, b) => absentSince.get(a)! - absentSince.get(b)!);
+  return [...fresh, ...absent].slice(0, limit);
+}
+
+/**
  * `looked`: what EC2 said about the candidates (only those that exist are in it), or null when it could not be asked.
+ * `asked`: the candidates EC2 was asked about, when not all were (`lookupsThisTick`); a worker on an instance not
+ * asked about this tick is neither capacity nor a zombie until it is.
  * Busy workers are never zombies (their task is handled by the stranded-task recovery).
  */
 export function triageWorkers(input: {
@@ -67,6 +93,7 @@ export function triageWorkers(input: {
   ours: readonly InstanceObs[];
   inFlightIds: ReadonlySet<string>;
   looked: ReadonlyMap<string, InstanceObs> | null;
+  asked?: ReadonlySet<string>;
 }): WorkerTriage {
   const ours = new Map(input.ours.map((i) => [i.instanceId, i]));
   const { config } = input;
@@ -83,6 +110,7 @@ export function triageWorkers(input: {
       continue;
     }
     if (input.inFlightIds.has(p.instanceId)) continue;
+    if (input.asked && !input.asked.has(p.instanceId)) continue;
     const instance = input.looked?.get(p.instanceId);
     if (!instance) {
       if (input.looked && !w.task) zombies.add(w.id);

@@ -7,6 +7,7 @@ import {
   adoptionTags,
   blockerText,
   foreignCandidates,
+  lookupsThisTick,
   triageWorkers,
   type AdoptBlocker,
 } from '../../electron/engine/adoption.js';
@@ -67,6 +68,34 @@ describe('worker triage', () => {
     const t = triageWorkers({ config, workers, ours: [ours, oursGone], inFlightIds: new Set(), looked: lookup });
     expect(t.foreign.map((f) => f.instanceId)).toEqual(foreignIds);
     expect([...t.zombies].sort()).toEqual([...zombieIds].sort());
+  });
+
+  it('a worker on an instance not asked about this tick is neither capacity nor a zombie yet', () => {
+    const t = triageWorkers({
+      config,
+      workers,
+      ours: [ours, oursGone],
+      inFlightIds: new Set(),
+      looked: new Map([['i-00000000000000f01', clearmlInstance('i-00000000000000f01')]]),
+      asked: new Set(['i-00000000000000f01', 'i-00000000000000f04']),
+    });
+    expect(t.foreign.map((f) => f.instanceId)).toEqual(['i-00000000000000f01']);
+    // f03 is gone but was not asked about this tick: it waits for its turn.
+    expect([...t.zombies]).toEqual([workerFor(oursGone).id]);
+  });
+
+  it.each([
+    ['all, when within the bound', ['a', 'b', 'c'], {}, 5, ['a', 'b', 'c']],
+    [
+      'those not answered absent first, then the longest-absent',
+      ['a', 'b', 'c', 'd'],
+      { a: 20, c: 10 },
+      3,
+      ['b', 'd', 'c'],
+    ],
+    ['the absent in turn: the one asked longest ago first', ['a', 'b', 'c'], { a: 30, b: 10, c: 20 }, 2, ['b', 'c']],
+  ])('lookupsThisTick: %s', (_, candidates, absent, limit, want) => {
+    expect(lookupsThisTick(candidates, new Map(Object.entries(absent)), limit)).toEqual(want);
   });
 
   it('a launch still in flight is neither foreign nor a zombie', () => {

@@ -5,6 +5,7 @@ import { addTasks } from '../fixtures/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { TAG } from '../../electron/engine/ports.js';
+import { MAX_UNREGISTER_PER_TICK } from '../../electron/engine/controllers/terminate.js';
 import { makeConfig } from './fixtures.js';
 import { AWS, startWorld, type World } from './world.js';
 
@@ -31,6 +32,39 @@ async function seedClearmlInstances(w: World, n: number): Promise<string[]> {
 }
 
 describe("switching over from ClearML's autoscaler", () => {
+  it('thousands of stale workers of the prefix cost a bounded number of calls per tick, and its capacity stays counted', async () => {
+    world = await startWorld();
+    const config = makeConfig({
+      scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5, maxSpinUpMin: 30 },
+    });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    const ids = await seedClearmlInstances(world, 2);
+    const engine = world.newEngine(config);
+    await world.run(engine, 120);
+    // 2,500 workers of our prefix on instances EC2 does not know (a server that keeps dead workers listed).
+    const stale = Array.from({ length: 2500 }, (_, i) => `dyn:gpu_a:g4dn.xlarge:i-${(0x10000000 + i).toString(16)}`);
+    for (const id of stale) world.clearml.registerWorker(id, ['gpu']);
+    const left = () => new Set(world!.clearml.workers().map((w) => w.id));
+    for (let tick = 0; tick < 4; tick++) {
+      const ec2Before = world.ec2.calls.byAction['DescribeInstances'] ?? 0;
+      const unregisterBefore = world.clearml.calls['workers.unregister'] ?? 0;
+      await world.run(engine, 15);
+      // The listing of ours, then at most 1,000 ids looked up (5 calls of 200), not 13 calls for all 2,500.
+      expect((world.ec2.calls.byAction['DescribeInstances'] ?? 0) - ec2Before).toBeLessThanOrEqual(6);
+      expect((world.clearml.calls['workers.unregister'] ?? 0) - unregisterBefore).toBe(MAX_UNREGISTER_PER_TICK);
+      // ClearML's instances are looked up every tick, and stay counted as capacity.
+      expect(
+        world.store
+          .getState()
+          .adoptable?.map((a) => a.instanceId)
+          .sort(),
+      ).toEqual([...ids].sort());
+    }
+    expect(stale.filter((id) => !left().has(id))).toHaveLength(4 * MAX_UNREGISTER_PER_TICK);
+    expect(world.ec2.instances()).toHaveLength(2);
+  });
+
   it('keeps its workers, counts them as capacity, adopts them on request, then scales them like its own', async () => {
     world = await startWorld();
     const config = makeConfig({

@@ -26,6 +26,8 @@ export interface ActContext {
 
 /** How long an instance we terminated is remembered after EC2 stops listing it. */
 const REMEMBER_TERMINATED_MS = 3600_000;
+/** Workers unregistered in one tick at most; the rest wait for the next ticks. */
+export const MAX_UNREGISTER_PER_TICK = 20;
 
 export class TerminateController {
   private readonly terminated = new Map<string, number>();
@@ -126,8 +128,10 @@ export class TerminateController {
   }
 
   private async unregister(actions: readonly Action[], ctx: ActContext): Promise<void> {
-    for (const a of actions) {
-      if (a.kind !== 'unregister') continue;
+    // A tidy-up, not a safety step (ClearML drops a silent worker on its own within minutes): bounded per tick, so
+    // a server listing thousands of dead workers of our prefix cannot make each tick thousands of calls long.
+    const some = actions.flatMap((a) => (a.kind === 'unregister' ? [a] : [])).slice(0, MAX_UNREGISTER_PER_TICK);
+    for (const a of some) {
       try {
         await this.ports.clearml.unregisterWorker(a.workerId);
         ctx.emit(ev.unregistered(a.workerId, renderActionReason(a)));
