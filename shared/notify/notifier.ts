@@ -47,6 +47,9 @@ const DEFAULT_COOLDOWN_MS: Record<NoticeKind, number> = {
 const CREDENTIALS_RE =
   /credential|auth(?:entication|orization)?\s*fail|AuthFailure|InvalidClientTokenId|SignatureDoesNotMatch|unauthori[sz]ed|invalid (?:access )?key/i;
 
+/** How the engine words credentials that are absent rather than refused. */
+const MISSING_RE = /\bno (?:AWS |ClearML )?credentials (?:were found|are set)|received no credentials/i;
+
 const CAP_RE = /not launched:.*(?:is at its cap of|cap of \d+ instances is reached)/;
 
 export function classifyEvent(e: EngineEvent): NoticeKind | null {
@@ -112,14 +115,23 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         body: `${last}${more}`,
         navigate: { view: 'events' },
       };
-    case 'credentialsRejected':
+    case 'credentialsRejected': {
+      // One kind for both, as both are fixed in the same tab; the title says which it is, since telling a user
+      // whose keys were never entered that they were rejected sends them looking for the wrong problem.
+      const missing = b.messages.map((m) => MISSING_RE.test(m));
+      const title = missing.every(Boolean)
+        ? 'Credentials missing'
+        : missing.some(Boolean)
+          ? 'Credentials missing or rejected'
+          : 'Credentials rejected';
       return {
         kind: b.kind,
         queue: b.queue,
-        title: 'Credentials rejected',
-        body: `${last} Open the Credentials tab to update them.`,
+        title,
+        body: `${last}${more} Open the Credentials tab to ${missing.every(Boolean) ? 'enter' : 'update'} them.`,
         navigate: { view: 'credentials' },
       };
+    }
     case 'capReached':
       return {
         kind: b.kind,

@@ -113,6 +113,32 @@ describe('Notifier', () => {
     expect(o?.body).toContain('Open the Credentials tab');
   });
 
+  it.each([
+    [['No AWS credentials were found: enter an access key in the Credentials tab'], 'Credentials missing', 'enter'],
+    [
+      ['ClearML received no credentials for auth.login (HTTP 401/20): add an access key and secret key'],
+      'Credentials missing',
+      'enter',
+    ],
+    [['No ClearML credentials are set: add an access key and secret key'], 'Credentials missing', 'enter'],
+    [
+      [
+        'No AWS credentials were found: enter an access key',
+        'ClearML rejected the access key "AKTEST…" on auth.login (HTTP 401/22): check the key pair in the Credentials tab',
+      ],
+      'Credentials missing or rejected',
+      'update',
+    ],
+    [['AWS AuthFailure: the credentials were rejected'], 'Credentials rejected', 'update'],
+  ])('credentials %j: titled "%s", and every problem counted', (messages, title, verb) => {
+    n.next(log.snap(), noMutes);
+    for (const message of messages) log.add({ kind: 'error', level: 'error', message });
+    const [o] = n.next(log.snap(), noMutes);
+    expect(o?.title).toBe(title);
+    expect(o?.body).toContain(`Open the Credentials tab to ${verb} them.`);
+    if (messages.length > 1) expect(o?.body).toContain('(and 1 more problem)');
+  });
+
   it('cap reached', () => {
     n.next(log.snap(), noMutes);
     log.add({ kind: 'budget', level: 'warn', message: 'max total instances (20) reached: 4 tasks wait' });
