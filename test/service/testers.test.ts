@@ -1,5 +1,7 @@
 // "Test connection" against the real wire protocols: the project's ClearML and EC2 emulators are HTTP servers on
 // 127.0.0.1, so the real ClearML client and the real AWS SDK run end to end.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
@@ -44,6 +46,32 @@ describe('testClearml', () => {
     });
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/Could not reach the ClearML server at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it.each([
+    ['never answers', null, /did not answer auth\.login within 0\.3 s: .*VPN; try again in a moment$/],
+    ['is in maintenance', 503, /unavailable or in maintenance \(auth\.login \(HTTP 503\/0\)\): try again in a moment$/],
+    ['fails', 500, /failed auth\.login \(HTTP 500\/0\): try again in a moment; if it persists/],
+  ])('a server that %s: the test does not promise a retry that only the engine makes', async (_, status, detail) => {
+    const server = createServer((_req, res) => {
+      if (status === null) return; // hangs
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ meta: { result_code: status, result_subcode: 0, result_msg: '' }, data: {} }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await testClearml({
+        apiHost: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credentials: { accessKey: 'A', secretKey: 'B' },
+        timeoutMs: 300,
+      });
+      expect(r.ok).toBe(false);
+      expect(r.details).toEqual([expect.stringMatching(detail)]);
+      expect(r.details.join(' ')).not.toMatch(/next poll|autoscaling resumes/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('says when nothing is stored', async () => {

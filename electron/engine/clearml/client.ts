@@ -49,6 +49,8 @@ export interface ClearmlClientOptions {
   credentials: { accessKey: string; secretKey: string } | null;
   /** With no credentials: why, as the error every call reports (default: none are set, and where to set them). */
   missingCredentials?: string;
+  /** A one-off check (a connection test), not the engine's polling: errors do not say "retrying at the next poll". */
+  oneShot?: boolean;
   /** Per call, covering connect, headers and body. Default 10 s. */
   timeoutMs?: number;
   /** Requested API version. 2.20 is the oldest that has everything we call (`max_task_entries`). */
@@ -143,6 +145,7 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     apiHost,
     accessKeyHint: creds ? accessKeyHint(creds.accessKey) : null,
     proxyInUse: proxyInUse(),
+    ...(opts.oneShot ? { retries: false } : {}),
   });
 
   /**

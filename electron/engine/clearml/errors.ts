@@ -18,6 +18,13 @@ export interface FailureContext {
    * (without one, it was a redirect's, and keeps the server's message).
    */
   proxyInUse?: boolean;
+  /** False for a one-off check (a connection test): its errors do not promise a retry that will not come. */
+  retries?: boolean;
+}
+
+/** What comes next about a passing failure, as the end of a message: `sep`, then the engine's retry or the user's. */
+function retryNote(ctx: FailureContext, sep = '; ', polled = 'retrying at the next poll'): string {
+  return `${sep}${ctx.retries === false ? 'try again in a moment' : polled}`;
 }
 
 const CREDENTIALS_TAB = 'the Credentials tab';
@@ -70,15 +77,15 @@ export function errorFromResult(
   if (status === 503) {
     return new ClearmlError(
       'server',
-      `The ClearML server at ${ctx.apiHost} is unavailable or in maintenance (${what}): autoscaling resumes when it ` +
-        `answers again`,
+      `The ClearML server at ${ctx.apiHost} is unavailable or in maintenance (${what})` +
+        retryNote(ctx, ': ', 'autoscaling resumes when it answers again'),
       { status, subcode },
     );
   }
   if (status >= 500) {
     return new ClearmlError(
       'server',
-      `The ClearML server at ${ctx.apiHost} failed ${what}: retrying at the next poll; if it persists, check the ` +
+      `The ClearML server at ${ctx.apiHost} failed ${what}${retryNote(ctx, ': ')}; if it persists, check the ` +
         `server's logs`,
       { status, subcode },
     );
@@ -97,7 +104,7 @@ export function errorFromNonEnvelope(status: number, contentType: string, ctx: F
     return new ClearmlError(
       'server',
       `${ctx.apiHost} answered ${ctx.endpoint} with HTTP ${status} (${contentType || 'no content type'}), not ` +
-        `a ClearML reply: a proxy or the server is failing; retrying at the next poll`,
+        `a ClearML reply: a proxy or the server is failing${retryNote(ctx)}`,
       { status },
     );
   }
@@ -151,7 +158,7 @@ export function errorFromOversizedReply(maxBytes: number, ctx: FailureContext): 
     'server',
     `${ctx.apiHost} sent more than ${Math.round(maxBytes / 2 ** 20)} MB in reply to ${ctx.endpoint}, far more than a ` +
       `ClearML API reply: check that the API host is the ClearML API server (port 8008 when self-hosted, ` +
-      `https://api.clear.ml when hosted); retrying at the next poll`,
+      `https://api.clear.ml when hosted)${retryNote(ctx)}`,
   );
 }
 
@@ -161,7 +168,7 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
     return new ClearmlError(
       'timeout',
       `The ClearML server at ${ctx.apiHost} did not answer ${ctx.endpoint} within ${formatSeconds(timeoutMs)}: ` +
-        `it may be overloaded or only reachable over a VPN; retrying at the next poll`,
+        `it may be overloaded or only reachable over a VPN${retryNote(ctx)}`,
     );
   }
   const refused = proxyRefusal(err);

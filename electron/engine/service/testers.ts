@@ -45,6 +45,7 @@ export async function testClearml(opts: {
     apiHost: host,
     credentials: opts.credentials,
     timeoutMs: opts.timeoutMs ?? 10_000,
+    oneShot: true,
     ...(opts.fetchImpl ? { fetchImpl: opts.fetchImpl } : {}),
   });
   try {
