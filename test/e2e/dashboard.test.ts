@@ -246,10 +246,14 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     // No ClearML keys and no AWS credentials in this sandbox: both are fixed in Credentials, one button.
     const button = card.getByRole('button', { name: 'Open Credentials' });
     await button.waitFor({ timeout: 60_000 });
+    const reason = await card.locator('.status-reason').textContent();
     expect(await card.getByRole('button', { name: 'Open Settings' }).count()).toBe(0);
     await shot(page, 'status-fix');
     await button.click();
     await page.getByRole('tab', { name: /^Credentials/, selected: true }).waitFor();
+    // The tab says why the engine sent the user here, not only which values are stored.
+    const why = page.getByTestId('engine-credentials-problem');
+    expect(await why.textContent()).toBe(`The engine stopped on the credentials: ${reason}`);
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 

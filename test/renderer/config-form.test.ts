@@ -8,7 +8,7 @@ import {
   validateDraft,
   type ConfigDraft,
 } from '../../renderer/src/model/config-form.js';
-import { credentialIssues } from '../../renderer/src/model/credentials.js';
+import { credentialIssues, engineCredentialsProblem } from '../../renderer/src/model/credentials.js';
 import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
 
 const valid: ConfigInput = {
@@ -197,4 +197,18 @@ describe('credential form messages', () => {
       credentialIssues({ kind: 'aws', accessKeyId: 'AKIAABCDEFGHIJKLMNOP', secretAccessKey: 'x'.repeat(40) }),
     ).toEqual({});
   });
+});
+
+describe('engineCredentialsProblem', () => {
+  const reason = 'No ClearML credentials are set: add an access key and secret key in the Credentials tab';
+  it.each([
+    ['stopped on the credentials', { status: 'error', statusReason: reason, statusFix: ['credentials'] }, reason],
+    ['stopped on both', { status: 'error', statusReason: reason, statusFix: ['settings', 'credentials'] }, reason],
+    ['stopped on the settings', { status: 'error', statusReason: 'x', statusFix: ['settings'] }, null],
+    ['an error with nowhere to fix it', { status: 'error', statusReason: 'x', statusFix: [] }, null],
+    ['running', { status: 'watching', statusReason: null, statusFix: ['credentials'] }, null],
+  ] as const)('%s', (_, s, want) => {
+    expect(engineCredentialsProblem({ ...s, statusFix: [...s.statusFix] })).toBe(want);
+  });
+  it('no snapshot yet', () => expect(engineCredentialsProblem(null)).toBeNull());
 });

@@ -1,5 +1,6 @@
 /** Credential form messages from the contract's own request schema, before anything is sent. Pure. */
 import { invokeContract, type InvokeRequest } from '../../../shared/ipc/contract.js';
+import type { Snapshot } from '../../../shared/domain.js';
 
 export type Issues = Record<string, string[]>;
 
@@ -22,4 +23,15 @@ export function credentialIssues(req: InvokeRequest<'autoscaler:credentials.set'
     (out[key] ??= []).push(msg);
   }
   return out;
+}
+
+/**
+ * What the engine last said was wrong with the credentials, when that is why it stopped; null otherwise. "Stored"
+ * only says a value is kept, not that the server took it: a user sent here by the error must see why.
+ */
+export function engineCredentialsProblem(
+  snapshot: Pick<Snapshot, 'status' | 'statusReason' | 'statusFix'> | null,
+): string | null {
+  if (!snapshot || snapshot.status !== 'error' || !snapshot.statusFix?.includes('credentials')) return null;
+  return snapshot.statusReason;
 }

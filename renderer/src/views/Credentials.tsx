@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { CredentialForm, SecretField, useCredentialSave } from '../components/CredentialActions.js';
 import { TextField } from '../components/Field.js';
 import { GitCredentialsForm } from '../components/GitCredentialsForm.js';
+import { engineCredentialsProblem } from '../model/credentials.js';
 import { formatDate } from '../model/format.js';
 import { roleLimit } from '../model/team.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
@@ -21,6 +22,7 @@ export function Credentials() {
   const [importMsg, setImportMsg] = useState<string | null>(null);
   // Team mode: credentials are the team engine's; below admin they can be seen as set/unset but not changed.
   const limit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:credentials.set'));
+  const problem = useApp((s) => engineCredentialsProblem(s.snapshot));
   if (!status) return <p className="view empty">Loading credential status…</p>;
   return (
     <div className="view credentials">
@@ -34,6 +36,11 @@ export function Credentials() {
         )}{' '}
         A stored secret is never shown again, not even here: to change one, enter a new value.
       </p>
+      {problem && (
+        <p className="note tone-error" role="alert" data-testid="engine-credentials-problem">
+          <strong>The engine stopped on the credentials:</strong> {problem}
+        </p>
+      )}
       {status.network && <NetworkNote network={status.network} />}
       <ClearmlForm status={status.clearml} />
       <AwsForm status={status.aws} />
