@@ -677,6 +677,7 @@ describe("ClearML's example configs import without surprises", () => {
       'agent-queue-poll',
       'lease',
       'startup-script',
+      'imds-v2-only',
       'agent-exit-powers-off',
       'tags-at-launch',
       'zombie-workers',
@@ -694,6 +695,15 @@ describe("ClearML's example configs import without surprises", () => {
     expect(poll?.setting).toBe('agent.queuePollSec');
     expect(poll?.text).toMatch(/every 2 s, where ClearML's instances keep the agent's default of 5 s/);
     expect(views.find((d) => d.code === 'lease')).toMatchObject({ setting: 'lease.enabled' });
+    // A user's IMDSv1 curl gets 401 here: the entry says so and how to read metadata instead.
+    const imds = views.find((d) => d.code === 'imds-v2-only')?.text;
+    expect(imds).toMatch(/IMDSv1 off/);
+    expect(imds).toContain('401');
+    expect(imds).toContain('/latest/api/token');
+    expect(imds).toContain('$DYNAMIC_INSTANCE_ID');
+    expect(views.find((d) => d.code === 'startup-script')?.text).toMatch(
+      /agent venv active, DYNAMIC_INSTANCE_ID exported, ~\/\.bashrc sourced/,
+    );
     for (const v of views) expect(v.text.length).toBeGreaterThan(20);
   });
 

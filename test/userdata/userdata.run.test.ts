@@ -61,12 +61,13 @@ interface RunResult {
 /** Builds stubs, rewrites the script's path constants into the sandbox, runs it with `bash -x`. */
 async function runUserData(
   script: string,
-  opts: { env?: Record<string, string>; stubs?: Record<string, string> } = {},
+  opts: { env?: Record<string, string>; stubs?: Record<string, string>; home?: Record<string, string> } = {},
 ): Promise<RunResult> {
   const dir = path.join(root, `run-${seq++}`);
   const bin = path.join(dir, 'bin');
   for (const d of ['bin', 'state', 'etc', 'usrbin', 'units', 'systemd', 'home'])
     mkdirSync(path.join(dir, d), { recursive: true });
+  for (const [name, text] of Object.entries(opts.home ?? {})) writeFileSync(path.join(dir, 'home', name), text);
   const log = path.join(dir, 'calls.log');
   const rec = (name: string) => `printf '%s\\n' "${name} $*" >> '${log}'`;
 
@@ -99,6 +100,8 @@ async function runUserData(
       'venv="${@: -1}"',
       'mkdir -p "$venv/bin"',
       `cp '${dir}/venv-python' "$venv/bin/python"; chmod 755 "$venv/bin/python"`,
+      // What `python3 -m venv` writes and this script relies on: activate puts the venv first on PATH.
+      `[ -n "\${FAKE_NO_ACTIVATE:-}" ] || printf '%s\\n' "export VIRTUAL_ENV='$venv'" 'export PATH="$VIRTUAL_ENV/bin:$PATH"' >"$venv/bin/activate"`,
     ].join('\n'),
     'apt-get': `#!/bin/bash\n${rec('apt-get')}\ncase " $* " in *" install "*) touch '${dir}/packages-installed' ;; esac\nexit 0\n`,
     systemctl: `#!/bin/bash\n${rec('systemctl')}\n`,
@@ -353,6 +356,31 @@ describe('generated user data, run in a sandbox', () => {
     expect(code).toBe(0);
     expect(sb.agentEnv()['CLEARML_AGENT_QUEUE_POLL_FREQ_SEC']).toBe('9');
     expect(parseUserDataMarkers(script)?.queuePollSec).toBe(9);
+  });
+
+  it("the init script runs in ClearML's environment: agent venv active, DYNAMIC_INSTANCE_ID set, ~/.bashrc sourced", async () => {
+    // A .bashrc as users write them: not for nounset (an unset variable) and not for errexit (a failing command).
+    const bashrc = 'export FROM_BASHRC="yes:${NOT_SET_ANYWHERE}"\nfalse\n';
+    const initScript = [
+      'printf \'%s\\n\' "id=$DYNAMIC_INSTANCE_ID" "venv=$VIRTUAL_ENV" "python=$(command -v python)" "bashrc=$FROM_BASHRC" >"$HOME/probe"',
+    ].join('\n');
+    const script = buildUserData(userDataOptions({ agent: { initScript } }));
+    const dir = path.join(root, `run-${seq}`);
+    const { code, sb } = await runUserData(script, { home: { '.bashrc': bashrc } });
+    expect(code).toBe(0);
+    expect(sb.read('home/probe')).toBe(
+      `id=i-0feedfacecafe0001\nvenv=${dir}/venv\npython=${dir}/venv/bin/python\nbashrc=yes:\n`,
+    );
+    // The agent, started after, sees the same environment (as ClearML's does).
+    expect(sb.agentEnv()).toMatchObject({ DYNAMIC_INSTANCE_ID: 'i-0feedfacecafe0001', FROM_BASHRC: 'yes:' });
+  });
+
+  it('with no init script, no ~/.bashrc and a venv without activate, the agent still starts', async () => {
+    const script = buildUserData(userDataOptions({ agent: { initScript: '' } }));
+    const { code, sb } = await runUserData(script, { env: { FAKE_NO_ACTIVATE: '1' } });
+    expect(code).toBe(0);
+    expect(sb.agentArgs()).not.toBeNull();
+    expect(sb.agentEnv()['DYNAMIC_INSTANCE_ID']).toBe('i-0feedfacecafe0001');
   });
 
   it('a broken init script is reported and does not stop the agent; lease off installs no watchdog', async () => {

@@ -19,6 +19,7 @@ export type ImportDifference =
   | { code: 'agent-queue-poll'; seconds: number }
   | { code: 'lease'; leaseMin: number; graceMin: number }
   | { code: 'startup-script' }
+  | { code: 'imds-v2-only' }
   | { code: 'agent-exit-powers-off' }
   | { code: 'tags-at-launch' }
   | { code: 'zombie-workers' }
@@ -57,6 +58,7 @@ export function clearmlDifferences(f: DifferenceFacts): ImportDifference[] {
   if (c.lease.enabled) out.push({ code: 'lease', leaseMin: c.lease.leaseMin, graceMin: c.lease.graceMin });
   out.push(
     { code: 'startup-script' },
+    { code: 'imds-v2-only' },
     { code: 'agent-exit-powers-off' },
     { code: 'tags-at-launch' },
     { code: 'zombie-workers' },
@@ -133,7 +135,12 @@ export function differenceText(d: ImportDifference): DifferenceView {
     case 'startup-script':
       return v(
         null,
-        "the startup script differs from ClearML's: the agent runs in a python3 venv (no system pip), instance metadata is read with IMDSv2, nothing is traced (ClearML's set -x copies credentials to the console log), and a failed setup step stops the boot; the init script still runs before the agent, and before the docker check",
+        "the startup script differs from ClearML's: the agent runs in a python3 venv (no system pip), instance metadata is read with IMDSv2, nothing is traced (ClearML's set -x copies credentials to the console log), and a failed setup step stops the boot; the init script runs as under ClearML (the agent venv active, DYNAMIC_INSTANCE_ID exported, ~/.bashrc sourced, in the shell that then starts the agent), before the agent and before the docker check",
+      );
+    case 'imds-v2-only':
+      return v(
+        null,
+        "instances launch with IMDSv1 off (metadata tokens required; ClearML leaves the AMI's default, which often allows IMDSv1): in the init script and in tasks, a plain curl to http://169.254.169.254/latest/meta-data/... gets 401 Unauthorized. Get a token first (curl -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token, then send it as the X-aws-ec2-metadata-token header; the AWS CLI and SDKs do this themselves); the instance id is in $DYNAMIC_INSTANCE_ID, as under ClearML",
       );
     case 'agent-exit-powers-off':
       return v(

@@ -5,7 +5,8 @@
  * of system pip; ClearML credentials embedded single-quoted or fetched from SSM at boot; AWS credentials never
  * present; and any way the script ends (setup failure, agent crash, clean agent exit) powers the instance off,
  * so a broken instance stops billing instead of running forever. The dead-man watchdog is installed first, so
- * even a hung setup step is bounded by the lease.
+ * even a hung setup step is bounded by the lease. What users' init scripts rely on is kept: they run as under
+ * ClearML, with the agent venv active, DYNAMIC_INSTANCE_ID exported and ~/.bashrc sourced.
  *
  * Every value from the config enters the script through `shellQuote` or a literal here-document.
  */
@@ -154,6 +155,8 @@ export function buildUserData(opts: UserDataOptions): string {
     '# IMDSv2 (a token first): instances may require it, and IMDSv1 is off on new AMIs.',
     'CAS_TOKEN=$(curl -sSf --retry 10 --retry-connrefused --retry-delay 1 --max-time 5 -X PUT -H \'X-aws-ec2-metadata-token-ttl-seconds: 300\' "$CAS_IMDS/latest/api/token")',
     'CAS_INSTANCE_ID=$(curl -sSf --retry 5 --max-time 5 -H "X-aws-ec2-metadata-token: $CAS_TOKEN" "$CAS_IMDS/latest/meta-data/instance-id")',
+    "# Under the name ClearML's instances export it: init scripts and tasks written for them read it.",
+    'export DYNAMIC_INSTANCE_ID="$CAS_INSTANCE_ID"',
     'export CLEARML_WORKER_ID="$CLEARML_AUTOSCALER_WORKER_ID_PREFIX:$CAS_INSTANCE_ID"',
     'cas_log "worker $CLEARML_WORKER_ID, queue $CLEARML_AUTOSCALER_QUEUE"',
     '',
@@ -304,20 +307,26 @@ export function buildUserData(opts: UserDataOptions): string {
   add('touch "$CAS_CONF"', SECRETS_END_MARKER, '');
 
   if (rc.cpuOnly) add('export NVIDIA_VISIBLE_DEVICES=none');
+  add(
+    "# The environment ClearML's instances give the init script and the agent: the agent venv active (python and",
+    "# pip are the agent's), then ~/.bashrc sourced. Neither file is written for errexit or nounset, so both run",
+    '# relaxed, as the init script does.',
+    'trap - ERR',
+    'set +Eeu +o pipefail',
+    '[ -f "$CAS_VENV/bin/activate" ] && . "$CAS_VENV/bin/activate"',
+    '[ -f "${HOME:-/root}/.bashrc" ] && . "${HOME:-/root}/.bashrc"',
+  );
   if (agent.initScript.trim() !== '') {
     add(
       "# The user's init script, sourced from a file (a syntax error in it cannot break this script) and run as",
       '# ClearML runs it: same shell (its exports reach the agent), no errexit.',
       literalHeredoc('cat >"$CAS_DIR/init.sh"', 'CAS_INIT_EOF', agent.initScript).trimEnd(),
       'cas_log "running the init script"',
-      'trap - ERR',
-      'set +Eeu +o pipefail',
       '. "$CAS_DIR/init.sh"',
       'cas_log "init script finished (status $?)"',
-      'set +x -Eeuo pipefail',
-      "trap 'CAS_FAILED_LINE=$LINENO' ERR",
     );
   }
+  add('set +x -Eeuo pipefail', "trap 'CAS_FAILED_LINE=$LINENO' ERR");
   // Checked after the init script: installing docker there is how ClearML's docs set up docker mode on an AMI
   // without it.
   if (dockerImage !== '') {
