@@ -30,14 +30,20 @@ export const EbsSchema = z
       .string()
       .regex(/^\/dev\/[a-z0-9]+$/, 'device name must look like /dev/sda1')
       .default('/dev/sda1'),
-    volumeSizeGiB: z.number().int('volume size must be a whole number of GiB').min(8).max(16384).default(100),
-    volumeType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard']).default('gp3'),
+    volumeSizeGiB: z.number().int('volume size must be a whole number of GiB').min(8).max(16384).optional(),
+    volumeType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard']).optional(),
     snapshotId: z
       .string()
       .regex(/^snap-[0-9a-f]{8,17}$/, 'snapshot id must look like snap-0123456789abcdef0')
       .optional(),
   })
-  .strict();
+  .strict()
+  // A volume from a snapshot left without a size or type is the snapshot's size, of EC2's default type (what
+  // ClearML's autoscaler asks for, sending only the snapshot id): a default size smaller than the snapshot would
+  // fail every launch. A new empty volume needs both, so they default.
+  .transform((e) =>
+    e.snapshotId !== undefined ? e : { ...e, volumeSizeGiB: e.volumeSizeGiB ?? 100, volumeType: e.volumeType ?? 'gp3' },
+  );
 
 /** Our own tags (ownership, lease, orphan mark) start with this; a user tag with it would be overwritten. */
 export const RESERVED_TAG_PREFIX = 'clearml-autoscaler:';

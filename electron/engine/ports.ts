@@ -170,7 +170,8 @@ export interface LaunchSpec {
   securityGroupIds: string[];
   keyName?: string;
   iamInstanceProfile?: { arn?: string; name?: string };
-  ebs?: { deviceName: string; volumeSizeGiB: number; volumeType: string; snapshotId?: string };
+  /** Left out (only with a snapshot): the snapshot's size, EC2's default type. */
+  ebs?: { deviceName: string; volumeSizeGiB?: number; volumeType?: string; snapshotId?: string };
   enableMonitoring: boolean;
   /**
    * IMDS hop limit: 1 keeps instance metadata (user data, role credentials) on the host itself; 2 lets the agent's

@@ -152,10 +152,9 @@ describe('a realistic multi-queue config (strings for numbers, comma lists, lega
       enableMonitoring: true,
       ebs: { deviceName: '/dev/sda1', volumeSizeGiB: 200, volumeType: 'gp3' },
     });
+    // A snapshot without a size or type: the volume is the snapshot's, as ClearML sends only its id.
     expect(c.resources['gpu_ondemand_a10']!.ebs).toEqual({
       deviceName: '/dev/sda1',
-      volumeSizeGiB: 80,
-      volumeType: 'gp3',
       snapshotId: 'snap-0123456789abcdef0',
     });
   });
@@ -195,7 +194,7 @@ describe('a realistic multi-queue config (strings for numbers, comma lists, lega
       ]),
     );
     expect(r.warnings).toContainEqual(expect.stringMatching(/^configurations\.extra_trains_conf: legacy alias/));
-    expect(r.warnings).toContainEqual(expect.stringMatching(/ebs_volume_size: not set with ebs_snapshot_id/));
+    expect(r.warnings.join('\n')).not.toMatch(/ebs_volume_size|ebs_snapshot_id/);
     expect(r.warnings.join('\n')).not.toMatch(
       /cloud_provider|use_iam_instance_profile|not a ClearML autoscaler setting/,
     );
@@ -475,6 +474,9 @@ describe('field by field', () => {
     expect(r.warnings).toEqual([
       expect.stringMatching(/cloud_credentials_\*: AWS keys were taken out/),
       expect.stringMatching(/git_pass/),
+      expect.stringMatching(
+        /^configurations\.resource_configurations\.r1\.ebs_snapshot_id: ClearML ignores ebs_volume_size and ebs_volume_type beside a snapshot/,
+      ),
     ]);
     expect(r.secrets).toEqual({
       awsAccessKeyId: 'AKIAEXAMPLEEXAMPLE01',

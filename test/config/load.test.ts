@@ -127,6 +127,30 @@ describe('loadConfigText', () => {
   });
 });
 
+describe('EBS settings', () => {
+  const withEbs = (ebs: object) => {
+    const c = ours();
+    return ConfigSchema.parse({ ...c, resources: { gpu: { ...c.resources['gpu']!, ebs } } }).resources['gpu']!.ebs;
+  };
+
+  it("a volume from a snapshot without size or type keeps them unset (the snapshot's size), through export", () => {
+    const ebs = withEbs({ deviceName: '/dev/sda1', snapshotId: 'snap-0123456789abcdef0' });
+    expect(ebs).toEqual({ deviceName: '/dev/sda1', snapshotId: 'snap-0123456789abcdef0' });
+    const c = ours();
+    c.resources['gpu']!.ebs = ebs;
+    expect(loadConfigText(exportConfig(c, 'yaml')).config?.resources['gpu']!.ebs).toEqual(ebs);
+  });
+
+  it('a new volume gets 100 GiB gp3 unless told otherwise; a snapshot with a size keeps it', () => {
+    expect(withEbs({})).toEqual({ deviceName: '/dev/sda1', volumeSizeGiB: 100, volumeType: 'gp3' });
+    expect(withEbs({ volumeSizeGiB: 300, snapshotId: 'snap-0123456789abcdef0' })).toEqual({
+      deviceName: '/dev/sda1',
+      volumeSizeGiB: 300,
+      snapshotId: 'snap-0123456789abcdef0',
+    });
+  });
+});
+
 describe('exportConfig', () => {
   it.each(['yaml', 'json'] as const)('%s round-trips through loadConfigText', (format) => {
     const config = ours();

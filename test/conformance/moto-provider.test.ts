@@ -1,10 +1,20 @@
 /**
  * Our EC2 provider (the real AWS SDK) against moto's EC2 server, a second EC2 implementation we did not write.
  */
+import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfigText } from '../../electron/engine/config/index.js';
 import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/provider.js';
 import { TAG, type LaunchSpec } from '../../electron/engine/ports.js';
-import { motoPerFile } from './peers.js';
+import { motoPerFile, repoRoot } from './peers.js';
 
 const moto = motoPerFile();
 let ec2: Ec2Provider;
@@ -49,5 +59,34 @@ describe('EC2 provider against moto', () => {
     await ec2.terminateInstances([instanceId]);
     const after = await ec2.describeInstances('conf');
     expect(after.every((i) => i.instanceId !== instanceId || i.state !== 'running')).toBe(true);
+  });
+
+  it("a volume from a snapshot with no size or type (as ClearML asks for it) is accepted and gets the snapshot's size", async () => {
+    const raw = new EC2Client({
+      region: 'us-east-1',
+      endpoint: moto().url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    try {
+      const vol = await raw.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 120 }));
+      const snap = await raw.send(new CreateSnapshotCommand({ VolumeId: vol.VolumeId! }));
+      // ClearML's example file, whose on-demand resource names a snapshot and no size, imported as a user would.
+      const file = readFileSync(path.join(repoRoot, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
+      const imported = loadConfigText(file.replace('snap-0123456789abcdef0', snap.SnapshotId!), {
+        clearmlApiHost: 'https://api.clear.ml',
+      });
+      const ebs = imported.config!.resources['gpu_ondemand_a10']!.ebs!;
+      expect(ebs.snapshotId).toBe(snap.SnapshotId);
+      const { instanceId } = await ec2.runInstance(spec({ ebs }));
+      const desc = await raw.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      const mapping = desc.Reservations?.[0]?.Instances?.[0]?.BlockDeviceMappings ?? [];
+      const volumeId = mapping.find((m) => m.DeviceName === '/dev/sda1')?.Ebs?.VolumeId;
+      expect(volumeId).toBeDefined();
+      const vols = await raw.send(new DescribeVolumesCommand({ VolumeIds: [volumeId!] }));
+      expect(vols.Volumes?.[0]).toMatchObject({ Size: 120, SnapshotId: snap.SnapshotId });
+      await ec2.terminateInstances([instanceId]);
+    } finally {
+      raw.destroy();
+    }
   });
 });

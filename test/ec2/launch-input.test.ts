@@ -88,6 +88,15 @@ describe('buildRunInstancesInput', () => {
           SnapshotId: 'snap-0123456789abcdef0',
         }),
     ],
+    [
+      "EBS from a snapshot with no size or type: only the snapshot id, so the volume is the snapshot's size",
+      { ebs: { deviceName: '/dev/sda1', snapshotId: 'snap-0123456789abcdef0' } },
+      // Strict: a key present as undefined is what this must not send.
+      (i) =>
+        expect(i.BlockDeviceMappings).toStrictEqual([
+          { DeviceName: '/dev/sda1', Ebs: { DeleteOnTermination: true, SnapshotId: 'snap-0123456789abcdef0' } },
+        ]),
+    ],
     ['no EBS mapping unless configured', {}, (i) => expect(i.BlockDeviceMappings).toBeUndefined()],
     [
       'IAM profile ARN wins over name',

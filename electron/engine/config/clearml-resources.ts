@@ -80,15 +80,17 @@ export function importResource(
   const snapshot = r.text(raw['ebs_snapshot_id'], `${base}.ebs_snapshot_id`);
   let ebs: Obj | undefined;
   if (device !== undefined) {
-    // ClearML sends only the snapshot id when one is given; our launch always states a size, so say which.
-    if (snapshot !== undefined && size === undefined) {
+    // As ClearML: with a snapshot and no size or type, only the snapshot id is sent, so the volume is the
+    // snapshot's size, of EC2's default type; without a snapshot, a new volume of ebs_volume_size (80 GiB) and
+    // ebs_volume_type (gp3, the schema's default and ClearML's).
+    if (snapshot !== undefined && (size !== undefined || volumeType !== undefined)) {
       r.warnings.push(
-        `${base}.ebs_volume_size: not set with ebs_snapshot_id; the volume will be ${CLEARML_DEFAULT_EBS_GIB} GiB, which must be at least the snapshot's size (set ebs_volume_size otherwise)`,
+        `${base}.ebs_snapshot_id: ClearML ignores ebs_volume_size and ebs_volume_type beside a snapshot (the volume is the snapshot's size, of EC2's default type); here they apply, so the size must be at least the snapshot's. Delete them for ClearML's behaviour`,
       );
     }
     ebs = compact({
       deviceName: device,
-      volumeSizeGiB: size ?? CLEARML_DEFAULT_EBS_GIB,
+      volumeSizeGiB: snapshot !== undefined ? size : (size ?? CLEARML_DEFAULT_EBS_GIB),
       volumeType,
       snapshotId: snapshot,
     });

@@ -71,11 +71,16 @@ export function buildRunInstancesInput(spec: LaunchSpec): RunInstancesCommandInp
     input.BlockDeviceMappings = [
       {
         DeviceName: spec.ebs.deviceName,
+        // Size and type only when given: left out beside a snapshot, EC2 uses the snapshot's size and its default type.
         Ebs: {
-          VolumeSize: spec.ebs.volumeSizeGiB,
-          VolumeType: spec.ebs.volumeType as NonNullable<
-            NonNullable<RunInstancesCommandInput['BlockDeviceMappings']>[number]['Ebs']
-          >['VolumeType'],
+          ...(spec.ebs.volumeSizeGiB !== undefined ? { VolumeSize: spec.ebs.volumeSizeGiB } : {}),
+          ...(spec.ebs.volumeType !== undefined
+            ? {
+                VolumeType: spec.ebs.volumeType as NonNullable<
+                  NonNullable<RunInstancesCommandInput['BlockDeviceMappings']>[number]['Ebs']
+                >['VolumeType'],
+              }
+            : {}),
           DeleteOnTermination: true,
           ...(spec.ebs.snapshotId ? { SnapshotId: spec.ebs.snapshotId } : {}),
         },
