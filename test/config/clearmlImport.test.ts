@@ -655,6 +655,33 @@ describe('field by field', () => {
   });
 });
 
+describe('an init script that fits under ClearML but not here', () => {
+  const withInit = (bytes: number) =>
+    importClearmlConfig(
+      doc((d) => (d.configurations['extra_vm_bash_script'] = 'x'.repeat(bytes))),
+      HOST,
+    );
+
+  it("is an issue at extra_vm_bash_script, with the script's size, the limit and how much to cut", () => {
+    // 12 KB fits in ClearML's 1 KB template (about 13 KB in all); ours is larger.
+    const r = withInit(12_000);
+    expect(r.config).toBeNull();
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]!.path).toBe('configurations.extra_vm_bash_script');
+    const m =
+      /is (\d+) bytes, over EC2's 16384-byte user-data limit.*the init script is 12000 bytes.*by at least (\d+) bytes/.exec(
+        r.issues[0]!.message,
+      );
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBe(Number(m![1]) - 16384);
+    expect(r.issues[0]!.message).toMatch(/bake the setup into the AMI/);
+  });
+
+  it('a few KB import as before', () => {
+    expect(withInit(3_000).config).not.toBeNull();
+  });
+});
+
 describe("ClearML's example configs import without surprises", () => {
   const codes = (r: ClearmlImport) => r.differences.map((d) => d.code);
 

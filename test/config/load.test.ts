@@ -127,6 +127,17 @@ describe('loadConfigText', () => {
   });
 });
 
+describe('a startup script over EC2 16 KB limit', () => {
+  it('our format: refused when the file is read, at the init script', () => {
+    const c = ours();
+    c.agent.initScript = 'x'.repeat(16_000);
+    const r = loadConfigText(JSON.stringify(c));
+    expect(r.config).toBeNull();
+    expect(r.issues.map((i) => i.path)).toEqual(['agent.initScript']);
+    expect(r.issues[0]!.message).toMatch(/over EC2's 16384-byte user-data limit/);
+  });
+});
+
 describe('EBS settings', () => {
   const withEbs = (ebs: object) => {
     const c = ours();

@@ -549,6 +549,27 @@ describe('secrets typed into config fields', () => {
   });
 });
 
+describe('a startup script over EC2 16 KB limit', () => {
+  it('is refused at validation and save, at the init script, with the numbers: nothing saved', async () => {
+    const env = makeDeps();
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const config = { ...validConfigInput(), agent: { initScript: 'echo 0123456789abcdef\n'.repeat(800) } };
+    const confirm = { instanceSetup: true as const };
+    for (const channel of ['autoscaler:config.validate', 'autoscaler:config.save'] as const) {
+      const r = await dispatch(channel, channel === 'autoscaler:config.save' ? { config, confirm } : { config }, ctx);
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const v = r.value as { ok: boolean; issues: { path: string; message: string }[] };
+      expect(v.ok).toBe(false);
+      expect(v.issues.map((i) => i.path)).toEqual(['agent.initScript']);
+      expect(v.issues[0]?.message).toMatch(
+        /is \d+ bytes, over EC2's 16384-byte user-data limit, so every launch would be refused: the init script is 17600 bytes/,
+      );
+    }
+    expect(env.settings.get().config).toBeNull();
+  });
+});
+
 describe('engine.stopEverything', () => {
   it('turns autoscaling off first, then sweeps, and returns one redacted result per region', async () => {
     const { deps, controller, secrets } = makeDeps();

@@ -15,7 +15,10 @@ import {
   UserDataError,
   buildUserData,
   ssmIamPolicy,
+  userDataOverLimit,
+  userDataSizeMessage,
 } from '../../electron/engine/userdata/userdata.js';
+import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
 import { WATCHDOG_SH_COMPACT } from '../../electron/engine/userdata/watchdog.js';
 import { SECRETS, userDataOptions } from './helpers.js';
 
@@ -273,8 +276,48 @@ describe('refusals', () => {
   it('a script over 16 KB is refused with what to shorten', () => {
     const big = 'echo padding-line-for-size-test\n'.repeat(400);
     expect(() => buildUserData(userDataOptions({ agent: { initScript: big } }))).toThrow(
-      /over EC2's 16 KB user-data limit: shorten the init script \(12800 bytes\)/,
+      /over EC2's 16384-byte user-data limit, so every launch would be refused: the init script is 12800 bytes, the extra clearml\.conf 0 bytes/,
     );
+  });
+
+  describe('checked before any launch (import, save): userDataOverLimit', () => {
+    const config = (
+      agent: ConfigInput['agent'],
+      queues: ConfigInput['queues'] = { cpu: [{ resource: 'small', maxInstances: 1 }] },
+    ) =>
+      ConfigSchema.parse({
+        clearml: { apiHost: 'https://api.clear.ml' },
+        aws: { region: 'eu-west-1' },
+        resources: {
+          small: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' },
+          big: { instanceType: 'g4dn.xlarge', amiId: 'ami-0123456789abcdef0', dockerImage: 'x'.repeat(300) },
+        },
+        queues,
+        agent,
+      });
+
+    it('a config whose script fits gives null', () => {
+      expect(userDataOverLimit(config({ initScript: 'echo hi' }))).toBeNull();
+    });
+
+    it("names the largest pair's size, the init script's and the conf's, and how much to cut", () => {
+      const initScript = 'x'.repeat(12_000);
+      const over = userDataOverLimit(
+        config(
+          { initScript, extraClearmlConf: 'a: 1' },
+          {
+            cpu: [{ resource: 'small', maxInstances: 1 }],
+            gpu: [{ resource: 'big', maxInstances: 1 }],
+          },
+        ),
+      );
+      expect(over).toMatchObject({ queue: 'gpu', resource: 'big', initScriptBytes: 12_000, extraConfBytes: 4 });
+      expect(over!.bytes).toBeGreaterThan(USER_DATA_LIMIT_BYTES);
+      const text = userDataSizeMessage(over!);
+      expect(text).toContain(`is ${over!.bytes} bytes, over EC2's 16384-byte user-data limit`);
+      expect(text).toContain(`by at least ${over!.bytes - USER_DATA_LIMIT_BYTES} bytes`);
+      expect(text).toMatch(/bake the setup into the AMI/);
+    });
   });
 
   it('leaves room for a realistic init script and extra conf', () => {

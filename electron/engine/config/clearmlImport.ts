@@ -10,6 +10,7 @@ import { clearmlDifferences, type ImportDifference } from './clearml-differences
 import { compact, isObj, Reader, type Obj } from './clearml-reader.js';
 import { importQueues, importResource, RESOURCE_KEYS } from './clearml-resources.js';
 import { dotted, issueMessage } from './issues.js';
+import { userDataSizeIssues } from '../userdata/userdata.js';
 
 export type ConfigFormat = 'ours' | 'clearml' | 'unknown';
 
@@ -289,6 +290,11 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
       const note = r.notes.get(ours);
       r.issues.push({ path, message: note ? `${issueMessage(zi)} ${note}` : issueMessage(zi) });
     }
+  }
+  // ClearML's startup script is about 1 KB, ours several: an init script that fitted there may not here, and EC2
+  // would refuse every launch. Said now, at the init script, rather than at the first launch.
+  if (parsed.success && r.issues.length === 0) {
+    r.issues.push(...userDataSizeIssues(parsed.data, C('extra_vm_bash_script'), secrets));
   }
   const config = parsed.success && r.issues.length === 0 ? parsed.data : null;
   const differences = config

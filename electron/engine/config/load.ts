@@ -13,6 +13,7 @@ import {
 } from './clearmlImport.js';
 import { differenceText, type DifferenceView } from './clearml-differences.js';
 import { describeIssues } from './issues.js';
+import { userDataSizeIssues } from '../userdata/userdata.js';
 import { readBoundedFile } from '../untrusted/bounded-read.js';
 import { CONFIG_TEXT_LIMITS, checkText, describeGuardFailure } from '../untrusted/text-guard.js';
 
@@ -81,9 +82,14 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
   if (format === 'ours') {
     // parseConfig's schema, with issue messages that say what would be valid.
     const r = ConfigSchema.safeParse(value);
-    return r.success
-      ? { format, config: r.data, issues: [], warnings: [], secrets: {}, differences: [] }
-      : { format, config: null, issues: describeIssues(r.error), warnings: [], secrets: {}, differences: [] };
+    if (!r.success) {
+      return { format, config: null, issues: describeIssues(r.error), warnings: [], secrets: {}, differences: [] };
+    }
+    // Every launch would be refused: said when the file is read, not at the first launch.
+    const size = userDataSizeIssues(r.data, 'agent.initScript');
+    return size.length
+      ? { format, config: null, issues: size, warnings: [], secrets: {}, differences: [] }
+      : { format, config: r.data, issues: [], warnings: [], secrets: {}, differences: [] };
   }
   return fail(
     'unknown',

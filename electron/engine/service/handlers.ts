@@ -21,6 +21,7 @@ import { knownSecrets as defaultKnownSecrets, redact, type KnownSecrets } from '
 import type { SecretKind, SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
 import { rememberRunState } from './run-state.js';
+import { userDataSizeIssues } from '../userdata/userdata.js';
 import { emptyTimeline } from '../../../shared/timeline.js';
 import type { ChangeFeed } from './changes.js';
 import { errorText } from '../../../shared/error-text.js';
@@ -393,7 +394,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
 
     'autoscaler:config.validate': async ({ config }) => {
       const r = parseConfig(config);
-      const issues = r.ok ? secretIssues(r.value) : r.issues;
+      const issues = r.ok ? [...secretIssues(r.value), ...userDataSizeIssues(r.value, 'agent.initScript')] : r.issues;
       return { ok: issues.length === 0, issues };
     },
 
@@ -402,6 +403,9 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       if (!r.ok) return { ok: false, issues: r.issues };
       const leaks = secretIssues(r.value);
       if (leaks.length > 0) return { ok: false, issues: leaks };
+      // A config every launch of which EC2 would refuse is not saved: the user learns it here, not at a launch.
+      const tooBig = userDataSizeIssues(r.value, 'agent.initScript');
+      if (tooBig.length > 0) return { ok: false, issues: tooBig };
       const saved: Config = r.value;
       const current = deps.settings.get();
       const setup = instanceSetupChanges(current.config, saved);

@@ -11,7 +11,7 @@
  * Every value from the config enters the script through `shellQuote` or a literal here-document.
  */
 import { AMI_PATTERN, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
-import type { AgentSettings, Config, Lease, Resource } from '../../../shared/config.js';
+import type { AgentSettings, Config, FieldIssue, Lease, Resource } from '../../../shared/config.js';
 import { expandingHeredoc, literalHeredoc, shellQuote } from './shellQuote.js';
 import { WATCHDOG_SH_COMPACT, watchdogEnv } from './watchdog.js';
 
@@ -90,6 +90,12 @@ export interface UserDataOptions {
 
 export class UserDataError extends Error {
   override name = 'UserDataError';
+  /** Set when the script is over EC2's size limit. */
+  readonly size?: UserDataSize;
+  constructor(message: string, size?: UserDataSize) {
+    super(message);
+    if (size) this.size = size;
+  }
 }
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -359,13 +365,77 @@ export function buildUserData(opts: UserDataOptions): string {
   const script = out.join('\n') + '\n';
   const bytes = Buffer.byteLength(script, 'utf8');
   if (bytes > USER_DATA_LIMIT_BYTES) {
-    throw new UserDataError(
-      `the startup script is ${bytes} bytes, over EC2's 16 KB user-data limit: shorten the init script ` +
-        `(${Buffer.byteLength(agent.initScript)} bytes) or the extra clearml.conf ` +
-        `(${Buffer.byteLength(agent.extraClearmlConf)} bytes), or bake them into the AMI`,
-    );
+    const size = { queue, resource, bytes, ...partSizes(agent) };
+    throw new UserDataError(userDataSizeMessage(size), size);
   }
   return script;
+}
+
+/** A startup script's size, with the two parts the user writes. */
+export interface UserDataSize {
+  queue: string;
+  resource: string;
+  bytes: number;
+  initScriptBytes: number;
+  extraConfBytes: number;
+}
+
+const partSizes = (agent: AgentSettings) => ({
+  initScriptBytes: Buffer.byteLength(agent.initScript, 'utf8'),
+  extraConfBytes: Buffer.byteLength(agent.extraClearmlConf, 'utf8'),
+});
+
+/** What the user reads when the script is over EC2's limit, at launch and before (import, save). */
+export function userDataSizeMessage(s: UserDataSize): string {
+  const own = s.bytes - s.initScriptBytes - s.extraConfBytes;
+  return (
+    `the startup script for queue '${s.queue}' on resource '${s.resource}' is ${s.bytes} bytes, over EC2's ` +
+    `${USER_DATA_LIMIT_BYTES}-byte user-data limit, so every launch would be refused: the init script is ` +
+    `${s.initScriptBytes} bytes, the extra clearml.conf ${s.extraConfBytes} bytes and this app's own part about ` +
+    `${own} bytes. Shorten the init script or the extra clearml.conf by at least ${s.bytes - USER_DATA_LIMIT_BYTES} ` +
+    'bytes: bake the setup into the AMI, or let a short init script download the rest (e.g. from S3)'
+  );
+}
+
+/**
+ * Stand-ins for the ClearML keys, which are not known where a config is checked before launch (import, save). A
+ * little longer than the keys ClearML servers hand out, so a script that fits with them fits with the real keys; the
+ * launch checks again with the real ones.
+ */
+const SIZE_CHECK_KEYS = { accessKey: 'K'.repeat(32), secretKey: 'S'.repeat(64) };
+
+/**
+ * The largest startup script any (queue, resource) pair of the config would launch with, when it is over EC2's
+ * limit (null when every one fits): the same build as at launch, so the user learns it before the first launch
+ * fails. A pair the builder refuses for another reason is left to the config's own checks.
+ */
+export function userDataOverLimit(config: Config, secrets: { gitPassword?: string } = {}): UserDataSize | null {
+  let worst: UserDataSize | null = null;
+  for (const [queue, entries] of Object.entries(config.queues)) {
+    for (const { resource } of entries) {
+      const rc = config.resources[resource];
+      if (!rc) continue;
+      try {
+        buildUserData({
+          prefix: config.scaling.workersPrefix,
+          resource,
+          resourceConf: rc,
+          queue,
+          clearml: config.clearml,
+          agent: config.agent,
+          lease: config.lease,
+          clearmlCredentials: SIZE_CHECK_KEYS,
+          ...(secrets.gitPassword ? { gitPassword: secrets.gitPassword } : {}),
+          region: config.aws.region,
+        });
+      } catch (e) {
+        if (!(e instanceof UserDataError)) throw e;
+        const size = e.size;
+        if (size && (worst === null || size.bytes > worst.bytes)) worst = size;
+      }
+    }
+  }
+  return worst;
 }
 
 /** Agent credentials for simulated instances (the simulator's scripts are only parsed for their markers). */
@@ -400,4 +470,13 @@ export function userDataBuilder(
     }
     return text;
   };
+}
+
+/**
+ * The issue a config gets, at `path` (the init script's field in the form or file at hand), when a startup script it
+ * would launch with is over EC2's limit; none when every one fits.
+ */
+export function userDataSizeIssues(config: Config, path: string, secrets: { gitPassword?: string } = {}): FieldIssue[] {
+  const over = userDataOverLimit(config, secrets);
+  return over ? [{ path, message: userDataSizeMessage(over) }] : [];
 }
