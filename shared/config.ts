@@ -135,8 +135,8 @@ export const ScalingSchema = z
      * others go at once, not after surplusIdleMin); `latency` keeps it whenever a task is likely within
      * maxIdleMin; `balanced` in between, keeps a busy queue (load of 4+ workers) staffed at its
      * load plus the load's square root, and on a periodic queue stops it after each task and starts one a boot
-     * ahead of the next. `cost` and `balanced` leave a waiting task to a busy worker likely to
-     * finish within a boot. maxIdleMin stays the hard ceiling either way.
+     * ahead of the next (`latency` starts one too, and keeps its idle workers). `cost` and `balanced` leave a
+     * waiting task to a busy worker likely to finish within a boot. maxIdleMin stays the hard ceiling either way.
      */
     preference: z.enum(PREFERENCES).default('balanced'),
     maxSpinUpMin: z.number().positive().max(1440).default(30),

@@ -701,6 +701,7 @@ describe("ClearML's example configs import without surprises", () => {
       'not-carried',
       'not-carried',
       'surplus-idle',
+      'preference',
       'spot-fallback-off',
       'agent-pinned',
       'agent-queue-poll',
@@ -717,6 +718,21 @@ describe("ClearML's example configs import without surprises", () => {
     ]);
     const views = r.differences.map(differenceText);
     expect(views.find((d) => d.code === 'surplus-idle')).toMatchObject({ setting: 'scaling.surplusIdleMin' });
+    // The import leaves scaling.preference at its default, balanced, which lets some idle workers go before
+    // max_idle_time_min: the surplus entry says so rather than "as in ClearML" alone, and the preference entry
+    // says how, and which value is closest to ClearML.
+    expect(c.scaling.preference).toBe('balanced');
+    expect(views.find((d) => d.code === 'surplus-idle')?.text).toMatch(
+      /as in ClearML \(scaling\.surplusIdleMin is set to it\), but at scaling\.preference balanced some idle workers go sooner/,
+    );
+    const pref = views.find((d) => d.code === 'preference');
+    expect(pref?.setting).toBe('scaling.preference');
+    expect(pref?.text).toMatch(/^scaling\.preference is balanced, this app's default/);
+    expect(pref?.text).toMatch(/terminated right after its task/);
+    expect(pref?.text).toMatch(/with nothing pending yet/);
+    expect(pref?.text).toMatch(/idled twice as long as that task was expected, before max_idle_time_min \(15 min\)/);
+    expect(pref?.text).toMatch(/left to a busy worker likely to finish within a boot/);
+    expect(pref?.text).toMatch(/Set scaling\.preference: latency to be closest to ClearML/);
     expect(views.find((d) => d.code === 'spot-fallback-off')?.text).toContain('aws4gpu');
     expect(views.find((d) => d.code === 'agent-pinned')?.text).toContain('clearml-agent 3.0.3');
     expect(c.agent.queuePollSec).toBe(2);
@@ -753,6 +769,24 @@ describe("ClearML's example configs import without surprises", () => {
     expect(r.differences).toContainEqual({ code: 'extra-conf-expanded', hasDollar: true });
     expect(r.differences).toContainEqual({ code: 'polling-default', seconds: 300 });
     expect(differenceText({ code: 'extra-conf-expanded', hasDollar: true }).text).toMatch(/contains \$/);
+  });
+
+  it('at latency the entries say it is closest to ClearML, and what still differs: the start ahead of a regular queue', () => {
+    const c = ok(importClearmlConfig(fixture('clearml-wizard.yaml'), HOST));
+    const texts = clearmlDifferences({
+      config: { ...c, scaling: { ...c.scaling, preference: 'latency' } },
+      notCarried: [],
+      pollingDefaulted: false,
+    }).map(differenceText);
+    expect(texts.find((d) => d.code === 'surplus-idle')?.text).not.toMatch(/go sooner \(see scaling\.preference\)/);
+    const pref = texts.find((d) => d.code === 'preference')?.text;
+    expect(pref).toMatch(/^scaling\.preference is latency, the closest to ClearML/);
+    expect(pref).toMatch(
+      /One difference stays: on a queue whose tasks come at regular intervals, a worker is started a boot ahead/,
+    );
+    const cost = differenceText({ code: 'preference', preference: 'cost', maxIdleMin: 15 }).text;
+    expect(cost).toMatch(/terminated at once/);
+    expect(cost).toMatch(/Set scaling\.preference: latency to be closest to ClearML/);
   });
 
   it("the agent's queue poll is listed only where it differs from the agent's 5 s and no init script sets it", () => {

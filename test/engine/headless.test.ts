@@ -55,7 +55,7 @@ describe('headless CLI', () => {
     expect(lines.join('\n')).toMatch(/warning: .*keychain/i);
     // Every difference from ClearML's autoscaler is a warning that names the setting.
     expect(lines.join('\n')).toMatch(
-      /warning: differs from ClearML's autoscaler: idle workers wait max_idle_time_min \(15 min\).*scaling\.surplusIdleMin/,
+      /warning: differs from ClearML's autoscaler: idle workers the keep-warm rule does not keep wait max_idle_time_min \(15 min\).*scaling\.surplusIdleMin/,
     );
     expect(lines.join('\n')).toMatch(/warning: differs from ClearML's autoscaler: .*clearml-agent 3\.0\.3, pinned/);
     expect(code).toBe(0);

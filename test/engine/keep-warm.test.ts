@@ -288,6 +288,8 @@ describe('keep-warm rule', () => {
     ['due in 8 min: too early', 2, 'balanced', 0, 0],
     ['due in 1 min, a worker is ready: no', 9, 'balanced', 1, 0],
     ['cost preference never pre-warms', 9, 'cost', 0, 0],
+    // Latency values a wait the most, so it pre-warms as balanced does (the README and the import say so).
+    ['latency pre-warms too', 9, 'latency', 0, 1],
     ['pattern stale (last 29 min ago): no', 29, 'balanced', 0, 0],
     // The slot 10 min after the latest batch passed with nothing: one skipped run, the next slot is pre-warmed.
     ['one slot missed (last 19 min ago, next in 1 min): pre-warm 1', 19, 'balanced', 0, 1],

@@ -4,13 +4,14 @@
  * field not carried over, is listed with the setting that controls it. Pure: codes and data, with `differenceText`
  * rendering the words the import preview and the headless warnings show.
  */
-import { AGENT_DEFAULT_QUEUE_POLL_SEC, type Config } from '../../../shared/config.js';
+import { AGENT_DEFAULT_QUEUE_POLL_SEC, type Config, type Preference } from '../../../shared/config.js';
 
 export type ImportDifference =
   /** A field of the file that is not carried over. */
   | { code: 'not-carried'; path: string; reason: 'launch-spec-override' | 'unused-by-clearml' | 'secret-to-keychain' }
   /** ClearML's behaviour kept; our improvement is one setting away. */
-  | { code: 'surplus-idle'; maxIdleMin: number }
+  | { code: 'surplus-idle'; maxIdleMin: number; preference: Preference }
+  | { code: 'preference'; preference: Preference; maxIdleMin: number }
   | { code: 'spot-fallback-off'; resources: string[] }
   | { code: 'extra-conf-expanded'; hasDollar: boolean }
   | { code: 'polling-default'; seconds: number }
@@ -40,7 +41,9 @@ export interface DifferenceFacts {
 export function clearmlDifferences(f: DifferenceFacts): ImportDifference[] {
   const c = f.config;
   const out: ImportDifference[] = f.notCarried.map((n) => ({ code: 'not-carried', ...n }));
-  out.push({ code: 'surplus-idle', maxIdleMin: c.scaling.maxIdleMin });
+  out.push({ code: 'surplus-idle', maxIdleMin: c.scaling.maxIdleMin, preference: c.scaling.preference });
+  // No value of it is ClearML's rule, so it is always listed, with the value closest to ClearML's.
+  out.push({ code: 'preference', preference: c.scaling.preference, maxIdleMin: c.scaling.maxIdleMin });
   const spot = Object.entries(c.resources)
     .filter(([, r]) => r.market === 'spot' && !r.spotFallbackToOnDemand)
     .map(([name]) => name);
@@ -100,8 +103,10 @@ export function differenceText(d: ImportDifference): DifferenceView {
     case 'surplus-idle':
       return v(
         'scaling.surplusIdleMin',
-        `idle workers wait max_idle_time_min (${d.maxIdleMin} min) before they are terminated, as in ClearML; set scaling.surplusIdleMin (e.g. 2) to let idle workers beyond the pending tasks and recent demand go sooner`,
+        `idle workers the keep-warm rule does not keep wait max_idle_time_min (${d.maxIdleMin} min) before they are terminated, as in ClearML (scaling.surplusIdleMin is set to it)${d.preference === 'latency' ? '' : `, but at scaling.preference ${d.preference} some idle workers go sooner (see scaling.preference)`}; set scaling.surplusIdleMin (e.g. 2) to let idle workers beyond the pending tasks and recent demand go sooner`,
       );
+    case 'preference':
+      return v('scaling.preference', preferenceText(d.preference, d.maxIdleMin));
     case 'spot-fallback-off':
       return v(
         'resources.<name>.spotFallbackToOnDemand',
@@ -177,5 +182,22 @@ export function differenceText(d: ImportDifference): DifferenceView {
         null,
         `instances ClearML's autoscaler already runs (workers named ${d.prefix}:…) count as capacity and are left alone until you adopt them (the app offers it; headless: --adopt)`,
       );
+  }
+}
+
+/**
+ * scaling.preference in plain words: what it changes against ClearML's rule (launch for every pending task beyond the
+ * idle and booting workers; keep every idle worker for max_idle_time_min), and which value comes closest.
+ */
+function preferenceText(preference: Preference, maxIdleMin: number): string {
+  const prewarm =
+    'on a queue whose tasks come at regular intervals, a worker is started a boot ahead of the next expected task, with nothing pending yet (ClearML launches only for pending tasks)';
+  switch (preference) {
+    case 'latency':
+      return `scaling.preference is latency, the closest to ClearML: every idle worker is kept up to max_idle_time_min (${maxIdleMin} min) while tasks keep coming, and every pending task not covered by an idle or booting worker gets a launch. One difference stays: ${prewarm}. balanced (the default) and cost save more by letting idle workers go sooner`;
+    case 'balanced':
+      return `scaling.preference is balanced, this app's default (ClearML has no such setting), which trades a little waiting for less idle time than ClearML's rule: on a queue whose tasks come at regular intervals, the idle worker is terminated right after its task and a new one is started a boot ahead of the next expected task, with nothing pending yet (ClearML launches only for pending tasks); an idle worker kept for an expected task goes once it has idled twice as long as that task was expected, before max_idle_time_min (${maxIdleMin} min); and a pending task is left to a busy worker likely to finish within a boot instead of getting a launch. Set scaling.preference: latency to be closest to ClearML (idle workers kept up to max_idle_time_min, a launch for every pending task; only the start ahead of a regular queue's next task stays)`;
+    case 'cost':
+      return `scaling.preference is cost: once a queue's arrivals are learnt, an idle worker is kept only when its next task is expected within a boot and the others are terminated at once, and a pending task is left to a busy worker likely to finish within a boot instead of getting a launch (ClearML keeps every idle worker up to max_idle_time_min, ${maxIdleMin} min, and launches for every pending task). Set scaling.preference: latency to be closest to ClearML`;
   }
 }
