@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   API_HOST_PATH,
+  awsRegionFromEnv,
   detectFormat,
   importClearmlConfig,
   type ClearmlImport,
@@ -652,6 +653,54 @@ describe('field by field', () => {
       ),
     );
     expect(c.resources['gpu_t4']!.tags).toEqual({ team: 'ml', n: '3' });
+  });
+});
+
+describe('a file without cloud_credentials_region', () => {
+  const noRegion = () => doc((d) => delete d.hyper_params['cloud_credentials_region']);
+
+  it("takes the environment's region when the caller passes it, and says from which variable", () => {
+    const r = importClearmlConfig(noRegion(), { ...HOST, awsRegion: { region: 'eu-west-1', from: 'AWS_REGION' } });
+    expect(ok(r).aws.region).toBe('eu-west-1');
+    expect(r.warnings).toContainEqual(
+      expect.stringMatching(
+        /^hyper_params\.cloud_credentials_region: not set; the region is eu-west-1, from AWS_REGION in this environment/,
+      ),
+    );
+  });
+
+  it("the file's own region wins over the environment's, with no warning", () => {
+    const r = importClearmlConfig(doc(), { ...HOST, awsRegion: { region: 'eu-west-1', from: 'AWS_REGION' } });
+    expect(ok(r).aws.region).toBe('us-east-1');
+    expect(r.warnings.join('\n')).not.toMatch(/cloud_credentials_region/);
+  });
+
+  it('a malformed region from the environment is an issue that names the variable', () => {
+    const r = importClearmlConfig(noRegion(), {
+      ...HOST,
+      awsRegion: { region: 'Frankfurt', from: 'AWS_DEFAULT_REGION' },
+    });
+    expect(r.config).toBeNull();
+    expect(r.issues).toEqual([
+      {
+        path: 'hyper_params.cloud_credentials_region',
+        message: expect.stringMatching(
+          /region must look like us-east-1.*\(it came from AWS_DEFAULT_REGION\)/,
+        ) as unknown,
+      },
+    ]);
+  });
+
+  it('awsRegionFromEnv: AWS_REGION, then AWS_DEFAULT_REGION, else none', () => {
+    expect(awsRegionFromEnv({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-2' })).toEqual({
+      region: 'eu-west-1',
+      from: 'AWS_REGION',
+    });
+    expect(awsRegionFromEnv({ AWS_REGION: ' ', AWS_DEFAULT_REGION: 'us-east-2' })).toEqual({
+      region: 'us-east-2',
+      from: 'AWS_DEFAULT_REGION',
+    });
+    expect(awsRegionFromEnv({})).toBeNull();
   });
 });
 

@@ -1,7 +1,7 @@
 // The headless CLI end to end: a ClearML autoscaler YAML (test/fixtures/config/clearml-reference.yaml) imports and runs one tick against the
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,47 @@ describe('headless CLI', () => {
       team: 'ml',
       owner: 'alice',
     });
+  });
+
+  it.each([
+    ['AWS_REGION', { AWS_REGION: 'us-east-1' }],
+    ['AWS_DEFAULT_REGION', { AWS_DEFAULT_REGION: 'us-east-1' }],
+  ])(
+    'a ClearML file without cloud_credentials_region runs in the region of %s, with a warning naming it',
+    async (from, vars) => {
+      clearml.createQueue('aws_gpu');
+      clearml.addTask({ name: 'train', queue: 'aws_gpu', durationSec: 600 });
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'cfg-')), 'aws_autoscaler.yaml');
+      writeFileSync(
+        file,
+        readFileSync(path.join(fixtures, 'clearml-reference.yaml'), 'utf8').replace(
+          /^\s*cloud_credentials_region:.*\n/m,
+          '',
+        ),
+      );
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+      const code = await runHeadless(['--config', file, '--once', '--data-dir', dataDir], out, { ...env(), ...vars });
+      expect(lines.join('\n')).toContain(
+        `warning: hyper_params.cloud_credentials_region: not set; the region is us-east-1, from ${from} in this environment`,
+      );
+      expect(code).toBe(0);
+      expect(ec2.instances()).toHaveLength(1);
+    },
+  );
+
+  it('a ClearML file without cloud_credentials_region and no region in the environment is refused, naming the field', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cfg-')), 'aws_autoscaler.yaml');
+    writeFileSync(
+      file,
+      readFileSync(path.join(fixtures, 'clearml-reference.yaml'), 'utf8').replace(
+        /^\s*cloud_credentials_region:.*\n/m,
+        '',
+      ),
+    );
+    const code = await runHeadless(['--config', file, '--once'], out, env());
+    expect(code).not.toBe(0);
+    expect(lines.join('\n')).toMatch(/hyper_params\.cloud_credentials_region: missing/);
+    expect(ec2.instances()).toHaveLength(0);
   });
 
   it('ClearML hosts and git variables: all three hosts and CLEARML_AUTOSCALER_GIT_* reach the instances', async () => {

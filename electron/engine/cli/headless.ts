@@ -12,6 +12,7 @@ import type { Config } from '../../../shared/config.js';
 import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
 import { loadConfigFile } from '../config/load.js';
+import { awsRegionFromEnv } from '../config/clearmlImport.js';
 import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
 import { COST_CSV_HEADER, CostHistory } from '../cost/history.js';
@@ -310,6 +311,8 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
     clearmlApiHost: creds.apiHost,
     clearmlWebHost: creds.webHost,
     clearmlFilesHost: creds.filesHost,
+    // A ClearML file without a region takes this environment's, as ClearML's boto3 would.
+    awsRegion: awsRegionFromEnv(env),
   });
   for (const w of loaded.warnings) warn(w);
   for (const d of loaded.differences) {

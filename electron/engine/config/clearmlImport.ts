@@ -26,6 +26,30 @@ export interface ClearmlHosts {
   clearmlApiHost?: string | null;
   clearmlWebHost?: string | null;
   clearmlFilesHost?: string | null;
+  /**
+   * The AWS region of the environment the import runs in (headless: `awsRegionFromEnv`), used only when the file
+   * has no cloud_credentials_region, as ClearML's boto3 falls back to its environment then.
+   */
+  awsRegion?: EnvRegion | null;
+}
+
+/** A region read from the environment, with the variable it came from (named in the import's warning). */
+export interface EnvRegion {
+  region: string;
+  from: string;
+}
+
+/**
+ * The region an AWS tool run in this environment would use, from the variables: AWS_REGION first, as the AWS CLI
+ * and SDKs take it, then AWS_DEFAULT_REGION (the one boto3, and so ClearML's autoscaler, reads). The caller passes
+ * its environment: the importer reads none itself.
+ */
+export function awsRegionFromEnv(env: Readonly<Record<string, string | undefined>>): EnvRegion | null {
+  for (const from of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
+    const region = env[from]?.trim();
+    if (region) return { region, from };
+  }
+  return null;
 }
 
 export interface ClearmlImport {
@@ -252,8 +276,16 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   });
 
   // Region and the ClearML server (not in the file).
-  const region = r.text(hp['cloud_credentials_region'], H('cloud_credentials_region'));
+  const inFile = r.text(hp['cloud_credentials_region'], H('cloud_credentials_region'));
+  const fromEnv = inFile === undefined ? (hosts.awsRegion ?? null) : null;
+  const region = inFile ?? fromEnv?.region;
   r.origin.set('aws.region', H('cloud_credentials_region'));
+  if (fromEnv) {
+    r.warnings.push(
+      `hyper_params.cloud_credentials_region: not set; the region is ${fromEnv.region}, from ${fromEnv.from} in this environment (ClearML's autoscaler also takes the region from its environment then). Set cloud_credentials_region (aws.region here) to keep it from changing with the environment`,
+    );
+    r.notes.set('aws.region', `(it came from ${fromEnv.from})`);
+  }
   const apiHost = hosts.clearmlApiHost?.trim() || undefined;
   r.origin.set('clearml.apiHost', API_HOST_PATH);
   r.origin.set('clearml', API_HOST_PATH);

@@ -1,10 +1,12 @@
 export {
   API_HOST_PATH,
+  awsRegionFromEnv,
   detectFormat,
   importClearmlConfig,
   type ClearmlHosts,
   type ClearmlImport,
   type ConfigFormat,
+  type EnvRegion,
   type ImportedSecrets,
 } from './clearmlImport.js';
 export { describeIssues, issueMessage } from './issues.js';
