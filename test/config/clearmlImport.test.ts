@@ -795,6 +795,10 @@ describe("ClearML's example configs import without surprises", () => {
     expect(imds).toContain('401');
     expect(imds).toContain('/latest/api/token');
     expect(imds).toContain('$DYNAMIC_INSTANCE_ID');
+    // The build tools ClearML's script installs at every boot and ours does not, with how to get them.
+    expect(views.find((d) => d.code === 'startup-script')?.text).toContain(
+      'apt-get install -y build-essential gcc git python3-dev python3-pip',
+    );
     expect(views.find((d) => d.code === 'startup-script')?.text).toMatch(
       /agent venv active, DYNAMIC_INSTANCE_ID exported, ~\/\.bashrc sourced/,
     );

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { CLEARML_BUILD_PACKAGES, differenceText } from '../../electron/engine/config/clearml-differences.js';
 import { buildUserData } from '../../electron/engine/userdata/userdata.js';
 import { userDataOptions } from '../userdata/helpers.js';
 import { venvBin } from './peers.js';
@@ -68,5 +69,19 @@ describe("the startup script beside ClearML's", () => {
         Math.sign(theirOrder[b]! - theirOrder[a]!),
       );
     }
+  });
+
+  it("the packages ClearML's script installs and ours does not are the ones the import names", async () => {
+    const theirs = await clearmlUserData(INIT);
+    // One line: the template's backslash-newlines are Python string continuations.
+    const install = /^apt-get install -y (.+)$/m.exec(theirs);
+    expect(install, "an apt-get install in ClearML's template").not.toBeNull();
+    const packages = install![1]!.split(/\s+/).filter(Boolean);
+    expect(packages).toEqual([...CLEARML_BUILD_PACKAGES]);
+    const text = differenceText({ code: 'startup-script' }).text;
+    for (const p of packages) expect(text).toContain(p);
+    // Ours installs none of the build tools (only python3, python3-venv and git, when missing).
+    const ours = buildUserData(userDataOptions({ agent: { initScript: INIT } }));
+    for (const p of ['build-essential', 'gcc', 'python3-dev', 'python3-pip']) expect(ours).not.toContain(p);
   });
 });

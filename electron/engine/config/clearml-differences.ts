@@ -29,6 +29,9 @@ export type ImportDifference =
   | { code: 'global-cap'; maxTotalInstances: number }
   | { code: 'foreign-instances'; prefix: string };
 
+/** What ClearML's startup script installs with apt-get before the init script (cloud_driver.py's template). */
+export const CLEARML_BUILD_PACKAGES = ['build-essential', 'gcc', 'git', 'python3-dev', 'python3-pip'] as const;
+
 export interface DifferenceFacts {
   /** The imported config, ClearML's behaviour applied where a setting allows it. */
   config: Config;
@@ -140,7 +143,7 @@ export function differenceText(d: ImportDifference): DifferenceView {
     case 'startup-script':
       return v(
         null,
-        "the startup script differs from ClearML's: the agent runs in a python3 venv (no system pip), instance metadata is read with IMDSv2, nothing is traced (ClearML's set -x copies credentials to the console log), and a failed setup step stops the boot; the init script runs as under ClearML (the agent venv active, DYNAMIC_INSTANCE_ID exported, ~/.bashrc sourced, in the shell that then starts the agent), before the agent and before the docker check",
+        `the startup script differs from ClearML's: the agent runs in a python3 venv (no system pip), instance metadata is read with IMDSv2, nothing is traced (ClearML's set -x copies credentials to the console log), and a failed setup step stops the boot; the init script runs as under ClearML (the agent venv active, DYNAMIC_INSTANCE_ID exported, ~/.bashrc sourced, in the shell that then starts the agent), before the agent and before the docker check. ClearML's script also installs ${CLEARML_BUILD_PACKAGES.join(' ')} with apt-get at every boot; this one installs only python3, python3-venv and git, and only when the AMI lacks them, so a venv-mode task that compiles a C extension, or an init script that calls pip3 or gcc, needs them on the AMI or installed by the init script (e.g. apt-get install -y ${CLEARML_BUILD_PACKAGES.join(' ')})`,
       );
     case 'imds-v2-only':
       return v(
