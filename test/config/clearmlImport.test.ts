@@ -824,6 +824,12 @@ describe("ClearML's example configs import without surprises", () => {
     expect(differenceText({ code: 'extra-conf-expanded', hasDollar: true }).text).toMatch(/contains \$/);
   });
 
+  it('the tags entry says what becomes of the global tags and of keys instance metadata cannot carry', () => {
+    const text = differenceText({ code: 'tags-at-launch' }).text;
+    expect(text).toMatch(/global hyper_params\.tags apply to every resource \(ClearML reads them but tags nothing/);
+    expect(text).toMatch(/tag keys with a space or '\/' are left out: .*instance metadata/);
+  });
+
   it('at latency the entries say it is closest to ClearML, and what still differs: the start ahead of a regular queue', () => {
     const c = ok(importClearmlConfig(fixture('clearml-wizard.yaml'), HOST));
     const texts = clearmlDifferences({

@@ -158,7 +158,7 @@ export function differenceText(d: ImportDifference): DifferenceView {
     case 'tags-at-launch':
       return v(
         null,
-        "tags are applied at launch to the instance and its volumes (ClearML tags the instance only, after launch); a user's Name tag is kept and this app's own tags are added",
+        "tags are applied at launch to the instance and its volumes (ClearML tags the instance only, after launch); a user's Name tag is kept and this app's own tags are added. The global hyper_params.tags apply to every resource (ClearML reads them but tags nothing with them), and tag keys with a space or '/' are left out: instances here expose their tags to instance metadata for the lease watchdog, and EC2 then allows only letters, digits and + - = . , _ : @ in keys",
       );
     case 'zombie-workers':
       return v(
