@@ -166,13 +166,15 @@ function TabBar({ current }: { current: ViewName }) {
   };
 
   const badge = (v: ViewName) =>
-    v === 'queues' && badges.queues
-      ? `${badges.queues} queued`
-      : v === 'instances' && badges.instances
-        ? String(badges.instances)
-        : v === 'events' && badges.events
-          ? plural(badges.events, 'error')
-          : null;
+    v === 'settings' && badges.settingsUnsaved
+      ? 'unsaved'
+      : v === 'queues' && badges.queues
+        ? `${badges.queues} queued`
+        : v === 'instances' && badges.instances
+          ? String(badges.instances)
+          : v === 'events' && badges.events
+            ? plural(badges.events, 'error')
+            : null;
 
   return (
     <nav className="tabs-wrap" aria-label="Views">
@@ -197,7 +199,10 @@ function TabBar({ current }: { current: ViewName }) {
             >
               {LABELS[v]}
               {b && (
-                <span className={`badge${v === 'events' ? ' tone-error' : ''}`}>
+                <span
+                  className={`badge${v === 'events' ? ' tone-error' : v === 'settings' ? ' tone-warn' : ''}`}
+                  data-testid={`badge-${v}`}
+                >
                   <span className="sr-only">, </span>
                   {b}
                 </span>

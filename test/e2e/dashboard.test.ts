@@ -221,6 +221,14 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(p.backend.settings.get().config).toBeNull();
     expect(p.calls).not.toContain('autoscaler:config.save');
     await shot(page, 'first-run-import');
+    // The import card sends the user to Credentials: the draft waits, and the Settings tab says it is unsaved.
+    expect(await page.getByTestId('badge-settings').textContent()).toContain('unsaved');
+    await tab(page, 'Credentials');
+    await tab(page, 'Settings');
+    expect(await page.getByRole('textbox', { name: 'ClearML API host' }).inputValue()).toBe(
+      'https://api.clearml.example.com',
+    );
+    await page.getByRole('group', { name: 'Resource gpu_spot_t4' }).waitFor();
     // Importing again from Settings before the first save asks for the API host too.
     await page.getByRole('button', { name: 'Import ClearML YAML…' }).click();
     await dialog.getByRole('textbox', { name: 'ClearML API host' }).waitFor();
@@ -319,6 +327,33 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
       .getByText(/turns TLS certificate checks off; this app keeps them on/)
       .waitFor();
     await shot(page, 'credentials-network');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('an unsaved Settings edit survives a visit to another tab, and discarding it asks first', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await tab(page, 'Settings');
+    const type = () =>
+      page.getByRole('group', { name: 'Resource gpu_t4' }).getByRole('textbox', { name: 'Instance type' });
+    expect(await page.getByTestId('badge-settings').count()).toBe(0);
+    await type().fill('g5.xlarge');
+    await tab(page, 'Overview');
+    expect(await page.getByTestId('badge-settings').textContent()).toContain('unsaved');
+    await tab(page, 'Settings');
+    expect(await type().inputValue()).toBe('g5.xlarge');
+    await page.getByText('Unsaved changes').waitFor();
+
+    const dialog = page.getByRole('dialog', { name: 'Discard the unsaved changes?' });
+    await page.getByRole('button', { name: 'Discard changes…' }).click();
+    await dialog.getByRole('button', { name: 'Keep editing' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await type().inputValue()).toBe('g5.xlarge');
+    await page.getByRole('button', { name: 'Discard changes…' }).click();
+    await dialog.getByRole('button', { name: 'Discard changes', exact: true }).click();
+    expect(await type().inputValue()).toBe('g4dn.xlarge');
+    expect(await page.getByTestId('badge-settings').count()).toBe(0);
+    expect(p.calls).not.toContain('autoscaler:config.save');
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 

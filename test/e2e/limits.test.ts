@@ -178,7 +178,7 @@ suite(`spend limits and kill switches in Chromium${skipReason ? ` (${skipReason}
       expect(await type.isDisabled()).toBe(true);
       expect(await page.getByRole('textbox', { name: 'Lease (min)' }).isDisabled()).toBe(true);
       expect(await page.getByRole('radio', { name: 'Warn only' }).isDisabled()).toBe(true);
-      for (const name of ['Save', 'Revert', 'Import ClearML YAML…', 'Add resource', 'Add caps for a queue'])
+      for (const name of ['Save', 'Discard changes…', 'Import ClearML YAML…', 'Add resource', 'Add caps for a queue'])
         expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
       const enabledControls = await page
         .getByRole('form', { name: 'Settings' })
@@ -271,7 +271,11 @@ suite(`spend limits and kill switches in Chromium${skipReason ? ` (${skipReason}
     expect(p.backend.settings.get().config?.budgets).toEqual(BUDGET_CONFIG.budgets);
 
     // The same form saves once every field is valid (so the checks above can fail), and main validated it too.
-    await page.getByRole('button', { name: 'Revert' }).click();
+    await page.getByRole('button', { name: 'Discard changes…' }).click();
+    await page
+      .getByRole('dialog', { name: 'Discard the unsaved changes?' })
+      .getByRole('button', { name: 'Discard changes', exact: true })
+      .click();
     await budgets.getByRole('radio', { name: 'Warn only' }).check();
     await hourly.fill('20');
     await budgets.getByRole('button', { name: 'Add caps for a queue' }).click();

@@ -124,6 +124,32 @@ describe('app store: replica of main', () => {
     expect(state().setupInEditor).toBe(true);
   });
 
+  it('the Settings draft is kept in the store across tab switches, and marks the Settings tab until saved', async () => {
+    const { app, state } = setup();
+    await settle();
+    const config = validConfig();
+    // The first-run import, taken by the editor when it mounts.
+    app.actions.openImportInEditor(config);
+    app.actions.settingsForm({ type: 'imported', config: app.actions.takeEditorImport()!.config });
+    app.actions.settingsForm({ type: 'edit', id: 'region', change: (d) => ({ ...d, region: 'eu-west-1' }) });
+    expect(tabBadges(state()).settingsUnsaved).toBe(true);
+    app.actions.setView('credentials');
+    app.actions.setView('overview');
+    app.actions.setView('settings');
+    // What the editor shows when it mounts again: the same draft, still unsaved.
+    expect(state().settingsForm).toMatchObject({ dirty: true, draft: { apiHost: config.clearml.apiHost } });
+    expect(state().settingsForm?.draft.region).toBe('eu-west-1');
+    // A config saved elsewhere meanwhile does not replace it: the editor only loads into a clean draft.
+    await app.actions.refreshConfig();
+    expect(state().settingsForm?.draft.region).toBe('eu-west-1');
+    // Discarding asks first; only the confirmed revert loses the draft.
+    app.actions.settingsForm({ type: 'dialog', dialog: { kind: 'discard' } });
+    expect(state().settingsForm).toMatchObject({ dirty: true, dialog: { kind: 'discard' } });
+    app.actions.settingsForm({ type: 'revert', config: null });
+    expect(state().settingsForm).toMatchObject({ dirty: false, dialog: null });
+    expect(tabBadges(state()).settingsUnsaved).toBe(false);
+  });
+
   it('a setting changed elsewhere (the tray) reaches the open window', async () => {
     const { fake, state } = setup();
     await settle();
@@ -317,7 +343,7 @@ describe('selectors', () => {
         ],
       }),
     };
-    expect(tabBadges(s)).toEqual({ queues: 5, instances: 1, events: 1 });
+    expect(tabBadges(s)).toEqual({ queues: 5, instances: 1, events: 1, settingsUnsaved: false });
   });
 });
 

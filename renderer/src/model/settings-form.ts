@@ -8,7 +8,12 @@ import { draftFromConfig, type ConfigDraft, type FieldId, type IssueMap } from '
 export type Status = { tone: 'ok' | 'error' | 'info'; text: string } | null;
 export type SaveNeeds = NonNullable<InvokeResponse<'autoscaler:config.save'>['needs']>;
 
-export type FormDialog = { kind: 'import' } | { kind: 'export'; text: string } | { kind: 'confirm'; needs: SaveNeeds };
+export type FormDialog =
+  | { kind: 'import' }
+  | { kind: 'export'; text: string }
+  | { kind: 'confirm'; needs: SaveNeeds }
+  /** "Discard changes" asks first: the draft may be an import or an hour of edits, and nothing else keeps it. */
+  | { kind: 'discard' };
 
 export interface FormState {
   draft: ConfigDraft;

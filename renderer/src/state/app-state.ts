@@ -3,6 +3,7 @@
  * it offers, its options, and the kit the per-area action modules are built from.
  */
 import type { TimelineRange } from '../../../shared/timeline.js';
+import type { FormAction, FormState } from '../model/settings-form.js';
 import type { StoreApi } from 'zustand/vanilla';
 import type { Snapshot } from '../../../shared/domain.js';
 import type {
@@ -51,6 +52,12 @@ export interface AppState {
   setupInEditor: boolean;
   /** That import, for the settings editor to open as its unsaved draft; null once the editor has taken it. */
   editorImport: { config: unknown } | null;
+  /**
+   * The Settings editor's state (the draft, touched fields, messages). It lives here rather than in the form
+   * because only the shown view is mounted: in the form, an unsaved draft (an import included) was gone as soon
+   * as the user opened another tab. null until Settings is first opened.
+   */
+  settingsForm: FormState | null;
 }
 
 export interface VisibilitySource {
@@ -88,6 +95,8 @@ export interface AppActions {
   openImportInEditor(config: unknown): void;
   /** The import waiting for the settings editor, handed over once (null after that, or when there is none). */
   takeEditorImport(): { config: unknown } | null;
+  /** A change to the Settings editor's state (settings-form.ts); starts from the saved config the first time. */
+  settingsForm(action: FormAction): void;
   dismissNotice(id: number): void;
   setEnabled(enabled: boolean): Promise<Result<'autoscaler:engine.setEnabled'>>;
   setLaunchesPaused(paused: boolean): Promise<Result<'autoscaler:engine.setLaunchesPaused'>>;
@@ -145,6 +154,7 @@ export function initialAppState(): AppState {
     focus: null,
     setupInEditor: false,
     editorImport: null,
+    settingsForm: null,
   };
 }
 

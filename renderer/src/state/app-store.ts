@@ -18,6 +18,7 @@ import {
   type StoreKit,
   type VisibilitySource,
 } from './app-state.js';
+import { formReducer, initialFormState } from '../model/settings-form.js';
 import { configActions } from './config-actions.js';
 import { credentialsActions } from './credentials-actions.js';
 import { engineActions } from './engine-actions.js';
@@ -227,6 +228,10 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       const taken = store.getState().editorImport;
       if (taken) set({ editorImport: null });
       return taken;
+    },
+
+    settingsForm(action) {
+      set((s) => ({ settingsForm: formReducer(s.settingsForm ?? initialFormState(s.config?.config ?? null), action) }));
     },
 
     dismissNotice(id) {

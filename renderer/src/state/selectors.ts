@@ -23,15 +23,19 @@ export interface TabBadges {
   queues: number;
   instances: number;
   events: number;
+  /** The Settings editor holds changes not saved yet. */
+  settingsUnsaved: boolean;
 }
 
-/** Queued tasks, live instances, and warnings/errors among recent events, for the tab labels. */
+/** Queued tasks, live instances, errors among recent events and an unsaved Settings draft, for the tab labels. */
 export function tabBadges(s: AppState): TabBadges {
+  const settingsUnsaved = s.settingsForm?.dirty ?? false;
   const snap = s.snapshot;
-  if (!snap) return { queues: 0, instances: 0, events: 0 };
+  if (!snap) return { queues: 0, instances: 0, events: 0, settingsUnsaved };
   return {
     queues: pendingTasks(snap),
     instances: snap.instances.filter((i) => i.state !== 'terminated').length,
     events: snap.events.filter((e) => e.level === 'error').length,
+    settingsUnsaved,
   };
 }

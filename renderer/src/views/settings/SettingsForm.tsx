@@ -1,14 +1,17 @@
 /**
  * The autoscaler configuration editor: sections in their own files, state in one reducer (settings-form.ts).
+ * The draft lives in the app store (`settingsForm`), so it survives a visit to another tab; the tab is marked
+ * while it holds unsaved changes, and discarding them asks first.
  * Inline field messages come from the shared zod schema on every keystroke and from main's `config.validate` once
  * the draft passes it. Nothing is saved while a field is invalid; main validates again on save and asks for an
  * explicit confirmation of instance-setup and API-host changes. In demo mode the demo's config is read-only.
  */
-import { useEffect, useMemo, useReducer, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { mapIssues, validateDraft, type FieldId } from '../../model/config-form.js';
-import { formReducer, initialFormState, shownIssues, type Edit } from '../../model/settings-form.js';
+import { initialFormState, shownIssues, type Edit, type FormAction } from '../../model/settings-form.js';
 import type { InvokeRequest } from '../../../../shared/ipc/contract.js';
-import { useActions, usePending } from '../../state/react.js';
+import { useActions, useApp, usePending } from '../../state/react.js';
+import { Dialog } from '../../components/Dialog.js';
 import { BudgetEditor, LeaseEditor } from '../SettingsLimits.js';
 import { LeaseTableSection } from './LeaseTableSection.js';
 import { ConfirmSaveDialog } from './ConfirmSaveDialog.js';
@@ -27,19 +30,25 @@ const VALIDATE_DELAY_MS = 350;
 export function SettingsForm({ config, demo }: { config: unknown; demo: boolean }) {
   const actions = useActions();
   const saving = usePending('saveConfig');
-  const [s, dispatch] = useReducer(formReducer, config, initialFormState);
+  const stored = useApp((st) => st.settingsForm);
+  const fresh = useMemo(() => initialFormState(config), [config]);
+  const s = stored ?? fresh;
+  const dispatch = (action: FormAction) => actions.settingsForm(action);
   const validateSeq = useRef(0);
   const { draft, dirty, status, dialog } = s;
 
   // A config saved elsewhere (another window, an import) replaces the draft unless the user is editing.
   useEffect(() => {
-    if (!dirty) dispatch({ type: 'load', config });
-  }, [config, dirty]);
+    if (!dirty) actions.settingsForm({ type: 'load', config });
+  }, [config, dirty, actions]);
+
+  // The draft outlives the view, an open dialog does not: coming back shows the form, not a stale dialog.
+  useEffect(() => () => actions.settingsForm({ type: 'dialog', dialog: null }), [actions]);
 
   // A ClearML configuration imported on the first-run screen opens here as the unsaved draft.
   useEffect(() => {
     const pending = actions.takeEditorImport();
-    if (pending) dispatch({ type: 'imported', config: pending.config });
+    if (pending) actions.settingsForm({ type: 'imported', config: pending.config });
   }, [actions]);
 
   const v = useMemo(() => validateDraft(draft), [draft]);
@@ -52,7 +61,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
     const timer = setTimeout(() => {
       void actions.validateConfig(v.config).then((r) => {
         if (seq !== validateSeq.current || !r.ok) return;
-        dispatch({ type: 'checked', issues: mapIssues(r.value.issues, v.paths) });
+        actions.settingsForm({ type: 'checked', issues: mapIssues(r.value.issues, v.paths) });
       });
     }, VALIDATE_DELAY_MS);
     return () => clearTimeout(timer);
@@ -107,8 +116,12 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           <button type="submit" className="primary" disabled={saving || !dirty}>
             {saving ? 'Saving…' : 'Save'}
           </button>
-          <button type="button" disabled={!dirty} onClick={() => dispatch({ type: 'revert', config })}>
-            Revert
+          <button
+            type="button"
+            disabled={!dirty}
+            onClick={() => dispatch({ type: 'dialog', dialog: { kind: 'discard' } })}
+          >
+            Discard changes…
           </button>
           <button type="button" onClick={() => dispatch({ type: 'dialog', dialog: { kind: 'import' } })}>
             Import ClearML YAML…
@@ -173,6 +186,29 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           onClose={() => dispatch({ type: 'dialog', dialog: null })}
           onUse={(cfg) => dispatch({ type: 'imported', config: cfg })}
         />
+      )}
+      {dialog?.kind === 'discard' && (
+        <Dialog
+          title="Discard the unsaved changes?"
+          tone="danger"
+          onClose={() => dispatch({ type: 'dialog', dialog: null })}
+          footer={
+            <>
+              <button type="button" onClick={() => dispatch({ type: 'dialog', dialog: null })}>
+                Keep editing
+              </button>
+              <button type="button" className="danger" onClick={() => dispatch({ type: 'revert', config })}>
+                Discard changes
+              </button>
+            </>
+          }
+        >
+          <p>
+            {config === null
+              ? 'Nothing is saved yet: the form goes back to empty, and an imported configuration has to be imported again.'
+              : 'The form goes back to the saved configuration; the edits made since the last save are lost.'}
+          </p>
+        </Dialog>
       )}
       {dialog?.kind === 'export' && (
         <ExportDialog text={dialog.text} onClose={() => dispatch({ type: 'dialog', dialog: null })} />
