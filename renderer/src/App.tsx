@@ -18,6 +18,9 @@ import { Queues } from './views/Queues.js';
 import { Settings } from './views/Settings.js';
 import { TeamSection } from './views/settings/TeamSection.js';
 import { plural } from './model/format.js';
+import { leaveDemoSteps } from './model/demo.js';
+import { Dialog } from './components/Dialog.js';
+import type { Bridge } from './bridge/bridge.js';
 
 /** The theme preference: 'system' follows prefers-color-scheme; light/dark pin it (CSS reads data-theme). */
 function useTheme() {
@@ -29,7 +32,7 @@ function useTheme() {
   }, [theme]);
 }
 
-export function App({ problem }: { problem?: string }) {
+export function App({ problem, transport = 'electron' }: { problem?: string; transport?: Bridge['transport'] }) {
   useTheme();
   const { loaded, loadError, firstRun, demo, attachedDown } = useApp((s) => ({
     loaded: s.snapshot !== null,
@@ -52,11 +55,7 @@ export function App({ problem }: { problem?: string }) {
           Keyboard shortcuts
         </button>
       </header>
-      {demo && (
-        <div className="demo-banner" role="note" aria-label="Demo mode">
-          <strong>DEMO</strong> Simulated ClearML and EC2 with a synthetic workload: nothing real is launched or billed.
-        </div>
-      )}
+      {demo && <DemoBanner transport={transport} />}
       {problem ? (
         <main className="blocking">
           <h2>Cannot reach the autoscaler</h2>
@@ -94,6 +93,42 @@ export function App({ problem }: { problem?: string }) {
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   );
+}
+
+/** The DEMO banner, with the way out of the demo: without it the demo looked like the only thing the app does. */
+function DemoBanner({ transport }: { transport: Bridge['transport'] }) {
+  const [leaving, setLeaving] = useState(false);
+  return (
+    <div className="demo-banner" role="note" aria-label="Demo mode">
+      <strong>DEMO</strong> Simulated ClearML and EC2 with a synthetic workload: nothing real is launched or billed.
+      <button type="button" className="small demo-leave" onClick={() => setLeaving(true)}>
+        Leave the demo and set up…
+      </button>
+      {leaving && (
+        <Dialog
+          title="Leave the demo and set up"
+          onClose={() => setLeaving(false)}
+          footer={
+            <button type="button" onClick={() => setLeaving(false)}>
+              Close
+            </button>
+          }
+        >
+          <p>The demo runs until the app stops, and nothing of it is saved. To set up your own ClearML and AWS:</p>
+          <ol>
+            {leaveDemoSteps(transport).map((step) => (
+              <li key={step}>{withCode(step)}</li>
+            ))}
+          </ol>
+        </Dialog>
+      )}
+    </div>
+  );
+}
+
+/** `text` with its `backquoted` parts (commands, flags) set as code. */
+function withCode(text: string) {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
 }
 
 function TeamBanner() {

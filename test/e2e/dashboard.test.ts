@@ -42,6 +42,13 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     const banner = page.getByRole('note', { name: 'Demo mode' });
     await banner.waitFor();
     expect(await banner.textContent()).toMatch(/DEMO.*nothing real is launched or billed/);
+    // The banner has the way out: in the preview, a restart with --first-run.
+    await banner.getByRole('button', { name: 'Leave the demo and set up…' }).click();
+    const leave = page.getByRole('dialog', { name: 'Leave the demo and set up' });
+    await leave.getByText('npm run preview:web -- --first-run').waitFor();
+    await shot(page, 'demo-leave');
+    await leave.getByRole('button', { name: 'Close' }).click();
+    await leave.waitFor({ state: 'detached' });
 
     const burn = page.locator('.stat', { hasText: 'Burn rate' }).locator('.stat-value');
     expect(money(await burn.textContent())).toBe(0);
