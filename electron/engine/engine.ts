@@ -15,7 +15,7 @@ import { plan, type InFlightLaunch, type Plan } from './policy.js';
 import { TAG, type ClearmlApi, type Clock, type Ec2Api, type InstanceObs } from './ports.js';
 import { isLiveState } from '../../shared/domain.js';
 import { normalizeApiHost, worldChanges, worldOf } from '../../shared/config-review.js';
-import { renderAction } from './reasons.js';
+import { renderAction, type LaunchHold } from './reasons.js';
 import { serverTagValue } from './launch-request.js';
 import type { PriceLookup } from './snapshot.js';
 import type { MainStore } from './store.js';
@@ -62,6 +62,8 @@ export interface EngineDeps extends LaunchPorts {
 export interface TickResult {
   ok: boolean;
   plan: Plan | null;
+  /** Why the plan's launches were not carried out (reasons.ts: off, dry run, standby); absent or null: they were. */
+  held?: LaunchHold;
   launched: string[];
   terminated: string[];
   errors: string[];
@@ -214,6 +216,8 @@ export class Engine {
     }
     const obs = seen.obs;
     const { acting, stamp, standby } = await gateTick(this.leadership, config, obs, wantsToAct, emit);
+    const held: LaunchHold = !acting ? (wantsToAct ? 'standby' : 'off') : config.scaling.dryRun ? 'dry-run' : null;
+    result.held = held;
     if (down.clearml)
       result.errors.push(`${down.clearml}; holding: nothing is launched or terminated until it answers`);
 
@@ -256,7 +260,7 @@ export class Engine {
       zombieWorkers: triage?.zombies,
     });
     result.plan = p;
-    if (acting) logDecisions(this.log, p, config.lease.enabled);
+    if (acting) logDecisions(this.log, p, config.lease.enabled, held);
 
     // 4. Act: remove, then launch, then renew the leases of what stays.
     if (acting && config.scaling.dryRun) {
@@ -284,7 +288,7 @@ export class Engine {
       firstError: result.errors[0] ?? null,
       connectionFix: down.fix,
     });
-    this.publish(now, p, status, money?.caps);
+    this.publish(now, p, status, money?.caps, held);
     return result;
   }
 
@@ -312,11 +316,11 @@ export class Engine {
     }
   }
 
-  private publish(now: number, p: Plan | null, s: TickStatus, caps?: CapStatus[]): void {
+  private publish(now: number, p: Plan | null, s: TickStatus, caps?: CapStatus[], held: LaunchHold = null): void {
     const { lastTickOkAt, config } = this;
     const { launches: launchesPaused, queues: pausedQueues } = this.pauses;
     const events = this.log.recent(200);
-    const view = { now, config, plan: p, ...s, caps, launchesPaused, pausedQueues, lastTickOkAt, events };
+    const view = { now, config, plan: p, ...s, caps, launchesPaused, pausedQueues, lastTickOkAt, events, held };
     const leadership = this.leadership?.view ?? null;
     this.publisher.publish({ ...view, costs: this.deps.costs, adoptable: this.adoption.views(), leadership });
   }

@@ -33,7 +33,20 @@ export function renderBlocker(b: Blocker): string {
   }
 }
 
-export function renderDecisionReason(r: DecisionReason): string {
+/**
+ * Why a tick did not carry out the launches its plan holds: autoscaling is off (the tick only observes), a dry
+ * run, or another engine acts for the prefix (team mode). null: it did. The plan is the same either way, so the
+ * text must say which, or a queue reads "launched" while nothing was.
+ */
+export type LaunchHold = 'off' | 'dry-run' | 'standby' | null;
+
+const HOLD_TEXT: Record<NonNullable<LaunchHold>, string> = {
+  off: 'autoscaling is off',
+  'dry-run': 'dry run',
+  standby: 'another engine acts',
+};
+
+export function renderDecisionReason(r: DecisionReason, held: LaunchHold = null): string {
   switch (r.code) {
     case 'clearml-unreadable':
       return 'holding: ClearML could not be read this tick, so nothing is launched or terminated';
@@ -46,9 +59,12 @@ export function renderDecisionReason(r: DecisionReason): string {
     case 'paused':
       return `${renderDemand(r.demand)}: would launch ${r.need} but launches are paused${r.scope === 'all' ? '' : ' for this queue'}`;
     case 'scale-up': {
-      const head = r.launched.length
-        ? `launched ${r.launched.map((l) => `${l.count} × ${l.instanceType}`).join(' + ')}: ${renderDemand(r.demand)}`
-        : `${renderDemand(r.demand)}: need ${r.need}`;
+      const parts = r.launched.map((l) => `${l.count} × ${l.instanceType}`).join(' + ');
+      const head = !r.launched.length
+        ? `${renderDemand(r.demand)}: need ${r.need}`
+        : held
+          ? `would launch ${parts} (${HOLD_TEXT[held]}): ${renderDemand(r.demand)}`
+          : `launched ${parts}: ${renderDemand(r.demand)}`;
       return r.blockers.length && r.notLaunched > 0
         ? `${head}; ${r.notLaunched} not launched: ${r.blockers.map(renderBlocker).join('; ')}`
         : head;
@@ -56,9 +72,12 @@ export function renderDecisionReason(r: DecisionReason): string {
   }
 }
 
-/** A queue's decision as one line ("launched 2 × g4dn.xlarge: 3 pending, 0 idle, 0 booting; ..."). */
-export function renderDecision(d: QueueDecision): string {
-  return renderDecisionReason(d.reason);
+/**
+ * A queue's decision as one line ("launched 2 × g4dn.xlarge: 3 pending, 0 idle, 0 booting; ..."; with `held`,
+ * "would launch 2 × g4dn.xlarge (autoscaling is off): ...").
+ */
+export function renderDecision(d: QueueDecision, held: LaunchHold = null): string {
+  return renderDecisionReason(d.reason, held);
 }
 
 /** Pending work that could not be launched this tick (a cap, a cool-down, a budget stopped it). */

@@ -4,7 +4,7 @@
 import type { Config } from '../../shared/config.js';
 import { isLiveState, type CostSummary, type InstanceView, type Market, type QueueView } from '../../shared/domain.js';
 import type { Plan } from './policy.js';
-import { renderDecision } from './reasons.js';
+import { renderDecision, type LaunchHold } from './reasons.js';
 
 export interface PriceQuote {
   price: number;
@@ -27,6 +27,8 @@ export function buildSnapshotViews(args: {
   pausedQueues: ReadonlySet<string>;
   prices: PriceLookup;
   lastDecisions: ReadonlyMap<string, string>;
+  /** Why the plan's launches were not carried out this tick (reasons.ts); absent: they were. */
+  held?: LaunchHold;
 }): SnapshotViews {
   const { now, config, plan, prices } = args;
   const sources = new Set<string>();
@@ -81,8 +83,8 @@ export function buildSnapshotViews(args: {
       paused: args.pausedQueues.has(name),
       lastDecision:
         (d && d.launched > 0
-          ? renderDecision(d)
-          : (args.lastDecisions.get(name) ?? (d ? renderDecision(d) : undefined))) ?? null,
+          ? renderDecision(d, args.held)
+          : (args.lastDecisions.get(name) ?? (d ? renderDecision(d, args.held) : undefined))) ?? null,
       resources: entries.map((e) => {
         const res = config.resources[e.resource];
         return {

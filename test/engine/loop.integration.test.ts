@@ -205,6 +205,11 @@ describe('engine loop against the emulators', () => {
     expect(world.store.getState()).toMatchObject({ status: 'off' });
     expect(world.store.getState().instances).toHaveLength(1);
     expect(world.store.getState().costs.burnPerHour).toBeGreaterThan(0);
+    // The queue's line says what the plan would do, not that it launched.
+    expect(r.held).toBe('off');
+    expect(world.store.getState().queues.find((q) => q.name === 'gpu')?.lastDecision).toMatch(
+      /^would launch \d × \S+ \(autoscaling is off\): \d+ pending/,
+    );
   });
 
   it('dry run decides but calls nothing that mutates', async () => {
@@ -217,5 +222,9 @@ describe('engine loop against the emulators', () => {
     expect(r.plan?.actions.some((a) => a.kind === 'launch')).toBe(true);
     expect(world.ec2.calls.byAction.RunInstances ?? 0).toBe(0);
     expect(world.store.getState().events.some((e) => e.message.startsWith('dry run: would launch'))).toBe(true);
+    expect(world.store.getState().queues.find((q) => q.name === 'gpu')?.lastDecision).toMatch(
+      /^would launch 1 × \S+ \(dry run\)/,
+    );
+    expect(world.store.getState().events.some((e) => /^launched/.test(e.message))).toBe(false);
   });
 });

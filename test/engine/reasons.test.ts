@@ -5,6 +5,7 @@ import {
   renderAction,
   renderDecisionReason,
   renderTerminateReason,
+  type LaunchHold,
 } from '../../electron/engine/reasons.js';
 
 const demand = { pending: 3, idle: 1, booting: 0 };
@@ -62,6 +63,48 @@ describe('reasons: the one renderer', () => {
   ])('%o', (reason, text) => {
     expect(renderDecisionReason(reason)).toBe(text);
   });
+
+  const scaleUp: DecisionReason = {
+    code: 'scale-up',
+    demand,
+    need: 3,
+    launched: [{ count: 2, instanceType: 'g4dn.xlarge' }],
+    notLaunched: 1,
+    blockers: [{ code: 'global-cap', max: 2 }],
+  };
+  it.each<[LaunchHold, string]>([
+    [
+      null,
+      'launched 2 × g4dn.xlarge: 3 pending, 1 idle, 0 booting; 1 not launched: the global cap of 2 instances is reached',
+    ],
+    [
+      'off',
+      'would launch 2 × g4dn.xlarge (autoscaling is off): 3 pending, 1 idle, 0 booting; 1 not launched: the global cap of 2 instances is reached',
+    ],
+    [
+      'dry-run',
+      'would launch 2 × g4dn.xlarge (dry run): 3 pending, 1 idle, 0 booting; 1 not launched: the global cap of 2 instances is reached',
+    ],
+    [
+      'standby',
+      'would launch 2 × g4dn.xlarge (another engine acts): 3 pending, 1 idle, 0 booting; 1 not launched: the global cap of 2 instances is reached',
+    ],
+  ])('a scale-up whose launches were held (%s) says it would launch, not that it launched', (held, text) => {
+    expect(renderDecisionReason(scaleUp, held)).toBe(text);
+  });
+
+  it.each<LaunchHold>(['off', 'dry-run', 'standby'])(
+    'a decision without launches reads the same when held (%s)',
+    (held) => {
+      const reasons: DecisionReason[] = [
+        { code: 'no-pending' },
+        { code: 'covered', demand },
+        { code: 'paused', demand, need: 2, scope: 'all' },
+        { ...scaleUp, launched: [], notLaunched: 3 },
+      ];
+      for (const r of reasons) expect(renderDecisionReason(r, held)).toBe(renderDecisionReason(r));
+    },
+  );
 
   it.each<[TerminateReason, string]>([
     [

@@ -16,6 +16,7 @@ import {
 import {
   adoptIntro,
   overviewModel,
+  pauseStateText,
   scaleToZeroText,
   STALE_AFTER_SEC,
   withClearml,
@@ -350,5 +351,19 @@ describe('leaving the demo', () => {
     const steps = leaveDemoSteps(transport);
     expect(steps).toHaveLength(expected.length);
     expected.forEach((re, i) => expect(steps[i]).toMatch(re));
+  });
+});
+
+describe('the "Pause new launches" line', () => {
+  it.each([
+    [true, false, /^Off: instances are launched when tasks wait\.$/],
+    [true, true, /^On: nothing new is launched; queued tasks wait\. .*idle ones still stop/],
+    [false, false, /^Off\. Autoscaling is off, so nothing is launched now; this only matters once it is on\.$/],
+    [false, true, /^On: once autoscaling is on, nothing new is launched.*Autoscaling is off now/],
+  ])('autoscaling on: %s, paused: %s', (enabled, launchesPaused, text) => {
+    const line = pauseStateText({ enabled, launchesPaused });
+    expect(line).toMatch(text);
+    // With autoscaling off, the line never says that instances are launched (or that idle ones stop).
+    if (!enabled) expect(line).not.toMatch(/instances are launched when|idle ones still stop/);
   });
 });

@@ -197,8 +197,8 @@ async function runEngine(
       for (const d of r?.plan?.decisions ?? [])
         out.write(
           json
-            ? JSON.stringify({ type: 'decision', ...d, text: renderDecision(d) })
-            : `${d.queue}: ${renderDecision(d)}`,
+            ? JSON.stringify({ type: 'decision', ...d, text: renderDecision(d, r?.held) })
+            : `${d.queue}: ${renderDecision(d, r?.held)}`,
         );
       await adoption(host.store.getState());
       for (const e of r?.errors ?? []) {

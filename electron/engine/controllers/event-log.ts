@@ -7,7 +7,7 @@
 import type { EngineEvent } from '../../../shared/domain.js';
 import { ev, type NewEvent } from '../events.js';
 import type { Plan } from '../policy.js';
-import { leftUnlaunched, renderDecision } from '../reasons.js';
+import { leftUnlaunched, renderDecision, type LaunchHold } from '../reasons.js';
 
 /** How many events the log keeps (and the host keeps across restarts). */
 export const MAX_EVENTS = 500;
@@ -53,10 +53,10 @@ export class EventLog {
 }
 
 /** A queue's decision is logged when it launched, or when pending work could not be launched. */
-export function logDecisions(log: EventLog, p: Plan, leases: boolean): void {
+export function logDecisions(log: EventLog, p: Plan, leases: boolean, held: LaunchHold = null): void {
   for (const d of p.decisions) {
     if (d.launched === 0 && !(d.pending > 0 && leftUnlaunched(d))) continue;
-    const text = renderDecision(d);
+    const text = renderDecision(d, held);
     log.emitOnce(`decision|${d.queue}|${text}`, ev.decision(d.queue, text));
   }
   // Instances left to finish work for another ClearML server, per server: said again every 10 min while they bill.

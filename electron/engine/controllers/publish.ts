@@ -9,7 +9,7 @@ import type { AdoptableView, EngineEvent, EngineStatus, StatusFix } from '../../
 import { leadershipText, type LeadershipView } from '../../../shared/team.js';
 import type { CostTracker } from '../cost/tracker.js';
 import type { Plan } from '../policy.js';
-import { renderDecision } from '../reasons.js';
+import { renderDecision, type LaunchHold } from '../reasons.js';
 import { buildSnapshotViews, type PriceLookup } from '../snapshot.js';
 import { publish, type MainStore } from '../store.js';
 import { hoursLeftInMonth, SpendEstimate } from './costs.js';
@@ -37,6 +37,8 @@ export interface PublishInput {
   adoptable: AdoptableView[];
   /** Team mode: which engine acts (null: an engine without team mode). */
   leadership?: LeadershipView | null;
+  /** Why the plan's launches were not carried out this tick (autoscaling off, dry run, standby); absent: they were. */
+  held?: LaunchHold;
 }
 
 export interface TickStatus {
@@ -110,6 +112,7 @@ export class Publisher {
 
   publish(p: PublishInput): void {
     const { now } = p;
+    const held = p.held ?? null;
     const views = buildSnapshotViews({
       now,
       config: p.config,
@@ -117,9 +120,14 @@ export class Publisher {
       pausedQueues: p.pausedQueues,
       prices: this.prices,
       lastDecisions: this.lastDecisionText,
+      held,
     });
-    for (const d of p.plan?.decisions ?? [])
-      if (d.launched > 0 || !this.lastDecisionText.has(d.queue)) this.lastDecisionText.set(d.queue, renderDecision(d));
+    // A launch the tick did not carry out is shown while it is planned, never kept as the queue's last decision:
+    // kept, it would still say "autoscaling is off" after autoscaling was turned on.
+    for (const d of p.plan?.decisions ?? []) {
+      const keep = d.launched > 0 ? held === null : !this.lastDecisionText.has(d.queue);
+      if (keep) this.lastDecisionText.set(d.queue, renderDecision(d, held));
+    }
     const burn = views.costs.burnPerHour;
     this.history.push({ at: now, burnPerHour: burn });
     if (this.history.length > HISTORY_POINTS) this.history = this.history.slice(-HISTORY_POINTS);

@@ -65,6 +65,20 @@ export function scaleToZeroText(live: number, busy: number, rate: string): strin
   return `This terminates ${what}. ${tasks}`;
 }
 
+/**
+ * The line under "Pause new launches": what the switch does now. It depends on autoscaling too, since with
+ * autoscaling off nothing is launched (or terminated) whichever way the switch is set.
+ */
+export function pauseStateText(s: { launchesPaused: boolean; enabled: boolean }): string {
+  if (s.enabled)
+    return s.launchesPaused
+      ? 'On: nothing new is launched; queued tasks wait. Running instances keep working and idle ones still stop.'
+      : 'Off: instances are launched when tasks wait.';
+  return s.launchesPaused
+    ? 'On: once autoscaling is on, nothing new is launched and queued tasks wait. Autoscaling is off now, so nothing is launched or terminated anyway.'
+    : 'Off. Autoscaling is off, so nothing is launched now; this only matters once it is on.';
+}
+
 /** The adoption card's first paragraph, in the number of the instances it lists. */
 export function adoptIntro(n: number): string {
   const one = n === 1;

@@ -10,7 +10,7 @@ import { ConfirmDialog, Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
-import { overviewModel, scaleToZeroText, withClearml } from '../model/overview.js';
+import { overviewModel, pauseStateText, scaleToZeroText, withClearml } from '../model/overview.js';
 import {
   STOP_EVERYTHING_CONSEQUENCE,
   summarizeStopEverything,
@@ -183,9 +183,7 @@ export function Overview() {
         />
         {pauseLimit && <p className="small muted">{pauseLimit}</p>}
         <p id={pauseId} className={`small${s.launchesPaused ? ' tone-warn' : ' muted'}`} data-testid="pause-state">
-          {s.launchesPaused
-            ? 'On: nothing new is launched; queued tasks wait. Running instances keep working and idle ones still stop.'
-            : 'Off: instances are launched when tasks wait.'}
+          {pauseStateText(s)}
         </p>
       </section>
 

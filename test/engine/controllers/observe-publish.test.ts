@@ -144,4 +144,31 @@ describe('Publisher', () => {
     expect(gpu?.lastDecision).toBe('launched 1 × g4dn.xlarge: 1 pending, 0 idle, 0 booting');
     expect(store.getState().costs.history).toHaveLength(2);
   });
+
+  it('a launch the tick did not carry out reads "would launch", and is not kept as the last decision', () => {
+    const store = createMainStore();
+    const pub = new Publisher(store, () => ({ price: 1, source: 'test' }));
+    const config = makeConfig();
+    const publish = (pending: number, now: number, held: 'off' | null) =>
+      pub.publish({
+        now,
+        config,
+        plan: plan(policyInput({ now, config, queues: [queue('gpu', pending), queue('cpu', 0)] })),
+        status: held ? 'off' : 'watching',
+        statusReason: null,
+        launchesPaused: false,
+        pausedQueues: new Set(),
+        lastTickOkAt: now,
+        events: [],
+        costs: undefined,
+        adoptable: [],
+        held,
+      });
+    const gpu = () => store.getState().queues.find((q) => q.name === 'gpu')?.lastDecision;
+    publish(1, T0, 'off');
+    expect(gpu()).toBe('would launch 1 × g4dn.xlarge (autoscaling is off): 1 pending, 0 idle, 0 booting');
+    // Turned on, with the task gone meanwhile: the queue says what it decides now, not what it would have done.
+    publish(0, T0 + 15_000, null);
+    expect(gpu()).toBe('no pending tasks');
+  });
 });
