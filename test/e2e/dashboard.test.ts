@@ -231,7 +231,13 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     // The import card sends the user to Credentials: the draft waits, and the Settings tab says it is unsaved.
     expect(await page.getByTestId('badge-settings').textContent()).toContain('unsaved');
     await tab(page, 'Credentials');
-    await tab(page, 'Settings');
+    // The Overview does not offer to turn on what has no saved configuration: it sends the user back to Settings.
+    await tab(page, 'Overview');
+    await page.getByText('No configuration is saved yet, so autoscaling cannot be turned on.').waitFor();
+    await page.getByText('The configuration in Settings is not saved yet: review it there, then Save.').waitFor();
+    expect(await page.getByText(/Turn it on to launch/).count()).toBe(0);
+    await page.getByRole('button', { name: 'Open Settings' }).click();
+    await page.getByRole('tab', { name: /^Settings/, selected: true }).waitFor();
     expect(await page.getByRole('textbox', { name: 'ClearML API host' }).inputValue()).toBe(
       'https://api.clearml.example.com',
     );

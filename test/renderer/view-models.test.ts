@@ -195,6 +195,44 @@ describe('overview model', () => {
   });
 });
 
+describe('the Overview with no configuration saved', () => {
+  const now = 1_000_000_000;
+  it.each([
+    [
+      'nothing in Settings either',
+      false,
+      'Open Settings to fill it in (or import the YAML of ClearML’s autoscaler), then Save.',
+    ],
+    [
+      'an unsaved draft in Settings',
+      true,
+      'The configuration in Settings is not saved yet: review it there, then Save.',
+    ],
+  ])('off, %s: says nothing is saved and offers Settings, not "Turn it on"', (_what, draftUnsaved, advice) => {
+    const m = overviewModel(snapshot({ status: 'off' }), now, { configured: false, draftUnsaved });
+    expect(m).toMatchObject({
+      statusLabel: 'Not set up',
+      reason: 'No configuration is saved yet, so autoscaling cannot be turned on.',
+      advice,
+      fix: ['settings'],
+    });
+  });
+
+  it.each([
+    ['a saved configuration', true],
+    ['a configuration not loaded yet', null],
+  ])('off with %s: the usual advice to turn it on', (_what, configured) => {
+    const m = overviewModel(snapshot({ status: 'off' }), now, { configured, draftUnsaved: false });
+    expect(m.advice).toBe('Turn it on to launch instances when tasks wait in the queues.');
+    expect(m.fix).toEqual([]);
+  });
+
+  it('an error keeps its own reason and fix', () => {
+    const s = snapshot({ status: 'error', statusReason: 'Nothing to run yet', statusFix: ['settings'] });
+    expect(overviewModel(s, now, { configured: false, draftUnsaved: false }).reason).toBe('Nothing to run yet');
+  });
+});
+
 describe('instances model', () => {
   const rows = [
     instance({

@@ -142,7 +142,37 @@ function advice(s: Snapshot, stale: boolean, pending: number): string | null {
   return null;
 }
 
-export function overviewModel(s: Snapshot, now: number): OverviewModel {
+/**
+ * What the Overview knows of the configuration beside the snapshot (which does not say): whether one is saved
+ * (null: not loaded yet, or unknown), and whether Settings holds an unsaved draft.
+ */
+export interface SetupState {
+  configured: boolean | null;
+  draftUnsaved: boolean;
+}
+
+/**
+ * Off with nothing saved: turning autoscaling on only brings a refusal, so the card says what is missing and
+ * offers Settings instead of "Turn it on".
+ */
+function notConfigured(m: OverviewModel, setup: SetupState): OverviewModel {
+  return {
+    ...m,
+    statusLabel: 'Not set up',
+    tone: 'warn',
+    reason: 'No configuration is saved yet, so autoscaling cannot be turned on.',
+    advice: setup.draftUnsaved
+      ? 'The configuration in Settings is not saved yet: review it there, then Save.'
+      : 'Open Settings to fill it in (or import the YAML of ClearML’s autoscaler), then Save.',
+    fix: ['settings'],
+  };
+}
+
+export function overviewModel(
+  s: Snapshot,
+  now: number,
+  setup: SetupState = { configured: null, draftUnsaved: false },
+): OverviewModel {
   const secondsSinceOkTick = s.lastTickOkAt === null ? null : Math.max(0, (now - s.lastTickOkAt) / 1000);
   const stale =
     s.enabled &&
@@ -161,7 +191,7 @@ export function overviewModel(s: Snapshot, now: number): OverviewModel {
   // Team mode: on, but another engine acts for this prefix (the reason says who and until when).
   const standby = s.enabled && s.status !== 'error' && s.leadership?.acts === false;
   const pending = pendingTasks(s);
-  return {
+  const m: OverviewModel = {
     statusLabel: standby ? 'Standby' : LABELS[s.status],
     tone: stale && s.status !== 'error' ? 'warn' : standby ? 'warn' : TONES[s.status],
     reason: s.statusReason ?? defaultReason(s),
@@ -179,4 +209,5 @@ export function overviewModel(s: Snapshot, now: number): OverviewModel {
     spendToday: s.costs.spendToday,
     projectedMonth: s.costs.projectedMonth,
   };
+  return s.status === 'off' && setup.configured === false ? notConfigured(m, setup) : m;
 }

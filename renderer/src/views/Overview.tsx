@@ -40,7 +40,12 @@ export function Overview() {
   const pauseId = useId();
   // Until the user picks a range: 15 min while the history is younger than that (a fresh start, the demo), else 1 h.
   const { hours, pick, timeline, error: timelineError } = useChartRange(1, now);
-  const m = overviewModel(s, now);
+  const setup = useApp((st) => ({
+    // The demo runs its own config; attached to a team engine, config.get answers the team's.
+    configured: st.config === null ? null : st.config.config !== null || st.config.demo,
+    draftUnsaved: st.settingsForm?.dirty ?? false,
+  }));
+  const m = overviewModel(s, now, setup);
   const proj = projection(m.projectedMonth, timeline?.since ?? null, now);
   const capWarnings = (s.costs.budgets ?? []).filter((c) => c.state !== 'ok');
   const live = s.instances.filter((i) => i.phase !== 'terminating' && i.state !== 'terminated').length;
