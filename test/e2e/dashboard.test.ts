@@ -457,6 +457,38 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('while ClearML cannot be read the queue figures show as unknown, not as zeros; its next answer shows them', async () => {
+    const good = syntheticSnapshot(3);
+    // What the engine publishes when no poll has read ClearML: the queues with zeros that are not counts.
+    const p = await syntheticPreview({
+      ...good,
+      status: 'error',
+      statusReason: 'ClearML could not be read at https://api.clearml.example.com: connection refused',
+      statusFix: ['settings'],
+      lastTickOkAt: null,
+      queues: good.queues.map((q) => ({ ...q, pending: 0, oldestWaitSec: null, busy: 0, idle: 0, booting: 0 })),
+    });
+    const page = await open(p);
+    const queued = page.locator('.stat', { hasText: 'Queued tasks' });
+    await queued.getByText('ClearML not read yet').waitFor();
+    expect(await queued.locator('.stat-value').textContent()).toBe('—');
+    const glance = page.getByRole('row', { name: /^gpu/ });
+    expect(await glance.getByRole('cell').first().textContent()).toBe('—');
+
+    await tab(page, 'Queues');
+    await page.getByRole('note', { name: 'Queue figures unknown' }).waitFor();
+    const gpu = page.locator('.queue-stats').first();
+    expect(await gpu.locator('dd').first().textContent()).toBe('—');
+    expect(await gpu.textContent()).not.toMatch(/0 busy/);
+    await shot(page, 'queues-clearml-unknown');
+
+    // ClearML answers: the real figures, and no note.
+    p.store.setState((s) => ({ ...good, rev: s.rev + 1 }));
+    await page.getByRole('note', { name: 'Queue figures unknown' }).waitFor({ state: 'detached' });
+    expect(await gpu.locator('dd').first().textContent()).toBe('4');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('moving to another region while instances run says what becomes of them before it saves', async () => {
     const p = await syntheticPreview(syntheticSnapshot(3));
     const page = await open(p);

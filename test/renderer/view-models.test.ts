@@ -17,6 +17,9 @@ import {
   adoptIntro,
   overviewModel,
   pauseStateText,
+  queueFigure,
+  queuesKnown,
+  queuesUnknownWhy,
   scaleToZeroText,
   STALE_AFTER_SEC,
   withClearml,
@@ -403,5 +406,23 @@ describe('the "Pause new launches" line', () => {
     expect(line).toMatch(text);
     // With autoscaling off, the line never says that instances are launched (or that idle ones stop).
     if (!enabled) expect(line).not.toMatch(/instances are launched when|idle ones still stop/);
+  });
+});
+
+describe('queue figures while ClearML cannot be read', () => {
+  const now = 1_000_000_000;
+  it.each([
+    ['never polled', null, null, false, 'ClearML not read yet'],
+    ['polled, ClearML never read', now, null, false, 'ClearML not read yet'],
+    ['the last poll read ClearML', now, now, true, null],
+    ['the last poll failed after one that read it', now, now - 15_000, false, 'unknown: the last poll failed'],
+  ] as const)('%s', (_what, lastTickAt, lastTickOkAt, known, why) => {
+    const s = snapshot({ lastTickAt, lastTickOkAt, queues: [queueView({ name: 'gpu', pending: 0 })] });
+    expect(queuesKnown(s)).toBe(known);
+    expect(queuesUnknownWhy(s)).toBe(why);
+    expect(queueFigure(0, known)).toBe(known ? 0 : '—');
+    const m = overviewModel(s, now);
+    expect(m.pendingTasks).toBe(known ? 0 : null);
+    expect(m.queuesUnknown).toBe(why);
   });
 });

@@ -25,7 +25,10 @@ export interface OverviewModel {
    * app's, so not in the counts above, but the queues and the chart count them as capacity.
    */
   fromClearml: { running: number; busy: number; idle: number };
-  pendingTasks: number;
+  /** null: unknown, ClearML's queues were not read (`queuesKnown`). */
+  pendingTasks: number | null;
+  /** Why the queue figures are unknown (`queuesUnknownWhy`); null when they are ClearML's last answer. */
+  queuesUnknown: string | null;
   burnPerHour: number;
   spendToday: number;
   projectedMonth: number;
@@ -77,6 +80,29 @@ export function pauseStateText(s: { launchesPaused: boolean; enabled: boolean })
   return s.launchesPaused
     ? 'On: once autoscaling is on, nothing new is launched and queued tasks wait. Autoscaling is off now, so nothing is launched or terminated anyway.'
     : 'Off. Autoscaling is off, so nothing is launched now; this only matters once it is on.';
+}
+
+/** What a queue figure shows when it is not known. */
+export const UNKNOWN = '—';
+
+/**
+ * Whether the snapshot's queue figures (pending tasks, oldest wait, workers) are ClearML's answer at the last
+ * poll. They are not when ClearML was never read or the last poll failed (ClearML or EC2 unreadable: the engine
+ * stamps `lastTickOkAt` only on a poll that read ClearML), and then the snapshot holds zeros that are not counts.
+ */
+export function queuesKnown(s: Pick<Snapshot, 'lastTickAt' | 'lastTickOkAt'>): boolean {
+  return s.lastTickOkAt !== null && (s.lastTickAt === null || s.lastTickAt <= s.lastTickOkAt);
+}
+
+/** Why the queue figures are unknown, for a note beside them; null when they are known. */
+export function queuesUnknownWhy(s: Pick<Snapshot, 'lastTickAt' | 'lastTickOkAt'>): string | null {
+  if (queuesKnown(s)) return null;
+  return s.lastTickOkAt === null ? 'ClearML not read yet' : 'unknown: the last poll failed';
+}
+
+/** A queue figure as shown: the number, or "—" while it is not known. */
+export function queueFigure(n: number, known: boolean): number | string {
+  return known ? n : UNKNOWN;
 }
 
 /** The adoption card's first paragraph, in the number of the instances it lists. */
@@ -191,6 +217,7 @@ export function overviewModel(
   // Team mode: on, but another engine acts for this prefix (the reason says who and until when).
   const standby = s.enabled && s.status !== 'error' && s.leadership?.acts === false;
   const pending = pendingTasks(s);
+  const known = queuesKnown(s);
   const m: OverviewModel = {
     statusLabel: standby ? 'Standby' : LABELS[s.status],
     tone: stale && s.status !== 'error' ? 'warn' : standby ? 'warn' : TONES[s.status],
@@ -204,7 +231,8 @@ export function overviewModel(
     idle,
     busy,
     fromClearml: clearmlCounts(s),
-    pendingTasks: pending,
+    pendingTasks: known ? pending : null,
+    queuesUnknown: queuesUnknownWhy(s),
     burnPerHour: s.costs.burnPerHour,
     spendToday: s.costs.spendToday,
     projectedMonth: s.costs.projectedMonth,

@@ -10,7 +10,14 @@ import { ConfirmDialog, Dialog } from '../components/Dialog.js';
 import { Bar, Stat, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
-import { overviewModel, pauseStateText, scaleToZeroText, withClearml } from '../model/overview.js';
+import {
+  overviewModel,
+  pauseStateText,
+  queueFigure,
+  scaleToZeroText,
+  UNKNOWN,
+  withClearml,
+} from '../model/overview.js';
 import {
   STOP_EVERYTHING_CONSEQUENCE,
   summarizeStopEverything,
@@ -46,6 +53,7 @@ export function Overview() {
     draftUnsaved: st.settingsForm?.dirty ?? false,
   }));
   const m = overviewModel(s, now, setup);
+  const known = m.queuesUnknown === null;
   const proj = projection(m.projectedMonth, timeline?.since ?? null, now);
   const capWarnings = (s.costs.budgets ?? []).filter((c) => c.state !== 'ok');
   const live = s.instances.filter((i) => i.phase !== 'terminating' && i.state !== 'terminated').length;
@@ -120,7 +128,11 @@ export function Overview() {
         />
         <Stat label="Booting" value={m.booting} sub="not yet a worker" tone={m.booting ? 'busy' : undefined} />
         <Stat label="Idle" value={m.idle} sub={withClearml('waiting for tasks', m.fromClearml.idle)} />
-        <Stat label="Queued tasks" value={m.pendingTasks} sub={plural(s.queues.length, 'queue')} />
+        <Stat
+          label="Queued tasks"
+          value={m.pendingTasks ?? UNKNOWN}
+          sub={m.queuesUnknown ?? plural(s.queues.length, 'queue')}
+        />
       </section>
 
       <section aria-label="Cost" className="stats stats-money">
@@ -155,11 +167,11 @@ export function Overview() {
                       {q.name}
                       {q.paused && <span className="pill tone-warn">paused</span>}
                     </th>
-                    <td className={q.pending ? 'tone-busy strong' : ''}>{q.pending}</td>
-                    <td>{formatDuration(q.oldestWaitSec)}</td>
+                    <td className={known && q.pending ? 'tone-busy strong' : ''}>{queueFigure(q.pending, known)}</td>
+                    <td>{known ? formatDuration(q.oldestWaitSec) : UNKNOWN}</td>
                     <td>
-                      <span className="tone-ok">{q.busy}</span> · {q.idle} ·{' '}
-                      <span className="tone-busy">{q.booting}</span>
+                      <span className="tone-ok">{queueFigure(q.busy, known)}</span> · {queueFigure(q.idle, known)} ·{' '}
+                      <span className="tone-busy">{queueFigure(q.booting, known)}</span>
                     </td>
                     <td className="cap-cell">
                       <Bar fraction={cap ? used / cap : 0} tone={cap && used >= cap ? 'warn' : 'accent'} />

@@ -1,6 +1,7 @@
 /** Queues: what waits, what serves it, its caps, the last decision and why; pause/resume per queue. */
 import { Bar } from '../components/misc.js';
 import { formatDuration } from '../model/format.js';
+import { queueFigure, queuesKnown, UNKNOWN } from '../model/overview.js';
 import { roleLimit } from '../model/team.js';
 import type { QueueView } from '../../../shared/domain.js';
 import { useActions, useApp, usePending } from '../state/react.js';
@@ -8,6 +9,10 @@ import { useActions, useApp, usePending } from '../state/react.js';
 export function Queues() {
   const queues = useApp((s) => s.snapshot?.queues ?? []);
   const focus = useApp((s) => s.focus);
+  const { known, never } = useApp((s) => ({
+    known: s.snapshot ? queuesKnown(s.snapshot) : false,
+    never: s.snapshot?.lastTickOkAt == null,
+  }));
   if (queues.length === 0)
     return (
       <div className="view">
@@ -16,14 +21,21 @@ export function Queues() {
     );
   return (
     <div className="view queues">
+      {!known && (
+        <p className="note tone-warn" role="note" aria-label="Queue figures unknown">
+          {never ? 'ClearML has not been read yet' : 'The last poll failed (the Overview says why)'}: pending tasks and
+          workers are unknown, shown as {UNKNOWN}, not zero.
+        </p>
+      )}
       {queues.map((q) => (
-        <QueueCard key={q.name} q={q} focused={focus === q.name} />
+        <QueueCard key={q.name} q={q} focused={focus === q.name} known={known} />
       ))}
     </div>
   );
 }
 
-function QueueCard({ q, focused }: { q: QueueView; focused: boolean }) {
+/** `known`: the figures are ClearML's answer at the last poll; otherwise they show as unknown, not as zeros. */
+function QueueCard({ q, focused, known }: { q: QueueView; focused: boolean; known: boolean }) {
   const actions = useActions();
   const pending = usePending(`queue:${q.name}`);
   const limit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:queue.setPaused'));
@@ -56,17 +68,23 @@ function QueueCard({ q, focused }: { q: QueueView; focused: boolean }) {
       <dl className="queue-stats">
         <div>
           <dt>Pending tasks</dt>
-          <dd className={q.pending ? 'big tone-busy' : 'big'}>{q.pending}</dd>
+          <dd className={known && q.pending ? 'big tone-busy' : 'big'}>{queueFigure(q.pending, known)}</dd>
         </div>
         <div>
           <dt>Oldest wait</dt>
-          <dd className="big">{formatDuration(q.oldestWaitSec)}</dd>
+          <dd className="big">{known ? formatDuration(q.oldestWaitSec) : UNKNOWN}</dd>
         </div>
         <div>
           <dt>Workers</dt>
           <dd>
-            <span className="tone-ok">{q.busy} busy</span> · {q.idle} idle ·{' '}
-            <span className="tone-busy">{q.booting} booting</span>
+            {known ? (
+              <>
+                <span className="tone-ok">{q.busy} busy</span> · {q.idle} idle ·{' '}
+                <span className="tone-busy">{q.booting} booting</span>
+              </>
+            ) : (
+              'unknown'
+            )}
           </dd>
         </div>
       </dl>
@@ -75,9 +93,9 @@ function QueueCard({ q, focused }: { q: QueueView; focused: boolean }) {
         <div
           className="stacked"
           role="img"
-          aria-label={`Workers: ${q.busy} busy, ${q.idle} idle, ${q.booting} booting`}
+          aria-label={known ? `Workers: ${q.busy} busy, ${q.idle} idle, ${q.booting} booting` : 'Workers: unknown'}
         >
-          {total > 0 ? (
+          {known && total > 0 ? (
             <>
               <span className="seg tone-ok" style={{ flexGrow: q.busy }} />
               <span className="seg tone-muted" style={{ flexGrow: q.idle }} />
@@ -88,9 +106,15 @@ function QueueCard({ q, focused }: { q: QueueView; focused: boolean }) {
           )}
         </div>
         <p className="legend small" aria-hidden="true">
-          <span className="swatch tone-ok" /> busy {q.busy} <span className="swatch tone-muted" /> idle {q.idle}{' '}
-          <span className="swatch tone-busy" /> booting {q.booting}
-          {total === 0 && <span className="muted"> · no workers</span>}
+          {known ? (
+            <>
+              <span className="swatch tone-ok" /> busy {q.busy} <span className="swatch tone-muted" /> idle {q.idle}{' '}
+              <span className="swatch tone-busy" /> booting {q.booting}
+              {total === 0 && <span className="muted"> · no workers</span>}
+            </>
+          ) : (
+            <span className="muted">unknown until ClearML is read</span>
+          )}
         </p>
       </figure>
       <table className="mini-table">
