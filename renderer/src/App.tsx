@@ -47,15 +47,18 @@ export function App({ problem, transport = 'electron' }: { problem?: string; tra
 
   return (
     <div className="app">
-      <header className="topbar">
-        <h1>ClearML Autoscaler</h1>
-        <ConnectionBanner />
-        <TeamBanner />
-        <button type="button" className="small shortcuts-button" aria-keyshortcuts="Shift+?" onClick={openHelp}>
-          Keyboard shortcuts
-        </button>
+      {/* The DEMO banner is part of the header, so it is inside a landmark like the rest of the page. */}
+      <header className="app-header">
+        <div className="topbar">
+          <h1>ClearML Autoscaler</h1>
+          <ConnectionBanner />
+          <TeamBanner />
+          <button type="button" className="small shortcuts-button" aria-keyshortcuts="Shift+?" onClick={openHelp}>
+            Keyboard shortcuts
+          </button>
+        </div>
+        {demo && <DemoBanner transport={transport} />}
       </header>
-      {demo && <DemoBanner transport={transport} />}
       {problem ? (
         <main className="blocking">
           <h2>Cannot reach the autoscaler</h2>
@@ -160,14 +163,17 @@ function Dashboard() {
   return (
     <>
       <TabBar current={view} />
-      <main id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} tabIndex={-1} className="panel">
-        {view === 'overview' && <Overview />}
-        {view === 'queues' && <Queues />}
-        {view === 'instances' && <Instances />}
-        {view === 'costs' && <Costs />}
-        {view === 'events' && <Events />}
-        {view === 'settings' && <Settings />}
-        {view === 'credentials' && <Credentials />}
+      {/* A plain main landmark: a tabpanel role on <main> itself would replace the main role. */}
+      <main className="dashboard">
+        <div id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} tabIndex={-1} className="panel">
+          {view === 'overview' && <Overview />}
+          {view === 'queues' && <Queues />}
+          {view === 'instances' && <Instances />}
+          {view === 'costs' && <Costs />}
+          {view === 'events' && <Events />}
+          {view === 'settings' && <Settings />}
+          {view === 'credentials' && <Credentials />}
+        </div>
       </main>
     </>
   );

@@ -15,7 +15,7 @@ import {
   syntheticPreview,
   syntheticSnapshot,
 } from './support.js';
-import { audit, describeFindings } from './axe.js';
+import { audit, auditLandmarks, describeFindings } from './axe.js';
 
 const VIEWS = ['Overview', 'Queues', 'Instances', 'Costs', 'Events', 'Settings', 'Credentials'] as const;
 
@@ -93,4 +93,20 @@ suite(`accessibility in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => 
       }, 120_000);
     }
   }
+
+  it('every view, in the demo: one main landmark holds the view, and the header (DEMO banner included) the rest', async () => {
+    const page = await open(await syntheticPreview({ ...scaled(), demo: true }));
+    await page.getByRole('note', { name: 'Demo mode' }).waitFor();
+    const all: string[] = [];
+    for (const view of VIEWS) {
+      await page.getByRole('tab', { name: new RegExp(`^${view}`) }).click();
+      await page.waitForTimeout(150);
+      const findings = await auditLandmarks(page);
+      if (findings.length) all.push(describeFindings(`${view} (demo)`, findings));
+    }
+    expect(all.join('\n'), all.join('\n')).toBe('');
+    expect(await page.getByRole('main').getByRole('tabpanel').count()).toBe(1);
+    expect(await page.getByRole('banner').getByRole('note', { name: 'Demo mode' }).count()).toBe(1);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
 });

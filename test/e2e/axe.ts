@@ -30,6 +30,29 @@ export async function audit(page: Page): Promise<Finding[]> {
     }));
 }
 
+/**
+ * The landmark rules (best practice in axe, so outside `audit`'s WCAG tags), whatever their impact: one main
+ * landmark, every piece of content inside a landmark, and no role that overrides a landmark element's own.
+ */
+export async function auditLandmarks(page: Page): Promise<Finding[]> {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Finding[] }> } }
+    ).axe;
+    return axe.run(document, {
+      runOnly: {
+        type: 'rule',
+        values: ['landmark-one-main', 'region', 'aria-allowed-role', 'landmark-no-duplicate-main', 'landmark-unique'],
+      },
+    });
+  });
+  return results.violations.map((v) => ({
+    ...v,
+    nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+  }));
+}
+
 export function describeFindings(where: string, findings: Finding[]): string {
   return findings
     .map(
