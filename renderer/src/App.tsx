@@ -41,6 +41,9 @@ export function App({ problem, transport = 'electron' }: { problem?: string; tra
     demo: s.snapshot?.demo ?? false,
     attachedDown: s.snapshot?.remote !== undefined && s.snapshot.remote.state !== 'connected',
   }));
+  // Set once the setup screen was shown: the dashboard that replaces it takes the focus it leaves behind.
+  const leftSetup = useRef(false);
+  if (firstRun === true) leftSetup.current = true;
   const [help, setHelp] = useState(false);
   const openHelp = useCallback(() => setHelp(true), []);
   useShortcuts(!problem && loaded && firstRun === false, openHelp);
@@ -89,7 +92,7 @@ export function App({ problem, transport = 'electron' }: { problem?: string; tra
           <TeamSection />
         </main>
       ) : (
-        <Dashboard />
+        <Dashboard focusOnMount={leftSetup.current} />
       )}
       <Notices />
       <LiveRegion />
@@ -158,14 +161,34 @@ function ConnectionBanner() {
   );
 }
 
-function Dashboard() {
+/**
+ * `focusOnMount`: the dashboard replaces the setup screen (Try the demo, the setup's last step, an import), whose
+ * focused button goes with it: focus would drop to the body and the next Tab start at the top of the page, so it
+ * goes to the shown view instead. On a plain page load the page's own order stands.
+ */
+function Dashboard({ focusOnMount }: { focusOnMount: boolean }) {
   const view = useApp((s) => s.view);
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const active = document.activeElement;
+    // Without scrolling: the panel is taller than the window, and focusing it would scroll the tabs out of view.
+    if (focusOnMount && (!active || active === document.body)) panel.current?.focus({ preventScroll: true });
+    // Only when it first appears: later focus is the user's.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   return (
     <>
       <TabBar current={view} />
       {/* A plain main landmark: a tabpanel role on <main> itself would replace the main role. */}
       <main className="dashboard">
-        <div id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} tabIndex={-1} className="panel">
+        <div
+          ref={panel}
+          id={`panel-${view}`}
+          role="tabpanel"
+          aria-labelledby={`tab-${view}`}
+          tabIndex={-1}
+          className="panel"
+        >
           {view === 'overview' && <Overview />}
           {view === 'queues' && <Queues />}
           {view === 'instances' && <Instances />}

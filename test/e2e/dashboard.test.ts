@@ -38,9 +38,17 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByRole('heading', { name: 'Set up autoscaling' }).waitFor();
     await shot(page, 'first-run');
 
-    await page.getByRole('button', { name: 'Try the demo' }).click();
+    // By the keyboard: the dashboard that replaces the setup screen takes the focus (not the page's body).
+    await page.getByRole('button', { name: 'Try the demo' }).focus();
+    await page.keyboard.press('Enter');
     const banner = page.getByRole('note', { name: 'Demo mode' });
     await banner.waitFor();
+    await page.getByRole('tabpanel', { name: 'Overview' }).waitFor();
+    expect(
+      await page.evaluate(() => `${document.activeElement?.getAttribute('role')}:${document.activeElement?.id}`),
+    ).toBe('tabpanel:panel-overview');
+    // Focused where it is: the header and the tabs stay in view.
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
     expect(await banner.textContent()).toMatch(/DEMO.*nothing real is launched or billed/);
     // The banner has the way out: in the preview, a restart with --first-run.
     await banner.getByRole('button', { name: 'Leave the demo and set up…' }).click();
