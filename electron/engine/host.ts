@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../../shared/config.js';
-import { EngineEventSchema, isLiveState, type EngineEvent } from '../../shared/domain.js';
+import { emptySnapshot, EngineEventSchema, isLiveState, type EngineEvent } from '../../shared/domain.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
 import type { DemoEmulation } from './demo.js';
@@ -83,6 +83,12 @@ export interface EngineHost extends EngineController {
   readonly config: Config | null;
   startDemo(opts?: { enable?: boolean; dryRun?: boolean }): Promise<void>;
   /**
+   * Ends the demo while the app runs: its world and everything it made up are dropped, and the host is as it was
+   * before the demo (nothing configured, the data folder's files in use again). The caller applies the saved
+   * config, if there is one.
+   */
+  stopDemo(): Promise<void>;
+  /**
    * Turn autoscaling off and terminate every instance carrying our prefix in every region the app ever launched in
    * (the demo: its emulated region only).
    */
@@ -136,7 +142,9 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let priceRefreshing: Promise<void> | null = null;
   let pendingRecovery: (() => Promise<void>) | null = null;
   let lastCreds: ResolvedCredentials | null = null;
-  let crash = opts.dataDir && (opts.crashSafety ?? true) ? createCrashSafety({ dir: opts.dataDir, clock }) : null;
+  const openCrashSafety = () =>
+    opts.dataDir && (opts.crashSafety ?? true) ? createCrashSafety({ dir: opts.dataDir, clock }) : null;
+  let crash = openCrashSafety();
   // The cost history is one append-only journal per data folder, opened once and shared by every engine.
   let historyP: Promise<CostHistory | null> | null = null;
   /** Where the cost history is: the data folder, or the demo's own temporary folder once the demo runs. */
@@ -173,11 +181,13 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   // The scaling timeline records what is published (a sample per successful poll, a marker per event), so it needs
   // nothing from inside the tick; kept in timeline.json in the data folder.
   const timelineProblem = (message: string) => log.emit({ level: 'warn', kind: 'engine', message });
-  let timelineP = TimelineRecorder.open({
-    ...(opts.dataDir ? { file: path.join(opts.dataDir, 'timeline.json') } : {}),
-    clock,
-    onProblem: timelineProblem,
-  });
+  const openTimeline = () =>
+    TimelineRecorder.open({
+      ...(opts.dataDir ? { file: path.join(opts.dataDir, 'timeline.json') } : {}),
+      clock,
+      onProblem: timelineProblem,
+    });
+  let timelineP = openTimeline();
   store.subscribe((s, prev) => {
     if (s.lastTickOkAt !== null && s.lastTickOkAt !== prev.lastTickOkAt) {
       const sample = sampleOf(s, s.lastTickOkAt);
@@ -211,23 +221,25 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     ? readKeptFileSync({ ...eventsFile, onProblem: (m) => (unreadable = m) }, EventsFileSchema)
     : undefined;
   const log = new EventLog(() => clock.now(), recordEvent, kept?.events ?? []);
-  let eventsWriter: KeptFileWriter | null = eventsFile
-    ? new KeptFileWriter(eventsFile, () =>
-        // Event texts are built to carry no secret; on disk they are masked for the secret shapes anyway.
-        JSON.stringify({
-          version: 1,
-          events: log.recent(MAX_EVENTS).map((e) => ({ ...e, message: redact(e.message) })),
-        }),
-      )
-    : null;
+  const openEventsWriter = () =>
+    eventsFile
+      ? new KeptFileWriter(eventsFile, () =>
+          // Event texts are built to carry no secret; on disk they are masked for the secret shapes anyway.
+          JSON.stringify({
+            version: 1,
+            events: log.recent(MAX_EVENTS).map((e) => ({ ...e, message: redact(e.message) })),
+          }),
+        )
+      : null;
+  let eventsWriter: KeptFileWriter | null = openEventsWriter();
   if (unreadable) log.emit({ level: 'warn', kind: 'engine', message: unreadable });
   // What the keep-warm rule learnt (arrivals, boot and task times), kept in keep-warm.json across restarts: taken
   // back by the first engine that ticks (`Engine.resumeMemory`), written from the latest one as it ticks.
   const warmFile = keptFile('keep-warm.json', 'the keep-warm memory', WARM_FLUSH_MS);
   let keptWarm = warmFile ? (readKeptFileSync(warmFile, KeptWarmSchema) ?? null) : null;
-  let warmWriter: KeptFileWriter | null = warmFile
-    ? new KeptFileWriter(warmFile, () => JSON.stringify(lastTicked?.keptMemory() ?? keptWarm))
-    : null;
+  const openWarmWriter = () =>
+    warmFile ? new KeptFileWriter(warmFile, () => JSON.stringify(lastTicked?.keptMemory() ?? keptWarm)) : null;
+  let warmWriter: KeptFileWriter | null = openWarmWriter();
 
   const makeClearml =
     opts.makeClearml ??
@@ -464,6 +476,44 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     crash = null;
   }
 
+  /**
+   * The way back from `keepTheDemoApart`: autoscaling off, the demo's engine, world and made-up files dropped, and
+   * the data folder's journal, history, timeline, event log and keep-warm memory in use again, as they were before
+   * the demo (none of the demo reached them). The event log keeps counting up, so no window mistakes an old id for
+   * a new event.
+   */
+  async function leaveTheDemo(): Promise<void> {
+    if (!demoEmulation) return;
+    await setEnabled(false, true);
+    while (current) await current;
+    engine = null;
+    lastTicked = null;
+    config = null;
+    clients = null;
+    lastCreds = null;
+    pendingRecovery = null;
+    priceRefresh = null;
+    if (priceRefreshing) await Promise.race([priceRefreshing, delay(STOP_PRICE_WAIT_MS)]);
+    demoEmulation.close();
+    demoEmulation = null;
+    await (await historyP)?.close();
+    historyP = retiredHistory;
+    retiredHistory = null;
+    historyDir = opts.dataDir;
+    demoDir?.remove();
+    demoDir = null;
+    crash = openCrashSafety();
+    timelineP = openTimeline();
+    const keptEvents = eventsFile ? readKeptFileSync(eventsFile, EventsFileSchema) : undefined;
+    log.restart(keptEvents?.events ?? []);
+    eventsWriter = openEventsWriter();
+    keptWarm = warmFile ? (readKeptFileSync(warmFile, KeptWarmSchema) ?? null) : null;
+    warmWriter = openWarmWriter();
+    // Everything the demo published goes: what a fresh start without a config shows, with the kept events.
+    const { rev: _rev, ...fresh } = emptySnapshot();
+    publish(store, { ...fresh, events: log.recent(200) });
+  }
+
   async function stopHost(): Promise<void> {
     stopping = true;
     watchWake?.abort();
@@ -583,6 +633,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     },
     // Once: a second call (a test's cleanup, a quit during a stop) waits for the first.
     stop: () => (stopped ??= stopHost()),
+    stopDemo: () => leaveTheDemo(),
     async startDemo(demoOpts = {}) {
       if (!demoEmulation) {
         await keepTheDemoApart();

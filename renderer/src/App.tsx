@@ -7,7 +7,7 @@ import { ShortcutsHelp, useShortcuts } from './components/Shortcuts.js';
 import { VIEW_LABELS as LABELS } from './shortcuts.js';
 import { VIEWS, type ViewName } from './state/app-store.js';
 import { isFirstRun, tabBadges } from './state/selectors.js';
-import { useActions, useApp } from './state/react.js';
+import { useActions, useApp, usePending } from './state/react.js';
 import { Costs } from './views/Costs.js';
 import { Credentials } from './views/Credentials.js';
 import { Events } from './views/Events.js';
@@ -18,9 +18,7 @@ import { Queues } from './views/Queues.js';
 import { Settings } from './views/Settings.js';
 import { TeamSection } from './views/settings/TeamSection.js';
 import { plural } from './model/format.js';
-import { leaveDemoSteps } from './model/demo.js';
 import { Dialog } from './components/Dialog.js';
-import type { Bridge } from './bridge/bridge.js';
 
 /** The theme preference: 'system' follows prefers-color-scheme; light/dark pin it (CSS reads data-theme). */
 function useTheme() {
@@ -32,7 +30,7 @@ function useTheme() {
   }, [theme]);
 }
 
-export function App({ problem, transport = 'electron' }: { problem?: string; transport?: Bridge['transport'] }) {
+export function App({ problem }: { problem?: string }) {
   useTheme();
   const { loaded, loadError, firstRun, demo, attachedDown } = useApp((s) => ({
     loaded: s.snapshot !== null,
@@ -60,7 +58,7 @@ export function App({ problem, transport = 'electron' }: { problem?: string; tra
             Keyboard shortcuts
           </button>
         </div>
-        {demo && <DemoBanner transport={transport} />}
+        {demo && <DemoBanner />}
       </header>
       {problem ? (
         <main className="blocking">
@@ -102,8 +100,11 @@ export function App({ problem, transport = 'electron' }: { problem?: string; tra
 }
 
 /** The DEMO banner, with the way out of the demo: without it the demo looked like the only thing the app does. */
-function DemoBanner({ transport }: { transport: Bridge['transport'] }) {
+function DemoBanner() {
   const [leaving, setLeaving] = useState(false);
+  const [failed, setFailed] = useState<string | null>(null);
+  const pending = usePending('demo');
+  const actions = useActions();
   return (
     <div className="demo-banner" role="note" aria-label="Demo mode">
       <strong>DEMO</strong> Simulated ClearML and EC2 with a synthetic workload: nothing real is launched or billed.
@@ -115,26 +116,39 @@ function DemoBanner({ transport }: { transport: Bridge['transport'] }) {
           title="Leave the demo and set up"
           onClose={() => setLeaving(false)}
           footer={
-            <button type="button" onClick={() => setLeaving(false)}>
-              Close
-            </button>
+            <>
+              <button type="button" onClick={() => setLeaving(false)}>
+                Stay in the demo
+              </button>
+              <button
+                type="button"
+                className="primary"
+                disabled={pending}
+                onClick={() =>
+                  void actions.stopDemo().then((r) => {
+                    if (r.ok) setLeaving(false);
+                    else setFailed(r.error.message);
+                  })
+                }
+              >
+                {pending ? 'Leaving…' : 'Leave the demo'}
+              </button>
+            </>
           }
         >
-          <p>The demo runs until the app stops, and nothing of it is saved. To set up your own ClearML and AWS:</p>
-          <ol>
-            {leaveDemoSteps(transport).map((step) => (
-              <li key={step}>{withCode(step)}</li>
-            ))}
-          </ol>
+          <p>
+            The demo&apos;s simulated instances, events and spend are dropped; none of it was saved. The app then opens
+            the setup screen, or your saved configuration with autoscaling off. Keys stored under Credentials are kept.
+          </p>
+          {failed && (
+            <p className="note tone-error" role="alert">
+              {failed}
+            </p>
+          )}
         </Dialog>
       )}
     </div>
   );
-}
-
-/** `text` with its `backquoted` parts (commands, flags) set as code. */
-function withCode(text: string) {
-  return text.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
 }
 
 function TeamBanner() {

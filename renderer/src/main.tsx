@@ -18,7 +18,7 @@ if (root)
   createRoot(root).render(
     <StrictMode>
       <AppStoreProvider value={app}>
-        <App problem={bridge.problem} transport={bridge.transport} />
+        <App problem={bridge.problem} />
       </AppStoreProvider>
     </StrictMode>,
   );

@@ -40,6 +40,8 @@ export function describeChange(channel: InvokeChannel, req: unknown): string | n
       return 'imported the ClearML credentials from clearml.conf';
     case 'autoscaler:demo.start':
       return 'started the demo';
+    case 'autoscaler:demo.stop':
+      return 'left the demo';
     case 'autoscaler:settings.patch':
       return 'changed the preferences';
     case 'autoscaler:leadership.decide':

@@ -26,6 +26,7 @@ export const INVOKE_CHANNELS = [
   'autoscaler:credentials.test',
   'autoscaler:credentials.importClearmlConf',
   'autoscaler:demo.start',
+  'autoscaler:demo.stop',
   'autoscaler:app.openExternal',
   'autoscaler:settings.get',
   'autoscaler:settings.patch',

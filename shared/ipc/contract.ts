@@ -255,6 +255,8 @@ export const invokeContract = {
     res: z.object({ imported: z.boolean(), message: z.string(), apiHost: z.string().nullable() }),
   },
   'autoscaler:demo.start': { req: z.object({}).strict(), res: z.object({ demo: z.boolean() }) },
+  /** Ends the demo: the app is as before it, with the saved config applied (none: the setup screen). */
+  'autoscaler:demo.stop': { req: z.object({}).strict(), res: z.object({ demo: z.boolean() }) },
   'autoscaler:app.openExternal': {
     req: z.object({ url: z.string().url().max(2048) }).strict(),
     res: z.object({ opened: z.boolean() }),

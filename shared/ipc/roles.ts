@@ -49,6 +49,7 @@ export const CHANNEL_ROLES: Record<InvokeChannel, Role> = {
   'autoscaler:credentials.test': 'admin',
   'autoscaler:credentials.importClearmlConf': 'admin',
   'autoscaler:demo.start': 'admin',
+  'autoscaler:demo.stop': 'admin',
   'autoscaler:settings.patch': 'admin',
   // Creates an AWS resource (the DynamoDB lease table).
   'autoscaler:leadership.createLeaseTable': 'admin',
@@ -76,6 +77,7 @@ export const CHANGING_CHANNELS: ReadonlySet<InvokeChannel> = new Set<InvokeChann
   'autoscaler:credentials.clear',
   'autoscaler:credentials.importClearmlConf',
   'autoscaler:demo.start',
+  'autoscaler:demo.stop',
   'autoscaler:settings.patch',
   'autoscaler:leadership.decide',
   'autoscaler:leadership.createLeaseTable',

@@ -50,13 +50,14 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     // Focused where it is: the header and the tabs stay in view.
     expect(await page.evaluate(() => window.scrollY)).toBe(0);
     expect(await banner.textContent()).toMatch(/DEMO.*nothing real is launched or billed/);
-    // The banner has the way out: in the preview, a restart with --first-run.
+    // The banner has the way out; it asks first, and staying changes nothing.
     await banner.getByRole('button', { name: 'Leave the demo and set up…' }).click();
     const leave = page.getByRole('dialog', { name: 'Leave the demo and set up' });
-    await leave.getByText('npm run preview:web -- --first-run').waitFor();
+    await leave.getByText(/none of it was saved/).waitFor();
     await shot(page, 'demo-leave');
-    await leave.getByRole('button', { name: 'Close' }).click();
+    await leave.getByRole('button', { name: 'Stay in the demo' }).click();
     await leave.waitFor({ state: 'detached' });
+    await banner.waitFor();
 
     const burn = page.locator('.stat', { hasText: 'Burn rate' }).locator('.stat-value');
     expect(money(await burn.textContent())).toBe(0);
@@ -107,6 +108,29 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await shot(page, 'dark-demo-events');
     expect(pageErrors(page)).toEqual([]);
   }, 240_000);
+
+  it('the demo, left while the app runs: the setup screen again, with nothing of the demo', async () => {
+    const p = await realPreview();
+    const page = await open(p);
+    await page.getByRole('button', { name: 'Try the demo' }).click();
+    const banner = page.getByRole('note', { name: 'Demo mode' });
+    await banner.waitFor();
+    await page.getByRole('switch', { name: 'Autoscaling' }).click();
+    await tab(page, 'Instances');
+    await page.locator('[data-instance-id]').first().waitFor({ timeout: 60_000 });
+    await banner.getByRole('button', { name: 'Leave the demo and set up…' }).click();
+    const leave = page.getByRole('dialog', { name: 'Leave the demo and set up' });
+    await leave.getByRole('button', { name: 'Leave the demo' }).click();
+    await page.getByRole('heading', { name: 'Set up autoscaling' }).waitFor({ timeout: 30_000 });
+    expect(await banner.count()).toBe(0);
+    // The engine behind the page left it too: no demo, nothing configured, nothing running.
+    const snap = p.backend.host.store.getState();
+    expect([snap.demo, snap.enabled, snap.instances.length, p.backend.host.config]).toEqual([false, false, 0, null]);
+    // And the demo can be tried again.
+    await page.getByRole('button', { name: 'Try the demo' }).click();
+    await page.getByRole('note', { name: 'Demo mode' }).waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
 
   it('first run → setup: ClearML → AWS → first queue; each step checks its fields, then the dashboard opens', async () => {
     const p = await realPreview();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { leaveDemoSteps } from '../../renderer/src/model/demo.js';
 import { queueView } from '../fixtures/views.js';
 import { niceMax, shares, spotFraction } from '../../renderer/src/model/costs.js';
 import { csvField, eventsToCsv, filterEvents, EMPTY_EVENT_FILTER } from '../../renderer/src/model/events.js';
@@ -381,17 +380,6 @@ describe('events model', () => {
       `2,${new Date(2000).toISOString()},error,launch-failed,gpu,,,,"InsufficientInstanceCapacity, ""spot"""`,
     );
     expect(lines).toHaveLength(4);
-  });
-});
-
-describe('leaving the demo', () => {
-  it.each([
-    ['the desktop app', 'electron', [/tray menu → Quit/, /setup screen/, /--demo/]],
-    ['the browser preview', 'websocket', [/Ctrl\+C/, /--first-run/, /token changes/]],
-  ] as const)('%s: the steps name what ends the demo there', (_name, transport, expected) => {
-    const steps = leaveDemoSteps(transport);
-    expect(steps).toHaveLength(expected.length);
-    expected.forEach((re, i) => expect(steps[i]).toMatch(re));
   });
 });
 

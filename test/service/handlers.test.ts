@@ -56,6 +56,7 @@ function makeDeps(over: Partial<ServiceDeps> = {}) {
     exportConfig: () => JSON.stringify(settings.get().config),
     openExternal: vi.fn(async (url: string) => url.startsWith('https://app.clear.ml')),
     startDemo: vi.fn(async () => undefined),
+    stopDemo: vi.fn(async () => undefined),
     isDemo: () => false,
     // Careless too: a region error that quotes the credentials it used.
     stopEverything: vi.fn(async () => ({
@@ -105,6 +106,7 @@ const VALID: { [C in InvokeChannel]: InvokeRequest<C> } = {
   'autoscaler:credentials.test': { kind: 'clearml' },
   'autoscaler:credentials.importClearmlConf': {},
   'autoscaler:demo.start': {},
+  'autoscaler:demo.stop': {},
   'autoscaler:app.openExternal': { url: 'https://app.clear.ml/projects' },
   'autoscaler:settings.get': {},
   'autoscaler:settings.patch': { theme: 'dark', notificationMutes: { launched: true } },
@@ -493,6 +495,28 @@ describe('change events', () => {
     settings.patch({ launchAtLogin: !settings.get().launchAtLogin });
     expect(topics).toEqual(['settings']);
     unwatch();
+  });
+
+  it('demo.stop ends the demo and says the config changed; outside the demo it does nothing', async () => {
+    const { deps } = makeDeps();
+    let demo = true;
+    const stopDemo = vi.fn(async () => void (demo = false));
+    const changes = createChangeFeed();
+    const topics: string[] = [];
+    changes.on((t) => topics.push(t));
+    const dispatch = createDispatcher(createServiceHandlers({ ...deps, changes, stopDemo, isDemo: () => demo }));
+    expect(await dispatch('autoscaler:demo.stop', {}, ctx)).toEqual({ ok: true, value: { demo: false } });
+    expect([stopDemo.mock.calls.length, topics]).toEqual([1, ['config']]);
+    expect(await dispatch('autoscaler:demo.stop', {}, ctx)).toEqual({ ok: true, value: { demo: false } });
+    expect([stopDemo.mock.calls.length, topics]).toEqual([1, ['config']]);
+    // A host that cannot leave the demo says so.
+    const { stopDemo: _none, ...without } = deps;
+    const refused = await createDispatcher(createServiceHandlers({ ...without, isDemo: () => true }))(
+      'autoscaler:demo.stop',
+      {},
+      ctx,
+    );
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not_ready', message: /restart it/ } });
   });
 });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
+import { JOURNAL_FILE } from '../../electron/engine/reliability/intent-journal.js';
 import { AWS_KEYS, addTasks, baseConfig } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
@@ -124,6 +125,48 @@ describe('what a restart keeps (the real engine, against the emulators)', () => 
     expect(Math.min(...after.slice(before.length).map((e) => e.id))).toBeGreaterThan(before.at(-1)!.id);
     expect((await again.timeline(1)).points.length).toBeGreaterThan(points);
   });
+
+  it('leaving the demo while the app runs: the data folder is used again as before it, none of the demo kept', async () => {
+    const { w, config, open } = await opener();
+    const first = open();
+    addTasks(w.clearml, 'gpu', 1, 600);
+    await first.tickNow();
+    const before = first.store.getState().events;
+    await first.stop();
+
+    // The next start tries the demo first (no config applied yet), then leaves it.
+    const host = w.host({ dataDir: dir });
+    await host.startDemo();
+    const demoLaunched = await until('a demo launch', async () => {
+      const r = await host.tickNow();
+      return r?.launched.length ? r.launched : null;
+    });
+    await host.setEnabled(true);
+    await host.stopDemo();
+    expect(host.demo).toBe(false);
+    expect([host.config, host.engine, host.demoEmulation]).toEqual([null, null, null]);
+    const left = host.store.getState();
+    expect(left).toMatchObject({ demo: false, enabled: false, status: 'off', queues: [], instances: [] });
+    // The event log is the one kept before the demo; ids go on counting up from the demo's.
+    expect(left.events).toEqual(before);
+    expect(await host.tickNow()).toBeNull();
+
+    // The saved config applied: the real engine writes to the data folder again.
+    host.configure(config, { clearml: null, aws: AWS_KEYS });
+    w.clock.advance(15_000);
+    addTasks(w.clearml, 'cpu', 1, 600);
+    const r = await host.tickNow();
+    expect(r?.launched).toHaveLength(1);
+    const after = host.store.getState().events;
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(Math.min(...after.slice(before.length).map((e) => e.id))).toBeGreaterThan(before.at(-1)!.id);
+    await host.stop();
+    const onDisk = readFileSync(path.join(dir, 'events.json'), 'utf8');
+    expect(onDisk).toContain(r!.launched[0]!);
+    for (const id of demoLaunched) expect(onDisk).not.toContain(id);
+    // The launch journal is written again (the demo had it off).
+    expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8')).toContain(r!.launched[0]!);
+  }, 60_000);
 
   it('an event log file that does not parse is set aside, said, and the log starts empty', async () => {
     const { open } = await opener();

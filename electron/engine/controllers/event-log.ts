@@ -29,6 +29,16 @@ export class EventLog {
     this.seq = this.events.reduce((m, e) => Math.max(m, e.id), 0);
   }
 
+  /**
+   * Starts over from `history` (the demo's events dropped for the ones kept before it). Ids go on counting up from
+   * the highest ever given, so a window never takes an earlier id for a new event.
+   */
+  restart(history: readonly EngineEvent[]): void {
+    this.events = history.slice(-MAX_EVENTS);
+    this.seq = this.events.reduce((m, e) => Math.max(m, e.id), this.seq);
+    this.emitted.clear();
+  }
+
   emit(e: NewEvent): EngineEvent {
     const event: EngineEvent = { id: ++this.seq, at: this.now(), ...e };
     this.events.push(event);

@@ -84,6 +84,12 @@ export function composeService(p: ServiceParts): Service {
       return p.openUrl(url);
     },
     startDemo: () => host.startDemo(),
+    stopDemo: async () => {
+      await host.stopDemo();
+      // Back to what a start without the demo would run: the saved config, if any, with autoscaling off (the demo
+      // was a try-out, not a decision to scale the real account).
+      await configureFromSettings({ controller: host, settings, secrets, fallback, knownSecrets: known });
+    },
     isDemo: () => host.demo,
     demoConfig: () => host.config,
     stopEverything: () => stopEverythingResult(host),

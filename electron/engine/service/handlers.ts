@@ -44,6 +44,8 @@ export interface ServiceDeps {
   /** The single allow-listed opener (https + known hosts); false when refused. */
   openExternal(url: string): Promise<boolean>;
   startDemo(): Promise<void>;
+  /** Ends the demo and applies the saved config, if there is one (autoscaling stays off). */
+  stopDemo?: () => Promise<void>;
   isDemo(): boolean;
   /** The config the demo engine runs (shown read-only). */
   demoConfig?: () => Config | null;
@@ -541,6 +543,17 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       await deps.startDemo();
       // config.get now answers the demo's config.
       deps.changes?.emit('config');
+      return { demo: deps.isDemo() };
+    },
+
+    'autoscaler:demo.stop': async () => {
+      if (!deps.stopDemo)
+        throw new ServiceError('not_ready', 'This app cannot leave the demo while it runs: restart it.');
+      if (deps.isDemo()) {
+        await deps.stopDemo();
+        // config.get answers the saved config again (or none: the setup screen).
+        deps.changes?.emit('config');
+      }
       return { demo: deps.isDemo() };
     },
 

@@ -112,6 +112,7 @@ export interface AppActions {
   /** The kill switch; errors are returned (the dialog shows them), not raised as notices. */
   stopEverything(): Promise<Result<'autoscaler:engine.stopEverything'>>;
   startDemo(): Promise<Result<'autoscaler:demo.start'>>;
+  stopDemo(): Promise<Result<'autoscaler:demo.stop'>>;
   openExternal(url: string): Promise<Result<'autoscaler:app.openExternal'>>;
   validateConfig(config: unknown): Promise<Result<'autoscaler:config.validate'>>;
   /** `confirm`: the user's explicit yes to instance-setup changes and to the API host the keys go to. */

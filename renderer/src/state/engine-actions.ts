@@ -14,6 +14,7 @@ export function engineActions(
   | 'scaleToZero'
   | 'stopEverything'
   | 'startDemo'
+  | 'stopDemo'
 > {
   return {
     setEnabled(enabled) {
@@ -89,6 +90,16 @@ export function engineActions(
         'demo',
         () => kit.api['demo.start']({}),
         (s) => s.demo,
+      );
+      if (r.ok) await kit.actions().refreshConfig();
+      return r;
+    },
+
+    async stopDemo() {
+      const r = await kit.confirmCall(
+        'demo',
+        () => kit.api['demo.stop']({}),
+        (s) => !s.demo,
       );
       if (r.ok) await kit.actions().refreshConfig();
       return r;
