@@ -41,6 +41,14 @@ const env = () => ({
   HOME: mkdtempSync(path.join(tmpdir(), 'home-')),
 });
 
+/** ClearML's reference autoscaler file without its cloud_credentials_region line, in a temporary folder. */
+function regionlessClearmlFile(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'cfg-')), 'aws_autoscaler.yaml');
+  const text = readFileSync(path.join(fixtures, 'clearml-reference.yaml'), 'utf8');
+  writeFileSync(file, text.replace(/^\s*cloud_credentials_region:.*\n/m, ''));
+  return file;
+}
+
 describe('headless CLI', () => {
   it('imports a ClearML autoscaler YAML and runs a tick', async () => {
     clearml.createQueue('aws_gpu');
@@ -77,14 +85,7 @@ describe('headless CLI', () => {
     async (from, vars) => {
       clearml.createQueue('aws_gpu');
       clearml.addTask({ name: 'train', queue: 'aws_gpu', durationSec: 600 });
-      const file = path.join(mkdtempSync(path.join(tmpdir(), 'cfg-')), 'aws_autoscaler.yaml');
-      writeFileSync(
-        file,
-        readFileSync(path.join(fixtures, 'clearml-reference.yaml'), 'utf8').replace(
-          /^\s*cloud_credentials_region:.*\n/m,
-          '',
-        ),
-      );
+      const file = regionlessClearmlFile();
       const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
       const code = await runHeadless(['--config', file, '--once', '--data-dir', dataDir], out, { ...env(), ...vars });
       expect(lines.join('\n')).toContain(
@@ -96,14 +97,7 @@ describe('headless CLI', () => {
   );
 
   it('a ClearML file without cloud_credentials_region and no region in the environment is refused, naming the field', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cfg-')), 'aws_autoscaler.yaml');
-    writeFileSync(
-      file,
-      readFileSync(path.join(fixtures, 'clearml-reference.yaml'), 'utf8').replace(
-        /^\s*cloud_credentials_region:.*\n/m,
-        '',
-      ),
-    );
+    const file = regionlessClearmlFile();
     const code = await runHeadless(['--config', file, '--once'], out, env());
     expect(code).not.toBe(0);
     expect(lines.join('\n')).toMatch(/hyper_params\.cloud_credentials_region: missing/);

@@ -31,16 +31,20 @@ async function seedClearmlInstances(w: World, n: number): Promise<string[]> {
   });
 }
 
+/** A world with queues gpu and cpu, two instances ClearML's autoscaler launched for gpu, and an engine on 'dyn'. */
+async function twoClearmlInstances() {
+  world = await startWorld();
+  const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5, maxSpinUpMin: 30 } });
+  world.clearml.createQueue('gpu');
+  world.clearml.createQueue('cpu');
+  const ids = await seedClearmlInstances(world, 2);
+  return { ids, engine: world.newEngine(config) };
+}
+
 describe("switching over from ClearML's autoscaler", () => {
   it('thousands of stale workers of the prefix cost a bounded number of calls per tick, and its capacity stays counted', async () => {
-    world = await startWorld();
-    const config = makeConfig({
-      scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5, maxSpinUpMin: 30 },
-    });
-    world.clearml.createQueue('gpu');
-    world.clearml.createQueue('cpu');
-    const ids = await seedClearmlInstances(world, 2);
-    const engine = world.newEngine(config);
+    const { ids, engine } = await twoClearmlInstances();
+    if (!world) throw new Error('the world did not start');
     await world.run(engine, 120);
     // 2,500 workers of our prefix on instances EC2 does not know (a server that keeps dead workers listed).
     const stale = Array.from({ length: 2500 }, (_, i) => `dyn:gpu_a:g4dn.xlarge:i-${(0x10000000 + i).toString(16)}`);
@@ -66,14 +70,8 @@ describe("switching over from ClearML's autoscaler", () => {
   });
 
   it('keeps its workers, counts them as capacity, adopts them on request, then scales them like its own', async () => {
-    world = await startWorld();
-    const config = makeConfig({
-      scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5, maxSpinUpMin: 30 },
-    });
-    world.clearml.createQueue('gpu');
-    world.clearml.createQueue('cpu');
-    const ids = await seedClearmlInstances(world, 2);
-    const engine = world.newEngine(config);
+    const { ids, engine } = await twoClearmlInstances();
+    if (!world) throw new Error('the world did not start');
 
     // Their agents boot and register while the engine watches: nothing is unregistered, terminated or launched.
     await world.run(engine, 120);
