@@ -17,8 +17,6 @@ const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 const CredentialKindSchema = z.enum(['clearml', 'aws', 'git']);
 /** Instance ids a request acts on: at least one, at most EC2's 1000 a call. */
 const InstanceIdsSchema = z.array(z.string().regex(INSTANCE_ID_PATTERN)).min(1).max(1000);
-/** Kinds with a connection test (git credentials are only used by the agents on the instances). */
-const TestableKindSchema = z.enum(['clearml', 'aws']);
 
 const CredentialStatusSchema = z.object({
   set: z.boolean(),
@@ -247,7 +245,40 @@ export const invokeContract = {
     res: CredentialStatusSchema,
   },
   'autoscaler:credentials.test': {
-    req: z.object({ kind: TestableKindSchema }).strict(),
+    // ClearML and AWS only: git credentials are used by the agents on the instances, not by the app.
+    // Without `unsaved`: what the engine would use now. With it: values typed but not stored yet (the first-run
+    // setup checks each step before anything is saved); keys left out fall back as the engine's would.
+    req: z.discriminatedUnion('kind', [
+      z
+        .object({
+          kind: z.literal('clearml'),
+          unsaved: z
+            .object({
+              apiHost: z.string().min(1).max(2048),
+              accessKey: z.string().min(1).max(256).optional(),
+              secretKey: z.string().min(1).max(512).optional(),
+            })
+            .strict()
+            .optional(),
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('aws'),
+          unsaved: z
+            .object({
+              region: z.string().min(1).max(64),
+              accessKeyId: z
+                .string()
+                .regex(/^[A-Z0-9]{16,128}$/, 'access key id must look like AKIA…')
+                .optional(),
+              secretAccessKey: z.string().min(16).max(256).optional(),
+            })
+            .strict()
+            .optional(),
+        })
+        .strict(),
+    ]),
     res: z.object({ ok: z.boolean(), message: z.string(), details: z.array(z.string()) }),
   },
   'autoscaler:credentials.importClearmlConf': {

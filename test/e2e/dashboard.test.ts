@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
+import { systemClock } from '../../electron/engine/ports.js';
+import { startClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
+import { startEc2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import {
   browserSuite,
   pageErrors,
@@ -27,6 +30,12 @@ const open = (p: Preview, colorScheme: 'light' | 'dark' = 'light') => e2e.open(p
 
 async function tab(page: Page, name: string) {
   await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+/** The setup's check of a step failed (no server here): go on as the user would with a VPN not up yet. */
+async function continueAnyway(page: Page) {
+  await page.getByTestId('step-check-failed').waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Continue anyway' }).click();
 }
 
 const money = (text: string | null) => Number((text ?? '').replace(/[^0-9.]/g, ''));
@@ -141,8 +150,10 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByText('required').waitFor(); // the secret key is missing: the step does not advance
     await page.getByLabel('Secret key').fill('first-run-secret-0123456789');
     await next.click();
+    await continueAnyway(page);
     await page.getByRole('textbox', { name: 'AWS region' }).fill('us-east-1');
     await next.click();
+    await continueAnyway(page);
     await page.getByRole('textbox', { name: 'AMI id' }).fill('ami-12');
     await page.getByRole('button', { name: 'Save and finish' }).click();
     await page.getByText('AMI id must look like ami-0123456789abcdef0').waitFor();
@@ -156,6 +167,75 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(await p.backend.secrets.get('aws')).toBeNull();
     expect(await page.getByRole('switch', { name: 'Autoscaling' }).getAttribute('aria-checked')).toBe('false');
     expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
+  it('first run → setup: Next checks ClearML and AWS; a failure stays on its step, says why, and offers Continue anyway', async () => {
+    const clearml = await startClearmlEmulator({ clock: systemClock });
+    const ec2 = await startEc2Emulator({ clock: systemClock });
+    const p = await realPreview({ awsEndpoint: ec2.url });
+    try {
+      const page = await open(p);
+      const next = page.getByRole('button', { name: /^(Next|Checking…)$/ });
+      const failed = page.getByTestId('step-check-failed');
+      const current = page.locator('.steps [aria-current="step"]');
+      await page.getByRole('textbox', { name: 'ClearML API host' }).fill(clearml.url);
+      await page.getByRole('textbox', { name: 'Access key' }).fill('WRONGACCESSKEY000001');
+      await page.getByLabel('Secret key').fill('wrong-secret-0123456789');
+
+      // A server that does not answer yet: the step says it is checking, and Next waits.
+      clearml.faults.inject({ hang: true, count: 1 });
+      await next.click();
+      await page.getByRole('button', { name: 'Checking…' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Checking…' }).isDisabled()).toBe(true);
+      await page.getByRole('status').getByText(`Checking the connection to ${clearml.url}…`).waitFor();
+      await failed.waitFor({ timeout: 30_000 });
+      expect(await current.textContent()).toBe('1. ClearML');
+
+      // Wrong keys: the server's refusal and what to do, on the ClearML step.
+      await next.click();
+      await failed.getByText(/rejected these credentials.*Create a new access key/).waitFor();
+      await failed.getByText(/continue anyway if the server is reachable only later/).waitFor();
+      await shot(page, 'first-run-setup-clearml-refused');
+      expect(await current.textContent()).toBe('1. ClearML');
+      expect(await page.getByRole('textbox', { name: 'AWS region' }).count()).toBe(0);
+      // Checked, not saved: nothing is stored before the last step.
+      expect(p.calls).not.toContain('autoscaler:credentials.set');
+      expect(await p.backend.secrets.get('clearml')).toBeNull();
+      // The keys typed are secrets: the failure does not echo them.
+      expect(await failed.textContent()).not.toContain('wrong-secret-0123456789');
+
+      await page.getByRole('button', { name: 'Continue anyway' }).click();
+      expect(await current.textContent()).toBe('2. AWS');
+      await page.getByRole('button', { name: 'Back' }).click();
+
+      // The right keys: Next goes on, with no failure shown.
+      await page.getByRole('textbox', { name: 'Access key' }).fill(clearml.accessKey);
+      await page.getByLabel('Secret key').fill(clearml.secretKey);
+      expect(await failed.count()).toBe(0); // an edit clears the old failure
+      await next.click();
+      await page.getByRole('textbox', { name: 'AWS region' }).waitFor();
+      expect(await current.textContent()).toBe('2. AWS');
+      expect(await failed.count()).toBe(0);
+
+      // AWS refuses the keys: the same on the AWS step.
+      await page.getByRole('textbox', { name: 'Access key id (optional)' }).fill('AKIAEMULATOR00000001');
+      await page.getByLabel('Secret access key (optional)').fill('emulator/secret/key/0000000000000000000');
+      ec2.faults.push({ action: 'DescribeInstances', code: 'AuthFailure', count: 1 });
+      await next.click();
+      await failed.getByText(/AWS rejected these AWS keys \(AuthFailure\)/).waitFor();
+      expect(await current.textContent()).toBe('2. AWS');
+      await next.click();
+      await page.getByRole('textbox', { name: 'AMI id' }).fill('ami-0123456789abcdef0');
+      await page.getByRole('button', { name: 'Save and finish' }).click();
+      await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+      expect((await p.backend.secrets.get('clearml'))?.value.accessKey).toBe(clearml.accessKey);
+      // The dashboard opens once the keys are stored; the config is saved right after them.
+      await expect.poll(() => p.backend.settings.get().config?.clearml.apiHost).toBe(clearml.url);
+      expect(pageErrors(page)).toEqual([]);
+    } finally {
+      await clearml.close();
+      await ec2.close();
+    }
   }, 120_000);
 
   it('first run with a ~/clearml.conf: its server is the default, its keys are used unless others are typed', async () => {
@@ -184,8 +264,10 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByText('The keys found are for https://api.clearml.example.com').waitFor();
     await host.fill('https://api.clearml.example.com');
     await page.getByRole('button', { name: 'Next' }).click();
+    await continueAnyway(page);
     await page.getByRole('textbox', { name: 'AWS region' }).waitFor();
     await page.getByRole('button', { name: 'Next' }).click();
+    await continueAnyway(page);
     await page.getByRole('textbox', { name: 'AMI id' }).fill('ami-0123456789abcdef0');
     await page.getByRole('button', { name: 'Save and finish' }).click();
     await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
@@ -230,6 +312,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
       'https://api.env.example.com',
     );
     await page.getByRole('button', { name: 'Next' }).click();
+    await continueAnyway(page);
     await page.getByRole('textbox', { name: 'AWS region' }).waitFor();
     expect(await page.content()).not.toContain('env-secret-value');
     expect(pageErrors(page)).toEqual([]);

@@ -149,6 +149,8 @@ export async function realPreview(
     clearmlConf?: string;
     env?: NodeJS.ProcessEnv;
     network?: { notes: string[]; problems: string[] };
+    /** Where the AWS connection test goes (the EC2 emulator's URL); default AWS itself. */
+    awsEndpoint?: string;
   } = {},
 ): Promise<Preview & { backend: PreviewBackend }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'autoscaler-e2e-data-'));
@@ -160,6 +162,7 @@ export async function realPreview(
     env: opts.env ?? {},
     homeDir: dataDir,
     ...(opts.network ? { network: opts.network } : {}),
+    ...(opts.awsEndpoint ? { awsEndpoint: opts.awsEndpoint } : {}),
   });
   const p = await serve(
     backend.dispatch,

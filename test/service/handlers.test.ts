@@ -147,6 +147,47 @@ describe('secrets are write-only', () => {
     }
   });
 
+  it('credentials.test with unsaved values: the typed keys reach the tester, never the answer, and nothing is stored', async () => {
+    const typed = { accessKey: 'TYPEDACCESSKEY000001', secretKey: 'typed-secret-never-stored-0123' };
+    const seen: unknown[] = [];
+    const { deps, secrets } = makeDeps({
+      testers: {
+        // Careless: echoes what it was given, as a server's error text can.
+        clearml: async (u) => {
+          seen.push(u);
+          return { ok: false, message: `refused ${u?.accessKey} / ${u?.secretKey}`, details: [u?.secretKey ?? ''] };
+        },
+        aws: async (u) => {
+          seen.push(u);
+          throw new Error(`AuthFailure for ${u?.accessKeyId}:${u?.secretAccessKey}`);
+        },
+      },
+    });
+    const dispatch = createDispatcher(createServiceHandlers(deps), { knownSecrets: () => deps.knownSecrets!.list() });
+    const c = await dispatch(
+      'autoscaler:credentials.test',
+      { kind: 'clearml', unsaved: { apiHost: 'https://api.clear.ml', ...typed } },
+      ctx,
+    );
+    const awsTyped = { accessKeyId: 'AKIATYPED00000000001', secretAccessKey: 'typed/aws/secret/0000000000' };
+    const a = await dispatch(
+      'autoscaler:credentials.test',
+      { kind: 'aws', unsaved: { region: 'eu-west-1', ...awsTyped } },
+      ctx,
+    );
+    expect(seen).toEqual([
+      { apiHost: 'https://api.clear.ml', ...typed },
+      { region: 'eu-west-1', ...awsTyped },
+    ]);
+    expect(c).toMatchObject({ ok: true, value: { ok: false } });
+    expect(a).toMatchObject({ ok: true, value: { ok: false } });
+    for (const secret of [...Object.values(typed), ...Object.values(awsTyped)]) {
+      expect(JSON.stringify([c, a])).not.toContain(secret);
+    }
+    expect(await secrets.get('clearml')).toBeNull();
+    expect(await secrets.get('aws')).toBeNull();
+  });
+
   it('credentials.set stores the value and returns status only', async () => {
     const { deps, secrets } = makeDeps();
     const dispatch = createDispatcher(createServiceHandlers(deps));

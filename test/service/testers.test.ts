@@ -7,6 +7,7 @@ import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engin
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import { systemClock } from '../../electron/engine/ports.js';
 import { createCredentialTesters, testAws, testClearml } from '../../electron/engine/service/testers.js';
+import type { CredentialFallback } from '../../electron/engine/service/handlers.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { validConfig } from './fixtures.js';
@@ -151,5 +152,52 @@ describe('createCredentialTesters', () => {
     const r = await createCredentialTesters({ settings, secrets, awsEndpoint: ec2.url }).aws();
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/does not allow ec2:CreateTags/);
+  });
+
+  it('tests a host and keys typed but not saved (the first-run setup), and stores nothing', async () => {
+    const settings = new MemorySettingsRepo();
+    const secrets = new MemorySecretStore();
+    const t = createCredentialTesters({ settings, secrets, awsEndpoint: ec2.url });
+    const right = await t.clearml({ apiHost: clearml.url, accessKey: clearml.accessKey, secretKey: clearml.secretKey });
+    expect(right).toMatchObject({ ok: true });
+    const wrong = await t.clearml({ apiHost: clearml.url, accessKey: 'WRONGKEY', secretKey: 'wrong' });
+    expect(wrong.message).toMatch(/rejected these credentials/);
+    expect(await secrets.get('clearml')).toBeNull();
+    expect(settings.get().config).toBeNull();
+  });
+
+  it('without typed keys, tests the keys found outside only against their own server', async () => {
+    const fallback: CredentialFallback = {
+      aws: () => null,
+      clearml: () => ({
+        credentials: { accessKey: clearml.accessKey, secretKey: clearml.secretKey },
+        from: '~/clearml.conf',
+        apiHost: clearml.url,
+        problem: null,
+      }),
+    };
+    const t = createCredentialTesters({
+      settings: new MemorySettingsRepo(),
+      secrets: new MemorySecretStore(),
+      fallback,
+    });
+    expect(await t.clearml({ apiHost: clearml.url })).toMatchObject({ ok: true });
+    const other = await t.clearml({ apiHost: 'https://api.other.example.com' });
+    expect(other.ok).toBe(false);
+    expect(other.message).not.toMatch(/Connected/);
+  });
+
+  it('tests AWS keys and a region typed but not saved, named as such', async () => {
+    const t = createCredentialTesters({
+      settings: new MemorySettingsRepo(),
+      secrets: new MemorySecretStore(),
+      awsEndpoint: ec2.url,
+    });
+    const r = await t.aws({
+      region: 'eu-west-1',
+      accessKeyId: 'AKIAEMULATOR00000001',
+      secretAccessKey: 'x'.repeat(40),
+    });
+    expect(r).toEqual({ ok: true, message: 'AWS accepted these AWS keys in eu-west-1.', details: [] });
   });
 });

@@ -31,6 +31,8 @@ export interface PreviewBackendOptions {
   log?: (line: string) => void;
   /** The network settings the process took from its environment, for the Credentials tab. */
   network?: { notes: string[]; problems: string[] };
+  /** EC2 endpoint for the AWS connection test (tests point it at the EC2 emulator). */
+  awsEndpoint?: string;
 }
 
 export interface PreviewBackend {
@@ -68,6 +70,7 @@ export async function createPreviewBackend(opts: PreviewBackendOptions): Promise
     },
     log,
     ...(opts.network ? { network: opts.network } : {}),
+    ...(opts.awsEndpoint ? { awsEndpoint: opts.awsEndpoint } : {}),
   });
   if (opts.demo) await host.startDemo();
   else await service.configure();

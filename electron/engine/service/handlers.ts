@@ -6,7 +6,7 @@
 import { parseConfig, type Config } from '../../../shared/config.js';
 import { ServiceError, type Handlers } from '../../../shared/ipc/dispatch.js';
 import { findSecrets } from '../../../shared/ipc/redact.js';
-import type { InvokeResponse } from '../../../shared/ipc/contract.js';
+import type { InvokeRequest, InvokeResponse } from '../../../shared/ipc/contract.js';
 import { publicSettings, type RunState, type Settings } from '../../../shared/settings.js';
 import {
   apiHostChange,
@@ -28,6 +28,11 @@ import { errorText } from '../../../shared/error-text.js';
 import { plural } from '../../../shared/words.js';
 
 export type TestResult = { ok: boolean; message: string; details: string[] };
+type TestRequest = InvokeRequest<'autoscaler:credentials.test'>;
+/** A ClearML host and keys typed but not saved (keys left out: those the engine would use for that host). */
+export type UnsavedClearml = NonNullable<Extract<TestRequest, { kind: 'clearml' }>['unsaved']>;
+/** An AWS region and keys typed but not saved (keys left out: the stored ones, else the SDK chain). */
+export type UnsavedAws = NonNullable<Extract<TestRequest, { kind: 'aws' }>['unsaved']>;
 export type StopEverythingResult = InvokeResponse<'autoscaler:engine.stopEverything'>;
 type CredentialStatus = InvokeResponse<'autoscaler:credentials.status'>['clearml'];
 
@@ -35,8 +40,11 @@ export interface ServiceDeps {
   controller: EngineController;
   settings: SettingsRepo;
   secrets: SecretStore;
-  /** Test the stored (or fallback) credentials against the real service. */
-  testers: { clearml(): Promise<TestResult>; aws(): Promise<TestResult> };
+  /** Test the stored (or fallback) credentials, or values not saved yet, against the real service. */
+  testers: {
+    clearml(unsaved?: UnsavedClearml): Promise<TestResult>;
+    aws(unsaved?: UnsavedAws): Promise<TestResult>;
+  };
   /** Read `~/clearml.conf` (or CLEARML_* env); null when there is nothing to import. */
   importClearmlConf(): Promise<{ accessKey: string; secretKey: string; apiHost: string | null } | null>;
   importConfigText(text: string, apiHost?: string): Promise<ImportResult>;
@@ -507,8 +515,15 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       return status(kind);
     },
 
-    'autoscaler:credentials.test': async ({ kind }) =>
-      safeTest(kind === 'clearml' ? () => deps.testers.clearml() : () => deps.testers.aws()),
+    'autoscaler:credentials.test': async (req) => {
+      // Typed keys are secrets from now on: whatever the server answers, they never reach a log or the page.
+      if (req.kind === 'clearml') {
+        if (req.unsaved) known.remember([req.unsaved.accessKey, req.unsaved.secretKey]);
+        return safeTest(() => deps.testers.clearml(req.unsaved));
+      }
+      if (req.unsaved) known.remember([req.unsaved.accessKeyId, req.unsaved.secretAccessKey]);
+      return safeTest(() => deps.testers.aws(req.unsaved));
+    },
 
     'autoscaler:credentials.importClearmlConf': async () => {
       const found = await deps.importClearmlConf();

@@ -18,6 +18,8 @@ import {
   type CredentialFallback,
   type ServiceDeps,
   type TestResult,
+  type UnsavedAws,
+  type UnsavedClearml,
 } from './handlers.js';
 import type { SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
@@ -127,6 +129,8 @@ export async function testAws(opts: {
   /** The saved config: with a resource in a queue, its launch is dry-run too. */
   config?: Config | null;
   now?: () => number;
+  /** How the messages name the keys (default: stored, or the SDK's). */
+  source?: string;
 }): Promise<TestResult> {
   const ec2 = createEc2Provider({
     region: opts.region,
@@ -134,7 +138,7 @@ export async function testAws(opts: {
     maxAttempts: 1,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
   });
-  const source = opts.credentials ? 'the stored AWS keys' : 'the AWS SDK default credentials';
+  const source = opts.source ?? (opts.credentials ? 'the stored AWS keys' : 'the AWS SDK default credentials');
   const accepted = `AWS accepted ${source} in ${opts.region}.`;
   try {
     try {
@@ -214,7 +218,8 @@ export function createCredentialTesters(deps: {
   awsEndpoint?: string;
 }): ServiceDeps['testers'] {
   return {
-    clearml: async () => {
+    clearml: async (unsaved?: UnsavedClearml) => {
+      if (unsaved) return testUnsavedClearml(deps, unsaved);
       const apiHost = deps.settings.get().config?.clearml.apiHost ?? deps.fallbackApiHost?.() ?? null;
       if (!apiHost) {
         return {
@@ -235,15 +240,45 @@ export function createCredentialTesters(deps: {
         ...(creds.clearmlMissing ? { missing: creds.clearmlMissing } : {}),
       });
     },
-    aws: async () => {
+    aws: async (unsaved?: UnsavedAws) => {
       const creds = await resolveCredentials(deps.secrets, undefined, deps.fallback);
       const config = deps.settings.get().config;
+      const typed =
+        unsaved?.accessKeyId && unsaved.secretAccessKey
+          ? { accessKeyId: unsaved.accessKeyId, secretAccessKey: unsaved.secretAccessKey }
+          : null;
       return testAws({
-        region: config?.aws.region ?? 'us-east-1',
-        credentials: creds.aws,
+        region: unsaved?.region ?? config?.aws.region ?? 'us-east-1',
+        credentials: typed ?? creds.aws,
+        ...(typed ? { source: 'these AWS keys' } : {}),
         config,
         ...(deps.awsEndpoint ? { endpoint: deps.awsEndpoint } : {}),
       });
     },
   };
+}
+
+/**
+ * A ClearML host and keys typed in the first-run setup, before anything is saved. Keys left out are the ones the
+ * engine would use for that host (from ~/clearml.conf or the environment, only for their own server).
+ */
+async function testUnsavedClearml(
+  deps: Pick<Parameters<typeof createCredentialTesters>[0], 'settings' | 'secrets' | 'fallback'>,
+  unsaved: UnsavedClearml,
+): Promise<TestResult> {
+  if (unsaved.accessKey && unsaved.secretKey) {
+    return testClearml({
+      apiHost: unsaved.apiHost,
+      credentials: { accessKey: unsaved.accessKey, secretKey: unsaved.secretKey },
+    });
+  }
+  const creds = await engineCredentials(
+    { settings: deps.settings, secrets: deps.secrets, ...(deps.fallback ? { fallback: deps.fallback } : {}) },
+    unsaved.apiHost,
+  );
+  return testClearml({
+    apiHost: unsaved.apiHost,
+    credentials: creds.clearml,
+    ...(creds.clearmlMissing ? { missing: creds.clearmlMissing } : {}),
+  });
 }

@@ -127,7 +127,10 @@ export interface AppActions {
   instanceDetail(instanceId: string): Promise<Result<'autoscaler:instances.detail'>>;
   setCredentials(req: InvokeRequest<'autoscaler:credentials.set'>): Promise<Result<'autoscaler:credentials.set'>>;
   clearCredentials(kind: 'clearml' | 'aws' | 'git'): Promise<Result<'autoscaler:credentials.clear'>>;
-  testCredentials(kind: 'clearml' | 'aws'): Promise<Result<'autoscaler:credentials.test'>>;
+  /** What the engine would use now, or (`req.unsaved`) values typed but not saved yet. */
+  testCredentials(
+    req: 'clearml' | 'aws' | InvokeRequest<'autoscaler:credentials.test'>,
+  ): Promise<Result<'autoscaler:credentials.test'>>;
   importClearmlConf(): Promise<Result<'autoscaler:credentials.importClearmlConf'>>;
   /** Team mode (desktop app): quiet, the Team section shows its own outcome. */
   teamStatus(): Promise<Result<'autoscaler:team.status'>>;

@@ -25,8 +25,9 @@ export function credentialsActions(
       return r;
     },
 
-    testCredentials(kind) {
-      return kit.call(`credentialsTest:${kind}`, () => kit.api['credentials.test']({ kind }), true);
+    testCredentials(req) {
+      const r = typeof req === 'string' ? { kind: req } : req;
+      return kit.call(`credentialsTest:${r.kind}`, () => kit.api['credentials.test'](r), true);
     },
 
     async importClearmlConf() {

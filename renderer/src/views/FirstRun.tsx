@@ -1,9 +1,11 @@
 /**
  * First run (no config, no credentials): a short setup ClearML → AWS → first queue and resource, or a demo
- * that says plainly it is one.
+ * that says plainly it is one. Next on the ClearML and AWS steps runs the Credentials tab's connection test on the
+ * values typed (nothing is saved until the last step), so a wrong key or host shows here rather than later on the
+ * dashboard; "Continue anyway" goes on for a server reachable only later (a VPN not up yet).
  */
 import { isInsecureApiHost, normalizeApiHost } from '../../../shared/config-review.js';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { TextField, SelectField } from '../components/Field.js';
 import { emptyQueue, emptyResource, validateDraft, draftFromConfig, type ConfigDraft } from '../model/config-form.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
@@ -11,6 +13,10 @@ import { useActions, useApp, usePending } from '../state/react.js';
 import { ImportDialog } from './settings/ImportDialog.js';
 
 const STEPS = ['ClearML', 'AWS', 'First queue'] as const;
+
+/** The connection check of a step: running, or what failed. */
+type Check =
+  { step: number; state: 'checking' } | { step: number; state: 'failed'; message: string; details: string[] };
 
 interface Wizard {
   apiHost: string;
@@ -72,6 +78,9 @@ export function FirstRun() {
   const [error, setError] = useState<string | null>(null);
   const [server, setServer] = useState<Issues>({});
   const [importing, setImporting] = useState(false);
+  const [check, setCheck] = useState<Check | null>(null);
+  // A check answered after the user went Back, or edited a field, is about values no longer on screen: dropped.
+  const checkRun = useRef(0);
 
   const built = useMemo(() => {
     const { draft, resourceUid, entryUid } = toDraft(w);
@@ -125,15 +134,60 @@ export function FirstRun() {
       onChange={(x) => {
         setW((o) => ({ ...o, [f]: x }));
         setServer({});
+        checkRun.current++;
+        setCheck(null);
       }}
       {...extra}
     />
   );
 
-  const next = () => {
-    setAttempted((a) => new Set(a).add(step));
-    if (stepValid(step)) setStep(step + 1);
+  const advance = (from: number) => {
+    checkRun.current++;
+    setCheck(null);
+    setStep(from + 1);
   };
+
+  const next = async () => {
+    setAttempted((a) => new Set(a).add(step));
+    if (!stepValid(step)) return;
+    if (step > 1) return advance(step);
+    const from = step;
+    const run = ++checkRun.current;
+    setCheck({ step: from, state: 'checking' });
+    // An empty key field is left out: the check then uses what the engine would (keys found outside, SDK chain).
+    const opt = <K extends string>(k: K, v: string): Partial<Record<K, string>> =>
+      v === '' ? {} : ({ [k]: v } as Record<K, string>);
+    const r = await actions.testCredentials(
+      from === 0
+        ? {
+            kind: 'clearml',
+            unsaved: {
+              apiHost: w.apiHost.trim(),
+              ...(keysOutside
+                ? {}
+                : { ...opt('accessKey', w.clearmlAccessKey.trim()), ...opt('secretKey', w.clearmlSecretKey) }),
+            },
+          }
+        : {
+            kind: 'aws',
+            unsaved: {
+              region: w.region.trim(),
+              ...opt('accessKeyId', w.awsAccessKeyId.trim()),
+              ...opt('secretAccessKey', w.awsSecretAccessKey),
+            },
+          },
+    );
+    if (run !== checkRun.current) return;
+    if (r.ok && r.value.ok) return advance(from);
+    setCheck(
+      r.ok
+        ? { step: from, state: 'failed', message: r.value.message, details: r.value.details }
+        : { step: from, state: 'failed', message: `The check could not run: ${r.error.message}`, details: [] },
+    );
+  };
+
+  const checking = check?.step === step && check.state === 'checking';
+  const failed = check?.step === step && check.state === 'failed' ? check : null;
 
   const finish = async () => {
     setAttempted(new Set([0, 1, 2]));
@@ -226,7 +280,7 @@ export function FirstRun() {
           aria-label={`Step ${step + 1}: ${STEPS[step]}`}
           onSubmit={(e) => {
             e.preventDefault();
-            if (step < 2) next();
+            if (step < 2) void next();
             else void finish();
           }}
         >
@@ -298,6 +352,25 @@ export function FirstRun() {
               {field('maxInstances', 2, 'Max instances', { type: 'number', inputMode: 'numeric', hint: '0 to 1000' })}
             </div>
           )}
+          {failed && (
+            <div role="alert" className="note tone-error" data-testid="step-check-failed">
+              <p>
+                <strong>{step === 0 ? 'The ClearML check failed.' : 'The AWS check failed.'}</strong> {failed.message}
+              </p>
+              {failed.details.length > 0 && (
+                <ul className="small">
+                  {failed.details.map((d) => (
+                    <li key={d}>{d}</li>
+                  ))}
+                </ul>
+              )}
+              <p>
+                Fix the fields above and press Next to check again, or continue anyway if the{' '}
+                {step === 0 ? 'server' : 'account'} is reachable only later (a VPN not connected yet, say): the
+                dashboard will say if it still fails.
+              </p>
+            </div>
+          )}
           {error && (
             <p role="alert" className="tone-error">
               {error}
@@ -305,14 +378,31 @@ export function FirstRun() {
           )}
           <div className="toolbar">
             {step > 0 && (
-              <button type="button" onClick={() => setStep(step - 1)}>
+              <button
+                type="button"
+                onClick={() => {
+                  checkRun.current++;
+                  setCheck(null);
+                  setStep(step - 1);
+                }}
+              >
                 Back
               </button>
             )}
-            <button type="submit" className="primary" disabled={busy}>
-              {step < 2 ? 'Next' : busy ? 'Saving…' : 'Save and finish'}
+            {failed && (
+              <button type="button" onClick={() => advance(step)}>
+                Continue anyway
+              </button>
+            )}
+            <button type="submit" className="primary" disabled={busy || checking}>
+              {step < 2 ? (checking ? 'Checking…' : 'Next') : busy ? 'Saving…' : 'Save and finish'}
             </button>
           </div>
+          {checking && (
+            <p className="muted small" role="status">
+              Checking the connection to {step === 0 ? w.apiHost.trim() : `AWS in ${w.region.trim()}`}…
+            </p>
+          )}
           <p className="muted small">Autoscaling stays off until you turn it on in the Overview.</p>
         </form>
       </section>
