@@ -674,6 +674,49 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('import preview at 800x600: the action buttons stay in view, and the plaintext-credentials note appears once', async () => {
+    const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await page.setViewportSize({ width: 800, height: 600 });
+    await tab(page, 'Settings');
+    await page.getByRole('button', { name: 'Import ClearML YAML…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
+    await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    await dialog.getByText('ClearML autoscaler YAML').waitFor();
+    await dialog.getByText('Differences from ClearML').waitFor();
+    await shot(page, 'settings-import-preview-800');
+    // Measured, not scrolled to: the buttons are inside the 800x600 window as the dialog opens.
+    for (const name of ['Cancel', 'Preview', 'Load into editor']) {
+      const box = await dialog.getByRole('button', { name, exact: true }).boundingBox();
+      expect(box, name).not.toBeNull();
+      expect(box!.y, name).toBeGreaterThanOrEqual(0);
+      expect(box!.y + box!.height, name).toBeLessThanOrEqual(600);
+    }
+    // The preview is far taller than the window; only the dialog's body scrolls.
+    const body = dialog.locator('.dialog-body');
+    const heights = await body.evaluate((e) => ({ content: e.scrollHeight, box: e.clientHeight }));
+    expect(heights.content).toBeGreaterThan(heights.box + 500);
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect(await body.evaluate((e) => e.scrollTop)).toBe(0);
+    // The file's AWS keys and git password: one note names every field, not one per field and kind.
+    const text = (await dialog.locator('.import-preview').innerText()).replace(/\s+/g, ' ');
+    const mentions = text.match(/plain text|taken out of the config|not carried over into the config/g) ?? [];
+    expect(mentions).toEqual(['plain text']);
+    await dialog
+      .getByText(
+        'This file contains credentials in plain text (hyper_params.cloud_credentials_key, ' +
+          'hyper_params.cloud_credentials_secret, hyper_params.git_pass).',
+        { exact: false },
+      )
+      .waitFor();
+    // Still reachable: Load into editor works from where it stands.
+    await dialog.getByRole('button', { name: 'Load into editor' }).click();
+    await page.getByRole('group', { name: 'Resource gpu_spot_t4' }).waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it("demo: instances from ClearML's autoscaler are offered for adoption, adopted only after the confirmation", async () => {
     const p = await realPreview({ demo: true });
     const page = await open(p);

@@ -41,6 +41,19 @@ describe('config import/export over IPC', () => {
     expect(r.warnings.join('\n')).toMatch(/keychain/);
   });
 
+  it("a file's plain-text secrets get one note naming every field, not a warning per kind and a line per field", async () => {
+    const r = await importText(fixture('clearml-multi-queue.yaml'));
+    const mentions = [...r.warnings, ...r.differences.map((d) => d.text)].filter((t) =>
+      /plain text|taken out of the config|not carried over into the config/.test(t),
+    );
+    expect(mentions).toEqual([
+      'This file contains credentials in plain text (hyper_params.cloud_credentials_key, ' +
+        'hyper_params.cloud_credentials_secret, hyper_params.git_pass). They were not imported: enter them in ' +
+        'Credentials (the AWS keys under AWS, a git password under Git), where they are stored write-only (the ' +
+        'desktop app keeps them in the OS keychain), and remove them from the file.',
+    ]);
+  });
+
   it('a ClearML file keeps all three ClearML hosts: the saved config first, else the environment / clearml.conf', async () => {
     const outside = { apiHost: 'https://api.env', webHost: 'https://app.env', filesHost: 'https://files.env' };
     const fromOutside = createConfigImporter(() => importHosts(null, outside));

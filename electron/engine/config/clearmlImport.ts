@@ -91,6 +91,22 @@ export function detectFormat(doc: unknown): ConfigFormat {
   return 'unknown';
 }
 
+/** The hyper_params fields that hold secrets: never carried into the config (the keychain keeps secrets). */
+export const SECRET_FIELDS = [
+  'cloud_credentials_key',
+  'cloud_credentials_secret',
+  'cloud_credentials_token',
+  'git_pass',
+];
+/**
+ * The warnings for secrets taken out of the file: the app's import replaces them with one note that names every
+ * field (`service/config-io.ts`); a headless run prints them as they are.
+ */
+export const AWS_KEYS_MOVED =
+  'hyper_params.cloud_credentials_*: AWS keys were taken out of the config; they belong in the OS keychain (the app stores them there). Remove them from the file, which anyone who can read it can use.';
+export const GIT_PASS_MOVED =
+  'hyper_params.git_pass: the git password was taken out of the config; it belongs in the OS keychain. Remove it from the file.';
+
 const HYPER_PARAMS = new Set([
   'cloud_credentials_key',
   'cloud_credentials_secret',
@@ -173,12 +189,10 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
       secrets.awsSecretAccessKey = secret;
       if (token) secrets.awsSessionToken = token;
     }
-    r.warnings.push(
-      'hyper_params.cloud_credentials_*: AWS keys were taken out of the config; they belong in the OS keychain (the app stores them there). Remove them from the file, which anyone who can read it can use.',
-    );
+    r.warnings.push(AWS_KEYS_MOVED);
   }
 
-  for (const k of ['cloud_credentials_key', 'cloud_credentials_secret', 'cloud_credentials_token', 'git_pass']) {
+  for (const k of SECRET_FIELDS) {
     if (typeof hp[k] === 'string' && hp[k].trim() !== '')
       r.notCarried.push({ path: H(k), reason: 'secret-to-keychain' });
   }
@@ -190,9 +204,7 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   const gitPass = r.text(hp['git_pass'], H('git_pass'));
   if (gitPass) {
     secrets.gitPassword = gitPass;
-    r.warnings.push(
-      'hyper_params.git_pass: the git password was taken out of the config; it belongs in the OS keychain. Remove it from the file.',
-    );
+    r.warnings.push(GIT_PASS_MOVED);
   }
 
   const iamArn = r.text(hp['iam_arn'], H('iam_arn'));

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../../shared/config.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
-import type { ClearmlHosts } from '../config/clearmlImport.js';
+import { AWS_KEYS_MOVED, GIT_PASS_MOVED, SECRET_FIELDS, type ClearmlHosts } from '../config/clearmlImport.js';
 import { exportConfig, loadConfigText } from '../config/load.js';
 
 export type ImportResult = InvokeResponse<'autoscaler:config.import'>;
@@ -44,19 +44,21 @@ export function createConfigImporter(
     const moved = Object.entries(r.secrets)
       .filter(([, v]) => typeof v === 'string' && v.length > 0)
       .map(([k]) => k);
-    const secretWarnings = moved.length
-      ? [
-          `This file contains credentials in plain text (${moved.join(', ')}). They were not imported: enter them ` +
-            'in Credentials, where they are stored write-only (the desktop app keeps them in the OS keychain), and ' +
-            'remove them from the file.',
-        ]
-      : [];
+    if (!moved.length) return { ...pick(r), warnings: r.warnings, differences: r.differences };
+    // One note for the secrets in the file, instead of the loader's warning per kind of secret and a "not carried
+    // over" line per field, which said the same thing up to four times in one preview.
+    const secretField = (path: string | null) => SECRET_FIELDS.some((f) => path === `hyper_params.${f}`);
+    const fields = r.differences.filter((d) => d.code === 'not-carried' && secretField(d.path)).map((d) => d.path);
+    const note =
+      `This file contains credentials in plain text (${(fields.length ? fields : moved).join(', ')}). They were ` +
+      'not imported: enter them in Credentials (the AWS keys under AWS, a git password under Git), where they are ' +
+      'stored write-only (the desktop app keeps them in the OS keychain), and remove them from the file.';
     return {
-      format: r.format,
-      config: r.config,
-      issues: r.issues,
-      warnings: [...r.warnings, ...secretWarnings],
-      differences: r.differences,
+      ...pick(r),
+      warnings: [...r.warnings.filter((w) => w !== AWS_KEYS_MOVED && w !== GIT_PASS_MOVED), note],
+      differences: r.differences.filter((d) => !(d.code === 'not-carried' && secretField(d.path))),
     };
   };
 }
+
+const pick = (r: ReturnType<typeof loadConfigText>) => ({ format: r.format, config: r.config, issues: r.issues });
