@@ -717,6 +717,26 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('an event row shows its kind only when it says more than its level: "error", not "error error"', async () => {
+    const base = syntheticSnapshot(3);
+    const now = Date.now();
+    const p = await syntheticPreview({
+      ...base,
+      events: [
+        { id: 1, at: now - 60_000, level: 'error', kind: 'error', message: 'EC2 could not be read: AuthFailure' },
+        { id: 2, at: now - 30_000, level: 'warn', kind: 'launch-failed', message: 'spot capacity lost on gpu' },
+      ],
+    });
+    const page = await open(p);
+    await tab(page, 'Events');
+    const row = (text: string) => page.locator('.event', { hasText: text });
+    await row('AuthFailure').waitFor();
+    expect(await row('AuthFailure').locator('.pill').allTextContents()).toEqual(['error']);
+    expect(await row('spot capacity lost').locator('.pill').allTextContents()).toEqual(['warn', 'launch-failed']);
+    await shot(page, 'events-kind-badge');
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
   it("demo: instances from ClearML's autoscaler are offered for adoption, adopted only after the confirmation", async () => {
     const p = await realPreview({ demo: true });
     const page = await open(p);

@@ -87,7 +87,8 @@ export function Events() {
                 {formatTime(e.at)}
               </time>
               <span className={`pill level-${e.level}`}>{e.level}</span>
-              <span className="pill tone-muted">{e.kind}</span>
+              {/* An "error" event at level error would read "error error": the kind adds nothing then. */}
+              {e.kind !== e.level && <span className="pill tone-muted">{e.kind}</span>}
               {e.queue && <span className="event-queue">{e.queue}</span>}
               <span className="event-message">{e.message}</span>
               {e.instanceIds && e.instanceIds.length > 0 && (
