@@ -162,7 +162,10 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByRole('textbox', { name: 'AMI id' }).fill('ami-0123456789abcdef0');
     await page.getByRole('button', { name: 'Save and finish' }).click();
     await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
-    expect(p.backend.settings.get().config?.queues).toEqual({ default: [{ resource: 'gpu', maxInstances: 2 }] });
+    // The dashboard opens once the keys are stored, a moment before the config's save lands.
+    await expect
+      .poll(() => p.backend.settings.get().config?.queues)
+      .toEqual({ default: [{ resource: 'gpu', maxInstances: 2 }] });
     expect((await p.backend.secrets.get('clearml'))?.value.accessKey).toBe('FIRSTRUNACCESSKEY');
     expect(await p.backend.secrets.get('aws')).toBeNull();
     expect(await page.getByRole('switch', { name: 'Autoscaling' }).getAttribute('aria-checked')).toBe('false');
@@ -271,7 +274,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.getByRole('textbox', { name: 'AMI id' }).fill('ami-0123456789abcdef0');
     await page.getByRole('button', { name: 'Save and finish' }).click();
     await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
-    expect(p.backend.settings.get().config?.clearml.apiHost).toBe('https://api.clearml.example.com');
+    await expect.poll(() => p.backend.settings.get().config?.clearml.apiHost).toBe('https://api.clearml.example.com');
     // Nothing stored: the engine keeps reading the file, as the Credentials tab says.
     expect(await p.backend.secrets.get('clearml')).toBeNull();
     expect(p.calls).not.toContain('autoscaler:credentials.set');
