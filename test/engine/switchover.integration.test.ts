@@ -41,6 +41,9 @@ async function twoClearmlInstances() {
   return { ids, engine: world.newEngine(config) };
 }
 
+/** The instances the window offers for adoption, sorted. */
+const adoptableIds = () => (world?.store.getState().adoptable ?? []).map((a) => a.instanceId).sort();
+
 describe("switching over from ClearML's autoscaler", () => {
   it('thousands of stale workers of the prefix cost a bounded number of calls per tick, and its capacity stays counted', async () => {
     const { ids, engine } = await twoClearmlInstances();
@@ -58,12 +61,7 @@ describe("switching over from ClearML's autoscaler", () => {
       expect((world.ec2.calls.byAction['DescribeInstances'] ?? 0) - ec2Before).toBeLessThanOrEqual(6);
       expect((world.clearml.calls['workers.unregister'] ?? 0) - unregisterBefore).toBe(MAX_UNREGISTER_PER_TICK);
       // ClearML's instances are looked up every tick, and stay counted as capacity.
-      expect(
-        world.store
-          .getState()
-          .adoptable?.map((a) => a.instanceId)
-          .sort(),
-      ).toEqual([...ids].sort());
+      expect(adoptableIds()).toEqual([...ids].sort());
     }
     expect(stale.filter((id) => !left().has(id))).toHaveLength(4 * MAX_UNREGISTER_PER_TICK);
     expect(world.ec2.instances()).toHaveLength(2);
@@ -88,12 +86,7 @@ describe("switching over from ClearML's autoscaler", () => {
         .map((i) => i.instanceId)
         .sort(),
     ).toEqual([...ids].sort());
-    expect(
-      world.store
-        .getState()
-        .adoptable?.map((a) => a.instanceId)
-        .sort(),
-    ).toEqual([...ids].sort());
+    expect(adoptableIds()).toEqual([...ids].sort());
     expect(world.store.getState().adoptable?.[0]).toMatchObject({ name: 'clearml-gpu-worker', blocker: null });
     // The log says so, in words that agree with the count (the workers may register one poll apart).
     const said = world.store
