@@ -17,6 +17,7 @@ import {
   realPreview,
   ROOT,
   shot,
+  shotOf,
   skipReason,
   syntheticPreview,
   syntheticSnapshot,
@@ -663,8 +664,14 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(p.calls).not.toContain('autoscaler:config.save');
 
     await dialog.getByRole('button', { name: 'Load into editor' }).click();
-    await page.getByRole('group', { name: 'Resource gpu_spot_t4' }).waitFor();
+    const spot = page.getByRole('group', { name: 'Resource gpu_spot_t4' });
+    await spot.waitFor();
     expect(p.backend.settings.get().config?.resources).not.toHaveProperty('gpu_spot_t4');
+    // What the form does not edit is shown, so the switch can be checked: the instance profile and the tags came across.
+    await shotOf(spot, 'settings-kept-resource');
+    const kept = (await spot.getByTestId('kept-settings').textContent()) ?? '';
+    expect(kept).toContain('IAM instance profilearn:aws:iam::123456789012:instance-profile/clearml-agent');
+    expect(kept).toMatch(/Tags.*owner=alice/);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     // Main refuses the instance-setup changes until they are confirmed.
     const confirm = page.getByRole('dialog', { name: 'Confirm before saving' });

@@ -5,6 +5,7 @@ import {
   draftFromConfig,
   emptyQueue,
   emptyResource,
+  keptResourceSettings,
   validateDraft,
   type ConfigDraft,
 } from '../../renderer/src/model/config-form.js';
@@ -211,4 +212,36 @@ describe('engineCredentialsProblem', () => {
     expect(engineCredentialsProblem({ ...s, statusFix: [...s.statusFix] })).toBe(want);
   });
   it('no snapshot yet', () => expect(engineCredentialsProblem(null)).toBeNull());
+});
+
+describe('keptResourceSettings', () => {
+  it.each([
+    ['nothing beyond the form', {}, []],
+    [
+      'an IAM profile by name and ARN, tags, a disk from a snapshot, detailed monitoring',
+      {
+        iamInstanceProfile: { name: 'clearml-agent', arn: 'arn:aws:iam::123456789012:instance-profile/clearml-agent' },
+        tags: { team: 'ml', owner: 'alice' },
+        ebs: { deviceName: '/dev/sda1', volumeType: 'gp3', snapshotId: 'snap-0123456789abcdef0' },
+        enableMonitoring: true,
+      },
+      [
+        {
+          label: 'IAM instance profile',
+          value: 'clearml-agent, arn:aws:iam::123456789012:instance-profile/clearml-agent',
+        },
+        { label: 'Tags', value: 'team=ml, owner=alice' },
+        { label: 'Disk', value: 'type gp3, from snapshot snap-0123456789abcdef0, on /dev/sda1' },
+        { label: 'Detailed monitoring', value: 'on' },
+      ],
+    ],
+    ['empty tags and monitoring off say nothing', { tags: {}, enableMonitoring: false }, []],
+    [
+      'a profile by ARN only',
+      { iamInstanceProfile: { arn: 'arn:aws:iam::1:instance-profile/x' } },
+      [{ label: 'IAM instance profile', value: 'arn:aws:iam::1:instance-profile/x' }],
+    ],
+  ])('%s', (_, rest, want) => {
+    expect(keptResourceSettings(rest)).toEqual(want);
+  });
 });

@@ -340,3 +340,25 @@ export function validateDraft(d: ConfigDraft): DraftValidation {
   if (d.queues.length === 0) add(issues, 'form', 'add at least one queue for the autoscaler to watch');
   return { config: built.config, issues, paths: built.paths, valid: Object.keys(issues).length === 0 };
 }
+
+/**
+ * What a resource's config sets that the form does not edit (kept in `rest`), in words: a user who imported a
+ * ClearML config must be able to see that the IAM instance profile and the tags came across. Pure; empty when none.
+ */
+export function keptResourceSettings(rest: Record<string, unknown>): { label: string; value: string }[] {
+  const out: { label: string; value: string }[] = [];
+  const iam = obj(rest['iamInstanceProfile']);
+  const profile = [iam['name'], iam['arn']].filter((v): v is string => typeof v === 'string' && v !== '');
+  if (profile.length) out.push({ label: 'IAM instance profile', value: profile.join(', ') });
+  const tags = Object.entries(obj(rest['tags'])).filter(([, v]) => typeof v === 'string');
+  if (tags.length) out.push({ label: 'Tags', value: tags.map(([k, v]) => `${k}=${String(v)}`).join(', ') });
+  const ebs = obj(rest['ebs']);
+  const disk = [
+    typeof ebs['volumeType'] === 'string' ? `type ${ebs['volumeType']}` : null,
+    typeof ebs['snapshotId'] === 'string' ? `from snapshot ${ebs['snapshotId']}` : null,
+    typeof ebs['deviceName'] === 'string' ? `on ${ebs['deviceName']}` : null,
+  ].filter((v): v is string => v !== null);
+  if (disk.length) out.push({ label: 'Disk', value: disk.join(', ') });
+  if (rest['enableMonitoring'] === true) out.push({ label: 'Detailed monitoring', value: 'on' });
+  return out;
+}

@@ -1,6 +1,13 @@
 /** Settings → Resources: one EC2 launch template per resource (type, image, network, disk). */
 import { CheckField, SelectField, TextField } from '../../components/Field.js';
-import { emptyResource, type ConfigDraft, type FieldId, type ResourceDraft } from '../../model/config-form.js';
+import { Fragment } from 'react';
+import {
+  emptyResource,
+  keptResourceSettings,
+  type ConfigDraft,
+  type FieldId,
+  type ResourceDraft,
+} from '../../model/config-form.js';
 import type { Edit, Shown } from '../../model/settings-form.js';
 
 export function ResourcesSection({ draft, shown, edit }: { draft: ConfigDraft; shown: Shown; edit: Edit }) {
@@ -103,9 +110,32 @@ function ResourceEditor({
           onChange={(x) => onEdit(r.uid, 'cpuOnly', x)}
         />
       </div>
+      <KeptSettings r={r} />
       <button type="button" className="small danger" onClick={onRemove}>
         Remove resource {r.name}
       </button>
+    </div>
+  );
+}
+
+/** What the resource's config sets beyond the form's fields: shown, so an import can be checked, and kept on save. */
+function KeptSettings({ r }: { r: ResourceDraft }) {
+  const kept = keptResourceSettings(r.rest);
+  if (!kept.length) return null;
+  return (
+    <div className="kept-settings small" data-testid="kept-settings">
+      <p className="muted">
+        Also applied at launch, from the configuration (kept as they are when you save; to change them, Export, edit the
+        file and import it again):
+      </p>
+      <dl>
+        {kept.map((k) => (
+          <Fragment key={k.label}>
+            <dt>{k.label}</dt>
+            <dd>{k.value}</dd>
+          </Fragment>
+        ))}
+      </dl>
     </div>
   );
 }
