@@ -100,6 +100,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
       { timeout: 30_000 },
     );
     expect(money(await burn.textContent())).toBeGreaterThan(0);
+    expect(await page.locator('.stat', { hasText: 'Spend today' }).textContent()).toMatch(/since 00:00 UTC$/);
     await shot(page, 'demo-overview', true);
 
     // The same page in dark mode, after scale-up: queues, instances and cost.
@@ -113,6 +114,8 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await shot(page, 'dark-demo-instances');
     await tab(page, 'Costs');
     await shot(page, 'dark-demo-costs', true);
+    // Today's spend counts from 00:00 UTC, as the month does from the 1st (UTC): each card says which.
+    expect(await page.locator('.stat', { hasText: 'Spend today' }).textContent()).toMatch(/since 00:00 UTC$/);
     await tab(page, 'Events');
     await page.locator('.event').first().waitFor();
     await shot(page, 'dark-demo-events');

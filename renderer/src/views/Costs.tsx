@@ -27,7 +27,7 @@ export function Costs() {
     <div className="view costs">
       <section className="stats stats-money" aria-label="Totals">
         <Stat label="Burn rate" value={formatRate(costs.burnPerHour)} sub="now" />
-        <Stat label="Spend today" value={formatMoney(costs.spendToday)} />
+        <Stat label="Spend today" value={formatMoney(costs.spendToday)} sub="since 00:00 UTC" />
         <Stat label="Month projection" value={proj.value} sub={proj.sub} />
         {costs.monthToDate !== undefined && (
           <Stat

@@ -137,7 +137,7 @@ export function Overview() {
 
       <section aria-label="Cost" className="stats stats-money">
         <Stat label="Burn rate" value={formatRate(m.burnPerHour)} sub="cost of what runs now" />
-        <Stat label="Spend today" value={formatMoney(m.spendToday)} sub="since local midnight" />
+        <Stat label="Spend today" value={formatMoney(m.spendToday)} sub="since 00:00 UTC" />
         <Stat label="Month projection" value={proj.value} sub={proj.sub} />
       </section>
       <p className="muted small price-source">Prices: {s.costs.priceSource}</p>
