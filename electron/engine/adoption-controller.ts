@@ -26,15 +26,15 @@ export interface AdoptionResult {
 }
 
 /**
- * Looks the candidates up in EC2, at most MAX_LOOKUPS_PER_TICK of them (`lookupsThisTick`). `absentSince`, when
- * given, remembers across ticks when EC2 last said a candidate's instance does not exist; it is updated here. An
- * EC2 failure (or a port without the lookup) yields `looked: null`.
+ * Looks the candidates up in EC2, at most MAX_LOOKUPS_PER_TICK of them (`lookupsThisTick`). `absentSince`
+ * remembers across ticks when EC2 last said a candidate's instance does not exist; it is updated here. An EC2
+ * failure (or a port without the lookup) yields `looked: null`.
  */
 export async function observeForeignWorkers(
   ec2: Ec2Api,
   input: Omit<Parameters<typeof triageWorkers>[0], 'looked' | 'asked'>,
-  absentSince: Map<string, number> = new Map(),
-  now = 0,
+  absentSince: Map<string, number>,
+  now: number,
 ): Promise<WorkerTriage & { lookupError: string | null }> {
   const candidates = foreignCandidates(
     input.workers,

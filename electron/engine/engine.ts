@@ -25,7 +25,7 @@ import { createMissingQueues } from './queue-setup.js';
 import { AuthGate } from './controllers/auth.js';
 import { ConnectionsController, type Reporting } from './controllers/connections.js';
 import { budgetCheck, observeCosts } from './controllers/costs.js';
-import { EventLog, logDecisions } from './controllers/event-log.js';
+import { EventLog, logDecisions, SNAPSHOT_EVENTS } from './controllers/event-log.js';
 import { IdleTracker } from './controllers/idle.js';
 import { KeepWarmController } from './controllers/keep-warm.js';
 import { gateTick, LeadershipController, type LeadershipPorts } from './controllers/leadership.js';
@@ -319,7 +319,7 @@ export class Engine {
   private publish(now: number, p: Plan | null, s: TickStatus, caps?: CapStatus[], held: LaunchHold = null): void {
     const { lastTickOkAt, config } = this;
     const { launches: launchesPaused, queues: pausedQueues } = this.pauses;
-    const events = this.log.recent(200);
+    const events = this.log.recent(SNAPSHOT_EVENTS);
     const view = { now, config, plan: p, ...s, caps, launchesPaused, pausedQueues, lastTickOkAt, events, held };
     const leadership = this.leadership?.view ?? null;
     this.publisher.publish({ ...view, costs: this.deps.costs, adoptable: this.adoption.views(), leadership });

@@ -13,7 +13,7 @@ import type { DemoEmulation } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
 import { Engine, type EngineDeps, type TickResult } from './engine.js';
-import { EventLog, MAX_EVENTS } from './controllers/event-log.js';
+import { EventLog, MAX_EVENTS, SNAPSHOT_EVENTS } from './controllers/event-log.js';
 import { KeptFileWriter, readKeptFileSync, type KeptFileOptions } from './kept-file.js';
 import { KeptWarmSchema } from './policy/warm-memory.js';
 import { errorText } from '../../shared/error-text.js';
@@ -236,7 +236,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   // What the keep-warm rule learnt (arrivals, boot and task times), kept in keep-warm.json across restarts: taken
   // back by the first engine that ticks (`Engine.resumeMemory`), written from the latest one as it ticks.
   const warmFile = keptFile('keep-warm.json', 'the keep-warm memory', WARM_FLUSH_MS);
-  let keptWarm = warmFile ? (readKeptFileSync(warmFile, KeptWarmSchema) ?? null) : null;
+  const readKeptWarm = () => (warmFile ? (readKeptFileSync(warmFile, KeptWarmSchema) ?? null) : null);
+  let keptWarm = readKeptWarm();
   const openWarmWriter = () =>
     warmFile ? new KeptFileWriter(warmFile, () => JSON.stringify(lastTicked?.keptMemory() ?? keptWarm)) : null;
   let warmWriter: KeptFileWriter | null = openWarmWriter();
@@ -507,11 +508,11 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     const keptEvents = eventsFile ? readKeptFileSync(eventsFile, EventsFileSchema) : undefined;
     log.restart(keptEvents?.events ?? []);
     eventsWriter = openEventsWriter();
-    keptWarm = warmFile ? (readKeptFileSync(warmFile, KeptWarmSchema) ?? null) : null;
+    keptWarm = readKeptWarm();
     warmWriter = openWarmWriter();
     // Everything the demo published goes: what a fresh start without a config shows, with the kept events.
     const { rev: _rev, ...fresh } = emptySnapshot();
-    publish(store, { ...fresh, events: log.recent(200) });
+    publish(store, { ...fresh, events: log.recent(SNAPSHOT_EVENTS) });
   }
 
   async function stopHost(): Promise<void> {

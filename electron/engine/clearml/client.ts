@@ -24,6 +24,7 @@ import {
   errorFromOversizedReply,
   errorFromRedirect,
   errorFromResult,
+  isRedirectStatus,
 } from './errors.js';
 import { proxyInUse } from '../net/proxy.js';
 import { readBoundedBody } from '../untrusted/bounded-read.js';
@@ -174,9 +175,9 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     calls++;
     let res: Response;
     let text: string;
-    const url = `${apiHost}/v${v}/${endpoint}`;
+    const path = `/v${v}/${endpoint}`;
     try {
-      res = await fetchImpl(url, {
+      res = await fetchImpl(`${apiHost}${path}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(body),
@@ -192,8 +193,8 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
       if (err instanceof ClearmlError) throw err;
       throw scrub(errorFromFetchFailure(err, timeoutMs, ctx(endpoint)));
     }
-    if (res.status >= 300 && res.status < 400)
-      throw scrub(errorFromRedirect(res.status, res.headers.get('location'), url, `/v${v}/${endpoint}`, ctx(endpoint)));
+    if (isRedirectStatus(res.status))
+      throw scrub(errorFromRedirect(res.status, res.headers.get('location'), path, ctx(endpoint)));
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -235,10 +236,9 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     } catch (err) {
       // No login endpoint (a proxy or trimmed server): stay stateless, Basic on every call. A redirect is not that:
       // every endpoint redirects alike, and the user is told which host to use.
-      const redirect = err instanceof ClearmlError && err.status !== undefined && err.status >= 300 && err.status < 400;
       if (
         err instanceof ClearmlError &&
-        !redirect &&
+        !isRedirectStatus(err.status) &&
         (err.kind === 'not-found' || (err.kind === 'invalid' && err.status !== 401))
       ) {
         loginUnavailable = true;

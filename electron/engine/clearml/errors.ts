@@ -117,21 +117,25 @@ export function errorFromNonEnvelope(status: number, contentType: string, ctx: F
   );
 }
 
+/** A 3xx answer: the client does not follow redirects (see `errorFromRedirect`). */
+export function isRedirectStatus(status: number | undefined): boolean {
+  return status !== undefined && status >= 300 && status < 400;
+}
+
 /**
- * A redirect (not followed) → the host to use instead. `path` is the request's own path: when the new location
- * ends with it, what comes before is the API host the server points at.
+ * A redirect (not followed) → the host to use instead. `path` is the request's own path under the API host: when
+ * the new location ends with it, what comes before is the API host the server points at.
  */
 export function errorFromRedirect(
   status: number,
   location: string | null,
-  requestUrl: string,
   path: string,
   ctx: FailureContext,
 ): ClearmlError {
   let target: string | null = null;
   try {
     if (location) {
-      const to = new URL(location, requestUrl);
+      const to = new URL(location, `${ctx.apiHost}${path}`);
       to.search = '';
       to.hash = '';
       const href = to.href;

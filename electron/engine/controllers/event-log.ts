@@ -11,6 +11,8 @@ import { leftUnlaunched, renderDecision, type LaunchHold } from '../reasons.js';
 
 /** How many events the log keeps (and the host keeps across restarts). */
 export const MAX_EVENTS = 500;
+/** How many of the latest events a snapshot carries to the windows. */
+export const SNAPSHOT_EVENTS = 200;
 const REPEAT_AFTER_MS = 10 * 60_000;
 const MAX_REMEMBERED_KEYS = 2000;
 

@@ -81,7 +81,10 @@ export class RegionRegistry {
     try {
       const json: unknown = JSON.parse(text);
       const parsed = RegionsFileSchema.safeParse(json);
-      if (parsed.success) return RegionRegistry.of(file, parsed.data, null);
+      if (parsed.success) {
+        const { regions, prefixes } = clean(parsed.data);
+        return new RegionRegistry(file, regions, prefixes, null);
+      }
       why = parsed.error.issues.some((i) => i.path[0] === 'v')
         ? 'written by another version'
         : 'not the expected shape';
@@ -105,22 +108,14 @@ export class RegionRegistry {
     );
     const { regions, prefixes } = clean(legible);
     const found = `${plural(regions.length, 'region')} and ${plural(prefixes.length, 'workers prefix', 'workers prefixes')}`;
-    return RegionRegistry.of(
+    return new RegionRegistry(
       file,
-      { regions, prefixes },
+      regions,
+      prefixes,
       `${file} (the regions and workers prefixes "Stop everything" sweeps) was ${why}; ${kept}, and the ${found} ` +
         `legible in it are remembered${regions.length ? ` (${regions.join(', ')})` : ''}. If the app launched ` +
         'anywhere else, terminate those instances in the EC2 console',
     );
-  }
-
-  private static of(
-    file: string,
-    lists: { regions: string[]; prefixes?: string[] | undefined },
-    problem: string | null,
-  ): RegionRegistry {
-    const { regions, prefixes } = clean(lists);
-    return new RegionRegistry(file, regions, prefixes, problem);
   }
 
   list(): string[] {

@@ -120,36 +120,12 @@ describe('logDecisions: instances left to finish for another ClearML server', ()
 });
 
 describe('Publisher', () => {
-  it("publishes a queue's last decision that launched, and keeps it over later quiet ticks", () => {
+  /** A publisher over queues gpu (with `pending` tasks) and cpu; `held`: why the plan's launches were not carried out. */
+  function gpuPublisher() {
     const store = createMainStore();
     const pub = new Publisher(store, () => ({ price: 1, source: 'test' }));
     const config = makeConfig();
-    const publish = (pending: number, now: number) =>
-      pub.publish({
-        now,
-        config,
-        plan: plan(policyInput({ now, config, queues: [queue('gpu', pending), queue('cpu', 0)] })),
-        status: 'watching',
-        statusReason: null,
-        launchesPaused: false,
-        pausedQueues: new Set(),
-        lastTickOkAt: now,
-        events: [],
-        costs: undefined,
-        adoptable: [],
-      });
-    publish(1, T0);
-    publish(0, T0 + 15_000);
-    const gpu = store.getState().queues.find((q) => q.name === 'gpu');
-    expect(gpu?.lastDecision).toBe('launched 1 × g4dn.xlarge: 1 pending, 0 idle, 0 booting');
-    expect(store.getState().costs.history).toHaveLength(2);
-  });
-
-  it('a launch the tick did not carry out reads "would launch", and is not kept as the last decision', () => {
-    const store = createMainStore();
-    const pub = new Publisher(store, () => ({ price: 1, source: 'test' }));
-    const config = makeConfig();
-    const publish = (pending: number, now: number, held: 'off' | null) =>
+    const publish = (pending: number, now: number, held: 'off' | null = null) =>
       pub.publish({
         now,
         config,
@@ -164,6 +140,20 @@ describe('Publisher', () => {
         adoptable: [],
         held,
       });
+    return { store, publish };
+  }
+
+  it("publishes a queue's last decision that launched, and keeps it over later quiet ticks", () => {
+    const { store, publish } = gpuPublisher();
+    publish(1, T0);
+    publish(0, T0 + 15_000);
+    const gpu = store.getState().queues.find((q) => q.name === 'gpu');
+    expect(gpu?.lastDecision).toBe('launched 1 × g4dn.xlarge: 1 pending, 0 idle, 0 booting');
+    expect(store.getState().costs.history).toHaveLength(2);
+  });
+
+  it('a launch the tick did not carry out reads "would launch", and is not kept as the last decision', () => {
+    const { store, publish } = gpuPublisher();
     const gpu = () => store.getState().queues.find((q) => q.name === 'gpu')?.lastDecision;
     publish(1, T0, 'off');
     expect(gpu()).toBe('would launch 1 × g4dn.xlarge (autoscaling is off): 1 pending, 0 idle, 0 booting');
