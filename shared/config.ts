@@ -4,6 +4,7 @@
  * Times are in minutes where ClearML users think in minutes (fractions allowed), seconds for the poll.
  */
 import { z } from 'zod';
+import { REGION_PATTERN } from './aws-region.js';
 import { BudgetsSchema } from './budget.js';
 import { TeamSchema, teamIssue } from './team.js';
 
@@ -220,7 +221,7 @@ export const ConfigSchema = z
         filesHost: z.url({ protocol: /^https?$/ }).optional(),
       })
       .strict(),
-    aws: z.object({ region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1') }).strict(),
+    aws: z.object({ region: z.string().regex(REGION_PATTERN, 'region must look like us-east-1') }).strict(),
     resources: z.record(name('resource name'), ResourceSchema),
     queues: z.record(name('queue name'), z.array(QueueResourceSchema).min(1, 'a queue needs at least one resource')),
     scaling: ScalingSchema.default(ScalingSchema.parse({})),

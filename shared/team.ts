@@ -3,10 +3,10 @@
  * snapshot carries, so every UI says which engine acts for this (account, region, workers prefix) and why.
  */
 import { z } from 'zod';
+import { REGION_PATTERN } from './aws-region.js';
 
 /** DynamoDB's rule for table names. */
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /**
  * One engine acts per (account, region, workers prefix). With `leaseTable`, engines hold a leader lease there (a
@@ -18,7 +18,7 @@ export const TeamSchema = z
     /** The DynamoDB table of leader leases; absent: no lease (detection only). */
     leaseTable: z.string().regex(TABLE_NAME, 'a DynamoDB table name is 3-255 letters, digits, _ . or -').optional(),
     /** Where the table lives; absent: the config's AWS region. */
-    leaseRegion: z.string().regex(REGION, 'region must look like us-east-1').optional(),
+    leaseRegion: z.string().regex(REGION_PATTERN, 'region must look like us-east-1').optional(),
     /** How long a renewal holds the lease; the leader renews every tick. */
     leaseSec: z.number().min(10, 'the leader lease must be at least 10 s').max(3600).default(60),
     /**

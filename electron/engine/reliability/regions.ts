@@ -10,6 +10,7 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { REGION_PATTERN } from '../../../shared/aws-region.js';
 import { NAME_PATTERN } from '../../../shared/config.js';
 import { errorText } from '../../../shared/error-text.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
@@ -17,7 +18,6 @@ import { writeFileDurably } from '../durable-file.js';
 import { plural } from '../../../shared/words.js';
 
 export const REGIONS_FILE = 'regions.json';
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** A workers prefix as the config allows it. */
 const isPrefix = (p: string) => p.length <= 64 && NAME_PATTERN.test(p);
 

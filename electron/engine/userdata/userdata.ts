@@ -11,6 +11,7 @@
  * Every value from the config enters the script through `shellQuote` or a literal here-document.
  */
 import { AMI_PATTERN, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
+import { REGION_PATTERN } from '../../../shared/aws-region.js';
 import type { AgentSettings, Config, FieldIssue, Lease, Resource } from '../../../shared/config.js';
 import { expandingHeredoc, literalHeredoc, shellQuote } from './shellQuote.js';
 import { WATCHDOG_SH_COMPACT, watchdogEnv } from './watchdog.js';
@@ -97,8 +98,6 @@ export class UserDataError extends Error {
     if (size) this.size = size;
   }
 }
-
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new UserDataError(message);
