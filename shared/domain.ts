@@ -209,6 +209,16 @@ export function pendingTasks(s: Pick<Snapshot, 'queues'>): number {
   return s.queues.reduce((n, q) => n + q.pending, 0);
 }
 
+/**
+ * Whether the snapshot's queue figures (pending tasks, oldest wait, workers) are ClearML's answer at the last
+ * poll. They are not when ClearML was never read or the last poll failed (ClearML or EC2 unreadable: the engine
+ * stamps `lastTickOkAt` only on a poll that read ClearML), and then the snapshot holds zeros that are not counts:
+ * every surface (window, tray, terminal) shows them as unknown rather than as "nothing waits".
+ */
+export function queuesKnown(s: Pick<Snapshot, 'lastTickAt' | 'lastTickOkAt'>): boolean {
+  return s.lastTickOkAt !== null && (s.lastTickAt === null || s.lastTickAt <= s.lastTickOkAt);
+}
+
 export function emptyCosts(priceSource = 'no prices yet'): CostSummary {
   return {
     burnPerHour: 0,

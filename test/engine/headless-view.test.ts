@@ -37,6 +37,7 @@ const snap = (over: Partial<Snapshot>): Snapshot => ({
   ...emptySnapshot(),
   status: 'watching',
   lastTickAt: T0,
+  lastTickOkAt: T0,
   ...over,
 });
 
@@ -118,6 +119,12 @@ describe('status line', () => {
     });
     expect(counts(s)).toEqual({ pending: 4, instances: 3, busy: 1, idle: 0, booting: 2 });
     expect(statusLine(s)).toBe('scaling · 4 pending · 3 instances (1 busy, 0 idle, 2 booting) · $0.00/h');
+  });
+
+  it('says the pending count is unknown, not 0, when the last poll did not read ClearML', () => {
+    const s = snap({ status: 'error', lastTickOkAt: T0 - 15_000, statusReason: 'ClearML could not be read' });
+    expect(counts(s).pending).toBeNull();
+    expect(statusLine(s)).toMatch(/^error · pending unknown · 0 instances/);
   });
 
   it('says why on error', () => {

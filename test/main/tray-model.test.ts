@@ -20,6 +20,8 @@ const three = [
   instance({ instanceId: 'i-00000004', state: 'terminated', phase: 'terminating' }),
 ];
 const settings = { launchAtLogin: false, launchAtLoginSupported: true };
+/** The last poll read ClearML, so the queue figures are counts. */
+const read = { lastTickAt: 1_000, lastTickOkAt: 1_000 };
 
 describe('tray status line and icon', () => {
   const cases: [string, Partial<Snapshot>, string, TrayIconState][] = [
@@ -32,13 +34,25 @@ describe('tray status line and icon', () => {
     ],
     [
       'off with tasks waiting: nothing launches for them',
-      { queues: [queue({ name: 'gpu', pending: 2 }), queue({ name: 'cpu', pending: 1 })] },
+      { ...read, queues: [queue({ name: 'gpu', pending: 2 }), queue({ name: 'cpu', pending: 1 })] },
       'Autoscaling off: 3 tasks waiting',
       'off',
     ],
     [
+      'off while the last poll failed: its zeros are not "nothing waits", and no count is said',
+      {
+        lastTickAt: 2_000,
+        lastTickOkAt: 1_000,
+        instances: three.slice(0, 1),
+        costs: costs(1),
+        queues: [queue({ name: 'gpu', pending: 2 })],
+      },
+      'Autoscaling off: 1 running, $1.00/h still billing',
+      'off',
+    ],
+    [
       'off, billing and waiting',
-      { instances: three.slice(0, 1), costs: costs(1), queues: [queue({ name: 'gpu', pending: 1 })] },
+      { ...read, instances: three.slice(0, 1), costs: costs(1), queues: [queue({ name: 'gpu', pending: 1 })] },
       'Autoscaling off: 1 running, $1.00/h still billing; 1 task waiting',
       'off',
     ],
@@ -125,6 +139,7 @@ describe('tray status line and icon', () => {
 describe('tray menu', () => {
   it('lists the items in order with one line per queue', () => {
     const s = snapshot({
+      ...read,
       enabled: true,
       status: 'watching',
       instances: three,
@@ -158,6 +173,16 @@ describe('tray menu', () => {
       type: 'open-dashboard',
       target: { view: 'queues', id: 'gpu' },
     });
+  });
+
+  it.each([
+    ['ClearML never read', { lastTickAt: null, lastTickOkAt: null }],
+    ['the last poll failed', { lastTickAt: 2_000, lastTickOkAt: 1_000 }],
+  ])("says a queue's pending count is unknown, not 0, while %s", (_what, ticks) => {
+    const s = snapshot({ ...ticks, queues: [queue({ name: 'gpu', pending: 0 })] });
+    const labels = buildTrayModel(s, settings).items.map((i) => (i.type === 'separator' ? '---' : i.label));
+    expect(labels).toContain('gpu: pending unknown / 0 running');
+    expect(labels.join('\n')).not.toMatch(/gpu: 0 pending/);
   });
 
   const toggles: [string, Partial<Snapshot>, typeof settings, Record<string, Record<string, unknown>>][] = [

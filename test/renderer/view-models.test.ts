@@ -17,13 +17,12 @@ import {
   overviewModel,
   pauseStateText,
   queueFigure,
-  queuesKnown,
   queuesUnknownWhy,
   scaleToZeroText,
   STALE_AFTER_SEC,
   withClearml,
 } from '../../renderer/src/model/overview.js';
-import { emptyCosts, type EngineEvent } from '../../shared/domain.js';
+import { emptyCosts, queuesKnown, type EngineEvent } from '../../shared/domain.js';
 import { instance, snapshot } from './fake-api.js';
 
 describe('format', () => {

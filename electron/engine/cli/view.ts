@@ -2,7 +2,7 @@
  * What the headless CLI shows a person: one aligned line per event, a status line, and an end-of-run summary.
  * Pure text functions (colour passed in); terminal.ts writes them. `--json` output does not go through here.
  */
-import { isLiveState, pendingTasks, type EngineEvent, type Snapshot } from '../../../shared/domain.js';
+import { isLiveState, pendingTasks, queuesKnown, type EngineEvent, type Snapshot } from '../../../shared/domain.js';
 import { plural } from '../../../shared/words.js';
 
 export interface Paint {
@@ -70,7 +70,8 @@ export function eventRow(e: EngineEvent, paint: Paint = noPaint): string {
 }
 
 export interface Counts {
-  pending: number;
+  /** null: unknown, ClearML was not read at the last poll (its zeros are not counts). */
+  pending: number | null;
   instances: number;
   busy: number;
   idle: number;
@@ -94,7 +95,7 @@ export function counts(s: Snapshot): Counts {
   );
   const phase = (p: string) => live.filter((i) => i.phase === p).length;
   return {
-    pending: pendingTasks(s),
+    pending: queuesKnown(s) ? pendingTasks(s) : null,
     instances: live.length + launching.size,
     busy: phase('busy'),
     idle: phase('idle'),
@@ -122,7 +123,7 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
           : paint.bold(s.status);
   const parts = [
     status,
-    `${c.pending} pending`,
+    c.pending === null ? 'pending unknown' : `${c.pending} pending`,
     `${plural(c.instances, 'instance')} (${c.busy} busy, ${c.idle} idle, ${c.booting} booting)`,
     `${usd(s.costs.burnPerHour)}/h`,
   ];

@@ -5,7 +5,7 @@
  */
 import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { CapStatus } from '../../../shared/budget.js';
-import { isLiveState, pendingTasks, type Snapshot } from '../../../shared/domain.js';
+import { isLiveState, pendingTasks, queuesKnown, type Snapshot } from '../../../shared/domain.js';
 import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 import { plural } from '../../../shared/words.js';
@@ -76,8 +76,9 @@ export function statusLine(s: Snapshot): string {
     return `Autoscaling error: ${reason}${suffix}`;
   }
   if (!s.enabled || s.status === 'off') {
-    // Off still says what is billing (instances outlive the autoscaler) and what waits (nothing launches for it).
-    const pending = pendingTasks(s);
+    // Off still says what is billing (instances outlive the autoscaler) and what waits (nothing launches for it);
+    // while ClearML is unread the queue counts are not counts, so they are left out rather than read as none.
+    const pending = queuesKnown(s) ? pendingTasks(s) : 0;
     const parts = [
       running > 0 ? `${burn} still billing` : null,
       pending > 0 ? `${plural(pending, 'task')} waiting` : null,
@@ -99,10 +100,12 @@ export function statusLine(s: Snapshot): string {
   return `Autoscaling on: ${burn}${suffix}`;
 }
 
-function queueLine(q: Snapshot['queues'][number]): string {
+/** `known`: the pending count is ClearML's answer at the last poll; otherwise it reads "pending unknown", not 0. */
+function queueLine(q: Snapshot['queues'][number], known: boolean): string {
   const running = q.resources.reduce((n, r) => n + r.running, 0);
   const flags = [q.paused ? 'paused' : null, q.exists ? null : 'missing on server'].filter(Boolean);
-  return `${q.name}: ${q.pending} pending / ${running} running${flags.length ? ` (${flags.join(', ')})` : ''}`;
+  const pending = known ? `${q.pending} pending` : 'pending unknown';
+  return `${q.name}: ${pending} / ${running} running${flags.length ? ` (${flags.join(', ')})` : ''}`;
 }
 
 /** "Monthly cap $500 for queue gpu: $123.40 spent (25 %), $480.00 projected" — spend against the cap, in words. */
@@ -178,11 +181,12 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
   ];
   if (s.queues.length > 0) {
     items.push(sep('sep-queues'));
+    const known = queuesKnown(s);
     for (const q of s.queues) {
       items.push({
         id: `queue:${q.name}`,
         type: 'normal',
-        label: queueLine(q),
+        label: queueLine(q, known),
         action: { type: 'open-dashboard', target: { view: 'queues', id: q.name } },
       });
     }

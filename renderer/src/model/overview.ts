@@ -1,5 +1,5 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
-import { pendingTasks, type EngineStatus, type Snapshot, type StatusFix } from '../../../shared/domain.js';
+import { pendingTasks, queuesKnown, type EngineStatus, type Snapshot, type StatusFix } from '../../../shared/domain.js';
 import { plural } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
@@ -84,15 +84,6 @@ export function pauseStateText(s: { launchesPaused: boolean; enabled: boolean })
 
 /** What a queue figure shows when it is not known. */
 export const UNKNOWN = '—';
-
-/**
- * Whether the snapshot's queue figures (pending tasks, oldest wait, workers) are ClearML's answer at the last
- * poll. They are not when ClearML was never read or the last poll failed (ClearML or EC2 unreadable: the engine
- * stamps `lastTickOkAt` only on a poll that read ClearML), and then the snapshot holds zeros that are not counts.
- */
-export function queuesKnown(s: Pick<Snapshot, 'lastTickAt' | 'lastTickOkAt'>): boolean {
-  return s.lastTickOkAt !== null && (s.lastTickAt === null || s.lastTickAt <= s.lastTickOkAt);
-}
 
 /** Why the queue figures are unknown, for a note beside them; null when they are known. */
 export function queuesUnknownWhy(s: Pick<Snapshot, 'lastTickAt' | 'lastTickOkAt'>): string | null {

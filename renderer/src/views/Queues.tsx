@@ -1,9 +1,9 @@
 /** Queues: what waits, what serves it, its caps, the last decision and why; pause/resume per queue. */
 import { Bar } from '../components/misc.js';
 import { formatDuration } from '../model/format.js';
-import { queueFigure, queuesKnown, UNKNOWN } from '../model/overview.js';
+import { queueFigure, UNKNOWN } from '../model/overview.js';
 import { roleLimit } from '../model/team.js';
-import type { QueueView } from '../../../shared/domain.js';
+import { queuesKnown, type QueueView } from '../../../shared/domain.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 
 export function Queues() {

@@ -93,6 +93,8 @@ describe('headless status line', () => {
   it('says standby and who leads instead of the bare status', () => {
     const s = {
       ...emptySnapshot(),
+      lastTickAt: 1_000,
+      lastTickOkAt: 1_000,
       enabled: true,
       status: 'watching' as const,
       statusReason:
