@@ -1,7 +1,8 @@
 /**
  * What in a config change needs the user's explicit yes before it is saved, pure and shared: main refuses a save
  * without the confirmation, and the dashboard shows the same list (as a diff) before asking.
- * - Instance setup: the init script (runs as root on every instance), the extra clearml.conf, the docker images,
+ * - Instance setup: the init script (runs as root on every instance), the extra clearml.conf (and whether the
+ *   instance's shell expands it: `$(cmd)` in it then runs), the docker images,
  *   the agent version and queue poll, and where instances get the ClearML keys. They change what runs on every
  *   instance.
  * - The ClearML API host: the stored ClearML keys are sent there (the Test button and the engine), so a new host,
@@ -31,6 +32,7 @@ export interface HostChange {
 const AGENT_FIELDS: { key: keyof Config['agent']; label: string }[] = [
   { key: 'initScript', label: 'Init script (runs as root on every instance)' },
   { key: 'extraClearmlConf', label: 'Extra clearml.conf' },
+  { key: 'extraClearmlConfShellExpand', label: "Extra clearml.conf expanded by the instance's shell" },
   { key: 'defaultDockerImage', label: 'Default docker image' },
   { key: 'agentVersion', label: 'clearml-agent version' },
   { key: 'queuePollSec', label: 'Agent queue poll (s)' },

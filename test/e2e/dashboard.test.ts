@@ -675,6 +675,21 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     const kept = (await spot.getByTestId('kept-settings').textContent()) ?? '';
     expect(kept).toContain('IAM instance profilearn:aws:iam::123456789012:instance-profile/clearml-agent');
     expect(kept).toMatch(/Tags.*owner=alice/);
+    // The import's differences stay beside the draft, and each setting they advise is named by its place in
+    // Settings, where that field is.
+    const panel = page.getByRole('region', { name: "The imported file and ClearML's autoscaler" });
+    await panel.getByText('3 fields not carried over, 16 differences').click();
+    const advice = panel.getByRole('listitem').filter({ hasText: 'surplus' });
+    expect(await advice.textContent()).toContain('in Settings: Scaling → Surplus idle time (min)');
+    expect(await page.getByRole('textbox', { name: 'Surplus idle time (min)' }).inputValue()).toBe('10');
+    const expand = panel.getByRole('listitem').filter({ hasText: 'extra_clearml_conf is written through' });
+    expect(await expand.textContent()).toContain(
+      'in Settings: Instance setup → Expand $VAR and $(cmd) in the extra clearml.conf on the instance (as ClearML does)',
+    );
+    const expandBox = page.getByRole('checkbox', { name: /^Expand \$VAR and \$\(cmd\)/ });
+    expect(await expandBox.isChecked()).toBe(true);
+    expect(await expandBox.isDisabled()).toBe(true);
+    await shotOf(panel, 'settings-import-differences');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     // Main refuses the instance-setup changes until they are confirmed.
     const confirm = page.getByRole('dialog', { name: 'Confirm before saving' });
@@ -684,6 +699,9 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
       { resource: 'gpu_spot_t4', maxInstances: 4 },
       { resource: 'gpu_ondemand_a10', maxInstances: 2 },
     ]);
+    expect(p.backend.settings.get().config?.scaling.surplusIdleMin).toBe(10);
+    expect(p.backend.settings.get().config?.agent.extraClearmlConfShellExpand).toBe(true);
+    await panel.waitFor({ state: 'detached' });
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 

@@ -116,9 +116,10 @@ describe('app store: replica of main', () => {
     const { app, state } = setup();
     expect(app.actions.takeEditorImport()).toBeNull();
     const config = validConfig();
-    app.actions.openImportInEditor(config);
+    const differences = [{ code: 'startup-script', path: null, setting: null, text: 'the startup script differs' }];
+    app.actions.openImportInEditor({ config, differences });
     expect(state()).toMatchObject({ setupInEditor: true, view: 'settings', editorImport: { config } });
-    expect(app.actions.takeEditorImport()).toEqual({ config });
+    expect(app.actions.takeEditorImport()).toEqual({ config, differences });
     expect(app.actions.takeEditorImport()).toBeNull();
     // The screen stays on the dashboard after the editor has taken the import.
     expect(state().setupInEditor).toBe(true);
@@ -129,15 +130,19 @@ describe('app store: replica of main', () => {
     await settle();
     const config = validConfig();
     // The first-run import, taken by the editor when it mounts.
-    app.actions.openImportInEditor(config);
-    app.actions.settingsForm({ type: 'imported', config: app.actions.takeEditorImport()!.config });
+    const differences = [
+      { code: 'surplus-idle', path: null, setting: 'scaling.surplusIdleMin', text: 'idle workers wait 15 min' },
+    ];
+    app.actions.openImportInEditor({ config, differences });
+    app.actions.settingsForm({ type: 'imported', ...app.actions.takeEditorImport()! });
     app.actions.settingsForm({ type: 'edit', id: 'region', change: (d) => ({ ...d, region: 'eu-west-1' }) });
     expect(tabBadges(state()).settingsUnsaved).toBe(true);
     app.actions.setView('credentials');
     app.actions.setView('overview');
     app.actions.setView('settings');
-    // What the editor shows when it mounts again: the same draft, still unsaved.
+    // What the editor shows when it mounts again: the same draft, still unsaved, with the import's differences.
     expect(state().settingsForm).toMatchObject({ dirty: true, draft: { apiHost: config.clearml.apiHost } });
+    expect(state().settingsForm?.importDifferences).toEqual(differences);
     expect(state().settingsForm?.draft.region).toBe('eu-west-1');
     // A config saved elsewhere meanwhile does not replace it: the editor only loads into a clean draft.
     await app.actions.refreshConfig();
@@ -146,7 +151,7 @@ describe('app store: replica of main', () => {
     app.actions.settingsForm({ type: 'dialog', dialog: { kind: 'discard' } });
     expect(state().settingsForm).toMatchObject({ dirty: true, dialog: { kind: 'discard' } });
     app.actions.settingsForm({ type: 'revert', config: null });
-    expect(state().settingsForm).toMatchObject({ dirty: false, dialog: null });
+    expect(state().settingsForm).toMatchObject({ dirty: false, dialog: null, importDifferences: [] });
     expect(tabBadges(state()).settingsUnsaved).toBe(false);
   });
 

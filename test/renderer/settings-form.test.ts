@@ -22,6 +22,19 @@ describe('the Settings form reducer', () => {
     expect(s.draft.apiHost).toBe(validConfig().clearml.apiHost);
   });
 
+  it("an import's differences stay beside the draft through edits, and go with a save or a discard", () => {
+    const differences = [
+      { code: 'surplus-idle' as const, path: null, setting: 'scaling.surplusIdleMin', text: 'idle workers wait' },
+    ];
+    let s = formReducer(initialFormState(null), { type: 'imported', config: validConfig(), differences });
+    expect(s.importDifferences).toEqual(differences);
+    s = formReducer(s, { type: 'edit', id: 'region', change: (d) => ({ ...d, region: 'eu-west-1' }) });
+    s = formReducer(s, { type: 'rejected', issues: { region: ['bad'] } });
+    expect(s.importDifferences).toEqual(differences);
+    expect(formReducer(s, { type: 'saved' }).importDifferences).toEqual([]);
+    expect(formReducer(s, { type: 'revert', config: null }).importDifferences).toEqual([]);
+  });
+
   const move = {
     changed: ['region' as const],
     from: { apiHost: 'https://api.clear.ml', region: 'us-east-1', workersPrefix: 'dyn' },
@@ -53,6 +66,25 @@ describe('the Settings form reducer', () => {
     expect(v.valid).toBe(true);
     expect(v.config.agent).toMatchObject({ initScript: 'echo hi', gitUser: 'bob' });
   });
+
+  it.each([true, false])(
+    'the shell-expansion switch of the extra clearml.conf (%s) and the surplus idle time round-trip',
+    (expand) => {
+      const cfg = validConfig();
+      const c = {
+        ...cfg,
+        scaling: { ...cfg.scaling, surplusIdleMin: 7 },
+        agent: { ...cfg.agent, extraClearmlConf: 'x: $HOME', extraClearmlConfShellExpand: expand },
+      };
+      const d = draftFromConfig(c);
+      expect(d.agent.extraClearmlConfShellExpand).toBe(expand);
+      expect(d.scaling.surplusIdleMin).toBe('7');
+      const v = validateDraft(d);
+      expect(v.valid).toBe(true);
+      expect(v.config.agent).toMatchObject({ extraClearmlConfShellExpand: expand });
+      expect(v.config.scaling).toMatchObject({ surplusIdleMin: 7 });
+    },
+  );
 });
 
 describe('instance setup model', () => {
@@ -74,6 +106,7 @@ describe('instance setup model', () => {
     const agent = {
       initScript: '',
       extraClearmlConf: '',
+      extraClearmlConfShellExpand: false,
       defaultDockerImage: image,
       agentVersion: '1.9.3',
       queuePollSec: '2',

@@ -97,6 +97,12 @@ describe('instance setup changes need an explicit confirmation', () => {
     ['the agent version', { agentVersion: '1.9.2' }, 'agent.agentVersion'],
     ['the agent queue poll', { queuePollSec: 5 }, 'agent.queuePollSec'],
     ['the credentials mode', { clearmlCredentialsFrom: 'ssm' }, 'agent.clearmlCredentialsFrom'],
+    // On, a `$(cmd)` in the extra clearml.conf runs on every instance: the same text, another program.
+    [
+      "the instance shell's expansion of the extra clearml.conf",
+      { extraClearmlConfShellExpand: true },
+      'agent.extraClearmlConfShellExpand',
+    ],
   ])('%s: refused without it (nothing saved, engine untouched), saved with it', async (_n, agent, path) => {
     const e = env();
     expect((await save(e, validConfigInput())).ok).toBe(true);

@@ -1,12 +1,27 @@
 /**
  * The import preview's account of a ClearML autoscaler file: the fields not carried over, and every behaviour that
- * differs from ClearML's autoscaler with the setting that controls it, so switching over holds no surprise.
+ * differs from ClearML's autoscaler with the setting that controls it, so switching over holds no surprise. A
+ * setting Settings edits is named by its place there (section → field), which is what a user can follow; the
+ * config path is kept beside it for an exported file.
  */
-import type { InvokeResponse } from '../../../shared/ipc/contract.js';
+import type { ImportDifference } from '../model/settings-form.js';
+import { settingPlace } from '../model/setting-places.js';
+import { plural } from '../model/format.js';
 
-type Difference = InvokeResponse<'autoscaler:config.import'>['differences'][number];
+/** "3 fields not carried over, 16 differences", the disclosure's line. */
+export function importDifferencesSummary(differences: readonly ImportDifference[]): string {
+  const notCarried = differences.filter((d) => d.code === 'not-carried').length;
+  const other = differences.length - notCarried;
+  return [
+    notCarried ? `${plural(notCarried, 'field')} not carried over` : null,
+    other ? plural(other, 'difference') : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
 
-export function ImportDifferences({ differences }: { differences: readonly Difference[] }) {
+/** Its headings are h3: under the import dialog's title, and under the Settings panel's h2. */
+export function ImportDifferences({ differences }: { differences: readonly ImportDifference[] }) {
   if (!differences.length) return null;
   const notCarried = differences.filter((d) => d.code === 'not-carried');
   const behaviour = differences.filter((d) => d.code !== 'not-carried');
@@ -27,17 +42,30 @@ export function ImportDifferences({ differences }: { differences: readonly Diffe
         {behaviour.map((d) => (
           <li key={d.code}>
             {d.text}
-            {d.setting && (
-              <>
-                {' '}
-                <span className="muted small">
-                  (setting: <code>{d.setting}</code>)
-                </span>
-              </>
-            )}
+            {d.setting && <SettingRef path={d.setting} />}
           </li>
         ))}
       </ul>
     </div>
+  );
+}
+
+function SettingRef({ path }: { path: string }) {
+  const place = settingPlace(path);
+  return (
+    <>
+      {' '}
+      <span className="muted small">
+        {place ? (
+          <>
+            (in Settings: <strong>{place}</strong>; <code>{path}</code> in a file)
+          </>
+        ) : (
+          <>
+            (setting: <code>{path}</code>)
+          </>
+        )}
+      </span>
+    </>
   );
 }

@@ -63,7 +63,13 @@ export interface QueueDraft {
   entries: QueueEntryDraft[];
 }
 
-export const SCALING_FIELDS = ['pollingIntervalSec', 'maxIdleMin', 'maxSpinUpMin', 'maxTotalInstances'] as const;
+export const SCALING_FIELDS = [
+  'pollingIntervalSec',
+  'maxIdleMin',
+  'surplusIdleMin',
+  'maxSpinUpMin',
+  'maxTotalInstances',
+] as const;
 export type ScalingField = (typeof SCALING_FIELDS)[number];
 
 export interface ConfigDraft {
@@ -167,6 +173,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
     scaling: {
       pollingIntervalSec: str(scaling['pollingIntervalSec'] ?? 15),
       maxIdleMin: str(scaling['maxIdleMin'] ?? 15),
+      surplusIdleMin: str(scaling['surplusIdleMin'] ?? 2),
       maxSpinUpMin: str(scaling['maxSpinUpMin'] ?? 30),
       maxTotalInstances: str(scaling['maxTotalInstances'] ?? 20),
     },

@@ -1,6 +1,6 @@
 /**
  * The instance-setup part of the Settings draft: what runs on every instance (init script, extra clearml.conf,
- * docker image, agent version, the agent's queue poll) and where instances get the ClearML keys. Shown read-only
+ * whether the instance's shell expands it, docker image, agent version, the agent's queue poll) and where instances get the ClearML keys. Shown read-only
  * until the user chooses to edit; a change is confirmed before it is saved (main refuses it otherwise). Pure.
  */
 import { AgentSchema } from '../../../shared/config.js';
@@ -9,6 +9,8 @@ import { num } from './draft-values.js';
 export interface AgentDraft {
   initScript: string;
   extraClearmlConf: string;
+  /** The extra clearml.conf goes through the instance's shell ($VAR and $(cmd) expanded), as ClearML writes it. */
+  extraClearmlConfShellExpand: boolean;
   defaultDockerImage: string;
   agentVersion: string;
   /** Seconds, as typed; checked by the config schema. */
@@ -20,6 +22,7 @@ export interface AgentDraft {
 export const AGENT_DRAFT_KEYS = [
   'initScript',
   'extraClearmlConf',
+  'extraClearmlConfShellExpand',
   'defaultDockerImage',
   'agentVersion',
   'queuePollSec',
@@ -30,10 +33,15 @@ export const AGENT_DRAFT_KEYS = [
 const DEFAULTS = AgentSchema.parse({});
 
 export function agentDraftFrom(agent: Record<string, unknown>): AgentDraft {
-  const s = (k: keyof AgentDraft) => (typeof agent[k] === 'string' ? agent[k] : String(DEFAULTS[k]));
+  const s = (k: Exclude<keyof AgentDraft, 'extraClearmlConfShellExpand'>) =>
+    typeof agent[k] === 'string' ? agent[k] : String(DEFAULTS[k]);
   return {
     initScript: s('initScript'),
     extraClearmlConf: s('extraClearmlConf'),
+    extraClearmlConfShellExpand:
+      typeof agent['extraClearmlConfShellExpand'] === 'boolean'
+        ? agent['extraClearmlConfShellExpand']
+        : DEFAULTS.extraClearmlConfShellExpand,
     defaultDockerImage: s('defaultDockerImage'),
     agentVersion: s('agentVersion'),
     queuePollSec: String(typeof agent['queuePollSec'] === 'number' ? agent['queuePollSec'] : DEFAULTS.queuePollSec),

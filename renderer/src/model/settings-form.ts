@@ -6,6 +6,12 @@ import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import { draftFromConfig, type ConfigDraft, type FieldId, type IssueMap } from './config-form.js';
 
 export type Status = { tone: 'ok' | 'error' | 'info'; text: string } | null;
+export type ImportDifference = InvokeResponse<'autoscaler:config.import'>['differences'][number];
+/** An imported file loaded into the editor: its config, and what it does differently from ClearML's autoscaler. */
+export interface EditorImport {
+  config: unknown;
+  differences: readonly ImportDifference[];
+}
 export type SaveNeeds = NonNullable<InvokeResponse<'autoscaler:config.save'>['needs']>;
 
 export type FormDialog =
@@ -27,6 +33,11 @@ export interface FormState {
   checkedIssues: IssueMap;
   status: Status;
   dialog: FormDialog | null;
+  /**
+   * The differences from ClearML's autoscaler of the file loaded into the draft, kept beside the form until the
+   * draft is saved or discarded: its advice names settings to change, and the import dialog is gone by then.
+   */
+  importDifferences: readonly ImportDifference[];
 }
 
 export type FormAction =
@@ -39,7 +50,7 @@ export type FormAction =
   | { type: 'failed'; text: string }
   | { type: 'rejected'; issues: IssueMap; needs?: SaveNeeds }
   | { type: 'saved' }
-  | { type: 'imported'; config: unknown }
+  | ({ type: 'imported' } & EditorImport)
   | { type: 'dialog'; dialog: FormDialog | null };
 
 export function initialFormState(config: unknown): FormState {
@@ -52,6 +63,7 @@ export function initialFormState(config: unknown): FormState {
     checkedIssues: {},
     status: null,
     dialog: null,
+    importDifferences: [],
   };
 }
 
@@ -103,6 +115,7 @@ export function formReducer(s: FormState, a: FormAction): FormState {
         touched: new Set(),
         showAll: false,
         dialog: null,
+        importDifferences: [],
         status: { tone: 'ok', text: 'Saved. The engine applies it at its next poll.' },
       };
     case 'imported':
@@ -112,6 +125,7 @@ export function formReducer(s: FormState, a: FormAction): FormState {
         dirty: true,
         showAll: true,
         dialog: null,
+        importDifferences: a.differences,
         status: { tone: 'info', text: 'Imported into the editor. Review it, then Save.' },
       };
     case 'dialog':

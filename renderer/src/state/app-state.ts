@@ -3,7 +3,7 @@
  * it offers, its options, and the kit the per-area action modules are built from.
  */
 import type { TimelineRange } from '../../../shared/timeline.js';
-import type { FormAction, FormState } from '../model/settings-form.js';
+import type { EditorImport, FormAction, FormState } from '../model/settings-form.js';
 import type { StoreApi } from 'zustand/vanilla';
 import type { Snapshot } from '../../../shared/domain.js';
 import type {
@@ -51,7 +51,7 @@ export interface AppState {
    */
   setupInEditor: boolean;
   /** That import, for the settings editor to open as its unsaved draft; null once the editor has taken it. */
-  editorImport: { config: unknown } | null;
+  editorImport: EditorImport | null;
   /**
    * The Settings editor's state (the draft, touched fields, messages). It lives here rather than in the form
    * because only the shown view is mounted: in the form, an unsaved draft (an import included) was gone as soon
@@ -91,10 +91,10 @@ export interface AppActions {
   refreshAppSettings(): Promise<void>;
   patchAppSettings(patch: InvokeRequest<'autoscaler:settings.patch'>): Promise<Result<'autoscaler:settings.patch'>>;
   setView(view: ViewName, focus?: string | null): void;
-  /** Leave the first-run screen for the settings editor, with `config` (an import) as its unsaved draft. */
-  openImportInEditor(config: unknown): void;
+  /** Leave the first-run screen for the settings editor, with an imported file as its unsaved draft. */
+  openImportInEditor(loaded: EditorImport): void;
   /** The import waiting for the settings editor, handed over once (null after that, or when there is none). */
-  takeEditorImport(): { config: unknown } | null;
+  takeEditorImport(): EditorImport | null;
   /** A change to the Settings editor's state (settings-form.ts); starts from the saved config the first time. */
   settingsForm(action: FormAction): void;
   dismissNotice(id: number): void;

@@ -220,8 +220,8 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       set({ view, focus });
     },
 
-    openImportInEditor(config) {
-      set({ setupInEditor: true, editorImport: { config }, view: 'settings', focus: null });
+    openImportInEditor(loaded) {
+      set({ setupInEditor: true, editorImport: loaded, view: 'settings', focus: null });
     },
 
     takeEditorImport() {

@@ -411,7 +411,7 @@ export function FirstRun() {
           askApiHost
           current={null}
           onClose={() => setImporting(false)}
-          onUse={(config) => actions.openImportInEditor(config)}
+          onUse={(loaded) => actions.openImportInEditor(loaded)}
         />
       )}
     </div>

@@ -5,6 +5,7 @@
  */
 import { useId } from 'react';
 import { CheckField, SelectField, TextField } from '../components/Field.js';
+import { SETTING_PLACES } from '../model/setting-places.js';
 import {
   BUDGET_MODES,
   BUDGET_MODE_TEXT,
@@ -192,7 +193,7 @@ export function LeaseEditor({
       <p>{LEASE_EXPLANATION}</p>
       <div className="grid">
         <CheckField
-          label="Use the lease (recommended)"
+          label={SETTING_PLACES['lease.enabled'].label}
           checked={lease.enabled}
           onChange={(x) => onEdit('lease.enabled', (l) => ({ ...l, enabled: x }))}
         />

@@ -7,6 +7,7 @@ import { Dialog } from '../../components/Dialog.js';
 import { Field, TextField } from '../../components/Field.js';
 import { ImportDifferences } from '../../components/ImportDifferences.js';
 import { draftFromConfig } from '../../model/config-form.js';
+import type { EditorImport } from '../../model/settings-form.js';
 import { useActions, useApp, usePending } from '../../state/react.js';
 import { SetupDiff } from './SetupDiff.js';
 
@@ -21,7 +22,7 @@ export function ImportDialog({
   /** The saved config, to diff the instance setup against (null before the first save). */
   current: unknown;
   onClose: () => void;
-  onUse: (config: unknown) => void;
+  onUse: (loaded: EditorImport) => void;
   /**
    * Ask for the ClearML API host too: a ClearML file does not name its server, and before the first save there is
    * no configured one to take (only CLEARML_API_HOST or ~/clearml.conf, if present).
@@ -69,7 +70,12 @@ export function ImportDialog({
           <button type="button" disabled={busy || text.trim() === ''} onClick={() => void preview()}>
             {busy ? 'Reading…' : 'Preview'}
           </button>
-          <button type="button" className="primary" disabled={!usable} onClick={() => result && onUse(result.config)}>
+          <button
+            type="button"
+            className="primary"
+            disabled={!usable}
+            onClick={() => result && onUse({ config: result.config, differences: result.differences })}
+          >
             Load into editor
           </button>
         </>

@@ -3,10 +3,11 @@
  * read-only until the user chooses to edit; a change is confirmed (with a diff) before it is saved.
  */
 import { useState } from 'react';
-import { Field, SelectField, TextField } from '../../components/Field.js';
+import { CheckField, Field, SelectField, TextField } from '../../components/Field.js';
 import type { ConfigDraft } from '../../model/config-form.js';
 import { credentialsAdvice, usesDocker, type AgentDraft } from '../../model/instance-setup.js';
 import type { Edit, Shown } from '../../model/settings-form.js';
+import { SETTING_PLACES } from '../../model/setting-places.js';
 
 export function InstanceSetupSection({
   draft,
@@ -76,13 +77,20 @@ export function InstanceSetupSection({
       )}
       {block('initScript', 'Init script', 'Runs as root on every instance before the agent starts')}
       {block('extraClearmlConf', 'Extra clearml.conf', 'Appended to the agent’s clearml.conf on every instance')}
+      <CheckField
+        label={SETTING_PLACES['agent.extraClearmlConfShellExpand'].label}
+        checked={a.extraClearmlConfShellExpand}
+        disabled={locked}
+        hint="Off: written verbatim, so a HOCON ${...} substitution reaches the agent as written"
+        onChange={(x) => set('extraClearmlConfShellExpand', x)}
+      />
       <div className="grid mono-fields">
         {line('defaultDockerImage', 'Default docker image', {
           placeholder: '(none: venv mode)',
           hint: 'Empty: tasks run in a virtualenv on the host',
         })}
-        {line('agentVersion', 'clearml-agent version')}
-        {line('queuePollSec', 'Agent queue poll (s)', {
+        {line('agentVersion', SETTING_PLACES['agent.agentVersion'].label)}
+        {line('queuePollSec', SETTING_PLACES['agent.queuePollSec'].label, {
           type: 'number',
           hint: "How often an idle agent asks for a task (1–60; the agent's own default is 5)",
         })}

@@ -4,6 +4,7 @@
  */
 import { SelectField } from '../../components/Field.js';
 import type { ConfigDraft } from '../../model/config-form.js';
+import { SETTING_PLACES } from '../../model/setting-places.js';
 import { PREFERENCE_TEXT, preferenceOf, withPreference, type Preference } from '../../model/preference.js';
 
 export function PreferenceField({
@@ -17,7 +18,7 @@ export function PreferenceField({
   return (
     <>
       <SelectField<Preference>
-        label="Keep idle instances for"
+        label={SETTING_PLACES['scaling.preference'].label}
         value={value}
         hint={`${PREFERENCE_TEXT[value].summary} The max idle time is always the limit.`}
         options={PREFERENCES.map((p) => ({ value: p, label: LABELS[p] }))}

@@ -9,6 +9,7 @@ import {
   type ResourceDraft,
 } from '../../model/config-form.js';
 import type { Edit, Shown } from '../../model/settings-form.js';
+import { SETTING_PLACES } from '../../model/setting-places.js';
 
 export function ResourcesSection({ draft, shown, edit }: { draft: ConfigDraft; shown: Shown; edit: Edit }) {
   const editResource = (uid: string, field: keyof ResourceDraft, value: ResourceDraft[keyof ResourceDraft]) =>
@@ -99,7 +100,7 @@ function ResourceEditor({
         {text('dockerImage', 'Docker image (optional)', 'Overrides the default image for this resource')}
         {r.market === 'spot' && (
           <CheckField
-            label="Fall back to on-demand when spot capacity is unavailable"
+            label={SETTING_PLACES['resources.<name>.spotFallbackToOnDemand'].label}
             checked={r.spotFallbackToOnDemand}
             onChange={(x) => onEdit(r.uid, 'spotFallbackToOnDemand', x)}
           />

@@ -1,14 +1,17 @@
-/** Settings → Scaling: polling, idle and spin-up timeouts, the global instance cap, the keep-warm preference, dry run. */
+/** Settings → Scaling: polling, idle (and surplus idle) and spin-up timeouts, the global instance cap, the keep-warm preference, dry run. */
 import { CheckField, TextField } from '../../components/Field.js';
 import { SCALING_FIELDS, type ConfigDraft, type ScalingField } from '../../model/config-form.js';
 import type { Edit, Shown } from '../../model/settings-form.js';
+import { SETTING_PLACES } from '../../model/setting-places.js';
 import { PreferenceField } from './PreferenceField.js';
 
-const SCALING_TEXT: Record<ScalingField, { label: string; hint: string }> = {
-  pollingIntervalSec: { label: 'Polling interval (s)', hint: '2 to 3600 seconds' },
-  maxIdleMin: { label: 'Max idle time (min)', hint: 'An idle instance is terminated after this long' },
-  maxSpinUpMin: { label: 'Max spin-up time (min)', hint: 'An instance that is not a worker by then is terminated' },
-  maxTotalInstances: { label: 'Max instances in total', hint: 'Across all queues and resources' },
+const SCALING_HINT: Record<ScalingField, string> = {
+  pollingIntervalSec: '2 to 3600 seconds',
+  maxIdleMin: 'An idle instance is terminated after this long',
+  surplusIdleMin:
+    'Idle instances beyond the pending tasks and the expected demand are terminated after this long (at most the max idle time)',
+  maxSpinUpMin: 'An instance that is not a worker by then is terminated',
+  maxTotalInstances: 'Across all queues and resources',
 };
 
 export function ScalingSection({ draft, shown, edit }: { draft: ConfigDraft; shown: Shown; edit: Edit }) {
@@ -19,10 +22,10 @@ export function ScalingSection({ draft, shown, edit }: { draft: ConfigDraft; sho
         {SCALING_FIELDS.map((f) => (
           <TextField
             key={f}
-            label={SCALING_TEXT[f].label}
+            label={SETTING_PLACES[`scaling.${f}`].label}
             type="number"
             value={draft.scaling[f]}
-            hint={SCALING_TEXT[f].hint}
+            hint={SCALING_HINT[f]}
             issues={shown(`scaling.${f}`)}
             onChange={(x) => edit(`scaling.${f}`, (d) => ({ ...d, scaling: { ...d.scaling, [f]: x } }))}
           />

@@ -18,6 +18,7 @@ import { ConfirmSaveDialog } from './ConfirmSaveDialog.js';
 import { ConnectionSection } from './ConnectionSection.js';
 import { ExportDialog } from './ExportDialog.js';
 import { ImportDialog } from './ImportDialog.js';
+import { ImportDifferences, importDifferencesSummary } from '../../components/ImportDifferences.js';
 import { InstanceSetupSection } from './InstanceSetupSection.js';
 import { QueuesSection } from './QueuesSection.js';
 import { ResourcesSection } from './ResourcesSection.js';
@@ -48,7 +49,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
   // A ClearML configuration imported on the first-run screen opens here as the unsaved draft.
   useEffect(() => {
     const pending = actions.takeEditorImport();
-    if (pending) actions.settingsForm({ type: 'imported', config: pending.config });
+    if (pending) actions.settingsForm({ type: 'imported', ...pending });
   }, [actions]);
 
   const v = useMemo(() => validateDraft(draft), [draft]);
@@ -158,6 +159,20 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
         </ul>
       )}
 
+      {s.importDifferences.length > 0 && (
+        <section className="card import-differences-panel" aria-labelledby="import-differences-heading">
+          <h2 id="import-differences-heading">The imported file and ClearML&apos;s autoscaler</h2>
+          <p className="muted small">
+            What the file loaded into the editor does differently here, and where to change it. Shown until you save or
+            discard the changes.
+          </p>
+          <details>
+            <summary>{importDifferencesSummary(s.importDifferences)}</summary>
+            <ImportDifferences differences={s.importDifferences} />
+          </details>
+        </section>
+      )}
+
       <fieldset className="plain form-body" disabled={demo}>
         <ConnectionSection draft={draft} shown={shown} edit={edit} />
         <ScalingSection draft={draft} shown={shown} edit={edit} />
@@ -184,7 +199,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           askApiHost={config === null}
           current={config}
           onClose={() => dispatch({ type: 'dialog', dialog: null })}
-          onUse={(cfg) => dispatch({ type: 'imported', config: cfg })}
+          onUse={(loaded) => dispatch({ type: 'imported', ...loaded })}
         />
       )}
       {dialog?.kind === 'discard' && (
