@@ -94,9 +94,10 @@ if (existsSync(report)) {
   passed = j.numPassedTests ?? 0;
   failed = j.numFailedTests ?? 0;
   skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
-  // A suite that fails to load has no tests: count it as a failure so it cannot hide.
+  // A file that fails without a failing test (it did not load, or a beforeAll threw and its tests show as skipped,
+  // as a suite does in CI when a tool it needs is missing): count it as a failure so it cannot hide.
   for (const suite of j.testResults ?? [])
-    if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) failed += 1;
+    if (suite.status === 'failed' && !(suite.assertionResults ?? []).some((a) => a.status === 'failed')) failed += 1;
 }
 if (r.status !== 0 && failed === 0) {
   // vitest failed without a failing test (a bad option, an unhandled error, a crash): the line must not say 0 failed.

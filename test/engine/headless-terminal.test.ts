@@ -16,7 +16,11 @@ const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 const hasTmux = spawnSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' }).status === 0;
-if (!hasTmux) throw new Error('tmux is needed for the terminal-mode tests: apt-get install tmux (CI installs it)');
+// Outside CI a missing tmux skips the terminal tests and says why; in CI (which installs it) it fails them instead,
+// so a broken CI image cannot pass by skipping.
+const TMUX_REASON = 'tmux is not installed (apt-get install tmux); the terminal-mode tests cannot run here';
+const skipTerminal = !hasTmux && !process.env['CI'];
+if (skipTerminal) console.warn(`[headless terminal] skipped: ${TMUX_REASON}`);
 
 const socket = `headless-test-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
@@ -35,17 +39,9 @@ async function runInTerminal(name: string, env: string, minutes: number) {
   return { mid, end };
 }
 
-let work: string;
+let work = '';
 let colour: { mid: string; end: string };
 let plain: { mid: string; end: string };
-beforeAll(async () => {
-  work = mkdtempSync(path.join(tmpdir(), 'headless-tty-'));
-  [colour, plain] = await Promise.all([runInTerminal('colour', '', 0.4), runInTerminal('plain', 'NO_COLOR=1', 0.4)]);
-}, 120_000);
-afterAll(() => {
-  spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-  rmSync(work, { recursive: true, force: true });
-});
 
 const lines = (screen: string) =>
   screen
@@ -54,7 +50,17 @@ const lines = (screen: string) =>
     .map((l) => l.trimEnd())
     .filter(Boolean);
 
-describe('headless demo in a terminal', () => {
+describe.skipIf(skipTerminal)(`headless demo in a terminal${skipTerminal ? ` (skipped: ${TMUX_REASON})` : ''}`, () => {
+  beforeAll(async () => {
+    if (!hasTmux) throw new Error('tmux is needed for the terminal-mode tests: apt-get install tmux (CI installs it)');
+    work = mkdtempSync(path.join(tmpdir(), 'headless-tty-'));
+    [colour, plain] = await Promise.all([runInTerminal('colour', '', 0.4), runInTerminal('plain', 'NO_COLOR=1', 0.4)]);
+  }, 120_000);
+  afterAll(() => {
+    if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
   it('colours each level', () => {
     expect(colour.end).toContain('\u001b[32mINFO');
   });
