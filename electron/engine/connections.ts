@@ -101,15 +101,35 @@ function remedy(p: ConnectionProblem): string {
  * advice (which speaks of Settings) is replaced by the remedy; its first clause (the cause) is kept.
  */
 export function renderProblem(p: ConnectionProblem, surface: Surface, opts: { retrying: boolean }): string {
-  const cause =
-    surface === 'app'
-      ? p.detail
-      : p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
-        ? 'no credentials'
-        : causeOf(p.detail);
-  if (surface === 'app') return `${NAME[p.service]} could not be read at ${p.endpoint}: ${cause}`;
+  if (surface === 'app') return `${NAME[p.service]} could not be read at ${p.endpoint}: ${p.detail}`;
   const then = opts.retrying ? ' (retrying every poll)' : '';
-  return `${NAME[p.service]} could not be read at ${p.endpoint} (${cause}): ${remedy(p)}${then}`;
+  return `${NAME[p.service]} could not be read at ${p.endpoint} (${cliCause(p)}): ${remedy(p)}${then}`;
+}
+
+/**
+ * A failed one-off check on the command line (`headless --check`), as one line. The classified message speaks to
+ * the app (its screens) and to the engine (its next poll); a check has neither. Where the message would say
+ * either, its cause is kept and what to change on the command line follows. Messages about the request itself (a
+ * wrong AMI id, no capacity, not a ClearML server) already say what to fix and are kept whole.
+ */
+export function checkText(p: ConnectionProblem): string {
+  switch (p.kind) {
+    case 'auth':
+    case 'unreachable':
+    case 'timeout':
+      return `${cliCause(p)}: ${remedy(p)}`;
+    case 'throttle':
+    case 'other':
+      return p.service === 'ec2' ? `${cliCause(p)}: try again in a moment` : p.detail;
+    default:
+      return p.detail;
+  }
+}
+
+function cliCause(p: ConnectionProblem): string {
+  return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
+    ? 'no credentials'
+    : causeOf(p.detail);
 }
 
 export function renderCleared(c: NonNullable<ConnectionTransition['cleared']>, now: number): string {

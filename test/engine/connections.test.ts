@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  checkText,
   ConnectionWatch,
   ec2EndpointFor,
   fixPlace,
@@ -26,6 +27,42 @@ const p = (over: Partial<ConnectionProblem>): ConnectionProblem => ({
   networkCode: null,
   detail: 'No AWS credentials were found: enter an access key in the Credentials tab, or configure the AWS CLI.',
   ...over,
+});
+
+describe('checkText: a one-off check on the command line', () => {
+  it.each([
+    {
+      name: 'EC2 throttled: the cause, no poll that will not come',
+      problem: p({
+        kind: 'throttle',
+        code: 'RequestLimitExceeded',
+        detail: 'AWS is throttling EC2 API calls (RequestLimitExceeded): the autoscaler slows down and tries again.',
+      }),
+      want: 'AWS is throttling EC2 API calls (RequestLimitExceeded): try again in a moment',
+    },
+    {
+      name: 'ClearML keys refused: the variables, not the Credentials tab',
+      problem: p({
+        service: 'clearml',
+        code: 'HTTP 401/22',
+        detail: 'ClearML rejected the access key "AKIA12…" on auth.login: check the key pair in the Credentials tab',
+      }),
+      want:
+        'ClearML rejected the access key "AKIA12…" on auth.login: set CLEARML_API_ACCESS_KEY and ' +
+        'CLEARML_API_SECRET_KEY (or the api section of ~/clearml.conf)',
+    },
+    {
+      name: 'a wrong AMI: the message already says what to fix, kept whole',
+      problem: p({
+        kind: 'invalid',
+        code: 'InvalidAMIID.NotFound',
+        detail: 'EC2 rejected RunInstances: check the AMI id.',
+      }),
+      want: 'EC2 rejected RunInstances: check the AMI id.',
+    },
+  ])('$name', ({ problem, want }) => {
+    expect(checkText(problem)).toBe(want);
+  });
 });
 
 describe('renderProblem', () => {

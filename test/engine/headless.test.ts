@@ -284,6 +284,23 @@ describe('headless CLI: --check, errors and reports', () => {
     expect(report.ec2.missing).toEqual(['ec2:RunInstances']);
   });
 
+  it('--check with ClearML and EC2 unreachable says what to set in the config or the environment, as --once does', async () => {
+    Object.assign(process.env, awsKeys, { AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9' });
+    const code = await runHeadless(['--config', ownConfig('http://127.0.0.1:9'), '--check'], out, env());
+    expect(code).toBe(1);
+    const text = lines.join('\n');
+    expect(text).toMatch(/^FAIL {2}ClearML {2}http:\/\/127\.0\.0\.1:9: Could not reach the ClearML server/m);
+    expect(text).toMatch(
+      /^ {8}Cannot reach the ClearML server at .*: check clearml\.apiHost in the config file \(or CLEARML_API_HOST\)/m,
+    );
+    expect(text).toMatch(
+      /^ {8}ec2:DescribeInstances: could not be checked — Cannot reach the EC2 API .*: check aws\.region in the config file \(or AWS_ENDPOINT_URL_EC2\)/m,
+    );
+    // A terminal has no Settings, and a check that ran once has no next poll.
+    expect(text).not.toContain('Settings');
+    expect(text).not.toMatch(/poll/i);
+  });
+
   it('with ClearML unreachable and no AWS credentials, --once names both, each once, with what to set', async () => {
     delete process.env.AWS_ENDPOINT_URL_EC2;
     const home = mkdtempSync(path.join(tmpdir(), 'home-'));

@@ -6,7 +6,7 @@
 import type { Config } from '../../../shared/config.js';
 import type { ResolvedCredentials } from '../controller.js';
 import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
-import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
+import { checkText, CLEARML_KEYS_REMEDY, ec2EndpointFor, problemFrom } from '../connections.js';
 import { permissionCheckSpec, testClearml } from '../service/testers.js';
 import { userDataBuilder } from '../userdata/userdata.js';
 import type { Out } from './terminal.js';
@@ -23,6 +23,7 @@ export async function runCheck(config: Config, creds: ResolvedCredentials, out: 
     credentials: creds.clearml,
     // The command line's cause (set by loadForRun), then what to set here rather than the app's screens.
     missing: `${creds.clearmlMissing ?? 'No ClearML credentials found'}: ${CLEARML_KEYS_REMEDY}`,
+    surface: 'cli',
   });
   ok &&= clearml.ok;
   report.clearml = { endpoint: config.clearml.apiHost, ...clearml };
@@ -40,7 +41,8 @@ export async function runCheck(config: Config, creds: ResolvedCredentials, out: 
   } else {
     const ec2 = createEc2Provider({ region: config.aws.region, credentials: creds.aws, maxAttempts: 1 });
     try {
-      const perms = await checkPermissions(ec2, spec);
+      // A check runs once, and the terminal has no Settings: the remedy names the config field or variable.
+      const perms = await checkPermissions(ec2, spec, (e) => checkText(problemFrom('ec2', e, endpoint)));
       report.ec2 = { endpoint, ...perms };
       ok &&= perms.ok;
       lines.push(

@@ -349,6 +349,11 @@ export interface PermissionReport {
 export async function checkPermissions(
   ec2: Pick<Ec2Provider, 'describeInstances' | 'dryRun'>,
   spec: LaunchSpec,
+  /**
+   * Why a check could not be made, in the words of whoever reads it (default the classified message, which speaks
+   * to the app; the command line passes its own, naming config fields and environment variables).
+   */
+  explain: (e: Ec2Error) => string = (e) => e.message,
 ): Promise<PermissionReport> {
   const missing: string[] = [];
   const details: string[] = [];
@@ -361,7 +366,7 @@ export async function checkPermissions(
       missing.push(`ec2:${action}`);
       details.push(`ec2:${action}: not allowed — ${e.message}`);
     } else {
-      details.push(`ec2:${action}: could not be checked — ${e.message}`);
+      details.push(`ec2:${action}: could not be checked — ${explain(e)}`);
     }
   };
 

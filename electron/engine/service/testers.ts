@@ -11,7 +11,7 @@ import type { AwsCredentials, ClearmlCredentials } from '../controller.js';
 import { checkPermissions, createEc2Provider } from '../ec2/provider.js';
 import { launchBase } from '../launch-request.js';
 import { ClearmlError, Ec2Error, type LaunchSpec } from '../ports.js';
-import { fixedOutsideTheApp } from '../connections.js';
+import { checkText, fixedOutsideTheApp, problemFrom, type Surface } from '../connections.js';
 import {
   engineCredentials,
   resolveCredentials,
@@ -30,6 +30,11 @@ export async function testClearml(opts: {
   credentials: ClearmlCredentials | null;
   /** Without credentials: why, and what to do where the test runs (the app's default names its own screens). */
   missing?: string;
+  /**
+   * Who reads the result (default the app): on the command line (`headless --check`) the advice names the config
+   * field and environment variables instead of the app's screens.
+   */
+  surface?: Surface;
   fetchImpl?: typeof fetch;
   timeoutMs?: number;
 }): Promise<TestResult> {
@@ -54,7 +59,8 @@ export async function testClearml(opts: {
     const { user } = await client.checkAuth();
     return { ok: true, message: `Connected to ${host} as ${user}.`, details: [] };
   } catch (err) {
-    const detail = errorText(err);
+    const cli = opts.surface === 'cli';
+    const detail = cli ? checkText(problemFrom('clearml', err, host)) : errorText(err);
     const kind = err instanceof ClearmlError ? err.kind : null;
     switch (kind) {
       case 'auth':
@@ -62,7 +68,7 @@ export async function testClearml(opts: {
           ok: false,
           message:
             'The ClearML server rejected these credentials. Create a new access key and secret in the ClearML web ' +
-            'app (Settings → Workspace → Create new credentials) and enter them again.',
+            `app (Settings → Workspace → Create new credentials)${cli ? '.' : ' and enter them again.'}`,
           details: [detail],
         };
       case 'unreachable':
@@ -73,7 +79,7 @@ export async function testClearml(opts: {
           return { ok: false, message: `${detail}.`, details: [] };
         return {
           ok: false,
-          message: `Could not reach the ClearML server at ${host}. Check the API host in Settings and your network.`,
+          message: `Could not reach the ClearML server at ${host}.${cli ? '' : ' Check the API host in Settings and your network.'}`,
           details: [detail],
         };
       case 'not-found':
