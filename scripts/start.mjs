@@ -5,6 +5,7 @@
 //
 //   npm start                 build, install Electron if needed, launch
 //   npm start -- --no-build   launch what out/ already holds
+//   npm start -- --demo       launch in the demo (the app's own --demo, passed through)
 //   npm run dev               the same with the main process inspector enabled
 //   npm start -- --help       the above; an unknown option is refused before anything is built or downloaded
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,10 +17,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const dev = argv.includes('--dev');
 const noBuild = argv.includes('--no-build');
+const demo = argv.includes('--demo');
 const log = (l) => process.stderr.write(`${l}\n`);
-const USAGE = `usage: npm start [-- --no-build]    build, install Electron's binary if it is missing, launch the app
-       npm run dev                   the same with the main process inspector enabled
+const USAGE = `usage: npm start [-- --no-build] [--demo]   build, install Electron's binary if it is missing, launch the app
+       npm run dev                            the same with the main process inspector enabled
   --no-build   launch what out/ already holds
+  --demo       start in the demo: the real engine against built-in ClearML and EC2 emulators, nothing saved
 Without Electron: npm run preview:web (the dashboard in a browser), npm run headless -- --help (the engine).`;
 
 // Before anything is built or downloaded: a typo should not cost a build and an Electron download.
@@ -27,7 +30,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const unknown = argv.filter((a) => !['--dev', '--no-build'].includes(a));
+const unknown = argv.filter((a) => !['--dev', '--no-build', '--demo'].includes(a));
 if (unknown.length) {
   log(`Unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}\n${USAGE}`);
   process.exit(2);
@@ -67,5 +70,8 @@ if (!noBuild) {
   );
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const child = spawn(bin, [root, ...(dev ? ['--inspect'] : [])], { stdio: 'inherit', cwd: root });
+const child = spawn(bin, [root, ...(dev ? ['--inspect'] : []), ...(demo ? ['--demo'] : [])], {
+  stdio: 'inherit',
+  cwd: root,
+});
 child.on('exit', (code) => process.exit(code ?? 0));

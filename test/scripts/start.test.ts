@@ -110,12 +110,23 @@ chmodSync(${JSON.stringify(path.join(dist, 'electron'))}, 0o755);`,
 });
 
 describe('npm start flags', () => {
+  it('--demo is passed through to the app (its own flag), after the app folder', async () => {
+    const dist = tmp();
+    const record = path.join(dist, 'started-with.txt');
+    writeFileSync(path.join(dist, 'electron'), stubElectron(record));
+    chmodSync(path.join(dist, 'electron'), 0o755);
+    const r = await run({ ELECTRON_OVERRIDE_DIST_PATH: dist }, ['--no-build', '--demo']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual([root, '--demo']);
+  });
+
   // The installer stub records that it ran: neither case may reach it (no build, no download for a typo).
   it.each([
     // [args, exit code, what it prints]
-    [['--help'], 0, /^usage: npm start \[-- --no-build\]/],
+    [['--help'], 0, /^usage: npm start \[-- --no-build\] \[--demo\][^]*\n {2}--demo {7}start in the demo/],
     [['-h'], 0, /^usage: npm start/],
     [['--no-build', '--bogus'], 2, /^Unknown option: --bogus\nusage: npm start/],
+    [['--demo', '--hidden'], 2, /^Unknown option: --hidden\nusage: npm start/],
     [['--nobuild', 'x'], 2, /^Unknown options: --nobuild x\n/],
   ] as [string[], number, RegExp][])('%j exits %i before installing or building anything', async (args, code, said) => {
     const dist = tmp();
