@@ -2,13 +2,15 @@
  * `npm run bench`: the simulator's command line.
  *
  *   npm run bench                                    every bundled trace, ours and the ClearML baseline, plus
- *                                                    engine scale; writes bench/results.md and results.json
+ *                                                    engine scale; writes bench/results.md and results.json, and
+ *                                                    its family rows to test-output/ (not the committed ones)
  *   npm run bench -- --trace FILE --config FILE      one simulation of your own trace and config
  *        [--json] [--seed N] [--baseline-poll SEC] [--baseline-capacity-cooldown] [--no-baseline]
  *
  * Targets are printed PASS/MISS; a MISS does not fail the command (these are measurements, not tests).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { plural } from '../shared/words.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -83,6 +85,10 @@ async function familyRows(
 }
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** The 20-seed rows bench/results.md is rendered from: hours of runs, so a run writes them only when told to. */
+const COMMITTED_ROWS = path.join(BENCH_DIR, 'family-rows.json');
+/** Where a run's family rows go without --out (git-ignored), so a 3-seed run never replaces the committed rows. */
+const SCRATCH_ROWS = path.join(BENCH_DIR, '..', 'test-output', 'bench-family-rows.json');
 
 const USAGE = `usage:
   npm run bench                                         run every bundled trace and the scale benchmark
@@ -99,7 +105,9 @@ trace families (bench/gen-traces.ts), each seed a fresh trace, ours at each pref
   --seeds N                       seeds per family (default ${DEFAULT_FAMILY_SEEDS}; bench/results.md is from a 20-seed run)
   --first-seed N                  the first seed (default 1)
   --pref-seeds N                  run the cost and latency preferences on the first N seeds only (default: all, up to ${DEFAULT_FAMILY_SEEDS})
-  --families --out FILE           run a shard of seeds and write its rows only (to merge with --render)
+  --families [--out FILE]         run a shard of seeds and write its rows only (to merge with --render)
+  --out FILE                      where the family rows go (default test-output/bench-family-rows.json; the
+                                  committed 20-seed rows, bench/family-rows.json, only when named here)
   --family NAME[,NAME…]           (with --families) only these families, e.g. to look into one seed
   --render FILE,FILE…             merge shard rows (each file checked before anything runs) into bench/results.md
                                   and bench/charts/*.svg
@@ -477,14 +485,26 @@ async function main(): Promise<void> {
     if (unknown.length)
       throw new UsageError(`--family: unknown '${unknown.join("', '")}'; the families are ${FAMILIES.join(', ')}`);
     const rows = await familyRows(seeds, firstSeed, prefSeeds, only as Family[]);
-    const out = values.out ?? path.join(BENCH_DIR, 'family-rows.json');
-    writeFileSync(out, `${JSON.stringify(rows)}\n`);
-    console.log(`wrote ${rows.length} rows to ${out}`);
+    writeRows(rows, values.out);
     return;
   }
   const rows = await familyRows(seeds, firstSeed, prefSeeds);
-  writeFileSync(path.join(BENCH_DIR, 'family-rows.json'), `${JSON.stringify(rows)}\n`);
+  const out = writeRows(rows, values.out);
   await bundled(a, !values['no-scale'], () => familySection(rows));
+  if (path.resolve(out) !== COMMITTED_ROWS)
+    console.log(
+      `bench/results.md now shows this run's ${plural(seeds, 'seed')} a family; the committed 20-seed ` +
+        `rows are untouched: npm run bench -- --render bench/family-rows.json renders them again`,
+    );
+}
+
+/** Writes a run's family rows to `out` (default the git-ignored scratch file) and says where; returns the path. */
+function writeRows(rows: readonly FamilyRow[], out: string = SCRATCH_ROWS): string {
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(rows)}\n`);
+  const inRepo = path.relative(path.join(BENCH_DIR, '..'), out);
+  console.log(`wrote ${plural(rows.length, 'family row')} to ${inRepo.startsWith('..') ? out : inRepo}`);
+  return out;
 }
 
 main().catch((e: unknown) => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,4 +108,19 @@ describe('family rows files (--families --out, read back by --render)', () => {
       expect(r.stdout).not.toMatch(/steady +ours/);
     }
   }, 60_000); // a guard against a run that does start the traces, not a timing assertion
+
+  it('a family run without --out leaves the committed 20-seed rows alone and writes its own to test-output/', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const committed = readFileSync(path.join(root, 'bench/family-rows.json'), 'utf8');
+    const args = ['--families', '--family', 'trickle', '--seeds', '1', '--pref-seeds', '0'];
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('wrote 1 family row to test-output/bench-family-rows.json');
+    expect(readFileSync(path.join(root, 'bench/family-rows.json'), 'utf8')).toBe(committed);
+    const written = parseFamilyRows(readFileSync(path.join(root, 'test-output/bench-family-rows.json'), 'utf8'));
+    expect(written.ok && written.rows.map((x) => x.trace)).toEqual(['trickle-1']);
+  }, 60_000);
 });
