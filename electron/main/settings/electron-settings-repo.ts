@@ -1,5 +1,5 @@
 /**
- * The app's SettingsRepo on electron-store 11 (atomic JSON file in userData). Validation and migration are
+ * The app's SettingsRepo on electron-store (atomic JSON file in userData). Validation and migration are
  * ours (zod + the integer version table) rather than electron-store's ajv schema and semver-keyed migrations,
  * which its readme calls unsupported. The raw file is read and checked *before* electron-store opens it, so a
  * corrupt file is backed up and replaced by defaults (and the user told), never a crash at startup.
