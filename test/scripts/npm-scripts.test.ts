@@ -2,7 +2,8 @@
  * `npm test` (scripts/test.mjs) and its closing line: the counts must come from this run's vitest report, never
  * from one an earlier run left behind, and a vitest that fails without a failing test still counts as a failure.
  * Run in a temporary output folder (AUTOSCALER_TEST_OUTPUT) outside any D-Bus wrapping (AUTOSCALER_TEST_INNER).
- * Also the flags of `npm run chaos` and `npm run preview:web`: usage on --help, a clear refusal of a wrong one.
+ * Also the flags of `npm run chaos` and `npm run preview:web`: usage on --help, a clear refusal of a wrong one (and
+ * of one that another flag would leave unused).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,6 +80,15 @@ describe('npm run preview:web: flags refused before anything starts', () => {
     [['--port', '99999'], /^--port must be a whole number from 0 to 65535, not '99999'\./],
     [['--data-dir', 'FILE'], /^Cannot use --data-dir .*: a file is in the way; name a folder\.$/m],
     [['--data-dir', 'FILE/below'], /^Cannot use --data-dir .*below: a file is in the way; name a folder\.$/m],
+    // A flag the other flags would leave unused is refused, not ignored.
+    [['--config', 'FILE', '--first-run'], /^--config runs against your config and --first-run starts empty: give one/],
+    [['--token-file', 'FILE'], /^--token-file goes with --attach wss:\/\/HOST:PORT/],
+    [['--fingerprint', 'AB:CD'], /^--fingerprint goes with --attach/],
+    [
+      ['--attach', 'wss://127.0.0.1:1', '--token-file', 'FILE', '--data-dir', 'FILE'],
+      /^--attach shows a team engine: --data-dir does not apply\.$/m,
+    ],
+    [['--attach', 'wss://127.0.0.1:1', '--config', 'FILE'], /^--attach shows a team engine: --config does not apply\./],
   ] as [string[], RegExp][])('%j exits 2', async (args, said) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'npm-scripts-'));
     dirs.push(dir);

@@ -28,6 +28,31 @@ const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--po
                   before, or prints the server's for you to confirm; a --fingerprint that connects is remembered
                   (in $XDG_CONFIG_HOME or ~/.config: clearml-tray-autoscaler/preview-fingerprints.json)`;
 
+/** Why a combination of flags would leave one of them unused, or null when every flag given applies. */
+function ignoredFlag(args: {
+  config?: string | undefined;
+  'first-run'?: boolean | undefined;
+  'data-dir'?: string | undefined;
+  attach?: string | undefined;
+  'token-file'?: string | undefined;
+  fingerprint?: string | undefined;
+}): string | null {
+  if (args.attach !== undefined) {
+    const local = (['config', 'first-run', 'data-dir'] as const).filter(
+      (f) => args[f] !== undefined && args[f] !== false,
+    );
+    if (local.length)
+      return `--attach shows a team engine: ${local.map((f) => `--${f}`).join(' and ')} ${local.length > 1 ? 'do' : 'does'} not apply.`;
+    return null;
+  }
+  const team = (['token-file', 'fingerprint'] as const).filter((f) => args[f] !== undefined);
+  if (team.length)
+    return `${team.map((f) => `--${f}`).join(' and ')} ${team.length > 1 ? 'go' : 'goes'} with --attach wss://HOST:PORT (a team engine's dashboard).`;
+  if (args.config !== undefined && args['first-run'])
+    return '--config runs against your config and --first-run starts empty: give one of them.';
+  return null;
+}
+
 async function main(argv: string[]): Promise<number> {
   let args;
   try {
@@ -58,16 +83,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--port must be a whole number from 0 to 65535, not '${args.port}'.`);
     return 2;
   }
+  // A flag that would be ignored is refused instead, as headless does: the user meant something by it.
+  const refused = ignoredFlag(args);
+  if (refused) {
+    console.error(refused);
+    return 2;
+  }
   // Before any request: ClearML, EC2 and the lease table are reached through the proxy, and with the certificate
   // authorities, the environment names.
   const network = useNetworkFromEnv(process.env);
   for (const n of network.notes) console.log(n);
   for (const p of network.problems) console.warn(`warning: ${p}`);
   if (args.attach !== undefined) {
-    if (args.config || args['first-run']) {
-      console.error('--attach shows a team engine: --config and --first-run do not apply.');
-      return 2;
-    }
     if (!args['token-file']) {
       console.error('--attach needs --token-file FILE (the file holding the token an admin issued for you).');
       return 2;
