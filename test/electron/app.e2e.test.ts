@@ -74,9 +74,9 @@ describe.skipIf(!bin)(`Electron app (demo mode)${bin ? '' : ` — skipped: ${SKI
       expect.arrayContaining([
         'Autoscaling',
         'Open dashboard',
-        'Pause launches',
+        'Pause new launches',
         'Scale to zero…',
-        'Launch at login',
+        'Start at login',
         'Quit',
       ]),
     );

@@ -109,7 +109,7 @@ describe('state publisher', () => {
     const p = createStatePublisher({ store, changes, windows: () => [win, hidden], timers: fakeTimers().timers });
     const topics = (w: MockBrowserWindow) =>
       w.webContents.sent.filter(([c]) => c === 'autoscaler:changed').map(([, x]) => (x as { topic: string }).topic);
-    // What the tray's "Launch at login" does.
+    // What the tray's "Start at login" does (Settings' switch of the same name).
     settings.patch({ launchAtLogin: true });
     expect(topics(win)).toEqual(['settings']);
     expect(topics(hidden)).toEqual(['settings']);

@@ -166,7 +166,7 @@ describe('tray menu', () => {
       '---',
       'Connect to a team engine…',
       '---',
-      'Launch at login',
+      'Start at login',
       'Quit',
     ]);
     expect(m.items.find((i) => i.id === 'queue:gpu')?.action).toEqual({

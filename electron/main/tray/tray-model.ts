@@ -220,7 +220,7 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
     {
       id: 'launch-at-login',
       type: 'checkbox',
-      label: 'Launch at login',
+      label: 'Start at login',
       checked: settings.launchAtLogin,
       enabled: settings.launchAtLoginSupported,
       action: { type: 'set-launch-at-login', enabled: !settings.launchAtLogin },
