@@ -189,11 +189,12 @@ export interface Ec2Api {
   /** Every instance carrying our prefix tag in any non-terminated state (all pages). */
   describeInstances(prefix: string): Promise<InstanceObs[]>;
   /**
-   * These instances, whatever their tags, in any non-terminated state (absent when EC2 does not know them).
+   * These instances, whatever their tags, in any non-terminated state (absent when EC2 does not know them), or in
+   * any state with `includeTerminated` (recovery: a launch that ended since is not in flight).
    * Workers of our prefix on instances without our tags (launched by ClearML's autoscaler) are looked up here.
    * Optional: without it, no worker whose instance is not ours is ever treated as a zombie.
    */
-  describeInstancesById?(ids: readonly string[]): Promise<InstanceObs[]>;
+  describeInstancesById?(ids: readonly string[], opts?: { includeTerminated?: boolean }): Promise<InstanceObs[]>;
   /** Instances launched with this client token (crash recovery). */
   findByClientToken(clientToken: string): Promise<InstanceObs[]>;
   runInstance(spec: LaunchSpec): Promise<{ instanceId: string; zone: string | null }>;

@@ -338,6 +338,36 @@ describe('crash-safe launches against the emulators', () => {
     });
   }
 
+  // A restart (crash or not) after an instance launched in the last minutes has already ended: the listing leaves
+  // terminated instances out, and one counted as booting held its queue's tasks for the rest of the 10 minutes.
+  for (const lookup of ['by id', 'by client token'] as const) {
+    it(`restarted after a recent launch ended (looked up ${lookup}): it is not booting, the waiting task gets a launch`, async () => {
+      rig = await gpuTaskRig();
+      const config = makeConfig();
+      const { crash: crash1, engine: engine1 } = await restart(rig, config);
+      expect((await engine1.tick()).launched).toHaveLength(1);
+      await crash1.close();
+      const [first] = rig.ec2.instances();
+      rig.ec2.interruptSpot(first!.instanceId);
+      rig.clock.advance(60_000);
+      rig.ec2.step();
+      expect(rig.ec2.instances().map((i) => i.state)).toEqual(['terminated']);
+
+      const crash2 = safety(rig);
+      const c2 = rig.clients(config);
+      // Without the lookup by id (a provider that cannot make it), each recent launch is asked for by its token.
+      const tokenOnly: Ec2Api = { ...c2.ec2 };
+      delete tokenOnly.describeInstancesById;
+      const ec2: Ec2Api = lookup === 'by id' ? c2.ec2 : tokenOnly;
+      const clients = { clearml: c2.clearml, ec2 };
+      const engine2 = rig.engine(config, clients, crash2.engineExtras);
+      await crash2.recover(engine2, clients, config);
+      expect(crash2.lastRecovery?.seeded).toEqual([]);
+      expect((await engine2.tick()).launched).toHaveLength(1);
+      await crash2.close();
+    });
+  }
+
   it('killed after a capacity fallback: the failed first attempt is not re-sent, the one that launched is found', async () => {
     rig = await gpuTaskRig({ listingDelaySec: 30 });
     const config = makeConfig();

@@ -218,13 +218,14 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
       ]),
 
     // A filter, not InstanceIds: an id EC2 no longer knows is simply absent instead of failing the whole call.
-    describeInstancesById: async (ids) => {
+    describeInstancesById: async (ids, opts = {}) => {
+      const states = opts.includeTerminated ? [...LISTED_STATES, 'terminated'] : [...LISTED_STATES];
       const out: InstanceObs[] = [];
       for (const batch of chunks(unique(ids), 200)) {
         out.push(
           ...(await listInstances([
             { Name: 'instance-id', Values: batch },
-            { Name: 'instance-state-name', Values: [...LISTED_STATES] },
+            { Name: 'instance-state-name', Values: states },
           ])),
         );
       }

@@ -293,14 +293,23 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
       report.warnings.push(`EC2 could not be listed (${e.code}): recovery of open launches waits until it can`);
     }
     // Launched just before the crash: the previous engine counted these as in flight until EC2 listed them; the
-    // new one must too, or it launches the same demand again while they are unlisted.
+    // new one must too, or it launches the same demand again while they are unlisted. An unlisted one may also
+    // have ended since (scaled down, reclaimed, failed at boot): the listing leaves terminated instances out, and
+    // counting those as booting would hold their queue's demand for the rest of the in-flight memory.
     const listed = new Set((listing ?? []).map((i) => i.instanceId));
-    for (const e of j.entries()) {
+    const unlisted = j.entries().flatMap((e) => {
       const r = e.resolution;
-      if (r?.outcome !== 'launched' || !r.instanceId || listed.has(r.instanceId)) continue;
-      if (now - r.at >= IN_FLIGHT_TTL_MS || (e.intent.region ?? config.aws.region) !== config.aws.region) continue;
-      report.seeded.push({ queue: e.intent.queue, resource: e.intent.resource, instanceId: r.instanceId, at: r.at });
-    }
+      if (r?.outcome !== 'launched' || !r.instanceId || listed.has(r.instanceId)) return [];
+      if (now - r.at >= IN_FLIGHT_TTL_MS || (e.intent.region ?? config.aws.region) !== config.aws.region) return [];
+      return [
+        {
+          entry: e,
+          launch: { queue: e.intent.queue, resource: e.intent.resource, instanceId: r.instanceId, at: r.at },
+        },
+      ];
+    });
+    const ended = listing && unlisted.length ? await endedAmong(ec2, unlisted, report) : new Set<string>();
+    for (const u of unlisted) if (!ended.has(u.launch.instanceId)) report.seeded.push(u.launch);
     if (open.length) await settleLaunches(open, listing);
     else {
       if (report.seeded.length) eng.seedInFlight(report.seeded);
@@ -505,4 +514,41 @@ function announce(engine: Engine, r: RecoveryReport): void {
     message: `recovered ${r.checked} launch${r.checked === 1 ? '' : 'es'} left open by the previous run: ${parts.join('; ')}`,
     ...(ids.length ? { instanceIds: ids } : {}),
   });
+}
+
+/** Lookups by client token at most per recovery where EC2 cannot be asked for the ids in one call. */
+const MAX_TOKEN_LOOKUPS = 20;
+
+/**
+ * Which of these launches, recorded as launched but not in the listing, EC2 shows as ended (terminated, or on the
+ * way there): those are not in flight. An id EC2 does not show at all is still unlisted (EC2's listing lags a
+ * launch by seconds), so it stays counted as booting. One call by instance id where the provider can make it
+ * (terminated instances included); otherwise one by client token each, up to MAX_TOKEN_LOOKUPS. A failed lookup
+ * ends none: counting a launch as booting a while longer is the safe side.
+ */
+export async function endedAmong(
+  ec2: Ec2Api,
+  unlisted: readonly { entry: JournalEntry; launch: { instanceId: string | null } }[],
+  report: Pick<RecoveryReport, 'warnings'>,
+): Promise<Set<string>> {
+  const ids = unlisted.flatMap((u) => (u.launch.instanceId ? [u.launch.instanceId] : []));
+  const ended = new Set<string>();
+  const isEnded = (i: InstanceObs) => !isLiveState(i.state);
+  try {
+    if (ec2.describeInstancesById) {
+      for (const i of await ec2.describeInstancesById(ids, { includeTerminated: true }))
+        if (isEnded(i)) ended.add(i.instanceId);
+      return ended;
+    }
+    for (const u of unlisted.slice(0, MAX_TOKEN_LOOKUPS)) {
+      for (const i of await ec2.findByClientToken(u.entry.intent.token))
+        if (i.instanceId === u.launch.instanceId && isEnded(i)) ended.add(i.instanceId);
+    }
+  } catch (e) {
+    if (!(e instanceof Ec2Error)) throw e;
+    report.warnings.push(
+      `recent launches could not be looked up (${e.code}): the unlisted ones count as booting until EC2 lists them or 10 min pass`,
+    );
+  }
+  return ended;
 }
