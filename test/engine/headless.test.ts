@@ -2,10 +2,12 @@
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
+import { LOCK_FILE } from '../../electron/engine/data-dir-lock.js';
 import { CostHistory } from '../../electron/engine/cost/history.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
@@ -173,6 +175,35 @@ describe('headless CLI', () => {
         /1 instance launched by ClearML's autoscaler runs a worker with our prefix .*run with --adopt to let this app scale it down too/,
       );
     }
+  });
+
+  it('refuses to run on a data folder another running engine uses, and runs once that one has gone', async () => {
+    clearml.createQueue('aws_gpu');
+    clearml.addTask({ name: 'train', queue: 'aws_gpu', durationSec: 600 });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    // Another engine: a live process on this host whose pid is in the folder's lock.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    await new Promise((resolve) => other.once('spawn', resolve));
+    writeFileSync(
+      path.join(dataDir, LOCK_FILE),
+      JSON.stringify({ pid: other.pid, host: hostname(), startedAt: Date.now() }),
+    );
+    const args = ['--config', path.join(fixtures, 'clearml-reference.yaml'), '--once', '--data-dir', dataDir];
+    try {
+      expect(await runHeadless(args, out, env())).toBe(1);
+      expect(lines.join('\n')).toMatch(
+        new RegExp(`another autoscaler engine \\(pid ${other.pid} on .*uses the data folder .*own --data-dir`),
+      );
+      expect(ec2.instances()).toHaveLength(0);
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((resolve) => other.once('exit', resolve));
+    }
+    lines = [];
+    expect(await runHeadless(args, out, env())).toBe(0);
+    expect(ec2.instances()).toHaveLength(1);
+    // Released at the end of the run.
+    expect(existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
   });
 
   it('refuses an invalid config with every field path and launches nothing', async () => {

@@ -13,6 +13,7 @@ import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
 import { loadConfigFile } from '../config/load.js';
 import { awsRegionFromEnv } from '../config/clearmlImport.js';
+import { DataDirBusyError, lockDataDir, type DataDirLock } from '../data-dir-lock.js';
 import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
 import { COST_CSV_HEADER, CostHistory } from '../cost/history.js';
@@ -136,6 +137,33 @@ async function runEngine(
   if (opts.mode === 'create-lease-table')
     return createLeaseTable(loaded!.config, loaded!.creds, (l) => out.write(l), opts.json);
 
+  // One engine per data folder (a demo has a folder of its own): a second one would launch for the same tasks.
+  let lock: DataDirLock | null = null;
+  if (opts.mode !== 'demo') {
+    try {
+      lock = lockDataDir(dataDir);
+    } catch (e) {
+      if (!(e instanceof DataDirBusyError)) throw e;
+      printLine(out, opts.json, 'error', e.message);
+      return 1;
+    }
+  }
+  try {
+    return await runHost(opts, out, env, dataDir, network, loaded);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The engine's run once the data folder is this process's: the view, the host, --once or the loop, --serve. */
+async function runHost(
+  opts: CliOptions,
+  out: Out,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  network: NetworkUse,
+  loaded: Loaded | null,
+): Promise<number> {
   const json = opts.json;
   const stream: TerminalStream = out.stream ?? {
     write: (chunk) => {

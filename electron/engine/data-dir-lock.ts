@@ -1,0 +1,134 @@
+/**
+ * One engine per data folder. Two engines on one folder both launch for the same pending tasks (each counts only
+ * its own launches as booting), share one engine id (so neither sees the other as "another engine"), and
+ * overwrite each other's launch journal and event log: a systemd unit running while someone starts
+ * `npm run headless -- --config …` by hand does exactly that. The lock is a file holding the owner's pid and host,
+ * created exclusively; a lock whose process is gone (a crash, `kill -9`, a reboot) is taken over.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const LOCK_FILE = 'engine.lock';
+
+const LockSchema = z.object({ pid: z.number().int().positive(), host: z.string(), startedAt: z.number() });
+export type LockOwner = z.infer<typeof LockSchema>;
+
+export class DataDirBusyError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly owner: LockOwner,
+  ) {
+    super(
+      `another autoscaler engine (pid ${owner.pid} on ${owner.host}, since ${new Date(owner.startedAt).toISOString()}) ` +
+        `uses the data folder ${dir}: two engines on one folder launch twice for the same tasks. Stop it, or give ` +
+        `this one its own --data-dir. If no such process runs, delete ${path.join(dir, LOCK_FILE)}`,
+    );
+    this.name = 'DataDirBusyError';
+  }
+}
+
+export interface LockFacts {
+  pid: number;
+  host: string;
+  now: number;
+  /** Whether the engine with this pid may still run on this host. */
+  alive: (pid: number) => boolean;
+}
+
+/**
+ * What to do with a lock file found in place: `held` when its owner may still run, `stale` when it is known gone
+ * (same host, no such process) or the file is not a lock this code wrote (torn by a power cut: no owner to
+ * protect), `mine` when this process wrote it (a second host in the same process). Pure.
+ */
+export function lockVerdict(found: string, me: Pick<LockFacts, 'pid' | 'host' | 'alive'>): 'held' | 'stale' | 'mine' {
+  let owner: LockOwner;
+  try {
+    owner = LockSchema.parse(JSON.parse(found));
+  } catch {
+    return 'stale';
+  }
+  if (owner.host !== me.host) return 'held';
+  if (owner.pid === me.pid) return 'mine';
+  return me.alive(owner.pid) ? 'held' : 'stale';
+}
+
+/**
+ * Whether the lock's owner may still run. A pid is reused after a reboot, so where the process's command line can
+ * be read (Linux) one that is not a Node or Electron process is not the engine that wrote the lock.
+ */
+function engineMayRun(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return /node|electron|autoscaler|tsx/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+export interface DataDirLock {
+  readonly file: string;
+  /** Removes the lock if this process still holds it. Idempotent. */
+  release(): void;
+}
+
+/**
+ * Takes the folder's lock or throws `DataDirBusyError`. Synchronous, so the exit handler that releases it can be
+ * too: a process ending on an uncaught error still leaves the folder free.
+ */
+export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDirLock {
+  const me: LockFacts = {
+    pid: facts.pid ?? process.pid,
+    host: facts.host ?? hostname(),
+    now: facts.now ?? Date.now(),
+    alive: facts.alive ?? engineMayRun,
+  };
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, LOCK_FILE);
+  const body = `${JSON.stringify({ pid: me.pid, host: me.host, startedAt: me.now })}\n`;
+  let taken = false;
+  // A stale lock is removed and the create tried again; another process may win that race, and then its lock is
+  // judged like any other.
+  for (let attempt = 0; attempt < 3 && !taken; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      try {
+        writeSync(fd, body);
+      } finally {
+        closeSync(fd);
+      }
+      taken = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let found: string;
+      try {
+        found = readFileSync(file, 'utf8');
+      } catch {
+        continue; // gone between the two calls: its owner released it
+      }
+      const verdict = lockVerdict(found, me);
+      if (verdict === 'held') throw new DataDirBusyError(dir, LockSchema.parse(JSON.parse(found)));
+      if (verdict === 'mine') taken = true;
+      else unlinkSync(file);
+    }
+  }
+  if (!taken) throw new Error(`the data folder ${dir} could not be locked: ${LOCK_FILE} keeps coming back`);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    try {
+      if (lockVerdict(readFileSync(file, 'utf8'), { ...me, alive: () => true }) === 'mine') unlinkSync(file);
+    } catch {
+      // Already gone, or unreadable: nothing of ours to remove.
+    }
+  };
+  process.on('exit', release);
+  return { file, release };
+}

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataDirBusyError, LOCK_FILE, lockDataDir, lockVerdict } from '../../electron/engine/data-dir-lock.js';
+
+const me = { pid: 100, host: 'box', alive: (pid: number) => pid === 200 };
+const lock = (o: object) => JSON.stringify({ startedAt: 1, ...o });
+
+describe('the data folder lock', () => {
+  it.each([
+    ['another engine on this host that runs', lock({ pid: 200, host: 'box' }), 'held'],
+    ['another engine on this host that is gone (kill -9, reboot)', lock({ pid: 300, host: 'box' }), 'stale'],
+    ['this process', lock({ pid: 100, host: 'box' }), 'mine'],
+    [
+      'an engine on another host (a shared folder): its process cannot be checked',
+      lock({ pid: 300, host: 'other' }),
+      'held',
+    ],
+    ['a torn file (power cut while it was written)', '{"pid":20', 'stale'],
+    ['an empty file', '', 'stale'],
+    ['a file of something else', '{"owner":"me"}', 'stale'],
+  ] as const)('%s: %s', (_what, found, verdict) => {
+    expect(lockVerdict(found, me)).toBe(verdict);
+  });
+
+  it('is taken in an empty folder, refused while held, taken over once stale, and released only by its owner', () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'lock-')), 'data');
+    const a = lockDataDir(dir, { pid: 200, host: 'box', now: 5_000, alive: () => true });
+    expect(JSON.parse(readFileSync(a.file, 'utf8'))).toEqual({ pid: 200, host: 'box', startedAt: 5_000 });
+    let refused: unknown = null;
+    try {
+      lockDataDir(dir, { pid: 300, host: 'box', alive: () => true });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(DataDirBusyError);
+    expect((refused as Error).message).toMatch(
+      /another autoscaler engine \(pid 200 on box.*uses the data folder .*data/,
+    );
+    expect((refused as Error).message).toContain('own --data-dir');
+    // The owner died: the next engine takes the folder, and the dead one's release does not remove its lock.
+    const b = lockDataDir(dir, { pid: 300, host: 'box', alive: (pid) => pid !== 200 });
+    a.release();
+    expect(JSON.parse(readFileSync(b.file, 'utf8'))).toMatchObject({ pid: 300 });
+    b.release();
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('a real process holding the lock is seen running; once it has exited, the lock is taken over', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lock-'));
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    await new Promise((resolve) => child.once('spawn', resolve));
+    writeFileSync(path.join(dir, LOCK_FILE), lock({ pid: child.pid, host: hostname() }));
+    expect(() => lockDataDir(dir)).toThrow(DataDirBusyError);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const taken = lockDataDir(dir);
+    expect(JSON.parse(readFileSync(taken.file, 'utf8'))).toMatchObject({ pid: process.pid });
+    taken.release();
+  });
+});
