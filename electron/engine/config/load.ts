@@ -45,7 +45,9 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
   const bound = checkText(text, CONFIG_TEXT_LIMITS, 'yaml');
   if (bound) return fail('unknown', '(file)', describeGuardFailure(bound, 'the file'));
   // Duplicate keys are checked below in one pass: the parser's own check compares every key with every other.
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
+  // Merge keys (`<<: *base`) are expanded as PyYAML, which reads ClearML's file, expands them: resource templates
+  // written with anchors are a common hand edit. Keys written in the map win over merged ones, as in PyYAML.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, merge: true });
   const dup = duplicateKey(doc, text);
   if (dup)
     return fail(
@@ -111,6 +113,8 @@ function duplicateKey(
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue;
         const key = pair.key.value;
+        // A map may hold several merge keys (the parser gives each the same symbol); each is merged in turn.
+        if (typeof key === 'symbol') continue;
         if (seen.has(key)) {
           const offset = pair.key.range?.[0] ?? 0;
           const before = text.slice(0, offset).split('\n');
