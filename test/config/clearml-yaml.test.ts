@@ -78,3 +78,99 @@ describe('merge keys (<<: *base), expanded as PyYAML expands them', () => {
     expect(r.issues).toEqual([{ path: '(file)', message: expect.stringMatching(/[Mm]erge/) as unknown }]);
   });
 });
+
+describe("YAML 1.1 scalars, as PyYAML reads them in ClearML's file", () => {
+  const file = (extraResource: string, hyper = '', queues?: string) =>
+    clearmlFile(`${GPU_T4}\n  ${extraResource}`, queues, hyper);
+  const res = (r: LoadedConfig) => loaded(r).resources['gpu_t4']!;
+  /** Warnings other than the import's usual ones, with the path they start with. */
+  const yamlWarnings = (r: LoadedConfig) => r.warnings.filter((w) => /is read as/.test(w));
+  it.each([
+    {
+      name: 'key_name: no is false, so no key pair (ClearML sends none)',
+      text: file('key_name: no'),
+      check: (r: LoadedConfig) => expect(res(r).keyName).toBeUndefined(),
+      warns: [/^configurations\.resource_configurations\.gpu_t4\.key_name: no is read as false.*quote it \('no'\)/],
+    },
+    {
+      name: "key_name: 'no' quoted is the key pair called no",
+      text: file("key_name: 'no'"),
+      check: (r: LoadedConfig) => expect(res(r).keyName).toBe('no'),
+      warns: [],
+    },
+    {
+      name: 'ebs_volume_size: 0100 is octal, 64 GiB',
+      text: file('ebs_device_name: /dev/sda1\n  ebs_volume_size: 0100'),
+      check: (r: LoadedConfig) => expect(res(r).ebs?.volumeSizeGiB).toBe(64),
+      warns: [/ebs_volume_size: 0100 is read as 64, .*leading 0 as octal/],
+    },
+    {
+      name: 'max_idle_time_min: 1:30 is base 60, 90 minutes',
+      text: file('', 'max_idle_time_min: 1:30'),
+      check: (r: LoadedConfig) => expect(loaded(r).scaling.maxIdleMin).toBe(90),
+      warns: [/^hyper_params\.max_idle_time_min: 1:30 is read as 90/],
+    },
+    {
+      name: 'max_idle_time_min: 1_000 is 1000, with nothing to say',
+      text: file('', 'max_idle_time_min: 1_000'),
+      check: (r: LoadedConfig) => expect(loaded(r).scaling.maxIdleMin).toBe(1000),
+      warns: [],
+    },
+    {
+      name: 'key_name: 1e3 is the text 1e3 (PyYAML floats need a dot)',
+      text: file('key_name: 1e3'),
+      check: (r: LoadedConfig) => expect(res(r).keyName).toBe('1e3'),
+      warns: [],
+    },
+    {
+      name: 'git_user: 0123 is 83, as ClearML wrote it into clearml.conf',
+      text: file('', 'git_user: 0123'),
+      check: (r: LoadedConfig) => expect(loaded(r).agent.gitUser).toBe('83'),
+      warns: [/^hyper_params\.git_user: 0123 is read as 83/],
+    },
+    {
+      name: 'git_pass: 0123 is read as ClearML reads it, and never quoted in a warning',
+      text: file('', 'git_pass: 0123'),
+      check: (r: LoadedConfig) => {
+        expect(r.secrets.gitPassword).toBe('83');
+        expect(r.warnings.join('\n')).not.toMatch(/0123|83/);
+      },
+      warns: [],
+    },
+    {
+      name: 'is_spot: yes is spot, with nothing to say (a true/false setting)',
+      text: clearmlFile(GPU_T4.replace('is_spot: false', 'is_spot: yes')),
+      check: (r: LoadedConfig) => expect(res(r).market).toBe('spot'),
+      warns: [],
+    },
+    {
+      name: 'a queue named on is the name true, as ClearML read it',
+      text: file('', '', 'on: [[gpu_t4, 3]]'),
+      check: (r: LoadedConfig) => expect(Object.keys(loaded(r).queues)).toEqual(['true']),
+      warns: [/^configurations\.queues: the name on is read as true.*quote it \('on'\)/],
+    },
+    {
+      name: 'a resource named 0100 is the same name where a queue uses it',
+      text: clearmlFile(GPU_T4.replace('gpu_t4:', '0100:'), 'aws_gpu: [[0100, 3]]'),
+      check: (r: LoadedConfig) => expect(loaded(r).queues['aws_gpu']).toEqual([{ resource: '64', maxInstances: 3 }]),
+      warns: [/^configurations\.resource_configurations: the name 0100 is read as 64/, /aws_gpu\.0\.0: 0100/],
+    },
+  ])('$name', ({ text, check, warns }) => {
+    const r = loadConfigText(text, HOST);
+    check(r);
+    expect(yamlWarnings(r)).toEqual(warns.map((w) => expect.stringMatching(w) as unknown));
+  });
+
+  it('our own format stays YAML 1.2: keyName: no is the key pair called no', () => {
+    const ours = [
+      'clearml: {apiHost: https://api.example.com}',
+      'aws: {region: us-east-1}',
+      'resources:',
+      '  gpu: {instanceType: g4dn.xlarge, amiId: ami-0123456789abcdef0, keyName: no}',
+      'queues: {q: [{resource: gpu, maxInstances: 0100}]}',
+    ].join('\n');
+    const c = loaded(loadConfigText(ours));
+    expect(c.resources['gpu']!.keyName).toBe('no');
+    expect(c.queues['q']![0]!.maxInstances).toBe(100);
+  });
+});

@@ -23,9 +23,12 @@ export class Reader {
     return undefined;
   }
 
-  /** Text; numbers and booleans are accepted as their text; '' and null count as absent. */
+  /**
+   * Text; numbers and true are accepted as their text; '', null, false and 0 count as absent, as ClearML tests its
+   * text settings (`if resource_conf.get("key_name")`), so `key_name: no` (false in YAML 1.1) sends no key pair.
+   */
   text(v: unknown, path: string): string | undefined {
-    if (v === undefined || v === null) return undefined;
+    if (v === undefined || v === null || v === false || v === 0) return undefined;
     if (typeof v === 'string') return v.trim() === '' ? undefined : v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
     return this.issue(path, 'must be text');

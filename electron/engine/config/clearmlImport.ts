@@ -98,6 +98,14 @@ export const SECRET_FIELDS = [
   'cloud_credentials_token',
   'git_pass',
 ];
+/** The settings ClearML reads as true or false, in hyper_params and in each resource. */
+export const BOOLEAN_SETTINGS: ReadonlySet<string> = new Set([
+  'use_credentials_chain',
+  'use_iam_instance_profile',
+  'is_spot',
+  'cpu_only',
+  'enable_monitoring',
+]);
 /**
  * The warnings for secrets taken out of the file: the app's import replaces them with one note that names every
  * field (`service/config-io.ts`); a headless run prints them as they are.

@@ -10,8 +10,11 @@ import {
   type ClearmlHosts,
   type ConfigFormat,
   type ImportedSecrets,
+  BOOLEAN_SETTINGS,
+  SECRET_FIELDS,
 } from './clearmlImport.js';
 import { differenceText, type DifferenceView } from './clearml-differences.js';
+import { resolveAsPyyaml, type ReadAs11 } from './pyyaml.js';
 import { describeIssues } from './issues.js';
 import { userDataSizeIssues } from '../userdata/userdata.js';
 import { readBoundedFile } from '../untrusted/bounded-read.js';
@@ -71,12 +74,22 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
   const format = detectFormat(value);
 
   if (format === 'clearml') {
-    const r = importClearmlConfig(value, opts);
+    // Read as ClearML's autoscaler reads it (PyYAML, YAML 1.1); our own format stays YAML 1.2.
+    const readAs11 = resolveAsPyyaml(doc);
+    const dup11 = duplicateKey(doc, text);
+    if (dup11) {
+      return fail(
+        'unknown',
+        '(file)',
+        `not valid YAML or JSON (line ${dup11.line}, column ${dup11.col}): map keys must be unique ('${dup11.key}' repeats)`,
+      );
+    }
+    const r = importClearmlConfig(doc.toJS({ maxAliasCount: 100 }), opts);
     return {
       format,
       config: r.config,
       issues: r.issues,
-      warnings: r.warnings,
+      warnings: [...readAs11.filter(worthSaying).map(readAs11Warning), ...r.warnings],
       secrets: r.secrets,
       differences: r.differences.map(differenceText),
     };
@@ -98,6 +111,24 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
     '(root)',
     "not a recognised config: expected this app's format (clearml, aws, resources, queues) or a ClearML autoscaler config (hyper_params, configurations)",
   );
+}
+
+/** Never a secret's value in a warning; yes/no in a true/false setting reads as meant. */
+const worthSaying = (x: ReadAs11) =>
+  !SECRET_FIELDS.some((f) => x.path === `hyper_params.${f}`) &&
+  !(x.why === 'boolean' && !x.isKey && BOOLEAN_SETTINGS.has(x.path.split('.').at(-1)!));
+
+/** A value that YAML 1.1 reads otherwise than it looks to someone used to YAML 1.2 or JSON. */
+function readAs11Warning(x: ReadAs11): string {
+  const as = `${x.isKey ? 'the name ' : ''}${x.source} is read as ${String(x.value)}, as ClearML's autoscaler read it`;
+  switch (x.why) {
+    case 'octal':
+      return `${x.path}: ${as} (YAML 1.1 reads a number with a leading 0 as octal); write it without the leading 0, or quote it if it is text`;
+    case 'base-60':
+      return `${x.path}: ${as} (YAML 1.1 reads a:b as a×60+b); write the number itself, or quote it if it is text`;
+    case 'boolean':
+      return `${x.path}: ${as} (YAML 1.1 reads yes/no/on/off as true/false); quote it ('${x.source}') if it is text`;
+  }
 }
 
 /** The first repeated key of any map (YAML forbids them; JSON parsers would silently keep the last), in one pass. */
