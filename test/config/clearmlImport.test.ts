@@ -518,6 +518,62 @@ describe('field by field', () => {
     expect(ok(importClearmlConfig(doc(), HOST)).scaling.workersPrefix).toBe('dynamic_worker');
   });
 
+  describe('a true/false setting written as text that says false', () => {
+    // ClearML's autoscaler tests these by Python truthiness: any non-empty text was true there.
+    const set = (field: string, value: unknown) =>
+      doc((d) => {
+        if (field === 'use_credentials_chain')
+          Object.assign(d.hyper_params, {
+            use_credentials_chain: value,
+            cloud_credentials_key: 'AKIAX',
+            cloud_credentials_secret: 's',
+          });
+        else res(d)[field] = value;
+      });
+    const read = (c: NonNullable<ClearmlImport['config']>, r: ClearmlImport, field: string) =>
+      field === 'is_spot'
+        ? c.resources['gpu_t4']!.market === 'spot'
+        : field === 'cpu_only'
+          ? c.resources['gpu_t4']!.cpuOnly
+          : field === 'enable_monitoring'
+            ? c.resources['gpu_t4']!.enableMonitoring
+            : r.secrets.awsAccessKeyId === undefined;
+    it.each([
+      ['is_spot', 'false', `${RC}.is_spot`, /so it launched spot instances\. Imported as false \(on-demand/],
+      ['is_spot', 'no', `${RC}.is_spot`, /launched spot instances/],
+      ['is_spot', '0', `${RC}.is_spot`, /launched spot instances/],
+      ['cpu_only', 'False', `${RC}.cpu_only`, /hid the GPUs from the agent .*Imported as false \(the agent uses/],
+      ['enable_monitoring', 'off', `${RC}.enable_monitoring`, /turned on detailed CloudWatch monitoring/],
+      [
+        'use_credentials_chain',
+        'false',
+        'hyper_params.use_credentials_chain',
+        /used the default AWS credential chain .*--remote.*Imported as false \(the AWS keys in this file are used/,
+      ],
+    ])('%s: %j is false as written, with a warning of what ClearML did', (field, text, path, effect) => {
+      const r = importClearmlConfig(set(field, text), HOST);
+      const c = ok(r);
+      expect(read(c, r, field)).toBe(false);
+      const w = r.warnings.filter((x) => x.startsWith(`${path} is the text`));
+      expect(w).toEqual([expect.stringMatching(effect) as unknown]);
+      expect(w[0]).toContain(`${JSON.stringify(text)}: ClearML's autoscaler treats any non-empty text as true`);
+      expect(w[0]).toMatch(new RegExp(`write ${field}: true; to say false, write ${field}: false without quotes$`));
+    });
+
+    it.each([
+      ['is_spot', false],
+      ['is_spot', 'true'],
+      ['is_spot', 'Yes'],
+      ['cpu_only', ''],
+      ['enable_monitoring', true],
+      ['use_credentials_chain', false],
+    ])('%s: %j reads the same in ClearML: nothing to say', (field, value) => {
+      const r = importClearmlConfig(set(field, value), HOST);
+      ok(r);
+      expect(r.warnings.filter((x) => x.includes(' is the text '))).toEqual([]);
+    });
+  });
+
   it('use_credentials_chain: explicit keys are ignored, as ClearML does', () => {
     const r = importClearmlConfig(
       doc((d) =>

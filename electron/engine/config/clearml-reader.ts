@@ -42,6 +42,11 @@ export class Reader {
     return this.issue(path, 'must be text (a multi-line string)');
   }
 
+  /**
+   * A true/false setting. Text that says false ("false", 'no', "0") is read as false, as written; ClearML's
+   * autoscaler tests these settings by Python truthiness, so any non-empty text was true there: the warning says
+   * what ClearML did with it and how to keep that.
+   */
   bool(v: unknown, path: string): boolean | undefined {
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v === 'boolean') return v;
@@ -49,7 +54,10 @@ export class Reader {
     if (typeof v === 'string') {
       const s = v.trim().toLowerCase();
       if (['true', 'yes', 'on', '1'].includes(s)) return true;
-      if (['false', 'no', 'off', '0'].includes(s)) return false;
+      if (['false', 'no', 'off', '0'].includes(s)) {
+        this.warnings.push(falseTextWarning(path, v));
+        return false;
+      }
     }
     return this.issue(path, `must be true or false, not ${JSON.stringify(v)}`);
   }
@@ -102,6 +110,39 @@ export class Reader {
       if (!known.has(k)) this.warnings.push(`${path}.${k}: not a ClearML autoscaler setting; ignored`);
     }
   }
+}
+
+/**
+ * What ClearML's autoscaler did when a true/false setting held text (any non-empty text is true in Python), and what
+ * false means here. Its reads: `if resource_conf["is_spot"]:`, `if cpu_only` (from `resource_conf.get("cpu_only",
+ * False)`), `bool(resource_conf.get("enable_monitoring", False))`, `if not self.use_credentials_chain:`.
+ */
+const TEXT_WAS_TRUE: Record<string, { clearml: string; here: string }> = {
+  is_spot: { clearml: 'launched spot instances', here: 'on-demand instances are launched' },
+  cpu_only: {
+    clearml: 'hid the GPUs from the agent (NVIDIA_VISIBLE_DEVICES=none)',
+    here: 'the agent uses the GPUs',
+  },
+  enable_monitoring: {
+    clearml: 'turned on detailed CloudWatch monitoring (billed per instance)',
+    here: 'basic monitoring',
+  },
+  use_credentials_chain: {
+    clearml:
+      "ignored cloud_credentials_key/secret and used the default AWS credential chain (environment, profile, instance role) when run from this file (run as a service task with --remote, it drops this setting and used the file's keys)",
+    here: "the AWS keys in this file are used, not the credential chain; check that they are the account's you mean to launch in",
+  },
+};
+
+export function falseTextWarning(path: string, text: string): string {
+  const key = path.split('.').at(-1)!;
+  const effect = TEXT_WAS_TRUE[key];
+  const clearml = effect ? `, so it ${effect.clearml}` : '';
+  const here = effect ? ` (${effect.here})` : '';
+  return (
+    `${path} is the text ${JSON.stringify(text)}: ClearML's autoscaler treats any non-empty text as true${clearml}. ` +
+    `Imported as false${here}. To keep ClearML's behaviour write ${key}: true; to say false, write ${key}: false without quotes`
+  );
 }
 
 /** Drops undefined members, so the schema's defaults apply to what the file did not say. */
