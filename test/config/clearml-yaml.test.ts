@@ -174,3 +174,46 @@ describe("YAML 1.1 scalars, as PyYAML reads them in ClearML's file", () => {
     expect(c.queues['q']![0]!.maxInstances).toBe(100);
   });
 });
+
+describe('a repeated key: the last value, as PyYAML keeps it, with a warning naming the key and the lines', () => {
+  it.each([
+    {
+      name: 'a resource setting',
+      text: clearmlFile(`${GPU_T4}\n  ebs_device_name: /dev/sda1\n  ebs_volume_size: 50\n  ebs_volume_size: 100`),
+      check: (c: ReturnType<typeof loaded>) => expect(c.resources['gpu_t4']!.ebs?.volumeSizeGiB).toBe(100),
+      warns: [
+        "configurations.resource_configurations.gpu_t4.ebs_volume_size: written twice, on lines 11 and 12; the last value (100) is used, as ClearML's autoscaler did. Delete the other one",
+      ],
+    },
+    {
+      name: 'a secret: its value is never repeated',
+      text: clearmlFile(GPU_T4, undefined, 'git_user: me\ngit_pass: first-secret\ngit_pass: second-secret'),
+      check: (c: ReturnType<typeof loaded>) => expect(c.agent.gitUser).toBe('me'),
+      warns: [
+        "hyper_params.git_pass: written twice, on lines 4 and 5; the last value is used, as ClearML's autoscaler did. Delete the other one",
+      ],
+    },
+    {
+      name: 'two queue names that YAML 1.1 reads as the same (on, yes: both true)',
+      text: clearmlFile(GPU_T4, 'on: [[gpu_t4, 1]]\n    yes: [[gpu_t4, 2]]'),
+      check: (c: ReturnType<typeof loaded>) =>
+        expect(c.queues).toEqual({ true: [{ resource: 'gpu_t4', maxInstances: 2 }] }),
+      warns: [
+        "configurations.queues.yes: written twice, on lines 11 and 12; the last value is used, as ClearML's autoscaler did. Delete the other one",
+      ],
+    },
+  ])('$name', ({ text, check, warns }) => {
+    const r = loadConfigText(text, HOST);
+    check(loaded(r));
+    expect(r.warnings.filter((w) => w.includes('written twice'))).toEqual(warns);
+    if (text.includes('secret')) expect(r.warnings.join('\n')).not.toMatch(/first-secret|second-secret/);
+  });
+
+  it('our own format is still refused for it', () => {
+    const r = loadConfigText('clearml: {apiHost: https://api.example.com}\naws: {region: us-east-1}\naws: {}\n');
+    expect(r.config).toBeNull();
+    expect(r.issues).toEqual([
+      { path: '(file)', message: "not valid YAML or JSON (line 3, column 1): map keys must be unique ('aws' repeats)" },
+    ]);
+  });
+});

@@ -2,7 +2,7 @@
  * Config files in and out: YAML or JSON (the `yaml` parser reads both), our format or ClearML's, detected from
  * the content. Secrets never round-trip through our format: it has no field for them.
  */
-import { isMap, isScalar, parseDocument, stringify, visit } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, stringify, visit, type Document } from 'yaml';
 import { ConfigSchema, type Config, type FieldIssue } from '../../../shared/config.js';
 import {
   detectFormat,
@@ -14,7 +14,7 @@ import {
   SECRET_FIELDS,
 } from './clearmlImport.js';
 import { differenceText, type DifferenceView } from './clearml-differences.js';
-import { resolveAsPyyaml, type ReadAs11 } from './pyyaml.js';
+import { resolveAsPyyaml, yamlPath, type ReadAs11 } from './pyyaml.js';
 import { describeIssues } from './issues.js';
 import { userDataSizeIssues } from '../userdata/userdata.js';
 import { readBoundedFile } from '../untrusted/bounded-read.js';
@@ -47,17 +47,11 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
   if (text.trim() === '') return fail('unknown', '(file)', 'the file is empty');
   const bound = checkText(text, CONFIG_TEXT_LIMITS, 'yaml');
   if (bound) return fail('unknown', '(file)', describeGuardFailure(bound, 'the file'));
-  // Duplicate keys are checked below in one pass: the parser's own check compares every key with every other.
+  // Repeated keys are checked below in one pass: the parser's own check compares every key with every other.
   // Merge keys (`<<: *base`) are expanded as PyYAML, which reads ClearML's file, expands them: resource templates
   // written with anchors are a common hand edit. Keys written in the map win over merged ones, as in PyYAML.
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, merge: true });
-  const dup = duplicateKey(doc, text);
-  if (dup)
-    return fail(
-      'unknown',
-      '(file)',
-      `not valid YAML or JSON (line ${dup.line}, column ${dup.col}): map keys must be unique ('${dup.key}' repeats)`,
-    );
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, merge: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'unknown position';
@@ -76,23 +70,26 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
   if (format === 'clearml') {
     // Read as ClearML's autoscaler reads it (PyYAML, YAML 1.1); our own format stays YAML 1.2.
     const readAs11 = resolveAsPyyaml(doc);
-    const dup11 = duplicateKey(doc, text);
-    if (dup11) {
-      return fail(
-        'unknown',
-        '(file)',
-        `not valid YAML or JSON (line ${dup11.line}, column ${dup11.col}): map keys must be unique ('${dup11.key}' repeats)`,
-      );
-    }
+    // PyYAML keeps a repeated key's last value, and so does toJS: a file ClearML runs is not refused for it.
+    const repeats = repeatedKeys(doc, lines);
     const r = importClearmlConfig(doc.toJS({ maxAliasCount: 100 }), opts);
     return {
       format,
       config: r.config,
       issues: r.issues,
-      warnings: [...readAs11.filter(worthSaying).map(readAs11Warning), ...r.warnings],
+      warnings: [...repeats.map(repeatWarning), ...readAs11.filter(worthSaying).map(readAs11Warning), ...r.warnings],
       secrets: r.secrets,
       differences: r.differences.map(differenceText),
     };
+  }
+  // YAML forbids repeated keys; a JSON parser would silently keep the last. Our own files are refused for them.
+  const dup = repeatedKeys(doc, lines)[0];
+  if (dup) {
+    return fail(
+      'unknown',
+      '(file)',
+      `not valid YAML or JSON (line ${dup.line}, column ${dup.col}): map keys must be unique ('${dup.key}' repeats)`,
+    );
   }
   if (format === 'ours') {
     // parseConfig's schema, with issue messages that say what would be valid.
@@ -131,33 +128,62 @@ function readAs11Warning(x: ReadAs11): string {
   }
 }
 
-/** The first repeated key of any map (YAML forbids them; JSON parsers would silently keep the last), in one pass. */
-function duplicateKey(
-  doc: ReturnType<typeof parseDocument>,
-  text: string,
-): { key: string; line: number; col: number } | null {
-  let found: { key: string; line: number; col: number } | null = null;
+interface RepeatedKey {
+  /** Dotted path of the map that holds the key ('' at the top). */
+  path: string;
+  key: string;
+  /** Where the repeat is written; `firstLine` is where the key was written first. */
+  line: number;
+  col: number;
+  firstLine: number;
+  /** The repeat's value as written, when it is a scalar. */
+  source?: string;
+}
+
+/** Every repeated key of every map, in one pass over the document. */
+function repeatedKeys(doc: Document, lines: LineCounter): RepeatedKey[] {
+  const found: RepeatedKey[] = [];
   visit(doc, {
-    Map(_, map) {
+    Map(_, map, ancestors) {
       if (!isMap(map)) return undefined;
-      const seen = new Set<unknown>();
+      const seen = new Map<unknown, number>();
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue;
         const key = pair.key.value;
         // A map may hold several merge keys (the parser gives each the same symbol); each is merged in turn.
         if (typeof key === 'symbol') continue;
-        if (seen.has(key)) {
-          const offset = pair.key.range?.[0] ?? 0;
-          const before = text.slice(0, offset).split('\n');
-          found = { key: String(key), line: before.length, col: before[before.length - 1]!.length + 1 };
-          return visit.BREAK;
+        const at = lines.linePos(pair.key.range?.[0] ?? 0);
+        const first = seen.get(key);
+        if (first !== undefined) {
+          found.push({
+            path: yamlPath(ancestors, map),
+            key: String(pair.key.source ?? key),
+            line: at.line,
+            col: at.col,
+            firstLine: first,
+            ...(shortText(pair.value) === undefined ? {} : { source: shortText(pair.value) }),
+          });
         }
-        seen.add(key);
+        seen.set(key, at.line);
       }
       return undefined;
     },
   });
   return found;
+}
+
+/** A scalar's text as written, when it is short enough to repeat in a message (not a script). */
+function shortText(node: unknown): string | undefined {
+  if (!isScalar(node) || typeof node.source !== 'string') return undefined;
+  return node.source.length <= 80 && !node.source.includes('\n') ? node.source : undefined;
+}
+
+/** The value is repeated only when it is not a secret's. */
+function repeatWarning(x: RepeatedKey): string {
+  const where = x.path ? `${x.path}.${x.key}` : x.key;
+  const secret = SECRET_FIELDS.some((f) => where === `hyper_params.${f}`);
+  const value = x.source !== undefined && !secret ? ` (${x.source})` : '';
+  return `${where}: written twice, on lines ${x.firstLine} and ${x.line}; the last value${value} is used, as ClearML's autoscaler did. Delete the other one`;
 }
 
 /** Our format, validated first so an export always loads back; field order follows the schema. */

@@ -90,14 +90,14 @@ export function resolveAsPyyaml(doc: Document): ReadAs11[] {
             : typeof value === 'number' && source.includes(':')
               ? 'base-60'
               : null;
-      if (why) surprising.push({ path: dottedPath(path, node), source, value, why, isKey: key === 'key' });
+      if (why) surprising.push({ path: yamlPath(path, node), source, value, why, isKey: key === 'key' });
     },
   });
   return surprising;
 }
 
 /** The dotted path of a node from the ancestors `visit` passes (map keys by their text, list items by index). */
-function dottedPath(ancestors: readonly unknown[], node: unknown): string {
+export function yamlPath(ancestors: readonly unknown[], node: unknown): string {
   const segs: string[] = [];
   const chain = [...ancestors, node];
   for (let i = 1; i < chain.length; i++) {
