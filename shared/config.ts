@@ -17,6 +17,8 @@ const name = (what: string) =>
     .max(64, `${what} must be at most 64 characters`)
     .regex(NAME_PATTERN, `${what} may contain only letters, digits, '_', '-' and '.' (no ':' or '/')`);
 
+/** An availability zone: its region, then a letter (us-east-1b) or a Local or Wavelength Zone's suffix. */
+export const ZONE_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d([a-z]|(-[a-z0-9]+)+)$/;
 export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 export const AMI_PATTERN = /^ami-[0-9a-f]{8,17}$/;
 
@@ -86,10 +88,11 @@ export const ResourceSchema = z
     subnetIds: z
       .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'subnet id must look like subnet-0123abcd'))
       .default([]),
-    /** Used when no subnet is given (EC2 picks the default subnet of each zone), tried in order. */
-    availabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'zone must look like us-east-1b'))
-      .default([]),
+    /**
+     * Used when no subnet is given (EC2 picks the default subnet of each zone), tried in order. Local Zones
+     * (us-west-2-lax-1a) and Wavelength Zones (us-east-1-wl1-bos-wlz-1) are zones too.
+     */
+    availabilityZones: z.array(z.string().regex(ZONE_PATTERN, 'zone must look like us-east-1b')).default([]),
     securityGroupIds: z
       .array(z.string().regex(/^sg-[0-9a-f]{4,17}$/, 'security group id must look like sg-0123abcd'))
       .default([]),

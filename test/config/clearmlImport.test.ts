@@ -332,12 +332,6 @@ describe('broken files: every issue at its path in the original file, saying wha
       /max instances must be a whole number/,
     ],
     [
-      'queue with no resources',
-      (d) => (d.configurations['queues'] = { aws_gpu: [] }),
-      'configurations.queues.aws_gpu',
-      /a queue needs at least one resource/,
-    ],
-    [
       'queues missing',
       (d) => delete d.configurations['queues'],
       'configurations.queues',
@@ -516,6 +510,37 @@ describe('field by field', () => {
 
   it("workers_prefix defaults to ClearML's own default, which decides which workers are ours", () => {
     expect(ok(importClearmlConfig(doc(), HOST)).scaling.workersPrefix).toBe('dynamic_worker');
+  });
+
+  it('a queue with an empty resource list is left out with a warning that says how to keep it shown', () => {
+    const r = importClearmlConfig(
+      doc((d) => (d.configurations['queues'] = { aws_gpu: [['gpu_t4', 3]], idle_q: [] })),
+      HOST,
+    );
+    expect(Object.keys(ok(r).queues)).toEqual(['aws_gpu']);
+    expect(r.warnings).toEqual([
+      "configurations.queues.idle_q: no resources, so nothing is ever launched for it (ClearML's autoscaler created the queue and launched nothing for it either); left out. To have it shown here, give it a resource capped at 0: idle_q: [[gpu_t4, 0]]",
+    ]);
+  });
+
+  it.each([
+    ['us-east-1b', true],
+    ['us-gov-west-1a', true],
+    ['us-west-2-lax-1a', true],
+    ['us-east-1-bos-1a', true],
+    ['us-east-1-wl1-bos-wlz-1', true],
+    ['ap-northeast-1-tpe-1a', true],
+    ['us-east-1', false],
+    ['us-east-1-', false],
+    ['US-EAST-1B', false],
+    ['use1-az1', false],
+  ])('availability_zone %s accepted: %s', (zone, accepted) => {
+    const r = importClearmlConfig(
+      doc((d) => (res(d)['availability_zone'] = zone)),
+      HOST,
+    );
+    if (accepted) expect(ok(r).resources['gpu_t4']!.availabilityZones).toEqual([zone]);
+    else expect(r.issues).toEqual([{ path: `${RC}.availability_zone.0`, message: 'zone must look like us-east-1b' }]);
   });
 
   describe('a true/false setting written as text that says false', () => {

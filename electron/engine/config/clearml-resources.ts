@@ -169,6 +169,14 @@ export function importQueues(r: Reader, raw: unknown, resourceNames: string[]): 
       );
       continue;
     }
+    if (entries.length === 0) {
+      // ClearML creates and watches such a queue and never launches for it; here a queue needs a resource.
+      const example = resourceNames[0] ?? 'gpu_t4';
+      r.warnings.push(
+        `${qPath}: no resources, so nothing is ever launched for it (ClearML's autoscaler created the queue and launched nothing for it either); left out. To have it shown here, give it a resource capped at 0: ${queue}: [[${example}, 0]]`,
+      );
+      continue;
+    }
     out[queue] = entries.map((entry: unknown, i) => {
       const ePath = `${qPath}.${i}`;
       r.origin.set(`queues.${queue}.${i}`, ePath);
