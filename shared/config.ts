@@ -27,13 +27,18 @@ export function isMetadataTagKey(key: string): boolean {
   return /^[A-Za-z0-9+\-=.,_:@]+$/.test(key) && !['.', '..', '_index'].includes(key);
 }
 
+/** EC2's smallest volume of each type, in GiB. */
+const MIN_VOLUME_GIB: Record<string, number> = { gp2: 1, gp3: 1, standard: 1, io1: 4, io2: 4, st1: 125, sc1: 125 };
+
 export const EbsSchema = z
   .object({
     deviceName: z
       .string()
       .regex(/^\/dev\/[a-z0-9]+$/, 'device name must look like /dev/sda1')
       .default('/dev/sda1'),
-    volumeSizeGiB: z.number().int('volume size must be a whole number of GiB').min(8).max(16384).optional(),
+    // EC2's own bounds: 1 GiB for gp2/gp3/standard (a small data volume is fine), more for the types below. A root
+    // volume must also hold the AMI's snapshot, which only EC2 knows: it refuses the launch and says so.
+    volumeSizeGiB: z.number().int('volume size must be a whole number of GiB').min(1).max(16384).optional(),
     volumeType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard']).optional(),
     snapshotId: z
       .string()
@@ -41,6 +46,16 @@ export const EbsSchema = z
       .optional(),
   })
   .strict()
+  .superRefine((e, ctx) => {
+    const min = (e.volumeType && MIN_VOLUME_GIB[e.volumeType]) || 1;
+    if (e.volumeSizeGiB !== undefined && e.volumeSizeGiB < min) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['volumeSizeGiB'],
+        message: `must be at least ${min} GiB for a ${e.volumeType} volume (EC2's minimum)`,
+      });
+    }
+  })
   // A volume from a snapshot left without a size or type is the snapshot's size, of EC2's default type (what
   // ClearML's autoscaler asks for, sending only the snapshot id): a default size smaller than the snapshot would
   // fail every launch. A new empty volume needs both, so they default.
@@ -119,9 +134,13 @@ export const ResourceSchema = z
 export const QueueResourceSchema = z
   .object({
     resource: name('resource name'),
-    maxInstances: z.number().int('max instances must be a whole number').min(0).max(1000),
+    // As high as scaling.maxTotalInstances goes: a per-queue cap above it could never be reached.
+    maxInstances: z.number().int('max instances must be a whole number').min(0).max(10000),
   })
   .strict();
+
+/** Launches and terminations are decided at each poll: a queued task waits up to one interval. */
+export const MAX_POLLING_INTERVAL_SEC = 3600;
 
 /** `scaling.preference`'s values, from lowest cost to shortest waits. */
 export const PREFERENCES = ['cost', 'balanced', 'latency'] as const;
@@ -129,7 +148,11 @@ export type Preference = (typeof PREFERENCES)[number];
 
 export const ScalingSchema = z
   .object({
-    pollingIntervalSec: z.number().min(2, 'polling interval must be at least 2 s').max(3600).default(15),
+    pollingIntervalSec: z
+      .number()
+      .min(2, 'polling interval must be at least 2 s')
+      .max(MAX_POLLING_INTERVAL_SEC)
+      .default(15),
     maxIdleMin: z.number().min(0).max(10080).default(15),
     /** Idle workers beyond pending tasks and recent demand go after this (never later than maxIdleMin). */
     surplusIdleMin: z.number().min(0).max(10080).default(2),

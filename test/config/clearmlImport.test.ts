@@ -303,9 +303,9 @@ describe('broken files: every issue at its path in the original file, saying wha
     ],
     [
       'EBS volume too small',
-      (d) => Object.assign(res(d), { ebs_device_name: '/dev/sda1', ebs_volume_size: 2 }),
+      (d) => Object.assign(res(d), { ebs_device_name: '/dev/sda1', ebs_volume_size: 100, ebs_volume_type: 'st1' }),
       `${RC}.ebs_volume_size`,
-      /must be at least 8/,
+      /^must be at least 125 GiB for a st1 volume \(EC2's minimum\)$/,
     ],
     [
       'EBS volume type unknown',
@@ -541,6 +541,86 @@ describe('field by field', () => {
     );
     if (accepted) expect(ok(r).resources['gpu_t4']!.availabilityZones).toEqual([zone]);
     else expect(r.issues).toEqual([{ path: `${RC}.availability_zone.0`, message: 'zone must look like us-east-1b' }]);
+  });
+
+  describe("bounds ClearML's autoscaler did not have: lifted where arbitrary, kept where they protect", () => {
+    type D = Parameters<NonNullable<Parameters<typeof doc>[0]>>[0];
+    const cases: Array<{
+      name: string;
+      patch: (d: D) => void;
+      ok?: (c: NonNullable<ClearmlImport['config']>) => void;
+      warns?: RegExp;
+      issue?: { path: string; message: RegExp };
+    }> = [
+      {
+        name: 'ebs_device_name: xvda gets /dev/, with a warning (EC2 takes both forms)',
+        patch: (d) => Object.assign(res(d), { ebs_device_name: 'xvda' }),
+        ok: (c) => expect(c.resources['gpu_t4']!.ebs?.deviceName).toBe('/dev/xvda'),
+        warns:
+          /^configurations\.resource_configurations\.gpu_t4\.ebs_device_name: xvda is written without \/dev\/; imported as \/dev\/xvda/,
+      },
+      {
+        name: 'ebs_device_name: /dev/xvdba as written',
+        patch: (d) => Object.assign(res(d), { ebs_device_name: '/dev/xvdba' }),
+        ok: (c) => expect(c.resources['gpu_t4']!.ebs?.deviceName).toBe('/dev/xvdba'),
+      },
+      {
+        name: 'a 4 GiB volume (lifted: EC2 decides, a data volume may be small)',
+        patch: (d) => Object.assign(res(d), { ebs_device_name: '/dev/sdf', ebs_volume_size: 4 }),
+        ok: (c) => expect(c.resources['gpu_t4']!.ebs?.volumeSizeGiB).toBe(4),
+      },
+      {
+        name: 'an io1 volume under EC2 4 GiB minimum',
+        patch: (d) =>
+          Object.assign(res(d), { ebs_device_name: '/dev/sdf', ebs_volume_size: 3, ebs_volume_type: 'io1' }),
+        issue: { path: `${RC}.ebs_volume_size`, message: /^must be at least 4 GiB for a io1 volume/ },
+      },
+      {
+        name: 'a queue cap of 2000 (lifted to scaling.maxTotalInstances bound)',
+        patch: (d) => (d.configurations['queues'] = { aws_gpu: [['gpu_t4', 2000]] }),
+        ok: (c) => {
+          expect(c.queues['aws_gpu']).toEqual([{ resource: 'gpu_t4', maxInstances: 2000 }]);
+          expect(c.scaling.maxTotalInstances).toBe(2000);
+        },
+      },
+      {
+        name: 'a queue cap over 10000',
+        patch: (d) => (d.configurations['queues'] = { aws_gpu: [['gpu_t4', 10001]] }),
+        issue: { path: 'configurations.queues.aws_gpu.0.1', message: /^must be at most 10000$/ },
+      },
+      {
+        name: 'a 60 min poll',
+        patch: (d) => (d.hyper_params['polling_interval_time_min'] = 60),
+        ok: (c) => expect(c.scaling.pollingIntervalSec).toBe(3600),
+      },
+      {
+        name: 'a 120 min poll (kept: a queued task would wait that long), said in minutes',
+        patch: (d) => (d.hyper_params['polling_interval_time_min'] = 120),
+        issue: {
+          path: 'hyper_params.polling_interval_time_min',
+          message:
+            /^120 min is more than this app's 60 min \(ClearML's autoscaler allowed it\)\..*write 60 or less \(ClearML's default is 5\)$/,
+        },
+      },
+      {
+        name: 'a spin-up time of 0 (kept: every booting instance would be stuck)',
+        patch: (d) => (d.hyper_params['max_spin_up_time_min'] = 0),
+        issue: {
+          path: 'hyper_params.max_spin_up_time_min',
+          message: /^must be more than 0 \(ClearML's autoscaler allowed 0, and then terminated as stuck .*e\.g\. 30/,
+        },
+      },
+    ];
+    it.each(cases)('$name', ({ patch, ok: check, warns, issue }) => {
+      const r = importClearmlConfig(doc(patch), HOST);
+      if (issue) {
+        expect(r.issues).toEqual([{ path: issue.path, message: expect.stringMatching(issue.message) as unknown }]);
+        return;
+      }
+      check!(ok(r));
+      const extra = r.warnings.filter((w) => !/neither subnet_id/.test(w));
+      expect(extra).toEqual(warns ? [expect.stringMatching(warns) as unknown] : []);
+    });
   });
 
   describe('a true/false setting written as text that says false', () => {

@@ -75,7 +75,7 @@ describe('loadConfigText', () => {
       aws: { region: 'eu-central-1' },
       resources: {
         'gpu box': { instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0' },
-        gpu: { instanceType: 'g5.xlarge', ebs: { volumeSizeGiB: 4 }, colour: 'red' },
+        gpu: { instanceType: 'g5.xlarge', ebs: { volumeSizeGiB: 0 }, colour: 'red' },
       },
       queues: { q: [{ resource: 'gpu', maxInstances: 1 }] },
     };
@@ -89,7 +89,7 @@ describe('loadConfigText', () => {
           message: expect.stringMatching(/^invalid name 'gpu box': resource name may contain only/) as unknown,
         },
         { path: 'resources.gpu.amiId', message: 'missing: required, an AMI id such as ami-0123456789abcdef0' },
-        { path: 'resources.gpu.ebs.volumeSizeGiB', message: 'must be at least 8' },
+        { path: 'resources.gpu.ebs.volumeSizeGiB', message: 'must be at least 1' },
         { path: 'resources.gpu', message: "unknown setting 'colour'" },
       ]),
     );

@@ -80,9 +80,9 @@ describe('config form', () => {
     ],
     [
       'volume size too small',
-      (d: ConfigDraft) => (d.resources[0]!.volumeSizeGiB = '4'),
+      (d: ConfigDraft) => (d.resources[0]!.volumeSizeGiB = '0'),
       'volumeSizeGiB',
-      'must be at least 8',
+      'must be at least 1',
     ],
     [
       'bad subnet in a list',

@@ -74,7 +74,15 @@ export function importResource(
     );
   }
 
-  const device = r.text(raw['ebs_device_name'], `${base}.ebs_device_name`);
+  let device = r.text(raw['ebs_device_name'], `${base}.ebs_device_name`);
+  if (device !== undefined && /^[a-z][a-z0-9]*$/.test(device)) {
+    // EC2 takes both forms (its documentation: "/dev/sdh or xvdh") and ClearML passes the name through; this app's
+    // config keeps the /dev/ form, which is also how the AMI names its root device.
+    r.warnings.push(
+      `${base}.ebs_device_name: ${device} is written without /dev/; imported as /dev/${device} (EC2 takes both forms; this app's config writes /dev/). Check that it is the AMI's root device name (often /dev/sda1 or /dev/xvda) if it is meant to size the root volume`,
+    );
+    device = `/dev/${device}`;
+  }
   const size = r.num(raw['ebs_volume_size'], `${base}.ebs_volume_size`, 'GiB');
   const volumeType = r.text(raw['ebs_volume_type'], `${base}.ebs_volume_type`);
   const snapshot = r.text(raw['ebs_snapshot_id'], `${base}.ebs_snapshot_id`);

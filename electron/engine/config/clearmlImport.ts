@@ -5,7 +5,7 @@
  * ORIGINAL file, with what would be valid. Values are read by `clearml-reader.ts`; resources and queues by
  * `clearml-resources.ts`; this file owns the hyper-parameters, secrets, agent and scaling settings.
  */
-import { ConfigSchema, type Config, type FieldIssue } from '../../../shared/config.js';
+import { ConfigSchema, MAX_POLLING_INTERVAL_SEC, type Config, type FieldIssue } from '../../../shared/config.js';
 import { clearmlDifferences, type ImportDifference } from './clearml-differences.js';
 import { compact, isObj, Reader, type Obj } from './clearml-reader.js';
 import { importQueues, importResource, RESOURCE_KEYS } from './clearml-resources.js';
@@ -151,6 +151,8 @@ export const CLEARML_KEYS = {
 
 /** ClearML's own default when the file has no workers_prefix; the prefix decides which workers are ours. */
 const CLEARML_DEFAULT_PREFIX = 'dynamic_worker';
+/** scaling.pollingIntervalSec's bound, in the minutes a ClearML file counts in. */
+const MAX_POLL_MIN = MAX_POLLING_INTERVAL_SEC / 60;
 /** ClearML's ScalerConfig defaults, used when the file leaves a setting out. */
 const CLEARML_DEFAULT_POLL_MIN = 5;
 const CLEARML_DEFAULT_IDLE_MIN = 15;
@@ -276,6 +278,14 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   const pollMin = pollInFile ?? CLEARML_DEFAULT_POLL_MIN;
   const pollingIntervalSec = Math.round(pollMin * 60 * 1000) / 1000;
   r.origin.set('scaling.pollingIntervalSec', H('polling_interval_time_min'));
+  if (pollInFile !== undefined && pollInFile > MAX_POLL_MIN) {
+    // Kept: launches and terminations are decided at each poll, so a longer one leaves queued tasks waiting and
+    // idle instances billing for that long, and an instance's lease is renewed only then.
+    r.issue(
+      H('polling_interval_time_min'),
+      `${pollInFile} min is more than this app's ${MAX_POLL_MIN} min (ClearML's autoscaler allowed it). This app decides launches and terminations at each poll, so a queued task would wait up to ${pollInFile} min for an instance; write ${MAX_POLL_MIN} or less (ClearML's default is ${CLEARML_DEFAULT_POLL_MIN})`,
+    );
+  }
   if (pollInFile !== undefined) {
     r.notes.set('scaling.pollingIntervalSec', `(the file says ${pollMin} min = ${pollingIntervalSec} s)`);
   }
@@ -284,12 +294,20 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   r.origin.set('scaling.workersPrefix', H('workers_prefix'));
   const maxIdleMin = r.num(hp['max_idle_time_min'], H('max_idle_time_min'), 'minutes') ?? CLEARML_DEFAULT_IDLE_MIN;
   r.origin.set('scaling.surplusIdleMin', H('max_idle_time_min'));
+  const spinUpMin = r.num(hp['max_spin_up_time_min'], H('max_spin_up_time_min'), 'minutes');
+  if (spinUpMin !== undefined && spinUpMin <= 0) {
+    // Kept: an instance that has not registered its worker within this time is terminated as stuck.
+    r.issue(
+      H('max_spin_up_time_min'),
+      `must be more than 0 (ClearML's autoscaler allowed ${spinUpMin}, and then terminated as stuck every instance that had not registered its worker by the next poll). Write the minutes an instance may take to boot, e.g. 30 (ClearML's default)`,
+    );
+  }
   const scaling = compact({
     pollingIntervalSec,
     maxIdleMin,
     // ClearML keeps every idle worker for max_idle_time_min; our shorter surplus rule is one setting away.
     surplusIdleMin: maxIdleMin,
-    maxSpinUpMin: r.num(hp['max_spin_up_time_min'], H('max_spin_up_time_min'), 'minutes'),
+    maxSpinUpMin: spinUpMin,
     workersPrefix: r.text(hp['workers_prefix'], H('workers_prefix')) ?? CLEARML_DEFAULT_PREFIX,
     // ClearML has no global cap: the sum of the queue caps keeps the imported file's limits, no lower.
     maxTotalInstances: Math.min(10_000, Math.max(1, sumQueueCaps(queues))),

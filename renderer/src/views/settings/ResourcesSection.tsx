@@ -96,7 +96,7 @@ function ResourceEditor({
         {text('availabilityZones', 'Zones (optional)', 'Used when no subnet is given', 'us-east-1b')}
         {text('securityGroupIds', 'Security groups (optional)', 'Comma-separated', 'sg-0123abcd')}
         {text('keyName', 'SSH key pair (optional)')}
-        {text('volumeSizeGiB', 'Disk size (GiB, optional)', '8 to 16384', '100', true)}
+        {text('volumeSizeGiB', 'Disk size (GiB, optional)', '1 to 16384', '100', true)}
         {text('dockerImage', 'Docker image (optional)', 'Overrides the default image for this resource')}
         {r.market === 'spot' && (
           <CheckField
