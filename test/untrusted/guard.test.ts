@@ -36,6 +36,26 @@ describe('checkText', () => {
     expect(checkText(text, CONFIG_TEXT_LIMITS, 'yaml')).toBeNull();
   });
 
+  it.each([
+    ['a bash script in a block scalar', `x: |\n  echo '${'['.repeat(70)}'\n  echo ${'{'.repeat(70)}\ny: 1\n`],
+    ['a double-quoted string', `x: "${'['.repeat(100)}"\n`],
+    ['a single-quoted string in a flow map', `x: {a: '${'{'.repeat(100)}'}\n`],
+    ['a plain scalar', `x: echo ${'['.repeat(100)}\n`],
+    ['a comment', `# ${'['.repeat(100)}\nx: 1\n`],
+    ['9000 commas in a folded block', `x: >\n  ${'a,'.repeat(9000)}\n`],
+    ['an unterminated string (the parser reads it to the end, as text)', `x: "${'['.repeat(100)}\n`],
+  ])('brackets and commas that are text, not structure, pass: %s', (_name, text) => {
+    expect(checkText(text, CONFIG_TEXT_LIMITS, 'yaml')).toBeNull();
+  });
+
+  it.each([
+    ['flow brackets after a block scalar', `x: |\n  [[\ny: ${'['.repeat(100)}`],
+    ['flow brackets inside a flow map, beside quoted text', `x: {a: "[[[", b: ${'['.repeat(100)}`],
+    ['many commas in a flow list after a quoted one', `x: ["a,b", ${'1,'.repeat(9000)}1]`],
+  ])('structure is still counted: %s', (_name, text) => {
+    expect(checkText(text, CONFIG_TEXT_LIMITS, 'yaml')).not.toBeNull();
+  });
+
   it('says what is wrong and where', () => {
     const f = checkText(`a:\n  b: ${'['.repeat(100)}`, CONFIG_TEXT_LIMITS, 'yaml')!;
     expect(describeGuardFailure(f, 'the file')).toMatch(

@@ -5,9 +5,11 @@
  * (`[[[[…`), chains of complex keys (`? ? ? …`) and many keys in one map, so one crafted kilobyte could stall or kill
  * the process (a V8 out-of-memory abort cannot be caught). A real config is a few kilobytes, a few levels deep.
  *
- * The scan over-counts on purpose (brackets inside quoted text count too): a false alarm on an absurd file is an
- * error message; an under-count would be a crash.
+ * The first scan over-counts on purpose (brackets inside quoted text count too): an under-count would be a crash.
+ * For YAML, a text it refuses is scanned again counting only the brackets and commas the YAML lexer reads as
+ * structure, so a bash script full of `[[` in a block scalar is not called nested.
  */
+import { CST, Lexer } from 'yaml';
 
 export interface TextLimits {
   maxBytes: number;
@@ -38,6 +40,42 @@ export function checkText(text: string, limits: TextLimits, syntax: Syntax): Gua
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > limits.maxBytes) return { code: 'too-large', bytes, limit: limits.maxBytes };
   }
+  const rough = scan(text, limits, syntax, null);
+  if (rough === null || syntax !== 'yaml' || rough.code === 'too-large') return rough;
+  // The rough scan counted brackets and commas inside text too (a bash script's `[[`, a HOCON block in a string).
+  // Before refusing, count again only those the YAML lexer reads as flow indicators: the lexer is the parser's own
+  // first stage, linear, and builds nothing nested, so this count is the parser's.
+  const flow = flowIndicators(text);
+  return flow === null ? rough : scan(text, limits, syntax, flow);
+}
+
+/**
+ * Marks the offsets of the YAML flow indicators `[ ] { } ,` that start or end a flow collection or separate its
+ * entries; null when the lexer's tokens do not line up with the text (then nothing is discounted).
+ */
+function flowIndicators(text: string): Uint8Array | null {
+  const marks = new Uint8Array(text.length);
+  let at = 0;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer's zero-width markers (document start, flow end, scalar) are not in the text.
+    if (token === '\x02' || token === '\x18' || token === '\x1f') continue;
+    const type = CST.tokenType(token);
+    if (
+      type === 'flow-seq-start' ||
+      type === 'flow-seq-end' ||
+      type === 'flow-map-start' ||
+      type === 'flow-map-end' ||
+      type === 'comma'
+    ) {
+      if (text[at] !== token) return null;
+      marks[at] = 1;
+    }
+    at += token.length;
+  }
+  return at === text.length ? marks : null;
+}
+
+function scan(text: string, limits: TextLimits, syntax: Syntax, flow: Uint8Array | null): GuardFailure | null {
   let bracket = 0;
   let entries = 0;
   let line = 1;
@@ -70,6 +108,8 @@ export function checkText(text: string, limits: TextLimits, syntax: Syntax): Gua
       line++;
       entries++;
       atLineStart = true;
+    } else if (flow !== null && flow[i] === 0) {
+      // text, not structure
     } else if (c === 91 /* [ */ || c === 123 /* { */) {
       bracket++;
       const depth = bracket + (syntax === 'yaml' ? indents.length : 0);
