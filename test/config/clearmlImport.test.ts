@@ -623,6 +623,57 @@ describe('field by field', () => {
     });
   });
 
+  it.each([
+    {
+      name: 'a flat pair (the outer list forgotten)',
+      queues: { aws_gpu: ['gpu_t4', 3] },
+      issues: [
+        {
+          path: 'configurations.queues.aws_gpu',
+          message:
+            'must be a list of [resource, max instances] pairs: write the pair inside a list, aws_gpu: [[gpu_t4, 3]]',
+        },
+      ],
+    },
+    {
+      name: 'a triple',
+      queues: { aws_gpu: [['gpu_t4', 3, 1]] },
+      issues: [
+        {
+          path: 'configurations.queues.aws_gpu.0',
+          message: 'must be a pair [resource, max instances], e.g. [gpu_t4, 3]; got ["gpu_t4",3,1]',
+        },
+      ],
+    },
+    {
+      name: 'a pair and a bare name',
+      queues: { aws_gpu: [['gpu_t4', 3], 'gpu_t4', ['gpu_t4', 1]] },
+      issues: [
+        {
+          path: 'configurations.queues.aws_gpu.1',
+          message: 'must be a pair [resource, max instances], e.g. [gpu_t4, 3]; got "gpu_t4"',
+        },
+      ],
+    },
+    {
+      name: 'a fractional cap: at the entry, not on a setting the file does not have',
+      queues: { aws_gpu: [['gpu_t4', 3.7]] },
+      issues: [{ path: 'configurations.queues.aws_gpu.0.1', message: 'max instances must be a whole number' }],
+    },
+    {
+      name: 'a fractional cap as text',
+      queues: { aws_gpu: [['gpu_t4', '3.5']] },
+      issues: [{ path: 'configurations.queues.aws_gpu.0.1', message: 'max instances must be a whole number' }],
+    },
+  ])('a queue entry of the wrong shape or cap: one issue, where it is written ($name)', ({ queues, issues }) => {
+    const r = importClearmlConfig(
+      doc((d) => (d.configurations['queues'] = queues)),
+      HOST,
+    );
+    expect(r.config).toBeNull();
+    expect(r.issues).toEqual(issues);
+  });
+
   describe('a true/false setting written as text that says false', () => {
     // ClearML's autoscaler tests these by Python truthiness: any non-empty text was true there.
     const set = (field: string, value: unknown) =>

@@ -107,6 +107,11 @@ describe('loadConfigText', () => {
     ['hyper_params: [unclosed', '(file)', /^not valid YAML or JSON \(line 1, column \d+\)/],
     ['{"hyper_params": {,}}', '(file)', /^not valid YAML or JSON/],
     ['a: 1\na: 2\n', '(file)', /not valid YAML or JSON \(line 2, column 1\): .*[Uu]nique/],
+    [
+      'hyper_params: {}\n---\nfoo: 1\n',
+      '(file)',
+      /^the file holds more than one YAML document \(a '---' line at line 2 starts another\); keep only the autoscaler's configuration$/,
+    ],
     ['just a string', '(root)', /expected this app's format .* or a ClearML autoscaler config/],
     ['- a\n- b\n', '(root)', /not a recognised config/],
   ])('%j is refused with a clear issue', (input, issuePath, message) => {

@@ -185,14 +185,23 @@ export function importQueues(r: Reader, raw: unknown, resourceNames: string[]): 
       );
       continue;
     }
-    out[queue] = entries.map((entry: unknown, i) => {
+    if (entries.length === 2 && !Array.isArray(entries[0]) && !Array.isArray(entries[1])) {
+      // One pair written without its outer list, the likeliest slip; ClearML fails on it ("too many values to
+      // unpack").
+      r.issue(
+        qPath,
+        `must be a list of [resource, max instances] pairs: write the pair inside a list, ${queue}: [[${entries.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')}]]`,
+      );
+      continue;
+    }
+    const mapped = entries.map((entry: unknown, i) => {
       const ePath = `${qPath}.${i}`;
       r.origin.set(`queues.${queue}.${i}`, ePath);
       r.origin.set(`queues.${queue}.${i}.resource`, `${ePath}.0`);
       r.origin.set(`queues.${queue}.${i}.maxInstances`, `${ePath}.1`);
       if (!Array.isArray(entry) || entry.length !== 2) {
         r.issue(ePath, `must be a pair [resource, max instances], e.g. [gpu_t4, 3]; got ${JSON.stringify(entry)}`);
-        return {};
+        return null;
       }
       const [res, max] = entry as [unknown, unknown];
       const resource = r.text(res, `${ePath}.0`);
@@ -204,6 +213,9 @@ export function importQueues(r: Reader, raw: unknown, resourceNames: string[]): 
       }
       return compact({ resource, maxInstances: r.num(max, `${ePath}.1`, 'instances') });
     });
+    // A queue with an entry of the wrong shape is left to its issue: read without it, the schema would report
+    // its resource and cap missing, at paths the file does not have.
+    if (mapped.every((e) => e !== null)) out[queue] = mapped;
   }
   return out;
 }

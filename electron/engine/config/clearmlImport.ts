@@ -72,7 +72,9 @@ function sumQueueCaps(queues: unknown): number {
   let total = 0;
   for (const entries of Object.values(queues)) {
     if (!Array.isArray(entries)) continue;
-    for (const e of entries) if (isObj(e) && typeof e['maxInstances'] === 'number') total += e['maxInstances'];
+    // A fractional cap is reported at the file's own entry; counted here it would add an issue on
+    // scaling.maxTotalInstances, a setting the file does not have.
+    for (const e of entries) if (isObj(e) && Number.isInteger(e['maxInstances'])) total += e['maxInstances'] as number;
   }
   return total;
 }

@@ -54,6 +54,15 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, merge: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
+    if (e.code === 'MULTIPLE_DOCS') {
+      // The parser's own message names its JavaScript API.
+      const line = e.linePos?.[0].line;
+      return fail(
+        'unknown',
+        '(file)',
+        `the file holds more than one YAML document (a '---' line${line ? ` at line ${line}` : ''} starts another); keep only the autoscaler's configuration`,
+      );
+    }
     const where = e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'unknown position';
     const what = e.message.split('\n')[0] ?? e.message;
     return fail('unknown', '(file)', `not valid YAML or JSON (${where}): ${what}`);
