@@ -4,9 +4,7 @@
  * with it and the dashboard and tray render the cap status it defines.
  */
 import { z } from 'zod';
-
-/** Same rule as queue names in `config.ts` (repeated here: config.ts imports this module). */
-const QUEUE_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+import { queueNameProblem } from './queue-name.js';
 
 const usdCap = (what: string, max: number) =>
   z
@@ -47,13 +45,8 @@ export const BudgetsSchema = z
       // Checked here rather than in the key schema: zod reports a bad record key only as "Invalid key in record".
       .superRefine((queues, ctx) => {
         for (const name of Object.keys(queues)) {
-          if (!QUEUE_NAME_PATTERN.test(name)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [name],
-              message: `queue name '${name}' may contain only letters, digits, '_', '-' and '.'`,
-            });
-          }
+          const problem = queueNameProblem(name);
+          if (problem) ctx.addIssue({ code: 'custom', path: [name], message: `'${name}': ${problem}` });
         }
       })
       .default({}),

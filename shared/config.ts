@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { REGION_PATTERN } from './aws-region.js';
 import { BudgetsSchema } from './budget.js';
+import { queueNameProblem } from './queue-name.js';
 import { TeamSchema, teamIssue } from './team.js';
 
-/** Resource and queue names become segments of `<prefix>:<resource>:<type>:<instance id>`. */
+/** Resource names and the workers prefix become segments of `<prefix>:<resource>:<type>:<instance id>`. */
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 const name = (what: string) =>
   z
@@ -19,6 +20,12 @@ const name = (what: string) =>
 
 /** An availability zone: its region, then a letter (us-east-1b) or a Local or Wavelength Zone's suffix. */
 export const ZONE_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d([a-z]|(-[a-z0-9]+)+)$/;
+/** Queue names follow ClearML's rule (`shared/queue-name.ts`), not NAME_PATTERN: they are no worker-id segment. */
+const queueName = z.string().superRefine((v, ctx) => {
+  const problem = queueNameProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 export const AMI_PATTERN = /^ami-[0-9a-f]{8,17}$/;
 
@@ -249,7 +256,7 @@ export const ConfigSchema = z
       .strict(),
     aws: z.object({ region: z.string().regex(REGION_PATTERN, 'region must look like us-east-1') }).strict(),
     resources: z.record(name('resource name'), ResourceSchema),
-    queues: z.record(name('queue name'), z.array(QueueResourceSchema).min(1, 'a queue needs at least one resource')),
+    queues: z.record(queueName, z.array(QueueResourceSchema).min(1, 'a queue needs at least one resource')),
     scaling: ScalingSchema.default(ScalingSchema.parse({})),
     agent: AgentSchema.default(AgentSchema.parse({})),
     lease: LeaseSchema.default(LeaseSchema.parse({})),

@@ -4,6 +4,8 @@ import { AgentSimulator, startRealtimeDriver } from '../../electron/engine/emula
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { FakeEc2World, manualClock, markers, seeded, type ManualClock } from './helpers.js';
 import { CLEARML_T0 as T0 } from '../fixtures/index.js';
+import { buildUserData } from '../../electron/engine/userdata/userdata.js';
+import { userDataOptions } from '../userdata/helpers.js';
 
 const PREFIX = 'dyn:gpu:g4dn.xlarge';
 const USER_DATA = markers(PREFIX, 'aws_gpu');
@@ -258,5 +260,18 @@ describe('startRealtimeDriver', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(steps).toBe(after);
     expect(errors).toEqual([new Error('boom')]);
+  });
+});
+
+describe('a queue name with spaces and quotes, from the real startup script', () => {
+  it("the agent launched with buildUserData's script registers on queue gpu queue+a'b", async () => {
+    const queue = "gpu queue+a'b";
+    emu.createQueue(queue);
+    const userData = buildUserData({ ...userDataOptions(), prefix: 'dyn', resource: 'gpu_t4', queue });
+    const agents = sim();
+    ec2.launch({ instanceId: 'i-0002', userData, runningAfterSec: 20 });
+    clock.set(at(400));
+    agents.step();
+    expect(emu.workers()).toEqual([expect.objectContaining({ id: 'dyn:gpu_t4:g4dn.xlarge:i-0002', queues: [queue] })]);
   });
 });

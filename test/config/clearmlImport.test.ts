@@ -457,7 +457,7 @@ describe('field by field', () => {
               extra_configurations: {},
             },
           },
-          queues: { q: [['r1', 0]] },
+          queues: { q_all: [['r1', 0]] },
           extra_clearml_conf: 'x: 1',
           extra_trains_conf: '',
           extra_vm_bash_script: 'echo hi',
@@ -505,7 +505,7 @@ describe('field by field', () => {
       cpuOnly: true,
       enableMonitoring: true,
     });
-    expect(c.queues).toEqual({ q: [{ resource: 'r1', maxInstances: 0 }] });
+    expect(c.queues).toEqual({ q_all: [{ resource: 'r1', maxInstances: 0 }] });
   });
 
   it("workers_prefix defaults to ClearML's own default, which decides which workers are ours", () => {

@@ -44,7 +44,7 @@ describe('trace schema', () => {
     { doc: { name: 'x', tasks: [task({ durationSec: -1 })] }, path: 'tasks.0.durationSec' },
     { doc: { name: 'x', tasks: [] }, path: 'tasks' },
     { doc: { name: 'x', tasks: [task(), task()] }, path: 'tasks.1.id' },
-    { doc: { name: 'x', tasks: [task({ queue: 'a:b' })] }, path: 'tasks.0.queue' },
+    { doc: { name: 'x', tasks: [task({ queue: 'a\nb' })] }, path: 'tasks.0.queue' },
     { doc: { name: 'x', tasks: [task()], bootSec: { min: 10, max: 5 } }, path: 'bootSec.max' },
     {
       doc: { name: 'x', tasks: [task()], capacityErrors: [{ fromSec: 50, toSec: 50 }] },

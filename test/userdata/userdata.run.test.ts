@@ -247,6 +247,17 @@ describe.skipIf(skipRun)(RUN_TITLE, () => {
     expect(imds.requests.filter((r) => r.method === 'GET').every((r) => r.authorised)).toBe(true);
   });
 
+  it("a queue named gpu queue+a'b reaches the agent as one --queue argument, unchanged", async () => {
+    const queue = "gpu queue+a'b $(touch /tmp/pwned)";
+    const { code, stderr, sb } = await runUserData(buildUserData({ ...userDataOptions(), queue }));
+    expect(code).toBe(0);
+    const args = sb.agentArgs()!;
+    expect(args.slice(args.indexOf('--queue'), args.indexOf('--queue') + 2)).toEqual(['--queue', queue]);
+    expect(stderr).toContain(
+      `clearml-autoscaler: worker dynamic_aws:gpu_t4:g4dn.xlarge:i-0feedfacecafe0001, queue ${queue}`,
+    );
+  });
+
   it('an agent that exits non-zero powers the instance off and the script reports its status', async () => {
     const { code, stderr, sb } = await runUserData(buildUserData(userDataOptions()), { env: { FAKE_AGENT_RC: '3' } });
     expect(code).toBe(3);

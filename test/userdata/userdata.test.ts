@@ -263,9 +263,24 @@ describe('secrets and modes', () => {
   });
 });
 
+describe('a queue name with spaces, quotes and shell characters', () => {
+  it.each(["gpu queue+a'b", "q'; rm -rf / #", 'a "$(reboot)" `id` $HOME \\ *', "''''"])(
+    '%j is one single-quoted word: valid bash, and the marker reads it back',
+    async (queue) => {
+      const script = buildUserData({ ...userDataOptions(), queue });
+      await bashSyntaxOk(script);
+      expect(parseUserDataMarkers(script)?.queue).toBe(queue);
+      // What bash makes of the --queue word, without running the script: the word alone, echoed as argv.
+      const word = /daemon --queue ('(?:[^']|'\\'')*')/.exec(script)![1]!;
+      const { stdout } = await run('bash', ['-c', `printf '%s\\0' ${word}`]);
+      expect(stdout).toBe(`${queue}\0`);
+    },
+  );
+});
+
 describe('refusals', () => {
   it.each([
-    ['queue', { queue: "q'; rm -rf /" }],
+    ['queue', { queue: 'q\nrm -rf /' }],
     ['prefix', { prefix: 'a:b' }],
     ['resource', { resource: 'gpu t4' }],
     ['region', { region: 'eu-west-1; reboot' }],

@@ -1,5 +1,6 @@
 /** A ClearML autoscaler file's resource configurations and queue map, read into our resources and queues. */
 import { isMetadataTagKey } from '../../../shared/config.js';
+import { SERVER_QUEUE_NAME_MIN } from '../../../shared/queue-name.js';
 import { compact, isObj, type Obj, type Reader } from './clearml-reader.js';
 
 export const RESOURCE_KEYS = new Set([
@@ -176,6 +177,11 @@ export function importQueues(r: Reader, raw: unknown, resourceNames: string[]): 
         `must be a list of [resource, max instances] pairs, e.g. [[gpu_t4, 3]]; got ${JSON.stringify(entries)}`,
       );
       continue;
+    }
+    if (queue.trim().length < SERVER_QUEUE_NAME_MIN) {
+      r.warnings.push(
+        `${qPath}: the ClearML server creates no queue named with fewer than ${SERVER_QUEUE_NAME_MIN} characters; unless '${queue}' already exists there, neither this app nor ClearML's autoscaler can create it: rename it`,
+      );
     }
     if (entries.length === 0) {
       // ClearML creates and watches such a queue and never launches for it; here a queue needs a resource.

@@ -40,7 +40,8 @@ export interface UserDataMarkers {
 }
 
 const QUEUE_POLL = /^\s*export CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=(['"]?)(\d+(?:\.\d+)?)\1\s*$/gm;
-const MARKER = /^CLEARML_AUTOSCALER_(WORKER_ID_PREFIX|QUEUE)='([^']*)'$/gm;
+/** A marker line's value is one shell-quoted word: `'…'`, with each `'` inside written `'\''`. */
+const MARKER = /^CLEARML_AUTOSCALER_(WORKER_ID_PREFIX|QUEUE)='((?:[^']|'\\'')*)'$/gm;
 
 /** ClearML's own autoscaler script (`clearml.automation.cloud_driver`): the worker id it exports, the queue its agent serves. */
 const CLEARML_SCRIPT_WORKER = /^export CLEARML_WORKER_ID=(\S+):\$DYNAMIC_INSTANCE_ID$/m;
@@ -53,7 +54,7 @@ const CLEARML_SCRIPT_QUEUE = /\bclearml_agent\b.*\bdaemon --queue '([^']+)'/;
  */
 export function parseUserDataMarkers(userData: string): UserDataMarkers | null {
   const found: Record<string, string> = {};
-  for (const m of userData.matchAll(MARKER)) found[m[1]!] = m[2]!;
+  for (const m of userData.matchAll(MARKER)) found[m[1]!] = m[2]!.replaceAll(`'\\''`, "'");
   const workerIdPrefix = found['WORKER_ID_PREFIX'];
   const queue = found['QUEUE'];
   const polls = [...userData.matchAll(QUEUE_POLL)].map((m) => Number(m[2]));

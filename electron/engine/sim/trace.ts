@@ -5,7 +5,8 @@
  * typo in `spotInterruptionsPerHour` would otherwise produce a plausible but wrong benchmark.
  */
 import { z } from 'zod';
-import { INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
+import { INSTANCE_TYPE_PATTERN } from '../../../shared/config.js';
+import { queueNameProblem } from '../../../shared/queue-name.js';
 
 const seconds = (what: string) =>
   z
@@ -17,7 +18,10 @@ export const TraceTaskSchema = z.strictObject({
   id: z.string().min(1, 'task id must not be empty').max(128),
   /** Shown nowhere but kept, so a trace exported from a real server stays readable. */
   name: z.string().max(256).optional(),
-  queue: z.string().regex(NAME_PATTERN, "queue name may contain only letters, digits, '_', '-' and '.'"),
+  queue: z.string().superRefine((v, ctx) => {
+    const problem = queueNameProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   enqueueAtSec: seconds('enqueueAtSec'),
   durationSec: seconds('durationSec'),
 });

@@ -11,6 +11,7 @@
  * Every value from the config enters the script through `shellQuote` or a literal here-document.
  */
 import { AMI_PATTERN, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
+import { queueNameProblem } from '../../../shared/queue-name.js';
 import { REGION_PATTERN } from '../../../shared/aws-region.js';
 import type { AgentSettings, Config, FieldIssue, Lease, Resource } from '../../../shared/config.js';
 import { expandingHeredoc, literalHeredoc, shellQuote } from './shellQuote.js';
@@ -108,10 +109,11 @@ const hoconLine = (key: string, value: string) => `${key}: ${JSON.stringify(valu
 
 export function buildUserData(opts: UserDataOptions): string {
   const { prefix, resource, resourceConf: rc, queue, agent, lease } = opts;
-  // Names become marker lines parsed as `'…'` and worker-id segments: refuse anything the config schema would.
+  // Refuse anything the config schema would: the prefix and resource become worker-id segments; the queue is
+  // only ever a single-quoted shell word.
   check(NAME_PATTERN.test(prefix), `workers prefix '${prefix}' is not a valid name`);
   check(NAME_PATTERN.test(resource), `resource name '${resource}' is not a valid name`);
-  check(NAME_PATTERN.test(queue), `queue name '${queue}' is not a valid name`);
+  check(queueNameProblem(queue) === null, `queue name ${JSON.stringify(queue)} is not valid`);
   check(INSTANCE_TYPE_PATTERN.test(rc.instanceType), `instance type '${rc.instanceType}' is not valid`);
   check(AMI_PATTERN.test(rc.amiId), `AMI id '${rc.amiId}' is not valid`);
   check(REGION_PATTERN.test(opts.region), `region '${opts.region}' is not valid`);

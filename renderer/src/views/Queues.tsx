@@ -1,4 +1,5 @@
 /** Queues: what waits, what serves it, its caps, the last decision and why; pause/resume per queue. */
+import { useId } from 'react';
 import { Bar } from '../components/misc.js';
 import { formatDuration } from '../model/format.js';
 import { queueFigure, UNKNOWN } from '../model/overview.js';
@@ -40,10 +41,12 @@ function QueueCard({ q, focused, known }: { q: QueueView; focused: boolean; know
   const pending = usePending(`queue:${q.name}`);
   const limit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:queue.setPaused'));
   const total = q.busy + q.idle + q.booting;
+  // Not derived from the name: a queue name may hold spaces, and aria-labelledby is a space-separated id list.
+  const headingId = useId();
   return (
-    <section className={`card queue-card${focused ? ' focused' : ''}`} aria-labelledby={`queue-${q.name}`}>
+    <section className={`card queue-card${focused ? ' focused' : ''}`} aria-labelledby={headingId}>
       <header className="queue-head">
-        <h2 id={`queue-${q.name}`}>
+        <h2 id={headingId}>
           {q.name}
           {q.paused && <span className="pill tone-warn">paused</span>}
           {!q.exists && <span className="pill tone-error">not on server</span>}
