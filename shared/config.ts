@@ -330,3 +330,14 @@ export function parseConfig(input: unknown): ParseResult<Config> {
   const r = ConfigSchema.safeParse(input);
   return r.success ? { ok: true, value: r.data } : { ok: false, issues: toFieldIssues(r.error) };
 }
+
+/**
+ * The lease the engine gives instances: `lease.leaseMin`, but always a minute longer than two polls. Leases are
+ * renewed at a poll once half has run out, so a shorter one would run out between polls and idle instances would
+ * power themselves off while the engine is running well (a 30 min poll with the default 20 min lease did). Applied
+ * where leases are written and read, not to the saved setting, which stays what the user wrote.
+ */
+export function effectiveLease(c: Pick<Config, 'lease' | 'scaling'>): Config['lease'] {
+  const leastMin = Math.ceil((2 * c.scaling.pollingIntervalSec) / 60) + 1;
+  return c.lease.leaseMin >= leastMin ? c.lease : { ...c.lease, leaseMin: leastMin };
+}

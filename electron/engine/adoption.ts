@@ -7,7 +7,7 @@
  *
  * Pure decisions; `adoption-controller.ts` makes the EC2 calls around them.
  */
-import { firstQueueServedBy, type Config } from '../../shared/config.js';
+import { effectiveLease, firstQueueServedBy, type Config } from '../../shared/config.js';
 import { isLiveState, type AdoptableView } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
@@ -180,7 +180,8 @@ export function adoptionTags(config: Config, f: ForeignWorker, now: number): Rec
     [TAG.launchedBy]: 'clearml-autoscaler (adopted)',
     [TAG.adoptedAt]: String(now),
   };
-  if (config.lease.enabled) tags[TAG.lease] = String(Math.floor((now + config.lease.leaseMin * 60_000) / 1000));
+  if (config.lease.enabled)
+    tags[TAG.lease] = String(Math.floor((now + effectiveLease(config).leaseMin * 60_000) / 1000));
   return tags;
 }
 

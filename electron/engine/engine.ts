@@ -7,7 +7,7 @@
  * This file is the composition and the order of a tick, nothing more: what each step does is in its controller.
  */
 import type { CapStatus } from '../../shared/budget.js';
-import type { Config } from '../../shared/config.js';
+import { effectiveLease, type Config } from '../../shared/config.js';
 import type { EngineEvent } from '../../shared/domain.js';
 import type { CostTracker } from './cost/tracker.js';
 import { ev, type NewEvent } from './events.js';
@@ -272,7 +272,7 @@ export class Engine {
       // One left to finish work for another ClearML server is not kept alive: its watchdog stops it once idle.
       const elsewhere = new Set(p.instances.flatMap((c) => (c.otherServer ? [c.instance.instanceId] : [])));
       const renew = obs.instances.filter((i) => !elsewhere.has(i.instanceId));
-      await renewLeases(this.deps.ec2, config.lease, renew, now, emit, stamp);
+      await renewLeases(this.deps.ec2, effectiveLease(config), renew, now, emit, stamp);
     }
 
     // 5. Publish.

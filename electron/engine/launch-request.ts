@@ -3,7 +3,7 @@
  * rebuilds it byte for byte from a journaled intent, because EC2 compares every parameter of a request that
  * reuses a client token (any difference answers IdempotentParameterMismatch instead of the instance).
  */
-import type { Config } from '../../shared/config.js';
+import { effectiveLease, type Config } from '../../shared/config.js';
 import { normalizeApiHost } from '../../shared/config-review.js';
 import { TAG, type LaunchSpec } from './ports.js';
 
@@ -55,7 +55,8 @@ export function launchBase(
     [TAG.queue]: launch.queue,
     [TAG.launchedBy]: 'clearml-tray-autoscaler',
   };
-  if (config.lease.enabled) tags[TAG.lease] = String(Math.floor((launch.at + config.lease.leaseMin * 60_000) / 1000));
+  if (config.lease.enabled)
+    tags[TAG.lease] = String(Math.floor((launch.at + effectiveLease(config).leaseMin * 60_000) / 1000));
   if (launch.stamp) tags[TAG.engine] = launch.stamp;
   const server = serverTagValue(config.clearml.apiHost);
   if (server !== null) tags[TAG.server] = server;

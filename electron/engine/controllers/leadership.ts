@@ -5,7 +5,7 @@
  * (team/detection.ts) and holds while another engine acts, until the user decides. Its memory: the lease it holds
  * (when it last renewed) and the other engine's lease version it watches, both rebuilt safely after a restart.
  */
-import type { Config } from '../../../shared/config.js';
+import { effectiveLease, type Config } from '../../../shared/config.js';
 import type { LeadershipView, TeamDecision, LeadershipRole } from '../../../shared/team.js';
 import { errorText } from '../../../shared/error-text.js';
 import { ev, type NewEvent } from '../events.js';
@@ -262,7 +262,7 @@ export class LeadershipController {
   ): Promise<LeadershipStep> {
     const me = state.identity;
     const now = this.clock.now();
-    this.others = otherEngines({ now, me: me.engineId, instances, windowMs: config.lease.leaseMin * 60_000 });
+    this.others = otherEngines({ now, me: me.engineId, instances, windowMs: effectiveLease(config).leaseMin * 60_000 });
     let decision = state.decision();
     const outcome = detectionRole(this.others, decision);
     if (outcome.role === 'solo' && outcome.bind && decision) {

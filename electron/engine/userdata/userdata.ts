@@ -10,7 +10,7 @@
  *
  * Every value from the config enters the script through `shellQuote` or a literal here-document.
  */
-import { AMI_PATTERN, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
+import { AMI_PATTERN, effectiveLease, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
 import { queueNameProblem } from '../../../shared/queue-name.js';
 import { REGION_PATTERN } from '../../../shared/aws-region.js';
 import type { AgentSettings, Config, FieldIssue, Lease, Resource } from '../../../shared/config.js';
@@ -424,7 +424,7 @@ export function userDataOverLimit(config: Config, secrets: { gitPassword?: strin
           queue,
           clearml: config.clearml,
           agent: config.agent,
-          lease: config.lease,
+          lease: effectiveLease(config),
           clearmlCredentials: SIZE_CHECK_KEYS,
           ...(secrets.gitPassword ? { gitPassword: secrets.gitPassword } : {}),
           region: config.aws.region,
@@ -462,7 +462,7 @@ export function userDataBuilder(
         queue,
         clearml: config.clearml,
         agent: config.agent,
-        lease: config.lease,
+        lease: effectiveLease(config),
         clearmlCredentials: secrets.clearml,
         ...(secrets.gitPassword ? { gitPassword: secrets.gitPassword } : {}),
         region: config.aws.region,

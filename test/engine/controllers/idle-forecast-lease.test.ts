@@ -3,6 +3,7 @@ import { EventLog } from '../../../electron/engine/controllers/event-log.js';
 import { IdleTracker } from '../../../electron/engine/controllers/idle.js';
 import { KeepWarmController } from '../../../electron/engine/controllers/keep-warm.js';
 import { leasesDue, renewLeases } from '../../../electron/engine/controllers/lease.js';
+import { effectiveLease } from '../../../shared/config.js';
 import type { Observation } from '../../../electron/engine/controllers/observe.js';
 import type { NewEvent } from '../../../electron/engine/events.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../../../electron/engine/ports.js';
@@ -307,4 +308,35 @@ describe('lease renewal', () => {
     await renewLeases(ec2, { ...lease, enabled: false }, [a, b], T0);
     expect(ec2.callsOf('createTags')).toHaveLength(1);
   });
+
+  /** The lease an instance holds at each poll, renewed by `leasesDue` as the engine does, over 6 hours. */
+  function expiresBetweenPolls(l: typeof lease, pollSec: number): boolean {
+    let leaseUntil = T0 + l.leaseMin * 60_000;
+    for (let now = T0; now < T0 + 6 * 3600_000; now += pollSec * 1000) {
+      if (leaseUntil <= now) return true;
+      const i = instance('gpu', 'gpu_a', { tags: until(leaseUntil) });
+      if (leasesDue(l, [i], now).length) leaseUntil = now + l.leaseMin * 60_000;
+    }
+    return false;
+  }
+
+  it.each([
+    [15, 20],
+    [300, 20],
+    [600, 20],
+    [1800, 20],
+    [3600, 20],
+    [3600, 5],
+    [900, 60],
+  ])(
+    'at a %i s poll with a %i min lease, the lease given never runs out between polls (over two polls long)',
+    (pollSec, leaseMin) => {
+      const config = makeConfig({ scaling: { pollingIntervalSec: pollSec }, lease: { leaseMin } });
+      const given = effectiveLease(config);
+      expect(given.leaseMin).toBe(Math.max(leaseMin, Math.ceil((2 * pollSec) / 60) + 1));
+      expect(expiresBetweenPolls(given, pollSec)).toBe(false);
+      // The setting as written would have: idle instances powering themselves off under a running engine.
+      expect(expiresBetweenPolls(config.lease, pollSec)).toBe(leaseMin * 60 <= 2 * pollSec);
+    },
+  );
 });
