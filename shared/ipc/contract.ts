@@ -180,6 +180,11 @@ export const invokeContract = {
          * saved config's, else CLEARML_API_HOST or ~/clearml.conf's.
          */
         apiHost: z.string().max(2048).optional(),
+        /**
+         * The AWS region for a ClearML file without cloud_credentials_region; absent: the saved config's, else
+         * AWS_REGION or AWS_DEFAULT_REGION.
+         */
+        region: z.string().max(64).optional(),
       })
       .strict(),
     res: z.object({

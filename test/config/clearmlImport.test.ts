@@ -872,7 +872,10 @@ describe('a file without cloud_credentials_region', () => {
   const noRegion = () => doc((d) => delete d.hyper_params['cloud_credentials_region']);
 
   it("takes the environment's region when the caller passes it, and says from which variable", () => {
-    const r = importClearmlConfig(noRegion(), { ...HOST, awsRegion: { region: 'eu-west-1', from: 'AWS_REGION' } });
+    const r = importClearmlConfig(noRegion(), {
+      ...HOST,
+      awsRegion: { region: 'eu-west-1', from: 'AWS_REGION', variable: true },
+    });
     expect(ok(r).aws.region).toBe('eu-west-1');
     expect(r.warnings).toContainEqual(
       expect.stringMatching(
@@ -882,7 +885,10 @@ describe('a file without cloud_credentials_region', () => {
   });
 
   it("the file's own region wins over the environment's, with no warning", () => {
-    const r = importClearmlConfig(doc(), { ...HOST, awsRegion: { region: 'eu-west-1', from: 'AWS_REGION' } });
+    const r = importClearmlConfig(doc(), {
+      ...HOST,
+      awsRegion: { region: 'eu-west-1', from: 'AWS_REGION', variable: true },
+    });
     expect(ok(r).aws.region).toBe('us-east-1');
     expect(r.warnings.join('\n')).not.toMatch(/cloud_credentials_region/);
   });
@@ -907,10 +913,12 @@ describe('a file without cloud_credentials_region', () => {
     expect(awsRegionFromEnv({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-2' })).toEqual({
       region: 'eu-west-1',
       from: 'AWS_REGION',
+      variable: true,
     });
     expect(awsRegionFromEnv({ AWS_REGION: ' ', AWS_DEFAULT_REGION: 'us-east-2' })).toEqual({
       region: 'us-east-2',
       from: 'AWS_DEFAULT_REGION',
+      variable: true,
     });
     expect(awsRegionFromEnv({})).toBeNull();
   });

@@ -631,6 +631,46 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
 
+  it('a ClearML file that names no region: asked with the file on the first run, the saved one later', async () => {
+    const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8').replace(
+      /^\s*cloud_credentials_region:.*\n/m,
+      '',
+    );
+    const p = await realPreview();
+    const page = await open(p);
+    await page.getByRole('button', { name: "Import ClearML's configuration…" }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
+    await dialog.getByRole('textbox', { name: 'ClearML API host' }).fill('https://api.clearml.example.com');
+    await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    // Nothing says which region: the file cannot be loaded until one is given.
+    await dialog
+      .getByText(/cloud_credentials_region/)
+      .first()
+      .waitFor();
+    expect(await dialog.getByRole('button', { name: 'Load into editor' }).isDisabled()).toBe(true);
+    await dialog.getByRole('textbox', { name: 'AWS region, if the file names none' }).fill('eu-west-1');
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    await dialog.getByText(/the region is eu-west-1, from the region entered with the file/).waitFor();
+    await dialog.getByRole('button', { name: 'Load into editor' }).click();
+    await page.getByRole('tab', { name: /^Settings/, selected: true }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'AWS region' }).inputValue()).toBe('eu-west-1');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Confirm before saving' })
+      .getByRole('button', { name: 'Confirm and save' })
+      .click();
+    await page.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    // With a configuration saved, its region is the one such a file takes, and the dialog no longer asks.
+    await page.getByRole('button', { name: 'Import ClearML YAML…' }).click();
+    expect(await dialog.getByRole('textbox', { name: 'AWS region, if the file names none' }).count()).toBe(0);
+    await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    await dialog.getByText(/the region is eu-west-1, from the saved configuration/).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Load into editor' }).isDisabled()).toBe(false);
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
+
   it('importing a ClearML autoscaler YAML shows what it maps to before anything is saved', async () => {
     const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-multi-queue.yaml'), 'utf8');
     const p = await realPreview({ config: TEST_CONFIG });

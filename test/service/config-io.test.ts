@@ -86,6 +86,44 @@ describe('config import/export over IPC', () => {
     expect(bad.issues.map((i) => i.path)).toEqual(['clearmlApiHost']);
   });
 
+  it.each([
+    ['nothing to take it from', null, undefined, null, null],
+    [
+      'the saved configuration',
+      { region: 'eu-west-1', from: 'the saved configuration' },
+      undefined,
+      'eu-west-1',
+      /the region is eu-west-1, from the saved configuration \(ClearML's autoscaler takes it/,
+    ],
+    [
+      'the environment',
+      { region: 'us-west-2', from: 'AWS_REGION', variable: true },
+      undefined,
+      'us-west-2',
+      /the region is us-west-2, from AWS_REGION in this environment/,
+    ],
+    [
+      'entered with the file, over the saved one',
+      { region: 'eu-west-1', from: 'the saved configuration' },
+      ' ap-south-1 ',
+      'ap-south-1',
+      /the region is ap-south-1, from the region entered with the file/,
+    ],
+  ] as const)(
+    'a ClearML file without cloud_credentials_region takes the region from %s',
+    async (_from, region, entered, expected, warning) => {
+      const text = fixture('clearml-reference.yaml').replace(/^\s*cloud_credentials_region:.*\n/m, '');
+      const imp = createConfigImporter(() => importHosts(null, { apiHost: 'https://api.env' }, region));
+      const r = await imp(text, undefined, entered);
+      expect((r.config as Config | null)?.aws.region ?? null).toBe(expected);
+      if (warning) expect(r.warnings.join('\n')).toMatch(warning);
+      else expect(r.issues.map((i) => i.path)).toEqual(['hyper_params.cloud_credentials_region']);
+      // The file's own region always wins.
+      const own = await imp(fixture('clearml-reference.yaml'), undefined, entered);
+      expect((own.config as Config | null)?.aws.region).toBe('us-east-1');
+    },
+  );
+
   it('something else is refused with a warning that says what to paste', async () => {
     const r = await importText('hello: world');
     expect(r).toMatchObject({ format: 'unknown', config: null });

@@ -27,16 +27,20 @@ export interface ClearmlHosts {
   clearmlWebHost?: string | null;
   clearmlFilesHost?: string | null;
   /**
-   * The AWS region of the environment the import runs in (headless: `awsRegionFromEnv`), used only when the file
-   * has no cloud_credentials_region, as ClearML's boto3 falls back to its environment then.
+   * The region to use when the file has no cloud_credentials_region, as ClearML's boto3 falls back to its
+   * environment then: the environment's (`awsRegionFromEnv`), or in the app the saved configuration's or the one
+   * entered with the file.
    */
   awsRegion?: EnvRegion | null;
 }
 
-/** A region read from the environment, with the variable it came from (named in the import's warning). */
+/** A region from outside the file, with where it came from (named in the import's warning). */
 export interface EnvRegion {
   region: string;
+  /** "AWS_REGION", or where else it came from ("the saved configuration"). */
   from: string;
+  /** From an environment variable (`from` names it): the file then runs where ClearML's would have. */
+  variable?: boolean;
 }
 
 /**
@@ -47,7 +51,7 @@ export interface EnvRegion {
 export function awsRegionFromEnv(env: Readonly<Record<string, string | undefined>>): EnvRegion | null {
   for (const from of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
     const region = env[from]?.trim();
-    if (region) return { region, from };
+    if (region) return { region, from, variable: true };
   }
   return null;
 }
@@ -322,7 +326,9 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   r.origin.set('aws.region', H('cloud_credentials_region'));
   if (fromEnv) {
     r.warnings.push(
-      `hyper_params.cloud_credentials_region: not set; the region is ${fromEnv.region}, from ${fromEnv.from} in this environment (ClearML's autoscaler also takes the region from its environment then). Set cloud_credentials_region (aws.region here) to keep it from changing with the environment`,
+      fromEnv.variable
+        ? `hyper_params.cloud_credentials_region: not set; the region is ${fromEnv.region}, from ${fromEnv.from} in this environment (ClearML's autoscaler also takes the region from its environment then). Set cloud_credentials_region (aws.region here) to keep it from changing with the environment`
+        : `hyper_params.cloud_credentials_region: not set; the region is ${fromEnv.region}, from ${fromEnv.from} (ClearML's autoscaler takes it from its environment then: check it is the region its instances ran in). Set cloud_credentials_region in the file to name it there`,
     );
     r.notes.set('aws.region', `(it came from ${fromEnv.from})`);
   }

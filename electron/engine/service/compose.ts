@@ -74,7 +74,11 @@ export function composeService(p: ServiceParts): Service {
     }),
     importClearmlConf: fallback.importClearmlConf,
     // A ClearML autoscaler file names no server: each host from the saved config, else from outside the app.
-    importConfigText: createConfigImporter(() => importHosts(settings.get().config?.clearml, fallback.hosts())),
+    importConfigText: createConfigImporter(() => {
+      const saved = settings.get().config;
+      const region = saved ? { region: saved.aws.region, from: 'the saved configuration' } : fallback.awsRegion();
+      return importHosts(saved?.clearml, fallback.hosts(), region);
+    }),
     exportConfig: () => exportConfigText(settings.get().config),
     openExternal: async (url) => {
       if (!isAllowedLink(url, settings.get().config ?? host.config)) {

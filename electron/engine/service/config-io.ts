@@ -5,7 +5,13 @@
  */
 import type { Config } from '../../../shared/config.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
-import { AWS_KEYS_MOVED, GIT_PASS_MOVED, SECRET_FIELDS, type ClearmlHosts } from '../config/clearmlImport.js';
+import {
+  AWS_KEYS_MOVED,
+  GIT_PASS_MOVED,
+  SECRET_FIELDS,
+  type ClearmlHosts,
+  type EnvRegion,
+} from '../config/clearmlImport.js';
 import { exportConfig, loadConfigText } from '../config/load.js';
 
 export type ImportResult = InvokeResponse<'autoscaler:config.import'>;
@@ -21,26 +27,37 @@ type Hosts = { apiHost?: string | null; webHost?: string | null; filesHost?: str
  * the saved config, else from outside the app (environment or ~/clearml.conf), as ClearML's own autoscaler takes
  * all three from its SDK configuration.
  */
-export function importHosts(saved: Hosts | null | undefined, outside: Hosts): ClearmlHosts {
+export function importHosts(
+  saved: Hosts | null | undefined,
+  outside: Hosts,
+  /** For a file without cloud_credentials_region: the saved config's region, else the environment's. */
+  region: EnvRegion | null = null,
+): ClearmlHosts {
   return {
     clearmlApiHost: saved?.apiHost ?? outside.apiHost ?? null,
     clearmlWebHost: saved?.webHost ?? outside.webHost ?? null,
     clearmlFilesHost: saved?.filesHost ?? outside.filesHost ?? null,
+    awsRegion: region,
   };
 }
 
 /**
  * `hosts`: the hosts (or just the API host) a ClearML file is imported with; an `apiHost` the user gives with the
- * file takes the API host's place.
+ * file takes the API host's place, and a `region` the region's (for a file that names none).
  */
 export function createConfigImporter(
   hosts: () => ClearmlHosts | string | null,
-): (text: string, apiHost?: string) => Promise<ImportResult> {
-  return async (text, apiHost) => {
+): (text: string, apiHost?: string, region?: string) => Promise<ImportResult> {
+  return async (text, apiHost, region) => {
     const h = hosts();
     const given = apiHost?.trim();
+    const givenRegion = region?.trim();
     const base = typeof h === 'string' || h === null ? { clearmlApiHost: h } : h;
-    const r = loadConfigText(text, given ? { ...base, clearmlApiHost: given } : base);
+    const r = loadConfigText(text, {
+      ...base,
+      ...(given ? { clearmlApiHost: given } : {}),
+      ...(givenRegion ? { awsRegion: { region: givenRegion, from: 'the region entered with the file' } } : {}),
+    });
     const moved = Object.entries(r.secrets)
       .filter(([, v]) => typeof v === 'string' && v.length > 0)
       .map(([k]) => k);

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
 import type { CredentialFallback, ServiceDeps } from './handlers.js';
+import { awsRegionFromEnv, type EnvRegion } from '../config/clearmlImport.js';
 
 export interface EnvironmentFallback extends CredentialFallback {
   /** The ClearML API host from the same source, for testing before a config is saved. */
@@ -16,6 +17,8 @@ export interface EnvironmentFallback extends CredentialFallback {
   webHost: () => string | null;
   /** The `importClearmlConf` dependency of the handlers. */
   importClearmlConf: ServiceDeps['importClearmlConf'];
+  /** AWS_REGION or AWS_DEFAULT_REGION, for a ClearML file that names no region (as boto3 falls back to them). */
+  awsRegion: () => EnvRegion | null;
 }
 
 export function createEnvironmentFallback(
@@ -25,6 +28,7 @@ export function createEnvironmentFallback(
   const clearmlConfPath = defaultClearmlConfPath(env, opts.homeDir ?? homedir());
   const outside = () => resolveClearmlCredentials({ stored: null, env, clearmlConfPath });
   return {
+    awsRegion: () => awsRegionFromEnv(env),
     aws: () => 'AWS SDK chain',
     clearml: () => {
       const o = outside();

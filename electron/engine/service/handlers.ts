@@ -47,7 +47,7 @@ export interface ServiceDeps {
   };
   /** Read `~/clearml.conf` (or CLEARML_* env); null when there is nothing to import. */
   importClearmlConf(): Promise<{ accessKey: string; secretKey: string; apiHost: string | null } | null>;
-  importConfigText(text: string, apiHost?: string): Promise<ImportResult>;
+  importConfigText(text: string, apiHost?: string, region?: string): Promise<ImportResult>;
   exportConfig(): string;
   /** The single allow-listed opener (https + known hosts); false when refused. */
   openExternal(url: string): Promise<boolean>;
@@ -465,8 +465,8 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       return { ok: true, issues: [] };
     },
 
-    'autoscaler:config.import': async ({ text, apiHost }) => {
-      const r = await deps.importConfigText(text, apiHost);
+    'autoscaler:config.import': async ({ text, apiHost, region }) => {
+      const r = await deps.importConfigText(text, apiHost, region);
       // Imported ClearML configs can carry keys; they are never echoed back (the converter drops them).
       return { ...r, warnings: r.warnings.map((w) => redact(w, known)) };
     },

@@ -120,7 +120,7 @@ export interface AppActions {
     config: unknown,
     confirm?: InvokeRequest<'autoscaler:config.save'>['confirm'],
   ): Promise<Result<'autoscaler:config.save'>>;
-  importConfig(text: string, apiHost?: string): Promise<Result<'autoscaler:config.import'>>;
+  importConfig(text: string, apiHost?: string, region?: string): Promise<Result<'autoscaler:config.import'>>;
   exportConfig(): Promise<Result<'autoscaler:config.export'>>;
   /** The scaling history for the charts; quiet (a chart that cannot load says so itself). */
   timeline(hours: TimelineRange): Promise<Result<'autoscaler:timeline.get'>>;

@@ -20,8 +20,10 @@ export function configActions(
       return r;
     },
 
-    importConfig(text, apiHost) {
-      return kit.call('importConfig', () => kit.api['config.import']({ text, ...(apiHost ? { apiHost } : {}) }));
+    importConfig(text, apiHost, region) {
+      return kit.call('importConfig', () =>
+        kit.api['config.import']({ text, ...(apiHost ? { apiHost } : {}), ...(region ? { region } : {}) }),
+      );
     },
 
     exportConfig() {

@@ -33,6 +33,7 @@ export function ImportDialog({
   const busy = usePending('importConfig');
   const [text, setText] = useState('');
   const [apiHost, setApiHost] = useState('');
+  const [region, setRegion] = useState('');
   // The server beside the ClearML keys found on this machine, if any: what an empty field stands for.
   const outside = useApp((s) => s.credentials?.clearml);
   const [result, setResult] = useState<ImportResult | null>(null);
@@ -40,7 +41,9 @@ export function ImportDialog({
 
   const preview = async () => {
     setError(null);
-    const r = await actions.importConfig(text, askApiHost ? apiHost.trim() : undefined);
+    const r = askApiHost
+      ? await actions.importConfig(text, apiHost.trim(), region.trim())
+      : await actions.importConfig(text);
     if (r.ok) setResult(r.value);
     else setError(r.error.message);
   };
@@ -97,6 +100,18 @@ export function ImportDialog({
           }
           onChange={(v) => {
             setApiHost(v);
+            setResult(null);
+          }}
+        />
+      )}
+      {askApiHost && (
+        <TextField
+          label="AWS region, if the file names none"
+          value={region}
+          placeholder="us-east-1"
+          hint="Used only when the file has no cloud_credentials_region (ClearML's autoscaler then took the region of its environment). Empty: AWS_REGION or AWS_DEFAULT_REGION on this machine"
+          onChange={(v) => {
+            setRegion(v);
             setResult(null);
           }}
         />
