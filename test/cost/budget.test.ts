@@ -43,7 +43,12 @@ describe('BudgetsSchema', () => {
     [{ global: { hourlyUsd: 'ten' } }, 'global.hourlyUsd', /must be a number of US dollars/],
     [{ nearCapPercent: 150 }, 'nearCapPercent', /at most 100 %/],
     [{ mode: 'panic' }, 'mode', /'warn' \(notify only\), 'stop-launching' or 'terminate-idle'/],
-    [{ queues: { 'bad/name': { monthlyUsd: 5 } } }, 'queues.bad/name', /queue name 'bad\/name' may contain only/],
+    // Any name ClearML's server takes is a queue name ('gpu/big' is one); spaces at its ends are not.
+    [
+      { queues: { ' gpu ': { monthlyUsd: 5 } } },
+      'queues. gpu ',
+      /' gpu ': queue name must not start or end with a space/,
+    ],
     [{ global: { dailyUsd: 5 } }, 'global', /dailyUsd/],
   ])('explains invalid input %j at %s', (input, at, message) => {
     const r = BudgetsSchema.safeParse(input);
