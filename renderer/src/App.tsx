@@ -1,6 +1,7 @@
 /** The dashboard shell: header (status, DEMO banner, connection), a real tablist, the views, notices. */
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { LiveRegion } from './components/LiveRegion.js';
+import { installFocusRescue } from './components/focus-rescue.js';
 import { useNow } from './components/misc.js';
 import { remoteLine } from './model/team.js';
 import { ShortcutsHelp, useShortcuts } from './components/Shortcuts.js';
@@ -32,6 +33,7 @@ function useTheme() {
 
 export function App({ problem }: { problem?: string }) {
   useTheme();
+  useEffect(() => installFocusRescue(document), []);
   const { loaded, loadError, firstRun, demo, attachedDown } = useApp((s) => ({
     loaded: s.snapshot !== null,
     loadError: s.loadError,
@@ -183,7 +185,8 @@ function ConnectionBanner() {
 function Dashboard({ focusOnMount }: { focusOnMount: boolean }) {
   const view = useApp((s) => s.view);
   const panel = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // Before paint: the focus rescue would otherwise move the focus the setup screen left behind somewhere first.
+  useLayoutEffect(() => {
     const active = document.activeElement;
     // Without scrolling: the panel is taller than the window, and focusing it would scroll the tabs out of view.
     if (focusOnMount && (!active || active === document.body)) panel.current?.focus({ preventScroll: true });

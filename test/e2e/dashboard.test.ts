@@ -967,7 +967,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page
       .locator(`[data-instance-id="${id}"]`)
       .getByRole('button', { name: `Terminate ${id}` })
-      .and(page.locator(':disabled'))
+      .and(page.locator('[aria-disabled=true]'))
       .waitFor();
     expect(p.terminated).toEqual([[id]]);
     expect(await page.locator(`[data-instance-id="${id}"] .col-phase`).textContent()).toMatch(/terminating/);

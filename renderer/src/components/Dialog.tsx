@@ -1,8 +1,11 @@
 /**
  * A modal dialog on the native <dialog> element: showModal() makes the page behind it inert, Tab wraps inside
- * it, Escape (the dialog's `cancel` event) closes it, and focus returns to whatever opened it.
+ * it, Escape (the dialog's `cancel` event) closes it, and focus returns to whatever opened it. When the dialog's
+ * action removed or disabled its opener (Discard leaves nothing to discard), focus goes to the control nearest to
+ * where the opener was instead of dropping to the page's body.
  */
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { focusNear } from './focus-rescue.js';
 
 const FOCUSABLE =
   'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -27,6 +30,9 @@ export function Dialog({ title, onClose, children, footer, tone = 'normal' }: Di
     const dialog = ref.current;
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    // The opener's ancestors, for when the opener itself is gone by the time the dialog closes.
+    const around: Element[] = [];
+    for (let n = opener?.parentElement; n && n !== document.body; n = n.parentElement) around.push(n);
     if (!dialog.open) dialog.showModal();
     // The first button of the footer (Cancel) gets focus: the safe choice for destructive dialogs.
     const first = dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>(FOCUSABLE);
@@ -55,7 +61,15 @@ export function Dialog({ title, onClose, children, footer, tone = 'normal' }: Di
       dialog.removeEventListener('cancel', onCancel);
       dialog.removeEventListener('keydown', onKey);
       if (dialog.open) dialog.close();
-      opener?.focus();
+      if (!opener) return;
+      if (opener.isConnected && !opener.matches(':disabled')) opener.focus();
+      else if (opener.isConnected) focusNear(opener);
+      else {
+        const box = around.find((n) => n.isConnected);
+        const first = box?.querySelector<HTMLElement>(FOCUSABLE);
+        if (first) first.focus();
+        else if (box) focusNear(box);
+      }
     };
   }, []);
 

@@ -1,4 +1,6 @@
 /** An on/off switch (role="switch") that shows "…" and refuses clicks while main has not confirmed. */
+import { unavailable } from './busy.js';
+
 export interface SwitchProps {
   label: string;
   checked: boolean;
@@ -34,7 +36,8 @@ export function Switch({
       aria-busy={pending}
       aria-describedby={describedBy}
       aria-keyshortcuts={keyShortcuts}
-      disabled={disabled || pending}
+      disabled={disabled}
+      {...unavailable(pending)}
       onClick={() => onChange(!checked)}
     >
       <span className="switch-track" aria-hidden="true">

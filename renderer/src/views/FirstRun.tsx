@@ -5,8 +5,9 @@
  * dashboard; "Continue anyway" goes on for a server reachable only later (a VPN not up yet).
  */
 import { isInsecureApiHost, normalizeApiHost } from '../../../shared/config-review.js';
-import { useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { TextField, SelectField } from '../components/Field.js';
+import { unavailable } from '../components/busy.js';
 import { emptyQueue, emptyResource, validateDraft, draftFromConfig, type ConfigDraft } from '../model/config-form.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
 import { useActions, useApp, usePending } from '../state/react.js';
@@ -81,6 +82,16 @@ export function FirstRun() {
   const [check, setCheck] = useState<Check | null>(null);
   // A check answered after the user went Back, or edited a field, is about values no longer on screen: dropped.
   const checkRun = useRef(0);
+  const form = useRef<HTMLFormElement>(null);
+  const shownStep = useRef(step);
+
+  // A new step replaces the fields (and the Back, Next or Continue anyway that was pressed): focus goes to the new
+  // step's first field rather than dropping to the page's body. Before paint, so nothing else grabs it first.
+  useLayoutEffect(() => {
+    if (shownStep.current === step) return;
+    shownStep.current = step;
+    form.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+  }, [step]);
 
   const built = useMemo(() => {
     const { draft, resourceUid, entryUid } = toDraft(w);
@@ -276,10 +287,12 @@ export function FirstRun() {
           ))}
         </ol>
         <form
+          ref={form}
           noValidate
           aria-label={`Step ${step + 1}: ${STEPS[step]}`}
           onSubmit={(e) => {
             e.preventDefault();
+            if (busy || checking) return;
             if (step < 2) void next();
             else void finish();
           }}
@@ -394,7 +407,7 @@ export function FirstRun() {
                 Continue anyway
               </button>
             )}
-            <button type="submit" className="primary" disabled={busy || checking}>
+            <button type="submit" className="primary" {...unavailable(busy || checking)}>
               {step < 2 ? (checking ? 'Checking…' : 'Next') : busy ? 'Saving…' : 'Save and finish'}
             </button>
           </div>

@@ -22,6 +22,7 @@ import {
 import type { InstanceView } from '../../../shared/domain.js';
 import { InstancePhaseSchema } from '../../../shared/domain.js';
 import { roleLimit } from '../model/team.js';
+import { unavailable } from '../components/busy.js';
 import { useActions, useApp } from '../state/react.js';
 import { InstanceDetailDialog } from './InstanceDetail.js';
 
@@ -306,7 +307,8 @@ const InstanceRow = memo(function InstanceRow({
         <button
           type="button"
           className="danger small"
-          disabled={terminating || terminateLimit !== null}
+          disabled={terminateLimit !== null}
+          {...unavailable(terminating)}
           title={terminateLimit ?? undefined}
           aria-label={`Terminate ${row.instanceId}`}
           onClick={() => onTerminate(row)}

@@ -1,6 +1,7 @@
 /** Queues: what waits, what serves it, its caps, the last decision and why; pause/resume per queue. */
 import { useId } from 'react';
 import { Bar } from '../components/misc.js';
+import { unavailable } from '../components/busy.js';
 import { formatDuration } from '../model/format.js';
 import { queueFigure, UNKNOWN } from '../model/overview.js';
 import { roleLimit } from '../model/team.js';
@@ -54,7 +55,8 @@ function QueueCard({ q, focused, known }: { q: QueueView; focused: boolean; know
         <button
           type="button"
           aria-label={`${q.paused ? 'Resume' : 'Pause'} queue ${q.name}`}
-          disabled={pending || limit !== null}
+          disabled={limit !== null}
+          {...unavailable(pending)}
           title={limit ?? undefined}
           aria-busy={pending}
           onClick={() => void actions.setQueuePaused(q.name, !q.paused)}

@@ -4,6 +4,7 @@ import type { Config } from '../../../../shared/config.js';
 import { instanceSetupChanges } from '../../../../shared/config-review.js';
 import type { InvokeResponse } from '../../../../shared/ipc/contract.js';
 import { Dialog } from '../../components/Dialog.js';
+import { unavailable } from '../../components/busy.js';
 import { Field, TextField } from '../../components/Field.js';
 import { ImportDifferences } from '../../components/ImportDifferences.js';
 import { draftFromConfig } from '../../model/config-form.js';
@@ -70,7 +71,7 @@ export function ImportDialog({
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" disabled={busy || text.trim() === ''} onClick={() => void preview()}>
+          <button type="button" {...unavailable(busy || text.trim() === '')} onClick={() => void preview()}>
             {busy ? 'Reading…' : 'Preview'}
           </button>
           <button

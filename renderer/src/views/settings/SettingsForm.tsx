@@ -12,6 +12,7 @@ import { initialFormState, shownIssues, type Edit, type FormAction } from '../..
 import type { InvokeRequest } from '../../../../shared/ipc/contract.js';
 import { useActions, useApp, usePending } from '../../state/react.js';
 import { Dialog } from '../../components/Dialog.js';
+import { unavailable } from '../../components/busy.js';
 import { BudgetEditor, LeaseEditor } from '../SettingsLimits.js';
 import { LeaseTableSection } from './LeaseTableSection.js';
 import { ConfirmSaveDialog } from './ConfirmSaveDialog.js';
@@ -71,7 +72,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
   const edit: Edit = (id, change) => dispatch({ type: 'edit', id, change });
 
   const save = async (confirm?: InvokeRequest<'autoscaler:config.save'>['confirm']) => {
-    if (demo) return;
+    if (demo || saving) return;
     if (!v.valid) return dispatch({ type: 'invalid' });
     const r = await actions.saveConfig(v.config, confirm);
     if (!r.ok) return dispatch({ type: 'failed', text: r.error.message });
@@ -114,12 +115,12 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
     >
       {!demo && (
         <div className="toolbar sticky">
-          <button type="submit" className="primary" disabled={saving || !dirty}>
+          <button type="submit" className="primary" {...unavailable(saving || !dirty)}>
             {saving ? 'Saving…' : 'Save'}
           </button>
           <button
             type="button"
-            disabled={!dirty}
+            {...unavailable(!dirty)}
             onClick={() => dispatch({ type: 'dialog', dialog: { kind: 'discard' } })}
           >
             Discard changes…
