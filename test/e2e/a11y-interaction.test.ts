@@ -11,6 +11,7 @@ import { audit, describeFindings } from './axe.js';
 import {
   browserSuite,
   pageErrors,
+  realPreview,
   shot,
   skipReason,
   type SyntheticPreview,
@@ -136,6 +137,59 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
     expect(p.terminated).toEqual([]);
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
+
+  it('field errors: lists tied to their fields, not live; a refused Save or Next names the fields once and focuses the first', async () => {
+    const [, page] = await open(syntheticSnapshot(3));
+    await page.keyboard.press('Alt+6');
+    const host = page.getByRole('textbox', { name: 'ClearML API host' });
+    await host.fill('not a url');
+    const idle = page.getByRole('textbox', { name: 'Max idle time (min)' });
+    await idle.fill('-3');
+    await page.locator('#' + (await idle.getAttribute('aria-describedby'))!.split(' ').pop()).waitFor();
+    // Typing shows the messages on the fields, and no live region speaks them.
+    const form = page.getByRole('form', { name: 'Settings' });
+    expect(await form.locator('[role=alert], [aria-live]').count()).toBe(0);
+    expect(await form.locator('.field-errors[role]').count()).toBe(0);
+    expect(await host.getAttribute('aria-invalid')).toBe('true');
+    const errId = (await host.getAttribute('aria-describedby'))!.split(' ').pop()!;
+    expect(await page.locator(`#${errId}`).textContent()).toMatch(/http\(s\) URL/);
+    let f = await audit(page);
+    expect(f, describeFindings('Settings with field errors', f)).toEqual([]);
+
+    // Enter in a field submits: one status line names both fields, and focus goes to the first.
+    await idle.press('Enter');
+    await expect
+      .poll(() => form.getByRole('status').first().textContent())
+      .toBe('Not saved: 2 fields need attention: ClearML API host, Max idle time (min).');
+    expect(await host.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // The first run: Next with the keys empty names them, and focus goes to the access key.
+    const fr = e2e.track(await realPreview());
+    const first = await e2e.browser.newPage();
+    await first.goto(fr.server.url);
+    await first.getByRole('heading', { name: 'Set up autoscaling' }).waitFor();
+    await first.getByRole('button', { name: 'Next' }).focus();
+    await first.keyboard.press('Enter');
+    await expect
+      .poll(() =>
+        first
+          .getByRole('form', { name: /^Step 1/ })
+          .getByRole('status')
+          .first()
+          .textContent(),
+      )
+      .toBe('Step 1, ClearML: 2 fields need attention: Access key, Secret key.');
+    expect(await first.evaluate(() => (document.activeElement as HTMLElement).getAttribute('aria-invalid'))).toBe(
+      'true',
+    );
+    expect(
+      await first.getByRole('textbox', { name: 'Access key' }).evaluate((el) => el === document.activeElement),
+    ).toBe(true);
+    expect(await first.locator('form [role=alert]').count()).toBe(0);
+    f = await audit(first);
+    expect(f, describeFindings('first run with field errors', f)).toEqual([]);
+    expect(pageErrors(page)).toEqual([]);
+  }, 90_000);
 
   for (const theme of ['light', 'dark'] as const) {
     it(`open dialogs, ${theme}: no serious or critical axe findings`, async () => {

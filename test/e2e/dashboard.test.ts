@@ -504,7 +504,9 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(await type.getAttribute('aria-invalid')).toBe('true');
 
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('Not saved: fix the fields marked below first.').waitFor();
+    await page.getByText('Not saved: 1 field needs attention: Resource gpu_t4: Instance type.').waitFor();
+    // Focus goes to the field to fix, which says its message (aria-describedby).
+    expect(await type.evaluate((el) => el === document.activeElement)).toBe(true);
     await shot(page, 'settings-invalid-field');
     expect(p.calls).not.toContain('autoscaler:config.save');
     expect(p.backend.settings.get().config?.resources['gpu_t4']?.instanceType).toBe('g4dn.xlarge');

@@ -251,7 +251,7 @@ suite(`spend limits and kill switches in Chromium${skipReason ? ` (${skipReason}
       .waitFor();
     expect(await hourly.getAttribute('aria-invalid')).toBe('true');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('Not saved: fix the fields marked below first.').waitFor();
+    await page.getByText(/^Not saved: (\d+ fields? needs? attention: |fix the fields)/).waitFor();
     await budgets.scrollIntoViewIfNeeded();
     await shot(page, 'settings-budget-invalid-cap');
     expect(p.calls).not.toContain('autoscaler:config.save');
@@ -264,7 +264,7 @@ suite(`spend limits and kill switches in Chromium${skipReason ? ` (${skipReason}
       .getByText("queue 'cpu' is not configured (configured: gpu); remove this cap or add the queue")
       .waitFor();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('Not saved: fix the fields marked below first.').waitFor();
+    await page.getByText(/^Not saved: (\d+ fields? needs? attention: |fix the fields)/).waitFor();
     await cpuCaps.scrollIntoViewIfNeeded();
     await shot(page, 'settings-budget-unknown-queue');
     expect(p.calls).not.toContain('autoscaler:config.save');

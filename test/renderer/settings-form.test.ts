@@ -2,9 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { draftFromConfig, validateDraft } from '../../renderer/src/model/config-form.js';
 import { credentialsAdvice, lineDiff, usesDocker } from '../../renderer/src/model/instance-setup.js';
 import { formReducer, initialFormState, shownIssues, worldMoveText } from '../../renderer/src/model/settings-form.js';
+import { attentionText } from '../../renderer/src/model/attention.js';
 import { validConfig } from '../service/fixtures.js';
 
 describe('the Settings form reducer', () => {
+  it('a save refused here shows every field, then names the invalid ones in one status line', () => {
+    let s = formReducer(initialFormState(validConfig()), { type: 'reveal' });
+    expect(s).toMatchObject({ showAll: true, status: null });
+    s = formReducer(s, { type: 'invalid', fields: ['API host', 'Resource gpu: AMI id'] });
+    expect(s.status).toEqual({
+      tone: 'error',
+      text: 'Not saved: 2 fields need attention: API host, Resource gpu: AMI id.',
+    });
+    s = formReducer(s, { type: 'invalid', fields: [] });
+    expect(s.status?.text).toBe('Not saved: fix the fields marked below first.');
+    expect(attentionText(['Access key', 'Access key'])).toBe('1 field needs attention: Access key');
+  });
+
   it('edit marks dirty and touched and clears stale messages; load reverts', () => {
     let s = initialFormState(validConfig());
     s = formReducer(s, { type: 'rejected', issues: { apiHost: ['bad'] } });

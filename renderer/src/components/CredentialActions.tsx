@@ -2,7 +2,7 @@
  * What every write-only credential form shares: the save (checked locally first, the secret cleared from the form
  * whatever the outcome, the server's field issues mapped back), Save/Replace and Forget, and the outcome line.
  */
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { InvokeRequest } from '../../../shared/ipc/contract.js';
 import { TextField, type TextFieldProps } from './Field.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
@@ -44,9 +44,15 @@ export function CredentialForm(p: {
   onSubmit: () => void;
   children: ReactNode;
 }) {
+  const form = useRef<HTMLFormElement>(null);
+  // A refused save: the outcome line says so once; focus goes to the first field to fix.
+  useEffect(() => {
+    if (p.message && !p.message.ok) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [p.message]);
   return (
     <>
       <form
+        ref={form}
         className="grid"
         aria-label={p.label}
         autoComplete="off"

@@ -1,6 +1,8 @@
 /**
  * A labelled form control with a hint and its validation messages, wired for screen readers
- * (aria-invalid + aria-describedby pointing at the messages).
+ * (aria-invalid + aria-describedby pointing at the messages). The messages are not a live region: they change as
+ * the user types, and an alert on each keystroke would interrupt them; the field says them when it is reached, and a
+ * failed submit announces one summary instead.
  */
 import { useId, type ReactNode } from 'react';
 
@@ -29,7 +31,7 @@ export function Field({ label, hint, issues = [], children, wide }: FieldProps) 
         </div>
       )}
       {invalid && (
-        <ul id={errId} className="field-errors" role="alert">
+        <ul id={errId} className="field-errors">
           {issues.map((m) => (
             <li key={m}>{m}</li>
           ))}

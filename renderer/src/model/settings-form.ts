@@ -3,6 +3,7 @@
  * page component only wires events to it. Pure; tested in node.
  */
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
+import { attentionText } from './attention.js';
 import { draftFromConfig, type ConfigDraft, type FieldId, type IssueMap } from './config-form.js';
 
 export type Status = { tone: 'ok' | 'error' | 'info'; text: string } | null;
@@ -46,7 +47,10 @@ export type FormAction =
   | { type: 'revert'; config: unknown }
   | { type: 'edit'; id: FieldId; change: (d: ConfigDraft) => ConfigDraft }
   | { type: 'checked'; issues: IssueMap }
-  | { type: 'invalid' }
+  /** Every field's issues show (before the invalid fields are looked up by name). */
+  | { type: 'reveal' }
+  /** A save refused here: `fields` names the invalid fields, for the one announcement the attempt makes. */
+  | { type: 'invalid'; fields?: readonly string[] }
   | { type: 'failed'; text: string }
   | { type: 'rejected'; issues: IssueMap; needs?: SaveNeeds }
   | { type: 'saved' }
@@ -85,8 +89,10 @@ export function formReducer(s: FormState, a: FormAction): FormState {
       };
     case 'checked':
       return { ...s, checkedIssues: a.issues };
+    case 'reveal':
+      return { ...s, showAll: true };
     case 'invalid':
-      return { ...s, showAll: true, status: { tone: 'error', text: 'Not saved: fix the fields marked below first.' } };
+      return { ...s, showAll: true, status: { tone: 'error', text: `Not saved: ${attentionText(a.fields ?? [])}.` } };
     case 'failed':
       return { ...s, showAll: true, status: { tone: 'error', text: `Not saved: ${a.text}` } };
     case 'rejected': {

@@ -6,6 +6,9 @@
  */
 import { isInsecureApiHost, normalizeApiHost } from '../../../shared/config-review.js';
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
+import { invalidControls } from '../components/invalid-fields.js';
+import { attentionText } from '../model/attention.js';
 import { TextField, SelectField } from '../components/Field.js';
 import { unavailable } from '../components/busy.js';
 import { emptyQueue, emptyResource, validateDraft, draftFromConfig, type ConfigDraft } from '../model/config-form.js';
@@ -80,6 +83,8 @@ export function FirstRun() {
   const [server, setServer] = useState<Issues>({});
   const [importing, setImporting] = useState(false);
   const [check, setCheck] = useState<Check | null>(null);
+  // Said once when Next or Save and finish is refused: which fields of the step need attention.
+  const [refused, setRefused] = useState('');
   // A check answered after the user went Back, or edited a field, is about values no longer on screen: dropped.
   const checkRun = useRef(0);
   const form = useRef<HTMLFormElement>(null);
@@ -145,6 +150,7 @@ export function FirstRun() {
       onChange={(x) => {
         setW((o) => ({ ...o, [f]: x }));
         setServer({});
+        setRefused('');
         checkRun.current++;
         setCheck(null);
       }}
@@ -158,9 +164,17 @@ export function FirstRun() {
     setStep(from + 1);
   };
 
+  /** Shows the step's messages at once, names the invalid fields in one announcement and focuses the first. */
+  const refuse = (show: () => void) => {
+    flushSync(show);
+    const bad = invalidControls(form.current);
+    setRefused(`Step ${shownStep.current + 1}, ${STEPS[shownStep.current]}: ${attentionText(bad.map((b) => b.name))}.`);
+    bad[0]?.el.focus();
+  };
+
   const next = async () => {
+    if (!stepValid(step)) return refuse(() => setAttempted((a) => new Set(a).add(step)));
     setAttempted((a) => new Set(a).add(step));
-    if (!stepValid(step)) return;
     if (step > 1) return advance(step);
     const from = step;
     const run = ++checkRun.current;
@@ -201,9 +215,13 @@ export function FirstRun() {
   const failed = check?.step === step && check.state === 'failed' ? check : null;
 
   const finish = async () => {
-    setAttempted(new Set([0, 1, 2]));
     const bad = [0, 1, 2].find((i) => !stepValid(i));
-    if (bad !== undefined) return setStep(bad);
+    if (bad !== undefined)
+      return refuse(() => {
+        setAttempted(new Set([0, 1, 2]));
+        setStep(bad);
+      });
+    setAttempted(new Set([0, 1, 2]));
     setBusy(true);
     setError(null);
     try {
@@ -384,6 +402,9 @@ export function FirstRun() {
               </p>
             </div>
           )}
+          <p role="status" className="tone-error refused">
+            {refused}
+          </p>
           {error && (
             <p role="alert" className="tone-error">
               {error}

@@ -150,7 +150,7 @@ export function ImportDialog({
             </strong>
           </p>
           {result.issues.length > 0 && (
-            <ul className="field-errors" role="alert">
+            <ul className="field-errors">
               {result.issues.map((i) => (
                 <li key={`${i.path}:${i.message}`}>
                   {i.path}: {i.message}

@@ -30,7 +30,7 @@ export function QueuesSection({ draft, shown, edit }: { draft: ConfigDraft; show
             />
           </div>
           {shown(`queue:${q.uid}:entries`).length > 0 && (
-            <ul className="field-errors" role="alert">
+            <ul className="field-errors">
               {shown(`queue:${q.uid}:entries`).map((m) => (
                 <li key={m}>{m}</li>
               ))}

@@ -7,6 +7,8 @@
  * explicit confirmation of instance-setup and API-host changes. In demo mode the demo's config is read-only.
  */
 import { useEffect, useMemo, useRef } from 'react';
+import { flushSync } from 'react-dom';
+import { invalidControls } from '../../components/invalid-fields.js';
 import { mapIssues, validateDraft, type FieldId } from '../../model/config-form.js';
 import { initialFormState, shownIssues, type Edit, type FormAction } from '../../model/settings-form.js';
 import type { InvokeRequest } from '../../../../shared/ipc/contract.js';
@@ -37,6 +39,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
   const s = stored ?? fresh;
   const dispatch = (action: FormAction) => actions.settingsForm(action);
   const validateSeq = useRef(0);
+  const formRef = useRef<HTMLFormElement>(null);
   const { draft, dirty, status, dialog } = s;
 
   // A config saved elsewhere (another window, an import) replaces the draft unless the user is editing.
@@ -73,7 +76,13 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
 
   const save = async (confirm?: InvokeRequest<'autoscaler:config.save'>['confirm']) => {
     if (demo || saving) return;
-    if (!v.valid) return dispatch({ type: 'invalid' });
+    if (!v.valid) {
+      // Rendered at once, so the fields now marked invalid can be named and the first one focused.
+      flushSync(() => dispatch({ type: 'reveal' }));
+      const bad = invalidControls(formRef.current);
+      dispatch({ type: 'invalid', fields: bad.map((b) => b.name) });
+      return focusFirstInvalid();
+    }
     const r = await actions.saveConfig(v.config, confirm);
     if (!r.ok) return dispatch({ type: 'failed', text: r.error.message });
     if (!r.value.ok) {
@@ -85,13 +94,24 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           !(needs?.apiHost && i.path === 'clearml.apiHost') &&
           !(needs?.worldMove && i.path === 'form'),
       );
-      return dispatch({
-        type: 'rejected',
-        issues: mapIssues(r.value.issues, v.paths),
-        ...(needs && other.length === 0 ? { needs } : {}),
-      });
+      flushSync(() =>
+        dispatch({
+          type: 'rejected',
+          issues: mapIssues(r.value.issues, v.paths),
+          ...(needs && other.length === 0 ? { needs } : {}),
+        }),
+      );
+      if (!needs || other.length > 0) focusFirstInvalid();
+      return;
     }
     dispatch({ type: 'saved' });
+  };
+
+  /** Focus the first field marked invalid, or the form-wide messages when no single field is at fault. */
+  const focusFirstInvalid = () => {
+    const first =
+      invalidControls(formRef.current)[0]?.el ?? formRef.current?.querySelector<HTMLElement>('.form-errors');
+    first?.focus();
   };
 
   const doExport = async () => {
@@ -105,6 +125,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
 
   return (
     <form
+      ref={formRef}
       className="view settings"
       aria-label="Settings"
       noValidate
@@ -131,13 +152,14 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
           <button type="button" onClick={() => void doExport()} disabled={config === null}>
             Export
           </button>
-          <span role="status" className={`save-status${status ? ` tone-${status.tone}` : ''}`}>
-            {status?.text ??
-              (dirty
-                ? invalidCount
-                  ? `${plural(invalidCount, 'field')} ${invalidCount === 1 ? 'needs' : 'need'} attention`
-                  : 'Unsaved changes'
-                : '')}
+          {/* What an action did is announced; the running count below changes while typing, so it is not. */}
+          <span className={`save-status${status ? ` tone-${status.tone}` : ''}`}>
+            <span role="status">{status?.text ?? ''}</span>
+            {!status &&
+              dirty &&
+              (invalidCount
+                ? `${plural(invalidCount, 'field')} ${invalidCount === 1 ? 'needs' : 'need'} attention`
+                : 'Unsaved changes')}
           </span>
         </div>
       )}
@@ -153,7 +175,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
         </p>
       )}
       {formIssues.length > 0 && (
-        <ul className="field-errors form-errors" role="alert">
+        <ul className="field-errors form-errors" tabIndex={-1} aria-label="What the configuration as a whole needs">
           {formIssues.map((m) => (
             <li key={m}>{m}</li>
           ))}
