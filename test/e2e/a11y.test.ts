@@ -148,6 +148,29 @@ suite(`accessibility in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => 
     }, 120_000);
   }
 
+  it('Settings: every section is a heading, one level under the page title, its group named by it', async () => {
+    const page = await open(await syntheticPreview(scaled()));
+    await page.getByRole('tab', { name: /^Settings/ }).click();
+    await page.getByRole('form', { name: 'Settings' }).waitFor();
+    const headings = await page.$$eval('h1, h2, h3, h4', (hs) => hs.map((h) => `${h.tagName}:${h.textContent}`));
+    expect(headings).toEqual([
+      'H1:ClearML Autoscaler',
+      'H2:ClearML and AWS',
+      'H2:Scaling',
+      'H2:Resources',
+      'H2:Queues',
+      'H2:Instance setup',
+      'H2:Budgets',
+      'H3:Per-queue caps',
+      'H2:Dead-man switch (lease)',
+      'H2:Team: one engine acts (leader lease)',
+      'H2:App preferences',
+    ]);
+    // The legend holds the heading: the section's group keeps its name.
+    for (const name of ['Resources', 'Budgets', 'Queues'])
+      expect(await page.getByRole('group', { name, exact: true }).count()).toBe(1);
+  }, 60_000);
+
   it('every view, in the demo: one main landmark holds the view, and the header (DEMO banner included) the rest', async () => {
     const page = await open(await syntheticPreview({ ...scaled(), demo: true }));
     await page.getByRole('note', { name: 'Demo mode' }).waitFor();

@@ -55,7 +55,9 @@ export function BudgetEditor({
 
   return (
     <fieldset className="card budgets-editor">
-      <legend>Budgets</legend>
+      <legend>
+        <h2>Budgets</h2>
+      </legend>
       <p className="muted small">
         Dollar caps on what the instances this app launches cost, estimated from the prices shown under Costs. An empty
         field is no cap. Hourly caps limit the burn rate of everything running at once; monthly caps limit the spend of
@@ -189,7 +191,9 @@ export function LeaseEditor({
   const summary = leaseSummary(lease);
   return (
     <fieldset className="card lease-editor">
-      <legend>Dead-man switch (lease)</legend>
+      <legend>
+        <h2>Dead-man switch (lease)</h2>
+      </legend>
       <p>{LEASE_EXPLANATION}</p>
       <div className="grid">
         <CheckField

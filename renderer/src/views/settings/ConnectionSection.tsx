@@ -8,7 +8,9 @@ import type { Edit, Shown } from '../../model/settings-form.js';
 export function ConnectionSection({ draft, shown, edit }: { draft: ConfigDraft; shown: Shown; edit: Edit }) {
   return (
     <fieldset className="card">
-      <legend>ClearML and AWS</legend>
+      <legend>
+        <h2>ClearML and AWS</h2>
+      </legend>
       <div className="grid">
         <TextField
           label="ClearML API host"

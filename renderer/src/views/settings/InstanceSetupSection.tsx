@@ -64,7 +64,9 @@ export function InstanceSetupSection({
   );
   return (
     <fieldset className="card instance-setup" aria-label="Instance setup">
-      <legend>Instance setup</legend>
+      <legend>
+        <h2>Instance setup</h2>
+      </legend>
       <p className="muted small">
         What every new instance runs. Changes are shown as a diff and need your confirmation when you save.
       </p>

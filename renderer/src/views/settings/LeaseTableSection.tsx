@@ -62,7 +62,9 @@ export function LeaseTableSection({
   };
   return (
     <fieldset className="card">
-      <legend>Team: one engine acts (leader lease)</legend>
+      <legend>
+        <h2>Team: one engine acts (leader lease)</h2>
+      </legend>
       <p className="muted small">
         When several engines may run on this account, region and workers prefix (a teammate&apos;s laptop and the team
         host), a DynamoDB lease table lets exactly one act; the others stand by and take over when it stops. Without a

@@ -16,7 +16,9 @@ export function QueuesSection({ draft, shown, edit }: { draft: ConfigDraft; show
   const resourceNames = draft.resources.map((r) => r.name.trim()).filter(Boolean);
   return (
     <fieldset className="card">
-      <legend>Queues</legend>
+      <legend>
+        <h2>Queues</h2>
+      </legend>
       <p className="muted small">Each ClearML queue is served by one or more resources, each with a cap.</p>
       {draft.queues.map((q) => (
         <div key={q.uid} className="subcard" role="group" aria-label={`Queue ${q.name || '(unnamed)'}`}>

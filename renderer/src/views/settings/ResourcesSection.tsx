@@ -30,7 +30,9 @@ export function ResourcesSection({ draft, shown, edit }: { draft: ConfigDraft; s
     });
   return (
     <fieldset className="card">
-      <legend>Resources</legend>
+      <legend>
+        <h2>Resources</h2>
+      </legend>
       <p className="muted small">A resource is an EC2 launch template: instance type, image, network and disk.</p>
       {draft.resources.map((r) => (
         <ResourceEditor

@@ -17,7 +17,9 @@ const SCALING_HINT: Record<ScalingField, string> = {
 export function ScalingSection({ draft, shown, edit }: { draft: ConfigDraft; shown: Shown; edit: Edit }) {
   return (
     <fieldset className="card">
-      <legend>Scaling</legend>
+      <legend>
+        <h2>Scaling</h2>
+      </legend>
       <div className="grid">
         {SCALING_FIELDS.map((f) => (
           <TextField
