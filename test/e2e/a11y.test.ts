@@ -171,6 +171,28 @@ suite(`accessibility in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => 
       expect(await page.getByRole('group', { name, exact: true }).count()).toBe(1);
   }, 60_000);
 
+  it('reflow at 320 × 640 CSS px (400 % zoom): no view scrolls the page sideways', async () => {
+    const snapshot = scaled();
+    const withError = withEvents(snapshot, [
+      ...snapshot.events,
+      { kind: 'error', level: 'error', message: 'EC2 could not be read: AuthFailure' },
+    ]);
+    const page = await open(await syntheticPreview(withError));
+    await page.setViewportSize({ width: 320, height: 640 });
+    await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+    const wide: string[] = [];
+    for (const view of VIEWS) {
+      await page.getByRole('tab', { name: new RegExp(`^${view}`) }).click();
+      await page.waitForTimeout(250);
+      if (view === 'Overview') await page.getByText('Show the numbers behind the chart').first().click();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 320) wide.push(`${view}: ${width}px`);
+    }
+    if (wide.length) await shot(page, 'reflow-320');
+    expect(wide).toEqual([]);
+    expect(pageErrors(page)).toEqual([]);
+  }, 90_000);
+
   it('every view, in the demo: one main landmark holds the view, and the header (DEMO banner included) the rest', async () => {
     const page = await open(await syntheticPreview({ ...scaled(), demo: true }));
     await page.getByRole('note', { name: 'Demo mode' }).waitFor();

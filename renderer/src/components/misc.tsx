@@ -66,3 +66,15 @@ export async function copyText(text: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A table that scrolls sideways on its own when the window is narrower than it (a phone, 400 % zoom), so the page
+ * itself never does. Focusable and named, so the keyboard can scroll it too.
+ */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="group" aria-label={label}>
+      {children}
+    </div>
+  );
+}

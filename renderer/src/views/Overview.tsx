@@ -7,7 +7,7 @@ import { useId, useState } from 'react';
 import { AdoptPrompt } from '../components/AdoptPrompt.js';
 import { LeadershipBanner } from '../components/LeadershipBanner.js';
 import { ConfirmDialog, Dialog } from '../components/Dialog.js';
-import { Bar, Stat, useNow } from '../components/misc.js';
+import { Bar, Stat, TableScroll, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
 import {
@@ -147,43 +147,45 @@ export function Overview() {
       {s.queues.length > 0 && (
         <section className="card" aria-labelledby="glance-heading">
           <h2 id="glance-heading">Queues at a glance</h2>
-          <table className="mini-table glance">
-            <thead>
-              <tr>
-                <th scope="col">Queue</th>
-                <th scope="col">Queued</th>
-                <th scope="col">Oldest wait</th>
-                <th scope="col">Workers (busy · idle · booting)</th>
-                <th scope="col">Capacity</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.queues.map((q) => {
-                const cap = q.resources.reduce((n, r) => n + r.maxInstances, 0);
-                const used = q.resources.reduce((n, r) => n + r.running, 0);
-                return (
-                  <tr key={q.name}>
-                    <th scope="row">
-                      {q.name}
-                      {q.paused && <span className="pill tone-warn">paused</span>}
-                    </th>
-                    <td className={known && q.pending ? 'tone-busy strong' : ''}>{queueFigure(q.pending, known)}</td>
-                    <td>{known ? formatDuration(q.oldestWaitSec) : UNKNOWN}</td>
-                    <td>
-                      <span className="tone-ok">{queueFigure(q.busy, known)}</span> · {queueFigure(q.idle, known)} ·{' '}
-                      <span className="tone-busy">{queueFigure(q.booting, known)}</span>
-                    </td>
-                    <td className="cap-cell">
-                      <Bar fraction={cap ? used / cap : 0} tone={cap && used >= cap ? 'warn' : 'accent'} />
-                      <span>
-                        {used} / {cap}
-                      </span>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <TableScroll label="Queues at a glance">
+            <table className="mini-table glance">
+              <thead>
+                <tr>
+                  <th scope="col">Queue</th>
+                  <th scope="col">Queued</th>
+                  <th scope="col">Oldest wait</th>
+                  <th scope="col">Workers (busy · idle · booting)</th>
+                  <th scope="col">Capacity</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.queues.map((q) => {
+                  const cap = q.resources.reduce((n, r) => n + r.maxInstances, 0);
+                  const used = q.resources.reduce((n, r) => n + r.running, 0);
+                  return (
+                    <tr key={q.name}>
+                      <th scope="row">
+                        {q.name}
+                        {q.paused && <span className="pill tone-warn">paused</span>}
+                      </th>
+                      <td className={known && q.pending ? 'tone-busy strong' : ''}>{queueFigure(q.pending, known)}</td>
+                      <td>{known ? formatDuration(q.oldestWaitSec) : UNKNOWN}</td>
+                      <td>
+                        <span className="tone-ok">{queueFigure(q.busy, known)}</span> · {queueFigure(q.idle, known)} ·{' '}
+                        <span className="tone-busy">{queueFigure(q.booting, known)}</span>
+                      </td>
+                      <td className="cap-cell">
+                        <Bar fraction={cap ? used / cap : 0} tone={cap && used >= cap ? 'warn' : 'accent'} />
+                        <span>
+                          {used} / {cap}
+                        </span>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </TableScroll>
         </section>
       )}
 

@@ -1,6 +1,6 @@
 /** Queues: what waits, what serves it, its caps, the last decision and why; pause/resume per queue. */
 import { useId } from 'react';
-import { Bar } from '../components/misc.js';
+import { Bar, TableScroll } from '../components/misc.js';
 import { unavailable } from '../components/busy.js';
 import { formatDuration } from '../model/format.js';
 import { queueFigure, UNKNOWN } from '../model/overview.js';
@@ -122,35 +122,37 @@ function QueueCard({ q, focused, known }: { q: QueueView; focused: boolean; know
           )}
         </p>
       </figure>
-      <table className="mini-table">
-        <caption className="sr-only">Resources serving {q.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Resource</th>
-            <th scope="col">Type</th>
-            <th scope="col">Market</th>
-            <th scope="col">Running / cap</th>
-          </tr>
-        </thead>
-        <tbody>
-          {q.resources.map((r) => (
-            <tr key={r.resource}>
-              <td>{r.resource}</td>
-              <td>{r.instanceType}</td>
-              <td>{r.market}</td>
-              <td className="cap-cell">
-                <Bar
-                  fraction={r.maxInstances ? r.running / r.maxInstances : 0}
-                  tone={r.running >= r.maxInstances ? 'warn' : 'accent'}
-                />
-                <span>
-                  {r.running} / {r.maxInstances}
-                </span>
-              </td>
+      <TableScroll label={`Resources serving ${q.name}`}>
+        <table className="mini-table">
+          <caption className="sr-only">Resources serving {q.name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Resource</th>
+              <th scope="col">Type</th>
+              <th scope="col">Market</th>
+              <th scope="col">Running / cap</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {q.resources.map((r) => (
+              <tr key={r.resource}>
+                <td>{r.resource}</td>
+                <td>{r.instanceType}</td>
+                <td>{r.market}</td>
+                <td className="cap-cell">
+                  <Bar
+                    fraction={r.maxInstances ? r.running / r.maxInstances : 0}
+                    tone={r.running >= r.maxInstances ? 'warn' : 'accent'}
+                  />
+                  <span>
+                    {r.running} / {r.maxInstances}
+                  </span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       <p className="decision">
         <span className="muted">Last decision: </span>
         {q.lastDecision ?? 'none yet'}

@@ -3,6 +3,7 @@
  * (`autoscaler:timeline.get`). Each chart comes with its text alternative: a one-paragraph summary the chart is
  * labelled by, and the numbers behind it as tables under a disclosure.
  */
+import { TableScroll } from '../components/misc.js';
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import {
@@ -311,66 +312,70 @@ export function TimelineTables({ timeline, queue }: { timeline: Timeline; queue:
     <details className="chart-data">
       {detail && <InstanceDetailDialog instanceId={detail} onClose={() => setDetail(null)} />}
       <summary>Show the numbers behind the chart</summary>
-      <table className="mini-table" aria-label="Instances, tasks waiting and burn rate over time">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col" className="num">
-              Busy
-            </th>
-            <th scope="col" className="num">
-              Idle
-            </th>
-            <th scope="col" className="num">
-              Booting
-            </th>
-            <th scope="col" className="num">
-              Tasks waiting
-            </th>
-            <th scope="col" className="num">
-              Burn rate
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.at}>
-              <th scope="row">{formatTime(r.at)}</th>
-              <td className="num">{r.busy}</td>
-              <td className="num">{r.idle}</td>
-              <td className="num">{r.booting}</td>
-              <td className="num">{r.pending}</td>
-              <td className="num">{formatRate(r.burnPerHour)}</td>
+      <TableScroll label="Instances, tasks waiting and burn rate over time">
+        <table className="mini-table" aria-label="Instances, tasks waiting and burn rate over time">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col" className="num">
+                Busy
+              </th>
+              <th scope="col" className="num">
+                Idle
+              </th>
+              <th scope="col" className="num">
+                Booting
+              </th>
+              <th scope="col" className="num">
+                Tasks waiting
+              </th>
+              <th scope="col" className="num">
+                Burn rate
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      <table className="mini-table" aria-label="Events on the chart, newest first">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Event</th>
-            <th scope="col">What happened</th>
-            <th scope="col">Instances</th>
-          </tr>
-        </thead>
-        <tbody>
-          {markers.map((m, i) => (
-            <tr key={`${m.at}-${i}`} data-marker-kind={m.kind} data-at={m.at}>
-              <th scope="row">{formatTime(m.at)}</th>
-              <td>{MARKER_TEXT[m.kind].one}</td>
-              <td>{m.message}</td>
-              <td>
-                {(m.instanceIds ?? []).slice(0, 5).map((id) => (
-                  <button key={id} type="button" className="link mono" onClick={() => setDetail(id)}>
-                    {id}
-                  </button>
-                ))}
-              </td>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.at}>
+                <th scope="row">{formatTime(r.at)}</th>
+                <td className="num">{r.busy}</td>
+                <td className="num">{r.idle}</td>
+                <td className="num">{r.booting}</td>
+                <td className="num">{r.pending}</td>
+                <td className="num">{formatRate(r.burnPerHour)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <TableScroll label="Events on the chart, newest first">
+        <table className="mini-table" aria-label="Events on the chart, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Event</th>
+              <th scope="col">What happened</th>
+              <th scope="col">Instances</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {markers.map((m, i) => (
+              <tr key={`${m.at}-${i}`} data-marker-kind={m.kind} data-at={m.at}>
+                <th scope="row">{formatTime(m.at)}</th>
+                <td>{MARKER_TEXT[m.kind].one}</td>
+                <td>{m.message}</td>
+                <td>
+                  {(m.instanceIds ?? []).slice(0, 5).map((id) => (
+                    <button key={id} type="button" className="link mono" onClick={() => setDetail(id)}>
+                      {id}
+                    </button>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
     </details>
   );
 }
