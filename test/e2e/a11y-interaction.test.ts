@@ -138,6 +138,42 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it('time range: one tab stop, the arrow keys and Home/End move the choice and the focus', async () => {
+    const [, page] = await open(syntheticSnapshot(4));
+    await page.keyboard.press('Alt+1');
+    const group = page.getByRole('radiogroup', { name: 'Time range' }).first();
+    await group.waitFor();
+    const state = () =>
+      group
+        .getByRole('radio')
+        .evaluateAll((rs) =>
+          rs.map((r) => `${r.textContent}:${r.getAttribute('aria-checked')}:${(r as HTMLElement).tabIndex}`),
+        );
+    const checked = async () => (await state()).find((r) => r.includes(':true:'))!.split(':')[0]!;
+    expect((await state()).filter((r) => r.endsWith(':0'))).toHaveLength(1);
+    await tabTo(page, await checked());
+    const order = ['15 min', '1 h', '6 h', '24 h'];
+    const start = order.indexOf(await checked());
+    await page.keyboard.press('ArrowRight');
+    const next = order[(start + 1) % 4]!;
+    await expect.poll(checked).toBe(next);
+    expect(await focused(page)).toBe(`radio:${next}`);
+    await page.keyboard.press('End');
+    await expect.poll(checked).toBe('24 h');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(checked).toBe('15 min');
+    expect(await focused(page)).toBe('radio:15 min');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(checked).toBe('24 h');
+    await page.keyboard.press('Home');
+    await expect.poll(checked).toBe('15 min');
+    // Still one tab stop, on the choice; Tab leaves the group.
+    expect(await state()).toEqual(['15 min:true:0', '1 h:false:-1', '6 h:false:-1', '24 h:false:-1']);
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).not.toMatch(/^radio:/);
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
   it('field errors: lists tied to their fields, not live; a refused Save or Next names the fields once and focuses the first', async () => {
     const [, page] = await open(syntheticSnapshot(3));
     await page.keyboard.press('Alt+6');

@@ -4,7 +4,15 @@
  * labelled by, and the numbers behind it as tables under a disclosure.
  */
 import { TableScroll } from '../components/misc.js';
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+} from 'react';
 import uPlot from 'uplot';
 import {
   openingRange,
@@ -81,15 +89,44 @@ export function useChartRange(
   return { hours, pick: setPicked, timeline, error };
 }
 
+/**
+ * The ARIA radio group pattern on buttons (styled as a segmented control): one tab stop, the checked range; the
+ * arrow keys move the choice and the focus together, Home and End go to the ends.
+ */
 export function RangeButtons({ hours, onChange }: { hours: TimelineRange; onChange: (h: TimelineRange) => void }) {
+  const refs = useRef(new Map<TimelineRange, HTMLButtonElement>());
+  const onKeyDown = (e: ReactKeyboardEvent) => {
+    const i = TIMELINE_RANGES.indexOf(hours);
+    const n = TIMELINE_RANGES.length;
+    const to =
+      e.key === 'ArrowRight' || e.key === 'ArrowDown'
+        ? (i + 1) % n
+        : e.key === 'ArrowLeft' || e.key === 'ArrowUp'
+          ? (i - 1 + n) % n
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? n - 1
+              : null;
+    if (to === null) return;
+    e.preventDefault();
+    const h = TIMELINE_RANGES[to]!;
+    onChange(h);
+    refs.current.get(h)?.focus();
+  };
   return (
-    <div role="radiogroup" aria-label="Time range" className="segmented">
+    <div role="radiogroup" aria-label="Time range" className="segmented" onKeyDown={onKeyDown}>
       {TIMELINE_RANGES.map((h) => (
         <button
           key={h}
+          ref={(el) => {
+            if (el) refs.current.set(h, el);
+            else refs.current.delete(h);
+          }}
           type="button"
           role="radio"
           aria-checked={hours === h}
+          tabIndex={hours === h ? 0 : -1}
           className={hours === h ? 'active' : ''}
           onClick={() => onChange(h)}
         >
