@@ -57,6 +57,13 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(
       await page.evaluate(() => `${document.activeElement?.getAttribute('role')}:${document.activeElement?.id}`),
     ).toBe('tabpanel:panel-overview');
+    // Reached by the keyboard, so it shows that it has the focus.
+    expect(
+      await page.evaluate(() => {
+        const cs = getComputedStyle(document.activeElement!);
+        return `${cs.outlineStyle} ${parseFloat(cs.outlineWidth) >= 2}`;
+      }),
+    ).toBe('solid true');
     // Focused where it is: the header and the tabs stay in view.
     expect(await page.evaluate(() => window.scrollY)).toBe(0);
     expect(await banner.textContent()).toMatch(/DEMO.*nothing real is launched or billed/);
