@@ -14,6 +14,7 @@ import {
   realPreview,
   shot,
   skipReason,
+  TEST_CONFIG,
   type SyntheticPreview,
   syntheticPreview,
   syntheticSnapshot,
@@ -171,6 +172,42 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
     expect(await state()).toEqual(['15 min:true:0', '1 h:false:-1', '6 h:false:-1', '24 h:false:-1']);
     await page.keyboard.press('Tab');
     expect(await focused(page)).not.toMatch(/^radio:/);
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
+  it('live regions say one sentence: the Events count only after a filter change, the import preview its outcome', async () => {
+    const [p, page] = await open(syntheticSnapshot(3));
+    publish(p, {}, [{ message: 'first' }, { level: 'warn', message: 'second' }]);
+    await page.keyboard.press('Alt+5');
+    const view = page.getByRole('tabpanel', { name: /^Events/ });
+    await view.getByText('2 of 2 events').waitFor();
+    const live = () =>
+      view.locator('[aria-live], [role=status], [role=alert]').evaluateAll((els) => els.map((e) => e.textContent));
+    expect(await live()).toEqual(['']);
+    // The engine adds an event: the line shows it, nothing is said.
+    publish(p, {}, [{ message: 'third' }]);
+    await view.getByText('3 of 3 events').waitFor();
+    expect(await live()).toEqual(['']);
+    // The user filters: the count is said.
+    await view.getByRole('combobox', { name: 'Level' }).selectOption('warn');
+    await expect.poll(live).toEqual(['1 of 3 events']);
+
+    // The import preview: the tables and the issue list are not live; one status says what was read.
+    const real = e2e.track(await realPreview({ config: TEST_CONFIG }));
+    const settings = await e2e.browser.newPage();
+    await settings.goto(real.server.url);
+    await settings.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+    await settings.keyboard.press('Alt+6');
+    await settings.getByRole('button', { name: 'Import ClearML YAML…' }).click();
+    const dialog = settings.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
+    await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill('not: [valid');
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    await dialog.locator('.field-errors li').first().waitFor();
+    const said = await dialog
+      .locator('[aria-live], [role=status], [role=alert]')
+      .evaluateAll((els) => els.map((e) => e.textContent));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^Recognised as unknown format; not usable: 1 issue, first .*YAML/);
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
 

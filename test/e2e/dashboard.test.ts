@@ -343,7 +343,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await dialog.getByRole('textbox', { name: 'ClearML API host' }).fill('https://api.clearml.example.com');
     await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
     await dialog.getByRole('button', { name: 'Preview' }).click();
-    await dialog.getByText('ClearML autoscaler YAML').waitFor();
+    await dialog.getByText('ClearML autoscaler YAML', { exact: true }).waitFor();
     await dialog.locator('code', { hasText: 'https://api.clearml.example.com' }).waitFor();
     await dialog.getByRole('button', { name: 'Load into editor' }).click();
 
@@ -694,7 +694,11 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     // A saved config names the ClearML server the file is imported with: no need to ask.
     expect(await dialog.getByRole('textbox', { name: 'ClearML API host' }).count()).toBe(0);
     await dialog.getByRole('button', { name: 'Preview' }).click();
-    await dialog.getByText('ClearML autoscaler YAML').waitFor();
+    await dialog.getByText('ClearML autoscaler YAML', { exact: true }).waitFor();
+    // A screen reader hears one sentence, not the tables.
+    expect(await dialog.getByRole('status').textContent()).toMatch(
+      /^Recognised as ClearML autoscaler YAML: \d+ resources, \d+ queues\. Load into editor to edit it\.$/,
+    );
     const resources = dialog.getByRole('table', { name: 'Resources' });
     for (const name of ['gpu_spot_t4', 'gpu_ondemand_a10', 'cpu_small']) await resources.getByText(name).waitFor();
     expect(await dialog.getByRole('table', { name: 'Queues' }).textContent()).toContain(
@@ -764,7 +768,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     const dialog = page.getByRole('dialog', { name: 'Import a ClearML autoscaler configuration' });
     await dialog.getByRole('textbox', { name: 'Or paste it here' }).fill(yaml);
     await dialog.getByRole('button', { name: 'Preview' }).click();
-    await dialog.getByText('ClearML autoscaler YAML').waitFor();
+    await dialog.getByText('ClearML autoscaler YAML', { exact: true }).waitFor();
     await dialog.getByText('Differences from ClearML').waitFor();
     await shot(page, 'settings-import-preview-800');
     // Measured, not scrolled to: the buttons are inside the 800x600 window as the dialog opens.

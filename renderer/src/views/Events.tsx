@@ -15,6 +15,15 @@ export function Events() {
   const [filter, setFilter] = useState<EventFilter>(EMPTY_EVENT_FILTER);
   const [copied, setCopied] = useState<string | null>(null);
   const shown = useMemo(() => filterEvents(events, filter), [events, filter]);
+  const count = (n: number) => `${n} of ${plural(events.length, 'event')}`;
+  // Said when the user changes the filter or copies, never when the engine adds an event: a busy engine would
+  // otherwise read out a new count every few seconds while the view is open.
+  const [said, setSaid] = useState('');
+  const applyFilter = (next: EventFilter) => {
+    setFilter(next);
+    setCopied(null);
+    setSaid(count(filterEvents(events, next).length));
+  };
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
   return (
@@ -24,36 +33,36 @@ export function Events() {
           label="Kind"
           value={filter.kind}
           options={EventKindSchema.options}
-          onChange={(kind) => setFilter({ ...filter, kind })}
+          onChange={(kind) => applyFilter({ ...filter, kind })}
         />
         <FilterSelect
           label="Level"
           value={filter.level}
           options={EVENT_LEVELS}
-          onChange={(level) => setFilter({ ...filter, level })}
+          onChange={(level) => applyFilter({ ...filter, level })}
         />
         <FilterSelect
           label="Queue"
           value={filter.queue}
           options={queues}
-          onChange={(queue) => setFilter({ ...filter, queue })}
+          onChange={(queue) => applyFilter({ ...filter, queue })}
         />
         <label>
           Text
-          <input type="search" value={filter.text} onChange={(e) => setFilter({ ...filter, text: e.target.value })} />
+          <input type="search" value={filter.text} onChange={(e) => applyFilter({ ...filter, text: e.target.value })} />
         </label>
         <span className="toolbar">
           <button
             type="button"
             disabled={shown.length === 0}
             onClick={() =>
-              void copyText(eventsToJson(shown)).then((ok) =>
-                setCopied(
-                  ok
-                    ? `Copied ${plural(shown.length, 'event')} as JSON.`
-                    : 'The clipboard is not available; use Export instead.',
-                ),
-              )
+              void copyText(eventsToJson(shown)).then((ok) => {
+                const text = ok
+                  ? `Copied ${plural(shown.length, 'event')} as JSON.`
+                  : 'The clipboard is not available; use Export instead.';
+                setCopied(text);
+                setSaid(text);
+              })
             }
           >
             Copy
@@ -74,8 +83,9 @@ export function Events() {
           </button>
         </span>
       </form>
-      <p className="muted small" aria-live="polite">
-        {copied ?? `${shown.length} of ${plural(events.length, 'event')}`}
+      <p className="muted small">{copied ?? count(shown.length)}</p>
+      <p role="status" className="sr-only">
+        {said}
       </p>
       {shown.length === 0 ? (
         <p className="empty">{events.length === 0 ? 'No events yet.' : 'No event matches the filter.'}</p>

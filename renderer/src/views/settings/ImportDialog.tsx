@@ -11,6 +11,7 @@ import { draftFromConfig } from '../../model/config-form.js';
 import type { EditorImport } from '../../model/settings-form.js';
 import { useActions, useApp, usePending } from '../../state/react.js';
 import { SetupDiff } from './SetupDiff.js';
+import { plural } from '../../model/format.js';
 
 type ImportResult = InvokeResponse<'autoscaler:config.import'>;
 
@@ -61,6 +62,22 @@ export function ImportDialog({
   // The config.get reply and an import without issues are both validated configs.
   const setup = result?.config ? instanceSetupChanges(current as Config | null, result.config as Config) : [];
   const usable = result !== null && result.config !== null && result.issues.length === 0;
+  const formatName =
+    result?.format === 'clearml'
+      ? 'ClearML autoscaler YAML'
+      : result?.format === 'ours'
+        ? 'this app’s format'
+        : 'unknown format';
+  // What a screen reader hears after Preview: one sentence, not the tables and lists below it.
+  const said = error
+    ? `The file could not be read: ${error}`
+    : !result
+      ? ''
+      : result.issues.length > 0
+        ? `Recognised as ${formatName}; not usable: ${plural(result.issues.length, 'issue')}, first ${result.issues[0]!.path}: ${result.issues[0]!.message}`
+        : mapped
+          ? `Recognised as ${formatName}: ${plural(mapped.resources.length, 'resource')}, ${plural(mapped.queues.length, 'queue')}. Load into editor to edit it.`
+          : `Recognised as ${formatName}.`;
 
   return (
     <Dialog
@@ -137,17 +154,13 @@ export function ImportDialog({
         )}
       </Field>
       {error && <p className="tone-error">{error}</p>}
+      <p role="status" className="sr-only">
+        {said}
+      </p>
       {result && (
-        <div className="import-preview" aria-live="polite">
+        <div className="import-preview">
           <p>
-            Recognised as:{' '}
-            <strong>
-              {result.format === 'clearml'
-                ? 'ClearML autoscaler YAML'
-                : result.format === 'ours'
-                  ? 'this app’s format'
-                  : 'unknown format'}
-            </strong>
+            Recognised as: <strong>{formatName}</strong>
           </p>
           {result.issues.length > 0 && (
             <ul className="field-errors">
