@@ -224,6 +224,23 @@ const ROWS: Row[] = [
 ];
 
 suite(`focus after keyboard actions in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
+  it('a click on the page background leaves focus there: a control removed afterwards does not pull it back', async () => {
+    const page = await e2e.open(await syntheticPreview(syntheticSnapshot(3)));
+    await page.getByRole('tablist', { name: 'Dashboard views' }).waitFor();
+    await settings(page);
+    await page.getByRole('button', { name: 'Remove resource gpu_t4', exact: true }).focus();
+    await page.getByRole('heading', { name: 'ClearML Autoscaler' }).click();
+    expect(await focused(page)).toBe('BODY');
+    // Removed without focusing it (a script click): focus stays where the user put it.
+    await page
+      .getByRole('button', { name: 'Remove resource gpu_t4', exact: true })
+      .evaluate((b) => (b as HTMLElement).click());
+    await page.getByRole('group', { name: 'Resource gpu_t4' }).waitFor({ state: 'detached' });
+    await page.waitForTimeout(200);
+    expect(await focused(page)).toBe('BODY');
+    await page.close();
+  }, 60_000);
+
   for (const row of ROWS) {
     it(`${row.name}: focus stays on the page, not its body`, async () => {
       const p =

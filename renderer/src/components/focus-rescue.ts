@@ -56,6 +56,11 @@ export function installFocusRescue(doc: Document): () => void {
   const onFocusIn = (e: FocusEvent) => {
     if (e.target instanceof Element) last = e.target;
   };
+  // A click on the page's background puts focus on the body on purpose: what had focus before is no longer the
+  // user's place, and removing it later must not pull focus back. A click on a control focuses it (focusin).
+  const onPointerDown = () => {
+    last = null;
+  };
   const observer = new MutationObserver((records) => {
     const was = last;
     if (!was || !lost()) return;
@@ -78,6 +83,7 @@ export function installFocusRescue(doc: Document): () => void {
     nearest(parent, isAfter)?.focus({ preventScroll: true });
   });
   doc.addEventListener('focusin', onFocusIn);
+  doc.addEventListener('pointerdown', onPointerDown, true);
   observer.observe(doc.body, {
     subtree: true,
     childList: true,
@@ -86,6 +92,7 @@ export function installFocusRescue(doc: Document): () => void {
   });
   return () => {
     doc.removeEventListener('focusin', onFocusIn);
+    doc.removeEventListener('pointerdown', onPointerDown, true);
     observer.disconnect();
   };
 }
