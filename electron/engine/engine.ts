@@ -197,7 +197,7 @@ export class Engine {
    * the tray and window stay true about what is still running and billing; nothing is launched, terminated,
    * tagged or requeued.
    */
-  async tick(opts: { act?: boolean } = {}): Promise<TickResult> {
+  async tick(opts: { act?: boolean; launches?: boolean } = {}): Promise<TickResult> {
     const wantsToAct = opts.act ?? true;
     const config = this.config;
     const prefix = config.scaling.workersPrefix;
@@ -249,7 +249,7 @@ export class Engine {
       inFlight,
       idleSince: this.idle.idleSince,
       idleInherited: this.idle.inherited,
-      launchesPaused: this.pauses.launches || this.auth.blocked !== null,
+      launchesPaused: this.pauses.launches || this.auth.blocked !== null || opts.launches === false,
       pausedQueues: this.pauses.queues,
       cooling: this.launcher.coolingAt(now),
       budget: budgetCheck(money, config, this.deps.prices),

@@ -119,6 +119,30 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+const RECOVERED = 'the data folder can be written again: the launch journal is up to date and launches resume';
+
+/**
+ * What a failed recovery means, in words: which file or folder, and what to do. A full or read-only disk names the
+ * data folder (the system's message names only the call); launches wait, scale-down does not.
+ */
+export function recoveryProblem(err: unknown, dataDir: string | undefined): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const where = dataDir ? `the data folder ${dataDir}` : 'the data folder';
+  const why =
+    code === 'ENOSPC'
+      ? `${where} is full`
+      : code === 'EROFS'
+        ? `${where} is read-only`
+        : code === 'EACCES' || code === 'EPERM'
+          ? `${where} cannot be written (permissions)`
+          : null;
+  const text = errorText(err);
+  // The journal's own message already says what it means for launches and what to check.
+  if (!why && text.startsWith('the launch journal')) return `${text} (idle instances are still scaled down)`;
+  const detail = why ? `${why} (${text})` : text;
+  return `${detail}: nothing is launched until the launch journal there is up to date (idle instances are still scaled down); free some space or fix the folder's permissions`;
+}
+
 export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   const store = opts.store ?? createMainStore();
   const clock = opts.clock ?? systemClock;
@@ -141,6 +165,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   /** The price refresh a tick started and nobody awaits; `stop` lets it finish (briefly) before closing. */
   let priceRefreshing: Promise<void> | null = null;
   let pendingRecovery: (() => Promise<void>) | null = null;
+  /** Why the last recovery failed (launches held until one succeeds), said once when it starts and when it ends. */
+  let recoveryFailing: string | null = null;
   let lastCreds: ResolvedCredentials | null = null;
   const openCrashSafety = () =>
     opts.dataDir && (opts.crashSafety ?? true) ? createCrashSafety({ dir: opts.dataDir, clock }) : null;
@@ -350,18 +376,30 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         keptWarm = null;
         lastTicked = e;
       }
+      let unrecovered: string | null = null;
       if (recovering) {
         try {
           await recovering();
         } catch (err) {
-          // Never plan on an unrecovered journal: try the recovery again before the next tick.
+          // Never launch on an unrecovered journal (an open launch of the run before could be repeated): try the
+          // recovery again before the next tick. Everything else goes on: a full or read-only disk must not keep
+          // idle instances billing, nor hide what runs.
           pendingRecovery ??= recovering;
-          throw err;
+          unrecovered = recoveryProblem(err, opts.dataDir);
         }
       }
       priceRefresh?.();
-      const result = await e.tick({ act });
+      const result = await e.tick({ act, ...(unrecovered ? { launches: false } : {}) });
       warmWriter?.touch();
+      if (unrecovered !== recoveryFailing) {
+        if (unrecovered) e.emit({ level: 'error', kind: 'error', message: unrecovered });
+        else if (recoveryFailing) e.emit({ level: 'info', kind: 'engine', message: RECOVERED });
+        recoveryFailing = unrecovered;
+      }
+      if (unrecovered) {
+        result.errors.push(unrecovered);
+        publish(store, { status: 'error', statusReason: unrecovered, statusFix: [] });
+      }
       return result;
     })().catch((err: unknown) => {
       e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}` });
