@@ -181,7 +181,11 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let retiredHistory: Promise<CostHistory | null> | null = null;
   const openHistory = () =>
     (historyP ??= historyDir
-      ? CostHistory.open({ file: path.join(historyDir, 'cost-history.jsonl'), clock }).catch((e: unknown) => {
+      ? CostHistory.open({
+          file: path.join(historyDir, 'cost-history.jsonl'),
+          clock,
+          onProblem: (message) => log.emit({ level: 'warn', kind: 'engine', message }),
+        }).catch((e: unknown) => {
           engine?.emit({
             level: 'warn',
             kind: 'error',

@@ -1,5 +1,5 @@
 // The cost history journal: survives restarts and crashes, never rewrites itself per tick, compacts when it grows.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,8 +20,11 @@ function clockAt(t: number): Clock & { t: number } {
   return c;
 }
 
+/** What each open said was wrong with the file. */
+let problems: string[] = [];
+
 async function openHistory(clock: Clock, extra: { compactAfterLines?: number; retentionDays?: number } = {}) {
-  const h = await CostHistory.open({ file, clock, ...extra });
+  const h = await CostHistory.open({ file, clock, ...extra, onProblem: (m) => problems.push(m) });
   open.push(h);
   return h;
 }
@@ -29,6 +32,7 @@ async function openHistory(clock: Clock, extra: { compactAfterLines?: number; re
 const lines = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
 beforeEach(() => {
+  problems = [];
   dir = mkdtempSync(path.join(tmpdir(), 'cost-history-'));
   file = path.join(dir, 'cost-history.jsonl');
 });
@@ -78,7 +82,7 @@ describe('CostHistory', () => {
     // No close(): the process "crashed"; every acknowledged fact was fsynced.
 
     const h2 = await openHistory(clock);
-    expect(h2.openReport).toEqual({ lines: 11, tornTail: false, skipped: 0 });
+    expect(h2.openReport).toEqual({ lines: 11, tornTail: false, skipped: 0, damaged: 0, keptAs: null });
     const since = T0 - H;
     for (const h of [h1, h2]) {
       expectCloseRecord(h.byQueue(since), { gpu: 2.7, cpu: 1.08 });
@@ -105,14 +109,17 @@ describe('CostHistory', () => {
     appendFileSync(file, '{"t":"terminated","at":17633');
 
     const h2 = await openHistory(clock);
-    expect(h2.openReport).toEqual({ lines: 2, tornTail: true, skipped: 0 });
+    expect(h2.openReport).toEqual({ lines: 2, tornTail: true, skipped: 0, damaged: 0, keptAs: null });
     expect(readFileSync(file, 'utf8')).toBe(intact);
+    // A crash mid-append loses only the fact being written, which was never acknowledged: nothing to tell.
+    expect(problems).toEqual([]);
+    expect(existsSync(`${file}.corrupt`)).toBe(false);
     expect(h2.get('i-a')).toMatchObject({ registeredAt: T0 + 100 * S, endedAt: null });
     await h2.record({ t: 'terminated', at: T0 + 200 * S, instanceId: 'i-a' });
     await h2.close();
 
     const h3 = await openHistory(clock);
-    expect(h3.openReport).toEqual({ lines: 3, tornTail: false, skipped: 0 });
+    expect(h3.openReport).toEqual({ lines: 3, tornTail: false, skipped: 0, damaged: 0, keptAs: null });
     expect(h3.monthToDate()).toBeCloseTo(0.2, 9);
   });
 
@@ -121,10 +128,111 @@ describe('CostHistory', () => {
     const fact = JSON.stringify({ ...launched('i-a', T0) });
     writeFileSync(file, `{"t":"from-the-future","at":1}\n${fact}`);
     const h = await openHistory(clock);
-    expect(h.openReport).toEqual({ lines: 1, tornTail: false, skipped: 1 });
+    expect(h.openReport).toEqual({ lines: 1, tornTail: false, skipped: 1, damaged: 0, keptAs: null });
     await h.record({ t: 'terminated', at: T0 + 10 * S, instanceId: 'i-a' });
     expect(lines()).toHaveLength(3);
     expect(JSON.parse(lines()[2]!)).toMatchObject({ t: 'terminated' });
+  });
+
+  it('says once that it left out lines it does not understand, and keeps them on disk', async () => {
+    writeFileSync(file, `{"t":"from-the-future","at":1}\n${JSON.stringify(launched('i-a', T0))}\n`);
+    await openHistory(clockAt(T0 + H));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/1 line of the cost history in .* is not a record this version knows/);
+    expect(lines()).toHaveLength(2);
+    expect(existsSync(`${file}.corrupt`)).toBe(false);
+  });
+
+  describe('a damaged file is kept aside, what reads is kept, and it is said once', () => {
+    /** Two instances, one ended ($0.72), one still running: what the damage cases start from. */
+    async function twoInstances(): Promise<string> {
+      const h = await openHistory(clockAt(T0 + H));
+      await h.record(launched('i-a', T0, { hourlyPrice: 3.6 }));
+      await h.record({ t: 'terminated', at: T0 + 720 * S, instanceId: 'i-a' });
+      await h.record(launched('i-b', T0 + 100 * S));
+      await h.close();
+      problems = [];
+      return readFileSync(file, 'utf8');
+    }
+
+    it('a zero-filled file (a power cut) is copied to .corrupt before anything is cut, and the loss is named', async () => {
+      const size = (await twoInstances()).length;
+      writeFileSync(file, Buffer.alloc(size));
+      const h = await openHistory(clockAt(T0 + H));
+      expect(h.openReport).toMatchObject({ lines: 0, tornTail: false, damaged: 1, keptAs: `${file}.corrupt` });
+      expect(readFileSync(`${file}.corrupt`)).toEqual(Buffer.alloc(size));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/1 line of the cost history in .*cost-history\.jsonl could not be read \(zero bytes/);
+      expect(problems[0]).toMatch(/copied to cost-history\.jsonl\.corrupt/);
+      // The engine goes on appending to a clean file, and the next start finds nothing to say.
+      await h.record(launched('i-c', T0 + 200 * S));
+      await h.close();
+      problems = [];
+      const again = await openHistory(clockAt(T0 + H));
+      expect(again.openReport).toMatchObject({ lines: 1, damaged: 0 });
+      expect(problems).toEqual([]);
+    });
+
+    it('zeroes after lines that read (blocks never written) keep those lines', async () => {
+      const intact = await twoInstances();
+      appendFileSync(file, Buffer.alloc(300));
+      const h = await openHistory(clockAt(T0 + H));
+      expect(h.openReport).toMatchObject({ lines: 3, damaged: 1 });
+      expect(h.monthToDate()).toBeCloseTo(0.72 + 3.6 * ((3600 - 100) / 3600), 6);
+      expect(readFileSync(file, 'utf8')).toBe(intact);
+      expect(readFileSync(`${file}.corrupt`).subarray(intact.length)).toEqual(Buffer.alloc(300));
+      expect(problems).toHaveLength(1);
+    });
+
+    it('a compacted file cut in half (no append writes a compacted line) is damage, not a torn append', async () => {
+      await twoInstances();
+      const h0 = await openHistory(clockAt(T0 + H));
+      await h0.compact();
+      await h0.close();
+      problems = [];
+      const whole = readFileSync(file);
+      writeFileSync(file, whole.subarray(0, Math.floor(whole.length * 0.75)));
+      const h = await openHistory(clockAt(T0 + H));
+      expect(h.openReport).toMatchObject({ lines: 1, tornTail: false, damaged: 1 });
+      expect(h.get('i-a')).toMatchObject({ endedAt: T0 + 720 * S });
+      expect(h.get('i-b')).toBeUndefined();
+      expect(readFileSync(`${file}.corrupt`)).toEqual(whole.subarray(0, Math.floor(whole.length * 0.75)));
+      expect(problems[0]).toMatch(/rewritten with the 1 record that could be read/);
+    });
+
+    it('a garbled line in the middle is set aside and the lines after it still count', async () => {
+      const intact = await twoInstances();
+      const [first, ...rest] = intact.split('\n');
+      const damaged = [first, '{"t":"task-ended","at":1,"instanceId":"i-a{"t":"terminated"', ...rest].join('\n');
+      writeFileSync(file, damaged);
+      const h = await openHistory(clockAt(T0 + H));
+      expect(h.openReport).toMatchObject({ lines: 3, damaged: 1, tornTail: false });
+      expect(h.get('i-a')).toMatchObject({ endedAt: T0 + 720 * S });
+      expect(readFileSync(file, 'utf8')).toBe(intact);
+      expect(readFileSync(`${file}.corrupt`, 'utf8')).toBe(damaged);
+      expect(problems).toHaveLength(1);
+    });
+
+    it('read only (the cost report), it names the damage and changes nothing', async () => {
+      const intact = await twoInstances();
+      writeFileSync(
+        file,
+        `${intact}\0\0\0\n${JSON.stringify({ t: 'terminated', at: T0 + 200 * S, instanceId: 'i-b' })}\n`,
+      );
+      const before = readFileSync(file);
+      const said: string[] = [];
+      const h = await CostHistory.open({
+        file,
+        clock: clockAt(T0 + H),
+        readOnly: true,
+        onProblem: (m) => said.push(m),
+      });
+      expect(h.get('i-b')).toMatchObject({ endedAt: T0 + 200 * S });
+      expect(said[0]).toMatch(/could not be read \(zero bytes.*; they are left out/);
+      expect(readFileSync(file)).toEqual(before);
+      expect(existsSync(`${file}.corrupt`)).toBe(false);
+      await expect(h.record(launched('i-x', T0))).rejects.toThrow(/read only/);
+    });
   });
 
   it('writes nothing for facts that add nothing, so a quiet tick leaves the file alone', async () => {

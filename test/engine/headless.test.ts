@@ -404,6 +404,29 @@ describe('headless CLI: --check, errors and reports', () => {
     );
   });
 
+  it('a zero-filled cost history (a power cut) is named once, kept as .corrupt by a run, and left as it is by the report', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const file = path.join(dataDir, 'cost-history.jsonl');
+    writeFileSync(file, Buffer.alloc(1744));
+    expect(await runHeadless(['--report', 'costs', '--json', '--data-dir', dataDir], out, env())).toBe(0);
+    const report = JSON.parse(lines.join('')) as { total: number; warnings?: string[] };
+    expect(report.total).toBe(0);
+    expect(report.warnings?.[0]).toMatch(/1 line of the cost history in .* could not be read \(zero bytes.*left out/);
+    expect(readFileSync(file)).toEqual(Buffer.alloc(1744));
+
+    lines = [];
+    clearml.createQueue('aws_gpu');
+    const run = ['--config', path.join(fixtures, 'clearml-reference.yaml'), '--once', '--data-dir', dataDir];
+    expect(await runHeadless(run, out, env())).toBe(0);
+    const said = lines.filter((l) => l.includes('cost history'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/WARN.*could not be read \(zero bytes.*copied to cost-history\.jsonl\.corrupt/);
+    expect(readFileSync(`${file}.corrupt`)).toEqual(Buffer.alloc(1744));
+    lines = [];
+    expect(await runHeadless(run, out, env())).toBe(0);
+    expect(lines.filter((l) => l.includes('cost history'))).toEqual([]);
+  });
+
   it('--report costs with no history says so and creates nothing', async () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'data-')), 'not-yet');
     expect(await runHeadless(['--report', 'costs', '--data-dir', dataDir], out, env())).toBe(0);

@@ -448,7 +448,10 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
     else out.write(`No spend recorded yet: there is no cost history at ${file}.`);
     return 0;
   }
-  const history = await CostHistory.open({ file, clock: systemClock });
+  // Read only: an engine may be appending to the file; a damaged line is named here and set aside by the engine.
+  const problems: string[] = [];
+  const onProblem = (m: string) => void problems.push(m);
+  const history = await CostHistory.open({ file, clock: systemClock, readOnly: true, onProblem });
   try {
     if (o.csv) {
       out.write(history.toCsv(since, now).trimEnd());
@@ -456,11 +459,13 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
     }
     const r = history.rollup(since, now);
     if (o.json) {
-      out.write(JSON.stringify({ since: new Date(since).toISOString(), until: new Date(now).toISOString(), ...r }));
+      const when = { since: new Date(since).toISOString(), until: new Date(now).toISOString() };
+      out.write(JSON.stringify({ ...when, ...r, ...(problems.length ? { warnings: problems } : {}) }));
       return 0;
     }
     const usd = (x: number) => `$${x.toFixed(2)}`;
     out.write(`Costs from ${new Date(since).toISOString().slice(0, 10)} to now (history: ${file})`);
+    for (const p of problems) out.write(`warning: ${p}`);
     if (r.total === 0 && Object.keys(r.byQueue).length === 0) {
       out.write('  No spend recorded in this period.');
       return 0;

@@ -4,6 +4,10 @@
  * compacted to one line per instance when it grows, and a torn last line (crash mid-write) is dropped and cut
  * off at the next open. Nothing is rewritten on a tick: a tick with no news writes nothing.
  *
+ * Damage found at open that a crash mid-append cannot explain (zeroed blocks after a power cut, a line cut short
+ * before others, a garbled line) keeps a copy of the file as `<file>.corrupt`, keeps what could be read, and is
+ * reported once.
+ *
  * Why not SQLite: the data is a few lines per instance lifetime and every query is a scan of at most a few
  * thousand instances in memory; a native module would add an Electron rebuild step for no gain.
  *
@@ -11,7 +15,7 @@
  * written), so the loop may report what it observes every tick.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { MarketSchema } from '../../../shared/domain.js';
@@ -27,7 +31,7 @@ import {
   type InstanceCostInput,
   type TaskCost,
 } from './accounting.js';
-import { syncDir } from '../durable-file.js';
+import { syncDir, writeFileDurably } from '../durable-file.js';
 
 const PriceSourceSchema = z.object({
   kind: z.enum(['pricing-api', 'spot-history', 'bundled', 'estimate']),
@@ -98,6 +102,13 @@ export interface CostHistoryOptions {
   compactAfterLines?: number;
   /** Instances that ended longer ago than this are dropped at compaction (default 400 days). */
   retentionDays?: number;
+  /**
+   * Only read: nothing is cut, copied or rewritten and `record` refuses, so a reader (the cost report) never changes
+   * the file under an engine appending to it.
+   */
+  readOnly?: boolean;
+  /** Told once at open what was wrong with the file and what was kept, in words for the user. */
+  onProblem?: (message: string) => void;
 }
 
 export interface OpenReport {
@@ -105,8 +116,109 @@ export interface OpenReport {
   lines: number;
   /** A partial last line (crash mid-append) was found and cut off. */
   tornTail: boolean;
-  /** Complete lines that did not parse (skipped; gone after the next compaction). */
+  /** Complete lines that are JSON but no fact this version knows (skipped; gone after the next compaction). */
   skipped: number;
+  /**
+   * Lines that could not be read and that a crash mid-append does not explain (anything but a torn last line).
+   * The file was copied to `<file>.corrupt` and rewritten with the lines that could be read.
+   */
+  damaged: number;
+  /** Where the damaged file was copied (null when nothing was damaged, or it could not be copied). */
+  keptAs: string | null;
+}
+
+/** What the bytes of a journal read as. */
+export interface JournalScan {
+  facts: CostFact[];
+  /** Lines that parsed as JSON, as they are (facts and the lines of a newer version), to rewrite a damaged file. */
+  readable: string[];
+  /** Complete lines that are JSON but no fact this version knows. */
+  skipped: number;
+  /** Unreadable lines (or a bad tail) that a torn append cannot explain. */
+  damaged: number;
+  /** The damage includes NUL bytes, as the unwritten blocks of a file are after a power cut. */
+  zeroed: boolean;
+  /** Where a torn last append starts (the file is cut there), or null. */
+  tornAt: number | null;
+  /** The last readable line lacks its newline: the next append must start with one. */
+  needsNewline: boolean;
+}
+
+/** No single appended fact is near this long; a longer unfinished tail is not a torn append. */
+const MAX_APPEND_BYTES = 64 * 1024;
+/** How each appended line starts (`record` writes the kind first); compacted `instance` lines are never appended. */
+const APPENDED_STARTS = ['launched', 'registered', 'task-started', 'task-ended', 'terminated'].map(
+  (t) => `{"t":"${t}"`,
+);
+
+/**
+ * Whether an unfinished last line is what a crash or a failed write in the middle of an append leaves: a short
+ * beginning of one appended fact, after lines that all read. Anything else (zeroes, a compacted line cut short,
+ * damage before it) means the file itself was damaged.
+ */
+function isTornAppend(tail: Buffer, linesBefore: number, damagedBefore: number): boolean {
+  if (linesBefore === 0 || damagedBefore > 0 || tail.length > MAX_APPEND_BYTES || tail.includes(0)) return false;
+  const text = tail.toString('utf8');
+  return APPENDED_STARTS.some((p) => text.startsWith(p) || p.startsWith(text));
+}
+
+/** Reads a journal's bytes line by line: what applies, what is skipped, and what is damaged. */
+export function scanJournal(buf: Buffer): JournalScan {
+  const scan: JournalScan = {
+    facts: [],
+    readable: [],
+    skipped: 0,
+    damaged: 0,
+    zeroed: false,
+    tornAt: null,
+    needsNewline: false,
+  };
+  let offset = 0;
+  while (offset < buf.length) {
+    const nl = buf.indexOf(0x0a, offset);
+    const last = nl === -1;
+    const bytes = buf.subarray(offset, last ? buf.length : nl);
+    const line = bytes.toString('utf8');
+    const parsed = parseLine(line);
+    if (parsed.kind === 'fact' || parsed.kind === 'unknown') {
+      if (parsed.kind === 'fact') scan.facts.push(parsed.fact);
+      else scan.skipped++; // a newer version's fact: kept on disk until compaction
+      scan.readable.push(line);
+      if (last) scan.needsNewline = true;
+    } else if (parsed.kind === 'not-json') {
+      if (last && isTornAppend(bytes, scan.readable.length, scan.damaged)) scan.tornAt = offset;
+      else {
+        scan.damaged++;
+        if (bytes.includes(0)) scan.zeroed = true;
+      }
+    }
+    offset = last ? buf.length : nl + 1;
+  }
+  return scan;
+}
+
+/** The one-time message for what `open` found wrong with the file, or null when it read cleanly. */
+export function openProblemText(file: string, report: OpenReport, zeroed: boolean): string | null {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (report.damaged > 0) {
+    const cause = zeroed ? ' (zero bytes, as a power cut can leave)' : '';
+    const kept = report.keptAs
+      ? `the file was copied to ${path.basename(report.keptAs)} and rewritten with the ` +
+        `${count(report.lines, 'record')} that could be read`
+      : 'they are left out';
+    parts.push(
+      `${count(report.damaged, 'line')} of the cost history in ${file} could not be read${cause}; ${kept}: ` +
+        'spend those lines recorded is missing from the figures and the cost report',
+    );
+  }
+  if (report.skipped > 0)
+    parts.push(
+      `${count(report.skipped, 'line')} of the cost history in ${file} ` +
+        `${report.skipped === 1 ? 'is' : 'are'} not a record this version knows (written by a newer version?): ` +
+        'left out of the figures, and dropped when the file is next compacted',
+    );
+  return parts.length ? parts.join('; ') : null;
 }
 
 /** The columns of `CostHistory.toCsv`, also printed alone when there is no history yet. */
@@ -133,7 +245,7 @@ export class CostHistory {
   private fh: FileHandle | null = null;
   private writes: Promise<unknown> = Promise.resolve();
   private linesInFile = 0;
-  private closed = false;
+  private closed: false | 'closed' | 'read-only' = false;
 
   private constructor(
     private readonly file: string,
@@ -144,36 +256,34 @@ export class CostHistory {
   ) {}
 
   static async open(opts: CostHistoryOptions): Promise<CostHistory> {
-    await mkdir(path.dirname(opts.file), { recursive: true });
-    const report: OpenReport = { lines: 0, tornTail: false, skipped: 0 };
-    const facts: CostFact[] = [];
-    let keepBytes: number | null = null;
-    let needsNewline = false;
-    if (existsSync(opts.file)) {
-      const buf = await readFile(opts.file);
-      let offset = 0;
-      while (offset < buf.length) {
-        const nl = buf.indexOf(0x0a, offset);
-        const last = nl === -1;
-        const line = buf.subarray(offset, last ? buf.length : nl).toString('utf8');
-        const parsed = parseLine(line);
-        if (parsed.kind === 'fact') {
-          facts.push(parsed.fact);
-          report.lines++;
-          if (last) needsNewline = true;
-        } else if (parsed.kind === 'not-json' && last) {
-          // Torn append: everything before it is intact; cut it so the next append starts on a clean line.
-          report.tornTail = true;
-          keepBytes = offset;
-        } else if (parsed.kind !== 'blank') {
-          // Complete but unknown (a newer version's fact, or damage): kept on disk until compaction.
-          report.skipped++;
-          if (last) needsNewline = true;
-        }
-        offset = last ? buf.length : nl + 1;
+    const readOnly = opts.readOnly ?? false;
+    if (!readOnly) await mkdir(path.dirname(opts.file), { recursive: true });
+    const buf = existsSync(opts.file) ? await readFile(opts.file) : Buffer.alloc(0);
+    const scan = scanJournal(buf);
+    const report: OpenReport = {
+      lines: scan.facts.length,
+      tornTail: scan.tornAt !== null,
+      skipped: scan.skipped,
+      damaged: scan.damaged,
+      keptAs: null,
+    };
+    let needsNewline = scan.needsNewline;
+    if (!readOnly && scan.damaged > 0) {
+      // The damaged file is evidence of spend: copied aside before anything is cut, then rewritten with what read.
+      const corrupt = `${opts.file}.corrupt`;
+      try {
+        await copyFile(opts.file, corrupt);
+        report.keptAs = corrupt;
+        await writeFileDurably(opts.file, scan.readable.map((l) => `${l}\n`).join(''));
+        needsNewline = false;
+      } catch {
+        // Left as it is (the copy or the rewrite failed): appends start on a line of their own after the damage.
+        needsNewline = true;
       }
+    } else if (!readOnly && scan.tornAt !== null) {
+      // Torn append: everything before it is intact; cut it so the next append starts on a clean line.
+      await truncate(opts.file, scan.tornAt);
     }
-    if (keepBytes !== null) await truncate(opts.file, keepBytes);
     const h = new CostHistory(
       opts.file,
       opts.clock,
@@ -181,8 +291,14 @@ export class CostHistory {
       (opts.retentionDays ?? 400) * 86_400_000,
       report,
     );
-    for (const f of facts) h.apply(f);
-    h.linesInFile = report.lines + report.skipped;
+    for (const f of scan.facts) h.apply(f);
+    h.linesInFile = scan.readable.length;
+    const problem = openProblemText(opts.file, report, scan.zeroed);
+    if (problem) opts.onProblem?.(problem);
+    if (readOnly) {
+      h.closed = 'read-only';
+      return h;
+    }
     h.fh = await open(opts.file, 'a');
     if (needsNewline) await h.fh.appendFile('\n');
     return h;
@@ -193,7 +309,7 @@ export class CostHistory {
    * history never saw launch). Throws on a malformed fact (a programming error) or a failed write.
    */
   async record(input: CostFactInput): Promise<boolean> {
-    if (this.closed) throw new Error('cost history is closed');
+    if (this.closed) throw new Error(`cost history is ${this.closed === 'read-only' ? 'open to read only' : 'closed'}`);
     // Parsed and applied before the first await: queries made right after the call already see the fact.
     const fact = CostFactSchema.parse(input);
     if (!this.apply(fact)) return false;
@@ -218,7 +334,7 @@ export class CostHistory {
   /** Waits for pending writes, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
+    this.closed = 'closed';
     await this.writes.catch(() => undefined);
     await this.fh?.close();
     this.fh = null;
