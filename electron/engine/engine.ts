@@ -235,7 +235,7 @@ export class Engine {
     }
     this.launcher.prune(obs.instances, now);
     this.remover.prune(obs.instances, now);
-    const money = await observeCosts(this.deps.costs, config, obs, emit);
+    const money = await observeCosts(this.deps.costs, config, obs, emit, emitOnce);
     const inFlight = this.launcher.inFlight;
     const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
 

@@ -94,10 +94,18 @@ export const ev = {
     kind: 'error',
     message: `lease renewal failed: ${errorText(e)}`,
   }),
-  costHistoryUnwritable: (e: unknown): NewEvent => ({
+  costHistoryUnwritable: (e: unknown, waiting: number): NewEvent => ({
     level: 'warn',
     kind: 'error',
-    message: `the cost history could not be written: ${errorText(e)}`,
+    message:
+      `the cost history could not be written: ${errorText(e)}; ` +
+      `${waiting === 1 ? '1 record waits' : `${waiting} records wait`} in memory and will be written once it can be ` +
+      '(check the free disk space in the data folder)',
+  }),
+  costHistoryWrittenAgain: (): NewEvent => ({
+    level: 'info',
+    kind: 'engine',
+    message: 'the cost history is written again: the records that waited are on disk',
   }),
   budgetCrossing: (c: { level: EngineEvent['level']; message: string; cap: string }): NewEvent => ({
     level: c.level,

@@ -26,13 +26,16 @@ export async function observeCosts(
   config: Config,
   obs: Observation,
   emit: (e: NewEvent) => void,
+  emitOnce: (key: string, e: NewEvent) => void,
 ): Promise<Money | null> {
   if (!tracker) return null;
   const { now } = obs;
   try {
-    await tracker.observe(obs.instances, obs.clearmlOk ? obs.workers : null, now);
+    if (await tracker.observe(obs.instances, obs.clearmlOk ? obs.workers : null, now))
+      emit(ev.costHistoryWrittenAgain());
   } catch (e) {
-    emit(ev.costHistoryUnwritable(e));
+    // Retried every tick until it works: said once in a while, not at every tick of a full disk.
+    emitOnce(`cost-history-unwritable|${tracker.writeRecoveries}`, ev.costHistoryUnwritable(e, tracker.unsavedFacts));
   }
   const budgets = config.budgets;
   const hasCaps =

@@ -4,9 +4,10 @@
  * compacted to one line per instance when it grows, and a torn last line (crash mid-write) is dropped and cut
  * off at the next open. Nothing is rewritten on a tick: a tick with no news writes nothing.
  *
- * Damage found at open that a crash mid-append cannot explain (zeroed blocks after a power cut, a line cut short
- * before others, a garbled line) keeps a copy of the file as `<file>.corrupt`, keeps what could be read, and is
- * reported once.
+ * A failed append (disk full) is cut back off the file so the next one starts on a clean line, and its facts wait
+ * in memory to be written with the next append or `retry`: no fact is lost once there is space again. Damage found
+ * at open that a crash mid-append cannot explain (zeroed blocks after a power cut, a line cut short before others,
+ * a garbled line) keeps a copy of the file as `<file>.corrupt`, keeps what could be read, and is reported once.
  *
  * Why not SQLite: the data is a few lines per instance lifetime and every query is a scan of at most a few
  * thousand instances in memory; a native module would add an Electron rebuild step for no gain.
@@ -246,6 +247,10 @@ export class CostHistory {
   private writes: Promise<unknown> = Promise.resolve();
   private linesInFile = 0;
   private closed: false | 'closed' | 'read-only' = false;
+  /** Lines applied in memory and not yet on disk (a write failed): written, in order, before anything newer. */
+  private readonly pending: string[] = [];
+  /** A failed write left bytes that could not be cut off: the next write starts on a new line. */
+  private partialTail = false;
 
   private constructor(
     private readonly file: string,
@@ -313,17 +318,22 @@ export class CostHistory {
     // Parsed and applied before the first await: queries made right after the call already see the fact.
     const fact = CostFactSchema.parse(input);
     if (!this.apply(fact)) return false;
-    const line = `${JSON.stringify(fact)}\n`;
+    this.pending.push(`${JSON.stringify(fact)}\n`);
     return this.enqueue(async () => {
-      await this.fh!.appendFile(line, 'utf8');
-      await this.fh!.sync();
-      this.linesInFile++;
-      if (this.linesInFile > this.records.size + this.compactAfterLines) {
-        // The fact is already durable; a failed compaction only leaves the journal long, and is retried.
-        await this.compactNow().catch(() => undefined);
-      }
+      await this.writePending();
       return true;
     });
+  }
+
+  /** Facts a failed write left in memory only (written with the next record, `retry` or `close`). */
+  get unsaved(): number {
+    return this.pending.length;
+  }
+
+  /** Writes the facts a failed write left waiting; resolves at once when none wait, throws when it fails again. */
+  retry(): Promise<void> {
+    if (this.closed || this.pending.length === 0) return Promise.resolve();
+    return this.enqueue(() => this.writePending());
   }
 
   /** Rewrites the journal as one line per kept instance (temp file, fsync, rename). */
@@ -334,7 +344,9 @@ export class CostHistory {
   /** Waits for pending writes, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
+    const last = this.retry();
     this.closed = 'closed';
+    await last.catch(() => undefined);
     await this.writes.catch(() => undefined);
     await this.fh?.close();
     this.fh = null;
@@ -511,6 +523,36 @@ export class CostHistory {
     }
   }
 
+  /**
+   * Appends every waiting line in one write. A failed or short write is cut back off (the file keeps only whole
+   * lines) and the lines keep waiting, so a later write puts them down in order and none is lost.
+   */
+  private async writePending(): Promise<void> {
+    if (this.pending.length === 0) return; // written by an earlier job, together with the lines before it
+    const fh = this.fh!;
+    const batch = this.pending.slice();
+    const before = (await fh.stat()).size;
+    try {
+      await fh.appendFile(`${this.partialTail ? '\n' : ''}${batch.join('')}`, 'utf8');
+      await fh.sync();
+    } catch (err) {
+      try {
+        await fh.truncate(before);
+        this.partialTail = false;
+      } catch {
+        this.partialTail = true;
+      }
+      throw err;
+    }
+    this.partialTail = false;
+    this.pending.splice(0, batch.length);
+    this.linesInFile += batch.length;
+    if (this.linesInFile > this.records.size + this.compactAfterLines) {
+      // The facts are already durable; a failed compaction only leaves the journal long, and is retried.
+      await this.compactNow().catch(() => undefined);
+    }
+  }
+
   private async compactNow(): Promise<void> {
     const horizon = this.clock.now() - this.retentionMs;
     for (const [key, r] of this.records) if (r.endedAt !== null && r.endedAt < horizon) this.records.delete(key);
@@ -537,6 +579,9 @@ export class CostHistory {
     }
     await syncDir(path.dirname(this.file));
     this.linesInFile = lines.length;
+    // The rewrite holds every fact applied in memory, the waiting ones included.
+    this.pending.length = 0;
+    this.partialTail = false;
   }
 }
 

@@ -17,7 +17,7 @@ import {
   type CapCrossing,
   type SpendFigures,
 } from './budget.js';
-import type { CostHistory } from './history.js';
+import type { CostFactInput, CostHistory } from './history.js';
 import type { PriceBook } from './price-book.js';
 
 export interface CostExtras {
@@ -33,11 +33,22 @@ export interface CostExtras {
 
 export class CostTracker {
   private capStates: Record<string, CapState> = {};
+  private recoveries = 0;
 
   constructor(
     private readonly history: CostHistory,
     private readonly book: PriceBook,
   ) {}
+
+  /** Facts recorded in memory that a failed write has kept off the disk so far. */
+  get unsavedFacts(): number {
+    return this.history.unsaved;
+  }
+
+  /** How many times writing came back after failing: a new failure after that is news again. */
+  get writeRecoveries(): number {
+    return this.recoveries;
+  }
 
   /**
    * The last moment the history knows the instance busy or registered (ms): its registration, the start of each
@@ -53,8 +64,25 @@ export class CostTracker {
     return times.length ? Math.max(...times) : null;
   }
 
-  /** Turn this tick's observation into lifecycle facts. Idempotent: the history drops what it already knows. */
-  async observe(instances: readonly InstanceObs[], workers: readonly WorkerObs[] | null, now: number): Promise<void> {
+  /**
+   * Turn this tick's observation into lifecycle facts. Idempotent: the history drops what it already knows. Every
+   * fact is applied even when writing fails (the history keeps it to write later); the first write error is thrown
+   * at the end. Resolves true when facts that had waited for a failed write are now on disk.
+   */
+  async observe(
+    instances: readonly InstanceObs[],
+    workers: readonly WorkerObs[] | null,
+    now: number,
+  ): Promise<boolean> {
+    const waited = this.history.unsaved > 0;
+    let failure: { error: unknown } | null = null;
+    const record = async (fact: CostFactInput) => {
+      try {
+        await this.history.record(fact);
+      } catch (error) {
+        failure ??= { error };
+      }
+    };
     const workerByInstance = new Map<string, WorkerObs>();
     for (const w of workers ?? []) workerByInstance.set(parseWorkerId(w.id)?.instanceId ?? '', w);
     const listed = new Set<string>();
@@ -64,7 +92,7 @@ export class CostTracker {
       if (!this.history.get(i.instanceId)) {
         const quote = this.book.hourly(i.instanceType, i.market, i.zone);
         const od = i.market === 'spot' ? this.book.hourly(i.instanceType, 'on-demand').price : undefined;
-        await this.history.record({
+        await record({
           t: 'launched',
           at: i.launchedAt,
           instanceId: i.instanceId,
@@ -84,13 +112,13 @@ export class CostTracker {
       const w = workerByInstance.get(i.instanceId);
       if (!rec) continue;
       if (w && rec.registeredAt === null)
-        await this.history.record({ t: 'registered', at: now, instanceId: i.instanceId, workerId: w.id });
+        await record({ t: 'registered', at: now, instanceId: i.instanceId, workerId: w.id });
       const open = rec.tasks.find((t) => t.endedAt === null);
       const current = w?.task ?? null;
       if (open && open.taskId !== current?.id)
-        await this.history.record({ t: 'task-ended', at: now, instanceId: i.instanceId, taskId: open.taskId });
+        await record({ t: 'task-ended', at: now, instanceId: i.instanceId, taskId: open.taskId });
       if (current && open?.taskId !== current.id) {
-        await this.history.record({
+        await record({
           t: 'task-started',
           at: now,
           instanceId: i.instanceId,
@@ -102,11 +130,15 @@ export class CostTracker {
     for (const rec of this.history.instances()) {
       if (rec.endedAt === null && !listed.has(rec.instanceId)) {
         const open = rec.tasks.find((t) => t.endedAt === null);
-        if (open)
-          await this.history.record({ t: 'task-ended', at: now, instanceId: rec.instanceId, taskId: open.taskId });
-        await this.history.record({ t: 'terminated', at: now, instanceId: rec.instanceId });
+        if (open) await record({ t: 'task-ended', at: now, instanceId: rec.instanceId, taskId: open.taskId });
+        await record({ t: 'terminated', at: now, instanceId: rec.instanceId });
       }
     }
+    // A quiet tick still writes what waits, so it is on disk as soon as there is space again.
+    if (!failure) await this.history.retry().catch((error: unknown) => (failure = { error }));
+    if (failure) throw (failure as { error: unknown }).error;
+    if (waited) this.recoveries++;
+    return waited;
   }
 
   figures(budgets: Budgets, now: number): SpendFigures {
