@@ -69,11 +69,19 @@ export const ev = {
     kind: 'team',
     message: `leader lease in '${table}' reachable again`,
   }),
-  otherEngine: (others: readonly { engineId: string; host: string }[]): NewEvent => ({
+  otherEngine: (
+    others: readonly { engineId: string; host: string }[],
+    identityReset: 'unreadable' | 'missing' | null = null,
+  ): NewEvent => ({
     level: 'error',
     kind: 'team',
-    message: `another engine acts on this workers prefix (${others.map((o) => `${o.host}, ${o.engineId}`).join('; ')}): this engine holds (nothing launched, terminated or renewed) until you decide: "this engine acts" or "stand by" (a lease table, team.leaseTable, decides this automatically)`,
+    message:
+      `another engine acts on this workers prefix (${others.map((o) => `${o.host}, ${o.engineId}`).join('; ')}): this engine holds (nothing launched, terminated or renewed) until you decide: "this engine acts" or "stand by" (a lease table, team.leaseTable, decides this automatically)` +
+      (identityReset
+        ? `. This data folder's identity was reset at start (team.json ${identityReset === 'missing' ? 'was missing' : 'could not be read'}): if no other autoscaler runs on this host with this workers prefix, that engine is this one before the reset, so answer "this engine acts"`
+        : ''),
   }),
+  teamIdentity: (message: string): NewEvent => ({ level: 'warn', kind: 'team', message }),
   standingByDecided: (other: { engineId: string; host: string } | null): NewEvent => ({
     level: 'info',
     kind: 'team',

@@ -96,6 +96,8 @@ export class LeadershipController {
     emit: (e: NewEvent) => void,
   ): Promise<LeadershipStep> {
     const state = (this.state ??= await this.ports.team);
+    const notice = state.takeNotice?.();
+    if (notice) emit(ev.teamIdentity(notice));
     const store = this.storeFor(input.config);
     const result = store
       ? await this.leaseStep(input.config, store, input.wantsToAct, emit)
@@ -273,8 +275,11 @@ export class LeadershipController {
     const was = this.role;
     this.role = outcome.role;
     if (was !== outcome.role) {
-      if (outcome.role === 'conflict') emit(ev.otherEngine(this.others));
-      else if (outcome.role === 'standby') emit(ev.standingByDecided(other));
+      if (outcome.role === 'conflict') {
+        // A new id after a lost team.json sees this folder's own earlier stamps, with this host's name, as another's.
+        const reset = state.reset && !state.reset.recoveredFrom ? state.reset.cause : null;
+        emit(ev.otherEngine(this.others, reset && this.others.some((o) => o.host === me.host) ? reset : null));
+      } else if (outcome.role === 'standby') emit(ev.standingByDecided(other));
       else if (was === 'conflict' || was === 'standby') emit(ev.actingAgain(outcome.reason));
     }
     return {
