@@ -161,7 +161,8 @@ describe('RunTally', () => {
       '  tasks served 3',
       '  spend        $0.75 during this run',
       '  errors       1',
-      '2 instances keep running ($1.00/h): the next start adopts them from their EC2 tags, and an idle one powers itself off once its lease runs out.',
+      // i-2 was terminated after the last snapshot listed it.
+      '1 instance keeps running ($0.50/h): the next start adopts it from its EC2 tags, and an idle one powers itself off once its lease runs out.',
     ]);
     expect(t.summary({ demo: true, lease: true, startedAt: T0, now: T0 }).at(-1)).toBe(
       'The demo world ends with this process: its emulated instances are gone.',
@@ -170,6 +171,36 @@ describe('RunTally', () => {
     t.snapshot(snap({ instances: [inst('i-1', 'idle')], costs: { ...emptySnapshot().costs, burnPerHour: 0.5 } }));
     expect(t.summary({ demo: false, lease: false, startedAt: T0, now: T0 }).at(-1)).toBe(
       '1 instance keeps running ($0.50/h): the next start adopts it from its EC2 tags.',
+    );
+  });
+
+  it("counts the last tick's launches and terminations, which no snapshot showed", () => {
+    // A stop during the run's first launch: the snapshot is from before it, and nothing of that resource was priced.
+    const first = new RunTally();
+    first.snapshot(snap({}));
+    first.event(ev({ kind: 'launch', resource: 'gpu_a', instanceIds: ['i-1', 'i-2', 'i-3'] }));
+    expect(first.summary({ demo: false, lease: false, startedAt: T0, now: T0 }).at(-1)).toBe(
+      '3 instances keep running: the next start adopts them from their EC2 tags.',
+    );
+
+    // Launched next to a listed instance of the same resource: priced as it is.
+    const more = new RunTally();
+    more.snapshot(snap({ instances: [inst('i-1', 'busy', 'a')] }));
+    more.event(ev({ kind: 'launch', resource: 'gpu_a', instanceIds: ['i-2', 'i-3'] }));
+    more.event(ev({ kind: 'launch', resource: 'cpu_b', instanceIds: ['i-4'] }));
+    expect(more.summary({ demo: false, lease: false, startedAt: T0, now: T0 }).at(-1)).toBe(
+      '4 instances keep running (at least $1.50/h): the next start adopts them from their EC2 tags.',
+    );
+
+    // The last tick terminated everything the last snapshot listed.
+    const done = new RunTally();
+    done.event(ev({ kind: 'launch', resource: 'gpu_a', instanceIds: ['i-1', 'i-2', 'i-3'] }));
+    done.snapshot(snap({ instances: [inst('i-1', 'idle'), inst('i-2', 'idle'), inst('i-3', 'idle')] }));
+    // i-3 ended on its own (a spot reclaim): no longer listed, and not counted again as a launch.
+    done.snapshot(snap({ instances: [inst('i-1', 'idle'), inst('i-2', 'idle')] }));
+    done.event(ev({ kind: 'terminate', instanceIds: ['i-1', 'i-2'] }));
+    expect(done.summary({ demo: false, lease: false, startedAt: T0, now: T0 }).at(-1)).toBe(
+      'No instances are running.',
     );
   });
 });

@@ -2,6 +2,8 @@
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -238,6 +240,49 @@ describe('headless CLI', () => {
     const events = lines.map((l) => JSON.parse(l) as { type: string; message?: string });
     expect(events.some((e) => e.type === 'event' && e.message?.startsWith('dry run: would launch'))).toBe(true);
     expect(ec2.instances()).toHaveLength(0);
+  });
+
+  it('a run that ends during a launch says in its summary that the launched instances keep running', async () => {
+    clearml.createQueue('aws_gpu');
+    for (let i = 0; i < 2; i++) clearml.addTask({ name: `train-${i}`, queue: 'aws_gpu', durationSec: 600 });
+    // RunInstances answers 5 s late, so the run's 2.4 s limit lands while the launch is under way.
+    const proxy: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const hold = body.toString().includes('Action=RunInstances') ? 5000 : 0;
+        setTimeout(() => {
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length'),
+          ) as Record<string, string>;
+          void fetch(`${ec2.url}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body }).then(async (r) => {
+            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/xml' });
+            res.end(Buffer.from(await r.arrayBuffer()));
+          });
+        }, hold);
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    process.env.AWS_ENDPOINT_URL_EC2 = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+      const argv = [
+        '--config',
+        path.join(fixtures, 'clearml-reference.yaml'),
+        '--minutes',
+        '0.04',
+        '--data-dir',
+        dataDir,
+      ];
+      expect(await runHeadless(argv, out, env())).toBe(0);
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
+    const text = lines.join('\n');
+    expect(text).toMatch(/launched 2 × g4dn\.xlarge on 'aws_gpu'/);
+    expect(ec2.instances()).toHaveLength(2);
+    expect(lines.at(-1)).toMatch(/^2 instances keep running.*: the next start adopts them from their EC2 tags/);
   });
 
   it('prints the cost report from the history, and CSV', async () => {

@@ -240,9 +240,10 @@ async function runHost(
 
     const startedAt = systemClock.now();
     let lastStatus = '';
+    // The tally listens until the host has stopped: the tick a stop waits for publishes after the view has closed.
+    const untally = host.store.subscribe((s) => tally.snapshot(s));
     const unsubscribe = host.store.subscribe((s) => {
       void adoption(s);
-      tally.snapshot(s);
       if (!json) return view!.status(s);
       const line = JSON.stringify({
         type: 'status',
@@ -274,6 +275,7 @@ async function runHost(
         });
       } catch (e) {
         unsubscribe();
+        untally();
         await host.stop();
         fatal(`cannot serve: ${errorText(e)}`);
         return 2;
@@ -303,8 +305,10 @@ async function runHost(
     if (json) {
       out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
       await host.stop();
+      untally();
     } else {
       await host.stop();
+      untally();
       view!.close();
       const lease = host.config?.lease.enabled ?? false;
       for (const l of tally.summary({ demo: opts.mode === 'demo', lease, startedAt, now: systemClock.now() }))

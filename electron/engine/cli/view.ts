@@ -2,7 +2,14 @@
  * What the headless CLI shows a person: one aligned line per event, a status line, and an end-of-run summary.
  * Pure text functions (colour passed in); terminal.ts writes them. `--json` output does not go through here.
  */
-import { isLiveState, pendingTasks, queuesKnown, type EngineEvent, type Snapshot } from '../../../shared/domain.js';
+import {
+  isLiveState,
+  pendingTasks,
+  queuesKnown,
+  type EngineEvent,
+  type InstanceView,
+  type Snapshot,
+} from '../../../shared/domain.js';
 import { plural } from '../../../shared/words.js';
 
 export interface Paint {
@@ -131,24 +138,68 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
   return parts.join(' · ') + (reason ? ` · ${s.status === 'error' ? paint.red(reason) : reason}` : '');
 }
 
+/** What is still running when a run ends, and what it costs an hour. */
+export interface LeftRunning {
+  count: number;
+  burn: number;
+  /** Instances counted whose price no snapshot showed (launched by the last tick): not in `burn`. */
+  unpriced: number;
+}
+
+/**
+ * What keeps running after the run: the last snapshot can be a tick old, since the tick that ends a run publishes
+ * what it observed before it launched and terminated. So the instances it lists less those this run terminated, plus
+ * those this run launched that no snapshot listed yet (priced as an instance of the same resource was, if one was).
+ */
+export function leftRunning(input: {
+  listed: readonly InstanceView[];
+  seen: ReadonlySet<string>;
+  launched: ReadonlyMap<string, string | undefined>;
+  terminated: ReadonlySet<string>;
+  priceOf: (resource: string) => number | undefined;
+}): LeftRunning {
+  const out: LeftRunning = { count: 0, burn: 0, unpriced: 0 };
+  for (const i of input.listed) {
+    if (!isLiveState(i.state) || input.terminated.has(i.instanceId)) continue;
+    out.count += 1;
+    out.burn += i.hourlyPrice;
+  }
+  for (const [id, resource] of input.launched) {
+    if (input.seen.has(id) || input.terminated.has(id)) continue;
+    out.count += 1;
+    const price = resource === undefined ? undefined : input.priceOf(resource);
+    if (price === undefined) out.unpriced += 1;
+    else out.burn += price;
+  }
+  return out;
+}
+
 /** What a run did, accumulated from the events and snapshots it saw. */
 export class RunTally {
-  private readonly launched = new Set<string>();
+  /** Instance id → its resource, for each launch of this run. */
+  private readonly launched = new Map<string, string | undefined>();
   private readonly terminated = new Set<string>();
   private readonly tasks = new Set<string>();
+  /** Every instance a snapshot listed, and the price of each resource as listed. */
+  private readonly seen = new Set<string>();
+  private readonly prices = new Map<string, number>();
   private errors = 0;
   private spentAtStart: number | null = null;
   private spentNow = 0;
   private last: Snapshot | null = null;
 
   event(e: EngineEvent): void {
-    if (e.kind === 'launch') for (const i of e.instanceIds ?? []) this.launched.add(i);
+    if (e.kind === 'launch') for (const i of e.instanceIds ?? []) this.launched.set(i, e.resource);
     if (e.kind === 'terminate') for (const i of e.instanceIds ?? []) this.terminated.add(i);
     if (e.level === 'error') this.errors += 1;
   }
 
   snapshot(s: Snapshot): void {
-    for (const i of s.instances) if (i.task) this.tasks.add(i.task.id);
+    for (const i of s.instances) {
+      if (i.task) this.tasks.add(i.task.id);
+      this.seen.add(i.instanceId);
+      this.prices.set(i.resource, i.hourlyPrice);
+    }
     const spent = s.costs.monthToDate ?? s.costs.spendToday;
     this.spentAtStart ??= spent;
     this.spentNow = spent;
@@ -158,8 +209,14 @@ export class RunTally {
   /** The closing lines. `demo`: the emulated instances end with the process; otherwise they keep running. */
   summary(opts: { demo: boolean; lease: boolean; startedAt: number; now: number }): string[] {
     const minutes = Math.max(0, (opts.now - opts.startedAt) / 60_000);
-    const running = this.last ? counts(this.last).instances : 0;
-    const burn = this.last?.costs.burnPerHour ?? 0;
+    const left = leftRunning({
+      listed: this.last?.instances ?? [],
+      seen: this.seen,
+      launched: this.launched,
+      terminated: this.terminated,
+      priceOf: (r) => this.prices.get(r),
+    });
+    const running = left.count;
     const lines = [
       `Run summary (${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min):`,
       `  launched     ${plural(this.launched.size, 'instance')}`,
@@ -168,10 +225,12 @@ export class RunTally {
       `  spend        ${usd(Math.max(0, this.spentNow - (this.spentAtStart ?? this.spentNow)))} during this run${opts.demo ? ' (emulated prices, not billed)' : ''}`,
       `  errors       ${this.errors}`,
     ];
+    const price =
+      left.unpriced === 0 ? ` (${usd(left.burn)}/h)` : left.unpriced < running ? ` (at least ${usd(left.burn)}/h)` : '';
     if (opts.demo) lines.push('The demo world ends with this process: its emulated instances are gone.');
     else if (running > 0)
       lines.push(
-        `${plural(running, 'instance')} ${running === 1 ? 'keeps' : 'keep'} running (${usd(burn)}/h): ` +
+        `${plural(running, 'instance')} ${running === 1 ? 'keeps' : 'keep'} running${price}: ` +
           `the next start adopts ${running === 1 ? 'it from its' : 'them from their'} EC2 tags` +
           (opts.lease ? ', and an idle one powers itself off once its lease runs out.' : '.'),
       );
