@@ -47,6 +47,18 @@ export function Bar({ fraction, tone = 'accent' }: { fraction: number; tone?: st
   );
 }
 
+/** A table cell of running instances against their cap: the bar (warn at the cap) and "used / cap". */
+export function CapCell({ used, cap }: { used: number; cap: number }) {
+  return (
+    <td className="cap-cell">
+      <Bar fraction={cap ? used / cap : 0} tone={cap && used >= cap ? 'warn' : 'accent'} />
+      <span>
+        {used} / {cap}
+      </span>
+    </td>
+  );
+}
+
 export function downloadText(filename: string, text: string, mime: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: mime }));
   const a = document.createElement('a');

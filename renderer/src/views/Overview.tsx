@@ -7,7 +7,7 @@ import { useId, useState } from 'react';
 import { AdoptPrompt } from '../components/AdoptPrompt.js';
 import { LeadershipBanner } from '../components/LeadershipBanner.js';
 import { ConfirmDialog, Dialog } from '../components/Dialog.js';
-import { Bar, Stat, TableScroll, useNow } from '../components/misc.js';
+import { CapCell, Stat, TableScroll, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
 import {
@@ -174,12 +174,7 @@ export function Overview() {
                         <span className="tone-ok">{queueFigure(q.busy, known)}</span> · {queueFigure(q.idle, known)} ·{' '}
                         <span className="tone-busy">{queueFigure(q.booting, known)}</span>
                       </td>
-                      <td className="cap-cell">
-                        <Bar fraction={cap ? used / cap : 0} tone={cap && used >= cap ? 'warn' : 'accent'} />
-                        <span>
-                          {used} / {cap}
-                        </span>
-                      </td>
+                      <CapCell used={used} cap={cap} />
                     </tr>
                   );
                 })}

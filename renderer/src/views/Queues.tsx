@@ -1,6 +1,6 @@
 /** Queues: what waits, what serves it, its caps, the last decision and why; pause/resume per queue. */
 import { useId } from 'react';
-import { Bar, TableScroll } from '../components/misc.js';
+import { CapCell, TableScroll } from '../components/misc.js';
 import { unavailable } from '../components/busy.js';
 import { formatDuration } from '../model/format.js';
 import { queueFigure, UNKNOWN } from '../model/overview.js';
@@ -139,15 +139,7 @@ function QueueCard({ q, focused, known }: { q: QueueView; focused: boolean; know
                 <td>{r.resource}</td>
                 <td>{r.instanceType}</td>
                 <td>{r.market}</td>
-                <td className="cap-cell">
-                  <Bar
-                    fraction={r.maxInstances ? r.running / r.maxInstances : 0}
-                    tone={r.running >= r.maxInstances ? 'warn' : 'accent'}
-                  />
-                  <span>
-                    {r.running} / {r.maxInstances}
-                  </span>
-                </td>
+                <CapCell used={r.running} cap={r.maxInstances} />
               </tr>
             ))}
           </tbody>
