@@ -30,6 +30,9 @@ export interface InFlightLaunch {
 
 export type BudgetVerdict = { allowed: true } | { allowed: false; reason: string };
 
+/** Why the engine holds every launch on its own: credentials refused, or the launch journal not recovered. */
+export type LaunchStop = 'credentials' | 'journal';
+
 export interface PolicyInput {
   now: number;
   config: Config;
@@ -51,6 +54,8 @@ export interface PolicyInput {
    */
   idleInherited?: ReadonlyMap<string, number | null>;
   launchesPaused: boolean;
+  /** Launches held by the engine, not the user: refused credentials, or a launch journal not recovered. */
+  launchStop?: LaunchStop | null;
   pausedQueues: ReadonlySet<string>;
   /** `${queue}|${resource}` pairs whose every placement hit a capacity error recently. */
   cooling: ReadonlySet<string>;
@@ -117,7 +122,8 @@ export type DecisionReason =
   | { code: 'queue-missing'; queue: string }
   | { code: 'no-pending' }
   | { code: 'covered'; demand: Demand }
-  | { code: 'paused'; demand: Demand; need: number; scope: 'all' | 'queue' }
+  /** `all`/`queue`: the user's pause; `credentials`, `journal`: launches held by the engine until that is fixed. */
+  | { code: 'paused'; demand: Demand; need: number; scope: 'all' | 'queue' | LaunchStop }
   | {
       code: 'scale-up';
       demand: Demand;
@@ -321,8 +327,9 @@ export function plan(input: PolicyInput): Plan {
       decision.reason = { code: 'no-pending' };
     } else if (need <= 0) {
       decision.reason = { code: 'covered', demand };
-    } else if (input.launchesPaused || input.pausedQueues.has(queueName)) {
-      decision.reason = { code: 'paused', demand, need, scope: input.launchesPaused ? 'all' : 'queue' };
+    } else if (input.launchStop || input.launchesPaused || input.pausedQueues.has(queueName)) {
+      const scope = input.launchStop ?? (input.launchesPaused ? 'all' : 'queue');
+      decision.reason = { code: 'paused', demand, need, scope };
     } else {
       let remaining = need;
       const launchedParts: { count: number; instanceType: string }[] = [];

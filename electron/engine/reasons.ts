@@ -38,6 +38,13 @@ export function renderBlocker(b: Blocker): string {
  * run, or another engine acts for the prefix (team mode). null: it did. The plan is the same either way, so the
  * text must say which, or a queue reads "launched" while nothing was.
  */
+const PAUSE_TEXT: Record<Extract<DecisionReason, { code: 'paused' }>['scope'], string> = {
+  all: 'launches are paused',
+  queue: 'launches are paused for this queue',
+  credentials: 'launches are stopped: credentials were refused (the status says which and what to fix)',
+  journal: 'launches wait until the launch journal in the data folder can be written (the status says why)',
+};
+
 export type LaunchHold = 'off' | 'dry-run' | 'standby' | null;
 
 const HOLD_TEXT: Record<NonNullable<LaunchHold>, string> = {
@@ -57,7 +64,7 @@ export function renderDecisionReason(r: DecisionReason, held: LaunchHold = null)
     case 'covered':
       return `${renderDemand(r.demand)}: demand covered`;
     case 'paused':
-      return `${renderDemand(r.demand)}: would launch ${r.need} but launches are paused${r.scope === 'all' ? '' : ' for this queue'}`;
+      return `${renderDemand(r.demand)}: would launch ${r.need} but ${PAUSE_TEXT[r.scope]}`;
     case 'scale-up': {
       const parts = r.launched.map((l) => `${l.count} × ${l.instanceType}`).join(' + ');
       const head = !r.launched.length

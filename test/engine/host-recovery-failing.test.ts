@@ -30,9 +30,16 @@ describe('a recovery that fails: launches wait, the rest of the tick runs', () =
       for (let i = 0; i < 2; i++) {
         const r = await host.tickNow();
         expect(r?.launched).toEqual([]);
-        expect(r?.plan?.decisions.find((d) => d.queue === 'gpu')?.reason.code).toBe('paused');
+        expect(r?.plan?.decisions.find((d) => d.queue === 'gpu')?.reason).toMatchObject({
+          code: 'paused',
+          scope: 'journal',
+        });
       }
       const s = host.store.getState();
+      // The queue says why nothing launches, not that the user paused launches.
+      expect(s.queues.find((q) => q.name === 'gpu')?.lastDecision).toMatch(
+        /would launch 1 but launches wait until the launch journal in the data folder can be written/,
+      );
       // The tick ran: ClearML was read (the figures are counts) though nothing was launched.
       expect(queuesKnown(s)).toBe(true);
       expect(s.queues.find((q) => q.name === 'gpu')?.pending).toBe(1);

@@ -587,6 +587,18 @@ describe('policy: what each queue decision says', () => {
       [],
     ],
     [
+      'launches stopped by refused credentials (whatever the pauses say)',
+      { launchStop: 'credentials', pausedQueues: new Set(['gpu']), queues: [queue('gpu', 3)] },
+      { reason: { code: 'paused', need: 3, scope: 'credentials' } },
+      [],
+    ],
+    [
+      'launches held until the launch journal is recovered',
+      { launchStop: 'journal', queues: [queue('gpu', 3)] },
+      { reason: { code: 'paused', need: 3, scope: 'journal' } },
+      [],
+    ],
+    [
       '3 pending, cap 2: one not launched, at the cap',
       { queues: [queue('gpu', 3)] },
       {

@@ -30,6 +30,15 @@ describe('reasons: the one renderer', () => {
       { code: 'paused', demand, need: 2, scope: 'queue' },
       '3 pending, 1 idle, 0 booting: would launch 2 but launches are paused for this queue',
     ],
+    // Held by the engine, not by the user's pause: the decision says so, and not "paused".
+    [
+      { code: 'paused', demand, need: 2, scope: 'credentials' },
+      '3 pending, 1 idle, 0 booting: would launch 2 but launches are stopped: credentials were refused (the status says which and what to fix)',
+    ],
+    [
+      { code: 'paused', demand, need: 2, scope: 'journal' },
+      '3 pending, 1 idle, 0 booting: would launch 2 but launches wait until the launch journal in the data folder can be written (the status says why)',
+    ],
     [
       {
         code: 'scale-up',
