@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { TeamDecisionSchema } from '../../../shared/team.js';
 import { parseStamp, type StoredDecision } from './detection.js';
 import { writeFileDurably } from '../durable-file.js';
-import { JOURNAL_FILE } from '../reliability/intent-journal.js';
+import { JOURNAL_FILE, parseJournal } from '../reliability/intent-journal.js';
 
 export const TEAM_FILE = 'team.json';
 
@@ -82,14 +82,8 @@ export function previousEngineId(
   const inFile = /"engineId"\s*:\s*"(eng-[0-9a-f]{12})"/.exec(damaged ?? '')?.[1];
   if (inFile) return { engineId: inFile, from: 'damaged-file' };
   let latest: { engineId: string; at: number } | null = null;
-  for (const line of (journal ?? '').split('\n')) {
-    let stamp: unknown;
-    try {
-      stamp = (JSON.parse(line) as { stamp?: unknown } | null)?.stamp;
-    } catch {
-      continue;
-    }
-    const s = typeof stamp === 'string' ? parseStamp(stamp) : null;
+  for (const { intent } of parseJournal(journal ?? '').entries) {
+    const s = intent.stamp === undefined ? null : parseStamp(intent.stamp);
     if (!s || s.host !== host || !ENGINE_ID.test(s.engineId)) continue;
     if (!latest || s.at >= latest.at) latest = s;
   }
