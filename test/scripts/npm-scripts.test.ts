@@ -3,10 +3,11 @@
  * from one an earlier run left behind, and a vitest that fails without a failing test still counts as a failure.
  * Run in a temporary output folder (AUTOSCALER_TEST_OUTPUT) outside any D-Bus wrapping (AUTOSCALER_TEST_INNER).
  * Also the flags of `npm run chaos` and `npm run preview:web`: usage on --help, a clear refusal of a wrong one (and
- * of one that another flag would leave unused).
+ * of one that another flag would leave unused), and a preview refused a data folder another engine runs on.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runScript } from '../fixtures/index.js';
@@ -102,5 +103,30 @@ describe('npm run preview:web: flags refused before anything starts', () => {
     expect(r.code).toBe(2);
     expect(r.out).toMatch(said);
     expect(r.out).not.toContain('Open the dashboard');
+  });
+});
+
+describe('npm run preview:web --data-dir: one engine per folder', () => {
+  it('refuses a folder whose engine another live process runs, and names that process', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'npm-scripts-'));
+    dirs.push(dir);
+    // A live Node process stands in for a second preview (or `headless --data-dir DIR/engine`) on this folder.
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => holder.once('spawn', resolve));
+      mkdirSync(path.join(dir, 'engine'));
+      writeFileSync(
+        path.join(dir, 'engine', 'engine.lock'),
+        JSON.stringify({ pid: holder.pid, host: hostname(), startedAt: Date.now() }),
+      );
+      const r = await run(dir, ['--data-dir', dir], 'electron/engine/preview/preview-web.ts');
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(new RegExp(`another autoscaler engine \\(pid ${holder.pid} on `));
+      expect(r.out).not.toContain('Open the dashboard');
+      // The holder's lock is left as it was.
+      expect(readFileSync(path.join(dir, 'engine', 'engine.lock'), 'utf8')).toContain(`"pid":${holder.pid}`);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });

@@ -14,6 +14,7 @@ import { createRunTempDir } from '../temp-dir.js';
 import { errorText } from '../../../shared/error-text.js';
 import { exitOnSecondSignal, runMain, untilStopped } from '../cli/process.js';
 import { attachBackend } from './attach.js';
+import { DataDirBusyError, lockDataDir, type DataDirLock } from '../data-dir-lock.js';
 
 const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--port N] [--data-dir DIR]
        npm run preview:web -- --attach wss://HOST:PORT --token-file FILE [--fingerprint SHA256] [--port N]
@@ -28,15 +29,17 @@ const USAGE = `Usage: npm run preview:web -- [--config FILE | --first-run] [--po
                   before, or prints the server's for you to confirm; a --fingerprint that connects is remembered
                   (in $XDG_CONFIG_HOME or ~/.config: clearml-tray-autoscaler/preview-fingerprints.json)`;
 
-/** Why a combination of flags would leave one of them unused, or null when every flag given applies. */
-function ignoredFlag(args: {
+interface PreviewArgs {
   config?: string | undefined;
   'first-run'?: boolean | undefined;
   'data-dir'?: string | undefined;
   attach?: string | undefined;
   'token-file'?: string | undefined;
   fingerprint?: string | undefined;
-}): string | null {
+}
+
+/** Why a combination of flags would leave one of them unused, or null when every flag given applies. */
+function ignoredFlag(args: PreviewArgs): string | null {
   if (args.attach !== undefined) {
     const local = (['config', 'first-run', 'data-dir'] as const).filter(
       (f) => args[f] !== undefined && args[f] !== false,
@@ -127,7 +130,32 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Cannot use --data-dir ${dataDir}: ${why}.`);
     return 2;
   }
+  // A folder the user named may be another preview's or a headless engine's (`--data-dir DIR/engine`): two engines
+  // on one folder launch twice for the same tasks. A temporary folder is this run's alone.
+  let lock: DataDirLock | null = null;
+  if (args['data-dir']) {
+    try {
+      lock = lockDataDir(path.join(dataDir, 'engine'));
+    } catch (e) {
+      if (!(e instanceof DataDirBusyError)) throw e;
+      console.error(e.message);
+      return 1;
+    }
+  }
+  try {
+    return await serve(args, dataDir, port, network);
+  } finally {
+    lock?.release();
+  }
+}
 
+/** The preview's own engine on `dataDir`, served until a signal stops it. */
+async function serve(
+  args: PreviewArgs,
+  dataDir: string,
+  port: number,
+  network: ReturnType<typeof useNetworkFromEnv>,
+): Promise<number> {
   let config;
   if (args.config) {
     try {
