@@ -326,10 +326,10 @@ describe('broken files: every issue at its path in the original file, saying wha
       /must be a pair \[resource, max instances\]/,
     ],
     [
-      'queue max fractional',
-      (d) => (d.configurations['queues'] = { aws_gpu: [['gpu_t4', 1.5]] }),
+      'queue max fractional, as text',
+      (d) => (d.configurations['queues'] = { aws_gpu: [['gpu_t4', '1.5']] }),
       'configurations.queues.aws_gpu.0.1',
-      /max instances must be a whole number/,
+      /^is the text "1\.5", which ClearML's autoscaler could not read as a whole number .* e\.g\. 1$/,
     ],
     [
       'queues missing',
@@ -472,6 +472,9 @@ describe('field by field', () => {
       expect.stringMatching(
         /^configurations\.resource_configurations\.r1\.ebs_snapshot_id: ClearML ignores ebs_volume_size and ebs_volume_type beside a snapshot/,
       ),
+      // Fractions this app takes, where ClearML's autoscaler took only whole minutes.
+      expect.stringMatching(/^hyper_params\.max_idle_time_min is 0\.5: ClearML's autoscaler refused to start with it/),
+      expect.stringMatching(/^hyper_params\.max_spin_up_time_min is 7\.5: ClearML's autoscaler refused to start/),
     ]);
     expect(r.secrets).toEqual({
       awsAccessKeyId: 'AKIAEXAMPLEEXAMPLE01',
@@ -656,14 +659,15 @@ describe('field by field', () => {
       ],
     },
     {
-      name: 'a fractional cap: at the entry, not on a setting the file does not have',
-      queues: { aws_gpu: [['gpu_t4', 3.7]] },
-      issues: [{ path: 'configurations.queues.aws_gpu.0.1', message: 'max instances must be a whole number' }],
-    },
-    {
-      name: 'a fractional cap as text',
+      name: 'a fractional cap as text: at the entry, not on a setting the file does not have',
       queues: { aws_gpu: [['gpu_t4', '3.5']] },
-      issues: [{ path: 'configurations.queues.aws_gpu.0.1', message: 'max instances must be a whole number' }],
+      issues: [
+        {
+          path: 'configurations.queues.aws_gpu.0.1',
+          message:
+            'is the text "3.5", which ClearML\'s autoscaler could not read as a whole number (Python\'s int() fails on it): each poll stopped there while aws_gpu had tasks waiting, so nothing was launched or terminated for any queue. Write a whole number of instances, e.g. 3',
+        },
+      ],
     },
   ])('a queue entry of the wrong shape or cap: one issue, where it is written ($name)', ({ queues, issues }) => {
     const r = importClearmlConfig(

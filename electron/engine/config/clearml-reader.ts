@@ -113,6 +113,45 @@ export class Reader {
 }
 
 /**
+ * Python's `int()` of a value, as ClearML's autoscaler applies it to a queue's max instances (`int(max_instances) -
+ * running - booting`): text of a whole number (surrounding spaces and `_` between digits allowed) is read, any other
+ * text fails, a fraction is cut toward zero, true and false are 1 and 0; infinity, NaN and anything else fail.
+ */
+export function pythonInt(v: unknown): number | undefined {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) + 0 : undefined;
+  if (typeof v === 'string' && /^\s*[+-]?\d+(?:_\d+)*\s*$/.test(v)) return Number.parseInt(v.replace(/_/g, ''), 10) + 0;
+  return undefined;
+}
+
+/**
+ * How a number setting of the file was written, apart from its value: the importer says what ClearML's autoscaler
+ * made of each form (it reads text, fractions and booleans differently per setting) and what this app imports.
+ */
+export type WrittenNumber =
+  | { form: 'missing' }
+  | { form: 'number'; value: number }
+  /** `value` is the text read as a number here (undefined when it is not one). */
+  | { form: 'text'; text: string; value: number | undefined }
+  | { form: 'boolean'; value: boolean }
+  /** `.inf`, `.nan`, a list, a map. */
+  | { form: 'other'; written: string };
+
+export function writtenNumber(v: unknown): WrittenNumber {
+  if (v === undefined || v === null || v === '') return { form: 'missing' };
+  if (typeof v === 'boolean') return { form: 'boolean', value: v };
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) return { form: 'number', value: v };
+    return { form: 'other', written: Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf' }; // as YAML writes them
+  }
+  if (typeof v === 'string') {
+    const n = v.trim() === '' ? Number.NaN : Number(v);
+    return { form: 'text', text: v, value: Number.isFinite(n) ? n : undefined };
+  }
+  return { form: 'other', written: JSON.stringify(v) };
+}
+
+/**
  * What ClearML's autoscaler did when a true/false setting held text (any non-empty text is true in Python), and what
  * false means here. Its reads: `if resource_conf["is_spot"]:`, `if cpu_only` (from `resource_conf.get("cpu_only",
  * False)`), `bool(resource_conf.get("enable_monitoring", False))`, `if not self.use_credentials_chain:`.

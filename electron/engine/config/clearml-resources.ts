@@ -1,7 +1,7 @@
 /** A ClearML autoscaler file's resource configurations and queue map, read into our resources and queues. */
 import { isMetadataTagKey } from '../../../shared/config.js';
 import { SERVER_QUEUE_NAME_MIN } from '../../../shared/queue-name.js';
-import { compact, isObj, type Obj, type Reader } from './clearml-reader.js';
+import { compact, isObj, pythonInt, writtenNumber, type Obj, type Reader } from './clearml-reader.js';
 
 export const RESOURCE_KEYS = new Set([
   'instance_type',
@@ -217,11 +217,93 @@ export function importQueues(r: Reader, raw: unknown, resourceNames: string[]): 
           `unknown resource '${resource}'; defined resources: ${resourceNames.join(', ') || 'none'}`,
         );
       }
-      return compact({ resource, maxInstances: r.num(max, `${ePath}.1`, 'instances') });
+      return compact({ resource, maxInstances: importCap(r, max, `${ePath}.1`, queue, resource ?? String(res)) });
     });
     // A queue with an entry of the wrong shape is left to its issue: read without it, the schema would report
     // its resource and cap missing, at paths the file does not have.
     if (mapped.every((e) => e !== null)) out[queue] = mapped;
   }
   return out;
+}
+
+/**
+ * A queue entry's max instances, read as ClearML's autoscaler used it: `int(max_instances)` at every poll where the
+ * queue had tasks waiting, launching while that minus the resource's running and booting instances is above 0.
+ */
+export type CapReading =
+  | { code: 'missing' }
+  | { code: 'as-written'; value: number }
+  /** Imported as what ClearML's int() made of it (`clearml`), never below 0: that launched nothing, as 0 does. */
+  | { code: 'converted'; value: number; clearml: number; text: string | undefined; written: number | undefined }
+  /** Text ClearML's int() failed on; `suggest` is the whole number it says, cut toward zero, when it says one. */
+  | { code: 'unreadable-text'; text: string; suggest: number | undefined }
+  | { code: 'boolean'; value: boolean }
+  | { code: 'not-a-number'; written: string };
+
+export function readCap(v: unknown): CapReading {
+  const w = writtenNumber(v);
+  switch (w.form) {
+    case 'missing':
+      return { code: 'missing' };
+    case 'boolean':
+      return { code: 'boolean', value: w.value };
+    case 'other':
+      return { code: 'not-a-number', written: w.written };
+    case 'number': {
+      if (Number.isInteger(w.value) && w.value >= 0) return { code: 'as-written', value: w.value };
+      const clearml = pythonInt(w.value)!;
+      return { code: 'converted', value: Math.max(0, clearml), clearml, text: undefined, written: w.value };
+    }
+    case 'text': {
+      const clearml = pythonInt(w.text);
+      if (clearml === undefined) {
+        const suggest = w.value === undefined ? undefined : Math.max(0, Math.trunc(w.value));
+        return { code: 'unreadable-text', text: w.text, suggest };
+      }
+      return { code: 'converted', value: Math.max(0, clearml), clearml, text: w.text, written: undefined };
+    }
+  }
+}
+
+/** The cap to import, with the warning or issue that says what ClearML's autoscaler did with what is written. */
+function importCap(r: Reader, v: unknown, path: string, queue: string, resource: string): number | undefined {
+  const c = readCap(v);
+  switch (c.code) {
+    case 'missing':
+      return undefined; // the schema says it is required, at this path
+    case 'as-written':
+      return c.value;
+    case 'converted': {
+      const shown = c.text === undefined ? String(c.written) : `the text ${JSON.stringify(c.text)}`;
+      if (c.clearml <= 0) {
+        r.warnings.push(
+          `${path} is ${shown}: ClearML's autoscaler launched no ${resource} instance for ${queue} with it (it launches while the cap minus the running instances is above 0), as with 0. Imported as 0, which launches none either; write 0`,
+        );
+      } else if (c.text === undefined) {
+        r.warnings.push(
+          `${path} is ${shown}: ClearML's autoscaler cut it to ${c.clearml} (Python's int()), so it ran at most ${c.clearml} ${resource} instances for ${queue}. Imported as ${c.value}; write ${c.value}`,
+        );
+      } else {
+        r.warnings.push(
+          `${path} is ${shown}: ClearML's autoscaler read it as ${c.clearml} (Python's int()). Imported as ${c.value}; write ${c.value} without quotes`,
+        );
+      }
+      return c.value;
+    }
+    case 'unreadable-text':
+      return r.issue(
+        path,
+        `is the text ${JSON.stringify(c.text)}, which ClearML's autoscaler could not read as a whole number (Python's int() fails on it): each poll stopped there while ${queue} had tasks waiting, so nothing was launched or terminated for any queue. Write a whole number of instances, e.g. ${c.suggest ?? 3}`,
+      );
+    case 'boolean':
+      return r.issue(
+        path,
+        `is ${c.value}, not a number of instances (ClearML's autoscaler counted it as ${c.value ? 1 : 0}, Python's int(${c.value ? 'True' : 'False'})); write the number itself, e.g. ${c.value ? 1 : 0}`,
+      );
+    case 'not-a-number':
+      return r.issue(
+        path,
+        `is ${c.written}, not a whole number of instances (ClearML's autoscaler failed on it at each poll while ${queue} had tasks waiting); write a whole number, e.g. 3`,
+      );
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { ConfigSchema, MAX_POLLING_INTERVAL_SEC, type Config, type FieldIssue } from '../../../shared/config.js';
 import { clearmlDifferences, type ImportDifference } from './clearml-differences.js';
-import { compact, isObj, Reader, type Obj } from './clearml-reader.js';
+import { compact, isObj, Reader, writtenNumber, type Obj } from './clearml-reader.js';
 import { importQueues, importResource, RESOURCE_KEYS } from './clearml-resources.js';
 import { dotted, issueMessage } from './issues.js';
 import { userDataSizeIssues } from '../userdata/userdata.js';
@@ -280,11 +280,21 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   });
 
   // Scaling: ClearML thinks in minutes, fractions allowed here (ClearML's validators reject 0.5).
-  const pollInFile = r.num(hp['polling_interval_time_min'], H('polling_interval_time_min'), 'minutes');
+  const pollInFile = minutesSetting(r, hp, 'polling_interval_time_min');
   const pollMin = pollInFile ?? CLEARML_DEFAULT_POLL_MIN;
   const pollingIntervalSec = Math.round(pollMin * 60 * 1000) / 1000;
   r.origin.set('scaling.pollingIntervalSec', H('polling_interval_time_min'));
-  if (pollInFile !== undefined && pollInFile > MAX_POLL_MIN) {
+  if (pollInFile !== undefined && pollInFile <= 0) {
+    // Refused, not copied: without a pause ClearML's loop asked the ClearML server as fast as it answered; with a
+    // negative one, Python's sleep failed at the end of every poll, and the restarted loop forgot its booting
+    // instances and launched again for the tasks they were for.
+    r.issue(
+      H('polling_interval_time_min'),
+      pollInFile === 0
+        ? `is 0: ClearML's autoscaler polled without a pause, as fast as the ClearML server answered; this app waits at least 2 s between polls. Write the minutes between polls, e.g. ${CLEARML_DEFAULT_POLL_MIN} (ClearML's default) or 0.25 (15 s)`
+        : `is ${pollInFile}: ClearML's autoscaler failed at the end of each poll (Python cannot sleep a negative time) and started over 15 s later, forgetting the instances it had just launched, so it launched again for the tasks they were for. Write the minutes between polls, e.g. ${CLEARML_DEFAULT_POLL_MIN} (ClearML's default) or 0.25 (15 s)`,
+    );
+  } else if (pollInFile !== undefined && pollInFile > MAX_POLL_MIN) {
     // Kept: launches and terminations are decided at each poll, so a longer one leaves queued tasks waiting and
     // idle instances billing for that long, and an instance's lease is renewed only then.
     r.issue(
@@ -298,9 +308,16 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   r.origin.set('scaling.maxIdleMin', H('max_idle_time_min'));
   r.origin.set('scaling.maxSpinUpMin', H('max_spin_up_time_min'));
   r.origin.set('scaling.workersPrefix', H('workers_prefix'));
-  const maxIdleMin = r.num(hp['max_idle_time_min'], H('max_idle_time_min'), 'minutes') ?? CLEARML_DEFAULT_IDLE_MIN;
+  let maxIdleMin = minutesSetting(r, hp, 'max_idle_time_min') ?? CLEARML_DEFAULT_IDLE_MIN;
+  if (maxIdleMin < 0) {
+    // ClearML terminates an idle worker once it has idled longer than this: any time at all, as with 0.
+    r.warnings.push(
+      `${H('max_idle_time_min')} is ${maxIdleMin}: ClearML's autoscaler terminated each idle worker at the next poll, as with 0. Imported as 0, which does the same; write 0`,
+    );
+    maxIdleMin = 0;
+  }
   r.origin.set('scaling.surplusIdleMin', H('max_idle_time_min'));
-  const spinUpMin = r.num(hp['max_spin_up_time_min'], H('max_spin_up_time_min'), 'minutes');
+  const spinUpMin = minutesSetting(r, hp, 'max_spin_up_time_min');
   if (spinUpMin !== undefined && spinUpMin <= 0) {
     // Kept: an instance that has not registered its worker within this time is terminated as stuck.
     r.issue(
@@ -379,6 +396,58 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
     ? clearmlDifferences({ config, notCarried: r.notCarried, pollingDefaulted: pollInFile === undefined })
     : [];
   return { config, issues: r.issues, warnings: r.warnings, secrets, differences };
+}
+
+/**
+ * ClearML's ScalerConfig checks the types of its three minute settings before it starts: max_idle_time_min and
+ * max_spin_up_time_min must be Python ints (true and false pass, as 1 and 0), polling_interval_time_min an int or a
+ * float. This app takes fractions in all three.
+ */
+const WHOLE_MINUTES: ReadonlySet<string> = new Set(['max_idle_time_min', 'max_spin_up_time_min']);
+const DEFAULT_MINUTES: Readonly<Record<string, number>> = {
+  max_idle_time_min: CLEARML_DEFAULT_IDLE_MIN,
+  max_spin_up_time_min: 30,
+  polling_interval_time_min: CLEARML_DEFAULT_POLL_MIN,
+};
+
+/**
+ * A minutes setting of hyper_params, with a warning when ClearML's autoscaler refused to start with the form it is
+ * written in (text; a fraction where it takes whole minutes) and this app reads it. true/false is refused: ClearML
+ * ran it as 1 or 0 min, but in a minutes setting it is a slip, not a duration.
+ */
+function minutesSetting(r: Reader, hp: Obj, field: string): number | undefined {
+  const path = `hyper_params.${field}`;
+  const w = writtenNumber(hp[field]);
+  const eg = DEFAULT_MINUTES[field]!;
+  switch (w.form) {
+    case 'missing':
+      return undefined;
+    case 'boolean':
+      return r.issue(
+        path,
+        `is ${w.value}, not a number of minutes (ClearML's autoscaler took it as ${w.value ? 1 : 0} min); write the minutes, e.g. ${eg} (ClearML's default)`,
+      );
+    case 'other':
+      return r.issue(path, `must be a number of minutes, not ${w.written}; e.g. ${eg} (ClearML's default)`);
+    case 'text':
+      if (w.value === undefined) {
+        return r.issue(
+          path,
+          `must be a number of minutes, not ${JSON.stringify(w.text)}; e.g. ${eg} (ClearML's default)`,
+        );
+      }
+      r.warnings.push(
+        `${path} is the text ${JSON.stringify(w.text)}: ClearML's autoscaler refused to start with text here (it checks for a number). Imported as ${w.value} min; write ${w.value} without quotes`,
+      );
+      return w.value;
+    case 'number':
+      if (WHOLE_MINUTES.has(field) && !Number.isInteger(w.value)) {
+        r.warnings.push(
+          `${path} is ${w.value}: ClearML's autoscaler refused to start with it (it takes whole minutes here). Imported as ${w.value} min, as this app takes fractions; write a whole number if ClearML's autoscaler must run the file too`,
+        );
+      }
+      return w.value;
+  }
 }
 
 /** Longest registered prefix of our path, with the rest appended (e.g. a tag key under a tags string). */
