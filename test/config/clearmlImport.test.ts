@@ -160,10 +160,8 @@ describe('a realistic multi-queue config (strings for numbers, comma lists, lega
     });
   });
 
-  it('keeps conf and init script text, appending the legacy extra_trains_conf', () => {
-    expect(c.agent.extraClearmlConf).toBe(
-      'agent.docker_force_pull: true\nsdk.aws.s3.region: "eu-west-1"\nagent.package_manager.type: pip',
-    );
+  it('keeps conf and init script text; extra_trains_conf, which ClearML ignores, stays off the instances', () => {
+    expect(c.agent.extraClearmlConf).toBe('agent.docker_force_pull: true\nsdk.aws.s3.region: "eu-west-1"\n');
     expect(c.agent.initScript).toBe('apt-get update\nexport CUDA_CACHE_DISABLE=1\n');
     expect(c.agent.gitUser).toBe('ml-bot');
   });
@@ -194,7 +192,9 @@ describe('a realistic multi-queue config (strings for numbers, comma lists, lega
         { code: 'not-carried', path: 'hyper_params.use_iam_instance_profile', reason: 'unused-by-clearml' },
       ]),
     );
-    expect(r.warnings).toContainEqual(expect.stringMatching(/^configurations\.extra_trains_conf: legacy alias/));
+    expect(r.warnings).toContainEqual(
+      expect.stringMatching(/^configurations\.extra_trains_conf: ClearML's autoscaler ignores it/),
+    );
     expect(r.warnings.join('\n')).not.toMatch(/ebs_volume_size|ebs_snapshot_id/);
     expect(r.warnings.join('\n')).not.toMatch(
       /cloud_provider|use_iam_instance_profile|not a ClearML autoscaler setting/,
@@ -676,6 +676,32 @@ describe('field by field', () => {
     );
     expect(r.config).toBeNull();
     expect(r.issues).toEqual(issues);
+  });
+
+  it.each([
+    { name: 'text', trains: 'agent.package_manager.type: pip', warns: true },
+    { name: 'a HOCON block', trains: 'agent {\n  git_user: x\n}\n', warns: true },
+    {
+      name: 'a map (ClearML never reads it, so its type is no issue)',
+      trains: { agent: { git_user: 'x' } },
+      warns: true,
+    },
+    { name: "empty, as ClearML's wizard writes it", trains: '', warns: false },
+    { name: 'null', trains: null, warns: false },
+  ])('extra_trains_conf ($name): left off the instances, as ClearML leaves it', ({ trains, warns }) => {
+    const r = importClearmlConfig(
+      doc((d) => Object.assign(d.configurations, { extra_clearml_conf: 'sdk.x: 1', extra_trains_conf: trains })),
+      HOST,
+    );
+    // ClearML's CloudDriver writes only extra_clearml_conf into the instances' clearml.conf.
+    expect(ok(r).agent.extraClearmlConf).toBe('sdk.x: 1');
+    expect(r.warnings.filter((w) => w.includes('extra_trains_conf'))).toEqual(
+      warns
+        ? [
+            "configurations.extra_trains_conf: ClearML's autoscaler ignores it (only extra_clearml_conf reaches the instances' clearml.conf), so it is not put on the instances here either. If its settings are meant for the agents, move them into extra_clearml_conf",
+          ]
+        : [],
+    );
   });
 
   describe('a true/false setting written as text that says false', () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CLEARML_BUILD_PACKAGES, differenceText } from '../../electron/engine/config/clearml-differences.js';
+import { loadConfigText } from '../../electron/engine/config/load.js';
 import { buildUserData } from '../../electron/engine/userdata/userdata.js';
 import { userDataOptions } from '../userdata/helpers.js';
 import { venvBin } from './peers.js';
@@ -83,5 +84,52 @@ describe("the startup script beside ClearML's", () => {
     // Ours installs none of the build tools (only python3, python3-venv and git, when missing).
     const ours = buildUserData(userDataOptions({ agent: { initScript: INIT } }));
     for (const p of ['build-essential', 'gcc', 'python3-dev', 'python3-pip']) expect(ours).not.toContain(p);
+  });
+
+  it("extra_trains_conf reaches neither ClearML's instances nor ours; extra_clearml_conf reaches both", async () => {
+    const file = `hyper_params:
+  cloud_credentials_region: us-east-1
+  git_user: ''
+  git_pass: ''
+  default_docker_image: ''
+configurations:
+  resource_configurations:
+    gpu_t4: {instance_type: g4dn.xlarge, is_spot: false, availability_zone: us-east-1b, ami_id: ami-0123456789abcdef0}
+  queues:
+    aws_gpu: [[gpu_t4, 1]]
+  extra_clearml_conf: 'sdk.marker_from_clearml_conf: 1'
+  extra_trains_conf: 'sdk.marker_from_trains_conf: 1'
+  extra_vm_bash_script: ''
+`;
+    // ClearML's driver built from the file as its script loads it; its session only names the servers.
+    const { stdout: theirs } = await run(path.join(venvBin(), 'python'), [
+      '-c',
+      String.raw`
+import sys, yaml
+import clearml.automation.cloud_driver as cd
+from clearml.automation.aws_driver import AWSDriver
+class Session:
+    access_key = 'AK'; secret_key = 'SK'
+    def get_api_server_host(self): return 'http://localhost:8008'
+    def get_app_server_host(self): return 'http://localhost:8080'
+    def get_files_server_host(self): return 'http://localhost:8081'
+cd.Session = Session
+d = AWSDriver.from_config(yaml.load(sys.argv[1], Loader=yaml.SafeLoader))
+sys.stdout.write(d.gen_user_data('dynamic_aws:gpu_t4:g4dn.xlarge', 'aws_gpu', None, cpu_only=False))
+`,
+      file,
+    ]);
+    const imported = loadConfigText(file, { clearmlApiHost: 'https://api.clear.ml' });
+    expect(imported.issues).toEqual([]);
+    const ours = buildUserData(
+      userDataOptions({ agent: { extraClearmlConf: imported.config!.agent.extraClearmlConf } }),
+    );
+    for (const [name, script] of [
+      ['ClearML', theirs],
+      ['ours', ours],
+    ] as const) {
+      expect(script, name).toContain('sdk.marker_from_clearml_conf: 1');
+      expect(script, name).not.toContain('marker_from_trains_conf');
+    }
   });
 });

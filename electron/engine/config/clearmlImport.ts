@@ -247,20 +247,15 @@ export function importClearmlConfig(doc: unknown, hosts: ClearmlHosts = {}): Cle
   const queues = importQueues(r, cf['queues'], isObj(rcRaw) ? Object.keys(rcRaw) : []);
 
   // Agent settings.
-  const extraConf = r.block(cf['extra_clearml_conf'], C('extra_clearml_conf'));
-  const trainsConf = r.block(cf['extra_trains_conf'], C('extra_trains_conf'));
-  if (trainsConf !== undefined) {
+  const extraClearmlConf = r.block(cf['extra_clearml_conf'], C('extra_clearml_conf'));
+  // ClearML's driver writes only extra_clearml_conf into the instances' clearml.conf (CloudDriver.from_config never
+  // reads extra_trains_conf): its instances never had this text, so it is left off ours too, whatever its type.
+  const trains = cf['extra_trains_conf'];
+  if (trains !== undefined && trains !== null && !(typeof trains === 'string' && trains.trim() === '')) {
     r.warnings.push(
-      'configurations.extra_trains_conf: legacy alias of extra_clearml_conf (current ClearML ignores it); its text was appended to the extra ClearML configuration',
+      `${C('extra_trains_conf')}: ClearML's autoscaler ignores it (only extra_clearml_conf reaches the instances' clearml.conf), so it is not put on the instances here either. If its settings are meant for the agents, move them into extra_clearml_conf`,
     );
   }
-  const extraClearmlConf =
-    trainsConf === undefined
-      ? extraConf
-      : [extraConf, trainsConf]
-          .filter((x) => x !== undefined)
-          .map((x) => x.replace(/\n+$/, ''))
-          .join('\n');
   r.origin.set('agent.extraClearmlConf', C('extra_clearml_conf'));
   r.origin.set('agent.initScript', C('extra_vm_bash_script'));
   r.origin.set('agent.gitUser', H('git_user'));
