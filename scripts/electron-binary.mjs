@@ -1,5 +1,5 @@
 // Where Electron's binary is, and how to get it: one definition for `npm start` and the Electron e2e suite.
-// Electron 42 no longer downloads its binary when the package is installed; its own `install-electron` command
+// Since Electron 42 the binary is not downloaded when the package is installed; its own `install-electron` command
 // (node_modules/electron/install.js) does, on demand. Nothing here `require('electron')`s: that starts a download.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: build, then launch Electron. When the Electron binary is not installed yet, run Electron's own
-// installer first (Electron 42 downloads its binary on demand, not at `npm install`); only when that download
+// installer first (since Electron 42 it downloads its binary on demand, not at `npm install`); only when that download
 // really fails, say what it tried to reach, why it failed, and what runs without Electron.
 //
 //   npm start                 build, install Electron if needed, launch

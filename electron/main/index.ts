@@ -36,6 +36,8 @@ import { installLifecycle } from './lifecycle.js';
 import { Notifier } from '../../shared/notify/notifier.js';
 import { startOsNotifications } from './notify/os-notifications.js';
 import { installPowerHooks } from './power.js';
+import { errorText } from '../../shared/error-text.js';
+import { applyLoginItem, loginItemsSupported, startCommand, startsHidden } from './login-item.js';
 import { APP_ENTRY_URL, APP_ORIGIN, PRIVILEGED_SCHEMES, registerAppProtocol } from './protocol.js';
 import { chooseSecretStore } from './secrets/choose-store.js';
 import { KeychainSecretStore, loadKeytar } from './secrets/keychain-store.js';
@@ -47,7 +49,6 @@ import { createWindowManager, defaultPreloadPath } from './window.js';
 
 const log = createLogger({ scope: 'main' });
 const demo = process.argv.includes('--demo') || process.env['AUTOSCALER_DEMO'] === '1';
-const startHidden = process.argv.includes('--hidden');
 // Tests and side-by-side profiles: a private user-data folder (must be set before 'ready').
 if (process.env['AUTOSCALER_USER_DATA']) app.setPath('userData', process.env['AUTOSCALER_USER_DATA']);
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
@@ -170,12 +171,38 @@ async function start(): Promise<void> {
   if (settings.notice) notifications.show('Settings were reset', settings.notice, () => windows.show());
   if (secrets.warning) log.warn(secrets.warning);
 
-  const loginItemsSupported = process.platform === 'darwin' || process.platform === 'win32';
-  const applyLoginItem = (on: boolean) => {
-    if (loginItemsSupported) app.setLoginItemSettings({ openAtLogin: on, openAsHidden: true, args: ['--hidden'] });
+  const loginItemDeps = {
+    platform: process.platform,
+    setLoginItemSettings: (s: { openAtLogin: boolean; args?: string[] }) => app.setLoginItemSettings(s),
+    command: startCommand({
+      execPath: process.execPath,
+      isPackaged: app.isPackaged,
+      appPath: app.getAppPath(),
+      appImage: process.env['APPIMAGE'],
+    }),
+    configHome: process.env['XDG_CONFIG_HOME'] || path.join(app.getPath('home'), '.config'),
   };
-  applyLoginItem(settings.get().launchAtLogin);
-  const unwatchLogin = settings.onChange((s) => applyLoginItem(s.launchAtLogin));
+  const loginItemChange = (on: boolean) => {
+    try {
+      applyLoginItem(on, loginItemDeps);
+    } catch (e) {
+      // Shown on with nothing registered would be worse than off: the user would expect autoscaling after a reboot.
+      const why = errorText(e);
+      log.warn(`start at login could not be ${on ? 'set up' : 'removed'}: ${why}`);
+      notifications.show('Start at login', `It could not be ${on ? 'set up' : 'removed'}: ${why}.`, () =>
+        windows.show(),
+      );
+      if (on) void settings.patch({ launchAtLogin: false });
+    }
+  };
+  // Applied at every start (the app may have moved since: an upgrade, another AppImage), then on each change.
+  let loginItemOn = settings.get().launchAtLogin;
+  loginItemChange(loginItemOn);
+  const unwatchLogin = settings.onChange((s) => {
+    if (s.launchAtLogin === loginItemOn) return;
+    loginItemOn = s.launchAtLogin;
+    loginItemChange(loginItemOn);
+  });
 
   const tray = createTrayController({
     Tray,
@@ -188,7 +215,7 @@ async function start(): Promise<void> {
     iconDir: app.isPackaged
       ? path.join(process.resourcesPath, 'tray')
       : fileURLToPath(new URL('../../build/icons/tray', import.meta.url)),
-    launchAtLoginSupported: loginItemsSupported,
+    launchAtLoginSupported: loginItemsSupported(process.platform),
     actions: {
       setEnabled: (enabled) => act('autoscaler:engine.setEnabled', { enabled }),
       openDashboard: (target) => (target ? windows.navigate(target) : void windows.show()),
@@ -242,7 +269,7 @@ async function start(): Promise<void> {
 
   app.on('second-instance', () => windows.show());
   app.on('activate', () => windows.show());
-  if (!startHidden) windows.show();
+  if (!startsHidden(process.argv, process.platform, () => app.getLoginItemSettings().wasOpenedAtLogin)) windows.show();
 
   // The Electron e2e suite reads the tray through this hook (a Tray's menu cannot be read back from Electron).
   if (process.env['AUTOSCALER_E2E'] === '1') {

@@ -426,7 +426,7 @@ class MockApp extends EventEmitter {
   readonly exit = vi.fn((_code?: number) => undefined);
   readonly setAppUserModelId = vi.fn();
   readonly setLoginItemSettings = vi.fn();
-  readonly getLoginItemSettings = vi.fn(() => ({ openAtLogin: false, wasOpenedAsHidden: false }));
+  readonly getLoginItemSettings = vi.fn(() => ({ openAtLogin: false, wasOpenedAtLogin: false }));
   readonly dock = { hide: vi.fn(), show: vi.fn(async () => undefined) };
   getPath(name: string): string {
     const p = this.paths.get(name);
