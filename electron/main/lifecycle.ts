@@ -3,16 +3,20 @@
  *  - Closing the window hides it to the tray; the first time, a notification says so.
  *  - Quit asks what to do with running EC2 instances (they outlive the app and keep billing), showing the
  *    hourly cost of each option; the decision is the pure `quitPrompt` / `choiceFor` pair.
+ *  - A termination the user chose must happen before the app exits: when EC2 refuses it or does not answer in
+ *    time, a second question (`terminateFailedPrompt`) says why and what still bills, and the app exits only if the
+ *    user says so. Quitting silently would leave those instances billing with nobody watching them.
  *  - Shutdown runs ordered steps under one hard deadline, then exits even if a step hangs.
  */
 import type { App, BrowserWindow, Dialog } from 'electron';
-import type { Snapshot } from '../../shared/domain.js';
+import type { InstanceView, Snapshot } from '../../shared/domain.js';
 import type { AtStart } from '../../shared/settings.js';
 import type { EngineController } from '../engine/controller.js';
 import type { SettingsRepo } from '../engine/service/settings-repo.js';
 import { formatRate, runningInstances } from './tray/tray-model.js';
 import type { WindowManager } from './window.js';
 import { errorText } from '../../shared/error-text.js';
+import { withoutRetryPromise } from '../engine/ec2/errors.js';
 import { plural } from '../../shared/words.js';
 
 export type QuitChoice = 'keep' | 'terminate-idle' | 'terminate-all' | 'cancel';
@@ -27,6 +31,8 @@ export interface QuitPrompt {
   defaultId: number;
   cancelId: number;
   idleIds: string[];
+  /** What each terminating choice is for, as listed now (the failure question names them). */
+  targets: { 'terminate-idle': InstanceView[]; 'terminate-all': InstanceView[] };
 }
 
 /** Null when nothing is running: quit without asking. `atStart`: what the next start does (App preferences). */
@@ -63,11 +69,69 @@ export function quitPrompt(s: Snapshot, atStart: AtStart = 'as-left'): QuitPromp
     defaultId: 0,
     cancelId: choices.indexOf('cancel'),
     idleIds: idle.map((i) => i.instanceId),
+    targets: { 'terminate-idle': idle, 'terminate-all': running },
   };
 }
 
 export function choiceFor(prompt: QuitPrompt, response: number): QuitChoice {
   return prompt.choices[response] ?? 'cancel';
+}
+
+export type TerminateChoice = Extract<QuitChoice, 'terminate-idle' | 'terminate-all'>;
+
+/** Why the termination chosen at quit did not happen: EC2 refused or failed it, or did not answer in time. */
+export type TerminateFailureCause = { code: 'error'; text: string } | { code: 'timeout'; afterMs: number };
+
+export interface TerminateFailure {
+  cause: TerminateFailureCause;
+  /** The instances it was for: none is known to be terminated. */
+  instances: InstanceView[];
+}
+
+export type AfterFailureChoice = 'retry' | 'quit' | 'cancel';
+
+export interface TerminateFailedPrompt {
+  title: string;
+  message: string;
+  detail: string;
+  buttons: string[];
+  choices: AfterFailureChoice[];
+  defaultId: number;
+  cancelId: number;
+}
+
+/** The reason in words, without promising a retry nobody makes (the app is about to exit). */
+export function failureReason(cause: TerminateFailureCause): string {
+  return cause.code === 'timeout'
+    ? `EC2 did not answer within ${Math.round(cause.afterMs / 1000)} s.`
+    : withoutRetryPromise(cause.text);
+}
+
+/**
+ * The second question, after the termination the user chose at quit failed: what failed and why, which instances
+ * still run and what they cost, and what now. Trying again is the default: the user asked for them to end.
+ */
+export function terminateFailedPrompt(f: TerminateFailure): TerminateFailedPrompt {
+  const n = f.instances.length;
+  const rate = formatRate(f.instances.reduce((sum, i) => sum + i.hourlyPrice, 0));
+  const they = n === 1 ? 'it' : 'they';
+  const message =
+    f.cause.code === 'timeout'
+      ? `Terminating ${plural(n, 'instance')} was not confirmed: ${they} may still be running (${rate}).`
+      : `Could not terminate ${plural(n, 'instance')}: ${they} ${n === 1 ? 'is' : 'are'} still running (${rate}).`;
+  const list = f.instances.map((i) => `${i.instanceId} (${i.instanceType}, ${i.queue}, ${formatRate(i.hourlyPrice)})`);
+  return {
+    title: 'Instances still running',
+    message,
+    detail:
+      `${failureReason(f.cause)}\n\n${list.join('\n')}\n\n` +
+      `If you quit anyway, nobody watches ${n === 1 ? 'it' : 'them'}: ${they} ${n === 1 ? 'is' : 'are'} billed until ` +
+      `terminated (with the lease watchdog on, an idle one powers itself off after its lease expires).`,
+    buttons: ['Try again', `Quit anyway (${they} keep${n === 1 ? 's' : ''} running, ${rate})`, 'Cancel'],
+    choices: ['retry', 'quit', 'cancel'],
+    defaultId: 0,
+    cancelId: 2,
+  };
 }
 
 export interface ShutdownStep {
@@ -164,24 +228,69 @@ export function installLifecycle(deps: LifecycleDeps): Lifecycle {
   // With a listener here Electron no longer quits when the last window closes: we live in the tray.
   deps.app.on('window-all-closed', () => undefined);
 
-  const shutdown = async (choice: Exclude<QuitChoice, 'cancel'>, idleIds: string[]) => {
+  /** Stops the engine, tears the modules down and exits, whatever hangs (nothing is left to ask). */
+  const shutdown = async () => {
     quitting = true;
-    const steps: ShutdownStep[] = [];
-    if (choice === 'terminate-idle' && idleIds.length > 0) {
-      steps.push({
-        name: 'terminate idle instances',
-        run: async () => void (await deps.controller.terminate(idleIds, 'quit: terminate idle')),
-      });
-    }
-    if (choice === 'terminate-all') {
-      steps.push({ name: 'terminate all instances', run: async () => void (await deps.controller.scaleToZero()) });
-    }
-    steps.push({ name: 'stop the engine', run: () => deps.controller.stop() });
+    const steps: ShutdownStep[] = [{ name: 'stop the engine', run: () => deps.controller.stop() }];
     steps.push(...deps.teardown());
     const report = await runShutdown(steps, sleep(deps.timeoutMs ?? 15_000));
     for (const f of report.failed) deps.log?.(`shutdown step '${f.name}' failed: ${f.message}`);
     if (report.timedOut) deps.log?.(`shutdown deadline reached during '${report.timedOut}'; exiting anyway`);
     deps.app.exit(0);
+  };
+
+  /** One try at the termination the user chose, bounded by the deadline (a hang must not look like success). */
+  const attempt = async (choice: TerminateChoice, prompt: QuitPrompt): Promise<TerminateFailureCause | null> => {
+    const afterMs = deps.timeoutMs ?? 15_000;
+    const run =
+      choice === 'terminate-idle'
+        ? deps.controller.terminate(prompt.idleIds, 'quit: terminate idle')
+        : deps.controller.scaleToZero();
+    return Promise.race([
+      run.then(
+        () => null,
+        (err: unknown): TerminateFailureCause => ({ code: 'error', text: errorText(err) }),
+      ),
+      sleep(afterMs).then((): TerminateFailureCause => ({ code: 'timeout', afterMs })),
+    ]);
+  };
+
+  /**
+   * Terminates what the user chose before anything stops; on a failure asks again until it works, the user quits
+   * anyway, or cancels the quit. True: go on quitting.
+   */
+  const terminateFirst = async (choice: TerminateChoice, prompt: QuitPrompt): Promise<boolean> => {
+    const launchesWerePaused = deps.controller.store.getState().launchesPaused;
+    const instances = prompt.targets[choice];
+    for (;;) {
+      const cause = await attempt(choice, prompt);
+      if (!cause) return true;
+      deps.log?.(
+        `quit: terminating ${plural(instances.length, 'instance')} (${instances.map((i) => i.instanceId).join(', ')}) ` +
+          `failed: ${failureReason(cause)} Asking what to do; nothing is retried unless the user says so.`,
+      );
+      const again = terminateFailedPrompt({ cause, instances });
+      const { response } = await deps.dialog.showMessageBox({
+        type: 'warning',
+        title: again.title,
+        message: again.message,
+        detail: again.detail,
+        buttons: again.buttons,
+        defaultId: again.defaultId,
+        cancelId: again.cancelId,
+        noLink: true,
+      });
+      const next = again.choices[response] ?? 'cancel';
+      if (next === 'retry') continue;
+      if (next === 'quit') {
+        deps.log?.(`quit anyway: ${plural(instances.length, 'instance')} keep running unwatched`);
+        return true;
+      }
+      // The app goes on as it was: "terminate all" paused launches so nothing new started during the quit.
+      if (choice === 'terminate-all' && !launchesWerePaused) deps.controller.setLaunchesPaused(false);
+      deps.log?.('quit cancelled after the termination failed; the app keeps running');
+      return false;
+    }
   };
 
   deps.app.on('before-quit', (event) => {
@@ -206,7 +315,9 @@ export function installLifecycle(deps: LifecycleDeps): Lifecycle {
           });
           choice = choiceFor(prompt, response);
         }
-        if (choice !== 'cancel') await shutdown(choice, prompt?.idleIds ?? []);
+        if (choice === 'cancel') return;
+        if (prompt && choice !== 'keep' && !(await terminateFirst(choice, prompt))) return;
+        await shutdown();
       } finally {
         asking = false;
       }
@@ -214,7 +325,7 @@ export function installLifecycle(deps: LifecycleDeps): Lifecycle {
   });
 
   return {
-    quitNow: () => shutdown('keep', []),
+    quitNow: () => shutdown(),
     isQuitting: () => quitting,
   };
 }

@@ -2,12 +2,15 @@ import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 vi.mock('electron', () => import('../mocks/electron.js'));
 import { app, BrowserWindow, dialog, MockBrowserWindow, resetElectronMock } from '../mocks/electron.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
+import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
 import {
   choiceFor,
   closeBehaviour,
+  failureReason,
   installLifecycle,
   quitPrompt,
   runShutdown,
+  terminateFailedPrompt,
   type ShutdownStep,
 } from '../../electron/main/lifecycle.js';
 import { createWindowManager } from '../../electron/main/window.js';
@@ -71,6 +74,50 @@ describe('quit decision', () => {
   it('close hides unless quitting', () => {
     expect(closeBehaviour(false)).toBe('hide');
     expect(closeBehaviour(true)).toBe('close');
+  });
+});
+
+describe('after the termination chosen at quit failed', () => {
+  it('names the reason, the instances still running and their cost; trying again is the default', () => {
+    const p = terminateFailedPrompt({
+      cause: { code: 'error', text: 'The AWS identity is not allowed to call ec2:TerminateInstances.' },
+      instances: [busy, idle1],
+    });
+    expect(p.message).toBe('Could not terminate 2 instances: they are still running ($2.00/h).');
+    expect(p.detail.split('\n')).toEqual([
+      'The AWS identity is not allowed to call ec2:TerminateInstances.',
+      '',
+      `i-0000000b (${busy.instanceType}, ${busy.queue}, $1.50/h)`,
+      `i-0000001a (${idle1.instanceType}, ${idle1.queue}, $0.50/h)`,
+      '',
+      expect.stringMatching(/^If you quit anyway, nobody watches them: they are billed until terminated/),
+    ]);
+    expect(p.buttons).toEqual(['Try again', 'Quit anyway (they keep running, $2.00/h)', 'Cancel']);
+    expect([p.choices[p.defaultId], p.choices[p.cancelId]]).toEqual(['retry', 'cancel']);
+  });
+
+  it('a termination not answered in time may have happened: "may still be running"', () => {
+    const p = terminateFailedPrompt({ cause: { code: 'timeout', afterMs: 15_000 }, instances: [idle1] });
+    expect(p.message).toBe('Terminating 1 instance was not confirmed: it may still be running ($0.50/h).');
+    expect(p.detail).toMatch(/^EC2 did not answer within 15 s\.\n/);
+    expect(p.buttons[1]).toBe('Quit anyway (it keeps running, $0.50/h)');
+  });
+
+  it('the reason never promises the retry at the next poll that a quitting app will not make', () => {
+    const texts = [
+      classifyEc2Error(Object.assign(new Error('oops'), { name: 'InternalError' }), { action: 'TerminateInstances' }),
+      classifyEc2Error(Object.assign(new Error('slow'), { name: 'RequestLimitExceeded' })),
+      classifyEc2Error(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), {
+        region: 'eu-west-1',
+      }),
+    ].map((e) => e.message);
+    for (const t of texts) expect(t).toMatch(/tries again on (the next|a later) poll/);
+    const reasons = texts.map((text) => failureReason({ code: 'error', text }));
+    expect(reasons).toEqual([
+      'EC2 TerminateInstances failed (InternalError: oops).',
+      expect.stringMatching(/^AWS is throttling EC2 API calls .*\(RequestLimitExceeded\)\. Other tools using/),
+      'Cannot reach the EC2 API in eu-west-1 (ECONNREFUSED): check the network connection, proxy and region.',
+    ]);
   });
 });
 
@@ -189,6 +236,65 @@ describe('installLifecycle', () => {
     app.quit();
     await settle();
     expect(controller.calls.map((c) => c.method)).toEqual(['scaleToZero', 'stop']);
+  });
+
+  it('terminate all failing: asks again and does not exit; "Try again" until it works, then exits', async () => {
+    controller.store.setState({ ...controller.store.getState(), instances: [busy, idle1] });
+    let fail = true;
+    controller.scaleToZero = async () => {
+      controller.calls.push({ method: 'scaleToZero', args: [] });
+      if (fail) throw new Error('The AWS identity is not allowed to call ec2:TerminateInstances.');
+      return 2;
+    };
+    dialog.responses = [2, 0, 2]; // terminate all → fails → try again → fails → cancel
+    app.quit();
+    await settle();
+    expect(dialog.showMessageBox).toHaveBeenCalledTimes(3);
+    // Cancelled: launches (which "terminate all" pauses) are as they were before the quit.
+    expect(controller.calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['scaleToZero'],
+      ['scaleToZero'],
+      ['setLaunchesPaused', false],
+    ]);
+    expect(app.exit).not.toHaveBeenCalled();
+    controller.calls.length = 0;
+    fail = false;
+    dialog.responses = [2];
+    app.quit();
+    await settle();
+    expect(controller.calls.map((c) => c.method)).toEqual(['scaleToZero', 'stop']);
+    expect(app.exit).toHaveBeenCalledWith(0);
+  });
+
+  it('a termination that never answers is not taken for done: asked again after the deadline', async () => {
+    resetElectronMock();
+    const c = new FakeController();
+    c.store.setState({ ...c.store.getState(), instances: [busy, idle1] });
+    c.terminate = () => new Promise(() => undefined);
+    let expire!: () => void;
+    installLifecycle({
+      app: app as never,
+      windows,
+      dialog,
+      controller: c,
+      settings,
+      notify,
+      teardown: () => [],
+      sleep: () => new Promise<void>((r) => (expire = r)),
+    });
+    dialog.responses = [1, 1];
+    app.quit();
+    await settle();
+    expect(dialog.showMessageBox).toHaveBeenCalledOnce();
+    expire();
+    await settle();
+    expect(dialog.showMessageBox).toHaveBeenCalledTimes(2);
+    const second = dialog.showMessageBox.mock.calls[1]![0] as { message: string };
+    expect(second.message).toBe('Terminating 1 instance was not confirmed: it may still be running ($0.50/h).');
+    // "Quit anyway": now the engine stops and the app exits (after the shutdown steps' own deadline).
+    expire();
+    await settle();
+    expect(app.exit).toHaveBeenCalledWith(0);
   });
 
   it('once quitting, closing the window really closes it and a second quit does not ask again', async () => {

@@ -345,6 +345,15 @@ function otherMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
   return `EC2 ${ctx.action ?? 'call'} failed (${f.code}${aws ? `: ${aws}` : ''}): the autoscaler tries again on the next poll.`;
 }
 
+/**
+ * An EC2 error's text for a call nobody repeats (the termination a quitting app asks for): the promise that the
+ * autoscaler tries again at a later poll, which the loop's own calls keep, is left out; the rest (the code, what to
+ * fix) stays.
+ */
+export function withoutRetryPromise(message: string): string {
+  return message.replace(/[:;] the autoscaler (?:slows down and )?tries again on (?:the next|a later) poll\./, '.');
+}
+
 // ---------------------------------------------------------------- helpers
 
 function isRecord(v: unknown): v is Record<string, unknown> {
