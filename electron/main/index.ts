@@ -246,6 +246,8 @@ async function start(): Promise<void> {
     windows,
     dialog,
     controller: host,
+    // What the tray shows: attached, the team engine's instances, which are not this app's to terminate at quit.
+    store: team.store,
     settings,
     notify: (title, body) => notifications.show(title, body, () => windows.show()),
     teardown: () => [

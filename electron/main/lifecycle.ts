@@ -12,6 +12,7 @@ import type { App, BrowserWindow, Dialog } from 'electron';
 import type { InstanceView, Snapshot } from '../../shared/domain.js';
 import type { AtStart } from '../../shared/settings.js';
 import type { EngineController } from '../engine/controller.js';
+import type { MainStore } from '../engine/store.js';
 import type { SettingsRepo } from '../engine/service/settings-repo.js';
 import { formatRate, runningInstances } from './tray/tray-model.js';
 import type { WindowManager } from './window.js';
@@ -35,8 +36,14 @@ export interface QuitPrompt {
   targets: { 'terminate-idle': InstanceView[]; 'terminate-all': InstanceView[] };
 }
 
-/** Null when nothing is running: quit without asking. `atStart`: what the next start does (App preferences). */
+/**
+ * The question Quit asks, from the snapshot the tray shows; null: quit without asking. Nothing asked when nothing
+ * runs, and while attached to a team engine (`remote`), which keeps running and scaling its instances whatever this
+ * app does (it is always-on by design, and its roles decide who may terminate them). `atStart`: what the next start
+ * does (App preferences).
+ */
 export function quitPrompt(s: Snapshot, atStart: AtStart = 'as-left'): QuitPrompt | null {
+  if (s.remote) return null;
   const running = runningInstances(s);
   if (running.length === 0) return null;
   const rate = (list: typeof running) => formatRate(list.reduce((sum, i) => sum + i.hourlyPrice, 0));
@@ -189,7 +196,13 @@ export interface LifecycleDeps {
   app: Pick<App, 'on' | 'exit'>;
   windows: WindowManager;
   dialog: Pick<Dialog, 'showMessageBox'>;
+  /** The local engine: what Quit terminates (when the user chooses to) and stops. */
   controller: EngineController;
+  /**
+   * What the tray shows, which the quit question is built from: the local engine's snapshot, or the team engine's
+   * while attached (the attachment switch's store).
+   */
+  store: MainStore;
   settings: SettingsRepo;
   notify(title: string, body: string): void;
   /** Module teardown after the engine stopped (tray, publisher, router…), in order. */
@@ -300,7 +313,7 @@ export function installLifecycle(deps: LifecycleDeps): Lifecycle {
     asking = true;
     void (async () => {
       try {
-        const prompt = quitPrompt(deps.controller.store.getState(), deps.settings.get().autoscalingAtStart);
+        const prompt = quitPrompt(deps.store.getState(), deps.settings.get().autoscalingAtStart);
         let choice: QuitChoice = 'keep';
         if (prompt) {
           const { response } = await deps.dialog.showMessageBox({

@@ -51,6 +51,19 @@ describe('quit decision', () => {
     );
   });
 
+  it('attached to a team engine: its instances are its own to run and scale, so quit does not ask', () => {
+    const remote = {
+      url: 'wss://team.example:7465',
+      actor: { name: 'vic', role: 'viewer' as const },
+      state: 'connected' as const,
+      since: 0,
+      retryAt: null,
+      lastError: null,
+    };
+    expect(quitPrompt(snapshot({ remote, instances: [busy, idle1] }))).toBeNull();
+    expect(quitPrompt(snapshot({ remote: { ...remote, state: 'disconnected' }, instances: [busy] }))).toBeNull();
+  });
+
   it('no idle instance (or all idle): no separate "terminate idle" choice', () => {
     expect(quitPrompt(snapshot({ instances: [busy] }))!.choices).toEqual(['keep', 'terminate-all', 'cancel']);
     const allIdle = quitPrompt(snapshot({ instances: [idle1] }))!;
@@ -177,6 +190,7 @@ describe('installLifecycle', () => {
       windows,
       dialog: dialog,
       controller,
+      store: controller.store,
       settings,
       notify,
       teardown: () => [{ name: 'teardown', run: teardown }],
@@ -277,6 +291,7 @@ describe('installLifecycle', () => {
       windows,
       dialog,
       controller: c,
+      store: c.store,
       settings,
       notify,
       teardown: () => [],
@@ -330,6 +345,7 @@ describe('a hung engine cannot block quit', () => {
       windows,
       dialog: dialog,
       controller,
+      store: controller.store,
       settings: new MemorySettingsRepo(),
       notify: vi.fn(),
       teardown: () => [],

@@ -8,10 +8,11 @@ import type { MessageBoxOptions, MessageBoxReturnValue } from 'electron';
 import { app, BrowserWindow, resetElectronMock } from '../mocks/electron.js';
 import type { EngineHost } from '../../electron/engine/host.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
+import type { MainStore } from '../../electron/engine/store.js';
 import { installLifecycle } from '../../electron/main/lifecycle.js';
 import { createWindowManager } from '../../electron/main/window.js';
 import { addTasks, baseConfig } from '../fixtures/index.js';
-import { until } from '../fixtures/team.js';
+import { localApp, serveDemoEngine, until } from '../fixtures/team.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -57,7 +58,8 @@ async function twoRunning(w: World): Promise<EngineHost> {
   return host;
 }
 
-function quitFlow(host: EngineHost) {
+/** `store`: what the tray shows (index.ts: the attachment switch's store); the local host's by default. */
+function quitFlow(host: EngineHost, store: MainStore = host.store) {
   resetElectronMock();
   const dialogs = openDialogs();
   const log: string[] = [];
@@ -66,6 +68,7 @@ function quitFlow(host: EngineHost) {
     windows: createWindowManager({ BrowserWindow: BrowserWindow as never, isPackaged: true, preload: '', url: '' }),
     dialog: dialogs as never,
     controller: host,
+    store,
     settings: new MemorySettingsRepo(),
     notify: () => undefined,
     teardown: () => [],
@@ -131,5 +134,36 @@ describe('quit: terminate all while EC2 refuses TerminateInstances', () => {
     dialogs.click('Quit anyway');
     await until('exit', () => app.exit.mock.calls.length > 0);
     expect(w.live()).toHaveLength(2);
+  });
+});
+
+describe('quit while attached to a team engine', () => {
+  it('as a viewer, with the local engine still seeing instances of the same prefix: no question, EC2 untouched', async () => {
+    const w = await world();
+    const host = await twoRunning(w);
+    const served = await serveDemoEngine('quit-team-');
+    cleanups.push(() => served.stop());
+    const local = localApp({ homeDir: served.dataDir, host });
+    cleanups.push(() => local.stop());
+    const { token } = served.tokens.issue('vic', 'viewer');
+    const r = await local.sw.dispatch(
+      'autoscaler:team.attach',
+      { url: served.url, token, fingerprint: served.serving.tls.fingerprint },
+      { transport: 'ipc', caller: 'test' },
+    );
+    expect(r.ok).toBe(true);
+    await until('connected', () => local.sw.store.getState().remote?.actor?.role === 'viewer');
+    // The local engine (off, still watching) lists the two instances; the tray shows the team engine.
+    await host.refresh();
+    expect(host.store.getState().instances).toHaveLength(2);
+
+    const { dialogs, log } = quitFlow(host, local.sw.store);
+    app.quit();
+    await until('exit', () => app.exit.mock.calls.length > 0);
+    expect(dialogs.boxes).toEqual([]);
+    expect(app.exit).toHaveBeenCalledWith(0);
+    expect(w.live()).toHaveLength(2);
+    expect(w.ec2.instances().every((i) => i.state !== 'shutting-down' && i.state !== 'terminated')).toBe(true);
+    expect(log).toEqual([]);
   });
 });
