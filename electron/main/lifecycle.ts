@@ -38,12 +38,12 @@ export interface QuitPrompt {
 
 /**
  * The question Quit asks, from the snapshot the tray shows; null: quit without asking. Nothing asked when nothing
- * runs, and while attached to a team engine (`remote`), which keeps running and scaling its instances whatever this
- * app does (it is always-on by design, and its roles decide who may terminate them). `atStart`: what the next start
- * does (App preferences).
+ * runs; in the demo, whose instances are made up, bill nobody and end with the app; and while attached to a team
+ * engine (`remote`), which keeps running and scaling its instances whatever this app does (it is always-on by design,
+ * and its roles decide who may terminate them). `atStart`: what the next start does (App preferences).
  */
 export function quitPrompt(s: Snapshot, atStart: AtStart = 'as-left'): QuitPrompt | null {
-  if (s.remote) return null;
+  if (s.demo || s.remote) return null;
   const running = runningInstances(s);
   if (running.length === 0) return null;
   const rate = (list: typeof running) => formatRate(list.reduce((sum, i) => sum + i.hourlyPrice, 0));

@@ -51,6 +51,10 @@ describe('quit decision', () => {
     );
   });
 
+  it('the demo: its instances are made up and bill nobody, so quit does not ask', () => {
+    expect(quitPrompt(snapshot({ demo: true, enabled: true, instances: [busy, idle1] }))).toBeNull();
+  });
+
   it('attached to a team engine: its instances are its own to run and scale, so quit does not ask', () => {
     const remote = {
       url: 'wss://team.example:7465',
@@ -232,6 +236,15 @@ describe('installLifecycle', () => {
     expect(dialog.showMessageBox).toHaveBeenCalledOnce();
     expect(controller.calls).toEqual([]);
     expect(app.exit).not.toHaveBeenCalled();
+  });
+
+  it('quitting the demo: no question about its made-up instances; the engine stops and the app exits', async () => {
+    controller.store.setState({ ...controller.store.getState(), demo: true, instances: [busy, idle1] });
+    app.quit();
+    await settle();
+    expect(dialog.showMessageBox).not.toHaveBeenCalled();
+    expect(controller.calls.map((c) => c.method)).toEqual(['stop']);
+    expect(app.exit).toHaveBeenCalledWith(0);
   });
 
   it('terminate idle: only the idle ids, then stop, then exit', async () => {
