@@ -323,7 +323,15 @@ export class Engine {
     const events = this.log.recent(SNAPSHOT_EVENTS);
     const view = { now, config, plan: p, ...s, caps, launchesPaused, pausedQueues, lastTickOkAt, events, held };
     const leadership = this.leadership?.view ?? null;
-    this.publisher.publish({ ...view, costs: this.deps.costs, adoptable: this.adoption.views(), leadership });
+    // What this engine launched and EC2 does not list yet bills already: the snapshot shows it as booting.
+    const launching = this.launcher.inFlight;
+    this.publisher.publish({
+      ...view,
+      costs: this.deps.costs,
+      adoptable: this.adoption.views(),
+      leadership,
+      launching,
+    });
   }
 
   /** Team mode without a lease table: the user's decision when another engine acts on the prefix. */

@@ -12,7 +12,7 @@
  * - instances that never registered, orphans (two phases) and zombie workers are cleaned up.
  */
 import type { Config } from '../../shared/config.js';
-import type { InstancePhase } from '../../shared/domain.js';
+import type { InstancePhase, Market } from '../../shared/domain.js';
 import { sameServer } from '../../shared/config-review.js';
 import type { ForeignWorker } from './adoption.js';
 import { isLiveState } from '../../shared/domain.js';
@@ -26,6 +26,9 @@ export interface InFlightLaunch {
   resource: string;
   instanceId: string | null;
   at: number;
+  /** Where it launched, when this engine launched it (not one recovered from the journal): the snapshot's price. */
+  market?: Market;
+  zone?: string;
 }
 
 export type BudgetVerdict = { allowed: true } | { allowed: false; reason: string };

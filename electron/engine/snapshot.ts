@@ -3,7 +3,7 @@
  */
 import type { Config } from '../../shared/config.js';
 import { isLiveState, type CostSummary, type InstanceView, type Market, type QueueView } from '../../shared/domain.js';
-import type { Plan } from './policy.js';
+import type { InFlightLaunch, Plan } from './policy.js';
 import { renderDecision, type LaunchHold } from './reasons.js';
 
 export interface PriceQuote {
@@ -29,10 +29,16 @@ export function buildSnapshotViews(args: {
   lastDecisions: ReadonlyMap<string, string>;
   /** Why the plan's launches were not carried out this tick (reasons.ts); absent: they were. */
   held?: LaunchHold;
+  /**
+   * Instances this engine launched (this tick or before) that the plan does not list: EC2 lists a launch only at
+   * the next observation, or later (its listing is eventually consistent). Shown as booting, so that meanwhile no
+   * surface (tray, window, the quit question) says nothing runs while they already bill.
+   */
+  launching?: readonly InFlightLaunch[];
 }): SnapshotViews {
   const { now, config, plan, prices } = args;
   const sources = new Set<string>();
-  const instances: InstanceView[] = (plan?.instances ?? []).map((c) => {
+  const planned: InstanceView[] = (plan?.instances ?? []).map((c) => {
     const quote = prices(c.instance.instanceType, c.instance.market, c.instance.zone);
     sources.add(quote.source);
     const uptimeSec = Math.max(0, (now - c.instance.launchedAt) / 1000);
@@ -59,6 +65,37 @@ export function buildSnapshotViews(args: {
       ...(c.note ? { note: c.note } : {}),
     };
   });
+  const listed = new Set(planned.map((i) => i.instanceId));
+  const launched: InstanceView[] = (args.launching ?? []).flatMap((f) => {
+    if (!f.instanceId || listed.has(f.instanceId)) return [];
+    const res = config.resources[f.resource];
+    const instanceType = res?.instanceType ?? '?';
+    const market = f.market ?? res?.market ?? 'on-demand';
+    const quote = prices(instanceType, market, f.zone);
+    sources.add(quote.source);
+    const uptimeSec = Math.max(0, (now - f.at) / 1000);
+    return [
+      {
+        instanceId: f.instanceId,
+        queue: f.queue,
+        resource: f.resource,
+        instanceType,
+        market,
+        zone: f.zone ?? '',
+        state: 'pending' as const,
+        phase: 'booting' as const,
+        launchedAt: f.at,
+        uptimeSec,
+        idleSec: null,
+        workerId: null,
+        task: null,
+        hourlyPrice: quote.price,
+        costSoFar: (Math.max(60, uptimeSec) / 3600) * quote.price,
+        note: 'just launched: EC2 does not list it yet',
+      },
+    ];
+  });
+  const instances = [...planned, ...launched];
 
   const running = instances.filter((i) => isLiveState(i.state));
   const burnPerHour = sum(running.map((i) => i.hourlyPrice));

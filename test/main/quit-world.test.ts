@@ -167,3 +167,24 @@ describe('quit while attached to a team engine', () => {
     expect(log).toEqual([]);
   });
 });
+
+describe('quit right after a launch', () => {
+  it('asks about the instances just launched, before any poll listed them, and terminates them', async () => {
+    const w = await world();
+    const host = w.host({ watchWhileOff: true });
+    host.configure(baseConfig({ clearml: { apiHost: w.clearml.url } }), { clearml: w.clearmlKeys, aws: w.awsKeys });
+    addTasks(w.clearml, 'gpu', 2, 3600);
+    await host.setEnabled(true);
+    // The loop's first tick launches; its next poll is a polling interval away (virtual time stands still).
+    await until('the launching tick', () => host.store.getState().status === 'scaling');
+    expect(w.live()).toHaveLength(2);
+
+    const { dialogs } = quitFlow(host);
+    app.quit();
+    await until('the quit question', () => dialogs.boxes.length === 1);
+    expect(dialogs.boxes[0]!.message).toMatch(/^2 EC2 instances are still running/);
+    dialogs.click('Terminate all 2 instances');
+    await until('exit', () => app.exit.mock.calls.length > 0);
+    expect(w.live()).toHaveLength(0);
+  });
+});

@@ -209,7 +209,14 @@ export class LaunchController {
         }
         if (o.ok) {
           ids.push(o.instanceId);
-          this.flying.push({ queue: a.queue, resource: a.resource, instanceId: o.instanceId, at: now });
+          this.flying.push({
+            queue: a.queue,
+            resource: a.resource,
+            instanceId: o.instanceId,
+            at: now,
+            market: o.attempt.market,
+            ...(o.zone ? { zone: o.zone } : {}),
+          });
           await afterLaunch?.(intentOf(o.attempt), { instanceId: o.instanceId });
           continue;
         }

@@ -8,7 +8,7 @@ import type { Config } from '../../../shared/config.js';
 import type { AdoptableView, EngineEvent, EngineStatus, StatusFix } from '../../../shared/domain.js';
 import { leadershipText, type LeadershipView } from '../../../shared/team.js';
 import type { CostTracker } from '../cost/tracker.js';
-import type { Plan } from '../policy.js';
+import type { InFlightLaunch, Plan } from '../policy.js';
 import { renderDecision, type LaunchHold } from '../reasons.js';
 import { buildSnapshotViews, type PriceLookup } from '../snapshot.js';
 import { publish, type MainStore } from '../store.js';
@@ -39,6 +39,8 @@ export interface PublishInput {
   leadership?: LeadershipView | null;
   /** Why the plan's launches were not carried out this tick (autoscaling off, dry run, standby); absent: they were. */
   held?: LaunchHold;
+  /** This engine's launches EC2 may not list yet (shown as booting until it does). */
+  launching?: readonly InFlightLaunch[];
 }
 
 export interface TickStatus {
@@ -121,6 +123,7 @@ export class Publisher {
       prices: this.prices,
       lastDecisions: this.lastDecisionText,
       held,
+      ...(p.launching ? { launching: p.launching } : {}),
     });
     // A launch the tick did not carry out is shown while it is planned, never kept as the queue's last decision:
     // kept, it would still say "autoscaling is off" after autoscaling was turned on.
