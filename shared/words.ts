@@ -2,3 +2,12 @@
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/**
+ * Text ending as a sentence: a full stop added unless it already ends with one (or "?", "!", "…"). Texts built from
+ * messages that may or may not end with a period join through this, so none reads "correct.." or "tab Open".
+ */
+export function sentence(text: string): string {
+  const t = text.trimEnd();
+  return t === '' || /[.!?…]$/.test(t) ? t : `${t}.`;
+}

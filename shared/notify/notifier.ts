@@ -11,7 +11,7 @@
 import type { EngineEvent, Snapshot } from '../domain.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
-import { plural } from '../words.js';
+import { plural, sentence } from '../words.js';
 
 export type NoticeKind = NotificationCategory;
 
@@ -128,7 +128,7 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         kind: b.kind,
         queue: b.queue,
         title,
-        body: `${last}${more} Open the Credentials tab to ${missing.every(Boolean) ? 'enter' : 'update'} them.`,
+        body: `${sentence(last + more)} Open the Credentials tab to ${missing.every(Boolean) ? 'enter' : 'update'} them.`,
         navigate: { view: 'credentials' },
       };
     }

@@ -9,6 +9,9 @@ import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.
 import { classifyEvent, Notifier } from '../../shared/notify/notifier.js';
 import { startOsNotifications, type NotificationApi } from '../../electron/main/notify/os-notifications.js';
 import { FakeController, snapshot } from '../service/fixtures.js';
+import { AuthGate } from '../../electron/engine/controllers/auth.js';
+import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
+import { ClearmlError } from '../../electron/engine/ports.js';
 
 const MIN = 60_000;
 const noMutes: NotificationMutes = defaultSettings().notificationMutes;
@@ -227,5 +230,39 @@ describe('OS notifications adapter', () => {
     });
     os.show('t', 'b');
     expect(MockNotification.shown).toEqual([]);
+  });
+});
+
+describe('rendered text never doubles a full stop', () => {
+  /** Two periods in a row that are not part of a three-dot ellipsis. */
+  const DOUBLE_PERIOD = /(?<!\.)\.\.(?!\.)/;
+  const authReason = (err: unknown) => {
+    const gate = new AuthGate();
+    gate.note(err);
+    return gate.blocked ?? '';
+  };
+  const cases: [string, string][] = [
+    ...['AuthFailure', 'UnauthorizedOperation', 'ExpiredToken', 'CredentialsProviderError', 'OptInRequired'].map(
+      (code): [string, string] => [`AWS ${code}`, authReason(classifyEc2Error({ name: code, message: 'x' }))],
+    ),
+    ['ClearML 401', authReason(new ClearmlError('auth', 'ClearML rejected the access key (HTTP 401/22).'))],
+    ['a message without a full stop', 'ClearML rejected the credentials "AKTEST…" (HTTP 401/22): check the key pair'],
+    ['a message with one', 'AWS AuthFailure: the credentials were rejected.'],
+  ];
+  it.each(cases)('%s, as the engine states it and as notified', (_, message) => {
+    expect(message).not.toBe('');
+    expect(message).not.toMatch(DOUBLE_PERIOD);
+    const n = new Notifier({ now: () => 0, redact: (t) => t });
+    const log = engineLog();
+    n.next(log.snap(), noMutes);
+    log.add({ kind: 'launch-failed', level: 'error', queue: 'gpu', message });
+    log.add({ kind: 'error', level: 'error', message });
+    const out = n.next(log.snap(), noMutes);
+    expect(out.map((o) => o.kind)).toContain('credentialsRejected');
+    for (const o of out) {
+      expect(o.body).not.toMatch(DOUBLE_PERIOD);
+      // The advice that follows the message starts a sentence of its own, whether or not the message ended one.
+      if (o.kind === 'credentialsRejected') expect(o.body).toMatch(/[^.][.!?…] Open the Credentials tab/);
+    }
   });
 });

@@ -183,6 +183,8 @@ describe('stopEverything', () => {
     expect(byRegion.get('ap-south-1')!.error).toMatch(
       /found 1 instance in ap-south-1 but could not terminate it.*terminate it in the EC2 console of ap-south-1/,
     );
+    // EC2's classified messages end with a full stop; the advice after them must not add a second one.
+    for (const x of r.regions) expect(x.error ?? '').not.toMatch(/(?<!\.)\.\.(?!\.)/);
     expect(r.ok).toBe(false);
     expect(r.terminated).toBe(1);
   });

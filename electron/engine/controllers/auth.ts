@@ -3,6 +3,7 @@
  * config changes; retrying a refused call every tick only fills the log.
  */
 import { ClearmlError, Ec2Error } from '../ports.js';
+import { sentence } from '../../../shared/words.js';
 
 export class AuthGate {
   private reason: string | null = null;
@@ -15,7 +16,8 @@ export class AuthGate {
   /** Remember an auth refusal (other errors are ignored). */
   note(e: unknown): void {
     if (e instanceof Ec2Error && e.kind === 'auth') {
-      this.reason = `AWS refused the request (${e.code}): ${e.message}. Launches are stopped until the AWS credentials or IAM policy are fixed (Credentials → Test connection).`;
+      // The classified message is a sentence of its own (it ends with a period): one more would read "correct..".
+      this.reason = `AWS refused the request (${e.code}): ${sentence(e.message)} Launches are stopped until the AWS credentials or IAM policy are fixed (Credentials → Test connection).`;
     } else if (e instanceof ClearmlError && e.kind === 'auth') {
       this.reason = `ClearML rejected the credentials: ${e.message}`;
     }

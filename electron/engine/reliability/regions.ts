@@ -15,7 +15,7 @@ import { NAME_PATTERN } from '../../../shared/config.js';
 import { errorText } from '../../../shared/error-text.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 import { writeFileDurably } from '../durable-file.js';
-import { plural } from '../../../shared/words.js';
+import { plural, sentence } from '../../../shared/words.js';
 
 export const REGIONS_FILE = 'regions.json';
 /** A workers prefix as the config allows it. */
@@ -210,7 +210,7 @@ async function stopRegion(
     for (const p of prefixes) for (const i of await ec2.describeInstances(p)) seen.set(i.instanceId, i);
   } catch (e) {
     report.error =
-      `could not list instances in ${region}: ${errorText(e)}. Run "Stop everything" again, or terminate them in ` +
+      `could not list instances in ${region}: ${sentence(errorText(e))} Run "Stop everything" again, or terminate them in ` +
       `the EC2 console of ${region} (filter: ${filter})`;
     return report;
   }
@@ -225,7 +225,7 @@ async function stopRegion(
   } catch (e) {
     const them = report.found.length === 1 ? 'it' : 'them';
     report.error =
-      `found ${plural(report.found.length, 'instance')} in ${region} but could not terminate ${them}: ${errorText(e)}. ` +
+      `found ${plural(report.found.length, 'instance')} in ${region} but could not terminate ${them}: ${sentence(errorText(e))} ` +
       `Run "Stop everything" again, or terminate ${them} in the EC2 console of ${region} (filter: ${filter})`;
   }
   return report;
