@@ -67,7 +67,7 @@ export const QueueResourceViewSchema = z.object({
 
 export const QueueViewSchema = z.object({
   name: z.string(),
-  /** False when the queue is configured but does not exist on the ClearML server. */
+  /** False when the queue is configured but the ClearML server, read at the last poll, does not list it (never a guess while unread). */
   exists: z.boolean(),
   pending: z.number(),
   oldestWaitSec: z.number().nullable(),

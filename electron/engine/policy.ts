@@ -294,7 +294,9 @@ export function plan(input: PolicyInput): Plan {
     const oldest = q?.entries.reduce((m, e) => Math.min(m, e.addedAt), Infinity) ?? Infinity;
     const decision: QueueDecision = {
       queue: queueName,
-      exists: !!q,
+      // Unread is not missing: a failed read lists no queue, and "missing on server" would send the user to check
+      // queue names while the keys or the host are what is wrong.
+      exists: !!q || !input.clearmlOk,
       pending,
       oldestWaitSec: Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : null,
       idle: idle.length + foreignIdle,

@@ -546,6 +546,12 @@ describe('policy: what each queue decision says', () => {
       [],
     ],
     [
+      'ClearML unreadable: its empty queue list is no answer about which queues exist',
+      { clearmlOk: false, queues: [] },
+      { exists: true, pending: 0, reason: { code: 'clearml-unreadable' } },
+      [],
+    ],
+    [
       'the queue is not on the server',
       { queues: [] },
       { exists: false, pending: 0, reason: { code: 'queue-missing', queue: 'gpu' } },

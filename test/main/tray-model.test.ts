@@ -178,11 +178,16 @@ describe('tray menu', () => {
   it.each([
     ['ClearML never read', { lastTickAt: null, lastTickOkAt: null }],
     ['the last poll failed', { lastTickAt: 2_000, lastTickOkAt: 1_000 }],
-  ])("says a queue's pending count is unknown, not 0, while %s", (_what, ticks) => {
-    const s = snapshot({ ...ticks, queues: [queue({ name: 'gpu', pending: 0 })] });
+  ])("says a queue's pending count is unknown, not 0, and never that it is missing, while %s", (_what, ticks) => {
+    // `exists: false` as an older engine (or the last good read) may still say: unread, it is not a claim to show.
+    const s = snapshot({
+      ...ticks,
+      queues: [queue({ name: 'gpu', pending: 0 }), queue({ name: 'cpu', exists: false })],
+    });
     const labels = buildTrayModel(s, settings).items.map((i) => (i.type === 'separator' ? '---' : i.label));
     expect(labels).toContain('gpu: pending unknown / 0 running');
-    expect(labels.join('\n')).not.toMatch(/gpu: 0 pending/);
+    expect(labels).toContain('cpu: pending unknown / 0 running');
+    expect(labels.join('\n')).not.toMatch(/gpu: 0 pending|missing/);
   });
 
   const toggles: [string, Partial<Snapshot>, typeof settings, Record<string, Record<string, unknown>>][] = [

@@ -100,10 +100,13 @@ export function statusLine(s: Snapshot): string {
   return `Autoscaling on: ${burn}${suffix}`;
 }
 
-/** `known`: the pending count is ClearML's answer at the last poll; otherwise it reads "pending unknown", not 0. */
+/**
+ * `known`: the pending count is ClearML's answer at the last poll; otherwise it reads "pending unknown", not 0, and
+ * no queue is called missing (an unread server lists none: every queue would be, while the keys or host are wrong).
+ */
 function queueLine(q: Snapshot['queues'][number], known: boolean): string {
   const running = q.resources.reduce((n, r) => n + r.running, 0);
-  const flags = [q.paused ? 'paused' : null, q.exists ? null : 'missing on server'].filter(Boolean);
+  const flags = [q.paused ? 'paused' : null, q.exists || !known ? null : 'missing on server'].filter(Boolean);
   const pending = known ? `${q.pending} pending` : 'pending unknown';
   return `${q.name}: ${pending} / ${running} running${flags.length ? ` (${flags.join(', ')})` : ''}`;
 }
