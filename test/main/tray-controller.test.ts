@@ -6,10 +6,11 @@ import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.
 import { createTrayController, trayIconFile, type TrayActions } from '../../electron/main/tray/tray-controller.js';
 import type { TrayDeps } from '../../electron/main/tray/tray-controller.js';
 import { FakeController, instance } from '../service/fixtures.js';
+import { baseConfig } from '../fixtures/index.js';
 
-function setup(platform: NodeJS.Platform, confirm = true) {
+function setup(platform: NodeJS.Platform, confirm = true, configured = true) {
   const controller = new FakeController();
-  const settings = new MemorySettingsRepo();
+  const settings = new MemorySettingsRepo(configured ? { config: baseConfig() } : {});
   const actions = {
     setEnabled: vi.fn((on: boolean) => controller.setEnabled(on)),
     openDashboard: vi.fn(),
@@ -44,6 +45,18 @@ function setup(platform: NodeJS.Platform, confirm = true) {
 
 describe('tray controller', () => {
   beforeEach(() => resetElectronMock());
+
+  it('first run: "Not set up" and "Set up…" (which opens the window), until a configuration is saved', async () => {
+    const { settings, actions, mock, click } = setup('linux', true, false);
+    expect(mock.menu!.getMenuItemById('status')?.label).toBe('Not set up');
+    expect(mock.menu!.getMenuItemById('enabled')).toBeNull();
+    await click('set-up');
+    expect(actions.openDashboard).toHaveBeenCalledWith({ view: 'settings' });
+    expect(actions.setEnabled).not.toHaveBeenCalled();
+    settings.patch({ config: baseConfig() });
+    expect(mock.menu!.getMenuItemById('status')?.label).toBe('Autoscaling off');
+    expect(mock.menu!.getMenuItemById('enabled')?.checked).toBe(false);
+  });
 
   it('uses template icons on macOS and coloured icons elsewhere', () => {
     expect(trayIconFile('/icons', 'watching', 'darwin')).toBe('/icons/tray-watchingTemplate.png');

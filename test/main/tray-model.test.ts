@@ -19,7 +19,7 @@ const three = [
   instance({ instanceId: 'i-00000003', hourlyPrice: 0.5, state: 'pending', phase: 'booting' }),
   instance({ instanceId: 'i-00000004', state: 'terminated', phase: 'terminating' }),
 ];
-const settings = { launchAtLogin: false, launchAtLoginSupported: true };
+const settings = { launchAtLogin: false, launchAtLoginSupported: true, configured: true };
 /** The last poll read ClearML, so the queue figures are counts. */
 const read = { lastTickAt: 1_000, lastTickOkAt: 1_000 };
 
@@ -220,13 +220,13 @@ describe('tray menu', () => {
     [
       'launch at login on',
       {},
-      { launchAtLogin: true, launchAtLoginSupported: true },
+      { ...settings, launchAtLogin: true, launchAtLoginSupported: true },
       { 'launch-at-login': { checked: true, enabled: true, action: { type: 'set-launch-at-login', enabled: false } } },
     ],
     [
       'launch at login unsupported (Linux): shown disabled',
       {},
-      { launchAtLogin: false, launchAtLoginSupported: false },
+      { ...settings, launchAtLogin: false, launchAtLoginSupported: false },
       { 'launch-at-login': { enabled: false } },
     ],
   ];
@@ -253,6 +253,42 @@ describe('tray menu', () => {
       expect(f).toMatchObject({ action: { type: 'open-dashboard', target: { view: f.id.slice('fix:'.length) } } });
   });
 
+  it.each([
+    ['first run: nothing saved', {}, true],
+    [
+      'an error from the unconfigured engine is not what to fix first',
+      { status: 'error', statusFix: ['settings'] },
+      true,
+    ],
+    ['the demo brings its own configuration', { demo: true }, false],
+    [
+      'attached to a team engine: its configuration is used',
+      {
+        remote: { url: 'https://team:7465', actor: null, state: 'connected', since: 0, retryAt: null, lastError: null },
+      },
+      false,
+    ],
+  ] as [string, Partial<Snapshot>, boolean][])('with no configuration saved, %s', (_what, patch, setup) => {
+    const m = buildTrayModel(snapshot(patch), { ...settings, configured: false });
+    const ids = m.items.map((i) => i.id);
+    if (setup) {
+      expect(m.status).toBe('Not set up');
+      expect(m.tooltip).toBe('ClearML autoscaler: Not set up');
+      // No switch that can only fail: "Set up…" opens the window, which shows the first-run screen.
+      expect(ids).not.toContain('enabled');
+      expect(ids.filter((id) => id.startsWith('fix:'))).toEqual([]);
+      expect(m.items[1]).toMatchObject({
+        id: 'set-up',
+        label: 'Set up…',
+        action: { type: 'open-dashboard', target: { view: 'settings' } },
+      });
+    } else {
+      expect(m.status).not.toMatch(/Not set up/);
+      expect(ids).toContain('enabled');
+      expect(ids).not.toContain('set-up');
+    }
+  });
+
   it('has no queue section when there are no queues', () => {
     expect(buildTrayModel(snapshot(), settings).items.some((i) => i.id === 'sep-queues')).toBe(false);
   });
@@ -274,7 +310,7 @@ describe('tray budget lines', () => {
 
   it('shows spend against each cap with the month projection', () => {
     const s = snapshot({ enabled: true, status: 'watching', costs: { ...snapshot().costs, budgets: [cap({})] } });
-    const labels = buildTrayModel(s, { launchAtLogin: false, launchAtLoginSupported: true }).items.map((i) => i.label);
+    const labels = buildTrayModel(s, settings).items.map((i) => i.label);
     expect(labels).toContain('Global monthly cap $500: $123.40 spent (25 %), $480.00 projected');
   });
 

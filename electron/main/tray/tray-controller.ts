@@ -76,6 +76,7 @@ export function createTrayController(deps: TrayDeps): TrayController {
     buildTrayModel(deps.store.getState(), {
       launchAtLogin: deps.settings.get().launchAtLogin,
       launchAtLoginSupported: deps.launchAtLoginSupported,
+      configured: deps.settings.get().config !== null,
     });
 
   const images = new Map<TrayIconState, NativeImage>();

@@ -42,6 +42,16 @@ export interface TraySettings {
   launchAtLogin: boolean;
   /** Electron's login items exist on macOS and Windows only. */
   launchAtLoginSupported: boolean;
+  /** A configuration is saved (false on first run, and while an import is still being reviewed). */
+  configured: boolean;
+}
+
+/**
+ * First run: nothing to turn on, so the tray says so and offers the setup instead of an Autoscaling switch that
+ * can only fail. Not in the demo (it brings its own configuration) nor attached to a team engine (the engine's is used).
+ */
+export function needsSetup(s: Snapshot, settings: Pick<TraySettings, 'configured'>): boolean {
+  return !settings.configured && !s.demo && !s.remote;
 }
 
 export function formatRate(perHour: number): string {
@@ -161,26 +171,35 @@ function teamItems(s: Snapshot): TrayItem[] {
 }
 
 export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
-  const status = s.remote ? `Team: ${statusLine(s)}` : statusLine(s);
+  const setup = needsSetup(s, settings);
+  const status = setup ? 'Not set up' : s.remote ? `Team: ${statusLine(s)}` : statusLine(s);
   const running = runningInstances(s);
   const sep = (id: string): TrayItem => ({ id, type: 'separator' });
   const items: TrayItem[] = [
     { id: 'status', type: 'normal', label: status, enabled: false },
     // An error names where it is fixed: one item per place, opening the dashboard there.
-    ...(s.status === 'error' ? (s.statusFix ?? []) : []).map((view): TrayItem => ({
+    ...(s.status === 'error' && !setup ? (s.statusFix ?? []) : []).map((view): TrayItem => ({
       id: `fix:${view}`,
       type: 'normal',
       label: view === 'credentials' ? 'Open Credentials…' : 'Open Settings…',
       action: { type: 'open-dashboard', target: { view } },
     })),
-    {
-      id: 'enabled',
-      type: 'checkbox',
-      label: 'Autoscaling',
-      checked: s.enabled,
-      ...(allowed(s, 'autoscaler:engine.setEnabled') ? {} : { enabled: false }),
-      action: { type: 'toggle-enabled', enabled: !s.enabled },
-    },
+    setup
+      ? // The window shows the first-run screen while nothing is set up, and the settings editor once it was left.
+        {
+          id: 'set-up',
+          type: 'normal',
+          label: 'Set up…',
+          action: { type: 'open-dashboard', target: { view: 'settings' } },
+        }
+      : {
+          id: 'enabled',
+          type: 'checkbox',
+          label: 'Autoscaling',
+          checked: s.enabled,
+          ...(allowed(s, 'autoscaler:engine.setEnabled') ? {} : { enabled: false }),
+          action: { type: 'toggle-enabled', enabled: !s.enabled },
+        },
   ];
   if (s.queues.length > 0) {
     items.push(sep('sep-queues'));
