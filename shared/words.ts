@@ -11,3 +11,11 @@ export function sentence(text: string): string {
   const t = text.trimEnd();
   return t === '' || /[.!?…]$/.test(t) ? t : `${t}.`;
 }
+
+/** At most `max` characters: a longer text is cut at a word boundary when one is near, and ends with "…". */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}

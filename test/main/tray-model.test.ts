@@ -7,6 +7,9 @@ import {
   iconState,
   scaleToZeroPrompt,
   statusLine,
+  TRAY_CAP_LINES,
+  TRAY_LABEL_MAX,
+  TRAY_QUEUE_LINES,
   type TrayIconState,
 } from '../../electron/main/tray/tray-model.js';
 import { instance, queue, snapshot } from '../service/fixtures.js';
@@ -287,6 +290,82 @@ describe('tray menu', () => {
       expect(ids).toContain('enabled');
       expect(ids).not.toContain('set-up');
     }
+  });
+
+  describe('stays bounded whatever the config holds', () => {
+    // 60 queues with an hourly and a monthly cap each (the audit's 193-item menu), long names, a 401's long reason.
+    const many = Array.from({ length: 60 }, (_, k) =>
+      queue({
+        name: `team-${String(k).padStart(2, '0')}-${'long-queue-name-'.repeat(k % 7 === 0 ? 6 : 1)}`,
+        pending: k % 10,
+      }),
+    );
+    const caps = many.flatMap((q, k): CapStatus[] =>
+      (['hourly', 'monthly'] as const).map((kind) => ({
+        id: `queues.${q.name}.${kind}Usd`,
+        queue: q.name,
+        kind,
+        label: `${kind} cap $${k + 1} for queue ${q.name}`,
+        spent: 1,
+        limit: k + 1,
+        share: 1 / (k + 1),
+        projectedMonth: 1,
+        state: k === 0 ? 'reached' : 'ok',
+      })),
+    );
+    const reason = `ClearML could not be read at https://api.clear.ml: ${'the server refused the key pair; '.repeat(12)}`;
+    const big = snapshot({
+      ...read,
+      enabled: true,
+      status: 'error',
+      statusReason: reason,
+      statusFix: ['credentials', 'settings'],
+      queues: many,
+      costs: { ...snapshot().costs, budgets: caps },
+    });
+    const m = buildTrayModel(big, settings);
+    const labels = m.items.flatMap((i) => (i.label === undefined ? [] : [i.label]));
+
+    it('at most 25 items, each label at most 80 characters (clipped with an ellipsis)', () => {
+      expect(m.items.length).toBeLessThanOrEqual(25);
+      for (const l of labels) expect(l.length).toBeLessThanOrEqual(TRAY_LABEL_MAX);
+      expect(labels[0]).toMatch(/^Autoscaling error: ClearML could not be read at .*…$/);
+      expect(m.status).toBe(`Autoscaling error: ${reason}`); // in full for the tooltip, which clips it itself
+      expect(labels.filter((l) => l.endsWith('…')).length).toBeGreaterThan(1);
+    });
+
+    it('the queues with the most waiting, then how many more, opening the dashboard', () => {
+      const queueLines = m.items.filter((i) => i.id.startsWith('queue:'));
+      expect(queueLines).toHaveLength(TRAY_QUEUE_LINES);
+      const nine = many.filter((q) => q.pending === 9).map((q) => `queue:${q.name}`);
+      expect(queueLines.map((i) => i.id)).toEqual(nine);
+      expect(m.items.find((i) => i.id === 'more-queues')).toEqual({
+        id: 'more-queues',
+        type: 'normal',
+        label: `… and ${60 - TRAY_QUEUE_LINES} more (Open dashboard)`,
+        action: { type: 'open-dashboard', target: { view: 'queues' } },
+      });
+    });
+
+    it('the caps closest to their limit, then how many more, opening Costs', () => {
+      const capLines = m.items.filter((i) => i.id.startsWith('budget:'));
+      expect(capLines.map((i) => i.id)).toEqual([
+        `budget:queues.${many[0]!.name}.hourlyUsd`,
+        `budget:queues.${many[0]!.name}.monthlyUsd`,
+      ]);
+      expect(m.items.find((i) => i.id === 'more-caps')).toMatchObject({
+        label: `… and ${120 - TRAY_CAP_LINES} more (Open dashboard)`,
+        action: { type: 'open-dashboard', target: { view: 'costs' } },
+      });
+    });
+
+    it('a config that fits keeps its order and has no "more" line', () => {
+      const few = buildTrayModel(snapshot({ ...read, queues: many.slice(0, TRAY_QUEUE_LINES) }), settings);
+      expect(few.items.filter((i) => i.id.startsWith('queue:')).map((i) => i.id)).toEqual(
+        many.slice(0, TRAY_QUEUE_LINES).map((q) => `queue:${q.name}`),
+      );
+      expect(few.items.some((i) => i.id.startsWith('more-'))).toBe(false);
+    });
   });
 
   it('has no queue section when there are no queues', () => {

@@ -68,7 +68,7 @@ async function attachedTray(name: string, role: 'viewer' | 'operator') {
   cleanups.push(app.stop, () => tray.destroy());
   const mock = MockTray.instances.at(-1)!;
   await until('the hello', () => sw.store.getState().remote?.actor !== null);
-  return { sw, mock, reportError };
+  return { sw, mock, reportError, tray };
 }
 
 describe('tray attached to a team engine', () => {
@@ -82,7 +82,7 @@ describe('tray attached to a team engine', () => {
   });
 
   it('an operator toggles the team engine from the tray (audited), and a revocation shows in the tray', async () => {
-    const { mock, reportError, sw } = await attachedTray('otto', 'operator');
+    const { mock, reportError, sw, tray } = await attachedTray('otto', 'operator');
     const item = mock.menu!.getMenuItemById('enabled')!;
     expect(item.enabled).not.toBe(false);
     item.click!();
@@ -94,9 +94,11 @@ describe('tray attached to a team engine', () => {
 
     served.tokens.revoke('otto');
     await until('the tray says disconnected', () => sw.store.getState().remote?.state === 'disconnected', 5000);
-    await until('the menu says why', () =>
-      /Not connected to the team engine.*revoked/.test(mock.menu!.getMenuItemById('status')?.label ?? ''),
-    );
+    // The status says why in full (and the tooltip as much as fits); the menu line is that, clipped at 80.
+    await until('the status says why', () => /Not connected to the team engine.*revoked/.test(tray.model().status));
+    const line = mock.menu!.getMenuItemById('status')?.label ?? '';
+    expect(line).toMatch(/^Team: Autoscaling error: Not connected to the team engine/);
+    expect(tray.model().status.startsWith(line.replace(/…$/, ''))).toBe(true);
     expect(mock.image.path).toBe('/icons/tray-error.png');
   });
 });

@@ -8,7 +8,7 @@ import type { CapStatus } from '../../../shared/budget.js';
 import { isLiveState, pendingTasks, queuesKnown, type Snapshot } from '../../../shared/domain.js';
 import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
-import { plural } from '../../../shared/words.js';
+import { clip, plural } from '../../../shared/words.js';
 
 export type TrayIconState = 'off' | 'watching' | 'scaling' | 'paused' | 'error';
 
@@ -32,7 +32,7 @@ export interface TrayItem {
 
 export interface TrayModel {
   iconState: TrayIconState;
-  /** Also the first menu line. */
+  /** In full; the first menu line is this, clipped to TRAY_LABEL_MAX (the tooltip has room for more). */
   status: string;
   tooltip: string;
   items: TrayItem[];
@@ -134,6 +134,17 @@ export function budgetLine(c: CapStatus): string {
 /** Windows truncates tray tooltips at 127 characters. */
 const TOOLTIP_MAX = 127;
 
+/**
+ * The menu's bounds. A tray menu taller than the screen scrolls (or, on some Linux panels, is cut off), and a wide
+ * one covers half of it: a 1080p laptop shows about 30 menu rows, and the fixed items take about 15 (status, fixes,
+ * switch, actions, team, app, separators). So at most 6 queue lines and 2 cap lines, each with one "… and K more"
+ * line, keep the menu near 25 items whatever the config holds; 80 characters keep a label readable without the
+ * menu spanning the screen. The dashboard has everything in full.
+ */
+export const TRAY_QUEUE_LINES = 6;
+export const TRAY_CAP_LINES = 2;
+export const TRAY_LABEL_MAX = 80;
+
 /** Attached to a team engine: whether this token's role may do it (the engine refuses otherwise). */
 function allowed(s: Snapshot, channel: InvokeChannel): boolean {
   if (!s.remote) return true;
@@ -204,7 +215,7 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
   if (s.queues.length > 0) {
     items.push(sep('sep-queues'));
     const known = queuesKnown(s);
-    for (const q of s.queues) {
+    for (const q of shownQueues(s.queues)) {
       items.push({
         id: `queue:${q.name}`,
         type: 'normal',
@@ -212,11 +223,15 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
         action: { type: 'open-dashboard', target: { view: 'queues', id: q.name } },
       });
     }
+    if (s.queues.length > TRAY_QUEUE_LINES)
+      items.push(moreItem('queues', s.queues.length - TRAY_QUEUE_LINES, { view: 'queues' }));
   }
   const caps = s.costs.budgets ?? [];
   if (caps.length > 0) {
     items.push(sep('sep-budgets'));
-    for (const c of caps) items.push({ id: `budget:${c.id}`, type: 'normal', label: budgetLine(c), enabled: false });
+    for (const c of shownCaps(caps))
+      items.push({ id: `budget:${c.id}`, type: 'normal', label: budgetLine(c), enabled: false });
+    if (caps.length > TRAY_CAP_LINES) items.push(moreItem('caps', caps.length - TRAY_CAP_LINES, { view: 'costs' }));
   }
   items.push(
     sep('sep-actions'),
@@ -253,8 +268,33 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
   return {
     iconState: iconState(s),
     status,
-    tooltip: tooltip.length > TOOLTIP_MAX ? `${tooltip.slice(0, TOOLTIP_MAX - 1)}…` : tooltip,
-    items,
+    tooltip: clip(tooltip, TOOLTIP_MAX),
+    items: items.map((i) => (i.label === undefined ? i : { ...i, label: clip(i.label, TRAY_LABEL_MAX) })),
+  };
+}
+
+/**
+ * The queues with a line: all, in the config's order, when they fit; otherwise those with the most tasks waiting
+ * (then the most running), since what waits is what the user looks at the tray for.
+ */
+function shownQueues(queues: Snapshot['queues']): Snapshot['queues'] {
+  if (queues.length <= TRAY_QUEUE_LINES) return queues;
+  const running = (q: Snapshot['queues'][number]) => q.resources.reduce((n, r) => n + r.running, 0);
+  return [...queues].sort((a, b) => b.pending - a.pending || running(b) - running(a)).slice(0, TRAY_QUEUE_LINES);
+}
+
+/** The caps with a line: all when they fit; otherwise the closest to their limit (reached ones first). */
+function shownCaps(caps: CapStatus[]): CapStatus[] {
+  if (caps.length <= TRAY_CAP_LINES) return caps;
+  return [...caps].sort((a, b) => b.share - a.share).slice(0, TRAY_CAP_LINES);
+}
+
+function moreItem(what: 'queues' | 'caps', more: number, target: EventPayload<'autoscaler:navigate'>): TrayItem {
+  return {
+    id: `more-${what}`,
+    type: 'normal',
+    label: `… and ${more} more (Open dashboard)`,
+    action: { type: 'open-dashboard', target },
   };
 }
 
