@@ -6,12 +6,16 @@
  *  - after a notification, the same (kind, queue) stays quiet for a cooldown; what happens meanwhile is
  *    accumulated and reported as one notification when the cooldown is over;
  *  - muted categories are dropped entirely.
+ * Launch failures are the exception to per-queue buckets: one broken AMI or quota fails every queue that uses it,
+ * every poll, for as long as nobody fixes it. The same message on many queues is one notification naming them, and
+ * an unchanged message is repeated less and less often (`LAUNCH_FAILED_REPEAT_MS`); a new message is news at once,
+ * and a successful launch on a queue takes it out of the failure (the launch is itself notified, as "launched").
  * Text is redacted before it leaves this module.
  */
 import type { EngineEvent, Snapshot } from '../domain.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
-import { plural, sentence } from '../words.js';
+import { clip, plural, sentence } from '../words.js';
 
 export type NoticeKind = NotificationCategory;
 
@@ -30,6 +34,22 @@ export interface NotifierOptions {
   cooldownMs?: Partial<Record<NoticeKind, number>>;
   redact: (text: string) => string;
 }
+
+/**
+ * After the first notice of a launch failure, the same message is told again 5 min later (a transient would have
+ * cleared by then), then after 30 min, then every 3 h while it lasts: enough to remind that launches still fail
+ * (tasks wait) without a notification every 5 min for a whole night. The first step is `cooldownMs.launchFailed`.
+ */
+export const LAUNCH_FAILED_REPEAT_MS = [5 * 60_000, 30 * 60_000, 3 * 3600_000] as const;
+/**
+ * A failure seen within this window still holds: the engine retries a capacity failure only after its 10-min
+ * cooldown, so a quieter quarter of an hour means it stopped, and a repeat due then is not given.
+ */
+const STILL_FAILING_MS = 15 * 60_000;
+/** A failure not seen for this long has stopped (demand gone, config changed): if it comes back, it is news. */
+const LAUNCH_FAILED_FORGET_MS = 60 * 60_000;
+/** How many queues a launch-failure notice names before "and K more". */
+const QUEUES_NAMED = 3;
 
 const DEFAULT_COOLDOWN_MS: Record<NoticeKind, number> = {
   launched: 60_000,
@@ -76,10 +96,57 @@ export function classifyEvent(e: EngineEvent): NoticeKind | null {
 }
 
 interface Bucket {
-  kind: NoticeKind;
+  /** Launch failures are tracked by message instead (`FailureTrack`). */
+  kind: Exclude<NoticeKind, 'launchFailed'>;
   queue: string | null;
   count: number;
   messages: string[];
+}
+
+/** One launch failure message, across the queues it fails. */
+interface FailureTrack {
+  message: string;
+  /** The queues failing with it now (a successful launch on one takes it out). */
+  queues: Set<string>;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** The engine's id of its latest event: which of several is the most recent. */
+  lastId: number;
+  /** Failed launches since the last notice (0: nothing new to tell). */
+  unshown: number;
+  /** Notices given so far, and when the last one was. */
+  shown: number;
+  shownAt: number;
+}
+
+/** "gpu", "gpu and cpu", "a, b, c and 57 more queues": bounded whatever the config holds. */
+function queueNames(queues: string[]): string {
+  const names = queues.slice(0, QUEUES_NAMED).map((q) => clip(q, 40));
+  const more = queues.length - names.length;
+  if (more > 0) return `${names.join(', ')} and ${plural(more, 'more queue')}`;
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
+}
+
+function lasted(ms: number): string {
+  const min = Math.max(1, Math.round(ms / 60_000));
+  return min < 120 ? `${min} min` : `${Math.round(min / 60)} h`;
+}
+
+/** One notice for the launch failures due now, the most recent first; the others are counted, not repeated. */
+function renderFailures(due: FailureTrack[], now: number, redact: (t: string) => string): Notice {
+  const [first, ...others] = [...due].sort((a, b) => b.lastId - a.lastId) as [FailureTrack, ...FailureTrack[]];
+  const queues = [...first.queues];
+  const on = queues.length ? ` on ${queueNames(queues)}` : '';
+  const repeat = first.shown > 0;
+  const more = others.length ? ` (and ${plural(others.length, 'more problem')})` : '';
+  const since = repeat ? ` Failing for ${lasted(now - first.firstSeenAt)}.` : '';
+  return {
+    kind: 'launchFailed',
+    queue: queues.length === 1 ? (queues[0] ?? null) : null,
+    title: `${repeat ? 'Launches still failing' : 'Launch failed'}${on}`,
+    body: `${sentence(redact(first.message) + more)}${since}`,
+    navigate: { view: 'events' },
+  };
 }
 
 function eventCount(e: EngineEvent): number {
@@ -106,14 +173,6 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         title: 'Instances terminated',
         body: `${plural(b.count, 'instance')} terminated${on}`,
         navigate: { view: 'instances' },
-      };
-    case 'launchFailed':
-      return {
-        kind: b.kind,
-        queue: b.queue,
-        title: `Launch failed${on}`,
-        body: `${last}${more}`,
-        navigate: { view: 'events' },
       };
     case 'credentialsRejected': {
       // One kind for both, as both are fixed in the same tab; the title says which it is, since telling a user
@@ -158,6 +217,8 @@ export class Notifier {
   private readonly lastShown = new Map<string, number>();
   private readonly pending = new Map<string, Bucket>();
   private readonly cooldown: Record<NoticeKind, number>;
+  /** Launch failures by message. */
+  private readonly failures = new Map<string, FailureTrack>();
 
   constructor(private readonly opts: NotifierOptions) {
     this.cooldown = { ...DEFAULT_COOLDOWN_MS, ...opts.cooldownMs };
@@ -194,7 +255,13 @@ export class Notifier {
     if (events.length > 0) this.lastEventId = maxId;
     for (const e of [...fresh].sort((a, b) => a.id - b.id)) {
       const kind = classifyEvent(e);
+      // A launch that worked ends that queue's failure, muted or not: a later failure there is news again.
+      if (kind === 'launched' && e.queue) this.launchWorked(e.queue);
       if (!kind || mutes[kind]) continue;
+      if (kind === 'launchFailed') {
+        this.launchFailed(e);
+        continue;
+      }
       const queue = e.queue ?? null;
       const key = `${kind}|${queue ?? ''}`;
       const b = this.pending.get(key) ?? { kind, queue, count: 0, messages: [] };
@@ -205,9 +272,62 @@ export class Notifier {
     return this.flush(mutes);
   }
 
+  private launchFailed(e: EngineEvent): void {
+    const now = this.opts.now();
+    const t = this.failures.get(e.message) ?? {
+      message: e.message,
+      queues: new Set<string>(),
+      firstSeenAt: now,
+      lastSeenAt: now,
+      lastId: e.id,
+      unshown: 0,
+      shown: 0,
+      shownAt: 0,
+    };
+    if (e.queue) t.queues.add(e.queue);
+    t.lastSeenAt = now;
+    t.lastId = e.id;
+    t.unshown += eventCount(e);
+    this.failures.set(e.message, t);
+  }
+
+  private launchWorked(queue: string): void {
+    for (const [message, t] of this.failures) {
+      if (!t.queues.delete(queue)) continue;
+      if (t.queues.size === 0) this.failures.delete(message);
+    }
+  }
+
+  /** The launch failures to tell now: new ones at once, unchanged ones on their repeat schedule while they last. */
+  private dueFailures(now: number, muted: boolean): FailureTrack[] {
+    const due: FailureTrack[] = [];
+    for (const [message, t] of this.failures) {
+      if (muted || now - t.lastSeenAt > LAUNCH_FAILED_FORGET_MS) {
+        this.failures.delete(message);
+        continue;
+      }
+      if (t.unshown === 0) continue;
+      if (t.shown > 0) {
+        const steps = [this.cooldown.launchFailed, ...LAUNCH_FAILED_REPEAT_MS.slice(1)];
+        const wait = steps[Math.min(t.shown - 1, steps.length - 1)] ?? 0;
+        // Repeat only a failure that still happens, not one that stopped while its repeat was waiting.
+        if (now - t.shownAt < wait || now - t.lastSeenAt > STILL_FAILING_MS) continue;
+      }
+      due.push(t);
+    }
+    return due;
+  }
+
   private flush(mutes: NotificationMutes): Notice[] {
     const now = this.opts.now();
     const out: Notice[] = [];
+    const failing = this.dueFailures(now, mutes.launchFailed);
+    if (failing.length) out.push(renderFailures(failing, now, this.opts.redact));
+    for (const t of failing) {
+      t.unshown = 0;
+      t.shown += 1;
+      t.shownAt = now;
+    }
     for (const [key, b] of [...this.pending]) {
       if (mutes[b.kind]) {
         this.pending.delete(key);

@@ -6,7 +6,8 @@ import { defaultSettings, type NotificationMutes } from '../../shared/settings.j
 import { publish } from '../../electron/engine/store.js';
 import { redact } from '../../electron/engine/service/redact.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
-import { classifyEvent, Notifier } from '../../shared/notify/notifier.js';
+import { classifyEvent, Notifier, type Notice } from '../../shared/notify/notifier.js';
+import { T0 } from '../fixtures/index.js';
 import { startOsNotifications, type NotificationApi } from '../../electron/main/notify/os-notifications.js';
 import { FakeController, snapshot } from '../service/fixtures.js';
 import { AuthGate } from '../../electron/engine/controllers/auth.js';
@@ -97,7 +98,7 @@ describe('Notifier', () => {
       kind: 'launchFailed',
       queue: 'gpu',
       title: 'Launch failed on gpu',
-      body: 'InsufficientInstanceCapacity in us-east-1b (and 1 more problem)',
+      body: 'InsufficientInstanceCapacity in us-east-1b (and 1 more problem).',
       navigate: { view: 'events' },
     });
   });
@@ -230,6 +231,91 @@ describe('OS notifications adapter', () => {
     });
     os.show('t', 'b');
     expect(MockNotification.shown).toEqual([]);
+  });
+});
+
+describe('a launch failure that persists', () => {
+  const AMI = 'InvalidAMIID.NotFound: the AMI ami-0bad does not exist in us-east-1: check the AMI id';
+  const QUOTA = 'VcpuLimitExceeded: the vCPU quota for G instances is reached';
+  const POLL = 15_000;
+
+  /** Runs `minutes` of polls; `failing(t)` lists the [queue, message] failures of the poll at minute t. */
+  function run(minutes: number, failing: (t: number) => [string, string][], mutes = noMutes) {
+    let now = T0;
+    const n = new Notifier({ now: () => now, redact: (t) => t });
+    const log = engineLog();
+    n.next(log.snap(), mutes);
+    const shown: (Notice & { at: number })[] = [];
+    for (let ms = 0; ms <= minutes * MIN; ms += POLL) {
+      now = T0 + ms;
+      for (const [queue, message] of failing(ms / MIN)) {
+        if (message === 'launched') log.add({ kind: 'launch', queue, message, count: 1 });
+        else log.add({ kind: 'launch-failed', level: 'error', queue, message });
+      }
+      for (const o of n.next(log.snap(), mutes)) if (o.kind === 'launchFailed') shown.push({ ...o, at: ms / MIN });
+    }
+    return shown;
+  }
+  const on = (queues: string[], message: string) => () => queues.map((q): [string, string] => [q, message]);
+  const queues60 = Array.from({ length: 60 }, (_, k) => `q${k}`);
+
+  const cases: [string, number, (t: number) => [string, string][], number[]][] = [
+    // [name, minutes, failures per poll, the minutes at which a notice is shown]
+    ['one queue, 2 h: at once, then after 5 and 30 min more', 120, on(['gpu'], AMI), [0, 5, 35]],
+    ['two queues, 2 h: the same, never one per queue', 120, on(['gpu', 'cpu'], AMI), [0, 5, 35]],
+    ['60 queues, 2 h: still one notice at a time', 120, on(queues60, AMI), [0, 5, 35]],
+    ['one night (10 h): then every 3 h', 600, on(['gpu'], AMI), [0, 5, 35, 215, 395, 575]],
+    [
+      'a new message is news at once, and has its own schedule',
+      60,
+      (t) => [['gpu', t < 10 ? AMI : QUOTA]],
+      [0, 5, 10, 15, 45],
+    ],
+    [
+      'a launch that works ends it: the next failure is news at once',
+      60,
+      (t) => (t === 2 ? [['gpu', 'launched']] : [['gpu', AMI]]),
+      [0, 2.25, 7.25, 37.25],
+    ],
+    [
+      'a failure that stopped: the failures after the first notice are told once, then nothing',
+      120,
+      (t) => (t < 3 ? [['gpu', AMI]] : []),
+      [0, 5],
+    ],
+    [
+      'quiet for more than 15 min when a repeat is due: not repeated; back after an hour: news at once',
+      140,
+      (t) => (t < 20 || t >= 100 ? [['gpu', AMI]] : []),
+      [0, 5, 100, 105, 135],
+    ],
+  ];
+  it.each(cases)('%s', (_name, minutes, failing, at) => {
+    const shown = run(minutes, failing);
+    expect(shown.map((o) => o.at)).toEqual(at);
+  });
+
+  it('names the queues, bounded, and says how long it has failed', () => {
+    const [first, second] = run(6, on(queues60, AMI));
+    expect(first).toMatchObject({
+      kind: 'launchFailed',
+      queue: null,
+      title: 'Launch failed on q0, q1, q2 and 57 more queues',
+      body: `${AMI}.`,
+      navigate: { view: 'events' },
+    });
+    expect(second).toMatchObject({ title: 'Launches still failing on q0, q1, q2 and 57 more queues' });
+    expect(second?.body).toBe(`${AMI}. Failing for 5 min.`);
+    const [two] = run(0, on(['gpu', 'cpu'], AMI));
+    expect(two).toMatchObject({ title: 'Launch failed on gpu and cpu', queue: null });
+    const [one] = run(0, on(['gpu'], AMI));
+    expect(one).toMatchObject({ title: 'Launch failed on gpu', queue: 'gpu' });
+    const long = run(0, on(['x'.repeat(255)], AMI))[0]!;
+    expect(long.title.length).toBeLessThanOrEqual(60);
+  });
+
+  it('muted: nothing, and unmuting later does not replay it', () => {
+    expect(run(120, on(['gpu'], AMI), { ...noMutes, launchFailed: true })).toEqual([]);
   });
 });
 
