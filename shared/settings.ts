@@ -16,6 +16,7 @@ export const NOTIFICATION_CATEGORIES = [
   'credentialsRejected',
   'capReached',
   'team',
+  'connectionLost',
 ] as const;
 export const NotificationCategorySchema = z.enum(NOTIFICATION_CATEGORIES);
 export type NotificationCategory = z.infer<typeof NotificationCategorySchema>;
@@ -28,6 +29,7 @@ export const NotificationMutesSchema = z.object({
   credentialsRejected: z.boolean().default(false),
   capReached: z.boolean().default(false),
   team: z.boolean().default(false),
+  connectionLost: z.boolean().default(false),
 });
 export type NotificationMutes = z.infer<typeof NotificationMutesSchema>;
 

@@ -12,7 +12,7 @@
  * and a successful launch on a queue takes it out of the failure (the launch is itself notified, as "launched").
  * Text is redacted before it leaves this module.
  */
-import type { EngineEvent, Snapshot } from '../domain.js';
+import { queuesKnown, type EngineEvent, type Snapshot } from '../domain.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
 import { clip, plural, sentence } from '../words.js';
@@ -58,7 +58,70 @@ const DEFAULT_COOLDOWN_MS: Record<NoticeKind, number> = {
   credentialsRejected: 30 * 60_000,
   capReached: 30 * 60_000,
   team: 5 * 60_000,
+  // Told once per outage (and once when it ends), never repeated: see `OUTAGE_NOTIFY_MS`.
+  connectionLost: 0,
 };
+
+/**
+ * How long ClearML or EC2 must stay unreadable before a notification, and in how many failed polls. The engine
+ * retries every poll (15 s by default) and holds meanwhile; a server restart or a VPN reconnect clears within a
+ * minute or two, and telling those would be noise. 5 min is 20 default polls; asking for 3 failed polls as well
+ * keeps a long polling interval from telling after a single failure.
+ */
+export const OUTAGE_NOTIFY_MS = 5 * 60_000;
+export const OUTAGE_NOTIFY_POLLS = 3;
+
+/** An outage as the notifier follows it (state, not events: its length is what matters). */
+interface Outage {
+  since: number;
+  /** The failed polls seen (their `lastTickAt`). */
+  polls: number;
+  lastTick: number;
+  told: boolean;
+}
+
+/**
+ * Whether the snapshot shows an engine that means to act but cannot read ClearML or EC2: its last poll failed
+ * (`queuesKnown`), and nothing is launched or terminated until it answers. Credentials refused are left out, as
+ * they are told (once) as such; so is an engine that would not act anyway (off, standing by for another engine),
+ * and a team engine this app is not connected to (its own outage is not this one).
+ */
+export function holdingOnOutage(s: Snapshot): boolean {
+  if (!s.enabled || s.lastTickAt === null || queuesKnown(s)) return false;
+  if (s.leadership && !s.leadership.acts) return false;
+  if (s.remote && s.remote.state !== 'connected') return false;
+  const fix = s.statusFix ?? [];
+  return !(fix.length > 0 && fix.every((f) => f === 'credentials'));
+}
+
+/** "ClearML", "EC2" or both, as the engine's status reason names them (`ClearML could not be read at …`). */
+function unreadServices(reason: string | null): string {
+  const named = (['ClearML', 'EC2'] as const).filter((n) => new RegExp(`\\b${n} could not be read`).test(reason ?? ''));
+  return named.length ? named.join(' and ') : 'ClearML or EC2';
+}
+
+function outageNotice(s: Snapshot, redact: (t: string) => string): Notice {
+  const who = unreadServices(s.statusReason);
+  const reason = s.statusReason ? `${sentence(clip(redact(s.statusReason), 300))} ` : '';
+  const fix = s.statusFix?.[0];
+  return {
+    kind: 'connectionLost',
+    queue: null,
+    title: `Autoscaling on hold: ${who} cannot be read`,
+    body: `${reason}Nothing is launched or terminated until it answers; running instances keep billing.`,
+    navigate: { view: fix ?? 'overview' },
+  };
+}
+
+function recoveryNotice(outage: Outage, now: number): Notice {
+  return {
+    kind: 'connectionLost',
+    queue: null,
+    title: 'ClearML and EC2 answer again',
+    body: `Autoscaling acts again after ${lasted(now - outage.since)} on hold.`,
+    navigate: { view: 'overview' },
+  };
+}
 
 /**
  * Engine events → notification kinds. Credentials problems arrive as `error` events; the engine words them
@@ -72,7 +135,8 @@ const MISSING_RE = /\bno (?:AWS |ClearML )?credentials (?:were found|are set)|re
 
 const CAP_RE = /not launched:.*(?:is at its cap of|cap of \d+ instances is reached)/;
 
-export function classifyEvent(e: EngineEvent): NoticeKind | null {
+/** Events never say a connection is lost for long: that is read from the state (`holdingOnOutage`). */
+export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLost'> | null {
   switch (e.kind) {
     case 'launch':
       return 'launched';
@@ -96,8 +160,8 @@ export function classifyEvent(e: EngineEvent): NoticeKind | null {
 }
 
 interface Bucket {
-  /** Launch failures are tracked by message instead (`FailureTrack`). */
-  kind: Exclude<NoticeKind, 'launchFailed'>;
+  /** Launch failures are tracked by message instead (`FailureTrack`), and outages from the state (`Outage`). */
+  kind: Exclude<NoticeKind, 'launchFailed' | 'connectionLost'>;
   queue: string | null;
   count: number;
   messages: string[];
@@ -219,6 +283,7 @@ export class Notifier {
   private readonly cooldown: Record<NoticeKind, number>;
   /** Launch failures by message. */
   private readonly failures = new Map<string, FailureTrack>();
+  private outage: Outage | null = null;
 
   constructor(private readonly opts: NotifierOptions) {
     this.cooldown = { ...DEFAULT_COOLDOWN_MS, ...opts.cooldownMs };
@@ -232,10 +297,36 @@ export class Notifier {
   rebaseline(): void {
     this.lastEventId = null;
     this.awaitingHistory = true;
+    this.outage = null;
+  }
+
+  /** An outage is told once it has lasted, and its end once if it was told; no event marks either. */
+  private followOutage(s: Snapshot, mutes: NotificationMutes): Notice[] {
+    const now = this.opts.now();
+    const was = this.outage;
+    if (!holdingOnOutage(s)) {
+      this.outage = null;
+      // Over because the reads work again, not because autoscaling was turned off or the app detached.
+      const answered = was?.told && s.enabled && queuesKnown(s) && !mutes.connectionLost;
+      return answered ? [recoveryNotice(was, now)] : [];
+    }
+    const o = was ?? { since: now, polls: 0, lastTick: -1, told: false };
+    if (s.lastTickAt !== o.lastTick) {
+      o.polls += 1;
+      o.lastTick = s.lastTickAt ?? -1;
+    }
+    this.outage = o;
+    if (o.told || mutes.connectionLost || now - o.since < OUTAGE_NOTIFY_MS || o.polls < OUTAGE_NOTIFY_POLLS) return [];
+    o.told = true;
+    return [outageNotice(s, this.opts.redact)];
   }
 
   /** Feed every new snapshot; returns what to show now (possibly nothing). */
   next(snapshot: Snapshot, mutes: NotificationMutes): Notice[] {
+    return [...this.nextEvents(snapshot, mutes), ...this.followOutage(snapshot, mutes)];
+  }
+
+  private nextEvents(snapshot: Snapshot, mutes: NotificationMutes): Notice[] {
     const events = snapshot.events;
     const maxId = events.reduce((m, e) => Math.max(m, e.id), -1);
     if (this.awaitingHistory) {

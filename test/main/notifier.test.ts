@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('../mocks/electron.js'));
 import { MockNotification, Notification, resetElectronMock } from '../mocks/electron.js';
-import type { EngineEvent } from '../../shared/domain.js';
 import { defaultSettings, type NotificationMutes } from '../../shared/settings.js';
 import { publish } from '../../electron/engine/store.js';
 import { redact } from '../../electron/engine/service/redact.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import { classifyEvent, Notifier, type Notice } from '../../shared/notify/notifier.js';
-import { T0 } from '../fixtures/index.js';
+import { standbyLeadership, T0 } from '../fixtures/index.js';
+import type { EngineEvent, Snapshot } from '../../shared/domain.js';
 import { startOsNotifications, type NotificationApi } from '../../electron/main/notify/os-notifications.js';
 import { FakeController, snapshot } from '../service/fixtures.js';
 import { AuthGate } from '../../electron/engine/controllers/auth.js';
@@ -316,6 +316,126 @@ describe('a launch failure that persists', () => {
 
   it('muted: nothing, and unmuting later does not replay it', () => {
     expect(run(120, on(['gpu'], AMI), { ...noMutes, launchFailed: true })).toEqual([]);
+  });
+});
+
+describe('ClearML or EC2 unreadable for long', () => {
+  const down = {
+    enabled: true,
+    status: 'error' as const,
+    statusReason: 'ClearML could not be read at https://api.example.com: connection refused (ECONNREFUSED)',
+    statusFix: ['settings' as const],
+  };
+  type Poll = Partial<Snapshot> | 'ok';
+  /**
+   * Polls every `pollMs` for `minutes`; `at(t)` is the poll at minute t: 'ok' (read), or how the engine's snapshot
+   * looks (a failed read keeps lastTickOkAt where it was).
+   */
+  function run(minutes: number, at: (t: number) => Poll, pollMs = 15_000, mutes = noMutes) {
+    let now = T0;
+    const n = new Notifier({ now: () => now, redact: (t) => t });
+    let okAt = T0 - pollMs;
+    n.next(snapshot({ enabled: true, status: 'watching', lastTickAt: okAt, lastTickOkAt: okAt }), mutes);
+    const shown: (Notice & { at: number })[] = [];
+    for (let ms = 0; ms <= minutes * MIN; ms += pollMs) {
+      now = T0 + ms;
+      const poll = at(ms / MIN);
+      if (poll === 'ok') okAt = now;
+      const s = snapshot({
+        enabled: true,
+        status: 'watching',
+        lastTickAt: now,
+        lastTickOkAt: okAt,
+        ...(poll === 'ok' ? {} : poll),
+      });
+      for (const o of n.next(s, mutes)) shown.push({ ...o, at: ms / MIN });
+    }
+    return shown;
+  }
+  const outage =
+    (from: number, to: number, how: Partial<Snapshot> = down) =>
+    (t: number) =>
+      t >= from && t < to ? how : 'ok';
+
+  const cases: [string, number, (t: number) => Poll, number, [number, string][]][] = [
+    // [name, minutes, polls, poll interval, the notices: [minute, title]]
+    [
+      '2 h down: told once after 5 min, and once when it answers',
+      180,
+      outage(10, 130),
+      15_000,
+      [
+        [15, 'Autoscaling on hold: ClearML cannot be read'],
+        [130, 'ClearML and EC2 answer again'],
+      ],
+    ],
+    ['a 2-minute blip: nothing, before or after', 30, outage(10, 12), 15_000, []],
+    [
+      'EC2 unreadable',
+      30,
+      outage(0, 60, { ...down, statusReason: 'EC2 could not be read at https://ec2.us-east-1.amazonaws.com: …' }),
+      15_000,
+      [[5, 'Autoscaling on hold: EC2 cannot be read']],
+    ],
+    [
+      'a 5-min polling interval: not after one failed poll, after the third',
+      60,
+      outage(10, 60),
+      5 * MIN,
+      [
+        [20, 'Autoscaling on hold: ClearML cannot be read'],
+        [60, 'ClearML and EC2 answer again'],
+      ],
+    ],
+    [
+      'credentials refused: told as such (another category), not as an outage',
+      60,
+      outage(0, 60, { ...down, statusFix: ['credentials'] }),
+      15_000,
+      [],
+    ],
+    ['autoscaling off: nothing is held', 60, outage(0, 60, { ...down, enabled: false, status: 'off' }), 15_000, []],
+    [
+      'standing by for another engine: this one would not act anyway',
+      60,
+      outage(0, 60, { ...down, leadership: standbyLeadership() }),
+      15_000,
+      [],
+    ],
+    [
+      'turned off during the outage: no "answers again" for it',
+      60,
+      (t) => (t < 20 ? down : { ...down, enabled: false, status: 'off' }),
+      15_000,
+      [[5, 'Autoscaling on hold: ClearML cannot be read']],
+    ],
+  ];
+  it.each(cases)('%s', (_name, minutes, at, pollMs, expected) => {
+    const shown = run(minutes, at, pollMs);
+    expect(shown.map((o) => [o.at, o.title])).toEqual(expected);
+    expect(shown.every((o) => o.kind === 'connectionLost')).toBe(true);
+  });
+
+  it('says why, what it means and where to fix it; the recovery says for how long', () => {
+    const [lost, back] = run(60, outage(0, 35));
+    expect(lost).toEqual({
+      kind: 'connectionLost',
+      queue: null,
+      title: 'Autoscaling on hold: ClearML cannot be read',
+      body:
+        'ClearML could not be read at https://api.example.com: connection refused (ECONNREFUSED). Nothing is ' +
+        'launched or terminated until it answers; running instances keep billing.',
+      navigate: { view: 'settings' },
+      at: 5,
+    });
+    expect(back).toMatchObject({
+      body: 'Autoscaling acts again after 35 min on hold.',
+      navigate: { view: 'overview' },
+    });
+  });
+
+  it('muted: neither the outage nor its end', () => {
+    expect(run(60, outage(0, 30), 15_000, { ...noMutes, connectionLost: true })).toEqual([]);
   });
 });
 

@@ -8,7 +8,11 @@ import type { EngineStatus, Snapshot } from '../../../shared/domain.js';
 import { Notifier, type Notice } from '../../../shared/notify/notifier.js';
 import type { NotificationMutes } from '../../../shared/settings.js';
 
-/** Every category is spoken: the mutes in Settings govern desktop pop-ups, not what the page says aloud. */
+/**
+ * Every category is spoken (the mutes in Settings govern desktop pop-ups, not what the page says aloud), except a
+ * lost connection: the page already says the error and the recovery the moment the status changes (below), and the
+ * desktop notice that comes minutes later would say it a second time.
+ */
 const SPEAK_ALL: NotificationMutes = {
   launched: false,
   terminated: false,
@@ -16,6 +20,7 @@ const SPEAK_ALL: NotificationMutes = {
   credentialsRejected: false,
   capReached: false,
   team: false,
+  connectionLost: true,
 };
 
 export type Announcement =

@@ -30,6 +30,7 @@ const NOTIFICATIONS: { key: NotificationCategory; label: string }[] = [
   { key: 'credentialsRejected', label: 'Credentials were rejected' },
   { key: 'capReached', label: 'A cap or budget was reached' },
   { key: 'team', label: 'Team: leadership changed or another engine acts' },
+  { key: 'connectionLost', label: 'ClearML or EC2 cannot be read for minutes, and when it answers again' },
 ];
 
 /** App preferences: saved at once (no Save button), unlike the autoscaler configuration above. */
