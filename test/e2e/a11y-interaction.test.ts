@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import type { EngineEvent, Snapshot } from '../../shared/domain.js';
-import { audit, describeFindings } from './axe.js';
+import { audit, describeFindings, smallTargets } from './axe.js';
 import {
   browserSuite,
   pageErrors,
@@ -265,7 +265,7 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
   }, 90_000);
 
   for (const theme of ['light', 'dark'] as const) {
-    it(`open dialogs, ${theme}: no axe findings`, async () => {
+    it(`open dialogs, ${theme}: no axe findings, every control at least 24 × 24 CSS px`, async () => {
       const [, page] = await open(syntheticSnapshot(5), theme);
       const all: string[] = [];
       for (const [button, name] of [
@@ -277,6 +277,7 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
         await page.getByRole('dialog', { name }).waitFor();
         const f = await audit(page);
         if (f.length) all.push(describeFindings(`${name} (${theme})`, f));
+        for (const t of await smallTargets(page)) all.push(`${name} (${theme}): under 24 × 24 CSS px: ${t}`);
         await page.keyboard.press('Escape');
         await page.getByRole('dialog', { name }).waitFor({ state: 'detached' });
       }
@@ -288,6 +289,7 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
       await page.getByRole('dialog', { name: /^Terminate i-/ }).waitFor();
       const f = await audit(page);
       if (f.length) all.push(describeFindings(`terminate (${theme})`, f));
+      for (const t of await smallTargets(page)) all.push(`terminate (${theme}): under 24 × 24 CSS px: ${t}`);
       expect(all.join('\n'), all.join('\n')).toBe('');
     }, 90_000);
   }
