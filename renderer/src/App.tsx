@@ -19,7 +19,7 @@ import { Queues } from './views/Queues.js';
 import { Settings } from './views/Settings.js';
 import { TeamSection } from './views/settings/TeamSection.js';
 import { plural } from './model/format.js';
-import { Dialog } from './components/Dialog.js';
+import { Dialog, DialogText } from './components/Dialog.js';
 
 /** The theme preference: 'system' follows prefers-color-scheme; light/dark pin it (CSS reads data-theme). */
 function useTheme() {
@@ -138,10 +138,13 @@ function DemoBanner() {
             </>
           }
         >
-          <p>
-            The demo&apos;s simulated instances, events and spend are dropped; none of it was saved. The app then opens
-            the setup screen, or your saved configuration with autoscaling off. Keys stored under Credentials are kept.
-          </p>
+          <DialogText>
+            <p>
+              The demo&apos;s simulated instances, events and spend are dropped; none of it was saved. The app then
+              opens the setup screen, or your saved configuration with autoscaling off. Keys stored under Credentials
+              are kept.
+            </p>
+          </DialogText>
           {failed && (
             <p className="note tone-error" role="alert">
               {failed}

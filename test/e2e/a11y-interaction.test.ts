@@ -53,6 +53,25 @@ async function tabTo(page: Page, text: string, max = 80): Promise<void> {
   throw new Error(`Tab never reached "${text}" (last focus: ${await focused(page)})`);
 }
 
+/**
+ * The open dialog's role, name and description as Chromium's accessibility tree computes them (what a screen reader
+ * says when the dialog opens), and the ids its aria-describedby names.
+ */
+async function openDialog(page: Page): Promise<{ role: string; name: string; description: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: 'dialog[open]' });
+    const { nodes } = await cdp.send('Accessibility.getPartialAXTree', { nodeId, fetchRelatives: false });
+    const node = nodes[0]!;
+    const text = (v: { value?: unknown } | undefined) =>
+      (typeof v?.value === 'string' ? v.value : '').replace(/\s+/g, ' ').trim();
+    return { role: text(node.role), name: text(node.name), description: text(node.description) };
+  } finally {
+    await cdp.detach();
+  }
+}
+
 let eventId = 1000;
 function publish(p: SyntheticPreview, patch: Partial<Snapshot>, events: Partial<EngineEvent>[] = []) {
   p.store.setState((s) => ({
@@ -263,6 +282,104 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
     expect(f, describeFindings('first run with field errors', f)).toEqual([]);
     expect(pageErrors(page)).toEqual([]);
   }, 90_000);
+
+  it('every dialog is described by the text that says what it does, not by its fields, tables or buttons', async () => {
+    const adoptable = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2'].map((instanceId) => ({
+      instanceId,
+      workerId: `demo:gpu_t4:g4dn.xlarge:${instanceId}`,
+      resource: 'gpu_t4',
+      instanceType: 'g4dn.xlarge',
+      queue: 'gpu',
+      busy: false,
+      name: 'clearml-autoscaler-gpu',
+      blocker: null,
+    }));
+    const [, page] = await open({ ...syntheticSnapshot(5), adoptable, demo: true });
+    const seen: Record<string, string> = {};
+    const check = async (opener: () => Promise<void>, name: string | RegExp, close = true) => {
+      await opener();
+      const dialog = page.getByRole('dialog', { name });
+      await dialog.waitFor();
+      const d = await openDialog(page);
+      expect(d.role).toBe('dialog');
+      seen[d.name] = d.description;
+      if (close) {
+        await page.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'detached' });
+      }
+    };
+    const click = (name: string | RegExp) => () => page.getByRole('button', { name }).first().click();
+
+    await check(click('Leave the demo and set up…'), 'Leave the demo and set up');
+    await check(click('Scale to zero…'), 'Terminate every instance?');
+    await check(click('Stop everything…'), 'Stop everything?');
+    await check(click(/^Adopt 2 instances/), 'Adopt 2 instances?');
+    await check(click('Keyboard shortcuts'), 'Keyboard shortcuts');
+    await page.getByRole('tab', { name: /^Instances/ }).click();
+    await check(click(/^Terminate i-/), /^Terminate i-/);
+    await check(click(/^i-0/), /^Instance i-/);
+
+    const [, settings] = await open(syntheticSnapshot(3));
+    const checkIn = async (opener: () => Promise<void>, name: string) => {
+      await opener();
+      const dialog = settings.getByRole('dialog', { name });
+      await dialog.waitFor();
+      seen[name] = (await openDialog(settings)).description;
+      await settings.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    };
+    await settings.keyboard.press('Alt+6');
+    await checkIn(
+      () => settings.getByRole('button', { name: 'Import ClearML YAML…' }).click(),
+      'Import a ClearML autoscaler configuration',
+    );
+    await checkIn(
+      () => settings.getByRole('button', { name: 'Export', exact: true }).click(),
+      'Exported configuration',
+    );
+    await settings.getByRole('textbox', { name: 'Max idle time (min)' }).fill('20');
+    await checkIn(
+      () => settings.getByRole('button', { name: 'Discard changes…' }).click(),
+      'Discard the unsaved changes?',
+    );
+    const setup = settings.getByRole('group', { name: 'Instance setup' });
+    await setup.getByRole('button', { name: 'Edit instance setup' }).click();
+    await setup.getByRole('textbox', { name: 'Init script' }).fill('echo hello');
+    await checkIn(() => settings.getByRole('button', { name: 'Save', exact: true }).click(), 'Confirm before saving');
+
+    // Said as the dialog opens: its prose, whole; never a field, a table, a result or a button. Where the body is only
+    // fields or a table (the shortcuts, an instance's details) there is no description at all. Counts and prices
+    // vary with the synthetic clock: those three are matched, from their first word to their last.
+    const matched: Record<string, RegExp> = {
+      'Terminate every instance?':
+        /^This terminates all 5 instances this app launched \(.*\)\. 2 of them run a task; .* Instances in other regions are not touched: use Stop everything for those\.$/,
+      'Stop everything?':
+        /^This terminates every instance this app launched, .* This view shows 5 live instances \(2 busy ones\); the sweep also finds instances in regions this view does not show\.$/,
+      'Terminate i-00000000000000004?': /^i-00000000000000004 \(g5\.xlarge, .*\) is idle: no task runs on it\.$/,
+    };
+    for (const [name, re] of Object.entries(matched)) {
+      expect(seen[name], name).toMatch(re);
+      delete seen[name];
+    }
+    expect(seen).toEqual({
+      'Leave the demo and set up':
+        "The demo's simulated instances, events and spend are dropped; none of it was saved. The app then opens the " +
+        'setup screen, or your saved configuration with autoscaling off. Keys stored under Credentials are kept.',
+      'Adopt 2 instances?':
+        'This app adds its tags to i-0aaaaaaaaaaaaaaa1, i-0aaaaaaaaaaaaaaa2 (their own tags, Name included, stay). ' +
+        "From then on it terminates them when idle, as it does its own instances. Stop ClearML's autoscaler first, " +
+        'or both will manage them.',
+      'Keyboard shortcuts': '',
+      'Instance i-00000000000000004': '',
+      'Import a ClearML autoscaler configuration':
+        'Paste the YAML of a ClearML AWS autoscaler (hyper_params + configurations) or our own exported format. ' +
+        'Nothing is saved until you press Save in Settings.',
+      'Exported configuration': 'No secrets are included: credentials live in the system keychain.',
+      'Discard the unsaved changes?':
+        'The form goes back to the saved configuration; the edits made since the last save are lost.',
+      'Confirm before saving': 'These settings change what runs on every new instance (the init script runs as root):',
+    });
+  }, 120_000);
 
   for (const theme of ['light', 'dark'] as const) {
     it(`open dialogs, ${theme}: no axe findings, every control at least 24 × 24 CSS px`, async () => {

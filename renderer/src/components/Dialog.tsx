@@ -3,8 +3,22 @@
  * it, Escape (the dialog's `cancel` event) closes it, and focus returns to whatever opened it. When the dialog's
  * action removed or disabled its opener (Discard leaves nothing to discard), focus goes to the control nearest to
  * where the opener was instead of dropping to the page's body.
+ *
+ * Its description (aria-describedby, what a screen reader says after the title when the dialog opens) is the text
+ * wrapped in `DialogText`: what the dialog is for or what its action will do. Not the whole body: fields, tables
+ * and results read out as a description made one long, unpunctuated announcement.
  */
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import { focusNear } from './focus-rescue.js';
 
 const FOCUSABLE =
@@ -19,10 +33,19 @@ export interface DialogProps {
   tone?: 'danger' | 'normal';
 }
 
+/** How a `DialogText` tells its dialog that it is (or no longer is) part of the description. */
+const Describe = createContext<((id: string, on: boolean) => void) | null>(null);
+
 export function Dialog({ title, onClose, children, footer, tone = 'normal' }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  const bodyId = useId();
+  // In document order: React runs the layout effects of siblings in the order they are rendered.
+  const [described, setDescribed] = useState<readonly string[]>([]);
+  const describe = useCallback(
+    (id: string, on: boolean) =>
+      setDescribed((ids) => (on ? [...ids.filter((x) => x !== id), id] : ids.filter((x) => x !== id))),
+    [],
+  );
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
 
@@ -74,13 +97,36 @@ export function Dialog({ title, onClose, children, footer, tone = 'normal' }: Di
   }, []);
 
   return (
-    <dialog ref={ref} className={`dialog dialog-${tone}`} aria-labelledby={titleId} aria-describedby={bodyId}>
+    <dialog
+      ref={ref}
+      className={`dialog dialog-${tone}`}
+      aria-labelledby={titleId}
+      aria-describedby={described.length ? described.join(' ') : undefined}
+    >
       <h2 id={titleId}>{title}</h2>
-      <div id={bodyId} className="dialog-body">
-        {children}
-      </div>
+      <Describe.Provider value={describe}>
+        <div className="dialog-body">{children}</div>
+      </Describe.Provider>
       <div className="dialog-actions">{footer}</div>
     </dialog>
+  );
+}
+
+/**
+ * Text of a dialog that says what it is for or what its action will do: part of the dialog's description
+ * (several, in order, make one). Only prose belongs here; a field, table or result is read when reached.
+ */
+export function DialogText({ children, className }: { children: ReactNode; className?: string }) {
+  const describe = useContext(Describe);
+  const id = useId();
+  useLayoutEffect(() => {
+    describe?.(id, true);
+    return () => describe?.(id, false);
+  }, [describe, id]);
+  return (
+    <div id={id} className={`dialog-text${className ? ` ${className}` : ''}`}>
+      {children}
+    </div>
   );
 }
 
@@ -94,6 +140,7 @@ export function ConfirmDialog(p: {
   onConfirm: () => void;
   onClose: () => void;
   tone?: 'danger' | 'normal';
+  /** What confirming does: the dialog's description. */
   children: ReactNode;
 }) {
   const tone = p.tone ?? 'danger';
@@ -120,7 +167,7 @@ export function ConfirmDialog(p: {
         </>
       }
     >
-      {p.children}
+      <DialogText>{p.children}</DialogText>
     </Dialog>
   );
 }

@@ -6,7 +6,7 @@
 import { useId, useState } from 'react';
 import { AdoptPrompt } from '../components/AdoptPrompt.js';
 import { LeadershipBanner } from '../components/LeadershipBanner.js';
-import { ConfirmDialog, Dialog } from '../components/Dialog.js';
+import { ConfirmDialog, Dialog, DialogText } from '../components/Dialog.js';
 import { CapCell, Stat, TableScroll, useNow } from '../components/misc.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
@@ -336,11 +336,13 @@ function StopEverythingDialog({
         <StopResult summary={result} />
       ) : (
         <>
-          <p>{STOP_EVERYTHING_CONSEQUENCE}</p>
-          <p className="muted">
-            This view shows {plural(live, 'live instance')} ({plural(busy, 'busy one')}); the sweep also finds instances
-            in regions this view does not show.
-          </p>
+          <DialogText>
+            <p>{STOP_EVERYTHING_CONSEQUENCE}</p>
+            <p className="muted">
+              This view shows {plural(live, 'live instance')} ({plural(busy, 'busy one')}); the sweep also finds
+              instances in regions this view does not show.
+            </p>
+          </DialogText>
           {error && (
             <p className="tone-error" role="alert">
               {error}

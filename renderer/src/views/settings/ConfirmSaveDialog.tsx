@@ -3,7 +3,7 @@
  * or read from ~/clearml.conf) will be sent to (named, with a warning for plain http to another machine), and what
  * becomes of running instances when the config moves to another server, region or workers prefix.
  */
-import { Dialog } from '../../components/Dialog.js';
+import { Dialog, DialogText } from '../../components/Dialog.js';
 import { worldMoveText, type SaveNeeds } from '../../model/settings-form.js';
 import { SetupDiff } from './SetupDiff.js';
 
@@ -37,41 +37,47 @@ export function ConfirmSaveDialog({
     >
       {needs.instanceSetup.length > 0 && (
         <>
-          <p>These settings change what runs on every new instance (the init script runs as root):</p>
+          <DialogText>
+            <p>These settings change what runs on every new instance (the init script runs as root):</p>
+          </DialogText>
           <SetupDiff changes={needs.instanceSetup} />
         </>
       )}
       {needs.worldMove && (
         <div role="note" aria-label="Instances of the current config">
-          {worldMoveText(needs.worldMove).map((p) => (
-            <p key={p}>{p}</p>
-          ))}
+          <DialogText>
+            {worldMoveText(needs.worldMove).map((p) => (
+              <p key={p}>{p}</p>
+            ))}
+          </DialogText>
         </div>
       )}
       {host && (
         <div role="note" aria-label="API host change">
-          <p>
-            {host.keysFrom ? (
-              <>
-                The ClearML keys from <code>{host.keysFrom}</code>
-              </>
-            ) : (
-              'The stored ClearML keys'
-            )}{' '}
-            will be sent to <code>{host.to}</code>
-            {host.from ? (
-              <>
-                {' '}
-                instead of <code>{host.from}</code>
-              </>
-            ) : null}
-            . If that is not your ClearML server, cancel and enter the keys for it under Credentials instead.
-          </p>
-          {host.insecure && (
-            <p className="note tone-warn">
-              This is plain http to another machine: the keys and every request cross the network unencrypted.
+          <DialogText>
+            <p>
+              {host.keysFrom ? (
+                <>
+                  The ClearML keys from <code>{host.keysFrom}</code>
+                </>
+              ) : (
+                'The stored ClearML keys'
+              )}{' '}
+              will be sent to <code>{host.to}</code>
+              {host.from ? (
+                <>
+                  {' '}
+                  instead of <code>{host.from}</code>
+                </>
+              ) : null}
+              . If that is not your ClearML server, cancel and enter the keys for it under Credentials instead.
             </p>
-          )}
+            {host.insecure && (
+              <p className="note tone-warn">
+                This is plain http to another machine: the keys and every request cross the network unencrypted.
+              </p>
+            )}
+          </DialogText>
         </div>
       )}
     </Dialog>

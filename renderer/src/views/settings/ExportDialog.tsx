@@ -1,6 +1,6 @@
 /** The exported config (our format, no secrets), to copy or download. */
 import { useState } from 'react';
-import { Dialog } from '../../components/Dialog.js';
+import { Dialog, DialogText } from '../../components/Dialog.js';
 import { Field } from '../../components/Field.js';
 import { copyText, downloadText } from '../../components/misc.js';
 
@@ -39,7 +39,9 @@ export function ExportDialog({ text, onClose }: { text: string; onClose: () => v
         </>
       }
     >
-      <p className="muted small">No secrets are included: credentials live in the system keychain.</p>
+      <DialogText>
+        <p className="muted small">No secrets are included: credentials live in the system keychain.</p>
+      </DialogText>
       <Field label="Configuration" wide>
         {({ id }) => <textarea id={id} readOnly rows={14} value={text} spellCheck={false} />}
       </Field>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { Config } from '../../../../shared/config.js';
 import { instanceSetupChanges } from '../../../../shared/config-review.js';
 import type { InvokeResponse } from '../../../../shared/ipc/contract.js';
-import { Dialog } from '../../components/Dialog.js';
+import { Dialog, DialogText } from '../../components/Dialog.js';
 import { unavailable } from '../../components/busy.js';
 import { Field, TextField } from '../../components/Field.js';
 import { ImportDifferences } from '../../components/ImportDifferences.js';
@@ -102,10 +102,12 @@ export function ImportDialog({
         </>
       }
     >
-      <p className="muted small">
-        Paste the YAML of a ClearML AWS autoscaler (hyper_params + configurations) or our own exported format. Nothing
-        is saved until you press Save in Settings.
-      </p>
+      <DialogText>
+        <p className="muted small">
+          Paste the YAML of a ClearML AWS autoscaler (hyper_params + configurations) or our own exported format. Nothing
+          is saved until you press Save in Settings.
+        </p>
+      </DialogText>
       {askApiHost && (
         <TextField
           label="ClearML API host"

@@ -13,7 +13,7 @@ import { mapIssues, validateDraft, type FieldId } from '../../model/config-form.
 import { initialFormState, shownIssues, type Edit, type FormAction } from '../../model/settings-form.js';
 import type { InvokeRequest } from '../../../../shared/ipc/contract.js';
 import { useActions, useApp, usePending } from '../../state/react.js';
-import { Dialog } from '../../components/Dialog.js';
+import { Dialog, DialogText } from '../../components/Dialog.js';
 import { unavailable } from '../../components/busy.js';
 import { BudgetEditor, LeaseEditor } from '../SettingsLimits.js';
 import { LeaseTableSection } from './LeaseTableSection.js';
@@ -241,11 +241,13 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
             </>
           }
         >
-          <p>
-            {config === null
-              ? 'Nothing is saved yet: the form goes back to empty, and an imported configuration has to be imported again.'
-              : 'The form goes back to the saved configuration; the edits made since the last save are lost.'}
-          </p>
+          <DialogText>
+            <p>
+              {config === null
+                ? 'Nothing is saved yet: the form goes back to empty, and an imported configuration has to be imported again.'
+                : 'The form goes back to the saved configuration; the edits made since the last save are lost.'}
+            </p>
+          </DialogText>
         </Dialog>
       )}
       {dialog?.kind === 'export' && (
