@@ -299,19 +299,36 @@ function TabBar({ current }: { current: ViewName }) {
   );
 }
 
+/**
+ * What the user's own actions returned (a refused adoption, a link not opened): errors in an alert region, the rest
+ * in a status region. Both are always in the page (a region added together with its text is often not read) and
+ * neither is inside another live region, and each only says what was added (aria-atomic false: both roles default
+ * to reading the whole region again). A polite container around notices that were each a status or an alert made
+ * every notice sit in two live regions at once, which some screen readers announce twice.
+ */
 function Notices() {
   const notices = useApp((s) => s.notices);
   const actions = useActions();
-  return (
-    <div className="notices" aria-live="polite">
-      {notices.map((n) => (
-        <div key={n.id} className={`notice tone-${n.level}`} role={n.level === 'error' ? 'alert' : 'status'}>
+  const list = (level: 'error' | 'info') =>
+    notices
+      .filter((n) => (n.level === 'error') === (level === 'error'))
+      .map((n) => (
+        <div key={n.id} className={`notice tone-${n.level}`}>
           <span>{n.text}</span>
           <button type="button" className="small" aria-label="Dismiss" onClick={() => actions.dismissNotice(n.id)}>
-            ×
+            {/* Hidden from the tree: the region would read the glyph ("times") after each notice. */}
+            <span aria-hidden="true">×</span>
           </button>
         </div>
-      ))}
+      ));
+  return (
+    <div className="notices">
+      <div className="notice-list" role="alert" aria-atomic="false">
+        {list('error')}
+      </div>
+      <div className="notice-list" role="status" aria-atomic="false">
+        {list('info')}
+      </div>
     </div>
   );
 }

@@ -72,6 +72,52 @@ async function openDialog(page: Page): Promise<{ role: string; name: string; des
   }
 }
 
+interface LiveRegion {
+  role: string;
+  live: string;
+  atomic: boolean;
+  /** Inside another live region: what it says may be announced by both. */
+  nested: boolean;
+  text: string;
+}
+
+/** Every live region in Chromium's accessibility tree, with the text under it. */
+async function liveRegions(page: Page): Promise<LiveRegion[]> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    type Node = {
+      nodeId: string;
+      parentId?: string;
+      childIds?: string[];
+      role?: { value?: unknown };
+      name?: { value?: unknown };
+      properties?: { name: string; value: { value?: unknown } }[];
+    };
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as unknown as { nodes: Node[] };
+    const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+    const prop = (n: Node, name: string) => n.properties?.find((p) => p.name === name)?.value.value;
+    const isLive = (n: Node) => typeof prop(n, 'live') === 'string' && prop(n, 'live') !== 'off';
+    const text = (n: Node): string[] =>
+      n.role?.value === 'StaticText' && typeof n.name?.value === 'string'
+        ? [n.name.value]
+        : (n.childIds ?? []).flatMap((id) => (byId.has(id) ? text(byId.get(id)!) : []));
+    return nodes.filter(isLive).map((n) => {
+      let nested = false;
+      for (let up = n.parentId && byId.get(n.parentId); up; up = up.parentId && byId.get(up.parentId))
+        if (isLive(up)) nested = true;
+      return {
+        role: String(n.role?.value),
+        live: String(prop(n, 'live')),
+        atomic: prop(n, 'atomic') === true,
+        nested,
+        text: text(n).join(' ').replace(/\s+/g, ' ').trim(),
+      };
+    });
+  } finally {
+    await cdp.detach();
+  }
+}
+
 let eventId = 1000;
 function publish(p: SyntheticPreview, patch: Partial<Snapshot>, events: Partial<EngineEvent>[] = []) {
   p.store.setState((s) => ({
@@ -410,6 +456,50 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
       expect(all.join('\n'), all.join('\n')).toBe('');
     }, 90_000);
   }
+
+  it('notices: an error and an info each in one live region, none inside another (the accessibility tree)', async () => {
+    const adoptable = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2'].map((instanceId) => ({
+      instanceId,
+      workerId: `demo:gpu_t4:g4dn.xlarge:${instanceId}`,
+      resource: 'gpu_t4',
+      instanceType: 'g4dn.xlarge',
+      queue: 'gpu',
+      busy: false,
+      name: null,
+      blocker: null,
+    }));
+    const p = e2e.track(
+      await syntheticPreview(
+        { ...syntheticSnapshot(3), adoptable },
+        { refuseAdoption: { 'i-0aaaaaaaaaaaaaaa2': 'its worker is gone' } },
+      ),
+    );
+    const page = await e2e.browser.newPage();
+    await page.goto(p.server.url);
+    await page.getByRole('button', { name: 'Adopt 2 instances…' }).click();
+    await page.getByRole('dialog', { name: 'Adopt 2 instances?' }).getByRole('button', { name: 'Adopt' }).click();
+    await page.getByText('Not adopted: i-0aaaaaaaaaaaaaaa2: its worker is gone').waitFor();
+    await page.getByText('Adopted 1 instance.').waitFor();
+
+    const regions = await liveRegions(page);
+    expect(regions.filter((r) => r.nested)).toEqual([]);
+    const saying = (text: string) => regions.filter((r) => r.text.includes(text));
+    // The error in the assertive region, the info in a polite one; each only once, and only what was added is read
+    // (not the whole region again), without the Dismiss button's glyph.
+    expect(saying('Not adopted: i-0aaaaaaaaaaaaaaa2')).toEqual([
+      {
+        role: 'alert',
+        live: 'assertive',
+        atomic: false,
+        nested: false,
+        text: 'Not adopted: i-0aaaaaaaaaaaaaaa2: its worker is gone',
+      },
+    ]);
+    expect(saying('Adopted 1 instance.')).toEqual([
+      { role: 'status', live: 'polite', atomic: false, nested: false, text: 'Adopted 1 instance.' },
+    ]);
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
 
   it('one polite live region: a launch, a termination, an error are said once; a tick says nothing', async () => {
     const [p, page] = await open(syntheticSnapshot(6));

@@ -207,6 +207,8 @@ export interface SyntheticOptions {
   instanceDetail?: EngineController['instanceDetail'];
   /** Team mode's decision (default: a host without team mode). */
   teamDecide?: EngineController['teamDecide'];
+  /** Which of the adopted instances the engine refuses, and why (default none). */
+  refuseAdoption?: Record<string, string>;
 }
 
 /**
@@ -226,9 +228,16 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
       publish({ queues: store.getState().queues.map((q) => (q.name === queue ? { ...q, paused } : q)) }),
     adopt: async (ids) => {
       const wanted = ids === 'all' ? (store.getState().adoptable ?? []).map((a) => a.instanceId) : [...ids];
-      adopted.push(wanted);
-      publish({ adoptable: (store.getState().adoptable ?? []).filter((a) => !wanted.includes(a.instanceId)) });
-      return { adopted: wanted, refused: [] };
+      const refusing = opts.refuseAdoption ?? {};
+      const taken = wanted.filter((id) => !(id in refusing));
+      adopted.push(taken);
+      publish({ adoptable: (store.getState().adoptable ?? []).filter((a) => !taken.includes(a.instanceId)) });
+      return {
+        adopted: taken,
+        refused: wanted
+          .filter((id) => id in refusing)
+          .map((instanceId) => ({ instanceId, reason: refusing[instanceId]! })),
+      };
     },
     terminate: async (ids) => {
       terminated.push([...ids]);
