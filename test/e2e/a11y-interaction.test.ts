@@ -457,6 +457,44 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
     }, 90_000);
   }
 
+  it('Credentials: a refused save names the fields that need attention, ties each message to its field, focuses the first', async () => {
+    const [, page] = await open(syntheticSnapshot(3));
+    await page.keyboard.press('Alt+7');
+    const aws = page.getByRole('form', { name: 'AWS credentials' });
+    const keyId = aws.getByRole('textbox', { name: 'Access key id' });
+    const secret = aws.getByRole('textbox', { name: 'Secret access key' });
+    const outcome = page.locator('section', { has: aws }).getByRole('status');
+    /** A field's state as a screen reader gets it: invalid, and what it is described by. */
+    const described = (field: typeof keyId) =>
+      field.evaluate((el) => ({
+        invalid: el.getAttribute('aria-invalid'),
+        says: (el.getAttribute('aria-describedby') ?? '')
+          .split(' ')
+          .map((id) => document.getElementById(id)?.textContent)
+          .join(' | '),
+      }));
+
+    // A key id of the wrong shape and an empty secret, submitted with Enter.
+    await keyId.fill('akia-lowercase');
+    await keyId.press('Enter');
+    await expect
+      .poll(() => outcome.textContent())
+      .toBe('Not saved: 2 fields need attention: Access key id, Secret access key.');
+    expect(await keyId.evaluate((el) => el === document.activeElement)).toBe(true);
+    const keyIdState = await described(keyId);
+    expect(keyIdState.invalid).toBe('true');
+    expect(keyIdState.says).toMatch(/ \| access key id must look like AKIA…$/);
+    expect((await described(secret)).invalid).toBe('true');
+
+    // The key id fixed: only the secret is named, and focus goes to it.
+    await keyId.fill('AKIAABCDEFGHIJKLMNOP');
+    await keyId.press('Enter');
+    await expect.poll(() => outcome.textContent()).toBe('Not saved: 1 field needs attention: Secret access key.');
+    expect(await secret.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect((await described(keyId)).invalid).toBe('false');
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
   it('notices: an error and an info each in one live region, none inside another (the accessibility tree)', async () => {
     const adoptable = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2'].map((instanceId) => ({
       instanceId,

@@ -1,10 +1,14 @@
 /**
  * What every write-only credential form shares: the save (checked locally first, the secret cleared from the form
- * whatever the outcome, the server's field issues mapped back), Save/Replace and Forget, and the outcome line.
+ * whatever the outcome, the server's field issues mapped back), Save/Replace and Forget, and the outcome line. A
+ * refused save says once which fields need attention, by name, and puts focus on the first, as Settings' Save does.
  */
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode, type RefObject } from 'react';
+import { flushSync } from 'react-dom';
 import type { InvokeRequest } from '../../../shared/ipc/contract.js';
 import { TextField, type TextFieldProps } from './Field.js';
+import { invalidControls } from './invalid-fields.js';
+import { attentionText } from '../model/attention.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
 import { useActions, usePending } from '../state/react.js';
 
@@ -41,18 +45,15 @@ export function CredentialForm(p: {
   saving: boolean;
   stored: boolean;
   message: SaveMessage;
+  /** From useCredentialSave: a refused save reads the invalid fields' names from it. */
+  formRef: RefObject<HTMLFormElement | null>;
   onSubmit: () => void;
   children: ReactNode;
 }) {
-  const form = useRef<HTMLFormElement>(null);
-  // A refused save: the outcome line says so once; focus goes to the first field to fix.
-  useEffect(() => {
-    if (p.message && !p.message.ok) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [p.message]);
   return (
     <>
       <form
-        ref={form}
+        ref={p.formRef}
         className="grid"
         aria-label={p.label}
         autoComplete="off"
@@ -91,13 +92,21 @@ export function useCredentialSave(
   const saving = usePending(`credentials:${kind}`);
   const [issues, setIssues] = useState<Issues>({});
   const [message, setMessage] = useState<SaveMessage>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  /**
+   * Marks the fields at once (so they can be named and focused), then says in the outcome line which need attention
+   * and focuses the first; `otherwise` when no field of the form is at fault.
+   */
+  const refuse = (byField: Issues, otherwise: string) => {
+    flushSync(() => setIssues(byField));
+    const bad = invalidControls(formRef.current);
+    setMessage({ ok: false, text: bad.length ? `Not saved: ${attentionText(bad.map((b) => b.name))}.` : otherwise });
+    bad[0]?.el.focus();
+  };
   const submit = async (req: InvokeRequest<'autoscaler:credentials.set'>, reset: () => void) => {
     const local = credentialIssues(req);
-    setIssues(local);
-    if (Object.keys(local).length) {
-      setMessage({ ok: false, text: 'Not saved: fix the marked fields.' });
-      return;
-    }
+    if (Object.keys(local).length) return refuse(local, 'Not saved: fix the marked fields.');
+    setIssues({});
     const r = await actions.setCredentials(req);
     // The form never keeps a secret after it was sent, whatever the outcome.
     reset();
@@ -105,9 +114,8 @@ export function useCredentialSave(
     else {
       const byField: Issues = {};
       for (const i of r.error.issues ?? []) (byField[i.path] ??= []).push(i.message);
-      setIssues(byField);
-      setMessage({ ok: false, text: `Not saved: ${r.error.message}` });
+      refuse(byField, `Not saved: ${r.error.message}`);
     }
   };
-  return { saving, issues, message, submit };
+  return { saving, issues, message, submit, formRef };
 }

@@ -17,6 +17,7 @@ export function GitCredentialsForm({ status }: { status: Status }) {
     issues,
     message,
     submit: save,
+    formRef,
   } = useCredentialSave('git', 'Saved. Instances launched from now on get them.');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -48,6 +49,7 @@ export function GitCredentialsForm({ status }: { status: Status }) {
         saving={saving}
         stored={status.set}
         message={message}
+        formRef={formRef}
         onSubmit={() => {
           void submit();
         }}

@@ -150,7 +150,7 @@ function TestBox({ kind }: { kind: Kind }) {
 function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
   const [accessKey, setAccessKey] = useState('');
   const [secretKey, setSecretKey] = useState('');
-  const { saving, issues, message, submit } = useCredentialSave('clearml');
+  const { saving, issues, message, submit, formRef } = useCredentialSave('clearml');
   return (
     <section className="card" aria-labelledby="clearml-cred-heading">
       <h2 id="clearml-cred-heading">ClearML API credentials</h2>
@@ -161,6 +161,7 @@ function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
         saving={saving}
         stored={status.set}
         message={message}
+        formRef={formRef}
         onSubmit={() => {
           void submit({ kind: 'clearml', accessKey: accessKey.trim(), secretKey }, () => {
             setAccessKey('');
@@ -193,7 +194,7 @@ function AwsForm({ status }: { status: CredentialsStatus['aws'] }) {
   const [accessKeyId, setAccessKeyId] = useState('');
   const [secretAccessKey, setSecretAccessKey] = useState('');
   const [sessionToken, setSessionToken] = useState('');
-  const { saving, issues, message, submit } = useCredentialSave('aws');
+  const { saving, issues, message, submit, formRef } = useCredentialSave('aws');
   return (
     <section className="card" aria-labelledby="aws-cred-heading">
       <h2 id="aws-cred-heading">AWS credentials</h2>
@@ -204,6 +205,7 @@ function AwsForm({ status }: { status: CredentialsStatus['aws'] }) {
         saving={saving}
         stored={status.set}
         message={message}
+        formRef={formRef}
         onSubmit={() => {
           const token = sessionToken.trim();
           void submit(
