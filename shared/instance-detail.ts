@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { InstancePhaseSchema, MarketSchema } from './domain.js';
 import { TimelineMarkerSchema } from './timeline.js';
+import { sentence } from './words.js';
 
 export const INSTANCE_ID_PATTERN = /^i-[0-9a-f]{8,17}$/;
 
@@ -19,6 +20,15 @@ export const ConsoleTailSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('unavailable'), message: z.string() }),
 ]);
 export type ConsoleTail = z.infer<typeof ConsoleTailSchema>;
+
+/**
+ * Why the console tail is missing, in the error's own words: EC2's errors arrive classified, ending with their full
+ * stop and saying what to do (the permission when it is missing, nothing about permissions when the instance is
+ * gone or EC2 throttles), so nothing is added after them.
+ */
+export function consoleUnavailableText(message: string): string {
+  return sentence(`The console output could not be read: ${message}`);
+}
 
 export const InstanceDetailSchema = z.object({
   instanceId: z.string(),

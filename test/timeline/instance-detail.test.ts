@@ -6,7 +6,9 @@ import { consoleText } from '../../electron/engine/emulators/console-output.js';
 import type { InstanceRecord } from '../../electron/engine/cost/history.js';
 import { Ec2Error, TAG } from '../../electron/engine/ports.js';
 import { buildInstanceDetail, tailLines, wantsConsole } from '../../electron/engine/timeline/instance-detail.js';
-import { InstanceDetailSchema } from '../../shared/instance-detail.js';
+import { consoleUnavailableText, InstanceDetailSchema } from '../../shared/instance-detail.js';
+import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
+import { errorText } from '../../shared/error-text.js';
 import { instance } from '../service/fixtures.js';
 import { launchSpec, startRig, type Rig } from '../ec2/helpers.js';
 
@@ -182,5 +184,31 @@ describe('instance detail', () => {
     expect(d.phase).toBeNull();
     expect(d.endReason).toMatch(/spin-up time/);
     expect(d.console).toEqual({ state: 'shown', lines: ['boot', 'failed'], capturedAt: now });
+  });
+});
+
+describe('consoleUnavailableText: the console tail missing, in the error’s own words', () => {
+  const ec2 = (code: string, message: string) =>
+    errorText(
+      classifyEc2Error(Object.assign(new Error(message), { name: code, $metadata: { httpStatusCode: 400 } }), {
+        action: 'GetConsoleOutput',
+      }),
+    );
+  it.each([
+    [
+      ec2('UnauthorizedOperation', 'You are not authorized to perform this operation.'),
+      /^The console output could not be read: The AWS identity is not allowed to call ec2:GetConsoleOutput \(UnauthorizedOperation\): add it to the IAM policy of these credentials\.$/,
+    ],
+    [ec2('InvalidInstanceID.NotFound', 'The instance ID i-1 does not exist'), /it may be gone already\)\.$/],
+    [
+      'connect ECONNREFUSED 127.0.0.1:4566',
+      /^The console output could not be read: connect ECONNREFUSED 127\.0\.0\.1:4566\.$/,
+    ],
+  ])('%s', (message, text) => {
+    const said = consoleUnavailableText(message);
+    expect(said).toMatch(text);
+    // One full stop at the end, and no advice the error did not give (a gone instance needs no permission).
+    expect(said).not.toMatch(/\.\.(?!\.)/);
+    expect(said.match(/GetConsoleOutput/g)?.length ?? 0).toBe(message.includes('GetConsoleOutput') ? 1 : 0);
   });
 });

@@ -4,7 +4,7 @@
  * EC2 console output, which is where a broken AMI or init script shows itself.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { InstanceDetail as Detail } from '../../../shared/instance-detail.js';
+import { consoleUnavailableText, type InstanceDetail as Detail } from '../../../shared/instance-detail.js';
 import { Dialog } from '../components/Dialog.js';
 import { formatDate, formatDuration, formatMoneyFine, formatRate, formatTime, plural } from '../model/format.js';
 import { MARKER_TEXT } from '../model/timeline.js';
@@ -170,11 +170,7 @@ function ConsoleTail({ d }: { d: Detail }) {
       {c.state === 'empty' && (
         <p className="muted">EC2 has no console output for it yet; it appears a little after the instance starts.</p>
       )}
-      {c.state === 'unavailable' && (
-        <p className="tone-warn">
-          The console output could not be read: {c.message}. The AWS credentials need ec2:GetConsoleOutput.
-        </p>
-      )}
+      {c.state === 'unavailable' && <p className="tone-warn">{consoleUnavailableText(c.message)}</p>}
     </section>
   );
 }
