@@ -349,7 +349,12 @@ export class Engine {
     return r;
   }
 
-  /** Terminate instances on the user's request (ours only), unregistering their workers. */
+  /** This engine's launches with an instance id, listed by EC2 or not yet: ours to terminate on request. */
+  get launchingIds(): string[] {
+    return this.launcher.inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : []));
+  }
+
+  /** Terminate instances on the user's request (ours only, its launches EC2 does not list yet included). */
   async terminateNow(ids: readonly string[], reason: string, instances: readonly InstanceObs[]): Promise<string[]> {
     return this.remover.terminateNow(
       ids,
@@ -357,6 +362,7 @@ export class Engine {
       instances,
       () => this.deps.clock.now(),
       (e) => this.log.emit(e),
+      this.launchingIds,
     );
   }
 }

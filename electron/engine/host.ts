@@ -628,8 +628,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       const live = (await ourInstances()).filter((i) => isLiveState(i.state));
       engine.pauses.launches = true;
       publish(store, { launchesPaused: true });
+      // With the launches EC2 does not list yet: they bill already, and the window showed them.
+      const listed = new Set(live.map((i) => i.instanceId));
       const done = await engine.terminateNow(
-        live.map((i) => i.instanceId),
+        [...listed, ...engine.launchingIds.filter((id) => !listed.has(id))],
         'scale to zero requested; launches paused',
         live,
       );

@@ -49,3 +49,36 @@ describe("the engine's own launches, before EC2 lists them", () => {
     expect(listed.every((i) => i.note !== 'just launched: EC2 does not list it yet')).toBe(true);
   });
 });
+
+describe('terminating launches EC2 does not list yet', () => {
+  it('scale to zero says they could not be terminated yet (not a silent success) and ends them once EC2 knows them', async () => {
+    const { w, host, ids } = await launchedNotListed(60);
+    // EC2 answers TerminateInstances for an id it does not list yet as not found.
+    await expect(host.scaleToZero()).rejects.toThrow(
+      new RegExp(
+        `2 instances launched moments ago \\(${ids.join(', ')}\\) could not be terminated yet: EC2 does not list them yet.*Try again in a few seconds\\.$`,
+      ),
+    );
+    expect(w.live().map((i) => i.instanceId)).toEqual(ids);
+    expect(host.store.getState().launchesPaused).toBe(true);
+
+    // A few seconds on EC2 knows them: the same request ends both, as it would for listed instances.
+    w.clock.advance(61_000);
+    expect(await host.scaleToZero()).toBe(2);
+    expect(w.live()).toEqual([]);
+  });
+
+  it('terminating one from the window ends it once EC2 knows it, and refuses an id that is not ours', async () => {
+    const { w, host, ids } = await launchedNotListed(60);
+    await expect(host.terminate([ids[0]!], 'user request')).rejects.toThrow(/could not be terminated yet/);
+    w.clock.advance(61_000);
+    expect(await host.terminate([ids[0]!, 'i-0123456789abcdef0'], 'user request')).toEqual([ids[0]]);
+    expect(w.live().map((i) => i.instanceId)).toEqual([ids[1]]);
+  });
+
+  it('without a listing delay nothing changes: scale to zero right after the launch ends both', async () => {
+    const { w, host } = await launchedNotListed(0);
+    expect(await host.scaleToZero()).toBe(2);
+    expect(w.live()).toEqual([]);
+  });
+});

@@ -9,7 +9,8 @@ import { errorText } from '../../../shared/error-text.js';
 import { ev, type NewEvent } from '../events.js';
 import type { Action } from '../policy.js';
 import { renderActionReason } from '../reasons.js';
-import { TAG, type ClearmlApi, type Ec2Api, type InstanceObs } from '../ports.js';
+import { Ec2Error, TAG, type ClearmlApi, type Ec2Api, type InstanceObs } from '../ports.js';
+import { plural } from '../../../shared/words.js';
 import type { AuthGate } from './auth.js';
 import type { IdleTracker } from './idle.js';
 
@@ -141,22 +142,54 @@ export class TerminateController {
     }
   }
 
-  /** Terminate instances on the user's request (ours only); returns those terminated. */
+  /**
+   * Terminate instances on the user's request (ours only); returns those terminated. Ours are those EC2 lists with
+   * our prefix, and `launching`: this engine's launches EC2 does not list yet (its listing is eventually consistent,
+   * and the dashboard, the tray and the quit question already show them). EC2 answers an id it does not know yet as
+   * not found, which the provider skips like an instance already gone; for those launches that would be a silent
+   * "done" while they bill, so they are looked up afterwards, and any not terminating makes this throw with the
+   * ones that were, so the caller can say so and try again.
+   */
   async terminateNow(
     ids: readonly string[],
     reason: string,
     instances: readonly InstanceObs[],
     now: () => number,
     emit: (e: NewEvent) => void,
+    launching: readonly string[] = [],
   ): Promise<string[]> {
-    const ours = new Set(instances.map((i) => i.instanceId));
-    const targets = ids.filter((id) => ours.has(id));
+    const listed = new Set(instances.map((i) => i.instanceId));
+    const unlisted = new Set(launching.filter((id) => !listed.has(id)));
+    const targets = ids.filter((id) => listed.has(id) || unlisted.has(id));
     if (!targets.length) return [];
     await this.ports.ec2.terminateInstances(targets);
+    const missed = await this.notEnding(targets.filter((id) => unlisted.has(id)));
+    const done = targets.filter((id) => !missed.includes(id));
     const at = now();
-    for (const id of targets) this.terminated.set(id, at);
-    emit(ev.terminatedOnRequest(targets, reason));
-    return targets;
+    for (const id of done) this.terminated.set(id, at);
+    if (done.length) emit(ev.terminatedOnRequest(done, reason));
+    if (missed.length) {
+      throw new Ec2Error(
+        'other',
+        'InvalidInstanceID.NotFound',
+        `${plural(missed.length, 'instance')} launched moments ago (${missed.join(', ')}) could not be terminated yet: ` +
+          `EC2 does not list ${missed.length === 1 ? 'it' : 'them'} yet (its listing lags a launch by a few seconds)` +
+          `${done.length ? `; ${plural(done.length, 'other')} ${done.length === 1 ? 'is' : 'are'} terminating` : ''}. ` +
+          'Try again in a few seconds.',
+      );
+    }
+    return done;
+  }
+
+  /** Of `ids`, those EC2 does not show shutting down or terminated (unknown to it yet, or still running). */
+  private async notEnding(ids: readonly string[]): Promise<string[]> {
+    const ec2 = this.ports.ec2;
+    if (!ids.length || !ec2.describeInstancesById) return [];
+    const seen = await ec2.describeInstancesById(ids, { includeTerminated: true });
+    const ending = new Set(
+      seen.filter((i) => i.state === 'shutting-down' || i.state === 'terminated').map((i) => i.instanceId),
+    );
+    return ids.filter((id) => !ending.has(id));
   }
 }
 
