@@ -8,11 +8,33 @@ import { errorText } from '../../shared/error-text.js';
 import { plural } from '../../shared/words.js';
 import type { Resumed } from './policy/warm-memory.js';
 import { formatMinutes } from './reasons.js';
+import type { AwayReport } from './away.js';
 
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
 
 export const ev = {
+  /** A poll far later than asked (awayReport): how long, and what ended meanwhile. */
+  away: (r: AwayReport, lease: { leaseMin: number; graceMin: number } | null): NewEvent => {
+    const span = `${new Date(r.from).toISOString()} to ${new Date(r.to).toISOString()}`;
+    const head =
+      `the engine did not poll for ${formatMinutes((r.to - r.from) / 1000)} (${span}): this computer slept, ` +
+      'the process was paused, or the clock jumped; nothing was launched, terminated or renewed meanwhile';
+    if (!r.ended.length) return { level: 'info', kind: 'engine', message: `${head}.` };
+    const ids = r.ended.map((e) => e.instanceId);
+    const shown = ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
+    const idle = r.ended.filter((e) => e.wasIdle).length;
+    const why =
+      idle && lease
+        ? `: an idle instance powers itself off once its lease has run out (${lease.leaseMin} min + ${lease.graceMin} min grace)`
+        : '';
+    return {
+      level: 'warn',
+      kind: 'engine',
+      instanceIds: ids,
+      message: `${head}. Meanwhile ${plural(ids.length, 'instance')} ended without this engine (${shown})${why}.`,
+    };
+  },
   // The run state restored at start (service/run-state.ts).
   resumedAtStart: (s: { launchesPaused: boolean; pausedQueues: readonly string[] }): NewEvent => ({
     level: 'info',

@@ -5,8 +5,16 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import type { Config } from '../../shared/config.js';
-import { emptySnapshot, EngineEventSchema, isLiveState, type EngineEvent } from '../../shared/domain.js';
+import { effectiveLease, type Config } from '../../shared/config.js';
+import {
+  emptySnapshot,
+  EngineEventSchema,
+  isLiveState,
+  type EngineEvent,
+  type InstanceView,
+} from '../../shared/domain.js';
+import { awayReport } from './away.js';
+import { ev } from './events.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
 import type { DemoEmulation } from './demo.js';
@@ -418,12 +426,34 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   }
 
   async function loopBody(): Promise<void> {
+    let away: Parameters<typeof sayAway>[0] | null = null;
     while (enabled) {
       await runTick(true);
+      if (away) sayAway(away);
       if (!enabled) break;
       wake = new AbortController();
-      await clock.sleep((config?.scaling.pollingIntervalSec ?? 15) * 1000, wake.signal);
+      away = await sleepPoll(wake.signal);
     }
+  }
+
+  /**
+   * One polling interval's sleep, measured: the snapshot's instances before it and how long it took, so that a wake
+   * far later than asked (the computer slept, the process was stopped) is said after the next poll (`sayAway`).
+   */
+  async function sleepPoll(signal: AbortSignal) {
+    const pollMs = (config?.scaling.pollingIntervalSec ?? 15) * 1000;
+    const before = store.getState().instances;
+    const from = clock.now();
+    await clock.sleep(pollMs, signal);
+    return { from, to: clock.now(), pollMs, before };
+  }
+
+  function sayAway(s: { from: number; to: number; pollMs: number; before: InstanceView[] }): void {
+    const report = awayReport(s, s.before, store.getState().instances);
+    if (!report || !engine || !config) return;
+    engine.emit(ev.away(report, config.lease.enabled ? effectiveLease(config) : null));
+    // Shown now, not at the next poll's publish: it is about the poll that just ran.
+    publish(store, { events: log.recent(SNAPSHOT_EVENTS) });
   }
 
   /** `hostStopping`: the host is stopping, so a demo's emulated world ends with it (nothing keeps running). */
@@ -486,9 +516,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     watching = (async () => {
       while (!enabled && !stopping) {
         watchWake = new AbortController();
-        await clock.sleep((config?.scaling.pollingIntervalSec ?? 15) * 1000, watchWake.signal);
+        const slept = await sleepPoll(watchWake.signal);
         if (enabled || stopping) break;
         await runTick(false);
+        sayAway(slept);
       }
     })().finally(() => {
       watching = null;

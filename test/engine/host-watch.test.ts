@@ -32,10 +32,10 @@ class LoopClock implements Clock {
       signal.addEventListener('abort', s.end, { once: true });
     });
   }
-  /** Time passes to the end of every loop sleep, and each ends. */
-  wake(): void {
+  /** Time passes to the end of every loop sleep (and `lateMs` more: the computer slept), and each ends. */
+  wake(lateMs = 0): void {
     const all = this.sleeping.splice(0);
-    this.world.clock.advance(Math.max(0, ...all.map((s) => s.ms)));
+    this.world.clock.advance(Math.max(0, ...all.map((s) => s.ms)) + lateMs);
     for (const s of all) s.end();
   }
   /** Resolves once a loop sleeps again (its tick is done). */
@@ -122,5 +122,39 @@ describe('observing while autoscaling is off', () => {
     ]);
     expect(stopped).toBe('stopped');
     expect(clock.sleeping).toEqual([]);
+  });
+});
+
+describe('a poll far later than asked (the computer slept, the process was stopped)', () => {
+  it('is said once after the next poll, with what ended meanwhile; an on-time poll says nothing', async () => {
+    const { w, clock, h } = await offHost(true);
+    addTasks(w.clearml, 'gpu', 1, 4 * 3600);
+    await h.setEnabled(true);
+    await clock.asleep();
+    const [launched] = w.live();
+    expect(launched).toBeDefined();
+    const awayEvents = () => h.store.getState().events.filter((e) => /did not poll/.test(e.message));
+
+    clock.wake();
+    await clock.asleep();
+    expect(awayEvents()).toEqual([]);
+
+    // Asleep for 2 h: meanwhile EC2 ends the instance (a spot reclaim, or its watchdog once its lease ran out).
+    w.ec2.powerOff(launched!.instanceId, 'reclaimed while the engine slept');
+    clock.wake(2 * 3600_000);
+    await clock.asleep();
+    const [away] = awayEvents();
+    expect(away).toMatchObject({ level: 'warn', kind: 'engine', instanceIds: [launched!.instanceId] });
+    expect(away!.message).toMatch(
+      new RegExp(
+        `^the engine did not poll for 2 h \\(.*\\): this computer slept, the process was paused, or the clock jumped; ` +
+          `nothing was launched, terminated or renewed meanwhile\\. Meanwhile 1 instance ended without this engine \\(${launched!.instanceId}\\)\\.$`,
+      ),
+    );
+
+    // Said once: the next poll is on time.
+    clock.wake();
+    await clock.asleep();
+    expect(awayEvents()).toHaveLength(1);
   });
 });
