@@ -117,7 +117,8 @@ export class AdoptionController {
   async adopt(config: Config, requested: readonly string[] | 'all'): Promise<AdoptionResult> {
     const { adopt, refused } = adoptionPlan(this.foreign, requested);
     const adopted: string[] = [];
-    const now = this.deps.clock.now();
+    // AWS's time, as the tick's (aws-clock.ts): the lease tag written here is read on the instance's clock.
+    const now = this.deps.clock.now() + (this.deps.ec2.awsClockOffsetMs?.() ?? 0);
     for (const f of adopt) {
       try {
         await this.deps.ec2.createTags([f.instanceId], adoptionTags(config, f, now));

@@ -23,6 +23,7 @@ import type { KeptWarm, Resumed } from './policy/warm-memory.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { createMissingQueues } from './queue-setup.js';
 import { AuthGate } from './controllers/auth.js';
+import { WARN_MS } from './aws-clock.js';
 import { ConnectionsController, type Reporting } from './controllers/connections.js';
 import { budgetCheck, observeCosts } from './controllers/costs.js';
 import { EventLog, logDecisions, SNAPSHOT_EVENTS } from './controllers/event-log.js';
@@ -201,13 +202,19 @@ export class Engine {
     const wantsToAct = opts.act ?? true;
     const config = this.config;
     const prefix = config.scaling.workersPrefix;
-    const now = this.deps.clock.now();
+    const local = this.deps.clock.now();
     const result: TickResult = { ok: false, plan: null, launched: [], terminated: [], errors: [] };
     const emit = (e: NewEvent) => void this.log.emit(e);
     const emitOnce = (key: string, e: NewEvent) => this.log.emitOnce(key, e);
 
     // 1. Observe, once, for every controller.
-    const seen = await observe(this.deps, config, now);
+    const seen = await observe(this.deps, config, local);
+    // The tick's time is AWS's (aws-clock.ts): spin-up ages, leases and cost facts are judged by the clock they are
+    // written in; a wrong or stepped clock here must not launch, kill or bill.
+    const offset = this.deps.ec2.awsClockOffsetMs?.() ?? null;
+    const now = local + (offset ?? 0);
+    if (seen.ok) seen.obs.now = now;
+    this.sayClockSkew(offset, emit);
     const down = this.connections.report(config, { clearml: seen.clearmlFailure, ec2: seen.ec2Failure }, now, emit);
     if (!seen.ok) {
       result.errors.push(...down.problems);
@@ -291,6 +298,19 @@ export class Engine {
     });
     this.publish(now, p, status, money?.caps, held);
     return result;
+  }
+
+  /** The offset last said (aws-clock.ts): said once when it passes a minute, and again only when it moves by one. */
+  private skewSaid: number | null = null;
+  private sayClockSkew(offset: number | null, emit: (e: NewEvent) => void): void {
+    if (offset === null) return;
+    if (Math.abs(offset) <= WARN_MS) {
+      this.skewSaid = null;
+      return;
+    }
+    if (this.skewSaid !== null && Math.abs(offset - this.skewSaid) <= WARN_MS) return;
+    this.skewSaid = offset;
+    emit(ev.clockSkew(offset));
   }
 
   /**

@@ -13,6 +13,15 @@ import type { AwayReport } from './away.js';
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
 
+/** A clock offset in words: '3 min', '2 h 5 min', '1 d 0 h'. */
+function formatSkew(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `${h} h ${min % 60} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
 export const ev = {
   /** A poll far later than asked (awayReport): how long, and what ended meanwhile. */
   away: (r: AwayReport, lease: { leaseMin: number; graceMin: number } | null): NewEvent => {
@@ -119,6 +128,12 @@ export const ev = {
   connectionBack: (message: string): NewEvent => ({ level: 'info', kind: 'engine', message }),
   decision: (queue: string, text: string): NewEvent => ({ level: 'info', kind: 'decision', queue, message: text }),
   dryRun: (action: string): NewEvent => ({ level: 'info', kind: 'decision', message: `dry run: would ${action}` }),
+  // This machine's clock against AWS's (aws-clock.ts); offsetMs is AWS's minus ours.
+  clockSkew: (offsetMs: number): NewEvent => ({
+    level: 'warn',
+    kind: 'engine',
+    message: `this computer's clock is ${formatSkew(Math.abs(offsetMs))} ${offsetMs < 0 ? 'ahead of' : 'behind'} AWS's; instance ages, leases and costs are corrected by it; fix the clock (turn on automatic time, NTP)`,
+  }),
   leaseRenewalFailed: (e: unknown): NewEvent => ({
     level: 'warn',
     kind: 'error',

@@ -9,10 +9,16 @@ import type { Ec2State, Market } from '../../shared/domain.js';
 export interface Clock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * A clock that never steps (performance.now()): for throttles and intervals, and to tell a wall-clock step from
+   * time passing (aws-clock.ts). Absent: `now()` stands in for it.
+   */
+  monotonic?(): number;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
@@ -207,6 +213,11 @@ export interface Ec2Api {
    * has none yet. Needs `ec2:GetConsoleOutput`.
    */
   consoleOutput(instanceId: string): Promise<{ output: string | null; capturedAt: number | null }>;
+  /**
+   * AWS's time minus this machine's (ms; 0 when negligible), from the `Date` headers of EC2's answers since the
+   * last clock step (aws-clock.ts); null before any. Absent: the local clock is taken as AWS's.
+   */
+  awsClockOffsetMs?(): number | null;
 }
 
 export type Ec2ErrorKind = 'capacity' | 'throttle' | 'auth' | 'invalid' | 'unreachable' | 'other';

@@ -148,6 +148,8 @@ export async function startMotoWorld(moto: Peer, opts: { bootSec?: number } = {}
     store,
     newEngine(config, extra = {}) {
       const provider = createEc2Provider({ region: config.aws.region, credentials: AWS, endpoint: moto.url, clock });
+      // moto's Date header is the wall clock's, not this world's virtual time: it says nothing of AWS's time here.
+      provider.awsClockOffsetMs = () => null;
       providers.push(provider);
       return new Engine({
         config,

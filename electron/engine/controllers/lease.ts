@@ -8,14 +8,22 @@ import { isLiveState } from '../../../shared/domain.js';
 import { ev, type NewEvent } from '../events.js';
 import { TAG, type Ec2Api, type InstanceObs } from '../ports.js';
 
-/** The live instances whose lease is due for renewal at `now`. */
+/** How far past a full lease a tag may be before it reads as written by a clock that was ahead. */
+const AHEAD_SLACK_MS = 2 * 60_000;
+
+/**
+ * The live instances whose lease is due for renewal at `now` (AWS's time: the watchdog reads the tag on the
+ * instance's clock): half of it run out, or further ahead than a full lease, which only a clock that was ahead
+ * writes, and which would keep the dead-man switch off for that long.
+ */
 export function leasesDue(lease: Config['lease'], instances: readonly InstanceObs[], now: number): InstanceObs[] {
   if (!lease.enabled) return [];
   const threshold = now + (lease.leaseMin * 60_000) / 2;
+  const tooFar = now + lease.leaseMin * 60_000 + AHEAD_SLACK_MS;
   return instances.filter((i) => {
     if (!isLiveState(i.state)) return false;
     const until = Number(i.tags[TAG.lease]) * 1000;
-    return !Number.isFinite(until) || until < threshold;
+    return !Number.isFinite(until) || until < threshold || until > tooFar;
   });
 }
 

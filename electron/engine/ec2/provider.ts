@@ -35,8 +35,15 @@ import { createEc2RetryStrategy } from './sdk-retry.js';
 import { TokenBucket } from './throttle.js';
 import { plural } from '../../../shared/words.js';
 import { awsRequestHandler } from '../net/proxy.js';
+import { AwsClock } from '../aws-clock.js';
 
 type FinalizeMiddleware = FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes>;
+
+/** The `Date` header of an SDK HTTP response (header names arrive lower-cased), if any. */
+function dateHeader(response: unknown): string | undefined {
+  const headers = (response as { headers?: Record<string, string | undefined> } | null | undefined)?.headers;
+  return headers?.['date'] ?? headers?.['Date'];
+}
 
 export interface Ec2ProviderOptions {
   region: string;
@@ -114,16 +121,21 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
   const client = new EC2Client(config);
 
   let calls = 0;
+  const awsClock = new AwsClock(clock);
   // Right after the retry middleware: runs once per HTTP attempt, before signing (a wait for a token never
   // ages a signature) and around deserialization (it sees the parsed EC2 error code).
   const perAttempt: FinalizeMiddleware = (next) => async (args) => {
     await limiter.take();
     calls += 1;
+    // Every answer, errors included, says AWS's time in its Date header (aws-clock.ts).
+    const answered = awsClock.begin();
     try {
       const out = await next(args);
+      answered(dateHeader(out.response));
       limiter.succeeded();
       return out;
     } catch (err) {
+      answered(dateHeader((err as { $response?: unknown } | null)?.$response));
       if (kindOf(readErrorFacts(err)) === 'throttle') limiter.penalize();
       throw err;
     }
@@ -210,6 +222,7 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
       return calls;
     },
     region: opts.region,
+    awsClockOffsetMs: () => awsClock.offsetMs(),
 
     describeInstances: (prefix) =>
       listInstances([

@@ -92,8 +92,10 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
     if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG);
   }
 
-  function respond(res: http.ServerResponse, status: number, xml: string, requestId: string): void {
+  function respond(res: http.ServerResponse, status: number, xml: string, requestId: string, now: number): void {
     res.writeHead(status, {
+      // As AWS does, on the emulator's (virtual) clock: the engine reads AWS's time from it (aws-clock.ts).
+      date: new Date(now).toUTCString(),
       'content-type': 'text/xml;charset=UTF-8',
       'x-amzn-requestid': requestId,
       'content-length': Buffer.byteLength(xml),
@@ -112,7 +114,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
 
     const fail = (e: Ec2Fail) => {
       record(now, action, e.status, e.code);
-      respond(res, e.status, errorXml(e.code, e.message, requestId), requestId);
+      respond(res, e.status, errorXml(e.code, e.message, requestId), requestId, now);
     };
     try {
       if (!req.headers.authorization) {
@@ -139,7 +141,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
       }
       const out = handle(action as Action, p, now);
       record(now, action, 200, null);
-      respond(res, 200, responseXml(action, requestId, out), requestId);
+      respond(res, 200, responseXml(action, requestId, out), requestId, now);
     } catch (err) {
       if (err instanceof Ec2Fail) return fail(err);
       fail(new Ec2Fail('InternalError', `An internal error has occurred (${String(err)})`, 500));

@@ -12,6 +12,11 @@ export class VirtualClock implements Clock {
     return this.t;
   }
 
+  /** Virtual time never steps back (`set` only moves forward), so it is its own monotonic clock. */
+  monotonic(): number {
+    return this.t;
+  }
+
   advance(ms: number): void {
     this.t += ms;
   }
