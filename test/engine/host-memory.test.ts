@@ -3,7 +3,7 @@
 // task whose instance EC2 does not list yet, nor lets a warm idle worker go after the short limit as if idle since
 // an unknown time, nor empties the burn chart. A config of another world (ClearML server, AWS region, workers
 // prefix) starts fresh. A restart takes back what the keep-warm rule learnt from keep-warm.json in the data folder.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config.js';
@@ -171,6 +171,23 @@ describe('a restart on the same data folder', () => {
     expect(next.store.getState().events.map((e) => e.message)).toContain(
       'the keep-warm rule takes back the 1 boot time, 3 task durations it learnt before; the app was off for 30 min, so when tasks arrive is learnt again',
     );
+  });
+
+  it('drops a bad learnt time from keep-warm.json, not the whole memory', async () => {
+    const { w, host, start } = await saved({ dataDir: true });
+    await everyFiveMin(w, host, 3);
+    await host.stop();
+    // As an earlier version wrote across a clock step back: a task learnt as lasting -3593 s.
+    const file = path.join(w.dir, 'keep-warm.json');
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { queues: Record<string, { durations: number[] }> };
+    kept.queues['gpu']!.durations.push(-3592.95);
+    writeFileSync(file, JSON.stringify(kept));
+    const next = start();
+    await next.tickNow();
+    expect(existsSync(`${file}.corrupt`)).toBe(false);
+    const messages = next.store.getState().events.map((e) => e.message);
+    expect(messages.filter((m) => m.includes('could not be read'))).toEqual([]);
+    expect(messages.some((m) => /1 boot times?, 3 task durations/.test(m))).toBe(true);
   });
 
   it('sets an unreadable keep-warm.json aside, says so and starts learning again', async () => {

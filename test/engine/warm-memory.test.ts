@@ -201,6 +201,18 @@ describe('keep-warm memory: task durations', () => {
     expect(tick(m, { now, queues: [cpu()] }).get('cpu')!.input.meanDurationSec).toBeCloseTo(34.5, 9);
   });
 
+  it('learns nothing from a task seen across a clock step back', () => {
+    // Nine of 37.5 s; then one seen from T+15 min that is gone at a tick an hour earlier by the stepped clock.
+    const m = new WarmMemory();
+    const now = runTasks(m, 9, 3);
+    const i = cpuInstance();
+    tick(m, { now, queues: [cpu()], instances: [i], workers: [registered(i, 60, 'spans')] });
+    tick(m, { now: now - 60 * MIN, queues: [cpu()], instances: [i], workers: [registered(i, 60)] });
+    // Still nine: too few for a mean, and none negative kept (the kept file's schema would refuse it).
+    expect(tick(m, { now: now - 59 * MIN, queues: [cpu()] }).get('cpu')!.input.meanDurationSec).toBeNull();
+    expect(m.kept({ apiHost: 'h', region: 'r', workersPrefix: 'p' }, now).queues['cpu']!.durations).toHaveLength(9);
+  });
+
   it('with fewer than ten seen, says nothing of durations', () => {
     const m = new WarmMemory();
     const now = runTasks(m, 9, 3);
@@ -430,11 +442,24 @@ describe('keep-warm memory: kept across a restart', () => {
       'more arrivals than it ever keeps',
       (k: KeptWarm) => ({ ...k, queues: { cpu: { ...k.queues['cpu']!, arrivals: Array(513).fill(T0) } } }),
     ],
-    ['an impossible boot', (k: KeptWarm) => ({ ...k, boots: [-5] })],
     ['a time that is not a number', (k: KeptWarm) => ({ ...k, savedAt: 'soon' })],
     ['another version', (k: KeptWarm) => ({ ...k, version: 2 })],
   ])('refuses a kept file with %s', (_, spoil) => {
     const { m, lastAt } = learnt();
     expect(KeptWarmSchema.safeParse(spoil(m.kept(WORLD, lastAt))).success).toBe(false);
+  });
+
+  it('drops an impossible boot or task duration alone and keeps the rest', () => {
+    const { m, lastAt } = learnt();
+    const k = m.kept(WORLD, lastAt);
+    const cpuKept = k.queues['cpu']!;
+    const spoilt = {
+      ...k,
+      boots: [-5, ...k.boots, 7200],
+      queues: { cpu: { ...cpuKept, durations: [...cpuKept.durations, -3592.95, 0] } },
+    };
+    const back = KeptWarmSchema.parse(JSON.parse(JSON.stringify(spoilt)));
+    expect(back.boots).toEqual(k.boots);
+    expect(back.queues['cpu']!.durations).toEqual(cpuKept.durations);
   });
 });

@@ -53,12 +53,21 @@ export const RESUME_GAP_MS = 2 * 60_000;
 const BOOT_SEEN_KEPT = 200;
 
 const at = z.number().finite();
+/**
+ * Learnt times, each in (0, max]: one out of range (a duration learnt negative across a clock step by an earlier
+ * version) is dropped alone, so the rest of what was learnt is kept rather than the whole file set aside.
+ */
+const learntTimes = (samples: number, max: number) =>
+  z
+    .array(z.number())
+    .max(samples)
+    .transform((xs) => xs.filter((x) => Number.isFinite(x) && x > 0 && x <= max));
 const id = z.string().min(1).max(256);
 const QueueKeptSchema = z.object({
   arrivals: z.array(at).max(MAX_ARRIVALS),
   /** The latest task ids counted, so a task still pending after the restart is not counted again. */
   ids: z.array(id).max(MAX_ARRIVALS),
-  durations: z.array(z.number().finite().nonnegative()).max(DURATION_SAMPLES),
+  durations: learntTimes(DURATION_SAMPLES, Number.MAX_VALUE),
   demand: z.array(z.object({ at, n: z.number().int().nonnegative() })).max(4000),
   prewarmedSlot: at.nullable(),
 });
@@ -68,7 +77,7 @@ export const KeptWarmSchema = z.object({
   world: z.object({ apiHost: z.string().max(2048), region: z.string().max(64), workersPrefix: z.string().max(256) }),
   savedAt: at,
   since: at.nullable(),
-  boots: z.array(z.number().positive().max(3600)).max(BOOT_SAMPLES),
+  boots: learntTimes(BOOT_SAMPLES, 3600),
   bootSeen: z.array(id).max(BOOT_SEEN_KEPT),
   queues: z
     .record(z.string().max(256), QueueKeptSchema)
@@ -210,6 +219,11 @@ export class WarmMemory {
       const w = current.get(id);
       if (w?.task?.id === r.taskId) continue;
       const sec = ((r.lastSeen + now) / 2 - r.since) / 1000;
+      // A task seen across a clock step back reads as lasting no time or less: it says nothing of durations.
+      if (!(sec > 0)) {
+        this.running.delete(id);
+        continue;
+      }
       for (const q of r.queues) {
         let d = this.durations.get(q);
         if (!d) this.durations.set(q, (d = []));
