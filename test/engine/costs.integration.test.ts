@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CostHistory } from '../../electron/engine/cost/history.js';
 import { PriceBook } from '../../electron/engine/cost/price-book.js';
-import { CostTracker } from '../../electron/engine/cost/tracker.js';
+import { CostTracker, endOf } from '../../electron/engine/cost/tracker.js';
 import { plan } from '../../electron/engine/policy.js';
 import { createPriceLookup } from '../../electron/engine/prices.js';
 import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
@@ -109,6 +109,33 @@ describe('costs in the loop', () => {
       expect(sinceTask >= 15).toBe(gone);
     },
   );
+
+  it('after a sleep past the lease, an idle instance its watchdog stopped is billed to lease + grace, not to the wake', async () => {
+    const { w, first, engine } = await oneCpuTask(300);
+    // Launch, the 60 s boot, the 5-min task, then idle (within maxIdleMin 15).
+    await w.run(engine, 600, 15);
+    const [inst] = w.live();
+    const lastSeen = w.clock.now();
+    // The machine sleeps 2 h. The watchdog powers the idle instance off once lease (20 min) + grace (10) are over.
+    w.clock.advance(30 * 60_000);
+    w.ec2.powerOff(inst!.instanceId, 'lease expired');
+    w.clock.advance(90 * 60_000);
+    w.agents.step();
+    await engine.tick();
+    const rec = first.history.get(inst!.instanceId)!;
+    expect(rec.endedAt).toBe(lastSeen + 30 * 60_000);
+  });
+
+  it.each<[string, number | undefined, boolean, number | undefined, number, number]>([
+    // [case, last seen, idle then, lease + grace, now, ended at]
+    ['never listed by this process: now', undefined, true, 1800_000, 10_000_000, 10_000_000],
+    ['busy when last seen: now (its task may have run all along)', 1_000_000, false, 1800_000, 10_000_000, 10_000_000],
+    ['leases off: now', 1_000_000, true, undefined, 10_000_000, 10_000_000],
+    ['a tick a poll later: now', 1_000_000, true, 1800_000, 1_015_000, 1_015_000],
+    ['after a long gap: last seen + lease + grace', 1_000_000, true, 1800_000, 10_000_000, 2_800_000],
+  ])('endOf, %s', (_, lastSeen, idle, within, now, expected) => {
+    expect(endOf(lastSeen, idle, now, within)).toBe(expected);
+  });
 
   it('terminate-idle mode removes idle workers in a queue whose cap is reached', () => {
     const i = instance('gpu', 'gpu_a');

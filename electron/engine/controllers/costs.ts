@@ -4,7 +4,7 @@
  * spend is estimated in memory from the instances' prices and the time they ran.
  */
 import type { CapStatus } from '../../../shared/budget.js';
-import type { Config } from '../../../shared/config.js';
+import { effectiveLease, type Config } from '../../../shared/config.js';
 import { isLiveState } from '../../../shared/domain.js';
 import type { CostTracker } from '../cost/tracker.js';
 import { ev, type NewEvent } from '../events.js';
@@ -31,7 +31,9 @@ export async function observeCosts(
   if (!tracker) return null;
   const { now } = obs;
   try {
-    if (await tracker.observe(obs.instances, obs.clearmlOk ? obs.workers : null, now))
+    const lease = effectiveLease(config);
+    const idleStopsWithinMs = lease.enabled ? (lease.leaseMin + lease.graceMin) * 60_000 : undefined;
+    if (await tracker.observe(obs.instances, obs.clearmlOk ? obs.workers : null, now, idleStopsWithinMs))
       emit(ev.costHistoryWrittenAgain());
   } catch (e) {
     // Retried every tick until it works: said once in a while, not at every tick of a full disk.

@@ -31,8 +31,23 @@ export interface CostExtras {
   budgets: CapStatus[];
 }
 
+/**
+ * When an instance found gone ended. Between two ticks a poll apart, `now` is within a poll of it. After a long gap
+ * (a sleep, a stopped process) the watchdog stopped an idle one once its lease + grace ran out: the latest lease
+ * the engine could have written at the last tick that listed it is that tick + lease (a renewal in that tick moves
+ * the tag there, none leaves it earlier), so it billed until no later than last seen + lease + grace. Billing it
+ * until the engine woke would count phantom spend, hours of it after a night's sleep. A busy one is not stopped by
+ * its watchdog, and when its task ended is unknown: it is billed to `now`, the bound that never under-counts.
+ */
+export function endOf(lastSeen: number | undefined, idle: boolean, now: number, idleStopsWithinMs?: number): number {
+  if (!idle || lastSeen === undefined || idleStopsWithinMs === undefined) return now;
+  return Math.max(lastSeen, Math.min(now, lastSeen + idleStopsWithinMs));
+}
+
 export class CostTracker {
   private capStates: Record<string, CapState> = {};
+  /** When each live instance was last listed (this process's observations; a restart starts empty). */
+  private readonly lastSeen = new Map<string, number>();
   private recoveries = 0;
 
   constructor(
@@ -73,6 +88,11 @@ export class CostTracker {
     instances: readonly InstanceObs[],
     workers: readonly WorkerObs[] | null,
     now: number,
+    /**
+     * With leases on, lease + grace (ms): an instance idle when last listed that is gone now was powered off by its
+     * watchdog no later than that long after (see `endOf`).
+     */
+    idleStopsWithinMs?: number,
   ): Promise<boolean> {
     const waited = this.history.unsaved > 0;
     let failure: { error: unknown } | null = null;
@@ -89,6 +109,7 @@ export class CostTracker {
     for (const i of instances) {
       if (!isLiveState(i.state)) continue;
       listed.add(i.instanceId);
+      this.lastSeen.set(i.instanceId, now);
       if (!this.history.get(i.instanceId)) {
         const quote = this.book.hourly(i.instanceType, i.market, i.zone);
         const od = i.market === 'spot' ? this.book.hourly(i.instanceType, 'on-demand').price : undefined;
@@ -131,9 +152,16 @@ export class CostTracker {
       if (rec.endedAt === null && !listed.has(rec.instanceId)) {
         const open = rec.tasks.find((t) => t.endedAt === null);
         if (open) await record({ t: 'task-ended', at: now, instanceId: rec.instanceId, taskId: open.taskId });
-        await record({ t: 'terminated', at: now, instanceId: rec.instanceId });
+        await record({
+          t: 'terminated',
+          at: endOf(this.lastSeen.get(rec.instanceId), !open, now, idleStopsWithinMs),
+          instanceId: rec.instanceId,
+        });
+        this.lastSeen.delete(rec.instanceId);
       }
     }
+    if (this.lastSeen.size > 10_000)
+      for (const id of [...this.lastSeen.keys()]) if (!listed.has(id)) this.lastSeen.delete(id);
     // A quiet tick still writes what waits, so it is on disk as soon as there is space again.
     if (!failure) await this.history.retry().catch((error: unknown) => (failure = { error }));
     if (failure) throw (failure as { error: unknown }).error;
