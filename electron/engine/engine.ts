@@ -82,6 +82,8 @@ export class Engine {
   /** What the user paused (the host sets it, and carries it over to the engine of a new config). */
   readonly pauses = new Pauses();
   private lastTickOkAt: number | null = null;
+  /** This machine's clock at the start of the last tick (`tick`'s `now` is AWS's). */
+  private tickAt = 0;
 
   private readonly log: EventLog;
   private readonly auth = new AuthGate();
@@ -202,7 +204,7 @@ export class Engine {
     const wantsToAct = opts.act ?? true;
     const config = this.config;
     const prefix = config.scaling.workersPrefix;
-    const local = this.deps.clock.now();
+    const local = (this.tickAt = this.deps.clock.now());
     const result: TickResult = { ok: false, plan: null, launched: [], terminated: [], errors: [] };
     const emit = (e: NewEvent) => void this.log.emit(e);
     const emitOnce = (key: string, e: NewEvent) => this.log.emitOnce(key, e);
@@ -285,7 +287,8 @@ export class Engine {
 
     // 5. Publish.
     result.ok = obs.clearmlOk;
-    if (obs.clearmlOk) this.lastTickOkAt = now;
+    // This machine's time, as the window and the timeline compare it with this machine's clock.
+    if (obs.clearmlOk) this.lastTickOkAt = local;
     const status = tickStatus({
       acting,
       standby,
@@ -347,6 +350,7 @@ export class Engine {
     const launching = this.launcher.inFlight;
     this.publisher.publish({
       ...view,
+      tickAt: this.tickAt,
       costs: this.deps.costs,
       adoptable: this.adoption.views(),
       leadership,

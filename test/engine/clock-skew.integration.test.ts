@@ -60,6 +60,8 @@ describe('a wrong clock on this machine', () => {
       "this computer's clock is 1 d 0 h ahead of AWS's; instance ages, leases and costs are corrected by it; fix the clock (turn on automatic time, NTP)",
     ]);
     expect(w.clearml.tasks().filter((t) => t.status !== 'queued')).toHaveLength(2);
+    // The window says how long ago the last poll was by this machine's clock, as it reads it.
+    expect(w.store.getState()).toMatchObject({ lastTickAt: w.local.now(), lastTickOkAt: w.local.now() });
   });
 
   it('stepped back an hour: instances launched after the step get leases in the future by AWS time', async () => {

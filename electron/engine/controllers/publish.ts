@@ -21,7 +21,13 @@ const clockTime = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 const EVENTS_SHOWN = 200;
 
 export interface PublishInput {
+  /** The tick's time: AWS's (aws-clock.ts), what instance ages and spend are measured in. */
   now: number;
+  /**
+   * This machine's clock at the tick (default `now`): `lastTickAt`, which the window and the timeline compare with
+   * this machine's clock ("last poll 5 s ago").
+   */
+  tickAt?: number;
   config: Config;
   plan: Plan | null;
   status: EngineStatus;
@@ -144,7 +150,7 @@ export class Publisher {
       statusFix: p.statusFix ?? [],
       dryRun: p.config.scaling.dryRun,
       launchesPaused: p.launchesPaused,
-      lastTickAt: now,
+      lastTickAt: p.tickAt ?? now,
       lastTickOkAt: p.lastTickOkAt,
       queues: views.queues,
       instances: views.instances,
