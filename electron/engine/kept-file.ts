@@ -9,6 +9,7 @@ import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Clock } from './ports.js';
+import { monotonicOf } from './aws-clock.js';
 import { writeFileDurably } from './durable-file.js';
 import { readBoundedFile, readBoundedFileSync, type BoundedRead } from './untrusted/bounded-read.js';
 
@@ -89,20 +90,22 @@ export class KeptFileWriter {
     private readonly opts: KeptFileOptions,
     private readonly body: () => string,
   ) {
-    this.lastFlush = opts.clock.now();
+    this.lastFlush = monotonicOf(opts.clock);
   }
 
   /** Something changed: written now if the last write is `flushMs` old, else at a later touch or flush. */
   touch(): void {
     this.dirty = true;
-    if (this.opts.clock.now() - this.lastFlush >= (this.opts.flushMs ?? 30_000)) void this.flush();
+    // On the monotonic clock: after a wall-clock step back, wall time since the last write would read negative
+    // (nothing written for as long as the step), and a step ahead would not hold back anything worth it.
+    if (monotonicOf(this.opts.clock) - this.lastFlush >= (this.opts.flushMs ?? 30_000)) void this.flush();
   }
 
   /** Writes now if anything changed (waits for a write already under way). */
   flush(): Promise<void> {
     if (!this.dirty) return this.writing;
     this.dirty = false;
-    this.lastFlush = this.opts.clock.now();
+    this.lastFlush = monotonicOf(this.opts.clock);
     const { file } = this.opts;
     const text = this.body();
     this.writing = this.writing.then(async () => {

@@ -42,12 +42,19 @@ describe('TimelineRing', () => {
     expect(ring.state().samples[0]!.at).toBeGreaterThanOrEqual(T0 + 2 * H);
   });
 
-  it('a poll closer than fineStepMs to the last replaces it; a clock step backwards is ignored', () => {
+  it('a poll closer than fineStepMs to the last replaces it', () => {
     const ring = new TimelineRing();
     ring.add(sample(T0, 1));
     ring.add(sample(T0 + 500, 2));
-    ring.add(sample(T0 - 10_000, 9));
     expect(ring.state().samples).toEqual([sample(T0 + 500, 2)]);
+  });
+
+  it('after a clock step back, the samples "from the future" go and the latest observation stays', () => {
+    const ring = new TimelineRing();
+    for (let k = 0; k < 5; k++) ring.add(sample(T0 + k * 15_000, k));
+    ring.add(sample(T0 + 20_000, 9));
+    expect(ring.state().samples).toEqual([sample(T0, 0), sample(T0 + 15_000, 1), sample(T0 + 20_000, 9)]);
+    expect(ring.query(1, T0 + 20_000).points.at(-1)).toMatchObject({ at: T0 + 20_000 });
   });
 
   it('keeps markers sorted, drops those older than a day and at most maxMarkers', () => {

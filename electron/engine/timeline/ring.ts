@@ -75,8 +75,16 @@ export class TimelineRing {
   }
 
   add(sample: TimelineSample): void {
-    const last = this.samples[this.samples.length - 1];
-    if (last && sample.at < last.at) return; // a clock step backwards: keep the history monotonic
+    let last = this.samples[this.samples.length - 1];
+    // Older than the last: the clock that stamped the samples stepped back, or those after it were stamped by one
+    // that was ahead (a file written then). The new sample is the latest observation: the ones "from the future"
+    // go, not it, else the chart would show them as now and take no sample until real time caught up with them.
+    if (last && sample.at < last.at) {
+      const keep = this.samples.findIndex((s) => s.at > sample.at);
+      this.samples.length = keep;
+      this.compactedAt = Math.min(this.compactedAt, sample.at);
+      last = this.samples[this.samples.length - 1];
+    }
     if (last && sample.at - last.at < this.limits.fineStepMs) this.samples[this.samples.length - 1] = sample;
     else this.samples.push(sample);
     if (sample.at - this.compactedAt >= this.limits.coarseStepMs) this.compact(sample.at);
