@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { REGION_PATTERN } from './aws-region.js';
 import { BudgetsSchema } from './budget.js';
 import { queueNameProblem } from './queue-name.js';
-import { TeamSchema, teamIssue } from './team.js';
+import { graceIssue, TeamSchema, teamIssue } from './team.js';
 
 /** Resource names and the workers prefix become segments of `<prefix>:<resource>:<type>:<instance id>`. */
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
@@ -267,6 +267,8 @@ export const ConfigSchema = z
   .superRefine((cfg, ctx) => {
     const team = teamIssue(cfg.team, cfg.scaling.pollingIntervalSec);
     if (team) ctx.addIssue({ code: 'custom', path: ['team', 'leaseSec'], message: team });
+    const grace = graceIssue(cfg.team);
+    if (grace) ctx.addIssue({ code: 'custom', path: ['team', 'graceSec'], message: grace });
     for (const queue of Object.keys(cfg.budgets.queues)) {
       if (!(queue in cfg.queues)) {
         ctx.addIssue({

@@ -31,6 +31,12 @@ export const TeamSchema = z
 export type Team = z.infer<typeof TeamSchema>;
 
 /**
+ * The longest one EC2 call may take (the engine's EC2 client aborts it then, SDK retries included). A leader sends
+ * a launch only while the call would be over before a standby may take over (lease + grace after its renewal).
+ */
+export const EC2_CALL_TIMEOUT_SEC = 20;
+
+/**
  * A lease only works when the leader renews it several times before it runs out: the polling interval must fit
  * at least twice into the lease. Returned as a message for the config's own validation.
  */
@@ -38,6 +44,17 @@ export function teamIssue(team: Team, pollingIntervalSec: number): string | null
   if (!team.leaseTable) return null;
   if (team.leaseSec >= 2 * pollingIntervalSec) return null;
   return `the leader lease (${team.leaseSec} s) must be at least twice the polling interval (${pollingIntervalSec} s): raise team.leaseSec to ${2 * pollingIntervalSec} or poll more often`;
+}
+
+/**
+ * A launch the leader sends while its lease holds must be answered before a standby may start, so with a lease
+ * table the grace must be longer than one EC2 call may take: a shorter one would let a stalled call land after the
+ * takeover (duplicate instances), or leave the leader no moment in which it may launch. Returned as a message for
+ * the config's own validation.
+ */
+export function graceIssue(team: Team): string | null {
+  if (!team.leaseTable || team.graceSec > EC2_CALL_TIMEOUT_SEC) return null;
+  return `the takeover grace (${team.graceSec} s) must be longer than an EC2 call may take (${EC2_CALL_TIMEOUT_SEC} s), so a launch the leader sends while its lease holds lands before a standby may take over: raise team.graceSec to ${EC2_CALL_TIMEOUT_SEC + 1} or more`;
 }
 
 /**

@@ -276,7 +276,9 @@ export class Engine {
     if (acting && config.scaling.dryRun) {
       for (const a of p.actions) emit(ev.dryRun(renderAction(a)));
     } else if (acting && (this.leadership?.stillActs(config) ?? true)) {
+      const leadership = this.leadership;
       const ctx: ActContext = { now, emit, errors: result.errors, stamp };
+      if (leadership) ctx.launchHold = () => leadership.launchHold(config);
       result.terminated.push(...(await this.remover.act(p.actions, config, ctx)));
       result.launched.push(...(await this.launcher.act(p.actions, config, ctx)));
       // One left to finish work for another ClearML server is not kept alive: its watchdog stops it once idle.

@@ -9,6 +9,7 @@ import { plural } from '../../shared/words.js';
 import type { Resumed } from './policy/warm-memory.js';
 import { formatMinutes } from './reasons.js';
 import type { AwayReport } from './away.js';
+import type { LaunchMarginHold } from './team/lease-decision.js';
 
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
@@ -266,6 +267,13 @@ export const ev = {
     instanceIds: l.ids,
     ...(l.prewarm ? { prewarm: l.prewarm } : {}),
     message: `launched ${l.ids.length} × ${l.instanceType} on '${l.queue}' (${l.ids.join(', ')}): ${l.why}`,
+  }),
+  launchHeldForLease: (queue: string, resource: string, count: number, hold: LaunchMarginHold): NewEvent => ({
+    level: 'warn',
+    kind: 'team',
+    queue,
+    resource,
+    message: `${plural(count, 'launch', 'launches')} for '${queue}' wait for the next tick: one sent now may take up to ${Math.round(hold.callMs / 1000)} s to be answered, and a standby may take the leader lease over before then (this engine renews it first)`,
   }),
   launchFailed: (queue: string, resource: string, message: string, prewarm?: number): NewEvent => ({
     level: 'error',

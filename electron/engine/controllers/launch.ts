@@ -124,7 +124,7 @@ export class LaunchController {
     for (const a of actions) {
       if (a.kind !== 'launch') continue;
       if (this.auth.blocked) break;
-      const outcome = await this.launchMany(a, config, ctx.now, ctx.stamp ?? null);
+      const outcome = await this.launchMany(a, config, ctx);
       launched.push(...outcome.ids);
       if (outcome.ids.length) {
         ctx.emit(
@@ -150,9 +150,10 @@ export class LaunchController {
   private async launchMany(
     a: LaunchAction,
     config: Config,
-    now: number,
-    stamp: string | null,
+    ctx: ActContext,
   ): Promise<{ ids: string[]; error: string | null; stopAll: boolean }> {
+    const now = ctx.now;
+    const stamp = ctx.stamp ?? null;
     const res = config.resources[a.resource];
     if (!res) return { ids: [], error: `resource '${a.resource}' vanished from the config`, stopAll: false };
     const ids: string[] = [];
@@ -183,6 +184,13 @@ export class LaunchController {
     let stopAll = false;
     let remaining = a.count;
     while (remaining > 0 && !stopAll && !error) {
+      // The act phase may have run long since the lease was checked: a launch that could land after a standby
+      // takes over would launch for the same tasks twice.
+      const hold = ctx.launchHold?.() ?? null;
+      if (hold) {
+        ctx.emit(ev.launchHeldForLease(a.queue, a.resource, remaining, hold));
+        return { ids, error: null, stopAll: true };
+      }
       const batch = Math.min(concurrency, remaining);
       remaining -= batch;
       const outcomes = await Promise.all(

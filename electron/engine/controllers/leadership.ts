@@ -6,13 +6,25 @@
  * (when it last renewed) and the other engine's lease version it watches, both rebuilt safely after a restart.
  */
 import { effectiveLease, type Config } from '../../../shared/config.js';
-import type { LeadershipView, TeamDecision, LeadershipRole } from '../../../shared/team.js';
+import {
+  EC2_CALL_TIMEOUT_SEC,
+  type LeadershipView,
+  type TeamDecision,
+  type LeadershipRole,
+} from '../../../shared/team.js';
 import { errorText } from '../../../shared/error-text.js';
 import { ev, type NewEvent } from '../events.js';
 import type { Clock, InstanceObs } from '../ports.js';
 import { detectionRole, formatStamp, otherEngines, type EngineStamp } from '../team/detection.js';
 import type { TeamState } from '../team/identity.js';
-import { leaseValid, nextLeaseStep, type LeaseItem, type LeaseMemory } from '../team/lease-decision.js';
+import {
+  launchMargin,
+  leaseValid,
+  nextLeaseStep,
+  type LaunchMarginHold,
+  type LeaseItem,
+  type LeaseMemory,
+} from '../team/lease-decision.js';
 import type { LeaseStore } from '../team/lease-store.js';
 
 export interface LeadershipPorts {
@@ -84,6 +96,16 @@ export class LeadershipController {
     if (!this.current?.acts) return false;
     if (this.current.mode !== 'lease') return true;
     return leaseValid(this.memory.held, this.clock.now(), config.team.leaseSec * 1000);
+  }
+
+  /**
+   * Re-checked before each batch of launches (lease mode): null when a launch call sent now is over before a
+   * standby may take over, else why this engine launches nothing more this tick.
+   */
+  launchHold(config: Config): LaunchMarginHold | null {
+    if (this.current?.mode !== 'lease') return null;
+    const timing = { leaseMs: config.team.leaseSec * 1000, graceMs: config.team.graceSec * 1000 };
+    return launchMargin(this.memory.held, this.clock.now(), timing, EC2_CALL_TIMEOUT_SEC * 1000);
   }
 
   /** The tag value this engine stamps on the instances it launches and renews (null until its id is known). */

@@ -4,6 +4,7 @@
  * busy work is never killed). It remembers what it terminated, so a vanished instance of ours is not mistaken for
  * a lost one whose task needs requeueing.
  */
+import type { LaunchMarginHold } from '../team/lease-decision.js';
 import type { Config } from '../../../shared/config.js';
 import { errorText } from '../../../shared/error-text.js';
 import { ev, type NewEvent } from '../events.js';
@@ -23,6 +24,8 @@ export interface ActContext {
   errors: string[];
   /** Team mode: this engine's stamp (`TAG.engine`) for what it launches and renews; null/absent: none. */
   stamp?: string | null;
+  /** Team mode (lease): asked before each batch of launches; a hold ends this tick's launches. */
+  launchHold?: () => LaunchMarginHold | null;
 }
 
 /** How long an instance we terminated is remembered after EC2 stops listing it. */

@@ -27,6 +27,7 @@ import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Market } from '../../../shared/domain.js';
+import { EC2_CALL_TIMEOUT_SEC } from '../../../shared/team.js';
 import { Ec2Error, systemClock, TAG, type Clock, type Ec2Api, type InstanceObs, type LaunchSpec } from '../ports.js';
 import { classifyEc2Error, readErrorFacts, kindOf, type Ec2ErrorContext } from './errors.js';
 import { flattenReservations } from './instances.js';
@@ -59,7 +60,10 @@ export interface Ec2ProviderOptions {
   pageSize?: number;
   /** Jitter source for the SDK-level retry delay and for the back-off of the limiter made here (without `limiter`). */
   random?: () => number;
-  /** Per HTTP attempt. Default 20 s. */
+  /**
+   * Per HTTP attempt, enforced (a stalled call fails with TimeoutError); a RunInstances call, SDK retries included,
+   * is aborted after this too. Default `EC2_CALL_TIMEOUT_SEC`, which the leader's launch margin counts on.
+   */
   requestTimeoutMs?: number;
 }
 
@@ -110,11 +114,12 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
   const random = opts.random ?? Math.random;
   const limiter = opts.limiter ?? new TokenBucket({ ratePerSec: 5, burst: 10, clock, random });
   const pageSize = Math.min(1000, Math.max(5, opts.pageSize ?? 500));
+  const requestTimeoutMs = opts.requestTimeoutMs ?? EC2_CALL_TIMEOUT_SEC * 1000;
   const config: EC2ClientConfig = {
     region: opts.region,
     maxAttempts,
     retryStrategy: createEc2RetryStrategy({ maxAttempts, clock, random }),
-    requestHandler: awsRequestHandler({ requestTimeout: opts.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 }),
+    requestHandler: awsRequestHandler({ requestTimeout: requestTimeoutMs, connectionTimeout: 5_000 }),
   };
   if (opts.credentials) config.credentials = { ...opts.credentials };
   if (opts.endpoint) config.endpoint = opts.endpoint;
@@ -250,8 +255,11 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
 
     async runInstance(spec) {
       const input = buildRunInstancesInput(spec);
+      // The whole call, a retry after a timed-out attempt and a wait for the limiter included, is over within
+      // the timeout: the leader sends a launch only when it would be over before a standby may take over.
+      const deadline = AbortSignal.timeout(requestTimeoutMs);
       try {
-        const out = await client.send(new RunInstancesCommand(input));
+        const out = await client.send(new RunInstancesCommand(input), { abortSignal: deadline });
         const inst = out.Instances?.[0];
         if (!inst?.InstanceId) {
           throw new Ec2Error('other', 'EmptyResponse', 'EC2 accepted the launch but returned no instance id.');
@@ -260,7 +268,13 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
       } catch (err) {
         // A dry run that would have succeeded: an empty id says "allowed, nothing launched".
         if (spec.dryRun && readErrorFacts(err).code === 'DryRunOperation') return { instanceId: '', zone: null };
-        throw classifyEc2Error(err, { ...ctxBase, action: 'RunInstances', ...launchCtx(spec) });
+        const late = deadline.aborted
+          ? Object.assign(new Error(`RunInstances got no answer within ${requestTimeoutMs / 1000} s`), {
+              name: 'TimeoutError',
+              code: 'ETIMEDOUT',
+            })
+          : err;
+        throw classifyEc2Error(late, { ...ctxBase, action: 'RunInstances', ...launchCtx(spec) });
       }
     },
 

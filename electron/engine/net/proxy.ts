@@ -199,12 +199,17 @@ export function proxyRefusalText(status: number): string {
   return `it could not connect on (HTTP ${status}): check the host, or list it in NO_PROXY if it is reachable directly`;
 }
 
-/** An AWS SDK client's `requestHandler` options, with agents through the proxy when one is in use. */
+/**
+ * An AWS SDK client's `requestHandler` options, with agents through the proxy when one is in use. The timeout is
+ * enforced (`throwOnRequestTimeout`): without it the SDK only prints a warning and waits on, so one stalled call
+ * (a half-open connection) froze the engine, and a leader's launch could land after a standby took over.
+ */
 export function awsRequestHandler<T extends { requestTimeout: number; connectionTimeout: number }>(
   o: T,
-): T & { httpAgent?: http.Agent; httpsAgent?: https.Agent } {
-  if (!active) return o;
+): T & { throwOnRequestTimeout: true; httpAgent?: http.Agent; httpsAgent?: https.Agent } {
+  const enforced = { ...o, throwOnRequestTimeout: true as const };
+  if (!active) return enforced;
   // The SDK's own defaults for its agents, plus the proxy.
   const agent = { keepAlive: true, maxSockets: 50, proxyEnv: active };
-  return { ...o, httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) };
+  return { ...enforced, httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) };
 }

@@ -120,3 +120,28 @@ export function nextLeaseStep(input: {
 export function leaseValid(held: LeaseMemory['held'], now: number, leaseMs: number): boolean {
   return held !== null && now < held.sentAt + leaseMs;
 }
+
+/** Why a leader does not send a launch now (structured; events.ts words it). */
+export interface LaunchMarginHold {
+  code: 'lease-margin';
+  /** When a standby may take over at the earliest (our clock): our last renewal + lease + grace. */
+  takeoverAt: number;
+  /** The longest the launch call may take. */
+  callMs: number;
+}
+
+/**
+ * Whether a launch call started at `now`, which EC2's client aborts after `callMs`, is surely over before any
+ * standby may take the lease over (lease + grace after our last successful renewal): null when it is, else why not.
+ * Checked before each batch of launches, since the act phase (terminations, earlier launches) may run long after
+ * the lease was checked. Without the lease (`held` null) nothing is sent either.
+ */
+export function launchMargin(
+  held: LeaseMemory['held'],
+  now: number,
+  timing: LeaseTiming,
+  callMs: number,
+): LaunchMarginHold | null {
+  const takeoverAt = held ? held.sentAt + timing.leaseMs + timing.graceMs : now;
+  return held && now + callMs < takeoverAt ? null : { code: 'lease-margin', takeoverAt, callMs };
+}

@@ -74,6 +74,7 @@ export async function accountId(opts: AwsClientOptions): Promise<string> {
   const sts = new STSClient({
     region: opts.region,
     maxAttempts: 2,
+    requestHandler: awsRequestHandler({ requestTimeout: 5_000, connectionTimeout: 3_000 }),
     ...(opts.credentials ? { credentials: { ...opts.credentials } } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
   });

@@ -9,13 +9,15 @@ import {
   type StoredDecision,
 } from '../../../electron/engine/team/detection.js';
 import {
+  launchMargin,
   leaseValid,
   nextLeaseStep,
   type LeaseItem,
   type LeaseMemory,
 } from '../../../electron/engine/team/lease-decision.js';
 import { TAG } from '../../../electron/engine/ports.js';
-import { leadershipText, teamIssue, TeamSchema } from '../../../shared/team.js';
+import { ConfigSchema } from '../../../shared/config.js';
+import { graceIssue, leadershipText, teamIssue, TeamSchema } from '../../../shared/team.js';
 import { baseConfig, standbyLeadership } from '../../fixtures/index.js';
 import { instance, T0 } from '../fixtures.js';
 
@@ -251,6 +253,27 @@ describe('team config', () => {
     expect(teamIssue(team, 15)).toMatch(/lease \(20 s\).*polling interval \(15 s\).*30/);
     expect(teamIssue(TeamSchema.parse({ leaseSec: 20 }), 15)).toBeNull();
     expect(TeamSchema.safeParse({ leaseTable: 'a b' }).success).toBe(false);
+  });
+  it('with a table, refuses a grace no longer than an EC2 call may take, on the grace field', () => {
+    expect(graceIssue(TeamSchema.parse({ graceSec: 5 }))).toBeNull(); // no table: no takeover
+    expect(graceIssue(TeamSchema.parse({ leaseTable: 'leases', graceSec: 21 }))).toBeNull();
+    const r = ConfigSchema.safeParse({ ...baseConfig(), team: { leaseTable: 'leases', leaseSec: 10, graceSec: 20 } });
+    expect(r.success).toBe(false);
+    const issue = r.error?.issues.find((i) => i.path.join('.') === 'team.graceSec');
+    expect(issue?.message).toMatch(/grace \(20 s\) must be longer than an EC2 call may take \(20 s\).*21 or more/);
+  });
+});
+
+describe('launchMargin', () => {
+  const held = { sentAt: T0, acquiredAt: T0 - 600_000 };
+  it.each([
+    { name: 'just renewed: a call is over long before a takeover', now: T0 + 1_000, held, hold: false },
+    { name: 'the last moment a call is still over in time', now: T0 + 69_999, held, hold: false },
+    { name: 'a call sent now could end after a standby may take over', now: T0 + 70_000, held, hold: true },
+    { name: 'no lease held: nothing is sent', now: T0, held: null, hold: true },
+  ])('$name', ({ now, held, hold }) => {
+    const r = launchMargin(held, now, timing, 20_000);
+    expect(r).toEqual(hold ? { code: 'lease-margin', takeoverAt: held ? T0 + 90_000 : now, callMs: 20_000 } : null);
   });
 });
 

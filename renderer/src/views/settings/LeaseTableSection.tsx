@@ -25,7 +25,7 @@ const LEASE_FIELDS: { key: keyof TeamDraft; label: string; hint: string; number?
   {
     key: 'graceSec',
     label: 'Takeover grace (s)',
-    hint: 'A standby takes over after lease + grace without renewal',
+    hint: 'A standby takes over after lease + grace without renewal; more than 20 s',
     number: true,
   },
 ];
