@@ -3,6 +3,7 @@
  * certificate, the attach client as the tray app uses it, tokens issued and revoked through the token file.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
@@ -143,6 +144,36 @@ describe('serve and attach', () => {
     const again = attach(token);
     await expect(again.ready()).rejects.toMatchObject({ code: 'token_refused' });
     expect(again.connection().retryAt).toBeNull();
+  });
+
+  it('a token file that does not read for a moment cuts nobody off; one that reads again revokes as before', async () => {
+    const { token } = tokens.issue('tina', 'viewer');
+    const c = attach(token);
+    await c.ready();
+    await until('tina attached', () => serving.server.attached().some((a) => a.name === 'tina'));
+    const file = tokenFilePath(dataDir);
+    const good = readFileSync(file, 'utf8');
+    const logged = serverLog.length;
+    try {
+      writeFileSync(file, good.slice(0, 20)); // a half-saved edit
+      serving.server.reloadTokens();
+      serving.server.reloadTokens(); // the poll finds it again: said once
+      expect(serving.server.attached().some((a) => a.name === 'tina')).toBe(true);
+      expect(c.connection().state).toBe('connected');
+      const said = serverLog.slice(logged).filter((l) => /cannot be read/.test(l));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/the last token list that read stays in force/);
+    } finally {
+      writeFileSync(file, good);
+    }
+    serving.server.reloadTokens();
+    expect(serverLog.slice(logged)).toContainEqual(expect.stringMatching(/^the token file reads again/));
+    expect(serverLog.slice(logged).join('\n')).not.toMatch(/cut off/);
+    // A file that reads and no longer lists the token still revokes it.
+    new TokenStore(file).revoke('tina');
+    serving.server.reloadTokens();
+    await until('tina cut off', () => c.connection().state === 'disconnected', 5000);
+    expect(c.connection().lastError).toMatch(/revoked/);
   });
 
   it('refuses a wrong fingerprint without sending the token', async () => {

@@ -69,13 +69,23 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
   const log = opts.log ?? (() => undefined);
   const listenHost = opts.host ?? DEFAULT_LISTEN.host;
   let records: TokenRecord[] = [];
+  let unreadable: string | null = null;
   const load = () => {
     try {
       records = opts.tokens.list();
+      if (unreadable) log(`the token file reads again: ${plural(records.length, 'token')} listed`);
+      unreadable = null;
     } catch (e) {
-      // A token file that cannot be read admits nobody (and cuts everybody off) until it is fixed.
-      records = [];
-      log(e instanceof TokenFileError ? e.message : `token file: ${String(e)}`);
+      // A file that does not read for a moment (a hand edit half saved, a copy in progress, a root-owned file left
+      // by 'token issue' run as root) revokes nobody: the last list that read stays in force, so attached
+      // teammates are not cut off as "revoked" (their apps would not retry). Only a file that reads and no longer
+      // lists a token revokes it. Before any list has read, nobody is admitted. Said once until it reads again.
+      const why = e instanceof TokenFileError ? e.message : `token file: ${String(e)}`;
+      if (why !== unreadable)
+        log(
+          `${why} Until it reads again, the last token list that read stays in force (${plural(records.length, 'token')}).`,
+        );
+      unreadable = why;
     }
   };
   load();
