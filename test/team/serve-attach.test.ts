@@ -176,6 +176,36 @@ describe('serve and attach', () => {
     expect(c.connection().lastError).toMatch(/revoked/);
   });
 
+  it('a client flooding frames that are not messages is closed (1008) with a line or two in the log, not one each', async () => {
+    const { token } = tokens.issue('flo', 'viewer');
+    const logged = serverLog.length;
+    const code = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${url}/ipc`, {
+        rejectUnauthorized: false,
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      ws.on('open', () => {
+        for (let i = 0; i < 5000; i++) ws.send(i % 2 ? 'not json' : JSON.stringify({ type: 'nonsense', i }));
+      });
+      ws.on('close', (c) => resolve(c));
+      ws.on('error', reject);
+    });
+    expect(code).toBe(1008);
+    const lines = serverLog.slice(logged).filter((l) => l.includes('(flo, viewer)'));
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(lines.at(-1)).toMatch(/closed: 10 frames within a minute were not valid messages/);
+  });
+
+  it('refused upgrades from one address are logged once a minute, not once each', async () => {
+    const logged = serverLog.length;
+    for (let i = 0; i < 40; i++) {
+      const c = attach('cta_' + 'y'.repeat(43));
+      await expect(c.ready()).rejects.toMatchObject({ code: 'token_refused' });
+    }
+    // The refusal test before this one may already have said it this minute.
+    expect(serverLog.slice(logged).filter((l) => /^refused/.test(l)).length).toBeLessThanOrEqual(1);
+  });
+
   it('refuses a wrong fingerprint without sending the token', async () => {
     const { token } = tokens.issue('mallory-test', 'admin');
     const logged = serverLog.length;

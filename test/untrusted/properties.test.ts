@@ -10,6 +10,7 @@ import { createStore } from 'zustand/vanilla';
 import { loadConfigText, exportConfig } from '../../electron/engine/config/index.js';
 import { HoconError, hoconGet, parseHocon } from '../../electron/engine/clearml/hocon.js';
 import { startPreviewServer, type PreviewServer } from '../../electron/engine/preview/server.js';
+import { CLOSE_PROTOCOL_ERROR, MAX_PROTOCOL_ERRORS } from '../../electron/engine/ipc-ws/hub.js';
 import { createServiceHandlers } from '../../electron/engine/service/handlers.js';
 import { MemorySecretStore } from '../../electron/engine/service/secret-store.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
@@ -187,10 +188,15 @@ describe('property: WebSocket frames', () => {
                 expect(ServerMessageSchema.safeParse(msg).success).toBe(true);
                 if ((msg as { id?: unknown }).id === probeId) resolve(msg);
               });
+              ws.on('close', (code) => resolve({ closed: code }));
             });
             for (const f of frames) ws.send(f);
             ws.send(JSON.stringify({ type: 'invoke', id: probeId, channel: 'autoscaler:config.get', args: {} }));
-            expect(await reply).toMatchObject({ type: 'result', id: probeId, envelope: { ok: true } });
+            const got = await reply;
+            // A connection is closed (1008) only once it sent MAX_PROTOCOL_ERRORS frames that are not messages.
+            if (frames.length >= MAX_PROTOCOL_ERRORS && (got as { closed?: number }).closed !== undefined)
+              expect(got).toEqual({ closed: CLOSE_PROTOCOL_ERROR });
+            else expect(got).toMatchObject({ type: 'result', id: probeId, envelope: { ok: true } });
           } finally {
             ws.terminate();
           }

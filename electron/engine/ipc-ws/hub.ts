@@ -41,6 +41,8 @@ export interface AcceptOptions<T> {
   hello?: ServerMessage;
   /** What the server needs to find this client again (e.g. its token's name). */
   tag: T;
+  /** Who this is in the log (e.g. the token's name and role), after the connection id. */
+  label?: string;
 }
 
 export interface Hub<T> {
@@ -60,6 +62,14 @@ export interface Hub<T> {
  */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const MAX_IN_FLIGHT = 32;
+/**
+ * Frames that are not a message (not JSON, or not in the protocol) a connection may send within a minute before it
+ * is closed (1008): a client of another version may send one now and then, a broken or hostile one floods. They are
+ * logged at most once a minute per connection, with a count, so no client can flood the host's log (or journal).
+ */
+export const MAX_PROTOCOL_ERRORS = 10;
+const PROTOCOL_WINDOW_MS = 60_000;
+export const CLOSE_PROTOCOL_ERROR = 1008;
 
 interface Client<T> {
   id: string;
@@ -67,6 +77,8 @@ interface Client<T> {
   visible: boolean;
   inFlight: number;
   tag: T;
+  /** Protocol errors: in the current minute, and not yet logged since `loggedAt`. */
+  bad: { since: number; count: number; unlogged: number; loggedAt: number };
 }
 
 export function createIpcHub<T>(opts: HubOptions): Hub<T> {
@@ -74,7 +86,31 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
   const clients = new Set<Client<T>>();
   const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
   const maxBuffered = opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
+  const timers = opts.timers ?? realTimers;
   let connectionSeq = 0;
+
+  /** A frame that is not a message: counted, logged at most once a minute, and too many close the connection. */
+  function protocolError(client: Client<T>, what: string) {
+    const now = timers.now();
+    const b = client.bad;
+    if (now - b.since >= PROTOCOL_WINDOW_MS) Object.assign(b, { since: now, count: 0 });
+    b.count++;
+    b.unlogged++;
+    if (b.count >= MAX_PROTOCOL_ERRORS) {
+      log(`${client.id}: closed: ${b.count} frames within a minute were not valid messages (the last ${what})`);
+      clients.delete(client);
+      client.socket.close(CLOSE_PROTOCOL_ERROR, 'too many invalid messages');
+      setTimeout(() => client.socket.terminate(), 1000).unref();
+      return;
+    }
+    if (now - b.loggedAt < PROTOCOL_WINDOW_MS) return;
+    log(
+      b.unlogged === 1
+        ? `${client.id}: ignored a frame that ${what}`
+        : `${client.id}: ignored ${b.unlogged} frames that were not valid messages (the last ${what})`,
+    );
+    Object.assign(b, { loggedAt: now, unlogged: 0 });
+  }
 
   function send(client: Client<T>, msg: ServerMessage | string) {
     if (client.socket.readyState !== client.socket.OPEN) return;
@@ -93,13 +129,21 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
   }
 
   function accept(socket: WebSocket, a: AcceptOptions<T>) {
-    const client: Client<T> = { id: `ws-${++connectionSeq}`, socket, visible: true, inFlight: 0, tag: a.tag };
+    const client: Client<T> = {
+      id: `ws-${++connectionSeq}${a.label ? ` (${a.label})` : ''}`,
+      socket,
+      visible: true,
+      inFlight: 0,
+      tag: a.tag,
+      bad: { since: -Infinity, count: 0, unlogged: 0, loggedAt: -Infinity },
+    };
     clients.add(client);
     socket.on('close', () => clients.delete(client));
     socket.on('error', () => clients.delete(client));
     if (a.hello) send(client, a.hello);
     socket.on('message', (data, isBinary) => {
-      if (isBinary) return;
+      // Frames read before a close we started are not answered.
+      if (isBinary || !clients.has(client)) return;
       let json: unknown;
       try {
         const text = Array.isArray(data)
@@ -109,10 +153,10 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
             : Buffer.from(data).toString('utf8');
         json = JSON.parse(text);
       } catch {
-        return log(`${client.id}: ignored a frame that is not JSON`);
+        return protocolError(client, 'is not JSON');
       }
       const parsed = ClientMessageSchema.safeParse(json);
-      if (!parsed.success) return log(`${client.id}: ignored a malformed message`);
+      if (!parsed.success) return protocolError(client, 'is not a message of the protocol');
       const msg = parsed.data;
       if (msg.type === 'visibility') {
         client.visible = msg.visible;
@@ -173,7 +217,7 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
       if (lagging) push.trigger();
     },
     opts.pushIntervalMs ?? 250,
-    opts.timers ?? realTimers,
+    timers,
   );
   const unsubscribe = opts.store.subscribe(() => push.trigger());
   const broadcast = (msg: ServerMessage) => {

@@ -116,6 +116,26 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
 
+  // Refused upgrades are logged at most once a minute per address and reason, with how many there were: anyone who
+  // reaches the port could otherwise write a line per attempt into the host's log. Bounded: the oldest go first.
+  const refusals = new Map<string, { loggedAt: number; unlogged: number }>();
+  function logRefusal(address: string, why: string) {
+    const key = `${address}|${why}`;
+    const now = Date.now();
+    const r = refusals.get(key) ?? { loggedAt: -Infinity, unlogged: 0 };
+    refusals.delete(key);
+    if (refusals.size >= 1000) refusals.delete(refusals.keys().next().value!);
+    refusals.set(key, r);
+    r.unlogged++;
+    if (now - r.loggedAt < 60_000) return;
+    log(
+      r.unlogged === 1
+        ? `refused a connection from ${address}: ${why}`
+        : `refused ${r.unlogged} connections from ${address} since the last line about it: ${why}`,
+    );
+    Object.assign(r, { loggedAt: now, unlogged: 0 });
+  }
+
   function refuse(socket: Duplex, status: number, text: string) {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
@@ -123,14 +143,15 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'https://team.invalid');
     if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    const address = req.socket.remoteAddress ?? '?';
     if (req.headers.origin !== undefined) {
-      log(`refused a WebSocket from a web page (origin ${JSON.stringify(req.headers.origin)})`);
+      logRefusal(address, `a WebSocket from a web page (origin ${JSON.stringify(req.headers.origin).slice(0, 200)})`);
       return refuse(socket, 403, 'Forbidden');
     }
     const token = bearer(req);
     const record = token ? findToken(records, token) : null;
     if (!record) {
-      log(`refused a connection from ${req.socket.remoteAddress ?? '?'}: missing or unknown token`);
+      logRefusal(address, 'missing or unknown token');
       return refuse(socket, 401, 'Unauthorized');
     }
     const tag: Tag = { name: record.name, role: record.role, sha256: record.sha256 };
@@ -139,6 +160,7 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
       ws.on('close', () => log(`${record.name} (${record.role}) detached`));
       hub.accept(ws, {
         tag,
+        label: `${record.name}, ${record.role}`,
         transport: 'team',
         actor: { name: record.name, role: record.role },
         hello: { type: 'hello', actor: { name: record.name, role: record.role } },
