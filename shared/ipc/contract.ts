@@ -143,6 +143,8 @@ export const invokeContract = {
     res: z.object({
       ok: z.boolean(),
       issues: z.array(FieldIssueSchema),
+      /** Saved, and what the person who saved should know about it (Settings shows it with "Saved"). */
+      notice: z.string().max(1000).optional(),
       needs: z
         .object({
           instanceSetup: z.array(

@@ -73,6 +73,16 @@ describe('the Settings form reducer', () => {
     expect(formReducer(s, { type: 'saved' })).toMatchObject({ dialog: null, dirty: false });
   });
 
+  it('a save the engine answers with a notice says it after "Saved." (a team engine whose --config file wins)', () => {
+    const notice = "It applies now, but the host's --config file wins at the engine's next start.";
+    const s = formReducer(initialFormState(validConfig()), { type: 'saved', notice });
+    expect(s.status).toEqual({ tone: 'info', text: `Saved. ${notice}` });
+    expect(formReducer(s, { type: 'saved' }).status).toEqual({
+      tone: 'ok',
+      text: 'Saved. The engine applies it at its next poll.',
+    });
+  });
+
   it('the agent fields round-trip through the draft, fields it does not edit included', () => {
     const cfg = validConfig();
     const withAgent = { ...cfg, agent: { ...cfg.agent, initScript: 'echo hi', gitUser: 'bob' } };

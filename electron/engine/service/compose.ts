@@ -35,6 +35,8 @@ export interface ServiceParts {
   team?: TeamControl;
   /** The network settings this process took from its environment (`useNetworkFromEnv`), for the Credentials tab. */
   network?: { notes: string[]; problems: string[] };
+  /** Told with every config that saves (see ServiceDeps). */
+  saveNotice?: string;
 }
 
 export interface Service {
@@ -99,6 +101,7 @@ export function composeService(p: ServiceParts): Service {
     stopEverything: () => stopEverythingResult(host),
     ...(p.team ? { team: p.team } : {}),
     ...(p.network ? { network: p.network } : {}),
+    ...(p.saveNotice ? { saveNotice: p.saveNotice } : {}),
   });
 
   const dispatch = createDispatcher(handlers, {

@@ -72,6 +72,8 @@ export interface ServiceDeps {
   team?: TeamControl;
   /** The network settings taken from the environment at start (`useNetworkFromEnv`), shown with the credentials. */
   network?: { notes: string[]; problems: string[] };
+  /** Told with every config that saves (a served engine started with --config: which file wins at its next start). */
+  saveNotice?: string;
 }
 
 /** What the `team.*` channels do in the desktop app (electron/engine/team/attachment.ts implements it). */
@@ -462,7 +464,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       }
       deps.settings.patch({ config: saved, ...(host ? { clearmlKeysHost: host.to } : {}) });
       deps.controller.configure(saved, credentialsFrom(read, deps.settings.get(), saved.clearml.apiHost));
-      return { ok: true, issues: [] };
+      return { ok: true, issues: [], ...(deps.saveNotice ? { notice: deps.saveNotice } : {}) };
     },
 
     'autoscaler:config.import': async ({ text, apiHost, region }) => {

@@ -4,6 +4,7 @@
  * in the data folder, credentials set from an attached app kept in memory (the host's own come from its
  * environment, as for any headless run), links printed, and the team server in front.
  */
+import { copyFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../../shared/config.js';
 import type { ResolvedCredentials } from '../controller.js';
@@ -18,6 +19,26 @@ import { TokenStore, tokenFilePath } from './tokens.js';
 
 export const TEAM_SECRETS_WARNING =
   'The team engine keeps credentials set from an attached app in memory only: they are forgotten when it restarts. Put the host’s credentials in its environment (see README, Team mode).';
+
+/** What an admin who saves a config on a host started with --config is told (Settings shows it after "Saved."). */
+export const CONFIG_FILE_WINS =
+  "It applies now, but the host's --config file wins at the engine's next start: export this configuration " +
+  '(Settings → Export) and copy it over that file to keep it.';
+
+/** Key order aside, whether two configs are the same. */
+function sameConfig(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+              .sort(([x], [y]) => (x < y ? -1 : 1))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
 
 export interface ServeOptions {
   host: EngineHost;
@@ -54,9 +75,23 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     ...(o.tlsKey ? { keyFile: o.tlsKey } : {}),
     ...(o.listen.host !== '0.0.0.0' && o.listen.host !== '::' ? { names: [o.listen.host] } : {}),
   });
-  const settings = new FileSettingsRepo(path.join(tlsDir(o.dataDir), 'settings.json'));
-  // What the engine runs is what an attached admin sees in Settings and may change.
-  if (o.config) settings.patch({ config: o.config });
+  const settingsFile = path.join(tlsDir(o.dataDir), 'settings.json');
+  const settings = new FileSettingsRepo(settingsFile);
+  // What the engine runs is what an attached admin sees in Settings and may change. A config an admin saved
+  // from an attached app since the last start is not silently lost: the --config file wins, but the file that
+  // held the admin's version is kept beside it, and the log and the event log say so.
+  if (o.config) {
+    const kept = settings.get().config;
+    if (kept && !sameConfig(kept, o.config)) {
+      const replaced = `${settingsFile}.replaced`;
+      const savedAt = new Date(statSync(settingsFile).mtimeMs).toISOString();
+      copyFileSync(settingsFile, replaced);
+      const message = `the configuration saved from an attached app (last saved ${savedAt}) differs from the --config file, which this start runs: the saved one is kept in ${replaced} (copy its "config" into the --config file to use it)`;
+      o.log(message);
+      o.host.engine?.emit({ level: 'warn', kind: 'engine', message });
+    }
+    settings.patch({ config: o.config });
+  }
   const secrets = new MemorySecretStore({ backendName: 'memory only (team engine)', warning: TEAM_SECRETS_WARNING });
   if (o.creds?.aws) await secrets.set('aws', o.creds.aws);
   if (o.creds?.gitPassword && o.config?.agent.gitUser)
@@ -72,6 +107,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
     },
     log: o.log,
     ...(o.network ? { network: o.network } : {}),
+    ...(o.config ? { saveNotice: CONFIG_FILE_WINS } : {}),
   });
   let server: TeamServer;
   try {

@@ -53,7 +53,8 @@ export type FormAction =
   | { type: 'invalid'; fields?: readonly string[] }
   | { type: 'failed'; text: string }
   | { type: 'rejected'; issues: IssueMap; needs?: SaveNeeds }
-  | { type: 'saved' }
+  /** `notice`: what the engine said with it (a team engine whose --config file wins at its next start). */
+  | { type: 'saved'; notice?: string }
   | ({ type: 'imported' } & EditorImport)
   | { type: 'dialog'; dialog: FormDialog | null };
 
@@ -122,7 +123,9 @@ export function formReducer(s: FormState, a: FormAction): FormState {
         showAll: false,
         dialog: null,
         importDifferences: [],
-        status: { tone: 'ok', text: 'Saved. The engine applies it at its next poll.' },
+        status: a.notice
+          ? { tone: 'info', text: `Saved. ${a.notice}` }
+          : { tone: 'ok', text: 'Saved. The engine applies it at its next poll.' },
       };
     case 'imported':
       return {

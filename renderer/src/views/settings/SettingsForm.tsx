@@ -104,7 +104,7 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
       if (!needs || other.length > 0) focusFirstInvalid();
       return;
     }
-    dispatch({ type: 'saved' });
+    dispatch({ type: 'saved', ...(r.value.notice ? { notice: r.value.notice } : {}) });
   };
 
   /** Focus the first field marked invalid, or the form-wide messages when no single field is at fault. */
