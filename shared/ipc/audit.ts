@@ -57,6 +57,31 @@ export function describeChange(channel: InvokeChannel, req: unknown): string | n
   }
 }
 
+/** The switches as they were before a call: what `changesNothing` compares a request with. */
+export interface SwitchState {
+  enabled: boolean;
+  launchesPaused: boolean;
+  queues: readonly { name: string; paused: boolean }[];
+}
+
+/**
+ * Whether a call asks for the state a switch is already in (resume launches that were not paused): the audit trail
+ * records changes, so such a call writes no line.
+ */
+export function changesNothing(channel: InvokeChannel, req: unknown, before: SwitchState): boolean {
+  const r = (req ?? {}) as Req;
+  switch (channel) {
+    case 'autoscaler:engine.setEnabled':
+      return r.enabled === before.enabled;
+    case 'autoscaler:engine.setLaunchesPaused':
+      return r.paused === before.launchesPaused;
+    case 'autoscaler:queue.setPaused':
+      return before.queues.some((q) => q.name === r.queue && q.paused === r.paused);
+    default:
+      return false;
+  }
+}
+
 export function auditLine(actor: Actor, what: string): string {
   return `${actorLabel(actor)}: ${what}`;
 }

@@ -1,6 +1,6 @@
 /** The role table covers the whole contract, and each role can do exactly what the README says. */
 import { describe, expect, it } from 'vitest';
-import { describeChange } from '../../shared/ipc/audit.js';
+import { changesNothing, describeChange } from '../../shared/ipc/audit.js';
 import { invokeChannels, type InvokeChannel } from '../../shared/ipc/contract.js';
 import { CHANGING_CHANNELS, CHANNEL_ROLES, checkRole, ROLES, roleAllows } from '../../shared/ipc/roles.js';
 
@@ -46,5 +46,16 @@ describe('channel roles', () => {
     for (const c of invokeChannels.filter((c) => !CHANGING_CHANNELS.has(c))) expect(describeChange(c, {})).toBeNull();
     // Nothing a viewer may call changes anything.
     for (const c of CHANGING_CHANNELS) expect(roleAllows('viewer', c), c).toBe(false);
+  });
+
+  it('a call asking for the state a switch is already in changes nothing (no audit line)', () => {
+    const before = { enabled: true, launchesPaused: false, queues: [{ name: 'gpu', paused: true }] };
+    expect(changesNothing('autoscaler:engine.setEnabled', { enabled: true }, before)).toBe(true);
+    expect(changesNothing('autoscaler:engine.setEnabled', { enabled: false }, before)).toBe(false);
+    expect(changesNothing('autoscaler:engine.setLaunchesPaused', { paused: false }, before)).toBe(true);
+    expect(changesNothing('autoscaler:queue.setPaused', { queue: 'gpu', paused: true }, before)).toBe(true);
+    expect(changesNothing('autoscaler:queue.setPaused', { queue: 'gpu', paused: false }, before)).toBe(false);
+    expect(changesNothing('autoscaler:queue.setPaused', { queue: 'cpu', paused: false }, before)).toBe(false);
+    expect(changesNothing('autoscaler:config.save', {}, before)).toBe(false);
   });
 });

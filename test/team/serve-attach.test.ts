@@ -123,6 +123,22 @@ describe('serve and attach', () => {
     );
   });
 
+  it('a call that asks for the state a switch is already in is answered but not written to the audit trail', async () => {
+    const lines = () => events.filter((e) => /^local: resumed launches|^local: paused launches/.test(e.message));
+    const ctx = { transport: 'ipc' as const, caller: '1' };
+    expect(host.store.getState().launchesPaused).toBe(false);
+    const before = lines().length;
+    expect(await serving.service.dispatch('autoscaler:engine.setLaunchesPaused', { paused: false }, ctx)).toEqual({
+      ok: true,
+      value: { paused: false },
+    });
+    expect(lines()).toHaveLength(before);
+    // A real change still is.
+    await serving.service.dispatch('autoscaler:engine.setLaunchesPaused', { paused: true }, ctx);
+    await serving.service.dispatch('autoscaler:engine.setLaunchesPaused', { paused: false }, ctx);
+    expect(lines()).toHaveLength(before + 2);
+  });
+
   it('a revoked token is cut off at once and cannot reconnect', async () => {
     const { token } = tokens.issue('rita', 'admin');
     const c = attach(token);

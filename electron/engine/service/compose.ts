@@ -4,7 +4,7 @@
  * link opens); everything else (credential fallback, config import, link allow-list, testers, change events,
  * the dispatcher) is built here once, so the two cannot drift.
  */
-import { auditLine, describeChange } from '../../../shared/ipc/audit.js';
+import { auditLine, changesNothing, describeChange } from '../../../shared/ipc/audit.js';
 import { createDispatcher, isInvokeChannel, type Dispatch } from '../../../shared/ipc/dispatch.js';
 import type { EngineHost } from '../host.js';
 import { createChangeFeed, watchSettings, type ChangeFeed } from './changes.js';
@@ -110,8 +110,10 @@ export function composeService(p: ServiceParts): Service {
   });
   // The audit trail: every change that succeeded is written to the event log with who asked for it.
   const audited: Dispatch = async (channel, rawArgs, ctx) => {
+    const before = host.store.getState();
     const result = await dispatch(channel, rawArgs, ctx);
-    const what = result.ok && isInvokeChannel(channel) ? describeChange(channel, rawArgs) : null;
+    const noop = isInvokeChannel(channel) && changesNothing(channel, rawArgs, before);
+    const what = result.ok && !noop && isInvokeChannel(channel) ? describeChange(channel, rawArgs) : null;
     if (what) {
       const actor = ctx.actor ?? 'local';
       const line = auditLine(actor, what);
