@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConfigSchema } from './config.js';
 
 /** Bump with a new step in `electron/engine/service/migrations.ts` (one function per version). */
-export const SETTINGS_SCHEMA_VERSION = 2;
+export const SETTINGS_SCHEMA_VERSION = 3;
 
 export const NOTIFICATION_CATEGORIES = [
   'launched',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS, migrateSettings, schemaVersionOf, v1ToV2 } from '../../electron/engine/service/migrations.js';
+import {
+  MIGRATIONS,
+  migrateSettings,
+  schemaVersionOf,
+  v1ToV2,
+  v2ToV3,
+} from '../../electron/engine/service/migrations.js';
 import { SETTINGS_SCHEMA_VERSION, SettingsSchema } from '../../shared/settings.js';
 import { validConfigInput } from './fixtures.js';
 
@@ -43,6 +49,36 @@ describe('settings migrations', () => {
       const parsed = SettingsSchema.parse(out.value);
       expect(parsed.config?.scaling.pollingIntervalSec).toBe(30);
       expect(parsed.schemaVersion).toBe(SETTINGS_SCHEMA_VERSION);
+    });
+  });
+
+  describe('v2 → v3: a lease table’s grace longer than an EC2 call', () => {
+    const v2 = (team: Record<string, unknown> | undefined) => ({
+      schemaVersion: 2,
+      config: { ...validConfigInput(), ...(team ? { team } : {}) },
+      theme: 'dark',
+    });
+    it.each([
+      ['a grace of 10 s with a table is raised to 21', { leaseTable: 'leases', graceSec: 10 }, 21],
+      ['20 s is raised too (the call may take 20 s)', { leaseTable: 'leases', graceSec: 20 }, 21],
+      ['21 s is kept', { leaseTable: 'leases', graceSec: 21 }, 21],
+      ['without a table any grace is kept', { graceSec: 5 }, 5],
+      ['no grace written: the default applies', { leaseTable: 'leases' }, undefined],
+    ])('%s', (_name, team, grace) => {
+      const out = v2ToV3(v2(team));
+      expect(out['schemaVersion']).toBe(3);
+      expect((out['config'] as { team: { graceSec?: number } }).team.graceSec).toBe(grace);
+      expect(out['theme']).toBe('dark');
+    });
+
+    it('leaves files without a config or team to validation, and keeps a raised file’s configuration', () => {
+      expect(v2ToV3({ schemaVersion: 2, config: null })).toEqual({ schemaVersion: 3, config: null });
+      expect(v2ToV3(v2(undefined))).toEqual({ ...v2(undefined), schemaVersion: 3 });
+      // Before this step the whole configuration of such a file failed validation and was set aside.
+      const parsed = SettingsSchema.parse(
+        migrateSettings(v2({ leaseTable: 'leases', leaseSec: 60, graceSec: 10 })).value,
+      );
+      expect(parsed.config?.team).toMatchObject({ leaseTable: 'leases', leaseSec: 60, graceSec: 21 });
     });
   });
 

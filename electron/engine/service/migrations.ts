@@ -4,6 +4,7 @@
  * current type) and must never throw on odd input: they leave what they do not understand for validation.
  */
 import { SETTINGS_SCHEMA_VERSION } from '../../../shared/settings.js';
+import { EC2_CALL_TIMEOUT_SEC } from '../../../shared/team.js';
 
 export type RawSettings = Record<string, unknown>;
 export type MigrationStep = (from: RawSettings) => RawSettings;
@@ -23,9 +24,24 @@ export function v1ToV2(s: RawSettings): RawSettings {
   return { ...s, config: { ...config, scaling }, schemaVersion: 2 };
 }
 
+/**
+ * v3 requires, with a lease table, a takeover grace longer than one EC2 call may take (`graceIssue`): a shorter one
+ * let a stalled launch land after a standby took over. A v2 file with a shorter grace would now fail validation and
+ * its whole configuration be set aside, so the grace is raised to the least v3 takes instead.
+ */
+export function v2ToV3(s: RawSettings): RawSettings {
+  const config = s['config'];
+  const team = isRecord(config) ? config['team'] : undefined;
+  if (!isRecord(config) || !isRecord(team) || !team['leaseTable']) return { ...s, schemaVersion: 3 };
+  const grace = team['graceSec'];
+  if (typeof grace !== 'number' || grace > EC2_CALL_TIMEOUT_SEC) return { ...s, schemaVersion: 3 };
+  return { ...s, config: { ...config, team: { ...team, graceSec: EC2_CALL_TIMEOUT_SEC + 1 } }, schemaVersion: 3 };
+}
+
 /** `MIGRATIONS[n]` turns version n into n+1. */
 export const MIGRATIONS: Readonly<Record<number, MigrationStep>> = {
   1: v1ToV2,
+  2: v2ToV3,
 };
 
 export interface MigrationResult {
