@@ -1,14 +1,11 @@
 /**
  * The timeline's edge: records samples and markers into the pure ring and keeps it in `timeline.json` in the data
- * folder, so a restart keeps the last 24 h. The file is the whole ring (bounded by the ring's limits, a few hundred
- * KB at most), kept as `kept-file.ts` keeps a history: rewritten at most every `flushMs` and on close, set aside
- * when it does not parse.
+ * folder, so a restart keeps the last 24 h. The file is the whole ring in the compact form of `stored.ts` (each
+ * sample keeps only the queues whose counts changed), kept as `kept-file.ts` keeps a history: rewritten at most
+ * every `flushMs` and on close, set aside when it does not parse.
  */
-import { z } from 'zod';
 import type { Clock } from '../ports.js';
 import {
-  TimelineMarkerSchema,
-  TimelineSampleSchema,
   type Timeline,
   type TimelineMarker,
   type TimelineRange,
@@ -16,12 +13,7 @@ import {
 } from '../../../shared/timeline.js';
 import { DEFAULT_LIMITS, TimelineRing, type RingLimits } from './ring.js';
 import { KeptFileWriter, readKeptFile, type KeptFileOptions } from '../kept-file.js';
-
-const FileSchema = z.object({
-  version: z.literal(1),
-  samples: z.array(TimelineSampleSchema),
-  markers: z.array(TimelineMarkerSchema),
-});
+import { encodeTimeline, StoredTimelineSchema } from './stored.js';
 
 export interface TimelineRecorderOptions {
   /** Absent: memory only (tests, a host without a data folder). */
@@ -41,12 +33,12 @@ export class TimelineRecorder {
     private readonly opts: TimelineRecorderOptions,
   ) {
     this.writer = opts.file
-      ? new KeptFileWriter(keptFile(opts, opts.file), () => JSON.stringify({ version: 1, ...this.ring.state() }))
+      ? new KeptFileWriter(keptFile(opts, opts.file), () => JSON.stringify(encodeTimeline(this.ring.state())))
       : null;
   }
 
   static async open(opts: TimelineRecorderOptions): Promise<TimelineRecorder> {
-    const initial = opts.file ? await readKeptFile(keptFile(opts, opts.file), FileSchema) : undefined;
+    const initial = opts.file ? await readKeptFile(keptFile(opts, opts.file), StoredTimelineSchema) : undefined;
     const ring = new TimelineRing(opts.limits ?? DEFAULT_LIMITS, initial);
     ring.compact(opts.clock.now());
     return new TimelineRecorder(ring, opts);
