@@ -75,8 +75,60 @@ export const TimelineSchema = z.object({
   spend: z.number().nonnegative(),
   /** How far back the history goes (ms epoch), null when empty: "too early to project" needs it. */
   since: z.number().nullable(),
+  /**
+   * Present when the caller asked for what is new after its last point: `points` are then the window's first point
+   * (before `keepFrom`) and those at or after `cut`, and `markers` only those at or after `cut`. The points between
+   * are the caller's, with their spend and burn rate now (`keptSpend`, `keptBurn`: the spend curve moves as the
+   * window slides, a burn rate when older samples are merged); `keptAt` is the first and last of their times, null
+   * when there are none. `applyTimeline` joins it to what the caller holds.
+   */
+  delta: z
+    .object({
+      cut: z.number(),
+      keepFrom: z.number(),
+      keptAt: z.tuple([z.number(), z.number()]).nullable(),
+      keptSpend: z.array(z.number().nonnegative()),
+      keptBurn: z.array(z.number().nonnegative()),
+    })
+    .optional(),
 });
 export type Timeline = z.infer<typeof TimelineSchema>;
+
+/**
+ * The full timeline from the one a chart holds and a delta for it (a full answer is returned as it is). Null when
+ * they do not fit together (another range, or the held points are not the engine's, as after a restart of the
+ * engine): the caller asks for the whole range again. The points kept keep their counts and take their new spend
+ * and burn rate.
+ */
+export function applyTimeline(held: Timeline | null, got: Timeline): Timeline | null {
+  if (!got.delta) return got;
+  if (!held || held.hours !== got.hours || held.stepMs !== got.stepMs) return null;
+  const { cut, keepFrom, keptAt, keptSpend, keptBurn } = got.delta;
+  const kept = held.points.filter((p) => p.at >= keepFrom && p.at < cut);
+  const ends = kept.length ? [kept[0]!.at, kept[kept.length - 1]!.at] : null;
+  if (
+    kept.length !== keptSpend.length ||
+    kept.length !== keptBurn.length ||
+    ends?.[0] !== keptAt?.[0] ||
+    ends?.[1] !== keptAt?.[1]
+  )
+    return null;
+  const { delta: _, ...rest } = got;
+  return {
+    ...rest,
+    points: [
+      ...got.points.filter((p) => p.at < keepFrom),
+      ...kept.map((p, i) => ({ ...p, spend: keptSpend[i]!, burnPerHour: keptBurn[i]! })),
+      ...got.points.filter((p) => p.at >= keepFrom),
+    ],
+    markers: [...held.markers.filter((m) => m.at >= got.from && m.at < cut), ...got.markers],
+  };
+}
+
+/** What to ask for after the timeline a chart holds for `hours`: what is new after its last point, or everything. */
+export function timelineAfter(held: Timeline | null, hours: TimelineRange): number | undefined {
+  return held && held.hours === hours ? held.points[held.points.length - 1]?.at : undefined;
+}
 
 export function emptyTimeline(hours: TimelineRange, now: number): Timeline {
   return {

@@ -65,7 +65,8 @@ export interface EngineController {
   /** Stop ticking and wait for the current tick to finish. */
   stop(): Promise<void>;
   /** The scaling history for the charts (absent in hosts that keep none: the dashboard shows an empty chart). */
-  timeline?(hours: TimelineRange): Promise<Timeline>;
+  /** `after`: the newest point the caller holds of this range; the answer is then a delta. */
+  timeline?(hours: TimelineRange, after?: number): Promise<Timeline>;
   /** One instance's lifecycle, spend and, when it is booting or died stuck, its console tail. */
   instanceDetail?(instanceId: string): Promise<InstanceDetail>;
   /**

@@ -105,7 +105,7 @@ export interface EngineHost extends EngineController {
   tickNow(): Promise<TickResult | null>;
   /** Observe and publish now (acting only if autoscaling is on): after out-of-band changes. */
   refresh(): Promise<void>;
-  timeline(hours: TimelineRange): Promise<Timeline>;
+  timeline(hours: TimelineRange, after?: number): Promise<Timeline>;
   instanceDetail(instanceId: string): Promise<InstanceDetail>;
   /** The demo's emulated world (null outside the demo): for tests and tools that stage a scenario. */
   readonly demoEmulation: DemoEmulation | null;
@@ -731,8 +731,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       if (demoOpts.enable) await setEnabled(true);
       else refreshIfOff();
     },
-    async timeline(hours) {
-      return (await timelineP).query(hours);
+    async timeline(hours, after) {
+      return (await timelineP).query(hours, after);
     },
     async instanceDetail(instanceId) {
       const now = clock.now();

@@ -106,9 +106,12 @@ export const invokeContract = {
     req: z.object({ instanceId: z.string().regex(INSTANCE_ID_PATTERN) }).strict(),
     res: InstanceDetailSchema,
   },
-  /** The scaling history for the Overview and Costs charts, downsampled to at most a few hundred points. */
+  /**
+   * The scaling history for the Overview and Costs charts, downsampled to at most a few hundred points. `after`: the
+   * newest point the chart holds of this range, to get only what is new (a delta, see `applyTimeline`).
+   */
   'autoscaler:timeline.get': {
-    req: z.object({ hours: TimelineRangeSchema }).strict(),
+    req: z.object({ hours: TimelineRangeSchema, after: z.number().optional() }).strict(),
     res: TimelineSchema,
   },
   'autoscaler:config.get': {

@@ -254,12 +254,13 @@ export async function syntheticPreview(initial: Snapshot, opts: SyntheticOptions
     reconcileNow: () => undefined,
     configure: () => undefined,
     stop: async () => undefined,
-    timeline: async (hours) => {
+    timeline: async (hours, after) => {
       const now = Date.now();
       const ring = new TimelineRing();
-      for (let at = now - (opts.historyMs ?? 2 * 3600_000); at <= now; at += 60_000)
-        ring.add(sampleOf(store.getState(), at));
-      return ring.query(hours, now);
+      // On whole minutes, so the samples a chart already holds are the same at the next ask (it gets deltas).
+      const start = Math.ceil((now - (opts.historyMs ?? 2 * 3600_000)) / 60_000) * 60_000;
+      for (let at = start; at <= now; at += 60_000) ring.add(sampleOf(store.getState(), at));
+      return ring.query(hours, now, undefined, after);
     },
     ...(opts.instanceDetail ? { instanceDetail: opts.instanceDetail } : {}),
     ...(opts.teamDecide ? { teamDecide: opts.teamDecide } : {}),

@@ -8,7 +8,7 @@ import {
   maxSamples,
   merge,
 } from '../../electron/engine/timeline/ring.js';
-import type { TimelineSample } from '../../shared/timeline.js';
+import { applyTimeline, timelineAfter, type TimelineSample } from '../../shared/timeline.js';
 import { TIMELINE_DAY as T0 } from '../fixtures/index.js';
 
 const H = 3600_000;
@@ -104,7 +104,8 @@ describe('downsample', () => {
   it('integrates spend: 2 $/h for 30 min is $1, and the cumulative spend rises then stays', () => {
     const t = downsample(samples, [], 1, now);
     expect(t.spend).toBeCloseTo(1, 6);
-    expect(t.points[0]!.spend).toBe(0);
+    // The first point is the window's first (partial) bucket merged into the next: spend up to its last sample.
+    expect(t.points[0]!.spend).toBeLessThanOrEqual((2 * 2 * t.stepMs) / H);
     expect(t.points[t.points.length - 1]!.spend).toBeCloseTo(1, 6);
     const spends = t.points.map((p) => p.spend);
     expect([...spends].sort((a, b) => a - b)).toEqual(spends);
@@ -125,5 +126,55 @@ describe('downsample', () => {
       now,
     );
     expect(t.markers.map((m) => m.message)).toEqual(['new']);
+  });
+});
+
+describe('a refresh of an open chart gets only what is new', () => {
+  // 100 queues (the bench's scale) over a day of 2 s polls, counts moving; the chart holds the 24 h range.
+  const ring = new TimelineRing();
+  const at = (n: number): TimelineSample => {
+    const queues: TimelineSample['queues'] = {};
+    for (let q = 0; q < 100; q++) {
+      const v = Math.floor((n + q * 7) / 150);
+      queues[`queue-${q}`] = { busy: v % 5, idle: (v >> 1) % 3, booting: v % 2, pending: (v * 3) % 17 };
+    }
+    return { at: T0 + n * 2000, queues, burnPerHour: 1 + (n % 7) };
+  };
+  let n = 0;
+  for (; n <= (24 * H) / 2000; n++) ring.add(at(n));
+  for (let i = 0; i < 50; i++) ring.mark({ at: T0 + n * 2000 - i * 60_000, kind: 'launch', message: `launch ${i}` });
+
+  it.each([24, 1] as const)(
+    '%s h: the delta is under 5% of the range and joins into exactly the full answer',
+    (hours) => {
+      let held = ring.query(hours, T0 + (n - 1) * 2000);
+      const full0 = JSON.stringify(held).length;
+      // 6 s apart, so the 12 refreshes span a compaction (fine samples merged into a minute).
+      for (let k = 0; k < 12; k++, n += 3) {
+        ring.add(at(n));
+        if (k % 4 === 3) ring.mark({ at: T0 + n * 2000, kind: 'terminate', message: `terminate ${n}` });
+        const now = T0 + n * 2000;
+        const got = ring.query(hours, now, undefined, held.points[held.points.length - 1]!.at);
+        expect(got.delta).toBeDefined();
+        expect(JSON.stringify(got).length).toBeLessThan(full0 / 20);
+        expect(full0).toBeGreaterThan(hours === 24 ? 3_000_000 : 1_000_000);
+        const joined = applyTimeline(held, got);
+        const full = ring.query(hours, now);
+        expect(joined).toEqual(full);
+        held = joined!;
+      }
+    },
+  );
+
+  it('a delta that does not fit what is held (another range, or points the engine no longer has) is refused', () => {
+    const now = T0 + n * 2000;
+    const held = ring.query(24, now);
+    const last = held.points[held.points.length - 1]!.at;
+    expect(applyTimeline(null, ring.query(24, now, undefined, last))).toBeNull();
+    expect(applyTimeline(held, ring.query(1, now, undefined, last))).toBeNull();
+    const moved = { ...held, points: held.points.map((p) => ({ ...p, at: p.at - 1 })) };
+    expect(applyTimeline(moved, ring.query(24, now, undefined, last))).toBeNull();
+    expect(timelineAfter(held, 24)).toBe(last);
+    expect(timelineAfter(held, 1)).toBeUndefined();
   });
 });

@@ -395,8 +395,8 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       return deps.controller.instanceDetail(instanceId);
     },
 
-    'autoscaler:timeline.get': async ({ hours }) =>
-      deps.controller.timeline ? deps.controller.timeline(hours) : emptyTimeline(hours, Date.now()),
+    'autoscaler:timeline.get': async ({ hours, after }) =>
+      deps.controller.timeline ? deps.controller.timeline(hours, after) : emptyTimeline(hours, Date.now()),
 
     // In demo mode the engine runs the built-in demo config: show it (read-only in the UI), not the saved one.
     'autoscaler:config.get': async () =>

@@ -58,8 +58,8 @@ export class TimelineRecorder {
     this.writer?.touch();
   }
 
-  query(hours: TimelineRange): Timeline {
-    return this.ring.query(hours, this.opts.clock.now());
+  query(hours: TimelineRange, after?: number): Timeline {
+    return this.ring.query(hours, this.opts.clock.now(), undefined, after);
   }
 
   /** Writes the ring now if it changed (waits for a write already under way). */

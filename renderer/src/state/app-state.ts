@@ -123,7 +123,8 @@ export interface AppActions {
   importConfig(text: string, apiHost?: string, region?: string): Promise<Result<'autoscaler:config.import'>>;
   exportConfig(): Promise<Result<'autoscaler:config.export'>>;
   /** The scaling history for the charts; quiet (a chart that cannot load says so itself). */
-  timeline(hours: TimelineRange): Promise<Result<'autoscaler:timeline.get'>>;
+  /** `after`: the newest point held of this range, for only what is new (see `applyTimeline`). */
+  timeline(hours: TimelineRange, after?: number): Promise<Result<'autoscaler:timeline.get'>>;
   instanceDetail(instanceId: string): Promise<Result<'autoscaler:instances.detail'>>;
   setCredentials(req: InvokeRequest<'autoscaler:credentials.set'>): Promise<Result<'autoscaler:credentials.set'>>;
   clearCredentials(kind: 'clearml' | 'aws' | 'git'): Promise<Result<'autoscaler:credentials.clear'>>;

@@ -248,8 +248,8 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       return r;
     },
 
-    timeline(hours) {
-      return call(null, () => api['timeline.get']({ hours }), true);
+    timeline(hours, after) {
+      return call(null, () => api['timeline.get']({ hours, ...(after !== undefined ? { after } : {}) }), true);
     },
 
     instanceDetail(instanceId) {

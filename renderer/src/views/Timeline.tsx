@@ -15,9 +15,11 @@ import {
 } from 'react';
 import uPlot from 'uplot';
 import {
+  applyTimeline,
   openingRange,
   rangeLabel,
   TIMELINE_RANGES,
+  timelineAfter,
   type Timeline,
   type TimelineRange,
 } from '../../../shared/timeline.js';
@@ -45,7 +47,11 @@ import { InstanceDetailDialog } from './InstanceDetail.js';
 /** How often an open chart asks for new history: about every poll of the demo, cheap for the engine. */
 const REFRESH_MS = 3000;
 
-/** The timeline for `hours`, refreshed while mounted and whenever a new snapshot arrives (at most every 3 s). */
+/**
+ * The timeline for `hours`, refreshed while mounted and whenever a new snapshot arrives (at most every 3 s). A
+ * refresh asks only for what is new after the last point held (a delta of a point or two, `applyTimeline`); the
+ * whole range is asked for when the range changes or a delta does not fit what is held.
+ */
 export function useTimeline(hours: TimelineRange): { timeline: Timeline | null; error: string | null } {
   const actions = useActions();
   const rev = useApp((s) => s.snapshot?.lastTickOkAt ?? null);
@@ -53,6 +59,7 @@ export function useTimeline(hours: TimelineRange): { timeline: Timeline | null; 
     timeline: null,
     error: null,
   });
+  const held = useRef<Timeline | null>(null);
   const [tick, setTick] = useState(0);
   useEffect(() => {
     const t = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
@@ -60,11 +67,16 @@ export function useTimeline(hours: TimelineRange): { timeline: Timeline | null; 
   }, []);
   useEffect(() => {
     let live = true;
-    void actions.timeline(hours).then((r) => {
+    const ask = async (after: number | undefined) => {
+      const r = await actions.timeline(hours, after);
       if (!live) return;
-      if (r.ok) setState({ timeline: r.value, error: null });
-      else setState((s) => ({ timeline: s.timeline, error: r.error.message }));
-    });
+      if (!r.ok) return setState((s) => ({ timeline: s.timeline, error: r.error.message }));
+      const next = applyTimeline(held.current, r.value);
+      if (!next) return void ask(undefined);
+      held.current = next;
+      setState({ timeline: next, error: null });
+    };
+    void ask(timelineAfter(held.current, hours));
     return () => {
       live = false;
     };
