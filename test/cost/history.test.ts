@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CostHistory, type CostFactInput } from '../../electron/engine/cost/history.js';
+import { burnRate, rollup, startOfUtcDay } from '../../electron/engine/cost/accounting.js';
+import { PriceBook } from '../../electron/engine/cost/price-book.js';
+import { CostTracker } from '../../electron/engine/cost/tracker.js';
 import type { Clock } from '../../electron/engine/ports.js';
 import { expectCloseRecord } from './close.js';
-import { COST_T0 as T0 } from '../fixtures/index.js';
+import { baseConfig, COST_T0 as T0 } from '../fixtures/index.js';
 
 const S = 1000;
 const H = 3_600_000;
@@ -326,5 +329,77 @@ describe('CostHistory', () => {
       /^i-a,gpu,g5,g5\.xlarge,on-demand,us-east-1b,3\.6,pricing-api,boot,,,2026-11-16T10:00:00\.000Z,2026-11-16T10:02:00\.000Z,120,0\.120000$/,
     );
     expect(rows.at(-1)).toMatch(/,idle,,,,,480,0\.480000$/);
+  });
+});
+
+describe('a year of history does not weigh on every tick', () => {
+  it("the tick's figures look only at instances running or ended this month, and add up as a full scan does", async () => {
+    // COST_T0 is 16 Nov: 3,000 instances that ended over the 13 months before November, each an hour long.
+    const month = Date.UTC(2026, 10, 1);
+    const lines: string[] = [];
+    const instance = (id: string, launchedAt: number, endedAt: number | null, queue = 'gpu') =>
+      JSON.stringify({
+        ...launched(id, launchedAt, { queue }),
+        at: undefined,
+        t: 'instance',
+        launchedAt,
+        registeredAt: launchedAt + 60 * S,
+        endedAt,
+        tasks: [{ taskId: `t-${id}`, startedAt: launchedAt + 60 * S, endedAt }],
+        priceSource: { kind: 'pricing-api', fetchedAt: launchedAt - H, note: 'AWS Price List API, us-east-1' },
+      });
+    for (let i = 0; i < 3000; i++) {
+      const end = month - 1 - i * 3 * H;
+      lines.push(instance(`i-old${i}`, end - H, end, i % 2 ? 'gpu' : 'cpu'));
+    }
+    // What the month holds: one that started in October and ended in November, two ended this month, two running
+    // (one since last year).
+    lines.push(instance('i-across', month - H, month + H));
+    lines.push(instance('i-nov1', T0 - 5 * H, T0 - 4 * H, 'cpu'));
+    lines.push(instance('i-nov2', T0 - 3 * H, T0 - 2 * H));
+    lines.push(instance('i-run1', T0 - H, null));
+    lines.push(instance('i-run2', month - 200 * 24 * H, null, 'cpu'));
+    writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+    const clock = clockAt(T0);
+    const h = await openHistory(clock);
+    expect(h.instances()).toHaveLength(3005);
+    const tracker = new CostTracker(h, new PriceBook({ region: 'us-east-1', clock }));
+
+    h.visited = 0;
+    const figures = tracker.figures(baseConfig().budgets, T0);
+    const extras = tracker.extras([], T0);
+    // Each query looks at the 5 records of the month at most: none of the 3,000 older ones.
+    expect(h.visited).toBeGreaterThan(0);
+    expect(h.visited).toBeLessThanOrEqual(5 * 10);
+
+    const all = h.instances();
+    const full = rollup(all, { from: month, to: T0, now: T0 });
+    expect(figures.monthToDate).toBeCloseTo(full.total, 9);
+    expect(figures.monthToDateByQueue).toEqual(full.byQueue);
+    expect(figures.burnPerHour).toBe(burnRate(all, T0).total);
+    expect(extras.spendToday).toBeCloseTo(rollup(all, { from: startOfUtcDay(T0), to: T0, now: T0 }).total, 9);
+    expect(extras.byTask.map((t) => t.taskId).sort()).toEqual([
+      't-i-across',
+      't-i-nov1',
+      't-i-nov2',
+      't-i-run1',
+      't-i-run2',
+    ]);
+    // A period from before the month (a report since a date) still finds the older ones, and all time finds all.
+    expect(Object.keys(h.rollup(month - 24 * H, T0).byTask)).toHaveLength(5 + 8);
+    expect(Object.keys(h.rollup(-Infinity, T0).byTask)).toHaveLength(3005);
+  });
+
+  it('an instance that ends moves out of the running ones: next month it is not looked at', async () => {
+    const clock = clockAt(T0);
+    const h = await openHistory(clock);
+    await h.record(launched('i-a', T0));
+    await h.record({ t: 'terminated', at: T0 + H, instanceId: 'i-a' });
+    const december = Date.UTC(2026, 11, 2);
+    h.visited = 0;
+    expect(h.monthToDate(december)).toBe(0);
+    expect(h.visited).toBe(0);
+    expect(h.monthToDate(T0 + 2 * H)).toBeCloseTo(3.6, 9);
+    expect(h.visited).toBe(1);
   });
 });

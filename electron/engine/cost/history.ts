@@ -9,8 +9,10 @@
  * at open that a crash mid-append cannot explain (zeroed blocks after a power cut, a line cut short before others,
  * a garbled line) keeps a copy of the file as `<file>.corrupt`, keeps what could be read, and is reported once.
  *
- * Why not SQLite: the data is a few lines per instance lifetime and every query is a scan of at most a few
- * thousand instances in memory; a native module would add an Electron rebuild step for no gain.
+ * Why not SQLite: the data is a few lines per instance lifetime, and a query looks only at the instances that may
+ * overlap its period: those still running and those that ended in or after the period's UTC month (an index by the
+ * month an instance ended), so a tick's month-to-date, today and burn do not grow with the 400 days kept (150,000
+ * instances for a busy year). A native module would add an Electron rebuild step for no gain.
  *
  * `record` is idempotent per fact (a second `registered` or `terminated` for an instance is ignored and not
  * written), so the loop may report what it observes every tick.
@@ -243,6 +245,13 @@ export const COST_CSV_HEADER = [
 
 export class CostHistory {
   private readonly records = new Map<string, InstanceRecord>();
+  /** The index queries read: records not ended, and ended records by the UTC month they ended in. */
+  private readonly running = new Set<InstanceRecord>();
+  private readonly endedByMonth = new Map<number, Set<InstanceRecord>>();
+  /** Each price note once in memory: every instance priced from one source repeats its ~200-byte note. */
+  private readonly notes = new Map<string, string>();
+  /** Records the queries have looked at since open: what the index saves, for tests and the bench. */
+  visited = 0;
   private fh: FileHandle | null = null;
   private writes: Promise<unknown> = Promise.resolve();
   private linesInFile = 0;
@@ -391,7 +400,7 @@ export class CostHistory {
   }
 
   burn(now = this.clock.now()): Burn {
-    return burnRate(this.instances(), now);
+    return burnRate(this.instancesOverlapping(now, now), now);
   }
 
   /**
@@ -451,7 +460,39 @@ export class CostHistory {
   // ---------------------------------------------------------------- internals
 
   private instancesOverlapping(since: number, now: number): InstanceRecord[] {
-    return this.instances().filter((i) => i.launchedAt <= now && (i.endedAt === null || i.endedAt >= since));
+    const out: InstanceRecord[] = [];
+    const look = (i: InstanceRecord) => {
+      this.visited++;
+      if (i.launchedAt <= now && (i.endedAt === null || i.endedAt >= since)) out.push(i);
+    };
+    for (const i of this.running) look(i);
+    // NaN for a period with no start (-Infinity): every month.
+    const fromMonth = startOfUtcMonth(since);
+    for (const [month, ended] of this.endedByMonth) if (!(month < fromMonth)) for (const i of ended) look(i);
+    return out;
+  }
+
+  private index(r: InstanceRecord): void {
+    if (r.endedAt === null) return void this.running.add(r);
+    const month = startOfUtcMonth(r.endedAt);
+    const ended = this.endedByMonth.get(month);
+    if (ended) ended.add(r);
+    else this.endedByMonth.set(month, new Set([r]));
+  }
+
+  private unindex(r: InstanceRecord): void {
+    if (r.endedAt === null) return void this.running.delete(r);
+    const month = startOfUtcMonth(r.endedAt);
+    const ended = this.endedByMonth.get(month);
+    ended?.delete(r);
+    if (ended?.size === 0) this.endedByMonth.delete(month);
+  }
+
+  private priceSource(source: InstanceRecord['priceSource']): InstanceRecord['priceSource'] {
+    if (source.note === undefined) return source;
+    let note = this.notes.get(source.note);
+    if (note === undefined) this.notes.set(source.note, (note = source.note));
+    return { ...source, note };
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -464,16 +505,21 @@ export class CostHistory {
   private apply(f: CostFact): boolean {
     if (f.t === 'instance') {
       const { t: _t, ...rest } = f;
-      this.records.set(f.instanceId, {
+      const before = this.records.get(f.instanceId);
+      if (before) this.unindex(before);
+      const r: InstanceRecord = {
         ...rest,
+        priceSource: this.priceSource(rest.priceSource),
         zone: rest.zone ?? null,
         tasks: rest.tasks.map((s) => ({ ...s })),
-      });
+      };
+      this.records.set(f.instanceId, r);
+      this.index(r);
       return true;
     }
     if (f.t === 'launched') {
       if (this.records.has(f.instanceId)) return false;
-      this.records.set(f.instanceId, {
+      const r: InstanceRecord = {
         instanceId: f.instanceId,
         queue: f.queue,
         resource: f.resource,
@@ -481,13 +527,15 @@ export class CostHistory {
         market: f.market,
         zone: f.zone ?? null,
         hourlyPrice: f.hourlyPrice,
-        priceSource: f.priceSource,
+        priceSource: this.priceSource(f.priceSource),
         ...(f.onDemandHourlyPrice !== undefined ? { onDemandHourlyPrice: f.onDemandHourlyPrice } : {}),
         launchedAt: f.at,
         registeredAt: null,
         endedAt: null,
         tasks: [],
-      });
+      };
+      this.records.set(f.instanceId, r);
+      this.index(r);
       return true;
     }
     const r = this.records.get(f.instanceId);
@@ -516,7 +564,9 @@ export class CostHistory {
       }
       case 'terminated':
         if (r.endedAt !== null) return false;
+        this.unindex(r);
         r.endedAt = when;
+        this.index(r);
         for (const s of r.tasks) if (s.endedAt === null) s.endedAt = Math.max(when, s.startedAt);
         if (f.reason) r.endReason = f.reason;
         return true;
@@ -555,7 +605,11 @@ export class CostHistory {
 
   private async compactNow(): Promise<void> {
     const horizon = this.clock.now() - this.retentionMs;
-    for (const [key, r] of this.records) if (r.endedAt !== null && r.endedAt < horizon) this.records.delete(key);
+    for (const [key, r] of this.records)
+      if (r.endedAt !== null && r.endedAt < horizon) {
+        this.records.delete(key);
+        this.unindex(r);
+      }
     const lines = [...this.records.values()]
       .sort((a, b) => a.launchedAt - b.launchedAt)
       .map((r) => `${JSON.stringify(CostFactSchema.parse({ ...r, t: 'instance' }))}\n`);
