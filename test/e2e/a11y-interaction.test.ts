@@ -118,7 +118,8 @@ async function liveRegions(page: Page): Promise<LiveRegion[]> {
   }
 }
 
-let eventId = 1000;
+// Numbered from 1, as the engine numbers them: an oldest id above 1 tells the Events view older ones were dropped.
+let eventId = 0;
 function publish(p: SyntheticPreview, patch: Partial<Snapshot>, events: Partial<EngineEvent>[] = []) {
   p.store.setState((s) => ({
     ...s,

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { queueView } from '../fixtures/views.js';
 import { niceMax, shares, spotFraction } from '../../renderer/src/model/costs.js';
-import { csvField, eventsToCsv, filterEvents, EMPTY_EVENT_FILTER } from '../../renderer/src/model/events.js';
+import {
+  csvField,
+  eventCountText,
+  eventsToCsv,
+  filterEvents,
+  EMPTY_EVENT_FILTER,
+} from '../../renderer/src/model/events.js';
 import { formatAgo, formatDuration, formatMoney } from '../../renderer/src/model/format.js';
 import { plural } from '../../shared/words.js';
 import {
@@ -354,6 +360,15 @@ describe('events model', () => {
     },
     { id: 3, at: 3000, level: 'info', kind: 'decision', message: 'cpu: nothing to do', queue: 'cpu' },
   ];
+
+  it('the count says so once older events are no longer shown (a full log is not the whole history)', () => {
+    expect(eventCountText(3, events)).toBe('3 of 3 events');
+    expect(eventCountText(1, events)).toBe('1 of 3 events');
+    const latest = Array.from({ length: 200 }, (_, i) => ({ ...events[2]!, id: 301 + i, at: 301 + i }));
+    expect(eventCountText(200, latest)).toBe('200 of the latest 200 events (older ones are not shown)');
+    expect(eventCountText(7, latest)).toBe('7 of the latest 200 events (older ones are not shown)');
+    expect(eventCountText(0, [])).toBe('0 of 0 events');
+  });
 
   it('filters by kind, level, queue and text, newest first', () => {
     expect(filterEvents(events, EMPTY_EVENT_FILTER).map((e) => e.id)).toEqual([3, 2, 1]);

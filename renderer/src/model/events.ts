@@ -1,5 +1,6 @@
 /** Events view: filtering and export (JSON and CSV). Pure. */
 import type { EngineEvent } from '../../../shared/domain.js';
+import { plural } from './format.js';
 
 export interface EventFilter {
   kind: EngineEvent['kind'] | '';
@@ -21,6 +22,18 @@ export function filterEvents(events: readonly EngineEvent[], f: EventFilter): En
         (!text || e.message.toLowerCase().includes(text) || (e.instanceIds ?? []).some((id) => id.includes(text))),
     )
     .sort((a, b) => b.at - a.at || b.id - a.id);
+}
+
+/**
+ * "3 of 12 events", and once older events exist that the app no longer holds, "200 of the latest 200 events (older
+ * ones are not shown)": without it a full log reads as the whole history. Events are numbered from 1 and the numbers
+ * keep counting across restarts, so an oldest id above 1 means some came before.
+ */
+export function eventCountText(shown: number, events: readonly EngineEvent[]): string {
+  const older = events.length > 0 && Math.min(...events.map((e) => e.id)) > 1;
+  return older
+    ? `${shown} of the latest ${plural(events.length, 'event')} (older ones are not shown)`
+    : `${shown} of ${plural(events.length, 'event')}`;
 }
 
 export function eventsToJson(events: readonly EngineEvent[]): string {

@@ -2,7 +2,14 @@
 import { useMemo, useState } from 'react';
 import { FilterSelect } from '../components/FilterSelect.js';
 import { copyText, downloadText } from '../components/misc.js';
-import { EMPTY_EVENT_FILTER, eventsToCsv, eventsToJson, filterEvents, type EventFilter } from '../model/events.js';
+import {
+  EMPTY_EVENT_FILTER,
+  eventCountText,
+  eventsToCsv,
+  eventsToJson,
+  filterEvents,
+  type EventFilter,
+} from '../model/events.js';
 import { formatDate, formatTime, plural } from '../model/format.js';
 import { EventKindSchema } from '../../../shared/domain.js';
 import { useApp } from '../state/react.js';
@@ -15,7 +22,7 @@ export function Events() {
   const [filter, setFilter] = useState<EventFilter>(EMPTY_EVENT_FILTER);
   const [copied, setCopied] = useState<string | null>(null);
   const shown = useMemo(() => filterEvents(events, filter), [events, filter]);
-  const count = (n: number) => `${n} of ${plural(events.length, 'event')}`;
+  const count = (n: number) => eventCountText(n, events);
   // Said when the user changes the filter or copies, never when the engine adds an event: a busy engine would
   // otherwise read out a new count every few seconds while the view is open.
   const [said, setSaid] = useState('');
