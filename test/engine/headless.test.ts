@@ -326,6 +326,45 @@ describe('headless CLI', () => {
     );
     expect(lines.join('\n').split('\n')[0]).toMatch(/^instance_id,queue,resource/);
   });
+
+  it('--report costs --since before the history starts says where it starts and why', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const now = Date.now();
+    const start = now - 10 * 86400_000;
+    const h = await CostHistory.open({ file: path.join(dataDir, 'cost-history.jsonl'), clock: systemClock });
+    await h.record({
+      t: 'launched',
+      at: start,
+      instanceId: 'i-00000002',
+      queue: 'cpu',
+      resource: 'cpu_m5',
+      instanceType: 'm5.large',
+      market: 'on-demand',
+      zone: 'us-east-1a',
+      hourlyPrice: 1,
+      priceSource: { kind: 'bundled', fetchedAt: null },
+    });
+    await h.record({ t: 'terminated', at: start + 3600_000, instanceId: 'i-00000002' });
+    await h.close();
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const report = async (...extra: string[]) => {
+      lines = [];
+      expect(await runHeadless(['--report', 'costs', ...extra, '--data-dir', dataDir], out, env())).toBe(0);
+      return lines.join('\n');
+    };
+    const since = day(now - 500 * 86400_000);
+    expect(await report('--since', since)).toContain(
+      `note: the cost history starts at ${day(start)}, after ${since}: spend before it is not counted ` +
+        '(the history keeps instances that ended within the last 400 days)',
+    );
+    const json = JSON.parse(await report('--since', since, '--json')) as Record<string, unknown>;
+    expect(json).toMatchObject({ historyStartsAt: new Date(start).toISOString(), retentionDays: 400, total: 1 });
+    // From after the start: nothing to say.
+    expect(await report('--since', day(now - 5 * 86400_000))).not.toContain('note:');
+    expect(JSON.parse(await report('--since', day(now - 5 * 86400_000), '--json'))).not.toHaveProperty(
+      'historyStartsAt',
+    );
+  });
 });
 
 describe('headless CLI: --check, errors and reports', () => {

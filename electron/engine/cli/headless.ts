@@ -462,13 +462,26 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
       return 0;
     }
     const r = history.rollup(since, now);
+    // A period that starts before the history does is partial: say so, or a year's report reads as complete.
+    const startsAt = history.startsAt();
+    const startsLater = startsAt !== null && startsAt > since ? startsAt : null;
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     if (o.json) {
       const when = { since: new Date(since).toISOString(), until: new Date(now).toISOString() };
-      out.write(JSON.stringify({ ...when, ...r, ...(problems.length ? { warnings: problems } : {}) }));
+      const start =
+        startsLater !== null
+          ? { historyStartsAt: new Date(startsLater).toISOString(), retentionDays: history.retentionDays }
+          : {};
+      out.write(JSON.stringify({ ...when, ...start, ...r, ...(problems.length ? { warnings: problems } : {}) }));
       return 0;
     }
     const usd = (x: number) => `$${x.toFixed(2)}`;
-    out.write(`Costs from ${new Date(since).toISOString().slice(0, 10)} to now (history: ${file})`);
+    out.write(`Costs from ${day(since)} to now (history: ${file})`);
+    if (startsLater !== null)
+      out.write(
+        `note: the cost history starts at ${day(startsLater)}, after ${day(since)}: spend before it is not counted ` +
+          `(the history keeps instances that ended within the last ${history.retentionDays} days)`,
+      );
     for (const p of problems) out.write(`warning: ${p}`);
     if (r.total === 0 && Object.keys(r.byQueue).length === 0) {
       out.write('  No spend recorded in this period.');

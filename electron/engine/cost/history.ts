@@ -1,8 +1,9 @@
 /**
  * The local cost history: an append-only JSON-lines journal of instance lifecycle facts, from which
  * `accounting.ts` recomputes spend on demand. Appends are fsynced (a fact written is a fact kept), the file is
- * compacted to one line per instance when it grows, and a torn last line (crash mid-write) is dropped and cut
- * off at the next open. Nothing is rewritten on a tick: a tick with no news writes nothing.
+ * compacted to one line per instance when it grows (dropping instances that ended over `retentionDays` ago, 400 by
+ * default: `startsAt` lets a report say where the history starts), and a torn last line (crash mid-write) is
+ * dropped and cut off at the next open. Nothing is rewritten on a tick: a tick with no news writes nothing.
  *
  * A failed append (disk full) is cut back off the file so the next one starts on a clean line, and its facts wait
  * in memory to be written with the next append or `retry`: no fact is lost once there is space again. Damage found
@@ -365,6 +366,21 @@ export class CostHistory {
 
   instances(): InstanceRecord[] {
     return [...this.records.values()];
+  }
+
+  /** Instances that ended longer ago than this many days are dropped at compaction (so a period before is partial). */
+  get retentionDays(): number {
+    return this.retentionMs / 86_400_000;
+  }
+
+  /**
+   * Where the history starts: the earliest launch it holds, null when empty. A report for a period before it cannot
+   * count what ran then (the app was not used yet, or the instances ended before the retention and were dropped).
+   */
+  startsAt(): number | null {
+    let first: number | null = null;
+    for (const r of this.records.values()) if (first === null || r.launchedAt < first) first = r.launchedAt;
+    return first;
   }
 
   get(instanceId: string): InstanceRecord | undefined {
