@@ -34,6 +34,20 @@ async function open(initial: Snapshot, colorScheme: 'light' | 'dark' = 'light'):
   return [p, page];
 }
 
+/** Two idle instances ClearML's autoscaler launched on the gpu queue: the Overview's adoption card and its dialog. */
+function twoAdoptable(name: string | null) {
+  return ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2'].map((instanceId) => ({
+    instanceId,
+    workerId: `demo:gpu_t4:g4dn.xlarge:${instanceId}`,
+    resource: 'gpu_t4',
+    instanceType: 'g4dn.xlarge',
+    queue: 'gpu',
+    busy: false,
+    name,
+    blocker: null,
+  }));
+}
+
 /** What has keyboard focus, as role + accessible-ish name. */
 const focused = (page: Page) =>
   page.evaluate(() => {
@@ -331,16 +345,7 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
   }, 90_000);
 
   it('every dialog is described by the text that says what it does, not by its fields, tables or buttons', async () => {
-    const adoptable = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2'].map((instanceId) => ({
-      instanceId,
-      workerId: `demo:gpu_t4:g4dn.xlarge:${instanceId}`,
-      resource: 'gpu_t4',
-      instanceType: 'g4dn.xlarge',
-      queue: 'gpu',
-      busy: false,
-      name: 'clearml-autoscaler-gpu',
-      blocker: null,
-    }));
+    const adoptable = twoAdoptable('clearml-autoscaler-gpu');
     const [, page] = await open({ ...syntheticSnapshot(5), adoptable, demo: true });
     const seen: Record<string, string> = {};
     const check = async (opener: () => Promise<void>, name: string | RegExp, close = true) => {
@@ -497,16 +502,7 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
   }, 60_000);
 
   it('notices: an error and an info each in one live region, none inside another (the accessibility tree)', async () => {
-    const adoptable = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2'].map((instanceId) => ({
-      instanceId,
-      workerId: `demo:gpu_t4:g4dn.xlarge:${instanceId}`,
-      resource: 'gpu_t4',
-      instanceType: 'g4dn.xlarge',
-      queue: 'gpu',
-      busy: false,
-      name: null,
-      blocker: null,
-    }));
+    const adoptable = twoAdoptable(null);
     const p = e2e.track(
       await syntheticPreview(
         { ...syntheticSnapshot(3), adoptable },
