@@ -41,8 +41,8 @@ afterAll(async () => {
   await host.stop();
 });
 
-function attach(token: string, fingerprint = serving.tls.fingerprint): TeamClient {
-  const c = createTeamClient({ url, token, fingerprint, backoffMs: () => 50 });
+function attach(token: string, fingerprint = serving.tls.fingerprint, log?: (line: string) => void): TeamClient {
+  const c = createTeamClient({ url, token, fingerprint, backoffMs: () => 50, ...(log ? { log } : {}) });
   clients.push(c);
   return c;
 }
@@ -254,10 +254,12 @@ describe('serve and attach', () => {
     expect(status).toBe(403);
   });
 
-  it('reconnects after the server restarts, and says when it is disconnected', async () => {
+  it('reconnects after the server restarts, and says when it is disconnected and when it is connected again', async () => {
     const { token } = tokens.issue('rex', 'viewer');
-    const c = attach(token);
+    const said: string[] = [];
+    const c = attach(token, serving.tls.fingerprint, (l) => said.push(l));
     await c.ready();
+    expect(said).toEqual([]);
     const port = serving.server.port;
     await serving.stop();
     await until('disconnected', () => c.connection().state === 'disconnected');
@@ -276,6 +278,9 @@ describe('serve and attach', () => {
     // The kept certificate: same fingerprint, so the pinned client reconnects by itself.
     expect(serving.tls.source).toBe('kept');
     await until('reconnected', () => c.connection().state === 'connected', 10_000);
+    const retries = said.filter((l) => /^team engine: .*; retrying in \d+ s$/.test(l)).length;
+    expect(retries).toBeGreaterThan(0);
+    expect(said.at(-1)).toBe(`team engine: connected again after ${retries === 1 ? '1 retry' : `${retries} retries`}`);
   });
 });
 

@@ -25,6 +25,7 @@ import { ServerMessageSchema, WS_MAX_PAYLOAD, WS_PATH, type ClientMessage } from
 import { createChangeFeed, type ChangeFeed } from '../service/changes.js';
 import { createMainStore, publish, type MainStore } from '../store.js';
 import { normalizeFingerprint } from './fingerprint.js';
+import { plural } from '../../../shared/words.js';
 
 export type RemoteView = NonNullable<Snapshot['remote']>;
 
@@ -265,6 +266,8 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
       lastError = e.message;
     });
     sock.on('open', () => {
+      // After "retrying in N s" lines, the one that says it worked (the terminal otherwise only ever shows failures).
+      if (attempts > 0) log(`team engine: connected again after ${plural(attempts, 'retry', 'retries')}`);
       attempts = 0;
       setRemote({ state: 'connected', retryAt: null, lastError: null });
       // Pushes come only on change: pull the current snapshot at once.
