@@ -21,6 +21,20 @@ function enospc(): NodeJS.ErrnoException {
 }
 
 // Every handle the history opens writes through the real file system, until the test fills the disk.
+/** A running on-demand g4dn.xlarge of queue gpu, launched at T0: what the tracker observes. */
+const running = (id: string): InstanceObs => ({
+  instanceId: id,
+  state: 'running',
+  instanceType: 'g4dn.xlarge',
+  market: 'on-demand',
+  zone: 'us-east-1c',
+  subnetId: null,
+  launchedAt: T0,
+  tags: { [TAG.queue]: 'gpu', [TAG.resource]: 'g4' },
+  clientToken: null,
+  stateReasonCode: null,
+});
+
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
   const open = async (...args: Parameters<typeof real.open>): Promise<FileHandle> => {
@@ -164,34 +178,22 @@ describe('cost history on a full disk', () => {
   it('the tracker applies every fact of a tick on a full disk, and a quiet tick writes them once there is space', async () => {
     const h = await openHistory();
     const tracker = new CostTracker(h, new PriceBook({ region: 'us-east-1', clock }));
-    const inst = (id: string): InstanceObs => ({
-      instanceId: id,
-      state: 'running',
-      instanceType: 'g4dn.xlarge',
-      market: 'on-demand',
-      zone: 'us-east-1c',
-      subnetId: null,
-      launchedAt: T0,
-      tags: { [TAG.queue]: 'gpu', [TAG.resource]: 'g4' },
-      clientToken: null,
-      stateReasonCode: null,
-    });
-    await tracker.observe([inst('i-a'), inst('i-b')], null, T0 + 60 * S);
+    await tracker.observe([running('i-a'), running('i-b')], null, T0 + 60 * S);
     expect(fileLines()).toHaveLength(2);
 
     disk.failAfter = 10;
     // i-a is gone and i-c is new: both facts apply in memory although neither reaches the disk.
-    await expect(tracker.observe([inst('i-b'), inst('i-c')], null, T0 + 120 * S)).rejects.toThrow(/ENOSPC/);
+    await expect(tracker.observe([running('i-b'), running('i-c')], null, T0 + 120 * S)).rejects.toThrow(/ENOSPC/);
     expect(h.get('i-a')?.endedAt).toBe(T0 + 120 * S);
     expect(h.get('i-c')).toBeDefined();
     expect(tracker.unsavedFacts).toBe(2);
     expect(fileLines()).toHaveLength(2);
 
     disk.failAfter = null;
-    expect(await tracker.observe([inst('i-b'), inst('i-c')], null, T0 + 180 * S)).toBe(true);
+    expect(await tracker.observe([running('i-b'), running('i-c')], null, T0 + 180 * S)).toBe(true);
     expect(tracker.unsavedFacts).toBe(0);
     expect(fileLines()).toHaveLength(4);
-    expect(await tracker.observe([inst('i-b'), inst('i-c')], null, T0 + 240 * S)).toBe(false);
+    expect(await tracker.observe([running('i-b'), running('i-c')], null, T0 + 240 * S)).toBe(false);
   });
 
   it('the loop says once that the history cannot be written, and says when it is written again', async () => {
@@ -199,18 +201,7 @@ describe('cost history on a full disk', () => {
     const tracker = new CostTracker(h, new PriceBook({ region: 'us-east-1', clock }));
     let now = T0 + 60 * S;
     const log = new EventLog(() => now);
-    const inst: InstanceObs = {
-      instanceId: 'i-a',
-      state: 'running',
-      instanceType: 'g4dn.xlarge',
-      market: 'on-demand',
-      zone: 'us-east-1c',
-      subnetId: null,
-      launchedAt: T0,
-      tags: { [TAG.queue]: 'gpu', [TAG.resource]: 'g4' },
-      clientToken: null,
-      stateReasonCode: null,
-    };
+    const inst = running('i-a');
     const tick = (instances: InstanceObs[]) =>
       observeCosts(
         tracker,
