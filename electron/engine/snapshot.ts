@@ -38,12 +38,20 @@ export function buildSnapshotViews(args: {
 }): SnapshotViews {
   const { now, config, plan, prices } = args;
   const sources = new Set<string>();
-  const planned: InstanceView[] = (plan?.instances ?? []).map((c) => {
-    const quote = prices(c.instance.instanceType, c.instance.market, c.instance.zone);
+  /** An instance's price, uptime and spend so far: per-second billing with a 60 s minimum. */
+  const billing = (instanceType: string, market: Market, zone: string | undefined, launchedAt: number) => {
+    const quote = prices(instanceType, market, zone);
     sources.add(quote.source);
-    const uptimeSec = Math.max(0, (now - c.instance.launchedAt) / 1000);
-    // Per-second billing with a 60 s minimum.
-    const billedSec = Math.max(60, uptimeSec);
+    const uptimeSec = Math.max(0, (now - launchedAt) / 1000);
+    return { uptimeSec, hourlyPrice: quote.price, costSoFar: (Math.max(60, uptimeSec) / 3600) * quote.price };
+  };
+  const planned: InstanceView[] = (plan?.instances ?? []).map((c) => {
+    const { uptimeSec, hourlyPrice, costSoFar } = billing(
+      c.instance.instanceType,
+      c.instance.market,
+      c.instance.zone,
+      c.instance.launchedAt,
+    );
     return {
       instanceId: c.instance.instanceId,
       queue: c.queue,
@@ -60,8 +68,8 @@ export function buildSnapshotViews(args: {
       task: c.worker?.task
         ? { id: c.worker.task.id, ...(c.worker.task.name ? { name: c.worker.task.name } : {}) }
         : null,
-      hourlyPrice: quote.price,
-      costSoFar: (billedSec / 3600) * quote.price,
+      hourlyPrice,
+      costSoFar,
       ...(c.note ? { note: c.note } : {}),
     };
   });
@@ -71,9 +79,7 @@ export function buildSnapshotViews(args: {
     const res = config.resources[f.resource];
     const instanceType = res?.instanceType ?? '?';
     const market = f.market ?? res?.market ?? 'on-demand';
-    const quote = prices(instanceType, market, f.zone);
-    sources.add(quote.source);
-    const uptimeSec = Math.max(0, (now - f.at) / 1000);
+    const { uptimeSec, hourlyPrice, costSoFar } = billing(instanceType, market, f.zone, f.at);
     return [
       {
         instanceId: f.instanceId,
@@ -89,8 +95,8 @@ export function buildSnapshotViews(args: {
         idleSec: null,
         workerId: null,
         task: null,
-        hourlyPrice: quote.price,
-        costSoFar: (Math.max(60, uptimeSec) / 3600) * quote.price,
+        hourlyPrice,
+        costSoFar,
         note: 'just launched: EC2 does not list it yet',
       },
     ];
