@@ -368,6 +368,11 @@ export class CostHistory {
     return [...this.records.values()];
   }
 
+  /** The instances with no end recorded, from the index (a copy: recording an end while going through it is safe). */
+  openInstances(): InstanceRecord[] {
+    return [...this.running];
+  }
+
   /** Instances that ended longer ago than this many days are dropped at compaction (so a period before is partial). */
   get retentionDays(): number {
     return this.retentionMs / 86_400_000;

@@ -148,7 +148,8 @@ export class CostTracker {
         });
       }
     }
-    for (const rec of this.history.instances()) {
+    // Only the open ones: a year of ended instances is not gone through at every tick.
+    for (const rec of this.history.openInstances()) {
       if (rec.endedAt === null && !listed.has(rec.instanceId)) {
         const open = rec.tasks.find((t) => t.endedAt === null);
         if (open) await record({ t: 'task-ended', at: now, instanceId: rec.instanceId, taskId: open.taskId });
