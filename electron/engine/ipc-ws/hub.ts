@@ -71,14 +71,35 @@ export const MAX_PROTOCOL_ERRORS = 10;
 const PROTOCOL_WINDOW_MS = 60_000;
 export const CLOSE_PROTOCOL_ERROR = 1008;
 
+/** Occurrences of one thing to log, and when a line about them was last written. */
+export interface LineTally {
+  loggedAt: number;
+  unlogged: number;
+}
+
+export const newLineTally = (): LineTally => ({ loggedAt: -Infinity, unlogged: 0 });
+
+/**
+ * Counts one more occurrence; returns how many to report when a line is due (at most one per `windowMs`, the first
+ * at once), else null. What a peer can repeat at will is logged this way, so no peer can flood the host's log.
+ */
+export function tallyLine(t: LineTally, now: number, windowMs = 60_000): number | null {
+  t.unlogged++;
+  if (now - t.loggedAt < windowMs) return null;
+  const n = t.unlogged;
+  t.loggedAt = now;
+  t.unlogged = 0;
+  return n;
+}
+
 interface Client<T> {
   id: string;
   socket: WebSocket;
   visible: boolean;
   inFlight: number;
   tag: T;
-  /** Protocol errors: in the current minute, and not yet logged since `loggedAt`. */
-  bad: { since: number; count: number; unlogged: number; loggedAt: number };
+  /** Protocol errors in the current minute (`since`), and the tally of those not yet logged. */
+  bad: { since: number; count: number; lines: LineTally };
 }
 
 export function createIpcHub<T>(opts: HubOptions): Hub<T> {
@@ -95,7 +116,6 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
     const b = client.bad;
     if (now - b.since >= PROTOCOL_WINDOW_MS) Object.assign(b, { since: now, count: 0 });
     b.count++;
-    b.unlogged++;
     if (b.count >= MAX_PROTOCOL_ERRORS) {
       log(`${client.id}: closed: ${b.count} frames within a minute were not valid messages (the last ${what})`);
       clients.delete(client);
@@ -103,13 +123,13 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
       setTimeout(() => client.socket.terminate(), 1000).unref();
       return;
     }
-    if (now - b.loggedAt < PROTOCOL_WINDOW_MS) return;
+    const n = tallyLine(b.lines, now, PROTOCOL_WINDOW_MS);
+    if (n === null) return;
     log(
-      b.unlogged === 1
+      n === 1
         ? `${client.id}: ignored a frame that ${what}`
-        : `${client.id}: ignored ${b.unlogged} frames that were not valid messages (the last ${what})`,
+        : `${client.id}: ignored ${n} frames that were not valid messages (the last ${what})`,
     );
-    Object.assign(b, { loggedAt: now, unlogged: 0 });
   }
 
   function send(client: Client<T>, msg: ServerMessage | string) {
@@ -135,7 +155,7 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
       visible: true,
       inFlight: 0,
       tag: a.tag,
-      bad: { since: -Infinity, count: 0, unlogged: 0, loggedAt: -Infinity },
+      bad: { since: -Infinity, count: 0, lines: newLineTally() },
     };
     clients.add(client);
     socket.on('close', () => clients.delete(client));

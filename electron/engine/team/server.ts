@@ -17,7 +17,7 @@ import type { AppError } from '../../../shared/ipc/contract.js';
 import { isInvokeChannel, type Dispatch } from '../../../shared/ipc/dispatch.js';
 import { checkRole, renderRoleRefusal, type Role } from '../../../shared/ipc/roles.js';
 import { WS_MAX_PAYLOAD, WS_PATH } from '../../../shared/ipc/ws-protocol.js';
-import { createIpcHub, type SnapshotSource } from '../ipc-ws/hub.js';
+import { createIpcHub, newLineTally, tallyLine, type LineTally, type SnapshotSource } from '../ipc-ws/hub.js';
 import type { ChangeFeed } from '../service/changes.js';
 import { findToken, TokenFileError, type TokenRecord, type TokenStore } from './tokens.js';
 import { plural } from '../../../shared/words.js';
@@ -118,22 +118,20 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
 
   // Refused upgrades are logged at most once a minute per address and reason, with how many there were: anyone who
   // reaches the port could otherwise write a line per attempt into the host's log. Bounded: the oldest go first.
-  const refusals = new Map<string, { loggedAt: number; unlogged: number }>();
+  const refusals = new Map<string, LineTally>();
   function logRefusal(address: string, why: string) {
     const key = `${address}|${why}`;
-    const now = Date.now();
-    const r = refusals.get(key) ?? { loggedAt: -Infinity, unlogged: 0 };
+    const r = refusals.get(key) ?? newLineTally();
     refusals.delete(key);
     if (refusals.size >= 1000) refusals.delete(refusals.keys().next().value!);
     refusals.set(key, r);
-    r.unlogged++;
-    if (now - r.loggedAt < 60_000) return;
+    const n = tallyLine(r, Date.now());
+    if (n === null) return;
     log(
-      r.unlogged === 1
+      n === 1
         ? `refused a connection from ${address}: ${why}`
-        : `refused ${r.unlogged} connections from ${address} since the last line about it: ${why}`,
+        : `refused ${n} connections from ${address} since the last line about it: ${why}`,
     );
-    Object.assign(r, { loggedAt: now, unlogged: 0 });
   }
 
   function refuse(socket: Duplex, status: number, text: string) {
