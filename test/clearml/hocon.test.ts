@@ -146,6 +146,8 @@ describe('substitutions', () => {
     ["the key's own name means the value it overrides", 'ref: "a"\nref: ${ref}"b"', 'ab'],
     ['inside quotes it is text', 'ref: "${MY_HOST}"', '${MY_HOST}'],
     ['inside triple quotes it is text', 'ref: """${?MY_HOST}"""', '${?MY_HOST}'],
+    ['a quoted path segment is one key', 'x { "b.c": q, b { c: p } }\nref: ${x."b.c"}', 'q'],
+    ['outside quotes `:` separates keys as a dot does', 'x { b: q }\nref: ${x:b}', 'q'],
   ])('%s', (_name, text, expected) => {
     const doc = parseHocon(text, env);
     expect(hoconGet(doc, doc['a'] ? 'a.ref' : 'ref')).toBe(expected);

@@ -390,6 +390,31 @@ api {
     },
   },
   {
+    // A team's shared file keeps its servers under keys with dots and points the api section at them.
+    name: 'substitution paths with quoted segments and separators other than a dot',
+    text: () => `servers { "eu.prod": "http://eu:8008", eu { prod: "http://not-this:8008" }, web: "http://eu:8080" }
+api {
+    api_server: \${servers."eu.prod"}
+    web_server: \${servers:web}
+    credentials { access_key: \${"servers".web}"-AK", secret_key: "SK" }
+}
+`,
+    expected: {
+      ...none,
+      apiHost: 'http://eu:8008',
+      webHost: 'http://eu:8080',
+      accessKey: 'http://eu:8080-AK',
+      secretKey: 'SK',
+    },
+  },
+  {
+    name: 'two optional substitutions with a space between, one set',
+    env: { CONF_TEST_HOST: 'http://spaced:8008' },
+    text: () =>
+      `api {\n    api_server: \${?CONF_TEST_UNSET} \${?CONF_TEST_HOST}\n    web_server: \${?CONF_TEST_HOST} \${?CONF_TEST_UNSET}\n}\n`,
+    expected: { ...none, apiHost: 'http://spaced:8008', webHost: 'http://spaced:8008' },
+  },
+  {
     name: 'malformed: a required ${VAR} that is not set',
     text: () =>
       `api {\n    api_server: http://x:8008\n    credentials { access_key: AK, secret_key: \${CONF_TEST_SK} }\n}\n`,

@@ -69,6 +69,15 @@ const KEY_STOP = new Set(['.', ':', '=', '{', '}', '[', ']', ',', '#', '"', '+',
 /** Characters that end a bare value. `//` is handled separately. */
 const VALUE_STOP = new Set(['\n', ',', '}', ']', '#', '{', '[', '"', '$']);
 
+/**
+ * The keys a substitution's path names, split as pyhocon splits it: a quoted segment is one key (`${a."b.c"}` is key
+ * `b.c` in `a`), and outside quotes any of these characters separates keys (so `${a:b}` names `a.b`).
+ */
+const PATH_SEGMENT = /"[^"]+"|[^$}[\]:=+#`^?!@*&.]+/g;
+function substitutionPath(variable: string): string[] {
+  return Array.from(variable.matchAll(PATH_SEGMENT), ([seg]) => (seg.startsWith('"') ? seg.slice(1, -1) : seg));
+}
+
 /** `${variable}` or `${?variable}` in a value; `pos` is where it was written, for the error when it cannot resolve. */
 interface Ref {
   readonly variable: string;
@@ -462,7 +471,7 @@ class Resolver {
     const step = (v: RawValue | undefined): RawValue | undefined =>
       v === self ? self.prev : v instanceof Pending ? this.pending(v, depth, ref.pos) : v;
     let cur: RawValue | undefined = this.root;
-    for (const seg of ref.variable.split('.')) {
+    for (const seg of substitutionPath(ref.variable)) {
       if (!isRawObject(cur) || !Object.hasOwn(cur, seg)) {
         cur = undefined;
         break;
