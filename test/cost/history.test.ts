@@ -292,6 +292,49 @@ describe('CostHistory', () => {
     expect(reread.get('i-b')!.endedAt).toBe(T0 + 2 * H);
   });
 
+  it('keeps the facts recorded while a compaction is being written (they land after it, none lost at restart)', async () => {
+    const clock = clockAt(T0 + 5 * H);
+    const h = await openHistory(clock);
+    await h.record(launched('i-a', T0));
+    const compacting = h.compact();
+    let done = false;
+    void compacting.then(() => (done = true));
+    // One task a turn of the event loop until the compaction has finished: several land while it writes.
+    const recorded: Promise<boolean>[] = [];
+    for (let n = 0; !done; n++) {
+      recorded.push(h.record({ t: 'task-started', at: T0 + (n + 1) * S, instanceId: 'i-a', taskId: `T${n}` }));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(recorded);
+    expect(recorded.length).toBeGreaterThan(1);
+    const inMemory = h.get('i-a')!.tasks.map((t) => t.taskId);
+    expect(inMemory).toHaveLength(recorded.length);
+    await h.close();
+
+    const reread = await openHistory(clock);
+    expect(reread.openReport).toMatchObject({ damaged: 0, skipped: 0 });
+    expect(reread.get('i-a')!.tasks.map((t) => t.taskId)).toEqual(inMemory);
+  });
+
+  it('a compaction larger than one write chunk reads back whole', async () => {
+    const clock = clockAt(T0 + 5 * H);
+    const h = await openHistory(clock);
+    // ~5,000 instances with a long price note: several MB, so the rewrite spans several chunks.
+    const note = 'n'.repeat(800);
+    for (let i = 0; i < 5000; i++)
+      await h.record(
+        launched(`i-${i}`, T0 + i * S, { priceSource: { kind: 'bundled', fetchedAt: null, note: `${note}${i}` } }),
+      );
+    const total = h.monthToDate();
+    await h.compact();
+    expect(lines()).toHaveLength(5000);
+
+    const reread = await openHistory(clock);
+    expect(reread.openReport).toMatchObject({ lines: 5000, damaged: 0 });
+    expect(reread.instances().map((r) => r.priceSource.note)).toEqual(h.instances().map((r) => r.priceSource.note));
+    expect(reread.monthToDate()).toBeCloseTo(total, 9);
+  });
+
   it('drops instances past the retention period at compaction', async () => {
     const clock = clockAt(T0);
     const h = await openHistory(clock, { retentionDays: 30 });

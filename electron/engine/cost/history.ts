@@ -133,9 +133,13 @@ export interface OpenReport {
 
 /** What the bytes of a journal read as. */
 export interface JournalScan {
-  facts: CostFact[];
-  /** Lines that parsed as JSON, as they are (facts and the lines of a newer version), to rewrite a damaged file. */
-  readable: string[];
+  /** Facts read (each handed to the scan's `onFact` as it is read, so a large file is not held twice over). */
+  facts: number;
+  /**
+   * Where each line that parsed as JSON lies in the bytes (facts and the lines of a newer version), to rewrite a
+   * damaged file with them: byte offsets, not copies of the lines.
+   */
+  readable: Array<[start: number, end: number]>;
   /** Complete lines that are JSON but no fact this version knows. */
   skipped: number;
   /** Unreadable lines (or a bad tail) that a torn append cannot explain. */
@@ -166,10 +170,10 @@ function isTornAppend(tail: Buffer, linesBefore: number, damagedBefore: number):
   return APPENDED_STARTS.some((p) => text.startsWith(p) || p.startsWith(text));
 }
 
-/** Reads a journal's bytes line by line: what applies, what is skipped, and what is damaged. */
-export function scanJournal(buf: Buffer): JournalScan {
+/** Reads a journal's bytes line by line: what applies (handed to `onFact`), what is skipped, and what is damaged. */
+export function scanJournal(buf: Buffer, onFact: (fact: CostFact) => void): JournalScan {
   const scan: JournalScan = {
-    facts: [],
+    facts: 0,
     readable: [],
     skipped: 0,
     damaged: 0,
@@ -185,9 +189,11 @@ export function scanJournal(buf: Buffer): JournalScan {
     const line = bytes.toString('utf8');
     const parsed = parseLine(line);
     if (parsed.kind === 'fact' || parsed.kind === 'unknown') {
-      if (parsed.kind === 'fact') scan.facts.push(parsed.fact);
-      else scan.skipped++; // a newer version's fact: kept on disk until compaction
-      scan.readable.push(line);
+      if (parsed.kind === 'fact') {
+        scan.facts++;
+        onFact(parsed.fact);
+      } else scan.skipped++; // a newer version's fact: kept on disk until compaction
+      scan.readable.push([offset, offset + bytes.length]);
       if (last) scan.needsNewline = true;
     } else if (parsed.kind === 'not-json') {
       if (last && isTornAppend(bytes, scan.readable.length, scan.damaged)) scan.tornAt = offset;
@@ -274,14 +280,22 @@ export class CostHistory {
     const readOnly = opts.readOnly ?? false;
     if (!readOnly) await mkdir(path.dirname(opts.file), { recursive: true });
     const buf = existsSync(opts.file) ? await readFile(opts.file) : Buffer.alloc(0);
-    const scan = scanJournal(buf);
-    const report: OpenReport = {
-      lines: scan.facts.length,
+    const report: OpenReport = { lines: 0, tornTail: false, skipped: 0, damaged: 0, keptAs: null };
+    const h = new CostHistory(
+      opts.file,
+      opts.clock,
+      opts.compactAfterLines ?? 5000,
+      (opts.retentionDays ?? 400) * 86_400_000,
+      report,
+    );
+    // Each fact is applied as it is read: a year of history is not held as parsed facts beside its records.
+    const scan = scanJournal(buf, (f) => h.apply(f));
+    Object.assign(report, {
+      lines: scan.facts,
       tornTail: scan.tornAt !== null,
       skipped: scan.skipped,
       damaged: scan.damaged,
-      keptAs: null,
-    };
+    });
     let needsNewline = scan.needsNewline;
     if (!readOnly && scan.damaged > 0) {
       // The damaged file is evidence of spend: copied aside before anything is cut, then rewritten with what read.
@@ -289,7 +303,7 @@ export class CostHistory {
       try {
         await copyFile(opts.file, corrupt);
         report.keptAs = corrupt;
-        await writeFileDurably(opts.file, scan.readable.map((l) => `${l}\n`).join(''));
+        await writeFileDurably(opts.file, scan.readable.map(([a, b]) => `${buf.toString('utf8', a, b)}\n`).join(''));
         needsNewline = false;
       } catch {
         // Left as it is (the copy or the rewrite failed): appends start on a line of their own after the damage.
@@ -299,14 +313,6 @@ export class CostHistory {
       // Torn append: everything before it is intact; cut it so the next append starts on a clean line.
       await truncate(opts.file, scan.tornAt);
     }
-    const h = new CostHistory(
-      opts.file,
-      opts.clock,
-      opts.compactAfterLines ?? 5000,
-      (opts.retentionDays ?? 400) * 86_400_000,
-      report,
-    );
-    for (const f of scan.facts) h.apply(f);
     h.linesInFile = scan.readable.length;
     const problem = openProblemText(opts.file, report, scan.zeroed);
     if (problem) opts.onProblem?.(problem);
@@ -631,13 +637,26 @@ export class CostHistory {
         this.records.delete(key);
         this.unindex(r);
       }
-    const lines = [...this.records.values()]
-      .sort((a, b) => a.launchedAt - b.launchedAt)
-      .map((r) => `${JSON.stringify(CostFactSchema.parse({ ...r, t: 'instance' }))}\n`);
+    // Written as it is now, in chunks of about 1 MB: a year of history is not built as one string, nor held twice.
+    const chunks: string[] = [];
+    let chunk = '';
+    let lines = 0;
+    for (const r of [...this.records.values()].sort((a, b) => a.launchedAt - b.launchedAt)) {
+      chunk += `${JSON.stringify(CostFactSchema.parse({ ...r, t: 'instance' }))}\n`;
+      lines++;
+      if (chunk.length >= 1 << 20) {
+        chunks.push(chunk);
+        chunk = '';
+      }
+    }
+    chunks.push(chunk);
+    // The facts waiting now are in the rewrite; those recorded while it is written are not, and stay waiting.
+    const included = this.pending.length;
     const tmp = `${this.file}.compact.tmp`;
     const out = await open(tmp, 'w');
     try {
-      await out.writeFile(lines.join(''), 'utf8');
+      // Consecutive writeFile calls on one handle continue where the last one ended.
+      for (let c = chunks.shift(); c !== undefined; c = chunks.shift()) await out.writeFile(c, 'utf8');
       await out.sync();
     } finally {
       await out.close();
@@ -653,9 +672,8 @@ export class CostHistory {
       this.fh ??= await open(this.file, 'a');
     }
     await syncDir(path.dirname(this.file));
-    this.linesInFile = lines.length;
-    // The rewrite holds every fact applied in memory, the waiting ones included.
-    this.pending.length = 0;
+    this.linesInFile = lines;
+    this.pending.splice(0, included);
     this.partialTail = false;
   }
 }
