@@ -10,6 +10,7 @@ import { runHeadless } from '../../electron/engine/cli/headless.js';
 import type { EngineHost } from '../../electron/engine/host.js';
 import { publish } from '../../electron/engine/store.js';
 import { AttachError, createTeamClient, probeFingerprint, type TeamClient } from '../../electron/engine/team/client.js';
+import { MAX_CONNECTIONS_PER_TOKEN } from '../../electron/engine/team/server.js';
 import { startServing, type Serving } from '../../electron/engine/team/serve.js';
 import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
 import type { EngineEvent } from '../../shared/domain.js';
@@ -210,6 +211,59 @@ describe('serve and attach', () => {
     const lines = serverLog.slice(logged).filter((l) => l.includes('(flo, viewer)'));
     expect(lines.length).toBeLessThanOrEqual(2);
     expect(lines.at(-1)).toMatch(/closed: 10 frames within a minute were not valid messages/);
+  });
+
+  it(`one token holds at most ${MAX_CONNECTIONS_PER_TOKEN} connections; the next is refused (429) until one closes`, async () => {
+    const { token } = tokens.issue('many', 'viewer');
+    const opened: WebSocket[] = [];
+    const connect = () =>
+      new Promise<{ status: number; ws: WebSocket }>((resolve) => {
+        const ws = new WebSocket(`${url}/ipc`, {
+          rejectUnauthorized: false,
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, ws }));
+        ws.on('open', () => resolve({ status: 101, ws }));
+        ws.on('error', () => undefined);
+      });
+    try {
+      // Asked all at once: a burst must not pass the check together.
+      const first = await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_TOKEN + 3 }, connect));
+      opened.push(...first.filter((r) => r.status === 101).map((r) => r.ws));
+      expect(first.map((r) => r.status).sort()).toEqual([
+        ...Array<number>(MAX_CONNECTIONS_PER_TOKEN).fill(101),
+        ...Array<number>(3).fill(429),
+      ]);
+      expect(serverLog.join('\n')).toMatch(/many's token already has 8 connections open \(at most 8\)/);
+      // Another token is not affected.
+      const other = attach(tokens.issue('other-one', 'viewer').token);
+      await other.ready();
+
+      const closed = new Promise((r) => opened[0]!.once('close', r));
+      opened.shift()!.close();
+      await closed;
+      // The server counts a connection until its socket is gone, a moment after the client saw it close.
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 101; i++) {
+        const r = await connect();
+        opened.push(r.ws);
+        status = r.status;
+        if (status !== 101) await new Promise((res) => setTimeout(res, 20));
+      }
+      expect(status).toBe(101);
+    } finally {
+      for (const ws of opened) ws.terminate();
+    }
+  });
+
+  it('a client refused for too many connections says what to do', async () => {
+    const { token } = tokens.issue('crowd', 'viewer');
+    const first = Array.from({ length: MAX_CONNECTIONS_PER_TOKEN }, () => attach(token));
+    await Promise.all(first.map((c) => c.ready()));
+    const said: string[] = [];
+    const extra = attach(token, serving.tls.fingerprint, (l) => said.push(l));
+    await until('the refusal', () => extra.connection().lastError !== null);
+    expect(extra.connection().lastError).toMatch(/too many connections open with this token: close other windows/);
   });
 
   it('refused upgrades from one address are logged once a minute, not once each', async () => {

@@ -258,12 +258,17 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
     let lastError = '';
     sock.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 401 || res.statusCode === 403) refusal = new AttachError('token_refused', TOKEN_REFUSED);
+      else if (res.statusCode === 429)
+        lastError =
+          'the team engine has too many connections open with this token: close other windows or apps attached ' +
+          'with it, or ask its admin for a token of your own';
       else lastError = `the server answered HTTP ${res.statusCode ?? '?'} (is this a team engine?)`;
       res.resume();
       sock.terminate();
     });
     sock.on('error', (e) => {
-      lastError = e.message;
+      // After an HTTP answer, what it said (the error that follows is only "closed before the connection was …").
+      lastError ||= e.message;
     });
     sock.on('open', () => {
       // After "retrying in N s" lines, the one that says it worked (the terminal otherwise only ever shows failures).

@@ -27,6 +27,13 @@ export const CLOSE_REVOKED = 4401;
 export const CLOSE_SHUTDOWN = 1001;
 
 export const DEFAULT_LISTEN = { host: '0.0.0.0', port: 7465 };
+/**
+ * Connections one token may hold at once, and all tokens together. A teammate's app holds one; each connection
+ * may queue up to a few MB of replies it has not read, so without a bound one token could grow the host's memory
+ * without limit.
+ */
+export const MAX_CONNECTIONS_PER_TOKEN = 8;
+export const MAX_CONNECTIONS = 256;
 
 export interface TeamServerOptions {
   dispatch: Dispatch;
@@ -134,6 +141,10 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
     );
   }
 
+  /** Connections held (upgrading or open) by token hash, and in all. */
+  const open = new Map<string, number>();
+  let openTotal = 0;
+
   function refuse(socket: Duplex, status: number, text: string) {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
@@ -152,6 +163,25 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
       logRefusal(address, 'missing or unknown token');
       return refuse(socket, 401, 'Unauthorized');
     }
+    // Counted from the upgrade until its socket closes, so a burst of requests cannot pass the check together.
+    const held = open.get(record.sha256) ?? 0;
+    if (held >= MAX_CONNECTIONS_PER_TOKEN || openTotal >= MAX_CONNECTIONS) {
+      logRefusal(
+        address,
+        held >= MAX_CONNECTIONS_PER_TOKEN
+          ? `${record.name}'s token already has ${plural(held, 'connection')} open (at most ${MAX_CONNECTIONS_PER_TOKEN})`
+          : `${plural(openTotal, 'connection')} are open (at most ${MAX_CONNECTIONS})`,
+      );
+      return refuse(socket, 429, 'Too Many Requests');
+    }
+    open.set(record.sha256, held + 1);
+    openTotal++;
+    socket.once('close', () => {
+      openTotal--;
+      const n = (open.get(record.sha256) ?? 1) - 1;
+      if (n > 0) open.set(record.sha256, n);
+      else open.delete(record.sha256);
+    });
     const tag: Tag = { name: record.name, role: record.role, sha256: record.sha256 };
     wss.handleUpgrade(req, socket, head, (ws) => {
       log(`${record.name} (${record.role}) attached from ${req.socket.remoteAddress ?? '?'}`);
