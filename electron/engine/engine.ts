@@ -299,6 +299,7 @@ export class Engine {
       launchesPaused: this.pauses.launches,
       busy: p.instances.some((c) => c.phase === 'booting') || result.launched.length + result.terminated.length > 0,
       firstError: result.errors[0] ?? null,
+      refusals: this.launcher.refusals,
       connectionFix: down.fix,
     });
     this.publish(now, p, status, money?.caps, held);

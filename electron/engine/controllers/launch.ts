@@ -4,6 +4,10 @@
  * - launches EC2 does not list yet (in flight), which count as booting so the same demand is not launched twice;
  * - capacity cool-downs: a (queue, resource) whose every placement ran out is skipped for a while, so the queue
  *   moves on to its next resource;
+ * - refusals of the resource's configuration (a wrong AMI, subnet, security group, key pair or parameter): the
+ *   (queue, resource) is skipped longer (CONFIG_REFUSAL_COOLDOWN_MS) and named in the status meanwhile, so the
+ *   queue moves on instead of sending the same bad request every tick, and a fix made in AWS (an AMI
+ *   shared at last) still heals at a later try;
  * - on-demand credits: after a spot loss, the replacement of each requeued task launches on-demand (where the
  *   resource allows fallback), one credit per lost task, valid 30 min, so the queue does not stay on on-demand.
  */
@@ -31,6 +35,22 @@ import type { ActContext } from './terminate.js';
  */
 export const IN_FLIGHT_TTL_MS = 10 * 60_000;
 const ON_DEMAND_CREDIT_MS = 30 * 60_000;
+/**
+ * How long a (queue, resource) whose launch EC2 refused for its configuration is skipped: longer than a capacity
+ * shortage, which passes by itself, while a bad AMI or subnet stays bad until someone fixes it (a settings change of
+ * the resource ends it at once: `carryFrom` drops it).
+ */
+export const CONFIG_REFUSAL_COOLDOWN_MS = 30 * 60_000;
+
+/** A (queue, resource) whose last launch EC2 refused for its configuration, for the status. */
+export interface LaunchRefusal {
+  queue: string;
+  resource: string;
+  /** What EC2 said, as `Ec2Error` words it (names the code and what to check). */
+  message: string;
+  /** When the resource is tried again. */
+  retryAt: number;
+}
 
 export interface LaunchIntent extends LaunchAttempt {
   queue: string;
@@ -55,9 +75,19 @@ export interface LaunchPorts {
 
 type LaunchAction = Extract<Action, { kind: 'launch' }>;
 
+/** What happens after a configuration refusal, for the event and the status. */
+export function refusalRetryText(queue: string, resource: string): string {
+  return (
+    `'${resource}' is tried again in ${Math.round(CONFIG_REFUSAL_COOLDOWN_MS / 60_000)} min, or at the next poll ` +
+    `once its settings change; meanwhile '${queue}' uses its next resource, if it has one.`
+  );
+}
+
 export class LaunchController {
   private flying: InFlightLaunch[] = [];
   private readonly cooling = new Map<string, number>();
+  /** By cool-down key: the resources whose launches EC2 refuses for their configuration. */
+  private readonly refused = new Map<string, LaunchRefusal>();
   private readonly capacity = new CapacityCooldowns();
   private readonly credits = new Map<string, { count: number; until: number }>();
 
@@ -93,6 +123,8 @@ export class LaunchController {
     for (const [key, until] of previous.cooling)
       if (unchangedResource(key.slice(key.indexOf('|') + 1)) && until > (this.cooling.get(key) ?? 0))
         this.cooling.set(key, until);
+    for (const [key, refusal] of previous.refused)
+      if (unchangedResource(refusal.resource) && !this.refused.has(key)) this.refused.set(key, refusal);
     this.capacity.carryFrom(previous.capacity);
     for (const [queue, credit] of previous.credits) if (!this.credits.has(queue)) this.credits.set(queue, credit);
   }
@@ -100,6 +132,11 @@ export class LaunchController {
   /** `${queue}|${resource}` pairs cooling down at `now`, for the policy. */
   coolingAt(now: number): Set<string> {
     return new Set([...this.cooling].filter(([, until]) => until > now).map(([k]) => k));
+  }
+
+  /** The (queue, resource) pairs skipped because EC2 refused their configuration, for the status. */
+  get refusals(): LaunchRefusal[] {
+    return [...this.refused.values()];
   }
 
   /** A spot task of this queue was lost: its replacement launches on-demand. */
@@ -116,6 +153,8 @@ export class LaunchController {
       (f) => !(f.instanceId && listed.has(f.instanceId)) && now - f.at < IN_FLIGHT_TTL_MS,
     );
     for (const [k, until] of this.cooling) if (until <= now) this.cooling.delete(k);
+    // Said while it is skipped: the try that ends the cool-down says it again if EC2 still refuses it.
+    for (const [k, r] of this.refused) if (r.retryAt <= now) this.refused.delete(k);
   }
 
   /** Carry out the plan's launch actions in order; returns the instance ids launched. */
@@ -241,6 +280,13 @@ export class LaunchController {
         } else if (o.error.kind === 'throttle') {
           error = `EC2 is throttling requests (${o.error.code}): launches resume next tick`;
           stopAll = true;
+        } else if (o.error.kind === 'invalid') {
+          // The same request fails the same way at every tick: the queue moves on, and this one is tried rarely.
+          const key = cooldownKey(a.queue, a.resource);
+          const retryAt = now + CONFIG_REFUSAL_COOLDOWN_MS;
+          this.cooling.set(key, retryAt);
+          this.refused.set(key, { queue: a.queue, resource: a.resource, message: o.error.message, retryAt });
+          error = `launch of ${res.instanceType} (${a.resource}) failed: ${o.error.message} ${refusalRetryText(a.queue, a.resource)}`;
         } else {
           error = `launch of ${res.instanceType} (${a.resource}) failed: ${o.error.message}`;
         }

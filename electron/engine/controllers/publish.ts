@@ -8,6 +8,7 @@ import type { Config } from '../../../shared/config.js';
 import type { AdoptableView, EngineEvent, EngineStatus, StatusFix } from '../../../shared/domain.js';
 import { leadershipText, type LeadershipView } from '../../../shared/team.js';
 import type { CostTracker } from '../cost/tracker.js';
+import { refusalRetryText, type LaunchRefusal } from './launch.js';
 import type { InFlightLaunch, Plan } from '../policy.js';
 import { renderDecision, type LaunchHold } from '../reasons.js';
 import { buildSnapshotViews, type PriceLookup } from '../snapshot.js';
@@ -66,6 +67,8 @@ export function tickStatus(t: {
   launchesPaused: boolean;
   busy: boolean;
   firstError: string | null;
+  /** Resources whose launches EC2 refuses for their configuration (a wrong AMI, subnet, …): named in the status. */
+  refusals?: readonly LaunchRefusal[];
   /** Where the connection problems of this tick are fixed (ClearML's first). */
   connectionFix?: readonly StatusFix[];
 }): TickStatus {
@@ -89,11 +92,25 @@ export function tickStatus(t: {
             : 'watching';
   const statusReason = !t.acting
     ? 'Autoscaling is off: nothing is launched or terminated.'
-    : (t.authBlocked ?? (t.clearmlOk ? null : t.firstError));
+    : (t.authBlocked ?? (t.clearmlOk ? refusalText(t.refusals ?? []) : t.firstError));
   // Launches refused for want of permission are fixed with the AWS keys (or their IAM policy).
   const statusFix: StatusFix[] =
     status !== 'error' ? [] : t.authBlocked ? ['credentials'] : (t.connectionFix ?? []).slice(0, 1);
   return { status, statusReason, ...(statusFix.length ? { statusFix } : {}) };
+}
+
+/**
+ * The status while launches of a resource keep being refused for its configuration: otherwise the status says
+ * "watching" with no reason while a queue cannot use its first resource, and only the event log tells why.
+ */
+function refusalText(refusals: readonly LaunchRefusal[]): string | null {
+  const [first, ...more] = refusals;
+  if (!first) return null;
+  const others = more.length ? ` (and ${more.length} more: ${more.map((r) => `'${r.resource}'`).join(', ')})` : '';
+  return (
+    `Launches of '${first.resource}' for '${first.queue}' fail${others}: ${first.message} ` +
+    refusalRetryText(first.queue, first.resource)
+  );
 }
 
 export class Publisher {

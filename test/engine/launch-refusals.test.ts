@@ -1,0 +1,133 @@
+// Launch failures through the real engine, the EC2 emulator's faults and the real SDK provider: what a refused or
+// short launch does to the queue's next ticks (its next resource, how often the failing request is sent again) and
+// what the status says meanwhile.
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONFIG_REFUSAL_COOLDOWN_MS } from '../../electron/engine/controllers/launch.js';
+import type { QueryParams } from '../../electron/engine/emulators/ec2-query.js';
+import type { Engine } from '../../electron/engine/engine.js';
+import { addTasks, baseConfig } from '../fixtures/index.js';
+import { startWorld, type World } from '../fixtures/world.js';
+
+let world: World | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+/** The RunInstances requests EC2 received, as `instanceType/market`. */
+function runRequests(w: World): string[] {
+  const seen: string[] = [];
+  w.ec2.interceptors.unshift((action: string, p: QueryParams) => {
+    if (action === 'RunInstances')
+      seen.push(`${p['InstanceType']}/${p['InstanceMarketOptions.MarketType'] ?? 'on-demand'}`);
+    return null;
+  });
+  return seen;
+}
+
+/** One poll: the agents move, the engine ticks. */
+async function tick(w: World, engine: Engine, sec = 15) {
+  w.clock.advance(sec * 1000);
+  w.agents.step();
+  const r = await engine.tick();
+  w.agents.step();
+  return r;
+}
+
+describe('a launch EC2 refuses for the resource configuration', () => {
+  // Queue gpu: gpu_a (g4dn, whose AMI EC2 does not know), then gpu_b (g5, fine) with room for one instance.
+  const config = baseConfig({
+    resources: {
+      gpu_a: { instanceType: 'g4dn.xlarge', amiId: 'ami-0badbadbadbadbad0' },
+      gpu_b: { instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0' },
+    },
+    queues: {
+      gpu: [
+        { resource: 'gpu_a', maxInstances: 2 },
+        { resource: 'gpu_b', maxInstances: 1 },
+      ],
+    },
+  });
+  const badAmi = {
+    action: 'RunInstances',
+    code: 'InvalidAMIID.NotFound',
+    message: "The image id '[ami-0badbadbadbadbad0]' does not exist",
+    when: (p: QueryParams) => p['ImageId'] === 'ami-0badbadbadbadbad0',
+  };
+
+  it('moves the queue on to its next resource, names the resource in the status, and tries it again rarely', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'] }));
+    w.ec2.faults.push(badAmi);
+    const asked = runRequests(w);
+    const engine = w.newEngine(config);
+    // Two long tasks: gpu_b holds one, so the queue keeps asking for more than gpu_b gives.
+    addTasks(w.clearml, 'gpu', 2, 4 * 3600);
+
+    const gpuA = () => asked.filter((a) => a.startsWith('g4dn')).length;
+    // Both tasks ask gpu_a first; its two launches are refused.
+    expect((await tick(w, engine)).launched).toEqual([]);
+    expect(asked).toEqual(['g4dn.xlarge/on-demand', 'g4dn.xlarge/on-demand']);
+    // The next poll goes to gpu_b.
+    expect((await tick(w, engine)).launched).toHaveLength(1);
+    expect(asked.slice(2)).toEqual(['g5.xlarge/on-demand']);
+    const s = w.store.getState();
+    expect(s.status).toBe('scaling');
+    expect(s.statusReason).toMatch(
+      /^Launches of 'gpu_a' for 'gpu' fail: EC2 rejected RunInstances \(InvalidAMIID\.NotFound: .*\): check the AMI id .* 'gpu_a' is tried again in 30 min, or at the next poll once its settings change; meanwhile 'gpu' uses its next resource, if it has one\.$/,
+    );
+
+    // Nearly 30 minutes of polls with a task still waiting: the bad request is not sent again.
+    await w.run(engine, CONFIG_REFUSAL_COOLDOWN_MS / 1000 - 60, 60);
+    expect(gpuA()).toBe(2);
+    expect(w.store.getState().statusReason).toMatch(/^Launches of 'gpu_a' for 'gpu' fail/);
+    // Once the cool-down is over it is tried again for the task still waiting, refused again and said again.
+    await w.run(engine, 120, 60);
+    expect(gpuA()).toBe(3);
+    expect(w.store.getState().statusReason).toMatch(/^Launches of 'gpu_a' for 'gpu' fail/);
+
+    // The AMI is shared at last: the next try launches, and the status has nothing more to say.
+    w.ec2.faults.length = 0;
+    await w.run(engine, CONFIG_REFUSAL_COOLDOWN_MS / 1000, 60);
+    expect(gpuA()).toBe(4);
+    expect(
+      w
+        .live()
+        .map((i) => i.instanceType)
+        .sort(),
+    ).toEqual(['g4dn.xlarge', 'g5.xlarge']);
+    expect(w.store.getState().statusReason).toBeNull();
+  });
+
+  it('is tried at the next poll once a settings save changes the resource, and not after one that does not', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'] }));
+    w.ec2.faults.push(badAmi);
+    const asked = runRequests(w);
+    const host = w.host();
+    host.configure(config, { clearml: w.clearmlKeys, aws: w.awsKeys });
+    addTasks(w.clearml, 'gpu', 2, 4 * 3600);
+    await host.setEnabled(true);
+    w.clock.advance(15_000);
+    await host.tickNow();
+    const gpuA = () => asked.filter((a) => a.startsWith('g4dn')).length;
+    expect(gpuA()).toBe(2);
+    // A save that leaves gpu_a as it was: still skipped, still said.
+    host.configure(baseConfig({ ...config, scaling: { ...config.scaling, maxIdleMin: 20 } }), {
+      clearml: w.clearmlKeys,
+      aws: w.awsKeys,
+    });
+    w.clock.advance(15_000);
+    await host.tickNow();
+    expect(gpuA()).toBe(2);
+    expect(host.store.getState().statusReason).toMatch(/^Launches of 'gpu_a' for 'gpu' fail/);
+    // A save that changes gpu_a: tried at the next poll.
+    const fixed = baseConfig({
+      ...config,
+      resources: { ...config.resources, gpu_a: { ...config.resources.gpu_a!, amiId: 'ami-0123456789abcdef0' } },
+    });
+    host.configure(fixed, { clearml: w.clearmlKeys, aws: w.awsKeys });
+    w.clock.advance(15_000);
+    await host.tickNow();
+    expect(gpuA()).toBe(3);
+    expect(w.live().map((i) => i.instanceType)).toContain('g4dn.xlarge');
+  });
+});
