@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CapacityCooldowns,
+  capacityKeyOf,
   launchPlan,
   launchWithFallback,
   type LaunchAttempt,
@@ -237,6 +238,34 @@ describe('launchWithFallback', () => {
     expect(out.attempts[0]!.error!.message).toBe(
       'Spot capacity for g4dn.xlarge is exhausted (InsufficientInstanceCapacity): trying on-demand instead',
     );
+  });
+
+  it('says what was not tried when the rest was cooling, rather than what it would have tried next', async () => {
+    rig = await startRig();
+    rig.emu.faults.push(spotIce());
+    const cooldowns = new CapacityCooldowns();
+    // A launch running alongside found on-demand out of capacity in A moments ago.
+    cooldowns.mark({ instanceType: 'g4dn.xlarge', market: 'on-demand', placement: A }, rig.clock.now());
+    const out = await launchWithFallback(rig.ec2, request(rig, { cooldowns, subnetIds: [A] }));
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.attempts.map((a) => a.attempt.market)).toEqual(['spot']);
+    expect(out.error.message).toBe(
+      `Spot capacity for g4dn.xlarge in ${A} is exhausted (InsufficientInstanceCapacity): on-demand in ${A} not ` +
+        'tried: out of capacity recently',
+    );
+  });
+
+  it('a launch there leaves its placement uncooled, and a quota on the whole market in place', () => {
+    const cooldowns = new CapacityCooldowns();
+    const spotA = { instanceType: 'g4dn.xlarge', market: 'spot', placement: A } as const;
+    const onDemandB = { instanceType: 'g4dn.xlarge', market: 'on-demand', placement: B } as const;
+    cooldowns.mark(spotA, 0);
+    cooldowns.mark({ ...onDemandB, placement: '*' }, 0);
+    cooldowns.launched(capacityKeyOf('g4dn.xlarge', { clientToken: 't', market: 'spot', subnetId: A }));
+    cooldowns.launched(capacityKeyOf('g4dn.xlarge', { clientToken: 't', market: 'on-demand', subnetId: B }));
+    expect(cooldowns.isCooling(spotA, 1)).toBe(false);
+    expect(cooldowns.isCooling(onDemandB, 1)).toBe(true);
   });
 
   it('says when the next try is if every placement is cooling, without calling EC2', async () => {

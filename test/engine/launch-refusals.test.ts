@@ -131,3 +131,41 @@ describe('a launch EC2 refuses for the resource configuration', () => {
     expect(w.live().map((i) => i.instanceType)).toContain('g4dn.xlarge');
   });
 });
+
+describe('a batch of launches that partly finds no capacity', () => {
+  it('launches every task within two polls: a sibling that launched leaves neither its placement nor the queue cooling', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'] }));
+    const config = baseConfig({
+      resources: {
+        gpu_a: {
+          instanceType: 'g4dn.xlarge',
+          amiId: 'ami-0123456789abcdef0',
+          market: 'spot',
+          spotFallbackToOnDemand: true,
+          subnetIds: ['subnet-0000aaaa'],
+        },
+      },
+      queues: { gpu: [{ resource: 'gpu_a', maxInstances: 4 }] },
+    });
+    // EC2 has no g4dn capacity for the first four requests of any market, then has it.
+    w.ec2.faults.push({ action: 'RunInstances', code: 'InsufficientInstanceCapacity', count: 4 });
+    const failures: string[] = [];
+    const engine = w.newEngine(config, {
+      onEvent: (e) => void (e.kind === 'launch-failed' && failures.push(e.message)),
+    });
+    addTasks(w.clearml, 'gpu', 4, 2 * 3600);
+
+    // Whatever order the answers come in, one of the four launches gets capacity at the first poll (the four faults
+    // go to the four spot requests sent together, or leave an on-demand one through), so the second poll finds a
+    // placement that launched uncooled and the queue's resource still in use.
+    const first = await tick(w, engine);
+    const second = await tick(w, engine);
+    expect(first.launched.length + second.launched.length).toBe(4);
+    expect(w.live()).toHaveLength(4);
+    // What failed in the batch is tried again at the next poll, not after a 10 min cool-down of the queue.
+    for (const m of failures)
+      expect(m).toMatch(
+        /^\d of \d launches of g4dn\.xlarge \(gpu_a\) found no capacity: .*; tried again at the next poll$/,
+      );
+  });
+});

@@ -18,6 +18,7 @@ import { errorText } from '../../../shared/error-text.js';
 import { ev } from '../events.js';
 import {
   CapacityCooldowns,
+  capacityKeyOf,
   DEFAULT_CAPACITY_COOLDOWN_MS,
   launchWithFallback,
   type LaunchAttempt,
@@ -249,6 +250,11 @@ export class LaunchController {
           });
         }),
       );
+      // Launches of one batch run side by side: one told "no capacity" moments before a sibling launched in the
+      // same (type, market, placement) must not leave it cooling, nor the (queue, resource) while it launches.
+      const launchedHere = outcomes.filter((o) => o.ok).length;
+      for (const o of outcomes) if (o.ok) this.capacity.launched(capacityKeyOf(res.instanceType, o.attempt));
+      const short = outcomes.filter((o) => !o.ok && o.error.kind === 'capacity').length;
       for (const o of outcomes) {
         if (o.ok && o.attempt.market === 'on-demand' && res.market === 'spot') {
           const c = this.credits.get(a.queue);
@@ -269,10 +275,14 @@ export class LaunchController {
         }
         const last = o.attempts.at(-1);
         if (last) await afterLaunch?.(intentOf(last.attempt), { error: o.error.code });
-        if (o.error.kind === 'capacity') {
+        if (o.error.kind === 'capacity' && launchedHere > 0) {
+          error = `${short} of ${batch} launches of ${res.instanceType} (${a.resource}) found no capacity: ${o.error.message}; tried again at the next poll`;
+        } else if (o.error.kind === 'capacity') {
           const ms = this.ports.capacityCooldownMs ?? DEFAULT_CAPACITY_COOLDOWN_MS;
           this.cooling.set(cooldownKey(a.queue, a.resource), now + ms);
-          error = `no capacity for ${res.instanceType} (${a.resource}) in any configured placement${res.market === 'spot' && res.spotFallbackToOnDemand ? ', spot or on-demand' : ''}: ${o.error.message}; '${a.queue}' will use its next resource for ${Math.round(ms / 60_000)} min`;
+          const markets = new Set(o.attempts.map((t) => t.attempt.market));
+          const tried = markets.size > 1 ? ', spot or on-demand' : '';
+          error = `no capacity for ${res.instanceType} (${a.resource}) in any configured placement${tried}: ${o.error.message}; '${a.queue}' will use its next resource for ${Math.round(ms / 60_000)} min`;
         } else if (o.error.kind === 'auth') {
           this.auth.note(o.error);
           error = this.auth.blocked;

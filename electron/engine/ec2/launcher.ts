@@ -38,6 +38,15 @@ export class CapacityCooldowns {
     this.until.set(keyOf(key), now + this.cooldownMs);
   }
 
+  /**
+   * A launch just succeeded there: it has capacity, whatever a launch of the same batch was told moments before
+   * (left cooling, the next launches would skip it for nothing). A quota on the whole market stays: one more
+   * instance under it says nothing about room for another.
+   */
+  launched(key: CapacityKey): void {
+    this.until.delete(keyOf(key));
+  }
+
   isCooling(key: CapacityKey, now: number): boolean {
     return this.coolingUntil(key, now) !== null;
   }
@@ -116,6 +125,11 @@ function placementName(p: Placement): string {
   return p.subnetId ?? p.availabilityZone ?? 'default';
 }
 
+/** Where an attempt was made, as the cool-downs key it. */
+export function capacityKeyOf(instanceType: string, attempt: LaunchAttempt): CapacityKey {
+  return { instanceType, market: attempt.market, placement: placementName(attempt) };
+}
+
 /** The order of attempts, pure: placements of the configured market, then on-demand for spot with fallback. */
 export function launchPlan(
   req: Pick<LaunchRequest, 'market' | 'spotFallbackToOnDemand' | 'subnetIds' | 'availabilityZones'>,
@@ -137,7 +151,8 @@ export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promi
   const type = req.base.instanceType;
   const attempts: LaunchAttemptRecord[] = [];
   const skipped: SkippedPlacement[] = [];
-  let lastCapacity: Ec2Error | null = null;
+  /** The last capacity failure, with its facts to word the final error from what came after it. */
+  let lastFailure: { told: Ec2Error; market: Market; placement: string; skippedBefore: number } | null = null;
 
   const keyFor = (market: Market, p: Placement): CapacityKey => ({
     instanceType: type,
@@ -197,13 +212,31 @@ export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promi
           }),
         );
         attempts.push({ attempt, error: told });
-        lastCapacity = told;
+        lastFailure = { told, market, placement: key.placement, skippedBefore: skipped.length };
         if (marketWide) break;
       }
     }
   }
 
-  if (lastCapacity) return { ok: false, error: lastCapacity, attempts, skipped };
+  if (lastFailure) {
+    // What the message said comes next may not have happened: a launch running alongside this one may have found
+    // the rest out of capacity meanwhile (its cool-down then skipped them here). Say what was not tried, and why.
+    const notTried = skipped.slice(lastFailure.skippedBefore);
+    const error = notTried.length
+      ? new Ec2Error(
+          'capacity',
+          lastFailure.told.code,
+          describeCapacity(lastFailure.told.code, {
+            action: 'RunInstances',
+            instanceType: type,
+            market: lastFailure.market,
+            placement: lastFailure.placement === 'default' ? undefined : lastFailure.placement,
+            next: `${notTried.map((s) => (s.placement === 'default' ? s.market : `${s.market} in ${s.placement}`)).join(', ')} not tried: out of capacity recently`,
+          }),
+        )
+      : lastFailure.told;
+    return { ok: false, error, attempts, skipped };
+  }
   const soonest = Math.min(...skipped.map((s) => s.until));
   const minutes = Math.max(1, Math.ceil((soonest - req.now) / 60_000));
   return {
