@@ -21,6 +21,7 @@ import {
   shell,
   Tray,
 } from 'electron';
+import { DataDirBusyError, LOCK_FILE, lockDataDir } from '../engine/data-dir-lock.js';
 import { createEngineHost } from '../engine/host.js';
 import { composeService } from '../engine/service/compose.js';
 import { useNetworkFromEnvOrSystem } from '../engine/net/network.js';
@@ -65,6 +66,30 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   const userData = app.getPath('userData');
+  const engineDir = path.join(userData, 'engine');
+  // One engine per data folder: a headless engine pointed at this app's folder (or a second app profile sharing it)
+  // would launch twice for the same tasks. Released on exit by the lock itself.
+  try {
+    lockDataDir(engineDir);
+  } catch (e) {
+    if (!(e instanceof DataDirBusyError)) throw e;
+    const { pid, host, startedAt } = e.owner;
+    dialog.showMessageBoxSync({
+      type: 'error',
+      title: 'ClearML Tray Autoscaler',
+      message: 'Another autoscaler engine uses this app’s data folder',
+      detail:
+        `An engine (pid ${pid} on ${host}, since ${new Date(startedAt).toLocaleString()}) uses ${engineDir}. Two ` +
+        'engines on one folder launch twice for the same tasks, so the app does not start. Stop that engine (a ' +
+        'headless engine started with this folder as its --data-dir, or another copy of the app started with ' +
+        `AUTOSCALER_USER_DATA set to it), then start the app again. If no such process runs, delete ` +
+        `${path.join(engineDir, LOCK_FILE)}.`,
+      buttons: ['Quit'],
+    });
+    log.error(e.message);
+    app.exit(1);
+    return;
+  }
   const settings = ElectronSettingsRepo.open({ dir: userData });
   // Before any request: ClearML, EC2 and the lease table are reached through the proxy, and with the certificate
   // authorities, the environment names; with no proxy there, through the one the system settings name for them.
@@ -104,7 +129,7 @@ async function start(): Promise<void> {
   ]);
   for (const s of skipped) log.warn(`credential store ${s.name} unavailable: ${s.reason}`);
 
-  const host = createEngineHost({ dataDir: path.join(userData, 'engine'), watchWhileOff: true });
+  const host = createEngineHost({ dataDir: engineDir, watchWhileOff: true });
 
   registerAppProtocol(protocol, fileURLToPath(new URL('../renderer', import.meta.url)));
   const devUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];

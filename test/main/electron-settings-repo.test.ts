@@ -1,22 +1,10 @@
-// electron-store is ESM that imports the real `electron` at load time, which plain Node cannot provide (it would
-// try to download a binary), and vitest cannot mock imports inside node_modules. electron-store 11 is a thin
-// subclass of `conf` that only fills `cwd` from app.getPath('userData') and maps `name` → `configName`; the mock
-// below does exactly that over the real `conf`, so the file handling under test is the real one.
+// electron-store through its stand-in over the real `conf` (test/mocks/electron-store.ts says why).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('../mocks/electron.js'));
-vi.mock('electron-store', async () => {
-  const { default: Conf } = await import('conf');
-  class ElectronStore extends Conf<Record<string, unknown>> {
-    constructor(options: { cwd: string; name?: string; clearInvalidConfig?: boolean }) {
-      const { name, ...rest } = options;
-      super({ ...rest, configName: name ?? 'config', projectVersion: '0.0.0-test' });
-    }
-  }
-  return { default: ElectronStore };
-});
+vi.mock('electron-store', () => import('../mocks/electron-store.js'));
 import { ElectronSettingsRepo } from '../../electron/main/settings/electron-settings-repo.js';
 import { defaultSettings, SETTINGS_SCHEMA_VERSION } from '../../shared/settings.js';
 import { validConfig, validConfigInput } from '../service/fixtures.js';
