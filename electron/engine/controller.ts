@@ -60,6 +60,11 @@ export interface EngineController {
   scaleToZero(): Promise<number>;
   /** After sleep or a network change: observe and reconcile before deciding anything. */
   reconcileNow(reason: string): void;
+  /**
+   * Test connection passed with the credentials the engine uses (not values typed and unsaved): launches stopped by
+   * a refusal of those credentials resume now instead of at the next try.
+   */
+  credentialsTested?(kind: 'aws' | 'clearml'): void;
   /** Apply a validated config and credentials; takes effect at the next tick. */
   configure(config: Config, credentials: ResolvedCredentials): void;
   /** Stop ticking and wait for the current tick to finish. */

@@ -22,7 +22,7 @@ import type { MainStore } from './store.js';
 import type { KeptWarm, Resumed } from './policy/warm-memory.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { createMissingQueues } from './queue-setup.js';
-import { AuthGate } from './controllers/auth.js';
+import { AuthGate, authBlockText, type AuthPass } from './controllers/auth.js';
 import { WARN_MS } from './aws-clock.js';
 import { ConnectionsController, type Reporting } from './controllers/connections.js';
 import { budgetCheck, observeCosts } from './controllers/costs.js';
@@ -224,6 +224,8 @@ export class Engine {
       return result;
     }
     const obs = seen.obs;
+    // EC2 answered a signed call: a refused session or signature (expired, a clock step) may have healed.
+    this.authPassed('ec2-read', now);
     const { acting, stamp, standby } = await gateTick(this.leadership, config, obs, wantsToAct, emit);
     const held: LaunchHold = !acting ? (wantsToAct ? 'standby' : 'off') : config.scaling.dryRun ? 'dry-run' : null;
     result.held = held;
@@ -259,7 +261,8 @@ export class Engine {
       idleSince: this.idle.idleSince,
       idleInherited: this.idle.inherited,
       launchesPaused: this.pauses.launches,
-      launchStop: this.auth.blocked !== null ? 'credentials' : opts.launches === false ? 'journal' : null,
+      launchStop:
+        this.auth.launchGate(now).code === 'blocked' ? 'credentials' : opts.launches === false ? 'journal' : null,
       pausedQueues: this.pauses.queues,
       cooling: this.launcher.coolingAt(now),
       budget: budgetCheck(money, config, this.deps.prices),
@@ -294,7 +297,7 @@ export class Engine {
     const status = tickStatus({
       acting,
       standby,
-      authBlocked: this.auth.blocked,
+      authBlocked: this.auth.current && authBlockText(this.auth.current, now),
       clearmlOk: obs.clearmlOk,
       launchesPaused: this.pauses.launches,
       busy: p.instances.some((c) => c.phase === 'booting') || result.launched.length + result.terminated.length > 0,
@@ -304,6 +307,16 @@ export class Engine {
     });
     this.publish(now, p, status, money?.caps, held);
     return result;
+  }
+
+  /**
+   * A call went through that may prove a credentials refusal over (Test connection passing with the stored
+   * credentials, or a signed EC2 call): launches resume, and the log says so. True when it lifted a refusal.
+   */
+  authPassed(pass: AuthPass, now = this.deps.clock.now()): boolean {
+    const lifted = this.auth.passed(pass);
+    if (lifted) this.log.emit(ev.authRecovered(lifted, pass, now));
+    return lifted !== null;
   }
 
   /** The offset last said (aws-clock.ts): said once when it passes a minute, and again only when it moves by one. */

@@ -9,12 +9,21 @@ import { plural } from '../../shared/words.js';
 import type { Resumed } from './policy/warm-memory.js';
 import { formatMinutes } from './reasons.js';
 import type { AwayReport } from './away.js';
+import type { AuthBlock, AuthPass } from './controllers/auth.js';
 import type { LaunchMarginHold } from './team/lease-decision.js';
 
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
 
 /** A clock offset in words: '3 min', '2 h 5 min', '1 d 0 h'. */
+const AUTH_PASS_TEXT: Record<AuthPass, string> = {
+  'ec2-read': 'EC2 answered a signed call',
+  launch: 'a launch went through',
+  terminate: 'a termination went through',
+  'aws-test': 'Test connection passed',
+  'clearml-test': 'Test connection passed',
+};
+
 function formatSkew(ms: number): string {
   const min = Math.round(ms / 60_000);
   if (min < 60) return `${min} min`;
@@ -274,6 +283,12 @@ export const ev = {
     queue,
     resource,
     message: `${plural(count, 'launch', 'launches')} for '${queue}' wait for the next tick: one sent now may take up to ${Math.round(hold.callMs / 1000)} s to be answered, and a standby may take the leader lease over before then (this engine renews it first)`,
+  }),
+  /** The notifier tells this one as "credentials accepted again" (shared/notify/notifier.ts matches its start). */
+  authRecovered: (b: AuthBlock, pass: AuthPass, now: number): NewEvent => ({
+    level: 'info',
+    kind: 'engine',
+    message: `${b.service === 'aws' ? 'AWS' : 'ClearML'} accepts the credentials again (${b.code} no longer): ${AUTH_PASS_TEXT[pass]} after ${formatMinutes((now - b.since) / 1000)} refused; launches resume`,
   }),
   launchFailed: (queue: string, resource: string, message: string, prewarm?: number): NewEvent => ({
     level: 'error',

@@ -677,6 +677,10 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       if (enabled) wake?.abort();
       else watchWake?.abort();
     },
+    credentialsTested(kind) {
+      if (!engine?.authPassed(kind === 'aws' ? 'aws-test' : 'clearml-test')) return;
+      if (enabled) wake?.abort();
+    },
     configure: (cfg, creds) => {
       configure(cfg, creds);
       refreshIfOff();

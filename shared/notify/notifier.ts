@@ -133,6 +133,9 @@ const CREDENTIALS_RE =
 /** How the engine words credentials that are absent rather than refused. */
 const MISSING_RE = /\bno (?:AWS |ClearML )?credentials (?:were found|are set)|received no credentials/i;
 
+/** How the engine says refused credentials work again (events.ts `authRecovered`). */
+const RECOVERED_RE = /^(?:AWS|ClearML) accepts the credentials again\b/;
+
 const CAP_RE = /not launched:.*(?:is at its cap of|cap of \d+ instances is reached)/;
 
 /** Events never say a connection is lost for long: that is read from the state (`holdingOnOutage`). */
@@ -151,6 +154,9 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
       return e.level === 'info' ? null : 'team';
     case 'error':
       return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : null;
+    case 'engine':
+      // Told under the same switch as the refusal it ends, so a user who muted one does not get the other.
+      return e.level === 'info' && RECOVERED_RE.test(e.message) ? 'credentialsRejected' : null;
     case 'decision':
       // The engine reports caps inside its (deduplicated) decision text: "…; 2 not launched: gpu_t4 is at its cap…".
       return CAP_RE.test(e.message) ? 'capReached' : null;
@@ -165,6 +171,8 @@ interface Bucket {
   queue: string | null;
   count: number;
   messages: string[];
+  /** Credentials refused earlier work again (a bucket of its own: it is not held behind the refusal's quiet time). */
+  recovered?: boolean;
 }
 
 /** One launch failure message, across the queues it fails. */
@@ -239,6 +247,14 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         navigate: { view: 'instances' },
       };
     case 'credentialsRejected': {
+      if (b.recovered)
+        return {
+          kind: b.kind,
+          queue: b.queue,
+          title: 'Credentials accepted again',
+          body: sentence(last),
+          navigate: { view: 'overview' },
+        };
       // One kind for both, as both are fixed in the same tab; the title says which it is, since telling a user
       // whose keys were never entered that they were rejected sends them looking for the wrong problem.
       const missing = b.messages.map((m) => MISSING_RE.test(m));
@@ -354,8 +370,11 @@ export class Notifier {
         continue;
       }
       const queue = e.queue ?? null;
-      const key = `${kind}|${queue ?? ''}`;
-      const b = this.pending.get(key) ?? { kind, queue, count: 0, messages: [] };
+      const recovered = kind === 'credentialsRejected' && e.level === 'info';
+      // A refusal still waiting out its quiet time is over: telling it after the recovery would say the opposite.
+      if (recovered) for (const k of this.pending.keys()) if (k.startsWith(`${kind}|`)) this.pending.delete(k);
+      const key = `${kind}|${queue ?? ''}${recovered ? '|recovered' : ''}`;
+      const b = this.pending.get(key) ?? { kind, queue, count: 0, messages: [], ...(recovered ? { recovered } : {}) };
       b.count += eventCount(e);
       b.messages.push(e.message);
       this.pending.set(key, b);

@@ -13,6 +13,7 @@ import { FakeController, snapshot } from '../service/fixtures.js';
 import { AuthGate } from '../../electron/engine/controllers/auth.js';
 import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
 import { ClearmlError } from '../../electron/engine/ports.js';
+import { ev } from '../../electron/engine/events.js';
 
 const MIN = 60_000;
 const noMutes: NotificationMutes = defaultSettings().notificationMutes;
@@ -115,6 +116,35 @@ describe('Notifier', () => {
     expect(o?.navigate).toEqual({ view: 'credentials' });
     expect(o?.body).not.toContain('AKIAIOSFODNN7EXAMPLE');
     expect(o?.body).toContain('Open the Credentials tab');
+  });
+
+  it('refused credentials that work again are told at once, and a refusal still waiting its turn is dropped', () => {
+    n.next(log.snap(), noMutes);
+    const refusal =
+      'AWS refused the request (UnauthorizedOperation): … Launches are stopped: one is tried again in 1 min';
+    log.add({ kind: 'launch-failed', level: 'error', queue: 'cpu', message: refusal });
+    expect(n.next(log.snap(), noMutes).map((o) => o.title)).toEqual(['Credentials rejected']);
+    now += 60_000;
+    log.add({ kind: 'launch-failed', level: 'error', queue: 'cpu', message: refusal.replace('1 min', '2 min') });
+    // Within the 30-min quiet time of the rejection: held back.
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+    now += 120_000;
+    const gate = new AuthGate();
+    gate.note(classifyEc2Error({ name: 'UnauthorizedOperation', message: 'x' }), 0, 'RunInstances');
+    const back = ev.authRecovered(gate.current!, 'launch', 180_000);
+    log.add({ kind: back.kind, level: back.level, message: back.message });
+    expect(n.next(log.snap(), noMutes)).toEqual([
+      {
+        kind: 'credentialsRejected',
+        queue: null,
+        title: 'Credentials accepted again',
+        body: 'AWS accepts the credentials again (UnauthorizedOperation no longer): a launch went through after 3 min refused; launches resume.',
+        navigate: { view: 'overview' },
+      },
+    ]);
+    now += 3600_000;
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+    expect(n.next(log.snap(), { ...noMutes, credentialsRejected: true })).toEqual([]);
   });
 
   it.each([

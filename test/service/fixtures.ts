@@ -87,6 +87,9 @@ export class FakeController implements EngineController {
   reconcileNow(reason: string): void {
     this.record('reconcileNow', reason);
   }
+  credentialsTested(kind: 'aws' | 'clearml'): void {
+    this.record('credentialsTested', kind);
+  }
   configure(config: Config, credentials: ResolvedCredentials): void {
     this.record('configure', config, credentials);
     this.configured = { config, credentials };

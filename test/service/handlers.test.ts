@@ -188,6 +188,25 @@ describe('secrets are write-only', () => {
     expect(await secrets.get('aws')).toBeNull();
   });
 
+  it('credentials.test that passes with the stored credentials tells the engine; unsaved or failed ones do not', async () => {
+    let pass = false;
+    const { deps, controller } = makeDeps({
+      testers: {
+        clearml: async () => ({ ok: pass, message: 'm', details: [] }),
+        aws: async () => ({ ok: pass, message: 'm', details: [] }),
+      },
+    });
+    const dispatch = createDispatcher(createServiceHandlers(deps));
+    const unsaved = { region: 'eu-west-1', accessKeyId: 'AKIATYPED00000000001', secretAccessKey: 'typed/0000000' };
+    await dispatch('autoscaler:credentials.test', { kind: 'aws' }, ctx);
+    pass = true;
+    await dispatch('autoscaler:credentials.test', { kind: 'aws', unsaved }, ctx);
+    expect(controller.callsTo('credentialsTested')).toEqual([]);
+    await dispatch('autoscaler:credentials.test', { kind: 'aws' }, ctx);
+    await dispatch('autoscaler:credentials.test', { kind: 'clearml' }, ctx);
+    expect(controller.callsTo('credentialsTested')).toEqual([['aws'], ['clearml']]);
+  });
+
   it('credentials.set stores the value and returns status only', async () => {
     const { deps, secrets } = makeDeps();
     const dispatch = createDispatcher(createServiceHandlers(deps));

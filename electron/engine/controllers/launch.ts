@@ -161,9 +161,13 @@ export class LaunchController {
   /** Carry out the plan's launch actions in order; returns the instance ids launched. */
   async act(actions: readonly Action[], config: Config, ctx: ActContext): Promise<string[]> {
     const launched: string[] = [];
-    for (const a of actions) {
-      if (a.kind !== 'launch') continue;
-      if (this.auth.blocked) break;
+    for (const planned of actions) {
+      if (planned.kind !== 'launch') continue;
+      const gate = this.auth.launchGate(ctx.now);
+      if (gate.code === 'blocked') break;
+      // While credentials are refused, one launch finds out whether they still are; the rest wait for its answer.
+      const trying = gate.code === 'retry';
+      const a = trying ? { ...planned, count: 1 } : planned;
       const outcome = await this.launchMany(a, config, ctx);
       launched.push(...outcome.ids);
       if (outcome.ids.length) {
@@ -182,7 +186,9 @@ export class LaunchController {
         ctx.errors.push(outcome.error);
         ctx.emit(ev.launchFailed(a.queue, a.resource, outcome.error, a.reason.demand.prewarm));
       }
-      if (outcome.stopAll) break;
+      // A try that failed for another reason (capacity, a throttle) proves nothing either way: try again later.
+      if (trying && this.auth.current && this.auth.current.retryAt <= ctx.now) this.auth.retryLater(ctx.now);
+      if (outcome.stopAll || (trying && this.auth.current)) break;
     }
     return launched;
   }
@@ -261,6 +267,8 @@ export class LaunchController {
           if (c) c.count = Math.max(0, c.count - 1);
         }
         if (o.ok) {
+          const lifted = this.auth.passed('launch');
+          if (lifted) ctx.emit(ev.authRecovered(lifted, 'launch', now));
           ids.push(o.instanceId);
           this.flying.push({
             queue: a.queue,
@@ -284,7 +292,7 @@ export class LaunchController {
           const tried = markets.size > 1 ? ', spot or on-demand' : '';
           error = `no capacity for ${res.instanceType} (${a.resource}) in any configured placement${tried}: ${o.error.message}; '${a.queue}' will use its next resource for ${Math.round(ms / 60_000)} min`;
         } else if (o.error.kind === 'auth') {
-          this.auth.note(o.error);
+          this.auth.note(o.error, now, 'RunInstances');
           error = this.auth.blocked;
           stopAll = true;
         } else if (o.error.kind === 'throttle') {

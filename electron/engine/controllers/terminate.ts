@@ -107,9 +107,11 @@ export class TerminateController {
       const msg = `terminating ${ids.join(', ')} failed: ${errorText(e)}`;
       ctx.errors.push(msg);
       ctx.emit(ev.terminateFailed(msg, ids));
-      this.auth.note(e);
+      this.auth.note(e, ctx.now, 'TerminateInstances');
       return [];
     }
+    const lifted = this.auth.passed('terminate');
+    if (lifted) ctx.emit(ev.authRecovered(lifted, 'terminate', ctx.now));
     for (const t of confirmed) {
       this.terminated.set(t.instanceId, ctx.now);
       this.idle.forget(t.instanceId);

@@ -519,12 +519,18 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
 
     'autoscaler:credentials.test': async (req) => {
       // Typed keys are secrets from now on: whatever the server answers, they never reach a log or the page.
+      // A pass with the credentials the engine uses lifts the stop a refusal of them put on launches; typed values
+      // not saved yet prove nothing about those.
+      const passed = (r: TestResult): TestResult => {
+        if (r.ok && !req.unsaved) deps.controller.credentialsTested?.(req.kind);
+        return r;
+      };
       if (req.kind === 'clearml') {
         if (req.unsaved) known.remember([req.unsaved.accessKey, req.unsaved.secretKey]);
-        return safeTest(() => deps.testers.clearml(req.unsaved));
+        return passed(await safeTest(() => deps.testers.clearml(req.unsaved)));
       }
       if (req.unsaved) known.remember([req.unsaved.accessKeyId, req.unsaved.secretAccessKey]);
-      return safeTest(() => deps.testers.aws(req.unsaved));
+      return passed(await safeTest(() => deps.testers.aws(req.unsaved)));
     },
 
     'autoscaler:credentials.importClearmlConf': async () => {

@@ -1,0 +1,129 @@
+// Credentials refused once, then fine again (an IAM policy fixed, an SSO/STS session refreshed, a clock step): the
+// engine in the test world, the EC2 emulator answering the refusal from its fault list, virtual time, no configure.
+import { afterEach, describe, expect, it } from 'vitest';
+import { addTasks, baseConfig } from '../fixtures/index.js';
+import { startWorld, type World } from '../fixtures/world.js';
+
+let world: World | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+const cpuOnly = () =>
+  baseConfig({
+    scaling: { workersPrefix: 'dyn', maxTotalInstances: 20, maxIdleMin: 1, surplusIdleMin: 1, maxSpinUpMin: 30 },
+  });
+
+const runCalls = (w: World) => w.ec2.calls.byAction['RunInstances'] ?? 0;
+const said = (w: World, re: RegExp) => w.store.getState().events.filter((e) => re.test(e.message));
+
+describe('an auth refusal heals without a settings save', () => {
+  it('UnauthorizedOperation on one RunInstances: one launch is tried again after 1 min, the task launches', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    w.ec2.faults.push({
+      action: 'RunInstances',
+      code: 'UnauthorizedOperation',
+      message: 'You are not authorized to perform this operation.',
+      status: 403,
+      count: 1,
+    });
+    addTasks(w.clearml, 'cpu', 1, 3600);
+
+    await w.run(engine, 15);
+    expect(w.live()).toHaveLength(0);
+    const blocked = w.store.getState();
+    expect(blocked.status).toBe('error');
+    expect(blocked.statusReason).toMatch(/UnauthorizedOperation.*Launches are stopped: one is tried again in 1 min/);
+
+    // The refused permission is not proved back by a listing: nothing is sent before the back-off is over.
+    await w.run(engine, 30);
+    expect(runCalls(w)).toBe(1);
+
+    await w.run(engine, 30);
+    expect(w.live()).toHaveLength(1);
+    const healed = w.store.getState();
+    expect(healed.status).not.toBe('error');
+    expect(healed.statusFix ?? []).not.toContain('credentials');
+    expect(
+      said(w, /^AWS accepts the credentials again \(UnauthorizedOperation no longer\): a launch went through/),
+    ).toHaveLength(1);
+    expect(runCalls(w)).toBe(2);
+  });
+
+  it('a refusal that holds backs off 1, 2, 5, 10 min and says when it tries next', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    w.ec2.faults.push({ action: 'RunInstances', code: 'UnauthorizedOperation', status: 403, count: 1_000 });
+    addTasks(w.clearml, 'cpu', 1, 3600);
+    const callsAfter = async (sec: number) => {
+      await w.run(engine, sec);
+      return runCalls(w);
+    };
+    expect(await callsAfter(15)).toBe(1);
+    expect(await callsAfter(60)).toBe(2);
+    expect(w.store.getState().statusReason).toMatch(/tried again in 2 min \(refused 2 times in a row\)/);
+    expect(await callsAfter(120)).toBe(3);
+    expect(await callsAfter(300)).toBe(4);
+    expect(await callsAfter(600)).toBe(5);
+    expect(await callsAfter(600)).toBe(6);
+    expect(w.live()).toHaveLength(0);
+  });
+
+  it('RequestExpired on one RunInstances (a clock step): the next tick, whose listing EC2 answers, launches', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    w.ec2.faults.push({ action: 'RunInstances', code: 'RequestExpired', message: 'Request has expired.', count: 1 });
+    addTasks(w.clearml, 'cpu', 1, 3600);
+    await w.run(engine, 15);
+    expect(w.live()).toHaveLength(0);
+    await w.run(engine, 15);
+    expect(w.live()).toHaveLength(1);
+    expect(w.store.getState().status).not.toBe('error');
+    expect(
+      said(w, /^AWS accepts the credentials again \(RequestExpired no longer\): EC2 answered a signed call/),
+    ).toHaveLength(1);
+  });
+
+  it('ExpiredToken on one TerminateInstances: the next tick reopens, and new tasks launch', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    addTasks(w.clearml, 'cpu', 1, 30);
+    await w.run(engine, 120, 30);
+    expect(w.live()).toHaveLength(1);
+    w.ec2.faults.push({ action: 'TerminateInstances', code: 'ExpiredToken', count: 1 });
+    await w.run(engine, 180, 30);
+    const before = runCalls(w);
+    addTasks(w.clearml, 'cpu', 3, 600);
+    await w.run(engine, 60, 30);
+    expect(runCalls(w) - before).toBe(3);
+    expect(w.store.getState().status).not.toBe('error');
+  });
+
+  it('a Test connection that passes with the stored credentials reopens at once, through the app host', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const host = w.host();
+    host.configure(baseConfig({ clearml: { apiHost: w.clearml.url } }), { clearml: w.clearmlKeys, aws: w.awsKeys });
+    w.ec2.faults.push({ action: 'RunInstances', code: 'UnauthorizedOperation', status: 403, count: 1 });
+    addTasks(w.clearml, 'cpu', 1, 3600);
+    await host.setEnabled(true);
+    const tick = async () => {
+      w.clock.advance(15_000);
+      await host.tickNow();
+    };
+    await tick();
+    // Off and on again changes nothing: the back-off still holds.
+    await host.setEnabled(false);
+    await host.setEnabled(true);
+    await tick();
+    expect(w.live()).toHaveLength(0);
+    expect(host.store.getState().status).toBe('error');
+    host.credentialsTested?.('aws');
+    // The host ticks at once (or this tick does): either way the launch goes without waiting out the back-off.
+    await tick();
+    expect(w.live()).toHaveLength(1);
+    expect(host.store.getState().events.filter((e) => /: Test connection passed/.test(e.message))).toHaveLength(1);
+    expect(host.store.getState().status).not.toBe('error');
+  });
+});
