@@ -82,7 +82,7 @@ describe('classifyEc2Error', () => {
     [
       'spot service-linked role',
       sdkError('AuthFailure.ServiceLinkedRoleCreationNotPermitted', 403),
-      'auth',
+      'capacity',
       'AuthFailure.ServiceLinkedRoleCreationNotPermitted',
     ],
     [
@@ -129,6 +129,21 @@ describe('classifyEc2Error', () => {
     expect(quota.message).toMatch(/quota.*Service Quotas/);
   });
 
+  it('a missing Spot service-linked role names the role and how to create it, not the keys or the clock', () => {
+    const e = classifyEc2Error(sdkError('AuthFailure.ServiceLinkedRoleCreationNotPermitted', 403), {
+      action: 'RunInstances',
+      instanceType: 'g4dn.xlarge',
+      market: 'spot',
+      next: 'trying on-demand instead',
+    });
+    expect(e.message).toBe(
+      'Spot launches need the service-linked role AWSServiceRoleForEC2Spot, which this account does not have and ' +
+        'these credentials may not create (AuthFailure.ServiceLinkedRoleCreationNotPermitted): trying on-demand ' +
+        'instead. Create it once with `aws iam create-service-linked-role --aws-service-name spot.amazonaws.com`, or ' +
+        'allow iam:CreateServiceLinkedRole.',
+    );
+  });
+
   it('names the refused action, and never quotes AWS text for credential errors', () => {
     const denied = classifyEc2Error(
       sdkError('UnauthorizedOperation', 403, 'You are not authorized. Encoded authorization failure message: QUJD'),
@@ -147,6 +162,7 @@ describe('classifyEc2Error', () => {
 
   it('scopes quotas to the whole market and shortages to the placement', () => {
     expect(capacityScope('MaxSpotInstanceCountExceeded')).toBe('market');
+    expect(capacityScope('AuthFailure.ServiceLinkedRoleCreationNotPermitted')).toBe('market');
     expect(capacityScope('VcpuLimitExceeded')).toBe('market');
     expect(capacityScope('InsufficientInstanceCapacity')).toBe('placement');
     expect(capacityScope('InsufficientFreeAddressesInSubnet')).toBe('placement');

@@ -127,3 +127,47 @@ describe('an auth refusal heals without a settings save', () => {
     expect(host.store.getState().status).not.toBe('error');
   });
 });
+
+describe('a missing Spot service-linked role', () => {
+  it('is a spot-market problem: the gpu task launches on-demand, the cpu queue launches, no auth block', async () => {
+    const w = (world = await startWorld({ queues: ['gpu', 'cpu'] }));
+    const config = baseConfig({
+      resources: {
+        gpu_a: {
+          instanceType: 'g4dn.xlarge',
+          amiId: 'ami-0123456789abcdef0',
+          market: 'spot',
+          spotFallbackToOnDemand: true,
+        },
+        cpu: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' },
+      },
+      queues: { gpu: [{ resource: 'gpu_a', maxInstances: 2 }], cpu: [{ resource: 'cpu', maxInstances: 2 }] },
+    });
+    w.ec2.faults.push({
+      action: 'RunInstances',
+      code: 'AuthFailure.ServiceLinkedRoleCreationNotPermitted',
+      status: 403,
+      message: 'The provided credentials do not have permission to create the service-linked role for EC2 Spot.',
+      when: (p) => p['InstanceMarketOptions.MarketType'] === 'spot',
+    });
+    const engine = w.newEngine(config);
+    addTasks(w.clearml, 'gpu', 1, 3600);
+    addTasks(w.clearml, 'cpu', 1, 3600);
+    await w.run(engine, 15);
+    expect(
+      w
+        .live()
+        .map((i) => `${i.instanceType}/${i.market}`)
+        .sort(),
+    ).toEqual(['g4dn.xlarge/on-demand', 'm5.large/on-demand']);
+    const s = w.store.getState();
+    expect(s.status).not.toBe('error');
+    expect(s.statusFix ?? []).not.toContain('credentials');
+    // The spot market of that type cools down: a second gpu task goes straight to on-demand, without a spot call.
+    const spotCalls = w.ec2.calls.byAction['RunInstances'];
+    addTasks(w.clearml, 'gpu', 1, 3600);
+    await w.run(engine, 15);
+    expect(w.live().filter((i) => i.instanceType === 'g4dn.xlarge' && i.market === 'on-demand')).toHaveLength(2);
+    expect(w.ec2.calls.byAction['RunInstances']).toBe((spotCalls ?? 0) + 1);
+  });
+});

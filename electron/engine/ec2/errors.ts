@@ -3,10 +3,10 @@
  * errors, credential-chain errors) into an `Ec2Error` whose kind drives the engine and whose message tells
  * the user what happens next or what to fix.
  *
- * kinds: capacity → try the next placement / market; throttle → slow down, retry next poll; auth → stop and
- * ask the user; invalid → stop, the configuration is wrong; unreachable → retry next poll; other → retry next
- * poll (and report). Messages never contain credentials: AWS messages are clipped, and for credential errors
- * they are not quoted at all.
+ * kinds: capacity → try the next placement / market (a missing Spot service-linked role is one: spot only);
+ * throttle → slow down, retry next poll; auth → stop and ask the user; invalid → stop, the configuration is wrong;
+ * unreachable → retry next poll; other → retry next poll (and report). Messages never contain credentials: AWS
+ * messages are clipped, and for credential errors they are not quoted at all.
  */
 import type { Market } from '../../../shared/domain.js';
 import { Ec2Error, type Ec2ErrorKind } from '../ports.js';
@@ -25,7 +25,14 @@ export interface Ec2ErrorContext {
   next?: string;
 }
 
+/**
+ * A spot launch in an account without the Spot service-linked role, by credentials that may not create it: nothing
+ * is wrong with the credentials for anything else, and on-demand launches work. A spot-market problem, not auth.
+ */
+const SPOT_ROLE_MISSING = 'AuthFailure.ServiceLinkedRoleCreationNotPermitted';
+
 const CAPACITY = new Set([
+  SPOT_ROLE_MISSING,
   'InsufficientInstanceCapacity',
   'InsufficientHostCapacity',
   'InsufficientReservedInstanceCapacity',
@@ -43,6 +50,7 @@ const CAPACITY = new Set([
 
 /** Capacity codes that are a quota or price for the whole market, not a shortage in one placement. */
 const MARKET_WIDE = new Set([
+  SPOT_ROLE_MISSING,
   'MaxSpotInstanceCountExceeded',
   'VcpuLimitExceeded',
   'InstanceLimitExceeded',
@@ -261,6 +269,12 @@ function capacityMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
       return (
         `The account's on-demand vCPU quota for ${type} is used up (${f.code})${then}. Request an increase in ` +
         `Service Quotas (e.g. L-DB2E81BA for G and VT instances, L-1216C47A for standard ones) or lower max instances.`
+      );
+    case SPOT_ROLE_MISSING:
+      return (
+        `Spot launches need the service-linked role AWSServiceRoleForEC2Spot, which this account does not have and ` +
+        `these credentials may not create (${f.code})${then}. Create it once with \`aws iam ` +
+        `create-service-linked-role --aws-service-name spot.amazonaws.com\`, or allow iam:CreateServiceLinkedRole.`
       );
     case 'SpotMaxPriceTooLow':
       return `The spot price for ${type}${where} is above the maximum price (SpotMaxPriceTooLow)${then}.`;
