@@ -1,6 +1,12 @@
 // classifyEc2Error: every way a call fails → a kind the engine acts on and a message the user can act on.
 import { describe, expect, it } from 'vitest';
-import { capacityScope, classifyEc2Error, isTransientServerError } from '../../electron/engine/ec2/errors.js';
+import {
+  capacityScope,
+  classifyEc2Error,
+  describeCapacity,
+  isTransientServerError,
+  type Ec2ErrorContext,
+} from '../../electron/engine/ec2/errors.js';
 import { Ec2Error, type Ec2ErrorKind } from '../../electron/engine/ports.js';
 import { launchSpec, startRig } from './helpers.js';
 
@@ -212,5 +218,45 @@ describe('through the real SDK and the emulator', () => {
     } finally {
       await rig.close();
     }
+  });
+});
+
+describe('capacity messages are worded from what was tried', () => {
+  const spotNext: Ec2ErrorContext = { instanceType: 'g4dn.xlarge', market: 'spot', next: 'trying on-demand instead' };
+  /** Spot was the last market tried: its resource does not fall back. */
+  const spotLast: Ec2ErrorContext = { instanceType: 'g4dn.xlarge', market: 'spot' };
+  /** On-demand was tried and failed (an on-demand resource, or the fallback's own leg). */
+  const onDemand: Ec2ErrorContext = { instanceType: 'g4dn.xlarge', market: 'on-demand' };
+  const FALLBACK = /allow the fallback to on-demand/;
+  const cases: [string, string, Ec2ErrorContext, RegExp | null, RegExp | null][] = [
+    // [what, code, context, must match, must not match]
+    ['ICE on-demand', 'InsufficientInstanceCapacity', onDemand, /or another instance type$/, FALLBACK],
+    ['ICE spot, falling back', 'InsufficientInstanceCapacity', spotNext, /: trying on-demand instead$/, FALLBACK],
+    ['ICE spot, no fallback', 'InsufficientInstanceCapacity', spotLast, /or allow the fallback to on-demand/, null],
+    ['price, falling back', 'SpotMaxPriceTooLow', spotNext, /above the on-demand price.*: trying on-demand/, FALLBACK],
+    ['price, no fallback', 'SpotMaxPriceTooLow', spotLast, /On-demand costs less there now: allow the fallback/, null],
+    ['spot quota, falling back', 'MaxSpotInstanceCountExceeded', spotNext, /Service Quotas\.$/, FALLBACK],
+    [
+      'spot quota, no fallback',
+      'MaxSpotInstanceCountExceeded',
+      spotLast,
+      /Service Quotas, or allow the fallback/,
+      null,
+    ],
+    ['vCPU quota on-demand', 'VcpuLimitExceeded', onDemand, /on-demand vCPU quota.*L-DB2E81BA/, FALLBACK],
+    [
+      'vCPU quota spot, falling back',
+      'VcpuLimitExceeded',
+      spotNext,
+      /spot vCPU quota.*Spot Instance Requests/,
+      FALLBACK,
+    ],
+    ['no market known', 'InsufficientInstanceCapacity', {}, /: add more subnets or zones$/, FALLBACK],
+  ];
+  it.each(cases)('%s', (_, code, ctx, want, not) => {
+    const text = describeCapacity(code, ctx);
+    if (want) expect(text).toMatch(want);
+    if (not) expect(text).not.toMatch(not);
+    expect(text).not.toMatch(/\.[;:]|\.\./);
   });
 });

@@ -165,7 +165,7 @@ describe('a batch of launches that partly finds no capacity', () => {
     // What failed in the batch is tried again at the next poll, not after a 10 min cool-down of the queue.
     for (const m of failures)
       expect(m).toMatch(
-        /^\d of \d launches of g4dn\.xlarge \(gpu_a\) found no capacity: .*; tried again at the next poll$/,
+        /^\d of \d launches of g4dn\.xlarge \(gpu_a\) found no capacity: .*\. (It is|They are) tried again at the next poll\.$/,
       );
   });
 });

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
 import { errorText } from '../../../shared/error-text.js';
+import { sentence } from '../../../shared/words.js';
 import { ev } from '../events.js';
 import {
   CapacityCooldowns,
@@ -284,13 +285,13 @@ export class LaunchController {
         const last = o.attempts.at(-1);
         if (last) await afterLaunch?.(intentOf(last.attempt), { error: o.error.code });
         if (o.error.kind === 'capacity' && launchedHere > 0) {
-          error = `${short} of ${batch} launches of ${res.instanceType} (${a.resource}) found no capacity: ${o.error.message}; tried again at the next poll`;
+          error = `${short} of ${batch} launches of ${res.instanceType} (${a.resource}) found no capacity: ${sentence(o.error.message)} ${short === 1 ? 'It is' : 'They are'} tried again at the next poll.`;
         } else if (o.error.kind === 'capacity') {
           const ms = this.ports.capacityCooldownMs ?? DEFAULT_CAPACITY_COOLDOWN_MS;
           this.cooling.set(cooldownKey(a.queue, a.resource), now + ms);
           const markets = new Set(o.attempts.map((t) => t.attempt.market));
           const tried = markets.size > 1 ? ', spot or on-demand' : '';
-          error = `no capacity for ${res.instanceType} (${a.resource}) in any configured placement${tried}: ${o.error.message}; '${a.queue}' will use its next resource for ${Math.round(ms / 60_000)} min`;
+          error = `no capacity for ${res.instanceType} (${a.resource}) in any configured placement${tried}: ${sentence(o.error.message)} '${a.queue}' will use its next resource for ${Math.round(ms / 60_000)} min`;
         } else if (o.error.kind === 'auth') {
           this.auth.note(o.error, now, 'RunInstances');
           error = this.auth.blocked;

@@ -253,23 +253,34 @@ export function describeCapacity(code: string, ctx: Ec2ErrorContext): string {
   return capacityMessage(codeFacts(code), ctx);
 }
 
+/**
+ * Worded from what was tried: `ctx.next` is what the launcher does next, and without one this market was the last
+ * tried. So on-demand advice goes only to a spot launch with nowhere left to go (its resource does not fall back),
+ * never to an on-demand launch that itself failed.
+ */
 function capacityMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
   const type = ctx.instanceType ?? 'the instance type';
   const market = ctx.market === 'spot' ? 'Spot' : ctx.market === 'on-demand' ? 'On-demand' : 'EC2';
   const where = ctx.placement ? ` in ${ctx.placement}` : '';
   const then = ctx.next ? `: ${ctx.next}` : '';
+  const spotLast = ctx.market === 'spot' && !ctx.next;
+  const fallback = 'allow the fallback to on-demand (spotFallbackToOnDemand)';
   switch (f.code) {
     case 'MaxSpotInstanceCountExceeded':
       return (
         `The account's spot instance quota is used up (MaxSpotInstanceCountExceeded)${then}. Request a higher ` +
-        `"Spot Instance Requests" vCPU quota for this instance family in Service Quotas, or use on-demand.`
+        `"Spot Instance Requests" vCPU quota for this instance family in Service Quotas` +
+        `${spotLast ? `, or ${fallback}` : ''}.`
       );
     case 'VcpuLimitExceeded':
     case 'InstanceLimitExceeded':
-      return (
-        `The account's on-demand vCPU quota for ${type} is used up (${f.code})${then}. Request an increase in ` +
-        `Service Quotas (e.g. L-DB2E81BA for G and VT instances, L-1216C47A for standard ones) or lower max instances.`
-      );
+      return ctx.market === 'spot'
+        ? `The account's spot vCPU quota for ${type} is used up (${f.code})${then}. Request a higher "Spot ` +
+            `Instance Requests" quota for this instance family in Service Quotas` +
+            `${spotLast ? `, or ${fallback}` : ''}.`
+        : `The account's on-demand vCPU quota for ${type} is used up (${f.code})${then}. Request an increase in ` +
+            `Service Quotas (e.g. L-DB2E81BA for G and VT instances, L-1216C47A for standard ones) or lower max ` +
+            `instances.`;
     case SPOT_ROLE_MISSING:
       return (
         `Spot launches need the service-linked role AWSServiceRoleForEC2Spot, which this account does not have and ` +
@@ -277,7 +288,12 @@ function capacityMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
         `create-service-linked-role --aws-service-name spot.amazonaws.com\`, or allow iam:CreateServiceLinkedRole.`
       );
     case 'SpotMaxPriceTooLow':
-      return `The spot price for ${type}${where} is above the maximum price (SpotMaxPriceTooLow)${then}.`;
+      // The app sets no maximum price, so the cap is the on-demand price: spot costs more than on-demand now.
+      return (
+        `The spot price for ${type}${where} is above the on-demand price, the most a spot request without a ` +
+        `maximum price (as the app sends) pays (SpotMaxPriceTooLow)${then}` +
+        `${spotLast ? `. On-demand costs less there now: ${fallback}.` : '.'}`
+      );
     case 'InsufficientFreeAddressesInSubnet':
       return `Subnet ${ctx.placement ?? ''} has no free IP addresses left for ${type}${then || ': add another subnet'}.`;
     case 'Unsupported':
@@ -285,7 +301,12 @@ function capacityMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
     default:
       return (
         `${market} capacity for ${type}${where} is exhausted (${f.code})` +
-        (then || ': add more subnets or zones, or allow the fallback to on-demand')
+        (then ||
+          (spotLast
+            ? `: add more subnets or zones, or ${fallback}`
+            : ctx.market === 'on-demand'
+              ? ': add more subnets or zones, or another instance type'
+              : ': add more subnets or zones'))
       );
   }
 }

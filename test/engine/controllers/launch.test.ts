@@ -95,6 +95,13 @@ describe('LaunchController', () => {
     expect(x.errors[0]).toMatch(
       /^no capacity for m5.large \(cpu\) in any configured placement: .*'cpu' will use its next resource for 10 min$/,
     );
+    // The capacity text is a sentence of its own, whatever it ends with: never "….;".
+    expect(x.errors[0]).toMatch(/[^.;]\. 'cpu' will use/);
+    const quota = rig();
+    quota.ec2.failNext('runInstance', Object.assign(new Error('x'), { name: 'VcpuLimitExceeded' }));
+    const y = quota.ctx();
+    await quota.c.act([launch('cpu', 'cpu', 1)], config, y);
+    expect(y.errors[0]).toMatch(/lower max instances\. 'cpu' will use its next resource for 10 min$/);
     c.prune([], T0 + 10 * 60_000);
     expect([...c.coolingAt(T0 + 10 * 60_000)]).toEqual([]);
   });
