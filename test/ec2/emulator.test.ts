@@ -12,7 +12,9 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAG } from '../../electron/engine/ports.js';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
-import { launchSpec, startRig, type Rig } from './helpers.js';
+import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
+import { signingRegion } from '../../electron/engine/emulators/ec2-emulator.js';
+import { FAKE_CREDENTIALS, launchSpec, startRig, type Rig } from './helpers.js';
 
 let rig: Rig | null = null;
 afterEach(async () => {
@@ -158,6 +160,46 @@ describe('protocol', () => {
     const paged = await rig.raw.send(new DescribeInstanceTypesCommand({ MaxResults: 5 }));
     expect(paged.InstanceTypes).toHaveLength(5);
     expect(paged.NextToken).toBeTruthy();
+  });
+});
+
+describe('regions', () => {
+  it('keeps each signing region apart, as AWS and moto do: an eu-west-1 instance is not listed in us-east-1', async () => {
+    rig = await startRig();
+    const r = rig;
+    const eu = createEc2Provider({
+      region: 'eu-west-1',
+      credentials: FAKE_CREDENTIALS,
+      endpoint: r.emu.url,
+      clock: r.clock,
+      random: () => 0,
+    });
+    try {
+      const inEu = await eu.runInstance(launchSpec({ clientToken: 'eu-1' }));
+      const inUs = await r.ec2.runInstance(launchSpec({ clientToken: 'us-1' }));
+      expect(inEu.zone).toMatch(/^eu-west-1[abc]$/);
+      expect(inUs.zone).toMatch(/^us-east-1[abc]$/);
+      expect((await r.ec2.describeInstances('dyn')).map((i) => i.instanceId)).toEqual([inUs.instanceId]);
+      expect((await eu.describeInstances('dyn')).map((i) => i.instanceId)).toEqual([inEu.instanceId]);
+      // A region cannot terminate another's instance: EC2 does not know the id there.
+      await r.ec2.terminateInstances([inEu.instanceId]).catch(() => undefined);
+      expect(r.emu.instance(inEu.instanceId)?.state).toBe('pending');
+      // The test seams see every region.
+      expect(r.emu.instances().map((i) => i.instanceId)).toEqual([inUs.instanceId, inEu.instanceId]);
+    } finally {
+      eu.close();
+    }
+  });
+
+  it.each([
+    [
+      'AWS4-HMAC-SHA256 Credential=AKID/20261207/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=x',
+      'eu-west-1',
+    ],
+    ['AWS4-HMAC-SHA256 Credential=AKID/20261207/us-east-1/sts/aws4_request, Signature=x', null],
+    [undefined, null],
+  ])('reads the signing region of %s', (header, want) => {
+    expect(signingRegion(header)).toBe(want);
   });
 });
 

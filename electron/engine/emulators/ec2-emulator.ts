@@ -58,11 +58,38 @@ type Action = (typeof ACTIONS)[number];
 export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emulator> {
   const region = opts.region ?? 'us-east-1';
   const s = new Ec2Store(opts, region);
+  // AWS keeps each region apart (moto too): an instance launched in eu-west-1 is not listed in us-east-1. The store
+  // is picked by the region the request is signed for; the emulator's own region's is `s`, which the test seams
+  // (listing delay, the instance views) address, and whose faults and boot failures hold in every region.
+  const stores = new Map<string, Ec2Store>([[region, s]]);
+  const storeOf = (signed: string | null): Ec2Store => {
+    const r = signed ?? region;
+    let st = stores.get(r);
+    if (!st) {
+      st = new Ec2Store(opts, r, s);
+      st.listingDelaySec = s.listingDelaySec;
+      stores.set(r, st);
+    }
+    return st;
+  };
+  const stepAll = (): number => {
+    let now = 0;
+    for (const st of stores.values()) now = st.stepAll();
+    return now;
+  };
+  /** Every store's record of an instance id (ids are unique across regions, as in AWS). */
+  const recOf = (instanceId: string) => {
+    for (const st of stores.values()) {
+      const r = st.recs.get(instanceId);
+      if (r) return { st, r };
+    }
+    return undefined;
+  };
   const log: Ec2CallLogEntry[] = [];
   const calls = { total: 0, byAction: {} as Record<string, number> };
   let requestSeq = 0;
 
-  function handle(action: Action, p: QueryParams, now: number): XmlObject {
+  function handle(s: Ec2Store, action: Action, p: QueryParams, now: number): XmlObject {
     switch (action) {
       case 'RunInstances':
         return runInstances(s, p, now);
@@ -105,7 +132,8 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
 
   function serve(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     const requestId = `00000000-0000-4000-8000-${(++requestSeq).toString(16).padStart(12, '0')}`;
-    const now = s.stepAll();
+    const now = stepAll();
+    const s = storeOf(signingRegion(req.headers.authorization));
     const url = new URL(req.url ?? '/', 'http://localhost');
     const p = parseQuery(body, url.search);
     const action = p['Action'] ?? '';
@@ -139,7 +167,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         }
         throw new Ec2Fail(refusal.code, refusal.message, refusal.status);
       }
-      const out = handle(action as Action, p, now);
+      const out = handle(s, action as Action, p, now);
       record(now, action, 200, null);
       respond(res, 200, responseXml(action, requestId, out), requestId, now);
     } catch (err) {
@@ -179,20 +207,19 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
       return s.listingDelaySec;
     },
     set listingDelaySec(v: number) {
-      s.listingDelaySec = v;
+      for (const st of stores.values()) st.listingDelaySec = v;
     },
     bootFailures: s.bootFailures,
     bootFailureOf(instanceId) {
-      const r = s.recs.get(instanceId);
+      const r = recOf(instanceId)?.r;
       return r ? s.bootFailureOf(r) : null;
     },
     calls,
     log,
     instances() {
-      const now = s.stepAll();
-      return s.order
-        .map((id) => s.recs.get(id)!)
-        .filter((r) => !s.purged(r, now))
+      const now = stepAll();
+      return [...stores.values()]
+        .flatMap((st) => st.order.map((id) => st.recs.get(id)!).filter((r) => !st.purged(r, now)))
         .map((r) => {
           const v = s.publicView(r);
           return {
@@ -212,14 +239,16 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         });
     },
     instance(instanceId) {
-      const now = s.stepAll();
-      const r = s.recs.get(instanceId);
-      return r && !s.purged(r, now) ? s.publicView(r) : undefined;
+      const now = stepAll();
+      const found = recOf(instanceId);
+      return found && !found.st.purged(found.r, now) ? found.st.publicView(found.r) : undefined;
     },
     powerOff(instanceId, reason) {
-      const now = s.stepAll();
-      const r = s.recs.get(instanceId);
-      if (!r || r.state === 'terminated' || r.state === 'shutting-down' || r.state === 'stopped') return;
+      const now = stepAll();
+      const found = recOf(instanceId);
+      const r = found?.r;
+      const s = found?.st;
+      if (!r || !s || r.state === 'terminated' || r.state === 'shutting-down' || r.state === 'stopped') return;
       r.note = reason;
       if (r.shutdownBehavior === 'terminate') {
         s.beginShutdown(
@@ -236,9 +265,11 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
       }
     },
     interruptSpot(instanceId) {
-      const now = s.stepAll();
-      const r = s.recs.get(instanceId);
-      if (!r) throw new Error(`interruptSpot: no instance ${instanceId}`);
+      const now = stepAll();
+      const found = recOf(instanceId);
+      const r = found?.r;
+      const s = found?.st;
+      if (!r || !s) throw new Error(`interruptSpot: no instance ${instanceId}`);
       if (r.market !== 'spot') throw new Error(`interruptSpot: ${instanceId} is not a spot instance`);
       s.beginShutdown(
         r,
@@ -248,7 +279,7 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
       );
     },
     step() {
-      s.stepAll();
+      stepAll();
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -257,4 +288,9 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
       }),
   };
   return emulator;
+}
+
+/** The region a SigV4 request is signed for (`Credential=<key>/<date>/<region>/ec2/aws4_request`), if any. */
+export function signingRegion(authorization: string | undefined): string | null {
+  return /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/ec2\//.exec(authorization ?? '')?.[1] ?? null;
 }

@@ -1,6 +1,7 @@
 /**
- * The emulated account: every instance, spot request, client token and pagination token, and the lifecycle
- * rules they follow in virtual time (evaluated lazily from the clock). The API areas (ec2-instances.ts,
+ * One region of the emulated account: every instance, spot request, client token and pagination token, and the
+ * lifecycle rules they follow in virtual time (evaluated lazily from the clock). As in AWS, regions share nothing:
+ * the emulator keeps one store per region a request is signed for (ec2-emulator.ts). The API areas (ec2-instances.ts,
  * ec2-run-instances.ts, ec2-spot.ts, ec2-tags.ts, ec2-instance-types.ts) act on one `Ec2Store`.
  */
 import { z } from 'zod';
@@ -124,13 +125,17 @@ export class Ec2Store {
   ipSeq = 10;
   /** Applies to instances launched from now on. */
   listingDelaySec: number;
-  readonly bootFailures = new Map<string, string>();
-  readonly interceptors: Ec2Interceptor[] = [];
+  readonly bootFailures: Map<string, string>;
+  readonly interceptors: Ec2Interceptor[];
 
+  /** `home`: the store of the emulator's own region, whose test seams (faults, boot failures) apply here too. */
   constructor(
     readonly opts: Ec2EmulatorOptions,
     readonly region: string,
+    home?: Ec2Store,
   ) {
+    this.bootFailures = home?.bootFailures ?? new Map<string, string>();
+    this.interceptors = home?.interceptors ?? [];
     this.zones = [`${region}a`, `${region}b`, `${region}c`];
     this.pendingMs = (opts.pendingSec ?? 5) * 1000;
     this.shuttingDownMs = (opts.shuttingDownSec ?? 5) * 1000;
