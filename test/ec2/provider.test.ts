@@ -428,3 +428,105 @@ describe('pagination against a server that repeats its NextToken', () => {
     });
   });
 });
+
+describe('an endpoint that answers but is not EC2', () => {
+  // A captive portal, a misrouted proxy or a wrong AWS_ENDPOINT_URL_EC2: a real HTTP server answering every
+  // request the same way, read through the real SDK.
+  async function withEndpoint(
+    status: number,
+    type: string | null,
+    body: string,
+    fn: (ec2: Ec2Provider, url: string) => Promise<void>,
+  ) {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(status, type ? { 'content-type': type } : {});
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const clock = new ManualClock();
+    const ec2 = createEc2Provider({
+      region: 'us-east-1',
+      credentials: FAKE_CREDENTIALS,
+      endpoint: url,
+      clock,
+      maxAttempts: 1,
+    });
+    try {
+      await fn(ec2, url);
+    } finally {
+      ec2.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }
+  const listingError = (ec2: Ec2Provider) =>
+    ec2.describeInstances('dyn').then(
+      () => null,
+      (e: unknown) => e as Ec2Error,
+    );
+
+  it.each([
+    [
+      'an HTML page',
+      200,
+      'text/html',
+      '<html><body>Welcome to nginx!</body></html>',
+      'HTTP 200, content type text/html, no reservationSet',
+    ],
+    ['an empty body', 200, null, '', 'HTTP 200, no content type, no reservationSet'],
+    [
+      'an XML reply without a reservationSet',
+      200,
+      'text/xml',
+      '<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId></DescribeInstancesResponse>',
+      'HTTP 200, content type text/xml, no reservationSet',
+    ],
+  ])(
+    'rejects %s with 200 instead of reading it as "no instances", naming the endpoint',
+    async (_, status, type, body, what) => {
+      await withEndpoint(status, type, body, async (ec2, url) => {
+        const err = await listingError(ec2);
+        expect(err).toBeInstanceOf(Ec2Error);
+        expect(err).toMatchObject({ kind: 'unreachable', code: 'NotEc2Reply' });
+        expect(err!.message).toContain(`the answer from ${url} to DescribeInstances is not an EC2 reply (${what})`);
+        // By id too: a confirmation by id (requeue) must not read "unknown to EC2" from it either.
+        await expect(
+          ec2.describeInstancesById!(['i-0aaaa1111bbbb2222'], { includeTerminated: true }),
+        ).rejects.toMatchObject({
+          code: 'NotEc2Reply',
+        });
+      });
+    },
+  );
+
+  it('still reads an empty reservationSet from EC2 as no instances', async () => {
+    const reply =
+      '<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><reservationSet/></DescribeInstancesResponse>';
+    await withEndpoint(200, 'text/xml;charset=UTF-8', reply, async (ec2) => {
+      expect(await ec2.describeInstances('dyn')).toEqual([]);
+    });
+  });
+
+  it('does not read a 403 without an EC2 error code as rejected credentials', async () => {
+    const s3Like = '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+    await withEndpoint(403, 'application/xml', s3Like, async (ec2, url) => {
+      const err = await listingError(ec2);
+      expect(err).toMatchObject({ kind: 'unreachable', code: 'NotEc2Reply' });
+      expect(err!.message).toContain(
+        `the answer from ${url} to DescribeInstances is a refusal without an EC2 error code (HTTP 403, content type application/xml)`,
+      );
+      expect(err!.message).not.toContain('credentials');
+    });
+  });
+
+  it("keeps EC2's own refusal as an auth error", async () => {
+    const ec2Refusal =
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>AuthFailure</Code><Message>AWS was not able to validate the provided access credentials</Message></Error></Errors><RequestID>r-1</RequestID></Response>';
+    await withEndpoint(401, 'text/xml;charset=UTF-8', ec2Refusal, async (ec2) => {
+      expect(await listingError(ec2)).toMatchObject({ kind: 'auth', code: 'AuthFailure' });
+    });
+  });
+});

@@ -18,12 +18,14 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
   type EC2ClientConfig,
+  type DescribeInstancesCommandInput,
+  type DescribeInstancesCommandOutput,
   type Filter,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-ec2';
 // Types only (erased at build): the SDK's middleware signature, from the package the SDK itself depends on.
-import type { FinalizeRequestMiddleware } from '@smithy/types';
+import type { DeserializeMiddleware, FinalizeRequestMiddleware } from '@smithy/types';
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Market } from '../../../shared/domain.js';
@@ -178,10 +180,22 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
     // spend, a cap reached early).
     const out = new Map<string, InstanceObs>();
     await eachPage(
-      (token) =>
-        call('DescribeInstances', {}, () =>
-          client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: pageSize, NextToken: token })),
-        ),
+      async (token) => {
+        const cmd = new DescribeInstancesCommand({ Filters: filters, MaxResults: pageSize, NextToken: token });
+        const reply: ReplySeen = {};
+        cmd.middlewareStack.add(watchReply(reply), { step: 'deserialize', name: 'clearmlAutoscalerReplyCheck' });
+        let page;
+        try {
+          page = await client.send(cmd);
+        } catch (err) {
+          throw notEc2Refusal(err, reply) ?? classifyEc2Error(err, { ...ctxBase, action: 'DescribeInstances' });
+        }
+        // EC2 always sends a reservationSet, empty or not. Without one, or as a web page, this is not EC2 saying
+        // "none": read as an empty listing it would requeue every running task (requeue.ts).
+        const notEc2 = notEc2Listing(page.Reservations !== undefined, reply);
+        if (notEc2) throw notEc2;
+        return page;
+      },
       (page) => {
         for (const i of flattenReservations(page.Reservations, firstSeen)) out.set(i.instanceId, i);
       },
@@ -443,6 +457,77 @@ export async function checkPermissions(
   }
 
   return { ok, missing, details };
+}
+
+// ---------------------------------------------------------------- replies that are not EC2's
+
+/** Where a listing's reply came from and what it said it was (the parsed output keeps neither). */
+interface ReplySeen {
+  endpoint?: string;
+  status?: number;
+  contentType?: string;
+}
+
+type ReplyMiddleware = DeserializeMiddleware<DescribeInstancesCommandInput, DescribeInstancesCommandOutput>;
+
+function watchReply(seen: ReplySeen): ReplyMiddleware {
+  const read = (request: unknown, response: unknown) => {
+    const req = request as { protocol?: string; hostname?: string; port?: number } | null | undefined;
+    if (req?.hostname) seen.endpoint = `${req.protocol ?? 'https:'}//${req.hostname}${req.port ? `:${req.port}` : ''}`;
+    const res = response as { statusCode?: number; headers?: Record<string, string | undefined> } | null | undefined;
+    if (res?.statusCode !== undefined) seen.status = res.statusCode;
+    const type = res?.headers?.['content-type'] ?? res?.headers?.['Content-Type'];
+    if (type !== undefined) seen.contentType = type;
+  };
+  return (next) => async (args) => {
+    try {
+      const out = await next(args);
+      read(args.request, out.response);
+      return out;
+    } catch (err) {
+      read(args.request, (err as { $response?: unknown } | null)?.$response);
+      throw err;
+    }
+  };
+}
+
+const NOT_EC2_ADVICE =
+  'a captive portal, a proxy or a wrong AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL answers like this; instances are ' +
+  'not read from it (nor taken for gone) until EC2 answers';
+
+/** A 200 listing that is no EC2 answer: no reservationSet, or a content type that is not XML. */
+function notEc2Listing(hasReservations: boolean, seen: ReplySeen): Ec2Error | null {
+  const type = seen.contentType?.split(';')[0]?.trim() ?? '';
+  const xml = !type || /xml/i.test(type);
+  if (hasReservations && xml) return null;
+  const what = [
+    `HTTP ${seen.status ?? 200}`,
+    type ? `content type ${type}` : 'no content type',
+    hasReservations ? null : 'no reservationSet',
+  ].filter(Boolean);
+  return new Ec2Error(
+    'unreachable',
+    'NotEc2Reply',
+    `the answer from ${seen.endpoint ?? 'the EC2 endpoint'} to DescribeInstances is not an EC2 reply (${what.join(', ')}): ${NOT_EC2_ADVICE}.`,
+  );
+}
+
+/**
+ * A 401/403 that names no EC2 error code: EC2 always names one (AuthFailure, UnauthorizedOperation …), so this came
+ * from something else (an S3-style `<Error>`, a proxy's page), and "AWS rejected the credentials" would send the
+ * user to keys that may be fine.
+ */
+function notEc2Refusal(err: unknown, seen: ReplySeen): Ec2Error | null {
+  const f = readErrorFacts(err);
+  if ((f.status !== 401 && f.status !== 403) || f.networkCode || f.proxyStatus !== null) return null;
+  if (f.code !== 'Unknown' && f.code !== `HTTP${f.status}`) return null;
+  const type = seen.contentType?.split(';')[0]?.trim();
+  return new Ec2Error(
+    'unreachable',
+    'NotEc2Reply',
+    `the answer from ${seen.endpoint ?? 'the EC2 endpoint'} to DescribeInstances is a refusal without an EC2 error ` +
+      `code (HTTP ${f.status}${type ? `, content type ${type}` : ''}): ${NOT_EC2_ADVICE}.`,
+  );
 }
 
 // ---------------------------------------------------------------- helpers
