@@ -116,6 +116,8 @@ export function triageWorkers(input: {
       if (input.looked && !w.task) zombies.add(w.id);
       continue;
     }
+    // Our prefix tag: ours, left out of this tick's listing (a flaky proxy, a truncated reply), not ClearML's.
+    if (instance.tags[TAG.prefix] === prefix) continue;
     const live = isLiveState(instance.state);
     const queue = queueFor(config, p.resource, w.queues);
     foreign.push({

@@ -104,7 +104,7 @@ export class Engine {
     this.connections = new ConnectionsController(deps.reporting);
     this.launcher = new LaunchController(deps, this.auth);
     this.remover = new TerminateController(deps, this.idle, this.auth);
-    this.requeue = new RequeueController(deps.clearml);
+    this.requeue = new RequeueController(deps.clearml, deps.ec2);
     this.publisher = new Publisher(deps.store, deps.prices);
     this.keepWarm = new KeepWarmController(deps.prices);
     this.adoption = new AdoptionController({ ec2: deps.ec2, clock: deps.clock, log: this.log });
@@ -241,8 +241,16 @@ export class Engine {
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix, (id) => this.deps.costs?.lastBusyAt(id) ?? null);
     if (acting && obs.clearmlOk) {
-      const { spotLosses } = await this.requeue.run(obs, prefix, this.remover.terminatedByUs, emit, config.queues);
+      const { spotLosses, unlisted } = await this.requeue.run(
+        obs,
+        prefix,
+        this.remover.terminatedByUs,
+        emit,
+        config.queues,
+      );
       for (const queue of spotLosses) this.launcher.grantOnDemandCredit(queue, now);
+      // Left out of this listing yet running by id: what the listing should have said (not a stranger's, not gone).
+      obs.instances.push(...unlisted);
     }
     this.launcher.prune(obs.instances, now);
     this.remover.prune(obs.instances, now);

@@ -173,6 +173,23 @@ export const ev = {
     kind: 'error',
     message: `lost instances' tasks could not be checked, retrying next tick: ${errorText(e)}`,
   }),
+  lostInstancesUnconfirmed: (ids: readonly string[], e: unknown): NewEvent => ({
+    level: 'warn',
+    kind: 'error',
+    instanceIds: [...ids],
+    message: `busy instances missing from EC2's listing (${ids.join(', ')}) could not be looked up by id, so their tasks are left alone; retrying next tick: ${errorText(e)}`,
+  }),
+  listingLostEveryBusy: (count: number): NewEvent => ({
+    level: 'warn',
+    kind: 'engine',
+    message: `EC2's listing left out every busy instance of ours (${count}) at once: suspect (a proxy, a truncated reply, a changed prefix tag); each is looked up by id before its task is requeued`,
+  }),
+  unlistedStillRunning: (ids: readonly string[]): NewEvent => ({
+    level: 'warn',
+    kind: 'engine',
+    instanceIds: [...ids],
+    message: `${plural(ids.length, 'busy instance')} missing from EC2's listing ${ids.length === 1 ? 'is' : 'are'} still running by id (${ids.join(', ')}): ${ids.length === 1 ? 'its task was' : 'their tasks were'} left alone`,
+  }),
   droppedTasksUncheckable: (e: unknown, retryInSec: number): NewEvent => ({
     level: 'warn',
     kind: 'error',

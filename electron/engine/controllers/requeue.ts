@@ -8,6 +8,12 @@
  * not be read), so the task requeued is the worker's current one, and only if ClearML says it is in_progress on
  * that very worker.
  *
+ * Absence from one listing is not proof: a flaky proxy, a truncated reply or an edited prefix tag leaves a running
+ * instance out, and requeueing its task restarts hours of training. So a candidate missing from the listing is
+ * looked up by id first (terminated ones included): it is lost only when EC2 says it is ending or stopped, or does
+ * not know it and its worker has gone quiet too (`SILENT_AFTER_MS`). One EC2 says still runs is handed back to the
+ * engine (`unlisted`) to count as listed this tick; when the lookup fails, nothing is requeued until it succeeds.
+ *
  * Neither finds a task whose worker ClearML has already dropped (silent past its register timeout) on an instance
  * the memory never saw busy: it started and was lost while autoscaling was off, or while another engine led. So
  * every DROPPED_SWEEP_MS of acting (and on the first acting tick) the in_progress tasks are read and those of such
@@ -17,9 +23,9 @@ import type { Market } from '../../../shared/domain.js';
 import { isLiveState } from '../../../shared/domain.js';
 import type { NewEvent } from '../events.js';
 import { ev } from '../events.js';
-import { TAG, type ClearmlApi, type TaskObs } from '../ports.js';
+import { TAG, type ClearmlApi, type Ec2Api, type InstanceObs, type TaskObs, type WorkerObs } from '../ports.js';
 import type { Config } from '../../../shared/config.js';
-import { tasksOfDroppedWorkers, workersOnGoneInstances } from '../reliability/stranded.js';
+import { SILENT_AFTER_MS, tasksOfDroppedWorkers, workersOnGoneInstances } from '../reliability/stranded.js';
 import { instanceIdOfWorker } from '../workers.js';
 import type { Observation } from './observe.js';
 
@@ -33,6 +39,14 @@ interface BusyInstance {
 export interface RequeueOutcome {
   /** One entry per lost spot task: the queue its replacement should launch on-demand for. */
   spotLosses: string[];
+  /** Busy instances the listing left out that EC2, asked by id, says still run (with our prefix tag). */
+  unlisted: InstanceObs[];
+}
+
+/** Not heard from for SILENT_AFTER_MS, or no longer listed by ClearML: its agent is not running the task. */
+function silent(w: WorkerObs | undefined, now: number): boolean {
+  const lastHeard = w ? (w.lastReportAt ?? w.lastActivityAt ?? w.registeredAt) : null;
+  return lastHeard === null || now - lastHeard >= SILENT_AFTER_MS;
 }
 
 /** How often, while acting, in_progress tasks are checked for a worker of ours that ClearML no longer lists. */
@@ -44,7 +58,11 @@ export class RequeueController {
   private lastBusy = new Map<string, BusyInstance>();
   private sweptAt = -Infinity;
 
-  constructor(private readonly clearml: ClearmlApi) {}
+  constructor(
+    private readonly clearml: ClearmlApi,
+    /** Without `describeInstancesById`, an instance the listing left out counts as unknown to EC2. */
+    private readonly ec2: Pick<Ec2Api, 'describeInstancesById'> = {},
+  ) {}
 
   /**
    * The busy instances the engine before this one saw last (a new config replaced it): one lost between its last
@@ -65,8 +83,9 @@ export class RequeueController {
     configQueues: Config['queues'] = {},
   ): Promise<RequeueOutcome> {
     const { instances, workers, queues } = obs;
-    const out: RequeueOutcome = { spotLosses: [] };
+    const out: RequeueOutcome = { spotLosses: [], unlisted: [] };
     const live = new Map(instances.filter((i) => isLiveState(i.state)).map((i) => [i.instanceId, i]));
+    const listed = new Map(instances.map((i) => [i.instanceId, i]));
     const queueIds = new Map(queues.map((q) => [q.name, q.id]));
     const workerById = new Map(workers.map((w) => [w.id, w]));
     const candidates = new Map<string, { workerId: string; queue: string; market: Market | null; taskId: string }>();
@@ -80,6 +99,54 @@ export class RequeueController {
       if (candidates.has(s.instanceId) || terminatedByUs.has(s.instanceId)) continue;
       candidates.set(s.instanceId, { workerId: s.workerId, queue: s.queue, market: null, taskId: s.taskId });
     }
+    const retry = new Map<string, BusyInstance>();
+    const keep = (
+      instanceId: string,
+      was: { workerId: string; queue: string; market: Market | null; taskId: string },
+    ) => {
+      if (was.market) retry.set(instanceId, { ...was, market: was.market });
+    };
+    // Missing from the listing altogether: ask EC2 by id before anything is requeued.
+    const absent = [...candidates.keys()].filter((id) => !listed.has(id));
+    let byId: Map<string, InstanceObs> | null = new Map();
+    if (absent.length) {
+      const busyBefore = [...this.lastBusy.keys()].filter((id) => !terminatedByUs.has(id));
+      if (busyBefore.length > 1 && busyBefore.every((id) => !listed.has(id)))
+        emit(ev.listingLostEveryBusy(busyBefore.length));
+      if (this.ec2.describeInstancesById) {
+        try {
+          const seen = await this.ec2.describeInstancesById(absent, { includeTerminated: true });
+          byId = new Map(seen.map((i) => [i.instanceId, i]));
+        } catch (e) {
+          byId = null;
+          emit(ev.lostInstancesUnconfirmed(absent, e));
+        }
+      }
+    }
+    const stillRunning: string[] = [];
+    // Not requeued this tick, whoever else would take them for lost (the sweep below).
+    const spared = new Set<string>();
+    for (const instanceId of absent) {
+      const was = candidates.get(instanceId)!;
+      const found = byId?.get(instanceId);
+      if (!byId) keep(instanceId, was);
+      else if (found && isLiveState(found.state)) {
+        stillRunning.push(instanceId);
+        // Ours (the prefix tag says so) counts as listed this tick; one whose tag was changed is not ours to
+        // requeue or to scale any more.
+        if (found.tags[TAG.prefix] === prefix) {
+          out.unlisted.push(found);
+          live.set(instanceId, found);
+        }
+      } else if (found) {
+        listed.set(instanceId, found);
+        continue;
+      } else if (!silent(workerById.get(was.workerId), obs.now)) keep(instanceId, was);
+      else continue;
+      candidates.delete(instanceId);
+      spared.add(was.taskId);
+    }
+    if (stillRunning.length) emit(ev.unlistedStillRunning(stillRunning));
     let verified: Map<string, TaskObs> | null = null;
     if (candidates.size) {
       try {
@@ -89,15 +156,15 @@ export class RequeueController {
         emit(ev.lostTasksUncheckable(e));
       }
     }
-    const retry = new Map<string, BusyInstance>();
     for (const [instanceId, was] of candidates) {
       if (!verified) {
-        if (was.market) retry.set(instanceId, { ...was, market: was.market });
+        keep(instanceId, was);
         continue;
       }
       const task = verified.get(was.taskId);
       if (!task || task.status !== 'in_progress' || task.lastWorker !== was.workerId) continue;
-      const inst = instances.find((i) => i.instanceId === instanceId);
+      // As listed, or as EC2 described it by id (ending, stopped); absent when EC2 does not know it at all.
+      const inst = listed.get(instanceId);
       // Gone from the listing entirely, or shutting down on AWS's initiative: the market it ran in tells.
       const spot =
         inst?.stateReasonCode === 'Server.SpotInstanceTermination' || (was.market ?? inst?.market) === 'spot';
@@ -107,7 +174,7 @@ export class RequeueController {
       await this.requeue({ queue: was.queue, instanceId, taskId: was.taskId, why }, queueId, was.workerId, emit);
       if (spot) out.spotLosses.push(was.queue);
     }
-    const handled = new Set([...candidates.values()].map((c) => c.taskId));
+    const handled = new Set([...candidates.values()].map((c) => c.taskId).concat([...spared]));
     if (this.clearml.inProgressTasks && obs.now - this.sweptAt >= DROPPED_SWEEP_MS) {
       this.sweptAt = obs.now;
       let dropped: ReturnType<typeof tasksOfDroppedWorkers> = [];

@@ -14,17 +14,37 @@ const obs = (instances: InstanceObs[], workers: WorkerObs[], now = T0): Observat
   instances,
 });
 
-function rig() {
+/** EC2 asked by id (terminated ones included): these instances, whatever ids are asked; each call recorded. */
+function byId(...known: InstanceObs[]) {
+  const asked: string[][] = [];
+  let failure: Error | null = null;
+  return {
+    asked,
+    failNext: (e: Error) => void (failure = e),
+    async describeInstancesById(ids: readonly string[]): Promise<InstanceObs[]> {
+      asked.push([...ids]);
+      const e = failure;
+      failure = null;
+      if (e) throw e;
+      return known.filter((i) => ids.includes(i.instanceId));
+    },
+  };
+}
+
+function rig(ec2: ReturnType<typeof byId> = byId()) {
   const clearml = new FakeClearml().addQueue(queue('gpu', 0));
   const events: NewEvent[] = [];
-  const c = new RequeueController(clearml);
-  return { clearml, events, c, emit: (e: NewEvent) => void events.push(e) };
+  const c = new RequeueController(clearml, ec2);
+  return { clearml, events, c, ec2, emit: (e: NewEvent) => void events.push(e) };
 }
 
 describe('RequeueController', () => {
   it('returns the task of a busy spot instance that vanished to its queue, and asks for an on-demand replacement', async () => {
-    const { c, clearml, events, emit } = rig();
     const i = instance('gpu', 'gpu_a', { market: 'spot' });
+    // Gone from the listing: EC2, asked by id, says AWS took it back.
+    const { c, clearml, events, emit } = rig(
+      byId({ ...i, state: 'terminated', stateReasonCode: 'Server.SpotInstanceTermination' }),
+    );
     const w = workerFor(i, 'task-1');
     clearml.addTask({ id: 'task-1', name: 't', status: 'in_progress', queueId: null, lastWorker: w.id });
     await c.run(obs([i], [w]), 'dyn', new Map(), emit);
@@ -100,5 +120,77 @@ describe('RequeueController', () => {
     expect(clearml.callsOf('inProgressTasks')).toHaveLength(3);
     await at(1260);
     expect(clearml.callsOf('inProgressTasks')).toHaveLength(4);
+  });
+
+  describe('an instance missing from the listing is looked up by id first', () => {
+    const setup = (ec2: ReturnType<typeof byId>) => {
+      const r = rig(ec2);
+      r.clearml.addTask({ id: 'task-1', name: 't', status: 'in_progress', queueId: null, lastWorker: w.id });
+      return r;
+    };
+    const i = instance('gpu', 'gpu_a');
+    const w = workerFor(i, 'task-1');
+
+    it('running by id: nothing requeued or unregistered, and it is handed back as listed', async () => {
+      const { c, clearml, events, emit, ec2 } = setup(byId(i));
+      await c.run(obs([i], [w]), 'dyn', new Map(), emit);
+      const out = await c.run(obs([], [w], T0 + 15_000), 'dyn', new Map(), emit);
+      expect(ec2.asked).toEqual([[i.instanceId]]);
+      expect(out.unlisted).toEqual([i]);
+      expect(clearml.callsOf('requeueTask')).toEqual([]);
+      expect(clearml.callsOf('unregisterWorker')).toEqual([]);
+      expect(events.map((e) => e.message)).toEqual([
+        `1 busy instance missing from EC2's listing is still running by id (${i.instanceId}): its task was left alone`,
+      ]);
+      // Still remembered as busy: lost for real later, it is requeued then.
+      const gone = rig(byId({ ...i, state: 'terminated' }));
+      gone.clearml.addTask({ id: 'task-1', name: 't', status: 'in_progress', queueId: null, lastWorker: w.id });
+      gone.c.carryFrom(c);
+      await gone.c.run(obs([], [w], T0 + 30_000), 'dyn', new Map(), gone.emit);
+      expect(gone.clearml.callsOf('requeueTask')).toHaveLength(1);
+    });
+
+    it('terminated, shutting down or stopped by id: requeued as before', async () => {
+      for (const state of ['terminated', 'shutting-down', 'stopped'] as const) {
+        const { c, clearml, emit } = setup(byId({ ...i, state }));
+        await c.run(obs([i], [w]), 'dyn', new Map(), emit);
+        await c.run(obs([], [w], T0 + 15_000), 'dyn', new Map(), emit);
+        expect(clearml.callsOf('requeueTask'), state).toHaveLength(1);
+        expect(clearml.callsOf('unregisterWorker'), state).toEqual([[w.id]]);
+      }
+    });
+
+    it('unknown to EC2: requeued only once its worker has gone quiet', async () => {
+      const { c, clearml, emit } = setup(byId());
+      await c.run(obs([i], [w]), 'dyn', new Map(), emit);
+      await c.run(obs([], [w], T0 + 15_000), 'dyn', new Map(), emit);
+      expect(clearml.callsOf('requeueTask')).toEqual([]);
+      await c.run(obs([], [w], T0 + 90_000), 'dyn', new Map(), emit);
+      expect(clearml.callsOf('requeueTask')).toHaveLength(1);
+    });
+
+    it('when the lookup fails, nothing is requeued until it succeeds', async () => {
+      const { c, clearml, events, emit, ec2 } = setup(byId({ ...i, state: 'terminated' }));
+      await c.run(obs([i], [w]), 'dyn', new Map(), emit);
+      ec2.failNext(new Error('socket hang up'));
+      await c.run(obs([], [], T0 + 15_000), 'dyn', new Map(), emit);
+      expect(clearml.callsOf('requeueTask')).toEqual([]);
+      expect(events.at(-1)!.message).toBe(
+        `busy instances missing from EC2's listing (${i.instanceId}) could not be looked up by id, so their tasks are left alone; retrying next tick: socket hang up`,
+      );
+      await c.run(obs([], [], T0 + 30_000), 'dyn', new Map(), emit);
+      expect(clearml.callsOf('requeueTask')).toHaveLength(1);
+    });
+
+    it('a listing that loses every busy instance at once is said to be suspect', async () => {
+      const j = instance('gpu', 'gpu_a');
+      const wj = workerFor(j, 'task-2');
+      const { c, events, emit } = setup(byId(i, j));
+      await c.run(obs([i, j], [w, wj]), 'dyn', new Map(), emit);
+      await c.run(obs([], [w, wj], T0 + 15_000), 'dyn', new Map(), emit);
+      expect(events[0]!.message).toBe(
+        "EC2's listing left out every busy instance of ours (2) at once: suspect (a proxy, a truncated reply, a changed prefix tag); each is looked up by id before its task is requeued",
+      );
+    });
   });
 });
