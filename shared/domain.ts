@@ -28,8 +28,11 @@ export function isLiveState(state: string): boolean {
   return state === 'pending' || state === 'running';
 }
 
-/** What the instance is doing for us, joined from EC2 and ClearML. */
-export const InstancePhaseSchema = z.enum(['booting', 'idle', 'busy', 'orphan', 'terminating']);
+/**
+ * What the instance is doing for us, joined from EC2 and ClearML. `stopped`: stopped (or stopping) outside the app,
+ * which never stops instances itself: no capacity, but its volumes still bill until it is terminated.
+ */
+export const InstancePhaseSchema = z.enum(['booting', 'idle', 'busy', 'orphan', 'stopped', 'terminating']);
 export type InstancePhase = z.infer<typeof InstancePhaseSchema>;
 
 export const TaskRefSchema = z.object({ id: z.string(), name: z.string().optional() });

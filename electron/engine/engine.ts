@@ -37,6 +37,7 @@ import { instanceIdOfWorker } from './workers.js';
 import { Pauses } from './controllers/pauses.js';
 import { Publisher, tickStatus, type TickStatus } from './controllers/publish.js';
 import { RequeueController } from './controllers/requeue.js';
+import { StoppedTracker } from './controllers/stopped.js';
 import { TerminateController, type ActContext } from './controllers/terminate.js';
 
 export type { LaunchIntent } from './controllers/launch.js';
@@ -89,6 +90,7 @@ export class Engine {
   private readonly auth = new AuthGate();
   private readonly connections: ConnectionsController;
   private readonly idle = new IdleTracker();
+  private readonly stopped = new StoppedTracker();
   private readonly keepWarm: KeepWarmController;
   private readonly launcher: LaunchController;
   private readonly remover: TerminateController;
@@ -128,6 +130,7 @@ export class Engine {
       return false;
     }
     this.idle.carryFrom(previous.idle);
+    this.stopped.carryFrom(previous.stopped);
     this.keepWarm.carryFrom(previous.keepWarm);
     this.launcher.carryFrom(
       previous.launcher,
@@ -252,6 +255,8 @@ export class Engine {
       // Left out of this listing yet running by id: what the listing should have said (not a stranger's, not gone).
       obs.instances.push(...unlisted);
     }
+    // Only while acting: the warning promises a termination, which only an acting tick makes.
+    if (acting) this.stopped.observe(obs.instances, now, emit);
     this.launcher.prune(obs.instances, now);
     this.remover.prune(obs.instances, now);
     const money = await observeCosts(this.deps.costs, config, obs, emit, emitOnce);
@@ -267,6 +272,7 @@ export class Engine {
       config,
       inFlight,
       idleSince: this.idle.idleSince,
+      stoppedSince: this.stopped.stoppedSince,
       idleInherited: this.idle.inherited,
       launchesPaused: this.pauses.launches,
       launchStop:

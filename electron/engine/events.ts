@@ -195,6 +195,13 @@ export const ev = {
     kind: 'error',
     message: `running tasks could not be checked for workers ClearML no longer lists, retrying in ${Math.round(retryInSec)} s: ${errorText(e)}`,
   }),
+  stoppedOutside: (s: { instanceId: string; queue: string; graceSec: number }): NewEvent => ({
+    level: 'warn',
+    kind: 'engine',
+    ...(s.queue ? { queue: s.queue } : {}),
+    instanceIds: [s.instanceId],
+    message: `instance ${s.instanceId}${s.queue ? ` on '${s.queue}'` : ''} was stopped outside the app: its disks are still billed; it will be terminated in ${formatMinutes(s.graceSec)} unless started again`,
+  }),
   requeued: (r: { queue: string; instanceId: string; taskId: string; why: string }): NewEvent => ({
     level: 'warn',
     kind: 'requeue',

@@ -50,6 +50,8 @@ export interface PolicyInput {
   inFlight: readonly InFlightLaunch[];
   /** instanceId → ms when the loop first saw its worker idle (consecutive observations). */
   idleSince: ReadonlyMap<string, number>;
+  /** instanceId → ms when the engine first saw it stopped (or stopping) outside the app. */
+  stoppedSince?: ReadonlyMap<string, number>;
   /**
    * Instances already idle when this engine run first read ClearML (a restart forgets idle timers) → the last
    * moment each is known to have been busy or registered (null: unknown). Their idle spell began before this run,
@@ -151,7 +153,8 @@ export type TerminateReason =
   | { code: 'idle-ceiling'; queue: string; sinceBusySec: number; maxIdleSec: number }
   | { code: 'budget'; detail: string }
   | { code: 'spin-up'; spinUpMin: number }
-  | { code: 'orphan'; forSec: number; note: string | null };
+  | { code: 'orphan'; forSec: number; note: string | null }
+  | { code: 'stopped'; stoppedSec: number; graceSec: number };
 
 export type Action =
   | {
@@ -167,7 +170,7 @@ export type Action =
       workerId: string | null;
       queue: string;
       resource: string;
-      why: 'idle' | 'spin-up' | 'orphan' | 'budget';
+      why: 'idle' | 'spin-up' | 'orphan' | 'budget' | 'stopped';
       /** Terminate only if a fresh worker read still shows it idle (busy work is never killed). */
       recheckIdle: boolean;
       reason: TerminateReason;
@@ -210,6 +213,11 @@ export interface Plan {
 }
 
 const DEFAULT_ORPHAN_GRACE_MS = 5 * 60_000;
+/**
+ * How long one of ours stopped outside the app is left to be started again before it is terminated: long enough
+ * for someone stopping it on purpose to notice the warning, short next to the month its volumes would bill unseen.
+ */
+export const STOPPED_GRACE_MS = 30 * 60_000;
 
 export const cooldownKey = (queue: string, resource: string) => `${queue}|${resource}`;
 
@@ -231,7 +239,9 @@ export function classifyInstances(input: PolicyInput): InstanceClass[] {
     let note: string | undefined;
     let otherServer: string | undefined;
     const launchedFor = instance.tags[TAG.server] ?? null;
-    if (!isLiveState(instance.state)) {
+    if (instance.state === 'stopping' || instance.state === 'stopped') {
+      phase = 'stopped';
+    } else if (!isLiveState(instance.state)) {
       phase = 'terminating';
     } else if (worker?.task) {
       phase = 'busy';
@@ -267,7 +277,7 @@ export function plan(input: PolicyInput): Plan {
   const listed = new Set(input.instances.map((i) => i.instanceId));
   const unlisted = input.inFlight.filter((f) => !f.instanceId || !listed.has(f.instanceId));
 
-  const live = classes.filter((c) => c.phase !== 'terminating');
+  const live = classes.filter((c) => c.phase !== 'terminating' && c.phase !== 'stopped');
   // Grouped once, so planning stays linear in queues + instances.
   const liveByQueue = new Map<string, InstanceClass[]>();
   for (const c of live) {
@@ -470,6 +480,20 @@ export function plan(input: PolicyInput): Plan {
               : { code: 'idle', queue: queueName, idleSec, maxIdleSec };
       actions.push(terminate(c, 'idle', true, reason));
     });
+  }
+
+  // ---- stopped outside the app: no use to anyone while its volumes bill, and the app never stops its own
+  for (const c of classes) {
+    if (c.phase !== 'stopped') continue;
+    const since = input.stoppedSince?.get(c.instance.instanceId);
+    if (since !== undefined && now - since >= STOPPED_GRACE_MS) {
+      const reason: TerminateReason = {
+        code: 'stopped',
+        stoppedSec: (now - since) / 1000,
+        graceSec: STOPPED_GRACE_MS / 1000,
+      };
+      actions.push(terminate(c, 'stopped', false, reason));
+    }
   }
 
   if (input.clearmlOk) {

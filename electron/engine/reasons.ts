@@ -114,6 +114,8 @@ export function renderTerminateReason(r: TerminateReason): string {
       return `no ClearML worker registered within the ${r.spinUpMin} min spin-up time: check the AMI, the init script and the instance's console log`;
     case 'orphan':
       return `orphan for ${formatMinutes(r.forSec)}: ${r.note ?? 'unexplained'}`;
+    case 'stopped':
+      return `stopped outside the app for ${formatMinutes(r.stoppedSec)} (not started again within ${formatMinutes(r.graceSec)}): its disks were billing while it did nothing`;
   }
 }
 

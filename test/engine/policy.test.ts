@@ -1,7 +1,7 @@
 import { GPU_OVER_TWO_RESOURCES } from '../fixtures/index.js';
 import { describe, expect, it } from 'vitest';
 import type { ForeignWorker } from '../../electron/engine/adoption.js';
-import { plan, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
+import { plan, STOPPED_GRACE_MS, type Action, type Plan, type PolicyInput } from '../../electron/engine/policy.js';
 import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
 import { TAG, type InstanceObs } from '../../electron/engine/ports.js';
 import { InstancePhaseSchema } from '../../shared/domain.js';
@@ -430,13 +430,41 @@ describe('policy: scale down', () => {
     const booting = instance('gpu', 'gpu_a', { ageSec: 30 });
     const orphan = instance('old-queue', 'gone');
     const terminating = instance('gpu', 'gpu_a', { state: 'shutting-down' });
+    const stopped = instance('gpu', 'gpu_a', { state: 'stopped' });
     const p = plan(
       policyInput({
-        instances: [busy, idle, booting, orphan, terminating],
+        instances: [busy, idle, booting, orphan, terminating, stopped],
         workers: [workerFor(busy, 'task'), workerFor(idle)],
       }),
     );
     expect(new Set(p.instances.map((c) => c.phase))).toEqual(new Set(InstancePhaseSchema.options));
+  });
+
+  it('one stopped outside the app is no capacity, and is terminated once stopped for the grace', () => {
+    const stopped = instance('gpu', 'gpu_a', { state: 'stopped' });
+    const stopping = instance('gpu', 'gpu_a', { state: 'stopping' });
+    const at = (sinceMs: number) =>
+      plan(
+        policyInput({
+          instances: [stopped, stopping],
+          stoppedSince: new Map([
+            [stopped.instanceId, T0 - sinceMs],
+            [stopping.instanceId, T0],
+          ]),
+        }),
+      );
+    const early = at(STOPPED_GRACE_MS - 1000);
+    expect(early.instances.map((c) => c.phase)).toEqual(['stopped', 'stopped']);
+    expect(early.actions.filter((a) => a.kind === 'terminate')).toEqual([]);
+    const due = at(STOPPED_GRACE_MS);
+    expect(due.actions.filter((a) => a.kind === 'terminate')).toEqual([
+      expect.objectContaining({
+        instanceId: stopped.instanceId,
+        why: 'stopped',
+        recheckIdle: false,
+        reason: { code: 'stopped', stoppedSec: STOPPED_GRACE_MS / 1000, graceSec: STOPPED_GRACE_MS / 1000 },
+      }),
+    ]);
   });
 
   it('unregisters zombie workers whose instance is gone', () => {

@@ -169,7 +169,12 @@ export class RequeueController {
       const spot =
         inst?.stateReasonCode === 'Server.SpotInstanceTermination' || (was.market ?? inst?.market) === 'spot';
       const queueId = queueIds.get(was.queue);
-      const why = spot ? 'its spot instance was interrupted' : `its instance ${instanceId} disappeared`;
+      const stopped = inst?.state === 'stopping' || inst?.state === 'stopped';
+      const why = spot
+        ? 'its spot instance was interrupted'
+        : stopped
+          ? `its instance ${instanceId} was stopped outside the app`
+          : `its instance ${instanceId} disappeared`;
       if (!queueId) continue;
       await this.requeue({ queue: was.queue, instanceId, taskId: was.taskId, why }, queueId, was.workerId, emit);
       if (spot) out.spotLosses.push(was.queue);

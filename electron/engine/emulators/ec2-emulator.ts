@@ -264,6 +264,17 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         r.stateReasonMessage = 'Client.InstanceInitiatedShutdown: Instance initiated shutdown';
       }
     },
+    stopOutside(instanceId) {
+      const now = s.stepAll();
+      const r = s.recs.get(instanceId);
+      if (!r) throw new Error(`stopOutside: no instance ${instanceId}`);
+      if (r.state !== 'running' && r.state !== 'pending') return;
+      r.stoppingAt = now;
+      r.state = 'stopping';
+      r.stateReasonCode = 'Client.UserInitiatedShutdown';
+      r.stateReasonMessage = 'Client.UserInitiatedShutdown: User initiated shutdown';
+      r.stateTransitionReason = `User initiated (${new Date(now).toISOString().replace('T', ' ').slice(0, 19)} GMT)`;
+    },
     interruptSpot(instanceId) {
       const now = stepAll();
       const found = recOf(instanceId);

@@ -98,6 +98,11 @@ export interface Ec2Emulator extends Ec2Machines {
   readonly calls: { total: number; byAction: Record<string, number> };
   readonly log: readonly Ec2CallLogEntry[];
   instance(instanceId: string): EmulatedInstanceDetail | undefined;
+  /**
+   * Someone stops the instance outside the app (the console, a script, a scheduled stop): stopping, then stopped,
+   * with EC2's state reason for a user-initiated stop. Its volumes stay (and bill) until it is terminated.
+   */
+  stopOutside(instanceId: string): void;
   /** Applies the lifecycle up to `clock.now()` (requests and `instances()` do it too). */
   step(): void;
   close(): Promise<void>;

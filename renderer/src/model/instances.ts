@@ -34,7 +34,8 @@ const PHASE_ORDER: Record<InstancePhase, number> = {
   idle: 1,
   booting: 2,
   orphan: 3,
-  terminating: 4,
+  stopped: 4,
+  terminating: 5,
 };
 
 function sortValue(i: InstanceView, key: SortKey): string | number {

@@ -1,0 +1,58 @@
+// One of our instances stopped outside the app (the console, a script, a scheduled stop) showed as `terminating`
+// forever, was never terminated, and its volumes billed unseen. It now has a phase of its own, a warning says so
+// once, and it is terminated after the grace. The real engine and provider against the emulators.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../shared/domain.js';
+import { STOPPED_GRACE_MS } from '../../electron/engine/policy.js';
+import { addTasks, baseConfig } from '../fixtures/index.js';
+import { startWorld, type World } from '../fixtures/world.js';
+
+let world: World | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+const terminateCalls = (w: World) => w.ec2.log.filter((c) => c.action === 'TerminateInstances').length;
+
+describe('an instance of ours stopped outside the app', () => {
+  it('is `stopped`, said once with a warning, its task requeued, and terminated after the grace', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const events: EngineEvent[] = [];
+    const engine = w.newEngine(baseConfig(), { onEvent: (e) => void events.push(e) });
+    const [task] = addTasks(w.clearml, 'cpu', 1, 7200);
+    await w.run(engine, 120);
+    const [id] = w.live().map((i) => i.instanceId);
+    w.ec2.stopOutside(id!);
+    const seen = events.length;
+    await w.run(engine, 60);
+
+    const phase = () => w.store.getState().instances.find((i) => i.instanceId === id)?.phase;
+    expect(phase()).toBe('stopped');
+    const said = events
+      .slice(seen)
+      .filter((e) => e.kind !== 'decision' && e.kind !== 'launch')
+      .map((e) => e.message);
+    expect(said).toEqual([
+      `task ${task} returned to 'cpu': its instance ${id} was stopped outside the app`,
+      `instance ${id} on 'cpu' was stopped outside the app: its disks are still billed; it will be terminated in 30 min unless started again`,
+    ]);
+    // Not capacity: the task's replacement launched.
+    expect(w.live()).toHaveLength(1);
+
+    // Left alone within the grace, said only once.
+    await w.run(engine, STOPPED_GRACE_MS / 1000 - 120, 60);
+    expect(w.ec2.instance(id!)?.state).toBe('stopped');
+    expect(terminateCalls(w)).toBe(0);
+    expect(events.filter((e) => e.message.includes('was stopped outside the app:'))).toHaveLength(1);
+
+    await w.run(engine, 120, 60);
+    expect(terminateCalls(w)).toBe(1);
+    expect(['shutting-down', 'terminated']).toContain(w.ec2.instance(id!)?.state);
+    expect(events.at(-1)?.message ?? '').toMatch(
+      new RegExp(
+        `^terminated 1 instance on 'cpu': stopped outside the app for 3\\d(\\.\\d)? min \\(not started again within 30 min\\)`,
+      ),
+    );
+  });
+});
