@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { literalHeredoc, shellQuote } from '../../electron/engine/userdata/shellQuote.js';
+import { expandingHeredoc, literalHeredoc, shellQuote } from '../../electron/engine/userdata/shellQuote.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(path.join(tmpdir(), 'cas-quote-'));
@@ -68,5 +68,22 @@ describe('literalHeredoc', () => {
     const doc = literalHeredoc('cat', 'EOF', 'x\nEOF\nEOF_1\ny');
     expect(doc.split('\n')[0]).toBe("cat <<'EOF_2'");
     expect(doc.endsWith('\nEOF_2\n')).toBe(true);
+  });
+});
+
+describe('expandingHeredoc', () => {
+  // bash reads backslash-newline in an expanding document as a line continuation: a last line ending in one would
+  // swallow the delimiter and every command after it.
+  it.each([
+    ['one trailing backslash', 'a: 1\n# C:\\temp\\', 'a: 1\n# C:\\temp\n'],
+    ['a trailing backslash and a newline', 'x\\\n', 'x\n'],
+    ['three trailing backslashes', 'x\\\\\\', 'x\\\n'],
+    ['two trailing backslashes (an escaped one)', 'x\\\\', 'x\\\n'],
+    ['only a backslash', '\\', '\n'],
+  ])('%s: the document ends where it should, as ClearML writes it', async (_label, body, expected) => {
+    const doc = expandingHeredoc('cat', 'EOF', body);
+    const { stdout, stderr } = await run('bash', ['-c', `${doc}echo after`]);
+    expect(stderr).toBe('');
+    expect(stdout).toBe(`${expected}after\n`);
   });
 });

@@ -328,6 +328,20 @@ describe.skipIf(skipRun)(RUN_TITLE, () => {
     expect(sb.read('home/clearml.conf')).toBe(expected);
   });
 
+  it('expanded extra clearml.conf whose last line ends in a backslash: the agent still starts, the conf ends there', async () => {
+    // As ClearML imports write it: a Windows path in a comment. bash would take `\`+newline as a continuation.
+    const extraClearmlConf = 'sdk.key: "$CAS_TEST_KEY"\n# cache on the data disk: C:\\data\\';
+    const opts = userDataOptions({
+      agent: { extraClearmlConf, extraClearmlConfShellExpand: true, gitUser: '' },
+      opts: { gitPassword: '' },
+    });
+    const { code, stderr, sb } = await runUserData(buildUserData(opts), { env: { CAS_TEST_KEY: 'from-env' } });
+    expect(stderr).not.toContain('here-document');
+    expect(code).toBe(0);
+    expect(sb.agentArgs()).not.toBeNull();
+    expect(sb.read('home/clearml.conf')).toBe('sdk.key: "from-env"\n# cache on the data disk: C:\\data\n');
+  });
+
   it('an init script that does not install docker gets a message naming the init script', async () => {
     const { code, stderr, sb } = await runUserData(
       buildUserData(userDataOptions({ agent: { initScript: 'echo setting up' } })),

@@ -29,6 +29,11 @@ function heredoc(command: string, delimiter: string, body: string, literal: bool
   const lines = new Set(body.split('\n').map((l) => l.replace(/\r$/, '')));
   let delim = delimiter;
   for (let n = 1; lines.has(delim); n++) delim = `${delimiter}_${n}`;
-  const text = body.endsWith('\n') || body === '' ? body : `${body}\n`;
+  let text = body.endsWith('\n') || body === '' ? body : `${body}\n`;
+  // In an expanding document, a last line ending in an odd number of backslashes escapes its newline: bash would
+  // glue the delimiter onto it, never close the document and write the rest of the script into it. An empty line
+  // after it takes the continuation, as the blank line before ClearML's own delimiter does, so the text comes out
+  // as under ClearML (that last backslash dropped).
+  if (!literal && /(^|[^\\])(\\\\)*\\\n$/.test(text)) text += '\n';
   return `${command} <<${literal ? `'${delim}'` : delim}\n${text}${delim}\n`;
 }
