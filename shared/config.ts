@@ -26,6 +26,17 @@ const queueName = z.string().superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/**
+ * Why a git user or password cannot reach clearml-agent, or null. clearml.conf carries them as HOCON strings, and
+ * the agent's HOCON reader decodes no `\uXXXX` escape: a control character JSON writes as one would arrive as six
+ * literal characters and every private clone would fail authentication (and git refuses a newline in a credential).
+ */
+export function gitCredentialProblem(value: string, what: 'git user' | 'git password'): string | null {
+  return /\p{Cc}/u.test(value)
+    ? `${what} must not contain control characters (a newline, a tab, …): clearml-agent cannot read them from clearml.conf`
+    : null;
+}
+
 export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 export const AMI_PATTERN = /^ami-[0-9a-f]{8,17}$/;
 
@@ -199,7 +210,13 @@ export const AgentSchema = z
       .string()
       .regex(/^\d+\.\d+(\.\d+)?([a-z0-9.]*)?$/, 'agent version must be a version like 3.0.3')
       .default(AGENT_VERSION_DEFAULT),
-    gitUser: z.string().default(''),
+    gitUser: z
+      .string()
+      .superRefine((v, ctx) => {
+        const problem = gitCredentialProblem(v, 'git user');
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default(''),
     /**
      * How often an idle agent asks its queue for a task, in seconds (the startup script exports
      * CLEARML_AGENT_QUEUE_POLL_FREQ_SEC). With clearml-agent's own default, 5 s, which ClearML's autoscaler leaves,

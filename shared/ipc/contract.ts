@@ -4,7 +4,7 @@
  * Secrets only ever travel renderer → main (credentials.set); no response schema has a secret field.
  */
 import { z } from 'zod';
-import { ConfigSchema } from '../config.js';
+import { ConfigSchema, gitCredentialProblem } from '../config.js';
 import { SnapshotSchema } from '../domain.js';
 import { INSTANCE_ID_PATTERN, InstanceDetailSchema } from '../instance-detail.js';
 import { PublicSettingsSchema, SettingsPatchSchema } from '../settings.js';
@@ -14,6 +14,12 @@ import { TeamDecisionSchema } from '../team.js';
 export const CHANNEL_PREFIX = 'autoscaler:';
 
 const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
+/** A git user or password as the agents can read it from clearml.conf (see gitCredentialProblem). */
+const gitCredential = (what: 'git user' | 'git password') =>
+  z.string().superRefine((v, ctx) => {
+    const problem = gitCredentialProblem(v, what);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const CredentialKindSchema = z.enum(['clearml', 'aws', 'git']);
 /** Instance ids a request acts on: at least one, at most EC2's 1000 a call. */
 const InstanceIdsSchema = z.array(z.string().regex(INSTANCE_ID_PATTERN)).min(1).max(1000);
@@ -243,8 +249,8 @@ export const invokeContract = {
       z
         .object({
           kind: z.literal('git'),
-          username: z.string().min(1).max(256),
-          password: z.string().min(1).max(4096),
+          username: gitCredential('git user').min(1).max(256),
+          password: gitCredential('git password').min(1).max(4096),
         })
         .strict(),
     ]),

@@ -369,6 +369,28 @@ describe.skipIf(skipRun)(RUN_TITLE, () => {
     for (const v of ['ssm-access-key', 'ssm-secret', 'ssm-git']) expect(stderr).not.toContain(v);
   });
 
+  it('ssm mode: a non-ASCII git password reaches clearml.conf as UTF-8, which the agent reads back', async () => {
+    const aws = `#!/bin/bash\ncase "$*" in */git_pass*) printf '%s\\n' 'p£ss§wörd' ;; *) echo key ;; esac\n`;
+    const opts = userDataOptions({ agent: { clearmlCredentialsFrom: 'ssm', gitUser: 'alice' } });
+    const { code, sb } = await runUserData(buildUserData(opts), { stubs: { aws }, env: { LANG: 'C' } });
+    expect(code).toBe(0);
+    // Not "p\\u00a3ss…": the agent's HOCON reader would keep such an escape as six characters.
+    expect(sb.read('home/clearml.conf')).toBe('agent.git_user: "alice"\nagent.git_pass: "p£ss§wörd"\n');
+  });
+
+  it('ssm mode: a git password with a control character powers off with a message naming the parameter', async () => {
+    const aws = `#!/bin/bash\ncase "$*" in */git_pass*) printf 'zqx\\001wvy\\n' ;; *) echo key ;; esac\n`;
+    const opts = userDataOptions({ agent: { clearmlCredentialsFrom: 'ssm', ssmPrefix: '/team/ml' } });
+    const { code, stderr, sb } = await runUserData(buildUserData(opts), { stubs: { aws } });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'clearml-autoscaler: the git password in SSM parameter /team/ml/git_pass contains a control character',
+    );
+    expect(stderr).not.toContain('zqx');
+    expect(sb.agentArgs()).toBeNull();
+    expect(sb.poweredOff()).toBe(true);
+  });
+
   it('ssm mode without the AWS CLI uses boto3 in the agent venv', async () => {
     const opts = userDataOptions({ agent: { clearmlCredentialsFrom: 'ssm' }, opts: { gitPassword: '' } });
     const { code, sb } = await runUserData(buildUserData(opts), { stubs: { aws: '' } });

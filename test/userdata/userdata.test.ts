@@ -19,6 +19,7 @@ import {
   userDataSizeMessage,
 } from '../../electron/engine/userdata/userdata.js';
 import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
+import { invokeContract } from '../../shared/ipc/contract.js';
 import { WATCHDOG_SH_COMPACT } from '../../electron/engine/userdata/watchdog.js';
 import { SECRETS, userDataOptions } from './helpers.js';
 
@@ -249,6 +250,36 @@ describe('secrets and modes', () => {
   it('ssm mode without a git password does not ask SSM for one', () => {
     const s = buildUserData(userDataOptions({ agent: { clearmlCredentialsFrom: 'ssm' }, opts: { gitPassword: '' } }));
     expect(s).not.toContain('git_pass');
+  });
+
+  it('a git user or password with a control character is refused: the agent would read its \\u escape literally', () => {
+    const userdata = userDataOptions();
+    expect(() => buildUserData({ ...userdata, gitPassword: 'pass\u0001word' })).toThrow(
+      'the stored git password must not contain control characters',
+    );
+    expect(() => buildUserData({ ...userdata, agent: { ...userdata.agent, gitUser: 'al\tice' } })).toThrow(
+      'agent.gitUser: git user must not contain control characters',
+    );
+    // Non-ASCII is no control character: it is written as UTF-8, which the agent reads back.
+    expect(buildUserData({ ...userdata, gitPassword: 'p£ss§wörd' })).toContain('agent.git_pass: "p£ss§wörd"\n');
+    // The config says so at load and save, and the credentials form cannot store one.
+    const cfg = ConfigSchema.safeParse({
+      clearml: { apiHost: 'https://api.clear.ml' },
+      aws: { region: 'eu-west-1' },
+      resources: { small: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' } },
+      queues: { cpu: [{ resource: 'small', maxInstances: 1 }] },
+      agent: { gitUser: 'bob\n' },
+    });
+    expect(cfg.success ? [] : cfg.error.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      [
+        'agent.gitUser',
+        'git user must not contain control characters (a newline, a tab, …): clearml-agent cannot read them from clearml.conf',
+      ],
+    ]);
+    const setGit = invokeContract['autoscaler:credentials.set'].req;
+    expect(setGit.safeParse({ kind: 'git', username: 'bob', password: 'p£ss§wörd' }).success).toBe(true);
+    expect(setGit.safeParse({ kind: 'git', username: 'bob', password: 'pass\u007f' }).success).toBe(false);
+    expect(setGit.safeParse({ kind: 'git', username: 'bo\rb', password: 'pass' }).success).toBe(false);
   });
 
   it('documents the IAM policy ssm mode needs', () => {

@@ -10,7 +10,13 @@
  *
  * Every value from the config enters the script through `shellQuote` or a literal here-document.
  */
-import { AMI_PATTERN, effectiveLease, INSTANCE_TYPE_PATTERN, NAME_PATTERN } from '../../../shared/config.js';
+import {
+  AMI_PATTERN,
+  effectiveLease,
+  gitCredentialProblem,
+  INSTANCE_TYPE_PATTERN,
+  NAME_PATTERN,
+} from '../../../shared/config.js';
 import { queueNameProblem } from '../../../shared/queue-name.js';
 import { REGION_PATTERN } from '../../../shared/aws-region.js';
 import type { AgentSettings, Config, FieldIssue, Lease, Resource } from '../../../shared/config.js';
@@ -104,6 +110,17 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new UserDataError(message);
 }
 
+/**
+ * Python (the agent venv's) that turns the git password from SSM, on stdin, into the clearml.conf line; argv[1] is
+ * the parameter's name, for the message.
+ */
+const GIT_PASS_TO_CONF = [
+  'import json, re, sys',
+  'p = sys.stdin.buffer.read().decode("utf-8")',
+  're.search("[\\x00-\\x1f\\x7f-\\x9f]", p) and sys.exit("clearml-autoscaler: the git password in SSM parameter %s contains a control character (a newline, a tab, ...), which clearml-agent cannot read from clearml.conf: store it again without one" % sys.argv[1])',
+  'sys.stdout.buffer.write(("agent.git_pass: " + json.dumps(p, ensure_ascii=False) + "\\n").encode("utf-8"))',
+].join('; ');
+
 /** A HOCON line `key: "value"`; HOCON quoted strings are JSON strings. */
 const hoconLine = (key: string, value: string) => `${key}: ${JSON.stringify(value)}`;
 
@@ -117,6 +134,12 @@ export function buildUserData(opts: UserDataOptions): string {
   check(INSTANCE_TYPE_PATTERN.test(rc.instanceType), `instance type '${rc.instanceType}' is not valid`);
   check(AMI_PATTERN.test(rc.amiId), `AMI id '${rc.amiId}' is not valid`);
   check(REGION_PATTERN.test(opts.region), `region '${opts.region}' is not valid`);
+  const gitUserProblem = gitCredentialProblem(agent.gitUser, 'git user');
+  check(gitUserProblem === null, `agent.gitUser: ${gitUserProblem}`);
+  // In ssm mode the password is read at boot, where the script checks it itself.
+  const gitPassProblem =
+    agent.clearmlCredentialsFrom === 'ssm' ? null : gitCredentialProblem(opts.gitPassword ?? '', 'git password');
+  check(gitPassProblem === null, `the stored ${gitPassProblem}; set the git credentials again without them`);
 
   const ssm = agent.clearmlCredentialsFrom === 'ssm';
   const dockerImage = rc.dockerImage ?? agent.defaultDockerImage;
@@ -282,7 +305,9 @@ export function buildUserData(opts: UserDataOptions): string {
     if (opts.gitPassword) {
       add(
         `CAS_GIT_PASS=$(cas_ssm_get ${q(n.gitPassword)})`,
-        `printf '%s' "$CAS_GIT_PASS" | "$CAS_VENV/bin/python" -c 'import json, sys; print("agent.git_pass: " + json.dumps(sys.stdin.read()))' >>"$CAS_CONF"`,
+        // Written as UTF-8, not as `\u` escapes (json.dumps' default), which the agent's HOCON reader leaves
+        // undecoded; for the same reason a control character is refused here, naming the parameter.
+        `printf '%s' "$CAS_GIT_PASS" | "$CAS_VENV/bin/python" -c ${q(GIT_PASS_TO_CONF)} ${q(n.gitPassword)} >>"$CAS_CONF"`,
         'unset CAS_GIT_PASS',
       );
     }
