@@ -68,6 +68,19 @@ describe('our clearml-agent daemon command line, parsed by the real agent', () =
     expect(args['docker']).toEqual([image]);
   });
 
+  // ClearML accepts any queue name of 3+ characters; as a separate word the agent's argparse took these for options
+  // ("argument --queue: expected at least one argument") and every instance powered off at boot.
+  it.each(['-gpu', '--cpu-only', '-h x', '--queue'])('a queue named %j is the queue, not an option', async (queue) => {
+    const args = await parseDaemonLine(buildUserData({ ...userDataOptions(), queue }));
+    expect(args).toMatchObject({ command: 'daemon', queues: [queue] });
+  });
+
+  it('a docker image starting with a dash stays the image', async () => {
+    const image = '-weird/image:1';
+    const args = await parseDaemonLine(buildUserData(userDataOptions({ agent: { defaultDockerImage: image } })));
+    expect(args['docker']).toEqual([image]);
+  });
+
   it('venv mode: no --docker at all', async () => {
     const args = await parseDaemonLine(buildUserData(userDataOptions({ agent: { defaultDockerImage: '' } })));
     expect(args).toMatchObject({ command: 'daemon', queues: ['aws_gpu'] });

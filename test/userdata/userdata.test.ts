@@ -161,9 +161,9 @@ describe.each(variants)('%s', (_name, o) => {
   it('runs the agent daemon in the foreground on the queue, then powers off whatever happens', () => {
     const image = opts.resourceConf.dockerImage ?? opts.agent.defaultDockerImage;
     const daemon = lines(script).find((l) => l.includes(' -m clearml_agent '));
-    const expected = `daemon --queue 'aws_gpu'${image ? ` --docker '${image.replaceAll("'", `'\\''`)}'` : ''}`;
+    const expected = `daemon --queue='aws_gpu'${image ? ` --docker='${image.replaceAll("'", `'\\''`)}'` : ''}`;
     expect(daemon).toBe(
-      `"$CAS_VENV/bin/python" -m clearml_agent --config-file "$CAS_CONF" ${expected} || CAS_AGENT_STATUS=$?`,
+      `"$CAS_VENV/bin/python" -m clearml_agent --config-file="$CAS_CONF" ${expected} || CAS_AGENT_STATUS=$?`,
     );
     expect(daemon).not.toMatch(/&\s*$/);
     expect(script).toContain('trap cas_exit EXIT');
@@ -302,7 +302,7 @@ describe('a queue name with spaces, quotes and shell characters', () => {
       await bashSyntaxOk(script);
       expect(parseUserDataMarkers(script)?.queue).toBe(queue);
       // What bash makes of the --queue word, without running the script: the word alone, echoed as argv.
-      const word = /daemon --queue ('(?:[^']|'\\'')*')/.exec(script)![1]!;
+      const word = /daemon --queue=('(?:[^']|'\\'')*')/.exec(script)![1]!;
       const { stdout } = await run('bash', ['-c', `printf '%s\\0' ${word}`]);
       expect(stdout).toBe(`${queue}\0`);
     },

@@ -375,8 +375,10 @@ export function buildUserData(opts: UserDataOptions): string {
   }
   add('');
 
-  const daemon = ['"$CAS_VENV/bin/python" -m clearml_agent --config-file "$CAS_CONF" daemon --queue', q(queue)];
-  if (dockerImage !== '') daemon.push('--docker', q(dockerImage));
+  // Each value joined to its option with `=`: as a separate word, a queue such as `-gpu` (a valid ClearML name) or
+  // an image starting with `-` is read by the agent's argparse as an option, and the agent exits at once.
+  const daemon = [`"$CAS_VENV/bin/python" -m clearml_agent --config-file="$CAS_CONF" daemon --queue=${q(queue)}`];
+  if (dockerImage !== '') daemon.push(`--docker=${q(dockerImage)}`);
   add(
     '# The agent in the foreground; when it exits, for any reason, the EXIT trap powers the instance off.',
     // Secrets are on disk by now (mode 600); what the agent and its tasks create needs ordinary permissions.
