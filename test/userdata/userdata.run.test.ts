@@ -433,6 +433,17 @@ describe.skipIf(skipRun)(RUN_TITLE, () => {
     expect(sb.agentEnv()['DYNAMIC_INSTANCE_ID']).toBe('i-0feedfacecafe0001');
   });
 
+  it('an init script that sets its own EXIT trap does not stop the power-off when the agent exits', async () => {
+    const initScript = 'tmp=$(mktemp -d)\ntrap \'rm -rf "$tmp"\' EXIT\necho "using $tmp"';
+    const { code, stderr, sb } = await runUserData(buildUserData(userDataOptions({ agent: { initScript } })), {
+      env: { FAKE_AGENT_RC: '1' },
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain('clearml-agent exited with status 1');
+    expect(stderr).toContain('bootstrap ended (status 1');
+    expect(sb.poweredOff()).toBe(true);
+  });
+
   it('a broken init script is reported and does not stop the agent; lease off installs no watchdog', async () => {
     const opts = userDataOptions({ agent: { initScript: 'if then ((' }, lease: { enabled: false } });
     const { code, stderr, sb } = await runUserData(buildUserData(opts));

@@ -358,7 +358,9 @@ export function buildUserData(opts: UserDataOptions): string {
       'cas_log "init script finished (status $?)"',
     );
   }
-  add('set +x -Eeuo pipefail', "trap 'CAS_FAILED_LINE=$LINENO' ERR");
+  // The init script is sourced into this shell, so a `trap … EXIT` of its own (a common cleanup idiom) replaced ours:
+  // the power-off is put back with the ERR trap.
+  add('set +x -Eeuo pipefail', "trap 'CAS_FAILED_LINE=$LINENO' ERR", 'trap cas_exit EXIT');
   // Checked after the init script: installing docker there is how ClearML's docs set up docker mode on an AMI
   // without it.
   if (dockerImage !== '') {
