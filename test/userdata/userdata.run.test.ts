@@ -444,6 +444,16 @@ describe.skipIf(skipRun)(RUN_TITLE, () => {
     expect(sb.poweredOff()).toBe(true);
   });
 
+  it("the init script runs with ClearML's default umask 022; its own file and the secrets stay mode 600", async () => {
+    const initScript = 'umask >"$HOME/init-umask"\nmkdir "$HOME/shared-cache"';
+    const { code, sb } = await runUserData(buildUserData(userDataOptions({ agent: { initScript } })));
+    expect(code).toBe(0);
+    expect(sb.read('home/init-umask').trim()).toBe('0022');
+    expect(statSync(path.join(sb.dir, 'home', 'shared-cache')).mode & 0o777).toBe(0o755);
+    expect(statSync(path.join(sb.dir, 'state', 'init.sh')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(sb.dir, 'home', 'clearml.conf')).mode & 0o777).toBe(0o600);
+  });
+
   it('a broken init script is reported and does not stop the agent; lease off installs no watchdog', async () => {
     const opts = userDataOptions({ agent: { initScript: 'if then ((' }, lease: { enabled: false } });
     const { code, stderr, sb } = await runUserData(buildUserData(opts));

@@ -339,20 +339,24 @@ export function buildUserData(opts: UserDataOptions): string {
   add('touch "$CAS_CONF"', SECRETS_END_MARKER, '');
 
   if (rc.cpuOnly) add('export NVIDIA_VISIBLE_DEVICES=none');
+  const init = agent.initScript.trim() !== '';
+  // Written while the umask is still 077: the init script may carry secrets of its own.
+  if (init) add(literalHeredoc('cat >"$CAS_DIR/init.sh"', 'CAS_INIT_EOF', agent.initScript).trimEnd());
   add(
-    "# The environment ClearML's instances give the init script and the agent: the agent venv active (python and",
-    "# pip are the agent's), then ~/.bashrc sourced. Neither file is written for errexit or nounset, so both run",
-    '# relaxed, as the init script does.',
+    "# The environment ClearML's instances give the init script and the agent: the default umask (what the init",
+    '# script creates, e.g. a cache dir a container user mounts, must be usable by others; the secrets are on disk,',
+    "# mode 600, by now), the agent venv active (python and pip are the agent's), then ~/.bashrc sourced. Neither",
+    '# file is written for errexit or nounset, so both run relaxed, as the init script does.',
+    'umask 022',
     'trap - ERR',
     'set +Eeu +o pipefail',
     '[ -f "$CAS_VENV/bin/activate" ] && . "$CAS_VENV/bin/activate"',
     '[ -f "${HOME:-/root}/.bashrc" ] && . "${HOME:-/root}/.bashrc"',
   );
-  if (agent.initScript.trim() !== '') {
+  if (init) {
     add(
       "# The user's init script, sourced from a file (a syntax error in it cannot break this script) and run as",
       '# ClearML runs it: same shell (its exports reach the agent), no errexit.',
-      literalHeredoc('cat >"$CAS_DIR/init.sh"', 'CAS_INIT_EOF', agent.initScript).trimEnd(),
       'cas_log "running the init script"',
       '. "$CAS_DIR/init.sh"',
       'cas_log "init script finished (status $?)"',
@@ -383,8 +387,6 @@ export function buildUserData(opts: UserDataOptions): string {
   if (dockerImage !== '') daemon.push(`--docker=${q(dockerImage)}`);
   add(
     '# The agent in the foreground; when it exits, for any reason, the EXIT trap powers the instance off.',
-    // Secrets are on disk by now (mode 600); what the agent and its tasks create needs ordinary permissions.
-    'umask 022',
     'cas_log "starting clearml-agent $CAS_AGENT_VERSION"',
     'CAS_AGENT_STATUS=0',
     `${daemon.join(' ')} || CAS_AGENT_STATUS=$?`,
