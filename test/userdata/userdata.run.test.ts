@@ -454,6 +454,31 @@ describe.skipIf(skipRun)(RUN_TITLE, () => {
     expect(statSync(path.join(sb.dir, 'home', 'clearml.conf')).mode & 0o777).toBe(0o600);
   });
 
+  it.each([
+    ['exit 0', 'echo setting up\nexit 0\necho never', 0],
+    ['set -e, then a failing command', 'set -e\nfalse\necho never', 1],
+  ])(
+    'an init script that ends the bootstrap (%s) is named on the console before the power-off',
+    async (_, initScript, rc) => {
+      const { code, stderr, sb } = await runUserData(buildUserData(userDataOptions({ agent: { initScript } })));
+      expect(code).toBe(rc);
+      expect(stderr).toContain(`clearml-autoscaler: the init script ended the bootstrap (status ${rc})`);
+      expect(stderr).toContain('use return to leave it early');
+      expect(sb.agentArgs()).toBeNull();
+      expect(sb.poweredOff()).toBe(true);
+    },
+  );
+
+  it('an agent exiting after the init script returned is not blamed on the init script', async () => {
+    const { code, stderr } = await runUserData(
+      buildUserData(userDataOptions({ agent: { initScript: 'echo setting up' } })),
+      { env: { FAKE_AGENT_RC: '1' } },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain('bootstrap ended (status 1');
+    expect(stderr).not.toContain('the init script ended the bootstrap');
+  });
+
   it('a broken init script is reported and does not stop the agent; lease off installs no watchdog', async () => {
     const opts = userDataOptions({ agent: { initScript: 'if then ((' }, lease: { enabled: false } });
     const { code, stderr, sb } = await runUserData(buildUserData(opts));

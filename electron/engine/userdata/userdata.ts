@@ -172,6 +172,9 @@ export function buildUserData(opts: UserDataOptions): string {
     'cas_exit() {',
     '  local rc=$?',
     '  trap - EXIT ERR',
+    // The init script is sourced: its `exit`, or a failing command under its own `set -e`, ends this script, and
+    // without this line the console would not say which part did.
+    '  [ -z "${CAS_IN_INIT:-}" ] || cas_log "the init script ended the bootstrap (status $rc): it is sourced, so its exit (or a failing command under its own set -e) ends the startup script; use return to leave it early"',
     '  cas_log "bootstrap ended (status $rc${CAS_FAILED_LINE:+, failed command at line $CAS_FAILED_LINE}); powering off"',
     '  sync || true',
     '  eval "$CAS_POWEROFF" || cas_log "power-off failed"',
@@ -358,8 +361,10 @@ export function buildUserData(opts: UserDataOptions): string {
       "# The user's init script, sourced from a file (a syntax error in it cannot break this script) and run as",
       '# ClearML runs it: same shell (its exports reach the agent), no errexit.',
       'cas_log "running the init script"',
+      'CAS_IN_INIT=1',
       '. "$CAS_DIR/init.sh"',
       'cas_log "init script finished (status $?)"',
+      "CAS_IN_INIT=''",
     );
   }
   // The init script is sourced into this shell, so a `trap … EXIT` of its own (a common cleanup idiom) replaced ours:
