@@ -17,6 +17,8 @@ import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulator
 import { systemClock, TAG } from '../../electron/engine/ports.js';
 import { AWS, KEYS } from './world.js';
 import { headlessConfigFile } from '../fixtures/index.js';
+import { USER_DATA_LIMIT_BYTES, userDataOverLimit } from '../../electron/engine/userdata/userdata.js';
+import { ConfigSchema } from '../../shared/config.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/config');
 let clearml: ClearmlEmulator;
@@ -134,6 +136,37 @@ describe('headless CLI', () => {
     expect(inst?.userData).toContain("export CLEARML_FILES_HOST='https://files.example.com'");
     expect(inst?.userData).toContain('agent.git_user: "ci-bot"');
     expect(inst?.userData).toContain('agent.git_pass: "ghp_fromTheEnvironment0001"');
+  });
+
+  it('a git password from the environment that pushes the startup script over 16 KB refuses the config', async () => {
+    const withInit = (initScript: string) => ({
+      clearml: { apiHost: clearml.url },
+      aws: { region: 'us-east-1' },
+      resources: { cpu_small: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' } },
+      queues: { cpu: [{ resource: 'cpu_small', maxInstances: 1 }] },
+      agent: { initScript },
+    });
+    // The largest init script that fits without a git password: the script is then exactly at the limit.
+    const over = userDataOverLimit(ConfigSchema.parse(withInit('x'.repeat(20_000))))!;
+    const config = withInit('x'.repeat(20_000 - (over.bytes - USER_DATA_LIMIT_BYTES)));
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cfg-')), 'autoscaler.json');
+    writeFileSync(file, JSON.stringify(config));
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST', AWS_SECRET_ACCESS_KEY: 'testsecret' });
+    const fits = await runHeadless(['--config', file, '--once', '--data-dir', dataDir], out, env());
+    expect(lines.join('\n')).not.toContain('is invalid');
+    expect(fits).toBe(0);
+
+    lines = [];
+    const code = await runHeadless(['--config', file, '--once', '--data-dir', dataDir], out, {
+      ...env(),
+      CLEARML_AUTOSCALER_GIT_PASSWORD: 'ghp_fromTheEnvironment0001fromTheEnviron',
+    });
+    expect(code).not.toBe(0);
+    expect(lines.join('\n')).toContain('is invalid; nothing was launched');
+    expect(lines.join('\n')).toMatch(/agent\.initScript: .*over EC2's 16384-byte user-data limit/);
+    expect(ec2.instances()).toHaveLength(0);
   });
 
   it('creates a configured queue that does not exist on the server, and says so', async () => {

@@ -13,6 +13,8 @@ import { createChangeFeed, watchSettings } from '../../electron/engine/service/c
 
 const importOurConfigText = createConfigImporter(() => 'https://api.clear.ml');
 import { FakeController, instance, validConfig, validConfigInput } from './fixtures.js';
+import { USER_DATA_LIMIT_BYTES, userDataOverLimit } from '../../electron/engine/userdata/userdata.js';
+import { ConfigSchema } from '../../shared/config.js';
 
 const ctx: CallContext = { transport: 'test', caller: 'test' };
 
@@ -651,6 +653,31 @@ describe('a startup script over EC2 16 KB limit', () => {
       );
     }
     expect(env.settings.get().config).toBeNull();
+  });
+
+  it('counts the stored git credentials, which every startup script carries: a config that fits only without them is refused', async () => {
+    const withInit = (initScript: string) => ({ ...validConfigInput(), agent: { initScript } });
+    // The largest init script that fits without git credentials: the script is then exactly at the limit.
+    const over = userDataOverLimit(ConfigSchema.parse(withInit('x'.repeat(20_000))))!;
+    const config = withInit('x'.repeat(20_000 - (over.bytes - USER_DATA_LIMIT_BYTES)));
+    expect(userDataOverLimit(ConfigSchema.parse(config))).toBeNull();
+
+    const env = makeDeps();
+    const dispatch = createDispatcher(createServiceHandlers(env.deps));
+    const confirm = { instanceSetup: true as const };
+    // A GitHub token is 40 characters.
+    await env.secrets.set('git', { username: 'ci-bot', password: SECRETS.gitPassword });
+    for (const channel of ['autoscaler:config.validate', 'autoscaler:config.save'] as const) {
+      const r = await dispatch(channel, channel === 'autoscaler:config.save' ? { config, confirm } : { config }, ctx);
+      const issues = r.ok ? (r.value as { issues: { path: string; message: string }[] }).issues : [];
+      expect(issues.map((i) => i.path)).toEqual(['agent.initScript']);
+      expect(issues[0]?.message).toMatch(/is 16\d{3} bytes, over EC2's 16384-byte user-data limit/);
+    }
+    expect(env.settings.get().config).toBeNull();
+    // Without them it is saved.
+    await env.secrets.delete('git');
+    const saved = await dispatch('autoscaler:config.save', { config, confirm }, ctx);
+    expect(saved.ok && saved.value).toMatchObject({ ok: true });
   });
 });
 

@@ -12,6 +12,7 @@ import type { Config } from '../../../shared/config.js';
 import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
 import { loadConfigFile } from '../config/load.js';
+import { userDataSizeIssues } from '../userdata/userdata.js';
 import { awsRegionFromEnv } from '../config/clearmlImport.js';
 import { DataDirBusyError, lockDataDir, type DataDirLock } from '../data-dir-lock.js';
 import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
@@ -378,6 +379,17 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
   const git = gitFromEnv(env, config.agent.gitUser, loaded.secrets.gitPassword);
   if (git.note) printLine(out, json, 'info', git.note);
   config = { ...config, agent: { ...config.agent, gitUser: git.user } };
+  // Loading checked the size without the git credentials from the environment; every startup script carries them.
+  const tooBig = userDataSizeIssues(config, 'agent.initScript', git.password ? { gitPassword: git.password } : {});
+  if (tooBig.length > 0) {
+    out.write(
+      json
+        ? JSON.stringify({ type: 'invalid-config', issues: tooBig })
+        : `The config in ${opts.config} is invalid; nothing was launched:`,
+    );
+    if (!json) for (const i of tooBig) out.write(`  ${i.path}: ${i.message}`);
+    return null;
+  }
   return {
     config,
     creds: {

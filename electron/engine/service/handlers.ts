@@ -230,6 +230,15 @@ async function readCredentials(
   return { creds, storedClearml: clearml !== null, outside };
 }
 
+/**
+ * The stored git credentials, for the size check at validate and save: they go into every startup script, so a
+ * config that fits without them could be refused at every launch.
+ */
+async function storedGit(secrets: SecretStore): Promise<{ gitUser?: string; gitPassword?: string }> {
+  const git = await secrets.get('git');
+  return git ? { gitUser: git.value.username, gitPassword: git.value.password } : {};
+}
+
 /** Why no ClearML keys are used when some were found outside the app but ignored, with what to do in the app. */
 export function ignoredText(problem: string): string {
   return `No ClearML credentials are set: ${problem}. Fix it, or add an access key and secret key in the Credentials tab`;
@@ -406,7 +415,9 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
 
     'autoscaler:config.validate': async ({ config }) => {
       const r = parseConfig(config);
-      const issues = r.ok ? [...secretIssues(r.value), ...userDataSizeIssues(r.value, 'agent.initScript')] : r.issues;
+      const issues = r.ok
+        ? [...secretIssues(r.value), ...userDataSizeIssues(r.value, 'agent.initScript', await storedGit(deps.secrets))]
+        : r.issues;
       return { ok: issues.length === 0, issues };
     },
 
@@ -416,7 +427,7 @@ export function createServiceHandlers(deps: ServiceDeps): Handlers {
       const leaks = secretIssues(r.value);
       if (leaks.length > 0) return { ok: false, issues: leaks };
       // A config every launch of which EC2 would refuse is not saved: the user learns it here, not at a launch.
-      const tooBig = userDataSizeIssues(r.value, 'agent.initScript');
+      const tooBig = userDataSizeIssues(r.value, 'agent.initScript', await storedGit(deps.secrets));
       if (tooBig.length > 0) return { ok: false, issues: tooBig };
       const saved: Config = r.value;
       const current = deps.settings.get();

@@ -446,7 +446,12 @@ const SIZE_CHECK_KEYS = { accessKey: 'K'.repeat(32), secretKey: 'S'.repeat(64) }
  * limit (null when every one fits): the same build as at launch, so the user learns it before the first launch
  * fails. A pair the builder refuses for another reason is left to the config's own checks.
  */
-export function userDataOverLimit(config: Config, secrets: { gitPassword?: string } = {}): UserDataSize | null {
+export function userDataOverLimit(
+  config: Config,
+  secrets: { gitUser?: string; gitPassword?: string } = {},
+): UserDataSize | null {
+  // As the engine builds it: a stored git user wins over the config's (host.ts).
+  const agent = secrets.gitUser ? { ...config.agent, gitUser: secrets.gitUser } : config.agent;
   let worst: UserDataSize | null = null;
   for (const [queue, entries] of Object.entries(config.queues)) {
     for (const { resource } of entries) {
@@ -459,7 +464,7 @@ export function userDataOverLimit(config: Config, secrets: { gitPassword?: strin
           resourceConf: rc,
           queue,
           clearml: config.clearml,
-          agent: config.agent,
+          agent,
           lease: effectiveLease(config),
           clearmlCredentials: SIZE_CHECK_KEYS,
           ...(secrets.gitPassword ? { gitPassword: secrets.gitPassword } : {}),
@@ -511,9 +516,14 @@ export function userDataBuilder(
 
 /**
  * The issue a config gets, at `path` (the init script's field in the form or file at hand), when a startup script it
- * would launch with is over EC2's limit; none when every one fits.
+ * would launch with is over EC2's limit; none when every one fits. `secrets`: the git credentials the launches would
+ * use, where they are known, since they are part of the script.
  */
-export function userDataSizeIssues(config: Config, path: string, secrets: { gitPassword?: string } = {}): FieldIssue[] {
+export function userDataSizeIssues(
+  config: Config,
+  path: string,
+  secrets: { gitUser?: string; gitPassword?: string } = {},
+): FieldIssue[] {
   const over = userDataOverLimit(config, secrets);
   return over ? [{ path, message: userDataSizeMessage(over) }] : [];
 }
