@@ -1,7 +1,7 @@
 // Credentials refused once, then fine again (an IAM policy fixed, an SSO/STS session refreshed, a clock step): the
 // engine in the test world, the EC2 emulator answering the refusal from its fault list, virtual time, no configure.
 import { afterEach, describe, expect, it } from 'vitest';
-import { addTasks, baseConfig } from '../fixtures/index.js';
+import { addTasks, baseConfig, spotGpuWithFallback } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
 let world: World | null = null;
@@ -133,12 +133,7 @@ describe('a missing Spot service-linked role', () => {
     const w = (world = await startWorld({ queues: ['gpu', 'cpu'] }));
     const config = baseConfig({
       resources: {
-        gpu_a: {
-          instanceType: 'g4dn.xlarge',
-          amiId: 'ami-0123456789abcdef0',
-          market: 'spot',
-          spotFallbackToOnDemand: true,
-        },
+        gpu_a: spotGpuWithFallback({ subnetIds: undefined }),
         cpu: { instanceType: 'm5.large', amiId: 'ami-0123456789abcdef0' },
       },
       queues: { gpu: [{ resource: 'gpu_a', maxInstances: 2 }], cpu: [{ resource: 'cpu', maxInstances: 2 }] },

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIG_REFUSAL_COOLDOWN_MS } from '../../electron/engine/controllers/launch.js';
 import type { QueryParams } from '../../electron/engine/emulators/ec2-query.js';
 import type { Engine } from '../../electron/engine/engine.js';
-import { addTasks, baseConfig } from '../fixtures/index.js';
+import { addTasks, baseConfig, spotGpuWithFallback } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
 let world: World | null = null;
@@ -137,13 +137,7 @@ describe('a batch of launches that partly finds no capacity', () => {
     const w = (world = await startWorld({ queues: ['gpu'] }));
     const config = baseConfig({
       resources: {
-        gpu_a: {
-          instanceType: 'g4dn.xlarge',
-          amiId: 'ami-0123456789abcdef0',
-          market: 'spot',
-          spotFallbackToOnDemand: true,
-          subnetIds: ['subnet-0000aaaa'],
-        },
+        gpu_a: spotGpuWithFallback({ subnetIds: ['subnet-0000aaaa'] }),
       },
       queues: { gpu: [{ resource: 'gpu_a', maxInstances: 4 }] },
     });
