@@ -99,9 +99,13 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
       const fd = openSync(file, 'wx', 0o600);
       try {
         writeSync(fd, body);
-      } finally {
+      } catch (e) {
+        // A full disk: an empty lock left behind would be judged torn and taken over, but it is not ours to leave.
         closeSync(fd);
+        unlinkSync(file);
+        throw e;
       }
+      closeSync(fd);
       taken = true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

@@ -1,14 +1,14 @@
 // The headless CLI end to end: a ClearML autoscaler YAML (test/fixtures/config/clearml-reference.yaml) imports and runs one tick against the
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runHeadless } from '../../electron/engine/cli/headless.js';
+import { runHeadless, startFailureExit } from '../../electron/engine/cli/headless.js';
 import { LOCK_FILE } from '../../electron/engine/data-dir-lock.js';
 import { CostHistory } from '../../electron/engine/cost/history.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
@@ -551,5 +551,84 @@ describe('headless CLI: --check, errors and reports', () => {
       `No spend recorded yet: there is no cost history at ${path.join(dataDir, 'cost-history.jsonl')}.`,
     );
     expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+describe("headless CLI: start-up failures name the path and what set it, in the run's format", () => {
+  const json = () => lines.map((l) => JSON.parse(l) as { type: string; message: string });
+  const reference = path.join(fixtures, 'clearml-reference.yaml');
+  /** A file where a folder is expected: a path below it cannot be created (ENOTDIR), even by root. */
+  const fileInTheWay = () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'data-')), 'a-file');
+    writeFileSync(file, '');
+    return file;
+  };
+
+  it.each([
+    ['a missing file', () => '/nonexistent/autoscaler.yaml', /it does not exist/],
+    ['a folder', () => fixtures, /it is a folder/],
+  ])('--config naming %s exits 2 (a restart cannot fix it) with one JSON error', async (_, config, why) => {
+    const file = config();
+    expect(await runHeadless(['--config', file, '--once', '--json'], out, env())).toBe(2);
+    expect(json().map((l) => l.type)).toEqual(['error']);
+    expect(json()[0]!.message).toContain(`${file} (--config)`);
+    expect(json()[0]!.message).toMatch(why);
+    expect(ec2.calls.total).toBe(0);
+  });
+
+  it('a data folder that cannot be created exits 2 naming the folder and --data-dir, as JSON', async () => {
+    clearml.createQueue('aws_gpu');
+    const dataDir = path.join(fileInTheWay(), 'data');
+    expect(await runHeadless(['--config', reference, '--once', '--json', '--data-dir', dataDir], out, env())).toBe(2);
+    const errors = json().filter((l) => l.type === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toContain(`the data folder ${dataDir} (--data-dir) cannot be used: ENOTDIR`);
+    expect(ec2.calls.total).toBe(0);
+  });
+
+  it('a HOME that cannot hold the default data folder says so and how to choose another, exit 2', async () => {
+    clearml.createQueue('aws_gpu');
+    const home = path.join(fileInTheWay(), 'home');
+    const code = await runHeadless(['--config', reference, '--once'], out, { ...env(), HOME: home });
+    expect(code).toBe(2);
+    expect(lines.at(-1)).toMatch(
+      new RegExp(
+        `^error: the data folder ${home}/\\.local/share/clearml-tray-autoscaler \\(the default under HOME; ` +
+          '--data-dir or AUTOSCALER_DATA_DIR choose another\\) cannot be used: ENOTDIR',
+      ),
+    );
+  });
+
+  it.each([
+    ['a run', ['--config', reference, '--once', '--json']],
+    ['--report costs', ['--report', 'costs', '--json']],
+  ])('an empty AUTOSCALER_DATA_DIR is refused like an empty --data-dir: %s', async (_, argv) => {
+    const cwdBefore = process.cwd();
+    expect(await runHeadless(argv, out, { ...env(), AUTOSCALER_DATA_DIR: '' })).toBe(2);
+    expect(json().map((l) => l.type)).toEqual(['error']);
+    expect(json()[0]!.message).toMatch(/^AUTOSCALER_DATA_DIR is set but empty: give it a folder path/);
+    expect(process.cwd()).toBe(cwdBefore);
+    expect(existsSync(path.join(cwdBefore, LOCK_FILE))).toBe(false);
+  });
+
+  it("--report costs on a history it cannot read names the file and the data folder's source, exit 2", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    mkdirSync(path.join(dataDir, 'cost-history.jsonl'));
+    expect(await runHeadless(['--report', 'costs', '--json', '--data-dir', dataDir], out, env())).toBe(2);
+    expect(json().map((l) => l.type)).toEqual(['error']);
+    expect(json()[0]!.message).toContain(
+      `cannot read the cost history ${path.join(dataDir, 'cost-history.jsonl')} (data folder from --data-dir): EISDIR`,
+    );
+  });
+
+  it.each([
+    ['ENOSPC', 1],
+    ['EMFILE', 1],
+    ['EACCES', 2],
+    ['EROFS', 2],
+    ['ENOTDIR', 2],
+    [undefined, 2],
+  ] as const)('a start-up file error %s exits %i', (code, exit) => {
+    expect(startFailureExit(code)).toBe(exit);
   });
 });

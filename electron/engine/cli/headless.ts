@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Config } from '../../../shared/config.js';
 import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
 import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/credentials.js';
-import { loadConfigFile } from '../config/load.js';
+import { ConfigFileError, loadConfigFile } from '../config/load.js';
 import { userDataSizeIssues } from '../userdata/userdata.js';
 import { awsRegionFromEnv } from '../config/clearmlImport.js';
 import { DataDirBusyError, lockDataDir, type DataDirLock } from '../data-dir-lock.js';
@@ -83,10 +83,56 @@ function printLine(out: Out, json: boolean, type: 'info' | 'warning' | 'error', 
   out.write(json ? JSON.stringify({ type, message }) : type === 'info' ? message : `${type}: ${message}`);
 }
 
+/** The data folder and what chose it (named in every message about the folder), or why none can be used. */
+export type DataDirChoice = { ok: true; dir: string; from: string } | { ok: false; error: string };
+
+/**
+ * --data-dir, else AUTOSCALER_DATA_DIR, else the default under HOME. An empty variable (an EnvironmentFile line
+ * left blank) is refused like an empty --data-dir: taken as set, it would put the engine's files in the current
+ * folder. Pure.
+ */
+export function chooseDataDir(flag: string | undefined, env: NodeJS.ProcessEnv, home: string): DataDirChoice {
+  if (flag !== undefined) return { ok: true, dir: flag, from: '--data-dir' };
+  const fromEnv = env.AUTOSCALER_DATA_DIR;
+  if (fromEnv !== undefined) {
+    if (fromEnv.trim() === '')
+      return {
+        ok: false,
+        error: 'AUTOSCALER_DATA_DIR is set but empty: give it a folder path, or unset it for the default',
+      };
+    return { ok: true, dir: fromEnv, from: 'AUTOSCALER_DATA_DIR' };
+  }
+  return {
+    ok: true,
+    dir: path.join(home, '.local', 'share', 'clearml-tray-autoscaler'),
+    from: 'the default under HOME; --data-dir or AUTOSCALER_DATA_DIR choose another',
+  };
+}
+
+/**
+ * The exit code of a file-system error at start: 1 (a supervisor restarts) when it may pass by itself, a full disk
+ * or too many open files; 2 (restarting cannot fix it, RestartPreventExitStatus=2) when someone must change a path
+ * or a permission first. Pure.
+ */
+export function startFailureExit(code: string | undefined): 1 | 2 {
+  return code !== undefined && ['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN'].includes(code)
+    ? 1
+    : 2;
+}
+
+const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
+
 export async function runHeadless(argv: string[], out: Out = stdoutOut, env = process.env): Promise<number> {
-  const defaultDataDir = () =>
-    env.AUTOSCALER_DATA_DIR ?? path.join(homedir(), '.local', 'share', 'clearml-tray-autoscaler');
-  if (isTokenCommand(argv)) return runTokenCommand(argv, defaultDataDir(), (l) => out.write(l));
+  const refuse = (message: string) => {
+    printLine(out, argv.includes('--json'), 'error', message);
+    return 2;
+  };
+  const home = env.HOME || homedir();
+  if (isTokenCommand(argv)) {
+    const chosen = chooseDataDir(undefined, env, home);
+    if (!chosen.ok) return refuse(chosen.error);
+    return runTokenCommand(argv, chosen.dir, (l) => out.write(l));
+  }
   const parsed = parseCliArgs(argv);
   if (!parsed.ok) {
     const help = "Run 'npm run headless -- --help' for the flags.";
@@ -103,8 +149,10 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     out.write(USAGE);
     return 0;
   }
-  const dataDir = opts.dataDir ?? defaultDataDir();
-  if (opts.mode === 'report') return costReport({ ...opts, dataDir }, out);
+  const chosen = chooseDataDir(opts.dataDir, env, home);
+  if (!chosen.ok) return refuse(chosen.error);
+  const dataDir = chosen.dir;
+  if (opts.mode === 'report') return costReport({ ...opts, dataDir, dataDirFrom: chosen.from }, out);
 
   // Before any request: ClearML, EC2 and the lease table are reached through the proxy, and with the certificate
   // authorities, the environment names.
@@ -112,7 +160,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
   for (const n of network.notes) printLine(out, opts.json, 'info', n);
   for (const p of network.problems) printLine(out, opts.json, 'warning', p);
   try {
-    return await runEngine(opts, out, env, dataDir, network);
+    return await runEngine(opts, out, env, chosen, network);
   } finally {
     network.restore();
   }
@@ -123,12 +171,20 @@ async function runEngine(
   opts: CliOptions,
   out: Out,
   env: NodeJS.ProcessEnv,
-  dataDir: string,
+  data: { dir: string; from: string },
   network: NetworkUse,
 ): Promise<number> {
+  const dataDir = data.dir;
   let loaded: Loaded | null = null;
   if (opts.config) {
-    loaded = await loadForRun(opts, out, env);
+    try {
+      loaded = await loadForRun(opts, out, env);
+    } catch (e) {
+      if (!(e instanceof ConfigFileError)) throw e;
+      // A wrong path does not heal by restarting: exit 2, which the README's unit does not restart.
+      printLine(out, opts.json, 'error', `cannot load the config file ${e.path} (--config): ${e.reason}`);
+      return 2;
+    }
     if (!loaded) return 2;
     // Now the hosts are known: one inside a NO_PROXY address range goes direct, as with ClearML's tools.
     if (network.useHosts(hostsOf(systemProxyUrls(loaded.config, env))))
@@ -144,9 +200,12 @@ async function runEngine(
     try {
       lock = lockDataDir(dataDir);
     } catch (e) {
-      if (!(e instanceof DataDirBusyError)) throw e;
-      printLine(out, opts.json, 'error', e.message);
-      return 1;
+      if (e instanceof DataDirBusyError) {
+        printLine(out, opts.json, 'error', e.message);
+        return 1;
+      }
+      printLine(out, opts.json, 'error', `the data folder ${dataDir} (${data.from}) cannot be used: ${errorText(e)}`);
+      return startFailureExit(errnoOf(e));
     }
   }
   try {
@@ -450,7 +509,7 @@ function adoptionReporter(host: EngineHost, warn: (message: string) => void, ado
   };
 }
 
-async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promise<number> {
+async function costReport(o: CliOptions & { dataDir: string; dataDirFrom: string }, out: Out): Promise<number> {
   const now = systemClock.now();
   const since = o.since ?? startOfUtcMonth(now);
   const file = path.join(o.dataDir, 'cost-history.jsonl');
@@ -467,7 +526,14 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
   // Read only: an engine may be appending to the file; a damaged line is named here and set aside by the engine.
   const problems: string[] = [];
   const onProblem = (m: string) => void problems.push(m);
-  const history = await CostHistory.open({ file, clock: systemClock, readOnly: true, onProblem });
+  let history: CostHistory;
+  try {
+    history = await CostHistory.open({ file, clock: systemClock, readOnly: true, onProblem });
+  } catch (e) {
+    const message = `cannot read the cost history ${file} (data folder from ${o.dataDirFrom}): ${errorText(e)}`;
+    printLine(out, o.json, 'error', message);
+    return startFailureExit(errnoOf(e));
+  }
   try {
     if (o.csv) {
       out.write(history.toCsv(since, now).trimEnd());
@@ -524,5 +590,14 @@ async function costReport(o: CliOptions & { dataDir: string }, out: Out): Promis
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (isMain) {
-  runMain(() => runHeadless(process.argv.slice(2)));
+  const argv = process.argv.slice(2);
+  runMain(async () => {
+    try {
+      return await runHeadless(argv);
+    } catch (e) {
+      // Anything unforeseen still ends as one line of the run's format: under --json a log shipper parses it.
+      printLine(stdoutOut, argv.includes('--json'), 'error', errorText(e));
+      return 1;
+    }
+  });
 }

@@ -211,13 +211,15 @@ export class ConfigFileError extends Error {
   constructor(
     message: string,
     readonly path: string,
+    /** What is wrong with the file, without its path (a caller that names the path its own way uses this). */
+    readonly reason: string = message,
   ) {
     super(message);
   }
 }
 
 export async function loadConfigFile(path: string, opts: ClearmlHosts = {}): Promise<LoadedConfig> {
-  const cannot = (why: string) => new ConfigFileError(`Cannot load config file ${path}: ${why}.`, path);
+  const cannot = (why: string) => new ConfigFileError(`Cannot load config file ${path}: ${why}.`, path, why);
   let read;
   try {
     read = await readBoundedFile(path, MAX_CONFIG_BYTES);
