@@ -31,7 +31,7 @@ import { runCheck } from './check.js';
 import { createLeaseTable } from './lease-table.js';
 import { createView, type Out, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
-import { runMain, untilStopped } from './process.js';
+import { runMain, watchForStop } from './process.js';
 import { errorText } from '../../../shared/error-text.js';
 import { plural } from '../../../shared/words.js';
 
@@ -359,20 +359,32 @@ async function runHost(
         info("teammates compare it when they attach; issue their tokens with 'npm run headless -- token issue'");
       }
     }
-    await untilStopped({ afterMs: opts.minutes === null ? null : opts.minutes * 60_000 });
-    unsubscribe();
-    await serving?.stop();
-    if (json) {
-      out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
-      await host.stop();
-      untally();
-    } else {
-      await host.stop();
-      untally();
-      view!.close();
-      const lease = host.config?.lease.enabled ?? false;
-      for (const l of tally.summary({ demo: opts.mode === 'demo', lease, startedAt, now: systemClock.now() }))
-        out.write(l);
+    // Listening until the stop is done: a signal repeated meanwhile must not find the default action (exit 143).
+    const watch = watchForStop({
+      afterMs: opts.minutes === null ? null : opts.minutes * 60_000,
+      onSignal: (a) => {
+        if (a.code === 'already-stopping')
+          info(`${a.signal} again: already stopping, waiting for the engine to finish`);
+      },
+    });
+    try {
+      await watch.stopped;
+      unsubscribe();
+      await serving?.stop();
+      if (json) {
+        out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
+        await host.stop();
+        untally();
+      } else {
+        await host.stop();
+        untally();
+        view!.close();
+        const lease = host.config?.lease.enabled ?? false;
+        for (const l of tally.summary({ demo: opts.mode === 'demo', lease, startedAt, now: systemClock.now() }))
+          out.write(l);
+      }
+    } finally {
+      watch.dispose();
     }
     return 0;
   } finally {
