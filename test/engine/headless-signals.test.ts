@@ -47,10 +47,13 @@ beforeEach(async () => {
         const headers = Object.fromEntries(
           Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length'),
         ) as Record<string, string>;
-        void fetch(`${ec2.url}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body }).then(async (r) => {
-          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/xml' });
-          res.end(Buffer.from(await r.arrayBuffer()));
-        });
+        void fetch(`${ec2.url}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body }).then(
+          async (r) => {
+            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/xml' });
+            res.end(Buffer.from(await r.arrayBuffer()));
+          },
+          () => res.destroy(),
+        );
       };
       if (!body.toString().includes('Action=RunInstances')) return forward();
       held();
@@ -108,7 +111,7 @@ function startCli(args: string[]) {
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       for (const w of waiters.splice(0))
         w.reject(new Error(`exited (${code ?? signal}) first; stdout:\n${lines.join('\n')}`));
       resolve({ code, signal });
@@ -139,6 +142,47 @@ describe('headless CLI: stopping on signals', () => {
     expect(cli.lines.some((l) => /"type":"event".*launched 1 × g4dn\.xlarge/.test(l))).toBe(true);
     expect(existsSync(cli.lock)).toBe(false);
     expect(cli.stderr()).toBe('');
+  });
+});
+
+describe('headless CLI: the text view while stopping, SIGHUP and a closed output', () => {
+  it('says at the first Ctrl+C what the stop waits for and how not to wait, then ends with its summary', async () => {
+    const cli = startCli([]);
+    await launchHeld;
+    cli.child.kill('SIGINT');
+    await cli.line((l) =>
+      /stopping \(SIGINT\): waiting for the current tick and any call in flight \(Ctrl\+C again quits now\)/.test(l),
+    );
+    release();
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(cli.lines).toContain('  launched     1 instance');
+    expect(cli.lines.at(-1)).toMatch(/^1 instance keeps running.*: the next start adopts it/);
+    expect(existsSync(cli.lock)).toBe(false);
+  });
+
+  it('SIGHUP (the SSH session closed) stops cleanly like SIGTERM, a repeat included: exit 0, summary, lock released', async () => {
+    const cli = startCli([]);
+    await launchHeld;
+    cli.child.kill('SIGHUP');
+    await cli.line((l) => l.includes('stopping (SIGHUP)'));
+    cli.child.kill('SIGHUP');
+    await cli.line((l) => l.includes('SIGHUP again: already stopping'));
+    release();
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(cli.lines).toContain('  launched     1 instance');
+    expect(existsSync(cli.lock)).toBe(false);
+  });
+
+  it('a closed output pipe stops the run cleanly, without a stack trace: exit 0, lock released', async () => {
+    const cli = startCli(['--json']);
+    await launchHeld;
+    // The reader goes away (`| head`, a log pipe that died); the launch's event line is the next write.
+    cli.child.stdout.destroy();
+    release();
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(cli.stderr()).not.toMatch(/EPIPE|node:events|at /);
+    expect(existsSync(cli.lock)).toBe(false);
+    expect(ec2.instances()).toHaveLength(1);
   });
 });
 

@@ -76,7 +76,27 @@ engine at any EC2-compatible endpoint. Git credentials for the agents: CLEARML_A
 CLEARML_AUTOSCALER_GIT_PASSWORD (as ClearML's autoscaler reads them; they win over git_user/git_pass in the file).
 On a terminal the output is coloured unless NO_COLOR is set.`;
 
-const stdoutOut: Out = { write: (l) => process.stdout.write(`${l}\n`), stream: process.stdout };
+/**
+ * Stdout, which a reader may close (`| head`, a log pipe that dies): from then on lines are dropped and the run is
+ * told, so it stops as on SIGTERM instead of dying of an unhandled EPIPE with a stack trace and its work cut short.
+ */
+const stdoutState = { closed: false, listeners: new Set<() => void>() };
+const stdoutOut: Out = {
+  write: (l) => void (stdoutState.closed || process.stdout.write(`${l}\n`)),
+  stream: process.stdout,
+  onClosed: (then) => {
+    stdoutState.listeners.add(then);
+    return () => stdoutState.listeners.delete(then);
+  },
+};
+function watchStdout(): void {
+  // Kept for the whole process: a write racing the close still ends here rather than as an uncaught error.
+  process.stdout.on('error', () => {
+    if (stdoutState.closed) return;
+    stdoutState.closed = true;
+    for (const then of stdoutState.listeners) then();
+  });
+}
 
 /** One line of output: a JSON object under --json, else the text (a warning or an error says so first). */
 function printLine(out: Out, json: boolean, type: 'info' | 'warning' | 'error', message: string): void {
@@ -365,8 +385,15 @@ async function runHost(
       onSignal: (a) => {
         if (a.code === 'already-stopping')
           info(`${a.signal} again: already stopping, waiting for the engine to finish`);
+        // The stop may wait many seconds for a call to EC2: say so at once, and how not to wait (--json says
+        // 'stopping' at the same moment).
+        if (a.code === 'stop' && !json)
+          view!.line(
+            `stopping (${a.signal}): waiting for the current tick and any call in flight (Ctrl+C again quits now)`,
+          );
       },
     });
+    const unwatchOut = out.onClosed?.(() => watch.stop('output closed'));
     try {
       await watch.stopped;
       unsubscribe();
@@ -385,6 +412,7 @@ async function runHost(
       }
     } finally {
       watch.dispose();
+      unwatchOut?.();
     }
     return 0;
   } finally {
@@ -602,6 +630,7 @@ async function costReport(o: CliOptions & { dataDir: string; dataDirFrom: string
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (isMain) {
+  watchStdout();
   const argv = process.argv.slice(2);
   runMain(async () => {
     try {

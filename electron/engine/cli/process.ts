@@ -28,8 +28,11 @@ export function untilStopped(opts: { afterMs?: number | null; onSignal?: (signal
   });
 }
 
-/** The signals that stop a headless run cleanly. */
-export const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/**
+ * The signals that stop a headless run cleanly. SIGHUP too: closing the SSH session a run was started from must not
+ * kill it mid-launch and leave its lock.
+ */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 /**
