@@ -15,9 +15,16 @@ describe('team mode docs', () => {
   });
 
   it('the unit runs flags the CLI accepts, and does not restart on a bad flag or config', () => {
-    const exec = /^ExecStart=.* run headless -- (.*)$/m.exec(unit)?.[1];
+    const exec = /^ExecStart=.* run -s headless -- (.*)$/m.exec(unit)?.[1];
     const r = parseCliArgs(exec!.split(' '));
     expect(r).toMatchObject({ ok: true, options: { mode: 'run', serve: { listen: { host: '0.0.0.0', port: 7465 } } } });
     expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
+  });
+
+  it("every ExecStart shown runs npm silently: npm's banner lines would be the only non-JSON lines of the log", () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const execs = [...`${readme}\n${unit}`.matchAll(/ExecStart=(\S+npm .*)$/gm)].map((m) => m[1]!.replace(/`.*$/, ''));
+    expect(execs.length).toBeGreaterThanOrEqual(3);
+    for (const e of execs) expect(e).toMatch(/ run (-s|--silent) headless -- /);
   });
 });
