@@ -632,3 +632,25 @@ describe("headless CLI: start-up failures name the path and what set it, in the 
     expect(startFailureExit(code)).toBe(exit);
   });
 });
+
+describe('headless CLI: relative paths are taken from where the command was typed (npm run runs in the package)', () => {
+  it('--config and --data-dir resolve against INIT_CWD, and messages name the absolute paths', async () => {
+    clearml.createQueue('aws_gpu');
+    const typedIn = mkdtempSync(path.join(tmpdir(), 'operator-'));
+    writeFileSync(path.join(typedIn, 'my.yaml'), readFileSync(path.join(fixtures, 'clearml-reference.yaml')));
+    const from = { ...env(), INIT_CWD: typedIn };
+    expect(await runHeadless(['--config', 'my.yaml', '--once', '--data-dir', 'state'], out, from)).toBe(0);
+    expect(existsSync(path.join(typedIn, 'state'))).toBe(true);
+    expect(existsSync(path.resolve('state'))).toBe(false);
+
+    lines = [];
+    expect(await runHeadless(['--config', 'missing.yaml', '--once'], out, from)).toBe(2);
+    expect(lines.at(-1)).toContain(`cannot load the config file ${path.join(typedIn, 'missing.yaml')} (--config)`);
+
+    lines = [];
+    expect(await runHeadless(['--report', 'costs', '--data-dir', 'elsewhere'], out, from)).toBe(0);
+    expect(lines).toEqual([
+      `No spend recorded yet: there is no cost history at ${path.join(typedIn, 'elsewhere', 'cost-history.jsonl')}.`,
+    ]);
+  });
+});

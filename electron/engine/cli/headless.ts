@@ -103,6 +103,32 @@ function printLine(out: Out, json: boolean, type: 'info' | 'warning' | 'error', 
   out.write(json ? JSON.stringify({ type, message }) : type === 'info' ? message : `${type}: ${message}`);
 }
 
+/**
+ * The folder relative paths are given from: npm runs a script in the package's folder and says in INIT_CWD where
+ * it was started, so `npm run headless -- --config my.yaml` reads the operator's my.yaml, not one in the install.
+ */
+export function callerDir(env: NodeJS.ProcessEnv): string {
+  return env.INIT_CWD || process.cwd();
+}
+
+/** The options with every path made absolute from where the command was typed (messages then name them so). */
+export function absolutePaths(opts: CliOptions, env: NodeJS.ProcessEnv): CliOptions {
+  const abs = (p: string) => path.resolve(callerDir(env), p);
+  return {
+    ...opts,
+    ...(opts.config !== undefined ? { config: abs(opts.config) } : {}),
+    ...(opts.serve
+      ? {
+          serve: {
+            ...opts.serve,
+            ...(opts.serve.tlsCert ? { tlsCert: abs(opts.serve.tlsCert) } : {}),
+            ...(opts.serve.tlsKey ? { tlsKey: abs(opts.serve.tlsKey) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** The data folder and what chose it (named in every message about the folder), or why none can be used. */
 export type DataDirChoice = { ok: true; dir: string; from: string } | { ok: false; error: string };
 
@@ -112,7 +138,7 @@ export type DataDirChoice = { ok: true; dir: string; from: string } | { ok: fals
  * folder. Pure.
  */
 export function chooseDataDir(flag: string | undefined, env: NodeJS.ProcessEnv, home: string): DataDirChoice {
-  if (flag !== undefined) return { ok: true, dir: flag, from: '--data-dir' };
+  if (flag !== undefined) return { ok: true, dir: path.resolve(callerDir(env), flag), from: '--data-dir' };
   const fromEnv = env.AUTOSCALER_DATA_DIR;
   if (fromEnv !== undefined) {
     if (fromEnv.trim() === '')
@@ -120,7 +146,7 @@ export function chooseDataDir(flag: string | undefined, env: NodeJS.ProcessEnv, 
         ok: false,
         error: 'AUTOSCALER_DATA_DIR is set but empty: give it a folder path, or unset it for the default',
       };
-    return { ok: true, dir: fromEnv, from: 'AUTOSCALER_DATA_DIR' };
+    return { ok: true, dir: path.resolve(callerDir(env), fromEnv), from: 'AUTOSCALER_DATA_DIR' };
   }
   return {
     ok: true,
@@ -164,7 +190,7 @@ export async function runHeadless(argv: string[], out: Out = stdoutOut, env = pr
     );
     return 2;
   }
-  const opts = parsed.options;
+  const opts = absolutePaths(parsed.options, env);
   if (opts.mode === 'help') {
     out.write(USAGE);
     return 0;
