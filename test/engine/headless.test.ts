@@ -544,6 +544,17 @@ describe('headless CLI: --check, errors and reports', () => {
     expect(lines.filter((l) => l.includes('cost history'))).toEqual([]);
   });
 
+  it('--report costs --csv on a damaged history keeps stdout pure CSV and names the lost lines on stderr', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    writeFileSync(path.join(dataDir, 'cost-history.jsonl'), Buffer.alloc(1744));
+    const warned: string[] = [];
+    const csvOut = { write: out.write, warn: (l: string) => void warned.push(l) };
+    expect(await runHeadless(['--report', 'costs', '--csv', '--data-dir', dataDir], csvOut, env())).toBe(0);
+    expect(lines.join('\n').split('\n')).toEqual([expect.stringMatching(/^instance_id,queue,resource/) as string]);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/^warning: 1 line of the cost history in .* could not be read \(zero bytes/);
+  });
+
   it('--report costs with no history says so and creates nothing', async () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'data-')), 'not-yet');
     expect(await runHeadless(['--report', 'costs', '--data-dir', dataDir], out, env())).toBe(0);

@@ -602,6 +602,9 @@ async function costReport(o: CliOptions & { dataDir: string; dataDirFrom: string
   }
   try {
     if (o.csv) {
+      // Stdout stays CSV for the spreadsheet; the lost lines are said where a person still sees them.
+      const warn = out.warn ?? ((l: string) => void process.stderr.write(`${l}\n`));
+      for (const p of problems) warn(`warning: ${p}`);
       out.write(history.toCsv(since, now).trimEnd());
       return 0;
     }

@@ -28,6 +28,8 @@ export interface Out {
   write(line: string): void;
   /** Where the human view is drawn; a terminal gets colour and a live status line. Default: lines through write. */
   stream?: TerminalStream;
+  /** Where a warning goes when the lines must stay pure data (CSV). Default: stderr. */
+  warn?: (line: string) => void;
   /** Calls `then` once nobody reads the lines any more (a closed pipe); returns the unsubscribe. */
   onClosed?: (then: () => void) => () => void;
 }
