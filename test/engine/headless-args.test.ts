@@ -17,6 +17,8 @@ describe('parseCliArgs', () => {
     { argv: ['--report', 'spend'], error: /unknown report 'spend'/ },
     { argv: ['--report', 'costs', '--since', '2026-13-45'], error: /--since must be a date/ },
     { argv: ['--report', 'costs', '--since', 'yesterday'], error: /--since must be a date/ },
+    { argv: ['--report', 'costs', '--since', '2026-02-31'], error: /--since 2026-02-31 is not a day of the calendar/ },
+    { argv: ['--report', 'costs', '--since', '2027-02-29'], error: /--since 2027-02-29 is not a day of the calendar/ },
     { argv: ['--report', 'costs', '--once'], error: /--once does not apply to --report/ },
     { argv: ['--demo', '--since', '2026-11-01'], error: /--since applies only to --report/ },
     { argv: ['--demo', '--csv'], error: /--csv applies only to --report/ },
@@ -51,6 +53,7 @@ describe('parseCliArgs', () => {
       argv: ['--report', 'costs', '--since', '2026-11-01', '--csv'],
       want: { mode: 'report', since: Date.UTC(2026, 10, 1), csv: true },
     },
+    { argv: ['--report', 'costs', '--since', '2028-02-29'], want: { mode: 'report', since: Date.UTC(2028, 1, 29) } },
     { argv: ['-h'], want: { mode: 'help' } },
   ])('accepts $argv', ({ argv, want }) => {
     const r = parseCliArgs(argv);

@@ -104,6 +104,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       since = /^\d{4}-\d{2}-\d{2}$/.test(values.since) ? Date.parse(`${values.since}T00:00:00Z`) : NaN;
       if (!Number.isFinite(since))
         return { ok: false, error: `--since must be a date like 2026-11-01, not '${values.since}'` };
+      // Date.parse rolls an impossible day over (2026-02-31 becomes March 3): a typo must not move the period.
+      if (new Date(since).toISOString().slice(0, 10) !== values.since)
+        return { ok: false, error: `--since ${values.since} is not a day of the calendar (check the month's length)` };
     }
     return {
       ok: true,
