@@ -82,7 +82,7 @@ export const CLEARML_KEYS_REMEDY =
  * What to change on the command line: the config field or environment variable. (In the app the classified
  * message already says where, and the status card's button opens it: `fixPlace`.)
  */
-function remedy(p: ConnectionProblem): string {
+function remedy(p: ConnectionProblem, env: NodeJS.ProcessEnv = process.env): string {
   if (isUntrustedCa(p.networkCode)) return UNTRUSTED_CA_REMEDY;
   if (p.networkCode === PROXY_REFUSED_CODE) return PROXY_REMEDY;
   if (p.service === 'clearml')
@@ -91,9 +91,28 @@ function remedy(p: ConnectionProblem): string {
       : 'check clearml.apiHost in the config file (or CLEARML_API_HOST), the network and the VPN';
   if (p.kind === 'auth')
     return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
-      ? 'no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login'
+      ? awsCredentialsRemedy(env.AWS_PROFILE)
       : 'check the AWS credentials (AWS_PROFILE / AWS_ACCESS_KEY_ID) and their IAM policy (README: IAM policy)';
   return 'check aws.region in the config file (or AWS_ENDPOINT_URL_EC2), the network and the proxy';
+}
+
+/**
+ * What to do when the SDK found no credentials. With AWS_PROFILE set, the SDK looks only for that profile: telling
+ * the operator to set AWS_PROFILE would send them round in a circle, so the profile is named. On an always-on EC2
+ * host the usual source is an instance role, which a set AWS_PROFILE hides. Pure.
+ */
+export function awsCredentialsRemedy(profile: string | undefined): string {
+  if (profile)
+    return (
+      `no AWS credentials were found for the profile '${profile}' that AWS_PROFILE names: add it to ~/.aws/config ` +
+      `or ~/.aws/credentials (or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), run aws sso login --profile ` +
+      `${profile} for an SSO profile, or unset AWS_PROFILE to use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or ` +
+      `this EC2 host's instance role`
+    );
+  return (
+    'no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso ' +
+    'login, or attach an instance role to this EC2 host'
+  );
 }
 
 /**

@@ -480,6 +480,27 @@ describe('headless CLI: --check, errors and reports', () => {
     expect(lines.join('\n')).not.toContain('Settings');
   });
 
+  it('--check with AWS_PROFILE naming a missing profile names that profile and the instance role', async () => {
+    delete process.env.AWS_ENDPOINT_URL_EC2;
+    const home = mkdtempSync(path.join(tmpdir(), 'home-'));
+    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+    Object.assign(process.env, {
+      HOME: home,
+      AWS_CONFIG_FILE: path.join(home, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_PROFILE: 'nosuch',
+      AWS_REGION: 'us-east-1',
+    });
+    expect(await runHeadless(['--config', ownConfig(clearml.url), '--check'], out, { ...env(), HOME: home })).toBe(1);
+    const text = lines.join('\n');
+    expect(text).toMatch(/no AWS credentials were found for the profile 'nosuch' that AWS_PROFILE names: /);
+    expect(text).toContain(
+      "unset AWS_PROFILE to use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or this EC2 host's instance role",
+    );
+    expect(text).not.toContain('set AWS_PROFILE, or');
+  });
+
   it('a ~/clearml.conf that was ignored is named first, in --json too, and by --once and --check with what to set', async () => {
     Object.assign(process.env, awsKeys);
     const home = mkdtempSync(path.join(tmpdir(), 'home-'));
