@@ -1,4 +1,6 @@
 /** Every headless flag is validated before anything starts: a wrong one is a clear message and exit code 2. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../electron/engine/cli/args.js';
 import { runHeadless } from '../../electron/engine/cli/headless.js';
@@ -83,5 +85,20 @@ describe('runHeadless with a bad flag', () => {
     const line = JSON.parse(lines[0]!) as { type: string; message: string };
     expect(line.type).toBe('error');
     expect(line.message).toMatch(/--minutes must be a positive number.*npm run headless -- --help/);
+  });
+});
+
+describe('--help', () => {
+  it('names every environment variable the README gives for headless use, and the exit codes', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Headless use'), readme.indexOf('## Team mode'));
+    const vars = [...new Set(section.match(/\b(?:[A-Z][A-Z0-9]*_[A-Z0-9_]+|NO_COLOR|HOME)\b/g))];
+    expect(vars.length).toBeGreaterThan(20);
+    const lines: string[] = [];
+    expect(await runHeadless(['--help'], { write: (l) => void lines.push(l) }, {})).toBe(0);
+    const help = lines.join('\n');
+    expect(vars.filter((v) => !new RegExp(`\\b${v}\\b`).test(help))).toEqual([]);
+    for (const code of ['0', '1', '2', '130']) expect(help).toMatch(new RegExp(`^ *(Exit codes: )?${code} {2}`, 'm'));
   });
 });

@@ -70,11 +70,23 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
   token …         issue, list or revoke team tokens (kept as hashes in DATA_DIR/team/tokens.json)
   -h, --help      this text
 
-Credentials: ClearML from CLEARML_API_HOST / CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY, else ~/clearml.conf;
-AWS from the SDK default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role). AWS_ENDPOINT_URL_EC2 points the
-engine at any EC2-compatible endpoint. Git credentials for the agents: CLEARML_AUTOSCALER_GIT_USER /
-CLEARML_AUTOSCALER_GIT_PASSWORD (as ClearML's autoscaler reads them; they win over git_user/git_pass in the file).
-On a terminal the output is coloured unless NO_COLOR is set.`;
+Credentials: ClearML from CLEARML_API_HOST / CLEARML_API_ACCESS_KEY / CLEARML_API_SECRET_KEY, else ~/clearml.conf
+(CLEARML_CONFIG_FILE names another; CLEARML_WEB_HOST, CLEARML_FILES_HOST, CLEARML_API_HOST_VERIFY_CERT are read too);
+AWS from the SDK default chain (AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_CONFIG_FILE, AWS_ACCESS_KEY_ID, SSO, instance
+role). AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL point the engine at any EC2-compatible endpoint. Git credentials for
+the agents: CLEARML_AUTOSCALER_GIT_USER / CLEARML_AUTOSCALER_GIT_PASSWORD (as ClearML's autoscaler reads them; they
+win over git_user/git_pass in the file).
+Network: HTTPS_PROXY, HTTP_PROXY, NO_PROXY; extra CAs from REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE,
+AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS. Paths: AUTOSCALER_DATA_DIR (the data folder), HOME; relative paths are taken
+from where the command was typed (npm's INIT_CWD).
+On a terminal the output is coloured unless NO_COLOR is set; FORCE_COLOR keeps colour in a pipe.
+
+Exit codes: 0  done (also a stop by SIGINT, SIGTERM or SIGHUP)
+            1  a --once tick or a --check failed, another engine holds the data folder, a full disk: may pass, a
+               supervisor may restart
+            2  a bad flag, a config that is missing or invalid, a data folder that cannot be used: restarting
+               cannot fix it (RestartPreventExitStatus=2)
+            130  a second Ctrl+C quit without waiting`;
 
 /**
  * Stdout, which a reader may close (`| head`, a log pipe that dies): from then on lines are dropped and the run is
