@@ -88,7 +88,8 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
     now: facts.now ?? Date.now(),
     alive: facts.alive ?? engineMayRun,
   };
-  mkdirSync(dir, { recursive: true });
+  // A folder made here is this user's alone: it will hold the event log and the cost history.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, LOCK_FILE);
   const body = `${JSON.stringify({ pid: me.pid, host: me.host, startedAt: me.now })}\n`;
   let taken = false;

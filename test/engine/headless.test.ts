@@ -1,7 +1,7 @@
 // The headless CLI end to end: a ClearML autoscaler YAML (test/fixtures/config/clearml-reference.yaml) imports and runs one tick against the
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { startEc2Emulator, type Ec2Emulator } from '../../electron/engine/testki
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { systemClock, TAG } from '../../electron/engine/ports.js';
 import { AWS, KEYS } from './world.js';
-import { headlessConfigFile } from '../fixtures/index.js';
+import { headlessConfigFile, runScript } from '../fixtures/index.js';
 import { USER_DATA_LIMIT_BYTES, userDataOverLimit } from '../../electron/engine/userdata/userdata.js';
 import { ConfigSchema } from '../../shared/config.js';
 
@@ -239,6 +239,26 @@ describe('headless CLI', () => {
     expect(ec2.instances()).toHaveLength(1);
     // Released at the end of the run.
     expect(existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
+  });
+
+  it('a data folder the engine creates is 0700 and the files it writes there 0600', async () => {
+    clearml.createQueue('aws_gpu');
+    clearml.addTask({ name: 'train', queue: 'aws_gpu', durationSec: 600 });
+    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'data-')), 'new', 'engine');
+    const r = await runScript(
+      'electron/engine/cli/headless.ts',
+      ['--config', path.join(fixtures, 'clearml-reference.yaml'), '--once', '--data-dir', dataDir],
+      { ...env(), AWS_ACCESS_KEY_ID: AWS.accessKeyId, AWS_SECRET_ACCESS_KEY: AWS.secretAccessKey },
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(ec2.instances()).toHaveLength(1);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' });
+    expect(files.length).toBeGreaterThan(1);
+    for (const f of files) {
+      const st = statSync(path.join(dataDir, f));
+      expect([f, st.mode & 0o777]).toEqual([f, st.isDirectory() ? 0o700 : 0o600]);
+    }
   });
 
   it('refuses an invalid config with every field path and launches nothing', async () => {

@@ -671,6 +671,9 @@ async function costReport(o: CliOptions & { dataDir: string; dataDirFrom: string
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (isMain) {
+  // What the engine writes (the event log, cost history with task names and spend, the launch journal) is this
+  // user's: files it creates are 0600 and folders 0700, as the README's unit asks with StateDirectoryMode=0700.
+  process.umask(0o077);
   watchStdout();
   const argv = process.argv.slice(2);
   runMain(async () => {
