@@ -10,7 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runScript } from '../fixtures/index.js';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { headlessConfigFile, runScript } from '../fixtures/index.js';
+import { until } from '../fixtures/team.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -103,6 +105,59 @@ describe('npm run preview:web: flags refused before anything starts', () => {
     expect(r.code).toBe(2);
     expect(r.out).toMatch(said);
     expect(r.out).not.toContain('Open the dashboard');
+  });
+});
+
+describe('npm run preview:web: stopped by a supervisor', () => {
+  it('a SIGTERM repeated while it stops (tsx relays its own copy) is said once and ignored: it stops cleanly, exit 0, lock released', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'npm-scripts-'));
+    dirs.push(dir);
+    // A ClearML server that accepts connections and never answers: the engine's first poll is in flight, and the
+    // stop waits for it, so there is time for a second signal to arrive while it stops.
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const config = headlessConfigFile(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+    const root = path.resolve(import.meta.dirname, '../..');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'electron/engine/preview/preview-web.ts', '--config', config, '--data-dir', dir],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, CLEARML_API_ACCESS_KEY: 'AK', CLEARML_API_SECRET_KEY: 'SK' },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      await until(
+        'the preview to serve and poll',
+        () => out.includes('Open the dashboard') && sockets.length > 0,
+        60_000,
+      );
+      expect(existsSync(path.join(dir, 'engine', 'engine.lock'))).toBe(true);
+      // As a supervisor's group kill and tsx's relay deliver it: the same signal again while it stops (sent at
+      // once, the kernel would merge the two into one).
+      child.kill('SIGTERM');
+      await until('the stop to begin', () => out.includes('SIGTERM: stopping…'), 10_000);
+      child.kill('SIGTERM');
+      await until('the second signal to be heard', () => /SIGTERM again/.test(out), 10_000);
+      for (const s of sockets) s.destroy();
+      const end = await exited;
+      expect(end).toEqual({ code: 0, signal: null });
+      expect(out.match(/SIGTERM again: already stopping/g)).toHaveLength(1);
+      expect(out).toContain('Stopped.');
+      expect(existsSync(path.join(dir, 'engine', 'engine.lock'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });
 

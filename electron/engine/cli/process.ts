@@ -15,19 +15,6 @@ export function runMain(main: () => Promise<number>, opts: { stack?: boolean } =
   );
 }
 
-/** Resolves on the first SIGINT or SIGTERM, or after `afterMs` (null: no limit), whichever comes first. */
-export function untilStopped(opts: { afterMs?: number | null; onSignal?: (signal: string) => void } = {}) {
-  return new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      opts.onSignal?.(signal);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    if (opts.afterMs !== undefined && opts.afterMs !== null) sleepLong(opts.afterMs, resolve);
-  });
-}
-
 /**
  * The signals that stop a headless run cleanly. SIGHUP too: closing the SSH session a run was started from must not
  * kill it mid-launch and leave its lock.
@@ -116,13 +103,6 @@ export function watchForStop(
       for (const { signal, listener } of listeners) process.off(signal, listener);
     },
   };
-}
-
-/** While shutting down: a second signal exits at once (130, as after Ctrl+C). */
-export function exitOnSecondSignal(): void {
-  const force = () => process.exit(130);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
 }
 
 /** setTimeout caps at about 24.8 days; longer waits are chained. Unref'd: it never keeps the process alive. */

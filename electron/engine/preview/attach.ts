@@ -5,7 +5,7 @@
  */
 import { errorText } from '../../../shared/error-text.js';
 import type { Dispatch } from '../../../shared/ipc/dispatch.js';
-import { untilStopped } from '../cli/process.js';
+import { watchForStop } from '../cli/process.js';
 import { AttachError, createTeamClient, probeFingerprint, type TeamClient } from '../team/client.js';
 import { normalizeFingerprint } from '../team/fingerprint.js';
 import { defaultKnownFingerprintsFile, knownFingerprint, rememberFingerprint } from './known-fingerprints.js';
@@ -27,7 +27,7 @@ export interface AttachPreviewOptions {
   staticDir: string;
   log: (line: string) => void;
   error: (line: string) => void;
-  /** Resolves when the preview should stop (default: SIGINT/SIGTERM). */
+  /** Resolves when the preview should stop (default: SIGINT, SIGTERM or SIGHUP). */
   until?: Promise<void>;
   /** Told once serving (tests). */
   onServing?: (server: PreviewServer, client: TeamClient) => void;
@@ -122,9 +122,12 @@ export async function attachBackend(o: AttachPreviewOptions): Promise<number> {
       `Open the dashboard: ${server.url}\n\nCtrl+C stops it (the team engine keeps running).`,
   );
   o.onServing?.(server, client);
-  await (o.until ?? untilStopped());
+  // Listening until the stop is done, so a repeated signal does not kill the process mid-stop.
+  const watch = o.until ? null : watchForStop();
+  await (o.until ?? watch!.stopped);
   unnavigate();
   await server.close();
   client.close();
+  watch?.dispose();
   return 0;
 }

@@ -12,7 +12,7 @@ import { ensureRendererBuilt, repoRoot } from './build.js';
 import { PortInUseError, startPreviewServer } from './server.js';
 import { createRunTempDir } from '../temp-dir.js';
 import { errorText } from '../../../shared/error-text.js';
-import { exitOnSecondSignal, runMain, untilStopped } from '../cli/process.js';
+import { runMain, watchForStop, type SignalAction } from '../cli/process.js';
 import { attachBackend } from './attach.js';
 import { DataDirBusyError, lockDataDir, type DataDirLock } from '../data-dir-lock.js';
 
@@ -210,12 +210,37 @@ async function serve(
       `Open the dashboard: ${server.url}\n\nCtrl+C stops it.`,
   );
 
-  await untilStopped({ onSignal: (signal) => console.log(`\n${signal}: stopping…`) });
-  exitOnSecondSignal();
-  await server.close();
-  await backend.stop();
+  // Listening until the stop is done: a signal repeated meanwhile (tsx relays its own copy; a supervisor signals the
+  // whole group) must not find the default action and kill the engine mid-stop with its lock left.
+  const watch = watchForStop({
+    onSignal: (a) => {
+      const line = stopLine(a);
+      if (line !== null) console.log(line);
+    },
+  });
+  try {
+    await watch.stopped;
+    await server.close();
+    await backend.stop();
+  } finally {
+    watch.dispose();
+  }
   console.log('Stopped. Instances launched against real AWS (not the demo) keep running until terminated.');
   return 0;
+}
+
+/** What the terminal is told on a stop signal (null: nothing, a key press tsx relayed twice). */
+function stopLine(a: SignalAction): string | null {
+  switch (a.code) {
+    case 'stop':
+      return `\n${a.signal}: stopping… (Ctrl+C again quits now)`;
+    case 'already-stopping':
+      return `${a.signal} again: already stopping`;
+    case 'force':
+      return `${a.signal} again: quitting now`;
+    case 'ignore':
+      return null;
+  }
 }
 
 runMain(() => main(process.argv.slice(2)), { stack: true });
