@@ -380,6 +380,47 @@ describe('headless CLI', () => {
     expect(lines.join('\n').split('\n')[0]).toMatch(/^instance_id,queue,resource/);
   });
 
+  it('--report costs says where its prices came from (text and JSON), and a same-day start to the minute', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    const now = Date.now();
+    // Launched later today than the period's midnight start: the note must tell the two apart.
+    const dayStart = now - 120_000 - ((now - 120_000) % 86400_000);
+    const at = Math.max(dayStart + 60_000, now - 3600_000);
+    const h = await CostHistory.open({ file: path.join(dataDir, 'cost-history.jsonl'), clock: systemClock });
+    const launch = (instanceId: string, kind: 'bundled' | 'estimate', note: string) =>
+      h.record({
+        t: 'launched',
+        at,
+        instanceId,
+        queue: 'cpu',
+        resource: 'cpu_m5',
+        instanceType: 'm5.large',
+        market: 'on-demand',
+        zone: 'us-east-1a',
+        hourlyPrice: 0.1,
+        priceSource: { kind, fetchedAt: null, note },
+      });
+    const offline = 'the Pricing API was unreachable (ENOTFOUND)';
+    await launch('i-00000003', 'bundled', offline);
+    await launch('i-00000004', 'bundled', offline);
+    await launch('i-00000005', 'estimate', 'unknown type');
+    await h.close();
+    const since = new Date(dayStart).toISOString().slice(0, 10);
+    expect(await runHeadless(['--report', 'costs', '--since', since, '--data-dir', dataDir], out, env())).toBe(0);
+    const text = lines.join('\n');
+    expect(text).toContain(
+      '  prices: bundled price table for 2 instances, estimate for 1 instance ' +
+        '(the Pricing API was unreachable (ENOTFOUND); unknown type)',
+    );
+    const minute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    expect(text).toContain(`note: the cost history starts at ${minute(at)}, after ${minute(dayStart)}:`);
+    lines = [];
+    expect(
+      await runHeadless(['--report', 'costs', '--since', since, '--json', '--data-dir', dataDir], out, env()),
+    ).toBe(0);
+    expect(JSON.parse(lines.join('\n'))).toMatchObject({ priceSources: { bundled: 2, estimate: 1 } });
+  });
+
   it('--report costs --since before the history starts says where it starts and why', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
     const now = Date.now();

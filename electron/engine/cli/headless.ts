@@ -17,7 +17,9 @@ import { awsRegionFromEnv } from '../config/clearmlImport.js';
 import { DataDirBusyError, lockDataDir, type DataDirLock } from '../data-dir-lock.js';
 import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
-import { COST_CSV_HEADER, CostHistory } from '../cost/history.js';
+import { COST_CSV_HEADER, CostHistory, type InstanceRecord } from '../cost/history.js';
+import type { PriceSourceKind } from '../cost/price-book.js';
+import { PRICE_SOURCE_TEXT } from '../timeline/instance-detail.js';
 import type { ResolvedCredentials } from '../controller.js';
 import { systemClock } from '../ports.js';
 import { renderDecision } from '../reasons.js';
@@ -33,7 +35,7 @@ import { createView, type Out, type TerminalStream } from './terminal.js';
 import { RunTally } from './view.js';
 import { runMain, watchForStop } from './process.js';
 import { errorText } from '../../../shared/error-text.js';
-import { plural } from '../../../shared/words.js';
+import { clip, plural } from '../../../shared/words.js';
 
 export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry-run] [--json] [--once | --minutes N]
        npm run headless -- --config FILE --check
@@ -625,20 +627,33 @@ async function costReport(o: CliOptions & { dataDir: string; dataDirFrom: string
     const startsAt = history.startsAt();
     const startsLater = startsAt !== null && startsAt > since ? startsAt : null;
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    // Both to the minute when they fall on one day ("starts at 2026-11-30, after 2026-11-30" says nothing).
+    const sameDay = startsLater !== null && day(startsLater) === day(since);
+    const when = (ms: number) =>
+      sameDay ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : day(ms);
+    const sources = priceSources(history.instances(), since, now);
     if (o.json) {
-      const when = { since: new Date(since).toISOString(), until: new Date(now).toISOString() };
+      const period = { since: new Date(since).toISOString(), until: new Date(now).toISOString() };
       const start =
         startsLater !== null
           ? { historyStartsAt: new Date(startsLater).toISOString(), retentionDays: history.retentionDays }
           : {};
-      out.write(JSON.stringify({ ...when, ...start, ...r, ...(problems.length ? { warnings: problems } : {}) }));
+      out.write(
+        JSON.stringify({
+          ...period,
+          ...start,
+          ...r,
+          priceSources: sources.counts,
+          ...(problems.length ? { warnings: problems } : {}),
+        }),
+      );
       return 0;
     }
     const usd = (x: number) => `$${x.toFixed(2)}`;
     out.write(`Costs from ${day(since)} to now (history: ${file})`);
     if (startsLater !== null)
       out.write(
-        `note: the cost history starts at ${day(startsLater)}, after ${day(since)}: spend before it is not counted ` +
+        `note: the cost history starts at ${when(startsLater)}, after ${when(since)}: spend before it is not counted ` +
           `(the history keeps instances that ended within the last ${history.retentionDays} days)`,
       );
     for (const p of problems) out.write(`warning: ${p}`);
@@ -649,6 +664,7 @@ async function costReport(o: CliOptions & { dataDir: string; dataDirFrom: string
     out.write(
       `  total ${usd(r.total)}: tasks ${usd(r.tasks)}, idle ${usd(r.idle)}, boot ${usd(r.boot)}; spot saved ${usd(r.spot.savings)}`,
     );
+    if (sources.text) out.write(`  prices: ${sources.text}`);
     out.write('By queue (idle + boot overhead shown apart):');
     for (const [q, c] of Object.entries(r.byQueue).sort((a, b) => b[1] - a[1])) {
       const oh = r.overheadByQueue[q];
@@ -685,4 +701,30 @@ if (isMain) {
       return 1;
     }
   });
+}
+
+/**
+ * Where the prices of a period's instances came from, counted by kind, and in words: a total priced partly from
+ * estimates or an old bundled table must say so, as every figure in the app does.
+ */
+export function priceSources(
+  instances: readonly InstanceRecord[],
+  since: number,
+  now: number,
+): { counts: Partial<Record<PriceSourceKind, number>>; text: string } {
+  const counts: Partial<Record<PriceSourceKind, number>> = {};
+  const notes = new Set<string>();
+  for (const i of instances) {
+    if (i.launchedAt > now || (i.endedAt !== null && i.endedAt < since)) continue;
+    counts[i.priceSource.kind] = (counts[i.priceSource.kind] ?? 0) + 1;
+    if (i.priceSource.kind !== 'pricing-api' && i.priceSource.kind !== 'spot-history' && i.priceSource.note)
+      notes.add(i.priceSource.note);
+  }
+  const parts = (Object.entries(counts) as [PriceSourceKind, number][])
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, n]) => `${PRICE_SOURCE_TEXT[kind]} for ${plural(n, 'instance')}`);
+  const shown = [...notes].slice(0, 2).map((n) => clip(n, 160));
+  const more = notes.size > shown.length ? ` (and ${plural(notes.size - shown.length, 'more note')})` : '';
+  const why = shown.length ? ` (${shown.join('; ')}${more})` : '';
+  return { counts, text: parts.length ? `${parts.join(', ')}${why}` : '' };
 }

@@ -64,7 +64,8 @@ export function buildInstanceDetail(i: DetailInputs, consoleTail: ConsoleTail): 
   };
 }
 
-const SOURCE_TEXT: Record<InstanceRecord['priceSource']['kind'], string> = {
+/** A price source's kind in words (the instance detail, the cost report). */
+export const PRICE_SOURCE_TEXT: Record<InstanceRecord['priceSource']['kind'], string> = {
   'pricing-api': 'AWS Pricing API',
   'spot-history': 'spot price history',
   bundled: 'bundled price table',
@@ -73,7 +74,7 @@ const SOURCE_TEXT: Record<InstanceRecord['priceSource']['kind'], string> = {
 
 function priceSourceText(s: InstanceRecord['priceSource']): string {
   const when = s.fetchedAt ? ` (${new Date(s.fetchedAt).toISOString().slice(0, 10)})` : '';
-  return `${SOURCE_TEXT[s.kind]}${when}${s.note ? `: ${s.note}` : ''}`;
+  return `${PRICE_SOURCE_TEXT[s.kind]}${when}${s.note ? `: ${s.note}` : ''}`;
 }
 
 /** The last `n` non-empty lines of a console capture, without the terminal's carriage returns. */
