@@ -259,8 +259,8 @@ export class Engine {
     if (acting) this.stopped.observe(obs.instances, now, emit);
     this.launcher.prune(obs.instances, now);
     this.remover.prune(obs.instances, now);
-    const money = await observeCosts(this.deps.costs, config, obs, emit, emitOnce);
     const inFlight = this.launcher.inFlight;
+    const money = await observeCosts(this.deps.costs, config, obs, emit, emitOnce, inFlight);
     const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).

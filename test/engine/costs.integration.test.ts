@@ -63,6 +63,25 @@ describe('costs in the loop', () => {
     expect(world.store.getState().costs.budgets?.[0]).toMatchObject({ kind: 'hourly', limit: 0.25 });
   });
 
+  it('launches EC2 does not list yet count in the hourly cap: with a 60 s listing delay no tick launches again', async () => {
+    world = await startWorld({ listingDelaySec: 60 });
+    const config = makeConfig({ budgets: { global: { hourlyUsd: 0.25 }, mode: 'stop-launching' } });
+    world.clearml.createQueue('cpu');
+    world.clearml.createQueue('gpu');
+    addTasks(world.clearml, 'cpu', 5, 1800);
+    const { tracker, prices } = await tracked(world, path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'));
+    const engine = world.newEngine(config, { costs: tracker, prices });
+    let most = 0;
+    // Several polls inside the listing delay, then past it: two m5.large (~$0.192/h) fit, a third never.
+    for (let t = 0; t < 8; t++) {
+      await engine.tick();
+      most = Math.max(most, world.live().length);
+      world.clock.advance(15_000);
+      world.agents.step();
+    }
+    expect(most).toBe(2);
+  });
+
   it('after a restart the month spend so far is still known', async () => {
     const { w, file, first, engine } = await oneCpuTask(1800);
     await w.run(engine, 3600, 30);

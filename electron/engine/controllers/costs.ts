@@ -5,10 +5,10 @@
  */
 import type { CapStatus } from '../../../shared/budget.js';
 import { effectiveLease, type Config } from '../../../shared/config.js';
-import { isLiveState } from '../../../shared/domain.js';
-import type { CostTracker } from '../cost/tracker.js';
+import { isLiveState, type Market } from '../../../shared/domain.js';
+import type { CostTracker, PendingLaunch } from '../cost/tracker.js';
 import { ev, type NewEvent } from '../events.js';
-import type { BudgetVerdict, PolicyInput } from '../policy.js';
+import type { BudgetVerdict, InFlightLaunch, PolicyInput } from '../policy.js';
 import type { PriceLookup } from '../snapshot.js';
 import type { Observation } from './observe.js';
 
@@ -20,13 +20,36 @@ export interface Money {
   terminateIdle: PolicyInput['budgetIdle'];
 }
 
-/** Record the observation in the cost history and evaluate the budgets; null without a history. */
+/**
+ * This engine's launches EC2 does not list yet, priced as the snapshot prices them (where it launched, else the
+ * resource's market), for the caps: they bill from their launch, whatever the listing says.
+ */
+export function pendingLaunches(
+  inFlight: readonly InFlightLaunch[],
+  listedIds: ReadonlySet<string>,
+  config: Config,
+  price: (instanceType: string, market: Market, zone?: string) => { price: number },
+): PendingLaunch[] {
+  return inFlight.flatMap((f) => {
+    if (f.instanceId && listedIds.has(f.instanceId)) return [];
+    const res = config.resources[f.resource];
+    if (!res) return [];
+    const hourlyPrice = price(res.instanceType, f.market ?? res.market, f.zone).price;
+    return [{ instanceId: f.instanceId, queue: f.queue, hourlyPrice }];
+  });
+}
+
+/**
+ * Record the observation in the cost history and evaluate the budgets (counting `inFlight`, the launches EC2 does
+ * not list yet); null without a history.
+ */
 export async function observeCosts(
   tracker: CostTracker | undefined,
   config: Config,
   obs: Observation,
   emit: (e: NewEvent) => void,
   emitOnce: (key: string, e: NewEvent) => void,
+  inFlight: readonly InFlightLaunch[] = [],
 ): Promise<Money | null> {
   if (!tracker) return null;
   const { now } = obs;
@@ -45,12 +68,14 @@ export async function observeCosts(
     budgets.global.monthlyUsd !== undefined ||
     Object.keys(budgets.queues).length > 0;
   if (!hasCaps) return { caps: [], check: null, terminateIdle: undefined };
-  const state = tracker.budgetState(budgets, now);
+  const listed = new Set(obs.instances.filter((i) => isLiveState(i.state)).map((i) => i.instanceId));
+  const pending = pendingLaunches(inFlight, listed, config, (t, m, z) => tracker.price(t, m, z));
+  const state = tracker.budgetState(budgets, now, pending);
   for (const c of state.crossings) emit(ev.budgetCrossing(c));
   const reached = state.caps.filter((c) => c.state === 'reached').map((c) => c.label);
   return {
     caps: state.caps,
-    check: tracker.launchChecker(budgets, now),
+    check: tracker.launchChecker(budgets, now, pending),
     terminateIdle:
       state.terminateIdle.global || state.terminateIdle.queues.length
         ? {

@@ -44,6 +44,18 @@ export function endOf(lastSeen: number | undefined, idle: boolean, now: number, 
   return Math.max(lastSeen, Math.min(now, lastSeen + idleStopsWithinMs));
 }
 
+/**
+ * A launch EC2 does not list yet (its listing is eventually consistent): it bills already, but the history, fed
+ * only from what EC2 lists, does not know it. The caps count it, or each tick would launch again against a burn
+ * that leaves out the last tick's launches.
+ */
+export interface PendingLaunch {
+  /** Null for one recovered from the launch journal whose id EC2 never returned. */
+  instanceId: string | null;
+  queue: string;
+  hourlyPrice: number;
+}
+
 export class CostTracker {
   private capStates: Record<string, CapState> = {};
   /** When each live instance was last listed (this process's observations; a restart starts empty). */
@@ -170,12 +182,21 @@ export class CostTracker {
     return waited;
   }
 
-  figures(budgets: Budgets, now: number): SpendFigures {
+  /** The figures the caps are judged on: the history's, plus the burn of launches EC2 does not list yet. */
+  figures(budgets: Budgets, now: number, pending: readonly PendingLaunch[] = []): SpendFigures {
     const burn = this.history.burn(now);
+    let total = burn.total;
+    const byQueue = { ...burn.byQueue };
+    for (const p of pending) {
+      // Listed once already (EC2's listing can flap): the history counts it.
+      if (p.instanceId && this.history.get(p.instanceId)?.endedAt === null) continue;
+      total += p.hourlyPrice;
+      byQueue[p.queue] = (byQueue[p.queue] ?? 0) + p.hourlyPrice;
+    }
     return {
       budgets,
-      burnPerHour: burn.total,
-      burnPerHourByQueue: burn.byQueue,
+      burnPerHour: total,
+      burnPerHourByQueue: byQueue,
       monthToDate: this.history.monthToDate(now),
       monthToDateByQueue: this.history.monthToDateByQueue(now),
       now,
@@ -189,8 +210,9 @@ export class CostTracker {
   launchChecker(
     budgets: Budgets,
     now: number,
+    pending: readonly PendingLaunch[] = [],
   ): (launch: { queue: string; hourlyPrice: number }) => { allowed: true } | { allowed: false; reason: string } {
-    const f = this.figures(budgets, now);
+    const f = this.figures(budgets, now, pending);
     const burnByQueue = { ...f.burnPerHourByQueue };
     let burn = f.burnPerHour;
     return (launch) => {
@@ -206,8 +228,9 @@ export class CostTracker {
   budgetState(
     budgets: Budgets,
     now: number,
+    pending: readonly PendingLaunch[] = [],
   ): { caps: CapStatus[]; crossings: CapCrossing[]; terminateIdle: { global: boolean; queues: string[] } } {
-    const caps = budgetStatus(this.figures(budgets, now));
+    const caps = budgetStatus(this.figures(budgets, now, pending));
     const { crossings, states } = detectCrossings(this.capStates, caps, budgets);
     this.capStates = states;
     return { caps, crossings, terminateIdle: idleTerminationScopes(budgets, caps) };
