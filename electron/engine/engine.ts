@@ -25,7 +25,7 @@ import { createMissingQueues } from './queue-setup.js';
 import { AuthGate, authBlockText, type AuthPass } from './controllers/auth.js';
 import { WARN_MS } from './aws-clock.js';
 import { ConnectionsController, type Reporting } from './controllers/connections.js';
-import { budgetCheck, observeCosts } from './controllers/costs.js';
+import { budgetCheck, HistorylessBudgets, historylessText, observeCosts } from './controllers/costs.js';
 import { EventLog, logDecisions, SNAPSHOT_EVENTS } from './controllers/event-log.js';
 import { IdleTracker } from './controllers/idle.js';
 import { KeepWarmController } from './controllers/keep-warm.js';
@@ -83,6 +83,9 @@ export class Engine {
   /** What the user paused (the host sets it, and carries it over to the engine of a new config). */
   readonly pauses = new Pauses();
   private lastTickOkAt: number | null = null;
+  /** Why the cost history could not be opened, while it cannot (the host retries it). */
+  private historyProblem: string | null = null;
+  private readonly historyless = new HistorylessBudgets();
   /** This machine's clock at the start of the last tick (`tick`'s `now` is AWS's). */
   private tickAt = 0;
 
@@ -178,6 +181,16 @@ export class Engine {
   /** The host opens the cost history asynchronously and attaches it before the first tick. */
   attachCosts(tracker: CostTracker): void {
     this.deps.costs = tracker;
+    this.historyProblem = null;
+  }
+
+  /** Why the host could not open the cost history (which file, what error): the budgets go on without it. */
+  costsUnavailable(problem: string): void {
+    if (!this.deps.costs) this.historyProblem = problem;
+  }
+
+  get hasCosts(): boolean {
+    return this.deps.costs !== undefined;
   }
 
   /**
@@ -260,7 +273,11 @@ export class Engine {
     this.launcher.prune(obs.instances, now);
     this.remover.prune(obs.instances, now);
     const inFlight = this.launcher.inFlight;
-    const money = await observeCosts(this.deps.costs, config, obs, emit, emitOnce, inFlight);
+    const money = await observeCosts(this.deps.costs, config, obs, emit, emitOnce, inFlight, {
+      budgets: this.historyless,
+      problem: this.historyProblem,
+      prices: this.deps.prices,
+    });
     const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
@@ -319,6 +336,8 @@ export class Engine {
       refusals: this.launcher.refusals,
       connectionFix: down.fix,
     });
+    // Said in the status too, not only in the log: the budgets are not what the settings promise meanwhile.
+    if (this.historyProblem && !status.statusReason) status.statusReason = historylessText(this.historyProblem);
     this.publish(now, p, status, money?.caps, held);
     return result;
   }

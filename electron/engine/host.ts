@@ -21,6 +21,7 @@ import type { DemoEmulation } from './demo.js';
 import { createEc2Provider } from './ec2/provider.js';
 import { TokenBucket } from './ec2/throttle.js';
 import { Engine, type EngineDeps, type TickResult } from './engine.js';
+import { historylessText } from './controllers/costs.js';
 import { EventLog, MAX_EVENTS, SNAPSHOT_EVENTS } from './controllers/event-log.js';
 import { KeptFileWriter, readKeptFileSync, type KeptFileOptions } from './kept-file.js';
 import { KeptWarmSchema } from './policy/warm-memory.js';
@@ -127,6 +128,9 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+/** How long after a failed open the cost history is tried again. */
+const HISTORY_RETRY_MS = 60_000;
+const HISTORY_OPENED_AGAIN = 'the cost history opened: spend is recorded and every budget cap is enforced again';
 const RECOVERED = 'the data folder can be written again: the launch journal is up to date and launches resume';
 
 /**
@@ -187,21 +191,47 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   let demoDir: RunTempDir | null = null;
   /** The data folder's history, if it was open when the demo started: closed when the host stops. */
   let retiredHistory: Promise<CostHistory | null> | null = null;
-  const openHistory = () =>
-    (historyP ??= historyDir
+  /**
+   * Why the history last failed to open (the file and the error) and when: the engines judge the budgets without it
+   * meanwhile (`HistorylessBudgets`), and it is opened again a minute later (a file fixed by the user, a disk
+   * remounted), not only at the next restart.
+   */
+  let historyFailure: { problem: string; at: number } | null = null;
+  /** Each engine's price book (its config's region), for the tracker of a history opened after its start. */
+  const books = new WeakMap<Engine, PriceBook>();
+  const openHistory = () => {
+    if (historyP && historyFailure && historyDir && clock.now() - historyFailure.at >= HISTORY_RETRY_MS)
+      historyP = null;
+    const file = historyDir && path.join(historyDir, 'cost-history.jsonl');
+    return (historyP ??= file
       ? CostHistory.open({
-          file: path.join(historyDir, 'cost-history.jsonl'),
+          file,
           clock,
           onProblem: (message) => log.emit({ level: 'warn', kind: 'engine', message }),
-        }).catch((e: unknown) => {
-          engine?.emit({
-            level: 'warn',
-            kind: 'error',
-            message: `cost history unavailable, spend is estimated in memory: ${errorText(e)}`,
-          });
-          return null;
-        })
+        }).then(
+          (h) => {
+            if (historyFailure) log.emit({ level: 'info', kind: 'engine', message: HISTORY_OPENED_AGAIN });
+            historyFailure = null;
+            return h;
+          },
+          (e: unknown) => {
+            const problem = `${file}: ${errorText(e)}`;
+            // Said once per distinct failure, not every minute it is tried again.
+            if (historyFailure?.problem !== problem)
+              log.emit({ level: 'error', kind: 'error', message: historylessText(problem) });
+            historyFailure = { problem, at: clock.now() };
+            return null;
+          },
+        )
       : Promise.resolve(null));
+  };
+  /** Before a tick: an engine without its history gets it once it opens, else is told why it has none. */
+  const attachHistory = async (e: Engine) => {
+    const history = await openHistory();
+    const book = books.get(e);
+    if (history && book) e.attachCosts(new CostTracker(history, book));
+    else if (historyFailure) e.costsUnavailable(historyFailure.problem);
+  };
   // This install's engine id and the user's team decision: one per data folder, shared by every engine it hosts.
   const teamState: Promise<TeamState> = opts.teamState
     ? Promise.resolve(opts.teamState)
@@ -348,10 +378,12 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     engine = new Engine(deps);
     if (previous) engine.pauses.copyFrom(previous.pauses);
     const [e, c] = [engine, clients];
+    books.set(e, book);
     const types = [...new Set(Object.values(cfg.resources).map((r) => r.instanceType))];
     pendingRecovery = async () => {
       const history = await openHistory();
       if (history) e.attachCosts(new CostTracker(history, book));
+      else if (historyFailure) e.costsUnavailable(historyFailure.problem);
       await crash?.recover(e, c, cfg, { userData: deps.userData });
       await opts.recover?.(e, c, cfg);
     };
@@ -400,6 +432,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
           unrecovered = recoveryProblem(err, opts.dataDir);
         }
       }
+      // Only while it failed: an await more in every tick would move the loop's first tick after `setEnabled`.
+      if (!recovering && historyFailure && !e.hasCosts) await attachHistory(e);
       priceRefresh?.();
       const result = await e.tick({ act, ...(unrecovered ? { launches: false } : {}) });
       warmWriter?.touch();

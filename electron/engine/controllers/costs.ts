@@ -1,12 +1,22 @@
 /**
  * Costs and spend: records each tick's facts in the cost history (when the host attached one) and works out the
  * budget picture the policy needs (may this launch happen, must idle workers go now). Without a history, today's
- * spend is estimated in memory from the instances' prices and the time they ran.
+ * spend is estimated in memory from the instances' prices and the time they ran, and when the host could not open
+ * it, the budgets are judged from what runs (`HistorylessBudgets`).
  */
-import type { CapStatus } from '../../../shared/budget.js';
+import type { CapState, CapStatus } from '../../../shared/budget.js';
 import { effectiveLease, type Config } from '../../../shared/config.js';
 import { isLiveState, type Market } from '../../../shared/domain.js';
+import {
+  budgetStatus,
+  detectCrossings,
+  idleTerminationScopes,
+  tickLaunchChecker,
+  type CapCrossing,
+  type SpendFigures,
+} from '../cost/budget.js';
 import type { CostTracker, PendingLaunch } from '../cost/tracker.js';
+import { TAG } from '../ports.js';
 import { ev, type NewEvent } from '../events.js';
 import type { BudgetVerdict, InFlightLaunch, PolicyInput } from '../policy.js';
 import type { PriceLookup } from '../snapshot.js';
@@ -40,8 +50,66 @@ export function pendingLaunches(
 }
 
 /**
+ * The budgets while the cost history cannot be opened (`problem` says which file and why). Hourly caps need no
+ * history: their burn is what EC2 lists running now, priced as the snapshot prices it, plus the launches it does
+ * not list yet. This month's spend is unknown, so the monthly caps refuse the launches they cover (budget.ts
+ * `monthUnknown`) and say they are not enforced, rather than read the month as $0 and let every launch through.
+ */
+export class HistorylessBudgets {
+  private capStates: Record<string, CapState> = {};
+
+  figures(
+    config: Config,
+    obs: Observation,
+    pending: readonly PendingLaunch[],
+    prices: PriceLookup,
+    problem: string,
+  ): SpendFigures {
+    let burn = 0;
+    const byQueue: Record<string, number> = {};
+    for (const p of [
+      ...obs.instances
+        .filter((i) => isLiveState(i.state))
+        .map((i) => ({ queue: i.tags[TAG.queue] ?? '', hourlyPrice: prices(i.instanceType, i.market, i.zone).price })),
+      ...pending,
+    ]) {
+      burn += p.hourlyPrice;
+      byQueue[p.queue] = (byQueue[p.queue] ?? 0) + p.hourlyPrice;
+    }
+    return {
+      budgets: config.budgets,
+      burnPerHour: burn,
+      burnPerHourByQueue: byQueue,
+      monthToDate: 0,
+      monthToDateByQueue: {},
+      now: obs.now,
+      monthUnknown: problem,
+    };
+  }
+
+  state(f: SpendFigures): { caps: CapStatus[]; crossings: CapCrossing[]; terminateIdle: TerminateScopes } {
+    const caps = budgetStatus(f);
+    const { crossings, states } = detectCrossings(this.capStates, caps, f.budgets);
+    this.capStates = states;
+    return { caps, crossings, terminateIdle: idleTerminationScopes(f.budgets, caps) };
+  }
+}
+
+type TerminateScopes = { global: boolean; queues: string[] };
+
+/** The status and log text while the cost history cannot be opened; `problem` names the file and the error. */
+export function historylessText(problem: string): string {
+  return (
+    `The cost history cannot be opened (${problem}): spend is estimated in memory, monthly budget caps are NOT ` +
+    "enforced and hold the launches they cover (this month's spend is unknown), hourly caps are enforced from the " +
+    'running instances. It is tried again every minute.'
+  );
+}
+
+/**
  * Record the observation in the cost history and evaluate the budgets (counting `inFlight`, the launches EC2 does
- * not list yet); null without a history.
+ * not list yet). Without a history: when the host could not open it (`without`), the budgets from what runs
+ * (`HistorylessBudgets`); else (an engine kept without a data folder) null.
  */
 export async function observeCosts(
   tracker: CostTracker | undefined,
@@ -50,17 +118,20 @@ export async function observeCosts(
   emit: (e: NewEvent) => void,
   emitOnce: (key: string, e: NewEvent) => void,
   inFlight: readonly InFlightLaunch[] = [],
+  without?: { budgets: HistorylessBudgets; problem: string | null; prices: PriceLookup },
 ): Promise<Money | null> {
-  if (!tracker) return null;
+  if (!tracker && !without?.problem) return null;
   const { now } = obs;
-  try {
-    const lease = effectiveLease(config);
-    const idleStopsWithinMs = lease.enabled ? (lease.leaseMin + lease.graceMin) * 60_000 : undefined;
-    if (await tracker.observe(obs.instances, obs.clearmlOk ? obs.workers : null, now, idleStopsWithinMs))
-      emit(ev.costHistoryWrittenAgain());
-  } catch (e) {
-    // Retried every tick until it works: said once in a while, not at every tick of a full disk.
-    emitOnce(`cost-history-unwritable|${tracker.writeRecoveries}`, ev.costHistoryUnwritable(e, tracker.unsavedFacts));
+  if (tracker) {
+    try {
+      const lease = effectiveLease(config);
+      const idleStopsWithinMs = lease.enabled ? (lease.leaseMin + lease.graceMin) * 60_000 : undefined;
+      if (await tracker.observe(obs.instances, obs.clearmlOk ? obs.workers : null, now, idleStopsWithinMs))
+        emit(ev.costHistoryWrittenAgain());
+    } catch (e) {
+      // Retried every tick until it works: said once in a while, not at every tick of a full disk.
+      emitOnce(`cost-history-unwritable|${tracker.writeRecoveries}`, ev.costHistoryUnwritable(e, tracker.unsavedFacts));
+    }
   }
   const budgets = config.budgets;
   const hasCaps =
@@ -69,13 +140,24 @@ export async function observeCosts(
     Object.keys(budgets.queues).length > 0;
   if (!hasCaps) return { caps: [], check: null, terminateIdle: undefined };
   const listed = new Set(obs.instances.filter((i) => isLiveState(i.state)).map((i) => i.instanceId));
-  const pending = pendingLaunches(inFlight, listed, config, (t, m, z) => tracker.price(t, m, z));
-  const state = tracker.budgetState(budgets, now, pending);
+  let state: { caps: CapStatus[]; crossings: CapCrossing[]; terminateIdle: TerminateScopes };
+  let check: Money['check'];
+  if (tracker) {
+    const pending = pendingLaunches(inFlight, listed, config, (t, m, z) => tracker.price(t, m, z));
+    state = tracker.budgetState(budgets, now, pending);
+    check = tracker.launchChecker(budgets, now, pending);
+  } else {
+    const w = without!;
+    const pending = pendingLaunches(inFlight, listed, config, w.prices);
+    const f = w.budgets.figures(config, obs, pending, w.prices, w.problem!);
+    state = w.budgets.state(f);
+    check = tickLaunchChecker(f);
+  }
   for (const c of state.crossings) emit(ev.budgetCrossing(c));
   const reached = state.caps.filter((c) => c.state === 'reached').map((c) => c.label);
   return {
     caps: state.caps,
-    check: tracker.launchChecker(budgets, now, pending),
+    check,
     terminateIdle:
       state.terminateIdle.global || state.terminateIdle.queues.length
         ? {

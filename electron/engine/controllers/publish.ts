@@ -175,6 +175,8 @@ export class Publisher {
       costs: {
         ...views.costs,
         ...extras,
+        // Without a history the caps are still judged (from what runs) and shown, not dropped from every view.
+        ...(!extras && p.caps?.length ? { budgets: p.caps } : {}),
         spendToday,
         // What is known to be spent this month plus the current burn for the rest of it.
         projectedMonth: monthToDate + burn * hoursLeftInMonth(now),

@@ -39,6 +39,11 @@ export interface SpendFigures {
   monthToDate: number;
   monthToDateByQueue: Readonly<Record<string, number>>;
   now: number;
+  /**
+   * Why this month's spend is not known (the cost history could not be opened): the monthly caps cannot be judged,
+   * so a launch they cover is refused (outside warn mode) rather than let through on a spend read as $0.
+   */
+  monthUnknown?: string;
 }
 
 export interface LaunchCheckInput extends SpendFigures {
@@ -103,7 +108,9 @@ export function checkLaunch(input: LaunchCheckInput): LaunchDecision {
     const { burn, spent } = scoped(input, cap.queue);
     const label = capLabel(cap.kind, cap.limit, cap.queue);
     const id = capId(cap.kind, cap.queue);
-    if (cap.kind === 'hourly') {
+    if (cap.kind === 'monthly' && input.monthUnknown !== undefined) {
+      breaches.push({ cap: id, reason: `${label} cannot be enforced: ${input.monthUnknown}` });
+    } else if (cap.kind === 'hourly') {
       const after = burn + price;
       if (after > cap.limit) {
         breaches.push({
@@ -134,7 +141,28 @@ export function checkLaunch(input: LaunchCheckInput): LaunchDecision {
   return { allowed: false, cap: first.cap, reason: first.reason, breaches };
 }
 
-/** Every configured cap with where it stands now, for the tray and dashboard. */
+/**
+ * A per-tick launch check over `f`: each allowed launch adds its price to the running burn, so several launches in
+ * one tick cannot each pass a cap that together they cross.
+ */
+export function tickLaunchChecker(
+  f: SpendFigures,
+): (launch: { queue: string; hourlyPrice: number }) => { allowed: true } | { allowed: false; reason: string } {
+  const burnByQueue = { ...f.burnPerHourByQueue };
+  let burn = f.burnPerHour;
+  return (launch) => {
+    const d = checkLaunch({ ...f, burnPerHour: burn, burnPerHourByQueue: burnByQueue, launch });
+    if (!d.allowed) return { allowed: false, reason: d.reason };
+    burn += launch.hourlyPrice;
+    burnByQueue[launch.queue] = (burnByQueue[launch.queue] ?? 0) + launch.hourlyPrice;
+    return { allowed: true };
+  };
+}
+
+/**
+ * Every configured cap with where it stands now, for the tray and dashboard. A monthly cap whose month is unknown
+ * (`monthUnknown`) says so in its label, which every surface shows, and reads as spent $0.
+ */
 export function budgetStatus(f: SpendFigures): CapStatus[] {
   const near = f.budgets.nearCapPercent / 100;
   const hoursLeft = Math.max(0, startOfNextUtcMonth(f.now) - f.now) / 3_600_000;
@@ -146,7 +174,9 @@ export function budgetStatus(f: SpendFigures): CapStatus[] {
       id: capId(cap.kind, cap.queue),
       queue: cap.queue,
       kind: cap.kind,
-      label: capLabel(cap.kind, cap.limit, cap.queue),
+      label:
+        capLabel(cap.kind, cap.limit, cap.queue) +
+        (cap.kind === 'monthly' && f.monthUnknown !== undefined ? ' (NOT enforced: no cost history)' : ''),
       spent,
       limit: cap.limit,
       share,

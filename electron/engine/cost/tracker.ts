@@ -11,9 +11,9 @@ import { parseWorkerId } from '../workers.js';
 import { startOfUtcDay, startOfUtcMonth } from './accounting.js';
 import {
   budgetStatus,
-  checkLaunch,
   detectCrossings,
   idleTerminationScopes,
+  tickLaunchChecker,
   type CapCrossing,
   type SpendFigures,
 } from './budget.js';
@@ -203,25 +203,13 @@ export class CostTracker {
     };
   }
 
-  /**
-   * A per-tick launch check: each allowed launch adds its price to the running burn, so several launches in one
-   * tick cannot each pass a cap that together they cross.
-   */
+  /** The per-tick launch check (`tickLaunchChecker`) over the history's figures and the pending launches. */
   launchChecker(
     budgets: Budgets,
     now: number,
     pending: readonly PendingLaunch[] = [],
   ): (launch: { queue: string; hourlyPrice: number }) => { allowed: true } | { allowed: false; reason: string } {
-    const f = this.figures(budgets, now, pending);
-    const burnByQueue = { ...f.burnPerHourByQueue };
-    let burn = f.burnPerHour;
-    return (launch) => {
-      const d = checkLaunch({ ...f, burnPerHour: burn, burnPerHourByQueue: burnByQueue, launch });
-      if (!d.allowed) return { allowed: false, reason: d.reason };
-      burn += launch.hourlyPrice;
-      burnByQueue[launch.queue] = (burnByQueue[launch.queue] ?? 0) + launch.hourlyPrice;
-      return { allowed: true };
-    };
+    return tickLaunchChecker(this.figures(budgets, now, pending));
   }
 
   /** Cap states now, the crossings since the last call (each reported once), and where idle must be cut. */

@@ -1,0 +1,74 @@
+// A cost history that cannot be opened (here a directory where the file should be: EISDIR; in life a file a `sudo`
+// run left root-owned, a read-only folder): the budget caps used to switch off without a word, and the failure was
+// kept until a restart. Hourly caps are now enforced from what runs, monthly caps hold what they cover and say they
+// are not enforced, and the history is opened again a minute later.
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../shared/config.js';
+import { addTasks, AWS_KEYS, baseConfig, CLEARML_KEYS } from '../fixtures/index.js';
+import { startWorld, type World } from '../fixtures/world.js';
+
+let world: World | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+async function brokenHistory(budgets: Partial<Config['budgets']>) {
+  const w = (world = await startWorld({ queues: ['cpu', 'gpu'], dataDir: true }));
+  const file = path.join(w.dir, 'cost-history.jsonl');
+  mkdirSync(file);
+  addTasks(w.clearml, 'cpu', 5, 1800);
+  const host = w.host({ dataDir: w.dir });
+  const config = baseConfig({ clearml: { apiHost: w.clearml.url }, budgets: { mode: 'stop-launching', ...budgets } });
+  host.configure(config, { clearml: CLEARML_KEYS, aws: AWS_KEYS });
+  return { w, host, file };
+}
+
+describe('budgets while the cost history cannot be opened', () => {
+  it('an hourly cap is enforced from the running instances, the status says why, and the history opens once fixed', async () => {
+    const { w, host, file } = await brokenHistory({ global: { hourlyUsd: 0.25 } });
+    try {
+      for (let t = 0; t < 4; t++) {
+        await host.tickNow();
+        w.clock.advance(15_000);
+        w.agents.step();
+      }
+      // Two m5.large (~$0.192/h) fit under $0.25/h, a third does not.
+      expect(w.live()).toHaveLength(2);
+      const s = host.store.getState();
+      expect(s.costs.budgets?.map((c) => c.label)).toEqual(['global hourly burn cap $0.25/h']);
+      expect(s.statusReason).toContain(`The cost history cannot be opened (${file}: EISDIR`);
+      expect(s.events.filter((e) => e.level === 'error' && e.message.includes('NOT enforced'))).toHaveLength(1);
+
+      rmdirSync(file);
+      w.clock.advance(60_000);
+      w.agents.step();
+      await host.tickNow();
+      const after = host.store.getState();
+      expect(after.statusReason ?? '').not.toContain('cost history');
+      // The tick recorded into it: the running instances are in the file now.
+      expect(readFileSync(file, 'utf8')).toContain('"t":"launched"');
+      expect(after.events.some((e) => e.message.startsWith('the cost history opened'))).toBe(true);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('a monthly cap holds the launches it covers and says it is not enforced', async () => {
+    const { w, host } = await brokenHistory({ global: { monthlyUsd: 500 } });
+    try {
+      const r = await host.tickNow();
+      expect(r?.launched).toEqual([]);
+      expect(w.live()).toHaveLength(0);
+      const s = host.store.getState();
+      expect(s.costs.budgets?.map((c) => c.label)).toEqual(['global monthly cap $500 (NOT enforced: no cost history)']);
+      expect(s.queues.find((q) => q.name === 'cpu')?.lastDecision).toMatch(
+        /global monthly cap \$500 cannot be enforced: .*cost-history\.jsonl: EISDIR/,
+      );
+    } finally {
+      await host.stop();
+    }
+  });
+});
