@@ -91,6 +91,14 @@ export const CostFactSchema = z.discriminatedUnion('t', [
 export type CostFact = z.infer<typeof CostFactSchema>;
 export type CostFactInput = z.input<typeof CostFactSchema>;
 
+/**
+ * A launch of an instance the history knows ended is a new billing period: an instance stopped and started again
+ * (EC2 bills it from the start again, with a new 60 s minimum). One not ended yet, or before its end, is the same.
+ */
+function isLaterPeriod(known: InstanceRecord, launchedAt: number): boolean {
+  return known.endedAt !== null && launchedAt >= known.endedAt;
+}
+
 /** One instance as the history knows it: accounting input plus what the CSV shows. */
 export interface InstanceRecord extends InstanceCostInput {
   instanceType: string;
@@ -528,12 +536,22 @@ export class CostHistory {
     return run;
   }
 
+  /**
+   * An earlier billing period of an instance started again (stopped, then started): kept, and still counted by
+   * every query, under its own key, so `get(instanceId)` answers the period running now.
+   */
+  private keepPeriod(r: InstanceRecord): void {
+    this.records.delete(r.instanceId);
+    this.records.set(`${r.instanceId}@${r.launchedAt}`, r);
+  }
+
   /** Applies a fact to the in-memory state; false when it changes nothing. */
   private apply(f: CostFact): boolean {
     if (f.t === 'instance') {
       const { t: _t, ...rest } = f;
       const before = this.records.get(f.instanceId);
-      if (before) this.unindex(before);
+      if (before && isLaterPeriod(before, rest.launchedAt)) this.keepPeriod(before);
+      else if (before) this.unindex(before);
       const r: InstanceRecord = {
         ...rest,
         priceSource: this.priceSource(rest.priceSource),
@@ -545,7 +563,9 @@ export class CostHistory {
       return true;
     }
     if (f.t === 'launched') {
-      if (this.records.has(f.instanceId)) return false;
+      const before = this.records.get(f.instanceId);
+      if (before && !isLaterPeriod(before, f.at)) return false;
+      if (before) this.keepPeriod(before);
       const r: InstanceRecord = {
         instanceId: f.instanceId,
         queue: f.queue,

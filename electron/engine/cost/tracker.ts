@@ -122,12 +122,19 @@ export class CostTracker {
       if (!isLiveState(i.state)) continue;
       listed.add(i.instanceId);
       this.lastSeen.set(i.instanceId, now);
-      if (!this.history.get(i.instanceId)) {
+      const known = this.history.get(i.instanceId);
+      // Stopped and started again (outside the app; its stopped warning invites it): EC2 bills a new period from
+      // the start, and its LaunchTime moves there. One stopped and started within a poll was never seen ended: its
+      // period before ends at the new start (the stopped minutes between are not known).
+      const restarted = known !== undefined && (known.endedAt !== null || i.launchedAt > known.launchedAt);
+      if (known && known.endedAt === null && restarted)
+        await record({ t: 'terminated', at: i.launchedAt, instanceId: i.instanceId });
+      if (!known || restarted) {
         const quote = this.book.hourly(i.instanceType, i.market, i.zone);
         const od = i.market === 'spot' ? this.book.hourly(i.instanceType, 'on-demand').price : undefined;
         await record({
           t: 'launched',
-          at: i.launchedAt,
+          at: Math.max(i.launchedAt, known?.endedAt ?? i.launchedAt),
           instanceId: i.instanceId,
           queue: i.tags[TAG.queue] ?? '',
           resource: i.tags[TAG.resource] ?? '',
