@@ -229,6 +229,22 @@ describe('fallback to the bundled table', () => {
   });
 });
 
+describe('bare-metal sizes offline', () => {
+  it.each([
+    // [type, at least (the family's largest bundled size, or AWS's list price where the table has the whole host), note]
+    ['m5.metal', 4.608, 'priced as m5.24xlarge, the largest bundled m5 size; a metal size costs at least that'],
+    ['c5.metal', 3.06, 'priced as c5.18xlarge, the largest bundled c5 size; a metal size costs at least that'],
+    ['g4dn.metal', 4.352, 'priced as g4dn.16xlarge, the largest bundled g4dn size; a metal size costs at least that'],
+    ['m5.metal-24xl', 4.608, 'scaled from m5.large'],
+    ['zz9.metal', 0.25 * 24, 'unknown type'],
+  ])('%s is at least $%f/h, as an estimate that says from what', (type, atLeast, note) => {
+    const book = new PriceBook({ region: 'us-east-1', clock: fakeClock() });
+    const q = book.hourly(type, 'on-demand');
+    expect(q.price).toBeGreaterThanOrEqual(atLeast - 1e-9);
+    expect(q.source).toMatchObject({ kind: 'estimate', note });
+  });
+});
+
 describe('spot prices', () => {
   it('uses the injected spot price history per zone, with its age', async () => {
     const clock = fakeClock();

@@ -166,6 +166,9 @@ export const DEFAULT_SPOT_DISCOUNT = 0.5;
 /** Used for a region with no multiplier: above most regions so a budget is not underestimated. */
 export const DEFAULT_REGION_MULTIPLIER = 1.25;
 
+/** The size (in xlarge units) a bare `metal` of a family the table does not know is assumed to be, as m5's. */
+export const UNKNOWN_METAL_UNITS = 24;
+
 /**
  * Size units relative to `xlarge`, used to scale a known size of the same family to an unknown one
  * (EC2 sizes within a family are priced almost exactly linearly in these units).
@@ -179,9 +182,10 @@ export function sizeUnits(size: string): number | null {
     large: 1 / 2,
     xlarge: 1,
   };
-  // `metal` and odd sizes are not linear in these units: unknown.
+  // Bare `metal` and odd sizes are not linear in these units: unknown. `metal-24xl` (c7i, m7i, …) is the host
+  // of a 24xlarge.
   if (size in fixed) return fixed[size]!;
-  const m = /^(\d+)xlarge$/.exec(size);
+  const m = /^(\d+)xlarge$/.exec(size) ?? /^metal-(\d+)xl$/.exec(size);
   return m ? Number(m[1]) : null;
 }
 

@@ -20,6 +20,7 @@ import {
   REGION_MULTIPLIERS,
   SPOT_DISCOUNTS,
   sizeUnits,
+  UNKNOWN_METAL_UNITS,
   splitInstanceType,
 } from './bundled-prices.js';
 import { errorText } from '../../../shared/error-text.js';
@@ -221,6 +222,20 @@ export class PriceBook {
 
     const parts = splitInstanceType(instanceType);
     const units = parts ? sizeUnits(parts.size) : null;
+    if (parts?.size === 'metal') {
+      // A bare-metal size is the whole host: at least the family's largest virtual size, never one xlarge (an
+      // estimate that low would let a budget pass what it cannot afford).
+      const largest = Object.keys(BUNDLED_ON_DEMAND)
+        .filter((t) => splitInstanceType(t)?.family === parts.family)
+        .sort((a, b) => BUNDLED_ON_DEMAND[b]! - BUNDLED_ON_DEMAND[a]!)[0];
+      if (largest) {
+        return {
+          price: round6(BUNDLED_ON_DEMAND[largest]! * mult),
+          derivation: `priced as ${largest}, the largest bundled ${parts.family} size; a metal size costs at least that`,
+          estimated: true,
+        };
+      }
+    }
     if (parts && units !== null) {
       const sibling = Object.keys(BUNDLED_ON_DEMAND).find((t) => {
         const p = splitInstanceType(t);
@@ -235,7 +250,8 @@ export class PriceBook {
     const perXlarge = ACCELERATED_FAMILY.test(instanceType)
       ? UNKNOWN_PER_XLARGE.accelerated
       : UNKNOWN_PER_XLARGE.general;
-    return { price: round6(perXlarge * (units ?? 1) * mult), derivation: 'unknown type', estimated: true };
+    const assumed = units ?? (parts?.size === 'metal' ? UNKNOWN_METAL_UNITS : 1);
+    return { price: round6(perXlarge * assumed * mult), derivation: 'unknown type', estimated: true };
   }
 
   // ---------------------------------------------------------------- refresh and cache
