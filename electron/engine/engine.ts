@@ -277,6 +277,7 @@ export class Engine {
       budgets: this.historyless,
       problem: this.historyProblem,
       prices: this.deps.prices,
+      terminatedAt: this.remover.terminatedByUs,
     });
     const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
 

@@ -1,5 +1,6 @@
 // What the tracker bills over an instance's life as EC2 shows it, against AWS's billing rules: an instance stopped
-// and started again is billed again.
+// and started again is billed again; a Linux spot instance EC2 interrupts in its first hour is not charged; billing
+// ends at the app's terminate call, not at the next poll.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,5 +85,40 @@ describe('billing periods', () => {
     await tracker.observe([obs('running', T0 + 30 * MIN)], [], T0 + 30 * MIN + 10_000);
     // 30 min, then 10 s of the second period, billed as EC2's 60 s minimum.
     expect(history.monthToDate(T0 + 30 * MIN + 10_000)).toBeCloseTo((price * 31) / 60, 9);
+  });
+});
+
+describe('the end of an instance', () => {
+  const spot = { market: 'spot' as const, instanceType: 'g4dn.xlarge' };
+
+  it.each([
+    // [minutes running, state reason when it ends, billed]
+    [20, 'Server.SpotInstanceTermination', false], // EC2 took it back in its first hour: no charge
+    [120, 'Server.SpotInstanceTermination', true], // after the first hour: the seconds used
+    [20, null, true], // ended by the user (or the app): the seconds used
+  ])('a spot instance ending after %i min with reason %s is billed: %s', async (minutes, reason, billed) => {
+    const clock = { t: T0, now: () => clock.t, sleep: async () => undefined };
+    const { history, tracker } = await tracked(clock);
+    for (let m = 0; m < minutes; m++) await tracker.observe([obs('running', T0, spot)], [], T0 + m * MIN);
+    const end = T0 + minutes * MIN;
+    await tracker.observe([obs('shutting-down', T0, { ...spot, stateReasonCode: reason })], [], end);
+    const rec = history.get('i-1')!;
+    expect(rec.endedAt).toBe(end);
+    const spent = history.monthToDate(end + MIN);
+    if (billed) expect(spent).toBeCloseTo((rec.hourlyPrice * minutes) / 60, 9);
+    else expect(spent).toBe(0);
+    // The month's tasks and overhead add up to the same.
+    expect(history.rollup(T0, end + MIN).boot).toBeCloseTo(spent, 9);
+  });
+
+  it("ends at the app's terminate call, not at the poll that sees it shutting down", async () => {
+    const clock = { t: T0, now: () => clock.t, sleep: async () => undefined };
+    const { history, tracker, price } = await tracked(clock);
+    await tracker.observe([obs('running', T0)], [], T0 + 600_000);
+    // The tick terminates it after its observation; the next one, 15 s later, lists it shutting down.
+    const terminatedAt = new Map([['i-1', T0 + 600_000]]);
+    await tracker.observe([obs('shutting-down', T0)], [], T0 + 615_000, undefined, terminatedAt);
+    expect(history.get('i-1')?.endedAt).toBe(T0 + 600_000);
+    expect(history.monthToDate(T0 + 615_000)).toBeCloseTo((price * 600) / 3600, 9);
   });
 });

@@ -185,6 +185,26 @@ describe('instance detail', () => {
     expect(d.endReason).toMatch(/spin-up time/);
     expect(d.console).toEqual({ state: 'shown', lines: ['boot', 'failed'], capturedAt: now });
   });
+
+  it('a spot instance AWS interrupted in its first hour: the reason in words, and no spend', () => {
+    const d = buildInstanceDetail(
+      {
+        instanceId: 'i-0abc12345',
+        now,
+        view: undefined,
+        record: record({
+          market: 'spot',
+          endedAt: now - 1800_000,
+          endReason: 'Server.SpotInstanceTermination',
+        }),
+        ec2: undefined,
+        markers: [],
+      },
+      { state: 'not-needed' },
+    );
+    expect(d.endReason).toBe('spot instance interrupted by AWS in its first hour: not charged');
+    expect(d.spend).toBe(0);
+  });
 });
 
 describe('consoleUnavailableText: the console tail missing, in the error’s own words', () => {

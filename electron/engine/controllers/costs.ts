@@ -108,7 +108,7 @@ export function historylessText(problem: string): string {
 
 /**
  * Record the observation in the cost history and evaluate the budgets (counting `inFlight`, the launches EC2 does
- * not list yet). Without a history: when the host could not open it (`without`), the budgets from what runs
+ * not list yet). Without a history: when the host could not open it (`ctx.problem`), the budgets from what runs
  * (`HistorylessBudgets`); else (an engine kept without a data folder) null.
  */
 export async function observeCosts(
@@ -118,15 +118,22 @@ export async function observeCosts(
   emit: (e: NewEvent) => void,
   emitOnce: (key: string, e: NewEvent) => void,
   inFlight: readonly InFlightLaunch[] = [],
-  without?: { budgets: HistorylessBudgets; problem: string | null; prices: PriceLookup },
+  ctx?: {
+    budgets: HistorylessBudgets;
+    problem: string | null;
+    prices: PriceLookup;
+    /** When this app's terminate call ended each instance it terminated: where its billing ends. */
+    terminatedAt?: ReadonlyMap<string, number>;
+  },
 ): Promise<Money | null> {
-  if (!tracker && !without?.problem) return null;
+  if (!tracker && !ctx?.problem) return null;
   const { now } = obs;
   if (tracker) {
     try {
       const lease = effectiveLease(config);
       const idleStopsWithinMs = lease.enabled ? (lease.leaseMin + lease.graceMin) * 60_000 : undefined;
-      if (await tracker.observe(obs.instances, obs.clearmlOk ? obs.workers : null, now, idleStopsWithinMs))
+      const workers = obs.clearmlOk ? obs.workers : null;
+      if (await tracker.observe(obs.instances, workers, now, idleStopsWithinMs, ctx?.terminatedAt))
         emit(ev.costHistoryWrittenAgain());
     } catch (e) {
       // Retried every tick until it works: said once in a while, not at every tick of a full disk.
@@ -147,7 +154,7 @@ export async function observeCosts(
     state = tracker.budgetState(budgets, now, pending);
     check = tracker.launchChecker(budgets, now, pending);
   } else {
-    const w = without!;
+    const w = ctx!;
     const pending = pendingLaunches(inFlight, listed, config, w.prices);
     const f = w.budgets.figures(config, obs, pending, w.prices, w.problem!);
     state = w.budgets.state(f);

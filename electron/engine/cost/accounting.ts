@@ -3,7 +3,7 @@
  * snapshot, CSV export and budget checks all read its answers.
  *
  * Billing model (EC2 Linux): per second from launch to termination, at least 60 s per instance, at the hourly
- * price the instance was launched at. Cost up to a moment `t` is therefore
+ * price the instance was launched at; nothing for a spot instance EC2 interrupts in its first hour. Cost up to a moment `t` is therefore
  *   C(t) = price/3600 × max(60, ceil(seconds from launch to min(t, end)))   (0 before launch)
  * and the cost inside any window [a, b] is C(b) − C(a): the 60 s minimum lands at launch, windows add up
  * exactly to the whole, and days and months are just windows.
@@ -43,6 +43,24 @@ export interface InstanceCostInput {
   tasks: TaskSpan[];
   /** On-demand price of the same type and region, to value what spot saved. */
   onDemandHourlyPrice?: number;
+  /** Why it ended, when known: EC2's state reason code (`SPOT_INTERRUPTED`). */
+  endReason?: string;
+}
+
+/** EC2's state reason code for a spot instance it took back. */
+export const SPOT_INTERRUPTED = 'Server.SpotInstanceTermination';
+
+/**
+ * A Linux spot instance EC2 interrupts in its first hour is not charged (EC2 User Guide, "Billing for interrupted
+ * Spot Instances"; the app launches Linux only): it costs nothing at any moment, its tasks and overhead included.
+ */
+export function isFreeInterruption(inst: InstanceCostInput): boolean {
+  return (
+    inst.market === 'spot' &&
+    inst.endReason === SPOT_INTERRUPTED &&
+    inst.endedAt !== null &&
+    inst.endedAt - inst.launchedAt < HOUR_MS
+  );
 }
 
 export interface Attribution {
@@ -63,7 +81,7 @@ export function costOfSeconds(seconds: number, hourlyPrice: number): number {
 
 /** C(t): what the instance has cost from launch up to `t`; `now` stands in for the end of a running one. */
 export function costUpTo(inst: InstanceCostInput, t: number, now: number): number {
-  if (t < inst.launchedAt) return 0;
+  if (t < inst.launchedAt || isFreeInterruption(inst)) return 0;
   const end = inst.endedAt ?? Math.max(now, inst.launchedAt);
   return costOfSeconds(billedSeconds(inst.launchedAt, Math.min(t, end)), inst.hourlyPrice);
 }
@@ -81,6 +99,7 @@ export function attribute(instance: InstanceCostInput, now: number): Attribution
 /** Attribution of the cost that fell inside [from, to]. */
 export function attributeBetween(inst: InstanceCostInput, from: number, to: number, now: number): Attribution {
   const total = costBetween(inst, from, to, now);
+  if (isFreeInterruption(inst)) return { total: 0, boot: 0, idle: 0, byTask: {} };
   const end = Math.min(inst.endedAt ?? Math.max(now, inst.launchedAt), to);
   const lo = Math.max(from, inst.launchedAt);
   const perMs = inst.hourlyPrice / HOUR_MS;

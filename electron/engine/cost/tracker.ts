@@ -8,7 +8,7 @@ import type { Budgets, CapState, CapStatus } from '../../../shared/budget.js';
 import { isLiveState, type Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
-import { startOfUtcDay, startOfUtcMonth } from './accounting.js';
+import { SPOT_INTERRUPTED, startOfUtcDay, startOfUtcMonth } from './accounting.js';
 import {
   budgetStatus,
   detectCrossings,
@@ -105,6 +105,8 @@ export class CostTracker {
      * watchdog no later than that long after (see `endOf`).
      */
     idleStopsWithinMs?: number,
+    /** When this app's terminate call ended each instance it terminated (ms, the tick's clock). */
+    terminatedAt?: ReadonlyMap<string, number>,
   ): Promise<boolean> {
     const waited = this.history.unsaved > 0;
     let failure: { error: unknown } | null = null;
@@ -118,8 +120,13 @@ export class CostTracker {
     const workerByInstance = new Map<string, WorkerObs>();
     for (const w of workers ?? []) workerByInstance.set(parseWorkerId(w.id)?.instanceId ?? '', w);
     const listed = new Set<string>();
+    /** Listed but ending or ended (shutting-down, stopping, …): why, from EC2's state reason. */
+    const ending = new Map<string, InstanceObs>();
     for (const i of instances) {
-      if (!isLiveState(i.state)) continue;
+      if (!isLiveState(i.state)) {
+        ending.set(i.instanceId, i);
+        continue;
+      }
       listed.add(i.instanceId);
       this.lastSeen.set(i.instanceId, now);
       const known = this.history.get(i.instanceId);
@@ -171,11 +178,20 @@ export class CostTracker {
     for (const rec of this.history.openInstances()) {
       if (rec.endedAt === null && !listed.has(rec.instanceId)) {
         const open = rec.tasks.find((t) => t.endedAt === null);
-        if (open) await record({ t: 'task-ended', at: now, instanceId: rec.instanceId, taskId: open.taskId });
+        // Ended by this app: EC2 stops billing at the terminate call (shutting-down is not billed), not at this
+        // tick, a poll later.
+        const calledAt = terminatedAt?.get(rec.instanceId);
+        const end =
+          calledAt !== undefined && calledAt >= rec.launchedAt && calledAt <= now
+            ? calledAt
+            : endOf(this.lastSeen.get(rec.instanceId), !open, now, idleStopsWithinMs);
+        if (open) await record({ t: 'task-ended', at: end, instanceId: rec.instanceId, taskId: open.taskId });
+        const reason = ending.get(rec.instanceId)?.stateReasonCode;
         await record({
           t: 'terminated',
-          at: endOf(this.lastSeen.get(rec.instanceId), !open, now, idleStopsWithinMs),
+          at: end,
           instanceId: rec.instanceId,
+          ...(reason === SPOT_INTERRUPTED ? { reason } : {}),
         });
         this.lastSeen.delete(rec.instanceId);
       }

@@ -6,7 +6,7 @@
 import type { InstanceView } from '../../../shared/domain.js';
 import { CONSOLE_TAIL_LINES, type ConsoleTail, type InstanceDetail } from '../../../shared/instance-detail.js';
 import type { TimelineMarker } from '../../../shared/timeline.js';
-import { costUpTo } from '../cost/accounting.js';
+import { costUpTo, isFreeInterruption, SPOT_INTERRUPTED } from '../cost/accounting.js';
 import type { InstanceRecord } from '../cost/history.js';
 import { TAG, type InstanceObs } from '../ports.js';
 
@@ -47,7 +47,7 @@ export function buildInstanceDetail(i: DetailInputs, consoleTail: ConsoleTail): 
     launchedAt: v?.launchedAt ?? r?.launchedAt ?? null,
     registeredAt: r?.registeredAt ?? null,
     endedAt: r?.endedAt ?? null,
-    endReason: r?.endReason ?? endEvent?.message ?? null,
+    endReason: (r?.endReason && endReasonText(r)) ?? endEvent?.message ?? null,
     tasks: (r?.tasks ?? []).map((t) => ({
       taskId: t.taskId,
       ...(t.name ? { name: t.name } : {}),
@@ -82,4 +82,12 @@ export function tailLines(output: string, n = CONSOLE_TAIL_LINES): string[] {
   const lines = output.replace(/\r/g, '').split('\n');
   while (lines.length && lines[lines.length - 1]!.trim() === '') lines.pop();
   return lines.slice(-n);
+}
+
+/** The history's end reason in words: EC2's code for a spot interruption says what it means for the bill. */
+function endReasonText(r: InstanceRecord): string | undefined {
+  if (r.endReason !== SPOT_INTERRUPTED) return r.endReason;
+  return isFreeInterruption(r)
+    ? 'spot instance interrupted by AWS in its first hour: not charged'
+    : 'spot instance interrupted by AWS';
 }
