@@ -375,6 +375,31 @@ describe('CostHistory', () => {
   });
 });
 
+describe('CSV rows per task span', () => {
+  it('a task run twice on the same worker is two rows, each with its own times, seconds and cost', async () => {
+    const h = await openHistory(clockAt(T0 + H));
+    const facts: CostFactInput[] = [
+      launched('i-c', T0),
+      { t: 'registered', at: T0 + 60 * S, instanceId: 'i-c' },
+      { t: 'task-started', at: T0 + 60 * S, instanceId: 'i-c', taskId: 'T2' },
+      { t: 'task-ended', at: T0 + 660 * S, instanceId: 'i-c', taskId: 'T2' },
+      { t: 'task-started', at: T0 + 720 * S, instanceId: 'i-c', taskId: 'T2' },
+      { t: 'task-ended', at: T0 + 1320 * S, instanceId: 'i-c', taskId: 'T2' },
+      { t: 'terminated', at: T0 + 1380 * S, instanceId: 'i-c' },
+    ];
+    for (const f of facts) await h.record(f);
+    const rows = h
+      .toCsv(T0 - H)
+      .trimEnd()
+      .split('\r\n')
+      .filter((r) => r.includes(',task,'));
+    expect(rows.map((r) => r.split(',').slice(9))).toEqual([
+      ['T2', '', '2026-11-16T10:01:00.000Z', '2026-11-16T10:11:00.000Z', '600', '0.600000'],
+      ['T2', '', '2026-11-16T10:12:00.000Z', '2026-11-16T10:22:00.000Z', '600', '0.600000'],
+    ]);
+  });
+});
+
 describe('a year of history does not weigh on every tick', () => {
   it("the tick's figures look only at instances running or ended this month, and add up as a full scan does", async () => {
     // COST_T0 is 16 Nov: 3,000 instances that ended over the 13 months before November, each an hour long.

@@ -128,6 +128,28 @@ interface Span {
 }
 
 /**
+ * Each span a task ran inside [from, to], in time order, with its cost: a task run twice on one worker is two spans.
+ * Per task they add up to `attributeBetween`'s `byTask`.
+ */
+export function taskSpansBetween(
+  inst: InstanceCostInput,
+  from: number,
+  to: number,
+  now: number,
+): (Span & { cost: number })[] {
+  const end = Math.min(inst.endedAt ?? Math.max(now, inst.launchedAt), to);
+  const lo = Math.max(from, inst.launchedAt);
+  if (end <= lo || isFreeInterruption(inst)) return [];
+  const perMs = inst.hourlyPrice / HOUR_MS;
+  return busySpans(inst, end).spans.flatMap((s) => {
+    const ms = overlap(s.start, s.end, lo, end);
+    return ms > 0
+      ? [{ taskId: s.taskId, start: Math.max(s.start, lo), end: Math.min(s.end, end), cost: ms * perMs }]
+      : [];
+  });
+}
+
+/**
  * Task running time, cleaned up: clipped to [registration, end], never overlapping (a worker runs one task at a
  * time; a later start cuts the previous one). A task seen before any registration implies the registration.
  */

@@ -30,6 +30,7 @@ import {
   rollup,
   startOfUtcDay,
   startOfUtcMonth,
+  taskSpansBetween,
   type Burn,
   type CostRollup,
   type InstanceCostInput,
@@ -472,19 +473,18 @@ export class CostHistory {
         secs(a.boot),
         a.boot.toFixed(6),
       ]);
-      for (const t of [...inst.tasks].sort((x, y) => x.startedAt - y.startedAt)) {
-        const cost = a.byTask[t.taskId];
-        if (cost === undefined) continue;
-        delete a.byTask[t.taskId]; // a task listed twice (re-run on the same worker) gets one row
+      // One row per span: a task run twice on the same worker is two rows, each with its own times and seconds.
+      for (const span of taskSpansBetween(inst, since, now, now)) {
+        const name = inst.tasks.find((t) => t.taskId === span.taskId && t.name)?.name;
         rows.push([
           ...base,
           'task',
-          t.taskId,
-          t.name ?? '',
-          iso(clip(t.startedAt)),
-          iso(clip(t.endedAt ?? end)),
-          secs(cost),
-          cost.toFixed(6),
+          span.taskId,
+          name ?? '',
+          iso(span.start),
+          iso(span.end),
+          secs(span.cost),
+          span.cost.toFixed(6),
         ]);
       }
       rows.push([...base, 'idle', '', '', '', '', secs(a.idle), a.idle.toFixed(6)]);
