@@ -4,6 +4,7 @@ import type { Snapshot } from '../../shared/domain.js';
 import {
   budgetLine,
   buildTrayModel,
+  formatRate,
   iconState,
   scaleToZeroPrompt,
   statusLine,
@@ -13,6 +14,8 @@ import {
   type TrayIconState,
 } from '../../electron/main/tray/tray-model.js';
 import { instance, queue, snapshot } from '../service/fixtures.js';
+import { usd } from '../../electron/engine/cli/view.js';
+import { formatMoney } from '../../renderer/src/model/format.js';
 import { standbyLeadership } from '../fixtures/index.js';
 
 const costs = (burnPerHour: number) => ({ ...snapshot().costs, burnPerHour });
@@ -466,5 +469,23 @@ describe('tray attached to a team engine', () => {
       type: 'open-dashboard',
       target: { view: 'settings', id: 'team' },
     });
+  });
+});
+
+// One amount reads the same on every surface: `toFixed` rounds 0.995 to "0.99" (its binary value is just under),
+// where the dashboard shows "$1.00".
+describe('amounts as the dashboard shows them', () => {
+  it.each([
+    [0.995, '$1.00'],
+    [1234.5, '$1,235'],
+    [0.004, '< $0.01'],
+  ])('%d: the tray, the command line and the dashboard agree (%s)', (amount, shown) => {
+    expect(formatMoney(amount)).toBe(shown);
+    expect(usd(amount)).toBe(shown);
+    expect(formatRate(amount)).toBe(`${shown}/h`);
+    const cap = { kind: 'monthly', label: 'monthly cap $2,000', spent: amount, share: 0.5, projectedMonth: amount };
+    expect(budgetLine({ ...cap, state: 'ok' } as CapStatus)).toBe(
+      `Monthly cap $2,000: ${shown} spent (50 %), ${shown} projected`,
+    );
   });
 });

@@ -32,7 +32,7 @@ import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
 import { createLeaseTable } from './lease-table.js';
 import { createView, type Out, type TerminalStream } from './terminal.js';
-import { RunTally } from './view.js';
+import { RunTally, usd } from './view.js';
 import { runMain, watchForStop } from './process.js';
 import { errorText } from '../../../shared/error-text.js';
 import { clip, plural } from '../../../shared/words.js';
@@ -649,7 +649,6 @@ async function costReport(o: CliOptions & { dataDir: string; dataDirFrom: string
       );
       return 0;
     }
-    const usd = (x: number) => `$${x.toFixed(2)}`;
     out.write(`Costs from ${day(since)} to now (history: ${file})`);
     if (startsLater !== null)
       out.write(

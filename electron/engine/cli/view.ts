@@ -11,6 +11,7 @@ import {
   type Snapshot,
 } from '../../../shared/domain.js';
 import { plural } from '../../../shared/words.js';
+import { formatMoney } from '../../../shared/money.js';
 
 export interface Paint {
   red(s: string): string;
@@ -110,9 +111,8 @@ export function counts(s: Snapshot): Counts {
   };
 }
 
-export function usd(x: number): string {
-  return `$${x.toFixed(2)}`;
-}
+/** As the dashboard and the tray show amounts. */
+export const usd = formatMoney;
 
 /** `scaling · 4 pending · 7 instances (2 busy, 1 idle, 4 booting) · $1.86/h` and the reason when there is one. */
 export function statusLine(s: Snapshot, paint: Paint = noPaint): string {

@@ -9,6 +9,7 @@ import { isLiveState, pendingTasks, queuesKnown, type Snapshot } from '../../../
 import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 import { clip, plural } from '../../../shared/words.js';
+import { formatMoney, formatRate } from '../../../shared/money.js';
 
 export type TrayIconState = 'off' | 'watching' | 'scaling' | 'paused' | 'error';
 
@@ -54,9 +55,7 @@ export function needsSetup(s: Snapshot, settings: Pick<TraySettings, 'configured
   return !settings.configured && !s.demo && !s.remote;
 }
 
-export function formatRate(perHour: number): string {
-  return `$${perHour.toFixed(2)}/h`;
-}
+export { formatRate } from '../../../shared/money.js';
 
 export function runningInstances(s: Snapshot): Snapshot['instances'] {
   return s.instances.filter((i) => isLiveState(i.state) && i.phase !== 'terminating');
@@ -128,7 +127,7 @@ export function budgetLine(c: CapStatus): string {
   const flag = c.state === 'reached' ? ' — reached' : c.state === 'near' ? ' — near' : '';
   return c.kind === 'hourly'
     ? `${label}: ${formatRate(c.spent)} now (${pct})${flag}`
-    : `${label}: $${c.spent.toFixed(2)} spent (${pct}), $${c.projectedMonth.toFixed(2)} projected${flag}`;
+    : `${label}: ${formatMoney(c.spent)} spent (${pct}), ${formatMoney(c.projectedMonth)} projected${flag}`;
 }
 
 /** Windows truncates tray tooltips at 127 characters. */

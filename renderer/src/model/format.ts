@@ -1,11 +1,7 @@
 /** Number and time formatting used across views; pure so the texts are tested in node. */
+import { formatMoney } from '../../../shared/money.js';
 
-export function formatMoney(amount: number): string {
-  if (!Number.isFinite(amount)) return '—';
-  if (amount > 0 && amount < 0.01) return '< $0.01';
-  const digits = Math.abs(amount) >= 1000 ? 0 : 2;
-  return `$${amount.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
-}
+export { formatMoney, formatRate } from '../../../shared/money.js';
 
 /**
  * Like formatMoney, but amounts under a dime keep four decimals ("$0.0042"): a short task's cost is real money
@@ -14,10 +10,6 @@ export function formatMoney(amount: number): string {
 export function formatMoneyFine(amount: number): string {
   if (Number.isFinite(amount) && amount > 0 && amount < 0.1) return `$${amount.toFixed(4)}`;
   return formatMoney(amount);
-}
-
-export function formatRate(perHour: number): string {
-  return `${formatMoney(perHour)}/h`;
 }
 
 /** 0 → "0s", 75 → "1m 15s", 3 h 5 min → "3h 5m", 2 days → "2d 0h". Two units at most. */
