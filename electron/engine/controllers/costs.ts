@@ -4,17 +4,10 @@
  * spend is estimated in memory from the instances' prices and the time they ran, and when the host could not open
  * it, the budgets are judged from what runs (`HistorylessBudgets`).
  */
-import type { CapState, CapStatus } from '../../../shared/budget.js';
+import type { CapStatus } from '../../../shared/budget.js';
 import { effectiveLease, type Config } from '../../../shared/config.js';
 import { isLiveState, type Market } from '../../../shared/domain.js';
-import {
-  budgetStatus,
-  detectCrossings,
-  idleTerminationScopes,
-  tickLaunchChecker,
-  type CapCrossing,
-  type SpendFigures,
-} from '../cost/budget.js';
+import { CapWatch, tickLaunchChecker, withBurn, type SpendFigures } from '../cost/budget.js';
 import type { CostTracker, PendingLaunch } from '../cost/tracker.js';
 import { TAG } from '../ports.js';
 import { ev, type NewEvent } from '../events.js';
@@ -56,7 +49,8 @@ export function pendingLaunches(
  * `monthUnknown`) and say they are not enforced, rather than read the month as $0 and let every launch through.
  */
 export class HistorylessBudgets {
-  private capStates: Record<string, CapState> = {};
+  /** The caps' states across ticks (each crossing reported once). */
+  readonly caps = new CapWatch();
 
   figures(
     config: Config,
@@ -65,37 +59,21 @@ export class HistorylessBudgets {
     prices: PriceLookup,
     problem: string,
   ): SpendFigures {
-    let burn = 0;
-    const byQueue: Record<string, number> = {};
-    for (const p of [
-      ...obs.instances
-        .filter((i) => isLiveState(i.state))
-        .map((i) => ({ queue: i.tags[TAG.queue] ?? '', hourlyPrice: prices(i.instanceType, i.market, i.zone).price })),
-      ...pending,
-    ]) {
-      burn += p.hourlyPrice;
-      byQueue[p.queue] = (byQueue[p.queue] ?? 0) + p.hourlyPrice;
-    }
+    const running = obs.instances
+      .filter((i) => isLiveState(i.state))
+      .map((i) => ({ queue: i.tags[TAG.queue] ?? '', hourlyPrice: prices(i.instanceType, i.market, i.zone).price }));
+    const burn = withBurn({ total: 0, byQueue: {} }, [...running, ...pending]);
     return {
       budgets: config.budgets,
-      burnPerHour: burn,
-      burnPerHourByQueue: byQueue,
+      burnPerHour: burn.total,
+      burnPerHourByQueue: burn.byQueue,
       monthToDate: 0,
       monthToDateByQueue: {},
       now: obs.now,
       monthUnknown: problem,
     };
   }
-
-  state(f: SpendFigures): { caps: CapStatus[]; crossings: CapCrossing[]; terminateIdle: TerminateScopes } {
-    const caps = budgetStatus(f);
-    const { crossings, states } = detectCrossings(this.capStates, caps, f.budgets);
-    this.capStates = states;
-    return { caps, crossings, terminateIdle: idleTerminationScopes(f.budgets, caps) };
-  }
 }
-
-type TerminateScopes = { global: boolean; queues: string[] };
 
 /** The status and log text while the cost history cannot be opened; `problem` names the file and the error. */
 export function historylessText(problem: string): string {
@@ -147,19 +125,22 @@ export async function observeCosts(
     Object.keys(budgets.queues).length > 0;
   if (!hasCaps) return { caps: [], check: null, terminateIdle: undefined };
   const listed = new Set(obs.instances.filter((i) => isLiveState(i.state)).map((i) => i.instanceId));
-  let state: { caps: CapStatus[]; crossings: CapCrossing[]; terminateIdle: TerminateScopes };
-  let check: Money['check'];
-  if (tracker) {
-    const pending = pendingLaunches(inFlight, listed, config, (t, m, z) => tracker.price(t, m, z));
-    state = tracker.budgetState(budgets, now, pending);
-    check = tracker.launchChecker(budgets, now, pending);
-  } else {
-    const w = ctx!;
-    const pending = pendingLaunches(inFlight, listed, config, w.prices);
-    const f = w.budgets.figures(config, obs, pending, w.prices, w.problem!);
-    state = w.budgets.state(f);
-    check = tickLaunchChecker(f);
-  }
+  // One set of figures for the tick: the caps' states and the launch check judge the same numbers.
+  const f = tracker
+    ? tracker.figures(
+        budgets,
+        now,
+        pendingLaunches(inFlight, listed, config, (t, m, z) => tracker.price(t, m, z)),
+      )
+    : ctx!.budgets.figures(
+        config,
+        obs,
+        pendingLaunches(inFlight, listed, config, ctx!.prices),
+        ctx!.prices,
+        ctx!.problem!,
+      );
+  const state = (tracker ?? ctx!.budgets).caps.step(f);
+  const check = tickLaunchChecker(f);
   for (const c of state.crossings) emit(ev.budgetCrossing(c));
   const reached = state.caps.filter((c) => c.state === 'reached').map((c) => c.label);
   return {

@@ -264,3 +264,36 @@ export function idleTerminationScopes(
     queues: [...new Set(reached.flatMap((c) => (c.queue === null ? [] : [c.queue])))].sort(),
   };
 }
+
+/** A burn with these items' hourly prices added to it and to their queues' (a new object: `burn` is not changed). */
+export function withBurn(
+  burn: { total: number; byQueue: Readonly<Record<string, number>> },
+  items: Iterable<{ queue: string; hourlyPrice: number }>,
+): { total: number; byQueue: Record<string, number> } {
+  let total = burn.total;
+  const byQueue = { ...burn.byQueue };
+  for (const i of items) {
+    total += i.hourlyPrice;
+    byQueue[i.queue] = (byQueue[i.queue] ?? 0) + i.hourlyPrice;
+  }
+  return { total, byQueue };
+}
+
+/** One tick's budget picture: each cap's status, the crossings since the last tick, where idle must be cut. */
+export interface CapStep {
+  caps: CapStatus[];
+  crossings: CapCrossing[];
+  terminateIdle: { global: boolean; queues: string[] };
+}
+
+/** The caps' states from tick to tick, so each crossing is reported once (`detectCrossings`). */
+export class CapWatch {
+  private states: Record<string, CapState> = {};
+
+  step(f: SpendFigures): CapStep {
+    const caps = budgetStatus(f);
+    const { crossings, states } = detectCrossings(this.states, caps, f.budgets);
+    this.states = states;
+    return { caps, crossings, terminateIdle: idleTerminationScopes(f.budgets, caps) };
+  }
+}

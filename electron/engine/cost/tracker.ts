@@ -4,19 +4,12 @@
  * cross a budget cap, which caps were just crossed, and the cost figures the snapshot shows.
  * The history is an append-only journal, so the month's spend survives restarts.
  */
-import type { Budgets, CapState, CapStatus } from '../../../shared/budget.js';
+import type { Budgets, CapStatus } from '../../../shared/budget.js';
 import { isLiveState, type Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
 import { SPOT_INTERRUPTED, startOfUtcDay, startOfUtcMonth } from './accounting.js';
-import {
-  budgetStatus,
-  detectCrossings,
-  idleTerminationScopes,
-  tickLaunchChecker,
-  type CapCrossing,
-  type SpendFigures,
-} from './budget.js';
+import { CapWatch, withBurn, type SpendFigures } from './budget.js';
 import type { CostFactInput, CostHistory } from './history.js';
 import type { PriceBook } from './price-book.js';
 
@@ -57,7 +50,8 @@ export interface PendingLaunch {
 }
 
 export class CostTracker {
-  private capStates: Record<string, CapState> = {};
+  /** The caps' states across ticks (each crossing reported once). */
+  readonly caps = new CapWatch();
   /** When each live instance was last listed (this process's observations; a restart starts empty). */
   private readonly lastSeen = new Map<string, number>();
   private recoveries = 0;
@@ -207,44 +201,19 @@ export class CostTracker {
 
   /** The figures the caps are judged on: the history's, plus the burn of launches EC2 does not list yet. */
   figures(budgets: Budgets, now: number, pending: readonly PendingLaunch[] = []): SpendFigures {
-    const burn = this.history.burn(now);
-    let total = burn.total;
-    const byQueue = { ...burn.byQueue };
-    for (const p of pending) {
-      // Listed once already (EC2's listing can flap): the history counts it.
-      if (p.instanceId && this.history.get(p.instanceId)?.endedAt === null) continue;
-      total += p.hourlyPrice;
-      byQueue[p.queue] = (byQueue[p.queue] ?? 0) + p.hourlyPrice;
-    }
+    // Listed once already (EC2's listing can flap): the history counts it.
+    const burn = withBurn(
+      this.history.burn(now),
+      pending.filter((p) => !(p.instanceId && this.history.get(p.instanceId)?.endedAt === null)),
+    );
     return {
       budgets,
-      burnPerHour: total,
-      burnPerHourByQueue: byQueue,
+      burnPerHour: burn.total,
+      burnPerHourByQueue: burn.byQueue,
       monthToDate: this.history.monthToDate(now),
       monthToDateByQueue: this.history.monthToDateByQueue(now),
       now,
     };
-  }
-
-  /** The per-tick launch check (`tickLaunchChecker`) over the history's figures and the pending launches. */
-  launchChecker(
-    budgets: Budgets,
-    now: number,
-    pending: readonly PendingLaunch[] = [],
-  ): (launch: { queue: string; hourlyPrice: number }) => { allowed: true } | { allowed: false; reason: string } {
-    return tickLaunchChecker(this.figures(budgets, now, pending));
-  }
-
-  /** Cap states now, the crossings since the last call (each reported once), and where idle must be cut. */
-  budgetState(
-    budgets: Budgets,
-    now: number,
-    pending: readonly PendingLaunch[] = [],
-  ): { caps: CapStatus[]; crossings: CapCrossing[]; terminateIdle: { global: boolean; queues: string[] } } {
-    const caps = budgetStatus(this.figures(budgets, now, pending));
-    const { crossings, states } = detectCrossings(this.capStates, caps, budgets);
-    this.capStates = states;
-    return { caps, crossings, terminateIdle: idleTerminationScopes(budgets, caps) };
   }
 
   extras(caps: CapStatus[], now: number): CostExtras {
