@@ -493,15 +493,16 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
       json ? JSON.stringify({ type: 'warning', code: d.code, setting: d.setting, message }) : `warning: ${message}`,
     );
   }
-  if (!loaded.config) {
+  const invalid = (issues: readonly { path: string; message: string }[]): null => {
     out.write(
       json
-        ? JSON.stringify({ type: 'invalid-config', issues: loaded.issues })
+        ? JSON.stringify({ type: 'invalid-config', issues })
         : `The config in ${opts.config} is invalid; nothing was launched:`,
     );
-    if (!json) for (const i of loaded.issues) out.write(`  ${i.path}: ${i.message}`);
+    if (!json) for (const i of issues) out.write(`  ${i.path}: ${i.message}`);
     return null;
-  }
+  };
+  if (!loaded.config) return invalid(loaded.issues);
   let config = loaded.config;
   if (opts.dryRun) config = { ...config, scaling: { ...config.scaling, dryRun: true } };
   // The client refuses to call without keys, so nothing is sent unauthenticated; the engine reports it every run.
@@ -520,15 +521,7 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
   config = { ...config, agent: { ...config.agent, gitUser: git.user } };
   // Loading checked the size without the git credentials from the environment; every startup script carries them.
   const tooBig = userDataSizeIssues(config, 'agent.initScript', git.password ? { gitPassword: git.password } : {});
-  if (tooBig.length > 0) {
-    out.write(
-      json
-        ? JSON.stringify({ type: 'invalid-config', issues: tooBig })
-        : `The config in ${opts.config} is invalid; nothing was launched:`,
-    );
-    if (!json) for (const i of tooBig) out.write(`  ${i.path}: ${i.message}`);
-    return null;
-  }
+  if (tooBig.length > 0) return invalid(tooBig);
   return {
     config,
     creds: {
