@@ -11,8 +11,8 @@ import { errorText } from '../../shared/error-text.js';
 import type { StatusFix } from '../../shared/domain.js';
 
 export type Service = 'clearml' | 'ec2';
-/** Who reads the text: the app (Settings screens) or a terminal (config file and environment). */
-export type Surface = 'app' | 'cli';
+export type { Surface } from './surface.js';
+import type { Surface } from './surface.js';
 
 export interface ConnectionProblem {
   service: Service;

@@ -310,6 +310,8 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
     warmFile ? new KeptFileWriter(warmFile, () => JSON.stringify(lastTicked?.keptMemory() ?? keptWarm)) : null;
   let warmWriter: KeptFileWriter | null = openWarmWriter();
 
+  // Errors name where the user changes keys: the Credentials tab, or on the command line the environment.
+  const surface = opts.reporting?.surface;
   const makeClearml =
     opts.makeClearml ??
     ((cfg: Config, creds: ClearmlCredentials | null, missing?: string) =>
@@ -318,11 +320,18 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
         credentials: creds,
         clock,
         ...(missing ? { missingCredentials: missing } : {}),
+        ...(surface ? { surface } : {}),
       }));
   const makeEc2 =
     opts.makeEc2 ??
     ((cfg: Config, creds: ResolvedCredentials['aws']) =>
-      createEc2Provider({ region: cfg.aws.region, credentials: creds, clock, limiter: limiterFor(cfg.aws.region) }));
+      createEc2Provider({
+        region: cfg.aws.region,
+        credentials: creds,
+        clock,
+        limiter: limiterFor(cfg.aws.region),
+        ...(surface ? { surface } : {}),
+      }));
 
   function configure(cfg: Config, creds: ResolvedCredentials, override?: { clearml: ClearmlApi; ec2: Ec2Api }): void {
     config = cfg;

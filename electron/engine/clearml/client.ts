@@ -27,6 +27,7 @@ import {
   isRedirectStatus,
 } from './errors.js';
 import { proxyInUse } from '../net/proxy.js';
+import type { Surface } from '../surface.js';
 import { readBoundedBody } from '../untrusted/bounded-read.js';
 import {
   CurrentUserDataSchema,
@@ -52,6 +53,8 @@ export interface ClearmlClientOptions {
   missingCredentials?: string;
   /** A one-off check (a connection test), not the engine's polling: errors do not say "retrying at the next poll". */
   oneShot?: boolean;
+  /** Who reads the errors: they name where the keys are changed (default the app). */
+  surface?: Surface;
   /** Per call, covering connect, headers and body. Default 10 s. */
   timeoutMs?: number;
   /** Requested API version. 2.20 is the oldest that has everything we call (`max_task_entries`). */
@@ -147,6 +150,7 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     accessKeyHint: creds ? accessKeyHint(creds.accessKey) : null,
     proxyInUse: proxyInUse(),
     ...(opts.oneShot ? { retries: false } : {}),
+    ...(opts.surface ? { surface: opts.surface } : {}),
   });
 
   /**
@@ -260,8 +264,11 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
     throw new ClearmlError(
       'auth',
       opts.missingCredentials ??
-        `No ClearML credentials are set: add an access key and secret key in the Credentials tab ` +
-          `(or run clearml-init to create ~/clearml.conf)`,
+        (opts.surface === 'cli'
+          ? 'No ClearML credentials are set: set CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY, or run ' +
+            'clearml-init to create ~/clearml.conf'
+          : 'No ClearML credentials are set: add an access key and secret key in the Credentials tab ' +
+            '(or run clearml-init to create ~/clearml.conf)'),
     );
   }
 

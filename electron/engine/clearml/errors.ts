@@ -6,6 +6,7 @@
 import { ClearmlError } from '../ports.js';
 import { PROXY_REFUSED_CODE, proxyRefusal, proxyRefusalText } from '../net/proxy.js';
 import { UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
+import { clearmlKeysPlace, type Surface } from '../surface.js';
 
 export interface FailureContext {
   /** `queues.get_all` */
@@ -20,14 +21,14 @@ export interface FailureContext {
   proxyInUse?: boolean;
   /** False for a one-off check (a connection test): its errors do not promise a retry that will not come. */
   retries?: boolean;
+  /** Who reads the message: it names where they change the keys (default the app's Credentials tab). */
+  surface?: Surface;
 }
 
 /** What comes next about a passing failure, as the end of a message: `sep`, then the engine's retry or the user's. */
 function retryNote(ctx: FailureContext, sep = '; ', polled = 'retrying at the next poll'): string {
   return `${sep}${ctx.retries === false ? 'try again in a moment' : polled}`;
 }
-
-const CREDENTIALS_TAB = 'the Credentials tab';
 
 /** Shows enough of an access key to recognise it (it is the public half of the pair, but keep it short anyway). */
 export function accessKeyHint(accessKey: string): string {
@@ -43,26 +44,27 @@ export function errorFromResult(
 ): ClearmlError {
   const what = `${ctx.endpoint} (HTTP ${status}/${subcode}${serverMessage ? `: ${clip(serverMessage)}` : ''})`;
   const key = ctx.accessKeyHint ? ` "${ctx.accessKeyHint}"` : '';
+  const keysPlace = clearmlKeysPlace(ctx.surface);
   if (status === 401) {
     const message =
       subcode === 20
-        ? `ClearML received no credentials for ${what}: add an access key and secret key in ${CREDENTIALS_TAB}`
+        ? `ClearML received no credentials for ${what}: add an access key and secret key in ${keysPlace}`
         : subcode === 21
-          ? `ClearML could not read the credentials sent with ${what}: re-enter the key pair in ${CREDENTIALS_TAB}`
+          ? `ClearML could not read the credentials sent with ${what}: re-enter the key pair in ${keysPlace}`
           : subcode === 22
-            ? `ClearML rejected the access key${key} on ${what}: check the key pair in ${CREDENTIALS_TAB} ` +
+            ? `ClearML rejected the access key${key} on ${what}: check the key pair in ${keysPlace} ` +
               `(it may have been revoked, or belong to another server than ${ctx.apiHost})`
             : subcode === 30 || subcode === 31
               ? `ClearML rejected the session token on ${what} even after logging in again: check the key pair in ` +
-                `${CREDENTIALS_TAB} and that this computer's clock is correct`
-              : `ClearML refused to authenticate ${what}: check the key pair in ${CREDENTIALS_TAB}`;
+                `${keysPlace} and that this computer's clock is correct`
+              : `ClearML refused to authenticate ${what}: check the key pair in ${keysPlace}`;
     return new ClearmlError('auth', message, { status, subcode });
   }
   if (status === 403) {
     return new ClearmlError(
       'auth',
       `ClearML denied ${what}: the user of access key${key} lacks permission; use credentials of a user allowed ` +
-        `to manage queues and workers (${CREDENTIALS_TAB})`,
+        `to manage queues and workers (${keysPlace})`,
       { status, subcode },
     );
   }

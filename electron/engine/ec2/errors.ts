@@ -12,6 +12,7 @@ import type { Market } from '../../../shared/domain.js';
 import { Ec2Error, type Ec2ErrorKind } from '../ports.js';
 import { PROXY_REFUSED_CODE, proxyRefusal, proxyRefusalText } from '../net/proxy.js';
 import { UNTRUSTED_CA_CODES, UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
+import type { Surface } from '../surface.js';
 
 export interface Ec2ErrorContext {
   /** EC2 action, e.g. `RunInstances`; named in permission errors as `ec2:RunInstances`. */
@@ -23,6 +24,8 @@ export interface Ec2ErrorContext {
   placement?: string;
   /** What the caller does next, e.g. "trying the next subnet"; appended to capacity messages. */
   next?: string;
+  /** Who reads the message: it names where they change the keys (default the app's Credentials tab). */
+  surface?: Surface;
 }
 
 /**
@@ -336,14 +339,18 @@ function authMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
       );
     case 'CredentialsProviderError':
     case 'TokenProviderError':
-      return (
-        'No AWS credentials were found: enter an access key in the Credentials tab, or configure the AWS CLI ' +
-        '(environment variables, ~/.aws/credentials or SSO).'
-      );
+      return ctx.surface === 'cli'
+        ? 'No AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run ' +
+            'aws sso login, or attach an instance role to this host.'
+        : 'No AWS credentials were found: enter an access key in the Credentials tab, or configure the AWS CLI ' +
+            '(environment variables, ~/.aws/credentials or SSO).';
     default:
       return (
-        `AWS rejected the credentials (${f.code}): check the access key and secret in the Credentials tab, ` +
-        `and that this computer's clock is correct.`
+        `AWS rejected the credentials (${f.code}): check ` +
+        (ctx.surface === 'cli'
+          ? 'the credentials this process uses (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)'
+          : 'the access key and secret in the Credentials tab') +
+        ", and that this computer's clock is correct."
       );
   }
 }

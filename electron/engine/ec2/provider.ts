@@ -32,6 +32,7 @@ import type { Market } from '../../../shared/domain.js';
 import { EC2_CALL_TIMEOUT_SEC } from '../../../shared/team.js';
 import { Ec2Error, systemClock, TAG, type Clock, type Ec2Api, type InstanceObs, type LaunchSpec } from '../ports.js';
 import { classifyEc2Error, readErrorFacts, kindOf, type Ec2ErrorContext } from './errors.js';
+import type { Surface } from '../surface.js';
 import { flattenReservations } from './instances.js';
 import { buildRunInstancesInput, toTags } from './launch-input.js';
 import { createEc2RetryStrategy } from './sdk-retry.js';
@@ -67,6 +68,8 @@ export interface Ec2ProviderOptions {
    * is aborted after this too. Default `EC2_CALL_TIMEOUT_SEC`, which the leader's launch margin counts on.
    */
   requestTimeoutMs?: number;
+  /** Who reads the errors: they name where the keys are changed (default the app). */
+  surface?: Surface;
 }
 
 export type PermissionProbe =
@@ -154,7 +157,7 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
     override: true,
   });
 
-  const ctxBase: Ec2ErrorContext = { region: opts.region };
+  const ctxBase: Ec2ErrorContext = { region: opts.region, ...(opts.surface ? { surface: opts.surface } : {}) };
   async function call<T>(action: string, ctx: Ec2ErrorContext, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();

@@ -1,0 +1,13 @@
+/**
+ * Who reads the engine's messages, and so where they send the user to change keys: the desktop app and the browser
+ * preview have a Credentials tab; a terminal (the headless command line, and teammates of a served engine, whose
+ * keys live on that host) has environment variables and config files. Pure.
+ */
+export type Surface = 'app' | 'cli';
+
+/** Where the ClearML key pair is changed, as the end of "check the key pair in …". */
+export function clearmlKeysPlace(surface: Surface = 'app'): string {
+  return surface === 'app'
+    ? 'the Credentials tab'
+    : 'the environment (CLEARML_API_ACCESS_KEY, CLEARML_API_SECRET_KEY) or the api section of ~/clearml.conf';
+}
