@@ -3,7 +3,8 @@
  * the same, a status line that counts instances launched this tick, and an end-of-run summary.
  */
 import { describe, expect, it } from 'vitest';
-import { DecisionFilter, RunTally, counts, eventRow, statusLine } from '../../electron/engine/cli/view.js';
+import { DecisionFilter, RunTally, counts, dayLine, eventRow, statusLine } from '../../electron/engine/cli/view.js';
+import { createView } from '../../electron/engine/cli/terminal.js';
 import { emptySnapshot, type EngineEvent, type InstanceView, type Snapshot } from '../../shared/domain.js';
 import { T0 } from './fixtures.js';
 
@@ -202,5 +203,31 @@ describe('RunTally', () => {
     expect(done.summary({ demo: false, lease: false, startedAt: T0, now: T0 }).at(-1)).toBe(
       'No instances are running.',
     );
+  });
+});
+
+describe('the day and zone of the rows', () => {
+  const at = (iso: string) => Date.parse(iso);
+  it.each([
+    ['the first row', null, '2026-12-07T15:46:42Z', '── Monday 2026-12-07, times in UTC ──'],
+    ['the same UTC day', '2026-12-07T00:00:00Z', '2026-12-07T23:59:59Z', null],
+    ['past UTC midnight', '2026-12-07T23:59:59Z', '2026-12-08T00:00:00Z', '── Tuesday 2026-12-08, times in UTC ──'],
+  ])('%s', (_what, previous, now, want) => {
+    expect(dayLine(previous === null ? null : at(previous), at(now))).toBe(want);
+  });
+
+  it('a view writes the day line before the first row and at each day change, never back to an earlier day', () => {
+    const lines: string[] = [];
+    const view = createView({ write: (c) => (lines.push(c.trimEnd()), true), isTTY: false }, {});
+    for (const t of ['2026-12-07T23:59:58Z', '2026-12-07T23:59:59Z', '2026-12-08T00:00:01Z', '2026-12-07T23:59:59Z'])
+      view.event(ev({ at: at(t), message: t }));
+    expect(lines).toEqual([
+      '── Monday 2026-12-07, times in UTC ──',
+      expect.stringMatching(/^23:59:58 .*2026-12-07T23:59:58Z$/),
+      expect.stringMatching(/^23:59:59 /),
+      '── Tuesday 2026-12-08, times in UTC ──',
+      expect.stringMatching(/^00:00:01 /),
+      expect.stringMatching(/^23:59:59 /),
+    ]);
   });
 });

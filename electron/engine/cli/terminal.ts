@@ -6,7 +6,7 @@
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
-import { DecisionFilter, eventRow, noPaint, statusLine, type Paint } from './view.js';
+import { clock, DayMarks, DecisionFilter, eventRow, noPaint, statusLine, type Paint } from './view.js';
 
 export interface ViewSink {
   event(e: EngineEvent): void;
@@ -49,6 +49,12 @@ export function createView(stream: TerminalStream, env: Readonly<Record<string, 
   const colors = pc.createColors(wantsColor(stream, env));
   const paint: Paint = wantsColor(stream, env) ? colors : noPaint;
   const decisions = new DecisionFilter();
+  const days = new DayMarks();
+  /** An event row, after the day line when the row starts a new UTC day. */
+  const rows = (e: EngineEvent): string[] => {
+    const day = days.before(e.at);
+    return day ? [paint.dim(day), eventRow(e, paint)] : [eventRow(e, paint)];
+  };
   if (wantsLive(stream)) {
     const live = createLogUpdate(stream as NodeJS.WriteStream, { showCursor: true });
     let current = '';
@@ -58,16 +64,16 @@ export function createView(stream: TerminalStream, env: Readonly<Record<string, 
     };
     return {
       event: (e) => {
-        for (const shown of decisions.event(e)) persist(eventRow(shown, paint));
+        for (const shown of decisions.event(e)) for (const r of rows(shown)) persist(r);
       },
       status: (s) => {
-        for (const d of decisions.flush()) live.persist(eventRow(d, paint));
+        for (const d of decisions.flush()) for (const r of rows(d)) live.persist(r);
         current = `${paint.dim('status')}  ${statusLine(s, paint)}`;
         live(current);
       },
       line: persist,
       close: () => {
-        for (const d of decisions.flush()) live.persist(eventRow(d, paint));
+        for (const d of decisions.flush()) for (const r of rows(d)) live.persist(r);
         live.clear();
         current = '';
       },
@@ -77,19 +83,22 @@ export function createView(stream: TerminalStream, env: Readonly<Record<string, 
   const write = (text: string) => void stream.write(`${text}\n`);
   return {
     event: (e) => {
-      for (const shown of decisions.event(e)) write(eventRow(shown, paint));
+      for (const shown of decisions.event(e)) for (const r of rows(shown)) write(r);
     },
     status: (s) => {
-      for (const d of decisions.flush()) write(eventRow(d, paint));
+      for (const d of decisions.flush()) for (const r of rows(d)) write(r);
       const text = statusLine(s, paint);
       if (text === lastStatus) return;
       lastStatus = text;
       // Stamped when printed: the line says how things stand now.
-      write(`${paint.dim(new Date().toISOString().slice(11, 19))}  ${paint.dim('STATUS')} ${text}`);
+      const now = Date.now();
+      const day = days.before(now);
+      if (day) write(paint.dim(day));
+      write(`${paint.dim(clock(now))}  ${paint.dim('STATUS')} ${text}`);
     },
     line: write,
     close: () => {
-      for (const d of decisions.flush()) write(eventRow(d, paint));
+      for (const d of decisions.flush()) for (const r of rows(d)) write(r);
     },
   };
 }

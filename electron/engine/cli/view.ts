@@ -61,6 +61,32 @@ export function clock(at: number): string {
   return new Date(at).toISOString().slice(11, 19);
 }
 
+/**
+ * Rows carry a UTC time of day only (a supervisor's log adds its own stamps, and a local zone would shift under a
+ * changed TZ or a daylight-saving switch): a line before the first row and at each UTC day change says which day
+ * and zone they are in, so a plain log file read days later is not ambiguous. Null when the day is unchanged.
+ */
+export function dayLine(previous: number | null, at: number): string | null {
+  const day = new Date(at).toISOString().slice(0, 10);
+  if (previous !== null && new Date(previous).toISOString().slice(0, 10) === day) return null;
+  const weekday = new Date(at).toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
+  return `── ${weekday} ${day}, times in UTC ──`;
+}
+
+/** Puts `dayLine` before the rows it belongs to, once per day: a row stamped a moment earlier (an event read
+ * after the status line of the next second) does not bring back the day before. */
+export class DayMarks {
+  private last: number | null = null;
+
+  /** The day line to write before a row stamped `at`, if it starts a later day. */
+  before(at: number): string | null {
+    if (this.last !== null && at <= this.last) return null;
+    const line = dayLine(this.last, at);
+    this.last = at;
+    return line;
+  }
+}
+
 /** `18:30:25  INFO   launch        gpu           launched 3 × g4dn.xlarge … (i-…, i-…)` */
 export function eventRow(e: EngineEvent, paint: Paint = noPaint): string {
   const level = e.level.toUpperCase().padEnd(5);
