@@ -70,6 +70,12 @@ const DEFAULT_COOLDOWN_MS: Record<NoticeKind, number> = {
  */
 export const OUTAGE_NOTIFY_MS = 5 * 60_000;
 export const OUTAGE_NOTIFY_POLLS = 3;
+/**
+ * How long a told outage must stay over before its end is told. A flapping link (down 12 min, up 2, down again, for
+ * an hour) would otherwise tell "on hold" and "answers again" at every cycle; it is one outage with interruptions.
+ * As long as the wait before telling an outage, so both ends are judged alike.
+ */
+export const RECOVERY_NOTIFY_MS = OUTAGE_NOTIFY_MS;
 
 /** An outage as the notifier follows it (state, not events: its length is what matters). */
 interface Outage {
@@ -78,6 +84,12 @@ interface Outage {
   polls: number;
   lastTick: number;
   told: boolean;
+  /** Which services failed while it was told ("ClearML", "EC2"), for the notice of its end. */
+  who: Set<string>;
+  /** Reads work again since then (a told outage, waiting for RECOVERY_NOTIFY_MS); null while it holds. */
+  answeredAt: number | null;
+  /** How often reads worked again for a while and failed anew before the end was told. */
+  interruptions: number;
 }
 
 /**
@@ -94,9 +106,14 @@ export function holdingOnOutage(s: Snapshot): boolean {
   return !(fix.length > 0 && fix.every((f) => f === 'credentials'));
 }
 
-/** "ClearML", "EC2" or both, as the engine's status reason names them (`ClearML could not be read at …`). */
+/** The services the engine's status reason names as unreadable (`ClearML could not be read at …`). */
+function unreadNamed(reason: string | null): ('ClearML' | 'EC2')[] {
+  return (['ClearML', 'EC2'] as const).filter((n) => new RegExp(`\\b${n} could not be read`).test(reason ?? ''));
+}
+
+/** "ClearML", "EC2" or both, as the engine's status reason names them. */
 function unreadServices(reason: string | null): string {
-  const named = (['ClearML', 'EC2'] as const).filter((n) => new RegExp(`\\b${n} could not be read`).test(reason ?? ''));
+  const named = unreadNamed(reason);
   return named.length ? named.join(' and ') : 'ClearML or EC2';
 }
 
@@ -113,12 +130,17 @@ function outageNotice(s: Snapshot, redact: (t: string) => string): Notice {
   };
 }
 
-function recoveryNotice(outage: Outage, now: number): Notice {
+function recoveryNotice(outage: Outage & { answeredAt: number }): Notice {
+  // The services that failed, in the order the status names them; both when none was recognised.
+  const who = (['ClearML', 'EC2'] as const).filter((n) => outage.who.has(n));
+  const title = who.length === 1 ? `${who[0]} answers again` : 'ClearML and EC2 answer again';
+  const n = outage.interruptions;
+  const flapped = n ? ` (it answered for a while ${n === 1 ? 'once' : `${n} times`} in between)` : '';
   return {
     kind: 'connectionLost',
     queue: null,
-    title: 'ClearML and EC2 answer again',
-    body: `Autoscaling acts again after ${lasted(now - outage.since)} on hold.`,
+    title,
+    body: `Autoscaling acts again after ${lasted(outage.answeredAt - outage.since)} on hold${flapped}.`,
     navigate: { view: 'overview' },
   };
 }
@@ -316,25 +338,48 @@ export class Notifier {
     this.outage = null;
   }
 
-  /** An outage is told once it has lasted, and its end once if it was told; no event marks either. */
+  /**
+   * An outage is told once it has lasted, and its end once if it was told and has stayed over for
+   * RECOVERY_NOTIFY_MS (a failure within that time resumes the same outage, told no second time); no event marks
+   * either.
+   */
   private followOutage(s: Snapshot, mutes: NotificationMutes): Notice[] {
     const now = this.opts.now();
     const was = this.outage;
     if (!holdingOnOutage(s)) {
-      this.outage = null;
       // Over because the reads work again, not because autoscaling was turned off or the app detached.
       const answered = was?.told && s.enabled && queuesKnown(s) && !mutes.connectionLost;
-      return answered ? [recoveryNotice(was, now)] : [];
+      if (!answered) {
+        this.outage = null;
+        return [];
+      }
+      was.answeredAt ??= now;
+      if (now - was.answeredAt < RECOVERY_NOTIFY_MS) return [];
+      this.outage = null;
+      return [recoveryNotice({ ...was, answeredAt: was.answeredAt })];
     }
-    const o = was ?? { since: now, polls: 0, lastTick: -1, told: false };
+    const o: Outage = was ?? {
+      since: now,
+      polls: 0,
+      lastTick: -1,
+      told: false,
+      who: new Set(),
+      answeredAt: null,
+      interruptions: 0,
+    };
+    if (o.answeredAt !== null) {
+      o.answeredAt = null;
+      o.interruptions += 1;
+    }
     if (s.lastTickAt !== o.lastTick) {
       o.polls += 1;
       o.lastTick = s.lastTickAt ?? -1;
     }
     this.outage = o;
-    if (o.told || mutes.connectionLost || now - o.since < OUTAGE_NOTIFY_MS || o.polls < OUTAGE_NOTIFY_POLLS) return [];
-    o.told = true;
-    return [outageNotice(s, this.opts.redact)];
+    const due = !o.told && !mutes.connectionLost && now - o.since >= OUTAGE_NOTIFY_MS && o.polls >= OUTAGE_NOTIFY_POLLS;
+    if (due) o.told = true;
+    if (o.told) for (const n of unreadNamed(s.statusReason)) o.who.add(n);
+    return due ? [outageNotice(s, this.opts.redact)] : [];
   }
 
   /** Feed every new snapshot; returns what to show now (possibly nothing). */

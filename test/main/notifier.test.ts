@@ -390,31 +390,59 @@ describe('ClearML or EC2 unreadable for long', () => {
   const cases: [string, number, (t: number) => Poll, number, [number, string][]][] = [
     // [name, minutes, polls, poll interval, the notices: [minute, title]]
     [
-      '2 h down: told once after 5 min, and once when it answers',
+      '2 h down: told once after 5 min, and once it has answered for 5 min',
       180,
       outage(10, 130),
       15_000,
       [
         [15, 'Autoscaling on hold: ClearML cannot be read'],
-        [130, 'ClearML and EC2 answer again'],
+        [135, 'ClearML answers again'],
+      ],
+    ],
+    [
+      'flapping (down 12 min, up 2, six times): one outage, told once each way',
+      120,
+      (t) => (t < 84 && t % 14 < 12 ? down : 'ok'),
+      15_000,
+      [
+        [5, 'Autoscaling on hold: ClearML cannot be read'],
+        [87, 'ClearML answers again'],
+      ],
+    ],
+    [
+      'both unreadable at some point: the end names both',
+      60,
+      (t) =>
+        t < 10
+          ? down
+          : t < 20
+            ? { ...down, statusReason: `${down.statusReason}; EC2 could not be read at https://ec2…: timeout` }
+            : 'ok',
+      15_000,
+      [
+        [5, 'Autoscaling on hold: ClearML cannot be read'],
+        [25, 'ClearML and EC2 answer again'],
       ],
     ],
     ['a 2-minute blip: nothing, before or after', 30, outage(10, 12), 15_000, []],
     [
       'EC2 unreadable',
       30,
-      outage(0, 60, { ...down, statusReason: 'EC2 could not be read at https://ec2.us-east-1.amazonaws.com: …' }),
+      outage(0, 20, { ...down, statusReason: 'EC2 could not be read at https://ec2.us-east-1.amazonaws.com: …' }),
       15_000,
-      [[5, 'Autoscaling on hold: EC2 cannot be read']],
+      [
+        [5, 'Autoscaling on hold: EC2 cannot be read'],
+        [25, 'EC2 answers again'],
+      ],
     ],
     [
       'a 5-min polling interval: not after one failed poll, after the third',
-      60,
+      70,
       outage(10, 60),
       5 * MIN,
       [
         [20, 'Autoscaling on hold: ClearML cannot be read'],
-        [60, 'ClearML and EC2 answer again'],
+        [65, 'ClearML answers again'],
       ],
     ],
     [
@@ -462,6 +490,13 @@ describe('ClearML or EC2 unreadable for long', () => {
       body: 'Autoscaling acts again after 35 min on hold.',
       navigate: { view: 'overview' },
     });
+  });
+
+  it('a flapping outage: its end says how often it answered in between', () => {
+    const shown = run(120, (t) => (t < 84 && t % 14 < 12 ? down : 'ok'));
+    expect(shown.at(-1)?.body).toBe(
+      'Autoscaling acts again after 82 min on hold (it answered for a while 5 times in between).',
+    );
   });
 
   it('muted: neither the outage nor its end', () => {
