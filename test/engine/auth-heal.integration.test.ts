@@ -71,6 +71,29 @@ describe('an auth refusal heals without a settings save', () => {
     expect(w.live()).toHaveLength(0);
   });
 
+  it('each refusal says the wait that follows it, as the status of the same tick does', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    w.ec2.faults.push({ action: 'RunInstances', code: 'UnauthorizedOperation', status: 403, count: 1_000 });
+    addTasks(w.clearml, 'cpu', 1, 3600);
+    // Runs until the next refusal, and returns the wait its event announces.
+    const refusal = async (sec: number) => {
+      const calls = runCalls(w);
+      await w.run(engine, sec);
+      expect(runCalls(w)).toBe(calls + 1);
+      const last = w.store
+        .getState()
+        .events.filter((e) => e.kind === 'launch-failed')
+        .at(-1);
+      expect(last?.message).toBe(w.store.getState().statusReason);
+      return /one is tried again in (\d+) min/.exec(last?.message ?? '')?.[1];
+    };
+    expect(await refusal(15)).toBe('1');
+    expect(await refusal(60)).toBe('2');
+    expect(await refusal(120)).toBe('5');
+    expect(await refusal(300)).toBe('10');
+  });
+
   it('RequestExpired on one RunInstances (a clock step): the next tick, whose listing EC2 answers, launches', async () => {
     const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
     const engine = w.newEngine(cpuOnly());

@@ -510,7 +510,7 @@ describe('rendered text never doubles a full stop', () => {
   const authReason = (err: unknown) => {
     const gate = new AuthGate();
     gate.note(err);
-    return gate.blocked ?? '';
+    return gate.blockedAt(0) ?? '';
   };
   const cases: [string, string][] = [
     ...['AuthFailure', 'UnauthorizedOperation', 'ExpiredToken', 'CredentialsProviderError', 'OptInRequired'].map(

@@ -103,10 +103,13 @@ export class AuthGate {
     return this.block;
   }
 
-  /** Why launches are stopped, as said when refused, or null. */
-  get blocked(): string | null {
+  /**
+   * Why launches are stopped, said at `now` (the refusal's time when the launcher reports it), or null. Not at the
+   * streak's start: the wait is counted from the latest refusal, so that would add the streak's age to it.
+   */
+  blockedAt(now: number): string | null {
     const b = this.block;
-    return b ? authBlockText(b, b.since) : null;
+    return b ? authBlockText(b, now) : null;
   }
 
   launchGate(now: number): LaunchGate {

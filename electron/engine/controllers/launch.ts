@@ -294,7 +294,7 @@ export class LaunchController {
           error = `no capacity for ${res.instanceType} (${a.resource}) in any configured placement${tried}: ${sentence(o.error.message)} '${a.queue}' will use its next resource for ${Math.round(ms / 60_000)} min`;
         } else if (o.error.kind === 'auth') {
           this.auth.note(o.error, now, 'RunInstances');
-          error = this.auth.blocked;
+          error = this.auth.blockedAt(now);
           stopAll = true;
         } else if (o.error.kind === 'throttle') {
           error = `EC2 is throttling requests (${o.error.code}): launches resume next tick`;

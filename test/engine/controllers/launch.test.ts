@@ -136,7 +136,7 @@ describe('LaunchController', () => {
     ec2.failNext('runInstance', new Ec2Error('auth', 'UnauthorizedOperation', 'not allowed'));
     const x = ctx();
     expect(await c.act([launch('cpu', 'cpu', 1), launch('gpu', 'gpu_a', 1)], config, x)).toEqual([]);
-    expect(auth.blocked).toMatch(/^AWS refused the request \(UnauthorizedOperation\)/);
+    expect(auth.blockedAt(T0)).toMatch(/^AWS refused the request \(UnauthorizedOperation\)/);
     expect(ec2.callsOf('runInstance')).toHaveLength(1);
   });
 

@@ -73,7 +73,7 @@ describe('TerminateController', () => {
     const a = ec2.add(instance('gpu', 'gpu_a'));
     ec2.failNext('terminateInstances', new Ec2Error('auth', 'AuthFailure', 'bad keys'));
     expect(await c.act([idleTerm(a, false)], config, ctx)).toEqual([]);
-    expect(auth.blocked).toMatch(/AuthFailure/);
+    expect(auth.blockedAt(0)).toMatch(/AuthFailure/);
     expect(events[0]).toMatchObject({ level: 'error', kind: 'error', instanceIds: [a.instanceId] });
   });
 
