@@ -71,6 +71,20 @@ describe('an auth refusal heals without a settings save', () => {
     expect(w.live()).toHaveLength(0);
   });
 
+  it('a first batch of launches refused side by side is one refusal: one launch is tried again after 1 min', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    w.ec2.faults.push({ action: 'RunInstances', code: 'UnauthorizedOperation', status: 403, count: 1_000 });
+    addTasks(w.clearml, 'cpu', 3, 3600);
+    await w.run(engine, 15);
+    expect(runCalls(w)).toBe(3);
+    const reason = w.store.getState().statusReason ?? '';
+    expect(reason).toMatch(/one is tried again in 1 min;/);
+    expect(reason).not.toMatch(/times in a row/);
+    await w.run(engine, 60);
+    expect(runCalls(w)).toBe(4);
+  });
+
   it('each refusal says the wait that follows it, as the status of the same tick does', async () => {
     const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
     const engine = w.newEngine(cpuOnly());

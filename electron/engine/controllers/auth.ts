@@ -120,7 +120,14 @@ export class AuthGate {
   note(e: unknown, now = 0, action: AuthBlock['action'] = null): void {
     const aws = e instanceof Ec2Error && e.kind === 'auth' ? e : null;
     if (!aws && !(e instanceof ClearmlError && e.kind === 'auth')) return;
-    const refusals = (this.last && now - this.last.at < AUTH_STREAK_MS ? this.last.refusals : 0) + 1;
+    // Refusals of one tick are one refusal: the launches of a batch go side by side (and a termination may be
+    // refused in the same tick), so N of them answered at once say nothing more than one, and must not make the
+    // first wait N steps long.
+    const last = this.last;
+    const refusals =
+      last && this.block && now === last.at
+        ? last.refusals
+        : (last && now - last.at < AUTH_STREAK_MS ? last.refusals : 0) + 1;
     this.last = { at: now, refusals };
     this.block = {
       service: aws ? 'aws' : 'clearml',

@@ -102,6 +102,16 @@ describe('AuthGate', () => {
     expect(g.current).toMatchObject({ refusals: 1 });
   });
 
+  it('refusals of one tick (a batch of launches side by side, a termination) count as one', () => {
+    const g = new AuthGate();
+    for (let i = 0; i < 3; i++) g.note(refused('UnauthorizedOperation'), 0, 'RunInstances');
+    g.note(refused('UnauthorizedOperation'), 0, 'TerminateInstances');
+    expect(g.current).toMatchObject({ refusals: 1, retryAt: MIN });
+    g.note(refused('UnauthorizedOperation'), MIN, 'RunInstances');
+    g.note(refused('UnauthorizedOperation'), MIN, 'RunInstances');
+    expect(g.current).toMatchObject({ refusals: 2, retryAt: 3 * MIN });
+  });
+
   it('a try that failed for another reason is tried again after the same back-off', () => {
     const g = new AuthGate();
     g.note(refused('UnauthorizedOperation'), 0, 'RunInstances');
