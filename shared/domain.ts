@@ -121,6 +121,11 @@ export const EngineEventSchema = z.object({
   prewarm: z.number().optional(),
   /** Set on changes someone asked for (the audit trail); absent on the engine's own decisions. */
   actor: ActorSchema.optional(),
+  /**
+   * A short form of `message` for a desktop notification, when the message is too long for one (a credentials
+   * refusal): the cause, what to do and what happens next. The event log shows `message`.
+   */
+  summary: z.string().optional(),
 });
 export type EngineEvent = z.infer<typeof EngineEventSchema>;
 
@@ -174,6 +179,11 @@ export const SnapshotSchema = z.object({
   statusReason: z.string().nullable(),
   /** With an `error` status: where the user fixes it, in the order the reason names them (empty: nowhere to go). */
   statusFix: z.array(StatusFixSchema).optional(),
+  /**
+   * A one-line form of `statusReason` for the tray, when the reason is too long for a tooltip (a credentials
+   * refusal); absent or null: the reason is short enough, or has none.
+   */
+  statusSummary: z.string().nullable().optional(),
   dryRun: z.boolean(),
   demo: z.boolean(),
   launchesPaused: z.boolean(),

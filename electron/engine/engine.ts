@@ -22,7 +22,7 @@ import type { MainStore } from './store.js';
 import type { KeptWarm, Resumed } from './policy/warm-memory.js';
 import { AdoptionController, type AdoptionResult } from './adoption-controller.js';
 import { createMissingQueues } from './queue-setup.js';
-import { AuthGate, authBlockText, type AuthPass } from './controllers/auth.js';
+import { AuthGate, authBlockSummary, authBlockText, type AuthPass } from './controllers/auth.js';
 import { WARN_MS } from './aws-clock.js';
 import { ConnectionsController, type Reporting } from './controllers/connections.js';
 import { budgetCheck, HistorylessBudgets, historylessText, observeCosts } from './controllers/costs.js';
@@ -330,6 +330,7 @@ export class Engine {
       acting,
       standby,
       authBlocked: this.auth.current && authBlockText(this.auth.current, now),
+      authSummary: this.auth.current && authBlockSummary(this.auth.current, now).line,
       clearmlOk: obs.clearmlOk,
       launchesPaused: this.pauses.launches,
       busy: p.instances.some((c) => c.phase === 'booting') || result.launched.length + result.terminated.length > 0,

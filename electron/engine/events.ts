@@ -314,12 +314,13 @@ export const ev = {
     kind: 'engine',
     message: `${b.service === 'aws' ? 'AWS' : 'ClearML'} accepts the credentials again (${b.code} no longer): ${AUTH_PASS_TEXT[pass]} after ${formatMinutes((now - b.since) / 1000)} refused; launches resume`,
   }),
-  launchFailed: (queue: string, resource: string, message: string, prewarm?: number): NewEvent => ({
+  launchFailed: (queue: string, resource: string, message: string, prewarm?: number, summary?: string): NewEvent => ({
     level: 'error',
     kind: 'launch-failed',
     queue,
     resource,
     ...(prewarm ? { prewarm } : {}),
     message,
+    ...(summary ? { summary } : {}),
   }),
 };

@@ -14,5 +14,7 @@ export function createMainStore(initial: Partial<Snapshot> = {}): MainStore {
 
 /** Every write bumps `rev`, which the renderer uses to drop stale updates. */
 export function publish(store: MainStore, patch: Partial<Snapshot>): void {
-  store.setState((s) => ({ ...s, ...patch, rev: s.rev + 1 }));
+  // The tray's short form belongs to the reason it came with: a new reason without one must not keep the old one.
+  const summary = 'statusReason' in patch && !('statusSummary' in patch) ? { statusSummary: null } : {};
+  store.setState((s) => ({ ...s, ...patch, ...summary, rev: s.rev + 1 }));
 }

@@ -195,6 +195,8 @@ interface Bucket {
   messages: string[];
   /** Credentials refused earlier work again (a bucket of its own: it is not held behind the refusal's quiet time). */
   recovered?: boolean;
+  /** The last message is the event's own short form (`summary`), which says what to do already. */
+  summarized?: boolean;
 }
 
 /** One launch failure message, across the queues it fails. */
@@ -285,11 +287,14 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         : missing.some(Boolean)
           ? 'Credentials missing or rejected'
           : 'Credentials rejected';
+      const open = b.summarized
+        ? ''
+        : ` Open the Credentials tab to ${missing.every(Boolean) ? 'enter' : 'update'} them.`;
       return {
         kind: b.kind,
         queue: b.queue,
         title,
-        body: `${sentence(last + more)} Open the Credentials tab to ${missing.every(Boolean) ? 'enter' : 'update'} them.`,
+        body: `${sentence(last + more)}${open}`,
         navigate: { view: 'credentials' },
       };
     }
@@ -421,7 +426,9 @@ export class Notifier {
       const key = `${kind}|${queue ?? ''}${recovered ? '|recovered' : ''}`;
       const b = this.pending.get(key) ?? { kind, queue, count: 0, messages: [], ...(recovered ? { recovered } : {}) };
       b.count += eventCount(e);
-      b.messages.push(e.message);
+      // A long message's short form: a notification shows about four lines.
+      b.messages.push(e.summary ?? e.message);
+      b.summarized = e.summary !== undefined;
       this.pending.set(key, b);
     }
     return this.flush(mutes);

@@ -3,6 +3,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addTasks, baseConfig, spotGpuWithFallback } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
+import { Notifier } from '../../shared/notify/notifier.js';
+import { defaultSettings } from '../../shared/settings.js';
+import { buildTrayModel } from '../../electron/main/tray/tray-model.js';
+import { publish } from '../../electron/engine/store.js';
 
 let world: World | null = null;
 afterEach(async () => {
@@ -106,6 +110,40 @@ describe('an auth refusal heals without a settings save', () => {
     expect(await refusal(60)).toBe('2');
     expect(await refusal(120)).toBe('5');
     expect(await refusal(300)).toBe('10');
+  });
+
+  it('the notification and the tray say it short: the cause, the code once, the fix and the next try', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    w.ec2.faults.push({ action: 'RunInstances', code: 'UnauthorizedOperation', status: 403, count: 1_000 });
+    addTasks(w.clearml, 'cpu', 2, 3600);
+    const mutes = defaultSettings().notificationMutes;
+    const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
+    notifier.next(w.store.getState(), mutes);
+    await w.run(engine, 15);
+    const s = w.store.getState();
+    const notices = notifier.next(s, mutes).filter((n) => n.kind === 'credentialsRejected');
+    expect(notices).toHaveLength(1);
+    const body = notices[0]!.body;
+    // About four lines of some 50 characters: what a Windows toast or a macOS alert shows before it cuts the body.
+    expect(body.length).toBeLessThanOrEqual(200);
+    expect(body.match(/UnauthorizedOperation/g)).toHaveLength(1);
+    expect(body).toContain('add it to the IAM policy of these credentials');
+    expect(body).toMatch(/Next try in 1 min\.$/);
+    // The event log keeps the whole text.
+    const event = s.events.filter((e) => e.kind === 'launch-failed').at(-1);
+    expect(event?.message).toMatch(/refused the request: .*Test connection passes\.$/);
+    expect(event?.message.match(/UnauthorizedOperation/g)).toHaveLength(1);
+    // Windows cuts a tooltip at 127 characters: this one ends with the next try, and the fix is the item below.
+    const traySettings = { launchAtLogin: false, launchAtLoginSupported: true, configured: true };
+    const tray = buildTrayModel({ ...s, enabled: true }, traySettings);
+    expect(tray.tooltip).toMatch(/: AWS refused ec2:RunInstances \(UnauthorizedOperation\); next try in 1 min$/);
+    expect(tray.items.map((i) => i.label)).toContain('Open Credentials…');
+    // The short form goes with its reason: another reason published after it (the host's, say) is shown itself.
+    publish(w.store, { status: 'error', statusReason: 'The last tick failed: boom', statusFix: [] });
+    expect(buildTrayModel(w.store.getState(), traySettings).status).toBe(
+      'Autoscaling error: The last tick failed: boom',
+    );
   });
 
   it('RequestExpired on one RunInstances (a clock step): the next tick, whose listing EC2 answers, launches', async () => {

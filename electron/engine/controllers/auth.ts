@@ -87,11 +87,33 @@ export function authBlockText(b: AuthBlock, now: number): string {
   if (b.service === 'clearml') return `ClearML rejected the credentials: ${b.message}`;
   const retry = b.retryAt > now ? `one is tried again in ${minutes(b.retryAt - now)}` : 'one is tried again now';
   const streak = b.refusals > 1 ? ` (refused ${b.refusals} times in a row)` : '';
+  // The classified message names the code as a rule; said twice, it only lengthens a text that is long already.
+  const code = b.message.includes(b.code) ? '' : ` (${b.code})`;
   // The classified message is a sentence of its own (it ends with a period): one more would read "correct..".
   return (
-    `AWS refused the request (${b.code}): ${sentence(b.message)} Launches are stopped: ${retry}${streak}; ` +
+    `AWS refused the request${code}: ${sentence(b.message)} Launches are stopped: ${retry}${streak}; ` +
     `they resume at once when the AWS credentials or IAM policy are fixed and Credentials → Test connection passes.`
   );
+}
+
+/**
+ * The short forms of a block at `now`, for the places that show a line or a few: the full text is ~400 characters
+ * (the cause, the fix, the streak, how launches resume), its fix comes after the cause, and a tray tooltip (Windows
+ * cuts it at 127 characters) or a desktop notification (about four lines) ends long before. The event log and the
+ * dashboard keep the full text.
+ *
+ * `line`, for the tray's status line: what was refused and when one launch is tried again (the menu's "Open
+ * Credentials…" item right below is what to do). `notice`, for a notification: the classified message (the cause,
+ * the code once, the fix) and when one launch is tried again.
+ */
+export function authBlockSummary(b: AuthBlock, now: number): { line: string; notice: string } {
+  if (b.service === 'clearml') return { line: 'ClearML rejected the credentials', notice: authBlockText(b, now) };
+  const retry = b.retryAt > now ? `in ${minutes(b.retryAt - now)}` : 'now';
+  const what = b.action ? `ec2:${b.action}` : 'the credentials';
+  return {
+    line: `AWS refused ${what} (${b.code}); next try ${retry}`,
+    notice: `${sentence(b.message)} Next try ${retry}.`,
+  };
 }
 
 export class AuthGate {

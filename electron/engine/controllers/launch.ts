@@ -28,7 +28,7 @@ import { launchBase } from '../launch-request.js';
 import { renderActionReason } from '../reasons.js';
 import { cooldownKey, type Action, type InFlightLaunch } from '../policy.js';
 import type { Ec2Api, InstanceObs } from '../ports.js';
-import type { AuthGate } from './auth.js';
+import { authBlockSummary, type AuthGate } from './auth.js';
 import type { ActContext } from './terminate.js';
 
 /**
@@ -185,7 +185,7 @@ export class LaunchController {
       }
       if (outcome.error) {
         ctx.errors.push(outcome.error);
-        ctx.emit(ev.launchFailed(a.queue, a.resource, outcome.error, a.reason.demand.prewarm));
+        ctx.emit(ev.launchFailed(a.queue, a.resource, outcome.error, a.reason.demand.prewarm, outcome.summary));
       }
       // A try that failed for another reason (capacity, a throttle) proves nothing either way: try again later.
       if (trying && this.auth.current && this.auth.current.retryAt <= ctx.now) this.auth.retryLater(ctx.now);
@@ -198,7 +198,7 @@ export class LaunchController {
     a: LaunchAction,
     config: Config,
     ctx: ActContext,
-  ): Promise<{ ids: string[]; error: string | null; stopAll: boolean }> {
+  ): Promise<{ ids: string[]; error: string | null; stopAll: boolean; summary?: string }> {
     const now = ctx.now;
     const stamp = ctx.stamp ?? null;
     const res = config.resources[a.resource];
@@ -228,6 +228,8 @@ export class LaunchController {
     const base = launchBase(config, { queue: a.queue, resource: a.resource, at: now, stamp }, userData)!;
     const concurrency = Math.max(1, this.ports.launchConcurrency ?? 4);
     let error: string | null = null;
+    // A refusal's short form for a notification, kept with the text it shortens (a later outcome may replace it).
+    let summary: { of: string; notice: string } | null = null;
     let stopAll = false;
     let remaining = a.count;
     while (remaining > 0 && !stopAll && !error) {
@@ -295,6 +297,8 @@ export class LaunchController {
         } else if (o.error.kind === 'auth') {
           this.auth.note(o.error, now, 'RunInstances');
           error = this.auth.blockedAt(now);
+          const b = this.auth.current;
+          summary = b && error ? { of: error, notice: authBlockSummary(b, now).notice } : null;
           stopAll = true;
         } else if (o.error.kind === 'throttle') {
           error = `EC2 is throttling requests (${o.error.code}): launches resume next tick`;
@@ -311,6 +315,6 @@ export class LaunchController {
         }
       }
     }
-    return { ids, error, stopAll };
+    return { ids, error, stopAll, ...(summary && summary.of === error ? { summary: summary.notice } : {}) };
   }
 }

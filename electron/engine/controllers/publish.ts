@@ -34,6 +34,8 @@ export interface PublishInput {
   status: EngineStatus;
   statusReason: string | null;
   statusFix?: StatusFix[];
+  /** The tray's one-line form of the reason, when the reason is too long for it. */
+  statusSummary?: string | null;
   caps?: CapStatus[];
   launchesPaused: boolean;
   pausedQueues: ReadonlySet<string>;
@@ -55,6 +57,8 @@ export interface TickStatus {
   statusReason: string | null;
   /** With an error: where the user fixes it (absent: nowhere to go). */
   statusFix?: StatusFix[];
+  /** The tray's one-line form of the reason (absent: the reason is short enough). */
+  statusSummary?: string;
 }
 
 /** The status of a tick that observed EC2 (a failed EC2 read publishes 'error' directly). */
@@ -63,6 +67,8 @@ export function tickStatus(t: {
   /** Team mode: autoscaling is on but another engine acts (standby, or a conflict waiting for the user). */
   standby?: LeadershipView | null;
   authBlocked: string | null;
+  /** The one-line form of `authBlocked`, for the tray. */
+  authSummary?: string | null;
   clearmlOk: boolean;
   launchesPaused: boolean;
   busy: boolean;
@@ -96,7 +102,13 @@ export function tickStatus(t: {
   // Launches refused for want of permission are fixed with the AWS keys (or their IAM policy).
   const statusFix: StatusFix[] =
     status !== 'error' ? [] : t.authBlocked ? ['credentials'] : (t.connectionFix ?? []).slice(0, 1);
-  return { status, statusReason, ...(statusFix.length ? { statusFix } : {}) };
+  const statusSummary = t.acting && t.authBlocked && t.authSummary ? t.authSummary : null;
+  return {
+    status,
+    statusReason,
+    ...(statusFix.length ? { statusFix } : {}),
+    ...(statusSummary ? { statusSummary } : {}),
+  };
 }
 
 /**
@@ -165,6 +177,7 @@ export class Publisher {
       status: p.status,
       statusReason: p.statusReason,
       statusFix: p.statusFix ?? [],
+      statusSummary: p.statusSummary ?? null,
       dryRun: p.config.scaling.dryRun,
       launchesPaused: p.launchesPaused,
       lastTickAt: p.tickAt ?? now,

@@ -81,7 +81,8 @@ export function statusLine(s: Snapshot): string {
   ].filter(Boolean);
   const suffix = tags.length ? ` (${tags.join(', ')})` : '';
   if (s.status === 'error') {
-    const reason = s.statusReason ?? 'see the dashboard';
+    // The short form when there is one: a tooltip ends at 127 characters, before a long reason gets to the point.
+    const reason = s.statusSummary ?? s.statusReason ?? 'see the dashboard';
     return `Autoscaling error: ${reason}${suffix}`;
   }
   if (!s.enabled || s.status === 'off') {
