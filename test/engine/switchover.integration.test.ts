@@ -1,8 +1,15 @@
 // Taking over from a running ClearML autoscaler, end to end: the real engine and clients against the emulators,
 // with instances launched the way ClearML's autoscaler launches them (its startup script shape, only the user's
 // tags) whose agents register workers of the same prefix. No downtime, no leak, no duplicate.
-import { addTasks } from '../fixtures/index.js';
+import { addTasks, COST_T0 } from '../fixtures/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CostHistory } from '../../electron/engine/cost/history.js';
+import { PriceBook } from '../../electron/engine/cost/price-book.js';
+import { CostTracker } from '../../electron/engine/cost/tracker.js';
+import { createPriceLookup } from '../../electron/engine/prices.js';
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { MAX_UNREGISTER_PER_TICK } from '../../electron/engine/controllers/terminate.js';
@@ -10,10 +17,24 @@ import { makeConfig } from './fixtures.js';
 import { AWS, startWorld, type World } from './world.js';
 
 let world: World | null = null;
+const histories: CostHistory[] = [];
 afterEach(async () => {
   await world?.close();
   world = null;
+  for (const h of histories.splice(0)) await h.close();
 });
+
+/** A cost tracker over the journal `file` (a new one over the same file is what a restart opens). */
+async function tracked(w: World, file: string) {
+  const book = new PriceBook({ region: 'us-east-1', clock: w.clock });
+  const history = await CostHistory.open({ file, clock: w.clock });
+  histories.push(history);
+  return {
+    history,
+    costs: new CostTracker(history, book),
+    prices: createPriceLookup('us-east-1', { clock: w.clock, book }),
+  };
+}
 
 async function seedClearmlInstances(w: World, n: number): Promise<string[]> {
   return launchClearmlAutoscalerInstances({
@@ -131,6 +152,89 @@ describe("switching over from ClearML's autoscaler", () => {
     expect(world.clearml.tasks().filter((t) => t.status === 'completed')).toHaveLength(2);
     expect(world.live()).toHaveLength(0);
     expect(world.ec2.instances()).toHaveLength(2);
+  });
+
+  it('adopting instances ClearML launched 3 days ago books only the time since adoption: a monthly cap stays ok', async () => {
+    // Launched 3 days before the engine starts (inside the same UTC month), idle since under ClearML.
+    const w = (world = await startWorld({ start: COST_T0 - 3 * 86_400_000 }));
+    w.clearml.createQueue('gpu');
+    w.clearml.createQueue('cpu');
+    const ids = await seedClearmlInstances(w, 2);
+    for (let h = 0; h < 72; h++) {
+      w.clock.advance(3600_000);
+      w.agents.step();
+    }
+    const config = makeConfig({
+      scaling: { workersPrefix: 'dyn', maxIdleMin: 10, surplusIdleMin: 10, maxSpinUpMin: 30 },
+      budgets: { global: { monthlyUsd: 50 }, mode: 'stop-launching' },
+      queues: { gpu: [{ resource: 'gpu_a', maxInstances: 4 }], cpu: [{ resource: 'cpu', maxInstances: 5 }] },
+    });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl');
+    const first = await tracked(w, file);
+    const engine = w.newEngine(config, { costs: first.costs, prices: first.prices });
+    await w.run(engine, 30);
+    expect((await engine.adopt('all')).adopted).toHaveLength(2);
+    const adoptedAt = w.clock.now();
+    // Past EC2's 60 s minimum, which would otherwise show as overhead.
+    await w.run(engine, 90);
+
+    // Each record starts at the adoption, registered from then on: no ClearML days, no boot overhead.
+    for (const id of ids)
+      expect(first.history.get(id)).toMatchObject({ launchedAt: adoptedAt, registeredAt: adoptedAt, endedAt: null });
+    const costs = () => w.store.getState().costs;
+    const sinceAdoption = (now: number) =>
+      2 * first.prices('g4dn.xlarge', 'on-demand').price * ((now - adoptedAt) / 3600_000);
+    expect(costs().monthToDate).toBeCloseTo(sinceAdoption(w.clock.now()), 6);
+    expect(costs().budgets?.[0]).toMatchObject({ id: 'global.monthlyUsd', state: 'ok' });
+    const month = first.history.rollup(Date.UTC(2026, 10, 1), w.clock.now());
+    expect(month.boot).toBe(0);
+    // The CSV (`--report costs --csv`) has no boot cost for them either.
+    const bootRows = first.history
+      .toCsv(Date.UTC(2026, 10, 1), w.clock.now())
+      .split('\r\n')
+      .filter((l) => l.includes(',boot,'));
+    expect(bootRows).toHaveLength(2);
+    for (const row of bootRows) expect(row.endsWith(',0,0.000000')).toBe(true);
+
+    // Three tasks: the two adopted instances take two, the third gets a launch (the cap does not stop it).
+    addTasks(w.clearml, 'gpu', 3, 600);
+    await w.run(engine, 60);
+    expect(w.live()).toHaveLength(3);
+
+    // A restart (a new history over the same journal, a new engine) keeps it so.
+    await first.history.close();
+    const second = await tracked(w, file);
+    const restarted = w.newEngine(config, { costs: second.costs, prices: second.prices });
+    await w.run(restarted, 15);
+    for (const id of ids)
+      expect(second.history.get(id)).toMatchObject({ launchedAt: adoptedAt, registeredAt: adoptedAt });
+    expect(costs().monthToDate).toBeLessThan(1);
+    expect(costs().budgets?.[0]).toMatchObject({ state: 'ok' });
+  });
+
+  it('an adopted instance first seen by a new cost history (a restart, another data folder) starts at its adoption tag', async () => {
+    const w = (world = await startWorld({ start: COST_T0 - 86_400_000 }));
+    w.clearml.createQueue('gpu');
+    w.clearml.createQueue('cpu');
+    const [id] = await seedClearmlInstances(w, 1);
+    for (let h = 0; h < 24; h++) {
+      w.clock.advance(3600_000);
+      w.agents.step();
+    }
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 60, surplusIdleMin: 60 } });
+    // Adopted by an engine without a cost history, then ten minutes later one with a new one starts.
+    const before = w.newEngine(config);
+    await w.run(before, 15);
+    expect((await before.adopt('all')).adopted).toEqual([id]);
+    const adoptedAt = w.clock.now();
+    w.clock.advance(600_000);
+    w.agents.step();
+    const { history, costs, prices } = await tracked(
+      w,
+      path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'),
+    );
+    await w.run(w.newEngine(config, { costs, prices }), 15);
+    expect(history.get(id!)).toMatchObject({ launchedAt: adoptedAt, registeredAt: adoptedAt });
   });
 
   it('a worker whose instance is really gone is still unregistered (looked up, not assumed)', async () => {

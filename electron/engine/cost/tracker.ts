@@ -25,6 +25,17 @@ export interface CostExtras {
 }
 
 /**
+ * When this app took an adopted instance over (its `adopted-at` tag, ms on AWS's clock, as the tick's `now`), or
+ * null for one it launched. Its life before that was ClearML's autoscaler's: spent before the switch, not by this
+ * app, so its cost record starts there. A tag from the future (a wrong clock) counts from `now`.
+ */
+export function adoptedAt(i: InstanceObs, now: number): number | null {
+  const raw = i.tags[TAG.adoptedAt];
+  const at = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(at) && at > 0 ? Math.min(at, now) : null;
+}
+
+/**
  * When an instance found gone ended. Between two ticks a poll apart, `now` is within a poll of it. After a long gap
  * (a sleep, a stopped process) the watchdog stopped an idle one once its lease + grace ran out: the latest lease
  * the engine could have written at the last tick that listed it is that tick + lease (a renewal in that tick moves
@@ -124,6 +135,10 @@ export class CostTracker {
       listed.add(i.instanceId);
       this.lastSeen.set(i.instanceId, now);
       const known = this.history.get(i.instanceId);
+      const adopted = adoptedAt(i, now);
+      // Adopted during the EC2 period running now (not stopped and started since): registered and working from the
+      // adoption on, so neither its ClearML days nor any boot overhead are this app's.
+      const adoptedThisPeriod = adopted !== null && adopted >= i.launchedAt;
       // Stopped and started again (outside the app; its stopped warning invites it): EC2 bills a new period from
       // the start, and its LaunchTime moves there. One stopped and started within a poll was never seen ended: its
       // period before ends at the new start (the stopped minutes between are not known).
@@ -135,7 +150,7 @@ export class CostTracker {
         const od = i.market === 'spot' ? this.book.hourly(i.instanceType, 'on-demand').price : undefined;
         await record({
           t: 'launched',
-          at: Math.max(i.launchedAt, known?.endedAt ?? i.launchedAt),
+          at: Math.max(i.launchedAt, adoptedThisPeriod ? adopted : 0, known?.endedAt ?? i.launchedAt),
           instanceId: i.instanceId,
           queue: i.tags[TAG.queue] ?? '',
           resource: i.tags[TAG.resource] ?? '',
@@ -153,7 +168,12 @@ export class CostTracker {
       const w = workerByInstance.get(i.instanceId);
       if (!rec) continue;
       if (w && rec.registeredAt === null)
-        await record({ t: 'registered', at: now, instanceId: i.instanceId, workerId: w.id });
+        await record({
+          t: 'registered',
+          at: adoptedThisPeriod ? rec.launchedAt : now,
+          instanceId: i.instanceId,
+          workerId: w.id,
+        });
       const open = rec.tasks.find((t) => t.endedAt === null);
       const current = w?.task ?? null;
       if (open && open.taskId !== current?.id)
