@@ -283,6 +283,7 @@ export class Engine {
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
     const triage = obs.clearmlOk ? await this.adoption.observe(config, obs.workers, obs.instances, inFlight) : null;
+    if (triage) this.idle.observeForeign(triage.foreign, now);
 
     // 3. Plan: the pure policy.
     const p = plan({
@@ -420,6 +421,7 @@ export class Engine {
     const lead = this.leadership?.view;
     if (lead && !lead.acts) throw new Error('this engine stands by (another engine acts for the team): adopt there');
     const r = await this.adoption.adopt(this.config, requested);
+    this.idle.handOver(r.adopted);
     if (r.adopted.length) this.publisher.publishAdoptable(this.adoption.views());
     return r;
   }

@@ -237,6 +237,30 @@ describe("switching over from ClearML's autoscaler", () => {
     expect(history.get(id!)).toMatchObject({ launchedAt: adoptedAt, registeredAt: adoptedAt });
   });
 
+  it('an instance adopted after 10 min idle keeps that idle time: terminated at the next tick with maxIdleMin 5', async () => {
+    const w = (world = await startWorld());
+    w.clearml.createQueue('gpu');
+    w.clearml.createQueue('cpu');
+    const [id] = await seedClearmlInstances(w, 1);
+    // Its agent registers (60 s boot) before the engine starts.
+    w.clock.advance(90_000);
+    w.agents.step();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5 } });
+    const engine = w.newEngine(config);
+    // Watched idle for 10 min (first seen idle at the first tick, 15 s in), left alone: not ours yet.
+    await w.run(engine, 600);
+    expect(w.live().map((i) => i.instanceId)).toEqual([id]);
+    expect((await engine.adopt('all')).adopted).toEqual([id]);
+    await w.run(engine, 15);
+    expect(w.live()).toEqual([]);
+    const said = w.store
+      .getState()
+      .events.filter((e) => e.kind === 'terminate' && e.instanceIds?.includes(id!))
+      .map((e) => e.message);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/idle for 10 min\b/);
+  });
+
   it('a worker whose instance is really gone is still unregistered (looked up, not assumed)', async () => {
     world = await startWorld();
     const config = makeConfig({ scaling: { workersPrefix: 'dyn' } });

@@ -6,6 +6,9 @@
  * have begun before the last moment it is known to have been busy or to have registered (ClearML's registration
  * time, and the task spans the cost history kept across the restart), so that moment is kept with it: from there
  * on maxIdleMin is a hard ceiling even across a restart.
+ *
+ * Workers on instances ClearML's autoscaler launched are timed too (`observeForeign`): one adopted while idle keeps
+ * the idle time already seen, or adopting it would restart its clock and keep it a whole maxIdleMin more.
  */
 import type { Observation } from './observe.js';
 import { instanceIdOfWorker } from '../workers.js';
@@ -13,6 +16,10 @@ import { instanceIdOfWorker } from '../workers.js';
 export class IdleTracker {
   private readonly since = new Map<string, number>();
   private readonly fromStart = new Map<string, number | null>();
+  /** Foreign instances (ClearML's autoscaler's) → when their worker was first seen idle. */
+  private readonly foreignSince = new Map<string, number>();
+  /** Adopted while idle, not yet listed as ours → since when idle (moved from `foreignSince`). */
+  private readonly adopted = new Map<string, number>();
   private firstRead = true;
 
   /** instanceId → ms when its worker was first seen idle. */
@@ -39,9 +46,11 @@ export class IdleTracker {
       const w = byInstance.get(inst.instanceId);
       if (!w) continue;
       seen.add(inst.instanceId);
+      const adoptedIdleSince = this.adopted.get(inst.instanceId);
+      this.adopted.delete(inst.instanceId);
       if (w.task) this.forget(inst.instanceId);
       else if (!this.since.has(inst.instanceId)) {
-        this.since.set(inst.instanceId, obs.now);
+        this.since.set(inst.instanceId, Math.min(adoptedIdleSince ?? obs.now, obs.now));
         if (this.firstRead) {
           const known = [w.registeredAt, lastBusyAt?.(inst.instanceId) ?? null].filter(
             (t): t is number => t !== null && Number.isFinite(t),
@@ -55,6 +64,25 @@ export class IdleTracker {
   }
 
   /**
+   * This tick's workers on instances ClearML's autoscaler launched (`triageWorkers`): each idle one is timed from the
+   * first tick that saw it idle, as ours are; a busy or vanished one starts over.
+   */
+  observeForeign(foreign: readonly { instanceId: string; busy: boolean }[], now: number): void {
+    const idle = new Set(foreign.flatMap((f) => (f.busy ? [] : [f.instanceId])));
+    for (const id of [...this.foreignSince.keys()]) if (!idle.has(id)) this.foreignSince.delete(id);
+    for (const id of idle) if (!this.foreignSince.has(id)) this.foreignSince.set(id, now);
+  }
+
+  /** Just adopted: an idle one's timer carries over to when the tick first lists it as ours. */
+  handOver(instanceIds: readonly string[]): void {
+    for (const id of instanceIds) {
+      const at = this.foreignSince.get(id);
+      this.foreignSince.delete(id);
+      if (at !== undefined) this.adopted.set(id, at);
+    }
+  }
+
+  /**
    * The timers of the engine before this one, when a new config of the same world replaced it: a worker idle
    * under the old config stays idle since then, instead of counting as idle since an unknown time (which lets it
    * go after the short limit).
@@ -62,6 +90,8 @@ export class IdleTracker {
   carryFrom(previous: IdleTracker): void {
     for (const [id, at] of previous.since) if (!this.since.has(id)) this.since.set(id, at);
     for (const [id, at] of previous.fromStart) if (!this.fromStart.has(id)) this.fromStart.set(id, at);
+    for (const [id, at] of previous.foreignSince) if (!this.foreignSince.has(id)) this.foreignSince.set(id, at);
+    for (const [id, at] of previous.adopted) if (!this.adopted.has(id)) this.adopted.set(id, at);
     this.firstRead &&= previous.firstRead;
   }
 
