@@ -111,6 +111,25 @@ describe('the end of an instance', () => {
     expect(history.rollup(T0, end + MIN).boot).toBeCloseTo(spent, 9);
   });
 
+  it('an adopted spot instance EC2 interrupts within an hour of its adoption, days after its launch, is billed', async () => {
+    const clock = { t: T0, now: () => clock.t, sleep: async () => undefined };
+    // Compacted as soon as it ends, then reopened: what decides it is kept in the compacted line too.
+    const { history, tracker } = await tracked(clock, 0);
+    const adopted = { ...spot, tags: { [TAG.queue]: 'gpu', [TAG.resource]: 'gpu_a', [TAG.adoptedAt]: String(T0) } };
+    const launched = T0 - 3 * 24 * 60 * MIN;
+    for (let m = 0; m < 20; m++) await tracker.observe([obs('running', launched, adopted)], [], T0 + m * MIN);
+    const end = T0 + 20 * MIN;
+    const reason = 'Server.SpotInstanceTermination';
+    await tracker.observe([obs('shutting-down', launched, { ...adopted, stateReasonCode: reason })], [], end);
+    const rec = history.get('i-1')!;
+    expect(rec).toMatchObject({ launchedAt: T0, endedAt: end });
+    // Billed from the adoption: 20 min, though EC2 took it back 20 min after this app started paying for it.
+    expect(history.monthToDate(end + MIN)).toBeCloseTo((rec.hourlyPrice * 20) / 60, 9);
+    await history.close();
+    const reopened = await tracked(clock);
+    expect(reopened.history.monthToDate(end + MIN)).toBeCloseTo((rec.hourlyPrice * 20) / 60, 9);
+  });
+
   it("ends at the app's terminate call, not at the poll that sees it shutting down", async () => {
     const clock = { t: T0, now: () => clock.t, sleep: async () => undefined };
     const { history, tracker, price } = await tracked(clock);

@@ -36,6 +36,11 @@ export interface InstanceCostInput {
   /** USD/hour this instance is billed at. */
   hourlyPrice: number;
   launchedAt: number;
+  /**
+   * EC2's launch time, when it is before `launchedAt`: an adopted instance is billed here from its adoption, but
+   * EC2's first hour (a spot interruption in it is free) counts from EC2's launch.
+   */
+  ec2LaunchedAt?: number;
   /** Termination time; null while it still runs. */
   endedAt: number | null;
   /** When its worker first registered with ClearML; null if it never did (or not yet). */
@@ -59,7 +64,7 @@ export function isFreeInterruption(inst: InstanceCostInput): boolean {
     inst.market === 'spot' &&
     inst.endReason === SPOT_INTERRUPTED &&
     inst.endedAt !== null &&
-    inst.endedAt - inst.launchedAt < HOUR_MS
+    inst.endedAt - (inst.ec2LaunchedAt ?? inst.launchedAt) < HOUR_MS
   );
 }
 

@@ -68,6 +68,8 @@ const LaunchedSchema = z.object({
   priceSource: PriceSourceSchema,
   /** For spot: the on-demand price of the same type, so savings can be shown. */
   onDemandHourlyPrice: z.number().nonnegative().optional(),
+  /** EC2's launch time when the record starts later (an adopted instance: it starts at the adoption). */
+  ec2LaunchedAt: at.optional(),
 });
 
 /** A compacted instance: its whole known lifecycle in one line. */
@@ -576,6 +578,7 @@ export class CostHistory {
         hourlyPrice: f.hourlyPrice,
         priceSource: this.priceSource(f.priceSource),
         ...(f.onDemandHourlyPrice !== undefined ? { onDemandHourlyPrice: f.onDemandHourlyPrice } : {}),
+        ...(f.ec2LaunchedAt !== undefined ? { ec2LaunchedAt: f.ec2LaunchedAt } : {}),
         launchedAt: f.at,
         registeredAt: null,
         endedAt: null,

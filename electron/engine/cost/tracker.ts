@@ -148,9 +148,10 @@ export class CostTracker {
       if (!known || restarted) {
         const quote = this.book.hourly(i.instanceType, i.market, i.zone);
         const od = i.market === 'spot' ? this.book.hourly(i.instanceType, 'on-demand').price : undefined;
+        const start = Math.max(i.launchedAt, adoptedThisPeriod ? adopted : 0, known?.endedAt ?? i.launchedAt);
         await record({
           t: 'launched',
-          at: Math.max(i.launchedAt, adoptedThisPeriod ? adopted : 0, known?.endedAt ?? i.launchedAt),
+          at: start,
           instanceId: i.instanceId,
           queue: i.tags[TAG.queue] ?? '',
           resource: i.tags[TAG.resource] ?? '',
@@ -160,6 +161,8 @@ export class CostTracker {
           hourlyPrice: quote.price,
           priceSource: quote.source,
           ...(od !== undefined ? { onDemandHourlyPrice: od } : {}),
+          // Its first hour, in which a spot interruption is free, began at EC2's launch, not at the adoption.
+          ...(adoptedThisPeriod && start > i.launchedAt ? { ec2LaunchedAt: i.launchedAt } : {}),
         });
       }
       // Without a worker read (ClearML down) task facts are unknown: record nothing rather than guess.
