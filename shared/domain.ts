@@ -104,6 +104,21 @@ export const TeamRoleSchema = z.enum(['viewer', 'operator', 'admin']);
 /** Who made a change: "local" (this machine) or a teammate's token name and role. */
 export const ActorSchema = z.union([z.literal('local'), z.object({ name: z.string(), role: TeamRoleSchema })]);
 
+/**
+ * The kind of EC2 error a failed launch met (the engine's `Ec2ErrorKind`): what readers of the event (the notifier)
+ * decide from, instead of matching its words. `spot-role`: the account lacks the Spot service-linked role.
+ */
+export const LaunchFailureCauseSchema = z.enum([
+  'capacity',
+  'spot-role',
+  'throttle',
+  'auth',
+  'invalid',
+  'unreachable',
+  'other',
+]);
+export type LaunchFailureCause = z.infer<typeof LaunchFailureCauseSchema>;
+
 export const EngineEventSchema = z.object({
   id: z.number(),
   at: z.number(),
@@ -119,6 +134,8 @@ export const EngineEventSchema = z.object({
    * queue is expected to enqueue soon, which the launch starts machines ahead of (a pre-warm).
    */
   prewarm: z.number().optional(),
+  /** On a failed launch that EC2 refused: the kind of error (absent: no EC2 answer to classify, e.g. no script). */
+  cause: LaunchFailureCauseSchema.optional(),
   /** Set on changes someone asked for (the audit trail); absent on the engine's own decisions. */
   actor: ActorSchema.optional(),
   /**

@@ -298,6 +298,7 @@ export class Engine {
         this.auth.launchGate(now).code === 'blocked' ? 'credentials' : opts.launches === false ? 'journal' : null,
       pausedQueues: this.pauses.queues,
       cooling: this.launcher.coolingAt(now),
+      coolingCauses: this.launcher.coolingCausesAt(now),
       budget: budgetCheck(money, config, this.deps.prices),
       budgetIdle: money?.terminateIdle,
       ...warm,

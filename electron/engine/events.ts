@@ -3,7 +3,7 @@
  * out (the shape the UI, the notifier and the CLI consume). The human text of each event is written here and
  * only here, so a wording change is one edit and a controller never formats a message itself.
  */
-import type { EngineEvent } from '../../shared/domain.js';
+import type { EngineEvent, LaunchFailureCause } from '../../shared/domain.js';
 import { errorText } from '../../shared/error-text.js';
 import { plural } from '../../shared/words.js';
 import type { Resumed } from './policy/warm-memory.js';
@@ -314,13 +314,20 @@ export const ev = {
     kind: 'engine',
     message: `${b.service === 'aws' ? 'AWS' : 'ClearML'} accepts the credentials again (${b.code} no longer): ${AUTH_PASS_TEXT[pass]} after ${formatMinutes((now - b.since) / 1000)} refused; launches resume`,
   }),
-  launchFailed: (queue: string, resource: string, message: string, prewarm?: number, summary?: string): NewEvent => ({
+  launchFailed: (
+    queue: string,
+    resource: string,
+    message: string,
+    prewarm?: number,
+    more: { cause?: LaunchFailureCause; summary?: string } = {},
+  ): NewEvent => ({
     level: 'error',
     kind: 'launch-failed',
     queue,
     resource,
     ...(prewarm ? { prewarm } : {}),
+    ...(more.cause ? { cause: more.cause } : {}),
     message,
-    ...(summary ? { summary } : {}),
+    ...(more.summary ? { summary: more.summary } : {}),
   }),
 };

@@ -62,8 +62,10 @@ export interface PolicyInput {
   /** Launches held by the engine, not the user: refused credentials, or a launch journal not recovered. */
   launchStop?: LaunchStop | null;
   pausedQueues: ReadonlySet<string>;
-  /** `${queue}|${resource}` pairs whose every placement hit a capacity error recently. */
+  /** `${queue}|${resource}` pairs skipped for now: every placement hit a capacity error, or EC2 refused them. */
   cooling: ReadonlySet<string>;
+  /** Why a cooling pair cools, when not for capacity (absent: capacity). */
+  coolingCauses?: ReadonlyMap<string, CoolingCause>;
   /** Called once per instance about to be launched; a refusal stops launches for that queue this tick. */
   budget?: (launch: { queue: string; resource: string }) => BudgetVerdict;
   /** How long an unexplained instance stays marked before it is terminated. */
@@ -113,9 +115,15 @@ export interface Demand {
   foreignIdle?: number;
 }
 
+/**
+ * Why a (queue, resource) is skipped for a while: its placements ran out of capacity, EC2 refused its settings (a
+ * wrong AMI, subnet, …), or the account lacks the Spot service-linked role its spot launches need.
+ */
+export type CoolingCause = 'capacity' | 'config' | 'spot-role';
+
 /** Why part of a queue's demand was not launched. */
 export type Blocker =
-  | { code: 'cooling'; resource: string }
+  | { code: 'cooling'; resource: string; cause: CoolingCause }
   | { code: 'resource-cap'; resource: string; max: number }
   | { code: 'global-cap'; max: number }
   /** A budget cap refused the launch; `detail` is the cost module's account of which cap and by how much. */
@@ -353,8 +361,13 @@ export function plan(input: PolicyInput): Plan {
         if (remaining <= 0) break;
         const res = config.resources[entry.resource];
         if (!res) continue;
-        if (input.cooling.has(cooldownKey(queueName, entry.resource))) {
-          blocked.push({ code: 'cooling', resource: entry.resource });
+        const coolKey = cooldownKey(queueName, entry.resource);
+        if (input.cooling.has(coolKey)) {
+          blocked.push({
+            code: 'cooling',
+            resource: entry.resource,
+            cause: input.coolingCauses?.get(coolKey) ?? 'capacity',
+          });
           continue;
         }
         const running =

@@ -3,7 +3,7 @@
  * interfaces; `clearml/client.ts` and `ec2/provider.ts` implement them over HTTP, and tests use the same
  * real clients against the emulators in `emulators/`.
  */
-import type { Ec2State, Market } from '../../shared/domain.js';
+import type { Ec2State, LaunchFailureCause, Market } from '../../shared/domain.js';
 
 /** Injected everywhere time matters, so the simulator can run a day in seconds. */
 export interface Clock {
@@ -220,7 +220,11 @@ export interface Ec2Api {
   awsClockOffsetMs?(): number | null;
 }
 
-export type Ec2ErrorKind = 'capacity' | 'throttle' | 'auth' | 'invalid' | 'unreachable' | 'other';
+/**
+ * The same list as the events' `cause`. `spot-role`: spot launches refused for want of the Spot service-linked role
+ * (an IAM fix, neither capacity nor the credentials: on-demand launches work).
+ */
+export type Ec2ErrorKind = LaunchFailureCause;
 
 export class Ec2Error extends Error {
   constructor(

@@ -2,7 +2,15 @@
  * The one renderer of the policy's reasons: plan() returns codes and data, and every text a person reads about a
  * decision or an action (the event log, the dry-run line, a queue's last decision, the CLI) is written here.
  */
-import type { Action, Blocker, DecisionReason, Demand, QueueDecision, TerminateReason } from './policy.js';
+import type {
+  Action,
+  Blocker,
+  CoolingCause,
+  DecisionReason,
+  Demand,
+  QueueDecision,
+  TerminateReason,
+} from './policy.js';
 import type { KeepWarmReason, NextTaskData, PrewarmReason } from './policy/keep-warm.js';
 import { plural } from '../../shared/words.js';
 
@@ -20,10 +28,17 @@ export function renderDemand(d: Demand): string {
   return `${d.pending} pending${ahead}, ${d.idle} idle, ${d.booting} booting${freeing}${foreign}`;
 }
 
+/** Each cause worded as what it is: a bad AMI read "no capacity" for half an hour (the status says the details). */
+const COOLING_TEXT: Record<CoolingCause, (resource: string) => string> = {
+  capacity: (r) => `${r} has no capacity right now (cooling down)`,
+  config: (r) => `EC2 refuses the settings of ${r} (tried again later; the status says why)`,
+  'spot-role': (r) => `spot launches of ${r} are refused: the account lacks the AWSServiceRoleForEC2Spot role`,
+};
+
 export function renderBlocker(b: Blocker): string {
   switch (b.code) {
     case 'cooling':
-      return `${b.resource} has no capacity right now (cooling down)`;
+      return COOLING_TEXT[b.cause](b.resource);
     case 'resource-cap':
       return `${b.resource} is at its cap of ${b.max}`;
     case 'global-cap':

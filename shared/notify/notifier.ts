@@ -168,6 +168,9 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
     case 'terminate':
       return 'terminated';
     case 'launch-failed':
+      // EC2's own verdict when the event carries it: a missing Spot role reads "AuthFailure…" yet is no credentials
+      // problem, and its fix is not in the Credentials tab. The words are matched only for events without one.
+      if (e.cause) return e.cause === 'auth' ? 'credentialsRejected' : 'launchFailed';
       return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : 'launchFailed';
     case 'budget':
       return 'capReached';

@@ -88,7 +88,7 @@ describe('classifyEc2Error', () => {
     [
       'spot service-linked role',
       sdkError('AuthFailure.ServiceLinkedRoleCreationNotPermitted', 403),
-      'capacity',
+      'spot-role',
       'AuthFailure.ServiceLinkedRoleCreationNotPermitted',
     ],
     [

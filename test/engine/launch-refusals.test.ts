@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIG_REFUSAL_COOLDOWN_MS } from '../../electron/engine/controllers/launch.js';
 import type { QueryParams } from '../../electron/engine/emulators/ec2-query.js';
 import type { Engine } from '../../electron/engine/engine.js';
+import { Notifier } from '../../shared/notify/notifier.js';
+import { defaultSettings } from '../../shared/settings.js';
+import { renderDecision } from '../../electron/engine/reasons.js';
 import { addTasks, baseConfig, spotGpuWithFallback } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
@@ -71,6 +74,10 @@ describe('a launch EC2 refuses for the resource configuration', () => {
     expect((await tick(w, engine)).launched).toHaveLength(1);
     expect(asked.slice(2)).toEqual(['g5.xlarge/on-demand']);
     const s = w.store.getState();
+    // The queue's decision names the refusal, not a shortage that would pass by itself.
+    const decision = s.queues.find((q) => q.name === 'gpu')?.lastDecision ?? '';
+    expect(decision).toContain('EC2 refuses the settings of gpu_a');
+    expect(decision).not.toContain('no capacity');
     expect(s.status).toBe('scaling');
     expect(s.statusReason).toMatch(
       /^Launches of 'gpu_a' for 'gpu' fail: EC2 rejected RunInstances \(InvalidAMIID\.NotFound: .*\): check the AMI id .* 'gpu_a' is tried again in 30 min, or at the next poll once its settings change; meanwhile 'gpu' uses its next resource, if it has one\.$/,
@@ -129,6 +136,55 @@ describe('a launch EC2 refuses for the resource configuration', () => {
     await host.tickNow();
     expect(gpuA()).toBe(3);
     expect(w.live().map((i) => i.instanceType)).toContain('g4dn.xlarge');
+  });
+});
+
+describe('a spot launch refused for want of the Spot service-linked role', () => {
+  const spotRoleMissing = {
+    action: 'RunInstances',
+    code: 'AuthFailure.ServiceLinkedRoleCreationNotPermitted',
+    status: 403,
+    message: 'The provided credentials do not have permission to create the service-linked role for EC2 Spot.',
+    when: (p: QueryParams) => p['InstanceMarketOptions.MarketType'] === 'spot',
+  };
+
+  it('on a spot-only queue: named with its IAM fix in the status, the decision and the event, notified as a launch failure', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'] }));
+    w.ec2.faults.push(spotRoleMissing);
+    const asked = runRequests(w);
+    const config = baseConfig({
+      resources: { gpu_a: spotGpuWithFallback({ spotFallbackToOnDemand: false, subnetIds: undefined }) },
+      queues: { gpu: [{ resource: 'gpu_a', maxInstances: 2 }] },
+    });
+    const engine = w.newEngine(config);
+    const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
+    const mutes = defaultSettings().notificationMutes;
+    const notices = [...notifier.next(w.store.getState(), mutes)];
+    addTasks(w.clearml, 'gpu', 1, 3600);
+
+    await tick(w, engine);
+    notices.push(...notifier.next(w.store.getState(), mutes));
+    // The next poll holds the queue's launches and says why.
+    const held = (await tick(w, engine)).plan?.decisions.find((d) => d.queue === 'gpu');
+    notices.push(...notifier.next(w.store.getState(), mutes));
+    const s = w.store.getState();
+    expect(asked).toEqual(['g4dn.xlarge/spot']);
+    expect(s.statusReason).toMatch(/^Spot launches of 'gpu_a' for 'gpu' are refused: .*AWSServiceRoleForEC2Spot/);
+    expect(s.statusReason).toContain('aws iam create-service-linked-role --aws-service-name spot.amazonaws.com');
+    const failed = s.events.filter((e) => e.kind === 'launch-failed');
+    expect(failed.map((e) => e.cause)).toEqual(['spot-role']);
+    expect(failed[0]!.message).toMatch(/^spot launches of g4dn\.xlarge \(gpu_a\) are refused: /);
+    expect(failed[0]!.message).not.toContain('no capacity');
+    const decision = held ? renderDecision(held) : '';
+    expect(decision).toContain('spot launches of gpu_a are refused');
+    expect(decision).not.toContain('no capacity');
+    expect(notices.map((n) => [n.kind, n.navigate.view])).toEqual([['launchFailed', 'events']]);
+    expect(notices[0]!.body).not.toContain('Credentials tab');
+
+    // Held like a refused configuration, not re-sent at every capacity cool-down: the role does not appear by itself.
+    await w.run(engine, CONFIG_REFUSAL_COOLDOWN_MS / 1000 - 60, 60);
+    expect(asked).toHaveLength(1);
+    expect(w.store.getState().statusReason).toMatch(/^Spot launches of 'gpu_a' for 'gpu' are refused/);
   });
 });
 

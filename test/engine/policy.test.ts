@@ -650,7 +650,30 @@ describe('policy: what each queue decision says', () => {
     [
       'a cooling resource is skipped and named',
       { config: twoResources, cooling: new Set(['gpu|gpu_a']), queues: [queue('gpu', 2)] },
-      { reason: { code: 'scale-up', notLaunched: 0, blockers: [{ code: 'cooling', resource: 'gpu_a' }] } },
+      {
+        reason: {
+          code: 'scale-up',
+          notLaunched: 0,
+          blockers: [{ code: 'cooling', resource: 'gpu_a', cause: 'capacity' }],
+        },
+      },
+      [['gpu', 'gpu_b', 2]],
+    ],
+    [
+      'a resource EC2 refused is skipped and named with its cause, not as capacity',
+      {
+        config: twoResources,
+        cooling: new Set(['gpu|gpu_a']),
+        coolingCauses: new Map([['gpu|gpu_a', 'config' as const]]),
+        queues: [queue('gpu', 2)],
+      },
+      {
+        reason: {
+          code: 'scale-up',
+          notLaunched: 0,
+          blockers: [{ code: 'cooling', resource: 'gpu_a', cause: 'config' }],
+        },
+      },
       [['gpu', 'gpu_b', 2]],
     ],
     [

@@ -61,13 +61,27 @@ describe('reasons: the one renderer', () => {
         launched: [],
         notLaunched: 2,
         blockers: [
-          { code: 'cooling', resource: 'a' },
+          { code: 'cooling', resource: 'a', cause: 'capacity' },
           { code: 'resource-cap', resource: 'b', max: 2 },
           { code: 'global-cap', max: 20 },
           { code: 'budget', detail: 'monthly cap $10 exceeded by $0.40' },
         ],
       },
       '3 pending, 1 idle, 0 booting: need 2; 2 not launched: a has no capacity right now (cooling down); b is at its cap of 2; the global cap of 20 instances is reached; monthly cap $10 exceeded by $0.40',
+    ],
+    [
+      {
+        code: 'scale-up',
+        demand,
+        need: 2,
+        launched: [],
+        notLaunched: 2,
+        blockers: [
+          { code: 'cooling', resource: 'a', cause: 'config' },
+          { code: 'cooling', resource: 'b', cause: 'spot-role' },
+        ],
+      },
+      '3 pending, 1 idle, 0 booting: need 2; 2 not launched: EC2 refuses the settings of a (tried again later; the status says why); spot launches of b are refused: the account lacks the AWSServiceRoleForEC2Spot role',
     ],
   ])('%o', (reason, text) => {
     expect(renderDecisionReason(reason)).toBe(text);

@@ -219,6 +219,20 @@ describe('Notifier', () => {
   it.each(classify)('classifies %s "%s"', (kind, message, expected) => {
     expect(classifyEvent({ id: 1, at: 0, level: 'info', kind, message })).toBe(expected);
   });
+
+  it("decides a failed launch from EC2's verdict when the event carries one, not from its words", () => {
+    // The missing Spot role's code reads "AuthFailure…", yet the keys are fine: a launch failure, not credentials.
+    const spotRole = ev.launchFailed(
+      'gpu',
+      'gpu_a',
+      'spot launches of g4dn.xlarge (gpu_a) are refused: … (AuthFailure.ServiceLinkedRoleCreationNotPermitted) …',
+      undefined,
+      { cause: 'spot-role' },
+    );
+    expect(classifyEvent({ id: 1, at: 0, ...spotRole })).toBe('launchFailed');
+    const auth = ev.launchFailed('gpu', 'gpu_a', 'Launches are stopped: …', undefined, { cause: 'auth' });
+    expect(classifyEvent({ id: 2, at: 0, ...auth })).toBe('credentialsRejected');
+  });
 });
 
 describe('OS notifications adapter', () => {

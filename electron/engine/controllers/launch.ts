@@ -8,6 +8,8 @@
  *   (queue, resource) is skipped longer (CONFIG_REFUSAL_COOLDOWN_MS) and named in the status meanwhile, so the
  *   queue moves on instead of sending the same bad request every tick, and a fix made in AWS (an AMI
  *   shared at last) still heals at a later try;
+ * - spot launches refused for want of the Spot service-linked role: held and named the same way (only an IAM change
+ *   heals it), after the launcher fell back to on-demand where the resource allows it;
  * - on-demand credits: after a spot loss, the replacement of each requeued task launches on-demand (where the
  *   resource allows fallback), one credit per lost task, valid 30 min, so the queue does not stay on on-demand.
  */
@@ -26,8 +28,8 @@ import {
 } from '../ec2/launcher.js';
 import { launchBase } from '../launch-request.js';
 import { renderActionReason } from '../reasons.js';
-import { cooldownKey, type Action, type InFlightLaunch } from '../policy.js';
-import type { Ec2Api, InstanceObs } from '../ports.js';
+import { cooldownKey, type Action, type CoolingCause, type InFlightLaunch } from '../policy.js';
+import type { Ec2Api, Ec2ErrorKind, InstanceObs } from '../ports.js';
 import { authBlockSummary, type AuthGate } from './auth.js';
 import type { ActContext } from './terminate.js';
 
@@ -48,6 +50,8 @@ export const CONFIG_REFUSAL_COOLDOWN_MS = 30 * 60_000;
 export interface LaunchRefusal {
   queue: string;
   resource: string;
+  /** Its settings (an AMI, a subnet, …), or the account's missing Spot service-linked role. */
+  cause: Exclude<CoolingCause, 'capacity'>;
   /** What EC2 said, as `Ec2Error` words it (names the code and what to check). */
   message: string;
   /** When the resource is tried again. */
@@ -136,6 +140,11 @@ export class LaunchController {
     return new Set([...this.cooling].filter(([, until]) => until > now).map(([k]) => k));
   }
 
+  /** Why each pair cooling at `now` cools, for the queue's decision: a refusal recorded for it, else capacity. */
+  coolingCausesAt(now: number): Map<string, CoolingCause> {
+    return new Map([...this.coolingAt(now)].map((k) => [k, this.refused.get(k)?.cause ?? 'capacity']));
+  }
+
   /** The (queue, resource) pairs skipped because EC2 refused their configuration, for the status. */
   get refusals(): LaunchRefusal[] {
     return [...this.refused.values()];
@@ -185,7 +194,12 @@ export class LaunchController {
       }
       if (outcome.error) {
         ctx.errors.push(outcome.error);
-        ctx.emit(ev.launchFailed(a.queue, a.resource, outcome.error, a.reason.demand.prewarm, outcome.summary));
+        ctx.emit(
+          ev.launchFailed(a.queue, a.resource, outcome.error, a.reason.demand.prewarm, {
+            ...(outcome.cause ? { cause: outcome.cause } : {}),
+            ...(outcome.summary ? { summary: outcome.summary } : {}),
+          }),
+        );
       }
       // A try that failed for another reason (capacity, a throttle) proves nothing either way: try again later.
       if (trying && this.auth.current && this.auth.current.retryAt <= ctx.now) this.auth.retryLater(ctx.now);
@@ -198,7 +212,7 @@ export class LaunchController {
     a: LaunchAction,
     config: Config,
     ctx: ActContext,
-  ): Promise<{ ids: string[]; error: string | null; stopAll: boolean; summary?: string }> {
+  ): Promise<{ ids: string[]; error: string | null; cause?: Ec2ErrorKind; stopAll: boolean; summary?: string }> {
     const now = ctx.now;
     const stamp = ctx.stamp ?? null;
     const res = config.resources[a.resource];
@@ -230,6 +244,8 @@ export class LaunchController {
     let error: string | null = null;
     // A refusal's short form for a notification, kept with the text it shortens (a later outcome may replace it).
     let summary: { of: string; notice: string } | null = null;
+    /** The kind of EC2 error `error` words, for the event (the notifier decides from it, not from the words). */
+    let cause: Ec2ErrorKind | undefined;
     let stopAll = false;
     let remaining = a.count;
     while (remaining > 0 && !stopAll && !error) {
@@ -286,7 +302,21 @@ export class LaunchController {
         }
         const last = o.attempts.at(-1);
         if (last) await afterLaunch?.(intentOf(last.attempt), { error: o.error.code });
-        if (o.error.kind === 'capacity' && launchedHere > 0) {
+        cause = o.error.kind;
+        if (o.error.kind === 'spot-role') {
+          // Not a shortage that passes by itself: held like a refused configuration until someone adds the role.
+          const key = cooldownKey(a.queue, a.resource);
+          const retryAt = now + CONFIG_REFUSAL_COOLDOWN_MS;
+          this.cooling.set(key, retryAt);
+          this.refused.set(key, {
+            queue: a.queue,
+            resource: a.resource,
+            cause: 'spot-role',
+            message: o.error.message,
+            retryAt,
+          });
+          error = `spot launches of ${res.instanceType} (${a.resource}) are refused: ${o.error.message} ${refusalRetryText(a.queue, a.resource)}`;
+        } else if (o.error.kind === 'capacity' && launchedHere > 0) {
           error = `${short} of ${batch} launches of ${res.instanceType} (${a.resource}) found no capacity: ${sentence(o.error.message)} ${short === 1 ? 'It is' : 'They are'} tried again at the next poll.`;
         } else if (o.error.kind === 'capacity') {
           const ms = this.ports.capacityCooldownMs ?? DEFAULT_CAPACITY_COOLDOWN_MS;
@@ -308,13 +338,25 @@ export class LaunchController {
           const key = cooldownKey(a.queue, a.resource);
           const retryAt = now + CONFIG_REFUSAL_COOLDOWN_MS;
           this.cooling.set(key, retryAt);
-          this.refused.set(key, { queue: a.queue, resource: a.resource, message: o.error.message, retryAt });
+          this.refused.set(key, {
+            queue: a.queue,
+            resource: a.resource,
+            cause: 'config',
+            message: o.error.message,
+            retryAt,
+          });
           error = `launch of ${res.instanceType} (${a.resource}) failed: ${o.error.message} ${refusalRetryText(a.queue, a.resource)}`;
         } else {
           error = `launch of ${res.instanceType} (${a.resource}) failed: ${o.error.message}`;
         }
       }
     }
-    return { ids, error, stopAll, ...(summary && summary.of === error ? { summary: summary.notice } : {}) };
+    return {
+      ids,
+      error,
+      ...(cause ? { cause } : {}),
+      stopAll,
+      ...(summary && summary.of === error ? { summary: summary.notice } : {}),
+    };
   }
 }

@@ -112,17 +112,19 @@ export function tickStatus(t: {
 }
 
 /**
- * The status while launches of a resource keep being refused for its configuration: otherwise the status says
+ * The status while launches of a resource keep being refused for its configuration (or its spot launches for a
+ * missing Spot service-linked role): otherwise the status says
  * "watching" with no reason while a queue cannot use its first resource, and only the event log tells why.
  */
 function refusalText(refusals: readonly LaunchRefusal[]): string | null {
   const [first, ...more] = refusals;
   if (!first) return null;
   const others = more.length ? ` (and ${more.length} more: ${more.map((r) => `'${r.resource}'`).join(', ')})` : '';
-  return (
-    `Launches of '${first.resource}' for '${first.queue}' fail${others}: ${first.message} ` +
-    refusalRetryText(first.queue, first.resource)
-  );
+  const what =
+    first.cause === 'spot-role'
+      ? `Spot launches of '${first.resource}' for '${first.queue}' are refused${others}`
+      : `Launches of '${first.resource}' for '${first.queue}' fail${others}`;
+  return `${what}: ${first.message} ${refusalRetryText(first.queue, first.resource)}`;
 }
 
 export class Publisher {

@@ -3,8 +3,8 @@
  * errors, credential-chain errors) into an `Ec2Error` whose kind drives the engine and whose message tells
  * the user what happens next or what to fix.
  *
- * kinds: capacity → try the next placement / market (a missing Spot service-linked role is one: spot only);
- * throttle → slow down, retry next poll; auth → stop and ask the user; invalid → stop, the configuration is wrong;
+ * kinds: capacity → try the next placement / market; spot-role → spot launches are refused until the Spot
+ * service-linked role exists: try on-demand where the resource allows it, and name the IAM fix; throttle → slow down, retry next poll; auth → stop and ask the user; invalid → stop, the configuration is wrong;
  * unreachable → retry next poll; other → retry next poll (and report). Messages never contain credentials: AWS
  * messages are clipped, and for credential errors they are not quoted at all.
  */
@@ -35,7 +35,6 @@ export interface Ec2ErrorContext {
 const SPOT_ROLE_MISSING = 'AuthFailure.ServiceLinkedRoleCreationNotPermitted';
 
 const CAPACITY = new Set([
-  SPOT_ROLE_MISSING,
   'InsufficientInstanceCapacity',
   'InsufficientHostCapacity',
   'InsufficientReservedInstanceCapacity',
@@ -196,6 +195,7 @@ export function classifyEc2Error(err: unknown, ctx: Ec2ErrorContext = {}): Ec2Er
 export function kindOf(f: ErrorFacts): Ec2ErrorKind {
   const { code, status } = f;
   if (f.proxyStatus !== null) return 'unreachable';
+  if (code === SPOT_ROLE_MISSING) return 'spot-role';
   if (CAPACITY.has(code)) return 'capacity';
   if (code === 'Unsupported') return /availability zone/i.test(f.message) ? 'capacity' : 'invalid';
   if (THROTTLE.has(code) || status === 429 || status === 503) return 'throttle';
@@ -214,7 +214,7 @@ export function capacityScope(code: string): 'market' | 'placement' {
 /** EC2 answers with a server error that the same request (same client token) may safely repeat. */
 export function isTransientServerError(err: unknown): boolean {
   const f = readErrorFacts(err);
-  if (CAPACITY.has(f.code) || THROTTLE.has(f.code)) return false;
+  if (CAPACITY.has(f.code) || f.code === SPOT_ROLE_MISSING || THROTTLE.has(f.code)) return false;
   if (f.code === 'InternalError' || f.code === 'InternalFailure' || f.code === 'ServerInternal') return true;
   // A dropped connection mid-request is worth one more try; a refused or unresolvable one is not.
   if (f.networkCode === 'ECONNRESET' || f.networkCode === 'EPIPE' || f.code === 'TimeoutError') return true;
@@ -226,6 +226,7 @@ export function isTransientServerError(err: unknown): boolean {
 function messageFor(kind: Ec2ErrorKind, f: ErrorFacts, ctx: Ec2ErrorContext): string {
   switch (kind) {
     case 'capacity':
+    case 'spot-role':
       return capacityMessage(f, ctx);
     case 'throttle':
       return (

@@ -194,14 +194,16 @@ export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promi
           market,
           placement: key.placement,
         });
-        if (err.kind !== 'capacity') {
+        // A missing Spot role refuses spot in every placement, like a quota, while on-demand still works: it moves
+        // on to on-demand where the resource allows it, but keeps its own kind so the engine does not call it capacity.
+        if (err.kind !== 'capacity' && err.kind !== 'spot-role') {
           attempts.push({ attempt, error: err });
           return { ok: false, error: err, attempts, skipped };
         }
         const marketWide = capacityScope(err.code) === 'market';
         req.cooldowns.mark(marketWide ? { ...key, placement: ANY_PLACEMENT } : key, req.now);
         const told = new Ec2Error(
-          'capacity',
+          err.kind,
           err.code,
           describeCapacity(err.code, {
             action: 'RunInstances',
@@ -224,7 +226,7 @@ export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promi
     const notTried = skipped.slice(lastFailure.skippedBefore);
     const error = notTried.length
       ? new Ec2Error(
-          'capacity',
+          lastFailure.told.kind,
           lastFailure.told.code,
           describeCapacity(lastFailure.told.code, {
             action: 'RunInstances',

@@ -119,5 +119,5 @@ export function decideRecovery(f: RecoveryFacts): RecoveryVerdict {
 export function isDefiniteRefusal(code: string): boolean {
   if (code === 'IdempotentParameterMismatch') return true;
   const kind = kindOf(codeFacts(code));
-  return kind === 'capacity' || kind === 'throttle' || kind === 'invalid' || kind === 'auth';
+  return kind === 'capacity' || kind === 'spot-role' || kind === 'throttle' || kind === 'invalid' || kind === 'auth';
 }
