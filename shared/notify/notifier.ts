@@ -4,7 +4,8 @@
  *  - events are read once, by id, from successive snapshots (the first snapshot only sets the baseline);
  *  - events of one (kind, queue) in one snapshot are coalesced ("3 instances launched on gpu");
  *  - after a notification, the same (kind, queue) stays quiet for a cooldown; what happens meanwhile is
- *    accumulated and reported as one notification when the cooldown is over;
+ *    accumulated and reported as one notification when the cooldown is over, unless it is over by then (a cap
+ *    notice about a queue that launched since, or has no task waiting);
  *  - muted categories are dropped entirely.
  * Launch failures are the exception to per-queue buckets: one broken AMI or quota fails every queue that uses it,
  * every poll, for as long as nobody fixes it. The same message on many queues is one notification naming them, and
@@ -200,6 +201,8 @@ interface Bucket {
   recovered?: boolean;
   /** The last message is the event's own short form (`summary`), which says what to do already. */
   summarized?: boolean;
+  /** When its latest event happened (engine time): a launch on the queue after it ends a cap it tells. */
+  lastAt?: number;
 }
 
 /** One launch failure message, across the queues it fails. */
@@ -399,15 +402,15 @@ export class Notifier {
     const events = snapshot.events;
     const maxId = events.reduce((m, e) => Math.max(m, e.id), -1);
     if (this.awaitingHistory) {
-      if (events.length === 0) return this.flush(mutes);
+      if (events.length === 0) return this.flush(mutes, snapshot);
       this.awaitingHistory = false;
       this.lastEventId = maxId;
-      return this.flush(mutes);
+      return this.flush(mutes, snapshot);
     }
     if (this.lastEventId === null) {
       // Startup: history is not news.
       this.lastEventId = maxId;
-      return this.flush(mutes);
+      return this.flush(mutes, snapshot);
     }
     const since = this.lastEventId;
     // A lower max id means the engine restarted its event ids (e.g. demo start): everything listed is new.
@@ -416,7 +419,10 @@ export class Notifier {
     for (const e of [...fresh].sort((a, b) => a.id - b.id)) {
       const kind = classifyEvent(e);
       // A launch that worked ends that queue's failure, muted or not: a later failure there is news again.
-      if (kind === 'launched' && e.queue) this.launchWorked(e.queue);
+      if (kind === 'launched' && e.queue) {
+        this.launchWorked(e.queue);
+        this.capEnded(e.queue, e.at);
+      }
       if (!kind || mutes[kind]) continue;
       if (kind === 'launchFailed') {
         this.launchFailed(e);
@@ -432,9 +438,28 @@ export class Notifier {
       // A long message's short form: a notification shows about four lines.
       b.messages.push(e.summary ?? e.message);
       b.summarized = e.summary !== undefined;
+      b.lastAt = e.at;
       this.pending.set(key, b);
     }
-    return this.flush(mutes);
+    return this.flush(mutes, snapshot);
+  }
+
+  /**
+   * A launch on the queue at a later tick than the cap notice waiting out its quiet time: the cap no longer holds it
+   * back, and telling it after would report a problem already over. A launch of the same tick as the cap is part of
+   * the decision that named it (launched some, the cap held the rest), so it stays.
+   */
+  private capEnded(queue: string, at: number): void {
+    const key = `capReached|${queue}`;
+    const b = this.pending.get(key);
+    if (b?.lastAt !== undefined && at > b.lastAt) this.pending.delete(key);
+  }
+
+  /** A queued cap notice about a queue with no task waiting any more: nothing is held, so it is not told. */
+  private stale(b: Bucket, snapshot: Snapshot | undefined): boolean {
+    if (b.kind !== 'capReached' || !b.queue) return false;
+    const q = snapshot?.queues.find((v) => v.name === b.queue);
+    return !!q && q.pending === 0;
   }
 
   private launchFailed(e: EngineEvent): void {
@@ -483,7 +508,7 @@ export class Notifier {
     return due;
   }
 
-  private flush(mutes: NotificationMutes): Notice[] {
+  private flush(mutes: NotificationMutes, snapshot?: Snapshot): Notice[] {
     const now = this.opts.now();
     const out: Notice[] = [];
     const failing = this.dueFailures(now, mutes.launchFailed);
@@ -494,7 +519,7 @@ export class Notifier {
       t.shownAt = now;
     }
     for (const [key, b] of [...this.pending]) {
-      if (mutes[b.kind]) {
+      if (mutes[b.kind] || this.stale(b, snapshot)) {
         this.pending.delete(key);
         continue;
       }

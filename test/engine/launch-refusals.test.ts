@@ -105,6 +105,36 @@ describe('a launch EC2 refuses for the resource configuration', () => {
     expect(w.store.getState().statusReason).toBeNull();
   });
 
+  it('sends no cap notice queued during its quiet time once the queue has launched', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'] }));
+    w.ec2.faults.push(badAmi);
+    const engine = w.newEngine(config);
+    const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
+    const mutes = defaultSettings().notificationMutes;
+    const notices: { kind: string; at: number }[] = [];
+    const see = () => {
+      for (const n of notifier.next(w.store.getState(), mutes)) notices.push({ kind: n.kind, at: w.clock.now() });
+    };
+    see();
+    addTasks(w.clearml, 'gpu', 2, 4 * 3600);
+    // 40 min held (gpu_b at its cap, gpu_a refused and tried again at 30 min), then the AMI is shared.
+    for (let i = 0; i < 40; i++) {
+      await tick(w, engine, 60);
+      see();
+    }
+    w.ec2.faults.length = 0;
+    let launchedAt: number | null = null;
+    for (let i = 0; i < 35; i++) {
+      await tick(w, engine, 60);
+      if (launchedAt === null && w.live().some((x) => x.instanceType === 'g4dn.xlarge')) launchedAt = w.clock.now();
+      see();
+    }
+    expect(launchedAt).not.toBeNull();
+    // The cap was told while it held; nothing about it after the queue launched on gpu_a.
+    expect(notices.filter((n) => n.kind === 'capReached' && n.at < launchedAt!).length).toBeGreaterThan(0);
+    expect(notices.filter((n) => n.kind === 'capReached' && n.at >= launchedAt!)).toEqual([]);
+  });
+
   it('is tried at the next poll once a settings save changes the resource, and not after one that does not', async () => {
     const w = (world = await startWorld({ queues: ['gpu'] }));
     w.ec2.faults.push(badAmi);

@@ -57,6 +57,14 @@ describe('Notifier', () => {
     expect(out[0]).toMatchObject({ kind: 'launched', title: 'Instances launched', navigate: { view: 'instances' } });
   });
 
+  it('tells a cap that held part of a launch, though the launch is of the same tick', () => {
+    n.next(log.snap(), noMutes);
+    const cap = 'launched 1 × g5.xlarge: 2 pending, 0 idle, 0 booting; 1 not launched: gpu_b is at its cap of 1';
+    log.add({ kind: 'decision', message: cap, queue: 'gpu' });
+    log.add({ kind: 'launch', message: 'x', queue: 'gpu', count: 1 });
+    expect(n.next(log.snap(), noMutes).map((o) => o.kind)).toEqual(['capReached', 'launched']);
+  });
+
   it('never repeats an event it has seen', () => {
     n.next(log.snap(), noMutes);
     log.add({ kind: 'terminate', message: 'idle', queue: 'gpu', count: 1 });
