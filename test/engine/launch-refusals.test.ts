@@ -216,6 +216,33 @@ describe('a spot launch refused for want of the Spot service-linked role', () =>
     expect(asked).toHaveLength(1);
     expect(w.store.getState().statusReason).toMatch(/^Spot launches of 'gpu_a' for 'gpu' are refused/);
   });
+  it('a second queue on the same spot-only resource hears the same refusal, not "ran out of capacity"', async () => {
+    const w = (world = await startWorld({ queues: ['gpu', 'gpu2'] }));
+    w.ec2.faults.push(spotRoleMissing);
+    const asked = runRequests(w);
+    const config = baseConfig({
+      resources: { gpu_a: spotGpuWithFallback({ spotFallbackToOnDemand: false, subnetIds: undefined }) },
+      queues: {
+        gpu: [{ resource: 'gpu_a', maxInstances: 2 }],
+        gpu2: [{ resource: 'gpu_a', maxInstances: 2 }],
+      },
+    });
+    const engine = w.newEngine(config);
+    addTasks(w.clearml, 'gpu', 1, 3600);
+    addTasks(w.clearml, 'gpu2', 1, 3600);
+    await tick(w, engine);
+    // One spot request: the refusal holds for the whole spot market of the type, so the other queue sends none.
+    expect(asked).toEqual(['g4dn.xlarge/spot']);
+    const failed = w.store.getState().events.filter((e) => e.kind === 'launch-failed');
+    expect(failed.map((e) => [e.queue, e.cause])).toEqual([
+      ['gpu', 'spot-role'],
+      ['gpu2', 'spot-role'],
+    ]);
+    for (const e of failed) {
+      expect(e.message).toContain('AWSServiceRoleForEC2Spot');
+      expect(e.message).not.toMatch(/capacity/);
+    }
+  });
 });
 
 describe('a batch of launches that partly finds no capacity', () => {

@@ -32,7 +32,7 @@ export interface Ec2ErrorContext {
  * A spot launch in an account without the Spot service-linked role, by credentials that may not create it: nothing
  * is wrong with the credentials for anything else, and on-demand launches work. A spot-market problem, not auth.
  */
-const SPOT_ROLE_MISSING = 'AuthFailure.ServiceLinkedRoleCreationNotPermitted';
+export const SPOT_ROLE_MISSING = 'AuthFailure.ServiceLinkedRoleCreationNotPermitted';
 
 const CAPACITY = new Set([
   'InsufficientInstanceCapacity',

@@ -13,7 +13,7 @@
  */
 import type { Market } from '../../../shared/domain.js';
 import { Ec2Error, type Ec2Api, type LaunchSpec } from '../ports.js';
-import { capacityScope, classifyEc2Error, describeCapacity } from './errors.js';
+import { capacityScope, classifyEc2Error, describeCapacity, SPOT_ROLE_MISSING } from './errors.js';
 
 export interface CapacityKey {
   instanceType: string;
@@ -28,14 +28,25 @@ export const ANY_PLACEMENT = '*';
 /** Where capacity recently ran out; in memory (a restart simply tries again, which is harmless). */
 export class CapacityCooldowns {
   private readonly until = new Map<string, number>();
+  /** Keys skipped because spot launches lack the Spot service-linked role, not for capacity: said as such. */
+  private readonly spotRole = new Set<string>();
   private readonly cooldownMs: number;
 
   constructor(opts: { cooldownMs?: number } = {}) {
     this.cooldownMs = opts.cooldownMs ?? DEFAULT_CAPACITY_COOLDOWN_MS;
   }
 
-  mark(key: CapacityKey, now: number): void {
+  mark(key: CapacityKey, now: number, kind: 'capacity' | 'spot-role' = 'capacity'): void {
     this.until.set(keyOf(key), now + this.cooldownMs);
+    if (kind === 'spot-role') this.spotRole.add(keyOf(key));
+    else this.spotRole.delete(keyOf(key));
+  }
+
+  /** Why the key (or its whole market) is skipped, when it is. */
+  kindOf(key: CapacityKey): 'capacity' | 'spot-role' {
+    return this.spotRole.has(keyOf({ ...key, placement: ANY_PLACEMENT })) || this.spotRole.has(keyOf(key))
+      ? 'spot-role'
+      : 'capacity';
   }
 
   /**
@@ -62,10 +73,12 @@ export class CapacityCooldowns {
   /** Another engine's cool-downs (the one a new config replaced): the shortages it met are still there. */
   carryFrom(other: CapacityCooldowns): void {
     for (const [key, until] of other.until) if (until > (this.until.get(key) ?? 0)) this.until.set(key, until);
+    for (const key of other.spotRole) this.spotRole.add(key);
   }
 
   clear(): void {
     this.until.clear();
+    this.spotRole.clear();
   }
 }
 
@@ -91,6 +104,8 @@ export interface SkippedPlacement {
   placement: string;
   /** ms epoch when it may be tried again. */
   until: number;
+  /** Skipped for a recent shortage, or because spot launches lack the Spot service-linked role. */
+  kind: 'capacity' | 'spot-role';
 }
 
 export type LaunchOutcome =
@@ -178,7 +193,7 @@ export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promi
       const key = keyFor(market, placement);
       const until = req.cooldowns.coolingUntil(key, req.now);
       if (until !== null) {
-        skipped.push({ market, placement: key.placement, until });
+        skipped.push({ market, placement: key.placement, until, kind: req.cooldowns.kindOf(key) });
         continue;
       }
       const attempt: LaunchAttempt = { clientToken: req.newClientToken(), market, ...placement };
@@ -201,7 +216,7 @@ export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promi
           return { ok: false, error: err, attempts, skipped };
         }
         const marketWide = capacityScope(err.code) === 'market';
-        req.cooldowns.mark(marketWide ? { ...key, placement: ANY_PLACEMENT } : key, req.now);
+        req.cooldowns.mark(marketWide ? { ...key, placement: ANY_PLACEMENT } : key, req.now, err.kind);
         const told = new Ec2Error(
           err.kind,
           err.code,
@@ -238,6 +253,11 @@ export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promi
         )
       : lastFailure.told;
     return { ok: false, error, attempts, skipped };
+  }
+  // Skipped only for the missing Spot role (another launch just met it): the same refusal, not a shortage.
+  if (skipped.length && skipped.every((s) => s.kind === 'spot-role')) {
+    const message = describeCapacity(SPOT_ROLE_MISSING, { action: 'RunInstances', instanceType: type, market: 'spot' });
+    return { ok: false, error: new Ec2Error('spot-role', SPOT_ROLE_MISSING, message), attempts, skipped };
   }
   const soonest = Math.min(...skipped.map((s) => s.until));
   const minutes = Math.max(1, Math.ceil((soonest - req.now) / 60_000));
