@@ -203,6 +203,8 @@ interface Bucket {
   summarized?: boolean;
   /** When its latest event happened (engine time): a launch on the queue after it ends a cap it tells. */
   lastAt?: number;
+  /** capReached: every event in it is a budget cap crossing its near threshold (a warning), none a reached cap. */
+  nearOnly?: boolean;
 }
 
 /** One launch failure message, across the queues it fails. */
@@ -308,7 +310,8 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
       return {
         kind: b.kind,
         queue: b.queue,
-        title: 'Instance or budget cap reached',
+        // A cap at 96 % is near, as the tray and the dashboard say, not reached.
+        title: b.nearOnly ? 'Budget cap nearly reached' : 'Instance or budget cap reached',
         body: `${last}${more}`,
         navigate: { view: b.queue ? 'queues' : 'costs', ...(b.queue ? { id: b.queue } : {}) },
       };
@@ -439,6 +442,8 @@ export class Notifier {
       b.messages.push(e.summary ?? e.message);
       b.summarized = e.summary !== undefined;
       b.lastAt = e.at;
+      // Budget crossings are 'warn' at the near threshold and 'error' once reached (cost/budget.ts).
+      if (kind === 'capReached') b.nearOnly = (b.nearOnly ?? true) && e.kind === 'budget' && e.level === 'warn';
       this.pending.set(key, b);
     }
     return this.flush(mutes, snapshot);

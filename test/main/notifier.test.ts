@@ -187,6 +187,28 @@ describe('Notifier', () => {
     expect(n.next(log.snap(), noMutes)[0]).toMatchObject({ kind: 'capReached', navigate: { view: 'costs' } });
   });
 
+  it.each([
+    [[{ level: 'warn', message: 'global hourly burn cap $0.20/h: 96 % used' }], 'Budget cap nearly reached'],
+    [[{ level: 'error', message: 'global hourly burn cap $0.20/h reached' }], 'Instance or budget cap reached'],
+    [
+      [
+        { level: 'warn', message: 'global hourly burn cap $0.20/h: 96 % used' },
+        { level: 'error', message: 'global monthly cap $500 reached' },
+      ],
+      'Instance or budget cap reached',
+    ],
+  ] as const)('a budget crossing is titled as its state: %j', (crossings, title) => {
+    n.next(log.snap(), noMutes);
+    for (const c of crossings) log.add({ kind: 'budget', ...c });
+    expect(n.next(log.snap(), noMutes)[0]).toMatchObject({ kind: 'capReached', title });
+  });
+
+  it('an instance cap in a decision is reached, not near', () => {
+    n.next(log.snap(), noMutes);
+    log.add({ kind: 'decision', queue: 'gpu', message: '5 pending; 4 not launched: gpu_t4 is at its cap of 3' });
+    expect(n.next(log.snap(), noMutes)[0]).toMatchObject({ title: 'Instance or budget cap reached' });
+  });
+
   it('muted categories are dropped, not deferred', () => {
     n.next(log.snap(), noMutes);
     const mutes = { ...noMutes, launched: true };
