@@ -60,7 +60,11 @@ export type BudgetMode = z.infer<typeof BudgetModeSchema>;
 export const CapKindSchema = z.enum(['hourly', 'monthly']);
 export type CapKind = z.infer<typeof CapKindSchema>;
 
-export const CapStateSchema = z.enum(['ok', 'near', 'reached']);
+/**
+ * `unknown`: a monthly cap whose month's spend is not known (the cost history cannot be opened). It is not under
+ * its cap as far as anyone knows, and outside warn mode it holds every launch it covers, so it is not `ok`.
+ */
+export const CapStateSchema = z.enum(['ok', 'near', 'reached', 'unknown']);
 export type CapState = z.infer<typeof CapStateSchema>;
 
 /** One configured cap as the tray and dashboard show it. */

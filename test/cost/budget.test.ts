@@ -261,6 +261,29 @@ describe('budgetStatus', () => {
     expect(hourly.projectedMonth).toBeCloseTo(300 + 2 * 360, 10);
   });
 
+  it.each([
+    ['stop-launching', "holding launches: this month's spend is unknown"],
+    ['warn', "not checked: this month's spend is unknown"],
+  ] as const)('a monthly cap with the month unknown (%s mode) is not ok, and says so', (mode, words) => {
+    const caps = budgetStatus(
+      figures({
+        budgets: budgets({ mode, global: { hourlyUsd: 10, monthlyUsd: 1000 } }),
+        burnPerHour: 2,
+        monthUnknown: 'cost-history.jsonl: EISDIR',
+      }),
+    );
+    expect(caps.map((c) => [c.label, c.state])).toEqual([
+      ['global hourly burn cap $10/h', 'ok'],
+      [`global monthly cap $1,000 (${words})`, 'unknown'],
+    ]);
+    // Not a crossing (the history's error tells it), and a cap found reached once the month is known again is one.
+    const b = budgets({ mode, global: { monthlyUsd: 1000 } });
+    const unknown = detectCrossings({}, budgetStatus(figures({ budgets: b, monthUnknown: 'x' })), b);
+    expect(unknown).toEqual({ crossings: [], states: { 'global.monthlyUsd': 'unknown' } });
+    const known = detectCrossings(unknown.states, budgetStatus(figures({ budgets: b, monthToDate: 1000 })), b);
+    expect(known.crossings.map((c) => c.to)).toEqual(['reached']);
+  });
+
   it('marks a cap reached at 100 % and honours a custom near threshold', () => {
     const caps = budgetStatus(
       figures({

@@ -1,11 +1,14 @@
 // A cost history that cannot be opened (here a directory where the file should be: EISDIR; in life a file a `sudo`
 // run left root-owned, a read-only folder): the budget caps used to switch off without a word, and the failure was
-// kept until a restart. Hourly caps are now enforced from what runs, monthly caps hold what they cover and say they
-// are not enforced, and the history is opened again a minute later.
+// kept until a restart. Hourly caps are now enforced from what runs, monthly caps hold what they cover and every
+// surface says so (they read "NOT enforced" with a green "under the cap" while they held every launch), and the
+// history is opened again a minute later.
 import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config.js';
+import { budgetLine, buildTrayModel } from '../../electron/main/tray/tray-model.js';
+import { capDisplay } from '../../renderer/src/model/costs.js';
 import { addTasks, AWS_KEYS, baseConfig, CLEARML_KEYS } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
@@ -40,7 +43,9 @@ describe('budgets while the cost history cannot be opened', () => {
       const s = host.store.getState();
       expect(s.costs.budgets?.map((c) => c.label)).toEqual(['global hourly burn cap $0.25/h']);
       expect(s.statusReason).toContain(`The cost history cannot be opened (${file}: EISDIR`);
-      expect(s.events.filter((e) => e.level === 'error' && e.message.includes('NOT enforced'))).toHaveLength(1);
+      expect(
+        s.events.filter((e) => e.level === 'error' && e.message.includes('monthly budget caps hold the launches')),
+      ).toHaveLength(1);
 
       rmdirSync(file);
       w.clock.advance(60_000);
@@ -56,14 +61,26 @@ describe('budgets while the cost history cannot be opened', () => {
     }
   });
 
-  it('a monthly cap holds the launches it covers and says it is not enforced', async () => {
+  it('a monthly cap holds the launches it covers, and no surface calls it ok or under the cap', async () => {
     const { w, host } = await brokenHistory({ global: { monthlyUsd: 500 } });
     try {
       const r = await host.tickNow();
       expect(r?.launched).toEqual([]);
       expect(w.live()).toHaveLength(0);
       const s = host.store.getState();
-      expect(s.costs.budgets?.map((c) => c.label)).toEqual(['global monthly cap $500 (NOT enforced: no cost history)']);
+      const label = "global monthly cap $500 (holding launches: this month's spend is unknown)";
+      expect(s.costs.budgets?.map((c) => [c.label, c.state])).toEqual([[label, 'unknown']]);
+      const cap = s.costs.budgets![0]!;
+      // The tray's cap line and the Costs tab's badge, bar text and tone.
+      expect(budgetLine(cap)).toBe(label.charAt(0).toUpperCase() + label.slice(1));
+      const tray = buildTrayModel(s, { launchAtLogin: false, launchAtLoginSupported: false, configured: true });
+      expect(tray.items.find((i) => i.id === `budget:${cap.id}`)?.label).toContain('holding launches');
+      for (const ready of [false, true]) {
+        const d = capDisplay(cap, ready);
+        expect([d.state, d.badge, d.tone]).toEqual(['unknown', 'spend unknown', 'warn']);
+        expect(d.text).not.toMatch(/under the cap|\$0\.00 of/);
+        expect(d.projected).toBeNull();
+      }
       expect(s.queues.find((q) => q.name === 'cpu')?.lastDecision).toMatch(
         /global monthly cap \$500 cannot be enforced: .*cost-history\.jsonl: EISDIR/,
       );

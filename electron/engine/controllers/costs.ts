@@ -46,7 +46,7 @@ export function pendingLaunches(
  * The budgets while the cost history cannot be opened (`problem` says which file and why). Hourly caps need no
  * history: their burn is what EC2 lists running now, priced as the snapshot prices it, plus the launches it does
  * not list yet. This month's spend is unknown, so the monthly caps refuse the launches they cover (budget.ts
- * `monthUnknown`) and say they are not enforced, rather than read the month as $0 and let every launch through.
+ * `monthUnknown`) and say they hold them, rather than read the month as $0 and let every launch through.
  */
 export class HistorylessBudgets {
   /** The caps' states across ticks (each crossing reported once). */
@@ -78,8 +78,8 @@ export class HistorylessBudgets {
 /** The status and log text while the cost history cannot be opened; `problem` names the file and the error. */
 export function historylessText(problem: string): string {
   return (
-    `The cost history cannot be opened (${problem}): spend is estimated in memory, monthly budget caps are NOT ` +
-    "enforced and hold the launches they cover (this month's spend is unknown), hourly caps are enforced from the " +
+    `The cost history cannot be opened (${problem}): spend is estimated in memory; this month's spend is unknown, ` +
+    'so monthly budget caps hold the launches they cover (outside warn mode); hourly caps are enforced from the ' +
     'running instances. It is tried again every minute.'
   );
 }

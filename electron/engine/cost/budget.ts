@@ -161,7 +161,8 @@ export function tickLaunchChecker(
 
 /**
  * Every configured cap with where it stands now, for the tray and dashboard. A monthly cap whose month is unknown
- * (`monthUnknown`) says so in its label, which every surface shows, and reads as spent $0.
+ * (`monthUnknown`) is in state `unknown` and its label, which every surface shows, says what that does to launches:
+ * read as "under the cap", it would look fine while it is the reason nothing launches.
  */
 export function budgetStatus(f: SpendFigures): CapStatus[] {
   const near = f.budgets.nearCapPercent / 100;
@@ -170,27 +171,35 @@ export function budgetStatus(f: SpendFigures): CapStatus[] {
     const { burn, spent: mtd } = scoped(f, cap.queue);
     const spent = cap.kind === 'hourly' ? burn : mtd;
     const share = spent / cap.limit;
+    const unknown = cap.kind === 'monthly' && f.monthUnknown !== undefined;
     return {
       id: capId(cap.kind, cap.queue),
       queue: cap.queue,
       kind: cap.kind,
-      label:
-        capLabel(cap.kind, cap.limit, cap.queue) +
-        (cap.kind === 'monthly' && f.monthUnknown !== undefined ? ' (NOT enforced: no cost history)' : ''),
+      label: capLabel(cap.kind, cap.limit, cap.queue) + (unknown ? ` (${unknownCapText(f.budgets.mode)})` : ''),
       spent,
       limit: cap.limit,
       share,
       projectedMonth: mtd + burn * hoursLeft,
-      state: stateFor(share, near),
+      state: unknown ? 'unknown' : stateFor(share, near),
     };
   });
+}
+
+/** What a monthly cap does while this month's spend is unknown (`checkLaunch`: it refuses, except in warn mode). */
+function unknownCapText(mode: BudgetMode): string {
+  return mode === 'warn'
+    ? "not checked: this month's spend is unknown"
+    : "holding launches: this month's spend is unknown";
 }
 
 function stateFor(share: number, near: number): CapState {
   return share >= 1 ? 'reached' : share >= near ? 'near' : 'ok';
 }
 
-const RANK: Record<CapState, number> = { ok: 0, near: 1, reached: 2 };
+// `unknown` ranks with ok: going there is not a crossing (the history's error event tells it), and a cap found near
+// or reached once the month is known again is one.
+const RANK: Record<CapState, number> = { ok: 0, unknown: 0, near: 1, reached: 2 };
 
 export interface CapCrossing {
   cap: string;

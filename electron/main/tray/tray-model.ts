@@ -126,6 +126,8 @@ export function budgetLine(c: CapStatus): string {
   const pct = `${Math.round(c.share * 100)} %`;
   const label = c.label.charAt(0).toUpperCase() + c.label.slice(1);
   const flag = c.state === 'reached' ? ' — reached' : c.state === 'near' ? ' — near' : '';
+  // Its spend is unknown, and the label says what that does to launches: a "$0.00 spent (0 %)" would read as fine.
+  if (c.state === 'unknown') return label;
   return c.kind === 'hourly'
     ? `${label}: ${formatRate(c.spent)} now (${pct})${flag}`
     : `${label}: ${formatMoney(c.spent)} spent (${pct}), ${formatMoney(c.projectedMonth)} projected${flag}`;

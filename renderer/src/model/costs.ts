@@ -52,7 +52,7 @@ export function capBar(c: CapStatus): CapBar {
   const top = c.limit > 0 ? Math.min(Math.max(c.limit, c.spent, projection ?? 0), MAX_SCALE * c.limit) : 0;
   const at = (x: number) => (top > 0 ? Math.max(0, Math.min(1, x / top)) : 0);
   const pct = Math.round(c.share * 100);
-  const state = c.state === 'reached' ? 'cap reached' : c.state === 'near' ? 'near the cap' : 'under the cap';
+  const state = CAP_DISPLAY[c.state].words;
   const text =
     c.kind === 'hourly'
       ? `burning ${formatRate(c.spent)} of ${formatRate(c.limit)} (${pct}%), ${state}; ${formatMoney(c.projectedMonth)} by month end at this pace`
@@ -67,7 +67,7 @@ export function capBar(c: CapStatus): CapBar {
 }
 
 /** A cap as shown: one state, whose badge, colour and sentence all say the same thing. */
-export type CapDisplayState = 'ok' | 'pace' | 'near' | 'reached';
+export type CapDisplayState = 'ok' | 'pace' | 'near' | 'reached' | 'unknown';
 
 export interface CapDisplay extends CapBar {
   state: CapDisplayState;
@@ -80,6 +80,8 @@ const CAP_DISPLAY: Record<CapDisplayState, { badge: string; tone: CapDisplay['to
   pace: { badge: 'on pace to pass', tone: 'warn', words: 'on pace to pass the cap by month end' },
   near: { badge: 'near the cap', tone: 'warn', words: 'near the cap' },
   reached: { badge: 'cap reached', tone: 'error', words: 'cap reached' },
+  // The month's spend is unknown (no cost history): the figures read $0, which is not "under the cap".
+  unknown: { badge: 'spend unknown', tone: 'warn', words: "this month's spend is unknown" },
 };
 
 /**
@@ -98,12 +100,14 @@ export function capDisplay(c: CapStatus, projectionReady: boolean): CapDisplay {
       : `; projected ${formatMoney(c.projectedMonth)} by month end`
     : '; no month projection until there is an hour of history';
   const text =
-    c.kind === 'hourly'
-      ? `burning ${formatRate(c.spent)} of ${formatRate(c.limit)} (${pct}%), ${d.words}${proj}`
-      : `${formatMoney(c.spent)} of ${formatMoney(c.limit)} spent this month (${pct}%), ${d.words}${proj}`;
+    state === 'unknown'
+      ? `${d.words} (the cost history cannot be opened, see the status), so it cannot be compared with the cap`
+      : c.kind === 'hourly'
+        ? `burning ${formatRate(c.spent)} of ${formatRate(c.limit)} (${pct}%), ${d.words}${proj}`
+        : `${formatMoney(c.spent)} of ${formatMoney(c.limit)} spent this month (${pct}%), ${d.words}${proj}`;
   return {
     ...bar,
-    ...(projectionReady ? {} : { projected: null, projectedOffScale: false }),
+    ...(projectionReady && state !== 'unknown' ? {} : { projected: null, projectedOffScale: false }),
     text,
     state,
     badge: d.badge,

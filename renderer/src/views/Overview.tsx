@@ -101,8 +101,11 @@ export function Overview() {
             )}
             {capWarnings.map((c) => (
               <p key={c.id} className={`status-advice tone-${c.state === 'reached' ? 'error' : 'warn'}`}>
-                Budget: {c.label} {c.state === 'reached' ? 'reached' : 'nearly reached'} ({Math.round(c.share * 100)}%).
-                See Costs.
+                Budget: {c.label}
+                {c.state === 'unknown'
+                  ? ''
+                  : ` ${c.state === 'reached' ? 'reached' : 'nearly reached'} (${Math.round(c.share * 100)}%)`}
+                . See Costs.
               </p>
             ))}
           </div>
