@@ -68,6 +68,17 @@ export const QueueResourceViewSchema = z.object({
   running: z.number(),
 });
 
+/** What stopped a queue's launches this tick (the policy's blockers, as data: each surface words them). */
+export const HoldCauseSchema = z.discriminatedUnion('code', [
+  /** A budget cap refused the launch; `cap` is its id (`global.monthlyUsd`), null when not known. */
+  z.object({ code: z.literal('budget'), cap: z.string().nullable() }),
+  z.object({ code: z.literal('resource-cap'), resource: z.string(), max: z.number() }),
+  z.object({ code: z.literal('global-cap'), max: z.number() }),
+  /** The resource waits out a cool-down after a failed launch. */
+  z.object({ code: z.literal('cooling'), resource: z.string() }),
+]);
+export type HoldCause = z.infer<typeof HoldCauseSchema>;
+
 export const QueueViewSchema = z.object({
   name: z.string(),
   /** False when the queue is configured but the ClearML server, read at the last poll, does not list it (never a guess while unread). */
@@ -80,6 +91,11 @@ export const QueueViewSchema = z.object({
   resources: z.array(QueueResourceViewSchema),
   paused: z.boolean(),
   lastDecision: z.string().nullable(),
+  /**
+   * This tick: tasks the queue needed launched that were not, and why (the blockers, most telling first). Absent
+   * when nothing was held back. The tray, the headless status and the Overview say it in short while tasks wait.
+   */
+  held: z.object({ tasks: z.number(), causes: z.array(HoldCauseSchema) }).optional(),
 });
 export type QueueView = z.infer<typeof QueueViewSchema>;
 

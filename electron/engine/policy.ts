@@ -31,7 +31,8 @@ export interface InFlightLaunch {
   zone?: string;
 }
 
-export type BudgetVerdict = { allowed: true } | { allowed: false; reason: string };
+/** `cap`: the refusing cap's id (`global.monthlyUsd`), for the surfaces that name it in short. */
+export type BudgetVerdict = { allowed: true } | { allowed: false; reason: string; cap?: string };
 
 /** Why the engine holds every launch on its own: credentials refused, or the launch journal not recovered. */
 export type LaunchStop = 'credentials' | 'journal';
@@ -127,7 +128,7 @@ export type Blocker =
   | { code: 'resource-cap'; resource: string; max: number }
   | { code: 'global-cap'; max: number }
   /** A budget cap refused the launch; `detail` is the cost module's account of which cap and by how much. */
-  | { code: 'budget'; detail: string };
+  | { code: 'budget'; detail: string; cap?: string };
 
 /** A queue's decision this tick. */
 export type DecisionReason =
@@ -384,13 +385,13 @@ export function plan(input: PolicyInput): Plan {
           break;
         }
         let take = Math.min(remaining, allowedByCap, globalRoom);
-        let budgetStop: string | null = null;
+        let budgetStop: { reason: string; cap?: string } | null = null;
         if (input.budget) {
           let ok = 0;
           for (; ok < take; ok++) {
             const v = input.budget({ queue: queueName, resource: entry.resource });
             if (!v.allowed) {
-              budgetStop = v.reason;
+              budgetStop = v;
               break;
             }
           }
@@ -415,7 +416,11 @@ export function plan(input: PolicyInput): Plan {
           else if (globalRoom <= 0) blocked.push({ code: 'global-cap', max: config.scaling.maxTotalInstances });
         }
         if (budgetStop) {
-          blocked.push({ code: 'budget', detail: budgetStop });
+          blocked.push({
+            code: 'budget',
+            detail: budgetStop.reason,
+            ...(budgetStop.cap ? { cap: budgetStop.cap } : {}),
+          });
           break;
         }
       }

@@ -2,8 +2,15 @@
  * Pure: turns one tick's plan (which already joined EC2 and ClearML) into the views the tray and dashboard show.
  */
 import type { Config } from '../../shared/config.js';
-import { isLiveState, type CostSummary, type InstanceView, type Market, type QueueView } from '../../shared/domain.js';
-import type { InFlightLaunch, Plan } from './policy.js';
+import {
+  isLiveState,
+  type CostSummary,
+  type HoldCause,
+  type InstanceView,
+  type Market,
+  type QueueView,
+} from '../../shared/domain.js';
+import type { Blocker, InFlightLaunch, Plan, QueueDecision } from './policy.js';
 import { renderDecision, type LaunchHold } from './reasons.js';
 
 export interface PriceQuote {
@@ -115,6 +122,7 @@ export function buildSnapshotViews(args: {
   const decisions = new Map((plan?.decisions ?? []).map((d) => [d.queue, d]));
   const queues: QueueView[] = Object.entries(config.queues).map(([name, entries]) => {
     const d = decisions.get(name);
+    const hold = held(d);
     return {
       name,
       exists: d?.exists ?? true,
@@ -124,6 +132,7 @@ export function buildSnapshotViews(args: {
       idle: d?.idle ?? 0,
       booting: d?.booting ?? 0,
       paused: args.pausedQueues.has(name),
+      ...(hold ? { held: hold } : {}),
       lastDecision:
         (d && d.launched > 0
           ? renderDecision(d, args.held)
@@ -157,4 +166,29 @@ export function buildSnapshotViews(args: {
 
 function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
+}
+
+/** Which cause names why tasks wait best, when several held a queue back: a budget or a cool-down before the caps. */
+const CAUSE_ORDER: Record<HoldCause['code'], number> = { budget: 0, cooling: 1, 'global-cap': 2, 'resource-cap': 3 };
+
+function holdCause(b: Blocker): HoldCause {
+  switch (b.code) {
+    case 'budget':
+      return { code: 'budget', cap: b.cap ?? null };
+    case 'cooling':
+      return { code: 'cooling', resource: b.resource };
+    case 'resource-cap':
+      return { code: 'resource-cap', resource: b.resource, max: b.max };
+    case 'global-cap':
+      return { code: 'global-cap', max: b.max };
+  }
+}
+
+/** The tasks this tick's decision left unlaunched and why, as data; undefined when none were held back. */
+function held(d: QueueDecision | undefined): QueueView['held'] {
+  const r = d?.reason;
+  if (r?.code !== 'scale-up' || r.notLaunched <= 0 || r.blockers.length === 0) return undefined;
+  const seen = new Map(r.blockers.map(holdCause).map((c) => [JSON.stringify(c), c] as const));
+  const causes = [...seen.values()].sort((a, b) => CAUSE_ORDER[a.code] - CAUSE_ORDER[b.code]);
+  return { tasks: r.notLaunched, causes };
 }

@@ -12,6 +12,7 @@ import {
 } from '../../../shared/domain.js';
 import { plural } from '../../../shared/words.js';
 import { formatMoney } from '../../../shared/money.js';
+import { heldSummary } from '../../../shared/held.js';
 
 export interface Paint {
   red(s: string): string;
@@ -161,7 +162,13 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
     `${usd(s.costs.burnPerHour)}/h`,
   ];
   const reason = s.status === 'error' || s.status === 'paused' || standby ? s.statusReason : null;
-  return parts.join(' · ') + (reason ? ` · ${s.status === 'error' ? paint.red(reason) : reason}` : '');
+  // Otherwise, while tasks wait for something other than a boot, why (else "watching · 5 pending" reads as fine).
+  const held = reason ? null : heldSummary(s);
+  return (
+    parts.join(' · ') +
+    (reason ? ` · ${s.status === 'error' ? paint.red(reason) : reason}` : '') +
+    (held ? ` · ${paint.yellow(held)}` : '')
+  );
 }
 
 /** What is still running when a run ends, and what it costs an hour. */

@@ -147,12 +147,15 @@ export function checkLaunch(input: LaunchCheckInput): LaunchDecision {
  */
 export function tickLaunchChecker(
   f: SpendFigures,
-): (launch: { queue: string; hourlyPrice: number }) => { allowed: true } | { allowed: false; reason: string } {
+): (launch: {
+  queue: string;
+  hourlyPrice: number;
+}) => { allowed: true } | { allowed: false; reason: string; cap: string } {
   const burnByQueue = { ...f.burnPerHourByQueue };
   let burn = f.burnPerHour;
   return (launch) => {
     const d = checkLaunch({ ...f, burnPerHour: burn, burnPerHourByQueue: burnByQueue, launch });
-    if (!d.allowed) return { allowed: false, reason: d.reason };
+    if (!d.allowed) return { allowed: false, reason: d.reason, cap: d.cap };
     burn += launch.hourlyPrice;
     burnByQueue[launch.queue] = (burnByQueue[launch.queue] ?? 0) + launch.hourlyPrice;
     return { allowed: true };

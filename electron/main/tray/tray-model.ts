@@ -10,6 +10,7 @@ import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 import { clip, plural } from '../../../shared/words.js';
 import { formatMoney, formatRate } from '../../../shared/money.js';
+import { heldSummary } from '../../../shared/held.js';
 
 export type TrayIconState = 'off' | 'watching' | 'scaling' | 'paused' | 'error';
 
@@ -106,8 +107,9 @@ export function statusLine(s: Snapshot): string {
   const reached = (s.costs.budgets ?? []).find((c) => c.state === 'reached');
   const cap = reached ? `, ${reached.label} reached` : '';
   if (s.status === 'paused' || s.launchesPaused) return `Launches paused: ${burn}${cap}${suffix}`;
-  if (reached) return `Autoscaling on: ${burn}${cap}${suffix}`;
-  return `Autoscaling on: ${burn}${suffix}`;
+  // Tasks wait though autoscaling is on: the line says why, or it reads as all is well.
+  const held = heldSummary(s);
+  return `Autoscaling on: ${burn}${cap}${held ? `; ${held}` : ''}${suffix}`;
 }
 
 /**

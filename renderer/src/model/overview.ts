@@ -1,6 +1,8 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
 import { pendingTasks, queuesKnown, type EngineStatus, type Snapshot, type StatusFix } from '../../../shared/domain.js';
 import { plural } from './format.js';
+import { heldSummary } from '../../../shared/held.js';
+import { sentence } from '../../../shared/words.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
 
@@ -126,8 +128,13 @@ function defaultReason(s: Snapshot): string {
       return 'Autoscaling is off: no instances are launched or terminated.';
     case 'starting':
       return 'Connecting to ClearML and EC2.';
-    case 'watching':
-      return 'Polling the queues; nothing to do right now.';
+    case 'watching': {
+      // Tasks wait with nothing held back: instances booting or idle cover them, or a dry run only logs launches.
+      const pending = queuesKnown(s) ? pendingTasks(s) : 0;
+      return pending > 0
+        ? `Polling the queues; ${plural(pending, 'task')} ${pending === 1 ? 'waits' : 'wait'}: see Queues for each queue's last decision.`
+        : 'Polling the queues; nothing to do right now.';
+    }
     case 'scaling':
       return 'Launching or terminating instances.';
     case 'paused':
@@ -135,6 +142,14 @@ function defaultReason(s: Snapshot): string {
     case 'error':
       return 'The last poll failed.';
   }
+}
+
+/** The status's own reason; while tasks are held back, why in short first ("5 tasks held by the …"). */
+function reasonText(s: Snapshot): string {
+  const held = heldSummary(s);
+  if (!held) return s.statusReason ?? defaultReason(s);
+  // The summary quotes the status reason when no queue names a cause: not twice.
+  return s.statusReason && !held.endsWith(s.statusReason) ? `${sentence(held)} ${s.statusReason}` : sentence(held);
 }
 
 function advice(s: Snapshot, stale: boolean, pending: number): string | null {
@@ -212,7 +227,7 @@ export function overviewModel(
   const m: OverviewModel = {
     statusLabel: standby ? 'Standby' : LABELS[s.status],
     tone: stale && s.status !== 'error' ? 'warn' : standby ? 'warn' : TONES[s.status],
-    reason: s.statusReason ?? defaultReason(s),
+    reason: reasonText(s),
     advice: advice(s, stale, pending),
     fix: s.status === 'error' ? [...(s.statusFix ?? [])] : [],
     secondsSinceOkTick,
