@@ -57,6 +57,11 @@ export const InstanceViewSchema = z.object({
   costSoFar: z.number(),
   /** Why it is an orphan, why it is being terminated, etc. */
   note: z.string().optional(),
+  /**
+   * Stopped outside the app (`stopped`): when the engine terminates it unless it is started again (ms, the engine's
+   * clock). A time, not text: each surface words it in its own clock. Absent while the engine does not act.
+   */
+  terminatesAt: z.number().optional(),
 });
 export type InstanceView = z.infer<typeof InstanceViewSchema>;
 

@@ -408,6 +408,7 @@ export class Engine {
       adoptable: this.adoption.views(),
       leadership,
       launching,
+      stoppedSince: this.stopped.stoppedSince,
     });
   }
 

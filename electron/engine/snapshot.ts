@@ -10,7 +10,7 @@ import {
   type Market,
   type QueueView,
 } from '../../shared/domain.js';
-import type { Blocker, InFlightLaunch, Plan, QueueDecision } from './policy.js';
+import { STOPPED_GRACE_MS, type Blocker, type InFlightLaunch, type Plan, type QueueDecision } from './policy.js';
 import { renderDecision, type LaunchHold } from './reasons.js';
 
 export interface PriceQuote {
@@ -42,6 +42,11 @@ export function buildSnapshotViews(args: {
    * surface (tray, window, the quit question) says nothing runs while they already bill.
    */
   launching?: readonly InFlightLaunch[];
+  /**
+   * Instances stopped outside the app: when this engine first saw each stopped (controllers/stopped.ts). Given only
+   * while the engine acts, as only then does it terminate them `STOPPED_GRACE_MS` later.
+   */
+  stoppedSince?: ReadonlyMap<string, number>;
 }): SnapshotViews {
   const { now, config, plan, prices } = args;
   const sources = new Set<string>();
@@ -53,6 +58,7 @@ export function buildSnapshotViews(args: {
     return { uptimeSec, hourlyPrice: quote.price, costSoFar: (Math.max(60, uptimeSec) / 3600) * quote.price };
   };
   const planned: InstanceView[] = (plan?.instances ?? []).map((c) => {
+    const stoppedAt = c.phase === 'stopped' ? args.stoppedSince?.get(c.instance.instanceId) : undefined;
     const { uptimeSec, hourlyPrice, costSoFar } = billing(
       c.instance.instanceType,
       c.instance.market,
@@ -78,6 +84,7 @@ export function buildSnapshotViews(args: {
       hourlyPrice,
       costSoFar,
       ...(c.note ? { note: c.note } : {}),
+      ...(stoppedAt !== undefined ? { terminatesAt: stoppedAt + STOPPED_GRACE_MS } : {}),
     };
   });
   const listed = new Set(planned.map((i) => i.instanceId));

@@ -1,16 +1,26 @@
 // One of our instances stopped outside the app (the console, a script, a scheduled stop) showed as `terminating`
 // forever, was never terminated, and its volumes billed unseen. It now has a phase of its own, a warning says so
 // once, and it is terminated after the grace. The real engine and provider against the emulators.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../shared/domain.js';
 import { STOPPED_GRACE_MS } from '../../electron/engine/policy.js';
+import { CostHistory } from '../../electron/engine/cost/history.js';
+import { PriceBook } from '../../electron/engine/cost/price-book.js';
+import { CostTracker } from '../../electron/engine/cost/tracker.js';
+import { createPriceLookup } from '../../electron/engine/prices.js';
+import { rowNote, stateAside } from '../../renderer/src/model/instances.js';
 import { addTasks, baseConfig } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
 let world: World | null = null;
+const histories: CostHistory[] = [];
 afterEach(async () => {
   await world?.close();
   world = null;
+  for (const h of histories.splice(0)) await h.close();
 });
 
 const terminateCalls = (w: World) => w.ec2.log.filter((c) => c.action === 'TerminateInstances').length;
@@ -54,5 +64,43 @@ describe('an instance of ours stopped outside the app', () => {
         `^terminated 1 instance on 'cpu': stopped outside the app for 3\\d(\\.\\d)? min \\(not started again within 30 min\\)`,
       ),
     );
+  });
+
+  describe('on every surface', () => {
+    /** The world with one busy cpu instance, its costs kept by a real tracker; then that instance stopped. */
+    async function stoppedOne() {
+      const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+      const book = new PriceBook({ region: 'us-east-1', clock: w.clock });
+      const history = await CostHistory.open({
+        file: path.join(mkdtempSync(path.join(tmpdir(), 'stopped-')), 'h.jsonl'),
+        clock: w.clock,
+      });
+      histories.push(history);
+      const tracker = new CostTracker(history, book);
+      const prices = createPriceLookup('us-east-1', { clock: w.clock, book });
+      const engine = w.newEngine(baseConfig(), { costs: tracker, prices });
+      const tick = async (sec: number) => {
+        await w.run(engine, sec, 60);
+      };
+      addTasks(w.clearml, 'cpu', 1, 7200);
+      await tick(120);
+      const [id] = w.live().map((i) => i.instanceId);
+      w.ec2.stopOutside(id!);
+      const seenAt = w.clock.now() + 60_000;
+      await tick(60);
+      const row = () => w.store.getState().instances.find((i) => i.instanceId === id);
+      return { w, id: id!, seenAt, tick, row, tracker };
+    }
+
+    const local = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
+
+    it('its row shows the phase once, with a note of when it is terminated and how to keep it', async () => {
+      const { seenAt, row } = await stoppedOne();
+      const ends = seenAt + STOPPED_GRACE_MS;
+      expect(stateAside(row()!)).toBeNull();
+      expect(rowNote(row()!)).toBe(
+        `Stopped outside the app: its disks still bill; terminated at ${local(ends)} unless started again. To keep it, remove its clearml-autoscaler:prefix tag.`,
+      );
+    });
   });
 });

@@ -50,6 +50,8 @@ export interface PublishInput {
   held?: LaunchHold;
   /** This engine's launches EC2 may not list yet (shown as booting until it does). */
   launching?: readonly InFlightLaunch[];
+  /** Instances stopped outside the app, since when (controllers/stopped.ts): their rows say when they end. */
+  stoppedSince?: ReadonlyMap<string, number>;
 }
 
 export interface TickStatus {
@@ -161,6 +163,8 @@ export class Publisher {
       lastDecisions: this.lastDecisionText,
       held,
       ...(p.launching ? { launching: p.launching } : {}),
+      // Only a tick that acts terminates a stopped instance: otherwise no row promises when.
+      ...(p.stoppedSince && held === null ? { stoppedSince: p.stoppedSince } : {}),
     });
     // A launch the tick did not carry out is shown while it is planned, never kept as the queue's last decision:
     // kept, it would still say "autoscaling is off" after autoscaling was turned on.

@@ -1,6 +1,7 @@
 /** Instances table: filtering, sorting and the words of the terminate confirmation. Pure. */
 import type { InstancePhase, InstanceView } from '../../../shared/domain.js';
-import { formatDuration, formatMoney } from './format.js';
+import { formatDuration, formatMoney, formatTime } from './format.js';
+import { stoppedNote } from '../../../shared/stopped.js';
 import { webHostOf } from '../../../shared/clearml-hosts.js';
 
 export const SORT_KEYS = [
@@ -103,6 +104,24 @@ export function visibleInstances(
 export function orphanReason(i: InstanceView): string {
   const note = i.note?.trim();
   return note ? `Orphan: ${note}` : 'Orphan: the engine gave no reason; check the Events view.';
+}
+
+/**
+ * The EC2 state beside the phase, when it says more than the phase: "pending" beside booting, "stopping" beside
+ * stopped; null for a running one, and for a stopped one ("stopped stopped" said nothing twice, to screen readers too).
+ */
+export function stateAside(i: Pick<InstanceView, 'state' | 'phase'>): string | null {
+  return i.state === 'running' || i.state === i.phase ? null : i.state;
+}
+
+/**
+ * The row's second line: an orphan's reason, or when a stopped one is terminated and how to keep it (in this
+ * browser's clock); null for the other rows.
+ */
+export function rowNote(i: InstanceView): string | null {
+  if (i.phase === 'orphan') return orphanReason(i);
+  if (i.phase === 'stopped') return stoppedNote(i, (at) => formatTime(at).slice(0, 5));
+  return null;
 }
 
 /** What the confirmation dialog says runs on the instance, so nobody kills a 3-day training by accident. */

@@ -11,7 +11,8 @@ import { formatDuration, formatMoney, plural } from '../model/format.js';
 import {
   EMPTY_FILTER,
   clearmlTaskUrl,
-  orphanReason,
+  rowNote,
+  stateAside,
   clearmlWebHost,
   terminateConsequence,
   visibleInstances,
@@ -28,9 +29,10 @@ import { InstanceDetailDialog } from './InstanceDetail.js';
 
 const MARKETS = ['spot', 'on-demand'] as const;
 const ROW_HEIGHT = 36;
-/** An orphan row carries its reason on a second line. */
-const ORPHAN_ROW_HEIGHT = 58;
-const rowHeight = (row: InstanceView | undefined) => (row?.phase === 'orphan' ? ORPHAN_ROW_HEIGHT : ROW_HEIGHT);
+/** An orphan row carries its reason on a second line, a stopped one when it is terminated. */
+const NOTED_ROW_HEIGHT = 58;
+const rowHeight = (row: InstanceView | undefined) =>
+  row?.phase === 'orphan' || row?.phase === 'stopped' ? NOTED_ROW_HEIGHT : ROW_HEIGHT;
 
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'instanceId', label: 'Instance' },
@@ -239,9 +241,10 @@ const InstanceRow = memo(function InstanceRow({
 }: RowProps) {
   const terminating = row.phase === 'terminating' || row.state === 'shutting-down' || row.state === 'terminated';
   const orphan = row.phase === 'orphan';
+  const note = rowNote(row);
   return (
     <div
-      className={`vrow${orphan ? ' vrow-orphan' : ''}`}
+      className={`vrow${orphan ? ' vrow-orphan' : row.phase === 'stopped' ? ' vrow-stopped' : ''}`}
       role="row"
       aria-rowindex={index + 2}
       style={{ transform: `translateY(${top}px)`, height: rowHeight(row) }}
@@ -270,7 +273,7 @@ const InstanceRow = memo(function InstanceRow({
       </div>
       <div role="cell" className="vcell col-phase">
         <span className={`pill phase-${row.phase}`}>{row.phase}</span>
-        {row.state !== 'running' && <span className="muted small"> {row.state}</span>}
+        {stateAside(row) && <span className="muted small"> {stateAside(row)}</span>}
       </div>
       <div role="cell" className="vcell col-uptimeSec num">
         {formatDuration(row.uptimeSec)}
@@ -316,10 +319,10 @@ const InstanceRow = memo(function InstanceRow({
           {terminating ? 'Terminating' : 'Terminate'}
         </button>
       </div>
-      {orphan && (
-        <div role="cell" aria-colspan={COLUMNS.length + 1} className="vcell row-note">
+      {note && (
+        <div role="cell" aria-colspan={COLUMNS.length + 1} className="vcell row-note" title={note}>
           <span aria-hidden="true">⚠ </span>
-          {orphanReason(row)}
+          {note}
         </div>
       )}
     </div>
