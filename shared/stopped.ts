@@ -1,7 +1,7 @@
 /**
  * Instances stopped outside the app, in the words every surface shares. They do no work and bill no compute, but
  * their disks bill until the engine terminates them. When that happens is a number in the snapshot (`terminatesAt`);
- * each surface passes its own clock format, so a row reads in the user's time zone.
+ * each surface passes its own clock format, so a row and a notice read in the user's time zone.
  */
 import type { InstanceView } from './domain.js';
 
@@ -10,7 +10,7 @@ const PREFIX_TAG = 'clearml-autoscaler:prefix';
 
 type Clock = (ms: number) => string;
 
-/** Why a stopped instance is kept for now, when it goes, and how to keep it (its row note). */
+/** Why a stopped instance is kept for now, when it goes, and how to keep it (its row note, its notice). */
 export function stoppedNote(i: Pick<InstanceView, 'terminatesAt'>, clock: Clock): string {
   const when =
     i.terminatesAt === undefined

@@ -17,6 +17,7 @@ import { queuesKnown, type EngineEvent, type Snapshot } from '../domain.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
 import { clip, plural, sentence } from '../words.js';
+import { stoppedNote } from '../stopped.js';
 
 export type NoticeKind = NotificationCategory;
 
@@ -34,7 +35,14 @@ export interface NotifierOptions {
   /** Quiet period per (kind, queue) after a notification. */
   cooldownMs?: Partial<Record<NoticeKind, number>>;
   redact: (text: string) => string;
+  /** HH:MM of a time, as the user reads the clock here (default: this machine's time zone). */
+  clock?: (ms: number) => string;
 }
+
+const localClock = (ms: number) => {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+};
 
 /**
  * After the first notice of a launch failure, the same message is told again 5 min later (a transient would have
@@ -159,6 +167,9 @@ const MISSING_RE = /\bno (?:AWS |ClearML )?credentials (?:were found|are set)|re
 /** How the engine says refused credentials work again (events.ts `authRecovered`). */
 const RECOVERED_RE = /^(?:AWS|ClearML) accepts the credentials again\b/;
 
+/** How the engine says one of ours was stopped outside the app (events.ts `stoppedOutside`), once per instance. */
+const STOPPED_RE = /^instance \S+ (?:on '.*' )?was stopped outside the app:/;
+
 const CAP_RE = /not launched:.*(?:is at its cap of|cap of \d+ instances is reached)/;
 
 /** Events never say a connection is lost for long: that is read from the state (`holdingOnOutage`). */
@@ -182,7 +193,9 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
       return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : null;
     case 'engine':
       // Told under the same switch as the refusal it ends, so a user who muted one does not get the other.
-      return e.level === 'info' && RECOVERED_RE.test(e.message) ? 'credentialsRejected' : null;
+      if (e.level === 'info' && RECOVERED_RE.test(e.message)) return 'credentialsRejected';
+      // Under the switch of the termination it announces: a user who stopped it on purpose can still keep it.
+      return STOPPED_RE.test(e.message) ? 'terminated' : null;
     case 'decision':
       // The engine reports caps inside its (deduplicated) decision text: "…; 2 not launched: gpu_t4 is at its cap…".
       return CAP_RE.test(e.message) ? 'capReached' : null;
@@ -205,6 +218,8 @@ interface Bucket {
   lastAt?: number;
   /** capReached: every event in it is a budget cap crossing its near threshold (a warning), none a reached cap. */
   nearOnly?: boolean;
+  /** One instance stopped outside the app (a bucket per instance), and when it is terminated (absent: not said). */
+  stopped?: { instanceId: string; terminatesAt?: number };
 }
 
 /** One launch failure message, across the queues it fails. */
@@ -257,7 +272,7 @@ function eventCount(e: EngineEvent): number {
   return e.count ?? (e.instanceIds?.length || 1);
 }
 
-function render(b: Bucket, redact: (t: string) => string): Notice {
+function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) => string): Notice {
   const on = b.queue ? ` on ${b.queue}` : '';
   const last = redact(b.messages[b.messages.length - 1] ?? '');
   const more = b.messages.length > 1 ? ` (and ${plural(b.messages.length - 1, 'more problem')})` : '';
@@ -271,6 +286,14 @@ function render(b: Bucket, redact: (t: string) => string): Notice {
         navigate: { view: 'instances' },
       };
     case 'terminated':
+      if (b.stopped)
+        return {
+          kind: b.kind,
+          queue: b.queue,
+          title: 'Instance stopped outside the app',
+          body: `${b.stopped.instanceId}${on}. ${stoppedNote(b.stopped, clock)}`,
+          navigate: { view: 'instances' },
+        };
       return {
         kind: b.kind,
         queue: b.queue,
@@ -432,6 +455,10 @@ export class Notifier {
         continue;
       }
       const queue = e.queue ?? null;
+      if (kind === 'terminated' && e.kind === 'engine') {
+        this.stoppedOutside(e, snapshot);
+        continue;
+      }
       const recovered = kind === 'credentialsRejected' && e.level === 'info';
       // A refusal still waiting out its quiet time is over: telling it after the recovery would say the opposite.
       if (recovered) for (const k of this.pending.keys()) if (k.startsWith(`${kind}|`)) this.pending.delete(k);
@@ -465,6 +492,22 @@ export class Notifier {
     if (b.kind !== 'capReached' || !b.queue) return false;
     const q = snapshot?.queues.find((v) => v.name === b.queue);
     return !!q && q.pending === 0;
+  }
+
+  /**
+   * Its own notice, once per instance (the engine says it once): not coalesced into "N instances terminated", which
+   * it is not yet. The termination time is the snapshot's, the one this event came with.
+   */
+  private stoppedOutside(e: EngineEvent, snapshot: Snapshot): void {
+    const instanceId = e.instanceIds?.[0] ?? '';
+    const terminatesAt = snapshot.instances.find((i) => i.instanceId === instanceId)?.terminatesAt;
+    this.pending.set(`terminated|${e.queue ?? ''}|stopped|${instanceId}`, {
+      kind: 'terminated',
+      queue: e.queue ?? null,
+      count: 1,
+      messages: [e.message],
+      stopped: { instanceId, ...(terminatesAt !== undefined ? { terminatesAt } : {}) },
+    });
   }
 
   private launchFailed(e: EngineEvent): void {
@@ -532,7 +575,7 @@ export class Notifier {
       if (shown !== undefined && now - shown < this.cooldown[b.kind]) continue;
       this.pending.delete(key);
       this.lastShown.set(key, now);
-      out.push(render(b, this.opts.redact));
+      out.push(render(b, this.opts.redact, this.opts.clock ?? localClock));
     }
     return out;
   }

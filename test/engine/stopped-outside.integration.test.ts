@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../shared/domain.js';
+import { defaultSettings } from '../../shared/settings.js';
+import { Notifier, type Notice } from '../../shared/notify/notifier.js';
 import { STOPPED_GRACE_MS } from '../../electron/engine/policy.js';
 import { CostHistory } from '../../electron/engine/cost/history.js';
 import { PriceBook } from '../../electron/engine/cost/price-book.js';
@@ -79,8 +81,16 @@ describe('an instance of ours stopped outside the app', () => {
       const tracker = new CostTracker(history, book);
       const prices = createPriceLookup('us-east-1', { clock: w.clock, book });
       const engine = w.newEngine(baseConfig(), { costs: tracker, prices });
+      // The desktop's notifier, fed every snapshot; times in UTC so the expected text does not hang on the zone.
+      const notifier = new Notifier({
+        now: () => w.clock.now(),
+        redact: (t) => t,
+        clock: (ms) => new Date(ms).toISOString().slice(11, 16),
+      });
+      const notices: Notice[] = [];
       const tick = async (sec: number) => {
         await w.run(engine, sec, 60);
+        notices.push(...notifier.next(w.store.getState(), defaultSettings().notificationMutes));
       };
       addTasks(w.clearml, 'cpu', 1, 7200);
       await tick(120);
@@ -89,10 +99,35 @@ describe('an instance of ours stopped outside the app', () => {
       const seenAt = w.clock.now() + 60_000;
       await tick(60);
       const row = () => w.store.getState().instances.find((i) => i.instanceId === id);
-      return { w, id: id!, seenAt, tick, row, tracker };
+      return { w, id: id!, seenAt, tick, notices, row, tracker };
     }
 
+    const utc = (ms: number) => new Date(ms).toISOString().slice(11, 16);
     const local = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
+
+    it('one notice says it was stopped outside the app and when it is terminated; its termination adds only the usual notice', async () => {
+      const { id, seenAt, tick, notices, row } = await stoppedOne();
+      expect(row()?.phase).toBe('stopped');
+      const ends = seenAt + STOPPED_GRACE_MS;
+      expect(row()?.terminatesAt).toBe(ends);
+      const stoppedNotices = () => notices.filter((n) => n.title === 'Instance stopped outside the app');
+      expect(stoppedNotices()).toEqual([
+        {
+          kind: 'terminated',
+          queue: 'cpu',
+          title: 'Instance stopped outside the app',
+          body: `${id} on cpu. Stopped outside the app: its disks still bill; terminated at ${utc(ends)} unless started again. To keep it, remove its clearml-autoscaler:prefix tag.`,
+          navigate: { view: 'instances' },
+        },
+      ]);
+
+      await tick(STOPPED_GRACE_MS / 1000 + 60);
+      expect(stoppedNotices()).toHaveLength(1);
+      expect(notices.filter((n) => n.kind === 'terminated').map((n) => n.body)).toEqual([
+        stoppedNotices()[0]!.body,
+        '1 instance terminated on cpu',
+      ]);
+    });
 
     it('its row shows the phase once, with a note of when it is terminated and how to keep it', async () => {
       const { seenAt, row } = await stoppedOne();
