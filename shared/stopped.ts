@@ -1,7 +1,9 @@
 /**
- * Instances stopped outside the app, in the words every surface shares. They do no work and bill no compute, but
- * their disks bill until the engine terminates them. When that happens is a number in the snapshot (`terminatesAt`);
- * each surface passes its own clock format, so a row and a notice read in the user's time zone.
+ * Instances stopped outside the app, in the words every surface shares (tray, headless, dashboard, notifications).
+ * They are not running: they do no work and bill no compute, but their disks bill until the engine terminates them,
+ * so they are counted apart, with when that happens. The time is a number in the snapshot (`terminatesAt`); each
+ * surface passes its own clock format, so a notice and a row read in the user's time zone and the headless line in
+ * the one its event rows use.
  */
 import type { InstanceView } from './domain.js';
 
@@ -9,6 +11,20 @@ import type { InstanceView } from './domain.js';
 const PREFIX_TAG = 'clearml-autoscaler:prefix';
 
 type Clock = (ms: number) => string;
+
+export function stoppedInstances(instances: readonly InstanceView[]): InstanceView[] {
+  return instances.filter((i) => i.phase === 'stopped');
+}
+
+/** "1 stopped, terminated at 12:40", "2 stopped, the first terminated at 12:40"; null when none is stopped. */
+export function stoppedCount(instances: readonly InstanceView[], clock: Clock): string | null {
+  const stopped = stoppedInstances(instances);
+  if (stopped.length === 0) return null;
+  const ends = stopped.flatMap((i) => (i.terminatesAt === undefined ? [] : [i.terminatesAt]));
+  if (ends.length === 0) return `${stopped.length} stopped`;
+  const first = clock(Math.min(...ends));
+  return `${stopped.length} stopped, ${stopped.length === 1 ? '' : 'the first '}terminated at ${first}`;
+}
 
 /** Why a stopped instance is kept for now, when it goes, and how to keep it (its row note, its notice). */
 export function stoppedNote(i: Pick<InstanceView, 'terminatesAt'>, clock: Clock): string {

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../shared/domain.js';
+import type { EngineEvent, Snapshot } from '../../shared/domain.js';
 import { defaultSettings } from '../../shared/settings.js';
 import { Notifier, type Notice } from '../../shared/notify/notifier.js';
 import { STOPPED_GRACE_MS } from '../../electron/engine/policy.js';
@@ -13,6 +13,9 @@ import { CostHistory } from '../../electron/engine/cost/history.js';
 import { PriceBook } from '../../electron/engine/cost/price-book.js';
 import { CostTracker } from '../../electron/engine/cost/tracker.js';
 import { createPriceLookup } from '../../electron/engine/prices.js';
+import { statusLine as headlessLine } from '../../electron/engine/cli/view.js';
+import { statusLine as trayLine } from '../../electron/main/tray/tray-model.js';
+import { overviewModel } from '../../renderer/src/model/overview.js';
 import { rowNote, stateAside } from '../../renderer/src/model/instances.js';
 import { addTasks, baseConfig } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
@@ -136,6 +139,24 @@ describe('an instance of ours stopped outside the app', () => {
       expect(rowNote(row()!)).toBe(
         `Stopped outside the app: its disks still bill; terminated at ${local(ends)} unless started again. To keep it, remove its clearml-autoscaler:prefix tag.`,
       );
+    });
+
+    it('the tray, the headless status line and the Overview count it apart from what runs, with when it is terminated', async () => {
+      const { w, seenAt, tick } = await stoppedOne();
+      // Past the replacement's boot: one instance runs (the replacement), one is stopped.
+      await tick(120);
+      const s: Snapshot = { ...w.store.getState(), enabled: true };
+      const ends = seenAt + STOPPED_GRACE_MS;
+      expect(s.instances.map((i) => i.phase).sort()).toEqual(['busy', 'stopped']);
+      expect(trayLine(s)).toMatch(
+        new RegExp(`^Autoscaling on: 1 running, \\$[0-9.]+/h; 1 stopped, terminated at ${local(ends)}$`),
+      );
+      expect(headlessLine(s)).toMatch(
+        new RegExp(` · 1 instance \\(1 busy, 0 idle, 0 booting\\) · 1 stopped, terminated at ${utc(ends)} · `),
+      );
+      const m = overviewModel(s, w.clock.now());
+      expect(m.running).toBe(1);
+      expect(m.stopped).toBe(`1 stopped, terminated at ${local(ends)}`);
     });
   });
 });

@@ -13,6 +13,7 @@ import {
 import { plural } from '../../../shared/words.js';
 import { formatMoney } from '../../../shared/money.js';
 import { heldSummary } from '../../../shared/held.js';
+import { stoppedCount } from '../../../shared/stopped.js';
 
 export interface Paint {
   red(s: string): string;
@@ -159,8 +160,11 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
     status,
     c.pending === null ? 'pending unknown' : `${c.pending} pending`,
     `${plural(c.instances, 'instance')} (${c.busy} busy, ${c.idle} idle, ${c.booting} booting)`,
+    // Apart from the instances above: stopped outside the app, its disks bill until it is terminated (in the
+    // event rows' clock).
+    stoppedCount(s.instances, (at) => clock(at).slice(0, 5)),
     `${usd(s.costs.burnPerHour)}/h`,
-  ];
+  ].filter((p): p is string => p !== null);
   const reason = s.status === 'error' || s.status === 'paused' || standby ? s.statusReason : null;
   // Otherwise, while tasks wait for something other than a boot, why (else "watching · 5 pending" reads as fine).
   const held = reason ? null : heldSummary(s);

@@ -11,6 +11,10 @@ import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 import { clip, plural } from '../../../shared/words.js';
 import { formatMoney, formatRate } from '../../../shared/money.js';
 import { heldSummary } from '../../../shared/held.js';
+import { stoppedCount } from '../../../shared/stopped.js';
+
+/** HH:MM in this machine's time zone, as the user reads the clock beside the tray. */
+const localClock = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 
 export type TrayIconState = 'off' | 'watching' | 'scaling' | 'paused' | 'error';
 
@@ -74,7 +78,10 @@ export function iconState(s: Snapshot): TrayIconState {
 /** The first line of the menu and the tooltip, in words. */
 export function statusLine(s: Snapshot): string {
   const running = runningInstances(s).length;
-  const burn = `${running} running, ${formatRate(s.costs.burnPerHour)}`;
+  // Stopped outside the app: not running (no compute billed), but its disks bill until the engine terminates it.
+  const stopped = stoppedCount(s.instances, localClock);
+  const billing = `${running} running, ${formatRate(s.costs.burnPerHour)}`;
+  const burn = stopped ? `${billing}; ${stopped}` : billing;
   const tags = [
     s.demo ? 'demo' : null,
     s.dryRun ? 'dry run' : null,
@@ -91,7 +98,8 @@ export function statusLine(s: Snapshot): string {
     // while ClearML is unread the queue counts are not counts, so they are left out rather than read as none.
     const pending = queuesKnown(s) ? pendingTasks(s) : 0;
     const parts = [
-      running > 0 ? `${burn} still billing` : null,
+      running > 0 ? `${billing} still billing` : null,
+      stopped,
       pending > 0 ? `${plural(pending, 'task')} waiting` : null,
     ].filter(Boolean);
     return `Autoscaling off${parts.length ? `: ${parts.join('; ')}` : ''}${suffix}`;

@@ -1,8 +1,9 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
 import { pendingTasks, queuesKnown, type EngineStatus, type Snapshot, type StatusFix } from '../../../shared/domain.js';
-import { plural } from './format.js';
 import { heldSummary } from '../../../shared/held.js';
 import { sentence } from '../../../shared/words.js';
+import { stoppedCount } from '../../../shared/stopped.js';
+import { formatTime, plural } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
 
@@ -19,6 +20,11 @@ export interface OverviewModel {
   /** The engine is on but has not completed a tick for a while. */
   stale: boolean;
   running: number;
+  /**
+   * Stopped outside the app, apart from `running`: "1 stopped, terminated at 12:40" (this browser's clock); null
+   * when none is. They do no work, but their disks bill until the engine terminates them.
+   */
+  stopped: string | null;
   booting: number;
   idle: number;
   busy: number;
@@ -233,6 +239,7 @@ export function overviewModel(
     secondsSinceOkTick,
     stale,
     running,
+    stopped: stoppedCount(s.instances, (at) => formatTime(at).slice(0, 5)),
     booting,
     idle,
     busy,

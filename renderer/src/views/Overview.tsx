@@ -122,7 +122,11 @@ export function Overview() {
       <AdoptPrompt adoptable={s.adoptable ?? []} />
 
       <section aria-label="Instances and tasks" className="stats">
-        <Stat label="Running" value={m.running} sub={withClearml('EC2 instances', m.fromClearml.running)} />
+        <Stat
+          label="Running"
+          value={m.running}
+          sub={`${withClearml('EC2 instances', m.fromClearml.running)}${m.stopped ? `; ${m.stopped}` : ''}`}
+        />
         <Stat
           label="Busy"
           value={m.busy}
