@@ -47,24 +47,40 @@ export function buildSnapshotViews(args: {
    * while the engine acts, as only then does it terminate them `STOPPED_GRACE_MS` later.
    */
   stoppedSince?: ReadonlyMap<string, number>;
+  /**
+   * What the cost history says an instance has cost (null: it has no record). A stopped one bills no compute: the
+   * history ended its period when it was seen stopped, and its row says the same figure rather than growing on.
+   */
+  recordedCost?: (instanceId: string) => number | null;
 }): SnapshotViews {
   const { now, config, plan, prices } = args;
   const sources = new Set<string>();
   /** An instance's price, uptime and spend so far: per-second billing with a 60 s minimum. */
-  const billing = (instanceType: string, market: Market, zone: string | undefined, launchedAt: number) => {
+  const billing = (
+    instanceType: string,
+    market: Market,
+    zone: string | undefined,
+    launchedAt: number,
+    billedUntil = now,
+  ) => {
     const quote = prices(instanceType, market, zone);
     sources.add(quote.source);
     const uptimeSec = Math.max(0, (now - launchedAt) / 1000);
-    return { uptimeSec, hourlyPrice: quote.price, costSoFar: (Math.max(60, uptimeSec) / 3600) * quote.price };
+    const billedSec = Math.max(0, (Math.min(now, billedUntil) - launchedAt) / 1000);
+    return { uptimeSec, hourlyPrice: quote.price, costSoFar: (Math.max(60, billedSec) / 3600) * quote.price };
   };
   const planned: InstanceView[] = (plan?.instances ?? []).map((c) => {
-    const stoppedAt = c.phase === 'stopped' ? args.stoppedSince?.get(c.instance.instanceId) : undefined;
-    const { uptimeSec, hourlyPrice, costSoFar } = billing(
+    const id = c.instance.instanceId;
+    const stoppedAt = c.phase === 'stopped' ? args.stoppedSince?.get(id) : undefined;
+    const billed = billing(
       c.instance.instanceType,
       c.instance.market,
       c.instance.zone,
       c.instance.launchedAt,
+      stoppedAt,
     );
+    const { uptimeSec, hourlyPrice } = billed;
+    const costSoFar = (c.phase === 'stopped' ? args.recordedCost?.(id) : null) ?? billed.costSoFar;
     return {
       instanceId: c.instance.instanceId,
       queue: c.queue,

@@ -8,7 +8,7 @@ import type { Budgets, CapStatus } from '../../../shared/budget.js';
 import { isLiveState, type Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
-import { SPOT_INTERRUPTED, startOfUtcDay, startOfUtcMonth } from './accounting.js';
+import { costUpTo, SPOT_INTERRUPTED, startOfUtcDay, startOfUtcMonth } from './accounting.js';
 import { CapWatch, withBurn, type SpendFigures } from './budget.js';
 import type { CostFactInput, CostHistory } from './history.js';
 import type { PriceBook } from './price-book.js';
@@ -255,6 +255,15 @@ export class CostTracker {
       spotSavings: month.spot.savings,
       budgets: caps,
     };
+  }
+
+  /**
+   * What the instance's current billing period has cost by `now` (null: no record of it). One seen stopped has its
+   * period ended there, so this stops growing while it stays stopped.
+   */
+  costSoFar(instanceId: string, now: number): number | null {
+    const rec = this.history.get(instanceId);
+    return rec ? costUpTo(rec, now, now) : null;
   }
 
   price(instanceType: string, market: Market, zone?: string) {
