@@ -18,6 +18,13 @@ import type { Clock, Ec2Api, InstanceObs, WorkerObs } from './ports.js';
 import type { InFlightLaunch } from './policy.js';
 import type { EventLog } from './controllers/event-log.js';
 import { errorText } from '../../shared/error-text.js';
+import {
+  idleOurs,
+  OUTSIDE_TERMINATION_HOLD_MS,
+  otherAutoscalerSigns,
+  otherAutoscalerText,
+  type OtherAutoscalerSign,
+} from './other-autoscaler.js';
 import { plural } from '../../shared/words.js';
 
 export interface AdoptionResult {
@@ -67,6 +74,12 @@ export class AdoptionController {
   private foreign: ForeignWorker[] = [];
   /** Candidates EC2 last answered absent for, and when (see `lookupsThisTick`). */
   private readonly absentSince = new Map<string, number>();
+  /** Whether ClearML's autoscaler still runs (other-autoscaler.ts): the first tick, and what the last one saw. */
+  private startedAt: number | null = null;
+  private idleBefore = new Set<string>();
+  /** Outside terminations seen, held for OUTSIDE_TERMINATION_HOLD_MS; the warning is said once while any sign holds. */
+  private readonly outside = new Map<string, OtherAutoscalerSign>();
+  private holding: OtherAutoscalerSign | null = null;
 
   constructor(
     private readonly deps: {
@@ -82,6 +95,8 @@ export class AdoptionController {
     workers: readonly WorkerObs[],
     ours: readonly InstanceObs[],
     inFlight: readonly InFlightLaunch[],
+    /** The tick's time (AWS's, as launch times are) and what this app terminated. */
+    tick?: { now: number; terminatedByUs: ReadonlyMap<string, number> },
   ): Promise<WorkerTriage> {
     // A launch EC2 does not list yet is ours, not a stranger's.
     const inFlightIds = new Set(inFlight.flatMap((f) => (f.instanceId ? [f.instanceId] : [])));
@@ -106,7 +121,54 @@ export class AdoptionController {
         message: `${plural(t.foreign.length, 'worker')} of prefix '${config.scaling.workersPrefix}' ${one ? 'runs on an instance' : 'run on instances'} ClearML's autoscaler launched: counted as capacity and never unregistered; adopt ${one ? 'it' : 'them'} to let this app scale ${one ? 'it' : 'them'} down`,
       });
     this.foreign = t.foreign;
+    if (tick) await this.watchOtherAutoscaler(config, workers, ours, tick.now, tick.terminatedByUs);
     return t;
+  }
+
+  /** Says once, while its signs hold, that ClearML's autoscaler seems to run still; cleared when none holds. */
+  private async watchOtherAutoscaler(
+    config: Config,
+    workers: readonly WorkerObs[],
+    ours: readonly InstanceObs[],
+    now: number,
+    terminatedByUs: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    const startedAt = (this.startedAt ??= now);
+    // The listing leaves terminated instances out, and shutting-down lasts seconds: an idle one of ours gone from
+    // it that this app did not end is looked up by id (rare, a few ids), for how it ended.
+    const listed = new Set(ours.map((i) => i.instanceId));
+    const vanished = [...this.idleBefore].filter((id) => !listed.has(id) && !terminatedByUs.has(id));
+    let ended: InstanceObs[] = [];
+    // A failed lookup says nothing: the warning is a hint, and the next outside termination gives it again.
+    if (vanished.length && this.deps.ec2.describeInstancesById)
+      ended = await this.deps.ec2.describeInstancesById(vanished, { includeTerminated: true }).catch(() => []);
+    const signs = otherAutoscalerSigns({
+      now,
+      startedAt,
+      foreign: this.foreign,
+      ours: [...ours, ...ended],
+      idleBefore: this.idleBefore,
+      terminatedByUs,
+    });
+    this.idleBefore = idleOurs(ours, workers, config.scaling.workersPrefix);
+    for (const s of signs) if (s.code === 'idle-ours-terminated-outside') this.outside.set(s.instanceId, s);
+    for (const [id, s] of this.outside)
+      if (s.code === 'idle-ours-terminated-outside' && now - s.seenAt > OUTSIDE_TERMINATION_HOLD_MS)
+        this.outside.delete(id);
+    const holding = signs[0] ?? [...this.outside.values()][0] ?? null;
+    if (holding && !this.holding)
+      this.deps.log.emit({
+        level: 'warn',
+        kind: 'engine',
+        instanceIds: [holding.instanceId],
+        message: otherAutoscalerText(holding),
+      });
+    this.holding = holding;
+  }
+
+  /** The warning while ClearML's autoscaler seems to run still, for the status; null otherwise. */
+  otherAutoscalerWarning(): string | null {
+    return this.holding && otherAutoscalerText(this.holding);
   }
 
   views(): AdoptableView[] {

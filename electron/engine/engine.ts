@@ -282,7 +282,12 @@ export class Engine {
     const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
-    const triage = obs.clearmlOk ? await this.adoption.observe(config, obs.workers, obs.instances, inFlight) : null;
+    const triage = obs.clearmlOk
+      ? await this.adoption.observe(config, obs.workers, obs.instances, inFlight, {
+          now,
+          terminatedByUs: this.remover.terminatedByUs,
+        })
+      : null;
     if (triage) this.idle.observeForeign(triage.foreign, now);
 
     // 3. Plan: the pure policy.
@@ -342,6 +347,8 @@ export class Engine {
     });
     // Said in the status too, not only in the log: the budgets are not what the settings promise meanwhile.
     if (this.historyProblem && !status.statusReason) status.statusReason = historylessText(this.historyProblem);
+    // ClearML's autoscaler still running doubles the fleet while each tick looks fine: said while its signs hold.
+    if (!status.statusReason) status.statusReason = this.adoption.otherAutoscalerWarning();
     this.publish(now, p, status, money?.caps, held);
     return result;
   }

@@ -36,12 +36,13 @@ async function tracked(w: World, file: string) {
   };
 }
 
-async function seedClearmlInstances(w: World, n: number): Promise<string[]> {
+async function seedClearmlInstances(w: World, n: number, batch?: string): Promise<string[]> {
   return launchClearmlAutoscalerInstances({
     endpoint: w.ec2.url,
     region: 'us-east-1',
     credentials: AWS,
     apiHost: w.clearml.url,
+    batch,
     instances: Array.from({ length: n }, () => ({
       prefix: 'dyn',
       resource: 'gpu_a',
@@ -271,5 +272,69 @@ describe("switching over from ClearML's autoscaler", () => {
     await world.run(engine, 15);
     expect(world.clearml.workers().map((w) => w.id)).not.toContain('dyn:gpu_a:g4dn.xlarge:i-0000000000000dead');
     expect(world.store.getState().adoptable).toEqual([]);
+  });
+});
+
+describe("ClearML's autoscaler still running next to this app", () => {
+  const stillRunning = () =>
+    (world?.store.getState().events ?? []).filter((e) =>
+      /^ClearML's autoscaler seems to be still running/.test(e.message),
+    );
+
+  it('an instance of ClearML launched after the first tick: one warning naming it, and the status says so', async () => {
+    const { engine } = await twoClearmlInstances();
+    if (!world) throw new Error('the world did not start');
+    await world.run(engine, 120);
+    // Launched before this engine's first tick: capacity, no sign of a running autoscaler.
+    expect(stillRunning()).toEqual([]);
+    const [late] = await seedClearmlInstances(world, 1, 'late');
+    await world.run(engine, 300);
+    const said = stillRunning();
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ level: 'warn', instanceIds: [late] });
+    expect(said[0]!.message).toMatch(
+      new RegExp(`instance ${late} was launched by it at \\d\\d:\\d\\d UTC, after this app started`),
+    );
+    expect(said[0]!.message).toMatch(/stop its service task/);
+    expect(world.store.getState().statusReason).toBe(said[0]!.message);
+  });
+
+  it('an idle instance of ours terminated outside this app: one warning naming it; none when this app ends it', async () => {
+    world = await startWorld();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5 } });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    const engine = world.newEngine(config);
+    await world.run(engine, 30);
+    addTasks(world.clearml, 'gpu', 2, 60);
+    await world.run(engine, 240);
+    const ours = world.live().map((i) => i.instanceId);
+    expect(ours).toHaveLength(2);
+    expect(world.clearml.tasks().filter((t) => t.status === 'completed')).toHaveLength(2);
+    expect(stillRunning()).toEqual([]);
+
+    // ClearML's autoscaler reads our idle worker as its own and terminates its instance.
+    await world.clients(config).ec2.terminateInstances([ours[0]!]);
+    await world.run(engine, 60);
+    // This app's own idle termination of the other is no sign.
+    await world.run(engine, 6 * 60);
+    expect(world.live()).toHaveLength(0);
+    const said = stillRunning();
+    expect(said).toHaveLength(1);
+    expect(said[0]!.instanceIds).toEqual([ours[0]]);
+    expect(said[0]!.message).toContain(`an idle instance of ours, ${ours[0]}, was terminated outside this app`);
+  });
+
+  it('no warning without either sign: ClearML instances from before the start, ours ended by this app', async () => {
+    const { engine } = await twoClearmlInstances();
+    if (!world) throw new Error('the world did not start');
+    await world.run(engine, 120);
+    // ClearML's instances serve 'gpu' only: tasks on 'cpu' need launches of ours, which go idle and this app ends.
+    addTasks(world.clearml, 'cpu', 2, 60);
+    await world.run(engine, 120 + 7 * 60);
+    expect(world.ec2.instances().length).toBeGreaterThan(2);
+    expect(world.live()).toHaveLength(2);
+    expect(stillRunning()).toEqual([]);
+    expect(world.store.getState().statusReason).toBeNull();
   });
 });

@@ -42,13 +42,15 @@ export async function launchClearmlAutoscalerInstances(opts: {
   credentials: { accessKeyId: string; secretAccessKey: string };
   apiHost: string;
   instances: readonly ClearmlAutoscalerInstance[];
+  /** Names a later batch: a launch with an earlier batch's client token would return that batch's instances. */
+  batch?: string;
 }): Promise<string[]> {
   const ec2 = createEc2Provider({ region: opts.region, endpoint: opts.endpoint, credentials: opts.credentials });
   try {
     const ids: string[] = [];
     for (const [n, i] of opts.instances.entries()) {
       const { instanceId } = await ec2.runInstance({
-        clientToken: `clearml-autoscaler-${n}-${i.resource}`,
+        clientToken: `clearml-autoscaler-${opts.batch ? `${opts.batch}-` : ''}${n}-${i.resource}`,
         instanceType: i.instanceType,
         imageId: i.amiId ?? 'ami-0c1ea4c1ea4c1ea40',
         market: i.market ?? 'on-demand',
