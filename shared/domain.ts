@@ -62,6 +62,11 @@ export const InstanceViewSchema = z.object({
    * clock). A time, not text: each surface words it in its own clock. Absent while the engine does not act.
    */
   terminatesAt: z.number().optional(),
+  /**
+   * Adopted from ClearML's autoscaler: it still runs that autoscaler's startup script, which has no lease watchdog,
+   * so nothing powers it off once this app stops (what the exit summary and the quit question must say).
+   */
+  adopted: z.boolean().optional(),
 });
 export type InstanceView = z.infer<typeof InstanceViewSchema>;
 
@@ -206,6 +211,10 @@ export const AdoptableViewSchema = z.object({
   name: z.string().nullable(),
   /** Why it cannot be adopted as it is; null when it can. */
   blocker: z.string().nullable(),
+  /** Pending or running: billed, and nothing of this app's terminates it until adopted. */
+  live: z.boolean().optional(),
+  /** Its price per hour (as this app's instances are priced), for what keeps running unadopted. */
+  hourlyPrice: z.number().optional(),
 });
 export type AdoptableView = z.infer<typeof AdoptableViewSchema>;
 

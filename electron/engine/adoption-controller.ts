@@ -3,7 +3,7 @@
  * workers that are not ours, remember them as capacity; on the user's confirmation, tag them as ours.
  */
 import type { Config } from '../../shared/config.js';
-import type { AdoptableView } from '../../shared/domain.js';
+import { isLiveState, type AdoptableView } from '../../shared/domain.js';
 import {
   adoptableViews,
   adoptionPlan,
@@ -171,8 +171,13 @@ export class AdoptionController {
     return this.holding && otherAutoscalerText(this.holding);
   }
 
-  views(): AdoptableView[] {
-    return adoptableViews(this.foreign);
+  /** `price`: an instance's hourly price, so what keeps running unadopted is named with what it costs. */
+  views(price?: (i: InstanceObs) => number): AdoptableView[] {
+    const byId = new Map(this.foreign.map((f) => [f.instanceId, f.instance]));
+    return adoptableViews(this.foreign).map((v) => {
+      const i = byId.get(v.instanceId)!;
+      return { ...v, live: isLiveState(i.state), ...(price ? { hourlyPrice: price(i) } : {}) };
+    });
   }
 
   /** Tags the requested instances as ours (the user confirmed); only workers seen at the last tick qualify. */

@@ -412,11 +412,15 @@ export class Engine {
       ...view,
       tickAt: this.tickAt,
       costs: this.deps.costs,
-      adoptable: this.adoption.views(),
+      adoptable: this.adoptableViews(),
       leadership,
       launching,
       stoppedSince: this.stopped.stoppedSince,
     });
+  }
+
+  private adoptableViews() {
+    return this.adoption.views((i) => this.deps.prices(i.instanceType, i.market, i.zone).price);
   }
 
   /** Team mode without a lease table: the user's decision when another engine acts on the prefix. */
@@ -431,7 +435,7 @@ export class Engine {
     if (lead && !lead.acts) throw new Error('this engine stands by (another engine acts for the team): adopt there');
     const r = await this.adoption.adopt(this.config, requested);
     this.idle.handOver(r.adopted);
-    if (r.adopted.length) this.publisher.publishAdoptable(this.adoption.views());
+    if (r.adopted.length) this.publisher.publishAdoptable(this.adoptableViews());
     return r;
   }
 

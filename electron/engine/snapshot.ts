@@ -11,6 +11,7 @@ import {
   type QueueView,
 } from '../../shared/domain.js';
 import { STOPPED_GRACE_MS, type Blocker, type InFlightLaunch, type Plan, type QueueDecision } from './policy.js';
+import { TAG } from './ports.js';
 import { renderDecision, type LaunchHold } from './reasons.js';
 
 export interface PriceQuote {
@@ -101,6 +102,7 @@ export function buildSnapshotViews(args: {
       costSoFar,
       ...(c.note ? { note: c.note } : {}),
       ...(stoppedAt !== undefined ? { terminatesAt: stoppedAt + STOPPED_GRACE_MS } : {}),
+      ...(c.instance.tags[TAG.adoptedAt] ? { adopted: true } : {}),
     };
   });
   const listed = new Set(planned.map((i) => i.instanceId));

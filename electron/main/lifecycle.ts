@@ -70,7 +70,7 @@ export function quitPrompt(s: Snapshot, atStart: AtStart = 'as-left'): QuitPromp
           ? 'Quitting stops autoscaling until the app starts again, which turns it back on. '
           : 'Quitting stops autoscaling; the app starts with it off (App preferences). ') +
       'Instances you keep are billed until they are terminated; with the lease watchdog on, idle ones power ' +
-      'themselves off after their lease expires.',
+      `themselves off after their lease expires.${adoptedText(running)}${foreignText(s)}`,
     buttons,
     choices,
     defaultId: 0,
@@ -151,6 +151,33 @@ export interface ShutdownReport {
   failed: { name: string; message: string }[];
   /** The step that was still running at the deadline, if any. */
   timedOut: string | null;
+}
+
+/**
+ * Adopted instances run ClearML's startup script, which has no lease watchdog: kept, they bill until someone
+ * terminates them, whatever the lease setting.
+ */
+function adoptedText(running: readonly InstanceView[]): string {
+  const ids = running.filter((i) => i.adopted).map((i) => i.instanceId);
+  if (!ids.length) return '';
+  const one = ids.length === 1;
+  return (
+    ` Except ${one ? 'the one' : `the ${ids.length}`} adopted from ClearML's autoscaler (${ids.join(', ')}): ` +
+    `${one ? 'it has' : 'they have'} no lease watchdog and never power${one ? 's' : ''} off; terminate ` +
+    `${one ? 'it' : 'them'}, or restart ClearML's autoscaler to scale ${one ? 'it' : 'them'} down.`
+  );
+}
+
+/** ClearML's instances not adopted: not in the counts above, billed, and this app never terminates them. */
+function foreignText(s: Snapshot): string {
+  const foreign = (s.adoptable ?? []).filter((a) => a.live !== false);
+  if (!foreign.length) return '';
+  const one = foreign.length === 1;
+  const rate = formatRate(foreign.reduce((sum, a) => sum + (a.hourlyPrice ?? 0), 0));
+  return (
+    ` Besides, ${plural(foreign.length, 'instance')} from ClearML's autoscaler (${foreign.map((a) => a.instanceId).join(', ')}, ` +
+    `${rate}) ${one ? 'keeps' : 'keep'} running, not adopted: nothing terminates ${one ? 'it' : 'them'} until adopted.`
+  );
 }
 
 /** Runs steps in order; stops waiting at the deadline (the process exits anyway, so a hang cannot block quit). */

@@ -13,6 +13,7 @@ import { createPriceLookup } from '../../electron/engine/prices.js';
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { MAX_UNREGISTER_PER_TICK } from '../../electron/engine/controllers/terminate.js';
+import { RunTally, statusLine } from '../../electron/engine/cli/view.js';
 import { makeConfig } from './fixtures.js';
 import { AWS, startWorld, type World } from './world.js';
 
@@ -54,13 +55,13 @@ async function seedClearmlInstances(w: World, n: number, batch?: string): Promis
 }
 
 /** A world with queues gpu and cpu, two instances ClearML's autoscaler launched for gpu, and an engine on 'dyn'. */
-async function twoClearmlInstances() {
+async function twoClearmlInstances(extra?: Parameters<World['newEngine']>[1]) {
   world = await startWorld();
   const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5, maxSpinUpMin: 30 } });
   world.clearml.createQueue('gpu');
   world.clearml.createQueue('cpu');
   const ids = await seedClearmlInstances(world, 2);
-  return { ids, engine: world.newEngine(config) };
+  return { ids, engine: world.newEngine(config, extra) };
 }
 
 /** The instances the window offers for adoption, sorted. */
@@ -336,5 +337,59 @@ describe("ClearML's autoscaler still running next to this app", () => {
     expect(world.live()).toHaveLength(2);
     expect(stillRunning()).toEqual([]);
     expect(world.store.getState().statusReason).toBeNull();
+  });
+});
+
+describe("what a stopped run leaves running of ClearML's autoscaler's", () => {
+  /** A run as headless tallies it: every event, and the snapshot after each step. */
+  async function tallied() {
+    const tally = new RunTally();
+    const { ids, engine } = await twoClearmlInstances({ onEvent: (e) => tally.event(e) });
+    if (!world) throw new Error('the world did not start');
+    const w = world;
+    const run = async (seconds: number) => {
+      for (let t = 0; t < seconds; t += 15) {
+        await w.run(engine, 15);
+        tally.snapshot(w.store.getState());
+      }
+    };
+    const summary = () => tally.summary({ demo: false, lease: true, startedAt: w.clock.now(), now: w.clock.now() });
+    return { ids, engine, w, run, summary };
+  }
+
+  it('not adopted: the status line and the summary name them, with their $/h, and that nothing terminates them', async () => {
+    const { ids, w, run, summary } = await tallied();
+    await run(120);
+    expect(w.live()).toHaveLength(2);
+    // Two idle g4dn.xlarge on-demand at the world's flat $0.50/h: not this app's, so not in its own counts.
+    expect(statusLine(w.store.getState())).toBe(
+      "watching · 0 pending · 0 instances (0 busy, 0 idle, 0 booting) · +2 from ClearML's autoscaler (idle, $1.00/h, not adopted) · $0.00/h",
+    );
+    const lines = summary();
+    expect(lines).toContain("No instances of this app's are running.");
+    expect(lines.at(-1)).toBe(
+      `+2 from ClearML's autoscaler keep running (${[...ids].sort().join(', ')}; idle, $1.00/h), not adopted: nothing terminates them; run with --adopt to let this app scale them down, or terminate them.`,
+    );
+  });
+
+  it('one adopted: the summary names it apart, as not powering itself off', async () => {
+    const { ids, engine, w, run, summary } = await tallied();
+    await run(120);
+    expect((await engine.adopt([ids[0]!])).adopted).toEqual([ids[0]]);
+    // And one of this app's own, which has the lease watchdog.
+    addTasks(w.clearml, 'cpu', 1, 3600);
+    await run(120);
+    const lines = summary();
+    expect(lines).toContain(
+      '2 instances keep running ($1.00/h): the next start adopts them from their EC2 tags, and an idle one of ' +
+        "this app's own powers itself off once its lease runs out.",
+    );
+    expect(lines).toContain(
+      `1 of them (${ids[0]}) was adopted from ClearML's autoscaler and does not power itself off (it runs ClearML's ` +
+        "startup script, with no lease watchdog): terminate it, or restart ClearML's autoscaler to scale it down.",
+    );
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^\\+1 from ClearML's autoscaler keeps running \\(${ids[1]}; idle, \\$0\\.50/h\\)`),
+    );
   });
 });

@@ -10,9 +10,11 @@ import type { EngineHost } from '../../electron/engine/host.js';
 import { MemorySettingsRepo } from '../../electron/engine/service/settings-repo.js';
 import type { MainStore } from '../../electron/engine/store.js';
 import { installLifecycle } from '../../electron/main/lifecycle.js';
+import { formatRate } from '../../electron/main/tray/tray-model.js';
 import { createWindowManager } from '../../electron/main/window.js';
 import { addTasks, baseConfig } from '../fixtures/index.js';
 import { localApp, serveDemoEngine, until } from '../fixtures/team.js';
+import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -76,6 +78,52 @@ function quitFlow(host: EngineHost, store: MainStore = host.store) {
   });
   return { dialogs, log };
 }
+
+describe("quit with instances of ClearML's autoscaler", () => {
+  it('names the adopted one apart (no watchdog) and the one not adopted (nothing terminates it), with its $/h', async () => {
+    const w = await world();
+    const ids = await launchClearmlAutoscalerInstances({
+      endpoint: w.ec2.url,
+      region: 'us-east-1',
+      credentials: w.awsKeys,
+      apiHost: w.clearml.url,
+      instances: [0, 1].map(() => ({ prefix: 'dyn', resource: 'gpu_a', instanceType: 'g4dn.xlarge', queue: 'gpu' })),
+    });
+    const host = w.host({ watchWhileOff: true });
+    host.configure(baseConfig({ clearml: { apiHost: w.clearml.url } }), { clearml: w.clearmlKeys, aws: w.awsKeys });
+    await host.setEnabled(true);
+    // Their agents boot and register (the world's 60 s) while the app watches.
+    for (let t = 0; t < 8; t++) {
+      w.clock.advance(15_000);
+      w.agents.step();
+      await host.tickNow();
+    }
+    expect((await host.adopt([ids[0]!])).adopted).toEqual([ids[0]]);
+    addTasks(w.clearml, 'cpu', 1, 3600);
+    await host.tickNow();
+    await host.refresh();
+    const { dialogs } = quitFlow(host);
+
+    app.quit();
+    await until('the quit question', () => dialogs.boxes.length === 1);
+    const box = dialogs.boxes[0]!;
+    // The adopted one and the one just launched for 'cpu': this app's; the other of ClearML's, priced as ours are.
+    expect(box.message).toMatch(/^2 EC2 instances are still running \(\$\d+\.\d\d\/h\)\.$/);
+    const [other] = host.store.getState().adoptable ?? [];
+    expect(other).toMatchObject({ instanceId: ids[1], live: true });
+    expect(box.detail).toContain(
+      `Except the one adopted from ClearML's autoscaler (${ids[0]}): it has no lease watchdog and never powers off; ` +
+        "terminate it, or restart ClearML's autoscaler to scale it down.",
+    );
+    expect(box.detail).toContain(
+      `Besides, 1 instance from ClearML's autoscaler (${ids[1]}, ${formatRate(other!.hourlyPrice!)}) keeps running, not adopted: nothing ` +
+        'terminates it until adopted.',
+    );
+    dialogs.click('Cancel');
+    await until('the quit to be over', () => !host.store.getState().launchesPaused);
+    expect(app.exit).not.toHaveBeenCalled();
+  });
+});
 
 describe('quit: terminate all while EC2 refuses TerminateInstances', () => {
   it('does not exit: a second question names the permission and the instances still billing', async () => {

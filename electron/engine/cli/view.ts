@@ -6,6 +6,7 @@ import {
   isLiveState,
   pendingTasks,
   queuesKnown,
+  type AdoptableView,
   type EngineEvent,
   type InstanceView,
   type Snapshot,
@@ -165,6 +166,9 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
     stoppedCount(s.instances, (at) => clock(at).slice(0, 5)),
     `${usd(s.costs.burnPerHour)}/h`,
   ].filter((p): p is string => p !== null);
+  // Not in the counts or the $/h above (not this app's), yet billed, and nothing terminates them until adopted.
+  const foreign = foreignRunning(s.adoptable);
+  if (foreign.length) parts.splice(3, 0, foreignText(foreign, false));
   const reason = s.status === 'error' || s.status === 'paused' || standby ? s.statusReason : null;
   // Otherwise, while tasks wait for something other than a boot, why (else "watching · 5 pending" reads as fine).
   const held = reason ? null : heldSummary(s);
@@ -175,12 +179,41 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
   );
 }
 
+/** Instances of ClearML's autoscaler (not adopted) that are pending or running. */
+export function foreignRunning(adoptable: readonly AdoptableView[] | undefined): AdoptableView[] {
+  return (adoptable ?? []).filter((a) => a.live !== false);
+}
+
+/**
+ * `+1 from ClearML's autoscaler (idle, $0.53/h, not adopted)`; `long`, for the summary: the ids, and that nothing
+ * terminates them unless adopted.
+ */
+export function foreignText(foreign: readonly AdoptableView[], long: boolean): string {
+  const n = foreign.length;
+  const busy = foreign.filter((a) => a.busy).length;
+  const state = busy === 0 ? 'idle' : busy === n ? 'busy' : `${busy} busy, ${n - busy} idle`;
+  const burn = foreign.reduce((sum, a) => sum + (a.hourlyPrice ?? 0), 0);
+  const rate = foreign.every((a) => a.hourlyPrice !== undefined) ? `${usd(burn)}/h` : `at least ${usd(burn)}/h`;
+  if (!long) return `+${n} from ClearML's autoscaler (${state}, ${rate}, not adopted)`;
+  const it = n === 1 ? 'it' : 'them';
+  return (
+    `+${n} from ClearML's autoscaler ${n === 1 ? 'keeps' : 'keep'} running (${foreign
+      .map((a) => a.instanceId)
+      .sort()
+      .join(', ')}; ` +
+    `${state}, ${rate}), not adopted: nothing terminates ${it}; run with --adopt to let this app scale ${it} down, ` +
+    `or terminate ${it}`
+  );
+}
+
 /** What is still running when a run ends, and what it costs an hour. */
 export interface LeftRunning {
   count: number;
   burn: number;
   /** Instances counted whose price no snapshot showed (launched by the last tick): not in `burn`. */
   unpriced: number;
+  /** Those counted that were adopted from ClearML's autoscaler: no lease watchdog powers them off. */
+  adopted: string[];
 }
 
 /**
@@ -195,11 +228,12 @@ export function leftRunning(input: {
   terminated: ReadonlySet<string>;
   priceOf: (resource: string) => number | undefined;
 }): LeftRunning {
-  const out: LeftRunning = { count: 0, burn: 0, unpriced: 0 };
+  const out: LeftRunning = { count: 0, burn: 0, unpriced: 0, adopted: [] };
   for (const i of input.listed) {
     if (!isLiveState(i.state) || input.terminated.has(i.instanceId)) continue;
     out.count += 1;
     out.burn += i.hourlyPrice;
+    if (i.adopted) out.adopted.push(i.instanceId);
   }
   for (const [id, resource] of input.launched) {
     if (input.seen.has(id) || input.terminated.has(id)) continue;
@@ -264,14 +298,30 @@ export class RunTally {
     ];
     const price =
       left.unpriced === 0 ? ` (${usd(left.burn)}/h)` : left.unpriced < running ? ` (at least ${usd(left.burn)}/h)` : '';
+    const foreign = foreignRunning(this.last?.adoptable);
+    const adopted = left.adopted.length;
+    // Only this app's own launches carry the lease watchdog: an adopted one runs ClearML's startup script.
+    const watched = opts.lease && running > adopted;
     if (opts.demo) lines.push('The demo world ends with this process: its emulated instances are gone.');
     else if (running > 0)
       lines.push(
         `${plural(running, 'instance')} ${running === 1 ? 'keeps' : 'keep'} running${price}: ` +
           `the next start adopts ${running === 1 ? 'it from its' : 'them from their'} EC2 tags` +
-          (opts.lease ? ', and an idle one powers itself off once its lease runs out.' : '.'),
+          (watched
+            ? `, and an idle one${adopted ? " of this app's own" : ''} powers itself off once its lease runs out.`
+            : '.'),
       );
-    else lines.push('No instances are running.');
+    else lines.push(foreign.length ? "No instances of this app's are running." : 'No instances are running.');
+    if (!opts.demo && adopted) {
+      const one = adopted === 1;
+      lines.push(
+        `${running === adopted ? (one ? 'It' : 'All of them') : `${adopted} of them`} (${left.adopted.join(', ')}) ` +
+          `${one ? 'was' : 'were'} adopted from ClearML's autoscaler and ${one ? 'does' : 'do'} not power ` +
+          `${one ? 'itself' : 'themselves'} off (${one ? 'it runs' : 'they run'} ClearML's startup script, with no lease ` +
+          `watchdog): terminate ${one ? 'it' : 'them'}, or restart ClearML's autoscaler to scale ${one ? 'it' : 'them'} down.`,
+      );
+    }
+    if (!opts.demo && foreign.length) lines.push(`${foreignText(foreign, true)}.`);
     return lines;
   }
 }
