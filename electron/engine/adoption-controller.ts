@@ -14,7 +14,7 @@ import {
   type ForeignWorker,
   type WorkerTriage,
 } from './adoption.js';
-import type { Clock, Ec2Api, InstanceObs, WorkerObs } from './ports.js';
+import type { ClearmlApi, Clock, Ec2Api, InstanceObs, QueueObs, WorkerObs } from './ports.js';
 import type { InFlightLaunch } from './policy.js';
 import type { EventLog } from './controllers/event-log.js';
 import { errorText } from '../../shared/error-text.js';
@@ -23,6 +23,8 @@ import {
   OUTSIDE_TERMINATION_HOLD_MS,
   otherAutoscalerSigns,
   otherAutoscalerText,
+  otherPrefixText,
+  otherPrefixWorkers,
   type OtherAutoscalerSign,
 } from './other-autoscaler.js';
 import { plural } from '../../shared/words.js';
@@ -69,6 +71,9 @@ export async function observeForeignWorkers(
   return { ...triageWorkers({ ...input, looked, asked: new Set(ids) }), lookupError };
 }
 
+/** How often, at most, workers of every prefix are listed (while tasks wait). */
+export const OTHER_PREFIX_EVERY_MS = 10 * 60_000;
+
 export class AdoptionController {
   /** As of the last tick. */
   private foreign: ForeignWorker[] = [];
@@ -80,10 +85,15 @@ export class AdoptionController {
   /** Outside terminations seen, held for OUTSIDE_TERMINATION_HOLD_MS; the warning is said once while any sign holds. */
   private readonly outside = new Map<string, OtherAutoscalerSign>();
   private holding: OtherAutoscalerSign | null = null;
+  /** Workers of other prefixes: when they were last listed, and the prefixes already said (once each). */
+  private otherPrefixesAt: number | null = null;
+  private readonly otherPrefixesSaid = new Set<string>();
 
   constructor(
     private readonly deps: {
       ec2: Ec2Api;
+      /** For the workers of other prefixes (`otherPrefixWorkers`); without `listAllWorkers`, not looked for. */
+      clearml?: Pick<ClearmlApi, 'listAllWorkers'>;
       clock: Clock;
       /** `emitOnce` says a repeated message once in a while only. */
       log: Pick<EventLog, 'emit' | 'emitOnce'>;
@@ -164,6 +174,36 @@ export class AdoptionController {
         message: otherAutoscalerText(holding),
       });
     this.holding = holding;
+  }
+
+  /**
+   * While tasks wait on a configured queue, at most every OTHER_PREFIX_EVERY_MS (one extra ClearML call): idle
+   * workers there named as ClearML's autoscaler names them under another prefix, said once per prefix.
+   */
+  async watchOtherPrefixes(config: Config, queues: readonly QueueObs[]): Promise<void> {
+    const list = this.deps.clearml?.listAllWorkers;
+    const now = this.deps.clock.now();
+    if (!list || !queues.some((q) => q.entries.length)) return;
+    if (this.otherPrefixesAt !== null && now - this.otherPrefixesAt < OTHER_PREFIX_EVERY_MS) return;
+    this.otherPrefixesAt = now;
+    let workers: WorkerObs[];
+    try {
+      workers = await list.call(this.deps.clearml);
+    } catch {
+      return; // A hint only: the next check tries again.
+    }
+    const prefix = config.scaling.workersPrefix;
+    for (const o of otherPrefixWorkers(workers, prefix, new Set(Object.keys(config.queues)))) {
+      if (this.otherPrefixesSaid.has(o.prefix)) continue;
+      this.otherPrefixesSaid.add(o.prefix);
+      this.deps.log.emit({
+        level: 'warn',
+        kind: 'engine',
+        ...(o.queues.length === 1 ? { queue: o.queues[0] } : {}),
+        instanceIds: o.workerIds.map((id) => id.slice(id.lastIndexOf(':') + 1)),
+        message: otherPrefixText(o, prefix),
+      });
+    }
   }
 
   /** The warning while ClearML's autoscaler seems to run still, for the status; null otherwise. */

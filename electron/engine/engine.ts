@@ -112,7 +112,12 @@ export class Engine {
     this.requeue = new RequeueController(deps.clearml, deps.ec2);
     this.publisher = new Publisher(deps.store, deps.prices);
     this.keepWarm = new KeepWarmController(deps.prices);
-    this.adoption = new AdoptionController({ ec2: deps.ec2, clock: deps.clock, log: this.log });
+    this.adoption = new AdoptionController({
+      ec2: deps.ec2,
+      clearml: deps.clearml,
+      clock: deps.clock,
+      log: this.log,
+    });
     this.leadership = deps.team ? new LeadershipController(deps.team, deps.clock) : null;
   }
 
@@ -289,6 +294,7 @@ export class Engine {
         })
       : null;
     if (triage) this.idle.observeForeign(triage.foreign, now);
+    if (obs.clearmlOk) await this.adoption.watchOtherPrefixes(config, obs.queues);
 
     // 3. Plan: the pure policy.
     const p = plan({

@@ -11,7 +11,7 @@
  */
 import { isLiveState } from '../../shared/domain.js';
 import type { InstanceObs, WorkerObs } from './ports.js';
-import { instanceIdOfWorker } from './workers.js';
+import { instanceIdOfWorker, parseWorkerId } from './workers.js';
 
 export type OtherAutoscalerSign =
   | { code: 'foreign-launched-after-start'; instanceId: string; launchedAt: number; startedAt: number }
@@ -78,5 +78,51 @@ export function otherAutoscalerText(sign: OtherAutoscalerSign): string {
   return (
     `ClearML's autoscaler seems to be still running: ${what}; stop its service task (README: switching from ` +
     `ClearML's autoscaler), or both launch for the same tasks and end each other's idle instances`
+  );
+}
+
+/** Workers named as ClearML's autoscaler names them, on a configured queue, but under another prefix. */
+export interface OtherPrefix {
+  prefix: string;
+  /** The configured queues they listen on. */
+  queues: string[];
+  workerIds: string[];
+  idle: number;
+}
+
+/**
+ * Workers of another prefix are none of this app's business, so they are not counted as capacity: tasks on their
+ * queue get launches of this app's while they idle or are about to be. When they follow ClearML's autoscaler's id shape
+ * (`<prefix>:<resource>:<type>:<instance id>`) and listen on a configured queue, the likely cause is a workers
+ * prefix set differently here than in ClearML's config: said once, with the setting to change.
+ */
+export function otherPrefixWorkers(
+  workers: readonly WorkerObs[],
+  prefix: string,
+  configuredQueues: ReadonlySet<string>,
+): OtherPrefix[] {
+  const byPrefix = new Map<string, OtherPrefix>();
+  for (const w of workers) {
+    const p = parseWorkerId(w.id);
+    if (!p || p.prefix === prefix) continue;
+    const queues = w.queues.filter((q) => configuredQueues.has(q));
+    if (!queues.length) continue;
+    const o = byPrefix.get(p.prefix) ?? { prefix: p.prefix, queues: [], workerIds: [], idle: 0 };
+    o.workerIds.push(w.id);
+    if (!w.task) o.idle += 1;
+    for (const q of queues) if (!o.queues.includes(q)) o.queues.push(q);
+    byPrefix.set(p.prefix, o);
+  }
+  return [...byPrefix.values()];
+}
+
+export function otherPrefixText(o: OtherPrefix, ours: string): string {
+  const n = o.workerIds.length;
+  const queues = o.queues.map((q) => `'${q}'`).join(', ');
+  return (
+    `${n === 1 ? '1 worker' : `${n} workers`} (${o.idle} idle) named as ClearML's autoscaler names its workers ` +
+    `${n === 1 ? 'listens' : 'listen'} on ${queues} with prefix '${o.prefix}', not this app's '${ours}': ignored ` +
+    `(not counted as capacity, not offered for adoption), so tasks there get launches of this app's; if ClearML's ` +
+    `autoscaler launched ${n === 1 ? 'it' : 'them'}, set scaling.workersPrefix to '${o.prefix}'`
   );
 }

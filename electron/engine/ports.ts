@@ -88,6 +88,8 @@ export interface ClearmlApi {
   listQueues(names: readonly string[]): Promise<QueueObs[]>;
   /** Workers whose id starts with `<prefix>:`. */
   listWorkers(prefix: string): Promise<WorkerObs[]>;
+  /** Every worker, whatever its prefix (seldom: see `otherPrefixWorkers`); optional, fakes may leave it out. */
+  listAllWorkers?(): Promise<WorkerObs[]>;
   unregisterWorker(workerId: string): Promise<void>;
   /** `queues.create`; optional so fakes without it simply never create queues. */
   createQueue?(name: string): Promise<{ id: string }>;

@@ -393,3 +393,60 @@ describe("what a stopped run leaves running of ClearML's autoscaler's", () => {
     );
   });
 });
+
+describe("ClearML's instances under another workers prefix", () => {
+  const ignored = () =>
+    (world?.store.getState().events ?? []).filter((e) =>
+      /named as ClearML's autoscaler names its workers/.test(e.message),
+    );
+
+  it('workers of another prefix on a configured queue: said once, with the prefix setting to change', async () => {
+    world = await startWorld();
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn' } });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    const ids = await launchClearmlAutoscalerInstances({
+      endpoint: world.ec2.url,
+      region: 'us-east-1',
+      credentials: AWS,
+      apiHost: world.clearml.url,
+      instances: [0, 1].map(() => ({
+        prefix: 'dynamic_worker',
+        resource: 'gpu_a',
+        instanceType: 'g4dn.xlarge',
+        queue: 'gpu',
+      })),
+    });
+    const engine = world.newEngine(config);
+    await world.run(engine, 120);
+    // Nothing waits: not looked for yet.
+    expect(ignored()).toEqual([]);
+    // Four tasks: their agents take two, and two wait for launches of this app's.
+    addTasks(world.clearml, 'gpu', 4, 3600);
+    await world.run(engine, 15);
+    const said = ignored();
+    expect(said).toHaveLength(1);
+    expect(said[0]!.message).toBe(
+      "2 workers (0 idle) named as ClearML's autoscaler names its workers listen on 'gpu' with prefix 'dynamic_worker', " +
+        "not this app's 'dyn': ignored (not counted as capacity, not offered for adoption), so tasks there get " +
+        "launches of this app's; if ClearML's autoscaler launched them, set scaling.workersPrefix to 'dynamic_worker'",
+    );
+    expect([...said[0]!.instanceIds!].sort()).toEqual([...ids].sort());
+    // Once: more waiting tasks later do not say it again.
+    addTasks(world.clearml, 'gpu', 2, 3600);
+    await world.run(engine, 30 * 60);
+    expect(ignored()).toHaveLength(1);
+  });
+
+  it('nothing said of workers of our own prefix, or of another prefix on a queue not configured', async () => {
+    const { engine } = await twoClearmlInstances();
+    if (!world) throw new Error('the world did not start');
+    world.clearml.createQueue('other');
+    world.clearml.registerWorker('dynamic_worker:gpu_a:g4dn.xlarge:i-0123456789abcdef0', ['other']);
+    // Tasks wait (ClearML's two instances take two; two get launches): the workers are looked at.
+    addTasks(world.clearml, 'gpu', 4, 3600);
+    await world.run(engine, 180);
+    expect(world.ec2.instances().length).toBeGreaterThan(2);
+    expect(ignored()).toEqual([]);
+  });
+});

@@ -3,7 +3,8 @@
  * `{meta, data}` envelope validated with zod, Bearer-token auth obtained with `auth.login` (per-request Basic
  * auth when login is unavailable), and every failure mapped to a `ClearmlError` the user can act on.
  *
- * Call budget per engine tick: `listQueues` is one call whatever the number of queues, `listWorkers` one call.
+ * Call budget per engine tick: `listQueues` is one call whatever the number of queues, `listWorkers` one call;
+ * `listAllWorkers` (every prefix) one call at most every 10 min, while tasks wait (adoption-controller.ts).
  * No call is retried here except once after an expired token: the engine polls again at its next tick anyway.
  */
 import type { z } from 'zod';
@@ -76,6 +77,17 @@ export const PAGE_SIZE = 500;
  * The server default (3600) would keep such zombies for an hour.
  */
 export const WORKERS_LAST_SEEN_SEC = 600;
+
+function workerObs(w: z.infer<typeof WorkersDataSchema>['workers'][number]): WorkerObs {
+  return {
+    id: w.id,
+    task: w.task ? { id: w.task.id, ...(w.task.name ? { name: w.task.name } : {}) } : null,
+    queues: (w.queues ?? []).map((q) => q.name ?? q.id ?? '').filter((n) => n !== ''),
+    registeredAt: parseClearmlDate(w.register_time),
+    lastActivityAt: parseClearmlDate(w.last_activity_time),
+    lastReportAt: parseClearmlDate(w.last_report_time),
+  };
+}
 /** Refresh the token when less than this much validity is left (what the ClearML SDK does). */
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
 /** A token without a readable `exp` is used for this long, then renewed. */
@@ -351,16 +363,13 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
       const data = await call('workers.get_all', body, pattern ? { version: maxVersion(version) } : {});
       const { workers } = parse('workers.get_all', WorkersDataSchema, data);
       // Always filter here too: older servers ignore worker_pattern.
-      return workers
-        .filter((w) => w.id.startsWith(head))
-        .map((w): WorkerObs => ({
-          id: w.id,
-          task: w.task ? { id: w.task.id, ...(w.task.name ? { name: w.task.name } : {}) } : null,
-          queues: (w.queues ?? []).map((q) => q.name ?? q.id ?? '').filter((n) => n !== ''),
-          registeredAt: parseClearmlDate(w.register_time),
-          lastActivityAt: parseClearmlDate(w.last_activity_time),
-          lastReportAt: parseClearmlDate(w.last_report_time),
-        }));
+      return workers.filter((w) => w.id.startsWith(head)).map(workerObs);
+    },
+
+    async listAllWorkers() {
+      requireCredentials();
+      const data = await call('workers.get_all', { last_seen: WORKERS_LAST_SEEN_SEC });
+      return parse('workers.get_all', WorkersDataSchema, data).workers.map(workerObs);
     },
 
     async createQueue(name) {
