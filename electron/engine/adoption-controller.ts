@@ -105,7 +105,7 @@ export class AdoptionController {
     workers: readonly WorkerObs[],
     ours: readonly InstanceObs[],
     inFlight: readonly InFlightLaunch[],
-    /** The tick's time (AWS's, as launch times are) and what this app terminated. */
+    /** The tick's time (AWS's, as launch times are) and what this app terminated; only while the engine acts. */
     tick?: { now: number; terminatedByUs: ReadonlyMap<string, number> },
   ): Promise<WorkerTriage> {
     // A launch EC2 does not list yet is ours, not a stranger's.
@@ -132,6 +132,8 @@ export class AdoptionController {
       });
     this.foreign = t.foreign;
     if (tick) await this.watchOtherAutoscaler(config, workers, ours, tick.now, tick.terminatedByUs);
+    // Not watching: what was idle then says nothing about an instance gone by the next watched tick.
+    else this.idleBefore.clear();
     return t;
   }
 

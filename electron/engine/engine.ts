@@ -288,10 +288,14 @@ export class Engine {
 
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
     const triage = obs.clearmlOk
-      ? await this.adoption.observe(config, obs.workers, obs.instances, inFlight, {
-          now,
-          terminatedByUs: this.remover.terminatedByUs,
-        })
+      ? await this.adoption.observe(
+          config,
+          obs.workers,
+          obs.instances,
+          inFlight,
+          // Only while acting: a standby team engine sees the leader end idle instances, which no call of its own did.
+          acting ? { now, terminatedByUs: this.remover.terminatedByUs } : undefined,
+        )
       : null;
     if (triage) this.idle.observeForeign(triage.foreign, now);
     if (obs.clearmlOk) await this.adoption.watchOtherPrefixes(config, obs.queues);

@@ -14,6 +14,7 @@ import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulator
 import { TAG } from '../../electron/engine/ports.js';
 import { MAX_UNREGISTER_PER_TICK } from '../../electron/engine/controllers/terminate.js';
 import { RunTally, statusLine } from '../../electron/engine/cli/view.js';
+import { createMainStore } from '../../electron/engine/store.js';
 import { makeConfig } from './fixtures.js';
 import { AWS, startWorld, type World } from './world.js';
 
@@ -324,6 +325,29 @@ describe("ClearML's autoscaler still running next to this app", () => {
     expect(said).toHaveLength(1);
     expect(said[0]!.instanceIds).toEqual([ours[0]]);
     expect(said[0]!.message).toContain(`an idle instance of ours, ${ours[0]}, was terminated outside this app`);
+  });
+
+  it('an engine that does not act (off, or standing by in a team) says nothing when the acting one ends idle ones', async () => {
+    world = await startWorld();
+    const w = world;
+    const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5 } });
+    w.clearml.createQueue('gpu');
+    w.clearml.createQueue('cpu');
+    const acting = w.newEngine(config);
+    const watching: string[] = [];
+    const other = w.newEngine(config, { store: createMainStore(), onEvent: (e) => void watching.push(e.message) });
+    addTasks(w.clearml, 'cpu', 2, 60);
+    for (let t = 0; t < (5 + 8) * 4; t++) {
+      w.clock.advance(15_000);
+      w.agents.step();
+      await acting.tick();
+      await other.tick({ act: false });
+      w.agents.step();
+    }
+    // The acting engine launched two, and ended both once idle: calls the other did not make.
+    expect(w.ec2.instances()).toHaveLength(2);
+    expect(w.live()).toHaveLength(0);
+    expect(watching.filter((m) => m.startsWith("ClearML's autoscaler seems"))).toEqual([]);
   });
 
   it('no warning without either sign: ClearML instances from before the start, ours ended by this app', async () => {
