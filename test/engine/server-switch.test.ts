@@ -2,12 +2,15 @@
 // server, which used to read as "never registered within the spin-up time" and terminate them, killing the tasks
 // they ran there. Each instance names the server it was launched for (TAG.server), so the engine leaves it to
 // finish: an orphan it never terminates, whose lease it no longer renews (its watchdog stops it once idle).
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClearmlClient } from '../../electron/engine/clearml/client.js';
 import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
 import { launchBase } from '../../electron/engine/launch-request.js';
 import { ev } from '../../electron/engine/events.js';
 import { TAG } from '../../electron/engine/ports.js';
+import { REGIONS_FILE } from '../../electron/engine/reliability/regions.js';
 import { FakeEc2 } from '../fakes/ec2.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { AWS_KEYS, CLEARML_KEYS, baseConfig } from '../fixtures/index.js';
@@ -143,6 +146,56 @@ describe('a config moved to another workers prefix', () => {
     const report = await h.stopEverything();
     expect(report.regions.flatMap((r) => r.terminated)).toEqual([old!.instanceId]);
     expect(w.live()).toEqual([]);
+  });
+});
+
+describe('an install upgraded from a version that remembered no workers prefix', () => {
+  it.each([
+    ['regions.json from before prefixes', '{"v":1,"regions":["us-east-1"]}\n'],
+    ['no regions.json', null],
+  ])(
+    'the prefix its instances carry is remembered at the first tick, so Stop everything terminates them after a move (%s)',
+    async (_, file) => {
+      const w = (world = await startWorld({ queues: ['gpu'], dataDir: true }));
+      const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
+      const creds = { clearml: CLEARML_KEYS, aws: AWS_KEYS };
+      // What the older version left: its regions file, and its instance running under the configured prefix.
+      if (file !== null) await writeFile(path.join(w.dir, REGIONS_FILE), file);
+      const base = launchBase(
+        config,
+        { queue: 'gpu', resource: 'gpu_a', at: w.clock.now() },
+        w.userDataFor(config, { queue: 'gpu', resource: 'gpu_a' }),
+      )!;
+      const { instanceId } = await w
+        .clients(config)
+        .ec2.runInstance({ ...base, clientToken: 'older-1', market: 'spot' });
+      const h = (host = w.host({ dataDir: w.dir }));
+      h.configure(config, creds);
+      await step(w, h, 1);
+      expect(JSON.parse(await readFile(path.join(w.dir, REGIONS_FILE), 'utf8'))).toEqual({
+        v: 1,
+        regions: ['us-east-1'],
+        prefixes: ['dyn'],
+      });
+
+      h.configure({ ...config, scaling: { ...config.scaling, workersPrefix: 'team_b' } }, creds);
+      await step(w, h, 1);
+      const report = await h.stopEverything();
+      expect(report.regions.flatMap((r) => r.terminated)).toEqual([instanceId]);
+      expect(w.live()).toEqual([]);
+    },
+  );
+
+  it('a regions.json from before prefixes gives the configured prefix even while EC2 cannot be listed', async () => {
+    const w = (world = await startWorld({ queues: ['gpu'], dataDir: true }));
+    const config = baseConfig({ clearml: { apiHost: w.clearml.url } });
+    const creds = { clearml: CLEARML_KEYS, aws: AWS_KEYS };
+    await writeFile(path.join(w.dir, REGIONS_FILE), '{"v":1,"regions":["us-east-1"]}\n');
+    w.ec2.faults.push({ action: 'DescribeInstances', code: 'UnauthorizedOperation' });
+    const h = (host = w.host({ dataDir: w.dir }));
+    h.configure(config, creds);
+    await step(w, h, 1);
+    expect(JSON.parse(await readFile(path.join(w.dir, REGIONS_FILE), 'utf8'))).toMatchObject({ prefixes: ['dyn'] });
   });
 });
 

@@ -296,6 +296,21 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
     // new one must too, or it launches the same demand again while they are unlisted. An unlisted one may also
     // have ended since (scaled down, reclaimed, failed at boot): the listing leaves terminated instances out, and
     // counting those as booting would hold their queue's demand for the rest of the in-flight memory.
+    // Live instances under the configured prefix are the app's to sweep, whoever launched them: an older version's
+    // regions.json names no prefixes, and only a launch of this one would add it, so a later move to another
+    // prefix would leave them out of "Stop everything" while the move's notice says it terminates them. Such a
+    // file is taken to mean the configured prefix even when EC2 cannot be listed now.
+    try {
+      const reg = await registry();
+      const upgraded = reg.fromBeforePrefixes && reg.list().length > 0 && reg.listPrefixes().length === 0;
+      if (upgraded || listing?.some((i) => isLiveState(i.state)))
+        await reg.remember(config.aws.region, config.scaling.workersPrefix);
+    } catch (e) {
+      report.warnings.push(
+        `the workers prefix '${config.scaling.workersPrefix}' could not be remembered for "Stop everything" ` +
+          `(${errorText(e)}); if the config moves to another prefix, terminate its instances in the EC2 console`,
+      );
+    }
     const listed = new Set((listing ?? []).map((i) => i.instanceId));
     const unlisted = j.entries().flatMap((e) => {
       const r = e.resolution;

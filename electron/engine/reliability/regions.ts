@@ -5,7 +5,8 @@
  * only the configured ones.
  *
  * A region and prefix are remembered before the first RunInstances there (from the launch hook), so even a launch
- * whose response was lost to a crash is where the sweep looks.
+ * whose response was lost to a crash is where the sweep looks; recovery also remembers the configured ones when it
+ * lists live instances under them, or reads a file from before prefixes (an upgrade: an older version launched them).
  */
 import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,11 +56,24 @@ export class RegionRegistry {
    */
   readonly problem: string | null;
 
-  private constructor(file: string, regions: string[], prefixes: string[], problem: string | null) {
+  /**
+   * The file was written by a version from before prefixes were remembered (regions, no `prefixes`): the prefix
+   * its launches used is not known here, so the first config's is taken for it (see recovery.ts).
+   */
+  readonly fromBeforePrefixes: boolean;
+
+  private constructor(
+    file: string,
+    regions: string[],
+    prefixes: string[],
+    problem: string | null,
+    fromBeforePrefixes = false,
+  ) {
     this.file = file;
     this.regions = regions;
     this.prefixes = prefixes;
     this.problem = problem;
+    this.fromBeforePrefixes = fromBeforePrefixes;
   }
 
   /**
@@ -83,7 +97,7 @@ export class RegionRegistry {
       const parsed = RegionsFileSchema.safeParse(json);
       if (parsed.success) {
         const { regions, prefixes } = clean(parsed.data);
-        return new RegionRegistry(file, regions, prefixes, null);
+        return new RegionRegistry(file, regions, prefixes, null, parsed.data.prefixes === undefined);
       }
       why = parsed.error.issues.some((i) => i.path[0] === 'v')
         ? 'written by another version'
