@@ -130,8 +130,10 @@ export async function openTeamState(dir: string, host: string = shortHost()): Pr
       const found = previousEngineId(raw, journal, host);
       reset = { cause: 'unreadable', recoveredFrom: found?.from ?? null };
       engineId = found?.engineId ?? null;
-    } else if (journal !== null) {
-      // A launch journal means an earlier run; a deleted team.json asks for a new id (a cloned machine image).
+    } else if (journal !== null && parseJournal(journal).entries.some((e) => e.intent.stamp !== undefined)) {
+      // A stamped launch means an earlier run with an id; a deleted team.json asks for a new id (a cloned machine
+      // image). A journal without stamps was written before team mode, which had no ids: nothing can be taken for
+      // another engine's, so this is a first start. (An emptied journal cannot tell the two apart: first start too.)
       reset = { cause: 'missing', recoveredFrom: null };
     }
   }

@@ -108,6 +108,25 @@ describe('team state in the data folder', () => {
     expect(fresh.takeNotice?.()).toBeNull();
   });
 
+  it('a folder from before team mode (a journal without stamps, no team.json) is a first start: no reset, no notice', async () => {
+    // As a release before team mode wrote it: no stamp on the intent.
+    const unstamped = JSON.parse(intentLine(OLD, 'laptop', T0)) as Record<string, unknown>;
+    delete unstamped['stamp'];
+    const resolved = JSON.stringify({
+      v: 1,
+      t: 'resolution',
+      token: unstamped['token'],
+      outcome: 'launched',
+      instanceId: 'i-0aa',
+      at: T0 + 1,
+    });
+    const dir = await folder(null, [JSON.stringify(unstamped), resolved]);
+    const upgraded = await openTeamState(dir, 'laptop');
+    expect(upgraded.reset).toBeNull();
+    expect(upgraded.takeNotice?.()).toBeNull();
+    expect(existsSync(path.join(dir, TEAM_FILE))).toBe(true);
+  });
+
   it('previousEngineId skips lines that do not read and stamps that are not an engine id', () => {
     const journal = ['{"t":"intent","stamp":"eng-zz 1 laptop"}', 'garbage', intentLine(OLD, 'laptop', T0), ''].join(
       '\n',
