@@ -5,7 +5,17 @@
  * `npm run headless -- --config …` by hand does exactly that. The lock is a file holding the owner's pid and host,
  * created exclusively; a lock whose process is gone (a crash, `kill -9`, a reboot) is taken over.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -136,4 +146,83 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
   };
   process.on('exit', release);
   return { file, release };
+}
+
+// ---------------------------------------------------------------- modes of a folder from an older version
+
+/** What `tightenDataDir` changed (paths relative to the folder, '.' for the folder itself) and what it could not. */
+export interface TightenReport {
+  dir: string;
+  tightened: string[];
+  failed: { path: string; error: string }[];
+}
+
+/** The mode without group and other bits when they have any, or null when only the owner has access. Pure. */
+export function privateMode(mode: number): number | null {
+  return mode & 0o077 ? mode & 0o7700 : null;
+}
+
+/**
+ * Takes group and other access away from the data folder (and, with `files`, from everything in it): a folder an
+ * older version wrote keeps the 0755/0644 modes it was created with (the umask and the lock's mode only apply to new
+ * files), so its cost history, team.json and regions.json stayed readable by every local user while a fresh folder
+ * is private. Symbolic links are left alone (their target is not the engine's). Synchronous, like the lock it follows.
+ */
+export function tightenDataDir(dir: string, opts: { files: boolean }): TightenReport {
+  const report: TightenReport = { dir, tightened: [], failed: [] };
+  const tighten = (rel: string) => {
+    const full = path.join(dir, rel);
+    try {
+      const st = lstatSync(full);
+      const mode = st.isSymbolicLink() ? null : privateMode(st.mode);
+      if (mode === null) return;
+      chmodSync(full, mode);
+      report.tightened.push(rel);
+    } catch (e) {
+      report.failed.push({ path: rel, error: (e as NodeJS.ErrnoException).code ?? String(e) });
+    }
+  };
+  tighten('.');
+  if (!opts.files) return report;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch (e) {
+    report.failed.push({ path: '.', error: (e as NodeJS.ErrnoException).code ?? String(e) });
+    return report;
+  }
+  for (const rel of entries.sort()) tighten(rel);
+  return report;
+}
+
+/** What a start says of `tightenDataDir`'s report (nothing when the folder was already private). */
+export function tightenedText(r: TightenReport): { level: 'info' | 'warning'; message: string }[] {
+  const lines: { level: 'info' | 'warning'; message: string }[] = [];
+  const names = (paths: string[]) => {
+    const shown = paths.slice(0, 4).join(', ');
+    return paths.length > 4 ? `${shown} and ${paths.length - 4} more` : shown;
+  };
+  if (r.tightened.length) {
+    const files = r.tightened.filter((p) => p !== '.');
+    const folder = r.tightened.includes('.');
+    const many = files.length === 1 ? 'a file' : `${files.length} files`;
+    const what = [
+      ...(folder ? [`the data folder ${r.dir}`] : []),
+      ...(files.length ? [`${many} in ${folder ? 'it' : r.dir} (${names(files)})`] : []),
+    ].join(' and ');
+    lines.push({
+      level: 'info',
+      message:
+        `${what} could be read by other users (left so by an older version): now only this user has access ` +
+        '(folders 0700, files 0600)',
+    });
+  }
+  if (r.failed.length)
+    lines.push({
+      level: 'warning',
+      message:
+        `other users may still read ${names(r.failed.map((f) => `${f.path} (${f.error})`))} in the data folder ` +
+        `${r.dir}: the engine could not change their modes; run chmod -R go-rwx ${r.dir}`,
+    });
+  return lines;
 }

@@ -21,7 +21,7 @@ import {
   shell,
   Tray,
 } from 'electron';
-import { DataDirBusyError, LOCK_FILE, lockDataDir } from '../engine/data-dir-lock.js';
+import { DataDirBusyError, LOCK_FILE, lockDataDir, tightenDataDir, tightenedText } from '../engine/data-dir-lock.js';
 import { createEngineHost } from '../engine/host.js';
 import { composeService } from '../engine/service/compose.js';
 import { useNetworkFromEnvOrSystem } from '../engine/net/network.js';
@@ -90,6 +90,11 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
+  // A folder an older version made is 0755 where a fresh one is 0700 (its files are 0644 in both: the folder keeps
+  // other users out of them).
+  for (const l of tightenedText(tightenDataDir(engineDir, { files: false })))
+    if (l.level === 'info') log.info(l.message);
+    else log.warn(l.message);
   const settings = ElectronSettingsRepo.open({ dir: userData });
   // Before any request: ClearML, EC2 and the lease table are reached through the proxy, and with the certificate
   // authorities, the environment names; with no proxy there, through the one the system settings name for them.

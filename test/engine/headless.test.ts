@@ -1,7 +1,16 @@
 // The headless CLI end to end: a ClearML autoscaler YAML (test/fixtures/config/clearml-reference.yaml) imports and runs one tick against the
 // emulators through the real clients (AWS_ENDPOINT_URL_EC2 is the only redirection); an invalid one is refused
 // with field paths and launches nothing; the cost report reads the history.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -259,6 +268,37 @@ describe('headless CLI', () => {
       const st = statSync(path.join(dataDir, f));
       expect([f, st.mode & 0o777]).toEqual([f, st.isDirectory() ? 0o700 : 0o600]);
     }
+  });
+
+  it('a data folder an older version left readable by others (0755, files 0644) is made private at start, said once', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+    chmodSync(dataDir, 0o755);
+    // As an older version left them: its cost history (appended to, never rewritten) and regions file.
+    writeFileSync(path.join(dataDir, 'cost-history.jsonl'), '', { mode: 0o644 });
+    writeFileSync(path.join(dataDir, 'regions.json'), '{"v":1,"regions":["us-east-1"]}\n', { mode: 0o644 });
+    chmodSync(path.join(dataDir, 'cost-history.jsonl'), 0o644);
+    chmodSync(path.join(dataDir, 'regions.json'), 0o644);
+    const run = () =>
+      runScript(
+        'electron/engine/cli/headless.ts',
+        ['--config', path.join(fixtures, 'clearml-reference.yaml'), '--once', '--data-dir', dataDir],
+        { ...env(), AWS_ACCESS_KEY_ID: AWS.accessKeyId, AWS_SECRET_ACCESS_KEY: AWS.secretAccessKey },
+      );
+    const first = await run();
+    expect(first.code, first.out).toBe(0);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    for (const f of readdirSync(dataDir, { recursive: true, encoding: 'utf8' })) {
+      const st = statSync(path.join(dataDir, f));
+      expect([f, st.mode & 0o777]).toEqual([f, st.isDirectory() ? 0o700 : 0o600]);
+    }
+    expect(first.out.match(/could be read by other users/g)).toHaveLength(1);
+    expect(first.out).toContain(
+      `the data folder ${dataDir} and 2 files in it (cost-history.jsonl, regions.json) could be read by other users ` +
+        '(left so by an older version): now only this user has access (folders 0700, files 0600)',
+    );
+    const second = await run();
+    expect(second.code, second.out).toBe(0);
+    expect(second.out).not.toContain('could be read by other users');
   });
 
   it('refuses an invalid config with every field path and launches nothing', async () => {

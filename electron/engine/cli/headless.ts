@@ -14,7 +14,7 @@ import { defaultClearmlConfPath, resolveClearmlCredentials } from '../clearml/cr
 import { ConfigFileError, loadConfigFile } from '../config/load.js';
 import { userDataSizeIssues } from '../userdata/userdata.js';
 import { awsRegionFromEnv } from '../config/clearmlImport.js';
-import { DataDirBusyError, lockDataDir, type DataDirLock } from '../data-dir-lock.js';
+import { DataDirBusyError, lockDataDir, tightenDataDir, tightenedText, type DataDirLock } from '../data-dir-lock.js';
 import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
 import { COST_CSV_HEADER, CostHistory, type InstanceRecord } from '../cost/history.js';
@@ -268,6 +268,10 @@ async function runEngine(
       return startFailureExit(errnoOf(e));
     }
   }
+  // A folder an older version wrote is still 0755/0644: made private as a fresh one is (the umask covers new files).
+  if (lock)
+    for (const l of tightenedText(tightenDataDir(dataDir, { files: true })))
+      printLine(out, opts.json, l.level, l.message);
   try {
     return await runHost(opts, out, env, dataDir, network, loaded);
   } finally {
