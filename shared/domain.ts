@@ -84,8 +84,15 @@ export const HoldCauseSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('budget'), cap: z.string().nullable() }),
   z.object({ code: z.literal('resource-cap'), resource: z.string(), max: z.number() }),
   z.object({ code: z.literal('global-cap'), max: z.number() }),
-  /** The resource waits out a cool-down after a failed launch. */
-  z.object({ code: z.literal('cooling'), resource: z.string() }),
+  /**
+   * The resource waits out a cool-down after a failed launch: for want of capacity, because EC2 refused its settings,
+   * or because spot launches lack the account's Spot service-linked role (absent: not known, said as a failed launch).
+   */
+  z.object({
+    code: z.literal('cooling'),
+    resource: z.string(),
+    cause: z.enum(['capacity', 'config', 'spot-role']).optional(),
+  }),
 ]);
 export type HoldCause = z.infer<typeof HoldCauseSchema>;
 

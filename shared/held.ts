@@ -47,7 +47,13 @@ function causeText(c: HoldCause, caps: readonly CapStatus[]): string {
     case 'global-cap':
       return `the global cap of ${plural(c.max, 'instance')}`;
     case 'cooling':
-      return `the cool-down of ${c.resource} after a failed launch`;
+      return c.cause === 'capacity'
+        ? `the cool-down of ${c.resource} after EC2 had no capacity`
+        : c.cause === 'config'
+          ? `the cool-down of ${c.resource} after EC2 refused its settings`
+          : c.cause === 'spot-role'
+            ? `the cool-down of ${c.resource} after spot launches were refused for a missing Spot role`
+            : `the cool-down of ${c.resource} after a failed launch`;
   }
 }
 

@@ -201,7 +201,7 @@ function holdCause(b: Blocker): HoldCause {
     case 'budget':
       return { code: 'budget', cap: b.cap ?? null };
     case 'cooling':
-      return { code: 'cooling', resource: b.resource };
+      return { code: 'cooling', resource: b.resource, cause: b.cause };
     case 'resource-cap':
       return { code: 'resource-cap', resource: b.resource, max: b.max };
     case 'global-cap':

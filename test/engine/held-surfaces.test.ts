@@ -81,12 +81,28 @@ describe('why tasks wait, from the snapshot (pure models)', () => {
         held: {
           tasks: 1,
           causes: [
-            { code: 'cooling', resource: 'gpu_a' },
+            { code: 'cooling', resource: 'gpu_a', cause: 'config' },
             { code: 'resource-cap', resource: 'gpu_b', max: 1 },
           ],
         },
       }),
-      /1 task held by the cool-down of gpu_a after a failed launch \(and 1 more cause\)/,
+      /1 task held by the cool-down of gpu_a after EC2 refused its settings \(and 1 more cause\)/,
+    ],
+    [
+      'a cool-down after no capacity',
+      held('watching', {
+        pending: 1,
+        held: { tasks: 1, causes: [{ code: 'cooling', resource: 'gpu_a', cause: 'capacity' }] },
+      }),
+      /1 task held by the cool-down of gpu_a after EC2 had no capacity/,
+    ],
+    [
+      'a cool-down after the Spot role was missing',
+      held('watching', {
+        pending: 1,
+        held: { tasks: 1, causes: [{ code: 'cooling', resource: 'gpu_a', cause: 'spot-role' }] },
+      }),
+      /1 task held by the cool-down of gpu_a after spot launches were refused for a missing Spot role/,
     ],
     [
       'the refusal in the status, before the queue shows a cool-down',
@@ -210,6 +226,6 @@ describe('why tasks wait, through the real engine', () => {
     });
     expect(s.status).not.toBe('error');
     expect(s.statusReason).toMatch(/^Launches of 'gpu_a' for 'gpu' fail/);
-    expectEverySurface(s, world!.clock.now(), /1 task held by the cool-down of gpu_a after a failed launch/);
+    expectEverySurface(s, world!.clock.now(), /1 task held by the cool-down of gpu_a after EC2 refused its settings/);
   });
 });
