@@ -5,33 +5,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CostHistory } from '../../electron/engine/cost/history.js';
-import { PriceBook } from '../../electron/engine/cost/price-book.js';
-import { CostTracker, endOf } from '../../electron/engine/cost/tracker.js';
+import { endOf } from '../../electron/engine/cost/tracker.js';
 import { plan } from '../../electron/engine/policy.js';
-import { createPriceLookup } from '../../electron/engine/prices.js';
 import { renderActionReason, renderDecision } from '../../electron/engine/reasons.js';
 import { instance, makeConfig, policyInput, queue, T0, workerFor } from './fixtures.js';
 import { startWorld, type World } from './world.js';
 
 let world: World | null = null;
-const histories: CostHistory[] = [];
 afterEach(async () => {
   await world?.close();
   world = null;
-  for (const h of histories.splice(0)) await h.close();
 });
-
-async function tracked(w: World, file: string) {
-  const book = new PriceBook({ region: 'us-east-1', clock: w.clock });
-  const history = await CostHistory.open({ file, clock: w.clock });
-  histories.push(history);
-  return {
-    tracker: new CostTracker(history, book),
-    history,
-    prices: createPriceLookup('us-east-1', { clock: w.clock, book }),
-  };
-}
 
 /** A fresh world with one CPU task of `durationSec`, and an engine whose costs go to a new journal. */
 async function oneCpuTask(durationSec: number) {
@@ -41,7 +25,7 @@ async function oneCpuTask(durationSec: number) {
   w.clearml.createQueue('gpu');
   w.clearml.addTask({ name: 'prep', queue: 'cpu', durationSec });
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl');
-  const first = await tracked(w, file);
+  const first = await w.costs(file);
   return { w, config, file, first, engine: w.newEngine(config, { costs: first.tracker, prices: first.prices }) };
 }
 
@@ -52,7 +36,7 @@ describe('costs in the loop', () => {
     world.clearml.createQueue('cpu');
     world.clearml.createQueue('gpu');
     addTasks(world.clearml, 'cpu', 3, 600);
-    const { tracker, prices } = await tracked(world, path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'));
+    const { tracker, prices } = await world.costs(path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'));
     const engine = world.newEngine(config, { costs: tracker, prices });
     const r = await engine.tick();
     // m5.large is about $0.096/h in the bundled table: two fit under $0.25/h, the third would not.
@@ -69,7 +53,7 @@ describe('costs in the loop', () => {
     world.clearml.createQueue('cpu');
     world.clearml.createQueue('gpu');
     addTasks(world.clearml, 'cpu', 5, 1800);
-    const { tracker, prices } = await tracked(world, path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'));
+    const { tracker, prices } = await world.costs(path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'));
     const engine = world.newEngine(config, { costs: tracker, prices });
     let most = 0;
     // Several polls inside the listing delay, then past it: two m5.large (~$0.192/h) fit, a third never.
@@ -91,7 +75,7 @@ describe('costs in the loop', () => {
     expect(byTask.map((t) => t.queue)).toEqual(['cpu']);
     await first.history.close();
 
-    const second = await tracked(w, file);
+    const second = await w.costs(file);
     expect(second.history.monthToDate(w.clock.now())).toBeCloseTo(spent, 6);
   });
 
@@ -114,7 +98,7 @@ describe('costs in the loop', () => {
 
       world.clock.advance(downMin * 60_000);
       world.agents.step();
-      const second = await tracked(world, file);
+      const second = await world.costs(file);
       const after = world.newEngine(config, { costs: second.tracker, prices: second.prices });
       const r = await after.tick();
       expect(r.terminated).toEqual(gone ? [id] : []);

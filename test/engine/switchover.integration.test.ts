@@ -6,10 +6,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CostHistory } from '../../electron/engine/cost/history.js';
-import { PriceBook } from '../../electron/engine/cost/price-book.js';
-import { CostTracker } from '../../electron/engine/cost/tracker.js';
-import { createPriceLookup } from '../../electron/engine/prices.js';
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { TAG } from '../../electron/engine/ports.js';
 import { MAX_UNREGISTER_PER_TICK } from '../../electron/engine/controllers/terminate.js';
@@ -19,24 +15,10 @@ import { makeConfig } from './fixtures.js';
 import { AWS, startWorld, type World } from './world.js';
 
 let world: World | null = null;
-const histories: CostHistory[] = [];
 afterEach(async () => {
   await world?.close();
   world = null;
-  for (const h of histories.splice(0)) await h.close();
 });
-
-/** A cost tracker over the journal `file` (a new one over the same file is what a restart opens). */
-async function tracked(w: World, file: string) {
-  const book = new PriceBook({ region: 'us-east-1', clock: w.clock });
-  const history = await CostHistory.open({ file, clock: w.clock });
-  histories.push(history);
-  return {
-    history,
-    costs: new CostTracker(history, book),
-    prices: createPriceLookup('us-east-1', { clock: w.clock, book }),
-  };
-}
 
 async function seedClearmlInstances(w: World, n: number, batch?: string): Promise<string[]> {
   return launchClearmlAutoscalerInstances({
@@ -173,8 +155,8 @@ describe("switching over from ClearML's autoscaler", () => {
       queues: { gpu: [{ resource: 'gpu_a', maxInstances: 4 }], cpu: [{ resource: 'cpu', maxInstances: 5 }] },
     });
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl');
-    const first = await tracked(w, file);
-    const engine = w.newEngine(config, { costs: first.costs, prices: first.prices });
+    const first = await w.costs(file);
+    const engine = w.newEngine(config, { costs: first.tracker, prices: first.prices });
     await w.run(engine, 30);
     expect((await engine.adopt('all')).adopted).toHaveLength(2);
     const adoptedAt = w.clock.now();
@@ -206,8 +188,8 @@ describe("switching over from ClearML's autoscaler", () => {
 
     // A restart (a new history over the same journal, a new engine) keeps it so.
     await first.history.close();
-    const second = await tracked(w, file);
-    const restarted = w.newEngine(config, { costs: second.costs, prices: second.prices });
+    const second = await w.costs(file);
+    const restarted = w.newEngine(config, { costs: second.tracker, prices: second.prices });
     await w.run(restarted, 15);
     for (const id of ids)
       expect(second.history.get(id)).toMatchObject({ launchedAt: adoptedAt, registeredAt: adoptedAt });
@@ -232,10 +214,11 @@ describe("switching over from ClearML's autoscaler", () => {
     const adoptedAt = w.clock.now();
     w.clock.advance(600_000);
     w.agents.step();
-    const { history, costs, prices } = await tracked(
-      w,
-      path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'),
-    );
+    const {
+      history,
+      tracker: costs,
+      prices,
+    } = await w.costs(path.join(mkdtempSync(path.join(tmpdir(), 'cost-')), 'h.jsonl'));
     await w.run(w.newEngine(config, { costs, prices }), 15);
     expect(history.get(id!)).toMatchObject({ launchedAt: adoptedAt, registeredAt: adoptedAt });
   });

@@ -208,6 +208,18 @@ export class LaunchController {
     return launched;
   }
 
+  /**
+   * A refusal that will not pass by itself (its settings, a missing Spot role): the (queue, resource) is skipped for
+   * CONFIG_REFUSAL_COOLDOWN_MS, so the queue moves on to its next resource and the broken one is tried rarely, and
+   * the status names it meanwhile.
+   */
+  private holdRefused(a: LaunchAction, cause: LaunchRefusal['cause'], message: string, now: number): void {
+    const key = cooldownKey(a.queue, a.resource);
+    const retryAt = now + CONFIG_REFUSAL_COOLDOWN_MS;
+    this.cooling.set(key, retryAt);
+    this.refused.set(key, { queue: a.queue, resource: a.resource, cause, message, retryAt });
+  }
+
   private async launchMany(
     a: LaunchAction,
     config: Config,
@@ -305,16 +317,7 @@ export class LaunchController {
         cause = o.error.kind;
         if (o.error.kind === 'spot-role') {
           // Not a shortage that passes by itself: held like a refused configuration until someone adds the role.
-          const key = cooldownKey(a.queue, a.resource);
-          const retryAt = now + CONFIG_REFUSAL_COOLDOWN_MS;
-          this.cooling.set(key, retryAt);
-          this.refused.set(key, {
-            queue: a.queue,
-            resource: a.resource,
-            cause: 'spot-role',
-            message: o.error.message,
-            retryAt,
-          });
+          this.holdRefused(a, 'spot-role', o.error.message, now);
           error = `spot launches of ${res.instanceType} (${a.resource}) are refused: ${o.error.message} ${refusalRetryText(a.queue, a.resource)}`;
         } else if (o.error.kind === 'capacity' && launchedHere > 0) {
           error = `${short} of ${batch} launches of ${res.instanceType} (${a.resource}) found no capacity: ${sentence(o.error.message)} ${short === 1 ? 'It is' : 'They are'} tried again at the next poll.`;
@@ -335,16 +338,7 @@ export class LaunchController {
           stopAll = true;
         } else if (o.error.kind === 'invalid') {
           // The same request fails the same way at every tick: the queue moves on, and this one is tried rarely.
-          const key = cooldownKey(a.queue, a.resource);
-          const retryAt = now + CONFIG_REFUSAL_COOLDOWN_MS;
-          this.cooling.set(key, retryAt);
-          this.refused.set(key, {
-            queue: a.queue,
-            resource: a.resource,
-            cause: 'config',
-            message: o.error.message,
-            retryAt,
-          });
+          this.holdRefused(a, 'config', o.error.message, now);
           error = `launch of ${res.instanceType} (${a.resource}) failed: ${o.error.message} ${refusalRetryText(a.queue, a.resource)}`;
         } else {
           error = `launch of ${res.instanceType} (${a.resource}) failed: ${o.error.message}`;
