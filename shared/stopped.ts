@@ -16,14 +16,14 @@ export function stoppedInstances(instances: readonly InstanceView[]): InstanceVi
   return instances.filter((i) => i.phase === 'stopped');
 }
 
-/** "1 stopped, terminated at 12:40", "2 stopped, the first terminated at 12:40"; null when none is stopped. */
+/** "1 stopped, terminates at 12:40", "2 stopped, the first terminates at 12:40"; null when none is stopped. */
 export function stoppedCount(instances: readonly InstanceView[], clock: Clock): string | null {
   const stopped = stoppedInstances(instances);
   if (stopped.length === 0) return null;
   const ends = stopped.flatMap((i) => (i.terminatesAt === undefined ? [] : [i.terminatesAt]));
   if (ends.length === 0) return `${stopped.length} stopped`;
   const first = clock(Math.min(...ends));
-  return `${stopped.length} stopped, ${stopped.length === 1 ? '' : 'the first '}terminated at ${first}`;
+  return `${stopped.length} stopped, ${stopped.length === 1 ? '' : 'the first '}terminates at ${first}`;
 }
 
 /** Why a stopped instance is kept for now, when it goes, and how to keep it (its row note, its notice). */

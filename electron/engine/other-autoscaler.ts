@@ -74,7 +74,7 @@ export function otherAutoscalerText(sign: OtherAutoscalerSign): string {
   const what =
     sign.code === 'foreign-launched-after-start'
       ? `instance ${sign.instanceId} was launched by it at ${hhmm(sign.launchedAt)} UTC, after this app started (${hhmm(sign.startedAt)} UTC)`
-      : `an idle instance of ours, ${sign.instanceId}, was terminated outside this app`;
+      : `an idle instance of ours, ${sign.instanceId}, was terminated outside this app (by it, unless someone did so by hand)`;
   return (
     `ClearML's autoscaler seems to be still running: ${what}; stop its service task (README: switching from ` +
     `ClearML's autoscaler), or both launch for the same tasks and end each other's idle instances`

@@ -159,14 +159,14 @@ describe('an instance of ours stopped outside the app', () => {
       const ends = seenAt + STOPPED_GRACE_MS;
       expect(s.instances.map((i) => i.phase).sort()).toEqual(['busy', 'stopped']);
       expect(trayLine(s)).toMatch(
-        new RegExp(`^Autoscaling on: 1 running, \\$[0-9.]+/h; 1 stopped, terminated at ${local(ends)}$`),
+        new RegExp(`^Autoscaling on: 1 running, \\$[0-9.]+/h; 1 stopped, terminates at ${local(ends)}$`),
       );
       expect(headlessLine(s)).toMatch(
-        new RegExp(` · 1 instance \\(1 busy, 0 idle, 0 booting\\) · 1 stopped, terminated at ${utc(ends)} · `),
+        new RegExp(` · 1 instance \\(1 busy, 0 idle, 0 booting\\) · 1 stopped, terminates at ${utc(ends)} · `),
       );
       const m = overviewModel(s, w.clock.now());
       expect(m.running).toBe(1);
-      expect(m.stopped).toBe(`1 stopped, terminated at ${local(ends)}`);
+      expect(m.stopped).toBe(`1 stopped, terminates at ${local(ends)}`);
     });
   });
 });

@@ -21,7 +21,7 @@ export interface OverviewModel {
   stale: boolean;
   running: number;
   /**
-   * Stopped outside the app, apart from `running`: "1 stopped, terminated at 12:40" (this browser's clock); null
+   * Stopped outside the app, apart from `running`: "1 stopped, terminates at 12:40" (this browser's clock); null
    * when none is. They do no work, but their disks bill until the engine terminates them.
    */
   stopped: string | null;
