@@ -163,10 +163,25 @@ export function privateMode(mode: number): number | null {
 }
 
 /**
- * Takes group and other access away from the data folder (and, with `files`, from everything in it): a folder an
- * older version wrote keeps the 0755/0644 modes it was created with (the umask and the lock's mode only apply to new
- * files), so its cost history, team.json and regions.json stayed readable by every local user while a fresh folder
- * is private. Symbolic links are left alone (their target is not the engine's). Synchronous, like the lock it follows.
+ * What the engine keeps in its data folder (its files, with the suffixes of a write in progress or a copy kept
+ * aside, and the `team` folder of a served engine's tokens and TLS material): only these are tightened. `--data-dir` may name a folder that holds other things too, which are not
+ * the engine's to change.
+ */
+const ENGINE_ENTRY =
+  /^(?:(?:cost-history\.jsonl|launch-intents\.jsonl|regions\.json|team\.json|events\.json|keep-warm\.json|timeline\.json|engine\.lock|prices-[a-z0-9-]+\.json)(?:\..+)?|team)$/;
+
+/** Whether a path inside the data folder (relative, any depth) is the engine's own: its first segment is. Pure. */
+export function isEngineEntry(rel: string): boolean {
+  return ENGINE_ENTRY.test(rel.split(path.sep)[0] ?? '');
+}
+
+/**
+ * Takes group and other access away from the data folder (and, with `files`, from the engine's files in it): a
+ * folder an older version wrote keeps the 0755/0644 modes it was created with (the umask and the lock's mode only
+ * apply to new files), so its cost history, team.json and regions.json stayed readable by every local user while a
+ * fresh folder is private. Only the engine's own entries are changed, and the folder itself only when it holds
+ * nothing else (a folder shared with other files keeps its mode; the engine's files in it are still made private).
+ * Symbolic links are left alone (their target is not the engine's). Synchronous, like the lock it follows.
  */
 export function tightenDataDir(dir: string, opts: { files: boolean }): TightenReport {
   const report: TightenReport = { dir, tightened: [], failed: [] };
@@ -182,7 +197,14 @@ export function tightenDataDir(dir: string, opts: { files: boolean }): TightenRe
       report.failed.push({ path: rel, error: (e as NodeJS.ErrnoException).code ?? String(e) });
     }
   };
-  tighten('.');
+  let top: string[];
+  try {
+    top = readdirSync(dir);
+  } catch (e) {
+    report.failed.push({ path: '.', error: (e as NodeJS.ErrnoException).code ?? String(e) });
+    return report;
+  }
+  if (top.every(isEngineEntry)) tighten('.');
   if (!opts.files) return report;
   let entries: string[];
   try {
@@ -191,7 +213,7 @@ export function tightenDataDir(dir: string, opts: { files: boolean }): TightenRe
     report.failed.push({ path: '.', error: (e as NodeJS.ErrnoException).code ?? String(e) });
     return report;
   }
-  for (const rel of entries.sort()) tighten(rel);
+  for (const rel of entries.filter(isEngineEntry).sort()) tighten(rel);
   return report;
 }
 

@@ -1,9 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataDirBusyError, LOCK_FILE, lockDataDir, lockVerdict } from '../../electron/engine/data-dir-lock.js';
+import {
+  DataDirBusyError,
+  isEngineEntry,
+  LOCK_FILE,
+  lockDataDir,
+  lockVerdict,
+  tightenDataDir,
+} from '../../electron/engine/data-dir-lock.js';
 
 const me = { pid: 100, host: 'box', alive: (pid: number) => pid === 200 };
 const lock = (o: object) => JSON.stringify({ startedAt: 1, ...o });
@@ -59,5 +66,45 @@ describe('the data folder lock', () => {
     const taken = lockDataDir(dir);
     expect(JSON.parse(readFileSync(taken.file, 'utf8'))).toMatchObject({ pid: process.pid });
     taken.release();
+  });
+});
+
+describe("tightening a folder an older version left open: only the engine's own entries", () => {
+  it.each([
+    ['cost-history.jsonl', true],
+    ['cost-history.jsonl.4242.tmp', true],
+    ['events.json.corrupt', true],
+    ['prices-eu-west-1.json', true],
+    [path.join('team', 'tokens.json'), true],
+    ['notes.txt', false],
+    ['.ssh', false],
+    ['teamwork', false],
+    [path.join('projects', 'cost-history.jsonl'), false],
+  ])('%s: %s', (rel, ours) => {
+    expect(isEngineEntry(rel)).toBe(ours);
+  });
+
+  const mode = (p: string) => statSync(p).mode & 0o777;
+  it("a folder shared with other files keeps its mode and theirs; the engine's files in it are made private", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tighten-'));
+    chmodSync(dir, 0o755);
+    for (const f of ['cost-history.jsonl', 'notes.txt']) writeFileSync(path.join(dir, f), 'x\n', { mode: 0o644 });
+    mkdirSync(path.join(dir, 'team'), { mode: 0o755 });
+    writeFileSync(path.join(dir, 'team', 'tokens.json'), '{}\n', { mode: 0o644 });
+    const r = tightenDataDir(dir, { files: true });
+    expect(r.tightened.sort()).toEqual(['cost-history.jsonl', 'team', path.join('team', 'tokens.json')]);
+    expect(mode(dir)).toBe(0o755);
+    expect(mode(path.join(dir, 'notes.txt'))).toBe(0o644);
+    expect(mode(path.join(dir, 'cost-history.jsonl'))).toBe(0o600);
+    expect(mode(path.join(dir, 'team', 'tokens.json'))).toBe(0o600);
+  });
+
+  it("a folder holding only the engine's files is made private too", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tighten-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(path.join(dir, 'regions.json'), '{}\n', { mode: 0o644 });
+    tightenDataDir(dir, { files: false });
+    expect(mode(dir)).toBe(0o700);
+    expect(mode(path.join(dir, 'regions.json'))).toBe(0o644);
   });
 });
