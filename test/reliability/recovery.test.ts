@@ -519,7 +519,7 @@ describe('crash-safe launches against the emulators', () => {
     await crash2.close();
   });
 
-  it('within one process, failed intermediate attempts are settled by the next tick and by a reconfigure', async () => {
+  it('within one process, a failed intermediate attempt is settled at once with its refusal; a reconfigure re-sends nothing', async () => {
     rig = await startRig();
     const config = makeConfig();
     rig.clearml.createQueue('gpu');
@@ -534,15 +534,17 @@ describe('crash-safe launches against the emulators', () => {
     const { crash: crash, clients: c, engine: engine } = await restart(rig, config);
     await engine.tick();
     let entries = parseJournal(await journalText(rig.dir)).entries;
-    expect(entries.map((e) => e.resolution?.outcome ?? null)).toEqual([null, 'launched']);
+    expect(entries.map((e) => e.resolution?.code ?? e.resolution?.outcome ?? null)).toEqual([
+      'InsufficientInstanceCapacity',
+      'launched',
+    ]);
 
-    // The next launch (another tick) settles the leftover of the earlier tick.
     ofTask(rig, 'cpu');
     rig.clock.advance(15_000);
     await engine.tick();
     entries = parseJournal(await journalText(rig.dir)).entries;
     expect(entries.map((e) => e.resolution?.code ?? e.resolution?.outcome ?? null)).toEqual([
-      'Superseded',
+      'InsufficientInstanceCapacity',
       'launched',
       'launched',
     ]);
@@ -553,6 +555,31 @@ describe('crash-safe launches against the emulators', () => {
     expect(crash.lastRecovery).toMatchObject({ checked: 0 });
     expect(rig.ec2.instances()).toHaveLength(2);
     await crash.close();
+  });
+
+  it('a launch refused in every placement, then a quick restart: no ghost launch counted as booting', async () => {
+    rig = await startRig();
+    const config = makeConfig();
+    rig.clearml.createQueue('gpu');
+    ofTask(rig);
+    // Every placement refuses: the launcher tries subnet A, moves on to B (and on-demand), and gives up.
+    rig.ec2.faults.push({ action: 'RunInstances', code: 'InsufficientInstanceCapacity' });
+    const first = await restart(rig, config);
+    await first.engine.tick();
+    expect(rig.ec2.instances()).toHaveLength(0);
+    const entries = parseJournal(await journalText(rig.dir)).entries;
+    expect(entries.length).toBeGreaterThan(1);
+    expect(entries.map((e) => e.resolution?.outcome ?? null)).toEqual(entries.map(() => 'failed'));
+    rig.ec2.faults.length = 0;
+
+    // Restarted a minute later: nothing is open, so nothing is counted as booting and the task is launched for.
+    rig.clock.advance(60_000);
+    const second = await restart(rig, config);
+    expect(second.crash.lastRecovery).toMatchObject({ checked: 0, seeded: [], waiting: [] });
+    await second.engine.tick();
+    expect(rig.ec2.instances()).toHaveLength(1);
+    await first.crash.close();
+    await second.crash.close();
   });
 
   it('remembers the region and the workers prefix before the first launch there, across restarts', async () => {

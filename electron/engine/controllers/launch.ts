@@ -297,6 +297,10 @@ export class LaunchController {
           const c = this.credits.get(a.queue);
           if (c) c.count = Math.max(0, c.count - 1);
         }
+        // Attempts EC2 refused before the launch moved on (another placement or market): settled now with their
+        // own refusal, not left open for a later tick, or a restart in between, to count as possibly booting.
+        for (const t of o.attempts.slice(0, -1))
+          if (t.error) await afterLaunch?.(intentOf(t.attempt), { error: t.error.code });
         if (o.ok) {
           const lifted = this.auth.passed('launch');
           if (lifted) ctx.emit(ev.authRecovered(lifted, 'launch', now));

@@ -14,8 +14,9 @@
  * - tasks of busy instances lost while the app was down → requeued (`stranded.ts`).
  *
  * Why some intents are not re-sent even when recent. The engine's launcher moves to the next subnet or market
- * after a capacity error with a new token and reports only the final attempt to `afterLaunch`, so a journal can
- * hold unresolved intents that are failed intermediate attempts of a launch that went on. An intent followed by
+ * after a capacity error with a new token; the engine reports each refused attempt to `afterLaunch` once the launch
+ * has its outcome, so a process that dies before that (or a journal write that fails) leaves unresolved intents
+ * that are failed intermediate attempts of a launch that went on. An intent followed by
  * a later intent of the same batch (queue, resource, tick, process) further down the fallback order
  * (`planPosition`) may be one of those; re-sending it could add a second instance for one launch, so it is only
  * counted as booting (seeded with no instance id) until it could no longer be unlisted, then abandoned. The
