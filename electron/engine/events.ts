@@ -11,6 +11,7 @@ import { formatMinutes } from './reasons.js';
 import type { AwayReport } from './away.js';
 import type { AuthBlock, AuthPass } from './controllers/auth.js';
 import type { LaunchMarginHold } from './team/lease-decision.js';
+import { STOPPED_GRACE_MS } from './policy.js';
 
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
@@ -200,7 +201,11 @@ export const ev = {
     kind: 'engine',
     ...(s.queue ? { queue: s.queue } : {}),
     instanceIds: [s.instanceId],
-    message: `instance ${s.instanceId}${s.queue ? ` on '${s.queue}'` : ''} was stopped outside the app: its disks are still billed; it will be terminated in ${formatMinutes(s.graceSec)} unless started again`,
+    message:
+      `instance ${s.instanceId}${s.queue ? ` on '${s.queue}'` : ''} was stopped outside the app: its disks are still billed; ` +
+      (s.graceSec > 0
+        ? `it will be terminated in ${formatMinutes(s.graceSec)} unless started again`
+        : `it was stopped over ${formatMinutes(STOPPED_GRACE_MS / 1000)} ago, so it is terminated now`),
   }),
   requeued: (r: { queue: string; instanceId: string; taskId: string; why: string }): NewEvent => ({
     level: 'warn',

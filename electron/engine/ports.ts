@@ -166,6 +166,11 @@ export interface InstanceObs {
   clientToken: string | null;
   /** e.g. `Server.SpotInstanceTermination` when AWS took it back. */
   stateReasonCode: string | null;
+  /**
+   * When its state last changed, ms epoch, as EC2's StateTransitionReason says it ("User initiated (2026-12-07
+   * 12:00:00 GMT)"); absent when it does not (a running instance, another wording).
+   */
+  stateChangedAt?: number;
 }
 
 export interface LaunchSpec {

@@ -9,6 +9,7 @@ import type { EngineEvent, Snapshot } from '../../shared/domain.js';
 import { defaultSettings } from '../../shared/settings.js';
 import { Notifier, type Notice } from '../../shared/notify/notifier.js';
 import { STOPPED_GRACE_MS } from '../../electron/engine/policy.js';
+import { stateChangedAt } from '../../electron/engine/ec2/instances.js';
 import { CostHistory } from '../../electron/engine/cost/history.js';
 import { PriceBook } from '../../electron/engine/cost/price-book.js';
 import { CostTracker } from '../../electron/engine/cost/tracker.js';
@@ -71,6 +72,37 @@ describe('an instance of ours stopped outside the app', () => {
     );
   });
 
+  it('a restart does not start the grace over: it counts from the stop EC2 reports', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const events: EngineEvent[] = [];
+    const engine = w.newEngine(baseConfig());
+    addTasks(w.clearml, 'cpu', 1, 7200);
+    await w.run(engine, 120);
+    const [id] = w.live().map((i) => i.instanceId);
+    w.ec2.stopOutside(id!);
+    await w.run(engine, 20 * 60, 60);
+    expect(terminateCalls(w)).toBe(0);
+
+    // The app restarts 20 min into the grace: a new engine, no memory of when it first saw the stop.
+    const restarted = w.newEngine(baseConfig(), { onEvent: (e) => void events.push(e) });
+    await w.run(restarted, 60, 60);
+    expect(events.find((e) => e.message.includes('was stopped outside the app:'))?.message).toMatch(
+      /it will be terminated in 9 min unless started again$/,
+    );
+    await w.run(restarted, 10 * 60, 60);
+    expect(terminateCalls(w)).toBe(1);
+  });
+
+  it.each([
+    ['User initiated (2026-12-07 12:00:00 GMT)', Date.UTC(2026, 11, 7, 12, 0, 0)],
+    ['Service initiated (2026-12-07 23:59:59 GMT)', Date.UTC(2026, 11, 7, 23, 59, 59)],
+    ['', null],
+    ['User initiated', null],
+    [undefined, null],
+  ])('EC2 reason %j: stopped at %s', (reason, at) => {
+    expect(stateChangedAt(reason)).toBe(at);
+  });
+
   describe('on every surface', () => {
     /** The world with one busy cpu instance, its costs kept by a real tracker; then that instance stopped. */
     async function stoppedOne() {
@@ -98,20 +130,21 @@ describe('an instance of ours stopped outside the app', () => {
       addTasks(w.clearml, 'cpu', 1, 7200);
       await tick(120);
       const [id] = w.live().map((i) => i.instanceId);
+      // The grace counts from the stop EC2 reports (StateTransitionReason), not from the tick that sees it.
+      const stoppedAt = w.clock.now();
       w.ec2.stopOutside(id!);
-      const seenAt = w.clock.now() + 60_000;
       await tick(60);
       const row = () => w.store.getState().instances.find((i) => i.instanceId === id);
-      return { w, id: id!, seenAt, tick, notices, row, tracker };
+      return { w, id: id!, stoppedAt, tick, notices, row, tracker };
     }
 
     const utc = (ms: number) => new Date(ms).toISOString().slice(11, 16);
     const local = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 
     it('one notice says it was stopped outside the app and when it is terminated; its termination adds only the usual notice', async () => {
-      const { id, seenAt, tick, notices, row } = await stoppedOne();
+      const { id, stoppedAt, tick, notices, row } = await stoppedOne();
       expect(row()?.phase).toBe('stopped');
-      const ends = seenAt + STOPPED_GRACE_MS;
+      const ends = stoppedAt + STOPPED_GRACE_MS;
       expect(row()?.terminatesAt).toBe(ends);
       const stoppedNotices = () => notices.filter((n) => n.title === 'Instance stopped outside the app');
       expect(stoppedNotices()).toEqual([
@@ -133,8 +166,8 @@ describe('an instance of ours stopped outside the app', () => {
     });
 
     it('its row shows the phase once, with a note of when it is terminated and how to keep it', async () => {
-      const { seenAt, row } = await stoppedOne();
-      const ends = seenAt + STOPPED_GRACE_MS;
+      const { stoppedAt, row } = await stoppedOne();
+      const ends = stoppedAt + STOPPED_GRACE_MS;
       expect(stateAside(row()!)).toBeNull();
       expect(rowNote(row()!)).toBe(
         `Stopped outside the app: its disks still bill; terminated at ${local(ends)} unless started again. To keep it, remove its clearml-autoscaler:prefix tag.`,
@@ -152,11 +185,11 @@ describe('an instance of ours stopped outside the app', () => {
     });
 
     it('the tray, the headless status line and the Overview count it apart from what runs, with when it is terminated', async () => {
-      const { w, seenAt, tick } = await stoppedOne();
+      const { w, stoppedAt, tick } = await stoppedOne();
       // Past the replacement's boot: one instance runs (the replacement), one is stopped.
       await tick(120);
       const s: Snapshot = { ...w.store.getState(), enabled: true };
-      const ends = seenAt + STOPPED_GRACE_MS;
+      const ends = stoppedAt + STOPPED_GRACE_MS;
       expect(s.instances.map((i) => i.phase).sort()).toEqual(['busy', 'stopped']);
       expect(trayLine(s)).toMatch(
         new RegExp(`^Autoscaling on: 1 running, \\$[0-9.]+/h; 1 stopped, terminates at ${local(ends)}$`),

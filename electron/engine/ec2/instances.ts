@@ -29,7 +29,20 @@ export function toInstanceObs(i: Instance, firstSeen: (instanceId: string) => nu
     tags,
     clientToken: i.ClientToken || null,
     stateReasonCode: i.StateReason?.Code || null,
+    ...withChangedAt(i.StateTransitionReason),
   };
+}
+
+/** EC2's StateTransitionReason ends its stops and terminations with when they happened, in UTC. */
+export function stateChangedAt(reason: string | undefined): number | null {
+  const m = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) GMT\)/.exec(reason ?? '');
+  const at = m ? Date.parse(`${m[1]}T${m[2]}Z`) : NaN;
+  return Number.isFinite(at) ? at : null;
+}
+
+function withChangedAt(reason: string | undefined): { stateChangedAt?: number } {
+  const at = stateChangedAt(reason);
+  return at === null ? {} : { stateChangedAt: at };
 }
 
 function launchTimeOf(i: Instance): number | null {
