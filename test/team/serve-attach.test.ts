@@ -163,6 +163,28 @@ describe('serve and attach', () => {
     expect(again.connection().retryAt).toBeNull();
   });
 
+  it("a lost connection replaces the team engine's short status too, so the tray does not keep its old error", async () => {
+    const { token } = tokens.issue('sid', 'viewer');
+    const c = attach(token);
+    await c.ready();
+    await until('sid attached', () => serving.server.attached().some((a) => a.name === 'sid'));
+    // The team engine with its AWS keys refused: a long reason and the tray's short form of it.
+    publish(host.store, {
+      status: 'error',
+      statusReason: 'AWS rejected the credentials (AuthFailure): check the credentials this process uses.',
+      statusSummary: 'AWS refused the credentials (AuthFailure); next try in 5 min',
+      statusFix: ['credentials'],
+    });
+    await until('the short form seen', () => c.store.getState().statusSummary?.startsWith('AWS refused') === true);
+    tokens.revoke('sid');
+    await until('sid cut off', () => c.connection().state === 'disconnected', 5000);
+    const s = c.store.getState();
+    expect(s.statusReason).toMatch(/Not connected to the team engine.*revoked/);
+    // The tray shows the short form before the reason: the engine's old one would hide the lost connection.
+    expect(s.statusSummary ?? null).toBeNull();
+    publish(host.store, { status: 'off', statusReason: null });
+  });
+
   it('a token file that does not read for a moment cuts nobody off; one that reads again revokes as before', async () => {
     const { token } = tokens.issue('tina', 'viewer');
     const c = attach(token);

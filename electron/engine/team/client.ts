@@ -183,8 +183,10 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
       ...(down
         ? {
             status: 'error' as const,
-            // The team engine's own fix (its keys, its hosts) is not what this error is about.
+            // The team engine's own fix (its keys, its hosts) is not what this error is about, nor is its short
+            // form of its own reason (the tray shows that before the reason).
             statusFix: [],
+            statusSummary: null,
             statusReason:
               remote.state === 'connecting'
                 ? `Connecting to the team engine at ${remote.url}…`
