@@ -8,6 +8,8 @@ export const WS_PATH = '/ipc';
 
 /** Big enough for `config.import` (1,000,000 characters of YAML, JSON-escaped) and a 2,000-instance snapshot. */
 export const WS_MAX_PAYLOAD = 16 * 1024 * 1024;
+/** A team engine's 429 says which connection limit was hit: `token` (this token's) or `all` (the server's). */
+export const CONNECTION_LIMIT_HEADER = 'X-Connection-Limit';
 
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   z

@@ -10,7 +10,7 @@ import { runHeadless } from '../../electron/engine/cli/headless.js';
 import type { EngineHost } from '../../electron/engine/host.js';
 import { publish } from '../../electron/engine/store.js';
 import { AttachError, createTeamClient, probeFingerprint, type TeamClient } from '../../electron/engine/team/client.js';
-import { MAX_CONNECTIONS_PER_TOKEN } from '../../electron/engine/team/server.js';
+import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_TOKEN } from '../../electron/engine/team/server.js';
 import { startServing, type Serving } from '../../electron/engine/team/serve.js';
 import { TokenStore, tokenFilePath } from '../../electron/engine/team/tokens.js';
 import type { EngineEvent } from '../../shared/domain.js';
@@ -286,6 +286,43 @@ describe('serve and attach', () => {
     const extra = attach(token, serving.tls.fingerprint, (l) => said.push(l));
     await until('the refusal', () => extra.connection().lastError !== null);
     expect(extra.connection().lastError).toMatch(/too many connections open with this token: close other windows/);
+  });
+
+  it(`a client refused because the server holds ${MAX_CONNECTIONS} connections does not blame its own token`, async () => {
+    // A server of its own: filling this one would refuse the other tests' clients.
+    const full = await serveDemoEngine('team-full-');
+    const opened: WebSocket[] = [];
+    try {
+      const open = (token: string) =>
+        new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(`${full.url}/ipc`, {
+            rejectUnauthorized: false,
+            headers: { Authorization: `Bearer ${token}` },
+          });
+          opened.push(ws);
+          ws.on('open', () => resolve());
+          ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+          ws.on('error', reject);
+        });
+      for (let t = 0; t < MAX_CONNECTIONS / MAX_CONNECTIONS_PER_TOKEN; t++) {
+        const { token } = full.tokens.issue(`crowd-${t}`, 'viewer');
+        await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_TOKEN }, () => open(token)));
+      }
+      const c = createTeamClient({
+        url: full.url,
+        token: full.tokens.issue('late', 'viewer').token,
+        fingerprint: full.serving.tls.fingerprint,
+        backoffMs: () => 60_000,
+      });
+      clients.push(c);
+      await until('the refusal', () => c.connection().lastError !== null);
+      // Its one connection is not too many: closing its windows or a token of its own would not help.
+      expect(c.connection().lastError).not.toMatch(/with this token/);
+      expect(c.connection().lastError).toMatch(/as many connections as it takes/);
+    } finally {
+      for (const ws of opened) ws.terminate();
+      await full.stop();
+    }
   });
 
   it('refused upgrades from one address are logged once a minute, not once each', async () => {

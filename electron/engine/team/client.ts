@@ -21,7 +21,13 @@ import {
 } from '../../../shared/ipc/contract.js';
 import { isInvokeChannel, type Dispatch } from '../../../shared/ipc/dispatch.js';
 import type { Role } from '../../../shared/ipc/roles.js';
-import { ServerMessageSchema, WS_MAX_PAYLOAD, WS_PATH, type ClientMessage } from '../../../shared/ipc/ws-protocol.js';
+import {
+  CONNECTION_LIMIT_HEADER,
+  ServerMessageSchema,
+  WS_MAX_PAYLOAD,
+  WS_PATH,
+  type ClientMessage,
+} from '../../../shared/ipc/ws-protocol.js';
 import { createChangeFeed, type ChangeFeed } from '../service/changes.js';
 import { createMainStore, publish, type MainStore } from '../store.js';
 import { normalizeFingerprint } from './fingerprint.js';
@@ -262,8 +268,12 @@ export function createTeamClient(opts: TeamClientOptions): TeamClient {
       if (res.statusCode === 401 || res.statusCode === 403) refusal = new AttachError('token_refused', TOKEN_REFUSED);
       else if (res.statusCode === 429)
         lastError =
-          'the team engine has too many connections open with this token: close other windows or apps attached ' +
-          'with it, or ask its admin for a token of your own';
+          res.headers[CONNECTION_LIMIT_HEADER.toLowerCase()] === 'all'
+            ? // Nothing of this app's would help: the server serves as many connections as it takes, from everyone.
+              'the team engine is serving as many connections as it takes (from all its teammates); this app ' +
+              'tries again, or ask its admin who is attached'
+            : 'the team engine has too many connections open with this token: close other windows or apps ' +
+              'attached with it, or ask its admin for a token of your own';
       else lastError = `the server answered HTTP ${res.statusCode ?? '?'} (is this a team engine?)`;
       res.resume();
       sock.terminate();

@@ -16,7 +16,7 @@ import { WebSocketServer } from 'ws';
 import type { AppError } from '../../../shared/ipc/contract.js';
 import { isInvokeChannel, type Dispatch } from '../../../shared/ipc/dispatch.js';
 import { checkRole, renderRoleRefusal, type Role } from '../../../shared/ipc/roles.js';
-import { WS_MAX_PAYLOAD, WS_PATH } from '../../../shared/ipc/ws-protocol.js';
+import { CONNECTION_LIMIT_HEADER, WS_MAX_PAYLOAD, WS_PATH } from '../../../shared/ipc/ws-protocol.js';
 import { createIpcHub, newLineTally, tallyLine, type LineTally, type SnapshotSource } from '../ipc-ws/hub.js';
 import type { ChangeFeed } from '../service/changes.js';
 import { findToken, TokenFileError, type TokenRecord, type TokenStore } from './tokens.js';
@@ -145,8 +145,8 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
   const open = new Map<string, number>();
   let openTotal = 0;
 
-  function refuse(socket: Duplex, status: number, text: string) {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  function refuse(socket: Duplex, status: number, text: string, header = '') {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\n${header}Connection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -166,13 +166,15 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
     // Counted from the upgrade until its socket closes, so a burst of requests cannot pass the check together.
     const held = open.get(record.sha256) ?? 0;
     if (held >= MAX_CONNECTIONS_PER_TOKEN || openTotal >= MAX_CONNECTIONS) {
+      const perToken = held >= MAX_CONNECTIONS_PER_TOKEN;
       logRefusal(
         address,
-        held >= MAX_CONNECTIONS_PER_TOKEN
+        perToken
           ? `${record.name}'s token already has ${plural(held, 'connection')} open (at most ${MAX_CONNECTIONS_PER_TOKEN})`
           : `${plural(openTotal, 'connection')} are open (at most ${MAX_CONNECTIONS})`,
       );
-      return refuse(socket, 429, 'Too Many Requests');
+      // Which limit was hit, for the attached app to say what helps: closing its own windows, or nothing it has.
+      return refuse(socket, 429, 'Too Many Requests', `${CONNECTION_LIMIT_HEADER}: ${perToken ? 'token' : 'all'}\r\n`);
     }
     open.set(record.sha256, held + 1);
     openTotal++;
