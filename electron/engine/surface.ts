@@ -9,5 +9,12 @@ export type Surface = 'app' | 'cli';
 export function clearmlKeysPlace(surface: Surface = 'app'): string {
   return surface === 'app'
     ? 'the Credentials tab'
-    : 'the environment (CLEARML_API_ACCESS_KEY, CLEARML_API_SECRET_KEY) or the api section of ~/clearml.conf';
+    : // Said of the engine's host: a teammate reads it in an app of their own, where their own files are not meant.
+      "the engine host's environment (CLEARML_API_ACCESS_KEY, CLEARML_API_SECRET_KEY) or the api section of its " +
+        '~/clearml.conf';
+}
+
+/** Whose clock a refusal blames: the reader's own computer in the app; the engine's host on a terminal or for teammates. */
+export function clockPlace(surface: Surface = 'app'): string {
+  return surface === 'app' ? "this computer's clock" : "the engine host's clock";
 }

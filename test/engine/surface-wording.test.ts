@@ -10,6 +10,8 @@ import { AWS_KEYS, baseConfig, CLEARML_KEYS } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
 const TAB = /Credentials tab/;
+/** What a teammate attached to a served engine would take for their own computer. */
+const TEAMMATE_MISREAD = /this computer|this process|this host/;
 
 describe('the classified messages, per surface', () => {
   const sdk = (code: string, status: number) =>
@@ -35,6 +37,9 @@ describe('the classified messages, per surface', () => {
     expect(message('app')).toBe(message());
     expect(message('cli')).not.toMatch(TAB);
     expect(message('cli')).toContain('CLEARML_API_ACCESS_KEY, CLEARML_API_SECRET_KEY');
+    // Teammates of a served engine read it too, in an app of their own: the keys (and clock) are the host's.
+    expect(message('cli')).toMatch(/the engine host's environment/);
+    expect(message('cli')).not.toMatch(TEAMMATE_MISREAD);
   });
 
   it.each([
@@ -45,6 +50,13 @@ describe('the classified messages, per surface', () => {
     expect(ec2(code, status)).toMatch(TAB);
     expect(ec2(code, status, 'cli')).not.toMatch(TAB);
     expect(ec2(code, status, 'cli')).toMatch(/AWS_PROFILE.*AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    expect(ec2(code, status, 'cli')).toMatch(/the engine's (process uses on its )?host/);
+    expect(ec2(code, status, 'cli')).not.toMatch(TEAMMATE_MISREAD);
+  });
+
+  it('an expired AWS session blames the clock of the computer the reader means', () => {
+    expect(ec2('ExpiredToken', 400)).toContain("this computer's clock");
+    expect(ec2('ExpiredToken', 400, 'cli')).toContain("the engine host's clock");
   });
 });
 
@@ -84,7 +96,7 @@ describe('a headless engine with refused keys: no message sends its operator to 
     const text = await oneTick(surface, { accessKey: 'WRONGKEY99', secretKey: 'wrong-secret' });
     expect(text).toMatch(/recovery: tasks of instances lost .*rejected the access key "WRONGK…"/);
     expect(TAB.test(text)).toBe(named);
-    if (!named) expect(text).toContain('check the key pair in the environment (CLEARML_API_ACCESS_KEY');
+    if (!named) expect(text).toContain("check the key pair in the engine host's environment (CLEARML_API_ACCESS_KEY");
   });
 
   it.each([
@@ -98,6 +110,6 @@ describe('a headless engine with refused keys: no message sends its operator to 
     const text = await oneTick(surface);
     expect(text).toMatch(/AWS rejected the credentials \(AuthFailure\)/);
     expect(TAB.test(text)).toBe(named);
-    if (!named) expect(text).toContain('check the credentials this process uses (AWS_PROFILE');
+    if (!named) expect(text).toContain("check the credentials the engine's process uses on its host (AWS_PROFILE");
   });
 });

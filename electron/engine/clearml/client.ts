@@ -277,8 +277,8 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
       'auth',
       opts.missingCredentials ??
         (opts.surface === 'cli'
-          ? 'No ClearML credentials are set: set CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY, or run ' +
-            'clearml-init to create ~/clearml.conf'
+          ? "No ClearML credentials are set on the engine's host: set CLEARML_API_ACCESS_KEY and " +
+            'CLEARML_API_SECRET_KEY there, or run clearml-init there to create ~/clearml.conf'
           : 'No ClearML credentials are set: add an access key and secret key in the Credentials tab ' +
             '(or run clearml-init to create ~/clearml.conf)'),
     );

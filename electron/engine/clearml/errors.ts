@@ -6,7 +6,7 @@
 import { ClearmlError } from '../ports.js';
 import { PROXY_REFUSED_CODE, proxyRefusal, proxyRefusalText } from '../net/proxy.js';
 import { UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
-import { clearmlKeysPlace, type Surface } from '../surface.js';
+import { clearmlKeysPlace, clockPlace, type Surface } from '../surface.js';
 
 export interface FailureContext {
   /** `queues.get_all` */
@@ -56,7 +56,7 @@ export function errorFromResult(
               `(it may have been revoked, or belong to another server than ${ctx.apiHost})`
             : subcode === 30 || subcode === 31
               ? `ClearML rejected the session token on ${what} even after logging in again: check the key pair in ` +
-                `${keysPlace} and that this computer's clock is correct`
+                `${keysPlace} and that ${clockPlace(ctx.surface)} is correct`
               : `ClearML refused to authenticate ${what}: check the key pair in ${keysPlace}`;
     return new ClearmlError('auth', message, { status, subcode });
   }

@@ -12,7 +12,7 @@ import type { Market } from '../../../shared/domain.js';
 import { Ec2Error, type Ec2ErrorKind } from '../ports.js';
 import { PROXY_REFUSED_CODE, proxyRefusal, proxyRefusalText } from '../net/proxy.js';
 import { UNTRUSTED_CA_CODES, UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
-import type { Surface } from '../surface.js';
+import { clockPlace, type Surface } from '../surface.js';
 
 export interface Ec2ErrorContext {
   /** EC2 action, e.g. `RunInstances`; named in permission errors as `ec2:RunInstances`. */
@@ -336,22 +336,23 @@ function authMessage(f: ErrorFacts, ctx: Ec2ErrorContext): string {
     case 'RequestExpired':
       return (
         `The AWS session has expired (${f.code}): refresh the credentials (e.g. \`aws sso login\`) and check that ` +
-        `this computer's clock is correct.`
+        `${clockPlace(ctx.surface)} is correct.`
       );
     case 'CredentialsProviderError':
     case 'TokenProviderError':
       return ctx.surface === 'cli'
-        ? 'No AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run ' +
-            'aws sso login, or attach an instance role to this host.'
+        ? "No AWS credentials were found on the engine's host: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and " +
+            'AWS_SECRET_ACCESS_KEY, or run aws sso login there, or attach an instance role to it.'
         : 'No AWS credentials were found: enter an access key in the Credentials tab, or configure the AWS CLI ' +
             '(environment variables, ~/.aws/credentials or SSO).';
     default:
       return (
         `AWS rejected the credentials (${f.code}): check ` +
         (ctx.surface === 'cli'
-          ? 'the credentials this process uses (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)'
+          ? "the credentials the engine's process uses on its host (AWS_PROFILE, or AWS_ACCESS_KEY_ID and " +
+            'AWS_SECRET_ACCESS_KEY)'
           : 'the access key and secret in the Credentials tab') +
-        ", and that this computer's clock is correct."
+        `, and that ${clockPlace(ctx.surface)} is correct.`
       );
   }
 }
