@@ -260,6 +260,32 @@ describe('tray menu', () => {
   });
 
   it.each([
+    ['admin', ['Open Credentials…']],
+    ['operator', ['Fixed on the team engine: ask its admin']],
+    ['viewer', ['Fixed on the team engine: ask its admin']],
+  ] as const)('attached to a team engine as %s, its keys refused: %j', (role, labels) => {
+    const m = buildTrayModel(
+      snapshot({
+        enabled: true,
+        status: 'error',
+        statusFix: ['credentials'],
+        remote: {
+          url: 'https://team:7465',
+          actor: { name: 'sam', role },
+          state: 'connected',
+          since: 0,
+          retryAt: null,
+          lastError: null,
+        },
+      }),
+      settings,
+    );
+    const fixes = m.items.filter((i) => i.id.startsWith('fix:'));
+    expect(fixes.map((i) => (i.type === 'separator' ? '' : i.label))).toEqual(labels);
+    if (role !== 'admin') expect(fixes[0]).toMatchObject({ enabled: false });
+  });
+
+  it.each([
     ['first run: nothing saved', {}, true],
     [
       'an error from the unconfigured engine is not what to fix first',

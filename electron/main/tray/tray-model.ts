@@ -5,7 +5,7 @@
  */
 import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { CapStatus } from '../../../shared/budget.js';
-import { isLiveState, pendingTasks, queuesKnown, type Snapshot } from '../../../shared/domain.js';
+import { isLiveState, pendingTasks, queuesKnown, type Snapshot, type StatusFix } from '../../../shared/domain.js';
 import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 import { clip, plural } from '../../../shared/words.js';
@@ -193,6 +193,33 @@ function teamItems(s: Snapshot): TrayItem[] {
   return items;
 }
 
+/**
+ * Where the status's error is fixed, one item per place. Attached to a team engine, the keys and settings are the
+ * engine's, changed there by an admin: a token whose role may not change them gets one disabled line saying whom
+ * to ask, not a screen whose save the engine refuses.
+ */
+function fixItems(s: Snapshot, setup: boolean): TrayItem[] {
+  if (s.status !== 'error' || setup) return [];
+  const fixes = s.statusFix ?? [];
+  const channel = (view: StatusFix) =>
+    view === 'credentials' ? 'autoscaler:credentials.set' : 'autoscaler:config.save';
+  const mine = fixes.filter((view) => allowed(s, channel(view)));
+  const items = mine.map((view): TrayItem => ({
+    id: `fix:${view}`,
+    type: 'normal',
+    label: view === 'credentials' ? 'Open Credentials…' : 'Open Settings…',
+    action: { type: 'open-dashboard', target: { view } },
+  }));
+  if (mine.length < fixes.length)
+    items.push({
+      id: 'fix:ask-admin',
+      type: 'normal',
+      label: 'Fixed on the team engine: ask its admin',
+      enabled: false,
+    });
+  return items;
+}
+
 export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
   const setup = needsSetup(s, settings);
   const status = setup ? 'Not set up' : s.remote ? `Team: ${statusLine(s)}` : statusLine(s);
@@ -201,12 +228,7 @@ export function buildTrayModel(s: Snapshot, settings: TraySettings): TrayModel {
   const items: TrayItem[] = [
     { id: 'status', type: 'normal', label: status, enabled: false },
     // An error names where it is fixed: one item per place, opening the dashboard there.
-    ...(s.status === 'error' && !setup ? (s.statusFix ?? []) : []).map((view): TrayItem => ({
-      id: `fix:${view}`,
-      type: 'normal',
-      label: view === 'credentials' ? 'Open Credentials…' : 'Open Settings…',
-      action: { type: 'open-dashboard', target: { view } },
-    })),
+    ...fixItems(s, setup),
     setup
       ? // The window shows the first-run screen while nothing is set up, and the settings editor once it was left.
         {
