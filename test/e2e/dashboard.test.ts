@@ -620,6 +620,30 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
+  it("a monthly cap whose month's spend is unknown shows its cap, not '$0.00 of $500.00' spent", async () => {
+    const s = syntheticSnapshot(3);
+    // What the engine publishes while the cost history cannot be opened (test/engine/costs-without-history.test.ts).
+    const unknown = {
+      id: 'global.monthlyUsd',
+      queue: null,
+      kind: 'monthly' as const,
+      label: "global monthly cap $500 (holding launches: this month's spend is unknown)",
+      spent: 0,
+      limit: 500,
+      share: 0,
+      projectedMonth: 0,
+      state: 'unknown' as const,
+    };
+    const page = await open(await syntheticPreview({ ...s, costs: { ...s.costs, budgets: [unknown] } }));
+    await tab(page, 'Costs');
+    const cap = page.locator('[data-cap-id="global.monthlyUsd"][data-cap-state="unknown"]');
+    await cap.getByText('spend unknown', { exact: true }).waitFor();
+    expect(await cap.locator('.bars-value').textContent()).toBe('cap $500.00');
+    expect(await cap.textContent()).not.toMatch(/\$0\.00/);
+    await shotOf(cap, 'costs-cap-spend-unknown');
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
   it('moving to another region while instances run says what becomes of them before it saves', async () => {
     const p = await syntheticPreview(syntheticSnapshot(3));
     const page = await open(p);

@@ -79,6 +79,8 @@ describe('budgets while the cost history cannot be opened', () => {
         const d = capDisplay(cap, ready);
         expect([d.state, d.badge, d.tone]).toEqual(['unknown', 'spend unknown', 'warn']);
         expect(d.text).not.toMatch(/under the cap|\$0\.00 of/);
+        // The figure beside the badge: the cap alone, not a placeholder "$0.00 of $500.00" spent.
+        expect(d.figure).toBe('cap $500.00');
         expect(d.projected).toBeNull();
       }
       expect(s.queues.find((q) => q.name === 'cpu')?.lastDecision).toMatch(

@@ -70,6 +70,11 @@ export function capBar(c: CapStatus): CapBar {
 export type CapDisplayState = 'ok' | 'pace' | 'near' | 'reached' | 'unknown';
 
 export interface CapDisplay extends CapBar {
+  /**
+   * The figure beside the badge: "$0.19/h of $0.20/h", "$120.00 of $500.00"; for a month whose spend is unknown only
+   * the cap ("cap $500.00"), since its spent figure is a placeholder $0 and read as nothing spent.
+   */
+  figure: string;
   state: CapDisplayState;
   badge: string;
   tone: 'ok' | 'warn' | 'error';
@@ -105,10 +110,12 @@ export function capDisplay(c: CapStatus, projectionReady: boolean): CapDisplay {
       : c.kind === 'hourly'
         ? `burning ${formatRate(c.spent)} of ${formatRate(c.limit)} (${pct}%), ${d.words}${proj}`
         : `${formatMoney(c.spent)} of ${formatMoney(c.limit)} spent this month (${pct}%), ${d.words}${proj}`;
+  const money = c.kind === 'hourly' ? formatRate : formatMoney;
   return {
     ...bar,
     ...(projectionReady && state !== 'unknown' ? {} : { projected: null, projectedOffScale: false }),
     text,
+    figure: state === 'unknown' ? `cap ${money(c.limit)}` : `${money(c.spent)} of ${money(c.limit)}`,
     state,
     badge: d.badge,
     tone: d.tone,

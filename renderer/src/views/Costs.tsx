@@ -181,10 +181,7 @@ function CapMeter({ cap: c, projectionReady }: { cap: CapStatus; projectionReady
       <div className="cap-head">
         <span className="cap-label">{c.label}</span>
         <span className={`pill tone-${tone}`}>{b.badge}</span>
-        <span className="bars-value">
-          {c.kind === 'hourly' ? formatRate(c.spent) : formatMoney(c.spent)} of{' '}
-          {c.kind === 'hourly' ? formatRate(c.limit) : formatMoney(c.limit)}
-        </span>
+        <span className="bars-value">{b.figure}</span>
       </div>
       <div className="cap-track" role="img" aria-label={`${c.label}: ${b.text}`}>
         <span className={`cap-fill tone-${tone}`} style={{ width: pct(b.spent) }} />
