@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { systemClock } from '../../electron/engine/ports.js';
+import { formatRate } from '../../shared/money.js';
 import { startClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
 import { startEc2Emulator } from '../../electron/engine/testkit/ec2-faults.js';
 import {
@@ -862,6 +863,13 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     // The tiles count this app's instances and say how many of ClearML's the queues and the chart count besides.
     const tiles = page.getByRole('region', { name: 'Instances and tasks' });
     await tiles.getByText("EC2 instances; +2 from ClearML's autoscaler", { exact: true }).waitFor();
+    // What they bill meanwhile (the burn rate counts only this app's): each row's price and the two together.
+    const views = p.backend.host.store.getState().adoptable ?? [];
+    const each = views.map((a) => formatRate(a.hourlyPrice ?? 0));
+    const rate = formatRate(views.reduce((sum, a) => sum + (a.hourlyPrice ?? 0), 0));
+    await card.getByText(`they bill ${rate} until adopted or terminated`, { exact: false }).waitFor();
+    const rows = card.getByRole('row').filter({ has: page.getByRole('rowheader') });
+    expect((await rows.allTextContents()).map((t) => each.some((e) => t.endsWith(e)))).toEqual([true, true]);
     await shot(page, 'adopt-prompt');
     await card.getByRole('button', { name: 'Adopt 2 instances…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Adopt 2 instances?' });

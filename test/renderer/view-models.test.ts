@@ -147,13 +147,19 @@ describe('overview model', () => {
       'This terminates all 3 instances this app launched ($1.00/h). 2 of them run a task; those tasks stop now and ' +
         'are not re-queued automatically.',
     ]);
-    expect(adoptIntro(1)).toBe(
+    expect(adoptIntro([{}])).toBe(
       "1 instance launched by ClearML's autoscaler runs a worker with this app's prefix. It counts as capacity and is " +
         'left alone. Adopt it to let this app terminate it when idle, like the instances it launches.',
     );
-    expect(adoptIntro(2)).toBe(
+    // Running and priced: what they bill, which the burn rate leaves out (the headless line's "$1.05/h, not adopted").
+    const running = { live: true, hourlyPrice: 0.526 };
+    expect(adoptIntro([running, running])).toBe(
       "2 instances launched by ClearML's autoscaler run workers with this app's prefix. They count as capacity and " +
-        'are left alone. Adopt them to let this app terminate them when idle, like the instances it launches.',
+        'are left alone: they bill $1.05/h until adopted or terminated. Adopt them to let this app terminate them ' +
+        'when idle, like the instances it launches.',
+    );
+    expect(adoptIntro([running, { live: false, hourlyPrice: 0.526 }])).toContain(
+      'left alone: the running one bills $0.53/h until adopted or terminated.',
     );
   });
 

@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import type { AdoptableView } from '../../../shared/domain.js';
-import { plural } from '../model/format.js';
+import { formatRate, plural } from '../model/format.js';
 import { adoptIntro } from '../model/overview.js';
 import { roleLimit } from '../model/team.js';
 import { useActions, useApp, usePending } from '../state/react.js';
@@ -20,7 +20,7 @@ export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[]
   return (
     <section className="card" aria-labelledby="adopt-heading">
       <h2 id="adopt-heading">Instances from ClearML&apos;s autoscaler</h2>
-      <p>{adoptIntro(adoptable.length)}</p>
+      <p>{adoptIntro(adoptable)}</p>
       <table className="mini-table">
         <thead>
           <tr>
@@ -29,6 +29,9 @@ export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[]
             <th scope="col">Queue</th>
             <th scope="col">Resource</th>
             <th scope="col">State</th>
+            <th scope="col" className="num">
+              Price
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -42,6 +45,9 @@ export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[]
               </td>
               <td>
                 {a.blocker ? <span className="tone-warn">cannot adopt: {a.blocker}</span> : a.busy ? 'busy' : 'idle'}
+              </td>
+              <td className="num">
+                {a.live === false ? 'not running' : a.hourlyPrice === undefined ? '—' : formatRate(a.hourlyPrice)}
               </td>
             </tr>
           ))}

@@ -1,9 +1,16 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
-import { pendingTasks, queuesKnown, type EngineStatus, type Snapshot, type StatusFix } from '../../../shared/domain.js';
+import {
+  pendingTasks,
+  queuesKnown,
+  type AdoptableView,
+  type EngineStatus,
+  type Snapshot,
+  type StatusFix,
+} from '../../../shared/domain.js';
 import { heldSummary } from '../../../shared/held.js';
 import { sentence } from '../../../shared/words.js';
 import { stoppedCount } from '../../../shared/stopped.js';
-import { formatTime, plural } from './format.js';
+import { formatRate, formatTime, plural } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
 
@@ -105,11 +112,24 @@ export function queueFigure(n: number, known: boolean): number | string {
 }
 
 /** The adoption card's first paragraph, in the number of the instances it lists. */
-export function adoptIntro(n: number): string {
+export function adoptIntro(adoptable: readonly Pick<AdoptableView, 'live' | 'hourlyPrice'>[]): string {
+  const n = adoptable.length;
   const one = n === 1;
+  // What keeps billing unadopted (the headless status line's "$1.05/h, not adopted"): the burn rate leaves it out.
+  const running = adoptable.filter((a) => a.live !== false);
+  const rate = running.reduce((sum, a) => sum + (a.hourlyPrice ?? 0), 0);
+  const who =
+    running.length === n
+      ? one
+        ? 'it bills'
+        : 'they bill'
+      : running.length === 1
+        ? 'the running one bills'
+        : `the ${running.length} running bill`;
+  const bills = running.length && rate > 0 ? `: ${who} ${formatRate(rate)} until adopted or terminated` : '';
   return (
     `${plural(n, 'instance')} launched by ClearML's autoscaler ${one ? 'runs a worker' : 'run workers'} with this ` +
-    `app's prefix. ${one ? 'It counts' : 'They count'} as capacity and ${one ? 'is' : 'are'} left alone. Adopt ` +
+    `app's prefix. ${one ? 'It counts' : 'They count'} as capacity and ${one ? 'is' : 'are'} left alone${bills}. Adopt ` +
     `${one ? 'it' : 'them'} to let this app terminate ${one ? 'it' : 'them'} when idle, like the instances it launches.`
   );
 }
