@@ -39,8 +39,9 @@ function causeText(c: HoldCause, caps: readonly CapStatus[]): string {
     case 'budget': {
       const cap = caps.find((x) => x.id === c.cap);
       if (!cap) return 'a budget cap';
-      // The short name: the status says in full what an unknown month does.
-      return `the ${capLabel(cap.kind, cap.limit, cap.queue)}${cap.state === 'unknown' ? " (this month's spend unknown)" : ''}`;
+      // The short name: the status says in full what an unknown month does. Not in parentheses: "(and 1 more
+      // cause)" may follow, and two asides in a row read as a stutter.
+      return `the ${capLabel(cap.kind, cap.limit, cap.queue)}${cap.state === 'unknown' ? " while this month's spend is unknown" : ''}`;
     }
     case 'resource-cap':
       return `${c.resource}'s cap of ${plural(c.max, 'instance')}`;

@@ -119,7 +119,28 @@ describe('why tasks wait, from the snapshot (pure models)', () => {
           costs: { ...snapshot().costs, budgets: [monthly] },
         },
       ),
-      /5 tasks held by the global monthly cap \$500 \(this month's spend unknown\)/,
+      /5 tasks held by the global monthly cap \$500 while this month's spend is unknown/,
+    ],
+    [
+      'a monthly cap with the month unknown, and another cause: one aside, not two in a row',
+      held(
+        'watching',
+        {
+          pending: 5,
+          held: {
+            tasks: 5,
+            causes: [
+              { code: 'budget', cap: 'global.monthlyUsd' },
+              { code: 'global-cap', max: 20 },
+            ],
+          },
+        },
+        {
+          statusReason: 'The cost history cannot be opened (…): …',
+          costs: { ...snapshot().costs, budgets: [monthly] },
+        },
+      ),
+      /5 tasks held by the global monthly cap \$500 while this month's spend is unknown \(and 1 more cause\)/,
     ],
     [
       'an hourly cap',
@@ -198,7 +219,7 @@ describe('why tasks wait, through the real engine', () => {
     expectEverySurface(
       s,
       world!.clock.now(),
-      /5 tasks held by the global monthly cap \$500 \(this month's spend unknown\)/,
+      /5 tasks held by the global monthly cap \$500 while this month's spend is unknown/,
     );
   });
 
