@@ -31,6 +31,7 @@ export function stoppedNote(i: Pick<InstanceView, 'terminatesAt'>, clock: Clock)
   const when =
     i.terminatesAt === undefined
       ? 'left alone while the engine does not act, then terminated after a grace unless started again'
-      : `terminated at ${clock(i.terminatesAt)} unless started again`;
+      : // "it will be": a bare "terminated at 12:40" reads as done (the event log says "it will be terminated in 30 min").
+        `it will be terminated at ${clock(i.terminatesAt)} unless started again`;
   return `Stopped outside the app: its disks still bill; ${when}. To keep it, remove its ${PREFIX_TAG} tag.`;
 }

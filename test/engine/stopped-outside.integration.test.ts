@@ -152,7 +152,7 @@ describe('an instance of ours stopped outside the app', () => {
           kind: 'terminated',
           queue: 'cpu',
           title: 'Instance stopped outside the app',
-          body: `${id} on cpu. Stopped outside the app: its disks still bill; terminated at ${utc(ends)} unless started again. To keep it, remove its clearml-autoscaler:prefix tag.`,
+          body: `${id} on cpu. Stopped outside the app: its disks still bill; it will be terminated at ${utc(ends)} unless started again. To keep it, remove its clearml-autoscaler:prefix tag.`,
           navigate: { view: 'instances' },
         },
       ]);
@@ -170,7 +170,7 @@ describe('an instance of ours stopped outside the app', () => {
       const ends = stoppedAt + STOPPED_GRACE_MS;
       expect(stateAside(row()!)).toBeNull();
       expect(rowNote(row()!)).toBe(
-        `Stopped outside the app: its disks still bill; terminated at ${local(ends)} unless started again. To keep it, remove its clearml-autoscaler:prefix tag.`,
+        `Stopped outside the app: its disks still bill; it will be terminated at ${local(ends)} unless started again. To keep it, remove its clearml-autoscaler:prefix tag.`,
       );
     });
 
