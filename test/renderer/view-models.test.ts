@@ -15,6 +15,7 @@ import {
   clearmlTaskUrl,
   clearmlWebHost,
   matchesFilter,
+  phaseAside,
   sortInstances,
   terminateConsequence,
 } from '../../renderer/src/model/instances.js';
@@ -321,6 +322,18 @@ describe('instances model', () => {
     expect(clearmlTaskUrl('https://app.clear.ml', 'abc123')).toBe(
       'https://app.clear.ml/projects/*/experiments/abc123/output/execution',
     );
+  });
+});
+
+describe('beside the phase', () => {
+  it.each([
+    ['a running instance', { state: 'running', phase: 'busy' }, null],
+    ['a booting one, still pending', { state: 'pending', phase: 'booting' }, 'pending'],
+    ['a stopped one (not "stopped stopped")', { state: 'stopped', phase: 'stopped' }, null],
+    ['an adopted one: it has no lease watchdog', { state: 'running', phase: 'idle', adopted: true }, 'adopted'],
+    ['adopted and stopping', { state: 'stopping', phase: 'stopped', adopted: true }, 'stopping · adopted'],
+  ] as const)('%s: %j', (_what, row, aside) => {
+    expect(phaseAside(row)).toBe(aside);
   });
 });
 

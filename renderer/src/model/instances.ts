@@ -114,6 +114,21 @@ export function stateAside(i: Pick<InstanceView, 'state' | 'phase'>): string | n
   return i.state === 'running' || i.state === i.phase ? null : i.state;
 }
 
+/** Why an adopted instance is marked: what the quit question and the headless summary say of it. */
+export const ADOPTED_TITLE =
+  "Adopted from ClearML's autoscaler: it still runs that autoscaler's startup script, with no lease watchdog, so " +
+  'it does not power itself off once this app stops';
+
+/**
+ * What the phase cell says beside the phase: the EC2 state when it says more (`stateAside`), and "adopted" for an
+ * instance taken over from ClearML's autoscaler, which, unlike the app's own, never powers itself off; null when
+ * neither.
+ */
+export function phaseAside(i: Pick<InstanceView, 'state' | 'phase' | 'adopted'>): string | null {
+  const parts = [stateAside(i), i.adopted ? 'adopted' : null].filter((p): p is string => p !== null);
+  return parts.length ? parts.join(' · ') : null;
+}
+
 /**
  * The row's second line: an orphan's reason, or when a stopped one is terminated and how to keep it (in this
  * browser's clock); null for the other rows.

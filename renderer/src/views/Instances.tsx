@@ -11,8 +11,9 @@ import { formatDuration, formatMoney, plural } from '../model/format.js';
 import {
   EMPTY_FILTER,
   clearmlTaskUrl,
+  ADOPTED_TITLE,
+  phaseAside,
   rowNote,
-  stateAside,
   clearmlWebHost,
   terminateConsequence,
   visibleInstances,
@@ -273,7 +274,12 @@ const InstanceRow = memo(function InstanceRow({
       </div>
       <div role="cell" className="vcell col-phase">
         <span className={`pill phase-${row.phase}`}>{row.phase}</span>
-        {stateAside(row) && <span className="muted small"> {stateAside(row)}</span>}
+        {phaseAside(row) && (
+          <span className="muted small" title={row.adopted ? ADOPTED_TITLE : undefined}>
+            {' '}
+            {phaseAside(row)}
+          </span>
+        )}
       </div>
       <div role="cell" className="vcell col-uptimeSec num">
         {formatDuration(row.uptimeSec)}
