@@ -23,13 +23,14 @@ import {
   adoptIntro,
   overviewModel,
   pauseStateText,
+  scaleToZeroLine,
   queueFigure,
   queuesUnknownWhy,
   scaleToZeroText,
   STALE_AFTER_SEC,
   withClearml,
 } from '../../renderer/src/model/overview.js';
-import { emptyCosts, queuesKnown, type EngineEvent } from '../../shared/domain.js';
+import { emptyCosts, queuesKnown, type EngineEvent, type InstanceView } from '../../shared/domain.js';
 import { instance, snapshot } from './fake-api.js';
 
 describe('format', () => {
@@ -322,6 +323,27 @@ describe('instances model', () => {
     expect(clearmlTaskUrl('https://app.clear.ml', 'abc123')).toBe(
       'https://app.clear.ml/projects/*/experiments/abc123/output/execution',
     );
+  });
+});
+
+describe('the line under "Scale to zero"', () => {
+  const row = (phase: InstanceView['phase'], state: InstanceView['state'] = 'running') =>
+    ({ phase, state }) as InstanceView;
+  it.each([
+    [
+      'what runs',
+      [row('busy'), row('idle')],
+      true,
+      'Terminates the 2 instances shown here and pauses new launches. Autoscaling stays on.',
+    ],
+    [
+      'stopped ones too, said apart from the Running tile',
+      [row('busy'), row('stopped', 'stopped'), row('stopped', 'stopped'), row('terminating', 'shutting-down')],
+      false,
+      'Terminates the 3 instances shown here (2 of them stopped outside the app) and pauses new launches. Autoscaling stays off.',
+    ],
+  ] as const)('%s', (_what, instances, enabled, text) => {
+    expect(scaleToZeroLine({ instances: [...instances], enabled })).toBe(text);
   });
 });
 

@@ -97,6 +97,20 @@ export function pauseStateText(s: { launchesPaused: boolean; enabled: boolean })
     : 'Off. Autoscaling is off, so nothing is launched now; this only matters once it is on.';
 }
 
+/**
+ * The line under "Scale to zero": what it terminates. Instances stopped outside the app are terminated too, though
+ * the Running tile leaves them out: the count says how many of them are stopped, so the two figures agree.
+ */
+export function scaleToZeroLine(s: Pick<Snapshot, 'instances' | 'enabled'>): string {
+  const live = s.instances.filter((i) => i.phase !== 'terminating' && i.state !== 'terminated');
+  const stopped = live.filter((i) => i.phase === 'stopped').length;
+  const which = stopped ? ` (${stopped} of them stopped outside the app)` : '';
+  return (
+    `Terminates the ${plural(live.length, 'instance')} shown here${which} and pauses new launches. ` +
+    `Autoscaling stays ${s.enabled ? 'on' : 'off'}.`
+  );
+}
+
 /** What a queue figure shows when it is not known. */
 export const UNKNOWN = '—';
 

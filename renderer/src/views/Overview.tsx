@@ -13,6 +13,7 @@ import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../m
 import {
   overviewModel,
   pauseStateText,
+  scaleToZeroLine,
   queueFigure,
   scaleToZeroText,
   UNKNOWN,
@@ -213,10 +214,7 @@ export function Overview() {
         <div className="danger-row">
           <div>
             <strong>Scale to zero</strong>
-            <p className="muted small">
-              Terminates the {plural(live, 'instance')} shown here and pauses new launches. Autoscaling stays{' '}
-              {s.enabled ? 'on' : 'off'}.
-            </p>
+            <p className="muted small">{scaleToZeroLine(s)}</p>
           </div>
           <button
             type="button"
