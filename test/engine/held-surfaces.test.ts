@@ -9,10 +9,17 @@ import type { CapStatus } from '../../shared/budget.js';
 import type { Config } from '../../shared/config.js';
 import type { QueueView, Snapshot } from '../../shared/domain.js';
 import { statusLine as headlessLine } from '../../electron/engine/cli/view.js';
-import type { QueryParams } from '../../electron/engine/emulators/ec2-query.js';
 import { buildTrayModel } from '../../electron/main/tray/tray-model.js';
 import { overviewModel } from '../../renderer/src/model/overview.js';
-import { addTasks, AWS_KEYS, baseConfig, CLEARML_KEYS, T0 } from '../fixtures/index.js';
+import {
+  addTasks,
+  AWS_KEYS,
+  BAD_AMI_FAULT,
+  badAmiFirstConfig,
+  baseConfig,
+  CLEARML_KEYS,
+  T0,
+} from '../fixtures/index.js';
 import { queueView } from '../fixtures/views.js';
 import { startWorld, type World } from '../fixtures/world.js';
 import { snapshot } from '../service/fixtures.js';
@@ -224,25 +231,9 @@ describe('why tasks wait, through the real engine', () => {
   });
 
   it('a resource whose launches EC2 refuses for its configuration', async () => {
-    const config = baseConfig({
-      resources: {
-        gpu_a: { instanceType: 'g4dn.xlarge', amiId: 'ami-0badbadbadbadbad0' },
-        gpu_b: { instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0' },
-      },
-      queues: {
-        gpu: [
-          { resource: 'gpu_a', maxInstances: 2 },
-          { resource: 'gpu_b', maxInstances: 1 },
-        ],
-      },
-    });
+    const config = badAmiFirstConfig();
     const s = await run(config, 3, (w) => {
-      w.ec2.faults.push({
-        action: 'RunInstances',
-        code: 'InvalidAMIID.NotFound',
-        message: "The image id '[ami-0badbadbadbadbad0]' does not exist",
-        when: (p: QueryParams) => p['ImageId'] === 'ami-0badbadbadbadbad0',
-      });
+      w.ec2.faults.push(BAD_AMI_FAULT);
       addTasks(w.clearml, 'gpu', 2, 4 * 3600);
     });
     expect(s.status).not.toBe('error');

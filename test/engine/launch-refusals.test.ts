@@ -8,7 +8,7 @@ import type { Engine } from '../../electron/engine/engine.js';
 import { Notifier } from '../../shared/notify/notifier.js';
 import { defaultSettings } from '../../shared/settings.js';
 import { renderDecision } from '../../electron/engine/reasons.js';
-import { addTasks, baseConfig, spotGpuWithFallback } from '../fixtures/index.js';
+import { addTasks, BAD_AMI_FAULT, badAmiFirstConfig, baseConfig, spotGpuWithFallback } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
 
 let world: World | null = null;
@@ -39,24 +39,8 @@ async function tick(w: World, engine: Engine, sec = 15) {
 
 describe('a launch EC2 refuses for the resource configuration', () => {
   // Queue gpu: gpu_a (g4dn, whose AMI EC2 does not know), then gpu_b (g5, fine) with room for one instance.
-  const config = baseConfig({
-    resources: {
-      gpu_a: { instanceType: 'g4dn.xlarge', amiId: 'ami-0badbadbadbadbad0' },
-      gpu_b: { instanceType: 'g5.xlarge', amiId: 'ami-0123456789abcdef0' },
-    },
-    queues: {
-      gpu: [
-        { resource: 'gpu_a', maxInstances: 2 },
-        { resource: 'gpu_b', maxInstances: 1 },
-      ],
-    },
-  });
-  const badAmi = {
-    action: 'RunInstances',
-    code: 'InvalidAMIID.NotFound',
-    message: "The image id '[ami-0badbadbadbadbad0]' does not exist",
-    when: (p: QueryParams) => p['ImageId'] === 'ami-0badbadbadbadbad0',
-  };
+  const config = badAmiFirstConfig();
+  const badAmi = BAD_AMI_FAULT;
 
   it('moves the queue on to its next resource, names the resource in the status, and tries it again rarely', async () => {
     const w = (world = await startWorld({ queues: ['gpu'] }));
