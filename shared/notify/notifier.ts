@@ -16,7 +16,7 @@
 import { queuesKnown, type EngineEvent, type Snapshot } from '../domain.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
-import { clip, plural, sentence } from '../words.js';
+import { clip, localTimeOfDay, plural, sentence } from '../words.js';
 import { stoppedNote } from '../stopped.js';
 
 export type NoticeKind = NotificationCategory;
@@ -38,11 +38,6 @@ export interface NotifierOptions {
   /** HH:MM of a time, as the user reads the clock here (default: this machine's time zone). */
   clock?: (ms: number) => string;
 }
-
-const localClock = (ms: number) => {
-  const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-};
 
 /**
  * After the first notice of a launch failure, the same message is told again 5 min later (a transient would have
@@ -575,7 +570,7 @@ export class Notifier {
       if (shown !== undefined && now - shown < this.cooldown[b.kind]) continue;
       this.pending.delete(key);
       this.lastShown.set(key, now);
-      out.push(render(b, this.opts.redact, this.opts.clock ?? localClock));
+      out.push(render(b, this.opts.redact, this.opts.clock ?? localTimeOfDay));
     }
     return out;
   }

@@ -7,6 +7,7 @@ import type { CapStatus } from '../../../shared/budget.js';
 import type { Config } from '../../../shared/config.js';
 import type { AdoptableView, EngineEvent, EngineStatus, StatusFix } from '../../../shared/domain.js';
 import { leadershipText, type LeadershipView } from '../../../shared/team.js';
+import { localTimeOfDay } from '../../../shared/words.js';
 import type { CostTracker } from '../cost/tracker.js';
 import { refusalRetryText, type LaunchRefusal } from './launch.js';
 import type { InFlightLaunch, Plan } from '../policy.js';
@@ -18,7 +19,6 @@ import { hoursLeftInMonth, SpendEstimate } from './costs.js';
 const HISTORY_POINTS = 720;
 
 /** HH:MM in the host's time zone (status text read on that host). */
-const clockTime = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 const EVENTS_SHOWN = 200;
 
 export interface PublishInput {
@@ -81,7 +81,7 @@ export function tickStatus(t: {
   connectionFix?: readonly StatusFix[];
 }): TickStatus {
   if (t.standby) {
-    const text = leadershipText(t.standby, clockTime);
+    const text = leadershipText(t.standby, localTimeOfDay);
     return {
       status: t.standby.role === 'conflict' || t.standby.role === 'unknown' ? 'error' : 'watching',
       statusReason: text,

@@ -8,13 +8,10 @@ import type { CapStatus } from '../../../shared/budget.js';
 import { isLiveState, pendingTasks, queuesKnown, type Snapshot, type StatusFix } from '../../../shared/domain.js';
 import { roleAllows } from '../../../shared/ipc/roles.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
-import { clip, plural } from '../../../shared/words.js';
+import { clip, localTimeOfDay, plural } from '../../../shared/words.js';
 import { formatMoney, formatRate } from '../../../shared/money.js';
 import { heldSummary } from '../../../shared/held.js';
 import { stoppedCount } from '../../../shared/stopped.js';
-
-/** HH:MM in this machine's time zone, as the user reads the clock beside the tray. */
-const localClock = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 
 export type TrayIconState = 'off' | 'watching' | 'scaling' | 'paused' | 'error';
 
@@ -79,7 +76,7 @@ export function iconState(s: Snapshot): TrayIconState {
 export function statusLine(s: Snapshot): string {
   const running = runningInstances(s).length;
   // Stopped outside the app: not running (no compute billed), but its disks bill until the engine terminates it.
-  const stopped = stoppedCount(s.instances, localClock);
+  const stopped = stoppedCount(s.instances, localTimeOfDay);
   const billing = `${running} running, ${formatRate(s.costs.burnPerHour)}`;
   const burn = stopped ? `${billing}; ${stopped}` : billing;
   const tags = [

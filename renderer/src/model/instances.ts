@@ -1,8 +1,9 @@
 /** Instances table: filtering, sorting and the words of the terminate confirmation. Pure. */
 import type { InstancePhase, InstanceView } from '../../../shared/domain.js';
-import { formatDuration, formatMoney, formatTime } from './format.js';
+import { formatDuration, formatMoney } from './format.js';
 import { stoppedNote } from '../../../shared/stopped.js';
 import { webHostOf } from '../../../shared/clearml-hosts.js';
+import { localTimeOfDay } from '../../../shared/words.js';
 
 export const SORT_KEYS = [
   'instanceId',
@@ -135,7 +136,7 @@ export function phaseAside(i: Pick<InstanceView, 'state' | 'phase' | 'adopted'>)
  */
 export function rowNote(i: InstanceView): string | null {
   if (i.phase === 'orphan') return orphanReason(i);
-  if (i.phase === 'stopped') return stoppedNote(i, (at) => formatTime(at).slice(0, 5));
+  if (i.phase === 'stopped') return stoppedNote(i, localTimeOfDay);
   return null;
 }
 

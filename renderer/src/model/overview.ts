@@ -8,9 +8,9 @@ import {
   type StatusFix,
 } from '../../../shared/domain.js';
 import { heldSummary } from '../../../shared/held.js';
-import { sentence } from '../../../shared/words.js';
+import { localTimeOfDay, sentence } from '../../../shared/words.js';
 import { stoppedCount } from '../../../shared/stopped.js';
-import { formatRate, formatTime, plural } from './format.js';
+import { formatRate, plural } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'muted';
 
@@ -273,7 +273,7 @@ export function overviewModel(
     secondsSinceOkTick,
     stale,
     running,
-    stopped: stoppedCount(s.instances, (at) => formatTime(at).slice(0, 5)),
+    stopped: stoppedCount(s.instances, localTimeOfDay),
     booting,
     idle,
     busy,
