@@ -225,6 +225,25 @@ export const AdoptableViewSchema = z.object({
 });
 export type AdoptableView = z.infer<typeof AdoptableViewSchema>;
 
+type ForeignPrice = Pick<AdoptableView, 'live' | 'hourlyPrice'>;
+
+/**
+ * ClearML's autoscaler's instances not adopted that still bill (pending or running; an engine that does not say
+ * counts as running): left out of this app's counts and burn, and terminated by nothing until adopted. The one
+ * filter the headless line and summary, the quit question and the Overview's adoption card share.
+ */
+export function foreignRunning<T extends ForeignPrice>(adoptable: readonly T[] | undefined): T[] {
+  return (adoptable ?? []).filter((a) => a.live !== false);
+}
+
+/** What those bill an hour together, and whether every price was known (an unknown one adds nothing). */
+export function foreignBurn(foreign: readonly ForeignPrice[]): { perHour: number; allPriced: boolean } {
+  return {
+    perHour: foreign.reduce((sum, a) => sum + (a.hourlyPrice ?? 0), 0),
+    allPriced: foreign.every((a) => a.hourlyPrice !== undefined),
+  };
+}
+
 export const SnapshotSchema = z.object({
   rev: z.number(),
   enabled: z.boolean(),

@@ -9,7 +9,7 @@
  *  - Shutdown runs ordered steps under one hard deadline, then exits even if a step hangs.
  */
 import type { App, BrowserWindow, Dialog } from 'electron';
-import type { InstanceView, Snapshot } from '../../shared/domain.js';
+import { foreignBurn, foreignRunning, type InstanceView, type Snapshot } from '../../shared/domain.js';
 import type { AtStart } from '../../shared/settings.js';
 import type { EngineController } from '../engine/controller.js';
 import type { MainStore } from '../engine/store.js';
@@ -170,10 +170,10 @@ function adoptedText(running: readonly InstanceView[]): string {
 
 /** ClearML's instances not adopted: not in the counts above, billed, and this app never terminates them. */
 function foreignText(s: Snapshot): string {
-  const foreign = (s.adoptable ?? []).filter((a) => a.live !== false);
+  const foreign = foreignRunning(s.adoptable);
   if (!foreign.length) return '';
   const one = foreign.length === 1;
-  const rate = formatRate(foreign.reduce((sum, a) => sum + (a.hourlyPrice ?? 0), 0));
+  const rate = formatRate(foreignBurn(foreign).perHour);
   return (
     ` Besides, ${plural(foreign.length, 'instance')} from ClearML's autoscaler (${foreign.map((a) => a.instanceId).join(', ')}, ` +
     `${rate}) ${one ? 'keeps' : 'keep'} running, not adopted: nothing terminates ${one ? 'it' : 'them'} until adopted.`

@@ -483,9 +483,9 @@ export class Notifier {
   }
 
   /** A queued cap notice about a queue with no task waiting any more: nothing is held, so it is not told. */
-  private stale(b: Bucket, snapshot: Snapshot | undefined): boolean {
+  private stale(b: Bucket, snapshot: Snapshot): boolean {
     if (b.kind !== 'capReached' || !b.queue) return false;
-    const q = snapshot?.queues.find((v) => v.name === b.queue);
+    const q = snapshot.queues.find((v) => v.name === b.queue);
     return !!q && q.pending === 0;
   }
 
@@ -551,7 +551,7 @@ export class Notifier {
     return due;
   }
 
-  private flush(mutes: NotificationMutes, snapshot?: Snapshot): Notice[] {
+  private flush(mutes: NotificationMutes, snapshot: Snapshot): Notice[] {
     const now = this.opts.now();
     const out: Notice[] = [];
     const failing = this.dueFailures(now, mutes.launchFailed);

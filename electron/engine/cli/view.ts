@@ -3,6 +3,8 @@
  * Pure text functions (colour passed in); terminal.ts writes them. `--json` output does not go through here.
  */
 import {
+  foreignBurn,
+  foreignRunning,
   isLiveState,
   pendingTasks,
   queuesKnown,
@@ -179,11 +181,6 @@ export function statusLine(s: Snapshot, paint: Paint = noPaint): string {
   );
 }
 
-/** Instances of ClearML's autoscaler (not adopted) that are pending or running. */
-export function foreignRunning(adoptable: readonly AdoptableView[] | undefined): AdoptableView[] {
-  return (adoptable ?? []).filter((a) => a.live !== false);
-}
-
 /**
  * `+1 from ClearML's autoscaler (idle, $0.53/h, not adopted)`; `long`, for the summary: the ids, and that nothing
  * terminates them unless adopted.
@@ -192,8 +189,8 @@ export function foreignText(foreign: readonly AdoptableView[], long: boolean): s
   const n = foreign.length;
   const busy = foreign.filter((a) => a.busy).length;
   const state = busy === 0 ? 'idle' : busy === n ? 'busy' : `${busy} busy, ${n - busy} idle`;
-  const burn = foreign.reduce((sum, a) => sum + (a.hourlyPrice ?? 0), 0);
-  const rate = foreign.every((a) => a.hourlyPrice !== undefined) ? `${usd(burn)}/h` : `at least ${usd(burn)}/h`;
+  const burn = foreignBurn(foreign);
+  const rate = burn.allPriced ? `${usd(burn.perHour)}/h` : `at least ${usd(burn.perHour)}/h`;
   if (!long) return `+${n} from ClearML's autoscaler (${state}, ${rate}, not adopted)`;
   const it = n === 1 ? 'it' : 'them';
   return (

@@ -1,5 +1,7 @@
 /** The Overview header: status in words, what to do about it, counts and money. Pure. */
 import {
+  foreignBurn,
+  foreignRunning,
   pendingTasks,
   queuesKnown,
   type AdoptableView,
@@ -130,8 +132,8 @@ export function adoptIntro(adoptable: readonly Pick<AdoptableView, 'live' | 'hou
   const n = adoptable.length;
   const one = n === 1;
   // What keeps billing unadopted (the headless status line's "$1.05/h, not adopted"): the burn rate leaves it out.
-  const running = adoptable.filter((a) => a.live !== false);
-  const rate = running.reduce((sum, a) => sum + (a.hourlyPrice ?? 0), 0);
+  const running = foreignRunning(adoptable);
+  const rate = foreignBurn(running).perHour;
   const who =
     running.length === n
       ? one
