@@ -96,6 +96,13 @@ export const HoldCauseSchema = z.discriminatedUnion('code', [
 ]);
 export type HoldCause = z.infer<typeof HoldCauseSchema>;
 
+/** The distinct causes among `causes`, first seen first: several blockers (or queues) often name the same one. */
+export function distinctCauses(causes: Iterable<HoldCause>): HoldCause[] {
+  const seen = new Map<string, HoldCause>();
+  for (const c of causes) if (!seen.has(JSON.stringify(c))) seen.set(JSON.stringify(c), c);
+  return [...seen.values()];
+}
+
 export const QueueViewSchema = z.object({
   name: z.string(),
   /** False when the queue is configured but the ClearML server, read at the last poll, does not list it (never a guess while unread). */

@@ -5,7 +5,7 @@
  * it in the same short words, so none of them reads "all is well" while tasks wait.
  */
 import { capLabel, type CapStatus } from './budget.js';
-import { pendingTasks, queuesKnown, type HoldCause, type Snapshot } from './domain.js';
+import { distinctCauses, pendingTasks, queuesKnown, type HoldCause, type Snapshot } from './domain.js';
 import { plural } from './words.js';
 
 /** The tasks held back this tick across the queues, and every distinct cause (the most telling first). */
@@ -29,9 +29,10 @@ export function heldTasks(s: Snapshot): HeldTasks | null {
   // The queue holding the most tasks first: its first cause is the one named.
   const queues = s.queues.filter((q) => q.held && q.held.tasks > 0).sort((a, b) => b.held!.tasks - a.held!.tasks);
   if (!queues.length) return null;
-  const causes = new Map<string, HoldCause>();
-  for (const q of queues) for (const c of q.held!.causes) causes.set(JSON.stringify(c), c);
-  return { tasks: queues.reduce((n, q) => n + q.held!.tasks, 0), causes: [...causes.values()] };
+  return {
+    tasks: queues.reduce((n, q) => n + q.held!.tasks, 0),
+    causes: distinctCauses(queues.flatMap((q) => q.held!.causes)),
+  };
 }
 
 function causeText(c: HoldCause, caps: readonly CapStatus[]): string {

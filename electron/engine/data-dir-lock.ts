@@ -164,8 +164,8 @@ export function privateMode(mode: number): number | null {
 
 /**
  * What the engine keeps in its data folder (its files, with the suffixes of a write in progress or a copy kept
- * aside, and the `team` folder of a served engine's tokens and TLS material): only these are tightened. `--data-dir` may name a folder that holds other things too, which are not
- * the engine's to change.
+ * aside, and the `team` folder of a served engine's tokens and TLS material): only these are tightened.
+ * `--data-dir` may name a folder that holds other things too, which are not the engine's to change.
  */
 const ENGINE_ENTRY =
   /^(?:(?:cost-history\.jsonl|launch-intents\.jsonl|regions\.json|team\.json|events\.json|keep-warm\.json|timeline\.json|engine\.lock|prices-[a-z0-9-]+\.json)(?:\..+)?|team)$/;
@@ -197,15 +197,7 @@ export function tightenDataDir(dir: string, opts: { files: boolean }): TightenRe
       report.failed.push({ path: rel, error: (e as NodeJS.ErrnoException).code ?? String(e) });
     }
   };
-  let top: string[];
-  try {
-    top = readdirSync(dir);
-  } catch (e) {
-    report.failed.push({ path: '.', error: (e as NodeJS.ErrnoException).code ?? String(e) });
-    return report;
-  }
-  if (top.every(isEngineEntry)) tighten('.');
-  if (!opts.files) return report;
+  // One listing, the whole tree: its top level says whether the folder holds anything not the engine's.
   let entries: string[];
   try {
     entries = readdirSync(dir, { recursive: true, encoding: 'utf8' });
@@ -213,6 +205,8 @@ export function tightenDataDir(dir: string, opts: { files: boolean }): TightenRe
     report.failed.push({ path: '.', error: (e as NodeJS.ErrnoException).code ?? String(e) });
     return report;
   }
+  if (entries.filter((rel) => !rel.includes(path.sep)).every(isEngineEntry)) tighten('.');
+  if (!opts.files) return report;
   for (const rel of entries.filter(isEngineEntry).sort()) tighten(rel);
   return report;
 }

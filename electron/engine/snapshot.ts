@@ -3,6 +3,7 @@
  */
 import type { Config } from '../../shared/config.js';
 import {
+  distinctCauses,
   isLiveState,
   type CostSummary,
   type HoldCause,
@@ -213,7 +214,6 @@ function holdCause(b: Blocker): HoldCause {
 function held(d: QueueDecision | undefined): QueueView['held'] {
   const r = d?.reason;
   if (r?.code !== 'scale-up' || r.notLaunched <= 0 || r.blockers.length === 0) return undefined;
-  const seen = new Map(r.blockers.map(holdCause).map((c) => [JSON.stringify(c), c] as const));
-  const causes = [...seen.values()].sort((a, b) => CAUSE_ORDER[a.code] - CAUSE_ORDER[b.code]);
+  const causes = distinctCauses(r.blockers.map(holdCause)).sort((a, b) => CAUSE_ORDER[a.code] - CAUSE_ORDER[b.code]);
   return { tasks: r.notLaunched, causes };
 }
