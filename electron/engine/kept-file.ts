@@ -84,6 +84,8 @@ export class KeptFileWriter {
   private dirty = false;
   private lastFlush: number;
   private writing: Promise<void> = Promise.resolve();
+  /** The write waiting for the one under way, if any: it takes the body as of when it starts. */
+  private waiting: Promise<void> | null = null;
 
   /** `body`: the whole file's text as of now. */
   constructor(
@@ -101,21 +103,28 @@ export class KeptFileWriter {
     if (monotonicOf(this.opts.clock) - this.lastFlush >= (this.opts.flushMs ?? 30_000)) void this.flush();
   }
 
-  /** Writes now if anything changed (waits for a write already under way). */
+  /**
+   * Writes now if anything changed (after a write already under way). At most one write waits: its body is taken
+   * when it starts, so a disk slower than the changes (a stalled network folder, a hung drive) holds one copy of
+   * the file in memory, not one per flush interval until it answers.
+   */
   flush(): Promise<void> {
     if (!this.dirty) return this.writing;
-    this.dirty = false;
     this.lastFlush = monotonicOf(this.opts.clock);
+    if (this.waiting) return this.waiting;
     const { file } = this.opts;
-    const text = this.body();
-    this.writing = this.writing.then(async () => {
+    const next = this.writing.then(async () => {
+      this.waiting = null;
+      if (!this.dirty) return;
+      this.dirty = false;
       try {
-        await writeFileDurably(file, text);
+        await writeFileDurably(file, this.body());
       } catch (e) {
         this.dirty = true;
         this.opts.onProblem?.(`${this.opts.what} could not be saved to ${file}: ${(e as Error).message}`);
       }
     });
-    return this.writing;
+    this.waiting = this.writing = next;
+    return next;
   }
 }
