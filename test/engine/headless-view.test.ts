@@ -3,7 +3,15 @@
  * the same, a status line that counts instances launched this tick, and an end-of-run summary.
  */
 import { describe, expect, it } from 'vitest';
-import { DecisionFilter, RunTally, counts, dayLine, eventRow, statusLine } from '../../electron/engine/cli/view.js';
+import {
+  DecisionFilter,
+  RunTally,
+  TALLY_REMEMBERED_IDS,
+  counts,
+  dayLine,
+  eventRow,
+  statusLine,
+} from '../../electron/engine/cli/view.js';
 import { createView } from '../../electron/engine/cli/terminal.js';
 import { emptySnapshot, type EngineEvent, type InstanceView, type Snapshot } from '../../shared/domain.js';
 import { T0 } from './fixtures.js';
@@ -203,6 +211,45 @@ describe('RunTally', () => {
     expect(done.summary({ demo: false, lease: false, startedAt: T0, now: T0 }).at(-1)).toBe(
       'No instances are running.',
     );
+  });
+
+  it('holds a bounded number of ids over weeks of a busy run, and counts every launch, termination and task', () => {
+    // 4 weeks of 10-min ticks: 4 launches a tick, each listed from the next tick running 3 tasks, terminated after
+    // an hour. Before, every instance and task id of the run was held to the end (about 96,000 here).
+    const t = new RunTally();
+    const live: { id: string; born: number }[] = [];
+    let n = 0;
+    const ticks = 28 * 144;
+    for (let k = 0; k < ticks; k++) {
+      const at = T0 + k * 600_000;
+      const ending = live.filter((i) => k - i.born >= 6);
+      if (ending.length) t.event(ev({ at, kind: 'terminate', instanceIds: ending.map((i) => i.id) }));
+      live.splice(0, ending.length);
+      const born = Array.from({ length: 4 }, () => ({ id: `i-${++n}`, born: k }));
+      t.snapshot(
+        snap({
+          lastTickAt: at,
+          instances: live.map((i) => inst(i.id, 'busy', `${i.id}-task-${Math.floor((k - i.born) / 2)}`)),
+        }),
+      );
+      t.event(ev({ at, kind: 'launch', resource: 'gpu_a', instanceIds: born.map((i) => i.id) }));
+      live.push(...born);
+    }
+    // One launch EC2 never listed (reclaimed before it was): forgotten an hour later, not left running at the end.
+    const end = T0 + ticks * 600_000;
+    t.event(ev({ at: end, kind: 'launch', resource: 'gpu_a', instanceIds: ['i-never-listed'] }));
+    t.event(ev({ at: end, kind: 'terminate', instanceIds: live.map((i) => i.id) }));
+    t.snapshot(snap({ lastTickAt: end + 3_600_001, instances: [] }));
+    expect(t.heldIds).toBeLessThanOrEqual(2 * TALLY_REMEMBERED_IDS);
+    const lines = t.summary({ demo: false, lease: false, startedAt: T0, now: end });
+    expect(lines.slice(1, 4)).toEqual([
+      `  launched     ${n + 1} instances`,
+      `  terminated   ${n} instances`,
+      // Each instance is listed at its 5 ticks after the launch's, running 3 tasks; the last 4 ticks' launches were
+      // listed at 0, 1, 2 and 3 ticks of theirs, running 0, 1, 2 and 2 tasks (28 fewer).
+      `  tasks served ${n * 3 - 28}`,
+    ]);
+    expect(lines.at(-1)).toBe('No instances are running.');
   });
 });
 

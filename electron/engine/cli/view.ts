@@ -220,9 +220,9 @@ export interface LeftRunning {
  */
 export function leftRunning(input: {
   listed: readonly InstanceView[];
-  seen: ReadonlySet<string>;
-  launched: ReadonlyMap<string, string | undefined>;
-  terminated: ReadonlySet<string>;
+  /** Launched by this run and not listed by any snapshot yet: instance id → its resource. */
+  unlisted: ReadonlyMap<string, string | undefined>;
+  terminated: { has(id: string): boolean };
   priceOf: (resource: string) => number | undefined;
 }): LeftRunning {
   const out: LeftRunning = { count: 0, burn: 0, unpriced: 0, adopted: [] };
@@ -232,8 +232,8 @@ export function leftRunning(input: {
     out.burn += i.hourlyPrice;
     if (i.adopted) out.adopted.push(i.instanceId);
   }
-  for (const [id, resource] of input.launched) {
-    if (input.seen.has(id) || input.terminated.has(id)) continue;
+  for (const [id, resource] of input.unlisted) {
+    if (input.terminated.has(id)) continue;
     out.count += 1;
     const price = resource === undefined ? undefined : input.priceOf(resource);
     if (price === undefined) out.unpriced += 1;
@@ -242,32 +242,77 @@ export function leftRunning(input: {
   return out;
 }
 
+/**
+ * The ids a run tally remembers to count each instance or task once: the latest `limit`. A headless run lasts weeks
+ * (thousands of instances and tasks a day for a busy team); what is counted twice only once this many newer ones came
+ * in between is a task requeued that much later, and a terminate call repeated that much later.
+ */
+export const TALLY_REMEMBERED_IDS = 10_000;
+
+const UNLISTED_FORGOTTEN_MS = 3600_000;
+
+class RecentIds {
+  private readonly ids = new Set<string>();
+  /** Adds `id`; true when it was not remembered. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > TALLY_REMEMBERED_IDS) this.ids.delete(this.ids.values().next().value!);
+    return true;
+  }
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
 /** What a run did, accumulated from the events and snapshots it saw. */
 export class RunTally {
-  /** Instance id → its resource, for each launch of this run. */
-  private readonly launched = new Map<string, string | undefined>();
-  private readonly terminated = new Set<string>();
-  private readonly tasks = new Set<string>();
-  /** Every instance a snapshot listed, and the price of each resource as listed. */
-  private readonly seen = new Set<string>();
+  private launches = 0;
+  /** Launched by this run and not listed by a snapshot yet: instance id → its resource and when it was launched. */
+  private readonly unlisted = new Map<string, { resource: string | undefined; at: number }>();
+  private terminations = 0;
+  private readonly terminated = new RecentIds();
+  private tasksServed = 0;
+  private readonly tasks = new RecentIds();
+  /** The price of each resource as listed. */
   private readonly prices = new Map<string, number>();
   private errors = 0;
   private spentAtStart: number | null = null;
   private spentNow = 0;
   private last: Snapshot | null = null;
 
+  /** How many instance and task ids the tally holds: bounded, however long the run. */
+  get heldIds(): number {
+    return this.unlisted.size + this.terminated.size + this.tasks.size;
+  }
+
   event(e: EngineEvent): void {
-    if (e.kind === 'launch') for (const i of e.instanceIds ?? []) this.launched.set(i, e.resource);
-    if (e.kind === 'terminate') for (const i of e.instanceIds ?? []) this.terminated.add(i);
+    if (e.kind === 'launch')
+      for (const i of e.instanceIds ?? []) {
+        this.launches += 1;
+        this.unlisted.set(i, { resource: e.resource, at: e.at });
+      }
+    if (e.kind === 'terminate')
+      for (const i of e.instanceIds ?? []) {
+        if (this.terminated.add(i)) this.terminations += 1;
+        this.unlisted.delete(i);
+      }
     if (e.level === 'error') this.errors += 1;
   }
 
   snapshot(s: Snapshot): void {
     for (const i of s.instances) {
-      if (i.task) this.tasks.add(i.task.id);
-      this.seen.add(i.instanceId);
+      if (i.task && this.tasks.add(i.task.id)) this.tasksServed += 1;
+      this.unlisted.delete(i.instanceId);
       this.prices.set(i.resource, i.hourlyPrice);
     }
+    // A launch no listing showed for an hour never ran (ended before EC2 listed it): EC2's listing lags by seconds.
+    const at = s.lastTickAt;
+    if (at !== null)
+      for (const [id, l] of this.unlisted) if (at - l.at > UNLISTED_FORGOTTEN_MS) this.unlisted.delete(id);
     const spent = s.costs.monthToDate ?? s.costs.spendToday;
     this.spentAtStart ??= spent;
     this.spentNow = spent;
@@ -279,17 +324,16 @@ export class RunTally {
     const minutes = Math.max(0, (opts.now - opts.startedAt) / 60_000);
     const left = leftRunning({
       listed: this.last?.instances ?? [],
-      seen: this.seen,
-      launched: this.launched,
+      unlisted: new Map([...this.unlisted].map(([id, l]) => [id, l.resource])),
       terminated: this.terminated,
       priceOf: (r) => this.prices.get(r),
     });
     const running = left.count;
     const lines = [
       `Run summary (${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min):`,
-      `  launched     ${plural(this.launched.size, 'instance')}`,
-      `  terminated   ${plural(this.terminated.size, 'instance')}`,
-      `  tasks served ${this.tasks.size}`,
+      `  launched     ${plural(this.launches, 'instance')}`,
+      `  terminated   ${plural(this.terminations, 'instance')}`,
+      `  tasks served ${this.tasksServed}`,
       `  spend        ${usd(Math.max(0, this.spentNow - (this.spentAtStart ?? this.spentNow)))} during this run${opts.demo ? ' (emulated prices, not billed)' : ''}`,
       `  errors       ${this.errors}`,
     ];
