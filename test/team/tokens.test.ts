@@ -1,5 +1,5 @@
 /** Team tokens: shown once, stored as hashes in a 0600 file, revocable; the CLI around them. */
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,8 @@ describe('token command', () => {
     [['token', 'issue', '--name', 'al', '--role', 'operator'], { action: 'issue', name: 'al', role: 'operator' }],
     [['--config', 'c.yaml', 'token', 'list'], { action: 'list' }],
     [['token', 'revoke', 'al'], { action: 'revoke', name: 'al' }],
+    [['token', '--help'], { action: 'help' }],
+    [['token', 'issue', '-h'], { action: 'help' }],
   ])('parses %j', (argv, expected) => {
     expect(parseTokenArgs(argv)).toMatchObject({ ok: true, ...expected });
   });
@@ -66,6 +68,14 @@ describe('token command', () => {
     const r = parseTokenArgs(argv);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(message);
+  });
+
+  it('--help prints the usage and exits 0, creating no token file', () => {
+    const d = dir();
+    const lines: string[] = [];
+    expect(runTokenCommand(['token', '--help'], d, (l) => lines.push(l))).toBe(0);
+    expect(lines.join('\n')).toMatch(/^Usage: npm run headless -- \[--data-dir DIR\] token issue/);
+    expect(existsSync(tokenFilePath(d))).toBe(false);
   });
 
   it('prints the token once, lists without it, revokes', () => {

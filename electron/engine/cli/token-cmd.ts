@@ -17,6 +17,7 @@ export const TOKEN_USAGE = `Usage: npm run headless -- [--data-dir DIR] token is
   admin     also edits the config, credentials and budgets, adopts, stops everything`;
 
 export type TokenCommand =
+  | { ok: true; action: 'help' }
   | { ok: true; action: 'issue'; name: string; role: (typeof ROLES)[number]; dataDir?: string; json: boolean }
   | { ok: true; action: 'list'; dataDir?: string; json: boolean }
   | { ok: true; action: 'revoke'; name: string; dataDir?: string; json: boolean }
@@ -29,6 +30,9 @@ const TOKEN_OPTIONS = {
   name: { type: 'string' },
   role: { type: 'string' },
   json: { type: 'boolean', default: false },
+  // `token --help` (or `token issue -h`) is how one asks for this usage: without it strict parsing refuses the flag
+  // with node's own message, exit 2, as if it were a typo.
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 /** True when the command line is a `token …` command (a positional `token`). */
@@ -59,6 +63,7 @@ export function parseTokenArgs(argv: readonly string[]): TokenCommand {
     return { ok: false, error: errorText(e) };
   }
   const { values, positionals } = parsed;
+  if (values.help) return { ok: true, action: 'help' };
   const [, action, arg, ...rest] = positionals;
   const base = { json: values.json, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) };
   if (rest.length) return { ok: false, error: `unexpected '${rest.join(' ')}'` };
@@ -93,6 +98,10 @@ export function runTokenCommand(
   if (!cmd.ok) {
     write(`error: ${cmd.error}\n\n${TOKEN_USAGE}`);
     return 2;
+  }
+  if (cmd.action === 'help') {
+    write(TOKEN_USAGE);
+    return 0;
   }
   const store = new TokenStore(tokenFilePath(cmd.dataDir ?? defaultDataDir));
   try {
