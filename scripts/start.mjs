@@ -6,6 +6,7 @@
 //   npm start                 build, install Electron if needed, launch
 //   npm start -- --no-build   launch what out/ already holds
 //   npm start -- --demo       launch in the demo (the app's own --demo, passed through)
+//   npm start -- --hidden     launch in the tray without opening the window (the app's own, as a login item starts it)
 //   npm run dev               the same with the main process inspector enabled
 //   npm start -- --help       the above; an unknown option is refused before anything is built or downloaded
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,12 +18,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const dev = argv.includes('--dev');
 const noBuild = argv.includes('--no-build');
-const demo = argv.includes('--demo');
+// The app's own flags (electron/main), passed through after the app folder: the README names them for `npm start --`.
+const APP_FLAGS = ['--demo', '--hidden'];
 const log = (l) => process.stderr.write(`${l}\n`);
-const USAGE = `usage: npm start [-- --no-build] [--demo]   build, install Electron's binary if it is missing, launch the app
-       npm run dev                            the same with the main process inspector enabled
+const USAGE = `usage: npm start [-- --no-build] [--demo] [--hidden]   build, install Electron's binary if it is missing, launch
+       npm run dev                                     the same with the main process inspector enabled
   --no-build   launch what out/ already holds
   --demo       start in the demo: the real engine against built-in ClearML and EC2 emulators, nothing saved
+  --hidden     start in the tray without opening the window, as the login item does
+An Electron binary you already have: ELECTRON_OVERRIDE_DIST_PATH=<its folder> npm start (no download).
 Without Electron: npm run preview:web (the dashboard in a browser), npm run headless -- --help (the engine).`;
 
 // Before anything is built or downloaded: a typo should not cost a build and an Electron download.
@@ -30,7 +34,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const unknown = argv.filter((a) => !['--dev', '--no-build', '--demo'].includes(a));
+const unknown = argv.filter((a) => !['--dev', '--no-build', ...APP_FLAGS].includes(a));
 if (unknown.length) {
   log(`Unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}\n${USAGE}`);
   process.exit(2);
@@ -52,7 +56,8 @@ Electron could not be installed, so the desktop app cannot open here.
   error:  ${said || 'no output'}${why ? ` (${why})` : ''}
 
 Behind a proxy: ELECTRON_GET_USE_PROXY=true HTTPS_PROXY=http://proxy:port npm start; from a mirror:
-ELECTRON_MIRROR=https://your.mirror/electron/ npm start.
+ELECTRON_MIRROR=https://your.mirror/electron/ npm start; an Electron ${version} binary you already have (copied from
+another machine): ELECTRON_OVERRIDE_DIST_PATH=<the folder holding it> npm start.
 Everything else runs in plain Node:
 
   npm run preview:web                              the real dashboard in your browser (demo mode)
@@ -70,7 +75,7 @@ if (!noBuild) {
   );
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const child = spawn(bin, [root, ...(dev ? ['--inspect'] : []), ...(demo ? ['--demo'] : [])], {
+const child = spawn(bin, [root, ...(dev ? ['--inspect'] : []), ...APP_FLAGS.filter((f) => argv.includes(f))], {
   stdio: 'inherit',
   cwd: root,
 });

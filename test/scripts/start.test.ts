@@ -91,6 +91,8 @@ chmodSync(${JSON.stringify(path.join(dist, 'electron'))}, 0o755);`,
     expect(r.out).toContain('error:  RequestError: getaddrinfo ENOTFOUND mirror.example.invalid');
     expect(r.out).toContain('npm run preview:web');
     expect(r.out).toContain('npm run headless -- --demo');
+    // Offline with a binary at hand (copied from another machine): the variable that uses it without a download.
+    expect(r.out).toMatch(/an Electron [\d.]+ binary you already have[^]*ELECTRON_OVERRIDE_DIST_PATH=/);
     expect(r.out).not.toContain('cannot reach GitHub');
   });
 
@@ -120,13 +122,23 @@ describe('npm start flags', () => {
     expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual([root, '--demo']);
   });
 
+  it('--hidden, the README names it among the app flags after `npm start --`, is passed through too', async () => {
+    const dist = tmp();
+    const record = path.join(dist, 'started-with.txt');
+    writeFileSync(path.join(dist, 'electron'), stubElectron(record));
+    chmodSync(path.join(dist, 'electron'), 0o755);
+    const r = await run({ ELECTRON_OVERRIDE_DIST_PATH: dist }, ['--no-build', '--hidden', '--demo']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual([root, '--demo', '--hidden']);
+  });
+
   // The installer stub records that it ran: neither case may reach it (no build, no download for a typo).
   it.each([
     // [args, exit code, what it prints]
     [['--help'], 0, /^usage: npm start \[-- --no-build\] \[--demo\][^]*\n {2}--demo {7}start in the demo/],
     [['-h'], 0, /^usage: npm start/],
     [['--no-build', '--bogus'], 2, /^Unknown option: --bogus\nusage: npm start/],
-    [['--demo', '--hidden'], 2, /^Unknown option: --hidden\nusage: npm start/],
+    [['--demo', '--hide'], 2, /^Unknown option: --hide\nusage: npm start/],
     [['--nobuild', 'x'], 2, /^Unknown options: --nobuild x\n/],
   ] as [string[], number, RegExp][])('%j exits %i before installing or building anything', async (args, code, said) => {
     const dist = tmp();
