@@ -3,7 +3,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, type Keyboar
 import { LiveRegion } from './components/LiveRegion.js';
 import { installFocusRescue } from './components/focus-rescue.js';
 import { useNow } from './components/misc.js';
-import { remoteLine } from './model/team.js';
+import { remoteAnnouncement, remoteLine } from './model/team.js';
 import { ShortcutsHelp, useShortcuts } from './components/Shortcuts.js';
 import { VIEW_LABELS as LABELS } from './shortcuts.js';
 import { VIEWS, type ViewName } from './state/app-store.js';
@@ -161,10 +161,17 @@ function TeamBanner() {
   const now = useNow(1000);
   const line = remoteLine(remote, now);
   if (!line) return null;
+  // The visible line counts seconds; a live region holding it would be read out every second. The region holds the
+  // same facts without the figures, so it speaks only when the connection changes.
   return (
-    <p className={`connection tone-${line.tone}`} role="status" data-testid="team-connection">
-      {line.text}
-    </p>
+    <>
+      <p className={`connection tone-${line.tone}`} data-testid="team-connection">
+        {line.text}
+      </p>
+      <p className="sr-only" role="status" data-testid="team-connection-announcement">
+        {remoteAnnouncement(remote)}
+      </p>
+    </>
   );
 }
 

@@ -59,6 +59,21 @@ e2e.suite(`team mode in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => 
     const line = page.getByTestId('team-connection');
     await line.waitFor();
     expect(await line.textContent()).toMatch(/Team engine wss:\/\/127\.0\.0\.1:\d+ as pia \(viewer\): connected/);
+    // The visible line counts the seconds connected; no live region may follow it, or a screen reader reads the
+    // line out every second. Sampled over 2.5 s: the line changes, every live region's text stays (but the
+    // engine's own announcements, which the demo's launches may change meanwhile).
+    const liveTexts = () =>
+      page
+        .locator('[role="status"], [role="alert"], [role="log"], [aria-live]:not([aria-live="off"])')
+        .and(page.locator(':not([data-testid="announcements"])'))
+        .evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+    const before = { line: await line.textContent(), live: await liveTexts() };
+    await page.waitForTimeout(2_500);
+    expect(await line.textContent()).not.toBe(before.line);
+    expect(await liveTexts()).toEqual(before.live);
+    expect(await page.getByTestId('team-connection-announcement').textContent()).toMatch(
+      /^Team engine wss:\/\/127\.0\.0\.1:\d+ as pia \(viewer\): connected\.$/,
+    );
     const toggle = page.getByRole('switch', { name: 'Autoscaling' });
     await page.waitForSelector('[role="switch"][aria-label="Autoscaling"][aria-checked="true"]');
     expect(await toggle.isDisabled()).toBe(true);

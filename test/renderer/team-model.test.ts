@@ -1,6 +1,6 @@
 /** The dashboard's team-mode wording: which controls a role greys out, and the connection line. */
 import { describe, expect, it } from 'vitest';
-import { remoteLine, roleLimit } from '../../renderer/src/model/team.js';
+import { remoteAnnouncement, remoteLine, roleLimit } from '../../renderer/src/model/team.js';
 import type { Snapshot } from '../../shared/domain.js';
 
 type Remote = NonNullable<Snapshot['remote']>;
@@ -49,4 +49,28 @@ describe('remoteLine', () => {
     expect(line.text).toMatch(text);
   });
   it('says nothing when not attached', () => expect(remoteLine(undefined, 0)).toBeNull());
+});
+
+describe('remoteAnnouncement', () => {
+  // The live region's text: the same at every second of one connection state, different across states.
+  it.each([
+    [remote({ since: 0 }), [1_000, 2_000, 65_000], 'Team engine wss://team:7465 as vera (viewer): connected.'],
+    [remote({ state: 'connecting' }), [0, 3_000], 'Connecting to the team engine wss://team:7465…'],
+    [
+      remote({ state: 'disconnected', since: 0, retryAt: 8_000, lastError: 'ECONNREFUSED' }),
+      [1_000, 4_000, 7_000],
+      'Disconnected from the team engine wss://team:7465. ECONNREFUSED Retrying.',
+    ],
+    [
+      remote({ state: 'disconnected', retryAt: null, lastError: 'Your token was revoked' }),
+      [0, 60_000],
+      'Disconnected from the team engine wss://team:7465. Your token was revoked Not retrying: this needs you (see the reason).',
+    ],
+  ] as const)('%#: one sentence while the visible line counts', (r, times, said) => {
+    const lines = new Set(times.map((t) => remoteLine(r, t)!.text));
+    expect(remoteAnnouncement(r)).toBe(said);
+    // The visible line does tick over these times (else the case would prove nothing) except while connecting.
+    if (r.state !== 'connecting') expect(lines.size).toBe(times.length);
+  });
+  it('says nothing when not attached', () => expect(remoteAnnouncement(undefined)).toBeNull());
 });

@@ -37,3 +37,17 @@ export function remoteLine(remote: Remote, now: number): { text: string; tone: '
     tone: 'error',
   };
 }
+
+/**
+ * What the connection's live region says: the line without its ticking figures ("for 5s", "Retrying in 4 s"), so
+ * a screen reader speaks when the connection changes (up, down, the reason, retrying or not) and not at every
+ * second the visible line counts; the visible line carries the figures for whoever looks. Null when not attached.
+ */
+export function remoteAnnouncement(remote: Remote): string | null {
+  if (!remote) return null;
+  const as = remote.actor ? ` as ${remote.actor.name} (${remote.actor.role})` : '';
+  if (remote.state === 'connected') return `Team engine ${remote.url}${as}: connected.`;
+  if (remote.state === 'connecting') return `Connecting to the team engine ${remote.url}…`;
+  const retry = remote.retryAt !== null ? ' Retrying.' : ' Not retrying: this needs you (see the reason).';
+  return `Disconnected from the team engine ${remote.url}.${remote.lastError ? ` ${remote.lastError}` : ''}${retry}`;
+}
