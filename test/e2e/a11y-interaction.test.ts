@@ -291,6 +291,24 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
 
+  it('the Instances count is said after a filter change, not when the engine launches', async () => {
+    const [p, page] = await open(syntheticSnapshot(3));
+    await page.keyboard.press('Alt+3');
+    const view = page.getByRole('tabpanel', { name: /^Instances/ });
+    await view.getByText('3 instances', { exact: true }).waitFor();
+    const live = () =>
+      view.locator('[aria-live], [role=status], [role=alert]').evaluateAll((els) => els.map((e) => e.textContent));
+    expect(await live()).toEqual(['']);
+    // The engine launches two: the count shows it, nothing is said (a scaling engine would be read out every poll).
+    publish(p, { instances: syntheticSnapshot(5).instances });
+    await view.getByText('5 instances', { exact: true }).waitFor();
+    expect(await live()).toEqual(['']);
+    // The user filters: the count is said.
+    await view.getByRole('combobox', { name: 'Queue' }).selectOption('cpu');
+    await expect.poll(live).toEqual(['1 of 5 instances']);
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
   it('field errors: lists tied to their fields, not live; a refused Save or Next names the fields once and focuses the first', async () => {
     const [, page] = await open(syntheticSnapshot(3));
     await page.keyboard.press('Alt+6');

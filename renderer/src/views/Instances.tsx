@@ -75,6 +75,17 @@ export function Instances() {
   }, [focus]);
 
   const rows = useMemo(() => visibleInstances(instances, filter, sort.key, sort.dir), [instances, filter, sort]);
+  const countText = (shown: number) =>
+    shown === instances.length
+      ? plural(instances.length, 'instance')
+      : `${shown} of ${plural(instances.length, 'instance')}`;
+  // Said when the user changes the filter, never when the engine launches or terminates: a scaling engine would
+  // otherwise read out a new count at every poll while the view is open (as the Events count).
+  const [said, setSaid] = useState('');
+  const applyFilter = (next: InstanceFilter) => {
+    setFilter(next);
+    setSaid(countText(visibleInstances(instances, next, sort.key, sort.dir).length));
+  };
   const orphans = useMemo(() => instances.filter((i) => i.phase === 'orphan').length, [instances]);
   const orphansOnly = filter.phase === 'orphan';
 
@@ -102,41 +113,40 @@ export function Instances() {
             type="search"
             value={filter.text}
             placeholder="id, type, zone, task…"
-            onChange={(e) => setFilter({ ...filter, text: e.target.value })}
+            onChange={(e) => applyFilter({ ...filter, text: e.target.value })}
           />
         </label>
         <FilterSelect
           label="Queue"
           value={filter.queue}
           options={queues}
-          onChange={(queue) => setFilter({ ...filter, queue })}
+          onChange={(queue) => applyFilter({ ...filter, queue })}
         />
         <FilterSelect
           label="State"
           value={filter.phase}
           options={InstancePhaseSchema.options}
-          onChange={(phase) => setFilter({ ...filter, phase })}
+          onChange={(phase) => applyFilter({ ...filter, phase })}
         />
         <FilterSelect
           label="Market"
           value={filter.market}
           options={MARKETS}
-          onChange={(market) => setFilter({ ...filter, market })}
+          onChange={(market) => applyFilter({ ...filter, market })}
         />
         <button
           type="button"
           className={`small orphan-filter${orphans ? ' has-orphans' : ''}`}
           aria-pressed={orphansOnly}
-          onClick={() => setFilter({ ...filter, phase: orphansOnly ? '' : 'orphan' })}
+          onClick={() => applyFilter({ ...filter, phase: orphansOnly ? '' : 'orphan' })}
         >
           Orphans ({orphans})
         </button>
-        <span className="muted count" aria-live="polite">
-          {rows.length === instances.length
-            ? plural(instances.length, 'instance')
-            : `${rows.length} of ${plural(instances.length, 'instance')}`}
-        </span>
+        <span className="muted count">{countText(rows.length)}</span>
       </form>
+      <p role="status" className="sr-only">
+        {said}
+      </p>
 
       <div
         className="vtable"
