@@ -291,6 +291,21 @@ suite(`keyboard, dialogs, live region, table structure in Chromium${skipReason ?
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
 
+  it('what "adopted" means is text above the table, not only the mark\'s tooltip', async () => {
+    const snap = syntheticSnapshot(3);
+    snap.instances = snap.instances.map((i, n) => (n === 1 ? { ...i, adopted: true } : i));
+    const [, page] = await open(snap);
+    await page.keyboard.press('Alt+3');
+    const view = page.getByRole('tabpanel', { name: /^Instances/ });
+    await view.getByText('3 instances', { exact: true }).waitFor();
+    expect(await view.getByTestId('instances-adopted-note').innerText()).toMatch(
+      /^adopted: Adopted from ClearML's autoscaler: .* does not power itself off once this app stops\.$/,
+    );
+    // Filtered to rows without one, the note goes with them.
+    await view.getByRole('searchbox', { name: 'Search' }).fill(snap.instances[0]!.instanceId);
+    await expect.poll(() => view.getByTestId('instances-adopted-note').count()).toBe(0);
+  }, 60_000);
+
   it('the Instances count is said after a filter change, not when the engine launches', async () => {
     const [p, page] = await open(syntheticSnapshot(3));
     await page.keyboard.press('Alt+3');

@@ -94,6 +94,10 @@ e2e.suite(`team mode in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => 
     const terminate = page.getByRole('button', { name: /^Terminate i-/ }).first();
     expect(await terminate.isDisabled()).toBe(true);
     expect(await terminate.getAttribute('title')).toMatch(/needs an operator/);
+    // A disabled button takes no focus and its title is not read: the reason is also on the page, as text.
+    expect(await page.getByTestId('instances-role-limit').innerText()).toMatch(
+      /^Terminate is unavailable: Your token \(pia\) is a viewer on the team engine: this needs an operator\.$/,
+    );
     await shot(page, 'team-viewer-attached');
 
     // Pausing a queue needs an operator; the credentials are the team engine's and need an admin.

@@ -147,6 +147,18 @@ export function Instances() {
       <p role="status" className="sr-only">
         {said}
       </p>
+      {/* Said once above the table, not only as the disabled buttons' and the "adopted" marks' tooltips: a keyboard
+          user cannot focus a disabled button nor hover a mark, and a screen reader does not read either title. */}
+      {terminateLimit !== null && instances.length > 0 && (
+        <p className="muted small" data-testid="instances-role-limit">
+          Terminate is unavailable: {terminateLimit}
+        </p>
+      )}
+      {rows.some((r) => r.adopted) && (
+        <p className="muted small" data-testid="instances-adopted-note">
+          adopted: {ADOPTED_TITLE}.
+        </p>
+      )}
 
       <div
         className="vtable"
