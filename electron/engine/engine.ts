@@ -37,6 +37,7 @@ import { instanceIdOfWorker } from './workers.js';
 import { Pauses } from './controllers/pauses.js';
 import { Publisher, tickStatus, type TickStatus } from './controllers/publish.js';
 import { RequeueController } from './controllers/requeue.js';
+import { UnlistedLookup } from './controllers/unlisted.js';
 import { StoppedTracker } from './controllers/stopped.js';
 import { TerminateController, type ActContext } from './controllers/terminate.js';
 
@@ -98,6 +99,7 @@ export class Engine {
   private readonly launcher: LaunchController;
   private readonly remover: TerminateController;
   private readonly requeue: RequeueController;
+  private readonly unlisted: UnlistedLookup;
   private readonly publisher: Publisher;
   private readonly adoption: AdoptionController;
   /** Team mode: the leader lease or detection; the host releases the lease through it. Null outside team mode. */
@@ -110,6 +112,7 @@ export class Engine {
     this.launcher = new LaunchController(deps, this.auth);
     this.remover = new TerminateController(deps, this.idle, this.auth);
     this.requeue = new RequeueController(deps.clearml, deps.ec2);
+    this.unlisted = new UnlistedLookup(deps.ec2);
     this.publisher = new Publisher(deps.store, deps.prices);
     this.keepWarm = new KeepWarmController(deps.prices);
     this.adoption = new AdoptionController({
@@ -146,6 +149,7 @@ export class Engine {
     );
     this.remover.carryFrom(previous.remover);
     this.requeue.carryFrom(previous.requeue);
+    this.unlisted.carryFrom(previous.unlisted);
     this.publisher.carryFrom(previous.publisher);
     return true;
   }
@@ -259,9 +263,20 @@ export class Engine {
     if (obs.clearmlOk && acting && !config.scaling.dryRun)
       obs.queues.push(...(await createMissingQueues(this.deps.clearml, config, obs.queues, emitOnce)));
 
+    // Live last tick, left out of this listing: looked up by id before any memory takes them for gone (unlisted.ts).
+    // A busy one is the requeue step's on the ticks it runs.
+    const requeueRuns = acting && obs.clearmlOk;
+    obs.instances.push(
+      ...(await this.unlisted.find(
+        obs.instances,
+        prefix,
+        (id) => this.remover.terminatedByUs.has(id) || (requeueRuns && this.requeue.wasBusy(id)),
+      )),
+    );
+
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix, (id) => this.deps.costs?.lastBusyAt(id) ?? null);
-    if (acting && obs.clearmlOk) {
+    if (requeueRuns) {
       const { spotLosses, unlisted } = await this.requeue.run(
         obs,
         prefix,
@@ -273,6 +288,7 @@ export class Engine {
       // Left out of this listing yet running by id: what the listing should have said (not a stranger's, not gone).
       obs.instances.push(...unlisted);
     }
+    this.unlisted.remember(obs.instances);
     // Only while acting: the warning promises a termination, which only an acting tick makes.
     if (acting) this.stopped.observe(obs.instances, now, emit);
     this.launcher.prune(obs.instances, now);

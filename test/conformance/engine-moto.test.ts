@@ -9,10 +9,19 @@
 // test/reliability/recovery.test.ts).
 import { GPU_OVER_TWO_RESOURCES, addTasks } from '../fixtures/index.js';
 import { DescribeInstanceAttributeCommand, DescribeVolumesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../shared/config.js';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { TAG } from '../../electron/engine/ports.js';
+import { CostHistory } from '../../electron/engine/cost/history.js';
+import { PriceBook } from '../../electron/engine/cost/price-book.js';
+import { CostTracker } from '../../electron/engine/cost/tracker.js';
+import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
+import { AWS } from '../engine/world.js';
+import { isPrefixListing, startEc2Proxy, withoutInstances } from '../fixtures/ec2-proxy.js';
 import { makeConfig } from '../engine/fixtures.js';
 import { MOTO_AMI, startMotoWorld, tagMap, type MotoWorld } from './moto-world.js';
 import { motoPerFile } from './peers.js';
@@ -230,5 +239,51 @@ describe('engine against moto (EC2 through the real SDK)', () => {
     expect(volumeTags).toMatchObject({ team: 'ml', [TAG.prefix]: 'dyn', [TAG.queue]: 'gpu', [TAG.resource]: 'gpu_a' });
     // Launch-time tags are the same on the instance and its volume (later lease renewals touch the instance only).
     expect(volumeTags).toEqual(instanceTags);
+  });
+
+  it('an idle instance left out of one listing is looked up by id: same idle time, one billing period', async () => {
+    world = await startMotoWorld(moto());
+    const w = world;
+    const state = { hide: null as string | null, removed: false };
+    // moto lists every instance it holds at once: the proxy plays EC2's eventually consistent listing.
+    const proxy = await startEc2Proxy(moto().url, (params, reply) => {
+      const hide = state.hide;
+      if (!hide || !isPrefixListing(params) || reply.status !== 200) return null;
+      state.hide = null;
+      const body = withoutInstances(reply.body, new Set([hide]));
+      state.removed = body !== reply.body;
+      return { ...reply, body };
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), 'cta-moto-unlisted-'));
+    const history = await CostHistory.open({ file: path.join(dir, 'costs.jsonl'), clock: w.clock });
+    const ec2 = createEc2Provider({ region: 'us-east-1', endpoint: proxy.url, credentials: AWS, clock: w.clock });
+    ec2.awsClockOffsetMs = () => null; // moto's Date header is wall-clock time, not this world's
+    try {
+      const tracker = new CostTracker(history, new PriceBook({ region: 'us-east-1', clock: w.clock }));
+      const engine = w.newEngine(motoConfig({ scaling: { workersPrefix: 'dyn' } }), { ec2, costs: tracker });
+      w.clearml.createQueue('gpu');
+      w.clearml.createQueue('cpu');
+      w.clearml.addTask({ name: 't', queue: 'cpu', durationSec: 60 });
+      await w.run(engine, 240);
+      const [view] = w.store.getState().instances;
+      expect(view?.phase).toBe('idle');
+      const idleBefore = view!.idleSec!;
+
+      state.hide = view!.instanceId;
+      await w.run(engine, 15);
+      expect(state.removed).toBe(true);
+      await w.run(engine, 15);
+
+      const after = w.store.getState().instances;
+      expect(after.map((i) => [i.instanceId, i.phase, i.idleSec])).toEqual([
+        [view!.instanceId, 'idle', idleBefore + 30],
+      ]);
+      expect(history.instances().map((r) => [r.instanceId, r.endedAt])).toEqual([[view!.instanceId, null]]);
+    } finally {
+      ec2.close();
+      await history.close();
+      await proxy.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -64,6 +64,11 @@ export class RequeueController {
     private readonly ec2: Pick<Ec2Api, 'describeInstancesById'> = {},
   ) {}
 
+  /** Busy at the last tick: on the ticks this runs, it looks up such an instance itself when the listing leaves it out. */
+  wasBusy(instanceId: string): boolean {
+    return this.lastBusy.has(instanceId);
+  }
+
   /**
    * The busy instances the engine before this one saw last (a new config replaced it): one lost between its last
    * tick and this engine's first still has its task requeued.
