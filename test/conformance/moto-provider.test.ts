@@ -7,6 +7,7 @@ import {
   DescribeInstancesCommand,
   DescribeVolumesCommand,
   EC2Client,
+  StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -85,6 +86,28 @@ describe('EC2 provider against moto', () => {
       const vols = await raw.send(new DescribeVolumesCommand({ VolumeIds: [volumeId!] }));
       expect(vols.Volumes?.[0]).toMatchObject({ Size: 120, SnapshotId: snap.SnapshotId });
       await ec2.terminateInstances([instanceId]);
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  it('an instance stopped by StopInstances is listed stopped, with when it stopped read from its reason', async () => {
+    const raw = new EC2Client({
+      region: 'us-east-1',
+      endpoint: moto().url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    try {
+      const { instanceId } = await ec2.runInstance(spec());
+      // StateTransitionReason has whole seconds: the stop is within these, rounded down.
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      await raw.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+      const after = Date.now();
+      const [listed] = await ec2.describeInstances('conf');
+      expect(listed).toMatchObject({ instanceId, state: 'stopped', stateReasonCode: 'Client.UserInitiatedShutdown' });
+      // moto words it "User initiated (2026-12-07 18:51:23 UTC)", where EC2 writes GMT.
+      expect(listed!.stateChangedAt).toBeGreaterThanOrEqual(before);
+      expect(listed!.stateChangedAt).toBeLessThanOrEqual(after);
     } finally {
       raw.destroy();
     }

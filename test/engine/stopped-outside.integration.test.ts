@@ -96,6 +96,9 @@ describe('an instance of ours stopped outside the app', () => {
   it.each([
     ['User initiated (2026-12-07 12:00:00 GMT)', Date.UTC(2026, 11, 7, 12, 0, 0)],
     ['Service initiated (2026-12-07 23:59:59 GMT)', Date.UTC(2026, 11, 7, 23, 59, 59)],
+    // moto's wording (and that of AWS's boto3 examples).
+    ['User initiated (2026-12-07 12:00:00 UTC)', Date.UTC(2026, 11, 7, 12, 0, 0)],
+    ['User initiated (2026-12-07 12:00:00 CET)', null],
     ['', null],
     ['User initiated', null],
     [undefined, null],

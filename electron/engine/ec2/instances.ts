@@ -33,9 +33,13 @@ export function toInstanceObs(i: Instance, firstSeen: (instanceId: string) => nu
   };
 }
 
-/** EC2's StateTransitionReason ends its stops and terminations with when they happened, in UTC. */
+/**
+ * EC2's StateTransitionReason ends its stops and terminations with when they happened, in UTC: "User initiated
+ * (2026-12-07 12:00:00 GMT)". moto (5.2.5) writes the zone as "UTC", as AWS's own boto3 examples show it; both
+ * are read, or a stop seen there would be timed from the first tick that saw it (test/conformance/moto-provider).
+ */
 export function stateChangedAt(reason: string | undefined): number | null {
-  const m = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) GMT\)/.exec(reason ?? '');
+  const m = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)/.exec(reason ?? '');
   const at = m ? Date.parse(`${m[1]}T${m[2]}Z`) : NaN;
   return Number.isFinite(at) ? at : null;
 }
