@@ -160,6 +160,51 @@ const cases: Case[] = [
     motoDiffers: 'ok:"tagged"',
   },
   {
+    name: 'CreateTags with a 257-character value → refused',
+    probe: async (c, base) => {
+      const tag = { Key: 'k', Value: 'v'.repeat(257) };
+      await c.send(new CreateTagsCommand({ Resources: [await launch(c, base)], Tags: [tag] }));
+      return 'tagged';
+    },
+    ec2: 'error:InvalidParameterValue',
+    motoDiffers: 'ok:"tagged"',
+  },
+  {
+    name: 'CreateTags with a 129-character key → refused',
+    probe: async (c, base) => {
+      const tag = { Key: 'k'.repeat(129), Value: 'v' };
+      await c.send(new CreateTagsCommand({ Resources: [await launch(c, base)], Tags: [tag] }));
+      return 'tagged';
+    },
+    ec2: 'error:InvalidParameterValue',
+    motoDiffers: 'ok:"tagged"',
+  },
+  {
+    name: 'CreateTags with a 256-character value and a 128-character key → tagged, read back whole',
+    probe: async (c, base) => {
+      const id = await launch(c, base);
+      const tag = { Key: 'k'.repeat(128), Value: 'v'.repeat(256) };
+      await c.send(new CreateTagsCommand({ Resources: [id], Tags: [tag] }));
+      const got = (await describe1(c, id)).Tags?.find((t) => t.Key === tag.Key)?.Value;
+      return got === tag.Value;
+    },
+    ec2: 'ok:true',
+  },
+  {
+    name: 'RunInstances with a 257-character tag value → refused',
+    probe: (c, base) =>
+      c
+        .send(
+          new RunInstancesCommand({
+            ...base,
+            TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'k', Value: 'v'.repeat(257) }] }],
+          }),
+        )
+        .then(() => 'launched'),
+    ec2: 'error:InvalidParameterValue',
+    motoDiffers: 'ok:"launched"',
+  },
+  {
     name: 'RunInstances with 51 tags on the instance → TagLimitExceeded',
     probe: (c, base) =>
       c

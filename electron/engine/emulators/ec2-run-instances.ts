@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Market } from '../../../shared/domain.js';
 import { indices, stringList, tagSpecifications, type QueryParams } from './ec2-query.js';
 import { reservationsXml } from './ec2-instances.js';
-import { MAX_TAGS, tagLimit } from './ec2-tags.js';
+import { checkTag, MAX_TAGS, tagLimit } from './ec2-tags.js';
 import {
   boolParam,
   dryRunCheck,
@@ -113,9 +113,7 @@ export function runInstances(s: Ec2Store, p: QueryParams, now: number): XmlObjec
       );
     }
     for (const t of spec.tags) {
-      if (t.key.toLowerCase().startsWith('aws:')) {
-        throw new Ec2Fail('InvalidParameterValue', `Tag keys starting with 'aws:' are reserved for internal use`);
-      }
+      checkTag(t);
       if (spec.resourceType === 'instance') instanceTags[t.key] = t.value;
       if (spec.resourceType === 'volume') volumeTags[t.key] = t.value;
     }
