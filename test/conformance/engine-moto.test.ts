@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../shared/config.js';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { TAG } from '../../electron/engine/ports.js';
+import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { CostHistory } from '../../electron/engine/cost/history.js';
 import { PriceBook } from '../../electron/engine/cost/price-book.js';
 import { CostTracker } from '../../electron/engine/cost/tracker.js';
@@ -283,6 +284,68 @@ describe('engine against moto (EC2 through the real SDK)', () => {
       ec2.close();
       await history.close();
       await proxy.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("adopting ClearML's autoscaler's instances: tags written with CreateTags, read back, listed by our prefix", async () => {
+    world = await startMotoWorld(moto());
+    const w = world;
+    const dir = await mkdtemp(path.join(tmpdir(), 'cta-moto-adopt-'));
+    const history = await CostHistory.open({ file: path.join(dir, 'costs.jsonl'), clock: w.clock });
+    try {
+      const tracker = new CostTracker(history, new PriceBook({ region: 'us-east-1', clock: w.clock }));
+      const config = motoConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5 } });
+      const engine = w.newEngine(config, { costs: tracker });
+      w.clearml.createQueue('gpu');
+      w.clearml.createQueue('cpu');
+      const ids = await launchClearmlAutoscalerInstances({
+        endpoint: moto().url,
+        region: 'us-east-1',
+        credentials: AWS,
+        apiHost: w.clearml.url,
+        instances: [0, 1].map(() => ({
+          prefix: 'dyn',
+          resource: 'gpu_a',
+          instanceType: 'g4dn.xlarge',
+          queue: 'gpu',
+          amiId: MOTO_AMI,
+          tags: { Name: 'clearml-gpu-worker', team: 'ml' },
+        })),
+      });
+      await w.run(engine, 120);
+      expect((w.store.getState().adoptable ?? []).map((a) => a.instanceId).sort()).toEqual([...ids].sort());
+      expect(w.store.getState().instances).toEqual([]);
+
+      const r = await engine.adopt('all');
+      const adoptedAt = w.clock.now();
+      expect([...r.adopted].sort()).toEqual([...ids].sort());
+      for (const inst of await w.ec2.describeAll()) {
+        expect(tagMap(inst.Tags)).toMatchObject({
+          Name: 'clearml-gpu-worker',
+          team: 'ml',
+          [TAG.prefix]: 'dyn',
+          [TAG.queue]: 'gpu',
+          [TAG.resource]: 'gpu_a',
+          [TAG.adoptedAt]: String(adoptedAt),
+        });
+      }
+      await w.run(engine, 15);
+      // Listed by the prefix tag moto now filters on; each cost record starts at the adopted-at tag read back.
+      expect(w.store.getState().adoptable).toEqual([]);
+      expect(
+        w.store
+          .getState()
+          .instances.map((i) => i.instanceId)
+          .sort(),
+      ).toEqual([...ids].sort());
+      for (const id of ids) expect(history.get(id)).toMatchObject({ launchedAt: adoptedAt, registeredAt: adoptedAt });
+      // Idle: they go as our own do, and nothing was launched.
+      await w.run(engine, 6 * 60);
+      expect(await w.live()).toHaveLength(0);
+      expect(await w.ec2.describeAll()).toHaveLength(2);
+    } finally {
+      await history.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -112,4 +112,25 @@ describe('EC2 provider against moto', () => {
       raw.destroy();
     }
   });
+
+  it('lists every instance over several pages (NextToken), and a lookup by id of more than one page', async () => {
+    // moto counts MaxResults in reservations (one instance each here, as the engine launches), EC2 in instances.
+    const paged = createEc2Provider({
+      region: 'us-east-1',
+      endpoint: moto().url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      pageSize: 5,
+    });
+    try {
+      const ids: string[] = [];
+      for (let k = 0; k < 12; k++) ids.push((await ec2.runInstance(spec())).instanceId);
+      const listed = (await paged.describeInstances('conf')).map((i) => i.instanceId);
+      expect(listed.sort()).toEqual([...ids].sort());
+      const byId = ((await paged.describeInstancesById?.(ids)) ?? []).map((i) => i.instanceId);
+      expect(byId.sort()).toEqual([...ids].sort());
+      expect(paged.calls).toBe(2 * 3); // 12 in pages of 5: three pages each
+    } finally {
+      paged.close();
+    }
+  });
 });
