@@ -8,7 +8,12 @@
 // instance for a repeated token; crash recovery relies on EC2 answering the same instance, see
 // test/reliability/recovery.test.ts).
 import { GPU_OVER_TWO_RESOURCES, addTasks } from '../fixtures/index.js';
-import { DescribeInstanceAttributeCommand, DescribeVolumesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstanceAttributeCommand,
+  DescribeVolumesCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -348,5 +353,30 @@ describe('engine against moto (EC2 through the real SDK)', () => {
       await history.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('stopped with StopInstances: a restart 20 min into the grace keeps counting from the stop moto reports', async () => {
+    world = await startMotoWorld(moto());
+    const w = world;
+    const config = motoConfig({ scaling: { workersPrefix: 'dyn' } });
+    w.clearml.createQueue('gpu');
+    w.clearml.createQueue('cpu');
+    w.clearml.addTask({ name: 't', queue: 'cpu', durationSec: 7200 });
+    const engine = w.newEngine(config);
+    await w.run(engine, 120);
+    const [inst] = await w.live();
+    await w.sdk.send(new StopInstancesCommand({ InstanceIds: [inst!.InstanceId!] }));
+    await w.run(engine, 20 * 60, 60);
+
+    // A new engine, no memory of when the last one first saw the stop: only moto's StateTransitionReason says it.
+    const said: string[] = [];
+    const restarted = w.newEngine(config, { onEvent: (e) => void said.push(e.message) });
+    await w.run(restarted, 60, 60);
+    const warning = said.find((m) => m.includes('was stopped outside the app:'));
+    // moto stamps the stop with its wall clock, a few real seconds after this world's start, so about 2 minutes of
+    // virtual time earlier than the stop this world saw: what is left is under 10 min, never a fresh 30.
+    const left = Number(/it will be terminated in (\d+) min unless started again$/.exec(warning ?? '')?.[1]);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(10);
   });
 });
