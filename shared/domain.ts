@@ -67,6 +67,11 @@ export const InstanceViewSchema = z.object({
    * so nothing powers it off once this app stops (what the exit summary and the quit question must say).
    */
   adopted: z.boolean().optional(),
+  /**
+   * When this app adopted it (ms), if that was during the EC2 period running now: its `costSoFar` counts from here
+   * (before, it was ClearML's autoscaler's spend), not from `launchedAt`.
+   */
+  adoptedAt: z.number().optional(),
 });
 export type InstanceView = z.infer<typeof InstanceViewSchema>;
 

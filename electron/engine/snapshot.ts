@@ -12,6 +12,8 @@ import {
   type QueueView,
 } from '../../shared/domain.js';
 import { STOPPED_GRACE_MS, type Blocker, type InFlightLaunch, type Plan, type QueueDecision } from './policy.js';
+import { billedSeconds, costOfSeconds } from './cost/accounting.js';
+import { billedFrom } from './cost/tracker.js';
 import { TAG } from './ports.js';
 import { renderDecision, type LaunchHold } from './reasons.js';
 
@@ -50,39 +52,52 @@ export function buildSnapshotViews(args: {
    */
   stoppedSince?: ReadonlyMap<string, number>;
   /**
-   * What the cost history says an instance has cost (null: it has no record). A stopped one bills no compute: the
-   * history ended its period when it was seen stopped, and its row says the same figure rather than growing on.
+   * What the cost history says an instance has cost and the hourly price it counts it at (null: it has no record).
+   * Its row shows these, so the row, the instance's detail, the month's spend, the caps and the burn rate are one
+   * figure: counted from its adoption for an adopted one, at the price its record began with after a price moves.
+   * A stopped one bills no compute: the history ended its period when it was seen stopped, and its row says the
+   * same figure rather than growing on.
    */
-  recordedCost?: (instanceId: string) => number | null;
+  recorded?: (instanceId: string) => { costSoFar: number; hourlyPrice: number } | null;
 }): SnapshotViews {
   const { now, config, plan, prices } = args;
   const sources = new Set<string>();
-  /** An instance's price, uptime and spend so far: per-second billing with a 60 s minimum. */
+  /**
+   * An instance's price, uptime and spend so far, as the cost history counts it (`accounting.ts`): per-second billing
+   * with a 60 s minimum, from `billedFrom` (its adoption for an adopted one, else its launch).
+   */
   const billing = (
     instanceType: string,
     market: Market,
     zone: string | undefined,
     launchedAt: number,
     billedUntil = now,
+    billedFrom = launchedAt,
   ) => {
     const quote = prices(instanceType, market, zone);
     sources.add(quote.source);
     const uptimeSec = Math.max(0, (now - launchedAt) / 1000);
-    const billedSec = Math.max(0, (Math.min(now, billedUntil) - launchedAt) / 1000);
-    return { uptimeSec, hourlyPrice: quote.price, costSoFar: (Math.max(60, billedSec) / 3600) * quote.price };
+    const costSoFar = costOfSeconds(
+      billedSeconds(billedFrom, Math.max(billedFrom, Math.min(now, billedUntil))),
+      quote.price,
+    );
+    return { uptimeSec, hourlyPrice: quote.price, costSoFar };
   };
   const planned: InstanceView[] = (plan?.instances ?? []).map((c) => {
     const id = c.instance.instanceId;
     const stoppedAt = c.phase === 'stopped' ? args.stoppedSince?.get(id) : undefined;
-    const billed = billing(
+    const from = billedFrom(c.instance, now);
+    const estimate = billing(
       c.instance.instanceType,
       c.instance.market,
       c.instance.zone,
       c.instance.launchedAt,
       stoppedAt,
+      from,
     );
-    const { uptimeSec, hourlyPrice } = billed;
-    const costSoFar = (c.phase === 'stopped' ? args.recordedCost?.(id) : null) ?? billed.costSoFar;
+    const { uptimeSec } = estimate;
+    // Without a history (or before it lists the instance) the same rules, priced now.
+    const { costSoFar, hourlyPrice } = args.recorded?.(id) ?? estimate;
     return {
       instanceId: c.instance.instanceId,
       queue: c.queue,
@@ -104,6 +119,7 @@ export function buildSnapshotViews(args: {
       ...(c.note ? { note: c.note } : {}),
       ...(stoppedAt !== undefined ? { terminatesAt: stoppedAt + STOPPED_GRACE_MS } : {}),
       ...(c.instance.tags[TAG.adoptedAt] ? { adopted: true } : {}),
+      ...(from > c.instance.launchedAt ? { adoptedAt: from } : {}),
     };
   });
   const listed = new Set(planned.map((i) => i.instanceId));

@@ -6,7 +6,7 @@
  */
 import type { CapStatus } from '../../../shared/budget.js';
 import { effectiveLease, type Config } from '../../../shared/config.js';
-import { isLiveState, type Market } from '../../../shared/domain.js';
+import { isLiveState, type InstanceView, type Market } from '../../../shared/domain.js';
 import { CapWatch, tickLaunchChecker, withBurn, type SpendFigures } from '../cost/budget.js';
 import type { CostTracker, PendingLaunch } from '../cost/tracker.js';
 import { TAG } from '../ports.js';
@@ -178,14 +178,15 @@ export class SpendEstimate {
 
   account(
     now: number,
-    instances: readonly { instanceId: string; hourlyPrice: number; launchedAt: number; state: string }[],
+    instances: readonly Pick<InstanceView, 'instanceId' | 'hourlyPrice' | 'launchedAt' | 'adoptedAt' | 'state'>[],
   ): void {
     const day = new Date(now).toISOString().slice(0, 10);
     if (this.today.day !== day) this.today = { day, amount: 0, accountedUntil: new Map() };
     const dayStart = Date.parse(`${day}T00:00:00Z`);
     for (const i of instances) {
       if (!isLiveState(i.state)) continue;
-      const from = Math.max(this.today.accountedUntil.get(i.instanceId) ?? i.launchedAt, dayStart);
+      // An adopted one from its adoption: its time before was ClearML's autoscaler's spend.
+      const from = Math.max(this.today.accountedUntil.get(i.instanceId) ?? i.adoptedAt ?? i.launchedAt, dayStart);
       if (now > from) this.today.amount += ((now - from) / 3600_000) * i.hourlyPrice;
       this.today.accountedUntil.set(i.instanceId, now);
     }

@@ -165,7 +165,7 @@ export class Publisher {
       ...(p.launching ? { launching: p.launching } : {}),
       // Only a tick that acts terminates a stopped instance: otherwise no row promises when.
       ...(p.stoppedSince && held === null ? { stoppedSince: p.stoppedSince } : {}),
-      ...(costs ? { recordedCost: (id: string) => costs.costSoFar(id, now) } : {}),
+      ...(costs ? { recorded: (id: string) => costs.billed(id, now) } : {}),
     });
     // A launch the tick did not carry out is shown while it is planned, never kept as the queue's last decision:
     // kept, it would still say "autoscaling is off" after autoscaling was turned on.

@@ -36,6 +36,24 @@ export function adoptedAt(i: InstanceObs, now: number): number | null {
 }
 
 /**
+ * When the adopted instance was adopted, if that was during the EC2 period running now (not stopped and started
+ * since); null for one this app launched or one started again after its adoption.
+ */
+export function adoptedThisPeriod(i: InstanceObs, now: number): number | null {
+  const adopted = adoptedAt(i, now);
+  return adopted !== null && adopted >= i.launchedAt ? adopted : null;
+}
+
+/**
+ * Where the instance's cost starts, as its record starts: at its adoption when that was during the EC2 period running
+ * now (its time before was ClearML's autoscaler's), else at its launch. The snapshot's estimate without a record
+ * starts there too.
+ */
+export function billedFrom(i: InstanceObs, now: number): number {
+  return adoptedThisPeriod(i, now) ?? i.launchedAt;
+}
+
+/**
  * When an instance found gone ended. Between two ticks a poll apart, `now` is within a poll of it. After a long gap
  * (a sleep, a stopped process) the watchdog stopped an idle one once its lease + grace ran out: the latest lease
  * the engine could have written at the last tick that listed it is that tick + lease (a renewal in that tick moves
@@ -135,10 +153,9 @@ export class CostTracker {
       listed.add(i.instanceId);
       this.lastSeen.set(i.instanceId, now);
       const known = this.history.get(i.instanceId);
-      const adopted = adoptedAt(i, now);
-      // Adopted during the EC2 period running now (not stopped and started since): registered and working from the
-      // adoption on, so neither its ClearML days nor any boot overhead are this app's.
-      const adoptedThisPeriod = adopted !== null && adopted >= i.launchedAt;
+      // Adopted during the EC2 period running now: registered and working from the adoption on, so neither its
+      // ClearML days nor any boot overhead are this app's.
+      const adopted = adoptedThisPeriod(i, now);
       // Stopped and started again (outside the app; its stopped warning invites it): EC2 bills a new period from
       // the start, and its LaunchTime moves there. One stopped and started within a poll was never seen ended: its
       // period before ends at the new start (the stopped minutes between are not known).
@@ -148,7 +165,7 @@ export class CostTracker {
       if (!known || restarted) {
         const quote = this.book.hourly(i.instanceType, i.market, i.zone);
         const od = i.market === 'spot' ? this.book.hourly(i.instanceType, 'on-demand').price : undefined;
-        const start = Math.max(i.launchedAt, adoptedThisPeriod ? adopted : 0, known?.endedAt ?? i.launchedAt);
+        const start = Math.max(i.launchedAt, adopted ?? 0, known?.endedAt ?? i.launchedAt);
         await record({
           t: 'launched',
           at: start,
@@ -162,7 +179,7 @@ export class CostTracker {
           priceSource: quote.source,
           ...(od !== undefined ? { onDemandHourlyPrice: od } : {}),
           // Its first hour, in which a spot interruption is free, began at EC2's launch, not at the adoption.
-          ...(adoptedThisPeriod && start > i.launchedAt ? { ec2LaunchedAt: i.launchedAt } : {}),
+          ...(adopted !== null && start > i.launchedAt ? { ec2LaunchedAt: i.launchedAt } : {}),
         });
       }
       // Without a worker read (ClearML down) task facts are unknown: record nothing rather than guess.
@@ -173,7 +190,7 @@ export class CostTracker {
       if (w && rec.registeredAt === null)
         await record({
           t: 'registered',
-          at: adoptedThisPeriod ? rec.launchedAt : now,
+          at: adopted !== null ? rec.launchedAt : now,
           instanceId: i.instanceId,
           workerId: w.id,
         });
@@ -258,12 +275,19 @@ export class CostTracker {
   }
 
   /**
-   * What the instance's current billing period has cost by `now` (null: no record of it). One seen stopped has its
-   * period ended there, so this stops growing while it stays stopped.
+   * What the instance's current billing period has cost by `now` and the hourly price it is counted at (null: no
+   * record of it): the one figure every surface shows for it, the month's spend and the caps included. It starts
+   * where the record starts (an adopted instance at its adoption), at the price quoted when the record began (a
+   * later price move changes new records, not this one). One seen stopped has its period ended there, so this stops
+   * growing while it stays stopped.
    */
-  costSoFar(instanceId: string, now: number): number | null {
+  billed(instanceId: string, now: number): { costSoFar: number; hourlyPrice: number } | null {
     const rec = this.history.get(instanceId);
-    return rec ? costUpTo(rec, now, now) : null;
+    return rec ? { costSoFar: costUpTo(rec, now, now), hourlyPrice: rec.hourlyPrice } : null;
+  }
+
+  costSoFar(instanceId: string, now: number): number | null {
+    return this.billed(instanceId, now)?.costSoFar ?? null;
   }
 
   price(instanceType: string, market: Market, zone?: string) {
