@@ -84,6 +84,8 @@ export const CapStatusSchema = z.object({
   /** Month-to-date plus the current burn until the end of the UTC month, for this cap's scope. */
   projectedMonth: z.number(),
   state: CapStateSchema,
+  /** In state `unknown`: whether it holds the launches it covers (it does outside warn mode). */
+  holdsLaunches: z.boolean().optional(),
 });
 export type CapStatus = z.infer<typeof CapStatusSchema>;
 

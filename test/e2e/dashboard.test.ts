@@ -634,6 +634,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
       share: 0,
       projectedMonth: 0,
       state: 'unknown' as const,
+      holdsLaunches: true,
     };
     const page = await open(await syntheticPreview({ ...s, costs: { ...s.costs, budgets: [unknown] } }));
     await tab(page, 'Costs');
@@ -641,6 +642,9 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await cap.getByText('spend unknown', { exact: true }).waitFor();
     expect(await cap.locator('.bars-value').textContent()).toBe('cap $500.00');
     expect(await cap.textContent()).not.toMatch(/\$0\.00/);
+    // Said once, in the badge; the name is the cap's and the sentence says what it does.
+    expect((await cap.textContent())?.match(/unknown/g)).toHaveLength(1);
+    expect(await cap.locator('.cap-label').textContent()).toBe('global monthly cap $500');
     await shotOf(cap, 'costs-cap-spend-unknown');
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);

@@ -82,6 +82,11 @@ describe('budgets while the cost history cannot be opened', () => {
         // The figure beside the badge: the cap alone, not a placeholder "$0.00 of $500.00" spent.
         expect(d.figure).toBe('cap $500.00');
         expect(d.projected).toBeNull();
+        // The Costs tab's row (name, badge, figure, sentence) says "unknown" once, in the badge, and what it does.
+        const row = [d.label, d.badge, d.figure, d.text].join(' · ');
+        expect(row.match(/unknown/g)).toHaveLength(1);
+        expect(d.label).toBe('global monthly cap $500');
+        expect(d.text).toMatch(/^holding the launches it covers: the cost history cannot be opened/);
       }
       expect(s.queues.find((q) => q.name === 'cpu')?.lastDecision).toMatch(
         /global monthly cap \$500 cannot be enforced: .*cost-history\.jsonl: EISDIR/,

@@ -167,6 +167,24 @@ describe('budget cap: one state, one colour, one sentence', () => {
       'cap reached',
       /, cap reached;/,
     ],
+    [
+      'spend unknown, holding launches',
+      { state: 'unknown', spent: 0, share: 0, holdsLaunches: true },
+      true,
+      'unknown',
+      'warn',
+      'spend unknown',
+      /^holding the launches it covers: the cost history cannot be opened \(see the status\), so this month's spend/,
+    ],
+    [
+      'spend unknown, warn mode',
+      { state: 'unknown', spent: 0, share: 0, holdsLaunches: false },
+      true,
+      'unknown',
+      'warn',
+      'spend unknown',
+      /^not checked: the cost history cannot be opened/,
+    ],
   ] as const)('%s', (_n, p, ready, state, tone, badge, text) => {
     const d = capDisplay(cap(p), ready);
     expect([d.state, d.tone, d.badge]).toEqual([state, tone, badge]);

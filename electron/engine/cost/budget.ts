@@ -185,6 +185,7 @@ export function budgetStatus(f: SpendFigures): CapStatus[] {
       share,
       projectedMonth: mtd + burn * hoursLeft,
       state: unknown ? 'unknown' : stateFor(share, near),
+      ...(unknown ? { holdsLaunches: f.budgets.mode !== 'warn' } : {}),
     };
   });
 }

@@ -1,5 +1,5 @@
 /** The breakdown bars and budget caps of the Costs view, as numbers and sentences. Pure. */
-import type { CapStatus } from '../../../shared/budget.js';
+import { capLabel, type CapStatus } from '../../../shared/budget.js';
 import type { CostSummary } from '../../../shared/domain.js';
 import { formatMoney, formatRate } from './format.js';
 
@@ -71,6 +71,11 @@ export type CapDisplayState = 'ok' | 'pace' | 'near' | 'reached' | 'unknown';
 
 export interface CapDisplay extends CapBar {
   /**
+   * The cap's name. For a month whose spend is unknown, without the engine label's "(holding launches: this month's
+   * spend is unknown)": the badge says it is unknown and the sentence what that does, once each.
+   */
+  label: string;
+  /**
    * The figure beside the badge: "$0.19/h of $0.20/h", "$120.00 of $500.00"; for a month whose spend is unknown only
    * the cap ("cap $500.00"), since its spent figure is a placeholder $0 and read as nothing spent.
    */
@@ -86,7 +91,7 @@ const CAP_DISPLAY: Record<CapDisplayState, { badge: string; tone: CapDisplay['to
   near: { badge: 'near the cap', tone: 'warn', words: 'near the cap' },
   reached: { badge: 'cap reached', tone: 'error', words: 'cap reached' },
   // The month's spend is unknown (no cost history): the figures read $0, which is not "under the cap".
-  unknown: { badge: 'spend unknown', tone: 'warn', words: "this month's spend is unknown" },
+  unknown: { badge: 'spend unknown', tone: 'warn', words: 'spend unknown' },
 };
 
 /**
@@ -106,7 +111,8 @@ export function capDisplay(c: CapStatus, projectionReady: boolean): CapDisplay {
     : '; no month projection until there is an hour of history';
   const text =
     state === 'unknown'
-      ? `${d.words} (the cost history cannot be opened, see the status), so it cannot be compared with the cap`
+      ? `${c.holdsLaunches === false ? 'not checked' : 'holding the launches it covers'}: the cost history cannot be ` +
+        "opened (see the status), so this month's spend cannot be compared with the cap"
       : c.kind === 'hourly'
         ? `burning ${formatRate(c.spent)} of ${formatRate(c.limit)} (${pct}%), ${d.words}${proj}`
         : `${formatMoney(c.spent)} of ${formatMoney(c.limit)} spent this month (${pct}%), ${d.words}${proj}`;
@@ -114,6 +120,7 @@ export function capDisplay(c: CapStatus, projectionReady: boolean): CapDisplay {
   return {
     ...bar,
     ...(projectionReady && state !== 'unknown' ? {} : { projected: null, projectedOffScale: false }),
+    label: state === 'unknown' ? capLabel(c.kind, c.limit, c.queue) : c.label,
     text,
     figure: state === 'unknown' ? `cap ${money(c.limit)}` : `${money(c.spent)} of ${money(c.limit)}`,
     state,

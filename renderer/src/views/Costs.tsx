@@ -179,11 +179,11 @@ function CapMeter({ cap: c, projectionReady }: { cap: CapStatus; projectionReady
   return (
     <li className={`cap cap-${b.state}`} data-cap-id={c.id} data-cap-state={b.state}>
       <div className="cap-head">
-        <span className="cap-label">{c.label}</span>
+        <span className="cap-label">{b.label}</span>
         <span className={`pill tone-${tone}`}>{b.badge}</span>
         <span className="bars-value">{b.figure}</span>
       </div>
-      <div className="cap-track" role="img" aria-label={`${c.label}: ${b.text}`}>
+      <div className="cap-track" role="img" aria-label={`${b.label}: ${b.text}`}>
         <span className={`cap-fill tone-${tone}`} style={{ width: pct(b.spent) }} />
         {b.limit < 1 && <span className="cap-limit" style={{ left: pct(b.limit) }} />}
         {b.projected !== null && (
