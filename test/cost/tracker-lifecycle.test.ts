@@ -1,7 +1,7 @@
 // What the tracker bills over an instance's life as EC2 shows it, against AWS's billing rules: an instance stopped
 // and started again is billed again; a Linux spot instance EC2 interrupts in its first hour is not charged; billing
 // ends at the app's terminate call, not at the next poll.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -139,5 +139,64 @@ describe('the end of an instance', () => {
     await tracker.observe([obs('shutting-down', T0)], [], T0 + 615_000, undefined, terminatedAt);
     expect(history.get('i-1')?.endedAt).toBe(T0 + 600_000);
     expect(history.monthToDate(T0 + 615_000)).toBeCloseTo((price * 600) / 3600, 9);
+  });
+});
+
+describe('records made before adopted instances were counted from their adoption', () => {
+  /** What an older version wrote for i-1, adopted at T0 after 3 days under ClearML: from EC2's launch. */
+  const launched = T0 - 3 * 24 * 60 * MIN;
+  const oldJournal = (instanceId: string, ended: boolean) =>
+    [
+      {
+        t: 'launched',
+        at: launched,
+        instanceId,
+        queue: 'cpu',
+        resource: 'cpu',
+        instanceType: 'm5.large',
+        market: 'on-demand',
+        zone: 'us-east-1a',
+        hourlyPrice: 0.096,
+        priceSource: { kind: 'bundled', fetchedAt: null },
+      },
+      { t: 'registered', at: T0 + 15_000, instanceId, workerId: `dyn:cpu:m5.large:${instanceId}` },
+      { t: 'task-started', at: T0 + 30 * MIN, instanceId, taskId: `t-${instanceId}` },
+      ...(ended ? [{ t: 'terminated', at: T0 + 30 * MIN, instanceId }] : []),
+    ]
+      .map((f) => JSON.stringify(f) + '\n')
+      .join('');
+  const adopted = obs('running', launched, {
+    tags: { [TAG.queue]: 'cpu', [TAG.resource]: 'cpu', [TAG.adoptedAt]: String(T0) },
+  });
+
+  it('an open one of a listed adopted instance is corrected to start at the adoption, once, and stays so', async () => {
+    const clock = { t: T0 + 60 * MIN, now: () => clock.t, sleep: async () => undefined };
+    // i-2, ended before the upgrade, is left as it is: its adoption can no longer be read.
+    writeFileSync(path.join(dir, 'cost-history.jsonl'), oldJournal('i-2', true) + oldJournal('i-1', false));
+    const ended = (h: CostHistory) =>
+      expect(h.get('i-2')).toMatchObject({ launchedAt: launched, endedAt: T0 + 30 * MIN });
+    const { history, tracker } = await tracked(clock);
+    // Before the engine sees it: 3 days and an hour booked.
+    expect(tracker.costSoFar('i-1', clock.t)).toBeGreaterThan(7);
+    await tracker.observe([adopted], [], clock.t);
+    const hour = 0.096;
+    expect(history.get('i-1')).toMatchObject({
+      launchedAt: T0,
+      ec2LaunchedAt: launched,
+      registeredAt: T0,
+      // No worker listed in this observation: its task ended then.
+      tasks: [{ taskId: 't-i-1', startedAt: T0 + 30 * MIN, endedAt: clock.t }],
+    });
+    expect(tracker.costSoFar('i-1', clock.t)).toBeCloseTo(hour, 9);
+    ended(history);
+    const lines = () => readFileSync(path.join(dir, 'cost-history.jsonl'), 'utf8').trim().split('\n').length;
+    const written = lines();
+    await tracker.observe([adopted], [], clock.t + MIN);
+    expect(lines()).toBe(written);
+    await history.close();
+    const reopened = await tracked(clock);
+    expect(reopened.history.get('i-1')).toMatchObject({ launchedAt: T0, ec2LaunchedAt: launched });
+    expect(reopened.tracker.costSoFar('i-1', clock.t)).toBeCloseTo(hour, 9);
+    ended(reopened.history);
   });
 });

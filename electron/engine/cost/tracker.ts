@@ -10,7 +10,7 @@ import { TAG, type InstanceObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
 import { costUpTo, SPOT_INTERRUPTED, startOfUtcDay, startOfUtcMonth } from './accounting.js';
 import { CapWatch, withBurn, type SpendFigures } from './budget.js';
-import type { CostFactInput, CostHistory } from './history.js';
+import type { CostFactInput, CostHistory, InstanceRecord } from './history.js';
 import type { PriceBook } from './price-book.js';
 
 export interface CostExtras {
@@ -51,6 +51,33 @@ export function adoptedThisPeriod(i: InstanceObs, now: number): number | null {
  */
 export function billedFrom(i: InstanceObs, now: number): number {
   return adoptedThisPeriod(i, now) ?? i.launchedAt;
+}
+
+/**
+ * A record made by a version of the app from before records of adopted instances started at the adoption: open,
+ * started at EC2's launch though the instance was adopted later in the same EC2 period, so it books the days ClearML's
+ * autoscaler ran it as this app's spend (and boot overhead). The corrected record, as one made now would be: from
+ * the adoption, registered there, EC2's launch kept for the free spot interruption; null when there is nothing to
+ * correct. Only an open record of a listed instance can be corrected: its adoption is read from its tag, which an
+ * ended one no longer shows (EC2 stops listing it), and its record alone cannot tell a long boot from an adoption.
+ * No record starts before the adoption otherwise: an instance of ClearML's autoscaler is listed as this app's, and
+ * so recorded, only once its adoption tagged it.
+ */
+export function correctedAdoption(rec: InstanceRecord, i: InstanceObs, now: number): InstanceRecord | null {
+  const adopted = adoptedThisPeriod(i, now);
+  if (adopted === null || rec.endedAt !== null || rec.launchedAt >= adopted || rec.launchedAt < i.launchedAt)
+    return null;
+  return {
+    ...rec,
+    launchedAt: adopted,
+    ec2LaunchedAt: rec.ec2LaunchedAt ?? rec.launchedAt,
+    registeredAt: rec.registeredAt === null ? null : adopted,
+    tasks: rec.tasks.map((t) => ({
+      ...t,
+      startedAt: Math.max(t.startedAt, adopted),
+      endedAt: t.endedAt === null ? null : Math.max(t.endedAt, adopted),
+    })),
+  };
 }
 
 /**
@@ -162,6 +189,8 @@ export class CostTracker {
       const restarted = known !== undefined && (known.endedAt !== null || i.launchedAt > known.launchedAt);
       if (known && known.endedAt === null && restarted)
         await record({ t: 'terminated', at: i.launchedAt, instanceId: i.instanceId });
+      const corrected = known && !restarted ? correctedAdoption(known, i, now) : null;
+      if (corrected) await record({ t: 'instance', ...corrected });
       if (!known || restarted) {
         const quote = this.book.hourly(i.instanceType, i.market, i.zone);
         const od = i.market === 'spot' ? this.book.hourly(i.instanceType, 'on-demand').price : undefined;
