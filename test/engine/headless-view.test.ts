@@ -183,6 +183,30 @@ describe('RunTally', () => {
     );
   });
 
+  it.each([
+    ['across the 1st of a month (UTC): the new month starts at 0', [10, 10.5, 0.25, 0.5], true, '$1.00'],
+    ["without a history, across midnight UTC: today's estimate starts at 0", [3, 3.5, 0.1], false, '$0.60'],
+  ] as const)('spend during the run %s', (_n, figures, month, spend) => {
+    const t = new RunTally();
+    for (const x of figures)
+      t.snapshot(snap({ costs: { ...emptySnapshot().costs, ...(month ? { monthToDate: x } : { spendToday: x }) } }));
+    expect(t.summary({ demo: false, lease: false, startedAt: T0, now: T0 })).toContain(
+      `  spend        ${spend} during this run`,
+    );
+  });
+
+  it("the cost history opening during the run does not count the month's spend before it as the run's", () => {
+    const t = new RunTally();
+    t.snapshot(snap({ costs: { ...emptySnapshot().costs, spendToday: 0.5 } }));
+    t.snapshot(snap({ costs: { ...emptySnapshot().costs, spendToday: 0.75 } }));
+    // Opened: this month's $40 so far, then $0.25 more.
+    t.snapshot(snap({ costs: { ...emptySnapshot().costs, spendToday: 1, monthToDate: 40 } }));
+    t.snapshot(snap({ costs: { ...emptySnapshot().costs, spendToday: 1.25, monthToDate: 40.25 } }));
+    expect(t.summary({ demo: false, lease: false, startedAt: T0, now: T0 })).toContain(
+      '  spend        $0.50 during this run',
+    );
+  });
+
   it("counts the last tick's launches and terminations, which no snapshot showed", () => {
     // A stop during the run's first launch: the snapshot is from before it, and nothing of that resource was priced.
     const first = new RunTally();

@@ -280,8 +280,10 @@ export class RunTally {
   /** The price of each resource as listed. */
   private readonly prices = new Map<string, number>();
   private errors = 0;
-  private spentAtStart: number | null = null;
-  private spentNow = 0;
+  /** Spend seen during the run, summed tick by tick (see `snapshot`). */
+  private spentDuringRun = 0;
+  /** The last spend figure seen and which it was: this month's (from the cost history) or today's (estimated). */
+  private spentLast: { amount: number; month: boolean } | null = null;
   private last: Snapshot | null = null;
 
   /** How many instance and task ids the tally holds: bounded, however long the run. */
@@ -313,9 +315,15 @@ export class RunTally {
     const at = s.lastTickAt;
     if (at !== null)
       for (const [id, l] of this.unlisted) if (at - l.at > UNLISTED_FORGOTTEN_MS) this.unlisted.delete(id);
-    const spent = s.costs.monthToDate ?? s.costs.spendToday;
-    this.spentAtStart ??= spent;
-    this.spentNow = spent;
+    // Summed from one snapshot to the next, not the last figure minus the first: the month's (or, without a history,
+    // the day's) spend starts again at 0 on the 1st (midnight UTC), which would read as nothing spent during a run
+    // across it. A figure that went down is a new period's, all of it spent since. One of the other kind (the history
+    // opened or failed meanwhile) is a new baseline: the month's spend before the run is not this run's.
+    const month = s.costs.monthToDate !== undefined;
+    const amount = s.costs.monthToDate ?? s.costs.spendToday;
+    const last = this.spentLast;
+    if (last && last.month === month) this.spentDuringRun += amount >= last.amount ? amount - last.amount : amount;
+    this.spentLast = { amount, month };
     this.last = s;
   }
 
@@ -334,7 +342,7 @@ export class RunTally {
       `  launched     ${plural(this.launches, 'instance')}`,
       `  terminated   ${plural(this.terminations, 'instance')}`,
       `  tasks served ${this.tasksServed}`,
-      `  spend        ${usd(Math.max(0, this.spentNow - (this.spentAtStart ?? this.spentNow)))} during this run${opts.demo ? ' (emulated prices, not billed)' : ''}`,
+      `  spend        ${usd(this.spentDuringRun)} during this run${opts.demo ? ' (emulated prices, not billed)' : ''}`,
       `  errors       ${this.errors}`,
     ];
     const price =
