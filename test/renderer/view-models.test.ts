@@ -15,6 +15,7 @@ import {
   clearmlTaskUrl,
   clearmlWebHost,
   matchesFilter,
+  costTitle,
   phaseAside,
   sortInstances,
   terminateConsequence,
@@ -356,6 +357,28 @@ describe('beside the phase', () => {
     ['adopted and stopping', { state: 'stopping', phase: 'stopped', adopted: true }, 'stopping · adopted'],
   ] as const)('%s: %j', (_what, row, aside) => {
     expect(phaseAside(row)).toBe(aside);
+  });
+});
+
+describe("a row's Cost title says what the figure is", () => {
+  it.each([
+    [
+      'launched by the app',
+      { hourlyPrice: 0.526, phase: 'busy' },
+      /^At \$0\.53\/h since its launch, per second with a 60 s minimum/,
+    ],
+    [
+      'adopted: counted from the adoption',
+      { hourlyPrice: 0.526, phase: 'idle', adoptedAt: 1 },
+      /^At \$0\.53\/h since its adoption \(before, it was ClearML's autoscaler's spend\)/,
+    ],
+    [
+      'stopped: its disks still bill',
+      { hourlyPrice: 0.096, phase: 'stopped' },
+      /Stopped: no compute since it stopped, but its disks bill until it is terminated\.$/,
+    ],
+  ] as const)('%s', (_what, row, text) => {
+    expect(costTitle(row)).toMatch(text);
   });
 });
 

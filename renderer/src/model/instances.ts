@@ -1,6 +1,6 @@
 /** Instances table: filtering, sorting and the words of the terminate confirmation. Pure. */
 import type { InstancePhase, InstanceView } from '../../../shared/domain.js';
-import { formatDuration, formatMoney } from './format.js';
+import { formatDuration, formatMoney, formatRate } from './format.js';
 import { stoppedNote } from '../../../shared/stopped.js';
 import { webHostOf } from '../../../shared/clearml-hosts.js';
 import { localTimeOfDay } from '../../../shared/words.js';
@@ -113,6 +113,17 @@ export function orphanReason(i: InstanceView): string {
  */
 export function stateAside(i: Pick<InstanceView, 'state' | 'phase'>): string | null {
   return i.state === 'running' || i.state === i.phase ? null : i.state;
+}
+
+/**
+ * What a row's Cost figure is (its cell's title): the same figure as its detail, the month's spend and the caps, so
+ * it says the price it is counted at, from when, and the billing rule, and for a stopped one that its disks still bill.
+ */
+export function costTitle(i: Pick<InstanceView, 'hourlyPrice' | 'adoptedAt' | 'phase'>): string {
+  const since = i.adoptedAt !== undefined ? "its adoption (before, it was ClearML's autoscaler's spend)" : 'its launch';
+  const stopped =
+    i.phase === 'stopped' ? ' Stopped: no compute since it stopped, but its disks bill until it is terminated.' : '';
+  return `At ${formatRate(i.hourlyPrice)} since ${since}, per second with a 60 s minimum: an estimate, your AWS bill is authoritative.${stopped}`;
 }
 
 /** Why an adopted instance is marked: what the quit question and the headless summary say of it. */

@@ -12,6 +12,7 @@ import {
   EMPTY_FILTER,
   clearmlTaskUrl,
   ADOPTED_TITLE,
+  costTitle,
   phaseAside,
   rowNote,
   clearmlWebHost,
@@ -331,7 +332,7 @@ const InstanceRow = memo(function InstanceRow({
           <span className="muted">—</span>
         )}
       </div>
-      <div role="cell" className="vcell col-costSoFar num">
+      <div role="cell" className="vcell col-costSoFar num" title={costTitle(row)}>
         {formatMoney(row.costSoFar)}
       </div>
       <div role="cell" className="vcell col-actions">
