@@ -164,6 +164,22 @@ export const LaunchFailureCauseSchema = z.enum([
 ]);
 export type LaunchFailureCause = z.infer<typeof LaunchFailureCauseSchema>;
 
+/**
+ * What an event is, where its kind is too broad to decide from (an `error` or `engine` event of many sorts): set by
+ * the constructor that emits it (electron/engine/events.ts), read by the notifier instead of the event's words.
+ * `credentials-refused`, `credentials-missing`: AWS or ClearML refused the keys, or found none (any call: a
+ * connection, a termination, a lookup); `credentials-back`: refused keys work again; `stopped-outside`: one of ours
+ * was stopped outside the app; `terminate-failed`: EC2 refused a termination for another reason than the keys.
+ */
+export const EventCodeSchema = z.enum([
+  'credentials-refused',
+  'credentials-missing',
+  'credentials-back',
+  'stopped-outside',
+  'terminate-failed',
+]);
+export type EventCode = z.infer<typeof EventCodeSchema>;
+
 export const EngineEventSchema = z.object({
   id: z.number(),
   at: z.number(),
@@ -188,6 +204,8 @@ export const EngineEventSchema = z.object({
    * refusal): the cause, what to do and what happens next. The event log shows `message`.
    */
   summary: z.string().optional(),
+  /** See `EventCodeSchema`; absent: the kind says all a reader decides from. */
+  code: EventCodeSchema.optional(),
 });
 export type EngineEvent = z.infer<typeof EngineEventSchema>;
 

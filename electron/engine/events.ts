@@ -3,9 +3,10 @@
  * out (the shape the UI, the notifier and the CLI consume). The human text of each event is written here and
  * only here, so a wording change is one edit and a controller never formats a message itself.
  */
-import type { EngineEvent, LaunchFailureCause } from '../../shared/domain.js';
+import type { EngineEvent, EventCode, LaunchFailureCause } from '../../shared/domain.js';
 import { errorText } from '../../shared/error-text.js';
 import { plural } from '../../shared/words.js';
+import { ClearmlError, Ec2Error } from './ports.js';
 import type { Resumed } from './policy/warm-memory.js';
 import { formatMinutes } from './reasons.js';
 import type { AwayReport } from './away.js';
@@ -16,7 +17,6 @@ import { STOPPED_GRACE_MS } from './policy.js';
 /** An event before the log gives it an id and a time. */
 export type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
 
-/** A clock offset in words: '3 min', '2 h 5 min', '1 d 0 h'. */
 const AUTH_PASS_TEXT: Record<AuthPass, string> = {
   'ec2-read': 'EC2 answered a signed call',
   launch: 'a launch went through',
@@ -25,12 +25,36 @@ const AUTH_PASS_TEXT: Record<AuthPass, string> = {
   'clearml-test': 'Test connection passed',
 };
 
+/** A clock offset in words: '3 min', '2 h 5 min', '1 d 0 h'. */
 function formatSkew(ms: number): string {
   const min = Math.round(ms / 60_000);
   if (min < 60) return `${min} min`;
   const h = Math.floor(min / 60);
   if (h < 24) return `${h} h ${min % 60} min`;
   return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/**
+ * The code of an event about a failed call, from the error: keys refused or absent are told as such (a permission
+ * refused on one call, such as ec2:CreateTags, is a credentials problem though every other call works).
+ */
+export function credentialsCode(e: unknown): { code?: EventCode } {
+  if (e instanceof Ec2Error && e.kind === 'auth')
+    return {
+      code:
+        e.code === 'CredentialsProviderError' || e.code === 'TokenProviderError'
+          ? 'credentials-missing'
+          : 'credentials-refused',
+    };
+  if (e instanceof ClearmlError && e.kind === 'auth')
+    // No status: none were set, so none were sent (client.ts); 401/20: the server received none.
+    return {
+      code:
+        e.status === undefined || (e.status === 401 && e.subcode === 20)
+          ? 'credentials-missing'
+          : 'credentials-refused',
+    };
+  return {};
 }
 
 export const ev = {
@@ -135,7 +159,13 @@ export const ev = {
     message:
       why === 'alone' ? 'no other engine seen any more: this engine acts again' : 'this engine acts, as you decided',
   }),
-  connectionDown: (message: string): NewEvent => ({ level: 'error', kind: 'error', message }),
+  /** `failure`: what the call threw, for the event's code. */
+  connectionDown: (message: string, failure: unknown): NewEvent => ({
+    level: 'error',
+    kind: 'error',
+    message,
+    ...credentialsCode(failure),
+  }),
   connectionBack: (message: string): NewEvent => ({ level: 'info', kind: 'engine', message }),
   decision: (queue: string, text: string): NewEvent => ({ level: 'info', kind: 'decision', queue, message: text }),
   dryRun: (action: string): NewEvent => ({ level: 'info', kind: 'decision', message: `dry run: would ${action}` }),
@@ -149,6 +179,7 @@ export const ev = {
     level: 'warn',
     kind: 'error',
     message: `lease renewal failed: ${errorText(e)}`,
+    ...credentialsCode(e),
   }),
   costHistoryUnwritable: (e: unknown, waiting: number): NewEvent => ({
     level: 'warn',
@@ -173,12 +204,14 @@ export const ev = {
     level: 'warn',
     kind: 'error',
     message: `lost instances' tasks could not be checked, retrying next tick: ${errorText(e)}`,
+    ...credentialsCode(e),
   }),
   lostInstancesUnconfirmed: (ids: readonly string[], e: unknown): NewEvent => ({
     level: 'warn',
     kind: 'error',
     instanceIds: [...ids],
     message: `busy instances missing from EC2's listing (${ids.join(', ')}) could not be looked up by id, so their tasks are left alone; retrying next tick: ${errorText(e)}`,
+    ...credentialsCode(e),
   }),
   listingLostEveryBusy: (count: number): NewEvent => ({
     level: 'warn',
@@ -195,10 +228,12 @@ export const ev = {
     level: 'warn',
     kind: 'error',
     message: `running tasks could not be checked for workers ClearML no longer lists, retrying in ${Math.round(retryInSec)} s: ${errorText(e)}`,
+    ...credentialsCode(e),
   }),
   stoppedOutside: (s: { instanceId: string; queue: string; graceSec: number }): NewEvent => ({
     level: 'warn',
     kind: 'engine',
+    code: 'stopped-outside',
     ...(s.queue ? { queue: s.queue } : {}),
     instanceIds: [s.instanceId],
     message:
@@ -219,6 +254,7 @@ export const ev = {
     kind: 'error',
     queue: r.queue,
     message: `could not requeue task ${r.taskId} (${r.why}): ${errorText(e)}`,
+    ...credentialsCode(e),
   }),
   leftToFinish: (o: { server: string; instanceIds: string[]; leases: boolean }): NewEvent => ({
     level: 'warn',
@@ -251,11 +287,13 @@ export const ev = {
     level: 'warn',
     kind: 'error',
     message: `could not list what the previous config left running in ${o.region} under workers prefix '${o.prefix}' (${errorText(e)}); Stop everything still sweeps there`,
+    ...credentialsCode(e),
   }),
   serverTagFailed: (server: string, count: number, e: unknown): NewEvent => ({
     level: 'warn',
     kind: 'error',
     message: `could not tag ${plural(count, 'instance')} as working for ClearML server ${server} (${errorText(e)}); the next tick tries again`,
+    ...credentialsCode(e),
   }),
   orphanMarked: (instanceId: string, reason: string): NewEvent => ({
     level: 'warn',
@@ -278,11 +316,12 @@ export const ev = {
     instanceIds,
     message: `terminated ${plural(instanceIds.length, 'instance')}: ${reason}`,
   }),
-  terminateFailed: (message: string, instanceIds: string[]): NewEvent => ({
+  terminateFailed: (instanceIds: string[], e: unknown): NewEvent => ({
     level: 'error',
     kind: 'error',
-    message,
+    message: `terminating ${instanceIds.join(', ')} failed: ${errorText(e)}`,
     instanceIds,
+    code: credentialsCode(e).code ?? 'terminate-failed',
   }),
   unregistered: (workerId: string, reason: string): NewEvent => ({
     level: 'info',
@@ -313,10 +352,11 @@ export const ev = {
     resource,
     message: `${plural(count, 'launch', 'launches')} for '${queue}' wait for the next tick: one sent now may take up to ${Math.round(hold.callMs / 1000)} s to be answered, and a standby may take the leader lease over before then (this engine renews it first)`,
   }),
-  /** The notifier tells this one as "credentials accepted again" (shared/notify/notifier.ts matches its start). */
+  /** The notifier tells this one as "credentials accepted again" (by its code). */
   authRecovered: (b: AuthBlock, pass: AuthPass, now: number): NewEvent => ({
     level: 'info',
     kind: 'engine',
+    code: 'credentials-back',
     message: `${b.service === 'aws' ? 'AWS' : 'ClearML'} accepts the credentials again (${b.code} no longer): ${AUTH_PASS_TEXT[pass]} after ${formatMinutes((now - b.since) / 1000)} refused; launches resume`,
   }),
   launchFailed: (
@@ -324,7 +364,7 @@ export const ev = {
     resource: string,
     message: string,
     prewarm?: number,
-    more: { cause?: LaunchFailureCause; summary?: string } = {},
+    more: { cause?: LaunchFailureCause; code?: EventCode; summary?: string } = {},
   ): NewEvent => ({
     level: 'error',
     kind: 'launch-failed',
@@ -333,6 +373,7 @@ export const ev = {
     ...(prewarm ? { prewarm } : {}),
     ...(more.cause ? { cause: more.cause } : {}),
     message,
+    ...(more.code ? { code: more.code } : {}),
     ...(more.summary ? { summary: more.summary } : {}),
   }),
 };

@@ -14,7 +14,7 @@ import {
   type InstanceView,
 } from '../../shared/domain.js';
 import { awayReport } from './away.js';
-import { ev } from './events.js';
+import { credentialsCode, ev } from './events.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
 import type { DemoEmulation } from './demo.js';
@@ -457,7 +457,7 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
       }
       return result;
     })().catch((err: unknown) => {
-      e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}` });
+      e.emit({ level: 'error', kind: 'error', message: `tick failed: ${errorText(err)}`, ...credentialsCode(err) });
       publish(store, { status: 'error', statusReason: `The last tick failed: ${errorText(err)}`, statusFix: [] });
       return { ok: false, plan: null, launched: [], terminated: [], errors: [errorText(err)] };
     });

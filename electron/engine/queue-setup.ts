@@ -7,6 +7,7 @@ import type { EngineEvent } from '../../shared/domain.js';
 import type { ClearmlApi, QueueObs } from './ports.js';
 import type { Config } from '../../shared/config.js';
 import { errorText } from '../../shared/error-text.js';
+import { credentialsCode } from './events.js';
 
 type NewEvent = Omit<EngineEvent, 'id' | 'at'>;
 
@@ -40,6 +41,7 @@ export async function createMissingQueues(
         kind: 'error',
         queue: name,
         message: `queue '${name}' does not exist on the ClearML server and could not be created (${errorText(e)}): create it in the ClearML web app (Orchestration → Queues) or fix the name`,
+        ...credentialsCode(e),
       });
     }
   }

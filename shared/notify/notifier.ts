@@ -149,25 +149,18 @@ function recoveryNotice(outage: Outage & { answeredAt: number }): Notice {
   };
 }
 
-/**
- * Engine events → notification kinds. Credentials problems arrive as `error` events; the engine words them
- * with "credential" or names the auth failure, which is what we match (documented in the handover report).
- */
-const CREDENTIALS_RE =
-  /credential|auth(?:entication|orization)?\s*fail|AuthFailure|InvalidClientTokenId|SignatureDoesNotMatch|unauthori[sz]ed|invalid (?:access )?key/i;
-
-/** How the engine words credentials that are absent rather than refused. */
-const MISSING_RE = /\bno (?:AWS |ClearML )?credentials (?:were found|are set)|received no credentials/i;
-
-/** How the engine says refused credentials work again (events.ts `authRecovered`). */
-const RECOVERED_RE = /^(?:AWS|ClearML) accepts the credentials again\b/;
-
-/** How the engine says one of ours was stopped outside the app (events.ts `stoppedOutside`), once per instance. */
-const STOPPED_RE = /^instance \S+ (?:on '.*' )?was stopped outside the app:/;
+/** Keys refused or absent, whichever call met it (events.ts `credentialsCode`). */
+function credentialsProblem(e: EngineEvent): boolean {
+  return e.code === 'credentials-refused' || e.code === 'credentials-missing';
+}
 
 const CAP_RE = /not launched:.*(?:is at its cap of|cap of \d+ instances is reached)/;
 
-/** Events never say a connection is lost for long: that is read from the state (`holdingOnOutage`). */
+/**
+ * Engine events → notification kinds, from the event's kind, cause and code, never its words: a message that
+ * quotes "AuthFailure" (a missing Spot role) or names "credentials" (a tip) is no credentials refusal. Events never
+ * say a connection is lost for long: that is read from the state (`holdingOnOutage`).
+ */
 export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLost'> | null {
   switch (e.kind) {
     case 'launch':
@@ -175,22 +168,21 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
     case 'terminate':
       return 'terminated';
     case 'launch-failed':
-      // EC2's own verdict when the event carries it: a missing Spot role reads "AuthFailure…" yet is no credentials
-      // problem, and its fix is not in the Credentials tab. The words are matched only for events without one.
-      if (e.cause) return e.cause === 'auth' ? 'credentialsRejected' : 'launchFailed';
-      return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : 'launchFailed';
+      // EC2's own verdict: a missing Spot role reads "AuthFailure…" yet is no credentials problem, and its fix is not
+      // in the Credentials tab. A failure without one (no startup script) met no EC2 answer, so no refusal either.
+      return e.cause === 'auth' || credentialsProblem(e) ? 'credentialsRejected' : 'launchFailed';
     case 'budget':
       return 'capReached';
     case 'team':
       // Gained, lost, another engine, the lease unreachable; standing by and recoveries are only logged.
       return e.level === 'info' ? null : 'team';
     case 'error':
-      return CREDENTIALS_RE.test(e.message) ? 'credentialsRejected' : null;
+      return credentialsProblem(e) ? 'credentialsRejected' : null;
     case 'engine':
       // Told under the same switch as the refusal it ends, so a user who muted one does not get the other.
-      if (e.level === 'info' && RECOVERED_RE.test(e.message)) return 'credentialsRejected';
+      if (e.code === 'credentials-back') return 'credentialsRejected';
       // Under the switch of the termination it announces: a user who stopped it on purpose can still keep it.
-      return STOPPED_RE.test(e.message) ? 'terminated' : null;
+      return e.code === 'stopped-outside' ? 'terminated' : null;
     case 'decision':
       // The engine reports caps inside its (deduplicated) decision text: "…; 2 not launched: gpu_t4 is at its cap…".
       return CAP_RE.test(e.message) ? 'capReached' : null;
@@ -199,16 +191,24 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
   }
 }
 
+/** One problem a bucket tells, from its latest event. */
+interface Told {
+  /** The event's short form (`summary`) when it has one, else its message. */
+  text: string;
+  /** `text` is the short form, which says what to do already. */
+  summarized: boolean;
+  /** Credentials absent rather than refused (`credentials-missing`). */
+  missing: boolean;
+}
+
 interface Bucket {
   /** Launch failures are tracked by message instead (`FailureTrack`), and outages from the state (`Outage`). */
   kind: Exclude<NoticeKind, 'launchFailed' | 'connectionLost'>;
   queue: string | null;
   count: number;
-  messages: string[];
+  messages: Told[];
   /** Credentials refused earlier work again (a bucket of its own: it is not held behind the refusal's quiet time). */
   recovered?: boolean;
-  /** The last message is the event's own short form (`summary`), which says what to do already. */
-  summarized?: boolean;
   /** When its latest event happened (engine time): a launch on the queue after it ends a cap it tells. */
   lastAt?: number;
   /** capReached: every event in it is a budget cap crossing its near threshold (a warning), none a reached cap. */
@@ -269,7 +269,8 @@ function eventCount(e: EngineEvent): number {
 
 function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) => string): Notice {
   const on = b.queue ? ` on ${b.queue}` : '';
-  const last = redact(b.messages[b.messages.length - 1] ?? '');
+  const told = b.messages[b.messages.length - 1];
+  const last = redact(told?.text ?? '');
   const more = b.messages.length > 1 ? ` (and ${plural(b.messages.length - 1, 'more problem')})` : '';
   switch (b.kind) {
     case 'launched':
@@ -307,13 +308,13 @@ function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) =>
         };
       // One kind for both, as both are fixed in the same tab; the title says which it is, since telling a user
       // whose keys were never entered that they were rejected sends them looking for the wrong problem.
-      const missing = b.messages.map((m) => MISSING_RE.test(m));
+      const missing = b.messages.map((m) => m.missing);
       const title = missing.every(Boolean)
         ? 'Credentials missing'
         : missing.some(Boolean)
           ? 'Credentials missing or rejected'
           : 'Credentials rejected';
-      const open = b.summarized
+      const open = told?.summarized
         ? ''
         : ` Open the Credentials tab to ${missing.every(Boolean) ? 'enter' : 'update'} them.`;
       return {
@@ -461,8 +462,12 @@ export class Notifier {
       const b = this.pending.get(key) ?? { kind, queue, count: 0, messages: [], ...(recovered ? { recovered } : {}) };
       b.count += eventCount(e);
       // A long message's short form: a notification shows about four lines.
-      b.messages.push(e.summary ?? e.message);
-      b.summarized = e.summary !== undefined;
+      const told: Told = {
+        text: e.summary ?? e.message,
+        summarized: e.summary !== undefined,
+        missing: e.code === 'credentials-missing',
+      };
+      b.messages.push(told);
       b.lastAt = e.at;
       // Budget crossings are 'warn' at the near threshold and 'error' once reached (cost/budget.ts).
       if (kind === 'capReached') b.nearOnly = (b.nearOnly ?? true) && e.kind === 'budget' && e.level === 'warn';
@@ -500,7 +505,7 @@ export class Notifier {
       kind: 'terminated',
       queue: e.queue ?? null,
       count: 1,
-      messages: [e.message],
+      messages: [{ text: e.message, summarized: false, missing: false }],
       stopped: { instanceId, ...(terminatesAt !== undefined ? { terminatesAt } : {}) },
     });
   }

@@ -13,7 +13,8 @@ import { FakeController, snapshot } from '../service/fixtures.js';
 import { AuthGate } from '../../electron/engine/controllers/auth.js';
 import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
 import { ClearmlError } from '../../electron/engine/ports.js';
-import { ev } from '../../electron/engine/events.js';
+import { errorFromRedirect } from '../../electron/engine/clearml/errors.js';
+import { credentialsCode, ev } from '../../electron/engine/events.js';
 
 const MIN = 60_000;
 const noMutes: NotificationMutes = defaultSettings().notificationMutes;
@@ -117,6 +118,7 @@ describe('Notifier', () => {
     log.add({
       kind: 'error',
       level: 'error',
+      code: 'credentials-refused',
       message: 'AWS AuthFailure: credentials AKIAIOSFODNN7EXAMPLE were rejected.',
     });
     const [o] = n.next(log.snap(), noMutes);
@@ -130,17 +132,18 @@ describe('Notifier', () => {
     n.next(log.snap(), noMutes);
     const refusal =
       'AWS refused the request (UnauthorizedOperation): … Launches are stopped: one is tried again in 1 min';
-    log.add({ kind: 'launch-failed', level: 'error', queue: 'cpu', message: refusal });
+    log.add({ kind: 'launch-failed', level: 'error', queue: 'cpu', cause: 'auth', message: refusal });
     expect(n.next(log.snap(), noMutes).map((o) => o.title)).toEqual(['Credentials rejected']);
     now += 60_000;
-    log.add({ kind: 'launch-failed', level: 'error', queue: 'cpu', message: refusal.replace('1 min', '2 min') });
+    const again = refusal.replace('1 min', '2 min');
+    log.add({ kind: 'launch-failed', level: 'error', queue: 'cpu', cause: 'auth', message: again });
     // Within the 30-min quiet time of the rejection: held back.
     expect(n.next(log.snap(), noMutes)).toEqual([]);
     now += 120_000;
     const gate = new AuthGate();
     gate.note(classifyEc2Error({ name: 'UnauthorizedOperation', message: 'x' }), 0, 'RunInstances');
     const back = ev.authRecovered(gate.current!, 'launch', 180_000);
-    log.add({ kind: back.kind, level: back.level, message: back.message });
+    log.add(back);
     expect(n.next(log.snap(), noMutes)).toEqual([
       {
         kind: 'credentialsRejected',
@@ -155,30 +158,60 @@ describe('Notifier', () => {
     expect(n.next(log.snap(), { ...noMutes, credentialsRejected: true })).toEqual([]);
   });
 
+  // The errors the clients throw, as the connections controller reports them (`ev.connectionDown`).
+  const noAwsKeys = classifyEc2Error({ name: 'CredentialsProviderError', message: 'Could not load credentials' });
+  const clearmlNone = new ClearmlError('auth', 'ClearML received no credentials for auth.login (HTTP 401/20): add…', {
+    status: 401,
+    subcode: 20,
+  });
+  const clearmlUnset = new ClearmlError('auth', 'No ClearML credentials are set: add an access key and secret key');
+  const clearmlRejected = new ClearmlError(
+    'auth',
+    'ClearML rejected the access key "AKTEST…" on auth.login (HTTP 401/22): check the key pair in the Credentials tab',
+    { status: 401, subcode: 22 },
+  );
+  const awsRejected = classifyEc2Error({ name: 'AuthFailure', message: 'x' });
   it.each([
-    [['No AWS credentials were found: enter an access key in the Credentials tab'], 'Credentials missing', 'enter'],
-    [
-      ['ClearML received no credentials for auth.login (HTTP 401/20): add an access key and secret key'],
-      'Credentials missing',
-      'enter',
-    ],
-    [['No ClearML credentials are set: add an access key and secret key'], 'Credentials missing', 'enter'],
-    [
-      [
-        'No AWS credentials were found: enter an access key',
-        'ClearML rejected the access key "AKTEST…" on auth.login (HTTP 401/22): check the key pair in the Credentials tab',
-      ],
-      'Credentials missing or rejected',
-      'update',
-    ],
-    [['AWS AuthFailure: the credentials were rejected'], 'Credentials rejected', 'update'],
-  ])('credentials %j: titled "%s", and every problem counted', (messages, title, verb) => {
+    ['AWS none', [noAwsKeys], 'Credentials missing', 'enter'],
+    ['ClearML none received', [clearmlNone], 'Credentials missing', 'enter'],
+    ['ClearML none set', [clearmlUnset], 'Credentials missing', 'enter'],
+    ['AWS none, ClearML rejected', [noAwsKeys, clearmlRejected], 'Credentials missing or rejected', 'update'],
+    ['AWS rejected', [awsRejected], 'Credentials rejected', 'update'],
+  ])('credentials %s: titled "%s", and every problem counted', (_, errors, title, verb) => {
     n.next(log.snap(), noMutes);
-    for (const message of messages) log.add({ kind: 'error', level: 'error', message });
+    for (const e of errors) log.add(ev.connectionDown(e.message, e));
+    const messages = errors.map((e) => e.message);
     const [o] = n.next(log.snap(), noMutes);
     expect(o?.title).toBe(title);
     expect(o?.body).toContain(`Open the Credentials tab to ${verb} them.`);
     if (messages.length > 1) expect(o?.body).toContain('(and 1 more problem)');
+  });
+
+  const redirect = errorFromRedirect(301, 'https://clearml.example.com/api/queues.get_all', '/queues.get_all', {
+    endpoint: 'queues.get_all',
+    apiHost: 'http://clearml.example.com/api',
+    accessKeyHint: null,
+  });
+  const noTerminate = classifyEc2Error({ name: 'OperationNotPermitted', message: 'termination protection is on' });
+  const gate = new AuthGate();
+  gate.note(awsRejected, 0, 'RunInstances');
+  it.each([
+    ['ClearML refused the keys', ev.connectionDown(clearmlRejected.message, clearmlRejected), 'credentialsRejected'],
+    ['no AWS keys', ev.connectionDown(noAwsKeys.message, noAwsKeys), 'credentialsRejected'],
+    // Its advice names the credentials ("a redirect would drop the credentials"); the fix is the API host.
+    ['a ClearML redirect', ev.connectionDown(redirect.message, redirect), null],
+    ['EC2 refused a termination for the keys', ev.terminateFailed(['i-1'], awsRejected), 'credentialsRejected'],
+    ['EC2 refused a termination otherwise', ev.terminateFailed(['i-1'], noTerminate), null],
+    ['EC2 refused a tag for the keys', ev.serverTagFailed('https://c', 2, awsRejected), 'credentialsRejected'],
+    [
+      'a tick failed on refused keys',
+      { level: 'error', kind: 'error', message: 'x', ...credentialsCode(awsRejected) },
+      'credentialsRejected',
+    ],
+    ['the keys work again', ev.authRecovered(gate.current!, 'launch', 60_000), 'credentialsRejected'],
+    ['stopped outside the app', ev.stoppedOutside({ instanceId: 'i-1', queue: 'gpu', graceSec: 600 }), 'terminated'],
+  ] as const)('%s: told from the code the event was emitted with, as %s', (_, e, kind) => {
+    expect(classifyEvent({ id: 1, at: 0, ...e })).toBe(kind);
   });
 
   it('cap reached', () => {
@@ -232,13 +265,12 @@ describe('Notifier', () => {
     ['launch', 'ok', 'launched'],
     ['terminate', 'idle', 'terminated'],
     ['launch-failed', 'InsufficientInstanceCapacity', 'launchFailed'],
-    [
-      'launch-failed',
-      'AuthFailure: AWS was not able to validate the provided access credentials',
-      'credentialsRejected',
-    ],
+    // The words are not read: an event is a credentials problem by its cause or code (the cases below).
+    ['launch-failed', 'AuthFailure: AWS was not able to validate the provided access credentials', 'launchFailed'],
     ['budget', 'cap', 'capReached'],
-    ['error', 'ClearML rejected the credentials (401/22)', 'credentialsRejected'],
+    ['error', 'ClearML rejected the credentials (401/22)', null],
+    ['engine', 'AWS accepts the credentials again (AuthFailure no longer)', null],
+    ['engine', "instance i-1 on 'gpu' was stopped outside the app: its disks are still billed", null],
     ['error', 'tick failed: ECONNRESET', null],
     ['decision', 'scale up', null],
     ['decision', 'gpu: 5 pending, launching 1; 4 not launched: gpu_t4 is at its cap of 3', 'capReached'],
@@ -570,8 +602,8 @@ describe('rendered text never doubles a full stop', () => {
     const n = new Notifier({ now: () => 0, redact: (t) => t });
     const log = engineLog();
     n.next(log.snap(), noMutes);
-    log.add({ kind: 'launch-failed', level: 'error', queue: 'gpu', message });
-    log.add({ kind: 'error', level: 'error', message });
+    log.add({ kind: 'launch-failed', level: 'error', queue: 'gpu', cause: 'auth', message });
+    log.add({ kind: 'error', level: 'error', code: 'credentials-refused', message });
     const out = n.next(log.snap(), noMutes);
     expect(out.map((o) => o.kind)).toContain('credentialsRejected');
     for (const o of out) {

@@ -50,7 +50,7 @@ export class ConnectionsController {
       const failure = failures[service];
       const problem = failure === null ? null : problemFrom(service, failure, endpoint[service]);
       const t = this.watch.update(service, problem, now);
-      if (t?.started) emit(ev.connectionDown(renderProblem(t.started, r.surface, r)));
+      if (t?.started) emit(ev.connectionDown(renderProblem(t.started, r.surface, r), failure));
       if (t?.cleared) emit(ev.connectionBack(renderCleared(t.cleared, now)));
       if (problem) {
         now_[service] = renderProblem(problem, r.surface, r);

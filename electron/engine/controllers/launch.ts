@@ -15,10 +15,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../../shared/config.js';
-import type { Market } from '../../../shared/domain.js';
+import type { EventCode, Market } from '../../../shared/domain.js';
 import { errorText } from '../../../shared/error-text.js';
 import { sentence } from '../../../shared/words.js';
-import { ev } from '../events.js';
+import { credentialsCode, ev } from '../events.js';
 import {
   CapacityCooldowns,
   capacityKeyOf,
@@ -87,6 +87,12 @@ export function refusalRetryText(queue: string, resource: string): string {
     `'${resource}' is tried again in ${Math.round(CONFIG_REFUSAL_COOLDOWN_MS / 60_000)} min, or at the next poll ` +
     `once its settings change; meanwhile '${queue}' uses its next resource, if it has one.`
   );
+}
+
+/** A refusal's notification fields for its failed-launch event: the short form and the code. */
+interface LaunchNotice {
+  summary: string;
+  code?: EventCode;
 }
 
 export class LaunchController {
@@ -197,7 +203,7 @@ export class LaunchController {
         ctx.emit(
           ev.launchFailed(a.queue, a.resource, outcome.error, a.reason.demand.prewarm, {
             ...(outcome.cause ? { cause: outcome.cause } : {}),
-            ...(outcome.summary ? { summary: outcome.summary } : {}),
+            ...outcome.notice,
           }),
         );
       }
@@ -224,7 +230,13 @@ export class LaunchController {
     a: LaunchAction,
     config: Config,
     ctx: ActContext,
-  ): Promise<{ ids: string[]; error: string | null; cause?: Ec2ErrorKind; stopAll: boolean; summary?: string }> {
+  ): Promise<{
+    ids: string[];
+    error: string | null;
+    cause?: Ec2ErrorKind;
+    stopAll: boolean;
+    notice?: LaunchNotice;
+  }> {
     const now = ctx.now;
     const stamp = ctx.stamp ?? null;
     const res = config.resources[a.resource];
@@ -255,7 +267,7 @@ export class LaunchController {
     const concurrency = Math.max(1, this.ports.launchConcurrency ?? 4);
     let error: string | null = null;
     // A refusal's short form for a notification, kept with the text it shortens (a later outcome may replace it).
-    let summary: { of: string; notice: string } | null = null;
+    let summary: { of: string; notice: LaunchNotice } | null = null;
     /** The kind of EC2 error `error` words, for the event (the notifier decides from it, not from the words). */
     let cause: Ec2ErrorKind | undefined;
     let stopAll = false;
@@ -335,7 +347,10 @@ export class LaunchController {
           this.auth.note(o.error, now, 'RunInstances');
           error = this.auth.blockedAt(now);
           const b = this.auth.current;
-          summary = b && error ? { of: error, notice: authBlockSummary(b, now).notice } : null;
+          summary =
+            b && error
+              ? { of: error, notice: { summary: authBlockSummary(b, now).notice, ...credentialsCode(o.error) } }
+              : null;
           stopAll = true;
         } else if (o.error.kind === 'throttle') {
           error = `EC2 is throttling requests (${o.error.code}): launches resume next tick`;
@@ -354,7 +369,7 @@ export class LaunchController {
       error,
       ...(cause ? { cause } : {}),
       stopAll,
-      ...(summary && summary.of === error ? { summary: summary.notice } : {}),
+      ...(summary && summary.of === error ? { notice: summary.notice } : {}),
     };
   }
 }

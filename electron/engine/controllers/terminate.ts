@@ -104,9 +104,9 @@ export class TerminateController {
     try {
       await ec2.terminateInstances(ids);
     } catch (e) {
-      const msg = `terminating ${ids.join(', ')} failed: ${errorText(e)}`;
-      ctx.errors.push(msg);
-      ctx.emit(ev.terminateFailed(msg, ids));
+      const failed = ev.terminateFailed(ids, e);
+      ctx.errors.push(failed.message);
+      ctx.emit(failed);
       this.auth.note(e, ctx.now, 'TerminateInstances');
       return [];
     }
