@@ -5,7 +5,7 @@
  */
 import type { EngineEvent, EventCode, LaunchFailureCause } from '../../shared/domain.js';
 import { errorText } from '../../shared/error-text.js';
-import { plural } from '../../shared/words.js';
+import { clip, plural, sentence } from '../../shared/words.js';
 import { ClearmlError, Ec2Error } from './ports.js';
 import type { Resumed } from './policy/warm-memory.js';
 import { formatMinutes } from './reasons.js';
@@ -56,6 +56,9 @@ export function credentialsCode(e: unknown): { code?: EventCode } {
     };
   return {};
 }
+
+/** About four lines of some 50 characters: what a Windows toast or a macOS alert shows before it cuts a body. */
+const NOTICE_CHARS = 200;
 
 export const ev = {
   /** A poll far later than asked (awayReport): how long, and what ended meanwhile. */
@@ -316,13 +319,22 @@ export const ev = {
     instanceIds,
     message: `terminated ${plural(instanceIds.length, 'instance')}: ${reason}`,
   }),
-  terminateFailed: (instanceIds: string[], e: unknown): NewEvent => ({
-    level: 'error',
-    kind: 'error',
-    message: `terminating ${instanceIds.join(', ')} failed: ${errorText(e)}`,
-    instanceIds,
-    code: credentialsCode(e).code ?? 'terminate-failed',
-  }),
+  /**
+   * EC2 refused TerminateInstances. The log keeps the whole answer; a notification shows about four lines, so the
+   * event's `summary` says which instances still bill and why in under 200 characters.
+   */
+  terminateFailed: (instanceIds: string[], e: unknown): NewEvent => {
+    const more = instanceIds.length > 1 ? ` and ${instanceIds.length - 1} more` : '';
+    const head = `EC2 refused to terminate ${instanceIds[0] ?? ''}${more} (still billing): `;
+    return {
+      level: 'error',
+      kind: 'error',
+      message: `terminating ${instanceIds.join(', ')} failed: ${errorText(e)}`,
+      instanceIds,
+      code: credentialsCode(e).code ?? 'terminate-failed',
+      summary: sentence(head + clip(errorText(e), NOTICE_CHARS - 1 - head.length)),
+    };
+  },
   unregistered: (workerId: string, reason: string): NewEvent => ({
     level: 'info',
     kind: 'unregister',

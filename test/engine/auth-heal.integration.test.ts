@@ -146,6 +146,45 @@ describe('an auth refusal heals without a settings save', () => {
     );
   });
 
+  it('a refused termination: the notification says which instance still bills and why, short; the log has it all', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    addTasks(w.clearml, 'cpu', 1, 30);
+    await w.run(engine, 120, 30);
+    const [instance] = w.live();
+    const mutes = defaultSettings().notificationMutes;
+    const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
+    notifier.next(w.store.getState(), mutes);
+    // AWS's own answer to a refused call carries an encoded authorization message of several hundred characters.
+    const encoded = `Encoded authorization failure message: ${'AbCd'.repeat(150)}`;
+    w.ec2.faults.push({
+      action: 'TerminateInstances',
+      code: 'UnauthorizedOperation',
+      status: 403,
+      message: `You are not authorized to perform this operation. ${encoded}`,
+      count: 1_000,
+    });
+    const notices = [];
+    for (let t = 0; t < 300; t += 15) {
+      await w.run(engine, 15);
+      notices.push(...notifier.next(w.store.getState(), mutes));
+    }
+    expect(notices.map((n) => n.title)).toEqual(['Credentials rejected']);
+    const body = notices[0]!.body;
+    expect(body.length).toBeLessThanOrEqual(200);
+    expect(body).toMatch(new RegExp(`^EC2 refused to terminate ${instance!.instanceId} \\(still billing\\): `));
+    expect(body).toContain('ec2:TerminateInstances (UnauthorizedOperation)');
+    expect(notices[0]!.navigate).toEqual({ view: 'credentials' });
+    const event = w.store
+      .getState()
+      .events.filter((e) => e.kind === 'error')
+      .at(-1);
+    expect(event?.message).toBe(
+      `terminating ${instance!.instanceId} failed: The AWS identity is not allowed to call ec2:TerminateInstances ` +
+        '(UnauthorizedOperation): add it to the IAM policy of these credentials.',
+    );
+  });
+
   it('RequestExpired on one RunInstances (a clock step): the next tick, whose listing EC2 answers, launches', async () => {
     const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
     const engine = w.newEngine(cpuOnly());
