@@ -206,6 +206,11 @@ export const EngineEventSchema = z.object({
   summary: z.string().optional(),
   /** See `EventCodeSchema`; absent: the kind says all a reader decides from. */
   code: EventCodeSchema.optional(),
+  /**
+   * On a refusal that stops launches: how long after the event one launch is tried again. Its `summary` leaves the
+   * wait out, so a notification shown later (after a quiet time) counts it from when it is shown.
+   */
+  retryInMs: z.number().optional(),
 });
 export type EngineEvent = z.infer<typeof EngineEventSchema>;
 

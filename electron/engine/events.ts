@@ -376,7 +376,7 @@ export const ev = {
     resource: string,
     message: string,
     prewarm?: number,
-    more: { cause?: LaunchFailureCause; code?: EventCode; summary?: string } = {},
+    more: { cause?: LaunchFailureCause; code?: EventCode; summary?: string; retryInMs?: number } = {},
   ): NewEvent => ({
     level: 'error',
     kind: 'launch-failed',
@@ -387,5 +387,6 @@ export const ev = {
     message,
     ...(more.code ? { code: more.code } : {}),
     ...(more.summary ? { summary: more.summary } : {}),
+    ...(more.retryInMs !== undefined ? { retryInMs: more.retryInMs } : {}),
   }),
 };

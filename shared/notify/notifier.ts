@@ -199,6 +199,8 @@ interface Told {
   summarized: boolean;
   /** Credentials absent rather than refused (`credentials-missing`). */
   missing: boolean;
+  /** When one launch is tried again, on this notifier's clock: worded when the notice is shown, not when read. */
+  retryBy?: number;
 }
 
 interface Bucket {
@@ -206,6 +208,7 @@ interface Bucket {
   kind: Exclude<NoticeKind, 'launchFailed' | 'connectionLost'>;
   queue: string | null;
   count: number;
+  /** The distinct problems, the latest last: the same refusal at every retry is one problem, not several. */
   messages: Told[];
   /** Credentials refused earlier work again (a bucket of its own: it is not held behind the refusal's quiet time). */
   recovered?: boolean;
@@ -267,11 +270,22 @@ function eventCount(e: EngineEvent): number {
   return e.count ?? (e.instanceIds?.length || 1);
 }
 
-function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) => string): Notice {
+/**
+ * When the refused launch is tried again, counted from `now` (when the notice is shown, possibly after a quiet
+ * time), as the engine counts it: whole minutes, rounded up. Once that time is over, the next launch is the try.
+ */
+function nextTry(retryBy: number, now: number): string {
+  const ms = retryBy - now;
+  return ms > 0 ? `Next try in ${Math.max(1, Math.ceil(ms / 60_000))} min.` : 'Next try with the next launch.';
+}
+
+function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) => string, now: number): Notice {
   const on = b.queue ? ` on ${b.queue}` : '';
   const told = b.messages[b.messages.length - 1];
+  // Its full stop goes after the count of the others: "… the policy (and 1 more problem)."
   const last = redact(told?.text ?? '');
   const more = b.messages.length > 1 ? ` (and ${plural(b.messages.length - 1, 'more problem')})` : '';
+  const lastWithMore = more ? sentence(last.replace(/\.$/, '') + more) : last;
   switch (b.kind) {
     case 'launched':
       return {
@@ -317,11 +331,12 @@ function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) =>
       const open = told?.summarized
         ? ''
         : ` Open the Credentials tab to ${missing.every(Boolean) ? 'enter' : 'update'} them.`;
+      const retry = told?.retryBy !== undefined ? ` ${nextTry(told.retryBy, now)}` : '';
       return {
         kind: b.kind,
         queue: b.queue,
         title,
-        body: `${sentence(last + more)}${open}`,
+        body: `${sentence(lastWithMore)}${retry}${open}`,
         navigate: { view: 'credentials' },
       };
     }
@@ -331,7 +346,7 @@ function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) =>
         queue: b.queue,
         // A cap at 96 % is near, as the tray and the dashboard say, not reached.
         title: b.nearOnly ? 'Budget cap nearly reached' : 'Instance or budget cap reached',
-        body: `${last}${more}`,
+        body: lastWithMore,
         navigate: { view: b.queue ? 'queues' : 'costs', ...(b.queue ? { id: b.queue } : {}) },
       };
     case 'team':
@@ -466,8 +481,9 @@ export class Notifier {
         text: e.summary ?? e.message,
         summarized: e.summary !== undefined,
         missing: e.code === 'credentials-missing',
+        ...(e.retryInMs !== undefined ? { retryBy: this.opts.now() + e.retryInMs } : {}),
       };
-      b.messages.push(told);
+      b.messages = [...b.messages.filter((m) => m.text !== told.text), told];
       b.lastAt = e.at;
       // Budget crossings are 'warn' at the near threshold and 'error' once reached (cost/budget.ts).
       if (kind === 'capReached') b.nearOnly = (b.nearOnly ?? true) && e.kind === 'budget' && e.level === 'warn';
@@ -575,7 +591,7 @@ export class Notifier {
       if (shown !== undefined && now - shown < this.cooldown[b.kind]) continue;
       this.pending.delete(key);
       this.lastShown.set(key, now);
-      out.push(render(b, this.opts.redact, this.opts.clock ?? localTimeOfDay));
+      out.push(render(b, this.opts.redact, this.opts.clock ?? localTimeOfDay, now));
     }
     return out;
   }

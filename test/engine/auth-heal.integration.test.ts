@@ -146,6 +146,34 @@ describe('an auth refusal heals without a settings save', () => {
     );
   });
 
+  it('a refusal told after its quiet time counts the next try from when it is shown', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    w.ec2.faults.push({ action: 'RunInstances', code: 'UnauthorizedOperation', status: 403, count: 1_000 });
+    addTasks(w.clearml, 'cpu', 1, 3600);
+    const mutes = defaultSettings().notificationMutes;
+    const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
+    notifier.next(w.store.getState(), mutes);
+    const told: { at: number; body: string }[] = [];
+    const tries: number[] = [];
+    for (let t = 0; t < 45 * 60; t += 15) {
+      const calls = runCalls(w);
+      await w.run(engine, 15);
+      if (runCalls(w) > calls) tries.push(w.clock.now());
+      for (const n of notifier.next(w.store.getState(), mutes)) told.push({ at: w.clock.now(), body: n.body });
+    }
+    // The first at once, the next after the 30-min quiet time: the refusals meanwhile (at 1, 3, 8, 18, 28 min) are
+    // one problem, and its next try is the one due when the notice is shown, not 10 min after the last refusal.
+    expect(told).toHaveLength(2);
+    const late = told[1]!;
+    expect(late.at - told[0]!.at).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(late.body).not.toContain('more problem');
+    const inMin = Number(/Next try in (\d+) min\.$/.exec(late.body)?.[1]);
+    const next = tries.find((at) => at > late.at)!;
+    expect(next - late.at).toBeLessThanOrEqual(inMin * 60_000);
+    expect(next - late.at).toBeGreaterThan((inMin - 1) * 60_000);
+  });
+
   it('a refused termination: the notification says which instance still bills and why, short; the log has it all', async () => {
     const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
     const engine = w.newEngine(cpuOnly());

@@ -214,6 +214,76 @@ describe('Notifier', () => {
     expect(classifyEvent({ id: 1, at: 0, ...e })).toBe(kind);
   });
 
+  // A refusal at 0 whose next try is `retryMin` later, and when the notice is shown (after a quiet time, say).
+  it.each([
+    ['shown at once', 1, 0, 'Next try in 1 min.'],
+    ['shown 4 min later', 10, 4, 'Next try in 6 min.'],
+    ['shown 30 s before the try', 10, 9.5, 'Next try in 1 min.'],
+    ['shown after the try was due', 2, 5, 'Next try with the next launch.'],
+  ])('a refusal %s: the next try counted from then', (_, retryMin, shownMin, said) => {
+    const cooldownMs = { credentialsRejected: shownMin * MIN };
+    const late = new Notifier({ now: () => now, redact: (t) => t, cooldownMs });
+    late.next(log.snap(), noMutes);
+    // A notice shown just before: this refusal waits out the quiet time.
+    log.add({
+      kind: 'launch-failed',
+      level: 'error',
+      queue: 'cpu',
+      cause: 'auth',
+      summary: 'Refused A.',
+      message: 'a',
+    });
+    late.next(log.snap(), noMutes);
+    const summary = 'The AWS identity is not allowed to call ec2:RunInstances (UnauthorizedOperation): fix the policy.';
+    log.add({
+      kind: 'launch-failed',
+      level: 'error',
+      queue: 'cpu',
+      cause: 'auth',
+      summary,
+      message: 'b',
+      retryInMs: retryMin * MIN,
+    });
+    const at = late.next(log.snap(), noMutes);
+    now += shownMin * MIN;
+    const [o] = shownMin ? late.next(log.snap(), noMutes) : at;
+    expect(o?.body).toBe(`${summary} ${said}`);
+  });
+
+  it('two refusals in one notice: the count of the other inside the sentence, before its full stop', () => {
+    n.next(log.snap(), noMutes);
+    const refusal = { kind: 'error', level: 'error', code: 'credentials-refused' } as const;
+    log.add({ ...refusal, message: 'x', summary: 'EC2 refused to terminate i-1 (still billing): fix the policy.' });
+    n.next(log.snap(), noMutes);
+    log.add({ ...refusal, message: 'y', summary: 'EC2 refused to terminate i-2 (still billing): fix the policy.' });
+    log.add({ ...refusal, message: 'z', summary: 'EC2 refused to terminate i-3 (still billing): fix the policy.' });
+    now += 30 * MIN;
+    expect(n.next(log.snap(), noMutes).map((o) => o.body)).toEqual([
+      'EC2 refused to terminate i-3 (still billing): fix the policy (and 1 more problem).',
+    ]);
+  });
+
+  it('the same refusal at every retry is one problem, not "and N more problems"', () => {
+    const late = new Notifier({ now: () => now, redact: (t) => t });
+    late.next(log.snap(), noMutes);
+    const refusal = { kind: 'launch-failed', level: 'error', queue: 'cpu', cause: 'auth', message: 'm' } as const;
+    log.add({ ...refusal, summary: 'Refused.', retryInMs: MIN });
+    expect(late.next(log.snap(), noMutes).map((o) => o.body)).toEqual(['Refused. Next try in 1 min.']);
+    for (const [min, retryMin] of [
+      [1, 2],
+      [3, 5],
+      [8, 10],
+      [18, 10],
+      [28, 10],
+    ]) {
+      now = 1_000_000 + min! * MIN;
+      log.add({ ...refusal, summary: 'Refused.', retryInMs: retryMin! * MIN });
+      expect(late.next(log.snap(), noMutes)).toEqual([]);
+    }
+    now = 1_000_000 + 30 * MIN;
+    expect(late.next(log.snap(), noMutes).map((o) => o.body)).toEqual(['Refused. Next try in 8 min.']);
+  });
+
   it('cap reached', () => {
     n.next(log.snap(), noMutes);
     log.add({ kind: 'budget', level: 'warn', message: 'max total instances (20) reached: 4 tasks wait' });

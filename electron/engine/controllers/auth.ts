@@ -103,16 +103,19 @@ export function authBlockText(b: AuthBlock, now: number): string {
  * dashboard keep the full text.
  *
  * `line`, for the tray's status line: what was refused and when one launch is tried again (the menu's "Open
- * Credentials…" item right below is what to do). `notice`, for a notification: the classified message (the cause,
- * the code once, the fix) and when one launch is tried again.
+ * Credentials…" item right below is what to do), rewritten at every tick. `notice`, for a notification: the
+ * classified message (the cause, the code once, the fix); `retryInMs`, when one launch is tried again, which the
+ * notifier words when it shows the notice (it may hold one back for a quiet time: counted from the refusal, "next
+ * try in 1 min" would be wrong by that time).
  */
-export function authBlockSummary(b: AuthBlock, now: number): { line: string; notice: string } {
+export function authBlockSummary(b: AuthBlock, now: number): { line: string; notice: string; retryInMs?: number } {
   if (b.service === 'clearml') return { line: 'ClearML rejected the credentials', notice: authBlockText(b, now) };
   const retry = b.retryAt > now ? `in ${minutes(b.retryAt - now)}` : 'now';
   const what = b.action ? `ec2:${b.action}` : 'the credentials';
   return {
     line: `AWS refused ${what} (${b.code}); next try ${retry}`,
-    notice: `${sentence(b.message)} Next try ${retry}.`,
+    notice: sentence(b.message),
+    retryInMs: Math.max(0, b.retryAt - now),
   };
 }
 

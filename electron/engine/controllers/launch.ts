@@ -89,10 +89,11 @@ export function refusalRetryText(queue: string, resource: string): string {
   );
 }
 
-/** A refusal's notification fields for its failed-launch event: the short form and the code. */
+/** A refusal's notification fields for its failed-launch event: the short form, the code, the wait before a try. */
 interface LaunchNotice {
   summary: string;
   code?: EventCode;
+  retryInMs?: number;
 }
 
 export class LaunchController {
@@ -347,10 +348,17 @@ export class LaunchController {
           this.auth.note(o.error, now, 'RunInstances');
           error = this.auth.blockedAt(now);
           const b = this.auth.current;
-          summary =
-            b && error
-              ? { of: error, notice: { summary: authBlockSummary(b, now).notice, ...credentialsCode(o.error) } }
-              : null;
+          if (b && error) {
+            const { notice, retryInMs } = authBlockSummary(b, now);
+            summary = {
+              of: error,
+              notice: {
+                summary: notice,
+                ...credentialsCode(o.error),
+                ...(retryInMs !== undefined ? { retryInMs } : {}),
+              },
+            };
+          } else summary = null;
           stopAll = true;
         } else if (o.error.kind === 'throttle') {
           error = `EC2 is throttling requests (${o.error.code}): launches resume next tick`;
