@@ -18,6 +18,7 @@ import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
 import { clip, localTimeOfDay, plural, sentence } from '../words.js';
 import { stoppedNote } from '../stopped.js';
+import { roleAllows } from '../ipc/roles.js';
 
 export type NoticeKind = NotificationCategory;
 
@@ -279,7 +280,21 @@ function nextTry(retryBy: number, now: number): string {
   return ms > 0 ? `Next try in ${Math.max(1, Math.ceil(ms / 60_000))} min.` : 'Next try with the next launch.';
 }
 
-function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) => string, now: number): Notice {
+/**
+ * Whether this app may change the credentials of the engine it shows: its own, or a team engine's as an admin. A
+ * teammate below admin finds the Credentials tab read-only ("Credentials cannot be changed from here").
+ */
+function mayUpdateCredentials(s: Snapshot): boolean {
+  return !s.remote?.actor || roleAllows(s.remote.actor.role, 'autoscaler:credentials.set');
+}
+
+function render(
+  b: Bucket,
+  redact: (t: string) => string,
+  clock: (ms: number) => string,
+  now: number,
+  snapshot: Snapshot,
+): Notice {
   const on = b.queue ? ` on ${b.queue}` : '';
   const told = b.messages[b.messages.length - 1];
   // Its full stop goes after the count of the others: "… the policy (and 1 more problem)."
@@ -328,9 +343,12 @@ function render(b: Bucket, redact: (t: string) => string, clock: (ms: number) =>
         : missing.some(Boolean)
           ? 'Credentials missing or rejected'
           : 'Credentials rejected';
+      const verb = missing.every(Boolean) ? 'enter' : 'update';
       const open = told?.summarized
         ? ''
-        : ` Open the Credentials tab to ${missing.every(Boolean) ? 'enter' : 'update'} them.`;
+        : mayUpdateCredentials(snapshot)
+          ? ` Open the Credentials tab to ${verb} them.`
+          : ` An admin of the team engine can ${verb} them.`;
       const retry = told?.retryBy !== undefined ? ` ${nextTry(told.retryBy, now)}` : '';
       return {
         kind: b.kind,
@@ -591,7 +609,7 @@ export class Notifier {
       if (shown !== undefined && now - shown < this.cooldown[b.kind]) continue;
       this.pending.delete(key);
       this.lastShown.set(key, now);
-      out.push(render(b, this.opts.redact, this.opts.clock ?? localTimeOfDay, now));
+      out.push(render(b, this.opts.redact, this.opts.clock ?? localTimeOfDay, now, snapshot));
     }
     return out;
   }

@@ -13,6 +13,7 @@ import { FakeController, snapshot } from '../service/fixtures.js';
 import { AuthGate } from '../../electron/engine/controllers/auth.js';
 import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
 import { ClearmlError } from '../../electron/engine/ports.js';
+import { sentence } from '../../shared/words.js';
 import { errorFromRedirect } from '../../electron/engine/clearml/errors.js';
 import { credentialsCode, ev } from '../../electron/engine/events.js';
 
@@ -282,6 +283,28 @@ describe('Notifier', () => {
     }
     now = 1_000_000 + 30 * MIN;
     expect(late.next(log.snap(), noMutes).map((o) => o.body)).toEqual(['Refused. Next try in 8 min.']);
+  });
+
+  const attached = (role: 'viewer' | 'operator' | 'admin') => ({
+    url: 'https://team.example.com',
+    actor: { name: 'ana', role },
+    state: 'connected' as const,
+    since: 0,
+    retryAt: null,
+    lastError: null,
+  });
+  it.each([
+    ['its own engine', undefined, ' Open the Credentials tab to update them.'],
+    ['a team engine, as an admin', attached('admin'), ' Open the Credentials tab to update them.'],
+    ['a team engine, as an operator', attached('operator'), ' An admin of the team engine can update them.'],
+    ['a team engine, as a viewer', attached('viewer'), ' An admin of the team engine can update them.'],
+  ])('keys refused, in an app showing %s: sent where they can be changed', (_, remote, advice) => {
+    const snap = () => ({ ...log.snap(), ...(remote ? { remote } : {}) });
+    n.next(snap(), noMutes);
+    log.add(ev.connectionDown(awsRejected.message, awsRejected));
+    const [o] = n.next(snap(), noMutes);
+    expect(o?.title).toBe('Credentials rejected');
+    expect(o?.body).toBe(`${sentence(awsRejected.message)}${advice}`);
   });
 
   it('cap reached', () => {
