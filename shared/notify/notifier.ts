@@ -53,7 +53,8 @@ export const LAUNCH_FAILED_REPEAT_MS = [5 * 60_000, 30 * 60_000, 3 * 3600_000] a
 const STILL_FAILING_MS = 15 * 60_000;
 /** A failure not seen for this long has stopped (demand gone, config changed): if it comes back, it is news. */
 const LAUNCH_FAILED_FORGET_MS = 60 * 60_000;
-/** How many queues a launch-failure notice names before "and K more". */
+const REACHED = 'Instance or budget cap reached';
+/** How many queues a launch-failure or cap notice names before "and K more". */
 const QUEUES_NAMED = 3;
 
 const DEFAULT_COOLDOWN_MS: Record<NoticeKind, number> = {
@@ -363,7 +364,7 @@ function render(
         kind: b.kind,
         queue: b.queue,
         // A cap at 96 % is near, as the tray and the dashboard say, not reached.
-        title: b.nearOnly ? 'Budget cap nearly reached' : 'Instance or budget cap reached',
+        title: b.nearOnly ? 'Budget cap nearly reached' : REACHED,
         body: lastWithMore,
         navigate: { view: b.queue ? 'queues' : 'costs', ...(b.queue ? { id: b.queue } : {}) },
       };
@@ -376,6 +377,26 @@ function render(
         navigate: { view: 'overview' },
       };
   }
+}
+
+/**
+ * Caps that hold several queues at once (the global cap reached holds every queue with a task waiting: 60 queues,
+ * 60 decisions) are one notice naming the queues, not one notice each; each queue keeps its own quiet time.
+ */
+function mergeQueueCaps(notices: Notice[]): Notice[] {
+  const caps = notices.filter((n) => n.kind === 'capReached' && n.queue !== null);
+  const [first] = caps;
+  if (!first || caps.length < 2) return notices;
+  const bodies = new Set(caps.map((c) => c.body));
+  const others = bodies.size - 1;
+  const merged: Notice = {
+    kind: 'capReached',
+    queue: null,
+    title: caps.some((c) => c.title === REACHED) ? REACHED : first.title,
+    body: `${queueNames(caps.map((c) => c.queue ?? ''))}: ${first.body}${others ? ` (and ${plural(others, 'more problem')})` : ''}`,
+    navigate: { view: 'queues' },
+  };
+  return [...notices.filter((n) => !caps.includes(n)), merged];
 }
 
 export class Notifier {
@@ -611,6 +632,6 @@ export class Notifier {
       this.lastShown.set(key, now);
       out.push(render(b, this.opts.redact, this.opts.clock ?? localTimeOfDay, now, snapshot));
     }
-    return out;
+    return mergeQueueCaps(out);
   }
 }

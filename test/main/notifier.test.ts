@@ -329,6 +329,27 @@ describe('Notifier', () => {
     expect(n.next(log.snap(), noMutes)[0]).toMatchObject({ kind: 'capReached', title });
   });
 
+  it('the global cap holding 60 queues at once: one notice naming them, not 60', () => {
+    n.next(log.snap(), noMutes);
+    const held = '2 pending, 0 idle, 0 booting: need 2; 2 not launched: the global cap of 20 instances is reached';
+    for (let i = 0; i < 60; i++) log.add({ kind: 'decision', queue: `q${i}`, message: held });
+    log.add({ kind: 'decision', queue: 'gpu', message: '5 pending; 4 not launched: gpu_t4 is at its cap of 3' });
+    expect(n.next(log.snap(), noMutes)).toEqual([
+      {
+        kind: 'capReached',
+        queue: null,
+        title: 'Instance or budget cap reached',
+        body: `q0, q1, q2 and 58 more queues: ${held} (and 1 more problem)`,
+        navigate: { view: 'queues' },
+      },
+    ]);
+    // One queue alone is told as before, opening that queue.
+    log.add({ kind: 'decision', queue: 'solo', message: held });
+    expect(n.next(log.snap(), noMutes)).toEqual([
+      expect.objectContaining({ queue: 'solo', body: held, navigate: { view: 'queues', id: 'solo' } }),
+    ]);
+  });
+
   it('an instance cap in a decision is reached, not near', () => {
     n.next(log.snap(), noMutes);
     log.add({ kind: 'decision', queue: 'gpu', message: '5 pending; 4 not launched: gpu_t4 is at its cap of 3' });
