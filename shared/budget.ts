@@ -4,6 +4,7 @@
  * with it and the dashboard and tray render the cap status it defines.
  */
 import { z } from 'zod';
+import { dataRecord } from './data-record.js';
 import { queueNameProblem } from './queue-name.js';
 
 const usdCap = (what: string, max: number) =>
@@ -40,8 +41,7 @@ export const BudgetsSchema = z
       .max(100, 'near-cap threshold must be at most 100 %')
       .default(80),
     global: BudgetCapsSchema.default({}),
-    queues: z
-      .record(z.string(), BudgetCapsSchema)
+    queues: dataRecord(z.string(), BudgetCapsSchema)
       // Checked here rather than in the key schema: zod reports a bad record key only as "Invalid key in record".
       .superRefine((queues, ctx) => {
         for (const name of Object.keys(queues)) {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { REGION_PATTERN } from './aws-region.js';
 import { BudgetsSchema } from './budget.js';
+import { dataRecord, hasEntry } from './data-record.js';
 import { queueNameProblem } from './queue-name.js';
 import { graceIssue, TeamSchema, teamIssue } from './team.js';
 
@@ -272,8 +273,8 @@ export const ConfigSchema = z
       })
       .strict(),
     aws: z.object({ region: z.string().regex(REGION_PATTERN, 'region must look like us-east-1') }).strict(),
-    resources: z.record(name('resource name'), ResourceSchema),
-    queues: z.record(queueName, z.array(QueueResourceSchema).min(1, 'a queue needs at least one resource')),
+    resources: dataRecord(name('resource name'), ResourceSchema),
+    queues: dataRecord(queueName, z.array(QueueResourceSchema).min(1, 'a queue needs at least one resource')),
     scaling: ScalingSchema.default(ScalingSchema.parse({})),
     agent: AgentSchema.default(AgentSchema.parse({})),
     lease: LeaseSchema.default(LeaseSchema.parse({})),
@@ -287,7 +288,7 @@ export const ConfigSchema = z
     const grace = graceIssue(cfg.team);
     if (grace) ctx.addIssue({ code: 'custom', path: ['team', 'graceSec'], message: grace });
     for (const queue of Object.keys(cfg.budgets.queues)) {
-      if (!(queue in cfg.queues)) {
+      if (!hasEntry(cfg.queues, queue)) {
         ctx.addIssue({
           code: 'custom',
           path: ['budgets', 'queues', queue],
@@ -298,7 +299,7 @@ export const ConfigSchema = z
     for (const [queue, entries] of Object.entries(cfg.queues)) {
       const seen = new Set<string>();
       entries.forEach((e, i) => {
-        if (!(e.resource in cfg.resources)) {
+        if (!hasEntry(cfg.resources, e.resource)) {
           ctx.addIssue({
             code: 'custom',
             path: ['queues', queue, i, 'resource'],

@@ -11,6 +11,7 @@ import { effectiveLease, firstQueueServedBy, type Config } from '../../shared/co
 import { isLiveState, type AdoptableView } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
+import { entryOf, hasEntry } from '../../shared/data-record.js';
 
 export interface ForeignWorker {
   workerId: string;
@@ -136,8 +137,8 @@ export function triageWorkers(input: {
 }
 
 function queueFor(config: Config, resource: string, listening: readonly string[]): string | null {
-  const configured = listening.filter((q) => q in config.queues);
-  const serving = configured.find((q) => config.queues[q]!.some((e) => e.resource === resource));
+  const configured = listening.filter((q) => hasEntry(config.queues, q));
+  const serving = configured.find((q) => entryOf(config.queues, q)!.some((e) => e.resource === resource));
   if (serving) return serving;
   if (configured[0]) return configured[0];
   return firstQueueServedBy(config.queues, resource);
@@ -151,9 +152,9 @@ function blockerFor(
   state: string,
 ): AdoptBlocker | null {
   if (state !== 'pending' && state !== 'running') return { code: 'not-running', state };
-  if (!(resource in config.resources)) return { code: 'resource-not-configured', resource };
+  if (!hasEntry(config.resources, resource)) return { code: 'resource-not-configured', resource };
   if (!queue) return { code: 'no-configured-queue', queues: [...listening] };
-  if (!config.queues[queue]!.some((e) => e.resource === resource))
+  if (!entryOf(config.queues, queue)!.some((e) => e.resource === resource))
     return { code: 'resource-not-in-queue', resource, queue };
   return null;
 }

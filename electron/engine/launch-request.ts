@@ -6,6 +6,7 @@
 import { effectiveLease, type Config } from '../../shared/config.js';
 import { normalizeApiHost } from '../../shared/config-review.js';
 import { TAG, type LaunchSpec } from './ports.js';
+import { entryOf } from '../../shared/data-record.js';
 
 /**
  * The `TAG.server` value for an API host: the host as the config names it, less a trailing slash. Null when EC2
@@ -26,7 +27,7 @@ export type LaunchBase = Omit<LaunchSpec, 'clientToken' | 'market' | 'subnetId' 
  * which holds the ClearML keys unless they come from SSM, which is why Settings recommends SSM in docker mode.
  */
 export function metadataHopLimit(config: Config, resource: string): 1 | 2 {
-  const res = config.resources[resource];
+  const res = entryOf(config.resources, resource);
   const image = res?.dockerImage ?? config.agent.defaultDockerImage;
   return image.trim() !== '' ? 2 : 1;
 }
@@ -40,7 +41,7 @@ export function launchBase(
   launch: { queue: string; resource: string; at: number; stamp?: string | null },
   userData: string,
 ): LaunchBase | null {
-  const res = config.resources[launch.resource];
+  const res = entryOf(config.resources, launch.resource);
   if (!res) return null;
   const prefix = config.scaling.workersPrefix;
   const ourName = `${prefix}:${launch.resource}:${launch.queue}`;

@@ -19,6 +19,7 @@ import { isLiveState } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
 import { OWN_TIME_FRESHEST } from './policy/keep-warm.js';
+import { entryOf, hasEntry } from '../../shared/data-record.js';
 
 /** A launch the loop made that DescribeInstances may not show yet (EC2 listing is eventually consistent). */
 export interface InFlightLaunch {
@@ -243,7 +244,9 @@ export function classifyInstances(input: PolicyInput): InstanceClass[] {
     const queue = instance.tags[TAG.queue] ?? '';
     const resource = instance.tags[TAG.resource] ?? '';
     const worker = workerByInstance.get(instance.instanceId) ?? null;
-    const explained = (config.queues[queue] ?? []).some((e) => e.resource === resource) && resource in config.resources;
+    const explained =
+      (entryOf(config.queues, queue) ?? []).some((e) => e.resource === resource) &&
+      hasEntry(config.resources, resource);
     let phase: InstancePhase;
     let note: string | undefined;
     let otherServer: string | undefined;
@@ -360,7 +363,7 @@ export function plan(input: PolicyInput): Plan {
       const blocked: Blocker[] = [];
       for (const entry of entries) {
         if (remaining <= 0) break;
-        const res = config.resources[entry.resource];
+        const res = entryOf(config.resources, entry.resource);
         if (!res) continue;
         const coolKey = cooldownKey(queueName, entry.resource);
         if (input.cooling.has(coolKey)) {

@@ -16,6 +16,8 @@ import { billedSeconds, costOfSeconds } from './cost/accounting.js';
 import { billedFrom } from './cost/tracker.js';
 import { TAG } from './ports.js';
 import { renderDecision, type LaunchHold } from './reasons.js';
+import { entryOf } from '../../shared/data-record.js';
+import { dataRecordOf } from '../../shared/data-record.js';
 
 export interface PriceQuote {
   price: number;
@@ -125,7 +127,7 @@ export function buildSnapshotViews(args: {
   const listed = new Set(planned.map((i) => i.instanceId));
   const launched: InstanceView[] = (args.launching ?? []).flatMap((f) => {
     if (!f.instanceId || listed.has(f.instanceId)) return [];
-    const res = config.resources[f.resource];
+    const res = entryOf(config.resources, f.resource);
     const instanceType = res?.instanceType ?? '?';
     const market = f.market ?? res?.market ?? 'on-demand';
     const { uptimeSec, hourlyPrice, costSoFar } = billing(instanceType, market, f.zone, f.at);
@@ -154,8 +156,9 @@ export function buildSnapshotViews(args: {
 
   const running = instances.filter((i) => isLiveState(i.state));
   const burnPerHour = sum(running.map((i) => i.hourlyPrice));
-  const byQueue: Record<string, number> = {};
-  const byResource: Record<string, number> = {};
+  // Keyed by queue and resource names, which may be `__proto__` or `constructor`.
+  const byQueue = dataRecordOf<number>([]);
+  const byResource = dataRecordOf<number>([]);
   for (const i of running) {
     byQueue[i.queue] = (byQueue[i.queue] ?? 0) + i.hourlyPrice;
     byResource[i.resource] = (byResource[i.resource] ?? 0) + i.hourlyPrice;
@@ -180,7 +183,7 @@ export function buildSnapshotViews(args: {
           ? renderDecision(d, args.held)
           : (args.lastDecisions.get(name) ?? (d ? renderDecision(d, args.held) : undefined))) ?? null,
       resources: entries.map((e) => {
-        const res = config.resources[e.resource];
+        const res = entryOf(config.resources, e.resource);
         return {
           resource: e.resource,
           instanceType: res?.instanceType ?? '?',

@@ -14,6 +14,7 @@ import { ev, type NewEvent } from '../events.js';
 import type { BudgetVerdict, InFlightLaunch, PolicyInput } from '../policy.js';
 import type { PriceLookup } from '../snapshot.js';
 import type { Observation } from './observe.js';
+import { entryOf } from '../../../shared/data-record.js';
 
 /** The budget picture of one tick. */
 export interface Money {
@@ -35,7 +36,7 @@ export function pendingLaunches(
 ): PendingLaunch[] {
   return inFlight.flatMap((f) => {
     if (f.instanceId && listedIds.has(f.instanceId)) return [];
-    const res = config.resources[f.resource];
+    const res = entryOf(config.resources, f.resource);
     if (!res) return [];
     const hourlyPrice = price(res.instanceType, f.market ?? res.market, f.zone).price;
     return [{ instanceId: f.instanceId, queue: f.queue, hourlyPrice }];
@@ -162,7 +163,7 @@ export function budgetCheck(money: Money | null, config: Config, prices: PriceLo
   const check = money?.check;
   if (!check) return undefined;
   return ({ queue, resource }) => {
-    const res = config.resources[resource];
+    const res = entryOf(config.resources, resource);
     const hourlyPrice = res ? prices(res.instanceType, res.market).price : 0;
     return check({ queue, hourlyPrice });
   };

@@ -32,6 +32,7 @@ import { cooldownKey, type Action, type CoolingCause, type InFlightLaunch } from
 import type { Ec2Api, Ec2ErrorKind, InstanceObs } from '../ports.js';
 import { authBlockSummary, type AuthGate } from './auth.js';
 import type { ActContext } from './terminate.js';
+import { entryOf } from '../../../shared/data-record.js';
 
 /**
  * How long a launch EC2 does not list yet is remembered. Crash recovery's re-send window stays below it, so a
@@ -192,7 +193,7 @@ export class LaunchController {
           ev.launched({
             queue: a.queue,
             resource: a.resource,
-            instanceType: config.resources[a.resource]?.instanceType ?? a.resource,
+            instanceType: entryOf(config.resources, a.resource)?.instanceType ?? a.resource,
             ids: outcome.ids,
             why: renderActionReason(a),
             prewarm: a.reason.demand.prewarm,
@@ -240,7 +241,7 @@ export class LaunchController {
   }> {
     const now = ctx.now;
     const stamp = ctx.stamp ?? null;
-    const res = config.resources[a.resource];
+    const res = entryOf(config.resources, a.resource);
     if (!res) return { ids: [], error: `resource '${a.resource}' vanished from the config`, stopAll: false };
     const ids: string[] = [];
     const credit = this.credits.get(a.queue);

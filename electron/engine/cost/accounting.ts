@@ -15,6 +15,7 @@
  * so that boot + idle + Σ byTask = total.
  */
 import type { Market } from '../../../shared/domain.js';
+import { dataRecordOf } from '../../../shared/data-record.js';
 
 export const MIN_BILLED_SECONDS = 60;
 const HOUR_MS = 3_600_000;
@@ -108,7 +109,8 @@ export function attributeBetween(inst: InstanceCostInput, from: number, to: numb
   const end = Math.min(inst.endedAt ?? Math.max(now, inst.launchedAt), to);
   const lo = Math.max(from, inst.launchedAt);
   const perMs = inst.hourlyPrice / HOUR_MS;
-  const byTask: Record<string, number> = {};
+  // Keyed by the ClearML server's task ids.
+  const byTask = dataRecordOf<number>([]);
   if (end <= lo) return { total, boot: total, idle: 0, byTask };
 
   const { registeredAt, spans } = busySpans(inst, end);

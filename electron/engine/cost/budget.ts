@@ -25,6 +25,7 @@ import {
   type CapStatus,
 } from '../../../shared/budget.js';
 import { startOfNextUtcMonth } from './accounting.js';
+import { dataRecordOf } from '../../../shared/data-record.js';
 
 export const LAUNCH_LOOKAHEAD_HOURS = 1;
 /** A cap leaves a state only when its share drops this far below the state's threshold (no flapping). */
@@ -224,7 +225,8 @@ export function detectCrossings(
   budgets: Pick<Budgets, 'mode' | 'nearCapPercent'>,
 ): { crossings: CapCrossing[]; states: Record<string, CapState> } {
   const near = budgets.nearCapPercent / 100;
-  const states: Record<string, CapState> = {};
+  // Keyed by cap ids, which carry queue names.
+  const states = dataRecordOf<CapState>([]);
   const crossings: CapCrossing[] = [];
   for (const cap of caps) {
     const before = previous[cap.id] ?? 'ok';
@@ -301,7 +303,7 @@ export interface CapStep {
 
 /** The caps' states from tick to tick, so each crossing is reported once (`detectCrossings`). */
 export class CapWatch {
-  private states: Record<string, CapState> = {};
+  private states = dataRecordOf<CapState>([]);
 
   step(f: SpendFigures): CapStep {
     const caps = budgetStatus(f);

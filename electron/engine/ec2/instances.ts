@@ -6,6 +6,7 @@
 import type { Instance, Reservation } from '@aws-sdk/client-ec2';
 import { Ec2StateSchema } from '../../../shared/domain.js';
 import type { InstanceObs } from '../ports.js';
+import { dataRecordOf } from '../../../shared/data-record.js';
 
 /**
  * `firstSeen` answers for an instance listed without a usable launch time (an EC2-compatible endpoint or a proxy
@@ -15,7 +16,8 @@ import type { InstanceObs } from '../ports.js';
 export function toInstanceObs(i: Instance, firstSeen: (instanceId: string) => number): InstanceObs | null {
   const state = Ec2StateSchema.safeParse(i.State?.Name);
   if (!i.InstanceId || !state.success) return null;
-  const tags: Record<string, string> = {};
+  // Tag keys are anyone's who can tag the instance.
+  const tags = dataRecordOf<string>([]);
   for (const t of i.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
   return {
     instanceId: i.InstanceId,

@@ -20,6 +20,7 @@ import {
   type KeepWarmInput,
   type KeepWarmVerdict,
 } from './keep-warm.js';
+import { entryOf } from '../../../shared/data-record.js';
 
 /**
  * A queue's keep-warm verdict, how many of its busy workers are likely to free up within a boot, and what the
@@ -297,7 +298,7 @@ export class WarmMemory {
     const out = new Map<string, QueueWarmth>();
     const since = this.since ?? now;
     for (const q of a.queues) {
-      if (!config.queues[q.name]) continue;
+      if (!entryOf(config.queues, q.name)) continue;
       const c = counts.get(q.name) ?? none();
       const pending = q.entries.length;
       let d = this.demand.get(q.name);

@@ -9,6 +9,7 @@ import { launchPlan } from '../ec2/launcher.js';
 import { launchBase } from '../launch-request.js';
 import type { InstanceObs, LaunchSpec } from '../ports.js';
 import type { JournalIntent } from './intent-journal.js';
+import { entryOf } from '../../../shared/data-record.js';
 
 // ---------------------------------------------------------------- the request, rebuilt
 
@@ -49,7 +50,7 @@ export function planPosition(
   config: Config,
   i: Pick<JournalIntent, 'resource' | 'market' | 'subnetId' | 'availabilityZone'>,
 ): number | null {
-  const res = config.resources[i.resource];
+  const res = entryOf(config.resources, i.resource);
   if (!res) return null;
   const { markets, placements } = launchPlan(res);
   const mi = markets.indexOf(i.market);

@@ -54,6 +54,7 @@ import {
   type RecoveryVerdict,
 } from './recovery-decision.js';
 import { plural } from '../../../shared/words.js';
+import { entryOf } from '../../../shared/data-record.js';
 
 export { decideRecovery, isDefiniteRefusal, planPosition, rebuildSpec } from './recovery-decision.js';
 export type { RebuiltSpec, RecoveryFacts, RecoveryVerdict } from './recovery-decision.js';
@@ -385,8 +386,9 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
         if (eng.pauses.launches) return 'launches are paused';
         if (eng.pauses.queues.has(i.queue)) return `launches for '${i.queue}' are paused`;
         if (!listing) return 'EC2 could not be listed to count instances against the caps';
-        const entry = config.queues[i.queue]?.find((q) => q.resource === i.resource);
-        if (!entry || !config.resources[i.resource]) return `'${i.queue}' no longer uses resource '${i.resource}'`;
+        const entry = entryOf(config.queues, i.queue)?.find((q) => q.resource === i.resource);
+        if (!entry || !entryOf(config.resources, i.resource))
+          return `'${i.queue}' no longer uses resource '${i.resource}'`;
         if ((perResource.get(`${i.queue}|${i.resource}`) ?? 0) + 1 > entry.maxInstances)
           return `${i.resource} is at its cap of ${entry.maxInstances}`;
         if (total + 1 > config.scaling.maxTotalInstances)

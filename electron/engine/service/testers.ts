@@ -24,6 +24,7 @@ import {
 import type { SecretStore } from './secret-store.js';
 import type { SettingsRepo } from './settings-repo.js';
 import { errorText } from '../../../shared/error-text.js';
+import { entryOf } from '../../../shared/data-record.js';
 
 export async function testClearml(opts: {
   apiHost: string;
@@ -110,7 +111,7 @@ export function permissionCheckSpec(
   const resource = entries?.[0]?.resource;
   if (!queue || !resource) return null;
   const base = launchBase(config, { queue, resource, at }, userData({ queue, resource }));
-  const res = config.resources[resource];
+  const res = entryOf(config.resources, resource);
   if (!base || !res) return null;
   const subnetId = res.subnetIds[0];
   const availabilityZone = res.availabilityZones[0];

@@ -4,9 +4,10 @@
  */
 import type { EngineEvent, Market, Snapshot } from '../../../shared/domain.js';
 import type { MarkerKind, TimelineMarker, TimelineSample } from '../../../shared/timeline.js';
+import { dataRecordOf } from '../../../shared/data-record.js';
 
 export function sampleOf(s: Snapshot, at: number): TimelineSample {
-  const queues: TimelineSample['queues'] = {};
+  const queues: TimelineSample['queues'] = dataRecordOf([]);
   for (const q of s.queues) queues[q.name] = { busy: q.busy, idle: q.idle, booting: q.booting, pending: q.pending };
   return { at, queues, burnPerHour: s.costs.burnPerHour };
 }

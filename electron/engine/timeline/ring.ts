@@ -14,6 +14,7 @@ import type {
   TimelineSample,
   TimelinePoint,
 } from '../../../shared/timeline.js';
+import { dataRecordOf } from '../../../shared/data-record.js';
 
 export interface RingLimits {
   /** How long anything is kept (24 h). */
@@ -143,7 +144,7 @@ export class TimelineRing {
  * busy + idle + booting stay a real moment's split), the most tasks waiting, and the mean burn rate.
  */
 export function merge(samples: readonly TimelineSample[], at: number): TimelineSample {
-  const queues: Record<string, QueueCounts> = {};
+  const queues = dataRecordOf<QueueCounts>([]);
   for (const s of samples) {
     for (const [q, c] of Object.entries(s.queues)) {
       const prev = queues[q];

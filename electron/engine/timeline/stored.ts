@@ -15,6 +15,7 @@ import {
   type TimelineMarker,
   type TimelineSample,
 } from '../../../shared/timeline.js';
+import { dataRecordOf } from '../../../shared/data-record.js';
 
 const count = z.number().int().nonnegative();
 const CountsTuple = z.tuple([count, count, count, count]);
@@ -86,7 +87,7 @@ function decodeTimeline(stored: z.infer<typeof V1> | StoredV2): TimelineContent 
       if (c === 0) current.delete(i);
       else current.set(i, { busy: c[0], idle: c[1], booting: c[2], pending: c[3] });
     }
-    const queues: Record<string, QueueCounts> = {};
+    const queues = dataRecordOf<QueueCounts>([]);
     for (const i of [...current.keys()].sort((a, b) => a - b)) queues[stored.queues[i]!] = { ...current.get(i)! };
     return { at, queues, burnPerHour };
   });

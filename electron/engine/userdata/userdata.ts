@@ -22,6 +22,7 @@ import { REGION_PATTERN } from '../../../shared/aws-region.js';
 import type { AgentSettings, Config, FieldIssue, Lease, Resource } from '../../../shared/config.js';
 import { expandingHeredoc, literalHeredoc, shellQuote } from './shellQuote.js';
 import { WATCHDOG_SH_COMPACT, watchdogEnv } from './watchdog.js';
+import { entryOf } from '../../../shared/data-record.js';
 
 /** EC2 rejects user data over 16 KB (before base64). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -455,7 +456,7 @@ export function userDataOverLimit(
   let worst: UserDataSize | null = null;
   for (const [queue, entries] of Object.entries(config.queues)) {
     for (const { resource } of entries) {
-      const rc = config.resources[resource];
+      const rc = entryOf(config.resources, resource);
       if (!rc) continue;
       try {
         buildUserData({
@@ -499,7 +500,7 @@ export function userDataBuilder(
       text = buildUserData({
         prefix: config.scaling.workersPrefix,
         resource,
-        resourceConf: config.resources[resource]!,
+        resourceConf: entryOf(config.resources, resource)!,
         queue,
         clearml: config.clearml,
         agent: config.agent,

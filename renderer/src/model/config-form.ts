@@ -4,6 +4,7 @@
  * as what is valid. Pure, so every message is tested in node.
  */
 import { ConfigSchema, type ConfigInput } from '../../../shared/config.js';
+import { dataRecordOf } from '../../../shared/data-record.js';
 import { add, friendlyMessage, mapIssues, type FieldId, type IssueMap } from './form-issues.js';
 import { AGENT_DRAFT_KEYS, agentDraftFrom, agentFromDraft, type AgentDraft } from './instance-setup.js';
 import { list, newUid, num, obj, splitList, str, without } from './draft-values.js';
@@ -212,7 +213,7 @@ export function buildConfig(d: ConfigDraft): Built {
   for (const f of SCALING_FIELDS) paths[`scaling.${f}`] = `scaling.${f}`;
   const draftIssues: IssueMap = {};
   const keyFields: Record<string, FieldId> = {};
-  const resources: Record<string, unknown> = {};
+  const resources = dataRecordOf<unknown>([]);
   const seenResource = new Map<string, string>();
   for (const r of d.resources) {
     const name = r.name.trim();
@@ -254,7 +255,8 @@ export function buildConfig(d: ConfigDraft): Built {
     for (const k of RESOURCE_KEYS) paths[`${base}.${k}`] = `resource:${r.uid}:${k}`;
     paths[`${base}.ebs`] = `resource:${r.uid}:volumeSizeGiB`;
   }
-  const queues: Record<string, unknown> = {};
+  // Keyed by the user's names: a queue may be called `__proto__`.
+  const queues = dataRecordOf<unknown>([]);
   const seenQueue = new Set<string>();
   for (const q of d.queues) {
     const name = q.name.trim();

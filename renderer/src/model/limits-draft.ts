@@ -5,6 +5,7 @@
  */
 import { BudgetModeSchema, BudgetsSchema, type BudgetMode } from '../../../shared/budget.js';
 import { LeaseSchema } from '../../../shared/config.js';
+import { dataRecordOf } from '../../../shared/data-record.js';
 import { TeamSchema } from '../../../shared/team.js';
 import { add, type FieldId, type IssueMap } from './form-issues.js';
 import { newUid, num, obj, putNumber, str } from './draft-values.js';
@@ -112,7 +113,8 @@ export function buildBudgets(
   const global: Record<string, unknown> = {};
   putNumber(global, 'hourlyUsd', b.hourlyUsd);
   putNumber(global, 'monthlyUsd', b.monthlyUsd);
-  const queues: Record<string, unknown> = {};
+  // Keyed by the user's names: a queue may be called `__proto__`.
+  const queues = dataRecordOf<unknown>([]);
   for (const c of b.queues) {
     const name = c.queue.trim();
     const field = (k: keyof QueueCapDraft) => `budgetCap:${c.uid}:${k}`;
