@@ -21,6 +21,7 @@ import { COST_CSV_HEADER, CostHistory, type InstanceRecord } from '../cost/histo
 import type { PriceSourceKind } from '../cost/price-book.js';
 import { PRICE_SOURCE_TEXT } from '../timeline/instance-detail.js';
 import type { ResolvedCredentials } from '../controller.js';
+import { terminalText } from '../untrusted/terminal-text.js';
 import { systemClock } from '../ports.js';
 import { renderDecision } from '../reasons.js';
 import { createEngineHost, type EngineHost } from '../host.js';
@@ -182,7 +183,9 @@ export function startFailureExit(code: string | undefined): 1 | 2 {
 
 const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
 
-export async function runHeadless(argv: string[], out: Out = stdoutOut, env = process.env): Promise<number> {
+export async function runHeadless(argv: string[], to: Out = stdoutOut, env = process.env): Promise<number> {
+  // Every line of every command, whoever wrote the text in it, reaches the terminal unable to act on it.
+  const out: Out = { ...to, write: (l) => to.write(terminalText(l, { newlines: true })) };
   const refuse = (message: string) => {
     printLine(out, argv.includes('--json'), 'error', message);
     return 2;
@@ -615,7 +618,7 @@ async function costReport(o: CliOptions & { dataDir: string; dataDirFrom: string
     if (o.csv) {
       // Stdout stays CSV for the spreadsheet; the lost lines are said where a person still sees them.
       const warn = out.warn ?? ((l: string) => void process.stderr.write(`${l}\n`));
-      for (const p of problems) warn(`warning: ${p}`);
+      for (const p of problems) warn(terminalText(`warning: ${p}`));
       out.write(history.toCsv(since, now).trimEnd());
       return 0;
     }

@@ -6,6 +6,7 @@
 import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import type { EngineEvent, Snapshot } from '../../../shared/domain.js';
+import { terminalText } from '../untrusted/terminal-text.js';
 import { clock, DayMarks, DecisionFilter, eventRow, noPaint, statusLine, type Paint } from './view.js';
 
 export interface ViewSink {
@@ -50,11 +51,14 @@ export function createView(stream: TerminalStream, env: Readonly<Record<string, 
   const paint: Paint = wantsColor(stream, env) ? colors : noPaint;
   const decisions = new DecisionFilter();
   const days = new DayMarks();
-  /** An event row, after the day line when the row starts a new UTC day. */
+  /** An event row, after the day line when the row starts a new UTC day; one line whatever the event carries. */
   const rows = (e: EngineEvent): string[] => {
     const day = days.before(e.at);
-    return day ? [paint.dim(day), eventRow(e, paint)] : [eventRow(e, paint)];
+    const row = terminalText(eventRow(e, paint));
+    return day ? [paint.dim(day), row] : [row];
   };
+  /** A line that stays (a warning may quote a server's message across lines). */
+  const kept = (text: string) => terminalText(text, { newlines: true });
   if (wantsLive(stream)) {
     const live = createLogUpdate(stream as NodeJS.WriteStream, { showCursor: true });
     let current = '';
@@ -68,10 +72,10 @@ export function createView(stream: TerminalStream, env: Readonly<Record<string, 
       },
       status: (s) => {
         for (const d of decisions.flush()) for (const r of rows(d)) live.persist(r);
-        current = `${paint.dim('status')}  ${statusLine(s, paint)}`;
+        current = `${paint.dim('status')}  ${terminalText(statusLine(s, paint))}`;
         live(current);
       },
-      line: persist,
+      line: (text) => persist(kept(text)),
       close: () => {
         for (const d of decisions.flush()) for (const r of rows(d)) live.persist(r);
         live.clear();
@@ -87,7 +91,7 @@ export function createView(stream: TerminalStream, env: Readonly<Record<string, 
     },
     status: (s) => {
       for (const d of decisions.flush()) for (const r of rows(d)) write(r);
-      const text = statusLine(s, paint);
+      const text = terminalText(statusLine(s, paint));
       if (text === lastStatus) return;
       lastStatus = text;
       // Stamped when printed: the line says how things stand now.
@@ -96,7 +100,7 @@ export function createView(stream: TerminalStream, env: Readonly<Record<string, 
       if (day) write(paint.dim(day));
       write(`${paint.dim(clock(now))}  ${paint.dim('STATUS')} ${text}`);
     },
-    line: write,
+    line: (text) => write(kept(text)),
     close: () => {
       for (const d of decisions.flush()) for (const r of rows(d)) write(r);
     },
