@@ -15,7 +15,8 @@ export function sentence(text: string): string {
 /** At most `max` characters: a longer text is cut at a word boundary when one is near, and ends with "…". */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
+  // Never half of a surrogate pair: a lone one shows as a replacement box (an emoji at the cut).
+  const cut = text.slice(0, /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1);
   const space = cut.lastIndexOf(' ');
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }

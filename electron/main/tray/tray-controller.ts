@@ -18,6 +18,7 @@ import {
   type TrayModel,
 } from './tray-model.js';
 import { errorText } from '../../../shared/error-text.js';
+import { terminalText } from '../../engine/untrusted/terminal-text.js';
 
 export interface TrayActions {
   setEnabled(enabled: boolean): Promise<void>;
@@ -49,6 +50,15 @@ export function trayIconFile(iconDir: string, state: TrayIconState, platform: No
   return path.join(iconDir, platform === 'darwin' ? `tray-${state}Template.png` : `tray-${state}.png`);
 }
 
+/**
+ * A label as the menu should show it. Electron reads a single `&` as a mnemonic marker and drops it on every
+ * platform, so a queue named `R&D` read `RD`; `&&` shows one `&`. Labels quote names other people chose (queues,
+ * a team engine's host): a control character or a BiDi override in one is shown as its code, not obeyed.
+ */
+export function menuLabel(text: string): string {
+  return terminalText(text).replaceAll('&', '&&');
+}
+
 export function toMenuTemplate(items: TrayItem[], onAction: (a: TrayAction) => void): MenuItemConstructorOptions[] {
   return items.map((item) => {
     if (item.type === 'separator') return { id: item.id, type: 'separator' };
@@ -56,7 +66,7 @@ export function toMenuTemplate(items: TrayItem[], onAction: (a: TrayAction) => v
     return {
       id: item.id,
       type: item.type,
-      label: item.label ?? '',
+      label: menuLabel(item.label ?? ''),
       ...(item.checked !== undefined ? { checked: item.checked } : {}),
       enabled: item.enabled ?? true,
       ...(action ? { click: () => onAction(action) } : {}),
