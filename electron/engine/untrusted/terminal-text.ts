@@ -1,5 +1,6 @@
 /**
- * Text on its way to a terminal. Lines the headless CLI prints carry text other people wrote: a ClearML server's
+ * Text on its way to a terminal (also to the tray menu and OS notifications, where the same characters reorder or
+ * break what the user reads). Lines the headless CLI prints carry text other people wrote: a ClearML server's
  * error message, task and worker names, EC2 tag values, a teammate engine's host name. A terminal acts on control
  * characters in them: an escape sequence can clear the screen, move the cursor over earlier lines, hide text, set
  * the window title or make a link; a carriage return overwrites the line; a BiDi override reverses what follows.

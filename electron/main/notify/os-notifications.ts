@@ -8,6 +8,7 @@ import type { MainStore } from '../../engine/store.js';
 import type { SettingsRepo } from '../../engine/service/settings-repo.js';
 import type { EventPayload } from '../../../shared/ipc/contract.js';
 import type { Notice, Notifier } from '../../../shared/notify/notifier.js';
+import { terminalText } from '../../engine/untrusted/terminal-text.js';
 
 export interface NotificationApi {
   new (options: NotificationConstructorOptions): NotificationType;
@@ -30,7 +31,12 @@ export function startOsNotifications(deps: {
   const live = new Set<NotificationType>();
   const show = (title: string, body: string, onClick?: () => void): void => {
     if (!deps.Notification.isSupported()) return;
-    const n = new deps.Notification({ title, body, silent: false });
+    // The text quotes other people's words (an EC2 error, a teammate's host name): shown, never obeyed.
+    const n = new deps.Notification({
+      title: terminalText(title),
+      body: terminalText(body, { newlines: true }),
+      silent: false,
+    });
     live.add(n);
     const release = () => live.delete(n);
     n.on('click', () => {
