@@ -11,6 +11,7 @@ import { effectiveLease, firstQueueServedBy, type Config } from '../../shared/co
 import { isLiveState, type AdoptableView } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
+import { ourNameTag } from './launch-request.js';
 import { entryOf, hasEntry } from '../../shared/data-record.js';
 
 export interface ForeignWorker {
@@ -179,7 +180,7 @@ export function adoptionTags(config: Config, f: ForeignWorker, now: number): Rec
     [TAG.prefix]: prefix,
     [TAG.resource]: f.resource,
     [TAG.queue]: f.queue ?? '',
-    [TAG.name]: `${prefix}:${f.resource}:${f.queue ?? ''}`,
+    [TAG.name]: ourNameTag(prefix, f.resource, f.queue ?? ''),
     [TAG.launchedBy]: 'clearml-autoscaler (adopted)',
     [TAG.adoptedAt]: String(now),
   };

@@ -17,6 +17,17 @@ export function serverTagValue(apiHost: string): string | null {
   return value.length <= 256 ? value : null;
 }
 
+/**
+ * The Name (and `TAG.name`) of what we launch or adopt: `<prefix>:<resource>:<queue>`. The config allows up to 64 +
+ * 64 + 128 characters, two more than an EC2 tag value holds, and EC2 would refuse the whole launch for it; the end
+ * is cut instead (our identity is in the prefix, resource and queue tags, each whole), by code points as EC2 counts.
+ */
+export function ourNameTag(prefix: string, resource: string, queue: string): string {
+  const name = `${prefix}:${resource}:${queue}`;
+  const chars = [...name];
+  return chars.length <= 256 ? name : chars.slice(0, 256).join('');
+}
+
 export type LaunchBase = Omit<LaunchSpec, 'clientToken' | 'market' | 'subnetId' | 'availabilityZone'>;
 
 /**
@@ -44,7 +55,7 @@ export function launchBase(
   const res = entryOf(config.resources, launch.resource);
   if (!res) return null;
   const prefix = config.scaling.workersPrefix;
-  const ourName = `${prefix}:${launch.resource}:${launch.queue}`;
+  const ourName = ourNameTag(prefix, launch.resource, launch.queue);
   // User tags first: ours overwrite any user tag of the same key. A user's own Name (ClearML's example configs set
   // one) is kept: our identity travels in our own tags, and Name is only filled in when the user gave none.
   const tags: Record<string, string> = {
