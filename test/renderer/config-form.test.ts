@@ -185,6 +185,17 @@ describe('config form', () => {
     expect(r['securityGroupIds']).toEqual(['sg-0123abcd', 'sg-0456abcd', 'sg-0789abcd']);
     expect('keyName' in r).toBe(false);
   });
+
+  it('a queue named __proto__ typed in the form is kept (a plain object would have dropped it)', () => {
+    const d = edit(draftFromConfig(valid), (x) => {
+      x.queues[0]!.name = '__proto__';
+    });
+    const v = validateDraft(d);
+    expect(v.issues).toEqual({});
+    expect(Object.keys(v.config.queues as object)).toEqual(['__proto__']);
+    const parsed = ConfigSchema.parse(v.config);
+    expect(Object.keys(parsed.queues)).toEqual(['__proto__']);
+  });
 });
 
 describe('credential form messages', () => {
