@@ -345,7 +345,7 @@ export class Engine {
       for (const a of p.actions) emit(ev.dryRun(renderAction(a)));
     } else if (acting && (this.leadership?.stillActs(config) ?? true)) {
       const leadership = this.leadership;
-      const ctx: ActContext = { now, emit, errors: result.errors, stamp };
+      const ctx: ActContext = { now, emit, emitOnce, errors: result.errors, stamp };
       if (leadership) ctx.launchHold = () => leadership.launchHold(config);
       result.terminated.push(...(await this.remover.act(p.actions, config, ctx)));
       result.launched.push(...(await this.launcher.act(p.actions, config, ctx)));

@@ -179,6 +179,10 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
       // Gained, lost, another engine, the lease unreachable; standing by and recoveries are only logged.
       return e.level === 'info' ? null : 'team';
     case 'error':
+      // A termination EC2 refuses for another reason than the keys (termination protection, a policy): the instance
+      // bills on until someone acts, so it is told under the switch of failed launches, not of terminations (a user
+      // who mutes the routine "Instances terminated" still hears of one that keeps billing).
+      if (e.code === 'terminate-failed') return 'launchFailed';
       return credentialsProblem(e) ? 'credentialsRejected' : null;
     case 'engine':
       // Told under the same switch as the refusal it ends, so a user who muted one does not get the other.
@@ -222,9 +226,11 @@ interface Bucket {
   stopped?: { instanceId: string; terminatesAt?: number };
 }
 
-/** One launch failure message, across the queues it fails. */
+/** One launch failure message, across the queues it fails (or one refused termination, retried every tick). */
 interface FailureTrack {
   message: string;
+  /** A termination EC2 refuses: told with its short form, as a refusal that keeps an instance billing. */
+  terminate?: { summary: string };
   /** The queues failing with it now (a successful launch on one takes it out). */
   queues: Set<string>;
   firstSeenAt: number;
@@ -259,6 +265,14 @@ function renderFailures(due: FailureTrack[], now: number, redact: (t: string) =>
   const repeat = first.shown > 0;
   const more = others.length ? ` (and ${plural(others.length, 'more problem')})` : '';
   const since = repeat ? ` Failing for ${lasted(now - first.firstSeenAt)}.` : '';
+  if (first.terminate)
+    return {
+      kind: 'launchFailed',
+      queue: null,
+      title: repeat ? 'Termination still refused' : 'Termination refused',
+      body: `${sentence(redact(first.terminate.summary).replace(/\.$/, '') + more)}${since}`,
+      navigate: { view: 'instances' },
+    };
   return {
     kind: 'launchFailed',
     queue: queues.length === 1 ? (queues[0] ?? null) : null,
@@ -578,6 +592,7 @@ export class Notifier {
       shownAt: 0,
     };
     if (e.queue) t.queues.add(e.queue);
+    if (e.code === 'terminate-failed') t.terminate = { summary: e.summary ?? e.message };
     t.lastSeenAt = now;
     t.lastId = e.id;
     t.unshown += eventCount(e);

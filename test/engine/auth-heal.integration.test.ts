@@ -213,6 +213,42 @@ describe('an auth refusal heals without a settings save', () => {
     );
   });
 
+  it('a termination refused by termination protection: tried at every poll, logged once every 10 min, told as refused', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    const engine = w.newEngine(cpuOnly());
+    addTasks(w.clearml, 'cpu', 1, 30);
+    await w.run(engine, 120, 30);
+    const [instance] = w.live();
+    const mutes = defaultSettings().notificationMutes;
+    const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
+    notifier.next(w.store.getState(), mutes);
+    const calls = () => w.ec2.calls.byAction['TerminateInstances'] ?? 0;
+    const before = calls();
+    w.ec2.faults.push({
+      action: 'TerminateInstances',
+      code: 'OperationNotPermitted',
+      status: 400,
+      message: `The instance '${instance!.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
+      count: 1_000,
+    });
+    const notices = [];
+    // 40 min of polls: the idle limit passes, then every termination is refused.
+    for (let t = 0; t < 40 * 60; t += 15) {
+      await w.run(engine, 15);
+      notices.push(...notifier.next(w.store.getState(), mutes));
+    }
+    expect(calls() - before).toBeGreaterThan(60);
+    const refused = w.store.getState().events.filter((e) => e.code === 'terminate-failed');
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    // One event per poll before: here 10 min apart at least, for 4 polls a minute.
+    for (const [a, b] of refused.slice(1).map((e, i) => [refused[i]!, e] as const))
+      expect(b.at - a.at).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(notices.map((n) => n.title)).toEqual(['Termination refused', 'Termination still refused']);
+    expect(notices[0]!.body).toMatch(
+      new RegExp(`^EC2 refused to terminate ${instance!.instanceId} \\(still billing\\): `),
+    );
+  });
+
   it('RequestExpired on one RunInstances (a clock step): the next tick, whose listing EC2 answers, launches', async () => {
     const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
     const engine = w.newEngine(cpuOnly());

@@ -202,7 +202,8 @@ describe('Notifier', () => {
     // Its advice names the credentials ("a redirect would drop the credentials"); the fix is the API host.
     ['a ClearML redirect', ev.connectionDown(redirect.message, redirect), null],
     ['EC2 refused a termination for the keys', ev.terminateFailed(['i-1'], awsRejected), 'credentialsRejected'],
-    ['EC2 refused a termination otherwise', ev.terminateFailed(['i-1'], noTerminate), null],
+    // It bills on: told under the switch of failures, not of routine terminations.
+    ['EC2 refused a termination otherwise', ev.terminateFailed(['i-1'], noTerminate), 'launchFailed'],
     ['EC2 refused a tag for the keys', ev.serverTagFailed('https://c', 2, awsRejected), 'credentialsRejected'],
     [
       'a tick failed on refused keys',
@@ -213,6 +214,35 @@ describe('Notifier', () => {
     ['stopped outside the app', ev.stoppedOutside({ instanceId: 'i-1', queue: 'gpu', graceSec: 600 }), 'terminated'],
   ] as const)('%s: told from the code the event was emitted with, as %s', (_, e, kind) => {
     expect(classifyEvent({ id: 1, at: 0, ...e })).toBe(kind);
+  });
+
+  it('a termination refused otherwise than for the keys: its short form, again while it goes on, muted with launches', () => {
+    const told = (mutes: NotificationMutes) => {
+      const refused = new Notifier({ now: () => now, redact: (t) => t });
+      const events = engineLog();
+      refused.next(events.snap(), mutes);
+      const out: Notice[] = [];
+      // Retried at every poll; the engine logs it once every 10 min.
+      for (let min = 0; min <= 40; min += 10) {
+        now = 1_000_000 + min * MIN;
+        events.add(ev.terminateFailed(['i-1', 'i-2'], noTerminate));
+        out.push(...refused.next(events.snap(), mutes));
+      }
+      return out;
+    };
+    const [first, second, ...rest] = told(noMutes);
+    expect(first).toMatchObject({
+      kind: 'launchFailed',
+      title: 'Termination refused',
+      navigate: { view: 'instances' },
+    });
+    expect(first?.body).toMatch(/^EC2 refused to terminate i-1 and 1 more \(still billing\): /);
+    expect(first!.body.length).toBeLessThanOrEqual(200);
+    expect(second).toMatchObject({ title: 'Termination still refused' });
+    expect(second?.body).toMatch(/Failing for 10 min\.$/);
+    expect(rest).toHaveLength(1);
+    expect(told({ ...noMutes, terminated: true })).toHaveLength(3);
+    expect(told({ ...noMutes, launchFailed: true })).toEqual([]);
   });
 
   // A refusal at 0 whose next try is `retryMin` later, and when the notice is shown (after a quiet time, say).

@@ -20,6 +20,11 @@ type TerminateAction = Extract<Action, { kind: 'terminate' }>;
 export interface ActContext {
   now: number;
   emit: (e: NewEvent) => void;
+  /**
+   * Emits unless the same key was emitted lately (the event log's `emitOnce`): for a failure retried every tick,
+   * which would otherwise log one identical event per poll. Absent: `emit`.
+   */
+  emitOnce?: (key: string, e: NewEvent) => void;
   /** This tick's error lines (the tick result and the status text). */
   errors: string[];
   /** Team mode: this engine's stamp (`TAG.engine`) for what it launches and renews; null/absent: none. */
@@ -106,7 +111,9 @@ export class TerminateController {
     } catch (e) {
       const failed = ev.terminateFailed(ids, e);
       ctx.errors.push(failed.message);
-      ctx.emit(failed);
+      // Retried at every tick while EC2 refuses (the status says so each time): the log says it once in a while.
+      if (ctx.emitOnce) ctx.emitOnce(`terminate-failed|${failed.message}`, failed);
+      else ctx.emit(failed);
       this.auth.note(e, ctx.now, 'TerminateInstances');
       return [];
     }

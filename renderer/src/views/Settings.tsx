@@ -26,7 +26,7 @@ export function Settings() {
 const NOTIFICATIONS: { key: NotificationCategory; label: string }[] = [
   { key: 'launched', label: 'Instances launched' },
   { key: 'terminated', label: 'Instances terminated' },
-  { key: 'launchFailed', label: 'A launch failed' },
+  { key: 'launchFailed', label: 'A launch failed or a termination was refused' },
   { key: 'credentialsRejected', label: 'Credentials were rejected' },
   { key: 'capReached', label: 'A cap or budget was reached' },
   { key: 'team', label: 'Team: leadership changed or another engine acts' },
