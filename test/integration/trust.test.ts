@@ -180,6 +180,18 @@ describe('a company CA', () => {
     const aws = useCaBundlesFromEnv({ AWS_CA_BUNDLE: caFile }, { system: false });
     expect(aws.description).toBe(`also trusting the CAs in AWS_CA_BUNDLE (${caFile}, 1 certificate)`);
     aws.restore();
+    // A distribution sets every variable to its one bundle: said (and read) once, with each name.
+    const all = useCaBundlesFromEnv(
+      { REQUESTS_CA_BUNDLE: caFile, CURL_CA_BUNDLE: caFile, SSL_CERT_FILE: caFile, AWS_CA_BUNDLE: caFile },
+      { system: false },
+    );
+    try {
+      expect(all.description).toBe(
+        `also trusting the CAs in REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE and AWS_CA_BUNDLE (${caFile}, 1 certificate)`,
+      );
+    } finally {
+      all.restore();
+    }
     const use = useCaBundlesFromEnv({ REQUESTS_CA_BUNDLE: caFile });
     try {
       expect(use.description).toBe(`also trusting the CAs in REQUESTS_CA_BUNDLE (${caFile}, 1 certificate)`);

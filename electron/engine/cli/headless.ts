@@ -43,7 +43,7 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
        npm run headless -- --config FILE --create-lease-table
        npm run headless -- --report costs [--since YYYY-MM-DD] [--csv | --json]
        npm run headless -- (--config FILE | --demo) --serve [--listen HOST:PORT] [--tls-cert F --tls-key F]
-       npm run headless -- token issue --name NAME --role viewer|operator|admin | token list | token revoke NAME
+       npm run headless -- token (issue --name NAME --role viewer|operator|admin | list | revoke NAME) [--json]
 
   --config FILE   our config (YAML/JSON) or a ClearML AWS autoscaler YAML (auto-detected)
   --demo          run against the built-in ClearML and EC2 emulators with a synthetic workload

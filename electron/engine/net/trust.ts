@@ -68,12 +68,18 @@ export function useCaBundlesFromEnv(
       problems.push(`The system's trust store could not be read: ${(e as Error).message}`);
     }
   }
-  for (const { name, file } of named) {
+  // One file often named by several variables (a distribution sets all of them to its own bundle): read and said
+  // once, with every name that points at it.
+  const byFile = new Map<string, string[]>();
+  for (const { name, file } of named) byFile.set(file, [...(byFile.get(file) ?? []), name]);
+  for (const [file, names] of byFile) {
     const certs = readBundle(file);
-    if (typeof certs === 'string') problems.push(`${name} names ${file}, which was not used: ${certs}.`);
+    const who = listNames(names);
+    if (typeof certs === 'string')
+      problems.push(`${who} ${names.length > 1 ? 'name' : 'names'} ${file}, which was not used: ${certs}.`);
     else {
       added.push(...certs);
-      parts.push(`${name} (${file}, ${certs.length} certificate${certs.length === 1 ? '' : 's'})`);
+      parts.push(`${who} (${file}, ${certs.length} certificate${certs.length === 1 ? '' : 's'})`);
     }
   }
   if (added.length === 0) return { description: null, problems, restore: () => undefined };
@@ -89,6 +95,11 @@ export function useCaBundlesFromEnv(
     problems,
     restore: () => t.setDefaultCACertificates(before),
   };
+}
+
+/** "A", "A and B", "A, B and C". */
+function listNames(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
 }
 
 /** The PEM certificates in a bundle file, or why there are none. */

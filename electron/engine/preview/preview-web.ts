@@ -225,7 +225,12 @@ async function serve(
   } finally {
     watch.dispose();
   }
-  console.log('Stopped. Instances launched against real AWS (not the demo) keep running until terminated.');
+  // In the demo the emulated instances end with the process; only real ones outlive it.
+  console.log(
+    backend.host.demo
+      ? 'Stopped. The demo world ended with it: nothing real was launched.'
+      : 'Stopped. Instances launched on AWS keep running until the next start scales them down or you terminate them.',
+  );
   return 0;
 }
 
