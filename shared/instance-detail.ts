@@ -41,7 +41,13 @@ export const InstanceDetailSchema = z.object({
   zone: z.string().nullable(),
   /** The phase now, or null when it is no longer listed (terminated). */
   phase: InstancePhaseSchema.nullable(),
+  /** EC2's launch. */
   launchedAt: z.number().nullable(),
+  /**
+   * When this app adopted it from ClearML's autoscaler (null: launched by this app): its spend and its "registered"
+   * count from here, its time before was that autoscaler's.
+   */
+  adoptedAt: z.number().nullable().default(null),
   registeredAt: z.number().nullable(),
   endedAt: z.number().nullable(),
   /** Why it was terminated, when the engine said so. */

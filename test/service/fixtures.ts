@@ -110,6 +110,7 @@ export class FakeController implements EngineController {
       zone: null,
       phase: null,
       launchedAt: null,
+      adoptedAt: null,
       registeredAt: null,
       endedAt: null,
       endReason: null,

@@ -162,6 +162,42 @@ describe('instance detail', () => {
     expect(d.events.map((e) => e.message)).toEqual(['launched']);
   });
 
+  // Adopted from ClearML's autoscaler 2 h after EC2 launched it: listed (the view says when), or ended (the record
+  // starts at the adoption and keeps EC2's launch aside); one this app launched has no adoption.
+  const adopted = now - 3600_000;
+  const ec2Launch = now - 3 * 3600_000;
+  it.each([
+    [
+      'adopted, listed',
+      instance({ instanceId: 'i-0abc12345', launchedAt: ec2Launch, adoptedAt: adopted }),
+      undefined,
+      ec2Launch,
+      adopted,
+    ],
+    [
+      'adopted, ended',
+      undefined,
+      record({ launchedAt: adopted, ec2LaunchedAt: ec2Launch, endedAt: now }),
+      ec2Launch,
+      adopted,
+    ],
+    [
+      'launched by this app, listed',
+      instance({ instanceId: 'i-0abc12345', launchedAt: ec2Launch }),
+      undefined,
+      ec2Launch,
+      null,
+    ],
+    ['launched by this app, ended', undefined, record({ launchedAt: ec2Launch, endedAt: now }), ec2Launch, null],
+  ] as const)("%s: launched at EC2's launch, adopted when it was", (_n, view, rec, launchedAt, adoptedAt) => {
+    const d = buildInstanceDetail(
+      { instanceId: 'i-0abc12345', now, view, record: rec, ec2: undefined, markers: [] },
+      { state: 'not-needed' },
+    );
+    expect(InstanceDetailSchema.parse(d)).toEqual(d);
+    expect({ launchedAt: d.launchedAt, adoptedAt: d.adoptedAt }).toEqual({ launchedAt, adoptedAt });
+  });
+
   it('a terminated instance: the reason from its termination marker', () => {
     const d = buildInstanceDetail(
       {

@@ -44,7 +44,9 @@ export function buildInstanceDetail(i: DetailInputs, consoleTail: ConsoleTail): 
     market: v?.market ?? r?.market ?? null,
     zone: v?.zone ?? r?.zone ?? null,
     phase: v?.phase ?? null,
-    launchedAt: v?.launchedAt ?? r?.launchedAt ?? null,
+    // EC2's launch: a record of an adopted instance starts at the adoption and keeps EC2's launch aside.
+    launchedAt: v?.launchedAt ?? r?.ec2LaunchedAt ?? r?.launchedAt ?? null,
+    adoptedAt: v ? (v.adoptedAt ?? null) : r?.ec2LaunchedAt !== undefined ? r.launchedAt : null,
     registeredAt: r?.registeredAt ?? null,
     endedAt: r?.endedAt ?? null,
     endReason: (r?.endReason && endReasonText(r)) ?? endEvent?.message ?? null,

@@ -73,13 +73,21 @@ function DetailBody({ d }: { d: Detail }) {
       <dl className="detail-list">
         <dt>Launched</dt>
         <dd>{at(d.launchedAt)}</dd>
+        {d.adoptedAt !== null && (
+          <>
+            <dt>Adopted from ClearML&apos;s autoscaler</dt>
+            <dd>{at(d.adoptedAt)} (its spend counts from here; before, it was that autoscaler&apos;s)</dd>
+          </>
+        )}
         <dt>Registered as a ClearML worker</dt>
         <dd>
-          {d.registeredAt !== null
-            ? `${at(d.registeredAt)} (${formatDuration((d.registeredAt - (d.launchedAt ?? d.registeredAt)) / 1000)} after launch)`
-            : d.endedAt !== null
-              ? 'never'
-              : 'not yet'}
+          {d.registeredAt !== null && d.adoptedAt !== null
+            ? `${at(d.registeredAt)} (already a worker when adopted)`
+            : d.registeredAt !== null
+              ? `${at(d.registeredAt)} (${formatDuration((d.registeredAt - (d.launchedAt ?? d.registeredAt)) / 1000)} after launch)`
+              : d.endedAt !== null
+                ? 'never'
+                : 'not yet'}
         </dd>
         <dt>Tasks run</dt>
         <dd>
