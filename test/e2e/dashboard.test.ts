@@ -1084,7 +1084,7 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     await page.locator('[data-instance-id="i-000000000000007cf"] .phase-orphan').waitFor();
 
     await page.getByRole('searchbox', { name: 'Search' }).fill('train-model-1998');
-    await page.getByText('1 of 2000 instances').waitFor();
+    await page.getByRole('search', { name: 'Filter instances' }).getByText('1 of 2000 instances').waitFor();
     expect(await rows.count()).toBe(1);
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);

@@ -360,14 +360,21 @@ suite(`spend limits and kill switches in Chromium${skipReason ? ` (${skipReason}
     await shot(page, 'instances-orphan-rows');
     await filter.click();
     expect(await filter.getAttribute('aria-pressed')).toBe('true');
-    await page.getByText('2 of 20 instances').waitFor();
+    await page.getByRole('search', { name: 'Filter instances' }).getByText('2 of 20 instances').waitFor();
     expect(await page.locator('[data-instance-id]').evaluateAll((els) => els.map((e) => e.dataset['phase']))).toEqual([
       'orphan',
       'orphan',
     ]);
     await shot(page, 'instances-orphans-filter');
     await filter.click();
-    await page.getByText('20 instances', { exact: true }).waitFor();
+    // The count in the filter bar; a screen reader hears it from the status region, which says it too.
+    await page.getByRole('search', { name: 'Filter instances' }).getByText('20 instances', { exact: true }).waitFor();
+    expect(
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^20 instances$/ })
+        .count(),
+    ).toBe(1);
     expect(pageErrors(page)).toEqual([]);
   }, 60_000);
 
