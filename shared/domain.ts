@@ -169,7 +169,8 @@ export type LaunchFailureCause = z.infer<typeof LaunchFailureCauseSchema>;
  * the constructor that emits it (electron/engine/events.ts), read by the notifier instead of the event's words.
  * `credentials-refused`, `credentials-missing`: AWS or ClearML refused the keys, or found none (any call: a
  * connection, a termination, a lookup); `credentials-back`: refused keys work again; `stopped-outside`: one of ours
- * was stopped outside the app; `terminate-failed`: EC2 refused a termination for another reason than the keys.
+ * was stopped outside the app; `terminate-failed`: EC2 refused a termination for another reason than the keys;
+ * `instance-cap`: a decision left tasks unlaunched at a resource's or the global instance cap.
  */
 export const EventCodeSchema = z.enum([
   'credentials-refused',
@@ -177,6 +178,7 @@ export const EventCodeSchema = z.enum([
   'credentials-back',
   'stopped-outside',
   'terminate-failed',
+  'instance-cap',
 ]);
 export type EventCode = z.infer<typeof EventCodeSchema>;
 

@@ -170,7 +170,14 @@ export const ev = {
     ...credentialsCode(failure),
   }),
   connectionBack: (message: string): NewEvent => ({ level: 'info', kind: 'engine', message }),
-  decision: (queue: string, text: string): NewEvent => ({ level: 'info', kind: 'decision', queue, message: text }),
+  /** `instanceCap`: an instance cap left tasks unlaunched (told as a reached cap, from the code, not the words). */
+  decision: (queue: string, text: string, instanceCap = false): NewEvent => ({
+    level: 'info',
+    kind: 'decision',
+    queue,
+    message: text,
+    ...(instanceCap ? { code: 'instance-cap' as const } : {}),
+  }),
   dryRun: (action: string): NewEvent => ({ level: 'info', kind: 'decision', message: `dry run: would ${action}` }),
   // This machine's clock against AWS's (aws-clock.ts); offsetMs is AWS's minus ours.
   clockSkew: (offsetMs: number): NewEvent => ({

@@ -156,8 +156,6 @@ function credentialsProblem(e: EngineEvent): boolean {
   return e.code === 'credentials-refused' || e.code === 'credentials-missing';
 }
 
-const CAP_RE = /not launched:.*(?:is at its cap of|cap of \d+ instances is reached)/;
-
 /**
  * Engine events → notification kinds, from the event's kind, cause and code, never its words: a message that
  * quotes "AuthFailure" (a missing Spot role) or names "credentials" (a tip) is no credentials refusal. Events never
@@ -190,8 +188,8 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
       // Under the switch of the termination it announces: a user who stopped it on purpose can still keep it.
       return e.code === 'stopped-outside' ? 'terminated' : null;
     case 'decision':
-      // The engine reports caps inside its (deduplicated) decision text: "…; 2 not launched: gpu_t4 is at its cap…".
-      return CAP_RE.test(e.message) ? 'capReached' : null;
+      // A decision that left tasks at an instance cap ("…; 2 not launched: gpu_t4 is at its cap of 3").
+      return e.code === 'instance-cap' ? 'capReached' : null;
     default:
       return null;
   }
@@ -378,7 +376,8 @@ function render(
         kind: b.kind,
         queue: b.queue,
         // A cap at 96 % is near, as the tray and the dashboard say, not reached.
-        title: b.nearOnly ? 'Budget cap nearly reached' : REACHED,
+        // The queue it holds in the title, as a launch failure's: the body is the decision, which does not name it.
+        title: `${b.nearOnly ? 'Budget cap nearly reached' : REACHED}${b.queue ? ` on ${clip(b.queue, 40)}` : ''}`,
         body: lastWithMore,
         navigate: { view: b.queue ? 'queues' : 'costs', ...(b.queue ? { id: b.queue } : {}) },
       };
@@ -406,7 +405,7 @@ function mergeQueueCaps(notices: Notice[]): Notice[] {
   const merged: Notice = {
     kind: 'capReached',
     queue: null,
-    title: caps.some((c) => c.title === REACHED) ? REACHED : first.title,
+    title: caps.some((c) => c.title.startsWith(REACHED)) ? REACHED : 'Budget cap nearly reached',
     body: `${queueNames(caps.map((c) => c.queue ?? ''))}: ${first.body}${others ? ` (and ${plural(others, 'more problem')})` : ''}`,
     navigate: { view: 'queues' },
   };

@@ -62,7 +62,7 @@ describe('Notifier', () => {
   it('tells a cap that held part of a launch, though the launch is of the same tick', () => {
     n.next(log.snap(), noMutes);
     const cap = 'launched 1 × g5.xlarge: 2 pending, 0 idle, 0 booting; 1 not launched: gpu_b is at its cap of 1';
-    log.add({ kind: 'decision', message: cap, queue: 'gpu' });
+    log.add({ kind: 'decision', message: cap, queue: 'gpu', code: 'instance-cap' });
     log.add({ kind: 'launch', message: 'x', queue: 'gpu', count: 1 });
     expect(n.next(log.snap(), noMutes).map((o) => o.kind)).toEqual(['capReached', 'launched']);
   });
@@ -212,6 +212,12 @@ describe('Notifier', () => {
     ],
     ['the keys work again', ev.authRecovered(gate.current!, 'launch', 60_000), 'credentialsRejected'],
     ['stopped outside the app', ev.stoppedOutside({ instanceId: 'i-1', queue: 'gpu', graceSec: 600 }), 'terminated'],
+    [
+      'a decision held at an instance cap',
+      ev.decision('gpu', '2 not launched: gpu_t4 is at its cap of 3', true),
+      'capReached',
+    ],
+    ['a decision held otherwise', ev.decision('gpu', '2 not launched: gpu_t4 is at its cap of 3'), null],
   ] as const)('%s: told from the code the event was emitted with, as %s', (_, e, kind) => {
     expect(classifyEvent({ id: 1, at: 0, ...e })).toBe(kind);
   });
@@ -362,8 +368,13 @@ describe('Notifier', () => {
   it('the global cap holding 60 queues at once: one notice naming them, not 60', () => {
     n.next(log.snap(), noMutes);
     const held = '2 pending, 0 idle, 0 booting: need 2; 2 not launched: the global cap of 20 instances is reached';
-    for (let i = 0; i < 60; i++) log.add({ kind: 'decision', queue: `q${i}`, message: held });
-    log.add({ kind: 'decision', queue: 'gpu', message: '5 pending; 4 not launched: gpu_t4 is at its cap of 3' });
+    for (let i = 0; i < 60; i++) log.add({ kind: 'decision', queue: `q${i}`, message: held, code: 'instance-cap' });
+    log.add({
+      kind: 'decision',
+      queue: 'gpu',
+      message: '5 pending; 4 not launched: gpu_t4 is at its cap of 3',
+      code: 'instance-cap',
+    });
     expect(n.next(log.snap(), noMutes)).toEqual([
       {
         kind: 'capReached',
@@ -374,16 +385,26 @@ describe('Notifier', () => {
       },
     ]);
     // One queue alone is told as before, opening that queue.
-    log.add({ kind: 'decision', queue: 'solo', message: held });
+    log.add({ kind: 'decision', queue: 'solo', message: held, code: 'instance-cap' });
     expect(n.next(log.snap(), noMutes)).toEqual([
-      expect.objectContaining({ queue: 'solo', body: held, navigate: { view: 'queues', id: 'solo' } }),
+      expect.objectContaining({
+        queue: 'solo',
+        title: 'Instance or budget cap reached on solo',
+        body: held,
+        navigate: { view: 'queues', id: 'solo' },
+      }),
     ]);
   });
 
   it('an instance cap in a decision is reached, not near', () => {
     n.next(log.snap(), noMutes);
-    log.add({ kind: 'decision', queue: 'gpu', message: '5 pending; 4 not launched: gpu_t4 is at its cap of 3' });
-    expect(n.next(log.snap(), noMutes)[0]).toMatchObject({ title: 'Instance or budget cap reached' });
+    log.add({
+      kind: 'decision',
+      queue: 'gpu',
+      message: '5 pending; 4 not launched: gpu_t4 is at its cap of 3',
+      code: 'instance-cap',
+    });
+    expect(n.next(log.snap(), noMutes)[0]).toMatchObject({ title: 'Instance or budget cap reached on gpu' });
   });
 
   it('muted categories are dropped, not deferred', () => {
@@ -417,8 +438,9 @@ describe('Notifier', () => {
     ['engine', "instance i-1 on 'gpu' was stopped outside the app: its disks are still billed", null],
     ['error', 'tick failed: ECONNRESET', null],
     ['decision', 'scale up', null],
-    ['decision', 'gpu: 5 pending, launching 1; 4 not launched: gpu_t4 is at its cap of 3', 'capReached'],
-    ['decision', 'gpu: 5 pending; 5 not launched: the global cap of 20 instances is reached', 'capReached'],
+    // A cap is told from the decision's code (the instance-cap row below), not from its words.
+    ['decision', 'gpu: 5 pending, launching 1; 4 not launched: gpu_t4 is at its cap of 3', null],
+    ['decision', 'gpu: 5 pending; 5 not launched: the global cap of 20 instances is reached', null],
     ['decision', 'gpu: 5 pending; 5 not launched: no capacity for g4dn.xlarge', null],
     ['orphan', 'orphan found', null],
   ];

@@ -69,7 +69,11 @@ export function logDecisions(log: EventLog, p: Plan, leases: boolean, held: Laun
   for (const d of p.decisions) {
     if (d.launched === 0 && !(d.pending > 0 && leftUnlaunched(d))) continue;
     const text = renderDecision(d, held);
-    log.emitOnce(`decision|${d.queue}|${text}`, ev.decision(d.queue, text));
+    const capped =
+      leftUnlaunched(d) &&
+      d.reason.code === 'scale-up' &&
+      d.reason.blockers.some((b) => b.code === 'resource-cap' || b.code === 'global-cap');
+    log.emitOnce(`decision|${d.queue}|${text}`, ev.decision(d.queue, text, capped));
   }
   // Instances left to finish work for another ClearML server, per server: said again every 10 min while they bill.
   const elsewhere = new Map<string, string[]>();

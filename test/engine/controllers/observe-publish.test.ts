@@ -119,6 +119,19 @@ describe('logDecisions: instances left to finish for another ClearML server', ()
   });
 });
 
+describe('logDecisions: the code a notice is decided from', () => {
+  it.each([
+    ['3 pending at a cap of 2: one left at the instance cap', 3, 'instance-cap'],
+    ['1 pending, launched: nothing held', 1, undefined],
+  ])('%s', (_n, pending, code) => {
+    const log = new EventLog(() => T0);
+    logDecisions(log, plan(policyInput({ queues: [queue('gpu', pending)] })), true);
+    const [decision] = log.recent(10).filter((e) => e.kind === 'decision');
+    expect(decision?.queue).toBe('gpu');
+    expect(decision?.code).toBe(code);
+  });
+});
+
 describe('Publisher', () => {
   /** A publisher over queues gpu (with `pending` tasks) and cpu; `held`: why the plan's launches were not carried out. */
   function gpuPublisher() {
