@@ -22,6 +22,39 @@ const cpuOnly = () =>
 const runCalls = (w: World) => w.ec2.calls.byAction['RunInstances'] ?? 0;
 const said = (w: World, re: RegExp) => w.store.getState().events.filter((e) => re.test(e.message));
 
+/**
+ * One cpu instance that has worked and gone idle, then every TerminateInstances refused as `fault` says (its message
+ * from the instance id) for `seconds` of 15 s polls; the notices a desktop notifier gave meanwhile.
+ */
+async function terminationsRefused(
+  fault: { code: string; status: number; message: (instanceId: string) => string },
+  seconds: number,
+) {
+  const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+  const engine = w.newEngine(cpuOnly());
+  addTasks(w.clearml, 'cpu', 1, 30);
+  await w.run(engine, 120, 30);
+  const [instance] = w.live();
+  const mutes = defaultSettings().notificationMutes;
+  const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
+  notifier.next(w.store.getState(), mutes);
+  const calls = () => w.ec2.calls.byAction['TerminateInstances'] ?? 0;
+  const before = calls();
+  w.ec2.faults.push({
+    action: 'TerminateInstances',
+    code: fault.code,
+    status: fault.status,
+    message: fault.message(instance!.instanceId),
+    count: 1_000,
+  });
+  const notices = [];
+  for (let t = 0; t < seconds; t += 15) {
+    await w.run(engine, 15);
+    notices.push(...notifier.next(w.store.getState(), mutes));
+  }
+  return { w, instanceId: instance!.instanceId, notices, terminateCalls: calls() - before };
+}
+
 describe('an auth refusal heals without a settings save', () => {
   it('UnauthorizedOperation on one RunInstances: one launch is tried again after 1 min, the task launches', async () => {
     const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
@@ -175,32 +208,20 @@ describe('an auth refusal heals without a settings save', () => {
   });
 
   it('a refused termination: the notification says which instance still bills and why, short; the log has it all', async () => {
-    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
-    const engine = w.newEngine(cpuOnly());
-    addTasks(w.clearml, 'cpu', 1, 30);
-    await w.run(engine, 120, 30);
-    const [instance] = w.live();
-    const mutes = defaultSettings().notificationMutes;
-    const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
-    notifier.next(w.store.getState(), mutes);
     // AWS's own answer to a refused call carries an encoded authorization message of several hundred characters.
     const encoded = `Encoded authorization failure message: ${'AbCd'.repeat(150)}`;
-    w.ec2.faults.push({
-      action: 'TerminateInstances',
-      code: 'UnauthorizedOperation',
-      status: 403,
-      message: `You are not authorized to perform this operation. ${encoded}`,
-      count: 1_000,
-    });
-    const notices = [];
-    for (let t = 0; t < 300; t += 15) {
-      await w.run(engine, 15);
-      notices.push(...notifier.next(w.store.getState(), mutes));
-    }
+    const { w, instanceId, notices } = await terminationsRefused(
+      {
+        code: 'UnauthorizedOperation',
+        status: 403,
+        message: () => `You are not authorized to perform this operation. ${encoded}`,
+      },
+      300,
+    );
     expect(notices.map((n) => n.title)).toEqual(['Credentials rejected']);
     const body = notices[0]!.body;
     expect(body.length).toBeLessThanOrEqual(200);
-    expect(body).toMatch(new RegExp(`^EC2 refused to terminate ${instance!.instanceId} \\(still billing\\): `));
+    expect(body).toMatch(new RegExp(`^EC2 refused to terminate ${instanceId} \\(still billing\\): `));
     expect(body).toContain('ec2:TerminateInstances (UnauthorizedOperation)');
     expect(notices[0]!.navigate).toEqual({ view: 'credentials' });
     const event = w.store
@@ -208,45 +229,30 @@ describe('an auth refusal heals without a settings save', () => {
       .events.filter((e) => e.kind === 'error')
       .at(-1);
     expect(event?.message).toBe(
-      `terminating ${instance!.instanceId} failed: The AWS identity is not allowed to call ec2:TerminateInstances ` +
+      `terminating ${instanceId} failed: The AWS identity is not allowed to call ec2:TerminateInstances ` +
         '(UnauthorizedOperation): add it to the IAM policy of these credentials.',
     );
   });
 
   it('a termination refused by termination protection: tried at every poll, logged once every 10 min, told as refused', async () => {
-    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
-    const engine = w.newEngine(cpuOnly());
-    addTasks(w.clearml, 'cpu', 1, 30);
-    await w.run(engine, 120, 30);
-    const [instance] = w.live();
-    const mutes = defaultSettings().notificationMutes;
-    const notifier = new Notifier({ now: () => w.clock.now(), redact: (t) => t });
-    notifier.next(w.store.getState(), mutes);
-    const calls = () => w.ec2.calls.byAction['TerminateInstances'] ?? 0;
-    const before = calls();
-    w.ec2.faults.push({
-      action: 'TerminateInstances',
-      code: 'OperationNotPermitted',
-      status: 400,
-      message: `The instance '${instance!.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
-      count: 1_000,
-    });
-    const notices = [];
     // 40 min of polls: the idle limit passes, then every termination is refused.
-    for (let t = 0; t < 40 * 60; t += 15) {
-      await w.run(engine, 15);
-      notices.push(...notifier.next(w.store.getState(), mutes));
-    }
-    expect(calls() - before).toBeGreaterThan(60);
+    const { w, instanceId, notices, terminateCalls } = await terminationsRefused(
+      {
+        code: 'OperationNotPermitted',
+        status: 400,
+        message: (id) =>
+          `The instance '${id}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
+      },
+      40 * 60,
+    );
+    expect(terminateCalls).toBeGreaterThan(60);
     const refused = w.store.getState().events.filter((e) => e.code === 'terminate-failed');
     expect(refused.length).toBeGreaterThanOrEqual(2);
     // One event per poll before: here 10 min apart at least, for 4 polls a minute.
     for (const [a, b] of refused.slice(1).map((e, i) => [refused[i]!, e] as const))
       expect(b.at - a.at).toBeGreaterThanOrEqual(10 * 60_000);
     expect(notices.map((n) => n.title)).toEqual(['Termination refused', 'Termination still refused']);
-    expect(notices[0]!.body).toMatch(
-      new RegExp(`^EC2 refused to terminate ${instance!.instanceId} \\(still billing\\): `),
-    );
+    expect(notices[0]!.body).toMatch(new RegExp(`^EC2 refused to terminate ${instanceId} \\(still billing\\): `));
   });
 
   it('RequestExpired on one RunInstances (a clock step): the next tick, whose listing EC2 answers, launches', async () => {
