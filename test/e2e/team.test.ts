@@ -105,6 +105,9 @@ e2e.suite(`team mode in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => 
     const pause = page.getByRole('button', { name: /^(Pause|Resume) queue / }).first();
     await pause.waitFor();
     expect(await pause.isDisabled()).toBe(true);
+    expect(await page.getByTestId('queues-role-limit').innerText()).toMatch(
+      /^Pause and Resume are unavailable: Your token \(pia\) is a viewer on the team engine: this needs an operator\.$/,
+    );
     await page.getByRole('tab', { name: /^Credentials/ }).click();
     await page.getByText(/this needs an admin\. Credentials cannot be changed from here\./).waitFor();
     expect(pageErrors(page)).toEqual([]);

@@ -11,6 +11,7 @@ import { useActions, useApp, usePending } from '../state/react.js';
 export function Queues() {
   const queues = useApp((s) => s.snapshot?.queues ?? []);
   const focus = useApp((s) => s.focus);
+  const pauseLimit = useApp((s) => roleLimit(s.snapshot?.remote, 'autoscaler:queue.setPaused'));
   const { known, never } = useApp((s) => ({
     known: s.snapshot ? queuesKnown(s.snapshot) : false,
     never: s.snapshot?.lastTickOkAt == null,
@@ -27,6 +28,13 @@ export function Queues() {
         <p className="note tone-warn" role="note" aria-label="Queue figures unknown">
           {never ? 'ClearML has not been read yet' : 'The last poll failed (the Overview says why)'}: pending tasks and
           workers are unknown, shown as {UNKNOWN}, not zero.
+        </p>
+      )}
+      {/* Said once above the cards, not only as the disabled buttons' tooltips: a keyboard user cannot focus a
+          disabled button, and a screen reader does not read its title. */}
+      {pauseLimit !== null && (
+        <p className="muted small" data-testid="queues-role-limit">
+          Pause and Resume are unavailable: {pauseLimit}
         </p>
       )}
       {queues.map((q) => (
