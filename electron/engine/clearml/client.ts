@@ -414,7 +414,13 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
           page: 0,
           page_size: PAGE_SIZE,
         });
-        out.push(...parse('tasks.get_all', TasksDataSchema, data).tasks.map(taskObs));
+        // Only the tasks asked for, each once: a server (or proxy) answering with other tasks would otherwise have
+        // a requeue read another task's status as this one's.
+        const asked = new Set(chunk);
+        for (const t of parse('tasks.get_all', TasksDataSchema, data).tasks) {
+          if (!asked.delete(t.id)) continue;
+          out.push(taskObs(t));
+        }
       }
       return out;
     },

@@ -1,0 +1,63 @@
+// The client against a ClearML server whose replies are well-formed envelopes carrying odd or hostile data.
+import { describe, expect, it } from 'vitest';
+import { createClearmlClient } from '../../electron/engine/clearml/client.js';
+
+/** A fetch that answers like a ClearML server: login and server.info as usual, `reply(endpoint, body)` otherwise. */
+function hostile(reply: (endpoint: string, body: Record<string, unknown>) => unknown): typeof fetch {
+  return async (input, init) => {
+    const endpoint = (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+      .split('/')
+      .pop()!;
+    const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as Record<string, unknown>;
+    const data =
+      endpoint === 'auth.login'
+        ? { token: 'no-claims-token' }
+        : endpoint === 'server.info'
+          ? { version: '1.16.0', api_version: '2.30' }
+          : reply(endpoint, body);
+    return new Response(JSON.stringify({ meta: { result_code: 200, result_subcode: 0, result_msg: 'OK' }, data }), {
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+}
+
+function client(reply: (endpoint: string, body: Record<string, unknown>) => unknown) {
+  return createClearmlClient({
+    apiHost: 'http://clearml.test:8008',
+    credentials: { accessKey: 'AKTEST123456', secretKey: 'SKTEST-very-secret-value' },
+    fetchImpl: hostile(reply),
+  });
+}
+
+describe('getTasks', () => {
+  it('keeps only the tasks asked for, each once, whatever else the reply lists', async () => {
+    const c = client(() => ({
+      tasks: [
+        { id: 'other', status: 'in_progress' },
+        { id: 't1', status: 'stopped' },
+        { id: 't1', status: 'in_progress' },
+      ],
+    }));
+    expect(await c.getTasks(['t1'])).toEqual([
+      { id: 't1', name: '', status: 'stopped', queueId: null, lastWorker: null },
+    ]);
+  });
+
+  it('a requeue reads the status of its own task, not of one listed before it', async () => {
+    const calls: string[] = [];
+    const c = client((endpoint) => {
+      calls.push(endpoint);
+      // A task that already went back to its queue needs nothing; the stranger listed first is in progress.
+      if (endpoint === 'tasks.get_all')
+        return {
+          tasks: [
+            { id: 'stranger', status: 'in_progress' },
+            { id: 't1', status: 'queued' },
+          ],
+        };
+      return { updated: 1, fields: { status: 'stopped' } };
+    });
+    await c.requeueTask('t1', 'q1', 'its instance was lost');
+    expect(calls).toEqual(['tasks.get_all']);
+  });
+});
