@@ -61,3 +61,20 @@ describe('getTasks', () => {
     expect(calls).toEqual(['tasks.get_all']);
   });
 });
+
+describe('workers', () => {
+  it.each(['listWorkers', 'listAllWorkers'] as const)(
+    '%s lists a worker id the reply repeats once, busy when any copy is',
+    async (method) => {
+      const c = client(() => ({
+        workers: [
+          { id: 'p:gpu:g4dn.xlarge:i-0abc', task: null },
+          { id: 'p:gpu:g4dn.xlarge:i-0abc', task: { id: 't1', name: 'train' } },
+          { id: 'p:gpu:g4dn.xlarge:i-0abc', task: null },
+        ],
+      }));
+      const workers = await (method === 'listWorkers' ? c.listWorkers('p') : c.listAllWorkers!());
+      expect(workers.map((w) => [w.id, w.task?.id ?? null])).toEqual([['p:gpu:g4dn.xlarge:i-0abc', 't1']]);
+    },
+  );
+});

@@ -88,6 +88,18 @@ function workerObs(w: z.infer<typeof WorkersDataSchema>['workers'][number]): Wor
     lastReportAt: parseClearmlDate(w.last_report_time),
   };
 }
+/**
+ * Each worker id once. A reply listing an id twice (a server or proxy fault) would count one agent as two; when
+ * the copies disagree, the busy one wins, so no reading of the reply has its instance look idle.
+ */
+function oneWorkerPerId(workers: readonly WorkerObs[]): WorkerObs[] {
+  const byId = new Map<string, WorkerObs>();
+  for (const w of workers) {
+    const seen = byId.get(w.id);
+    if (!seen || (!seen.task && w.task)) byId.set(w.id, w);
+  }
+  return [...byId.values()];
+}
 /** Refresh the token when less than this much validity is left (what the ClearML SDK does). */
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
 /** A token without a readable `exp` is used for this long, then renewed. */
@@ -363,13 +375,13 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
       const data = await call('workers.get_all', body, pattern ? { version: maxVersion(version) } : {});
       const { workers } = parse('workers.get_all', WorkersDataSchema, data);
       // Always filter here too: older servers ignore worker_pattern.
-      return workers.filter((w) => w.id.startsWith(head)).map(workerObs);
+      return oneWorkerPerId(workers.filter((w) => w.id.startsWith(head)).map(workerObs));
     },
 
     async listAllWorkers() {
       requireCredentials();
       const data = await call('workers.get_all', { last_seen: WORKERS_LAST_SEEN_SEC });
-      return parse('workers.get_all', WorkersDataSchema, data).workers.map(workerObs);
+      return oneWorkerPerId(parse('workers.get_all', WorkersDataSchema, data).workers.map(workerObs));
     },
 
     async createQueue(name) {
