@@ -25,7 +25,21 @@ describe('parseClearmlDate', () => {
     expect(parseClearmlDate(text)).toBe(expected);
   });
 
-  it.each([null, undefined, '', 'yesterday', '13/01/2025'])('unparseable %s → null', (text) => {
+  it.each([
+    null,
+    undefined,
+    '',
+    'yesterday',
+    '13/01/2025',
+    // Out of range: rolled over by Date.UTC into another real date, they would pass for one.
+    '2025-13-45T99:99:99',
+    '2025-02-30T10:00:00',
+    '2025-01-13T24:00:00',
+    '2025-01-13T10:60:00',
+    '2025-01-13T10:15:61',
+    // Years 0–99: Date.UTC reads them as 1900–1999.
+    '0001-01-01T00:00:00',
+  ])('unparseable %s → null', (text) => {
     expect(parseClearmlDate(text)).toBeNull();
   });
 

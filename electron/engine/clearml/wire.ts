@@ -113,6 +113,18 @@ export function parseClearmlDate(text: string | null | undefined): number | null
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m;
   const ms = Number((frac + '000').slice(0, 3));
   let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  // Date.UTC rolls over what is out of range (month 13, hour 99) and reads years 0–99 as 1900–1999: a date that
+  // does not read back as written is not a date, or a wrong server clock would pass for a real moment.
+  const back = new Date(t);
+  if (
+    back.getUTCFullYear() !== Number(y) ||
+    back.getUTCMonth() !== Number(mo) - 1 ||
+    back.getUTCDate() !== Number(d) ||
+    back.getUTCHours() !== Number(h) ||
+    back.getUTCMinutes() !== Number(mi) ||
+    back.getUTCSeconds() !== Number(s)
+  )
+    return null;
   if (tz && tz !== 'Z' && tz !== 'z') {
     const sign = tz.startsWith('-') ? -1 : 1;
     const digits = tz.slice(1).replace(':', '');
