@@ -1,6 +1,6 @@
 // The client against a ClearML server whose replies are well-formed envelopes carrying odd or hostile data.
 import { describe, expect, it } from 'vitest';
-import { createClearmlClient } from '../../electron/engine/clearml/client.js';
+import { createClearmlClient, MAX_NAME_CHARS } from '../../electron/engine/clearml/client.js';
 
 /** A fetch that answers like a ClearML server: login and server.info as usual, `reply(endpoint, body)` otherwise. */
 function hostile(reply: (endpoint: string, body: Record<string, unknown>) => unknown): typeof fetch {
@@ -77,4 +77,23 @@ describe('workers', () => {
       expect(workers.map((w) => [w.id, w.task?.id ?? null])).toEqual([['p:gpu:g4dn.xlarge:i-0abc', 't1']]);
     },
   );
+});
+
+describe('very long task names', () => {
+  const huge = 'x'.repeat(100_000);
+
+  it.each(['getTasks', 'inProgressTasks'] as const)('%s keeps a bounded name, ending with "…"', async (method) => {
+    const c = client(() => ({ tasks: [{ id: 't1', name: huge, status: 'in_progress', padding: huge }] }));
+    const [task] = method === 'getTasks' ? await c.getTasks(['t1']) : await c.inProgressTasks!();
+    expect(task!.name.length).toBeLessThanOrEqual(MAX_NAME_CHARS);
+    expect(task!.name.endsWith('…')).toBe(true);
+    // Only what the engine reads is kept, not the extra fields the server added.
+    expect(Object.keys(task!).sort()).toEqual(['id', 'lastWorker', 'name', 'queueId', 'status']);
+  });
+
+  it("a worker's task name is bounded too", async () => {
+    const c = client(() => ({ workers: [{ id: 'p:gpu:g4dn.xlarge:i-0abc', task: { id: 't1', name: huge } }] }));
+    const [worker] = await c.listWorkers('p');
+    expect(worker!.task!.name!.length).toBeLessThanOrEqual(MAX_NAME_CHARS);
+  });
 });

@@ -46,6 +46,7 @@ import {
   exactNamesRegex,
   parseClearmlDate,
 } from './wire.js';
+import { clip } from '../../../shared/words.js';
 
 export interface ClearmlClientOptions {
   apiHost: string;
@@ -81,7 +82,7 @@ export const WORKERS_LAST_SEEN_SEC = 600;
 function workerObs(w: z.infer<typeof WorkersDataSchema>['workers'][number]): WorkerObs {
   return {
     id: w.id,
-    task: w.task ? { id: w.task.id, ...(w.task.name ? { name: w.task.name } : {}) } : null,
+    task: w.task ? { id: w.task.id, ...(w.task.name ? { name: clip(w.task.name, MAX_NAME_CHARS) } : {}) } : null,
     queues: (w.queues ?? []).map((q) => q.name ?? q.id ?? '').filter((n) => n !== ''),
     registeredAt: parseClearmlDate(w.register_time),
     lastActivityAt: parseClearmlDate(w.last_activity_time),
@@ -100,6 +101,11 @@ function oneWorkerPerId(workers: readonly WorkerObs[]): WorkerObs[] {
   }
   return [...byId.values()];
 }
+/**
+ * A task name is only shown (status line, event log, notifications): kept at most this long, so a server sending
+ * megabyte names cannot fill memory across the pages of a listing, nor the screen.
+ */
+export const MAX_NAME_CHARS = 256;
 /** Refresh the token when less than this much validity is left (what the ClearML SDK does). */
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
 /** A token without a readable `exp` is used for this long, then renewed. */
@@ -144,7 +150,7 @@ async function readPages<T extends { id: string }>(fetchPage: (page: number) => 
 function taskObs(t: z.infer<typeof TasksDataSchema>['tasks'][number]): TaskObs {
   return {
     id: t.id,
-    name: t.name ?? '',
+    name: clip(t.name ?? '', MAX_NAME_CHARS),
     status: t.status ?? 'unknown',
     queueId: t.execution?.queue ?? null,
     lastWorker: t.last_worker ?? null,
@@ -408,9 +414,10 @@ export function createClearmlClient(opts: ClearmlClientOptions): ClearmlClient {
           page,
           page_size: PAGE_SIZE,
         });
-        return parse('tasks.get_all', TasksDataSchema, data).tasks;
+        // Read into what the engine keeps page by page: the parsed entries carry every extra field the server sent.
+        return parse('tasks.get_all', TasksDataSchema, data).tasks.map(taskObs);
       });
-      return tasks.map(taskObs);
+      return tasks;
     },
 
     async getTasks(ids) {
