@@ -82,7 +82,7 @@ export const WORKERS_LAST_SEEN_SEC = 600;
 function workerObs(w: z.infer<typeof WorkersDataSchema>['workers'][number]): WorkerObs {
   return {
     id: w.id,
-    task: w.task ? { id: w.task.id, ...(w.task.name ? { name: clip(w.task.name, MAX_NAME_CHARS) } : {}) } : null,
+    task: w.task ? { id: w.task.id, ...(w.task.name ? { name: keptName(w.task.name) } : {}) } : null,
     queues: (w.queues ?? []).map((q) => q.name ?? q.id ?? '').filter((n) => n !== ''),
     registeredAt: parseClearmlDate(w.register_time),
     lastActivityAt: parseClearmlDate(w.last_activity_time),
@@ -106,6 +106,14 @@ function oneWorkerPerId(workers: readonly WorkerObs[]): WorkerObs[] {
  * megabyte names cannot fill memory across the pages of a listing, nor the screen.
  */
 export const MAX_NAME_CHARS = 256;
+
+/**
+ * A name clipped to MAX_NAME_CHARS, copied: V8 makes a cut of a long string a view that keeps the whole original
+ * alive, so the clip alone would keep every megabyte name in memory.
+ */
+function keptName(name: string): string {
+  return name.length <= MAX_NAME_CHARS ? name : Buffer.from(clip(name, MAX_NAME_CHARS), 'utf8').toString('utf8');
+}
 /** Refresh the token when less than this much validity is left (what the ClearML SDK does). */
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
 /** A token without a readable `exp` is used for this long, then renewed. */
@@ -150,7 +158,7 @@ async function readPages<T extends { id: string }>(fetchPage: (page: number) => 
 function taskObs(t: z.infer<typeof TasksDataSchema>['tasks'][number]): TaskObs {
   return {
     id: t.id,
-    name: clip(t.name ?? '', MAX_NAME_CHARS),
+    name: keptName(t.name ?? ''),
     status: t.status ?? 'unknown',
     queueId: t.execution?.queue ?? null,
     lastWorker: t.last_worker ?? null,
