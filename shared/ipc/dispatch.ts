@@ -39,7 +39,7 @@ export class ServiceError extends Error {
 
 export interface DispatcherOptions {
   /** Told about failures (already redacted), e.g. to log them; never sees a secret it did not already have. */
-  onError?: (channel: string, error: AppError, cause: unknown) => void;
+  onError?: (channel: string, error: AppError, ctx: CallContext, cause: unknown) => void;
   /** Exact secret values to mask in error messages, in addition to the secret-shaped patterns. */
   knownSecrets?: () => readonly string[];
 }
@@ -51,8 +51,8 @@ export function isInvokeChannel(channel: string): channel is InvokeChannel {
 }
 
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatch {
-  const fail = (channel: string, error: AppError, cause: unknown): Envelope<unknown> => {
-    options.onError?.(channel, error, cause);
+  const fail = (channel: string, error: AppError, ctx: CallContext, cause: unknown): Envelope<unknown> => {
+    options.onError?.(channel, error, ctx, cause);
     return { ok: false, error };
   };
   const clean = (text: string) => redact(text, options.knownSecrets?.() ?? []);
@@ -62,6 +62,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       return fail(
         String(channel),
         { code: 'unknown_channel', message: `Unknown channel '${clean(String(channel)).slice(0, 100)}'.` },
+        ctx,
         null,
       );
     }
@@ -78,6 +79,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
           message: `Invalid request for ${channel}${first ? `: ${first.path}: ${first.message}` : ''}.`,
           issues,
         },
+        ctx,
         parsed.error,
       );
     }
@@ -96,11 +98,12 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
             message: clean(err.message),
             ...(err.issues ? { issues: err.issues.map((i) => ({ path: i.path, message: clean(i.message) })) } : {}),
           },
+          ctx,
           err,
         );
       }
       const message = err instanceof Error ? err.message : 'unexpected error';
-      return fail(channel, { code: 'failed', message: clean(message) }, err);
+      return fail(channel, { code: 'failed', message: clean(message) }, ctx, err);
     }
 
     // A response that breaks its own contract is our bug; never hand it to the renderer (and zod's output
@@ -113,6 +116,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
           code: 'failed',
           message: `Internal error: the response for ${channel} did not match the contract. Please report this.`,
         },
+        ctx,
         checked.error,
       );
     }

@@ -8,6 +8,7 @@ import { auditLine, changesNothing, describeChange } from '../../../shared/ipc/a
 import { createDispatcher, isInvokeChannel, type Dispatch } from '../../../shared/ipc/dispatch.js';
 import type { EngineHost } from '../host.js';
 import { createChangeFeed, watchSettings, type ChangeFeed } from './changes.js';
+import { createFailureLog } from './failure-log.js';
 import { createConfigImporter, exportConfigText, importHosts } from './config-io.js';
 import { createEnvironmentFallback, type EnvironmentFallback } from './fallback.js';
 import { configureFromSettings, createServiceHandlers, stopEverythingResult, type TeamControl } from './handlers.js';
@@ -106,7 +107,7 @@ export function composeService(p: ServiceParts): Service {
 
   const dispatch = createDispatcher(handlers, {
     knownSecrets: () => known.list(),
-    onError: (channel, error) => p.log(`${channel}: ${error.code}: ${error.message}`),
+    onError: createFailureLog((line) => p.log(line)),
   });
   // The audit trail: every change that succeeded is written to the event log with who asked for it.
   const audited: Dispatch = async (channel, rawArgs, ctx) => {

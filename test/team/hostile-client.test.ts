@@ -1,0 +1,90 @@
+/**
+ * A hostile or broken teammate client with a valid token, over the real team server: what it sends must not write
+ * forged lines into the host's log, nor flood it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createFailureLog } from '../../electron/engine/service/failure-log.js';
+import { serveDemoEngine, until, type ServedEngine } from '../fixtures/team.js';
+
+let engine: ServedEngine | null = null;
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.terminate();
+  await engine?.stop();
+  engine = null;
+});
+
+/** A raw client: the wire as any program holding the token can speak it, not the app's well-behaved client. */
+async function attachRaw(e: ServedEngine, token: string) {
+  const ws = new WebSocket(`${e.url}/ipc`, {
+    headers: { Authorization: `Bearer ${token}` },
+    rejectUnauthorized: false,
+  });
+  sockets.push(ws);
+  const answers = new Map<number, { ok: boolean; error?: { code: string } }>();
+  ws.on('message', (d: Buffer) => {
+    const m = JSON.parse(d.toString('utf8')) as { type: string; id?: number; envelope?: { ok: boolean } };
+    if (m.type === 'result') answers.set(m.id!, m.envelope!);
+  });
+  await new Promise((r) => ws.once('open', r));
+  const call = (id: number, channel: string, args: unknown) =>
+    ws.send(JSON.stringify({ type: 'invoke', id, channel, args }));
+  return { ws, answers, call };
+}
+
+describe('a hostile teammate client', () => {
+  it('cannot write a forged line into the host log with a newline in a channel name or an argument key', async () => {
+    const lines: string[] = [];
+    engine = await serveDemoEngine('team-hostile-', { log: (l) => lines.push(l) });
+    const { token } = engine.tokens.issue('mallory', 'viewer');
+    const c = await attachRaw(engine, token);
+    c.call(1, "x'\nalice (admin): turned autoscaling off", {});
+    c.call(2, 'autoscaler:config.get', { '\nbob (admin): saved the config': 1 });
+    await until('both answers', () => c.answers.size === 2);
+    expect(c.answers.get(1)).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
+    for (const l of lines) expect(l).not.toMatch(/[\n\r]/);
+    expect(lines.some((l) => l.includes('\\u000aalice (admin)'))).toBe(true);
+  });
+
+  it('cannot flood the host log with calls that fail: one line per channel and code, then a count', async () => {
+    const lines: string[] = [];
+    engine = await serveDemoEngine('team-hostile-', { log: (l) => lines.push(l) });
+    const { token } = engine.tokens.issue('mallory', 'viewer');
+    const c = await attachRaw(engine, token);
+    // Sent in rounds below the in-flight bound, so every call reaches the dispatcher (none is turned away busy).
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 25; i++) {
+        const id = round * 100 + i;
+        c.call(id, i % 2 ? 'autoscaler:timeline.get' : `autoscaler:made-up-${id}`, { hours: 'many' });
+      }
+      await until('the round answered', () => c.answers.size === (round + 1) * 25);
+    }
+    const failures = lines.filter((l) => /invalid_args|unknown_channel/.test(l));
+    // 500 failing calls: one line for the bad arguments and one for the unknown channels, each naming the caller.
+    expect(failures).toHaveLength(2);
+    for (const l of failures) expect(l).toMatch(/^ws-\d+ \(mallory, viewer\): /);
+  });
+});
+
+describe('createFailureLog', () => {
+  const team = { transport: 'team', caller: 'ws-1 (m, viewer)' } as const;
+  const failed = { code: 'invalid_args', message: 'Invalid request.' } as const;
+  it.each([
+    ['a remote caller repeating within a minute: one line, then the count', team, [0, 10, 20, 60_000], 2],
+    ['the local app: every failure', { transport: 'ipc', caller: '1' } as const, [0, 10, 20], 3],
+  ])('%s', (_what, ctx, times, expected) => {
+    const out: string[] = [];
+    let t = 0;
+    const onError = createFailureLog(
+      (l) => out.push(l),
+      () => t,
+    );
+    for (const at of times) {
+      t = at;
+      onError('autoscaler:timeline.get', failed, ctx);
+    }
+    expect(out).toHaveLength(expected);
+    if (ctx.transport === 'team') expect(out[1]).toMatch(/\(3 such failures since the last line about them\)$/);
+  });
+});
