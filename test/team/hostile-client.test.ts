@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createFailureLog } from '../../electron/engine/service/failure-log.js';
+import { MAX_CONNECTIONS_PER_TOKEN } from '../../electron/engine/team/server.js';
 import { serveDemoEngine, until, type ServedEngine } from '../fixtures/team.js';
 
 let engine: ServedEngine | null = null;
@@ -16,10 +17,11 @@ afterEach(async () => {
 });
 
 /** A raw client: the wire as any program holding the token can speak it, not the app's well-behaved client. */
-async function attachRaw(e: ServedEngine, token: string) {
+async function attachRaw(e: ServedEngine, token: string, opts: { autoPong?: boolean } = {}) {
   const ws = new WebSocket(`${e.url}/ipc`, {
     headers: { Authorization: `Bearer ${token}` },
     rejectUnauthorized: false,
+    ...opts,
   });
   sockets.push(ws);
   const answers = new Map<number, { ok: boolean; error?: { code: string } }>();
@@ -66,6 +68,33 @@ describe('a hostile teammate client', () => {
     for (const l of failures) expect(l).toMatch(/^ws-\d+ \(mallory, viewer\): /);
   });
 });
+
+describe('a teammate whose connections went silent (a laptop asleep, a dropped network)', () => {
+  it('gets its connection slots back: peers that answer no ping are dropped, those that answer stay', async () => {
+    const lines: string[] = [];
+    engine = await serveDemoEngine('team-hostile-', { log: (l) => lines.push(l), heartbeatMs: 100 });
+    const { token } = engine.tokens.issue('sleepy', 'viewer');
+    // Silent peers: they never answer a ping, like a host that is gone without a FIN.
+    const silent = await Promise.all(
+      Array.from({ length: MAX_CONNECTIONS_PER_TOKEN }, () => attachRaw(engine!, token, { autoPong: false })),
+    );
+    const closed = silent.map((c) => new Promise<number>((r) => c.ws.once('close', (code) => r(code))));
+    const healthy = await attachRaw(engine, tokenOf(engine, 'awake'));
+    await Promise.all(closed);
+    expect(lines.filter((l) => /sleepy, viewer\): disconnected: it did not answer a ping/.test(l))).toHaveLength(
+      MAX_CONNECTIONS_PER_TOKEN,
+    );
+    // The same token attaches again, and the peer that answers pings was never dropped.
+    const again = await attachRaw(engine, token);
+    expect(again.ws.readyState).toBe(WebSocket.OPEN);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+function tokenOf(e: ServedEngine, name: string): string {
+  return e.tokens.issue(name, 'viewer').token;
+}
 
 describe('createFailureLog', () => {
   const team = { transport: 'team', caller: 'ws-1 (m, viewer)' } as const;

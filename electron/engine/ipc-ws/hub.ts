@@ -29,6 +29,8 @@ export interface HubOptions {
   maxInFlight?: number;
   /** Per socket: bytes queued for a client that does not read; beyond it the client is disconnected. */
   maxBufferedBytes?: number;
+  /** How often each client is pinged; one that has not answered (nor sent anything) since the last ping is dropped. */
+  heartbeatMs?: number;
 }
 
 export interface AcceptOptions<T> {
@@ -62,6 +64,12 @@ export interface Hub<T> {
  */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const MAX_IN_FLIGHT = 32;
+/**
+ * A peer that went away without closing (a laptop put to sleep, a network that dropped, a client that never answers
+ * a ping) would otherwise hold its connection, and its token's share of the connection limit, for ever: nothing
+ * else is sent that would fail. Pinged this often, it is dropped after one to two intervals of silence.
+ */
+export const HEARTBEAT_MS = 30_000;
 /**
  * Frames that are not a message (not JSON, or not in the protocol) a connection may send within a minute before it
  * is closed (1008): a client of another version may send one now and then, a broken or hostile one floods. They are
@@ -97,6 +105,8 @@ interface Client<T> {
   socket: WebSocket;
   visible: boolean;
   inFlight: number;
+  /** Heard from (a pong or any frame) since the last ping. */
+  alive: boolean;
   tag: T;
   /** Protocol errors in the current minute (`since`), and the tally of those not yet logged. */
   bad: { since: number; count: number; lines: LineTally };
@@ -108,6 +118,7 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
   const maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT;
   const maxBuffered = opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
   const timers = opts.timers ?? realTimers;
+  const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
   let connectionSeq = 0;
 
   /** A frame that is not a message: counted, logged at most once a minute, and too many close the connection. */
@@ -154,14 +165,17 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
       socket,
       visible: true,
       inFlight: 0,
+      alive: true,
       tag: a.tag,
       bad: { since: -Infinity, count: 0, lines: newLineTally() },
     };
     clients.add(client);
     socket.on('close', () => clients.delete(client));
     socket.on('error', () => clients.delete(client));
+    socket.on('pong', () => (client.alive = true));
     if (a.hello) send(client, a.hello);
     socket.on('message', (data, isBinary) => {
+      client.alive = true;
       // Frames read before a close we started are not answered.
       if (isBinary || !clients.has(client)) return;
       let json: unknown;
@@ -239,6 +253,19 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
     opts.pushIntervalMs ?? 250,
     timers,
   );
+  const heartbeat = setInterval(() => {
+    for (const c of [...clients]) {
+      if (!c.alive) {
+        log(`${c.id}: disconnected: it did not answer a ping for ${Math.round(heartbeatMs / 1000)} s`);
+        clients.delete(c);
+        c.socket.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.socket.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
   const unsubscribe = opts.store.subscribe(() => push.trigger());
   const broadcast = (msg: ServerMessage) => {
     const frame = JSON.stringify(msg);
@@ -267,6 +294,7 @@ export function createIpcHub<T>(opts: HubOptions): Hub<T> {
     tags: () => [...clients].map((c) => c.tag),
     size: () => clients.size,
     close() {
+      clearInterval(heartbeat);
       unsubscribe();
       unwatch();
       push.cancel();

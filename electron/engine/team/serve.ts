@@ -57,6 +57,7 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   log: (line: string) => void;
   pushIntervalMs?: number;
+  heartbeatMs?: number;
   /** The network settings the run took from its environment, shown to attached apps with the credentials. */
   network?: { notes: string[]; problems: string[] };
 }
@@ -121,6 +122,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
       port: o.listen.port,
       log: o.log,
       ...(o.pushIntervalMs !== undefined ? { pushIntervalMs: o.pushIntervalMs } : {}),
+      ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
     });
   } catch (e) {
     service.dispose();

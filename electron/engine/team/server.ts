@@ -46,6 +46,8 @@ export interface TeamServerOptions {
   port?: number;
   log?: (line: string) => void;
   pushIntervalMs?: number;
+  /** Ping interval for dropping peers that went away without closing (the hub's HEARTBEAT_MS by default). */
+  heartbeatMs?: number;
   /** How often the token file is checked besides the file watcher (which may miss changes on some filesystems). */
   tokenPollMs?: number;
 }
@@ -103,6 +105,7 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
     store: opts.store,
     ...(opts.changes ? { changes: opts.changes } : {}),
     ...(opts.pushIntervalMs !== undefined ? { pushIntervalMs: opts.pushIntervalMs } : {}),
+    ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
     log,
   });
 
