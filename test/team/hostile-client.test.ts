@@ -69,6 +69,28 @@ describe('a hostile teammate client', () => {
   });
 });
 
+describe('a teammate client reconnecting in a loop', () => {
+  it('does not write two lines per connection into the host log', async () => {
+    const lines: string[] = [];
+    engine = await serveDemoEngine('team-hostile-', { log: (l) => lines.push(l) });
+    const { token } = engine.tokens.issue('churn', 'viewer');
+    for (let i = 0; i < 30; i++) {
+      const c = await attachRaw(engine, token);
+      c.call(1, 'autoscaler:made-up', {});
+      await until('the answer', () => c.answers.size === 1);
+      const gone = new Promise((r) => c.ws.once('close', r));
+      c.ws.close();
+      await gone;
+    }
+    await until('the last detach seen by the server', () => engine!.serving.server.attached().length === 0);
+    expect(lines.filter((l) => l.startsWith('churn (viewer) attached'))).toEqual([
+      'churn (viewer) attached from 127.0.0.1',
+    ]);
+    expect(lines.filter((l) => l.startsWith('churn (viewer) detached'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('unknown_channel'))).toHaveLength(1);
+  });
+});
+
 describe('a teammate whose connections went silent (a laptop asleep, a dropped network)', () => {
   it('gets its connection slots back: peers that answer no ping are dropped, those that answer stay', async () => {
     const lines: string[] = [];

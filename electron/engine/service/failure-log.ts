@@ -3,8 +3,8 @@
  * sends is someone else's text: the channel name and zod's issues echo it, so each line is made inert for a
  * terminal (a newline in a channel name would otherwise write a forged line such as "alice (admin): turned
  * autoscaling off"), and a remote caller can repeat a failing call at will, so its failures are written at most once
- * a minute per caller, channel and code, with how many there were. Calls from this machine's own app are written
- * each time: the person reading the log made them.
+ * a minute per caller (per person for a teammate, so reconnecting does not start afresh), channel and code, with
+ * how many there were. Calls from this machine's own app are written each time: the person reading the log made them.
  */
 import type { AppError } from '../../../shared/ipc/contract.js';
 import { isInvokeChannel, type CallContext } from '../../../shared/ipc/dispatch.js';
@@ -23,7 +23,8 @@ export function createFailureLog(
     const line = terminalText(`${channel.slice(0, 100)}: ${error.code}: ${error.message}`);
     if (ctx.transport !== 'ws' && ctx.transport !== 'team') return log(line);
     // Unknown channels share one key: each invented name would otherwise get its own first line.
-    const key = `${ctx.caller}|${isInvokeChannel(channel) ? channel : '(unknown)'}|${error.code}`;
+    const who = ctx.actor && ctx.actor !== 'local' ? ctx.actor.name : ctx.caller;
+    const key = `${who}|${isInvokeChannel(channel) ? channel : '(unknown)'}|${error.code}`;
     const t = tallies.get(key) ?? newLineTally();
     tallies.delete(key);
     if (tallies.size >= MAX_TALLIES) tallies.delete(tallies.keys().next().value!);

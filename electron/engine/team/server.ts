@@ -129,13 +129,16 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
   // Refused upgrades are logged at most once a minute per address and reason, with how many there were: anyone who
   // reaches the port could otherwise write a line per attempt into the host's log. Bounded: the oldest go first.
   const refusals = new Map<string, LineTally>();
-  function logRefusal(address: string, why: string) {
-    const key = `${address}|${why}`;
+  /** How many times `key` happened since its last line, when a line is due; else null. */
+  function tally(key: string): number | null {
     const r = refusals.get(key) ?? newLineTally();
     refusals.delete(key);
     if (refusals.size >= 1000) refusals.delete(refusals.keys().next().value!);
     refusals.set(key, r);
-    const n = tallyLine(r, Date.now());
+    return tallyLine(r, Date.now());
+  }
+  function logRefusal(address: string, why: string) {
+    const n = tally(`${address}|${why}`);
     if (n === null) return;
     log(
       n === 1
@@ -189,8 +192,17 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
     });
     const tag: Tag = { name: record.name, role: record.role, sha256: record.sha256 };
     wss.handleUpgrade(req, socket, head, (ws) => {
-      log(`${record.name} (${record.role}) attached from ${req.socket.remoteAddress ?? '?'}`);
-      ws.on('close', () => log(`${record.name} (${record.role}) detached`));
+      // A client that reconnects in a loop would write two lines per connection: per token and address, the
+      // attaches are said at most once a minute (with how many), and a detach only after an attach that was said.
+      const from = req.socket.remoteAddress ?? '?';
+      const n = tally(`${record.sha256}|${from}|attached`);
+      if (n !== null)
+        log(
+          n === 1
+            ? `${record.name} (${record.role}) attached from ${from}`
+            : `${record.name} (${record.role}) attached ${n} times from ${from} since the last line about it`,
+        );
+      if (n !== null) ws.on('close', () => log(`${record.name} (${record.role}) detached`));
       hub.accept(ws, {
         tag,
         label: `${record.name}, ${record.role}`,
