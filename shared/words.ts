@@ -3,6 +3,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** "a", "a and b", "a, b and c" ('' for none). */
+export function andList(items: readonly string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
+}
+
 /**
  * Text ending as a sentence: a full stop added unless it already ends with one (or "?", "!", "…"). Texts built from
  * messages that may or may not end with a period join through this, so none reads "correct.." or "tab Open".

@@ -16,8 +16,7 @@ import { billedSeconds, costOfSeconds } from './cost/accounting.js';
 import { billedFrom } from './cost/tracker.js';
 import { TAG } from './ports.js';
 import { renderDecision, type LaunchHold } from './reasons.js';
-import { entryOf } from '../../shared/data-record.js';
-import { dataRecordOf } from '../../shared/data-record.js';
+import { dataRecordOf, entryOf } from '../../shared/data-record.js';
 
 export interface PriceQuote {
   price: number;
@@ -66,7 +65,7 @@ export function buildSnapshotViews(args: {
   const sources = new Set<string>();
   /**
    * An instance's price, uptime and spend so far, as the cost history counts it (`accounting.ts`): per-second billing
-   * with a 60 s minimum, from `billedFrom` (its adoption for an adopted one, else its launch).
+   * with a 60 s minimum, from `from` (`billedFrom`: its adoption for an adopted one, else its launch).
    */
   const billing = (
     instanceType: string,
@@ -74,15 +73,12 @@ export function buildSnapshotViews(args: {
     zone: string | undefined,
     launchedAt: number,
     billedUntil = now,
-    billedFrom = launchedAt,
+    from = launchedAt,
   ) => {
     const quote = prices(instanceType, market, zone);
     sources.add(quote.source);
     const uptimeSec = Math.max(0, (now - launchedAt) / 1000);
-    const costSoFar = costOfSeconds(
-      billedSeconds(billedFrom, Math.max(billedFrom, Math.min(now, billedUntil))),
-      quote.price,
-    );
+    const costSoFar = costOfSeconds(billedSeconds(from, Math.max(from, Math.min(now, billedUntil))), quote.price);
     return { uptimeSec, hourlyPrice: quote.price, costSoFar };
   };
   const planned: InstanceView[] = (plan?.instances ?? []).map((c) => {

@@ -16,7 +16,7 @@
 import { queuesKnown, type EngineEvent, type Snapshot } from '../domain.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
-import { clip, localTimeOfDay, plural, sentence } from '../words.js';
+import { andList, clip, localTimeOfDay, plural, sentence } from '../words.js';
 import { stoppedNote } from '../stopped.js';
 import { roleAllows } from '../ipc/roles.js';
 
@@ -247,7 +247,7 @@ function queueNames(queues: string[]): string {
   const names = queues.slice(0, QUEUES_NAMED).map((q) => clip(q, 40));
   const more = queues.length - names.length;
   if (more > 0) return `${names.join(', ')} and ${plural(more, 'more queue')}`;
-  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
+  return andList(names);
 }
 
 function lasted(ms: number): string {

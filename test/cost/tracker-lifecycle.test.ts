@@ -177,7 +177,7 @@ describe('records made before adopted instances were counted from their adoption
       expect(h.get('i-2')).toMatchObject({ launchedAt: launched, endedAt: T0 + 30 * MIN });
     const { history, tracker } = await tracked(clock);
     // Before the engine sees it: 3 days and an hour booked.
-    expect(tracker.costSoFar('i-1', clock.t)).toBeGreaterThan(7);
+    expect(tracker.billed('i-1', clock.t)?.costSoFar).toBeGreaterThan(7);
     await tracker.observe([adopted], [], clock.t);
     const hour = 0.096;
     expect(history.get('i-1')).toMatchObject({
@@ -187,7 +187,7 @@ describe('records made before adopted instances were counted from their adoption
       // No worker listed in this observation: its task ended then.
       tasks: [{ taskId: 't-i-1', startedAt: T0 + 30 * MIN, endedAt: clock.t }],
     });
-    expect(tracker.costSoFar('i-1', clock.t)).toBeCloseTo(hour, 9);
+    expect(tracker.billed('i-1', clock.t)?.costSoFar).toBeCloseTo(hour, 9);
     ended(history);
     const lines = () => readFileSync(path.join(dir, 'cost-history.jsonl'), 'utf8').trim().split('\n').length;
     const written = lines();
@@ -196,7 +196,7 @@ describe('records made before adopted instances were counted from their adoption
     await history.close();
     const reopened = await tracked(clock);
     expect(reopened.history.get('i-1')).toMatchObject({ launchedAt: T0, ec2LaunchedAt: launched });
-    expect(reopened.tracker.costSoFar('i-1', clock.t)).toBeCloseTo(hour, 9);
+    expect(reopened.tracker.billed('i-1', clock.t)?.costSoFar).toBeCloseTo(hour, 9);
     ended(reopened.history);
   });
 });

@@ -179,12 +179,12 @@ describe('an instance of ours stopped outside the app', () => {
 
     it('its row cost stops growing while it is stopped, and says what the cost tracker says', async () => {
       const { w, id, tick, row, tracker } = await stoppedOne();
-      const before = { row: row()!.costSoFar, tracker: tracker.costSoFar(id, w.clock.now()) };
+      const before = { row: row()!.costSoFar, tracker: tracker.billed(id, w.clock.now())?.costSoFar };
       expect(before.row).toBeGreaterThan(0);
       expect(before.tracker).toBe(before.row);
       await tick(300);
       expect(row()?.phase).toBe('stopped');
-      expect({ row: row()!.costSoFar, tracker: tracker.costSoFar(id, w.clock.now()) }).toEqual(before);
+      expect({ row: row()!.costSoFar, tracker: tracker.billed(id, w.clock.now())?.costSoFar }).toEqual(before);
     });
 
     it('the tray, the headless status line and the Overview count it apart from what runs, with when it is terminated', async () => {

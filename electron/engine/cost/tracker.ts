@@ -315,10 +315,6 @@ export class CostTracker {
     return rec ? { costSoFar: costUpTo(rec, now, now), hourlyPrice: rec.hourlyPrice } : null;
   }
 
-  costSoFar(instanceId: string, now: number): number | null {
-    return this.billed(instanceId, now)?.costSoFar ?? null;
-  }
-
   price(instanceType: string, market: Market, zone?: string) {
     return this.book.hourly(instanceType, market, zone);
   }

@@ -9,6 +9,7 @@
  */
 import tls from 'node:tls';
 import { readBoundedFileSync } from '../untrusted/bounded-read.js';
+import { andList } from '../../../shared/words.js';
 
 /** The variables ClearML's Python tools (requests, ssl, boto3) take a CA bundle from. */
 export const CA_BUNDLE_VARS = ['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'AWS_CA_BUNDLE'] as const;
@@ -74,7 +75,7 @@ export function useCaBundlesFromEnv(
   for (const { name, file } of named) byFile.set(file, [...(byFile.get(file) ?? []), name]);
   for (const [file, names] of byFile) {
     const certs = readBundle(file);
-    const who = listNames(names);
+    const who = andList(names);
     if (typeof certs === 'string')
       problems.push(`${who} ${names.length > 1 ? 'name' : 'names'} ${file}, which was not used: ${certs}.`);
     else {
@@ -95,11 +96,6 @@ export function useCaBundlesFromEnv(
     problems,
     restore: () => t.setDefaultCACertificates(before),
   };
-}
-
-/** "A", "A and B", "A, B and C". */
-function listNames(names: readonly string[]): string {
-  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
 }
 
 /** The PEM certificates in a bundle file, or why there are none. */
