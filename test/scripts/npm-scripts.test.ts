@@ -6,7 +6,7 @@
  * of one that another flag would leave unused), and a preview refused a data folder another engine runs on.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,21 @@ describe('npm test: the closing line', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^usage: npm test \[-- FILTER… \| vitest options\]/);
     expect(existsSync(path.join(out, 'summary-unit.json'))).toBe(false);
+  });
+
+  it('removes the temp folders the tests leave: TMPDIR is as empty after the run as before', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'npm-scripts-'));
+    const tmp = mkdtempSync(path.join(tmpdir(), 'npm-scripts-tmp-'));
+    dirs.push(out, tmp);
+    // This file's test writes into a `known-` folder it does not remove.
+    const r = await runScript('scripts/test.mjs', ['test/team/known-fingerprints.test.ts'], {
+      AUTOSCALER_TEST_OUTPUT: out,
+      AUTOSCALER_TEST_INNER: '1',
+      TMPDIR: tmp,
+    });
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^[1-9]\d* passed, 0 failed, 0 skipped$/);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('refuses an unknown --suite', async () => {
