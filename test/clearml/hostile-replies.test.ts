@@ -97,3 +97,30 @@ describe('very long task names', () => {
     expect(worker!.task!.name!.length).toBeLessThanOrEqual(MAX_NAME_CHARS);
   });
 });
+
+describe('the envelope', () => {
+  /** A server whose every reply carries `result_code` as the string `code`. */
+  const stringCode =
+    (code: string): typeof fetch =>
+    async (input) => {
+      const endpoint = (typeof input === 'string' ? input : '').split('/').pop();
+      const data = endpoint === 'auth.login' ? { token: 'no-claims-token' } : { queues: [{ id: 'q1', name: 'gpu' }] };
+      return new Response(JSON.stringify({ meta: { result_code: code, result_subcode: 0, result_msg: 'msg' }, data }), {
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+  const withCode = (code: string) =>
+    createClearmlClient({
+      apiHost: 'http://clearml.test:8008',
+      credentials: { accessKey: 'AKTEST123456', secretKey: 'SKTEST-very-secret-value' },
+      fetchImpl: stringCode(code),
+    });
+
+  it('reads a result_code written as a string ("200") as the number it is', async () => {
+    expect((await withCode('200').listQueues(['gpu'])).map((q) => q.name)).toEqual(['gpu']);
+  });
+
+  it('a string "401" is refused credentials, not "the wrong API host"', async () => {
+    await expect(withCode('401').listQueues(['gpu'])).rejects.toMatchObject({ kind: 'auth' });
+  });
+});

@@ -9,7 +9,15 @@ import type { TaskStatus } from '../ports.js';
 // ---------------------------------------------------------------- envelope
 
 export const MetaSchema = z.looseObject({
-  result_code: z.number(),
+  // A number from ClearML's own server; some gateways in front of it re-serialise it as a string ("200"), which is
+  // still the server's verdict, not a sign of the wrong host.
+  result_code: z.union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d{3}$/)
+      .transform(Number),
+  ]),
   result_subcode: z.number().nullish(),
   result_msg: z.string().nullish(),
   endpoint: z
