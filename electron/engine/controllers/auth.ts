@@ -90,9 +90,16 @@ export function authBlockText(b: AuthBlock, now: number): string {
   // The classified message names the code as a rule; said twice, it only lengthens a text that is long already.
   const code = b.message.includes(b.code) ? '' : ` (${b.code})`;
   // The classified message is a sentence of its own (it ends with a period): one more would read "correct..".
+  // Terminations are not gated (an idle instance bills on): a refused one is tried at every poll, which "Launches are
+  // stopped" alone would leave the user to guess.
+  const terminations =
+    b.action === 'TerminateInstances'
+      ? ' Terminations are tried again at every poll; until one goes through, the instances bill on.'
+      : '';
   return (
     `AWS refused the request${code}: ${sentence(b.message)} Launches are stopped: ${retry}${streak}; ` +
-    `they resume at once when the AWS credentials or IAM policy are fixed and Credentials → Test connection passes.`
+    `they resume at once when the AWS credentials or IAM policy are fixed and Credentials → Test connection passes.` +
+    terminations
   );
 }
 

@@ -136,4 +136,15 @@ describe('AuthGate', () => {
     expect(text).toMatch(want);
     expect(text).toMatch(/Test connection passes\.$/);
   });
+
+  it.each<[string, AuthBlock['action'], boolean]>([
+    ['a refused termination', 'TerminateInstances', true],
+    ['a refused launch', 'RunInstances', false],
+    ['a refused listing', null, false],
+  ])('the status says terminations go on being tried after %s only', (_, action, said) => {
+    const text = authBlockText(block({ action, retryAt: 3 * MIN }), 0);
+    expect(
+      text.includes('Terminations are tried again at every poll; until one goes through, the instances bill on.'),
+    ).toBe(said);
+  });
 });
