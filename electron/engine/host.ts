@@ -14,6 +14,7 @@ import {
   type InstanceView,
 } from '../../shared/domain.js';
 import { awayReport } from './away.js';
+import { dataDirFault, faultWords } from './data-dir-fault.js';
 import { credentialsCode, ev } from './events.js';
 import { createClearmlClient } from './clearml/client.js';
 import type { ClearmlCredentials, EngineController, ResolvedCredentials } from './controller.js';
@@ -138,16 +139,8 @@ const RECOVERED = 'the data folder can be written again: the launch journal is u
  * data folder (the system's message names only the call); launches wait, scale-down does not.
  */
 export function recoveryProblem(err: unknown, dataDir: string | undefined): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  const where = dataDir ? `the data folder ${dataDir}` : 'the data folder';
-  const why =
-    code === 'ENOSPC'
-      ? `${where} is full`
-      : code === 'EROFS'
-        ? `${where} is read-only`
-        : code === 'EACCES' || code === 'EPERM'
-          ? `${where} cannot be written (permissions)`
-          : null;
+  const fault = dataDirFault(err);
+  const why = fault ? faultWords(fault, dataDir ? `the data folder ${dataDir}` : 'the data folder') : null;
   const text = errorText(err);
   // The journal's own message already says what it means for launches and what to check.
   if (!why && text.startsWith('the launch journal')) return `${text} (idle instances are still scaled down)`;

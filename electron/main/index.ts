@@ -45,6 +45,7 @@ import { KeychainSecretStore, loadKeytar } from './secrets/keychain-store.js';
 import { SafeStorageSecretStore } from './secrets/safe-storage-store.js';
 import { createOpenExternal, installSecurity, originOf } from './security.js';
 import { ElectronSettingsRepo } from './settings/electron-settings-repo.js';
+import { startFailureText } from './start-failure.js';
 import { createTrayController } from './tray/tray-controller.js';
 import { createWindowManager, defaultPreloadPath } from './window.js';
 
@@ -58,10 +59,17 @@ protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  void app.whenReady().then(start, (err: unknown) => {
-    log.error('startup failed', err);
-    app.exit(1);
-  });
+  // A failure of start itself too (not only of whenReady): a data folder or settings file that cannot be used
+  // must end in a dialog and an exit, not in a process without a tray that later launches only wake.
+  void app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      log.error('startup failed', err);
+      const { message, detail } = startFailureText(err, app.getPath('userData'));
+      dialog.showErrorBox('ClearML Tray Autoscaler', `${message}\n\n${redact(detail)}`);
+      app.exit(1);
+    });
 }
 
 async function start(): Promise<void> {
