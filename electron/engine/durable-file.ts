@@ -37,19 +37,21 @@ export async function writeFileDurably(file: string, text: string, opts: Durable
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true, ...(opts.dirMode !== undefined ? { mode: opts.dirMode } : {}) });
   const tmp = tempFor(file);
-  const fh = await open(tmp, 'w', opts.mode);
+  // Any failure before the rename removes the temporary file: one part-written on a full disk would keep the space
+  // it took (the disk stays full for the launch journal's few bytes) and, named per process, outlive the run.
   try {
-    await fh.writeFile(text, 'utf8');
-    // The mode given to open only applies to a new file; a stale temporary file keeps its own.
-    if (opts.mode !== undefined) await fh.chmod(opts.mode);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await open(tmp, 'w', opts.mode);
+    try {
+      await fh.writeFile(text, 'utf8');
+      // The mode given to open only applies to a new file; a stale temporary file keeps its own.
+      if (opts.mode !== undefined) await fh.chmod(opts.mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
   } catch (err) {
-    await rm(tmp, { force: true });
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
   await syncDir(dir);
@@ -59,18 +61,22 @@ export async function writeFileDurably(file: string, text: string, opts: Durable
 export function writeFileDurablySync(file: string, text: string, opts: DurableWriteOptions = {}): void {
   mkdirSync(path.dirname(file), { recursive: true, ...(opts.dirMode !== undefined ? { mode: opts.dirMode } : {}) });
   const tmp = tempFor(file);
-  const fd = openSync(tmp, 'w', opts.mode);
   try {
-    writeSync(fd, text);
-    if (opts.mode !== undefined) chmodSync(tmp, opts.mode);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    const fd = openSync(tmp, 'w', opts.mode);
+    try {
+      writeSync(fd, text);
+      if (opts.mode !== undefined) chmodSync(tmp, opts.mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The write's own error says more than the clean-up's.
+    }
     throw err;
   }
 }
