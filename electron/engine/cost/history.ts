@@ -37,6 +37,7 @@ import {
   type TaskCost,
 } from './accounting.js';
 import { syncDir, writeFileDurably } from '../durable-file.js';
+import { goneFromPath } from '../file-identity.js';
 
 const PriceSourceSchema = z.object({
   kind: z.enum(['pricing-api', 'spot-history', 'bundled', 'estimate']),
@@ -285,6 +286,7 @@ export class CostHistory {
     private readonly compactAfterLines: number,
     private readonly retentionMs: number,
     readonly openReport: OpenReport,
+    private readonly onProblem: ((message: string) => void) | undefined,
   ) {}
 
   static async open(opts: CostHistoryOptions): Promise<CostHistory> {
@@ -298,6 +300,7 @@ export class CostHistory {
       opts.compactAfterLines ?? 5000,
       (opts.retentionDays ?? 400) * 86_400_000,
       report,
+      opts.onProblem,
     );
     // Each fact is applied as it is read: a year of history is not held as parsed facts beside its records.
     const scan = scanJournal(buf, (f) => h.apply(f));
@@ -629,6 +632,17 @@ export class CostHistory {
    */
   private async writePending(): Promise<void> {
     if (this.pending.length === 0) return; // written by an earlier job, together with the lines before it
+    // Appended to a file no path names (the data folder deleted while the engine ran), the spend would be gone at
+    // the next start: the history is written again at its path from memory, the waiting lines with it.
+    if (await goneFromPath(this.fh!, this.file)) {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      await this.compactNow();
+      this.onProblem?.(
+        `the cost history ${this.file} was deleted or replaced while the engine ran (was the data folder removed?); ` +
+          `it was written again from memory, with the ${this.records.size} instance records this run knows`,
+      );
+      return;
+    }
     const fh = this.fh!;
     const batch = this.pending.slice();
     const before = (await fh.stat()).size;

@@ -20,6 +20,7 @@ import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:f
 import path from 'node:path';
 import { z } from 'zod';
 import { syncDir } from '../durable-file.js';
+import { goneFromPath } from '../file-identity.js';
 
 export const JOURNAL_FILE = 'launch-intents.jsonl';
 const DEFAULT_COMPACT_AFTER_LINES = 2000;
@@ -167,6 +168,11 @@ export interface IntentJournalOptions {
    */
   keepLaunchedForMs?: number;
   now?: () => number;
+  /**
+   * The file was deleted or replaced under the open journal (the data folder removed while the engine ran) and was
+   * written again at its path from memory before the next line: told so the user learns the folder was touched.
+   */
+  onRewritten?: (file: string) => void;
 }
 
 export class IntentJournal {
@@ -185,6 +191,7 @@ export class IntentJournal {
   private readonly compactAfter: number;
   private readonly keepLaunchedForMs: number;
   private readonly now: () => number;
+  private readonly onRewritten: ((file: string) => void) | undefined;
   private closed = false;
 
   private constructor(
@@ -203,6 +210,7 @@ export class IntentJournal {
     this.compactAfter = opts.compactAfterLines ?? DEFAULT_COMPACT_AFTER_LINES;
     this.keepLaunchedForMs = opts.keepLaunchedForMs ?? DEFAULT_KEEP_LAUNCHED_MS;
     this.now = opts.now ?? Date.now;
+    this.onRewritten = opts.onRewritten;
   }
 
   static async open(opts: IntentJournalOptions): Promise<IntentJournal> {
@@ -294,6 +302,13 @@ export class IntentJournal {
 
   private async append(text: string, lines = 1): Promise<void> {
     if (!this.handle) throw new Error('the launch journal is closed');
+    // A line written to a file no path names is lost at the next start: write the journal again where it belongs,
+    // from memory (the open intents and recent launches), and then the line.
+    if (await goneFromPath(this.handle, this.path)) {
+      await mkdir(path.dirname(this.path), { recursive: true });
+      await this.compactNow();
+      this.onRewritten?.(this.path);
+    }
     await this.handle.write(text);
     await this.handle.datasync();
     this.linesSinceCompaction += lines;

@@ -132,6 +132,14 @@ export function createCrashSafety(opts: CrashSafetyOptions): CrashSafety {
       dir: opts.dir,
       now: () => clock.now(),
       keepLaunchedForMs: IN_FLIGHT_TTL_MS,
+      onRewritten: (file) =>
+        engine?.emit({
+          level: 'warn',
+          kind: 'engine',
+          message:
+            `the launch journal ${file} was deleted or replaced while the engine ran (was the data folder ` +
+            'removed?); it was written again from memory, with the launches still open',
+        }),
     }).catch((e: unknown) => {
       journalP = null; // the next launch or start tries again (the disk may have been freed)
       throw new Error(
