@@ -695,9 +695,13 @@ export class CostHistory {
       // Consecutive writeFile calls on one handle continue where the last one ended.
       for (let c = chunks.shift(); c !== undefined; c = chunks.shift()) await out.writeFile(c, 'utf8');
       await out.sync();
-    } finally {
-      await out.close();
+    } catch (err) {
+      // Part-written on a full disk, it would hold the space the waiting facts need.
+      await out.close().catch(() => undefined);
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
+    await out.close();
     try {
       await this.fh?.close();
       this.fh = null;

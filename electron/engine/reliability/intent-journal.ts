@@ -16,7 +16,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { syncDir } from '../durable-file.js';
@@ -332,9 +332,13 @@ export class IntentJournal {
           .join(''),
       );
       await out.sync();
-    } finally {
-      await out.close();
+    } catch (err) {
+      // Part-written on a full disk, it would hold the space the next intent's line needs.
+      await out.close().catch(() => undefined);
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
+    await out.close();
     await this.handle?.close();
     this.handle = null;
     await rename(tmp, this.path);
