@@ -716,6 +716,8 @@ describe("headless CLI: start-up failures name the path and what set it, in the 
     const errors = json().filter((l) => l.type === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toContain(`the data folder ${dataDir} (--data-dir) cannot be used: ENOTDIR`);
+    // What to do, not only the system's word for the call that failed.
+    expect(errors[0]!.message).toMatch(/: move the file in the way aside$/);
     expect(ec2.calls.total).toBe(0);
   });
 

@@ -15,6 +15,7 @@ import { ConfigFileError, loadConfigFile } from '../config/load.js';
 import { userDataSizeIssues } from '../userdata/userdata.js';
 import { awsRegionFromEnv } from '../config/clearmlImport.js';
 import { DataDirBusyError, lockDataDir, tightenDataDir, tightenedText, type DataDirLock } from '../data-dir-lock.js';
+import { dataDirFault, faultFix } from '../data-dir-fault.js';
 import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
 import { COST_CSV_HEADER, CostHistory, type InstanceRecord } from '../cost/history.js';
@@ -267,7 +268,13 @@ async function runEngine(
         printLine(out, opts.json, 'error', e.message);
         return 1;
       }
-      printLine(out, opts.json, 'error', `the data folder ${dataDir} (${data.from}) cannot be used: ${errorText(e)}`);
+      const fault = dataDirFault(e);
+      printLine(
+        out,
+        opts.json,
+        'error',
+        `the data folder ${dataDir} (${data.from}) cannot be used: ${errorText(e)}${fault ? `: ${faultFix(fault)}` : ''}`,
+      );
       return startFailureExit(errnoOf(e));
     }
   }
