@@ -215,6 +215,14 @@ export class Engine {
     return this.keepWarm.nextPrewarmAt;
   }
 
+  /**
+   * AWS's time now: this machine's clock plus the offset read from EC2's answers (aws-clock.ts), as a tick's `now`.
+   * Time that passed is measured on it, so a clock step here does not read as hours gone by.
+   */
+  awsNow(): number {
+    return this.deps.clock.now() + (this.deps.ec2.awsClockOffsetMs?.() ?? 0);
+  }
+
   /** Add an event to the log (and to the store at the next publish). */
   emit(e: NewEvent): EngineEvent {
     return this.log.emit(e);

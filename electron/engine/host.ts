@@ -479,13 +479,22 @@ export function createEngineHost(opts: EngineHostOptions = {}): EngineHost {
   async function sleepPoll(signal: AbortSignal) {
     const pollMs = (config?.scaling.pollingIntervalSec ?? 15) * 1000;
     const before = store.getState().instances;
-    const from = clock.now();
+    const from = awsNow();
     await clock.sleep(pollMs, signal);
-    return { from, to: clock.now(), pollMs, before };
+    return { from, pollMs, before };
   }
 
-  function sayAway(s: { from: number; to: number; pollMs: number; before: InstanceView[] }): void {
-    const report = awayReport(s, s.before, store.getState().instances);
+  /**
+   * On AWS's time (the engine's, corrected by the offset its EC2 answers show), not this machine's: a clock stepped a
+   * day ahead between two polls is a wrong clock (said as such), not a day without polls. Read after the poll back,
+   * whose answers re-estimate the offset after a step.
+   */
+  function awsNow(): number {
+    return engine?.awsNow() ?? clock.now();
+  }
+
+  function sayAway(s: { from: number; pollMs: number; before: InstanceView[] }): void {
+    const report = awayReport({ ...s, to: awsNow() }, s.before, store.getState().instances);
     if (!report || !engine || !config) return;
     engine.emit(ev.away(report, config.lease.enabled ? effectiveLease(config) : null));
     // Shown now, not at the next poll's publish: it is about the poll that just ran.

@@ -13,8 +13,9 @@ import { startWorld, type World } from '../fixtures/world.js';
 class LoopClock implements Clock {
   readonly sleeping: { ms: number; end: () => void }[] = [];
   constructor(private readonly world: World) {}
+  /** This machine's clock (`world.local`: a test may step it), as the host and its clients read it. */
   now(): number {
-    return this.world.clock.now();
+    return this.world.local.now();
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (!signal) return this.world.clock.sleep(ms);
@@ -156,5 +157,27 @@ describe('a poll far later than asked (the computer slept, the process was stopp
     clock.wake();
     await clock.asleep();
     expect(awayEvents()).toHaveLength(1);
+  });
+
+  it("is measured on AWS's time: a clock stepped a day ahead or an hour back is a wrong clock, not an absence", async () => {
+    const { w, clock, h } = await offHost(true);
+    await h.setEnabled(true);
+    await clock.asleep();
+    const said = () => h.store.getState().events.map((e) => e.message);
+
+    // One on-time poll with this machine's clock stepped a day ahead (a wrong NTP server, a manual change).
+    w.local.shiftMs = 86_400_000;
+    clock.wake();
+    await clock.asleep();
+    expect(said().filter((m) => /did not poll/.test(m))).toEqual([]);
+    expect(said().some((m) => m.startsWith("this computer's clock is 1 d 0 h ahead of AWS's"))).toBe(true);
+
+    // Asleep for 2 h while the clock is stepped back to an hour behind: 2 h without a poll, not a day less one.
+    w.local.shiftMs = -3_600_000;
+    clock.wake(2 * 3600_000);
+    await clock.asleep();
+    const away = said().filter((m) => /did not poll/.test(m));
+    expect(away).toHaveLength(1);
+    expect(away[0]).toMatch(/^the engine did not poll for 2 h \(/);
   });
 });
