@@ -307,6 +307,7 @@ export class Engine {
       problem: this.historyProblem,
       prices: this.deps.prices,
       terminatedAt: this.remover.terminatedByUs,
+      readTasks: (ids) => this.deps.clearml.getTasks(ids),
     });
     const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
 

@@ -76,6 +76,8 @@ export interface TaskObs {
   status: TaskStatus;
   queueId: string | null;
   lastWorker: string | null;
+  /** When its status last changed (ClearML's `status_changed`, ms); absent or null when the server does not say. */
+  statusChangedAt?: number | null;
 }
 
 export interface ServerInfoObs {

@@ -551,9 +551,16 @@ describe('tasks', () => {
     expect(emu.calls['tasks.get_all']).toBe(2);
     expect(tasks).toHaveLength(620);
     const q = emu.queues()[0]!;
-    expect(tasks[0]).toEqual({ id: ids[0], name: 't0', status: 'queued', queueId: q.id, lastWorker: null });
+    expect(tasks[0]).toEqual({
+      id: ids[0],
+      name: 't0',
+      status: 'queued',
+      queueId: q.id,
+      lastWorker: null,
+      statusChangedAt: emu.task(ids[0]!)!.statusChanged,
+    });
     expect(emu.requests.at(-1)!.body).toMatchObject({
-      only_fields: ['id', 'name', 'status', 'execution.queue', 'last_worker'],
+      only_fields: ['id', 'name', 'status', 'execution.queue', 'last_worker', 'status_changed'],
     });
   });
 

@@ -39,8 +39,20 @@ describe('getTasks', () => {
       ],
     }));
     expect(await c.getTasks(['t1'])).toEqual([
-      { id: 't1', name: '', status: 'stopped', queueId: null, lastWorker: null },
+      { id: 't1', name: '', status: 'stopped', queueId: null, lastWorker: null, statusChangedAt: null },
     ]);
+  });
+
+  it('a status change time that is no date reads as unknown, and the list is kept', async () => {
+    const c = client(() => ({
+      tasks: [
+        { id: 't1', status: 'completed', status_changed: 'yesterday' },
+        { id: 't2', status: 'completed', status_changed: 1_700_000_000 },
+        { id: 't3', status: 'completed', status_changed: '2026-12-07T10:15:30.123000+00:00' },
+      ],
+    }));
+    const tasks = await c.getTasks(['t1', 't2', 't3']);
+    expect(tasks.map((t) => t.statusChangedAt)).toEqual([null, null, Date.UTC(2026, 11, 7, 10, 15, 30, 123)]);
   });
 
   it('a requeue reads the status of its own task, not of one listed before it', async () => {
@@ -88,7 +100,7 @@ describe('very long task names', () => {
     expect(task!.name.length).toBeLessThanOrEqual(MAX_NAME_CHARS);
     expect(task!.name.endsWith('…')).toBe(true);
     // Only what the engine reads is kept, not the extra fields the server added.
-    expect(Object.keys(task!).sort()).toEqual(['id', 'lastWorker', 'name', 'queueId', 'status']);
+    expect(Object.keys(task!).sort()).toEqual(['id', 'lastWorker', 'name', 'queueId', 'status', 'statusChangedAt']);
   });
 
   it("a worker's task name is bounded too", async () => {

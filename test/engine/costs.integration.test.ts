@@ -129,6 +129,48 @@ describe('costs in the loop', () => {
     expect(rec.endedAt).toBe(lastSeen + 30 * 60_000);
   });
 
+  it('after an 8 h sleep, a 1 h task that ended meanwhile is billed 1 h, the 7 h after it as idle (instance in full)', async () => {
+    const { w, first, engine } = await oneCpuTask(3600);
+    // Launch, the 60 s boot, then 2 min into the 1-h task: the machine sleeps 8 h (no watchdog here, as with leases
+    // off: it stays up).
+    await w.run(engine, 180, 15);
+    const [inst] = w.live();
+    const task = w.clearml.tasks()[0]!;
+    w.clock.advance(8 * 3600_000);
+    w.agents.step();
+    await engine.tick();
+    const rec = first.history.get(inst!.instanceId)!;
+    const ended = w.clearml.tasks()[0]!;
+    expect(ended.status).toBe('completed');
+    // Ended when ClearML says it did, not at the wake; the instance, still up, is billed all along.
+    expect(rec.tasks).toEqual([expect.objectContaining({ taskId: task.id, endedAt: ended.statusChanged })]);
+    expect(rec.endedAt).toBeNull();
+    const costs = w.store.getState().costs;
+    const hourly = rec.hourlyPrice;
+    const taskHours = (ended.statusChanged - rec.tasks[0]!.startedAt) / 3600_000;
+    expect(taskHours).toBeGreaterThan(0.95);
+    expect(taskHours).toBeLessThan(1.05);
+    expect(costs.byTask?.[0]?.cost).toBeCloseTo(taskHours * hourly, 6);
+    expect(costs.overheadByQueue?.cpu?.idle).toBeGreaterThan(6.9 * hourly);
+  });
+
+  it("a busy instance gone after a sleep: billed to the wake, its task only to ClearML's end", async () => {
+    const { w, first, engine } = await oneCpuTask(1800);
+    await w.run(engine, 180, 15);
+    const [inst] = w.live();
+    // Its 30-min task ends during a 3 h sleep; the instance goes at some unknown time after (its watchdog).
+    w.clock.advance(3600_000);
+    w.agents.step();
+    w.ec2.powerOff(inst!.instanceId, 'lease expired');
+    w.clock.advance(2 * 3600_000);
+    w.agents.step();
+    await engine.tick();
+    const rec = first.history.get(inst!.instanceId)!;
+    expect(rec.endedAt).toBe(w.clock.now());
+    expect(rec.tasks[0]!.endedAt).toBe(w.clearml.tasks()[0]!.statusChanged);
+    expect(rec.tasks[0]!.endedAt! - rec.tasks[0]!.startedAt).toBeLessThan(31 * 60_000);
+  });
+
   it.each<[string, number | undefined, boolean, number | undefined, number, number]>([
     // [case, last seen, idle then, lease + grace, now, ended at]
     ['never listed by this process: now', undefined, true, 1800_000, 10_000_000, 10_000_000],

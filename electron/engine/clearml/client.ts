@@ -118,7 +118,7 @@ function keptName(name: string): string {
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
 /** A token without a readable `exp` is used for this long, then renewed. */
 const TOKEN_FALLBACK_LIFETIME_MS = 3_600_000;
-const TASK_FIELDS = ['id', 'name', 'status', 'execution.queue', 'last_worker'];
+const TASK_FIELDS = ['id', 'name', 'status', 'execution.queue', 'last_worker', 'status_changed'];
 /** A bug or a server ignoring `page` must not loop forever. */
 const MAX_PAGES = 200;
 /**
@@ -162,6 +162,7 @@ function taskObs(t: z.infer<typeof TasksDataSchema>['tasks'][number]): TaskObs {
     status: t.status ?? 'unknown',
     queueId: t.execution?.queue ?? null,
     lastWorker: t.last_worker ?? null,
+    statusChangedAt: parseClearmlDate(t.status_changed),
   };
 }
 

@@ -95,6 +95,8 @@ export const TaskSchema = z.looseObject({
   status_message: z.string().nullish(),
   execution: z.looseObject({ queue: z.string().nullish() }).nullish(),
   last_worker: z.string().nullish(),
+  // Only ever a bound on when a task ended: an odd value reads as unknown rather than failing the whole list.
+  status_changed: z.string().nullish().catch(null),
 });
 
 export const TasksDataSchema = z.looseObject({ tasks: z.array(TaskSchema) });

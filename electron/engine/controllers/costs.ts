@@ -9,7 +9,8 @@ import { effectiveLease, type Config } from '../../../shared/config.js';
 import { isLiveState, type InstanceView, type Market } from '../../../shared/domain.js';
 import { CapWatch, tickLaunchChecker, withBurn, type SpendFigures } from '../cost/budget.js';
 import type { CostTracker, PendingLaunch } from '../cost/tracker.js';
-import { TAG } from '../ports.js';
+import { TAG, type TaskObs } from '../ports.js';
+import { awayThresholdMs } from '../away.js';
 import { ev, type NewEvent } from '../events.js';
 import type { BudgetVerdict, InFlightLaunch, PolicyInput } from '../policy.js';
 import type { PriceLookup } from '../snapshot.js';
@@ -86,6 +87,24 @@ export function historylessText(problem: string): string {
 }
 
 /**
+ * The tasks that may have ended while nobody polled (a poll far later than asked: `awayThresholdMs`), read from
+ * ClearML so they end when they did. Only then: after an on-time poll, the poll is close enough. A failed read
+ * ends them at this poll, as before.
+ */
+async function endedWhileAway(
+  tracker: CostTracker,
+  config: Config,
+  obs: Observation,
+  readTasks: ((ids: readonly string[]) => Promise<TaskObs[]>) | undefined,
+): Promise<Map<string, TaskObs> | undefined> {
+  const gapMs = awayThresholdMs(config.scaling.pollingIntervalSec * 1000);
+  const ids = readTasks ? tracker.endedUnseen(obs.instances, obs.workers, obs.now, gapMs) : [];
+  if (!readTasks || ids.length === 0) return undefined;
+  const tasks = await readTasks(ids).catch(() => []);
+  return new Map(tasks.map((t) => [t.id, t]));
+}
+
+/**
  * Record the observation in the cost history and evaluate the budgets (counting `inFlight`, the launches EC2 does
  * not list yet). Without a history: when the host could not open it (`ctx.problem`), the budgets from what runs
  * (`HistorylessBudgets`); else (an engine kept without a data folder) null.
@@ -103,6 +122,8 @@ export async function observeCosts(
     prices: PriceLookup;
     /** When this app's terminate call ended each instance it terminated: where its billing ends. */
     terminatedAt?: ReadonlyMap<string, number>;
+    /** ClearML's tasks by id: for tasks that ended while nobody polled, when they did (`endedUnseen`). */
+    readTasks?: (ids: readonly string[]) => Promise<TaskObs[]>;
   },
 ): Promise<Money | null> {
   if (!tracker && !ctx?.problem) return null;
@@ -112,7 +133,8 @@ export async function observeCosts(
       const lease = effectiveLease(config);
       const idleStopsWithinMs = lease.enabled ? (lease.leaseMin + lease.graceMin) * 60_000 : undefined;
       const workers = obs.clearmlOk ? obs.workers : null;
-      if (await tracker.observe(obs.instances, workers, now, idleStopsWithinMs, ctx?.terminatedAt))
+      const tasksRead = workers ? await endedWhileAway(tracker, config, obs, ctx?.readTasks) : undefined;
+      if (await tracker.observe(obs.instances, workers, now, idleStopsWithinMs, ctx?.terminatedAt, tasksRead))
         emit(ev.costHistoryWrittenAgain());
     } catch (e) {
       // Retried every tick until it works: said once in a while, not at every tick of a full disk.

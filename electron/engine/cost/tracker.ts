@@ -6,12 +6,13 @@
  */
 import type { Budgets, CapStatus } from '../../../shared/budget.js';
 import { isLiveState, type Market } from '../../../shared/domain.js';
-import { TAG, type InstanceObs, type WorkerObs } from '../ports.js';
+import { TAG, type InstanceObs, type TaskObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
 import { costUpTo, SPOT_INTERRUPTED, startOfUtcDay, startOfUtcMonth } from './accounting.js';
 import { CapWatch, withBurn, type SpendFigures } from './budget.js';
 import type { CostFactInput, CostHistory, InstanceRecord } from './history.js';
 import type { PriceBook } from './price-book.js';
+import { unseenTaskEnd } from './unseen-task-end.js';
 
 export interface CostExtras {
   monthToDate: number;
@@ -142,6 +143,24 @@ export class CostTracker {
   }
 
   /**
+   * The open tasks that may have ended while nobody polled: on an instance not listed for longer than `gapMs` (or
+   * not since this process started) and no longer on its worker (or whose instance is gone). The engine reads them
+   * from ClearML, so `observe` ends each when ClearML says it did, not at this poll (`unseenTaskEnd`).
+   */
+  endedUnseen(instances: readonly InstanceObs[], workers: readonly WorkerObs[], now: number, gapMs: number): string[] {
+    const running = new Set(workers.flatMap((w) => (w.task ? [w.task.id] : [])));
+    const listed = new Set(instances.filter((i) => isLiveState(i.state)).map((i) => i.instanceId));
+    const ids: string[] = [];
+    for (const rec of this.history.openInstances()) {
+      const open = rec.tasks.find((t) => t.endedAt === null);
+      if (!open || (listed.has(rec.instanceId) && running.has(open.taskId))) continue;
+      const seen = this.lastSeen.get(rec.instanceId);
+      if (seen === undefined || now - seen > gapMs) ids.push(open.taskId);
+    }
+    return ids;
+  }
+
+  /**
    * Turn this tick's observation into lifecycle facts. Idempotent: the history drops what it already knows. Every
    * fact is applied even when writing fails (the history keeps it to write later); the first write error is thrown
    * at the end. Resolves true when facts that had waited for a failed write are now on disk.
@@ -157,6 +176,8 @@ export class CostTracker {
     idleStopsWithinMs?: number,
     /** When this app's terminate call ended each instance it terminated (ms, the tick's clock). */
     terminatedAt?: ReadonlyMap<string, number>,
+    /** The tasks `endedUnseen` named, as ClearML has them now: when each ended. */
+    tasksRead?: ReadonlyMap<string, TaskObs>,
   ): Promise<boolean> {
     const waited = this.history.unsaved > 0;
     let failure: { error: unknown } | null = null;
@@ -170,6 +191,12 @@ export class CostTracker {
     const workerByInstance = new Map<string, WorkerObs>();
     for (const w of workers ?? []) workerByInstance.set(parseWorkerId(w.id)?.instanceId ?? '', w);
     const listed = new Set<string>();
+    /**
+     * Where a task that left its worker (or whose instance is gone) ends: `end`, or earlier when ClearML says so;
+     * never before the instance was last listed running it (`seenAt`), or the task began.
+     */
+    const taskEnd = (task: { taskId: string; startedAt: number }, seenAt: number | undefined, end: number) =>
+      unseenTaskEnd({ from: seenAt ?? task.startedAt, now: end }, tasksRead?.get(task.taskId)).at;
     /** Listed but ending or ended (shutting-down, stopping, …): why, from EC2's state reason. */
     const ending = new Map<string, InstanceObs>();
     for (const i of instances) {
@@ -178,6 +205,7 @@ export class CostTracker {
         continue;
       }
       listed.add(i.instanceId);
+      const seenAt = this.lastSeen.get(i.instanceId);
       this.lastSeen.set(i.instanceId, now);
       const known = this.history.get(i.instanceId);
       // Adopted during the EC2 period running now: registered and working from the adoption on, so neither its
@@ -226,7 +254,12 @@ export class CostTracker {
       const open = rec.tasks.find((t) => t.endedAt === null);
       const current = w?.task ?? null;
       if (open && open.taskId !== current?.id)
-        await record({ t: 'task-ended', at: now, instanceId: i.instanceId, taskId: open.taskId });
+        await record({
+          t: 'task-ended',
+          at: taskEnd(open, seenAt, now),
+          instanceId: i.instanceId,
+          taskId: open.taskId,
+        });
       if (current && open?.taskId !== current.id) {
         await record({
           t: 'task-started',
@@ -248,7 +281,13 @@ export class CostTracker {
           calledAt !== undefined && calledAt >= rec.launchedAt && calledAt <= now
             ? calledAt
             : endOf(this.lastSeen.get(rec.instanceId), !open, now, idleStopsWithinMs);
-        if (open) await record({ t: 'task-ended', at: end, instanceId: rec.instanceId, taskId: open.taskId });
+        if (open)
+          await record({
+            t: 'task-ended',
+            at: taskEnd(open, this.lastSeen.get(rec.instanceId), end),
+            instanceId: rec.instanceId,
+            taskId: open.taskId,
+          });
         const reason = ending.get(rec.instanceId)?.stateReasonCode;
         await record({
           t: 'terminated',
