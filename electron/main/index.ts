@@ -305,6 +305,7 @@ async function start(): Promise<void> {
     controller: host,
     isOnline: () => net.isOnline(),
     onShutdown: () => void lifecycle.quitNow(),
+    onResume: () => notifier.resumed(),
   });
 
   app.on('second-instance', () => windows.show());

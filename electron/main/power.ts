@@ -16,13 +16,18 @@ export interface PowerDeps {
   isOnline: () => boolean;
   /** OS shutdown/logout: quit without the instances dialog. */
   onShutdown?: () => void;
+  /** Back from sleep, before the reconcile (the notifier's outage clock starts over: `Notifier.resumed`). */
+  onResume?: () => void;
   pollMs?: number;
   setInterval?: (fn: () => void, ms: number) => unknown;
   clearInterval?: (h: unknown) => void;
 }
 
 export function installPowerHooks(deps: PowerDeps): () => void {
-  const resume = () => deps.controller.reconcileNow('system resumed from sleep');
+  const resume = () => {
+    deps.onResume?.();
+    deps.controller.reconcileNow('system resumed from sleep');
+  };
   const unlock = () => deps.controller.reconcileNow('screen unlocked');
   const shutdown = () => deps.onShutdown?.();
   deps.powerMonitor.on('resume', resume);

@@ -439,6 +439,16 @@ export class Notifier {
   }
 
   /**
+   * The computer woke from sleep. An outage not told yet starts over at its next failed poll: the poll that failed as
+   * the lid closed (Wi-Fi goes first) and the hours asleep are no outage of autoscaling, and counted they would make
+   * the network's usual few seconds to come back at wake-up "on hold" at once, with an end "after 8 h on hold" later.
+   * A told one goes on: the user knows of it, and its end is news.
+   */
+  resumed(): void {
+    if (this.outage && !this.outage.told) this.outage = null;
+  }
+
+  /**
    * An outage is told once it has lasted, and its end once if it was told and has stayed over for
    * RECOVERY_NOTIFY_MS (a failure within that time resumes the same outage, told no second time); no event marks
    * either.

@@ -741,6 +741,40 @@ describe('ClearML or EC2 unreadable for long', () => {
     );
   });
 
+  it.each([
+    // [case, minutes the reads still fail after the wake, the notices: [minutes after the wake, title]]
+    ['the network back 40 s after the wake: nothing, before or after', 40 / 60, []],
+    [
+      'still down 8 min after the wake: told 5 min after the wake, not at once',
+      8,
+      [
+        [5, 'Autoscaling on hold: ClearML cannot be read'],
+        [13, 'ClearML answers again'],
+      ],
+    ],
+  ] as [string, number, [number, string][]][])(
+    'a poll failed as the lid closed, then 8 h asleep: %s',
+    (_name, downAfterWake, expected) => {
+      let now = T0;
+      const n = new Notifier({ now: () => now, redact: (t) => t });
+      let okAt = now;
+      const poll = (failed: boolean) => {
+        if (!failed) okAt = now;
+        const s = snapshot({ enabled: true, status: 'watching', lastTickAt: now, lastTickOkAt: okAt });
+        return n.next(failed ? { ...s, ...down } : s, noMutes);
+      };
+      poll(false);
+      now += 15_000;
+      expect(poll(true)).toEqual([]); // Wi-Fi went first
+      const wake = (now += 8 * 3600_000);
+      n.resumed();
+      const shown: [number, string][] = [];
+      for (; now <= wake + 20 * MIN; now += 15_000)
+        for (const o of poll(now < wake + downAfterWake * MIN)) shown.push([(now - wake) / MIN, o.title]);
+      expect(shown).toEqual(expected);
+    },
+  );
+
   it('muted: neither the outage nor its end', () => {
     expect(run(60, outage(0, 30), 15_000, { ...noMutes, connectionLost: true })).toEqual([]);
   });

@@ -7,8 +7,10 @@ describe('power hooks', () => {
   beforeEach(() => resetElectronMock());
 
   it('resume, unlock and network back online reconcile; shutdown quits; dispose detaches', () => {
-    const reconcileNow = vi.fn();
+    const order: string[] = [];
+    const reconcileNow = vi.fn(() => void order.push('reconcile'));
     const onShutdown = vi.fn();
+    const onResume = vi.fn(() => void order.push('resumed'));
     let tick: () => void = () => undefined;
     const clear = vi.fn();
     const dispose = installPowerHooks({
@@ -16,6 +18,7 @@ describe('power hooks', () => {
       controller: { reconcileNow },
       isOnline: () => net.isOnline(),
       onShutdown,
+      onResume,
       setInterval: (fn) => {
         tick = fn;
         return 7;
@@ -25,6 +28,8 @@ describe('power hooks', () => {
     powerMonitor.emit('resume');
     powerMonitor.emit('unlock-screen');
     expect(reconcileNow.mock.calls).toEqual([['system resumed from sleep'], ['screen unlocked']]);
+    // The notifier hears of the wake before the reconcile's failed poll (if the network is not back yet).
+    expect(order).toEqual(['resumed', 'reconcile', 'reconcile']);
 
     tick(); // online → online: nothing
     net.online = false;
