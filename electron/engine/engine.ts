@@ -28,6 +28,7 @@ import { ConnectionsController, type Reporting } from './controllers/connections
 import { budgetCheck, HistorylessBudgets, historylessText, observeCosts } from './controllers/costs.js';
 import { EventLog, logDecisions, SNAPSHOT_EVENTS } from './controllers/event-log.js';
 import { IdleTracker } from './controllers/idle.js';
+import { WorkerSightings } from './controllers/worker-sightings.js';
 import { KeepWarmController } from './controllers/keep-warm.js';
 import { gateTick, LeadershipController, type LeadershipPorts } from './controllers/leadership.js';
 import { LaunchController, type LaunchPorts } from './controllers/launch.js';
@@ -94,6 +95,8 @@ export class Engine {
   private readonly auth = new AuthGate();
   private readonly connections: ConnectionsController;
   private readonly idle = new IdleTracker();
+  /** When each worker was last listed and when ClearML could not be read, for the spin-up rule. */
+  private readonly sightings = new WorkerSightings();
   private readonly stopped = new StoppedTracker();
   private readonly keepWarm: KeepWarmController;
   private readonly launcher: LaunchController;
@@ -141,6 +144,7 @@ export class Engine {
       return false;
     }
     this.idle.carryFrom(previous.idle);
+    this.sightings.carryFrom(previous.sightings);
     this.stopped.carryFrom(previous.stopped);
     this.keepWarm.carryFrom(previous.keepWarm);
     this.launcher.carryFrom(
@@ -251,6 +255,13 @@ export class Engine {
     if (seen.ok) seen.obs.now = now;
     this.sayClockSkew(offset, emit);
     const down = this.connections.report(config, { clearml: seen.clearmlFailure, ec2: seen.ec2Failure }, now, emit);
+    this.sightings.observe(
+      now,
+      seen.ok ? seen.obs.clearmlOk : seen.clearmlFailure === null,
+      seen.ok ? seen.obs.workers : [],
+      seen.ok ? seen.obs.instances : null,
+      prefix,
+    );
     if (!seen.ok) {
       result.errors.push(...down.problems);
       this.publish(now, null, { status: 'error', statusReason: down.problems.join('; '), statusFix: down.fix });
@@ -345,6 +356,8 @@ export class Engine {
       orphanGraceMs: Math.max(2 * config.scaling.pollingIntervalSec * 1000, 60_000),
       foreign: triage?.foreign,
       zombieWorkers: triage?.zombies,
+      workerSeenAt: this.workerSeenAt(obs.instances),
+      clearmlOutages: this.sightings.outages,
     });
     result.plan = p;
     if (acting) logDecisions(this.log, p, config.lease.enabled, held);
@@ -396,6 +409,19 @@ export class Engine {
     const lifted = this.auth.passed(pass);
     if (lifted) this.log.emit(ev.authRecovered(lifted, pass, now));
     return lifted !== null;
+  }
+
+  /**
+   * When each listed instance's worker was last seen: this engine's sightings, else (after a restart) the last
+   * moment the cost history knows it registered or busy.
+   */
+  private workerSeenAt(instances: readonly InstanceObs[]): Map<string, number> {
+    const out = new Map(this.sightings.seenAt);
+    for (const i of instances) {
+      const known = out.has(i.instanceId) ? null : (this.deps.costs?.lastBusyAt(i.instanceId) ?? null);
+      if (known !== null) out.set(i.instanceId, known);
+    }
+    return out;
   }
 
   /** The offset last said (aws-clock.ts): said once when it passes a minute, and again only when it moves by one. */

@@ -19,6 +19,7 @@ import { isLiveState } from '../../shared/domain.js';
 import { TAG, type InstanceObs, type QueueObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
 import { OWN_TIME_FRESHEST } from './policy/keep-warm.js';
+import { spinUpVerdict, type Outage, type SpinUpVerdict } from './policy/spin-up.js';
 import { entryOf, hasEntry } from '../../shared/data-record.js';
 
 /** A launch the loop made that DescribeInstances may not show yet (EC2 listing is eventually consistent). */
@@ -101,6 +102,13 @@ export interface PolicyInput {
   foreign?: readonly ForeignWorker[];
   /** When given, only these workers may be unregistered (their instance is confirmed gone). */
   zombieWorkers?: ReadonlySet<string>;
+  /**
+   * instanceId → the last time its worker was listed (or, after a restart, registered per the cost history): a
+   * worker that went missing is waited for from then, not from the launch (`policy/spin-up.ts`).
+   */
+  workerSeenAt?: ReadonlyMap<string, number>;
+  /** When ClearML could not be read: the spin-up time does not run meanwhile (`policy/spin-up.ts`). */
+  clearmlOutages?: readonly Outage[];
 }
 
 /** What a queue's demand looks like this tick (the figures every scale-up reason quotes). */
@@ -162,7 +170,7 @@ export type TerminateReason =
     }
   | { code: 'idle-ceiling'; queue: string; sinceBusySec: number; maxIdleSec: number }
   | { code: 'budget'; detail: string }
-  | { code: 'spin-up'; spinUpMin: number }
+  | SpinUpVerdict
   | { code: 'orphan'; forSec: number; note: string | null }
   | { code: 'stopped'; stoppedSec: number; graceSec: number };
 
@@ -196,6 +204,8 @@ export interface InstanceClass {
   worker: WorkerObs | null;
   idleSec: number | null;
   note?: string;
+  /** A booting instance waited for longer than the spin-up time allows, and why (`policy/spin-up.ts`). */
+  spinUp?: SpinUpVerdict;
   /**
    * The ClearML server it was launched for, when that is not the config's and its worker is not on the config's
    * server: its work there cannot be seen from here, so it is an orphan left to finish (never terminated by the
@@ -239,7 +249,6 @@ export function classifyInstances(input: PolicyInput): InstanceClass[] {
     const p = parseWorkerId(w.id);
     if (p && p.prefix === config.scaling.workersPrefix) workerByInstance.set(p.instanceId, w);
   }
-  const spinUpMs = config.scaling.maxSpinUpMin * 60_000;
   return input.instances.map((instance) => {
     const queue = instance.tags[TAG.queue] ?? '';
     const resource = instance.tags[TAG.resource] ?? '';
@@ -249,6 +258,7 @@ export function classifyInstances(input: PolicyInput): InstanceClass[] {
       hasEntry(config.resources, resource);
     let phase: InstancePhase;
     let note: string | undefined;
+    let spinUp: SpinUpVerdict | undefined;
     let otherServer: string | undefined;
     const launchedFor = instance.tags[TAG.server] ?? null;
     if (instance.state === 'stopping' || instance.state === 'stopped') {
@@ -272,12 +282,31 @@ export function classifyInstances(input: PolicyInput): InstanceClass[] {
       phase = 'idle';
     } else {
       phase = 'booting';
-      if (now - instance.launchedAt > spinUpMs) note = 'never registered as a ClearML worker';
+      spinUp =
+        spinUpVerdict({
+          now,
+          launchedAt: instance.launchedAt,
+          workerSeenAt: input.workerSeenAt?.get(instance.instanceId) ?? null,
+          outages: input.clearmlOutages ?? [],
+          spinUpMin: config.scaling.maxSpinUpMin,
+        }) ?? undefined;
+      if (spinUp)
+        note = spinUp.code === 'spin-up' ? 'never registered as a ClearML worker' : 'its ClearML worker went missing';
     }
     const since = input.idleSince.get(instance.instanceId);
     const idleSec =
       phase === 'idle' && since !== undefined ? Math.max(0, (now - since) / 1000) : phase === 'idle' ? 0 : null;
-    return { instance, queue, resource, phase, worker, idleSec, note, ...(otherServer ? { otherServer } : {}) };
+    return {
+      instance,
+      queue,
+      resource,
+      phase,
+      worker,
+      idleSec,
+      note,
+      ...(spinUp ? { spinUp } : {}),
+      ...(otherServer ? { otherServer } : {}),
+    };
   });
 }
 
@@ -307,7 +336,7 @@ export function plan(input: PolicyInput): Plan {
     const mine = liveByQueue.get(queueName) ?? [];
     const idle = mine.filter((c) => c.phase === 'idle');
     const busy = mine.filter((c) => c.phase === 'busy');
-    const bootingListed = mine.filter((c) => c.phase === 'booting' && !c.note);
+    const bootingListed = mine.filter((c) => c.phase === 'booting' && !c.spinUp);
     const bootingUnlisted = unlisted.filter((f) => f.queue === queueName);
     const booting = bootingListed.length + bootingUnlisted.length;
     const foreignHere = foreign.filter((f) => f.queue === queueName);
@@ -518,12 +547,9 @@ export function plan(input: PolicyInput): Plan {
   }
 
   if (input.clearmlOk) {
-    // ---- instances that never registered within the spin-up time
-    const spinUpMin = config.scaling.maxSpinUpMin;
+    // ---- instances whose worker did not come (or went missing) within the spin-up time
     for (const c of classes) {
-      if (c.phase === 'booting' && c.note) {
-        actions.push(terminate(c, 'spin-up', false, { code: 'spin-up', spinUpMin }));
-      }
+      if (c.phase === 'booting' && c.spinUp) actions.push(terminate(c, 'spin-up', false, c.spinUp));
     }
 
     // ---- orphans, in two phases: mark, then terminate on a later tick if still unexplained and not busy

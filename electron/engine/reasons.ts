@@ -127,6 +127,8 @@ export function renderTerminateReason(r: TerminateReason): string {
       return r.detail;
     case 'spin-up':
       return `no ClearML worker registered within the ${r.spinUpMin} min spin-up time: check the AMI, the init script and the instance's console log`;
+    case 'worker-lost':
+      return `no ClearML worker listed for ${formatMinutes(r.silentSec)} after it had registered (more than the ${r.spinUpMin} min spin-up time while ClearML could be read): the agent stopped or cannot reach the server; check the instance's console log`;
     case 'orphan':
       return `orphan for ${formatMinutes(r.forSec)}: ${r.note ?? 'unexplained'}`;
     case 'stopped':
