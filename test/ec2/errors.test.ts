@@ -1,6 +1,7 @@
 // classifyEc2Error: every way a call fails → a kind the engine acts on and a message the user can act on.
 import { describe, expect, it } from 'vitest';
 import {
+  mayHaveActed,
   capacityScope,
   classifyEc2Error,
   describeCapacity,
@@ -22,6 +23,25 @@ function sdkError(code: string, status: number, message = `${code} message`): Er
 function netError(code: string): Error {
   return Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
 }
+
+describe('mayHaveActed: EC2 may have carried out a request that failed so', () => {
+  it.each([
+    ['throttle', 'ServiceUnavailable', undefined, true],
+    ['throttle', 'Unavailable', undefined, true],
+    ['other', 'InternalError', undefined, true],
+    ['other', 'TimeoutError', undefined, true],
+    ['unreachable', 'ECONNRESET', 'ECONNRESET', true],
+    ['throttle', 'RequestLimitExceeded', undefined, false],
+    ['throttle', 'Throttling', undefined, false],
+    ['capacity', 'InsufficientInstanceCapacity', undefined, false],
+    ['invalid', 'InvalidAMIID.NotFound', undefined, false],
+    ['auth', 'UnauthorizedOperation', undefined, false],
+    ['unreachable', 'ECONNREFUSED', 'ECONNREFUSED', false],
+    ['unreachable', 'ENOTFOUND', 'ENOTFOUND', false],
+  ] as [Ec2ErrorKind, string, string | undefined, boolean][])('%s %s (%s) → %s', (kind, code, net, want) => {
+    expect(mayHaveActed(new Ec2Error(kind, code, 'm', net))).toBe(want);
+  });
+});
 
 describe('classifyEc2Error', () => {
   /** An EC2 error code the SDK reports as itself: its HTTP status and the kind it must map to. */

@@ -24,9 +24,11 @@ import {
   capacityKeyOf,
   DEFAULT_CAPACITY_COOLDOWN_MS,
   launchWithFallback,
+  resendLaunch,
   type LaunchAttempt,
 } from '../ec2/launcher.js';
-import { launchBase } from '../launch-request.js';
+import { mayHaveActed } from '../ec2/errors.js';
+import { launchBase, type LaunchBase } from '../launch-request.js';
 import { renderActionReason } from '../reasons.js';
 import { cooldownKey, type Action, type CoolingCause, type InFlightLaunch } from '../policy.js';
 import type { Ec2Api, Ec2ErrorKind, InstanceObs } from '../ports.js';
@@ -67,6 +69,13 @@ export interface LaunchIntent extends LaunchAttempt {
   stamp?: string;
 }
 
+/** A launch whose answer was lost, as it was sent: the request, its attempt (client token) and journaled intent. */
+interface Unsure {
+  base: LaunchBase;
+  attempt: LaunchAttempt;
+  intent: LaunchIntent;
+}
+
 export interface LaunchPorts {
   ec2: Ec2Api;
   /** The instance startup script for one launch (the host closes over credentials; the engine never sees them). */
@@ -100,6 +109,11 @@ interface LaunchNotice {
 export class LaunchController {
   private flying: InFlightLaunch[] = [];
   private readonly cooling = new Map<string, number>();
+  /**
+   * Per (queue, resource): launches whose answer was lost (`mayHaveActed`), each as it was sent. The next launch
+   * there sends one again unchanged, so an instance EC2 launched but does not list yet is not launched twice.
+   */
+  private readonly unsure = new Map<string, Unsure[]>();
   /** By cool-down key: the resources whose launches EC2 refuses for their configuration. */
   private readonly refused = new Map<string, LaunchRefusal>();
   private readonly capacity = new CapacityCooldowns();
@@ -172,8 +186,24 @@ export class LaunchController {
       (f) => !(f.instanceId && listed.has(f.instanceId)) && now - f.at < IN_FLIGHT_TTL_MS,
     );
     for (const [k, until] of this.cooling) if (until <= now) this.cooling.delete(k);
+    // Past the time EC2 takes to list a launch: one that went through is listed by now, so none is sent again.
+    for (const [k, list] of this.unsure) {
+      const kept = list.filter((u) => now - u.intent.at < IN_FLIGHT_TTL_MS);
+      if (kept.length) this.unsure.set(k, kept);
+      else this.unsure.delete(k);
+    }
     // Said while it is skipped: the try that ends the cool-down says it again if EC2 still refuses it.
     for (const [k, r] of this.refused) if (r.retryAt <= now) this.refused.delete(k);
+  }
+
+  /** The oldest launch of this (queue, resource) whose answer was lost, taken off the list to be sent again. */
+  private takeUnsure(key: string, now: number): Unsure | null {
+    const list = this.unsure.get(key) ?? [];
+    const next = list.find((u) => now - u.intent.at < IN_FLIGHT_TTL_MS) ?? null;
+    const rest = next ? list.filter((u) => u !== next) : [];
+    if (rest.length) this.unsure.set(key, rest);
+    else this.unsure.delete(key);
+    return next;
   }
 
   /** Carry out the plan's launch actions in order; returns the instance ids launched. */
@@ -257,13 +287,17 @@ export class LaunchController {
         stopAll: false,
       };
     }
-    const intentOf = (attempt: LaunchAttempt): LaunchIntent => ({
-      ...attempt,
-      queue: a.queue,
-      resource: a.resource,
-      at: now,
-      ...(stamp ? { stamp } : {}),
-    });
+    const key = cooldownKey(a.queue, a.resource);
+    // The re-sent ones keep the intent they were first journaled with (its time is in the request: the lease tag).
+    const resent = new Map<LaunchAttempt, Unsure>();
+    const intentOf = (attempt: LaunchAttempt): LaunchIntent =>
+      resent.get(attempt)?.intent ?? {
+        ...attempt,
+        queue: a.queue,
+        resource: a.resource,
+        at: now,
+        ...(stamp ? { stamp } : {}),
+      };
     const { beforeLaunchAttempt, afterLaunch } = this.ports;
     const base = launchBase(config, { queue: a.queue, resource: a.resource, at: now, stamp }, userData)!;
     const concurrency = Math.max(1, this.ports.launchConcurrency ?? 4);
@@ -286,6 +320,16 @@ export class LaunchController {
       remaining -= batch;
       const outcomes = await Promise.all(
         Array.from({ length: batch }, () => {
+          const again = this.takeUnsure(key, now);
+          if (again) {
+            resent.set(again.attempt, again);
+            return resendLaunch(
+              this.ports.ec2,
+              again.base,
+              again.attempt,
+              beforeLaunchAttempt ? (attempt) => beforeLaunchAttempt(intentOf(attempt)) : undefined,
+            );
+          }
           const market: Market = onDemandLeft > 0 ? 'on-demand' : res.market;
           if (onDemandLeft > 0) onDemandLeft--;
           return launchWithFallback(this.ports.ec2, {
@@ -332,6 +376,10 @@ export class LaunchController {
         }
         const last = o.attempts.at(-1);
         if (last) await afterLaunch?.(intentOf(last.attempt), { error: o.error.code });
+        if (last && mayHaveActed(o.error)) {
+          const sent = resent.get(last.attempt) ?? { base, attempt: last.attempt, intent: intentOf(last.attempt) };
+          this.unsure.set(key, [...(this.unsure.get(key) ?? []), sent]);
+        }
         cause = o.error.kind;
         if (o.error.kind === 'spot-role') {
           // Not a shortage that passes by itself: held like a refused configuration until someone adds the role.

@@ -221,6 +221,20 @@ export function isTransientServerError(err: unknown): boolean {
   return f.status !== null && f.status >= 500 && f.status !== 503 && !f.networkCode && kindOf(f) === 'other';
 }
 
+/**
+ * A failure after which EC2 may still have carried the request out: the answer was lost or the server failed
+ * midway (a 5xx, ServiceUnavailable, a connection reset or a stalled answer), as opposed to a refusal EC2 makes
+ * before acting (a throttle, a bad parameter, the keys, no capacity) or a connection never made. A RunInstances
+ * that failed so may have launched an instance EC2 does not list yet: it is sent again as the same request (same
+ * client token), which EC2 answers with that instance rather than a second one.
+ */
+export function mayHaveActed(err: Ec2Error): boolean {
+  if (['ServiceUnavailable', 'Unavailable', 'InternalError', 'InternalFailure', 'ServerInternal'].includes(err.code))
+    return true;
+  if (err.code === 'TimeoutError' || err.code === 'RequestTimeout') return true;
+  return err.networkCode === 'ECONNRESET' || err.networkCode === 'EPIPE';
+}
+
 // ---------------------------------------------------------------- messages
 
 function messageFor(kind: Ec2ErrorKind, f: ErrorFacts, ctx: Ec2ErrorContext): string {

@@ -273,3 +273,34 @@ export async function launchWithFallback(ec2: Ec2Api, req: LaunchRequest): Promi
     skipped,
   };
 }
+
+/**
+ * A launch whose answer was lost (`mayHaveActed`) sent again as the very same request, client token included: EC2
+ * answers with the instance the first one launched, or launches it now if the first never got through.
+ */
+export async function resendLaunch(
+  ec2: Ec2Api,
+  base: LaunchRequest['base'],
+  attempt: LaunchAttempt,
+  beforeAttempt?: (attempt: LaunchAttempt) => Promise<void>,
+): Promise<LaunchOutcome> {
+  if (beforeAttempt) await beforeAttempt(attempt);
+  try {
+    const r = await ec2.runInstance({ ...base, ...attempt });
+    return {
+      ok: true,
+      instanceId: r.instanceId,
+      zone: r.zone,
+      attempt,
+      attempts: [{ attempt, error: null }],
+      skipped: [],
+    };
+  } catch (raw) {
+    const error = classifyEc2Error(raw, {
+      action: 'RunInstances',
+      instanceType: base.instanceType,
+      market: attempt.market,
+    });
+    return { ok: false, error, attempts: [{ attempt, error }], skipped: [] };
+  }
+}
