@@ -88,7 +88,10 @@ function remedy(p: ConnectionProblem, env: NodeJS.ProcessEnv = process.env): str
   if (p.service === 'clearml')
     return p.kind === 'auth'
       ? CLEARML_KEYS_REMEDY
-      : 'check clearml.apiHost in the config file (or CLEARML_API_HOST), the network and the VPN';
+      : p.kind === 'server'
+        ? // It answered: the host is right, and the server (or the reverse proxy in front of it) is what fails.
+          "the server is down or failing: check the ClearML server's logs and the reverse proxy in front of it"
+        : 'check clearml.apiHost in the config file (or CLEARML_API_HOST), the network and the VPN';
   if (p.kind === 'auth')
     return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
       ? awsCredentialsRemedy(env.AWS_PROFILE)
@@ -159,8 +162,9 @@ export function renderCleared(c: NonNullable<ConnectionTransition['cleared']>, n
 
 /** The cause part of a classified message: up to its first ": " advice or sentence end. */
 function causeOf(detail: string): string {
+  // "; retrying …" too: the line ends with its own "(retrying every poll)".
   const cut = detail.search(
-    /: (check|add|enter|re-enter|use|refresh|fix|set|put|ask|it may|retrying|the autoscaler|autoscaling|its certificate)/i,
+    /(: (check|add|enter|re-enter|use|refresh|fix|set|put|ask|it may|retrying|the autoscaler|autoscaling|its certificate)|; retrying)/i,
   );
   const head = cut > 0 ? detail.slice(0, cut) : detail;
   return head.replace(/\.$/, '');

@@ -128,6 +128,42 @@ describe('renderProblem', () => {
       not: [/aws\.region/],
     },
     {
+      name: 'ClearML behind a reverse proxy answering 502 with a web page, terminal: the server, said once to retry',
+      problem: p({
+        service: 'clearml',
+        kind: 'server',
+        code: 'HTTP 502',
+        endpoint: 'https://api.corp.example',
+        detail:
+          'https://api.corp.example answered queues.get_all with HTTP 502 (text/html), not a ClearML reply: a proxy ' +
+          'or the server is failing; retrying at the next poll',
+      }),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [
+        /not a ClearML reply: a proxy or the server is failing\): the server is down/,
+        /the ClearML server's logs/,
+        /\(retrying every poll\)$/,
+      ],
+      not: [/clearml\.apiHost/, /VPN/, /retrying at the next poll/],
+    },
+    {
+      name: 'ClearML in maintenance (503), terminal: the server, not the API host',
+      problem: p({
+        service: 'clearml',
+        kind: 'server',
+        code: 'HTTP 503',
+        endpoint: 'https://api.corp.example',
+        detail:
+          'The ClearML server at https://api.corp.example is unavailable or in maintenance (queues.get_all (HTTP ' +
+          '503/0: down)): autoscaling resumes when it answers again',
+      }),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [/unavailable or in maintenance/, /the ClearML server's logs/],
+      not: [/clearml\.apiHost/, /autoscaling resumes/],
+    },
+    {
       name: '--once promises no retry',
       problem: p({
         service: 'clearml',
