@@ -164,6 +164,30 @@ describe('renderProblem', () => {
       not: [/clearml\.apiHost/, /autoscaling resumes/],
     },
     {
+      name: 'EC2 throttling for minutes, terminal: the account’s request rate, not the region or the network',
+      problem: p({
+        kind: 'throttle',
+        code: 'RequestLimitExceeded',
+        detail: 'AWS is throttling EC2 API calls for this account and region (RequestLimitExceeded): retrying',
+      }),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [/\(AWS is throttling .*RequestLimitExceeded\)\): other tools calling EC2/, /\(retrying every poll\)$/],
+      not: [/aws\.region/, /proxy/],
+    },
+    {
+      name: 'EC2 failing on its side (InternalError), terminal: AWS, not the region or the network',
+      problem: p({
+        kind: 'other',
+        code: 'InternalError',
+        detail: 'EC2 DescribeInstances failed (InternalError: An internal error has occurred)',
+      }),
+      surface: 'cli' as const,
+      retrying: true,
+      want: [/InternalError.*\): EC2 failed on its side/],
+      not: [/aws\.region/, /proxy/],
+    },
+    {
       name: '--once promises no retry',
       problem: p({
         service: 'clearml',
