@@ -6,7 +6,11 @@ import {
   attributeBetween,
   billedSeconds,
   burnRate,
+  costBetween,
   costByUtcDay,
+  costUpTo,
+  priceAt,
+  priceIntegral,
   rollup,
   startOfNextUtcMonth,
   startOfUtcMonth,
@@ -232,5 +236,63 @@ describe('rollup', () => {
     expectCloseRecord(b.byQueue, { gpu: 0.4, cpu: 0.1 });
     expect(b.spot).toBeCloseTo(0.4, 10);
     expect(b.onDemand).toBeCloseTo(0.1, 10);
+  });
+});
+
+describe('a spot price that moves while the instance runs: each second at the price in force', () => {
+  // $3.60/h from launch, $7.20/h from +1 h, $1.80/h from +2 h: $0.001, $0.002, $0.0005 a second.
+  const moving = (over: Partial<InstanceCostInput> = {}) =>
+    inst({
+      market: 'spot',
+      onDemandHourlyPrice: 7.2,
+      priceChanges: [
+        { at: T0 + H, hourlyPrice: 7.2 },
+        { at: T0 + 2 * H, hourlyPrice: 1.8 },
+      ],
+      registeredAt: T0 + 600 * S,
+      tasks: [{ taskId: 't1', startedAt: T0 + 1800 * S, endedAt: T0 + 5400 * S }],
+      ...over,
+    });
+  it.each([
+    ['30 s after launch: the 60 s minimum at the launch price', T0 + 30 * S, 0.06],
+    ['the first hour', T0 + H, 3.6],
+    ['an hour and a half: the half hour at the doubled price', T0 + 1.5 * H, 3.6 + 3.6],
+    ['three hours', T0 + 3 * H, 3.6 + 7.2 + 1.8],
+  ])('%s', (_what, t, cost) => {
+    expect(costUpTo(moving(), t, t)).toBeCloseTo(cost, 9);
+  });
+
+  it('the price in force, the burn and the windows follow the moves; windows still add up to the whole', () => {
+    const i = moving();
+    expect([T0, T0 + H - 1, T0 + H, T0 + 5 * H].map((t) => priceAt(i, t))).toEqual([3.6, 3.6, 7.2, 1.8]);
+    expect(burnRate([i], T0 + 1.5 * H).total).toBe(7.2);
+    const end = T0 + 3 * H;
+    const halves = costBetween(i, T0, T0 + 1.5 * H, end) + costBetween(i, T0 + 1.5 * H, end, end);
+    expect(halves).toBeCloseTo(costUpTo(i, end, end), 12);
+  });
+
+  it('attributes each task, idle and boot stretch at the prices it ran at, adding up to the total', () => {
+    const a = attribute(moving(), T0 + 3 * H);
+    // Task from +30 min to +90 min: half an hour at 3.6, half an hour at 7.2; 3600 s ran.
+    expect(a.byTask.t1).toBeCloseTo(1.8 + 3.6, 9);
+    expect(a.secondsByTask.t1).toBe(3600);
+    // Registered from +10 min: idle +10..+30 min at 3.6, +90..+120 min at 7.2, +120..+180 min at 1.8.
+    expect(a.idle).toBeCloseTo(1.2 + 3.6 + 1.8, 9);
+    expect(a.boot).toBeCloseTo(0.6, 9);
+    expect(a.boot + a.idle + a.byTask.t1!).toBeCloseTo(a.total, 9);
+    expect(rollup([moving()], { to: T0 + 3 * H }).byTask.t1?.seconds).toBe(3600);
+  });
+
+  it('values spot savings against the on-demand price for the same seconds, not one ratio to the launch price', () => {
+    const r = rollup([moving()], { to: T0 + 3 * H });
+    expect(r.spot.spotCost).toBeCloseTo(12.6, 9);
+    expect(r.spot.onDemandEquivalent).toBeCloseTo(21.6, 9);
+    expect(r.spot.savings).toBeCloseTo(21.6 - 12.6, 9);
+  });
+
+  it('a record without changes (an older history) bills its launch price throughout', () => {
+    const i = moving({ priceChanges: undefined });
+    expect(costUpTo(i, T0 + 3 * H, T0 + 3 * H)).toBeCloseTo(3 * 3.6, 9);
+    expect(priceIntegral(i, T0, T0 + H)).toBeCloseTo(3.6, 12);
   });
 });

@@ -3,8 +3,15 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CostHistory, type CostFactInput } from '../../electron/engine/cost/history.js';
-import { burnRate, rollup, startOfUtcDay } from '../../electron/engine/cost/accounting.js';
+import {
+  addPriceChange,
+  COST_CSV_HEADER,
+  CostHistory,
+  MAX_PRICE_CHANGES,
+  type CostFactInput,
+  type InstanceRecord,
+} from '../../electron/engine/cost/history.js';
+import { burnRate, rollup, startOfUtcDay, type PriceChange } from '../../electron/engine/cost/accounting.js';
 import { PriceBook } from '../../electron/engine/cost/price-book.js';
 import { CostTracker } from '../../electron/engine/cost/tracker.js';
 import type { Clock } from '../../electron/engine/ports.js';
@@ -470,4 +477,197 @@ describe('a year of history does not weigh on every tick', () => {
     expect(h.monthToDate(T0 + 2 * H)).toBeCloseTo(3.6, 9);
     expect(h.visited).toBe(1);
   });
+});
+
+describe("a running spot instance's price moves", () => {
+  const spot = (id: string, at: number) =>
+    launched(id, at, {
+      market: 'spot',
+      hourlyPrice: 3.6,
+      onDemandHourlyPrice: 7.2,
+      priceSource: { kind: 'spot-history', fetchedAt: at, zone: 'us-east-1b' },
+    });
+  const price = (at: number, hourlyPrice: number, instanceId = 'i-s'): CostFactInput => ({
+    t: 'price',
+    at,
+    instanceId,
+    hourlyPrice,
+  });
+
+  it('journals each move, reads back the same after a restart and after compaction', async () => {
+    const clock = clockAt(T0 + 3 * H);
+    const h = await openHistory(clock);
+    await h.record(spot('i-s', T0));
+    expect(await h.record(price(T0 + H, 7.2))).toBe(true);
+    expect(await h.record(price(T0 + 2 * H, 1.8))).toBe(true);
+    expect(h.monthToDate()).toBeCloseTo(3.6 + 7.2 + 1.8, 9);
+    expect(h.burn().total).toBe(1.8);
+    await h.close();
+
+    const reread = await openHistory(clock);
+    expect(reread.openReport).toMatchObject({ lines: 3, skipped: 0, damaged: 0 });
+    expect(reread.monthToDate()).toBeCloseTo(12.6, 9);
+    await reread.compact();
+    expect(lines()).toHaveLength(1);
+    const compacted = await openHistory(clock);
+    expect(compacted.get('i-s')!.priceChanges).toEqual([
+      { at: T0 + H, hourlyPrice: 7.2 },
+      { at: T0 + 2 * H, hourlyPrice: 1.8 },
+    ]);
+    expect(compacted.monthToDate()).toBeCloseTo(12.6, 9);
+  });
+
+  it.each([
+    ['the same price again', [price(T0 + H, 3.6)], false, 1],
+    ['a move dated before the last one', [price(T0 + 2 * H, 7.2), price(T0 + H, 1.8)], false, 2],
+    [
+      'a move after the instance ended',
+      [{ t: 'terminated', at: T0 + H, instanceId: 'i-s' }, price(T0 + 2 * H, 7.2)],
+      false,
+      2,
+    ],
+    ['an instance the history never saw launch', [price(T0 + H, 7.2, 'i-other')], false, 1],
+  ] as [string, CostFactInput[], boolean, number][])(
+    'adds nothing and writes nothing for %s',
+    async (_what, facts, lastAdds, lineCount) => {
+      const h = await openHistory(clockAt(T0 + 3 * H));
+      await h.record(spot('i-s', T0));
+      let added = true;
+      for (const f of facts) added = await h.record(f);
+      expect(added).toBe(lastAdds);
+      expect(lines()).toHaveLength(lineCount);
+    },
+  );
+
+  it('keeps an older history readable: an instance line without changes bills its launch price', async () => {
+    const clock = clockAt(T0 + 2 * H);
+    const h = await openHistory(clock);
+    await h.record(spot('i-s', T0));
+    await h.compact();
+    const line = lines()[0]!;
+    expect(line).not.toContain('priceChanges');
+    const reread = await openHistory(clock);
+    expect(reread.openReport).toMatchObject({ lines: 1, skipped: 0, damaged: 0 });
+    expect(reread.monthToDate()).toBeCloseTo(7.2, 9);
+    // A move recorded after the upgrade applies to it from then on.
+    await reread.record(price(T0 + 2 * H, 1.8));
+    clock.t = T0 + 3 * H;
+    expect(reread.monthToDate()).toBeCloseTo(7.2 + 1.8, 9);
+  });
+
+  it('a torn move (a crash mid-append) is cut off as a torn append, not reported as damage', async () => {
+    const clock = clockAt(T0 + 3 * H);
+    const h = await openHistory(clock);
+    await h.record(spot('i-s', T0));
+    await h.close();
+    appendFileSync(file, '{"t":"price","at":17633');
+    const reread = await openHistory(clock);
+    expect(reread.openReport).toMatchObject({ tornTail: true, damaged: 0 });
+    expect(problems).toEqual([]);
+  });
+
+  it('a price moving every 10 minutes for a month keeps a bounded record and the same total', async () => {
+    const month = 30 * 24 * H;
+    const clock = clockAt(T0 + month);
+    const h = await openHistory(clock, { compactAfterLines: 1000 });
+    await h.record(spot('i-s', T0));
+    let expected = 0;
+    let p = 3.6;
+    for (let t = T0 + 10 * 60 * S; t <= T0 + month; t += 10 * 60 * S) {
+      expected += (p * 10) / 60;
+      p = p === 3.6 ? 1.8 : 3.6;
+      await h.record(price(t, p));
+    }
+    const rec = h.get('i-s')!;
+    expect(rec.priceChanges!.length).toBeLessThanOrEqual(MAX_PRICE_CHANGES);
+    // The most recent moves are kept as they were.
+    expect(rec.priceChanges!.at(-1)).toEqual({ at: T0 + month, hourlyPrice: p });
+    expect(h.rollup(T0, T0 + month).total).toBeCloseTo(expected, 6);
+    // The file is compacted as it grows: one instance line plus at most the journal's slack, not 4320 moves.
+    expect(lines().length).toBeLessThanOrEqual(1 + 1000 + 1);
+    const reread = await openHistory(clock);
+    expect(reread.get('i-s')!.priceChanges).toEqual(rec.priceChanges);
+    expect(reread.rollup(T0, T0 + month).total).toBeCloseTo(expected, 6);
+  });
+
+  it('exports one set of CSV rows per price in force, each row priced so seconds × price is its cost', async () => {
+    const h = await openHistory(clockAt(T0 + 2 * H));
+    await h.record(spot('i-s', T0));
+    await h.record({ t: 'registered', at: T0 + 600 * S, instanceId: 'i-s' });
+    await h.record(price(T0 + H, 7.2));
+    const rows = h
+      .toCsv(T0 - H)
+      .trimEnd()
+      .split('\r\n')
+      .slice(1)
+      .map((r) => r.split(','));
+    const col = (name: string) => COST_CSV_HEADER.indexOf(name as never);
+    expect(
+      rows.map((r) => [r[col('hourly_price_usd')], r[col('price_source')], r[col('line')], r[col('seconds')]]),
+    ).toEqual([
+      ['3.6', 'spot-history', 'boot', '600'],
+      ['3.6', 'spot-history', 'idle', '3000'],
+      ['7.2', 'spot-history', 'boot', '0'],
+      ['7.2', 'spot-history', 'idle', '3600'],
+    ]);
+    const total = rows.reduce((a, r) => a + Number(r[col('cost_usd')]), 0);
+    expect(total).toBeCloseTo(h.monthToDate(), 6);
+    expect(total).toBeCloseTo(3.6 + 7.2, 6);
+  });
+});
+
+describe('addPriceChange', () => {
+  const rec = (over: Partial<InstanceRecord> = {}): InstanceRecord => ({
+    instanceId: 'i-s',
+    queue: 'gpu',
+    resource: 'g4',
+    instanceType: 'g4dn.xlarge',
+    market: 'spot',
+    zone: 'us-east-1a',
+    hourlyPrice: 0.2,
+    priceSource: { kind: 'spot-history', fetchedAt: T0 },
+    launchedAt: T0,
+    registeredAt: null,
+    endedAt: null,
+    tasks: [],
+    ...over,
+  });
+  it.each([
+    ['a move', rec(), [[T0 + H, 0.3]], true, 0.2, [{ at: T0 + H, hourlyPrice: 0.3 }]],
+    ['a move at the launch sets the launch price', rec(), [[T0, 0.3]], true, 0.3, undefined],
+    [
+      'a second move at the same moment replaces the first',
+      rec(),
+      [
+        [T0 + H, 0.3],
+        [T0 + H, 0.4],
+      ],
+      true,
+      0.2,
+      [{ at: T0 + H, hourlyPrice: 0.4 }],
+    ],
+    [
+      'a second move at the same moment back to the price before undoes it',
+      rec(),
+      [
+        [T0 + H, 0.3],
+        [T0 + H, 0.2],
+      ],
+      true,
+      0.2,
+      undefined,
+    ],
+    ['the price it already has', rec(), [[T0 + H, 0.2]], false, 0.2, undefined],
+    ['an ended instance', rec({ endedAt: T0 + H }), [[T0 + 2 * H, 0.3]], false, 0.2, undefined],
+    ['a move before the launch', rec(), [[T0 - H, 0.3]], false, 0.2, undefined],
+  ] as [string, InstanceRecord, [number, number][], boolean, number, PriceChange[] | undefined][])(
+    '%s',
+    (_what, r, moves, lastAdds, launchPrice, changes) => {
+      let added = false;
+      for (const [at, p] of moves) added = addPriceChange(r, at, p);
+      expect(added).toBe(lastAdds);
+      expect(r.hourlyPrice).toBe(launchPrice);
+      expect(r.priceChanges).toEqual(changes);
+    },
+  );
 });

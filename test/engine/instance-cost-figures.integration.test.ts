@@ -117,4 +117,51 @@ describe("an instance's cost on every surface", () => {
     expect(state.costs.monthToDate).toBeCloseTo(row.costSoFar, 9);
     expect(state.costs.budgets?.[0]).toMatchObject({ kind: 'hourly', spent: record.hourlyPrice });
   });
+
+  it("after its zone's spot price moves, a running spot instance is billed at the new price from then on, everywhere", async () => {
+    const w = (world = await startWorld({ start: COST_T0 }));
+    w.clearml.createQueue('gpu');
+    w.clearml.createQueue('cpu');
+    w.clearml.addTask({ name: 'long', queue: 'gpu', durationSec: 6 * 3600 });
+    // DescribeSpotPriceHistory's answer, per zone: every zone at `spot`.
+    let spot = 0.2;
+    const { history, tracker, prices, book } = await w.costs(journal(), {
+      spot: async (types) => new Map(types.flatMap((t) => ['a', 'b', 'c'].map((z) => [`${t}|us-east-1${z}`, spot]))),
+    });
+    await book.refresh(['g4dn.xlarge']);
+    const config = makeConfig({ budgets: { global: { hourlyUsd: 100 }, mode: 'stop-launching' } });
+    const engine = w.newEngine(config, { costs: tracker, prices });
+    await w.run(engine, 600);
+    const [inst] = w.live();
+    const id = inst!.instanceId;
+    expect(history.get(id)).toMatchObject({ market: 'spot', hourlyPrice: 0.2 });
+    await w.run(engine, 3600 - 600, 60);
+    const movedAt = w.clock.now();
+    const before = costUpTo(history.get(id)!, movedAt, movedAt);
+    spot = 0.5;
+    await book.refresh(['g4dn.xlarge']);
+    // An hour at the new price, a refresh of the same price in between: one change recorded, not one per tick.
+    await w.run(engine, 1800, 60);
+    await book.refresh(['g4dn.xlarge']);
+    await w.run(engine, 1800, 60);
+
+    const now = w.clock.now();
+    const record = history.get(id)!;
+    const row = rowOf(w, id)!;
+    const state = w.store.getState();
+    // Billed at the new price from the fetch that saw it.
+    expect(record.priceChanges).toEqual([{ at: movedAt, hourlyPrice: 0.5 }]);
+    // The first hour at 0.2 stays as it was; the hour since the move costs 0.5.
+    expect(row.costSoFar).toBeCloseTo(before + 0.5, 9);
+    expect(row.costSoFar).toBeCloseTo(costUpTo(record, now, now), 9);
+    expect(row.hourlyPrice).toBe(0.5);
+    expect(state.costs.burnPerHour).toBeCloseTo(0.5, 9);
+    expect(state.costs.monthToDate).toBeCloseTo(row.costSoFar, 9);
+    expect(state.costs.budgets?.[0]).toMatchObject({ kind: 'hourly', spent: 0.5 });
+    const detail = buildInstanceDetail({ instanceId: id, now, view: undefined, record, ec2: undefined, markers: [] }, {
+      state: 'empty',
+      lines: [],
+    } as never);
+    expect(detail).toMatchObject({ spend: row.costSoFar, hourlyPrice: 0.5 });
+  });
 });

@@ -364,17 +364,22 @@ describe("a row's Cost title says what the figure is", () => {
   it.each([
     [
       'launched by the app',
-      { hourlyPrice: 0.526, phase: 'busy' },
+      { hourlyPrice: 0.526, phase: 'busy', market: 'on-demand' },
       /^At \$0\.53\/h since its launch, per second with a 60 s minimum/,
     ],
     [
       'adopted: counted from the adoption',
-      { hourlyPrice: 0.526, phase: 'idle', adoptedAt: 1 },
+      { hourlyPrice: 0.526, phase: 'idle', adoptedAt: 1, market: 'on-demand' },
       /^At \$0\.53\/h since its adoption \(before, it was ClearML's autoscaler's spend\)/,
     ],
     [
+      'spot: at the spot price as it moves, the one now named as such',
+      { hourlyPrice: 0.21, phase: 'busy', market: 'spot' },
+      /^At its zone's spot price as it moves \(now \$0\.21\/h\) since its launch, per second/,
+    ],
+    [
       'stopped: its disks still bill',
-      { hourlyPrice: 0.096, phase: 'stopped' },
+      { hourlyPrice: 0.096, phase: 'stopped', market: 'on-demand' },
       /Stopped: no compute since it stopped, but its disks bill until it is terminated\.$/,
     ],
   ] as const)('%s', (_what, row, text) => {

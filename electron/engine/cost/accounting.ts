@@ -3,8 +3,9 @@
  * snapshot, CSV export and budget checks all read its answers.
  *
  * Billing model (EC2 Linux): per second from launch to termination, at least 60 s per instance, at the hourly
- * price the instance was launched at; nothing for a spot instance EC2 interrupts in its first hour. Cost up to a moment `t` is therefore
- *   C(t) = price/3600 × max(60, ceil(seconds from launch to min(t, end)))   (0 before launch)
+ * price in force each second (an on-demand price stays; a spot price moves, and AWS bills each second at the spot
+ * price of that moment); nothing for a spot instance EC2 interrupts in its first hour. Cost up to a moment `t` is
+ *   C(t) = ∫ price(τ)/3600 dτ over the first max(60, ceil(seconds from launch to min(t, end))) seconds   (0 before)
  * and the cost inside any window [a, b] is C(b) − C(a): the 60 s minimum lands at launch, windows add up
  * exactly to the whole, and days and months are just windows.
  *
@@ -34,8 +35,13 @@ export interface InstanceCostInput {
   queue: string;
   resource: string;
   market: Market;
-  /** USD/hour this instance is billed at. */
+  /** USD/hour this instance was billed at from its launch (until its first price change, if any). */
   hourlyPrice: number;
+  /**
+   * The moves of its price while it ran (a spot price), in time order, each after the launch and different from
+   * the price before it: each second is billed at the price of the last change at or before it.
+   */
+  priceChanges?: PriceChange[];
   launchedAt: number;
   /**
    * EC2's launch time, when it is before `launchedAt`: an adopted instance is billed here from its adoption, but
@@ -51,6 +57,45 @@ export interface InstanceCostInput {
   onDemandHourlyPrice?: number;
   /** Why it ended, when known: EC2's state reason code (`SPOT_INTERRUPTED`). */
   endReason?: string;
+}
+
+export interface PriceChange {
+  /** From when (ms) the instance is billed at this price. */
+  at: number;
+  hourlyPrice: number;
+}
+
+/** The hourly price the instance is billed at at `t` (its launch price before its first change). */
+export function priceAt(inst: InstanceCostInput, t: number): number {
+  let price = inst.hourlyPrice;
+  for (const c of inst.priceChanges ?? []) {
+    if (c.at > t) break;
+    price = c.hourlyPrice;
+  }
+  return price;
+}
+
+/** The stretches of one price, in time order: the launch price from the launch, then each change's. */
+export function priceSegments(inst: InstanceCostInput): { from: number; to: number; hourlyPrice: number }[] {
+  const changes = inst.priceChanges ?? [];
+  const starts = [{ at: inst.launchedAt, hourlyPrice: inst.hourlyPrice }, ...changes];
+  return starts.map((c, k) => ({
+    from: c.at,
+    to: starts[k + 1]?.at ?? Number.POSITIVE_INFINITY,
+    hourlyPrice: c.hourlyPrice,
+  }));
+}
+
+/** What running the instance from `a` to `b` (ms) costs at the prices in force then, minimum and rounding aside. */
+export function priceIntegral(inst: InstanceCostInput, a: number, b: number): number {
+  if (b <= a) return 0;
+  if (!inst.priceChanges?.length) return costOfSeconds((b - a) / 1000, inst.hourlyPrice);
+  let cost = 0;
+  for (const s of priceSegments(inst)) {
+    const ms = overlap(s.from, s.to, a, b);
+    if (ms > 0) cost += costOfSeconds(ms / 1000, s.hourlyPrice);
+  }
+  return cost;
 }
 
 /** EC2's state reason code for a spot instance it took back. */
@@ -74,6 +119,8 @@ export interface Attribution {
   boot: number;
   idle: number;
   byTask: Record<string, number>;
+  /** Seconds each task ran in the window (its cost over its price, once the price moves, no longer says). */
+  secondsByTask: Record<string, number>;
 }
 
 /** Seconds EC2 bills for an instance that ran from `launchedAt` to `endedAt` (ms epochs). */
@@ -89,7 +136,10 @@ export function costOfSeconds(seconds: number, hourlyPrice: number): number {
 export function costUpTo(inst: InstanceCostInput, t: number, now: number): number {
   if (t < inst.launchedAt || isFreeInterruption(inst)) return 0;
   const end = inst.endedAt ?? Math.max(now, inst.launchedAt);
-  return costOfSeconds(billedSeconds(inst.launchedAt, Math.min(t, end)), inst.hourlyPrice);
+  const seconds = billedSeconds(inst.launchedAt, Math.min(t, end));
+  // The billed seconds past the real end (the minimum, the rounding) are at the price in force at the end.
+  if (!inst.priceChanges?.length) return costOfSeconds(seconds, inst.hourlyPrice);
+  return priceIntegral(inst, inst.launchedAt, inst.launchedAt + seconds * 1000);
 }
 
 export function costBetween(inst: InstanceCostInput, from: number, to: number, now: number): number {
@@ -105,27 +155,30 @@ export function attribute(instance: InstanceCostInput, now: number): Attribution
 /** Attribution of the cost that fell inside [from, to]. */
 export function attributeBetween(inst: InstanceCostInput, from: number, to: number, now: number): Attribution {
   const total = costBetween(inst, from, to, now);
-  if (isFreeInterruption(inst)) return { total: 0, boot: 0, idle: 0, byTask: {} };
+  if (isFreeInterruption(inst)) return { total: 0, boot: 0, idle: 0, byTask: {}, secondsByTask: {} };
   const end = Math.min(inst.endedAt ?? Math.max(now, inst.launchedAt), to);
   const lo = Math.max(from, inst.launchedAt);
-  const perMs = inst.hourlyPrice / HOUR_MS;
   // Keyed by the ClearML server's task ids.
   const byTask = dataRecordOf<number>([]);
-  if (end <= lo) return { total, boot: total, idle: 0, byTask };
+  const secondsByTask = dataRecordOf<number>([]);
+  if (end <= lo) return { total, boot: total, idle: 0, byTask, secondsByTask };
 
   const { registeredAt, spans } = busySpans(inst, end);
-  let busyMs = 0;
+  let busy = 0;
   for (const s of spans) {
-    const ms = overlap(s.start, s.end, lo, end);
-    if (ms <= 0) continue;
-    byTask[s.taskId] = (byTask[s.taskId] ?? 0) + ms * perMs;
-    busyMs += ms;
+    const a = Math.max(s.start, lo);
+    const b = Math.min(s.end, end);
+    if (b <= a) continue;
+    const cost = priceIntegral(inst, a, b);
+    byTask[s.taskId] = (byTask[s.taskId] ?? 0) + cost;
+    secondsByTask[s.taskId] = (secondsByTask[s.taskId] ?? 0) + (b - a) / 1000;
+    busy += cost;
   }
-  const registeredMs = registeredAt === null ? 0 : overlap(registeredAt, end, lo, end);
-  const idle = Math.max(0, registeredMs - busyMs) * perMs;
+  const registered = registeredAt === null ? 0 : priceIntegral(inst, Math.max(registeredAt, lo), end);
+  const idle = Math.max(0, registered - busy);
   const taskSum = Object.values(byTask).reduce((a, b) => a + b, 0);
   const boot = Math.max(0, total - idle - taskSum);
-  return { total, boot, idle, byTask };
+  return { total, boot, idle, byTask, secondsByTask };
 }
 
 interface Span {
@@ -147,12 +200,10 @@ export function taskSpansBetween(
   const end = Math.min(inst.endedAt ?? Math.max(now, inst.launchedAt), to);
   const lo = Math.max(from, inst.launchedAt);
   if (end <= lo || isFreeInterruption(inst)) return [];
-  const perMs = inst.hourlyPrice / HOUR_MS;
   return busySpans(inst, end).spans.flatMap((s) => {
-    const ms = overlap(s.start, s.end, lo, end);
-    return ms > 0
-      ? [{ taskId: s.taskId, start: Math.max(s.start, lo), end: Math.min(s.end, end), cost: ms * perMs }]
-      : [];
+    const a = Math.max(s.start, lo);
+    const b = Math.min(s.end, end);
+    return b > a ? [{ taskId: s.taskId, start: a, end: b, cost: priceIntegral(inst, a, b) }] : [];
   });
 }
 
@@ -275,14 +326,15 @@ export function rollup(
         ...(name ? { name } : {}),
       });
       tc.cost += cost;
-      tc.seconds += inst.hourlyPrice > 0 ? (cost / inst.hourlyPrice) * 3600 : 0;
+      tc.seconds += a.secondsByTask[taskId] ?? 0;
     }
     for (const [day, cost] of Object.entries(costByUtcDay(inst, from, to, now))) add(r.byDay, day, cost);
     if (inst.market === 'spot') {
       r.spot.spotCost += a.total;
       const od = inst.onDemandHourlyPrice;
-      if (od !== undefined && inst.hourlyPrice > 0) {
-        r.spot.onDemandEquivalent += (a.total * od) / inst.hourlyPrice;
+      if (od !== undefined) {
+        // The same billed seconds at the on-demand price (a spot price that moved is not one ratio to it).
+        r.spot.onDemandEquivalent += costBetween({ ...inst, hourlyPrice: od, priceChanges: [] }, from, to, now);
       } else {
         r.spot.unpricedSpotCost += a.total;
       }
@@ -323,11 +375,12 @@ export function burnRate(instances: readonly InstanceCostInput[], now: number): 
   const b: Burn = { total: 0, byQueue: {}, byResource: {}, spot: 0, onDemand: 0 };
   for (const i of instances) {
     if (i.launchedAt > now || (i.endedAt !== null && i.endedAt <= now)) continue;
-    b.total += i.hourlyPrice;
-    add(b.byQueue, i.queue, i.hourlyPrice);
-    add(b.byResource, i.resource, i.hourlyPrice);
-    if (i.market === 'spot') b.spot += i.hourlyPrice;
-    else b.onDemand += i.hourlyPrice;
+    const price = priceAt(i, now);
+    b.total += price;
+    add(b.byQueue, i.queue, price);
+    add(b.byResource, i.resource, price);
+    if (i.market === 'spot') b.spot += price;
+    else b.onDemand += price;
   }
   return b;
 }

@@ -27,6 +27,7 @@ import type { Clock } from '../ports.js';
 import {
   attributeBetween,
   burnRate,
+  priceSegments,
   rollup,
   startOfUtcDay,
   startOfUtcMonth,
@@ -34,6 +35,7 @@ import {
   type Burn,
   type CostRollup,
   type InstanceCostInput,
+  type PriceChange,
   type TaskCost,
 } from './accounting.js';
 import { syncDir, writeFileDurably } from '../durable-file.js';
@@ -55,6 +57,8 @@ const TaskSpanSchema = z.object({
 
 const id = z.string().min(1);
 const at = z.number().finite();
+
+const PriceChangeSchema = z.object({ at, hourlyPrice: z.number().nonnegative() });
 
 const LaunchedSchema = z.object({
   t: z.literal('launched'),
@@ -81,6 +85,8 @@ const InstanceSchema = LaunchedSchema.omit({ t: true, at: true }).extend({
   endedAt: at.nullable(),
   endReason: z.string().optional(),
   tasks: z.array(TaskSpanSchema),
+  /** Absent in a history from before prices moved (and for an instance whose price never moved). */
+  priceChanges: z.array(PriceChangeSchema).optional(),
 });
 
 export const CostFactSchema = z.discriminatedUnion('t', [
@@ -89,6 +95,8 @@ export const CostFactSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('task-started'), at, instanceId: id, taskId: id, name: z.string().optional() }),
   z.object({ t: z.literal('task-ended'), at, instanceId: id, taskId: id }),
   z.object({ t: z.literal('terminated'), at, instanceId: id, reason: z.string().optional() }),
+  /** A running instance's price moved (its zone's spot price, as the price book last fetched it): billed so from `at`. */
+  z.object({ t: z.literal('price'), at, instanceId: id, hourlyPrice: z.number().nonnegative() }),
   InstanceSchema,
 ]);
 
@@ -101,6 +109,35 @@ export type CostFactInput = z.input<typeof CostFactSchema>;
  */
 function isLaterPeriod(known: InstanceRecord, launchedAt: number): boolean {
   return known.endedAt !== null && launchedAt >= known.endedAt;
+}
+
+/**
+ * Changes kept per billing period, at most. The tracker records a change only when the price it fetched moved (an
+ * hourly refresh: 720 a month at worst), so this binds only an instance running for weeks under a restless price;
+ * past it the two oldest stretches become one at their time-weighted price, which keeps the instance's total and the
+ * recent stretches exact and moves only cost between the days of those old stretches.
+ */
+export const MAX_PRICE_CHANGES = 500;
+
+/** Adds a price move to a record; false when it is none (ended, before the last move, or the same price). */
+export function addPriceChange(r: InstanceRecord, at: number, hourlyPrice: number): boolean {
+  const changes = r.priceChanges ?? [];
+  const last = changes.at(-1);
+  if (r.endedAt !== null || at < (last?.at ?? r.launchedAt)) return false;
+  if (hourlyPrice === (last?.hourlyPrice ?? r.hourlyPrice)) return false;
+  // A second move at the same moment replaces the first; one back to the price before it undoes it.
+  if (last && last.at === at) changes.pop();
+  const before = changes.at(-1)?.hourlyPrice ?? r.hourlyPrice;
+  if (at === r.launchedAt && changes.length === 0) r.hourlyPrice = hourlyPrice;
+  else if (hourlyPrice !== before) changes.push({ at, hourlyPrice });
+  while (changes.length > MAX_PRICE_CHANGES) {
+    const [a, b, c] = changes as [PriceChange, PriceChange, PriceChange];
+    const price = (a.hourlyPrice * (b.at - a.at) + b.hourlyPrice * (c.at - b.at)) / (c.at - a.at);
+    changes.splice(0, 2, { at: a.at, hourlyPrice: price });
+  }
+  if (changes.length) r.priceChanges = changes;
+  else delete r.priceChanges;
+  return true;
 }
 
 /** One instance as the history knows it: accounting input plus what the CSV shows. */
@@ -167,7 +204,7 @@ export interface JournalScan {
 /** No single appended fact is near this long; a longer unfinished tail is not a torn append. */
 const MAX_APPEND_BYTES = 64 * 1024;
 /** How each appended line starts (`record` writes the kind first); compacted `instance` lines are never appended. */
-const APPENDED_STARTS = ['launched', 'registered', 'task-started', 'task-ended', 'terminated'].map(
+const APPENDED_STARTS = ['launched', 'registered', 'task-started', 'task-ended', 'terminated', 'price'].map(
   (t) => `{"t":"${t}"`,
 );
 
@@ -453,46 +490,54 @@ export class CostHistory {
     const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
     const sorted = this.instancesOverlapping(since, now).sort((a, b) => a.launchedAt - b.launchedAt);
     for (const inst of sorted) {
-      const a = attributeBetween(inst, since, now, now);
-      if (a.total === 0) continue;
-      const secs = (cost: number) => (inst.hourlyPrice > 0 ? ((cost / inst.hourlyPrice) * 3600).toFixed(0) : '0');
-      const base = [
-        inst.instanceId,
-        inst.queue,
-        inst.resource,
-        inst.instanceType,
-        inst.market,
-        inst.zone ?? '',
-        String(inst.hourlyPrice),
-        inst.priceSource.kind,
-      ];
-      const end = inst.endedAt ?? now;
-      const clip = (ms: number) => Math.min(Math.max(ms, since), now);
-      rows.push([
-        ...base,
-        'boot',
-        '',
-        '',
-        iso(clip(inst.launchedAt)),
-        iso(clip(inst.registeredAt ?? end)),
-        secs(a.boot),
-        a.boot.toFixed(6),
-      ]);
-      // One row per span: a task run twice on the same worker is two rows, each with its own times and seconds.
-      for (const span of taskSpansBetween(inst, since, now, now)) {
-        const name = inst.tasks.find((t) => t.taskId === span.taskId && t.name)?.name;
+      // One set of rows per price in force (a spot price moves): each row's seconds × its price is its cost.
+      for (const seg of priceSegments(inst)) {
+        const from = Math.max(since, seg.from);
+        const to = Math.min(now, seg.to);
+        if (to < from || (to === from && seg.from > inst.launchedAt)) continue;
+        const a = attributeBetween(inst, from, to, now);
+        if (a.total === 0) continue;
+        const price = seg.hourlyPrice;
+        const secs = (cost: number) => (price > 0 ? ((cost / price) * 3600).toFixed(0) : '0');
+        const base = [
+          inst.instanceId,
+          inst.queue,
+          inst.resource,
+          inst.instanceType,
+          inst.market,
+          inst.zone ?? '',
+          String(price),
+          // A move is always the zone's spot price as fetched.
+          seg.from > inst.launchedAt ? 'spot-history' : inst.priceSource.kind,
+        ];
+        const end = Math.min(inst.endedAt ?? now, to);
+        const clip = (ms: number) => Math.min(Math.max(ms, from), end);
         rows.push([
           ...base,
-          'task',
-          span.taskId,
-          name ?? '',
-          iso(span.start),
-          iso(span.end),
-          secs(span.cost),
-          span.cost.toFixed(6),
+          'boot',
+          '',
+          '',
+          iso(clip(inst.launchedAt)),
+          iso(clip(inst.registeredAt ?? end)),
+          secs(a.boot),
+          a.boot.toFixed(6),
         ]);
+        // One row per span: a task run twice on the same worker is two rows, each with its own times and seconds.
+        for (const span of taskSpansBetween(inst, from, to, now)) {
+          const name = inst.tasks.find((t) => t.taskId === span.taskId && t.name)?.name;
+          rows.push([
+            ...base,
+            'task',
+            span.taskId,
+            name ?? '',
+            iso(span.start),
+            iso(span.end),
+            secs(span.cost),
+            span.cost.toFixed(6),
+          ]);
+        }
+        rows.push([...base, 'idle', '', '', '', '', secs(a.idle), a.idle.toFixed(6)]);
       }
-      rows.push([...base, 'idle', '', '', '', '', secs(a.idle), a.idle.toFixed(6)]);
     }
     return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
   }
@@ -562,6 +607,7 @@ export class CostHistory {
         priceSource: this.priceSource(rest.priceSource),
         zone: rest.zone ?? null,
         tasks: rest.tasks.map((s) => ({ ...s })),
+        ...(rest.priceChanges?.length ? { priceChanges: rest.priceChanges.map((c) => ({ ...c })) } : {}),
       };
       this.records.set(f.instanceId, r);
       this.index(r);
@@ -615,6 +661,8 @@ export class CostHistory {
         open.endedAt = Math.max(when, open.startedAt);
         return true;
       }
+      case 'price':
+        return addPriceChange(r, when, f.hourlyPrice);
       case 'terminated':
         if (r.endedAt !== null) return false;
         this.unindex(r);

@@ -8,7 +8,7 @@ import type { Budgets, CapStatus } from '../../../shared/budget.js';
 import { isLiveState, type Market } from '../../../shared/domain.js';
 import { TAG, type InstanceObs, type TaskObs, type WorkerObs } from '../ports.js';
 import { parseWorkerId } from '../workers.js';
-import { costUpTo, SPOT_INTERRUPTED, startOfUtcDay, startOfUtcMonth } from './accounting.js';
+import { costUpTo, priceAt, SPOT_INTERRUPTED, type PriceChange, startOfUtcDay, startOfUtcMonth } from './accounting.js';
 import { CapWatch, withBurn, type SpendFigures } from './budget.js';
 import type { CostFactInput, CostHistory, InstanceRecord } from './history.js';
 import type { PriceBook } from './price-book.js';
@@ -92,6 +92,28 @@ export function correctedAdoption(rec: InstanceRecord, i: InstanceObs, now: numb
 export function endOf(lastSeen: number | undefined, idle: boolean, now: number, idleStopsWithinMs?: number): number {
   if (!idle || lastSeen === undefined || idleStopsWithinMs === undefined) return now;
   return Math.max(lastSeen, Math.min(now, lastSeen + idleStopsWithinMs));
+}
+
+/**
+ * The move of a running spot instance's price since its record last priced it (its zone's spot price as the price
+ * book last fetched it, from that fetch on), or null. AWS bills a spot instance at the spot price in force each
+ * second, not the one at its launch. Only a price fetched for its own zone moves it: a fallback (another zone's, a
+ * typical discount) is no news about what this instance pays. The book refreshes hourly, so a record gains a change
+ * at most that often, and only when the price differs: changes, not samples.
+ */
+export function spotPriceMove(
+  rec: InstanceRecord,
+  i: InstanceObs,
+  book: Pick<PriceBook, 'hourly'>,
+  now: number,
+): PriceChange | null {
+  if (rec.market !== 'spot' || i.market !== 'spot' || rec.endedAt !== null || !i.zone) return null;
+  const quote = book.hourly(i.instanceType, 'spot', i.zone);
+  if (quote.source.kind !== 'spot-history' || quote.source.zone !== i.zone) return null;
+  if (quote.price === priceAt(rec, now)) return null;
+  // In force since the fetch that saw it, but never before what the record already priced (nor after this tick).
+  const since = rec.priceChanges?.at(-1)?.at ?? rec.launchedAt;
+  return { at: Math.min(now, Math.max(quote.source.fetchedAt ?? now, since)), hourlyPrice: quote.price };
 }
 
 /**
@@ -239,6 +261,8 @@ export class CostTracker {
           ...(adopted !== null && start > i.launchedAt ? { ec2LaunchedAt: i.launchedAt } : {}),
         });
       }
+      const moved = known && !restarted ? spotPriceMove(known, i, this.book, now) : null;
+      if (moved) await record({ t: 'price', instanceId: i.instanceId, ...moved });
       // Without a worker read (ClearML down) task facts are unknown: record nothing rather than guess.
       if (!workers) continue;
       const rec = this.history.get(i.instanceId);
@@ -343,15 +367,15 @@ export class CostTracker {
   }
 
   /**
-   * What the instance's current billing period has cost by `now` and the hourly price it is counted at (null: no
-   * record of it): the one figure every surface shows for it, the month's spend and the caps included. It starts
-   * where the record starts (an adopted instance at its adoption), at the price quoted when the record began (a
-   * later price move changes new records, not this one). One seen stopped has its period ended there, so this stops
-   * growing while it stays stopped.
+   * What the instance's current billing period has cost by `now` and the hourly price it is counted at now (null:
+   * no record of it): the one figure every surface shows for it, the month's spend and the caps included. It starts
+   * where the record starts (an adopted instance at its adoption), at the price quoted when the record began and,
+   * for a spot instance, at each move of its zone's spot price after (`spotPriceMove`). One seen stopped has its
+   * period ended there, so this stops growing while it stays stopped.
    */
   billed(instanceId: string, now: number): { costSoFar: number; hourlyPrice: number } | null {
     const rec = this.history.get(instanceId);
-    return rec ? { costSoFar: costUpTo(rec, now, now), hourlyPrice: rec.hourlyPrice } : null;
+    return rec ? { costSoFar: costUpTo(rec, now, now), hourlyPrice: priceAt(rec, now) } : null;
   }
 
   price(instanceType: string, market: Market, zone?: string) {

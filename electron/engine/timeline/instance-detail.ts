@@ -6,7 +6,7 @@
 import type { InstanceView } from '../../../shared/domain.js';
 import { CONSOLE_TAIL_LINES, type ConsoleTail, type InstanceDetail } from '../../../shared/instance-detail.js';
 import type { TimelineMarker } from '../../../shared/timeline.js';
-import { costUpTo, isFreeInterruption, SPOT_INTERRUPTED } from '../cost/accounting.js';
+import { costUpTo, isFreeInterruption, priceAt, SPOT_INTERRUPTED } from '../cost/accounting.js';
 import type { InstanceRecord } from '../cost/history.js';
 import { TAG, type InstanceObs } from '../ports.js';
 
@@ -58,7 +58,7 @@ export function buildInstanceDetail(i: DetailInputs, consoleTail: ConsoleTail): 
     })),
     idleSince: v && v.phase === 'idle' && v.idleSec !== null ? now - v.idleSec * 1000 : null,
     leaseUntil: Number.isFinite(lease) && lease > 0 ? lease * 1000 : null,
-    hourlyPrice: v?.hourlyPrice ?? r?.hourlyPrice ?? null,
+    hourlyPrice: v?.hourlyPrice ?? (r ? priceAt(r, now) : null),
     priceSource: r ? priceSourceText(r.priceSource) : null,
     spend,
     events,

@@ -119,11 +119,16 @@ export function stateAside(i: Pick<InstanceView, 'state' | 'phase'>): string | n
  * What a row's Cost figure is (its cell's title): the same figure as its detail, the month's spend and the caps, so
  * it says the price it is counted at, from when, and the billing rule, and for a stopped one that its disks still bill.
  */
-export function costTitle(i: Pick<InstanceView, 'hourlyPrice' | 'adoptedAt' | 'phase'>): string {
+export function costTitle(i: Pick<InstanceView, 'hourlyPrice' | 'adoptedAt' | 'phase' | 'market'>): string {
   const since = i.adoptedAt !== undefined ? "its adoption (before, it was ClearML's autoscaler's spend)" : 'its launch';
   const stopped =
     i.phase === 'stopped' ? ' Stopped: no compute since it stopped, but its disks bill until it is terminated.' : '';
-  return `At ${formatRate(i.hourlyPrice)} since ${since}, per second with a 60 s minimum: an estimate, your AWS bill is authoritative.${stopped}`;
+  // A spot instance is billed at its zone's spot price as it moves: the price now is not the one since its launch.
+  const rate =
+    i.market === 'spot'
+      ? `At its zone's spot price as it moves (now ${formatRate(i.hourlyPrice)})`
+      : `At ${formatRate(i.hourlyPrice)}`;
+  return `${rate} since ${since}, per second with a 60 s minimum: an estimate, your AWS bill is authoritative.${stopped}`;
 }
 
 /** Why an adopted instance is marked: what the quit question and the headless summary say of it. */
