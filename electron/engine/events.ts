@@ -12,6 +12,7 @@ import { formatMinutes } from './reasons.js';
 import type { AwayReport } from './away.js';
 import type { AuthBlock, AuthPass } from './controllers/auth.js';
 import type { LaunchMarginHold } from './team/lease-decision.js';
+import type { OnDemandReason } from './ec2/why-on-demand.js';
 import { STOPPED_GRACE_MS } from './policy.js';
 
 /** An event before the log gives it an id and a time. */
@@ -59,6 +60,39 @@ export function credentialsCode(e: unknown): { code?: EventCode } {
 
 /** About four lines of some 50 characters: what a Windows toast or a macOS alert shows before it cuts a body. */
 const NOTICE_CHARS = 200;
+
+/** A launch of a spot resource that ran on-demand (`whyOnDemand`). */
+export interface OnDemandLaunch {
+  instanceId: string;
+  why: OnDemandReason;
+}
+
+/** Why the reason's launches are on-demand and when spot comes back, in words. */
+function onDemandCause(r: OnDemandReason, now: number): string {
+  if (r.code === 'spot-lost') return 'replacing a task lost to a spot interruption (later launches are spot again)';
+  const again =
+    r.spotAgainAt === null || r.spotAgainAt <= now
+      ? 'spot is tried again at the next launch'
+      : `spot is tried again in ${formatMinutes((r.spotAgainAt - now) / 1000)}`;
+  return r.kind === 'spot-role'
+    ? `spot launches are refused (the account lacks the AWSServiceRoleForEC2Spot role); ${again}`
+    : `no spot capacity in any configured placement; ${again}`;
+}
+
+/** "; on-demand, not spot: …" for the launches of a spot resource that ran on-demand, grouped by cause; "" for none. */
+export function onDemandText(launches: readonly OnDemandLaunch[], launched: number, now: number): string {
+  const byCause = new Map<string, string[]>();
+  for (const l of launches) {
+    const cause = onDemandCause(l.why, now);
+    byCause.set(cause, [...(byCause.get(cause) ?? []), l.instanceId]);
+  }
+  return [...byCause]
+    .map(
+      ([cause, ids]) =>
+        `; ${ids.length === launched ? 'on-demand' : `${ids.join(', ')} on-demand`}, not spot: ${cause}`,
+    )
+    .join('');
+}
 
 export const ev = {
   /** A poll far later than asked (awayReport): how long, and what ended meanwhile. */
@@ -354,6 +388,9 @@ export const ev = {
     ids: string[];
     why: string;
     prewarm?: number;
+    /** Launches of a spot resource that ran on-demand, and why (said, with when spot comes back). */
+    onDemand?: readonly OnDemandLaunch[];
+    now?: number;
   }): NewEvent => ({
     level: 'info',
     kind: 'launch',
@@ -362,7 +399,9 @@ export const ev = {
     count: l.ids.length,
     instanceIds: l.ids,
     ...(l.prewarm ? { prewarm: l.prewarm } : {}),
-    message: `launched ${l.ids.length} × ${l.instanceType} on '${l.queue}' (${l.ids.join(', ')}): ${l.why}`,
+    message:
+      `launched ${l.ids.length} × ${l.instanceType} on '${l.queue}' (${l.ids.join(', ')}): ${l.why}` +
+      onDemandText(l.onDemand ?? [], l.ids.length, l.now ?? 0),
   }),
   launchHeldForLease: (queue: string, resource: string, count: number, hold: LaunchMarginHold): NewEvent => ({
     level: 'warn',

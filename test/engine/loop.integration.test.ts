@@ -123,6 +123,11 @@ describe('engine loop against the emulators', () => {
     const inst = world.ec2.instances()[0]!;
     expect(inst.market).toBe('on-demand');
     expect(world.ec2.calls.byAction.RunInstances).toBe(3);
+    // Said where the launch is told, with when spot comes back, not left for the user to find in Instances.
+    const launch = world.store.getState().events.find((e) => e.kind === 'launch');
+    expect(launch?.message).toMatch(
+      /; on-demand, not spot: no spot capacity in any configured placement; spot is tried again in 10 min$/,
+    );
   });
 
   it('under sustained throttling the engine makes fewer EC2 calls, not more', async () => {
@@ -179,6 +184,10 @@ describe('engine loop against the emulators', () => {
     expect(world.store.getState().events.some((e) => e.kind === 'requeue')).toBe(true);
     const replacement = world.ec2.instances().filter((i) => i.instanceId !== first.instanceId);
     expect(replacement.map((i) => i.market)).toEqual(['on-demand']);
+    const told = world.store.getState().events.find((e) => e.instanceIds?.includes(replacement[0]!.instanceId));
+    expect(told?.message).toMatch(
+      /; on-demand, not spot: replacing a task lost to a spot interruption \(later launches are spot again\)$/,
+    );
 
     world.clearml.addTask({ name: 'another', queue: 'gpu', durationSec: 600 });
     await world.run(engine, 30);

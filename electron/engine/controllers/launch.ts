@@ -18,7 +18,8 @@ import type { Config } from '../../../shared/config.js';
 import type { EventCode, Market } from '../../../shared/domain.js';
 import { errorText } from '../../../shared/error-text.js';
 import { sentence } from '../../../shared/words.js';
-import { credentialsCode, ev } from '../events.js';
+import { credentialsCode, ev, type OnDemandLaunch } from '../events.js';
+import { whyOnDemand } from '../ec2/why-on-demand.js';
 import {
   CapacityCooldowns,
   capacityKeyOf,
@@ -227,6 +228,7 @@ export class LaunchController {
             ids: outcome.ids,
             why: renderActionReason(a),
             prewarm: a.reason.demand.prewarm,
+            ...(outcome.onDemand ? { onDemand: outcome.onDemand, now: ctx.now } : {}),
           }),
         );
       }
@@ -264,6 +266,8 @@ export class LaunchController {
     ctx: ActContext,
   ): Promise<{
     ids: string[];
+    /** The launches of a spot resource that ran on-demand, and why. */
+    onDemand?: OnDemandLaunch[];
     error: string | null;
     cause?: Ec2ErrorKind;
     stopAll: boolean;
@@ -274,6 +278,7 @@ export class LaunchController {
     const res = entryOf(config.resources, a.resource);
     if (!res) return { ids: [], error: `resource '${a.resource}' vanished from the config`, stopAll: false };
     const ids: string[] = [];
+    const onDemand: OnDemandLaunch[] = [];
     const credit = this.credits.get(a.queue);
     let onDemandLeft =
       credit && credit.until > now && res.market === 'spot' && res.spotFallbackToOnDemand ? credit.count : 0;
@@ -318,6 +323,7 @@ export class LaunchController {
       }
       const batch = Math.min(concurrency, remaining);
       remaining -= batch;
+      const viaCredit: boolean[] = [];
       const outcomes = await Promise.all(
         Array.from({ length: batch }, () => {
           const again = this.takeUnsure(key, now);
@@ -331,6 +337,7 @@ export class LaunchController {
             );
           }
           const market: Market = onDemandLeft > 0 ? 'on-demand' : res.market;
+          viaCredit.push(onDemandLeft > 0);
           if (onDemandLeft > 0) onDemandLeft--;
           return launchWithFallback(this.ports.ec2, {
             base,
@@ -350,7 +357,11 @@ export class LaunchController {
       const launchedHere = outcomes.filter((o) => o.ok).length;
       for (const o of outcomes) if (o.ok) this.capacity.launched(capacityKeyOf(res.instanceType, o.attempt));
       const short = outcomes.filter((o) => !o.ok && o.error.kind === 'capacity').length;
-      for (const o of outcomes) {
+      for (const [k, o] of outcomes.entries()) {
+        if (o.ok) {
+          const why = whyOnDemand(res.market, res.instanceType, o, viaCredit[k]!, this.capacity, now);
+          if (why) onDemand.push({ instanceId: o.instanceId, why });
+        }
         if (o.ok && o.attempt.market === 'on-demand' && res.market === 'spot') {
           const c = this.credits.get(a.queue);
           if (c) c.count = Math.max(0, c.count - 1);
@@ -423,6 +434,7 @@ export class LaunchController {
     }
     return {
       ids,
+      ...(onDemand.length ? { onDemand } : {}),
       error,
       ...(cause ? { cause } : {}),
       stopAll,
