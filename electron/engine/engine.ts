@@ -285,6 +285,8 @@ export class Engine {
     // Live last tick, left out of this listing: looked up by id before any memory takes them for gone (unlisted.ts).
     // A busy one is the requeue step's on the ticks it runs.
     const requeueRuns = acting && obs.clearmlOk;
+    // Why the instances found ended by id ended (EC2's state reason), for the cost history.
+    const endReasons = new Map<string, string>();
     obs.instances.push(
       ...(await this.unlisted.find(
         obs.instances,
@@ -295,8 +297,9 @@ export class Engine {
 
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix, (id) => this.deps.costs?.lastBusyAt(id) ?? null);
+    for (const i of this.unlisted.ended) if (i.stateReasonCode) endReasons.set(i.instanceId, i.stateReasonCode);
     if (requeueRuns) {
-      const { spotLosses, unlisted } = await this.requeue.run(
+      const { spotLosses, unlisted, ended } = await this.requeue.run(
         obs,
         prefix,
         this.remover.terminatedByUs,
@@ -304,6 +307,7 @@ export class Engine {
         config.queues,
       );
       for (const queue of spotLosses) this.launcher.grantOnDemandCredit(queue, now);
+      for (const i of ended) if (i.stateReasonCode) endReasons.set(i.instanceId, i.stateReasonCode);
       // Left out of this listing yet running by id: what the listing should have said (not a stranger's, not gone).
       obs.instances.push(...unlisted);
     }
@@ -319,6 +323,7 @@ export class Engine {
       prices: this.deps.prices,
       terminatedAt: this.remover.terminatedByUs,
       readTasks: (ids) => this.deps.clearml.getTasks(ids),
+      endReasons,
     });
     const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
 

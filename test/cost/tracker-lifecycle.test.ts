@@ -136,7 +136,7 @@ describe('the end of an instance', () => {
     await tracker.observe([obs('running', T0)], [], T0 + 600_000);
     // The tick terminates it after its observation; the next one, 15 s later, lists it shutting down.
     const terminatedAt = new Map([['i-1', T0 + 600_000]]);
-    await tracker.observe([obs('shutting-down', T0)], [], T0 + 615_000, undefined, terminatedAt);
+    await tracker.observe([obs('shutting-down', T0)], [], T0 + 615_000, { terminatedAt });
     expect(history.get('i-1')?.endedAt).toBe(T0 + 600_000);
     expect(history.monthToDate(T0 + 615_000)).toBeCloseTo((price * 600) / 3600, 9);
   });

@@ -164,4 +164,31 @@ describe("an instance's cost on every surface", () => {
     } as never);
     expect(detail).toMatchObject({ spend: row.costSoFar, hourlyPrice: 0.5 });
   });
+
+  it.each([
+    ['idle', 300],
+    ['busy', 3 * 3600],
+  ])(
+    'a spot instance EC2 takes back in its first hour while %s, gone before a poll saw it shutting down, costs nothing',
+    async (_what, durationSec) => {
+      const w = (world = await startWorld({ start: COST_T0 }));
+      w.clearml.createQueue('gpu');
+      w.clearml.createQueue('cpu');
+      w.clearml.addTask({ name: 'train', queue: 'gpu', durationSec });
+      const { history, tracker, prices } = await w.costs(journal());
+      const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 60 } });
+      const engine = w.newEngine(config, { costs: tracker, prices });
+      await w.run(engine, 900, 60);
+      const [inst] = w.live();
+      const id = inst!.instanceId;
+      expect(inst!.market).toBe('spot');
+      w.ec2.interruptSpot(id);
+      // The emulator's shutting-down lasts 5 s; the next poll, a minute later, finds it terminated.
+      await w.run(engine, 60, 60);
+      expect(w.ec2.instances().find((i) => i.instanceId === id)?.state).toBe('terminated');
+
+      expect(history.get(id)).toMatchObject({ endReason: 'Server.SpotInstanceTermination' });
+      expect(w.store.getState().costs.monthToDate).toBe(0);
+    },
+  );
 });

@@ -124,6 +124,8 @@ export async function observeCosts(
     terminatedAt?: ReadonlyMap<string, number>;
     /** ClearML's tasks by id: for tasks that ended while nobody polled, when they did (`endedUnseen`). */
     readTasks?: (ids: readonly string[]) => Promise<TaskObs[]>;
+    /** EC2's state reason of instances the tick found ended by id (not listed): why they ended. */
+    endReasons?: ReadonlyMap<string, string>;
   },
 ): Promise<Money | null> {
   if (!tracker && !ctx?.problem) return null;
@@ -134,7 +136,14 @@ export async function observeCosts(
       const idleStopsWithinMs = lease.enabled ? (lease.leaseMin + lease.graceMin) * 60_000 : undefined;
       const workers = obs.clearmlOk ? obs.workers : null;
       const tasksRead = workers ? await endedWhileAway(tracker, config, obs, ctx?.readTasks) : undefined;
-      if (await tracker.observe(obs.instances, workers, now, idleStopsWithinMs, ctx?.terminatedAt, tasksRead))
+      if (
+        await tracker.observe(obs.instances, workers, now, {
+          idleStopsWithinMs,
+          terminatedAt: ctx?.terminatedAt,
+          tasksRead,
+          endReasons: ctx?.endReasons,
+        })
+      )
         emit(ev.costHistoryWrittenAgain());
     } catch (e) {
       // Retried every tick until it works: said once in a while, not at every tick of a full disk.

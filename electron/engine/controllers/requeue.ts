@@ -41,6 +41,8 @@ export interface RequeueOutcome {
   spotLosses: string[];
   /** Busy instances the listing left out that EC2, asked by id, says still run (with our prefix tag). */
   unlisted: InstanceObs[];
+  /** Busy instances the listing left out that EC2, asked by id, says ended: why, for the cost history. */
+  ended: InstanceObs[];
 }
 
 /** Not heard from for SILENT_AFTER_MS, or no longer listed by ClearML: its agent is not running the task. */
@@ -88,7 +90,7 @@ export class RequeueController {
     configQueues: Config['queues'] = {},
   ): Promise<RequeueOutcome> {
     const { instances, workers, queues } = obs;
-    const out: RequeueOutcome = { spotLosses: [], unlisted: [] };
+    const out: RequeueOutcome = { spotLosses: [], unlisted: [], ended: [] };
     const live = new Map(instances.filter((i) => isLiveState(i.state)).map((i) => [i.instanceId, i]));
     const listed = new Map(instances.map((i) => [i.instanceId, i]));
     const queueIds = new Map(queues.map((q) => [q.name, q.id]));
@@ -145,6 +147,7 @@ export class RequeueController {
         }
       } else if (found) {
         listed.set(instanceId, found);
+        out.ended.push(found);
         continue;
       } else if (!silent(workerById.get(was.workerId), obs.now)) keep(instanceId, was);
       else continue;

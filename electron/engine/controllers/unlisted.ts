@@ -4,7 +4,9 @@
  * instance is gone. Taken as gone, an idle one would have its idle timer start over when it comes back (kept up to
  * a whole `maxIdleMin` more) and its cost record ended and a second billing period opened. So each is looked up by
  * id first; what EC2 says of it by id (running, or stopping, shutting-down: the states the listing reads), with our
- * prefix tag still on it, is what the listing should have said, and the tick counts it as listed.
+ * prefix tag still on it, is what the listing should have said, and the tick counts it as listed. One EC2 says is
+ * terminated is gone, and why (`ended`) goes to the cost history: a spot instance EC2 took back in its first hour is
+ * free, which a poll that never saw it shutting down could not tell.
  *
  * Busy instances are the requeue controller's (it looks its own up, and says so) on the ticks it runs; this covers
  * the rest: idle and booting ones, and every one on a tick that only observes.
@@ -24,6 +26,11 @@ export function unlistedSinceLastTick(
 
 export class UnlistedLookup {
   private lastLive = new Set<string>();
+  /**
+   * Those the last `find` saw terminated by id, with our prefix tag: EC2's state reason (a spot interruption) is
+   * what the cost history bills them by, and a listing never shows a terminated one.
+   */
+  ended: InstanceObs[] = [];
 
   /** Without `describeInstancesById`, one the listing left out counts as gone (as before this lookup existed). */
   constructor(private readonly ec2: Pick<Ec2Api, 'describeInstancesById'> = {}) {}
@@ -42,11 +49,15 @@ export class UnlistedLookup {
     prefix: string,
     skip: (instanceId: string) => boolean,
   ): Promise<InstanceObs[]> {
+    this.ended = [];
     const ids = unlistedSinceLastTick(this.lastLive, listed, skip);
     if (!ids.length || !this.ec2.describeInstancesById) return [];
     try {
-      const seen = await this.ec2.describeInstancesById(ids);
-      return seen.filter((i) => i.tags[TAG.prefix] === prefix);
+      const seen = (await this.ec2.describeInstancesById(ids, { includeTerminated: true })).filter(
+        (i) => i.tags[TAG.prefix] === prefix,
+      );
+      this.ended = seen.filter((i) => i.state === 'terminated');
+      return seen.filter((i) => i.state !== 'terminated');
     } catch {
       return [];
     }

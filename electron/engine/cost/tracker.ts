@@ -128,6 +128,24 @@ export interface PendingLaunch {
   hourlyPrice: number;
 }
 
+/** What a tick knows besides its listings, for `CostTracker.observe`. */
+export interface ObserveExtras {
+  /**
+   * With leases on, lease + grace (ms): an instance idle when last listed that is gone now was powered off by its
+   * watchdog no later than that long after (see `endOf`).
+   */
+  idleStopsWithinMs?: number | undefined;
+  /** When this app's terminate call ended each instance it terminated (ms, the tick's clock). */
+  terminatedAt?: ReadonlyMap<string, number> | undefined;
+  /** The tasks `endedUnseen` named, as ClearML has them now: when each ended. */
+  tasksRead?: ReadonlyMap<string, TaskObs> | undefined;
+  /**
+   * EC2's state reason of instances not listed that it described by id as ended: a spot interruption the listing
+   * never showed (a poll apart, its shutting-down passed unseen) still ends its record as one.
+   */
+  endReasons?: ReadonlyMap<string, string> | undefined;
+}
+
 export class CostTracker {
   /** The caps' states across ticks (each crossing reported once). */
   readonly caps = new CapWatch();
@@ -191,16 +209,9 @@ export class CostTracker {
     instances: readonly InstanceObs[],
     workers: readonly WorkerObs[] | null,
     now: number,
-    /**
-     * With leases on, lease + grace (ms): an instance idle when last listed that is gone now was powered off by its
-     * watchdog no later than that long after (see `endOf`).
-     */
-    idleStopsWithinMs?: number,
-    /** When this app's terminate call ended each instance it terminated (ms, the tick's clock). */
-    terminatedAt?: ReadonlyMap<string, number>,
-    /** The tasks `endedUnseen` named, as ClearML has them now: when each ended. */
-    tasksRead?: ReadonlyMap<string, TaskObs>,
+    extras: ObserveExtras = {},
   ): Promise<boolean> {
+    const { idleStopsWithinMs, terminatedAt, tasksRead, endReasons } = extras;
     const waited = this.history.unsaved > 0;
     let failure: { error: unknown } | null = null;
     const record = async (fact: CostFactInput) => {
@@ -312,7 +323,7 @@ export class CostTracker {
             instanceId: rec.instanceId,
             taskId: open.taskId,
           });
-        const reason = ending.get(rec.instanceId)?.stateReasonCode;
+        const reason = ending.get(rec.instanceId)?.stateReasonCode ?? endReasons?.get(rec.instanceId);
         await record({
           t: 'terminated',
           at: end,

@@ -50,6 +50,18 @@ describe('UnlistedLookup', () => {
     expect(asked).toEqual([[b.instanceId, c.instanceId]]);
   });
 
+  it('one EC2 says is terminated is not handed back as listed; it is kept, with why it ended, for the cost history', async () => {
+    const interrupted = { ...b, state: 'terminated' as const, stateReasonCode: 'Server.SpotInstanceTermination' };
+    const { u } = rig([interrupted]);
+    u.remember([a, b]);
+    expect(await u.find([a], 'dyn', () => false)).toEqual([]);
+    expect(u.ended).toEqual([interrupted]);
+    // The next tick's lookup starts afresh: what it says is only this tick's.
+    u.remember([a]);
+    expect(await u.find([a], 'dyn', () => false)).toEqual([]);
+    expect(u.ended).toEqual([]);
+  });
+
   it('asks nothing when every live one of the last tick is listed, or was not live then', async () => {
     const { asked, u } = rig([a, b]);
     u.remember([a, { ...b, state: 'stopped' }]);
