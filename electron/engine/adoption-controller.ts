@@ -11,10 +11,19 @@ import {
   foreignCandidates,
   lookupsThisTick,
   triageWorkers,
+  type ScriptRead,
   type ForeignWorker,
   type WorkerTriage,
 } from './adoption.js';
-import type { ClearmlApi, Clock, Ec2Api, InstanceObs, QueueObs, WorkerObs } from './ports.js';
+import {
+  TAG,
+  type ClearmlApi,
+  type Clock,
+  type Ec2Api,
+  type InstanceObs,
+  type QueueObs,
+  type WorkerObs,
+} from './ports.js';
 import type { InFlightLaunch } from './policy.js';
 import type { EventLog } from './controllers/event-log.js';
 import { errorText } from '../../shared/error-text.js';
@@ -34,16 +43,53 @@ export interface AdoptionResult {
   refused: { instanceId: string; reason: string }[];
 }
 
+/** The most startup scripts read per tick (one DescribeInstanceAttribute each; each instance's is read once). */
+export const MAX_SCRIPT_READS_PER_TICK = 20;
+/** A script that could not be read (a missing permission, say) is asked for again after this long. */
+export const SCRIPT_RETRY_MS = 10 * 60_000;
+
+/** A startup script as read, and when (a failed read is retried after SCRIPT_RETRY_MS). */
+export type ScriptMemory = Map<string, ScriptRead & { at: number }>;
+
+/**
+ * Reads the startup scripts of live instances without our tags that are not read yet (adoption's evidence,
+ * `autoscalerEvidence`), at most MAX_SCRIPT_READS_PER_TICK; a failed read is kept, with its error, for the reason.
+ */
+async function readScripts(ec2: Ec2Api, instances: readonly InstanceObs[], scripts: ScriptMemory, now: number) {
+  const due = instances
+    .filter((i) => isLiveState(i.state))
+    .filter((i) => {
+      const s = scripts.get(i.instanceId);
+      return !s || ('error' in s && now - s.at >= SCRIPT_RETRY_MS);
+    })
+    .slice(0, MAX_SCRIPT_READS_PER_TICK);
+  await Promise.all(
+    due.map(async (i) => {
+      if (!ec2.userData) {
+        scripts.set(i.instanceId, { error: 'this EC2 client cannot read it', at: now });
+        return;
+      }
+      try {
+        scripts.set(i.instanceId, { text: await ec2.userData(i.instanceId), at: now });
+      } catch (e) {
+        scripts.set(i.instanceId, { error: errorText(e), at: now });
+      }
+    }),
+  );
+}
+
 /**
  * Looks the candidates up in EC2, at most MAX_LOOKUPS_PER_TICK of them (`lookupsThisTick`). `absentSince`
  * remembers across ticks when EC2 last said a candidate's instance does not exist; it is updated here. An EC2
- * failure (or a port without the lookup) yields `looked: null`.
+ * failure (or a port without the lookup) yields `looked: null`. `scripts` remembers the startup scripts read
+ * (`readScripts`), forgotten with their candidate.
  */
 export async function observeForeignWorkers(
   ec2: Ec2Api,
-  input: Omit<Parameters<typeof triageWorkers>[0], 'looked' | 'asked'>,
+  input: Omit<Parameters<typeof triageWorkers>[0], 'looked' | 'asked' | 'scripts'>,
   absentSince: Map<string, number>,
   now: number,
+  scripts: ScriptMemory = new Map(),
 ): Promise<WorkerTriage & { lookupError: string | null }> {
   const candidates = foreignCandidates(
     input.workers,
@@ -53,6 +99,7 @@ export async function observeForeignWorkers(
   );
   const current = new Set(candidates);
   for (const id of absentSince.keys()) if (!current.has(id)) absentSince.delete(id);
+  for (const id of scripts.keys()) if (!current.has(id)) scripts.delete(id);
   if (!candidates.length) return { ...triageWorkers({ ...input, looked: new Map() }), lookupError: null };
   const ids = lookupsThisTick(candidates, absentSince);
   let looked: Map<string, InstanceObs> | null = null;
@@ -68,7 +115,20 @@ export async function observeForeignWorkers(
       lookupError = errorText(e);
     }
   }
-  return { ...triageWorkers({ ...input, looked, asked: new Set(ids) }), lookupError };
+  const prefix = input.config.scaling.workersPrefix;
+  if (looked)
+    await readScripts(
+      ec2,
+      [...looked.values()].filter((i) => i.tags[TAG.prefix] !== prefix),
+      scripts,
+      now,
+    );
+  return { ...triageWorkers({ ...input, looked, asked: new Set(ids), scripts }), lookupError };
+}
+
+/** Whether its instance shows it was not launched by an autoscaler (not merely not read yet). */
+function notAnAutoscalers(f: ForeignWorker): boolean {
+  return f.blocker?.code === 'type-mismatch' || f.blocker?.code === 'not-an-autoscaler-script';
 }
 
 /** How often, at most, workers of every prefix are listed (while tasks wait). */
@@ -79,6 +139,8 @@ export class AdoptionController {
   private foreign: ForeignWorker[] = [];
   /** Candidates EC2 last answered absent for, and when (see `lookupsThisTick`). */
   private readonly absentSince = new Map<string, number>();
+  /** Their startup scripts, read once each (adoption's evidence). */
+  private readonly scripts: ScriptMemory = new Map();
   /** Whether ClearML's autoscaler still runs (other-autoscaler.ts): the first tick, and what the last one saw. */
   private startedAt: number | null = null;
   private idleBefore = new Set<string>();
@@ -115,6 +177,7 @@ export class AdoptionController {
       { config, workers, ours, inFlightIds },
       this.absentSince,
       this.deps.clock.now(),
+      this.scripts,
     );
     if (t.lookupError)
       this.deps.log.emitOnce('foreign-lookup', {
@@ -157,7 +220,8 @@ export class AdoptionController {
     const signs = otherAutoscalerSigns({
       now,
       startedAt,
-      foreign: this.foreign,
+      // A stranger's instance named by a worker of our prefix says nothing about ClearML's autoscaler.
+      foreign: this.foreign.filter((f) => !notAnAutoscalers(f)),
       ours: [...ours, ...ended],
       idleBefore: this.idleBefore,
       terminatedByUs,

@@ -5,6 +5,12 @@
  * instance exists, whatever its tags. Only a worker whose instance EC2 confirms gone is a zombie. If EC2 could not
  * be asked, nobody is.
  *
+ * Adopting hands the instance to this app's scale-down, so it needs evidence that an autoscaler launched it: a worker
+ * name is only text any agent can register (a typo'd `CLEARML_WORKER_ID`, a teammate's test), and the instance id in
+ * it may be a stranger's (a database, a build host) that must never be tagged and terminated as ours. The evidence is
+ * the instance's own startup script starting an agent as that worker (`autoscalerEvidence`), and its type matching
+ * the worker's; without it the instance stays capacity but is not offered, with the reason.
+ *
  * Pure decisions; `adoption-controller.ts` makes the EC2 calls around them.
  */
 import { effectiveLease, firstQueueServedBy, type Config } from '../../shared/config.js';
@@ -13,6 +19,8 @@ import { TAG, type InstanceObs, type WorkerObs } from './ports.js';
 import { parseWorkerId } from './workers.js';
 import { ourNameTag } from './launch-request.js';
 import { entryOf, hasEntry } from '../../shared/data-record.js';
+import { shellQuote } from './userdata/shellQuote.js';
+import { escapeRegex } from './clearml/wire.js';
 
 export interface ForeignWorker {
   workerId: string;
@@ -33,7 +41,41 @@ export type AdoptBlocker =
   | { code: 'resource-not-configured'; resource: string }
   | { code: 'no-configured-queue'; queues: string[] }
   | { code: 'resource-not-in-queue'; resource: string; queue: string }
-  | { code: 'not-running'; state: string };
+  | { code: 'not-running'; state: string }
+  | { code: 'type-mismatch'; workerType: string; instanceType: string }
+  /** `error` null: not read yet (read at the next poll). */
+  | { code: 'script-unread'; error: string | null }
+  | { code: 'not-an-autoscaler-script'; workerPrefix: string; hasScript: boolean };
+
+/** What was read of an instance's startup script: its text (null when it has none), or why it could not be read. */
+export type ScriptRead = { text: string | null } | { error: string };
+
+/**
+ * Whether the instance shows it was launched by an autoscaler for this worker (null), or why not. The worker's
+ * `<prefix>:<resource>:<type>` must be the one its startup script gives the agent: ClearML's autoscaler writes
+ * `export CLEARML_WORKER_ID=<that>:$DYNAMIC_INSTANCE_ID` (clearml/automation/cloud_driver.py), this app's script
+ * `CLEARML_AUTOSCALER_WORKER_ID_PREFIX='<that>'` (one of ours whose tags were removed). The type is checked first:
+ * ClearML names the worker after the type it launched, so another type means the worker does not run there.
+ */
+export function autoscalerEvidence(
+  worker: { prefix: string; resource: string; instanceType: string },
+  instanceType: string,
+  script: ScriptRead | undefined,
+): AdoptBlocker | null {
+  if (worker.instanceType !== instanceType)
+    return { code: 'type-mismatch', workerType: worker.instanceType, instanceType };
+  if (!script) return { code: 'script-unread', error: null };
+  if ('error' in script) return { code: 'script-unread', error: script.error };
+  const workerPrefix = `${worker.prefix}:${worker.resource}:${worker.instanceType}`;
+  const text = script.text ?? '';
+  const clearml = new RegExp(
+    `^\\s*export\\s+CLEARML_WORKER_ID=(["']?)${escapeRegex(workerPrefix)}:\\$\\{?DYNAMIC_INSTANCE_ID\\}?\\1\\s*$`,
+    'm',
+  );
+  const ours = `CLEARML_AUTOSCALER_WORKER_ID_PREFIX=${shellQuote(workerPrefix)}`;
+  if (clearml.test(text) || text.includes(ours)) return null;
+  return { code: 'not-an-autoscaler-script', workerPrefix, hasScript: !!script.text };
+}
 
 export interface WorkerTriage {
   foreign: ForeignWorker[];
@@ -96,6 +138,8 @@ export function triageWorkers(input: {
   inFlightIds: ReadonlySet<string>;
   looked: ReadonlyMap<string, InstanceObs> | null;
   asked?: ReadonlySet<string>;
+  /** The startup scripts read so far, by instance id (`autoscalerEvidence`); one not in it is not adoptable yet. */
+  scripts?: ReadonlyMap<string, ScriptRead>;
 }): WorkerTriage {
   const ours = new Map(input.ours.map((i) => [i.instanceId, i]));
   const { config } = input;
@@ -131,7 +175,10 @@ export function triageWorkers(input: {
       busy: !!w.task,
       live,
       instance,
-      blocker: blockerFor(config, p.resource, queue, w.queues, instance.state),
+      blocker:
+        notRunning(instance.state) ??
+        autoscalerEvidence(p, instance.instanceType, input.scripts?.get(p.instanceId)) ??
+        blockerFor(config, p.resource, queue, w.queues),
     });
   }
   return { foreign, zombies };
@@ -145,14 +192,16 @@ function queueFor(config: Config, resource: string, listening: readonly string[]
   return firstQueueServedBy(config.queues, resource);
 }
 
+function notRunning(state: string): AdoptBlocker | null {
+  return state !== 'pending' && state !== 'running' ? { code: 'not-running', state } : null;
+}
+
 function blockerFor(
   config: Config,
   resource: string,
   queue: string | null,
   listening: readonly string[],
-  state: string,
 ): AdoptBlocker | null {
-  if (state !== 'pending' && state !== 'running') return { code: 'not-running', state };
   if (!hasEntry(config.resources, resource)) return { code: 'resource-not-configured', resource };
   if (!queue) return { code: 'no-configured-queue', queues: [...listening] };
   if (!entryOf(config.queues, queue)!.some((e) => e.resource === resource))
@@ -170,6 +219,14 @@ export function blockerText(b: AdoptBlocker): string {
       return `queue '${b.queue}' does not list resource '${b.resource}'`;
     case 'not-running':
       return `the instance is ${b.state}`;
+    case 'type-mismatch':
+      return `its worker is named for a ${b.workerType} but the instance is a ${b.instanceType}: the worker does not run on it, so nothing shows an autoscaler launched it (left alone)`;
+    case 'script-unread':
+      return b.error === null
+        ? 'its startup script is not read yet (the evidence that an autoscaler launched it): offered once read'
+        : `its startup script could not be read (${b.error}), the evidence that an autoscaler launched it: allow ec2:DescribeInstanceAttribute (README: IAM policy)`;
+    case 'not-an-autoscaler-script':
+      return `its startup script ${b.hasScript ? 'does not start' : 'is empty: nothing starts'} a ClearML agent as worker '${b.workerPrefix}:<instance id>', so nothing shows an autoscaler launched it: not a ClearML autoscaler's instance (left alone)`;
   }
 }
 

@@ -223,6 +223,12 @@ export interface Ec2Api {
    */
   consoleOutput(instanceId: string): Promise<{ output: string | null; capturedAt: number | null }>;
   /**
+   * The startup script the instance was launched with (DescribeInstanceAttribute `userData`, decoded); null when it
+   * has none. Needs `ec2:DescribeInstanceAttribute`. Adoption reads it for evidence that an instance without our
+   * tags was launched by an autoscaler (adoption.ts); without it, none is offered for adoption.
+   */
+  userData?(instanceId: string): Promise<string | null>;
+  /**
    * AWS's time minus this machine's (ms; 0 when negligible), from the `Date` headers of EC2's answers since the
    * last clock step (aws-clock.ts); null before any. Absent: the local clock is taken as AWS's.
    */

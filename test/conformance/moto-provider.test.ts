@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfigText } from '../../electron/engine/config/index.js';
 import { createEc2Provider, type Ec2Provider } from '../../electron/engine/ec2/provider.js';
-import { TAG, type LaunchSpec } from '../../electron/engine/ports.js';
+import { systemClock, TAG, type LaunchSpec } from '../../electron/engine/ports.js';
+import { startEc2Emulator } from '../../electron/engine/emulators/ec2-emulator.js';
 import { motoPerFile, repoRoot } from './peers.js';
 
 const moto = motoPerFile();
@@ -49,6 +50,29 @@ function spec(over: Partial<LaunchSpec> = {}): LaunchSpec {
 }
 
 describe('EC2 provider against moto', () => {
+  it("reads an instance's startup script back (adoption's evidence), null for one launched without any (emulator)", async () => {
+    const script = '#!/bin/bash\nexport CLEARML_WORKER_ID=dyn:gpu_a:m5.large:$DYNAMIC_INSTANCE_ID\n';
+    const { instanceId } = await ec2.runInstance(spec({ userData: script }));
+    expect(await ec2.userData(instanceId)).toBe(script);
+    // Our emulator answers the same call the same way.
+    const emu = await startEc2Emulator({ clock: systemClock });
+    const viaEmu = createEc2Provider({
+      region: 'us-east-1',
+      endpoint: emu.url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    try {
+      const { instanceId: id } = await viaEmu.runInstance(spec({ userData: script, imageId: 'ami-0c1ea4c1ea4c1ea40' }));
+      expect(await viaEmu.userData(id)).toBe(script);
+      const { instanceId: bare } = await viaEmu.runInstance(spec({ userData: '', imageId: 'ami-0c1ea4c1ea4c1ea40' }));
+      expect(await viaEmu.userData(bare)).toBeNull();
+    } finally {
+      viaEmu.close();
+      await emu.close();
+    }
+    await ec2.terminateInstances([instanceId]);
+  });
+
   it('launches with our tags, lists the instance by prefix, and terminates it', async () => {
     const { instanceId } = await ec2.runInstance(spec());
     expect(instanceId).toMatch(/^i-[0-9a-f]+$/);

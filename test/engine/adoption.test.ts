@@ -5,12 +5,16 @@ import { describe, expect, it } from 'vitest';
 import {
   adoptionPlan,
   adoptionTags,
+  autoscalerEvidence,
   blockerText,
   foreignCandidates,
   lookupsThisTick,
   triageWorkers,
   type AdoptBlocker,
+  type ScriptRead,
 } from '../../electron/engine/adoption.js';
+import { clearmlAutoscalerUserData } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
+import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
 import { plan } from '../../electron/engine/policy.js';
 import { renderDecision } from '../../electron/engine/reasons.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../../electron/engine/ports.js';
@@ -21,6 +25,14 @@ const config = makeConfig();
 /** An instance ClearML's autoscaler launched: only the user's tags. */
 function clearmlInstance(id: string, state: InstanceObs['state'] = 'running'): InstanceObs {
   return { ...instance('gpu', 'gpu_a', { instanceId: id, state }), tags: { Name: 'clearml-gpu-worker' } };
+}
+/** The startup script ClearML's autoscaler gave each of these instances (for gpu_a unless said otherwise). */
+function scripts(ids: readonly string[], resource = 'gpu_a'): Map<string, ScriptRead> {
+  const text = clearmlAutoscalerUserData(
+    { prefix: 'dyn', resource, instanceType: 'g4dn.xlarge', queue: 'gpu' },
+    'http://clearml:8008',
+  );
+  return new Map(ids.map((id) => [id, { text }]));
 }
 function worker(id: string, opts: { task?: string; queues?: string[]; resource?: string } = {}): WorkerObs {
   return {
@@ -125,6 +137,7 @@ describe('worker triage', () => {
       ours: [],
       inFlightIds: new Set(),
       looked: new Map([['i-00000000000000f01', clearmlInstance('i-00000000000000f01')]]),
+      scripts: scripts(['i-00000000000000f01'], w.id.split(':')[1]),
     });
     expect(t.foreign[0]?.blocker?.code ?? null).toBe(blocker);
   });
@@ -147,6 +160,7 @@ describe('worker triage', () => {
         ours: [],
         inFlightIds: new Set(),
         looked: new Map([['i-00000000000000f01', clearmlInstance('i-00000000000000f01', state)]]),
+        scripts: scripts(['i-00000000000000f01'], resource),
       });
       expect(t.foreign).toHaveLength(1);
       expect(t.foreign[0]).toMatchObject({ queue: serves, busy: task !== null, resource });
@@ -164,9 +178,98 @@ describe('worker triage', () => {
     [{ code: 'no-configured-queue', queues: [] }, 'it listens on no queue, none of which is configured'],
     [{ code: 'resource-not-in-queue', queue: 'cpu', resource: 'gpu_a' }, "queue 'cpu' does not list resource 'gpu_a'"],
     [{ code: 'not-running', state: 'stopped' }, 'the instance is stopped'],
+    [
+      { code: 'type-mismatch', workerType: 'g4dn.xlarge', instanceType: 't3.large' },
+      'its worker is named for a g4dn.xlarge but the instance is a t3.large: the worker does not run on it, so nothing shows an autoscaler launched it (left alone)',
+    ],
+    [
+      { code: 'script-unread', error: null },
+      'its startup script is not read yet (the evidence that an autoscaler launched it): offered once read',
+    ],
+    [
+      { code: 'script-unread', error: 'UnauthorizedOperation' },
+      'its startup script could not be read (UnauthorizedOperation), the evidence that an autoscaler launched it: allow ec2:DescribeInstanceAttribute (README: IAM policy)',
+    ],
+    [
+      { code: 'not-an-autoscaler-script', workerPrefix: 'dyn:gpu_a:g4dn.xlarge', hasScript: true },
+      "its startup script does not start a ClearML agent as worker 'dyn:gpu_a:g4dn.xlarge:<instance id>', so nothing shows an autoscaler launched it: not a ClearML autoscaler's instance (left alone)",
+    ],
+    [
+      { code: 'not-an-autoscaler-script', workerPrefix: 'dyn:gpu_a:g4dn.xlarge', hasScript: false },
+      "its startup script is empty: nothing starts a ClearML agent as worker 'dyn:gpu_a:g4dn.xlarge:<instance id>', so nothing shows an autoscaler launched it: not a ClearML autoscaler's instance (left alone)",
+    ],
   ] as [AdoptBlocker, string][])('says why it cannot adopt: %j', (b, text) => {
     expect(blockerText(b)).toBe(text);
   });
+
+  const clearmlScript = scripts(['x']).get('x')!;
+  const ourScript = { text: userDataBuilder(config, { clearml: null })({ queue: 'gpu', resource: 'gpu_a' }) };
+  it.each([
+    // [case, the instance's type, what its startup script read, the blocker's code]
+    ["ClearML's autoscaler's script starting an agent as this worker", 'g4dn.xlarge', clearmlScript, null],
+    [
+      "this app's own script for this worker (an instance of ours whose tags were removed)",
+      'g4dn.xlarge',
+      ourScript,
+      null,
+    ],
+    [
+      'a quoted worker id with ${DYNAMIC_INSTANCE_ID}',
+      'g4dn.xlarge',
+      { text: 'export CLEARML_WORKER_ID="dyn:gpu_a:g4dn.xlarge:${DYNAMIC_INSTANCE_ID}"\n' },
+      null,
+    ],
+    [
+      "a stranger's instance (a database host's script)",
+      'g4dn.xlarge',
+      { text: '#!/bin/bash\nsystemctl start postgresql\n' },
+      'not-an-autoscaler-script',
+    ],
+    ['no startup script at all', 'g4dn.xlarge', { text: null }, 'not-an-autoscaler-script'],
+    [
+      "ClearML's script, for another resource",
+      'g4dn.xlarge',
+      scripts(['x'], 'gpu_b').get('x')!,
+      'not-an-autoscaler-script',
+    ],
+    [
+      "ClearML's script for another prefix",
+      'g4dn.xlarge',
+      { text: 'export CLEARML_WORKER_ID=dyn2:gpu_a:g4dn.xlarge:$DYNAMIC_INSTANCE_ID\n' },
+      'not-an-autoscaler-script',
+    ],
+    [
+      'the id only in a comment',
+      'g4dn.xlarge',
+      { text: '# export CLEARML_WORKER_ID=dyn:gpu_a:g4dn.xlarge:$DYNAMIC_INSTANCE_ID\n' },
+      'not-an-autoscaler-script',
+    ],
+    ['an instance of another type than its worker names', 't3.large', clearmlScript, 'type-mismatch'],
+    ['the script not read yet', 'g4dn.xlarge', undefined, 'script-unread'],
+    [
+      'the script refused (no ec2:DescribeInstanceAttribute)',
+      'g4dn.xlarge',
+      { error: 'UnauthorizedOperation' },
+      'script-unread',
+    ],
+  ] as [string, string, ScriptRead | undefined, string | null][])(
+    'evidence that an autoscaler launched it: %s',
+    (_n, type, script, code) => {
+      const w = { prefix: 'dyn', resource: 'gpu_a', instanceType: 'g4dn.xlarge' };
+      expect(autoscalerEvidence(w, type, script)?.code ?? null).toBe(code);
+      // Through the triage: without the evidence it stays capacity but adoption refuses it, 'all' included.
+      const t = triageWorkers({
+        config,
+        workers: [worker('i-00000000000000f01')],
+        ours: [],
+        inFlightIds: new Set(),
+        looked: new Map([['i-00000000000000f01', { ...clearmlInstance('i-00000000000000f01'), instanceType: type }]]),
+        scripts: script ? new Map([['i-00000000000000f01', script]]) : new Map(),
+      });
+      expect(t.foreign[0]).toMatchObject({ live: true });
+      expect(adoptionPlan(t.foreign, 'all').adopt).toHaveLength(code === null ? 1 : 0);
+    },
+  );
 
   it('a stopped instance exists (its worker is kept) but is not capacity', () => {
     const t = triageWorkers({
@@ -188,6 +291,7 @@ describe('adoption', () => {
     ours: [],
     inFlightIds: new Set(),
     looked: new Map(['i-00000000000000f01', 'i-00000000000000f02'].map((id) => [id, clearmlInstance(id)])),
+    scripts: new Map([...scripts(['i-00000000000000f01']), ...scripts(['i-00000000000000f02'], 'gpu_old')]),
   });
 
   it('adopts what fits the config, refuses the rest with the reason', () => {
@@ -226,6 +330,7 @@ describe('policy with workers from ClearML’s autoscaler', () => {
     ours: [],
     inFlightIds: new Set(),
     looked: new Map([f1, f2].map((i) => [i.instanceId, i])),
+    scripts: scripts([f1.instanceId, f2.instanceId]),
   });
 
   it('idle foreign workers cover pending tasks; all of them count against the resource cap', () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchClearmlAutoscalerInstances } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { TAG } from '../../electron/engine/ports.js';
+import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
 import { MAX_UNREGISTER_PER_TICK } from '../../electron/engine/controllers/terminate.js';
 import { RunTally, statusLine } from '../../electron/engine/cli/view.js';
 import { createMainStore } from '../../electron/engine/store.js';
@@ -51,6 +52,49 @@ async function twoClearmlInstances(extra?: Parameters<World['newEngine']>[1]) {
 const adoptableIds = () => (world?.store.getState().adoptable ?? []).map((a) => a.instanceId).sort();
 
 describe("switching over from ClearML's autoscaler", () => {
+  it("a worker of the prefix naming a stranger's instance is capacity but never adoptable, and the instance is left alone", async () => {
+    const { ids, engine } = await twoClearmlInstances();
+    if (!world) throw new Error('the world did not start');
+    // A database host in the same account (not an autoscaler's: its own startup script, its own tags), and an agent
+    // somewhere registered under our prefix with its instance id (a copied CLEARML_WORKER_ID, a teammate's test).
+    const ec2 = createEc2Provider({ region: 'us-east-1', endpoint: world.ec2.url, credentials: AWS });
+    const { instanceId: db } = await ec2.runInstance({
+      clientToken: 'prod-db',
+      instanceType: 'g4dn.xlarge',
+      imageId: 'ami-0c1ea4c1ea4c1ea40',
+      market: 'on-demand',
+      securityGroupIds: [],
+      enableMonitoring: false,
+      metadataHopLimit: 1,
+      // No startup script (the agent simulator then leaves it running, as such a host runs).
+      userData: '',
+      tags: { Name: 'prod-db' },
+    });
+    ec2.close();
+    world.clearml.registerWorker(`dyn:gpu_a:g4dn.xlarge:${db}`, ['gpu']);
+    await world.run(engine, 120);
+
+    const offered = world.store.getState().adoptable ?? [];
+    expect(offered.map((a) => a.instanceId).sort()).toEqual([...ids, db].sort());
+    // The window says why it is not offered; ClearML's own two are.
+    expect(offered.find((a) => a.instanceId === db)?.blocker).toMatch(
+      /^its startup script is empty: nothing starts a ClearML agent as worker 'dyn:gpu_a:g4dn\.xlarge:<instance id>'/,
+    );
+    for (const id of ids) expect(offered.find((a) => a.instanceId === id)?.blocker).toBeNull();
+
+    // "Adopt all" takes ClearML's two and refuses the stranger's, with the reason; asked by id, it is refused too.
+    const r = await engine.adopt('all');
+    expect([...r.adopted].sort()).toEqual([...ids].sort());
+    expect(r.refused.map((x) => x.instanceId)).toEqual([db]);
+    expect(r.refused[0]?.reason).toMatch(/not a ClearML autoscaler's instance \(left alone\)$/);
+    expect((await engine.adopt([db])).adopted).toEqual([]);
+    expect(world.ec2.instance(db)?.tags).toEqual({ Name: 'prod-db' });
+
+    // Idle long past every idle limit: ClearML's adopted two are scaled down, the database keeps running.
+    await world.run(engine, 15 * 60);
+    expect(world.live().map((i) => i.instanceId)).toEqual([db]);
+  });
+
   it('thousands of stale workers of the prefix cost a bounded number of calls per tick, and its capacity stays counted', async () => {
     const { ids, engine } = await twoClearmlInstances();
     if (!world) throw new Error('the world did not start');

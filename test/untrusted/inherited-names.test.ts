@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../shared/config.js';
 import { loadConfigText } from '../../electron/engine/config/index.js';
 import { triageWorkers } from '../../electron/engine/adoption.js';
+import { clearmlAutoscalerUserData } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { plan } from '../../electron/engine/policy.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../../electron/engine/ports.js';
 import { T0, instance, makeConfig, policyInput, queue } from '../engine/fixtures.js';
@@ -67,6 +68,10 @@ describe('names that Object.prototype also has', () => {
       lastReportAt: T0,
     };
   }
+  const clearmlScript = clearmlAutoscalerUserData(
+    { prefix: 'dyn', resource: 'gpu_a', instanceType: 'g4dn.xlarge', queue: 'gpu' },
+    'http://clearml:8008',
+  );
   const clearmlInstance: InstanceObs = {
     ...instance('gpu', 'gpu_a', { instanceId: 'i-00000000000000f01' }),
     tags: { Name: 'clearml-gpu-worker' },
@@ -79,6 +84,7 @@ describe('names that Object.prototype also has', () => {
       ours: [],
       inFlightIds: new Set(),
       looked: new Map([[clearmlInstance.instanceId, clearmlInstance]]),
+      scripts: new Map([[clearmlInstance.instanceId, { text: clearmlScript }]]),
     });
     expect(t.foreign.map((f) => [f.queue, f.blocker])).toEqual([['gpu', null]]);
   });

@@ -11,6 +11,7 @@
  */
 import {
   CreateTagsCommand,
+  DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeSpotPriceHistoryCommand,
   GetConsoleOutputCommand,
@@ -81,6 +82,7 @@ export interface Ec2Provider extends Ec2Api {
   /** HTTP attempts sent so far (SDK retries included). */
   readonly calls: number;
   readonly region: string;
+  userData(instanceId: string): Promise<string | null>;
   /** Sends the call with DryRun: resolves when EC2 says it would be allowed, throws the `Ec2Error` otherwise. */
   dryRun(probe: PermissionProbe): Promise<void>;
   /** Closes the SDK's sockets. */
@@ -315,6 +317,14 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
         output: out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : null,
         capturedAt: out.Timestamp ? out.Timestamp.getTime() : null,
       };
+    },
+
+    async userData(instanceId) {
+      const out = await call('DescribeInstanceAttribute', {}, () =>
+        client.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' })),
+      );
+      const value = out.UserData?.Value;
+      return value ? Buffer.from(value, 'base64').toString('utf8') : null;
     },
 
     async spotPrices(instanceTypes) {

@@ -5,7 +5,8 @@
  * after a task), runs each task for its `durationSec`, and aborts a task the server asked to stop. A lost instance
  * leaves its worker silent (listed until the register timeout) and its task stranded `in_progress`. An instance
  * without markers, or whose queue does not exist, powers itself off after the boot delay, as our startup script
- * does when the agent cannot start.
+ * does when the agent cannot start. An instance with no user data at all runs no agent (a database host, a build
+ * machine launched by hand): it is left running, as such a host would be.
  *
  * `step()` replays every event due up to `clock.now()` in time order, each at its own time, so stepping in big
  * jumps gives the same history as stepping every second: a task that ends at t frees its worker at t.
@@ -109,7 +110,7 @@ export class AgentSimulator {
   /** New instances get their boot delay in launch order, so given random streams always give the same run. */
   private discover(instances: EmulatedInstance[]): void {
     const fresh = instances
-      .filter((i) => !this.agents.has(i.instanceId))
+      .filter((i) => !this.agents.has(i.instanceId) && i.userData !== '')
       .sort((a, b) => a.launchedAt - b.launchedAt || (a.instanceId < b.instanceId ? -1 : 1));
     for (const i of fresh) {
       const { min, max } = this.boot;

@@ -19,7 +19,7 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeInstances, getConsoleOutput, terminateInstances } from './ec2-instances.js';
+import { describeInstanceAttribute, describeInstances, getConsoleOutput, terminateInstances } from './ec2-instances.js';
 import { describeInstanceTypes } from './ec2-instance-types.js';
 import type { Ec2CallLogEntry, Ec2Emulator, Ec2EmulatorOptions } from './ec2-model.js';
 import { parseQuery, type QueryParams } from './ec2-query.js';
@@ -52,6 +52,7 @@ const ACTIONS = [
   'RequestSpotInstances',
   'DescribeSpotInstanceRequests',
   'GetConsoleOutput',
+  'DescribeInstanceAttribute',
 ] as const;
 type Action = (typeof ACTIONS)[number];
 
@@ -109,6 +110,8 @@ export async function startEc2Emulator(opts: Ec2EmulatorOptions): Promise<Ec2Emu
         return describeSpotInstanceRequests(s, p, now);
       case 'GetConsoleOutput':
         return getConsoleOutput(s, p, now);
+      case 'DescribeInstanceAttribute':
+        return describeInstanceAttribute(s, p, now);
     }
   }
 

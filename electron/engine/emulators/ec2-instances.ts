@@ -232,3 +232,23 @@ export function getConsoleOutput(s: Ec2Store, p: QueryParams, now: number): XmlO
     ...(text ? { output: Buffer.from(text, 'utf8').toString('base64') } : {}),
   };
 }
+
+/**
+ * DescribeInstanceAttribute, the `userData` attribute only (what adoption reads: the startup script an instance was
+ * launched with, base64 as AWS returns it; an empty `<userData/>` when it has none). Other attributes are refused
+ * as AWS refuses an unknown one.
+ */
+export function describeInstanceAttribute(s: Ec2Store, p: QueryParams, now: number): XmlObject {
+  const id = p['InstanceId'];
+  if (!id) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter InstanceId');
+  const attribute = p['Attribute'];
+  if (!attribute) throw new Ec2Fail('MissingParameter', 'The request must contain the parameter Attribute');
+  if (attribute !== 'userData')
+    throw new Ec2Fail('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid.`);
+  const [r] = s.knownInstances([id], now);
+  dryRunCheck(p);
+  return {
+    instanceId: r!.instanceId,
+    userData: r!.userData ? { value: Buffer.from(r!.userData, 'utf8').toString('base64') } : {},
+  };
+}
