@@ -77,7 +77,8 @@ export function otherAutoscalerText(sign: OtherAutoscalerSign): string {
       : `an idle instance of ours, ${sign.instanceId}, was terminated outside this app (by it, unless someone did so by hand)`;
   return (
     `ClearML's autoscaler seems to be still running: ${what}; stop its service task (README: switching from ` +
-    `ClearML's autoscaler), or both launch for the same tasks and end each other's idle instances`
+    `ClearML's autoscaler), or both launch for the same tasks and end each other's idle instances (meanwhile a ` +
+    `duplicate of this app's, idle beside an idle one of it, goes after the surplus idle time)`
   );
 }
 

@@ -158,7 +158,15 @@ export type DecisionReason =
 
 export type TerminateReason =
   | { code: 'idle'; queue: string; idleSec: number; maxIdleSec: number }
-  | { code: 'idle-surplus'; queue: string; idleSec: number; maxIdleSec: number; expected: number }
+  | {
+      code: 'idle-surplus';
+      queue: string;
+      idleSec: number;
+      maxIdleSec: number;
+      expected: number;
+      /** Idle workers of ClearML's autoscaler on the queue that covered the forecast first. */
+      foreignIdle?: number;
+    }
   | { code: 'idle-inherited'; queue: string; idleSec: number; surplusIdleSec: number }
   | {
       code: 'idle-unused';
@@ -487,7 +495,11 @@ export function plan(input: PolicyInput): Plan {
         (b.idleSec ?? 0) - (a.idleSec ?? 0),
     );
     const candidates = byPriority.slice(0, idle.length - Math.min(idle.length, pending));
-    const expected = Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length);
+    // Idle workers of ClearML's autoscaler here (those the pending tasks beyond ours do not take) take the queue's
+    // next tasks as ours would, and this app cannot scale them down: they cover the forecast first, so a duplicate
+    // of ours (both autoscalers launched for one task) is surplus rather than kept a whole maxIdleMin beside them.
+    const foreignSpare = Math.max(0, foreignIdle - Math.max(0, pending - idle.length));
+    const expected = Math.max(0, Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length) - foreignSpare);
     const surplus = Math.max(0, candidates.length - expected);
     const keptIdleSec = Math.min(maxIdleSec, input.keptIdleSec?.get(queueName) ?? maxIdleSec);
     const idleRunSec = input.idleRunSec?.get(queueName) ?? [];
@@ -516,7 +528,14 @@ export function plan(input: PolicyInput): Plan {
       const reason: TerminateReason = overCeiling
         ? { code: 'idle-ceiling', queue: queueName, sinceBusySec, maxIdleSec }
         : i < surplus
-          ? { code: 'idle-surplus', queue: queueName, idleSec, maxIdleSec, expected }
+          ? {
+              code: 'idle-surplus',
+              queue: queueName,
+              idleSec,
+              maxIdleSec,
+              expected,
+              ...(foreignSpare ? { foreignIdle: foreignSpare } : {}),
+            }
           : inherited
             ? { code: 'idle-inherited', queue: queueName, idleSec, surplusIdleSec }
             : keptLimit < maxIdleSec

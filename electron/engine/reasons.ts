@@ -112,7 +112,9 @@ export function renderTerminateReason(r: TerminateReason): string {
     case 'idle':
       return `idle for ${formatMinutes(r.idleSec)} (limit ${formatMinutes(r.maxIdleSec)}) and no pending task on '${r.queue}'`;
     case 'idle-surplus':
-      return `idle for ${formatMinutes(r.idleSec)}, no pending task on '${r.queue}' and more idle workers than recent demand needs (${r.expected} expected in the next ${formatMinutes(r.maxIdleSec)})`;
+      return r.foreignIdle
+        ? `idle for ${formatMinutes(r.idleSec)}, no pending task on '${r.queue}', and ${plural(r.foreignIdle, 'idle instance')} of ClearML's autoscaler there take${r.foreignIdle === 1 ? 's' : ''} its next tasks (which this app does not scale down until adopted)`
+        : `idle for ${formatMinutes(r.idleSec)}, no pending task on '${r.queue}' and more idle workers than recent demand needs (${r.expected} expected in the next ${formatMinutes(r.maxIdleSec)})`;
     case 'idle-inherited':
       return `idle for ${formatMinutes(r.idleSec)} since the engine started, and for an unknown time before it, with no pending task on '${r.queue}': after a restart an idle worker is kept only ${formatMinutes(r.surplusIdleSec)}`;
     case 'idle-unused': {

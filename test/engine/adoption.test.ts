@@ -16,7 +16,7 @@ import {
 import { clearmlAutoscalerUserData } from '../../electron/engine/emulators/clearml-autoscaler-instances.js';
 import { userDataBuilder } from '../../electron/engine/userdata/userdata.js';
 import { plan } from '../../electron/engine/policy.js';
-import { renderDecision } from '../../electron/engine/reasons.js';
+import { renderDecision, renderTerminateReason } from '../../electron/engine/reasons.js';
 import { TAG, type InstanceObs, type WorkerObs } from '../../electron/engine/ports.js';
 import { T0, instance, makeConfig, policyInput, queue, workerFor } from './fixtures.js';
 
@@ -348,6 +348,49 @@ describe('policy with workers from ClearML’s autoscaler', () => {
     expect(renderDecision(p.decisions.find((d) => d.queue === 'gpu')!)).toContain(
       "2 from ClearML's autoscaler (1 idle)",
     );
+  });
+
+  // A duplicate: both autoscalers launched for one task, ours idles beside ClearML's idle one (maxIdleMin 30 and
+  // surplusIdleMin 5 below). ClearML's covers the queue's next task, so ours is surplus; a pending task it would
+  // take, or a busy ClearML worker, changes nothing.
+  it.each([
+    // [case, ours idle (min), ClearML's idle, ClearML's busy, pending, ours terminated]
+    ["ours idle 6 min beside ClearML's idle one: surplus, goes", 6, 1, 0, 0, true],
+    ["ours idle 4 min beside ClearML's idle one: under the surplus limit, stays", 4, 1, 0, 0, false],
+    ["ours idle 6 min beside a busy one of ClearML's only: kept for the forecast", 6, 0, 1, 0, false],
+    ["ours idle 6 min, ClearML's idle one taking a second pending task: kept for the first", 6, 1, 0, 2, false],
+    ["ours idle 31 min with nothing of ClearML's: the idle limit", 31, 0, 0, 0, true],
+  ] as [string, number, number, number, number, boolean][])('%s', (_n, idleMin, fIdle, fBusy, pending, goes) => {
+    const cfg = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 30, surplusIdleMin: 5 } });
+    const ours = instance('gpu', 'gpu_a', { instanceId: 'i-0000000000000aaa1' });
+    const ids = Array.from({ length: fIdle + fBusy }, (_, k) => `i-00000000000000f0${k + 1}`);
+    const theirs = ids.map((id, k) => worker(id, k < fIdle ? {} : { task: `busy-${k}` }));
+    const tr = triageWorkers({
+      config: cfg,
+      workers: theirs,
+      ours: [ours],
+      inFlightIds: new Set(),
+      looked: new Map(ids.map((id) => [id, clearmlInstance(id)])),
+      scripts: scripts(ids),
+    });
+    const p = plan(
+      policyInput({
+        config: cfg,
+        instances: [ours],
+        workers: [workerFor(ours), ...theirs],
+        queues: [queue('gpu', pending), queue('cpu', 0)],
+        foreign: tr.foreign,
+        idleSince: new Map([[ours.instanceId, T0 - idleMin * 60_000]]),
+      }),
+    );
+    const end = p.actions.find((a) => a.kind === 'terminate' && a.instanceId === ours.instanceId);
+    expect(!!end).toBe(goes);
+    if (end?.kind === 'terminate' && fIdle) {
+      expect(end.reason).toMatchObject({ code: 'idle-surplus', foreignIdle: 1 });
+      expect(renderTerminateReason(end.reason)).toBe(
+        "idle for 6 min, no pending task on 'gpu', and 1 idle instance of ClearML's autoscaler there takes its next tasks (which this app does not scale down until adopted)",
+      );
+    }
   });
 
   it('without the triage (base behaviour) the same workers would be unregistered and duplicated', () => {

@@ -328,6 +328,32 @@ describe("ClearML's autoscaler still running next to this app", () => {
     expect(world.store.getState().statusReason).toBe(said[0]!.message);
   });
 
+  it("a duplicate of ours launched for the task ClearML's took goes after the surplus idle time, not the idle limit", async () => {
+    world = await startWorld();
+    const config = makeConfig({
+      scaling: { workersPrefix: 'dyn', maxIdleMin: 30, surplusIdleMin: 5, maxSpinUpMin: 30 },
+      queues: { gpu: [{ resource: 'gpu_a', maxInstances: 4 }], cpu: [{ resource: 'cpu', maxInstances: 5 }] },
+    });
+    world.clearml.createQueue('gpu');
+    world.clearml.createQueue('cpu');
+    const engine = world.newEngine(config);
+    await world.run(engine, 60);
+    // One task; ClearML's autoscaler, still running, launches for it too.
+    addTasks(world.clearml, 'gpu', 1, 60);
+    const [theirs] = await seedClearmlInstances(world, 1, 'dup');
+    await world.run(engine, 5 * 60);
+    const ours = world.live().filter((i) => i.instanceId !== theirs);
+    expect(ours).toHaveLength(1);
+    expect(stillRunning()).toHaveLength(1);
+    // Both idle once the task is done: ours goes at the surplus limit, with the reason; ClearML's is not ours to end.
+    await world.run(engine, 8 * 60);
+    expect(world.live().map((i) => i.instanceId)).toEqual([theirs]);
+    const ended = world.store
+      .getState()
+      .events.find((e) => e.message.startsWith("terminated 1 instance on 'gpu'"))?.message;
+    expect(ended).toMatch(/and 1 idle instance of ClearML's autoscaler there takes its next tasks/);
+  });
+
   it('an idle instance of ours terminated outside this app: one warning naming it; none when this app ends it', async () => {
     world = await startWorld();
     const config = makeConfig({ scaling: { workersPrefix: 'dyn', maxIdleMin: 5, surplusIdleMin: 5 } });
