@@ -8,6 +8,7 @@ import {
   adoptableViews,
   adoptionPlan,
   adoptionTags,
+  blockerText,
   foreignCandidates,
   lookupsThisTick,
   triageWorkers,
@@ -185,14 +186,24 @@ export class AdoptionController {
         kind: 'error',
         message: `workers without an instance of ours could not be looked up in EC2 (${t.lookupError}): none is unregistered until they can`,
       });
-    const one = t.foreign.length === 1;
-    if (t.foreign.length)
-      this.deps.log.emitOnce(`foreign|${t.foreign.map((f) => f.instanceId).join(',')}`, {
+    // Only instances not shown to be someone else's are said to be ClearML's; the others are named apart, once each.
+    const launched = t.foreign.filter((f) => !notAnAutoscalers(f));
+    const one = launched.length === 1;
+    if (launched.length)
+      this.deps.log.emitOnce(`foreign|${launched.map((f) => f.instanceId).join(',')}`, {
         level: 'info',
         kind: 'engine',
-        instanceIds: t.foreign.map((f) => f.instanceId),
-        message: `${plural(t.foreign.length, 'worker')} of prefix '${config.scaling.workersPrefix}' ${one ? 'runs on an instance' : 'run on instances'} ClearML's autoscaler launched: counted as capacity and never unregistered; adopt ${one ? 'it' : 'them'} to let this app scale ${one ? 'it' : 'them'} down`,
+        instanceIds: launched.map((f) => f.instanceId),
+        message: `${plural(launched.length, 'worker')} of prefix '${config.scaling.workersPrefix}' ${one ? 'runs on an instance' : 'run on instances'} ClearML's autoscaler launched: counted as capacity and never unregistered; adopt ${one ? 'it' : 'them'} to let this app scale ${one ? 'it' : 'them'} down`,
       });
+    for (const f of t.foreign)
+      if (notAnAutoscalers(f))
+        this.deps.log.emitOnce(`stranger|${f.instanceId}`, {
+          level: 'warn',
+          kind: 'engine',
+          instanceIds: [f.instanceId],
+          message: `worker ${f.workerId} names instance ${f.instanceId}, which no autoscaler launched: ${blockerText(f.blocker!)}; the worker counts as capacity, but this app never adopts, tags or terminates that instance`,
+        });
     this.foreign = t.foreign;
     if (tick) await this.watchOtherAutoscaler(config, workers, ours, tick.now, tick.terminatedByUs);
     // Not watching: what was idle then says nothing about an instance gone by the next watched tick.

@@ -81,6 +81,16 @@ describe("switching over from ClearML's autoscaler", () => {
       /^its startup script is empty: nothing starts a ClearML agent as worker 'dyn:gpu_a:g4dn\.xlarge:<instance id>'/,
     );
     for (const id of ids) expect(offered.find((a) => a.instanceId === id)?.blocker).toBeNull();
+    // The log names it apart, once, and does not count it among ClearML's.
+    const messages = world.store.getState().events.map((e) => e.message);
+    expect(messages.filter((m) => m.startsWith(`worker dyn:gpu_a:g4dn.xlarge:${db} names instance ${db}`))).toEqual([
+      expect.stringMatching(
+        /which no autoscaler launched: its startup script is empty.*never adopts, tags or terminates that instance$/,
+      ),
+    ]);
+    expect(messages.filter((m) => / of prefix 'dyn' runs? on /.test(m)).at(-1)).toMatch(
+      /^2 workers of prefix 'dyn' run on instances ClearML's autoscaler launched/,
+    );
 
     // "Adopt all" takes ClearML's two and refuses the stranger's, with the reason; asked by id, it is refused too.
     const r = await engine.adopt('all');
