@@ -90,7 +90,19 @@ describe("quit with instances of ClearML's autoscaler", () => {
       instances: [0, 1].map(() => ({ prefix: 'dyn', resource: 'gpu_a', instanceType: 'g4dn.xlarge', queue: 'gpu' })),
     });
     const host = w.host({ watchWhileOff: true });
-    host.configure(baseConfig({ clearml: { apiHost: w.clearml.url } }), { clearml: w.clearmlKeys, aws: w.awsKeys });
+    // As a ClearML import sets it (surplusIdleMin = max_idle_time_min): the adopted idle one is not ended as surplus
+    // beside the other idle one of ClearML's before the quit.
+    const scaling = {
+      workersPrefix: 'dyn',
+      maxTotalInstances: 20,
+      maxIdleMin: 15,
+      surplusIdleMin: 15,
+      maxSpinUpMin: 30,
+    };
+    host.configure(baseConfig({ clearml: { apiHost: w.clearml.url }, scaling }), {
+      clearml: w.clearmlKeys,
+      aws: w.awsKeys,
+    });
     await host.setEnabled(true);
     // Their agents boot and register (the world's 60 s) while the app watches.
     for (let t = 0; t < 8; t++) {
