@@ -5,8 +5,9 @@
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import { attentionText } from './attention.js';
 import { draftFromConfig, type ConfigDraft, type FieldId, type IssueMap } from './config-form.js';
+import { rebaseDraft, rebaseText } from './draft-rebase.js';
 
-export type Status = { tone: 'ok' | 'error' | 'info'; text: string } | null;
+export type Status = { tone: 'ok' | 'error' | 'info' | 'warn'; text: string } | null;
 export type ImportDifference = InvokeResponse<'autoscaler:config.import'>['differences'][number];
 /** An imported file loaded into the editor: its config, and what it does differently from ClearML's autoscaler. */
 export interface EditorImport {
@@ -24,6 +25,8 @@ export type FormDialog =
 
 export interface FormState {
   draft: ConfigDraft;
+  /** The draft of the saved config the edits started from: what a config saved elsewhere is merged against. */
+  base: ConfigDraft;
   dirty: boolean;
   touched: ReadonlySet<FieldId>;
   /** After a save attempt every field's issues show, not only the touched ones. */
@@ -44,6 +47,11 @@ export interface FormState {
 export type FormAction =
   /** A config saved elsewhere (or just saved here) replaces the clean draft; the status line stays. */
   | { type: 'load'; config: unknown }
+  /**
+   * A config saved elsewhere while this draft holds unsaved edits: merged part by part (draft-rebase.ts), and the
+   * status line says what came in and what Save would replace.
+   */
+  | { type: 'changed-elsewhere'; config: unknown }
   | { type: 'revert'; config: unknown }
   | { type: 'edit'; id: FieldId; change: (d: ConfigDraft) => ConfigDraft }
   | { type: 'checked'; issues: IssueMap }
@@ -61,6 +69,7 @@ export type FormAction =
 export function initialFormState(config: unknown): FormState {
   return {
     draft: draftFromConfig(config),
+    base: draftFromConfig(config),
     dirty: false,
     touched: new Set(),
     showAll: false,
@@ -78,6 +87,15 @@ export function formReducer(s: FormState, a: FormAction): FormState {
       return { ...initialFormState(a.config), dialog: s.dialog, status: s.status };
     case 'revert':
       return initialFormState(a.config);
+    case 'changed-elsewhere': {
+      // The edits were saved or discarded before this arrived: nothing to merge into.
+      if (!s.dirty) return formReducer(s, { type: 'load', config: a.config });
+      const theirs = draftFromConfig(a.config);
+      const r = rebaseDraft(s.base, s.draft, theirs);
+      const text = rebaseText(r);
+      if (!text) return { ...s, base: theirs };
+      return { ...s, draft: r.draft, base: theirs, checkedIssues: {}, serverIssues: {}, status: text };
+    }
     case 'edit':
       return {
         ...s,

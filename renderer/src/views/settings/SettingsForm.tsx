@@ -42,9 +42,13 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
   const formRef = useRef<HTMLFormElement>(null);
   const { draft, dirty, status, dialog } = s;
 
-  // A config saved elsewhere (another window, an import) replaces the draft unless the user is editing.
+  // A config saved elsewhere (another window, the tray, a teammate) replaces a clean draft; with unsaved edits it is
+  // merged in, so a save here neither reverts theirs nor loses these. This window's own save refreshes the config
+  // before it marks the draft saved: that is not a change from elsewhere.
+  const savingHere = useRef(false);
   useEffect(() => {
     if (!dirty) actions.settingsForm({ type: 'load', config });
+    else if (!savingHere.current) actions.settingsForm({ type: 'changed-elsewhere', config });
   }, [config, dirty, actions]);
 
   // The draft outlives the view, an open dialog does not: coming back shows the form, not a stale dialog.
@@ -83,6 +87,16 @@ export function SettingsForm({ config, demo }: { config: unknown; demo: boolean 
       dispatch({ type: 'invalid', fields: bad.map((b) => b.name) });
       return focusFirstInvalid();
     }
+    savingHere.current = true;
+    try {
+      await sendSave(confirm);
+    } finally {
+      savingHere.current = false;
+    }
+  };
+
+  const sendSave = async (confirm?: InvokeRequest<'autoscaler:config.save'>['confirm']) => {
+    if (!v.valid) return;
     const r = await actions.saveConfig(v.config, confirm);
     if (!r.ok) return dispatch({ type: 'failed', text: r.error.message });
     if (!r.value.ok) {

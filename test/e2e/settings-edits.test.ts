@@ -1,0 +1,72 @@
+/**
+ * Settings edited as users do: two windows (or a teammate) changing the configuration at once.
+ */
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { browserSuite, pageErrors, type Preview, realPreview, skipReason, TEST_CONFIG } from './support.js';
+
+const e2e = browserSuite('settings edits');
+const open = (p: Preview) => e2e.open(p);
+
+async function tab(page: Page, name: string) {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+const instanceType = (page: Page) =>
+  page.getByRole('group', { name: 'Resource gpu_t4' }).getByRole('textbox', { name: 'Instance type' });
+const maxInstances = (page: Page, queue: string) =>
+  page
+    .getByRole('group', { name: `Queue ${queue}` })
+    .getByRole('textbox', { name: 'Max instances' })
+    .first();
+
+e2e.suite(`settings edits in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
+  it('a save in another window while this one holds unsaved edits: both edits are kept', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const a = await open(p);
+    const b = await open(p);
+    await tab(a, 'Settings');
+    await tab(b, 'Settings');
+    await instanceType(a).fill('g5.xlarge');
+    await maxInstances(b, 'cpu').fill('7');
+    await b.getByRole('button', { name: 'Save', exact: true }).click();
+    await b.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    // Window A learns of it (the change feed) and keeps its own edit.
+    await expect.poll(() => maxInstances(a, 'cpu').inputValue(), { timeout: 10_000 }).toBe('7');
+    expect(await instanceType(a).inputValue()).toBe('g5.xlarge');
+    await a
+      .getByText(
+        'Saved in another window or by a teammate while you edited: Queues now shows what they saved. Your unsaved edits are kept.',
+      )
+      .waitFor();
+    await a.getByRole('button', { name: 'Save', exact: true }).click();
+    await a.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    const saved = p.backend.settings.get().config;
+    expect(saved?.resources['gpu_t4']?.instanceType).toBe('g5.xlarge');
+    expect(saved?.queues['cpu']?.[0]?.maxInstances).toBe(7);
+    expect(pageErrors(a)).toEqual([]);
+  }, 120_000);
+
+  it('the same setting changed in two windows: the second window says its Save replaces the other one', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const a = await open(p);
+    const b = await open(p);
+    await tab(a, 'Settings');
+    await tab(b, 'Settings');
+    await instanceType(a).fill('g5.xlarge');
+    await instanceType(b).fill('g6.xlarge');
+    await b.getByRole('button', { name: 'Save', exact: true }).click();
+    await b.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    await a
+      .getByText(
+        'Saved in another window or by a teammate while you edited: Resources changed there too: the form keeps your edits, and Save replaces theirs (Discard changes… shows theirs).',
+      )
+      .waitFor();
+    expect(await instanceType(a).inputValue()).toBe('g5.xlarge');
+    // Discarding shows what the other window saved.
+    await a.getByRole('button', { name: 'Discard changes…' }).click();
+    await a.getByRole('button', { name: 'Discard changes', exact: true }).click();
+    expect(await instanceType(a).inputValue()).toBe('g6.xlarge');
+    expect(pageErrors(a)).toEqual([]);
+  }, 120_000);
+});
