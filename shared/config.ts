@@ -187,7 +187,7 @@ export const ScalingSchema = z
     preference: z.enum(PREFERENCES).default('balanced'),
     maxSpinUpMin: z.number().positive().max(1440).default(30),
     workersPrefix: name('workers prefix').default('dynamic_aws'),
-    maxTotalInstances: z.number().int().min(0).max(10000).default(20),
+    maxTotalInstances: z.number().int('max instances in total must be a whole number').min(0).max(10000).default(20),
     dryRun: z.boolean().default(false),
   })
   .strict();

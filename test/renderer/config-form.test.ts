@@ -118,6 +118,11 @@ describe('config form', () => {
     expect(w.issues[`entry:${e.uid}:maxInstances`]).toEqual(['must be at least 0']);
   });
 
+  it('a fraction in Max instances in total says so in words, not as a type error', () => {
+    const v = validateDraft(edit(draftFromConfig(valid), (x) => (x.scaling.maxTotalInstances = '1.5')));
+    expect(v.issues['scaling.maxTotalInstances']).toEqual(['max instances in total must be a whole number']);
+  });
+
   it('scaling numbers are checked', () => {
     const d = draftFromConfig(valid);
     const v = validateDraft(edit(d, (x) => (x.scaling.pollingIntervalSec = '1')));
