@@ -257,7 +257,7 @@ function TabBar({ current }: { current: ViewName }) {
   };
 
   const badge = (v: ViewName) =>
-    v === 'settings' && badges.settingsUnsaved
+    (v === 'settings' && badges.settingsUnsaved) || (v === 'credentials' && badges.credentialsUnsaved)
       ? 'unsaved'
       : v === 'queues' && badges.queues
         ? `${badges.queues} queued`

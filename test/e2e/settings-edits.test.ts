@@ -69,4 +69,24 @@ e2e.suite(`settings edits in Chromium${skipReason ? ` (${skipReason})` : ''}`, (
     expect(await instanceType(a).inputValue()).toBe('g6.xlarge');
     expect(pageErrors(a)).toEqual([]);
   }, 120_000);
+
+  it('AWS keys typed in Credentials survive a visit to another tab, which is marked unsaved meanwhile', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await tab(page, 'Credentials');
+    const aws = () => page.getByRole('form', { name: 'AWS credentials' });
+    await aws().getByRole('textbox', { name: 'Access key id' }).fill('AKIAIOSFODNN7EXAMPLE');
+    await aws().getByLabel('Secret access key').fill('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+    await tab(page, 'Settings');
+    expect(await page.getByTestId('badge-credentials').textContent()).toContain('unsaved');
+    await tab(page, 'Credentials');
+    expect(await aws().getByRole('textbox', { name: 'Access key id' }).inputValue()).toBe('AKIAIOSFODNN7EXAMPLE');
+    await aws().getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved. Use Test connection to check it.').waitFor();
+    // Saved: the fields empty (the secret is write-only) and the mark goes.
+    expect(await aws().getByLabel('Secret access key').inputValue()).toBe('');
+    expect(await page.getByTestId('badge-credentials').count()).toBe(0);
+    expect((await p.backend.secrets.get('aws'))?.value.accessKeyId).toBe('AKIAIOSFODNN7EXAMPLE');
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
 });

@@ -348,7 +348,14 @@ describe('selectors', () => {
         ],
       }),
     };
-    expect(tabBadges(s)).toEqual({ queues: 5, instances: 1, events: 1, settingsUnsaved: false });
+    expect(tabBadges(s)).toEqual({
+      queues: 5,
+      instances: 1,
+      events: 1,
+      settingsUnsaved: false,
+      credentialsUnsaved: false,
+    });
+    expect(tabBadges({ ...s, credentialDrafts: { 'aws.accessKeyId': 'AKIA' } }).credentialsUnsaved).toBe(true);
   });
 });
 

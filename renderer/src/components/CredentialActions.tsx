@@ -10,7 +10,7 @@ import { TextField, type TextFieldProps } from './Field.js';
 import { invalidControls } from './invalid-fields.js';
 import { attentionText } from '../model/attention.js';
 import { credentialIssues, type Issues } from '../model/credentials.js';
-import { useActions, usePending } from '../state/react.js';
+import { useActions, useApp, usePending } from '../state/react.js';
 
 export type SaveMessage = { ok: boolean; text: string } | null;
 
@@ -82,6 +82,17 @@ export function SaveOutcome({ message }: { message: SaveMessage }) {
       {message.text}
     </p>
   );
+}
+
+/**
+ * A credential field's typed text, kept in the app store rather than the form: only the shown view is mounted, and
+ * keys typed (or pasted) here outlive a visit to another tab, as the Settings draft does.
+ */
+export function useTypedCredential(kind: 'clearml' | 'aws' | 'git', field: string): [string, (v: string) => void] {
+  const key = `${kind}.${field}`;
+  const actions = useActions();
+  const value = useApp((s) => s.credentialDrafts[key] ?? '');
+  return [value, (v) => actions.setCredentialDraft(key, v)];
 }
 
 export function useCredentialSave(

@@ -3,8 +3,7 @@
  * credentials. The engine writes them into each instance's clearml.conf, never traced (or reads the password from
  * SSM at boot in SSM mode).
  */
-import { useState } from 'react';
-import { CredentialForm, SecretField, useCredentialSave } from './CredentialActions.js';
+import { CredentialForm, SecretField, useCredentialSave, useTypedCredential } from './CredentialActions.js';
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import { formatDate } from '../model/format.js';
 import { TextField } from './Field.js';
@@ -19,8 +18,8 @@ export function GitCredentialsForm({ status }: { status: Status }) {
     submit: save,
     formRef,
   } = useCredentialSave('git', 'Saved. Instances launched from now on get them.');
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+  const [username, setUsername] = useTypedCredential('git', 'username');
+  const [password, setPassword] = useTypedCredential('git', 'password');
   const submit = () =>
     save({ kind: 'git', username: username.trim(), password }, () => {
       setUsername('');

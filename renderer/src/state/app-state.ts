@@ -58,6 +58,11 @@ export interface AppState {
    * as the user opened another tab. null until Settings is first opened.
    */
   settingsForm: FormState | null;
+  /**
+   * What is typed into the Credentials forms and not saved yet, by `kind.field` (`aws.accessKeyId`), for the same
+   * reason: a visit to another tab unmounted the form and the typed keys were gone. Memory only; a save empties the fields.
+   */
+  credentialDrafts: Readonly<Record<string, string>>;
 }
 
 export interface VisibilitySource {
@@ -97,6 +102,8 @@ export interface AppActions {
   takeEditorImport(): EditorImport | null;
   /** A change to the Settings editor's state (settings-form.ts); starts from the saved config the first time. */
   settingsForm(action: FormAction): void;
+  /** One typed credential field (`kind.field`); an empty value (a save clears its fields) removes it. */
+  setCredentialDraft(key: string, value: string): void;
   dismissNotice(id: number): void;
   setEnabled(enabled: boolean): Promise<Result<'autoscaler:engine.setEnabled'>>;
   setLaunchesPaused(paused: boolean): Promise<Result<'autoscaler:engine.setLaunchesPaused'>>;
@@ -160,6 +167,7 @@ export function initialAppState(): AppState {
     setupInEditor: false,
     editorImport: null,
     settingsForm: null,
+    credentialDrafts: {},
   };
 }
 

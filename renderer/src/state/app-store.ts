@@ -234,6 +234,15 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
       set((s) => ({ settingsForm: formReducer(s.settingsForm ?? initialFormState(s.config?.config ?? null), action) }));
     },
 
+    setCredentialDraft(key, value) {
+      set((s) => {
+        const next = { ...s.credentialDrafts };
+        if (value) next[key] = value;
+        else delete next[key];
+        return { credentialDrafts: next };
+      });
+    },
+
     dismissNotice(id) {
       set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
     },

@@ -25,17 +25,21 @@ export interface TabBadges {
   events: number;
   /** The Settings editor holds changes not saved yet. */
   settingsUnsaved: boolean;
+  /** Something is typed into a Credentials form and not saved. */
+  credentialsUnsaved: boolean;
 }
 
 /** Queued tasks, live instances, errors among recent events and an unsaved Settings draft, for the tab labels. */
 export function tabBadges(s: AppState): TabBadges {
   const settingsUnsaved = s.settingsForm?.dirty ?? false;
+  const credentialsUnsaved = Object.keys(s.credentialDrafts).length > 0;
   const snap = s.snapshot;
-  if (!snap) return { queues: 0, instances: 0, events: 0, settingsUnsaved };
+  if (!snap) return { queues: 0, instances: 0, events: 0, settingsUnsaved, credentialsUnsaved };
   return {
     queues: pendingTasks(snap),
     instances: snap.instances.filter((i) => i.state !== 'terminated').length,
     events: snap.events.filter((e) => e.level === 'error').length,
     settingsUnsaved,
+    credentialsUnsaved,
   };
 }

@@ -3,7 +3,7 @@
  * inputs are emptied after saving. Test buttons report main's precise result.
  */
 import { useState } from 'react';
-import { CredentialForm, SecretField, useCredentialSave } from '../components/CredentialActions.js';
+import { CredentialForm, SecretField, useCredentialSave, useTypedCredential } from '../components/CredentialActions.js';
 import { TextField } from '../components/Field.js';
 import { GitCredentialsForm } from '../components/GitCredentialsForm.js';
 import { engineCredentialsProblem } from '../model/credentials.js';
@@ -148,8 +148,8 @@ function TestBox({ kind }: { kind: Kind }) {
 }
 
 function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
-  const [accessKey, setAccessKey] = useState('');
-  const [secretKey, setSecretKey] = useState('');
+  const [accessKey, setAccessKey] = useTypedCredential('clearml', 'accessKey');
+  const [secretKey, setSecretKey] = useTypedCredential('clearml', 'secretKey');
   const { saving, issues, message, submit, formRef } = useCredentialSave('clearml');
   return (
     <section className="card" aria-labelledby="clearml-cred-heading">
@@ -191,9 +191,9 @@ function ClearmlForm({ status }: { status: CredentialsStatus['clearml'] }) {
 }
 
 function AwsForm({ status }: { status: CredentialsStatus['aws'] }) {
-  const [accessKeyId, setAccessKeyId] = useState('');
-  const [secretAccessKey, setSecretAccessKey] = useState('');
-  const [sessionToken, setSessionToken] = useState('');
+  const [accessKeyId, setAccessKeyId] = useTypedCredential('aws', 'accessKeyId');
+  const [secretAccessKey, setSecretAccessKey] = useTypedCredential('aws', 'secretAccessKey');
+  const [sessionToken, setSessionToken] = useTypedCredential('aws', 'sessionToken');
   const { saving, issues, message, submit, formRef } = useCredentialSave('aws');
   return (
     <section className="card" aria-labelledby="aws-cred-heading">
