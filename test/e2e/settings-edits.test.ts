@@ -70,6 +70,34 @@ e2e.suite(`settings edits in Chromium${skipReason ? ` (${skipReason})` : ''}`, (
     expect(pageErrors(a)).toEqual([]);
   }, 120_000);
 
+  it('at 200 % zoom in an 800 × 600 window, Shift+Tab up the form never lands on a field hidden under the toolbar', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const a = await open(p);
+    const b = await open(p);
+    await a.setViewportSize({ width: 400, height: 300 });
+    await tab(a, 'Settings');
+    await tab(b, 'Settings');
+    // The longest status line the toolbar carries: the same part saved in another window.
+    await instanceType(a).fill('g5.xlarge');
+    await instanceType(b).fill('g6.xlarge');
+    await b.getByRole('button', { name: 'Save', exact: true }).click();
+    await a.getByText(/changed there too/).waitFor();
+    await maxInstances(a, 'cpu').focus();
+    const hidden: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      await a.keyboard.press('Shift+Tab');
+      const seen = await a.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const r = el.getBoundingClientRect();
+        const at = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 8));
+        return { name: el.getAttribute('aria-label') ?? el.id, visible: !!at && (el === at || el.contains(at)) };
+      });
+      if (!seen.visible) hidden.push(seen.name);
+    }
+    expect(hidden).toEqual([]);
+    expect(pageErrors(a)).toEqual([]);
+  }, 120_000);
+
   it('AWS keys typed in Credentials survive a visit to another tab, which is marked unsaved meanwhile', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const page = await open(p);
