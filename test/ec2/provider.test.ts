@@ -278,6 +278,7 @@ describe('checkPermissions', () => {
     expect(report.details.join('\n')).toMatch(/ec2:RunInstances: allowed/);
     expect(report.details.join('\n')).toMatch(/ec2:CreateTags: allowed/);
     expect(report.details.join('\n')).toMatch(/ec2:TerminateInstances: allowed/);
+    expect(report.details.join('\n')).toMatch(/ec2:DescribeInstanceAttribute: allowed/);
     expect(rig.emu.instances()).toEqual([expect.objectContaining({ instanceId, state: 'pending' })]);
   });
 
@@ -291,6 +292,18 @@ describe('checkPermissions', () => {
     expect(report.details.join('\n')).toMatch(/ec2:DescribeInstances: allowed/);
     // The encoded authorization blob is not decoded, nor dumped on the user.
     expect(report.details.join('\n')).not.toMatch(/Encoded authorization failure message/);
+  });
+
+  it("names a refused ec2:DescribeInstanceAttribute, without which nothing of ClearML's is adoptable", async () => {
+    rig = await startRig();
+    await rig.ec2.runInstance(launchSpec({ clientToken: 'existing' }));
+    rig.emu.faults.push({
+      action: 'DescribeInstanceAttribute',
+      code: 'UnauthorizedOperation',
+      when: (p) => p['DryRun'] === 'true',
+    });
+    const report = await checkPermissions(rig.ec2, launchSpec());
+    expect(report).toMatchObject({ ok: false, missing: ['ec2:DescribeInstanceAttribute'] });
   });
 
   it('stops at the first check when the credentials themselves are rejected', async () => {

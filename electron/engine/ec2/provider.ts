@@ -76,7 +76,8 @@ export interface Ec2ProviderOptions {
 export type PermissionProbe =
   | { action: 'RunInstances'; spec: LaunchSpec }
   | { action: 'CreateTags'; ids: readonly string[]; tags: Record<string, string> }
-  | { action: 'TerminateInstances'; ids: readonly string[] };
+  | { action: 'TerminateInstances'; ids: readonly string[] }
+  | { action: 'DescribeInstanceAttribute'; id: string };
 
 export interface Ec2Provider extends Ec2Api {
   /** HTTP attempts sent so far (SDK retries included). */
@@ -372,8 +373,12 @@ export function createEc2Provider(opts: Ec2ProviderOptions): Ec2Provider {
           await client.send(
             new CreateTagsCommand({ Resources: [...probe.ids], Tags: toTags(probe.tags), DryRun: true }),
           );
-        } else {
+        } else if (probe.action === 'TerminateInstances') {
           await client.send(new TerminateInstancesCommand({ InstanceIds: [...probe.ids], DryRun: true }));
+        } else {
+          await client.send(
+            new DescribeInstanceAttributeCommand({ InstanceId: probe.id, Attribute: 'userData', DryRun: true }),
+          );
         }
       } catch (err) {
         if (readErrorFacts(err).code === 'DryRunOperation') return;
@@ -397,8 +402,8 @@ export interface PermissionReport {
 }
 
 /**
- * The "test connection" button: DescribeInstances for real, RunInstances and CreateTags (and TerminateInstances
- * when one of our instances exists to aim at) as DryRun. DryRunOperation means allowed; UnauthorizedOperation
+ * The "test connection" button: DescribeInstances for real, RunInstances and CreateTags (and TerminateInstances and
+ * DescribeInstanceAttribute when one of our instances exists to aim at) as DryRun. DryRunOperation means allowed; UnauthorizedOperation
  * names the missing action. The encoded authorization message is not decoded (that needs sts permissions).
  */
 export async function checkPermissions(
@@ -467,6 +472,18 @@ export async function checkPermissions(
     }
   } else {
     details.push('ec2:TerminateInstances: not checked (no instance of ours exists yet to aim the dry run at)');
+  }
+
+  // Adoption reads the startup script of ClearML's instances with it; refused, none is ever offered for adoption.
+  if (target) {
+    try {
+      await ec2.dryRun({ action: 'DescribeInstanceAttribute', id: target });
+      details.push("ec2:DescribeInstanceAttribute: allowed (adoption reads ClearML's instances' startup scripts)");
+    } catch (err) {
+      verdict('DescribeInstanceAttribute', err);
+    }
+  } else {
+    details.push('ec2:DescribeInstanceAttribute: not checked (no instance of ours exists yet to aim the dry run at)');
   }
 
   return { ok, missing, details };
