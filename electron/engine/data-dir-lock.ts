@@ -13,6 +13,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  rmSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -83,6 +84,8 @@ function engineMayRun(pid: number): boolean {
 
 export interface DataDirLock {
   readonly file: string;
+  /** Temporary files of writes that never finished, removed when the lock was taken (`sweepStaleTemps`). */
+  readonly swept: readonly string[];
   /** Removes the lock if this process still holds it. Idempotent. */
   release(): void;
 }
@@ -133,6 +136,7 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
     }
   }
   if (!taken) throw new Error(`the data folder ${dir} could not be locked: ${LOCK_FILE} keeps coming back`);
+  const swept = sweepStaleTemps(dir, me);
   let released = false;
   const release = () => {
     if (released) return;
@@ -145,7 +149,37 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
     }
   };
   process.on('exit', release);
-  return { file, release };
+  return { file, swept, release };
+}
+
+/**
+ * Removes the temporary files of the engine's writes that never finished (a power cut or `kill -9` mid-write): at its
+ * top level, the engine's own entries ending in `.tmp` (`isEngineEntry`), except those named for a process that may
+ * still be writing them (`<file>.<pid>.tmp` of a running engine). Left, each kept the space it took for ever (a
+ * part-written copy of the cost history can be megabytes, on the disk that filled). Only the lock's holder writes
+ * the fixed-name ones (compactions), so once the lock is taken they are stale. Subfolders (the served engine's
+ * tokens, written by `token` commands too) are not touched. Returns the names removed.
+ */
+export function sweepStaleTemps(dir: string, me: Pick<LockFacts, 'pid' | 'alive'>): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const swept: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.tmp') || !isEngineEntry(name)) continue;
+    const pid = Number(/\.(\d+)\.tmp$/.exec(name)?.[1] ?? NaN);
+    if (pid === me.pid || (Number.isInteger(pid) && me.alive(pid))) continue;
+    try {
+      rmSync(path.join(dir, name), { force: true });
+      swept.push(name);
+    } catch {
+      // Not removable (permissions): the next start tries again; it harms nothing but space.
+    }
+  }
+  return swept.sort();
 }
 
 // ---------------------------------------------------------------- modes of a folder from an older version

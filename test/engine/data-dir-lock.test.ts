@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +66,35 @@ describe('the data folder lock', () => {
     const taken = lockDataDir(dir);
     expect(JSON.parse(readFileSync(taken.file, 'utf8'))).toMatchObject({ pid: process.pid });
     taken.release();
+  });
+});
+
+describe('taking the lock sweeps the temporary files of writes that never finished', () => {
+  it("removes the engine's stale ones at the top level, and keeps a running engine's, other files' and subfolders'", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lock-sweep-'));
+    mkdirSync(path.join(dir, 'team'));
+    const names = [
+      'cost-history.jsonl.31337.tmp', // its process is gone (a power cut mid-write)
+      'cost-history.jsonl.compact.tmp', // a compaction's: only the lock's holder writes it
+      'launch-intents.jsonl.tmp',
+      'events.json.4242.tmp', // process 4242 still runs and may be writing it
+      'notes.tmp', // not the engine's
+      path.join('team', 'tokens.json.31337.tmp'), // `token` commands write here without the lock
+    ];
+    for (const n of names) writeFileSync(path.join(dir, n), 'part-written');
+    const taken = lockDataDir(dir, { pid: 1000, alive: (pid) => pid === 4242 });
+    expect(taken.swept).toEqual([
+      'cost-history.jsonl.31337.tmp',
+      'cost-history.jsonl.compact.tmp',
+      'launch-intents.jsonl.tmp',
+    ]);
+    expect(names.filter((n) => existsSync(path.join(dir, n)))).toEqual([
+      'events.json.4242.tmp',
+      'notes.tmp',
+      path.join('team', 'tokens.json.31337.tmp'),
+    ]);
+    taken.release();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
