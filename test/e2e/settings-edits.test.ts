@@ -117,4 +117,18 @@ e2e.suite(`settings edits in Chromium${skipReason ? ` (${skipReason})` : ''}`, (
     expect((await p.backend.secrets.get('aws'))?.value.accessKeyId).toBe('AKIAIOSFODNN7EXAMPLE');
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
+
+  it('a value the engine caps is said under its field as it is typed', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const page = await open(p);
+    await tab(page, 'Settings');
+    const field = (name: string) => page.getByRole('textbox', { name, exact: true });
+    await field('Max idle time (min)').fill('15');
+    await field('Surplus idle time (min)').fill('500');
+    await page.getByText('Above the max idle time: idle instances go after 15 min at the latest.').waitFor();
+    await field('Max instances in total').fill('4');
+    await maxInstances(page, 'cpu').fill('9');
+    await page.getByText('Above Max instances in total (4): no more than 4 run, across all queues.').waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  }, 120_000);
 });

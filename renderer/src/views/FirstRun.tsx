@@ -380,7 +380,7 @@ export function FirstRun() {
                 ]}
                 onChange={(x) => setW((o) => ({ ...o, market: x }))}
               />
-              {field('maxInstances', 2, 'Max instances', { type: 'number', inputMode: 'numeric', hint: '0 to 1000' })}
+              {field('maxInstances', 2, 'Max instances', { type: 'number', inputMode: 'numeric', hint: '0 to 10000' })}
             </div>
           )}
           {failed && (

@@ -9,6 +9,7 @@ import {
   type QueueDraft,
 } from '../../model/config-form.js';
 import type { Edit, Shown } from '../../model/settings-form.js';
+import { queueCapNote, withNote } from '../../model/cap-notes.js';
 
 export function QueuesSection({ draft, shown, edit }: { draft: ConfigDraft; shown: Shown; edit: Edit }) {
   const editQueue = (uid: string, change: (q: QueueDraft) => QueueDraft, id: FieldId) =>
@@ -67,7 +68,7 @@ export function QueuesSection({ draft, shown, edit }: { draft: ConfigDraft; show
                 type="number"
                 inputMode="numeric"
                 value={e.maxInstances}
-                hint="0 to 1000"
+                hint={withNote('0 to 10000', queueCapNote(e.maxInstances, draft))}
                 issues={shown(`entry:${e.uid}:maxInstances`)}
                 onChange={(x) =>
                   editQueue(
