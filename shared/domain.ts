@@ -255,6 +255,12 @@ export const AdoptableViewSchema = z.object({
   name: z.string().nullable(),
   /** Why it cannot be adopted as it is; null when it can. */
   blocker: z.string().nullable(),
+  /**
+   * True: the instance is shown not to be an autoscaler's (its type or startup script says its worker does not run
+   * there: a stranger's host whose id a worker name carries). Never counted or billed as ClearML's. Absent: false, or
+   * an engine from before the field, which does not say.
+   */
+  notAutoscalers: z.boolean().optional(),
   /** Pending or running: billed, and nothing of this app's terminates it until adopted. */
   live: z.boolean().optional(),
   /** Its price per hour (as this app's instances are priced), for what keeps running unadopted. */
@@ -263,14 +269,21 @@ export const AdoptableViewSchema = z.object({
 export type AdoptableView = z.infer<typeof AdoptableViewSchema>;
 
 type ForeignPrice = Pick<AdoptableView, 'live' | 'hourlyPrice'>;
+type ForeignRow = ForeignPrice & Pick<AdoptableView, 'notAutoscalers'>;
+
+/** The rows of instances that may be ClearML's autoscaler's: all but those shown to be a stranger's. */
+export function fromAutoscaler<T extends ForeignRow>(adoptable: readonly T[] | undefined): T[] {
+  return (adoptable ?? []).filter((a) => a.notAutoscalers !== true);
+}
 
 /**
  * ClearML's autoscaler's instances not adopted that still bill (pending or running; an engine that does not say
  * counts as running): left out of this app's counts and burn, and terminated by nothing until adopted. The one
- * filter the headless line and summary, the quit question and the Overview's adoption card share.
+ * filter the headless line and summary, the quit question and the Overview's adoption card share. A stranger's
+ * instance is not among them: it bills its owner, not this switch-over, and adopting would never end it.
  */
-export function foreignRunning<T extends ForeignPrice>(adoptable: readonly T[] | undefined): T[] {
-  return (adoptable ?? []).filter((a) => a.live !== false);
+export function foreignRunning<T extends ForeignRow>(adoptable: readonly T[] | undefined): T[] {
+  return fromAutoscaler(adoptable).filter((a) => a.live !== false);
 }
 
 /** What those bill an hour together, and whether every price was known (an unknown one adds nothing). */

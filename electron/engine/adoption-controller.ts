@@ -9,6 +9,7 @@ import {
   adoptionPlan,
   adoptionTags,
   blockerText,
+  notAnAutoscalers,
   foreignCandidates,
   lookupsThisTick,
   triageWorkers,
@@ -125,11 +126,6 @@ export async function observeForeignWorkers(
       now,
     );
   return { ...triageWorkers({ ...input, looked, asked: new Set(ids), scripts }), lookupError };
-}
-
-/** Whether its instance shows it was not launched by an autoscaler (not merely not read yet). */
-function notAnAutoscalers(f: ForeignWorker): boolean {
-  return f.blocker?.code === 'type-mismatch' || f.blocker?.code === 'not-an-autoscaler-script';
 }
 
 /** How often, at most, workers of every prefix are listed (while tasks wait). */

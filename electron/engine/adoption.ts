@@ -265,6 +265,11 @@ export function adoptionPlan(
   return { adopt, refused };
 }
 
+/** Whether its instance shows it was not launched by an autoscaler (not merely not read yet). */
+export function notAnAutoscalers(f: Pick<ForeignWorker, 'blocker'>): boolean {
+  return f.blocker?.code === 'type-mismatch' || f.blocker?.code === 'not-an-autoscaler-script';
+}
+
 export function adoptableViews(foreign: readonly ForeignWorker[]): AdoptableView[] {
   return foreign.map((f) => ({
     instanceId: f.instanceId,
@@ -275,5 +280,6 @@ export function adoptableViews(foreign: readonly ForeignWorker[]): AdoptableView
     busy: f.busy,
     name: f.instance.tags['Name'] ?? null,
     blocker: f.blocker ? blockerText(f.blocker) : null,
+    notAutoscalers: notAnAutoscalers(f),
   }));
 }

@@ -890,6 +890,45 @@ suite(`dashboard in Chromium${skipReason ? ` (${skipReason})` : ''}`, () => {
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 
+  it("a stranger's instance a worker name points at is said apart: neither counted, billed nor offered as ClearML's", async () => {
+    const row = (instanceId: string, hourlyPrice: number, blocker: string | null) => ({
+      instanceId,
+      workerId: `demo:gpu_t4:g4dn.xlarge:${instanceId}`,
+      resource: 'gpu_t4',
+      instanceType: 'g4dn.xlarge',
+      queue: 'gpu',
+      busy: false,
+      name: blocker ? 'prod-postgres' : 'clearml-autoscaler-gpu',
+      blocker,
+      notAutoscalers: blocker !== null,
+      live: true,
+      hourlyPrice,
+    });
+    const p = await syntheticPreview({
+      ...syntheticSnapshot(3),
+      adoptable: [
+        row('i-0aaaaaaaaaaaaaaa1', 0.526, null),
+        row('i-0aaaaaaaaaaaaaaa2', 3.06, "its startup script does not start a ClearML agent as worker 'x': left alone"),
+      ],
+    });
+    const page = await open(p);
+    const card = page.locator('section', {
+      has: page.getByRole('heading', { name: "Instances from ClearML's autoscaler" }),
+    });
+    await card.waitFor();
+    const intro = (await card.locator('p').first().textContent()) ?? '';
+    // Only ClearML's instance is counted and billed; the database host is named apart, its $3.06/h left out.
+    expect(intro).toContain("1 instance launched by ClearML's autoscaler runs a worker");
+    expect(intro).toContain('it bills $0.53/h until adopted or terminated');
+    expect(intro).toContain('1 more worker names an instance no autoscaler launched: left alone.');
+    expect(intro).not.toContain('$3.59');
+    await card.getByRole('button', { name: 'Adopt 1 instance…' }).waitFor();
+    const tiles = page.getByRole('region', { name: 'Instances and tasks' });
+    await tiles.getByText("waiting for tasks; +1 from ClearML's autoscaler", { exact: false }).waitFor();
+    await shot(page, 'adopt-prompt-stranger');
+    expect(pageErrors(page)).toEqual([]);
+  }, 60_000);
+
   it('importing a ClearML config lists every field not carried over and every difference, with its setting', async () => {
     const yaml = readFileSync(path.join(ROOT, 'test/fixtures/config/clearml-switch-over.yaml'), 'utf8');
     const p = await realPreview({ config: TEST_CONFIG });

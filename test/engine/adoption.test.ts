@@ -3,6 +3,7 @@
 // config. Pure decisions (adoption.ts) and the policy's use of them.
 import { describe, expect, it } from 'vitest';
 import {
+  adoptableViews,
   adoptionPlan,
   adoptionTags,
   autoscalerEvidence,
@@ -268,6 +269,11 @@ describe('worker triage', () => {
       });
       expect(t.foreign[0]).toMatchObject({ live: true });
       expect(adoptionPlan(t.foreign, 'all').adopt).toHaveLength(code === null ? 1 : 0);
+      // What the dashboard and peers are told, as data: shown to be a stranger's (never counted as ClearML's), or
+      // not (an unread script says nothing either way).
+      expect(adoptableViews(t.foreign)[0]!.notAutoscalers).toBe(
+        code === 'type-mismatch' || code === 'not-an-autoscaler-script',
+      );
     },
   );
 

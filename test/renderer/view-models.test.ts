@@ -21,6 +21,7 @@ import {
   terminateConsequence,
 } from '../../renderer/src/model/instances.js';
 import {
+  adoptHeading,
   adoptIntro,
   overviewModel,
   pauseStateText,
@@ -31,7 +32,7 @@ import {
   STALE_AFTER_SEC,
   withClearml,
 } from '../../renderer/src/model/overview.js';
-import { emptyCosts, queuesKnown, type EngineEvent, type InstanceView } from '../../shared/domain.js';
+import { emptyCosts, foreignRunning, queuesKnown, type EngineEvent, type InstanceView } from '../../shared/domain.js';
 import { instance, snapshot } from './fake-api.js';
 
 describe('format', () => {
@@ -129,6 +130,13 @@ describe('overview model', () => {
       now,
     );
     expect(m).toMatchObject({ running: 1, idle: 1, busy: 0, fromClearml: { running: 3, busy: 1, idle: 2 } });
+    // A stranger's instance a worker name points at is not ClearML's: the captions leave it out.
+    const strangerRow = { ...foreign('i-d', false), notAutoscalers: true };
+    expect(overviewModel(snapshot({ adoptable: [foreign('i-a', true), strangerRow] }), now).fromClearml).toEqual({
+      running: 1,
+      busy: 1,
+      idle: 0,
+    });
     expect(overviewModel(snapshot({}), now).fromClearml).toEqual({ running: 0, busy: 0, idle: 0 });
     expect(withClearml('waiting for tasks', 2)).toBe("waiting for tasks; +2 from ClearML's autoscaler");
     expect(withClearml('waiting for tasks', 0)).toBe('waiting for tasks');
@@ -164,6 +172,39 @@ describe('overview model', () => {
     expect(adoptIntro([running, { live: false, hourlyPrice: 0.526 }])).toContain(
       'left alone: the running one bills $0.53/h until adopted or terminated.',
     );
+    // A stranger's instance (a database host whose id a worker name carries) is neither counted nor billed as
+    // ClearML's: it is said apart. Table: [rows, the whole paragraph].
+    const stranger = { live: true, hourlyPrice: 3.06, notAutoscalers: true };
+    const table: [(typeof stranger | typeof running)[], string][] = [
+      [
+        [running, stranger],
+        "1 instance launched by ClearML's autoscaler runs a worker with this app's prefix. It counts as capacity and " +
+          'is left alone: it bills $0.53/h until adopted or terminated. Adopt it to let this app terminate it when ' +
+          'idle, like the instances it launches. 1 more worker names an instance no autoscaler launched: left alone. ' +
+          'It counts as capacity, but this app never adopts, tags or terminates that instance.',
+      ],
+      [
+        [running, running, stranger, stranger],
+        "2 instances launched by ClearML's autoscaler run workers with this app's prefix. They count as capacity and " +
+          'are left alone: they bill $1.05/h until adopted or terminated. Adopt them to let this app terminate them ' +
+          'when idle, like the instances it launches. 2 more workers name instances no autoscaler launched: left ' +
+          'alone. They count as capacity, but this app never adopts, tags or terminates those instances.',
+      ],
+      [
+        [stranger],
+        "1 worker with this app's prefix names an instance no autoscaler launched: left alone. It counts as " +
+          'capacity, but this app never adopts, tags or terminates that instance.',
+      ],
+      // An engine from before the field says nothing: its rows read as ClearML's, as they did.
+      [[running], adoptIntro([{ live: true, hourlyPrice: 0.526, notAutoscalers: false }])],
+    ];
+    for (const [rows, text] of table) expect(adoptIntro(rows)).toBe(text);
+    // The one filter the headless line and summary and the quit question share leaves the stranger out too.
+    expect(foreignRunning([running, stranger, { ...running, live: false }])).toEqual([running]);
+    expect([adoptHeading([running, stranger]), adoptHeading([stranger])]).toEqual([
+      "Instances from ClearML's autoscaler",
+      "Workers of this app's prefix on others' instances",
+    ]);
   });
 
   it('an enabled engine without a recent good poll is stale and says what to check', () => {

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import type { AdoptableView } from '../../../shared/domain.js';
 import { formatRate, plural } from '../model/format.js';
-import { adoptIntro } from '../model/overview.js';
+import { adoptHeading, adoptIntro } from '../model/overview.js';
 import { roleLimit } from '../model/team.js';
 import { useActions, useApp, usePending } from '../state/react.js';
 import { ConfirmDialog } from './Dialog.js';
@@ -19,7 +19,7 @@ export function AdoptPrompt({ adoptable }: { adoptable: readonly AdoptableView[]
   const ready = adoptable.filter((a) => !a.blocker);
   return (
     <section className="card" aria-labelledby="adopt-heading">
-      <h2 id="adopt-heading">Instances from ClearML&apos;s autoscaler</h2>
+      <h2 id="adopt-heading">{adoptHeading(adoptable)}</h2>
       <p>{adoptIntro(adoptable)}</p>
       <table className="mini-table">
         <thead>

@@ -2,6 +2,7 @@
 import {
   foreignBurn,
   foreignRunning,
+  fromAutoscaler,
   pendingTasks,
   queuesKnown,
   type AdoptableView,
@@ -65,8 +66,10 @@ const LABELS: Record<EngineStatus, string> = {
 
 /** Instances of ClearML's autoscaler serving our queues: each one's worker is busy or idle. */
 function clearmlCounts(s: Snapshot): OverviewModel['fromClearml'] {
-  const running = s.adoptable?.length ?? 0;
-  const busy = s.adoptable?.filter((a) => a.busy).length ?? 0;
+  // A stranger's instance a worker name points at is not ClearML's (the adoption card says it apart).
+  const theirs = fromAutoscaler(s.adoptable);
+  const running = theirs.length;
+  const busy = theirs.filter((a) => a.busy).length;
   return { running, busy, idle: running - busy };
 }
 
@@ -127,12 +130,23 @@ export function queueFigure(n: number, known: boolean): number | string {
   return known ? n : UNKNOWN;
 }
 
-/** The adoption card's first paragraph, in the number of the instances it lists. */
-export function adoptIntro(adoptable: readonly Pick<AdoptableView, 'live' | 'hourlyPrice'>[]): string {
-  const n = adoptable.length;
+/** What the adoption card reads of a row (all optional: an older engine or peer sends fewer). */
+type AdoptRow = Pick<AdoptableView, 'live' | 'hourlyPrice' | 'notAutoscalers'>;
+
+/**
+ * The adoption card's first paragraph: counts and bills only the instances that may be ClearML's autoscaler's (a
+ * stranger's host a worker name points at bills its owner, and adopting would never end it), then says the strangers
+ * apart.
+ */
+export function adoptIntro(adoptable: readonly AdoptRow[]): string {
+  const theirs = fromAutoscaler(adoptable);
+  const strangers = adoptable.length - theirs.length;
+  const aside = strangers ? strangersLine(strangers, theirs.length > 0) : '';
+  const n = theirs.length;
+  if (!n) return aside;
   const one = n === 1;
   // What keeps billing unadopted (the headless status line's "$1.05/h, not adopted"): the burn rate leaves it out.
-  const running = foreignRunning(adoptable);
+  const running = foreignRunning(theirs);
   const rate = foreignBurn(running).perHour;
   const who =
     running.length === n
@@ -146,8 +160,28 @@ export function adoptIntro(adoptable: readonly Pick<AdoptableView, 'live' | 'hou
   return (
     `${plural(n, 'instance')} launched by ClearML's autoscaler ${one ? 'runs a worker' : 'run workers'} with this ` +
     `app's prefix. ${one ? 'It counts' : 'They count'} as capacity and ${one ? 'is' : 'are'} left alone${bills}. Adopt ` +
-    `${one ? 'it' : 'them'} to let this app terminate ${one ? 'it' : 'them'} when idle, like the instances it launches.`
+    `${one ? 'it' : 'them'} to let this app terminate ${one ? 'it' : 'them'} when idle, like the instances it launches.` +
+    (aside ? ` ${aside}` : '')
   );
+}
+
+/** Workers whose instance is shown to be no autoscaler's: `more`, after the autoscaler's in the same paragraph. */
+function strangersLine(n: number, more: boolean): string {
+  const one = n === 1;
+  const who = more
+    ? `${n} more ${one ? 'worker names an instance' : 'workers name instances'}`
+    : `${n} ${one ? "worker with this app's prefix names an instance" : "workers with this app's prefix name instances"}`;
+  return (
+    `${who} no autoscaler launched: left alone. ${one ? 'It counts' : 'They count'} as capacity, but this app never ` +
+    `adopts, tags or terminates ${one ? 'that instance' : 'those instances'}.`
+  );
+}
+
+/** The adoption card's heading: whose instances it lists. */
+export function adoptHeading(adoptable: readonly AdoptRow[]): string {
+  return adoptable.some((a) => a.notAutoscalers !== true)
+    ? "Instances from ClearML's autoscaler"
+    : "Workers of this app's prefix on others' instances";
 }
 
 /** A tile's caption, with the instances of ClearML's autoscaler it leaves out when there are any. */
