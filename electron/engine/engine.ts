@@ -325,8 +325,6 @@ export class Engine {
       readTasks: (ids) => this.deps.clearml.getTasks(ids),
       endReasons,
     });
-    const warm = obs.clearmlOk ? this.keepWarm.plan({ ...obs, config, inFlight }, emitOnce, acting) : undefined;
-
     // Workers of our prefix on instances ClearML's autoscaler launched: capacity, never zombies (adoption.ts).
     const triage = obs.clearmlOk
       ? await this.adoption.observe(
@@ -340,6 +338,10 @@ export class Engine {
       : null;
     if (triage) this.idle.observeForeign(triage.foreign, now);
     if (obs.clearmlOk) await this.adoption.watchOtherPrefixes(config, obs.queues);
+    // After the triage: ClearML's idle workers cover the forecast first, and the keep-warm line says so.
+    const warm = obs.clearmlOk
+      ? this.keepWarm.plan({ ...obs, config, inFlight, foreign: triage?.foreign }, emitOnce, acting)
+      : undefined;
 
     // 3. Plan: the pure policy.
     const p = plan({

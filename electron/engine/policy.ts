@@ -348,7 +348,7 @@ export function plan(input: PolicyInput): Plan {
     const bootingUnlisted = unlisted.filter((f) => f.queue === queueName);
     const booting = bootingListed.length + bootingUnlisted.length;
     const foreignHere = foreign.filter((f) => f.queue === queueName);
-    const foreignIdle = foreignHere.filter((f) => !f.busy).length;
+    const foreignIdle = foreignIdleOn(foreignHere, queueName);
     const pending = q?.entries.length ?? 0;
     const oldest = q?.entries.reduce((m, e) => Math.min(m, e.addedAt), Infinity) ?? Infinity;
     const decision: QueueDecision = {
@@ -498,8 +498,8 @@ export function plan(input: PolicyInput): Plan {
     // Idle workers of ClearML's autoscaler here (those the pending tasks beyond ours do not take) take the queue's
     // next tasks as ours would, and this app cannot scale them down: they cover the forecast first, so a duplicate
     // of ours (both autoscalers launched for one task) is surplus rather than kept a whole maxIdleMin beside them.
-    const foreignSpare = Math.max(0, foreignIdle - Math.max(0, pending - idle.length));
-    const expected = Math.max(0, Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length) - foreignSpare);
+    const spare = foreignSpare(foreignIdle, pending, idle.length);
+    const expected = Math.max(0, Math.ceil(input.expectedArrivals?.get(queueName) ?? candidates.length) - spare);
     const surplus = Math.max(0, candidates.length - expected);
     const keptIdleSec = Math.min(maxIdleSec, input.keptIdleSec?.get(queueName) ?? maxIdleSec);
     const idleRunSec = input.idleRunSec?.get(queueName) ?? [];
@@ -534,7 +534,7 @@ export function plan(input: PolicyInput): Plan {
               idleSec,
               maxIdleSec,
               expected,
-              ...(foreignSpare ? { foreignIdle: foreignSpare } : {}),
+              ...(spare ? { foreignIdle: spare } : {}),
             }
           : inherited
             ? { code: 'idle-inherited', queue: queueName, idleSec, surplusIdleSec }
@@ -621,4 +621,21 @@ function terminate(
     recheckIdle,
     reason,
   };
+}
+
+/** Idle workers of ClearML's autoscaler on a queue, pending or running (what its next tasks may go to). */
+export function foreignIdleOn(
+  foreign: readonly Pick<ForeignWorker, 'live' | 'busy' | 'queue'>[] | undefined,
+  queue: string,
+): number {
+  return (foreign ?? []).filter((f) => f.live && f.queue === queue && !f.busy).length;
+}
+
+/**
+ * Of a queue's idle workers of ClearML's autoscaler, those its pending tasks beyond ours do not take: they take the
+ * queue's next tasks as ours would, and this app cannot scale them down, so they cover the forecast before ours. The
+ * one rule the plan's surplus and the keep-warm line (`netOfForeign`) share.
+ */
+export function foreignSpare(foreignIdle: number, pending: number, ownIdle: number): number {
+  return Math.max(0, foreignIdle - Math.max(0, pending - ownIdle));
 }

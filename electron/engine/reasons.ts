@@ -209,6 +209,17 @@ export function keepWarmText(queue: string, r: KeepWarmReason): string {
       return `kept ${r.data.kept} idle on '${queue}' up to the idle limit: tasks are still coming and the preference is shortest waits`;
     case 'stream-paused':
       return `letting idle workers on '${queue}' go: no task for ${aboutSec(r.data.silenceSec)} where one came every ${aboutSec(r.data.meanGapSec)}, so the run of tasks looks over`;
+    case 'foreign-covers': {
+      const { kept, forecast, foreignIdle } = r.data;
+      const theirs = `${plural(foreignIdle, 'idle instance')} of ClearML's autoscaler there take${foreignIdle === 1 ? 's' : ''}`;
+      const next =
+        forecast === 1
+          ? 'the next task the forecast would keep one for'
+          : `${foreignIdle === 1 ? 'the first' : `${foreignIdle}`} of the ${forecast} tasks the forecast would keep workers for`;
+      return kept === 0
+        ? `not keeping idle workers on '${queue}' beside ClearML's: ${theirs} ${next}, so this app's are surplus and go after the surplus idle time`
+        : `kept ${kept} idle on '${queue}': ${theirs} ${next}, so this app's beyond ${kept} are surplus and go after the surplus idle time`;
+    }
     case 'prewarm-cheaper':
       return `releasing idle workers on '${queue}' now: tasks arrive every ${aboutSec(r.data.periodSec)} and the next is due in ${aboutSec(r.data.expectedInSec)}; starting one again ${aboutSec(r.data.leadSec)} plus a boot ahead of it costs less (${usd(r.data.prewarmUsd)} vs ${usd(r.data.keepUsd)} to keep one)`;
   }

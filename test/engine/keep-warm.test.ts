@@ -9,6 +9,7 @@ import {
 import {
   burstCover,
   keepWarm,
+  netOfForeign,
   offeredLoad,
   staffedLevel,
   type KeepWarmInput,
@@ -615,5 +616,64 @@ describe('keep-warm rule', () => {
       expect(periodic(9).paused).toBeNull();
       expect(keepWarm({ ...base, forecast: periodic(9) }).reason.code).toBe('next-task-soon');
     });
+  });
+});
+
+describe("beside idle workers of ClearML's autoscaler", () => {
+  // The verdict as the plan applies it (foreignSpare in policy.ts): their idle workers cover the forecast first.
+  // Nothing learned yet, at balanced: the rule keeps every idle worker it is given, up to the idle limit.
+  const verdict = (keep: number) =>
+    keepWarm({
+      preference: 'balanced',
+      forecast: null,
+      now: 0,
+      pricePerHour: 0.526,
+      bootSec: 100,
+      pollSec: 15,
+      maxIdleSec: 1800,
+      candidates: keep,
+      readyOrPending: keep,
+    });
+  it.each([
+    // [case, kept by the forecast, ClearML's spare idle, kept net, the line]
+    [
+      'none of theirs idle: unchanged',
+      1,
+      0,
+      1,
+      "kept 1 idle on 'gpu' up to the idle limit: too few tasks seen yet to forecast the next",
+    ],
+    [
+      'one of theirs covers the one kept',
+      1,
+      1,
+      0,
+      "not keeping idle workers on 'gpu' beside ClearML's: 1 idle instance of ClearML's autoscaler there takes the next task the forecast would keep one for, so this app's are surplus and go after the surplus idle time",
+    ],
+    [
+      'two of theirs beside one kept: no fewer than none',
+      1,
+      2,
+      0,
+      "not keeping idle workers on 'gpu' beside ClearML's: 1 idle instance of ClearML's autoscaler there takes the next task the forecast would keep one for, so this app's are surplus and go after the surplus idle time",
+    ],
+    [
+      'one of theirs beside three kept',
+      3,
+      1,
+      2,
+      "kept 2 idle on 'gpu': 1 idle instance of ClearML's autoscaler there takes the first of the 3 tasks the forecast would keep workers for, so this app's beyond 2 are surplus and go after the surplus idle time",
+    ],
+    [
+      'two of theirs beside three kept',
+      3,
+      2,
+      1,
+      "kept 1 idle on 'gpu': 2 idle instances of ClearML's autoscaler there take 2 of the 3 tasks the forecast would keep workers for, so this app's beyond 1 are surplus and go after the surplus idle time",
+    ],
+  ] as [string, number, number, number, string][])('%s', (_n, keep, spare, kept, line) => {
+    const v = netOfForeign(verdict(keep), spare);
+    expect(v.keep).toBe(kept);
+    expect(keepWarmText('gpu', v.reason)).toBe(line);
   });
 });

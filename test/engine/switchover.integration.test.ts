@@ -362,6 +362,21 @@ describe("ClearML's autoscaler still running next to this app", () => {
       .getState()
       .events.find((e) => e.message.startsWith("terminated 1 instance on 'gpu'"))?.message;
     expect(ended).toMatch(/and 1 idle instance of ClearML's autoscaler there takes its next tasks/);
+    // The keep-warm line says what the surplus rule does: while ClearML's worker was busy ours was kept, but the
+    // last word before the termination is that its idle one covers the next task, not "kept 1 up to the idle limit".
+    const lines = world.store
+      .getState()
+      .events.map((e) => e.message)
+      .filter((m) =>
+        /^(kept \d+ idle on|not keeping idle workers on|letting idle workers on|terminated 1 instance on) 'gpu'/.test(
+          m,
+        ),
+      );
+    expect(lines.slice(-2)).toEqual([
+      "not keeping idle workers on 'gpu' beside ClearML's: 1 idle instance of ClearML's autoscaler there takes " +
+        "the next task the forecast would keep one for, so this app's are surplus and go after the surplus idle time",
+      ended,
+    ]);
   });
 
   it('an idle instance of ours terminated outside this app: one warning naming it; none when this app ends it', async () => {

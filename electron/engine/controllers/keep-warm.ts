@@ -7,8 +7,9 @@
 import type { Config } from '../../../shared/config.js';
 import type { Market } from '../../../shared/domain.js';
 import type { NewEvent } from '../events.js';
-import type { InFlightLaunch } from '../policy.js';
-import type { KeepWarmVerdict } from '../policy/keep-warm.js';
+import { foreignIdleOn, foreignSpare, type InFlightLaunch } from '../policy.js';
+import type { ForeignWorker } from '../adoption.js';
+import { netOfForeign, type KeepWarmVerdict } from '../policy/keep-warm.js';
 import { keepWarmText, prewarmText } from '../reasons.js';
 import { WarmMemory, type KeptWarm, type Resumed } from '../policy/warm-memory.js';
 import type { WorldKey } from '../../../shared/config-review.js';
@@ -61,6 +62,8 @@ export class KeepWarmController {
       instances: readonly InstanceObs[];
       workers: readonly WorkerObs[];
       inFlight: readonly InFlightLaunch[];
+      /** Workers of ClearML's autoscaler (adoption.ts): their idle ones cover the forecast first (`foreignSpare`). */
+      foreign?: readonly ForeignWorker[];
     },
     emitOnce: (key: string, e: NewEvent) => void,
     /** False on a tick that only observes: the memory learns, but no verdict is logged or counted as acted on. */
@@ -82,7 +85,13 @@ export class KeepWarmController {
       acting,
     });
     const verdicts = new Map([...warmth].map(([q, w]) => [q, w.verdict]));
-    if (acting) for (const [queue, v] of verdicts) logVerdict(queue, v, emitOnce);
+    // Logged as the plan applies it: the plan nets ClearML's idle workers from the forecast's count by the same rule.
+    const pending = new Map(a.queues.map((q) => [q.name, q.entries.length]));
+    if (acting)
+      for (const [queue, w] of warmth) {
+        const spare = foreignSpare(foreignIdleOn(a.foreign, queue), pending.get(queue) ?? 0, w.idle);
+        logVerdict(queue, netOfForeign(w.verdict, spare), emitOnce);
+      }
     const at = [...verdicts.values()].flatMap((v) => (v.prewarmAt === null ? [] : [v.prewarmAt]));
     this.nextPrewarmAt = at.length ? Math.min(...at) : null;
     return {

@@ -88,6 +88,11 @@ export type KeepWarmReason =
   | { code: 'next-task-soon'; data: NextTaskData }
   | { code: 'next-task-far'; data: NextTaskData }
   | { code: 'busy-queue-margin'; data: { kept: number; loadWorkers: number; busy: number; staffed: number } }
+  /**
+   * Idle workers of ClearML's autoscaler on the queue cover `foreignIdle` of the `forecast` the rule would keep, so
+   * only `kept` of this app's stay up to the idle limit; the rest are surplus (`netOfForeign`).
+   */
+  | { code: 'foreign-covers'; data: { kept: number; forecast: number; foreignIdle: number } }
   | {
       code: 'prewarm-cheaper';
       data: { expectedInSec: number; keepUsd: number; prewarmUsd: number; periodSec: number; leadSec: number };
@@ -388,4 +393,21 @@ export function keepWarm(input: KeepWarmInput): KeepWarmVerdict {
   if (preference === 'balanced' && !periodic && verdict.reason.code === 'next-task-soon')
     verdict.keptIdleSec = KEPT_IDLE_FACTOR * shown;
   return verdict;
+}
+
+/**
+ * The verdict as the plan applies it beside `spare` idle workers of ClearML's autoscaler on the queue
+ * (`foreignSpare` in policy.ts): they take the next tasks first, so of the `keep` the forecast wants only those
+ * beyond them stay up to the idle limit, and the rest go after the surplus idle time. The plan nets them from
+ * `expectedArrivals` itself (it is given the forecast's `keep`); this is what the log says, so the line and the
+ * termination that follows agree.
+ */
+export function netOfForeign(v: KeepWarmVerdict, spare: number): KeepWarmVerdict {
+  if (spare <= 0 || v.keep <= 0) return v;
+  const kept = Math.max(0, v.keep - spare);
+  return {
+    ...v,
+    keep: kept,
+    reason: { code: 'foreign-covers', data: { kept, forecast: v.keep, foreignIdle: Math.min(spare, v.keep) } },
+  };
 }

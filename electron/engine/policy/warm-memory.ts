@@ -32,6 +32,8 @@ export interface QueueWarmth {
   idleRunSec: number[];
   freeSoon: FreeSoon;
   input: KeepWarmInput;
+  /** This app's idle workers on the queue (before the pending tasks take theirs). */
+  idle: number;
 }
 
 /** Arrivals kept per queue (enough for a rate over an hour and a period over eight gaps). */
@@ -342,7 +344,7 @@ export class WarmMemory {
       const runs = (this.idleRuns.get(q.name) ?? []).slice(0, input.candidates);
       while (runs.length < input.candidates) runs.push(now);
       this.idleRuns.set(q.name, runs);
-      out.set(q.name, { verdict, freeSoon, input, idleRunSec: runs.map((t) => (now - t) / 1000) });
+      out.set(q.name, { verdict, freeSoon, input, idle: c.idle, idleRunSec: runs.map((t) => (now - t) / 1000) });
     }
     return out;
   }
