@@ -99,7 +99,7 @@ describe('a busy instance missing from one listing', () => {
     const seen = r.events.length;
     await r.w.run(r.engine, 15);
     expect(r.events.slice(seen).map((e) => e.message)).toContain(
-      `task ${task.id} returned to 'cpu': its instance ${one} disappeared`,
+      `task ${task.id} returned to 'cpu': its instance ${one} shut itself down (EC2: Client.InstanceInitiatedShutdown)`,
     );
     expect(r.w.clearml.workers().some((x) => x.id.endsWith(one!))).toBe(false);
   });

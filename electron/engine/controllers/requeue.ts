@@ -27,6 +27,7 @@ import { TAG, type ClearmlApi, type Ec2Api, type InstanceObs, type TaskObs, type
 import type { Config } from '../../../shared/config.js';
 import { SILENT_AFTER_MS, tasksOfDroppedWorkers, workersOnGoneInstances } from '../reliability/stranded.js';
 import { instanceIdOfWorker } from '../workers.js';
+import { lostReason, lostReasonText } from './lost-reason.js';
 import type { Observation } from './observe.js';
 
 interface BusyInstance {
@@ -173,16 +174,11 @@ export class RequeueController {
       if (!task || task.status !== 'in_progress' || task.lastWorker !== was.workerId) continue;
       // As listed, or as EC2 described it by id (ending, stopped); absent when EC2 does not know it at all.
       const inst = listed.get(instanceId);
-      // Gone from the listing entirely, or shutting down on AWS's initiative: the market it ran in tells.
-      const spot =
-        inst?.stateReasonCode === 'Server.SpotInstanceTermination' || (was.market ?? inst?.market) === 'spot';
+      // EC2's state reason when it gives one; else the market it ran in, or the state it was found in.
+      const reason = lostReason(inst, was.market);
+      const spot = reason.code === 'spot-interrupted';
       const queueId = queueIds.get(was.queue);
-      const stopped = inst?.state === 'stopping' || inst?.state === 'stopped';
-      const why = spot
-        ? 'its spot instance was interrupted'
-        : stopped
-          ? `its instance ${instanceId} was stopped outside the app`
-          : `its instance ${instanceId} disappeared`;
+      const why = lostReasonText(reason, instanceId, inst?.state);
       if (!queueId) continue;
       await this.requeue({ queue: was.queue, instanceId, taskId: was.taskId, why }, queueId, was.workerId, emit);
       if (spot) out.spotLosses.push(was.queue);

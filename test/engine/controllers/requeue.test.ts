@@ -57,6 +57,21 @@ describe('RequeueController', () => {
     expect(events.map((e) => e.message)).toEqual(["task task-1 returned to 'gpu': its spot instance was interrupted"]);
   });
 
+  it('a busy spot instance a user terminated is not called interrupted, nor replaced on-demand', async () => {
+    const i = instance('gpu', 'gpu_a', { market: 'spot' });
+    const { c, clearml, events, emit } = rig(
+      byId({ ...i, state: 'terminated', stateReasonCode: 'Client.UserInitiatedShutdown' }),
+    );
+    const w = workerFor(i, 'task-1');
+    clearml.addTask({ id: 'task-1', name: 't', status: 'in_progress', queueId: null, lastWorker: w.id });
+    await c.run(obs([i], [w]), 'dyn', new Map(), emit);
+    const out = await c.run(obs([], [w], T0 + 15_000), 'dyn', new Map(), emit);
+    expect(out.spotLosses).toEqual([]);
+    expect(events.map((e) => e.message)).toEqual([
+      `task task-1 returned to 'gpu': its instance ${i.instanceId} was terminated outside the app (EC2: Client.UserInitiatedShutdown)`,
+    ]);
+  });
+
   it('leaves alone what we terminated ourselves', async () => {
     const { c, clearml, emit } = rig();
     const i = instance('gpu', 'gpu_a');
