@@ -179,6 +179,8 @@ export const EventCodeSchema = z.enum([
   'stopped-outside',
   'terminate-failed',
   'instance-cap',
+  /** AWS took spot instances back (one event per queue and tick); busy ones are told by their requeue line. */
+  'spot-interrupted',
 ]);
 export type EventCode = z.infer<typeof EventCodeSchema>;
 

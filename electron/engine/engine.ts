@@ -39,6 +39,7 @@ import { Pauses } from './controllers/pauses.js';
 import { Publisher, tickStatus, type TickStatus } from './controllers/publish.js';
 import { RequeueController } from './controllers/requeue.js';
 import { UnlistedLookup } from './controllers/unlisted.js';
+import { SpotInterruptions } from './controllers/spot-interrupted.js';
 import { StoppedTracker } from './controllers/stopped.js';
 import { TerminateController, type ActContext } from './controllers/terminate.js';
 
@@ -98,6 +99,7 @@ export class Engine {
   /** When each worker was last listed and when ClearML could not be read, for the spin-up rule. */
   private readonly sightings = new WorkerSightings();
   private readonly stopped = new StoppedTracker();
+  private readonly interruptions = new SpotInterruptions();
   private readonly keepWarm: KeepWarmController;
   private readonly launcher: LaunchController;
   private readonly remover: TerminateController;
@@ -154,6 +156,7 @@ export class Engine {
     this.remover.carryFrom(previous.remover);
     this.requeue.carryFrom(previous.requeue);
     this.unlisted.carryFrom(previous.unlisted);
+    this.interruptions.carryFrom(previous.interruptions);
     this.publisher.carryFrom(previous.publisher);
     return true;
   }
@@ -298,8 +301,10 @@ export class Engine {
     // 2. Memory that follows the observation: idle timers, stranded tasks, expiring launches, costs, keep-warm.
     if (obs.clearmlOk) this.idle.observe(obs, prefix, (id) => this.deps.costs?.lastBusyAt(id) ?? null);
     for (const i of this.unlisted.ended) if (i.stateReasonCode) endReasons.set(i.instanceId, i.stateReasonCode);
+    // Ended ones EC2 described this tick, for the interruptions told below (a listing leaves terminated ones out).
+    const endedSeen = [...this.unlisted.ended];
     if (requeueRuns) {
-      const { spotLosses, unlisted, ended } = await this.requeue.run(
+      const { spotLosses, unlisted, ended, requeuedFrom } = await this.requeue.run(
         obs,
         prefix,
         this.remover.terminatedByUs,
@@ -308,10 +313,15 @@ export class Engine {
       );
       for (const queue of spotLosses) this.launcher.grantOnDemandCredit(queue, now);
       for (const i of ended) if (i.stateReasonCode) endReasons.set(i.instanceId, i.stateReasonCode);
+      endedSeen.push(...ended);
+      // A requeue line already says why its instance was lost.
+      this.interruptions.toldElsewhere(requeuedFrom);
       // Left out of this listing yet running by id: what the listing should have said (not a stranger's, not gone).
       obs.instances.push(...unlisted);
     }
     this.unlisted.remember(obs.instances);
+    // AWS taking spot capacity back, told once per instance (an idle one had no line of its own).
+    for (const g of this.interruptions.observe([...obs.instances, ...endedSeen], now)) emit(ev.spotInterrupted(g));
     // Only while acting: the warning promises a termination, which only an acting tick makes.
     if (acting) this.stopped.observe(obs.instances, now, emit);
     this.launcher.prune(obs.instances, now);

@@ -13,6 +13,7 @@ import type { AwayReport } from './away.js';
 import type { AuthBlock, AuthPass } from './controllers/auth.js';
 import type { LaunchMarginHold } from './team/lease-decision.js';
 import type { OnDemandReason } from './ec2/why-on-demand.js';
+import type { InterruptionGroup } from './controllers/spot-interrupted.js';
 import { STOPPED_GRACE_MS } from './policy.js';
 
 /** An event before the log gives it an id and a time. */
@@ -286,6 +287,27 @@ export const ev = {
         ? `it will be terminated in ${formatMinutes(s.graceSec)} unless started again`
         : `it was stopped over ${formatMinutes(STOPPED_GRACE_MS / 1000)} ago, so it is terminated now`),
   }),
+  spotInterrupted: (g: InterruptionGroup): NewEvent => {
+    const n = g.instanceIds.length;
+    const on = g.queue ? ` on '${g.queue}'` : '';
+    const allFree = g.freeIds.length === n;
+    const free = !g.freeIds.length
+      ? ''
+      : allFree
+        ? `; not charged: ${n === 1 ? 'it was' : 'they were'} taken back within the first hour`
+        : `; not charged for ${g.freeIds.join(', ')}: taken back within the first hour`;
+    return {
+      level: 'warn',
+      kind: 'engine',
+      code: 'spot-interrupted',
+      ...(g.queue ? { queue: g.queue } : {}),
+      instanceIds: [...g.instanceIds],
+      message:
+        `AWS took back ${plural(n, 'spot instance')}${on} (${g.instanceIds.join(', ')}): a spot interruption, ` +
+        `not the app${free}. ${n === 1 ? 'Its worker is' : 'Their workers are'} unregistered` +
+        (g.queue ? `; a new instance is launched when a task waits on '${g.queue}'` : ''),
+    };
+  },
   requeued: (r: { queue: string; instanceId: string; taskId: string; why: string }): NewEvent => ({
     level: 'warn',
     kind: 'requeue',

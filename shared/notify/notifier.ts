@@ -186,7 +186,8 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
       // Told under the same switch as the refusal it ends, so a user who muted one does not get the other.
       if (e.code === 'credentials-back') return 'credentialsRejected';
       // Under the switch of the termination it announces: a user who stopped it on purpose can still keep it.
-      return e.code === 'stopped-outside' ? 'terminated' : null;
+      // AWS taking spot instances back ends them as a termination does: the same switch, in a bucket of its own.
+      return e.code === 'stopped-outside' || e.code === 'spot-interrupted' ? 'terminated' : null;
     case 'decision':
       // A decision that left tasks at an instance cap ("…; 2 not launched: gpu_t4 is at its cap of 3").
       return e.code === 'instance-cap' ? 'capReached' : null;
@@ -222,6 +223,8 @@ interface Bucket {
   nearOnly?: boolean;
   /** One instance stopped outside the app (a bucket per instance), and when it is terminated (absent: not said). */
   stopped?: { instanceId: string; terminatesAt?: number };
+  /** terminated: spot instances AWS took back (a bucket per queue), not the app's own terminations. */
+  interrupted?: boolean;
 }
 
 /** One launch failure message, across the queues it fails (or one refused termination, retried every tick). */
@@ -330,6 +333,14 @@ function render(
           queue: b.queue,
           title: 'Instance stopped outside the app',
           body: `${b.stopped.instanceId}${on}. ${stoppedNote(b.stopped, clock)}`,
+          navigate: { view: 'instances' },
+        };
+      if (b.interrupted)
+        return {
+          kind: b.kind,
+          queue: b.queue,
+          title: 'Spot instances taken back by AWS',
+          body: `${plural(b.count, 'spot instance')} interrupted${on}: not the app; a new one is launched when tasks wait`,
           navigate: { view: 'instances' },
         };
       return {
@@ -528,15 +539,23 @@ export class Notifier {
         continue;
       }
       const queue = e.queue ?? null;
-      if (kind === 'terminated' && e.kind === 'engine') {
+      if (e.code === 'stopped-outside') {
         this.stoppedOutside(e, snapshot);
         continue;
       }
       const recovered = kind === 'credentialsRejected' && e.level === 'info';
       // A refusal still waiting out its quiet time is over: telling it after the recovery would say the opposite.
       if (recovered) for (const k of this.pending.keys()) if (k.startsWith(`${kind}|`)) this.pending.delete(k);
-      const key = `${kind}|${queue ?? ''}${recovered ? '|recovered' : ''}`;
-      const b = this.pending.get(key) ?? { kind, queue, count: 0, messages: [], ...(recovered ? { recovered } : {}) };
+      const interrupted = e.code === 'spot-interrupted';
+      const key = `${kind}|${queue ?? ''}${recovered ? '|recovered' : ''}${interrupted ? '|interrupted' : ''}`;
+      const b = this.pending.get(key) ?? {
+        kind,
+        queue,
+        count: 0,
+        messages: [],
+        ...(recovered ? { recovered } : {}),
+        ...(interrupted ? { interrupted } : {}),
+      };
       b.count += eventCount(e);
       // A long message's short form: a notification shows about four lines.
       const told: Told = {

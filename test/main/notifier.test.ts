@@ -407,6 +407,33 @@ describe('Notifier', () => {
     expect(n.next(log.snap(), noMutes)[0]).toMatchObject({ title: 'Instance or budget cap reached on gpu' });
   });
 
+  it('spot instances AWS took back: one quiet notice per queue under the terminations switch, apart from terminations', () => {
+    n.next(log.snap(), noMutes);
+    const taken = (queue: string, ids: string[]) =>
+      log.add({ ...ev.spotInterrupted({ queue, instanceIds: ids, freeIds: [] }), level: 'warn' });
+    taken('gpu', ['i-1', 'i-2']);
+    taken('gpu', ['i-3']);
+    log.add({ kind: 'terminate', message: 'idle', queue: 'gpu', count: 1 });
+    const out = n.next(log.snap(), noMutes);
+    expect(out.map((o) => [o.kind, o.title, o.body])).toEqual([
+      [
+        'terminated',
+        'Spot instances taken back by AWS',
+        '3 spot instances interrupted on gpu: not the app; a new one is launched when tasks wait',
+      ],
+      ['terminated', 'Instances terminated', '1 instance terminated on gpu'],
+    ]);
+    // More within the quiet time: held, then one summary, never a burst.
+    now += 10_000;
+    taken('gpu', ['i-4']);
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+    // Muted with terminations.
+    const muted = new Notifier({ now: () => now, redact: (t) => redact(t) });
+    muted.next(log.snap(), noMutes);
+    taken('cpu', ['i-5']);
+    expect(muted.next(log.snap(), { ...noMutes, terminated: true })).toEqual([]);
+  });
+
   it('muted categories are dropped, not deferred', () => {
     n.next(log.snap(), noMutes);
     const mutes = { ...noMutes, launched: true };

@@ -44,6 +44,8 @@ export interface RequeueOutcome {
   unlisted: InstanceObs[];
   /** Busy instances the listing left out that EC2, asked by id, says ended: why, for the cost history. */
   ended: InstanceObs[];
+  /** Instances whose task was requeued (or tried) this tick: that line already says why each was lost. */
+  requeuedFrom: string[];
 }
 
 /** Not heard from for SILENT_AFTER_MS, or no longer listed by ClearML: its agent is not running the task. */
@@ -91,7 +93,7 @@ export class RequeueController {
     configQueues: Config['queues'] = {},
   ): Promise<RequeueOutcome> {
     const { instances, workers, queues } = obs;
-    const out: RequeueOutcome = { spotLosses: [], unlisted: [], ended: [] };
+    const out: RequeueOutcome = { spotLosses: [], unlisted: [], ended: [], requeuedFrom: [] };
     const live = new Map(instances.filter((i) => isLiveState(i.state)).map((i) => [i.instanceId, i]));
     const listed = new Map(instances.map((i) => [i.instanceId, i]));
     const queueIds = new Map(queues.map((q) => [q.name, q.id]));
@@ -181,6 +183,7 @@ export class RequeueController {
       const why = lostReasonText(reason, instanceId, inst?.state);
       if (!queueId) continue;
       await this.requeue({ queue: was.queue, instanceId, taskId: was.taskId, why }, queueId, was.workerId, emit);
+      out.requeuedFrom.push(instanceId);
       if (spot) out.spotLosses.push(was.queue);
     }
     const handled = new Set([...candidates.values()].map((c) => c.taskId).concat([...spared]));
@@ -199,6 +202,7 @@ export class RequeueController {
         if (handled.has(s.taskId) || terminatedByUs.has(s.instanceId) || !s.queueId) continue;
         const lost = { queue: s.queue, instanceId: s.instanceId, taskId: s.taskId, why: s.why };
         await this.requeue(lost, s.queueId, s.workerId, emit);
+        out.requeuedFrom.push(s.instanceId);
       }
     }
     const busy = new Map<string, BusyInstance>();

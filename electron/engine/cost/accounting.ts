@@ -105,7 +105,9 @@ export const SPOT_INTERRUPTED = 'Server.SpotInstanceTermination';
  * A Linux spot instance EC2 interrupts in its first hour is not charged (EC2 User Guide, "Billing for interrupted
  * Spot Instances"; the app launches Linux only): it costs nothing at any moment, its tasks and overhead included.
  */
-export function isFreeInterruption(inst: InstanceCostInput): boolean {
+export function isFreeInterruption(
+  inst: Pick<InstanceCostInput, 'market' | 'endReason' | 'endedAt' | 'ec2LaunchedAt' | 'launchedAt'>,
+): boolean {
   return (
     inst.market === 'spot' &&
     inst.endReason === SPOT_INTERRUPTED &&
