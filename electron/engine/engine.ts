@@ -40,6 +40,7 @@ import { Publisher, tickStatus, type TickStatus } from './controllers/publish.js
 import { RequeueController } from './controllers/requeue.js';
 import { UnlistedLookup } from './controllers/unlisted.js';
 import { SpotInterruptions } from './controllers/spot-interrupted.js';
+import { SpotAboveWatch } from './controllers/spot-above-on-demand.js';
 import { StoppedTracker } from './controllers/stopped.js';
 import { TerminateController, type ActContext } from './controllers/terminate.js';
 
@@ -100,6 +101,7 @@ export class Engine {
   private readonly sightings = new WorkerSightings();
   private readonly stopped = new StoppedTracker();
   private readonly interruptions = new SpotInterruptions();
+  private readonly spotAbove = new SpotAboveWatch();
   private readonly keepWarm: KeepWarmController;
   private readonly launcher: LaunchController;
   private readonly remover: TerminateController;
@@ -157,6 +159,7 @@ export class Engine {
     this.requeue.carryFrom(previous.requeue);
     this.unlisted.carryFrom(previous.unlisted);
     this.interruptions.carryFrom(previous.interruptions);
+    this.spotAbove.carryFrom(previous.spotAbove);
     this.publisher.carryFrom(previous.publisher);
     return true;
   }
@@ -322,6 +325,8 @@ export class Engine {
     this.unlisted.remember(obs.instances);
     // AWS taking spot capacity back, told once per instance (an idle one had no line of its own).
     for (const g of this.interruptions.observe([...obs.instances, ...endedSeen], now)) emit(ev.spotInterrupted(g));
+    // A spot price above on-demand: AWS refuses or soon interrupts such a launch (no MaxPrice is set).
+    for (const a of this.spotAbove.observe(config.resources, this.deps.prices)) emit(ev.spotAboveOnDemand(a));
     // Only while acting: the warning promises a termination, which only an acting tick makes.
     if (acting) this.stopped.observe(obs.instances, now, emit);
     this.launcher.prune(obs.instances, now);

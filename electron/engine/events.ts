@@ -5,6 +5,7 @@
  */
 import type { EngineEvent, EventCode, LaunchFailureCause } from '../../shared/domain.js';
 import { errorText } from '../../shared/error-text.js';
+import { formatUsd } from '../../shared/budget.js';
 import { clip, plural, sentence } from '../../shared/words.js';
 import { ClearmlError, Ec2Error } from './ports.js';
 import type { Resumed } from './policy/warm-memory.js';
@@ -14,6 +15,7 @@ import type { AuthBlock, AuthPass } from './controllers/auth.js';
 import type { LaunchMarginHold } from './team/lease-decision.js';
 import type { OnDemandReason } from './ec2/why-on-demand.js';
 import type { InterruptionGroup } from './controllers/spot-interrupted.js';
+import type { SpotAbove } from './controllers/spot-above-on-demand.js';
 import { STOPPED_GRACE_MS } from './policy.js';
 
 /** An event before the log gives it an id and a time. */
@@ -286,6 +288,16 @@ export const ev = {
       (s.graceSec > 0
         ? `it will be terminated in ${formatMinutes(s.graceSec)} unless started again`
         : `it was stopped over ${formatMinutes(STOPPED_GRACE_MS / 1000)} ago, so it is terminated now`),
+  }),
+  spotAboveOnDemand: (a: SpotAbove): NewEvent => ({
+    level: 'warn',
+    kind: 'engine',
+    resource: a.resource,
+    message:
+      `spot price of ${a.resource} (${a.instanceType}) is ${formatUsd(a.spot)}/h${a.zone ? ` in ${a.zone}` : ''}, ` +
+      `above its on-demand price of ${formatUsd(a.onDemand)}/h: with no maximum price set, AWS's maximum is the ` +
+      `on-demand price, so its spot launches may be refused or interrupted soon; set its market to on-demand, or ` +
+      `another instance type or zone`,
   }),
   spotInterrupted: (g: InterruptionGroup): NewEvent => {
     const n = g.instanceIds.length;

@@ -61,3 +61,30 @@ describe('spot instances AWS takes back', () => {
     expect(said.filter((e) => e.code === 'spot-interrupted')).toEqual([]);
   });
 });
+
+describe('a spot price above on-demand', () => {
+  it('is said once, naming the resource and both prices, and again only after it came back above', async () => {
+    const w = (world = await startWorld({ queues: ['cpu', 'gpu'] }));
+    let spot = 0.9;
+    const engine = w.newEngine(baseConfig(), {
+      prices: (_type, market) => ({ price: market === 'spot' ? spot : 0.526, source: 'test' }),
+    });
+    await w.run(engine, 120);
+    const said = () =>
+      w.store
+        .getState()
+        .events.filter((e) => e.message.startsWith('spot price of '))
+        .map((e) => [e.level, e.resource, e.message.split(':')[0]]);
+    const line = [
+      'warn',
+      'gpu_a',
+      'spot price of gpu_a (g4dn.xlarge) is $0.90/h, above its on-demand price of $0.53/h',
+    ];
+    expect(said()).toEqual([line]);
+    spot = 0.2;
+    await w.run(engine, 30);
+    spot = 0.9;
+    await w.run(engine, 30);
+    expect(said()).toEqual([line, line]);
+  });
+});
