@@ -118,7 +118,7 @@ e2e.suite(`settings edits in Chromium${skipReason ? ` (${skipReason})` : ''}`, (
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 
-  it('a value the engine caps is said under its field as it is typed', async () => {
+  it('a value the engine caps, or an emptied one, is said under its field as it is typed', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const page = await open(p);
     await tab(page, 'Settings');
@@ -129,6 +129,8 @@ e2e.suite(`settings edits in Chromium${skipReason ? ` (${skipReason})` : ''}`, (
     await field('Max instances in total').fill('4');
     await maxInstances(page, 'cpu').fill('9');
     await page.getByText('Above Max instances in total (4): no more than 4 run, across all queues.').waitFor();
+    await field('Max spin-up time (min)').fill('');
+    await page.getByText('Left empty, the default is saved: 30.').waitFor();
     expect(pageErrors(page)).toEqual([]);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 // Values that save but cannot take effect as typed get a note under their field.
 import { describe, expect, it } from 'vitest';
-import { queueCapNote, surplusIdleNote, withNote } from '../../renderer/src/model/cap-notes.js';
+import { emptyNote, queueCapNote, surplusIdleNote, withNote } from '../../renderer/src/model/cap-notes.js';
 import { draftFromConfig } from '../../renderer/src/model/config-form.js';
 
 const draft = (scaling: Record<string, string>) => {
@@ -31,6 +31,15 @@ describe('notes under capped fields', () => {
     const note = queueCapNote(cap, draft({ maxTotalInstances: total }));
     if (want === null) expect(note).toBeNull();
     else expect(note).toContain(want);
+  });
+
+  it.each<[string, string, string | null]>([
+    ['maxIdleMin', '', 'Left empty, the default is saved: 15.'],
+    ['maxTotalInstances', '  ', 'Left empty, the default is saved: 20.'],
+    ['surplusIdleMin', '3', null],
+  ])('an emptied %s says what is saved instead', (field, value, want) => {
+    const f = field as 'maxIdleMin' | 'maxTotalInstances' | 'surplusIdleMin';
+    expect(emptyNote(draft({ [f]: value }), f)).toBe(want);
   });
 
   it('joins a hint and its note, or leaves the hint alone', () => {

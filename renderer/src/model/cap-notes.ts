@@ -2,14 +2,18 @@
  * Values that save but cannot take effect as typed, said under their field while they are typed: the config stays
  * valid (the engine applies the tighter limit), but a user who typed them expects what they say. Pure.
  */
-import type { ConfigDraft } from './config-form.js';
+import { SCALING_DEFAULTS, type ConfigDraft, type ScalingField } from './config-form.js';
+import { num as draftNum } from './draft-values.js';
 
-/** A typed whole number, or null while the field is empty or not a number (its validation speaks then). */
+/** A typed number, or null while the field is empty or not a number (its validation speaks then). */
 function num(text: string): number | null {
-  const t = text.trim();
-  if (t === '') return null;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : null;
+  const n = draftNum(text);
+  return typeof n === 'number' ? n : null;
+}
+
+/** Under a scaling field left empty: what is saved instead (the schema's default), which nothing else said. */
+export function emptyNote(draft: ConfigDraft, field: ScalingField): string | null {
+  return draft.scaling[field].trim() === '' ? `Left empty, the default is saved: ${SCALING_DEFAULTS[field]}.` : null;
 }
 
 /** Under Surplus idle time: above the max idle time, the max idle time ends idle instances first. */

@@ -3,7 +3,7 @@
  * conversion back to our config format, and zod's issues mapped onto the exact field that caused them, worded
  * as what is valid. Pure, so every message is tested in node.
  */
-import { ConfigSchema, type ConfigInput } from '../../../shared/config.js';
+import { ConfigSchema, ScalingSchema, type ConfigInput } from '../../../shared/config.js';
 import { dataRecordOf } from '../../../shared/data-record.js';
 import { add, friendlyMessage, mapIssues, type FieldId, type IssueMap } from './form-issues.js';
 import { AGENT_DRAFT_KEYS, agentDraftFrom, agentFromDraft, type AgentDraft } from './instance-setup.js';
@@ -71,6 +71,8 @@ export const SCALING_FIELDS = [
   'maxSpinUpMin',
   'maxTotalInstances',
 ] as const;
+/** What a scaling field saves as when left empty: the config schema's defaults. */
+export const SCALING_DEFAULTS: Readonly<Record<ScalingField, number>> = ScalingSchema.parse({});
 export type ScalingField = (typeof SCALING_FIELDS)[number];
 
 export interface ConfigDraft {
@@ -171,13 +173,10 @@ export function draftFromConfig(config: unknown): ConfigDraft {
     budgets: budgetsDraftFrom(obj(c['budgets'])),
     lease: leaseDraftFrom(obj(c['lease'])),
     team: teamDraftFrom(obj(c['team'])),
-    scaling: {
-      pollingIntervalSec: str(scaling['pollingIntervalSec'] ?? 15),
-      maxIdleMin: str(scaling['maxIdleMin'] ?? 15),
-      surplusIdleMin: str(scaling['surplusIdleMin'] ?? 2),
-      maxSpinUpMin: str(scaling['maxSpinUpMin'] ?? 30),
-      maxTotalInstances: str(scaling['maxTotalInstances'] ?? 20),
-    },
+    scaling: Object.fromEntries(SCALING_FIELDS.map((f) => [f, str(scaling[f] ?? SCALING_DEFAULTS[f])])) as Record<
+      ScalingField,
+      string
+    >,
     dryRun: scaling['dryRun'] === true,
     resources,
     queues,

@@ -4,7 +4,7 @@ import { SCALING_FIELDS, type ConfigDraft, type ScalingField } from '../../model
 import type { Edit, Shown } from '../../model/settings-form.js';
 import { SETTING_PLACES } from '../../model/setting-places.js';
 import { PreferenceField } from './PreferenceField.js';
-import { surplusIdleNote, withNote } from '../../model/cap-notes.js';
+import { emptyNote, surplusIdleNote, withNote } from '../../model/cap-notes.js';
 
 const SCALING_HINT: Record<ScalingField, string> = {
   pollingIntervalSec: '2 to 3600 seconds',
@@ -28,7 +28,10 @@ export function ScalingSection({ draft, shown, edit }: { draft: ConfigDraft; sho
             label={SETTING_PLACES[`scaling.${f}`].label}
             type="number"
             value={draft.scaling[f]}
-            hint={f === 'surplusIdleMin' ? withNote(SCALING_HINT[f], surplusIdleNote(draft)) : SCALING_HINT[f]}
+            hint={withNote(
+              SCALING_HINT[f],
+              emptyNote(draft, f) ?? (f === 'surplusIdleMin' ? surplusIdleNote(draft) : null),
+            )}
             issues={shown(`scaling.${f}`)}
             onChange={(x) => edit(`scaling.${f}`, (d) => ({ ...d, scaling: { ...d.scaling, [f]: x } }))}
           />
