@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import type { Clock } from './ports.js';
 import { monotonicOf } from './aws-clock.js';
+import { dataDirFault, faultFix } from './data-dir-fault.js';
 import { writeFileDurably } from './durable-file.js';
 import { readBoundedFile, readBoundedFileSync, type BoundedRead } from './untrusted/bounded-read.js';
 
@@ -121,7 +122,11 @@ export class KeptFileWriter {
         await writeFileDurably(file, this.body());
       } catch (e) {
         this.dirty = true;
-        this.opts.onProblem?.(`${this.opts.what} could not be saved to ${file}: ${(e as Error).message}`);
+        // A full or read-only disk: the system's words name the call, not what to do about it.
+        const fault = dataDirFault(e);
+        this.opts.onProblem?.(
+          `${this.opts.what} could not be saved to ${file}: ${(e as Error).message}${fault ? `: ${faultFix(fault)}` : ''}`,
+        );
       }
     });
     this.waiting = this.writing = next;

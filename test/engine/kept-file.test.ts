@@ -7,16 +7,19 @@ import { VirtualClock } from '../../electron/engine/testkit/virtual-clock.js';
 
 const disk = vi.hoisted(() => ({
   writes: [] as { text: string; done: () => void }[],
+  /** Set: every write fails with it at once (a full disk). */
+  fail: null as NodeJS.ErrnoException | null,
 }));
 vi.mock('../../electron/engine/durable-file.js', () => ({
   writeFileDurably: (_file: string, text: string) =>
-    new Promise<void>((done) => disk.writes.push({ text, done: () => done() })),
+    disk.fail ? Promise.reject(disk.fail) : new Promise<void>((done) => disk.writes.push({ text, done: () => done() })),
 }));
 
 const { KeptFileWriter } = await import('../../electron/engine/kept-file.js');
 
 afterEach(() => {
   disk.writes.length = 0;
+  disk.fail = null;
 });
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -69,5 +72,26 @@ describe('KeptFileWriter on a stalled disk', () => {
     disk.writes[1]!.done();
     await second;
     expect(disk.writes.map((w) => w.text)).toEqual(['a', 'c']);
+  });
+});
+
+describe('KeptFileWriter on a full disk', () => {
+  it('says what to do, not only the system error', async () => {
+    disk.fail = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const problems: string[] = [];
+    const writer = new KeptFileWriter(
+      {
+        file: '/x/timeline.json',
+        clock: new VirtualClock(0),
+        what: 'the scaling history',
+        onProblem: (p) => problems.push(p),
+      },
+      () => 'state',
+    );
+    writer.touch();
+    await writer.flush();
+    expect(problems).toEqual([
+      'the scaling history could not be saved to /x/timeline.json: ENOSPC: no space left on device, write: free some space on its disk',
+    ]);
   });
 });
