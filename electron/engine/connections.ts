@@ -183,19 +183,26 @@ function causeOf(detail: string): string {
   return head.replace(/\.$/, '');
 }
 
-/** Remembers the current problem per service; a problem of another kind on the same service counts as a new one. */
+/**
+ * Remembers the current problem per service; a problem of another kind on the same service counts as a new one,
+ * once per outage: a network that flips between a timeout and a refused connection is one outage told twice, not a
+ * line per flip.
+ */
 export class ConnectionWatch {
-  private readonly current = new Map<Service, { problem: ConnectionProblem; since: number }>();
+  private readonly current = new Map<Service, { problem: ConnectionProblem; since: number; told: Set<string> }>();
 
   update(service: Service, problem: ConnectionProblem | null, now: number): ConnectionTransition | null {
     const was = this.current.get(service);
     if (!problem) {
       if (!was) return null;
       this.current.delete(service);
-      return { service, cleared: was };
+      return { service, cleared: { problem: was.problem, since: was.since } };
     }
-    if (was && signature(was.problem) === signature(problem)) return null;
-    this.current.set(service, { problem, since: was?.since ?? now });
+    const sig = signature(problem);
+    const told = was?.told ?? new Set<string>();
+    this.current.set(service, { problem, since: was?.since ?? now, told });
+    if (told.has(sig)) return null;
+    told.add(sig);
     return { service, started: problem };
   }
 

@@ -345,6 +345,18 @@ describe('ConnectionWatch', () => {
     );
     expect(w.update('ec2', null, T0 + 195_000)).toBeNull();
   });
+
+  it('a network flipping between two failures is each told once in that outage, and the status keeps the latest', () => {
+    const w = new ConnectionWatch();
+    const timeout = p({ kind: 'timeout', code: 'TimeoutError' });
+    const refused = p({ kind: 'unreachable', code: 'ECONNREFUSED' });
+    const told = [timeout, refused, timeout, refused, timeout].map((x, k) => w.update('ec2', x, T0 + k * 15_000));
+    expect(told.map((t) => t?.started?.kind ?? null)).toEqual(['timeout', 'unreachable', null, null, null]);
+    expect(w.problem('ec2')).toEqual(timeout);
+    expect(w.update('ec2', null, T0 + 90_000)?.cleared).toEqual({ problem: timeout, since: T0 });
+    // A new outage tells its failures again.
+    expect(w.update('ec2', refused, T0 + 120_000)?.started).toEqual(refused);
+  });
 });
 
 describe('engine: both connections reported independently', () => {
