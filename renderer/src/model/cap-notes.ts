@@ -1,6 +1,7 @@
 /**
- * Values that save but cannot take effect as typed, said under their field while they are typed: the config stays
- * valid (the engine applies the tighter limit), but a user who typed them expects what they say. Pure.
+ * Values that save but do not take effect as typed, said under their field while they are typed: one above a limit
+ * that stops it first (the config stays valid; the engine applies the tighter limit), or a field left empty (its
+ * default is saved). A user who typed them expects what they say. Pure.
  */
 import { SCALING_DEFAULTS, type ConfigDraft, type ScalingField } from './config-form.js';
 import { num as draftNum } from './draft-values.js';
