@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['test/conformance/**/*.test.ts'],
     environment: 'node',
+    // One temp folder per run, removed at its end (test/fixtures/temp-root.ts).
+    globalSetup: ['test/fixtures/temp-root.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -24,6 +24,8 @@ export default defineConfig({
       'test/ec2/launcher.test.ts',
     ],
     environment: 'node',
+    // One temp folder per run, removed at its end (test/fixtures/temp-root.ts).
+    globalSetup: ['test/fixtures/temp-root.ts'],
     testTimeout: 30_000,
   },
 });

@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { tempRoot } from './temp-root.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let args = process.argv.slice(2);
@@ -70,8 +69,6 @@ mkdirSync(outDir, { recursive: true });
 const report = path.join(outDir, suite === 'unit' ? 'vitest.json' : `vitest-${suite}.json`);
 // A report left by an earlier run must not count for this one (a bad option or a crash writes none).
 rmSync(report, { force: true });
-// Every temp folder of this run (tests, the processes they start, Chromium) goes into one, removed at the end.
-const temp = tempRoot();
 const r = spawnSync(
   process.execPath,
   [
@@ -87,10 +84,8 @@ const r = spawnSync(
   {
     stdio: 'inherit',
     cwd: root,
-    env: { ...process.env, ...temp.env },
   },
 );
-temp.remove();
 let passed = 0,
   failed = 0,
   skipped = 0;
