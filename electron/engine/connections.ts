@@ -6,6 +6,7 @@
  */
 import { ClearmlError, Ec2Error } from './ports.js';
 import { PROXY_REFUSED_CODE } from './net/proxy.js';
+import { EC2_SIDE_FAILURES } from './ec2/errors.js';
 import { UNTRUSTED_CA_REMEDY, isUntrustedCa } from './net/trust.js';
 import { errorText } from '../../shared/error-text.js';
 import type { StatusFix } from '../../shared/domain.js';
@@ -74,15 +75,6 @@ const PROXY_REMEDY =
   'check the proxy settings: HTTPS_PROXY (http://user:password@proxy:port when it asks for a login), and NO_PROXY ' +
   'for hosts reached directly';
 
-/** EC2's own failures (an answer, so neither the region nor the network is at fault). */
-const AWS_SIDE_CODES = new Set([
-  'InternalError',
-  'InternalFailure',
-  'ServerInternal',
-  'ServiceUnavailable',
-  'Unavailable',
-]);
-
 /** Where ClearML keys come from on the command line. */
 export const CLEARML_KEYS_REMEDY =
   'set CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY (or the api section of ~/clearml.conf)';
@@ -102,9 +94,9 @@ function remedy(p: ConnectionProblem, env: NodeJS.ProcessEnv = process.env): str
           "the server is down or failing: check the ClearML server's logs and the reverse proxy in front of it"
         : 'check clearml.apiHost in the config file (or CLEARML_API_HOST), the network and the VPN';
   // EC2 answered: the region and the network are right, and what fails is the account's rate or AWS itself.
-  if (p.kind === 'throttle' && !AWS_SIDE_CODES.has(p.code ?? ''))
+  if (EC2_SIDE_FAILURES.has(p.code ?? '')) return 'EC2 failed on its side: see the AWS Health Dashboard if it lasts';
+  if (p.kind === 'throttle')
     return 'other tools calling EC2 in this account and region share its request rate: the engine slows its calls';
-  if (AWS_SIDE_CODES.has(p.code ?? '')) return 'EC2 failed on its side: see the AWS Health Dashboard if it lasts';
   if (p.kind === 'auth')
     return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
       ? awsCredentialsRemedy(env.AWS_PROFILE)

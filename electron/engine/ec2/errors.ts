@@ -221,6 +221,15 @@ export function isTransientServerError(err: unknown): boolean {
   return f.status !== null && f.status >= 500 && f.status !== 503 && !f.networkCode && kindOf(f) === 'other';
 }
 
+/** EC2's own failures: it answered, so neither the region nor the network is at fault, and it may have acted. */
+export const EC2_SIDE_FAILURES: ReadonlySet<string> = new Set([
+  'InternalError',
+  'InternalFailure',
+  'ServerInternal',
+  'ServiceUnavailable',
+  'Unavailable',
+]);
+
 /**
  * A failure after which EC2 may still have carried the request out: the answer was lost or the server failed
  * midway (a 5xx, ServiceUnavailable, a connection reset or a stalled answer), as opposed to a refusal EC2 makes
@@ -229,8 +238,7 @@ export function isTransientServerError(err: unknown): boolean {
  * client token), which EC2 answers with that instance rather than a second one.
  */
 export function mayHaveActed(err: Ec2Error): boolean {
-  if (['ServiceUnavailable', 'Unavailable', 'InternalError', 'InternalFailure', 'ServerInternal'].includes(err.code))
-    return true;
+  if (EC2_SIDE_FAILURES.has(err.code)) return true;
   if (err.code === 'TimeoutError' || err.code === 'RequestTimeout') return true;
   return err.networkCode === 'ECONNRESET' || err.networkCode === 'EPIPE';
 }
