@@ -2,19 +2,34 @@
  * A hostile or broken teammate client with a valid token, over the real team server: what it sends must not write
  * forged lines into the host's log, nor flood it.
  */
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createFailureLog } from '../../electron/engine/service/failure-log.js';
-import { MAX_CONNECTIONS_PER_TOKEN } from '../../electron/engine/team/server.js';
+import { MAX_CONNECTIONS_PER_TOKEN, MAX_PENDING_PER_ADDRESS } from '../../electron/engine/team/server.js';
 import { serveDemoEngine, until, type ServedEngine } from '../fixtures/team.js';
 
 let engine: ServedEngine | null = null;
 const sockets: WebSocket[] = [];
+const raw: Socket[] = [];
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.terminate();
+  for (const s of raw.splice(0)) s.destroy();
   await engine?.stop();
   engine = null;
 });
+
+/** A TCP connection that never says anything (no TLS handshake, no request), like a port scanner or a script. */
+async function silentSocket(e: ServedEngine, localAddress = '127.0.0.1') {
+  const s = connect({ host: '127.0.0.1', port: e.serving.server.port, localAddress });
+  raw.push(s);
+  s.on('error', () => undefined);
+  await new Promise((r) => s.once('connect', r));
+  const closed = new Promise<void>((r) => s.once('close', () => r()));
+  let isClosed = false;
+  void closed.then(() => (isClosed = true));
+  return { closed, isClosed: () => isClosed, destroy: () => s.destroy() };
+}
 
 /** A raw client: the wire as any program holding the token can speak it, not the app's well-behaved client. */
 async function attachRaw(e: ServedEngine, token: string, opts: { autoPong?: boolean } = {}) {
@@ -68,6 +83,58 @@ describe('a hostile teammate client', () => {
     for (const l of failures) expect(l).toMatch(/^ws-\d+ \(mallory, viewer\): /);
   });
 });
+
+describe('anyone who reaches the port, without a token', () => {
+  it('holds at most a few silent sockets per address and locks out no teammate elsewhere', async () => {
+    const lines: string[] = [];
+    engine = await serveDemoEngine('team-hostile-', { log: (l) => lines.push(l) });
+    const held = [];
+    for (let i = 0; i < MAX_PENDING_PER_ADDRESS; i++) held.push(await silentSocket(engine));
+    // One more from the same address is closed at once; the ones before it are held (for up to 10 s).
+    const extra = await silentSocket(engine);
+    await extra.closed;
+    expect(held.filter((h) => h.isClosed())).toHaveLength(0);
+    expect(
+      lines.some((l) => /refused a connection from 127\.0\.0\.1: 16 connections from it have not presented/.test(l)),
+    ).toBe(true);
+    // A teammate from another address attaches meanwhile.
+    const alice = await attachFrom(engine, 'alice', '127.0.0.2');
+    expect(alice.readyState).toBe(WebSocket.OPEN);
+    // A slot given back (the socket closed) is free again.
+    held[0]!.destroy();
+    await held[0]!.closed;
+    await new Promise((r) => setTimeout(r, 300)); // the server's end closes a moment later
+    const again = await silentSocket(engine);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.isClosed()).toBe(false);
+  });
+
+  it('closes a socket that presents no valid token in time, but never an attached teammate', async () => {
+    const lines: string[] = [];
+    engine = await serveDemoEngine('team-hostile-', { log: (l) => lines.push(l), preAuthMs: 300 });
+    const alice = await attachFrom(engine, 'alice', '127.0.0.1');
+    const silent = await silentSocket(engine);
+    await silent.closed;
+    expect(lines.some((l) => /refused a connection from 127\.0\.0\.1: no valid token within 0\.3 s/.test(l))).toBe(
+      true,
+    );
+    await new Promise((r) => setTimeout(r, 600));
+    expect(alice.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+/** A well-behaved teammate's connection with a fresh viewer token, from `localAddress`. */
+async function attachFrom(e: ServedEngine, name: string, localAddress: string): Promise<WebSocket> {
+  const { token } = e.tokens.issue(name, 'viewer');
+  const ws = new WebSocket(`${e.url}/ipc`, {
+    headers: { Authorization: `Bearer ${token}` },
+    rejectUnauthorized: false,
+    localAddress,
+  });
+  sockets.push(ws);
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  return ws;
+}
 
 describe('a teammate client reconnecting in a loop', () => {
   it('does not write two lines per connection into the host log', async () => {

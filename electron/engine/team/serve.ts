@@ -58,6 +58,7 @@ export interface ServeOptions {
   log: (line: string) => void;
   pushIntervalMs?: number;
   heartbeatMs?: number;
+  preAuthMs?: number;
   /** The network settings the run took from its environment, shown to attached apps with the credentials. */
   network?: { notes: string[]; problems: string[] };
 }
@@ -123,6 +124,7 @@ export async function startServing(o: ServeOptions): Promise<Serving> {
       log: o.log,
       ...(o.pushIntervalMs !== undefined ? { pushIntervalMs: o.pushIntervalMs } : {}),
       ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
+      ...(o.preAuthMs !== undefined ? { preAuthMs: o.preAuthMs } : {}),
     });
   } catch (e) {
     service.dispose();

@@ -9,7 +9,7 @@
 import { watch, statSync, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -34,6 +34,15 @@ export const DEFAULT_LISTEN = { host: '0.0.0.0', port: 7465 };
  */
 export const MAX_CONNECTIONS_PER_TOKEN = 8;
 export const MAX_CONNECTIONS = 256;
+/**
+ * Sockets that have not presented a valid token yet: at most this many per address and in all, each for at most
+ * PRE_AUTH_MS. Anyone who reaches the port can open them; without a bound, a script holding thousands of silent
+ * sockets (a TLS handshake takes up to two minutes to time out) would cost the host memory and descriptors and keep
+ * teammates from attaching. Per address, so one such script does not lock out a teammate elsewhere.
+ */
+export const MAX_PENDING_PER_ADDRESS = 16;
+export const MAX_PENDING = 128;
+export const PRE_AUTH_MS = 10_000;
 
 export interface TeamServerOptions {
   dispatch: Dispatch;
@@ -50,6 +59,8 @@ export interface TeamServerOptions {
   heartbeatMs?: number;
   /** How often the token file is checked besides the file watcher (which may miss changes on some filesystems). */
   tokenPollMs?: number;
+  /** How long a socket may take to present a valid token (PRE_AUTH_MS by default). */
+  preAuthMs?: number;
 }
 
 export interface TeamServer {
@@ -151,6 +162,48 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
   const open = new Map<string, number>();
   let openTotal = 0;
 
+  // Sockets not yet admitted, by address, and how to let one go (by address and port: the TLS socket the upgrade
+  // sees wraps the raw socket counted here, and both have the same remote end).
+  const pending = new Map<string, number>();
+  const admit = new Map<string, () => void>();
+  let pendingTotal = 0;
+  const preAuthMs = opts.preAuthMs ?? PRE_AUTH_MS;
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '?';
+    const held = pending.get(address) ?? 0;
+    if (held >= MAX_PENDING_PER_ADDRESS || pendingTotal >= MAX_PENDING) {
+      logRefusal(
+        address,
+        held >= MAX_PENDING_PER_ADDRESS
+          ? `${plural(held, 'connection')} from it have not presented a token yet (at most ${MAX_PENDING_PER_ADDRESS})`
+          : `${plural(pendingTotal, 'connection')} have not presented a token yet (at most ${MAX_PENDING})`,
+      );
+      socket.destroy();
+      return;
+    }
+    pending.set(address, held + 1);
+    pendingTotal++;
+    const key = `${address}|${socket.remotePort}`;
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      admit.delete(key);
+      pendingTotal--;
+      const n = (pending.get(address) ?? 1) - 1;
+      if (n > 0) pending.set(address, n);
+      else pending.delete(address);
+    };
+    const timer = setTimeout(() => {
+      logRefusal(address, `no valid token within ${preAuthMs / 1000} s`);
+      socket.destroy();
+    }, preAuthMs);
+    timer.unref();
+    admit.set(key, settle);
+    socket.once('close', settle);
+  });
+
   function refuse(socket: Duplex, status: number, text: string, header = '') {
     socket.end(`HTTP/1.1 ${status} ${text}\r\n${header}Connection: close\r\nContent-Length: 0\r\n\r\n`);
   }
@@ -182,6 +235,7 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
       // Which limit was hit, for the attached app to say what helps: closing its own windows, or nothing it has.
       return refuse(socket, 429, 'Too Many Requests', `${CONNECTION_LIMIT_HEADER}: ${perToken ? 'token' : 'all'}\r\n`);
     }
+    admit.get(`${address}|${req.socket.remotePort}`)?.();
     open.set(record.sha256, held + 1);
     openTotal++;
     socket.once('close', () => {
