@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { getBridge } from './bridge/bridge.js';
 import { createAppStore, documentVisibility } from './state/app-store.js';
+import { localKeptDraft } from './state/kept-draft-storage.js';
 import { AppStoreProvider } from './state/react.js';
 import './styles/index.css';
 
@@ -10,6 +11,7 @@ const bridge = getBridge();
 const app = createAppStore(bridge.api, {
   visibility: documentVisibility(document),
   connection: bridge.connection,
+  keptDraft: localKeptDraft(window),
 });
 if (!bridge.problem) app.actions.start();
 

@@ -47,6 +47,27 @@ e2e.suite(`settings edits in Chromium${skipReason ? ` (${skipReason})` : ''}`, (
     expect(pageErrors(a)).toEqual([]);
   }, 120_000);
 
+  it('unsaved edits survive a reload of the window (a quit or a crash), and go once saved', async () => {
+    const p = await realPreview({ config: TEST_CONFIG });
+    const a = await open(p);
+    await tab(a, 'Settings');
+    await instanceType(a).fill('g5.xlarge');
+    await a.reload();
+    await tab(a, 'Settings');
+    await a
+      .getByText(/^Unsaved edits from \d{4}-\d\d-\d\d \d\d:\d\d are back: Save them, or Discard changes\.$/)
+      .waitFor();
+    expect(await instanceType(a).inputValue()).toBe('g5.xlarge');
+    await a.getByRole('button', { name: 'Save', exact: true }).click();
+    await a.getByText('Saved. The engine applies it at its next poll.').waitFor();
+    expect(p.backend.settings.get().config?.resources['gpu_t4']?.instanceType).toBe('g5.xlarge');
+    await a.reload();
+    await tab(a, 'Settings');
+    expect(await instanceType(a).inputValue()).toBe('g5.xlarge');
+    expect(await a.getByText(/are back: Save them/).count()).toBe(0);
+    expect(pageErrors(a)).toEqual([]);
+  }, 120_000);
+
   it('the same setting changed in two windows: the second window says its Save replaces the other one', async () => {
     const p = await realPreview({ config: TEST_CONFIG });
     const a = await open(p);

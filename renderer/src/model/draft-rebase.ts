@@ -18,10 +18,21 @@ export interface Rebased {
   overlaps: DraftPart[];
 }
 
-/** Row keys (`uid`) are made fresh each time a config is read into a draft, so they never count as a change. */
-const same = (a: unknown, b: unknown) =>
-  JSON.stringify(a, (k, v: unknown) => (k === 'uid' ? undefined : v)) ===
-  JSON.stringify(b, (k, v: unknown) => (k === 'uid' ? undefined : v));
+/**
+ * Row keys (`uid`) are made fresh each time a config is read into a draft, so they never count as a change; nor does
+ * the order of an object's keys (a draft read back from storage has its schema's order).
+ */
+const canonical = (k: string, v: unknown): unknown => {
+  if (k === 'uid') return undefined;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((key) => [key, o[key]]),
+  );
+};
+export const sameDraft = (a: unknown, b: unknown) => JSON.stringify(a, canonical) === JSON.stringify(b, canonical);
 
 /**
  * `base`: the draft of the config the edits started from; `mine`: the draft with the edits; `theirs`: the draft of the
@@ -31,8 +42,8 @@ export function rebaseDraft(base: ConfigDraft, mine: ConfigDraft, theirs: Config
   const taken: DraftPart[] = [];
   const overlaps: DraftPart[] = [];
   const pick = <T>(part: DraftPart, b: T, m: T, t: T): T => {
-    if (same(t, b) || same(t, m)) return m;
-    if (same(m, b)) {
+    if (sameDraft(t, b) || sameDraft(t, m)) return m;
+    if (sameDraft(m, b)) {
       taken.push(part);
       return t;
     }

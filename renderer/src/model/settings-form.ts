@@ -5,7 +5,7 @@
 import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import { attentionText } from './attention.js';
 import { draftFromConfig, type ConfigDraft, type FieldId, type IssueMap } from './config-form.js';
-import { rebaseDraft, rebaseText } from './draft-rebase.js';
+import { rebaseDraft, rebaseText, sameDraft } from './draft-rebase.js';
 
 export type Status = { tone: 'ok' | 'error' | 'info' | 'warn'; text: string } | null;
 export type ImportDifference = InvokeResponse<'autoscaler:config.import'>['differences'][number];
@@ -64,7 +64,12 @@ export type FormAction =
   /** `notice`: what the engine said with it (a team engine whose --config file wins at its next start). */
   | { type: 'saved'; notice?: string }
   | ({ type: 'imported' } & EditorImport)
-  | { type: 'dialog'; dialog: FormDialog | null };
+  | { type: 'dialog'; dialog: FormDialog | null }
+  /**
+   * Unsaved edits kept by an earlier window (kept-draft.ts), merged with the config saved now as a config saved
+   * elsewhere is; `when`: when they were kept, as shown. Edits that are all saved already load a clean draft.
+   */
+  | { type: 'restored'; base: ConfigDraft; draft: ConfigDraft; config: unknown; when: string };
 
 export function initialFormState(config: unknown): FormState {
   return {
@@ -157,6 +162,19 @@ export function formReducer(s: FormState, a: FormAction): FormState {
       };
     case 'dialog':
       return { ...s, dialog: a.dialog };
+    case 'restored': {
+      const theirs = draftFromConfig(a.config);
+      const r = rebaseDraft(a.base, a.draft, theirs);
+      if (sameDraft(r.draft, theirs)) return initialFormState(a.config);
+      const merged = rebaseText(r);
+      const head = `Unsaved edits from ${a.when} are back: Save them, or Discard changes.`;
+      return {
+        ...initialFormState(a.config),
+        draft: r.draft,
+        dirty: true,
+        status: merged ? { tone: merged.tone, text: `${head} ${merged.text}` } : { tone: 'info', text: head },
+      };
+    }
   }
 }
 

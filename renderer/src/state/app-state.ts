@@ -83,6 +83,16 @@ export interface AppStoreOptions {
   confirmTimeoutMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /** Where unsaved Settings edits are kept across a quit or crash (kept-draft.ts); none: they are not. */
+  keptDraft?: KeptDraftStorage;
+  now?: () => number;
+}
+
+/** One stored text (the window's localStorage in the app and the preview). Failures are the storage's to swallow. */
+export interface KeptDraftStorage {
+  read(): string | null;
+  write(text: string): void;
+  clear(): void;
 }
 
 export type Result<C extends InvokeChannel> = Envelope<InvokeResponse<C>>;

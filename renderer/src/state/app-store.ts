@@ -14,11 +14,15 @@ import {
   type AppState,
   type AppStore,
   type AppStoreOptions,
+  type KeptDraftStorage,
   type Notice,
   type StoreKit,
   type VisibilitySource,
 } from './app-state.js';
 import { formReducer, initialFormState } from '../model/settings-form.js';
+import { draftFromConfig } from '../model/config-form.js';
+import { formatDate } from '../model/format.js';
+import { keptDecision, keptText } from '../model/kept-draft.js';
 import { configActions } from './config-actions.js';
 import { credentialsActions } from './credentials-actions.js';
 import { engineActions } from './engine-actions.js';
@@ -34,6 +38,7 @@ export {
   type AppStore,
   type AppStoreOptions,
   type ConfigInfo,
+  type KeptDraftStorage,
   type ConnectionSource,
   type ConnectionStatus,
   type CredentialsStatus,
@@ -270,7 +275,40 @@ export function createAppStore(api: AutoscalerApi, options: AppStoreOptions = {}
     ...teamActions(kit),
   };
 
+  if (options.keptDraft) keepDrafts(store, actions, options.keptDraft, options.now ?? Date.now);
   return { store, actions };
+}
+
+/**
+ * Unsaved Settings edits outlive the window (kept-draft.ts): once the saved config and the snapshot are read, edits
+ * kept by an earlier window of the same ClearML server come back as the draft; from then on a draft with edits is
+ * kept on every change, and let go once it is saved or discarded.
+ */
+function keepDrafts(store: AppStore['store'], actions: AppActions, kept: KeptDraftStorage, now: () => number) {
+  let offered = false;
+  store.subscribe((s, prev) => {
+    if (!offered) {
+      if (!s.config || !s.snapshot) return;
+      offered = true;
+      if (s.settingsForm?.dirty) return;
+      const demo = s.snapshot.demo;
+      const d = keptDecision(kept.read(), { apiHost: draftFromConfig(s.config.config).apiHost, demo });
+      if (!d.offer) return;
+      actions.settingsForm({
+        type: 'restored',
+        base: d.kept.base,
+        draft: d.kept.draft,
+        config: s.config.config,
+        when: formatDate(d.kept.savedAt),
+      });
+      // All of them saved already (the window closed between saving and letting go): nothing to offer.
+      if (!store.getState().settingsForm?.dirty) kept.clear();
+      return;
+    }
+    if (s.settingsForm === prev.settingsForm) return;
+    if (s.settingsForm?.dirty) kept.write(keptText(s.settingsForm, s.snapshot?.demo ?? false, now()));
+    else if (prev.settingsForm?.dirty) kept.clear();
+  });
 }
 
 export type StateChangedPayload = EventPayload<'autoscaler:state.changed'>;
