@@ -137,6 +137,13 @@ describe('overview model', () => {
       busy: 1,
       idle: 0,
     });
+    // One stopped (its worker not gone from ClearML yet) neither runs nor serves: the engine does not count it either.
+    const stoppedRow = { ...foreign('i-e', false), live: false };
+    expect(overviewModel(snapshot({ adoptable: [foreign('i-a', true), stoppedRow] }), now).fromClearml).toEqual({
+      running: 1,
+      busy: 1,
+      idle: 0,
+    });
     expect(overviewModel(snapshot({}), now).fromClearml).toEqual({ running: 0, busy: 0, idle: 0 });
     expect(withClearml('waiting for tasks', 2)).toBe("waiting for tasks; +2 from ClearML's autoscaler");
     expect(withClearml('waiting for tasks', 0)).toBe('waiting for tasks');

@@ -66,8 +66,9 @@ const LABELS: Record<EngineStatus, string> = {
 
 /** Instances of ClearML's autoscaler serving our queues: each one's worker is busy or idle. */
 function clearmlCounts(s: Snapshot): OverviewModel['fromClearml'] {
-  // A stranger's instance a worker name points at is not ClearML's (the adoption card says it apart).
-  const theirs = fromAutoscaler(s.adoptable);
+  // A stranger's instance a worker name points at is not ClearML's (the adoption card says it apart); one stopped
+  // (its worker not yet gone from ClearML) neither runs nor serves a queue: the engine leaves it out of capacity too.
+  const theirs = foreignRunning(s.adoptable);
   const running = theirs.length;
   const busy = theirs.filter((a) => a.busy).length;
   return { running, busy, idle: running - busy };
