@@ -14,6 +14,7 @@ import {
   SECRET_FIELDS,
 } from './clearmlImport.js';
 import { differenceText, type DifferenceView } from './clearml-differences.js';
+import { readClearmlTask, taskNoteText } from './clearml-task.js';
 import { resolveAsPyyaml, yamlPath, type ReadAs11 } from './pyyaml.js';
 import { describeIssues } from './issues.js';
 import { userDataSizeIssues } from '../userdata/userdata.js';
@@ -73,6 +74,21 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
   } catch (e) {
     // The yaml package refuses alias bombs (exponential expansion) here.
     return fail('unknown', '(file)', `not a usable config: ${(e as Error).message}`);
+  }
+  // A service task's configuration, as ClearML's REST API answers it: read back into the file's two parts. Its
+  // values are JSON and the task's own text, so no YAML 1.1 reading applies.
+  const task = readClearmlTask(value);
+  if (task.kind === 'task') {
+    const r = importClearmlConfig(task.doc, opts);
+    const issues = [...task.issues, ...r.issues];
+    return {
+      format: 'clearml',
+      config: issues.length === 0 ? r.config : null,
+      issues,
+      warnings: [...task.notes.map(taskNoteText), ...r.warnings],
+      secrets: r.secrets,
+      differences: issues.length === 0 ? r.differences.map(differenceText) : [],
+    };
   }
   const format = detectFormat(value);
 
