@@ -1125,3 +1125,39 @@ describe("ClearML's example configs import without surprises", () => {
     }
   });
 });
+
+describe('a resource listed for more than one queue', () => {
+  const shared = (w: string) => w.startsWith("configurations.queues: resource 'gpu_t4' is listed for queues");
+
+  it('is imported with a warning that ClearML refused it and what each queue does here', () => {
+    const r = importClearmlConfig(
+      doc((d) => {
+        d.configurations['queues'] = { aws_gpu: [['gpu_t4', 3]], aws_big: [['gpu_t4', 2]] };
+      }),
+      HOST,
+    );
+    const c = ok(r);
+    expect(c.queues['aws_big']).toEqual([{ resource: 'gpu_t4', maxInstances: 2 }]);
+    expect(r.warnings.filter(shared)).toEqual([
+      "configurations.queues: resource 'gpu_t4' is listed for queues 'aws_gpu', 'aws_big'. ClearML's autoscaler refused to start with that (\"a resource name can only appear in a single queue definition\"); here each queue launches its own gpu_t4 instances, each queue up to its own cap (5 in all). To keep one cap, copy the resource under another name for each queue, as ClearML's wizard does (gpu_t4_<queue>)",
+    ]);
+  });
+
+  it.each([
+    ['one queue', { aws_gpu: [['gpu_t4', 3]] }],
+    ['two queues, each its own resource', { aws_gpu: [['gpu_t4', 3]], aws_cpu: [['cpu', 1]] }],
+  ])('%s: no such warning', (_, queues) => {
+    const r = importClearmlConfig(
+      doc((d) => {
+        (d.configurations['resource_configurations'] as Record<string, unknown>)['cpu'] = {
+          ...res(d),
+          instance_type: 'm5.large',
+        };
+        d.configurations['queues'] = queues;
+      }),
+      HOST,
+    );
+    ok(r);
+    expect(r.warnings.filter((w) => w.includes('is listed for queues'))).toEqual([]);
+  });
+});

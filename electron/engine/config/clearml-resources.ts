@@ -223,7 +223,31 @@ export function importQueues(r: Reader, raw: unknown, resourceNames: string[]): 
     // its resource and cap missing, at paths the file does not have.
     if (mapped.every((e) => e !== null)) out[queue] = mapped;
   }
+  sharedResourceWarnings(r, out);
   return out;
+}
+
+/**
+ * A resource listed for more than one queue: ClearML's autoscaler refused to start with such a file (its sanity
+ * check, "health check failed"), so nothing it ran had one. Here each queue launches its own instances of it.
+ */
+function sharedResourceWarnings(r: Reader, queues: Obj): void {
+  const byResource = new Map<string, { queue: string; cap: number }[]>();
+  for (const [queue, entries] of Object.entries(queues)) {
+    for (const e of entries as { resource?: string; maxInstances?: number }[]) {
+      if (e.resource === undefined) continue;
+      const list = byResource.get(e.resource) ?? [];
+      list.push({ queue, cap: e.maxInstances ?? 0 });
+      byResource.set(e.resource, list);
+    }
+  }
+  for (const [resource, uses] of byResource) {
+    if (new Set(uses.map((u) => u.queue)).size < 2) continue;
+    const total = uses.reduce((n, u) => n + u.cap, 0);
+    r.warnings.push(
+      `configurations.queues: resource '${resource}' is listed for queues ${uses.map((u) => `'${u.queue}'`).join(', ')}. ClearML's autoscaler refused to start with that ("a resource name can only appear in a single queue definition"); here each queue launches its own ${resource} instances, each queue up to its own cap (${total} in all). To keep one cap, copy the resource under another name for each queue, as ClearML's wizard does (${resource}_<queue>)`,
+    );
+  }
 }
 
 /**
