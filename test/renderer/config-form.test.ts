@@ -10,7 +10,14 @@ import {
   type ConfigDraft,
 } from '../../renderer/src/model/config-form.js';
 import { credentialIssues, engineCredentialsProblem } from '../../renderer/src/model/credentials.js';
-import { ConfigSchema, type ConfigInput } from '../../shared/config.js';
+import type { z } from 'zod';
+import {
+  ConfigSchema,
+  type ConfigInput,
+  type QueueResourceSchema,
+  type ResourceSchema,
+  type ScalingSchema,
+} from '../../shared/config.js';
 
 const valid: ConfigInput = {
   clearml: { apiHost: 'https://api.clear.ml' },
@@ -37,6 +44,60 @@ describe('config form', () => {
     expect(v.issues).toEqual({});
     expect(v.valid).toBe(true);
     expect(ConfigSchema.parse(v.config)).toEqual(ConfigSchema.parse(valid));
+  });
+
+  // Every field of a resource, a queue's entry and the scaling block, each at a value other than its default: a field
+  // added to the schema does not compile here until it is given one, and then a Settings save must keep it, whether
+  // the form edits it or not (a form that rebuilt the entry from the fields it knows erased the others).
+  type Every<S extends z.ZodType> = Required<z.input<S>>;
+  const everyResourceField: Every<typeof ResourceSchema> = {
+    instanceType: 'g5.xlarge',
+    market: 'spot',
+    spotFallbackToOnDemand: false,
+    amiId: 'ami-0123456789abcdef0',
+    subnetIds: ['subnet-0123abcd'],
+    availabilityZones: ['us-east-1b'],
+    securityGroupIds: ['sg-0123abcd'],
+    keyName: 'ops',
+    iamInstanceProfile: { name: 'agents' },
+    ebs: { deviceName: '/dev/xvda', volumeSizeGiB: 120, volumeType: 'gp3', snapshotId: 'snap-0123456789abcdef0' },
+    tags: { team: 'ml' },
+    cpuOnly: true,
+    dockerImage: 'nvidia/cuda:12.4.1-runtime-ubuntu22.04',
+    enableMonitoring: true,
+  };
+  const everyQueueEntryField: Every<typeof QueueResourceSchema> = { resource: 'gpu_t4', maxInstances: 7 };
+  const everyScalingField: Every<typeof ScalingSchema> = {
+    pollingIntervalSec: 30,
+    maxIdleMin: 20,
+    surplusIdleMin: 3,
+    preference: 'latency',
+    maxSpinUpMin: 25,
+    workersPrefix: 'team_a',
+    maxTotalInstances: 9,
+    dryRun: true,
+  };
+
+  it('a save keeps every field of a resource, a queue entry and the scaling block', () => {
+    const config = ConfigSchema.parse({
+      ...valid,
+      resources: { gpu_t4: everyResourceField },
+      queues: { gpu: [everyQueueEntryField] },
+      scaling: everyScalingField,
+    });
+    const v = validateDraft(draftFromConfig(config));
+    expect(v.issues).toEqual({});
+    expect(ConfigSchema.parse(v.config)).toEqual(config);
+  });
+
+  it("a queue entry's field the form does not edit is kept by a save, and by an edit of the entry", () => {
+    const draft = draftFromConfig({ ...valid, queues: { gpu: [{ resource: 'gpu_t4', maxInstances: 3, minIdle: 1 }] } });
+    const saved = buildConfig(draft).config as { queues: Record<string, Record<string, unknown>[]> };
+    expect(saved.queues['gpu']).toEqual([{ resource: 'gpu_t4', maxInstances: 3, minIdle: 1 }]);
+    const edited = buildConfig(edit(draft, (x) => (x.queues[0]!.entries[0]!.maxInstances = '5'))).config as {
+      queues: Record<string, Record<string, unknown>[]>;
+    };
+    expect(edited.queues['gpu']).toEqual([{ resource: 'gpu_t4', maxInstances: 5, minIdle: 1 }]);
   });
 
   it('edits all three ClearML hosts: the files server is kept, changed, cleared and checked like the others', () => {

@@ -56,7 +56,15 @@ export interface QueueEntryDraft {
   uid: string;
   resource: string;
   maxInstances: string;
+  /**
+   * The entry's fields this form does not edit, kept as they were: a setting added to the config schema before
+   * the form shows it must not be erased by a save of an unrelated field.
+   */
+  rest: Record<string, unknown>;
 }
+
+/** What the form edits of a queue's entry; the rest is kept (`QueueEntryDraft.rest`). */
+const QUEUE_ENTRY_KEYS = ['resource', 'maxInstances'] as const;
 
 export interface QueueDraft {
   uid: string;
@@ -126,8 +134,13 @@ export function emptyResource(name = ''): ResourceDraft {
   };
 }
 
+/** A new (queue, resource) entry as the form offers it. */
+export function emptyQueueEntry(resource = ''): QueueEntryDraft {
+  return { uid: newUid('e'), resource, maxInstances: '2', rest: {} };
+}
+
 export function emptyQueue(name = '', resource = ''): QueueDraft {
-  return { uid: newUid('q'), name, entries: [{ uid: newUid('e'), resource, maxInstances: '2' }] };
+  return { uid: newUid('q'), name, entries: [emptyQueueEntry(resource)] };
 }
 
 /** From our config format (or null before first setup) to a draft. Unknown fields are carried in `rest`. */
@@ -163,6 +176,7 @@ export function draftFromConfig(config: unknown): ConfigDraft {
       uid: newUid('e'),
       resource: str(obj(e)['resource']),
       maxInstances: str(obj(e)['maxInstances']),
+      rest: without(obj(e), QUEUE_ENTRY_KEYS),
     })),
   }));
   return {
@@ -279,7 +293,7 @@ export function buildConfig(d: ConfigDraft): Built {
           `unknown resource '${e.resource}'; defined resources: ${[...seenResource.keys()].join(', ') || 'none'}`,
         );
       if (!e.resource) add(draftIssues, `entry:${e.uid}:resource`, 'choose a resource for this queue');
-      return { resource: e.resource, maxInstances: num(e.maxInstances) };
+      return { ...e.rest, resource: e.resource, maxInstances: num(e.maxInstances) };
     });
   }
   const budgets = buildBudgets(d.budgets, [...seenQueue].filter(Boolean), paths, draftIssues);

@@ -2,7 +2,7 @@
 import { SelectField, TextField } from '../../components/Field.js';
 import {
   emptyQueue,
-  newUid,
+  emptyQueueEntry,
   renameQueue,
   type ConfigDraft,
   type FieldId,
@@ -106,7 +106,7 @@ export function QueuesSection({ draft, shown, edit }: { draft: ConfigDraft; show
                   q.uid,
                   (qq) => ({
                     ...qq,
-                    entries: [...qq.entries, { uid: newUid('e'), resource: '', maxInstances: '2' }],
+                    entries: [...qq.entries, emptyQueueEntry()],
                   }),
                   `queue:${q.uid}:entries`,
                 )
