@@ -166,7 +166,8 @@ export type LaunchFailureCause = z.infer<typeof LaunchFailureCauseSchema>;
 
 /**
  * What an event is, where its kind is too broad to decide from (an `error` or `engine` event of many sorts): set by
- * the constructor that emits it (electron/engine/events.ts), read by the notifier instead of the event's words.
+ * the constructor that emits it (electron/engine/events.ts), read by the notifier instead of the event's words
+ * (`NOTICE_OF_CODE` in shared/notify/notifier.ts: each code's notification category, or none).
  * `credentials-refused`, `credentials-missing`: AWS or ClearML refused the keys, or found none (any call: a
  * connection, a termination, a lookup); `credentials-back`: refused keys work again; `stopped-outside`: one of ours
  * was stopped outside the app; `terminate-failed`: EC2 refused a termination for another reason than the keys;

@@ -13,7 +13,7 @@
  * and a successful launch on a queue takes it out of the failure (the launch is itself notified, as "launched").
  * Text is redacted before it leaves this module.
  */
-import { queuesKnown, type EngineEvent, type Snapshot } from '../domain.js';
+import { queuesKnown, type EngineEvent, type EventCode, type Snapshot } from '../domain.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
 import { andList, clip, localTimeOfDay, plural, sentence } from '../words.js';
@@ -157,9 +157,32 @@ function credentialsProblem(e: EngineEvent): boolean {
 }
 
 /**
+ * What an event of a broad kind (`error`, `engine`, `decision`) is told as, by its code (`EventCodeSchema`); null:
+ * only logged. A new code does not compile until it is given its switch here, so an event meant to be told cannot
+ * be left silent by a forgotten case.
+ */
+export const NOTICE_OF_CODE: Record<EventCode, Exclude<NoticeKind, 'connectionLost'> | null> = {
+  'credentials-refused': 'credentialsRejected',
+  'credentials-missing': 'credentialsRejected',
+  // Told under the same switch as the refusal it ends, so a user who muted one does not get the other.
+  'credentials-back': 'credentialsRejected',
+  // Under the switch of the termination it announces: a user who stopped it on purpose can still keep it.
+  'stopped-outside': 'terminated',
+  // AWS taking spot instances back ends them as a termination does: the same switch, in a bucket of its own.
+  'spot-interrupted': 'terminated',
+  // A termination EC2 refuses for another reason than the keys (termination protection, a policy): the instance
+  // bills on until someone acts, so it is told under the switch of failed launches, not of terminations (a user
+  // who mutes the routine "Instances terminated" still hears of one that keeps billing).
+  'terminate-failed': 'launchFailed',
+  // A decision that left tasks at an instance cap ("…; 2 not launched: gpu_t4 is at its cap of 3").
+  'instance-cap': 'capReached',
+};
+
+/**
  * Engine events → notification kinds, from the event's kind, cause and code, never its words: a message that
  * quotes "AuthFailure" (a missing Spot role) or names "credentials" (a tip) is no credentials refusal. Events never
- * say a connection is lost for long: that is read from the state (`holdingOnOutage`).
+ * say a connection is lost for long: that is read from the state (`holdingOnOutage`). Every kind has its case (no
+ * default), so a new kind does not compile until it is decided here.
  */
 export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLost'> | null {
   switch (e.kind) {
@@ -177,21 +200,14 @@ export function classifyEvent(e: EngineEvent): Exclude<NoticeKind, 'connectionLo
       // Gained, lost, another engine, the lease unreachable; standing by and recoveries are only logged.
       return e.level === 'info' ? null : 'team';
     case 'error':
-      // A termination EC2 refuses for another reason than the keys (termination protection, a policy): the instance
-      // bills on until someone acts, so it is told under the switch of failed launches, not of terminations (a user
-      // who mutes the routine "Instances terminated" still hears of one that keeps billing).
-      if (e.code === 'terminate-failed') return 'launchFailed';
-      return credentialsProblem(e) ? 'credentialsRejected' : null;
     case 'engine':
-      // Told under the same switch as the refusal it ends, so a user who muted one does not get the other.
-      if (e.code === 'credentials-back') return 'credentialsRejected';
-      // Under the switch of the termination it announces: a user who stopped it on purpose can still keep it.
-      // AWS taking spot instances back ends them as a termination does: the same switch, in a bucket of its own.
-      return e.code === 'stopped-outside' || e.code === 'spot-interrupted' ? 'terminated' : null;
     case 'decision':
-      // A decision that left tasks at an instance cap ("…; 2 not launched: gpu_t4 is at its cap of 3").
-      return e.code === 'instance-cap' ? 'capReached' : null;
-    default:
+      // Too broad a kind to decide from: the code its constructor set says what it is.
+      return e.code === undefined ? null : NOTICE_OF_CODE[e.code];
+    case 'unregister':
+    case 'requeue':
+    case 'orphan':
+      // Housekeeping the event log shows, never a notification.
       return null;
   }
 }
