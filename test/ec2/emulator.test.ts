@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TAG } from '../../electron/engine/ports.js';
 import { parseUserDataMarkers } from '../../electron/engine/emulators/seams.js';
 import { createEc2Provider } from '../../electron/engine/ec2/provider.js';
+import { CAPACITY_CODES } from '../../electron/engine/ec2/errors.js';
 import { signingRegion } from '../../electron/engine/emulators/ec2-emulator.js';
 import { FAKE_CREDENTIALS, launchSpec, startRig, type Rig } from './helpers.js';
 
@@ -388,20 +389,24 @@ describe('spot requests', () => {
     });
   });
 
-  it('stays open without an instance while there is no capacity (no error to the caller)', async () => {
-    rig = await startRig();
-    rig.emu.faults.push({ action: 'RunInstances', code: 'InsufficientInstanceCapacity' });
-    const r = await rig.raw.send(new RequestSpotInstancesCommand({ LaunchSpecification: SPEC }));
-    rig.clock.advance(60_000);
-    const d = await rig.raw.send(
-      new DescribeSpotInstanceRequestsCommand({
-        SpotInstanceRequestIds: [r.SpotInstanceRequests![0]!.SpotInstanceRequestId!],
-      }),
-    );
-    expect(d.SpotInstanceRequests?.[0]).toMatchObject({ State: 'open', Status: { Code: 'capacity-not-available' } });
-    expect(d.SpotInstanceRequests?.[0]?.InstanceId).toBeUndefined();
-    expect(rig.emu.instances()).toEqual([]);
-  });
+  // Every code the engine reads as capacity, so the emulator and the engine cannot disagree on what capacity is.
+  it.each([...CAPACITY_CODES])(
+    'stays open without an instance while there is no capacity (%s: no error to the caller)',
+    async (code) => {
+      rig = await startRig();
+      rig.emu.faults.push({ action: 'RunInstances', code });
+      const r = await rig.raw.send(new RequestSpotInstancesCommand({ LaunchSpecification: SPEC }));
+      rig.clock.advance(60_000);
+      const d = await rig.raw.send(
+        new DescribeSpotInstanceRequestsCommand({
+          SpotInstanceRequestIds: [r.SpotInstanceRequests![0]!.SpotInstanceRequestId!],
+        }),
+      );
+      expect(d.SpotInstanceRequests?.[0]).toMatchObject({ State: 'open', Status: { Code: 'capacity-not-available' } });
+      expect(d.SpotInstanceRequests?.[0]?.InstanceId).toBeUndefined();
+      expect(rig.emu.instances()).toEqual([]);
+    },
+  );
 
   it('answers an unknown request id with InvalidSpotInstanceRequestID.NotFound', async () => {
     rig = await startRig();

@@ -34,7 +34,12 @@ export interface Ec2ErrorContext {
  */
 export const SPOT_ROLE_MISSING = 'AuthFailure.ServiceLinkedRoleCreationNotPermitted';
 
-const CAPACITY = new Set([
+/**
+ * EC2's answers for no room to launch (a shortage, a quota, a price): the launcher moves on to the next placement
+ * or market. The EC2 emulator refuses with the same list (a capacity refusal binds a launch's client token and
+ * leaves a spot request open), so the engine and the emulator cannot disagree on what capacity is.
+ */
+export const CAPACITY_CODES: ReadonlySet<string> = new Set([
   'InsufficientInstanceCapacity',
   'InsufficientHostCapacity',
   'InsufficientReservedInstanceCapacity',
@@ -196,7 +201,7 @@ export function kindOf(f: ErrorFacts): Ec2ErrorKind {
   const { code, status } = f;
   if (f.proxyStatus !== null) return 'unreachable';
   if (code === SPOT_ROLE_MISSING) return 'spot-role';
-  if (CAPACITY.has(code)) return 'capacity';
+  if (CAPACITY_CODES.has(code)) return 'capacity';
   if (code === 'Unsupported') return /availability zone/i.test(f.message) ? 'capacity' : 'invalid';
   if (THROTTLE.has(code) || status === 429 || status === 503) return 'throttle';
   if (AUTH.has(code) || code.startsWith('AuthFailure.')) return 'auth';
@@ -214,7 +219,7 @@ export function capacityScope(code: string): 'market' | 'placement' {
 /** EC2 answers with a server error that the same request (same client token) may safely repeat. */
 export function isTransientServerError(err: unknown): boolean {
   const f = readErrorFacts(err);
-  if (CAPACITY.has(f.code) || f.code === SPOT_ROLE_MISSING || THROTTLE.has(f.code)) return false;
+  if (CAPACITY_CODES.has(f.code) || f.code === SPOT_ROLE_MISSING || THROTTLE.has(f.code)) return false;
   if (f.code === 'InternalError' || f.code === 'InternalFailure' || f.code === 'ServerInternal') return true;
   // A dropped connection mid-request is worth one more try; a refused or unresolvable one is not.
   if (f.networkCode === 'ECONNRESET' || f.networkCode === 'EPIPE' || f.code === 'TimeoutError') return true;

@@ -10,6 +10,7 @@ import { defaultSpotPrice, type EmulatedInstanceType } from './ec2-catalog.js';
 import type { Ec2EmulatorOptions, Ec2Interceptor, Ec2Refusal, EmulatedInstanceDetail } from './ec2-model.js';
 import type { QueryParams } from './ec2-query.js';
 import { statusForCode, type XmlObject } from './ec2-xml.js';
+import { CAPACITY_CODES as ENGINE_CAPACITY_CODES } from '../ec2/errors.js';
 
 export class Ec2Fail extends Error {
   constructor(
@@ -61,17 +62,11 @@ export const STATE_CODE: Record<Ec2State, number> = {
 /** The account every emulated resource belongs to. */
 export const OWNER_ID = '123456789012';
 
-export const CAPACITY_CODES = new Set([
-  'InsufficientInstanceCapacity',
-  'InsufficientHostCapacity',
-  'InsufficientReservedInstanceCapacity',
-  'InsufficientCapacity',
-  'InsufficientFreeAddressesInSubnet',
-  'MaxSpotInstanceCountExceeded',
-  'VcpuLimitExceeded',
-  'SpotMaxPriceTooLow',
-  'Unsupported',
-]);
+/**
+ * Refusals for capacity: the engine's list (`ec2/errors.ts`), plus `Unsupported` (the type not offered in the zone),
+ * which the engine reads as capacity only when its message names the zone.
+ */
+export const CAPACITY_CODES: ReadonlySet<string> = new Set([...ENGINE_CAPACITY_CODES, 'Unsupported']);
 
 export const intParam = (min: number, max: number) =>
   z
