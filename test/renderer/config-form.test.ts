@@ -14,10 +14,13 @@ import type { z } from 'zod';
 import {
   ConfigSchema,
   type ConfigInput,
+  type LeaseSchema,
   type QueueResourceSchema,
   type ResourceSchema,
   type ScalingSchema,
 } from '../../shared/config.js';
+import type { BudgetCapsSchema, BudgetsSchema } from '../../shared/budget.js';
+import type { TeamSchema } from '../../shared/team.js';
 
 const valid: ConfigInput = {
   clearml: { apiHost: 'https://api.clear.ml' },
@@ -46,9 +49,11 @@ describe('config form', () => {
     expect(ConfigSchema.parse(v.config)).toEqual(ConfigSchema.parse(valid));
   });
 
-  // Every field of a resource, a queue's entry and the scaling block, each at a value other than its default: a field
-  // added to the schema does not compile here until it is given one, and then a Settings save must keep it, whether
-  // the form edits it or not (a form that rebuilt the entry from the fields it knows erased the others).
+  // Every field of a resource, a queue's entry, the scaling block, the budgets, the lease and team mode, each at a
+  // value other than its default: a field added to one of these schemas does not compile here until it is given one,
+  // and then a Settings save must keep it. Resources, queue entries and scaling keep what the form does not edit;
+  // budgets, lease and team are rebuilt from their drafts (`limits-draft.ts`), so a new field there needs its draft
+  // field, or this test fails.
   type Every<S extends z.ZodType> = Required<z.input<S>>;
   const everyResourceField: Every<typeof ResourceSchema> = {
     instanceType: 'g5.xlarge',
@@ -77,13 +82,35 @@ describe('config form', () => {
     maxTotalInstances: 9,
     dryRun: true,
   };
+  const everyCapField: Every<typeof BudgetCapsSchema> = { hourlyUsd: 12.5, monthlyUsd: 900 };
+  const everyBudgetsField: Every<typeof BudgetsSchema> = {
+    mode: 'terminate-idle',
+    nearCapPercent: 70,
+    global: everyCapField,
+    queues: { gpu: everyCapField },
+  };
+  const everyLeaseField: Every<typeof LeaseSchema> = {
+    enabled: false,
+    leaseMin: 30,
+    graceMin: 5,
+    maxLifetimeHours: 48,
+  };
+  const everyTeamField: Every<typeof TeamSchema> = {
+    leaseTable: 'cta-leases',
+    leaseRegion: 'eu-west-1',
+    leaseSec: 90,
+    graceSec: 40,
+  };
 
-  it('a save keeps every field of a resource, a queue entry and the scaling block', () => {
+  it('a save keeps every field of a resource, a queue entry, the scaling block, the budgets, the lease and team mode', () => {
     const config = ConfigSchema.parse({
       ...valid,
       resources: { gpu_t4: everyResourceField },
       queues: { gpu: [everyQueueEntryField] },
       scaling: everyScalingField,
+      budgets: everyBudgetsField,
+      lease: everyLeaseField,
+      team: everyTeamField,
     });
     const v = validateDraft(draftFromConfig(config));
     expect(v.issues).toEqual({});
