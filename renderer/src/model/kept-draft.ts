@@ -44,7 +44,7 @@ const DraftSchema = z.object({
       z.object({
         uid,
         name: str,
-        entries: z.array(z.object({ uid, resource: str, maxInstances: str })).max(1000),
+        entries: z.array(z.object({ uid, resource: str, maxInstances: str, rest })).max(1000),
       }),
     )
     .max(1000),
