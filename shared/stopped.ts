@@ -35,3 +35,13 @@ export function stoppedNote(i: Pick<InstanceView, 'terminatesAt'>, clock: Clock)
         `it will be terminated at ${clock(i.terminatesAt)} unless started again`;
   return `Stopped outside the app: its disks still bill; ${when}. To keep it, remove its ${PREFIX_TAG} tag.`;
 }
+
+/** The same for several stopped at once (one notice for a fleet stopped together): when the first of them goes. */
+export function stoppedNoteMany(items: readonly Pick<InstanceView, 'terminatesAt'>[], clock: Clock): string {
+  const ends = items.flatMap((i) => (i.terminatesAt === undefined ? [] : [i.terminatesAt]));
+  const when =
+    ends.length === 0
+      ? 'left alone while the engine does not act, then terminated after a grace unless started again'
+      : `the first will be terminated at ${clock(Math.min(...ends))} unless started again`;
+  return `Stopped outside the app: their disks still bill; ${when}. To keep one, remove its ${PREFIX_TAG} tag.`;
+}

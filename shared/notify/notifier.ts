@@ -2,7 +2,9 @@
  * PURE notification core. Desktop tray apps are infamous for notification spam (podman-desktop#6682 and
  * friends), so this only ever reports *transitions* the engine recorded as events, never states:
  *  - events are read once, by id, from successive snapshots (the first snapshot only sets the baseline);
- *  - events of one (kind, queue) in one snapshot are coalesced ("3 instances launched on gpu");
+ *  - events of one (kind, queue) in one snapshot are coalesced ("3 instances launched on gpu"), and launches,
+ *    terminations, spot interruptions and stops due at once on several queues are one notice naming them ("200
+ *    instances launched on a, b, c and 97 more queues"), so a big account's tick is one pop-up, not a hundred;
  *  - after a notification, the same (kind, queue) stays quiet for a cooldown; what happens meanwhile is
  *    accumulated and reported as one notification when the cooldown is over, unless it is over by then (a cap
  *    notice about a queue that launched since, or has no task waiting);
@@ -17,7 +19,7 @@ import { queuesKnown, type EngineEvent, type EventCode, type Snapshot } from '..
 import type { EventPayload } from '../ipc/contract.js';
 import type { NotificationCategory, NotificationMutes } from '../settings.js';
 import { andList, clip, localTimeOfDay, plural, sentence } from '../words.js';
-import { stoppedNote } from '../stopped.js';
+import { stoppedNote, stoppedNoteMany } from '../stopped.js';
 import { roleAllows } from '../ipc/roles.js';
 
 export type NoticeKind = NotificationCategory;
@@ -420,6 +422,80 @@ function render(
 }
 
 /**
+ * Which due buckets one notice tells: the routine news of a big account (200 instances launched over 100 queues in
+ * one tick, a spot reclaim across every queue, a stop of a whole fleet) is one notice naming the queues, not one
+ * pop-up per queue or per instance; the rest are told one each. Each bucket keeps its own quiet time.
+ */
+function acrossQueuesKey(b: Bucket): string | null {
+  if (b.kind === 'launched') return 'launched';
+  if (b.kind === 'terminated') return b.stopped ? 'stopped' : b.interrupted ? 'interrupted' : 'terminated';
+  return null;
+}
+
+function groupAcrossQueues(due: readonly Bucket[]): Bucket[][] {
+  const groups = new Map<string, Bucket[]>();
+  const out: Bucket[][] = [];
+  for (const b of due) {
+    const key = acrossQueuesKey(b);
+    const group = key === null ? undefined : groups.get(key);
+    if (group) group.push(b);
+    else {
+      const fresh = [b];
+      if (key !== null) groups.set(key, fresh);
+      out.push(fresh);
+    }
+  }
+  return out;
+}
+
+/** Instance ids a merged notice names before "and K more": a notification shows about four lines. */
+const INSTANCES_NAMED = 3;
+
+/** One notice for several buckets of one `acrossQueuesKey` (launched, terminated, interrupted or stopped). */
+function renderAcrossQueues(group: readonly Bucket[], clock: (ms: number) => string): Notice {
+  const first = group[0]!;
+  const named = [...new Set(group.flatMap((b) => (b.queue === null ? [] : [b.queue])))];
+  const on = named.length ? ` on ${queueNames(named)}` : '';
+  const count = group.reduce((n, b) => n + b.count, 0);
+  const navigate: Notice['navigate'] = { view: 'instances' };
+  if (first.kind === 'launched')
+    return {
+      kind: 'launched',
+      queue: null,
+      title: 'Instances launched',
+      body: `${plural(count, 'instance')} launched${on}`,
+      navigate,
+    };
+  if (first.stopped) {
+    const stopped = group.flatMap((b) => (b.stopped ? [b.stopped] : []));
+    const ids = stopped.slice(0, INSTANCES_NAMED).map((s) => s.instanceId);
+    const more = stopped.length - ids.length;
+    return {
+      kind: 'terminated',
+      queue: null,
+      title: 'Instances stopped outside the app',
+      body: `${plural(stopped.length, 'instance')} stopped${on} (${ids.join(', ')}${more ? ` and ${more} more` : ''}). ${stoppedNoteMany(stopped, clock)}`,
+      navigate,
+    };
+  }
+  if (first.interrupted)
+    return {
+      kind: 'terminated',
+      queue: null,
+      title: 'Spot instances taken back by AWS',
+      body: `${plural(count, 'spot instance')} interrupted${on}: not the app; new ones are launched when tasks wait`,
+      navigate,
+    };
+  return {
+    kind: 'terminated',
+    queue: null,
+    title: 'Instances terminated',
+    body: `${plural(count, 'instance')} terminated${on}`,
+    navigate,
+  };
+}
+
+/**
  * Caps that hold several queues at once (the global cap reached holds every queue with a task waiting: 60 queues,
  * 60 decisions) are one notice naming the queues, not one notice each; each queue keeps its own quiet time.
  */
@@ -680,6 +756,7 @@ export class Notifier {
       t.shown += 1;
       t.shownAt = now;
     }
+    const due: Bucket[] = [];
     for (const [key, b] of [...this.pending]) {
       if (mutes[b.kind] || this.stale(b, snapshot)) {
         this.pending.delete(key);
@@ -689,7 +766,15 @@ export class Notifier {
       if (shown !== undefined && now - shown < this.cooldown[b.kind]) continue;
       this.pending.delete(key);
       this.lastShown.set(key, now);
-      out.push(render(b, this.opts.redact, this.opts.clock ?? localTimeOfDay, now, snapshot));
+      due.push(b);
+    }
+    const clock = this.opts.clock ?? localTimeOfDay;
+    for (const group of groupAcrossQueues(due)) {
+      out.push(
+        group.length === 1
+          ? render(group[0]!, this.opts.redact, clock, now, snapshot)
+          : renderAcrossQueues(group, clock),
+      );
     }
     return mergeQueueCaps(out);
   }

@@ -55,8 +55,70 @@ describe('Notifier', () => {
     log.add({ kind: 'launch', message: 'x', queue: 'cpu', count: 1 });
     log.add({ kind: 'decision', message: 'scale up gpu by 3' });
     const out = n.next(log.snap(), noMutes);
-    expect(out.map((o) => o.body)).toEqual(['3 instances launched on gpu', '1 instance launched on cpu']);
+    // Per queue, then one notice for the queues launched on at once (below: a big account's tick).
+    expect(out.map((o) => o.body)).toEqual(['4 instances launched on gpu and cpu']);
     expect(out[0]).toMatchObject({ kind: 'launched', title: 'Instances launched', navigate: { view: 'instances' } });
+  });
+
+  const queueName = (k: number) => `q${String(k).padStart(3, '0')}`;
+  const ids = (k: number, per: number) => Array.from({ length: per }, (_, j) => `i-${k * per + j}`);
+  it.each([
+    {
+      what: '200 launches over 100 queues',
+      add: (k: number) => log.add({ kind: 'launch', message: 'x', queue: queueName(k), instanceIds: ids(k, 2) }),
+      title: 'Instances launched',
+      body: '200 instances launched on q000, q001, q002 and 97 more queues',
+    },
+    {
+      what: '200 idle terminations over 100 queues',
+      add: (k: number) => log.add({ kind: 'terminate', message: 'idle', queue: queueName(k), instanceIds: ids(k, 2) }),
+      title: 'Instances terminated',
+      body: '200 instances terminated on q000, q001, q002 and 97 more queues',
+    },
+    {
+      what: '200 spot interruptions over 100 queues',
+      add: (k: number) =>
+        log.add({ ...ev.spotInterrupted({ queue: queueName(k), instanceIds: ids(k, 2), freeIds: [] }), level: 'warn' }),
+      title: 'Spot instances taken back by AWS',
+      body:
+        '200 spot instances interrupted on q000, q001, q002 and 97 more queues: not the app; new ones are launched ' +
+        'when tasks wait',
+    },
+    {
+      what: '200 instances stopped outside the app over 100 queues',
+      add: (k: number) => {
+        for (const id of ids(k, 2))
+          log.add({ ...ev.stoppedOutside({ instanceId: id, queue: queueName(k), graceSec: 600 }), level: 'warn' });
+      },
+      title: 'Instances stopped outside the app',
+      body:
+        '200 instances stopped on q000, q001, q002 and 97 more queues (i-0, i-1, i-2 and 197 more). Stopped outside ' +
+        'the app: their disks still bill; left alone while the engine does not act, then terminated after a grace ' +
+        'unless started again. To keep one, remove its clearml-autoscaler:prefix tag.',
+    },
+  ])("a big account's tick: $what is one notice, not one per queue or instance", ({ add, title, body }) => {
+    n.next(log.snap(), noMutes);
+    for (let k = 0; k < 100; k++) add(k);
+    const out = n.next(log.snap(), noMutes);
+    expect(out.map((o) => [o.title, o.body, o.queue, o.navigate])).toEqual([
+      [title, body, null, { view: 'instances' }],
+    ]);
+    // Each queue keeps its quiet time: more on one queue meanwhile is held, then told alone.
+    now += 10_000;
+    add(7);
+    expect(n.next(log.snap(), noMutes)).toEqual([]);
+  });
+
+  it("a big account's tick: other kinds still have their own notice beside the merged ones", () => {
+    n.next(log.snap(), noMutes);
+    for (let k = 0; k < 3; k++) {
+      log.add({ kind: 'launch', message: 'x', queue: queueName(k), count: 1 });
+      log.add({ kind: 'terminate', message: 'idle', queue: queueName(k), count: 1 });
+    }
+    expect(n.next(log.snap(), noMutes).map((o) => o.body)).toEqual([
+      '3 instances launched on q000, q001 and q002',
+      '3 instances terminated on q000, q001 and q002',
+    ]);
   });
 
   it('tells a cap that held part of a launch, though the launch is of the same tick', () => {
