@@ -35,7 +35,11 @@ export interface ActContext {
 
 /** How long an instance we terminated is remembered after EC2 stops listing it. */
 const REMEMBER_TERMINATED_MS = 3600_000;
-/** Workers unregistered in one tick at most; the rest wait for the next ticks. */
+/**
+ * Workers unregistered in one tick at most, those of the instances it terminated included; the rest wait for the
+ * next ticks (a worker whose instance is gone is unregistered then) or ClearML's own timeout. One call each, one
+ * after the other: a tick that terminates 1,000 idle instances must not make 1,000 more ClearML calls.
+ */
 export const MAX_UNREGISTER_PER_TICK = 20;
 
 export class TerminateController {
@@ -66,13 +70,17 @@ export class TerminateController {
   /** Carry out the removal actions of a plan; returns the instance ids terminated. */
   async act(actions: readonly Action[], config: Config, ctx: ActContext): Promise<string[]> {
     await this.markOrphans(actions, ctx);
-    const done = await this.terminate(
+    const { ids, workerIds } = await this.terminate(
       actions.filter((a): a is TerminateAction => a.kind === 'terminate'),
       config,
       ctx,
     );
-    await this.unregister(actions, ctx);
-    return done;
+    // The workers of what was just terminated first (their agents may still report), then those of gone instances.
+    const budget = MAX_UNREGISTER_PER_TICK - workerIds.length;
+    for (const id of workerIds.slice(0, MAX_UNREGISTER_PER_TICK))
+      await this.ports.clearml.unregisterWorker(id).catch(() => undefined);
+    if (budget > 0) await this.unregister(actions, ctx, budget);
+    return ids;
   }
 
   private async markOrphans(actions: readonly Action[], ctx: ActContext): Promise<void> {
@@ -89,8 +97,14 @@ export class TerminateController {
     }
   }
 
-  private async terminate(terms: TerminateAction[], config: Config, ctx: ActContext): Promise<string[]> {
-    if (!terms.length) return [];
+  /** Terminates what the re-check confirms; returns the instance ids terminated and their worker ids. */
+  private async terminate(
+    terms: TerminateAction[],
+    config: Config,
+    ctx: ActContext,
+  ): Promise<{ ids: string[]; workerIds: string[] }> {
+    const none = { ids: [], workerIds: [] };
+    if (!terms.length) return none;
     const { ec2, clearml } = this.ports;
     let confirmed = terms;
     if (terms.some((t) => t.recheckIdle)) {
@@ -104,7 +118,7 @@ export class TerminateController {
         ctx.errors.push(`idle re-check failed, idle instances kept: ${errorText(e)}`);
       }
     }
-    if (!confirmed.length) return [];
+    if (!confirmed.length) return none;
     const ids = confirmed.map((t) => t.instanceId);
     try {
       await ec2.terminateInstances(ids);
@@ -115,7 +129,7 @@ export class TerminateController {
       if (ctx.emitOnce) ctx.emitOnce(`terminate-failed|${failed.message}`, failed);
       else ctx.emit(failed);
       this.auth.note(e, ctx.now, 'TerminateInstances');
-      return [];
+      return none;
     }
     const lifted = this.auth.passed('terminate');
     if (lifted) ctx.emit(ev.authRecovered(lifted, 'terminate', ctx.now));
@@ -134,16 +148,13 @@ export class TerminateController {
         }),
       );
     }
-    for (const t of confirmed) {
-      if (t.workerId) await clearml.unregisterWorker(t.workerId).catch(() => undefined);
-    }
-    return ids;
+    return { ids, workerIds: confirmed.flatMap((t) => (t.workerId ? [t.workerId] : [])) };
   }
 
-  private async unregister(actions: readonly Action[], ctx: ActContext): Promise<void> {
+  private async unregister(actions: readonly Action[], ctx: ActContext, budget: number): Promise<void> {
     // A tidy-up, not a safety step (ClearML drops a silent worker on its own within minutes): bounded per tick, so
     // a server listing thousands of dead workers of our prefix cannot make each tick thousands of calls long.
-    const some = actions.flatMap((a) => (a.kind === 'unregister' ? [a] : [])).slice(0, MAX_UNREGISTER_PER_TICK);
+    const some = actions.flatMap((a) => (a.kind === 'unregister' ? [a] : [])).slice(0, budget);
     for (const a of some) {
       try {
         await this.ports.clearml.unregisterWorker(a.workerId);

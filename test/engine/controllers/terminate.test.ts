@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AuthGate } from '../../../electron/engine/controllers/auth.js';
 import { IdleTracker } from '../../../electron/engine/controllers/idle.js';
-import { TerminateController, type ActContext } from '../../../electron/engine/controllers/terminate.js';
+import {
+  MAX_UNREGISTER_PER_TICK,
+  TerminateController,
+  type ActContext,
+} from '../../../electron/engine/controllers/terminate.js';
 import type { NewEvent } from '../../../electron/engine/events.js';
 import type { Action } from '../../../electron/engine/policy.js';
 import { Ec2Error, TAG, type InstanceObs } from '../../../electron/engine/ports.js';
@@ -100,6 +104,34 @@ describe('TerminateController', () => {
       "unregistered worker dyn:cpu:m5.large:i-0000dead: worker's instance i-0000dead is gone",
     ]);
   });
+
+  const zombie = (k: number): Action => ({
+    kind: 'unregister',
+    workerId: `dyn:cpu:m5.large:i-dead${String(k).padStart(4, '0')}`,
+    reason: { code: 'worker-gone', instanceId: `i-dead${String(k).padStart(4, '0')}` },
+  });
+  it.each([
+    // terminated, zombie workers → unregistered of each this tick
+    { terminated: 2, zombies: 1, unregistered: [2, 1] },
+    { terminated: 5, zombies: 30, unregistered: [5, MAX_UNREGISTER_PER_TICK - 5] },
+    // A big account's tick: 1,000 idle instances go in one TerminateInstances call, not 1,000 more ClearML calls.
+    { terminated: 1000, zombies: 10, unregistered: [MAX_UNREGISTER_PER_TICK, 0] },
+  ])(
+    'unregisters at most MAX_UNREGISTER_PER_TICK workers a tick: $terminated terminated, $zombies of gone instances',
+    async ({ terminated, zombies, unregistered }) => {
+      const { c, ec2, clearml, ctx } = rig();
+      const gone = Array.from({ length: terminated }, () => ec2.add(instance('gpu', 'gpu_a')));
+      for (const i of gone) clearml.addWorker(workerFor(i));
+      const actions = [...gone.map((i) => idleTerm(i, false)), ...Array.from({ length: zombies }, (_, k) => zombie(k))];
+      expect(await c.act(actions, config, ctx)).toHaveLength(terminated);
+      expect(ec2.callsOf('terminateInstances')).toHaveLength(Math.ceil(terminated / 1000));
+      const calls = clearml.callsOf('unregisterWorker').map(([id]) => String(id));
+      expect([
+        calls.filter((id) => !id.includes('i-dead')).length,
+        calls.filter((id) => id.includes('i-dead')).length,
+      ]).toEqual(unregistered);
+    },
+  );
 
   it('terminateNow only touches our instances, and forgets them an hour after EC2 stops listing them', async () => {
     const { c, ec2, events } = rig();
