@@ -39,6 +39,7 @@ import {
   type OtherAutoscalerSign,
 } from './other-autoscaler.js';
 import { plural } from '../../shared/words.js';
+import { parseWorkerId } from './workers.js';
 
 export interface AdoptionResult {
   adopted: string[];
@@ -92,18 +93,42 @@ export async function observeForeignWorkers(
   absentSince: Map<string, number>,
   now: number,
   scripts: ScriptMemory = new Map(),
+  /**
+   * Instances this app terminated (EC2 accepted the call): their idle workers are zombies without asking EC2 again,
+   * so the workers of a mass termination, unregistered a few a tick, do not cost lookups meanwhile.
+   */
+  terminatedByUs: ReadonlyMap<string, number> = new Map(),
 ): Promise<WorkerTriage & { lookupError: string | null }> {
-  const candidates = foreignCandidates(
+  const all = foreignCandidates(
     input.workers,
     input.config.scaling.workersPrefix,
     new Set(input.ours.map((i) => i.instanceId)),
     input.inFlightIds,
   );
+  const candidates = all.filter((id) => !terminatedByUs.has(id));
+  const triaged = await lookUpAndTriage(ec2, input, candidates, absentSince, now, scripts);
+  if (candidates.length === all.length) return triaged;
+  const prefix = input.config.scaling.workersPrefix;
+  for (const w of input.workers) {
+    const p = parseWorkerId(w.id);
+    if (p && p.prefix === prefix && !w.task && terminatedByUs.has(p.instanceId)) triaged.zombies.add(w.id);
+  }
+  return triaged;
+}
+
+async function lookUpAndTriage(
+  ec2: Ec2Api,
+  input: Omit<Parameters<typeof triageWorkers>[0], 'looked' | 'asked' | 'scripts'>,
+  candidates: readonly string[],
+  absentSince: Map<string, number>,
+  now: number,
+  scripts: ScriptMemory,
+): Promise<WorkerTriage & { lookupError: string | null }> {
   const current = new Set(candidates);
   for (const id of absentSince.keys()) if (!current.has(id)) absentSince.delete(id);
   for (const id of scripts.keys()) if (!current.has(id)) scripts.delete(id);
   if (!candidates.length) return { ...triageWorkers({ ...input, looked: new Map() }), lookupError: null };
-  const ids = lookupsThisTick(candidates, absentSince);
+  const ids = lookupsThisTick([...candidates], absentSince);
   let looked: Map<string, InstanceObs> | null = null;
   let lookupError: string | null = null;
   if (ec2.describeInstancesById) {
@@ -175,6 +200,7 @@ export class AdoptionController {
       this.absentSince,
       this.deps.clock.now(),
       this.scripts,
+      tick?.terminatedByUs,
     );
     if (t.lookupError)
       this.deps.log.emitOnce('foreign-lookup', {
