@@ -171,7 +171,8 @@ export type LaunchFailureCause = z.infer<typeof LaunchFailureCauseSchema>;
  * `credentials-refused`, `credentials-missing`: AWS or ClearML refused the keys, or found none (any call: a
  * connection, a termination, a lookup); `credentials-back`: refused keys work again; `stopped-outside`: one of ours
  * was stopped outside the app; `terminate-failed`: EC2 refused a termination for another reason than the keys;
- * `instance-cap`: a decision left tasks unlaunched at a resource's or the global instance cap.
+ * `instance-cap`: a decision left tasks unlaunched at a resource's or the global instance cap; `other-engine`:
+ * another engine acts on this workers prefix and this one holds until someone decides (the headless run adds how).
  */
 export const EventCodeSchema = z.enum([
   'credentials-refused',
@@ -182,6 +183,7 @@ export const EventCodeSchema = z.enum([
   'instance-cap',
   /** AWS took spot instances back (one event per queue and tick); busy ones are told by their requeue line. */
   'spot-interrupted',
+  'other-engine',
 ]);
 export type EventCode = z.infer<typeof EventCodeSchema>;
 

@@ -181,6 +181,7 @@ export const ev = {
   ): NewEvent => ({
     level: 'error',
     kind: 'team',
+    code: 'other-engine',
     message:
       `another engine acts on this workers prefix (${others.map((o) => `${o.host}, ${o.engineId}`).join('; ')}): this engine holds (nothing launched, terminated or renewed) until you decide: "this engine acts" or "stand by" (a lease table, team.leaseTable, decides this automatically)` +
       (identityReset

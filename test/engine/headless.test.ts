@@ -312,6 +312,34 @@ describe('headless CLI', () => {
     expect(ec2.calls.total).toBe(0);
   });
 
+  it("another engine's instances on the prefix: the hold names the flags that answer it, and --team act launches", async () => {
+    clearml.createQueue('aws_gpu');
+    clearml.addTask({ name: 'train', queue: 'aws_gpu', durationSec: 600 });
+    const config = path.join(fixtures, 'clearml-reference.yaml');
+    // The engine of another data folder (a try by hand under HOME before the unit's StateDirectory) launched first.
+    const first = mkdtempSync(path.join(tmpdir(), 'data-'));
+    expect(await runHeadless(['--config', config, '--once', '--data-dir', first], out, env())).toBe(0);
+    expect(ec2.instances()).toHaveLength(1);
+    clearml.addTask({ name: 'train-2', queue: 'aws_gpu', durationSec: 600 });
+    const unit = mkdtempSync(path.join(tmpdir(), 'data-'));
+    for (const json of [false, true]) {
+      lines = [];
+      await runHeadless(['--config', config, '--once', '--data-dir', unit, ...(json ? ['--json'] : [])], out, env());
+      const hint = json
+        ? lines
+            .map((l) => JSON.parse(l) as { type: string; code?: string })
+            .find((l) => l.code === 'other-engine' && l.type === 'warning')
+        : lines.find((l) => l.startsWith('warning: to decide on this host'));
+      expect(hint, lines.join('\n')).toBeDefined();
+      expect(JSON.stringify(hint)).toMatch(/--team act .*--team standby .*kept in the data folder/);
+      expect(ec2.instances()).toHaveLength(1);
+    }
+    // The answer it names works: this engine acts, and launches for the task waiting.
+    lines = [];
+    expect(await runHeadless(['--config', config, '--once', '--team', 'act', '--data-dir', unit], out, env())).toBe(0);
+    expect(ec2.instances()).toHaveLength(2);
+  });
+
   it('dry run decides without launching', async () => {
     clearml.createQueue('aws_gpu');
     clearml.addTask({ name: 't', queue: 'aws_gpu', durationSec: 60 });

@@ -32,6 +32,7 @@ import { systemProxyUrls } from '../net/system-proxy.js';
 import { startServing, type Serving } from '../team/serve.js';
 import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
+import { nextStep } from './next-step.js';
 import { createLeaseTable } from './lease-table.js';
 import { createView, type Out, type TerminalStream } from './terminal.js';
 import { RunTally, usd } from './view.js';
@@ -313,6 +314,10 @@ async function runHost(
     if (e.level === 'error') shown.push(e.message);
     if (json) out.write(JSON.stringify({ type: 'event', ...e, at: new Date(e.at).toISOString() }));
     else view!.event(e);
+    const next = nextStep(e, { serving: opts.serve !== undefined });
+    if (next === null) return;
+    if (json) out.write(JSON.stringify({ type: 'warning', ...(e.code ? { code: e.code } : {}), message: next }));
+    else view!.line(`warning: ${next}`);
   };
   const info = (message: string) => (json ? out.write(JSON.stringify({ type: 'info', message })) : view!.line(message));
   // A run that cannot start says why as one line a log shipper can parse, like every other line under --json.
