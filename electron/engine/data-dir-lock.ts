@@ -8,6 +8,7 @@
 import {
   chmodSync,
   closeSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -82,6 +83,26 @@ function engineMayRun(pid: number): boolean {
   }
 }
 
+/**
+ * `mkdir -p` that fails with the real cause. Node's recursive mkdir reports ENOENT ("no such file or directory")
+ * when the folder cannot be made on a read-only disk, which is every path outside StateDirectory= under systemd's
+ * ProtectSystem=strict: the message then sends the operator looking for a missing parent. The first missing level
+ * is made on its own to learn why (EROFS, EACCES), and the rest as usual when that works after all.
+ */
+export function makeFolder(dir: string, mode: number, mkdir: typeof mkdirSync = mkdirSync): void {
+  try {
+    mkdir(dir, { recursive: true, mode });
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let first = path.resolve(dir);
+    while (path.dirname(first) !== first && !existsSync(path.dirname(first))) first = path.dirname(first);
+    // Throws the cause Node hid, unless that one level can be made (a parent appeared meanwhile).
+    mkdir(first, { mode });
+  }
+  mkdir(dir, { recursive: true, mode });
+}
+
 export interface DataDirLock {
   readonly file: string;
   /** Temporary files of writes that never finished, removed when the lock was taken (`sweepStaleTemps`). */
@@ -102,7 +123,7 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
     alive: facts.alive ?? engineMayRun,
   };
   // A folder made here is this user's alone: it will hold the event log and the cost history.
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeFolder(dir, 0o700);
   const file = path.join(dir, LOCK_FILE);
   const body = `${JSON.stringify({ pid: me.pid, host: me.host, startedAt: me.now })}\n`;
   let taken = false;

@@ -9,6 +9,7 @@ import {
   LOCK_FILE,
   lockDataDir,
   lockVerdict,
+  makeFolder,
   tightenDataDir,
 } from '../../electron/engine/data-dir-lock.js';
 
@@ -66,6 +67,61 @@ describe('the data folder lock', () => {
     const taken = lockDataDir(dir);
     expect(JSON.parse(readFileSync(taken.file, 'utf8'))).toMatchObject({ pid: process.pid });
     taken.release();
+  });
+});
+
+describe('making the data folder fails with the real cause', () => {
+  const errno = (code: string, p: string) => Object.assign(new Error(`${code}: mkdir '${p}'`), { code });
+  /**
+   * mkdir as Node's does it on a disk mounted read-only (measured on a read-only tmpfs, Node 24): the recursive
+   * form says ENOENT, one level at a time says EROFS; `made` records the levels made one at a time (`roAfter` of
+   * them are allowed, for a disk that turns writable), and the recursive form works once one is made.
+   */
+  const readOnlyMkdir = (made: string[], roAfter = 0) =>
+    ((p: string, o?: { recursive?: boolean }) => {
+      if (o?.recursive && made.length === 0) throw errno('ENOENT', p);
+      if (o?.recursive) return undefined;
+      if (made.length >= roAfter) throw errno('EROFS', p);
+      made.push(p);
+      return undefined;
+    }) as unknown as typeof mkdirSync;
+  const root = () => mkdtempSync(path.join(tmpdir(), 'ro-'));
+
+  it.each([
+    ['the folder itself', (r: string) => path.join(r, 'data'), (r: string) => path.join(r, 'data')],
+    [
+      'the first of several missing levels',
+      (r: string) => path.join(r, 'a', 'b', 'data'),
+      (r: string) => path.join(r, 'a'),
+    ],
+  ])('on a read-only disk, %s: EROFS naming the first level that cannot be made, not ENOENT', (_, dir, first) => {
+    const r = root();
+    const made: string[] = [];
+    let thrown: unknown = null;
+    try {
+      makeFolder(dir(r), 0o700, readOnlyMkdir(made));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ code: 'EROFS', message: `EROFS: mkdir '${first(r)}'` });
+    expect(made).toEqual([]);
+  });
+
+  it('a level that can be made after all (its parent appeared meanwhile) goes on to make the rest', () => {
+    const r = root();
+    const made: string[] = [];
+    makeFolder(path.join(r, 'a', 'data'), 0o700, readOnlyMkdir(made, 1));
+    expect(made).toEqual([path.join(r, 'a')]);
+  });
+
+  it('another error is thrown as it came, and a real folder is made as before', () => {
+    const r = root();
+    const denied = (() => {
+      throw errno('EACCES', r);
+    }) as unknown as typeof mkdirSync;
+    expect(() => makeFolder(path.join(r, 'x'), 0o700, denied)).toThrow(/EACCES/);
+    makeFolder(path.join(r, 'y', 'z'), 0o700);
+    expect(statSync(path.join(r, 'y', 'z')).isDirectory()).toBe(true);
   });
 });
 

@@ -17,7 +17,7 @@ import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runHeadless, startFailureExit } from '../../electron/engine/cli/headless.js';
+import { runHeadless, startFailureExit, startFailureFix } from '../../electron/engine/cli/headless.js';
 import { LOCK_FILE } from '../../electron/engine/data-dir-lock.js';
 import { CostHistory } from '../../electron/engine/cost/history.js';
 import { startClearmlEmulator, type ClearmlEmulator } from '../../electron/engine/testkit/clearml-faults.js';
@@ -793,6 +793,18 @@ describe("headless CLI: start-up failures name the path and what set it, in the 
     [undefined, 2],
   ] as const)('a start-up file error %s exits %i', (code, exit) => {
     expect(startFailureExit(code)).toBe(exit);
+  });
+
+  it.each([
+    [
+      'read-only',
+      /^: mount its disk writable, or, under a systemd unit with ProtectSystem=strict, .*StateDirectory=.*ReadWritePaths=$/,
+    ],
+    ['permissions', /^: give your user back the folder/],
+    ['full', /^: free some space on its disk$/],
+    [null, /^$/],
+  ] as const)('a data folder that cannot be used (%s) ends its line with what to do', (fault, fix) => {
+    expect(startFailureFix(fault)).toMatch(fix);
   });
 });
 

@@ -15,7 +15,7 @@ import { ConfigFileError, loadConfigFile } from '../config/load.js';
 import { userDataSizeIssues } from '../userdata/userdata.js';
 import { awsRegionFromEnv } from '../config/clearmlImport.js';
 import { DataDirBusyError, lockDataDir, tightenDataDir, tightenedText, type DataDirLock } from '../data-dir-lock.js';
-import { dataDirFault, faultFix } from '../data-dir-fault.js';
+import { dataDirFault, faultFix, type DataDirFault } from '../data-dir-fault.js';
 import { CLEARML_KEYS_REMEDY, ec2EndpointFor } from '../connections.js';
 import { startOfUtcMonth } from '../cost/accounting.js';
 import { COST_CSV_HEADER, CostHistory, type InstanceRecord } from '../cost/history.js';
@@ -183,6 +183,20 @@ export function startFailureExit(code: string | undefined): 1 | 2 {
     : 2;
 }
 
+/**
+ * What to do about a data folder that cannot be used at start, as the end of its error line ('' when nothing better
+ * than the system's words can be said). The README's unit runs with ProtectSystem=strict, which makes every path
+ * read-only but the unit's StateDirectory= and ReadWritePaths=, so a read-only folder names those too. Pure.
+ */
+export function startFailureFix(fault: DataDirFault | null): string {
+  if (fault === null) return '';
+  if (fault !== 'read-only') return `: ${faultFix(fault)}`;
+  return (
+    `: ${faultFix(fault)}, or, under a systemd unit with ProtectSystem=strict, point AUTOSCALER_DATA_DIR at its ` +
+    "StateDirectory= (/var/lib/clearml-tray-autoscaler in the README's unit) or add the folder to ReadWritePaths="
+  );
+}
+
 const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
 
 export async function runHeadless(argv: string[], to: Out = stdoutOut, env = process.env): Promise<number> {
@@ -274,7 +288,7 @@ async function runEngine(
         out,
         opts.json,
         'error',
-        `the data folder ${dataDir} (${data.from}) cannot be used: ${errorText(e)}${fault ? `: ${faultFix(fault)}` : ''}`,
+        `the data folder ${dataDir} (${data.from}) cannot be used: ${errorText(e)}${startFailureFix(fault)}`,
       );
       return startFailureExit(errnoOf(e));
     }
