@@ -340,6 +340,32 @@ describe('headless CLI', () => {
     expect(ec2.instances()).toHaveLength(2);
   });
 
+  it.each([
+    ['another server', 'http://clearml.other.example:8008', 'CLEARML_API_HOST'],
+    ['another server, by the legacy name', 'http://clearml.other.example:8008', 'TRAINS_API_HOST'],
+    ['the same server with a trailing slash', 'SAME/', null],
+  ] as const)(
+    "CLEARML_API_HOST naming %s than the config's clearml.apiHost: said once, in --check too",
+    async (_, value, named) => {
+      const config = headlessConfigFile(clearml.url);
+      const host = value === 'SAME/' ? `${clearml.url}/` : value;
+      const e = { ...env(), CLEARML_API_HOST: '', [named ?? 'CLEARML_API_HOST']: host };
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'data-'));
+      for (const mode of ['--once', '--check']) {
+        lines = [];
+        await runHeadless(['--config', config, mode, '--json', '--data-dir', dataDir], out, e);
+        const notes = lines
+          .map((l) => JSON.parse(l) as { type: string; message?: string })
+          .filter((l) => l.type === 'warning' && l.message?.includes('is not used'));
+        if (named === null) expect(notes).toEqual([]);
+        else
+          expect(notes.map((n) => n.message)).toEqual([
+            `${named} (${host}) is not used: clearml.apiHost in ${config} names another server (${clearml.url}), which wins, and the ClearML keys are sent there; make the two match or remove one`,
+          ]);
+      }
+    },
+  );
+
   it('dry run decides without launching', async () => {
     clearml.createQueue('aws_gpu');
     clearml.addTask({ name: 't', queue: 'aws_gpu', durationSec: 60 });

@@ -33,6 +33,7 @@ import { startServing, type Serving } from '../team/serve.js';
 import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
 import { nextStep } from './next-step.js';
+import { unusedApiHostVariable } from './api-host-variable.js';
 import { createLeaseTable } from './lease-table.js';
 import { createView, type Out, type TerminalStream } from './terminal.js';
 import { RunTally, usd } from './view.js';
@@ -537,6 +538,12 @@ async function loadForRun(opts: CliOptions, out: Out, env: NodeJS.ProcessEnv): P
   };
   if (!loaded.config) return invalid(loaded.issues);
   let config = loaded.config;
+  const unused = unusedApiHostVariable(config.clearml.apiHost, env);
+  if (unused)
+    warn(
+      `${unused.variable} (${unused.value}) is not used: clearml.apiHost in ${opts.config} names another server ` +
+        `(${config.clearml.apiHost}), which wins, and the ClearML keys are sent there; make the two match or remove one`,
+    );
   if (opts.dryRun) config = { ...config, scaling: { ...config.scaling, dryRun: true } };
   // The client refuses to call without keys, so nothing is sent unauthenticated; the engine reports it every run.
   if (!creds.credentials)
