@@ -178,6 +178,8 @@ export const NOTICE_OF_CODE: Record<EventCode, Exclude<NoticeKind, 'connectionLo
   'terminate-failed': 'launchFailed',
   // A decision that left tasks at an instance cap ("…; 2 not launched: gpu_t4 is at its cap of 3").
   'instance-cap': 'capReached',
+  // Another engine acting on the prefix: a team event (its kind decides it; the code lets a headless run say what to do).
+  'other-engine': 'team',
 };
 
 /**
