@@ -26,6 +26,14 @@ export function clip(text: string, max: number): string {
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
+/**
+ * "00:51 UTC": a time of day in text the engine writes once for every reader (a status reason shown by the headless
+ * log, the tray and team viewers in other zones), so it names its zone rather than take the engine host's.
+ */
+export function utcTimeOfDay(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+}
+
 /** "09:05": hours and minutes in this machine's time zone, as the user reads the clock beside the tray. */
 export function localTimeOfDay(ms: number): string {
   const d = new Date(ms);

@@ -10,6 +10,7 @@
  * Pure decisions with structured reasons; `adoption-controller.ts` keeps the memory across ticks and says them.
  */
 import { isLiveState } from '../../shared/domain.js';
+import { utcTimeOfDay } from '../../shared/words.js';
 import type { InstanceObs, WorkerObs } from './ports.js';
 import { instanceIdOfWorker, parseWorkerId } from './workers.js';
 
@@ -65,15 +66,11 @@ export function otherAutoscalerSigns(input: {
   return signs;
 }
 
-function hhmm(at: number): string {
-  return new Date(at).toISOString().slice(11, 16);
-}
-
 /** The warning, in plain words, from the sign that raised it. */
 export function otherAutoscalerText(sign: OtherAutoscalerSign): string {
   const what =
     sign.code === 'foreign-launched-after-start'
-      ? `instance ${sign.instanceId} was launched by it at ${hhmm(sign.launchedAt)} UTC, after this app started (${hhmm(sign.startedAt)} UTC)`
+      ? `instance ${sign.instanceId} was launched by it at ${utcTimeOfDay(sign.launchedAt)}, after this app started (${utcTimeOfDay(sign.startedAt)})`
       : `an idle instance of ours, ${sign.instanceId}, was terminated outside this app (by it, unless someone did so by hand)`;
   return (
     `ClearML's autoscaler seems to be still running: ${what}; stop its service task (README: switching from ` +

@@ -7,7 +7,7 @@ import type { CapStatus } from '../../../shared/budget.js';
 import type { Config } from '../../../shared/config.js';
 import type { AdoptableView, EngineEvent, EngineStatus, StatusFix } from '../../../shared/domain.js';
 import { leadershipText, type LeadershipView } from '../../../shared/team.js';
-import { localTimeOfDay } from '../../../shared/words.js';
+import { utcTimeOfDay } from '../../../shared/words.js';
 import type { CostTracker } from '../cost/tracker.js';
 import { refusalRetryText, type LaunchRefusal } from './launch.js';
 import type { InFlightLaunch, Plan } from '../policy.js';
@@ -81,7 +81,9 @@ export function tickStatus(t: {
   connectionFix?: readonly StatusFix[];
 }): TickStatus {
   if (t.standby) {
-    const text = leadershipText(t.standby, localTimeOfDay);
+    // In UTC, said: this one text reaches the headless log (whose rows are UTC) and team viewers in other zones, so
+    // the engine host's own zone would be a third, unsaid one. The dashboard's banner words it in the viewer's.
+    const text = leadershipText(t.standby, utcTimeOfDay);
     return {
       status: t.standby.role === 'conflict' || t.standby.role === 'unknown' ? 'error' : 'watching',
       statusReason: text,

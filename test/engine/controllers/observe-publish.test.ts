@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EventLog, logDecisions } from '../../../electron/engine/controllers/event-log.js';
 import { TAG } from '../../../electron/engine/ports.js';
 import { observe } from '../../../electron/engine/controllers/observe.js';
@@ -7,6 +7,7 @@ import { plan } from '../../../electron/engine/policy.js';
 import { createMainStore } from '../../../electron/engine/store.js';
 import { FakeClearml } from '../../fakes/clearml.js';
 import { FakeEc2 } from '../../fakes/ec2.js';
+import { standbyLeadership } from '../../fixtures/index.js';
 import { instance, makeConfig, policyInput, queue, T0 } from '../fixtures.js';
 
 describe('observe', () => {
@@ -73,6 +74,35 @@ describe('tickStatus', () => {
       ...(fix ? { statusFix: fix } : {}),
     });
   });
+});
+
+describe('tickStatus: a standby engine says since when in UTC, whatever zone its host is in', () => {
+  // One text for the headless log (rows in UTC), the tray and team viewers in other zones: the host's zone is none
+  // of theirs. Node reads TZ again when it is assigned, so each row runs in its own zone.
+  const saved = process.env['TZ'];
+  afterEach(() => {
+    if (saved === undefined) delete process.env['TZ'];
+    else process.env['TZ'] = saved;
+  });
+  const since = Date.UTC(2026, 2, 29, 0, 30); // Berlin and London jump forward an hour later
+  it.each(['UTC', 'America/Los_Angeles', 'Europe/Berlin', 'Asia/Kolkata', 'Pacific/Chatham', 'Australia/Lord_Howe'])(
+    'TZ=%s',
+    (tz) => {
+      process.env['TZ'] = tz;
+      const t = tickStatus({
+        acting: false,
+        standby: standbyLeadership({ since }),
+        authBlocked: null,
+        clearmlOk: true,
+        launchesPaused: false,
+        busy: false,
+        firstError: null,
+      });
+      expect(t.statusReason).toBe(
+        'Standby: gpu-host (eng-host) leads since 00:30 UTC; this engine takes over if it stops renewing for 90 s.',
+      );
+    },
+  );
 });
 
 describe('EventLog', () => {
