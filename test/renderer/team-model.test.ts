@@ -1,6 +1,7 @@
 /** The dashboard's team-mode wording: which controls a role greys out, and the connection line. */
-import { describe, expect, it } from 'vitest';
-import { remoteAnnouncement, remoteLine, roleLimit } from '../../renderer/src/model/team.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { leadershipBannerText, remoteAnnouncement, remoteLine, roleLimit } from '../../renderer/src/model/team.js';
+import { standbyLeadership } from '../fixtures/index.js';
 import type { Snapshot } from '../../shared/domain.js';
 
 type Remote = NonNullable<Snapshot['remote']>;
@@ -73,4 +74,25 @@ describe('remoteAnnouncement', () => {
     if (r.state !== 'connecting') expect(lines.size).toBe(times.length);
   });
   it('says nothing when not attached', () => expect(remoteAnnouncement(undefined)).toBeNull());
+});
+
+describe("leadershipBannerText: the team card reads the 24-hour clock of the rest of the app, in the viewer's zone", () => {
+  const saved = process.env['TZ'];
+  afterEach(() => {
+    if (saved === undefined) delete process.env['TZ'];
+    else process.env['TZ'] = saved;
+  });
+  const since = Date.UTC(2026, 11, 7, 22, 2);
+  it.each([
+    ['UTC', '22:02'],
+    ['America/Los_Angeles', '14:02'],
+    ['Asia/Kolkata', '03:32'],
+    ['Pacific/Chatham', '11:47'],
+    ['Australia/Lord_Howe', '09:02'],
+  ])('TZ=%s → since %s', (tz, hm) => {
+    process.env['TZ'] = tz;
+    expect(leadershipBannerText(standbyLeadership({ since }))).toBe(
+      `Standby: gpu-host (eng-host) leads since ${hm}; this engine takes over if it stops renewing for 90 s.`,
+    );
+  });
 });

@@ -4,10 +4,8 @@
  * conflict without a lease table it asks the user to decide.
  */
 import type { LeadershipView } from '../../../shared/team.js';
-import { leadershipText } from '../../../shared/team.js';
+import { leadershipBannerText } from '../model/team.js';
 import { useActions, usePending } from '../state/react.js';
-
-const clock = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 export function LeadershipBanner({ view }: { view: LeadershipView | null | undefined }) {
   const actions = useActions();
@@ -30,7 +28,7 @@ export function LeadershipBanner({ view }: { view: LeadershipView | null | undef
       <h2 id="leadership-heading">
         Team: <span className={`pill tone-${tone}`}>{label}</span>
       </h2>
-      <p>{leadershipText(view, clock)}</p>
+      <p>{leadershipBannerText(view)}</p>
       <p className="muted">
         This engine: {view.host} ({view.engineId}).
         {view.mode === 'detection' &&

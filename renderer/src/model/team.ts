@@ -6,6 +6,8 @@
 import type { Snapshot } from '../../../shared/domain.js';
 import type { InvokeChannel } from '../../../shared/ipc/contract.js';
 import { checkRole } from '../../../shared/ipc/roles.js';
+import { leadershipText, type LeadershipView } from '../../../shared/team.js';
+import { localTimeOfDay } from '../../../shared/words.js';
 import { formatDuration } from './format.js';
 
 type Remote = Snapshot['remote'];
@@ -18,6 +20,15 @@ export function roleLimit(remote: Remote, channel: InvokeChannel): string | null
   if (!refusal) return null;
   const who = { viewer: 'a viewer', operator: 'an operator', admin: 'an admin' };
   return `Your token (${remote.actor.name}) is ${who[refusal.role]} on the team engine: this needs ${who[refusal.needs]}.`;
+}
+
+/**
+ * The team card's sentence, its time on the 24-hour clock every other time in the app uses (events, the chart, the
+ * tray, notifications), in the viewer's zone: the browser locale's own format would read "02:02 PM" in en-US and
+ * "٠٢:٠٢ م" in ar-EG beside an event log at "14:02".
+ */
+export function leadershipBannerText(view: LeadershipView): string {
+  return leadershipText(view, localTimeOfDay);
 }
 
 /** The line under the title while attached: where, as whom, and the connection in plain words. */
