@@ -1,6 +1,7 @@
 /** The breakdown bars and budget caps of the Costs view, as numbers and sentences. Pure. */
 import { capLabel, type CapStatus } from '../../../shared/budget.js';
 import type { CostSummary } from '../../../shared/domain.js';
+import { localTimeOfDay } from '../../../shared/words.js';
 import { formatMoney, formatRate } from './format.js';
 
 /** A "nice" axis maximum ≥ v: 1, 2, 2.5, 5 × 10^n. */
@@ -10,6 +11,32 @@ export function niceMax(v: number): number {
   const base = 10 ** exp;
   for (const m of [1, 2, 2.5, 5, 10]) if (m * base >= v) return m * base;
   return 10 * base;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The line under "Spend today": the day is UTC's (AWS bills by it, and the engine counts it so), which starts at
+ * another hour of the viewer's clock, or the day before, so that hour is said too: "since 00:00 UTC (05:30 here)",
+ * "since 00:00 UTC (16:00 yesterday here)".
+ */
+export function spendTodaySince(now: number): string {
+  const start = Math.floor(now / DAY_MS) * DAY_MS;
+  const local = localTimeOfDay(start);
+  if (local === '00:00') return 'since 00:00 UTC'; // the viewer's zone is UTC's now (London in winter)
+  const yesterday = new Date(start).toDateString() !== new Date(now).toDateString();
+  return `since 00:00 UTC (${local}${yesterday ? ' yesterday' : ''} here)`;
+}
+
+/**
+ * The line under "This month": which month, by name, since the month is UTC's and the viewer's calendar may already
+ * (or still) be on another one near the 1st ("since Nov 1, UTC" read on the 1st of December in Auckland); the spot
+ * saving, when there is one, comes after it rather than instead of it.
+ */
+export function monthToDateSince(now: number, spotSavings?: number): string {
+  const month = new Date(now).toLocaleDateString('en-US', { month: 'short', timeZone: 'UTC' });
+  const since = `since ${month} 1, UTC`;
+  return spotSavings ? `${since}; spot saved ${formatMoney(spotSavings)}` : since;
 }
 
 export interface Share {

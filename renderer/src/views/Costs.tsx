@@ -5,7 +5,7 @@
  */
 import { useId, useMemo, useState } from 'react';
 import { Bar, Stat, useNow } from '../components/misc.js';
-import { capDisplay, shares, spotFraction, type Share } from '../model/costs.js';
+import { capDisplay, monthToDateSince, shares, spendTodaySince, spotFraction, type Share } from '../model/costs.js';
 import { formatMoney, formatMoneyFine, formatRate } from '../model/format.js';
 import { projection } from '../model/timeline.js';
 import { rangeLabel } from '../../../shared/timeline.js';
@@ -27,13 +27,13 @@ export function Costs() {
     <div className="view costs">
       <section className="stats stats-money" aria-label="Totals">
         <Stat label="Burn rate" value={formatRate(costs.burnPerHour)} sub="now" />
-        <Stat label="Spend today" value={formatMoney(costs.spendToday)} sub="since 00:00 UTC" />
+        <Stat label="Spend today" value={formatMoney(costs.spendToday)} sub={spendTodaySince(now)} />
         <Stat label="Month projection" value={proj.value} sub={proj.sub} />
         {costs.monthToDate !== undefined && (
           <Stat
             label="This month"
             value={formatMoney(costs.monthToDate)}
-            sub={costs.spotSavings ? `spot saved ${formatMoney(costs.spotSavings)}` : 'since the 1st (UTC)'}
+            sub={monthToDateSince(now, costs.spotSavings)}
           />
         )}
       </section>

@@ -8,6 +8,7 @@ import { AdoptPrompt } from '../components/AdoptPrompt.js';
 import { LeadershipBanner } from '../components/LeadershipBanner.js';
 import { ConfirmDialog, Dialog, DialogText } from '../components/Dialog.js';
 import { CapCell, Stat, TableScroll, useNow } from '../components/misc.js';
+import { spendTodaySince } from '../model/costs.js';
 import { Switch } from '../components/Switch.js';
 import { formatAgo, formatDuration, formatMoney, formatRate, plural } from '../model/format.js';
 import {
@@ -145,7 +146,7 @@ export function Overview() {
 
       <section aria-label="Cost" className="stats stats-money">
         <Stat label="Burn rate" value={formatRate(m.burnPerHour)} sub="cost of what runs now" />
-        <Stat label="Spend today" value={formatMoney(m.spendToday)} sub="since 00:00 UTC" />
+        <Stat label="Spend today" value={formatMoney(m.spendToday)} sub={spendTodaySince(now)} />
         <Stat label="Month projection" value={proj.value} sub={proj.sub} />
       </section>
       <p className="muted small price-source">Prices: {s.costs.priceSource}</p>
