@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { monthToDateSince, spendTodaySince } from '../../renderer/src/model/costs.js';
+import { timeAxisLabels } from '../../renderer/src/model/timeline.js';
 
 const saved = process.env['TZ'];
 afterEach(() => {
@@ -49,5 +50,28 @@ describe('monthToDateSince: which month "this month" is, named, whatever the vie
   ])('TZ=%s at %d, spot saved %s → %s', (tz, now, savings, want) => {
     process.env['TZ'] = tz;
     expect(monthToDateSince(now, savings)).toBe(want);
+  });
+});
+
+describe("timeAxisLabels: the chart's ticks on the viewer's clock, the month named, a clock change said", () => {
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  const ticks = (from: string, stepMin: number, n: number) =>
+    Array.from({ length: n }, (_, i) => at(from) + i * stepMin * 60);
+  it.each([
+    ['UTC', ticks('2026-12-07T23:30:00Z', 15, 4), ['23:30', '23:45', '00:00\nDec 8', '00:15']],
+    ['America/Los_Angeles', ticks('2026-12-08T07:30:00Z', 15, 4), ['23:30', '23:45', '00:00\nDec 8', '00:15']],
+    ['Asia/Kolkata', ticks('2026-12-07T18:00:00Z', 15, 4), ['23:30', '23:45', '00:00\nDec 8', '00:15']],
+    ['Pacific/Chatham', ticks('2026-12-07T09:15:00Z', 60, 2), ['23:00', '00:00\nDec 8']],
+    // Berlin falls back at 01:00 UTC on 25 October: 02:00–03:00 happens twice.
+    ['Europe/Berlin', ticks('2026-10-25T00:30:00Z', 15, 4), ['02:30', '02:45', '02:00\nGMT+1', '02:15']],
+    // …and springs forward at 01:00 UTC on 29 March: 02:00–03:00 never happens.
+    ['Europe/Berlin', ticks('2026-03-29T00:30:00Z', 15, 4), ['01:30', '01:45', '03:00\nGMT+2', '03:15']],
+    // Lord Howe moves half an hour, at 02:00 local (15:30 UTC) on 4 October.
+    ['Australia/Lord_Howe', ticks('2026-10-03T15:00:00Z', 15, 4), ['01:30', '01:45', '02:30\nGMT+11', '02:45']],
+    // Los Angeles falls back at 09:00 UTC on 1 November, a day change a few hours before.
+    ['America/Los_Angeles', ticks('2026-11-01T06:00:00Z', 60, 4), ['23:00', '00:00\nNov 1', '01:00', '01:00\nGMT-8']],
+  ])('TZ=%s', (tz, splits, want) => {
+    process.env['TZ'] = tz;
+    expect(timeAxisLabels(splits)).toEqual(want);
   });
 });

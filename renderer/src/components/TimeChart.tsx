@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MarkerKind, TimelineMarker } from '../../../shared/timeline.js';
 import { formatTime } from '../model/format.js';
-import { MARKER_TEXT, nearestMarker } from '../model/timeline.js';
+import { MARKER_TEXT, nearestMarker, timeAxisLabels } from '../model/timeline.js';
 
 /** The theme's colours, read from the CSS variables so the charts follow light and dark like everything else. */
 export interface Palette {
@@ -160,17 +160,9 @@ export function latestInLegend(): uPlot.Plugin {
   return { hooks: { ready: latest, setData: latest, setCursor: latest } };
 }
 
-/** 24-hour clock ticks, like every other time in the app; the date only where the day changes. */
+/** The time axis's labels: see `timeAxisLabels` (the date where the day changes, the offset where it changes). */
 export function timeAxisValues(_u: uPlot, splits: number[]): string[] {
-  let lastDay = '';
-  return splits.map((s) => {
-    const d = new Date(s * 1000);
-    const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-    const day = d.toDateString();
-    const label = lastDay && day !== lastDay ? `${hm}\n${d.getMonth() + 1}/${d.getDate()}` : hm;
-    lastDay = day;
-    return label;
-  });
+  return timeAxisLabels(splits);
 }
 
 /** One uPlot instance: re-created when `make` changes identity, fed by `data`, sized to the container. */

@@ -10,6 +10,7 @@ import {
   type Timeline,
   type TimelineMarker,
 } from '../../../shared/timeline.js';
+import { localTimeOfDay } from '../../../shared/words.js';
 import { formatMoney, formatRate, formatTime, plural } from './format.js';
 
 export type Num = number | null;
@@ -173,4 +174,34 @@ export function projection(
     return { ready: false, value: 'Too early', sub: `needs an hour of history (${plural(left, 'minute')} to go)` };
   }
   return { ready: true, value: formatMoney(projectedMonth), sub: "at today's pattern" };
+}
+
+/** "GMT+1", "GMT-7", "GMT+10:30": the viewer's UTC offset at `d`, in English like every other word in the app. */
+function offsetName(d: Date): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: 'shortOffset' }).formatToParts(d);
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+}
+
+/**
+ * The time axis's tick labels (uPlot splits, in seconds): the 24-hour clock of every other time in the app, in the
+ * viewer's zone. Under the tick where the day changes, its date with the month named ("Dec 8": "12/8" reads as
+ * 12 August in most of the world); under the tick where the zone's offset changes (daylight saving, whole or half
+ * hour), the new offset, so an hour that repeats in autumn ("02:45, 02:00") or one skipped in spring reads as the
+ * clock change it is rather than as time going backwards.
+ */
+export function timeAxisLabels(splitsSec: readonly number[]): string[] {
+  let lastDay = '';
+  let lastOffset: number | null = null;
+  return splitsSec.map((s) => {
+    const d = new Date(s * 1000);
+    const day = d.toDateString();
+    const offset = d.getTimezoneOffset();
+    const notes: string[] = [];
+    if (lastDay && day !== lastDay) notes.push(d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' }));
+    if (lastOffset !== null && offset !== lastOffset) notes.push(offsetName(d));
+    lastDay = day;
+    lastOffset = offset;
+    const hm = localTimeOfDay(d.getTime());
+    return notes.length ? `${hm}\n${notes.join(' ')}` : hm;
+  });
 }
