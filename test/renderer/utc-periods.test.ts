@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { monthToDateSince, spendTodaySince } from '../../renderer/src/model/costs.js';
 import { timeAxisLabels } from '../../renderer/src/model/timeline.js';
+import { formatDateInZone } from '../../renderer/src/model/format.js';
 
 const saved = process.env['TZ'];
 afterEach(() => {
@@ -63,15 +64,32 @@ describe("timeAxisLabels: the chart's ticks on the viewer's clock, the month nam
     ['Asia/Kolkata', ticks('2026-12-07T18:00:00Z', 15, 4), ['23:30', '23:45', '00:00\nDec 8', '00:15']],
     ['Pacific/Chatham', ticks('2026-12-07T09:15:00Z', 60, 2), ['23:00', '00:00\nDec 8']],
     // Berlin falls back at 01:00 UTC on 25 October: 02:00–03:00 happens twice.
-    ['Europe/Berlin', ticks('2026-10-25T00:30:00Z', 15, 4), ['02:30', '02:45', '02:00\nGMT+1', '02:15']],
+    ['Europe/Berlin', ticks('2026-10-25T00:30:00Z', 15, 4), ['02:30', '02:45', '02:00\nUTC+1', '02:15']],
     // …and springs forward at 01:00 UTC on 29 March: 02:00–03:00 never happens.
-    ['Europe/Berlin', ticks('2026-03-29T00:30:00Z', 15, 4), ['01:30', '01:45', '03:00\nGMT+2', '03:15']],
+    ['Europe/Berlin', ticks('2026-03-29T00:30:00Z', 15, 4), ['01:30', '01:45', '03:00\nUTC+2', '03:15']],
     // Lord Howe moves half an hour, at 02:00 local (15:30 UTC) on 4 October.
-    ['Australia/Lord_Howe', ticks('2026-10-03T15:00:00Z', 15, 4), ['01:30', '01:45', '02:30\nGMT+11', '02:45']],
+    ['Australia/Lord_Howe', ticks('2026-10-03T15:00:00Z', 15, 4), ['01:30', '01:45', '02:30\nUTC+11', '02:45']],
     // Los Angeles falls back at 09:00 UTC on 1 November, a day change a few hours before.
-    ['America/Los_Angeles', ticks('2026-11-01T06:00:00Z', 60, 4), ['23:00', '00:00\nNov 1', '01:00', '01:00\nGMT-8']],
+    ['America/Los_Angeles', ticks('2026-11-01T06:00:00Z', 60, 4), ['23:00', '00:00\nNov 1', '01:00', '01:00\nUTC-8']],
   ])('TZ=%s', (tz, splits, want) => {
     process.env['TZ'] = tz;
     expect(timeAxisLabels(splits)).toEqual(want);
+  });
+});
+
+describe("formatDateInZone: a full local time says its zone (event tooltips, an instance's launch)", () => {
+  it.each([
+    ['UTC', '2026-12-08T01:02:00Z', '2026-12-08 01:02 (UTC)'],
+    ['Asia/Kolkata', '2026-12-08T01:02:00Z', '2026-12-08 06:32 (UTC+5:30)'],
+    ['Pacific/Chatham', '2026-12-08T01:02:00Z', '2026-12-08 14:47 (UTC+13:45)'],
+    ['America/Los_Angeles', '2026-12-08T01:02:00Z', '2026-12-07 17:02 (UTC-8)'],
+    // The repeated hour of Berlin's autumn change, once in summer time and once in winter time.
+    ['Europe/Berlin', '2026-10-25T00:30:00Z', '2026-10-25 02:30 (UTC+2)'],
+    ['Europe/Berlin', '2026-10-25T01:30:00Z', '2026-10-25 02:30 (UTC+1)'],
+    ['Australia/Lord_Howe', '2026-12-08T01:02:00Z', '2026-12-08 12:02 (UTC+11)'],
+    ['Australia/Lord_Howe', '2026-06-08T01:02:00Z', '2026-06-08 11:32 (UTC+10:30)'],
+  ])('TZ=%s %s → %s', (tz, iso, want) => {
+    process.env['TZ'] = tz;
+    expect(formatDateInZone(Date.parse(iso))).toBe(want);
   });
 });

@@ -38,6 +38,26 @@ export function formatDate(at: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/**
+ * "UTC+5:30", "UTC-7", "UTC": the viewer's UTC offset at `at` (daylight saving included), in English like every
+ * other word in the app, for the times shown in the viewer's zone to say which zone that is.
+ */
+export function zoneName(at: number): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: 'shortOffset' }).formatToParts(new Date(at));
+  // Intl writes "GMT+5:30" (and "GMT" or "GMT+0" at UTC itself): the app says UTC everywhere else.
+  const gmt = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const offset = gmt.replace(/^GMT/, '').replace(/^[+-]0$/, '');
+  return `UTC${offset}`;
+}
+
+/**
+ * "2026-12-08 14:35 (UTC+13:45)": a full time that says its zone, where the dashboard's local times sit beside the
+ * headless log's UTC rows and the exports' UTC stamps (an event's tooltip, an instance's launch).
+ */
+export function formatDateInZone(at: number): string {
+  return `${formatDate(at)} (${zoneName(at)})`;
+}
+
 export function formatTime(at: number): string {
   const d = new Date(at);
   const pad = (n: number) => String(n).padStart(2, '0');

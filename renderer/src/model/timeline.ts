@@ -11,7 +11,7 @@ import {
   type TimelineMarker,
 } from '../../../shared/timeline.js';
 import { localTimeOfDay } from '../../../shared/words.js';
-import { formatMoney, formatRate, formatTime, plural } from './format.js';
+import { formatMoney, formatRate, formatTime, plural, zoneName } from './format.js';
 
 export type Num = number | null;
 
@@ -176,12 +176,6 @@ export function projection(
   return { ready: true, value: formatMoney(projectedMonth), sub: "at today's pattern" };
 }
 
-/** "GMT+1", "GMT-7", "GMT+10:30": the viewer's UTC offset at `d`, in English like every other word in the app. */
-function offsetName(d: Date): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: 'shortOffset' }).formatToParts(d);
-  return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
-}
-
 /**
  * The time axis's tick labels (uPlot splits, in seconds): the 24-hour clock of every other time in the app, in the
  * viewer's zone. Under the tick where the day changes, its date with the month named ("Dec 8": "12/8" reads as
@@ -198,7 +192,7 @@ export function timeAxisLabels(splitsSec: readonly number[]): string[] {
     const offset = d.getTimezoneOffset();
     const notes: string[] = [];
     if (lastDay && day !== lastDay) notes.push(d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' }));
-    if (lastOffset !== null && offset !== lastOffset) notes.push(offsetName(d));
+    if (lastOffset !== null && offset !== lastOffset) notes.push(zoneName(s * 1000));
     lastDay = day;
     lastOffset = offset;
     const hm = localTimeOfDay(d.getTime());

@@ -10,8 +10,9 @@ import {
   filterEvents,
   type EventFilter,
 } from '../model/events.js';
-import { formatDate, formatTime, plural } from '../model/format.js';
+import { formatDateInZone, formatTime, plural, zoneName } from '../model/format.js';
 import { EventKindSchema } from '../../../shared/domain.js';
+import { sentence } from '../../../shared/words.js';
 import { useApp } from '../state/react.js';
 
 const EVENT_LEVELS = ['info', 'warn', 'error'] as const;
@@ -90,7 +91,12 @@ export function Events() {
           </button>
         </span>
       </form>
-      <p className="muted small">{copied ?? count(shown.length)}</p>
+      <p className="muted small">
+        {/* The exports and the headless log stamp UTC: these rows are this computer's clock, and say so. */}
+        {shown.length > 0
+          ? `${sentence(copied ?? count(shown.length))} Times in this computer's zone, ${zoneName(shown[0]!.at)}.`
+          : (copied ?? count(shown.length))}
+      </p>
       <p role="status" className="sr-only">
         {said}
       </p>
@@ -100,7 +106,7 @@ export function Events() {
         <ol className="event-list">
           {shown.map((e) => (
             <li key={e.id} className={`event level-${e.level}`}>
-              <time dateTime={new Date(e.at).toISOString()} title={formatDate(e.at)}>
+              <time dateTime={new Date(e.at).toISOString()} title={formatDateInZone(e.at)}>
                 {formatTime(e.at)}
               </time>
               <span className={`pill level-${e.level}`}>{e.level}</span>

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { consoleUnavailableText, type InstanceDetail as Detail } from '../../../shared/instance-detail.js';
 import { Dialog } from '../components/Dialog.js';
-import { formatDate, formatDuration, formatMoneyFine, formatRate, formatTime, plural } from '../model/format.js';
+import { formatDateInZone, formatDuration, formatMoneyFine, formatRate, formatTime, plural } from '../model/format.js';
 import { MARKER_TEXT } from '../model/timeline.js';
 import { useActions } from '../state/react.js';
 
@@ -51,7 +51,7 @@ export function InstanceDetailDialog({ instanceId, onClose }: { instanceId: stri
   );
 }
 
-const at = (t: number | null) => (t === null ? '—' : formatDate(t));
+const at = (t: number | null) => (t === null ? '—' : formatDateInZone(t));
 
 function DetailBody({ d }: { d: Detail }) {
   const now = Date.now();
