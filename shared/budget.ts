@@ -9,7 +9,14 @@ import { queueNameProblem } from './queue-name.js';
 
 const usdCap = (what: string, max: number) =>
   z
-    .number({ error: `${what} must be a number of US dollars, or left empty for no cap` })
+    .number({
+      // A comma typed in a number is a decimal comma (de-DE "1,5") or a thousands separator (en-US "1,000"): which
+      // one cannot be told, and a cap read the wrong way is 1000 times off, so it is refused, saying what is read.
+      error: (iss) =>
+        typeof iss.input === 'string' && /^[\d\s.,']+$/.test(iss.input.trim()) && /\d/.test(iss.input)
+          ? `${what} takes digits and a point for cents, without thousands separators (1500 or 1.5), not '${iss.input.trim()}'`
+          : `${what} must be a number of US dollars, or left empty for no cap`,
+    })
     .positive(`${what} must be more than $0; leave it empty to have no ${what}`)
     .max(max, `${what} must be at most $${max.toLocaleString('en-US')}`)
     .optional();

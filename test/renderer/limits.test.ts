@@ -88,6 +88,19 @@ describe('budgets and lease in the settings form', () => {
       'budgets.global.monthlyUsd',
       'monthly cap must be a number of US dollars, or left empty for no cap',
     ],
+    // A decimal comma (de-DE, fr-FR) or a thousands separator (en-US): either reading could be meant, 1000 times apart.
+    [
+      'a cap typed with a decimal comma',
+      (d: ConfigDraft) => (d.budgets.monthlyUsd = '1,5'),
+      'budgets.global.monthlyUsd',
+      "monthly cap takes digits and a point for cents, without thousands separators (1500 or 1.5), not '1,5'",
+    ],
+    [
+      'a cap typed with thousands separators',
+      (d: ConfigDraft) => (d.budgets.hourlyUsd = ' 1,000.50 '),
+      'budgets.global.hourlyUsd',
+      "hourly burn cap takes digits and a point for cents, without thousands separators (1500 or 1.5), not '1,000.50'",
+    ],
     [
       'a near-cap share over 100 %',
       (d: ConfigDraft) => (d.budgets.nearCapPercent = '150'),
