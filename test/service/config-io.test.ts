@@ -54,6 +54,15 @@ describe('config import/export over IPC', () => {
     ]);
   });
 
+  it("a service task's plain-text secrets: the note also says the task holds them, and where to clear them", async () => {
+    const r = await importText(fixture('clearml-task.json'));
+    const mentions = r.warnings.filter((t) => /plain text|taken out of the config/.test(t));
+    expect(mentions).toHaveLength(1);
+    expect(mentions[0]).toMatch(
+      /and remove them from the file\. ClearML's autoscaler task holds them too, in its hyperparameters \(anyone who can open the task in ClearML reads them\): clear them there once this app runs in its place, and delete the exported file\.$/,
+    );
+  });
+
   it('a ClearML file keeps all three ClearML hosts: the saved config first, else the environment / clearml.conf', async () => {
     const outside = { apiHost: 'https://api.env', webHost: 'https://app.env', filesHost: 'https://files.env' };
     const fromOutside = createConfigImporter(() => importHosts(null, outside));

@@ -120,6 +120,12 @@ export const AWS_KEYS_MOVED =
   'hyper_params.cloud_credentials_*: AWS keys were taken out of the config; they belong in the OS keychain (the app stores them there). Remove them from the file, which anyone who can read it can use.';
 export const GIT_PASS_MOVED =
   'hyper_params.git_pass: the git password was taken out of the config; it belongs in the OS keychain. Remove it from the file.';
+/**
+ * The same read from a service task: the secrets sit in the task's hyperparameters on the ClearML server (anyone who
+ * can open the task reads them), and in the exported file.
+ */
+export const SECRETS_IN_TASK =
+  " ClearML's autoscaler task holds them too, in its hyperparameters (anyone who can open the task in ClearML reads them): clear them there once this app runs in its place, and delete the exported file.";
 
 const HYPER_PARAMS = new Set([
   'cloud_credentials_key',

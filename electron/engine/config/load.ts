@@ -10,7 +10,10 @@ import {
   type ClearmlHosts,
   type ConfigFormat,
   type ImportedSecrets,
+  AWS_KEYS_MOVED,
   BOOLEAN_SETTINGS,
+  GIT_PASS_MOVED,
+  SECRETS_IN_TASK,
   SECRET_FIELDS,
 } from './clearmlImport.js';
 import { differenceText, type DifferenceView } from './clearml-differences.js';
@@ -30,6 +33,8 @@ export interface LoadedConfig {
   secrets: ImportedSecrets;
   /** Only from a ClearML file: fields not carried over and behaviours that differ from ClearML's autoscaler. */
   differences: DifferenceView[];
+  /** Read from ClearML's autoscaler's service task (its REST answer), not its YAML file. */
+  fromTask?: boolean;
 }
 
 /** Config files are small; anything this big is the wrong file. */
@@ -85,7 +90,11 @@ export function loadConfigText(text: string, opts: ClearmlHosts = {}): LoadedCon
       format: 'clearml',
       config: issues.length === 0 ? r.config : null,
       issues,
-      warnings: [...task.notes.map(taskNoteText), ...r.warnings],
+      warnings: [
+        ...task.notes.map(taskNoteText),
+        ...r.warnings.map((w) => (w === AWS_KEYS_MOVED || w === GIT_PASS_MOVED ? w + SECRETS_IN_TASK : w)),
+      ],
+      fromTask: true,
       secrets: r.secrets,
       differences: issues.length === 0 ? r.differences.map(differenceText) : [],
     };

@@ -8,6 +8,7 @@ import type { InvokeResponse } from '../../../shared/ipc/contract.js';
 import {
   AWS_KEYS_MOVED,
   GIT_PASS_MOVED,
+  SECRETS_IN_TASK,
   SECRET_FIELDS,
   type ClearmlHosts,
   type EnvRegion,
@@ -69,10 +70,13 @@ export function createConfigImporter(
     const note =
       `This file contains credentials in plain text (${(fields.length ? fields : moved).join(', ')}). They were ` +
       'not imported: enter them in Credentials (the AWS keys under AWS, a git password under Git), where they are ' +
-      'stored write-only (the desktop app keeps them in the OS keychain), and remove them from the file.';
+      'stored write-only (the desktop app keeps them in the OS keychain), and remove them from the file.' +
+      (r.fromTask ? SECRETS_IN_TASK : '');
+    // The loader's own warnings for them (read from a task, they go on to say where else the secrets sit).
+    const moveWarning = (w: string) => w.startsWith(AWS_KEYS_MOVED) || w.startsWith(GIT_PASS_MOVED);
     return {
       ...pick(r),
-      warnings: [...r.warnings.filter((w) => w !== AWS_KEYS_MOVED && w !== GIT_PASS_MOVED), note],
+      warnings: [...r.warnings.filter((w) => !moveWarning(w)), note],
       differences: r.differences.filter((d) => !(d.code === 'not-carried' && secretField(d.path))),
     };
   };
