@@ -17,6 +17,8 @@ describe('spinUpVerdict', () => {
     at: number;
     seen?: number;
     outages?: Outage[];
+    /** 30 unless given. */
+    spinUpMin?: number;
     want: ReturnType<typeof spinUpVerdict>;
   }[] = [
     { name: 'within the spin-up time', at: T + 30 * MIN, want: null },
@@ -77,6 +79,31 @@ describe('spinUpVerdict', () => {
       outages: [{ from: T + 100 * MIN, to: T + 105 * MIN }],
       want: { code: 'worker-lost', spinUpMin: 30, silentSec: 31 * 60 },
     },
+    // A spin-up time shorter than the grace (the setting allows any positive minutes): only an outage its agent
+    // lived through holds it; one that ended before the launch or at the sighting's tick does not.
+    {
+      name: '1 min spin-up, launched after an outage ended: no grace',
+      at: T + 1.5 * MIN,
+      outages: [{ from: T - 10 * MIN, to: T - 0.2 * MIN }],
+      spinUpMin: 1,
+      want: { code: 'spin-up', spinUpMin: 1 },
+    },
+    {
+      name: '1 min spin-up, worker listed at the tick the outage ended, then missing: no grace',
+      at: T + 11.5 * MIN,
+      seen: T + 10 * MIN,
+      outages: [{ from: T + 5 * MIN, to: T + 10 * MIN }],
+      spinUpMin: 1,
+      want: { code: 'worker-lost', spinUpMin: 1, silentSec: 90 },
+    },
+    {
+      name: '1 min spin-up, outage ended after the sighting: held for the grace',
+      at: T + 11.5 * MIN,
+      seen: T + 4 * MIN,
+      outages: [{ from: T + 5 * MIN, to: T + 10 * MIN }],
+      spinUpMin: 1,
+      want: null,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -86,7 +113,7 @@ describe('spinUpVerdict', () => {
           launchedAt: T,
           workerSeenAt: c.seen ?? null,
           outages: c.outages ?? [],
-          spinUpMin: 30,
+          spinUpMin: c.spinUpMin ?? 30,
         }),
       ).toEqual(c.want);
     });

@@ -68,6 +68,27 @@ describe('lostReason: why a busy instance was lost, EC2 state reason first', () 
       'stopped',
       'its instance i-1 was stopped outside the app',
     ],
+    [
+      'an on-demand one still stopping, no reason yet',
+      seen('stopping', null, 'on-demand'),
+      'on-demand',
+      'stopped',
+      'its instance i-1 was stopped outside the app',
+    ],
+    [
+      'a user stopping an on-demand one (told by its own stopped warning, not the code)',
+      seen('stopping', 'Client.UserInitiatedShutdown', 'on-demand'),
+      'on-demand',
+      'user-ended',
+      'its instance i-1 was stopped outside the app',
+    ],
+    [
+      'an on-demand one terminated, its reason already dropped by EC2',
+      seen('terminated', null, 'on-demand'),
+      'on-demand',
+      'disappeared',
+      'its instance i-1 disappeared',
+    ],
     ['an on-demand one EC2 does not know', undefined, 'on-demand', 'disappeared', 'its instance i-1 disappeared'],
     [
       'market unknown (lost while not running): the listing tells',
