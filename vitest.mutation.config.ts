@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 // The unit tests that own the engine's decisions, for `npm run mutate` (stryker.config.json lists the files it
-// mutates: the scaling policy, adoption of ClearML's instances, stranded tasks, budgets, the leader lease, idle
-// timers, the spin-up rule and what it remembers, why a busy instance was lost, the launch request and its
-// fallback). Each mutant runs against the tests that reached its line; they take seconds, so a run takes minutes.
-// The simulator and chaos suites would catch some mutants too, but a decision should be pinned by its own table: a
-// file listed there whose own table is missing here is mutated against the others only (spin-up.ts scored 36 %).
+// mutates: the scaling policy, adoption of ClearML's instances, stranded tasks, budgets, when a task ended unseen,
+// the leader lease, idle timers, the spin-up rule and what it remembers, why a busy instance was lost, the launch
+// request and its fallback). Each mutant runs against the tests that reached its line; they take seconds, so a run
+// takes minutes. The simulator and chaos suites would catch some mutants too, but a decision should be pinned by
+// its own table: a file listed there whose own table is missing here is mutated against the others only (spin-up.ts
+// scored 36 %).
 export default defineConfig({
   test: {
     include: [
@@ -25,6 +26,7 @@ export default defineConfig({
       'test/engine/team/decisions.test.ts',
       'test/reliability/stranded.test.ts',
       'test/cost/budget.test.ts',
+      'test/cost/unseen-task-end.test.ts',
       'test/ec2/launcher.test.ts',
     ],
     environment: 'node',

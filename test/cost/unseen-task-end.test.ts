@@ -18,6 +18,14 @@ describe('unseenTaskEnd', () => {
       { status: 'failed', statusChangedAt: 3 * H },
       { at: 3 * H, code: 'status-changed' },
     ],
+    // Every status a task no longer runs in ends it (one left out would bill the sleep as before).
+    ...(['stopped', 'published', 'publishing', 'closed'] as const).map(
+      (status): [string, Pick<TaskObs, 'status' | 'statusChangedAt'>, UnseenEnd] => [
+        `${status}: then`,
+        { status, statusChangedAt: 4 * H },
+        { at: 4 * H, code: 'status-changed' },
+      ],
+    ),
     [
       'stopped before it was last seen running: when last seen',
       { status: 'stopped', statusChangedAt: 0.5 * H },
@@ -39,6 +47,16 @@ describe('unseenTaskEnd', () => {
       { at: 9 * H, code: 'poll' },
     ],
     ['no time from the server: the poll', { status: 'completed', statusChangedAt: null }, { at: 9 * H, code: 'poll' }],
+    [
+      'a time the server wrote that does not parse: the poll',
+      { status: 'completed', statusChangedAt: Number.NaN },
+      { at: 9 * H, code: 'poll' },
+    ],
+    [
+      'created, never run (a stale record): the poll',
+      { status: 'created', statusChangedAt: 2 * H },
+      { at: 9 * H, code: 'poll' },
+    ],
     ['an older server without the field: the poll', { status: 'completed' }, { at: 9 * H, code: 'poll' }],
     ['not read (deleted, ClearML failed): the poll', undefined, { at: 9 * H, code: 'poll' }],
   ])('%s', (_, task, expected) => {
