@@ -90,6 +90,7 @@ describe('lostReason: why a busy instance was lost, EC2 state reason first', () 
       'its instance i-1 disappeared',
     ],
     ['an on-demand one EC2 does not know', undefined, 'on-demand', 'disappeared', 'its instance i-1 disappeared'],
+    ['market unknown and EC2 does not know it', undefined, null, 'disappeared', 'its instance i-1 disappeared'],
     [
       'market unknown (lost while not running): the listing tells',
       seen('terminated', null, 'spot'),
