@@ -324,7 +324,13 @@ describe('headless CLI', () => {
     const unit = mkdtempSync(path.join(tmpdir(), 'data-'));
     for (const json of [false, true]) {
       lines = [];
-      await runHeadless(['--config', config, '--once', '--data-dir', unit, ...(json ? ['--json'] : [])], out, env());
+      // A script that reads only the exit code sees that nothing was launched for the task waiting.
+      const code = await runHeadless(
+        ['--config', config, '--once', '--data-dir', unit, ...(json ? ['--json'] : [])],
+        out,
+        env(),
+      );
+      expect(code).toBe(1);
       const hint = json
         ? lines
             .map((l) => JSON.parse(l) as { type: string; code?: string })

@@ -32,6 +32,7 @@ import { systemProxyUrls } from '../net/system-proxy.js';
 import { startServing, type Serving } from '../team/serve.js';
 import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
+import { onceOutcome } from './once-exit.js';
 import { nextStep } from './next-step.js';
 import { unusedApiHostVariable } from './api-host-variable.js';
 import { createLeaseTable } from './lease-table.js';
@@ -63,7 +64,8 @@ export const USAGE = `Usage: npm run headless -- (--config FILE | --demo) [--dry
                   our tags): tag them as ours, so they are scaled down like our own. Without it they are only
                   counted as capacity and left alone
   --json          one JSON object per line on stdout (for log shippers)
-  --once          run a single tick, print its decisions and exit (exit code 1 if the tick had errors)
+  --once          run a single tick, print its decisions and exit (exit code 1 if the tick had errors or held
+                  for another engine on the prefix)
   --minutes N     stop after N minutes (demo and soak runs; fractions allowed, at most a year)
   --report costs  print the accounting from the cost history (this month, or since --since); --csv for CSV
   --data-dir DIR  where the cost history and price cache live (default ~/.local/share/clearml-tray-autoscaler,
@@ -388,8 +390,9 @@ async function runHost(
         // An error already shown as an event line is not printed twice.
         else if (!shown.some((m) => e.startsWith(m))) out.write(`error: ${e}`);
       }
+      const outcome = onceOutcome(r?.errors ?? null, host.store.getState().leadership);
       await host.stop();
-      return r && r.errors.length === 0 ? 0 : 1;
+      return outcome.code;
     }
 
     const startedAt = systemClock.now();
