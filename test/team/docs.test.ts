@@ -27,4 +27,15 @@ describe('team mode docs', () => {
     expect(execs.length).toBeGreaterThanOrEqual(3);
     for (const e of execs) expect(e).toMatch(/ run (-s|--silent) headless -- /);
   });
+
+  it("the unit's PATH finds the Node this needs before systemd's /usr/bin/node, and npm's 143 on SIGTERM is a success", () => {
+    // npm's shebang is `env node`: without the unit's PATH, /usr/bin/node runs npm, tsx and the engine.
+    const prefix = /^ExecStart=\S*npm --prefix (\S+) /m.exec(unit)?.[1];
+    const pathVar = /^Environment=PATH=(\S+)$/m.exec(unit)?.[1];
+    expect(pathVar?.split(':')[0]).toBe(`${prefix}/.tools/node-24/bin`);
+    expect(pathVar?.split(':')).toEqual(expect.arrayContaining(['/usr/local/bin', '/usr/bin', '/bin']));
+    // KillSignal=SIGTERM reaches npm too, which then exits 128 + 15 though the engine under it stopped cleanly.
+    expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
+    expect(/^SuccessExitStatus=(.*)$/m.exec(unit)?.[1]?.split(/\s+/)).toContain('143');
+  });
 });
