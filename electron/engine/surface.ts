@@ -14,6 +14,16 @@ export function clearmlKeysPlace(surface: Surface = 'app'): string {
         '~/clearml.conf';
 }
 
+/**
+ * Where the ClearML server's address is changed, as the end of "check …". A headless operator has no Settings
+ * screen: the config file's field wins over the variable (cli/api-host-variable.ts), so it is named first.
+ */
+export function clearmlHostPlace(surface: Surface = 'app'): string {
+  return surface === 'app'
+    ? 'the API host in Settings'
+    : "clearml.apiHost in the engine host's config file (or CLEARML_API_HOST)";
+}
+
 /** Whose clock a refusal blames: the reader's own computer in the app; the engine's host on a terminal or for teammates. */
 export function clockPlace(surface: Surface = 'app'): string {
   return surface === 'app' ? "this computer's clock" : "the engine host's clock";

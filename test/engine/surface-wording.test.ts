@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngineHost, type EngineHost } from '../../electron/engine/host.js';
 import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
-import { errorFromResult } from '../../electron/engine/clearml/errors.js';
+import { errorFromFetchFailure, errorFromResult } from '../../electron/engine/clearml/errors.js';
 import type { Surface } from '../../electron/engine/surface.js';
 import { AWS_KEYS, baseConfig, CLEARML_KEYS } from '../fixtures/index.js';
 import { startWorld, type World } from '../fixtures/world.js';
@@ -52,6 +52,23 @@ describe('the classified messages, per surface', () => {
     expect(ec2(code, status, 'cli')).toMatch(/AWS_PROFILE.*AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
     expect(ec2(code, status, 'cli')).toMatch(/the engine's (process uses on its )?host/);
     expect(ec2(code, status, 'cli')).not.toMatch(TEAMMATE_MISREAD);
+  });
+
+  it('ClearML unreachable without an error code: the app names Settings, the command line the config field', () => {
+    // fetch refuses some ports (http://127.0.0.1:1, say) with a TypeError that carries no code.
+    const unreachable = (surface?: Surface) =>
+      errorFromFetchFailure(new TypeError('fetch failed'), 10_000, {
+        endpoint: 'auth.login',
+        apiHost: 'http://127.0.0.1:1',
+        accessKeyHint: null,
+        ...(surface ? { surface } : {}),
+      }).message;
+    expect(unreachable()).toMatch(/the API host in Settings/);
+    expect(unreachable('app')).toBe(unreachable());
+    expect(unreachable('cli')).not.toMatch(/Settings/);
+    expect(unreachable('cli')).toMatch(
+      /check clearml\.apiHost in the engine host's config file \(or CLEARML_API_HOST\)/,
+    );
   });
 
   it('an expired AWS session blames the clock of the computer the reader means', () => {

@@ -6,7 +6,7 @@
 import { ClearmlError } from '../ports.js';
 import { PROXY_REFUSED_CODE, proxyRefusal, proxyRefusalText } from '../net/proxy.js';
 import { UNTRUSTED_CA_HINT, isUntrustedCa } from '../net/trust.js';
-import { clearmlKeysPlace, clockPlace, type Surface } from '../surface.js';
+import { clearmlHostPlace, clearmlKeysPlace, clockPlace, type Surface } from '../surface.js';
 
 export interface FailureContext {
   /** `queues.get_all` */
@@ -205,7 +205,7 @@ export function errorFromFetchFailure(err: unknown, timeoutMs: number, ctx: Fail
         ? 'check the API host and port (8008 when self-hosted) and that the server is running'
         : code?.startsWith('CERT') || code?.includes('TLS') || code?.includes('SSL')
           ? "check the server's TLS certificate"
-          : 'check the API host in Settings and your network or VPN';
+          : `check ${clearmlHostPlace(ctx.surface)} and your network or VPN`;
   return unreachable(`Cannot reach the ClearML server at ${ctx.apiHost}${why}: ${hint}`, code);
 }
 
