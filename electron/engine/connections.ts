@@ -99,23 +99,54 @@ function remedy(p: ConnectionProblem, env: NodeJS.ProcessEnv = process.env): str
     return 'other tools calling EC2 in this account and region share its request rate: the engine slows its calls';
   if (p.kind === 'auth')
     return p.code === 'CredentialsProviderError' || p.code === 'TokenProviderError'
-      ? awsCredentialsRemedy(env.AWS_PROFILE)
+      ? awsCredentialsRemedy(env)
       : 'check the AWS credentials (AWS_PROFILE / AWS_ACCESS_KEY_ID) and their IAM policy (README: IAM policy)';
   return 'check aws.region in the config file (or AWS_ENDPOINT_URL_EC2), the network and the proxy';
+}
+
+/** The AWS variables the SDK's default chain reads first (the environment, then the profile). */
+export type AwsCredentialVariables = Readonly<
+  Partial<Record<'AWS_PROFILE' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY', string>>
+>;
+
+/**
+ * Half of the environment's key pair: the SDK takes the pair only whole and otherwise moves on in silence, so an
+ * EnvironmentFile missing one line reads as "no credentials" unless the missing half is named. Pure.
+ */
+export function awsKeyPairGap(
+  env: AwsCredentialVariables,
+):
+  | { set: 'AWS_ACCESS_KEY_ID'; missing: 'AWS_SECRET_ACCESS_KEY' }
+  | { set: 'AWS_SECRET_ACCESS_KEY'; missing: 'AWS_ACCESS_KEY_ID' }
+  | null {
+  const id = (env.AWS_ACCESS_KEY_ID ?? '') !== '';
+  const secret = (env.AWS_SECRET_ACCESS_KEY ?? '') !== '';
+  if (id && !secret) return { set: 'AWS_ACCESS_KEY_ID', missing: 'AWS_SECRET_ACCESS_KEY' };
+  if (secret && !id) return { set: 'AWS_SECRET_ACCESS_KEY', missing: 'AWS_ACCESS_KEY_ID' };
+  return null;
 }
 
 /**
  * What to do when the SDK found no credentials. With AWS_PROFILE set, the SDK looks only for that profile: telling
  * the operator to set AWS_PROFILE would send them round in a circle, so the profile is named. On an always-on EC2
- * host the usual source is an instance role, which a set AWS_PROFILE hides. Pure.
+ * host the usual source is an instance role, which a set AWS_PROFILE hides. Half a key pair in the environment is
+ * named as such. Pure.
  */
-export function awsCredentialsRemedy(profile: string | undefined): string {
+export function awsCredentialsRemedy(env: AwsCredentialVariables): string {
+  const profile = env.AWS_PROFILE;
   if (profile)
     return (
       `no AWS credentials were found for the profile '${profile}' that AWS_PROFILE names: add it to ~/.aws/config ` +
       `or ~/.aws/credentials (or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), run aws sso login --profile ` +
       `${profile} for an SSO profile, or unset AWS_PROFILE to use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or ` +
       `this EC2 host's instance role`
+    );
+  const gap = awsKeyPairGap(env);
+  if (gap)
+    return (
+      `${gap.set} is set but ${gap.missing} is empty or missing, and the AWS SDK takes the pair only whole: set ` +
+      `${gap.missing} beside it (in the unit's EnvironmentFile under systemd), or remove ${gap.set} to use ` +
+      `AWS_PROFILE or this EC2 host's instance role`
     );
   return (
     'no AWS credentials were found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso ' +

@@ -12,6 +12,8 @@ import {
   problemFrom,
   renderProblem,
   type ConnectionProblem,
+  awsCredentialsRemedy,
+  awsKeyPairGap,
 } from '../../electron/engine/connections.js';
 import { errorFromFetchFailure } from '../../electron/engine/clearml/errors.js';
 import { classifyEc2Error } from '../../electron/engine/ec2/errors.js';
@@ -393,5 +395,24 @@ describe('engine: both connections reported independently', () => {
     expect(events.filter((e) => e.level === 'error')).toHaveLength(2);
     expect(world.store.getState().status).not.toBe('error');
     expect(world.store.getState().statusFix).toEqual([]);
+  });
+});
+
+describe('awsKeyPairGap: half of the key pair in the environment', () => {
+  it.each([
+    [{}, null],
+    [{ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's' }, null],
+    [{ AWS_ACCESS_KEY_ID: 'AKIA' }, { set: 'AWS_ACCESS_KEY_ID', missing: 'AWS_SECRET_ACCESS_KEY' }],
+    [
+      { AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: '' },
+      { set: 'AWS_ACCESS_KEY_ID', missing: 'AWS_SECRET_ACCESS_KEY' },
+    ],
+    [{ AWS_SECRET_ACCESS_KEY: 's' }, { set: 'AWS_SECRET_ACCESS_KEY', missing: 'AWS_ACCESS_KEY_ID' }],
+  ])('%j', (env, expected) => {
+    expect(awsKeyPairGap(env)).toEqual(expected);
+  });
+
+  it('the profile comes first: AWS_PROFILE set means the SDK looks only there', () => {
+    expect(awsCredentialsRemedy({ AWS_PROFILE: 'p', AWS_ACCESS_KEY_ID: 'AKIA' })).toMatch(/the profile 'p'/);
   });
 });

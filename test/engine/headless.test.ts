@@ -662,6 +662,29 @@ describe('headless CLI: --check, errors and reports', () => {
     expect(text).not.toContain('set AWS_PROFILE, or');
   });
 
+  it.each([
+    ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
+    ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID'],
+  ])('--check with %s set and %s not names the missing half of the key pair', async (set, missing) => {
+    delete process.env.AWS_ENDPOINT_URL_EC2;
+    const home = mkdtempSync(path.join(tmpdir(), 'home-'));
+    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+    // An EnvironmentFile that lost a line: one half set, the other missing (the SDK then ignores both).
+    Object.assign(process.env, {
+      HOME: home,
+      AWS_CONFIG_FILE: path.join(home, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_REGION: 'us-east-1',
+      [set]: set === 'AWS_ACCESS_KEY_ID' ? 'AKIATESTTESTTESTTEST' : 'testsecret',
+    });
+    expect(await runHeadless(['--config', ownConfig(clearml.url), '--check'], out, { ...env(), HOME: home })).toBe(1);
+    const text = lines.join('\n');
+    expect(text).toContain(`${set} is set but ${missing} is empty or missing`);
+    expect(text).toContain(`set ${missing} beside it`);
+    expect(text).not.toContain('testsecret');
+  });
+
   it('a ~/clearml.conf that was ignored is named first, in --json too, and by --once and --check with what to set', async () => {
     Object.assign(process.env, awsKeys);
     const home = mkdtempSync(path.join(tmpdir(), 'home-'));
