@@ -140,6 +140,13 @@ describe('headless CLI: stopping on signals', () => {
     expect(cli.lines.filter((l) => l.includes('already stopping'))).toHaveLength(1);
     // The stop waited for the launch in flight.
     expect(cli.lines.some((l) => /"type":"event".*launched 1 × g4dn\.xlarge/.test(l))).toBe(true);
+    // The log ends with why and what the run leaves: the launch that the stop waited for keeps running.
+    expect(JSON.parse(cli.lines.at(-1)!)).toMatchObject({
+      type: 'summary',
+      reason: 'SIGTERM',
+      launched: 1,
+      leftRunning: 1,
+    });
     expect(existsSync(cli.lock)).toBe(false);
     expect(cli.stderr()).toBe('');
   });

@@ -127,11 +127,18 @@ describe('--json', () => {
     for (const k of keys.event!) expect(allowedEvent).toContain(k);
     // The demo's instances from ClearML's autoscaler may bring (once they have booted) one warning naming --adopt.
     const types = Object.keys(keys).sort();
-    expect(types.filter((t) => t !== 'warning')).toEqual(['event', 'info', 'status']);
+    expect(types.filter((t) => t !== 'warning')).toEqual(['event', 'info', 'status', 'summary']);
     for (const o of objects.filter((x) => x.type === 'warning')) {
       expect(Object.keys(o).sort()).toEqual(['message', 'type']);
       expect(o.message).toMatch(/launched by ClearML's autoscaler .*run with --adopt/);
     }
     expect(objects).toContainEqual({ type: 'info', message: 'stopping' });
+    // The last line says why the run ended and what it did, as the text mode's run summary does.
+    const summary = objects.at(-1)!;
+    expect(summary).toMatchObject({ type: 'summary', reason: 'minutes', demo: true, errors: 0, adopted: [] });
+    for (const k of ['minutes', 'launched', 'terminated', 'tasksServed', 'spend', 'leftRunning', 'leftBurnPerHour'])
+      expect(summary[k], k).toEqual(expect.any(Number));
+    expect(summary.launched).toBeGreaterThan(0);
+    expect(objects.filter((o) => o.type === 'summary')).toHaveLength(1);
   }, 60_000);
 });

@@ -472,13 +472,17 @@ async function runHost(
     });
     const unwatchOut = out.onClosed?.(() => watch.stop('output closed'));
     try {
-      await watch.stopped;
+      const cause = await watch.stopped;
       unsubscribe();
       await serving?.stop();
       if (json) {
+        // Why the run ends: a signal's name, 'output closed', or the --minutes limit (null from the watch).
+        const reason = cause ?? 'minutes';
         out.write(JSON.stringify({ type: 'info', message: 'stopping' }));
         await host.stop();
         untally();
+        const f = tally.figures({ startedAt, now: systemClock.now() });
+        out.write(JSON.stringify({ type: 'summary', reason, demo: opts.mode === 'demo', ...f }));
       } else {
         await host.stop();
         untally();

@@ -269,6 +269,23 @@ class RecentIds {
 }
 
 /** What a run did, accumulated from the events and snapshots it saw. */
+/** What a run did, for its end: counts, this run's spend (USD) and what it leaves running. */
+export interface RunFigures {
+  minutes: number;
+  launched: number;
+  terminated: number;
+  tasksServed: number;
+  spend: number;
+  errors: number;
+  /** Instances still running as the run ends (they keep running: the next start adopts them). */
+  leftRunning: number;
+  /** Their hourly price, in USD, over the ones whose price is known. */
+  leftBurnPerHour: number;
+  leftUnpriced: number;
+  /** Those adopted from ClearML's autoscaler (no lease watchdog). */
+  adopted: string[];
+}
+
 export class RunTally {
   private launches = 0;
   /** Launched by this run and not listed by a snapshot yet: instance id → its resource and when it was launched. */
@@ -327,23 +344,44 @@ export class RunTally {
     this.last = s;
   }
 
-  /** The closing lines. `demo`: the emulated instances end with the process; otherwise they keep running. */
-  summary(opts: { demo: boolean; lease: boolean; startedAt: number; now: number }): string[] {
-    const minutes = Math.max(0, (opts.now - opts.startedAt) / 60_000);
+  /**
+   * The run's figures as data: `--json` ends with them (a log shipper never sees the text summary), and the text
+   * summary is rendered from them. Instances left running count this run's launches EC2 did not list yet.
+   */
+  figures(opts: { startedAt: number; now: number }): RunFigures {
     const left = leftRunning({
       listed: this.last?.instances ?? [],
       unlisted: new Map([...this.unlisted].map(([id, l]) => [id, l.resource])),
       terminated: this.terminated,
       priceOf: (r) => this.prices.get(r),
     });
+    return {
+      minutes: Math.max(0, (opts.now - opts.startedAt) / 60_000),
+      launched: this.launches,
+      terminated: this.terminations,
+      tasksServed: this.tasksServed,
+      spend: this.spentDuringRun,
+      errors: this.errors,
+      leftRunning: left.count,
+      leftBurnPerHour: left.burn,
+      leftUnpriced: left.unpriced,
+      adopted: left.adopted,
+    };
+  }
+
+  /** The closing lines. `demo`: the emulated instances end with the process; otherwise they keep running. */
+  summary(opts: { demo: boolean; lease: boolean; startedAt: number; now: number }): string[] {
+    const f = this.figures(opts);
+    const minutes = f.minutes;
+    const left = { count: f.leftRunning, burn: f.leftBurnPerHour, unpriced: f.leftUnpriced, adopted: f.adopted };
     const running = left.count;
     const lines = [
       `Run summary (${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min):`,
-      `  launched     ${plural(this.launches, 'instance')}`,
-      `  terminated   ${plural(this.terminations, 'instance')}`,
-      `  tasks served ${this.tasksServed}`,
-      `  spend        ${usd(this.spentDuringRun)} during this run${opts.demo ? ' (emulated prices, not billed)' : ''}`,
-      `  errors       ${this.errors}`,
+      `  launched     ${plural(f.launched, 'instance')}`,
+      `  terminated   ${plural(f.terminated, 'instance')}`,
+      `  tasks served ${f.tasksServed}`,
+      `  spend        ${usd(f.spend)} during this run${opts.demo ? ' (emulated prices, not billed)' : ''}`,
+      `  errors       ${f.errors}`,
     ];
     const price =
       left.unpriced === 0 ? ` (${usd(left.burn)}/h)` : left.unpriced < running ? ` (at least ${usd(left.burn)}/h)` : '';
