@@ -107,8 +107,21 @@ export interface DataDirLock {
   readonly file: string;
   /** Temporary files of writes that never finished, removed when the lock was taken (`sweepStaleTemps`). */
   readonly swept: readonly string[];
+  /**
+   * The lock of an engine that did not stop cleanly (killed, or its host went down), taken over: its owner, or
+   * 'torn' when the file was no lock (cut mid-write). Null when the folder was free: a clean stop removes the lock.
+   */
+  readonly tookOver: LockOwner | 'torn' | null;
   /** Removes the lock if this process still holds it. Idempotent. */
   release(): void;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -127,6 +140,7 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
   const file = path.join(dir, LOCK_FILE);
   const body = `${JSON.stringify({ pid: me.pid, host: me.host, startedAt: me.now })}\n`;
   let taken = false;
+  let tookOver: LockOwner | 'torn' | null = null;
   // A stale lock is removed and the create tried again; another process may win that race, and then its lock is
   // judged like any other.
   for (let attempt = 0; attempt < 3 && !taken; attempt++) {
@@ -153,7 +167,10 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
       const verdict = lockVerdict(found, me);
       if (verdict === 'held') throw new DataDirBusyError(dir, LockSchema.parse(JSON.parse(found)));
       if (verdict === 'mine') taken = true;
-      else unlinkSync(file);
+      else {
+        tookOver = LockSchema.safeParse(safeJson(found)).data ?? 'torn';
+        unlinkSync(file);
+      }
     }
   }
   if (!taken) throw new Error(`the data folder ${dir} could not be locked: ${LOCK_FILE} keeps coming back`);
@@ -170,7 +187,7 @@ export function lockDataDir(dir: string, facts: Partial<LockFacts> = {}): DataDi
     }
   };
   process.on('exit', release);
-  return { file, swept, release };
+  return { file, swept, tookOver, release };
 }
 
 /**

@@ -246,8 +246,16 @@ describe('headless CLI', () => {
     lines = [];
     expect(await runHeadless(args, out, env())).toBe(0);
     expect(ec2.instances()).toHaveLength(1);
+    // The killed engine's lock was left behind: the start says the last run did not stop cleanly, once.
+    const unclean = lines.filter((l) => l.includes('did not stop cleanly'));
+    expect(unclean, lines.join('\n')).toHaveLength(1);
+    expect(unclean[0]).toMatch(new RegExp(`^warning: the previous engine \\(pid ${other.pid}, started .*killed`));
     // Released at the end of the run.
     expect(existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
+    // After a clean stop the next start finds the folder free and says nothing of the kind.
+    lines = [];
+    expect(await runHeadless(args, out, env())).toBe(0);
+    expect(lines.join('\n')).not.toContain('did not stop cleanly');
   });
 
   it('a data folder the engine creates is 0700 and the files it writes there 0600', async () => {

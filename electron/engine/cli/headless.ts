@@ -33,6 +33,7 @@ import { startServing, type Serving } from '../team/serve.js';
 import { isTokenCommand, runTokenCommand } from './token-cmd.js';
 import { runCheck } from './check.js';
 import { onceOutcome } from './once-exit.js';
+import { uncleanStopText } from './unclean-stop.js';
 import { nextStep } from './next-step.js';
 import { unusedApiHostVariable } from './api-host-variable.js';
 import { createLeaseTable } from './lease-table.js';
@@ -297,6 +298,8 @@ async function runEngine(
     }
   }
   // A folder an older version wrote is still 0755/0644: made private as a fresh one is (the umask covers new files).
+  const unclean = uncleanStopText(lock?.tookOver ?? null);
+  if (unclean) printLine(out, opts.json, 'warning', unclean);
   if (lock)
     for (const l of tightenedText(tightenDataDir(dataDir, { files: true })))
       printLine(out, opts.json, l.level, l.message);
