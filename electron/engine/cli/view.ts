@@ -268,7 +268,6 @@ class RecentIds {
   }
 }
 
-/** What a run did, accumulated from the events and snapshots it saw. */
 /** What a run did, for its end: counts, this run's spend (USD) and what it leaves running. */
 export interface RunFigures {
   minutes: number;
@@ -286,6 +285,7 @@ export interface RunFigures {
   adopted: string[];
 }
 
+/** What a run did, accumulated from the events and snapshots it saw. */
 export class RunTally {
   private launches = 0;
   /** Launched by this run and not listed by a snapshot yet: instance id → its resource and when it was launched. */
