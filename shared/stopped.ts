@@ -20,17 +20,25 @@ export function stoppedInstances(instances: readonly InstanceView[]): InstanceVi
 export function stoppedCount(instances: readonly InstanceView[], clock: Clock): string | null {
   const stopped = stoppedInstances(instances);
   if (stopped.length === 0) return null;
-  const ends = stopped.flatMap((i) => (i.terminatesAt === undefined ? [] : [i.terminatesAt]));
-  if (ends.length === 0) return `${stopped.length} stopped`;
-  const first = clock(Math.min(...ends));
+  const end = firstEnd(stopped);
+  if (end === null) return `${stopped.length} stopped`;
+  const first = clock(end);
   return `${stopped.length} stopped, ${stopped.length === 1 ? '' : 'the first '}terminates at ${first}`;
 }
+
+/** When the first of these stopped instances is terminated; null when none has a time yet. */
+function firstEnd(items: readonly Pick<InstanceView, 'terminatesAt'>[]): number | null {
+  const ends = items.flatMap((i) => (i.terminatesAt === undefined ? [] : [i.terminatesAt]));
+  return ends.length ? Math.min(...ends) : null;
+}
+
+const LEFT_ALONE = 'left alone while the engine does not act, then terminated after a grace unless started again';
 
 /** Why a stopped instance is kept for now, when it goes, and how to keep it (its row note, its notice). */
 export function stoppedNote(i: Pick<InstanceView, 'terminatesAt'>, clock: Clock): string {
   const when =
     i.terminatesAt === undefined
-      ? 'left alone while the engine does not act, then terminated after a grace unless started again'
+      ? LEFT_ALONE
       : // "it will be": a bare "terminated at 12:40" reads as done (the event log says "it will be terminated in 30 min").
         `it will be terminated at ${clock(i.terminatesAt)} unless started again`;
   return `Stopped outside the app: its disks still bill; ${when}. To keep it, remove its ${PREFIX_TAG} tag.`;
@@ -38,10 +46,7 @@ export function stoppedNote(i: Pick<InstanceView, 'terminatesAt'>, clock: Clock)
 
 /** The same for several stopped at once (one notice for a fleet stopped together): when the first of them goes. */
 export function stoppedNoteMany(items: readonly Pick<InstanceView, 'terminatesAt'>[], clock: Clock): string {
-  const ends = items.flatMap((i) => (i.terminatesAt === undefined ? [] : [i.terminatesAt]));
-  const when =
-    ends.length === 0
-      ? 'left alone while the engine does not act, then terminated after a grace unless started again'
-      : `the first will be terminated at ${clock(Math.min(...ends))} unless started again`;
+  const end = firstEnd(items);
+  const when = end === null ? LEFT_ALONE : `the first will be terminated at ${clock(end)} unless started again`;
   return `Stopped outside the app: their disks still bill; ${when}. To keep one, remove its ${PREFIX_TAG} tag.`;
 }

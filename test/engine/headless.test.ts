@@ -57,6 +57,25 @@ const env = () => ({
 });
 
 /** ClearML's reference autoscaler file without its cloud_credentials_region line, in a temporary folder. */
+/**
+ * process.env with no AWS variable but `extra` (and a region): no endpoint override, no files, no instance role, so
+ * the SDK's chain finds only what `extra` gives. Returns the empty HOME it points at (afterEach restores the env).
+ */
+function awsOnly(extra: Record<string, string>): string {
+  delete process.env.AWS_ENDPOINT_URL_EC2;
+  const home = mkdtempSync(path.join(tmpdir(), 'home-'));
+  for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+  Object.assign(process.env, {
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_REGION: 'us-east-1',
+    ...extra,
+  });
+  return home;
+}
+
 function regionlessClearmlFile(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'cfg-')), 'aws_autoscaler.yaml');
   const text = readFileSync(path.join(fixtures, 'clearml-reference.yaml'), 'utf8');
@@ -650,17 +669,7 @@ describe('headless CLI: --check, errors and reports', () => {
   });
 
   it('--check with AWS_PROFILE naming a missing profile names that profile and the instance role', async () => {
-    delete process.env.AWS_ENDPOINT_URL_EC2;
-    const home = mkdtempSync(path.join(tmpdir(), 'home-'));
-    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
-    Object.assign(process.env, {
-      HOME: home,
-      AWS_CONFIG_FILE: path.join(home, 'none'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PROFILE: 'nosuch',
-      AWS_REGION: 'us-east-1',
-    });
+    const home = awsOnly({ AWS_PROFILE: 'nosuch' });
     expect(await runHeadless(['--config', ownConfig(clearml.url), '--check'], out, { ...env(), HOME: home })).toBe(1);
     const text = lines.join('\n');
     expect(text).toMatch(/no AWS credentials were found for the profile 'nosuch' that AWS_PROFILE names: /);
@@ -674,18 +683,8 @@ describe('headless CLI: --check, errors and reports', () => {
     ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
     ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID'],
   ])('--check with %s set and %s not names the missing half of the key pair', async (set, missing) => {
-    delete process.env.AWS_ENDPOINT_URL_EC2;
-    const home = mkdtempSync(path.join(tmpdir(), 'home-'));
-    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
     // An EnvironmentFile that lost a line: one half set, the other missing (the SDK then ignores both).
-    Object.assign(process.env, {
-      HOME: home,
-      AWS_CONFIG_FILE: path.join(home, 'none'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_REGION: 'us-east-1',
-      [set]: set === 'AWS_ACCESS_KEY_ID' ? 'AKIATESTTESTTESTTEST' : 'testsecret',
-    });
+    const home = awsOnly({ [set]: set === 'AWS_ACCESS_KEY_ID' ? 'AKIATESTTESTTESTTEST' : 'testsecret' });
     expect(await runHeadless(['--config', ownConfig(clearml.url), '--check'], out, { ...env(), HOME: home })).toBe(1);
     const text = lines.join('\n');
     expect(text).toContain(`${set} is set but ${missing} is empty or missing`);
